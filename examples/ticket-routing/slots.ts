@@ -1,0 +1,38 @@
+/** Slot fillers shared by the ticket templates ({product}, {order}, ...). */
+
+export const SLOTS: Readonly<Record<string, readonly string[]>> = {
+  product: [
+    "Nimbus Drive",
+    "PixelDesk",
+    "Orbit CRM",
+    "FlowBoard",
+    "Lumen Router",
+    "Quill Notes",
+    "Harbor VPN",
+    "Sprout Mail",
+    "Atlas Maps Pro",
+    "the mobile app",
+    "the desktop client",
+  ],
+  plan: ["Basic", "Pro", "Team", "Business", "Enterprise", "annual", "monthly"],
+  amount: ["$9.99", "$19", "$24.50", "$49", "$99", "$120", "$310", "€15", "€79", "£40"],
+  order: ["#10482", "#22917", "#30155", "#48213", "#51770", "#60094", "#73321", "#88406", "#91258"],
+  date: ["yesterday", "last week", "on Monday", "on the 3rd", "two days ago", "this morning", "last month"],
+  device: ["iPhone", "Android phone", "Windows laptop", "MacBook", "iPad", "Chromebook", "Linux box"],
+  error: ["error 500", "a blank white screen", "\"sync failed\"", "error code E42", "a timeout", "\"something went wrong\""],
+  feature: [
+    "dark mode",
+    "CSV export",
+    "a calendar view",
+    "keyboard shortcuts",
+    "bulk editing",
+    "Slack integration",
+    "offline mode",
+    "custom tags",
+    "an API for reports",
+  ],
+  item: ["headphones", "charging cable", "router", "keyboard", "starter kit", "replacement battery", "desk stand"],
+  carrier: ["UPS", "FedEx", "DHL", "USPS", "the courier"],
+  count: ["two", "three", "4", "5", "six", "10"],
+  name: ["Sam", "Priya", "Tom", "Ana", "Kenji", "Laura", "Omar", "Mei"],
+};
