@@ -1,5 +1,6 @@
 import type { ChatMessage, Tool } from "./format/chat.schema.ts";
 import type { DatasetFormat } from "./format/format.ts";
+import type { PerExampleCounts } from "./stats/dataset-stats.ts";
 
 /** One valid line of a dataset file, with its identity. */
 export interface DatasetExample {
@@ -12,6 +13,8 @@ export interface DatasetExample {
   hash: string;
   /** sha256 of the canonical input (the prompt side), for splits and leakage checks. */
   inputHash: string;
+  /** Messages, tokens and images, for statistics. */
+  counts: PerExampleCounts;
 }
 
 export interface ExampleInput {

@@ -3,7 +3,7 @@ import { canonicalJson } from "../canonical.ts";
 import { type DatasetExample, exampleInput } from "../example.ts";
 import type { ChatMessage } from "../format/chat.schema.ts";
 import type { DatasetFormat } from "../format/format.ts";
-import { datasetStats, type PerExampleCounts } from "../stats/dataset-stats.ts";
+import { datasetStats } from "../stats/dataset-stats.ts";
 import { countChatTokens, type Encoding } from "../stats/tokenizer.ts";
 import { extraKeys, fileFormat, lineFormat } from "./detect-format.ts";
 import { IssueSink } from "./issue.ts";
@@ -43,7 +43,6 @@ export function validateJsonl(text: string, options: ValidateOptions): Validated
   const format = fileFormat(parsed.map((p) => lineFormat(p.value)));
 
   const examples: DatasetExample[] = [];
-  const counts: PerExampleCounts[] = [];
   const firstLineOfHash = new Map<string, number>();
   for (const { line, value } of parsed) {
     const own = lineFormat(value);
@@ -58,7 +57,7 @@ export function validateJsonl(text: string, options: ValidateOptions): Validated
     const input = exampleInput(value, format);
     const messages = allMessages(value, format);
     const tokens = countChatTokens(messages, input.tools, encoding);
-    counts.push({ messages: messages.length, tokens: tokens.total, assistantTokens: tokens.assistant, images: facts.images });
+    const exampleCounts = { messages: messages.length, tokens: tokens.total, assistantTokens: tokens.assistant, images: facts.images };
     if (tokens.total > contextLimit) {
       sink.warning(
         "over_context_limit",
@@ -72,7 +71,7 @@ export function validateJsonl(text: string, options: ValidateOptions): Validated
     } else {
       firstLineOfHash.set(hash, line);
     }
-    examples.push({ line, value, canonical, hash, inputHash: sha256(canonicalJson(input)) });
+    examples.push({ line, value, canonical, hash, inputHash: sha256(canonicalJson(input)), counts: exampleCounts });
   }
 
   const minExamples = options.minExamples ?? MIN_TRAINING_EXAMPLES;
@@ -97,7 +96,7 @@ export function validateJsonl(text: string, options: ValidateOptions): Validated
       errors,
       warnings: issues.length - errors,
       issues,
-      stats: datasetStats(counts, encoding, contextLimit),
+      stats: datasetStats(examples.map((e) => e.counts), encoding, contextLimit),
     },
   };
 }

@@ -1,0 +1,51 @@
+import { z } from "zod";
+import { ResourceName } from "../projects/project.schema.ts";
+import { DatasetId, DatasetVersionId, ProjectId } from "../shared/id.ts";
+import { DatasetFormat } from "./format/format.ts";
+import { DatasetStats } from "./stats/dataset-stats.ts";
+import { ValidationReport } from "./validation/report.ts";
+
+export const DatasetRole = z.enum(["train", "test"]);
+export type DatasetRole = z.infer<typeof DatasetRole>;
+
+/** The name of every project's test split. */
+export const TEST_SPLIT_NAME = "test";
+
+export const Dataset = z.object({
+  id: DatasetId,
+  projectId: ProjectId,
+  name: ResourceName,
+  role: DatasetRole,
+  createdAt: z.string(),
+});
+export type Dataset = z.infer<typeof Dataset>;
+
+export const DatasetVersion = z.object({
+  id: DatasetVersionId,
+  datasetId: DatasetId,
+  name: z.string(),
+  number: z.number().int().positive(),
+  /** `train@3` */
+  ref: z.string(),
+  parentId: DatasetVersionId.nullable(),
+  contentHash: z.string(),
+  format: DatasetFormat,
+  exampleCount: z.number().int(),
+  byteSize: z.number().int(),
+  message: z.string(),
+  source: z.string(),
+  stats: DatasetStats,
+  report: ValidationReport,
+  createdAt: z.string(),
+});
+export type DatasetVersion = z.infer<typeof DatasetVersion>;
+
+/** `NAME@N`, or `NAME` for the latest version. */
+export const DatasetRef = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._-]{0,63}(@[1-9][0-9]*)?$/i, "expected NAME or NAME@N, e.g. train@2");
+
+export function parseDatasetRef(ref: string): { name: string; number?: number } {
+  const [name = "", number] = ref.split("@");
+  return number === undefined ? { name } : { name, number: Number(number) };
+}

@@ -1,0 +1,39 @@
+import type { Workspace } from "../storage/workspace.ts";
+import { positionsMissingFrom } from "./dataset.repository.ts";
+import type { DatasetVersion } from "./dataset.schema.ts";
+import { readVersionLines } from "./version-content.ts";
+
+export interface DiffEntry {
+  /** 1-based line in the version's canonical file. */
+  line: number;
+  hash: string;
+  example: unknown;
+}
+
+export interface VersionDiff {
+  from: string;
+  to: string;
+  added: DiffEntry[];
+  removed: DiffEntry[];
+  unchanged: number;
+}
+
+/** Examples added and removed going from one version to another, by content hash. */
+export async function diffVersions(ws: Workspace, from: DatasetVersion, to: DatasetVersion): Promise<VersionDiff> {
+  const [removedRows, addedRows] = await Promise.all([
+    positionsMissingFrom(ws.db, from.id, to.id),
+    positionsMissingFrom(ws.db, to.id, from.id),
+  ]);
+  const entries = (version: DatasetVersion, rows: typeof addedRows): DiffEntry[] => {
+    if (rows.length === 0) return [];
+    const lines = readVersionLines(ws, version);
+    return rows.map((r) => ({ line: r.position + 1, hash: r.hash, example: JSON.parse(lines[r.position] ?? "null") }));
+  };
+  return {
+    from: from.ref,
+    to: to.ref,
+    added: entries(to, addedRows),
+    removed: entries(from, removedRows),
+    unchanged: to.exampleCount - addedRows.length,
+  };
+}

@@ -1,0 +1,70 @@
+import { TunelabError } from "../errors.ts";
+import { ensureProject, findProjectByName } from "../projects/project.repository.ts";
+import { sha256 } from "../shared/hash.ts";
+import type { Workspace } from "../storage/workspace.ts";
+import { canonicalJsonl } from "./canonical.ts";
+import { findDataset, findVersionByHash, insertDataset, insertVersion } from "./dataset.repository.ts";
+import type { DatasetRole, DatasetVersion } from "./dataset.schema.ts";
+import type { DatasetExample } from "./example.ts";
+import type { DatasetFormat } from "./format/format.ts";
+import type { ValidationReport } from "./validation/report.ts";
+
+export interface StoreVersionInput {
+  project: string;
+  dataset: string;
+  role: DatasetRole;
+  format: DatasetFormat;
+  examples: ReadonlyArray<DatasetExample>;
+  report: ValidationReport;
+  message: string;
+  source: string;
+}
+
+export interface StoredVersion {
+  version: DatasetVersion;
+  /** False when identical content was already a version of this dataset. */
+  created: boolean;
+  projectCreated: boolean;
+}
+
+/** Writes a validated version: blob first, then one transaction for project, dataset, version and example index. */
+export async function storeVersion(ws: Workspace, input: StoreVersionInput): Promise<StoredVersion> {
+  const text = canonicalJsonl(input.examples.map((e) => e.canonical));
+  const contentHash = sha256(text);
+
+  const existing = await findExisting(ws, input, contentHash);
+  if (existing) return { version: existing, created: false, projectCreated: false };
+
+  const blob = ws.blobs.put(text);
+  try {
+    return await ws.db.transaction().execute(async (trx) => {
+      const { project, created: projectCreated } = await ensureProject(trx, input.project);
+      const dataset = (await findDataset(trx, project.id, input.dataset)) ?? (await insertDataset(trx, project.id, input.dataset, input.role));
+      if (dataset.role !== input.role) {
+        throw new TunelabError("conflict", `"${input.dataset}" is a ${dataset.role} dataset in project ${input.project}, not ${input.role}`);
+      }
+      const version = await insertVersion(trx, {
+        datasetId: dataset.id,
+        contentHash,
+        format: input.format,
+        byteSize: Buffer.byteLength(text),
+        message: input.message,
+        source: input.source,
+        stats: input.report.stats,
+        report: input.report,
+        examples: input.examples,
+      });
+      return { version, created: true, projectCreated };
+    });
+  } catch (error) {
+    if (blob.created) ws.blobs.remove(blob.hash);
+    throw error;
+  }
+}
+
+async function findExisting(ws: Workspace, input: StoreVersionInput, contentHash: string): Promise<DatasetVersion | undefined> {
+  const project = await findProjectByName(ws.db, input.project);
+  if (!project) return undefined;
+  const dataset = await findDataset(ws.db, project.id, input.dataset);
+  return dataset && (await findVersionByHash(ws.db, dataset.id, contentHash));
+}
