@@ -13,7 +13,7 @@ function reportOne(raw: unknown, issue: z.core.$ZodIssue, line: number, sink: Is
   const path = issue.path;
   const where = { line, path: formatPath(path) };
   const value = valueAt(raw, path);
-  const missing = value === undefined && issue.code === "invalid_type";
+  const missing = value === undefined;
   const last = path[path.length - 1];
 
   if (path.length === 0 && issue.code === "invalid_type") {

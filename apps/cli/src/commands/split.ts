@@ -1,0 +1,51 @@
+import type { Command } from "commander";
+import { type Encoding, setTestSplit } from "@tunelab/core";
+import { withWorkspace } from "../context.ts";
+import { EXIT } from "../exit-codes.ts";
+import { color, emit, type GlobalOptions } from "../output.ts";
+import { parseNumberOption, readDataFile } from "../read-input.ts";
+import { renderReport } from "../render/report.ts";
+import { encodingOption } from "./data-validate.ts";
+
+export function registerSplit(program: Command, globals: () => GlobalOptions): void {
+  program
+    .command("split")
+    .description("set the project's frozen test split (test@N): a whole file, or a deterministic fraction of one")
+    .argument("<file>", "JSONL whose items every experiment is scored on")
+    .requiredOption("-p, --project <name>", "project (created if new)")
+    .option("--test-fraction <f>", "carve this fraction (0-1) as the test split; the rest is imported as training data")
+    .option("--seed <n>", "seed of the carve (same seed, same split)", "0")
+    .option("-d, --dataset <name>", "where the rest of a carved file goes", "train")
+    .option("-m, --message <text>", "note for the new version")
+    .addOption(encodingOption())
+    .addHelpText(
+      "after",
+      "\nExamples:\n  tunelab split test.jsonl --project ticket-router\n  tunelab split all.jsonl --project ticket-router --test-fraction 0.1 --seed 7",
+    )
+    .action(async (file: string, options: { project: string; testFraction?: string; seed: string; dataset: string; message?: string; encoding: Encoding }) => {
+      const { text, fileName } = readDataFile(file);
+      const testFraction = parseNumberOption("--test-fraction", options.testFraction);
+      const seed = parseNumberOption("--seed", options.seed) ?? 0;
+      await withWorkspace(async (ws) => {
+        const result = await setTestSplit(ws, {
+          project: options.project,
+          text,
+          fileName,
+          seed,
+          encoding: options.encoding,
+          ...(testFraction === undefined ? {} : { testFraction, trainDataset: options.dataset }),
+          ...(options.message === undefined ? {} : { message: options.message }),
+        });
+        emit(globals(), result, () => {
+          if (result.status === "invalid") return renderReport(result.report);
+          const head =
+            result.status === "created"
+              ? color.green(`✔ test split ${color.bold(result.test.ref)}: ${result.test.exampleCount} items, frozen`)
+              : color.yellow(`= unchanged: the test split is already ${color.bold(result.test.ref)}`);
+          const train = result.train && result.train.status !== "invalid" ? `\nrest of the file: ${result.train.status === "created" ? "stored" : "already"} ${color.bold(result.train.version.ref)} (${result.train.version.exampleCount} examples)` : "";
+          return `${head}${train}`;
+        });
+        if (result.status === "invalid") process.exitCode = EXIT.checkFailed;
+      });
+    });
+}

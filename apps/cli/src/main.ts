@@ -1,0 +1,48 @@
+import { Command, CommanderError } from "commander";
+import { isTunelabError } from "@tunelab/core";
+import { registerDataBrowse } from "./commands/data-browse.ts";
+import { registerDataImport } from "./commands/data-import.ts";
+import { registerDataValidate } from "./commands/data-validate.ts";
+import { registerDemo } from "./commands/demo.ts";
+import { registerInit, registerProject } from "./commands/project.ts";
+import { registerSplit } from "./commands/split.ts";
+import { EXIT } from "./exit-codes.ts";
+import { color, type GlobalOptions } from "./output.ts";
+
+const program = new Command("tunelab")
+  .description("evaluation-first fine-tuning: datasets, experiments, graders, leaderboard")
+  .option("--json", "machine-readable output")
+  .showHelpAfterError()
+  .exitOverride();
+const globals = (): GlobalOptions => program.opts<GlobalOptions>();
+
+registerInit(program, globals);
+registerProject(program, globals);
+const data = program.command("data").description("datasets: validate, import, list, show, diff, export");
+registerDataValidate(data, globals);
+registerDataImport(data, globals);
+registerDataBrowse(data, globals);
+registerSplit(program, globals);
+registerDemo(program, globals);
+for (const command of [program, data, ...program.commands]) command.exitOverride();
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  process.exitCode = report(error);
+}
+
+function report(error: unknown): number {
+  if (error instanceof CommanderError) {
+    // help and version are not failures; commander has already printed its message
+    return error.code === "commander.helpDisplayed" || error.code === "commander.help" || error.code === "commander.version" ? EXIT.ok : EXIT.error;
+  }
+  const json = process.argv.includes("--json");
+  if (isTunelabError(error)) {
+    if (json) process.stdout.write(`${JSON.stringify({ error: { code: error.code, message: error.message, details: error.details } }, null, 2)}\n`);
+    else process.stderr.write(`${color.red("error:")} ${error.message}\n`);
+    return error.code === "validation_failed" ? EXIT.checkFailed : EXIT.error;
+  }
+  process.stderr.write(`${color.red("internal error:")} ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  return EXIT.error;
+}

@@ -1,0 +1,27 @@
+import Table from "cli-table3";
+import pc from "picocolors";
+
+export interface GlobalOptions {
+  json?: boolean;
+}
+
+/** Prints a command's result: JSON when --json, otherwise the human rendering. */
+export function emit(options: GlobalOptions, data: unknown, human: () => string): void {
+  if (options.json) process.stdout.write(`${JSON.stringify(data, null, 2)}\n`);
+  else {
+    const text = human();
+    if (text !== "") process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
+  }
+}
+
+export function table(head: string[], rows: Array<Array<string | number>>): string {
+  const t = new Table({ head: head.map((h) => pc.bold(h)), style: { head: [], border: [] } });
+  for (const row of rows) t.push(row.map(String));
+  return t.toString();
+}
+
+export const color = pc;
+
+export function formatNumber(n: number, digits = 0): string {
+  return n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: 0 });
+}

@@ -1,0 +1,31 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { closeWorkspace, openWorkspace, type Workspace } from "../storage/workspace.ts";
+
+/** A real workspace (SQLite file with migrations applied + blob store) in a fresh temp directory. */
+export async function tempWorkspace(): Promise<Workspace & { dispose: () => Promise<void> }> {
+  const home = mkdtempSync(join(tmpdir(), "tunelab-test-"));
+  const ws = await openWorkspace(home);
+  return {
+    ...ws,
+    dispose: async () => {
+      await closeWorkspace(ws);
+      rmSync(home, { recursive: true, force: true });
+    },
+  };
+}
+
+export function chat(user: string, assistant: string, system = "Route the ticket."): string {
+  return JSON.stringify({
+    messages: [
+      { role: "system", content: system },
+      { role: "user", content: user },
+      { role: "assistant", content: assistant },
+    ],
+  });
+}
+
+export function jsonl(lines: ReadonlyArray<string>): string {
+  return `${lines.join("\n")}\n`;
+}
