@@ -32,12 +32,7 @@ export const PRIORITY_CUES: Readonly<Record<Priority, readonly Cue[]>> = {
     s("It's important, my deadline is tomorrow."),
     s("Would appreciate a fast answer, this is important."),
   ],
-  normal: [
-    s("Please advise."),
-    s("Let me know what you need from me."),
-    s("Can someone take a look?"),
-    s("Any help is appreciated."),
-  ],
+  normal: [s("Please advise."), s("Let me know what you need from me."), s("Can someone take a look?"), s("Any help is appreciated.")],
   low: [
     p("Low priority:"),
     s("No rush."),
@@ -49,10 +44,7 @@ export const PRIORITY_CUES: Readonly<Record<Priority, readonly Cue[]>> = {
 };
 
 /** Technical tickets can also signal urgency with an outage statement. */
-export const TECHNICAL_URGENT_CUES: readonly Cue[] = [
-  s("Production is down."),
-  s("Our production site is down right now."),
-];
+export const TECHNICAL_URGENT_CUES: readonly Cue[] = [s("Production is down."), s("Our production site is down right now.")];
 
 /** Priority distribution used when sampling labels. */
 export const PRIORITY_WEIGHTS: Readonly<Record<Priority, number>> = {

@@ -1,13 +1,6 @@
 /** Label space of the ticket-routing task and the system prompt that states it. */
 
-export const CATEGORIES = [
-  "billing",
-  "technical",
-  "account",
-  "shipping",
-  "refund",
-  "feature_request",
-] as const;
+export const CATEGORIES = ["billing", "technical", "account", "shipping", "refund", "feature_request"] as const;
 export type Category = (typeof CATEGORIES)[number];
 
 export const PRIORITIES = ["low", "normal", "high", "urgent"] as const;

@@ -87,7 +87,7 @@ export const TEMPLATES: Readonly<Record<Category, CategoryTemplates>> = {
       "The delivery estimate was {date}.",
       "Tracking hasn't updated in days.",
       "I was home all day and no courier came.",
-      "The order number is {order}.",
+      "It was sent as a gift.",
     ],
   },
   refund: {
@@ -138,19 +138,6 @@ export const NEUTRAL_DETAILS: readonly string[] = [
   "This is about {product}.",
 ];
 
-export const GREETINGS: readonly string[] = [
-  "Hi,",
-  "Hello,",
-  "Hey team,",
-  "Good morning,",
-  "Hi support,",
-  "Dear support team,",
-];
+export const GREETINGS: readonly string[] = ["Hi,", "Hello,", "Hey team,", "Good morning,", "Hi support,", "Dear support team,"];
 
-export const SIGN_OFFS: readonly string[] = [
-  "Thanks.",
-  "Thank you!",
-  "Thanks, {name}",
-  "Regards, {name}",
-  "Cheers",
-];
+export const SIGN_OFFS: readonly string[] = ["Thanks.", "Thank you!", "Thanks, {name}", "Regards, {name}", "Cheers"];

@@ -1,4 +1,4 @@
-import { openWorkspace, resolveHome, type Workspace, closeWorkspace, listProjects, TunelabError } from "@tunelab/core";
+import { closeWorkspace, listProjects, openWorkspace, resolveHome, TunelabError, type Workspace } from "@tunelab/core";
 
 /** Opens the workspace for one command and closes it afterwards. */
 export async function withWorkspace<T>(run: (ws: Workspace) => Promise<T>): Promise<T> {

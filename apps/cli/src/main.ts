@@ -1,5 +1,5 @@
-import { Command, CommanderError } from "commander";
 import { isTunelabError } from "@tunelab/core";
+import { Command, CommanderError } from "commander";
 import { registerDataBrowse } from "./commands/data-browse.ts";
 import { registerDataImport } from "./commands/data-import.ts";
 import { registerDataValidate } from "./commands/data-validate.ts";
@@ -35,11 +35,14 @@ try {
 function report(error: unknown): number {
   if (error instanceof CommanderError) {
     // help and version are not failures; commander has already printed its message
-    return error.code === "commander.helpDisplayed" || error.code === "commander.help" || error.code === "commander.version" ? EXIT.ok : EXIT.error;
+    return error.code === "commander.helpDisplayed" || error.code === "commander.help" || error.code === "commander.version"
+      ? EXIT.ok
+      : EXIT.error;
   }
   const json = process.argv.includes("--json");
   if (isTunelabError(error)) {
-    if (json) process.stdout.write(`${JSON.stringify({ error: { code: error.code, message: error.message, details: error.details } }, null, 2)}\n`);
+    if (json)
+      process.stdout.write(`${JSON.stringify({ error: { code: error.code, message: error.message, details: error.details } }, null, 2)}\n`);
     else process.stderr.write(`${color.red("error:")} ${error.message}\n`);
     return error.code === "validation_failed" ? EXIT.checkFailed : EXIT.error;
   }

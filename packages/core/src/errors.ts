@@ -1,12 +1,5 @@
 /** Every failure tunelab reports carries one of these codes. */
-export const ERROR_CODES = [
-  "validation_failed",
-  "invalid_argument",
-  "not_found",
-  "conflict",
-  "io_error",
-  "internal",
-] as const;
+export const ERROR_CODES = ["validation_failed", "invalid_argument", "not_found", "conflict", "io_error", "internal"] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export interface TunelabErrorOptions {

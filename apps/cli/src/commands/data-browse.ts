@@ -1,6 +1,6 @@
 import { writeFileSync } from "node:fs";
-import type { Command } from "commander";
 import { diffVersions, getProjectByName, getVersionByRef, listDatasets, listVersions, readVersionText, TunelabError } from "@tunelab/core";
+import type { Command } from "commander";
 import { resolveProjectName, withWorkspace } from "../context.ts";
 import { color, emit, formatNumber, type GlobalOptions, table } from "../output.ts";
 import { renderReport } from "../render/report.ts";
@@ -31,7 +31,16 @@ export function registerDataBrowse(data: Command, globals: () => GlobalOptions):
             ? `project ${project.name} has no datasets yet: \`tunelab data import FILE --dataset train\``
             : table(
                 ["version", "examples", "format", "tokens", "warnings", "hash", "created", "message"],
-                rows.map((r) => [color.bold(r.ref), formatNumber(r.examples), r.format, formatNumber(r.tokens), r.warnings, r.hash, r.created.slice(0, 19).replace("T", " "), r.message]),
+                rows.map((r) => [
+                  color.bold(r.ref),
+                  formatNumber(r.examples),
+                  r.format,
+                  formatNumber(r.tokens),
+                  r.warnings,
+                  r.hash,
+                  r.created.slice(0, 19).replace("T", " "),
+                  r.message,
+                ]),
               ),
         );
       });
@@ -96,8 +105,10 @@ export function registerDataBrowse(data: Command, globals: () => GlobalOptions):
         } catch (error) {
           throw new TunelabError("io_error", `cannot write ${options.output}: ${(error as Error).message}`, { cause: error });
         }
-        emit(globals(), { ref: version.ref, file: options.output, examples: version.exampleCount, sha256: version.contentHash }, () =>
-          `✔ wrote ${version.ref} (${formatNumber(version.exampleCount)} examples) to ${options.output}`,
+        emit(
+          globals(),
+          { ref: version.ref, file: options.output, examples: version.exampleCount, sha256: version.contentHash },
+          () => `✔ wrote ${version.ref} (${formatNumber(version.exampleCount)} examples) to ${options.output}`,
         );
       });
     });

@@ -1,5 +1,5 @@
-import type { Command } from "commander";
 import { type Encoding, importDataset } from "@tunelab/core";
+import type { Command } from "commander";
 import { resolveProjectName, withWorkspace } from "../context.ts";
 import { EXIT } from "../exit-codes.ts";
 import { color, emit, type GlobalOptions } from "../output.ts";
@@ -36,7 +36,9 @@ export function registerDataImport(data: Command, globals: () => GlobalOptions):
           if (result.status === "invalid") return renderReport(result.report);
           const head =
             result.status === "created"
-              ? color.green(`✔ stored ${color.bold(result.version.ref)} in project ${project}${result.projectCreated ? " (new project)" : ""}`)
+              ? color.green(
+                  `✔ stored ${color.bold(result.version.ref)} in project ${project}${result.projectCreated ? " (new project)" : ""}`,
+                )
               : color.yellow(`= unchanged: this content is already ${color.bold(result.version.ref)}`);
           const excluded = result.leakage?.exact.length ?? 0;
           const leak = result.leakage

@@ -1,5 +1,5 @@
-import { type Command, Option } from "commander";
 import { Encoding, validateJsonl } from "@tunelab/core";
+import { type Command, Option } from "commander";
 import { EXIT } from "../exit-codes.ts";
 import { emit, type GlobalOptions } from "../output.ts";
 import { parseNumberOption, readDataFile } from "../read-input.ts";

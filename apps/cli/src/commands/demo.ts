@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import type { Command } from "commander";
 import { diffVersions, getProjectByName, importDataset, resolveHome, setTestSplit, TunelabError } from "@tunelab/core";
+import type { Command } from "commander";
 import { withWorkspace } from "../context.ts";
 import { color, emit, type GlobalOptions } from "../output.ts";
 import { renderReport } from "../render/report.ts";
@@ -32,7 +32,9 @@ export function registerDemo(program: Command, globals: () => GlobalOptions): vo
         say(color.bold("1. The fixed test split every experiment is scored on"));
         const split = await setTestSplit(ws, { project: options.project, ...file("test.jsonl"), message: "fixed test tickets" });
         if (split.status === "invalid") throw new TunelabError("validation_failed", renderReport(split.report));
-        say(`${split.status === "created" ? "✔ stored" : "= already stored as"} ${color.bold(split.test.ref)} (${split.test.exampleCount} items)\n`);
+        say(
+          `${split.status === "created" ? "✔ stored" : "= already stored as"} ${color.bold(split.test.ref)} (${split.test.exampleCount} items)\n`,
+        );
 
         const versions = [];
         for (const [name, message] of [
@@ -50,10 +52,16 @@ export function registerDemo(program: Command, globals: () => GlobalOptions): vo
         const [v1, v2] = versions;
         if (v1 && v2) {
           const diff = await diffVersions(ws, v1, v2);
-          say(color.bold(`3. What changed: ${diff.from} → ${diff.to}: +${diff.added.length} -${diff.removed.length} examples (${diff.unchanged} unchanged)`));
+          say(
+            color.bold(
+              `3. What changed: ${diff.from} → ${diff.to}: +${diff.added.length} -${diff.removed.length} examples (${diff.unchanged} unchanged)`,
+            ),
+          );
         }
         const project = await getProjectByName(ws.db, options.project);
-        say(`\nNext: \`tunelab data list --project ${project.name}\`, \`tunelab data show train@2\`, \`tunelab data diff train@1 train@2\`.`);
+        say(
+          `\nNext: \`tunelab data list --project ${project.name}\`, \`tunelab data show train@2\`, \`tunelab data diff train@1 train@2\`.`,
+        );
         say("Training, graders and the leaderboard arrive with the engine, evals and experiments issues.");
         emit(globals(), { project: project.name, testSplit: split.test.ref, versions: versions.map((v) => v.ref) }, () => "");
       });

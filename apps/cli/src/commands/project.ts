@@ -1,5 +1,5 @@
-import type { Command } from "commander";
 import { createProject, getProjectByName, listDatasets, listProjects, resolveHome } from "@tunelab/core";
+import type { Command } from "commander";
 import { withWorkspace } from "../context.ts";
 import { color, emit, type GlobalOptions, table } from "../output.ts";
 
@@ -11,8 +11,10 @@ export function registerInit(program: Command, globals: () => GlobalOptions): vo
     .action(async (options: { project?: string }) => {
       await withWorkspace(async (ws) => {
         const project = options.project ? await createProject(ws.db, { name: options.project }) : undefined;
-        emit(globals(), { home: resolveHome(), project }, () =>
-          `✔ tunelab home at ${resolveHome()}${project ? `, project ${color.bold(project.name)} created` : ""}`,
+        emit(
+          globals(),
+          { home: resolveHome(), project },
+          () => `✔ tunelab home at ${resolveHome()}${project ? `, project ${color.bold(project.name)} created` : ""}`,
         );
       });
     });
@@ -27,7 +29,12 @@ export function registerProject(program: Command, globals: () => GlobalOptions):
       await withWorkspace(async (ws) => {
         const projects = await listProjects(ws.db);
         emit(globals(), projects, () =>
-          projects.length === 0 ? "no projects yet: `tunelab project create NAME`" : table(["project", "created", "description"], projects.map((p) => [color.bold(p.name), p.createdAt.slice(0, 10), p.description])),
+          projects.length === 0
+            ? "no projects yet: `tunelab project create NAME`"
+            : table(
+                ["project", "created", "description"],
+                projects.map((p) => [color.bold(p.name), p.createdAt.slice(0, 10), p.description]),
+              ),
         );
       });
     });
@@ -38,7 +45,10 @@ export function registerProject(program: Command, globals: () => GlobalOptions):
     .option("--description <text>", "what the task is")
     .action(async (name: string, options: { description?: string }) => {
       await withWorkspace(async (ws) => {
-        const created = await createProject(ws.db, { name, ...(options.description === undefined ? {} : { description: options.description }) });
+        const created = await createProject(ws.db, {
+          name,
+          ...(options.description === undefined ? {} : { description: options.description }),
+        });
         emit(globals(), created, () => color.green(`✔ project ${color.bold(created.name)} created`));
       });
     });
@@ -50,8 +60,11 @@ export function registerProject(program: Command, globals: () => GlobalOptions):
       await withWorkspace(async (ws) => {
         const found = await getProjectByName(ws.db, name);
         const datasets = await listDatasets(ws.db, found.id);
-        emit(globals(), { ...found, datasets }, () =>
-          `${color.bold(found.name)} (created ${found.createdAt.slice(0, 10)})${found.description ? `\n${found.description}` : ""}\ndatasets: ${datasets.map((d) => `${d.name} (${d.role})`).join(", ") || "none"}`,
+        emit(
+          globals(),
+          { ...found, datasets },
+          () =>
+            `${color.bold(found.name)} (created ${found.createdAt.slice(0, 10)})${found.description ? `\n${found.description}` : ""}\ndatasets: ${datasets.map((d) => `${d.name} (${d.role})`).join(", ") || "none"}`,
         );
       });
     });

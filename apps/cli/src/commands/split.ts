@@ -1,5 +1,5 @@
-import type { Command } from "commander";
 import { type Encoding, setTestSplit } from "@tunelab/core";
+import type { Command } from "commander";
 import { withWorkspace } from "../context.ts";
 import { EXIT } from "../exit-codes.ts";
 import { color, emit, type GlobalOptions } from "../output.ts";
@@ -22,30 +22,38 @@ export function registerSplit(program: Command, globals: () => GlobalOptions): v
       "after",
       "\nExamples:\n  tunelab split test.jsonl --project ticket-router\n  tunelab split all.jsonl --project ticket-router --test-fraction 0.1 --seed 7",
     )
-    .action(async (file: string, options: { project: string; testFraction?: string; seed: string; dataset: string; message?: string; encoding: Encoding }) => {
-      const { text, fileName } = readDataFile(file);
-      const testFraction = parseNumberOption("--test-fraction", options.testFraction);
-      const seed = parseNumberOption("--seed", options.seed) ?? 0;
-      await withWorkspace(async (ws) => {
-        const result = await setTestSplit(ws, {
-          project: options.project,
-          text,
-          fileName,
-          seed,
-          encoding: options.encoding,
-          ...(testFraction === undefined ? {} : { testFraction, trainDataset: options.dataset }),
-          ...(options.message === undefined ? {} : { message: options.message }),
+    .action(
+      async (
+        file: string,
+        options: { project: string; testFraction?: string; seed: string; dataset: string; message?: string; encoding: Encoding },
+      ) => {
+        const { text, fileName } = readDataFile(file);
+        const testFraction = parseNumberOption("--test-fraction", options.testFraction);
+        const seed = parseNumberOption("--seed", options.seed) ?? 0;
+        await withWorkspace(async (ws) => {
+          const result = await setTestSplit(ws, {
+            project: options.project,
+            text,
+            fileName,
+            seed,
+            encoding: options.encoding,
+            ...(testFraction === undefined ? {} : { testFraction, trainDataset: options.dataset }),
+            ...(options.message === undefined ? {} : { message: options.message }),
+          });
+          emit(globals(), result, () => {
+            if (result.status === "invalid") return renderReport(result.report);
+            const head =
+              result.status === "created"
+                ? color.green(`✔ test split ${color.bold(result.test.ref)}: ${result.test.exampleCount} items, frozen`)
+                : color.yellow(`= unchanged: the test split is already ${color.bold(result.test.ref)}`);
+            const train =
+              result.train && result.train.status !== "invalid"
+                ? `\nrest of the file: ${result.train.status === "created" ? "stored" : "already"} ${color.bold(result.train.version.ref)} (${result.train.version.exampleCount} examples)`
+                : "";
+            return `${head}${train}`;
+          });
+          if (result.status === "invalid") process.exitCode = EXIT.checkFailed;
         });
-        emit(globals(), result, () => {
-          if (result.status === "invalid") return renderReport(result.report);
-          const head =
-            result.status === "created"
-              ? color.green(`✔ test split ${color.bold(result.test.ref)}: ${result.test.exampleCount} items, frozen`)
-              : color.yellow(`= unchanged: the test split is already ${color.bold(result.test.ref)}`);
-          const train = result.train && result.train.status !== "invalid" ? `\nrest of the file: ${result.train.status === "created" ? "stored" : "already"} ${color.bold(result.train.version.ref)} (${result.train.version.exampleCount} examples)` : "";
-          return `${head}${train}`;
-        });
-        if (result.status === "invalid") process.exitCode = EXIT.checkFailed;
-      });
-    });
+      },
+    );
 }

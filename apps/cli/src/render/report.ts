@@ -7,7 +7,9 @@ const SHOWN_ISSUES = 30;
 export function renderReport(report: ValidationReport): string {
   const verdict =
     report.errors > 0
-      ? color.red(`✖ ${report.file}: ${report.errors} error${report.errors === 1 ? "" : "s"}, ${report.warnings} warning${report.warnings === 1 ? "" : "s"} — nothing was written`)
+      ? color.red(
+          `✖ ${report.file}: ${report.errors} error${report.errors === 1 ? "" : "s"}, ${report.warnings} warning${report.warnings === 1 ? "" : "s"} — nothing was written`,
+        )
       : color.green(`✔ ${report.file}: valid ${report.format} data, ${report.examples} example${report.examples === 1 ? "" : "s"}`) +
         (report.warnings > 0 ? color.yellow(`, ${report.warnings} warning${report.warnings === 1 ? "" : "s"}`) : "");
   const parts = [verdict];

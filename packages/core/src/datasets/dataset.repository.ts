@@ -38,12 +38,7 @@ function toVersion(row: DatasetVersionRow & { name: string }): DatasetVersion {
 }
 
 export async function findDataset(db: DB, projectId: ProjectId, name: string): Promise<Dataset | undefined> {
-  const row = await db
-    .selectFrom("datasets")
-    .selectAll()
-    .where("project_id", "=", projectId)
-    .where("name", "=", name)
-    .executeTakeFirst();
+  const row = await db.selectFrom("datasets").selectAll().where("project_id", "=", projectId).where("name", "=", name).executeTakeFirst();
   return row && toDataset(row);
 }
 
@@ -99,7 +94,11 @@ export async function getVersionByRef(db: DB, projectId: ProjectId, ref: string)
   const version =
     number === undefined
       ? await latestVersion(db, dataset.id)
-      : await versionQuery(db).where("dataset_versions.dataset_id", "=", dataset.id).where("dataset_versions.number", "=", number).executeTakeFirst().then((r) => r && toVersion(r));
+      : await versionQuery(db)
+          .where("dataset_versions.dataset_id", "=", dataset.id)
+          .where("dataset_versions.number", "=", number)
+          .executeTakeFirst()
+          .then((r) => r && toVersion(r));
   if (!version) {
     const latest = await latestVersion(db, dataset.id);
     throw new TunelabError("not_found", `no version ${ref}${latest ? ` (latest is ${latest.ref})` : " (it has no versions)"}`);
@@ -170,7 +169,11 @@ export async function positionsMissingFrom(db: DB, from: DatasetVersionId, other
     .selectAll("e")
     .where("e.version_id", "=", from)
     .where(({ not, exists, selectFrom }) =>
-      not(exists(selectFrom("dataset_examples as o").select("o.position").where("o.version_id", "=", other).whereRef("o.hash", "=", "e.hash"))),
+      not(
+        exists(
+          selectFrom("dataset_examples as o").select("o.position").where("o.version_id", "=", other).whereRef("o.hash", "=", "e.hash"),
+        ),
+      ),
     )
     .orderBy("e.position")
     .execute();

@@ -23,7 +23,14 @@ const tickets = (from: number, to: number) =>
 
 async function rowCounts() {
   const count = async (table: "projects" | "datasets" | "dataset_versions" | "dataset_examples") =>
-    Number((await ws.db.selectFrom(table).select((eb) => eb.fn.countAll().as("n")).executeTakeFirstOrThrow()).n);
+    Number(
+      (
+        await ws.db
+          .selectFrom(table)
+          .select((eb) => eb.fn.countAll().as("n"))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
   return {
     projects: await count("projects"),
     datasets: await count("datasets"),
@@ -53,7 +60,13 @@ describe("importing a dataset", () => {
   });
 
   it("versions content: identical content (any key order) is detected, new content becomes the next version", async () => {
-    const v1 = await importDataset(ws, { project: "p", dataset: "train", text: jsonl(tickets(0, 12)), fileName: "a.jsonl", message: "first" });
+    const v1 = await importDataset(ws, {
+      project: "p",
+      dataset: "train",
+      text: jsonl(tickets(0, 12)),
+      fileName: "a.jsonl",
+      message: "first",
+    });
     expect(v1).toMatchObject({ status: "created", version: { ref: "train@1", exampleCount: 12, parentId: null } });
 
     const reordered = jsonl(
@@ -65,7 +78,12 @@ describe("importing a dataset", () => {
     const again = await importDataset(ws, { project: "p", dataset: "train", text: reordered, fileName: "b.jsonl" });
     expect(again).toMatchObject({ status: "unchanged", version: { ref: "train@1" } });
 
-    const v2 = await importDataset(ws, { project: "p", dataset: "train", text: jsonl([...tickets(2, 12), ...tickets(50, 55)]), fileName: "c.jsonl" });
+    const v2 = await importDataset(ws, {
+      project: "p",
+      dataset: "train",
+      text: jsonl([...tickets(2, 12), ...tickets(50, 55)]),
+      fileName: "c.jsonl",
+    });
     expect(v2.status).toBe("created");
     if (v2.status === "invalid" || v1.status === "invalid") throw new Error("unreachable");
     expect(v2.version).toMatchObject({ ref: "train@2", parentId: v1.version.id, exampleCount: 15 });
@@ -89,7 +107,10 @@ describe("importing a dataset", () => {
 
 describe("test split and leakage", () => {
   it("excludes training examples whose input is a test item and warns about near duplicates", async () => {
-    const test = jsonl([chat("the printer on floor 3 is on fire", '{"category":"technical"}'), chat("refund my order 77 please", '{"category":"refund"}')]);
+    const test = jsonl([
+      chat("the printer on floor 3 is on fire", '{"category":"technical"}'),
+      chat("refund my order 77 please", '{"category":"refund"}'),
+    ]);
     const split = await setTestSplit(ws, { project: "p", text: test, fileName: "test.jsonl" });
     expect(split).toMatchObject({ status: "created", test: { ref: "test@1", exampleCount: 2 } });
 
@@ -132,14 +153,20 @@ describe("test split and leakage", () => {
   });
 
   it("refuses to name a training dataset 'test'", async () => {
-    await expect(importDataset(ws, { project: "p", dataset: "test", text: jsonl(tickets(0, 10)), fileName: "x" })).rejects.toThrow(/test split/);
+    await expect(importDataset(ws, { project: "p", dataset: "test", text: jsonl(tickets(0, 10)), fileName: "x" })).rejects.toThrow(
+      /test split/,
+    );
   });
 });
 
 function sortDeep(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortDeep);
   if (value && typeof value === "object") {
-    return Object.fromEntries(Object.keys(value).sort().map((k) => [k, sortDeep((value as Record<string, unknown>)[k])]));
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((k) => [k, sortDeep((value as Record<string, unknown>)[k])]),
+    );
   }
   return value;
 }

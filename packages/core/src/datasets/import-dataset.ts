@@ -24,7 +24,13 @@ export interface ImportInput {
 
 export type ImportResult =
   | { status: "invalid"; report: ValidationReport }
-  | { status: "created" | "unchanged"; version: DatasetVersion; report: ValidationReport; leakage: LeakageReport | undefined; projectCreated: boolean };
+  | {
+      status: "created" | "unchanged";
+      version: DatasetVersion;
+      report: ValidationReport;
+      leakage: LeakageReport | undefined;
+      projectCreated: boolean;
+    };
 
 /**
  * Validates a training file and stores it as the next version of a dataset. A file with any error writes nothing.
@@ -41,7 +47,11 @@ export async function importDataset(ws: Workspace, input: ImportInput): Promise<
   const leaked = new Set(leakage?.exact.map((l) => l.line));
   const kept = validated.examples.filter((e) => !leaked.has(e.line));
   const report = withLeakage(validated.report, leakage);
-  report.stats = datasetStats(kept.map((e) => e.counts), report.stats.encoding, report.stats.contextLimit);
+  report.stats = datasetStats(
+    kept.map((e) => e.counts),
+    report.stats.encoding,
+    report.stats.contextLimit,
+  );
   report.examples = kept.length;
 
   const stored = await storeVersion(ws, {
@@ -54,7 +64,13 @@ export async function importDataset(ws: Workspace, input: ImportInput): Promise<
     message: input.message ?? "",
     source: input.fileName,
   });
-  return { status: stored.created ? "created" : "unchanged", version: stored.version, report, leakage, projectCreated: stored.projectCreated };
+  return {
+    status: stored.created ? "created" : "unchanged",
+    version: stored.version,
+    report,
+    leakage,
+    projectCreated: stored.projectCreated,
+  };
 }
 
 export function parseDatasetName(name: string): string {

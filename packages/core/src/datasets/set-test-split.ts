@@ -1,9 +1,9 @@
 import { TunelabError } from "../errors.ts";
 import { parseProjectName } from "../projects/project.repository.ts";
 import type { Workspace } from "../storage/workspace.ts";
+import { canonicalJsonl } from "./canonical.ts";
 import { type DatasetVersion, TEST_SPLIT_NAME } from "./dataset.schema.ts";
 import { type ImportResult, importDataset, parseDatasetName } from "./import-dataset.ts";
-import { canonicalJsonl } from "./canonical.ts";
 import { isTestExample } from "./split-assign.ts";
 import { datasetStats } from "./stats/dataset-stats.ts";
 import type { Encoding } from "./stats/tokenizer.ts";
@@ -44,15 +44,23 @@ export async function setTestSplit(ws: Workspace, input: SplitInput): Promise<Sp
   if (validated.report.errors > 0) return { status: "invalid", report: validated.report };
 
   const seed = input.seed ?? 0;
-  const testExamples = fraction === undefined ? validated.examples : validated.examples.filter((e) => isTestExample(e.inputHash, fraction, seed));
+  const testExamples =
+    fraction === undefined ? validated.examples : validated.examples.filter((e) => isTestExample(e.inputHash, fraction, seed));
   if (testExamples.length === 0) {
-    throw new TunelabError("invalid_argument", `--test-fraction ${fraction} of ${validated.examples.length} examples selects none; raise the fraction`);
+    throw new TunelabError(
+      "invalid_argument",
+      `--test-fraction ${fraction} of ${validated.examples.length} examples selects none; raise the fraction`,
+    );
   }
   const report: ValidationReport = {
     ...validated.report,
     issues: validated.report.issues.filter((i) => i.code !== "too_few_examples"),
     examples: testExamples.length,
-    stats: datasetStats(testExamples.map((e) => e.counts), validated.report.stats.encoding, validated.report.stats.contextLimit),
+    stats: datasetStats(
+      testExamples.map((e) => e.counts),
+      validated.report.stats.encoding,
+      validated.report.stats.contextLimit,
+    ),
   };
   report.warnings = report.issues.length - report.errors;
   const stored = await storeVersion(ws, {

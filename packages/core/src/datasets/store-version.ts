@@ -39,9 +39,13 @@ export async function storeVersion(ws: Workspace, input: StoreVersionInput): Pro
   try {
     return await ws.db.transaction().execute(async (trx) => {
       const { project, created: projectCreated } = await ensureProject(trx, input.project);
-      const dataset = (await findDataset(trx, project.id, input.dataset)) ?? (await insertDataset(trx, project.id, input.dataset, input.role));
+      const dataset =
+        (await findDataset(trx, project.id, input.dataset)) ?? (await insertDataset(trx, project.id, input.dataset, input.role));
       if (dataset.role !== input.role) {
-        throw new TunelabError("conflict", `"${input.dataset}" is a ${dataset.role} dataset in project ${input.project}, not ${input.role}`);
+        throw new TunelabError(
+          "conflict",
+          `"${input.dataset}" is a ${dataset.role} dataset in project ${input.project}, not ${input.role}`,
+        );
       }
       const version = await insertVersion(trx, {
         datasetId: dataset.id,

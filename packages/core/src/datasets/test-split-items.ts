@@ -1,15 +1,18 @@
 import { findProjectByName } from "../projects/project.repository.ts";
+import { sha256 } from "../shared/hash.ts";
 import type { Workspace } from "../storage/workspace.ts";
+import { canonicalJson } from "./canonical.ts";
 import { findDataset, latestVersion } from "./dataset.repository.ts";
 import { type DatasetVersion, TEST_SPLIT_NAME } from "./dataset.schema.ts";
-import type { TestItemInput } from "./leakage/leakage.ts";
 import { exampleInput } from "./example.ts";
-import { sha256 } from "../shared/hash.ts";
-import { canonicalJson } from "./canonical.ts";
+import type { TestItemInput } from "./leakage/leakage.ts";
 import { readVersionLines } from "./version-content.ts";
 
 /** The project's current test split version and its items' inputs, or undefined when it has none. */
-export async function currentTestSplit(ws: Workspace, projectName: string): Promise<{ version: DatasetVersion; items: TestItemInput[] } | undefined> {
+export async function currentTestSplit(
+  ws: Workspace,
+  projectName: string,
+): Promise<{ version: DatasetVersion; items: TestItemInput[] } | undefined> {
   const project = await findProjectByName(ws.db, projectName);
   if (!project) return undefined;
   const dataset = await findDataset(ws.db, project.id, TEST_SPLIT_NAME);

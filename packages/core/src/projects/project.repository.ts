@@ -1,7 +1,7 @@
 import { TunelabError } from "../errors.ts";
-import type { DB } from "../storage/database.ts";
 import { newId, type ProjectId } from "../shared/id.ts";
 import { nowIso } from "../shared/time.ts";
+import type { DB } from "../storage/database.ts";
 import { type Project, ResourceName } from "./project.schema.ts";
 import type { ProjectRow } from "./project.table.ts";
 

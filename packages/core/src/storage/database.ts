@@ -23,4 +23,3 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): D
   sqlite.pragma("synchronous = NORMAL");
   return new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
 }
-

@@ -29,16 +29,7 @@ export const ToolCall = z.strictObject({
 });
 export type ToolCall = z.infer<typeof ToolCall>;
 
-export const MESSAGE_KEYS = [
-  "role",
-  "content",
-  "name",
-  "weight",
-  "tool_calls",
-  "tool_call_id",
-  "function_call",
-  "refusal",
-] as const;
+export const MESSAGE_KEYS = ["role", "content", "name", "weight", "tool_calls", "tool_call_id", "function_call", "refusal"] as const;
 
 export const ChatMessage = z.strictObject({
   role: Role,

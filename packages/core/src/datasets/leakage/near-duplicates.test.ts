@@ -21,7 +21,8 @@ describe("near-duplicate search", () => {
   it("finds exactly the pairs a brute-force comparison finds", () => {
     const random = mulberry32(42);
     const vocabulary = Array.from({ length: 40 }, (_, i) => `w${i}`);
-    const makeSet = () => new Set(Array.from({ length: 2 + Math.floor(random() * 8) }, () => vocabulary[Math.floor(random() * vocabulary.length)] ?? "w0"));
+    const makeSet = () =>
+      new Set(Array.from({ length: 2 + Math.floor(random() * 8) }, () => vocabulary[Math.floor(random() * vocabulary.length)] ?? "w0"));
     const references = Array.from({ length: 80 }, makeSet);
     // queries: random sets plus perturbed copies of references
     const queries = [
@@ -34,11 +35,9 @@ describe("near-duplicate search", () => {
     ];
     for (const threshold of [0.5, 0.7, 0.8, 0.9]) {
       const expected: string[] = [];
-      queries.forEach((q, i) =>
-        references.forEach((r, j) => {
-          if (jaccard(q, r) >= threshold) expected.push(`${i}:${j}`);
-        }),
-      );
+      for (const [i, q] of queries.entries()) {
+        for (const [j, r] of references.entries()) if (jaccard(q, r) >= threshold) expected.push(`${i}:${j}`);
+      }
       const found = nearDuplicates(queries, references, threshold).map((m) => `${m.query}:${m.reference}`);
       expect(found.sort()).toEqual(expected.sort());
       expect(expected.length).toBeGreaterThan(10);

@@ -1,6 +1,10 @@
 /** Normalized word set of a text: NFKC, lower case, letters and digits only. */
 export function wordSet(text: string): Set<string> {
-  const words = text.normalize("NFKC").toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+  const words =
+    text
+      .normalize("NFKC")
+      .toLowerCase()
+      .match(/[\p{L}\p{N}]+/gu) ?? [];
   return new Set(words);
 }
 

@@ -21,7 +21,11 @@ export interface MessageTokens {
  * Counts tokens as OpenAI's cookbook does for chat: 3 per message, 1 per name, 3 to prime the reply,
  * plus tool definitions and tool calls as their JSON text. Image parts are not counted.
  */
-export function countChatTokens(messages: ReadonlyArray<ChatMessage>, tools: ReadonlyArray<Tool> | undefined, encoding: Encoding): MessageTokens {
+export function countChatTokens(
+  messages: ReadonlyArray<ChatMessage>,
+  tools: ReadonlyArray<Tool> | undefined,
+  encoding: Encoding,
+): MessageTokens {
   const count = COUNTERS[encoding];
   let total = 3;
   let assistant = 0;

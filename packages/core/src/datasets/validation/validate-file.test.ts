@@ -46,14 +46,84 @@ describe("errors name the line, the field and what was expected", () => {
     ["not an object", "[1, 2]", "data_type", undefined],
     ["no messages", JSON.stringify({ prompt: "hi", completion: "yo" }), "missing_messages_list", "messages"],
     ["messages not a list", JSON.stringify({ messages: "hi" }), "missing_messages_list", "messages"],
-    ["message without role", JSON.stringify({ messages: [{ content: "hi" }, { role: "assistant", content: "x" }] }), "message_missing_key", "messages[0].role"],
-    ["unknown message key", JSON.stringify({ messages: [{ role: "user", content: "hi", mood: "ok" }, { role: "assistant", content: "x" }] }), "message_unrecognized_key", "messages[0]"],
-    ["unknown role", JSON.stringify({ messages: [{ role: "bot", content: "hi" }, { role: "assistant", content: "x" }] }), "unrecognized_role", "messages[0].role"],
-    ["user without content", JSON.stringify({ messages: [{ role: "user" }, { role: "assistant", content: "x" }] }), "message_missing_key", "messages[0]"],
-    ["empty assistant content", JSON.stringify({ messages: [{ role: "user", content: "hi" }, { role: "assistant", content: "" }] }), "missing_content", "messages[1].content"],
-    ["no assistant", JSON.stringify({ messages: [{ role: "system", content: "s" }, { role: "user", content: "hi" }] }), "example_missing_assistant_message", "messages"],
-    ["bad weight", JSON.stringify({ messages: [{ role: "user", content: "hi" }, { role: "assistant", content: "x", weight: 2 }] }), "invalid_weight", "messages[1].weight"],
-    ["weight on user", JSON.stringify({ messages: [{ role: "user", content: "hi", weight: 0 }, { role: "assistant", content: "x" }] }), "invalid_weight", "messages[0].weight"],
+    [
+      "message without role",
+      JSON.stringify({ messages: [{ content: "hi" }, { role: "assistant", content: "x" }] }),
+      "message_missing_key",
+      "messages[0].role",
+    ],
+    [
+      "unknown message key",
+      JSON.stringify({
+        messages: [
+          { role: "user", content: "hi", mood: "ok" },
+          { role: "assistant", content: "x" },
+        ],
+      }),
+      "message_unrecognized_key",
+      "messages[0]",
+    ],
+    [
+      "unknown role",
+      JSON.stringify({
+        messages: [
+          { role: "bot", content: "hi" },
+          { role: "assistant", content: "x" },
+        ],
+      }),
+      "unrecognized_role",
+      "messages[0].role",
+    ],
+    [
+      "user without content",
+      JSON.stringify({ messages: [{ role: "user" }, { role: "assistant", content: "x" }] }),
+      "message_missing_key",
+      "messages[0]",
+    ],
+    [
+      "empty assistant content",
+      JSON.stringify({
+        messages: [
+          { role: "user", content: "hi" },
+          { role: "assistant", content: "" },
+        ],
+      }),
+      "missing_content",
+      "messages[1].content",
+    ],
+    [
+      "no assistant",
+      JSON.stringify({
+        messages: [
+          { role: "system", content: "s" },
+          { role: "user", content: "hi" },
+        ],
+      }),
+      "example_missing_assistant_message",
+      "messages",
+    ],
+    [
+      "bad weight",
+      JSON.stringify({
+        messages: [
+          { role: "user", content: "hi" },
+          { role: "assistant", content: "x", weight: 2 },
+        ],
+      }),
+      "invalid_weight",
+      "messages[1].weight",
+    ],
+    [
+      "weight on user",
+      JSON.stringify({
+        messages: [
+          { role: "user", content: "hi", weight: 0 },
+          { role: "assistant", content: "x" },
+        ],
+      }),
+      "invalid_weight",
+      "messages[0].weight",
+    ],
     [
       "tool arguments not JSON",
       JSON.stringify({
@@ -67,13 +137,23 @@ describe("errors name the line, the field and what was expected", () => {
     ],
     [
       "image in assistant message",
-      JSON.stringify({ messages: [{ role: "user", content: "hi" }, { role: "assistant", content: [{ type: "image_url", image_url: { url: "https://x.test/a.png" } }] }] }),
+      JSON.stringify({
+        messages: [
+          { role: "user", content: "hi" },
+          { role: "assistant", content: [{ type: "image_url", image_url: { url: "https://x.test/a.png" } }] },
+        ],
+      }),
       "image_in_assistant_message",
       "messages[1].content[0].image_url.url",
     ],
     [
       "gif image",
-      JSON.stringify({ messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: "data:image/gif;base64,R0lGOD" } }] }, { role: "assistant", content: "x" }] }),
+      JSON.stringify({
+        messages: [
+          { role: "user", content: [{ type: "image_url", image_url: { url: "data:image/gif;base64,R0lGOD" } }] },
+          { role: "assistant", content: "x" },
+        ],
+      }),
       "invalid_image",
       "messages[0].content[0].image_url.url",
     ],
@@ -95,7 +175,12 @@ describe("errors name the line, the field and what was expected", () => {
 
   it("limits images to 10 per example", () => {
     const image = { type: "image_url", image_url: { url: "https://x.test/a.jpg" } };
-    const line = JSON.stringify({ messages: [{ role: "user", content: Array(11).fill(image) }, { role: "assistant", content: "x" }] });
+    const line = JSON.stringify({
+      messages: [
+        { role: "user", content: Array(11).fill(image) },
+        { role: "assistant", content: "x" },
+      ],
+    });
     const codes = issuesOf(jsonl([...tenValid, line])).filter((i) => i.severity === "error");
     expect(codes).toEqual([{ severity: "error", code: "too_many_images", line: 11, path: undefined }]);
   });
@@ -138,11 +223,16 @@ describe("formats", () => {
     const line = JSON.stringify({
       messages: [
         { role: "user", content: "weather in Paris?" },
-        { role: "assistant", tool_calls: [{ id: "c1", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' } }] },
+        {
+          role: "assistant",
+          tool_calls: [{ id: "c1", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' } }],
+        },
         { role: "tool", tool_call_id: "c1", content: "18C" },
         { role: "assistant", content: "18C in Paris", weight: 1 },
       ],
-      tools: [{ type: "function", function: { name: "get_weather", parameters: { type: "object", properties: { city: { type: "string" } } } } }],
+      tools: [
+        { type: "function", function: { name: "get_weather", parameters: { type: "object", properties: { city: { type: "string" } } } } },
+      ],
       parallel_tool_calls: false,
     });
     const { report } = validateJsonl(jsonl([...tenValid, line]), { fileName: "tools" });

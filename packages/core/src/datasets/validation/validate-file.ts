@@ -96,7 +96,11 @@ export function validateJsonl(text: string, options: ValidateOptions): Validated
       errors,
       warnings: issues.length - errors,
       issues,
-      stats: datasetStats(examples.map((e) => e.counts), encoding, contextLimit),
+      stats: datasetStats(
+        examples.map((e) => e.counts),
+        encoding,
+        contextLimit,
+      ),
     },
   };
 }
@@ -121,7 +125,11 @@ function parseLines(text: string, sink: IssueSink): ParsedLine[] {
       return;
     }
     if (value === null || typeof value !== "object" || Array.isArray(value)) {
-      sink.error("data_type", `line must be a JSON object, got ${Array.isArray(value) ? "a list" : value === null ? "null" : typeof value}`, { line });
+      sink.error(
+        "data_type",
+        `line must be a JSON object, got ${Array.isArray(value) ? "a list" : value === null ? "null" : typeof value}`,
+        { line },
+      );
       return;
     }
     parsed.push({ line, value: value as Record<string, unknown> });

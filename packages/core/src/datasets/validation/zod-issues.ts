@@ -23,7 +23,7 @@ function reportOne(raw: unknown, issue: z.core.$ZodIssue, line: number, sink: Is
   if (path.length === 1 && path[0] === "messages" && issue.code === "invalid_type") {
     sink.error(
       "missing_messages_list",
-      missing ? "no `messages` list: expected {\"messages\": [...]}" : `\`messages\` must be a list, got ${describe(value)}`,
+      missing ? 'no `messages` list: expected {"messages": [...]}' : `\`messages\` must be a list, got ${describe(value)}`,
       where,
     );
     return;

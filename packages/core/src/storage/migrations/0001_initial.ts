@@ -49,11 +49,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addPrimaryKeyConstraint("dataset_examples_pk", ["version_id", "position"])
     .execute();
   await db.schema.createIndex("dataset_examples_hash").on("dataset_examples").columns(["version_id", "hash"]).execute();
-  await db.schema
-    .createIndex("dataset_examples_input_hash")
-    .on("dataset_examples")
-    .columns(["version_id", "input_hash"])
-    .execute();
+  await db.schema.createIndex("dataset_examples_input_hash").on("dataset_examples").columns(["version_id", "input_hash"]).execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

@@ -1,0 +1,23 @@
+#!/usr/bin/env node
+// Installs the workspace. Native modules (better-sqlite3) download a prebuilt binary where they can;
+// where they cannot (offline machines), node-gyp compiles them and needs Node's headers: point it at the
+// system's copy when there is one and nothing else was configured.
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+
+const env = { ...process.env };
+if (!env.npm_config_nodedir && existsSync("/usr/include/node/node.h")) env.npm_config_nodedir = "/usr";
+
+const args = ["install", ...(env.CI ? ["--frozen-lockfile"] : []), ...process.argv.slice(2)];
+const result = spawnSync("pnpm", args, { stdio: "inherit", env });
+if (result.status !== 0) process.exit(result.status ?? 1);
+
+// Fail here, not at first use, when a native module did not build.
+const check = spawnSync(process.execPath, ["-e", "require('better-sqlite3')(':memory:').close()"], {
+  cwd: new URL("../packages/core/", import.meta.url),
+  stdio: "inherit",
+});
+if (check.status !== 0) {
+  console.error("better-sqlite3 did not build: install python3, make and g++ (node-gyp needs them) and run `pnpm run setup` again.");
+  process.exit(1);
+}
