@@ -32,9 +32,7 @@ export function addTypo(rng: Rng, text: string): string {
 }
 
 /** First words that must stay capitalised (product, carrier and customer names). */
-const PROPER_WORDS = new Set(
-  [...(SLOTS.product ?? []), ...(SLOTS.carrier ?? []), ...(SLOTS.name ?? [])].map((v) => v.split(" ")[0]),
-);
+const PROPER_WORDS = new Set([...(SLOTS.product ?? []), ...(SLOTS.carrier ?? []), ...(SLOTS.name ?? [])].map((v) => v.split(" ")[0]));
 
 /** After "Hi," the sentence continues in lower case unless it starts with a name or "I". */
 function afterGreeting(text: string): string {

@@ -15,7 +15,7 @@ export function emit(options: GlobalOptions, data: unknown, human: () => string)
 }
 
 export function table(head: string[], rows: Array<Array<string | number>>): string {
-  const t = new Table({ head: head.map((h) => pc.bold(h)), style: { head: [], border: [] } });
+  const t = new Table({ head: head.map((h) => pc.bold(h)), style: { head: [], border: [], compact: true } });
   for (const row of rows) t.push(row.map(String));
   return t.toString();
 }

@@ -37,11 +37,11 @@ export function registerDemo(program: Command, globals: () => GlobalOptions): vo
         );
 
         const versions = [];
-        for (const [name, message] of [
-          ["train-v1.jsonl", "first 120 labelled tickets"],
-          ["train-v2.jsonl", "grown to 480 tickets"],
+        for (const [step, name, message] of [
+          [2, "train-v1.jsonl", "first 120 labelled tickets"],
+          [3, "train-v2.jsonl", "grown to 480 tickets"],
         ] as const) {
-          say(color.bold(`2. Import ${name} as the next version of dataset "train"`));
+          say(color.bold(`${step}. Import ${name} as the next version of dataset "train"`));
           const result = await importDataset(ws, { project: options.project, dataset: "train", message, ...file(name) });
           if (result.status === "invalid") throw new TunelabError("validation_failed", renderReport(result.report));
           say(`${result.status === "created" ? "✔ stored" : "= unchanged, already"} ${color.bold(result.version.ref)}`);
