@@ -6,7 +6,9 @@ import { closeWorkspace, importDataset, openWorkspace, setTestSplit, validateJso
 
 const LINES = Number(process.argv[2] ?? 100_000);
 const SYSTEM = 'Route the support ticket. Reply with JSON: {"category": ..., "priority": ...}.';
-const WORDS = "invoice refund login password crash shipping parcel upgrade plan charge card export report slow error page account".split(" ");
+const WORDS = "invoice refund login password crash shipping parcel upgrade plan charge card export report slow error page account".split(
+  " ",
+);
 const CATEGORIES = ["billing", "technical", "account", "shipping", "refund", "feature_request"];
 
 function line(i: number): string {
@@ -43,9 +45,13 @@ try {
   await closeWorkspace(ws);
 
   const mb = Buffer.byteLength(text) / 1e6;
-  console.log(`import: ${LINES.toLocaleString("en-US")} lines, ${mb.toFixed(1)} MB, ${validated.report.stats.tokensPerExample.total.toLocaleString("en-US")} tokens`);
+  console.log(
+    `import: ${LINES.toLocaleString("en-US")} lines, ${mb.toFixed(1)} MB, ${validated.report.stats.tokensPerExample.total.toLocaleString("en-US")} tokens`,
+  );
   console.log(`import: validate only            ${(validateMs / 1000).toFixed(2)} s`);
-  console.log(`import: validate + leakage + store ${(importMs / 1000).toFixed(2)} s (target <= 5 s) ${(LINES / (importMs / 1000)).toFixed(0)} lines/s`);
+  console.log(
+    `import: validate + leakage + store ${(importMs / 1000).toFixed(2)} s (target <= 5 s) ${(LINES / (importMs / 1000)).toFixed(0)} lines/s`,
+  );
   console.log(`import: peak RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`);
 } finally {
   rmSync(home, { recursive: true, force: true });

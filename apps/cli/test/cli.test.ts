@@ -81,7 +81,11 @@ describe("the dataset workflow from the command line", () => {
     expect(show.stdout).toContain("train@2 · supervised · 480 examples");
     expect(show.stdout).toContain("parent train@1");
 
-    const diff = runCli(["data", "diff", "train@1", "train@2", "--json"], { home }).json() as { added: unknown[]; removed: unknown[]; unchanged: number };
+    const diff = runCli(["data", "diff", "train@1", "train@2", "--json"], { home }).json() as {
+      added: unknown[];
+      removed: unknown[];
+      unchanged: number;
+    };
     expect([diff.added.length, diff.removed.length, diff.unchanged]).toEqual([360, 0, 120]);
 
     const out = join(dir, "train2.jsonl");
