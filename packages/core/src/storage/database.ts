@@ -12,7 +12,7 @@ export interface OpenDatabaseOptions {
 }
 
 /** Opens (creating if needed) a SQLite database file with WAL, a busy timeout and foreign keys on. */
-export function openDatabase(file: string, options: OpenDatabaseOptions = {}): DB {
+export function openDatabase<Schema = Database>(file: string, options: OpenDatabaseOptions = {}): Kysely<Schema> {
   if (file !== ":memory:") {
     mkdirSync(dirname(file), { recursive: true });
   }
@@ -21,5 +21,5 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): D
   sqlite.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 10_000)}`);
   sqlite.pragma("foreign_keys = ON");
   sqlite.pragma("synchronous = NORMAL");
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return new Kysely<Schema>({ dialect: new SqliteDialect({ database: sqlite }) });
 }

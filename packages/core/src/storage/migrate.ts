@@ -1,6 +1,5 @@
-import { type Migration, type MigrationProvider, Migrator } from "kysely";
+import { type Kysely, type Migration, type MigrationProvider, Migrator } from "kysely";
 import { TunelabError } from "../errors.ts";
-import type { DB } from "./database.ts";
 import * as m0001 from "./migrations/0001_initial.ts";
 
 /** Frozen migrations, in order. Never edit one that has shipped: add a new file. */
@@ -9,13 +8,15 @@ const MIGRATIONS: Record<string, Migration> = {
 };
 
 class StaticProvider implements MigrationProvider {
+  constructor(private readonly migrations: Record<string, Migration>) {}
   async getMigrations(): Promise<Record<string, Migration>> {
-    return MIGRATIONS;
+    return this.migrations;
   }
 }
 
-export async function migrateToLatest(db: DB): Promise<void> {
-  const migrator = new Migrator({ db, provider: new StaticProvider() });
+/** Applies frozen migrations (core's by default) in name order. */
+export async function migrateToLatest<Schema>(db: Kysely<Schema>, migrations: Record<string, Migration> = MIGRATIONS): Promise<void> {
+  const migrator = new Migrator({ db, provider: new StaticProvider(migrations) });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === "Error");
   if (error !== undefined || failed !== undefined) {

@@ -1,0 +1,75 @@
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { chatRoutes } from "./chat/chat.routes.ts";
+import { fileRoutes } from "./files/file.routes.ts";
+import { errorResponse, OpenAIHttpError } from "./http/openai-error.ts";
+import { jobRoutes } from "./jobs/job.routes.ts";
+import { JobScheduler } from "./jobs/scheduler.ts";
+import { modelRoutes } from "./models/model.routes.ts";
+import { RunnableModels } from "./models/runnable-models.ts";
+import { type EngineStore, openEngineStore } from "./storage/store.ts";
+
+export interface EngineOptions {
+  /** Directory for the engine's database, files and models (e.g. `.tunelab/engine`). */
+  root: string;
+  /** Jobs trained at once (default 1). */
+  concurrency?: number;
+  /** Waiting jobs before creation answers 429 (default 100). */
+  maxQueued?: number;
+  /** Steps between checkpoints (default 100). */
+  checkpointEvery?: number;
+  /** Largest accepted request body in bytes (default 512 MB, OpenAI's file limit). */
+  maxBodyBytes?: number;
+}
+
+export interface Engine {
+  /** The OpenAI-compatible REST API; its routes start with `/v1`. */
+  app: Hono;
+  store: EngineStore;
+  /** Stops training workers (jobs stay resumable) and closes the database. */
+  close(): Promise<void>;
+}
+
+/** Opens the engine's store, resumes unfinished jobs and returns the Hono app (callable in-process with `app.fetch`). */
+export async function createEngine(options: EngineOptions): Promise<Engine> {
+  const store = await openEngineStore(options.root);
+  const maxQueued = options.maxQueued ?? 100;
+  const scheduler = new JobScheduler(store, {
+    concurrency: options.concurrency ?? 1,
+    maxQueued,
+    checkpointEvery: options.checkpointEvery ?? 100,
+  });
+  const models = new RunnableModels(store);
+
+  const v1 = new Hono();
+  v1.use(
+    bodyLimit({
+      maxSize: options.maxBodyBytes ?? 512 * 1024 * 1024,
+      onError: () => {
+        throw new OpenAIHttpError(413, "Request body too large.", "invalid_request_error", null, "request_too_large");
+      },
+    }),
+  );
+  v1.route("/files", fileRoutes(store));
+  v1.route("/fine_tuning/jobs", jobRoutes(store, scheduler, maxQueued));
+  v1.route("/models", modelRoutes(store));
+  v1.route("/chat", chatRoutes(models));
+  v1.notFound(() => {
+    throw new OpenAIHttpError(404, "Unknown request URL. Please check the URL for typos.", "invalid_request_error", null, "unknown_url");
+  });
+
+  const app = new Hono();
+  app.route("/v1", v1);
+  app.onError((error, c) => errorResponse(c, error));
+  app.notFound((c) => errorResponse(c, new OpenAIHttpError(404, `Unknown request URL: ${c.req.method} ${c.req.path}.`, "invalid_request_error", null, "unknown_url")));
+
+  await scheduler.resume();
+  return {
+    app,
+    store,
+    close: async () => {
+      await scheduler.close();
+      await store.db.destroy();
+    },
+  };
+}

@@ -1,0 +1,66 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import { badRequest, notFound } from "../http/openai-error.ts";
+import { parseWith, queryInt } from "../http/validate.ts";
+import type { EngineStore } from "../storage/store.ts";
+import { deleteFile, findFile, insertFile, listFiles, readFileContent, toFileObject } from "./file.repository.ts";
+
+const PURPOSES = ["fine-tune", "fine-tune-results", "evals", "user_data", "batch", "assistants", "vision"] as const;
+
+const Upload = z.object({
+  purpose: z.enum(PURPOSES),
+  file: z.instanceof(File, { message: "expected a file part" }),
+});
+
+export function fileRoutes(store: EngineStore): Hono {
+  const app = new Hono();
+
+  app.post("/", async (c) => {
+    let body: Record<string, unknown>;
+    try {
+      body = await c.req.parseBody();
+    } catch {
+      throw badRequest("Expected a multipart/form-data body with 'file' and 'purpose'.");
+    }
+    const { purpose, file } = parseWith(Upload, body);
+    const data = new Uint8Array(await file.arrayBuffer());
+    if (data.byteLength === 0) throw badRequest("The file is empty.", "file", "invalid_file");
+    const row = await insertFile(store, { filename: file.name || "upload.jsonl", purpose, data });
+    return c.json(toFileObject(row));
+  });
+
+  app.get("/", async (c) => {
+    const order = c.req.query("order") === "asc" ? "asc" : "desc";
+    const purpose = c.req.query("purpose");
+    const after = c.req.query("after");
+    const { rows, hasMore } = await listFiles(store, {
+      order,
+      limit: queryInt(c.req.query("limit"), "limit", 10_000, 10_000),
+      ...(purpose ? { purpose } : {}),
+      ...(after ? { after } : {}),
+    });
+    const data = rows.map(toFileObject);
+    return c.json({ object: "list", data, has_more: hasMore, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null });
+  });
+
+  app.get("/:id", async (c) => {
+    const row = await findFile(store, c.req.param("id"));
+    if (!row) throw notFound("File", c.req.param("id"), "id");
+    return c.json(toFileObject(row));
+  });
+
+  app.get("/:id/content", async (c) => {
+    const row = await findFile(store, c.req.param("id"));
+    if (!row) throw notFound("File", c.req.param("id"), "id");
+    return c.body(new Uint8Array(readFileContent(store, row)), 200, { "content-type": "application/octet-stream" });
+  });
+
+  app.delete("/:id", async (c) => {
+    const row = await findFile(store, c.req.param("id"));
+    if (!row) throw notFound("File", c.req.param("id"), "id");
+    await deleteFile(store, row);
+    return c.json({ id: row.id, object: "file", deleted: true });
+  });
+
+  return app;
+}

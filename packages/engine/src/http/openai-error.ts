@@ -1,0 +1,31 @@
+import type { Context } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+
+export type OpenAIErrorType = "invalid_request_error" | "not_found_error" | "rate_limit_error" | "server_error";
+
+/** An error answered in OpenAI's shape: `{error: {message, type, param, code}}` with OpenAI's status codes. */
+export class OpenAIHttpError extends Error {
+  constructor(
+    readonly status: ContentfulStatusCode,
+    message: string,
+    readonly type: OpenAIErrorType = "invalid_request_error",
+    readonly param: string | null = null,
+    readonly code: string | null = null,
+  ) {
+    super(message);
+  }
+}
+
+export const notFound = (what: string, id: string, param: string | null = null) =>
+  new OpenAIHttpError(404, `No such ${what}: '${id}'`, "invalid_request_error", param, "not_found");
+
+export const badRequest = (message: string, param: string | null = null, code: string | null = null) =>
+  new OpenAIHttpError(400, message, "invalid_request_error", param, code);
+
+export function errorResponse(c: Context, error: unknown): Response {
+  if (error instanceof OpenAIHttpError) {
+    return c.json({ error: { message: error.message, type: error.type, param: error.param, code: error.code } }, error.status);
+  }
+  console.error("[engine] internal error:", error);
+  return c.json({ error: { message: "The server had an error while processing your request.", type: "server_error", param: null, code: null } }, 500);
+}

@@ -1,0 +1,48 @@
+import { z } from "zod";
+
+const Auto = z.literal("auto");
+export const SupervisedHyperparameters = z.strictObject({
+  n_epochs: z.union([Auto, z.number().int().min(1).max(50)]).optional(),
+  batch_size: z.union([Auto, z.number().int().min(1).max(256)]).optional(),
+  learning_rate_multiplier: z.union([Auto, z.number().positive().max(100)]).optional(),
+});
+export type SupervisedHyperparameters = z.infer<typeof SupervisedHyperparameters>;
+
+export const Method = z.looseObject({
+  type: z.enum(["supervised", "dpo", "reinforcement"]),
+  supervised: z.looseObject({ hyperparameters: SupervisedHyperparameters.optional() }).optional(),
+});
+
+/** POST /v1/fine_tuning/jobs, as OpenAI accepts it. Unknown parameters are refused, as OpenAI does. */
+export const CreateJobRequest = z.strictObject({
+  model: z.string().min(1),
+  training_file: z.string().min(1),
+  validation_file: z.string().min(1).nullish(),
+  suffix: z
+    .string()
+    .max(64)
+    .regex(/^[a-zA-Z0-9_-]*$/, "use letters, digits, '-' and '_'")
+    .nullish(),
+  seed: z.number().int().min(0).max(2_147_483_647).nullish(),
+  metadata: z.record(z.string().max(64), z.string().max(512)).nullish(),
+  hyperparameters: SupervisedHyperparameters.nullish(),
+  method: Method.nullish(),
+  integrations: z.array(z.unknown()).nullish(),
+});
+export type CreateJobRequest = z.infer<typeof CreateJobRequest>;
+
+export const JOB_STATUSES = ["validating_files", "queued", "running", "succeeded", "failed", "cancelled"] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+export const FINISHED: ReadonlySet<JobStatus> = new Set(["succeeded", "failed", "cancelled"]);
+
+export interface ResolvedHyperparameters {
+  n_epochs: number;
+  batch_size: number;
+  learning_rate_multiplier: number;
+}
+
+export interface JobError {
+  code: string;
+  message: string;
+  param: string | null;
+}

@@ -1,0 +1,8 @@
+/** OpenAI-style tuned model ids: `ft:local-small:tunelab:SUFFIX:JOBID` and `…:ckpt-step-N` for checkpoints. */
+export function tunedModelName(baseModel: string, suffix: string | null, jobId: string): string {
+  return `ft:${baseModel}:tunelab:${suffix ?? ""}:${jobId.slice("ftjob-".length, "ftjob-".length + 8)}`;
+}
+
+export function checkpointModelName(tunedName: string, step: number): string {
+  return `${tunedName}:ckpt-step-${step}`;
+}

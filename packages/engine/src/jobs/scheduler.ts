@@ -1,0 +1,239 @@
+import { join } from "node:path";
+import { insertFile } from "../files/file.repository.ts";
+import { nowSeconds } from "../ids.ts";
+import { findBaseModel, findModel, insertModel } from "../models/model.repository.ts";
+import type { EngineStore } from "../storage/store.ts";
+import { resolveHyperparameters, startTraining, type TrainingHandle } from "../trainer/index.ts";
+import type { StepMetrics, TrainRequest } from "../trainer/types.ts";
+import { addCheckpoint, latestCheckpoint } from "./checkpoint.repository.ts";
+import { addEvent } from "./job-events.repository.ts";
+import { findJob, type JobRow, transitionJob, unfinishedJobs, updateJob } from "./job.repository.ts";
+import type { CreateJobRequest, JobError, ResolvedHyperparameters } from "./job.schema.ts";
+import { checkpointModelName, tunedModelName } from "./model-names.ts";
+import { resultCsv } from "./result-csv.ts";
+import { checkTrainingFile } from "./training-data.ts";
+
+export interface SchedulerOptions {
+  /** Jobs trained at once (default 1). */
+  concurrency: number;
+  /** Jobs waiting (validating or queued) before new ones get 429 (default 100). */
+  maxQueued: number;
+  /** Checkpoint every this many steps. */
+  checkpointEvery: number;
+}
+
+/**
+ * Runs fine-tuning jobs: validates files, queues, trains off the request thread and records every
+ * transition in the database first, so a restarted process picks up where the last one stopped.
+ */
+export class JobScheduler {
+  private readonly running = new Map<string, TrainingHandle>();
+  private pumping = Promise.resolve();
+  private closed = false;
+
+  constructor(
+    private readonly store: EngineStore,
+    private readonly options: SchedulerOptions,
+  ) {}
+
+  async waitingCount(): Promise<number> {
+    const row = await this.store.db
+      .selectFrom("jobs")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .where("status", "in", ["validating_files", "queued"])
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  /** Picks up every unfinished job after a restart. */
+  async resume(): Promise<void> {
+    for (const job of await unfinishedJobs(this.store)) {
+      if (job.status === "running") {
+        const checkpoint = await latestCheckpoint(this.store, job.id);
+        await transitionJob(this.store, job.id, "queued");
+        await addEvent(this.store, job.id, {
+          type: "message",
+          level: "warn",
+          message: checkpoint ? `The engine restarted; resuming from the checkpoint at step ${checkpoint.step}.` : "The engine restarted; restarting training from the beginning (no checkpoint yet).",
+        });
+      }
+      if (job.status === "validating_files") this.validate(job.id);
+    }
+    this.pump();
+  }
+
+  submit(jobId: string): void {
+    this.validate(jobId);
+  }
+
+  async cancel(jobId: string): Promise<boolean> {
+    const cancelled = await transitionJob(this.store, jobId, "cancelled", { finished_at: nowSeconds() });
+    if (cancelled) {
+      this.running.get(jobId)?.cancel();
+      await addEvent(this.store, jobId, { type: "message", message: "Fine-tuning job cancelled." });
+    }
+    return cancelled;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const handle of this.running.values()) handle.cancel();
+    await Promise.allSettled([...this.running.values()].map((h) => h.result));
+  }
+
+  private validate(jobId: string): void {
+    void this.guard(jobId, async () => {
+      const job = await findJob(this.store, jobId);
+      if (!job || job.status !== "validating_files") return;
+      await addEvent(this.store, jobId, { type: "message", message: `Validating training file: ${job.training_file}` });
+      const training = await checkTrainingFile(this.store, job.training_file, "training_file");
+      if (!training.ok) return this.fail(jobId, training.error);
+      if (job.validation_file) {
+        const validation = await checkTrainingFile(this.store, job.validation_file, "validation_file");
+        if (!validation.ok) return this.fail(jobId, validation.error);
+      }
+      const request = JSON.parse(job.requested_json) as CreateJobRequest;
+      const asked = request.method?.supervised?.hyperparameters ?? request.hyperparameters ?? {};
+      const resolved: ResolvedHyperparameters = resolveHyperparameters(training.examples.length, asked);
+      if (await transitionJob(this.store, jobId, "queued", { hyperparameters_json: JSON.stringify(resolved) })) {
+        await addEvent(this.store, jobId, { type: "message", message: "Files validated, moving job to queued state." });
+      }
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    this.pumping = this.pumping.then(async () => {
+      while (!this.closed && this.running.size < this.options.concurrency) {
+        const next = await this.store.db
+          .selectFrom("jobs")
+          .selectAll()
+          .where("status", "=", "queued")
+          .where("id", "not in", [...this.running.keys(), ""])
+          .orderBy("created_at")
+          .orderBy("id")
+          .limit(1)
+          .executeTakeFirst();
+        if (!next) return;
+        await this.start(next).catch((error: Error) =>
+          this.fail(next.id, { code: "internal_error", message: `Internal error: ${error.message}`, param: null }),
+        );
+      }
+    });
+  }
+
+  private async start(job: JobRow): Promise<void> {
+    const training = await checkTrainingFile(this.store, job.training_file, "training_file");
+    if (!training.ok) return this.fail(job.id, training.error);
+    const validation = job.validation_file ? await checkTrainingFile(this.store, job.validation_file, "validation_file") : undefined;
+    if (validation && !validation.ok) return this.fail(job.id, validation.error);
+
+    const base = await this.baseOf(job.model);
+    if (!base) return this.fail(job.id, { code: "model_not_available", message: `Model ${job.model} is not available.`, param: "model" });
+    const hyper = JSON.parse(job.hyperparameters_json ?? "{}") as ResolvedHyperparameters;
+    const tunedName = tunedModelName(base.baseName, job.suffix, job.id);
+    const outputDir = join(this.store.modelsDir, job.id);
+    const checkpoint = await latestCheckpoint(this.store, job.id);
+    const request: TrainRequest = {
+      base: base.from,
+      training: training.examples,
+      ...(validation?.ok ? { validation: validation.examples } : {}),
+      hyperparameters: { nEpochs: hyper.n_epochs, batchSize: hyper.batch_size, learningRateMultiplier: hyper.learning_rate_multiplier },
+      seed: job.seed,
+      outputDir,
+      checkpointEvery: this.options.checkpointEvery,
+      ...(checkpoint ? { resumeFrom: checkpoint.dir } : {}),
+    };
+    if (!(await transitionJob(this.store, job.id, "running"))) return;
+    await addEvent(this.store, job.id, { type: "message", message: checkpoint ? `Fine-tuning job resumed at step ${checkpoint.step}.` : "Fine-tuning job started." });
+
+    const handle = startTraining(request);
+    this.running.set(job.id, handle);
+    const startedAt = Date.now();
+    const writes: Promise<unknown>[] = [];
+    handle.onStep((m) => writes.push(this.recordStep(job.id, m, startedAt)));
+    handle.onCheckpoint((dir, step, metrics) => {
+      const modelId = checkpointModelName(tunedName, step);
+      writes.push(
+        addCheckpoint(this.store, { job_id: job.id, step, model_id: modelId, dir, metrics_json: JSON.stringify(metricsObject(metrics)) }).then(() =>
+          insertModel(this.store, { id: modelId, base_model: base.baseName, job_id: job.id, dir }),
+        ),
+      );
+    });
+    void this.finish(job, handle, tunedName, base.baseName, writes);
+  }
+
+  private async finish(job: JobRow, handle: TrainingHandle, tunedName: string, baseName: string, writes: Promise<unknown>[]): Promise<void> {
+    try {
+      const result = await handle.result;
+      await Promise.all(writes);
+      const csv = await this.resultFile(job.id);
+      await insertModel(this.store, { id: tunedName, base_model: baseName, job_id: job.id, dir: result.finalModelDir });
+      const done = await transitionJob(this.store, job.id, "succeeded", {
+        fine_tuned_model: tunedName,
+        trained_tokens: result.trainedTokens,
+        finished_at: nowSeconds(),
+        estimated_finish: null,
+        result_file: csv,
+      });
+      if (done) await addEvent(this.store, job.id, { type: "message", message: `New fine-tuned model created: ${tunedName}. The job has successfully completed.` });
+    } catch (error) {
+      await Promise.allSettled(writes);
+      const current = await findJob(this.store, job.id);
+      if (current?.status === "running" && !this.closed) {
+        await this.fail(job.id, { code: "training_failed", message: `Training failed: ${(error as Error).message}`, param: null });
+      }
+    } finally {
+      this.running.delete(job.id);
+      this.pump();
+    }
+  }
+
+  private async recordStep(jobId: string, m: StepMetrics, startedAt: number): Promise<void> {
+    const data = metricsObject(m);
+    await addEvent(this.store, jobId, { type: "metrics", message: `Step ${m.step}/${m.totalSteps}: training loss=${m.trainLoss.toFixed(4)}`, data });
+    const elapsed = (Date.now() - startedAt) / 1000;
+    const remaining = m.step > 0 ? (elapsed / m.step) * (m.totalSteps - m.step) : 0;
+    await updateJob(this.store, jobId, { trained_tokens: m.trainedTokens, estimated_finish: Math.round(Date.now() / 1000 + remaining) });
+  }
+
+  private async resultFile(jobId: string): Promise<string> {
+    const rows = await this.store.db.selectFrom("job_events").select("data_json").where("job_id", "=", jobId).where("type", "=", "metrics").orderBy("seq").execute();
+    const byStep = new Map<number, Record<string, unknown>>();
+    for (const row of rows) {
+      const data = JSON.parse(row.data_json ?? "{}") as Record<string, unknown>;
+      byStep.set(Number(data.step), data);
+    }
+    const file = await insertFile(this.store, { filename: "step_metrics.csv", purpose: "fine-tune-results", data: Buffer.from(resultCsv([...byStep.values()])) });
+    return file.id;
+  }
+
+  private async baseOf(model: string): Promise<{ baseName: string; from: TrainRequest["base"] } | undefined> {
+    const spec = findBaseModel(model);
+    if (spec) return { baseName: spec.name, from: { spec } };
+    const tuned = await findModel(this.store, model);
+    return tuned ? { baseName: tuned.base_model, from: { modelDir: tuned.dir } } : undefined;
+  }
+
+  private async fail(jobId: string, error: JobError): Promise<void> {
+    if (await transitionJob(this.store, jobId, "failed", { error_json: JSON.stringify(error), finished_at: nowSeconds(), estimated_finish: null })) {
+      await addEvent(this.store, jobId, { type: "message", level: "error", message: error.message });
+    }
+  }
+
+  /** Runs one job's work so a failure there fails the job, never the process. */
+  private async guard(jobId: string, work: () => Promise<void>): Promise<void> {
+    try {
+      await work();
+    } catch (error) {
+      await this.fail(jobId, { code: "internal_error", message: `Internal error: ${(error as Error).message}`, param: null }).catch(() => {});
+    }
+  }
+}
+
+function metricsObject(m: StepMetrics): Record<string, number> {
+  const data: Record<string, number> = { step: m.step, total_steps: m.totalSteps, train_loss: m.trainLoss, train_mean_token_accuracy: m.trainMeanTokenAccuracy };
+  if (m.validLoss !== undefined) data.valid_loss = m.validLoss;
+  if (m.validMeanTokenAccuracy !== undefined) data.valid_mean_token_accuracy = m.validMeanTokenAccuracy;
+  return data;
+}

@@ -1,0 +1,32 @@
+import { Hono } from "hono";
+import { badRequest, notFound, OpenAIHttpError } from "../http/openai-error.ts";
+import type { EngineStore } from "../storage/store.ts";
+import { deleteModel, ENGINE_START, findBaseModel, findModel, listModels, toModelObject } from "./model.repository.ts";
+
+export function modelRoutes(store: EngineStore): Hono {
+  const app = new Hono();
+
+  app.get("/", async (c) => c.json({ object: "list", data: await listModels(store) }));
+
+  app.get("/:id{.+}", async (c) => {
+    const id = c.req.param("id");
+    if (findBaseModel(id)) return c.json({ id, object: "model", created: ENGINE_START, owned_by: "tunelab" });
+    const row = await findModel(store, id);
+    if (!row) throw modelNotFound(id);
+    return c.json(toModelObject(row));
+  });
+
+  app.delete("/:id{.+}", async (c) => {
+    const id = c.req.param("id");
+    if (findBaseModel(id)) throw badRequest(`Model ${id} is a base model and cannot be deleted.`, "model");
+    const row = await findModel(store, id);
+    if (!row) throw notFound("model", id, "model");
+    await deleteModel(store, row);
+    return c.json({ id, object: "model", deleted: true });
+  });
+
+  return app;
+}
+
+export const modelNotFound = (id: string) =>
+  new OpenAIHttpError(404, `The model \`${id}\` does not exist or you do not have access to it.`, "invalid_request_error", "model", "model_not_found");

@@ -1,0 +1,69 @@
+import type { Generated } from "kysely";
+
+export interface FileTable {
+  id: string;
+  filename: string;
+  purpose: string;
+  bytes: number;
+  sha256: string;
+  created_at: number;
+}
+
+export interface JobTable {
+  id: string;
+  model: string;
+  status: string;
+  training_file: string;
+  validation_file: string | null;
+  suffix: string | null;
+  seed: number;
+  metadata_json: string | null;
+  /** The create request as received (method and hyperparameters, possibly "auto"). */
+  requested_json: string;
+  /** Resolved hyperparameters, once known. */
+  hyperparameters_json: string | null;
+  error_json: string | null;
+  fine_tuned_model: string | null;
+  trained_tokens: number | null;
+  result_file: string | null;
+  estimated_finish: number | null;
+  created_at: number;
+  finished_at: number | null;
+}
+
+export interface JobEventTable {
+  seq: Generated<number>;
+  id: string;
+  job_id: string;
+  type: string;
+  level: string;
+  message: string;
+  data_json: string | null;
+  created_at: number;
+}
+
+export interface CheckpointTable {
+  id: string;
+  job_id: string;
+  step: number;
+  model_id: string;
+  dir: string;
+  metrics_json: string;
+  created_at: number;
+}
+
+export interface ModelTable {
+  id: string;
+  base_model: string;
+  job_id: string | null;
+  dir: string;
+  created_at: number;
+}
+
+export interface EngineDatabase {
+  files: FileTable;
+  jobs: JobTable;
+  job_events: JobEventTable;
+  checkpoints: CheckpointTable;
+  models: ModelTable;
+}

@@ -1,0 +1,21 @@
+import { join } from "node:path";
+import { BlobStore, migrateToLatest, openDatabase } from "@tunelab/core";
+import type { Kysely } from "kysely";
+import * as m0001 from "./migrations/0001_engine.ts";
+import type { EngineDatabase } from "./schema.ts";
+
+export type EngineDB = Kysely<EngineDatabase>;
+
+/** The engine's own durable state: `engine.db` + file blobs + model directories under one root. */
+export interface EngineStore {
+  root: string;
+  db: EngineDB;
+  blobs: BlobStore;
+  modelsDir: string;
+}
+
+export async function openEngineStore(root: string): Promise<EngineStore> {
+  const db = openDatabase<EngineDatabase>(join(root, "engine.db"));
+  await migrateToLatest(db, { "0001_engine": m0001 });
+  return { root, db, blobs: new BlobStore(join(root, "files")), modelsDir: join(root, "models") };
+}

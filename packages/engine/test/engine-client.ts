@@ -1,0 +1,44 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import OpenAI from "openai";
+import { createEngine, type Engine, type EngineOptions } from "../src/index.ts";
+
+/** A real engine on a temp directory and the official SDK talking to its Hono app in-process. */
+export async function engineWithClient(options: Partial<EngineOptions> = {}): Promise<{ engine: Engine; client: OpenAI; root: string; dispose: () => Promise<void> }> {
+  const root = options.root ?? mkdtempSync(join(tmpdir(), "tunelab-engine-"));
+  const engine = await createEngine({ ...options, root });
+  const client = clientFor(engine);
+  return {
+    engine,
+    client,
+    root,
+    dispose: async () => {
+      await engine.close();
+      if (!options.root) rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
+
+export function clientFor(engine: Engine): OpenAI {
+  return new OpenAI({
+    apiKey: "local",
+    baseURL: "http://engine.local/v1",
+    maxRetries: 0,
+    fetch: async (input, init) => engine.app.fetch(new Request(input, init)),
+  });
+}
+
+export function trainingJsonl(pairs: ReadonlyArray<[string, string]>): string {
+  return `${pairs
+    .map(([user, assistant]) =>
+      JSON.stringify({
+        messages: [
+          { role: "system", content: "Classify." },
+          { role: "user", content: user },
+          { role: "assistant", content: assistant },
+        ],
+      }),
+    )
+    .join("\n")}\n`;
+}

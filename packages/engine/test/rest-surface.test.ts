@@ -1,0 +1,88 @@
+import OpenAI, { toFile } from "openai";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { engineWithClient, trainingJsonl } from "./engine-client.ts";
+
+let ctx: Awaited<ReturnType<typeof engineWithClient>>;
+beforeAll(async () => {
+  ctx = await engineWithClient();
+});
+afterAll(async () => ctx.dispose());
+
+const pairs = Array.from({ length: 12 }, (_, i) => [`item ${i}`, i % 2 ? "odd" : "even"] as [string, string]);
+
+describe("files through the official SDK", () => {
+  it("uploads, lists, retrieves, downloads and deletes", async () => {
+    const { client } = ctx;
+    const text = trainingJsonl(pairs);
+    const file = await client.files.create({ file: await toFile(Buffer.from(text), "train.jsonl"), purpose: "fine-tune" });
+    expect(file).toMatchObject({ object: "file", filename: "train.jsonl", purpose: "fine-tune", bytes: Buffer.byteLength(text) });
+    expect(file.id).toMatch(/^file-/);
+
+    const listed = [];
+    for await (const f of client.files.list()) listed.push(f.id);
+    expect(listed).toContain(file.id);
+    expect((await client.files.retrieve(file.id)).filename).toBe("train.jsonl");
+    expect(await (await client.files.content(file.id)).text()).toBe(text);
+
+    expect(await client.files.delete(file.id)).toMatchObject({ id: file.id, deleted: true });
+    await expect(client.files.retrieve(file.id)).rejects.toMatchObject({ status: 404 });
+  });
+
+  it("refuses an upload without a purpose with the offending param", async () => {
+    const form = new FormData();
+    form.set("file", new Blob(["{}\n"]), "x.jsonl");
+    const response = await ctx.engine.app.request("/v1/files", { method: "POST", body: form });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ error: { type: "invalid_request_error", param: "purpose" } });
+  });
+});
+
+describe("fine-tuning job errors in OpenAI's shape", () => {
+  it("404s an unknown model and 400s a malformed body naming the param", async () => {
+    const { client } = ctx;
+    const file = await client.files.create({ file: await toFile(Buffer.from(trainingJsonl(pairs)), "t.jsonl"), purpose: "fine-tune" });
+    const unknown = await client.fineTuning.jobs.create({ model: "gpt-nope", training_file: file.id }).catch((e: unknown) => e);
+    expect(unknown).toBeInstanceOf(OpenAI.NotFoundError);
+    expect(unknown).toMatchObject({ status: 404, param: "model", code: "model_not_available" });
+
+    const bad = await client.fineTuning.jobs
+      .create({ model: "local-tiny", training_file: file.id, hyperparameters: { n_epochs: -3 } })
+      .catch((e: unknown) => e);
+    expect(bad).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(bad).toMatchObject({ status: 400, param: "hyperparameters.n_epochs" });
+
+    const missing = await client.fineTuning.jobs.create({ model: "local-tiny" } as never).catch((e: unknown) => e);
+    expect(missing).toMatchObject({ status: 400, param: "training_file", code: "missing_required_parameter" });
+
+    const raw = await ctx.engine.app.request("/v1/fine_tuning/jobs", { method: "POST", body: "{not json", headers: { "content-type": "application/json" } });
+    expect(raw.status).toBe(400);
+  });
+
+  it("rejects DPO and reinforcement methods and image data at creation", async () => {
+    const { client } = ctx;
+    const file = await client.files.create({ file: await toFile(Buffer.from(trainingJsonl(pairs)), "t.jsonl"), purpose: "fine-tune" });
+    const dpo = await client.fineTuning.jobs.create({ model: "local-tiny", training_file: file.id, method: { type: "dpo" } }).catch((e: unknown) => e);
+    expect(dpo).toMatchObject({ status: 400, code: "unsupported_method", param: "method.type" });
+
+    const image = { type: "image_url", image_url: { url: "https://example.test/cat.png" } };
+    const lines = trainingJsonl(pairs).trim().split("\n");
+    lines[3] = JSON.stringify({ messages: [{ role: "user", content: [image] }, { role: "assistant", content: "cat" }] });
+    const withImage = await client.files.create({ file: await toFile(Buffer.from(`${lines.join("\n")}\n`), "img.jsonl"), purpose: "fine-tune" });
+    const refused = await client.fineTuning.jobs.create({ model: "local-tiny", training_file: withImage.id }).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ status: 400, code: "unsupported_image" });
+    expect((refused as Error).message).toContain("line 4");
+  });
+
+  it("404s unknown jobs and unknown models in chat completions", async () => {
+    const { client } = ctx;
+    await expect(client.fineTuning.jobs.retrieve("ftjob-missing")).rejects.toMatchObject({ status: 404 });
+    const chat = await client.chat.completions.create({ model: "ft:nope", messages: [{ role: "user", content: "hi" }] }).catch((e: unknown) => e);
+    expect(chat).toMatchObject({ status: 404, code: "model_not_found" });
+  });
+
+  it("lists the base models", async () => {
+    const ids = [];
+    for await (const model of ctx.client.models.list()) ids.push(model.id);
+    expect(ids).toEqual(expect.arrayContaining(["local-tiny", "local-small", "local-base"]));
+  });
+});
