@@ -1,10 +1,12 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator } from "kysely";
 import { TunelabError } from "../errors.ts";
 import * as m0001 from "./migrations/0001_initial.ts";
+import * as m0002 from "./migrations/0002_experiments.ts";
 
 /** Frozen migrations, in order. Never edit one that has shipped: add a new file. */
 const MIGRATIONS: Record<string, Migration> = {
   "0001_initial": m0001,
+  "0002_experiments": m0002,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -1,4 +1,7 @@
 import type { DatasetExampleTable, DatasetTable, DatasetVersionTable } from "../datasets/dataset.table.ts";
+import type { EvalRunTable, EvalSampleTable } from "../eval-runs/eval-run.table.ts";
+import type { ExperimentMetricTable, ExperimentTable } from "../experiments/experiment.table.ts";
+import type { GraderSetTable } from "../grader-sets/grader-set.table.ts";
 import type { ProjectTable } from "../projects/project.table.ts";
 
 /** Every table tunelab stores, as kysely sees them. */
@@ -7,4 +10,9 @@ export interface Database {
   datasets: DatasetTable;
   dataset_versions: DatasetVersionTable;
   dataset_examples: DatasetExampleTable;
+  grader_sets: GraderSetTable;
+  experiments: ExperimentTable;
+  experiment_metrics: ExperimentMetricTable;
+  eval_runs: EvalRunTable;
+  eval_samples: EvalSampleTable;
 }

@@ -1,0 +1,41 @@
+import type { Selectable } from "kysely";
+
+export interface EvalRunTable {
+  id: string;
+  project_id: string;
+  experiment_id: string | null;
+  model: string;
+  provider: string;
+  test_split_version_id: string;
+  grader_set_id: string;
+  sampling_json: string;
+  status: string;
+  error: string | null;
+  total: number;
+  passed: number;
+  failed: number;
+  errored: number;
+  primary_score: number | null;
+  primary_low: number | null;
+  primary_high: number | null;
+  aggregates_json: string | null;
+  usage_json: string | null;
+  created_at: string;
+  finished_at: string | null;
+}
+export type EvalRunRow = Selectable<EvalRunTable>;
+
+export interface EvalSampleTable {
+  run_id: string;
+  item_id: string;
+  position: number;
+  status: string;
+  output_text: string | null;
+  error: string | null;
+  grades_json: string;
+  tags_json: string;
+  prompt_tokens: number;
+  completion_tokens: number;
+  created_at: string;
+}
+export type EvalSampleRow = Selectable<EvalSampleTable>;

@@ -1,0 +1,44 @@
+import type { Selectable } from "kysely";
+
+export interface ExperimentTable {
+  id: string;
+  project_id: string;
+  name: string;
+  /** `tuned` or `baseline`. */
+  kind: string;
+  dataset_version_id: string | null;
+  validation_version_id: string | null;
+  base_model: string;
+  provider: string;
+  method: string;
+  hyperparameters_json: string;
+  seed: number;
+  suffix: string | null;
+  notes: string;
+  config_hash: string;
+  status: string;
+  error: string | null;
+  provider_file_id: string | null;
+  provider_validation_file_id: string | null;
+  provider_job_id: string | null;
+  tuned_model: string | null;
+  trained_tokens: number | null;
+  training_seconds: number | null;
+  test_split_version_id: string | null;
+  grader_set_id: string | null;
+  eval_run_id: string | null;
+  created_at: string;
+  updated_at: string;
+  finished_at: string | null;
+}
+export type ExperimentRow = Selectable<ExperimentTable>;
+
+export interface ExperimentMetricTable {
+  experiment_id: string;
+  step: number;
+  total_steps: number | null;
+  train_loss: number | null;
+  train_accuracy: number | null;
+  valid_loss: number | null;
+  valid_accuracy: number | null;
+}

@@ -1,0 +1,48 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { z } from "zod";
+import { readEnv } from "../env.ts";
+import { TunelabError } from "../errors.ts";
+
+/** A provider reachable through the OpenAI SDK. Keys are named by environment variable, never written down. */
+export const ProviderConfig = z.strictObject({
+  baseURL: z.string().url(),
+  /** Environment variable holding the API key. */
+  apiKeyEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, "an environment variable name like MY_HOST_API_KEY").optional(),
+  /** Requests per minute the provider allows (used by eval runs). */
+  rpm: z.number().int().positive().optional(),
+  /** Price per million tokens, for cost estimates. */
+  pricing: z
+    .record(z.string(), z.strictObject({ input: z.number().nonnegative(), output: z.number().nonnegative(), training: z.number().nonnegative().optional() }))
+    .optional(),
+});
+export type ProviderConfig = z.infer<typeof ProviderConfig>;
+
+export const TunelabConfig = z.strictObject({
+  $schema: z.string().optional(),
+  providers: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/i), ProviderConfig).default({}),
+});
+export type TunelabConfig = z.infer<typeof TunelabConfig>;
+
+export const CONFIG_FILE = "tunelab.config.json";
+
+/** Reads `tunelab.config.json` from the working directory (or TUNELAB_CONFIG); absent means no extra providers. */
+export function loadConfig(cwd: string = process.cwd()): TunelabConfig {
+  const path = readEnv().TUNELAB_CONFIG ?? join(cwd, CONFIG_FILE);
+  if (!existsSync(path)) return { providers: {} };
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, "utf8"));
+  } catch (error) {
+    throw new TunelabError("invalid_argument", `${path} is not valid JSON: ${(error as Error).message}`);
+  }
+  const parsed = TunelabConfig.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new TunelabError("invalid_argument", `${path}: ${issue?.path.join(".") || "(root)"}: ${issue?.message}`);
+  }
+  for (const name of Object.keys(parsed.data.providers)) {
+    if (name === "local") throw new TunelabError("invalid_argument", `${path}: "local" is the embedded engine and cannot be redefined`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,68 @@
+import OpenAI from "openai";
+import { readEnv, readSecret } from "../env.ts";
+import { TunelabError } from "../errors.ts";
+import type { ProviderConfig, TunelabConfig } from "./provider-config.ts";
+
+/** The embedded engine's fetch (its Hono app, in-process), given by the app that created the engine. */
+export type LocalFetch = (request: Request) => Response | Promise<Response>;
+
+export const LOCAL_PROVIDER = "local";
+export const LOCAL_BASE_URL = "http://tunelab.local/v1";
+
+export interface ProviderOptions {
+  config: TunelabConfig;
+  /** Present when the embedded engine is available in this process. */
+  localFetch?: LocalFetch;
+}
+
+/**
+ * One implementation for every provider: an `openai` client with a base URL. `local` reaches the embedded engine
+ * through the SDK's `fetch` option (no port); `openai` uses OPENAI_API_KEY / OPENAI_BASE_URL; any other name comes
+ * from tunelab.config.json. The SDK's own retries are off: callers (the eval runner, job polling) own retries.
+ */
+export class Providers {
+  private readonly clients = new Map<string, OpenAI>();
+
+  constructor(private readonly options: ProviderOptions) {}
+
+  names(): string[] {
+    return [LOCAL_PROVIDER, "openai", ...Object.keys(this.options.config.providers)];
+  }
+
+  client(name: string): OpenAI {
+    const cached = this.clients.get(name);
+    if (cached) return cached;
+    const client = this.create(name);
+    this.clients.set(name, client);
+    return client;
+  }
+
+  config(name: string): ProviderConfig | undefined {
+    return this.options.config.providers[name];
+  }
+
+  private create(name: string): OpenAI {
+    if (name === LOCAL_PROVIDER) {
+      const localFetch = this.options.localFetch;
+      if (!localFetch) throw new TunelabError("invalid_argument", "the embedded engine is not running in this process");
+      return new OpenAI({
+        apiKey: "local",
+        baseURL: LOCAL_BASE_URL,
+        maxRetries: 0,
+        fetch: async (input, init) => localFetch(new Request(input, init)),
+      });
+    }
+    if (name === "openai") {
+      const env = readEnv();
+      if (!env.OPENAI_API_KEY) throw new TunelabError("invalid_argument", "provider openai needs OPENAI_API_KEY in the environment");
+      return new OpenAI({ apiKey: env.OPENAI_API_KEY, maxRetries: 0, ...(env.OPENAI_BASE_URL ? { baseURL: env.OPENAI_BASE_URL } : {}) });
+    }
+    const config = this.options.config.providers[name];
+    if (!config) {
+      throw new TunelabError("not_found", `unknown provider "${name}" (known: ${this.names().join(", ")}); add it to tunelab.config.json`);
+    }
+    const apiKey = config.apiKeyEnv ? readSecret(config.apiKeyEnv) : undefined;
+    if (config.apiKeyEnv && !apiKey) throw new TunelabError("invalid_argument", `provider ${name} needs ${config.apiKeyEnv} in the environment`);
+    return new OpenAI({ apiKey: apiKey ?? "none", baseURL: config.baseURL, maxRetries: 0 });
+  }
+}
