@@ -61,7 +61,12 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   const app = new Hono();
   app.route("/v1", v1);
   app.onError((error, c) => errorResponse(c, error));
-  app.notFound((c) => errorResponse(c, new OpenAIHttpError(404, `Unknown request URL: ${c.req.method} ${c.req.path}.`, "invalid_request_error", null, "unknown_url")));
+  app.notFound((c) =>
+    errorResponse(
+      c,
+      new OpenAIHttpError(404, `Unknown request URL: ${c.req.method} ${c.req.path}.`, "invalid_request_error", null, "unknown_url"),
+    ),
+  );
 
   await scheduler.resume();
   return {

@@ -5,7 +5,9 @@ import OpenAI from "openai";
 import { createEngine, type Engine, type EngineOptions } from "../src/index.ts";
 
 /** A real engine on a temp directory and the official SDK talking to its Hono app in-process. */
-export async function engineWithClient(options: Partial<EngineOptions> = {}): Promise<{ engine: Engine; client: OpenAI; root: string; dispose: () => Promise<void> }> {
+export async function engineWithClient(
+  options: Partial<EngineOptions> = {},
+): Promise<{ engine: Engine; client: OpenAI; root: string; dispose: () => Promise<void> }> {
   const root = options.root ?? mkdtempSync(join(tmpdir(), "tunelab-engine-"));
   const engine = await createEngine({ ...options, root });
   const client = clientFor(engine);

@@ -54,20 +54,34 @@ describe("fine-tuning job errors in OpenAI's shape", () => {
     const missing = await client.fineTuning.jobs.create({ model: "local-tiny" } as never).catch((e: unknown) => e);
     expect(missing).toMatchObject({ status: 400, param: "training_file", code: "missing_required_parameter" });
 
-    const raw = await ctx.engine.app.request("/v1/fine_tuning/jobs", { method: "POST", body: "{not json", headers: { "content-type": "application/json" } });
+    const raw = await ctx.engine.app.request("/v1/fine_tuning/jobs", {
+      method: "POST",
+      body: "{not json",
+      headers: { "content-type": "application/json" },
+    });
     expect(raw.status).toBe(400);
   });
 
   it("rejects DPO and reinforcement methods and image data at creation", async () => {
     const { client } = ctx;
     const file = await client.files.create({ file: await toFile(Buffer.from(trainingJsonl(pairs)), "t.jsonl"), purpose: "fine-tune" });
-    const dpo = await client.fineTuning.jobs.create({ model: "local-tiny", training_file: file.id, method: { type: "dpo" } }).catch((e: unknown) => e);
+    const dpo = await client.fineTuning.jobs
+      .create({ model: "local-tiny", training_file: file.id, method: { type: "dpo" } })
+      .catch((e: unknown) => e);
     expect(dpo).toMatchObject({ status: 400, code: "unsupported_method", param: "method.type" });
 
     const image = { type: "image_url", image_url: { url: "https://example.test/cat.png" } };
     const lines = trainingJsonl(pairs).trim().split("\n");
-    lines[3] = JSON.stringify({ messages: [{ role: "user", content: [image] }, { role: "assistant", content: "cat" }] });
-    const withImage = await client.files.create({ file: await toFile(Buffer.from(`${lines.join("\n")}\n`), "img.jsonl"), purpose: "fine-tune" });
+    lines[3] = JSON.stringify({
+      messages: [
+        { role: "user", content: [image] },
+        { role: "assistant", content: "cat" },
+      ],
+    });
+    const withImage = await client.files.create({
+      file: await toFile(Buffer.from(`${lines.join("\n")}\n`), "img.jsonl"),
+      purpose: "fine-tune",
+    });
     const refused = await client.fineTuning.jobs.create({ model: "local-tiny", training_file: withImage.id }).catch((e: unknown) => e);
     expect(refused).toMatchObject({ status: 400, code: "unsupported_image" });
     expect((refused as Error).message).toContain("line 4");
@@ -76,7 +90,9 @@ describe("fine-tuning job errors in OpenAI's shape", () => {
   it("404s unknown jobs and unknown models in chat completions", async () => {
     const { client } = ctx;
     await expect(client.fineTuning.jobs.retrieve("ftjob-missing")).rejects.toMatchObject({ status: 404 });
-    const chat = await client.chat.completions.create({ model: "ft:nope", messages: [{ role: "user", content: "hi" }] }).catch((e: unknown) => e);
+    const chat = await client.chat.completions
+      .create({ model: "ft:nope", messages: [{ role: "user", content: "hi" }] })
+      .catch((e: unknown) => e);
     expect(chat).toMatchObject({ status: 404, code: "model_not_found" });
   });
 

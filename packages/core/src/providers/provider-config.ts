@@ -8,12 +8,18 @@ import { TunelabError } from "../errors.ts";
 export const ProviderConfig = z.strictObject({
   baseURL: z.string().url(),
   /** Environment variable holding the API key. */
-  apiKeyEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, "an environment variable name like MY_HOST_API_KEY").optional(),
+  apiKeyEnv: z
+    .string()
+    .regex(/^[A-Z_][A-Z0-9_]*$/, "an environment variable name like MY_HOST_API_KEY")
+    .optional(),
   /** Requests per minute the provider allows (used by eval runs). */
   rpm: z.number().int().positive().optional(),
   /** Price per million tokens, for cost estimates. */
   pricing: z
-    .record(z.string(), z.strictObject({ input: z.number().nonnegative(), output: z.number().nonnegative(), training: z.number().nonnegative().optional() }))
+    .record(
+      z.string(),
+      z.strictObject({ input: z.number().nonnegative(), output: z.number().nonnegative(), training: z.number().nonnegative().optional() }),
+    )
     .optional(),
 });
 export type ProviderConfig = z.infer<typeof ProviderConfig>;

@@ -62,7 +62,8 @@ export class Providers {
       throw new TunelabError("not_found", `unknown provider "${name}" (known: ${this.names().join(", ")}); add it to tunelab.config.json`);
     }
     const apiKey = config.apiKeyEnv ? readSecret(config.apiKeyEnv) : undefined;
-    if (config.apiKeyEnv && !apiKey) throw new TunelabError("invalid_argument", `provider ${name} needs ${config.apiKeyEnv} in the environment`);
+    if (config.apiKeyEnv && !apiKey)
+      throw new TunelabError("invalid_argument", `provider ${name} needs ${config.apiKeyEnv} in the environment`);
     return new OpenAI({ apiKey: apiKey ?? "none", baseURL: config.baseURL, maxRetries: 0 });
   }
 }

@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
-import { nowSeconds, openaiId } from "../ids.ts";
 import { jsonBody } from "../http/validate.ts";
+import { nowSeconds, openaiId } from "../ids.ts";
 import { modelNotFound } from "../models/model.routes.ts";
 import type { RunnableModels } from "../models/runnable-models.ts";
 import type { SamplingParams } from "../trainer/types.ts";
@@ -17,7 +17,8 @@ export function chatRoutes(models: RunnableModels): Hono {
     const model = await models.get(request.model);
     if (!model) throw modelNotFound(request.model);
     const n = request.n ?? 1;
-    const stop = request.stop === undefined || request.stop === null ? undefined : Array.isArray(request.stop) ? request.stop : [request.stop];
+    const stop =
+      request.stop === undefined || request.stop === null ? undefined : Array.isArray(request.stop) ? request.stop : [request.stop];
     const sampling = (index: number): SamplingParams => ({
       maxTokens: Math.min(request.max_completion_tokens ?? request.max_tokens ?? DEFAULT_MAX_TOKENS, model.contextLength),
       temperature: request.temperature ?? 1,
@@ -35,23 +36,54 @@ export function chatRoutes(models: RunnableModels): Hono {
         let prompt = 0;
         let completion = 0;
         for (let index = 0; index < n; index++) {
-          await stream.writeSSE({ data: JSON.stringify({ ...base, object: "chat.completion.chunk", choices: [{ index, delta: { role: "assistant", content: "", refusal: null }, logprobs: null, finish_reason: null }] }) });
+          await stream.writeSSE({
+            data: JSON.stringify({
+              ...base,
+              object: "chat.completion.chunk",
+              choices: [{ index, delta: { role: "assistant", content: "", refusal: null }, logprobs: null, finish_reason: null }],
+            }),
+          });
           const pending: string[] = [];
           const result = model.complete(request.messages, tools, sampling(index), (text) => pending.push(text));
           for (const text of pending) {
-            await stream.writeSSE({ data: JSON.stringify({ ...base, object: "chat.completion.chunk", choices: [{ index, delta: { content: text }, logprobs: null, finish_reason: null }] }) });
+            await stream.writeSSE({
+              data: JSON.stringify({
+                ...base,
+                object: "chat.completion.chunk",
+                choices: [{ index, delta: { content: text }, logprobs: null, finish_reason: null }],
+              }),
+            });
           }
           const toolCalls = result.toolCalls;
           if (toolCalls) {
             const delta = { tool_calls: toolCalls.map((call, i) => ({ index: i, ...call })) };
-            await stream.writeSSE({ data: JSON.stringify({ ...base, object: "chat.completion.chunk", choices: [{ index, delta, logprobs: null, finish_reason: null }] }) });
+            await stream.writeSSE({
+              data: JSON.stringify({
+                ...base,
+                object: "chat.completion.chunk",
+                choices: [{ index, delta, logprobs: null, finish_reason: null }],
+              }),
+            });
           }
-          await stream.writeSSE({ data: JSON.stringify({ ...base, object: "chat.completion.chunk", choices: [{ index, delta: {}, logprobs: null, finish_reason: toolCalls ? "tool_calls" : result.finishReason }] }) });
+          await stream.writeSSE({
+            data: JSON.stringify({
+              ...base,
+              object: "chat.completion.chunk",
+              choices: [{ index, delta: {}, logprobs: null, finish_reason: toolCalls ? "tool_calls" : result.finishReason }],
+            }),
+          });
           prompt = result.promptTokens;
           completion += result.completionTokens;
         }
         if (request.stream_options?.include_usage) {
-          await stream.writeSSE({ data: JSON.stringify({ ...base, object: "chat.completion.chunk", choices: [], usage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion } }) });
+          await stream.writeSSE({
+            data: JSON.stringify({
+              ...base,
+              object: "chat.completion.chunk",
+              choices: [],
+              usage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion },
+            }),
+          });
         }
         await stream.writeSSE({ data: "[DONE]" });
       });
@@ -68,7 +100,12 @@ export function chatRoutes(models: RunnableModels): Hono {
         : { role: "assistant" as const, content: result.text, refusal: null };
       return { index, message, logprobs: null, finish_reason: result.toolCalls ? "tool_calls" : result.finishReason };
     });
-    return c.json({ ...base, object: "chat.completion", choices, usage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion } });
+    return c.json({
+      ...base,
+      object: "chat.completion",
+      choices,
+      usage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion },
+    });
   });
 
   return app;

@@ -50,7 +50,11 @@ export async function listFiles(store: EngineStore, options: { purpose?: string;
       );
     }
   }
-  const rows = await query.orderBy("created_at", options.order).orderBy("id", options.order).limit(options.limit + 1).execute();
+  const rows = await query
+    .orderBy("created_at", options.order)
+    .orderBy("id", options.order)
+    .limit(options.limit + 1)
+    .execute();
   return { rows: rows.slice(0, options.limit), hasMore: rows.length > options.limit };
 }
 

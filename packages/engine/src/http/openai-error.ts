@@ -27,5 +27,8 @@ export function errorResponse(c: Context, error: unknown): Response {
     return c.json({ error: { message: error.message, type: error.type, param: error.param, code: error.code } }, error.status);
   }
   console.error("[engine] internal error:", error);
-  return c.json({ error: { message: "The server had an error while processing your request.", type: "server_error", param: null, code: null } }, 500);
+  return c.json(
+    { error: { message: "The server had an error while processing your request.", type: "server_error", param: null, code: null } },
+    500,
+  );
 }

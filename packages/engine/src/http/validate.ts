@@ -8,7 +8,9 @@ export async function jsonBody<T extends z.ZodType>(c: Context, schema: T): Prom
   try {
     raw = await c.req.json();
   } catch {
-    throw badRequest("We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload.)");
+    throw badRequest(
+      "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload.)",
+    );
   }
   return parseWith(schema, raw);
 }
@@ -17,7 +19,9 @@ export function parseWith<T extends z.ZodType>(schema: T, raw: unknown): z.infer
   const parsed = schema.safeParse(raw);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
-  const param = issue ? issue.path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join("") : null;
+  const param = issue
+    ? issue.path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join("")
+    : null;
   const missing = issue?.code === "invalid_type" && issue.message.includes("undefined");
   const message = missing ? `Missing required parameter: '${param}'.` : `Invalid '${param}': ${issue?.message ?? "invalid value"}.`;
   throw badRequest(message, param || null, missing ? "missing_required_parameter" : "invalid_value");
@@ -26,6 +30,7 @@ export function parseWith<T extends z.ZodType>(schema: T, raw: unknown): z.infer
 export function queryInt(value: string | undefined, name: string, fallback: number, max = 100): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > max) throw badRequest(`Invalid '${name}': expected an integer between 1 and ${max}.`, name, "invalid_value");
+  if (!Number.isInteger(n) || n < 1 || n > max)
+    throw badRequest(`Invalid '${name}': expected an integer between 1 and ${max}.`, name, "invalid_value");
   return n;
 }

@@ -21,7 +21,10 @@ export async function listCheckpoints(store: EngineStore, jobId: string, options
     const cursor = await store.db.selectFrom("checkpoints").select("step").where("id", "=", options.after).executeTakeFirst();
     if (cursor) query = query.where("step", "<", cursor.step);
   }
-  const rows = await query.orderBy("step", "desc").limit(options.limit + 1).execute();
+  const rows = await query
+    .orderBy("step", "desc")
+    .limit(options.limit + 1)
+    .execute();
   const data = rows.slice(0, options.limit).map((row) => ({
     id: row.id,
     object: "fine_tuning.job.checkpoint" as const,
@@ -31,5 +34,11 @@ export async function listCheckpoints(store: EngineStore, jobId: string, options
     metrics: JSON.parse(row.metrics_json) as Record<string, number>,
     step_number: row.step,
   }));
-  return { object: "list" as const, data, has_more: rows.length > options.limit, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null };
+  return {
+    object: "list" as const,
+    data,
+    has_more: rows.length > options.limit,
+    first_id: data[0]?.id ?? null,
+    last_id: data.at(-1)?.id ?? null,
+  };
 }

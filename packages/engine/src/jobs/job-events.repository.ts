@@ -30,7 +30,10 @@ export async function listEvents(store: EngineStore, jobId: string, options: { a
     const cursor = await store.db.selectFrom("job_events").select("seq").where("id", "=", options.after).executeTakeFirst();
     if (cursor) query = query.where("seq", "<", cursor.seq);
   }
-  const rows = await query.orderBy("seq", "desc").limit(options.limit + 1).execute();
+  const rows = await query
+    .orderBy("seq", "desc")
+    .limit(options.limit + 1)
+    .execute();
   const data = rows.slice(0, options.limit).map((row) => ({
     id: row.id,
     object: "fine_tuning.job.event" as const,

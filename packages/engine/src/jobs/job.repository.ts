@@ -71,7 +71,13 @@ export async function listJobs(store: EngineStore, options: { after?: string; li
 }
 
 export async function unfinishedJobs(store: EngineStore): Promise<JobRow[]> {
-  return store.db.selectFrom("jobs").selectAll().where("status", "in", ["validating_files", "queued", "running"]).orderBy("created_at").orderBy("id").execute();
+  return store.db
+    .selectFrom("jobs")
+    .selectAll()
+    .where("status", "in", ["validating_files", "queued", "running"])
+    .orderBy("created_at")
+    .orderBy("id")
+    .execute();
 }
 
 /** OpenAI's fine_tuning.job object. */

@@ -5,9 +5,9 @@ import { jsonBody, queryInt } from "../http/validate.ts";
 import { findBaseModel, findModel } from "../models/model.repository.ts";
 import type { EngineStore } from "../storage/store.ts";
 import { listCheckpoints } from "./checkpoint.repository.ts";
-import { addEvent, listEvents } from "./job-events.repository.ts";
 import { findJob, insertJob, listJobs, toJobObject } from "./job.repository.ts";
 import { CreateJobRequest, FINISHED, type JobStatus } from "./job.schema.ts";
+import { addEvent, listEvents } from "./job-events.repository.ts";
 import type { JobScheduler } from "./scheduler.ts";
 import { checkTrainingFile } from "./training-data.ts";
 
@@ -18,22 +18,39 @@ export function jobRoutes(store: EngineStore, scheduler: JobScheduler, maxQueued
     const request = await jsonBody(c, CreateJobRequest);
     const method = request.method?.type ?? "supervised";
     if (method !== "supervised") {
-      throw badRequest(`The local engine does not support the ${method} method yet; use method.type "supervised".`, "method.type", "unsupported_method");
+      throw badRequest(
+        `The local engine does not support the ${method} method yet; use method.type "supervised".`,
+        "method.type",
+        "unsupported_method",
+      );
     }
     if (!findBaseModel(request.model) && !(await findModel(store, request.model))) {
-      throw new OpenAIHttpError(404, `Model ${request.model} is not available for fine-tuning.`, "invalid_request_error", "model", "model_not_available");
+      throw new OpenAIHttpError(
+        404,
+        `Model ${request.model} is not available for fine-tuning.`,
+        "invalid_request_error",
+        "model",
+        "model_not_available",
+      );
     }
     for (const param of ["training_file", "validation_file"] as const) {
       const id = request[param];
       if (!id) continue;
       const file = await findFile(store, id);
       if (!file) throw badRequest(`Invalid file id '${id}': no such file.`, param, "invalid_file");
-      if (file.purpose !== "fine-tune") throw badRequest(`File ${id} has purpose '${file.purpose}'; fine-tuning needs purpose 'fine-tune'.`, param, "invalid_file_purpose");
+      if (file.purpose !== "fine-tune")
+        throw badRequest(`File ${id} has purpose '${file.purpose}'; fine-tuning needs purpose 'fine-tune'.`, param, "invalid_file_purpose");
       const check = await checkTrainingFile(store, id, param);
       if (!check.ok && check.atCreation) throw badRequest(check.error.message, check.error.param, check.error.code);
     }
     if ((await scheduler.waitingCount()) >= maxQueued) {
-      throw new OpenAIHttpError(429, `Too many fine-tuning jobs are waiting (${maxQueued}); retry when some have started.`, "rate_limit_error", null, "queue_full");
+      throw new OpenAIHttpError(
+        429,
+        `Too many fine-tuning jobs are waiting (${maxQueued}); retry when some have started.`,
+        "rate_limit_error",
+        null,
+        "queue_full",
+      );
     }
     const seed = request.seed ?? Math.floor(Math.random() * 2_147_483_647);
     const job = await insertJob(store, request, seed);
@@ -49,7 +66,11 @@ export function jobRoutes(store: EngineStore, scheduler: JobScheduler, maxQueued
       if (match?.[1] && value[0] !== undefined) metadata[match[1]] = value[0];
     }
     const after = c.req.query("after");
-    const { rows, hasMore } = await listJobs(store, { limit: queryInt(c.req.query("limit"), "limit", 20), metadata, ...(after ? { after } : {}) });
+    const { rows, hasMore } = await listJobs(store, {
+      limit: queryInt(c.req.query("limit"), "limit", 20),
+      metadata,
+      ...(after ? { after } : {}),
+    });
     return c.json({ object: "list", data: rows.map(toJobObject), has_more: hasMore });
   });
 
@@ -58,7 +79,13 @@ export function jobRoutes(store: EngineStore, scheduler: JobScheduler, maxQueued
   app.post("/:id/cancel", async (c) => {
     const job = await jobOr404(store, c.req.param("id"));
     if (FINISHED.has(job.status as JobStatus)) {
-      throw new OpenAIHttpError(409, `Job ${job.id} has already ${job.status === "succeeded" ? "completed" : job.status} and cannot be cancelled.`, "invalid_request_error", null, "job_finished");
+      throw new OpenAIHttpError(
+        409,
+        `Job ${job.id} has already ${job.status === "succeeded" ? "completed" : job.status} and cannot be cancelled.`,
+        "invalid_request_error",
+        null,
+        "job_finished",
+      );
     }
     await scheduler.cancel(job.id);
     return c.json(toJobObject(await jobOr404(store, job.id)));
@@ -67,13 +94,17 @@ export function jobRoutes(store: EngineStore, scheduler: JobScheduler, maxQueued
   app.get("/:id/events", async (c) => {
     const job = await jobOr404(store, c.req.param("id"));
     const after = c.req.query("after");
-    return c.json(await listEvents(store, job.id, { limit: queryInt(c.req.query("limit"), "limit", 20, 10_000), ...(after ? { after } : {}) }));
+    return c.json(
+      await listEvents(store, job.id, { limit: queryInt(c.req.query("limit"), "limit", 20, 10_000), ...(after ? { after } : {}) }),
+    );
   });
 
   app.get("/:id/checkpoints", async (c) => {
     const job = await jobOr404(store, c.req.param("id"));
     const after = c.req.query("after");
-    return c.json(await listCheckpoints(store, job.id, { limit: queryInt(c.req.query("limit"), "limit", 10), ...(after ? { after } : {}) }));
+    return c.json(
+      await listCheckpoints(store, job.id, { limit: queryInt(c.req.query("limit"), "limit", 10), ...(after ? { after } : {}) }),
+    );
   });
 
   return app;

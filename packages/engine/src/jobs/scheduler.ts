@@ -6,9 +6,9 @@ import type { EngineStore } from "../storage/store.ts";
 import { resolveHyperparameters, startTraining, type TrainingHandle } from "../trainer/index.ts";
 import type { StepMetrics, TrainRequest } from "../trainer/types.ts";
 import { addCheckpoint, latestCheckpoint } from "./checkpoint.repository.ts";
-import { addEvent } from "./job-events.repository.ts";
 import { findJob, type JobRow, transitionJob, unfinishedJobs, updateJob } from "./job.repository.ts";
 import type { CreateJobRequest, JobError, ResolvedHyperparameters } from "./job.schema.ts";
+import { addEvent } from "./job-events.repository.ts";
 import { checkpointModelName, tunedModelName } from "./model-names.ts";
 import { resultCsv } from "./result-csv.ts";
 import { checkTrainingFile } from "./training-data.ts";
@@ -54,7 +54,9 @@ export class JobScheduler {
         await addEvent(this.store, job.id, {
           type: "message",
           level: "warn",
-          message: checkpoint ? `The engine restarted; resuming from the checkpoint at step ${checkpoint.step}.` : "The engine restarted; restarting training from the beginning (no checkpoint yet).",
+          message: checkpoint
+            ? `The engine restarted; resuming from the checkpoint at step ${checkpoint.step}.`
+            : "The engine restarted; restarting training from the beginning (no checkpoint yet).",
         });
       }
       if (job.status === "validating_files") this.validate(job.id);
@@ -145,7 +147,10 @@ export class JobScheduler {
       ...(checkpoint ? { resumeFrom: checkpoint.dir } : {}),
     };
     if (!(await transitionJob(this.store, job.id, "running"))) return;
-    await addEvent(this.store, job.id, { type: "message", message: checkpoint ? `Fine-tuning job resumed at step ${checkpoint.step}.` : "Fine-tuning job started." });
+    await addEvent(this.store, job.id, {
+      type: "message",
+      message: checkpoint ? `Fine-tuning job resumed at step ${checkpoint.step}.` : "Fine-tuning job started.",
+    });
 
     const handle = startTraining(request);
     this.running.set(job.id, handle);
@@ -155,15 +160,25 @@ export class JobScheduler {
     handle.onCheckpoint((dir, step, metrics) => {
       const modelId = checkpointModelName(tunedName, step);
       writes.push(
-        addCheckpoint(this.store, { job_id: job.id, step, model_id: modelId, dir, metrics_json: JSON.stringify(metricsObject(metrics)) }).then(() =>
-          insertModel(this.store, { id: modelId, base_model: base.baseName, job_id: job.id, dir }),
-        ),
+        addCheckpoint(this.store, {
+          job_id: job.id,
+          step,
+          model_id: modelId,
+          dir,
+          metrics_json: JSON.stringify(metricsObject(metrics)),
+        }).then(() => insertModel(this.store, { id: modelId, base_model: base.baseName, job_id: job.id, dir })),
       );
     });
     void this.finish(job, handle, tunedName, base.baseName, writes);
   }
 
-  private async finish(job: JobRow, handle: TrainingHandle, tunedName: string, baseName: string, writes: Promise<unknown>[]): Promise<void> {
+  private async finish(
+    job: JobRow,
+    handle: TrainingHandle,
+    tunedName: string,
+    baseName: string,
+    writes: Promise<unknown>[],
+  ): Promise<void> {
     try {
       const result = await handle.result;
       await Promise.all(writes);
@@ -176,7 +191,11 @@ export class JobScheduler {
         estimated_finish: null,
         result_file: csv,
       });
-      if (done) await addEvent(this.store, job.id, { type: "message", message: `New fine-tuned model created: ${tunedName}. The job has successfully completed.` });
+      if (done)
+        await addEvent(this.store, job.id, {
+          type: "message",
+          message: `New fine-tuned model created: ${tunedName}. The job has successfully completed.`,
+        });
     } catch (error) {
       await Promise.allSettled(writes);
       const current = await findJob(this.store, job.id);
@@ -191,20 +210,34 @@ export class JobScheduler {
 
   private async recordStep(jobId: string, m: StepMetrics, startedAt: number): Promise<void> {
     const data = metricsObject(m);
-    await addEvent(this.store, jobId, { type: "metrics", message: `Step ${m.step}/${m.totalSteps}: training loss=${m.trainLoss.toFixed(4)}`, data });
+    await addEvent(this.store, jobId, {
+      type: "metrics",
+      message: `Step ${m.step}/${m.totalSteps}: training loss=${m.trainLoss.toFixed(4)}`,
+      data,
+    });
     const elapsed = (Date.now() - startedAt) / 1000;
     const remaining = m.step > 0 ? (elapsed / m.step) * (m.totalSteps - m.step) : 0;
     await updateJob(this.store, jobId, { trained_tokens: m.trainedTokens, estimated_finish: Math.round(Date.now() / 1000 + remaining) });
   }
 
   private async resultFile(jobId: string): Promise<string> {
-    const rows = await this.store.db.selectFrom("job_events").select("data_json").where("job_id", "=", jobId).where("type", "=", "metrics").orderBy("seq").execute();
+    const rows = await this.store.db
+      .selectFrom("job_events")
+      .select("data_json")
+      .where("job_id", "=", jobId)
+      .where("type", "=", "metrics")
+      .orderBy("seq")
+      .execute();
     const byStep = new Map<number, Record<string, unknown>>();
     for (const row of rows) {
       const data = JSON.parse(row.data_json ?? "{}") as Record<string, unknown>;
       byStep.set(Number(data.step), data);
     }
-    const file = await insertFile(this.store, { filename: "step_metrics.csv", purpose: "fine-tune-results", data: Buffer.from(resultCsv([...byStep.values()])) });
+    const file = await insertFile(this.store, {
+      filename: "step_metrics.csv",
+      purpose: "fine-tune-results",
+      data: Buffer.from(resultCsv([...byStep.values()])),
+    });
     return file.id;
   }
 
@@ -216,7 +249,13 @@ export class JobScheduler {
   }
 
   private async fail(jobId: string, error: JobError): Promise<void> {
-    if (await transitionJob(this.store, jobId, "failed", { error_json: JSON.stringify(error), finished_at: nowSeconds(), estimated_finish: null })) {
+    if (
+      await transitionJob(this.store, jobId, "failed", {
+        error_json: JSON.stringify(error),
+        finished_at: nowSeconds(),
+        estimated_finish: null,
+      })
+    ) {
       await addEvent(this.store, jobId, { type: "message", level: "error", message: error.message });
     }
   }
@@ -226,13 +265,20 @@ export class JobScheduler {
     try {
       await work();
     } catch (error) {
-      await this.fail(jobId, { code: "internal_error", message: `Internal error: ${(error as Error).message}`, param: null }).catch(() => {});
+      await this.fail(jobId, { code: "internal_error", message: `Internal error: ${(error as Error).message}`, param: null }).catch(
+        () => {},
+      );
     }
   }
 }
 
 function metricsObject(m: StepMetrics): Record<string, number> {
-  const data: Record<string, number> = { step: m.step, total_steps: m.totalSteps, train_loss: m.trainLoss, train_mean_token_accuracy: m.trainMeanTokenAccuracy };
+  const data: Record<string, number> = {
+    step: m.step,
+    total_steps: m.totalSteps,
+    train_loss: m.trainLoss,
+    train_mean_token_accuracy: m.trainMeanTokenAccuracy,
+  };
   if (m.validLoss !== undefined) data.valid_loss = m.validLoss;
   if (m.validMeanTokenAccuracy !== undefined) data.valid_mean_token_accuracy = m.validMeanTokenAccuracy;
   return data;

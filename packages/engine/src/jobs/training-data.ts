@@ -12,7 +12,11 @@ export type FileCheck = { ok: true; examples: ChatExample[] } | { ok: false; err
  * Validates a training or validation file with core's dataset validation (OpenAI's rules). Data the local engine
  * cannot train (DPO, RFT, images) is refused at job creation; ordinary data errors fail the job while validating.
  */
-export async function checkTrainingFile(store: EngineStore, fileId: string, param: "training_file" | "validation_file"): Promise<FileCheck> {
+export async function checkTrainingFile(
+  store: EngineStore,
+  fileId: string,
+  param: "training_file" | "validation_file",
+): Promise<FileCheck> {
   const file = await findFile(store, fileId);
   if (!file) return { ok: false, atCreation: true, error: { code: "invalid_file", message: `No such File object: ${fileId}`, param } };
   const text = readFileContent(store, file).toString("utf8");
@@ -36,7 +40,11 @@ export async function checkTrainingFile(store: EngineStore, fileId: string, para
 
 function unsupportedData(validated: ValidatedFile, filename: string, param: string): JobError | undefined {
   if (validated.format !== "supervised") {
-    return { code: "unsupported_method", message: `${filename} holds ${validated.format} data; the local engine trains supervised chat data only.`, param };
+    return {
+      code: "unsupported_method",
+      message: `${filename} holds ${validated.format} data; the local engine trains supervised chat data only.`,
+      param,
+    };
   }
   const withImage = validated.examples.find((e) => e.counts.images > 0);
   if (withImage) {

@@ -1,9 +1,9 @@
 import { rmSync } from "node:fs";
-import { BASE_MODELS } from "../trainer/index.ts";
-import type { ModelSpec } from "../trainer/types.ts";
 import { nowSeconds } from "../ids.ts";
 import type { ModelTable } from "../storage/schema.ts";
 import type { EngineStore } from "../storage/store.ts";
+import { BASE_MODELS } from "../trainer/index.ts";
+import type { ModelSpec } from "../trainer/types.ts";
 
 export const ENGINE_START = 1_767_225_600; // 2026-01-01, the "created" of built-in base models
 

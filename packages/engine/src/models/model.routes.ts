@@ -29,4 +29,10 @@ export function modelRoutes(store: EngineStore): Hono {
 }
 
 export const modelNotFound = (id: string) =>
-  new OpenAIHttpError(404, `The model \`${id}\` does not exist or you do not have access to it.`, "invalid_request_error", "model", "model_not_found");
+  new OpenAIHttpError(
+    404,
+    `The model \`${id}\` does not exist or you do not have access to it.`,
+    "invalid_request_error",
+    "model",
+    "model_not_found",
+  );

@@ -1,5 +1,5 @@
-import { type LoadedModel, loadModel } from "../trainer/index.ts";
 import type { EngineStore } from "../storage/store.ts";
+import { type LoadedModel, loadModel } from "../trainer/index.ts";
 import { findBaseModel, findModel } from "./model.repository.ts";
 
 /** Loaded models for inference, most recently used kept (weights are small but not free to load). */

@@ -1,0 +1,35 @@
+import { type ErrorCode, isTunelabError } from "@tunelab/core";
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+
+/** One mapping from error codes to HTTP statuses. */
+export const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
+  invalid_argument: 400,
+  validation_failed: 422,
+  not_found: 404,
+  conflict: 409,
+  io_error: 500,
+  internal: 500,
+};
+
+export function apiError<S extends ContentfulStatusCode>(c: Context, status: S, code: string, message: string, details?: unknown) {
+  return c.json({ error: { code, message, details: (details ?? null) as null } }, status);
+}
+
+/** The API's one onError: `{error: {code, message, details}}`; never a 500 for bad input. */
+export function onError(error: Error, c: Context): Response {
+  if (isTunelabError(error)) return apiError(c, STATUS[error.code], error.code, error.message, error.details);
+  if (error instanceof HTTPException) {
+    const status = error.status as ContentfulStatusCode;
+    return apiError(
+      c,
+      status,
+      status === 413 ? "payload_too_large" : status === 401 ? "unauthorized" : "invalid_argument",
+      error.message || "bad request",
+    );
+  }
+  if (error instanceof SyntaxError) return apiError(c, 400, "invalid_argument", `malformed JSON body: ${error.message}`);
+  console.error("[api] internal error:", error);
+  return apiError(c, 500, "internal", "internal error; see the server log");
+}

@@ -1,0 +1,21 @@
+import { z } from "@hono/zod-openapi";
+
+export const Name = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/i, "1-64 letters, digits, '.', '_' or '-'")
+  .openapi({ example: "ticket-router" });
+
+export const ProjectParams = z.object({ project: Name.openapi({ param: { name: "project", in: "path" } }) });
+
+export const ErrorBody = z
+  .object({ error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }) })
+  .openapi("Error");
+
+export const AnyJson = z.any().openapi({ type: "object" });
+
+export const json = (schema: z.ZodType, description: string) => ({ content: { "application/json": { schema } }, description });
+
+export const errors = {
+  400: json(ErrorBody, "Invalid input"),
+  404: json(ErrorBody, "Not found"),
+};

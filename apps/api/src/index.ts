@@ -1,0 +1,1 @@
+export { type ApiOptions, type AppType, createApiApp } from "./app.ts";

@@ -1,0 +1,173 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import {
+  diffVersions,
+  getProjectByName,
+  getVersionByRef,
+  importDataset,
+  listDatasets,
+  listVersions,
+  readVersionText,
+  setTestSplit,
+  TEST_SPLIT_NAME,
+  type Workspace,
+} from "@tunelab/core";
+import { apiError } from "../http/errors.ts";
+import { router } from "../http/router.ts";
+import { AnyJson, errors, json, Name, ProjectParams } from "../http/schemas.ts";
+
+const DatasetParams = ProjectParams.extend({ dataset: Name.openapi({ param: { name: "dataset", in: "path" } }) });
+const VersionParams = DatasetParams.extend({
+  version: z.coerce
+    .number()
+    .int()
+    .positive()
+    .openapi({ param: { name: "version", in: "path" } }),
+});
+const jsonlBody = {
+  content: { "application/x-ndjson": { schema: z.string().openapi({ description: "OpenAI fine-tuning JSONL" }) } },
+  required: true,
+};
+const invalid = { 422: json(AnyJson, "The file has errors; nothing was written. Body: {error: {details: report}}") };
+
+export function datasetRoutes(ws: Workspace) {
+  return router()
+    .openapi(
+      createRoute({
+        method: "get",
+        path: "/projects/{project}/datasets",
+        request: { params: ProjectParams },
+        responses: { 200: json(AnyJson, "Datasets and versions"), ...errors },
+      }),
+      async (c) => {
+        const project = await getProjectByName(ws.db, c.req.valid("param").project);
+        const datasets = await listDatasets(ws.db, project.id);
+        const data = await Promise.all(datasets.map(async (d) => ({ ...d, versions: await listVersions(ws.db, d.id) })));
+        return c.json({ data }, 200);
+      },
+    )
+    .openapi(
+      createRoute({
+        method: "post",
+        path: "/projects/{project}/datasets/{dataset}/versions",
+        request: {
+          params: DatasetParams,
+          query: z.object({ message: z.string().max(500).optional(), filename: z.string().max(200).optional() }),
+          body: jsonlBody,
+        },
+        responses: {
+          201: json(AnyJson, "The stored version"),
+          200: json(AnyJson, "Identical content: the existing version"),
+          ...errors,
+          ...invalid,
+        },
+      }),
+      async (c) => {
+        const { project, dataset } = c.req.valid("param");
+        const { message, filename } = c.req.valid("query");
+        const result = await importDataset(ws, {
+          project,
+          dataset,
+          text: await c.req.text(),
+          fileName: filename ?? `${dataset}.jsonl`,
+          ...(message ? { message } : {}),
+        });
+        if (result.status === "invalid")
+          return apiError(c, 422, "validation_failed", `${result.report.errors} error(s) in the file; nothing was written`, result.report);
+        return c.json(result, result.status === "created" ? 201 : 200);
+      },
+    )
+    .openapi(
+      createRoute({
+        method: "get",
+        path: "/projects/{project}/datasets/{dataset}/versions/{version}",
+        request: { params: VersionParams },
+        responses: { 200: json(AnyJson, "A version"), ...errors },
+      }),
+      async (c) => {
+        const { project, dataset, version } = c.req.valid("param");
+        const p = await getProjectByName(ws.db, project);
+        return c.json(await getVersionByRef(ws.db, p.id, `${dataset}@${version}`), 200);
+      },
+    )
+    .openapi(
+      createRoute({
+        method: "get",
+        path: "/projects/{project}/datasets/{dataset}/versions/{version}/content",
+        request: { params: VersionParams },
+        responses: {
+          200: { content: { "text/plain": { schema: z.string() } }, description: "Canonical JSONL (served as application/x-ndjson)" },
+          ...errors,
+        },
+      }),
+      async (c) => {
+        const { project, dataset, version } = c.req.valid("param");
+        const p = await getProjectByName(ws.db, project);
+        const text = readVersionText(ws, await getVersionByRef(ws.db, p.id, `${dataset}@${version}`));
+        return c.text(text, 200, { "content-type": "application/x-ndjson" });
+      },
+    )
+    .openapi(
+      createRoute({
+        method: "get",
+        path: "/projects/{project}/datasets/{dataset}/diff",
+        request: {
+          params: DatasetParams,
+          query: z.object({ from: z.coerce.number().int().positive(), to: z.coerce.number().int().positive() }),
+        },
+        responses: { 200: json(AnyJson, "Examples added and removed"), ...errors },
+      }),
+      async (c) => {
+        const { project, dataset } = c.req.valid("param");
+        const { from, to } = c.req.valid("query");
+        const p = await getProjectByName(ws.db, project);
+        const [a, b] = [await getVersionByRef(ws.db, p.id, `${dataset}@${from}`), await getVersionByRef(ws.db, p.id, `${dataset}@${to}`)];
+        return c.json(await diffVersions(ws, a, b), 200);
+      },
+    )
+    .openapi(
+      createRoute({
+        method: "put",
+        path: "/projects/{project}/test-split",
+        request: {
+          params: ProjectParams,
+          query: z.object({
+            fraction: z.coerce.number().gt(0).lt(1).optional(),
+            seed: z.coerce.number().int().optional(),
+            dataset: Name.optional(),
+            message: z.string().max(500).optional(),
+            filename: z.string().max(200).optional(),
+          }),
+          body: jsonlBody,
+        },
+        responses: { 201: json(AnyJson, "The new test split version"), 200: json(AnyJson, "Unchanged"), ...errors, ...invalid },
+      }),
+      async (c) => {
+        const { project } = c.req.valid("param");
+        const q = c.req.valid("query");
+        const result = await setTestSplit(ws, {
+          project,
+          text: await c.req.text(),
+          fileName: q.filename ?? "test.jsonl",
+          ...(q.fraction === undefined ? {} : { testFraction: q.fraction, trainDataset: q.dataset ?? "train" }),
+          ...(q.seed === undefined ? {} : { seed: q.seed }),
+          ...(q.message ? { message: q.message } : {}),
+        });
+        if (result.status === "invalid")
+          return apiError(c, 422, "validation_failed", `${result.report.errors} error(s) in the file; nothing was written`, result.report);
+        return c.json(result, result.status === "created" ? 201 : 200);
+      },
+    )
+    .openapi(
+      createRoute({
+        method: "get",
+        path: "/projects/{project}/test-split",
+        request: { params: ProjectParams },
+        responses: { 200: json(AnyJson, "Test split versions"), ...errors },
+      }),
+      async (c) => {
+        const p = await getProjectByName(ws.db, c.req.valid("param").project);
+        const dataset = (await listDatasets(ws.db, p.id)).find((d) => d.name === TEST_SPLIT_NAME);
+        return c.json({ data: dataset ? await listVersions(ws.db, dataset.id) : [] }, 200);
+      },
+    );
+}
