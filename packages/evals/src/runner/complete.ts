@@ -1,0 +1,88 @@
+import type OpenAI from "openai";
+import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming } from "openai/resources/chat/completions";
+import type { ToolCall } from "../item.ts";
+import type { RetryPolicy } from "./backoff.ts";
+import { retryDelay } from "./backoff.ts";
+import { classifyError, MalformedResponseError } from "./classify-error.ts";
+import type { Completion } from "./completion.ts";
+import { estimateTokens, type RateLimiter } from "./rate-limiter.ts";
+import type { SampleError } from "./sample-error.ts";
+
+export interface CompleteContext {
+  client: OpenAI;
+  timeoutMs: number;
+  retry: RetryPolicy;
+  /** The run's signal: when it aborts, the attempt in flight is aborted and `complete` returns `cancelled`. */
+  signal: AbortSignal;
+  limiter: RateLimiter | undefined;
+  sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  random: () => number;
+  now: () => number;
+  /** Called before each retry with the failed attempt's error and the wait chosen. */
+  onRetry?: (error: SampleError, delayMs: number) => void;
+}
+
+export type CompleteOutcome =
+  | { kind: "ok"; completion: Completion; attempts: number }
+  | { kind: "error"; error: SampleError; attempts: number }
+  | { kind: "cancelled"; attempts: number };
+
+/**
+ * One chat completion with the runner's retry loop. The SDK is called with `maxRetries: 0` so that retries,
+ * backoff, Retry-After and timeouts are decided here, once, for every provider.
+ */
+export async function complete(body: ChatCompletionCreateParamsNonStreaming, context: CompleteContext): Promise<CompleteOutcome> {
+  const { signal, retry } = context;
+  const estimate = context.limiter ? estimateTokens(body) : 0;
+  for (let attempt = 1; ; attempt++) {
+    if (context.limiter) await context.sleep(context.limiter.reserve(estimate), signal);
+    if (signal.aborted) return { kind: "cancelled", attempts: attempt - 1 };
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, context.timeoutMs);
+    const cancel = () => controller.abort();
+    signal.addEventListener("abort", cancel, { once: true });
+    try {
+      const response = await context.client.chat.completions.create(body, { maxRetries: 0, signal: controller.signal });
+      const completion = toCompletion(response);
+      context.limiter?.settle(estimate, completion.usage.total_tokens);
+      return { kind: "ok", completion, attempts: attempt };
+    } catch (thrown) {
+      context.limiter?.settle(estimate, 0);
+      if (signal.aborted) return { kind: "cancelled", attempts: attempt };
+      const failure = classifyError(thrown, timedOut, context.now());
+      if (!failure.retryable || attempt >= retry.maxAttempts) return { kind: "error", error: failure.error, attempts: attempt };
+      const delay = retryDelay(attempt, failure.retryAfterMs, retry, context.random);
+      context.onRetry?.(failure.error, delay);
+      await context.sleep(delay, signal);
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", cancel);
+    }
+  }
+}
+
+function toCompletion(response: ChatCompletion): Completion {
+  const choice = response.choices?.[0];
+  if (!choice?.message) throw new MalformedResponseError("response has no choices[0].message");
+  const tools: ToolCall[] = [];
+  for (const call of choice.message.tool_calls ?? []) {
+    if (call.type === "function")
+      tools.push({ id: call.id, type: "function", function: { name: call.function.name, arguments: call.function.arguments } });
+  }
+  const usage = response.usage;
+  return {
+    output_text: choice.message.content ?? "",
+    ...(tools.length > 0 ? { output_tools: tools } : {}),
+    finish_reason: choice.finish_reason ?? null,
+    usage: {
+      prompt_tokens: usage?.prompt_tokens ?? 0,
+      completion_tokens: usage?.completion_tokens ?? 0,
+      total_tokens: usage?.total_tokens ?? 0,
+      cached_tokens: usage?.prompt_tokens_details?.cached_tokens ?? 0,
+    },
+  };
+}

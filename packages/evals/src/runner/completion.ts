@@ -1,0 +1,12 @@
+import { z } from "zod";
+import { ToolCall } from "../item.ts";
+import { Usage } from "./usage.ts";
+
+/** What the runner keeps of one chat completion (and what the completion cache stores). */
+export const Completion = z.object({
+  output_text: z.string(),
+  output_tools: z.array(ToolCall).optional(),
+  finish_reason: z.string().nullable(),
+  usage: Usage,
+});
+export type Completion = z.infer<typeof Completion>;

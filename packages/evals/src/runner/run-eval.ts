@@ -1,0 +1,202 @@
+import { setMaxListeners } from "node:events";
+import { statusOf } from "../grade.ts";
+import type { EvalItem } from "../item.ts";
+import { toSample } from "../item.ts";
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "./backoff.ts";
+import { type CompletionCache, completionCacheKey } from "./cache.ts";
+import { complete } from "./complete.ts";
+import type { Completion } from "./completion.ts";
+import { gradeSample, type RunnerGrader } from "./grade-sample.ts";
+import type { ItemRecord, ItemStatus } from "./item-record.ts";
+import type { RunProgress } from "./progress.ts";
+import { RateLimiter, type RateLimits } from "./rate-limiter.ts";
+import { buildRequest } from "./request.ts";
+import { type RunSummary, summarizeRecords } from "./run-result.ts";
+import type { SampleError } from "./sample-error.ts";
+import { isDeterministic, type Sampler } from "./sampler.ts";
+import { sleep as defaultSleep } from "./sleep.ts";
+import { addUsage } from "./usage.ts";
+
+export interface RunEvalOptions {
+  items: readonly EvalItem[];
+  sampler: Sampler;
+  graders: readonly RunnerGrader[];
+  /** Items sampled and graded at once (default 8). */
+  concurrency?: number;
+  /** Per-request timeout in ms, response body included (default 60,000). */
+  timeoutMs?: number;
+  retry?: Partial<RetryPolicy>;
+  rateLimits?: RateLimits;
+  /** Used only for deterministic requests (temperature 0 or a seed). */
+  cache?: CompletionCache;
+  /** Stops scheduling, aborts requests in flight; `runEval` then resolves with the items that finished. */
+  signal?: AbortSignal;
+  /** Item ids already finished by a previous run: neither sampled nor counted again. */
+  skip?: ReadonlySet<string>;
+  /**
+   * Awaited before an item counts as done (persist it here). If it throws, the run stops and rejects; so does a
+   * throwing cache or `onProgress`.
+   */
+  onSample?: (record: ItemRecord) => Promise<void> | void;
+  onProgress?: (progress: RunProgress) => void;
+  /** Test seams: the wait used for backoff and rate limits, the jitter source, the clock. */
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  random?: () => number;
+  now?: () => number;
+}
+
+export interface RunEvalResult extends RunSummary {
+  /** `cancelled` when the signal aborted before every item finished. */
+  status: "completed" | "cancelled";
+  skipped: number;
+  retries: number;
+}
+
+/**
+ * Samples every item (not in `skip`) from the sampler, grades it with every grader, and returns OpenAI's run
+ * shape. Every item ends as exactly one record (passed, failed or errored) handed once to `onSample`, unless the
+ * run is cancelled while its completion is in flight (then it has no record and a resumed run redoes it).
+ */
+export async function runEval(options: RunEvalOptions): Promise<RunEvalResult> {
+  const graderNames = uniqueNames(options.graders);
+  const todo = pendingItems(options.items, options.skip);
+  const now = options.now ?? Date.now;
+  const retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+  const limiter = options.rateLimits ? new RateLimiter(options.rateLimits, now) : undefined;
+  const { sampler } = options;
+  const cache = isDeterministic(sampler.samplingParams) ? options.cache : undefined;
+  const stop = new AbortController();
+  const onAbort = () => stop.abort();
+  options.signal?.addEventListener("abort", onAbort, { once: true });
+  if (options.signal?.aborted) stop.abort();
+
+  const records = new Map<string, ItemRecord>();
+  const progress: RunProgress = {
+    done: 0,
+    total: todo.length,
+    skipped: options.items.length - todo.length,
+    passed: 0,
+    failed: 0,
+    errored: 0,
+    cacheHits: 0,
+    retries: 0,
+    usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, cached_tokens: 0, invocation_count: 0 },
+  };
+  options.onProgress?.({ ...progress });
+  let fatal: { error: unknown } | undefined;
+
+  const runItem = async (item: EvalItem): Promise<void> => {
+    const started = now();
+    const body = buildRequest(sampler.model, sampler.samplingParams, item);
+    const key = cache ? completionCacheKey(body as unknown as Record<string, unknown>) : undefined;
+    let completion: Completion | undefined = key ? await cache?.get(key) : undefined;
+    const cached = completion !== undefined;
+    let sampleError: SampleError | undefined;
+    let attempts = 0;
+    if (!completion) {
+      const outcome = await complete(body, {
+        client: sampler.client,
+        timeoutMs: options.timeoutMs ?? 60_000,
+        retry,
+        signal: stop.signal,
+        limiter,
+        sleep: options.sleep ?? defaultSleep,
+        random: options.random ?? Math.random,
+        now,
+        onRetry: () => progress.retries++,
+      });
+      if (outcome.kind === "cancelled") return;
+      attempts = outcome.attempts;
+      if (outcome.kind === "ok") {
+        completion = outcome.completion;
+        if (key) await cache?.set(key, completion);
+      } else sampleError = outcome.error;
+    }
+    const sample = completion ? toSample(completion.output_text, completion.output_tools) : null;
+    const grades = await gradeSample(options.graders, sample, item, sampleError?.message);
+    const record: ItemRecord = {
+      item_id: item.id,
+      tags: item.tags,
+      status: itemStatus(sample !== null, Object.values(grades).map(statusOf)),
+      sample,
+      ...(sampleError ? { sample_error: sampleError } : {}),
+      grades,
+      model: sampler.model,
+      usage: completion?.usage ?? { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, cached_tokens: 0 },
+      cached,
+      attempts,
+      finish_reason: completion?.finish_reason ?? null,
+      latency_ms: now() - started,
+    };
+    if (fatal) return;
+    try {
+      await options.onSample?.(record);
+    } catch (error) {
+      fatal ??= { error };
+      stop.abort();
+      return;
+    }
+    records.set(item.id, record);
+    progress.done++;
+    progress[record.status]++;
+    if (cached) progress.cacheHits++;
+    else if (sample) {
+      const { invocation_count, ...usage } = progress.usage;
+      progress.usage = { ...addUsage(usage, record.usage), invocation_count: invocation_count + 1 };
+    }
+    options.onProgress?.({ ...progress, usage: { ...progress.usage } });
+  };
+
+  let next = 0;
+  const worker = async () => {
+    while (!stop.signal.aborted) {
+      const item = todo[next++];
+      if (!item) return;
+      try {
+        await runItem(item);
+      } catch (error) {
+        // A failing cache, grader adapter or progress callback is a bug to surface, not an item status.
+        fatal ??= { error };
+        stop.abort();
+      }
+    }
+  };
+  const workers = Math.max(1, Math.min(options.concurrency ?? 8, todo.length));
+  // One abort listener per request in flight (plus backoff waits).
+  setMaxListeners(2 * workers + 10, stop.signal);
+  try {
+    await Promise.all(Array.from({ length: workers }, worker));
+  } finally {
+    options.signal?.removeEventListener("abort", onAbort);
+  }
+  if (fatal) throw fatal.error;
+
+  const finished = todo.flatMap((item) => records.get(item.id) ?? []);
+  return {
+    status: finished.length === todo.length ? "completed" : "cancelled",
+    skipped: progress.skipped,
+    retries: progress.retries,
+    ...summarizeRecords(finished, graderNames),
+  };
+}
+
+function itemStatus(sampled: boolean, statuses: readonly ItemStatus[]): ItemStatus {
+  if (!sampled || statuses.includes("errored")) return "errored";
+  return statuses.every((status) => status === "passed") ? "passed" : "failed";
+}
+
+function uniqueNames(graders: readonly RunnerGrader[]): string[] {
+  const names = graders.map((grader) => grader.name);
+  const duplicate = names.find((name, i) => names.indexOf(name) !== i);
+  if (duplicate !== undefined) throw new Error(`grader names must be unique: "${duplicate}" appears twice`);
+  return names;
+}
+
+function pendingItems(items: readonly EvalItem[], skip: ReadonlySet<string> | undefined): EvalItem[] {
+  const seen = new Set<string>();
+  for (const item of items) {
+    if (seen.has(item.id)) throw new Error(`item ids must be unique: "${item.id}" appears twice`);
+    seen.add(item.id);
+  }
+  return items.filter((item) => !skip?.has(item.id));
+}
