@@ -178,3 +178,8 @@ export async function positionsMissingFrom(db: DB, from: DatasetVersionId, other
     .orderBy("e.position")
     .execute();
 }
+
+export async function findVersionById(db: DB, id: string): Promise<DatasetVersion | undefined> {
+  const row = await versionQuery(db).where("dataset_versions.id", "=", id).executeTakeFirst();
+  return row && toVersion(row);
+}

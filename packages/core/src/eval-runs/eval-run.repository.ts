@@ -1,0 +1,139 @@
+import type { ItemRecord } from "@tunelab/evals";
+import { sql, type Updateable } from "kysely";
+import { TunelabError } from "../errors.ts";
+import { newId } from "../shared/id.ts";
+import { nowIso } from "../shared/time.ts";
+import type { DB } from "../storage/database.ts";
+import type { EvalRun, EvalRunStatus } from "./eval-run.schema.ts";
+import type { EvalRunRow, EvalRunTable, EvalSampleRow } from "./eval-run.table.ts";
+
+export function toEvalRun(row: EvalRunRow): EvalRun {
+  return {
+    id: row.id,
+    projectId: row.project_id,
+    experimentId: row.experiment_id,
+    model: row.model,
+    provider: row.provider,
+    testSplitVersionId: row.test_split_version_id,
+    graderSetId: row.grader_set_id,
+    samplingParams: JSON.parse(row.sampling_json),
+    status: row.status as EvalRunStatus,
+    error: row.error,
+    resultCounts: { total: row.total, passed: row.passed, failed: row.failed, errored: row.errored },
+    primary: {
+      score: row.primary_score,
+      interval: row.primary_low === null || row.primary_high === null ? null : { low: row.primary_low, high: row.primary_high },
+    },
+    aggregates: row.aggregates_json ? JSON.parse(row.aggregates_json) : null,
+    usage: row.usage_json ? JSON.parse(row.usage_json) : null,
+    createdAt: row.created_at,
+    finishedAt: row.finished_at,
+  };
+}
+
+export interface NewEvalRun {
+  projectId: string;
+  experimentId: string | null;
+  model: string;
+  provider: string;
+  testSplitVersionId: string;
+  graderSetId: string;
+  samplingParams: Record<string, unknown>;
+  total: number;
+}
+
+export async function insertEvalRun(db: DB, input: NewEvalRun): Promise<EvalRun> {
+  const row: EvalRunRow = {
+    id: newId("run"),
+    project_id: input.projectId,
+    experiment_id: input.experimentId,
+    model: input.model,
+    provider: input.provider,
+    test_split_version_id: input.testSplitVersionId,
+    grader_set_id: input.graderSetId,
+    sampling_json: JSON.stringify(input.samplingParams),
+    status: "queued",
+    error: null,
+    total: input.total,
+    passed: 0,
+    failed: 0,
+    errored: 0,
+    primary_score: null,
+    primary_low: null,
+    primary_high: null,
+    aggregates_json: null,
+    usage_json: null,
+    created_at: nowIso(),
+    finished_at: null,
+  };
+  await db.insertInto("eval_runs").values(row).execute();
+  return toEvalRun(row);
+}
+
+export async function findEvalRun(db: DB, id: string): Promise<EvalRun | undefined> {
+  const row = await db.selectFrom("eval_runs").selectAll().where("id", "=", id).executeTakeFirst();
+  return row && toEvalRun(row);
+}
+
+export async function getEvalRun(db: DB, id: string): Promise<EvalRun> {
+  const run = await findEvalRun(db, id);
+  if (!run) throw new TunelabError("not_found", `no eval run ${id}`);
+  return run;
+}
+
+export async function updateEvalRun(db: DB, id: string, patch: Updateable<EvalRunTable>): Promise<void> {
+  await db.updateTable("eval_runs").set(patch).where("id", "=", id).execute();
+}
+
+export async function unfinishedEvalRuns(db: DB): Promise<EvalRun[]> {
+  const rows = await db.selectFrom("eval_runs").selectAll().where("status", "in", ["queued", "running"]).orderBy("created_at").execute();
+  return rows.map(toEvalRun);
+}
+
+/** Stores one finished item; a second write of the same item (a resumed run) is ignored, so nothing is counted twice. */
+export async function insertSample(db: DB, runId: string, position: number, record: ItemRecord): Promise<void> {
+  await db
+    .insertInto("eval_samples")
+    .values({
+      run_id: runId,
+      item_id: record.item_id,
+      position,
+      status: record.status,
+      output_text: record.sample?.output_text ?? null,
+      error: record.sample_error ? JSON.stringify(record.sample_error) : null,
+      grades_json: JSON.stringify(record.grades),
+      tags_json: JSON.stringify(record.tags),
+      prompt_tokens: record.usage.prompt_tokens,
+      completion_tokens: record.usage.completion_tokens,
+      created_at: nowIso(),
+    })
+    .onConflict((oc) => oc.columns(["run_id", "item_id"]).doNothing())
+    .execute();
+}
+
+export async function sampleItemIds(db: DB, runId: string): Promise<Set<string>> {
+  const rows = await db.selectFrom("eval_samples").select("item_id").where("run_id", "=", runId).execute();
+  return new Set(rows.map((r) => r.item_id));
+}
+
+export async function runSamples(db: DB, runId: string): Promise<EvalSampleRow[]> {
+  return db.selectFrom("eval_samples").selectAll().where("run_id", "=", runId).orderBy("position").execute();
+}
+
+export interface SampleFilter {
+  status?: "passed" | "failed" | "errored";
+  tag?: string;
+  offset: number;
+  limit: number;
+}
+
+/** A page of a run's samples, filtered by status and tag. */
+export async function pageSamples(db: DB, runId: string, filter: SampleFilter): Promise<{ total: number; data: EvalSampleRow[] }> {
+  let query = db.selectFrom("eval_samples").where("run_id", "=", runId);
+  if (filter.status) query = query.where("status", "=", filter.status);
+  const tag = filter.tag;
+  if (tag !== undefined) query = query.where(sql<boolean>`exists (select 1 from json_each(${sql.ref("tags_json")}) where value = ${tag})`);
+  const total = Number((await query.select((eb) => eb.fn.countAll().as("n")).executeTakeFirstOrThrow()).n);
+  const data = await query.selectAll().orderBy("position").offset(filter.offset).limit(filter.limit).execute();
+  return { total, data };
+}

@@ -1,0 +1,29 @@
+import { z } from "zod";
+
+export const EVAL_RUN_STATUSES = ["queued", "running", "completed", "failed", "cancelled"] as const;
+export const EvalRunStatus = z.enum(EVAL_RUN_STATUSES);
+export type EvalRunStatus = z.infer<typeof EvalRunStatus>;
+
+export const Interval = z.object({ low: z.number(), high: z.number() });
+
+/** One eval run: a model scored on one test split version with one grader set version. */
+export const EvalRun = z.object({
+  id: z.string(),
+  projectId: z.string(),
+  experimentId: z.string().nullable(),
+  model: z.string(),
+  provider: z.string(),
+  testSplitVersionId: z.string(),
+  graderSetId: z.string(),
+  samplingParams: z.record(z.string(), z.unknown()),
+  status: EvalRunStatus,
+  error: z.string().nullable(),
+  resultCounts: z.object({ total: z.number(), passed: z.number(), failed: z.number(), errored: z.number() }),
+  primary: z.object({ score: z.number().nullable(), interval: Interval.nullable() }),
+  /** Per-grader summaries (mean, pass rate, intervals) and slices by tag, once completed. */
+  aggregates: z.unknown().nullable(),
+  usage: z.unknown().nullable(),
+  createdAt: z.string(),
+  finishedAt: z.string().nullable(),
+});
+export type EvalRun = z.infer<typeof EvalRun>;

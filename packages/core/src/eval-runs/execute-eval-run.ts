@@ -1,0 +1,99 @@
+import type { Grade } from "@tunelab/evals";
+import {
+  type GraderSummary,
+  type RunnerGrader,
+  type RunProgress,
+  runEval,
+  type SamplingParams,
+  type ScoredItem,
+  summarizeByTag,
+  summarizeGraders,
+} from "@tunelab/evals";
+import type OpenAI from "openai";
+import { nowIso } from "../shared/time.ts";
+import type { Workspace } from "../storage/workspace.ts";
+import { getEvalRun, insertSample, runSamples, sampleItemIds, updateEvalRun } from "./eval-run.repository.ts";
+import type { EvalRun } from "./eval-run.schema.ts";
+import { testItems } from "./test-items.ts";
+
+export interface ExecuteEvalRunOptions {
+  client: OpenAI;
+  graders: RunnerGrader[];
+  /** Grader whose mean score ranks runs. */
+  primaryMetric: string;
+  concurrency?: number;
+  signal?: AbortSignal;
+  onProgress?: (progress: RunProgress) => void;
+  rateLimits?: { requestsPerMinute?: number; tokensPerMinute?: number };
+}
+
+export interface RunAggregates {
+  graders: Record<string, GraderSummary>;
+  byTag: Record<string, Record<string, GraderSummary>>;
+}
+
+/**
+ * Runs (or resumes) an eval run: items already stored are skipped, each finished item is stored before it counts,
+ * and when every item is stored the run's aggregates (per grader, per tag, with intervals) are computed from the
+ * database, so a resumed run never double-counts.
+ */
+export async function executeEvalRun(ws: Workspace, runId: string, options: ExecuteEvalRunOptions): Promise<EvalRun> {
+  const run = await getEvalRun(ws.db, runId);
+  if (run.status === "completed" || run.status === "cancelled") return run;
+  const items = await testItems(ws, run.testSplitVersionId);
+  const positions = new Map(items.map((item, i) => [item.id, i]));
+  await updateEvalRun(ws.db, runId, { status: "running", total: items.length });
+
+  const result = await runEval({
+    items,
+    sampler: { client: options.client, model: run.model, samplingParams: run.samplingParams as SamplingParams },
+    graders: options.graders,
+    concurrency: options.concurrency ?? 8,
+    skip: await sampleItemIds(ws.db, runId),
+    onSample: (record) => insertSample(ws.db, runId, positions.get(record.item_id) ?? 0, record),
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
+  });
+  if (result.status === "cancelled") {
+    await updateEvalRun(ws.db, runId, { status: "cancelled", finished_at: nowIso() });
+    return getEvalRun(ws.db, runId);
+  }
+  await finalizeEvalRun(ws, runId, options.primaryMetric);
+  return getEvalRun(ws.db, runId);
+}
+
+/** Computes and stores a run's counts and aggregates from its stored samples. */
+export async function finalizeEvalRun(ws: Workspace, runId: string, primaryMetric: string): Promise<void> {
+  const scored = await scoredItems(ws, runId);
+  const counts = { passed: 0, failed: 0, errored: 0 };
+  for (const row of await runSamples(ws.db, runId)) counts[row.status as keyof typeof counts]++;
+  const graders = summarizeGraders(scored);
+  const aggregates: RunAggregates = { graders, byTag: summarizeByTag(scored) };
+  const primary = graders[primaryMetric];
+  const usage = await ws.db
+    .selectFrom("eval_samples")
+    .select((eb) => [eb.fn.sum<number>("prompt_tokens").as("prompt"), eb.fn.sum<number>("completion_tokens").as("completion")])
+    .where("run_id", "=", runId)
+    .executeTakeFirstOrThrow();
+  await updateEvalRun(ws.db, runId, {
+    status: "completed",
+    ...counts,
+    total: scored.length,
+    primary_score: primary?.mean ?? null,
+    primary_low: primary?.ci.mean?.low ?? null,
+    primary_high: primary?.ci.mean?.high ?? null,
+    aggregates_json: JSON.stringify(aggregates),
+    usage_json: JSON.stringify({ prompt_tokens: Number(usage.prompt ?? 0), completion_tokens: Number(usage.completion ?? 0) }),
+    finished_at: nowIso(),
+  });
+}
+
+export async function scoredItems(ws: Workspace, runId: string): Promise<ScoredItem[]> {
+  const rows = await runSamples(ws.db, runId);
+  return rows.map((row) => ({
+    item_id: row.item_id,
+    tags: JSON.parse(row.tags_json) as string[],
+    grades: JSON.parse(row.grades_json) as Record<string, Grade>,
+  }));
+}

@@ -1,0 +1,103 @@
+import { TunelabError } from "../errors.ts";
+import type { Workspace } from "../storage/workspace.ts";
+import { getExperiment, transitionExperiment, unfinishedExperiments } from "./experiment.repository.ts";
+import { type Experiment, FINISHED_EXPERIMENT } from "./experiment.schema.ts";
+import type { ExperimentEvent, ExperimentListener } from "./experiment-events.ts";
+import { type ExperimentServices, runExperiment } from "./run-experiment.ts";
+
+/**
+ * Runs experiments in this process with a concurrency limit, fans their events out to listeners (CLI progress,
+ * SSE), cancels them (reaching the provider's job), and resumes every unfinished experiment on start.
+ */
+export class ExperimentRunner {
+  private readonly active = new Map<string, { controller: AbortController; done: Promise<Experiment> }>();
+  private readonly waiting: Array<{ id: string; settle: (done: Promise<Experiment>) => void }> = [];
+  private readonly listeners = new Set<ExperimentListener>();
+
+  constructor(
+    private readonly ws: Workspace,
+    private readonly services: ExperimentServices,
+    private readonly concurrency = 2,
+  ) {}
+
+  subscribe(listener: ExperimentListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Queues an experiment; resolves when it reaches a final state (or this runner closes). */
+  run(id: string): Promise<Experiment> {
+    const current = this.active.get(id);
+    if (current) return current.done;
+    const queued = this.waiting.find((w) => w.id === id);
+    return new Promise((resolve, reject) => {
+      const settle = (done: Promise<Experiment>) => done.then(resolve, reject);
+      if (queued) {
+        const previous = queued.settle;
+        queued.settle = (done) => {
+          previous(done);
+          settle(done);
+        };
+      } else this.waiting.push({ id, settle });
+      this.pump();
+    });
+  }
+
+  /** Resumes every experiment that was not finished when the last process stopped. */
+  async resumeAll(): Promise<string[]> {
+    const ids = (await unfinishedExperiments(this.ws.db)).map((e) => e.id);
+    for (const id of ids) void this.run(id);
+    return ids;
+  }
+
+  async cancel(id: string): Promise<Experiment> {
+    const experiment = await getExperiment(this.ws.db, id);
+    if (FINISHED_EXPERIMENT.has(experiment.status)) throw new TunelabError("conflict", `experiment ${id} already ${experiment.status}`);
+    await transitionExperiment(this.ws.db, id, "cancelled", { error: "cancelled by the user" });
+    this.active.get(id)?.controller.abort();
+    const index = this.waiting.findIndex((w) => w.id === id);
+    const [dropped] = index >= 0 ? this.waiting.splice(index, 1) : [];
+    dropped?.settle(getExperiment(this.ws.db, id));
+    if (experiment.providerJobId) {
+      try {
+        await this.services.client(experiment.provider).fineTuning.jobs.cancel(experiment.providerJobId);
+      } catch {
+        // the job may have finished meanwhile; the experiment stays cancelled
+      }
+    }
+    this.emit({ type: "status", experimentId: id, status: "cancelled", message: "cancelled" });
+    return getExperiment(this.ws.db, id);
+  }
+
+  /** Stops following (work stays resumable) and waits for the in-flight steps to settle. */
+  async close(): Promise<void> {
+    for (const { id, settle } of this.waiting.splice(0)) settle(getExperiment(this.ws.db, id));
+    for (const { controller } of this.active.values()) controller.abort();
+    await Promise.allSettled([...this.active.values()].map((a) => a.done));
+  }
+
+  private pump(): void {
+    while (this.active.size < this.concurrency && this.waiting.length > 0) {
+      const next = this.waiting.shift();
+      if (!next) continue;
+      const { id, settle } = next;
+      const controller = new AbortController();
+      const done = runExperiment(this.ws, this.services, id, controller.signal, (event) => this.emit(event)).finally(() => {
+        this.active.delete(id);
+        this.pump();
+      });
+      this.active.set(id, { controller, done });
+      settle(done);
+    }
+  }
+
+  private emit(event: ExperimentEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch {
+        // a listener's failure never stops an experiment
+      }
+    }
+  }
+}

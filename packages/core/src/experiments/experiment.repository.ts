@@ -1,0 +1,147 @@
+import type { Updateable } from "kysely";
+import { TunelabError } from "../errors.ts";
+import { nowIso } from "../shared/time.ts";
+import type { DB } from "../storage/database.ts";
+import type { Experiment, ExperimentMethod, ExperimentStatus } from "./experiment.schema.ts";
+import type { ExperimentRow, ExperimentTable } from "./experiment.table.ts";
+
+export function toExperiment(row: ExperimentRow): Experiment {
+  const hyper = JSON.parse(row.hyperparameters_json) as Experiment["hyperparameters"];
+  return {
+    id: row.id,
+    projectId: row.project_id,
+    name: row.name,
+    kind: row.kind as Experiment["kind"],
+    datasetVersionId: row.dataset_version_id,
+    validationVersionId: row.validation_version_id,
+    baseModel: row.base_model,
+    provider: row.provider,
+    method: row.method as ExperimentMethod,
+    hyperparameters: hyper,
+    seed: row.seed,
+    suffix: row.suffix,
+    notes: row.notes,
+    configHash: row.config_hash,
+    status: row.status as ExperimentStatus,
+    error: row.error,
+    providerFileId: row.provider_file_id,
+    providerJobId: row.provider_job_id,
+    tunedModel: row.tuned_model,
+    trainedTokens: row.trained_tokens,
+    trainingSeconds: row.training_seconds,
+    testSplitVersionId: row.test_split_version_id,
+    graderSetId: row.grader_set_id,
+    evalRunId: row.eval_run_id,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    finishedAt: row.finished_at,
+  };
+}
+
+export async function insertExperiment(db: DB, row: ExperimentTable): Promise<Experiment> {
+  await db.insertInto("experiments").values(row).execute();
+  return toExperiment(row);
+}
+
+export async function findExperiment(db: DB, id: string): Promise<Experiment | undefined> {
+  const row = await db.selectFrom("experiments").selectAll().where("id", "=", id).executeTakeFirst();
+  return row && toExperiment(row);
+}
+
+export async function getExperiment(db: DB, id: string): Promise<Experiment> {
+  const experiment = await findExperiment(db, id);
+  if (!experiment) throw new TunelabError("not_found", `no experiment ${id}; \`tunelab exp list\` shows them`);
+  return experiment;
+}
+
+export async function findByConfigHash(db: DB, projectId: string, configHash: string): Promise<Experiment | undefined> {
+  const row = await db
+    .selectFrom("experiments")
+    .selectAll()
+    .where("project_id", "=", projectId)
+    .where("config_hash", "=", configHash)
+    .where("status", "!=", "cancelled")
+    .orderBy("created_at")
+    .executeTakeFirst();
+  return row && toExperiment(row);
+}
+
+export async function listExperiments(db: DB, projectId: string): Promise<Experiment[]> {
+  const rows = await db
+    .selectFrom("experiments")
+    .selectAll()
+    .where("project_id", "=", projectId)
+    .orderBy("created_at")
+    .orderBy("id")
+    .execute();
+  return rows.map(toExperiment);
+}
+
+export async function unfinishedExperiments(db: DB): Promise<Experiment[]> {
+  const rows = await db
+    .selectFrom("experiments")
+    .selectAll()
+    .where("status", "not in", ["completed", "failed", "cancelled"])
+    .orderBy("created_at")
+    .execute();
+  return rows.map(toExperiment);
+}
+
+export async function updateExperiment(db: DB, id: string, patch: Updateable<ExperimentTable>): Promise<void> {
+  await db
+    .updateTable("experiments")
+    .set({ ...patch, updated_at: nowIso() })
+    .where("id", "=", id)
+    .execute();
+}
+
+/** Moves an experiment to a status unless it already finished (so a cancel is never overwritten). */
+export async function transitionExperiment(
+  db: DB,
+  id: string,
+  status: ExperimentStatus,
+  patch: Updateable<ExperimentTable> = {},
+): Promise<boolean> {
+  const finished = status === "completed" || status === "failed" || status === "cancelled";
+  const result = await db
+    .updateTable("experiments")
+    .set({ ...patch, status, updated_at: nowIso(), ...(finished ? { finished_at: nowIso() } : {}) })
+    .where("id", "=", id)
+    .where("status", "not in", ["completed", "failed", "cancelled"])
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+export async function recordMetrics(
+  db: DB,
+  experimentId: string,
+  rows: ReadonlyArray<{
+    step: number;
+    total_steps?: number;
+    train_loss?: number;
+    train_mean_token_accuracy?: number;
+    valid_loss?: number;
+    valid_mean_token_accuracy?: number;
+  }>,
+): Promise<void> {
+  if (rows.length === 0) return;
+  await db
+    .insertInto("experiment_metrics")
+    .values(
+      rows.map((m) => ({
+        experiment_id: experimentId,
+        step: m.step,
+        total_steps: m.total_steps ?? null,
+        train_loss: m.train_loss ?? null,
+        train_accuracy: m.train_mean_token_accuracy ?? null,
+        valid_loss: m.valid_loss ?? null,
+        valid_accuracy: m.valid_mean_token_accuracy ?? null,
+      })),
+    )
+    .onConflict((oc) => oc.columns(["experiment_id", "step"]).doNothing())
+    .execute();
+}
+
+export async function experimentMetrics(db: DB, experimentId: string) {
+  return db.selectFrom("experiment_metrics").selectAll().where("experiment_id", "=", experimentId).orderBy("step").execute();
+}
