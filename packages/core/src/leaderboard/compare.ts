@@ -1,0 +1,121 @@
+import { compareRuns, type Grade, type GraderComparison } from "@tunelab/evals";
+import { findVersionById } from "../datasets/dataset.repository.ts";
+import { diffVersions } from "../datasets/diff-versions.ts";
+import { getEvalRun, runSamples } from "../eval-runs/eval-run.repository.ts";
+import type { EvalRun } from "../eval-runs/eval-run.schema.ts";
+import { testItems } from "../eval-runs/test-items.ts";
+import { TunelabError } from "../errors.ts";
+import { findExperiment } from "../experiments/experiment.repository.ts";
+import type { Experiment } from "../experiments/experiment.schema.ts";
+import type { Workspace } from "../storage/workspace.ts";
+
+export interface ComparedItem {
+  itemId: string;
+  input: string;
+  reference: string | null;
+  outputA: string | null;
+  outputB: string | null;
+  gradesA: Record<string, Grade>;
+  gradesB: Record<string, Grade>;
+}
+
+export interface Comparison {
+  a: { label: string; runId: string; experimentId: string | null; model: string };
+  b: { label: string; runId: string; experimentId: string | null; model: string };
+  primaryMetric: string | null;
+  graders: Record<string, GraderComparison>;
+  /** Items that passed in A and fail in B (on any grader), and the reverse. */
+  regressed: ComparedItem[];
+  improved: ComparedItem[];
+  hyperparameters: Array<{ key: string; a: unknown; b: unknown }>;
+  dataset: { a: string | null; b: string | null; added: number; removed: number } | null;
+}
+
+/** A vs B on the same test split: per-grader paired deltas, the items that moved, and what differs in their setup. */
+export async function compare(ws: Workspace, refA: string, refB: string): Promise<Comparison> {
+  const [a, b] = [await resolve(ws, refA), await resolve(ws, refB)];
+  if (a.run.testSplitVersionId !== b.run.testSplitVersionId) {
+    throw new TunelabError("conflict", "the two runs were scored on different test split versions; compare runs on the same test split");
+  }
+  const [samplesA, samplesB] = [await runSamples(ws.db, a.run.id), await runSamples(ws.db, b.run.id)];
+  const scored = (rows: typeof samplesA) =>
+    rows.map((row) => ({ item_id: row.item_id, tags: JSON.parse(row.tags_json) as string[], grades: JSON.parse(row.grades_json) as Record<string, Grade> }));
+  const itemsA = scored(samplesA);
+  const itemsB = scored(samplesB);
+  const graders = compareRuns(itemsA, itemsB);
+
+  const items = new Map((await testItems(ws, a.run.testSplitVersionId)).map((item) => [item.id, item]));
+  const outputA = new Map(samplesA.map((s) => [s.item_id, s]));
+  const outputB = new Map(samplesB.map((s) => [s.item_id, s]));
+  const describe = (itemId: string): ComparedItem => {
+    const item = items.get(itemId);
+    const lastUser = item?.input.messages.findLast((m) => m.role === "user");
+    const sa = outputA.get(itemId);
+    const sb = outputB.get(itemId);
+    return {
+      itemId,
+      input: typeof lastUser?.content === "string" ? lastUser.content : JSON.stringify(lastUser?.content ?? ""),
+      reference: item?.reference ?? null,
+      outputA: sa?.output_text ?? null,
+      outputB: sb?.output_text ?? null,
+      gradesA: sa ? (JSON.parse(sa.grades_json) as Record<string, Grade>) : {},
+      gradesB: sb ? (JSON.parse(sb.grades_json) as Record<string, Grade>) : {},
+    };
+  };
+  const moved = (key: "regressed" | "improved") => {
+    const ids = new Set(Object.values(graders).flatMap((g) => g[key]));
+    return [...ids].sort((x, y) => Number(x) - Number(y) || (x < y ? -1 : 1)).map(describe);
+  };
+  const primaryMetric = (await ws.db.selectFrom("grader_sets").select("primary_metric").where("id", "=", b.run.graderSetId).executeTakeFirst())?.primary_metric ?? null;
+  return {
+    a: label(a),
+    b: label(b),
+    primaryMetric,
+    graders,
+    regressed: moved("regressed"),
+    improved: moved("improved"),
+    hyperparameters: hyperDiff(a.experiment, b.experiment),
+    dataset: await datasetDiff(ws, a.experiment, b.experiment),
+  };
+}
+
+interface Resolved {
+  run: EvalRun;
+  experiment: Experiment | undefined;
+}
+
+async function resolve(ws: Workspace, ref: string): Promise<Resolved> {
+  const experiment = await findExperiment(ws.db, ref);
+  if (experiment) {
+    if (!experiment.evalRunId) throw new TunelabError("conflict", `experiment ${ref} has no eval run yet (status ${experiment.status})`);
+    return { run: await getEvalRun(ws.db, experiment.evalRunId), experiment };
+  }
+  const run = await getEvalRun(ws.db, ref).catch(() => {
+    throw new TunelabError("not_found", `"${ref}" is neither an experiment nor an eval run`);
+  });
+  return { run, experiment: run.experimentId ? await findExperiment(ws.db, run.experimentId) : undefined };
+}
+
+function label({ run, experiment }: Resolved) {
+  return { label: experiment?.name ?? run.model, runId: run.id, experimentId: experiment?.id ?? null, model: run.model };
+}
+
+function hyperDiff(a: Experiment | undefined, b: Experiment | undefined) {
+  const flat = (e: Experiment | undefined): Record<string, unknown> => ({
+    base_model: e?.baseModel,
+    method: e?.method,
+    seed: e?.seed,
+    ...(e?.hyperparameters.resolved ?? e?.hyperparameters.requested ?? {}),
+  });
+  const [x, y] = [flat(a), flat(b)];
+  return [...new Set([...Object.keys(x), ...Object.keys(y)])].filter((key) => JSON.stringify(x[key]) !== JSON.stringify(y[key])).map((key) => ({ key, a: x[key], b: y[key] }));
+}
+
+async function datasetDiff(ws: Workspace, a: Experiment | undefined, b: Experiment | undefined): Promise<Comparison["dataset"]> {
+  const [va, vb] = [a?.datasetVersionId ? await findVersionById(ws.db, a.datasetVersionId) : undefined, b?.datasetVersionId ? await findVersionById(ws.db, b.datasetVersionId) : undefined];
+  if (!va && !vb) return null;
+  if (!va || !vb) return { a: va?.ref ?? null, b: vb?.ref ?? null, added: vb?.exampleCount ?? 0, removed: va?.exampleCount ?? 0 };
+  if (va.id === vb.id) return { a: va.ref, b: vb.ref, added: 0, removed: 0 };
+  const diff = await diffVersions(ws, va, vb);
+  return { a: va.ref, b: vb.ref, added: diff.added.length, removed: diff.removed.length };
+}

@@ -1,0 +1,230 @@
+import type { GraderSummary } from "@tunelab/evals";
+import { z } from "zod";
+import { TunelabError } from "../errors.ts";
+import { getProjectByName } from "../projects/project.repository.ts";
+import type { Workspace } from "../storage/workspace.ts";
+
+export const LEADERBOARD_COLUMNS = ["rank", "score", "name", "created", "trained_tokens", "training_seconds", "cost", "dataset", "model", "status"] as const;
+
+export const LeaderboardQuery = z.object({
+  project: z.string(),
+  testSplitVersionId: z.string().optional(),
+  graderSetId: z.string().optional(),
+  dataset: z.string().optional(),
+  model: z.string().optional(),
+  status: z.string().optional(),
+  sort: z.enum(LEADERBOARD_COLUMNS).default("rank"),
+  order: z.enum(["asc", "desc"]).optional(),
+  limit: z.number().int().positive().max(10_000).default(1_000),
+});
+export type LeaderboardQuery = z.input<typeof LeaderboardQuery>;
+
+export interface LeaderboardRow {
+  rank: number | null;
+  experimentId: string;
+  name: string;
+  kind: string;
+  status: string;
+  score: number | null;
+  interval: { low: number; high: number } | null;
+  graders: Record<string, Pick<GraderSummary, "mean" | "passRate" | "errored" | "n">>;
+  resultCounts: { total: number; passed: number; failed: number; errored: number } | null;
+  evalRunId: string | null;
+  dataset: string | null;
+  datasetExamples: number | null;
+  baseModel: string;
+  provider: string;
+  tunedModel: string | null;
+  hyperparameters: Record<string, unknown>;
+  trainedTokens: number | null;
+  trainingSeconds: number | null;
+  costUsd: number | null;
+  createdAt: string;
+}
+
+export interface Leaderboard {
+  project: string;
+  testSplitVersionId: string | null;
+  graderSetId: string | null;
+  primaryMetric: string | null;
+  rows: LeaderboardRow[];
+  /** Runs scored on other test split / grader set versions: listed apart, never ranked together. */
+  elsewhere: Array<{ testSplitVersionId: string; graderSetId: string; experiments: number }>;
+}
+
+/** Price of a provider/model, per million tokens (from tunelab.config.json); local training costs nothing. */
+export type PriceOf = (provider: string, model: string) => { training?: number; input: number; output: number } | undefined;
+
+/**
+ * Experiments (baselines included) scored on the same test split and grader set, ranked by the primary metric's mean
+ * with its 95% interval. Reads stored per-run aggregates only, so it stays fast as items grow.
+ */
+export async function leaderboard(ws: Workspace, query: LeaderboardQuery, priceOf: PriceOf = () => undefined): Promise<Leaderboard> {
+  const q = LeaderboardQuery.parse(query);
+  const project = await getProjectByName(ws.db, q.project);
+  const current = await currentVersions(ws, project.id);
+  const testSplitVersionId = q.testSplitVersionId ?? current.testSplitVersionId;
+  const graderSetId = q.graderSetId ?? current.graderSetId;
+  const primaryMetric = graderSetId ? ((await ws.db.selectFrom("grader_sets").select("primary_metric").where("id", "=", graderSetId).executeTakeFirst())?.primary_metric ?? null) : null;
+
+  let rowsQuery = ws.db
+    .selectFrom("experiments as e")
+    .leftJoin("eval_runs as r", "r.id", "e.eval_run_id")
+    .leftJoin("dataset_versions as v", "v.id", "e.dataset_version_id")
+    .leftJoin("datasets as d", "d.id", "v.dataset_id")
+    .select([
+      "e.id",
+      "e.name",
+      "e.kind",
+      "e.status",
+      "e.base_model",
+      "e.provider",
+      "e.tuned_model",
+      "e.hyperparameters_json",
+      "e.trained_tokens",
+      "e.training_seconds",
+      "e.created_at",
+      "e.eval_run_id",
+      "r.test_split_version_id",
+      "r.grader_set_id",
+      "r.primary_score",
+      "r.primary_low",
+      "r.primary_high",
+      "r.total",
+      "r.passed",
+      "r.failed",
+      "r.errored",
+      "r.aggregates_json",
+      "r.usage_json",
+      "r.status as run_status",
+      "d.name as dataset_name",
+      "v.number as dataset_number",
+      "v.example_count",
+    ])
+    .where("e.project_id", "=", project.id);
+  if (q.model) rowsQuery = rowsQuery.where("e.base_model", "=", q.model);
+  if (q.status) rowsQuery = rowsQuery.where("e.status", "=", q.status);
+  if (q.dataset) {
+    const [name, number] = q.dataset.split("@");
+    rowsQuery = rowsQuery.where("d.name", "=", name ?? "");
+    if (number) rowsQuery = rowsQuery.where("v.number", "=", Number(number));
+  }
+  const all = await rowsQuery.execute();
+
+  const elsewhere = new Map<string, { testSplitVersionId: string; graderSetId: string; experiments: number }>();
+  const rows: LeaderboardRow[] = [];
+  for (const r of all) {
+    const onBoard = !r.test_split_version_id || (r.test_split_version_id === testSplitVersionId && r.grader_set_id === graderSetId);
+    if (!onBoard && r.test_split_version_id && r.grader_set_id) {
+      const key = `${r.test_split_version_id}/${r.grader_set_id}`;
+      const entry = elsewhere.get(key) ?? { testSplitVersionId: r.test_split_version_id, graderSetId: r.grader_set_id, experiments: 0 };
+      entry.experiments++;
+      elsewhere.set(key, entry);
+      continue;
+    }
+    const completed = r.run_status === "completed";
+    const aggregates = completed && r.aggregates_json ? (JSON.parse(r.aggregates_json) as { graders: Record<string, GraderSummary> }) : undefined;
+    const graders: LeaderboardRow["graders"] = {};
+    for (const [name, s] of Object.entries(aggregates?.graders ?? {})) graders[name] = { mean: s.mean, passRate: s.passRate, errored: s.errored, n: s.n };
+    const hyper = JSON.parse(r.hyperparameters_json) as { requested: Record<string, unknown>; resolved: Record<string, number> | null };
+    rows.push({
+      rank: null,
+      experimentId: r.id,
+      name: r.name,
+      kind: r.kind,
+      status: r.status,
+      score: completed ? r.primary_score : null,
+      interval: completed && r.primary_low !== null && r.primary_high !== null ? { low: r.primary_low, high: r.primary_high } : null,
+      graders,
+      resultCounts: completed ? { total: r.total ?? 0, passed: r.passed ?? 0, failed: r.failed ?? 0, errored: r.errored ?? 0 } : null,
+      evalRunId: r.eval_run_id,
+      dataset: r.dataset_name ? `${r.dataset_name}@${r.dataset_number}` : null,
+      datasetExamples: r.example_count ?? null,
+      baseModel: r.base_model,
+      provider: r.provider,
+      tunedModel: r.tuned_model,
+      hyperparameters: hyper.resolved ?? hyper.requested,
+      trainedTokens: r.trained_tokens,
+      trainingSeconds: r.training_seconds,
+      costUsd: cost(priceOf, r.provider, r.base_model, r.trained_tokens, r.usage_json),
+      createdAt: r.created_at,
+    });
+  }
+  rank(rows);
+  sortRows(rows, q.sort, q.order);
+  return { project: project.name, testSplitVersionId, graderSetId, primaryMetric, rows: rows.slice(0, q.limit), elsewhere: [...elsewhere.values()] };
+}
+
+async function currentVersions(ws: Workspace, projectId: string): Promise<{ testSplitVersionId: string | null; graderSetId: string | null }> {
+  const split = await ws.db
+    .selectFrom("dataset_versions as v")
+    .innerJoin("datasets as d", "d.id", "v.dataset_id")
+    .select("v.id")
+    .where("d.project_id", "=", projectId)
+    .where("d.role", "=", "test")
+    .orderBy("v.number", "desc")
+    .limit(1)
+    .executeTakeFirst();
+  const graders = await ws.db.selectFrom("grader_sets").select("id").where("project_id", "=", projectId).orderBy("version", "desc").limit(1).executeTakeFirst();
+  return { testSplitVersionId: split?.id ?? null, graderSetId: graders?.id ?? null };
+}
+
+/** Dense ranks by score (ties share a rank); unscored rows have no rank. */
+function rank(rows: LeaderboardRow[]): void {
+  const scored = rows.filter((r) => r.score !== null).sort((a, b) => (b.score ?? 0) - (a.score ?? 0));
+  let previous: number | null = null;
+  let position = 0;
+  for (const [i, row] of scored.entries()) {
+    if (row.score !== previous) position = i + 1;
+    row.rank = position;
+    previous = row.score;
+  }
+}
+
+function sortRows(rows: LeaderboardRow[], column: (typeof LEADERBOARD_COLUMNS)[number], order: "asc" | "desc" | undefined): void {
+  const key = (r: LeaderboardRow): number | string | null => {
+    switch (column) {
+      case "rank":
+        return r.rank;
+      case "score":
+        return r.score;
+      case "name":
+        return r.name;
+      case "created":
+        return r.createdAt;
+      case "trained_tokens":
+        return r.trainedTokens;
+      case "training_seconds":
+        return r.trainingSeconds;
+      case "cost":
+        return r.costUsd;
+      case "dataset":
+        return r.dataset;
+      case "model":
+        return r.baseModel;
+      case "status":
+        return r.status;
+    }
+  };
+  const direction = (order ?? (column === "score" || column === "trained_tokens" ? "desc" : "asc")) === "asc" ? 1 : -1;
+  rows.sort((a, b) => {
+    const x = key(a);
+    const y = key(b);
+    if (x === y) return 0;
+    if (x === null) return 1; // nulls last either way
+    if (y === null) return -1;
+    return (x < y ? -1 : 1) * direction;
+  });
+}
+
+function cost(priceOf: PriceOf, provider: string, model: string, trainedTokens: number | null, usageJson: string | null): number | null {
+  const price = priceOf(provider, model);
+  if (!price) return provider === "local" ? 0 : null;
+  const usage = usageJson ? (JSON.parse(usageJson) as { prompt_tokens: number; completion_tokens: number }) : { prompt_tokens: 0, completion_tokens: 0 };
+  return ((trainedTokens ?? 0) * (price.training ?? 0) + usage.prompt_tokens * price.input + usage.completion_tokens * price.output) / 1e6;
+}
+
+export function assertColumn(column: string): (typeof LEADERBOARD_COLUMNS)[number] {
+  if ((LEADERBOARD_COLUMNS as readonly string[]).includes(column)) return column as (typeof LEADERBOARD_COLUMNS)[number];
+  throw new TunelabError("invalid_argument", `cannot sort by "${column}"; columns: ${LEADERBOARD_COLUMNS.join(", ")}`);
+}
