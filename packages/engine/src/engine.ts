@@ -18,6 +18,8 @@ export interface EngineOptions {
   maxQueued?: number;
   /** Steps between checkpoints (default 100). */
   checkpointEvery?: number;
+  /** Seconds before a job whose training process stopped renewing its claim is resumed elsewhere (default 15). */
+  leaseSeconds?: number;
   /** Largest accepted request body in bytes (default 512 MB, OpenAI's file limit). */
   maxBodyBytes?: number;
 }
@@ -38,6 +40,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     concurrency: options.concurrency ?? 1,
     maxQueued,
     checkpointEvery: options.checkpointEvery ?? 100,
+    leaseSeconds: options.leaseSeconds ?? 15,
   });
   const models = new RunnableModels(store);
 

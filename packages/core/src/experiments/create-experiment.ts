@@ -89,6 +89,8 @@ export async function createExperiment(ws: Workspace, input: CreateExperiment): 
     created_at: now,
     updated_at: now,
     finished_at: null,
+    lease_owner: null,
+    lease_expires_at: null,
   });
   return { experiment, created: true };
 }

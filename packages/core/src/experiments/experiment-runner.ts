@@ -1,6 +1,14 @@
+import { randomUUID } from "node:crypto";
 import { TunelabError } from "../errors.ts";
 import type { Workspace } from "../storage/workspace.ts";
-import { getExperiment, transitionExperiment, unfinishedExperiments } from "./experiment.repository.ts";
+import {
+  claimExperiment,
+  getExperiment,
+  releaseExperiment,
+  renewExperimentLeases,
+  transitionExperiment,
+  unfinishedExperiments,
+} from "./experiment.repository.ts";
 import { type Experiment, FINISHED_EXPERIMENT } from "./experiment.schema.ts";
 import type { ExperimentEvent, ExperimentListener } from "./experiment-events.ts";
 import { type ExperimentServices, runExperiment } from "./run-experiment.ts";
@@ -14,11 +22,21 @@ export class ExperimentRunner {
   private readonly waiting: Array<{ id: string; settle: (done: Promise<Experiment>) => void }> = [];
   private readonly listeners = new Set<ExperimentListener>();
 
+  private readonly owner = randomUUID();
+  private readonly timer: NodeJS.Timeout;
+
   constructor(
     private readonly ws: Workspace,
     private readonly services: ExperimentServices,
     private readonly concurrency = 2,
-  ) {}
+    private readonly leaseSeconds = 15,
+  ) {
+    this.timer = setInterval(
+      () => void renewExperimentLeases(ws.db, [...this.active.keys()], this.owner, leaseSeconds).catch(() => {}),
+      leaseSeconds * 333,
+    );
+    this.timer.unref();
+  }
 
   subscribe(listener: ExperimentListener): () => void {
     this.listeners.add(listener);
@@ -71,6 +89,7 @@ export class ExperimentRunner {
 
   /** Stops following (work stays resumable) and waits for the in-flight steps to settle. */
   async close(): Promise<void> {
+    clearInterval(this.timer);
     for (const { id, settle } of this.waiting.splice(0)) settle(getExperiment(this.ws.db, id));
     for (const { controller } of this.active.values()) controller.abort();
     await Promise.allSettled([...this.active.values()].map((a) => a.done));
@@ -82,12 +101,22 @@ export class ExperimentRunner {
       if (!next) continue;
       const { id, settle } = next;
       const controller = new AbortController();
-      const done = runExperiment(this.ws, this.services, id, controller.signal, (event) => this.emit(event)).finally(() => {
+      const done = this.drive(id, controller.signal).finally(() => {
         this.active.delete(id);
         this.pump();
       });
       this.active.set(id, { controller, done });
       settle(done);
+    }
+  }
+
+  /** Runs an experiment this process has claimed; another live process's experiment is left alone. */
+  private async drive(id: string, signal: AbortSignal): Promise<Experiment> {
+    if (!(await claimExperiment(this.ws.db, id, this.owner, this.leaseSeconds))) return getExperiment(this.ws.db, id);
+    try {
+      return await runExperiment(this.ws, this.services, id, signal, (event) => this.emit(event));
+    } finally {
+      await releaseExperiment(this.ws.db, id, this.owner).catch(() => {});
     }
   }
 

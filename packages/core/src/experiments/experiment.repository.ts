@@ -145,3 +145,35 @@ export async function recordMetrics(
 export async function experimentMetrics(db: DB, experimentId: string) {
   return db.selectFrom("experiment_metrics").selectAll().where("experiment_id", "=", experimentId).orderBy("step").execute();
 }
+
+/** Claims an unfinished experiment for one process (atomic); a claim not renewed in time can be taken over. */
+export async function claimExperiment(db: DB, id: string, owner: string, leaseSeconds: number): Promise<boolean> {
+  const now = Math.floor(Date.now() / 1000);
+  const result = await db
+    .updateTable("experiments")
+    .set({ lease_owner: owner, lease_expires_at: now + leaseSeconds })
+    .where("id", "=", id)
+    .where("status", "not in", ["completed", "failed", "cancelled"])
+    .where((eb) => eb.or([eb("lease_owner", "is", null), eb("lease_owner", "=", owner), eb("lease_expires_at", "<", now)]))
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+export async function renewExperimentLeases(db: DB, ids: readonly string[], owner: string, leaseSeconds: number): Promise<void> {
+  if (ids.length === 0) return;
+  await db
+    .updateTable("experiments")
+    .set({ lease_expires_at: Math.floor(Date.now() / 1000) + leaseSeconds })
+    .where("id", "in", ids)
+    .where("lease_owner", "=", owner)
+    .execute();
+}
+
+export async function releaseExperiment(db: DB, id: string, owner: string): Promise<void> {
+  await db
+    .updateTable("experiments")
+    .set({ lease_owner: null, lease_expires_at: null })
+    .where("id", "=", id)
+    .where("lease_owner", "=", owner)
+    .execute();
+}

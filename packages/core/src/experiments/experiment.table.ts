@@ -30,6 +30,9 @@ export interface ExperimentTable {
   created_at: string;
   updated_at: string;
   finished_at: string | null;
+  /** The process driving the experiment and until when (epoch seconds) its claim holds. */
+  lease_owner: string | null;
+  lease_expires_at: number | null;
 }
 export type ExperimentRow = Selectable<ExperimentTable>;
 

@@ -1,10 +1,10 @@
 import { compareRuns, type Grade, type GraderComparison } from "@tunelab/evals";
 import { findVersionById } from "../datasets/dataset.repository.ts";
 import { diffVersions } from "../datasets/diff-versions.ts";
+import { TunelabError } from "../errors.ts";
 import { getEvalRun, runSamples } from "../eval-runs/eval-run.repository.ts";
 import type { EvalRun } from "../eval-runs/eval-run.schema.ts";
 import { testItems } from "../eval-runs/test-items.ts";
-import { TunelabError } from "../errors.ts";
 import { findExperiment } from "../experiments/experiment.repository.ts";
 import type { Experiment } from "../experiments/experiment.schema.ts";
 import type { Workspace } from "../storage/workspace.ts";
@@ -39,7 +39,11 @@ export async function compare(ws: Workspace, refA: string, refB: string): Promis
   }
   const [samplesA, samplesB] = [await runSamples(ws.db, a.run.id), await runSamples(ws.db, b.run.id)];
   const scored = (rows: typeof samplesA) =>
-    rows.map((row) => ({ item_id: row.item_id, tags: JSON.parse(row.tags_json) as string[], grades: JSON.parse(row.grades_json) as Record<string, Grade> }));
+    rows.map((row) => ({
+      item_id: row.item_id,
+      tags: JSON.parse(row.tags_json) as string[],
+      grades: JSON.parse(row.grades_json) as Record<string, Grade>,
+    }));
   const itemsA = scored(samplesA);
   const itemsB = scored(samplesB);
   const graders = compareRuns(itemsA, itemsB);
@@ -66,7 +70,9 @@ export async function compare(ws: Workspace, refA: string, refB: string): Promis
     const ids = new Set(Object.values(graders).flatMap((g) => g[key]));
     return [...ids].sort((x, y) => Number(x) - Number(y) || (x < y ? -1 : 1)).map(describe);
   };
-  const primaryMetric = (await ws.db.selectFrom("grader_sets").select("primary_metric").where("id", "=", b.run.graderSetId).executeTakeFirst())?.primary_metric ?? null;
+  const primaryMetric =
+    (await ws.db.selectFrom("grader_sets").select("primary_metric").where("id", "=", b.run.graderSetId).executeTakeFirst())
+      ?.primary_metric ?? null;
   return {
     a: label(a),
     b: label(b),
@@ -108,11 +114,16 @@ function hyperDiff(a: Experiment | undefined, b: Experiment | undefined) {
     ...(e?.hyperparameters.resolved ?? e?.hyperparameters.requested ?? {}),
   });
   const [x, y] = [flat(a), flat(b)];
-  return [...new Set([...Object.keys(x), ...Object.keys(y)])].filter((key) => JSON.stringify(x[key]) !== JSON.stringify(y[key])).map((key) => ({ key, a: x[key], b: y[key] }));
+  return [...new Set([...Object.keys(x), ...Object.keys(y)])]
+    .filter((key) => JSON.stringify(x[key]) !== JSON.stringify(y[key]))
+    .map((key) => ({ key, a: x[key], b: y[key] }));
 }
 
 async function datasetDiff(ws: Workspace, a: Experiment | undefined, b: Experiment | undefined): Promise<Comparison["dataset"]> {
-  const [va, vb] = [a?.datasetVersionId ? await findVersionById(ws.db, a.datasetVersionId) : undefined, b?.datasetVersionId ? await findVersionById(ws.db, b.datasetVersionId) : undefined];
+  const [va, vb] = [
+    a?.datasetVersionId ? await findVersionById(ws.db, a.datasetVersionId) : undefined,
+    b?.datasetVersionId ? await findVersionById(ws.db, b.datasetVersionId) : undefined,
+  ];
   if (!va && !vb) return null;
   if (!va || !vb) return { a: va?.ref ?? null, b: vb?.ref ?? null, added: vb?.exampleCount ?? 0, removed: va?.exampleCount ?? 0 };
   if (va.id === vb.id) return { a: va.ref, b: vb.ref, added: 0, removed: 0 };

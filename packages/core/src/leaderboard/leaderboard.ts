@@ -4,7 +4,18 @@ import { TunelabError } from "../errors.ts";
 import { getProjectByName } from "../projects/project.repository.ts";
 import type { Workspace } from "../storage/workspace.ts";
 
-export const LEADERBOARD_COLUMNS = ["rank", "score", "name", "created", "trained_tokens", "training_seconds", "cost", "dataset", "model", "status"] as const;
+export const LEADERBOARD_COLUMNS = [
+  "rank",
+  "score",
+  "name",
+  "created",
+  "trained_tokens",
+  "training_seconds",
+  "cost",
+  "dataset",
+  "model",
+  "status",
+] as const;
 
 export const LeaderboardQuery = z.object({
   project: z.string(),
@@ -65,7 +76,10 @@ export async function leaderboard(ws: Workspace, query: LeaderboardQuery, priceO
   const current = await currentVersions(ws, project.id);
   const testSplitVersionId = q.testSplitVersionId ?? current.testSplitVersionId;
   const graderSetId = q.graderSetId ?? current.graderSetId;
-  const primaryMetric = graderSetId ? ((await ws.db.selectFrom("grader_sets").select("primary_metric").where("id", "=", graderSetId).executeTakeFirst())?.primary_metric ?? null) : null;
+  const primaryMetric = graderSetId
+    ? ((await ws.db.selectFrom("grader_sets").select("primary_metric").where("id", "=", graderSetId).executeTakeFirst())?.primary_metric ??
+      null)
+    : null;
 
   let rowsQuery = ws.db
     .selectFrom("experiments as e")
@@ -123,9 +137,11 @@ export async function leaderboard(ws: Workspace, query: LeaderboardQuery, priceO
       continue;
     }
     const completed = r.run_status === "completed";
-    const aggregates = completed && r.aggregates_json ? (JSON.parse(r.aggregates_json) as { graders: Record<string, GraderSummary> }) : undefined;
+    const aggregates =
+      completed && r.aggregates_json ? (JSON.parse(r.aggregates_json) as { graders: Record<string, GraderSummary> }) : undefined;
     const graders: LeaderboardRow["graders"] = {};
-    for (const [name, s] of Object.entries(aggregates?.graders ?? {})) graders[name] = { mean: s.mean, passRate: s.passRate, errored: s.errored, n: s.n };
+    for (const [name, s] of Object.entries(aggregates?.graders ?? {}))
+      graders[name] = { mean: s.mean, passRate: s.passRate, errored: s.errored, n: s.n };
     const hyper = JSON.parse(r.hyperparameters_json) as { requested: Record<string, unknown>; resolved: Record<string, number> | null };
     rows.push({
       rank: null,
@@ -152,10 +168,20 @@ export async function leaderboard(ws: Workspace, query: LeaderboardQuery, priceO
   }
   rank(rows);
   sortRows(rows, q.sort, q.order);
-  return { project: project.name, testSplitVersionId, graderSetId, primaryMetric, rows: rows.slice(0, q.limit), elsewhere: [...elsewhere.values()] };
+  return {
+    project: project.name,
+    testSplitVersionId,
+    graderSetId,
+    primaryMetric,
+    rows: rows.slice(0, q.limit),
+    elsewhere: [...elsewhere.values()],
+  };
 }
 
-async function currentVersions(ws: Workspace, projectId: string): Promise<{ testSplitVersionId: string | null; graderSetId: string | null }> {
+async function currentVersions(
+  ws: Workspace,
+  projectId: string,
+): Promise<{ testSplitVersionId: string | null; graderSetId: string | null }> {
   const split = await ws.db
     .selectFrom("dataset_versions as v")
     .innerJoin("datasets as d", "d.id", "v.dataset_id")
@@ -165,7 +191,13 @@ async function currentVersions(ws: Workspace, projectId: string): Promise<{ test
     .orderBy("v.number", "desc")
     .limit(1)
     .executeTakeFirst();
-  const graders = await ws.db.selectFrom("grader_sets").select("id").where("project_id", "=", projectId).orderBy("version", "desc").limit(1).executeTakeFirst();
+  const graders = await ws.db
+    .selectFrom("grader_sets")
+    .select("id")
+    .where("project_id", "=", projectId)
+    .orderBy("version", "desc")
+    .limit(1)
+    .executeTakeFirst();
   return { testSplitVersionId: split?.id ?? null, graderSetId: graders?.id ?? null };
 }
 
@@ -220,7 +252,9 @@ function sortRows(rows: LeaderboardRow[], column: (typeof LEADERBOARD_COLUMNS)[n
 function cost(priceOf: PriceOf, provider: string, model: string, trainedTokens: number | null, usageJson: string | null): number | null {
   const price = priceOf(provider, model);
   if (!price) return provider === "local" ? 0 : null;
-  const usage = usageJson ? (JSON.parse(usageJson) as { prompt_tokens: number; completion_tokens: number }) : { prompt_tokens: 0, completion_tokens: 0 };
+  const usage = usageJson
+    ? (JSON.parse(usageJson) as { prompt_tokens: number; completion_tokens: number })
+    : { prompt_tokens: 0, completion_tokens: 0 };
   return ((trainedTokens ?? 0) * (price.training ?? 0) + usage.prompt_tokens * price.input + usage.completion_tokens * price.output) / 1e6;
 }
 

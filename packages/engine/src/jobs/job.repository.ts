@@ -25,6 +25,8 @@ export async function insertJob(store: EngineStore, request: CreateJobRequest, s
     estimated_finish: null,
     created_at: nowSeconds(),
     finished_at: null,
+    lease_owner: null,
+    lease_expires_at: null,
   };
   await store.db.insertInto("jobs").values(row).execute();
   return row;
@@ -68,6 +70,35 @@ export async function listJobs(store: EngineStore, options: { after?: string; li
     return filters.every(([k, v]) => metadata[k] === v);
   });
   return { rows: matching.slice(0, options.limit), hasMore: matching.length > options.limit };
+}
+
+/**
+ * Claims a job for this process: queued jobs, and running jobs whose owner's lease ran out (a dead process).
+ * Atomic, so two processes on one database never train the same job.
+ */
+export async function claimJob(store: EngineStore, id: string, owner: string, leaseSeconds: number): Promise<boolean> {
+  const now = nowSeconds();
+  const result = await store.db
+    .updateTable("jobs")
+    .set({ status: "running", lease_owner: owner, lease_expires_at: now + leaseSeconds })
+    .where("id", "=", id)
+    .where((eb) =>
+      eb.or([
+        eb("status", "=", "queued"),
+        eb.and([eb("status", "=", "running"), eb.or([eb("lease_expires_at", "is", null), eb("lease_expires_at", "<", now)])]),
+      ]),
+    )
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+export async function renewLease(store: EngineStore, id: string, owner: string, leaseSeconds: number): Promise<void> {
+  await store.db
+    .updateTable("jobs")
+    .set({ lease_expires_at: nowSeconds() + leaseSeconds })
+    .where("id", "=", id)
+    .where("lease_owner", "=", owner)
+    .execute();
 }
 
 export async function unfinishedJobs(store: EngineStore): Promise<JobRow[]> {

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import { insertFile } from "../files/file.repository.ts";
 import { nowSeconds } from "../ids.ts";
@@ -6,7 +7,7 @@ import type { EngineStore } from "../storage/store.ts";
 import { resolveHyperparameters, startTraining, type TrainingHandle } from "../trainer/index.ts";
 import type { StepMetrics, TrainRequest } from "../trainer/types.ts";
 import { addCheckpoint, latestCheckpoint } from "./checkpoint.repository.ts";
-import { findJob, type JobRow, transitionJob, unfinishedJobs, updateJob } from "./job.repository.ts";
+import { claimJob, findJob, type JobRow, renewLease, transitionJob, unfinishedJobs, updateJob } from "./job.repository.ts";
 import type { CreateJobRequest, JobError, ResolvedHyperparameters } from "./job.schema.ts";
 import { addEvent } from "./job-events.repository.ts";
 import { checkpointModelName, tunedModelName } from "./model-names.ts";
@@ -20,6 +21,8 @@ export interface SchedulerOptions {
   maxQueued: number;
   /** Checkpoint every this many steps. */
   checkpointEvery: number;
+  /** A training process renews its claim on a job every third of this; an older claim means the process died. */
+  leaseSeconds: number;
 }
 
 /**
@@ -28,6 +31,8 @@ export interface SchedulerOptions {
  */
 export class JobScheduler {
   private readonly running = new Map<string, TrainingHandle>();
+  private readonly owner = randomUUID();
+  private timer: NodeJS.Timeout | undefined;
   private pumping = Promise.resolve();
   private closed = false;
 
@@ -45,23 +50,24 @@ export class JobScheduler {
     return Number(row.n);
   }
 
-  /** Picks up every unfinished job after a restart. */
+  /**
+   * Picks up unfinished jobs: re-validates those caught validating, and (through `pump`) trains queued jobs and
+   * running jobs whose owner stopped renewing its lease (a killed process), from their last checkpoint.
+   */
   async resume(): Promise<void> {
     for (const job of await unfinishedJobs(this.store)) {
-      if (job.status === "running") {
-        const checkpoint = await latestCheckpoint(this.store, job.id);
-        await transitionJob(this.store, job.id, "queued");
-        await addEvent(this.store, job.id, {
-          type: "message",
-          level: "warn",
-          message: checkpoint
-            ? `The engine restarted; resuming from the checkpoint at step ${checkpoint.step}.`
-            : "The engine restarted; restarting training from the beginning (no checkpoint yet).",
-        });
-      }
       if (job.status === "validating_files") this.validate(job.id);
     }
     this.pump();
+    this.timer = setInterval(() => {
+      void this.heartbeat();
+      this.pump();
+    }, this.options.leaseSeconds * 333);
+    this.timer.unref();
+  }
+
+  private async heartbeat(): Promise<void> {
+    for (const id of this.running.keys()) await renewLease(this.store, id, this.owner, this.options.leaseSeconds).catch(() => {});
   }
 
   submit(jobId: string): void {
@@ -79,6 +85,7 @@ export class JobScheduler {
 
   async close(): Promise<void> {
     this.closed = true;
+    clearInterval(this.timer);
     for (const handle of this.running.values()) handle.cancel();
     await Promise.allSettled([...this.running.values()].map((h) => h.result));
   }
@@ -107,10 +114,16 @@ export class JobScheduler {
   private pump(): void {
     this.pumping = this.pumping.then(async () => {
       while (!this.closed && this.running.size < this.options.concurrency) {
+        const now = Math.floor(Date.now() / 1000);
         const next = await this.store.db
           .selectFrom("jobs")
           .selectAll()
-          .where("status", "=", "queued")
+          .where((eb) =>
+            eb.or([
+              eb("status", "=", "queued"),
+              eb.and([eb("status", "=", "running"), eb.or([eb("lease_expires_at", "is", null), eb("lease_expires_at", "<", now)])]),
+            ]),
+          )
           .where("id", "not in", [...this.running.keys(), ""])
           .orderBy("created_at")
           .orderBy("id")
@@ -209,6 +222,7 @@ export class JobScheduler {
   }
 
   private async recordStep(jobId: string, m: StepMetrics, startedAt: number): Promise<void> {
+    if ((await findJob(this.store, jobId))?.status !== "running") return;
     const data = metricsObject(m);
     await addEvent(this.store, jobId, {
       type: "metrics",

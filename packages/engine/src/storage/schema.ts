@@ -29,6 +29,9 @@ export interface JobTable {
   estimated_finish: number | null;
   created_at: number;
   finished_at: number | null;
+  /** The process training the job, and until when its claim holds (renewed while it trains). */
+  lease_owner: string | null;
+  lease_expires_at: number | null;
 }
 
 export interface JobEventTable {

@@ -46,6 +46,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn("created_at", "text", (c) => c.notNull())
     .addColumn("updated_at", "text", (c) => c.notNull())
     .addColumn("finished_at", "text")
+    .addColumn("lease_owner", "text")
+    .addColumn("lease_expires_at", "integer")
     .execute();
   await db.schema.createIndex("experiments_project_status").on("experiments").columns(["project_id", "status"]).execute();
   await db.schema.createIndex("experiments_config_hash").on("experiments").columns(["project_id", "config_hash"]).execute();

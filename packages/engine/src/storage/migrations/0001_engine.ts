@@ -32,6 +32,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn("estimated_finish", "integer")
     .addColumn("created_at", "integer", (c) => c.notNull())
     .addColumn("finished_at", "integer")
+    .addColumn("lease_owner", "text")
+    .addColumn("lease_expires_at", "integer")
     .execute();
   await db.schema.createIndex("jobs_status").on("jobs").column("status").execute();
 
