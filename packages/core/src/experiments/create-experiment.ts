@@ -1,6 +1,7 @@
 import { canonicalJson } from "../datasets/canonical.ts";
 import { getVersionByRef } from "../datasets/dataset.repository.ts";
 import type { DatasetVersion } from "../datasets/dataset.schema.ts";
+import { MIN_TRAINING_EXAMPLES } from "../datasets/validation/validate-file.ts";
 import { TunelabError } from "../errors.ts";
 import { getProjectByName } from "../projects/project.repository.ts";
 import { sha256 } from "../shared/hash.ts";
@@ -9,8 +10,6 @@ import { nowIso } from "../shared/time.ts";
 import type { Workspace } from "../storage/workspace.ts";
 import { findByConfigHash, insertExperiment } from "./experiment.repository.ts";
 import { CreateExperiment, type Experiment } from "./experiment.schema.ts";
-
-export const MIN_TRAINING_EXAMPLES = 10;
 
 export interface CreatedExperiment {
   experiment: Experiment;

@@ -31,6 +31,8 @@ export interface SchedulerOptions {
  */
 export class JobScheduler {
   private readonly running = new Map<string, TrainingHandle>();
+  /** Work in flight (validation, training follow-up), awaited on close so nothing writes to a closed database. */
+  private readonly inflight = new Set<Promise<unknown>>();
   private readonly owner = randomUUID();
   private timer: NodeJS.Timeout | undefined;
   private pumping = Promise.resolve();
@@ -87,31 +89,41 @@ export class JobScheduler {
     this.closed = true;
     clearInterval(this.timer);
     for (const handle of this.running.values()) handle.cancel();
-    await Promise.allSettled([...this.running.values()].map((h) => h.result));
+    await this.pumping.catch(() => {});
+    while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
+  }
+
+  private track(work: Promise<unknown>): void {
+    this.inflight.add(work);
+    void work.finally(() => this.inflight.delete(work));
   }
 
   private validate(jobId: string): void {
-    void this.guard(jobId, async () => {
-      const job = await findJob(this.store, jobId);
-      if (!job || job.status !== "validating_files") return;
-      await addEvent(this.store, jobId, { type: "message", message: `Validating training file: ${job.training_file}` });
-      const training = await checkTrainingFile(this.store, job.training_file, "training_file");
-      if (!training.ok) return this.fail(jobId, training.error);
-      if (job.validation_file) {
-        const validation = await checkTrainingFile(this.store, job.validation_file, "validation_file");
-        if (!validation.ok) return this.fail(jobId, validation.error);
-      }
-      const request = JSON.parse(job.requested_json) as CreateJobRequest;
-      const asked = request.method?.supervised?.hyperparameters ?? request.hyperparameters ?? {};
-      const resolved: ResolvedHyperparameters = resolveHyperparameters(training.examples.length, asked);
-      if (await transitionJob(this.store, jobId, "queued", { hyperparameters_json: JSON.stringify(resolved) })) {
-        await addEvent(this.store, jobId, { type: "message", message: "Files validated, moving job to queued state." });
-      }
-      this.pump();
-    });
+    if (this.closed) return;
+    this.track(
+      this.guard(jobId, async () => {
+        const job = await findJob(this.store, jobId);
+        if (job?.status !== "validating_files") return;
+        await addEvent(this.store, jobId, { type: "message", message: `Validating training file: ${job.training_file}` });
+        const training = await checkTrainingFile(this.store, job.training_file, "training_file");
+        if (!training.ok) return this.fail(jobId, training.error);
+        if (job.validation_file) {
+          const validation = await checkTrainingFile(this.store, job.validation_file, "validation_file");
+          if (!validation.ok) return this.fail(jobId, validation.error);
+        }
+        const request = JSON.parse(job.requested_json) as CreateJobRequest;
+        const asked = request.method?.supervised?.hyperparameters ?? request.hyperparameters ?? {};
+        const resolved: ResolvedHyperparameters = resolveHyperparameters(training.examples.length, asked);
+        if (await transitionJob(this.store, jobId, "queued", { hyperparameters_json: JSON.stringify(resolved) })) {
+          await addEvent(this.store, jobId, { type: "message", message: "Files validated, moving job to queued state." });
+        }
+        this.pump();
+      }),
+    );
   }
 
   private pump(): void {
+    if (this.closed) return;
     this.pumping = this.pumping.then(async () => {
       while (!this.closed && this.running.size < this.options.concurrency) {
         const now = Math.floor(Date.now() / 1000);
@@ -159,10 +171,16 @@ export class JobScheduler {
       checkpointEvery: this.options.checkpointEvery,
       ...(checkpoint ? { resumeFrom: checkpoint.dir } : {}),
     };
-    if (!(await transitionJob(this.store, job.id, "running"))) return;
+    if (!(await claimJob(this.store, job.id, this.owner, this.options.leaseSeconds))) return;
+    const restarted = job.status === "running";
     await addEvent(this.store, job.id, {
       type: "message",
-      message: checkpoint ? `Fine-tuning job resumed at step ${checkpoint.step}.` : "Fine-tuning job started.",
+      level: restarted ? "warn" : "info",
+      message: restarted
+        ? checkpoint
+          ? `The process training this job stopped; resuming from the checkpoint at step ${checkpoint.step}.`
+          : "The process training this job stopped before its first checkpoint; training again from the start."
+        : "Fine-tuning job started.",
     });
 
     const handle = startTraining(request);
@@ -182,7 +200,7 @@ export class JobScheduler {
         }).then(() => insertModel(this.store, { id: modelId, base_model: base.baseName, job_id: job.id, dir })),
       );
     });
-    void this.finish(job, handle, tunedName, base.baseName, writes);
+    this.track(this.finish(job, handle, tunedName, base.baseName, writes));
   }
 
   private async finish(

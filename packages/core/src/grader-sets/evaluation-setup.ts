@@ -1,0 +1,23 @@
+import { bindGrader, type GraderContext } from "@tunelab/evals";
+import { findDataset, latestVersion } from "../datasets/dataset.repository.ts";
+import { TEST_SPLIT_NAME } from "../datasets/dataset.schema.ts";
+import { TunelabError } from "../errors.ts";
+import type { EvaluationSetup } from "../experiments/run-experiment.ts";
+import type { ProjectId } from "../shared/id.ts";
+import type { Workspace } from "../storage/workspace.ts";
+import { currentGraderSet } from "./grader-set.repository.ts";
+
+/** The project's current test split and grader set, bound for grading (model graders use `context.client`). */
+export async function evaluationSetup(ws: Workspace, projectId: string, context: GraderContext = {}): Promise<EvaluationSetup> {
+  const dataset = await findDataset(ws.db, projectId as ProjectId, TEST_SPLIT_NAME);
+  const split = dataset && (await latestVersion(ws.db, dataset.id));
+  if (!split) throw new TunelabError("invalid_argument", "the project has no test split yet: `tunelab split FILE --project P`");
+  const graderSet = await currentGraderSet(ws.db, projectId);
+  if (!graderSet) throw new TunelabError("invalid_argument", "the project has no graders yet: `tunelab graders add FILE`");
+  return {
+    testSplitVersionId: split.id,
+    graderSetId: graderSet.id,
+    primaryMetric: graderSet.primaryMetric,
+    graders: graderSet.graders.map((config) => bindGrader(config, context)),
+  };
+}

@@ -1,0 +1,74 @@
+import type { GraderConfig } from "@tunelab/evals";
+import { newId } from "../shared/id.ts";
+import { nowIso } from "../shared/time.ts";
+import type { DB } from "../storage/database.ts";
+import type { GraderSet } from "./grader-set.schema.ts";
+import type { GraderSetRow } from "./grader-set.table.ts";
+
+function toGraderSet(row: GraderSetRow): GraderSet {
+  return {
+    id: row.id,
+    projectId: row.project_id,
+    version: row.version,
+    ref: `graders@${row.version}`,
+    contentHash: row.content_hash,
+    graders: JSON.parse(row.graders_json) as GraderConfig[],
+    primaryMetric: row.primary_metric,
+    createdAt: row.created_at,
+  };
+}
+
+export async function currentGraderSet(db: DB, projectId: string): Promise<GraderSet | undefined> {
+  const row = await db
+    .selectFrom("grader_sets")
+    .selectAll()
+    .where("project_id", "=", projectId)
+    .orderBy("version", "desc")
+    .limit(1)
+    .executeTakeFirst();
+  return row && toGraderSet(row);
+}
+
+export async function findGraderSet(db: DB, id: string): Promise<GraderSet | undefined> {
+  const row = await db.selectFrom("grader_sets").selectAll().where("id", "=", id).executeTakeFirst();
+  return row && toGraderSet(row);
+}
+
+export async function findGraderSetByHash(db: DB, projectId: string, contentHash: string): Promise<GraderSet | undefined> {
+  const row = await db
+    .selectFrom("grader_sets")
+    .selectAll()
+    .where("project_id", "=", projectId)
+    .where("content_hash", "=", contentHash)
+    .executeTakeFirst();
+  return row && toGraderSet(row);
+}
+
+export async function listGraderSets(db: DB, projectId: string): Promise<GraderSet[]> {
+  const rows = await db.selectFrom("grader_sets").selectAll().where("project_id", "=", projectId).orderBy("version").execute();
+  return rows.map(toGraderSet);
+}
+
+export async function insertGraderSet(
+  db: DB,
+  input: { projectId: string; contentHash: string; graders: GraderConfig[]; primaryMetric: string },
+): Promise<GraderSet> {
+  const last = await db
+    .selectFrom("grader_sets")
+    .select("version")
+    .where("project_id", "=", input.projectId)
+    .orderBy("version", "desc")
+    .limit(1)
+    .executeTakeFirst();
+  const row: GraderSetRow = {
+    id: newId("gs"),
+    project_id: input.projectId,
+    version: (last?.version ?? 0) + 1,
+    content_hash: input.contentHash,
+    graders_json: JSON.stringify(input.graders),
+    primary_metric: input.primaryMetric,
+    created_at: nowIso(),
+  };
+  await db.insertInto("grader_sets").values(row).execute();
+  return toGraderSet(row);
+}

@@ -1,0 +1,87 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import OpenAI, { toFile } from "openai";
+import { afterAll, describe, expect, it } from "vitest";
+import { createEngine } from "../src/index.ts";
+import { clientFor, trainingJsonl } from "./engine-client.ts";
+
+const CHILD = fileURLToPath(new URL("./crash-child.ts", import.meta.url));
+const root = mkdtempSync(join(tmpdir(), "tunelab-crash-"));
+let child: ChildProcess | undefined;
+afterAll(() => {
+  child?.kill("SIGKILL");
+  rmSync(root, { recursive: true, force: true });
+});
+
+function startChild(): Promise<{ process: ChildProcess; port: number }> {
+  const proc = spawn(process.execPath, ["--import", "tsx", CHILD, root], { stdio: ["ignore", "pipe", "inherit"] });
+  return new Promise((resolve, reject) => {
+    proc.stdout?.on("data", (chunk: Buffer) => {
+      const match = /listening (\d+)/.exec(chunk.toString());
+      if (match) resolve({ process: proc, port: Number(match[1]) });
+    });
+    proc.on("exit", (code) => reject(new Error(`engine process exited early (${code})`)));
+  });
+}
+
+const pairs = Array.from({ length: 20 }, (_, i) => [`word ${i}`, i % 2 ? "odd" : "even"] as [string, string]);
+
+describe("a training process killed with SIGKILL", () => {
+  it("leaves a job that the next process resumes from its last checkpoint", async () => {
+    const started = await startChild();
+    child = started.process;
+    const remote = new OpenAI({ apiKey: "local", baseURL: `http://127.0.0.1:${started.port}/v1`, maxRetries: 0 });
+    const file = await remote.files.create({ file: await toFile(Buffer.from(trainingJsonl(pairs)), "t.jsonl"), purpose: "fine-tune" });
+    const job = await remote.fineTuning.jobs.create({
+      model: "local-tiny",
+      training_file: file.id,
+      seed: 1,
+      hyperparameters: { n_epochs: 30, batch_size: 1 },
+    });
+
+    // kill it once a checkpoint exists and training is still going
+    for (;;) {
+      const checkpoints = await remote.fineTuning.jobs.checkpoints.list(job.id);
+      if (checkpoints.data.length > 0) break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    child.kill("SIGKILL");
+    await new Promise((r) => child?.once("exit", r));
+
+    const engine = await createEngine({ root, checkpointEvery: 20, leaseSeconds: 1 });
+    try {
+      const client = clientFor(engine);
+      let finished = await client.fineTuning.jobs.retrieve(job.id);
+      expect(finished.status).toBe("running");
+      while (finished.status === "running" || finished.status === "queued") {
+        await new Promise((r) => setTimeout(r, 100));
+        finished = await client.fineTuning.jobs.retrieve(job.id);
+      }
+      expect(finished.status).toBe("succeeded");
+      const messages = [];
+      for await (const event of client.fineTuning.jobs.listEvents(job.id, { limit: 100 })) messages.push(event.message);
+      expect(messages.some((m) => /resuming from the checkpoint at step \d+/.test(m))).toBe(true);
+      const csv = await (await client.files.content(finished.result_files[0] ?? "")).text();
+      const steps = csv
+        .trim()
+        .split("\n")
+        .slice(1)
+        .map((line) => Number(line.split(",")[0]));
+      expect(steps).toEqual(Array.from({ length: 600 }, (_, i) => i + 1));
+      const reply = await client.chat.completions.create({
+        model: finished.fine_tuned_model ?? "",
+        temperature: 0,
+        messages: [
+          { role: "system", content: "Classify." },
+          { role: "user", content: "word 3" },
+        ],
+      });
+      expect(reply.choices[0]?.message.content).toBe("odd");
+    } finally {
+      await engine.close();
+    }
+  });
+});
