@@ -1,0 +1,3 @@
+export * from "./evaluate.ts";
+export * from "./parse.ts";
+export * from "./tokens.ts";

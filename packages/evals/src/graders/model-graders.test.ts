@@ -1,0 +1,173 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { toEvalItem, toSample } from "../item.ts";
+import { apiError, chatCompletion, type StubReply, type StubRequest, startStubServer } from "./openai-stub-server.ts";
+import { parseGraderConfig, runGrader } from "./registry.ts";
+
+/** The stub answers by the grader model's name, so each case picks its behaviour. */
+const behaviours: Record<string, (request: StubRequest) => StubReply> = {
+  "score-json": () => chatCompletion('{"reasoning":"mostly right","result":0.8}'),
+  "score-high": () => chatCompletion('{"reasoning":"great","result":7}'),
+  "score-bare": () => chatCompletion(" 3 "),
+  "score-garbage": () => chatCompletion("I think it is pretty good!"),
+  refusal: () => chatCompletion(null, { refusal: "I can't help with that." }),
+  filtered: () => chatCompletion("", { finish_reason: "content_filter" }),
+  "server-500": () => apiError(500, "the server had an error"),
+  "bad-request": () => apiError(400, "model not found"),
+  "malformed-body": () => ({ raw: "{not json" }),
+  "no-choices": () => ({ json: { id: "x", object: "chat.completion", created: 0, model: "m", choices: [] } }),
+  "label-json": () => chatCompletion('{"result":"correct"}'),
+  "label-bare": () => chatCompletion("incorrect\n"),
+  "label-unknown": () => chatCompletion('{"result":"maybe"}'),
+};
+
+let stub: Awaited<ReturnType<typeof startStubServer>>;
+beforeAll(async () => {
+  stub = await startStubServer((request) => {
+    const model = String(request.body.model);
+    const behaviour = behaviours[model];
+    return behaviour ? behaviour(request) : apiError(404, `unknown model ${model}`);
+  });
+});
+afterAll(() => stub.close());
+
+const item = toEvalItem(
+  {
+    messages: [
+      { role: "user", content: "Capital of France?" },
+      { role: "assistant", content: "Paris" },
+    ],
+    rubric: "exact city",
+  },
+  0,
+);
+const sample = toSample("Paris, France");
+const input = [
+  { role: "system", content: "Grade with rubric: {{item.rubric}}" },
+  { role: "user", content: [{ type: "input_text", text: "Reference: {{item.reference}}\nAnswer: {{sample.output_text}}" }] },
+];
+const score = (model: string, extra: Record<string, unknown> = {}) =>
+  runGrader(parseGraderConfig({ type: "score_model", name: "judge", model, input, ...extra }), sample, item, { client: stub.client });
+const label = (model: string) =>
+  runGrader(
+    parseGraderConfig({
+      type: "label_model",
+      name: "labeler",
+      model,
+      input,
+      labels: ["correct", "incorrect"],
+      passing_labels: ["correct"],
+    }),
+    sample,
+    item,
+    { client: stub.client },
+  );
+
+describe("score_model", () => {
+  it("sends the rendered messages, sampling params and a JSON-schema response format", async () => {
+    const grade = await score("score-json", { sampling_params: { temperature: 0, seed: 7, max_completions_tokens: 50 } });
+    expect(grade).toMatchObject({ score: 0.8, passed: true, reason: "score 0.8: mostly right" });
+    const request = stub.requests.at(-1);
+    expect(request?.path).toBe("/chat/completions");
+    expect(request?.body).toMatchObject({
+      model: "score-json",
+      temperature: 0,
+      seed: 7,
+      max_completion_tokens: 50,
+      messages: [
+        { role: "system", content: "Grade with rubric: exact city" },
+        { role: "user", content: "Reference: Paris\nAnswer: Paris, France" },
+      ],
+      response_format: { type: "json_schema", json_schema: { name: "score_model_grade", strict: true } },
+    });
+  });
+
+  it("clips to range and applies pass_threshold (default: middle of the range)", async () => {
+    expect(await score("score-high", { range: [1, 5] })).toMatchObject({
+      score: 5,
+      passed: true,
+      reason: expect.stringContaining("clipped from 7"),
+    });
+    expect(await score("score-bare", { range: [1, 5] })).toMatchObject({ score: 3, passed: true });
+    expect(await score("score-bare", { range: [1, 5], pass_threshold: 4 })).toMatchObject({ score: 3, passed: false });
+    expect(await score("score-json", { pass_threshold: 0.9 })).toMatchObject({ score: 0.8, passed: false });
+  });
+
+  it("scores a non-numeric reply 0 with the reply as the reason (failed, not errored)", async () => {
+    const grade = await score("score-garbage");
+    expect(grade).toEqual({ score: 0, passed: false, reason: 'model output is not a number: "I think it is pretty good!"' });
+  });
+
+  it("reports refusals as model_grader_refusal_error", async () => {
+    expect((await score("refusal")).error).toEqual({
+      type: "model_grader_refusal_error",
+      message: 'score_model "judge" (refusal) refused: I can\'t help with that.',
+    });
+    expect((await score("filtered")).error?.type).toBe("model_grader_refusal_error");
+  });
+
+  it("reports HTTP and protocol failures as model_grader_server_error", async () => {
+    const server = await score("server-500");
+    expect(server).toMatchObject({ score: 0, passed: false, error: { type: "model_grader_server_error" } });
+    expect(server.error?.message).toContain("HTTP 500");
+    expect((await score("bad-request")).error?.message).toContain("HTTP 400");
+    expect((await score("malformed-body")).error?.type).toBe("model_grader_server_error");
+    expect((await score("no-choices")).error?.type).toBe("model_grader_server_error");
+  });
+
+  it("errors clearly without a client, and on a connection failure", async () => {
+    const config = parseGraderConfig({ type: "score_model", name: "judge", model: "m", input });
+    expect((await runGrader(config, sample, item, {})).error).toMatchObject({
+      type: "other_error",
+      message: expect.stringContaining("needs a provider client"),
+    });
+    const { default: OpenAI } = await import("openai");
+    const closed = new OpenAI({ baseURL: "http://127.0.0.1:9/v1", apiKey: "test", maxRetries: 0 });
+    expect((await runGrader(config, sample, item, { client: closed })).error?.type).toBe("model_grader_server_error");
+  });
+
+  it("reports token usage per model", async () => {
+    const usage: Array<[string, number]> = [];
+    await runGrader(parseGraderConfig({ type: "score_model", name: "j", model: "score-json", input }), sample, item, {
+      client: stub.client,
+      onUsage: (model, u) => usage.push([model, u.total_tokens]),
+    });
+    expect(usage).toEqual([["score-json", 15]]);
+  });
+
+  it("validates the config with paths", () => {
+    expect(() => parseGraderConfig({ type: "score_model", name: "j", model: "m", input, range: [5, 1] })).toThrow(/range: range must be/);
+    expect(() => parseGraderConfig({ type: "score_model", name: "j", model: "m", input: [{ role: "robot", content: "x" }] })).toThrow(
+      /input\[0\]\.role/,
+    );
+  });
+});
+
+describe("label_model", () => {
+  it("asks for one of the labels through a JSON-schema enum and passes on passing labels", async () => {
+    expect(await label("label-json")).toEqual({ score: 1, passed: true, reason: 'label "correct"' });
+    expect(stub.requests.at(-1)?.body.response_format).toMatchObject({
+      type: "json_schema",
+      json_schema: { schema: { properties: { result: { type: "string", enum: ["correct", "incorrect"] } } } },
+    });
+    expect(await label("label-bare")).toEqual({ score: 0, passed: false, reason: 'label "incorrect"' });
+  });
+
+  it("errors with model_grader_parse_error on a label outside the list", async () => {
+    const grade = await label("label-unknown");
+    expect(grade.error).toEqual({
+      type: "model_grader_parse_error",
+      message: 'label_model "labeler": "maybe" is not one of ["correct","incorrect"]',
+    });
+  });
+
+  it("maps refusals and server errors like score_model", async () => {
+    expect((await label("refusal")).error?.type).toBe("model_grader_refusal_error");
+    expect((await label("server-500")).error?.type).toBe("model_grader_server_error");
+  });
+
+  it("requires passing_labels to be labels", () => {
+    expect(() => parseGraderConfig({ type: "label_model", name: "l", model: "m", input, labels: ["a"], passing_labels: ["b"] })).toThrow(
+      /passing_labels\[0\]: "b" is not one of labels/,
+    );
+  });
+});

@@ -1,0 +1,76 @@
+import { countNgrams } from "./whitespace.ts";
+
+/**
+ * ROUGE-N / ROUGE-L F-measure, matching Google's `rouge-score` package
+ * (`RougeScorer(["rouge1", ..., "rougeL"], use_stemmer=False).score(reference, output)[t].fmeasure`).
+ *
+ * Tokenizer (rouge_score/tokenize.py): lower-case, every run of characters outside [a-z0-9] becomes one space,
+ * split on whitespace, drop empty tokens. No stemming. Precision = overlap / output n-grams, recall =
+ * overlap / reference n-grams (denominators floored at 1), F = 2PR/(P+R) or 0.
+ */
+
+const NON_ALNUM = /[^a-z0-9]+/g;
+
+/** rouge-score's DefaultTokenizer without stemming. */
+export function rougeTokenize(text: string): string[] {
+  const cleaned = text.toLowerCase().replace(NON_ALNUM, " ");
+  const out: string[] = [];
+  for (const t of cleaned.split(" ")) if (t.length > 0) out.push(t);
+  return out;
+}
+
+function fmeasure(precision: number, recall: number): number {
+  return precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0;
+}
+
+export function rougeNTokens(outputTokens: readonly string[], referenceTokens: readonly string[], n: number): number {
+  const predTotal = Math.max(outputTokens.length - n + 1, 0);
+  const refTotal = Math.max(referenceTokens.length - n + 1, 0);
+  if (predTotal === 0 || refTotal === 0) return 0;
+  const ref = countNgrams(referenceTokens, n);
+  const pred = countNgrams(outputTokens, n);
+  let overlap = 0;
+  for (const [gram, c] of ref) {
+    const p = pred.get(gram);
+    if (p !== undefined) overlap += Math.min(c, p);
+  }
+  return fmeasure(overlap / Math.max(predTotal, 1), overlap / Math.max(refTotal, 1));
+}
+
+/** ROUGE-N F-measure (n >= 1). */
+export function rougeN(output: string, reference: string, n: number): number {
+  return rougeNTokens(rougeTokenize(output), rougeTokenize(reference), n);
+}
+
+let lcsRow = new Int32Array(64);
+
+/** Length of the longest common subsequence of two token arrays (O(mn) time, O(n) memory). */
+export function lcsLength(a: readonly string[], b: readonly string[]): number {
+  const m = b.length;
+  if (lcsRow.length < m + 1) lcsRow = new Int32Array(2 * (m + 1));
+  const row = lcsRow;
+  row.fill(0, 0, m + 1);
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    let diag = 0; // row[j-1] of the previous row
+    for (let j = 1; j <= m; j++) {
+      const up = row[j] as number;
+      if (x === b[j - 1]) row[j] = diag + 1;
+      else {
+        const left = row[j - 1] as number;
+        row[j] = Math.max(up, left);
+      }
+      diag = up;
+    }
+  }
+  return row[m] as number;
+}
+
+/** ROUGE-L F-measure (sentence-level LCS). */
+export function rougeL(output: string, reference: string): number {
+  const pred = rougeTokenize(output);
+  const ref = rougeTokenize(reference);
+  if (pred.length === 0 || ref.length === 0) return 0;
+  const lcs = lcsLength(ref, pred);
+  return fmeasure(lcs / pred.length, lcs / ref.length);
+}

@@ -1,0 +1,3 @@
+export * from "./messages.ts";
+export * from "./path.ts";
+export * from "./render.ts";

@@ -1,0 +1,50 @@
+import { z } from "zod";
+import type { TemplateScope } from "./render.ts";
+import { renderTemplate } from "./render.ts";
+
+/** A content part of an OpenAI grader input message (Responses API style, or Chat Completions style). */
+export const InputContentPart = z.discriminatedUnion("type", [
+  z.object({ type: z.enum(["input_text", "output_text", "text"]), text: z.string() }),
+  z.object({ type: z.literal("input_image"), image_url: z.string(), detail: z.string().optional() }),
+  z.object({ type: z.literal("image_url"), image_url: z.object({ url: z.string(), detail: z.string().optional() }) }),
+]);
+export type InputContentPart = z.infer<typeof InputContentPart>;
+
+/** One message of a model grader's `input`: `{role, content}` where content is a template string or parts. */
+export const InputMessageTemplate = z.object({
+  type: z.literal("message").optional(),
+  role: z.enum(["system", "developer", "user", "assistant"]),
+  content: z.union([z.string(), InputContentPart, z.array(InputContentPart)]),
+});
+export type InputMessageTemplate = z.infer<typeof InputMessageTemplate>;
+
+/** A rendered message ready for Chat Completions. */
+export interface RenderedMessage {
+  role: InputMessageTemplate["role"];
+  content: string | Array<{ type: "text"; text: string } | { type: "image_url"; image_url: { url: string; detail?: string } }>;
+}
+
+/**
+ * Renders the templates of every message: string content, text parts and image URLs. Responses-style parts
+ * (`input_text`, `output_text`, `input_image`) become Chat Completions parts; a single text part becomes a string.
+ */
+export function renderMessages(messages: readonly InputMessageTemplate[], scope: TemplateScope): RenderedMessage[] {
+  return messages.map((message) => ({ role: message.role, content: renderContent(message.content, scope) }));
+}
+
+function renderContent(content: InputMessageTemplate["content"], scope: TemplateScope): RenderedMessage["content"] {
+  if (typeof content === "string") return renderTemplate(content, scope);
+  const parts = (Array.isArray(content) ? content : [content]).map((part) => {
+    if (part.type === "input_image") {
+      const url = renderTemplate(part.image_url, scope);
+      return { type: "image_url" as const, image_url: part.detail ? { url, detail: part.detail } : { url } };
+    }
+    if (part.type === "image_url") {
+      const url = renderTemplate(part.image_url.url, scope);
+      return { type: "image_url" as const, image_url: part.image_url.detail ? { url, detail: part.image_url.detail } : { url } };
+    }
+    return { type: "text" as const, text: renderTemplate(part.text, scope) };
+  });
+  const [only] = parts;
+  return parts.length === 1 && only?.type === "text" ? only.text : parts;
+}

@@ -1,0 +1,69 @@
+import { GraderError } from "../grade.ts";
+import type { EvalItem, Sample } from "../item.ts";
+import { formatPath, lookup, parsePath, type VariablePath } from "./path.ts";
+
+/** What a template may read: `{{item.*}}` and `{{sample.*}}`. */
+export interface TemplateScope {
+  item: EvalItem | Record<string, unknown>;
+  sample: Sample | Record<string, unknown>;
+}
+
+const NAMESPACES = ["item", "sample"] as const;
+const VARIABLE = /\{\{([^{}]*)\}\}/g;
+const SINGLE_VARIABLE = /^\s*\{\{([^{}]*)\}\}\s*$/;
+
+/**
+ * Resolves one variable (`item.answer.fields[0]`) to its value. A missing variable or an unknown namespace throws
+ * `invalid_variable_error` naming it; `sample.output_json` on an output that is not JSON throws `sample_parse_error`.
+ */
+export function resolveVariable(expression: string | VariablePath, scope: TemplateScope): unknown {
+  const path = typeof expression === "string" ? parsePath(expression) : expression;
+  const [namespace, ...rest] = path.segments;
+  if (namespace !== "item" && namespace !== "sample") {
+    throw new GraderError(
+      "invalid_variable_error",
+      `unknown template namespace "${String(namespace)}" in {{${path.text}}} (use ${NAMESPACES.join(" or ")})`,
+    );
+  }
+  const value = lookup(scope[namespace], rest);
+  if (value !== undefined) return value;
+  if (namespace === "sample" && rest[0] === "output_json" && (scope.sample as Sample).output_json === undefined) {
+    throw new GraderError("sample_parse_error", `{{${path.text}}}: the sample output is not valid JSON`);
+  }
+  throw new GraderError("invalid_variable_error", `template variable {{${path.text}}} is not set (missing ${missingPart(path, scope)})`);
+}
+
+/** The first prefix of the path that does not resolve, for error messages. */
+function missingPart(path: VariablePath, scope: TemplateScope): string {
+  const [namespace, ...rest] = path.segments;
+  const root = scope[namespace as "item" | "sample"];
+  for (let i = 1; i <= rest.length; i++) {
+    if (lookup(root, rest.slice(0, i)) === undefined) return formatPath([namespace as string, ...rest.slice(0, i)]);
+  }
+  return path.text;
+}
+
+/** A value as it appears in rendered text: strings as they are, everything else as JSON. */
+export function stringify(value: unknown): string {
+  return typeof value === "string" ? value : JSON.stringify(value);
+}
+
+/** Renders every `{{ namespace.path }}` in `template`. No expressions, filters or code: only variable lookups. */
+export function renderTemplate(template: string, scope: TemplateScope): string {
+  return template.replace(VARIABLE, (_whole, expression: string) => stringify(resolveVariable(expression, scope)));
+}
+
+/**
+ * A template that is exactly one variable (`{{item.reference_json}}`) yields the raw value (object, number, …);
+ * anything else renders to a string. Used where graders compare structured values.
+ */
+export function resolveTemplate(template: string, scope: TemplateScope): unknown {
+  const single = SINGLE_VARIABLE.exec(template);
+  if (single?.[1] !== undefined) return resolveVariable(single[1], scope);
+  return renderTemplate(template, scope);
+}
+
+/** The variables a template reads, as written (for validation and `testGrader` output). */
+export function templateVariables(template: string): string[] {
+  return [...template.matchAll(VARIABLE)].map((m) => (m[1] ?? "").trim());
+}
