@@ -18,6 +18,7 @@ export * from "./errors.ts";
 export * from "./eval-runs/eval-run.repository.ts";
 export * from "./eval-runs/eval-run.schema.ts";
 export * from "./eval-runs/execute-eval-run.ts";
+export * from "./eval-runs/standalone-runs.ts";
 export * from "./eval-runs/test-items.ts";
 export * from "./experiments/create-experiment.ts";
 export * from "./experiments/experiment.repository.ts";

@@ -25,6 +25,8 @@ export interface ExecuteEvalRunOptions {
   signal?: AbortSignal;
   onProgress?: (progress: RunProgress) => void;
   rateLimits?: { requestsPerMinute?: number; tokensPerMinute?: number };
+  /** Completion cache for deterministic requests (temperature 0 or a seed). */
+  cache?: CompletionCache;
 }
 
 export interface RunAggregates {
@@ -54,6 +56,7 @@ export async function executeEvalRun(ws: Workspace, runId: string, options: Exec
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
+    ...(options.cache ? { cache: options.cache } : {}),
   });
   if (result.status === "cancelled") {
     await updateEvalRun(ws.db, runId, { status: "cancelled", finished_at: nowIso() });

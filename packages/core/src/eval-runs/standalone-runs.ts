@@ -1,0 +1,123 @@
+import type { RunProgress, SamplingParams } from "@tunelab/evals";
+import { TunelabError } from "../errors.ts";
+import { DEFAULT_SAMPLING, type ExperimentServices } from "../experiments/run-experiment.ts";
+import { findGraderSet } from "../grader-sets/grader-set.repository.ts";
+import { getProjectByName } from "../projects/project.repository.ts";
+import type { Workspace } from "../storage/workspace.ts";
+import { getEvalRun, insertEvalRun, unfinishedEvalRuns, updateEvalRun } from "./eval-run.repository.ts";
+import type { EvalRun } from "./eval-run.schema.ts";
+import { executeEvalRun } from "./execute-eval-run.ts";
+import { testItems } from "./test-items.ts";
+
+export interface StandaloneRunInput {
+  project: string;
+  model: string;
+  provider?: string;
+  samplingParams?: SamplingParams;
+}
+
+export type EvalRunListener = (
+  event: { type: "eval"; runId: string; progress: RunProgress } | { type: "eval-status"; runId: string; status: string },
+) => void;
+
+/**
+ * Eval runs of any model outside an experiment (regression evals): scored on the project's current test split with
+ * its current grader set, persisted item by item, resumable.
+ */
+export class EvalRunRunner {
+  private readonly active = new Map<string, { controller: AbortController; done: Promise<EvalRun> }>();
+  private readonly listeners = new Set<EvalRunListener>();
+
+  constructor(
+    private readonly ws: Workspace,
+    private readonly services: ExperimentServices,
+  ) {}
+
+  subscribe(listener: EvalRunListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async create(input: StandaloneRunInput): Promise<EvalRun> {
+    const project = await getProjectByName(this.ws.db, input.project);
+    const setup = await this.services.evaluationSetup(project.id);
+    const items = await testItems(this.ws, setup.testSplitVersionId);
+    return insertEvalRun(this.ws.db, {
+      projectId: project.id,
+      experimentId: null,
+      model: input.model,
+      provider: input.provider ?? "local",
+      testSplitVersionId: setup.testSplitVersionId,
+      graderSetId: setup.graderSetId,
+      samplingParams: input.samplingParams ?? { ...DEFAULT_SAMPLING },
+      total: items.length,
+    });
+  }
+
+  run(runId: string): Promise<EvalRun> {
+    const current = this.active.get(runId);
+    if (current) return current.done;
+    const controller = new AbortController();
+    const done = this.execute(runId, controller.signal).finally(() => this.active.delete(runId));
+    this.active.set(runId, { controller, done });
+    return done;
+  }
+
+  async cancel(runId: string): Promise<EvalRun> {
+    const run = await getEvalRun(this.ws.db, runId);
+    if (run.status === "completed" || run.status === "failed" || run.status === "cancelled") {
+      throw new TunelabError("conflict", `eval run ${runId} already ${run.status}`);
+    }
+    this.active.get(runId)?.controller.abort();
+    await updateEvalRun(this.ws.db, runId, { status: "cancelled" });
+    return getEvalRun(this.ws.db, runId);
+  }
+
+  /** Resumes standalone runs left unfinished (experiment runs resume with their experiment). */
+  async resumeAll(): Promise<string[]> {
+    const runs = (await unfinishedEvalRuns(this.ws.db)).filter((r) => r.experimentId === null);
+    for (const run of runs) void this.run(run.id).catch(() => {});
+    return runs.map((r) => r.id);
+  }
+
+  async close(): Promise<void> {
+    for (const { controller } of this.active.values()) controller.abort();
+    await Promise.allSettled([...this.active.values()].map((a) => a.done));
+  }
+
+  private async execute(runId: string, signal: AbortSignal): Promise<EvalRun> {
+    const run = await getEvalRun(this.ws.db, runId);
+    const graderSet = await findGraderSet(this.ws.db, run.graderSetId);
+    if (!graderSet) throw new TunelabError("not_found", `grader set ${run.graderSetId} is missing`);
+    const setup = await this.services.evaluationSetup(run.projectId);
+    // a run is graded by the grader set it was created with, even if the project's set changed since
+    const graders =
+      setup.graderSetId === graderSet.id ? setup.graders : setup.graders.filter((g) => graderSet.graders.some((c) => c.name === g.name));
+    try {
+      const result = await executeEvalRun(this.ws, runId, {
+        client: this.services.client(run.provider),
+        graders,
+        primaryMetric: graderSet.primaryMetric,
+        concurrency: this.services.evalConcurrency ?? 8,
+        signal,
+        onProgress: (progress) => this.emit({ type: "eval", runId, progress }),
+      });
+      this.emit({ type: "eval-status", runId, status: result.status });
+      return result;
+    } catch (error) {
+      if (!signal.aborted) await updateEvalRun(this.ws.db, runId, { status: "failed", error: (error as Error).message });
+      this.emit({ type: "eval-status", runId, status: "failed" });
+      return getEvalRun(this.ws.db, runId);
+    }
+  }
+
+  private emit(event: Parameters<EvalRunListener>[0]): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch {
+        // listeners never stop a run
+      }
+    }
+  }
+}
