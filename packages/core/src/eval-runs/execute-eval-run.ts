@@ -1,5 +1,6 @@
 import type { Grade } from "@tunelab/evals";
 import {
+  type CompletionCache,
   type GraderSummary,
   type RunnerGrader,
   type RunProgress,
