@@ -1,1 +1,2 @@
 export { type ApiOptions, type AppType, createApiApp } from "./app.ts";
+export { type ApiServices, createServices, type ServiceOptions } from "./services.ts";

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tempWorkspace } from "../../../packages/core/src/test-support/temp-workspace.ts";
-import { createApiApp } from "../src/index.ts";
+import { createApiApp, createServices } from "../src/index.ts";
 
 const EXAMPLES = fileURLToPath(new URL("../../../examples/ticket-routing/", import.meta.url));
 const read = (name: string) => readFileSync(`${EXAMPLES}${name}`, "utf8");
@@ -11,7 +11,7 @@ let ws: Awaited<ReturnType<typeof tempWorkspace>>;
 let app: ReturnType<typeof createApiApp>;
 beforeAll(async () => {
   ws = await tempWorkspace();
-  app = createApiApp({ ws, maxBodyBytes: 1024 * 1024 });
+  app = createApiApp({ services: createServices({ ws, config: { providers: {} } }), maxBodyBytes: 1024 * 1024 });
 });
 afterAll(async () => ws.dispose());
 
@@ -111,7 +111,7 @@ describe("datasets over HTTP", () => {
   });
 
   it("requires the bearer token when one is set", async () => {
-    const locked = createApiApp({ ws, token: "s3cret" });
+    const locked = createApiApp({ services: createServices({ ws, config: { providers: {} } }), token: "s3cret" });
     expect((await locked.request("/api/projects")).status).toBe(401);
     expect((await locked.request("/api/projects", { headers: { authorization: "Bearer wrong!" } })).status).toBe(401);
     expect((await locked.request("/api/projects", { headers: { authorization: "Bearer s3cret" } })).status).toBe(200);

@@ -49,7 +49,7 @@ export class EvalRunRunner {
       provider: input.provider ?? "local",
       testSplitVersionId: setup.testSplitVersionId,
       graderSetId: setup.graderSetId,
-      samplingParams: input.samplingParams ?? { ...DEFAULT_SAMPLING },
+      samplingParams: input.samplingParams ?? this.services.samplingParams ?? { ...DEFAULT_SAMPLING },
       total: items.length,
     });
   }

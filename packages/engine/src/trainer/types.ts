@@ -19,12 +19,12 @@ export interface ChatExample {
   messages: Array<{
     role: string;
     content?: unknown;
-    weight?: 0 | 1;
-    tool_calls?: unknown[];
-    tool_call_id?: string;
-    name?: string;
+    weight?: 0 | 1 | undefined;
+    tool_calls?: unknown[] | undefined;
+    tool_call_id?: string | undefined;
+    name?: string | undefined;
   }>;
-  tools?: unknown[];
+  tools?: unknown[] | undefined;
 }
 
 export interface Hyperparameters {
@@ -65,6 +65,8 @@ export interface TrainResult {
   finalModelDir: string;
   trainedTokens: number;
   steps: number;
+  /** Metrics of the last step (with validation figures when a validation set was given). */
+  metrics: StepMetrics;
 }
 
 export interface SamplingParams {
@@ -75,47 +77,61 @@ export interface SamplingParams {
   stop?: string[];
 }
 
-export interface Completion {
-  text: string;
-  finishReason: "stop" | "length";
-  promptTokens: number;
-  completionTokens: number;
-}
-
-/** An OpenAI tool call parsed from the model's serialized assistant text. */
-export interface ParsedToolCall {
+/** A tool call as OpenAI returns it in `choices[].message.tool_calls`. */
+export interface ToolCall {
   id: string;
   type: "function";
   function: { name: string; arguments: string };
 }
 
-/** What `src/trainer/index.ts` provides to the job system (added by the lead; the trainer implements it). */
-export interface TrainingHandle {
-  onStep(listener: (metrics: StepMetrics) => void): void;
-  onCheckpoint(listener: (dir: string, step: number, metrics: StepMetrics) => void): void;
-  result: Promise<TrainResult>;
-  cancel(): void;
+export interface Completion {
+  /** The assistant's content (without serialized tool calls; "" when it only calls tools). */
+  text: string;
+  /** Tool calls the model wrote; absent when it wrote none. */
+  toolCalls?: ToolCall[];
+  finishReason: "stop" | "length" | "tool_calls";
+  promptTokens: number;
+  completionTokens: number;
 }
 
 export interface LoadedModel {
+  spec: ModelSpec;
   contextLength: number;
+  /** Parameter count. */
+  parameters: number;
   /**
-   * Completes a chat. `onToken` receives text pieces as they are decoded. When the model emitted tool calls
-   * in its serialized form, `toolCalls` holds them parsed (and `text` is the raw text).
+   * Generates the assistant's reply. Greedy at temperature 0; otherwise reproducible for a given
+   * `sampling.seed`. `onToken` receives content text as it is generated (not tool-call text).
    */
   complete(
     messages: ChatExample["messages"],
     tools: unknown[] | undefined,
     sampling: SamplingParams,
     onToken?: (text: string) => void,
-  ): Completion & { toolCalls?: ParsedToolCall[] };
+  ): Completion;
+  /** Prompt tokens the messages would take (for usage accounting and validation). */
+  countPromptTokens(messages: ChatExample["messages"], tools?: unknown[]): number;
+}
+
+/** Same shape as ToolCall (the job system's name for it). */
+export type ParsedToolCall = ToolCall;
+
+/** What `startTraining()` returns (src/trainer/train/start.ts). */
+export interface TrainingHandle {
+  onStep(listener: (metrics: StepMetrics) => void): void;
+  onCheckpoint(listener: (dir: string, step: number, metrics: StepMetrics) => void): void;
+  /** Resolves when the final model is written; rejects with TrainingCancelledError after cancel(). */
+  result: Promise<TrainResult>;
+  /** Stops at the next step boundary (checkpoints already written stay on disk). */
+  cancel(): void;
 }
 
 /**
- * Expected exports of `src/trainer/index.ts`:
+ * Exports of `src/trainer/index.ts` (also as "@tunelab/engine/trainer"):
  *   BASE_MODELS: Record<string, ModelSpec>   // local-tiny, local-small, local-base
  *   resolveHyperparameters(nExamples, { n_epochs?, batch_size?, learning_rate_multiplier? } each number | "auto")
  *     -> { n_epochs: number; batch_size: number; learning_rate_multiplier: number }
  *   startTraining(request: TrainRequest): TrainingHandle
- *   loadModel(from: { dir: string } | { spec: ModelSpec }): Promise<LoadedModel>   // a base spec = seeded random weights
+ *   loadModel(from: string | { dir: string } | { spec: ModelSpec }): Promise<LoadedModel>   // a base spec = seeded random weights
+ *   parseToolCalls(text), TrainingCancelledError, NativeKernelsMissingError
  */

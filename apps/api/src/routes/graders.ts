@@ -1,0 +1,89 @@
+import { resolve, sep } from "node:path";
+import { createRoute, z } from "@hono/zod-openapi";
+import {
+  currentGraderSet,
+  getProjectByName,
+  gradersFromJson,
+  listGraderSets,
+  saveGraderSet,
+  TunelabError,
+  type Workspace,
+} from "@tunelab/core";
+import { GRADER_TYPES, GraderConfigError, testGrader, toSample } from "@tunelab/evals";
+import { router } from "../http/router.ts";
+import { AnyJson, errors, json, ProjectParams } from "../http/schemas.ts";
+
+const GraderTest = z
+  .object({
+    grader: z.record(z.string(), z.unknown()),
+    sample: z.union([z.string(), z.object({ output_text: z.string() }).loose()]),
+    item: z.record(z.string(), z.unknown()).default({}),
+  })
+  .openapi("GraderTest");
+
+export function graderRoutes(ws: Workspace) {
+  return router()
+    .openapi(createRoute({ method: "get", path: "/graders/types", responses: { 200: json(AnyJson, "Grader types") } }), (c) =>
+      c.json({ data: GRADER_TYPES }, 200),
+    )
+    .openapi(
+      createRoute({
+        method: "get",
+        path: "/projects/{project}/graders",
+        request: { params: ProjectParams },
+        responses: { 200: json(AnyJson, "Current grader set and its versions"), ...errors },
+      }),
+      async (c) => {
+        const project = await getProjectByName(ws.db, c.req.valid("param").project);
+        return c.json(
+          { current: (await currentGraderSet(ws.db, project.id)) ?? null, versions: await listGraderSets(ws.db, project.id) },
+          200,
+        );
+      },
+    )
+    .openapi(
+      createRoute({
+        method: "put",
+        path: "/projects/{project}/graders",
+        request: { params: ProjectParams, body: { content: { "application/json": { schema: AnyJson } }, required: true } },
+        responses: { 201: json(AnyJson, "A new grader set version"), 200: json(AnyJson, "Unchanged"), ...errors },
+      }),
+      async (c) => {
+        const { project } = c.req.valid("param");
+        const parsed = gradersFromJson(c.req.valid("json"), "request body");
+        for (const grader of parsed.graders) {
+          if (grader.type !== "custom") continue;
+          const path = resolve(grader.path);
+          if (!path.startsWith(resolve(".") + sep)) {
+            throw new TunelabError(
+              "invalid_argument",
+              `custom grader "${grader.name}": its module must be inside the working directory (${resolve(".")})`,
+            );
+          }
+        }
+        const result = await saveGraderSet(ws, project, parsed);
+        return c.json(result, result.created ? 201 : 200);
+      },
+    )
+    .openapi(
+      createRoute({
+        method: "post",
+        path: "/graders/test",
+        request: { body: { content: { "application/json": { schema: GraderTest } }, required: true } },
+        responses: { 200: json(AnyJson, "Score, sub-scores and errors for one sample"), ...errors },
+      }),
+      async (c) => {
+        const body = c.req.valid("json");
+        const type = body.grader.type;
+        if (type === "custom" || type === "python")
+          throw new TunelabError("invalid_argument", `${type} graders run code; try them with \`tunelab graders test\``);
+        try {
+          const sample = typeof body.sample === "string" ? body.sample : toSample(body.sample.output_text);
+          return c.json(await testGrader({ grader: body.grader, sample, item: body.item }), 200);
+        } catch (error) {
+          if (error instanceof GraderConfigError) throw new TunelabError("invalid_argument", error.message, { details: error.issues });
+          throw error;
+        }
+      },
+    );
+}

@@ -1,0 +1,52 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { compare, LEADERBOARD_COLUMNS, leaderboard, type Workspace } from "@tunelab/core";
+import { router } from "../http/router.ts";
+import { AnyJson, errors, json, ProjectParams } from "../http/schemas.ts";
+
+export function leaderboardRoutes(ws: Workspace) {
+  return router()
+    .openapi(
+      createRoute({
+        method: "get",
+        path: "/projects/{project}/leaderboard",
+        request: {
+          params: ProjectParams,
+          query: z.object({
+            sort: z.enum(LEADERBOARD_COLUMNS).optional(),
+            order: z.enum(["asc", "desc"]).optional(),
+            dataset: z.string().max(80).optional(),
+            model: z.string().max(200).optional(),
+            status: z.string().max(20).optional(),
+            limit: z.coerce.number().int().min(1).max(10_000).optional(),
+          }),
+        },
+        responses: { 200: json(AnyJson, "Ranked experiments with 95% intervals"), ...errors },
+      }),
+      async (c) => {
+        const { project } = c.req.valid("param");
+        const q = c.req.valid("query");
+        const board = await leaderboard(ws, {
+          project,
+          ...(q.sort ? { sort: q.sort } : {}),
+          ...(q.order ? { order: q.order } : {}),
+          ...(q.dataset ? { dataset: q.dataset } : {}),
+          ...(q.model ? { model: q.model } : {}),
+          ...(q.status ? { status: q.status } : {}),
+          ...(q.limit ? { limit: q.limit } : {}),
+        });
+        return c.json(board, 200);
+      },
+    )
+    .openapi(
+      createRoute({
+        method: "get",
+        path: "/compare",
+        request: { query: z.object({ a: z.string().min(1).max(80), b: z.string().min(1).max(80) }) },
+        responses: { 200: json(AnyJson, "Per-grader paired deltas, moved items, setup differences"), ...errors, 409: errors[400] },
+      }),
+      async (c) => {
+        const { a, b } = c.req.valid("query");
+        return c.json(await compare(ws, a, b), 200);
+      },
+    );
+}

@@ -1,0 +1,66 @@
+import {
+  EvalRunRunner,
+  ExperimentRunner,
+  type ExperimentServices,
+  evaluationSetup,
+  loadConfig,
+  Providers,
+  type TunelabConfig,
+  type Workspace,
+} from "@tunelab/core";
+import type { Engine } from "@tunelab/engine";
+
+/** What the API and the CLI run on: the workspace, providers (the engine in-process) and the runners of long work. */
+export interface ApiServices {
+  ws: Workspace;
+  providers: Providers;
+  experimentServices: ExperimentServices;
+  experiments: ExperimentRunner;
+  evalRuns: EvalRunRunner;
+  /** The embedded engine, mounted at /v1 when present. */
+  engine?: Engine;
+  /** Stops the runners; work in flight stays resumable. */
+  close(): Promise<void>;
+}
+
+export interface ServiceOptions {
+  ws: Workspace;
+  engine?: Engine;
+  config?: TunelabConfig;
+  /** Experiments run at once (default 2). */
+  concurrency?: number;
+  /** How often a provider's job is polled, ms (default 500). */
+  pollMs?: number;
+  evalConcurrency?: number;
+  /** Sampling for eval runs (default temperature 0, seed 0, max_tokens 256). */
+  samplingParams?: Record<string, unknown>;
+}
+
+export function createServices(options: ServiceOptions): ApiServices {
+  const { ws, engine } = options;
+  const providers = new Providers({
+    config: options.config ?? loadConfig(),
+    ...(engine ? { localFetch: (request: Request) => engine.app.fetch(request) } : {}),
+  });
+  const experimentServices: ExperimentServices = {
+    client: (name) => providers.client(name),
+    evaluationSetup: (projectId) => evaluationSetup(ws, projectId, { client: providers.client(engine ? "local" : "openai") }),
+    pollMs: options.pollMs ?? 500,
+    evalConcurrency: options.evalConcurrency ?? 8,
+    ...(options.samplingParams ? { samplingParams: options.samplingParams } : {}),
+  };
+  const experiments = new ExperimentRunner(ws, experimentServices, options.concurrency ?? 2);
+  const evalRuns = new EvalRunRunner(ws, experimentServices);
+  return {
+    ws,
+    providers,
+    experimentServices,
+    experiments,
+    evalRuns,
+    ...(engine ? { engine } : {}),
+    close: async () => {
+      await experiments.close();
+      await evalRuns.close();
+    },
+  };
+}

@@ -1,0 +1,340 @@
+// N-API bindings: thin argument checking around the kernels. Arrays are Float32Array / Int32Array
+// views (subarrays allowed); every length is checked against what the kernel will touch.
+#include <node_api.h>
+
+#include <stdexcept>
+#include <string>
+
+#include "gemm.h"
+#include "kernels.h"
+#include "threadpool.h"
+
+namespace {
+
+struct Error : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+template <typename T>
+struct View {
+  T* data = nullptr;
+  long length = 0;
+};
+
+class Args {
+ public:
+  Args(napi_env env, napi_callback_info info, size_t expected) : env_(env) {
+    argc_ = 24;
+    if (napi_get_cb_info(env, info, &argc_, argv_, nullptr, nullptr) != napi_ok) throw Error("cannot read arguments");
+    if (argc_ < expected) throw Error("expected " + std::to_string(expected) + " arguments, got " + std::to_string(argc_));
+  }
+
+  template <typename T>
+  View<T> array(size_t i, napi_typedarray_type want, const char* name, bool optional = false) {
+    napi_valuetype vt;
+    napi_typeof(env_, argv_[i], &vt);
+    if (optional && (vt == napi_null || vt == napi_undefined)) return {};
+    bool is_ta = false;
+    napi_is_typedarray(env_, argv_[i], &is_ta);
+    if (!is_ta) throw Error(std::string(name) + ": expected a typed array");
+    napi_typedarray_type type;
+    size_t length;
+    void* data;
+    napi_value buffer;
+    size_t offset;
+    napi_get_typedarray_info(env_, argv_[i], &type, &length, &data, &buffer, &offset);
+    if (type != want) throw Error(std::string(name) + (want == napi_float32_array ? ": expected a Float32Array" : ": expected an Int32Array"));
+    return {static_cast<T*>(data), static_cast<long>(length)};
+  }
+
+  View<float> f32(size_t i, const char* name, bool optional = false) { return array<float>(i, napi_float32_array, name, optional); }
+  View<int32_t> i32(size_t i, const char* name) { return array<int32_t>(i, napi_int32_array, name); }
+
+  double num(size_t i, const char* name) {
+    double v;
+    if (napi_get_value_double(env_, argv_[i], &v) != napi_ok) throw Error(std::string(name) + ": expected a number");
+    return v;
+  }
+  int integer(size_t i, const char* name) {
+    double v = num(i, name);
+    if (v < 0 || v > 2147483647.0 || static_cast<double>(static_cast<int>(v)) != v) throw Error(std::string(name) + ": expected a non-negative integer");
+    return static_cast<int>(v);
+  }
+  bool flag(size_t i) {
+    bool v = false;
+    napi_get_value_bool(env_, argv_[i], &v);
+    return v;
+  }
+
+ private:
+  napi_env env_;
+  size_t argc_;
+  napi_value argv_[24];
+};
+
+template <typename T>
+void need(const View<T>& v, long n, const char* name) {
+  if (n > 0 && v.length < n) throw Error(std::string(name) + ": array too short (" + std::to_string(v.length) + " < " + std::to_string(n) + ")");
+}
+
+napi_value undefined(napi_env env) {
+  napi_value u;
+  napi_get_undefined(env, &u);
+  return u;
+}
+
+template <typename F>
+napi_value guard(napi_env env, F&& f) {
+  try {
+    return f();
+  } catch (const std::exception& e) {
+    napi_throw_error(env, "ERR_TUNELAB_KERNEL", e.what());
+    return nullptr;
+  }
+}
+
+// gemm(transA, transB, M, N, K, A, lda, B, ldb, C, ldc, accumulate, bias|null)
+napi_value Gemm(napi_env env, napi_callback_info info) {
+  return guard(env, [&] {
+    Args a(env, info, 13);
+    bool ta = a.flag(0), tb = a.flag(1);
+    int M = a.integer(2, "M"), N = a.integer(3, "N"), K = a.integer(4, "K");
+    auto A = a.f32(5, "A");
+    int lda = a.integer(6, "lda");
+    auto B = a.f32(7, "B");
+    int ldb = a.integer(8, "ldb");
+    auto C = a.f32(9, "C");
+    int ldc = a.integer(10, "ldc");
+    bool acc = a.flag(11);
+    auto bias = a.f32(12, "bias", true);
+    if (M > 0 && N > 0 && K > 0) {
+      need(A, ta ? static_cast<long>(K - 1) * lda + M : static_cast<long>(M - 1) * lda + K, "A");
+      need(B, tb ? static_cast<long>(N - 1) * ldb + K : static_cast<long>(K - 1) * ldb + N, "B");
+      if ((ta ? lda < M : lda < K) || (tb ? ldb < K : ldb < N)) throw Error("leading dimension too small");
+    }
+    if (M > 0 && N > 0) need(C, static_cast<long>(M - 1) * ldc + N, "C");
+    if (bias.data) need(bias, N, "bias");
+    if (ldc < N) throw Error("ldc < N");
+    tl::sgemm(ta, tb, M, N, K, A.data, lda, B.data, ldb, C.data, ldc, acc, bias.data);
+    return undefined(env);
+  });
+}
+
+// layernormFwd(x, gamma, beta, out, mean, rstd, rows, d)
+napi_value LayernormFwd(napi_env env, napi_callback_info info) {
+  return guard(env, [&] {
+    Args a(env, info, 8);
+    int rows = a.integer(6, "rows"), d = a.integer(7, "d");
+    long n = static_cast<long>(rows) * d;
+    auto x = a.f32(0, "x"), g = a.f32(1, "gamma"), b = a.f32(2, "beta"), o = a.f32(3, "out"), mu = a.f32(4, "mean"), rs = a.f32(5, "rstd");
+    need(x, n, "x"), need(o, n, "out"), need(g, d, "gamma"), need(b, d, "beta"), need(mu, rows, "mean"), need(rs, rows, "rstd");
+    tl::layernorm_fwd(x.data, g.data, b.data, o.data, mu.data, rs.data, rows, d);
+    return undefined(env);
+  });
+}
+
+// layernormBwd(dout, x, gamma, mean, rstd, dx, dgamma, dbeta, rows, d, accumulateDx)
+napi_value LayernormBwd(napi_env env, napi_callback_info info) {
+  return guard(env, [&] {
+    Args a(env, info, 11);
+    int rows = a.integer(8, "rows"), d = a.integer(9, "d");
+    long n = static_cast<long>(rows) * d;
+    auto dout = a.f32(0, "dout"), x = a.f32(1, "x"), g = a.f32(2, "gamma"), mu = a.f32(3, "mean"), rs = a.f32(4, "rstd");
+    auto dx = a.f32(5, "dx"), dg = a.f32(6, "dgamma"), db = a.f32(7, "dbeta");
+    need(dout, n, "dout"), need(x, n, "x"), need(dx, n, "dx"), need(g, d, "gamma"), need(dg, d, "dgamma"), need(db, d, "dbeta");
+    need(mu, rows, "mean"), need(rs, rows, "rstd");
+    tl::layernorm_bwd(dout.data, x.data, g.data, mu.data, rs.data, dx.data, dg.data, db.data, rows, d, a.flag(10));
+    return undefined(env);
+  });
+}
+
+// geluFwd(x, out, n) / geluBwd(x, dout, dx, n)
+napi_value GeluFwd(napi_env env, napi_callback_info info) {
+  return guard(env, [&] {
+    Args a(env, info, 3);
+    long n = static_cast<long>(a.num(2, "n"));
+    auto x = a.f32(0, "x"), o = a.f32(1, "out");
+    need(x, n, "x"), need(o, n, "out");
+    tl::gelu_fwd(x.data, o.data, n);
+    return undefined(env);
+  });
+}
+
+napi_value GeluBwd(napi_env env, napi_callback_info info) {
+  return guard(env, [&] {
+    Args a(env, info, 4);
+    long n = static_cast<long>(a.num(3, "n"));
+    auto x = a.f32(0, "x"), d = a.f32(1, "dout"), dx = a.f32(2, "dx");
+    need(x, n, "x"), need(d, n, "dout"), need(dx, n, "dx");
+    tl::gelu_bwd(x.data, d.data, dx.data, n);
+    return undefined(env);
+  });
+}
+
+// colsum(x, rows, cols, out, accumulate)
+napi_value Colsum(napi_env env, napi_callback_info info) {
+  return guard(env, [&] {
+    Args a(env, info, 5);
+    int rows = a.integer(1, "rows"), cols = a.integer(2, "cols");
+    auto x = a.f32(0, "x"), o = a.f32(3, "out");
+    need(x, static_cast<long>(rows) * cols, "x"), need(o, cols, "out");
+    tl::colsum(x.data, rows, cols, o.data, a.flag(4));
+    return undefined(env);
+  });
+}
+
+void check_ids(const View<int32_t>& ids, long n, int vocab) {
+  for (long i = 0; i < n; i++)
+    if (ids.data[i] < 0 || ids.data[i] >= vocab) throw Error("token id out of range: " + std::to_string(ids.data[i]));
+}
+
+// embedFwd(ids, tok, pos, out, B, T, d)
+napi_value EmbedFwd(napi_env env, napi_callback_info info) {
+  return guard(env, [&] {
+    Args a(env, info, 7);
+    int B = a.integer(4, "B"), T = a.integer(5, "T"), d = a.integer(6, "d");
+    auto ids = a.i32(0, "ids");
+    auto tok = a.f32(1, "tok"), pos = a.f32(2, "pos"), out = a.f32(3, "out");
+    long n = static_cast<long>(B) * T;
+    need(ids, n, "ids"), need(pos, static_cast<long>(T) * d, "pos"), need(out, n * d, "out");
+    check_ids(ids, n, static_cast<int>(tok.length / (d > 0 ? d : 1)));
+    tl::embed_fwd(ids.data, tok.data, pos.data, out.data, B, T, d);
+    return undefined(env);
+  });
+}
+
+// embedBwd(ids, dout, dtok, dpos, B, T, d)
+napi_value EmbedBwd(napi_env env, napi_callback_info info) {
+  return guard(env, [&] {
+    Args a(env, info, 7);
+    int B = a.integer(4, "B"), T = a.integer(5, "T"), d = a.integer(6, "d");
+    auto ids = a.i32(0, "ids");
+    auto dout = a.f32(1, "dout"), dtok = a.f32(2, "dtok"), dpos = a.f32(3, "dpos");
+    long n = static_cast<long>(B) * T;
+    need(ids, n, "ids"), need(dout, n * d, "dout"), need(dpos, static_cast<long>(T) * d, "dpos");
+    check_ids(ids, n, static_cast<int>(dtok.length / (d > 0 ? d : 1)));
+    tl::embed_bwd(ids.data, dout.data, dtok.data, dpos.data, B, T, d);
+    return undefined(env);
+  });
+}
+
+// attentionFwd(q, qs, k, v, kvs, out, os, P|null, B, H, Tq, Tk, hd, qOff, scale)
+napi_value AttentionFwd(napi_env env, napi_callback_info info) {
+  return guard(env, [&] {
+    Args a(env, info, 15);
+    int qs = a.integer(1, "qs"), kvs = a.integer(4, "kvs"), os = a.integer(6, "os");
+    int B = a.integer(8, "B"), H = a.integer(9, "H"), Tq = a.integer(10, "Tq"), Tk = a.integer(11, "Tk"), hd = a.integer(12, "hd");
+    int q_off = a.integer(13, "qOff");
+    float scale = static_cast<float>(a.num(14, "scale"));
+    auto q = a.f32(0, "q"), k = a.f32(2, "k"), v = a.f32(3, "v"), out = a.f32(5, "out"), P = a.f32(7, "P", true);
+    long width = static_cast<long>(H) * hd;
+    need(q, (static_cast<long>(B) * Tq - 1) * qs + width, "q");
+    need(k, (static_cast<long>(B) * Tk - 1) * kvs + width, "k");
+    need(v, (static_cast<long>(B) * Tk - 1) * kvs + width, "v");
+    need(out, (static_cast<long>(B) * Tq - 1) * os + width, "out");
+    if (P.data) need(P, static_cast<long>(B) * H * Tq * Tk, "P");
+    tl::attention_fwd(q.data, qs, k.data, v.data, kvs, out.data, os, P.data, B, H, Tq, Tk, hd, q_off, scale);
+    return undefined(env);
+  });
+}
+
+// attentionBwd(q, qs, k, v, kvs, P, dout, os, dq, dk, dv, dqs, B, H, T, hd, scale)
+napi_value AttentionBwd(napi_env env, napi_callback_info info) {
+  return guard(env, [&] {
+    Args a(env, info, 17);
+    int qs = a.integer(1, "qs"), kvs = a.integer(4, "kvs"), os = a.integer(7, "os"), dqs = a.integer(11, "dqs");
+    int B = a.integer(12, "B"), H = a.integer(13, "H"), T = a.integer(14, "T"), hd = a.integer(15, "hd");
+    float scale = static_cast<float>(a.num(16, "scale"));
+    auto q = a.f32(0, "q"), k = a.f32(2, "k"), v = a.f32(3, "v"), P = a.f32(5, "P"), dout = a.f32(6, "dout");
+    auto dq = a.f32(8, "dq"), dk = a.f32(9, "dk"), dv = a.f32(10, "dv");
+    long rows = static_cast<long>(B) * T, width = static_cast<long>(H) * hd;
+    need(q, (rows - 1) * qs + width, "q"), need(k, (rows - 1) * kvs + width, "k"), need(v, (rows - 1) * kvs + width, "v");
+    need(P, static_cast<long>(B) * H * T * T, "P"), need(dout, (rows - 1) * os + width, "dout");
+    need(dq, (rows - 1) * dqs + width, "dq"), need(dk, (rows - 1) * dqs + width, "dk"), need(dv, (rows - 1) * dqs + width, "dv");
+    tl::attention_bwd(q.data, qs, k.data, v.data, kvs, P.data, dout.data, os, dq.data, dk.data, dv.data, dqs, B, H, T, hd, scale);
+    return undefined(env);
+  });
+}
+
+// crossEntropy(logits, targets, weights, losses, correct, rows, V, grad)
+napi_value CrossEntropy(napi_env env, napi_callback_info info) {
+  return guard(env, [&] {
+    Args a(env, info, 8);
+    int rows = a.integer(5, "rows"), V = a.integer(6, "V");
+    auto logits = a.f32(0, "logits");
+    auto targets = a.i32(1, "targets");
+    auto w = a.f32(2, "weights"), losses = a.f32(3, "losses"), correct = a.f32(4, "correct");
+    need(logits, static_cast<long>(rows) * V, "logits"), need(targets, rows, "targets"), need(w, rows, "weights");
+    need(losses, rows, "losses"), need(correct, rows, "correct");
+    for (int r = 0; r < rows; r++)
+      if (w.data[r] != 0.0f && (targets.data[r] < 0 || targets.data[r] >= V)) throw Error("target out of range");
+    tl::cross_entropy(logits.data, targets.data, w.data, losses.data, correct.data, rows, V, a.flag(7));
+    return undefined(env);
+  });
+}
+
+// adamw(p, g, m, v, n, lr, b1, b2, eps, wd, gscale, bc1, bc2)
+napi_value AdamW(napi_env env, napi_callback_info info) {
+  return guard(env, [&] {
+    Args a(env, info, 13);
+    long n = static_cast<long>(a.num(4, "n"));
+    auto p = a.f32(0, "p"), g = a.f32(1, "g"), m = a.f32(2, "m"), v = a.f32(3, "v");
+    need(p, n, "p"), need(g, n, "g"), need(m, n, "m"), need(v, n, "v");
+    auto f = [&](size_t i, const char* name) { return static_cast<float>(a.num(i, name)); };
+    tl::adamw(p.data, g.data, m.data, v.data, n, f(5, "lr"), f(6, "b1"), f(7, "b2"), f(8, "eps"), f(9, "wd"), f(10, "gscale"), f(11, "bc1"),
+              f(12, "bc2"));
+    return undefined(env);
+  });
+}
+
+// sumsq(x, n) -> number
+napi_value SumSq(napi_env env, napi_callback_info info) {
+  return guard(env, [&] {
+    Args a(env, info, 2);
+    long n = static_cast<long>(a.num(1, "n"));
+    auto x = a.f32(0, "x");
+    need(x, n, "x");
+    napi_value r;
+    napi_create_double(env, tl::sumsq(x.data, n), &r);
+    return r;
+  });
+}
+
+napi_value SetThreads(napi_env env, napi_callback_info info) {
+  return guard(env, [&] {
+    Args a(env, info, 1);
+    tl::set_threads(a.integer(0, "threads"));
+    return undefined(env);
+  });
+}
+
+napi_value Info(napi_env env, napi_callback_info) {
+  napi_value obj, isa, threads;
+  napi_create_object(env, &obj);
+  napi_create_string_utf8(env, tl::gemm_isa(), NAPI_AUTO_LENGTH, &isa);
+  napi_create_int32(env, tl::get_threads(), &threads);
+  napi_set_named_property(env, obj, "isa", isa);
+  napi_set_named_property(env, obj, "threads", threads);
+  return obj;
+}
+
+}  // namespace
+
+NAPI_MODULE_INIT() {
+  struct Entry {
+    const char* name;
+    napi_callback fn;
+  };
+  const Entry entries[] = {
+      {"gemm", Gemm},         {"layernormFwd", LayernormFwd}, {"layernormBwd", LayernormBwd}, {"geluFwd", GeluFwd},
+      {"geluBwd", GeluBwd},   {"colsum", Colsum},             {"embedFwd", EmbedFwd},         {"embedBwd", EmbedBwd},
+      {"attentionFwd", AttentionFwd}, {"attentionBwd", AttentionBwd}, {"crossEntropy", CrossEntropy}, {"adamw", AdamW},
+      {"sumsq", SumSq},       {"setThreads", SetThreads},     {"info", Info},
+  };
+  for (const auto& e : entries) {
+    napi_value fn;
+    napi_create_function(env, e.name, NAPI_AUTO_LENGTH, e.fn, nullptr, &fn);
+    napi_set_named_property(env, exports, e.name, fn);
+  }
+  return exports;
+}

@@ -1,0 +1,100 @@
+// Causal attention per (batch, head) task: the products Q·Kᵀ, P·V and their gradients run through
+// the packed matmul on the calling thread (each head is one task); softmax and its gradient are
+// fused row loops over key positions.
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "common.h"
+#include "gemm.h"
+#include "kernels.h"
+#include "threadpool.h"
+
+namespace tl {
+namespace {
+
+// Row i of S (scores, Tk wide) becomes softmax over keys 0..min(Tk, q_off+i+1)-1, zero beyond.
+TL_CLONES void causal_softmax(float* S, int Tq, int Tk, int q_off, float scale) {
+  for (int i = 0; i < Tq; i++) {
+    float* s = S + static_cast<long>(i) * Tk;
+    int n = std::min(Tk, q_off + i + 1);
+    float mx = -INFINITY;
+#pragma omp simd reduction(max : mx)
+    for (int j = 0; j < n; j++) mx = s[j] > mx ? s[j] : mx;
+    float sum = 0.0f;
+#pragma omp simd reduction(+ : sum)
+    for (int j = 0; j < n; j++) {
+      float e = fast_exp((s[j] - mx) * scale);
+      s[j] = e;
+      sum += e;
+    }
+    float inv = 1.0f / sum;
+#pragma omp simd
+    for (int j = 0; j < n; j++) s[j] *= inv;
+    for (int j = n; j < Tk; j++) s[j] = 0.0f;
+  }
+}
+
+// dS = P ∘ (dP − rowsum(P ∘ dP)) · scale, in place over dP (causal rows).
+TL_CLONES void softmax_bwd(const float* P, float* dP, int T, float scale) {
+  for (int i = 0; i < T; i++) {
+    const float* p = P + static_cast<long>(i) * T;
+    float* d = dP + static_cast<long>(i) * T;
+    int n = i + 1;
+    float D = 0.0f;
+#pragma omp simd reduction(+ : D)
+    for (int j = 0; j < n; j++) D += p[j] * d[j];
+#pragma omp simd
+    for (int j = 0; j < n; j++) d[j] = p[j] * (d[j] - D) * scale;
+    for (int j = n; j < T; j++) d[j] = 0.0f;
+  }
+}
+
+}  // namespace
+
+void attention_fwd(const float* q, int qs, const float* k, const float* v, int kvs, float* out, int os, float* P, int B, int H,
+                   int Tq, int Tk, int hd, int q_off, float scale) {
+  auto run = [&](int t) {
+    thread_local std::vector<float> tmp;
+    int b = t / H, h = t % H;
+    float* S = P ? P + (static_cast<long>(b) * H + h) * Tq * Tk : nullptr;
+    if (!S) {
+      if (tmp.size() < static_cast<size_t>(Tq) * Tk) tmp.resize(static_cast<size_t>(Tq) * Tk);
+      S = tmp.data();
+    }
+    const float* qh = q + static_cast<long>(b) * Tq * qs + h * hd;
+    const float* kh = k + static_cast<long>(b) * Tk * kvs + h * hd;
+    const float* vh = v + static_cast<long>(b) * Tk * kvs + h * hd;
+    float* oh = out + static_cast<long>(b) * Tq * os + h * hd;
+    sgemm_serial(false, true, Tq, Tk, hd, qh, qs, kh, kvs, S, Tk, false, nullptr);
+    causal_softmax(S, Tq, Tk, q_off, scale);
+    sgemm_serial(false, false, Tq, hd, Tk, S, Tk, vh, kvs, oh, os, false, nullptr);
+  };
+  if (static_cast<long>(B) * H * Tq * Tk * hd < 100000) {
+    for (int t = 0; t < B * H; t++) run(t);
+  } else {
+    parallel_for(B * H, run);
+  }
+}
+
+void attention_bwd(const float* q, int qs, const float* k, const float* v, int kvs, const float* P, const float* dout, int os,
+                   float* dq, float* dk, float* dv, int dqs, int B, int H, int T, int hd, float scale) {
+  parallel_for(B * H, [&](int t) {
+    thread_local std::vector<float> dP;
+    if (dP.size() < static_cast<size_t>(T) * T) dP.resize(static_cast<size_t>(T) * T);
+    int b = t / H, h = t % H;
+    long row = static_cast<long>(b) * T;
+    const float* Ph = P + (static_cast<long>(b) * H + h) * T * T;
+    const float* qh = q + row * qs + h * hd;
+    const float* kh = k + row * kvs + h * hd;
+    const float* vh = v + row * kvs + h * hd;
+    const float* doh = dout + row * os + h * hd;
+    sgemm_serial(false, true, T, T, hd, doh, os, vh, kvs, dP.data(), T, false, nullptr);  // dP = dO·Vᵀ
+    softmax_bwd(Ph, dP.data(), T, scale);                                                 // dS
+    sgemm_serial(false, false, T, hd, T, dP.data(), T, kh, kvs, dq + row * dqs + h * hd, dqs, false, nullptr);  // dQ = dS·K
+    sgemm_serial(true, false, T, hd, T, dP.data(), T, qh, qs, dk + row * dqs + h * hd, dqs, false, nullptr);    // dK = dSᵀ·Q
+    sgemm_serial(true, false, T, hd, T, Ph, T, doh, os, dv + row * dqs + h * hd, dqs, false, nullptr);          // dV = Pᵀ·dO
+  });
+}
+
+}  // namespace tl

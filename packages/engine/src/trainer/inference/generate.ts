@@ -1,0 +1,74 @@
+/**
+ * Chat completion with a loaded model: prompt → tokens, incremental decoding with a KV cache,
+ * sampling, stop sequences, streaming of content text, tool-call parsing.
+ */
+import type { Transformer } from "../model/transformer.ts";
+import { encodePrompt } from "../tokenizer/chat-template.ts";
+import { CALL, END, FIRST_MERGE } from "../tokenizer/special.ts";
+import type { Tokenizer } from "../tokenizer/tokenizer.ts";
+import { Rng } from "../train/rng.ts";
+import type { ChatExample, Completion, SamplingParams } from "../types.ts";
+import { Decoder } from "./decoder.ts";
+import { sample } from "./sampler.ts";
+import { CALL_MARKER, parseToolCalls } from "./tool-calls.ts";
+
+/** Tokens the model may produce: text tokens, <|call|> and <|end|> (never other specials). */
+const allowed = (id: number) => id < 256 || id >= FIRST_MERGE || id === END || id === CALL;
+
+export function generate(
+  model: Transformer,
+  tokenizer: Tokenizer,
+  messages: ChatExample["messages"],
+  tools: unknown[] | undefined,
+  sampling: SamplingParams,
+  onToken?: (text: string) => void,
+): Completion {
+  const ctx = model.spec.contextLength;
+  let prompt = encodePrompt(tokenizer, messages, tools);
+  const promptTokens = prompt.length;
+  // Keep room to answer: a prompt longer than the context keeps its end.
+  const room = Math.max(1, Math.min(sampling.maxTokens, Math.floor(ctx / 2)));
+  if (prompt.length > ctx - room) prompt = prompt.slice(prompt.length - (ctx - room));
+  const rng = new Rng(sampling.seed ?? Math.floor(Math.random() * 2 ** 32));
+  const stops = (sampling.stop ?? []).filter((s) => s.length > 0);
+  const holdBack = stops.reduce((m, s) => Math.max(m, s.length - 1), 0);
+  const decoder = new Decoder(model);
+  const textDecoder = new TextDecoder();
+  let text = "";
+  let emitted = 0;
+  let completionTokens = 0;
+  let finishReason: Completion["finishReason"] = "length";
+  let logits = decoder.feed(prompt);
+  let streaming = true;
+  const emit = (upTo: number) => {
+    if (!onToken || !streaming) return;
+    const callAt = text.indexOf(CALL_MARKER);
+    const limit = callAt >= 0 ? Math.min(upTo, callAt) : upTo;
+    if (limit > emitted) onToken(text.slice(emitted, limit));
+    emitted = Math.max(emitted, limit);
+    if (callAt >= 0) streaming = false;
+  };
+  while (completionTokens < sampling.maxTokens) {
+    const id = sample(logits, allowed, sampling.temperature, sampling.topP, rng);
+    completionTokens++;
+    if (id === END) {
+      finishReason = "stop";
+      break;
+    }
+    text += textDecoder.decode(tokenizer.tokenBytes(id), { stream: true });
+    const hit = stops.map((s) => text.indexOf(s)).filter((i) => i >= 0);
+    if (hit.length > 0) {
+      text = text.slice(0, Math.min(...hit));
+      finishReason = "stop";
+      break;
+    }
+    emit(text.length - holdBack);
+    if (decoder.position >= ctx) break;
+    logits = decoder.feed([id]);
+  }
+  if (finishReason === "length") text += textDecoder.decode();
+  emit(text.length);
+  const { content, toolCalls } = parseToolCalls(text);
+  if (toolCalls.length > 0 && finishReason === "stop") finishReason = "tool_calls";
+  return { text: content ?? "", ...(toolCalls.length > 0 ? { toolCalls } : {}), finishReason, promptTokens, completionTokens };
+}

@@ -1,0 +1,100 @@
+/**
+ * The compute kernels the model is written against. Two implementations: the native addon
+ * (Float32, multithreaded, used at run time) and a pure-TS reference (Float32 or Float64, used only
+ * by tests for gradient checks and native-vs-reference agreement). Semantics are documented in
+ * native/src/kernels.h and native/src/gemm.h; the reference mirrors them line for line.
+ */
+export type Vec = Float32Array | Float64Array;
+
+export interface Kernels {
+  readonly name: string;
+  alloc(n: number): Vec;
+  /** C[M,N] = (accumulate ? C : 0) + op(A)[M,K]·op(B)[K,N] (+ bias). op = transpose when trans*. */
+  gemm(
+    transA: boolean,
+    transB: boolean,
+    M: number,
+    N: number,
+    K: number,
+    A: Vec,
+    lda: number,
+    B: Vec,
+    ldb: number,
+    C: Vec,
+    ldc: number,
+    accumulate: boolean,
+    bias: Vec | null,
+  ): void;
+  layernormFwd(x: Vec, gamma: Vec, beta: Vec, out: Vec, mean: Vec, rstd: Vec, rows: number, d: number): void;
+  layernormBwd(
+    dout: Vec,
+    x: Vec,
+    gamma: Vec,
+    mean: Vec,
+    rstd: Vec,
+    dx: Vec,
+    dgamma: Vec,
+    dbeta: Vec,
+    rows: number,
+    d: number,
+    accumulateDx: boolean,
+  ): void;
+  geluFwd(x: Vec, out: Vec, n: number): void;
+  geluBwd(x: Vec, dout: Vec, dx: Vec, n: number): void;
+  colsum(x: Vec, rows: number, cols: number, out: Vec, accumulate: boolean): void;
+  embedFwd(ids: Int32Array, tok: Vec, pos: Vec, out: Vec, B: number, T: number, d: number): void;
+  embedBwd(ids: Int32Array, dout: Vec, dtok: Vec, dpos: Vec, B: number, T: number, d: number): void;
+  attentionFwd(
+    q: Vec,
+    qs: number,
+    k: Vec,
+    v: Vec,
+    kvs: number,
+    out: Vec,
+    os: number,
+    P: Vec | null,
+    B: number,
+    H: number,
+    Tq: number,
+    Tk: number,
+    hd: number,
+    qOff: number,
+    scale: number,
+  ): void;
+  attentionBwd(
+    q: Vec,
+    qs: number,
+    k: Vec,
+    v: Vec,
+    kvs: number,
+    P: Vec,
+    dout: Vec,
+    os: number,
+    dq: Vec,
+    dk: Vec,
+    dv: Vec,
+    dqs: number,
+    B: number,
+    H: number,
+    T: number,
+    hd: number,
+    scale: number,
+  ): void;
+  crossEntropy(logits: Vec, targets: Int32Array, weights: Vec, losses: Vec, correct: Vec, rows: number, V: number, grad: boolean): void;
+  adamw(
+    p: Vec,
+    g: Vec,
+    m: Vec,
+    v: Vec,
+    n: number,
+    lr: number,
+    b1: number,
+    b2: number,
+    eps: number,
+    wd: number,
+    gscale: number,
+    bc1: number,
+    bc2: number,
+  ): void;
+  sumsq(x: Vec, n: number): number;
+}

@@ -1,0 +1,67 @@
+/**
+ * Backward pass: expects forward() then crossEntropy(..., grad = true) on the same batch.
+ * Overwrites model.grads with the gradient of the mean loss.
+ */
+import type { Vec } from "../kernels/types.ts";
+import type { Transformer } from "./transformer.ts";
+
+export function backward(model: Transformer, ids: Int32Array, B: number, T: number): void {
+  const { k, spec, p, g } = model;
+  const ws = model.workspace;
+  if (!ws) throw new Error("forward() first");
+  const d = spec.dModel;
+  const V = spec.vocabSize;
+  const H = spec.nHeads;
+  const hd = model.headDim;
+  const R = B * T;
+  const scale = 1 / Math.sqrt(hd);
+  model.grads.fill(0);
+  // Logits = lnf · wteᵀ: dwte = dlogitsᵀ · lnf, dlnf = dlogits · wte.
+  k.gemm(true, false, V, d, R, ws.logits, V, ws.lnf, d, g.wte, d, false, null);
+  k.gemm(false, false, R, d, V, ws.logits, V, p.wte, d, ws.dtmp, d, false, null);
+  k.layernormBwd(ws.dtmp, ws.h[spec.nLayers] as Vec, p.lnfg, ws.lnfMean, ws.lnfRstd, ws.dh, g.lnfg, g.lnfb, R, d, false);
+  for (let l = spec.nLayers - 1; l >= 0; l--) {
+    const w = p.layers[l];
+    const gw = g.layers[l];
+    const a = ws.layers[l];
+    if (!w || !gw || !a) throw new Error("layer out of range");
+    // MLP: h_out = mid + gelu(ln2(mid)·W1 + b1)·W2 + b2
+    k.gemm(true, false, 4 * d, d, R, a.g, 4 * d, ws.dh, d, gw.w2, d, false, null);
+    k.colsum(ws.dh, R, d, gw.b2, false);
+    k.gemm(false, true, R, 4 * d, d, ws.dh, d, w.w2, d, ws.dg, 4 * d, false, null);
+    k.geluBwd(a.u, ws.dg, ws.dg, R * 4 * d);
+    k.gemm(true, false, d, 4 * d, R, a.ln2, d, ws.dg, 4 * d, gw.w1, 4 * d, false, null);
+    k.colsum(ws.dg, R, 4 * d, gw.b1, false);
+    k.gemm(false, true, R, d, 4 * d, ws.dg, 4 * d, w.w1, 4 * d, ws.dtmp, d, false, null);
+    k.layernormBwd(ws.dtmp, a.mid, w.ln2g, a.ln2Mean, a.ln2Rstd, ws.dh, gw.ln2g, gw.ln2b, R, d, true);
+    // Attention: mid = h_in + attn(ln1(h_in))·Wo + bo
+    k.gemm(true, false, d, d, R, a.att, d, ws.dh, d, gw.wo, d, false, null);
+    k.colsum(ws.dh, R, d, gw.bo, false);
+    k.gemm(false, true, R, d, d, ws.dh, d, w.wo, d, ws.datt, d, false, null);
+    const dq = ws.dqkv;
+    k.attentionBwd(
+      a.qkv,
+      3 * d,
+      a.qkv.subarray(d),
+      a.qkv.subarray(2 * d),
+      3 * d,
+      a.P,
+      ws.datt,
+      d,
+      dq,
+      dq.subarray(d),
+      dq.subarray(2 * d),
+      3 * d,
+      B,
+      H,
+      T,
+      hd,
+      scale,
+    );
+    k.gemm(true, false, d, 3 * d, R, a.ln1, d, ws.dqkv, 3 * d, gw.wqkv, 3 * d, false, null);
+    k.colsum(ws.dqkv, R, 3 * d, gw.bqkv, false);
+    k.gemm(false, true, R, d, 3 * d, ws.dqkv, 3 * d, w.wqkv, 3 * d, ws.dtmp, d, false, null);
+    k.layernormBwd(ws.dtmp, ws.h[l] as Vec, w.ln1g, a.ln1Mean, a.ln1Rstd, ws.dh, gw.ln1g, gw.ln1b, R, d, true);
+  }
+  k.embedBwd(ids, ws.dh, g.wte, g.wpe, B, T, d);
+}

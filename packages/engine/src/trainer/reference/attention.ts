@@ -1,0 +1,110 @@
+import type { Vec } from "../kernels/types.ts";
+
+/** Reference causal attention; see native/src/kernels.h for the layout. */
+export function attentionFwd(
+  q: Vec,
+  qs: number,
+  k: Vec,
+  v: Vec,
+  kvs: number,
+  out: Vec,
+  os: number,
+  P: Vec | null,
+  B: number,
+  H: number,
+  Tq: number,
+  Tk: number,
+  hd: number,
+  qOff: number,
+  scale: number,
+): void {
+  const s = new Float64Array(Tk);
+  for (let b = 0; b < B; b++) {
+    for (let h = 0; h < H; h++) {
+      for (let i = 0; i < Tq; i++) {
+        const qi = (b * Tq + i) * qs + h * hd;
+        const n = Math.min(Tk, qOff + i + 1);
+        let mx = Number.NEGATIVE_INFINITY;
+        for (let j = 0; j < n; j++) {
+          const kj = (b * Tk + j) * kvs + h * hd;
+          let dot = 0;
+          for (let c = 0; c < hd; c++) dot += (q[qi + c] as number) * (k[kj + c] as number);
+          s[j] = dot * scale;
+          mx = Math.max(mx, s[j] as number);
+        }
+        let sum = 0;
+        for (let j = 0; j < n; j++) {
+          s[j] = Math.exp((s[j] as number) - mx);
+          sum += s[j] as number;
+        }
+        const oi = (b * Tq + i) * os + h * hd;
+        for (let c = 0; c < hd; c++) out[oi + c] = 0;
+        for (let j = 0; j < n; j++) {
+          const p = (s[j] as number) / sum;
+          s[j] = p;
+          const vj = (b * Tk + j) * kvs + h * hd;
+          for (let c = 0; c < hd; c++) out[oi + c] = (out[oi + c] as number) + p * (v[vj + c] as number);
+        }
+        if (P) {
+          const pi = ((b * H + h) * Tq + i) * Tk;
+          for (let j = 0; j < Tk; j++) P[pi + j] = j < n ? (s[j] as number) : 0;
+        }
+      }
+    }
+  }
+}
+
+export function attentionBwd(
+  q: Vec,
+  qs: number,
+  k: Vec,
+  v: Vec,
+  kvs: number,
+  P: Vec,
+  dout: Vec,
+  os: number,
+  dq: Vec,
+  dk: Vec,
+  dv: Vec,
+  dqs: number,
+  B: number,
+  H: number,
+  T: number,
+  hd: number,
+  scale: number,
+): void {
+  const dp = new Float64Array(T);
+  for (let b = 0; b < B; b++) {
+    for (let h = 0; h < H; h++) {
+      for (let i = 0; i < T; i++) {
+        const r = (b * T + i) * dqs + h * hd;
+        for (let c = 0; c < hd; c++) dq[r + c] = dk[r + c] = dv[r + c] = 0;
+      }
+      for (let i = 0; i < T; i++) {
+        const pi = ((b * H + h) * T + i) * T;
+        const doi = (b * T + i) * os + h * hd;
+        const qi = (b * T + i) * qs + h * hd;
+        const dqi = (b * T + i) * dqs + h * hd;
+        let D = 0;
+        for (let j = 0; j <= i; j++) {
+          const vj = (b * T + j) * kvs + h * hd;
+          let dot = 0;
+          for (let c = 0; c < hd; c++) dot += (dout[doi + c] as number) * (v[vj + c] as number);
+          dp[j] = dot;
+          D += (P[pi + j] as number) * dot;
+        }
+        for (let j = 0; j <= i; j++) {
+          const p = P[pi + j] as number;
+          const ds = p * ((dp[j] as number) - D) * scale;
+          const kj = (b * T + j) * kvs + h * hd;
+          const dj = (b * T + j) * dqs + h * hd;
+          for (let c = 0; c < hd; c++) {
+            dq[dqi + c] = (dq[dqi + c] as number) + ds * (k[kj + c] as number);
+            dk[dj + c] = (dk[dj + c] as number) + ds * (q[qi + c] as number);
+            dv[dj + c] = (dv[dj + c] as number) + p * (dout[doi + c] as number);
+          }
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,31 @@
+import type { Vec } from "../kernels/types.ts";
+
+/** Reference of native sgemm: plain triple loop, accumulating over k in order. */
+export function gemm(
+  transA: boolean,
+  transB: boolean,
+  M: number,
+  N: number,
+  K: number,
+  A: Vec,
+  lda: number,
+  B: Vec,
+  ldb: number,
+  C: Vec,
+  ldc: number,
+  accumulate: boolean,
+  bias: Vec | null,
+): void {
+  for (let i = 0; i < M; i++) {
+    for (let j = 0; j < N; j++) {
+      let s = 0;
+      for (let k = 0; k < K; k++) {
+        const a = transA ? (A[k * lda + i] as number) : (A[i * lda + k] as number);
+        const b = transB ? (B[j * ldb + k] as number) : (B[k * ldb + j] as number);
+        s += a * b;
+      }
+      const c = i * ldc + j;
+      C[c] = (accumulate ? (C[c] as number) : 0) + s + (bias ? (bias[j] as number) : 0);
+    }
+  }
+}

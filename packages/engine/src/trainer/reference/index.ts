@@ -1,0 +1,29 @@
+/**
+ * Pure-TS reference kernels: the same math as the native addon, written for clarity. Used only by
+ * tests (gradient checks in float64, native-vs-reference agreement); never a runtime fallback.
+ */
+import type { Kernels, Vec } from "../kernels/types.ts";
+import { attentionBwd, attentionFwd } from "./attention.ts";
+import { gemm } from "./gemm.ts";
+import { colsum, embedBwd, embedFwd, geluBwd, geluFwd, layernormBwd, layernormFwd } from "./layers.ts";
+import { adamw, crossEntropy, sumsq } from "./optim.ts";
+
+export function referenceKernels(precision: "f32" | "f64" = "f64"): Kernels {
+  return {
+    name: `reference-${precision}`,
+    alloc: (n: number): Vec => (precision === "f64" ? new Float64Array(n) : new Float32Array(n)),
+    gemm,
+    layernormFwd,
+    layernormBwd,
+    geluFwd,
+    geluBwd,
+    colsum,
+    embedFwd,
+    embedBwd,
+    attentionFwd,
+    attentionBwd,
+    crossEntropy,
+    adamw,
+    sumsq,
+  };
+}

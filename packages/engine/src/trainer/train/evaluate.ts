@@ -1,0 +1,27 @@
+/** Mean loss and token accuracy over loss-bearing tokens of a set of examples (no gradients). */
+import { crossEntropy, forward } from "../model/forward.ts";
+import type { Transformer } from "../model/transformer.ts";
+import type { Encoded } from "../tokenizer/chat-template.ts";
+import { makeBatch } from "./batches.ts";
+
+export interface EvalResult {
+  loss: number;
+  accuracy: number;
+  tokens: number;
+}
+
+export function evaluate(model: Transformer, examples: Encoded[], batchSize: number): EvalResult {
+  let lossSum = 0;
+  let weightSum = 0;
+  let correctSum = 0;
+  for (let i = 0; i < examples.length; i += batchSize) {
+    const idx = Array.from({ length: Math.min(batchSize, examples.length - i) }, (_, j) => i + j);
+    const b = makeBatch(examples, idx, model.spec.contextLength);
+    forward(model, b.ids, b.B, b.T);
+    const s = crossEntropy(model, b.targets, b.mask, b.B * b.T, false);
+    lossSum += s.lossSum;
+    weightSum += s.weightSum;
+    correctSum += s.correctSum;
+  }
+  return { loss: weightSum > 0 ? lossSum / weightSum : 0, accuracy: weightSum > 0 ? correctSum / weightSum : 0, tokens: weightSum };
+}

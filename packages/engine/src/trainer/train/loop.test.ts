@@ -1,0 +1,66 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { loadModelDir } from "../model-dir.ts";
+import type { StepMetrics } from "../types.ts";
+import { tinyRequest, wordExamples } from "./fixtures.test-helpers.ts";
+import { runTraining } from "./loop.ts";
+
+const root = mkdtempSync(join(tmpdir(), "tunelab-loop-"));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+const weights = (dir: string) => readFileSync(join(dir, "weights.bin"));
+
+describe("training loop (in-process)", () => {
+  it("is deterministic: the same request and seed give bit-identical weights", () => {
+    const a = runTraining(tinyRequest(join(root, "det-a")));
+    const b = runTraining(tinyRequest(join(root, "det-b")));
+    expect(a.steps).toBe(30);
+    expect(weights(a.finalModelDir).equals(weights(b.finalModelDir))).toBe(true);
+    const c = runTraining(tinyRequest(join(root, "det-c"), { seed: 43 }));
+    expect(weights(a.finalModelDir).equals(weights(c.finalModelDir))).toBe(false);
+  });
+
+  it("resumed from a checkpoint (mid-epoch or at an epoch boundary) equals the uninterrupted run", () => {
+    const full = runTraining(tinyRequest(join(root, "full"), { checkpointEvery: 7 }));
+    const boundary = runTraining(tinyRequest(join(root, "full5"), { checkpointEvery: 5 }));
+    expect(weights(boundary.finalModelDir).equals(weights(full.finalModelDir))).toBe(true);
+    for (const from of [join(root, "full", "step-14"), join(root, "full5", "step-10")]) {
+      const ckpt = loadModelDir(from);
+      expect(ckpt.state?.step).toBeGreaterThan(0);
+      expect(ckpt.optimizer).toBeDefined();
+      const steps: number[] = [];
+      const resumed = runTraining(tinyRequest(join(root, `resumed-${ckpt.state?.step}`), { resumeFrom: from }), {
+        onStep: (m) => steps.push(m.step),
+      });
+      expect(steps[0]).toBe((ckpt.state?.step ?? 0) + 1);
+      expect(resumed.trainedTokens).toBe(full.trainedTokens);
+      expect(weights(resumed.finalModelDir).equals(weights(full.finalModelDir))).toBe(true);
+    }
+  });
+
+  it("reports metrics, validation and checkpoints; weight-0 assistant messages carry no loss", () => {
+    const metrics: StepMetrics[] = [];
+    const checkpoints: number[] = [];
+    const training = wordExamples();
+    const silenced = training.map((e) => ({
+      messages: e.messages.map((m) => (m.role === "assistant" ? { ...m, weight: 0 as const } : m)),
+    }));
+    const r = runTraining(
+      tinyRequest(join(root, "metrics"), { training: [...training, ...silenced], validation: training.slice(0, 5), checkpointEvery: 20 }),
+      {
+        onStep: (m) => metrics.push(m),
+        onCheckpoint: (_dir, step) => checkpoints.push(step),
+      },
+    );
+    expect(metrics).toHaveLength(r.steps);
+    expect(checkpoints).toEqual([20, 40, 60]);
+    expect(metrics.at(-1)?.validLoss).toBeGreaterThan(0);
+    // Each example's loss-bearing tokens: the label (1 token or a few) and <|end|>; silenced examples add none.
+    const perEpoch = (metrics[9]?.trainedTokens ?? 0) - 0;
+    const plain = runTraining(
+      tinyRequest(join(root, "plain"), { hyperparameters: { nEpochs: 1, batchSize: 4, learningRateMultiplier: 1 } }),
+    );
+    expect(perEpoch).toBe(plain.trainedTokens);
+  });
+});

@@ -1,0 +1,126 @@
+/**
+ * The training loop (synchronous; runs inside a worker thread). Same request + seed → the same
+ * batches, updates and bit-identical weights; a run resumed from a checkpoint continues exactly as
+ * the uninterrupted run would have.
+ */
+import { join } from "node:path";
+import { nativeKernels } from "../kernels/native.ts";
+import type { Kernels } from "../kernels/types.ts";
+import { backward } from "../model/backward.ts";
+import { crossEntropy, forward } from "../model/forward.ts";
+import { saveModelDir, type TrainingState } from "../model-dir.ts";
+import { type Encoded, encodeExample } from "../tokenizer/chat-template.ts";
+import type { StepMetrics, TrainRequest, TrainResult } from "../types.ts";
+import { makeBatch } from "./batches.ts";
+import { evaluate } from "./evaluate.ts";
+import { baseLearningRate, learningRate } from "./learning-rate.ts";
+import { Rng } from "./rng.ts";
+import { prepare } from "./setup.ts";
+
+export interface LoopHooks {
+  onStep?(metrics: StepMetrics): void;
+  onCheckpoint?(dir: string, step: number, metrics: StepMetrics): void;
+  /** Polled once per step; true stops the run with TrainingCancelledError. */
+  cancelled?(): boolean;
+}
+
+export class TrainingCancelledError extends Error {
+  constructor() {
+    super("training was cancelled");
+    this.name = "TrainingCancelledError";
+  }
+}
+
+/** Validation runs this many times over a run (and at every checkpoint and the end). */
+const VALIDATIONS_PER_RUN = 20;
+const MAX_VALIDATION_EXAMPLES = 500;
+
+export function runTraining(request: TrainRequest, hooks: LoopHooks = {}, k: Kernels = nativeKernels()): TrainResult {
+  const { model, tokenizer, optimizer, state } = prepare(request, k);
+  const encode = (e: TrainRequest["training"][number]) => encodeExample(tokenizer, e);
+  const train: Encoded[] = request.training.map(encode);
+  const valid: Encoded[] = (request.validation ?? []).slice(0, MAX_VALIDATION_EXAMPLES).map(encode);
+  if (train.length === 0) throw new Error("the training file has no examples");
+  const hp = request.hyperparameters;
+  const B = Math.min(hp.batchSize, train.length);
+  const stepsPerEpoch = Math.ceil(train.length / B);
+  const total = hp.nEpochs * stepsPerEpoch;
+  const peak = baseLearningRate(model.spec) * hp.learningRateMultiplier;
+  const validEvery = Math.max(1, Math.round(total / VALIDATIONS_PER_RUN));
+  const ctx = model.spec.contextLength;
+
+  let step = state?.step ?? 0;
+  let trainedTokens = state?.trainedTokens ?? 0;
+  // Data order: one permutation per epoch from a seeded stream; its state at the epoch start is saved.
+  const epochRng = new Rng(state ? Uint32Array.from(state.rng) : (request.seed ^ 0x9e3779b9) >>> 0);
+  let epochStartState = epochRng.state();
+  let epoch = Math.floor(step / stepsPerEpoch);
+  let order = epochRng.permutation(train.length);
+  let last: StepMetrics | undefined;
+
+  const checkpoint = (dir: string, withOptimizer: boolean, metrics: StepMetrics) => {
+    const trainingState: TrainingState = {
+      step,
+      totalSteps: total,
+      seed: request.seed,
+      rng: epochStartState,
+      trainedTokens,
+      hyperparameters: hp,
+      metrics,
+    };
+    saveModelDir(dir, {
+      spec: model.spec,
+      tokenizer,
+      weights: model.params as Float32Array,
+      ...(withOptimizer ? { optimizer: { m: optimizer.m as Float32Array, v: optimizer.v as Float32Array }, state: trainingState } : {}),
+    });
+  };
+
+  while (step < total) {
+    if (hooks.cancelled?.()) throw new TrainingCancelledError();
+    const e = Math.floor(step / stepsPerEpoch);
+    if (e !== epoch) {
+      epoch = e;
+      epochStartState = epochRng.state();
+      order = epochRng.permutation(train.length);
+    }
+    const i0 = (step % stepsPerEpoch) * B;
+    const batch = makeBatch(train, order.slice(i0, i0 + B), ctx);
+    forward(model, batch.ids, batch.B, batch.T);
+    const s = crossEntropy(model, batch.targets, batch.mask, batch.B * batch.T, true);
+    backward(model, batch.ids, batch.B, batch.T);
+    optimizer.step(model, step + 1, learningRate(step, total, peak));
+    step++;
+    trainedTokens += s.weightSum;
+    const metrics: StepMetrics = {
+      step,
+      totalSteps: total,
+      trainLoss: s.weightSum > 0 ? s.lossSum / s.weightSum : 0,
+      trainMeanTokenAccuracy: s.weightSum > 0 ? s.correctSum / s.weightSum : 0,
+      trainedTokens,
+    };
+    const isCheckpoint = step % request.checkpointEvery === 0 || step === total;
+    if (valid.length > 0 && (step % validEvery === 0 || isCheckpoint)) {
+      const v = evaluate(model, valid, B);
+      metrics.validLoss = v.loss;
+      metrics.validMeanTokenAccuracy = v.accuracy;
+    }
+    last = metrics;
+    hooks.onStep?.(metrics);
+    if (isCheckpoint) {
+      // The checkpoint's epoch-start RNG state must be the one of the epoch the next step belongs to.
+      if (step < total && Math.floor(step / stepsPerEpoch) !== epoch) {
+        epoch = Math.floor(step / stepsPerEpoch);
+        epochStartState = epochRng.state();
+        order = epochRng.permutation(train.length);
+      }
+      const dir = join(request.outputDir, `step-${step}`);
+      checkpoint(dir, true, metrics);
+      hooks.onCheckpoint?.(dir, step, metrics);
+    }
+  }
+  const finalModelDir = join(request.outputDir, "final");
+  const final = last ?? { step, totalSteps: total, trainLoss: 0, trainMeanTokenAccuracy: 0, trainedTokens };
+  checkpoint(finalModelDir, false, final);
+  return { finalModelDir, trainedTokens, steps: step, metrics: final };
+}

@@ -1,0 +1,16 @@
+/** Messages between startTraining() and its worker. */
+import type { StepMetrics, TrainRequest, TrainResult } from "../types.ts";
+
+export interface WorkerInput {
+  request: TrainRequest;
+  /** Int32Array over a SharedArrayBuffer: [0] set to 1 cancels. */
+  cancel: SharedArrayBuffer;
+  threads?: number;
+}
+
+export type WorkerMessage =
+  | { type: "step"; metrics: StepMetrics }
+  | { type: "checkpoint"; dir: string; step: number; metrics: StepMetrics }
+  | { type: "done"; result: TrainResult }
+  | { type: "cancelled" }
+  | { type: "error"; message: string; stack?: string };
