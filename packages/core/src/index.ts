@@ -31,6 +31,7 @@ export * from "./grader-sets/grader-set.repository.ts";
 export * from "./grader-sets/grader-set.schema.ts";
 export * from "./grader-sets/save-grader-set.ts";
 export * from "./leaderboard/compare.ts";
+export * from "./leaderboard/gate.ts";
 export * from "./leaderboard/leaderboard.ts";
 export * from "./projects/project.repository.ts";
 export * from "./projects/project.schema.ts";

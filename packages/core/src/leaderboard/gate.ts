@@ -1,0 +1,97 @@
+import type { GraderComparison } from "@tunelab/evals";
+import { TunelabError } from "../errors.ts";
+import { getEvalRun } from "../eval-runs/eval-run.repository.ts";
+import type { EvalRun } from "../eval-runs/eval-run.schema.ts";
+import { findExperiment } from "../experiments/experiment.repository.ts";
+import type { Workspace } from "../storage/workspace.ts";
+import { type Comparison, compare } from "./compare.ts";
+import { leaderboard } from "./leaderboard.ts";
+
+export interface GateOptions {
+  project: string;
+  /** `best` (the leaderboard's top experiment), an experiment id or an eval run id. */
+  baseline?: string;
+  /** Fail when the primary metric's mean is below this. */
+  minScore?: number;
+  /** Fail when the primary metric drops more than this below the baseline and the drop is significant. */
+  maxDrop?: number;
+  /** Significance level for the drop (paired bootstrap p-value), default 0.05. */
+  significance?: number;
+}
+
+export interface GateCheck {
+  gate: "min-score" | "max-drop";
+  passed: boolean;
+  detail: string;
+}
+
+export interface GateResult {
+  passed: boolean;
+  run: EvalRun;
+  primaryMetric: string;
+  score: number | null;
+  checks: GateCheck[];
+  baseline: { runId: string; label: string; score: number | null } | null;
+  comparison: Comparison | null;
+}
+
+/**
+ * The CI gate of a regression eval: the run fails when its primary metric is below `minScore`, or when it drops more
+ * than `maxDrop` below the baseline AND the drop is significant at `significance` (so noise alone never fails a build).
+ */
+export async function regressionGate(ws: Workspace, runId: string, options: GateOptions): Promise<GateResult> {
+  const run = await getEvalRun(ws.db, runId);
+  if (run.status !== "completed") throw new TunelabError("conflict", `eval run ${runId} is ${run.status}, not completed`);
+  const primaryMetric = (
+    await ws.db.selectFrom("grader_sets").select("primary_metric").where("id", "=", run.graderSetId).executeTakeFirstOrThrow()
+  ).primary_metric;
+  const score = run.primary.score;
+  const checks: GateCheck[] = [];
+  if (options.minScore !== undefined) {
+    const passed = score !== null && score >= options.minScore;
+    checks.push({ gate: "min-score", passed, detail: `${primaryMetric} ${fmt(score)} ${passed ? "≥" : "<"} minimum ${options.minScore}` });
+  }
+
+  let baseline: GateResult["baseline"] = null;
+  let comparison: Comparison | null = null;
+  if (options.baseline) {
+    const baseRunId = await baselineRun(ws, options.project, options.baseline, run.id);
+    if (baseRunId) {
+      comparison = await compare(ws, baseRunId, run.id);
+      const base = await getEvalRun(ws.db, baseRunId);
+      baseline = { runId: baseRunId, label: comparison.a.label, score: base.primary.score };
+      if (options.maxDrop !== undefined)
+        checks.push(dropCheck(comparison.graders[primaryMetric], primaryMetric, options.maxDrop, options.significance ?? 0.05));
+    } else if (options.maxDrop !== undefined) {
+      checks.push({ gate: "max-drop", passed: true, detail: "no baseline to compare with yet (nothing on the leaderboard); skipped" });
+    }
+  }
+  return { passed: checks.every((c) => c.passed), run, primaryMetric, score, checks, baseline, comparison };
+}
+
+function dropCheck(comparison: GraderComparison | undefined, metric: string, maxDrop: number, significance: number): GateCheck {
+  if (!comparison || comparison.n === 0) return { gate: "max-drop", passed: false, detail: `no items graded by ${metric} in both runs` };
+  const drop = -(comparison.delta.mean ?? 0);
+  const p = comparison.delta.pValue;
+  const significant = p !== null && p < significance;
+  const passed = !(drop > maxDrop && significant);
+  const detail = `${metric} changed ${signed(comparison.delta.mean)} vs baseline (95% CI ${signed(comparison.delta.ci?.low ?? null)}..${signed(comparison.delta.ci?.high ?? null)}, p=${p === null ? "n/a" : p.toFixed(4)}); allowed drop ${maxDrop} at p<${significance}`;
+  return { gate: "max-drop", passed, detail };
+}
+
+async function baselineRun(ws: Workspace, project: string, ref: string, exclude: string): Promise<string | null> {
+  if (ref === "best") {
+    const board = await leaderboard(ws, { project, sort: "rank" });
+    const best = board.rows.find((r) => r.evalRunId !== null && r.evalRunId !== exclude && r.score !== null);
+    return best?.evalRunId ?? null;
+  }
+  const experiment = await findExperiment(ws.db, ref);
+  if (experiment) {
+    if (!experiment.evalRunId) throw new TunelabError("conflict", `baseline experiment ${ref} has no eval run yet`);
+    return experiment.evalRunId;
+  }
+  return (await getEvalRun(ws.db, ref)).id;
+}
+
+const fmt = (n: number | null) => (n === null ? "n/a" : n.toFixed(4));
+const signed = (n: number | null) => (n === null ? "n/a" : `${n >= 0 ? "+" : ""}${n.toFixed(4)}`);
