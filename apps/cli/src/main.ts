@@ -4,7 +4,12 @@ import { registerDataBrowse } from "./commands/data-browse.ts";
 import { registerDataImport } from "./commands/data-import.ts";
 import { registerDataValidate } from "./commands/data-validate.ts";
 import { registerDemo } from "./commands/demo.ts";
+import { registerEval } from "./commands/eval.ts";
+import { registerExperiments } from "./commands/experiments.ts";
+import { registerGraders } from "./commands/graders.ts";
+import { registerLeaderboard } from "./commands/leaderboard.ts";
 import { registerInit, registerProject } from "./commands/project.ts";
+import { registerServe } from "./commands/serve.ts";
 import { registerSplit } from "./commands/split.ts";
 import { EXIT } from "./exit-codes.ts";
 import { color, type GlobalOptions } from "./output.ts";
@@ -13,7 +18,7 @@ const program = new Command("tunelab")
   .description("evaluation-first fine-tuning: datasets, experiments, graders, leaderboard")
   .option("--json", "machine-readable output")
   .showHelpAfterError()
-  .exitOverride();
+  .addHelpText("after", "\nStart with `tunelab demo`, then `tunelab serve` to open the web leaderboard.");
 const globals = (): GlobalOptions => program.opts<GlobalOptions>();
 
 registerInit(program, globals);
@@ -23,8 +28,18 @@ registerDataValidate(data, globals);
 registerDataImport(data, globals);
 registerDataBrowse(data, globals);
 registerSplit(program, globals);
+registerGraders(program, globals);
+registerExperiments(program, globals);
+registerLeaderboard(program, globals);
+registerEval(program, globals);
+registerServe(program);
 registerDemo(program, globals);
-for (const command of [program, data, ...program.commands]) command.exitOverride();
+
+function exitOverrideAll(command: Command): void {
+  command.exitOverride();
+  for (const child of command.commands) exitOverrideAll(child);
+}
+exitOverrideAll(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,39 +1,50 @@
 import { join } from "node:path";
-import { ExperimentRunner, type ExperimentServices, loadConfig, Providers, resolveHome, type Workspace } from "@tunelab/core";
-import { createEngine, type Engine } from "@tunelab/engine";
+import { type ApiServices, createServices } from "@tunelab/api";
+import { resolveHome } from "@tunelab/core";
+import { createEngine } from "@tunelab/engine";
 import { withWorkspace } from "./context.ts";
-import { evaluationSetup } from "./evaluation-setup.ts";
-
-/** Everything a long-running command needs: the workspace, the embedded engine, providers and the experiment runner. */
-export interface Services {
-  ws: Workspace;
-  engine: Engine;
-  providers: Providers;
-  experiments: ExperimentServices;
-  runner: ExperimentRunner;
-}
 
 export interface ServiceOptions {
   /** Experiments run at once (default 2). */
   concurrency?: number;
-  pollMs?: number;
+  /** Sampling for eval runs. */
+  samplingParams?: Record<string, unknown>;
 }
 
-/** Opens the embedded engine beside the workspace (it resumes unfinished jobs) and wires providers to it. */
-export async function withServices<T>(run: (services: Services) => Promise<T>, options: ServiceOptions = {}): Promise<T> {
+/**
+ * Opens the embedded engine beside the workspace (it resumes unfinished training) and the runners. Ctrl-C stops the
+ * work cleanly: everything done so far is stored and the next command resumes the rest.
+ */
+export async function withServices<T>(
+  run: (services: ApiServices & { interrupted: AbortSignal }) => Promise<T>,
+  options: ServiceOptions = {},
+): Promise<T> {
   return withWorkspace(async (ws) => {
     const engine = await createEngine({ root: join(resolveHome(), "engine") });
-    const providers = new Providers({ config: loadConfig(), localFetch: (request) => engine.app.fetch(request) });
-    const experiments: ExperimentServices = {
-      client: (name) => providers.client(name),
-      evaluationSetup: (projectId) => evaluationSetup(ws, projectId, providers),
-      pollMs: options.pollMs ?? 500,
+    const services = createServices({
+      ws,
+      engine,
+      ...(options.concurrency ? { concurrency: options.concurrency } : {}),
+      ...(options.samplingParams ? { samplingParams: options.samplingParams } : {}),
+    });
+    const interrupt = new AbortController();
+    const onSignal = () => {
+      if (interrupt.signal.aborted) process.exit(130);
+      process.stderr.write(
+        "\ninterrupted: stopping; finished work is saved and `tunelab exp run ID` resumes the rest (Ctrl-C again to quit at once)\n",
+      );
+      interrupt.abort();
+      process.exitCode = 130;
+      void services.close();
     };
-    const runner = new ExperimentRunner(ws, experiments, options.concurrency ?? 2);
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
     try {
-      return await run({ ws, engine, providers, experiments, runner });
+      return await run({ ...services, interrupted: interrupt.signal });
     } finally {
-      await runner.close();
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+      await services.close();
       await engine.close();
     }
   });

@@ -1,24 +1,41 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { diffVersions, getProjectByName, importDataset, resolveHome, setTestSplit, TunelabError } from "@tunelab/core";
+import {
+  addGraders,
+  type CreateExperiment,
+  compare,
+  createExperiment,
+  diffVersions,
+  gradersFromJson,
+  importDataset,
+  leaderboard,
+  resolveHome,
+  setTestSplit,
+  TunelabError,
+} from "@tunelab/core";
 import type { Command } from "commander";
 import { withWorkspace } from "../context.ts";
 import { color, emit, type GlobalOptions } from "../output.ts";
+import { parseNumberOption } from "../read-input.ts";
+import { renderComparison } from "../render/comparison.ts";
 import { renderReport } from "../render/report.ts";
+import { runExperiments } from "./experiments.ts";
 
 const EXAMPLES = fileURLToPath(new URL("../../../../examples/ticket-routing/", import.meta.url));
 
-/** The offline walk-through on the bundled ticket-routing data. */
+/** The offline walk-through: data → graders → baseline + experiments on the embedded engine → leaderboard → compare. */
 export function registerDemo(program: Command, globals: () => GlobalOptions): void {
   program
     .command("demo")
-    .description("offline walk-through on the bundled ticket-routing example")
+    .description("offline walk-through on the bundled ticket-routing example, on the embedded engine")
     .option("-p, --project <name>", "project to fill", "ticket-router")
-    .action(async (options: { project: string }) => {
-      const out: string[] = [];
-      const say = (line: string) => {
-        out.push(line);
-        if (!globals().json) process.stdout.write(`${line}\n`);
+    .option("-m, --model <name>", "base model", "local-small")
+    .option("--epochs <n>", "epochs of the short runs (the long run uses 3x)", "4")
+    .option("--concurrency <n>", "experiments at once", "1")
+    .action(async (o: { project: string; model: string; epochs: string; concurrency: string }) => {
+      const quiet = Boolean(globals().json);
+      const say = (line = "") => {
+        if (!quiet) process.stdout.write(`${line}\n`);
       };
       const file = (name: string) => {
         try {
@@ -27,10 +44,13 @@ export function registerDemo(program: Command, globals: () => GlobalOptions): vo
           throw new TunelabError("io_error", `example file missing: ${EXAMPLES}${name}`, { cause: error });
         }
       };
-      await withWorkspace(async (ws) => {
-        say(color.bold(`tunelab demo · project ${options.project} · home ${resolveHome()}\n`));
-        say(color.bold("1. The fixed test split every experiment is scored on"));
-        const split = await setTestSplit(ws, { project: options.project, ...file("test.jsonl"), message: "fixed test tickets" });
+      const epochs = parseNumberOption("--epochs", o.epochs) ?? 4;
+      const project = o.project;
+
+      const ids = await withWorkspace(async (ws) => {
+        say(color.bold(`tunelab demo · project ${project} · ${o.model} on the embedded engine · home ${resolveHome()}\n`));
+        say(color.bold("1. The frozen test split every experiment is scored on"));
+        const split = await setTestSplit(ws, { project, ...file("test.jsonl"), message: "fixed test tickets" });
         if (split.status === "invalid") throw new TunelabError("validation_failed", renderReport(split.report));
         say(
           `${split.status === "created" ? "✔ stored" : "= already stored as"} ${color.bold(split.test.ref)} (${split.test.exampleCount} items)\n`,
@@ -38,32 +58,99 @@ export function registerDemo(program: Command, globals: () => GlobalOptions): vo
 
         const versions = [];
         for (const [step, name, message] of [
-          [2, "train-v1.jsonl", "first 120 labelled tickets"],
-          [3, "train-v2.jsonl", "grown to 480 tickets"],
+          ["2", "train-v1.jsonl", "first 120 labelled tickets"],
+          ["3", "train-v2.jsonl", "grown to 480 tickets"],
         ] as const) {
-          say(color.bold(`${step}. Import ${name} as the next version of dataset "train"`));
-          const result = await importDataset(ws, { project: options.project, dataset: "train", message, ...file(name) });
+          say(
+            color.bold(
+              `${step}. Import ${name} as the next version of dataset "train" (validated as OpenAI does, checked for test leakage)`,
+            ),
+          );
+          const result = await importDataset(ws, { project, dataset: "train", message, ...file(name) });
           if (result.status === "invalid") throw new TunelabError("validation_failed", renderReport(result.report));
-          say(`${result.status === "created" ? "✔ stored" : "= unchanged, already"} ${color.bold(result.version.ref)}`);
-          say(renderReport(result.report));
-          say("");
+          say(
+            `${result.status === "created" ? "✔ stored" : "= unchanged, already"} ${color.bold(result.version.ref)}: ${result.report.examples} examples, ${result.report.warnings} warning(s)`,
+          );
           versions.push(result.version);
         }
         const [v1, v2] = versions;
         if (v1 && v2) {
           const diff = await diffVersions(ws, v1, v2);
+          say(`  ${diff.from} → ${diff.to}: +${diff.added.length} −${diff.removed.length} examples\n`);
+        }
+
+        say(color.bold("4. Graders: OpenAI grader JSON plus a custom grader module"));
+        const json = JSON.parse(file("graders.json").text) as unknown;
+        const fromJson = gradersFromJson(json, "graders.json");
+        const custom = gradersFromJson(
+          { type: "custom", name: "priority_distance", path: `${EXAMPLES}priority-grader.ts` },
+          "priority-grader.ts",
+        );
+        const graders = await addGraders(ws, project, [...fromJson.graders, ...custom.graders], fromJson.primaryMetric);
+        say(
+          `${graders.created ? "✔" : "="} ${graders.graderSet.ref}: ${graders.graderSet.graders.map((g) => g.name).join(", ")} · primary metric ${color.bold(graders.graderSet.primaryMetric)}\n`,
+        );
+
+        const plan: CreateExperiment[] = [
+          { project, model: o.model, method: "none", name: `baseline ${o.model}` },
+          {
+            project,
+            dataset: "train@1",
+            model: o.model,
+            hyperparameters: { n_epochs: epochs * 3 },
+            name: `train@1 ${o.model} ${epochs * 3} epochs`,
+          },
+          {
+            project,
+            dataset: "train@2",
+            model: o.model,
+            hyperparameters: { n_epochs: epochs },
+            name: `train@2 ${o.model} ${epochs} epochs`,
+          },
+          {
+            project,
+            dataset: "train@2",
+            model: o.model,
+            hyperparameters: { n_epochs: epochs * 3 },
+            name: `train@2 ${o.model} ${epochs * 3} epochs`,
+          },
+        ];
+        say(color.bold(`5. A baseline and ${plan.length - 1} experiments (two dataset versions × two hyperparameter sets)`));
+        const created = [];
+        for (const input of plan) created.push((await createExperiment(ws, input)).experiment);
+        return created.map((e) => e.id);
+      });
+
+      const results = await runExperiments(ids, globals(), parseNumberOption("--concurrency", o.concurrency) ?? 1);
+      const failed = results.filter((r) => r.status !== "completed");
+      if (failed.length)
+        throw new TunelabError(
+          "internal",
+          `experiments did not complete: ${failed.map((f) => `${f.name} (${f.status}${f.error ? `: ${f.error}` : ""})`).join("; ")}`,
+        );
+
+      await withWorkspace(async (ws) => {
+        const board = await leaderboard(ws, { project });
+        say(color.bold("\n6. The leaderboard"));
+        for (const row of board.rows) {
+          const ci = row.interval ? ` [${row.interval.low.toFixed(3)}, ${row.interval.high.toFixed(3)}]` : "";
           say(
-            color.bold(
-              `3. What changed: ${diff.from} → ${diff.to}: +${diff.added.length} -${diff.removed.length} examples (${diff.unchanged} unchanged)`,
-            ),
+            `  ${String(row.rank ?? "-").padStart(2)}. ${row.name.padEnd(34)} ${board.primaryMetric} ${row.score?.toFixed(3) ?? "-"}${color.dim(ci)}  exact ${row.graders.exact?.mean?.toFixed(3) ?? "-"}`,
           );
         }
-        const project = await getProjectByName(ws.db, options.project);
-        say(
-          `\nNext: \`tunelab data list --project ${project.name}\`, \`tunelab data show train@2\`, \`tunelab data diff train@1 train@2\`.`,
-        );
-        say("Training, graders and the leaderboard arrive with the engine, evals and experiments issues.");
-        emit(globals(), { project: project.name, testSplit: split.test.ref, versions: versions.map((v) => v.ref) }, () => "");
+        const best = board.rows[0];
+        const baseline = board.rows.find((r) => r.kind === "baseline");
+        let comparison = null;
+        if (best && baseline && best.experimentId !== baseline.experimentId) {
+          comparison = await compare(ws, baseline.experimentId, best.experimentId);
+          say(color.bold(`\n7. What tuning bought: ${baseline.name} → ${best.name}`));
+          say(renderComparison(comparison, 3));
+        }
+        say(color.bold("\nNext"));
+        say("  tunelab serve                      open the web leaderboard at http://127.0.0.1:8787");
+        say("  tunelab leaderboard                the table above, any time");
+        say(`  tunelab eval --model ${best?.tunedModel ?? "MODEL"} --baseline best --max-drop 0.02   the CI gate`);
+        emit(globals(), { project, leaderboard: board, comparison }, () => "");
       });
     });
 }

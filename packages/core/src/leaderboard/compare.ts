@@ -24,7 +24,7 @@ export interface Comparison {
   b: { label: string; runId: string; experimentId: string | null; model: string };
   primaryMetric: string | null;
   graders: Record<string, GraderComparison>;
-  /** Items that passed in A and fail in B (on any grader), and the reverse. */
+  /** Items that passed in A and fail in B on the primary metric, and the reverse. */
   regressed: ComparedItem[];
   improved: ComparedItem[];
   hyperparameters: Array<{ key: string; a: unknown; b: unknown }>;
@@ -66,13 +66,15 @@ export async function compare(ws: Workspace, refA: string, refB: string): Promis
       gradesB: sb ? (JSON.parse(sb.grades_json) as Record<string, Grade>) : {},
     };
   };
-  const moved = (key: "regressed" | "improved") => {
-    const ids = new Set(Object.values(graders).flatMap((g) => g[key]));
-    return [...ids].sort((x, y) => Number(x) - Number(y) || (x < y ? -1 : 1)).map(describe);
-  };
   const primaryMetric =
     (await ws.db.selectFrom("grader_sets").select("primary_metric").where("id", "=", b.run.graderSetId).executeTakeFirst())
       ?.primary_metric ?? null;
+  // items that moved on the primary metric (on every grader when the runs share no primary metric)
+  const primary = primaryMetric ? graders[primaryMetric] : undefined;
+  const moved = (key: "regressed" | "improved") => {
+    const ids = new Set(primary ? primary[key] : Object.values(graders).flatMap((g) => g[key]));
+    return [...ids].sort((x, y) => Number(x) - Number(y) || (x < y ? -1 : 1)).map(describe);
+  };
   return {
     a: label(a),
     b: label(b),
@@ -108,9 +110,9 @@ function label({ run, experiment }: Resolved) {
 
 function hyperDiff(a: Experiment | undefined, b: Experiment | undefined) {
   const flat = (e: Experiment | undefined): Record<string, unknown> => ({
-    base_model: e?.baseModel,
-    method: e?.method,
-    seed: e?.seed,
+    base_model: e?.baseModel ?? null,
+    method: e?.method ?? null,
+    seed: e?.kind === "baseline" ? null : (e?.seed ?? null),
     ...(e?.hyperparameters.resolved ?? e?.hyperparameters.requested ?? {}),
   });
   const [x, y] = [flat(a), flat(b)];

@@ -308,6 +308,21 @@ napi_value SetThreads(napi_env env, napi_callback_info info) {
   });
 }
 
+// setGemmIsa("avx512" | "avx2" | "generic" | "auto") -> boolean (false if this CPU cannot run it)
+napi_value SetGemmIsa(napi_env env, napi_callback_info info) {
+  return guard(env, [&] {
+    size_t argc = 1;
+    napi_value argv[1];
+    napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+    char name[32] = {0};
+    size_t len = 0;
+    if (argc < 1 || napi_get_value_string_utf8(env, argv[0], name, sizeof name, &len) != napi_ok) throw Error("expected an ISA name");
+    napi_value r;
+    napi_get_boolean(env, tl::set_gemm_isa(name), &r);
+    return r;
+  });
+}
+
 napi_value Info(napi_env env, napi_callback_info) {
   napi_value obj, isa, threads;
   napi_create_object(env, &obj);
@@ -329,7 +344,7 @@ NAPI_MODULE_INIT() {
       {"gemm", Gemm},         {"layernormFwd", LayernormFwd}, {"layernormBwd", LayernormBwd}, {"geluFwd", GeluFwd},
       {"geluBwd", GeluBwd},   {"colsum", Colsum},             {"embedFwd", EmbedFwd},         {"embedBwd", EmbedBwd},
       {"attentionFwd", AttentionFwd}, {"attentionBwd", AttentionBwd}, {"crossEntropy", CrossEntropy}, {"adamw", AdamW},
-      {"sumsq", SumSq},       {"setThreads", SetThreads},     {"info", Info},
+      {"sumsq", SumSq},       {"setThreads", SetThreads},     {"info", Info},         {"setGemmIsa", SetGemmIsa},
   };
   for (const auto& e : entries) {
     napi_value fn;

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { nativeKernels } from "../kernels/native.ts";
 import { forward } from "../model/forward.ts";
 import { Transformer } from "../model/transformer.ts";
-import { labelOf, SYSTEM, tinyRequest, WORDS } from "../train/fixtures.test-helpers.ts";
+import { labelOf, SYSTEM, TINY_SPEC, tinyRequest, WORDS } from "../train/fixtures.test-helpers.ts";
 import { runTraining } from "../train/loop.ts";
 import { Rng } from "../train/rng.ts";
 import type { LoadedModel } from "../types.ts";
@@ -74,5 +74,38 @@ describe("inference", () => {
     const out = base.complete(ask("hi"), undefined, { maxTokens: 5, temperature: 0, topP: 1 });
     expect(out.completionTokens).toBeLessThanOrEqual(5);
     expect(base.contextLength).toBe(256);
+  });
+});
+
+describe("function calling", () => {
+  it("trains on tool calls and returns them parsed", async () => {
+    const tools = [
+      { type: "function", function: { name: "lookup", parameters: { type: "object", properties: { word: { type: "string" } } } } },
+    ];
+    const training = WORDS.slice(0, 8).map((w, i) => ({
+      tools,
+      messages: [
+        { role: "user", content: w },
+        i % 2 === 0
+          ? {
+              role: "assistant",
+              tool_calls: [{ id: `c${i}`, type: "function", function: { name: "lookup", arguments: JSON.stringify({ word: w }) } }],
+            }
+          : { role: "assistant", content: labelOf(i) },
+      ],
+    }));
+    const r = runTraining(
+      tinyRequest(join(root, "tools"), {
+        base: { spec: { ...TINY_SPEC, contextLength: 128 } },
+        training,
+        hyperparameters: { nEpochs: 100, batchSize: 4, learningRateMultiplier: 1 },
+      }),
+    );
+    const model = await loadModel(r.finalModelDir);
+    const call = model.complete([{ role: "user", content: WORDS[0] as string }], tools, { maxTokens: 40, temperature: 0, topP: 1 });
+    expect(call.finishReason).toBe("tool_calls");
+    expect(call.toolCalls?.[0]?.function).toEqual({ name: "lookup", arguments: JSON.stringify({ word: WORDS[0] }) });
+    const text = model.complete([{ role: "user", content: WORDS[1] as string }], tools, { maxTokens: 40, temperature: 0, topP: 1 });
+    expect(text).toMatchObject({ text: labelOf(1), finishReason: "stop" });
   });
 });

@@ -3,13 +3,14 @@
  * 2e-5 × max(1, max |reference|) for element-wise kernels and 1e-5 × K for matmuls (float32
  * accumulation over K terms); the whole model's gradient within 1e-3 relative.
  */
+import { availableParallelism } from "node:os";
 import { describe, expect, it } from "vitest";
 import { backward } from "../model/backward.ts";
 import { crossEntropy, forward } from "../model/forward.ts";
 import { Transformer } from "../model/transformer.ts";
 import { referenceKernels } from "../reference/index.ts";
 import { Rng } from "../train/rng.ts";
-import { nativeKernels } from "./native.ts";
+import { nativeKernels, setGemmIsa, setNativeThreads } from "./native.ts";
 import type { Kernels, Vec } from "./types.ts";
 
 const native = nativeKernels();
@@ -53,6 +54,62 @@ describe("native kernels vs reference", () => {
             );
             close(n[2] as Vec, r[2] as Vec, 1e-5 * K + 1e-6, `gemm ${ta} ${tb} ${M}x${N}x${K} acc=${acc}`);
           }
+    }
+  });
+
+  it("every matmul microkernel this CPU can run (AVX-512, AVX2, portable) agrees with the reference", () => {
+    try {
+      for (const isa of ["generic", "avx2", "avx512"] as const) {
+        if (!setGemmIsa(isa)) continue;
+        const [M, N, K] = [29, 70, 300];
+        for (const [ta, tb] of [
+          [false, false],
+          [true, true],
+        ] as const) {
+          const [n, r] = both([rand(M * K), rand(K * N), rand(M * N)], (k, [A, B, C]) =>
+            k.gemm(ta, tb, M, N, K, A as Vec, ta ? M : K, B as Vec, tb ? K : N, C as Vec, N, false, null),
+          );
+          close(n[2] as Vec, r[2] as Vec, 1e-5 * K, `gemm ${isa}`);
+        }
+      }
+    } finally {
+      setGemmIsa("auto");
+    }
+  });
+
+  it("results do not depend on the thread count (bit-identical)", () => {
+    const [M, N, K] = [300, 200, 500];
+    const A = rand(M * K);
+    const B = rand(K * N);
+    const logits = rand(64 * 300);
+    const run = () => {
+      const C = new Float32Array(M * N);
+      native.gemm(true, false, M, N, K, A, M, B, N, C, N, false, null);
+      const cs = new Float32Array(N);
+      native.colsum(C, M, N, cs, false);
+      const g = Float32Array.from(logits);
+      native.crossEntropy(
+        g,
+        new Int32Array(64),
+        new Float32Array(64).fill(1 / 64),
+        new Float32Array(64),
+        new Float32Array(64),
+        64,
+        300,
+        true,
+      );
+      return [C, cs, g, Float32Array.of(native.sumsq(C, M * N))];
+    };
+    try {
+      setNativeThreads(1);
+      const one = run();
+      setNativeThreads(3);
+      const three = run();
+      for (const [i, a] of one.entries()) {
+        expect(Buffer.from(a.buffer).equals(Buffer.from((three[i] as Float32Array).buffer))).toBe(true);
+      }
+    } finally {
+      setNativeThreads(availableParallelism());
     }
   });
 

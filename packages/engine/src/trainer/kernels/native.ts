@@ -9,6 +9,7 @@ import type { Kernels, Vec } from "./types.ts";
 
 type Addon = Omit<Kernels, "name" | "alloc"> & {
   setThreads(n: number): void;
+  setGemmIsa(name: string): boolean;
   info(): { isa: string; threads: number };
 };
 
@@ -63,6 +64,11 @@ export function nativeKernels(): Kernels {
 /** Threads used by the native kernels (default: all cores). Results do not depend on it. */
 export function setNativeThreads(n: number): void {
   load().setThreads(n);
+}
+
+/** Forces the matmul microkernel ("avx512", "avx2", "generic" or "auto"); false if the CPU lacks it. For tests. */
+export function setGemmIsa(name: "avx512" | "avx2" | "generic" | "auto"): boolean {
+  return load().setGemmIsa(name);
 }
 
 export function nativeInfo(): { isa: string; threads: number } {

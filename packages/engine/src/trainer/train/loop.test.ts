@@ -1,7 +1,8 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { setNativeThreads } from "../kernels/native.ts";
 import { loadModelDir } from "../model-dir.ts";
 import type { StepMetrics } from "../types.ts";
 import { tinyRequest, wordExamples } from "./fixtures.test-helpers.ts";
@@ -12,11 +13,18 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 const weights = (dir: string) => readFileSync(join(dir, "weights.bin"));
 
 describe("training loop (in-process)", () => {
-  it("is deterministic: the same request and seed give bit-identical weights", () => {
+  it("is deterministic: the same request and seed give bit-identical weights, on any thread count", () => {
     const a = runTraining(tinyRequest(join(root, "det-a")));
     const b = runTraining(tinyRequest(join(root, "det-b")));
     expect(a.steps).toBe(30);
     expect(weights(a.finalModelDir).equals(weights(b.finalModelDir))).toBe(true);
+    try {
+      setNativeThreads(1);
+      const single = runTraining(tinyRequest(join(root, "det-single-thread")));
+      expect(weights(single.finalModelDir).equals(weights(a.finalModelDir))).toBe(true);
+    } finally {
+      setNativeThreads(availableParallelism());
+    }
     const c = runTraining(tinyRequest(join(root, "det-c"), { seed: 43 }));
     expect(weights(a.finalModelDir).equals(weights(c.finalModelDir))).toBe(false);
   });

@@ -1,0 +1,97 @@
+import { writeFileSync } from "node:fs";
+import { type GateResult, getProjectByName, regressionGate, runSamples, TunelabError } from "@tunelab/core";
+import { type Command, Option } from "commander";
+import { resolveProjectName } from "../context.ts";
+import { EXIT } from "../exit-codes.ts";
+import { color, emit, type GlobalOptions } from "../output.ts";
+import { parseNumberOption } from "../read-input.ts";
+import { renderComparison } from "../render/comparison.ts";
+import { renderJunit } from "../render/junit.ts";
+import { renderMarkdown } from "../render/markdown.ts";
+import { Progress } from "../render/progress.ts";
+import { withServices } from "../services.ts";
+
+export function registerEval(program: Command, globals: () => GlobalOptions): void {
+  program
+    .command("eval")
+    .description("score any model on the project's test split with its graders; exit 1 when a gate fails (for CI)")
+    .requiredOption("-m, --model <name>", "model to score (tuned, base, or a hosted production model)")
+    .option("--provider <name>", "local, openai, or one from tunelab.config.json", "local")
+    .option("-p, --project <name>", "project (default: the only project)")
+    .option("--baseline <ref>", "compare with: best (the leaderboard's top), an experiment id or an eval run id")
+    .option("--min-score <x>", "fail below this primary-metric mean")
+    .option("--max-drop <d>", "fail when the primary metric drops more than this below the baseline, significantly")
+    .option("--significance <alpha>", "significance level of a drop", "0.05")
+    .addOption(new Option("--format <format>", "report format").choices(["table", "json", "junit", "markdown"]).default("table"))
+    .option("-o, --output <file>", "write the report here (stdout otherwise)")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  tunelab eval --model ft:local-small:tunelab::abc --baseline best --max-drop 0.02\n  tunelab eval --model gpt-4o-mini --provider openai --min-score 0.9 --format junit -o report.xml",
+    )
+    .action(
+      async (o: {
+        model: string;
+        provider: string;
+        project?: string;
+        baseline?: string;
+        minScore?: string;
+        maxDrop?: string;
+        significance: string;
+        format: string;
+        output?: string;
+      }) => {
+        const format = globals().json ? "json" : o.format;
+        const { gate, report } = await withServices(async (services) => {
+          const project = await resolveProjectName(services.ws, o.project);
+          await getProjectByName(services.ws.db, project);
+          const run = await services.evalRuns.create({ project, model: o.model, provider: o.provider });
+          const progress = new Progress(new Map(), { json: format !== "table" });
+          const off = services.evalRuns.subscribe((event) => progress.evalRun(event, o.model));
+          const finished = await services.evalRuns.run(run.id).finally(() => {
+            off();
+            progress.stop();
+          });
+          if (finished.status !== "completed")
+            throw new TunelabError(
+              "internal",
+              `the eval run ${run.id} ended ${finished.status}${finished.error ? `: ${finished.error}` : ""}; \`tunelab eval\` again resumes it`,
+            );
+          const minScore = parseNumberOption("--min-score", o.minScore);
+          const maxDrop = parseNumberOption("--max-drop", o.maxDrop);
+          const gate = await regressionGate(services.ws, run.id, {
+            project,
+            significance: parseNumberOption("--significance", o.significance) ?? 0.05,
+            ...(o.baseline ? { baseline: o.baseline } : {}),
+            ...(minScore === undefined ? {} : { minScore }),
+            ...(maxDrop === undefined ? {} : { maxDrop }),
+          });
+          const samples = await runSamples(services.ws.db, run.id);
+          const report =
+            format === "junit"
+              ? renderJunit(gate, samples)
+              : format === "markdown"
+                ? renderMarkdown(gate)
+                : format === "json"
+                  ? `${JSON.stringify(gate, null, 2)}\n`
+                  : renderTable(gate);
+          return { gate, report };
+        });
+        if (o.output) {
+          writeFileSync(o.output, report);
+          process.stderr.write(`${gate.passed ? color.green("✔ passed") : color.red("✖ failed")}: report written to ${o.output}\n`);
+        } else emit({}, null, () => report);
+        if (!gate.passed) process.exitCode = EXIT.checkFailed;
+      },
+    );
+}
+
+function renderTable(gate: GateResult): string {
+  const counts = gate.run.resultCounts;
+  const lines = [
+    `${gate.passed ? color.green("✔ PASSED") : color.red("✖ FAILED")} ${gate.run.model} · ${gate.primaryMetric} ${gate.score?.toFixed(4) ?? "n/a"}${gate.run.primary.interval ? color.dim(` [${gate.run.primary.interval.low.toFixed(3)}, ${gate.run.primary.interval.high.toFixed(3)}]`) : ""} · ${counts.passed}/${counts.total} passed, ${counts.failed} failed, ${counts.errored} errored · run ${gate.run.id}`,
+    ...gate.checks.map((c) => `  ${c.passed ? color.green("pass") : color.red("FAIL")} ${c.gate}: ${c.detail}`),
+  ];
+  if (gate.checks.length === 0) lines.push(color.dim("  no gate given (--min-score, --max-drop): reporting only"));
+  if (gate.comparison) lines.push("", renderComparison(gate.comparison, 10));
+  return lines.join("\n");
+}

@@ -1,0 +1,146 @@
+import { readFileSync } from "node:fs";
+import { extname, resolve } from "node:path";
+import { addGraders, currentGraderSet, getProjectByName, gradersFromJson, listGraderSets, removeGrader, TunelabError } from "@tunelab/core";
+import { type GraderConfig, GraderConfigError, loadCustomGrader, testGrader } from "@tunelab/evals";
+import type { Command } from "commander";
+import { resolveProjectName, withWorkspace } from "../context.ts";
+import { EXIT } from "../exit-codes.ts";
+import { color, emit, type GlobalOptions, table } from "../output.ts";
+
+function readJson(text: string, what: string): unknown {
+  const source = text.trim().startsWith("{") || text.trim().startsWith("[") || text.trim().startsWith('"') ? text : readFileText(text);
+  try {
+    return JSON.parse(source);
+  } catch (error) {
+    throw new TunelabError("invalid_argument", `${what} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+function readFileText(path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    throw new TunelabError("invalid_argument", `cannot read ${path}`);
+  }
+}
+
+/** A grader file: OpenAI grader JSON (one, a list, or an eval's testing_criteria), or a custom grader module. */
+async function gradersFromFile(file: string, name: string | undefined): Promise<{ graders: GraderConfig[]; primaryMetric?: string }> {
+  if ([".ts", ".js", ".mjs", ".mts"].includes(extname(file))) {
+    const path = resolve(file);
+    const loaded = await loadCustomGrader(path).catch((error: Error) => {
+      throw new TunelabError("invalid_argument", `${file}: ${error.message}`);
+    });
+    await loaded.close();
+    return gradersFromJson({ type: "custom", name: name ?? loaded.name, path }, file);
+  }
+  return gradersFromJson(readJson(file, file), file);
+}
+
+export function registerGraders(program: Command, globals: () => GlobalOptions): void {
+  const graders = program.command("graders").description("the project's grader set: OpenAI grader JSON or custom grader modules");
+
+  graders
+    .command("list")
+    .description("the current grader set and its versions")
+    .option("-p, --project <name>", "project (default: the only project)")
+    .action(async (o: { project?: string }) => {
+      await withWorkspace(async (ws) => {
+        const project = await getProjectByName(ws.db, await resolveProjectName(ws, o.project));
+        const current = await currentGraderSet(ws.db, project.id);
+        const versions = await listGraderSets(ws.db, project.id);
+        emit(globals(), { current: current ?? null, versions }, () =>
+          current
+            ? `${color.bold(current.ref)} (${versions.length} version${versions.length === 1 ? "" : "s"}) · primary metric ${color.bold(current.primaryMetric)}\n${table(
+                ["grader", "type", "details"],
+                current.graders.map((g) => [g.name === current.primaryMetric ? `${g.name} *` : g.name, g.type, details(g)]),
+              )}`
+            : "no graders yet: `tunelab graders add graders.json` (OpenAI grader JSON) or `tunelab graders add my-grader.ts`",
+        );
+      });
+    });
+
+  graders
+    .command("add")
+    .description("add graders from a JSON file or a custom grader module (a new grader set version)")
+    .argument("<file>", "grader JSON, or a .ts/.js module exporting defineGrader(...)")
+    .option("-p, --project <name>", "project (default: the only project)")
+    .option("--name <name>", "name of a custom grader (default: its definition's name)")
+    .option("--primary <name>", "make this grader the primary metric")
+    .addHelpText(
+      "after",
+      '\nExamples:\n  tunelab graders add graders.json --primary accuracy\n  echo \'{"type":"string_check","name":"exact","input":"{{sample.output_text}}","reference":"{{item.reference}}","operation":"eq"}\' > exact.json && tunelab graders add exact.json\n  tunelab graders add graders/priority.ts',
+    )
+    .action(async (file: string, o: { project?: string; name?: string; primary?: string }) => {
+      const parsed = await gradersFromFile(file, o.name);
+      await withWorkspace(async (ws) => {
+        const result = await addGraders(ws, await resolveProjectName(ws, o.project), parsed.graders, o.primary ?? parsed.primaryMetric);
+        emit(globals(), result, () =>
+          result.created
+            ? color.green(
+                `✔ ${result.graderSet.ref}: ${result.graderSet.graders.map((g) => g.name).join(", ")} · primary ${result.graderSet.primaryMetric}`,
+              )
+            : color.yellow(`= unchanged: already ${result.graderSet.ref}`),
+        );
+      });
+    });
+
+  graders
+    .command("remove")
+    .description("remove a grader (a new grader set version)")
+    .argument("<name>")
+    .option("-p, --project <name>", "project (default: the only project)")
+    .action(async (name: string, o: { project?: string }) => {
+      await withWorkspace(async (ws) => {
+        const result = await removeGrader(ws, await resolveProjectName(ws, o.project), name);
+        emit(globals(), result, () => color.green(`✔ ${result.graderSet.ref} without ${name}`));
+      });
+    });
+
+  graders
+    .command("test")
+    .description("try one grader on one sample and item: score, sub-scores, errors, rendered inputs")
+    .requiredOption("-g, --grader <file|json>", "grader JSON (inline or a file) or a custom grader module")
+    .requiredOption("-s, --sample <text>", "the model's output")
+    .option("-i, --item <file|json>", "the test item: a JSONL line of the test split ({messages, ...})", "{}")
+    .addHelpText(
+      "after",
+      '\nExample:\n  tunelab graders test --grader exact.json --sample \'{"category":"billing"}\' --item \'{"messages":[{"role":"user","content":"refund"},{"role":"assistant","content":"{\\"category\\":\\"billing\\"}"}]}\'',
+    )
+    .action(async (o: { grader: string; sample: string; item: string }) => {
+      const grader = [".ts", ".js", ".mjs"].includes(extname(o.grader))
+        ? (await gradersFromFile(o.grader, undefined)).graders[0]
+        : readJson(o.grader, "--grader");
+      const item = readJson(o.item, "--item") as Record<string, unknown>;
+      try {
+        const result = await testGrader({ grader, sample: o.sample, item });
+        emit(globals(), result, () => {
+          const status =
+            result.status === "passed" ? color.green("passed") : result.status === "failed" ? color.yellow("failed") : color.red("errored");
+          const lines = [`${status} · score ${result.score}${result.reason ? ` · ${result.reason}` : ""}`];
+          if (result.error) lines.push(color.red(`${result.error.type}: ${result.error.message}`));
+          if (result.subScores)
+            lines.push(
+              `sub-scores: ${Object.entries(result.subScores)
+                .map(([k, v]) => `${k}=${v}`)
+                .join(" ")}`,
+            );
+          lines.push(`rendered: ${JSON.stringify(result.rendered)}`);
+          return lines.join("\n");
+        });
+        if (result.status === "errored") process.exitCode = EXIT.checkFailed;
+      } catch (error) {
+        if (error instanceof GraderConfigError) throw new TunelabError("invalid_argument", error.message);
+        throw error;
+      }
+    });
+}
+
+function details(g: GraderConfig): string {
+  const c = g as Record<string, unknown>;
+  if (g.type === "text_similarity") return `${String(c.evaluation_metric)} ≥ ${String(c.pass_threshold)}`;
+  if (g.type === "string_check") return `${String(c.operation)} ${String(c.reference)}`;
+  if (g.type === "custom") return `${String(c.path)} (${String(c.sha256).slice(0, 12)})`;
+  if (g.type === "json_match") return c.fields ? `fields ${(c.fields as string[]).join(", ")}` : "every reference field";
+  return "";
+}

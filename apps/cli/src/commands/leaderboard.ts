@@ -1,0 +1,91 @@
+import { assertColumn, compare, LEADERBOARD_COLUMNS, leaderboard } from "@tunelab/core";
+import type { Command } from "commander";
+import { resolveProjectName, withWorkspace } from "../context.ts";
+import { color, emit, formatNumber, type GlobalOptions, table } from "../output.ts";
+import { parseNumberOption } from "../read-input.ts";
+import { renderComparison } from "../render/comparison.ts";
+import { hyperText, scoreText, statusColor } from "../render/experiment.ts";
+
+export function registerLeaderboard(program: Command, globals: () => GlobalOptions): void {
+  program
+    .command("leaderboard")
+    .description("experiments ranked by the primary metric, with 95% intervals, on the current test split and graders")
+    .option("-p, --project <name>", "project (default: the only project)")
+    .option("--sort <column>", `one of ${LEADERBOARD_COLUMNS.join(", ")}`, "rank")
+    .option("--order <dir>", "asc or desc")
+    .option("--dataset <ref>", "only this dataset (train or train@2)")
+    .option("--model <name>", "only this base model")
+    .option("--status <status>", "only this status")
+    .option("--limit <n>", "rows", "50")
+    .action(
+      async (o: { project?: string; sort: string; order?: string; dataset?: string; model?: string; status?: string; limit: string }) => {
+        await withWorkspace(async (ws) => {
+          const board = await leaderboard(ws, {
+            project: await resolveProjectName(ws, o.project),
+            sort: assertColumn(o.sort),
+            limit: parseNumberOption("--limit", o.limit) ?? 50,
+            ...(o.order === "asc" || o.order === "desc" ? { order: o.order } : {}),
+            ...(o.dataset ? { dataset: o.dataset } : {}),
+            ...(o.model ? { model: o.model } : {}),
+            ...(o.status ? { status: o.status } : {}),
+          });
+          emit(globals(), board, () => {
+            if (board.rows.length === 0)
+              return "no experiments on this leaderboard yet: `tunelab baseline --model local-small`, then `tunelab exp create ...`";
+            const graderNames = [...new Set(board.rows.flatMap((r) => Object.keys(r.graders)))].filter((g) => g !== board.primaryMetric);
+            const rows = board.rows.map((r) => [
+              r.rank ?? "-",
+              r.name,
+              scoreText(r),
+              ...graderNames.map((g) =>
+                r.graders[g]?.mean === null || r.graders[g] === undefined ? "-" : (r.graders[g]?.mean ?? 0).toFixed(3),
+              ),
+              r.resultCounts ? `${((r.resultCounts.passed / Math.max(1, r.resultCounts.total)) * 100).toFixed(0)}%` : "-",
+              r.resultCounts?.errored ?? "-",
+              r.dataset ?? "(baseline)",
+              r.baseModel,
+              hyperText(r.hyperparameters),
+              r.trainedTokens === null ? "-" : formatNumber(r.trainedTokens),
+              r.trainingSeconds === null ? "-" : `${formatNumber(r.trainingSeconds)}s`,
+              r.costUsd === null ? "-" : `$${r.costUsd.toFixed(2)}`,
+              statusColor(r.status),
+            ]);
+            const head = [
+              "#",
+              "experiment",
+              `${board.primaryMetric ?? "score"} [95% CI]`,
+              ...graderNames,
+              "pass",
+              "err",
+              "dataset",
+              "model",
+              "hyperparameters",
+              "tokens",
+              "time",
+              "cost",
+              "status",
+            ];
+            const apart = board.elsewhere.length
+              ? color.dim(
+                  `\n${board.elsewhere.reduce((n, e) => n + e.experiments, 0)} experiment(s) scored on other test split / grader versions are not ranked here.`,
+                )
+              : "";
+            return `${table(head, rows)}${apart}`;
+          });
+        });
+      },
+    );
+
+  program
+    .command("compare")
+    .description("A vs B on the same items: per-grader deltas with 95% intervals and p-values, then what regressed and improved")
+    .argument("<a>", "experiment or eval run id (the reference)")
+    .argument("<b>", "experiment or eval run id (the candidate)")
+    .option("--items <n>", "items to show per list", "10")
+    .action(async (a: string, b: string, o: { items: string }) => {
+      await withWorkspace(async (ws) => {
+        const comparison = await compare(ws, a, b);
+        emit(globals(), comparison, () => renderComparison(comparison, parseNumberOption("--items", o.items) ?? 10));
+      });
+    });
+}

@@ -1,0 +1,39 @@
+import type { Experiment, LeaderboardRow } from "@tunelab/core";
+import { color, formatNumber } from "../output.ts";
+
+export function statusColor(status: string): string {
+  if (status === "completed" || status === "succeeded") return color.green(status);
+  if (status === "failed") return color.red(status);
+  if (status === "cancelled") return color.yellow(status);
+  return color.cyan(status);
+}
+
+export function hyperText(h: Record<string, unknown>): string {
+  const entries = Object.entries(h).filter(([, v]) => v !== undefined);
+  return entries.length
+    ? entries
+        .map(
+          ([k, v]) =>
+            `${k.replace("learning_rate_multiplier", "lr").replace("n_epochs", "epochs").replace("batch_size", "batch")}=${String(v)}`,
+        )
+        .join(" ")
+    : "-";
+}
+
+export function scoreText(row: Pick<LeaderboardRow, "score" | "interval">): string {
+  if (row.score === null) return "-";
+  const interval = row.interval ? color.dim(` [${row.interval.low.toFixed(3)}, ${row.interval.high.toFixed(3)}]`) : "";
+  return `${row.score.toFixed(3)}${interval}`;
+}
+
+export function experimentSummary(e: Experiment): string {
+  const lines = [
+    `${color.bold(e.name)} ${color.dim(e.id)} · ${statusColor(e.status)}${e.error ? color.red(` — ${e.error}`) : ""}`,
+    `${e.kind === "baseline" ? "baseline of" : "tunes"} ${e.baseModel} on ${e.provider}${e.tunedModel && e.kind === "tuned" ? ` → ${e.tunedModel}` : ""}`,
+    `hyperparameters: ${hyperText(e.hyperparameters.resolved ?? e.hyperparameters.requested)} · seed ${e.seed}`,
+  ];
+  if (e.trainedTokens)
+    lines.push(`trained tokens ${formatNumber(e.trainedTokens)}${e.trainingSeconds ? ` in ${formatNumber(e.trainingSeconds)} s` : ""}`);
+  if (e.evalRunId) lines.push(`eval run ${e.evalRunId}`);
+  return lines.join("\n");
+}

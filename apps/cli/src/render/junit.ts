@@ -1,0 +1,41 @@
+import type { EvalSampleRow, GateResult } from "@tunelab/core";
+import type { Grade } from "@tunelab/evals";
+import { create } from "xmlbuilder2";
+
+/** JUnit XML: one test case per item (failures and errors apart), plus one per gate. */
+export function renderJunit(gate: GateResult, samples: EvalSampleRow[]): string {
+  const failures = samples.filter((s) => s.status === "failed").length + gate.checks.filter((c) => !c.passed).length;
+  const errors = samples.filter((s) => s.status === "errored").length;
+  const root = create({ version: "1.0", encoding: "UTF-8" }).ele("testsuites", {
+    name: "tunelab eval",
+    tests: samples.length + gate.checks.length,
+    failures,
+    errors,
+  });
+  const suite = root.ele("testsuite", {
+    name: `${gate.run.model} on ${gate.primaryMetric}`,
+    tests: samples.length + gate.checks.length,
+    failures,
+    errors,
+    timestamp: gate.run.createdAt,
+  });
+  for (const check of gate.checks) {
+    const testcase = suite.ele("testcase", { classname: "tunelab.gates", name: check.gate });
+    if (!check.passed) testcase.ele("failure", { message: check.detail, type: "gate" }).txt(check.detail);
+  }
+  for (const sample of samples) {
+    const grades = JSON.parse(sample.grades_json) as Record<string, Grade>;
+    const testcase = suite.ele("testcase", { classname: `tunelab.items`, name: `item ${sample.item_id}` });
+    const summary = Object.entries(grades)
+      .map(
+        ([name, g]) =>
+          `${name}: ${g.error ? `error ${g.error.type}: ${g.error.message}` : `${g.score}${g.passed ? " pass" : " fail"}${g.reason ? ` (${g.reason})` : ""}`}`,
+      )
+      .join("\n");
+    if (sample.status === "failed")
+      testcase.ele("failure", { message: "graders failed", type: "grade" }).txt(`output: ${sample.output_text ?? ""}\n${summary}`);
+    if (sample.status === "errored")
+      testcase.ele("error", { message: "grader or sampling error", type: "error" }).txt(`${sample.error ?? ""}\n${summary}`);
+  }
+  return root.end({ prettyPrint: true });
+}

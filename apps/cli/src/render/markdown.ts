@@ -1,0 +1,47 @@
+import type { GateResult } from "@tunelab/core";
+
+const signed = (n: number | null | undefined) => (n === null || n === undefined ? "–" : `${n >= 0 ? "+" : ""}${n.toFixed(3)}`);
+
+/** A summary fit for a pull-request comment. */
+export function renderMarkdown(gate: GateResult): string {
+  const icon = gate.passed ? "✅" : "❌";
+  const lines = [
+    `### ${icon} tunelab eval: \`${gate.run.model}\``,
+    "",
+    `**${gate.primaryMetric}**: ${gate.score?.toFixed(3) ?? "n/a"}${gate.run.primary.interval ? ` (95% CI ${gate.run.primary.interval.low.toFixed(3)}–${gate.run.primary.interval.high.toFixed(3)})` : ""} · ${gate.run.resultCounts.passed}/${gate.run.resultCounts.total} items passed, ${gate.run.resultCounts.errored} errored`,
+    "",
+    "| gate | result | detail |",
+    "| --- | --- | --- |",
+    ...gate.checks.map((c) => `| ${c.gate} | ${c.passed ? "pass" : "**FAIL**"} | ${c.detail.replace(/\|/g, "\\|")} |`),
+  ];
+  if (gate.comparison) {
+    lines.push(
+      "",
+      `Compared with **${gate.baseline?.label}** (\`${gate.baseline?.runId}\`):`,
+      "",
+      "| grader | baseline | this run | Δ | 95% CI | p |",
+      "| --- | --- | --- | --- | --- | --- |",
+    );
+    for (const [name, g] of Object.entries(gate.comparison.graders)) {
+      lines.push(
+        `| ${name} | ${g.meanA?.toFixed(3) ?? "–"} | ${g.meanB?.toFixed(3) ?? "–"} | ${signed(g.delta.mean)} | ${g.delta.ci ? `${signed(g.delta.ci.low)}..${signed(g.delta.ci.high)}` : "–"} | ${g.delta.pValue?.toFixed(4) ?? "–"} |`,
+      );
+    }
+    const regressed = gate.comparison.regressed;
+    if (regressed.length) {
+      lines.push(
+        "",
+        `<details><summary>${regressed.length} regressed item(s)</summary>`,
+        "",
+        "| item | input | reference | baseline | this run |",
+        "| --- | --- | --- | --- | --- |",
+      );
+      for (const item of regressed.slice(0, 50)) {
+        const cell = (s: string | null) => (s ?? "").replace(/\|/g, "\\|").replace(/\n/g, " ").slice(0, 80);
+        lines.push(`| ${item.itemId} | ${cell(item.input)} | ${cell(item.reference)} | ${cell(item.outputA)} | ${cell(item.outputB)} |`);
+      }
+      lines.push("", "</details>");
+    }
+  }
+  return `${lines.join("\n")}\n`;
+}
