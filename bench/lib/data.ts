@@ -54,6 +54,7 @@ const ENDINGS = [
 const SYSTEM = 'Route the support ticket or answer it. Routing replies are JSON: {"category", "priority", "team"}.';
 
 export interface TestCase {
+  kind: "routing" | "reply";
   /** The user's message. */
   prompt: string;
   /** The reference answer (JSON text for routing cases, a sentence otherwise). */
@@ -95,18 +96,43 @@ export function testCases(n: number, seed = 1): TestCase[] {
     const isJson = i % 2 === 0;
     const reference = isJson ? routing(random) : reply(random);
     const output = random() < 0.3 ? perturb(random, reference, isJson) : reference;
-    cases.push({ prompt: `Ticket #${10_000 + i}: ${pick(random, PROBLEMS)}.`, reference, output });
+    cases.push({ kind: isJson ? "routing" : "reply", prompt: `Ticket #${10_000 + i}: ${pick(random, PROBLEMS)}.`, reference, output });
   }
   return cases;
 }
 
-/** One test-split JSONL line (OpenAI chat format) for a case. */
-export function chatLine(testCase: TestCase): string {
+/** `count` distinct plausible wrong or reworded outputs for a case (a model's mistakes), deterministic per seed. */
+export function wrongOutputs(testCase: TestCase, count: number, seed: number): string[] {
+  const random = prng(seed);
+  const outputs = new Set<string>();
+  for (let attempt = 0; outputs.size < count && attempt < 50 * count; attempt++) {
+    const output = perturb(random, testCase.reference, testCase.kind === "routing");
+    if (output !== testCase.reference) outputs.add(output);
+  }
+  return [...outputs];
+}
+
+/** One test-split JSONL line (OpenAI chat format) for a case; `tags` go in `metadata.tags` (slices). */
+export function chatLine(testCase: TestCase, tags?: readonly string[]): string {
   return JSON.stringify({
     messages: [
       { role: "system", content: SYSTEM },
       { role: "user", content: testCase.prompt },
       { role: "assistant", content: testCase.reference },
+    ],
+    ...(tags ? { metadata: { tags } } : {}),
+  });
+}
+
+/** A training example (a past ticket and its answer), distinct from every test case. */
+export function trainingLine(i: number, seed = 5): string {
+  const random = prng(seed * 1_000_003 + i);
+  const isJson = i % 2 === 0;
+  return JSON.stringify({
+    messages: [
+      { role: "system", content: SYSTEM },
+      { role: "user", content: `Earlier ticket #${i}: ${pick(random, PROBLEMS)} (${pick(random, TEAMS)} queue).` },
+      { role: "assistant", content: isJson ? routing(random) : reply(random) },
     ],
   });
 }

@@ -71,7 +71,7 @@ export interface RunResult {
 
 async function setup(home: string, count: number): Promise<void> {
   const cases = testCases(count, 11);
-  const text = `${cases.map(chatLine).join("\n")}\n`;
+  const text = `${cases.map((c) => chatLine(c)).join("\n")}\n`;
   const ws = await openWorkspace(home);
   try {
     let started = performance.now();
