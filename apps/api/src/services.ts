@@ -5,6 +5,7 @@ import {
   evaluationSetup,
   loadConfig,
   Providers,
+  readEnv,
   type TunelabConfig,
   type Workspace,
 } from "@tunelab/core";
@@ -49,7 +50,7 @@ export function createServices(options: ServiceOptions): ApiServices {
     evalConcurrency: options.evalConcurrency ?? 8,
     ...(options.samplingParams ? { samplingParams: options.samplingParams } : {}),
   };
-  const experiments = new ExperimentRunner(ws, experimentServices, options.concurrency ?? 2);
+  const experiments = new ExperimentRunner(ws, experimentServices, options.concurrency ?? 2, readEnv().TUNELAB_LEASE_SECONDS ?? 15);
   const evalRuns = new EvalRunRunner(ws, experimentServices);
   return {
     ws,

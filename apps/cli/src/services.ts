@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { type ApiServices, createServices } from "@tunelab/api";
-import { resolveHome } from "@tunelab/core";
+import { readEnv, resolveHome } from "@tunelab/core";
 import { createEngine } from "@tunelab/engine";
 import { withWorkspace } from "./context.ts";
 
@@ -20,7 +20,7 @@ export async function withServices<T>(
   options: ServiceOptions = {},
 ): Promise<T> {
   return withWorkspace(async (ws) => {
-    const engine = await createEngine({ root: join(resolveHome(), "engine") });
+    const engine = await createEngine({ root: join(resolveHome(), "engine"), leaseSeconds: readEnv().TUNELAB_LEASE_SECONDS ?? 15 });
     const services = createServices({
       ws,
       engine,

@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -24,5 +24,39 @@ export function runCli(args: string[], options: { home: string; cwd?: string; en
     stdout: result.stdout,
     stderr: result.stderr,
     json: () => JSON.parse(result.stdout),
+  };
+}
+
+/** Starts the CLI as a background process (for `serve`, or to kill it mid-work). */
+export function startCli(args: string[], options: { home: string; cwd?: string; env?: Record<string, string> }) {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: options.cwd ?? dirname(options.home),
+    env: { ...process.env, TUNELAB_HOME: options.home, NO_COLOR: "1", FORCE_COLOR: "", ...options.env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  child.stderr.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  return {
+    child,
+    exited,
+    output: () => ({ stdout, stderr }),
+    /** Resolves with the first match of `pattern` in stdout. */
+    waitFor: async (pattern: RegExp, timeoutMs = 60_000): Promise<RegExpExecArray> => {
+      const started = Date.now();
+      for (;;) {
+        const match = pattern.exec(stdout);
+        if (match) return match;
+        if (child.exitCode !== null) throw new Error(`process exited (${child.exitCode}) before printing ${pattern}: ${stderr}`);
+        if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${pattern}; stderr: ${stderr}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
   };
 }

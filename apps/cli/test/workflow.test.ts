@@ -53,7 +53,19 @@ describe("the whole workflow through the built CLI", () => {
     expect(board.rows[0]?.experimentId).toBe(experiment.id);
 
     // the same model against itself as the baseline: no drop, exit 0
-    const same = cli(["eval", "--model", good.model, "--baseline", good.id, "--max-drop", "0.02", "--min-score", "0.1", "--format", "json"]);
+    const same = cli([
+      "eval",
+      "--model",
+      good.model,
+      "--baseline",
+      good.id,
+      "--max-drop",
+      "0.02",
+      "--min-score",
+      "0.1",
+      "--format",
+      "json",
+    ]);
     expect(same.code, same.stderr).toBe(0);
     const gate = same.json() as { passed: boolean; checks: Array<{ gate: string; passed: boolean }> };
     expect(gate.passed).toBe(true);
@@ -70,12 +82,31 @@ describe("the whole workflow through the built CLI", () => {
     const worse = cli(["exp", "create", "-d", "shuffled@1", "-m", "local-tiny", "--json"]).json() as { tunedModel: string };
 
     const junitFile = join(dir, "report.xml");
-    const result = cli(["eval", "--model", worse.tunedModel, "--baseline", good.id, "--max-drop", "0.02", "--format", "junit", "-o", junitFile]);
+    const result = cli([
+      "eval",
+      "--model",
+      worse.tunedModel,
+      "--baseline",
+      good.id,
+      "--max-drop",
+      "0.02",
+      "--format",
+      "junit",
+      "-o",
+      junitFile,
+    ]);
     expect(result.code, result.stderr).toBe(1);
     const xml = readFileSync(junitFile, "utf8");
     expect(XMLValidator.validate(xml)).toBe(true);
     const parsed = new XMLParser({ ignoreAttributes: false }).parse(xml) as {
-      testsuites: { testsuite: { "@_tests": string; "@_failures": string; "@_errors": string; testcase: Array<{ "@_name": string; failure?: unknown; error?: unknown }> } };
+      testsuites: {
+        testsuite: {
+          "@_tests": string;
+          "@_failures": string;
+          "@_errors": string;
+          testcase: Array<{ "@_name": string; failure?: unknown; error?: unknown }>;
+        };
+      };
     };
     const suite = parsed.testsuites.testsuite;
     expect(Number(suite["@_tests"])).toBe(101); // 100 items + the max-drop gate

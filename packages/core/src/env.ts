@@ -5,6 +5,8 @@ const EnvSchema = z.object({
   TUNELAB_HOME: z.string().min(1).optional(),
   TUNELAB_TOKEN: z.string().min(1).optional(),
   TUNELAB_CONFIG: z.string().min(1).optional(),
+  /** Seconds a process's claim on a running job or experiment lasts without renewal (default 15). */
+  TUNELAB_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).optional(),
   OPENAI_API_KEY: z.string().min(1).optional(),
   OPENAI_BASE_URL: z.string().url().optional(),
   NO_COLOR: z.string().optional(),

@@ -26,7 +26,7 @@ export function registerServe(program: Command): void {
           `binding ${o.host} exposes tunelab beyond this machine: set TUNELAB_TOKEN (clients send it as a bearer token)`,
         );
       await withWorkspace(async (ws) => {
-        const engine = await createEngine({ root: join(resolveHome(), "engine") });
+        const engine = await createEngine({ root: join(resolveHome(), "engine"), leaseSeconds: readEnv().TUNELAB_LEASE_SECONDS ?? 15 });
         const services = createServices({ ws, engine });
         const app = createApiApp({ services, ...(token ? { token } : {}), ...(existsSync(WEB_DIST) ? { webDir: WEB_DIST } : {}) });
         const resumed = [...(await services.experiments.resumeAll()), ...(await services.evalRuns.resumeAll())];

@@ -112,7 +112,12 @@ export class ExperimentRunner {
 
   /** Runs an experiment this process has claimed; another live process's experiment is left alone. */
   private async drive(id: string, signal: AbortSignal): Promise<Experiment> {
-    if (!(await claimExperiment(this.ws.db, id, this.owner, this.leaseSeconds))) return getExperiment(this.ws.db, id);
+    // another process holds it: wait for it to finish or for its claim to lapse (a killed process), then take over
+    while (!(await claimExperiment(this.ws.db, id, this.owner, this.leaseSeconds))) {
+      const current = await getExperiment(this.ws.db, id);
+      if (FINISHED_EXPERIMENT.has(current.status) || signal.aborted) return current;
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
     try {
       return await runExperiment(this.ws, this.services, id, signal, (event) => this.emit(event));
     } finally {

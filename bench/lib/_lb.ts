@@ -1,0 +1,35 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { closeWorkspace, leaderboard, openWorkspace } from "@tunelab/core";
+import SQLite from "../../packages/core/node_modules/better-sqlite3/lib/index.js";
+import { fillWorkspace, PROJECT } from "./leaderboard-fill.ts";
+
+const home = mkdtempSync(join(tmpdir(), "tllb-"));
+let ws = await openWorkspace(home);
+await fillWorkspace(ws, { experiments: 1000, items: 60, resamples: 200 });
+await closeWorkspace(ws);
+ws = await openWorkspace(home);
+const db = new SQLite(join(home, "tunelab.db"), { readonly: true });
+const med = (f: () => void) => { const ts: number[] = []; for (let i = 0; i < 30; i++) { const t = performance.now(); f(); ts.push(performance.now() - t); } ts.sort((a, b) => a - b); return ts[15]?.toFixed(1); };
+const base = `from experiments e left join eval_runs r on r.id = e.eval_run_id left join dataset_versions v on v.id = e.dataset_version_id left join datasets d on d.id = v.dataset_id where e.project_id = (select id from projects limit 1)`;
+const cols = `e.id, e.name, e.kind, e.status, e.base_model, e.provider, e.tuned_model, e.hyperparameters_json, e.trained_tokens, e.training_seconds, e.created_at, e.eval_run_id, r.test_split_version_id, r.grader_set_id, r.primary_score, r.primary_low, r.primary_high, r.total, r.passed, r.failed, r.errored, r.usage_json, r.status as run_status, d.name as dataset_name, v.number as dataset_number, v.example_count`;
+const sizes = db.prepare("select avg(length(aggregates_json)) a, avg(length(json_extract(aggregates_json, '$.graders'))) g from eval_runs").get() as { a: number; g: number };
+console.log("aggregates_json avg bytes", Math.round(sizes.a), "of which $.graders", Math.round(sizes.g));
+const qA = db.prepare(`select ${cols}, r.aggregates_json ${base}`);
+const qB = db.prepare(`select ${cols}, json_extract(r.aggregates_json, '$.graders') as graders ${base}`);
+const qC = db.prepare(`select ${cols} ${base}`);
+const qD = db.prepare(`select ${cols}, (select json_group_object(g.key, json_object('mean', json_extract(g.value, '$.mean'), 'passRate', json_extract(g.value, '$.passRate'), 'errored', json_extract(g.value, '$.errored'), 'n', json_extract(g.value, '$.n'))) from json_each(r.aggregates_json, '$.graders') g) as graders ${base}`);
+console.log("A full aggregates_json + JSON.parse:", med(() => { for (const r of qA.all() as Array<{ aggregates_json: string; hyperparameters_json: string }>) { JSON.parse(r.aggregates_json); JSON.parse(r.hyperparameters_json); } }), "ms");
+console.log("A rows only (no parse):", med(() => { qA.all(); }), "ms");
+console.log("B json_extract $.graders + parse:", med(() => { for (const r of qB.all() as Array<{ graders: string; hyperparameters_json: string }>) { JSON.parse(r.graders); JSON.parse(r.hyperparameters_json); } }), "ms");
+console.log("D compact graders in SQL + parse:", med(() => { for (const r of qD.all() as Array<{ graders: string; hyperparameters_json: string }>) { JSON.parse(r.graders); JSON.parse(r.hyperparameters_json); } }), "ms");
+console.log("C no aggregates (lower bound):", med(() => { for (const r of qC.all() as Array<{ hyperparameters_json: string }>) JSON.parse(r.hyperparameters_json); }), "ms");
+const lb = ws;
+const ts: number[] = [];
+for (let i = 0; i < 30; i++) { const t = performance.now(); await leaderboard(lb, { project: PROJECT }); ts.push(performance.now() - t); }
+ts.sort((a, b) => a - b);
+console.log("core leaderboard() median", ts[15]?.toFixed(1), "ms");
+db.close();
+await closeWorkspace(ws);
+rmSync(home, { recursive: true, force: true });
