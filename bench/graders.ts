@@ -81,6 +81,10 @@ try {
       `first grade ${int(m((r) => r.firstGradeMs))} ms after spawn (promptfoo: ${PROMPTFOO.startupSeconds.join("-")} s)`,
   );
   console.log(
+    `graders: e2e memory: RSS ${int(m((r) => r.readyRssBytes) / MIB)} MiB once modules are loaded (Node + tsx + core + evals), ` +
+      `peak ${int(rss / MIB)} MiB; event loop blocked up to ${int(m((r) => r.maxEventLoopBlockMs))} ms at a stretch during executeEvalRun`,
+  );
+  console.log(
     `graders: e2e result: ${first?.counts.passed} passed / ${first?.counts.failed} failed / ${first?.counts.errored} errored items, ` +
       `primary rouge_1 mean ${fixed(first?.primary.score ?? Number.NaN, 4)} [${fixed(first?.primary.low ?? Number.NaN, 4)}, ${fixed(first?.primary.high ?? Number.NaN, 4)}]`,
   );

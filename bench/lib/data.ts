@@ -76,8 +76,22 @@ function perturb(random: () => number, reference: string, isJson: boolean): stri
   if (isJson) {
     const parsed = JSON.parse(reference) as { category: string; priority: string; team: string };
     const r = random();
-    if (r < 0.4) return JSON.stringify({ ...parsed, priority: pick(random, PRIORITIES.filter((p) => p !== parsed.priority)) });
-    if (r < 0.8) return JSON.stringify({ ...parsed, category: pick(random, CATEGORIES.filter((c) => c !== parsed.category)) });
+    if (r < 0.4)
+      return JSON.stringify({
+        ...parsed,
+        priority: pick(
+          random,
+          PRIORITIES.filter((p) => p !== parsed.priority),
+        ),
+      });
+    if (r < 0.8)
+      return JSON.stringify({
+        ...parsed,
+        category: pick(
+          random,
+          CATEGORIES.filter((c) => c !== parsed.category),
+        ),
+      });
     return JSON.stringify(parsed, null, 1); // same content, different whitespace: not exactly equal
   }
   const words = reference.split(" ");

@@ -7,7 +7,14 @@ const REFERENCE = "{{item.reference}}";
 /** Part a: the four graders the issue names. */
 export const THROUGHPUT_GRADERS: GraderConfig[] = [
   { type: "string_check", name: "string_check_eq", input: OUTPUT, reference: REFERENCE, operation: "eq" },
-  { type: "text_similarity", name: "fuzzy_match", input: OUTPUT, reference: REFERENCE, evaluation_metric: "fuzzy_match", pass_threshold: 0.8 },
+  {
+    type: "text_similarity",
+    name: "fuzzy_match",
+    input: OUTPUT,
+    reference: REFERENCE,
+    evaluation_metric: "fuzzy_match",
+    pass_threshold: 0.8,
+  },
   { type: "text_similarity", name: "rouge_l", input: OUTPUT, reference: REFERENCE, evaluation_metric: "rouge_l", pass_threshold: 0.8 },
   { type: "text_similarity", name: "bleu", input: OUTPUT, reference: REFERENCE, evaluation_metric: "bleu", pass_threshold: 0.5 },
 ].map((json) => parseGraderConfig(json));

@@ -34,6 +34,7 @@ import { PROMPTFOO_EQUIVALENT_GRADERS } from "./grader-configs.ts";
 import { peakRss } from "./measure.ts";
 
 const readyMs = sinceSpawn(); // every module above is loaded
+const readyRssBytes = process.memoryUsage().rss;
 const PROJECT = "bench";
 const MODEL = "ticket-router-v1";
 /** Deterministic sampling (temperature 0, a seed): the only requests the completion cache may answer. */
@@ -54,6 +55,10 @@ export interface RunResult {
   grades: number;
   /** Process spawn -> every module loaded. */
   readyMs: number;
+  /** RSS once every module is loaded (Node + tsx + core + evals), before any work. */
+  readyRssBytes: number;
+  /** Longest stretch the event loop was blocked during `executeEvalRun` (timers, I/O, SSE could not run). */
+  maxEventLoopBlockMs: number;
   /** Process spawn -> first grade returned. */
   firstGradeMs: number;
   /** `executeEvalRun` alone: read the split, grade, persist every sample, compute and store aggregates. */
@@ -76,7 +81,8 @@ async function setup(home: string, count: number): Promise<void> {
   try {
     let started = performance.now();
     const split = await setTestSplit(ws, { project: PROJECT, text, fileName: "test.jsonl" });
-    if (split.status === "invalid") throw new Error(`the bench test split does not validate: ${JSON.stringify(split.report.issues.slice(0, 3))}`);
+    if (split.status === "invalid")
+      throw new Error(`the bench test split does not validate: ${JSON.stringify(split.report.issues.slice(0, 3))}`);
     await saveGraderSet(ws, PROJECT, { graders: PROMPTFOO_EQUIVALENT_GRADERS, primaryMetric: "rouge_1" });
     const splitImportMs = performance.now() - started;
 
@@ -150,6 +156,14 @@ async function run(home: string): Promise<void> {
       total: 0,
     });
 
+    // A 5 ms interval timer: the longest gap between its ticks is the longest the event loop was blocked.
+    let lastTick = performance.now();
+    let maxGap = 0;
+    const ticker = setInterval(() => {
+      const now = performance.now();
+      maxGap = Math.max(maxGap, now - lastTick);
+      lastTick = now;
+    }, 5);
     const executeStarted = performance.now();
     const done = await executeEvalRun(ws, created.id, {
       client: providers.client("local"),
@@ -158,6 +172,8 @@ async function run(home: string): Promise<void> {
       cache,
     });
     const executeMs = performance.now() - executeStarted;
+    await new Promise((resolve) => setTimeout(resolve, 10)); // let the ticker see the end of the last block
+    clearInterval(ticker);
 
     const stored = await ws.db
       .selectFrom("eval_samples")
@@ -172,6 +188,8 @@ async function run(home: string): Promise<void> {
       graders: graders.length,
       grades: done.resultCounts.total * graders.length,
       readyMs,
+      readyRssBytes,
+      maxEventLoopBlockMs: maxGap,
       firstGradeMs: firstGradeAt ?? Number.NaN,
       executeMs,
       runTotalMs: performance.now() - started,

@@ -58,7 +58,10 @@ for (const [index, config] of THROUGHPUT_GRADERS.entries()) {
     last = { passed, errored };
   }
   result.graders.push({
-    name: config.type === "text_similarity" ? `text_similarity ${config.evaluation_metric}` : `${config.type} ${"operation" in config ? config.operation : ""}`.trim(),
+    name:
+      config.type === "text_similarity"
+        ? `text_similarity ${config.evaluation_metric}`
+        : `${config.type} ${"operation" in config ? config.operation : ""}`.trim(),
     gradesPerSecond: rates,
     medianGradesPerSecond: median(rates),
     passRate: last.passed / SAMPLES,

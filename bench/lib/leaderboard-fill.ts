@@ -2,7 +2,7 @@
 // training dataset versions, a grader set of 3 graders, and E completed experiments (baselines included), each with
 // its completed eval run, N stored samples and stored aggregates. Rows go in through kysely in large transactions,
 // shaped exactly as core's repositories write them (see execute-eval-run.ts `finalizeEvalRun`, insertSample).
-import { type RunAggregates, saveGraderSet, setTestSplit, sha256, testItems, type Workspace, importDataset } from "@tunelab/core";
+import { importDataset, type RunAggregates, saveGraderSet, setTestSplit, sha256, testItems, type Workspace } from "@tunelab/core";
 import type { EvalRunTable, EvalSampleTable } from "../../packages/core/src/eval-runs/eval-run.table.ts";
 import type { ExperimentTable } from "../../packages/core/src/experiments/experiment.table.ts";
 import {
@@ -117,7 +117,8 @@ export async function fillWorkspace(ws: Workspace, options: FillOptions): Promis
     "completion_tokens",
     "created_at",
   ] as const satisfies ReadonlyArray<keyof EvalSampleTable>;
-  if (itemCount * sampleColumns.length > MAX_PARAMETERS) throw new Error(`at most ${Math.floor(MAX_PARAMETERS / sampleColumns.length)} items`);
+  if (itemCount * sampleColumns.length > MAX_PARAMETERS)
+    throw new Error(`at most ${Math.floor(MAX_PARAMETERS / sampleColumns.length)} items`);
   const tagsJson = items.map((item) => JSON.stringify(item.tags));
   const sampleRow = (runId: string, position: number, variant: Variant, createdAt: string): EvalSampleTable => ({
     run_id: runId,
@@ -149,8 +150,16 @@ export async function fillWorkspace(ws: Workspace, options: FillOptions): Promis
     const exps = experimentRows.splice(0);
     const samples = pending.splice(0);
     await ws.db.transaction().execute(async (trx) => {
-      for (let at = 0; at < exps.length; at += 500) await trx.insertInto("experiments").values(exps.slice(at, at + 500)).execute();
-      for (let at = 0; at < runs.length; at += 500) await trx.insertInto("eval_runs").values(runs.slice(at, at + 500)).execute();
+      for (let at = 0; at < exps.length; at += 500)
+        await trx
+          .insertInto("experiments")
+          .values(exps.slice(at, at + 500))
+          .execute();
+      for (let at = 0; at < runs.length; at += 500)
+        await trx
+          .insertInto("eval_runs")
+          .values(runs.slice(at, at + 500))
+          .execute();
       for (const parameters of samples) {
         if (!compiled) throw new Error("no compiled sample insert");
         await trx.executeQuery({ ...compiled, parameters });

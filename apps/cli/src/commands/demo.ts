@@ -30,9 +30,9 @@ export function registerDemo(program: Command, globals: () => GlobalOptions): vo
     .description("offline walk-through on the bundled ticket-routing example, on the embedded engine")
     .option("-p, --project <name>", "project to fill", "ticket-router")
     .option("-m, --model <name>", "base model", "local-small")
-    .option("--epochs <n>", "epochs of the short runs (the long run uses 3x)", "4")
+    .option("--epochs <n>", "fixed epochs instead of the engine's auto rule (a quick, weaker demo; the second set uses 3x)")
     .option("--concurrency <n>", "experiments at once", "1")
-    .action(async (o: { project: string; model: string; epochs: string; concurrency: string }) => {
+    .action(async (o: { project: string; model: string; epochs?: string; concurrency: string }) => {
       const quiet = Boolean(globals().json);
       const say = (line = "") => {
         if (!quiet) process.stdout.write(`${line}\n`);
@@ -44,7 +44,12 @@ export function registerDemo(program: Command, globals: () => GlobalOptions): vo
           throw new TunelabError("io_error", `example file missing: ${EXAMPLES}${name}`, { cause: error });
         }
       };
-      const epochs = parseNumberOption("--epochs", o.epochs) ?? 4;
+      const epochs = parseNumberOption("--epochs", o.epochs);
+      // two hyperparameter sets: the engine's auto rule and a halved learning rate (or E and 3E epochs when --epochs is given)
+      const setA: CreateExperiment["hyperparameters"] = epochs ? { n_epochs: epochs } : {};
+      const setB: CreateExperiment["hyperparameters"] = epochs ? { n_epochs: epochs * 3 } : { learning_rate_multiplier: 0.5 };
+      const label = (h: CreateExperiment["hyperparameters"]) =>
+        h?.n_epochs ? `${h.n_epochs} epochs` : h?.learning_rate_multiplier ? `lr x${h.learning_rate_multiplier}` : "auto";
       const project = o.project;
 
       const ids = await withWorkspace(async (ws) => {
@@ -93,27 +98,9 @@ export function registerDemo(program: Command, globals: () => GlobalOptions): vo
 
         const plan: CreateExperiment[] = [
           { project, model: o.model, method: "none", name: `baseline ${o.model}` },
-          {
-            project,
-            dataset: "train@1",
-            model: o.model,
-            hyperparameters: { n_epochs: epochs * 3 },
-            name: `train@1 ${o.model} ${epochs * 3} epochs`,
-          },
-          {
-            project,
-            dataset: "train@2",
-            model: o.model,
-            hyperparameters: { n_epochs: epochs },
-            name: `train@2 ${o.model} ${epochs} epochs`,
-          },
-          {
-            project,
-            dataset: "train@2",
-            model: o.model,
-            hyperparameters: { n_epochs: epochs * 3 },
-            name: `train@2 ${o.model} ${epochs * 3} epochs`,
-          },
+          { project, dataset: "train@1", model: o.model, hyperparameters: setA, name: `train@1 ${o.model} ${label(setA)}` },
+          { project, dataset: "train@2", model: o.model, hyperparameters: setA, name: `train@2 ${o.model} ${label(setA)}` },
+          { project, dataset: "train@2", model: o.model, hyperparameters: setB, name: `train@2 ${o.model} ${label(setB)}` },
         ];
         say(color.bold(`5. A baseline and ${plan.length - 1} experiments (two dataset versions × two hyperparameter sets)`));
         const created = [];

@@ -35,12 +35,12 @@ TL_CLONES void causal_softmax(float* S, int Tq, int Tk, int q_off, float scale) 
   }
 }
 
-// dS = P ∘ (dP − rowsum(P ∘ dP)) · scale, in place over dP (causal rows).
-TL_CLONES void softmax_bwd(const float* P, float* dP, int T, float scale) {
-  for (int i = 0; i < T; i++) {
+// dS = P ∘ (dP − rowsum(P ∘ dP)) · scale, in place over dP, for `rows` causal rows starting at row0.
+TL_CLONES void softmax_bwd(const float* P, float* dP, int rows, int row0, int T, float scale) {
+  for (int i = 0; i < rows; i++) {
     const float* p = P + static_cast<long>(i) * T;
     float* d = dP + static_cast<long>(i) * T;
-    int n = i + 1;
+    int n = row0 + i + 1;
     float D = 0.0f;
 #pragma omp simd reduction(+ : D)
     for (int j = 0; j < n; j++) D += p[j] * d[j];
@@ -49,6 +49,10 @@ TL_CLONES void softmax_bwd(const float* P, float* dP, int T, float scale) {
     for (int j = n; j < T; j++) d[j] = 0.0f;
   }
 }
+
+// Rows are processed in blocks of RB so that the causal upper triangle (keys after the block's last
+// query) is never multiplied. RB is a multiple of every microkernel's MR.
+constexpr int RB = 48;
 
 }  // namespace
 
@@ -66,9 +70,14 @@ void attention_fwd(const float* q, int qs, const float* k, const float* v, int k
     const float* kh = k + static_cast<long>(b) * Tk * kvs + h * hd;
     const float* vh = v + static_cast<long>(b) * Tk * kvs + h * hd;
     float* oh = out + static_cast<long>(b) * Tq * os + h * hd;
-    sgemm_serial(false, true, Tq, Tk, hd, qh, qs, kh, kvs, S, Tk, false, nullptr);
-    causal_softmax(S, Tq, Tk, q_off, scale);
-    sgemm_serial(false, false, Tq, hd, Tk, S, Tk, vh, kvs, oh, os, false, nullptr);
+    for (int i0 = 0; i0 < Tq; i0 += RB) {
+      int m = std::min(RB, Tq - i0);
+      int nk = std::min(Tk, q_off + i0 + m);
+      float* Si = S + static_cast<long>(i0) * Tk;
+      sgemm_serial(false, true, m, nk, hd, qh + static_cast<long>(i0) * qs, qs, kh, kvs, Si, Tk, false, nullptr);
+      causal_softmax(Si, m, Tk, q_off + i0, scale);
+      sgemm_serial(false, false, m, hd, nk, Si, Tk, vh, kvs, oh + static_cast<long>(i0) * os, os, false, nullptr);
+    }
   };
   if (static_cast<long>(B) * H * Tq * Tk * hd < 100000) {
     for (int t = 0; t < B * H; t++) run(t);
@@ -89,11 +98,23 @@ void attention_bwd(const float* q, int qs, const float* k, const float* v, int k
     const float* kh = k + row * kvs + h * hd;
     const float* vh = v + row * kvs + h * hd;
     const float* doh = dout + row * os + h * hd;
-    sgemm_serial(false, true, T, T, hd, doh, os, vh, kvs, dP.data(), T, false, nullptr);  // dP = dO·Vᵀ
-    softmax_bwd(Ph, dP.data(), T, scale);                                                 // dS
-    sgemm_serial(false, false, T, hd, T, dP.data(), T, kh, kvs, dq + row * dqs + h * hd, dqs, false, nullptr);  // dQ = dS·K
-    sgemm_serial(true, false, T, hd, T, dP.data(), T, qh, qs, dk + row * dqs + h * hd, dqs, false, nullptr);    // dK = dSᵀ·Q
-    sgemm_serial(true, false, T, hd, T, Ph, T, doh, os, dv + row * dqs + h * hd, dqs, false, nullptr);          // dV = Pᵀ·dO
+    float* dS = dP.data();
+    float* dqh = dq + row * dqs + h * hd;
+    float* dkh = dk + row * dqs + h * hd;
+    float* dvh = dv + row * dqs + h * hd;
+    for (int i0 = 0; i0 < T; i0 += RB) {  // query rows i0.. see keys < i0 + m
+      int m = std::min(RB, T - i0), nk = i0 + m;
+      long o = static_cast<long>(i0) * T;
+      sgemm_serial(false, true, m, nk, hd, doh + static_cast<long>(i0) * os, os, vh, kvs, dS + o, T, false, nullptr);  // dP = dO·Vᵀ
+      softmax_bwd(Ph + o, dS + o, m, i0, T, scale);                                                                   // dS
+      sgemm_serial(false, false, m, hd, nk, dS + o, T, kh, kvs, dqh + static_cast<long>(i0) * dqs, dqs, false, nullptr);  // dQ = dS·K
+    }
+    for (int j0 = 0; j0 < T; j0 += RB) {  // key rows j0.. are seen by queries >= j0
+      int m = std::min(RB, T - j0), nq = T - j0;
+      long o = static_cast<long>(j0) * T + j0;
+      sgemm_serial(true, false, m, hd, nq, dS + o, T, qh + static_cast<long>(j0) * qs, qs, dkh + static_cast<long>(j0) * dqs, dqs, false, nullptr);  // dK = dSᵀ·Q
+      sgemm_serial(true, false, m, hd, nq, Ph + o, T, doh + static_cast<long>(j0) * os, os, dvh + static_cast<long>(j0) * dqs, dqs, false, nullptr);  // dV = Pᵀ·dO
+    }
   });
 }
 

@@ -143,39 +143,52 @@ describe("native kernels vs reference", () => {
   });
 
   it("attention forward (training and KV-cache layouts) and backward", () => {
-    const [B, H, T, hd] = [3, 2, 9, 8];
+    for (const [B, H, T, hd] of [
+      [3, 2, 9, 8],
+      [1, 2, 101, 8],
+    ] as const) {
+      const d = H * hd;
+      const s = 1 / Math.sqrt(hd);
+      const [n, r] = both(
+        [
+          rand(B * T * 3 * d),
+          new Float32Array(B * T * d),
+          new Float32Array(B * H * T * T),
+          rand(B * T * d),
+          new Float32Array(B * T * 3 * d),
+        ],
+        (k, [qkv, out, P, dout, dqkv]) => {
+          const q = qkv as Vec;
+          const g = dqkv as Vec;
+          k.attentionFwd(q, 3 * d, q.subarray(d), q.subarray(2 * d), 3 * d, out as Vec, d, P as Vec, B, H, T, T, hd, 0, s);
+          k.attentionBwd(
+            q,
+            3 * d,
+            q.subarray(d),
+            q.subarray(2 * d),
+            3 * d,
+            P as Vec,
+            dout as Vec,
+            d,
+            g,
+            g.subarray(d),
+            g.subarray(2 * d),
+            3 * d,
+            B,
+            H,
+            T,
+            hd,
+            s,
+          );
+        },
+      );
+      close(n[1] as Vec, r[1] as Vec, 2e-5, "attention out");
+      close(n[2] as Vec, r[2] as Vec, 2e-5, "attention probabilities");
+      close(n[4] as Vec, r[4] as Vec, 1e-4, "attention dqkv");
+    }
+    const [H, T, hd] = [2, 9, 8];
     const d = H * hd;
     const s = 1 / Math.sqrt(hd);
-    const [n, r] = both(
-      [rand(B * T * 3 * d), new Float32Array(B * T * d), new Float32Array(B * H * T * T), rand(B * T * d), new Float32Array(B * T * 3 * d)],
-      (k, [qkv, out, P, dout, dqkv]) => {
-        const q = qkv as Vec;
-        const g = dqkv as Vec;
-        k.attentionFwd(q, 3 * d, q.subarray(d), q.subarray(2 * d), 3 * d, out as Vec, d, P as Vec, B, H, T, T, hd, 0, s);
-        k.attentionBwd(
-          q,
-          3 * d,
-          q.subarray(d),
-          q.subarray(2 * d),
-          3 * d,
-          P as Vec,
-          dout as Vec,
-          d,
-          g,
-          g.subarray(d),
-          g.subarray(2 * d),
-          3 * d,
-          B,
-          H,
-          T,
-          hd,
-          s,
-        );
-      },
-    );
-    close(n[1] as Vec, r[1] as Vec, 2e-5, "attention out");
-    close(n[2] as Vec, r[2] as Vec, 2e-5, "attention probabilities");
-    close(n[4] as Vec, r[4] as Vec, 1e-4, "attention dqkv");
     // Decoding: 3 new queries at positions 6..8 against a cache of 9 keys equal the last rows of the full pass.
     const [nk] = both([rand(T * d), rand(T * d), rand(3 * d), new Float32Array(3 * d)], (k, [kc, vc, q, out]) =>
       k.attentionFwd(q as Vec, d, kc as Vec, vc as Vec, d, out as Vec, d, null, 1, H, 3, T, hd, 6, s),

@@ -1,0 +1,40 @@
+import type { AppType } from "@tunelab/api";
+import { hc } from "hono/client";
+
+/** The typed Hono client for the API that serves this page (`/api/*`). */
+export const client = hc<AppType>(typeof location === "undefined" ? "http://127.0.0.1" : location.origin);
+export const api = client.api;
+
+/** An API error: `{error: {code, message}}` from the server, or a network failure. */
+export class ApiError extends Error {
+  override readonly name = "ApiError";
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Awaits a client call and returns its JSON body as `T`, or throws an ApiError carrying the server's message. */
+export async function read<T>(call: Promise<Response>): Promise<T> {
+  let response: Response;
+  try {
+    response = await call;
+  } catch (error) {
+    throw new ApiError(0, "network", `The API did not answer (${(error as Error).message}). Is \`tunelab serve\` running?`);
+  }
+  const text = await response.text();
+  let body: unknown;
+  try {
+    body = text ? JSON.parse(text) : null;
+  } catch {
+    body = text;
+  }
+  if (!response.ok) {
+    const error = (body as { error?: { code?: string; message?: string } } | null)?.error;
+    throw new ApiError(response.status, error?.code ?? "http_error", error?.message ?? `HTTP ${response.status}`);
+  }
+  return body as T;
+}

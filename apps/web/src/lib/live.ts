@@ -1,0 +1,48 @@
+import { createSignal, onCleanup } from "solid-js";
+import type { RunProgress } from "../api/types.ts";
+
+/** What `GET /api/events` sends. */
+export interface LiveEvents {
+  experiment: { experimentId: string; status: string; message: string };
+  metrics: { experimentId: string; step: number; totalSteps: number; trainLoss: number | null; validLoss: number | null };
+  eval: { experimentId?: string; runId: string; progress: RunProgress };
+}
+type Handler<K extends keyof LiveEvents> = (data: LiveEvents[K]) => void;
+
+const handlers: { [K in keyof LiveEvents]: Set<Handler<K>> } = { experiment: new Set(), metrics: new Set(), eval: new Set() };
+const [connected, setConnected] = createSignal(false);
+let source: EventSource | undefined;
+
+/** Whether the live event stream is open (shown in the header). */
+export const liveConnected = connected;
+
+function connect(): void {
+  if (source || typeof EventSource === "undefined") return;
+  source = new EventSource("/api/events");
+  source.addEventListener("ready", () => setConnected(true));
+  source.addEventListener("open", () => setConnected(true));
+  source.addEventListener("error", () => setConnected(source?.readyState === EventSource.OPEN));
+  for (const type of Object.keys(handlers) as Array<keyof LiveEvents>) {
+    source.addEventListener(type, (event) => {
+      let data: unknown;
+      try {
+        data = JSON.parse((event as MessageEvent<string>).data);
+      } catch {
+        return;
+      }
+      for (const handler of handlers[type]) (handler as (d: unknown) => void)(data);
+    });
+  }
+}
+
+/** Subscribes for the life of the calling component (EventSource reconnects by itself after a drop). */
+export function onLive<K extends keyof LiveEvents>(type: K, handler: Handler<K>): void {
+  connect();
+  const set = handlers[type] as Set<Handler<K>>;
+  set.add(handler);
+  onCleanup(() => set.delete(handler));
+}
+
+export function startLive(): void {
+  connect();
+}

@@ -1,0 +1,1 @@
+export default function Experiment(_props: Record<string, string>) { return <p>todo</p>; }
