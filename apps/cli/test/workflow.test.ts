@@ -78,8 +78,12 @@ describe("the whole workflow through the built CLI", () => {
   });
 
   it("fails the gate for a model trained on shuffled labels, naming the regressed items, in JUnit and Markdown", () => {
-    expect(cli(["data", "import", `${EXAMPLES}train-shuffled.jsonl`, "-d", "shuffled"]).code).toBe(0);
-    const worse = cli(["exp", "create", "-d", "shuffled@1", "-m", "local-tiny", "--json"]).json() as { tunedModel: string };
+    const imported = cli(["data", "import", `${EXAMPLES}train-shuffled.jsonl`, "-d", "shuffled"]);
+    expect(imported.code, imported.stderr).toBe(0);
+    const trained = cli(["exp", "create", "-d", "shuffled@1", "-m", "local-tiny", "--json"]);
+    expect(trained.code, `${trained.stdout}\n${trained.stderr}`).toBe(0);
+    const worse = trained.json() as { tunedModel: string; status: string };
+    expect(worse.status).toBe("completed");
 
     const junitFile = join(dir, "report.xml");
     const result = cli([
@@ -95,7 +99,7 @@ describe("the whole workflow through the built CLI", () => {
       "-o",
       junitFile,
     ]);
-    expect(result.code, result.stderr).toBe(1);
+    expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(1);
     const xml = readFileSync(junitFile, "utf8");
     expect(XMLValidator.validate(xml)).toBe(true);
     const parsed = new XMLParser({ ignoreAttributes: false }).parse(xml) as {
