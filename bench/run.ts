@@ -1,12 +1,21 @@
 // `pnpm bench`: runs every benchmark in its own process and prints their figures.
+// `pnpm bench import graders` runs only those.
+
 import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
-const BENCHES = ["import.ts"];
+const BENCHES = ["import", "trainer", "graders", "leaderboard", "web"];
+const chosen = process.argv.slice(2).filter((a) => BENCHES.includes(a));
 let failed = 0;
-for (const bench of BENCHES) {
-  const file = fileURLToPath(new URL(bench, import.meta.url));
-  const result = spawnSync(process.execPath, ["--import", "tsx", file, ...process.argv.slice(2)], { stdio: "inherit" });
-  if (result.status !== 0) failed++;
+for (const bench of chosen.length ? chosen : BENCHES) {
+  const file = fileURLToPath(new URL(`${bench}.ts`, import.meta.url));
+  if (!existsSync(file)) continue;
+  process.stdout.write(`\n== bench/${bench}.ts\n`);
+  const result = spawnSync(process.execPath, ["--import", "tsx", file], { stdio: "inherit" });
+  if (result.status !== 0) {
+    failed++;
+    process.stdout.write(`bench/${bench}.ts exited ${result.status}\n`);
+  }
 }
 process.exit(failed > 0 ? 1 : 0);

@@ -2,7 +2,16 @@
 // training dataset versions, a grader set of 3 graders, and E completed experiments (baselines included), each with
 // its completed eval run, N stored samples and stored aggregates. Rows go in through kysely in large transactions,
 // shaped exactly as core's repositories write them (see execute-eval-run.ts `finalizeEvalRun`, insertSample).
-import { importDataset, type RunAggregates, saveGraderSet, setTestSplit, sha256, testItems, type Workspace } from "@tunelab/core";
+import {
+  boardGraders,
+  importDataset,
+  type RunAggregates,
+  saveGraderSet,
+  setTestSplit,
+  sha256,
+  testItems,
+  type Workspace,
+} from "@tunelab/core";
 import type { EvalRunTable, EvalSampleTable } from "../../packages/core/src/eval-runs/eval-run.table.ts";
 import type { ExperimentTable } from "../../packages/core/src/experiments/experiment.table.ts";
 import {
@@ -268,6 +277,7 @@ export async function fillWorkspace(ws: Workspace, options: FillOptions): Promis
       primary_low: primary?.ci.mean?.low ?? null,
       primary_high: primary?.ci.mean?.high ?? null,
       aggregates_json: JSON.stringify(aggregates),
+      graders_json: JSON.stringify(boardGraders(aggregates.graders)),
       usage_json: JSON.stringify({ prompt_tokens: 64 * itemCount, completion_tokens: completionTokens }),
       created_at: finishedAt,
       finished_at: finishedAt,

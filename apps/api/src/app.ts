@@ -36,7 +36,7 @@ export function createApiApp(options: ApiOptions) {
     .route("/", graderRoutes(ws))
     .route("/", experimentRoutes(services))
     .route("/", evalRunRoutes(services))
-    .route("/", leaderboardRoutes(ws));
+    .route("/", leaderboardRoutes(ws, services.prices));
   api.route("/", eventRoutes(services));
   api.doc31("/openapi.json", {
     openapi: "3.1.0",

@@ -4,7 +4,9 @@ import {
   type ExperimentServices,
   evaluationSetup,
   loadConfig,
+  type PriceOf,
   Providers,
+  priceOf,
   readEnv,
   type TunelabConfig,
   type Workspace,
@@ -18,6 +20,8 @@ export interface ApiServices {
   experimentServices: ExperimentServices;
   experiments: ExperimentRunner;
   evalRuns: EvalRunRunner;
+  /** Prices from tunelab.config.json, for cost estimates. */
+  prices: PriceOf;
   /** The embedded engine, mounted at /v1 when present. */
   engine?: Engine;
   /** Stops the runners; work in flight stays resumable. */
@@ -39,8 +43,9 @@ export interface ServiceOptions {
 
 export function createServices(options: ServiceOptions): ApiServices {
   const { ws, engine } = options;
+  const config = options.config ?? loadConfig();
   const providers = new Providers({
-    config: options.config ?? loadConfig(),
+    config,
     ...(engine ? { localFetch: (request: Request) => engine.app.fetch(request) } : {}),
   });
   const experimentServices: ExperimentServices = {
@@ -58,6 +63,7 @@ export function createServices(options: ServiceOptions): ApiServices {
     experimentServices,
     experiments,
     evalRuns,
+    prices: priceOf(config),
     ...(engine ? { engine } : {}),
     close: async () => {
       await experiments.close();

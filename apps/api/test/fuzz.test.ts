@@ -18,7 +18,20 @@ function mulberry32(seed: number): () => number {
   };
 }
 
-const NASTY_SEGMENTS = ["..%2F..%2Fetc%2Fpasswd", "%2e%2e", "exp_doesnotexist", "run_doesnotexist", "p", "x".repeat(300), "%00", "%E0%A4%A", "<script>", "' OR 1=1 --", "-1", "9999999999999999999"];
+const NASTY_SEGMENTS = [
+  "..%2F..%2Fetc%2Fpasswd",
+  "%2e%2e",
+  "exp_doesnotexist",
+  "run_doesnotexist",
+  "p",
+  "x".repeat(300),
+  "%00",
+  "%E0%A4%A",
+  "<script>",
+  "' OR 1=1 --",
+  "-1",
+  "9999999999999999999",
+];
 const NASTY_BODIES: unknown[] = [
   "{not json",
   "",
@@ -43,14 +56,31 @@ const NASTY_BODIES: unknown[] = [
 
 async function counts() {
   const n = async (table: "projects" | "datasets" | "dataset_versions" | "grader_sets" | "experiments" | "eval_runs" | "eval_samples") =>
-    Number((await h.ws.db.selectFrom(table).select((eb) => eb.fn.countAll().as("n")).executeTakeFirstOrThrow()).n);
-  return { projects: await n("projects"), datasets: await n("datasets"), versions: await n("dataset_versions"), graders: await n("grader_sets"), experiments: await n("experiments"), runs: await n("eval_runs"), samples: await n("eval_samples") };
+    Number(
+      (
+        await h.ws.db
+          .selectFrom(table)
+          .select((eb) => eb.fn.countAll().as("n"))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+  return {
+    projects: await n("projects"),
+    datasets: await n("datasets"),
+    versions: await n("dataset_versions"),
+    graders: await n("grader_sets"),
+    experiments: await n("experiments"),
+    runs: await n("eval_runs"),
+    samples: await n("eval_samples"),
+  };
 }
 
 describe("the API under malformed input", () => {
   it("answers every route with 4xx (never 5xx) and writes nothing", async () => {
     const doc = (await h.call("GET", "/api/openapi.json")).json as { paths: Record<string, Record<string, unknown>> };
-    const routes = Object.entries(doc.paths).flatMap(([path, methods]) => Object.keys(methods).map((method) => ({ path, method: method.toUpperCase() })));
+    const routes = Object.entries(doc.paths).flatMap(([path, methods]) =>
+      Object.keys(methods).map((method) => ({ path, method: method.toUpperCase() })),
+    );
     expect(routes.length).toBeGreaterThan(15);
     const before = await counts();
     const random = mulberry32(1234);
@@ -60,11 +90,20 @@ describe("the API under malformed input", () => {
       for (let i = 0; i < 12; i++) {
         const path = `/api${route.path.replace(/\{[^}]+\}/g, () => pick(NASTY_SEGMENTS))}${random() < 0.3 ? `?sort=${pick(NASTY_SEGMENTS)}&limit=${pick(["-5", "abc", "1e9", ""])}&from=x` : ""}`;
         const body = route.method === "GET" ? undefined : pick(NASTY_BODIES);
-        const headers = typeof body === "string" ? { "content-type": pick(["application/json", "application/x-ndjson", "text/plain", "multipart/form-data"]) } : {};
+        const headers =
+          typeof body === "string"
+            ? { "content-type": pick(["application/json", "application/x-ndjson", "text/plain", "multipart/form-data"]) }
+            : {};
         const response = await h.call(route.method, path, body, headers);
         requests++;
-        expect(response.status, `${route.method} ${path} -> ${response.status} ${JSON.stringify(response.json).slice(0, 200)}`).toBeLessThan(500);
-        if (response.status >= 400) expect(typeof response.json === "object" && response.json !== null && "error" in response.json, `${route.method} ${path}`).toBe(true);
+        expect(
+          response.status,
+          `${route.method} ${path} -> ${response.status} ${JSON.stringify(response.json).slice(0, 200)}`,
+        ).toBeLessThan(500);
+        if (response.status >= 400)
+          expect(typeof response.json === "object" && response.json !== null && "error" in response.json, `${route.method} ${path}`).toBe(
+            true,
+          );
       }
     }
     expect(requests).toBeGreaterThan(200);

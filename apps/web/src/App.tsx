@@ -1,4 +1,4 @@
-import { createMemo, ErrorBoundary, lazy, Match, Show, Suspense, Switch } from "solid-js";
+import { createMemo, ErrorBoundary, lazy, Match, onCleanup, Show, Suspense, Switch } from "solid-js";
 import { ErrorNotice, Loading, Notice } from "./components/Notice.tsx";
 import { liveConnected, startLive } from "./lib/live.ts";
 import { currentUrl, matchRoute, onLinkClick } from "./lib/router.ts";
@@ -15,8 +15,10 @@ export function App() {
   const route = createMemo(() => matchRoute(currentUrl().pathname));
   const project = () => route().params.project ?? "";
   startLive();
+  document.addEventListener("click", onLinkClick);
+  onCleanup(() => document.removeEventListener("click", onLinkClick));
   return (
-    <div class="app" onClick={onLinkClick}>
+    <div class="app">
       <header class="top">
         <a href="/" class="brand">
           tunelab
@@ -33,7 +35,10 @@ export function App() {
               Datasets
             </a>
           </Show>
-          <a href={project() ? `/projects/${project()}/graders` : "/graders"} aria-current={route().name === "graders" ? "page" : undefined}>
+          <a
+            href={project() ? `/projects/${project()}/graders` : "/graders"}
+            aria-current={route().name === "graders" ? "page" : undefined}
+          >
             Graders
           </a>
         </nav>

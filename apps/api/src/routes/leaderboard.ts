@@ -1,9 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { compare, LEADERBOARD_COLUMNS, leaderboard, type Workspace } from "@tunelab/core";
+import { compare, LEADERBOARD_COLUMNS, leaderboard, type PriceOf, type Workspace } from "@tunelab/core";
 import { router } from "../http/router.ts";
 import { AnyJson, errors, json, ProjectParams } from "../http/schemas.ts";
 
-export function leaderboardRoutes(ws: Workspace) {
+export function leaderboardRoutes(ws: Workspace, prices: PriceOf = () => undefined) {
   return router()
     .openapi(
       createRoute({
@@ -25,15 +25,19 @@ export function leaderboardRoutes(ws: Workspace) {
       async (c) => {
         const { project } = c.req.valid("param");
         const q = c.req.valid("query");
-        const board = await leaderboard(ws, {
-          project,
-          ...(q.sort ? { sort: q.sort } : {}),
-          ...(q.order ? { order: q.order } : {}),
-          ...(q.dataset ? { dataset: q.dataset } : {}),
-          ...(q.model ? { model: q.model } : {}),
-          ...(q.status ? { status: q.status } : {}),
-          ...(q.limit ? { limit: q.limit } : {}),
-        });
+        const board = await leaderboard(
+          ws,
+          {
+            project,
+            ...(q.sort ? { sort: q.sort } : {}),
+            ...(q.order ? { order: q.order } : {}),
+            ...(q.dataset ? { dataset: q.dataset } : {}),
+            ...(q.model ? { model: q.model } : {}),
+            ...(q.status ? { status: q.status } : {}),
+            ...(q.limit ? { limit: q.limit } : {}),
+          },
+          prices,
+        );
         return c.json(board, 200);
       },
     )

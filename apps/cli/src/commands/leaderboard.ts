@@ -1,4 +1,4 @@
-import { assertColumn, compare, LEADERBOARD_COLUMNS, leaderboard } from "@tunelab/core";
+import { assertColumn, compare, LEADERBOARD_COLUMNS, leaderboard, loadConfig, priceOf } from "@tunelab/core";
 import type { Command } from "commander";
 import { resolveProjectName, withWorkspace } from "../context.ts";
 import { color, emit, formatNumber, type GlobalOptions, table } from "../output.ts";

@@ -1,7 +1,7 @@
 // Response shapes. Types only: these imports are erased, no Node code reaches the browser bundle.
 export type {
-  Comparison,
   ComparedItem,
+  Comparison,
   DatasetVersion,
   EvalRun,
   Experiment,

@@ -50,9 +50,15 @@ export function ScoreChart(props: { rows: LeaderboardRow[]; axis: ScoreAxis; met
     ctx.restore();
   };
   const options = (): Omit<uPlot.Options, "width" | "height"> => ({
-    scales: { x: { time: false }, y: { range: (_u, min, max) => [Math.max(0, Math.min(min, 0.9) - 0.05), Math.min(1, Math.max(max, 0.1) + 0.05)] } },
+    scales: {
+      x: { time: false },
+      y: { range: (_u, min, max) => [Math.max(0, Math.min(min, 0.9) - 0.05), Math.min(1, Math.max(max, 0.1) + 0.05)] },
+    },
     axes: [
-      { label: props.axis === "examples" ? "training examples (baseline = 0)" : "trained tokens (baseline = 0)", values: (_u, v) => v.map((x) => count(x)) },
+      {
+        label: props.axis === "examples" ? "training examples (baseline = 0)" : "trained tokens (baseline = 0)",
+        values: (_u, v) => v.map((x) => count(x)),
+      },
       { label: props.metric, size: 50 },
     ],
     series: [

@@ -12,13 +12,15 @@ function tokens(text: string): string[] {
 export function diffTokens(expected: string, actual: string): Part[] {
   const a = tokens(expected);
   const b = tokens(actual);
-  if (a.length * b.length > MAX_CELLS) return [...(expected ? [{ kind: "removed" as const, text: expected }] : []), { kind: "added", text: actual }];
+  if (a.length * b.length > MAX_CELLS)
+    return [...(expected ? [{ kind: "removed" as const, text: expected }] : []), { kind: "added", text: actual }];
   const rows = a.length + 1;
   const cols = b.length + 1;
   const lcs = new Uint32Array(rows * cols);
   for (let i = a.length - 1; i >= 0; i--)
     for (let j = b.length - 1; j >= 0; j--)
-      lcs[i * cols + j] = a[i] === b[j] ? (lcs[(i + 1) * cols + j + 1] ?? 0) + 1 : Math.max(lcs[(i + 1) * cols + j] ?? 0, lcs[i * cols + j + 1] ?? 0);
+      lcs[i * cols + j] =
+        a[i] === b[j] ? (lcs[(i + 1) * cols + j + 1] ?? 0) + 1 : Math.max(lcs[(i + 1) * cols + j] ?? 0, lcs[i * cols + j + 1] ?? 0);
   const parts: Part[] = [];
   const push = (kind: Part["kind"], text: string) => {
     const last = parts.at(-1);
@@ -44,7 +46,7 @@ export function diffTokens(expected: string, actual: string): Part[] {
 export function TextDiff(props: { reference: string | null; output: string | null }) {
   const parts = () => diffTokens(props.reference ?? "", props.output ?? "");
   return (
-    <pre class="diff" aria-label="output compared with reference">
+    <pre class="diff" title="reference → output: struck text is missing, highlighted text is extra">
       <For each={parts()}>
         {(part) =>
           part.kind === "same" ? <span>{part.text}</span> : part.kind === "added" ? <ins>{part.text}</ins> : <del>{part.text}</del>

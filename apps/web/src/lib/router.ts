@@ -66,7 +66,7 @@ export function onLinkClick(event: MouseEvent): void {
   if (!anchor || anchor.target || anchor.hasAttribute("download")) return;
   if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
   const href = anchor.getAttribute("href");
-  if (!href || !href.startsWith("/") || href.startsWith("/api/")) return;
+  if (!href?.startsWith("/") || href.startsWith("/api/")) return;
   event.preventDefault();
   navigate(href);
 }

@@ -1,1 +1,389 @@
-export default function Datasets(_props: Record<string, string>) { return <p>todo</p>; }
+import { createMemo, For, Show } from "solid-js";
+import { api, read } from "../api/client.ts";
+import type { DatasetVersion, DatasetWithVersions, GraderSet, VersionDiff } from "../api/types.ts";
+import { Histogram } from "../components/Histogram.tsx";
+import { ErrorNotice, Loading, Notice } from "../components/Notice.tsx";
+import { count, score, when } from "../lib/format.ts";
+import { load } from "../lib/load.ts";
+import { query, setQuery } from "../lib/router.ts";
+
+const LEAKAGE = new Set(["test_leakage_exact", "test_leakage_near"]);
+
+/** Rough tokens of one JSONL line for the histogram: ~4 characters per token of the message text. */
+function approxTokens(line: string): number {
+  try {
+    const json = JSON.parse(line) as { messages?: Array<{ content?: unknown }> };
+    const chars = (json.messages ?? []).reduce(
+      (n, m) => n + (typeof m.content === "string" ? m.content.length : JSON.stringify(m.content ?? "").length) + 4,
+      0,
+    );
+    return Math.max(1, Math.round(chars / 4));
+  } catch {
+    return 0;
+  }
+}
+
+function firstUser(example: unknown): string {
+  const messages = (example as { messages?: Array<{ role: string; content: unknown }> })?.messages ?? [];
+  const user = messages.find((m) => m.role === "user");
+  return typeof user?.content === "string" ? user.content : JSON.stringify(user?.content ?? example).slice(0, 200);
+}
+
+/** Datasets and their versions (stats, token histogram, warnings, leakage, diffs), the test split and the grader set versions. */
+export default function Datasets(props: { project: string }) {
+  const datasets = load(
+    () => props.project,
+    async (project) => (await read<{ data: DatasetWithVersions[] }>(api.projects[":project"].datasets.$get({ param: { project } }))).data,
+  );
+  const graders = load(
+    () => props.project,
+    (project) => read<{ current: GraderSet | null; versions: GraderSet[] }>(api.projects[":project"].graders.$get({ param: { project } })),
+  );
+  const chosen = createMemo(() => {
+    const list = datasets.data() ?? [];
+    return list.find((d) => d.name === query("dataset")) ?? list.find((d) => d.role === "train") ?? list[0];
+  });
+  const version = createMemo((): DatasetVersion | undefined => {
+    const d = chosen();
+    if (!d) return undefined;
+    const n = Number(query("v"));
+    return d.versions.find((v) => v.number === n) ?? d.versions.at(-1);
+  });
+  const content = load(
+    () => (version() ? { project: props.project, dataset: version()?.name ?? "", number: version()?.number ?? 1 } : null),
+    async (k) => {
+      const response = await api.projects[":project"].datasets[":dataset"].versions[":version"].content.$get({
+        param: { project: k.project, dataset: k.dataset, version: String(k.number) },
+      });
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      return (await response.text())
+        .split("\n")
+        .filter((l) => l.trim())
+        .map(approxTokens);
+    },
+  );
+  const diffFrom = () => Number(query("from")) || 0;
+  const diffTo = () => Number(query("to")) || 0;
+  const diff = load(
+    () =>
+      chosen() && diffFrom() && diffTo() && diffFrom() !== diffTo()
+        ? { project: props.project, dataset: chosen()?.name ?? "", from: diffFrom(), to: diffTo() }
+        : null,
+    (k) =>
+      read<VersionDiff>(
+        api.projects[":project"].datasets[":dataset"].diff.$get({
+          param: { project: k.project, dataset: k.dataset },
+          query: { from: String(k.from), to: String(k.to) },
+        }),
+      ),
+  );
+  const issues = () => (version()?.report.issues ?? []).filter((i) => !LEAKAGE.has(i.code));
+  const leakage = () => (version()?.report.issues ?? []).filter((i) => LEAKAGE.has(i.code));
+
+  return (
+    <section class="datasets">
+      <div class="page-head">
+        <h1>
+          {props.project} <span class="muted">datasets</span>
+        </h1>
+      </div>
+      <Show when={datasets.error()}>
+        <ErrorNotice error={datasets.error()} what="datasets" />
+      </Show>
+      <Show when={datasets.data()} fallback={<Show when={!datasets.error()}>{<Loading what="datasets" />}</Show>}>
+        {(list) => (
+          <Show
+            when={list().length > 0}
+            fallback={
+              <Notice kind="empty" title="No data in this project yet">
+                <p>
+                  Freeze a test split first: <code>tunelab split test.jsonl</code>, then import training data:{" "}
+                  <code>tunelab data import train.jsonl</code>. Files are OpenAI fine-tuning JSONL; errors name the line.
+                </p>
+              </Notice>
+            }
+          >
+            <div class="filters">
+              <fieldset class="segmented">
+                <legend class="sr-only">dataset</legend>
+                <For each={list()}>
+                  {(d) => (
+                    <button
+                      type="button"
+                      aria-pressed={chosen()?.name === d.name}
+                      onClick={() => setQuery({ dataset: d.name, v: null, from: null, to: null })}
+                    >
+                      {d.name} {d.role === "test" ? "(test split)" : ""} · {d.versions.length} version(s)
+                    </button>
+                  )}
+                </For>
+              </fieldset>
+            </div>
+            <Show when={chosen()?.role === "test"}>
+              <p class="note">
+                This is the project's frozen test split: every experiment is scored on its latest version. Changing it starts a new
+                leaderboard; training versions that repeat its items are reported below as leakage.
+              </p>
+            </Show>
+
+            <div class="card">
+              <h2>Versions of {chosen()?.name}</h2>
+              <div class="table-wrap">
+                <table data-testid="versions">
+                  <thead>
+                    <tr>
+                      <th scope="col">version</th>
+                      <th scope="col">message</th>
+                      <th scope="col" class="num">
+                        examples
+                      </th>
+                      <th scope="col" class="num">
+                        tokens
+                      </th>
+                      <th scope="col" class="num">
+                        warnings
+                      </th>
+                      <th scope="col">created</th>
+                      <th scope="col">diff</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    <For each={[...(chosen()?.versions ?? [])].reverse()}>
+                      {(v) => (
+                        <tr classList={{ selected: v.id === version()?.id }}>
+                          <td>
+                            <button
+                              type="button"
+                              class="link"
+                              onClick={() => setQuery({ v: v.number })}
+                              aria-pressed={v.id === version()?.id}
+                            >
+                              {v.ref}
+                            </button>
+                          </td>
+                          <td style={{ "white-space": "normal" }}>{v.message || <span class="muted">—</span>}</td>
+                          <td class="num">{count(v.exampleCount)}</td>
+                          <td class="num">{count(v.stats.tokensPerExample.total)}</td>
+                          <td class="num">{v.report.warnings}</td>
+                          <td>{when(v.createdAt)}</td>
+                          <td>
+                            <Show when={v.number > 1}>
+                              <button type="button" class="link" onClick={() => setQuery({ from: v.number - 1, to: v.number })}>
+                                vs @{v.number - 1}
+                              </button>
+                            </Show>
+                          </td>
+                        </tr>
+                      )}
+                    </For>
+                  </tbody>
+                </table>
+              </div>
+            </div>
+
+            <Show when={version()}>
+              {(v) => (
+                <>
+                  <div class="grid-2">
+                    <div class="card">
+                      <h2>{v().ref} statistics</h2>
+                      <dl class="facts">
+                        <div>
+                          <dt>examples</dt>
+                          <dd>{count(v().stats.examples)}</dd>
+                        </div>
+                        <div>
+                          <dt>tokens / example</dt>
+                          <dd>
+                            {count(v().stats.tokensPerExample.min)}–{count(v().stats.tokensPerExample.max)}
+                          </dd>
+                        </div>
+                        <div>
+                          <dt>mean · p5 · p95</dt>
+                          <dd>
+                            {score(v().stats.tokensPerExample.mean, 0)} · {count(v().stats.tokensPerExample.p5)} ·{" "}
+                            {count(v().stats.tokensPerExample.p95)}
+                          </dd>
+                        </div>
+                        <div>
+                          <dt>assistant tokens</dt>
+                          <dd>{count(v().stats.assistantTokensPerExample.total)}</dd>
+                        </div>
+                        <div>
+                          <dt>over context ({count(v().stats.contextLimit)})</dt>
+                          <dd>{v().stats.overContextLimit}</dd>
+                        </div>
+                        <div>
+                          <dt>default epochs</dt>
+                          <dd>{v().stats.epochs}</dd>
+                        </div>
+                        <div>
+                          <dt>est. trained tokens</dt>
+                          <dd>{count(v().stats.estimatedTrainedTokens)}</dd>
+                        </div>
+                      </dl>
+                      <h3>Tokens per example</h3>
+                      <Show when={content.data()} fallback={<Loading what="the examples" />}>
+                        {(values) => <Histogram values={values()} label="≈ tokens per example" />}
+                      </Show>
+                      <p class="muted">
+                        Bars estimate each example at ~4 characters per token; the figures above are exact ({v().stats.encoding}).
+                      </p>
+                    </div>
+                    <div class="card">
+                      <h2>Validation</h2>
+                      <p>
+                        {v().report.errors} error(s), {issues().length} warning(s) · format {v().format} · source{" "}
+                        <code>{v().source || "—"}</code>
+                      </p>
+                      <Show
+                        when={issues().length > 0}
+                        fallback={<p class="muted">No warnings: the file follows OpenAI's fine-tuning rules.</p>}
+                      >
+                        <ul class="issues">
+                          <For each={issues().slice(0, 50)}>
+                            {(i) => (
+                              <li class={`issue-${i.severity}`}>
+                                {i.line ? `line ${i.line}: ` : ""}
+                                {i.message} <span class="muted">({i.code})</span>
+                              </li>
+                            )}
+                          </For>
+                        </ul>
+                      </Show>
+                      <h2>Leakage into the test split</h2>
+                      <Show
+                        when={leakage().length > 0}
+                        fallback={
+                          <p class="muted" data-testid="leakage">
+                            {chosen()?.role === "test"
+                              ? "This is the test split itself."
+                              : "No example repeats or nearly repeats a test item."}
+                          </p>
+                        }
+                      >
+                        <ul class="issues" data-testid="leakage">
+                          <For each={leakage()}>
+                            {(i) => (
+                              <li class="issue-warning">
+                                line {i.line}: {i.message}
+                              </li>
+                            )}
+                          </For>
+                        </ul>
+                      </Show>
+                    </div>
+                  </div>
+                </>
+              )}
+            </Show>
+
+            <Show when={(chosen()?.versions.length ?? 0) > 1}>
+              <div class="card">
+                <div class="card-head">
+                  <h2>Diff between versions</h2>
+                  <div class="filters" style={{ margin: "0" }}>
+                    <label>
+                      from
+                      <select value={String(diffFrom() || "")} onChange={(e) => setQuery({ from: e.currentTarget.value })}>
+                        <option value="">—</option>
+                        <For each={chosen()?.versions ?? []}>{(v) => <option value={String(v.number)}>{v.ref}</option>}</For>
+                      </select>
+                    </label>
+                    <label>
+                      to
+                      <select value={String(diffTo() || "")} onChange={(e) => setQuery({ to: e.currentTarget.value })}>
+                        <option value="">—</option>
+                        <For each={chosen()?.versions ?? []}>{(v) => <option value={String(v.number)}>{v.ref}</option>}</For>
+                      </select>
+                    </label>
+                  </div>
+                </div>
+                <Show when={diff.error()}>
+                  <ErrorNotice error={diff.error()} what="the diff" />
+                </Show>
+                <Show when={diff.data()} fallback={<p class="muted">Pick two versions to see the examples added and removed.</p>}>
+                  {(d) => (
+                    <div data-testid="dataset-diff">
+                      <p>
+                        {d().from} → {d().to}: <span class="delta-good">+{d().added.length} added</span>,{" "}
+                        <span class="delta-bad">−{d().removed.length} removed</span>, {d().unchanged} unchanged
+                      </p>
+                      <div class="grid-2">
+                        <For each={[["added", d().added] as const, ["removed", d().removed] as const]}>
+                          {([kind, entries]) => (
+                            <div>
+                              <h3>{kind}</h3>
+                              <ul class="issues">
+                                <For each={entries.slice(0, 30)}>
+                                  {(entry) => (
+                                    <li>
+                                      <span class="muted">line {entry.line}:</span> {firstUser(entry.example).slice(0, 160)}
+                                    </li>
+                                  )}
+                                </For>
+                              </ul>
+                              <Show when={entries.length > 30}>
+                                <p class="muted">…and {entries.length - 30} more</p>
+                              </Show>
+                            </div>
+                          )}
+                        </For>
+                      </div>
+                    </div>
+                  )}
+                </Show>
+              </div>
+            </Show>
+          </Show>
+        )}
+      </Show>
+
+      <div class="card">
+        <div class="card-head">
+          <h2>Grader set</h2>
+          <a href={`/projects/${props.project}/graders`}>Try a grader →</a>
+        </div>
+        <Show when={graders.error()}>
+          <ErrorNotice error={graders.error()} what="the grader set" />
+        </Show>
+        <Show
+          when={(graders.data()?.versions.length ?? 0) > 0}
+          fallback={
+            <p class="muted">
+              No graders yet: add one with <code>tunelab graders add graders.json</code> (OpenAI grader JSON works as is).
+            </p>
+          }
+        >
+          <div class="table-wrap">
+            <table data-testid="grader-sets">
+              <thead>
+                <tr>
+                  <th scope="col">version</th>
+                  <th scope="col">primary metric</th>
+                  <th scope="col">graders</th>
+                  <th scope="col">created</th>
+                </tr>
+              </thead>
+              <tbody>
+                <For each={[...(graders.data()?.versions ?? [])].reverse()}>
+                  {(g) => (
+                    <tr>
+                      <td>
+                        {g.ref}
+                        {g.id === graders.data()?.current?.id && <span class="tag">current</span>}
+                      </td>
+                      <td>{g.primaryMetric}</td>
+                      <td style={{ "white-space": "normal" }}>{g.graders.map((x) => `${x.name} (${x.type})`).join(", ")}</td>
+                      <td>{when(g.createdAt)}</td>
+                    </tr>
+                  )}
+                </For>
+              </tbody>
+            </table>
+          </div>
+        </Show>
+      </div>
+    </section>
+  );
+}

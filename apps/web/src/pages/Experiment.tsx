@@ -1,1 +1,376 @@
-export default function Experiment(_props: Record<string, string>) { return <p>todo</p>; }
+import { createMemo, createSignal, For, Show } from "solid-js";
+import { api, read } from "../api/client.ts";
+import type {
+  DatasetWithVersions,
+  EvalRun,
+  Experiment as ExperimentT,
+  GraderSet,
+  MetricRow,
+  Project,
+  RunAggregates,
+} from "../api/types.ts";
+import { AccuracyChart, LossChart } from "../components/LossChart.tsx";
+import { ErrorNotice, Loading, Notice } from "../components/Notice.tsx";
+import { StatusBadge } from "../components/Status.tsx";
+import { count, duration, percent, score, value, when } from "../lib/format.ts";
+import { onLive } from "../lib/live.ts";
+import { load, throttle } from "../lib/load.ts";
+import { SampleTable } from "./experiment/SampleTable.tsx";
+
+const STAGES = ["created", "uploading", "training", "evaluating", "completed"] as const;
+const FINISHED = new Set(["completed", "failed", "cancelled"]);
+
+/** One experiment: config, status timeline, live training curves, its eval run's summary and items. */
+export default function Experiment(props: { id: string }) {
+  const experiment = load(
+    () => props.id,
+    (id) => read<ExperimentT>(api.experiments[":id"].$get({ param: { id } })),
+  );
+  const metrics = load(
+    () => props.id,
+    async (id) => (await read<{ data: MetricRow[] }>(api.experiments[":id"].metrics.$get({ param: { id } }))).data,
+  );
+  const run = load(
+    () => experiment.data()?.evalRunId,
+    (id) => read<EvalRun>(api["eval-runs"][":id"].$get({ param: { id } })),
+  );
+  const projects = load(
+    () => experiment.data()?.projectId,
+    async () => (await read<{ data: Project[] }>(api.projects.$get())).data,
+  );
+  const project = () => projects.data()?.find((p) => p.id === experiment.data()?.projectId)?.name ?? "";
+  const graderSets = load(
+    () => project() || null,
+    (p) => read<{ versions: GraderSet[] }>(api.projects[":project"].graders.$get({ param: { project: p } })),
+  );
+  const datasets = load(
+    () => (project() && experiment.data()?.datasetVersionId ? project() : null),
+    async (p) => (await read<{ data: DatasetWithVersions[] }>(api.projects[":project"].datasets.$get({ param: { project: p } }))).data,
+  );
+  const datasetRef = (id: string) => {
+    for (const d of datasets.data() ?? [])
+      for (const v of d.versions) if (v.id === id) return { ref: v.ref, name: d.name, number: v.number };
+    return undefined;
+  };
+  const primaryMetric = () => graderSets.data()?.versions.find((v) => v.id === run.data()?.graderSetId)?.primaryMetric;
+
+  // live: status, messages, metrics appended as they arrive, eval progress
+  const [liveStatus, setLiveStatus] = createSignal<string>();
+  const [log, setLog] = createSignal<Array<{ at: string; text: string }>>([]);
+  const [liveMetrics, setLiveMetrics] = createSignal<MetricRow[]>([]);
+  const [evalProgress, setEvalProgress] = createSignal<{ done: number; total: number; passed: number; failed: number; errored: number }>();
+  const [trainProgress, setTrainProgress] = createSignal<{ step: number; total: number }>();
+  const reload = throttle(() => {
+    experiment.refetch();
+    run.refetch();
+  }, 300);
+  const stamp = () => new Date().toLocaleTimeString("en-GB");
+  onLive("experiment", (e) => {
+    if (e.experimentId !== props.id) return;
+    setLiveStatus(e.status);
+    setLog((l) => [...l.slice(-199), { at: stamp(), text: `${e.status}: ${e.message}` }]);
+    reload();
+    if (FINISHED.has(e.status)) metrics.refetch();
+  });
+  onLive("metrics", (e) => {
+    if (e.experimentId !== props.id) return;
+    setTrainProgress({ step: e.step, total: e.totalSteps });
+    setLiveMetrics((rows) => [
+      ...rows,
+      {
+        step: e.step,
+        total_steps: e.totalSteps,
+        train_loss: e.trainLoss,
+        valid_loss: e.validLoss,
+        train_accuracy: null,
+        valid_accuracy: null,
+      },
+    ]);
+  });
+  onLive("eval", (e) => {
+    if (e.experimentId !== props.id) return;
+    setEvalProgress(e.progress);
+    if (e.progress.done === e.progress.total) reload();
+  });
+
+  const status = () => {
+    const stored = experiment.data()?.status ?? "created";
+    const live = liveStatus();
+    return FINISHED.has(stored) || !live ? stored : live;
+  };
+  const rows = createMemo(() => {
+    const stored = metrics.data() ?? [];
+    const last = stored.at(-1)?.step ?? -1;
+    const extra = liveMetrics().filter((m) => m.step > last);
+    return extra.length ? [...stored, ...extra] : stored;
+  });
+  const hasAccuracy = () => rows().some((r) => r.train_accuracy !== null || r.valid_accuracy !== null);
+  const progress = () => {
+    const live = trainProgress();
+    if (live) return live;
+    const last = rows().at(-1);
+    return last?.total_steps ? { step: last.step, total: last.total_steps } : undefined;
+  };
+  const aggregates = () => run.data()?.aggregates as RunAggregates | null | undefined;
+
+  return (
+    <section class="experiment">
+      <Show when={experiment.error()}>
+        <ErrorNotice error={experiment.error()} what={`experiment ${props.id}`} />
+      </Show>
+      <Show when={experiment.data()} fallback={<Show when={!experiment.error()}>{<Loading what="the experiment" />}</Show>}>
+        {(e) => (
+          <>
+            <div class="page-head">
+              <p class="muted">
+                <Show when={project()}>
+                  <a href={`/projects/${project()}`}>{project()} leaderboard</a> ›{" "}
+                </Show>
+                experiment <code>{e().id}</code>
+              </p>
+              <h1>
+                {e().name} <StatusBadge status={status()} />
+                {e().kind === "baseline" && <span class="tag">baseline</span>}
+              </h1>
+              <Show when={e().error}>
+                <Notice kind="error" title="This experiment failed">
+                  <p>{e().error}</p>
+                  <p>Fix the cause and run it again with `tunelab exp run {e().id}` (it resumes where it stopped).</p>
+                </Notice>
+              </Show>
+            </div>
+
+            <div class="card">
+              <div class="card-head">
+                <h2>Status</h2>
+                <Show when={!FINISHED.has(status())}>
+                  <button
+                    type="button"
+                    onClick={() => void read(api.experiments[":id"].cancel.$post({ param: { id: e().id } })).then(reload, reload)}
+                  >
+                    Cancel
+                  </button>
+                </Show>
+              </div>
+              <ol class="timeline" aria-label="status timeline">
+                <For each={e().kind === "baseline" ? STAGES.filter((s) => s !== "uploading" && s !== "training") : [...STAGES]}>
+                  {(stage) => {
+                    const index = () => STAGES.indexOf(stage);
+                    const current = () => STAGES.indexOf(status() as (typeof STAGES)[number]);
+                    const bad = () => (status() === "failed" || status() === "cancelled") && stage === "completed";
+                    return (
+                      <li
+                        classList={{
+                          done: current() > index() || status() === "completed",
+                          current: current() === index() && status() !== "completed",
+                          bad: bad(),
+                        }}
+                      >
+                        {bad() ? status() : stage}
+                        <Show when={stage === "created"}>
+                          <div class="muted">{when(e().createdAt)}</div>
+                        </Show>
+                        <Show when={stage === "completed" && e().finishedAt}>
+                          <div class="muted">{when(e().finishedAt)}</div>
+                        </Show>
+                      </li>
+                    );
+                  }}
+                </For>
+              </ol>
+              <Show when={log().length > 0}>
+                <pre class="log" aria-live="polite" data-testid="live-log">
+                  {log()
+                    .map((l) => `${l.at}  ${l.text}`)
+                    .join("\n")}
+                </pre>
+              </Show>
+            </div>
+
+            <div class="grid-2">
+              <div class="card">
+                <h2>Configuration</h2>
+                <dl class="kv">
+                  <dt>base model</dt>
+                  <dd>
+                    {e().baseModel} <span class="muted">({e().provider})</span>
+                  </dd>
+                  <dt>method</dt>
+                  <dd>{e().method}</dd>
+                  <dt>dataset</dt>
+                  <dd>
+                    <Show when={e().datasetVersionId} fallback="— (baseline)">
+                      {(id) => (
+                        <a
+                          href={`/projects/${project()}/datasets?dataset=${datasetRef(id())?.name ?? ""}&v=${datasetRef(id())?.number ?? ""}`}
+                        >
+                          {datasetRef(id())?.ref ?? id()}
+                        </a>
+                      )}
+                    </Show>
+                  </dd>
+                  <For each={Object.entries(e().hyperparameters.resolved ?? e().hyperparameters.requested)}>
+                    {([k, v]) => (
+                      <>
+                        <dt>{k}</dt>
+                        <dd>
+                          {value(v)}
+                          {e().hyperparameters.resolved && (e().hyperparameters.requested as Record<string, unknown>)[k] === "auto" ? (
+                            <span class="muted"> (auto)</span>
+                          ) : (
+                            ""
+                          )}
+                        </dd>
+                      </>
+                    )}
+                  </For>
+                  <dt>seed</dt>
+                  <dd>{e().seed}</dd>
+                  <dt>tuned model</dt>
+                  <dd>{e().tunedModel ?? "—"}</dd>
+                  <dt>trained tokens</dt>
+                  <dd>{count(e().trainedTokens)}</dd>
+                  <dt>training time</dt>
+                  <dd>{duration(e().trainingSeconds)}</dd>
+                  <dt>config hash</dt>
+                  <dd>
+                    <code>{e().configHash.slice(0, 12)}</code>
+                  </dd>
+                  <Show when={e().notes}>
+                    <dt>notes</dt>
+                    <dd>{e().notes}</dd>
+                  </Show>
+                </dl>
+              </div>
+              <div class="card">
+                <div class="card-head">
+                  <h2>Training loss</h2>
+                  <Show when={progress()}>
+                    {(p) => (
+                      <span class="muted" data-testid="train-progress">
+                        step {p().step} / {p().total}
+                      </span>
+                    )}
+                  </Show>
+                </div>
+                <Show when={progress() && !FINISHED.has(status())}>
+                  <div class="progress" aria-hidden="true">
+                    <div style={{ width: `${Math.min(100, ((progress()?.step ?? 0) / (progress()?.total || 1)) * 100)}%` }} />
+                  </div>
+                </Show>
+                <Show
+                  when={rows().length > 0}
+                  fallback={
+                    <p class="muted">
+                      {e().kind === "baseline"
+                        ? "A baseline is the base model as is: nothing is trained."
+                        : FINISHED.has(status())
+                          ? "No training metrics were recorded."
+                          : "Waiting for the first training step…"}
+                    </p>
+                  }
+                >
+                  <LossChart rows={rows()} />
+                  <Show when={hasAccuracy()}>
+                    <h3>Token accuracy</h3>
+                    <AccuracyChart rows={rows()} />
+                  </Show>
+                </Show>
+              </div>
+            </div>
+
+            <div class="card">
+              <div class="card-head">
+                <h2>Evaluation</h2>
+                <Show when={run.data()}>
+                  {(r) => (
+                    <span class="muted">
+                      eval run <code>{r().id}</code> · {r().model}
+                    </span>
+                  )}
+                </Show>
+              </div>
+              <Show when={evalProgress() && status() === "evaluating"}>
+                {(_) => {
+                  const p = () => evalProgress() ?? { done: 0, total: 1, passed: 0, failed: 0, errored: 0 };
+                  return (
+                    <>
+                      <p class="muted" data-testid="eval-progress">
+                        scored {p().done} of {p().total} items · {p().passed} passed · {p().failed} failed · {p().errored} errored
+                      </p>
+                      <div class="progress">
+                        <div style={{ width: `${(p().done / (p().total || 1)) * 100}%` }} />
+                      </div>
+                    </>
+                  );
+                }}
+              </Show>
+              <Show when={run.error()}>
+                <ErrorNotice error={run.error()} what="the eval run" />
+              </Show>
+              <Show
+                when={aggregates()}
+                fallback={
+                  <p class="muted">
+                    {FINISHED.has(status())
+                      ? "No eval run finished for this experiment."
+                      : "The test split is scored once training finishes."}
+                  </p>
+                }
+              >
+                {(agg) => (
+                  <div class="table-wrap">
+                    <table data-testid="grader-summary">
+                      <thead>
+                        <tr>
+                          <th scope="col">grader</th>
+                          <th scope="col" class="num">
+                            mean
+                          </th>
+                          <th scope="col">95% CI</th>
+                          <th scope="col" class="num">
+                            pass rate
+                          </th>
+                          <th scope="col" class="num">
+                            passed
+                          </th>
+                          <th scope="col" class="num">
+                            failed
+                          </th>
+                          <th scope="col" class="num">
+                            errored
+                          </th>
+                        </tr>
+                      </thead>
+                      <tbody>
+                        <For each={Object.entries(agg().graders)}>
+                          {([name, s]) => (
+                            <tr>
+                              <td>{name}</td>
+                              <td class="num">{score(s.mean)}</td>
+                              <td class="muted">{s.ci.mean ? `${score(s.ci.mean.low)} – ${score(s.ci.mean.high)}` : "—"}</td>
+                              <td class="num">{percent(s.passRate, 1)}</td>
+                              <td class="num">{s.passed}</td>
+                              <td class="num">{s.failed}</td>
+                              <td class={`num ${s.errored > 0 ? "errored" : ""}`}>{s.errored}</td>
+                            </tr>
+                          )}
+                        </For>
+                      </tbody>
+                    </table>
+                  </div>
+                )}
+              </Show>
+            </div>
+
+            <Show when={run.data()?.status === "completed" ? run.data() : undefined}>
+              {(r) => (
+                <SampleTable run={r()} project={project()} primary={primaryMetric()} tags={Object.keys(aggregates()?.byTag ?? {}).sort()} />
+              )}
+            </Show>
+          </>
+        )}
+      </Show>
+    </section>
+  );
+}

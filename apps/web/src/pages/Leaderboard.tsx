@@ -11,7 +11,18 @@ import { onLive } from "../lib/live.ts";
 import { load, throttle } from "../lib/load.ts";
 import { navigate, query, setQuery } from "../lib/router.ts";
 
-const SERVER_SORTS = ["rank", "score", "name", "created", "trained_tokens", "training_seconds", "cost", "dataset", "model", "status"] as const;
+const SERVER_SORTS = [
+  "rank",
+  "score",
+  "name",
+  "created",
+  "trained_tokens",
+  "training_seconds",
+  "cost",
+  "dataset",
+  "model",
+  "status",
+] as const;
 type ServerSort = (typeof SERVER_SORTS)[number];
 const STATUSES = ["completed", "created", "uploading", "training", "evaluating", "failed", "cancelled"];
 const FINISHED = new Set(["completed", "failed", "cancelled"]);
@@ -26,13 +37,26 @@ interface LiveState {
 /** Experiments and baselines of a project ranked by the primary metric, with filters, a chart and compare. */
 export default function Leaderboard(props: { project: string }) {
   const sort = () => query("sort") || "rank";
-  const order = (): "asc" | "desc" => (query("order") === "asc" || query("order") === "desc" ? (query("order") as "asc" | "desc") : DESC_FIRST.has(sort()) || sort().startsWith("g:") ? "desc" : "asc");
-  const serverSort = (): ServerSort | undefined => ((SERVER_SORTS as readonly string[]).includes(sort()) ? (sort() as ServerSort) : undefined);
+  const order = (): "asc" | "desc" =>
+    query("order") === "asc" || query("order") === "desc"
+      ? (query("order") as "asc" | "desc")
+      : DESC_FIRST.has(sort()) || sort().startsWith("g:")
+        ? "desc"
+        : "asc";
+  const serverSort = (): ServerSort | undefined =>
+    (SERVER_SORTS as readonly string[]).includes(sort()) ? (sort() as ServerSort) : undefined;
   const axis = (): ScoreAxis => (query("x") === "tokens" ? "tokens" : "examples");
   const selected = () => query("sel").split(",").filter(Boolean);
 
   const board = load(
-    () => ({ project: props.project, sort: serverSort(), order: serverSort() ? query("order") : "", dataset: query("dataset"), model: query("model"), status: query("status") }),
+    () => ({
+      project: props.project,
+      sort: serverSort(),
+      order: serverSort() ? query("order") : "",
+      dataset: query("dataset"),
+      model: query("model"),
+      status: query("status"),
+    }),
     (k) =>
       read<Board>(
         api.projects[":project"].leaderboard.$get({
@@ -48,24 +72,25 @@ export default function Leaderboard(props: { project: string }) {
       ),
   );
   // options for the filters, from the unfiltered board
+  const filtered = () => Boolean(query("q") || query("status") || query("dataset") || query("model"));
+  const serverFiltered = () => Boolean(query("status") || query("dataset") || query("model"));
+  // unfiltered, the board itself provides the options
   const all = load(
-    () => ({ project: props.project }),
+    () => (serverFiltered() ? { project: props.project } : null),
     (k) => read<Board>(api.projects[":project"].leaderboard.$get({ param: { project: k.project }, query: {} })),
   );
 
   const [live, setLive] = createSignal<Record<string, LiveState>>({});
   const refresh = throttle(() => {
     board.refetch();
-    all.refetch();
+    if (serverFiltered()) all.refetch();
   }, 400);
   const known = (id: string) => board.data()?.rows.some((r) => r.experimentId === id) ?? false;
   onLive("experiment", (e) => {
     setLive((m) => ({ ...m, [e.experimentId]: { status: e.status } }));
     if (FINISHED.has(e.status) || e.status === "evaluating" || !known(e.experimentId)) refresh();
   });
-  onLive("metrics", (e) =>
-    setLive((m) => ({ ...m, [e.experimentId]: { status: "training", detail: `${e.step}/${e.totalSteps}` } })),
-  );
+  onLive("metrics", (e) => setLive((m) => ({ ...m, [e.experimentId]: { status: "training", detail: `${e.step}/${e.totalSteps}` } })));
   onLive("eval", (e) => {
     if (!e.experimentId) return;
     const id = e.experimentId;
@@ -89,7 +114,9 @@ export default function Leaderboard(props: { project: string }) {
   const rows = createMemo(() => {
     const data = board.data()?.rows ?? [];
     const q = query("q").toLowerCase();
-    let out = q ? data.filter((r) => r.name.toLowerCase().includes(q) || r.experimentId.includes(q) || (r.dataset ?? "").includes(q)) : data;
+    let out = q
+      ? data.filter((r) => r.name.toLowerCase().includes(q) || r.experimentId.includes(q) || (r.dataset ?? "").includes(q))
+      : data;
     const s = sort();
     if (!serverSort()) {
       const key = (r: LeaderboardRow): number | null =>
@@ -108,7 +135,8 @@ export default function Leaderboard(props: { project: string }) {
   });
 
   const onSort = (column: string) => {
-    const next = sort() === column ? (order() === "asc" ? "desc" : "asc") : DESC_FIRST.has(column) || column.startsWith("g:") ? "desc" : "asc";
+    const next =
+      sort() === column ? (order() === "asc" ? "desc" : "asc") : DESC_FIRST.has(column) || column.startsWith("g:") ? "desc" : "asc";
     setQuery({ sort: column === "rank" && next === "asc" ? null : column, order: next });
   };
   const toggle = (id: string) => {
@@ -122,13 +150,13 @@ export default function Leaderboard(props: { project: string }) {
   };
   const options = (pick: (r: LeaderboardRow) => string | null) => {
     const values = new Set<string>();
-    for (const r of all.data()?.rows ?? []) {
+    const source = serverFiltered() ? (all.data() ?? board.data()) : board.data();
+    for (const r of source?.rows ?? []) {
       const v = pick(r);
       if (v) values.add(v);
     }
     return [...values].sort();
   };
-  const filtered = () => Boolean(query("q") || query("status") || query("dataset") || query("model"));
   const maxScore = () => Math.max(1, ...(board.data()?.rows ?? []).map((r) => r.interval?.high ?? r.score ?? 0));
 
   return (
@@ -151,10 +179,16 @@ export default function Leaderboard(props: { project: string }) {
       <Show when={board.data()} fallback={<Show when={!board.error()}>{<Loading what="the leaderboard" />}</Show>}>
         {(data) => (
           <>
-            <form class="filters" role="search" onSubmit={(e) => e.preventDefault()}>
+            <form class="filters" aria-label="filters" onSubmit={(e) => e.preventDefault()}>
               <label>
                 Search
-                <input type="search" name="q" placeholder="name, id or dataset" value={query("q")} onInput={(e) => setQuery({ q: e.currentTarget.value })} />
+                <input
+                  type="search"
+                  name="q"
+                  placeholder="name, id or dataset"
+                  value={query("q")}
+                  onInput={(e) => setQuery({ q: e.currentTarget.value })}
+                />
               </label>
               <label>
                 Status
@@ -228,15 +262,18 @@ export default function Leaderboard(props: { project: string }) {
               <div class="board-grid">
                 <div class="card chart-card">
                   <div class="card-head">
-                    <h2>{data().primaryMetric ?? "score"} vs {axis() === "examples" ? "dataset size" : "trained tokens"}</h2>
-                    <div class="segmented" role="group" aria-label="x axis">
+                    <h2>
+                      {data().primaryMetric ?? "score"} vs {axis() === "examples" ? "dataset size" : "trained tokens"}
+                    </h2>
+                    <fieldset class="segmented">
+                      <legend class="sr-only">x axis</legend>
                       <button type="button" aria-pressed={axis() === "examples"} onClick={() => setQuery({ x: null })}>
                         dataset size
                       </button>
                       <button type="button" aria-pressed={axis() === "tokens"} onClick={() => setQuery({ x: "tokens" })}>
                         trained tokens
                       </button>
-                    </div>
+                    </fieldset>
                   </div>
                   <Show when={axis()} keyed>
                     {(a) => <ScoreChart rows={rows()} axis={a} metric={data().primaryMetric ?? "score"} />}
@@ -269,7 +306,14 @@ export default function Leaderboard(props: { project: string }) {
                       </SortHeader>
                       <For each={graderNames()}>
                         {(g) => (
-                          <SortHeader column={`g:${g}`} sort={sort()} order={order()} onSort={onSort} class="num" title={`${g}: mean · pass rate · errored`}>
+                          <SortHeader
+                            column={`g:${g}`}
+                            sort={sort()}
+                            order={order()}
+                            onSort={onSort}
+                            class="num"
+                            title={`${g}: mean · pass rate · errored`}
+                          >
                             {g}
                           </SortHeader>
                         )}
@@ -321,14 +365,19 @@ export default function Leaderboard(props: { project: string }) {
                               <div class="score-cell">
                                 <span class="num">{score(row.score)}</span>
                                 <IntervalBar score={row.score} low={row.interval?.low} high={row.interval?.high} max={maxScore()} />
-                                <span class="ci muted">{row.interval ? `${score(row.interval.low, 2)}–${score(row.interval.high, 2)}` : ""}</span>
+                                <span class="ci muted">
+                                  {row.interval ? `${score(row.interval.low, 2)}–${score(row.interval.high, 2)}` : ""}
+                                </span>
                               </div>
                             </td>
                             <For each={graderNames()}>
                               {(g) => {
                                 const s = () => row.graders[g];
                                 return (
-                                  <td class="num grader" title={s() ? `n ${s()?.n} · pass ${percent(s()?.passRate, 1)} · errored ${s()?.errored}` : ""}>
+                                  <td
+                                    class="num grader"
+                                    title={s() ? `n ${s()?.n} · pass ${percent(s()?.passRate, 1)} · errored ${s()?.errored}` : ""}
+                                  >
                                     {score(s()?.mean)}
                                     <span class="muted sub">
                                       {percent(s()?.passRate)}

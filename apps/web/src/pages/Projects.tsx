@@ -15,9 +15,9 @@ async function loadProjects(): Promise<ProjectSummary[]> {
   const { data } = await read<{ data: Project[] }>(api.projects.$get());
   return Promise.all(
     data.map(async (project) => {
-      const board = await read<Leaderboard>(api.projects[":project"].leaderboard.$get({ param: { project: project.name }, query: {} })).catch(
-        () => null,
-      );
+      const board = await read<Leaderboard>(
+        api.projects[":project"].leaderboard.$get({ param: { project: project.name }, query: {} }),
+      ).catch(() => null);
       const rows = board?.rows ?? [];
       const top = rows.find((r) => r.rank === 1);
       return {

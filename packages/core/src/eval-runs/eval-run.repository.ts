@@ -62,6 +62,7 @@ export async function insertEvalRun(db: DB, input: NewEvalRun): Promise<EvalRun>
     primary_low: null,
     primary_high: null,
     aggregates_json: null,
+    graders_json: null,
     usage_json: null,
     created_at: nowIso(),
     finished_at: null,

@@ -19,6 +19,8 @@ export interface EvalRunTable {
   primary_low: number | null;
   primary_high: number | null;
   aggregates_json: string | null;
+  /** Per grader `{mean, passRate, errored, n}` only: what the leaderboard reads (the full aggregates are larger). */
+  graders_json: string | null;
   usage_json: string | null;
   created_at: string;
   finished_at: string | null;

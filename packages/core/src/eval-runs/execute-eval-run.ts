@@ -88,6 +88,11 @@ export async function finalizeEvalRun(ws: Workspace, runId: string, primaryMetri
     primary_low: primary?.ci.mean?.low ?? null,
     primary_high: primary?.ci.mean?.high ?? null,
     aggregates_json: JSON.stringify(aggregates),
+    graders_json: JSON.stringify(
+      Object.fromEntries(
+        Object.entries(graders).map(([name, g]) => [name, { mean: g.mean, passRate: g.passRate, errored: g.errored, n: g.n }]),
+      ),
+    ),
     usage_json: JSON.stringify({ prompt_tokens: Number(usage.prompt ?? 0), completion_tokens: Number(usage.completion ?? 0) }),
     finished_at: nowIso(),
   });
@@ -100,4 +105,13 @@ export async function scoredItems(ws: Workspace, runId: string): Promise<ScoredI
     tags: JSON.parse(row.tags_json) as string[],
     grades: JSON.parse(row.grades_json) as Record<string, Grade>,
   }));
+}
+
+/** The slice of per-grader summaries the leaderboard shows (stored apart so it never parses the full aggregates). */
+export function boardGraders(
+  graders: Record<string, GraderSummary>,
+): Record<string, Pick<GraderSummary, "mean" | "passRate" | "errored" | "n">> {
+  return Object.fromEntries(
+    Object.entries(graders).map(([name, g]) => [name, { mean: g.mean, passRate: g.passRate, errored: g.errored, n: g.n }]),
+  );
 }

@@ -64,7 +64,7 @@ export interface Leaderboard {
 }
 
 /** Price of a provider/model, per million tokens (from tunelab.config.json); local training costs nothing. */
-export type PriceOf = (provider: string, model: string) => { training?: number; input: number; output: number } | undefined;
+export type PriceOf = (provider: string, model: string) => { training?: number | undefined; input: number; output: number } | undefined;
 
 /**
  * Experiments (baselines included) scored on the same test split and grader set, ranked by the primary metric's mean
@@ -108,7 +108,7 @@ export async function leaderboard(ws: Workspace, query: LeaderboardQuery, priceO
       "r.passed",
       "r.failed",
       "r.errored",
-      "r.aggregates_json",
+      "r.graders_json",
       "r.usage_json",
       "r.status as run_status",
       "d.name as dataset_name",
@@ -137,11 +137,7 @@ export async function leaderboard(ws: Workspace, query: LeaderboardQuery, priceO
       continue;
     }
     const completed = r.run_status === "completed";
-    const aggregates =
-      completed && r.aggregates_json ? (JSON.parse(r.aggregates_json) as { graders: Record<string, GraderSummary> }) : undefined;
-    const graders: LeaderboardRow["graders"] = {};
-    for (const [name, s] of Object.entries(aggregates?.graders ?? {}))
-      graders[name] = { mean: s.mean, passRate: s.passRate, errored: s.errored, n: s.n };
+    const graders: LeaderboardRow["graders"] = completed && r.graders_json ? (JSON.parse(r.graders_json) as LeaderboardRow["graders"]) : {};
     const hyper = JSON.parse(r.hyperparameters_json) as { requested: Record<string, unknown>; resolved: Record<string, number> | null };
     rows.push({
       rank: null,

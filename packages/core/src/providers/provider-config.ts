@@ -52,3 +52,12 @@ export function loadConfig(cwd: string = process.cwd()): TunelabConfig {
   }
   return parsed.data;
 }
+
+/** Prices per million tokens from the config, for the leaderboard's cost estimates. */
+export function priceOf(config: TunelabConfig) {
+  return (provider: string, model: string) => {
+    const pricing = config.providers[provider]?.pricing;
+    if (!pricing) return undefined;
+    return pricing[model] ?? pricing[model.split(":")[1] ?? ""] ?? pricing["*"];
+  };
+}

@@ -1,4 +1,5 @@
 import { setMaxListeners } from "node:events";
+import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import { statusOf } from "../grade.ts";
 import type { EvalItem } from "../item.ts";
 import { toSample } from "../item.ts";
@@ -148,8 +149,14 @@ export async function runEval(options: RunEvalOptions): Promise<RunEvalResult> {
   };
 
   let next = 0;
+  let lastYield = now();
   const worker = async () => {
     while (!stop.signal.aborted) {
+      // cached completions and fast graders never wait on I/O: let the event loop breathe (progress, SSE, cancel)
+      if (now() - lastYield > 20) {
+        lastYield = now();
+        await yieldToEventLoop();
+      }
       const item = todo[next++];
       if (!item) return;
       try {

@@ -1,5 +1,4 @@
 import type { Interval } from "./interval.ts";
-import { mulberry32 } from "./prng.ts";
 import { quantileSorted } from "./quantile.ts";
 
 export interface BootstrapOptions {
@@ -25,14 +24,24 @@ export function mean(values: readonly number[]): number {
  */
 export function bootstrapMeans(values: readonly number[], options: BootstrapOptions = {}, shift = 0): number[] {
   const n = values.length;
-  const random = mulberry32(options.seed ?? 0);
-  const means = new Array<number>(options.resamples ?? DEFAULT_RESAMPLES);
-  for (let r = 0; r < means.length; r++) {
+  const data = Float64Array.from(values, (v) => v ?? 0);
+  const resamples = options.resamples ?? DEFAULT_RESAMPLES;
+  const means = new Float64Array(resamples);
+  // mulberry32 inlined (same draws as prng.ts): this loop is the hot path of every interval and comparison
+  let state = (options.seed ?? 0) >>> 0;
+  for (let r = 0; r < resamples; r++) {
     let sum = 0;
-    for (let i = 0; i < n; i++) sum += values[Math.floor(random() * n)] ?? 0;
+    for (let i = 0; i < n; i++) {
+      state = (state + 0x6d2b79f5) >>> 0;
+      let t = state;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      const u = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+      sum += data[Math.floor(u * n)] as number;
+    }
     means[r] = sum / n + shift;
   }
-  return means.sort((a, b) => a - b);
+  return Array.from(means.sort());
 }
 
 /** The percentile interval of sorted bootstrap statistics. */

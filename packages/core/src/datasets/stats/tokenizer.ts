@@ -1,5 +1,4 @@
-import * as cl100k from "gpt-tokenizer/encoding/cl100k_base";
-import * as o200k from "gpt-tokenizer/encoding/o200k_base";
+import { createRequire } from "node:module";
 import { z } from "zod";
 import type { ChatMessage, Tool } from "../format/chat.schema.ts";
 
@@ -7,10 +6,18 @@ import type { ChatMessage, Tool } from "../format/chat.schema.ts";
 export const Encoding = z.enum(["o200k_base", "cl100k_base"]);
 export type Encoding = z.infer<typeof Encoding>;
 
-const COUNTERS: Record<Encoding, (text: string) => number> = {
-  o200k_base: (text) => o200k.countTokens(text),
-  cl100k_base: (text) => cl100k.countTokens(text),
-};
+/** Each encoding's tables take ~40 MB: load one only when something first counts tokens with it. */
+const require = createRequire(import.meta.url);
+const loaded = new Map<Encoding, (text: string) => number>();
+function counter(encoding: Encoding): (text: string) => number {
+  let count = loaded.get(encoding);
+  if (!count) {
+    const module = require(`gpt-tokenizer/cjs/encoding/${encoding}`) as { countTokens: (text: string) => number };
+    count = (text) => module.countTokens(text);
+    loaded.set(encoding, count);
+  }
+  return count;
+}
 
 export interface MessageTokens {
   total: number;
@@ -26,7 +33,7 @@ export function countChatTokens(
   tools: ReadonlyArray<Tool> | undefined,
   encoding: Encoding,
 ): MessageTokens {
-  const count = COUNTERS[encoding];
+  const count = counter(encoding);
   let total = 3;
   let assistant = 0;
   for (const message of messages) {

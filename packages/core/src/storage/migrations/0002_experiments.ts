@@ -84,6 +84,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn("primary_low", "real")
     .addColumn("primary_high", "real")
     .addColumn("aggregates_json", "text")
+    .addColumn("graders_json", "text")
     .addColumn("usage_json", "text")
     .addColumn("created_at", "text", (c) => c.notNull())
     .addColumn("finished_at", "text")

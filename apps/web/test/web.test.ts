@@ -1,0 +1,231 @@
+// The web app in real Chromium against the real API on a workspace filled by the real engine: leaderboard (sort,
+// filter, keyboard), experiment (loss curve drawn, items, diff), compare (regressions), datasets, graders, and a
+// running experiment watched live over SSE. Screenshots of every page go to apps/web/test-artifacts/.
+import { mkdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import type { Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type LaunchedBrowser, launchChromium } from "./browser.ts";
+import { buildWeb, WEB_ROOT } from "./build-web.ts";
+import { type FixtureServer, PROJECT, seedTickets, startServer, waitFinished } from "./fixture-server.ts";
+
+const ARTIFACTS = join(WEB_ROOT, "test-artifacts");
+let dist: string;
+let server: FixtureServer;
+let chromium: LaunchedBrowser;
+let seeded: { baseline: string; tuned: string[] };
+let page: Page;
+
+beforeAll(async () => {
+  // chromium first: without it nothing else is worth starting, and the message says how to install it
+  chromium = await launchChromium();
+  mkdirSync(ARTIFACTS, { recursive: true });
+  dist = await buildWeb();
+  server = await startServer({ webDir: dist });
+  seeded = await seedTickets(server);
+  page = await chromium.context.newPage();
+  page.on("pageerror", (error) => console.error("[browser] page error:", error.message));
+}, 180_000);
+
+afterAll(async () => {
+  await chromium?.close();
+  await server?.close();
+  if (dist) rmSync(dist, { recursive: true, force: true });
+}, 60_000);
+
+const shot = (p: Page, name: string) => p.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+const rowNames = (p: Page) => p.locator("[data-testid=leaderboard-table] tbody td.name a").allTextContents();
+
+describe("web app in Chromium", () => {
+  it("lists projects with their best score", async () => {
+    await page.goto(server.url);
+    const card = page.locator(`[data-project=${PROJECT}]`);
+    await card.waitFor();
+    expect(await card.textContent()).toContain("best fields");
+    expect(await card.locator("dd").nth(1).textContent()).toContain("3");
+    await shot(page, "projects");
+  });
+
+  it("shows the leaderboard, sorts by click and by keyboard, filters, and keeps it all in the URL", async () => {
+    await page.goto(`${server.url}/projects/${PROJECT}`);
+    await page.locator("[data-testid=leaderboard-table] tbody tr").nth(2).waitFor();
+    expect(await rowNames(page)).toHaveLength(3);
+    expect(await page.locator("[data-testid=leaderboard-table] tbody td.rank").first().textContent()).toBe("1");
+    // the chart: a canvas with one point per scored experiment
+    await expect.poll(() => page.locator("[data-testid=score-chart]").getAttribute("data-points")).toBe("3");
+    expect(await page.locator("[data-testid=score-chart] canvas").count()).toBe(1);
+    await shot(page, "leaderboard");
+
+    await page.click("button.sort[data-column=name]");
+    await expect.poll(() => rowNames(page)).toEqual(["baseline", "v1-3ep", "v2-3ep"]);
+    expect(page.url()).toContain("sort=name");
+    expect(await page.getAttribute("th:has(button[data-column=name])", "aria-sort")).toBe("ascending");
+    // keyboard: focus the same header and press Enter to reverse
+    await page.focus("button.sort[data-column=name]");
+    await page.keyboard.press("Enter");
+    await expect.poll(() => rowNames(page)).toEqual(["v2-3ep", "v1-3ep", "baseline"]);
+    expect(page.url()).toContain("order=desc");
+
+    // a server-side filter and the search box
+    await page.selectOption("select[name=dataset]", "train@2");
+    await expect.poll(() => rowNames(page)).toEqual(["v2-3ep"]);
+    expect(page.url()).toContain("dataset=train%402");
+    await page.selectOption("select[name=dataset]", "");
+    await page.fill("input[name=q]", "v1");
+    await expect.poll(() => rowNames(page)).toEqual(["v1-3ep"]);
+    // a shared link restores the same view
+    const shared = page.url();
+    const other = await chromium.context.newPage();
+    await other.goto(shared);
+    await expect.poll(() => rowNames(other)).toEqual(["v1-3ep"]);
+    expect(await other.inputValue("input[name=q]")).toBe("v1");
+    await other.close();
+    await page.fill("input[name=q]", "nothing-like-this");
+    await page.getByText("No experiment matches the search").waitFor();
+    await page.fill("input[name=q]", "");
+
+    // phone width: still usable, the table scrolls sideways inside its box
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(`${server.url}/projects/${PROJECT}`);
+    await page.locator("[data-testid=leaderboard-table] tbody tr").nth(2).waitFor();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(1);
+    await shot(page, "leaderboard-phone");
+    await page.setViewportSize({ width: 1280, height: 900 });
+  });
+
+  it("opens an experiment: config, loss curve drawn, grader summary, filtered items with output-vs-reference diff", async () => {
+    await page.goto(`${server.url}/projects/${PROJECT}?sort=name&order=desc`);
+    await page.click("text=v2-3ep");
+    await page.waitForURL(/\/experiments\/exp_/);
+    const chart = page.locator("[data-testid=loss-chart]");
+    await chart.locator("canvas").waitFor();
+    expect(Number(await chart.getAttribute("data-points"))).toBeGreaterThan(10);
+    // the canvas has pixels drawn on it (not just an empty frame)
+    const inked = await chart.locator("canvas").evaluate((canvas: HTMLCanvasElement) => {
+      const data = canvas.getContext("2d")?.getImageData(0, 0, canvas.width, canvas.height).data ?? new Uint8ClampedArray();
+      let n = 0;
+      for (let i = 3; i < data.length; i += 4) if ((data[i] ?? 0) > 0) n++;
+      return n;
+    });
+    expect(inked).toBeGreaterThan(500);
+    expect(await page.locator("[data-testid=grader-summary] tbody tr").count()).toBe(3);
+    await page.locator("[data-testid=items-table] tbody tr[data-item]").first().waitFor();
+    expect(await page.locator("[data-testid=items-table] tbody tr[data-item]").count()).toBe(50);
+
+    const board = await server.call("GET", `/api/projects/${PROJECT}/leaderboard`);
+    const row = board.rows.find((r: { name: string }) => r.name === "v2-3ep");
+    await page.click("button[data-filter=passed]");
+    expect(page.url()).toContain("status=passed");
+    await expect.poll(() => page.locator("[data-testid=item-count]").textContent()).toContain(`${row.resultCounts.passed} item(s)`);
+    await page.click("button[data-filter=failed]");
+    await expect.poll(() => page.locator("[data-testid=item-count]").textContent()).toContain(`${row.resultCounts.failed} item(s)`);
+    const statuses = await page
+      .locator("[data-testid=items-table] tbody tr[data-item]")
+      .evaluateAll((rows) => rows.map((r) => r.getAttribute("data-status")));
+    expect(new Set(statuses)).toEqual(new Set(["failed"]));
+    await page.selectOption("select[name=tag]", "billing");
+    expect(page.url()).toContain("tag=billing");
+    await page.fill("input[name=q]", "invoice");
+    await expect
+      .poll(async () =>
+        (await page.locator("[data-testid=items-table] tbody tr[data-item]").allTextContents()).every((t) => /invoice/i.test(t)),
+      )
+      .toBe(true);
+    await page.fill("input[name=q]", "");
+    await page.selectOption("select[name=tag]", "");
+    // the diff: a failed item's output against its reference
+    await page.locator("[data-testid=items-table] tbody tr[data-item] button[aria-expanded]").first().click();
+    await page.locator(".item-detail").waitFor();
+    expect(await page.locator("[data-testid=items-table] .diff").first().locator("ins, del").count()).toBeGreaterThan(0);
+    await shot(page, "experiment");
+  });
+
+  it("selects two experiments and compares them: the regressed items are listed", async () => {
+    const best = seeded.tuned[1] ?? "";
+    const expected = await server.call("GET", `/api/compare?a=${best}&b=${seeded.baseline}`);
+    expect(expected.regressed.length).toBeGreaterThan(0);
+
+    await page.goto(`${server.url}/projects/${PROJECT}`);
+    await page.locator(`tr[data-id=${best}] input[type=checkbox]`).check();
+    expect(await page.isDisabled("[data-testid=compare-button]")).toBe(true);
+    await page.locator(`tr[data-id=${seeded.baseline}] input[type=checkbox]`).check();
+    await page.click("[data-testid=compare-button]");
+    await page.waitForURL(/\/compare\?/);
+    const regressed = page.locator("[data-testid=regressed]");
+    await regressed.locator("article").first().waitFor();
+    expect(await regressed.locator("article").count()).toBe(Math.min(20, expected.regressed.length));
+    expect(await regressed.locator("h2").textContent()).toContain(`${expected.regressed.length} item(s)`);
+    expect(await page.locator("[data-testid=compare-graders] tbody tr").count()).toBe(3);
+    expect(await page.textContent("main")).toContain("n_epochs");
+    await shot(page, "compare");
+  });
+
+  it("shows datasets with stats, a token histogram, leakage, a diff, the test split and grader set versions", async () => {
+    await page.goto(`${server.url}/projects/${PROJECT}/datasets?dataset=train&from=1&to=2`);
+    await page.locator("[data-testid=versions] tbody tr").nth(1).waitFor();
+    await expect.poll(() => page.locator("[data-testid=token-histogram]").getAttribute("data-points")).not.toBeNull();
+    expect(Number(await page.locator("[data-testid=token-histogram]").getAttribute("data-points"))).toBeGreaterThan(5);
+    await page.locator("[data-testid=dataset-diff]").waitFor();
+    expect(await page.textContent("[data-testid=dataset-diff]")).toMatch(/\+360 added/);
+    expect(await page.locator("[data-testid=grader-sets] tbody tr").count()).toBe(1);
+    await shot(page, "datasets");
+    await page.click("text=test (test split)");
+    await page.getByText("frozen test split").waitFor();
+  });
+
+  it("tries a grader on one sample", async () => {
+    await page.goto(`${server.url}/projects/${PROJECT}/graders`);
+    await page.locator("[data-testid=grader-types] button").first().waitFor();
+    await page.click("button:has-text('Grade')");
+    const result = page.locator("[data-testid=grader-result]");
+    await result.waitFor();
+    expect(await result.textContent()).toContain("1.000");
+    await page.fill("#sample-text", "something else");
+    await page.click("button:has-text('Grade')");
+    await expect.poll(() => result.textContent()).toContain("0.000");
+    await page.fill("#grader-json", "{ not json");
+    await page.click("button:has-text('Grade')");
+    await page.getByText("Not valid JSON").waitFor();
+    await shot(page, "graders");
+  });
+
+  it("watches a running experiment update live (status, loss curve, eval) without a reload", async () => {
+    const created = await server.call("POST", `/api/projects/${PROJECT}/experiments`, {
+      dataset: "train@2",
+      model: "local-tiny",
+      name: "live-8ep",
+      hyperparameters: { n_epochs: 8, batch_size: 8 },
+      run: false,
+    });
+    const id: string = created.experiment.id;
+    const board = await chromium.context.newPage();
+    await board.goto(`${server.url}/projects/${PROJECT}`);
+    await board.locator(`tr[data-id=${id}]`).waitFor();
+    await page.goto(`${server.url}/experiments/${id}`);
+    await page.getByText("Waiting for the first training step").waitFor();
+    await page.evaluate(() => {
+      (window as unknown as { notReloaded: boolean }).notReloaded = true;
+    });
+    const points = () => page.locator("[data-testid=loss-chart]").getAttribute("data-points").then(Number);
+
+    void server.services.experiments.run(id);
+    await expect.poll(() => page.locator("h1 .badge").textContent(), { timeout: 30_000 }).toMatch(/uploading|training/);
+    await expect.poll(points, { timeout: 30_000 }).toBeGreaterThan(5);
+    const early = await points();
+    await expect.poll(points, { timeout: 30_000 }).toBeGreaterThan(early);
+    await shot(page, "experiment-live");
+    await expect.poll(() => board.locator(`tr[data-id=${id}] .badge`).textContent(), { timeout: 30_000 }).toMatch(/training|evaluating/);
+
+    await waitFinished(server, id);
+    await expect.poll(() => page.locator("h1 .badge").textContent(), { timeout: 30_000 }).toBe("completed");
+    await page.locator("[data-testid=grader-summary]").waitFor({ timeout: 30_000 });
+    expect(await page.textContent("[data-testid=live-log]")).toContain("training");
+    expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
+    await expect.poll(() => board.locator(`tr[data-id=${id}] .badge`).textContent(), { timeout: 30_000 }).toBe("completed");
+    expect(await board.locator(`tr[data-id=${id}] td.rank`).textContent()).toMatch(/^\d+$/);
+    await shot(page, "experiment-completed");
+    await shot(board, "leaderboard-after-live");
+    await board.close();
+  }, 120_000);
+});
