@@ -32,6 +32,7 @@ export async function apiHarness(options: { samplingParams?: Record<string, unkn
     } catch {
       json = text;
     }
+    // biome-ignore lint/suspicious/noExplicitAny: tests read whatever JSON the route returned
     return { status: response.status, json: json as any };
   };
   return {

@@ -20,15 +20,19 @@ export function registerLeaderboard(program: Command, globals: () => GlobalOptio
     .action(
       async (o: { project?: string; sort: string; order?: string; dataset?: string; model?: string; status?: string; limit: string }) => {
         await withWorkspace(async (ws) => {
-          const board = await leaderboard(ws, {
-            project: await resolveProjectName(ws, o.project),
-            sort: assertColumn(o.sort),
-            limit: parseNumberOption("--limit", o.limit) ?? 50,
-            ...(o.order === "asc" || o.order === "desc" ? { order: o.order } : {}),
-            ...(o.dataset ? { dataset: o.dataset } : {}),
-            ...(o.model ? { model: o.model } : {}),
-            ...(o.status ? { status: o.status } : {}),
-          });
+          const board = await leaderboard(
+            ws,
+            {
+              project: await resolveProjectName(ws, o.project),
+              sort: assertColumn(o.sort),
+              limit: parseNumberOption("--limit", o.limit) ?? 50,
+              ...(o.order === "asc" || o.order === "desc" ? { order: o.order } : {}),
+              ...(o.dataset ? { dataset: o.dataset } : {}),
+              ...(o.model ? { model: o.model } : {}),
+              ...(o.status ? { status: o.status } : {}),
+            },
+            priceOf(loadConfig()),
+          );
           emit(globals(), board, () => {
             if (board.rows.length === 0)
               return "no experiments on this leaderboard yet: `tunelab baseline --model local-small`, then `tunelab exp create ...`";

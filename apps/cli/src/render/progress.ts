@@ -15,7 +15,7 @@ export class Progress {
 
   constructor(
     private readonly labels: Map<string, string>,
-    private readonly options: { json: boolean },
+    options: { json: boolean },
   ) {
     if (process.stderr.isTTY && !options.json) {
       this.multi = new cliProgress.MultiBar(
