@@ -21,3 +21,7 @@ if (check.status !== 0) {
   console.error("better-sqlite3 did not build: install python3, make and g++ (node-gyp needs them) and run `pnpm run setup` again.");
   process.exit(1);
 }
+
+// The web leaderboard that `tunelab serve` serves at `/`.
+const web = spawnSync("pnpm", ["--filter", "@tunelab/web", "build"], { stdio: "inherit", env });
+if (web.status !== 0) process.exit(web.status ?? 1);

@@ -223,7 +223,8 @@ describe("web app in Chromium", () => {
     expect(await page.textContent("[data-testid=live-log]")).toContain("training");
     expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
     await expect.poll(() => board.locator(`tr[data-id=${id}] .badge`).textContent(), { timeout: 30_000 }).toBe("completed");
-    expect(await board.locator(`tr[data-id=${id}] td.rank`).textContent()).toMatch(/^\d+$/);
+    // the SSE status lands first; the row's score and rank follow with the refetch it triggers
+    await expect.poll(() => board.locator(`tr[data-id=${id}] td.rank`).textContent(), { timeout: 10_000 }).toMatch(/^\d+$/);
     await shot(page, "experiment-completed");
     await shot(board, "leaderboard-after-live");
     await board.close();

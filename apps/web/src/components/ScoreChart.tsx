@@ -47,6 +47,13 @@ export function ScoreChart(props: { rows: LeaderboardRow[]; axis: ScoreAxis; met
       ctx.lineTo(x + cap, y1);
       ctx.stroke();
     }
+    // dots drawn here too: uPlot skips points that share an x value (two experiments on the same dataset version)
+    ctx.fillStyle = "#2563eb";
+    for (const p of points) {
+      ctx.beginPath();
+      ctx.arc(u.valToPos(p.x, "x", true), u.valToPos(p.y, "y", true), 4 * devicePixelRatio, 0, 2 * Math.PI);
+      ctx.fill();
+    }
     ctx.restore();
   };
   const options = (): Omit<uPlot.Options, "width" | "height"> => ({

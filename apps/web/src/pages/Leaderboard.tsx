@@ -11,19 +11,20 @@ import { onLive } from "../lib/live.ts";
 import { load, throttle } from "../lib/load.ts";
 import { navigate, query, setQuery } from "../lib/router.ts";
 
-const SERVER_SORTS = [
-  "rank",
-  "score",
-  "name",
-  "created",
-  "trained_tokens",
-  "training_seconds",
-  "cost",
-  "dataset",
-  "model",
-  "status",
-] as const;
-type ServerSort = (typeof SERVER_SORTS)[number];
+/** Sort keys as the API sorts them (nulls last either way); sorting in the page reorders rows without a reload. */
+const SORT_KEYS: Record<string, (r: LeaderboardRow) => number | string | null> = {
+  rank: (r) => r.rank,
+  score: (r) => r.score,
+  name: (r) => r.name,
+  created: (r) => r.createdAt,
+  trained_tokens: (r) => r.trainedTokens,
+  training_seconds: (r) => r.trainingSeconds,
+  cost: (r) => r.costUsd,
+  dataset: (r) => r.dataset,
+  examples: (r) => r.datasetExamples,
+  model: (r) => r.baseModel,
+  status: (r) => r.status,
+};
 const STATUSES = ["completed", "created", "uploading", "training", "evaluating", "failed", "cancelled"];
 const FINISHED = new Set(["completed", "failed", "cancelled"]);
 /** Default direction per column: bigger is better for scores and sizes. */
@@ -43,16 +44,12 @@ export default function Leaderboard(props: { project: string }) {
       : DESC_FIRST.has(sort()) || sort().startsWith("g:")
         ? "desc"
         : "asc";
-  const serverSort = (): ServerSort | undefined =>
-    (SERVER_SORTS as readonly string[]).includes(sort()) ? (sort() as ServerSort) : undefined;
   const axis = (): ScoreAxis => (query("x") === "tokens" ? "tokens" : "examples");
   const selected = () => query("sel").split(",").filter(Boolean);
 
   const board = load(
     () => ({
       project: props.project,
-      sort: serverSort(),
-      order: serverSort() ? query("order") : "",
       dataset: query("dataset"),
       model: query("model"),
       status: query("status"),
@@ -62,8 +59,6 @@ export default function Leaderboard(props: { project: string }) {
         api.projects[":project"].leaderboard.$get({
           param: { project: k.project },
           query: {
-            ...(k.sort ? { sort: k.sort } : {}),
-            ...(k.order === "asc" || k.order === "desc" ? { order: k.order } : {}),
             ...(k.dataset ? { dataset: k.dataset } : {}),
             ...(k.model ? { model: k.model } : {}),
             ...(k.status ? { status: k.status } : {}),
@@ -118,19 +113,16 @@ export default function Leaderboard(props: { project: string }) {
       ? data.filter((r) => r.name.toLowerCase().includes(q) || r.experimentId.includes(q) || (r.dataset ?? "").includes(q))
       : data;
     const s = sort();
-    if (!serverSort()) {
-      const key = (r: LeaderboardRow): number | null =>
-        s === "examples" ? r.datasetExamples : s.startsWith("g:") ? (r.graders[s.slice(2)]?.mean ?? null) : null;
-      const direction = order() === "asc" ? 1 : -1;
-      out = [...out].sort((a, b) => {
-        const x = key(a);
-        const y = key(b);
-        if (x === y) return 0;
-        if (x === null) return 1;
-        if (y === null) return -1;
-        return (x - y) * direction;
-      });
-    }
+    const key = SORT_KEYS[s] ?? ((r: LeaderboardRow) => (s.startsWith("g:") ? (r.graders[s.slice(2)]?.mean ?? null) : null));
+    const direction = order() === "asc" ? 1 : -1;
+    out = [...out].sort((a, b) => {
+      const x = key(a);
+      const y = key(b);
+      if (x === y) return 0;
+      if (x === null) return 1;
+      if (y === null) return -1;
+      return (x < y ? -1 : 1) * direction;
+    });
     return out;
   });
 
@@ -157,7 +149,11 @@ export default function Leaderboard(props: { project: string }) {
     }
     return [...values].sort();
   };
-  const maxScore = () => Math.max(1, ...(board.data()?.rows ?? []).map((r) => r.interval?.high ?? r.score ?? 0));
+  const maxScore = createMemo(() => {
+    let max = 1;
+    for (const r of board.data()?.rows ?? []) max = Math.max(max, r.interval?.high ?? r.score ?? 0);
+    return max;
+  });
 
   return (
     <section class="leaderboard">
