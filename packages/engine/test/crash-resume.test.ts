@@ -27,7 +27,7 @@ function startChild(): Promise<{ process: ChildProcess; port: number }> {
   });
 }
 
-const pairs = Array.from({ length: 20 }, (_, i) => [`word ${i}`, i % 2 ? "odd" : "even"] as [string, string]);
+const pairs = Array.from({ length: 40 }, (_, i) => [`word ${i}`, i % 2 ? "odd" : "even"] as [string, string]);
 
 describe("a training process killed with SIGKILL", () => {
   it("leaves a job that the next process resumes from its last checkpoint", async () => {
@@ -39,7 +39,7 @@ describe("a training process killed with SIGKILL", () => {
       model: "local-tiny",
       training_file: file.id,
       seed: 1,
-      hyperparameters: { n_epochs: 30, batch_size: 1 },
+      hyperparameters: { n_epochs: 50, batch_size: 1 },
     });
 
     // kill it once a checkpoint exists and training is still going
@@ -70,7 +70,7 @@ describe("a training process killed with SIGKILL", () => {
         .split("\n")
         .slice(1)
         .map((line) => Number(line.split(",")[0]));
-      expect(steps).toEqual(Array.from({ length: 600 }, (_, i) => i + 1));
+      expect(steps).toEqual(Array.from({ length: 2000 }, (_, i) => i + 1));
       const reply = await client.chat.completions.create({
         model: finished.fine_tuned_model ?? "",
         temperature: 0,
