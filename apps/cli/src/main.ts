@@ -12,6 +12,7 @@ import { registerInit, registerProject } from "./commands/project.ts";
 import { registerServe } from "./commands/serve.ts";
 import { registerSplit } from "./commands/split.ts";
 import { EXIT } from "./exit-codes.ts";
+import { addExamples } from "./help-examples.ts";
 import { color, type GlobalOptions } from "./output.ts";
 
 const program = new Command("tunelab")
@@ -40,6 +41,7 @@ function exitOverrideAll(command: Command): void {
   for (const child of command.commands) exitOverrideAll(child);
 }
 exitOverrideAll(program);
+addExamples(program);
 
 try {
   await program.parseAsync(process.argv);
