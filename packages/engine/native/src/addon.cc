@@ -238,18 +238,19 @@ napi_value AttentionFwd(napi_env env, napi_callback_info info) {
   });
 }
 
-// attentionBwd(q, qs, k, v, kvs, P, dout, os, dq, dk, dv, dqs, B, H, T, hd, scale)
+// attentionBwd(q, qs, k, v, kvs, P|null, dout, os, dq, dk, dv, dqs, B, H, T, hd, scale)
 napi_value AttentionBwd(napi_env env, napi_callback_info info) {
   return guard(env, [&] {
     Args a(env, info, 17);
     int qs = a.integer(1, "qs"), kvs = a.integer(4, "kvs"), os = a.integer(7, "os"), dqs = a.integer(11, "dqs");
     int B = a.integer(12, "B"), H = a.integer(13, "H"), T = a.integer(14, "T"), hd = a.integer(15, "hd");
     float scale = static_cast<float>(a.num(16, "scale"));
-    auto q = a.f32(0, "q"), k = a.f32(2, "k"), v = a.f32(3, "v"), P = a.f32(5, "P"), dout = a.f32(6, "dout");
+    auto q = a.f32(0, "q"), k = a.f32(2, "k"), v = a.f32(3, "v"), P = a.f32(5, "P", true), dout = a.f32(6, "dout");
     auto dq = a.f32(8, "dq"), dk = a.f32(9, "dk"), dv = a.f32(10, "dv");
     long rows = static_cast<long>(B) * T, width = static_cast<long>(H) * hd;
     need(q, (rows - 1) * qs + width, "q"), need(k, (rows - 1) * kvs + width, "k"), need(v, (rows - 1) * kvs + width, "v");
-    need(P, static_cast<long>(B) * H * T * T, "P"), need(dout, (rows - 1) * os + width, "dout");
+    if (P.data) need(P, static_cast<long>(B) * H * T * T, "P");
+    need(dout, (rows - 1) * os + width, "dout");
     need(dq, (rows - 1) * dqs + width, "dq"), need(dk, (rows - 1) * dqs + width, "dk"), need(dv, (rows - 1) * dqs + width, "dv");
     tl::attention_bwd(q.data, qs, k.data, v.data, kvs, P.data, dout.data, os, dq.data, dk.data, dv.data, dqs, B, H, T, hd, scale);
     return undefined(env);
@@ -283,6 +284,22 @@ napi_value AdamW(napi_env env, napi_callback_info info) {
     auto f = [&](size_t i, const char* name) { return static_cast<float>(a.num(i, name)); };
     tl::adamw(p.data, g.data, m.data, v.data, n, f(5, "lr"), f(6, "b1"), f(7, "b2"), f(8, "eps"), f(9, "wd"), f(10, "gscale"), f(11, "bc1"),
               f(12, "bc2"));
+    return undefined(env);
+  });
+}
+
+// dropout(x, base|null, out, n, p, seed)
+napi_value Dropout(napi_env env, napi_callback_info info) {
+  return guard(env, [&] {
+    Args a(env, info, 6);
+    long n = static_cast<long>(a.num(3, "n"));
+    auto x = a.f32(0, "x"), base = a.f32(1, "base", true), out = a.f32(2, "out");
+    need(x, n, "x"), need(out, n, "out");
+    if (base.data) need(base, n, "base");
+    double p = a.num(4, "p");
+    if (!(p >= 0.0 && p < 1.0)) throw Error("p must be in [0, 1)");
+    double seed = a.num(5, "seed");
+    tl::dropout(x.data, base.data, out.data, n, p, static_cast<uint32_t>(seed));
     return undefined(env);
   });
 }
@@ -344,7 +361,7 @@ NAPI_MODULE_INIT() {
       {"gemm", Gemm},         {"layernormFwd", LayernormFwd}, {"layernormBwd", LayernormBwd}, {"geluFwd", GeluFwd},
       {"geluBwd", GeluBwd},   {"colsum", Colsum},             {"embedFwd", EmbedFwd},         {"embedBwd", EmbedBwd},
       {"attentionFwd", AttentionFwd}, {"attentionBwd", AttentionBwd}, {"crossEntropy", CrossEntropy}, {"adamw", AdamW},
-      {"sumsq", SumSq},       {"setThreads", SetThreads},     {"info", Info},         {"setGemmIsa", SetGemmIsa},
+      {"sumsq", SumSq},       {"dropout", Dropout},       {"setThreads", SetThreads},     {"info", Info},         {"setGemmIsa", SetGemmIsa},
   };
   for (const auto& e : entries) {
     napi_value fn;

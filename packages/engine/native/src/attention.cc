@@ -89,13 +89,23 @@ void attention_fwd(const float* q, int qs, const float* k, const float* v, int k
 void attention_bwd(const float* q, int qs, const float* k, const float* v, int kvs, const float* P, const float* dout, int os,
                    float* dq, float* dk, float* dv, int dqs, int B, int H, int T, int hd, float scale) {
   parallel_for(B * H, [&](int t) {
-    thread_local std::vector<float> dP;
+    thread_local std::vector<float> dP, Pbuf;
     if (dP.size() < static_cast<size_t>(T) * T) dP.resize(static_cast<size_t>(T) * T);
     int b = t / H, h = t % H;
     long row = static_cast<long>(b) * T;
-    const float* Ph = P + (static_cast<long>(b) * H + h) * T * T;
     const float* qh = q + row * qs + h * hd;
     const float* kh = k + row * kvs + h * hd;
+    const float* Ph = P ? P + (static_cast<long>(b) * H + h) * T * T : nullptr;
+    if (!Ph) {  // recompute the probabilities (memory O(T²) per thread instead of per batch × head × layer)
+      if (Pbuf.size() < static_cast<size_t>(T) * T) Pbuf.resize(static_cast<size_t>(T) * T);
+      for (int i0 = 0; i0 < T; i0 += RB) {
+        int m = std::min(RB, T - i0);
+        float* Si = Pbuf.data() + static_cast<long>(i0) * T;
+        sgemm_serial(false, true, m, i0 + m, hd, qh + static_cast<long>(i0) * qs, qs, kh, kvs, Si, T, false, nullptr);
+        causal_softmax(Si, m, T, i0, scale);
+      }
+      Ph = Pbuf.data();
+    }
     const float* vh = v + row * kvs + h * hd;
     const float* doh = dout + row * os + h * hd;
     float* dS = dP.data();

@@ -29,7 +29,8 @@ void embed_bwd(const int32_t* ids, const float* dout, float* dtok, float* dpos, 
 // attention probabilities [B, H, Tq, Tk].
 void attention_fwd(const float* q, int qs, const float* k, const float* v, int kvs, float* out, int os, float* P, int B, int H,
                    int Tq, int Tk, int hd, int q_off, float scale);
-// Backward of attention_fwd with Tq == Tk == T and q_off == 0; dq, dk, dv are overwritten.
+// Backward of attention_fwd with Tq == Tk == T and q_off == 0; dq, dk, dv are overwritten. P may be
+// null: the probabilities are then recomputed per head (no B·H·T² buffer kept between passes).
 void attention_bwd(const float* q, int qs, const float* k, const float* v, int kvs, const float* P, const float* dout, int os,
                    float* dq, float* dk, float* dv, int dqs, int B, int H, int T, int hd, float scale);
 
@@ -38,6 +39,10 @@ void attention_bwd(const float* q, int qs, const float* k, const float* v, int k
 // Rows with weight 0 are skipped (loss 0, gradient 0).
 void cross_entropy(float* logits, const int32_t* targets, const float* weights, float* losses, float* correct, int rows, int V,
                    bool grad);
+
+// Dropout with a counter-based mask (no state, the same for any thread count; the backward pass
+// calls it again with the same seed): out[i] = (base ? base[i] : 0) + keep(seed, i) * x[i] / (1 - p).
+void dropout(const float* x, const float* base, float* out, long n, double p, uint32_t seed);
 
 // AdamW on n parameters with gradient scale (clipping) and bias corrections bc1 = 1-b1^t, bc2 = 1-b2^t.
 void adamw(float* p, const float* g, float* m, float* v, long n, float lr, float b1, float b2, float eps, float wd, float gscale,

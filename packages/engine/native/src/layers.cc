@@ -110,7 +110,29 @@ void for_ranges(long n, long grain, F&& fn) {
   }
 }
 
+// murmur3's finalizer over (seed, index): keep iff the hash is at least p · 2^32.
+TL_CLONES void dropout_range(const float* x, const float* base, float* out, long i0, long i1, uint32_t threshold, float scale,
+                             uint32_t seed) {
+#pragma omp simd
+  for (long i = i0; i < i1; i++) {
+    uint32_t h = static_cast<uint32_t>(i) * 0x9E3779B1u + seed;
+    h ^= h >> 16;
+    h *= 0x85EBCA6Bu;
+    h ^= h >> 13;
+    h *= 0xC2B2AE35u;
+    h ^= h >> 16;
+    float v = h >= threshold ? x[i] * scale : 0.0f;
+    out[i] = base ? base[i] + v : v;
+  }
+}
+
 }  // namespace
+
+void dropout(const float* x, const float* base, float* out, long n, double p, uint32_t seed) {
+  uint32_t threshold = static_cast<uint32_t>(std::floor(p * 4294967296.0));
+  float scale = static_cast<float>(1.0 / (1.0 - p));
+  for_ranges(n, 16384, [&](long a, long b) { dropout_range(x, base, out, a, b, threshold, scale, seed); });
+}
 
 void layernorm_fwd(const float* x, const float* gamma, const float* beta, float* out, float* mean, float* rstd, int rows, int d) {
   long grain = std::max(1L, 16384L / std::max(1, d));

@@ -50,14 +50,16 @@ class Pool {
 
  private:
   void start(int n_threads) {
-    quit_ = false;
-    for (int i = 1; i < n_threads; i++) workers_.emplace_back([this] { loop(); });
+    quit_.store(false);
+    // The generation is read here, not in the new thread: a stop() right after start() must not be missed.
+    uint64_t gen = generation_.load(std::memory_order_acquire);
+    for (int i = 1; i < n_threads; i++) workers_.emplace_back([this, gen] { loop(gen); });
   }
 
   void stop() {
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      quit_ = true;
+      quit_.store(true);
       generation_.fetch_add(1, std::memory_order_release);
     }
     cv_.notify_all();
@@ -74,8 +76,7 @@ class Pool {
     }
   }
 
-  void loop() {
-    uint64_t seen = generation_.load(std::memory_order_acquire);
+  void loop(uint64_t seen) {
     for (;;) {
       // Spin briefly (kernels come in quick succession), then sleep.
       auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(200);
@@ -86,10 +87,10 @@ class Pool {
       }
       if (generation_.load(std::memory_order_acquire) == seen) {
         std::unique_lock<std::mutex> lock(mutex_);
-        cv_.wait(lock, [&] { return generation_.load(std::memory_order_acquire) != seen; });
+        cv_.wait(lock, [&] { return quit_.load() || generation_.load(std::memory_order_acquire) != seen; });
       }
       seen = generation_.load(std::memory_order_acquire);
-      if (quit_) return;
+      if (quit_.load()) return;
       if (fn_.load(std::memory_order_acquire) != nullptr) work();
     }
   }
@@ -103,7 +104,7 @@ class Pool {
   std::atomic<int> done_{0};
   std::atomic<const std::function<void(int)>*> fn_{nullptr};
   std::atomic<int> n_tasks_{0};
-  bool quit_ = false;
+  std::atomic<bool> quit_{false};
 };
 
 int default_threads() {

@@ -59,6 +59,8 @@ export interface TrainRequest {
   checkpointEvery: number;
   /** Resume from this checkpoint directory (written earlier by the same request). */
   resumeFrom?: string;
+  /** Residual dropout rate during training (default 0: off). */
+  dropout?: number;
 }
 
 export interface TrainResult {

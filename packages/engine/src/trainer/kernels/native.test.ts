@@ -185,6 +185,29 @@ describe("native kernels vs reference", () => {
       close(n[1] as Vec, r[1] as Vec, 2e-5, "attention out");
       close(n[2] as Vec, r[2] as Vec, 2e-5, "attention probabilities");
       close(n[4] as Vec, r[4] as Vec, 1e-4, "attention dqkv");
+      // Without saved probabilities the backward recomputes them (what training does).
+      const qkv = n[0] as Float32Array;
+      const g = new Float32Array(B * T * 3 * d);
+      native.attentionBwd(
+        qkv,
+        3 * d,
+        qkv.subarray(d),
+        qkv.subarray(2 * d),
+        3 * d,
+        null,
+        n[3] as Vec,
+        d,
+        g,
+        g.subarray(d),
+        g.subarray(2 * d),
+        3 * d,
+        B,
+        H,
+        T,
+        hd,
+        s,
+      );
+      close(g, r[4] as Vec, 1e-4, "attention dqkv, probabilities recomputed");
     }
     const [H, T, hd] = [2, 9, 8];
     const d = H * hd;
@@ -199,7 +222,7 @@ describe("native kernels vs reference", () => {
     close(nk[3] as Vec, rk[3] as Vec, 2e-5, "attention with cache");
   });
 
-  it("cross-entropy, AdamW, sum of squares", () => {
+  it("cross-entropy, AdamW, sum of squares, dropout", () => {
     const [rows, V] = [50, 300];
     const targets = Int32Array.from({ length: rows }, () => Math.floor(rng.next() * V));
     const w = Float32Array.from({ length: rows }, (_, i) => (i % 3 === 0 ? 0 : 1 / rows));
@@ -216,9 +239,16 @@ describe("native kernels vs reference", () => {
     for (const i of [0, 2, 3]) close(na[i] as Vec, ra[i] as Vec, 2e-5, `adamw ${i}`);
     const x = rand(N);
     expect(native.sumsq(x, N)).toBeCloseTo(ref.sumsq(f64(x), N), 6);
+    const [nd, rd] = both([rand(N), rand(N), new Float32Array(N)], (k, [x, base, out]) =>
+      k.dropout(x as Vec, base as Vec, out as Vec, N, 0.25, 99),
+    );
+    close(nd[2] as Vec, rd[2] as Vec, 2e-6, "dropout");
+    const kept = Array.from(nd[2] as Vec).filter((v, i) => v !== (nd[1] as Vec)[i]).length / N;
+    expect(kept).toBeGreaterThan(0.72);
+    expect(kept).toBeLessThan(0.78);
   });
 
-  it("a whole model: loss and every gradient agree with the float64 reference", () => {
+  it("a whole model with dropout: loss and every gradient agree with the float64 reference", () => {
     const spec = { name: "t", vocabSize: 40, dModel: 32, nLayers: 2, nHeads: 4, contextLength: 16 };
     const mn = new Transformer(spec, native);
     mn.initialize(new Rng(5));
@@ -227,10 +257,11 @@ describe("native kernels vs reference", () => {
     const ids = Int32Array.from({ length: B * T }, () => Math.floor(rng.next() * 40));
     const targets = Int32Array.from({ length: B * T }, () => Math.floor(rng.next() * 40));
     const mask = Float32Array.from({ length: B * T }, (_, i) => (i % 4 === 0 ? 0 : 1));
+    const dropout = { p: 0.2, seed: 77 };
     const run = (m: Transformer) => {
-      forward(m, ids, B, T);
+      forward(m, ids, B, T, dropout);
       const s = crossEntropy(m, targets, mask, B * T, true);
-      backward(m, ids, B, T);
+      backward(m, ids, B, T, dropout);
       return s.lossSum / s.weightSum;
     };
     expect(run(mn)).toBeCloseTo(run(mr), 5);

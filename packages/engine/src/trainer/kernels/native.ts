@@ -58,6 +58,7 @@ export function nativeKernels(): Kernels {
     crossEntropy: a.crossEntropy,
     adamw: a.adamw,
     sumsq: a.sumsq,
+    dropout: a.dropout,
   };
 }
 

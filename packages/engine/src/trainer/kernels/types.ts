@@ -67,7 +67,8 @@ export interface Kernels {
     k: Vec,
     v: Vec,
     kvs: number,
-    P: Vec,
+    /** null: recomputed from q and k. */
+    P: Vec | null,
     dout: Vec,
     os: number,
     dq: Vec,
@@ -97,4 +98,6 @@ export interface Kernels {
     bc2: number,
   ): void;
   sumsq(x: Vec, n: number): number;
+  /** out = (base ?? 0) + keep(seed, i) · x / (1 − p); the same mask for the same seed (see native). */
+  dropout(x: Vec, base: Vec | null, out: Vec, n: number, p: number, seed: number): void;
 }

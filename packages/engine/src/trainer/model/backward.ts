@@ -3,9 +3,11 @@
  * Overwrites model.grads with the gradient of the mean loss.
  */
 import type { Vec } from "../kernels/types.ts";
+import { type Dropout, siteSeed } from "./forward.ts";
 import type { Transformer } from "./transformer.ts";
 
-export function backward(model: Transformer, ids: Int32Array, B: number, T: number): void {
+/** Pass the same `dropout` as to forward(): the masks are recomputed from its seed. */
+export function backward(model: Transformer, ids: Int32Array, B: number, T: number, dropout?: Dropout): void {
   const { k, spec, p, g } = model;
   const ws = model.workspace;
   if (!ws) throw new Error("forward() first");
@@ -25,19 +27,27 @@ export function backward(model: Transformer, ids: Int32Array, B: number, T: numb
     const gw = g.layers[l];
     const a = ws.layers[l];
     if (!w || !gw || !a) throw new Error("layer out of range");
-    // MLP: h_out = mid + gelu(ln2(mid)·W1 + b1)·W2 + b2
-    k.gemm(true, false, 4 * d, d, R, a.g, 4 * d, ws.dh, d, gw.w2, d, false, null);
-    k.colsum(ws.dh, R, d, gw.b2, false);
-    k.gemm(false, true, R, 4 * d, d, ws.dh, d, w.w2, d, ws.dg, 4 * d, false, null);
+    // Gradient reaching a residual branch (through its dropout mask, if any).
+    const branchGrad = (site: 0 | 1): Vec => {
+      if (!dropout || dropout.p <= 0) return ws.dh;
+      k.dropout(ws.dh, null, ws.branch, R * d, dropout.p, siteSeed(dropout.seed, l, site));
+      return ws.branch;
+    };
+    // MLP: h_out = mid + dropout(gelu(ln2(mid)·W1 + b1)·W2 + b2)
+    const dy2 = branchGrad(1);
+    k.gemm(true, false, 4 * d, d, R, a.g, 4 * d, dy2, d, gw.w2, d, false, null);
+    k.colsum(dy2, R, d, gw.b2, false);
+    k.gemm(false, true, R, 4 * d, d, dy2, d, w.w2, d, ws.dg, 4 * d, false, null);
     k.geluBwd(a.u, ws.dg, ws.dg, R * 4 * d);
     k.gemm(true, false, d, 4 * d, R, a.ln2, d, ws.dg, 4 * d, gw.w1, 4 * d, false, null);
     k.colsum(ws.dg, R, 4 * d, gw.b1, false);
     k.gemm(false, true, R, d, 4 * d, ws.dg, 4 * d, w.w1, 4 * d, ws.dtmp, d, false, null);
     k.layernormBwd(ws.dtmp, a.mid, w.ln2g, a.ln2Mean, a.ln2Rstd, ws.dh, gw.ln2g, gw.ln2b, R, d, true);
-    // Attention: mid = h_in + attn(ln1(h_in))·Wo + bo
-    k.gemm(true, false, d, d, R, a.att, d, ws.dh, d, gw.wo, d, false, null);
-    k.colsum(ws.dh, R, d, gw.bo, false);
-    k.gemm(false, true, R, d, d, ws.dh, d, w.wo, d, ws.datt, d, false, null);
+    // Attention: mid = h_in + dropout(attn(ln1(h_in))·Wo + bo)
+    const dy1 = branchGrad(0);
+    k.gemm(true, false, d, d, R, a.att, d, dy1, d, gw.wo, d, false, null);
+    k.colsum(dy1, R, d, gw.bo, false);
+    k.gemm(false, true, R, d, d, dy1, d, w.wo, d, ws.datt, d, false, null);
     const dq = ws.dqkv;
     k.attentionBwd(
       a.qkv,
@@ -45,7 +55,7 @@ export function backward(model: Transformer, ids: Int32Array, B: number, T: numb
       a.qkv.subarray(d),
       a.qkv.subarray(2 * d),
       3 * d,
-      a.P,
+      null,
       ws.datt,
       d,
       dq,

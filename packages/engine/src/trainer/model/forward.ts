@@ -3,7 +3,20 @@ import type { Vec } from "../kernels/types.ts";
 import type { Transformer } from "./transformer.ts";
 import { ensureWorkspace, type Workspace } from "./workspace.ts";
 
-export function forward(model: Transformer, ids: Int32Array, B: number, T: number): Workspace {
+/** Residual dropout of one training step: rate and a per-step seed (masks derive from it per layer). */
+export interface Dropout {
+  p: number;
+  seed: number;
+}
+
+/** Seed of the mask at (layer, site 0 = attention / 1 = MLP) for a step's dropout seed. */
+export function siteSeed(seed: number, layer: number, site: 0 | 1): number {
+  let h = (Math.imul(seed >>> 0, 0x85ebca6b) + Math.imul(layer * 2 + site + 1, 0x9e3779b1)) >>> 0;
+  h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d) >>> 0;
+  return (h ^ (h >>> 12)) >>> 0;
+}
+
+export function forward(model: Transformer, ids: Int32Array, B: number, T: number, dropout?: Dropout): Workspace {
   const { k, spec, p } = model;
   if (T > spec.contextLength) throw new Error(`sequence of ${T} tokens exceeds the context length ${spec.contextLength}`);
   const ws = ensureWorkspace(k, spec, model.workspace, B, T);
@@ -22,14 +35,24 @@ export function forward(model: Transformer, ids: Int32Array, B: number, T: numbe
     if (!w || !a) throw new Error("layer out of range");
     k.layernormFwd(hIn, w.ln1g, w.ln1b, a.ln1, a.ln1Mean, a.ln1Rstd, R, d);
     k.gemm(false, false, R, 3 * d, d, a.ln1, d, w.wqkv, 3 * d, a.qkv, 3 * d, false, w.bqkv);
-    k.attentionFwd(a.qkv, 3 * d, a.qkv.subarray(d), a.qkv.subarray(2 * d), 3 * d, a.att, d, a.P, B, H, T, T, hd, 0, scale);
-    a.mid.set(hIn.subarray(0, R * d));
-    k.gemm(false, false, R, d, d, a.att, d, w.wo, d, a.mid, d, true, w.bo);
+    k.attentionFwd(a.qkv, 3 * d, a.qkv.subarray(d), a.qkv.subarray(2 * d), 3 * d, a.att, d, null, B, H, T, T, hd, 0, scale);
+    if (dropout && dropout.p > 0) {
+      k.gemm(false, false, R, d, d, a.att, d, w.wo, d, ws.branch, d, false, w.bo);
+      k.dropout(ws.branch, hIn, a.mid, R * d, dropout.p, siteSeed(dropout.seed, l, 0));
+    } else {
+      a.mid.set(hIn.subarray(0, R * d));
+      k.gemm(false, false, R, d, d, a.att, d, w.wo, d, a.mid, d, true, w.bo);
+    }
     k.layernormFwd(a.mid, w.ln2g, w.ln2b, a.ln2, a.ln2Mean, a.ln2Rstd, R, d);
     k.gemm(false, false, R, 4 * d, d, a.ln2, d, w.w1, 4 * d, a.u, 4 * d, false, w.b1);
     k.geluFwd(a.u, a.g, R * 4 * d);
-    hOut.set(a.mid.subarray(0, R * d));
-    k.gemm(false, false, R, d, 4 * d, a.g, 4 * d, w.w2, d, hOut, d, true, w.b2);
+    if (dropout && dropout.p > 0) {
+      k.gemm(false, false, R, d, 4 * d, a.g, 4 * d, w.w2, d, ws.branch, d, false, w.b2);
+      k.dropout(ws.branch, a.mid, hOut, R * d, dropout.p, siteSeed(dropout.seed, l, 1));
+    } else {
+      hOut.set(a.mid.subarray(0, R * d));
+      k.gemm(false, false, R, d, 4 * d, a.g, 4 * d, w.w2, d, hOut, d, true, w.b2);
+    }
   }
   k.layernormFwd(ws.h[spec.nLayers] as Vec, p.lnfg, p.lnfb, ws.lnf, ws.lnfMean, ws.lnfRstd, R, d);
   k.gemm(false, true, R, spec.vocabSize, d, ws.lnf, d, p.wte, d, ws.logits, spec.vocabSize, false, null);

@@ -8,7 +8,6 @@ export interface LayerActs {
   ln1Rstd: Vec;
   qkv: Vec;
   att: Vec;
-  P: Vec;
   mid: Vec;
   ln2: Vec;
   ln2Mean: Vec;
@@ -19,7 +18,6 @@ export interface LayerActs {
 
 export interface Workspace {
   rows: number;
-  probs: number;
   /** Residual stream entering layer l (h[nLayers] leaves the last layer). */
   h: Vec[];
   layers: LayerActs[];
@@ -29,6 +27,8 @@ export interface Workspace {
   logits: Vec;
   losses: Vec;
   correct: Vec;
+  /** A residual branch's output before dropout, and its gradient after. */
+  branch: Vec;
   dh: Vec;
   dtmp: Vec;
   datt: Vec;
@@ -38,10 +38,8 @@ export interface Workspace {
 
 export function ensureWorkspace(k: Kernels, spec: ModelSpec, current: Workspace | undefined, B: number, T: number): Workspace {
   const rows = B * T;
-  const probs = B * spec.nHeads * T * T;
-  if (current && current.rows >= rows && current.probs >= probs) return current;
+  if (current && current.rows >= rows) return current;
   const R = Math.max(rows, current?.rows ?? 0);
-  const PP = Math.max(probs, current?.probs ?? 0);
   const d = spec.dModel;
   const a = (n: number) => k.alloc(n);
   const layers: LayerActs[] = [];
@@ -52,7 +50,6 @@ export function ensureWorkspace(k: Kernels, spec: ModelSpec, current: Workspace 
       ln1Rstd: a(R),
       qkv: a(R * 3 * d),
       att: a(R * d),
-      P: a(PP),
       mid: a(R * d),
       ln2: a(R * d),
       ln2Mean: a(R),
@@ -63,7 +60,6 @@ export function ensureWorkspace(k: Kernels, spec: ModelSpec, current: Workspace 
   }
   return {
     rows: R,
-    probs: PP,
     h: Array.from({ length: spec.nLayers + 1 }, () => a(R * d)),
     layers,
     lnf: a(R * d),
@@ -72,6 +68,7 @@ export function ensureWorkspace(k: Kernels, spec: ModelSpec, current: Workspace 
     logits: a(R * spec.vocabSize),
     losses: a(R),
     correct: a(R),
+    branch: a(R * d),
     dh: a(R * d),
     dtmp: a(R * d),
     datt: a(R * d),

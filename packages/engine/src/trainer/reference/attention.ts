@@ -60,7 +60,7 @@ export function attentionBwd(
   k: Vec,
   v: Vec,
   kvs: number,
-  P: Vec,
+  Pin: Vec | null,
   dout: Vec,
   os: number,
   dq: Vec,
@@ -74,6 +74,11 @@ export function attentionBwd(
   scale: number,
 ): void {
   const dp = new Float64Array(T);
+  let P = Pin;
+  if (!P) {
+    P = new Float64Array(B * H * T * T);
+    attentionFwd(q, qs, k, v, kvs, new Float64Array(B * T * H * hd), H * hd, P, B, H, T, T, hd, 0, scale);
+  }
   for (let b = 0; b < B; b++) {
     for (let h = 0; h < H; h++) {
       for (let i = 0; i < T; i++) {

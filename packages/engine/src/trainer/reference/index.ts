@@ -6,7 +6,7 @@ import type { Kernels, Vec } from "../kernels/types.ts";
 import { attentionBwd, attentionFwd } from "./attention.ts";
 import { gemm } from "./gemm.ts";
 import { colsum, embedBwd, embedFwd, geluBwd, geluFwd, layernormBwd, layernormFwd } from "./layers.ts";
-import { adamw, crossEntropy, sumsq } from "./optim.ts";
+import { adamw, crossEntropy, dropout, sumsq } from "./optim.ts";
 
 export function referenceKernels(precision: "f32" | "f64" = "f64"): Kernels {
   return {
@@ -25,5 +25,6 @@ export function referenceKernels(precision: "f32" | "f64" = "f64"): Kernels {
     crossEntropy,
     adamw,
     sumsq,
+    dropout,
   };
 }

@@ -69,3 +69,19 @@ export function sumsq(x: Vec, n: number): number {
   for (let i = 0; i < n; i++) s += (x[i] as number) * (x[i] as number);
   return s;
 }
+
+/** Reference dropout: murmur3's finalizer over (seed, index), as in native/src/layers.cc. */
+export function dropout(x: Vec, base: Vec | null, out: Vec, n: number, p: number, seed: number): void {
+  const threshold = Math.floor(p * 4294967296);
+  const scale = 1 / (1 - p);
+  for (let i = 0; i < n; i++) {
+    let h = (Math.imul(i, 0x9e3779b1) + seed) >>> 0;
+    h = (h ^ (h >>> 16)) >>> 0;
+    h = Math.imul(h, 0x85ebca6b) >>> 0;
+    h = (h ^ (h >>> 13)) >>> 0;
+    h = Math.imul(h, 0xc2b2ae35) >>> 0;
+    h = (h ^ (h >>> 16)) >>> 0;
+    const v = h >= threshold ? (x[i] as number) * scale : 0;
+    out[i] = base ? (base[i] as number) + v : v;
+  }
+}
