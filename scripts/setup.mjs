@@ -22,6 +22,16 @@ if (check.status !== 0) {
   process.exit(1);
 }
 
+// The trainer's native kernels (compiled by the engine's install script).
+const kernels = spawnSync(process.execPath, ["-e", "require('./native/build/Release/tunelab_kernels.node')"], {
+  cwd: new URL("../packages/engine/", import.meta.url),
+  stdio: "inherit",
+});
+if (kernels.status !== 0) {
+  console.error("the trainer's native kernels did not build: install python3, make and g++ and run `pnpm run setup` again.");
+  process.exit(1);
+}
+
 // The web leaderboard that `tunelab serve` serves at `/`.
 const web = spawnSync("pnpm", ["--filter", "@tunelab/web", "build"], { stdio: "inherit", env });
 if (web.status !== 0) process.exit(web.status ?? 1);
