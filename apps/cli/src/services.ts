@@ -5,6 +5,8 @@ import { createEngine } from "@tunelab/engine";
 import { withWorkspace } from "./context.ts";
 
 export interface ServiceOptions {
+  /** Whether this command trains fine-tuning jobs on the embedded engine (default true). */
+  runJobs?: boolean;
   /** Experiments run at once (default 2). */
   concurrency?: number;
   /** Sampling for eval runs. */
@@ -20,7 +22,11 @@ export async function withServices<T>(
   options: ServiceOptions = {},
 ): Promise<T> {
   return withWorkspace(async (ws) => {
-    const engine = await createEngine({ root: join(resolveHome(), "engine"), leaseSeconds: readEnv().TUNELAB_LEASE_SECONDS ?? 15 });
+    const engine = await createEngine({
+      root: join(resolveHome(), "engine"),
+      leaseSeconds: readEnv().TUNELAB_LEASE_SECONDS ?? 15,
+      runJobs: options.runJobs ?? true,
+    });
     const services = createServices({
       ws,
       engine,

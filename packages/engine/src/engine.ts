@@ -20,6 +20,11 @@ export interface EngineOptions {
   checkpointEvery?: number;
   /** Seconds before a job whose training process stopped renewing its claim is resumed elsewhere (default 15). */
   leaseSeconds?: number;
+  /**
+   * Whether this process trains jobs (default true). A process that only needs inference or the REST surface (a
+   * short CLI command) passes false: it never claims jobs, so it never leaves one half-trained when it exits.
+   */
+  runJobs?: boolean;
   /** Largest accepted request body in bytes (default 512 MB, OpenAI's file limit). */
   maxBodyBytes?: number;
 }
@@ -37,6 +42,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   const store = await openEngineStore(options.root);
   const maxQueued = options.maxQueued ?? 100;
   const scheduler = new JobScheduler(store, {
+    runJobs: options.runJobs ?? true,
     concurrency: options.concurrency ?? 1,
     maxQueued,
     checkpointEvery: options.checkpointEvery ?? 100,

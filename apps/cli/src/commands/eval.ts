@@ -41,41 +41,44 @@ export function registerEval(program: Command, globals: () => GlobalOptions): vo
         output?: string;
       }) => {
         const format = globals().json ? "json" : o.format;
-        const { gate, report } = await withServices(async (services) => {
-          const project = await resolveProjectName(services.ws, o.project);
-          await getProjectByName(services.ws.db, project);
-          const run = await services.evalRuns.create({ project, model: o.model, provider: o.provider });
-          const progress = new Progress(new Map(), { json: format !== "table" });
-          const off = services.evalRuns.subscribe((event) => progress.evalRun(event, o.model));
-          const finished = await services.evalRuns.run(run.id).finally(() => {
-            off();
-            progress.stop();
-          });
-          if (finished.status !== "completed")
-            throw new TunelabError(
-              "internal",
-              `the eval run ${run.id} ended ${finished.status}${finished.error ? `: ${finished.error}` : ""}; \`tunelab eval\` again resumes it`,
-            );
-          const minScore = parseNumberOption("--min-score", o.minScore);
-          const maxDrop = parseNumberOption("--max-drop", o.maxDrop);
-          const gate = await regressionGate(services.ws, run.id, {
-            project,
-            significance: parseNumberOption("--significance", o.significance) ?? 0.05,
-            ...(o.baseline ? { baseline: o.baseline } : {}),
-            ...(minScore === undefined ? {} : { minScore }),
-            ...(maxDrop === undefined ? {} : { maxDrop }),
-          });
-          const samples = await runSamples(services.ws.db, run.id);
-          const report =
-            format === "junit"
-              ? renderJunit(gate, samples)
-              : format === "markdown"
-                ? renderMarkdown(gate)
-                : format === "json"
-                  ? `${JSON.stringify(gate, null, 2)}\n`
-                  : renderTable(gate);
-          return { gate, report };
-        });
+        const { gate, report } = await withServices(
+          async (services) => {
+            const project = await resolveProjectName(services.ws, o.project);
+            await getProjectByName(services.ws.db, project);
+            const run = await services.evalRuns.create({ project, model: o.model, provider: o.provider });
+            const progress = new Progress(new Map(), { json: format !== "table" });
+            const off = services.evalRuns.subscribe((event) => progress.evalRun(event, o.model));
+            const finished = await services.evalRuns.run(run.id).finally(() => {
+              off();
+              progress.stop();
+            });
+            if (finished.status !== "completed")
+              throw new TunelabError(
+                "internal",
+                `the eval run ${run.id} ended ${finished.status}${finished.error ? `: ${finished.error}` : ""}; \`tunelab eval\` again resumes it`,
+              );
+            const minScore = parseNumberOption("--min-score", o.minScore);
+            const maxDrop = parseNumberOption("--max-drop", o.maxDrop);
+            const gate = await regressionGate(services.ws, run.id, {
+              project,
+              significance: parseNumberOption("--significance", o.significance) ?? 0.05,
+              ...(o.baseline ? { baseline: o.baseline } : {}),
+              ...(minScore === undefined ? {} : { minScore }),
+              ...(maxDrop === undefined ? {} : { maxDrop }),
+            });
+            const samples = await runSamples(services.ws.db, run.id);
+            const report =
+              format === "junit"
+                ? renderJunit(gate, samples)
+                : format === "markdown"
+                  ? renderMarkdown(gate)
+                  : format === "json"
+                    ? `${JSON.stringify(gate, null, 2)}\n`
+                    : renderTable(gate);
+            return { gate, report };
+          },
+          { runJobs: false },
+        );
         if (o.output) {
           writeFileSync(o.output, report);
           process.stderr.write(`${gate.passed ? color.green("✔ passed") : color.red("✖ failed")}: report written to ${o.output}\n`);

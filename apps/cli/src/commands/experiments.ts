@@ -169,10 +169,13 @@ export function registerExperiments(program: Command, globals: () => GlobalOptio
     .description("cancel an experiment (and its provider's fine-tuning job)")
     .argument("<id>")
     .action(async (id: string) => {
-      await withServices(async (services) => {
-        const cancelled = await services.experiments.cancel(id);
-        emit(globals(), cancelled, () => experimentSummary(cancelled));
-      });
+      await withServices(
+        async (services) => {
+          const cancelled = await services.experiments.cancel(id);
+          emit(globals(), cancelled, () => experimentSummary(cancelled));
+        },
+        { runJobs: false },
+      );
     });
 
   exp

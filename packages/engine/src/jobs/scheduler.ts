@@ -15,6 +15,8 @@ import { resultCsv } from "./result-csv.ts";
 import { checkTrainingFile } from "./training-data.ts";
 
 export interface SchedulerOptions {
+  /** False in processes that must not train (jobs wait for a process that does). */
+  runJobs: boolean;
   /** Jobs trained at once (default 1). */
   concurrency: number;
   /** Jobs waiting (validating or queued) before new ones get 429 (default 100). */
@@ -57,6 +59,7 @@ export class JobScheduler {
    * running jobs whose owner stopped renewing its lease (a killed process), from their last checkpoint.
    */
   async resume(): Promise<void> {
+    if (!this.options.runJobs) return;
     for (const job of await unfinishedJobs(this.store)) {
       if (job.status === "validating_files") this.validate(job.id);
     }
@@ -73,7 +76,7 @@ export class JobScheduler {
   }
 
   submit(jobId: string): void {
-    this.validate(jobId);
+    if (this.options.runJobs) this.validate(jobId);
   }
 
   async cancel(jobId: string): Promise<boolean> {
