@@ -47,6 +47,12 @@ describe("tunelab data validate", () => {
     expect(result.stdout).toMatch(/line 3\s+error\s+invalid_json/);
   });
 
+  it("validates the bundled CMU dictionary example (a real public dataset)", () => {
+    const file = fileURLToPath(new URL("../../../examples/cmudict/train.jsonl", import.meta.url));
+    const report = runCli(["data", "validate", file, "--json"], { home }).json() as { errors: number; examples: number; format: string };
+    expect(report).toMatchObject({ errors: 0, examples: 2000, format: "supervised" });
+  });
+
   it("exits 2 on usage errors and on a missing file", () => {
     expect(runCli(["data", "validate"], { home }).code).toBe(2);
     const missing = runCli(["data", "validate", join(dir, "nope.jsonl")], { home });
