@@ -85,8 +85,7 @@ export function datasetRoutes(ws: Workspace) {
       }),
       async (c) => {
         const { project, dataset, version } = c.req.valid("param");
-        const p = await getProjectByName(ws.db, project);
-        return c.json(await getVersionByRef(ws.db, p.id, `${dataset}@${version}`), 200);
+        return c.json(await versionOf(ws, project, dataset, version), 200);
       },
     )
     .openapi(
@@ -101,8 +100,7 @@ export function datasetRoutes(ws: Workspace) {
       }),
       async (c) => {
         const { project, dataset, version } = c.req.valid("param");
-        const p = await getProjectByName(ws.db, project);
-        const text = readVersionText(ws, await getVersionByRef(ws.db, p.id, `${dataset}@${version}`));
+        const text = readVersionText(ws, await versionOf(ws, project, dataset, version));
         return c.text(text, 200, { "content-type": "application/x-ndjson" });
       },
     )
@@ -119,8 +117,7 @@ export function datasetRoutes(ws: Workspace) {
       async (c) => {
         const { project, dataset } = c.req.valid("param");
         const { from, to } = c.req.valid("query");
-        const p = await getProjectByName(ws.db, project);
-        const [a, b] = [await getVersionByRef(ws.db, p.id, `${dataset}@${from}`), await getVersionByRef(ws.db, p.id, `${dataset}@${to}`)];
+        const [a, b] = [await versionOf(ws, project, dataset, from), await versionOf(ws, project, dataset, to)];
         return c.json(await diffVersions(ws, a, b), 200);
       },
     )
@@ -170,4 +167,10 @@ export function datasetRoutes(ws: Workspace) {
         return c.json({ data: dataset ? await listVersions(ws.db, dataset.id) : [] }, 200);
       },
     );
+}
+
+/** `dataset@version` of a project, with the not-found errors of the repositories. */
+async function versionOf(ws: Workspace, project: string, dataset: string, version: number) {
+  const p = await getProjectByName(ws.db, project);
+  return getVersionByRef(ws.db, p.id, `${dataset}@${version}`);
 }
