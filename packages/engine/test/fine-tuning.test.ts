@@ -50,7 +50,8 @@ describe("fine-tuning on the local engine through the official SDK", () => {
     expect(job.status).toBe("succeeded");
     expect(job.fine_tuned_model).toMatch(/^ft:local-tiny:tunelab:colours:/);
     expect(job.trained_tokens).toBeGreaterThan(0);
-    expect(job.hyperparameters).toMatchObject({ n_epochs: 40, batch_size: 4, learning_rate_multiplier: 2 });
+    // prompt_loss_weight (tunelab's extension) resolves from "auto" like the others.
+    expect(job.hyperparameters).toMatchObject({ n_epochs: 40, batch_size: 4, learning_rate_multiplier: 2, prompt_loss_weight: 0.1 });
     model = job.fine_tuned_model ?? "";
 
     const events = [];

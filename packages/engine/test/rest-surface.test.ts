@@ -50,6 +50,14 @@ describe("fine-tuning job errors in OpenAI's shape", () => {
       .catch((e: unknown) => e);
     expect(bad).toBeInstanceOf(OpenAI.BadRequestError);
     expect(bad).toMatchObject({ status: 400, param: "hyperparameters.n_epochs" });
+    const badWeight = await client.fineTuning.jobs
+      .create({
+        model: "local-tiny",
+        training_file: file.id,
+        method: { type: "supervised", supervised: { hyperparameters: { prompt_loss_weight: 2 } as never } },
+      })
+      .catch((e: unknown) => e);
+    expect(badWeight).toMatchObject({ status: 400, param: "method.supervised.hyperparameters.prompt_loss_weight" });
 
     const missing = await client.fineTuning.jobs.create({ model: "local-tiny" } as never).catch((e: unknown) => e);
     expect(missing).toMatchObject({ status: 400, param: "training_file", code: "missing_required_parameter" });

@@ -120,6 +120,7 @@ export function toJobObject(row: JobRow) {
     n_epochs: asked.n_epochs ?? "auto",
     batch_size: asked.batch_size ?? "auto",
     learning_rate_multiplier: asked.learning_rate_multiplier ?? "auto",
+    prompt_loss_weight: asked.prompt_loss_weight ?? "auto",
   };
   return {
     id: row.id,

@@ -5,6 +5,8 @@ export const SupervisedHyperparameters = z.strictObject({
   n_epochs: z.union([Auto, z.number().int().min(1).max(50)]).optional(),
   batch_size: z.union([Auto, z.number().int().min(1).max(256)]).optional(),
   learning_rate_multiplier: z.union([Auto, z.number().positive().max(100)]).optional(),
+  /** tunelab's extension (OpenAI's legacy fine-tunes API had it): loss weight of prompt tokens. */
+  prompt_loss_weight: z.union([Auto, z.number().min(0).max(1)]).optional(),
 });
 export type SupervisedHyperparameters = z.infer<typeof SupervisedHyperparameters>;
 
@@ -39,6 +41,8 @@ export interface ResolvedHyperparameters {
   n_epochs: number;
   batch_size: number;
   learning_rate_multiplier: number;
+  /** Absent on jobs created before it existed (they trained without a prompt loss). */
+  prompt_loss_weight?: number;
 }
 
 export interface JobError {

@@ -4,7 +4,7 @@ import { insertFile } from "../files/file.repository.ts";
 import { nowSeconds } from "../ids.ts";
 import { findBaseModel, findModel, insertModel } from "../models/model.repository.ts";
 import type { EngineStore } from "../storage/store.ts";
-import { resolveHyperparameters, startTraining, type TrainingHandle } from "../trainer/index.ts";
+import { resolveHyperparameters, startTraining, type TrainingHandle, toTrainerHyperparameters } from "../trainer/index.ts";
 import type { StepMetrics, TrainRequest } from "../trainer/types.ts";
 import { addCheckpoint, latestCheckpoint } from "./checkpoint.repository.ts";
 import { claimJob, findJob, type JobRow, renewLease, transitionJob, unfinishedJobs, updateJob } from "./job.repository.ts";
@@ -168,7 +168,7 @@ export class JobScheduler {
       base: base.from,
       training: training.examples,
       ...(validation?.ok ? { validation: validation.examples } : {}),
-      hyperparameters: { nEpochs: hyper.n_epochs, batchSize: hyper.batch_size, learningRateMultiplier: hyper.learning_rate_multiplier },
+      hyperparameters: toTrainerHyperparameters(hyper),
       seed: job.seed,
       outputDir,
       checkpointEvery: this.options.checkpointEvery,

@@ -32,6 +32,8 @@ export interface Hyperparameters {
   batchSize: number;
   /** Multiplier on the model size's base learning rate. */
   learningRateMultiplier: number;
+  /** Loss weight of prompt tokens relative to assistant tokens (default 0: assistant tokens only). */
+  promptLossWeight?: number;
 }
 
 export interface StepMetrics {
@@ -131,8 +133,8 @@ export interface TrainingHandle {
 /**
  * Exports of `src/trainer/index.ts` (also as "@tunelab/engine/trainer"):
  *   BASE_MODELS: Record<string, ModelSpec>   // local-tiny, local-small, local-base
- *   resolveHyperparameters(nExamples, { n_epochs?, batch_size?, learning_rate_multiplier? } each number | "auto")
- *     -> { n_epochs: number; batch_size: number; learning_rate_multiplier: number }
+ *   resolveHyperparameters(nExamples, { n_epochs?, batch_size?, learning_rate_multiplier?, prompt_loss_weight? } each number | "auto")
+ *     -> { n_epochs; batch_size; learning_rate_multiplier; prompt_loss_weight } (numbers)
  *   startTraining(request: TrainRequest): TrainingHandle
  *   loadModel(from: string | { dir: string } | { spec: ModelSpec }): Promise<LoadedModel>   // a base spec = seeded random weights
  *   parseToolCalls(text), TrainingCancelledError, NativeKernelsMissingError

@@ -69,16 +69,17 @@ export interface LossStats {
 }
 
 /**
- * Cross-entropy of the last forward pass. `mask` is 1 on loss-bearing positions; with `grad` the
- * logits buffer becomes d(mean loss)/d(logits).
+ * Cross-entropy of the last forward pass. `mask` is 1 on loss-bearing positions (the statistics are
+ * over these); with `grad` the logits buffer becomes d(loss)/d(logits) of the loss weighted by
+ * `gradWeights` (default `mask`), divided by the mask's sum.
  */
-export function crossEntropy(model: Transformer, targets: Int32Array, mask: Vec, rows: number, grad: boolean): LossStats {
+export function crossEntropy(model: Transformer, targets: Int32Array, mask: Vec, rows: number, grad: boolean, gradWeights: Vec = mask): LossStats {
   const ws = model.workspace;
   if (!ws) throw new Error("forward() first");
   let weightSum = 0;
   for (let i = 0; i < rows; i++) weightSum += mask[i] as number;
   const weights = model.k.alloc(rows);
-  for (let i = 0; i < rows; i++) weights[i] = weightSum > 0 ? (mask[i] as number) / weightSum : 0;
+  for (let i = 0; i < rows; i++) weights[i] = weightSum > 0 ? (gradWeights[i] as number) / weightSum : 0;
   model.k.crossEntropy(ws.logits, targets, weights, ws.losses, ws.correct, rows, model.spec.vocabSize, grad);
   let lossSum = 0;
   let correctSum = 0;

@@ -5,9 +5,11 @@
  *   <|system|> text <|end|>   <|user|> text <|end|>   <|tool|> text <|end|>
  *   <|assistant|> text [<|call|> {"name":…,"arguments":…}]* <|end|>
  *
- * Loss falls on assistant text, its serialised tool calls and its <|end|> (the answer and when to
- * stop), never on the <|assistant|> marker or other roles, and not on assistant messages with
- * `weight: 0`. Tool calls are part of the assistant text, so function-calling data trains too.
+ * The loss falls on assistant text, its serialised tool calls and its <|end|> (the answer and when to
+ * stop), not on assistant messages with `weight: 0`. Every other token (tools, system, user and tool
+ * messages, role markers) is a prompt token: the trainer may give it a small auxiliary loss
+ * (`promptLossWeight`), never counted in the reported loss or accuracy. Tool calls are part of the
+ * assistant text, so function-calling data trains too.
  */
 import type { ChatExample } from "../types.ts";
 import { BOS, CALL, END, specialId } from "./special.ts";
@@ -19,7 +21,12 @@ export interface Encoded {
   tokens: Int32Array;
   /** 1 where the token is to be predicted (it is a loss-bearing assistant token). */
   lossMask: Uint8Array;
+  /** 1 where the token is a prompt token (not assistant output; not in a `weight: 0` message). */
+  promptMask: Uint8Array;
 }
+
+/** Per-token role in the loss: 0 none, 1 assistant (trained), 2 prompt. */
+type Kind = 0 | 1 | 2;
 
 const ROLE_TOKEN: Record<string, number> = {
   system: specialId("<|system|>"),
@@ -53,52 +60,56 @@ export function serializeToolCall(call: unknown): string {
   return JSON.stringify({ name: fn.name ?? "", arguments: args });
 }
 
-function push(out: number[], mask: number[], ids: number[], loss: boolean): void {
+function push(out: number[], kinds: Kind[], ids: number[], kind: Kind): void {
   for (const id of ids) {
     out.push(id);
-    mask.push(loss ? 1 : 0);
+    kinds.push(kind);
   }
 }
 
-function encodeMessage(tok: Tokenizer, m: Message, out: number[], mask: number[], train: boolean): void {
+function encodeMessage(tok: Tokenizer, m: Message, out: number[], kinds: Kind[]): void {
   const role = ROLE_TOKEN[m.role];
   if (role === undefined) throw new Error(`unsupported role "${m.role}"`);
-  push(out, mask, [role], false);
-  const loss = train && m.role === "assistant" && m.weight !== 0;
-  push(out, mask, tok.encode(contentText(m.content)), loss);
+  push(out, kinds, [role], 2);
+  const kind: Kind = m.role !== "assistant" ? 2 : m.weight === 0 ? 0 : 1;
+  push(out, kinds, tok.encode(contentText(m.content)), kind);
   if (m.role === "assistant") {
     for (const call of m.tool_calls ?? []) {
-      push(out, mask, [CALL], loss);
-      push(out, mask, tok.encode(serializeToolCall(call)), loss);
+      push(out, kinds, [CALL], kind);
+      push(out, kinds, tok.encode(serializeToolCall(call)), kind);
     }
   }
-  push(out, mask, [END], loss);
+  push(out, kinds, [END], kind);
 }
 
-function prefix(tok: Tokenizer, tools: unknown[] | undefined, out: number[], mask: number[]): void {
-  push(out, mask, [BOS], false);
+function prefix(tok: Tokenizer, tools: unknown[] | undefined, out: number[], kinds: Kind[]): void {
+  push(out, kinds, [BOS], 0);
   if (tools && tools.length > 0) {
-    push(out, mask, [specialId("<|tools|>")], false);
-    push(out, mask, tok.encode(JSON.stringify(tools)), false);
-    push(out, mask, [END], false);
+    push(out, kinds, [specialId("<|tools|>")], 2);
+    push(out, kinds, tok.encode(JSON.stringify(tools)), 2);
+    push(out, kinds, [END], 2);
   }
 }
 
 /** A training example → tokens + loss mask. */
 export function encodeExample(tok: Tokenizer, example: ChatExample): Encoded {
   const out: number[] = [];
-  const mask: number[] = [];
-  prefix(tok, example.tools, out, mask);
-  for (const m of example.messages) encodeMessage(tok, m, out, mask, true);
-  return { tokens: Int32Array.from(out), lossMask: Uint8Array.from(mask) };
+  const kinds: Kind[] = [];
+  prefix(tok, example.tools, out, kinds);
+  for (const m of example.messages) encodeMessage(tok, m, out, kinds);
+  return {
+    tokens: Int32Array.from(out),
+    lossMask: Uint8Array.from(kinds, (k) => (k === 1 ? 1 : 0)),
+    promptMask: Uint8Array.from(kinds, (k) => (k === 2 ? 1 : 0)),
+  };
 }
 
 /** A prompt: the conversation so far, then <|assistant|> for the model to continue. */
 export function encodePrompt(tok: Tokenizer, messages: ChatExample["messages"], tools?: unknown[]): number[] {
   const out: number[] = [];
-  const mask: number[] = [];
-  prefix(tok, tools, out, mask);
-  for (const m of messages) encodeMessage(tok, m, out, mask, false);
+  const kinds: Kind[] = [];
+  prefix(tok, tools, out, kinds);
+  for (const m of messages) encodeMessage(tok, m, out, kinds);
   out.push(specialId("<|assistant|>"));
   return out;
 }

@@ -61,9 +61,14 @@ describe("tokenizer", () => {
         { role: "assistant", content: "learn me" },
       ],
     };
-    const { tokens, lossMask } = encodeExample(tok, example);
+    const { tokens, lossMask, promptMask } = encodeExample(tok, example);
     const learned = Array.from(tokens).filter((_, i) => lossMask[i] === 1);
     expect(tok.decode(learned)).toBe("learn me<|end|>");
+    // Prompt tokens (for the auxiliary prompt loss): every other role's text and the role markers,
+    // never the weight-0 answer and never BOS.
+    const prompt_ = tok.decode(Array.from(tokens).filter((_, i) => promptMask[i] === 1));
+    expect(prompt_).toBe("<|system|>sys<|end|><|user|>hi<|end|><|assistant|><|user|>again<|end|><|assistant|>");
+    expect(Array.from(lossMask).every((m, i) => m === 0 || promptMask[i] === 0)).toBe(true);
     const prompt = encodePrompt(tok, example.messages.slice(0, 4));
     expect(Array.from(tokens.slice(0, prompt.length))).toEqual(prompt);
   });

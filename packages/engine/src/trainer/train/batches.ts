@@ -8,6 +8,8 @@ export interface Batch {
   ids: Int32Array;
   targets: Int32Array;
   mask: Float32Array;
+  /** Per-position loss weights for the gradient: `mask`, plus `promptWeight` on the other real tokens. */
+  weights: Float32Array;
 }
 
 /** Input/target positions of one example, keeping the last `context` positions when too long. */
@@ -16,13 +18,14 @@ function window(e: Encoded, context: number): { start: number; n: number } {
   return n > context ? { start: n - context, n: context } : { start: 0, n };
 }
 
-export function makeBatch(examples: Encoded[], indices: number[], context: number): Batch {
+export function makeBatch(examples: Encoded[], indices: number[], context: number, promptWeight = 0): Batch {
   const B = indices.length;
   let T = 1;
   for (const i of indices) T = Math.max(T, window(examples[i] as Encoded, context).n);
   const ids = new Int32Array(B * T).fill(PAD);
   const targets = new Int32Array(B * T).fill(PAD);
   const mask = new Float32Array(B * T);
+  const weights = promptWeight > 0 ? new Float32Array(B * T) : mask;
   indices.forEach((ex, b) => {
     const e = examples[ex] as Encoded;
     const { start, n } = window(e, context);
@@ -30,7 +33,8 @@ export function makeBatch(examples: Encoded[], indices: number[], context: numbe
       ids[b * T + t] = e.tokens[start + t] as number;
       targets[b * T + t] = e.tokens[start + t + 1] as number;
       mask[b * T + t] = e.lossMask[start + t + 1] as number;
+      if (weights !== mask) weights[b * T + t] = e.lossMask[start + t + 1] === 1 ? 1 : e.promptMask[start + t + 1] === 1 ? promptWeight : 0;
     }
   });
-  return { B, T, ids, targets, mask };
+  return { B, T, ids, targets, mask, weights };
 }

@@ -71,4 +71,19 @@ describe("training loop (in-process)", () => {
     );
     expect(perEpoch).toBe(plain.trainedTokens);
   });
+
+  it("a prompt loss weight changes the weights but not what the metrics count", () => {
+    const steps: StepMetrics[] = [];
+    const hp = { nEpochs: 6, batchSize: 4, learningRateMultiplier: 1 };
+    const without = runTraining(tinyRequest(join(root, "pw0"), { hyperparameters: { ...hp, promptLossWeight: 0 } }));
+    const unset = runTraining(tinyRequest(join(root, "pw-unset")));
+    const withPrompt = runTraining(tinyRequest(join(root, "pw"), { hyperparameters: { ...hp, promptLossWeight: 0.5 } }), {
+      onStep: (m) => steps.push(m),
+    });
+    expect(weights(without.finalModelDir).equals(weights(unset.finalModelDir))).toBe(true);
+    expect(weights(withPrompt.finalModelDir).equals(weights(without.finalModelDir))).toBe(false);
+    // trained tokens and the loss are over assistant tokens only, whatever the prompt weight.
+    expect(withPrompt.trainedTokens).toBe(without.trainedTokens);
+    expect(steps.map((m) => m.trainedTokens).at(-1)).toBe(without.trainedTokens);
+  });
 });

@@ -89,10 +89,10 @@ export function runTraining(request: TrainRequest, hooks: LoopHooks = {}, k: Ker
       order = epochRng.permutation(train.length);
     }
     const i0 = (step % stepsPerEpoch) * B;
-    const batch = makeBatch(train, order.slice(i0, i0 + B), ctx);
+    const batch = makeBatch(train, order.slice(i0, i0 + B), ctx, hp.promptLossWeight ?? 0);
     const dropout: Dropout = { p: dropoutRate, seed: siteSeed(request.seed, step, 1) };
     forward(model, batch.ids, batch.B, batch.T, dropout);
-    const s = crossEntropy(model, batch.targets, batch.mask, batch.B * batch.T, true);
+    const s = crossEntropy(model, batch.targets, batch.mask, batch.B * batch.T, true, batch.weights);
     backward(model, batch.ids, batch.B, batch.T, dropout);
     optimizer.step(model, step + 1, learningRate(step, total, peak));
     step++;
