@@ -104,4 +104,14 @@ describe("the dataset workflow from the command line", () => {
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain("no version train@9 (latest is train@2)");
   });
+
+  it("creates an experiment with the local engine's prompt loss weight, and refuses one out of range", () => {
+    const created = runCli(["exp", "create", "-d", "train@1", "-m", "local-tiny", "--prompt-loss-weight", "0", "--no-run", "--json"], { home });
+    expect(created.code, created.stderr).toBe(0);
+    expect(created.json()).toMatchObject({ status: "created", hyperparameters: { requested: { prompt_loss_weight: 0 } } });
+    expect((created.json() as { name: string }).name).toContain("plw=0");
+    const bad = runCli(["exp", "create", "-d", "train@1", "-m", "local-tiny", "--prompt-loss-weight", "2", "--no-run"], { home });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("prompt_loss_weight");
+  });
 });

@@ -45,6 +45,7 @@ function hyperOptions(command: Command): Command {
     .option("--epochs <n|auto>", "n_epochs")
     .option("--batch-size <n|auto>", "batch_size")
     .option("--lr-multiplier <x|auto>", "learning_rate_multiplier")
+    .option("--prompt-loss-weight <x|auto>", "loss weight of prompt tokens, 0 to 1 (local engine only; auto: 0.1)")
     .option("--seed <n>", "training seed (default 42)")
     .option("--provider <name>", "local (embedded engine), openai, or one from tunelab.config.json", "local");
 }
@@ -81,6 +82,9 @@ export function registerExperiments(program: Command, globals: () => GlobalOptio
             ...(o.epochs !== undefined ? { n_epochs: auto("--epochs", o.epochs as string) } : {}),
             ...(o.batchSize !== undefined ? { batch_size: auto("--batch-size", o.batchSize as string) } : {}),
             ...(o.lrMultiplier !== undefined ? { learning_rate_multiplier: auto("--lr-multiplier", o.lrMultiplier as string) } : {}),
+            ...(o.promptLossWeight !== undefined
+              ? { prompt_loss_weight: auto("--prompt-loss-weight", o.promptLossWeight as string) }
+              : {}),
           } as CreateExperiment["hyperparameters"],
           ...(o.seed !== undefined ? { seed: parseNumberOption("--seed", o.seed as string) } : {}),
           ...(o.validation ? { validation: o.validation as string } : {}),

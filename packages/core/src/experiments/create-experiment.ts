@@ -101,5 +101,5 @@ function defaultName(
   if (!dataset) return `baseline ${request.model}`;
   const h = request.hyperparameters;
   const short = (key: string, label: string) => (h[key] === "auto" || h[key] === undefined ? "" : ` ${label}=${String(h[key])}`);
-  return `${dataset.ref} ${request.model}${short("n_epochs", "ep")}${short("learning_rate_multiplier", "lr")}${short("batch_size", "bs")}`;
+  return `${dataset.ref} ${request.model}${short("n_epochs", "ep")}${short("learning_rate_multiplier", "lr")}${short("batch_size", "bs")}${short("prompt_loss_weight", "plw")}`;
 }

@@ -11,6 +11,8 @@ export const RequestedHyperparameters = z.strictObject({
   n_epochs: z.union([Auto, z.number().int().min(1).max(50)]).default("auto"),
   batch_size: z.union([Auto, z.number().int().min(1).max(256)]).default("auto"),
   learning_rate_multiplier: z.union([Auto, z.number().positive().max(100)]).default("auto"),
+  /** The local engine's extension (loss weight of prompt tokens); sent only when set, as other hosts refuse it. */
+  prompt_loss_weight: z.union([Auto, z.number().min(0).max(1)]).optional(),
 });
 export type RequestedHyperparameters = z.infer<typeof RequestedHyperparameters>;
 
