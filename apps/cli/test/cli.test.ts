@@ -106,7 +106,9 @@ describe("the dataset workflow from the command line", () => {
   });
 
   it("creates an experiment with the local engine's prompt loss weight, and refuses one out of range", () => {
-    const created = runCli(["exp", "create", "-d", "train@1", "-m", "local-tiny", "--prompt-loss-weight", "0", "--no-run", "--json"], { home });
+    const created = runCli(["exp", "create", "-d", "train@1", "-m", "local-tiny", "--prompt-loss-weight", "0", "--no-run", "--json"], {
+      home,
+    });
     expect(created.code, created.stderr).toBe(0);
     expect(created.json()).toMatchObject({ status: "created", hyperparameters: { requested: { prompt_loss_weight: 0 } } });
     expect((created.json() as { name: string }).name).toContain("plw=0");

@@ -82,9 +82,7 @@ export function registerExperiments(program: Command, globals: () => GlobalOptio
             ...(o.epochs !== undefined ? { n_epochs: auto("--epochs", o.epochs as string) } : {}),
             ...(o.batchSize !== undefined ? { batch_size: auto("--batch-size", o.batchSize as string) } : {}),
             ...(o.lrMultiplier !== undefined ? { learning_rate_multiplier: auto("--lr-multiplier", o.lrMultiplier as string) } : {}),
-            ...(o.promptLossWeight !== undefined
-              ? { prompt_loss_weight: auto("--prompt-loss-weight", o.promptLossWeight as string) }
-              : {}),
+            ...(o.promptLossWeight !== undefined ? { prompt_loss_weight: auto("--prompt-loss-weight", o.promptLossWeight as string) } : {}),
           } as CreateExperiment["hyperparameters"],
           ...(o.seed !== undefined ? { seed: parseNumberOption("--seed", o.seed as string) } : {}),
           ...(o.validation ? { validation: o.validation as string } : {}),

@@ -73,7 +73,14 @@ export interface LossStats {
  * over these); with `grad` the logits buffer becomes d(loss)/d(logits) of the loss weighted by
  * `gradWeights` (default `mask`), divided by the mask's sum.
  */
-export function crossEntropy(model: Transformer, targets: Int32Array, mask: Vec, rows: number, grad: boolean, gradWeights: Vec = mask): LossStats {
+export function crossEntropy(
+  model: Transformer,
+  targets: Int32Array,
+  mask: Vec,
+  rows: number,
+  grad: boolean,
+  gradWeights: Vec = mask,
+): LossStats {
   const ws = model.workspace;
   if (!ws) throw new Error("forward() first");
   let weightSum = 0;
