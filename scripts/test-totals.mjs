@@ -9,7 +9,11 @@ if (!existsSync(file)) {
   process.exit(1);
 }
 const report = JSON.parse(readFileSync(file, "utf8"));
-const failedSuites = (report.testResults ?? []).filter((s) => s.status === "failed" && (s.assertionResults ?? []).length === 0).length;
+// A file that failed outside its tests (an import error, a failing beforeAll) counts once, even when
+// its tests were reported as skipped.
+const failedSuites = (report.testResults ?? []).filter(
+  (s) => s.status === "failed" && !(s.assertionResults ?? []).some((a) => a.status === "failed"),
+).length;
 const failed = report.numFailedTests + failedSuites;
 console.log(`${report.numPassedTests} passed, ${failed} failed, ${report.numPendingTests + report.numTodoTests} skipped`);
 process.exit(failed > 0 || report.numPassedTests === 0 ? 1 : 0);
