@@ -62,8 +62,14 @@ describe("a training process killed with SIGKILL", () => {
       }
       expect(finished.status).toBe("succeeded");
       const messages = [];
-      for await (const event of client.fineTuning.jobs.listEvents(job.id, { limit: 100 })) messages.push(event.message);
+      const metricSteps: number[] = [];
+      for await (const event of client.fineTuning.jobs.listEvents(job.id, { limit: 100 })) {
+        messages.push(event.message);
+        if (event.type === "metrics") metricSteps.push((event.data as { step: number }).step);
+      }
       expect(messages.some((m) => /resuming from the checkpoint at step \d+/.test(m))).toBe(true);
+      // the steps trained again after the crash are not recorded twice
+      expect(metricSteps.sort((a, b) => a - b)).toEqual(Array.from({ length: 2000 }, (_, i) => i + 1));
       const csv = await (await client.files.content(finished.result_files[0] ?? "")).text();
       const steps = csv
         .trim()

@@ -45,3 +45,17 @@ export async function listEvents(store: EngineStore, jobId: string, options: { a
   }));
   return { object: "list" as const, data, has_more: rows.length > options.limit };
 }
+
+/** Step of the job's latest metrics event (0 when none): steps redone after a crash are not recorded twice. */
+export async function lastMetricsStep(store: EngineStore, jobId: string): Promise<number> {
+  const row = await store.db
+    .selectFrom("job_events")
+    .select("data_json")
+    .where("job_id", "=", jobId)
+    .where("type", "=", "metrics")
+    .orderBy("seq", "desc")
+    .limit(1)
+    .executeTakeFirst();
+  const step = row?.data_json ? Number((JSON.parse(row.data_json) as { step?: unknown }).step) : 0;
+  return Number.isFinite(step) ? step : 0;
+}

@@ -9,7 +9,7 @@ import type { StepMetrics, TrainRequest } from "../trainer/types.ts";
 import { addCheckpoint, latestCheckpoint } from "./checkpoint.repository.ts";
 import { claimJob, findJob, type JobRow, renewLease, transitionJob, unfinishedJobs, updateJob } from "./job.repository.ts";
 import type { CreateJobRequest, JobError, ResolvedHyperparameters } from "./job.schema.ts";
-import { addEvent } from "./job-events.repository.ts";
+import { addEvent, lastMetricsStep } from "./job-events.repository.ts";
 import { checkpointModelName, tunedModelName } from "./model-names.ts";
 import { resultCsv } from "./result-csv.ts";
 import { checkTrainingFile } from "./training-data.ts";
@@ -186,11 +186,14 @@ export class JobScheduler {
         : "Fine-tuning job started.",
     });
 
+    // Steps between the checkpoint and the crash are trained again (bit-identically): record them once.
+    const recorded = restarted ? await lastMetricsStep(this.store, job.id) : 0;
     const handle = startTraining(request);
     this.running.set(job.id, handle);
     const startedAt = Date.now();
     const writes: Promise<unknown>[] = [];
-    handle.onStep((m) => writes.push(this.recordStep(job.id, m, startedAt)));
+    const fromStep = checkpoint?.step ?? 0;
+    handle.onStep((m) => writes.push(this.recordStep(job.id, m, { startedAt, fromStep }, m.step <= recorded)));
     handle.onCheckpoint((dir, step, metrics) => {
       const modelId = checkpointModelName(tunedName, step);
       writes.push(
@@ -242,16 +245,24 @@ export class JobScheduler {
     }
   }
 
-  private async recordStep(jobId: string, m: StepMetrics, startedAt: number): Promise<void> {
+  private async recordStep(
+    jobId: string,
+    m: StepMetrics,
+    since: { startedAt: number; fromStep: number },
+    alreadyRecorded: boolean,
+  ): Promise<void> {
     if ((await findJob(this.store, jobId))?.status !== "running") return;
-    const data = metricsObject(m);
-    await addEvent(this.store, jobId, {
-      type: "metrics",
-      message: `Step ${m.step}/${m.totalSteps}: training loss=${m.trainLoss.toFixed(4)}`,
-      data,
-    });
-    const elapsed = (Date.now() - startedAt) / 1000;
-    const remaining = m.step > 0 ? (elapsed / m.step) * (m.totalSteps - m.step) : 0;
+    if (!alreadyRecorded) {
+      await addEvent(this.store, jobId, {
+        type: "metrics",
+        message: `Step ${m.step}/${m.totalSteps}: training loss=${m.trainLoss.toFixed(4)}`,
+        data: metricsObject(m),
+      });
+    }
+    // The pace of this process (a resumed job started at its checkpoint's step).
+    const elapsed = (Date.now() - since.startedAt) / 1000;
+    const done = m.step - since.fromStep;
+    const remaining = done > 0 ? (elapsed / done) * (m.totalSteps - m.step) : 0;
     await updateJob(this.store, jobId, { trained_tokens: m.trainedTokens, estimated_finish: Math.round(Date.now() / 1000 + remaining) });
   }
 
