@@ -1,5 +1,5 @@
 import { type ValidatedFile, validateJsonl } from "@tunelab/core";
-import { findFile, readFileContent } from "../files/file.repository.ts";
+import { type FileRow, findFile, readFileContent } from "../files/file.repository.ts";
 import type { EngineStore } from "../storage/store.ts";
 import type { ChatExample } from "../trainer/types.ts";
 import type { JobError } from "./job.schema.ts";
@@ -7,6 +7,22 @@ import type { JobError } from "./job.schema.ts";
 export const MIN_EXAMPLES = 10;
 
 export type FileCheck = { ok: true; examples: ChatExample[] } | { ok: false; error: JobError; atCreation: boolean };
+
+/** Files are immutable, so a file's check is kept for the job's next stages (a few files at most). */
+const CACHE_SIZE = 4;
+const cache = new WeakMap<EngineStore, Map<string, FileCheck>>();
+
+function remember(store: EngineStore, key: string, check: FileCheck): FileCheck {
+  const entries = cache.get(store) ?? new Map<string, FileCheck>();
+  cache.set(store, entries);
+  entries.delete(key);
+  entries.set(key, check);
+  for (const oldest of entries.keys()) {
+    if (entries.size <= CACHE_SIZE) break;
+    entries.delete(oldest);
+  }
+  return check;
+}
 
 /**
  * Validates a training or validation file with core's dataset validation (OpenAI's rules). Data the local engine
@@ -19,6 +35,13 @@ export async function checkTrainingFile(
 ): Promise<FileCheck> {
   const file = await findFile(store, fileId);
   if (!file) return { ok: false, atCreation: true, error: { code: "invalid_file", message: `No such File object: ${fileId}`, param } };
+  const key = `${file.id}:${param}`;
+  const known = cache.get(store)?.get(key);
+  if (known) return remember(store, key, known);
+  return remember(store, key, validate(store, file, param));
+}
+
+function validate(store: EngineStore, file: FileRow, param: "training_file" | "validation_file"): FileCheck {
   const text = readFileContent(store, file).toString("utf8");
   const validated = validateJsonl(text, { fileName: file.filename, minExamples: param === "training_file" ? MIN_EXAMPLES : 1 });
   const unsupported = unsupportedData(validated, file.filename, param);
