@@ -30,22 +30,25 @@ class Pool {
       for (int i = 0; i < n_tasks; i++) fn(i);
       return;
     }
-    fn_.store(&fn, std::memory_order_release);
-    n_tasks_.store(n_tasks, std::memory_order_release);
+    fn_.store(&fn, std::memory_order_relaxed);
+    n_tasks_.store(n_tasks, std::memory_order_relaxed);
     next_.store(0, std::memory_order_relaxed);
     done_.store(0, std::memory_order_relaxed);
+    // Every worker checks in and out of every region: none can still be inside this one (holding `fn`,
+    // or taking a task index) when the next region resets the counters.
+    pending_.store(static_cast<int>(workers_.size()), std::memory_order_relaxed);
     {
       std::lock_guard<std::mutex> lock(mutex_);
       generation_.fetch_add(1, std::memory_order_release);
     }
     cv_.notify_all();
     work();
-    while (done_.load(std::memory_order_acquire) < n_tasks) {
+    while (done_.load(std::memory_order_acquire) < n_tasks || pending_.load(std::memory_order_acquire) > 0) {
 #if defined(__x86_64__)
       __builtin_ia32_pause();
 #endif
     }
-    fn_.store(nullptr, std::memory_order_release);
+    fn_.store(nullptr, std::memory_order_relaxed);
   }
 
  private:
@@ -91,7 +94,8 @@ class Pool {
       }
       seen = generation_.load(std::memory_order_acquire);
       if (quit_.load()) return;
-      if (fn_.load(std::memory_order_acquire) != nullptr) work();
+      work();
+      pending_.fetch_sub(1, std::memory_order_acq_rel);
     }
   }
 
@@ -102,6 +106,7 @@ class Pool {
   std::atomic<uint64_t> generation_{0};
   std::atomic<int> next_{0};
   std::atomic<int> done_{0};
+  std::atomic<int> pending_{0};
   std::atomic<const std::function<void(int)>*> fn_{nullptr};
   std::atomic<int> n_tasks_{0};
   std::atomic<bool> quit_{false};
