@@ -1,5 +1,6 @@
 #include "threadpool.h"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -30,25 +31,11 @@ class Pool {
       for (int i = 0; i < n_tasks; i++) fn(i);
       return;
     }
-    fn_.store(&fn, std::memory_order_relaxed);
-    n_tasks_.store(n_tasks, std::memory_order_relaxed);
-    next_.store(0, std::memory_order_relaxed);
-    done_.store(0, std::memory_order_relaxed);
-    // Every worker checks in and out of every region: none can still be inside this one (holding `fn`,
-    // or taking a task index) when the next region resets the counters.
-    pending_.store(static_cast<int>(workers_.size()), std::memory_order_relaxed);
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      generation_.fetch_add(1, std::memory_order_release);
+    for (int first = 0; first < n_tasks; first += MAX_TASKS) {
+      int n = std::min(MAX_TASKS, n_tasks - first);
+      std::function<void(int)> part = [&](int i) { fn(first + i); };
+      region(n, first == 0 && n == n_tasks ? fn : part);
     }
-    cv_.notify_all();
-    work();
-    while (done_.load(std::memory_order_acquire) < n_tasks || pending_.load(std::memory_order_acquire) > 0) {
-#if defined(__x86_64__)
-      __builtin_ia32_pause();
-#endif
-    }
-    fn_.store(nullptr, std::memory_order_relaxed);
   }
 
  private:
@@ -70,10 +57,41 @@ class Pool {
     workers_.clear();
   }
 
-  void work() {
+  // A region's tasks are claimed through one 64-bit ticket: generation (24 bits) | next index (20) |
+  // task count (20). A worker that wakes late holds an old generation and can claim nothing of a
+  // newer region; a task it did claim belongs to the running region, which cannot end before it does.
+  static constexpr int MAX_TASKS = (1 << 20) - 1;
+  static uint64_t ticket(uint64_t gen, uint64_t next, uint64_t n) { return ((gen & 0xFFFFFF) << 40) | (next << 20) | n; }
+
+  void region(int n_tasks, const std::function<void(int)>& fn) {
+    fn_.store(&fn, std::memory_order_relaxed);
+    done_.store(0, std::memory_order_relaxed);
+    uint64_t gen;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      gen = generation_.load(std::memory_order_relaxed) + 1;
+      ticket_.store(ticket(gen, 0, static_cast<uint64_t>(n_tasks)), std::memory_order_release);
+      generation_.store(gen, std::memory_order_release);
+    }
+    cv_.notify_all();
+    work(gen);
+    while (done_.load(std::memory_order_acquire) < n_tasks) {
+#if defined(__x86_64__)
+      __builtin_ia32_pause();
+#endif
+    }
+  }
+
+  void work(uint64_t gen) {
     for (;;) {
-      int i = next_.fetch_add(1, std::memory_order_acq_rel);
-      if (i >= n_tasks_.load(std::memory_order_acquire)) return;
+      uint64_t t = ticket_.load(std::memory_order_acquire);
+      for (;;) {
+        uint64_t next = (t >> 20) & 0xFFFFF;
+        uint64_t n = t & 0xFFFFF;
+        if ((t >> 40) != (gen & 0xFFFFFF) || next >= n) return;
+        if (ticket_.compare_exchange_weak(t, t + (uint64_t{1} << 20), std::memory_order_acq_rel, std::memory_order_acquire)) break;
+      }
+      int i = static_cast<int>((t >> 20) & 0xFFFFF);
       (*fn_.load(std::memory_order_acquire))(i);
       done_.fetch_add(1, std::memory_order_acq_rel);
     }
@@ -94,8 +112,7 @@ class Pool {
       }
       seen = generation_.load(std::memory_order_acquire);
       if (quit_.load()) return;
-      work();
-      pending_.fetch_sub(1, std::memory_order_acq_rel);
+      work(seen);
     }
   }
 
@@ -104,11 +121,9 @@ class Pool {
   std::mutex mutex_;
   std::condition_variable cv_;
   std::atomic<uint64_t> generation_{0};
-  std::atomic<int> next_{0};
+  std::atomic<uint64_t> ticket_{0};
   std::atomic<int> done_{0};
-  std::atomic<int> pending_{0};
   std::atomic<const std::function<void(int)>*> fn_{nullptr};
-  std::atomic<int> n_tasks_{0};
   std::atomic<bool> quit_{false};
 };
 
