@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "./run-cli.ts";
 
-const TOY = fileURLToPath(new URL("../../../../shared/data/toy_chat_fine_tuning.jsonl", import.meta.url));
+const TOY = fileURLToPath(new URL("../../../examples/openai-cookbook/toy_chat_fine_tuning.jsonl", import.meta.url));
 const EXAMPLES = fileURLToPath(new URL("../../../examples/ticket-routing/", import.meta.url));
 
 let dir: string;
