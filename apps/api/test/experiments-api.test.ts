@@ -129,4 +129,35 @@ describe("the experiment loop through the API on the embedded engine", () => {
     expect(events).toContain("metrics");
     expect(events).toContain("eval");
   });
+
+  it("a sweep over the engine's prompt loss weight trains each point with its own weight", async () => {
+    const { call } = h;
+    const sweep = await call("POST", "/api/projects/tickets/sweeps", {
+      datasets: ["train@1"],
+      model: "local-tiny",
+      n_epochs: [1],
+      batch_size: [8],
+      prompt_loss_weight: [0, 0.5],
+    });
+    expect(sweep.status, JSON.stringify(sweep.json)).toBe(201);
+    const ids: string[] = sweep.json.data.map((r: { experiment: { id: string } }) => r.experiment.id);
+    expect(ids).toHaveLength(2);
+    const resolved = [];
+    for (const id of ids) {
+      for (;;) {
+        const { json } = await call("GET", `/api/experiments/${id}`);
+        if (["completed", "failed", "cancelled"].includes(json.status)) {
+          expect(json.status, json.error).toBe("completed");
+          resolved.push(json.hyperparameters.resolved);
+          break;
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    expect(resolved.map((r) => r.prompt_loss_weight)).toEqual([0, 0.5]);
+    expect(resolved[0]).toMatchObject({ n_epochs: 1, batch_size: 8 });
+
+    const bad = await call("POST", "/api/projects/tickets/sweeps", { datasets: ["train@1"], model: "local-tiny", prompt_loss_weight: [2] });
+    expect(bad.status).toBe(400);
+  });
 });

@@ -45,11 +45,22 @@ const Sweep = z
     n_epochs: z.array(z.union([z.literal("auto"), z.number().int().min(1).max(50)])).default(["auto"]),
     learning_rate_multiplier: z.array(z.union([z.literal("auto"), z.number().positive().max(100)])).default(["auto"]),
     batch_size: z.array(z.union([z.literal("auto"), z.number().int().min(1).max(256)])).default(["auto"]),
+    /** The local engine's extension; left out of the requests when absent (other hosts refuse it). */
+    prompt_loss_weight: z
+      .array(z.union([z.literal("auto"), z.number().min(0).max(1)]))
+      .min(1)
+      .optional(),
     seed: z.number().int().min(0).optional(),
   })
   .strict()
   .refine(
-    (s) => s.datasets.length * s.n_epochs.length * s.learning_rate_multiplier.length * s.batch_size.length <= 200,
+    (s) =>
+      s.datasets.length *
+        s.n_epochs.length *
+        s.learning_rate_multiplier.length *
+        s.batch_size.length *
+        (s.prompt_loss_weight?.length ?? 1) <=
+      200,
     "a sweep may have at most 200 points",
   )
   .openapi("Sweep");
@@ -98,18 +109,24 @@ export function experimentRoutes(services: ApiServices) {
         for (const dataset of sweep.datasets)
           for (const n_epochs of sweep.n_epochs)
             for (const learning_rate_multiplier of sweep.learning_rate_multiplier)
-              for (const batch_size of sweep.batch_size) {
-                const result = await createExperiment(ws, {
-                  project,
-                  dataset,
-                  model: sweep.model,
-                  provider: sweep.provider,
-                  hyperparameters: { n_epochs, learning_rate_multiplier, batch_size },
-                  ...(sweep.seed === undefined ? {} : { seed: sweep.seed }),
-                });
-                if (result.created) void experiments.run(result.experiment.id);
-                created.push(result);
-              }
+              for (const batch_size of sweep.batch_size)
+                for (const prompt_loss_weight of sweep.prompt_loss_weight ?? [undefined]) {
+                  const result = await createExperiment(ws, {
+                    project,
+                    dataset,
+                    model: sweep.model,
+                    provider: sweep.provider,
+                    hyperparameters: {
+                      n_epochs,
+                      learning_rate_multiplier,
+                      batch_size,
+                      ...(prompt_loss_weight === undefined ? {} : { prompt_loss_weight }),
+                    },
+                    ...(sweep.seed === undefined ? {} : { seed: sweep.seed }),
+                  });
+                  if (result.created) void experiments.run(result.experiment.id);
+                  created.push(result);
+                }
         return c.json({ data: created }, 201);
       },
     )
