@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { type GraderConfig, GraderConfigError, hashFile, parseGraderConfig } from "@tunelab/evals";
+import { type GraderConfig, GraderConfigError, hashModule, parseGraderConfig } from "@tunelab/evals";
 import { canonicalJson } from "../datasets/canonical.ts";
 import { TunelabError } from "../errors.ts";
 import { getProjectByName } from "../projects/project.repository.ts";
@@ -41,7 +41,7 @@ async function pinCustom(config: GraderConfig, cwd: string): Promise<GraderConfi
   const path = resolve(cwd, config.path);
   let hash: string;
   try {
-    hash = await hashFile(path);
+    hash = await hashModule(path);
   } catch {
     throw new TunelabError("invalid_argument", `custom grader "${config.name}": cannot read ${path}`);
   }

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -9,6 +9,7 @@ import { closeCustomGraders } from "../graders/custom.ts";
 import { parseGraderConfig, runGrader } from "../graders/registry.ts";
 import { toEvalItem, toSample } from "../item.ts";
 import { type LoadedCustomGrader, loadCustomGrader } from "./load.ts";
+import { hashModule } from "./module-hash.ts";
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 const item = toEvalItem(
@@ -32,11 +33,16 @@ afterAll(async () => {
 });
 
 describe("custom graders", () => {
-  it("loads a TypeScript module in a worker; identity = name + sha256 of the file", async () => {
+  it("loads a TypeScript module in a worker; identity = name + the hash of its code (with the local files it imports)", async () => {
     const grader = await load("keyword-grader.ts");
-    const sha256 = createHash("sha256")
+    const fileHash = createHash("sha256")
       .update(await readFile(fixture("keyword-grader.ts")))
       .digest("hex");
+    // the fixture imports ../define.ts, a local file: the identity covers both
+    const definition = createHash("sha256")
+      .update(await readFile(fixture("../define.ts")))
+      .digest("hex");
+    const sha256 = createHash("sha256").update(`keyword-grader.ts\0${fileHash}\n../define.ts\0${definition}\n`).digest("hex");
     expect(grader).toMatchObject({ name: "keywords", version: "1.2.0", description: "fraction of keywords present", sha256 });
     expect(grader.identity).toBe(`keywords@sha256:${sha256}`);
     const grade = await grader.grade(toSample("Refund issued for your Card"), item, { keywords: ["refund", "card", "sorry"] });
@@ -58,6 +64,12 @@ describe("custom graders", () => {
   it("loads a JavaScript module's named export", async () => {
     const grader = await load("named-grader.js");
     expect(grader.name).toBe("length-ratio");
+    // no local imports: the identity is the file's own SHA-256
+    expect(grader.sha256).toBe(
+      createHash("sha256")
+        .update(await readFile(fixture("named-grader.js")))
+        .digest("hex"),
+    );
     expect(await grader.grade(toSample("01234"), item)).toEqual({ score: 0.5, passed: true });
   });
 
@@ -121,6 +133,40 @@ describe("custom graders", () => {
       });
       const refused = await runGrader(pinned, toSample(""), item);
       expect(refused.error).toMatchObject({ type: "other_error", message: expect.stringContaining("changed since it was registered") });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("hashes the local files a module imports: changing a helper changes the identity and is refused when pinned", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "tunelab-custom-helper-"));
+    try {
+      const path = join(dir, "grader.mjs");
+      const helper = join(dir, "lib", "score.mjs");
+      await mkdir(join(dir, "lib"));
+      await writeFile(
+        path,
+        `import { score } from "./lib/score.mjs";\nexport default { name: "helped", version: "1", grade: () => score };\n`,
+      );
+      await writeFile(helper, "export const score = 0.25;\n");
+      const before = await hashModule(path);
+      expect(before).not.toBe(
+        createHash("sha256")
+          .update(await readFile(path))
+          .digest("hex"),
+      );
+      const pinned = parseGraderConfig({ type: "custom", name: "helped", path, sha256: before });
+      expect(await runGrader(pinned, toSample(""), item)).toMatchObject({ score: 0.25 });
+
+      await writeFile(helper, "export const score = 0.75;\n");
+      const after = await hashModule(path);
+      expect(after).not.toBe(before);
+      const refused = await runGrader(pinned, toSample(""), item);
+      expect(refused.error).toMatchObject({ type: "other_error", message: expect.stringContaining("changed since it was registered") });
+      // unpinned, the changed helper is loaded afresh
+      expect(await runGrader(parseGraderConfig({ type: "custom", name: "helped", path }), toSample(""), item)).toMatchObject({
+        score: 0.75,
+      });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

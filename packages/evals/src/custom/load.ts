@@ -1,10 +1,9 @@
-import { createHash } from "node:crypto";
-import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { type Grade, GraderError } from "../grade.ts";
 import type { EvalItem, Sample } from "../item.ts";
 import { CustomGraderPool, type PoolOptions } from "./host.ts";
+import { hashModule } from "./module-hash.ts";
 import type { GraderMeta } from "./protocol.ts";
 
 export const DEFAULT_CUSTOM_TIMEOUT_MS = 10_000;
@@ -20,7 +19,7 @@ export interface LoadOptions extends PoolOptions {
 export interface LoadedCustomGrader extends GraderMeta {
   /** Absolute path of the module. */
   path: string;
-  /** SHA-256 (hex) of the module file's content. */
+  /** SHA-256 (hex) of the module's code: its file, or its file and the local files it imports. */
   sha256: string;
   /** `name@sha256:<hash>`: part of the grader set's identity, so scores of different code are never mixed. */
   identity: string;
@@ -33,22 +32,15 @@ export interface LoadedCustomGrader extends GraderMeta {
   close(): Promise<void>;
 }
 
-/** SHA-256 of a file's content, hex. */
-export async function hashFile(path: string): Promise<string> {
-  return createHash("sha256")
-    .update(await readFile(path))
-    .digest("hex");
-}
-
 /**
- * Loads a custom grader module (`.ts` or `.js`) in a worker thread and reads its name and version. Only the
- * module file itself is hashed: code it imports from other files is not part of the identity.
+ * Loads a custom grader module (`.ts` or `.js`) in a worker thread and reads its name and version. Its identity
+ * hashes the module and the local files it imports (see module-hash.ts).
  */
 export async function loadCustomGrader(path: string, options: LoadOptions = {}): Promise<LoadedCustomGrader> {
   const absolute = resolve(path);
   let sha256: string;
   try {
-    sha256 = await hashFile(absolute);
+    sha256 = await hashModule(absolute);
   } catch (error) {
     throw new GraderError("other_error", `cannot read custom grader module ${absolute}: ${(error as Error).message}`);
   }

@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import { z } from "zod";
-import { hashFile, type LoadedCustomGrader, loadCustomGrader } from "../custom/load.ts";
+import { type LoadedCustomGrader, loadCustomGrader } from "../custom/load.ts";
+import { hashModule } from "../custom/module-hash.ts";
 import { type Grade, GraderError } from "../grade.ts";
 import { graderName, passThreshold } from "./fields.ts";
 import type { Grader } from "./grader.ts";
@@ -15,7 +16,7 @@ export const CustomConfig = z.object({
   export: z.string().min(1).optional(),
   /** Passed to the grader after its `configSchema` validates it. */
   config: z.unknown().optional(),
-  /** The module's SHA-256 when registered; grading refuses a module whose content has changed. */
+  /** The module's code hash when registered (its file, plus the local files it imports); grading refuses changed code. */
   sha256: z
     .string()
     .regex(/^[0-9a-f]{64}$/)
@@ -26,12 +27,12 @@ export type CustomConfig = z.infer<typeof CustomConfig>;
 
 const loaded = new Map<string, { sha256: string; grader: Promise<LoadedCustomGrader> }>();
 
-/** The loaded module for a config, reloaded when the file's content changes. */
+/** The loaded module for a config, reloaded when its code (the module or a local file it imports) changes. */
 async function graderFor(config: CustomConfig, timeoutMs: number | undefined): Promise<LoadedCustomGrader> {
   const path = resolve(config.path);
   let sha256: string;
   try {
-    sha256 = await hashFile(path);
+    sha256 = await hashModule(path);
   } catch (error) {
     throw new GraderError("other_error", `custom grader "${config.name}": cannot read ${path}: ${(error as Error).message}`);
   }
