@@ -46,10 +46,7 @@ const Sweep = z
     learning_rate_multiplier: z.array(z.union([z.literal("auto"), z.number().positive().max(100)])).default(["auto"]),
     batch_size: z.array(z.union([z.literal("auto"), z.number().int().min(1).max(256)])).default(["auto"]),
     /** The local engine's extension; left out of the requests when absent (other hosts refuse it). */
-    prompt_loss_weight: z
-      .array(z.union([z.literal("auto"), z.number().min(0).max(1)]))
-      .min(1)
-      .optional(),
+    prompt_loss_weight: z.array(RequestedHyperparameters.shape.prompt_loss_weight.unwrap()).min(1).optional(),
     seed: z.number().int().min(0).optional(),
   })
   .strict()

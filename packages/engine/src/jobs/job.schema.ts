@@ -37,13 +37,8 @@ export const JOB_STATUSES = ["validating_files", "queued", "running", "succeeded
 export type JobStatus = (typeof JOB_STATUSES)[number];
 export const FINISHED: ReadonlySet<JobStatus> = new Set(["succeeded", "failed", "cancelled"]);
 
-export interface ResolvedHyperparameters {
-  n_epochs: number;
-  batch_size: number;
-  learning_rate_multiplier: number;
-  /** Absent on jobs created before it existed (they trained without a prompt loss). */
-  prompt_loss_weight?: number;
-}
+/** The trainer's resolution of `auto` values (one definition, see trainer/hyperparameters.ts). */
+export type { ResolvedHyperparameters } from "../trainer/hyperparameters.ts";
 
 export interface JobError {
   code: string;
