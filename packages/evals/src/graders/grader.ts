@@ -15,6 +15,10 @@ export interface GraderContext {
   timeoutMs?: number;
   /** The Python interpreter for `python` graders (default `python3` on PATH). */
   python?: string;
+  /** Memory cap of a python grader (address space, default 1024) or a custom grader (JS heap, default 512), in MB. */
+  memoryMb?: number;
+  /** Bytes a python or custom grader may write to stdout or stderr per grade (default 1 MB); past it the grade errors. */
+  maxOutputBytes?: number;
   /** Called with the token usage of every model-grader request, for per-model usage totals. */
   onUsage?: (model: string, usage: CompletionUsage) => void;
 }
