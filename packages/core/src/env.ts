@@ -1,9 +1,14 @@
 import { z } from "zod";
+import { TunelabError } from "./errors.ts";
 
 /** The only place that reads process.env. */
 const EnvSchema = z.object({
   TUNELAB_HOME: z.string().min(1).optional(),
-  TUNELAB_TOKEN: z.string().min(1).optional(),
+  /** Printable ASCII without spaces: clients send it in an HTTP header. */
+  TUNELAB_TOKEN: z
+    .string()
+    .regex(/^[\x21-\x7e]+$/, "use printable ASCII characters without spaces (clients send it in an HTTP header)")
+    .optional(),
   TUNELAB_CONFIG: z.string().min(1).optional(),
   /** Seconds a process's claim on a running job or experiment lasts without renewal (default 15). */
   TUNELAB_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).optional(),
@@ -17,9 +22,25 @@ export type Env = z.infer<typeof EnvSchema>;
 
 let cached: Env | undefined;
 
-export function readEnv(): Env {
-  cached ??= EnvSchema.parse(process.env);
-  return cached;
+/**
+ * The environment tunelab reads. A variable set to the empty string counts as unset (as NO_COLOR's convention has
+ * it), so `TUNELAB_TOKEN=` means "no token"; a malformed value is one clear error naming the variable.
+ */
+export function readEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  if (source === process.env && cached) return cached;
+  const present: Record<string, string> = {};
+  for (const key of Object.keys(EnvSchema.shape)) {
+    const value = source[key];
+    if (value !== undefined && value !== "") present[key] = value;
+  }
+  const parsed = EnvSchema.safeParse(present);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const name = String(issue?.path[0] ?? "environment");
+    throw new TunelabError("invalid_argument", `environment variable ${name}: ${issue?.message ?? "invalid value"}`);
+  }
+  if (source === process.env) cached = parsed.data;
+  return parsed.data;
 }
 
 /** A secret named by configuration (e.g. a provider's `apiKeyEnv`); never stored or printed. */

@@ -1,0 +1,35 @@
+import { describe, expect, it } from "vitest";
+import { readEnv } from "./env.ts";
+import { isTunelabError } from "./errors.ts";
+
+describe("readEnv", () => {
+  it("treats an empty variable as unset (TUNELAB_TOKEN= means no token)", () => {
+    const env = readEnv({ TUNELAB_TOKEN: "", TUNELAB_LEASE_SECONDS: "", FORCE_COLOR: "" });
+    expect(env.TUNELAB_TOKEN).toBeUndefined();
+    expect(env.TUNELAB_LEASE_SECONDS).toBeUndefined();
+    expect(env.FORCE_COLOR).toBeUndefined();
+    expect(readEnv({ TUNELAB_TOKEN: "s3cret", TUNELAB_LEASE_SECONDS: "4" })).toMatchObject({
+      TUNELAB_TOKEN: "s3cret",
+      TUNELAB_LEASE_SECONDS: 4,
+    });
+  });
+
+  it("refuses a malformed value with one line naming the variable, not a ZodError", () => {
+    for (const [source, name] of [
+      [{ TUNELAB_LEASE_SECONDS: "soon" }, "TUNELAB_LEASE_SECONDS"],
+      [{ TUNELAB_TOKEN: "two words" }, "TUNELAB_TOKEN"],
+      [{ OPENAI_BASE_URL: "not a url" }, "OPENAI_BASE_URL"],
+    ] as const) {
+      let caught: unknown;
+      try {
+        readEnv(source);
+      } catch (error) {
+        caught = error;
+      }
+      expect(isTunelabError(caught)).toBe(true);
+      const message = (caught as Error).message;
+      expect(message).toMatch(new RegExp(`^environment variable ${name}: `));
+      expect(message).not.toContain("\n");
+    }
+  });
+});
