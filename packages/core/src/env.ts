@@ -14,6 +14,10 @@ const EnvSchema = z.object({
   TUNELAB_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).optional(),
   OPENAI_API_KEY: z.string().min(1).optional(),
   OPENAI_BASE_URL: z.string().url().optional(),
+  /** Hugging Face Hub access for `tunelab models add hf:…` (as huggingface_hub reads them). */
+  HF_TOKEN: z.string().min(1).optional(),
+  HF_ENDPOINT: z.string().url().optional(),
+  HF_HOME: z.string().min(1).optional(),
   NO_COLOR: z.string().optional(),
   FORCE_COLOR: z.string().optional(),
   CI: z.string().optional(),
