@@ -15,7 +15,8 @@ export interface CustomGraderDefinition<Config = unknown> {
 
 /**
  * Declares a custom grader; export it from a `.ts` or `.js` module (as the default export, or a named export) and
- * register the module by path. The module runs in a worker thread with a time limit; its identity is its name plus
+ * register the module by path. The module runs in a worker thread with a time limit, a heap limit, capped output and
+ * a scrubbed `process.env` (only the variables its config declares in `env`); its identity is its name plus
  * the SHA-256 of the file, so scores from different grader code are never mixed.
  *
  *     export default defineGrader({

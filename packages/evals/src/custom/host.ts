@@ -1,113 +1,180 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Worker } from "node:worker_threads";
-import { type Grade, GraderError } from "../grade.ts";
+import { GraderError } from "../grade.ts";
 import type { EvalItem, Sample } from "../item.ts";
-import type { GradeRequest, GradeResponse, GraderMeta, ReadyMessage, WorkerInit } from "./protocol.ts";
+import { sandboxEnv } from "../sandbox/env.ts";
+import { DEFAULT_CUSTOM_MEMORY_MB, DEFAULT_MAX_OUTPUT_BYTES, formatBytes } from "../sandbox/limits.ts";
+import type { GradeRequest, GraderMeta, WorkerInit, WorkerMessage } from "./protocol.ts";
+import { checkWorkerGrade, type WorkerGrade } from "./result.ts";
 
 const BOOTSTRAP = new URL("./bootstrap.mjs", import.meta.url);
 
-interface Pending {
-  resolve(grade: Omit<Grade, "passed" | "error"> & { passed?: boolean }): void;
+/** The sandbox every worker of a custom grader runs in. */
+export interface SandboxOptions {
+  /** Environment variables the grader declared; it gets these, `PATH`/`LANG` and a temporary `HOME`, nothing else. */
+  env?: readonly string[];
+  /** JavaScript heap of each worker, in MB (default 512); a worker that needs more is stopped. */
+  memoryMb?: number;
+  /** Bytes the grader may print (stdout and stderr) per grade (default 1 MB); past it the worker is stopped. */
+  maxOutputBytes?: number;
+}
+
+/** Temporary HOME directories of live workers, removed when their worker exits (or at the latest with the process). */
+const homes = new Set<string>();
+let cleanupRegistered = false;
+function removeHome(home: string): void {
+  if (!homes.delete(home)) return;
+  try {
+    rmSync(home, { recursive: true, force: true });
+  } catch {
+    // best effort: it is empty unless the grader wrote there
+  }
+}
+function newHome(): string {
+  if (!cleanupRegistered) {
+    cleanupRegistered = true;
+    process.once("exit", () => {
+      for (const home of [...homes]) removeHome(home);
+    });
+  }
+  const home = mkdtempSync(join(tmpdir(), "tunelab-grader-"));
+  homes.add(home);
+  return home;
+}
+
+interface Waiter<T> {
+  resolve(value: T): void;
   reject(error: GraderError): void;
   timer: NodeJS.Timeout;
 }
 
-/** One worker thread that has loaded the module; handles one request at a time. */
+/**
+ * One worker thread that has loaded the module; handles one request at a time. Its `process.env` holds only the
+ * scrubbed environment, its heap is capped by `resourceLimits`, and what it prints is counted and capped.
+ */
 class Slot {
   readonly worker: Worker;
-  pending: Pending | undefined;
+  private loading: Waiter<GraderMeta> | undefined;
+  private pending: Waiter<WorkerGrade> | undefined;
   dead = false;
+  private outputBytes = 0;
 
   constructor(
     init: WorkerInit,
+    private readonly sandbox: Required<SandboxOptions>,
     private readonly onDeath: (slot: Slot) => void,
   ) {
-    this.worker = new Worker(BOOTSTRAP, { workerData: init });
-    this.worker.on("message", (message: GradeResponse | ReadyMessage) => {
-      if (message.kind !== "result") return;
-      const pending = this.pending;
-      if (!pending || this.dead) return;
-      this.pending = undefined;
-      clearTimeout(pending.timer);
-      this.worker.unref();
-      if (message.ok) pending.resolve(message.grade);
-      else pending.reject(new GraderError(message.type, message.message));
+    const home = newHome();
+    this.worker = new Worker(BOOTSTRAP, {
+      workerData: init,
+      env: sandboxEnv(home, sandbox.env),
+      resourceLimits: { maxOldGenerationSizeMb: sandbox.memoryMb, stackSizeMb: 4 },
+      stdout: true,
+      stderr: true,
     });
-    this.worker.on("error", (error) => this.die(new GraderError("other_error", `custom grader worker crashed: ${error.message}`)));
-    this.worker.on("exit", (code) => this.die(new GraderError("other_error", `custom grader worker exited with code ${code}`)));
+    const onOutput = (chunk: Buffer) => {
+      if (this.dead) return;
+      this.outputBytes += chunk.length;
+      if (this.outputBytes > sandbox.maxOutputBytes) this.outputLimit();
+      else process.stderr.write(chunk);
+    };
+    this.worker.stdout.on("data", onOutput);
+    this.worker.stderr.on("data", onOutput);
+    this.worker.on("message", (message: WorkerMessage) => this.onMessage(message));
+    this.worker.on("error", (error: Error & { code?: string }) => {
+      if (error.code === "ERR_WORKER_OUT_OF_MEMORY") {
+        this.die(`custom grader exceeded its memory limit (${sandbox.memoryMb} MB) and was stopped`);
+      } else this.die(this.loading ? `could not load custom grader: ${error.message}` : `custom grader worker crashed: ${error.message}`);
+    });
+    this.worker.on("exit", (code) => {
+      removeHome(home);
+      this.die(
+        this.loading
+          ? `could not load custom grader: the worker exited with code ${code}`
+          : `custom grader worker exited with code ${code}`,
+      );
+    });
+  }
+
+  private onMessage(message: WorkerMessage): void {
+    if (this.dead) return;
+    if (message.kind === "output_limit") return this.outputLimit();
+    if (message.kind === "ready" || message.kind === "load_error") {
+      const loading = this.loading;
+      if (!loading) return;
+      if (message.kind === "load_error") return this.die(`could not load custom grader: ${String(message.message)}`);
+      this.loading = undefined;
+      clearTimeout(loading.timer);
+      this.worker.unref();
+      loading.resolve(message.meta);
+      return;
+    }
+    if (message.kind !== "result") return;
+    const pending = this.pending;
+    if (!pending) return;
+    this.pending = undefined;
+    clearTimeout(pending.timer);
+    this.worker.unref();
+    if (!message.ok) return pending.reject(new GraderError(message.type, String(message.message)));
+    const checked = checkWorkerGrade(message.grade);
+    if (checked.ok) pending.resolve(checked.grade);
+    else pending.reject(new GraderError("other_error", checked.message));
+  }
+
+  private outputLimit(): void {
+    this.die(`custom grader wrote more than ${formatBytes(this.sandbox.maxOutputBytes)} of output (output limit; worker stopped)`);
   }
 
   /** Waits for the module to load; rejects with the load error. */
   ready(timeoutMs: number): Promise<GraderMeta> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.kill();
-        reject(new GraderError("other_error", `custom grader module did not load within ${timeoutMs} ms`));
-      }, timeoutMs);
-      const onMessage = (message: ReadyMessage | GradeResponse) => {
-        if (message.kind === "result") return;
-        clearTimeout(timer);
-        this.worker.off("message", onMessage);
-        this.worker.off("error", onError);
-        this.worker.off("exit", onExit);
-        if (message.kind === "ready") {
-          this.worker.unref();
-          resolve(message.meta);
-        } else {
-          this.kill();
-          reject(new GraderError("other_error", `could not load custom grader: ${message.message}`));
-        }
-      };
-      const onError = (error: Error) => {
-        clearTimeout(timer);
-        reject(new GraderError("other_error", `could not load custom grader: ${error.message}`));
-      };
-      const onExit = (code: number) => {
-        clearTimeout(timer);
-        reject(new GraderError("other_error", `could not load custom grader: the worker exited with code ${code}`));
-      };
-      this.worker.on("message", onMessage);
-      this.worker.once("error", onError);
-      this.worker.once("exit", onExit);
+      const timer = setTimeout(() => this.die(`custom grader module did not load within ${timeoutMs} ms`), timeoutMs);
+      this.loading = { resolve, reject, timer };
     });
   }
 
-  run(request: GradeRequest, timeoutMs: number): Promise<Omit<Grade, "passed" | "error"> & { passed?: boolean }> {
+  run(request: GradeRequest, timeoutMs: number): Promise<WorkerGrade> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.die(new GraderError("other_error", `custom grader timed out after ${timeoutMs} ms (worker terminated)`));
-      }, timeoutMs);
+      const timer = setTimeout(() => this.die(`custom grader timed out after ${timeoutMs} ms (worker terminated)`), timeoutMs);
       this.pending = { resolve, reject, timer };
+      this.outputBytes = 0;
       this.worker.ref();
       this.worker.postMessage(request);
     });
   }
 
-  private die(error: GraderError): void {
+  /** Ends the worker; whoever waits on it (loading or a grade) gets `message` as an `other_error`. */
+  private die(message: string): void {
     if (this.dead) return;
     this.dead = true;
-    const pending = this.pending;
-    this.pending = undefined;
-    if (pending) {
-      clearTimeout(pending.timer);
-      pending.reject(error);
+    const error = new GraderError("other_error", message);
+    for (const waiter of [this.loading, this.pending]) {
+      if (!waiter) continue;
+      clearTimeout(waiter.timer);
+      waiter.reject(error);
     }
+    this.loading = undefined;
+    this.pending = undefined;
     void this.worker.terminate();
     this.onDeath(this);
   }
 
   kill(): void {
-    this.die(new GraderError("other_error", "custom grader worker closed"));
+    this.die("custom grader worker closed");
   }
 }
 
-export interface PoolOptions {
+export interface PoolOptions extends SandboxOptions {
   /** Worker threads per module (default 2). */
   size?: number;
 }
 
 /**
  * A small pool of worker threads for one custom grader module. Each worker grades one sample at a time; a worker
- * that times out is terminated (killing the user code) and replaced on the next request.
+ * that times out, runs out of memory or prints too much is terminated (killing the user code) and replaced on the
+ * next request.
  */
 export class CustomGraderPool {
   private readonly idle: Slot[] = [];
@@ -115,13 +182,19 @@ export class CustomGraderPool {
   private readonly waiting: Array<() => void> = [];
   private closed = false;
   private readonly size: number;
+  private readonly sandbox: Required<SandboxOptions>;
   private nextId = 1;
 
-  constructor(
-    private readonly init: WorkerInit,
-    options: PoolOptions = {},
-  ) {
+  private readonly init: WorkerInit;
+
+  constructor(init: Omit<WorkerInit, "maxOutputBytes">, options: PoolOptions = {}) {
     this.size = Math.max(1, options.size ?? 2);
+    this.sandbox = {
+      env: options.env ?? [],
+      memoryMb: options.memoryMb ?? DEFAULT_CUSTOM_MEMORY_MB,
+      maxOutputBytes: options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES,
+    };
+    this.init = { ...init, maxOutputBytes: this.sandbox.maxOutputBytes };
   }
 
   /** Starts one worker and returns the grader's metadata (name, version). */
@@ -149,7 +222,7 @@ export class CustomGraderPool {
   }
 
   private spawn(): Slot {
-    const slot = new Slot(this.init, (dead) => {
+    const slot = new Slot(this.init, this.sandbox, (dead) => {
       this.all.delete(dead);
       const at = this.idle.indexOf(dead);
       if (at >= 0) this.idle.splice(at, 1);

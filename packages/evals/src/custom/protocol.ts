@@ -5,6 +5,8 @@ import type { EvalItem, Sample } from "../item.ts";
 export interface WorkerInit {
   moduleUrl: string;
   exportName?: string | undefined;
+  /** Bytes the grader may print per grade; past it the worker drops its output and says so (`OutputLimitMessage`). */
+  maxOutputBytes: number;
 }
 
 export interface GraderMeta {
@@ -29,3 +31,10 @@ export interface GradeRequest {
 export type GradeResponse =
   | { kind: "result"; id: number; ok: true; grade: Omit<Grade, "passed" | "error"> & { passed?: boolean } }
   | { kind: "result"; id: number; ok: false; type: GraderErrorType; message: string };
+
+/** Worker → host: the grader printed more than `maxOutputBytes` (the host stops the worker). */
+export interface OutputLimitMessage {
+  kind: "output_limit";
+}
+
+export type WorkerMessage = ReadyMessage | GradeResponse | OutputLimitMessage;

@@ -1,14 +1,32 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { GraderErrorType } from "../grade.ts";
 import { type CustomGraderDefinition, isGraderDefinition } from "./define.ts";
-import type { GradeRequest, GradeResponse, ReadyMessage, WorkerInit } from "./protocol.ts";
+import type { GradeRequest, GradeResponse, OutputLimitMessage, ReadyMessage, WorkerInit } from "./protocol.ts";
 
 /** Runs inside a worker thread: loads one custom grader module and answers grade requests. */
 const port = parentPort;
 if (!port) throw new Error("custom/worker.ts must run in a worker thread");
 const init = workerData as WorkerInit;
-// The grader's prints go to stderr, so they can never corrupt the machine-readable stdout of the host process.
-process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
+// The grader's prints go to stderr, so they can never corrupt the machine-readable stdout of the host process. They
+// are counted here, synchronously, so that a grader printing in a loop that never yields is stopped at the output
+// limit (the host also counts what arrives).
+let printed = 0;
+let overLimit = false;
+const writeStderr = process.stderr.write.bind(process.stderr) as (...args: unknown[]) => boolean;
+const cappedWrite = (chunk: unknown, ...rest: unknown[]): boolean => {
+  const encoding = typeof rest[0] === "string" ? (rest[0] as BufferEncoding) : "utf8";
+  printed += typeof chunk === "string" ? Buffer.byteLength(chunk, encoding) : ((chunk as Uint8Array | undefined)?.byteLength ?? 0);
+  if (printed <= init.maxOutputBytes) return writeStderr(chunk, ...rest);
+  if (!overLimit) {
+    overLimit = true;
+    port.postMessage({ kind: "output_limit" } satisfies OutputLimitMessage);
+  }
+  const callback = rest.find((arg) => typeof arg === "function") as (() => void) | undefined;
+  callback?.();
+  return true;
+};
+process.stdout.write = cappedWrite as typeof process.stdout.write;
+process.stderr.write = cappedWrite as typeof process.stderr.write;
 
 function pick(module: Record<string, unknown>, exportName: string | undefined): CustomGraderDefinition | string {
   if (exportName) {
@@ -83,6 +101,8 @@ async function main(): Promise<void> {
     ...(definition.description ? { description: definition.description } : {}),
   };
   port?.on("message", async (request: GradeRequest) => {
+    printed = 0;
+    overLimit = false;
     let response: GradeResponse;
     try {
       const config = await validateConfig(definition, request.config);

@@ -3,8 +3,9 @@ import { z } from "zod";
 import { type LoadedCustomGrader, loadCustomGrader } from "../custom/load.ts";
 import { hashModule } from "../custom/module-hash.ts";
 import { type Grade, GraderError } from "../grade.ts";
+import { DeclaredEnv } from "../sandbox/env.ts";
 import { graderName, passThreshold } from "./fields.ts";
-import type { Grader } from "./grader.ts";
+import type { Grader, GraderContext } from "./grader.ts";
 
 /** A registered custom grader: a module made with `defineGrader`, its `config`, and optionally its pinned hash. */
 export const CustomConfig = z.object({
@@ -22,13 +23,16 @@ export const CustomConfig = z.object({
     .regex(/^[0-9a-f]{64}$/)
     .optional(),
   pass_threshold: passThreshold.optional(),
+  /** The server's environment variables the grader may read (`process.env`); it gets no others. */
+  env: DeclaredEnv.optional(),
 });
 export type CustomConfig = z.infer<typeof CustomConfig>;
 
 const loaded = new Map<string, { sha256: string; grader: Promise<LoadedCustomGrader> }>();
 
 /** The loaded module for a config, reloaded when its code (the module or a local file it imports) changes. */
-async function graderFor(config: CustomConfig, timeoutMs: number | undefined): Promise<LoadedCustomGrader> {
+async function graderFor(config: CustomConfig, context: GraderContext): Promise<LoadedCustomGrader> {
+  const { timeoutMs, memoryMb, maxOutputBytes } = context;
   const path = resolve(config.path);
   let sha256: string;
   try {
@@ -42,13 +46,16 @@ async function graderFor(config: CustomConfig, timeoutMs: number | undefined): P
       `custom grader "${config.name}": ${path} changed since it was registered (sha256 ${sha256.slice(0, 12)}…, registered ${config.sha256.slice(0, 12)}…)`,
     );
   }
-  const key = `${path}#${config.export ?? ""}`;
+  const key = JSON.stringify([path, config.export ?? "", config.env ?? [], memoryMb ?? null, maxOutputBytes ?? null]);
   const cached = loaded.get(key);
   if (cached?.sha256 === sha256) return cached.grader;
   if (cached) void cached.grader.then((g) => g.close()).catch(() => undefined);
   const grader = loadCustomGrader(path, {
     ...(config.export ? { exportName: config.export } : {}),
     ...(timeoutMs ? { timeoutMs } : {}),
+    ...(config.env ? { env: config.env } : {}),
+    ...(memoryMb ? { memoryMb } : {}),
+    ...(maxOutputBytes ? { maxOutputBytes } : {}),
   });
   loaded.set(key, { sha256, grader });
   grader.catch(() => loaded.delete(key));
@@ -66,7 +73,7 @@ export const customGrader: Grader<CustomConfig> = {
   type: "custom",
   config: CustomConfig,
   async grade(config, sample, item, context): Promise<Grade> {
-    const grader = await graderFor(config, context.timeoutMs);
+    const grader = await graderFor(config, context);
     return grader.grade(sample, item, config.config, {
       ...(context.timeoutMs ? { timeoutMs: context.timeoutMs } : {}),
       ...(config.pass_threshold !== undefined ? { passThreshold: config.pass_threshold } : {}),
