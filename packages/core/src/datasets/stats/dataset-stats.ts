@@ -25,21 +25,45 @@ export interface PerExampleCounts {
   images: number;
 }
 
-export function datasetStats(counts: ReadonlyArray<PerExampleCounts>, encoding: Encoding, contextLimit: number): DatasetStats {
-  const tokens = counts.map((c) => c.tokens);
-  const epochs = defaultEpochs(counts.length);
+/** Columns of per-example counts (one entry per example) and the total of images. */
+export interface CountColumns {
+  messages: ArrayLike<number>;
+  tokens: ArrayLike<number>;
+  assistantTokens: ArrayLike<number>;
+  images: number;
+}
+
+export function datasetStats(
+  counts: ReadonlyArray<PerExampleCounts> | CountColumns,
+  encoding: Encoding,
+  contextLimit: number,
+): DatasetStats {
+  const columns = Array.isArray(counts) ? toColumns(counts) : (counts as CountColumns);
+  const tokens = columns.tokens;
+  const epochs = defaultEpochs(tokens.length);
   const perEpoch = billingTokensPerEpoch(tokens, contextLimit);
+  let overContextLimit = 0;
+  for (let i = 0; i < tokens.length; i++) if ((tokens[i] ?? 0) > contextLimit) overContextLimit++;
   return {
     encoding,
     contextLimit,
-    examples: counts.length,
-    messagesPerExample: distribution(counts.map((c) => c.messages)),
+    examples: tokens.length,
+    messagesPerExample: distribution(columns.messages),
     tokensPerExample: distribution(tokens),
-    assistantTokensPerExample: distribution(counts.map((c) => c.assistantTokens)),
-    overContextLimit: tokens.filter((t) => t > contextLimit).length,
+    assistantTokensPerExample: distribution(columns.assistantTokens),
+    overContextLimit,
     epochs,
     billingTokensPerEpoch: perEpoch,
     estimatedTrainedTokens: perEpoch * epochs,
+    images: columns.images,
+  };
+}
+
+function toColumns(counts: ReadonlyArray<PerExampleCounts>): CountColumns {
+  return {
+    messages: counts.map((c) => c.messages),
+    tokens: counts.map((c) => c.tokens),
+    assistantTokens: counts.map((c) => c.assistantTokens),
     images: counts.reduce((sum, c) => sum + c.images, 0),
   };
 }

@@ -11,7 +11,7 @@ export const Distribution = z.object({
 export type Distribution = z.infer<typeof Distribution>;
 
 /** min/max/mean/p5/p95/total; percentiles by linear interpolation between closest ranks (numpy's default). */
-export function distribution(values: ReadonlyArray<number>): Distribution {
+export function distribution(values: ArrayLike<number>): Distribution {
   if (values.length === 0) return { min: 0, max: 0, mean: 0, p5: 0, p95: 0, total: 0 };
   const sorted = Float64Array.from(values).sort();
   let total = 0;

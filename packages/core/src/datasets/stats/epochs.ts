@@ -20,8 +20,8 @@ export function defaultEpochs(exampleCount: number): number {
 }
 
 /** Tokens charged per epoch: each example counts up to the context limit. */
-export function billingTokensPerEpoch(exampleTokens: ReadonlyArray<number>, contextLimit: number): number {
+export function billingTokensPerEpoch(exampleTokens: ArrayLike<number>, contextLimit: number): number {
   let sum = 0;
-  for (const n of exampleTokens) sum += Math.min(contextLimit, n);
+  for (let i = 0; i < exampleTokens.length; i++) sum += Math.min(contextLimit, exampleTokens[i] ?? 0);
   return sum;
 }

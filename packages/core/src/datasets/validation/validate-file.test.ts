@@ -239,3 +239,99 @@ describe("formats", () => {
     expect(report.errors).toBe(0);
   });
 });
+
+describe("strict input: what JSON.parse would accept but silently change", () => {
+  const bytesOf = (lines: ReadonlyArray<string | Uint8Array>): Uint8Array =>
+    Buffer.concat(lines.flatMap((l) => [typeof l === "string" ? Buffer.from(l) : Buffer.from(l), Buffer.from("\n")]));
+  const errorsOf = (source: string | Uint8Array) =>
+    validateJsonl(source, { fileName: "f.jsonl" }).report.issues.filter((i) => i.severity === "error");
+
+  it("refuses bytes that are not UTF-8, naming the line and the byte column", () => {
+    // "café" written in Latin-1: é is the lone byte 0xE9 (column 50 of the line)
+    const prefix = '{"messages": [{"role": "user", "content": "caf';
+    const latin1 = Buffer.concat([Buffer.from(prefix), Buffer.from([0xe9]), Buffer.from('"}, {"role": "assistant", "content": "x"}]}')]);
+    const errors = errorsOf(bytesOf([...tenValid, latin1]));
+    expect(errors).toEqual([expect.objectContaining({ code: "invalid_utf8", line: 11, column: prefix.length + 1 })]);
+    expect(errors[0]?.message).toContain("0xE9");
+  });
+
+  it("points past a genuine U+FFFD and multibyte characters to the bad byte", () => {
+    const good = Buffer.from('{"x": "\uFFFD é 😀 ');
+    const line = Buffer.concat([good, Buffer.from([0xf0, 0x28, 0x8c, 0x28]), Buffer.from('"}')]);
+    expect(errorsOf(bytesOf([line]))).toEqual([expect.objectContaining({ code: "invalid_utf8", line: 1, column: good.length + 1 })]);
+  });
+
+  it("refuses a UTF-8-encoded surrogate (CESU-8), which a lenient decoder turns into U+FFFD", () => {
+    const line = Buffer.concat([Buffer.from('{"x": "'), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from('"}')]);
+    expect(errorsOf(bytesOf([line]))).toEqual([expect.objectContaining({ code: "invalid_utf8", column: 8 })]);
+  });
+
+  it("refuses a lone surrogate escape, with the field", () => {
+    const line = '{"messages": [{"role": "user", "content": "hi \\ud800"}, {"role": "assistant", "content": "x"}]}';
+    const errors = errorsOf(jsonl([...tenValid, line]));
+    expect(errors).toEqual([expect.objectContaining({ code: "invalid_unicode", line: 11, path: "messages[0].content" })]);
+    expect(errors[0]?.message).toContain("\\ud800");
+    // a pair written as escapes is one character, and fine
+    const pair = '{"messages": [{"role": "user", "content": "\\ud83d\\ude00"}, {"role": "assistant", "content": "x"}]}';
+    expect(errorsOf(jsonl([...tenValid, pair]))).toEqual([]);
+  });
+
+  it("refuses a lone surrogate in text given as a string too", () => {
+    const line = JSON.stringify({
+      messages: [
+        { role: "user", content: "a" },
+        { role: "assistant", content: "b" },
+      ],
+    }).replace('"b"', '"b\uDC00"');
+    expect(errorsOf(jsonl([...tenValid, line]))).toEqual([
+      expect.objectContaining({ code: "invalid_unicode", path: "messages[1].content" }),
+    ]);
+  });
+
+  it("refuses duplicate keys at any depth, with the JSON path", () => {
+    const topLevel = '{"messages": "x", "messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "x"}]}';
+    const nested = '{"messages": [{"role": "user", "content": "hi", "role": "assistant"}, {"role": "assistant", "content": "x"}]}';
+    const deep =
+      '{"messages": [{"role": "user", "content": "weather?"}, {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "a", "name": "b", "arguments": "{}"}}]}]}';
+    const escaped = '{"messages": [{"role": "user", "content": "hi", "\\u0063ontent": "ho"}, {"role": "assistant", "content": "x"}]}';
+    const errors = errorsOf(jsonl([...tenValid, topLevel, nested, deep, escaped]));
+    expect(errors.map((e) => [e.code, e.line, e.path])).toEqual([
+      ["duplicate_key", 11, "messages"],
+      ["duplicate_key", 12, "messages[0].role"],
+      ["duplicate_key", 13, "messages[1].tool_calls[0].function.name"],
+      ["duplicate_key", 14, "messages[0].content"],
+    ]);
+    expect(errors[1]?.message).toContain('"role" appears more than once in messages[0]');
+  });
+
+  it("accepts the same key in different objects, a byte order mark and CRLF line ends", () => {
+    const text = `\uFEFF${tenValid.join("\r\n")}\r\n`;
+    expect(validateJsonl(Buffer.from(text), { fileName: "f" }).report).toMatchObject({ errors: 0, examples: 10, lines: 10 });
+  });
+});
+
+describe("reports of any size", () => {
+  it("counts every finding but lists the first 100 of each code, in line order", () => {
+    const noSystem = Array.from({ length: 250 }, (_, i) =>
+      JSON.stringify({
+        messages: [
+          { role: "user", content: `q${i}` },
+          { role: "assistant", content: "a" },
+        ],
+      }),
+    );
+    const { report } = validateJsonl(jsonl([...noSystem, "{oops", "{oops"]), { fileName: "f" });
+    expect(report).toMatchObject({ errors: 2, warnings: 250, issueCounts: { missing_system_message: 250, invalid_json: 2 } });
+    const listed = report.issues.filter((i) => i.code === "missing_system_message");
+    expect(listed).toHaveLength(100);
+    expect(listed.map((i) => i.line)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+  });
+
+  it("counts every line of another format as mixed_formats", () => {
+    const rft = (i: number) => JSON.stringify({ messages: [{ role: "user", content: `2+${i}?` }], answer: String(2 + i) });
+    const lines = [...Array.from({ length: 300 }, (_, i) => chat(`t${i}`, "{}")), ...Array.from({ length: 120 }, (_, i) => rft(i))];
+    const { report } = validateJsonl(jsonl(lines), { fileName: "f" });
+    expect(report).toMatchObject({ format: "supervised", errors: 120, examples: 300, issueCounts: { mixed_formats: 120 } });
+    expect(report.issues.filter((i) => i.code === "mixed_formats")).toHaveLength(100);
+  });
+});
