@@ -8,6 +8,7 @@ import { registerEval } from "./commands/eval.ts";
 import { registerExperiments } from "./commands/experiments.ts";
 import { registerGraders } from "./commands/graders.ts";
 import { registerLeaderboard } from "./commands/leaderboard.ts";
+import { registerModels } from "./commands/models.ts";
 import { registerInit, registerProject } from "./commands/project.ts";
 import { registerServe } from "./commands/serve.ts";
 import { registerSplit } from "./commands/split.ts";
@@ -33,6 +34,7 @@ registerGraders(program, globals);
 registerExperiments(program, globals);
 registerLeaderboard(program, globals);
 registerEval(program, globals);
+registerModels(program, globals);
 registerServe(program);
 registerDemo(program, globals);
 

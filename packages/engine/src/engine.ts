@@ -83,6 +83,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     store,
     close: async () => {
       await scheduler.close();
+      await models.close();
       await store.db.destroy();
     },
   };

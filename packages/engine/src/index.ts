@@ -1,1 +1,8 @@
 export { createEngine, type Engine, type EngineOptions } from "./engine.ts";
+export { checkUnchanged, type RegisterOptions, registerBaseModel } from "./hf/register.ts";
+export {
+  deleteRegisteredBase,
+  findRegisteredBase,
+  listRegisteredBases,
+  type RegisteredBase,
+} from "./models/base-model.repository.ts";

@@ -31,7 +31,7 @@ export const ChatRequest = z.strictObject({
   metadata: z.record(z.string(), z.string()).nullish(),
   store: z.boolean().nullish(),
   logprobs: z.boolean().nullish(),
-  top_logprobs: z.number().int().nullish(),
+  top_logprobs: z.number().int().min(0).max(20).nullish(),
   frequency_penalty: z.number().nullish(),
   presence_penalty: z.number().nullish(),
   logit_bias: z.record(z.string(), z.number()).nullish(),

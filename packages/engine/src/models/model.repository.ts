@@ -3,6 +3,7 @@ import { nowSeconds } from "../ids.ts";
 import type { ModelTable } from "../storage/schema.ts";
 import type { EngineStore } from "../storage/store.ts";
 import { BASE_MODELS } from "../trainer/index.ts";
+import { listRegisteredBases, type RegisteredBase } from "./base-model.repository.ts";
 import type { ModelSpec } from "../trainer/types.ts";
 
 export const ENGINE_START = 1_767_225_600; // 2026-01-01, the "created" of built-in base models
@@ -23,11 +24,23 @@ export async function insertModel(store: EngineStore, input: Omit<ModelTable, "c
     .execute();
 }
 
-/** OpenAI's model objects: built-in base sizes (owned by tunelab) and tuned models and checkpoints. */
+/** OpenAI's model objects: built-in base sizes (owned by tunelab), registered open-weight bases, tuned models and checkpoints. */
 export async function listModels(store: EngineStore) {
   const base = Object.keys(BASE_MODELS).map((id) => ({ id, object: "model" as const, created: ENGINE_START, owned_by: "tunelab" }));
+  const registered = await listRegisteredBases(store);
   const tuned = await store.db.selectFrom("models").selectAll().orderBy("created_at").execute();
-  return [...base, ...tuned.map(toModelObject)];
+  return [...base, ...registered.map(toRegisteredObject), ...tuned.map(toModelObject)];
+}
+
+/** A registered base as an OpenAI model object, with tunelab's extra fields (architecture, size, context). */
+export function toRegisteredObject(row: RegisteredBase) {
+  return {
+    id: row.id,
+    object: "model" as const,
+    created: row.created_at,
+    owned_by: "user",
+    tunelab: { kind: "open-weight", source: row.source, architecture: row.architecture, parameters: row.parameters, dtype: row.dtype, context_length: row.context_length },
+  };
 }
 
 export function toModelObject(row: ModelTable) {

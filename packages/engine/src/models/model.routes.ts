@@ -1,7 +1,8 @@
 import { Hono } from "hono";
 import { badRequest, notFound, OpenAIHttpError } from "../http/openai-error.ts";
 import type { EngineStore } from "../storage/store.ts";
-import { deleteModel, ENGINE_START, findBaseModel, findModel, listModels, toModelObject } from "./model.repository.ts";
+import { findRegisteredBase } from "./base-model.repository.ts";
+import { deleteModel, ENGINE_START, findBaseModel, findModel, listModels, toModelObject, toRegisteredObject } from "./model.repository.ts";
 
 export function modelRoutes(store: EngineStore): Hono {
   const app = new Hono();
@@ -11,6 +12,8 @@ export function modelRoutes(store: EngineStore): Hono {
   app.get("/:id{.+}", async (c) => {
     const id = c.req.param("id");
     if (findBaseModel(id)) return c.json({ id, object: "model", created: ENGINE_START, owned_by: "tunelab" });
+    const registered = await findRegisteredBase(store, id);
+    if (registered) return c.json(toRegisteredObject(registered));
     const row = await findModel(store, id);
     if (!row) throw modelNotFound(id);
     return c.json(toModelObject(row));
@@ -19,6 +22,8 @@ export function modelRoutes(store: EngineStore): Hono {
   app.delete("/:id{.+}", async (c) => {
     const id = c.req.param("id");
     if (findBaseModel(id)) throw badRequest(`Model ${id} is a base model and cannot be deleted.`, "model");
+    if (await findRegisteredBase(store, id))
+      throw badRequest(`Model ${id} is a registered base model; remove it with \`tunelab models remove ${id}\`.`, "model");
     const row = await findModel(store, id);
     if (!row) throw notFound("model", id, "model");
     await deleteModel(store, row);

@@ -1,39 +1,44 @@
+import { checkUnchanged } from "../hf/register.ts";
 import type { EngineStore } from "../storage/store.ts";
-import { type LoadedModel, loadModel } from "../trainer/index.ts";
+import type { ChatExample, Completion, SamplingParams } from "../trainer/types.ts";
+import { findRegisteredBase } from "./base-model.repository.ts";
+import { InferenceClient } from "./inference/client.ts";
+import type { ModelSource } from "./inference/protocol.ts";
 import { findBaseModel, findModel } from "./model.repository.ts";
 
-/** Loaded models for inference, most recently used kept (weights are small but not free to load). */
+/**
+ * Model ids → where their weights are (built-in sizes, tuned model directories, registered
+ * open-weight bases), and inference on them in the engine's inference worker.
+ */
 export class RunnableModels {
-  private readonly cache = new Map<string, Promise<LoadedModel>>();
+  private readonly inference = new InferenceClient();
 
-  constructor(
-    private readonly store: EngineStore,
-    private readonly capacity = 4,
-  ) {}
+  constructor(private readonly store: EngineStore) {}
 
-  /** The model for an id, or undefined when no such model exists. */
-  async get(id: string): Promise<LoadedModel | undefined> {
-    const cached = this.cache.get(id);
-    if (cached) {
-      this.cache.delete(id);
-      this.cache.set(id, cached);
-      return cached;
-    }
+  /** Where a model's weights are, or undefined when no such model exists. */
+  async resolve(id: string): Promise<ModelSource | undefined> {
     const spec = findBaseModel(id);
-    const row = spec ? undefined : await findModel(this.store, id);
-    if (!spec && !row) return undefined;
-    const loading = spec ? loadModel({ spec }) : loadModel({ dir: row?.dir ?? "" });
-    this.cache.set(id, loading);
-    loading.catch(() => this.cache.delete(id));
-    while (this.cache.size > this.capacity) {
-      const oldest = this.cache.keys().next().value;
-      if (oldest === undefined) break;
-      this.cache.delete(oldest);
+    if (spec) return { kind: "base", spec };
+    const registered = await findRegisteredBase(this.store, id);
+    if (registered) {
+      checkUnchanged(registered);
+      return { kind: "hf", dir: registered.dir, fingerprint: registered.fingerprint };
     }
-    return loading;
+    const row = await findModel(this.store, id);
+    return row ? { kind: "dir", dir: row.dir } : undefined;
   }
 
-  forget(id: string): void {
-    this.cache.delete(id);
+  complete(
+    source: ModelSource,
+    messages: ChatExample["messages"],
+    tools: unknown[] | undefined,
+    sampling: SamplingParams,
+    onToken?: (text: string) => void,
+  ): Promise<Completion> {
+    return this.inference.complete(source, messages, tools, sampling, onToken);
+  }
+
+  close(): Promise<void> {
+    return this.inference.close();
   }
 }

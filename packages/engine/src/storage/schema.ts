@@ -63,7 +63,26 @@ export interface ModelTable {
   created_at: number;
 }
 
+/** A registered open-weight base model: a Hugging Face directory referenced in place (never copied). */
+export interface BaseModelTable {
+  id: string;
+  /** What the user registered: a path or `hf:ORG/NAME@REVISION`. */
+  source: string;
+  dir: string;
+  architecture: string;
+  parameters: number;
+  dtype: string;
+  context_length: number;
+  /** sha256 over the files' sha256 digests: the identity of the weights and tokenizer. */
+  fingerprint: string;
+  /** [{name, bytes, sha256}] */
+  files_json: string;
+  config_json: string;
+  created_at: number;
+}
+
 export interface EngineDatabase {
+  base_models: BaseModelTable;
   files: FileTable;
   jobs: JobTable;
   job_events: JobEventTable;

@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { BlobStore, migrateToLatest, openDatabase } from "@tunelab/core";
 import type { Kysely } from "kysely";
 import * as m0001 from "./migrations/0001_engine.ts";
+import * as m0002 from "./migrations/0002_base_models.ts";
 import type { EngineDatabase } from "./schema.ts";
 
 export type EngineDB = Kysely<EngineDatabase>;
@@ -16,6 +17,6 @@ export interface EngineStore {
 
 export async function openEngineStore(root: string): Promise<EngineStore> {
   const db = openDatabase<EngineDatabase>(join(root, "engine.db"));
-  await migrateToLatest(db, { "0001_engine": m0001 });
+  await migrateToLatest(db, { "0001_engine": m0001, "0002_base_models": m0002 });
   return { root, db, blobs: new BlobStore(join(root, "files")), modelsDir: join(root, "models") };
 }

@@ -4,6 +4,8 @@
  * files, jobs, events, checkpoints bookkeeping and the HTTP surface.
  */
 
+import type { TokenLogprob } from "./inference/logprobs.ts";
+
 /** A named base model size: architecture of a decoder-only transformer. */
 export interface ModelSpec {
   name: string;
@@ -79,6 +81,8 @@ export interface SamplingParams {
   topP: number;
   seed?: number;
   stop?: string[];
+  /** Report each generated token's log-probability with this many alternatives (0–20); absent: none. */
+  logprobs?: number;
 }
 
 /** A tool call as OpenAI returns it in `choices[].message.tool_calls`. */
@@ -96,6 +100,8 @@ export interface Completion {
   finishReason: "stop" | "length" | "tool_calls";
   promptTokens: number;
   completionTokens: number;
+  /** One entry per generated content token (OpenAI's `logprobs.content`), when requested. */
+  logprobs?: TokenLogprob[];
 }
 
 export interface LoadedModel {

@@ -8,7 +8,9 @@ import { CALL, END, FIRST_MERGE } from "../tokenizer/special.ts";
 import type { Tokenizer } from "../tokenizer/tokenizer.ts";
 import { Rng } from "../train/rng.ts";
 import type { ChatExample, Completion, SamplingParams } from "../types.ts";
+import { completionBudget } from "./context-length.ts";
 import { Decoder } from "./decoder.ts";
+import { type TokenLogprob, tokenLogprob } from "./logprobs.ts";
 import { sample } from "./sampler.ts";
 import { CALL_MARKER, parseToolCalls } from "./tool-calls.ts";
 
@@ -24,11 +26,9 @@ export function generate(
   onToken?: (text: string) => void,
 ): Completion {
   const ctx = model.spec.contextLength;
-  let prompt = encodePrompt(tokenizer, messages, tools);
+  const prompt = encodePrompt(tokenizer, messages, tools);
   const promptTokens = prompt.length;
-  // Keep room to answer: a prompt longer than the context keeps its end.
-  const room = Math.max(1, Math.min(sampling.maxTokens, Math.floor(ctx / 2)));
-  if (prompt.length > ctx - room) prompt = prompt.slice(prompt.length - (ctx - room));
+  const maxTokens = completionBudget(promptTokens, ctx, sampling.maxTokens);
   const rng = new Rng(sampling.seed ?? Math.floor(Math.random() * 2 ** 32));
   const stops = (sampling.stop ?? []).filter((s) => s.length > 0);
   const holdBack = stops.reduce((m, s) => Math.max(m, s.length - 1), 0);
@@ -40,6 +40,11 @@ export function generate(
   let finishReason: Completion["finishReason"] = "length";
   let logits = decoder.feed(prompt);
   let streaming = true;
+  const logprobs: TokenLogprob[] = [];
+  const describe = (id: number) => {
+    const bytes = tokenizer.tokenBytes(id);
+    return { token: new TextDecoder().decode(bytes), bytes: [...bytes] };
+  };
   const emit = (upTo: number) => {
     if (!onToken || !streaming) return;
     const callAt = text.indexOf(CALL_MARKER);
@@ -48,9 +53,10 @@ export function generate(
     emitted = Math.max(emitted, limit);
     if (callAt >= 0) streaming = false;
   };
-  while (completionTokens < sampling.maxTokens) {
+  while (completionTokens < maxTokens) {
     const id = sample(logits, allowed, sampling.temperature, sampling.topP, rng);
     completionTokens++;
+    if (sampling.logprobs !== undefined && id !== END && id !== CALL) logprobs.push(tokenLogprob(logits, id, sampling.logprobs, describe, allowed));
     if (id === END) {
       finishReason = "stop";
       break;
@@ -70,5 +76,12 @@ export function generate(
   emit(text.length);
   const { content, toolCalls } = parseToolCalls(text);
   if (toolCalls.length > 0 && finishReason === "stop") finishReason = "tool_calls";
-  return { text: content ?? "", ...(toolCalls.length > 0 ? { toolCalls } : {}), finishReason, promptTokens, completionTokens };
+  return {
+    text: content ?? "",
+    ...(toolCalls.length > 0 ? { toolCalls } : {}),
+    finishReason,
+    promptTokens,
+    completionTokens,
+    ...(sampling.logprobs !== undefined ? { logprobs } : {}),
+  };
 }

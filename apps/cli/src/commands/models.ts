@@ -1,0 +1,165 @@
+import { join } from "node:path";
+import { readEnv, resolveHome, TunelabError } from "@tunelab/core";
+import {
+  createEngine,
+  deleteRegisteredBase,
+  type Engine,
+  findRegisteredBase,
+  listRegisteredBases,
+  type RegisteredBase,
+  registerBaseModel,
+} from "@tunelab/engine";
+import cliProgress from "cli-progress";
+import type { Command } from "commander";
+import { color, emit, formatNumber, type GlobalOptions, table } from "../output.ts";
+import { downloadForRegistration } from "./models-download.ts";
+
+async function withEngine<T>(run: (engine: Engine) => Promise<T>): Promise<T> {
+  const engine = await createEngine({ root: join(resolveHome(), "engine"), runJobs: false });
+  try {
+    return await run(engine);
+  } finally {
+    await engine.close();
+  }
+}
+
+const GIB = 1024 ** 3;
+
+/** Memory to run the model: weights as float32 plus the KV cache and work buffers of one 4k-token request (estimate). */
+export function memoryEstimate(row: RegisteredBase): { weightsBytes: number; inferenceBytes: number } {
+  const config = JSON.parse(row.config_json) as Record<string, number>;
+  const layers = config.num_hidden_layers ?? 0;
+  const kvHeads = config.num_key_value_heads ?? config.num_attention_heads ?? 0;
+  const headDim = config.head_dim ?? (config.hidden_size ?? 0) / (config.num_attention_heads ?? 1);
+  const kvCache = 2 * layers * kvHeads * headDim * 4096 * 4;
+  const weightsBytes = row.parameters * 4;
+  return { weightsBytes, inferenceBytes: weightsBytes + kvCache + 64 * 1024 * 1024 };
+}
+
+function describe(row: RegisteredBase) {
+  const { weightsBytes, inferenceBytes } = memoryEstimate(row);
+  return {
+    name: row.id,
+    source: row.source,
+    dir: row.dir,
+    architecture: row.architecture,
+    parameters: row.parameters,
+    dtype: row.dtype.toLowerCase(),
+    contextLength: row.context_length,
+    fingerprint: row.fingerprint,
+    memory: { weightsBytes, inferenceBytes },
+    files: JSON.parse(row.files_json) as unknown,
+    createdAt: new Date(row.created_at * 1000).toISOString(),
+  };
+}
+
+function hashBar(json: boolean): ((done: number, total: number) => void) | undefined {
+  if (!process.stderr.isTTY || json) return undefined;
+  const bar = new cliProgress.SingleBar(
+    { stream: process.stderr, format: `hashing ${color.cyan("{bar}")} {percentage}% {value}/{total} MB`, barsize: 24, hideCursor: true },
+    cliProgress.Presets.shades_classic,
+  );
+  let started = false;
+  return (done, total) => {
+    if (!started) bar.start(Math.ceil(total / 1e6), 0);
+    started = true;
+    bar.update(Math.floor(done / 1e6));
+    if (done >= total) bar.stop();
+  };
+}
+
+export function registerModels(program: Command, globals: () => GlobalOptions): void {
+  const models = program.command("models").description("open-weight base models (Hugging Face checkpoints) for the local engine");
+  models
+    .command("add")
+    .description("register a Hugging Face model directory, or download one with hf:ORG/NAME[@REVISION]")
+    .argument("<source>", "a local directory (config.json, *.safetensors, tokenizer.json, tokenizer_config.json) or hf:ORG/NAME[@REVISION]")
+    .option("--name <name>", "the name to use in --model (default: the directory or repository name)")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  tunelab models add ./SmolLM2-135M-Instruct\n  tunelab models add hf:HuggingFaceTB/SmolLM2-135M-Instruct\n  tunelab models add hf:Qwen/Qwen2.5-0.5B-Instruct@main --name qwen2.5-0.5b",
+    )
+    .action(async (source: string, options: { name?: string }) => {
+      const json = globals().json === true;
+      const env = readEnv();
+      const located = source.startsWith("hf:")
+        ? await downloadForRegistration(source, { json, endpoint: env.HF_ENDPOINT, token: env.HF_TOKEN, hfHome: env.HF_HOME })
+        : { dir: source, name: undefined };
+      await withEngine(async (engine) => {
+        const onHashProgress = hashBar(json);
+        const { model, created } = await registerBaseModel(engine.store, {
+          dir: located.dir,
+          name: options.name ?? located.name,
+          source,
+          ...(onHashProgress ? { onHashProgress } : {}),
+        });
+        const d = describe(model);
+        emit(globals(), { ...d, created }, () =>
+          [
+            color.green(`✔ ${created ? "registered" : "already registered"} ${color.bold(d.name)}`),
+            `  ${d.architecture}, ${formatNumber(d.parameters / 1e6, 1)}M parameters (${d.dtype}), context ${formatNumber(d.contextLength)}`,
+            `  needs about ${(d.memory.inferenceBytes / GIB).toFixed(2)} GiB to serve; weights stay in ${d.dir}`,
+            `  next: tunelab baseline --model ${d.name}`,
+          ].join("\n"),
+        );
+      });
+    });
+  models
+    .command("list")
+    .description("registered open-weight base models")
+    .action(async () => {
+      await withEngine(async (engine) => {
+        const rows = (await listRegisteredBases(engine.store)).map(describe);
+        emit(globals(), rows, () =>
+          rows.length === 0
+            ? "no open-weight models registered: `tunelab models add hf:HuggingFaceTB/SmolLM2-135M-Instruct` (built-in: local-tiny, local-small, local-base)"
+            : table(
+                ["name", "architecture", "params", "dtype", "context", "memory", "source"],
+                rows.map((r) => [
+                  color.bold(r.name),
+                  r.architecture,
+                  `${formatNumber(r.parameters / 1e6, 1)}M`,
+                  r.dtype,
+                  formatNumber(r.contextLength),
+                  `${(r.memory.inferenceBytes / GIB).toFixed(2)} GiB`,
+                  r.source,
+                ]),
+              ),
+        );
+      });
+    });
+  models
+    .command("show")
+    .description("one registered model: files, fingerprint, memory")
+    .argument("<name>")
+    .action(async (name: string) => {
+      await withEngine(async (engine) => {
+        const row = await findRegisteredBase(engine.store, name);
+        if (!row) throw new TunelabError("not_found", `no registered model named ${name}: \`tunelab models list\``);
+        const d = describe(row);
+        emit(globals(), d, () =>
+          [
+            `${color.bold(d.name)}  ${d.architecture}`,
+            `source        ${d.source}`,
+            `directory     ${d.dir}`,
+            `parameters    ${formatNumber(d.parameters)} (${d.dtype})`,
+            `context       ${formatNumber(d.contextLength)} tokens`,
+            `memory        ~${(d.memory.inferenceBytes / GIB).toFixed(2)} GiB to serve (weights as float32: ${(d.memory.weightsBytes / GIB).toFixed(2)} GiB)`,
+            `fingerprint   ${d.fingerprint}`,
+            `registered    ${d.createdAt}`,
+          ].join("\n"),
+        );
+      });
+    });
+  models
+    .command("remove")
+    .description("unregister a model (its files are left where they are)")
+    .argument("<name>")
+    .action(async (name: string) => {
+      await withEngine(async (engine) => {
+        if (!(await deleteRegisteredBase(engine.store, name)))
+          throw new TunelabError("not_found", `no registered model named ${name}: \`tunelab models list\``);
+        emit(globals(), { name, removed: true }, () => color.green(`✔ removed ${color.bold(name)} (files left in place)`));
+      });
+    });
+}

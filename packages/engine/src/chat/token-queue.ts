@@ -1,0 +1,56 @@
+/**
+ * Text pieces of one streamed completion, in order, as an async iterable that ends when the
+ * completion settles; `result` is the completion itself.
+ */
+import type { Completion } from "../trainer/types.ts";
+
+export class TokenQueue implements AsyncIterable<string> {
+  private readonly pieces: string[] = [];
+  private settled = false;
+  private wake: (() => void) | undefined;
+  private readonly firstEvent: Promise<void>;
+  private markStarted!: () => void;
+
+  constructor(readonly result: Promise<Completion>) {
+    this.firstEvent = new Promise<void>((resolve) => {
+      this.markStarted = resolve;
+    });
+    result.then(
+      () => this.settle(),
+      () => this.settle(),
+    );
+  }
+
+  push(text: string): void {
+    this.pieces.push(text);
+    this.markStarted();
+    this.wake?.();
+  }
+
+  private settle(): void {
+    this.settled = true;
+    this.markStarted();
+    this.wake?.();
+  }
+
+  /** Resolves at the first piece or when the completion succeeded; rejects when it failed first. */
+  async started(): Promise<void> {
+    await this.firstEvent;
+    if (this.pieces.length === 0) await this.result;
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<string> {
+    for (;;) {
+      const piece = this.pieces.shift();
+      if (piece !== undefined) {
+        yield piece;
+        continue;
+      }
+      if (this.settled) return;
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+      });
+      this.wake = undefined;
+    }
+  }
+}

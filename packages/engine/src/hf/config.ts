@@ -1,0 +1,179 @@
+/**
+ * A Hugging Face `config.json` of a supported decoder-only architecture, read with zod and normalised
+ * into the one shape the engine's model code uses (`HfArchitecture`). Anything the engine cannot run
+ * (quantized weights, mixture of experts, sliding-window attention that actually slides, unknown
+ * model types) is refused here with the field that says so.
+ */
+import { TunelabError } from "@tunelab/core";
+import { z } from "zod";
+
+export const SUPPORTED_MODEL_TYPES = ["llama", "qwen2", "qwen3", "mistral"] as const;
+export type HfModelType = (typeof SUPPORTED_MODEL_TYPES)[number];
+
+const ARCHITECTURE_OF: Record<HfModelType, string> = {
+  llama: "LlamaForCausalLM",
+  qwen2: "Qwen2ForCausalLM",
+  qwen3: "Qwen3ForCausalLM",
+  mistral: "MistralForCausalLM",
+};
+
+const RopeScaling = z.looseObject({
+  rope_type: z.string().optional(),
+  type: z.string().optional(),
+  factor: z.number().positive().optional(),
+  low_freq_factor: z.number().positive().optional(),
+  high_freq_factor: z.number().positive().optional(),
+  original_max_position_embeddings: z.number().int().positive().optional(),
+});
+
+const positiveInt = z.number().int().positive();
+
+/** The fields of config.json the engine reads (others are kept but ignored). */
+export const HfConfigJson = z.looseObject({
+  architectures: z.array(z.string()).min(1),
+  model_type: z.string(),
+  hidden_size: positiveInt,
+  intermediate_size: positiveInt,
+  num_hidden_layers: positiveInt,
+  num_attention_heads: positiveInt,
+  num_key_value_heads: positiveInt.optional(),
+  head_dim: positiveInt.nullish(),
+  vocab_size: positiveInt,
+  max_position_embeddings: positiveInt,
+  rms_norm_eps: z.number().positive(),
+  rope_theta: z.number().positive().optional(),
+  rope_scaling: RopeScaling.nullish(),
+  tie_word_embeddings: z.boolean().optional(),
+  hidden_act: z.string().optional(),
+  attention_bias: z.boolean().optional(),
+  mlp_bias: z.boolean().optional(),
+  sliding_window: z.number().int().nullish(),
+  use_sliding_window: z.boolean().optional(),
+  quantization_config: z.unknown().optional(),
+  num_experts: z.unknown().optional(),
+  num_local_experts: z.unknown().optional(),
+  torch_dtype: z.string().optional(),
+  bos_token_id: z.union([z.number().int(), z.null()]).optional(),
+  eos_token_id: z.union([z.number().int(), z.array(z.number().int()), z.null()]).optional(),
+});
+export type HfConfigJson = z.infer<typeof HfConfigJson>;
+
+export interface HfRopeScaling {
+  factor: number;
+  lowFreqFactor: number;
+  highFreqFactor: number;
+  originalMaxPositionEmbeddings: number;
+}
+
+/** The normalised architecture the engine's model code runs. */
+export interface HfArchitecture {
+  modelType: HfModelType;
+  architecture: string;
+  hidden: number;
+  intermediate: number;
+  layers: number;
+  heads: number;
+  kvHeads: number;
+  headDim: number;
+  vocab: number;
+  maxPositions: number;
+  rmsEps: number;
+  ropeTheta: number;
+  /** Llama 3.x frequency scaling (`rope_type: "llama3"`); absent for plain RoPE. */
+  ropeScaling?: HfRopeScaling;
+  tiedEmbeddings: boolean;
+  /** Biases on the q/k/v projections (Qwen2; Llama with `attention_bias`). */
+  qkvBias: boolean;
+  /** Bias on the output projection (Llama with `attention_bias`). */
+  oBias: boolean;
+  /** RMSNorm of q and k per head before RoPE (Qwen3). */
+  qkNorm: boolean;
+}
+
+const refuse = (file: string, field: string, message: string) =>
+  new TunelabError("validation_failed", `${file}: ${field}: ${message}`, { details: { file, field } });
+
+/** Reads and checks a parsed config.json; `file` names it in errors. */
+export function parseHfConfig(raw: unknown, file = "config.json"): HfArchitecture {
+  const parsed = HfConfigJson.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue?.path.join(".") || "(root)";
+    throw refuse(file, field, `${issue?.message ?? "invalid"} (a Hugging Face config.json of a decoder-only model was expected)`);
+  }
+  const c = parsed.data;
+  if (!(SUPPORTED_MODEL_TYPES as readonly string[]).includes(c.model_type))
+    throw refuse(
+      file,
+      "model_type",
+      `"${c.model_type}" is not supported; supported: ${SUPPORTED_MODEL_TYPES.map((t) => `${t} (${ARCHITECTURE_OF[t]})`).join(", ")}`,
+    );
+  const modelType = c.model_type as HfModelType;
+  const architecture = c.architectures[0] as string;
+  if (architecture !== ARCHITECTURE_OF[modelType])
+    throw refuse(file, "architectures", `"${architecture}" is not supported for model_type ${modelType}; expected ${ARCHITECTURE_OF[modelType]}`);
+  if (c.quantization_config !== undefined)
+    throw refuse(file, "quantization_config", "quantized checkpoints are not supported; use the bf16/f16/f32 weights");
+  if (c.num_experts !== undefined || c.num_local_experts !== undefined)
+    throw refuse(file, c.num_experts !== undefined ? "num_experts" : "num_local_experts", "mixture-of-experts models are not supported");
+  if (c.hidden_act !== undefined && c.hidden_act !== "silu")
+    throw refuse(file, "hidden_act", `"${c.hidden_act}" is not supported; only silu (SwiGLU) is`);
+  if (c.mlp_bias) throw refuse(file, "mlp_bias", "MLP biases are not supported");
+  const kvHeads = c.num_key_value_heads ?? c.num_attention_heads;
+  if (c.num_attention_heads % kvHeads !== 0)
+    throw refuse(file, "num_key_value_heads", `${kvHeads} does not divide num_attention_heads (${c.num_attention_heads})`);
+  const headDim = c.head_dim ?? c.hidden_size / c.num_attention_heads;
+  if (!Number.isInteger(headDim) || headDim % 2 !== 0)
+    throw refuse(file, "head_dim", `${headDim} is not an even integer (hidden_size / num_attention_heads when head_dim is absent)`);
+  const slidingUsed = modelType === "mistral" ? c.sliding_window != null : c.use_sliding_window === true;
+  if (slidingUsed && (c.sliding_window ?? 0) < c.max_position_embeddings)
+    throw refuse(file, "sliding_window", `sliding-window attention (${c.sliding_window}) shorter than the context is not supported`);
+  const ropeScaling = readRopeScaling(c, file);
+  return {
+    modelType,
+    architecture,
+    hidden: c.hidden_size,
+    intermediate: c.intermediate_size,
+    layers: c.num_hidden_layers,
+    heads: c.num_attention_heads,
+    kvHeads,
+    headDim,
+    vocab: c.vocab_size,
+    maxPositions: c.max_position_embeddings,
+    rmsEps: c.rms_norm_eps,
+    ropeTheta: c.rope_theta ?? 10_000,
+    ...(ropeScaling ? { ropeScaling } : {}),
+    // Llama, Qwen2, Qwen3 and Mistral configs all default to untied; tied checkpoints say so.
+    tiedEmbeddings: c.tie_word_embeddings ?? false,
+    qkvBias: modelType === "qwen2" || c.attention_bias === true,
+    oBias: modelType !== "qwen2" && c.attention_bias === true,
+    qkNorm: modelType === "qwen3",
+  };
+}
+
+function readRopeScaling(c: HfConfigJson, file: string): HfRopeScaling | undefined {
+  const s = c.rope_scaling;
+  if (!s) return undefined;
+  const type = s.rope_type ?? s.type;
+  if (type === "default") return undefined;
+  if (type !== "llama3") throw refuse(file, "rope_scaling.rope_type", `"${type}" is not supported; only llama3 scaling is`);
+  if (!s.factor || !s.low_freq_factor || !s.high_freq_factor || !s.original_max_position_embeddings)
+    throw refuse(file, "rope_scaling", "llama3 scaling needs factor, low_freq_factor, high_freq_factor and original_max_position_embeddings");
+  return {
+    factor: s.factor,
+    lowFreqFactor: s.low_freq_factor,
+    highFreqFactor: s.high_freq_factor,
+    originalMaxPositionEmbeddings: s.original_max_position_embeddings,
+  };
+}
+
+/** Parameter count of the architecture (as the checkpoint stores it). */
+export function hfParameterCount(a: HfArchitecture): number {
+  const q = a.heads * a.headDim;
+  const kv = a.kvHeads * a.headDim;
+  const attn = a.hidden * q + 2 * a.hidden * kv + q * a.hidden + (a.qkvBias ? q + 2 * kv : 0) + (a.oBias ? a.hidden : 0);
+  const mlp = 3 * a.hidden * a.intermediate;
+  const norms = 2 * a.hidden + (a.qkNorm ? 2 * a.headDim : 0);
+  const embed = a.vocab * a.hidden * (a.tiedEmbeddings ? 1 : 2);
+  return a.layers * (attn + mlp + norms) + embed + a.hidden;
+}

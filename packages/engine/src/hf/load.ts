@@ -1,0 +1,35 @@
+/**
+ * openHfModel(): a Hugging Face model directory ready for chat completions in this thread: checked
+ * (checkpoint.ts), weights loaded as float32, RoPE tables, tokenizer and chat template.
+ */
+import { nativeKernels } from "../trainer/kernels/native.ts";
+import type { Kernels } from "../trainer/kernels/types.ts";
+import type { LoadedModel } from "../trainer/types.ts";
+import { createChatCodec } from "./chat-codec.ts";
+import { inspectCheckpoint } from "./checkpoint.ts";
+import type { DecoderModel } from "./model/decoder.ts";
+import { generateHf } from "./model/generate.ts";
+import { ropeTables } from "./model/rope.ts";
+import { loadHfWeights } from "./model/weights.ts";
+
+/** RoPE positions tabulated at most (the KV cache is sized per request). */
+const MAX_TABLE_POSITIONS = 32_768;
+
+export function openHfDecoderModel(dir: string, k: Kernels = nativeKernels()): DecoderModel {
+  const ckpt = inspectCheckpoint(dir);
+  const positions = Math.min(ckpt.arch.maxPositions, MAX_TABLE_POSITIONS);
+  return { arch: ckpt.arch, weights: loadHfWeights(ckpt), rope: ropeTables(ckpt.arch, positions), k };
+}
+
+export function openHfModel(dir: string, k: Kernels = nativeKernels()): LoadedModel {
+  const model = openHfDecoderModel(dir, k);
+  const codec = createChatCodec(dir);
+  const a = model.arch;
+  return {
+    spec: { name: dir, vocabSize: a.vocab, dModel: a.hidden, nLayers: a.layers, nHeads: a.heads, contextLength: model.rope.positions },
+    contextLength: model.rope.positions,
+    parameters: 0,
+    complete: (messages, tools, sampling, onToken) => generateHf(model, codec, messages, tools, sampling, onToken),
+    countPromptTokens: (messages, tools) => codec.encodeChat(messages, tools).length,
+  };
+}

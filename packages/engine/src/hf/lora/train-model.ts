@@ -1,0 +1,267 @@
+/**
+ * Training forward and backward of a Llama-family model with frozen base weights and LoRA adapters
+ * (hf/model/decoder.ts is the inference twin with a KV cache). A batch is B padded rows of T tokens,
+ * all starting at position 0; padding sits at the end of rows, so causal attention keeps it out of
+ * real positions. The loss is chunked over rows, so [rows, vocab] logits never exist whole.
+ *
+ * Saved per layer: the residual stream at the layer's input and middle, q/k (after RoPE, and before
+ * the q/k norm for Qwen3), v, the attention output, gate and up, and the adapters' s·drop(x)·Aᵀ.
+ * The normalised inputs and the SwiGLU product are recomputed in the backward pass.
+ */
+import type { Kernels, Vec } from "../../trainer/kernels/types.ts";
+import type { DecoderModel } from "../model/decoder.ts";
+import { LINEAR_PROJECTIONS, type LinearProjection } from "../tensor-names.ts";
+import { type Adapter, type AdapterScratch, linearBackward, linearForward } from "./adapted-linear.ts";
+import type { LoraParams } from "./params.ts";
+import { loraScale } from "./settings.ts";
+
+const LOSS_CHUNK_ROWS = 256;
+
+interface LayerActs {
+  xin: Vec;
+  xmid: Vec;
+  rstd1: Vec;
+  rstd2: Vec;
+  qpre: Vec | null;
+  kpre: Vec | null;
+  rstdq: Vec | null;
+  rstdk: Vec | null;
+  q: Vec;
+  k: Vec;
+  v: Vec;
+  att: Vec;
+  gate: Vec;
+  up: Vec;
+  us: Partial<Record<LinearProjection, Vec>>;
+}
+
+export interface LossSums {
+  lossSum: number;
+  correctSum: number;
+  weightSum: number;
+}
+
+export class LoraTrainModel {
+  private capacity = 0;
+  private acts: LayerActs[] = [];
+  private xfinal!: Vec;
+  private rstdf!: Vec;
+  private h!: Vec;
+  private dx!: Vec;
+  private dh!: Vec;
+  private dq!: Vec;
+  private dk!: Vec;
+  private dv!: Vec;
+  private datt!: Vec;
+  private dkWide!: Vec;
+  private dvWide!: Vec;
+  private dgate!: Vec;
+  private dup!: Vec;
+  private act!: Vec;
+  private dus!: Vec;
+  private scratch!: AdapterScratch;
+  private logits!: Vec;
+  private losses!: Vec;
+  private correct!: Vec;
+  private B = 0;
+  private T = 0;
+  /** Dropout seed of the current step (masks are recomputed in backward from it). */
+  private stepSeed = 0;
+
+  constructor(
+    readonly m: DecoderModel,
+    readonly lora: LoraParams,
+  ) {}
+
+  private ensure(R: number): void {
+    if (R <= this.capacity) return;
+    const { k, arch: a } = this.m;
+    const qw = a.heads * a.headDim;
+    const kvw = a.kvHeads * a.headDim;
+    const r = this.lora.settings.rank;
+    const widest = Math.max(a.hidden, a.intermediate, qw);
+    this.acts = Array.from({ length: a.layers }, (_, l) => ({
+      xin: k.alloc(R * a.hidden),
+      xmid: k.alloc(R * a.hidden),
+      rstd1: k.alloc(R),
+      rstd2: k.alloc(R),
+      qpre: a.qkNorm ? k.alloc(R * qw) : null,
+      kpre: a.qkNorm ? k.alloc(R * kvw) : null,
+      rstdq: a.qkNorm ? k.alloc(R * a.heads) : null,
+      rstdk: a.qkNorm ? k.alloc(R * a.kvHeads) : null,
+      q: k.alloc(R * qw),
+      k: k.alloc(R * kvw),
+      v: k.alloc(R * kvw),
+      att: k.alloc(R * qw),
+      gate: k.alloc(R * a.intermediate),
+      up: k.alloc(R * a.intermediate),
+      us: Object.fromEntries(
+        LINEAR_PROJECTIONS.filter((p) => this.lora.slot(l, p)).map((p) => [p, k.alloc(R * r)]),
+      ) as Partial<Record<LinearProjection, Vec>>,
+    }));
+    this.xfinal = k.alloc(R * a.hidden);
+    this.rstdf = k.alloc(R);
+    this.h = k.alloc(R * a.hidden);
+    this.dx = k.alloc(R * a.hidden);
+    this.dh = k.alloc(R * a.hidden);
+    this.dq = k.alloc(R * qw);
+    this.dk = k.alloc(R * kvw);
+    this.dv = k.alloc(R * kvw);
+    this.datt = k.alloc(R * qw);
+    this.dkWide = k.alloc(R * qw);
+    this.dvWide = k.alloc(R * qw);
+    this.dgate = k.alloc(R * a.intermediate);
+    this.dup = k.alloc(R * a.intermediate);
+    this.act = k.alloc(R * a.intermediate);
+    this.dus = k.alloc(R * r);
+    this.scratch = this.lora.settings.dropout > 0 ? { xd: k.alloc(R * widest), tmp: k.alloc(R * widest) } : { xd: k.alloc(0), tmp: k.alloc(0) };
+    this.logits = k.alloc(Math.min(R, LOSS_CHUNK_ROWS) * a.vocab);
+    this.losses = k.alloc(R);
+    this.correct = k.alloc(R);
+    this.capacity = R;
+  }
+
+  private adapter(l: number, p: LinearProjection): Adapter | null {
+    const slot = this.lora.slot(l, p);
+    if (!slot) return null;
+    const s = this.lora.settings;
+    const site = (l * LINEAR_PROJECTIONS.length + LINEAR_PROJECTIONS.indexOf(p)) >>> 0;
+    return { lora: this.lora, slot, scale: loraScale(s), dropout: s.dropout, seed: (Math.imul(this.stepSeed ^ 0x85ebca6b, 0x9e3779b1) + site) >>> 0 };
+  }
+
+  /** Forward pass over ids [B, T]; `seed` picks this step's dropout masks. Leaves the final hidden states for loss(). */
+  forward(ids: Int32Array, B: number, T: number, seed = 0): void {
+    const { k, arch: a, weights: w, rope } = this.m;
+    const R = B * T;
+    this.ensure(R);
+    this.B = B;
+    this.T = T;
+    this.stepSeed = seed;
+    const d = a.hidden;
+    const hd = a.headDim;
+    const qw = a.heads * hd;
+    const kvw = a.kvHeads * hd;
+    const x = this.xfinal;
+    k.gatherRows(ids, w.embed, x, R, d);
+    for (let l = 0; l < a.layers; l++) {
+      const L = w.layers[l];
+      const s = this.acts[l];
+      if (!L || !s) throw new Error("layer out of range");
+      s.xin.set(x.subarray(0, R * d));
+      k.rmsnormFwd(x, L.inputNorm, this.h, s.rstd1, R, d, a.rmsEps);
+      const lf = (p: LinearProjection, input: Vec, out: Vec, accumulate: boolean) =>
+        linearForward(k, L.proj[p], input, R, out, accumulate, this.adapter(l, p), s.us[p] ?? null, this.scratch);
+      lf("q_proj", this.h, s.qpre ?? s.q, false);
+      lf("k_proj", this.h, s.kpre ?? s.k, false);
+      lf("v_proj", this.h, s.v, false);
+      if (L.qNorm && L.kNorm && s.qpre && s.kpre && s.rstdq && s.rstdk) {
+        k.rmsnormFwd(s.qpre, L.qNorm, s.q, s.rstdq, R * a.heads, hd, a.rmsEps);
+        k.rmsnormFwd(s.kpre, L.kNorm, s.k, s.rstdk, R * a.kvHeads, hd, a.rmsEps);
+      }
+      k.rope(s.q, qw, B, T, a.heads, hd, 0, rope.cos, rope.sin, false);
+      k.rope(s.k, kvw, B, T, a.kvHeads, hd, 0, rope.cos, rope.sin, false);
+      k.attentionFwd(s.q, qw, s.k, s.v, kvw, s.att, qw, null, B, a.heads, T, T, hd, 0, 1 / Math.sqrt(hd), a.kvHeads);
+      lf("o_proj", s.att, x, true);
+      s.xmid.set(x.subarray(0, R * d));
+      k.rmsnormFwd(x, L.postNorm, this.h, s.rstd2, R, d, a.rmsEps);
+      lf("gate_proj", this.h, s.gate, false);
+      lf("up_proj", this.h, s.up, false);
+      k.swigluFwd(s.gate, s.up, this.act, R * a.intermediate);
+      lf("down_proj", this.act, x, true);
+    }
+  }
+
+  /**
+   * Cross-entropy of next-token targets with per-position weights (0 = no loss), over the rows of
+   * the last forward(). With `grad`, the gradient of Σ weight·loss is left for backward().
+   */
+  loss(targets: Int32Array, weights: Float32Array, grad: boolean): LossSums {
+    const { k, arch: a, weights: w } = this.m;
+    const R = this.B * this.T;
+    const d = a.hidden;
+    const V = a.vocab;
+    // Final norm into h (kept for the head's backward); rstdf saved.
+    k.rmsnormFwd(this.xfinal, w.norm, this.h, this.rstdf, R, d, a.rmsEps);
+    let lossSum = 0;
+    let correctSum = 0;
+    let weightSum = 0;
+    for (let r0 = 0; r0 < R; r0 += LOSS_CHUNK_ROWS) {
+      const n = Math.min(LOSS_CHUNK_ROWS, R - r0);
+      let any = false;
+      for (let i = r0; i < r0 + n; i++) if ((weights[i] as number) !== 0) any = true;
+      if (!any) {
+        if (grad) this.dh.fill(0, r0 * d, (r0 + n) * d);
+        continue;
+      }
+      const hRows = this.h.subarray(r0 * d, (r0 + n) * d);
+      k.gemm(false, true, n, V, d, hRows, d, w.lmHead, d, this.logits, V, false, null);
+      const wChunk = weights.subarray(r0, r0 + n);
+      k.crossEntropy(this.logits, targets.subarray(r0, r0 + n), wChunk, this.losses, this.correct, n, V, grad);
+      for (let i = 0; i < n; i++) {
+        const wi = wChunk[i] as number;
+        if (wi === 0) continue;
+        lossSum += wi * (this.losses[i] as number);
+        correctSum += wi * (this.correct[i] as number);
+        weightSum += wi;
+      }
+      if (grad) k.gemm(false, false, n, d, V, this.logits, V, w.lmHead, d, this.dh.subarray(r0 * d, (r0 + n) * d), d, false, null);
+    }
+    return { lossSum, correctSum, weightSum };
+  }
+
+  /** Gradients of the adapters (lora.grads, overwritten) from the loss gradient left by loss(grad = true). */
+  backward(): void {
+    const { k, arch: a, weights: w, rope } = this.m;
+    const B = this.B;
+    const T = this.T;
+    const R = B * T;
+    const d = a.hidden;
+    const hd = a.headDim;
+    const qw = a.heads * hd;
+    const kvw = a.kvHeads * hd;
+    this.lora.grads.fill(0);
+    // Final norm: dh holds d(loss)/d(norm output).
+    k.rmsnormBwd(this.dh, this.xfinal, w.norm, this.rstdf, this.dx, null, R, d, false);
+    for (let l = a.layers - 1; l >= 0; l--) {
+      const L = w.layers[l];
+      const s = this.acts[l];
+      if (!L || !s) throw new Error("layer out of range");
+      const lb = (p: LinearProjection, input: Vec, dy: Vec, dxOut: Vec | null, accumulate: boolean) =>
+        linearBackward(k, L.proj[p], input, R, dy, dxOut, accumulate, this.adapter(l, p), s.us[p] ?? null, this.dus, this.scratch);
+      // MLP branch: x_out = xmid + down(swiglu(gate(h2), up(h2))), h2 = norm(xmid).
+      k.swigluFwd(s.gate, s.up, this.act, R * a.intermediate);
+      lb("down_proj", this.act, this.dx, this.dgate, false);
+      k.swigluBwd(s.gate, s.up, this.dgate, this.dgate, this.dup, R * a.intermediate);
+      k.rmsnormFwd(s.xmid, L.postNorm, this.h, s.rstd2, R, d, a.rmsEps);
+      lb("gate_proj", this.h, this.dgate, this.dh, false);
+      lb("up_proj", this.h, this.dup, this.dh, true);
+      k.rmsnormBwd(this.dh, s.xmid, L.postNorm, s.rstd2, this.dx, null, R, d, true);
+      // Attention branch: xmid = xin + o(attn(rope(q), rope(k), v)), from h1 = norm(xin).
+      lb("o_proj", s.att, this.dx, this.datt, false);
+      // attentionBwd writes dq, dk and dv with one row stride (the query width); dk/dv are compacted after.
+      k.attentionBwd(s.q, qw, s.k, s.v, kvw, null, this.datt, qw, this.dq, this.dkWide, this.dvWide, qw, B, a.heads, T, hd, 1 / Math.sqrt(hd), a.kvHeads);
+      compact(this.dkWide, qw, this.dk, kvw, R);
+      compact(this.dvWide, qw, this.dv, kvw, R);
+      k.rope(this.dq, qw, B, T, a.heads, hd, 0, rope.cos, rope.sin, true);
+      k.rope(this.dk, kvw, B, T, a.kvHeads, hd, 0, rope.cos, rope.sin, true);
+      if (L.qNorm && L.kNorm && s.qpre && s.kpre && s.rstdq && s.rstdk) {
+        k.rmsnormBwd(this.dq, s.qpre, L.qNorm, s.rstdq, this.dq, null, R * a.heads, hd, false);
+        k.rmsnormBwd(this.dk, s.kpre, L.kNorm, s.rstdk, this.dk, null, R * a.kvHeads, hd, false);
+      }
+      k.rmsnormFwd(s.xin, L.inputNorm, this.h, s.rstd1, R, d, a.rmsEps);
+      lb("q_proj", this.h, this.dq, this.dh, false);
+      lb("k_proj", this.h, this.dk, this.dh, true);
+      lb("v_proj", this.h, this.dv, this.dh, true);
+      k.rmsnormBwd(this.dh, s.xin, L.inputNorm, s.rstd1, this.dx, null, R, d, true);
+    }
+  }
+}
+
+/** Rows of `width` values from a buffer of stride `stride` into a contiguous one. */
+function compact(from: Vec, stride: number, to: Vec, width: number, rows: number): void {
+  if (stride === width) {
+    to.set(from.subarray(0, rows * width));
+    return;
+  }
+  for (let r = 0; r < rows; r++) to.set(from.subarray(r * stride, r * stride + width), r * width);
+}

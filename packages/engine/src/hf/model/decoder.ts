@@ -1,0 +1,114 @@
+/**
+ * Incremental decoding of a Llama-family model (Llama, Qwen2/3, Mistral) with a KV cache, on the
+ * engine's kernels. Per layer: RMSNorm → q/k/v projections (+ bias) → [q/k RMSNorm per head] → RoPE
+ * → grouped-query causal attention over the cache → o_proj added to the residual → RMSNorm →
+ * SwiGLU MLP added to the residual; then the final RMSNorm and the output head.
+ */
+import type { Kernels, Vec } from "../../trainer/kernels/types.ts";
+import type { HfArchitecture } from "../config.ts";
+import type { RopeTables } from "./rope.ts";
+import type { HfWeights, Linear } from "./weights.ts";
+
+export interface DecoderModel {
+  arch: HfArchitecture;
+  weights: HfWeights;
+  rope: RopeTables;
+  k: Kernels;
+}
+
+/** y (+)= x·Wᵀ + b for M rows. */
+export function linear(k: Kernels, lin: Linear, x: Vec, M: number, y: Vec, accumulate: boolean): void {
+  k.gemm(false, true, M, lin.out, lin.in, x, lin.in, lin.w, lin.in, y, lin.out, accumulate, lin.bias);
+}
+
+export class HfDecoder {
+  private readonly kCache: Vec[];
+  private readonly vCache: Vec[];
+  private chunk = 0;
+  private bufs!: ReturnType<HfDecoder["allocate"]>;
+  /** Tokens in the cache. */
+  position = 0;
+
+  /** `capacity`: the most tokens this sequence will hold (prompt + completion). */
+  constructor(
+    private readonly m: DecoderModel,
+    readonly capacity: number,
+  ) {
+    if (capacity > m.rope.positions) throw new Error(`capacity ${capacity} exceeds the RoPE table (${m.rope.positions})`);
+    const kv = m.arch.kvHeads * m.arch.headDim;
+    this.kCache = Array.from({ length: m.arch.layers }, () => m.k.alloc(capacity * kv));
+    this.vCache = Array.from({ length: m.arch.layers }, () => m.k.alloc(capacity * kv));
+  }
+
+  private allocate(n: number) {
+    const { k, arch: a } = this.m;
+    const q = a.heads * a.headDim;
+    const kv = a.kvHeads * a.headDim;
+    return {
+      x: k.alloc(n * a.hidden),
+      h: k.alloc(n * a.hidden),
+      rstd: k.alloc(n * Math.max(1, a.heads)),
+      q: k.alloc(n * q),
+      kk: k.alloc(n * kv),
+      vv: k.alloc(n * kv),
+      att: k.alloc(n * q),
+      gate: k.alloc(n * a.intermediate),
+      up: k.alloc(n * a.intermediate),
+      act: k.alloc(n * a.intermediate),
+    };
+  }
+
+  /**
+   * Feeds tokens at the current position and returns next-token logits: of the last token
+   * ([vocab]), or of every fed token ([n, vocab]) when `all` is set.
+   */
+  feed(ids: readonly number[], all = false): Float32Array {
+    const { k, arch: a, weights: w, rope } = this.m;
+    const n = ids.length;
+    if (n === 0) throw new Error("feed() needs at least one token");
+    const pos = this.position;
+    if (pos + n > this.capacity) throw new Error(`the sequence holds ${this.capacity} tokens; ${pos + n} were fed`);
+    if (n > this.chunk) {
+      this.bufs = this.allocate(n);
+      this.chunk = n;
+    }
+    const b = this.bufs;
+    const d = a.hidden;
+    const hd = a.headDim;
+    const qw = a.heads * hd;
+    const kvw = a.kvHeads * hd;
+    k.gatherRows(Int32Array.from(ids), w.embed, b.x, n, d);
+    for (let l = 0; l < a.layers; l++) {
+      const L = w.layers[l];
+      const kc = this.kCache[l];
+      const vc = this.vCache[l];
+      if (!L || !kc || !vc) throw new Error("layer out of range");
+      k.rmsnormFwd(b.x, L.inputNorm, b.h, b.rstd, n, d, a.rmsEps);
+      linear(k, L.proj.q_proj, b.h, n, b.q, false);
+      linear(k, L.proj.k_proj, b.h, n, b.kk, false);
+      linear(k, L.proj.v_proj, b.h, n, b.vv, false);
+      if (L.qNorm && L.kNorm) {
+        k.rmsnormFwd(b.q, L.qNorm, b.q, b.rstd, n * a.heads, hd, a.rmsEps);
+        k.rmsnormFwd(b.kk, L.kNorm, b.kk, b.rstd, n * a.kvHeads, hd, a.rmsEps);
+      }
+      k.rope(b.q, qw, 1, n, a.heads, hd, pos, rope.cos, rope.sin, false);
+      k.rope(b.kk, kvw, 1, n, a.kvHeads, hd, pos, rope.cos, rope.sin, false);
+      kc.set(b.kk.subarray(0, n * kvw), pos * kvw);
+      vc.set(b.vv.subarray(0, n * kvw), pos * kvw);
+      k.attentionFwd(b.q, qw, kc, vc, kvw, b.att, qw, null, 1, a.heads, n, pos + n, hd, pos, 1 / Math.sqrt(hd), a.kvHeads);
+      linear(k, L.proj.o_proj, b.att, n, b.x, true);
+      k.rmsnormFwd(b.x, L.postNorm, b.h, b.rstd, n, d, a.rmsEps);
+      linear(k, L.proj.gate_proj, b.h, n, b.gate, false);
+      linear(k, L.proj.up_proj, b.h, n, b.up, false);
+      k.swigluFwd(b.gate, b.up, b.act, n * a.intermediate);
+      linear(k, L.proj.down_proj, b.act, n, b.x, true);
+    }
+    const rows = all ? n : 1;
+    const from = all ? b.x : b.x.subarray((n - 1) * d, n * d);
+    k.rmsnormFwd(from, w.norm, b.h, b.rstd, rows, d, a.rmsEps);
+    const logits = new Float32Array(rows * a.vocab);
+    k.gemm(false, true, rows, a.vocab, d, b.h, d, w.lmHead, d, logits, a.vocab, false, null);
+    this.position = pos + n;
+    return logits;
+  }
+}

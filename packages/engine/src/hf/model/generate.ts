@@ -1,0 +1,90 @@
+/**
+ * Chat completion with an open-weight model: the chat template renders the prompt, a KV-cached
+ * decoder produces tokens until an end-of-turn id, a stop sequence or the budget; content streams as
+ * complete UTF-8 text; tool calls are parsed from the model's own convention; log-probabilities in
+ * OpenAI's shape on request.
+ */
+import { completionBudget } from "../../trainer/inference/context-length.ts";
+import { type TokenLogprob, tokenLogprob } from "../../trainer/inference/logprobs.ts";
+import { sample } from "../../trainer/inference/sampler.ts";
+import { Rng } from "../../trainer/train/rng.ts";
+import type { ChatExample, Completion, SamplingParams } from "../../trainer/types.ts";
+import { type DecoderModel, HfDecoder } from "./decoder.ts";
+import { parseHfToolCalls } from "./tool-calls.ts";
+
+/** What generation needs from the tokenizer and chat template (src/hf/tokenizer). */
+export interface ChatCodec {
+  /** Ids the tokenizer can decode (the model's vocab may be padded past it). */
+  readonly vocabSize: number;
+  readonly eosIds: ReadonlySet<number>;
+  encodeChat(messages: ChatExample["messages"], tools: unknown[] | undefined): number[];
+  /** The token's raw bytes (empty for special tokens, whose text is not content). */
+  tokenBytes(id: number): Uint8Array;
+  /** The token as text for logprobs (special tokens by their name). */
+  tokenText(id: number): string;
+}
+
+export function generateHf(
+  model: DecoderModel,
+  codec: ChatCodec,
+  messages: ChatExample["messages"],
+  tools: unknown[] | undefined,
+  sampling: SamplingParams,
+  onToken?: (text: string) => void,
+): Completion {
+  const ctx = Math.min(model.arch.maxPositions, model.rope.positions);
+  const prompt = codec.encodeChat(messages, tools);
+  const promptTokens = prompt.length;
+  const maxTokens = completionBudget(promptTokens, ctx, sampling.maxTokens);
+  const limit = Math.min(codec.vocabSize, model.arch.vocab);
+  const allowed = (id: number) => id < limit;
+  const rng = new Rng(sampling.seed ?? Math.floor(Math.random() * 2 ** 32));
+  const stops = (sampling.stop ?? []).filter((s) => s.length > 0);
+  const holdBack = stops.reduce((m, s) => Math.max(m, s.length - 1), 0);
+  const decoder = new HfDecoder(model, promptTokens + maxTokens);
+  const utf8 = new TextDecoder();
+  const logprobs: TokenLogprob[] = [];
+  const describe = (id: number) => ({ token: codec.tokenText(id), bytes: [...codec.tokenBytes(id)] });
+  // Tool-call text is not streamed as content: hold it back once a call may have started.
+  const streamable = tools && tools.length > 0 ? (t: string) => !/<tool_call>|^\s*\{|<\|python_tag\|>/.test(t) : () => true;
+  let text = "";
+  let emitted = 0;
+  let completionTokens = 0;
+  let finishReason: Completion["finishReason"] = "length";
+  let logits = decoder.feed(prompt);
+  while (completionTokens < maxTokens) {
+    const id = sample(logits, allowed, sampling.temperature, sampling.topP, rng);
+    completionTokens++;
+    if (codec.eosIds.has(id)) {
+      finishReason = "stop";
+      break;
+    }
+    if (sampling.logprobs !== undefined) logprobs.push(tokenLogprob(logits, id, sampling.logprobs, describe, allowed));
+    text += utf8.decode(codec.tokenBytes(id), { stream: true });
+    const hit = stops.map((s) => text.indexOf(s)).filter((i) => i >= 0);
+    if (hit.length > 0) {
+      text = text.slice(0, Math.min(...hit));
+      finishReason = "stop";
+      break;
+    }
+    const upTo = text.length - holdBack;
+    if (onToken && upTo > emitted && streamable(text)) {
+      onToken(text.slice(emitted, upTo));
+      emitted = upTo;
+    }
+    if (completionTokens >= maxTokens) break;
+    logits = decoder.feed([id]);
+  }
+  text += utf8.decode();
+  const { content, toolCalls } = parseHfToolCalls(text, tools);
+  if (onToken && toolCalls.length === 0 && text.length > emitted) onToken(text.slice(emitted));
+  if (toolCalls.length > 0 && finishReason === "stop") finishReason = "tool_calls";
+  return {
+    text: content,
+    ...(toolCalls.length > 0 ? { toolCalls } : {}),
+    finishReason,
+    promptTokens,
+    completionTokens,
+    ...(sampling.logprobs !== undefined ? { logprobs } : {}),
+  };
+}

@@ -1,0 +1,50 @@
+/**
+ * Rotary position embedding tables as Hugging Face computes them (`ROPE_INIT_FUNCTIONS`):
+ * inv_freq[i] = 1 / theta^(2i / head_dim), optionally rescaled by Llama 3's rule
+ * (`_compute_llama3_parameters`: long wavelengths divided by `factor`, short ones kept, a smooth
+ * blend between), then cos/sin of position · inv_freq for each position.
+ */
+import type { Vec } from "../../trainer/kernels/types.ts";
+import type { HfArchitecture } from "../config.ts";
+
+export function inverseFrequencies(a: HfArchitecture): Float64Array {
+  const half = a.headDim / 2;
+  const inv = new Float64Array(half);
+  for (let i = 0; i < half; i++) inv[i] = 1 / a.ropeTheta ** ((2 * i) / a.headDim);
+  const s = a.ropeScaling;
+  if (!s) return inv;
+  const lowFreqWavelen = s.originalMaxPositionEmbeddings / s.lowFreqFactor;
+  const highFreqWavelen = s.originalMaxPositionEmbeddings / s.highFreqFactor;
+  for (let i = 0; i < half; i++) {
+    const f = inv[i] as number;
+    const wavelen = (2 * Math.PI) / f;
+    if (wavelen > lowFreqWavelen) inv[i] = f / s.factor;
+    else if (wavelen >= highFreqWavelen) {
+      const smooth = (s.originalMaxPositionEmbeddings / wavelen - s.lowFreqFactor) / (s.highFreqFactor - s.lowFreqFactor);
+      inv[i] = ((1 - smooth) * f) / s.factor + smooth * f;
+    }
+  }
+  return inv;
+}
+
+export interface RopeTables {
+  /** [positions, head_dim / 2] (float32 at run time; float64 in reference tests). */
+  cos: Vec;
+  sin: Vec;
+  positions: number;
+}
+
+export function ropeTables(a: HfArchitecture, positions: number): RopeTables {
+  const inv = inverseFrequencies(a);
+  const half = inv.length;
+  const cos = new Float32Array(positions * half);
+  const sin = new Float32Array(positions * half);
+  for (let p = 0; p < positions; p++)
+    for (let i = 0; i < half; i++) {
+      // HF multiplies in float32: round inv_freq and the product as it does.
+      const angle = Math.fround(p * Math.fround(inv[i] as number));
+      cos[p * half + i] = Math.cos(angle);
+      sin[p * half + i] = Math.sin(angle);
+    }
+  return { cos, sin, positions };
+}

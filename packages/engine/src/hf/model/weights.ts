@@ -1,0 +1,77 @@
+/**
+ * The weights of a Hugging Face checkpoint in memory, as float32 (converted from bf16/f16 on load).
+ * Linear layers keep PyTorch's [out, in] layout: y = x·Wᵀ + b is a gemm with B transposed, so
+ * nothing is transposed on load.
+ */
+import type { Vec } from "../../trainer/kernels/types.ts";
+import type { HfCheckpoint } from "../checkpoint.ts";
+import type { HfArchitecture } from "../config.ts";
+import { readTensorF32 } from "../safetensors.ts";
+import { type LinearProjection, projectionPath, projectionShape } from "../tensor-names.ts";
+
+export interface Linear {
+  out: number;
+  in: number;
+  /** [out, in] row-major. */
+  w: Vec;
+  bias: Vec | null;
+}
+
+export interface LayerWeights {
+  inputNorm: Vec;
+  postNorm: Vec;
+  proj: Record<LinearProjection, Linear>;
+  /** Qwen3: RMSNorm weights over head_dim for q and k. */
+  qNorm: Vec | null;
+  kNorm: Vec | null;
+}
+
+export interface HfWeights {
+  /** [vocab, hidden] */
+  embed: Vec;
+  layers: LayerWeights[];
+  norm: Vec;
+  /** [vocab, hidden]; the same array as `embed` when the embeddings are tied. */
+  lmHead: Vec;
+}
+
+export function loadHfWeights(ckpt: HfCheckpoint): HfWeights {
+  const read = (name: string): Float32Array => {
+    const t = ckpt.tensors.get(name);
+    if (!t) throw new Error(`tensor ${name} missing (the checkpoint was inspected, so this is a bug)`);
+    return readTensorF32(t.file, t.entry);
+  };
+  const has = (name: string) => ckpt.tensors.has(name);
+  const a = ckpt.arch;
+  const linear = (l: number, p: LinearProjection): Linear => {
+    const [out, inn] = projectionShape(a, p);
+    const path = projectionPath(l, p);
+    return { out, in: inn, w: read(`${path}.weight`), bias: has(`${path}.bias`) && hasBias(a, p) ? read(`${path}.bias`) : null };
+  };
+  const layers: LayerWeights[] = [];
+  for (let l = 0; l < a.layers; l++) {
+    const pre = `model.layers.${l}`;
+    layers.push({
+      inputNorm: read(`${pre}.input_layernorm.weight`),
+      postNorm: read(`${pre}.post_attention_layernorm.weight`),
+      proj: {
+        q_proj: linear(l, "q_proj"),
+        k_proj: linear(l, "k_proj"),
+        v_proj: linear(l, "v_proj"),
+        o_proj: linear(l, "o_proj"),
+        gate_proj: linear(l, "gate_proj"),
+        up_proj: linear(l, "up_proj"),
+        down_proj: linear(l, "down_proj"),
+      },
+      qNorm: a.qkNorm ? read(`${pre}.self_attn.q_norm.weight`) : null,
+      kNorm: a.qkNorm ? read(`${pre}.self_attn.k_norm.weight`) : null,
+    });
+  }
+  const embed = read("model.embed_tokens.weight");
+  return { embed, layers, norm: read("model.norm.weight"), lmHead: a.tiedEmbeddings ? embed : read("lm_head.weight") };
+}
+
+function hasBias(a: HfArchitecture, p: LinearProjection): boolean {
+  if (p === "q_proj" || p === "k_proj" || p === "v_proj") return a.qkvBias;
+  return p === "o_proj" && a.oBias;
+}

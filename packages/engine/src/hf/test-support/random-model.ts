@@ -1,0 +1,66 @@
+/**
+ * Small random Llama-family models held in memory (any kernels, float32 or float64), for gradient
+ * checks and decoder/trainer agreement tests. Weights are larger than a real init so every path
+ * carries signal.
+ */
+import type { Kernels, Vec } from "../../trainer/kernels/types.ts";
+import { Rng } from "../../trainer/train/rng.ts";
+import type { HfArchitecture } from "../config.ts";
+import type { DecoderModel } from "../model/decoder.ts";
+import { ropeTables } from "../model/rope.ts";
+import type { HfWeights, LayerWeights, Linear } from "../model/weights.ts";
+import { LINEAR_PROJECTIONS, type LinearProjection, projectionShape } from "../tensor-names.ts";
+
+export const TINY_ARCH: HfArchitecture = {
+  modelType: "llama",
+  architecture: "LlamaForCausalLM",
+  hidden: 8,
+  intermediate: 12,
+  layers: 2,
+  heads: 4,
+  kvHeads: 2,
+  headDim: 4,
+  vocab: 11,
+  maxPositions: 16,
+  rmsEps: 1e-6,
+  ropeTheta: 10_000,
+  tiedEmbeddings: false,
+  qkvBias: false,
+  oBias: false,
+  qkNorm: false,
+};
+
+export function randomDecoderModel(arch: HfArchitecture, k: Kernels, seed = 1, std = 0.5): DecoderModel {
+  const rng = new Rng(seed);
+  const vec = (n: number, mean = 0, s = std): Vec => {
+    const v = k.alloc(n);
+    for (let i = 0; i < n; i++) v[i] = mean + rng.normal() * s;
+    return v;
+  };
+  const linear = (p: LinearProjection): Linear => {
+    const [out, inn] = projectionShape(arch, p);
+    const bias = (["q_proj", "k_proj", "v_proj"].includes(p) && arch.qkvBias) || (p === "o_proj" && arch.oBias);
+    return { out, in: inn, w: vec(out * inn, 0, std / Math.sqrt(inn) * 2), bias: bias ? vec(out, 0, 0.2) : null };
+  };
+  const layers: LayerWeights[] = Array.from({ length: arch.layers }, () => ({
+    inputNorm: vec(arch.hidden, 1, 0.2),
+    postNorm: vec(arch.hidden, 1, 0.2),
+    proj: Object.fromEntries(LINEAR_PROJECTIONS.map((p) => [p, linear(p)])) as Record<LinearProjection, Linear>,
+    qNorm: arch.qkNorm ? vec(arch.headDim, 1, 0.2) : null,
+    kNorm: arch.qkNorm ? vec(arch.headDim, 1, 0.2) : null,
+  }));
+  const embed = vec(arch.vocab * arch.hidden, 0, 1);
+  const weights: HfWeights = {
+    embed,
+    layers,
+    norm: vec(arch.hidden, 1, 0.2),
+    lmHead: arch.tiedEmbeddings ? embed : vec(arch.vocab * arch.hidden, 0, 1),
+  };
+  const rope = ropeTables(arch, arch.maxPositions);
+  const toKernel = (v: Float32Array) => {
+    const out = k.alloc(v.length);
+    out.set(v);
+    return out;
+  };
+  return { arch, weights, rope: { ...rope, cos: toKernel(rope.cos as Float32Array), sin: toKernel(rope.sin as Float32Array) }, k };
+}

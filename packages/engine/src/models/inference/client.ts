@@ -1,0 +1,88 @@
+/**
+ * The request thread's side of inference: one worker thread (started on first use) that loads
+ * models and generates, so a long prompt or a slow model never freezes other requests. Requests
+ * are answered in order; streamed text arrives through `onToken` as the worker produces it.
+ */
+import { Worker } from "node:worker_threads";
+import { ContextLengthExceededError } from "../../trainer/inference/context-length.ts";
+import type { ChatExample, Completion, SamplingParams } from "../../trainer/types.ts";
+import type { InferenceReply, InferenceRequest, ModelSource, SerializedError } from "./protocol.ts";
+
+type WithoutId<T> = T extends unknown ? Omit<T, "id"> : never;
+
+interface Pending {
+  resolve(value: Completion | number): void;
+  reject(error: Error): void;
+  onToken?: ((text: string) => void) | undefined;
+}
+
+function revive(e: SerializedError): Error {
+  if (e.name === "ContextLengthExceededError" && e.promptTokens !== undefined && e.contextLength !== undefined)
+    return new ContextLengthExceededError(e.promptTokens, e.contextLength);
+  const error = new Error(e.message);
+  error.name = e.name;
+  return error;
+}
+
+export class InferenceClient {
+  private worker: Worker | undefined;
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+
+  private start(): Worker {
+    if (this.worker) return this.worker;
+    const worker = new Worker(new URL("./worker.mjs", import.meta.url));
+    worker.unref();
+    worker.on("message", (m: InferenceReply) => {
+      const p = this.pending.get(m.id);
+      if (!p) return;
+      if (m.type === "token") p.onToken?.(m.text);
+      else {
+        this.pending.delete(m.id);
+        if (m.type === "done") p.resolve(m.completion);
+        else if (m.type === "count") p.resolve(m.tokens);
+        else p.reject(revive(m.error));
+      }
+      if (this.pending.size === 0) worker.unref();
+    });
+    const fail = (error: Error) => {
+      this.worker = undefined;
+      for (const p of this.pending.values()) p.reject(error);
+      this.pending.clear();
+    };
+    worker.on("error", fail);
+    worker.on("exit", (code) => fail(new Error(`the inference worker exited (code ${code})`)));
+    this.worker = worker;
+    return worker;
+  }
+
+  private send<T extends Completion | number>(request: WithoutId<InferenceRequest>, onToken?: (text: string) => void): Promise<T> {
+    const worker = this.start();
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: Completion | number) => void, reject, onToken });
+      worker.ref();
+      worker.postMessage({ ...request, id });
+    });
+  }
+
+  complete(
+    source: ModelSource,
+    messages: ChatExample["messages"],
+    tools: unknown[] | undefined,
+    sampling: SamplingParams,
+    onToken?: (text: string) => void,
+  ): Promise<Completion> {
+    return this.send<Completion>({ type: "complete", source, messages, tools, sampling, stream: onToken !== undefined }, onToken);
+  }
+
+  countPromptTokens(source: ModelSource, messages: ChatExample["messages"], tools?: unknown[]): Promise<number> {
+    return this.send<number>({ type: "count", source, messages, tools });
+  }
+
+  async close(): Promise<void> {
+    const worker = this.worker;
+    this.worker = undefined;
+    if (worker) await worker.terminate();
+  }
+}

@@ -1,0 +1,44 @@
+/** Messages between the engine's request thread and its inference worker (see client.ts). */
+import type { ChatExample, Completion, ModelSpec, SamplingParams } from "../../trainer/types.ts";
+
+/** Where a model's weights come from; a plain object so it crosses the thread boundary. */
+export type ModelSource =
+  | { kind: "base"; spec: ModelSpec }
+  | { kind: "dir"; dir: string }
+  | { kind: "hf"; dir: string; fingerprint: string };
+
+export const sourceKey = (s: ModelSource): string =>
+  s.kind === "base" ? `base:${s.spec.name}` : s.kind === "dir" ? `dir:${s.dir}` : `hf:${s.dir}:${s.fingerprint}`;
+
+export interface CompleteRequest {
+  type: "complete";
+  id: number;
+  source: ModelSource;
+  messages: ChatExample["messages"];
+  tools: unknown[] | undefined;
+  sampling: SamplingParams;
+  stream: boolean;
+}
+
+export interface CountRequest {
+  type: "count";
+  id: number;
+  source: ModelSource;
+  messages: ChatExample["messages"];
+  tools: unknown[] | undefined;
+}
+
+export type InferenceRequest = CompleteRequest | CountRequest;
+
+export interface SerializedError {
+  name: string;
+  message: string;
+  promptTokens?: number;
+  contextLength?: number;
+}
+
+export type InferenceReply =
+  | { type: "token"; id: number; text: string }
+  | { type: "done"; id: number; completion: Completion }
+  | { type: "count"; id: number; tokens: number }
+  | { type: "error"; id: number; error: SerializedError };

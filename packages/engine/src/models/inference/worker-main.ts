@@ -1,0 +1,48 @@
+/**
+ * The inference worker: loads models (most recently used kept) and runs chat completions one at a
+ * time, so tokenising and decoding never block the HTTP server's thread.
+ */
+import { parentPort } from "node:worker_threads";
+import { openHfModel } from "../../hf/load.ts";
+import { ContextLengthExceededError } from "../../trainer/inference/context-length.ts";
+import { openModel } from "../../trainer/inference/load.ts";
+import type { LoadedModel } from "../../trainer/types.ts";
+import { type InferenceReply, type InferenceRequest, type ModelSource, type SerializedError, sourceKey } from "./protocol.ts";
+
+const CAPACITY = 2;
+const loaded = new Map<string, LoadedModel>();
+const post = (m: InferenceReply) => parentPort?.postMessage(m);
+
+function model(source: ModelSource): LoadedModel {
+  const key = sourceKey(source);
+  let m = loaded.get(key);
+  if (m) loaded.delete(key);
+  else m = source.kind === "base" ? openModel({ spec: source.spec }) : source.kind === "dir" ? openModel({ dir: source.dir }) : openHfModel(source.dir);
+  loaded.set(key, m);
+  while (loaded.size > CAPACITY) {
+    const oldest = loaded.keys().next().value;
+    if (oldest === undefined) break;
+    loaded.delete(oldest);
+  }
+  return m;
+}
+
+function serialize(error: unknown): SerializedError {
+  if (error instanceof ContextLengthExceededError)
+    return { name: error.name, message: error.message, promptTokens: error.promptTokens, contextLength: error.contextLength };
+  const e = error instanceof Error ? error : new Error(String(error));
+  return { name: e.name, message: e.message };
+}
+
+parentPort?.on("message", (r: InferenceRequest) => {
+  try {
+    const m = model(r.source);
+    if (r.type === "count") post({ type: "count", id: r.id, tokens: m.countPromptTokens(r.messages, r.tools) });
+    else {
+      const onToken = r.stream ? (text: string) => post({ type: "token", id: r.id, text }) : undefined;
+      post({ type: "done", id: r.id, completion: m.complete(r.messages, r.tools, r.sampling, onToken) });
+    }
+  } catch (error) {
+    post({ type: "error", id: r.id, error: serialize(error) });
+  }
+});
