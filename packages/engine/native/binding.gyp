@@ -9,7 +9,12 @@
         "src/layers.cc",
         "src/attention.cc",
         "src/loss.cc",
-        "src/optim.cc"
+        "src/optim.cc",
+        "src/rmsnorm.cc",
+        "src/rope.cc",
+        "src/swiglu.cc",
+        "src/convert.cc",
+        "src/rows.cc"
       ],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions", "-std=gnu++17", "-std=gnu++1y"],

@@ -43,12 +43,24 @@ class Args {
     napi_value buffer;
     size_t offset;
     napi_get_typedarray_info(env_, argv_[i], &type, &length, &data, &buffer, &offset);
-    if (type != want) throw Error(std::string(name) + (want == napi_float32_array ? ": expected a Float32Array" : ": expected an Int32Array"));
+    if (type != want)
+      throw Error(std::string(name) + (want == napi_float32_array ? ": expected a Float32Array"
+                                       : want == napi_uint16_array ? ": expected a Uint16Array"
+                                                                   : ": expected an Int32Array"));
     return {static_cast<T*>(data), static_cast<long>(length)};
   }
 
   View<float> f32(size_t i, const char* name, bool optional = false) { return array<float>(i, napi_float32_array, name, optional); }
   View<int32_t> i32(size_t i, const char* name) { return array<int32_t>(i, napi_int32_array, name); }
+  View<uint16_t> u16(size_t i, const char* name) { return array<uint16_t>(i, napi_uint16_array, name); }
+
+  // An optional trailing argument: absent or undefined → fallback.
+  bool present(size_t i) {
+    if (i >= argc_) return false;
+    napi_valuetype vt;
+    napi_typeof(env_, argv_[i], &vt);
+    return vt != napi_undefined;
+  }
 
   double num(size_t i, const char* name) {
     double v;
@@ -218,7 +230,13 @@ napi_value EmbedBwd(napi_env env, napi_callback_info info) {
   });
 }
 
-// attentionFwd(q, qs, k, v, kvs, out, os, P|null, B, H, Tq, Tk, hd, qOff, scale)
+// Grouped-query attention's kv head count (default H): a divisor of H.
+int kv_heads(int kv, int H) {
+  if (kv < 1 || kv > H || H % kv != 0) throw Error("kvHeads must divide H (" + std::to_string(kv) + " does not divide " + std::to_string(H) + ")");
+  return kv;
+}
+
+// attentionFwd(q, qs, k, v, kvs, out, os, P|null, B, H, Tq, Tk, hd, qOff, scale, kvHeads?)
 napi_value AttentionFwd(napi_env env, napi_callback_info info) {
   return guard(env, [&] {
     Args a(env, info, 15);
@@ -226,33 +244,154 @@ napi_value AttentionFwd(napi_env env, napi_callback_info info) {
     int B = a.integer(8, "B"), H = a.integer(9, "H"), Tq = a.integer(10, "Tq"), Tk = a.integer(11, "Tk"), hd = a.integer(12, "hd");
     int q_off = a.integer(13, "qOff");
     float scale = static_cast<float>(a.num(14, "scale"));
+    int KV = a.present(15) ? kv_heads(a.integer(15, "kvHeads"), H) : H;
     auto q = a.f32(0, "q"), k = a.f32(2, "k"), v = a.f32(3, "v"), out = a.f32(5, "out"), P = a.f32(7, "P", true);
-    long width = static_cast<long>(H) * hd;
+    long width = static_cast<long>(H) * hd, kv_width = static_cast<long>(KV) * hd;
+    if (qs < width || os < width || kvs < kv_width) throw Error("a row stride is smaller than its heads' width");
     need(q, (static_cast<long>(B) * Tq - 1) * qs + width, "q");
-    need(k, (static_cast<long>(B) * Tk - 1) * kvs + width, "k");
-    need(v, (static_cast<long>(B) * Tk - 1) * kvs + width, "v");
+    need(k, (static_cast<long>(B) * Tk - 1) * kvs + kv_width, "k");
+    need(v, (static_cast<long>(B) * Tk - 1) * kvs + kv_width, "v");
     need(out, (static_cast<long>(B) * Tq - 1) * os + width, "out");
     if (P.data) need(P, static_cast<long>(B) * H * Tq * Tk, "P");
-    tl::attention_fwd(q.data, qs, k.data, v.data, kvs, out.data, os, P.data, B, H, Tq, Tk, hd, q_off, scale);
+    tl::attention_fwd(q.data, qs, k.data, v.data, kvs, out.data, os, P.data, B, H, Tq, Tk, hd, q_off, scale, KV);
     return undefined(env);
   });
 }
 
-// attentionBwd(q, qs, k, v, kvs, P|null, dout, os, dq, dk, dv, dqs, B, H, T, hd, scale)
+// attentionBwd(q, qs, k, v, kvs, P|null, dout, os, dq, dk, dv, dqs, B, H, T, hd, scale, kvHeads?)
 napi_value AttentionBwd(napi_env env, napi_callback_info info) {
   return guard(env, [&] {
     Args a(env, info, 17);
     int qs = a.integer(1, "qs"), kvs = a.integer(4, "kvs"), os = a.integer(7, "os"), dqs = a.integer(11, "dqs");
     int B = a.integer(12, "B"), H = a.integer(13, "H"), T = a.integer(14, "T"), hd = a.integer(15, "hd");
     float scale = static_cast<float>(a.num(16, "scale"));
+    int KV = a.present(17) ? kv_heads(a.integer(17, "kvHeads"), H) : H;
     auto q = a.f32(0, "q"), k = a.f32(2, "k"), v = a.f32(3, "v"), P = a.f32(5, "P", true), dout = a.f32(6, "dout");
     auto dq = a.f32(8, "dq"), dk = a.f32(9, "dk"), dv = a.f32(10, "dv");
-    long rows = static_cast<long>(B) * T, width = static_cast<long>(H) * hd;
-    need(q, (rows - 1) * qs + width, "q"), need(k, (rows - 1) * kvs + width, "k"), need(v, (rows - 1) * kvs + width, "v");
-    if (P.data) need(P, static_cast<long>(B) * H * T * T, "P");
-    need(dout, (rows - 1) * os + width, "dout");
-    need(dq, (rows - 1) * dqs + width, "dq"), need(dk, (rows - 1) * dqs + width, "dk"), need(dv, (rows - 1) * dqs + width, "dv");
-    tl::attention_bwd(q.data, qs, k.data, v.data, kvs, P.data, dout.data, os, dq.data, dk.data, dv.data, dqs, B, H, T, hd, scale);
+    long rows = static_cast<long>(B) * T, width = static_cast<long>(H) * hd, kv_width = static_cast<long>(KV) * hd;
+    if (qs < width || os < width || dqs < width || kvs < kv_width) throw Error("a row stride is smaller than its heads' width");
+    if (rows > 0) {
+      need(q, (rows - 1) * qs + width, "q"), need(k, (rows - 1) * kvs + kv_width, "k"), need(v, (rows - 1) * kvs + kv_width, "v");
+      if (P.data) need(P, static_cast<long>(B) * H * T * T, "P");
+      need(dout, (rows - 1) * os + width, "dout");
+      need(dq, (rows - 1) * dqs + width, "dq"), need(dk, (rows - 1) * dqs + kv_width, "dk"), need(dv, (rows - 1) * dqs + kv_width, "dv");
+    }
+    tl::attention_bwd(q.data, qs, k.data, v.data, kvs, P.data, dout.data, os, dq.data, dk.data, dv.data, dqs, B, H, T, hd, scale, KV);
+    return undefined(env);
+  });
+}
+
+// rmsnormFwd(x, gamma, out, rstd, rows, d, eps)
+napi_value RmsnormFwd(napi_env env, napi_callback_info info) {
+  return guard(env, [&] {
+    Args a(env, info, 7);
+    int rows = a.integer(4, "rows"), d = a.integer(5, "d");
+    float eps = static_cast<float>(a.num(6, "eps"));
+    long n = static_cast<long>(rows) * d;
+    auto x = a.f32(0, "x"), g = a.f32(1, "gamma"), o = a.f32(2, "out"), rs = a.f32(3, "rstd");
+    need(x, n, "x"), need(g, d, "gamma"), need(o, n, "out"), need(rs, rows, "rstd");
+    tl::rmsnorm_fwd(x.data, g.data, o.data, rs.data, rows, d, eps);
+    return undefined(env);
+  });
+}
+
+// rmsnormBwd(dout, x, gamma, rstd, dx, dgamma|null, rows, d, accumulateDx)
+napi_value RmsnormBwd(napi_env env, napi_callback_info info) {
+  return guard(env, [&] {
+    Args a(env, info, 9);
+    int rows = a.integer(6, "rows"), d = a.integer(7, "d");
+    long n = static_cast<long>(rows) * d;
+    auto dout = a.f32(0, "dout"), x = a.f32(1, "x"), g = a.f32(2, "gamma"), rs = a.f32(3, "rstd"), dx = a.f32(4, "dx");
+    auto dg = a.f32(5, "dgamma", true);
+    need(dout, n, "dout"), need(x, n, "x"), need(g, d, "gamma"), need(rs, rows, "rstd"), need(dx, n, "dx");
+    if (dg.data) need(dg, d, "dgamma");
+    tl::rmsnorm_bwd(dout.data, x.data, g.data, rs.data, dx.data, dg.data, rows, d, a.flag(8));
+    return undefined(env);
+  });
+}
+
+// rope(x, stride, B, T, nHeads, hd, posOffset, cos, sin, inverse)
+napi_value Rope(napi_env env, napi_callback_info info) {
+  return guard(env, [&] {
+    Args a(env, info, 10);
+    int stride = a.integer(1, "stride"), B = a.integer(2, "B"), T = a.integer(3, "T"), H = a.integer(4, "nHeads"), hd = a.integer(5, "hd");
+    int pos_offset = a.integer(6, "posOffset");
+    auto x = a.f32(0, "x"), cos = a.f32(7, "cos"), sin = a.f32(8, "sin");
+    if (hd % 2 != 0) throw Error("hd must be even");
+    long width = static_cast<long>(H) * hd, rows = static_cast<long>(B) * T;
+    if (stride < width) throw Error("stride < nHeads * hd");
+    if (rows > 0 && width > 0) {
+      need(x, (rows - 1) * stride + width, "x");
+      long table = (static_cast<long>(pos_offset) + T) * (hd / 2);
+      if (cos.length < table || sin.length < table)
+        throw Error("cos/sin tables too short for position " + std::to_string(static_cast<long>(pos_offset) + T - 1));
+    }
+    tl::rope(x.data, stride, B, T, H, hd, pos_offset, cos.data, sin.data, a.flag(9));
+    return undefined(env);
+  });
+}
+
+// swigluFwd(gate, up, out, n) / swigluBwd(gate, up, dout, dgate, dup, n)
+napi_value SwigluFwd(napi_env env, napi_callback_info info) {
+  return guard(env, [&] {
+    Args a(env, info, 4);
+    long n = static_cast<long>(a.integer(3, "n"));
+    auto g = a.f32(0, "gate"), u = a.f32(1, "up"), o = a.f32(2, "out");
+    need(g, n, "gate"), need(u, n, "up"), need(o, n, "out");
+    tl::swiglu_fwd(g.data, u.data, o.data, n);
+    return undefined(env);
+  });
+}
+
+napi_value SwigluBwd(napi_env env, napi_callback_info info) {
+  return guard(env, [&] {
+    Args a(env, info, 6);
+    long n = static_cast<long>(a.integer(5, "n"));
+    auto g = a.f32(0, "gate"), u = a.f32(1, "up"), d = a.f32(2, "dout"), dg = a.f32(3, "dgate"), du = a.f32(4, "dup");
+    need(g, n, "gate"), need(u, n, "up"), need(d, n, "dout"), need(dg, n, "dgate"), need(du, n, "dup");
+    tl::swiglu_bwd(g.data, u.data, d.data, dg.data, du.data, n);
+    return undefined(env);
+  });
+}
+
+// bf16ToF32(src, dst, n) / f16ToF32(src, dst, n)
+template <void (*Convert)(const uint16_t*, float*, long)>
+napi_value HalfToF32(napi_env env, napi_callback_info info) {
+  return guard(env, [&] {
+    Args a(env, info, 3);
+    long n = static_cast<long>(a.num(2, "n"));
+    if (n < 0) throw Error("n: expected a non-negative integer");
+    auto src = a.u16(0, "src");
+    auto dst = a.f32(1, "dst");
+    need(src, n, "src"), need(dst, n, "dst");
+    Convert(src.data, dst.data, n);
+    return undefined(env);
+  });
+}
+
+// gatherRows(ids, table, out, n, d) / scatterAddRows(ids, dout, dtable, n, d)
+napi_value GatherRows(napi_env env, napi_callback_info info) {
+  return guard(env, [&] {
+    Args a(env, info, 5);
+    int n = a.integer(3, "n"), d = a.integer(4, "d");
+    auto ids = a.i32(0, "ids");
+    auto table = a.f32(1, "table"), out = a.f32(2, "out");
+    need(ids, n, "ids"), need(out, static_cast<long>(n) * d, "out");
+    check_ids(ids, n, static_cast<int>(table.length / (d > 0 ? d : 1)));
+    tl::gather_rows(ids.data, table.data, out.data, n, d);
+    return undefined(env);
+  });
+}
+
+napi_value ScatterAddRows(napi_env env, napi_callback_info info) {
+  return guard(env, [&] {
+    Args a(env, info, 5);
+    int n = a.integer(3, "n"), d = a.integer(4, "d");
+    auto ids = a.i32(0, "ids");
+    auto dout = a.f32(1, "dout"), dtable = a.f32(2, "dtable");
+    need(ids, n, "ids"), need(dout, static_cast<long>(n) * d, "dout");
+    check_ids(ids, n, static_cast<int>(dtable.length / (d > 0 ? d : 1)));
+    tl::scatter_add_rows(ids.data, dout.data, dtable.data, n, d);
     return undefined(env);
   });
 }
@@ -362,6 +501,9 @@ NAPI_MODULE_INIT() {
       {"geluBwd", GeluBwd},   {"colsum", Colsum},             {"embedFwd", EmbedFwd},         {"embedBwd", EmbedBwd},
       {"attentionFwd", AttentionFwd}, {"attentionBwd", AttentionBwd}, {"crossEntropy", CrossEntropy}, {"adamw", AdamW},
       {"sumsq", SumSq},       {"dropout", Dropout},       {"setThreads", SetThreads},     {"info", Info},         {"setGemmIsa", SetGemmIsa},
+      {"rmsnormFwd", RmsnormFwd}, {"rmsnormBwd", RmsnormBwd}, {"rope", Rope}, {"swigluFwd", SwigluFwd}, {"swigluBwd", SwigluBwd},
+      {"bf16ToF32", HalfToF32<tl::bf16_to_f32>}, {"f16ToF32", HalfToF32<tl::f16_to_f32>}, {"gatherRows", GatherRows},
+      {"scatterAddRows", ScatterAddRows},
   };
   for (const auto& e : entries) {
     napi_value fn;

@@ -57,7 +57,8 @@ constexpr int RB = 48;
 }  // namespace
 
 void attention_fwd(const float* q, int qs, const float* k, const float* v, int kvs, float* out, int os, float* P, int B, int H,
-                   int Tq, int Tk, int hd, int q_off, float scale) {
+                   int Tq, int Tk, int hd, int q_off, float scale, int kv_heads) {
+  const int group = H / (kv_heads > 0 ? kv_heads : H);  // query heads per kv head
   auto run = [&](int t) {
     thread_local std::vector<float> tmp;
     int b = t / H, h = t % H;
@@ -67,8 +68,8 @@ void attention_fwd(const float* q, int qs, const float* k, const float* v, int k
       S = tmp.data();
     }
     const float* qh = q + static_cast<long>(b) * Tq * qs + h * hd;
-    const float* kh = k + static_cast<long>(b) * Tk * kvs + h * hd;
-    const float* vh = v + static_cast<long>(b) * Tk * kvs + h * hd;
+    const float* kh = k + static_cast<long>(b) * Tk * kvs + (h / group) * hd;
+    const float* vh = v + static_cast<long>(b) * Tk * kvs + (h / group) * hd;
     float* oh = out + static_cast<long>(b) * Tq * os + h * hd;
     for (int i0 = 0; i0 < Tq; i0 += RB) {
       int m = std::min(RB, Tq - i0);
@@ -87,43 +88,51 @@ void attention_fwd(const float* q, int qs, const float* k, const float* v, int k
 }
 
 void attention_bwd(const float* q, int qs, const float* k, const float* v, int kvs, const float* P, const float* dout, int os,
-                   float* dq, float* dk, float* dv, int dqs, int B, int H, int T, int hd, float scale) {
-  parallel_for(B * H, [&](int t) {
+                   float* dq, float* dk, float* dv, int dqs, int B, int H, int T, int hd, float scale, int kv_heads) {
+  const int KV = kv_heads > 0 ? kv_heads : H;
+  const int group = H / KV;
+  // One task per (batch, kv head): it loops over the kv head's query heads in order, the first one
+  // writing dK and dV, the next ones adding to them (deterministic, no two tasks share an output).
+  parallel_for(B * KV, [&](int t) {
     thread_local std::vector<float> dP, Pbuf;
     if (dP.size() < static_cast<size_t>(T) * T) dP.resize(static_cast<size_t>(T) * T);
-    int b = t / H, h = t % H;
+    int b = t / KV, kvh = t % KV;
     long row = static_cast<long>(b) * T;
-    const float* qh = q + row * qs + h * hd;
-    const float* kh = k + row * kvs + h * hd;
-    const float* Ph = P ? P + (static_cast<long>(b) * H + h) * T * T : nullptr;
-    if (!Ph) {  // recompute the probabilities (memory O(T²) per thread instead of per batch × head × layer)
-      if (Pbuf.size() < static_cast<size_t>(T) * T) Pbuf.resize(static_cast<size_t>(T) * T);
-      for (int i0 = 0; i0 < T; i0 += RB) {
-        int m = std::min(RB, T - i0);
-        float* Si = Pbuf.data() + static_cast<long>(i0) * T;
-        sgemm_serial(false, true, m, i0 + m, hd, qh + static_cast<long>(i0) * qs, qs, kh, kvs, Si, T, false, nullptr);
-        causal_softmax(Si, m, T, i0, scale);
+    const float* kh = k + row * kvs + kvh * hd;
+    const float* vh = v + row * kvs + kvh * hd;
+    float* dkh = dk + row * dqs + kvh * hd;
+    float* dvh = dv + row * dqs + kvh * hd;
+    for (int g = 0; g < group; g++) {
+      int h = kvh * group + g;
+      bool add = g > 0;
+      const float* qh = q + row * qs + h * hd;
+      const float* Ph = P ? P + (static_cast<long>(b) * H + h) * T * T : nullptr;
+      if (!Ph) {  // recompute the probabilities (memory O(T²) per thread instead of per batch × head × layer)
+        if (Pbuf.size() < static_cast<size_t>(T) * T) Pbuf.resize(static_cast<size_t>(T) * T);
+        for (int i0 = 0; i0 < T; i0 += RB) {
+          int m = std::min(RB, T - i0);
+          float* Si = Pbuf.data() + static_cast<long>(i0) * T;
+          sgemm_serial(false, true, m, i0 + m, hd, qh + static_cast<long>(i0) * qs, qs, kh, kvs, Si, T, false, nullptr);
+          causal_softmax(Si, m, T, i0, scale);
+        }
+        Ph = Pbuf.data();
       }
-      Ph = Pbuf.data();
-    }
-    const float* vh = v + row * kvs + h * hd;
-    const float* doh = dout + row * os + h * hd;
-    float* dS = dP.data();
-    float* dqh = dq + row * dqs + h * hd;
-    float* dkh = dk + row * dqs + h * hd;
-    float* dvh = dv + row * dqs + h * hd;
-    for (int i0 = 0; i0 < T; i0 += RB) {  // query rows i0.. see keys < i0 + m
-      int m = std::min(RB, T - i0), nk = i0 + m;
-      long o = static_cast<long>(i0) * T;
-      sgemm_serial(false, true, m, nk, hd, doh + static_cast<long>(i0) * os, os, vh, kvs, dS + o, T, false, nullptr);  // dP = dO·Vᵀ
-      softmax_bwd(Ph + o, dS + o, m, i0, T, scale);                                                                   // dS
-      sgemm_serial(false, false, m, hd, nk, dS + o, T, kh, kvs, dqh + static_cast<long>(i0) * dqs, dqs, false, nullptr);  // dQ = dS·K
-    }
-    for (int j0 = 0; j0 < T; j0 += RB) {  // key rows j0.. are seen by queries >= j0
-      int m = std::min(RB, T - j0), nq = T - j0;
-      long o = static_cast<long>(j0) * T + j0;
-      sgemm_serial(true, false, m, hd, nq, dS + o, T, qh + static_cast<long>(j0) * qs, qs, dkh + static_cast<long>(j0) * dqs, dqs, false, nullptr);  // dK = dSᵀ·Q
-      sgemm_serial(true, false, m, hd, nq, Ph + o, T, doh + static_cast<long>(j0) * os, os, dvh + static_cast<long>(j0) * dqs, dqs, false, nullptr);  // dV = Pᵀ·dO
+      const float* doh = dout + row * os + h * hd;
+      float* dS = dP.data();
+      float* dqh = dq + row * dqs + h * hd;
+      for (int i0 = 0; i0 < T; i0 += RB) {  // query rows i0.. see keys < i0 + m
+        int m = std::min(RB, T - i0), nk = i0 + m;
+        long o = static_cast<long>(i0) * T;
+        sgemm_serial(false, true, m, nk, hd, doh + static_cast<long>(i0) * os, os, vh, kvs, dS + o, T, false, nullptr);  // dP = dO·Vᵀ
+        softmax_bwd(Ph + o, dS + o, m, i0, T, scale);                                                                   // dS
+        sgemm_serial(false, false, m, hd, nk, dS + o, T, kh, kvs, dqh + static_cast<long>(i0) * dqs, dqs, false, nullptr);  // dQ = dS·K
+      }
+      for (int j0 = 0; j0 < T; j0 += RB) {  // key rows j0.. are seen by queries >= j0
+        int m = std::min(RB, T - j0), nq = T - j0;
+        long o = static_cast<long>(j0) * T + j0;
+        sgemm_serial(true, false, m, hd, nq, dS + o, T, qh + static_cast<long>(j0) * qs, qs, dkh + static_cast<long>(j0) * dqs, dqs, add, nullptr);  // dK (+)= dSᵀ·Q
+        sgemm_serial(true, false, m, hd, nq, Ph + o, T, doh + static_cast<long>(j0) * os, os, dvh + static_cast<long>(j0) * dqs, dqs, add, nullptr);  // dV (+)= Pᵀ·dO
+      }
     }
   });
 }

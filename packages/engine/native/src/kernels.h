@@ -25,14 +25,49 @@ void embed_bwd(const int32_t* ids, const float* dout, float* dtok, float* dpos, 
 
 // Causal attention. q rows have stride qs, k and v rows stride kvs, out rows stride os (all per token).
 // Batch b's queries start at row b*Tq, its keys at row b*Tk; query i sits at absolute position q_off+i
-// and sees keys 0..q_off+i. Head h uses columns [h*hd, (h+1)*hd). P (if not null) receives the
-// attention probabilities [B, H, Tq, Tk].
+// and sees keys 0..q_off+i. Query head h uses q/out columns [h*hd, (h+1)*hd). Grouped-query
+// attention: with kv_heads (0 means H; H must be a multiple of it) query head h reads kv head
+// h / (H / kv_heads), at k/v columns [kvh*hd, (kvh+1)*hd); kv_heads == H is multi-head attention.
+// P (if not null) receives the attention probabilities [B, H, Tq, Tk] (per query head).
 void attention_fwd(const float* q, int qs, const float* k, const float* v, int kvs, float* out, int os, float* P, int B, int H,
-                   int Tq, int Tk, int hd, int q_off, float scale);
-// Backward of attention_fwd with Tq == Tk == T and q_off == 0; dq, dk, dv are overwritten. P may be
-// null: the probabilities are then recomputed per head (no B·H·T² buffer kept between passes).
+                   int Tq, int Tk, int hd, int q_off, float scale, int kv_heads = 0);
+// Backward of attention_fwd with Tq == Tk == T and q_off == 0; dq, dk, dv (rows of stride dqs; dk/dv
+// at kv-head columns) are overwritten. P may be null: the probabilities are then recomputed per head
+// (no B·H·T² buffer kept between passes). One task per (batch, kv head) loops over its query heads in
+// order: the first writes dK/dV, the others add theirs (the sum over the group, in a fixed order).
 void attention_bwd(const float* q, int qs, const float* k, const float* v, int kvs, const float* P, const float* dout, int os,
-                   float* dq, float* dk, float* dv, int dqs, int B, int H, int T, int hd, float scale);
+                   float* dq, float* dk, float* dv, int dqs, int B, int H, int T, int hd, float scale, int kv_heads = 0);
+
+// RMSNorm over the last dimension, in float32 as Hugging Face computes it: rstd[r] = 1 / sqrt(mean(x²) + eps),
+// out = gamma * (x * rstd). out may be x (in place).
+void rmsnorm_fwd(const float* x, const float* gamma, float* out, float* rstd, int rows, int d, float eps);
+// dx (+)= RMSNorm backward: rstd * (dout∘gamma − x̂ · mean(dout∘gamma∘x̂)) with x̂ = x * rstd. dgamma (if not
+// null) += sum over rows of dout∘x̂, in chunks of rows added in order. gamma [d] is shared by all rows, so
+// a per-head q/k norm is rows = T·heads, d = head_dim.
+void rmsnorm_bwd(const float* dout, const float* x, const float* gamma, const float* rstd, float* dx, float* dgamma, int rows, int d,
+                 bool accumulate_dx);
+
+// Rotary embedding in place, Hugging Face's rotate_half convention: for each head, elements i and i + hd/2
+// (i < hd/2) become (a·cos − b·sin, b·cos + a·sin) with a, b the old values and cos/sin = tables[pos, i]
+// ([max_pos, hd/2], llama3 scaling etc. already applied by the caller). x holds B·T rows of stride `stride`;
+// heads at columns h·hd, h < n_heads; row b·T + t is at position pos_offset + t. inverse rotates by −θ:
+// the inverse and the transpose of the forward rotation (its backward pass).
+void rope(float* x, long stride, int B, int T, int n_heads, int hd, int pos_offset, const float* cos, const float* sin, bool inverse);
+
+// SwiGLU: out = silu(gate) * up, silu(g) = g · sigmoid(g). swiglu_bwd: dgate = dout * up * silu'(gate),
+// dup = dout * silu(gate), both overwritten (element i is read before it is written: in place is fine).
+void swiglu_fwd(const float* gate, const float* up, float* out, long n);
+void swiglu_bwd(const float* gate, const float* up, const float* dout, float* dgate, float* dup, long n);
+
+// Raw little-endian bfloat16 / IEEE half → float32. Exact: bf16 is float32's top half; halves keep
+// signed zeros, subnormals (normalized), infinities and NaN payloads.
+void bf16_to_f32(const uint16_t* src, float* dst, long n);
+void f16_to_f32(const uint16_t* src, float* dst, long n);
+
+// out[i] = table[ids[i]] (rows of d). scatter_add_rows: dtable[ids[i]] += dout[i], rows added in order
+// i = 0..n-1 (each task owns a column range), so repeated ids sum deterministically.
+void gather_rows(const int32_t* ids, const float* table, float* out, long n, int d);
+void scatter_add_rows(const int32_t* ids, const float* dout, float* dtable, long n, int d);
 
 // Softmax cross-entropy per row with weights. losses[r] = logsumexp - logit[target] (unweighted),
 // correct[r] = 1 if argmax == target. If grad, logits are replaced by weight[r] * (softmax - onehot).

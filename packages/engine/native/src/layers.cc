@@ -4,12 +4,11 @@
 
 #include "common.h"
 #include "kernels.h"
+#include "ranges.h"
 #include "threadpool.h"
 
 namespace tl {
 namespace {
-
-constexpr int ROW_CHUNK = 64;  // fixed row chunk for reductions over rows (thread-count independent)
 
 TL_CLONES void ln_rows(const float* x, const float* gamma, const float* beta, float* out, float* mean, float* rstd, int r0, int r1,
                        int d) {
@@ -88,25 +87,6 @@ TL_CLONES void colsum_rows(const float* x, int r0, int r1, int cols, float* out)
     const float* xr = x + static_cast<long>(r) * cols;
 #pragma omp simd
     for (int j = 0; j < cols; j++) out[j] += xr[j];
-  }
-}
-
-// Adds the per-chunk partials in chunk order.
-void reduce_chunks(const std::vector<float>& partial, int chunks, int d, float* out) {
-  for (int c = 0; c < chunks; c++) {
-    const float* p = partial.data() + static_cast<long>(c) * d;
-    for (int j = 0; j < d; j++) out[j] += p[j];
-  }
-}
-
-template <typename F>
-void for_ranges(long n, long grain, F&& fn) {
-  int tasks = static_cast<int>((n + grain - 1) / grain);
-  auto run = [&](int t) { fn(t * grain, std::min(n, (t + 1) * grain)); };
-  if (tasks <= 1) {
-    if (n > 0) fn(0, n);
-  } else {
-    parallel_for(tasks, run);
   }
 }
 

@@ -59,6 +59,15 @@ export function nativeKernels(): Kernels {
     adamw: a.adamw,
     sumsq: a.sumsq,
     dropout: a.dropout,
+    rmsnormFwd: a.rmsnormFwd,
+    rmsnormBwd: a.rmsnormBwd,
+    rope: a.rope,
+    swigluFwd: a.swigluFwd,
+    swigluBwd: a.swigluBwd,
+    bf16ToF32: a.bf16ToF32,
+    f16ToF32: a.f16ToF32,
+    gatherRows: a.gatherRows,
+    scatterAddRows: a.scatterAddRows,
   };
 }
 

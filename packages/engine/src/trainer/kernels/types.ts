@@ -60,6 +60,8 @@ export interface Kernels {
     hd: number,
     qOff: number,
     scale: number,
+    /** Grouped-query attention: query head h reads kv head floor(h / (H / kvHeads)) at k/v columns kvh·hd (default H). */
+    kvHeads?: number,
   ): void;
   attentionBwd(
     q: Vec,
@@ -80,6 +82,8 @@ export interface Kernels {
     T: number,
     hd: number,
     scale: number,
+    /** Grouped-query attention (default H): dk/dv of a kv head are the sum over its query heads, in head order. */
+    kvHeads?: number,
   ): void;
   crossEntropy(logits: Vec, targets: Int32Array, weights: Vec, losses: Vec, correct: Vec, rows: number, V: number, grad: boolean): void;
   adamw(
@@ -100,4 +104,36 @@ export interface Kernels {
   sumsq(x: Vec, n: number): number;
   /** out = (base ?? 0) + keep(seed, i) · x / (1 − p); the same mask for the same seed (see native). */
   dropout(x: Vec, base: Vec | null, out: Vec, n: number, p: number, seed: number): void;
+  /** RMSNorm over the last dimension (HF: weight * (x * rsqrt(mean(x²) + eps)), computed in float32). Saves rstd per row. out may be x. */
+  rmsnormFwd(x: Vec, gamma: Vec, out: Vec, rstd: Vec, rows: number, d: number, eps: number): void;
+  /** dx (+)= RMSNorm backward; dgamma += sum over rows (fixed order). gamma may be shared across rows (per-head q/k norm: rows = T·heads, d = head_dim). */
+  rmsnormBwd(dout: Vec, x: Vec, gamma: Vec, rstd: Vec, dx: Vec, dgamma: Vec | null, rows: number, d: number, accumulateDx: boolean): void;
+  /**
+   * Rotary embedding in place, HF rotate_half convention (pairs i and i+hd/2), on x laid out [B·T rows, stride], heads at
+   * columns h·hd for h < nHeads; token t of each batch row block sits at position posOffset + t; cos/sin tables
+   * [maxPos, hd/2] (computed by the caller, incl. llama3 scaling). inverse = rotate by −θ (the backward pass).
+   */
+  rope(
+    x: Vec,
+    stride: number,
+    B: number,
+    T: number,
+    nHeads: number,
+    hd: number,
+    posOffset: number,
+    cos: Vec,
+    sin: Vec,
+    inverse: boolean,
+  ): void;
+  /** out = silu(gate) * up, elementwise over n. */
+  swigluFwd(gate: Vec, up: Vec, out: Vec, n: number): void;
+  /** dgate = dout * up * silu'(gate), dup = dout * silu(gate) (overwritten; may be gate / up themselves). */
+  swigluBwd(gate: Vec, up: Vec, dout: Vec, dgate: Vec, dup: Vec, n: number): void;
+  /** bf16 / f16 → f32 conversion (little-endian raw halves). */
+  bf16ToF32(src: Uint16Array, dst: Float32Array, n: number): void;
+  f16ToF32(src: Uint16Array, dst: Float32Array, n: number): void;
+  /** out rows = table rows ids[i] (embedding lookup without positions). */
+  gatherRows(ids: Int32Array, table: Vec, out: Vec, n: number, d: number): void;
+  /** dtable[ids[i]] += dout[i] (fixed order, deterministic). */
+  scatterAddRows(ids: Int32Array, dout: Vec, dtable: Vec, n: number, d: number): void;
 }

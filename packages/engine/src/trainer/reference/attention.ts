@@ -1,6 +1,9 @@
 import type { Vec } from "../kernels/types.ts";
 
-/** Reference causal attention; see native/src/kernels.h for the layout. */
+/**
+ * Reference causal attention; see native/src/kernels.h for the layout. Grouped-query attention: query
+ * head h reads kv head floor(h / (H / kvHeads)) at k/v columns kvh·hd.
+ */
 export function attentionFwd(
   q: Vec,
   qs: number,
@@ -17,7 +20,9 @@ export function attentionFwd(
   hd: number,
   qOff: number,
   scale: number,
+  kvHeads: number = H,
 ): void {
+  const group = H / kvHeads;
   const s = new Float64Array(Tk);
   for (let b = 0; b < B; b++) {
     for (let h = 0; h < H; h++) {
@@ -26,7 +31,7 @@ export function attentionFwd(
         const n = Math.min(Tk, qOff + i + 1);
         let mx = Number.NEGATIVE_INFINITY;
         for (let j = 0; j < n; j++) {
-          const kj = (b * Tk + j) * kvs + h * hd;
+          const kj = (b * Tk + j) * kvs + Math.floor(h / group) * hd;
           let dot = 0;
           for (let c = 0; c < hd; c++) dot += (q[qi + c] as number) * (k[kj + c] as number);
           s[j] = dot * scale;
@@ -42,7 +47,7 @@ export function attentionFwd(
         for (let j = 0; j < n; j++) {
           const p = (s[j] as number) / sum;
           s[j] = p;
-          const vj = (b * Tk + j) * kvs + h * hd;
+          const vj = (b * Tk + j) * kvs + Math.floor(h / group) * hd;
           for (let c = 0; c < hd; c++) out[oi + c] = (out[oi + c] as number) + p * (v[vj + c] as number);
         }
         if (P) {
@@ -72,19 +77,28 @@ export function attentionBwd(
   T: number,
   hd: number,
   scale: number,
+  kvHeads: number = H,
 ): void {
+  const group = H / kvHeads;
   const dp = new Float64Array(T);
   let P = Pin;
   if (!P) {
     P = new Float64Array(B * H * T * T);
-    attentionFwd(q, qs, k, v, kvs, new Float64Array(B * T * H * hd), H * hd, P, B, H, T, T, hd, 0, scale);
+    attentionFwd(q, qs, k, v, kvs, new Float64Array(B * T * H * hd), H * hd, P, B, H, T, T, hd, 0, scale, kvHeads);
   }
   for (let b = 0; b < B; b++) {
-    for (let h = 0; h < H; h++) {
-      for (let i = 0; i < T; i++) {
+    for (let i = 0; i < T; i++) {
+      for (let h = 0; h < H; h++) {
         const r = (b * T + i) * dqs + h * hd;
-        for (let c = 0; c < hd; c++) dq[r + c] = dk[r + c] = dv[r + c] = 0;
+        for (let c = 0; c < hd; c++) dq[r + c] = 0;
       }
+      for (let h = 0; h < kvHeads; h++) {
+        const r = (b * T + i) * dqs + h * hd;
+        for (let c = 0; c < hd; c++) dk[r + c] = dv[r + c] = 0;
+      }
+    }
+    for (let h = 0; h < H; h++) {
+      const kvh = Math.floor(h / group);
       for (let i = 0; i < T; i++) {
         const pi = ((b * H + h) * T + i) * T;
         const doi = (b * T + i) * os + h * hd;
@@ -92,7 +106,7 @@ export function attentionBwd(
         const dqi = (b * T + i) * dqs + h * hd;
         let D = 0;
         for (let j = 0; j <= i; j++) {
-          const vj = (b * T + j) * kvs + h * hd;
+          const vj = (b * T + j) * kvs + kvh * hd;
           let dot = 0;
           for (let c = 0; c < hd; c++) dot += (dout[doi + c] as number) * (v[vj + c] as number);
           dp[j] = dot;
@@ -101,8 +115,8 @@ export function attentionBwd(
         for (let j = 0; j <= i; j++) {
           const p = P[pi + j] as number;
           const ds = p * ((dp[j] as number) - D) * scale;
-          const kj = (b * T + j) * kvs + h * hd;
-          const dj = (b * T + j) * dqs + h * hd;
+          const kj = (b * T + j) * kvs + kvh * hd;
+          const dj = (b * T + j) * dqs + kvh * hd;
           for (let c = 0; c < hd; c++) {
             dq[dqi + c] = (dq[dqi + c] as number) + ds * (k[kj + c] as number);
             dk[dj + c] = (dk[dj + c] as number) + ds * (q[qi + c] as number);

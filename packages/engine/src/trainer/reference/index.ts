@@ -5,8 +5,13 @@
 import type { Kernels, Vec } from "../kernels/types.ts";
 import { attentionBwd, attentionFwd } from "./attention.ts";
 import { gemm } from "./gemm.ts";
+import { bf16ToF32, f16ToF32 } from "./halves.ts";
 import { colsum, embedBwd, embedFwd, geluBwd, geluFwd, layernormBwd, layernormFwd } from "./layers.ts";
 import { adamw, crossEntropy, dropout, sumsq } from "./optim.ts";
+import { rmsnormBwd, rmsnormFwd } from "./rmsnorm.ts";
+import { rope } from "./rope.ts";
+import { gatherRows, scatterAddRows } from "./rows.ts";
+import { swigluBwd, swigluFwd } from "./swiglu.ts";
 
 export function referenceKernels(precision: "f32" | "f64" = "f64"): Kernels {
   return {
@@ -26,5 +31,14 @@ export function referenceKernels(precision: "f32" | "f64" = "f64"): Kernels {
     adamw,
     sumsq,
     dropout,
+    rmsnormFwd,
+    rmsnormBwd,
+    rope,
+    swigluFwd,
+    swigluBwd,
+    bf16ToF32,
+    f16ToF32,
+    gatherRows,
+    scatterAddRows,
   };
 }
