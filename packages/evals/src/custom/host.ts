@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
-import { GraderError } from "../grade.ts";
+import { GraderError, GraderErrorType } from "../grade.ts";
 import type { EvalItem, Sample } from "../item.ts";
 import { sandboxEnv } from "../sandbox/env.ts";
 import { DEFAULT_CUSTOM_MEMORY_MB, DEFAULT_MAX_OUTPUT_BYTES, formatBytes } from "../sandbox/limits.ts";
@@ -100,11 +100,17 @@ class Slot {
 
   private onMessage(message: WorkerMessage): void {
     if (this.dead) return;
-    if (message.kind === "output_limit") return this.outputLimit();
+    if (message.kind === "output_limit") {
+      this.outputLimit();
+      return;
+    }
     if (message.kind === "ready" || message.kind === "load_error") {
       const loading = this.loading;
       if (!loading) return;
-      if (message.kind === "load_error") return this.die(`could not load custom grader: ${String(message.message)}`);
+      if (message.kind === "load_error") {
+        this.die(`could not load custom grader: ${String(message.message)}`);
+        return;
+      }
       this.loading = undefined;
       clearTimeout(loading.timer);
       this.worker.unref();
@@ -117,7 +123,11 @@ class Slot {
     this.pending = undefined;
     clearTimeout(pending.timer);
     this.worker.unref();
-    if (!message.ok) return pending.reject(new GraderError(message.type, String(message.message)));
+    if (!message.ok) {
+      const type = GraderErrorType.safeParse(message.type);
+      pending.reject(new GraderError(type.success ? type.data : "other_error", String(message.message)));
+      return;
+    }
     const checked = checkWorkerGrade(message.grade);
     if (checked.ok) pending.resolve(checked.grade);
     else pending.reject(new GraderError("other_error", checked.message));
