@@ -6,6 +6,8 @@ import { nativeKernels } from "../trainer/kernels/native.ts";
 import type { Kernels } from "../trainer/kernels/types.ts";
 import type { LoadedModel } from "../trainer/types.ts";
 import { createChatCodec } from "./chat-codec.ts";
+import { mergeLora } from "./lora/merge.ts";
+import { readPeftAdapter } from "./lora/peft.ts";
 import { inspectCheckpoint } from "./checkpoint.ts";
 import type { DecoderModel } from "./model/decoder.ts";
 import { generateHf } from "./model/generate.ts";
@@ -21,9 +23,11 @@ export function openHfDecoderModel(dir: string, k: Kernels = nativeKernels()): D
   return { arch: ckpt.arch, weights: loadHfWeights(ckpt), rope: ropeTables(ckpt.arch, positions), k };
 }
 
-export function openHfModel(dir: string, k: Kernels = nativeKernels()): LoadedModel {
+/** A base model directory, with a LoRA adapter merged into its weights when `adapterDir` is given. */
+export async function openHfModel(dir: string, options: { adapterDir?: string } = {}, k: Kernels = nativeKernels()): Promise<LoadedModel> {
   const model = openHfDecoderModel(dir, k);
-  const codec = createChatCodec(dir);
+  if (options.adapterDir) mergeLora(k, model.weights, readPeftAdapter(options.adapterDir, model.arch, k));
+  const codec = await createChatCodec(dir);
   const a = model.arch;
   return {
     spec: { name: dir, vocabSize: a.vocab, dModel: a.hidden, nLayers: a.layers, nHeads: a.heads, contextLength: model.rope.positions },

@@ -29,7 +29,7 @@ export async function registerBaseModel(store: EngineStore, options: RegisterOpt
   const dir = resolve(options.dir);
   const ckpt = inspectCheckpoint(dir);
   try {
-    const codec = createChatCodec(dir);
+    const codec = await createChatCodec(dir);
     codec.encodeChat([{ role: "user", content: "Hello" }], undefined);
   } catch (error) {
     if (error instanceof TunelabError) throw error;

@@ -2,6 +2,8 @@ import { Hono } from "hono";
 import { findFile } from "../files/file.repository.ts";
 import { badRequest, notFound, OpenAIHttpError } from "../http/openai-error.ts";
 import { jsonBody, queryInt } from "../http/validate.ts";
+import { isLoraDir } from "../hf/lora/lora-dir.ts";
+import { findRegisteredBase } from "../models/base-model.repository.ts";
 import { findBaseModel, findModel } from "../models/model.repository.ts";
 import type { EngineStore } from "../storage/store.ts";
 import { listCheckpoints } from "./checkpoint.repository.ts";
@@ -24,7 +26,9 @@ export function jobRoutes(store: EngineStore, scheduler: JobScheduler, maxQueued
         "unsupported_method",
       );
     }
-    if (!findBaseModel(request.model) && !(await findModel(store, request.model))) {
+    const registered = await findRegisteredBase(store, request.model);
+    const tuned = registered ? undefined : await findModel(store, request.model);
+    if (!findBaseModel(request.model) && !registered && !tuned) {
       throw new OpenAIHttpError(
         404,
         `Model ${request.model} is not available for fine-tuning.`,
@@ -33,6 +37,16 @@ export function jobRoutes(store: EngineStore, scheduler: JobScheduler, maxQueued
         "model_not_available",
       );
     }
+    const openWeight = registered !== undefined || (tuned !== undefined && isLoraDir(tuned.dir));
+    const asked = request.method?.supervised?.hyperparameters ?? request.hyperparameters ?? {};
+    if (!openWeight)
+      for (const key of ["lora_rank", "lora_alpha", "lora_dropout", "lora_target_modules"] as const)
+        if (asked[key] !== undefined && asked[key] !== "auto")
+          throw badRequest(`${key} applies to open-weight base models (LoRA); ${request.model} is trained in full.`, `hyperparameters.${key}`, "invalid_hyperparameter");
+    if (tuned && isLoraDir(tuned.dir))
+      for (const key of ["lora_rank", "lora_alpha", "lora_target_modules"] as const)
+        if (asked[key] !== undefined && asked[key] !== "auto")
+          throw badRequest(`${request.model} is a LoRA adapter; fine-tuning it continues that adapter, so ${key} cannot change.`, `hyperparameters.${key}`, "invalid_hyperparameter");
     for (const param of ["training_file", "validation_file"] as const) {
       const id = request[param];
       if (!id) continue;

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { LINEAR_PROJECTIONS } from "../hf/tensor-names.ts";
 
 const Auto = z.literal("auto");
 export const SupervisedHyperparameters = z.strictObject({
@@ -7,6 +8,11 @@ export const SupervisedHyperparameters = z.strictObject({
   learning_rate_multiplier: z.union([Auto, z.number().positive().max(100)]).optional(),
   /** tunelab's extension (OpenAI's legacy fine-tunes API had it): loss weight of prompt tokens. */
   prompt_loss_weight: z.union([Auto, z.number().min(0).max(1)]).optional(),
+  /** tunelab's LoRA extensions, for open-weight bases (PEFT's r, lora_alpha, lora_dropout, target_modules). */
+  lora_rank: z.union([Auto, z.number().int().min(1).max(512)]).optional(),
+  lora_alpha: z.union([Auto, z.number().positive().max(4096)]).optional(),
+  lora_dropout: z.union([Auto, z.number().min(0).max(0.9)]).optional(),
+  lora_target_modules: z.union([Auto, z.literal("all-linear"), z.array(z.enum(LINEAR_PROJECTIONS)).min(1)]).optional(),
 });
 export type SupervisedHyperparameters = z.infer<typeof SupervisedHyperparameters>;
 

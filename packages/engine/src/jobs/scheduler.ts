@@ -2,6 +2,10 @@ import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import { insertFile } from "../files/file.repository.ts";
 import { nowSeconds } from "../ids.ts";
+import { isLoraDir } from "../hf/lora/lora-dir.ts";
+import { resolveLoraHyperparameters } from "../hf/lora/hyperparameters.ts";
+import { checkUnchanged } from "../hf/register.ts";
+import { findRegisteredBase } from "../models/base-model.repository.ts";
 import { findBaseModel, findModel, insertModel } from "../models/model.repository.ts";
 import type { EngineStore } from "../storage/store.ts";
 import { resolveHyperparameters, startTraining, type TrainingHandle, toTrainerHyperparameters } from "../trainer/index.ts";
@@ -116,7 +120,10 @@ export class JobScheduler {
         }
         const request = JSON.parse(job.requested_json) as CreateJobRequest;
         const asked = request.method?.supervised?.hyperparameters ?? request.hyperparameters ?? {};
-        const resolved: ResolvedHyperparameters = resolveHyperparameters(training.examples.length, asked);
+        const openWeight = (await this.baseOf(job.model))?.openWeight ?? false;
+        const resolved: ResolvedHyperparameters = openWeight
+          ? resolveLoraHyperparameters(training.examples.length, asked)
+          : resolveHyperparameters(training.examples.length, asked);
         if (await transitionJob(this.store, jobId, "queued", { hyperparameters_json: JSON.stringify(resolved) })) {
           await addEvent(this.store, jobId, { type: "message", message: "Files validated, moving job to queued state." });
         }
@@ -169,6 +176,16 @@ export class JobScheduler {
       training: training.examples,
       ...(validation?.ok ? { validation: validation.examples } : {}),
       hyperparameters: toTrainerHyperparameters(hyper),
+      ...(base.openWeight && hyper.lora_rank !== undefined
+        ? {
+            lora: {
+              rank: hyper.lora_rank,
+              alpha: hyper.lora_alpha ?? hyper.lora_rank * 2,
+              dropout: hyper.lora_dropout ?? 0,
+              targets: hyper.lora_target_modules ?? [],
+            },
+          }
+        : {}),
       seed: job.seed,
       outputDir,
       checkpointEvery: this.options.checkpointEvery,
@@ -287,11 +304,21 @@ export class JobScheduler {
     return file.id;
   }
 
-  private async baseOf(model: string): Promise<{ baseName: string; from: TrainRequest["base"] } | undefined> {
+  /** What a job's model trains from; `openWeight` when it is (an adapter of) a registered open-weight base. */
+  private async baseOf(model: string): Promise<{ baseName: string; from: TrainRequest["base"]; openWeight: boolean } | undefined> {
     const spec = findBaseModel(model);
-    if (spec) return { baseName: spec.name, from: { spec } };
+    if (spec) return { baseName: spec.name, from: { spec }, openWeight: false };
+    const registered = await findRegisteredBase(this.store, model);
+    if (registered) {
+      checkUnchanged(registered);
+      return {
+        baseName: registered.id,
+        from: { hf: { name: registered.id, dir: registered.dir, fingerprint: registered.fingerprint } },
+        openWeight: true,
+      };
+    }
     const tuned = await findModel(this.store, model);
-    return tuned ? { baseName: tuned.base_model, from: { modelDir: tuned.dir } } : undefined;
+    return tuned ? { baseName: tuned.base_model, from: { modelDir: tuned.dir }, openWeight: isLoraDir(tuned.dir) } : undefined;
   }
 
   private async fail(jobId: string, error: JobError): Promise<void> {

@@ -1,5 +1,5 @@
-import { type ValidatedFile, validateJsonl } from "@tunelab/core";
-import { type FileRow, findFile, readFileContent } from "../files/file.repository.ts";
+import { type CanonicalFile, validateDataFile } from "@tunelab/core";
+import { type FileRow, findFile } from "../files/file.repository.ts";
 import type { EngineStore } from "../storage/store.ts";
 import type { ChatExample } from "../trainer/types.ts";
 import type { JobError } from "./job.schema.ts";
@@ -8,12 +8,12 @@ export const MIN_EXAMPLES = 10;
 
 export type FileCheck = { ok: true; examples: ChatExample[] } | { ok: false; error: JobError; atCreation: boolean };
 
-/** Files are immutable, so a file's check is kept for the job's next stages (a few files at most). */
+/** Files are immutable, so a file's check is kept for the job's next stages (a few files at most); a check in flight is shared. */
 const CACHE_SIZE = 4;
-const cache = new WeakMap<EngineStore, Map<string, FileCheck>>();
+const cache = new WeakMap<EngineStore, Map<string, Promise<FileCheck>>>();
 
-function remember(store: EngineStore, key: string, check: FileCheck): FileCheck {
-  const entries = cache.get(store) ?? new Map<string, FileCheck>();
+function remember(store: EngineStore, key: string, check: Promise<FileCheck>): Promise<FileCheck> {
+  const entries = cache.get(store) ?? new Map<string, Promise<FileCheck>>();
   cache.set(store, entries);
   entries.delete(key);
   entries.set(key, check);
@@ -38,30 +38,58 @@ export async function checkTrainingFile(
   const key = `${file.id}:${param}`;
   const known = cache.get(store)?.get(key);
   if (known) return remember(store, key, known);
-  return remember(store, key, validate(store, file, param));
+  const check = validate(store, file, param);
+  remember(store, key, check);
+  check.catch(() => {
+    if (cache.get(store)?.get(key) === check) cache.get(store)?.delete(key);
+  });
+  return check;
 }
 
-function validate(store: EngineStore, file: FileRow, param: "training_file" | "validation_file"): FileCheck {
-  const text = readFileContent(store, file).toString("utf8");
-  const validated = validateJsonl(text, { fileName: file.filename, minExamples: param === "training_file" ? MIN_EXAMPLES : 1 });
+/** Validation, tokenising and reading run in a worker thread for a large file, so the server keeps answering. */
+async function validate(store: EngineStore, file: FileRow, param: "training_file" | "validation_file"): Promise<FileCheck> {
+  const validated = await validateDataFile(
+    { path: store.blobs.pathOf(file.sha256) },
+    { fileName: file.filename, minExamples: param === "training_file" ? MIN_EXAMPLES : 1 },
+  );
   const unsupported = unsupportedData(validated, file.filename, param);
   if (unsupported) return { ok: false, atCreation: true, error: unsupported };
 
-  const { report, examples } = validated;
+  const { report } = validated;
   if (report.errors > 0) {
     const first = report.issues.find((i) => i.severity === "error");
     const where = first?.line ? `line ${first.line}${first.path ? `, ${first.path}` : ""}: ` : "";
     const message = `The ${param.replace("_", " ")} ${file.filename} has ${report.errors} error(s); first at ${where}${first?.message ?? ""} (${first?.code ?? "invalid"}).`;
     return { ok: false, atCreation: false, error: { code: "invalid_training_file", message, param } };
   }
-  if (param === "training_file" && examples.length < MIN_EXAMPLES) {
-    const message = `Training file has ${examples.length} example(s), but must have at least ${MIN_EXAMPLES} examples.`;
+  if (param === "training_file" && report.examples < MIN_EXAMPLES) {
+    const message = `Training file has ${report.examples} example(s), but must have at least ${MIN_EXAMPLES} examples.`;
     return { ok: false, atCreation: false, error: { code: "invalid_training_file", message, param } };
   }
-  return { ok: true, examples: examples.map((e) => e.value as unknown as ChatExample) };
+  return { ok: true, examples: await parseExamples(validated.canonical) };
 }
 
-function unsupportedData(validated: ValidatedFile, filename: string, param: string): JobError | undefined {
+/** Lines parsed between two turns of the event loop, so reading a large file's examples never stalls the server. */
+const PARSE_SLICE = 2_000;
+
+/** The examples of canonical JSONL, parsed a slice at a time. */
+async function parseExamples(canonical: Uint8Array): Promise<ChatExample[]> {
+  const bytes = Buffer.from(canonical.buffer, canonical.byteOffset, canonical.byteLength);
+  const examples: ChatExample[] = [];
+  let start = 0;
+  while (start < bytes.length) {
+    for (let n = 0; n < PARSE_SLICE && start < bytes.length; n++) {
+      const end = bytes.indexOf(0x0a, start);
+      const stop = end < 0 ? bytes.length : end;
+      examples.push(JSON.parse(bytes.toString("utf8", start, stop)) as ChatExample);
+      start = stop + 1;
+    }
+    if (start < bytes.length) await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  return examples;
+}
+
+function unsupportedData(validated: CanonicalFile, filename: string, param: string): JobError | undefined {
   if (validated.format !== "supervised") {
     return {
       code: "unsupported_method",
@@ -69,11 +97,10 @@ function unsupportedData(validated: ValidatedFile, filename: string, param: stri
       param,
     };
   }
-  const withImage = validated.examples.find((e) => e.counts.images > 0);
-  if (withImage) {
+  if (validated.firstLineWithImages !== undefined) {
     return {
       code: "unsupported_image",
-      message: `${filename} line ${withImage.line} has image content; the local engine trains on text only and never drops part of an example.`,
+      message: `${filename} line ${validated.firstLineWithImages} has image content; the local engine trains on text only and never drops part of an example.`,
       param,
     };
   }

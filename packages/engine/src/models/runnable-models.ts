@@ -1,3 +1,5 @@
+import { TunelabError } from "@tunelab/core";
+import { isLoraDir, readLoraBase } from "../hf/lora/lora-dir.ts";
 import { checkUnchanged } from "../hf/register.ts";
 import type { EngineStore } from "../storage/store.ts";
 import type { ChatExample, Completion, SamplingParams } from "../trainer/types.ts";
@@ -25,7 +27,14 @@ export class RunnableModels {
       return { kind: "hf", dir: registered.dir, fingerprint: registered.fingerprint };
     }
     const row = await findModel(this.store, id);
-    return row ? { kind: "dir", dir: row.dir } : undefined;
+    if (!row) return undefined;
+    if (!isLoraDir(row.dir)) return { kind: "dir", dir: row.dir };
+    const base = readLoraBase(row.dir);
+    const registeredBase = await findRegisteredBase(this.store, base.name);
+    if (registeredBase?.fingerprint !== base.fingerprint)
+      throw new TunelabError("not_found", `${id} adapts the base model ${base.name}, which is no longer registered with the same weights; register it again (tunelab models add)`);
+    checkUnchanged(registeredBase);
+    return { kind: "lora", dir: row.dir, baseDir: base.dir };
   }
 
   complete(

@@ -27,6 +27,10 @@ export interface RequestedHyperparameters {
   batch_size?: Auto<number> | undefined;
   learning_rate_multiplier?: Auto<number> | undefined;
   prompt_loss_weight?: Auto<number> | undefined;
+  lora_rank?: Auto<number> | undefined;
+  lora_alpha?: Auto<number> | undefined;
+  lora_dropout?: Auto<number> | undefined;
+  lora_target_modules?: Auto<string[] | "all-linear"> | undefined;
 }
 
 /** Resolved values, named as OpenAI's fine-tuning job object names them. */
@@ -36,6 +40,11 @@ export interface ResolvedHyperparameters {
   learning_rate_multiplier: number;
   /** Absent in jobs resolved before it existed (they trained without a prompt loss). */
   prompt_loss_weight?: number;
+  /** LoRA settings, for open-weight bases only. */
+  lora_rank?: number;
+  lora_alpha?: number;
+  lora_dropout?: number;
+  lora_target_modules?: string[];
 }
 
 export function resolveHyperparameters(nExamples: number, requested: RequestedHyperparameters = {}): ResolvedHyperparameters {

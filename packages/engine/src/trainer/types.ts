@@ -51,8 +51,13 @@ export interface StepMetrics {
 }
 
 export interface TrainRequest {
-  /** Base size to start from, or a tuned model directory to continue from. */
-  base: { spec: ModelSpec } | { modelDir: string };
+  /**
+   * Base size to start from, a tuned model directory to continue from (a `local-*` model or a LoRA
+   * adapter of an open-weight base), or a registered open-weight base (Hugging Face directory).
+   */
+  base: { spec: ModelSpec } | { modelDir: string } | { hf: { name: string; dir: string; fingerprint: string } };
+  /** LoRA settings for open-weight bases (PEFT's r, lora_alpha, lora_dropout, target_modules). */
+  lora?: { rank: number; alpha: number; dropout: number; targets: string[] };
   training: ChatExample[];
   validation?: ChatExample[];
   hyperparameters: Hyperparameters;

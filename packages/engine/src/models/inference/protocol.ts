@@ -5,10 +5,11 @@ import type { ChatExample, Completion, ModelSpec, SamplingParams } from "../../t
 export type ModelSource =
   | { kind: "base"; spec: ModelSpec }
   | { kind: "dir"; dir: string }
-  | { kind: "hf"; dir: string; fingerprint: string };
+  | { kind: "hf"; dir: string; fingerprint: string }
+  | { kind: "lora"; dir: string; baseDir: string };
 
 export const sourceKey = (s: ModelSource): string =>
-  s.kind === "base" ? `base:${s.spec.name}` : s.kind === "dir" ? `dir:${s.dir}` : `hf:${s.dir}:${s.fingerprint}`;
+  s.kind === "base" ? `base:${s.spec.name}` : s.kind === "hf" ? `hf:${s.dir}:${s.fingerprint}` : `${s.kind}:${s.dir}`;
 
 export interface CompleteRequest {
   type: "complete";

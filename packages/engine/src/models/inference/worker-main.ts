@@ -13,11 +13,14 @@ const CAPACITY = 2;
 const loaded = new Map<string, LoadedModel>();
 const post = (m: InferenceReply) => parentPort?.postMessage(m);
 
-function model(source: ModelSource): LoadedModel {
+async function model(source: ModelSource): Promise<LoadedModel> {
   const key = sourceKey(source);
   let m = loaded.get(key);
   if (m) loaded.delete(key);
-  else m = source.kind === "base" ? openModel({ spec: source.spec }) : source.kind === "dir" ? openModel({ dir: source.dir }) : openHfModel(source.dir);
+  else if (source.kind === "base") m = openModel({ spec: source.spec });
+  else if (source.kind === "dir") m = openModel({ dir: source.dir });
+  else if (source.kind === "hf") m = await openHfModel(source.dir);
+  else m = await openHfModel(source.baseDir, { adapterDir: source.dir });
   loaded.set(key, m);
   while (loaded.size > CAPACITY) {
     const oldest = loaded.keys().next().value;
@@ -34,9 +37,15 @@ function serialize(error: unknown): SerializedError {
   return { name: e.name, message: e.message };
 }
 
+// One request at a time, in arrival order (loading a model is asynchronous).
+let queue: Promise<void> = Promise.resolve();
 parentPort?.on("message", (r: InferenceRequest) => {
+  queue = queue.then(() => handle(r));
+});
+
+async function handle(r: InferenceRequest): Promise<void> {
   try {
-    const m = model(r.source);
+    const m = await model(r.source);
     if (r.type === "count") post({ type: "count", id: r.id, tokens: m.countPromptTokens(r.messages, r.tools) });
     else {
       const onToken = r.stream ? (text: string) => post({ type: "token", id: r.id, text }) : undefined;
@@ -45,4 +54,4 @@ parentPort?.on("message", (r: InferenceRequest) => {
   } catch (error) {
     post({ type: "error", id: r.id, error: serialize(error) });
   }
-});
+}

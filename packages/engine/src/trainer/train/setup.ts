@@ -36,6 +36,7 @@ export function prepare(request: TrainRequest, k: Kernels): Start {
     const model = new Transformer(files.spec, k, files.weights);
     return { model, tokenizer: files.tokenizer, optimizer: new AdamW(k, model.params.length) };
   }
+  if ("hf" in request.base) throw new Error("open-weight bases are fine-tuned with LoRA (hf/lora/loop.ts), not by this loop");
   const spec = request.base.spec;
   const tokenizer = Tokenizer.train(
     (function* () {

@@ -1,5 +1,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { setNativeThreads } from "../kernels/native.ts";
+import { isLoraRequest, runLoraTraining } from "../../hf/lora/loop.ts";
+import type { StepMetrics } from "../types.ts";
 import { runTraining, TrainingCancelledError } from "./loop.ts";
 import type { WorkerInput, WorkerMessage } from "./protocol.ts";
 
@@ -9,11 +11,13 @@ const post = (m: WorkerMessage) => parentPort?.postMessage(m);
 
 try {
   if (input.threads !== undefined) setNativeThreads(input.threads);
-  const result = runTraining(input.request, {
-    onStep: (metrics) => post({ type: "step", metrics }),
-    onCheckpoint: (dir, step, metrics) => post({ type: "checkpoint", dir, step, metrics }),
+  const hooks = {
+    onStep: (metrics: StepMetrics) => post({ type: "step", metrics }),
+    onCheckpoint: (dir: string, step: number, metrics: StepMetrics) => post({ type: "checkpoint", dir, step, metrics }),
     cancelled: () => Atomics.load(cancel, 0) !== 0,
-  });
+  };
+  // Open-weight bases (and adapters of them) train with LoRA; `local-*` models with the from-scratch loop.
+  const result = isLoraRequest(input.request) ? await runLoraTraining(input.request, hooks) : runTraining(input.request, hooks);
   post({ type: "done", result });
 } catch (error) {
   if (error instanceof TrainingCancelledError) post({ type: "cancelled" });

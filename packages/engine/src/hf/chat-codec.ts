@@ -1,0 +1,47 @@
+/**
+ * The engine's view of a model's tokenizer and chat template (hf/tokenizer): prompts for
+ * generation, training sequences with their assistant-token weights, token bytes for streaming and
+ * logprobs. Messages arrive in OpenAI's chat format and are checked by the tokenizer's schemas.
+ */
+import type { ChatExample } from "../trainer/types.ts";
+import type { ChatCodec } from "./model/generate.ts";
+import type { Encoded } from "./lora/batches.ts";
+import { assistantMask, ChatInputMessage, ChatInputTool, encodeChat, HfTokenizer } from "./tokenizer/index.ts";
+
+export interface TrainingCodec extends ChatCodec {
+  /** The whole conversation as the template renders it, weight 1 on the assistant tokens that carry loss. */
+  encodeTraining(messages: ChatExample["messages"], tools: unknown[] | undefined): Encoded;
+}
+
+const utf8 = new TextDecoder();
+const EMPTY = new Uint8Array(0);
+
+function inputs(messages: ChatExample["messages"], tools: unknown[] | undefined) {
+  return {
+    messages: messages.map((m) => ChatInputMessage.parse(m)),
+    tools: tools && tools.length > 0 ? tools.map((t) => ChatInputTool.parse(t)) : null,
+  };
+}
+
+export function chatCodec(tokenizer: HfTokenizer): TrainingCodec {
+  const eos = new Set(tokenizer.eosIds);
+  return {
+    vocabSize: tokenizer.vocabSize,
+    eosIds: eos,
+    encodeChat: (messages, tools) => {
+      const i = inputs(messages, tools);
+      return encodeChat(tokenizer, i.messages, { tools: i.tools, addGenerationPrompt: true });
+    },
+    tokenBytes: (id) => (tokenizer.isSpecial(id) ? EMPTY : tokenizer.tokenBytes(id)),
+    tokenText: (id) => (tokenizer.isSpecial(id) ? tokenizer.idToToken(id) : utf8.decode(tokenizer.tokenBytes(id))),
+    encodeTraining: (messages, tools) => {
+      const i = inputs(messages, tools);
+      const mask = assistantMask(tokenizer, i.messages, i.tools);
+      return { ids: mask.ids, weights: mask.weights };
+    },
+  };
+}
+
+export async function createChatCodec(dir: string): Promise<TrainingCodec> {
+  return chatCodec(await HfTokenizer.fromDirectory(dir));
+}

@@ -1,0 +1,162 @@
+/**
+ * LoRA fine-tuning of an open-weight base (synchronous; runs in the trainer's worker thread), with
+ * the same contract as the from-scratch loop (trainer/train/loop.ts): seeded data order, metrics per
+ * step, validation, checkpoints every N steps, bit-identical resume.
+ *
+ * - Loss on the assistant tokens the model's own chat template marks (hf/tokenizer assistant mask),
+ *   honouring `weight: 0`; `prompt_loss_weight` does not apply (the base already knows language).
+ * - AdamW (β 0.9/0.999, ε 1e-8, no weight decay: PEFT/TRL's defaults for adapters), gradient-norm
+ *   clipping at 1.0, linear warmup then cosine decay to 10% (learning-rate.ts).
+ * - Peak learning rate: 2e-4 × learning_rate_multiplier (the rate LoRA recipes use at r 16).
+ * - Examples longer than the training context keep their last tokens (the answer is at the end).
+ */
+import { join } from "node:path";
+import { nativeKernels } from "../../trainer/kernels/native.ts";
+import type { Kernels } from "../../trainer/kernels/types.ts";
+import type { TrainingState } from "../../trainer/model-dir.ts";
+import { learningRate } from "../../trainer/train/learning-rate.ts";
+import { type LoopHooks, TrainingCancelledError } from "../../trainer/train/loop.ts";
+import { Rng } from "../../trainer/train/rng.ts";
+import type { StepMetrics, TrainRequest, TrainResult } from "../../trainer/types.ts";
+import { createChatCodec } from "../chat-codec.ts";
+import { openHfDecoderModel } from "../load.ts";
+import { type Encoded, makeHfBatch } from "./batches.ts";
+import { type HfBaseRef, isLoraDir, loadLoraDir, readLoraBase, saveLoraDir } from "./lora-dir.ts";
+import { LoraParams, loraLayout } from "./params.ts";
+import { DEFAULT_LORA, LoraSettings } from "./settings.ts";
+import { LoraTrainModel } from "./train-model.ts";
+
+export const LORA_BASE_LR = 2e-4;
+export const LORA_ADAM = { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, clipNorm: 1.0 } as const;
+/** Longest training sequence (tokens); longer examples keep their end. */
+export const MAX_TRAIN_CONTEXT = 2048;
+const VALIDATIONS_PER_RUN = 20;
+const MAX_VALIDATION_EXAMPLES = 200;
+
+export function isLoraRequest(request: TrainRequest): boolean {
+  return "hf" in request.base || ("modelDir" in request.base && isLoraDir(request.base.modelDir));
+}
+
+function baseOf(request: TrainRequest): { base: HfBaseRef; from?: string } {
+  if ("hf" in request.base) return { base: request.base.hf };
+  if ("modelDir" in request.base) return { base: readLoraBase(request.base.modelDir), from: request.base.modelDir };
+  throw new Error("not a LoRA request");
+}
+
+export async function runLoraTraining(request: TrainRequest, hooks: LoopHooks = {}, k: Kernels = nativeKernels()): Promise<TrainResult> {
+  const { base, from } = baseOf(request);
+  const model = openHfDecoderModel(base.dir, k);
+  const codec = await createChatCodec(base.dir);
+  const ctx = Math.min(model.rope.positions, MAX_TRAIN_CONTEXT);
+  const resume = request.resumeFrom ? loadLoraDir(request.resumeFrom, model.arch, k) : undefined;
+  const start = resume ?? (from ? loadLoraDir(from, model.arch, k) : undefined);
+  const settings = start ? start.lora.settings : LoraSettings.parse(request.lora ?? DEFAULT_LORA);
+  const lora = start?.lora ?? new LoraParams(k, loraLayout(model.arch, settings), settings);
+  if (!start) lora.initialize(new Rng((request.seed ^ 0x2545f491) >>> 0));
+  const m = k.alloc(lora.params.length);
+  const v = k.alloc(lora.params.length);
+  if (resume?.optimizer) {
+    m.set(resume.optimizer.m);
+    v.set(resume.optimizer.v);
+  }
+  const state = resume?.state;
+  if (request.resumeFrom && !state) throw new Error(`${request.resumeFrom} is a model, not a resumable checkpoint`);
+
+  const encode = (e: TrainRequest["training"][number]): Encoded => codec.encodeTraining(e.messages, e.tools);
+  const train = request.training.map(encode);
+  const valid = (request.validation ?? []).slice(0, MAX_VALIDATION_EXAMPLES).map(encode);
+  if (train.length === 0) throw new Error("the training file has no examples");
+  const hp = request.hyperparameters;
+  const B = Math.min(hp.batchSize, train.length);
+  const stepsPerEpoch = Math.ceil(train.length / B);
+  const total = hp.nEpochs * stepsPerEpoch;
+  const peak = LORA_BASE_LR * hp.learningRateMultiplier;
+  const validEvery = Math.max(1, Math.round(total / VALIDATIONS_PER_RUN));
+  const net = new LoraTrainModel(model, lora);
+
+  let step = state?.step ?? 0;
+  let trainedTokens = state?.trainedTokens ?? 0;
+  const epochRng = new Rng(state ? Uint32Array.from(state.rng) : (request.seed ^ 0x9e3779b9) >>> 0);
+  let epochStartState = epochRng.state();
+  let epoch = Math.floor(step / stepsPerEpoch);
+  let order = epochRng.permutation(train.length);
+  let last: StepMetrics | undefined;
+
+  const evaluate = () => {
+    let lossSum = 0;
+    let weightSum = 0;
+    let correctSum = 0;
+    for (let i = 0; i < valid.length; i += B) {
+      const b = makeHfBatch(valid, Array.from({ length: Math.min(B, valid.length - i) }, (_, j) => i + j), ctx);
+      net.forward(b.ids, b.B, b.T);
+      const s = net.loss(b.targets, b.weights, false);
+      lossSum += s.lossSum;
+      weightSum += s.weightSum;
+      correctSum += s.correctSum;
+    }
+    return { loss: weightSum > 0 ? lossSum / weightSum : 0, accuracy: weightSum > 0 ? correctSum / weightSum : 0 };
+  };
+  const checkpoint = (dir: string, withOptimizer: boolean, metrics: StepMetrics) => {
+    const trainingState: TrainingState = { step, totalSteps: total, seed: request.seed, rng: epochStartState, trainedTokens, hyperparameters: hp, metrics };
+    saveLoraDir(dir, base, lora, withOptimizer ? { optimizer: { m, v }, state: trainingState } : {});
+  };
+
+  while (step < total) {
+    if (hooks.cancelled?.()) throw new TrainingCancelledError();
+    const e = Math.floor(step / stepsPerEpoch);
+    if (e !== epoch) {
+      epoch = e;
+      epochStartState = epochRng.state();
+      order = epochRng.permutation(train.length);
+    }
+    const i0 = (step % stepsPerEpoch) * B;
+    const batch = makeHfBatch(train, order.slice(i0, i0 + B), ctx);
+    // The mean loss over the batch's loss-bearing tokens: weights normalised before the gradient.
+    let wsum = 0;
+    for (const w of batch.weights) wsum += w;
+    const scaled = batch.weights.map((w) => (wsum > 0 ? w / wsum : 0));
+    net.forward(batch.ids, batch.B, batch.T, (request.seed * 1_000_003 + step) >>> 0);
+    const s = net.loss(batch.targets, scaled, true);
+    net.backward();
+    adamwStep(k, lora, m, v, step + 1, learningRate(step, total, peak));
+    step++;
+    trainedTokens += wsum;
+    const metrics: StepMetrics = {
+      step,
+      totalSteps: total,
+      trainLoss: s.weightSum > 0 ? s.lossSum / s.weightSum : 0,
+      trainMeanTokenAccuracy: s.weightSum > 0 ? s.correctSum / s.weightSum : 0,
+      trainedTokens,
+    };
+    const isCheckpoint = step % request.checkpointEvery === 0 || step === total;
+    if (valid.length > 0 && (step % validEvery === 0 || isCheckpoint)) {
+      const r = evaluate();
+      metrics.validLoss = r.loss;
+      metrics.validMeanTokenAccuracy = r.accuracy;
+    }
+    last = metrics;
+    hooks.onStep?.(metrics);
+    if (isCheckpoint) {
+      if (step < total && Math.floor(step / stepsPerEpoch) !== epoch) {
+        epoch = Math.floor(step / stepsPerEpoch);
+        epochStartState = epochRng.state();
+        order = epochRng.permutation(train.length);
+      }
+      const dir = join(request.outputDir, `step-${step}`);
+      checkpoint(dir, true, metrics);
+      hooks.onCheckpoint?.(dir, step, metrics);
+    }
+  }
+  const finalModelDir = join(request.outputDir, "final");
+  const final = last ?? { step, totalSteps: total, trainLoss: 0, trainMeanTokenAccuracy: 0, trainedTokens };
+  checkpoint(finalModelDir, false, final);
+  return { finalModelDir, trainedTokens, steps: step, metrics: final };
+}
+
+function adamwStep(k: Kernels, lora: LoraParams, m: ReturnType<Kernels["alloc"]>, v: ReturnType<Kernels["alloc"]>, t: number, lr: number): void {
+  const n = lora.params.length;
+  const norm = Math.sqrt(k.sumsq(lora.grads, n));
+  const scale = norm > LORA_ADAM.clipNorm ? LORA_ADAM.clipNorm / norm : 1;
+  const { beta1: b1, beta2: b2, eps, weightDecay } = LORA_ADAM;
+  k.adamw(lora.params, lora.grads, m, v, n, lr, b1, b2, eps, weightDecay, scale, 1 - b1 ** t, 1 - b2 ** t);
+}

@@ -1,0 +1,58 @@
+/**
+ * Writing safetensors files (the layout safetensors.ts reads): header entries sorted by name, data
+ * in that order, the JSON header padded with spaces to a multiple of 8 bytes as the format's
+ * reference implementation does. Float32 tensors are written as F32, or rounded to BF16
+ * (round-to-nearest-even, as PyTorch casts).
+ */
+import { closeSync, openSync, renameSync, writeSync } from "node:fs";
+import type { Vec } from "../trainer/kernels/types.ts";
+
+export interface TensorToWrite {
+  name: string;
+  shape: number[];
+  data: Vec;
+}
+
+export function floatToBf16(x: number): number {
+  const f = new Float32Array([x]);
+  const u = new Uint32Array(f.buffer)[0] as number;
+  if ((u & 0x7f800000) === 0x7f800000 && (u & 0x7fffff) !== 0) return ((u >>> 16) | 0x40) & 0xffff; // NaN stays NaN
+  return ((u + 0x7fff + ((u >>> 16) & 1)) >>> 16) & 0xffff;
+}
+
+export function writeSafetensors(path: string, tensors: TensorToWrite[], dtype: "F32" | "BF16" = "F32", metadata: Record<string, string> = { format: "pt" }): void {
+  const sorted = [...tensors].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const width = dtype === "F32" ? 4 : 2;
+  const header: Record<string, unknown> = { __metadata__: metadata };
+  let offset = 0;
+  for (const t of sorted) {
+    const count = t.shape.reduce((a, b) => a * b, 1);
+    if (count !== t.data.length) throw new Error(`${t.name}: shape [${t.shape}] holds ${count} values, data has ${t.data.length}`);
+    header[t.name] = { dtype, shape: t.shape, data_offsets: [offset, offset + count * width] };
+    offset += count * width;
+  }
+  let json = JSON.stringify(header);
+  json += " ".repeat((8 - (Buffer.byteLength(json) % 8)) % 8);
+  const headerBytes = Buffer.from(json, "utf8");
+  const len = Buffer.alloc(8);
+  len.writeBigUInt64LE(BigInt(headerBytes.length));
+  const tmp = `${path}.tmp-${process.pid}`;
+  const fd = openSync(tmp, "w");
+  try {
+    writeSync(fd, len);
+    writeSync(fd, headerBytes);
+    for (const t of sorted) {
+      if (dtype === "F32") {
+        const f = t.data instanceof Float32Array ? t.data : Float32Array.from(t.data);
+        writeSync(fd, new Uint8Array(f.buffer, f.byteOffset, f.byteLength));
+      } else {
+        const h = new Uint16Array(t.data.length);
+        for (let i = 0; i < t.data.length; i++) h[i] = floatToBf16(t.data[i] as number);
+        writeSync(fd, new Uint8Array(h.buffer));
+      }
+    }
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+}
