@@ -1,0 +1,97 @@
+import { Template } from "@huggingface/jinja";
+import { TunelabError } from "@tunelab/core";
+import type { ChatInputTool } from "./chat-message.schema.ts";
+import type { TokenizerFiles } from "./model-files.ts";
+import { specialTokenTexts } from "./special-ids.ts";
+import type { TemplateMessage } from "./template-messages.ts";
+
+export interface TemplateRenderOptions {
+  tools?: readonly ChatInputTool[] | null | undefined;
+  /** End with the header of an assistant turn, so that the model writes the reply. */
+  addGenerationPrompt?: boolean;
+  /** Extra variables some templates read (Qwen3's `enable_thinking`, Llama 3.1's `date_string`). */
+  variables?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * A model's chat template(s), rendered with @huggingface/jinja the way transformers' apply_chat_template does:
+ * `messages`, `tools` (none when absent), `add_generation_prompt` and the special tokens (`bos_token`,
+ * `eos_token`, `unk_token`, `pad_token`). When tokenizer_config.json holds a list of named templates, `tool_use`
+ * is used for requests with tools when the model has one, `default` otherwise.
+ */
+export class ChatTemplate {
+  readonly names: readonly string[];
+  readonly #sources: ReadonlyMap<string, string>;
+  readonly #compiled = new Map<string, Template>();
+  readonly #tokens: Readonly<Record<string, string>>;
+  readonly #origin: string;
+
+  /** The template of a model directory (tokenizer_config.json's `chat_template`, else chat_template.jinja), or null. */
+  static fromFiles(files: TokenizerFiles): ChatTemplate | null {
+    const configured = files.tokenizerConfig.chat_template;
+    const tokens: Record<string, string> = {};
+    const texts = specialTokenTexts(files);
+    if (texts.bos !== undefined) tokens.bos_token = texts.bos;
+    if (texts.eos !== undefined) tokens.eos_token = texts.eos;
+    if (texts.unk !== undefined) tokens.unk_token = texts.unk;
+    if (texts.pad !== undefined) tokens.pad_token = texts.pad;
+    if (typeof configured === "string") return new ChatTemplate(new Map([["default", configured]]), tokens, files.source);
+    if (Array.isArray(configured)) return new ChatTemplate(new Map(configured.map((t) => [t.name, t.template])), tokens, files.source);
+    if (files.chatTemplateFile !== undefined) return new ChatTemplate(new Map([["default", files.chatTemplateFile]]), tokens, files.source);
+    return null;
+  }
+
+  constructor(sources: ReadonlyMap<string, string>, specialTokens: Readonly<Record<string, string>>, origin: string) {
+    this.#sources = sources;
+    this.names = [...sources.keys()];
+    this.#tokens = specialTokens;
+    this.#origin = origin;
+  }
+
+  /** The name of the template used for a request with or without tools. */
+  select(hasTools: boolean): string {
+    if (hasTools && this.#sources.has("tool_use")) return "tool_use";
+    if (this.#sources.has("default")) return "default";
+    throw new TunelabError(
+      "validation_failed",
+      `${this.#origin}: tokenizer_config.json has chat templates ${this.names.join(", ")} but none named "default"`,
+    );
+  }
+
+  render(messages: readonly TemplateMessage[], options: TemplateRenderOptions = {}): string {
+    const tools = options.tools && options.tools.length > 0 ? options.tools : null;
+    const name = this.select(tools !== null);
+    const template = this.#template(name);
+    try {
+      return template.render({
+        ...this.#tokens,
+        ...options.variables,
+        messages,
+        tools,
+        add_generation_prompt: options.addGenerationPrompt ?? false,
+      });
+    } catch (cause) {
+      throw new TunelabError("invalid_argument", `the chat template of ${this.#origin} refused the messages: ${(cause as Error).message}`, {
+        cause,
+      });
+    }
+  }
+
+  #template(name: string): Template {
+    let template = this.#compiled.get(name);
+    if (!template) {
+      const source = this.#sources.get(name) ?? "";
+      try {
+        template = new Template(source);
+      } catch (cause) {
+        throw new TunelabError(
+          "validation_failed",
+          `${this.#origin}: chat template ${JSON.stringify(name)} is not a template @huggingface/jinja can read: ${(cause as Error).message}`,
+          { cause },
+        );
+      }
+      this.#compiled.set(name, template);
+    }
+    return template;
+  }
+}

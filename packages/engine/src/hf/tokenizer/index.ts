@@ -1,0 +1,5 @@
+export { ChatInputMessage, ChatInputTool } from "./chat-message.schema.ts";
+export { ChatTemplate, type TemplateRenderOptions } from "./chat-template.ts";
+export { type DecodeOptions, type EncodeOptions, HfTokenizer } from "./hf-tokenizer.ts";
+export { readTokenizerFiles, type TokenizerFiles } from "./model-files.ts";
+export type { TokenByteScheme } from "./token-bytes.ts";
