@@ -1,5 +1,6 @@
 export { ChatInputMessage, ChatInputTool } from "./chat-message.schema.ts";
 export { ChatTemplate, type TemplateRenderOptions } from "./chat-template.ts";
 export { type DecodeOptions, type EncodeOptions, HfTokenizer } from "./hf-tokenizer.ts";
+export { IncrementalDetokenizer, type IncrementalDetokenizerOptions } from "./incremental-detokenizer.ts";
 export { readTokenizerFiles, type TokenizerFiles } from "./model-files.ts";
 export type { TokenByteScheme } from "./token-bytes.ts";
