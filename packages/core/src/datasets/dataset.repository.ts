@@ -115,7 +115,8 @@ export interface NewVersion {
   source: string;
   stats: unknown;
   report: unknown;
-  examples: ReadonlyArray<{ hash: string; inputHash: string }>;
+  /** The example index in order: an array, or anything that slices into one (ExampleHashes). */
+  examples: { readonly length: number; slice(start: number, end: number): ReadonlyArray<{ hash: string; inputHash: string }> };
 }
 
 const EXAMPLE_BATCH = 2_000;

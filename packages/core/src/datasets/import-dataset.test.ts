@@ -5,9 +5,11 @@ import { blobsPath } from "../storage/home.ts";
 import { chat, jsonl, tempWorkspace } from "../test-support/temp-workspace.ts";
 import { getVersionByRef } from "./dataset.repository.ts";
 import { diffVersions } from "./diff-versions.ts";
-import { importDataset } from "./import-dataset.ts";
+import { importDataset, importDatasetHere } from "./import-dataset.ts";
 import { setTestSplit } from "./set-test-split.ts";
 import { readVersionText } from "./version-content.ts";
+import { OFF_THREAD_BYTES } from "./worker/off-thread.ts";
+import { runningDatasetWorkers } from "./worker/run-task.ts";
 
 type TempWorkspace = Awaited<ReturnType<typeof tempWorkspace>>;
 let ws: TempWorkspace;
@@ -156,6 +158,51 @@ describe("test split and leakage", () => {
     await expect(importDataset(ws, { project: "p", dataset: "test", text: jsonl(tickets(0, 10)), fileName: "x" })).rejects.toThrow(
       /test split/,
     );
+  });
+});
+
+describe("large files: validated, checked and stored in a worker thread", () => {
+  const testSplit = jsonl([
+    chat("my invoice 5 is wrong", '{"category":"billing"}'),
+    chat("my invoice 77 is wrong please", '{"category":"billing"}'),
+  ]);
+  const big = jsonl(tickets(0, 2_000));
+
+  it("gives the same version, report and leakage as an import on this thread", async () => {
+    expect(Buffer.byteLength(big)).toBeGreaterThan(OFF_THREAD_BYTES);
+    for (const project of ["off", "here"]) await setTestSplit(ws, { project, text: testSplit, fileName: "test.jsonl" });
+    const pending = importDataset(ws, { project: "off", dataset: "train", bytes: Buffer.from(big), fileName: "big.jsonl" });
+    expect(runningDatasetWorkers()).toBe(1);
+    const off = await pending;
+    expect(runningDatasetWorkers()).toBe(0);
+    const here = await importDatasetHere(ws, { project: "here", dataset: "train", text: big, fileName: "big.jsonl" });
+    if (off.status === "invalid" || here.status === "invalid") throw new Error("unexpected");
+    expect(off.leakage).toMatchObject({ exact: [{ line: 6, testItem: 1 }], near: [{ line: 78, testItem: 2 }] });
+    expect(off.version).toMatchObject({ ref: "train@1", exampleCount: 1_999, contentHash: here.version.contentHash });
+    expect(off.report).toEqual(here.report);
+    expect(off.leakage).toEqual(here.leakage);
+    expect(readVersionText(ws, off.version)).toBe(readVersionText(ws, here.version));
+    expect((await importDataset(ws, { project: "off", dataset: "train", text: big, fileName: "again.jsonl" })).status).toBe("unchanged");
+  });
+
+  it("writes nothing for a large file with bytes that are not UTF-8", async () => {
+    await importDataset(ws, { project: "p", dataset: "train", text: jsonl(tickets(0, 12)), fileName: "ok.jsonl" });
+    const before = { rows: await rowCounts(), blobs: blobFiles() };
+    const bytes = Buffer.from(big);
+    bytes[bytes.indexOf("my invoice 1500 is wrong") + 3] = 0xff;
+    const result = await importDataset(ws, { project: "p", dataset: "train", bytes, fileName: "latin.jsonl" });
+    expect(result.status).toBe("invalid");
+    expect(result.report.issues).toEqual([expect.objectContaining({ code: "invalid_utf8", line: 1_501 })]);
+    expect({ rows: await rowCounts(), blobs: blobFiles() }).toEqual(before);
+  });
+
+  it("throws the worker's TunelabError with its code", async () => {
+    const split = setTestSplit(ws, { project: "p", text: big, fileName: "big.jsonl", testFraction: 1e-9 });
+    await expect(split).rejects.toMatchObject({
+      name: "TunelabError",
+      code: "invalid_argument",
+      message: expect.stringContaining("selects none"),
+    });
   });
 });
 

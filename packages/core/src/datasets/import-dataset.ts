@@ -3,24 +3,30 @@ import { parseProjectName } from "../projects/project.repository.ts";
 import { ResourceName } from "../projects/project.schema.ts";
 import type { Workspace } from "../storage/workspace.ts";
 import { type DatasetVersion, TEST_SPLIT_NAME } from "./dataset.schema.ts";
-import { checkLeakage, type LeakageReport } from "./leakage/leakage.ts";
-import { datasetStats } from "./stats/dataset-stats.ts";
+import { LeakageIndex, type LeakageReport } from "./leakage/leakage.ts";
+import { StatsCollector } from "./stats/stats-collector.ts";
 import type { Encoding } from "./stats/tokenizer.ts";
 import { storeVersion } from "./store-version.ts";
 import { currentTestSplit } from "./test-split-items.ts";
-import type { ValidationIssue } from "./validation/issue.ts";
+import { IssueSink } from "./validation/issue.ts";
+import type { DataSource } from "./validation/jsonl-lines.ts";
 import type { ValidationReport } from "./validation/report.ts";
-import { validateJsonl } from "./validation/validate-file.ts";
+import { validateSource } from "./validation/validate-file.ts";
+import { VersionWriter } from "./version-writer.ts";
+import { runsOffThread } from "./worker/off-thread.ts";
+import { runDatasetTask } from "./worker/run-task.ts";
 
-export interface ImportInput {
+export interface ImportOptions {
   project: string;
   dataset: string;
-  text: string;
   fileName: string;
   message?: string;
   encoding?: Encoding;
   contextLimit?: number;
 }
+
+/** The file as text, as bytes (checked to be UTF-8) or as a path (streamed line by line). */
+export type ImportInput = ImportOptions & DataSource;
 
 export type ImportResult =
   | { status: "invalid"; report: ValidationReport }
@@ -34,32 +40,50 @@ export type ImportResult =
 
 /**
  * Validates a training file and stores it as the next version of a dataset. A file with any error writes nothing.
- * Examples whose input is a test-split item are excluded (and reported); near duplicates are reported.
+ * Examples whose input is a test-split item are excluded (and reported); near duplicates are reported. A large file
+ * is validated, tokenised, checked for leakage and stored in a worker thread, so a server keeps answering meanwhile.
  */
 export async function importDataset(ws: Workspace, input: ImportInput): Promise<ImportResult> {
+  parseProjectName(input.project);
+  parseDatasetName(input.dataset);
+  if (runsOffThread(input)) return runDatasetTask({ kind: "import", home: ws.home, input });
+  return importDatasetHere(ws, input);
+}
+
+/** `importDataset` on this thread: one pass over the file, each kept example streamed to the version's blob. */
+export async function importDatasetHere(ws: Workspace, input: ImportInput): Promise<ImportResult> {
   const project = parseProjectName(input.project);
   const dataset = parseDatasetName(input.dataset);
-  const validated = validateJsonl(input.text, { fileName: input.fileName, ...options(input) });
-  if (validated.report.errors > 0) return { status: "invalid", report: validated.report };
-
   const test = await currentTestSplit(ws, project);
-  const leakage = test && checkLeakage(validated.examples, validated.format, test.items, test.version.format, test.version.ref);
-  const leaked = new Set(leakage?.exact.map((l) => l.line));
-  const kept = validated.examples.filter((e) => !leaked.has(e.line));
-  const report = withLeakage(validated.report, leakage);
-  report.stats = datasetStats(
-    kept.map((e) => e.counts),
-    report.stats.encoding,
-    report.stats.contextLimit,
-  );
-  report.examples = kept.length;
+  const leakage = test && new LeakageIndex(test.items, test.version.format, test.version.ref);
+  const writer = new VersionWriter(ws.blobs);
+  const kept = new StatsCollector();
+  let validated: ReturnType<typeof validateSource>;
+  try {
+    validated = validateSource(input, { fileName: input.fileName, ...options(input) }, (example, format) => {
+      if (leakage?.check(example, format) === "exact") return;
+      writer.add(example);
+      kept.add(example.counts);
+    });
+  } catch (error) {
+    writer.discard();
+    throw error;
+  }
+  if (validated.report.errors > 0) {
+    writer.discard();
+    return { status: "invalid", report: validated.report };
+  }
 
+  const leaks = leakage?.report();
+  const report = withLeakage(validated.report, leaks);
+  report.stats = kept.stats(report.stats.encoding, report.stats.contextLimit);
+  report.examples = kept.count;
   const stored = await storeVersion(ws, {
     project,
     dataset,
     role: "train",
     format: validated.format,
-    examples: kept,
+    content: writer.finish(),
     report,
     message: input.message ?? "",
     source: input.fileName,
@@ -68,7 +92,7 @@ export async function importDataset(ws: Workspace, input: ImportInput): Promise<
     status: stored.created ? "created" : "unchanged",
     version: stored.version,
     report,
-    leakage,
+    leakage: leaks,
     projectCreated: stored.projectCreated,
   };
 }
@@ -89,25 +113,27 @@ function options(input: { encoding?: Encoding; contextLimit?: number }) {
   };
 }
 
+/** The report with the leakage findings among its issues (counted all, the first of each code listed). */
 function withLeakage(report: ValidationReport, leakage: LeakageReport | undefined): ValidationReport {
   if (!leakage) return { ...report };
-  const issues: ValidationIssue[] = [...report.issues];
+  const sink = new IssueSink();
   for (const { line, testItem } of leakage.exact) {
-    issues.push({
-      severity: "warning",
-      code: "test_leakage_exact",
-      line,
-      message: `input is test item ${testItem} of ${leakage.testSplit}; excluded from this version`,
-    });
+    sink.warning("test_leakage_exact", `input is test item ${testItem} of ${leakage.testSplit}; excluded from this version`, { line });
   }
   for (const { line, testItem, similarity } of leakage.near) {
-    issues.push({
-      severity: "warning",
-      code: "test_leakage_near",
-      line,
-      message: `input is ${(similarity * 100).toFixed(0)}% similar to test item ${testItem} of ${leakage.testSplit}`,
-    });
+    sink.warning(
+      "test_leakage_near",
+      `input is ${(similarity * 100).toFixed(0)}% similar to test item ${testItem} of ${leakage.testSplit}`,
+      {
+        line,
+      },
+    );
   }
-  issues.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
-  return { ...report, issues, warnings: issues.length - report.errors };
+  const issues = [...report.issues, ...sink.issues].sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+  return {
+    ...report,
+    issues,
+    issueCounts: { ...report.issueCounts, ...sink.countsByCode() },
+    warnings: report.warnings + sink.warningCount,
+  };
 }

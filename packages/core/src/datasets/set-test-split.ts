@@ -1,19 +1,21 @@
 import { TunelabError } from "../errors.ts";
 import { parseProjectName } from "../projects/project.repository.ts";
 import type { Workspace } from "../storage/workspace.ts";
-import { canonicalJsonl } from "./canonical.ts";
 import { type DatasetVersion, TEST_SPLIT_NAME } from "./dataset.schema.ts";
-import { type ImportResult, importDataset, parseDatasetName } from "./import-dataset.ts";
+import { type ImportResult, importDatasetHere, parseDatasetName } from "./import-dataset.ts";
 import { isTestExample } from "./split-assign.ts";
-import { datasetStats } from "./stats/dataset-stats.ts";
+import { StatsCollector } from "./stats/stats-collector.ts";
 import type { Encoding } from "./stats/tokenizer.ts";
 import { storeVersion } from "./store-version.ts";
+import type { DataSource } from "./validation/jsonl-lines.ts";
 import type { ValidationReport } from "./validation/report.ts";
-import { validateJsonl } from "./validation/validate-file.ts";
+import { validateSource } from "./validation/validate-file.ts";
+import { discardContent, VersionWriter } from "./version-writer.ts";
+import { runsOffThread } from "./worker/off-thread.ts";
+import { runDatasetTask } from "./worker/run-task.ts";
 
-export interface SplitInput {
+export interface SplitOptions {
   project: string;
-  text: string;
   fileName: string;
   /** Carve this fraction of the file as the test split; without it the whole file is the test split. */
   testFraction?: number;
@@ -24,68 +26,100 @@ export interface SplitInput {
   encoding?: Encoding;
 }
 
+/** The file as text, as bytes (checked to be UTF-8) or as a path (streamed line by line). */
+export type SplitInput = SplitOptions & DataSource;
+
 export type SplitResult =
   | { status: "invalid"; report: ValidationReport }
   | { status: "created" | "unchanged"; test: DatasetVersion; report: ValidationReport; train: ImportResult | undefined };
 
-/** Sets the project's frozen test split (`test@N`), from a file or carved deterministically from one. */
+/** Sets the project's frozen test split (`test@N`), from a file or carved deterministically from one (a large file in a worker thread). */
 export async function setTestSplit(ws: Workspace, input: SplitInput): Promise<SplitResult> {
+  checkArguments(input);
+  if (runsOffThread(input)) return runDatasetTask({ kind: "split", home: ws.home, input });
+  return setTestSplitHere(ws, input);
+}
+
+/** `setTestSplit` on this thread: one pass over the file, the test items and the rest each streamed to a file. */
+export async function setTestSplitHere(ws: Workspace, input: SplitInput): Promise<SplitResult> {
+  const { project, fraction, trainName } = checkArguments(input);
+  const seed = input.seed ?? 0;
+  const encoding = input.encoding === undefined ? {} : { encoding: input.encoding };
+  const test = new VersionWriter(ws.blobs);
+  const testStats = new StatsCollector();
+  const rest = fraction === undefined ? undefined : new VersionWriter(ws.blobs);
+  const discardAll = () => {
+    test.discard();
+    rest?.discard();
+  };
+  let validated: ReturnType<typeof validateSource>;
+  try {
+    validated = validateSource(input, { fileName: input.fileName, minExamples: 1, ...encoding }, (example) => {
+      if (!rest || fraction === undefined || isTestExample(example.inputHash, fraction, seed)) {
+        test.add(example);
+        testStats.add(example.counts);
+      } else rest.add(example);
+    });
+  } catch (error) {
+    discardAll();
+    throw error;
+  }
+  if (validated.report.errors > 0) {
+    discardAll();
+    return { status: "invalid", report: validated.report };
+  }
+  if (test.count === 0) {
+    discardAll();
+    throw new TunelabError(
+      "invalid_argument",
+      `--test-fraction ${fraction} of ${validated.report.examples} examples selects none; raise the fraction`,
+    );
+  }
+
+  const { too_few_examples: tooFew = 0, ...issueCounts } = validated.report.issueCounts;
+  const report: ValidationReport = {
+    ...validated.report,
+    issues: validated.report.issues.filter((i) => i.code !== "too_few_examples"),
+    issueCounts,
+    warnings: validated.report.warnings - tooFew,
+    examples: test.count,
+    stats: testStats.stats(validated.report.stats.encoding, validated.report.stats.contextLimit),
+  };
+  const restContent = rest?.finish();
+  try {
+    const stored = await storeVersion(ws, {
+      project,
+      dataset: TEST_SPLIT_NAME,
+      role: "test",
+      format: validated.format,
+      content: test.finish(),
+      report,
+      message: input.message ?? (fraction === undefined ? `from ${input.fileName}` : `${fraction} of ${input.fileName}, seed ${seed}`),
+      source: input.fileName,
+    });
+    let train: ImportResult | undefined;
+    if (restContent && trainName !== undefined) {
+      train = await importDatasetHere(ws, {
+        project,
+        dataset: trainName,
+        path: restContent.file,
+        fileName: input.fileName,
+        message: input.message ?? `rest of ${input.fileName} after the ${stored.version.ref} split`,
+        ...encoding,
+      });
+    }
+    return { status: stored.created ? "created" : "unchanged", test: stored.version, report, train };
+  } finally {
+    if (restContent) discardContent(restContent);
+  }
+}
+
+function checkArguments(input: SplitInput): { project: string; fraction: number | undefined; trainName: string | undefined } {
   const project = parseProjectName(input.project);
   const fraction = input.testFraction;
   if (fraction !== undefined && !(fraction > 0 && fraction < 1)) {
     throw new TunelabError("invalid_argument", `--test-fraction must be between 0 and 1 (exclusive), got ${fraction}`);
   }
   const trainName = fraction === undefined ? undefined : parseDatasetName(input.trainDataset ?? "train");
-  const validated = validateJsonl(input.text, {
-    fileName: input.fileName,
-    minExamples: 1,
-    ...(input.encoding === undefined ? {} : { encoding: input.encoding }),
-  });
-  if (validated.report.errors > 0) return { status: "invalid", report: validated.report };
-
-  const seed = input.seed ?? 0;
-  const testExamples =
-    fraction === undefined ? validated.examples : validated.examples.filter((e) => isTestExample(e.inputHash, fraction, seed));
-  if (testExamples.length === 0) {
-    throw new TunelabError(
-      "invalid_argument",
-      `--test-fraction ${fraction} of ${validated.examples.length} examples selects none; raise the fraction`,
-    );
-  }
-  const report: ValidationReport = {
-    ...validated.report,
-    issues: validated.report.issues.filter((i) => i.code !== "too_few_examples"),
-    examples: testExamples.length,
-    stats: datasetStats(
-      testExamples.map((e) => e.counts),
-      validated.report.stats.encoding,
-      validated.report.stats.contextLimit,
-    ),
-  };
-  report.warnings = report.issues.length - report.errors;
-  const stored = await storeVersion(ws, {
-    project,
-    dataset: TEST_SPLIT_NAME,
-    role: "test",
-    format: validated.format,
-    examples: testExamples,
-    report,
-    message: input.message ?? (fraction === undefined ? `from ${input.fileName}` : `${fraction} of ${input.fileName}, seed ${seed}`),
-    source: input.fileName,
-  });
-
-  let train: ImportResult | undefined;
-  if (trainName !== undefined) {
-    const testLines = new Set(testExamples.map((e) => e.line));
-    const rest = validated.examples.filter((e) => !testLines.has(e.line));
-    train = await importDataset(ws, {
-      project,
-      dataset: trainName,
-      text: canonicalJsonl(rest.map((e) => e.canonical)),
-      fileName: input.fileName,
-      message: input.message ?? `rest of ${input.fileName} after the ${stored.version.ref} split`,
-      ...(input.encoding === undefined ? {} : { encoding: input.encoding }),
-    });
-  }
-  return { status: stored.created ? "created" : "unchanged", test: stored.version, report, train };
+  return { project, fraction, trainName };
 }

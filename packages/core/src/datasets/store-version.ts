@@ -1,20 +1,19 @@
 import { TunelabError } from "../errors.ts";
 import { ensureProject, findProjectByName } from "../projects/project.repository.ts";
-import { sha256 } from "../shared/hash.ts";
 import type { Workspace } from "../storage/workspace.ts";
-import { canonicalJsonl } from "./canonical.ts";
 import { findDataset, findVersionByHash, insertDataset, insertVersion } from "./dataset.repository.ts";
 import type { DatasetRole, DatasetVersion } from "./dataset.schema.ts";
-import type { DatasetExample } from "./example.ts";
 import type { DatasetFormat } from "./format/format.ts";
 import type { ValidationReport } from "./validation/report.ts";
+import { commitContent, discardContent, type VersionContent } from "./version-writer.ts";
 
 export interface StoreVersionInput {
   project: string;
   dataset: string;
   role: DatasetRole;
   format: DatasetFormat;
-  examples: ReadonlyArray<DatasetExample>;
+  /** The canonical JSONL, written by a VersionWriter: moved into the blob store here, or removed. */
+  content: VersionContent;
   report: ValidationReport;
   message: string;
   source: string;
@@ -29,14 +28,12 @@ export interface StoredVersion {
 
 /** Writes a validated version: blob first, then one transaction for project, dataset, version and example index. */
 export async function storeVersion(ws: Workspace, input: StoreVersionInput): Promise<StoredVersion> {
-  const text = canonicalJsonl(input.examples.map((e) => e.canonical));
-  const contentHash = sha256(text);
-
-  const existing = await findExisting(ws, input, contentHash);
-  if (existing) return { version: existing, created: false, projectCreated: false };
-
-  const blob = ws.blobs.put(text);
+  const { content } = input;
+  let blob: { hash: string; created: boolean } | undefined;
   try {
+    const existing = await findExisting(ws, input, content.contentHash);
+    if (existing) return { version: existing, created: false, projectCreated: false };
+    blob = commitContent(ws.blobs, content);
     return await ws.db.transaction().execute(async (trx) => {
       const { project, created: projectCreated } = await ensureProject(trx, input.project);
       const dataset =
@@ -49,20 +46,22 @@ export async function storeVersion(ws: Workspace, input: StoreVersionInput): Pro
       }
       const version = await insertVersion(trx, {
         datasetId: dataset.id,
-        contentHash,
+        contentHash: content.contentHash,
         format: input.format,
-        byteSize: Buffer.byteLength(text),
+        byteSize: content.byteSize,
         message: input.message,
         source: input.source,
         stats: input.report.stats,
         report: input.report,
-        examples: input.examples,
+        examples: content.examples,
       });
       return { version, created: true, projectCreated };
     });
   } catch (error) {
-    if (blob.created) ws.blobs.remove(blob.hash);
+    if (blob?.created) ws.blobs.remove(blob.hash);
     throw error;
+  } finally {
+    if (!blob) discardContent(content);
   }
 }
 

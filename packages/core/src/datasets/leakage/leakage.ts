@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { type DatasetExample, exampleInput, inputText } from "../example.ts";
 import type { DatasetFormat } from "../format/format.ts";
-import { nearDuplicates } from "./near-duplicates.ts";
+import { NearDuplicateIndex } from "./near-duplicates.ts";
 import { wordSet } from "./normalize.ts";
 
 export const LeakageReport = z.object({
@@ -21,6 +21,59 @@ export interface TestItemInput {
   value: Record<string, unknown>;
 }
 
+type ExactLeak = LeakageReport["exact"][number];
+type NearLeak = LeakageReport["near"][number];
+
+/**
+ * The test split's inputs, indexed once: a hash set for exact input matches and a prefix-filtered inverted index
+ * over input words for near duplicates, so each training example costs the same whatever the file's size, and a
+ * file streams past the index. Findings accumulate for `report`.
+ */
+export class LeakageIndex {
+  private readonly testByInput = new Map<string, number>();
+  private readonly near: NearDuplicateIndex;
+  private readonly exactLeaks: ExactLeak[] = [];
+  private readonly nearLeaks: NearLeak[] = [];
+
+  constructor(
+    testItems: ReadonlyArray<TestItemInput>,
+    testFormat: DatasetFormat,
+    readonly testSplit: string,
+    readonly threshold = NEAR_DUPLICATE_THRESHOLD,
+  ) {
+    testItems.forEach((item, i) => {
+      if (!this.testByInput.has(item.inputHash)) this.testByInput.set(item.inputHash, i + 1);
+    });
+    this.near = new NearDuplicateIndex(
+      testItems.map((t) => wordSet(inputText(exampleInput(t.value, testFormat)))),
+      threshold,
+    );
+  }
+
+  /** Checks one training example: an exact leak (to exclude), a near duplicate (kept, reported) or neither. */
+  check(example: Pick<DatasetExample, "line" | "inputHash" | "value">, format: DatasetFormat): "exact" | "near" | undefined {
+    const testItem = this.testByInput.get(example.inputHash);
+    if (testItem !== undefined) {
+      this.exactLeaks.push({ line: example.line, testItem });
+      return "exact";
+    }
+    let best: NearLeak | undefined;
+    for (const match of this.near.matches(wordSet(inputText(exampleInput(example.value, format))))) {
+      if (!best || match.similarity > best.similarity) {
+        best = { line: example.line, testItem: match.reference + 1, similarity: match.similarity };
+      }
+    }
+    if (!best) return undefined;
+    this.nearLeaks.push(best);
+    return "near";
+  }
+
+  /** Every leak found so far, in the order the examples came. */
+  report(): LeakageReport {
+    return { testSplit: this.testSplit, threshold: this.threshold, exact: this.exactLeaks, near: this.nearLeaks };
+  }
+}
+
 /** Compares training examples with the test split: exact input matches and near-duplicate inputs (1-based test item numbers). */
 export function checkLeakage(
   examples: ReadonlyArray<DatasetExample>,
@@ -30,27 +83,7 @@ export function checkLeakage(
   testSplit: string,
   threshold = NEAR_DUPLICATE_THRESHOLD,
 ): LeakageReport {
-  const testByInput = new Map<string, number>();
-  testItems.forEach((item, i) => {
-    if (!testByInput.has(item.inputHash)) testByInput.set(item.inputHash, i + 1);
-  });
-  const exact: LeakageReport["exact"] = [];
-  const rest: DatasetExample[] = [];
-  for (const example of examples) {
-    const testItem = testByInput.get(example.inputHash);
-    if (testItem !== undefined) exact.push({ line: example.line, testItem });
-    else rest.push(example);
-  }
-  const queries = rest.map((e) => wordSet(inputText(exampleInput(e.value, format))));
-  const references = testItems.map((t) => wordSet(inputText(exampleInput(t.value, testFormat))));
-  const best = new Map<number, { line: number; testItem: number; similarity: number }>();
-  for (const match of nearDuplicates(queries, references, threshold)) {
-    const line = rest[match.query]?.line ?? 0;
-    const current = best.get(line);
-    if (!current || match.similarity > current.similarity) {
-      best.set(line, { line, testItem: match.reference + 1, similarity: match.similarity });
-    }
-  }
-  const near = [...best.values()].sort((a, b) => a.line - b.line);
-  return { testSplit, threshold, exact, near };
+  const index = new LeakageIndex(testItems, testFormat, testSplit, threshold);
+  for (const example of examples) index.check(example, format);
+  return index.report();
 }

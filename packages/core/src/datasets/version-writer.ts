@@ -1,0 +1,96 @@
+import { createHash, randomBytes } from "node:crypto";
+import { closeSync, existsSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import { dirname, join } from "node:path";
+import type { BlobStore } from "../storage/blobs.ts";
+import { ExampleHashes } from "./example-hashes.ts";
+
+const FLUSH_CHARS = 1 << 20;
+
+/** A version's canonical JSONL, written to a file beside the blobs, with its content hash and example index. */
+export interface VersionContent {
+  /** sha256 of the canonical JSONL: the version's identity and blob name. */
+  contentHash: string;
+  byteSize: number;
+  examples: ExampleHashes;
+  /** The written file, until `commitContent` moves it into the blob store or `discardContent` removes it. */
+  file: string;
+}
+
+/**
+ * Streams the examples of a version to disk as canonical JSONL (one line each, "\n"-terminated) while hashing it, so
+ * a version of any size is written with memory for one buffer and its 64-byte-an-example index. The file is a
+ * hidden sibling in the blob store's directory (same file system: the final rename is atomic).
+ */
+export class VersionWriter {
+  private readonly file: string;
+  private fd: number | undefined;
+  private readonly hasher = createHash("sha256");
+  private readonly examples = new ExampleHashes();
+  private pending: string[] = [];
+  private pendingChars = 0;
+  private byteSize = 0;
+  private closed = false;
+
+  constructor(blobs: BlobStore) {
+    this.file = join(blobs.root, `.incoming-${process.pid}-${randomBytes(6).toString("hex")}.jsonl`);
+  }
+
+  add(example: { canonical: string; hash: string; inputHash: string }): void {
+    const line = `${example.canonical}\n`;
+    this.hasher.update(line);
+    this.examples.push(example.hash, example.inputHash);
+    this.pending.push(line);
+    this.pendingChars += line.length;
+    if (this.pendingChars >= FLUSH_CHARS) this.flush();
+  }
+
+  get count(): number {
+    return this.examples.length;
+  }
+
+  finish(): VersionContent {
+    this.flush();
+    this.close();
+    return { contentHash: this.hasher.digest("hex"), byteSize: this.byteSize, examples: this.examples, file: this.file };
+  }
+
+  /** Removes what was written (a file with errors writes nothing). */
+  discard(): void {
+    this.close();
+    rmSync(this.file, { force: true });
+  }
+
+  private flush(): void {
+    if (this.fd === undefined) {
+      mkdirSync(dirname(this.file), { recursive: true });
+      this.fd = openSync(this.file, "w");
+    }
+    const chunk = Buffer.from(this.pending.join(""));
+    this.pending = [];
+    this.pendingChars = 0;
+    for (let at = 0; at < chunk.length; ) at += writeSync(this.fd, chunk, at);
+    this.byteSize += chunk.length;
+  }
+
+  private close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.fd !== undefined) closeSync(this.fd);
+  }
+}
+
+/** Moves written content into the blob store under its hash (or drops it when that blob exists). */
+export function commitContent(blobs: BlobStore, content: VersionContent): { hash: string; created: boolean } {
+  const path = blobs.pathOf(content.contentHash);
+  if (existsSync(path)) {
+    rmSync(content.file, { force: true });
+    return { hash: content.contentHash, created: false };
+  }
+  mkdirSync(dirname(path), { recursive: true });
+  renameSync(content.file, path);
+  return { hash: content.contentHash, created: true };
+}
+
+export function discardContent(content: VersionContent): void {
+  rmSync(content.file, { force: true });
+}

@@ -1,0 +1,43 @@
+import { Worker } from "node:worker_threads";
+import { type ErrorCode, TunelabError } from "../../errors.ts";
+import type { DatasetTask, TaskResult } from "./tasks.ts";
+
+export type WorkerReply = { ok: true; result: unknown } | { ok: false; error: { message: string; code?: ErrorCode; details?: unknown } };
+
+let running = 0;
+
+/** Dataset workers at work right now (validating, tokenising, checking leakage, storing) in this process. */
+export function runningDatasetWorkers(): number {
+  return running;
+}
+
+/**
+ * Runs one dataset task in a fresh worker thread and resolves with its result; a TunelabError thrown there is thrown
+ * here with its code. The worker's memory (tokenizer tables, indexes) is released when it ends.
+ */
+export function runDatasetTask<T extends DatasetTask>(task: T): Promise<TaskResult<T>> {
+  return new Promise((resolve, reject) => {
+    running++;
+    let settled = false;
+    const settle = (action: () => void) => {
+      if (settled) return;
+      settled = true;
+      running--;
+      action();
+    };
+    const worker = new Worker(new URL("./dataset-worker.mjs", import.meta.url), { workerData: task });
+    worker.once("message", (reply: WorkerReply) => {
+      settle(() => {
+        if (reply.ok) resolve(reply.result as TaskResult<T>);
+        else reject(new TunelabError(reply.error.code ?? "internal", reply.error.message, { details: reply.error.details }));
+      });
+      void worker.terminate();
+    });
+    worker.once("error", (error) =>
+      settle(() => reject(new TunelabError("internal", `dataset worker failed: ${error.message}`, { cause: error }))),
+    );
+    worker.once("exit", (code) =>
+      settle(() => reject(new TunelabError("internal", `dataset worker stopped (exit code ${code}) before answering`))),
+    );
+  });
+}
