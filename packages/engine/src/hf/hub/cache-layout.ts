@@ -7,11 +7,12 @@
  *     snapshots/<commit>/<path>          relative symlink to ../../blobs/<etag>
  *     refs/<revision>                    the commit hash the branch or tag pointed to (no newline)
  *     .no_exist/<commit>/<path>          empty marker: this optional file is not in that commit
+ *   <cache>/.locks/models--ORG--NAME/    download locks
  *
  * A snapshot written here is read by transformers unchanged, and one written by Python is reused here.
  */
 import { copyFile, lstat, mkdir, readFile, rename, rm, symlink, writeFile } from "node:fs/promises";
-import { dirname, join, relative } from "node:path";
+import { basename, dirname, join, relative } from "node:path";
 import { getRepoFolderName } from "@huggingface/hub";
 import { isCommitHash } from "./ref.ts";
 
@@ -25,6 +26,9 @@ export const repoCache = (cacheDir: string, repo: string): RepoCache => ({
 });
 export const blobPath = (cache: RepoCache, etag: string): string => join(cache.dir, "blobs", etag);
 export const incompletePath = (cache: RepoCache, etag: string): string => `${blobPath(cache, etag)}.incomplete`;
+/** Lock of one blob's download, beside huggingface_hub's `.locks/models--ORG--NAME/` (see blob-lock.ts). */
+export const lockPath = (cache: RepoCache, etag: string): string =>
+  join(dirname(cache.dir), ".locks", basename(cache.dir), `${etag}.tunelab.lock`);
 export const snapshotDir = (cache: RepoCache, commit: string): string => join(cache.dir, "snapshots", commit);
 export const snapshotFile = (cache: RepoCache, commit: string, path: string): string =>
   join(snapshotDir(cache, commit), ...path.split("/"));

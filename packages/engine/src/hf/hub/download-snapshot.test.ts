@@ -1,7 +1,8 @@
+import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { lstat, mkdtemp, readdir, readFile, readlink, rm, stat } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, stat, writeFile } from "node:fs/promises";
+import { hostname, tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { downloadFileToCacheDir, scanCacheDir, snapshotDownload } from "@huggingface/hub";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type FakeHub, type FakeRepoSpec, startFakeHub } from "../../../test/fake-hub.ts";
@@ -185,6 +186,59 @@ describe("downloadSnapshot: resumable", () => {
     });
     const dir = await downloadSnapshot(`hf:${REPO}`, options(server, { retries: 2 }));
     expect(digest(await readFile(join(dir, "config.json")))).toBe(digest(server.content(REPO, "config.json")));
+  });
+});
+
+describe("downloadSnapshot: cancellation and concurrency", () => {
+  it("stops on abort keeping the partial file, which the next call resumes", async () => {
+    const server = await serve();
+    const controller = new AbortController();
+    const onProgress = (p: DownloadProgress): void => {
+      if (p.file === "model.safetensors" && p.bytes >= 50_000) controller.abort();
+    };
+    await expect(downloadSnapshot(`hf:${REPO}`, options(server, { signal: controller.signal, onProgress }))).rejects.toMatchObject({
+      name: "AbortError",
+    });
+    const partial = join(repoDir(REPO), "blobs", `${server.etagOf(REPO, "model.safetensors")}.incomplete`);
+    const kept = (await stat(partial)).size;
+    expect(kept).toBeGreaterThanOrEqual(50_000);
+    expect(await exists(join(repoDir(REPO), "refs", "main"))).toBe(false);
+
+    const dir = await downloadSnapshot(`hf:${REPO}`, options(server));
+    expect(digest(await readFile(join(dir, "model.safetensors")))).toBe(digest(server.content(REPO, "model.safetensors")));
+    expect(cdnRequests(server).map((r) => r.range)).toEqual([undefined, `bytes=${kept}-`]);
+  });
+
+  it("lets two concurrent downloads of one model share each blob (downloaded once)", async () => {
+    const server = await serve();
+    const [a, b] = await Promise.all([downloadSnapshot(`hf:${REPO}`, options(server)), downloadSnapshot(`hf:${REPO}`, options(server))]);
+    expect(a).toBe(b);
+    expect(digest(await readFile(join(a, "model.safetensors")))).toBe(digest(server.content(REPO, "model.safetensors")));
+    expect(cdnRequests(server).filter((r) => r.method === "GET")).toHaveLength(1);
+    for (const path of MODEL_FILES.filter((p) => !server.isLfs(REPO, p))) expect(resolveRequests(server, path)).toHaveLength(1);
+    expect(await readdir(join(home, "hub", ".locks", "models--tiny-org--tiny-llama"))).toEqual([]);
+  });
+
+  it("takes over the lock of a process that died", async () => {
+    const server = await serve();
+    const dead = spawnSync(process.execPath, ["-e", ""]).pid;
+    const lock = join(home, "hub", ".locks", "models--tiny-org--tiny-llama", `${server.etagOf(REPO, "model.safetensors")}.tunelab.lock`);
+    await mkdir(dirname(lock), { recursive: true });
+    await writeFile(lock, JSON.stringify({ pid: dead, host: hostname() }));
+    const dir = await downloadSnapshot(`hf:${REPO}`, options(server));
+    expect(digest(await readFile(join(dir, "model.safetensors")))).toBe(digest(server.content(REPO, "model.safetensors")));
+    expect(await exists(lock)).toBe(false);
+  });
+
+  it("refuses bad options naming the field", async () => {
+    const server = await serve();
+    await expect(downloadSnapshot(`hf:${REPO}`, options(server, { retries: -1 }))).rejects.toMatchObject({
+      code: "invalid_argument",
+      message: expect.stringMatching(/^download options: field retries:/),
+    });
+    await expect(downloadSnapshot({ repo: "no-slash", revision: "main" }, options(server))).rejects.toMatchObject({
+      code: "invalid_argument",
+    });
   });
 });
 

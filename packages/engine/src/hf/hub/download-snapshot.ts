@@ -9,11 +9,14 @@
 import { mkdir, readFile, stat } from "node:fs/promises";
 import { dirname } from "node:path";
 import { TunelabError } from "@tunelab/core";
+import { z } from "zod";
+import { withBlobLock } from "./blob-lock.ts";
 import {
   blobPath,
   cachedCommit,
   incompletePath,
   linkSnapshotFile,
+  lockPath,
   markNoExist,
   type RepoCache,
   repoCache,
@@ -24,7 +27,7 @@ import { isCompleteSnapshot } from "./cached-snapshot.ts";
 import { downloadBlob } from "./fetch-blob.ts";
 import { type HubConnection, listRootFiles, resolveCommit } from "./hub-api.ts";
 import { planModelFiles, type RemoteFile, shardFiles } from "./model-files.ts";
-import { formatHubRef, HubRef, parseHubRef } from "./ref.ts";
+import { formatHubRef, HUB_REF_PREFIX, type HubRef, parseHubRef } from "./ref.ts";
 import { HubSettings, type HubSettingsInput, hubCacheDir } from "./settings.ts";
 
 /** One progress report: the file being downloaded and the whole snapshot, in bytes. */
@@ -51,8 +54,10 @@ export interface DownloadSnapshotOptions extends HubSettingsInput {
 }
 
 export async function downloadSnapshot(reference: HubRef | string, options: DownloadSnapshotOptions): Promise<string> {
-  const ref = typeof reference === "string" ? parseHubRef(reference) : HubRef.parse(reference);
-  const settings = parseSettings(options);
+  const ref =
+    typeof reference === "string" ? parseHubRef(reference) : parseHubRef(`${HUB_REF_PREFIX}${reference.repo}@${reference.revision}`);
+  const settings = parse(HubSettings, options, "Hub settings");
+  const knobs = parse(DownloadKnobs, options, "download options");
   const cache = repoCache(hubCacheDir(settings), ref.repo);
   const where = formatHubRef(ref);
 
@@ -82,7 +87,7 @@ export async function downloadSnapshot(reference: HubRef | string, options: Down
   const entries = await listRootFiles(connection, ref.repo, commit);
   const plan = planModelFiles(entries, connection.errors.where);
   const files = [...plan.files];
-  const blobs = { connection, cache, repo: ref.repo, commit, retries: options.retries ?? 5, retryDelayMs: options.retryDelayMs ?? 1000 };
+  const blobs = { connection, cache, repo: ref.repo, commit, ...knobs };
   if (plan.index) {
     await ensureBlob(blobs, plan.index, () => {});
     files.push(...shardFiles(await readFile(blobPath(cache, plan.index.etag), "utf8"), entries, connection.errors.where));
@@ -113,18 +118,32 @@ interface Blobs {
   retryDelayMs: number;
 }
 
-/** Makes sure `blobs/<etag>` holds the verified file: reused when its size is right, else downloaded. */
+/**
+ * Makes sure `blobs/<etag>` holds the verified file: reused when its size is right, else downloaded
+ * under the blob's lock (another process may be downloading it: then its result is reused).
+ */
 async function ensureBlob(blobs: Blobs, file: RemoteFile, onBytes: (bytes: number) => void): Promise<void> {
   const blob = blobPath(blobs.cache, file.etag);
-  const existing = await stat(blob).catch(() => undefined);
-  if (existing?.isFile() && existing.size === file.size) return;
-  await mkdir(dirname(blob), { recursive: true });
-  await downloadBlob({ ...blobs, file, blob, partial: incompletePath(blobs.cache, file.etag), onBytes });
+  const present = async (): Promise<boolean> => {
+    const existing = await stat(blob).catch(() => undefined);
+    return existing?.isFile() === true && existing.size === file.size;
+  };
+  if (await present()) return;
+  await withBlobLock(lockPath(blobs.cache, file.etag), blobs.connection.signal, async () => {
+    if (await present()) return;
+    await mkdir(dirname(blob), { recursive: true });
+    await downloadBlob({ ...blobs, file, blob, partial: incompletePath(blobs.cache, file.etag), onBytes });
+  });
 }
 
-function parseSettings(options: DownloadSnapshotOptions): HubSettings {
-  const parsed = HubSettings.safeParse(options);
+const DownloadKnobs = z.object({
+  retries: z.number().int().min(0).max(100).default(5),
+  retryDelayMs: z.number().min(0).max(600_000).default(1000),
+});
+
+function parse<T extends z.ZodType>(schema: T, options: DownloadSnapshotOptions, what: string): z.output<T> {
+  const parsed = schema.safeParse(options);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
-  throw new TunelabError("invalid_argument", `Hub settings: field ${issue?.path.join(".") || "(root)"}: ${issue?.message ?? "invalid"}`);
+  throw new TunelabError("invalid_argument", `${what}: field ${issue?.path.join(".") || "(root)"}: ${issue?.message ?? "invalid"}`);
 }

@@ -164,7 +164,8 @@ async function getFollowingRedirects(job: BlobDownload, first: string, offset: n
     try {
       response = await fetch(url, {
         redirect: "manual",
-        headers: hubHeaders(job.connection, url, offset > 0 ? { range: `bytes=${offset}-` } : {}),
+        // identity: byte ranges and checksums are of the file itself, never of a compressed form
+        headers: hubHeaders(job.connection, url, { "accept-encoding": "identity", ...(offset > 0 ? { range: `bytes=${offset}-` } : {}) }),
         ...(job.connection.signal ? { signal: job.connection.signal } : {}),
       });
     } catch (error) {
