@@ -2,7 +2,7 @@
  * Models from the Hugging Face Hub, for `tunelab models add hf:ORG/NAME[@REVISION]`.
  *
  * ```ts
- * import { downloadSnapshot, hubSettingsFromEnv } from "@tunelab/engine/hf-hub";
+ * import { downloadSnapshot, hubSettingsFromEnv } from "@tunelab/engine/hub";
  * const dir = await downloadSnapshot("hf:HuggingFaceTB/SmolLM2-135M-Instruct", {
  *   ...hubSettingsFromEnv(env, homedir()), // HF_TOKEN, HF_ENDPOINT, HF_HOME, HF_HUB_CACHE, HF_HUB_OFFLINE
  *   onProgress: (p) => bar.update(p.overallBytes, p.overallTotal),

@@ -1,3 +1,5 @@
+import { homedir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { HubSettings, hubCacheDir, hubSettingsFromEnv } from "./settings.ts";
 
@@ -44,6 +46,7 @@ describe("hub settings", () => {
 
   it("parses settings given directly by a caller", () => {
     expect(HubSettings.parse({ hfHome: "/x", endpoint: "http://127.0.0.1:8080/" }).endpoint).toBe("http://127.0.0.1:8080");
-    expect(() => HubSettings.parse({ endpoint: "http://127.0.0.1" })).toThrow();
+    expect(HubSettings.parse({}).hfHome).toBe(join(homedir(), ".cache", "huggingface"));
+    expect(() => HubSettings.parse({ hfHome: "" })).toThrow();
   });
 });

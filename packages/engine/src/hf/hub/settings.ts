@@ -3,6 +3,7 @@
  * environment itself: the caller (the CLI) passes these settings, usually built with
  * `hubSettingsFromEnv(env, homedir())` from the variables huggingface_hub users already set.
  */
+import { homedir } from "node:os";
 import { join } from "node:path";
 import { TunelabError } from "@tunelab/core";
 import { z } from "zod";
@@ -17,8 +18,11 @@ export const HubSettings = z.object({
     .transform((url) => url.replace(/\/+$/, "")),
   /** Access token (`HF_TOKEN`), sent as `Authorization: Bearer …` to the Hub only, never to its CDN. */
   token: z.string().min(1).optional(),
-  /** `HF_HOME`, e.g. `~/.cache/huggingface`; the cache is `$HF_HOME/hub` unless `hubCache` says otherwise. */
-  hfHome: z.string().min(1),
+  /** `HF_HOME` (default `~/.cache/huggingface`); the cache is `$HF_HOME/hub` unless `hubCache` says otherwise. */
+  hfHome: z
+    .string()
+    .min(1)
+    .default(() => join(homedir(), ".cache", "huggingface")),
   /** `HF_HUB_CACHE`: the hub cache folder itself, when it is not `$HF_HOME/hub`. */
   hubCache: z.string().min(1).optional(),
   /** `HF_HUB_OFFLINE`: never touch the network; only a complete cached snapshot is returned. */
