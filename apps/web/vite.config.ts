@@ -1,9 +1,28 @@
 import { defineConfig } from "vite";
 import solid from "vite-plugin-solid";
 
-/** The SPA is served by the API at `/`; `pnpm dev` proxies /api to a running `tunelab serve` (TUNELAB_API, default :8787). */
+const API = process.env.TUNELAB_API ?? "http://127.0.0.1:8787";
+
+/**
+ * The SPA is served by the API at `/`; `pnpm dev` proxies /api to a running `tunelab serve`
+ * (TUNELAB_API, default :8787). The server answers only its own Host and same-origin changes, so the proxy sends
+ * the server's Host, and the server's origin in place of this dev server's (a page of another origin keeps its own,
+ * and is refused).
+ */
 export default defineConfig({
   plugins: [solid()],
   build: { target: "es2022", outDir: "dist", emptyOutDir: true, reportCompressedSize: false },
-  server: { proxy: { "/api": process.env.TUNELAB_API ?? "http://127.0.0.1:8787" } },
+  server: {
+    proxy: {
+      "/api": {
+        target: API,
+        changeOrigin: true,
+        configure: (proxy) => {
+          proxy.on("proxyReq", (proxyReq, req) => {
+            if (req.headers.origin === `http://${req.headers.host}`) proxyReq.setHeader("origin", new URL(API).origin);
+          });
+        },
+      },
+    },
+  },
 });

@@ -1,7 +1,11 @@
 import { bodyLimit } from "hono/body-limit";
-import { bearerAuth } from "./http/auth.ts";
+import { tokenAuth } from "./http/auth.ts";
+import { apiBodies, bodyType, openaiBodies } from "./http/body-type.ts";
 import { apiError, onError } from "./http/errors.ts";
+import { type HostPolicy, hostCheck } from "./http/hosts.ts";
 import { router } from "./http/router.ts";
+import { sameOrigin } from "./http/same-origin.ts";
+import { sessionRoutes } from "./http/session.ts";
 import { datasetRoutes } from "./routes/datasets.ts";
 import { evalRunRoutes } from "./routes/eval-runs.ts";
 import { eventRoutes } from "./routes/events.ts";
@@ -14,18 +18,31 @@ import type { ApiServices } from "./services.ts";
 
 export interface ApiOptions {
   services: ApiServices;
-  /** Bearer token required on /api and /v1 (required whenever the server listens beyond loopback). */
+  /** Token required on /api and /v1 as a bearer token or the web app's session cookie (required beyond loopback). */
   token?: string;
+  /** A one-time code that signs a browser in at `/login?token=CODE` (printed by `tunelab serve`). */
+  loginCode?: string;
+  /**
+   * The `Host` headers served (DNS rebinding); a getter, since the port is known once listening. Without it any
+   * Host is served (in-process callers); `listenApi` always sets it.
+   */
+  hosts?: () => HostPolicy | undefined;
   /** Largest request body in bytes (default 256 MB). */
   maxBodyBytes?: number;
   /** Directory of the built web app, served at `/`. */
   webDir?: string;
+  /**
+   * Let HTTP clients register, try and run graders that execute code (python, custom modules): `tunelab serve
+   * --allow-code-graders`. Default false: those requests get 403 `code_graders_disabled`.
+   */
+  allowCodeGraders?: boolean;
 }
 
 /** The tunelab HTTP API: `/api/*` (documented at /api/openapi.json), live events, the engine at `/v1`, the web app at `/`. */
 export function createApiApp(options: ApiOptions) {
   const { services } = options;
   const { ws } = services;
+  const code = { allowCodeGraders: options.allowCodeGraders === true };
   const limit = bodyLimit({
     maxSize: options.maxBodyBytes ?? 256 * 1024 * 1024,
     onError: (c) => apiError(c, 413, "payload_too_large", "request body too large"),
@@ -33,9 +50,9 @@ export function createApiApp(options: ApiOptions) {
   const api = router()
     .route("/", projectRoutes(ws))
     .route("/", datasetRoutes(ws))
-    .route("/", graderRoutes(ws))
-    .route("/", experimentRoutes(services))
-    .route("/", evalRunRoutes(services))
+    .route("/", graderRoutes(ws, code))
+    .route("/", experimentRoutes(services, code))
+    .route("/", evalRunRoutes(services, code))
     .route("/", leaderboardRoutes(ws, services.prices));
   api.route("/", eventRoutes(services));
   api.doc31("/openapi.json", {
@@ -49,8 +66,13 @@ export function createApiApp(options: ApiOptions) {
   api.notFound((c) => apiError(c, 404, "not_found", `no route ${c.req.method} ${c.req.path}`));
 
   const app = router();
-  app.use("/api/*", bearerAuth(options.token), limit);
-  app.use("/v1/*", bearerAuth(options.token));
+  // the browser guards: Host on every route; on /api and /v1 same-origin for changes, the token, JSON bodies
+  const hosts = options.hosts;
+  if (hosts) app.use("*", hostCheck(hosts));
+  const auth = tokenAuth(options.token);
+  app.use("/api/*", sameOrigin(hosts), auth, bodyType(apiBodies), limit);
+  app.use("/v1/*", sameOrigin(hosts), auth, bodyType(openaiBodies));
+  app.route("/", sessionRoutes({ token: options.token, loginCode: options.loginCode }));
   const routes = app.route("/api", api);
   const engine = services.engine;
   if (engine) app.all("/v1/*", (c) => engine.app.fetch(c.req.raw));

@@ -3,6 +3,7 @@ import {
   ExperimentRunner,
   type ExperimentServices,
   evaluationSetup,
+  findGraderSet,
   loadConfig,
   type PriceOf,
   Providers,
@@ -12,6 +13,7 @@ import {
   type Workspace,
 } from "@tunelab/core";
 import type { Engine } from "@tunelab/engine";
+import { assertCodeGradersAllowed } from "./http/code-graders.ts";
 
 /** What the API and the CLI run on: the workspace, providers (the engine in-process) and the runners of long work. */
 export interface ApiServices {
@@ -39,6 +41,11 @@ export interface ServiceOptions {
   evalConcurrency?: number;
   /** Sampling for eval runs (default temperature 0, seed 0, max_tokens 256). */
   samplingParams?: Record<string, unknown>;
+  /**
+   * Whether these runners may run graders that execute code (python, custom). Default true: the CLI runs the user's
+   * own graders. `tunelab serve` passes its `--allow-code-graders`, so work it runs or resumes never runs them otherwise.
+   */
+  allowCodeGraders?: boolean;
 }
 
 export function createServices(options: ServiceOptions): ApiServices {
@@ -50,7 +57,12 @@ export function createServices(options: ServiceOptions): ApiServices {
   });
   const experimentServices: ExperimentServices = {
     client: (name) => providers.client(name),
-    evaluationSetup: (projectId) => evaluationSetup(ws, projectId, { client: providers.client(engine ? "local" : "openai") }),
+    evaluationSetup: async (projectId) => {
+      const setup = await evaluationSetup(ws, projectId, { client: providers.client(engine ? "local" : "openai") });
+      const graderSet = await findGraderSet(ws.db, setup.graderSetId);
+      assertCodeGradersAllowed(graderSet?.graders ?? [], options.allowCodeGraders ?? true, "run");
+      return setup;
+    },
     pollMs: options.pollMs ?? 500,
     evalConcurrency: options.evalConcurrency ?? 8,
     ...(options.samplingParams ? { samplingParams: options.samplingParams } : {}),

@@ -6,7 +6,7 @@ import { createEngine, type Engine } from "@tunelab/engine";
 import { type ApiServices, createApiApp, createServices } from "../src/index.ts";
 
 /** A real workspace, the real engine and the real API app, in a temp directory. */
-export async function apiHarness(options: { samplingParams?: Record<string, unknown> } = {}) {
+export async function apiHarness(options: { samplingParams?: Record<string, unknown>; allowCodeGraders?: boolean } = {}) {
   const home = mkdtempSync(join(tmpdir(), "tunelab-api-"));
   const ws: Workspace = await openWorkspace(home);
   const engine: Engine = await createEngine({ root: join(home, "engine"), checkpointEvery: 50 });
@@ -17,7 +17,7 @@ export async function apiHarness(options: { samplingParams?: Record<string, unkn
     pollMs: 50,
     samplingParams: options.samplingParams ?? { temperature: 0, seed: 0, max_tokens: 24 },
   });
-  const app = createApiApp({ services });
+  const app = createApiApp({ services, ...(options.allowCodeGraders ? { allowCodeGraders: true } : {}) });
   const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
     const init: RequestInit = {
       method,

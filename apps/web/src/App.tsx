@@ -2,6 +2,7 @@ import { createMemo, ErrorBoundary, lazy, Match, onCleanup, Show, Suspense, Swit
 import { ErrorNotice, Loading, Notice } from "./components/Notice.tsx";
 import { liveConnected, startLive } from "./lib/live.ts";
 import { currentUrl, matchRoute, onLinkClick } from "./lib/router.ts";
+import { checkSession, session, signOut } from "./lib/session.ts";
 import { Projects } from "./pages/Projects.tsx";
 
 // The project list is the entry route; every other page is its own chunk.
@@ -10,11 +11,13 @@ const Experiment = lazy(() => import("./pages/Experiment.tsx"));
 const Compare = lazy(() => import("./pages/Compare.tsx"));
 const Datasets = lazy(() => import("./pages/Datasets.tsx"));
 const Graders = lazy(() => import("./pages/Graders.tsx"));
+const Login = lazy(() => import("./pages/Login.tsx"));
 
 export function App() {
   const route = createMemo(() => matchRoute(currentUrl().pathname));
   const project = () => route().params.project ?? "";
-  startLive();
+  if (route().name !== "login") startLive();
+  void checkSession().catch(() => undefined);
   document.addEventListener("click", onLinkClick);
   onCleanup(() => document.removeEventListener("click", onLinkClick));
   return (
@@ -45,6 +48,11 @@ export function App() {
         <span class={`live ${liveConnected() ? "on" : ""}`} title={liveConnected() ? "live updates on" : "live updates reconnecting"}>
           {liveConnected() ? "● live" : "○ offline"}
         </span>
+        <Show when={session()?.tokenRequired && session()?.authenticated}>
+          <button type="button" class="link" onClick={() => void signOut().then(() => location.assign("/login"))}>
+            Sign out
+          </button>
+        </Show>
       </header>
       <main>
         <ErrorBoundary fallback={(error) => <ErrorNotice error={error} what="this page" />}>
@@ -67,6 +75,9 @@ export function App() {
               </Match>
               <Match when={route().name === "compare"}>
                 <Compare />
+              </Match>
+              <Match when={route().name === "login"}>
+                <Login />
               </Match>
               <Match when={route().name === "not-found"}>
                 <Notice kind="empty" title="No such page">

@@ -1,12 +1,10 @@
 // A real tunelab server for the browser tests and the web bench: a temp workspace, the real engine, the real API
 // (with the built web app at `/`) on a loopback port.
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { serve } from "@hono/node-server";
-import { type ApiServices, createApiApp, createServices } from "@tunelab/api";
+import { type ApiServices, createServices, type ListeningApi, listenApi } from "@tunelab/api";
 import { closeWorkspace, openWorkspace, type Workspace } from "@tunelab/core";
 import { createEngine, type Engine } from "@tunelab/engine";
 
@@ -18,14 +16,19 @@ export interface FixtureServer {
   home: string;
   ws: Workspace;
   services: ApiServices;
+  /** With `token`: the one-time sign-in link `tunelab serve` would print. */
+  loginUrl?: string;
   /** Calls the API; throws on a non-2xx answer. */
   // biome-ignore lint/suspicious/noExplicitAny: API JSON that tests assert on
   call: <T = any>(method: string, path: string, body?: unknown) => Promise<T>;
   close: () => Promise<void>;
 }
 
-/** Starts the server. With `home`, opens that workspace instead of a fresh temp one (kept on close). */
-export async function startServer(options: { webDir: string; home?: string; engine?: boolean }): Promise<FixtureServer> {
+/**
+ * Starts the server as `tunelab serve` does (listenApi: Host allow-list, same-origin changes, JSON bodies, and the
+ * token when given). With `home`, opens that workspace instead of a fresh temp one (kept on close).
+ */
+export async function startServer(options: { webDir: string; home?: string; engine?: boolean; token?: string }): Promise<FixtureServer> {
   const home = options.home ?? mkdtempSync(join(tmpdir(), "tunelab-web-"));
   const ws = await openWorkspace(home);
   const engine: Engine | undefined =
@@ -37,18 +40,23 @@ export async function startServer(options: { webDir: string; home?: string; engi
     pollMs: 50,
     samplingParams: { temperature: 0, seed: 0, max_tokens: 24 },
   });
-  const app = createApiApp({ services, webDir: options.webDir });
-  const server = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0 });
-  await new Promise<void>((resolve) => server.once("listening", () => resolve()));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const server: ListeningApi = await listenApi({
+    services,
+    host: "127.0.0.1",
+    port: 0,
+    webDir: options.webDir,
+    ...(options.token ? { token: options.token } : {}),
+  });
+  const { url } = server;
+  const auth: Record<string, string> = options.token ? { authorization: `Bearer ${options.token}` } : {};
   const call = async (method: string, path: string, body?: unknown) => {
-    const init: RequestInit = { method };
+    const init: RequestInit = { method, headers: auth };
     if (typeof body === "string") {
       init.body = body;
-      init.headers = { "content-type": "application/x-ndjson" };
+      init.headers = { ...auth, "content-type": "application/x-ndjson" };
     } else if (body !== undefined) {
       init.body = JSON.stringify(body);
-      init.headers = { "content-type": "application/json" };
+      init.headers = { ...auth, "content-type": "application/json" };
     }
     const response = await fetch(url + path, init);
     const json = await response.json();
@@ -60,11 +68,10 @@ export async function startServer(options: { webDir: string; home?: string; engi
     home,
     ws,
     services,
+    ...(server.loginUrl ? { loginUrl: server.loginUrl } : {}),
     call,
     close: async () => {
-      // SSE connections stay open: drop them so close() returns
-      (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await server.close(); // drops open SSE connections too
       await services.close();
       await engine?.close();
       await closeWorkspace(ws);

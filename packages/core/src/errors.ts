@@ -1,5 +1,14 @@
 /** Every failure tunelab reports carries one of these codes. */
-export const ERROR_CODES = ["validation_failed", "invalid_argument", "not_found", "conflict", "io_error", "internal"] as const;
+export const ERROR_CODES = [
+  "validation_failed",
+  "invalid_argument",
+  "not_found",
+  "conflict",
+  "io_error",
+  "internal",
+  /** The HTTP API refuses to register or run a grader that runs code (see `tunelab serve --allow-code-graders`). */
+  "code_graders_disabled",
+] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export interface TunelabErrorOptions {

@@ -4,5 +4,6 @@ export * from "./grade.ts";
 export * from "./graders/index.ts";
 export * from "./item.ts";
 export * from "./runner/index.ts";
+export * from "./sandbox/index.ts";
 export * from "./stats/index.ts";
 export * from "./template/index.ts";

@@ -1,17 +1,28 @@
-import { timingSafeEqual } from "node:crypto";
-import type { MiddlewareHandler } from "hono";
-import { apiError } from "./errors.ts";
+import type { Context, MiddlewareHandler } from "hono";
+import { refuse } from "./refuse.ts";
+import { hasSession, sameSecret } from "./session-cookie.ts";
 
-/** Requires `Authorization: Bearer TOKEN` (compared in constant time) when a token is set. */
-export function bearerAuth(token: string | undefined): MiddlewareHandler {
-  const expected = token === undefined ? undefined : Buffer.from(token);
+/** The token an `Authorization` header carries (`Bearer TOKEN`, scheme in any case, as RFC 9110 has it). */
+export function bearerToken(header: string | undefined): string | undefined {
+  const match = /^bearer[ \t]+(\S+)[ \t]*$/i.exec(header ?? "");
+  return match?.[1];
+}
+
+/** Whether the request carries the token: `Authorization: Bearer TOKEN`, or the web app's session cookie. */
+export function authenticated(c: Context, token: string): boolean {
+  const given = bearerToken(c.req.header("authorization"));
+  return (given !== undefined && sameSecret(given, token)) || hasSession(c, token);
+}
+
+/**
+ * Requires the token when one is set (`TUNELAB_TOKEN`). `/api/session` is open: it is where the web app signs in,
+ * and it checks the token itself.
+ */
+export function tokenAuth(token: string | undefined): MiddlewareHandler {
   return async (c, next) => {
-    if (!expected) return next();
-    const header = c.req.header("authorization") ?? "";
-    const given = Buffer.from(header.startsWith("Bearer ") ? header.slice(7) : "");
-    const ok = given.length === expected.length && timingSafeEqual(given, expected);
-    if (!ok) return apiError(c, 401, "unauthorized", "missing or wrong bearer token (TUNELAB_TOKEN)");
-    return next();
+    if (token === undefined || c.req.path === "/api/session" || authenticated(c, token)) return next();
+    c.header("WWW-Authenticate", 'Bearer realm="tunelab"');
+    return refuse(c, 401, "unauthorized", "missing or wrong token: send `Authorization: Bearer $TUNELAB_TOKEN`, or sign in to the web app");
   };
 }
 

@@ -11,6 +11,7 @@ export const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   conflict: 409,
   io_error: 500,
   internal: 500,
+  code_graders_disabled: 403,
 };
 
 export function apiError<S extends ContentfulStatusCode>(c: Context, status: S, code: string, message: string, details?: unknown) {
@@ -25,7 +26,13 @@ export function onError(error: Error, c: Context): Response {
     return apiError(
       c,
       status,
-      status === 413 ? "payload_too_large" : status === 401 ? "unauthorized" : "invalid_argument",
+      status === 413
+        ? "payload_too_large"
+        : status === 401
+          ? "unauthorized"
+          : status === 415
+            ? "unsupported_media_type"
+            : "invalid_argument",
       error.message || "bad request",
     );
   }

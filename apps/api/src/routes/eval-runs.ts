@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { getEvalRun, getProjectByName, pageSamples } from "@tunelab/core";
+import { currentGraderSet, getEvalRun, getProjectByName, pageSamples } from "@tunelab/core";
 import { SamplingParams } from "@tunelab/evals";
+import { assertCodeGradersAllowed } from "../http/code-graders.ts";
 import { router } from "../http/router.ts";
 import { AnyJson, errors, json, ProjectParams } from "../http/schemas.ts";
 import type { ApiServices } from "../services.ts";
@@ -16,7 +17,7 @@ const NewRun = z
   .strict()
   .openapi("NewEvalRun");
 
-export function evalRunRoutes(services: ApiServices) {
+export function evalRunRoutes(services: ApiServices, options: { allowCodeGraders: boolean }) {
   const { ws, evalRuns } = services;
   return router()
     .openapi(
@@ -29,7 +30,9 @@ export function evalRunRoutes(services: ApiServices) {
       async (c) => {
         const { project } = c.req.valid("param");
         const body = c.req.valid("json");
-        await getProjectByName(ws.db, project);
+        const { id: projectId } = await getProjectByName(ws.db, project);
+        // python and custom graders run code: only when the server opted in (checked before anything is stored)
+        assertCodeGradersAllowed((await currentGraderSet(ws.db, projectId))?.graders ?? [], options.allowCodeGraders, "run");
         const run = await evalRuns.create({
           project,
           model: body.model,

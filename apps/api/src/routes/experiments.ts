@@ -1,12 +1,14 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import {
   createExperiment,
+  currentGraderSet,
   experimentMetrics,
   getExperiment,
   getProjectByName,
   listExperiments,
   RequestedHyperparameters,
 } from "@tunelab/core";
+import { assertCodeGradersAllowed } from "../http/code-graders.ts";
 import { router } from "../http/router.ts";
 import { AnyJson, errors, json, ProjectParams } from "../http/schemas.ts";
 import type { ApiServices } from "../services.ts";
@@ -62,8 +64,13 @@ const Sweep = z
   )
   .openapi("Sweep");
 
-export function experimentRoutes(services: ApiServices) {
+export function experimentRoutes(services: ApiServices, options: { allowCodeGraders: boolean }) {
   const { ws, experiments } = services;
+  /** An experiment ends with an eval run: refused before anything is stored when it would run code graders. */
+  const assertMayEvaluate = async (project: string) => {
+    const { id } = await getProjectByName(ws.db, project);
+    assertCodeGradersAllowed((await currentGraderSet(ws.db, id))?.graders ?? [], options.allowCodeGraders, "run");
+  };
   return router()
     .openapi(
       createRoute({
@@ -87,6 +94,7 @@ export function experimentRoutes(services: ApiServices) {
       async (c) => {
         const { project } = c.req.valid("param");
         const { run, ...body } = c.req.valid("json");
+        if (run) await assertMayEvaluate(project);
         const result = await createExperiment(ws, { ...body, project });
         if (run && result.created) void experiments.run(result.experiment.id);
         return c.json(result, result.created ? 201 : 200);
@@ -102,6 +110,7 @@ export function experimentRoutes(services: ApiServices) {
       async (c) => {
         const { project } = c.req.valid("param");
         const sweep = c.req.valid("json");
+        await assertMayEvaluate(project);
         const created = [];
         for (const dataset of sweep.datasets)
           for (const n_epochs of sweep.n_epochs)

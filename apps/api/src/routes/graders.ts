@@ -9,7 +9,8 @@ import {
   TunelabError,
   type Workspace,
 } from "@tunelab/core";
-import { GRADER_TYPES, GraderConfigError, testGrader, toSample } from "@tunelab/evals";
+import { GRADER_TYPES, type GraderConfig, GraderConfigError, parseGraderConfig, testGrader, toSample } from "@tunelab/evals";
+import { assertCodeGradersAllowed } from "../http/code-graders.ts";
 import { router } from "../http/router.ts";
 import { AnyJson, errors, json, ProjectParams } from "../http/schemas.ts";
 
@@ -21,7 +22,26 @@ const GraderTest = z
   })
   .openapi("GraderTest");
 
-export function graderRoutes(ws: Workspace) {
+export interface GraderRouteOptions {
+  /** `tunelab serve --allow-code-graders`: python and custom graders may be registered and tried over HTTP. */
+  allowCodeGraders: boolean;
+}
+
+/** A custom grader's module must be a file inside the server's working directory. */
+function assertModuleInside(configs: readonly GraderConfig[]): void {
+  for (const grader of configs.flatMap((c): GraderConfig[] => (c.type === "multi" ? Object.values(c.graders) : [c]))) {
+    if (grader.type !== "custom") continue;
+    const path = resolve(grader.path);
+    if (!path.startsWith(resolve(".") + sep)) {
+      throw new TunelabError(
+        "invalid_argument",
+        `custom grader "${grader.name}": its module must be inside the working directory (${resolve(".")})`,
+      );
+    }
+  }
+}
+
+export function graderRoutes(ws: Workspace, options: GraderRouteOptions) {
   return router()
     .openapi(createRoute({ method: "get", path: "/graders/types", responses: { 200: json(AnyJson, "Grader types") } }), (c) =>
       c.json({ data: GRADER_TYPES }, 200),
@@ -51,16 +71,8 @@ export function graderRoutes(ws: Workspace) {
       async (c) => {
         const { project } = c.req.valid("param");
         const parsed = gradersFromJson(c.req.valid("json"), "request body");
-        for (const grader of parsed.graders) {
-          if (grader.type !== "custom") continue;
-          const path = resolve(grader.path);
-          if (!path.startsWith(resolve(".") + sep)) {
-            throw new TunelabError(
-              "invalid_argument",
-              `custom grader "${grader.name}": its module must be inside the working directory (${resolve(".")})`,
-            );
-          }
-        }
+        assertCodeGradersAllowed(parsed.graders, options.allowCodeGraders, "register");
+        assertModuleInside(parsed.graders);
         const result = await saveGraderSet(ws, project, parsed);
         return c.json(result, result.created ? 201 : 200);
       },
@@ -74,16 +86,17 @@ export function graderRoutes(ws: Workspace) {
       }),
       async (c) => {
         const body = c.req.valid("json");
-        const type = body.grader.type;
-        if (type === "custom" || type === "python")
-          throw new TunelabError("invalid_argument", `${type} graders run code; try them with \`tunelab graders test\``);
+        let config: GraderConfig;
         try {
-          const sample = typeof body.sample === "string" ? body.sample : toSample(body.sample.output_text);
-          return c.json(await testGrader({ grader: body.grader, sample, item: body.item }), 200);
+          config = parseGraderConfig(body.grader);
         } catch (error) {
           if (error instanceof GraderConfigError) throw new TunelabError("invalid_argument", error.message, { details: error.issues });
           throw error;
         }
+        assertCodeGradersAllowed([config], options.allowCodeGraders, "try");
+        assertModuleInside([config]);
+        const sample = typeof body.sample === "string" ? body.sample : toSample(body.sample.output_text);
+        return c.json(await testGrader({ grader: config, sample, item: body.item }), 200);
       },
     );
 }

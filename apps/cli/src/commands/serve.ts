@@ -1,8 +1,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { serve } from "@hono/node-server";
-import { createApiApp, createServices, isLoopback } from "@tunelab/api";
+import { createServices, isLoopback, listenApi } from "@tunelab/api";
 import { readEnv, resolveHome, TunelabError } from "@tunelab/core";
 import { createEngine } from "@tunelab/engine";
 import type { Command } from "commander";
@@ -12,38 +11,63 @@ import { parseNumberOption } from "../read-input.ts";
 
 const WEB_DIST = fileURLToPath(new URL("../../../web/dist/", import.meta.url));
 
+const collect = (value: string, previous: string[]) => [...previous, value];
+
 export function registerServe(program: Command): void {
   program
     .command("serve")
     .description("the API, the web leaderboard and the engine's OpenAI-compatible /v1 on one port; resumes unfinished work")
     .option("--host <host>", "interface to bind (anything but loopback requires TUNELAB_TOKEN)", "127.0.0.1")
     .option("--port <port>", "port (0 picks a free one)", "8787")
-    .action(async (o: { host: string; port: string }) => {
+    .option(
+      "--allow-code-graders",
+      "let HTTP clients register and run graders that execute code (python, custom modules); only if you trust every client",
+    )
+    .option(
+      "--allowed-host <name>",
+      "also answer requests for this host name (a reverse proxy's or LAN name; NAME or NAME:PORT; repeatable)",
+      collect,
+      [] as string[],
+    )
+    .action(async (o: { host: string; port: string; allowCodeGraders?: boolean; allowedHost: string[] }) => {
       const token = readEnv().TUNELAB_TOKEN;
       if (!isLoopback(o.host) && !token)
         throw new TunelabError(
           "invalid_argument",
           `binding ${o.host} exposes tunelab beyond this machine: set TUNELAB_TOKEN (clients send it as a bearer token)`,
         );
+      for (const name of o.allowedHost)
+        if (!/^(?:[a-z0-9-]+(?:\.[a-z0-9-]+)*|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i.test(name))
+          throw new TunelabError("invalid_argument", `--allowed-host ${name}: expected a host name, optionally with :PORT`);
       await withWorkspace(async (ws) => {
         const engine = await createEngine({ root: join(resolveHome(), "engine"), leaseSeconds: readEnv().TUNELAB_LEASE_SECONDS ?? 15 });
-        const services = createServices({ ws, engine });
-        const app = createApiApp({ services, ...(token ? { token } : {}), ...(existsSync(WEB_DIST) ? { webDir: WEB_DIST } : {}) });
+        const allowCodeGraders = o.allowCodeGraders === true;
+        const services = createServices({ ws, engine, allowCodeGraders });
         const resumed = [...(await services.experiments.resumeAll()), ...(await services.evalRuns.resumeAll())];
-        const server = serve({ fetch: app.fetch, hostname: o.host, port: parseNumberOption("--port", o.port) ?? 8787 }, (info) => {
-          const url = `http://${info.address.includes(":") ? `[${info.address}]` : info.address}:${info.port}`;
-          process.stdout.write(`tunelab serving on ${url}  (web ${url}/ · API ${url}/api · OpenAI-compatible ${url}/v1)\n`);
-          if (resumed.length) process.stdout.write(`resuming ${resumed.length} unfinished experiment(s)/eval run(s)\n`);
-          if (!existsSync(WEB_DIST)) process.stdout.write("the web app is not built: `pnpm --filter @tunelab/web build`\n");
+        const listening = await listenApi({
+          services,
+          allowCodeGraders,
+          host: o.host,
+          port: parseNumberOption("--port", o.port) ?? 8787,
+          allowedHosts: o.allowedHost,
+          ...(token ? { token } : {}),
+          ...(existsSync(WEB_DIST) ? { webDir: WEB_DIST } : {}),
         });
+        const { url } = listening;
+        process.stdout.write(`tunelab serving on ${url}  (web ${url}/ · API ${url}/api · OpenAI-compatible ${url}/v1)\n`);
+        if (allowCodeGraders) process.stdout.write("--allow-code-graders: every client of this server may run code as this user\n");
+        if (listening.loginUrl)
+          process.stdout.write(
+            `token required (TUNELAB_TOKEN). Open the web app signed in with this one-time link:\n    ${listening.loginUrl}\n`,
+          );
+        if (resumed.length) process.stdout.write(`resuming ${resumed.length} unfinished experiment(s)/eval run(s)\n`);
+        if (!existsSync(WEB_DIST)) process.stdout.write("the web app is not built: `pnpm --filter @tunelab/web build`\n");
         await new Promise<void>((resolve) => {
-          const stop = () => {
-            server.close();
-            resolve();
-          };
+          const stop = () => resolve();
           process.once("SIGINT", stop);
           process.once("SIGTERM", stop);
         });
+        await listening.close();
         await services.close();
         await engine.close();
       });

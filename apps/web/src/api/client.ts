@@ -1,5 +1,6 @@
 import type { AppType } from "@tunelab/api";
 import { hc } from "hono/client";
+import { goToLogin } from "../lib/session.ts";
 
 /** The typed Hono client for the API that serves this page (`/api/*`). */
 export const client = hc<AppType>(typeof location === "undefined" ? "http://127.0.0.1" : location.origin);
@@ -34,6 +35,8 @@ export async function read<T>(call: Promise<Response>): Promise<T> {
   }
   if (!response.ok) {
     const error = (body as { error?: { code?: string; message?: string } } | null)?.error;
+    // a server started with TUNELAB_TOKEN and a browser not signed in (or signed out): the login page
+    if (response.status === 401) goToLogin();
     throw new ApiError(response.status, error?.code ?? "http_error", error?.message ?? `HTTP ${response.status}`);
   }
   return body as T;

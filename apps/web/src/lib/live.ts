@@ -18,10 +18,18 @@ export const liveConnected = connected;
 
 function connect(): void {
   if (source || typeof EventSource === "undefined") return;
+  // same-origin: the session cookie of a server with TUNELAB_TOKEN goes along
   source = new EventSource("/api/events");
   source.addEventListener("ready", () => setConnected(true));
   source.addEventListener("open", () => setConnected(true));
-  source.addEventListener("error", () => setConnected(source?.readyState === EventSource.OPEN));
+  source.addEventListener("error", () => {
+    setConnected(source?.readyState === EventSource.OPEN);
+    // EventSource retries a dropped connection itself, but gives up on an HTTP error (401 before signing in)
+    if (source?.readyState === EventSource.CLOSED) {
+      source = undefined;
+      setTimeout(connect, 5_000);
+    }
+  });
   for (const type of Object.keys(handlers) as Array<keyof LiveEvents>) {
     source.addEventListener(type, (event) => {
       let data: unknown;

@@ -31,7 +31,7 @@ export function setQuery(patch: Record<string, string | number | null | undefine
 }
 
 export interface Route {
-  name: "projects" | "leaderboard" | "datasets" | "graders" | "experiment" | "compare" | "not-found";
+  name: "projects" | "leaderboard" | "datasets" | "graders" | "experiment" | "compare" | "login" | "not-found";
   params: Record<string, string>;
 }
 
@@ -45,6 +45,7 @@ const PATTERNS: Array<[RegExp, Route["name"], string[]]> = [
   [/^\/graders\/?$/, "graders", []],
   [/^\/experiments\/([^/]+)\/?$/, "experiment", ["id"]],
   [/^\/compare\/?$/, "compare", []],
+  [/^\/login\/?$/, "login", []],
 ];
 
 export function matchRoute(pathname: string): Route {

@@ -1,3 +1,4 @@
+export * from "./code-graders.ts";
 export * from "./custom.ts";
 export * from "./grader.ts";
 export * from "./json-compare.ts";

@@ -1,0 +1,3 @@
+export * from "./env.ts";
+export * from "./limits.ts";
+export * from "./run-process.ts";
