@@ -6,7 +6,8 @@
 import type { ChatExample } from "../trainer/types.ts";
 import type { ChatCodec } from "./model/generate.ts";
 import type { Encoded } from "./lora/batches.ts";
-import { assistantMask, ChatInputMessage, ChatInputTool, encodeChat, HfTokenizer } from "./tokenizer/index.ts";
+import { assistantMask } from "./tokenizer/assistant-mask.ts";
+import { ChatInputMessage, ChatInputTool, encodeChat, HfTokenizer } from "./tokenizer/index.ts";
 
 export interface TrainingCodec extends ChatCodec {
   /** The whole conversation as the template renders it, weight 1 on the assistant tokens that carry loss. */

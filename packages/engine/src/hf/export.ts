@@ -1,0 +1,93 @@
+/**
+ * Exports of a tuned open-weight model:
+ * - `peft`: the adapter as PEFT writes it (adapter_config.json + adapter_model.safetensors), for
+ *   PEFT's `PeftModel.from_pretrained`, vLLM's `--lora-modules` and llama.cpp's
+ *   `convert_lora_to_gguf.py --base BASE_DIR`;
+ * - `merged`: a complete Hugging Face checkpoint with W + (alpha/r)·B·A folded in (config,
+ *   safetensors, tokenizer and generation files), for vLLM, transformers, llama.cpp's
+ *   `convert_hf_to_gguf.py` and from there Ollama. Weights are written as float32 by default
+ *   (exactly what the engine serves) or bf16 (half the size, rounded to nearest even).
+ */
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { TunelabError } from "@tunelab/core";
+import { nativeKernels } from "../trainer/kernels/native.ts";
+import { openHfDecoderModel } from "./load.ts";
+import { readLoraBase } from "./lora/lora-dir.ts";
+import { mergeLora } from "./lora/merge.ts";
+import { ADAPTER_CONFIG, ADAPTER_WEIGHTS, readPeftAdapter } from "./lora/peft.ts";
+import type { HfWeights } from "./model/weights.ts";
+import { writeSafetensors, type TensorToWrite } from "./safetensors-write.ts";
+import { expectedTensors, LINEAR_PROJECTIONS, projectionPath } from "./tensor-names.ts";
+
+export const EXPORT_FORMATS = ["peft", "merged"] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+const TOKENIZER_FILES = ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "generation_config.json", "chat_template.jinja"];
+
+export interface ExportOptions {
+  /** A tuned model's directory (a LoRA adapter of a registered base). */
+  modelDir: string;
+  format: ExportFormat;
+  outDir: string;
+  /** What PEFT records as `base_model_name_or_path` (the Hub id when the base came from the Hub). */
+  baseModelNameOrPath?: string;
+  dtype?: "f32" | "bf16";
+}
+
+/** Writes the export under a temporary name and renames it into place; refuses to overwrite a non-empty directory. */
+export function exportTunedModel(options: ExportOptions): { outDir: string; files: string[] } {
+  const { modelDir, outDir } = options;
+  if (!existsSync(join(modelDir, ADAPTER_CONFIG)))
+    throw new TunelabError("invalid_argument", `${modelDir} is not an adapter of an open-weight model; only those export as PEFT or merged checkpoints`);
+  if (existsSync(outDir)) throw new TunelabError("conflict", `${outDir} already exists; choose a new output directory`);
+  const tmp = `${outDir}.tmp-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  const base = readLoraBase(modelDir);
+  if (options.format === "peft") {
+    copyFileSync(join(modelDir, ADAPTER_WEIGHTS), join(tmp, ADAPTER_WEIGHTS));
+    const config = JSON.parse(readFileSync(join(modelDir, ADAPTER_CONFIG), "utf8")) as Record<string, unknown>;
+    config.base_model_name_or_path = options.baseModelNameOrPath ?? base.name;
+    writeFileSync(join(tmp, ADAPTER_CONFIG), `${JSON.stringify(config, null, 2)}\n`);
+  } else {
+    const k = nativeKernels();
+    const model = openHfDecoderModel(base.dir, k);
+    mergeLora(k, model.weights, readPeftAdapter(modelDir, model.arch, k));
+    const dtype = options.dtype ?? "f32";
+    writeSafetensors(join(tmp, "model.safetensors"), namedTensors(model.weights, model.arch), dtype === "f32" ? "F32" : "BF16");
+    const config = JSON.parse(readFileSync(join(base.dir, "config.json"), "utf8")) as Record<string, unknown>;
+    config.torch_dtype = dtype === "f32" ? "float32" : "bfloat16";
+    writeFileSync(join(tmp, "config.json"), `${JSON.stringify(config, null, 2)}\n`);
+    for (const f of TOKENIZER_FILES) if (existsSync(join(base.dir, f))) copyFileSync(join(base.dir, f), join(tmp, f));
+  }
+  renameSync(tmp, outDir);
+  return { outDir, files: readdir(outDir) };
+}
+
+function readdir(dir: string): string[] {
+  return readdirSync(dir).sort();
+}
+
+function namedTensors(w: HfWeights, arch: Parameters<typeof expectedTensors>[0]): TensorToWrite[] {
+  const byName = new Map<string, TensorToWrite["data"]>();
+  byName.set("model.embed_tokens.weight", w.embed);
+  byName.set("model.norm.weight", w.norm);
+  if (!arch.tiedEmbeddings) byName.set("lm_head.weight", w.lmHead);
+  w.layers.forEach((L, l) => {
+    byName.set(`model.layers.${l}.input_layernorm.weight`, L.inputNorm);
+    byName.set(`model.layers.${l}.post_attention_layernorm.weight`, L.postNorm);
+    for (const p of LINEAR_PROJECTIONS) {
+      byName.set(`${projectionPath(l, p)}.weight`, L.proj[p].w);
+      const bias = L.proj[p].bias;
+      if (bias) byName.set(`${projectionPath(l, p)}.bias`, bias);
+    }
+    if (L.qNorm) byName.set(`model.layers.${l}.self_attn.q_norm.weight`, L.qNorm);
+    if (L.kNorm) byName.set(`model.layers.${l}.self_attn.k_norm.weight`, L.kNorm);
+  });
+  return expectedTensors(arch).map((t) => {
+    const data = byName.get(t.name);
+    if (!data) throw new Error(`no weights for ${t.name}`);
+    return { name: t.name, shape: t.shape, data };
+  });
+}
