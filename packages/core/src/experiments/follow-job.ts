@@ -3,6 +3,8 @@ import type { FineTuningJob } from "openai/resources/fine-tuning/jobs/jobs";
 import type { DB } from "../storage/database.ts";
 import { recordMetrics } from "./experiment.repository.ts";
 import type { ExperimentListener } from "./experiment-events.ts";
+import { withRequestSignal } from "./request-signal.ts";
+import { TrainingClock } from "./training-time.ts";
 
 export interface FollowOptions {
   pollMs: number;
@@ -21,7 +23,8 @@ interface MetricsData {
 
 /**
  * Follows a provider's fine-tuning job until it finishes: status by polling, metrics events stored as a loss series
- * (idempotent per step, so a resumed follower never duplicates them). Transient provider errors are retried.
+ * (idempotent per step, so a resumed follower never duplicates them), the time seen training added up (see
+ * TrainingClock). Transient provider errors are retried.
  */
 export async function followJob(
   db: DB,
@@ -31,14 +34,17 @@ export async function followJob(
   options: FollowOptions,
 ): Promise<FineTuningJob> {
   const seen = new Set<string>();
+  const clock = new TrainingClock(db, experimentId);
   let failures = 0;
   for (;;) {
     try {
-      const job = await client.fineTuning.jobs.retrieve(jobId, { signal: options.signal });
+      const job = await withRequestSignal(options.signal, (signal) => client.fineTuning.jobs.retrieve(jobId, { signal }));
+      await clock.observe(job.status, job.finished_at);
       await collectMetrics(db, client, experimentId, jobId, seen, options);
       failures = 0;
       if (job.status === "succeeded" || job.status === "failed" || job.status === "cancelled") return job;
     } catch (error) {
+      clock.lost();
       if (options.signal.aborted) throw error;
       if (++failures >= 10 || isPermanent(error)) throw error;
     }
@@ -58,7 +64,9 @@ async function collectMetrics(
   // events come newest first: page until an event already seen
   let after: string | undefined;
   pages: for (;;) {
-    const page = await client.fineTuning.jobs.listEvents(jobId, { limit: 500, ...(after ? { after } : {}) }, { signal: options.signal });
+    const page = await withRequestSignal(options.signal, (signal) =>
+      client.fineTuning.jobs.listEvents(jobId, { limit: 500, ...(after ? { after } : {}) }, { signal }),
+    );
     for (const event of page.data) {
       if (seen.has(event.id)) break pages;
       seen.add(event.id);

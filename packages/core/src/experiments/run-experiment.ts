@@ -12,6 +12,7 @@ import { getExperiment, transitionExperiment, updateExperiment } from "./experim
 import type { Experiment, ExperimentStatus } from "./experiment.schema.ts";
 import type { ExperimentListener } from "./experiment-events.ts";
 import { followJob } from "./follow-job.ts";
+import { withRequestSignal } from "./request-signal.ts";
 
 /** The project's current evaluation setup: test split version and grader set, ready to grade. */
 export interface EvaluationSetup {
@@ -72,11 +73,14 @@ export async function runExperiment(
         say("failed", reason);
         return getExperiment(ws.db, id);
       }
-      const seconds = job.finished_at && job.created_at ? job.finished_at - job.created_at : null;
+      // training_seconds was added up while following (training time only, downtime excluded); a job that ran
+      // while nobody followed it has only its own span to go by
+      const followed = (await getExperiment(ws.db, id)).trainingSeconds;
+      const span = job.finished_at && job.created_at ? job.finished_at - job.created_at : null;
       await updateExperiment(ws.db, id, {
         tuned_model: job.fine_tuned_model,
         trained_tokens: job.trained_tokens ?? null,
-        training_seconds: seconds,
+        ...(followed === null ? { training_seconds: span } : {}),
         hyperparameters_json: JSON.stringify(resolved),
       });
       experiment = await getExperiment(ws.db, id);
@@ -150,22 +154,16 @@ async function ensureJob(
 ): Promise<Experiment> {
   if (!experiment.providerJobId) {
     const existing = await findJobByMetadata(client, experiment.id);
-    const jobId =
-      existing ??
-      (
-        await client.fineTuning.jobs.create(
-          {
-            model: experiment.baseModel,
-            training_file: experiment.providerFileId ?? "",
-            ...(experiment.suffix ? { suffix: experiment.suffix } : {}),
-            seed: experiment.seed,
-            metadata: { tunelab_experiment: experiment.id },
-            method: { type: "supervised", supervised: { hyperparameters: experiment.hyperparameters.requested } },
-            ...(await validationFile(ws, experiment)),
-          },
-          { signal },
-        )
-      ).id;
+    const body = {
+      model: experiment.baseModel,
+      training_file: experiment.providerFileId ?? "",
+      ...(experiment.suffix ? { suffix: experiment.suffix } : {}),
+      seed: experiment.seed,
+      metadata: { tunelab_experiment: experiment.id },
+      method: { type: "supervised" as const, supervised: { hyperparameters: experiment.hyperparameters.requested } },
+      ...(await validationFile(ws, experiment)),
+    };
+    const jobId = existing ?? (await withRequestSignal(signal, (s) => client.fineTuning.jobs.create(body, { signal: s }))).id;
     await updateExperiment(ws.db, experiment.id, { provider_job_id: jobId });
   }
   await transitionExperiment(ws.db, experiment.id, "training");

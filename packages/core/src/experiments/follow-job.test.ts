@@ -1,0 +1,139 @@
+// followJob against a loopback replica of OpenAI's fine-tuning job endpoints (retrieve, list events), through the
+// real openai SDK: no abort listener piles up on the experiment's signal, and the training clock counts only the
+// time the job was seen running.
+import { getEventListeners } from "node:events";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import OpenAI from "openai";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createProject } from "../projects/project.repository.ts";
+import { tempWorkspace } from "../test-support/temp-workspace.ts";
+import { getExperiment, insertExperiment } from "./experiment.repository.ts";
+import { followJob } from "./follow-job.ts";
+import { TrainingClock } from "./training-time.ts";
+
+let ws: Awaited<ReturnType<typeof tempWorkspace>>;
+let server: Server;
+let baseURL: string;
+let polls = 0;
+const RUNNING_POLLS = 25;
+
+beforeAll(async () => {
+  ws = await tempWorkspace();
+  server = createServer((req, res) => {
+    res.setHeader("content-type", "application/json");
+    if (req.url?.startsWith("/v1/fine_tuning/jobs/ftjob-1/events"))
+      return res.end(JSON.stringify({ object: "list", data: [], has_more: false }));
+    if (req.url === "/v1/fine_tuning/jobs/ftjob-1") {
+      polls++;
+      const done = polls > RUNNING_POLLS;
+      const now = Math.floor(Date.now() / 1000);
+      return res.end(
+        JSON.stringify({
+          id: "ftjob-1",
+          object: "fine_tuning.job",
+          created_at: now - 3600,
+          status: polls === 1 ? "queued" : done ? "succeeded" : "running",
+          finished_at: done ? now : null,
+          fine_tuned_model: done ? "ft:m" : null,
+          model: "m",
+          hyperparameters: {},
+        }),
+      );
+    }
+    res.statusCode = 404;
+    res.end(JSON.stringify({ error: { message: "no" } }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  baseURL = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+});
+
+afterAll(async () => {
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await ws.dispose();
+});
+
+async function experimentRow(id: string) {
+  const project = await createProject(ws.db, { name: `p-${id}` });
+  const now = new Date().toISOString();
+  await insertExperiment(ws.db, {
+    id,
+    project_id: project.id,
+    name: id,
+    kind: "tuned",
+    dataset_version_id: null,
+    validation_version_id: null,
+    base_model: "m",
+    provider: "replica",
+    method: "supervised",
+    hyperparameters_json: JSON.stringify({ requested: {} }),
+    seed: 1,
+    suffix: null,
+    notes: "",
+    config_hash: id,
+    status: "training",
+    error: null,
+    provider_file_id: null,
+    provider_validation_file_id: null,
+    provider_job_id: "ftjob-1",
+    tuned_model: null,
+    trained_tokens: null,
+    training_seconds: null,
+    test_split_version_id: null,
+    grader_set_id: null,
+    eval_run_id: null,
+    created_at: now,
+    updated_at: now,
+    finished_at: null,
+    lease_owner: null,
+    lease_expires_at: null,
+  });
+}
+
+describe("followJob", () => {
+  it("leaves no abort listener on the experiment's signal, however many polls (no MaxListenersExceededWarning)", async () => {
+    await experimentRow("exp-listeners");
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on("warning", onWarning);
+    const controller = new AbortController();
+    const client = new OpenAI({ apiKey: "k", baseURL, maxRetries: 0 });
+    try {
+      const job = await followJob(ws.db, client, "exp-listeners", "ftjob-1", { pollMs: 1, signal: controller.signal });
+      expect(job.status).toBe("succeeded");
+      expect(polls).toBeGreaterThan(2 * 10); // far more requests than the default limit of 10 listeners
+      expect(getEventListeners(controller.signal, "abort")).toHaveLength(0);
+      await new Promise((r) => setImmediate(r));
+      expect(warnings.filter((w) => w.name === "MaxListenersExceededWarning")).toEqual([]);
+    } finally {
+      process.off("warning", onWarning);
+    }
+    // the time it was seen running was added up; the hour since created_at (queued, elsewhere) was not
+    const { trainingSeconds } = await getExperiment(ws.db, "exp-listeners");
+    expect(trainingSeconds).toBeGreaterThan(0);
+    expect(trainingSeconds).toBeLessThan(3600);
+  });
+});
+
+describe("TrainingClock", () => {
+  it("adds the spans between polls that saw the job running, and nothing across a poll that failed or a restart", async () => {
+    await experimentRow("exp-clock");
+    const seconds = async () => (await getExperiment(ws.db, "exp-clock")).trainingSeconds;
+    const clock = new TrainingClock(ws.db, "exp-clock");
+    await clock.observe("queued", null, 0);
+    await clock.observe("running", null, 10_000); // queued until now: nothing counted
+    expect(await seconds()).toBeNull();
+    await clock.observe("running", null, 12_000);
+    await clock.observe("running", null, 15_000);
+    expect(await seconds()).toBe(5);
+    clock.lost(); // the provider did not answer (or the process was down) until…
+    await clock.observe("running", null, 600_000);
+    expect(await seconds()).toBe(5);
+    // a new process following the same job (after a crash): its own clock adds to the same total
+    const resumed = new TrainingClock(ws.db, "exp-clock");
+    await resumed.observe("running", null, 900_000);
+    await resumed.observe("running", null, 901_000);
+    await resumed.observe("succeeded", 901.5, 903_000); // finished between the polls: counted up to finished_at
+    expect(await seconds()).toBe(6.5);
+  });
+});
