@@ -1,16 +1,12 @@
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { basename } from "node:path";
 import { TunelabError } from "@tunelab/core";
 
-/** Reads a data file given on the command line, with an error that names it. */
-export function readDataFile(file: string): { text: string; fileName: string } {
+/** Checks a data file given on the command line, with an error that names it; it is then read line by line. */
+export function readDataFile(file: string): { path: string; fileName: string } {
   if (!existsSync(file)) throw new TunelabError("invalid_argument", `file not found: ${file}`);
   if (!statSync(file).isFile()) throw new TunelabError("invalid_argument", `not a file: ${file}`);
-  try {
-    return { text: readFileSync(file, "utf8"), fileName: basename(file) };
-  } catch (error) {
-    throw new TunelabError("io_error", `cannot read ${file}: ${(error as Error).message}`, { cause: error });
-  }
+  return { path: file, fileName: basename(file) };
 }
 
 export function parseNumberOption(name: string, value: string | undefined): number | undefined {

@@ -67,7 +67,7 @@ export function datasetRoutes(ws: Workspace) {
         const result = await importDataset(ws, {
           project,
           dataset,
-          text: await c.req.text(),
+          bytes: new Uint8Array(await c.req.arrayBuffer()),
           fileName: filename ?? `${dataset}.jsonl`,
           ...(message ? { message } : {}),
         });
@@ -143,7 +143,7 @@ export function datasetRoutes(ws: Workspace) {
         const q = c.req.valid("query");
         const result = await setTestSplit(ws, {
           project,
-          text: await c.req.text(),
+          bytes: new Uint8Array(await c.req.arrayBuffer()),
           fileName: q.filename ?? "test.jsonl",
           ...(q.fraction === undefined ? {} : { testFraction: q.fraction, trainDataset: q.dataset ?? "train" }),
           ...(q.seed === undefined ? {} : { seed: q.seed }),

@@ -19,14 +19,14 @@ export function registerDataImport(data: Command, globals: () => GlobalOptions):
     .addOption(contextOption())
     .addHelpText("after", "\nExamples:\n  tunelab data import tickets.jsonl --project ticket-router --dataset train -m 'first 120 tickets'")
     .action(async (file: string, options: { project?: string; dataset: string; message?: string; encoding: Encoding; context: string }) => {
-      const { text, fileName } = readDataFile(file);
+      const { path, fileName } = readDataFile(file);
       await withWorkspace(async (ws) => {
         const project = options.project ?? (await resolveProjectName(ws, undefined));
         const contextLimit = parseNumberOption("--context", options.context);
         const result = await importDataset(ws, {
           project,
           dataset: options.dataset,
-          text,
+          path,
           fileName,
           encoding: options.encoding,
           ...(options.message === undefined ? {} : { message: options.message }),

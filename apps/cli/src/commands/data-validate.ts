@@ -1,4 +1,4 @@
-import { Encoding, validateJsonl } from "@tunelab/core";
+import { Encoding, validateSource } from "@tunelab/core";
 import { type Command, Option } from "commander";
 import { EXIT } from "../exit-codes.ts";
 import { emit, type GlobalOptions } from "../output.ts";
@@ -18,13 +18,16 @@ export function registerDataValidate(data: Command, globals: () => GlobalOptions
     .addOption(contextOption())
     .addHelpText("after", "\nExamples:\n  tunelab data validate tickets.jsonl\n  tunelab data validate tickets.jsonl --context 4096 --json")
     .action((file: string, options: { encoding: Encoding; context: string }) => {
-      const { text, fileName } = readDataFile(file);
+      const { path, fileName } = readDataFile(file);
       const contextLimit = parseNumberOption("--context", options.context);
-      const { report } = validateJsonl(text, {
-        fileName,
-        encoding: options.encoding,
-        ...(contextLimit === undefined ? {} : { contextLimit }),
-      });
+      const { report } = validateSource(
+        { path },
+        {
+          fileName,
+          encoding: options.encoding,
+          ...(contextLimit === undefined ? {} : { contextLimit }),
+        },
+      );
       emit(globals(), report, () => renderReport(report));
       if (report.errors > 0) process.exitCode = EXIT.checkFailed;
     });

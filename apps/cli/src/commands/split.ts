@@ -27,13 +27,13 @@ export function registerSplit(program: Command, globals: () => GlobalOptions): v
         file: string,
         options: { project: string; testFraction?: string; seed: string; dataset: string; message?: string; encoding: Encoding },
       ) => {
-        const { text, fileName } = readDataFile(file);
+        const { path, fileName } = readDataFile(file);
         const testFraction = parseNumberOption("--test-fraction", options.testFraction);
         const seed = parseNumberOption("--seed", options.seed) ?? 0;
         await withWorkspace(async (ws) => {
           const result = await setTestSplit(ws, {
             project: options.project,
-            text,
+            path,
             fileName,
             seed,
             encoding: options.encoding,
