@@ -12,6 +12,8 @@ import { ChatInputMessage, ChatInputTool, encodeChat, HfTokenizer } from "./toke
 export interface TrainingCodec extends ChatCodec {
   /** The whole conversation as the template renders it, weight 1 on the assistant tokens that carry loss. */
   encodeTraining(messages: ChatExample["messages"], tools: unknown[] | undefined): Encoded;
+  /** The conversation with weight 1 only on the last assistant message's tokens (a DPO response). */
+  encodeResponse(messages: ChatExample["messages"], tools: unknown[] | undefined): Encoded;
 }
 
 const utf8 = new TextDecoder();
@@ -39,6 +41,14 @@ export function chatCodec(tokenizer: HfTokenizer): TrainingCodec {
       const i = inputs(messages, tools);
       const mask = assistantMask(tokenizer, i.messages, i.tools);
       return { ids: mask.ids, weights: mask.weights };
+    },
+    encodeResponse: (messages, tools) => {
+      const i = inputs(messages, tools);
+      const mask = assistantMask(tokenizer, i.messages, i.tools);
+      const last = mask.spans[mask.spans.length - 1];
+      const weights = new Array<number>(mask.ids.length).fill(0);
+      if (last) for (let t = last.start; t < last.end; t++) weights[t] = 1;
+      return { ids: mask.ids, weights };
     },
   };
 }

@@ -29,6 +29,13 @@ export interface ChatExample {
   tools?: unknown[] | undefined;
 }
 
+/** One line of OpenAI's DPO data: a prompt and two responses, the preferred first. */
+export interface PreferenceExample {
+  input: { messages: ChatExample["messages"]; tools?: unknown[] | undefined };
+  preferred_output: ChatExample["messages"];
+  non_preferred_output: ChatExample["messages"];
+}
+
 export interface Hyperparameters {
   nEpochs: number;
   batchSize: number;
@@ -56,6 +63,10 @@ export interface TrainRequest {
    * adapter of an open-weight base), or a registered open-weight base (Hugging Face directory).
    */
   base: { spec: ModelSpec } | { modelDir: string } | { hf: { name: string; dir: string; fingerprint: string } };
+  /** Supervised (default) or DPO on `preferences` (OpenAI's preference data) with its `beta`. */
+  method?: { type: "supervised" } | { type: "dpo"; beta: number };
+  /** DPO pairs (method dpo): training and validation. */
+  preferences?: { training: PreferenceExample[]; validation?: PreferenceExample[] };
   /** LoRA settings for open-weight bases (PEFT's r, lora_alpha, lora_dropout, target_modules). */
   lora?: { rank: number; alpha: number; dropout: number; targets: string[] };
   training: ChatExample[];

@@ -17,10 +17,11 @@ import type { TrainingState } from "../../trainer/model-dir.ts";
 import { learningRate } from "../../trainer/train/learning-rate.ts";
 import { type LoopHooks, TrainingCancelledError } from "../../trainer/train/loop.ts";
 import { Rng } from "../../trainer/train/rng.ts";
-import type { StepMetrics, TrainRequest, TrainResult } from "../../trainer/types.ts";
+import type { PreferenceExample, StepMetrics, TrainRequest, TrainResult } from "../../trainer/types.ts";
 import { createChatCodec } from "../chat-codec.ts";
 import { openHfDecoderModel } from "../load.ts";
 import { type Encoded, makeHfBatch } from "./batches.ts";
+import { dpoGradient, type PreferencePair, sequenceLogprobs } from "./dpo.ts";
 import { type HfBaseRef, isLoraDir, loadLoraDir, readLoraBase, saveLoraDir } from "./lora-dir.ts";
 import { LoraParams, loraLayout } from "./params.ts";
 import { DEFAULT_LORA, LoraSettings } from "./settings.ts";
@@ -62,24 +63,34 @@ export async function runLoraTraining(request: TrainRequest, hooks: LoopHooks = 
   const state = resume?.state;
   if (request.resumeFrom && !state) throw new Error(`${request.resumeFrom} is a model, not a resumable checkpoint`);
 
+  const dpo = request.method?.type === "dpo" ? request.method : undefined;
   const encode = (e: TrainRequest["training"][number]): Encoded => codec.encodeTraining(e.messages, e.tools);
-  const train = request.training.map(encode);
-  const valid = (request.validation ?? []).slice(0, MAX_VALIDATION_EXAMPLES).map(encode);
-  if (train.length === 0) throw new Error("the training file has no examples");
+  const pair = (e: PreferenceExample): PreferencePair => ({
+    chosen: codec.encodeResponse([...e.input.messages, ...e.preferred_output], e.input.tools),
+    rejected: codec.encodeResponse([...e.input.messages, ...e.non_preferred_output], e.input.tools),
+  });
+  const train: Encoded[] = dpo ? [] : request.training.map(encode);
+  const valid: Encoded[] = dpo ? [] : (request.validation ?? []).slice(0, MAX_VALIDATION_EXAMPLES).map(encode);
+  const trainPairs = dpo ? (request.preferences?.training ?? []).map(pair) : [];
+  const validPairs = dpo ? (request.preferences?.validation ?? []).slice(0, MAX_VALIDATION_EXAMPLES).map(pair) : [];
+  const examples = dpo ? trainPairs.length : train.length;
+  if (examples === 0) throw new Error("the training file has no examples");
   const hp = request.hyperparameters;
-  const B = Math.min(hp.batchSize, train.length);
-  const stepsPerEpoch = Math.ceil(train.length / B);
+  const B = Math.min(hp.batchSize, examples);
+  const stepsPerEpoch = Math.ceil(examples / B);
   const total = hp.nEpochs * stepsPerEpoch;
   const peak = LORA_BASE_LR * hp.learningRateMultiplier;
   const validEvery = Math.max(1, Math.round(total / VALIDATIONS_PER_RUN));
   const net = new LoraTrainModel(model, lora);
+  // DPO's reference: the model before DPO (the adapter continued from, else the base: adapters with B = 0).
+  const reference = dpo ? referenceLogprobs(net, lora, from ? loadLoraDir(from, model.arch, k).lora.params : null, trainPairs, validPairs, B, ctx) : undefined;
 
   let step = state?.step ?? 0;
   let trainedTokens = state?.trainedTokens ?? 0;
   const epochRng = new Rng(state ? Uint32Array.from(state.rng) : (request.seed ^ 0x9e3779b9) >>> 0);
   let epochStartState = epochRng.state();
   let epoch = Math.floor(step / stepsPerEpoch);
-  let order = epochRng.permutation(train.length);
+  let order = epochRng.permutation(examples);
   let last: StepMetrics | undefined;
 
   const evaluate = () => {
@@ -88,7 +99,7 @@ export async function runLoraTraining(request: TrainRequest, hooks: LoopHooks = 
     let correctSum = 0;
     for (let i = 0; i < valid.length; i += B) {
       const b = makeHfBatch(valid, Array.from({ length: Math.min(B, valid.length - i) }, (_, j) => i + j), ctx);
-      net.forward(b.ids, b.B, b.T);
+      net.forward(b.ids, b.B, b.T, 0, false);
       const s = net.loss(b.targets, b.weights, false);
       lossSum += s.lossSum;
       weightSum += s.weightSum;
@@ -98,7 +109,7 @@ export async function runLoraTraining(request: TrainRequest, hooks: LoopHooks = 
   };
   const checkpoint = (dir: string, withOptimizer: boolean, metrics: StepMetrics) => {
     const trainingState: TrainingState = { step, totalSteps: total, seed: request.seed, rng: epochStartState, trainedTokens, hyperparameters: hp, metrics };
-    saveLoraDir(dir, base, lora, withOptimizer ? { optimizer: { m, v }, state: trainingState } : {});
+    saveLoraDir(dir, base, lora, { ...(withOptimizer ? { optimizer: { m, v }, state: trainingState } : {}), method: dpo ? "dpo" : "supervised" });
   };
 
   while (step < total) {
@@ -107,30 +118,37 @@ export async function runLoraTraining(request: TrainRequest, hooks: LoopHooks = 
     if (e !== epoch) {
       epoch = e;
       epochStartState = epochRng.state();
-      order = epochRng.permutation(train.length);
+      order = epochRng.permutation(examples);
     }
     const i0 = (step % stepsPerEpoch) * B;
-    const batch = makeHfBatch(train, order.slice(i0, i0 + B), ctx);
-    // The mean loss over the batch's loss-bearing tokens: weights normalised before the gradient.
-    let wsum = 0;
-    for (const w of batch.weights) wsum += w;
-    const scaled = batch.weights.map((w) => (wsum > 0 ? w / wsum : 0));
-    net.forward(batch.ids, batch.B, batch.T, (request.seed * 1_000_003 + step) >>> 0);
-    const s = net.loss(batch.targets, scaled, true);
-    net.backward();
+    const seed = (request.seed * 1_000_003 + step) >>> 0;
+    const indices = order.slice(i0, i0 + B);
+    let trainLoss: number;
+    let trainAccuracy: number;
+    if (dpo && reference) {
+      const stats = dpoGradient(net, trainPairs, indices, rowsOf(reference.train, indices), dpo.beta, ctx, seed);
+      trainLoss = stats.loss;
+      trainAccuracy = stats.accuracy;
+      trainedTokens += stats.tokens;
+    } else {
+      const batch = makeHfBatch(train, indices, ctx);
+      // The mean loss over the batch's loss-bearing tokens: weights normalised before the gradient.
+      let wsum = 0;
+      for (const w of batch.weights) wsum += w;
+      const scaled = batch.weights.map((w) => (wsum > 0 ? w / wsum : 0));
+      net.forward(batch.ids, batch.B, batch.T, seed);
+      const s = net.loss(batch.targets, scaled, true);
+      net.backward();
+      trainLoss = s.weightSum > 0 ? s.lossSum / s.weightSum : 0;
+      trainAccuracy = s.weightSum > 0 ? s.correctSum / s.weightSum : 0;
+      trainedTokens += wsum;
+    }
     adamwStep(k, lora, m, v, step + 1, learningRate(step, total, peak));
     step++;
-    trainedTokens += wsum;
-    const metrics: StepMetrics = {
-      step,
-      totalSteps: total,
-      trainLoss: s.weightSum > 0 ? s.lossSum / s.weightSum : 0,
-      trainMeanTokenAccuracy: s.weightSum > 0 ? s.correctSum / s.weightSum : 0,
-      trainedTokens,
-    };
+    const metrics: StepMetrics = { step, totalSteps: total, trainLoss, trainMeanTokenAccuracy: trainAccuracy, trainedTokens };
     const isCheckpoint = step % request.checkpointEvery === 0 || step === total;
-    if (valid.length > 0 && (step % validEvery === 0 || isCheckpoint)) {
-      const r = evaluate();
+    if ((valid.length > 0 || validPairs.length > 0) && (step % validEvery === 0 || isCheckpoint)) {
+      const r = dpo && reference ? evaluateDpo(net, validPairs, reference.valid, dpo.beta, B, ctx) : evaluate();
       metrics.validLoss = r.loss;
       metrics.validMeanTokenAccuracy = r.accuracy;
     }
@@ -140,7 +158,7 @@ export async function runLoraTraining(request: TrainRequest, hooks: LoopHooks = 
       if (step < total && Math.floor(step / stepsPerEpoch) !== epoch) {
         epoch = Math.floor(step / stepsPerEpoch);
         epochStartState = epochRng.state();
-        order = epochRng.permutation(train.length);
+        order = epochRng.permutation(examples);
       }
       const dir = join(request.outputDir, `step-${step}`);
       checkpoint(dir, true, metrics);
@@ -159,4 +177,56 @@ function adamwStep(k: Kernels, lora: LoraParams, m: ReturnType<Kernels["alloc"]>
   const scale = norm > LORA_ADAM.clipNorm ? LORA_ADAM.clipNorm / norm : 1;
   const { beta1: b1, beta2: b2, eps, weightDecay } = LORA_ADAM;
   k.adamw(lora.params, lora.grads, m, v, n, lr, b1, b2, eps, weightDecay, scale, 1 - b1 ** t, 1 - b2 ** t);
+}
+
+/** Rows (chosen, rejected) of the given pairs from per-pair reference log-probabilities. */
+function rowsOf(all: Float64Array, indices: number[]): Float64Array {
+  const out = new Float64Array(2 * indices.length);
+  indices.forEach((i, p) => {
+    out[2 * p] = all[2 * i] as number;
+    out[2 * p + 1] = all[2 * i + 1] as number;
+  });
+  return out;
+}
+
+/** log π_ref of every pair (training and validation), computed once with the reference parameters swapped in. */
+function referenceLogprobs(
+  net: LoraTrainModel,
+  lora: LoraParams,
+  referenceParams: ArrayLike<number> | null,
+  train: PreferencePair[],
+  valid: PreferencePair[],
+  B: number,
+  ctx: number,
+): { train: Float64Array; valid: Float64Array } {
+  const current = Float32Array.from(lora.params);
+  if (referenceParams) lora.params.set(referenceParams);
+  else
+    for (const slot of lora.layout.slots) lora.B(slot).fill(0);
+  const all = (pairs: PreferencePair[]) => {
+    const out = new Float64Array(2 * pairs.length);
+    for (let i = 0; i < pairs.length; i += B) {
+      const idx = Array.from({ length: Math.min(B, pairs.length - i) }, (_, j) => i + j);
+      out.set(sequenceLogprobs(net, pairs, idx, ctx), 2 * i);
+    }
+    return out;
+  };
+  const result = { train: all(train), valid: all(valid) };
+  lora.params.set(current);
+  return result;
+}
+
+function evaluateDpo(net: LoraTrainModel, pairs: PreferencePair[], reference: Float64Array, beta: number, B: number, ctx: number) {
+  let loss = 0;
+  let correct = 0;
+  for (let i = 0; i < pairs.length; i += B) {
+    const idx = Array.from({ length: Math.min(B, pairs.length - i) }, (_, j) => i + j);
+    const logp = sequenceLogprobs(net, pairs, idx, ctx);
+    idx.forEach((pi, p) => {
+      const z = beta * ((logp[2 * p] as number) - (reference[2 * pi] as number) - ((logp[2 * p + 1] as number) - (reference[2 * pi + 1] as number)));
+      loss += -z > 30 ? -z : Math.log1p(Math.exp(-z));
+      if (z > 0) correct++;
+    });
+  }
+  return { loss: pairs.length > 0 ? loss / pairs.length : 0, accuracy: pairs.length > 0 ? correct / pairs.length : 0 };
 }

@@ -67,6 +67,7 @@ export class LoraTrainModel {
   private T = 0;
   /** Dropout seed of the current step (masks are recomputed in backward from it). */
   private stepSeed = 0;
+  private dropoutOn = true;
 
   constructor(
     readonly m: DecoderModel,
@@ -126,11 +127,15 @@ export class LoraTrainModel {
     if (!slot) return null;
     const s = this.lora.settings;
     const site = (l * LINEAR_PROJECTIONS.length + LINEAR_PROJECTIONS.indexOf(p)) >>> 0;
-    return { lora: this.lora, slot, scale: loraScale(s), dropout: s.dropout, seed: (Math.imul(this.stepSeed ^ 0x85ebca6b, 0x9e3779b1) + site) >>> 0 };
+    return { lora: this.lora, slot, scale: loraScale(s), dropout: this.dropoutOn ? s.dropout : 0, seed: (Math.imul(this.stepSeed ^ 0x85ebca6b, 0x9e3779b1) + site) >>> 0 };
   }
 
-  /** Forward pass over ids [B, T]; `seed` picks this step's dropout masks. Leaves the final hidden states for loss(). */
-  forward(ids: Int32Array, B: number, T: number, seed = 0): void {
+  /**
+   * Forward pass over ids [B, T]; `seed` picks this step's dropout masks (`training` false: no
+   * dropout, for evaluation and reference log-probabilities). Leaves the final hidden states for loss().
+   */
+  forward(ids: Int32Array, B: number, T: number, seed = 0, training = true): void {
+    this.dropoutOn = training;
     const { k, arch: a, weights: w, rope } = this.m;
     const R = B * T;
     this.ensure(R);
@@ -172,10 +177,11 @@ export class LoraTrainModel {
   }
 
   /**
-   * Cross-entropy of next-token targets with per-position weights (0 = no loss), over the rows of
-   * the last forward(). With `grad`, the gradient of Σ weight·loss is left for backward().
+   * Cross-entropy of next-token targets with per-position weights (0 = no loss; negative weights
+   * are allowed, as DPO needs), over the rows of the last forward(). With `grad`, the gradient of
+   * Σ weight·loss is left for backward(). `rowSums[b]` (optional) receives Σ weight·loss of batch row b.
    */
-  loss(targets: Int32Array, weights: Float32Array, grad: boolean): LossSums {
+  loss(targets: Int32Array, weights: Float32Array, grad: boolean, rowSums?: Float64Array): LossSums {
     const { k, arch: a, weights: w } = this.m;
     const R = this.B * this.T;
     const d = a.hidden;
@@ -201,6 +207,7 @@ export class LoraTrainModel {
         const wi = wChunk[i] as number;
         if (wi === 0) continue;
         lossSum += wi * (this.losses[i] as number);
+        if (rowSums) rowSums[Math.floor((r0 + i) / this.T)] = (rowSums[Math.floor((r0 + i) / this.T)] as number) + wi * (this.losses[i] as number);
         correctSum += wi * (this.correct[i] as number);
         weightSum += wi;
       }
