@@ -1,0 +1,191 @@
+import { TunelabError } from "@tunelab/core";
+import type { ChatInputMessage, ChatInputTool } from "./chat-message.schema.ts";
+import type { ChatTemplate } from "./chat-template.ts";
+import type { HfTokenizer } from "./hf-tokenizer.ts";
+import { type TemplateMessage, toTemplateMessages } from "./template-messages.ts";
+import { type TokenOffset, tokenOffsets } from "./token-offsets.ts";
+
+/** The tokens of one assistant message in the training sequence: ids[start, end). */
+export interface AssistantSpan {
+  /** Index of the message in the conversation. */
+  message: number;
+  start: number;
+  end: number;
+  /** 0 when the message has `weight: 0` (its tokens are in the sequence but carry no loss). */
+  weight: 0 | 1;
+  /**
+   * `as-last`: the message is rendered exactly as when the model writes it (the prompt ends in the generation prompt).
+   * `in-history`: the template renders it differently once later messages follow (Qwen3 drops the reasoning of
+   * earlier turns); the span is the message as the whole conversation renders it, up to its end-of-turn token.
+   */
+  form: "as-last" | "in-history";
+}
+
+export interface AssistantMask {
+  /** The whole conversation, rendered by the model's chat template and encoded without added special tokens. */
+  ids: number[];
+  /** One per id: 1 where the token belongs to an assistant message that carries loss, else 0. */
+  weights: number[];
+  spans: AssistantSpan[];
+}
+
+export interface AssistantMaskOptions {
+  /** Extra template variables (Qwen3's `enable_thinking`). */
+  variables?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Finds the tokens of every assistant message from the model's own chat template, for any template (no list of role
+ * markers). The training sequence is the whole conversation rendered once: `full = render(messages)`.
+ *
+ * For the assistant message k:
+ * 1. `before = render(messages[:k])` must be a prefix of `full` (the template writes earlier messages the same
+ *    whatever follows), else the conversation is refused.
+ * 2. `prompt = render(messages[:k], add_generation_prompt)` is what the model sees before writing message k, and
+ *    `written = render(messages[:k+1])` is that prompt plus the message as the model writes it. Both render the same
+ *    prefix, so a template that renders the last assistant turn specially is compared with itself. The message
+ *    starts where `prompt` and `full` part (normally at the end of `prompt`).
+ * 3. If `full` starts with `written`, the message ends where `written` ends: its content, tool calls and whatever
+ *    the template writes after it, cut after the last end-of-sequence token (Qwen's `<|im_end|>` is kept, the `\n`
+ *    after it is not: the model stops at `<|im_end|>` and never writes that newline).
+ *    Otherwise the template renders message k differently once later messages follow (Qwen3 strips `<think>`
+ *    blocks from turns before the last user message): the message is taken as `full` renders it, from its start
+ *    through its first end-of-sequence token, which must come before the next assistant message starts.
+ * 4. Character positions become token positions by tokenizing `prompt` and `written`: when their tokens are a prefix
+ *    of the tokens of `full` the count is the position. When tokenization differs at the boundary (text that merges
+ *    across it, like a reply that starts with "\n" after a prompt ending in "\n"), the position is found from each
+ *    token's character offsets (tokenOffsets), and a token straddling the boundary belongs to the message.
+ * Messages with `weight: 0` keep their tokens in the sequence with weight 0; so do all non-assistant messages.
+ */
+export function assistantMask(
+  tokenizer: HfTokenizer,
+  messages: readonly ChatInputMessage[],
+  tools?: readonly ChatInputTool[] | null,
+  options: AssistantMaskOptions = {},
+): AssistantMask {
+  const template = tokenizer.chatTemplate;
+  if (!template)
+    throw new TunelabError("validation_failed", `${tokenizer.source} has no chat template, so assistant turns cannot be found`);
+  const converted = toTemplateMessages(messages);
+  const render = (count: number, addGenerationPrompt: boolean) =>
+    renderPrefix(template, converted, count, { tools, addGenerationPrompt, variables: options.variables });
+
+  const full = render(converted.length, false);
+  const ids = tokenizer.encode(full, { addSpecialTokens: false });
+  const weights = new Array<number>(ids.length).fill(0);
+  let offsets: TokenOffset[] | undefined;
+  const tokenAt = (char: number, edge: "start" | "end") => {
+    offsets ??= tokenOffsets(tokenizer, ids, full);
+    return edge === "start" ? firstEndingAfter(offsets, char) : firstStartingAt(offsets, char);
+  };
+  const position = (text: string, edge: "start" | "end") => {
+    const prefixIds = tokenizer.encode(text, { addSpecialTokens: false });
+    return isPrefix(prefixIds, ids) ? prefixIds.length : tokenAt(text.length, edge);
+  };
+
+  const assistants = messages.flatMap((m, i) => (m.role === "assistant" ? [i] : []));
+  const starts = new Map<number, { char: number; token: number }>();
+  const startOf = (k: number) => {
+    let start = starts.get(k);
+    if (!start) {
+      const before = render(k, false);
+      if (!full.startsWith(before)) {
+        throw new TunelabError(
+          "validation_failed",
+          `messages[${k}]: the chat template writes the messages before this assistant message differently once later messages follow, so its tokens cannot be found`,
+        );
+      }
+      const prompt = render(k, true);
+      const char = commonPrefixLength(prompt, full);
+      start = { char, token: char === prompt.length ? position(prompt, "start") : tokenAt(char, "start") };
+      starts.set(k, start);
+    }
+    return start;
+  };
+
+  const spans: AssistantSpan[] = [];
+  for (const [n, k] of assistants.entries()) {
+    const start = startOf(k);
+    const written = render(k + 1, false);
+    const next = assistants[n + 1];
+    let end: number;
+    let form: AssistantSpan["form"];
+    if (full.startsWith(written) && written.length >= start.char) {
+      form = "as-last";
+      end = cutAfterLastEos(tokenizer, ids, start.token, position(written, "end"));
+    } else {
+      form = "in-history";
+      const limit = next === undefined ? ids.length : startOf(next).token;
+      end = firstEosFrom(tokenizer, ids, start.token, limit);
+      if (end < 0) {
+        throw new TunelabError(
+          "validation_failed",
+          `messages[${k}]: the chat template writes this assistant message differently once later messages follow, and no end-of-sequence token ends it`,
+        );
+      }
+    }
+    const weight = messages[k]?.weight === 0 ? 0 : 1;
+    for (let i = start.token; i < end; i++) weights[i] = weight;
+    spans.push({ message: k, start: start.token, end, weight, form });
+  }
+  return { ids, weights, spans };
+}
+
+function renderPrefix(
+  template: ChatTemplate,
+  messages: readonly TemplateMessage[],
+  count: number,
+  options: {
+    tools: readonly ChatInputTool[] | null | undefined;
+    addGenerationPrompt: boolean;
+    variables: Readonly<Record<string, unknown>> | undefined;
+  },
+): string {
+  if (count === 0 && !options.addGenerationPrompt) return "";
+  const renderOptions = {
+    tools: options.tools,
+    addGenerationPrompt: options.addGenerationPrompt,
+    ...(options.variables ? { variables: options.variables } : {}),
+  };
+  return template.render(messages.slice(0, count), renderOptions);
+}
+
+function isPrefix(prefix: readonly number[], ids: readonly number[]): boolean {
+  if (prefix.length > ids.length) return false;
+  return prefix.every((id, i) => ids[i] === id);
+}
+
+function commonPrefixLength(a: string, b: string): number {
+  const max = Math.min(a.length, b.length);
+  let i = 0;
+  while (i < max && a.charCodeAt(i) === b.charCodeAt(i)) i++;
+  return i;
+}
+
+/** The first token with characters at or after `char` (a token straddling `char` included). */
+function firstEndingAfter(offsets: readonly TokenOffset[], char: number): number {
+  const i = offsets.findIndex((o) => o.end > char);
+  return i < 0 ? offsets.length : i;
+}
+
+/** The first token that starts at or after `char` (a token straddling `char` stays before it). */
+function firstStartingAt(offsets: readonly TokenOffset[], char: number): number {
+  const i = offsets.findIndex((o) => o.start >= char && o.end > o.start);
+  return i < 0 ? offsets.length : i;
+}
+
+/** Cuts [start, end) after its last end-of-sequence token, when it has one. */
+function cutAfterLastEos(tokenizer: HfTokenizer, ids: readonly number[], start: number, end: number): number {
+  for (let i = end - 1; i >= start; i--) {
+    if (tokenizer.isEos(ids[i] ?? -1)) return i + 1;
+  }
+  return end;
+}
+
+/** The index after the first end-of-sequence token in [start, limit), or -1. */
+function firstEosFrom(tokenizer: HfTokenizer, ids: readonly number[], start: number, limit: number): number {
+  for (let i = start; i < limit; i++) {
+    if (tokenizer.isEos(ids[i] ?? -1)) return i + 1;
+  }
+  return -1;
+}
