@@ -2,7 +2,7 @@ import type { Updateable } from "kysely";
 import { nowSeconds, openaiId } from "../ids.ts";
 import type { JobTable } from "../storage/schema.ts";
 import type { EngineStore } from "../storage/store.ts";
-import type { CreateJobRequest, JobError, JobStatus, ResolvedHyperparameters } from "./job.schema.ts";
+import { askedHyperparameters, type CreateJobRequest, type JobError, type JobStatus, type ResolvedHyperparameters } from "./job.schema.ts";
 
 export type JobRow = JobTable;
 
@@ -115,7 +115,7 @@ export async function unfinishedJobs(store: EngineStore): Promise<JobRow[]> {
 export function toJobObject(row: JobRow) {
   const requested = JSON.parse(row.requested_json) as CreateJobRequest;
   const resolved = row.hyperparameters_json ? (JSON.parse(row.hyperparameters_json) as ResolvedHyperparameters) : undefined;
-  const asked = requested.method?.supervised?.hyperparameters ?? requested.hyperparameters ?? {};
+  const asked = askedHyperparameters(requested);
   const hyperparameters = resolved ?? {
     n_epochs: asked.n_epochs ?? "auto",
     batch_size: asked.batch_size ?? "auto",
@@ -130,7 +130,10 @@ export function toJobObject(row: JobRow) {
     fine_tuned_model: row.fine_tuned_model,
     finished_at: row.finished_at,
     hyperparameters,
-    method: { type: "supervised" as const, supervised: { hyperparameters } },
+    method:
+      requested.method?.type === "dpo"
+        ? { type: "dpo" as const, dpo: { hyperparameters } }
+        : { type: "supervised" as const, supervised: { hyperparameters } },
     model: row.model,
     organization_id: "org-tunelab-local",
     result_files: row.result_file ? [row.result_file] : [],

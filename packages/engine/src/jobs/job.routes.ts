@@ -8,7 +8,7 @@ import { findBaseModel, findModel } from "../models/model.repository.ts";
 import type { EngineStore } from "../storage/store.ts";
 import { listCheckpoints } from "./checkpoint.repository.ts";
 import { findJob, insertJob, listJobs, toJobObject } from "./job.repository.ts";
-import { CreateJobRequest, FINISHED, type JobStatus } from "./job.schema.ts";
+import { askedHyperparameters, CreateJobRequest, FINISHED, type JobStatus } from "./job.schema.ts";
 import { addEvent, listEvents } from "./job-events.repository.ts";
 import type { JobScheduler } from "./scheduler.ts";
 import { checkTrainingFile } from "./training-data.ts";
@@ -19,9 +19,9 @@ export function jobRoutes(store: EngineStore, scheduler: JobScheduler, maxQueued
   app.post("/", async (c) => {
     const request = await jsonBody(c, CreateJobRequest);
     const method = request.method?.type ?? "supervised";
-    if (method !== "supervised") {
+    if (method === "reinforcement") {
       throw badRequest(
-        `The local engine does not support the ${method} method yet; use method.type "supervised".`,
+        `The local engine does not support the ${method} method yet; use method.type "supervised" or "dpo".`,
         "method.type",
         "unsupported_method",
       );
@@ -38,7 +38,13 @@ export function jobRoutes(store: EngineStore, scheduler: JobScheduler, maxQueued
       );
     }
     const openWeight = registered !== undefined || (tuned !== undefined && isLoraDir(tuned.dir));
-    const asked = request.method?.supervised?.hyperparameters ?? request.hyperparameters ?? {};
+    const asked = askedHyperparameters(request);
+    if (method === "dpo" && !openWeight)
+      throw badRequest(
+        `DPO on ${request.model} is not supported yet: the local engine runs DPO on open-weight base models (LoRA); register one with \`tunelab models add\`.`,
+        "method.type",
+        "unsupported_method",
+      );
     if (!openWeight)
       for (const key of ["lora_rank", "lora_alpha", "lora_dropout", "lora_target_modules"] as const)
         if (asked[key] !== undefined && asked[key] !== "auto")
@@ -54,7 +60,7 @@ export function jobRoutes(store: EngineStore, scheduler: JobScheduler, maxQueued
       if (!file) throw badRequest(`Invalid file id '${id}': no such file.`, param, "invalid_file");
       if (file.purpose !== "fine-tune")
         throw badRequest(`File ${id} has purpose '${file.purpose}'; fine-tuning needs purpose 'fine-tune'.`, param, "invalid_file_purpose");
-      const check = await checkTrainingFile(store, id, param);
+      const check = await checkTrainingFile(store, id, param, method);
       if (!check.ok && check.atCreation) throw badRequest(check.error.message, check.error.param, check.error.code);
     }
     if ((await scheduler.waitingCount()) >= maxQueued) {

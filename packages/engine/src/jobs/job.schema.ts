@@ -16,10 +16,23 @@ export const SupervisedHyperparameters = z.strictObject({
 });
 export type SupervisedHyperparameters = z.infer<typeof SupervisedHyperparameters>;
 
+/** OpenAI's DPO hyperparameters (`beta`, default auto = 0.1) and the same extensions as supervised. */
+export const DpoHyperparameters = SupervisedHyperparameters.omit({ prompt_loss_weight: true }).extend({
+  beta: z.union([Auto, z.number().positive().max(10)]).optional(),
+});
+export type DpoHyperparameters = z.infer<typeof DpoHyperparameters>;
+
 export const Method = z.looseObject({
   type: z.enum(["supervised", "dpo", "reinforcement"]),
   supervised: z.looseObject({ hyperparameters: SupervisedHyperparameters.optional() }).optional(),
+  dpo: z.looseObject({ hyperparameters: DpoHyperparameters.optional() }).optional(),
 });
+
+/** The hyperparameters a create request asked for, whatever the method. */
+export function askedHyperparameters(request: CreateJobRequest): DpoHyperparameters & SupervisedHyperparameters {
+  return (request.method?.type === "dpo" ? request.method.dpo?.hyperparameters : request.method?.supervised?.hyperparameters) ??
+    request.hyperparameters ?? {};
+}
 
 /** POST /v1/fine_tuning/jobs, as OpenAI accepts it. Unknown parameters are refused, as OpenAI does. */
 export const CreateJobRequest = z.strictObject({

@@ -6,6 +6,7 @@ import { isLoraDir } from "../hf/lora/lora-dir.ts";
 import { resolveLoraHyperparameters } from "../hf/lora/hyperparameters.ts";
 import { checkUnchanged } from "../hf/register.ts";
 import { findRegisteredBase } from "../models/base-model.repository.ts";
+import { askedHyperparameters } from "./job.schema.ts";
 import { findBaseModel, findModel, insertModel } from "../models/model.repository.ts";
 import type { EngineStore } from "../storage/store.ts";
 import { resolveHyperparameters, startTraining, type TrainingHandle, toTrainerHyperparameters } from "../trainer/index.ts";
@@ -16,7 +17,7 @@ import type { CreateJobRequest, JobError, ResolvedHyperparameters } from "./job.
 import { addEvent, lastMetricsStep } from "./job-events.repository.ts";
 import { checkpointModelName, tunedModelName } from "./model-names.ts";
 import { resultCsv } from "./result-csv.ts";
-import { checkTrainingFile } from "./training-data.ts";
+import { checkTrainingFile, type TrainingMethod } from "./training-data.ts";
 
 export interface SchedulerOptions {
   /** False in processes that must not train (jobs wait for a process that does). */
@@ -112,18 +113,20 @@ export class JobScheduler {
         const job = await findJob(this.store, jobId);
         if (job?.status !== "validating_files") return;
         await addEvent(this.store, jobId, { type: "message", message: `Validating training file: ${job.training_file}` });
-        const training = await checkTrainingFile(this.store, job.training_file, "training_file");
+        const request = JSON.parse(job.requested_json) as CreateJobRequest;
+        const method = methodOf(request);
+        const training = await checkTrainingFile(this.store, job.training_file, "training_file", method);
         if (!training.ok) return this.fail(jobId, training.error);
         if (job.validation_file) {
-          const validation = await checkTrainingFile(this.store, job.validation_file, "validation_file");
+          const validation = await checkTrainingFile(this.store, job.validation_file, "validation_file", method);
           if (!validation.ok) return this.fail(jobId, validation.error);
         }
-        const request = JSON.parse(job.requested_json) as CreateJobRequest;
-        const asked = request.method?.supervised?.hyperparameters ?? request.hyperparameters ?? {};
+        const asked = askedHyperparameters(request);
         const openWeight = (await this.baseOf(job.model))?.openWeight ?? false;
+        const examples = method === "dpo" ? training.preferences.length : training.examples.length;
         const resolved: ResolvedHyperparameters = openWeight
-          ? resolveLoraHyperparameters(training.examples.length, asked)
-          : resolveHyperparameters(training.examples.length, asked);
+          ? resolveLoraHyperparameters(examples, asked, method)
+          : resolveHyperparameters(examples, asked);
         if (await transitionJob(this.store, jobId, "queued", { hyperparameters_json: JSON.stringify(resolved) })) {
           await addEvent(this.store, jobId, { type: "message", message: "Files validated, moving job to queued state." });
         }
@@ -160,9 +163,10 @@ export class JobScheduler {
   }
 
   private async start(job: JobRow): Promise<void> {
-    const training = await checkTrainingFile(this.store, job.training_file, "training_file");
+    const method = methodOf(JSON.parse(job.requested_json) as CreateJobRequest);
+    const training = await checkTrainingFile(this.store, job.training_file, "training_file", method);
     if (!training.ok) return this.fail(job.id, training.error);
-    const validation = job.validation_file ? await checkTrainingFile(this.store, job.validation_file, "validation_file") : undefined;
+    const validation = job.validation_file ? await checkTrainingFile(this.store, job.validation_file, "validation_file", method) : undefined;
     if (validation && !validation.ok) return this.fail(job.id, validation.error);
 
     const base = await this.baseOf(job.model);
@@ -176,6 +180,12 @@ export class JobScheduler {
       training: training.examples,
       ...(validation?.ok ? { validation: validation.examples } : {}),
       hyperparameters: toTrainerHyperparameters(hyper),
+      ...(method === "dpo"
+        ? {
+            method: { type: "dpo" as const, beta: hyper.beta ?? 0.1 },
+            preferences: { training: training.preferences, ...(validation?.ok ? { validation: validation.preferences } : {}) },
+          }
+        : {}),
       ...(base.openWeight && hyper.lora_rank !== undefined
         ? {
             lora: {
@@ -355,4 +365,8 @@ function metricsObject(m: StepMetrics): Record<string, number> {
   if (m.validLoss !== undefined) data.valid_loss = m.validLoss;
   if (m.validMeanTokenAccuracy !== undefined) data.valid_mean_token_accuracy = m.validMeanTokenAccuracy;
   return data;
+}
+
+function methodOf(request: CreateJobRequest): TrainingMethod {
+  return request.method?.type === "dpo" ? "dpo" : "supervised";
 }

@@ -1,12 +1,17 @@
 import { type CanonicalFile, validateDataFile } from "@tunelab/core";
 import { type FileRow, findFile } from "../files/file.repository.ts";
 import type { EngineStore } from "../storage/store.ts";
-import type { ChatExample } from "../trainer/types.ts";
+import type { ChatExample, PreferenceExample } from "../trainer/types.ts";
 import type { JobError } from "./job.schema.ts";
 
 export const MIN_EXAMPLES = 10;
 
-export type FileCheck = { ok: true; examples: ChatExample[] } | { ok: false; error: JobError; atCreation: boolean };
+export type TrainingMethod = "supervised" | "dpo";
+
+/** A valid file's examples: chat examples (supervised) or preference pairs (DPO). */
+export type FileCheck =
+  | { ok: true; examples: ChatExample[]; preferences: PreferenceExample[] }
+  | { ok: false; error: JobError; atCreation: boolean };
 
 /** Files are immutable, so a file's check is kept for the job's next stages (a few files at most); a check in flight is shared. */
 const CACHE_SIZE = 4;
@@ -32,13 +37,14 @@ export async function checkTrainingFile(
   store: EngineStore,
   fileId: string,
   param: "training_file" | "validation_file",
+  method: TrainingMethod = "supervised",
 ): Promise<FileCheck> {
   const file = await findFile(store, fileId);
   if (!file) return { ok: false, atCreation: true, error: { code: "invalid_file", message: `No such File object: ${fileId}`, param } };
-  const key = `${file.id}:${param}`;
+  const key = `${file.id}:${param}:${method}`;
   const known = cache.get(store)?.get(key);
   if (known) return remember(store, key, known);
-  const check = validate(store, file, param);
+  const check = validate(store, file, param, method);
   remember(store, key, check);
   check.catch(() => {
     if (cache.get(store)?.get(key) === check) cache.get(store)?.delete(key);
@@ -47,12 +53,12 @@ export async function checkTrainingFile(
 }
 
 /** Validation, tokenising and reading run in a worker thread for a large file, so the server keeps answering. */
-async function validate(store: EngineStore, file: FileRow, param: "training_file" | "validation_file"): Promise<FileCheck> {
+async function validate(store: EngineStore, file: FileRow, param: "training_file" | "validation_file", method: TrainingMethod): Promise<FileCheck> {
   const validated = await validateDataFile(
     { path: store.blobs.pathOf(file.sha256) },
     { fileName: file.filename, minExamples: param === "training_file" ? MIN_EXAMPLES : 1 },
   );
-  const unsupported = unsupportedData(validated, file.filename, param);
+  const unsupported = unsupportedData(validated, file.filename, param, method);
   if (unsupported) return { ok: false, atCreation: true, error: unsupported };
 
   const { report } = validated;
@@ -66,7 +72,10 @@ async function validate(store: EngineStore, file: FileRow, param: "training_file
     const message = `Training file has ${report.examples} example(s), but must have at least ${MIN_EXAMPLES} examples.`;
     return { ok: false, atCreation: false, error: { code: "invalid_training_file", message, param } };
   }
-  return { ok: true, examples: await parseExamples(validated.canonical) };
+  const rows = await parseExamples(validated.canonical);
+  return method === "dpo"
+    ? { ok: true, examples: [], preferences: rows as unknown as PreferenceExample[] }
+    : { ok: true, examples: rows, preferences: [] };
 }
 
 /** Lines parsed between two turns of the event loop, so reading a large file's examples never stalls the server. */
@@ -89,11 +98,15 @@ async function parseExamples(canonical: Uint8Array): Promise<ChatExample[]> {
   return examples;
 }
 
-function unsupportedData(validated: CanonicalFile, filename: string, param: string): JobError | undefined {
-  if (validated.format !== "supervised") {
+function unsupportedData(validated: CanonicalFile, filename: string, param: string, method: TrainingMethod): JobError | undefined {
+  const wanted = method === "dpo" ? "preference" : "supervised";
+  if (validated.format !== wanted) {
     return {
-      code: "unsupported_method",
-      message: `${filename} holds ${validated.format} data; the local engine trains supervised chat data only.`,
+      code: validated.format === "reinforcement" ? "unsupported_method" : "invalid_training_file",
+      message:
+        method === "dpo"
+          ? `${filename} holds ${validated.format} data; a DPO job needs preference data (input, preferred_output, non_preferred_output on every line).`
+          : `${filename} holds ${validated.format} data; a supervised job needs chat examples (messages)${validated.format === "preference" ? `; use method.type "dpo" for preference data` : ""}.`,
       param,
     };
   }

@@ -27,6 +27,7 @@ export interface RequestedHyperparameters {
   batch_size?: Auto<number> | undefined;
   learning_rate_multiplier?: Auto<number> | undefined;
   prompt_loss_weight?: Auto<number> | undefined;
+  beta?: Auto<number> | undefined;
   lora_rank?: Auto<number> | undefined;
   lora_alpha?: Auto<number> | undefined;
   lora_dropout?: Auto<number> | undefined;
@@ -40,6 +41,8 @@ export interface ResolvedHyperparameters {
   learning_rate_multiplier: number;
   /** Absent in jobs resolved before it existed (they trained without a prompt loss). */
   prompt_loss_weight?: number;
+  /** DPO's beta (method dpo only). */
+  beta?: number;
   /** LoRA settings, for open-weight bases only. */
   lora_rank?: number;
   lora_alpha?: number;

@@ -23,7 +23,14 @@ export const OPENAI_DEFAULT_EPOCHS = 3;
 export const MIN_EXAMPLES_SEEN = 100;
 export const MAX_EXAMPLES_SEEN = 25_000;
 
-export function resolveLoraHyperparameters(nExamples: number, requested: RequestedHyperparameters = {}): ResolvedHyperparameters {
+/** DPO's default beta (OpenAI's `auto`, and the DPO paper's usual value). */
+export const DEFAULT_BETA = 0.1;
+
+export function resolveLoraHyperparameters(
+  nExamples: number,
+  requested: RequestedHyperparameters = {},
+  method: "supervised" | "dpo" = "supervised",
+): ResolvedHyperparameters {
   const n = Math.max(1, Math.floor(nExamples));
   const batchSize = typeof requested.batch_size === "number" ? requested.batch_size : Math.min(n, n < 200 ? 4 : n < 2000 ? 8 : 16);
   let nEpochs = OPENAI_DEFAULT_EPOCHS;
@@ -39,5 +46,6 @@ export function resolveLoraHyperparameters(nExamples: number, requested: Request
     lora_alpha: typeof requested.lora_alpha === "number" ? requested.lora_alpha : DEFAULT_LORA.alpha,
     lora_dropout: typeof requested.lora_dropout === "number" ? requested.lora_dropout : DEFAULT_LORA.dropout,
     lora_target_modules: Array.isArray(targets) ? [...targets] : [...LINEAR_PROJECTIONS],
+    ...(method === "dpo" ? { beta: typeof requested.beta === "number" ? requested.beta : DEFAULT_BETA } : {}),
   };
 }
