@@ -34,6 +34,7 @@ import re
 import shlex
 import shutil
 import struct
+import subprocess
 import sys
 import tempfile
 import unicodedata
@@ -926,6 +927,9 @@ The meeting is moved to Thursday at ten in the morning.
 Please return the answer as JSON with the fields name and city.
 {"name": "Ada", "city": "London"}
 The function get_weather takes a city and returns the temperature.
+{"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}}
+{"name": "get_weather", "arguments": {"city": "Berlin"}}
+<tools> </tools> <tool_response> </tool_response> {"temp": 21} To call a tool: # Tools
 I don't know the answer to that question, but I can look it up.
 Good morning! What would you like to talk about today?
 """.splitlines()
@@ -938,12 +942,12 @@ CHAT_TEMPLATE = """\
     {%- else %}
         {{- 'You are a helpful assistant.' }}
     {%- endif %}
-    {{- "\\n\\n# Tools\\n\\nYou may call one or more functions to assist with the user query.\\n\\nYou are provided with function signatures within <tools></tools> XML tags:\\n<tools>" }}
+    {{- "\\n\\n# Tools\\n<tools>" }}
     {%- for tool in tools %}
         {{- "\\n" }}
         {{- tool | tojson }}
     {%- endfor %}
-    {{- "\\n</tools>\\n\\nFor each function call, return a json object with function name and arguments within <tool_call></tool_call> XML tags:\\n<tool_call>\\n{\\"name\\": <function-name>, \\"arguments\\": <args-json-object>}\\n</tool_call><|im_end|>\\n" }}
+    {{- "\\n</tools>\\nTo call a tool: <tool_call>\\n{\\"name\\": <name>, \\"arguments\\": <object>}\\n</tool_call><|im_end|>\\n" }}
 {%- else %}
     {%- if messages[0]['role'] == 'system' %}
         {{- '<|im_start|>system\\n' + messages[0]['content'] + '<|im_end|>\\n' }}
@@ -989,15 +993,7 @@ CHAT_TEMPLATE = """\
 
 WEATHER_TOOL = {
     "type": "function",
-    "function": {
-        "name": "get_weather",
-        "description": "Get the current weather in a city",
-        "parameters": {
-            "type": "object",
-            "properties": {"city": {"type": "string", "description": "The city, e.g. Berlin"}},
-            "required": ["city"],
-        },
-    },
+    "function": {"name": "get_weather", "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}},
 }
 
 CONVERSATIONS: list[dict] = [
@@ -1023,13 +1019,13 @@ CONVERSATIONS: list[dict] = [
         "name": "tools",
         "tools": [WEATHER_TOOL],
         "messages": [
-            {"role": "user", "content": "What's the weather in Berlin?"},
+            {"role": "user", "content": "Weather in Berlin?"},
             {
                 "role": "assistant",
                 "content": "",
                 "tool_calls": [{"type": "function", "function": {"name": "get_weather", "arguments": {"city": "Berlin"}}}],
             },
-            {"role": "tool", "content": '{"temperature": 21, "sky": "sunny"}'},
+            {"role": "tool", "content": '{"temp": 21}'},
         ],
     },
 ]
@@ -1157,7 +1153,7 @@ def cases(tok: BpeTokenizer) -> list[Case]:
     llama = {
         "architectures": ["LlamaForCausalLM"], "model_type": "llama", **BASE_DIMS, "head_dim": 16,
         "attention_bias": False, "mlp_bias": False, "bos_token_id": eot, "eos_token_id": [eot, im_end],
-        "max_position_embeddings": 128, "pretraining_tp": 1, "rms_norm_eps": 1e-5, "rope_theta": 500000.0,
+        "max_position_embeddings": 256, "pretraining_tp": 1, "rms_norm_eps": 1e-5, "rope_theta": 500000.0,
         "rope_scaling": {"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0, "original_max_position_embeddings": 64},
         "tie_word_embeddings": False, **common,
     }  # fmt: skip
@@ -1240,6 +1236,13 @@ def write_case(case: Case, out_dir: Path, tj: dict, tcfg: dict, weights: dict[st
     total = sum(v.numel() * 2 for v in weights.values())
     weight_map = {k: names[0] if k in first else names[1] for k in sorted(weights)}
     write_json(out_dir / "model.safetensors.index.json", {"metadata": {"total_size": total}, "weight_map": weight_map})
+
+
+def debian_version(package: str) -> str | None:
+    try:
+        return subprocess.run(["dpkg-query", "-W", "-f=${Version}", package], capture_output=True, text=True, check=True).stdout or None
+    except (OSError, subprocess.CalledProcessError):
+        return None
 
 
 def command_line() -> str:
@@ -1332,6 +1335,8 @@ def cmd_generate(args: argparse.Namespace) -> None:
             raise RefError("tokenizer.json round trip changed the encoding")
         if tok.decode(ids) != text:
             raise RefError(f"conversation {conv['name']}: decode(encode(text)) != text")
+        if len(ids) + 8 > tcfg["model_max_length"]:
+            raise RefError(f"conversation {conv['name']}: {len(ids)} tokens + 8 generated exceed model_max_length {tcfg['model_max_length']}")
         convs.append({**conv, "add_generation_prompt": True, "text": text, "token_ids": ids})
 
     tokenizer_cases = []
@@ -1350,6 +1355,9 @@ def cmd_generate(args: argparse.Namespace) -> None:
     chosen: dict[str, int] = {}  # cases that share weights (qwen2 / qwen2-sharded) share the seed found first
     for case in cases(tok):
         case_dir = out / case.name
+        longest = max(len(c["token_ids"]) for c in convs) + 8
+        if longest > case.config["max_position_embeddings"]:
+            raise RefError(f"{case.name}: max_position_embeddings {case.config['max_position_embeddings']} < longest prompt + 8 = {longest}")
         key = json.dumps(case.config, sort_keys=True) + str(case.seed)
         seeds = [chosen[key]] if key in chosen else range(case.seed, case.seed + SEED_TRIES)
         rejected: list[str] = []
@@ -1379,6 +1387,7 @@ def cmd_generate(args: argparse.Namespace) -> None:
             "command": command_line(),
             "python": platform.python_version(),
             "torch": torch.__version__,
+            "torch_debian_package": debian_version("python3-torch"),
             "jinja2": jinja2.__version__,
             "compute_dtype": "float64 on the stored bf16 weights",
             "notes": "last_logprobs: log-softmax over the whole vocabulary at the last prompt position (6 decimals). "

@@ -22,6 +22,7 @@ interface Config {
   num_key_value_heads: number;
   intermediate_size: number;
   vocab_size: number;
+  max_position_embeddings: number;
   head_dim?: number;
   tie_word_embeddings: boolean;
   attention_bias?: boolean;
@@ -215,6 +216,8 @@ describe("HF fixtures: checkpoints", () => {
     expect(qwen3.head_dim).toBe(32);
     expect(qwen3.hidden_size / qwen3.num_attention_heads).toBe(16);
     expect(cfg("mistral").sliding_window).toBeNull();
+    const longest = Math.max(...reference.conversations.map((c) => c.token_ids.length)) + 8;
+    for (const n of caseNames) expect(cfg(n).max_position_embeddings, n).toBeGreaterThanOrEqual(longest);
   });
 });
 
