@@ -105,15 +105,25 @@ napi_value guard(napi_env env, F&& f) {
   }
 }
 
-// gemm(transA, transB, M, N, K, A, lda, B, ldb, C, ldc, accumulate, bias|null)
-napi_value Gemm(napi_env env, napi_callback_info info) {
+// gemm(transA, transB, M, N, K, A, lda, B, ldb, C, ldc, accumulate, bias|null); gemmBf16B: B a Uint16Array of bf16.
+template <bool BF16>
+napi_value GemmAny(napi_env env, napi_callback_info info) {
   return guard(env, [&] {
     Args a(env, info, 13);
     bool ta = a.flag(0), tb = a.flag(1);
     int M = a.integer(2, "M"), N = a.integer(3, "N"), K = a.integer(4, "K");
     auto A = a.f32(5, "A");
     int lda = a.integer(6, "lda");
-    auto B = a.f32(7, "B");
+    View<float> Bf;
+    View<uint16_t> Bh;
+    long b_length;
+    if constexpr (BF16) {
+      Bh = a.u16(7, "B");
+      b_length = Bh.length;
+    } else {
+      Bf = a.f32(7, "B");
+      b_length = Bf.length;
+    }
     int ldb = a.integer(8, "ldb");
     auto C = a.f32(9, "C");
     int ldc = a.integer(10, "ldc");
@@ -121,13 +131,17 @@ napi_value Gemm(napi_env env, napi_callback_info info) {
     auto bias = a.f32(12, "bias", true);
     if (M > 0 && N > 0 && K > 0) {
       need(A, ta ? static_cast<long>(K - 1) * lda + M : static_cast<long>(M - 1) * lda + K, "A");
-      need(B, tb ? static_cast<long>(N - 1) * ldb + K : static_cast<long>(K - 1) * ldb + N, "B");
+      need(View<float>{nullptr, b_length}, tb ? static_cast<long>(N - 1) * ldb + K : static_cast<long>(K - 1) * ldb + N, "B");
       if ((ta ? lda < M : lda < K) || (tb ? ldb < K : ldb < N)) throw Error("leading dimension too small");
     }
     if (M > 0 && N > 0) need(C, static_cast<long>(M - 1) * ldc + N, "C");
     if (bias.data) need(bias, N, "bias");
     if (ldc < N) throw Error("ldc < N");
-    tl::sgemm(ta, tb, M, N, K, A.data, lda, B.data, ldb, C.data, ldc, acc, bias.data);
+    if constexpr (BF16) {
+      tl::sgemm_bf16b(ta, tb, M, N, K, A.data, lda, Bh.data, ldb, C.data, ldc, acc, bias.data);
+    } else {
+      tl::sgemm(ta, tb, M, N, K, A.data, lda, Bf.data, ldb, C.data, ldc, acc, bias.data);
+    }
     return undefined(env);
   });
 }
@@ -497,7 +511,7 @@ NAPI_MODULE_INIT() {
     napi_callback fn;
   };
   const Entry entries[] = {
-      {"gemm", Gemm},         {"layernormFwd", LayernormFwd}, {"layernormBwd", LayernormBwd}, {"geluFwd", GeluFwd},
+      {"gemm", GemmAny<false>}, {"gemmBf16B", GemmAny<true>},         {"layernormFwd", LayernormFwd}, {"layernormBwd", LayernormBwd}, {"geluFwd", GeluFwd},
       {"geluBwd", GeluBwd},   {"colsum", Colsum},             {"embedFwd", EmbedFwd},         {"embedBwd", EmbedBwd},
       {"attentionFwd", AttentionFwd}, {"attentionBwd", AttentionBwd}, {"crossEntropy", CrossEntropy}, {"adamw", AdamW},
       {"sumsq", SumSq},       {"dropout", Dropout},       {"setThreads", SetThreads},     {"info", Info},         {"setGemmIsa", SetGemmIsa},

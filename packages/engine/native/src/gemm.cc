@@ -1,7 +1,10 @@
 #include "gemm.h"
 
 #include <algorithm>
+#include <cstdint>
+#include <cstring>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "common.h"
@@ -24,12 +27,26 @@ constexpr int MAX_NR = 32;
 // The tile is written to c (m x n valid entries) as acc (+ bias[j]) (+ c if add).
 using Kernel = void (*)(int kc, const float* a, const float* b, float* c, int ldc, int m, int n, bool add, const float* bias);
 
+// Small-M products with op(B) = Bᵀ (y = x·Wᵀ, W [N, K] row-major, the decode case): dot products
+// of the M ≤ 4 rows of A (copied to zero-padded rows of stride kpad) with rows j0..j1-1 of B.
+// C[i, j] = (add ? C[i, j] : 0) + dot + (bias ? bias[j] : 0). Each dot is summed the same way
+// whichever columns are computed together, so results do not depend on how columns are split.
+using Gemv = void (*)(int M, int K, const float* a, int kpad, const float* B, long ldb, int j0, int j1, float* C, int ldc, bool add,
+                      const float* bias);
+using GemvBf16 = void (*)(int M, int K, const float* a, int kpad, const uint16_t* B, long ldb, int j0, int j1, float* C, int ldc,
+                          bool add, const float* bias);
+
 struct Isa {
   const char* name;
   int mr;
   int nr;
   Kernel kernel;
+  Gemv gemv;
+  GemvBf16 gemv_bf16;
 };
+
+TL_INLINE float to_f32(float v) { return v; }
+TL_INLINE float to_f32(uint16_t v) { return __builtin_bit_cast(float, static_cast<uint32_t>(v) << 16); }
 
 // Epilogue shared by the kernels: tmp holds the MR x NR tile.
 TL_INLINE void write_tile(const float* tmp, int nr, float* c, int ldc, int m, int n, bool add, const float* bias) {
@@ -157,13 +174,177 @@ __attribute__((target("avx512f"))) void kernel_avx512(int kc, const float* a, co
 }
 #endif
 
+// Portable gemv (the compiler vectorizes the reduction for the baseline ISA).
+template <typename BT>
+void gemv_generic(int M, int K, const float* a, int kpad, const BT* B, long ldb, int j0, int j1, float* C, int ldc, bool add,
+                  const float* bias) {
+  for (int i = 0; i < M; i++) {
+    const float* ai = a + static_cast<long>(i) * kpad;
+    float* ci = C + static_cast<long>(i) * ldc;
+    for (int j = j0; j < j1; j++) {
+      const BT* bj = B + j * ldb;
+      float s = 0.0f;
+#pragma omp simd reduction(+ : s)
+      for (int k = 0; k < K; k++) s += ai[k] * to_f32(bj[k]);
+      ci[j] = (add ? ci[j] : 0.0f) + s + (bias ? bias[j] : 0.0f);
+    }
+  }
+}
+
+// Writes the MI x JB block of dots computed at columns j..j+JB-1.
+template <int MI, int JB>
+TL_INLINE void gemv_store(const float* dots, int j, float* C, int ldc, bool add, const float* bias) {
+  for (int i = 0; i < MI; i++) {
+    float* ci = C + static_cast<long>(i) * ldc;
+    for (int jb = 0; jb < JB; jb++) ci[j + jb] = (add ? ci[j + jb] : 0.0f) + dots[i * JB + jb] + (bias ? bias[j + jb] : 0.0f);
+  }
+}
+
+#if TL_X86
+// GCC 12's AVX-512 headers trip -Wuninitialized on their own _mm*_undefined_* placeholders (GCC PR 105593).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#define TL_AVX512 __attribute__((target("avx512f")))
+#define TL_AVX2 __attribute__((target("avx2,fma")))
+
+TL_AVX512 inline __m512 load16(const float* p) { return _mm512_loadu_ps(p); }
+TL_AVX512 inline __m512 load16(const uint16_t* p) {
+  __m512i w = _mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+  return _mm512_castsi512_ps(_mm512_slli_epi32(w, 16));
+}
+TL_AVX2 inline __m256 load8(const float* p) { return _mm256_loadu_ps(p); }
+TL_AVX2 inline __m256 load8(const uint16_t* p) {
+  __m256i w = _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+  return _mm256_castsi256_ps(_mm256_slli_epi32(w, 16));
+}
+TL_AVX2 inline float hsum8(__m256 v) {
+  __m128 x = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  x = _mm_add_ps(x, _mm_movehl_ps(x, x));
+  x = _mm_add_ss(x, _mm_movehdup_ps(x));
+  return _mm_cvtss_f32(x);
+}
+
+// MI rows of A against JB rows of B: MI·JB accumulators of 16 lanes, one pass over K.
+template <int MI, int JB, typename BT>
+TL_AVX512 void dots_avx512(int K, const float* a, int kpad, const BT* B, long ldb, int j, float* dots) {
+  __m512 acc[MI][JB];
+#pragma GCC unroll 32
+  for (int x = 0; x < MI * JB; x++) acc[x / JB][x % JB] = _mm512_setzero_ps();
+  const BT* b[JB];
+#pragma GCC unroll 8
+  for (int jb = 0; jb < JB; jb++) b[jb] = B + (j + jb) * ldb;
+  const int kfull = K & ~15;
+  for (int k = 0; k < kfull; k += 16) {
+    __m512 av[MI];
+#pragma GCC unroll 4
+    for (int i = 0; i < MI; i++) av[i] = _mm512_loadu_ps(a + static_cast<long>(i) * kpad + k);
+#pragma GCC unroll 8
+    for (int jb = 0; jb < JB; jb++) {
+      __m512 bv = load16(b[jb] + k);
+#pragma GCC unroll 4
+      for (int i = 0; i < MI; i++) acc[i][jb] = _mm512_fmadd_ps(av[i], bv, acc[i][jb]);
+    }
+  }
+  if (kfull < K) {  // tail: B's last elements through a zero-padded copy (A is zero-padded already)
+    for (int jb = 0; jb < JB; jb++) {
+      BT tail[16] = {};
+      std::memcpy(tail, b[jb] + kfull, sizeof(BT) * (K - kfull));
+      __m512 bv = load16(tail);
+      for (int i = 0; i < MI; i++) acc[i][jb] = _mm512_fmadd_ps(_mm512_loadu_ps(a + static_cast<long>(i) * kpad + kfull), bv, acc[i][jb]);
+    }
+  }
+#pragma GCC unroll 32
+  for (int x = 0; x < MI * JB; x++) dots[x] = _mm512_reduce_add_ps(acc[x / JB][x % JB]);
+}
+
+template <int MI, int JB, typename BT>
+TL_AVX2 void dots_avx2(int K, const float* a, int kpad, const BT* B, long ldb, int j, float* dots) {
+  __m256 acc[MI][JB];
+#pragma GCC unroll 32
+  for (int x = 0; x < MI * JB; x++) acc[x / JB][x % JB] = _mm256_setzero_ps();
+  const BT* b[JB];
+#pragma GCC unroll 8
+  for (int jb = 0; jb < JB; jb++) b[jb] = B + (j + jb) * ldb;
+  const int kfull = K & ~7;
+  for (int k = 0; k < kfull; k += 8) {
+    __m256 av[MI];
+#pragma GCC unroll 4
+    for (int i = 0; i < MI; i++) av[i] = _mm256_loadu_ps(a + static_cast<long>(i) * kpad + k);
+#pragma GCC unroll 8
+    for (int jb = 0; jb < JB; jb++) {
+      __m256 bv = load8(b[jb] + k);
+#pragma GCC unroll 4
+      for (int i = 0; i < MI; i++) acc[i][jb] = _mm256_fmadd_ps(av[i], bv, acc[i][jb]);
+    }
+  }
+  if (kfull < K) {
+    for (int jb = 0; jb < JB; jb++) {
+      BT tail[8] = {};
+      std::memcpy(tail, b[jb] + kfull, sizeof(BT) * (K - kfull));
+      __m256 bv = load8(tail);
+      for (int i = 0; i < MI; i++) acc[i][jb] = _mm256_fmadd_ps(_mm256_loadu_ps(a + static_cast<long>(i) * kpad + kfull), bv, acc[i][jb]);
+    }
+  }
+#pragma GCC unroll 32
+  for (int x = 0; x < MI * JB; x++) dots[x] = hsum8(acc[x / JB][x % JB]);
+}
+
+// Columns in blocks of JB, the rest one at a time (the same arithmetic per column either way).
+template <int MI, int JB, typename BT, bool AVX512>
+TL_INLINE void gemv_rows(int K, const float* a, int kpad, const BT* B, long ldb, int j0, int j1, float* C, int ldc, bool add,
+                         const float* bias) {
+  float dots[MI * JB];
+  int j = j0;
+  for (; j + JB <= j1; j += JB) {
+    if constexpr (AVX512) dots_avx512<MI, JB>(K, a, kpad, B, ldb, j, dots);
+    else dots_avx2<MI, JB>(K, a, kpad, B, ldb, j, dots);
+    gemv_store<MI, JB>(dots, j, C, ldc, add, bias);
+  }
+  for (; j < j1; j++) {
+    if constexpr (AVX512) dots_avx512<MI, 1>(K, a, kpad, B, ldb, j, dots);
+    else dots_avx2<MI, 1>(K, a, kpad, B, ldb, j, dots);
+    gemv_store<MI, 1>(dots, j, C, ldc, add, bias);
+  }
+}
+
+template <typename BT>
+void gemv_avx512(int M, int K, const float* a, int kpad, const BT* B, long ldb, int j0, int j1, float* C, int ldc, bool add,
+                 const float* bias) {
+  switch (M) {
+    case 1: return gemv_rows<1, 8, BT, true>(K, a, kpad, B, ldb, j0, j1, C, ldc, add, bias);
+    case 2: return gemv_rows<2, 4, BT, true>(K, a, kpad, B, ldb, j0, j1, C, ldc, add, bias);
+    case 3: return gemv_rows<3, 4, BT, true>(K, a, kpad, B, ldb, j0, j1, C, ldc, add, bias);
+    default: return gemv_rows<4, 4, BT, true>(K, a, kpad, B, ldb, j0, j1, C, ldc, add, bias);
+  }
+}
+
+template <typename BT>
+void gemv_avx2(int M, int K, const float* a, int kpad, const BT* B, long ldb, int j0, int j1, float* C, int ldc, bool add,
+               const float* bias) {
+  switch (M) {  // 16 ymm registers: at most MI·JB + MI + 1 live vectors
+    case 1: return gemv_rows<1, 8, BT, false>(K, a, kpad, B, ldb, j0, j1, C, ldc, add, bias);
+    case 2: return gemv_rows<2, 4, BT, false>(K, a, kpad, B, ldb, j0, j1, C, ldc, add, bias);
+    case 3: return gemv_rows<3, 2, BT, false>(K, a, kpad, B, ldb, j0, j1, C, ldc, add, bias);
+    default: return gemv_rows<4, 2, BT, false>(K, a, kpad, B, ldb, j0, j1, C, ldc, add, bias);
+  }
+}
+#pragma GCC diagnostic pop
+#endif
+
+constexpr Isa GENERIC = {"generic", 4, 16, kernel_generic, gemv_generic<float>, gemv_generic<uint16_t>};
+#if TL_X86
+constexpr Isa AVX2 = {"avx2", 6, 16, kernel_avx2, gemv_avx2<float>, gemv_avx2<uint16_t>};
+constexpr Isa AVX512 = {"avx512", 12, 32, kernel_avx512, gemv_avx512<float>, gemv_avx512<uint16_t>};
+#endif
+
 Isa detect() {
 #if TL_X86
   __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx512f")) return {"avx512", 12, 32, kernel_avx512};
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return {"avx2", 6, 16, kernel_avx2};
+  if (__builtin_cpu_supports("avx512f")) return AVX512;
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return AVX2;
 #endif
-  return {"generic", 4, 16, kernel_generic};
+  return GENERIC;
 }
 
 Isa& isa() {
@@ -195,121 +376,95 @@ void pack_a(bool trans, const float* A, int lda, int i0, int m, int k0, int kc, 
   }
 }
 
-// Packs depth [k0, k0+kc) x columns [j0, j0+n) of op(B) into NR-column panels (zero-padded).
-void pack_b(bool trans, const float* B, int ldb, int k0, int kc, int j0, int n, int nr, float* out) {
+// Packs depth [k0, k0+kc) x columns [j0, j0+n) of op(B) into NR-column panels (zero-padded),
+// converting bf16 to float32 on the way.
+template <typename BT>
+void pack_b(bool trans, const BT* B, int ldb, int k0, int kc, int j0, int n, int nr, float* out) {
   for (int jp = 0; jp < n; jp += nr) {
     int cols = std::min(nr, n - jp);
     float* panel = out + static_cast<long>(jp) * kc;
     if (trans) {
       for (int c = 0; c < cols; c++) {
-        const float* src = B + static_cast<long>(j0 + jp + c) * ldb + k0;
-        for (int k = 0; k < kc; k++) panel[k * nr + c] = src[k];
+        const BT* src = B + static_cast<long>(j0 + jp + c) * ldb + k0;
+        for (int k = 0; k < kc; k++) panel[k * nr + c] = to_f32(src[k]);
       }
       for (int c = cols; c < nr; c++)
         for (int k = 0; k < kc; k++) panel[k * nr + c] = 0.0f;
     } else {
       for (int k = 0; k < kc; k++) {
-        const float* src = B + static_cast<long>(k0 + k) * ldb + j0 + jp;
+        const BT* src = B + static_cast<long>(k0 + k) * ldb + j0 + jp;
         float* dst = panel + k * nr;
         int c = 0;
-        for (; c < cols; c++) dst[c] = src[c];
+        for (; c < cols; c++) dst[c] = to_f32(src[c]);
         for (; c < nr; c++) dst[c] = 0.0f;
       }
     }
   }
 }
 
-TL_CLONES void small_m(bool trans_a, bool trans_b, int M, int j0, int j1, int K, const float* A, int lda, const float* B, int ldb,
-                       float* C, int ldc, bool accumulate, const float* bias) {
-  for (int i = 0; i < M; i++) {
-    float* ci = C + static_cast<long>(i) * ldc;
-    if (trans_b) {
-      for (int j = j0; j < j1; j++) {
-        const float* bj = B + static_cast<long>(j) * ldb;
-        float s = 0.0f;
-        if (trans_a) {
-          for (int k = 0; k < K; k++) s += A[static_cast<long>(k) * lda + i] * bj[k];
-        } else {
-          const float* ai = A + static_cast<long>(i) * lda;
-#pragma omp simd reduction(+ : s)
-          for (int k = 0; k < K; k++) s += ai[k] * bj[k];
-        }
-        ci[j] = (accumulate ? ci[j] : 0.0f) + s + (bias ? bias[j] : 0.0f);
-      }
-    } else {
-      if (!accumulate) {
-        for (int j = j0; j < j1; j++) ci[j] = 0.0f;
-      }
-      for (int k = 0; k < K; k++) {
-        float aik = trans_a ? A[static_cast<long>(k) * lda + i] : A[static_cast<long>(i) * lda + k];
-        const float* bk = B + static_cast<long>(k) * ldb;
-        for (int j = j0; j < j1; j++) ci[j] += aik * bk[j];
-      }
-      if (bias) {
-        for (int j = j0; j < j1; j++) ci[j] += bias[j];
-      }
+// Small M with op(B) = B (K x N): C rows accumulate a[i][k] · B[k, j0..j1) over k in order.
+// a holds op(A)'s M rows (stride kpad).
+template <typename BT>
+TL_INLINE void small_m_body(int M, int j0, int j1, int K, const float* a, int kpad, const BT* B, int ldb, float* C, int ldc,
+                            bool accumulate, const float* bias) {
+  if (!accumulate)
+    for (int i = 0; i < M; i++)
+      for (int j = j0; j < j1; j++) C[static_cast<long>(i) * ldc + j] = 0.0f;
+  for (int k = 0; k < K; k++) {
+    const BT* bk = B + static_cast<long>(k) * ldb;
+    for (int i = 0; i < M; i++) {
+      float aik = a[static_cast<long>(i) * kpad + k];
+      float* ci = C + static_cast<long>(i) * ldc;
+#pragma omp simd
+      for (int j = j0; j < j1; j++) ci[j] += aik * to_f32(bk[j]);
     }
   }
+  if (bias)
+    for (int i = 0; i < M; i++)
+      for (int j = j0; j < j1; j++) C[static_cast<long>(i) * ldc + j] += bias[j];
 }
 
-}  // namespace
-
-const char* gemm_isa() { return isa().name; }
-
-bool set_gemm_isa(const char* name) {
-  std::string want(name);
-  Isa best = detect();
-  if (want == "generic") {
-    isa() = {"generic", 4, 16, kernel_generic};
-    return true;
-  }
-#if TL_X86
-  if (want == "avx2" && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
-    isa() = {"avx2", 6, 16, kernel_avx2};
-    return true;
-  }
-  if (want == "avx512" && std::string(best.name) == "avx512") {
-    isa() = best;
-    return true;
-  }
-#endif
-  if (want == "auto") {
-    isa() = best;
-    return true;
-  }
-  return false;
+TL_CLONES void small_m(int M, int j0, int j1, int K, const float* a, int kpad, const float* B, int ldb, float* C, int ldc, bool accumulate,
+                       const float* bias) {
+  small_m_body(M, j0, j1, K, a, kpad, B, ldb, C, ldc, accumulate, bias);
 }
 
-namespace {
-void sgemm_impl(bool trans_a, bool trans_b, int M, int N, int K, const float* A, int lda, const float* B, int ldb, float* C, int ldc,
-                bool accumulate, const float* bias, bool parallel);
+TL_CLONES void small_m(int M, int j0, int j1, int K, const float* a, int kpad, const uint16_t* B, int ldb, float* C, int ldc,
+                       bool accumulate, const float* bias) {
+  small_m_body(M, j0, j1, K, a, kpad, B, ldb, C, ldc, accumulate, bias);
 }
 
-void sgemm(bool trans_a, bool trans_b, int M, int N, int K, const float* A, int lda, const float* B, int ldb, float* C, int ldc,
-           bool accumulate, const float* bias) {
-  sgemm_impl(trans_a, trans_b, M, N, K, A, lda, B, ldb, C, ldc, accumulate, bias, true);
-}
-
-void sgemm_serial(bool trans_a, bool trans_b, int M, int N, int K, const float* A, int lda, const float* B, int ldb, float* C, int ldc,
-                  bool accumulate, const float* bias) {
-  sgemm_impl(trans_a, trans_b, M, N, K, A, lda, B, ldb, C, ldc, accumulate, bias, false);
-}
-
-namespace {
-void sgemm_impl(bool trans_a, bool trans_b, int M, int N, int K, const float* A, int lda, const float* B, int ldb, float* C, int ldc,
-                bool accumulate, const float* bias, bool parallel) {
+template <typename BT>
+void gemm_impl(bool trans_a, bool trans_b, int M, int N, int K, const float* A, int lda, const BT* B, int ldb, float* C, int ldc,
+               bool accumulate, const float* bias, bool parallel) {
   if (M <= 0 || N <= 0) return;
   if (K <= 0) {
     for (int i = 0; i < M; i++)
       for (int j = 0; j < N; j++) C[static_cast<long>(i) * ldc + j] = (accumulate ? C[static_cast<long>(i) * ldc + j] : 0.0f) + (bias ? bias[j] : 0.0f);
     return;
   }
+  const Isa k = isa();
   if (M <= 4) {
-    // Matrix-vector products (incremental decoding): split columns, no packing.
-    constexpr int CHUNK = 256;
+    // Matrix-vector products (decoding): op(A)'s rows copied once, zero-padded to a multiple of 16;
+    // no packing of B, which is read once, by column blocks split across the threads.
+    constexpr int CHUNK = 128;
+    const int kpad = (K + 15) & ~15;
+    thread_local std::vector<float> a_rows;
+    a_rows.assign(static_cast<size_t>(M) * kpad, 0.0f);
+    for (int i = 0; i < M; i++)
+      for (int kk = 0; kk < K; kk++)
+        a_rows[static_cast<size_t>(i) * kpad + kk] = trans_a ? A[static_cast<long>(kk) * lda + i] : A[static_cast<long>(i) * lda + kk];
+    const float* a = a_rows.data();
     int tasks = (N + CHUNK - 1) / CHUNK;
     auto run = [&](int t) {
-      small_m(trans_a, trans_b, M, t * CHUNK, std::min(N, (t + 1) * CHUNK), K, A, lda, B, ldb, C, ldc, accumulate, bias);
+      int j0 = t * CHUNK, j1 = std::min(N, j0 + CHUNK);
+      if (!trans_b) {
+        small_m(M, j0, j1, K, a, kpad, B, ldb, C, ldc, accumulate, bias);
+      } else if constexpr (std::is_same_v<BT, float>) {
+        k.gemv(M, K, a, kpad, B, ldb, j0, j1, C, ldc, accumulate, bias);
+      } else {
+        k.gemv_bf16(M, K, a, kpad, B, ldb, j0, j1, C, ldc, accumulate, bias);
+      }
     };
     if (!parallel || static_cast<long>(N) * K < 65536) {
       for (int t = 0; t < tasks; t++) run(t);
@@ -318,7 +473,6 @@ void sgemm_impl(bool trans_a, bool trans_b, int M, int N, int K, const float* A,
     }
     return;
   }
-  const Isa k = isa();
   const int mr = k.mr, nr = k.nr;
   // Rows per task: about MC, balanced across blocks, a multiple of MR.
   int m_blocks = (M + MC - 1) / MC;
@@ -357,6 +511,48 @@ void sgemm_impl(bool trans_a, bool trans_b, int M, int N, int K, const float* A,
     parallel_for(tasks, task);
   }
 }
+
 }  // namespace
+
+const char* gemm_isa() { return isa().name; }
+
+bool set_gemm_isa(const char* name) {
+  std::string want(name);
+  Isa best = detect();
+  if (want == "generic") {
+    isa() = GENERIC;
+    return true;
+  }
+#if TL_X86
+  if (want == "avx2" && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+    isa() = AVX2;
+    return true;
+  }
+  if (want == "avx512" && std::string(best.name) == "avx512") {
+    isa() = best;
+    return true;
+  }
+#endif
+  if (want == "auto") {
+    isa() = best;
+    return true;
+  }
+  return false;
+}
+
+void sgemm(bool trans_a, bool trans_b, int M, int N, int K, const float* A, int lda, const float* B, int ldb, float* C, int ldc,
+           bool accumulate, const float* bias) {
+  gemm_impl(trans_a, trans_b, M, N, K, A, lda, B, ldb, C, ldc, accumulate, bias, true);
+}
+
+void sgemm_serial(bool trans_a, bool trans_b, int M, int N, int K, const float* A, int lda, const float* B, int ldb, float* C, int ldc,
+                  bool accumulate, const float* bias) {
+  gemm_impl(trans_a, trans_b, M, N, K, A, lda, B, ldb, C, ldc, accumulate, bias, false);
+}
+
+void sgemm_bf16b(bool trans_a, bool trans_b, int M, int N, int K, const float* A, int lda, const uint16_t* B, int ldb, float* C, int ldc,
+                 bool accumulate, const float* bias) {
+  gemm_impl(trans_a, trans_b, M, N, K, A, lda, B, ldb, C, ldc, accumulate, bias, true);
+}
 
 }  // namespace tl

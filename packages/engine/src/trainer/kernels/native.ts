@@ -46,6 +46,7 @@ export function nativeKernels(): Kernels {
     name: "native",
     alloc: (n: number): Vec => new Float32Array(n),
     gemm: a.gemm,
+    gemmBf16B: a.gemmBf16B,
     layernormFwd: a.layernormFwd,
     layernormBwd: a.layernormBwd,
     geluFwd: a.geluFwd,

@@ -25,6 +25,25 @@ export interface Kernels {
     accumulate: boolean,
     bias: Vec | null,
   ): void;
+  /**
+   * gemm with B in bfloat16 (raw halves: frozen base weights kept as stored, half the memory and bandwidth); float32
+   * arithmetic, B converted while packing. transB = true is y = x·Wᵀ for HF's [out, in] weights, false dX = dY·W.
+   */
+  gemmBf16B(
+    transA: boolean,
+    transB: boolean,
+    M: number,
+    N: number,
+    K: number,
+    A: Vec,
+    lda: number,
+    B: Uint16Array,
+    ldb: number,
+    C: Vec,
+    ldc: number,
+    accumulate: boolean,
+    bias: Vec | null,
+  ): void;
   layernormFwd(x: Vec, gamma: Vec, beta: Vec, out: Vec, mean: Vec, rstd: Vec, rows: number, d: number): void;
   layernormBwd(
     dout: Vec,

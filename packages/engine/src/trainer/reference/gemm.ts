@@ -1,4 +1,5 @@
 import type { Vec } from "../kernels/types.ts";
+import { bf16ToF32 } from "./halves.ts";
 
 /** Reference of native sgemm: plain triple loop, accumulating over k in order. */
 export function gemm(
@@ -28,4 +29,25 @@ export function gemm(
       C[c] = (accumulate ? (C[c] as number) : 0) + s + (bias ? (bias[j] as number) : 0);
     }
   }
+}
+
+/** Reference of native sgemm_bf16b: B's bf16 values widened to float32 (exact), then the plain gemm. */
+export function gemmBf16B(
+  transA: boolean,
+  transB: boolean,
+  M: number,
+  N: number,
+  K: number,
+  A: Vec,
+  lda: number,
+  B: Uint16Array,
+  ldb: number,
+  C: Vec,
+  ldc: number,
+  accumulate: boolean,
+  bias: Vec | null,
+): void {
+  const wide = new Float32Array(B.length);
+  bf16ToF32(B, wide, B.length);
+  gemm(transA, transB, M, N, K, A, lda, wide, ldb, C, ldc, accumulate, bias);
 }
