@@ -6,3 +6,5 @@ export {
   listRegisteredBases,
   type RegisteredBase,
 } from "./models/base-model.repository.ts";
+export { EXPORT_FORMATS, type ExportFormat, exportTunedModel } from "./hf/export.ts";
+export { findModel } from "./models/model.repository.ts";

@@ -13,6 +13,7 @@ import cliProgress from "cli-progress";
 import type { Command } from "commander";
 import { color, emit, formatNumber, type GlobalOptions, table } from "../output.ts";
 import { downloadForRegistration } from "./models-download.ts";
+import { registerModelsExport } from "./models-export.ts";
 
 async function withEngine<T>(run: (engine: Engine) => Promise<T>): Promise<T> {
   const engine = await createEngine({ root: join(resolveHome(), "engine"), runJobs: false });
@@ -151,6 +152,7 @@ export function registerModels(program: Command, globals: () => GlobalOptions): 
         );
       });
     });
+  registerModelsExport(models, globals, withEngine);
   models
     .command("remove")
     .description("unregister a model (its files are left where they are)")
