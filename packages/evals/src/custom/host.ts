@@ -5,7 +5,7 @@ import { Worker } from "node:worker_threads";
 import { GraderError, GraderErrorType } from "../grade.ts";
 import type { EvalItem, Sample } from "../item.ts";
 import { sandboxEnv } from "../sandbox/env.ts";
-import { DEFAULT_CUSTOM_MEMORY_MB, DEFAULT_MAX_OUTPUT_BYTES, formatBytes } from "../sandbox/limits.ts";
+import { clipGraderText, DEFAULT_CUSTOM_MEMORY_MB, DEFAULT_MAX_OUTPUT_BYTES, formatBytes } from "../sandbox/limits.ts";
 import type { GradeRequest, GraderMeta, WorkerInit, WorkerMessage } from "./protocol.ts";
 import { checkWorkerGrade, type WorkerGrade } from "./result.ts";
 
@@ -125,7 +125,7 @@ class Slot {
     this.worker.unref();
     if (!message.ok) {
       const type = GraderErrorType.safeParse(message.type);
-      pending.reject(new GraderError(type.success ? type.data : "other_error", String(message.message)));
+      pending.reject(new GraderError(type.success ? type.data : "other_error", clipGraderText(String(message.message))));
       return;
     }
     const checked = checkWorkerGrade(message.grade);

@@ -1,8 +1,7 @@
 import { z } from "zod";
 import type { Grade } from "../grade.ts";
+import { clipGraderText } from "../sandbox/limits.ts";
 
-/** Longest `reason` kept from a custom grader; longer ones are cut (it is stored with every sample). */
-export const MAX_REASON_CHARS = 16_384;
 const MAX_SUB_SCORES = 1_000;
 
 /** What a worker may report as a grade: checked in the host, since the module's code can post anything. */
@@ -20,7 +19,7 @@ const WorkerGrade = z
 
 export type WorkerGrade = Omit<Grade, "passed" | "error"> & { passed?: boolean };
 
-/** The grade as plain data (a string reason, cut to `MAX_REASON_CHARS`), or the reason it is not one. */
+/** The grade as plain data (a string reason, cut to `MAX_GRADER_TEXT_CHARS`), or the reason it is not one. */
 export function checkWorkerGrade(raw: unknown): { ok: true; grade: WorkerGrade } | { ok: false; message: string } {
   const parsed = WorkerGrade.safeParse(raw);
   if (!parsed.success) {
@@ -29,9 +28,7 @@ export function checkWorkerGrade(raw: unknown): { ok: true; grade: WorkerGrade }
   }
   const grade: WorkerGrade = { score: parsed.data.score };
   if (parsed.data.passed !== undefined) grade.passed = parsed.data.passed;
-  if (parsed.data.reason !== undefined)
-    grade.reason =
-      parsed.data.reason.length > MAX_REASON_CHARS ? `${parsed.data.reason.slice(0, MAX_REASON_CHARS)}… (truncated)` : parsed.data.reason;
+  if (parsed.data.reason !== undefined) grade.reason = clipGraderText(parsed.data.reason);
   if (parsed.data.subScores !== undefined) grade.subScores = parsed.data.subScores;
   return { ok: true, grade };
 }

@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeCustomGraders } from "../graders/custom.ts";
 import { GraderConfigError, parseGraderConfig, runGrader } from "../graders/registry.ts";
 import { toEvalItem, toSample } from "../item.ts";
+import { MAX_GRADER_TEXT_CHARS } from "../sandbox/limits.ts";
 import { type LoadedCustomGrader, loadCustomGrader } from "./load.ts";
-import { MAX_REASON_CHARS } from "./result.ts";
 
 const probe = fileURLToPath(new URL("./fixtures/sandbox-grader.mjs", import.meta.url));
 const item = toEvalItem(
@@ -25,7 +25,8 @@ const SECRETS = {
 };
 const loaded: LoadedCustomGrader[] = [];
 async function load(options: Parameters<typeof loadCustomGrader>[1] = {}) {
-  const grader = await loadCustomGrader(probe, options);
+  // generous load and grade time limits: what these tests stop must be stopped by the other limits
+  const grader = await loadCustomGrader(probe, { timeoutMs: 120_000, ...options });
   loaded.push(grader);
   return grader;
 }
@@ -59,7 +60,7 @@ describe("custom grader sandbox", () => {
 
   it("without a declaration, the registry's custom grader sees none of the server's variables", async () => {
     const config = parseGraderConfig({ type: "custom", name: "probe", path: probe });
-    const grade = await runGrader(config, toSample("env"), item);
+    const grade = await runGrader(config, toSample("env"), item, { timeoutMs: 120_000 });
     const seen = JSON.parse(grade.reason ?? "") as { env: Record<string, string> };
     expect(Object.keys(seen.env).sort()).toEqual(
       ["HOME", "TEMP", "TMP", "TMPDIR", ...["PATH", "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "TZ"].filter((n) => process.env[n])].sort(),
@@ -95,7 +96,7 @@ describe("custom grader sandbox", () => {
   it("keeps a reason as plain text of bounded length and refuses malformed grades", async () => {
     const grader = await load();
     const long = await grader.grade(toSample("long reason"), item);
-    expect(long.reason).toHaveLength(MAX_REASON_CHARS + "… (truncated)".length);
+    expect(long.reason).toHaveLength(MAX_GRADER_TEXT_CHARS + "… (truncated)".length);
     expect(long.reason?.endsWith("… (truncated)")).toBe(true);
     await expect(grader.grade(toSample("bad sub-scores"), item)).rejects.toMatchObject({
       type: "other_error",

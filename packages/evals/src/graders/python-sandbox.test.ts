@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { toEvalItem, toSample } from "../item.ts";
+import { MAX_GRADER_TEXT_CHARS } from "../sandbox/limits.ts";
 import { GraderConfigError, parseGraderConfig, runGrader } from "./registry.ts";
 
 const SECRETS = {
@@ -36,6 +37,8 @@ const itemWith = (extra: Record<string, unknown>) =>
     },
     0,
   );
+/** Time limit for graders these tests do not expect to time out (a busy machine is slow to start processes). */
+const slack = { timeoutMs: 120_000 };
 const python = (source: string, extra: Record<string, unknown> = {}) => parseGraderConfig({ type: "python", name: "py", source, ...extra });
 
 /** Alive = signalable and not a zombie (a killed process whose parent has not reaped it yet is dead). */
@@ -67,7 +70,7 @@ def grade(sample, item):
     json.dump({"env": dict(os.environ), "cwd": os.getcwd()}, open(item["out"], "w"))
     return 1.0
 `;
-    const grade = await runGrader(python(source, { env: ["GRADER_LEXICON"] }), toSample("x"), itemWith({ out }));
+    const grade = await runGrader(python(source, { env: ["GRADER_LEXICON"] }), toSample("x"), itemWith({ out }), slack);
     expect(grade).toMatchObject({ score: 1, passed: true });
     const seen = JSON.parse(await readFile(out, "utf8")) as { env: Record<string, string>; cwd: string };
     for (const name of ["TUNELAB_TOKEN", "OPENAI_API_KEY", "AWS_SECRET_ACCESS_KEY", "GITHUB_TOKEN", "DB_PASSWORD"])
@@ -80,7 +83,7 @@ def grade(sample, item):
     expect(existsSync(seen.cwd)).toBe(false);
 
     const undeclared = join(dir, "env2.json");
-    await runGrader(python(source), toSample("x"), itemWith({ out: undeclared }));
+    await runGrader(python(source), toSample("x"), itemWith({ out: undeclared }), slack);
     expect((JSON.parse(await readFile(undeclared, "utf8")) as { env: Record<string, string> }).env.GRADER_LEXICON).toBeUndefined();
   });
 
@@ -109,7 +112,7 @@ def grade(s, i):
     child = subprocess.run([sys.executable, "-c", "x = bytearray(600 * 1024 * 1024)"], capture_output=True)
     return 1.0 if child.returncode != 0 and b"MemoryError" in child.stderr else 0.0
 `;
-    expect(await runGrader(python(source), toSample(""), itemWith({}), { memoryMb: 256 })).toMatchObject({ score: 1 });
+    expect(await runGrader(python(source), toSample(""), itemWith({}), { memoryMb: 256, ...slack })).toMatchObject({ score: 1 });
   });
 
   it("kills the whole process group on timeout: a background process the grader started does not survive", async () => {
@@ -122,8 +125,8 @@ def grade(sample, item):
         f.write(str(child.pid))
     time.sleep(300)
 `;
-    const grade = await runGrader(python(source), toSample(""), itemWith({ pidfile }), { timeoutMs: 1_500 });
-    expect(grade.error).toEqual({ type: "other_error", message: "python grader timed out after 1500 ms (killed)" });
+    const grade = await runGrader(python(source), toSample(""), itemWith({ pidfile }), { timeoutMs: 5_000 });
+    expect(grade.error).toEqual({ type: "other_error", message: "python grader timed out after 5000 ms (killed)" });
     const pid = Number(await readFile(pidfile, "utf8"));
     expect(pid).toBeGreaterThan(0);
     expect(await settledAlive(pid)).toBe(false);
@@ -139,8 +142,15 @@ def grade(sample, item):
         f.write(str(child.pid))
     return 0.75
 `;
-    expect(await runGrader(python(source), toSample(""), itemWith({ pidfile }))).toMatchObject({ score: 0.75, passed: true });
+    expect(await runGrader(python(source), toSample(""), itemWith({ pidfile }), slack)).toMatchObject({ score: 0.75, passed: true });
     expect(await settledAlive(Number(await readFile(pidfile, "utf8")))).toBe(false);
+  });
+
+  it("keeps an error message as text of bounded length", async () => {
+    const grade = await runGrader(python("def grade(s, i):\n    raise ValueError('e' * 200000)"), toSample(""), itemWith({}), slack);
+    expect(grade.error?.type).toBe("python_grader_runtime_error");
+    expect(grade.error?.message).toHaveLength(MAX_GRADER_TEXT_CHARS + "… (truncated)".length);
+    expect(grade.error?.message.startsWith("Traceback")).toBe(true);
   });
 
   it("caps output: a grader that prints megabytes is stopped and errored", async () => {
@@ -149,7 +159,7 @@ def grade(sample, item):
     expect(grade.error).toEqual({ type: "other_error", message: "python grader wrote more than 1 MB to stderr (output limit; stopped)" });
 
     const stdout = "import os\ndef grade(s, i):\n    os.write(1, b'x' * (3 * 1024 * 1024))\n    return 1";
-    const flooded = await runGrader(python(stdout), toSample(""), itemWith({}), { maxOutputBytes: 64 * 1024 });
+    const flooded = await runGrader(python(stdout), toSample(""), itemWith({}), { maxOutputBytes: 64 * 1024, ...slack });
     expect(flooded.error?.message).toBe("python grader wrote more than 64 KB to stdout (output limit; stopped)");
   });
 });

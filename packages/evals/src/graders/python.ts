@@ -6,7 +6,7 @@ import { z } from "zod";
 import { type Grade, GraderError } from "../grade.ts";
 import type { EvalItem, Sample } from "../item.ts";
 import { DeclaredEnv, sandboxEnv } from "../sandbox/env.ts";
-import { DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_PYTHON_MEMORY_MB, formatBytes } from "../sandbox/limits.ts";
+import { clipGraderText, DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_PYTHON_MEMORY_MB, formatBytes } from "../sandbox/limits.ts";
 import { type ProcessOutcome, runSandboxed } from "../sandbox/run-process.ts";
 import { graderName, passThreshold } from "./fields.ts";
 import type { Grader, GraderContext } from "./grader.ts";
@@ -124,7 +124,7 @@ function scoreOf(outcome: ProcessOutcome, limits: { python: string; timeoutMs: n
       }
       if (typeof result?.score === "number") return result.score;
       if (result?.memory_error === true) throw memory();
-      if (typeof result?.error === "string") throw new GraderError("python_grader_runtime_error", result.error);
+      if (typeof result?.error === "string") throw new GraderError("python_grader_runtime_error", clipGraderText(result.error));
       if (MEMORY_SIGNS.test(outcome.stderr)) throw memory();
       const how = outcome.signal ? `was killed by ${outcome.signal}` : `exited with code ${outcome.code}`;
       throw new GraderError("python_grader_runtime_error", `python ${how}: ${tail(outcome.stderr) || "no output"}`);

@@ -11,3 +11,11 @@ export function formatBytes(bytes: number): string {
   if (bytes >= 1 << 10 && bytes % (1 << 10) === 0) return `${bytes / (1 << 10)} KB`;
   return `${bytes} bytes`;
 }
+
+/** Longest grader-written text (a reason, an error message) kept; it is stored with every sample. */
+export const MAX_GRADER_TEXT_CHARS = 16_384;
+
+/** `text` cut to `MAX_GRADER_TEXT_CHARS`, marked when cut. */
+export function clipGraderText(text: string, max = MAX_GRADER_TEXT_CHARS): string {
+  return text.length > max ? `${text.slice(0, max)}… (truncated)` : text;
+}
