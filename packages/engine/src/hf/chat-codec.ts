@@ -28,8 +28,11 @@ function inputs(messages: ChatExample["messages"], tools: unknown[] | undefined)
 
 export function chatCodec(tokenizer: HfTokenizer): TrainingCodec {
   const eos = new Set(tokenizer.eosIds);
+  let maxTokenBytes = 16;
+  for (let id = 0; id < tokenizer.vocabSize; id++) maxTokenBytes = Math.max(maxTokenBytes, tokenizer.tokenBytes(id).length);
   return {
     vocabSize: tokenizer.vocabSize,
+    maxTokenBytes,
     eosIds: eos,
     encodeChat: (messages, tools) => {
       const i = inputs(messages, tools);

@@ -4,7 +4,7 @@
  * complete UTF-8 text; tool calls are parsed from the model's own convention; log-probabilities in
  * OpenAI's shape on request.
  */
-import { completionBudget } from "../../trainer/inference/context-length.ts";
+import { completionBudget, promptBytes, refuseOversizedPrompt } from "../../trainer/inference/context-length.ts";
 import { type TokenLogprob, tokenLogprob } from "../../trainer/inference/logprobs.ts";
 import { sample } from "../../trainer/inference/sampler.ts";
 import { Rng } from "../../trainer/train/rng.ts";
@@ -17,6 +17,8 @@ export interface ChatCodec {
   /** Ids the tokenizer can decode (the model's vocab may be padded past it). */
   readonly vocabSize: number;
   readonly eosIds: ReadonlySet<number>;
+  /** The most bytes one token stands for (bounds the tokens of a prompt from below). */
+  readonly maxTokenBytes: number;
   encodeChat(messages: ChatExample["messages"], tools: unknown[] | undefined): number[];
   /** The token's raw bytes (empty for special tokens, whose text is not content). */
   tokenBytes(id: number): Uint8Array;
@@ -33,6 +35,7 @@ export function generateHf(
   onToken?: (text: string) => void,
 ): Completion {
   const ctx = Math.min(model.arch.maxPositions, model.rope.positions);
+  refuseOversizedPrompt(promptBytes(messages, tools), codec.maxTokenBytes, ctx);
   const prompt = codec.encodeChat(messages, tools);
   const promptTokens = prompt.length;
   const maxTokens = completionBudget(promptTokens, ctx, sampling.maxTokens);

@@ -18,7 +18,7 @@ interface Pending {
 
 function revive(e: SerializedError): Error {
   if (e.name === "ContextLengthExceededError" && e.promptTokens !== undefined && e.contextLength !== undefined)
-    return new ContextLengthExceededError(e.promptTokens, e.contextLength);
+    return new ContextLengthExceededError(e.promptTokens, e.contextLength, e.atLeast ?? false);
   const error = new Error(e.message);
   error.name = e.name;
   return error;

@@ -36,6 +36,7 @@ export interface SerializedError {
   message: string;
   promptTokens?: number;
   contextLength?: number;
+  atLeast?: boolean;
 }
 
 export type InferenceReply =

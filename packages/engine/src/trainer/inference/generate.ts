@@ -8,7 +8,7 @@ import { CALL, END, FIRST_MERGE } from "../tokenizer/special.ts";
 import type { Tokenizer } from "../tokenizer/tokenizer.ts";
 import { Rng } from "../train/rng.ts";
 import type { ChatExample, Completion, SamplingParams } from "../types.ts";
-import { completionBudget } from "./context-length.ts";
+import { completionBudget, promptBytes, refuseOversizedPrompt } from "./context-length.ts";
 import { Decoder } from "./decoder.ts";
 import { type TokenLogprob, tokenLogprob } from "./logprobs.ts";
 import { sample } from "./sampler.ts";
@@ -26,6 +26,7 @@ export function generate(
   onToken?: (text: string) => void,
 ): Completion {
   const ctx = model.spec.contextLength;
+  refuseOversizedPrompt(promptBytes(messages, tools), tokenizer.maxTokenBytes, ctx);
   const prompt = encodePrompt(tokenizer, messages, tools);
   const promptTokens = prompt.length;
   const maxTokens = completionBudget(promptTokens, ctx, sampling.maxTokens);

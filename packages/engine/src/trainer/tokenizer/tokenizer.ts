@@ -49,6 +49,17 @@ export class Tokenizer {
     return { type: "byte-bpe", version: 1, specialTokens: [...SPECIAL_TOKENS], merges: this.merges };
   }
 
+  /** The most bytes one token stands for (special tokens included). */
+  get maxTokenBytes(): number {
+    if (this.#maxTokenBytes === undefined) {
+      let max = 16;
+      for (let id = 0; id < this.vocabSize; id++) max = Math.max(max, this.tokenBytes(id).length);
+      this.#maxTokenBytes = max;
+    }
+    return this.#maxTokenBytes;
+  }
+  #maxTokenBytes: number | undefined;
+
   get vocabSize(): number {
     return FIRST_MERGE + this.merges.length;
   }
