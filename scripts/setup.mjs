@@ -22,11 +22,16 @@ if (check.status !== 0) {
   process.exit(1);
 }
 
-// The trainer's native kernels (compiled by the engine's install script).
-const kernels = spawnSync(process.execPath, ["-e", "require('./native/build/Release/tunelab_kernels.node')"], {
-  cwd: new URL("../packages/engine/", import.meta.url),
-  stdio: "inherit",
-});
+// The trainer's native kernels (compiled by the engine's install script; built here when an earlier install left
+// them missing, e.g. a `pnpm add` whose rebuild could not fetch Node's headers).
+const engineDir = new URL("../packages/engine/", import.meta.url);
+const loadKernels = () =>
+  spawnSync(process.execPath, ["-e", "require('./native/build/Release/tunelab_kernels.node')"], { cwd: engineDir, stdio: "ignore" });
+let kernels = loadKernels();
+if (kernels.status !== 0) {
+  spawnSync("pnpm", ["--filter", "@tunelab/engine", "build:native"], { stdio: "inherit", env });
+  kernels = loadKernels();
+}
 if (kernels.status !== 0) {
   console.error("the trainer's native kernels did not build: install python3, make and g++ and run `pnpm run setup` again.");
   process.exit(1);
