@@ -10,6 +10,7 @@ import { askedHyperparameters } from "./job.schema.ts";
 import { findBaseModel, findModel, insertModel } from "../models/model.repository.ts";
 import type { EngineStore } from "../storage/store.ts";
 import { resolveHyperparameters, startTraining, type TrainingHandle, toTrainerHyperparameters } from "../trainer/index.ts";
+import { isTrainingDiverged } from "../trainer/train/divergence.ts";
 import type { StepMetrics, TrainRequest } from "../trainer/types.ts";
 import { addCheckpoint, latestCheckpoint } from "./checkpoint.repository.ts";
 import { claimJob, findJob, type JobRow, renewLease, transitionJob, unfinishedJobs, updateJob } from "./job.repository.ts";
@@ -264,7 +265,13 @@ export class JobScheduler {
       await Promise.allSettled(writes);
       const current = await findJob(this.store, job.id);
       if (current?.status === "running" && !this.closed) {
-        await this.fail(job.id, { code: "training_failed", message: `Training failed: ${(error as Error).message}`, param: null });
+        const message = (error as Error).message;
+        await this.fail(
+          job.id,
+          isTrainingDiverged(error)
+            ? { code: "training_diverged", message, param: null }
+            : { code: "training_failed", message: `Training failed: ${message}`, param: null },
+        );
       }
     } finally {
       this.running.delete(job.id);

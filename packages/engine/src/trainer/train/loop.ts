@@ -12,8 +12,9 @@ import { saveModelDir, type TrainingState } from "../model-dir.ts";
 import { type Encoded, encodeExample } from "../tokenizer/chat-template.ts";
 import type { StepMetrics, TrainRequest, TrainResult } from "../types.ts";
 import { makeBatch } from "./batches.ts";
+import { DivergenceMonitor } from "./divergence.ts";
 import { evaluate } from "./evaluate.ts";
-import { baseLearningRate, learningRate } from "./learning-rate.ts";
+import { baseLearningRate, learningRate, warmupSteps } from "./learning-rate.ts";
 import { Rng } from "./rng.ts";
 import { prepare } from "./setup.ts";
 
@@ -37,6 +38,8 @@ export const DEFAULT_DROPOUT = 0;
 /** Validation runs this many times over a run (and at every checkpoint and the end). */
 const VALIDATIONS_PER_RUN = 20;
 const MAX_VALIDATION_EXAMPLES = 500;
+/** Training examples whose mean loss before the first update is the divergence monitor's starting point. */
+const START_LOSS_EXAMPLES = 64;
 
 export function runTraining(request: TrainRequest, hooks: LoopHooks = {}, k: Kernels = nativeKernels()): TrainResult {
   const { model, tokenizer, optimizer, state } = prepare(request, k);
@@ -61,6 +64,20 @@ export function runTraining(request: TrainRequest, hooks: LoopHooks = {}, k: Ker
   let epoch = Math.floor(step / stepsPerEpoch);
   let order = epochRng.permutation(train.length);
   let last: StepMetrics | undefined;
+  // Training health: a resumed run continues with the state its checkpoint saved.
+  const health = new DivergenceMonitor(
+    warmupSteps(total),
+    { totalSteps: total, learningRateMultiplier: hp.learningRateMultiplier },
+    state && request.resumeFrom ? DivergenceMonitor.load(request.resumeFrom) : undefined,
+  );
+  if (!state)
+    health.setStart(
+      evaluate(
+        model,
+        order.slice(0, START_LOSS_EXAMPLES).map((i) => train[i] as Encoded),
+        B,
+      ).loss,
+    );
 
   const checkpoint = (dir: string, withOptimizer: boolean, metrics: StepMetrics) => {
     const trainingState: TrainingState = {
@@ -78,6 +95,7 @@ export function runTraining(request: TrainRequest, hooks: LoopHooks = {}, k: Ker
       weights: model.params as Float32Array,
       ...(withOptimizer ? { optimizer: { m: optimizer.m as Float32Array, v: optimizer.v as Float32Array }, state: trainingState } : {}),
     });
+    if (withOptimizer) health.save(dir);
   };
 
   while (step < total) {
@@ -112,6 +130,7 @@ export function runTraining(request: TrainRequest, hooks: LoopHooks = {}, k: Ker
     }
     last = metrics;
     hooks.onStep?.(metrics);
+    health.observe(step, metrics.trainLoss); // throws TrainingDivergedError
     if (isCheckpoint) {
       // The checkpoint's epoch-start RNG state must be the one of the epoch the next step belongs to.
       if (step < total && Math.floor(step / stepsPerEpoch) !== epoch) {

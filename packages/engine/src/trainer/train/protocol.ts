@@ -13,4 +13,4 @@ export type WorkerMessage =
   | { type: "checkpoint"; dir: string; step: number; metrics: StepMetrics }
   | { type: "done"; result: TrainResult }
   | { type: "cancelled" }
-  | { type: "error"; message: string; stack?: string };
+  | { type: "error"; message: string; stack?: string; code?: string };

@@ -32,7 +32,7 @@ export function startTraining(request: TrainRequest, options: StartOptions = {})
       else if (m.type === "done") settle(() => resolve(m.result));
       else if (m.type === "cancelled") settle(() => reject(new TrainingCancelledError()));
       else {
-        const e = new Error(m.message);
+        const e = Object.assign(new Error(m.message), m.code ? { code: m.code } : {});
         if (m.stack) e.stack = m.stack;
         settle(() => reject(e));
       }

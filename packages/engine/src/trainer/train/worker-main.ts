@@ -23,6 +23,7 @@ try {
   if (error instanceof TrainingCancelledError) post({ type: "cancelled" });
   else {
     const e = error instanceof Error ? error : new Error(String(error));
-    post({ type: "error", message: e.message, ...(e.stack ? { stack: e.stack } : {}) });
+    const code = (e as { code?: unknown }).code; // e.g. training_diverged: the job's error code
+    post({ type: "error", message: e.message, ...(e.stack ? { stack: e.stack } : {}), ...(typeof code === "string" ? { code } : {}) });
   }
 }
