@@ -1,0 +1,208 @@
+// Our side of bench/open-weights.ts: a Llama-family model with random weights in a given shape, built in memory on
+// the engine's kernels (no checkpoint on disk), timed as the engine runs it: KV-cached greedy decoding with
+// HfDecoder, and the LoRA step of hf/lora/loop.ts (LoraTrainModel forward, loss, backward, clipped AdamW).
+import type { HfArchitecture } from "../../packages/engine/src/hf/config.ts";
+import { LORA_ADAM } from "../../packages/engine/src/hf/lora/loop.ts";
+import { LoraParams, loraLayout } from "../../packages/engine/src/hf/lora/params.ts";
+import { DEFAULT_LORA, type LoraSettings } from "../../packages/engine/src/hf/lora/settings.ts";
+import { LoraTrainModel } from "../../packages/engine/src/hf/lora/train-model.ts";
+import { type DecoderModel, HfDecoder } from "../../packages/engine/src/hf/model/decoder.ts";
+import { ropeTables } from "../../packages/engine/src/hf/model/rope.ts";
+import type { HfWeights, LayerWeights, Linear } from "../../packages/engine/src/hf/model/weights.ts";
+import { LINEAR_PROJECTIONS, type LinearProjection, projectionShape } from "../../packages/engine/src/hf/tensor-names.ts";
+import type { Kernels, Vec } from "../../packages/engine/src/trainer/kernels/types.ts";
+import { Rng } from "../../packages/engine/src/trainer/train/rng.ts";
+
+/** Fills v with uniform values of the given mean and standard deviation (xorshift32: fast enough for 500M values). */
+function fillUniform(v: Vec, state: { s: number }, mean: number, std: number): Vec {
+  const half = std * Math.sqrt(3);
+  let s = state.s | 0 || 1;
+  for (let i = 0; i < v.length; i++) {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    v[i] = mean + half * ((s >>> 0) / 2_147_483_648 - 1);
+  }
+  state.s = s;
+  return v;
+}
+
+/**
+ * Random weights in the architecture's real shapes (linear and embedding std `std`, 0.02 by default; norms near 1), on
+ * kernels `k`, with RoPE tables for `positions` positions. The same distribution as the peer's; the values themselves
+ * do not matter for speed.
+ */
+export function randomOpenWeightModel(arch: HfArchitecture, k: Kernels, positions: number, seed = 1, std = 0.02): DecoderModel {
+  const state = { s: seed };
+  const vec = (n: number, mean = 0, s = std) => fillUniform(k.alloc(n), state, mean, s);
+  const hasBias = (p: LinearProjection) =>
+    (arch.qkvBias && (p === "q_proj" || p === "k_proj" || p === "v_proj")) || (arch.oBias && p === "o_proj");
+  const linear = (p: LinearProjection): Linear => {
+    const [out, inn] = projectionShape(arch, p);
+    return { out, in: inn, w: vec(out * inn), bias: hasBias(p) ? vec(out) : null };
+  };
+  const layers: LayerWeights[] = Array.from({ length: arch.layers }, () => ({
+    inputNorm: vec(arch.hidden, 1, 0.1),
+    postNorm: vec(arch.hidden, 1, 0.1),
+    proj: Object.fromEntries(LINEAR_PROJECTIONS.map((p) => [p, linear(p)])) as Record<LinearProjection, Linear>,
+    qNorm: arch.qkNorm ? vec(arch.headDim, 1, 0.1) : null,
+    kNorm: arch.qkNorm ? vec(arch.headDim, 1, 0.1) : null,
+  }));
+  const embed = vec(arch.vocab * arch.hidden);
+  const weights: HfWeights = {
+    embed,
+    layers,
+    norm: vec(arch.hidden, 1, 0.1),
+    lmHead: arch.tiedEmbeddings ? embed : vec(arch.vocab * arch.hidden),
+  };
+  const rope = ropeTables(arch, positions);
+  const table = (v: Vec) => {
+    const out = k.alloc(v.length);
+    out.set(v);
+    return out;
+  };
+  return { arch, weights, rope: { ...rope, cos: table(rope.cos), sin: table(rope.sin) }, k };
+}
+
+function argmax(logits: Float32Array): number {
+  let best = 0;
+  for (let i = 1; i < logits.length; i++) if ((logits[i] as number) > (logits[best] as number)) best = i;
+  return best;
+}
+
+function randomIds(rng: Rng, n: number, vocab: number): Int32Array {
+  return Int32Array.from({ length: n }, () => Math.floor(rng.next() * vocab));
+}
+
+export interface GenerateTiming {
+  prefillSeconds: number;
+  decodeSeconds: number;
+  /** The greedy tokens produced (the first from the prompt's logits). */
+  tokens: number[];
+}
+
+/** Prefill of `prompt` (last token's logits), then `newTokens` single-token greedy steps with the KV cache. */
+export function generate(m: DecoderModel, prompt: Int32Array, newTokens: number): GenerateTiming {
+  const decoder = new HfDecoder(m, prompt.length + newTokens);
+  const t0 = performance.now();
+  let logits = decoder.feed(Array.from(prompt));
+  const t1 = performance.now();
+  const tokens: number[] = [];
+  for (let i = 0; i < newTokens; i++) {
+    const token = argmax(logits);
+    tokens.push(token);
+    logits = decoder.feed([token]);
+  }
+  const t2 = performance.now();
+  return { prefillSeconds: (t1 - t0) / 1000, decodeSeconds: (t2 - t1) / 1000, tokens };
+}
+
+export interface InferenceFigures {
+  prefillTokensPerS: number;
+  decodeTokensPerS: number;
+  prefillRuns: number[];
+  decodeRuns: number[];
+}
+
+/** One short warm-up, then `repeats` timed generations; the best of each phase (the machine is shared). */
+export function measureInference(
+  m: DecoderModel,
+  options: { prompt: number; newTokens: number; repeats: number; seed?: number },
+): InferenceFigures {
+  const rng = new Rng(options.seed ?? 7);
+  generate(m, randomIds(rng, Math.min(32, options.prompt), m.arch.vocab), Math.min(4, options.newTokens));
+  const prefillRuns: number[] = [];
+  const decodeRuns: number[] = [];
+  for (let i = 0; i < options.repeats; i++) {
+    const t = generate(m, randomIds(rng, options.prompt, m.arch.vocab), options.newTokens);
+    prefillRuns.push(options.prompt / t.prefillSeconds);
+    decodeRuns.push(options.newTokens / t.decodeSeconds);
+  }
+  return { prefillTokensPerS: Math.max(...prefillRuns), decodeTokensPerS: Math.max(...decodeRuns), prefillRuns, decodeRuns };
+}
+
+/** A LoRA training setup: adapters on `m`, the optimizer state, and one step as hf/lora/loop.ts takes it. */
+export class LoraStepper {
+  readonly lora: LoraParams;
+  readonly net: LoraTrainModel;
+  private readonly mAdam: Vec;
+  private readonly vAdam: Vec;
+  private t = 0;
+  private readonly rng = new Rng(5);
+
+  constructor(
+    readonly m: DecoderModel,
+    settings: LoraSettings = DEFAULT_LORA,
+  ) {
+    this.lora = new LoraParams(m.k, loraLayout(m.arch, settings), settings);
+    this.lora.initialize(new Rng(11));
+    this.net = new LoraTrainModel(m, this.lora);
+    this.mAdam = m.k.alloc(this.lora.params.length);
+    this.vAdam = m.k.alloc(this.lora.params.length);
+  }
+
+  /** One step on random tokens, loss on every position (mean): forward, loss, backward, clipped AdamW. Returns the loss. */
+  step(B: number, T: number, lr = 2e-4): number {
+    const { k, arch } = this.m;
+    const R = B * T;
+    const ids = randomIds(this.rng, R, arch.vocab);
+    const targets = randomIds(this.rng, R, arch.vocab);
+    const weights = new Float32Array(R).fill(1 / R);
+    this.net.forward(ids, B, T, this.t);
+    const s = this.net.loss(targets, weights, true);
+    this.net.backward();
+    // hf/lora/loop.ts's adamwStep: clip the gradient norm at LORA_ADAM.clipNorm, then AdamW with bias correction.
+    this.t++;
+    const n = this.lora.params.length;
+    const norm = Math.sqrt(k.sumsq(this.lora.grads, n));
+    const scale = norm > LORA_ADAM.clipNorm ? LORA_ADAM.clipNorm / norm : 1;
+    const { beta1: b1, beta2: b2, eps, weightDecay } = LORA_ADAM;
+    k.adamw(
+      this.lora.params,
+      this.lora.grads,
+      this.mAdam,
+      this.vAdam,
+      n,
+      lr,
+      b1,
+      b2,
+      eps,
+      weightDecay,
+      scale,
+      1 - b1 ** this.t,
+      1 - b2 ** this.t,
+    );
+    return s.weightSum > 0 ? s.lossSum / s.weightSum : 0;
+  }
+}
+
+export interface TrainingFigures {
+  tokensPerS: number;
+  secondsPerStep: number;
+  stepSeconds: number[];
+  adapterParams: number;
+  losses: number[];
+}
+
+/** `warmup` untimed steps (of `warmupBatch` rows, default B), then `steps` timed steps of B × T; the fastest step. */
+export function measureLoraTraining(
+  stepper: LoraStepper,
+  options: { B: number; T: number; steps: number; warmup: number; warmupBatch?: number },
+): TrainingFigures {
+  const losses: number[] = [];
+  for (let i = 0; i < options.warmup; i++) losses.push(stepper.step(options.warmupBatch ?? options.B, options.T));
+  const stepSeconds: number[] = [];
+  for (let i = 0; i < options.steps; i++) {
+    const t = performance.now();
+    losses.push(stepper.step(options.B, options.T));
+    stepSeconds.push((performance.now() - t) / 1000);
+  }
+  const best = Math.min(...stepSeconds);
+  return {
+    tokensPerS: (options.B * options.T) / best,
+    secondsPerStep: best,
+    stepSeconds,
+    adapterParams: stepper.lora.params.length,
+    losses,
+  };
+}
