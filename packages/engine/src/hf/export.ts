@@ -16,7 +16,9 @@ import { openHfDecoderModel } from "./load.ts";
 import { readLoraBase } from "./lora/lora-dir.ts";
 import { mergeLora } from "./lora/merge.ts";
 import { ADAPTER_CONFIG, ADAPTER_WEIGHTS, readPeftAdapter } from "./lora/peft.ts";
+import { type Matrix, toF32 } from "./model/matrix.ts";
 import type { HfWeights } from "./model/weights.ts";
+import type { Kernels } from "../trainer/kernels/types.ts";
 import { writeSafetensors, type TensorToWrite } from "./safetensors-write.ts";
 import { expectedTensors, LINEAR_PROJECTIONS, projectionPath } from "./tensor-names.ts";
 
@@ -55,7 +57,7 @@ export function exportTunedModel(options: ExportOptions): { outDir: string; file
     const model = openHfDecoderModel(base.dir, k);
     mergeLora(k, model.weights, readPeftAdapter(modelDir, model.arch, k));
     const dtype = options.dtype ?? "f32";
-    writeSafetensors(join(tmp, "model.safetensors"), namedTensors(model.weights, model.arch), dtype === "f32" ? "F32" : "BF16");
+    writeSafetensors(join(tmp, "model.safetensors"), namedTensors(k, model.weights, model.arch), dtype === "f32" ? "F32" : "BF16");
     const config = JSON.parse(readFileSync(join(base.dir, "config.json"), "utf8")) as Record<string, unknown>;
     config.torch_dtype = dtype === "f32" ? "float32" : "bfloat16";
     writeFileSync(join(tmp, "config.json"), `${JSON.stringify(config, null, 2)}\n`);
@@ -69,8 +71,8 @@ function readdir(dir: string): string[] {
   return readdirSync(dir).sort();
 }
 
-function namedTensors(w: HfWeights, arch: Parameters<typeof expectedTensors>[0]): TensorToWrite[] {
-  const byName = new Map<string, TensorToWrite["data"]>();
+function namedTensors(k: Kernels, w: HfWeights, arch: Parameters<typeof expectedTensors>[0]): TensorToWrite[] {
+  const byName = new Map<string, Matrix>();
   byName.set("model.embed_tokens.weight", w.embed);
   byName.set("model.norm.weight", w.norm);
   if (!arch.tiedEmbeddings) byName.set("lm_head.weight", w.lmHead);
@@ -88,6 +90,6 @@ function namedTensors(w: HfWeights, arch: Parameters<typeof expectedTensors>[0])
   return expectedTensors(arch).map((t) => {
     const data = byName.get(t.name);
     if (!data) throw new Error(`no weights for ${t.name}`);
-    return { name: t.name, shape: t.shape, data };
+    return { name: t.name, shape: t.shape, data: toF32(k, data) };
   });
 }

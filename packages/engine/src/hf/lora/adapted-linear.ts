@@ -6,6 +6,7 @@
  * Dropout masks are counter-based (recomputed from their seed, never stored).
  */
 import type { Kernels, Vec } from "../../trainer/kernels/types.ts";
+import { gemmW } from "../model/matrix.ts";
 import type { Linear } from "../model/weights.ts";
 import type { LoraParams, LoraSlot } from "./params.ts";
 
@@ -36,7 +37,7 @@ export function linearForward(
   us: Vec | null,
   scratch: AdapterScratch,
 ): void {
-  k.gemm(false, true, R, lin.out, lin.in, x, lin.in, lin.w, lin.in, y, lin.out, accumulate, lin.bias);
+  gemmW(k, false, true, R, lin.out, lin.in, x, lin.in, lin.w, lin.in, y, lin.out, accumulate, lin.bias);
   if (!adapter || !us) return;
   const r = adapter.lora.settings.rank;
   const xd = adapter.dropout > 0 ? scratch.xd : x;
@@ -63,7 +64,7 @@ export function linearBackward(
   dus: Vec,
   scratch: AdapterScratch,
 ): void {
-  if (dx) k.gemm(false, false, R, lin.in, lin.out, dy, lin.out, lin.w, lin.in, dx, lin.in, accumulateDx, null);
+  if (dx) gemmW(k, false, false, R, lin.in, lin.out, dy, lin.out, lin.w, lin.in, dx, lin.in, accumulateDx, null);
   if (!adapter || !us) return;
   const { lora, slot } = adapter;
   const r = lora.settings.rank;

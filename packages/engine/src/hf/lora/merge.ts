@@ -1,5 +1,6 @@
 /** Folds a LoRA adapter into the base weights: W ← W + (alpha / r)·B·A for every adapted projection. */
 import type { Kernels } from "../../trainer/kernels/types.ts";
+import { toF32 } from "../model/matrix.ts";
 import type { HfWeights } from "../model/weights.ts";
 import type { LoraParams } from "./params.ts";
 import { loraScale } from "./settings.ts";
@@ -12,6 +13,8 @@ export function mergeLora(k: Kernels, weights: HfWeights, lora: LoraParams): voi
     if (!lin) throw new Error(`layer ${slot.layer} missing`);
     const delta = k.alloc(slot.out * slot.in);
     k.gemm(false, false, slot.out, slot.in, r, lora.B(slot), r, lora.A(slot), slot.in, delta, slot.in, false, null);
-    for (let i = 0; i < delta.length; i++) lin.w[i] = (lin.w[i] as number) + s * (delta[i] as number);
+    const w = toF32(k, lin.w);
+    for (let i = 0; i < delta.length; i++) w[i] = (w[i] as number) + s * (delta[i] as number);
+    lin.w = w;
   }
 }

@@ -10,6 +10,7 @@
  */
 import type { Kernels, Vec } from "../../trainer/kernels/types.ts";
 import type { DecoderModel } from "../model/decoder.ts";
+import { gatherRowsW, gemmW } from "../model/matrix.ts";
 import { LINEAR_PROJECTIONS, type LinearProjection } from "../tensor-names.ts";
 import { type Adapter, type AdapterScratch, linearBackward, linearForward } from "./adapted-linear.ts";
 import type { LoraParams } from "./params.ts";
@@ -147,7 +148,7 @@ export class LoraTrainModel {
     const qw = a.heads * hd;
     const kvw = a.kvHeads * hd;
     const x = this.xfinal;
-    k.gatherRows(ids, w.embed, x, R, d);
+    gatherRowsW(k, ids, w.embed, x, R, d);
     for (let l = 0; l < a.layers; l++) {
       const L = w.layers[l];
       const s = this.acts[l];
@@ -200,7 +201,7 @@ export class LoraTrainModel {
         continue;
       }
       const hRows = this.h.subarray(r0 * d, (r0 + n) * d);
-      k.gemm(false, true, n, V, d, hRows, d, w.lmHead, d, this.logits, V, false, null);
+      gemmW(k, false, true, n, V, d, hRows, d, w.lmHead, d, this.logits, V, false, null);
       const wChunk = weights.subarray(r0, r0 + n);
       k.crossEntropy(this.logits, targets.subarray(r0, r0 + n), wChunk, this.losses, this.correct, n, V, grad);
       for (let i = 0; i < n; i++) {
@@ -211,7 +212,7 @@ export class LoraTrainModel {
         correctSum += wi * (this.correct[i] as number);
         weightSum += wi;
       }
-      if (grad) k.gemm(false, false, n, d, V, this.logits, V, w.lmHead, d, this.dh.subarray(r0 * d, (r0 + n) * d), d, false, null);
+      if (grad) gemmW(k, false, false, n, d, V, this.logits, V, w.lmHead, d, this.dh.subarray(r0 * d, (r0 + n) * d), d, false, null);
     }
     return { lossSum, correctSum, weightSum };
   }

@@ -6,6 +6,7 @@
  */
 import type { Kernels, Vec } from "../../trainer/kernels/types.ts";
 import type { HfArchitecture } from "../config.ts";
+import { gatherRowsW, gemmW } from "./matrix.ts";
 import type { RopeTables } from "./rope.ts";
 import type { HfWeights, Linear } from "./weights.ts";
 
@@ -18,7 +19,7 @@ export interface DecoderModel {
 
 /** y (+)= x·Wᵀ + b for M rows. */
 export function linear(k: Kernels, lin: Linear, x: Vec, M: number, y: Vec, accumulate: boolean): void {
-  k.gemm(false, true, M, lin.out, lin.in, x, lin.in, lin.w, lin.in, y, lin.out, accumulate, lin.bias);
+  gemmW(k, false, true, M, lin.out, lin.in, x, lin.in, lin.w, lin.in, y, lin.out, accumulate, lin.bias);
 }
 
 export class HfDecoder {
@@ -77,7 +78,7 @@ export class HfDecoder {
     const hd = a.headDim;
     const qw = a.heads * hd;
     const kvw = a.kvHeads * hd;
-    k.gatherRows(Int32Array.from(ids), w.embed, b.x, n, d);
+    gatherRowsW(k, Int32Array.from(ids), w.embed, b.x, n, d);
     for (let l = 0; l < a.layers; l++) {
       const L = w.layers[l];
       const kc = this.kCache[l];
@@ -107,7 +108,7 @@ export class HfDecoder {
     const from = all ? b.x : b.x.subarray((n - 1) * d, n * d);
     k.rmsnormFwd(from, w.norm, b.h, b.rstd, rows, d, a.rmsEps);
     const logits = new Float32Array(rows * a.vocab);
-    k.gemm(false, true, rows, a.vocab, d, b.h, d, w.lmHead, d, logits, a.vocab, false, null);
+    gemmW(k, false, true, rows, a.vocab, d, b.h, d, w.lmHead, d, logits, a.vocab, false, null);
     this.position = pos + n;
     return logits;
   }

@@ -4,16 +4,17 @@
  * nothing is transposed on load.
  */
 import type { Vec } from "../../trainer/kernels/types.ts";
+import type { Matrix } from "./matrix.ts";
 import type { HfCheckpoint } from "../checkpoint.ts";
 import type { HfArchitecture } from "../config.ts";
-import { readTensorF32 } from "../safetensors.ts";
+import { readTensorBytes, readTensorF32 } from "../safetensors.ts";
 import { type LinearProjection, projectionPath, projectionShape } from "../tensor-names.ts";
 
 export interface Linear {
   out: number;
   in: number;
-  /** [out, in] row-major. */
-  w: Vec;
+  /** [out, in] row-major (float32, or bf16 as stored). */
+  w: Matrix;
   bias: Vec | null;
 }
 
@@ -28,17 +29,31 @@ export interface LayerWeights {
 
 export interface HfWeights {
   /** [vocab, hidden] */
-  embed: Vec;
+  embed: Matrix;
   layers: LayerWeights[];
   norm: Vec;
   /** [vocab, hidden]; the same array as `embed` when the embeddings are tied. */
-  lmHead: Vec;
+  lmHead: Matrix;
 }
 
-export function loadHfWeights(ckpt: HfCheckpoint): HfWeights {
-  const read = (name: string): Float32Array => {
+/** Vectors (norms, biases) as float32; matrices as stored when bf16 (`keepBf16`), else float32. */
+export function loadHfWeights(ckpt: HfCheckpoint, options: { keepBf16?: boolean } = {}): HfWeights {
+  const keepBf16 = options.keepBf16 ?? true;
+  const locate = (name: string) => {
     const t = ckpt.tensors.get(name);
     if (!t) throw new Error(`tensor ${name} missing (the checkpoint was inspected, so this is a bug)`);
+    return t;
+  };
+  const read = (name: string): Float32Array => {
+    const t = locate(name);
+    return readTensorF32(t.file, t.entry);
+  };
+  const matrix = (name: string): Matrix => {
+    const t = locate(name);
+    if (keepBf16 && t.entry.dtype === "BF16") {
+      const raw = readTensorBytes(t.file, t.entry);
+      return new Uint16Array(raw.buffer, raw.byteOffset, raw.byteLength / 2);
+    }
     return readTensorF32(t.file, t.entry);
   };
   const has = (name: string) => ckpt.tensors.has(name);
@@ -46,7 +61,7 @@ export function loadHfWeights(ckpt: HfCheckpoint): HfWeights {
   const linear = (l: number, p: LinearProjection): Linear => {
     const [out, inn] = projectionShape(a, p);
     const path = projectionPath(l, p);
-    return { out, in: inn, w: read(`${path}.weight`), bias: has(`${path}.bias`) && hasBias(a, p) ? read(`${path}.bias`) : null };
+    return { out, in: inn, w: matrix(`${path}.weight`), bias: has(`${path}.bias`) && hasBias(a, p) ? read(`${path}.bias`) : null };
   };
   const layers: LayerWeights[] = [];
   for (let l = 0; l < a.layers; l++) {
@@ -67,8 +82,8 @@ export function loadHfWeights(ckpt: HfCheckpoint): HfWeights {
       kNorm: a.qkNorm ? read(`${pre}.self_attn.k_norm.weight`) : null,
     });
   }
-  const embed = read("model.embed_tokens.weight");
-  return { embed, layers, norm: read("model.norm.weight"), lmHead: a.tiedEmbeddings ? embed : read("lm_head.weight") };
+  const embed = matrix("model.embed_tokens.weight");
+  return { embed, layers, norm: read("model.norm.weight"), lmHead: a.tiedEmbeddings ? embed : matrix("lm_head.weight") };
 }
 
 function hasBias(a: HfArchitecture, p: LinearProjection): boolean {
