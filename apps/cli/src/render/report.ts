@@ -13,12 +13,13 @@ export function renderReport(report: ValidationReport): string {
       : color.green(`✔ ${report.file}: valid ${report.format} data, ${report.examples} example${report.examples === 1 ? "" : "s"}`) +
         (report.warnings > 0 ? color.yellow(`, ${report.warnings} warning${report.warnings === 1 ? "" : "s"}`) : "");
   const parts = [verdict];
-  if (report.issues.length > 0) parts.push(renderIssues(report.issues));
+  if (report.issues.length > 0) parts.push(renderIssues(report.issues, report.issueCounts));
   if (report.examples > 0) parts.push(renderStats(report.stats));
   return parts.join("\n\n");
 }
 
-export function renderIssues(issues: ReadonlyArray<ValidationIssue>): string {
+/** The first findings; `counts` (a report's issueCounts) also covers findings the report counted but did not list. */
+export function renderIssues(issues: ReadonlyArray<ValidationIssue>, counts?: ValidationReport["issueCounts"]): string {
   const ordered = [...issues].sort((a, b) => (a.severity === b.severity ? 0 : a.severity === "error" ? -1 : 1));
   const lines = ordered.slice(0, SHOWN_ISSUES).map((issue) => {
     const where = issue.line === undefined ? "file" : `line ${issue.line}`;
@@ -26,11 +27,16 @@ export function renderIssues(issues: ReadonlyArray<ValidationIssue>): string {
     const path = issue.path ? color.dim(` ${issue.path}:`) : "";
     return `  ${where.padEnd(10)} ${tag} ${color.cyan(issue.code)}${path} ${issue.message}`;
   });
-  if (ordered.length > SHOWN_ISSUES) {
-    const rest = new Map<string, number>();
-    for (const issue of ordered.slice(SHOWN_ISSUES)) rest.set(issue.code, (rest.get(issue.code) ?? 0) + 1);
+  const rest = new Map<string, number>();
+  for (const issue of ordered.slice(SHOWN_ISSUES)) rest.set(issue.code, (rest.get(issue.code) ?? 0) + 1);
+  for (const [code, total] of Object.entries(counts ?? {})) {
+    const listed = ordered.filter((i) => i.code === code).length;
+    if (total > listed) rest.set(code, (rest.get(code) ?? 0) + total - listed);
+  }
+  if (rest.size > 0) {
+    const more = [...rest.values()].reduce((a, b) => a + b, 0);
     const summary = [...rest].map(([code, n]) => `${code} ×${n}`).join(", ");
-    lines.push(color.dim(`  … and ${ordered.length - SHOWN_ISSUES} more (${summary}); use --json for all`));
+    lines.push(color.dim(`  … and ${more} more (${summary}); --json lists the first 100 of each code`));
   }
   return lines.join("\n");
 }
