@@ -95,6 +95,14 @@ const refuse = (file: string, field: string, message: string) =>
 
 /** Reads and checks a parsed config.json; `file` names it in errors. */
 export function parseHfConfig(raw: unknown, file = "config.json"): HfArchitecture {
+  // model_type first: another architecture's config (GPT-2's n_embd, …) lacks the fields below.
+  const rawType = (raw as { model_type?: unknown } | null)?.model_type;
+  if (typeof rawType === "string" && !(SUPPORTED_MODEL_TYPES as readonly string[]).includes(rawType))
+    throw refuse(
+      file,
+      "model_type",
+      `"${rawType}" is not supported; supported: ${SUPPORTED_MODEL_TYPES.map((t) => `${t} (${ARCHITECTURE_OF[t]})`).join(", ")}`,
+    );
   const parsed = HfConfigJson.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -102,12 +110,6 @@ export function parseHfConfig(raw: unknown, file = "config.json"): HfArchitectur
     throw refuse(file, field, `${issue?.message ?? "invalid"} (a Hugging Face config.json of a decoder-only model was expected)`);
   }
   const c = parsed.data;
-  if (!(SUPPORTED_MODEL_TYPES as readonly string[]).includes(c.model_type))
-    throw refuse(
-      file,
-      "model_type",
-      `"${c.model_type}" is not supported; supported: ${SUPPORTED_MODEL_TYPES.map((t) => `${t} (${ARCHITECTURE_OF[t]})`).join(", ")}`,
-    );
   const modelType = c.model_type as HfModelType;
   const architecture = c.architectures[0] as string;
   if (architecture !== ARCHITECTURE_OF[modelType])
