@@ -1,5 +1,5 @@
 import { formatPath, type IssueSink } from "./issue.ts";
-import { strictJsonFindings } from "./strict-json.ts";
+import { MAX_JSON_DEPTH, strictJsonFindings } from "./strict-json.ts";
 
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const lossy = new TextDecoder("utf-8", { ignoreBOM: true });
@@ -39,6 +39,8 @@ export function parseLine(raw: Uint8Array | string, line: number, sink: IssueSin
         `key ${JSON.stringify(finding.key)} appears more than once in ${container === "" ? "the line's object" : container}; parsers disagree on which value counts, so keep one`,
         { line, path },
       );
+    } else if (finding.kind === "too_deep") {
+      sink.error("invalid_json", `JSON nested more than ${MAX_JSON_DEPTH} levels deep; training data nests a few`, { line, path });
     } else {
       sink.error(
         "invalid_unicode",

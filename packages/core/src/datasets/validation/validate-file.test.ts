@@ -304,6 +304,15 @@ describe("strict input: what JSON.parse would accept but silently change", () =>
     expect(errors[1]?.message).toContain('"role" appears more than once in messages[0]');
   });
 
+  it("refuses JSON nested deeper than any training data, however deep, without exhausting the stack", () => {
+    for (const depth of [101, 100_000]) {
+      const line = `{"messages": [{"role": "user", "content": ${"[".repeat(depth)}${"]".repeat(depth)}}]}`;
+      expect(errorsOf(jsonl([...tenValid, line]))).toEqual([
+        expect.objectContaining({ code: "invalid_json", line: 11, path: expect.stringMatching(/^messages\[0\]\.content(\[0\])+$/) }),
+      ]);
+    }
+  });
+
   it("accepts the same key in different objects, a byte order mark and CRLF line ends", () => {
     const text = `\uFEFF${tenValid.join("\r\n")}\r\n`;
     expect(validateJsonl(Buffer.from(text), { fileName: "f" }).report).toMatchObject({ errors: 0, examples: 10, lines: 10 });
