@@ -14,7 +14,8 @@ import { join } from "node:path";
 import { nativeKernels } from "../../trainer/kernels/native.ts";
 import type { Kernels } from "../../trainer/kernels/types.ts";
 import type { TrainingState } from "../../trainer/model-dir.ts";
-import { learningRate } from "../../trainer/train/learning-rate.ts";
+import { DivergenceMonitor } from "../../trainer/train/divergence.ts";
+import { learningRate, warmupSteps } from "../../trainer/train/learning-rate.ts";
 import { type LoopHooks, TrainingCancelledError } from "../../trainer/train/loop.ts";
 import { Rng } from "../../trainer/train/rng.ts";
 import type { PreferenceExample, StepMetrics, TrainRequest, TrainResult } from "../../trainer/types.ts";
@@ -33,6 +34,8 @@ export const LORA_ADAM = { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, 
 export const MAX_TRAIN_CONTEXT = 2048;
 const VALIDATIONS_PER_RUN = 20;
 const MAX_VALIDATION_EXAMPLES = 200;
+/** Training examples whose loss before the first update is the divergence monitor's starting point. */
+const START_LOSS_EXAMPLES = 64;
 
 export function isLoraRequest(request: TrainRequest): boolean {
   return "hf" in request.base || ("modelDir" in request.base && isLoraDir(request.base.modelDir));
@@ -93,12 +96,13 @@ export async function runLoraTraining(request: TrainRequest, hooks: LoopHooks = 
   let order = epochRng.permutation(examples);
   let last: StepMetrics | undefined;
 
-  const evaluate = () => {
+  const evaluate = () => evaluateOn(valid);
+  function evaluateOn(examples: Encoded[]) {
     let lossSum = 0;
     let weightSum = 0;
     let correctSum = 0;
-    for (let i = 0; i < valid.length; i += B) {
-      const b = makeHfBatch(valid, Array.from({ length: Math.min(B, valid.length - i) }, (_, j) => i + j), ctx);
+    for (let i = 0; i < examples.length; i += B) {
+      const b = makeHfBatch(examples, Array.from({ length: Math.min(B, examples.length - i) }, (_, j) => i + j), ctx);
       net.forward(b.ids, b.B, b.T, 0, false);
       const s = net.loss(b.targets, b.weights, false);
       lossSum += s.lossSum;
@@ -106,10 +110,18 @@ export async function runLoraTraining(request: TrainRequest, hooks: LoopHooks = 
       correctSum += s.correctSum;
     }
     return { loss: weightSum > 0 ? lossSum / weightSum : 0, accuracy: weightSum > 0 ? correctSum / weightSum : 0 };
-  };
+  }
+  // Training health, as in the from-scratch loop: a resumed run continues with its checkpoint's state.
+  const health = new DivergenceMonitor(
+    warmupSteps(total),
+    { totalSteps: total, learningRateMultiplier: hp.learningRateMultiplier },
+    state && request.resumeFrom ? DivergenceMonitor.load(request.resumeFrom) : undefined,
+  );
+  if (!state) health.setStart(dpo ? Math.LN2 : evaluateOn(train.slice(0, START_LOSS_EXAMPLES)).loss);
   const checkpoint = (dir: string, withOptimizer: boolean, metrics: StepMetrics) => {
     const trainingState: TrainingState = { step, totalSteps: total, seed: request.seed, rng: epochStartState, trainedTokens, hyperparameters: hp, metrics };
     saveLoraDir(dir, base, lora, { ...(withOptimizer ? { optimizer: { m, v }, state: trainingState } : {}), method: dpo ? "dpo" : "supervised" });
+    if (withOptimizer) health.save(dir);
   };
 
   while (step < total) {
@@ -154,6 +166,7 @@ export async function runLoraTraining(request: TrainRequest, hooks: LoopHooks = 
     }
     last = metrics;
     hooks.onStep?.(metrics);
+    health.observe(step, metrics.trainLoss); // throws TrainingDivergedError
     if (isCheckpoint) {
       if (step < total && Math.floor(step / stepsPerEpoch) !== epoch) {
         epoch = Math.floor(step / stepsPerEpoch);
