@@ -26,14 +26,17 @@ async function withEngine<T>(run: (engine: Engine) => Promise<T>): Promise<T> {
 
 const GIB = 1024 ** 3;
 
-/** Memory to run the model: weights as float32 plus the KV cache and work buffers of one 4k-token request (estimate). */
+/**
+ * Memory to serve the model (estimate): weights as held in memory (bf16 matrices stay bf16, others float32) plus
+ * the float32 KV cache and work buffers of one request of 4,096 tokens (or the context, if shorter).
+ */
 export function memoryEstimate(row: RegisteredBase): { weightsBytes: number; inferenceBytes: number } {
   const config = JSON.parse(row.config_json) as Record<string, number>;
   const layers = config.num_hidden_layers ?? 0;
   const kvHeads = config.num_key_value_heads ?? config.num_attention_heads ?? 0;
   const headDim = config.head_dim ?? (config.hidden_size ?? 0) / (config.num_attention_heads ?? 1);
-  const kvCache = 2 * layers * kvHeads * headDim * 4096 * 4;
-  const weightsBytes = row.parameters * 4;
+  const kvCache = 2 * layers * kvHeads * headDim * Math.min(4096, row.context_length) * 4;
+  const weightsBytes = row.parameters * (row.dtype === "BF16" ? 2 : 4);
   return { weightsBytes, inferenceBytes: weightsBytes + kvCache + 64 * 1024 * 1024 };
 }
 
@@ -145,7 +148,7 @@ export function registerModels(program: Command, globals: () => GlobalOptions): 
             `directory     ${d.dir}`,
             `parameters    ${formatNumber(d.parameters)} (${d.dtype})`,
             `context       ${formatNumber(d.contextLength)} tokens`,
-            `memory        ~${(d.memory.inferenceBytes / GIB).toFixed(2)} GiB to serve (weights as float32: ${(d.memory.weightsBytes / GIB).toFixed(2)} GiB)`,
+            `memory        ~${(d.memory.inferenceBytes / GIB).toFixed(2)} GiB to serve (weights: ${(d.memory.weightsBytes / GIB).toFixed(2)} GiB)`,
             `fingerprint   ${d.fingerprint}`,
             `registered    ${d.createdAt}`,
           ].join("\n"),
