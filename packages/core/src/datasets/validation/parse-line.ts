@@ -17,6 +17,14 @@ export function parseLine(raw: Uint8Array | string, line: number, sink: IssueSin
     sink.error("empty_line", "empty line; JSONL needs one JSON object on every line", { line });
     return undefined;
   }
+  // tokens first: a line nested thousands deep is refused before JSON.parse, which is slow on such input
+  const findings = strictJsonFindings(row);
+  const tooDeep = findings.find((f) => f.kind === "too_deep");
+  if (tooDeep) {
+    const message = `JSON nested more than ${MAX_JSON_DEPTH} levels deep; training data nests a few`;
+    sink.error("invalid_json", message, { line, path: formatPath(tooDeep.path) });
+    return undefined;
+  }
   let value: unknown;
   try {
     value = JSON.parse(row);
@@ -29,7 +37,6 @@ export function parseLine(raw: Uint8Array | string, line: number, sink: IssueSin
     sink.error("data_type", `line must be a JSON object, got ${kind}`, { line });
     return undefined;
   }
-  const findings = strictJsonFindings(row);
   for (const finding of findings) {
     const path = formatPath(finding.path);
     if (finding.kind === "duplicate_key") {
@@ -39,9 +46,7 @@ export function parseLine(raw: Uint8Array | string, line: number, sink: IssueSin
         `key ${JSON.stringify(finding.key)} appears more than once in ${container === "" ? "the line's object" : container}; parsers disagree on which value counts, so keep one`,
         { line, path },
       );
-    } else if (finding.kind === "too_deep") {
-      sink.error("invalid_json", `JSON nested more than ${MAX_JSON_DEPTH} levels deep; training data nests a few`, { line, path });
-    } else {
+    } else if (finding.kind === "lone_surrogate") {
       sink.error(
         "invalid_unicode",
         `${finding.inKey ? "a key" : "a string"} holds a lone surrogate (${finding.escape}); it is not Unicode text and cannot be stored as UTF-8`,
