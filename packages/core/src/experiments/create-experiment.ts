@@ -1,6 +1,7 @@
 import { canonicalJson } from "../datasets/canonical.ts";
 import { getVersionByRef } from "../datasets/dataset.repository.ts";
 import type { DatasetVersion } from "../datasets/dataset.schema.ts";
+import { FORMAT_DESCRIPTIONS } from "../datasets/format/format.ts";
 import { MIN_TRAINING_EXAMPLES } from "../datasets/validation/validate-file.ts";
 import { TunelabError } from "../errors.ts";
 import { getProjectByName } from "../projects/project.repository.ts";
@@ -10,6 +11,8 @@ import { nowIso } from "../shared/time.ts";
 import type { Workspace } from "../storage/workspace.ts";
 import { findByConfigHash, insertExperiment } from "./experiment.repository.ts";
 import { CreateExperiment, type Experiment } from "./experiment.schema.ts";
+import type { ExperimentTable } from "./experiment.table.ts";
+import { inapplicableHyperparameter, normalizeHyperparameters, shortHyperparameters, type TrainingMethod } from "./hyperparameters.ts";
 
 export interface CreatedExperiment {
   experiment: Experiment;
@@ -17,11 +20,28 @@ export interface CreatedExperiment {
   created: boolean;
 }
 
+/** An experiment checked and ready to store, or the identical one that exists. */
+export type PreparedExperiment = { existing: Experiment } | { row: ExperimentTable };
+
 /**
  * Creates an experiment: dataset version + base model + provider + method + hyperparameters + seed. The config hash
  * covers the dataset's content hash, so re-creating the same experiment returns the existing one unless forced.
  */
 export async function createExperiment(ws: Workspace, input: CreateExperiment): Promise<CreatedExperiment> {
+  return storePrepared(ws, await prepareExperiment(ws, input));
+}
+
+export async function storePrepared(ws: Workspace, prepared: PreparedExperiment): Promise<CreatedExperiment> {
+  if ("existing" in prepared) return { experiment: prepared.existing, created: false };
+  return { experiment: await insertExperiment(ws.db, prepared.row), created: true };
+}
+
+/**
+ * Checks an experiment without storing it: the input, the dataset versions (their format must suit the method: DPO
+ * trains on OpenAI's preference JSONL, supervised on chat examples), and which hyperparameters apply. Errors name the
+ * field; nothing reaches a provider before this passes.
+ */
+export async function prepareExperiment(ws: Workspace, input: CreateExperiment): Promise<PreparedExperiment> {
   const parsed = CreateExperiment.safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -31,8 +51,14 @@ export async function createExperiment(ws: Workspace, input: CreateExperiment): 
   }
   const request = parsed.data;
   const project = await getProjectByName(ws.db, request.project);
-  const baseline = request.method === "none";
+  const method = request.method;
+  const baseline = method === "none";
   if (!baseline && !request.dataset) throw new TunelabError("invalid_argument", "a tuned experiment needs --dataset NAME@N");
+  const hyperparameters = baseline ? null : normalizeHyperparameters(request.hyperparameters);
+  if (!baseline && hyperparameters) {
+    const why = inapplicableHyperparameter(method, hyperparameters);
+    if (why) throw new TunelabError("invalid_argument", why);
+  }
   const dataset = request.dataset && !baseline ? await getVersionByRef(ws.db, project.id, request.dataset) : undefined;
   const validation = request.validation && !baseline ? await getVersionByRef(ws.db, project.id, request.validation) : undefined;
   if (dataset && dataset.name === "test") throw new TunelabError("invalid_argument", "the test split cannot be training data");
@@ -42,6 +68,10 @@ export async function createExperiment(ws: Workspace, input: CreateExperiment): 
       `${dataset.ref} has ${dataset.exampleCount} examples; a training job needs at least ${MIN_TRAINING_EXAMPLES}`,
     );
   }
+  if (!baseline) {
+    if (dataset) assertFormatSuits(method, dataset, "dataset");
+    if (validation) assertFormatSuits(method, validation, "validation");
+  }
 
   const configHash = sha256(
     canonicalJson({
@@ -49,27 +79,27 @@ export async function createExperiment(ws: Workspace, input: CreateExperiment): 
       validation: validation?.contentHash ?? null,
       model: request.model,
       provider: request.provider,
-      method: request.method,
-      hyperparameters: baseline ? null : request.hyperparameters,
+      method,
+      hyperparameters,
       seed: baseline ? null : request.seed,
     }),
   );
   if (!request.force) {
     const existing = await findByConfigHash(ws.db, project.id, configHash);
-    if (existing) return { experiment: existing, created: false };
+    if (existing) return { existing };
   }
   const now = nowIso();
-  const experiment = await insertExperiment(ws.db, {
+  const row: ExperimentTable = {
     id: newId("exp"),
     project_id: project.id,
-    name: request.name ?? defaultName(request, dataset),
+    name: request.name ?? experimentName(request.model, method, hyperparameters ?? {}, dataset),
     kind: baseline ? "baseline" : "tuned",
     dataset_version_id: dataset?.id ?? null,
     validation_version_id: validation?.id ?? null,
     base_model: request.model,
     provider: request.provider,
-    method: request.method,
-    hyperparameters_json: JSON.stringify({ requested: baseline ? {} : request.hyperparameters, resolved: null }),
+    method,
+    hyperparameters_json: JSON.stringify({ requested: hyperparameters ?? {}, resolved: null }),
     seed: request.seed,
     suffix: request.suffix ?? null,
     notes: request.notes ?? "",
@@ -90,16 +120,33 @@ export async function createExperiment(ws: Workspace, input: CreateExperiment): 
     finished_at: null,
     lease_owner: null,
     lease_expires_at: null,
-  });
-  return { experiment, created: true };
+  };
+  return { row };
 }
 
-function defaultName(
-  request: { model: string; method: string; hyperparameters: Record<string, unknown> },
-  dataset: DatasetVersion | undefined,
+/** DPO trains on preference pairs, supervised fine-tuning on chat examples: a mismatch is refused before any upload. */
+function assertFormatSuits(method: TrainingMethod, version: DatasetVersion, field: "dataset" | "validation"): void {
+  const wanted = method === "dpo" ? "preference" : "supervised";
+  if (method === "supervised" ? version.format !== "preference" : version.format === "preference") return;
+  const fix =
+    method === "dpo"
+      ? `import preference pairs as a dataset (lines of {"input", "preferred_output", "non_preferred_output"}) and pass that version, or use --method supervised`
+      : `pass a chat dataset version, or use --method dpo to train on preference pairs`;
+  throw new TunelabError(
+    "invalid_argument",
+    `${field} ${version.ref} is ${version.format} data (${FORMAT_DESCRIPTIONS[version.format]}); method ${method} needs ${wanted} data (${FORMAT_DESCRIPTIONS[wanted]}): ${fix}`,
+    { details: { field, ref: version.ref, format: version.format, method } },
+  );
+}
+
+/** `train@2 tiny-qwen2 dpo ep=3 beta=0.2 r=8`: dataset, base model, the method when not supervised, what was set. */
+export function experimentName(
+  model: string,
+  method: Experiment["method"],
+  hyperparameters: Record<string, unknown>,
+  dataset: Pick<DatasetVersion, "ref"> | undefined,
 ): string {
-  if (!dataset) return `baseline ${request.model}`;
-  const h = request.hyperparameters;
-  const short = (key: string, label: string) => (h[key] === "auto" || h[key] === undefined ? "" : ` ${label}=${String(h[key])}`);
-  return `${dataset.ref} ${request.model}${short("n_epochs", "ep")}${short("learning_rate_multiplier", "lr")}${short("batch_size", "bs")}${short("prompt_loss_weight", "plw")}`;
+  if (!dataset || method === "none") return `baseline ${model}`;
+  const set = shortHyperparameters(hyperparameters);
+  return [dataset.ref, model, method === "supervised" ? "" : method, set].filter(Boolean).join(" ");
 }

@@ -1,30 +1,20 @@
 import { z } from "zod";
+import { RequestedHyperparameters, ResolvedHyperparameters, TRAINING_METHODS } from "./hyperparameters.ts";
 
 export const EXPERIMENT_STATUSES = ["created", "uploading", "training", "evaluating", "completed", "failed", "cancelled"] as const;
 export const ExperimentStatus = z.enum(EXPERIMENT_STATUSES);
 export type ExperimentStatus = z.infer<typeof ExperimentStatus>;
 export const FINISHED_EXPERIMENT: ReadonlySet<ExperimentStatus> = new Set(["completed", "failed", "cancelled"]);
 
-const Auto = z.literal("auto");
-/** Hyperparameters as the user asks for them: numbers or "auto" (resolved by the provider, stored once known). */
-export const RequestedHyperparameters = z.strictObject({
-  n_epochs: z.union([Auto, z.number().int().min(1).max(50)]).default("auto"),
-  batch_size: z.union([Auto, z.number().int().min(1).max(256)]).default("auto"),
-  learning_rate_multiplier: z.union([Auto, z.number().positive().max(100)]).default("auto"),
-  /** The local engine's extension (loss weight of prompt tokens); sent only when set, as other hosts refuse it. */
-  prompt_loss_weight: z.union([Auto, z.number().min(0).max(1)]).optional(),
-});
-export type RequestedHyperparameters = z.infer<typeof RequestedHyperparameters>;
-
-/** `supervised` trains; `none` is a baseline (the base model as is). The shape stays open for `dpo`/`reinforcement`. */
-export const ExperimentMethod = z.enum(["supervised", "none"]);
+/** `supervised` and `dpo` train; `none` is a baseline (the base model as is). The shape stays open for `reinforcement`. */
+export const ExperimentMethod = z.enum([...TRAINING_METHODS, "none"]);
 export type ExperimentMethod = z.infer<typeof ExperimentMethod>;
 
 export const DEFAULT_SEED = 42;
 
 export const CreateExperiment = z.strictObject({
   project: z.string(),
-  /** `train@2`; required unless method is `none`. */
+  /** `train@2`; required unless method is `none`. DPO needs a preference-format version (OpenAI's DPO JSONL). */
   dataset: z.string().optional(),
   validation: z.string().optional(),
   model: z.string().min(1),
@@ -55,7 +45,7 @@ export const Experiment = z.object({
   provider: z.string(),
   method: ExperimentMethod,
   /** Requested (possibly "auto") and, once the provider resolved them, the numbers trained with. */
-  hyperparameters: z.object({ requested: RequestedHyperparameters, resolved: z.record(z.string(), z.number()).nullable() }),
+  hyperparameters: z.object({ requested: RequestedHyperparameters, resolved: ResolvedHyperparameters.nullable() }),
   seed: z.number(),
   suffix: z.string().nullable(),
   notes: z.string(),

@@ -12,6 +12,7 @@ import { getExperiment, transitionExperiment, updateExperiment } from "./experim
 import type { Experiment, ExperimentStatus } from "./experiment.schema.ts";
 import type { ExperimentListener } from "./experiment-events.ts";
 import { followJob } from "./follow-job.ts";
+import type { ResolvedHyperparameters } from "./hyperparameters.ts";
 import { withRequestSignal } from "./request-signal.ts";
 
 /** The project's current evaluation setup: test split version and grader set, ready to grade. */
@@ -58,7 +59,7 @@ export async function runExperiment(
         signal,
         ...(onEvent ? { onEvent } : {}),
       });
-      const resolved = { requested: experiment.hyperparameters.requested, resolved: numericHyperparameters(job.hyperparameters) };
+      const resolved = { requested: experiment.hyperparameters.requested, resolved: resolvedHyperparameters(job) };
       if (job.status === "cancelled") {
         await transitionExperiment(ws.db, id, "cancelled", { error: "the provider's job was cancelled" });
         say("cancelled", "the fine-tuning job was cancelled");
@@ -160,7 +161,7 @@ async function ensureJob(
       ...(experiment.suffix ? { suffix: experiment.suffix } : {}),
       seed: experiment.seed,
       metadata: { tunelab_experiment: experiment.id },
-      method: { type: "supervised" as const, supervised: { hyperparameters: experiment.hyperparameters.requested } },
+      method: jobMethod(experiment),
       ...(await validationFile(ws, experiment)),
     };
     const jobId = existing ?? (await withRequestSignal(signal, (s) => client.fineTuning.jobs.create(body, { signal: s }))).id;
@@ -237,9 +238,37 @@ async function evaluate(
   return getExperiment(ws.db, experiment.id);
 }
 
-function numericHyperparameters(h: unknown): Record<string, number> | null {
-  if (!h || typeof h !== "object") return null;
-  const out: Record<string, number> = {};
-  for (const [k, v] of Object.entries(h)) if (typeof v === "number") out[k] = v;
+/**
+ * The job's `method` as OpenAI's API takes it (`{type: "dpo", dpo: {hyperparameters}}`). The request carries only the
+ * keys the experiment set: `auto` for OpenAI's three, the extensions (LoRA, prompt loss weight, beta) only when given,
+ * since hosted providers refuse keys they do not know.
+ */
+export function jobMethod(experiment: Pick<Experiment, "method" | "hyperparameters">) {
+  // the SDK's types know OpenAI's keys only; the stored request (JSON, so no undefined values) may add the extensions
+  const hyperparameters = experiment.hyperparameters.requested;
+  if (experiment.method === "dpo")
+    return { type: "dpo" as const, dpo: { hyperparameters: hyperparameters as OpenAI.FineTuning.DpoHyperparameters } };
+  if (experiment.method === "supervised")
+    return {
+      type: "supervised" as const,
+      supervised: { hyperparameters: hyperparameters as OpenAI.FineTuning.SupervisedHyperparameters },
+    };
+  throw new TunelabError("invalid_argument", `method ${experiment.method} does not train`);
+}
+
+/** The values the provider trained with: numbers, and the LoRA target modules as a list (the method's own first). */
+function resolvedHyperparameters(job: {
+  hyperparameters?: unknown;
+  method?: { type?: string; supervised?: { hyperparameters?: unknown }; dpo?: { hyperparameters?: unknown } } | null;
+}): ResolvedHyperparameters | null {
+  const out: ResolvedHyperparameters = {};
+  const byMethod = job.method?.type === "dpo" ? job.method.dpo?.hyperparameters : job.method?.supervised?.hyperparameters;
+  for (const source of [job.hyperparameters, byMethod]) {
+    if (!source || typeof source !== "object") continue;
+    for (const [k, v] of Object.entries(source)) {
+      if (typeof v === "number") out[k] = v;
+      else if (Array.isArray(v) && v.every((x) => typeof x === "string")) out[k] = v as string[];
+    }
+  }
   return Object.keys(out).length ? out : null;
 }

@@ -19,9 +19,18 @@ export interface ComparedItem {
   gradesB: Record<string, Grade>;
 }
 
+export interface ComparedSide {
+  label: string;
+  runId: string;
+  experimentId: string | null;
+  model: string;
+  /** The experiment's method (`supervised`, `dpo`, `none` for a baseline); null for a standalone eval run. */
+  method: Experiment["method"] | null;
+}
+
 export interface Comparison {
-  a: { label: string; runId: string; experimentId: string | null; model: string };
-  b: { label: string; runId: string; experimentId: string | null; model: string };
+  a: ComparedSide;
+  b: ComparedSide;
   primaryMetric: string | null;
   graders: Record<string, GraderComparison>;
   /** Items that passed in A and fail in B on the primary metric, and the reverse. */
@@ -104,8 +113,14 @@ async function resolve(ws: Workspace, ref: string): Promise<Resolved> {
   return { run, experiment: run.experimentId ? await findExperiment(ws.db, run.experimentId) : undefined };
 }
 
-function label({ run, experiment }: Resolved) {
-  return { label: experiment?.name ?? run.model, runId: run.id, experimentId: experiment?.id ?? null, model: run.model };
+function label({ run, experiment }: Resolved): ComparedSide {
+  return {
+    label: experiment?.name ?? run.model,
+    runId: run.id,
+    experimentId: experiment?.id ?? null,
+    model: run.model,
+    method: experiment?.method ?? null,
+  };
 }
 
 function hyperDiff(a: Experiment | undefined, b: Experiment | undefined) {

@@ -1,6 +1,7 @@
 import type { GraderSummary } from "@tunelab/evals";
 import { z } from "zod";
 import { TunelabError } from "../errors.ts";
+import { ExperimentMethod } from "../experiments/experiment.schema.ts";
 import { getProjectByName } from "../projects/project.repository.ts";
 import type { Workspace } from "../storage/workspace.ts";
 
@@ -14,6 +15,7 @@ export const LEADERBOARD_COLUMNS = [
   "cost",
   "dataset",
   "model",
+  "method",
   "status",
 ] as const;
 
@@ -22,7 +24,10 @@ export const LeaderboardQuery = z.object({
   testSplitVersionId: z.string().optional(),
   graderSetId: z.string().optional(),
   dataset: z.string().optional(),
+  /** Only experiments on this base model (`local-small`, a registered open-weight model, `gpt-4o-mini`). */
   model: z.string().optional(),
+  /** Only this method; baselines are `none`. */
+  method: ExperimentMethod.optional(),
   status: z.string().optional(),
   sort: z.enum(LEADERBOARD_COLUMNS).default("rank"),
   order: z.enum(["asc", "desc"]).optional(),
@@ -44,6 +49,8 @@ export interface LeaderboardRow {
   dataset: string | null;
   datasetExamples: number | null;
   baseModel: string;
+  /** `supervised`, `dpo`, or `none` for a baseline. */
+  method: ExperimentMethod;
   provider: string;
   tunedModel: string | null;
   hyperparameters: Record<string, unknown>;
@@ -92,6 +99,7 @@ export async function leaderboard(ws: Workspace, query: LeaderboardQuery, priceO
       "e.kind",
       "e.status",
       "e.base_model",
+      "e.method",
       "e.provider",
       "e.tuned_model",
       "e.hyperparameters_json",
@@ -117,6 +125,7 @@ export async function leaderboard(ws: Workspace, query: LeaderboardQuery, priceO
     ])
     .where("e.project_id", "=", project.id);
   if (q.model) rowsQuery = rowsQuery.where("e.base_model", "=", q.model);
+  if (q.method) rowsQuery = rowsQuery.where("e.method", "=", q.method);
   if (q.status) rowsQuery = rowsQuery.where("e.status", "=", q.status);
   if (q.dataset) {
     const [name, number] = q.dataset.split("@");
@@ -153,6 +162,7 @@ export async function leaderboard(ws: Workspace, query: LeaderboardQuery, priceO
       dataset: r.dataset_name ? `${r.dataset_name}@${r.dataset_number}` : null,
       datasetExamples: r.example_count ?? null,
       baseModel: r.base_model,
+      method: r.method as ExperimentMethod,
       provider: r.provider,
       tunedModel: r.tuned_model,
       hyperparameters: hyper.resolved ?? hyper.requested,
@@ -230,6 +240,8 @@ function sortRows(rows: LeaderboardRow[], column: (typeof LEADERBOARD_COLUMNS)[n
         return r.dataset;
       case "model":
         return r.baseModel;
+      case "method":
+        return r.method;
       case "status":
         return r.status;
     }
