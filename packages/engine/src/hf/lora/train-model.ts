@@ -10,6 +10,7 @@
  */
 import type { Kernels, Vec } from "../../trainer/kernels/types.ts";
 import type { DecoderModel } from "../model/decoder.ts";
+import type { HfWeights } from "../model/weights.ts";
 import { gatherRowsW, gemmW } from "../model/matrix.ts";
 import { LINEAR_PROJECTIONS, type LinearProjection } from "../tensor-names.ts";
 import { type Adapter, type AdapterScratch, linearBackward, linearForward } from "./adapted-linear.ts";
@@ -70,9 +71,17 @@ export class LoraTrainModel {
   private stepSeed = 0;
   private dropoutOn = true;
 
+  /** Saved ids of the last forward (the embedding's gradient in full fine-tuning). */
+  private ids: Int32Array = new Int32Array(0);
+
+  /**
+   * LoRA: `lora` adapters on frozen weights. Full fine-tuning: `lora` null and `full` the gradients of every weight
+   * (views shaped as the model's weights, into one flat vector), written by loss(grad) and backward().
+   */
   constructor(
     readonly m: DecoderModel,
-    readonly lora: LoraParams,
+    readonly lora: LoraParams | null,
+    readonly full: { grads: HfWeights; flat: Vec } | null = null,
   ) {}
 
   private ensure(R: number): void {
@@ -80,7 +89,7 @@ export class LoraTrainModel {
     const { k, arch: a } = this.m;
     const qw = a.heads * a.headDim;
     const kvw = a.kvHeads * a.headDim;
-    const r = this.lora.settings.rank;
+    const r = this.lora?.settings.rank ?? 1;
     const widest = Math.max(a.hidden, a.intermediate, qw);
     this.acts = Array.from({ length: a.layers }, (_, l) => ({
       xin: k.alloc(R * a.hidden),
@@ -98,7 +107,7 @@ export class LoraTrainModel {
       gate: k.alloc(R * a.intermediate),
       up: k.alloc(R * a.intermediate),
       us: Object.fromEntries(
-        LINEAR_PROJECTIONS.filter((p) => this.lora.slot(l, p)).map((p) => [p, k.alloc(R * r)]),
+        LINEAR_PROJECTIONS.filter((p) => this.lora?.slot(l, p)).map((p) => [p, k.alloc(R * r)]),
       ) as Partial<Record<LinearProjection, Vec>>,
     }));
     this.xfinal = k.alloc(R * a.hidden);
@@ -116,7 +125,7 @@ export class LoraTrainModel {
     this.dup = k.alloc(R * a.intermediate);
     this.act = k.alloc(R * a.intermediate);
     this.dus = k.alloc(R * r);
-    this.scratch = this.lora.settings.dropout > 0 ? { xd: k.alloc(R * widest), tmp: k.alloc(R * widest) } : { xd: k.alloc(0), tmp: k.alloc(0) };
+    this.scratch = (this.lora?.settings.dropout ?? 0) > 0 ? { xd: k.alloc(R * widest), tmp: k.alloc(R * widest) } : { xd: k.alloc(0), tmp: k.alloc(0) };
     this.logits = k.alloc(Math.min(R, LOSS_CHUNK_ROWS) * a.vocab);
     this.losses = k.alloc(R);
     this.correct = k.alloc(R);
@@ -124,6 +133,7 @@ export class LoraTrainModel {
   }
 
   private adapter(l: number, p: LinearProjection): Adapter | null {
+    if (!this.lora) return null;
     const slot = this.lora.slot(l, p);
     if (!slot) return null;
     const s = this.lora.settings;
@@ -143,6 +153,7 @@ export class LoraTrainModel {
     this.B = B;
     this.T = T;
     this.stepSeed = seed;
+    this.ids = ids;
     const d = a.hidden;
     const hd = a.headDim;
     const qw = a.heads * hd;
@@ -189,6 +200,7 @@ export class LoraTrainModel {
     const V = a.vocab;
     // Final norm into h (kept for the head's backward); rstdf saved.
     k.rmsnormFwd(this.xfinal, w.norm, this.h, this.rstdf, R, d, a.rmsEps);
+    if (grad && this.full) this.full.flat.fill(0);
     let lossSum = 0;
     let correctSum = 0;
     let weightSum = 0;
@@ -213,6 +225,7 @@ export class LoraTrainModel {
         weightSum += wi;
       }
       if (grad) gemmW(k, false, false, n, d, V, this.logits, V, w.lmHead, d, this.dh.subarray(r0 * d, (r0 + n) * d), d, false, null);
+      if (grad && this.full) k.gemm(true, false, V, d, n, this.logits, V, hRows, d, this.full.grads.lmHead as Vec, d, true, null);
     }
     return { lossSum, correctSum, weightSum };
   }
@@ -227,15 +240,23 @@ export class LoraTrainModel {
     const hd = a.headDim;
     const qw = a.heads * hd;
     const kvw = a.kvHeads * hd;
-    this.lora.grads.fill(0);
+    this.lora?.grads.fill(0);
+    const G = this.full?.grads;
     // Final norm: dh holds d(loss)/d(norm output).
-    k.rmsnormBwd(this.dh, this.xfinal, w.norm, this.rstdf, this.dx, null, R, d, false);
+    k.rmsnormBwd(this.dh, this.xfinal, w.norm, this.rstdf, this.dx, G?.norm ?? null, R, d, false);
     for (let l = a.layers - 1; l >= 0; l--) {
       const L = w.layers[l];
       const s = this.acts[l];
       if (!L || !s) throw new Error("layer out of range");
-      const lb = (p: LinearProjection, input: Vec, dy: Vec, dxOut: Vec | null, accumulate: boolean) =>
+      const GL = G?.layers[l];
+      const lb = (p: LinearProjection, input: Vec, dy: Vec, dxOut: Vec | null, accumulate: boolean) => {
         linearBackward(k, L.proj[p], input, R, dy, dxOut, accumulate, this.adapter(l, p), s.us[p] ?? null, this.dus, this.scratch);
+        const g = GL?.proj[p];
+        if (!g) return;
+        // Full fine-tuning: dW = dyᵀ·x, db = Σ rows of dy.
+        k.gemm(true, false, g.out, g.in, R, dy, g.out, input, g.in, g.w as Vec, g.in, false, null);
+        if (g.bias) k.colsum(dy, R, g.out, g.bias, false);
+      };
       // MLP branch: x_out = xmid + down(swiglu(gate(h2), up(h2))), h2 = norm(xmid).
       k.swigluFwd(s.gate, s.up, this.act, R * a.intermediate);
       lb("down_proj", this.act, this.dx, this.dgate, false);
@@ -243,7 +264,7 @@ export class LoraTrainModel {
       k.rmsnormFwd(s.xmid, L.postNorm, this.h, s.rstd2, R, d, a.rmsEps);
       lb("gate_proj", this.h, this.dgate, this.dh, false);
       lb("up_proj", this.h, this.dup, this.dh, true);
-      k.rmsnormBwd(this.dh, s.xmid, L.postNorm, s.rstd2, this.dx, null, R, d, true);
+      k.rmsnormBwd(this.dh, s.xmid, L.postNorm, s.rstd2, this.dx, GL?.postNorm ?? null, R, d, true);
       // Attention branch: xmid = xin + o(attn(rope(q), rope(k), v)), from h1 = norm(xin).
       lb("o_proj", s.att, this.dx, this.datt, false);
       // attentionBwd writes dq, dk and dv with one row stride (the query width); dk/dv are compacted after.
@@ -253,15 +274,16 @@ export class LoraTrainModel {
       k.rope(this.dq, qw, B, T, a.heads, hd, 0, rope.cos, rope.sin, true);
       k.rope(this.dk, kvw, B, T, a.kvHeads, hd, 0, rope.cos, rope.sin, true);
       if (L.qNorm && L.kNorm && s.qpre && s.kpre && s.rstdq && s.rstdk) {
-        k.rmsnormBwd(this.dq, s.qpre, L.qNorm, s.rstdq, this.dq, null, R * a.heads, hd, false);
-        k.rmsnormBwd(this.dk, s.kpre, L.kNorm, s.rstdk, this.dk, null, R * a.kvHeads, hd, false);
+        k.rmsnormBwd(this.dq, s.qpre, L.qNorm, s.rstdq, this.dq, GL?.qNorm ?? null, R * a.heads, hd, false);
+        k.rmsnormBwd(this.dk, s.kpre, L.kNorm, s.rstdk, this.dk, GL?.kNorm ?? null, R * a.kvHeads, hd, false);
       }
       k.rmsnormFwd(s.xin, L.inputNorm, this.h, s.rstd1, R, d, a.rmsEps);
       lb("q_proj", this.h, this.dq, this.dh, false);
       lb("k_proj", this.h, this.dk, this.dh, true);
       lb("v_proj", this.h, this.dv, this.dh, true);
-      k.rmsnormBwd(this.dh, s.xin, L.inputNorm, s.rstd1, this.dx, null, R, d, true);
+      k.rmsnormBwd(this.dh, s.xin, L.inputNorm, s.rstd1, this.dx, GL?.inputNorm ?? null, R, d, true);
     }
+    if (G) k.scatterAddRows(this.ids, this.dx, G.embed as Vec, R, d);
   }
 }
 
