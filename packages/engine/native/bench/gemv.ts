@@ -2,11 +2,15 @@
  * Decode-shaped matmuls (M = 1, y = x·Wᵀ with W [N, K] row-major) through the native gemm and
  * gemmBf16B: GFLOP/s (2·N·K per product) and GB/s of weights read (N·K·4 or ·2 bytes), for W hot
  * in cache (the same matrix again) and streamed (cycling through distinct copies totalling ≥ 256 MB,
- * as a decode step reads every layer once). Best of several timed rounds (other processes share
- * the machine). Not a test: `pnpm --filter @tunelab/engine exec tsx native/bench/gemv.ts [addon.node]`.
+ * as a decode step reads every layer once). A plain pass over 256 MB (sumsq) gives the machine's
+ * read bandwidth for scale. Several addons (e.g. a build of an older commit) can be compared: their
+ * timing rounds are interleaved and each keeps its best round, since other processes may share the
+ * machine; "CPU µs" is the CPU time per call of all threads in the best round. Not a test:
+ *   pnpm --filter @tunelab/engine exec tsx native/bench/gemv.ts [addon.node ...]
  */
 import { createRequire } from "node:module";
-import { availableParallelism } from "node:os";
+import { availableParallelism, loadavg } from "node:os";
+import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 type Gemm = (
@@ -24,64 +28,114 @@ type Gemm = (
   acc: boolean,
   bias: Float32Array | null,
 ) => void;
-type Addon = { gemm: Gemm; gemmBf16B?: Gemm; setThreads(n: number): void; info(): { isa: string; threads: number } };
+type Addon = {
+  gemm: Gemm;
+  gemmBf16B?: Gemm;
+  sumsq(x: Float32Array, n: number): number;
+  setThreads(n: number): void;
+  info(): { isa: string; threads: number };
+};
+type Timing = { wall: number; cpu: number };
 
-const path = process.argv[2] ?? fileURLToPath(new URL("../build/Release/tunelab_kernels.node", import.meta.url));
-const addon = createRequire(import.meta.url)(path) as Addon;
+const paths =
+  process.argv.length > 2
+    ? process.argv.slice(2).map((p) => resolve(process.env.INIT_CWD ?? ".", p))
+    : [fileURLToPath(new URL("../build/Release/tunelab_kernels.node", import.meta.url))];
+const addons = paths.map((p) => createRequire(import.meta.url)(p) as Addon);
 const SHAPES: [number, number][] = [
   [576, 1536],
   [896, 4864],
   [576, 49152],
 ];
 const STREAM_BYTES = 256 * 2 ** 20;
+const ROUNDS = Number(process.env.ROUNDS ?? 7);
 
-function timeOne(fn: () => void, minMs = 150): number {
-  for (let i = 0; i < 3; i++) fn();
-  let best = Number.POSITIVE_INFINITY;
-  for (let round = 0; round < 5; round++) {
-    let n = 0;
-    const t0 = performance.now();
-    let t = t0;
-    while (t - t0 < minMs / 5 || n < 2) {
-      fn();
-      n++;
-      t = performance.now();
+/** Best wall and CPU ms per call of each function, timing rounds interleaved across the functions. */
+function timeBest(fns: (() => void)[], msPerRound = 40): Timing[] {
+  for (const fn of fns) for (let i = 0; i < 3; i++) fn();
+  const best = fns.map(() => ({ wall: Number.POSITIVE_INFINITY, cpu: Number.POSITIVE_INFINITY }));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [i, fn] of fns.entries()) {
+      let n = 0;
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
+      let t = t0;
+      while (t - t0 < msPerRound || n < 2) {
+        fn();
+        n++;
+        t = performance.now();
+      }
+      const c = process.cpuUsage(c0);
+      const b = best[i] as Timing;
+      b.wall = Math.min(b.wall, (t - t0) / n);
+      b.cpu = Math.min(b.cpu, (c.user + c.system) / 1000 / n);
     }
-    best = Math.min(best, (t - t0) / n);
   }
-  return best; // ms per product
+  return best;
 }
 
-const rows: string[] = [];
+const row = (cells: (string | number)[]) => console.log(`| ${cells.join(" | ")} |`);
+const big = Float32Array.from({ length: STREAM_BYTES / 4 }, (_, i) => (i % 97) * 0.01);
+console.log(
+  `load average ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(" ")}, isa ${(addons[0] as Addon).info().isa}`,
+);
+row(["addon", "threads", "K→N", "B", "weights", "µs", "GFLOP/s", "GB/s", "CPU µs"]);
+row(Array(9).fill("---"));
 for (const threads of [1, Math.min(2, availableParallelism())]) {
-  addon.setThreads(threads);
+  for (const a of addons) a.setThreads(threads);
+  const [probe] = timeBest([() => (addons[0] as Addon).sumsq(big, big.length)]) as [Timing];
+  row([
+    "read 256 MB (sumsq)",
+    threads,
+    "",
+    "f32",
+    "streamed",
+    (probe.wall * 1000).toFixed(0),
+    "",
+    (STREAM_BYTES / (probe.wall * 1e6)).toFixed(1),
+    (probe.cpu * 1000).toFixed(0),
+  ]);
   for (const [K, N] of SHAPES) {
     for (const dtype of ["f32", "bf16"] as const) {
-      const gemm = dtype === "f32" ? addon.gemm : addon.gemmBf16B;
-      if (!gemm) continue;
       const bytes = N * K * (dtype === "f32" ? 4 : 2);
       const copies = Math.max(1, Math.ceil(STREAM_BYTES / bytes));
       const Ws = Array.from({ length: copies }, () => {
         const w = dtype === "f32" ? new Float32Array(N * K) : new Uint16Array(N * K);
-        for (let i = 0; i < w.length; i++) w[i] = dtype === "f32" ? Math.sin(i) : 0x3c00 + (i % 512); // bf16 ≈ 0.0078..0.03
-        return w;
+        for (let i = 0; i < w.length; i++) w[i] = dtype === "f32" ? Math.sin(i) : 0x3c00 + (i % 512); // bf16 0.0078..0.03
+        return w as Float32Array;
       });
       const x = Float32Array.from({ length: K }, (_, i) => Math.cos(i));
       const y = new Float32Array(N);
-      const hot = timeOne(() => gemm(false, true, 1, N, K, x, K, Ws[0] as Float32Array, K, y, N, false, null));
-      let c = 0;
-      const streamed = timeOne(() => gemm(false, true, 1, N, K, x, K, Ws[c++ % copies] as Float32Array, K, y, N, false, null));
-      for (const [what, ms] of [
-        ["hot", hot],
-        ["streamed", streamed],
-      ] as const) {
-        const gflops = (2 * N * K) / (ms * 1e6);
-        const gbs = bytes / (ms * 1e6);
-        rows.push(`| ${threads} | ${K}→${N} | ${dtype} | ${what} | ${(ms * 1000).toFixed(1)} | ${gflops.toFixed(1)} | ${gbs.toFixed(1)} |`);
+      const runs: { addon: number; what: string; fn: () => void }[] = [];
+      for (const [ai, a] of addons.entries()) {
+        const gemm = dtype === "f32" ? a.gemm : a.gemmBf16B;
+        if (!gemm) continue;
+        let c = 0;
+        runs.push({ addon: ai, what: "hot", fn: () => gemm(false, true, 1, N, K, x, K, Ws[0] as Float32Array, K, y, N, false, null) });
+        runs.push({
+          addon: ai,
+          what: "streamed",
+          fn: () => gemm(false, true, 1, N, K, x, K, Ws[c++ % copies] as Float32Array, K, y, N, false, null),
+        });
+      }
+      const times = timeBest(runs.map((r) => r.fn));
+      for (const [i, r] of runs.entries()) {
+        const { wall, cpu } = times[i] as Timing;
+        row([
+          r.addon,
+          threads,
+          `${K}→${N}`,
+          dtype,
+          r.what,
+          (wall * 1000).toFixed(1),
+          ((2 * N * K) / (wall * 1e6)).toFixed(1),
+          (bytes / (wall * 1e6)).toFixed(1),
+          (cpu * 1000).toFixed(1),
+        ]);
       }
     }
   }
 }
-console.log(`addon ${path}, isa ${addon.info().isa}`);
-console.log("| threads | K→N | B | weights | µs | GFLOP/s | GB/s |\n| --- | --- | --- | --- | --- | --- | --- |");
-console.log(rows.join("\n"));
+console.log(paths.map((p, i) => `addon ${i}: ${p}`).join("\n"));

