@@ -58,8 +58,9 @@ export function chatRoutes(models: RunnableModels): Hono {
         throw asHttpError(e);
       });
       return streamSSE(c, async (stream) => {
+        const usageField = request.stream_options?.include_usage ? { usage: null } : {}; // OpenAI: null on every chunk but the last
         const chunk = (choices: unknown[], extra: object = {}) =>
-          stream.writeSSE({ data: JSON.stringify({ ...base, object: "chat.completion.chunk", choices, ...extra }) });
+          stream.writeSSE({ data: JSON.stringify({ ...base, object: "chat.completion.chunk", choices, ...usageField, ...extra }) });
         let prompt = 0;
         let completion = 0;
         for (let index = 0; index < n; index++) {
