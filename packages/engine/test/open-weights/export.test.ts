@@ -16,7 +16,7 @@
  * recomputed to show they are current. Each test's title says which path ran;
  * `TUNELAB_EXPORT_REFERENCE=committed` forces the committed path.
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -341,4 +341,25 @@ describe(`the tuned model against the PyTorch reference (${PATH})`, () => {
       });
     }
   }, 300_000);
+});
+
+describe("exporting when the base folder changed after registration", () => {
+  it("refuses a merged export, as serving the tuned model does, instead of merging into other weights", async () => {
+    const copy = join(work, "qwen3-copy");
+    cpSync(baseDir, copy, { recursive: true });
+    await registerBaseModel(ctx.engine.store, { dir: copy, name: "tiny-qwen3-copy" });
+    const row = (await findRegisteredBase(ctx.engine.store, "tiny-qwen3-copy")) as RegisteredBase;
+    const id = "ft:committed-on-copy";
+    const dir = await installAdapter(ctx.engine.store, ctx.root, id, COMMITTED_ADAPTER, row);
+    // The folder is overwritten later (here: the weights file grows; a new revision copied over it would too).
+    appendFileSync(join(copy, "model.safetensors"), Buffer.alloc(64));
+    await expect(engineScores(ctx.client, id)).rejects.toMatchObject({ status: 400, code: "model_unavailable" });
+    expect(() => exportTunedModel({ modelDir: dir, format: "merged", outDir: join(work, "merged-from-changed") })).toThrow(
+      /model\.safetensors changed/,
+    );
+    // The PEFT adapter does not contain base weights: it still exports.
+    expect(exportTunedModel({ modelDir: dir, format: "peft", outDir: join(work, "peft-from-changed") }).files).toContain(
+      "adapter_model.safetensors",
+    );
+  });
 });
