@@ -1,4 +1,5 @@
 export { createEngine, type Engine, type EngineOptions } from "./engine.ts";
+export { EXPORT_FORMATS, type ExportFormat, exportTunedModel } from "./hf/export.ts";
 export { checkUnchanged, type RegisterOptions, registerBaseModel } from "./hf/register.ts";
 export {
   deleteRegisteredBase,
@@ -6,5 +7,4 @@ export {
   listRegisteredBases,
   type RegisteredBase,
 } from "./models/base-model.repository.ts";
-export { EXPORT_FORMATS, type ExportFormat, exportTunedModel } from "./hf/export.ts";
 export { findModel } from "./models/model.repository.ts";

@@ -33,18 +33,18 @@ describe("the inference worker", () => {
 
   it("refuses a 64 MB prompt with 400 context_length_exceeded without tokenising it", async () => {
     const before = process.memoryUsage().rss;
-    const huge = "lorem ipsum ".repeat(64 * 1024 * 1024 / 12);
+    const huge = "lorem ipsum ".repeat((64 * 1024 * 1024) / 12);
     const error = await ctx.client.chat.completions
       .create({ model: "local-tiny", messages: [{ role: "user", content: huge }] })
       .catch((e: unknown) => e as { status: number; code: string; param: string; message: string });
     expect(error).toMatchObject({ status: 400, code: "context_length_exceeded", param: "messages" });
-    expect((error as { message: string }).message).toMatch(/maximum context length is 256 tokens.*at least \d+ tokens/);
+    expect((error as { message: string }).message).toMatch(/maximum context length is 1024 tokens.*at least \d+ tokens/);
     // The request thread held the body and its parse; nothing near OpenAI's 52-bytes-per-byte blow-up.
     expect(process.memoryUsage().rss - before).toBeLessThan(2 * 1024 ** 3);
   });
 
   it("refuses a prompt just over the context after tokenising it, naming the count", async () => {
-    const words = Array.from({ length: 300 }, (_, i) => `w${i}`).join(" ");
+    const words = Array.from({ length: 300 }, (_, i) => `w${i}`).join(" "); // about 1,400 bytes: over 1,024 byte tokens
     await expect(
       ctx.client.chat.completions.create({ model: "local-tiny", messages: [{ role: "user", content: words }] }),
     ).rejects.toMatchObject({ status: 400, code: "context_length_exceeded" });

@@ -15,7 +15,12 @@ export async function downloadForRegistration(source: string, options: DownloadO
   const tty = process.stderr.isTTY && !options.json;
   const bar = tty
     ? new cliProgress.SingleBar(
-        { stream: process.stderr, format: `${ref.repo} ${color.cyan("{bar}")} {percentage}% {value}/{total} MB {file}`, barsize: 24, hideCursor: true },
+        {
+          stream: process.stderr,
+          format: `${ref.repo} ${color.cyan("{bar}")} {percentage}% {value}/{total} MB {file}`,
+          barsize: 24,
+          hideCursor: true,
+        },
         cliProgress.Presets.shades_classic,
       )
     : undefined;
@@ -32,7 +37,9 @@ export async function downloadForRegistration(source: string, options: DownloadO
         bar.update(Math.floor(p.overallBytes / 1e6), { file: p.file });
       } else if (Date.now() - lastLine > 2000 || p.overallBytes >= p.overallTotal) {
         lastLine = Date.now();
-        process.stderr.write(`downloading ${ref.repo}: ${Math.floor(p.overallBytes / 1e6)}/${Math.ceil(p.overallTotal / 1e6)} MB (${p.file})\n`);
+        process.stderr.write(
+          `downloading ${ref.repo}: ${Math.floor(p.overallBytes / 1e6)}/${Math.ceil(p.overallTotal / 1e6)} MB (${p.file})\n`,
+        );
       }
     },
   });

@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import { findExperiment, TunelabError } from "@tunelab/core";
-import { EXPORT_FORMATS, type Engine, type ExportFormat, exportTunedModel, findModel, findRegisteredBase } from "@tunelab/engine";
+import { type Engine, EXPORT_FORMATS, type ExportFormat, exportTunedModel, findModel, findRegisteredBase } from "@tunelab/engine";
 import type { Command } from "commander";
 import { withWorkspace } from "../context.ts";
 import { color, emit, type GlobalOptions } from "../output.ts";
@@ -11,7 +11,8 @@ async function tunedModelId(given: string): Promise<string> {
   return withWorkspace(async (ws) => {
     const experiment = await findExperiment(ws.db, given);
     if (!experiment) throw new TunelabError("not_found", `${given} is neither a tuned model id (ft:…) nor an experiment id`);
-    if (!experiment.tunedModel) throw new TunelabError("invalid_argument", `experiment ${given} has no tuned model (status ${experiment.status})`);
+    if (!experiment.tunedModel)
+      throw new TunelabError("invalid_argument", `experiment ${given} has no tuned model (status ${experiment.status})`);
     return experiment.tunedModel;
   });
 }
@@ -44,7 +45,8 @@ export function registerModelsExport(
     .action(async (given: string, options: { format: string; output: string; dtype: string }) => {
       if (!(EXPORT_FORMATS as readonly string[]).includes(options.format))
         throw new TunelabError("invalid_argument", `--format ${options.format}: expected ${EXPORT_FORMATS.join(" or ")}`);
-      if (options.dtype !== "f32" && options.dtype !== "bf16") throw new TunelabError("invalid_argument", `--dtype ${options.dtype}: expected f32 or bf16`);
+      if (options.dtype !== "f32" && options.dtype !== "bf16")
+        throw new TunelabError("invalid_argument", `--dtype ${options.dtype}: expected f32 or bf16`);
       const id = await tunedModelId(given);
       await withEngine(async (engine) => {
         const row = await findModel(engine.store, id);

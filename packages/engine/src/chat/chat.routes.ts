@@ -69,7 +69,10 @@ export function chatRoutes(models: RunnableModels): Hono {
           for await (const text of queue) await chunk([{ index, delta: { content: text }, logprobs: null, finish_reason: null }]);
           const result = await queue.result;
           const calls = result.toolCalls;
-          if (calls) await chunk([{ index, delta: { tool_calls: calls.map((call, i) => ({ index: i, ...call })) }, logprobs: null, finish_reason: null }]);
+          if (calls)
+            await chunk([
+              { index, delta: { tool_calls: calls.map((call, i) => ({ index: i, ...call })) }, logprobs: null, finish_reason: null },
+            ]);
           await chunk([{ index, delta: {}, logprobs: logprobsOf(result), finish_reason: calls ? "tool_calls" : result.finishReason }]);
           prompt = result.promptTokens;
           completion += result.completionTokens;

@@ -4,8 +4,8 @@
  * logprobs. Messages arrive in OpenAI's chat format and are checked by the tokenizer's schemas.
  */
 import type { ChatExample } from "../trainer/types.ts";
-import type { ChatCodec } from "./model/generate.ts";
 import type { Encoded } from "./lora/batches.ts";
+import type { ChatCodec } from "./model/generate.ts";
 import { assistantMask } from "./tokenizer/assistant-mask.ts";
 import { ChatInputMessage, ChatInputTool, encodeChat, HfTokenizer } from "./tokenizer/index.ts";
 

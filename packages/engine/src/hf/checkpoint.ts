@@ -55,12 +55,23 @@ export function inspectCheckpoint(dir: string): HfCheckpoint {
   if (!tokenizerConfig.success || tokenizerConfig.data.chat_template === undefined) {
     const jinja = join(dir, "chat_template.jinja");
     if (!existsSync(jinja))
-      throw refuse("tokenizer_config.json", "chat_template", "missing: a chat model (an -Instruct checkpoint) with a chat template is needed");
+      throw refuse(
+        "tokenizer_config.json",
+        "chat_template",
+        "missing: a chat model (an -Instruct checkpoint) with a chat template is needed",
+      );
   }
   if (existsSync(join(dir, "generation_config.json"))) readJson(dir, "generation_config.json");
 
   const files: Array<{ name: string; bytes: number }> = [];
-  for (const name of ["config.json", "tokenizer.json", "tokenizer_config.json", "generation_config.json", "special_tokens_map.json", "chat_template.jinja"])
+  for (const name of [
+    "config.json",
+    "tokenizer.json",
+    "tokenizer_config.json",
+    "generation_config.json",
+    "special_tokens_map.json",
+    "chat_template.jinja",
+  ])
     if (existsSync(join(dir, name))) files.push({ name, bytes: statSync(join(dir, name)).size });
 
   const shards = weightFiles(dir);
@@ -77,7 +88,11 @@ export function inspectCheckpoint(dir: string): HfCheckpoint {
   for (const expected of expectedTensors(arch)) {
     const found = tensors.get(expected.name);
     if (!found)
-      throw refuse(shards.length === 1 ? (shards[0] as string) : "model.safetensors.index.json", expected.name, "tensor missing from the weights");
+      throw refuse(
+        shards.length === 1 ? (shards[0] as string) : "model.safetensors.index.json",
+        expected.name,
+        "tensor missing from the weights",
+      );
     if (found.entry.shape.join("x") !== expected.shape.join("x"))
       throw refuse(
         found.file.slice(dir.length + 1),
@@ -105,6 +120,8 @@ function weightFiles(dir: string): string[] {
   throw refuse(
     "model.safetensors",
     "(file)",
-    other ? `missing (found ${other}; only safetensors weights are supported)` : "missing: no model.safetensors or model.safetensors.index.json",
+    other
+      ? `missing (found ${other}; only safetensors weights are supported)`
+      : "missing: no model.safetensors or model.safetensors.index.json",
   );
 }

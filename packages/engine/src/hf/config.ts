@@ -113,7 +113,11 @@ export function parseHfConfig(raw: unknown, file = "config.json"): HfArchitectur
   const modelType = c.model_type as HfModelType;
   const architecture = c.architectures[0] as string;
   if (architecture !== ARCHITECTURE_OF[modelType])
-    throw refuse(file, "architectures", `"${architecture}" is not supported for model_type ${modelType}; expected ${ARCHITECTURE_OF[modelType]}`);
+    throw refuse(
+      file,
+      "architectures",
+      `"${architecture}" is not supported for model_type ${modelType}; expected ${ARCHITECTURE_OF[modelType]}`,
+    );
   if (c.quantization_config !== undefined)
     throw refuse(file, "quantization_config", "quantized checkpoints are not supported; use the bf16/f16/f32 weights");
   if (c.num_experts !== undefined || c.num_local_experts !== undefined)
@@ -160,7 +164,11 @@ function readRopeScaling(c: HfConfigJson, file: string): HfRopeScaling | undefin
   if (type === "default") return undefined;
   if (type !== "llama3") throw refuse(file, "rope_scaling.rope_type", `"${type}" is not supported; only llama3 scaling is`);
   if (!s.factor || !s.low_freq_factor || !s.high_freq_factor || !s.original_max_position_embeddings)
-    throw refuse(file, "rope_scaling", "llama3 scaling needs factor, low_freq_factor, high_freq_factor and original_max_position_embeddings");
+    throw refuse(
+      file,
+      "rope_scaling",
+      "llama3 scaling needs factor, low_freq_factor, high_freq_factor and original_max_position_embeddings",
+    );
   return {
     factor: s.factor,
     lowFreqFactor: s.low_freq_factor,

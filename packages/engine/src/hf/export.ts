@@ -12,20 +12,27 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameS
 import { join } from "node:path";
 import { TunelabError } from "@tunelab/core";
 import { nativeKernels } from "../trainer/kernels/native.ts";
+import type { Kernels } from "../trainer/kernels/types.ts";
+import { isFullDir, readFullBase } from "./full/full-dir.ts";
 import { openHfDecoderModel } from "./load.ts";
 import { readLoraBase } from "./lora/lora-dir.ts";
 import { mergeLora } from "./lora/merge.ts";
 import { ADAPTER_CONFIG, ADAPTER_WEIGHTS, readPeftAdapter } from "./lora/peft.ts";
 import { type Matrix, toF32 } from "./model/matrix.ts";
 import type { HfWeights } from "./model/weights.ts";
-import type { Kernels } from "../trainer/kernels/types.ts";
-import { writeSafetensors, type TensorToWrite } from "./safetensors-write.ts";
+import { type TensorToWrite, writeSafetensors } from "./safetensors-write.ts";
 import { expectedTensors, LINEAR_PROJECTIONS, projectionPath } from "./tensor-names.ts";
 
 export const EXPORT_FORMATS = ["peft", "merged"] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
-const TOKENIZER_FILES = ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "generation_config.json", "chat_template.jinja"];
+const TOKENIZER_FILES = [
+  "tokenizer.json",
+  "tokenizer_config.json",
+  "special_tokens_map.json",
+  "generation_config.json",
+  "chat_template.jinja",
+];
 
 export interface ExportOptions {
   /** A tuned model's directory (a LoRA adapter of a registered base). */
@@ -40,14 +47,35 @@ export interface ExportOptions {
 /** Writes the export under a temporary name and renames it into place; refuses to overwrite a non-empty directory. */
 export function exportTunedModel(options: ExportOptions): { outDir: string; files: string[] } {
   const { modelDir, outDir } = options;
-  if (!existsSync(join(modelDir, ADAPTER_CONFIG)))
-    throw new TunelabError("invalid_argument", `${modelDir} is not an adapter of an open-weight model; only those export as PEFT or merged checkpoints`);
+  const full = isFullDir(modelDir);
+  if (!full && !existsSync(join(modelDir, ADAPTER_CONFIG)))
+    throw new TunelabError(
+      "invalid_argument",
+      `${modelDir} is not a tuned open-weight model; only those export as PEFT or merged checkpoints`,
+    );
+  if (full && options.format === "peft")
+    throw new TunelabError(
+      "invalid_argument",
+      "this model was fully fine-tuned (training_type full): it has no adapter; export it with --format merged",
+    );
   if (existsSync(outDir)) throw new TunelabError("conflict", `${outDir} already exists; choose a new output directory`);
   const tmp = `${outDir}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
-  const base = readLoraBase(modelDir);
-  if (options.format === "peft") {
+  const base = full ? readFullBase(modelDir) : readLoraBase(modelDir);
+  if (full) {
+    const dtype = options.dtype ?? "f32";
+    if (dtype === "f32") copyFileSync(join(modelDir, "model.safetensors"), join(tmp, "model.safetensors"));
+    else {
+      const k = nativeKernels();
+      const model = openHfDecoderModel(modelDir, k);
+      writeSafetensors(join(tmp, "model.safetensors"), namedTensors(k, model.weights, model.arch), "BF16");
+    }
+    const config = JSON.parse(readFileSync(join(modelDir, "config.json"), "utf8")) as Record<string, unknown>;
+    config.torch_dtype = dtype === "f32" ? "float32" : "bfloat16";
+    writeFileSync(join(tmp, "config.json"), `${JSON.stringify(config, null, 2)}\n`);
+    for (const f of TOKENIZER_FILES) if (existsSync(join(modelDir, f))) copyFileSync(join(modelDir, f), join(tmp, f));
+  } else if (options.format === "peft") {
     copyFileSync(join(modelDir, ADAPTER_WEIGHTS), join(tmp, ADAPTER_WEIGHTS));
     const config = JSON.parse(readFileSync(join(modelDir, ADAPTER_CONFIG), "utf8")) as Record<string, unknown>;
     config.base_model_name_or_path = options.baseModelNameOrPath ?? base.name;

@@ -25,7 +25,10 @@ export interface RegisterOptions {
   onHashProgress?: (done: number, total: number) => void;
 }
 
-export async function registerBaseModel(store: EngineStore, options: RegisterOptions): Promise<{ model: RegisteredBase; created: boolean }> {
+export async function registerBaseModel(
+  store: EngineStore,
+  options: RegisterOptions,
+): Promise<{ model: RegisteredBase; created: boolean }> {
   const dir = resolve(options.dir);
   const ckpt = inspectCheckpoint(dir);
   try {
@@ -33,10 +36,14 @@ export async function registerBaseModel(store: EngineStore, options: RegisterOpt
     codec.encodeChat([{ role: "user", content: "Hello" }], undefined);
   } catch (error) {
     if (error instanceof TunelabError) throw error;
-    throw new TunelabError("validation_failed", `tokenizer.json / tokenizer_config.json: the tokenizer or chat template does not load: ${(error as Error).message}`, {
-      cause: error,
-      details: { file: "tokenizer.json", field: "(file)" },
-    });
+    throw new TunelabError(
+      "validation_failed",
+      `tokenizer.json / tokenizer_config.json: the tokenizer or chat template does not load: ${(error as Error).message}`,
+      {
+        cause: error,
+        details: { file: "tokenizer.json", field: "(file)" },
+      },
+    );
   }
   const name = options.name ?? basename(dir);
   if (!BASE_NAME.test(name))
@@ -51,7 +58,10 @@ export async function registerBaseModel(store: EngineStore, options: RegisterOpt
   const existing = await findRegisteredBase(store, name);
   if (existing) {
     if (existing.fingerprint === fingerprint && existing.dir === dir) return { model: existing, created: false };
-    throw new TunelabError("conflict", `a base model named "${name}" is already registered (from ${existing.source}); remove it first or pass another --name`);
+    throw new TunelabError(
+      "conflict",
+      `a base model named "${name}" is already registered (from ${existing.source}); remove it first or pass another --name`,
+    );
   }
   const row: RegisteredBase = {
     id: name,
@@ -78,9 +88,15 @@ export function checkUnchanged(row: RegisteredBase): void {
     try {
       size = statSync(`${row.dir}/${f.name}`).size;
     } catch {
-      throw new TunelabError("not_found", `base model ${row.id}: ${row.dir}/${f.name} is missing; register the model again (tunelab models add)`);
+      throw new TunelabError(
+        "not_found",
+        `base model ${row.id}: ${row.dir}/${f.name} is missing; register the model again (tunelab models add)`,
+      );
     }
     if (size !== f.bytes)
-      throw new TunelabError("conflict", `base model ${row.id}: ${f.name} changed since it was registered; register it again under a new name`);
+      throw new TunelabError(
+        "conflict",
+        `base model ${row.id}: ${f.name} changed since it was registered; register it again under a new name`,
+      );
   }
 }

@@ -20,7 +20,12 @@ export function floatToBf16(x: number): number {
   return ((u + 0x7fff + ((u >>> 16) & 1)) >>> 16) & 0xffff;
 }
 
-export function writeSafetensors(path: string, tensors: TensorToWrite[], dtype: "F32" | "BF16" = "F32", metadata: Record<string, string> = { format: "pt" }): void {
+export function writeSafetensors(
+  path: string,
+  tensors: TensorToWrite[],
+  dtype: "F32" | "BF16" = "F32",
+  metadata: Record<string, string> = { format: "pt" },
+): void {
   const sorted = [...tensors].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const width = dtype === "F32" ? 4 : 2;
   const header: Record<string, unknown> = { __metadata__: metadata };

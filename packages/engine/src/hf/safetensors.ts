@@ -69,13 +69,21 @@ export function readSafetensorsHeader(path: string): SafetensorsHeader {
       }
       const info = TensorInfo.safeParse(value);
       if (!info.success) throw bad(path, name, "not a tensor entry {dtype, shape, data_offsets}");
-      const { dtype, shape, data_offsets: [begin, stop] } = info.data;
+      const {
+        dtype,
+        shape,
+        data_offsets: [begin, stop],
+      } = info.data;
       if (!(SAFETENSORS_DTYPES as readonly string[]).includes(dtype))
         throw bad(path, `${name}.dtype`, `${dtype} is not supported (F32, F16 and BF16 are; quantized weights are not)`);
       const count = shape.reduce((a, b) => a * b, 1);
       const bytes = count * BYTES[dtype as SafetensorsDtype];
       if (stop - begin !== bytes)
-        throw bad(path, `${name}.data_offsets`, `[${begin}, ${stop}] holds ${stop - begin} bytes; shape [${shape}] of ${dtype} needs ${bytes}`);
+        throw bad(
+          path,
+          `${name}.data_offsets`,
+          `[${begin}, ${stop}] holds ${stop - begin} bytes; shape [${shape}] of ${dtype} needs ${bytes}`,
+        );
       if (dataStart + stop > size)
         throw bad(path, name, `data ends at byte ${dataStart + stop} but the file has ${size} bytes: the file is truncated`);
       end = Math.max(end, stop);

@@ -1,8 +1,13 @@
 import { Hono } from "hono";
 import { findFile } from "../files/file.repository.ts";
+import { isFullDir } from "../hf/full/full-dir.ts";
+import { isLoraDir } from "../hf/lora/lora-dir.ts";
 import { badRequest, notFound, OpenAIHttpError } from "../http/openai-error.ts";
 import { jsonBody, queryInt } from "../http/validate.ts";
-import { isLoraDir } from "../hf/lora/lora-dir.ts";
+
+/** Largest open-weight model offered full fine-tuning (AdamW in float32 needs about 16 bytes a parameter). */
+export const MAX_FULL_PARAMETERS = 1e9;
+
 import { findRegisteredBase } from "../models/base-model.repository.ts";
 import { findBaseModel, findModel } from "../models/model.repository.ts";
 import type { EngineStore } from "../storage/store.ts";
@@ -37,7 +42,7 @@ export function jobRoutes(store: EngineStore, scheduler: JobScheduler, maxQueued
         "model_not_available",
       );
     }
-    const openWeight = registered !== undefined || (tuned !== undefined && isLoraDir(tuned.dir));
+    const openWeight = registered !== undefined || (tuned !== undefined && (isLoraDir(tuned.dir) || isFullDir(tuned.dir)));
     const asked = askedHyperparameters(request);
     if (method === "dpo" && !openWeight)
       throw badRequest(
@@ -45,14 +50,41 @@ export function jobRoutes(store: EngineStore, scheduler: JobScheduler, maxQueued
         "method.type",
         "unsupported_method",
       );
+    const full = asked.training_type === "full" || (tuned !== undefined && isFullDir(tuned.dir));
+    if (full && method === "dpo")
+      throw badRequest(
+        "DPO trains LoRA adapters; training_type full is not supported with DPO.",
+        "hyperparameters.training_type",
+        "invalid_hyperparameter",
+      );
+    if (asked.training_type === "full" && registered && registered.parameters > MAX_FULL_PARAMETERS)
+      throw badRequest(
+        `${request.model} has ${(registered.parameters / 1e9).toFixed(2)}B parameters; full fine-tuning on the CPU is offered up to ${MAX_FULL_PARAMETERS / 1e9}B (it needs about 16 bytes a parameter). Use LoRA (the default).`,
+        "hyperparameters.training_type",
+        "invalid_hyperparameter",
+      );
+    if (full && tuned && isLoraDir(tuned.dir) === false && asked.lora_rank !== undefined && asked.lora_rank !== "auto")
+      throw badRequest(
+        `${request.model} was fully fine-tuned; lora_rank does not apply.`,
+        "hyperparameters.lora_rank",
+        "invalid_hyperparameter",
+      );
     if (!openWeight)
-      for (const key of ["lora_rank", "lora_alpha", "lora_dropout", "lora_target_modules"] as const)
+      for (const key of ["training_type", "lora_rank", "lora_alpha", "lora_dropout", "lora_target_modules"] as const)
         if (asked[key] !== undefined && asked[key] !== "auto")
-          throw badRequest(`${key} applies to open-weight base models (LoRA); ${request.model} is trained in full.`, `hyperparameters.${key}`, "invalid_hyperparameter");
+          throw badRequest(
+            `${key} applies to open-weight base models (LoRA); ${request.model} is trained in full.`,
+            `hyperparameters.${key}`,
+            "invalid_hyperparameter",
+          );
     if (tuned && isLoraDir(tuned.dir))
       for (const key of ["lora_rank", "lora_alpha", "lora_target_modules"] as const)
         if (asked[key] !== undefined && asked[key] !== "auto")
-          throw badRequest(`${request.model} is a LoRA adapter; fine-tuning it continues that adapter, so ${key} cannot change.`, `hyperparameters.${key}`, "invalid_hyperparameter");
+          throw badRequest(
+            `${request.model} is a LoRA adapter; fine-tuning it continues that adapter, so ${key} cannot change.`,
+            `hyperparameters.${key}`,
+            "invalid_hyperparameter",
+          );
     for (const param of ["training_file", "validation_file"] as const) {
       const id = request[param];
       if (!id) continue;

@@ -8,6 +8,8 @@ export const SupervisedHyperparameters = z.strictObject({
   learning_rate_multiplier: z.union([Auto, z.number().positive().max(100)]).optional(),
   /** tunelab's extension (OpenAI's legacy fine-tunes API had it): loss weight of prompt tokens. */
   prompt_loss_weight: z.union([Auto, z.number().min(0).max(1)]).optional(),
+  /** tunelab's extension for open-weight bases: LoRA adapters (auto) or every weight (small models only). */
+  training_type: z.union([Auto, z.enum(["lora", "full"])]).optional(),
   /** tunelab's LoRA extensions, for open-weight bases (PEFT's r, lora_alpha, lora_dropout, target_modules). */
   lora_rank: z.union([Auto, z.number().int().min(1).max(512)]).optional(),
   lora_alpha: z.union([Auto, z.number().positive().max(4096)]).optional(),
@@ -30,8 +32,11 @@ export const Method = z.looseObject({
 
 /** The hyperparameters a create request asked for, whatever the method. */
 export function askedHyperparameters(request: CreateJobRequest): DpoHyperparameters & SupervisedHyperparameters {
-  return (request.method?.type === "dpo" ? request.method.dpo?.hyperparameters : request.method?.supervised?.hyperparameters) ??
-    request.hyperparameters ?? {};
+  return (
+    (request.method?.type === "dpo" ? request.method.dpo?.hyperparameters : request.method?.supervised?.hyperparameters) ??
+    request.hyperparameters ??
+    {}
+  );
 }
 
 /** POST /v1/fine_tuning/jobs, as OpenAI accepts it. Unknown parameters are refused, as OpenAI does. */

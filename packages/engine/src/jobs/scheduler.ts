@@ -1,12 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import { insertFile } from "../files/file.repository.ts";
-import { nowSeconds } from "../ids.ts";
-import { isLoraDir } from "../hf/lora/lora-dir.ts";
+import { isFullDir } from "../hf/full/full-dir.ts";
 import { resolveLoraHyperparameters } from "../hf/lora/hyperparameters.ts";
+import { isLoraDir } from "../hf/lora/lora-dir.ts";
 import { checkUnchanged } from "../hf/register.ts";
+import { nowSeconds } from "../ids.ts";
 import { findRegisteredBase } from "../models/base-model.repository.ts";
-import { askedHyperparameters } from "./job.schema.ts";
 import { findBaseModel, findModel, insertModel } from "../models/model.repository.ts";
 import type { EngineStore } from "../storage/store.ts";
 import { resolveHyperparameters, startTraining, type TrainingHandle, toTrainerHyperparameters } from "../trainer/index.ts";
@@ -15,6 +15,7 @@ import type { StepMetrics, TrainRequest } from "../trainer/types.ts";
 import { addCheckpoint, latestCheckpoint } from "./checkpoint.repository.ts";
 import { claimJob, findJob, type JobRow, renewLease, transitionJob, unfinishedJobs, updateJob } from "./job.repository.ts";
 import type { CreateJobRequest, JobError, ResolvedHyperparameters } from "./job.schema.ts";
+import { askedHyperparameters } from "./job.schema.ts";
 import { addEvent, lastMetricsStep } from "./job-events.repository.ts";
 import { checkpointModelName, tunedModelName } from "./model-names.ts";
 import { resultCsv } from "./result-csv.ts";
@@ -167,7 +168,9 @@ export class JobScheduler {
     const method = methodOf(JSON.parse(job.requested_json) as CreateJobRequest);
     const training = await checkTrainingFile(this.store, job.training_file, "training_file", method);
     if (!training.ok) return this.fail(job.id, training.error);
-    const validation = job.validation_file ? await checkTrainingFile(this.store, job.validation_file, "validation_file", method) : undefined;
+    const validation = job.validation_file
+      ? await checkTrainingFile(this.store, job.validation_file, "validation_file", method)
+      : undefined;
     if (validation && !validation.ok) return this.fail(job.id, validation.error);
 
     const base = await this.baseOf(job.model);
@@ -187,7 +190,8 @@ export class JobScheduler {
             preferences: { training: training.preferences, ...(validation?.ok ? { validation: validation.preferences } : {}) },
           }
         : {}),
-      ...(base.openWeight && hyper.lora_rank !== undefined
+      ...(base.openWeight && hyper.training_type === "full" ? { fullFineTune: true } : {}),
+      ...(base.openWeight && hyper.training_type !== "full" && hyper.lora_rank !== undefined
         ? {
             lora: {
               rank: hyper.lora_rank,
@@ -335,7 +339,9 @@ export class JobScheduler {
       };
     }
     const tuned = await findModel(this.store, model);
-    return tuned ? { baseName: tuned.base_model, from: { modelDir: tuned.dir }, openWeight: isLoraDir(tuned.dir) } : undefined;
+    return tuned
+      ? { baseName: tuned.base_model, from: { modelDir: tuned.dir }, openWeight: isLoraDir(tuned.dir) || isFullDir(tuned.dir) }
+      : undefined;
   }
 
   private async fail(jobId: string, error: JobError): Promise<void> {

@@ -53,7 +53,12 @@ export async function checkTrainingFile(
 }
 
 /** Validation, tokenising and reading run in a worker thread for a large file, so the server keeps answering. */
-async function validate(store: EngineStore, file: FileRow, param: "training_file" | "validation_file", method: TrainingMethod): Promise<FileCheck> {
+async function validate(
+  store: EngineStore,
+  file: FileRow,
+  param: "training_file" | "validation_file",
+  method: TrainingMethod,
+): Promise<FileCheck> {
   const validated = await validateDataFile(
     { path: store.blobs.pathOf(file.sha256) },
     { fileName: file.filename, minExamples: param === "training_file" ? MIN_EXAMPLES : 1 },

@@ -3,8 +3,8 @@ import { nowSeconds } from "../ids.ts";
 import type { ModelTable } from "../storage/schema.ts";
 import type { EngineStore } from "../storage/store.ts";
 import { BASE_MODELS } from "../trainer/index.ts";
-import { listRegisteredBases, type RegisteredBase } from "./base-model.repository.ts";
 import type { ModelSpec } from "../trainer/types.ts";
+import { listRegisteredBases, type RegisteredBase } from "./base-model.repository.ts";
 
 export const ENGINE_START = 1_767_225_600; // 2026-01-01, the "created" of built-in base models
 
@@ -39,7 +39,14 @@ export function toRegisteredObject(row: RegisteredBase) {
     object: "model" as const,
     created: row.created_at,
     owned_by: "user",
-    tunelab: { kind: "open-weight", source: row.source, architecture: row.architecture, parameters: row.parameters, dtype: row.dtype, context_length: row.context_length },
+    tunelab: {
+      kind: "open-weight",
+      source: row.source,
+      architecture: row.architecture,
+      parameters: row.parameters,
+      dtype: row.dtype,
+      context_length: row.context_length,
+    },
   };
 }
 

@@ -1,4 +1,5 @@
 import { TunelabError } from "@tunelab/core";
+import { isFullDir } from "../hf/full/full-dir.ts";
 import { isLoraDir, readLoraBase } from "../hf/lora/lora-dir.ts";
 import { checkUnchanged } from "../hf/register.ts";
 import type { EngineStore } from "../storage/store.ts";
@@ -28,11 +29,15 @@ export class RunnableModels {
     }
     const row = await findModel(this.store, id);
     if (!row) return undefined;
+    if (isFullDir(row.dir)) return { kind: "hf", dir: row.dir, fingerprint: row.id };
     if (!isLoraDir(row.dir)) return { kind: "dir", dir: row.dir };
     const base = readLoraBase(row.dir);
     const registeredBase = await findRegisteredBase(this.store, base.name);
     if (registeredBase?.fingerprint !== base.fingerprint)
-      throw new TunelabError("not_found", `${id} adapts the base model ${base.name}, which is no longer registered with the same weights; register it again (tunelab models add)`);
+      throw new TunelabError(
+        "not_found",
+        `${id} adapts the base model ${base.name}, which is no longer registered with the same weights; register it again (tunelab models add)`,
+      );
     checkUnchanged(registeredBase);
     return { kind: "lora", dir: row.dir, baseDir: base.dir };
   }

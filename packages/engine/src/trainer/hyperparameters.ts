@@ -28,6 +28,7 @@ export interface RequestedHyperparameters {
   learning_rate_multiplier?: Auto<number> | undefined;
   prompt_loss_weight?: Auto<number> | undefined;
   beta?: Auto<number> | undefined;
+  training_type?: Auto<"lora" | "full"> | undefined;
   lora_rank?: Auto<number> | undefined;
   lora_alpha?: Auto<number> | undefined;
   lora_dropout?: Auto<number> | undefined;
@@ -43,6 +44,8 @@ export interface ResolvedHyperparameters {
   prompt_loss_weight?: number;
   /** DPO's beta (method dpo only). */
   beta?: number;
+  /** Open-weight bases: "lora" (adapters) or "full" (every weight). */
+  training_type?: "lora" | "full";
   /** LoRA settings, for open-weight bases only. */
   lora_rank?: number;
   lora_alpha?: number;

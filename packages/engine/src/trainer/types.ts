@@ -67,6 +67,8 @@ export interface TrainRequest {
   method?: { type: "supervised" } | { type: "dpo"; beta: number };
   /** DPO pairs (method dpo): training and validation. */
   preferences?: { training: PreferenceExample[]; validation?: PreferenceExample[] };
+  /** Open-weight bases: train every weight instead of LoRA adapters (small models). */
+  fullFineTune?: boolean;
   /** LoRA settings for open-weight bases (PEFT's r, lora_alpha, lora_dropout, target_modules). */
   lora?: { rank: number; alpha: number; dropout: number; targets: string[] };
   training: ChatExample[];

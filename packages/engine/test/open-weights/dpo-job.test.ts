@@ -75,11 +75,28 @@ describe("DPO on an open-weight base through the official SDK", () => {
       const model = openHfDecoderModel(dir, k);
       const codec = await createChatCodec(dir);
       const pairs: PreferencePair[] = HELD_OUT.map((q) => ({
-        chosen: codec.encodeResponse([{ role: "user", content: q }, { role: "assistant", content: "Yes, of course." }], undefined),
-        rejected: codec.encodeResponse([{ role: "user", content: q }, { role: "assistant", content: "No." }], undefined),
+        chosen: codec.encodeResponse(
+          [
+            { role: "user", content: q },
+            { role: "assistant", content: "Yes, of course." },
+          ],
+          undefined,
+        ),
+        rejected: codec.encodeResponse(
+          [
+            { role: "user", content: q },
+            { role: "assistant", content: "No." },
+          ],
+          undefined,
+        ),
       }));
       const margins = (lora: LoraParams) => {
-        const lp = sequenceLogprobs(new LoraTrainModel(model, lora), pairs, pairs.map((_, i) => i), 256);
+        const lp = sequenceLogprobs(
+          new LoraTrainModel(model, lora),
+          pairs,
+          pairs.map((_, i) => i),
+          256,
+        );
         return pairs.map((_, i) => (lp[2 * i] as number) - (lp[2 * i + 1] as number));
       };
       const base = new LoraParams(k, loraLayout(model.arch, DEFAULT_LORA), DEFAULT_LORA); // all zero: the base model

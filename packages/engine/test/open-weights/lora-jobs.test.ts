@@ -62,7 +62,10 @@ describe("LoRA fine-tuning of an open-weight base through the official SDK", () 
     const ctx = await engineWithClient({ checkpointEvery: 1000 });
     try {
       await registerBaseModel(ctx.engine.store, { dir: `${FIXTURES}qwen2`, name: "tiny-qwen2" });
-      const file = await ctx.client.files.create({ file: await toFile(Buffer.from(ticketsJsonl()), "tickets.jsonl"), purpose: "fine-tune" });
+      const file = await ctx.client.files.create({
+        file: await toFile(Buffer.from(ticketsJsonl()), "tickets.jsonl"),
+        purpose: "fine-tune",
+      });
       const created = await ctx.client.fineTuning.jobs.create({
         model: "tiny-qwen2",
         training_file: file.id,
@@ -161,7 +164,12 @@ describe("a LoRA training process killed with SIGKILL", () => {
     try {
       const client = clientFor(a);
       const file = await client.files.create({ file: await toFile(Buffer.from(ticketsJsonl()), "t.jsonl"), purpose: "fine-tune" });
-      const job = await client.fineTuning.jobs.create({ model: "tiny-llama", training_file: file.id, seed: 9, hyperparameters: CRASH_HYPER as never });
+      const job = await client.fineTuning.jobs.create({
+        model: "tiny-llama",
+        training_file: file.id,
+        seed: 9,
+        hyperparameters: CRASH_HYPER as never,
+      });
       expected = await adapterOf(client, rootA, job.id);
     } finally {
       await a.close();
@@ -173,7 +181,12 @@ describe("a LoRA training process killed with SIGKILL", () => {
     child = started.process;
     const remote = new OpenAI({ apiKey: "local", baseURL: `http://127.0.0.1:${started.port}/v1`, maxRetries: 0 });
     const file = await remote.files.create({ file: await toFile(Buffer.from(ticketsJsonl()), "t.jsonl"), purpose: "fine-tune" });
-    const job = await remote.fineTuning.jobs.create({ model: "tiny-llama", training_file: file.id, seed: 9, hyperparameters: CRASH_HYPER as never });
+    const job = await remote.fineTuning.jobs.create({
+      model: "tiny-llama",
+      training_file: file.id,
+      seed: 9,
+      hyperparameters: CRASH_HYPER as never,
+    });
     for (;;) {
       const checkpoints = await remote.fineTuning.jobs.checkpoints.list(job.id);
       if (checkpoints.data.length > 0) break;

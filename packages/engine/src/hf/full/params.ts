@@ -37,7 +37,15 @@ export function weightViews(arch: HfArchitecture, layout: FullLayout, flat: Vec)
     const proj = Object.fromEntries(
       LINEAR_PROJECTIONS.map((p): [LinearProjection, Linear] => {
         const shape = layout.tensors.find((t) => t.name === `${projectionPath(l, p)}.weight`)?.shape ?? [0, 0];
-        return [p, { out: shape[0] as number, in: shape[1] as number, w: get(`${projectionPath(l, p)}.weight`), bias: at.get(`${projectionPath(l, p)}.bias`) ?? null }];
+        return [
+          p,
+          {
+            out: shape[0] as number,
+            in: shape[1] as number,
+            w: get(`${projectionPath(l, p)}.weight`),
+            bias: at.get(`${projectionPath(l, p)}.bias`) ?? null,
+          },
+        ];
       }),
     ) as Record<LinearProjection, Linear>;
     return {

@@ -39,7 +39,11 @@ function pairBatch(pairs: PreferencePair[], indices: number[], context: number) 
     const p = pairs[i] as PreferencePair;
     rows.push(p.chosen, p.rejected);
   }
-  return makeHfBatch(rows, rows.map((_, i) => i), context);
+  return makeHfBatch(
+    rows,
+    rows.map((_, i) => i),
+    context,
+  );
 }
 
 /** log π(response | prompt) of each row (no dropout, no gradient). */

@@ -21,7 +21,11 @@ const VARIANTS: Array<[string, HfArchitecture, LoraSettings]> = [
     },
     { ...DEFAULT_LORA, rank: 2, alpha: 3 },
   ],
-  ["qwen3 (q/k norm, head_dim 6 ≠ hidden/heads)", { ...TINY_ARCH, modelType: "qwen3", qkNorm: true, headDim: 6 }, { ...DEFAULT_LORA, rank: 2, alpha: 2 }],
+  [
+    "qwen3 (q/k norm, head_dim 6 ≠ hidden/heads)",
+    { ...TINY_ARCH, modelType: "qwen3", qkNorm: true, headDim: 6 },
+    { ...DEFAULT_LORA, rank: 2, alpha: 2 },
+  ],
   ["attention targets only, LoRA dropout 0.3", TINY_ARCH, { rank: 2, alpha: 4, dropout: 0.3, targets: ["q_proj", "v_proj"] }],
 ];
 

@@ -10,6 +10,7 @@
  * - learning_rate_multiplier: 1, i.e. a peak rate of 2e-4 (LORA_BASE_LR), the rate PEFT/TRL
  *   recipes use for r 16 adapters.
  * - lora_rank 16, lora_alpha 32, lora_dropout 0, target modules: every linear projection.
+ * - training_type "full" (on request) trains every weight at a peak rate of 2e-5 (FULL_BASE_LR).
  *
  * What was measured here: only tiny random-weight checkpoints can be trained on this machine (no
  * pretrained weights can be downloaded), where these settings drive the loss down and reproduce
@@ -38,14 +39,19 @@ export function resolveLoraHyperparameters(
   else if (n * nEpochs < MIN_EXAMPLES_SEEN) nEpochs = Math.min(25, Math.ceil(MIN_EXAMPLES_SEEN / n));
   else if (n * nEpochs > MAX_EXAMPLES_SEEN) nEpochs = Math.max(1, Math.floor(MAX_EXAMPLES_SEEN / n));
   const targets = requested.lora_target_modules;
-  return {
+  const common = {
     n_epochs: nEpochs,
     batch_size: batchSize,
     learning_rate_multiplier: typeof requested.learning_rate_multiplier === "number" ? requested.learning_rate_multiplier : 1,
+    ...(method === "dpo" ? { beta: typeof requested.beta === "number" ? requested.beta : DEFAULT_BETA } : {}),
+  };
+  if (requested.training_type === "full") return { ...common, training_type: "full" };
+  return {
+    ...common,
+    training_type: "lora",
     lora_rank: typeof requested.lora_rank === "number" ? requested.lora_rank : DEFAULT_LORA.rank,
     lora_alpha: typeof requested.lora_alpha === "number" ? requested.lora_alpha : DEFAULT_LORA.alpha,
     lora_dropout: typeof requested.lora_dropout === "number" ? requested.lora_dropout : DEFAULT_LORA.dropout,
     lora_target_modules: Array.isArray(targets) ? [...targets] : [...LINEAR_PROJECTIONS],
-    ...(method === "dpo" ? { beta: typeof requested.beta === "number" ? requested.beta : DEFAULT_BETA } : {}),
   };
 }

@@ -1,5 +1,6 @@
 /**
- * LoRA fine-tuning of an open-weight base (synchronous; runs in the trainer's worker thread), with
+ * Fine-tuning of an open-weight base, LoRA by default or every weight on request (synchronous; runs
+ * in the trainer's worker thread), with
  * the same contract as the from-scratch loop (trainer/train/loop.ts): seeded data order, metrics per
  * step, validation, checkpoints every N steps, bit-identical resume.
  *
@@ -7,12 +8,13 @@
  *   honouring `weight: 0`; `prompt_loss_weight` does not apply (the base already knows language).
  * - AdamW (β 0.9/0.999, ε 1e-8, no weight decay: PEFT/TRL's defaults for adapters), gradient-norm
  *   clipping at 1.0, linear warmup then cosine decay to 10% (learning-rate.ts).
- * - Peak learning rate: 2e-4 × learning_rate_multiplier (the rate LoRA recipes use at r 16).
+ * - Peak learning rate × learning_rate_multiplier: 2e-4 for LoRA (the rate LoRA recipes use at r 16),
+ *   2e-5 for full fine-tuning (trainable.ts).
  * - Examples longer than the training context keep their last tokens (the answer is at the end).
  */
 import { join } from "node:path";
 import { nativeKernels } from "../../trainer/kernels/native.ts";
-import type { Kernels } from "../../trainer/kernels/types.ts";
+import type { Kernels, Vec } from "../../trainer/kernels/types.ts";
 import type { TrainingState } from "../../trainer/model-dir.ts";
 import { DivergenceMonitor } from "../../trainer/train/divergence.ts";
 import { learningRate, warmupSteps } from "../../trainer/train/learning-rate.ts";
@@ -20,15 +22,15 @@ import { type LoopHooks, TrainingCancelledError } from "../../trainer/train/loop
 import { Rng } from "../../trainer/train/rng.ts";
 import type { PreferenceExample, StepMetrics, TrainRequest, TrainResult } from "../../trainer/types.ts";
 import { createChatCodec } from "../chat-codec.ts";
+import { isFullDir, readFullBase } from "../full/full-dir.ts";
 import { openHfDecoderModel } from "../load.ts";
 import { type Encoded, makeHfBatch } from "./batches.ts";
 import { dpoGradient, type PreferencePair, sequenceLogprobs } from "./dpo.ts";
-import { type HfBaseRef, isLoraDir, loadLoraDir, readLoraBase, saveLoraDir } from "./lora-dir.ts";
-import { LoraParams, loraLayout } from "./params.ts";
-import { DEFAULT_LORA, LoraSettings } from "./settings.ts";
-import { LoraTrainModel } from "./train-model.ts";
+import { type HfBaseRef, isLoraDir, readLoraBase } from "./lora-dir.ts";
+import type { LoraParams } from "./params.ts";
+import type { LoraTrainModel } from "./train-model.ts";
+import { createTrainable } from "./trainable.ts";
 
-export const LORA_BASE_LR = 2e-4;
 export const LORA_ADAM = { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, clipNorm: 1.0 } as const;
 /** Longest training sequence (tokens); longer examples keep their end. */
 export const MAX_TRAIN_CONTEXT = 2048;
@@ -37,14 +39,18 @@ const MAX_VALIDATION_EXAMPLES = 200;
 /** Training examples whose loss before the first update is the divergence monitor's starting point. */
 const START_LOSS_EXAMPLES = 64;
 
-export function isLoraRequest(request: TrainRequest): boolean {
-  return "hf" in request.base || ("modelDir" in request.base && isLoraDir(request.base.modelDir));
+/** Whether a request trains an open-weight model (a registered base, or a LoRA / fully tuned model of one). */
+export function isOpenWeightRequest(request: TrainRequest): boolean {
+  return "hf" in request.base || ("modelDir" in request.base && (isLoraDir(request.base.modelDir) || isFullDir(request.base.modelDir)));
 }
 
 function baseOf(request: TrainRequest): { base: HfBaseRef; from?: string } {
   if ("hf" in request.base) return { base: request.base.hf };
-  if ("modelDir" in request.base) return { base: readLoraBase(request.base.modelDir), from: request.base.modelDir };
-  throw new Error("not a LoRA request");
+  if ("modelDir" in request.base) {
+    const dir = request.base.modelDir;
+    return { base: isFullDir(dir) ? readFullBase(dir) : readLoraBase(dir), from: dir };
+  }
+  throw new Error("not an open-weight request");
 }
 
 export async function runLoraTraining(request: TrainRequest, hooks: LoopHooks = {}, k: Kernels = nativeKernels()): Promise<TrainResult> {
@@ -52,18 +58,15 @@ export async function runLoraTraining(request: TrainRequest, hooks: LoopHooks = 
   const model = openHfDecoderModel(base.dir, k);
   const codec = await createChatCodec(base.dir);
   const ctx = Math.min(model.rope.positions, MAX_TRAIN_CONTEXT);
-  const resume = request.resumeFrom ? loadLoraDir(request.resumeFrom, model.arch, k) : undefined;
-  const start = resume ?? (from ? loadLoraDir(from, model.arch, k) : undefined);
-  const settings = start ? start.lora.settings : LoraSettings.parse(request.lora ?? DEFAULT_LORA);
-  const lora = start?.lora ?? new LoraParams(k, loraLayout(model.arch, settings), settings);
-  if (!start) lora.initialize(new Rng((request.seed ^ 0x2545f491) >>> 0));
-  const m = k.alloc(lora.params.length);
-  const v = k.alloc(lora.params.length);
-  if (resume?.optimizer) {
-    m.set(resume.optimizer.m);
-    v.set(resume.optimizer.v);
+  const trainable = createTrainable(request, model, base, from, k);
+  const { net, params } = trainable;
+  const m = k.alloc(params.length);
+  const v = k.alloc(params.length);
+  if (trainable.resumed?.optimizer) {
+    m.set(trainable.resumed.optimizer.m);
+    v.set(trainable.resumed.optimizer.v);
   }
-  const state = resume?.state;
+  const state = trainable.resumed?.state;
   if (request.resumeFrom && !state) throw new Error(`${request.resumeFrom} is a model, not a resumable checkpoint`);
 
   const dpo = request.method?.type === "dpo" ? request.method : undefined;
@@ -82,11 +85,12 @@ export async function runLoraTraining(request: TrainRequest, hooks: LoopHooks = 
   const B = Math.min(hp.batchSize, examples);
   const stepsPerEpoch = Math.ceil(examples / B);
   const total = hp.nEpochs * stepsPerEpoch;
-  const peak = LORA_BASE_LR * hp.learningRateMultiplier;
+  const peak = trainable.peakLearningRate;
   const validEvery = Math.max(1, Math.round(total / VALIDATIONS_PER_RUN));
-  const net = new LoraTrainModel(model, lora);
   // DPO's reference: the model before DPO (the adapter continued from, else the base: adapters with B = 0).
-  const reference = dpo ? referenceLogprobs(net, lora, from ? loadLoraDir(from, model.arch, k).lora.params : null, trainPairs, validPairs, B, ctx) : undefined;
+  if (dpo && !trainable.lora) throw new Error("DPO trains LoRA adapters; full fine-tuning with DPO is not supported");
+  const reference =
+    dpo && trainable.lora ? referenceLogprobs(net, trainable.lora, trainable.initial, trainPairs, validPairs, B, ctx) : undefined;
 
   let step = state?.step ?? 0;
   let trainedTokens = state?.trainedTokens ?? 0;
@@ -102,7 +106,11 @@ export async function runLoraTraining(request: TrainRequest, hooks: LoopHooks = 
     let weightSum = 0;
     let correctSum = 0;
     for (let i = 0; i < examples.length; i += B) {
-      const b = makeHfBatch(examples, Array.from({ length: Math.min(B, examples.length - i) }, (_, j) => i + j), ctx);
+      const b = makeHfBatch(
+        examples,
+        Array.from({ length: Math.min(B, examples.length - i) }, (_, j) => i + j),
+        ctx,
+      );
       net.forward(b.ids, b.B, b.T, 0, false);
       const s = net.loss(b.targets, b.weights, false);
       lossSum += s.lossSum;
@@ -119,8 +127,16 @@ export async function runLoraTraining(request: TrainRequest, hooks: LoopHooks = 
   );
   if (!state) health.setStart(dpo ? Math.LN2 : evaluateOn(train.slice(0, START_LOSS_EXAMPLES)).loss);
   const checkpoint = (dir: string, withOptimizer: boolean, metrics: StepMetrics) => {
-    const trainingState: TrainingState = { step, totalSteps: total, seed: request.seed, rng: epochStartState, trainedTokens, hyperparameters: hp, metrics };
-    saveLoraDir(dir, base, lora, { ...(withOptimizer ? { optimizer: { m, v }, state: trainingState } : {}), method: dpo ? "dpo" : "supervised" });
+    const trainingState: TrainingState = {
+      step,
+      totalSteps: total,
+      seed: request.seed,
+      rng: epochStartState,
+      trainedTokens,
+      hyperparameters: hp,
+      metrics,
+    };
+    trainable.save(dir, { ...(withOptimizer ? { optimizer: { m, v }, state: trainingState } : {}), method: dpo ? "dpo" : "supervised" });
     if (withOptimizer) health.save(dir);
   };
 
@@ -155,7 +171,7 @@ export async function runLoraTraining(request: TrainRequest, hooks: LoopHooks = 
       trainAccuracy = s.weightSum > 0 ? s.correctSum / s.weightSum : 0;
       trainedTokens += wsum;
     }
-    adamwStep(k, lora, m, v, step + 1, learningRate(step, total, peak));
+    adamwStep(k, params, trainable.grads, m, v, step + 1, learningRate(step, total, peak));
     step++;
     const metrics: StepMetrics = { step, totalSteps: total, trainLoss, trainMeanTokenAccuracy: trainAccuracy, trainedTokens };
     const isCheckpoint = step % request.checkpointEvery === 0 || step === total;
@@ -184,12 +200,12 @@ export async function runLoraTraining(request: TrainRequest, hooks: LoopHooks = 
   return { finalModelDir, trainedTokens, steps: step, metrics: final };
 }
 
-function adamwStep(k: Kernels, lora: LoraParams, m: ReturnType<Kernels["alloc"]>, v: ReturnType<Kernels["alloc"]>, t: number, lr: number): void {
-  const n = lora.params.length;
-  const norm = Math.sqrt(k.sumsq(lora.grads, n));
+function adamwStep(k: Kernels, params: Vec, grads: Vec, m: Vec, v: Vec, t: number, lr: number): void {
+  const n = params.length;
+  const norm = Math.sqrt(k.sumsq(grads, n));
   const scale = norm > LORA_ADAM.clipNorm ? LORA_ADAM.clipNorm / norm : 1;
   const { beta1: b1, beta2: b2, eps, weightDecay } = LORA_ADAM;
-  k.adamw(lora.params, lora.grads, m, v, n, lr, b1, b2, eps, weightDecay, scale, 1 - b1 ** t, 1 - b2 ** t);
+  k.adamw(params, grads, m, v, n, lr, b1, b2, eps, weightDecay, scale, 1 - b1 ** t, 1 - b2 ** t);
 }
 
 /** Rows (chosen, rejected) of the given pairs from per-pair reference log-probabilities. */
@@ -214,8 +230,7 @@ function referenceLogprobs(
 ): { train: Float64Array; valid: Float64Array } {
   const current = Float32Array.from(lora.params);
   if (referenceParams) lora.params.set(referenceParams);
-  else
-    for (const slot of lora.layout.slots) lora.B(slot).fill(0);
+  else for (const slot of lora.layout.slots) lora.B(slot).fill(0);
   const all = (pairs: PreferencePair[]) => {
     const out = new Float64Array(2 * pairs.length);
     for (let i = 0; i < pairs.length; i += B) {
@@ -236,7 +251,9 @@ function evaluateDpo(net: LoraTrainModel, pairs: PreferencePair[], reference: Fl
     const idx = Array.from({ length: Math.min(B, pairs.length - i) }, (_, j) => i + j);
     const logp = sequenceLogprobs(net, pairs, idx, ctx);
     idx.forEach((pi, p) => {
-      const z = beta * ((logp[2 * p] as number) - (reference[2 * pi] as number) - ((logp[2 * p + 1] as number) - (reference[2 * pi + 1] as number)));
+      const z =
+        beta *
+        ((logp[2 * p] as number) - (reference[2 * pi] as number) - ((logp[2 * p + 1] as number) - (reference[2 * pi + 1] as number)));
       loss += -z > 30 ? -z : Math.log1p(Math.exp(-z));
       if (z > 0) correct++;
     });

@@ -32,13 +32,21 @@ export interface LoraFiles {
 
 const bytes = (a: Float32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
-export function saveLoraDir(dir: string, base: HfBaseRef, lora: LoraParams, extra: { optimizer?: { m: Vec; v: Vec }; state?: TrainingState; method?: string } = {}): void {
+export function saveLoraDir(
+  dir: string,
+  base: HfBaseRef,
+  lora: LoraParams,
+  extra: { optimizer?: { m: Vec; v: Vec }; state?: TrainingState; method?: string } = {},
+): void {
   mkdirSync(dirname(dir), { recursive: true });
   const tmp = `${dir}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp);
   writePeftAdapter(tmp, lora, base.name);
-  writeFileSync(join(tmp, "tunelab.json"), `${JSON.stringify({ format: "tunelab-lora", version: 1, base, ...(extra.method ? { method: extra.method } : {}) }, null, 2)}\n`);
+  writeFileSync(
+    join(tmp, "tunelab.json"),
+    `${JSON.stringify({ format: "tunelab-lora", version: 1, base, ...(extra.method ? { method: extra.method } : {}) }, null, 2)}\n`,
+  );
   if (extra.optimizer) {
     const n = lora.params.length;
     const both = new Float32Array(2 * n);

@@ -72,7 +72,10 @@ export const isPeftDir = (dir: string) => existsSync(join(dir, ADAPTER_CONFIG)) 
 export function readPeftAdapter(dir: string, arch: HfArchitecture, k: Kernels): LoraParams {
   const parsed = AdapterConfig.safeParse(JSON.parse(readFileSync(join(dir, ADAPTER_CONFIG), "utf8")));
   if (!parsed.success)
-    throw new TunelabError("validation_failed", `${ADAPTER_CONFIG}: ${parsed.error.issues[0]?.path.join(".")}: ${parsed.error.issues[0]?.message}`);
+    throw new TunelabError(
+      "validation_failed",
+      `${ADAPTER_CONFIG}: ${parsed.error.issues[0]?.path.join(".")}: ${parsed.error.issues[0]?.message}`,
+    );
   const c = parsed.data;
   if (c.fan_in_fan_out || c.use_dora || c.use_rslora)
     throw new TunelabError("validation_failed", `${ADAPTER_CONFIG}: fan_in_fan_out, use_dora and use_rslora adapters are not supported`);
@@ -87,7 +90,10 @@ export function readPeftAdapter(dir: string, arch: HfArchitecture, k: Kernels): 
       const entry = header.tensors.get(name);
       const expected = ab === "A" ? [c.r, slot.in] : [slot.out, c.r];
       if (!entry || entry.shape.join("x") !== expected.join("x"))
-        throw new TunelabError("validation_failed", `${ADAPTER_WEIGHTS}: ${name}: ${entry ? `shape [${entry.shape}], expected [${expected}]` : "missing"}`);
+        throw new TunelabError(
+          "validation_failed",
+          `${ADAPTER_WEIGHTS}: ${name}: ${entry ? `shape [${entry.shape}], expected [${expected}]` : "missing"}`,
+        );
       (ab === "A" ? lora.A(slot) : lora.B(slot)).set(readTensorF32(header.path, entry));
     }
   return lora;

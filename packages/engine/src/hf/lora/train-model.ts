@@ -8,10 +8,10 @@
  * the q/k norm for Qwen3), v, the attention output, gate and up, and the adapters' s·drop(x)·Aᵀ.
  * The normalised inputs and the SwiGLU product are recomputed in the backward pass.
  */
-import type { Kernels, Vec } from "../../trainer/kernels/types.ts";
+import type { Vec } from "../../trainer/kernels/types.ts";
 import type { DecoderModel } from "../model/decoder.ts";
-import type { HfWeights } from "../model/weights.ts";
 import { gatherRowsW, gemmW } from "../model/matrix.ts";
+import type { HfWeights } from "../model/weights.ts";
 import { LINEAR_PROJECTIONS, type LinearProjection } from "../tensor-names.ts";
 import { type Adapter, type AdapterScratch, linearBackward, linearForward } from "./adapted-linear.ts";
 import type { LoraParams } from "./params.ts";
@@ -106,9 +106,9 @@ export class LoraTrainModel {
       att: k.alloc(R * qw),
       gate: k.alloc(R * a.intermediate),
       up: k.alloc(R * a.intermediate),
-      us: Object.fromEntries(
-        LINEAR_PROJECTIONS.filter((p) => this.lora?.slot(l, p)).map((p) => [p, k.alloc(R * r)]),
-      ) as Partial<Record<LinearProjection, Vec>>,
+      us: Object.fromEntries(LINEAR_PROJECTIONS.filter((p) => this.lora?.slot(l, p)).map((p) => [p, k.alloc(R * r)])) as Partial<
+        Record<LinearProjection, Vec>
+      >,
     }));
     this.xfinal = k.alloc(R * a.hidden);
     this.rstdf = k.alloc(R);
@@ -125,7 +125,8 @@ export class LoraTrainModel {
     this.dup = k.alloc(R * a.intermediate);
     this.act = k.alloc(R * a.intermediate);
     this.dus = k.alloc(R * r);
-    this.scratch = (this.lora?.settings.dropout ?? 0) > 0 ? { xd: k.alloc(R * widest), tmp: k.alloc(R * widest) } : { xd: k.alloc(0), tmp: k.alloc(0) };
+    this.scratch =
+      (this.lora?.settings.dropout ?? 0) > 0 ? { xd: k.alloc(R * widest), tmp: k.alloc(R * widest) } : { xd: k.alloc(0), tmp: k.alloc(0) };
     this.logits = k.alloc(Math.min(R, LOSS_CHUNK_ROWS) * a.vocab);
     this.losses = k.alloc(R);
     this.correct = k.alloc(R);
@@ -138,7 +139,13 @@ export class LoraTrainModel {
     if (!slot) return null;
     const s = this.lora.settings;
     const site = (l * LINEAR_PROJECTIONS.length + LINEAR_PROJECTIONS.indexOf(p)) >>> 0;
-    return { lora: this.lora, slot, scale: loraScale(s), dropout: this.dropoutOn ? s.dropout : 0, seed: (Math.imul(this.stepSeed ^ 0x85ebca6b, 0x9e3779b1) + site) >>> 0 };
+    return {
+      lora: this.lora,
+      slot,
+      scale: loraScale(s),
+      dropout: this.dropoutOn ? s.dropout : 0,
+      seed: (Math.imul(this.stepSeed ^ 0x85ebca6b, 0x9e3779b1) + site) >>> 0,
+    };
   }
 
   /**
@@ -220,7 +227,8 @@ export class LoraTrainModel {
         const wi = wChunk[i] as number;
         if (wi === 0) continue;
         lossSum += wi * (this.losses[i] as number);
-        if (rowSums) rowSums[Math.floor((r0 + i) / this.T)] = (rowSums[Math.floor((r0 + i) / this.T)] as number) + wi * (this.losses[i] as number);
+        if (rowSums)
+          rowSums[Math.floor((r0 + i) / this.T)] = (rowSums[Math.floor((r0 + i) / this.T)] as number) + wi * (this.losses[i] as number);
         correctSum += wi * (this.correct[i] as number);
         weightSum += wi;
       }
@@ -268,7 +276,26 @@ export class LoraTrainModel {
       // Attention branch: xmid = xin + o(attn(rope(q), rope(k), v)), from h1 = norm(xin).
       lb("o_proj", s.att, this.dx, this.datt, false);
       // attentionBwd writes dq, dk and dv with one row stride (the query width); dk/dv are compacted after.
-      k.attentionBwd(s.q, qw, s.k, s.v, kvw, null, this.datt, qw, this.dq, this.dkWide, this.dvWide, qw, B, a.heads, T, hd, 1 / Math.sqrt(hd), a.kvHeads);
+      k.attentionBwd(
+        s.q,
+        qw,
+        s.k,
+        s.v,
+        kvw,
+        null,
+        this.datt,
+        qw,
+        this.dq,
+        this.dkWide,
+        this.dvWide,
+        qw,
+        B,
+        a.heads,
+        T,
+        hd,
+        1 / Math.sqrt(hd),
+        a.kvHeads,
+      );
       compact(this.dkWide, qw, this.dk, kvw, R);
       compact(this.dvWide, qw, this.dv, kvw, R);
       k.rope(this.dq, qw, B, T, a.heads, hd, 0, rope.cos, rope.sin, true);

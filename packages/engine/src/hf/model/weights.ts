@@ -4,11 +4,11 @@
  * nothing is transposed on load.
  */
 import type { Vec } from "../../trainer/kernels/types.ts";
-import type { Matrix } from "./matrix.ts";
 import type { HfCheckpoint } from "../checkpoint.ts";
 import type { HfArchitecture } from "../config.ts";
 import { readTensorBytes, readTensorF32 } from "../safetensors.ts";
 import { type LinearProjection, projectionPath, projectionShape } from "../tensor-names.ts";
+import type { Matrix } from "./matrix.ts";
 
 export interface Linear {
   out: number;

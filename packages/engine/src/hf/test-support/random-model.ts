@@ -40,7 +40,7 @@ export function randomDecoderModel(arch: HfArchitecture, k: Kernels, seed = 1, s
   const linear = (p: LinearProjection): Linear => {
     const [out, inn] = projectionShape(arch, p);
     const bias = (["q_proj", "k_proj", "v_proj"].includes(p) && arch.qkvBias) || (p === "o_proj" && arch.oBias);
-    return { out, in: inn, w: vec(out * inn, 0, std / Math.sqrt(inn) * 2), bias: bias ? vec(out, 0, 0.2) : null };
+    return { out, in: inn, w: vec(out * inn, 0, (std / Math.sqrt(inn)) * 2), bias: bias ? vec(out, 0, 0.2) : null };
   };
   const layers: LayerWeights[] = Array.from({ length: arch.layers }, () => ({
     inputNorm: vec(arch.hidden, 1, 0.2),

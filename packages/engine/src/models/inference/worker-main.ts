@@ -32,7 +32,13 @@ async function model(source: ModelSource): Promise<LoadedModel> {
 
 function serialize(error: unknown): SerializedError {
   if (error instanceof ContextLengthExceededError)
-    return { name: error.name, message: error.message, promptTokens: error.promptTokens, contextLength: error.contextLength, atLeast: error.atLeast };
+    return {
+      name: error.name,
+      message: error.message,
+      promptTokens: error.promptTokens,
+      contextLength: error.contextLength,
+      atLeast: error.atLeast,
+    };
   const e = error instanceof Error ? error : new Error(String(error));
   return { name: e.name, message: e.message };
 }

@@ -57,7 +57,8 @@ export function generate(
   while (completionTokens < maxTokens) {
     const id = sample(logits, allowed, sampling.temperature, sampling.topP, rng);
     completionTokens++;
-    if (sampling.logprobs !== undefined && id !== END && id !== CALL) logprobs.push(tokenLogprob(logits, id, sampling.logprobs, describe, allowed));
+    if (sampling.logprobs !== undefined && id !== END && id !== CALL)
+      logprobs.push(tokenLogprob(logits, id, sampling.logprobs, describe, allowed));
     if (id === END) {
       finishReason = "stop";
       break;

@@ -13,6 +13,9 @@ import { initRng } from "../train/setup.ts";
 import type { LoadedModel, ModelSpec } from "../types.ts";
 import { generate } from "./generate.ts";
 
+/** Bytes a trained local-* tokenizer packs into a token, roughly (BPE learned on the training file). */
+export const UNTRAINED_BYTES_PER_TOKEN = 4;
+
 export type ModelSource = string | { dir: string } | { spec: ModelSpec; seed?: number };
 
 export async function loadModel(source: ModelSource, k: Kernels = nativeKernels()): Promise<LoadedModel> {
@@ -25,7 +28,10 @@ export function openModel(source: ModelSource, k: Kernels = nativeKernels()): Lo
   let tokenizer: Tokenizer;
   if (typeof source === "object" && "spec" in source) {
     tokenizer = new Tokenizer([]);
-    model = new Transformer({ ...source.spec, vocabSize: tokenizer.vocabSize }, k);
+    // An untrained base reads bytes (no merges yet), so its context covers UNTRAINED_BYTES_PER_TOKEN × the size's
+    // context in positions: prompts that fit the trained model fit the baseline too (its weights are random either way).
+    const contextLength = source.spec.contextLength * UNTRAINED_BYTES_PER_TOKEN;
+    model = new Transformer({ ...source.spec, vocabSize: tokenizer.vocabSize, contextLength }, k);
     model.initialize(initRng(source.seed ?? 0));
   } else {
     const files = loadModelDir(typeof source === "string" ? source : source.dir);

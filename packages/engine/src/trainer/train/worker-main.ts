@@ -1,6 +1,6 @@
 import { parentPort, workerData } from "node:worker_threads";
+import { isOpenWeightRequest, runLoraTraining } from "../../hf/lora/loop.ts";
 import { setNativeThreads } from "../kernels/native.ts";
-import { isLoraRequest, runLoraTraining } from "../../hf/lora/loop.ts";
 import type { StepMetrics } from "../types.ts";
 import { runTraining, TrainingCancelledError } from "./loop.ts";
 import type { WorkerInput, WorkerMessage } from "./protocol.ts";
@@ -17,7 +17,7 @@ try {
     cancelled: () => Atomics.load(cancel, 0) !== 0,
   };
   // Open-weight bases (and adapters of them) train with LoRA; `local-*` models with the from-scratch loop.
-  const result = isLoraRequest(input.request) ? await runLoraTraining(input.request, hooks) : runTraining(input.request, hooks);
+  const result = isOpenWeightRequest(input.request) ? await runLoraTraining(input.request, hooks) : runTraining(input.request, hooks);
   post({ type: "done", result });
 } catch (error) {
   if (error instanceof TrainingCancelledError) post({ type: "cancelled" });
