@@ -70,13 +70,18 @@ describe("fine-tuning job errors in OpenAI's shape", () => {
     expect(raw.status).toBe(400);
   });
 
-  it("rejects DPO and reinforcement methods and image data at creation", async () => {
+  it("rejects reinforcement, DPO on chat data and image data at creation", async () => {
     const { client } = ctx;
     const file = await client.files.create({ file: await toFile(Buffer.from(trainingJsonl(pairs)), "t.jsonl"), purpose: "fine-tune" });
+    const rft = await client.fineTuning.jobs
+      .create({ model: "local-tiny", training_file: file.id, method: { type: "reinforcement" } as never })
+      .catch((e: unknown) => e);
+    expect(rft).toMatchObject({ status: 400, code: "unsupported_method", param: "method.type" });
     const dpo = await client.fineTuning.jobs
       .create({ model: "local-tiny", training_file: file.id, method: { type: "dpo" } })
       .catch((e: unknown) => e);
-    expect(dpo).toMatchObject({ status: 400, code: "unsupported_method", param: "method.type" });
+    expect(dpo).toMatchObject({ status: 400, code: "invalid_training_file", param: "training_file" });
+    expect((dpo as Error).message).toMatch(/preference data/);
 
     const image = { type: "image_url", image_url: { url: "https://example.test/cat.png" } };
     const lines = trainingJsonl(pairs).trim().split("\n");

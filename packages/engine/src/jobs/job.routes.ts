@@ -44,12 +44,7 @@ export function jobRoutes(store: EngineStore, scheduler: JobScheduler, maxQueued
     }
     const openWeight = registered !== undefined || (tuned !== undefined && (isLoraDir(tuned.dir) || isFullDir(tuned.dir)));
     const asked = askedHyperparameters(request);
-    if (method === "dpo" && !openWeight)
-      throw badRequest(
-        `DPO on ${request.model} is not supported yet: the local engine runs DPO on open-weight base models (LoRA); register one with \`tunelab models add\`.`,
-        "method.type",
-        "unsupported_method",
-      );
+
     const full = asked.training_type === "full" || (tuned !== undefined && isFullDir(tuned.dir));
     if (full && method === "dpo")
       throw badRequest(

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import { insertFile } from "../files/file.repository.ts";
 import { isFullDir } from "../hf/full/full-dir.ts";
-import { resolveLoraHyperparameters } from "../hf/lora/hyperparameters.ts";
+import { DEFAULT_BETA, resolveLoraHyperparameters } from "../hf/lora/hyperparameters.ts";
 import { isLoraDir } from "../hf/lora/lora-dir.ts";
 import { checkUnchanged } from "../hf/register.ts";
 import { nowSeconds } from "../ids.ts";
@@ -128,7 +128,10 @@ export class JobScheduler {
         const examples = method === "dpo" ? training.preferences.length : training.examples.length;
         const resolved: ResolvedHyperparameters = openWeight
           ? resolveLoraHyperparameters(examples, asked, method)
-          : resolveHyperparameters(examples, asked);
+          : {
+              ...resolveHyperparameters(examples, asked),
+              ...(method === "dpo" ? { beta: typeof asked.beta === "number" ? asked.beta : DEFAULT_BETA } : {}),
+            };
         if (await transitionJob(this.store, jobId, "queued", { hyperparameters_json: JSON.stringify(resolved) })) {
           await addEvent(this.store, jobId, { type: "message", message: "Files validated, moving job to queued state." });
         }

@@ -2,6 +2,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { isOpenWeightRequest, runLoraTraining } from "../../hf/lora/loop.ts";
 import { setNativeThreads } from "../kernels/native.ts";
 import type { StepMetrics } from "../types.ts";
+import { runDpoTraining } from "./dpo-loop.ts";
 import { runTraining, TrainingCancelledError } from "./loop.ts";
 import type { WorkerInput, WorkerMessage } from "./protocol.ts";
 
@@ -17,7 +18,11 @@ try {
     cancelled: () => Atomics.load(cancel, 0) !== 0,
   };
   // Open-weight bases (and adapters of them) train with LoRA; `local-*` models with the from-scratch loop.
-  const result = isOpenWeightRequest(input.request) ? await runLoraTraining(input.request, hooks) : runTraining(input.request, hooks);
+  const result = isOpenWeightRequest(input.request)
+    ? await runLoraTraining(input.request, hooks)
+    : input.request.method?.type === "dpo"
+      ? runDpoTraining(input.request, hooks)
+      : runTraining(input.request, hooks);
   post({ type: "done", result });
 } catch (error) {
   if (error instanceof TrainingCancelledError) post({ type: "cancelled" });
