@@ -12,6 +12,7 @@ import { eventRoutes } from "./routes/events.ts";
 import { experimentRoutes } from "./routes/experiments.ts";
 import { graderRoutes } from "./routes/graders.ts";
 import { leaderboardRoutes } from "./routes/leaderboard.ts";
+import { modelRoutes } from "./routes/models.ts";
 import { projectRoutes } from "./routes/projects.ts";
 import { staticRoutes } from "./routes/static.ts";
 import type { ApiServices } from "./services.ts";
@@ -53,7 +54,8 @@ export function createApiApp(options: ApiOptions) {
     .route("/", graderRoutes(ws, code))
     .route("/", experimentRoutes(services, code))
     .route("/", evalRunRoutes(services, code))
-    .route("/", leaderboardRoutes(ws, services.prices));
+    .route("/", leaderboardRoutes(ws, services.prices))
+    .route("/", modelRoutes(services.engine));
   api.route("/", eventRoutes(services));
   api.doc31("/openapi.json", {
     openapi: "3.1.0",

@@ -1,17 +1,25 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import {
+  CreateExperiment,
   createExperiment,
+  createSweep,
   currentGraderSet,
   experimentMetrics,
   getExperiment,
   getProjectByName,
+  limitSweep,
   listExperiments,
-  RequestedHyperparameters,
+  SweepGrid,
+  TrainingSetup,
+  trainingSetup,
 } from "@tunelab/core";
+import { EXPORT_FORMATS } from "@tunelab/engine";
+import { engineCatalog, exportSource } from "../engine-models.ts";
 import { assertCodeGradersAllowed } from "../http/code-graders.ts";
 import { router } from "../http/router.ts";
-import { AnyJson, errors, json, ProjectParams } from "../http/schemas.ts";
+import { AnyJson, ErrorBody, errors, json, ProjectParams } from "../http/schemas.ts";
 import type { ApiServices } from "../services.ts";
+import { exportAsTar } from "./export-tar.ts";
 
 const IdParams = z.object({
   id: z
@@ -20,52 +28,26 @@ const IdParams = z.object({
     .openapi({ param: { name: "id", in: "path" } }),
 });
 
+/** Core's experiment request without the project (it is in the path), plus whether to start it now. */
 const NewExperiment = z
   .object({
-    dataset: z.string().optional(),
-    validation: z.string().optional(),
-    model: z.string().min(1),
-    provider: z.string().default("local"),
-    method: z.enum(["supervised", "none"]).default("supervised"),
-    hyperparameters: RequestedHyperparameters.optional(),
-    seed: z.number().int().min(0).optional(),
-    suffix: z.string().max(40).optional(),
-    name: z.string().max(120).optional(),
-    notes: z.string().max(5_000).optional(),
-    force: z.boolean().optional(),
+    ...CreateExperiment.omit({ project: true }).shape,
     /** Start it right away (default true). */
     run: z.boolean().default(true),
   })
   .strict()
   .openapi("NewExperiment");
 
-const Sweep = z
-  .object({
-    datasets: z.array(z.string()).min(1),
-    model: z.string().min(1),
-    provider: z.string().default("local"),
-    n_epochs: z.array(z.union([z.literal("auto"), z.number().int().min(1).max(50)])).default(["auto"]),
-    learning_rate_multiplier: z.array(z.union([z.literal("auto"), z.number().positive().max(100)])).default(["auto"]),
-    batch_size: z.array(z.union([z.literal("auto"), z.number().int().min(1).max(256)])).default(["auto"]),
-    /** The local engine's extension; left out of the requests when absent (other hosts refuse it). */
-    prompt_loss_weight: z.array(RequestedHyperparameters.shape.prompt_loss_weight.unwrap()).min(1).optional(),
-    seed: z.number().int().min(0).optional(),
-  })
-  .strict()
-  .refine(
-    (s) =>
-      s.datasets.length *
-        s.n_epochs.length *
-        s.learning_rate_multiplier.length *
-        s.batch_size.length *
-        (s.prompt_loss_weight?.length ?? 1) <=
-      200,
-    "a sweep may have at most 200 points",
-  )
-  .openapi("Sweep");
+/** Core's sweep grid without the project: every hyperparameter (LoRA rank, beta, ...) can be a list. */
+const Sweep = limitSweep(z.object(SweepGrid.shape).strict()).openapi("Sweep");
+
+const ExportQuery = z.object({
+  format: z.enum(EXPORT_FORMATS).openapi({ description: "peft: the adapter as PEFT writes it; merged: a full Hugging Face checkpoint" }),
+  dtype: z.enum(["f32", "bf16"]).optional().openapi({ description: "merged weights: f32 (exactly what tunelab serves, default) or bf16" }),
+});
 
 export function experimentRoutes(services: ApiServices, options: { allowCodeGraders: boolean }) {
-  const { ws, experiments } = services;
+  const { ws, experiments, engine } = services;
   /** An experiment ends with an eval run: refused before anything is stored when it would run code graders. */
   const assertMayEvaluate = async (project: string) => {
     const { id } = await getProjectByName(ws.db, project);
@@ -111,28 +93,8 @@ export function experimentRoutes(services: ApiServices, options: { allowCodeGrad
         const { project } = c.req.valid("param");
         const sweep = c.req.valid("json");
         await assertMayEvaluate(project);
-        const created = [];
-        for (const dataset of sweep.datasets)
-          for (const n_epochs of sweep.n_epochs)
-            for (const learning_rate_multiplier of sweep.learning_rate_multiplier)
-              for (const batch_size of sweep.batch_size)
-                for (const prompt_loss_weight of sweep.prompt_loss_weight ?? [undefined]) {
-                  const result = await createExperiment(ws, {
-                    project,
-                    dataset,
-                    model: sweep.model,
-                    provider: sweep.provider,
-                    hyperparameters: {
-                      n_epochs,
-                      learning_rate_multiplier,
-                      batch_size,
-                      ...(prompt_loss_weight === undefined ? {} : { prompt_loss_weight }),
-                    },
-                    ...(sweep.seed === undefined ? {} : { seed: sweep.seed }),
-                  });
-                  if (result.created) void experiments.run(result.experiment.id);
-                  created.push(result);
-                }
+        const created = await createSweep(ws, { ...sweep, project });
+        for (const result of created) if (result.created) void experiments.run(result.experiment.id);
         return c.json({ data: created }, 201);
       },
     )
@@ -155,6 +117,51 @@ export function experimentRoutes(services: ApiServices, options: { allowCodeGrad
       async (c) => {
         const experiment = await getExperiment(ws.db, c.req.valid("param").id);
         return c.json({ data: await experimentMetrics(ws.db, experiment.id) }, 200);
+      },
+    )
+    .openapi(
+      createRoute({
+        method: "get",
+        path: "/experiments/{id}/setup",
+        summary: "Base model, method, LoRA settings with the trainable-parameter count, and the export formats available",
+        request: { params: IdParams },
+        responses: { 200: json(z.object(TrainingSetup.shape).openapi("TrainingSetup"), "What the experiment trains"), ...errors },
+      }),
+      async (c) => {
+        const experiment = await getExperiment(ws.db, c.req.valid("param").id);
+        return c.json(await trainingSetup(experiment, engineCatalog(engine)), 200);
+      },
+    )
+    .openapi(
+      createRoute({
+        method: "get",
+        path: "/experiments/{id}/export",
+        summary: "Download the tuned open-weight model as a .tar: a PEFT adapter or a merged Hugging Face checkpoint",
+        request: { params: IdParams, query: ExportQuery },
+        responses: {
+          200: {
+            content: { "application/x-tar": { schema: z.string().openapi({ format: "binary" }) } },
+            description:
+              "One folder NAME-FORMAT/ with the export's files (adapter_config.json + adapter_model.safetensors, or a checkpoint)",
+          },
+          ...errors,
+          409: json(ErrorBody, "The experiment has no exportable tuned model (a baseline, a built-in size, or not trained yet)"),
+        },
+      }),
+      async (c) => {
+        const { format, dtype } = c.req.valid("query");
+        const experiment = await getExperiment(ws.db, c.req.valid("param").id);
+        const source = await exportSource(engine, experiment, format);
+        const tar = exportAsTar({ ...source, format, ...(dtype ? { dtype } : {}) });
+        return new Response(tar.body, {
+          status: 200,
+          headers: {
+            "content-type": "application/x-tar",
+            "content-disposition": `attachment; filename="${tar.fileName}"`,
+            "cache-control": "no-store",
+            ...(tar.bytes === null ? {} : { "content-length": String(tar.bytes) }),
+          },
+        });
       },
     )
     .openapi(

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { compare, LEADERBOARD_COLUMNS, leaderboard, type PriceOf, type Workspace } from "@tunelab/core";
+import { compare, LEADERBOARD_COLUMNS, LeaderboardQuery, leaderboard, type PriceOf, type Workspace } from "@tunelab/core";
 import { router } from "../http/router.ts";
 import { AnyJson, errors, json, ProjectParams } from "../http/schemas.ts";
 
@@ -16,6 +16,7 @@ export function leaderboardRoutes(ws: Workspace, prices: PriceOf = () => undefin
             order: z.enum(["asc", "desc"]).optional(),
             dataset: z.string().max(80).optional(),
             model: z.string().max(200).optional(),
+            method: LeaderboardQuery.shape.method,
             status: z.string().max(20).optional(),
             limit: z.coerce.number().int().min(1).max(10_000).optional(),
           }),
@@ -33,6 +34,7 @@ export function leaderboardRoutes(ws: Workspace, prices: PriceOf = () => undefin
             ...(q.order ? { order: q.order } : {}),
             ...(q.dataset ? { dataset: q.dataset } : {}),
             ...(q.model ? { model: q.model } : {}),
+            ...(q.method ? { method: q.method } : {}),
             ...(q.status ? { status: q.status } : {}),
             ...(q.limit ? { limit: q.limit } : {}),
           },

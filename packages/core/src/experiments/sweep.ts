@@ -22,22 +22,27 @@ type Grid = { datasets: ReadonlyArray<unknown> } & { [K in HyperparameterName]?:
 
 /**
  * A grid: every dataset × every listed value of every axis. Axes left out keep the experiment's default (`auto` for
- * OpenAI's three, absent for the extensions, which hosted providers refuse).
+ * OpenAI's three, absent for the extensions, which hosted providers refuse). The project is not part of it (the API
+ * has it in the path); `SweepRequest` adds it.
  */
-export const SweepRequest = z
-  .strictObject({
-    project: CreateExperiment.shape.project,
-    datasets: z.array(z.string().min(1)).min(1),
-    validation: CreateExperiment.shape.validation,
-    model: CreateExperiment.shape.model,
-    provider: CreateExperiment.shape.provider,
-    method: z.enum(TRAINING_METHODS).default("supervised"),
-    seed: CreateExperiment.shape.seed.unwrap().optional(),
-    ...axes,
-  })
-  .refine((s) => sweepSize(s) <= MAX_SWEEP_POINTS, {
+export const SweepGrid = z.strictObject({
+  datasets: z.array(z.string().min(1)).min(1),
+  validation: CreateExperiment.shape.validation,
+  model: CreateExperiment.shape.model,
+  provider: CreateExperiment.shape.provider,
+  method: z.enum(TRAINING_METHODS).default("supervised"),
+  seed: CreateExperiment.shape.seed.unwrap().optional(),
+  ...axes,
+});
+
+/** The grid-size limit, as a refinement of any schema of a grid (refinements go last: zod cannot omit from them). */
+export function limitSweep<T extends z.ZodType<Grid>>(schema: T) {
+  return schema.refine((s) => sweepSize(s) <= MAX_SWEEP_POINTS, {
     error: (issue) => `a sweep may have at most ${MAX_SWEEP_POINTS} points; this grid has ${sweepSize(issue.input as Grid)}`,
   });
+}
+
+export const SweepRequest = limitSweep(SweepGrid.extend({ project: CreateExperiment.shape.project }));
 export type SweepRequest = z.input<typeof SweepRequest>;
 
 export function sweepSize(s: Grid): number {

@@ -1,0 +1,104 @@
+import { z } from "zod";
+import { type Experiment, ExperimentMethod } from "./experiment.schema.ts";
+import { LORA_TARGET_MODULES, TRAINING_METHODS } from "./hyperparameters.ts";
+import { loraSettings, loraTrainableParameters } from "./lora.ts";
+
+/** A base model as tunelab shows it: a built-in local size (seeded random weights) or a registered open-weight checkpoint. */
+export const BaseModelInfo = z.object({
+  id: z.string(),
+  kind: z.enum(["built-in", "open-weight"]),
+  architecture: z.string(),
+  parameters: z.number().int(),
+  dtype: z.string(),
+  contextLength: z.number().int(),
+  /** Where an open-weight model came from (a directory or `hf:ORG/NAME@REVISION`); null for built-ins. */
+  source: z.string().nullable(),
+  /** The training methods the local engine runs on it. */
+  methods: z.array(z.enum(TRAINING_METHODS)),
+  /** Whether the LoRA hyperparameters apply (open-weight bases are tuned with LoRA). */
+  lora: z.boolean(),
+});
+export type BaseModelInfo = z.infer<typeof BaseModelInfo>;
+
+export const LoraSetup = z.object({
+  rank: z.number(),
+  alpha: z.number(),
+  dropout: z.number(),
+  targets: z.array(z.enum(LORA_TARGET_MODULES)),
+  /** rank · (in + out) over every target projection of every layer. */
+  trainableParameters: z.number().int(),
+  /** The share of the base's parameters that train. */
+  trainableFraction: z.number(),
+  /** True once the provider resolved the values; before, they are what `auto` becomes. */
+  resolved: z.boolean(),
+});
+export type LoraSetup = z.infer<typeof LoraSetup>;
+
+/** What an experiment trains: its base, the open-weight checkpoint underneath, its LoRA adapter, and what it exports as. */
+export const TrainingSetup = z.object({
+  experimentId: z.string(),
+  baseModel: z.string(),
+  method: ExperimentMethod,
+  /** The registered open-weight base: the base model itself, or the one a tuned base model adapts. */
+  openWeightBase: BaseModelInfo.nullable(),
+  /** The adapter a tuned experiment on an open-weight base trains; null for baselines and built-in sizes. */
+  lora: LoraSetup.nullable(),
+  export: z.object({
+    /** Formats the tuned model can be downloaded as now (empty until it exists). */
+    formats: z.array(z.string()),
+    /** Why there is nothing to export, when there is not. */
+    reason: z.string().nullable(),
+  }),
+});
+export type TrainingSetup = z.infer<typeof TrainingSetup>;
+
+/** How core sees the engine's models (the apps wire the embedded engine in). */
+export interface OpenWeightCatalog {
+  /** A registered open-weight base by name, with its `config.json`. */
+  registered(id: string): Promise<(BaseModelInfo & { config: unknown }) | undefined>;
+  /** The model a tuned model was trained from, when `id` names a tuned model. */
+  parentOf(id: string): Promise<string | undefined>;
+  /** The formats a tuned model exports as (empty when it is not an adapter of an open-weight base). */
+  exportFormats(tunedModel: string): Promise<readonly string[]>;
+}
+
+/** The registered base underneath a model: itself, or what the tuned model it names was trained from (a few hops). */
+export async function openWeightBaseOf(catalog: OpenWeightCatalog, model: string) {
+  let id: string | undefined = model;
+  for (let hop = 0; id !== undefined && hop < 16; hop++) {
+    const base = await catalog.registered(id);
+    if (base) return base;
+    id = await catalog.parentOf(id);
+  }
+  return undefined;
+}
+
+export async function trainingSetup(experiment: Experiment, catalog: OpenWeightCatalog): Promise<TrainingSetup> {
+  const base = await openWeightBaseOf(catalog, experiment.baseModel);
+  const tuned = experiment.kind === "tuned";
+  let lora: LoraSetup | null = null;
+  if (base && tuned) {
+    const settings = loraSettings(experiment.hyperparameters);
+    const trainableParameters = loraTrainableParameters(base.config, settings.rank, settings.targets);
+    lora = { ...settings, trainableParameters, trainableFraction: base.parameters > 0 ? trainableParameters / base.parameters : 0 };
+  }
+  const formats = tuned && experiment.tunedModel ? await catalog.exportFormats(experiment.tunedModel) : [];
+  const reason = !tuned
+    ? "a baseline trains nothing"
+    : !base
+      ? `${experiment.baseModel} is not an open-weight model; only those export as PEFT adapters or merged checkpoints`
+      : !experiment.tunedModel
+        ? `the tuned model does not exist yet (status ${experiment.status})`
+        : formats.length === 0
+          ? `${experiment.tunedModel} is not a LoRA adapter in the local engine`
+          : null;
+  return {
+    experimentId: experiment.id,
+    baseModel: experiment.baseModel,
+    method: experiment.method,
+    // parsing drops config.json (z.object strips keys it does not declare)
+    openWeightBase: base ? BaseModelInfo.parse(base) : null,
+    lora,
+    export: { formats: [...formats], reason },
+  };
+}
