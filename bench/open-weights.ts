@@ -8,9 +8,13 @@
 //   - peak RSS of each, every measurement in its own process;
 //   - the ratios ours/PyTorch (targets: decode ≥ 1.5×, LoRA training ≥ 1.5×), and the estimated wall time of `auto` on
 //     the ticket-routing example for SmolLM2-135M (steps × our measured seconds per step at its batch shape).
-// Each side's figure is its best timed run (the machine is shared). Prints figures only; nothing asserts on time.
+// Each side's figure is its best timed run (the machine is shared), in wall-clock tokens/s and in tokens per CPU-second
+// (all threads; with --threads 1 the figure other load on the machine disturbs least). The load average is printed
+// before and after. Prints figures only; nothing asserts on time.
 //
-//   pnpm bench open-weights [--quick] [--model SmolLM2-135M|Qwen2.5-0.5B]... [--phase infer|train] [--profile] [--no-peer]
+//   pnpm bench open-weights [--quick] [--model SmolLM2-135M|Qwen2.5-0.5B]... [--phase infer|train] [--threads N]
+//                           [--profile] [--no-peer]
+import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { hfParameterCount } from "../packages/engine/src/hf/config.ts";
 import { DEFAULT_LORA } from "../packages/engine/src/hf/lora/settings.ts";
@@ -21,11 +25,11 @@ import type { OursJob, OursResult } from "./lib/open-weights-child.ts";
 import { decodeWeightBytes, loraTrainFlopsPerToken, prefillFlops } from "./lib/open-weights-flops.ts";
 import {
   findTorchPython,
-  PEER_ENV,
   type PeerInfer,
   type PeerJob,
   type PeerResult,
   type PeerTrain,
+  peerEnv,
   runPeer,
 } from "./lib/open-weights-peer.ts";
 import { type BenchShape, QWEN25_05B, SMOLLM2_135M, shapeByName } from "./lib/open-weights-shapes.ts";
@@ -33,11 +37,13 @@ import { autoPlan } from "./lib/open-weights-ticket.ts";
 
 const CHILD = fileURLToPath(new URL("lib/open-weights-child.ts", import.meta.url));
 const TARGET = 1.5;
+const USAGE = "open-weights.ts [--quick] [--model NAME]... [--phase infer|train] [--threads N] [--profile] [--no-peer]";
 
 interface Options {
   quick: boolean;
   models: BenchShape[];
   phases: ("infer" | "train")[];
+  threads: number;
   profile: boolean;
   peer: boolean;
 }
@@ -45,21 +51,22 @@ interface Options {
 function parseArgs(argv: string[]): Options {
   const models: BenchShape[] = [];
   const phases: ("infer" | "train")[] = [];
-  const o = { quick: false, profile: false, peer: true };
+  const o = { quick: false, profile: false, peer: true, threads: 2 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--quick") o.quick = true;
     else if (a === "--profile") o.profile = true;
     else if (a === "--no-peer") o.peer = false;
     else if (a === "--model") models.push(shapeByName(argv[++i] ?? ""));
-    else if (a === "--phase") {
+    else if (a === "--threads") {
+      o.threads = Number(argv[++i]);
+      if (!Number.isInteger(o.threads) || o.threads < 1)
+        throw new Error(`--threads: "${argv[i]}" is not a positive integer; usage: ${USAGE}`);
+    } else if (a === "--phase") {
       const p = argv[++i];
-      if (p !== "infer" && p !== "train") throw new Error(`--phase: "${p}" is not infer or train`);
+      if (p !== "infer" && p !== "train") throw new Error(`--phase: "${p}" is not infer or train; usage: ${USAGE}`);
       phases.push(p);
-    } else if (a !== "open-weights")
-      throw new Error(
-        `unknown argument ${a}; usage: open-weights.ts [--quick] [--model NAME]... [--phase infer|train] [--profile] [--no-peer]`,
-      );
+    } else if (a !== "open-weights") throw new Error(`unknown argument ${a}; usage: ${USAGE}`);
   }
   return {
     ...o,
@@ -82,9 +89,12 @@ function planFor(shape: BenchShape, quick: boolean): Plan {
 }
 
 const mib = (bytes: number) => `${int(bytes / MIB)} MiB`;
-const ratio = (ours: number, peer: number | undefined) => (peer ? `${fixed(ours / peer, 2)}×` : "n/a");
-const verdict = (ours: number, peer: number | undefined) =>
-  peer === undefined ? "" : ours / peer >= TARGET ? ` (target ≥ ${TARGET}×: met)` : ` (target ≥ ${TARGET}×: NOT met)`;
+const times = (x: number) => `${fixed(x, 2)}×`;
+const verdict = (r: number) => (r >= TARGET ? `target ≥ ${TARGET}×: met` : `target ≥ ${TARGET}×: NOT met`);
+const load = () =>
+  loadavg()
+    .map((x) => fixed(x, 1))
+    .join(", ");
 
 async function ours(job: OursJob): Promise<OursResult> {
   const out = await runChild<OursResult>(CHILD, [JSON.stringify(job)]);
@@ -94,10 +104,10 @@ async function ours(job: OursJob): Promise<OursResult> {
 
 let peerMeta: Pick<PeerResult, "torch" | "threads" | "blas"> | undefined;
 
-async function peer(python: string | undefined, shape: BenchShape, job: PeerJob): Promise<PeerResult | undefined> {
+async function peer(python: string | undefined, shape: BenchShape, job: PeerJob, threads: number): Promise<PeerResult | undefined> {
   if (!python) return undefined;
   try {
-    const r = await runPeer(python, shape.arch, job);
+    const r = await runPeer(python, shape.arch, job, threads);
     peerMeta = { torch: r.torch, threads: r.threads, blas: r.blas };
     return r;
   } catch (error) {
@@ -118,7 +128,25 @@ function printProfile(r: OursResult): void {
 interface Summary {
   model: string;
   what: string;
-  ratio: number | undefined;
+  /** ours/PyTorch in wall-clock tokens/s and in tokens per CPU-second; undefined without a peer. */
+  wall?: number;
+  cpu?: number;
+  target: boolean;
+}
+
+/** `ours X tokens/s, Y per CPU-s (extra) | PyTorch ... | ours/PyTorch R× (per CPU-s C×)` */
+function sideBySide(
+  digits: number,
+  us: { wall: number; cpu: number; extra: string },
+  them: { wall: number; cpu: number; extra: string } | undefined,
+  target: boolean,
+): string {
+  const f = (x: number) => (digits === 0 ? int(x) : fixed(x, digits));
+  let line = `ours ${f(us.wall)} tokens/s, ${f(us.cpu)} per CPU-s (${us.extra})`;
+  if (!them) return line;
+  line += ` | PyTorch ${f(them.wall)} tokens/s, ${f(them.cpu)} per CPU-s (${them.extra})`;
+  line += ` | ours/PyTorch ${times(us.wall / them.wall)} (per CPU-s ${times(us.cpu / them.cpu)})`;
+  return target ? `${line} ${verdict(us.wall / them.wall)}` : line;
 }
 
 async function inference(
@@ -129,60 +157,95 @@ async function inference(
   summary: Summary[],
 ): Promise<void> {
   const a = shape.arch;
-  const us = await ours({ phase: "infer", model: shape.name, ...plan, profile: o.profile });
-  const them = (await peer(python, shape, { mode: "infer", ...plan })) as (PeerResult & PeerInfer) | undefined;
+  const us = await ours({ phase: "infer", model: shape.name, threads: o.threads, ...plan, profile: o.profile });
+  const them = (await peer(python, shape, { mode: "infer", ...plan }, o.threads)) as (PeerResult & PeerInfer) | undefined;
   const f = us.infer;
   if (!f) throw new Error("no inference figures");
-  const pf = prefillFlops(a, plan.prompt);
-  let line = `  prefill (${plan.prompt}-token prompt): ours ${int(f.prefillTokensPerS)} tokens/s (${fixed((pf * f.prefillTokensPerS) / plan.prompt / 1e9)} GFLOP/s)`;
-  if (them)
-    line += ` | PyTorch ${int(them.prefill_tokens_per_s)} tokens/s (${fixed((pf * them.prefill_tokens_per_s) / plan.prompt / 1e9)} GFLOP/s) | ours/PyTorch ${ratio(f.prefillTokensPerS, them.prefill_tokens_per_s)}`;
-  console.log(line);
-  const wb = decodeWeightBytes(a);
-  line = `  decode (${plan.newTokens} greedy tokens after it, KV cache): ours ${fixed(f.decodeTokensPerS)} tokens/s (${fixed((wb * f.decodeTokensPerS) / 1e9)} GB/s of weights)`;
-  if (them)
-    line += ` | PyTorch ${fixed(them.decode_tokens_per_s)} tokens/s (${fixed((wb * them.decode_tokens_per_s) / 1e9)} GB/s) | ours/PyTorch ${ratio(f.decodeTokensPerS, them.decode_tokens_per_s)}${verdict(f.decodeTokensPerS, them.decode_tokens_per_s)}`;
-  console.log(line);
+  const gflops = (tps: number) => `${fixed((prefillFlops(a, plan.prompt) * tps) / plan.prompt / 1e9)} GFLOP/s`;
+  const gbs = (tps: number) => `${fixed((decodeWeightBytes(a) * tps) / 1e9)} GB/s of weights`;
+  const prefill = sideBySide(
+    0,
+    { wall: f.prefillTokensPerS, cpu: f.prefillTokensPerCpuS, extra: gflops(f.prefillTokensPerS) },
+    them && { wall: them.prefill_tokens_per_s, cpu: them.prefill_tokens_per_cpu_s, extra: gflops(them.prefill_tokens_per_s) },
+    false,
+  );
+  console.log(`  prefill (${plan.prompt}-token prompt): ${prefill}`);
+  const decode = sideBySide(
+    1,
+    { wall: f.decodeTokensPerS, cpu: f.decodeTokensPerCpuS, extra: gbs(f.decodeTokensPerS) },
+    them && { wall: them.decode_tokens_per_s, cpu: them.decode_tokens_per_cpu_s, extra: gbs(them.decode_tokens_per_s) },
+    true,
+  );
+  console.log(`  decode (${plan.newTokens} greedy tokens after it, KV cache): ${decode}`);
   console.log(
     `  peak RSS, inference: ours ${mib(us.peakRssBytes)}${them ? ` | PyTorch ${mib(them.peak_rss_bytes)}` : ""}` +
       `  (runs, tokens/s: ours prefill ${f.prefillRuns.map(int).join(", ")}, decode ${f.decodeRuns.map((x) => fixed(x)).join(", ")}` +
       `${them ? `; PyTorch prefill ${them.prefill_runs.map(int).join(", ")}, decode ${them.decode_runs.map((x) => fixed(x)).join(", ")}` : ""})`,
   );
   printProfile(us);
-  summary.push({ model: shape.name, what: "prefill", ratio: them ? f.prefillTokensPerS / them.prefill_tokens_per_s : undefined });
-  summary.push({ model: shape.name, what: "decode", ratio: them ? f.decodeTokensPerS / them.decode_tokens_per_s : undefined });
+  summary.push({
+    model: shape.name,
+    what: "prefill",
+    ...(them ? { wall: f.prefillTokensPerS / them.prefill_tokens_per_s, cpu: f.prefillTokensPerCpuS / them.prefill_tokens_per_cpu_s } : {}),
+    target: false,
+  });
+  summary.push({
+    model: shape.name,
+    what: "decode",
+    ...(them ? { wall: f.decodeTokensPerS / them.decode_tokens_per_s, cpu: f.decodeTokensPerCpuS / them.decode_tokens_per_cpu_s } : {}),
+    target: true,
+  });
 }
 
 async function training(shape: BenchShape, plan: Plan["train"], o: Options, python: string | undefined, summary: Summary[]): Promise<void> {
   const a = shape.arch;
   const ticket = shape === SMOLLM2_135M ? autoPlan() : undefined;
   const extra = ticket ? { B: ticket.batch, T: Math.round(ticket.meanPaddedT), steps: o.quick ? 1 : 2 } : undefined;
-  const us = await ours({ phase: "train", model: shape.name, ...plan, ...(extra ? { extra } : {}), profile: o.profile });
-  const them = (await peer(python, shape, { mode: "train", ...plan })) as (PeerResult & PeerTrain) | undefined;
+  const us = await ours({
+    phase: "train",
+    model: shape.name,
+    threads: o.threads,
+    ...plan,
+    ...(extra ? { extra } : {}),
+    profile: o.profile,
+  });
+  const them = (await peer(python, shape, { mode: "train", ...plan }, o.threads)) as (PeerResult & PeerTrain) | undefined;
   const f = us.train;
   if (!f) throw new Error("no training figures");
-  const fl = loraTrainFlopsPerToken(a, plan.T, DEFAULT_LORA.rank);
+  const tokens = plan.B * plan.T;
+  const perCpu = (cpu: number[]) => tokens / Math.min(...cpu);
+  const gflops = (tps: number, s: number) =>
+    `${fixed(s, 2)} s/step, ${fixed((loraTrainFlopsPerToken(a, plan.T, DEFAULT_LORA.rank) * tps) / 1e9)} GFLOP/s`;
   console.log(
     `  LoRA training (r ${DEFAULT_LORA.rank}, alpha ${DEFAULT_LORA.alpha}, ${DEFAULT_LORA.targets.length} projections, ${int(f.adapterParams)} adapter params; batch ${plan.B} × ${plan.T}, loss on every position, forward + backward + AdamW):`,
   );
-  let line = `    ours ${int(f.tokensPerS)} tokens/s (${fixed(f.secondsPerStep, 2)} s/step, ${fixed((fl * f.tokensPerS) / 1e9)} GFLOP/s)`;
-  if (them)
-    line += ` | PyTorch ${int(them.tokens_per_s)} tokens/s (${fixed(them.seconds_per_step, 2)} s/step, ${fixed((fl * them.tokens_per_s) / 1e9)} GFLOP/s) | ours/PyTorch ${ratio(f.tokensPerS, them.tokens_per_s)}${verdict(f.tokensPerS, them.tokens_per_s)}`;
-  console.log(line);
+  const line = sideBySide(
+    0,
+    { wall: f.tokensPerS, cpu: perCpu(f.stepCpuSeconds), extra: gflops(f.tokensPerS, f.secondsPerStep) },
+    them && { wall: them.tokens_per_s, cpu: perCpu(them.step_cpu_seconds), extra: gflops(them.tokens_per_s, them.seconds_per_step) },
+    true,
+  );
+  console.log(`    ${line}`);
   console.log(
     `  peak RSS, training: ours ${mib(us.peakRssBytes)}${them ? ` | PyTorch ${mib(them.peak_rss_bytes)}` : ""}` +
-      `  (step seconds: ours ${f.stepSeconds.map((s) => fixed(s, 2)).join(", ")}${them ? `; PyTorch ${them.step_seconds.map((s) => fixed(s, 2)).join(", ")}` : ""}; first loss ${fixed(f.losses[0] ?? Number.NaN, 3)}, ln V = ${fixed(Math.log(a.vocab), 3)})`,
+      `  (step seconds: ours ${f.stepSeconds.map((s) => fixed(s, 2)).join(", ")}${them ? `; PyTorch ${them.step_seconds.map((s) => fixed(s, 2)).join(", ")}` : ""};` +
+      ` our first loss ${fixed(f.losses[0] ?? Number.NaN, 3)}, ln V = ${fixed(Math.log(a.vocab), 3)})`,
   );
   printProfile(us);
-  summary.push({ model: shape.name, what: "LoRA training", ratio: them ? f.tokensPerS / them.tokens_per_s : undefined });
-  if (ticket && us.extra) {
+  summary.push({
+    model: shape.name,
+    what: "LoRA training",
+    ...(them ? { wall: f.tokensPerS / them.tokens_per_s, cpu: perCpu(f.stepCpuSeconds) / perCpu(them.step_cpu_seconds) } : {}),
+    target: true,
+  });
+  if (ticket && extra && us.extra) {
     const e = us.extra;
     const perStep = [...e.stepSeconds].sort((x, y) => x - y)[Math.floor(e.stepSeconds.length / 2)] ?? e.secondsPerStep;
-    const total = ticket.steps * perStep;
     console.log(
-      `  auto on ticket-routing (${ticket.file.split("/").slice(-2).join("/")}: ${ticket.examples} examples, ~${fixed(ticket.meanTokens, 0)} tokens each (est. characters / 4 + ChatML, max ~${ticket.maxTokens});` +
+      `  auto on ticket-routing (${ticket.file.split("/").slice(-2).join("/")}: ${ticket.examples} examples, ~${fixed(ticket.meanTokens, 0)} tokens each, est. characters / 4 + ChatML, max ~${ticket.maxTokens};` +
         ` ${ticket.epochs} epochs × batch ${ticket.batch} = ${ticket.steps} steps, mean padded length ${fixed(ticket.meanPaddedT, 0)}):` +
-        ` ours ${fixed(perStep, 2)} s/step at ${extra?.B} × ${extra?.T} (median of ${e.stepSeconds.length}) → ~${fixed(total / 60, 1)} min of training (steps × s/step; validation, checkpoints and start-up not included)`,
+        ` ours ${fixed(perStep, 2)} s/step at ${extra.B} × ${extra.T} (median of ${e.stepSeconds.length}) → ~${fixed((ticket.steps * perStep) / 60, 1)} min of training` +
+        " (steps × s/step; validation, checkpoints and start-up not included)",
     );
   }
 }
@@ -191,7 +254,7 @@ async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   const python = o.peer ? findTorchPython() : undefined;
   console.log(
-    `open-weight models, random weights in the real shapes${o.quick ? " (--quick: tiny runs, figures not meaningful)" : ""}; every figure in its own process, best timed run of each side`,
+    `open-weight models, random weights in the real shapes, ${o.threads} thread${o.threads > 1 ? "s" : ""} each side${o.quick ? " (--quick: tiny runs, figures not meaningful)" : ""}; every figure in its own process, best timed run of each side; load average at start ${load()}`,
   );
   if (o.peer && !python) console.log("  (no python3 with torch: PyTorch peer skipped; apt-get install python3-torch libopenblas0-openmp)");
   const summary: Summary[] = [];
@@ -207,26 +270,20 @@ async function main(): Promise<void> {
     }
   }
   const info = nativeInfo();
-  let sides = `ours: native kernels ${info.isa}, ${info.threads} threads, float32 weights`;
-  if (peerMeta)
-    sides += ` | PyTorch ${peerMeta.torch} (${python}), ${peerMeta.threads} threads, BLAS ${peerMeta.blas.map((b) => b.split("/").at(-1)).join(" + ") || "unknown"}, ${Object.entries(
-      PEER_ENV,
-    )
+  let sides = `ours: native kernels ${info.isa}, ${o.threads} threads, float32 weights`;
+  if (peerMeta) {
+    const blas = peerMeta.blas.map((b) => b.split("/").at(-1)).join(" + ") || "unknown";
+    const env = Object.entries(peerEnv(o.threads))
       .map(([k, v]) => `${k}=${v}`)
-      .join(" ")}`;
+      .join(" ");
+    sides += ` | PyTorch ${peerMeta.torch} (${python}), ${peerMeta.threads} threads, BLAS ${blas}, ${env}`;
+  }
   console.log(sides);
-  if (python) {
-    console.log("ratios ours/PyTorch (this run):");
+  if (peerMeta) {
+    console.log(`ratios ours/PyTorch (this run; wall-clock tokens/s, and tokens per CPU-second); load average at end ${load()}:`);
     for (const s of summary) {
-      const target =
-        s.what === "prefill"
-          ? ""
-          : s.ratio === undefined
-            ? ""
-            : s.ratio >= TARGET
-              ? `  target ≥ ${TARGET}×: met`
-              : `  target ≥ ${TARGET}×: NOT met`;
-      console.log(`  ${s.model} ${s.what}: ${s.ratio === undefined ? "n/a" : `${fixed(s.ratio, 2)}×`}${target}`);
+      if (s.wall === undefined || s.cpu === undefined) continue;
+      console.log(`  ${s.model} ${s.what}: ${times(s.wall)} (per CPU-s ${times(s.cpu)})${s.target ? `  ${verdict(s.wall)}` : ""}`);
     }
   }
 }

@@ -2,7 +2,7 @@
 //   node --import tsx bench/lib/open-weights-child.ts '<json OursJob>'
 // Prints the figures as the result line of bench/lib/child.ts.
 import { nativeInfo } from "../../packages/engine/src/trainer/index.ts";
-import { nativeKernels } from "../../packages/engine/src/trainer/kernels/native.ts";
+import { nativeKernels, setNativeThreads } from "../../packages/engine/src/trainer/kernels/native.ts";
 import { reportResult } from "./child.ts";
 import { peakRss } from "./measure.ts";
 import {
@@ -19,6 +19,7 @@ import { shapeByName } from "./open-weights-shapes.ts";
 export interface InferJob {
   phase: "infer";
   model: string;
+  threads: number;
   prompt: number;
   newTokens: number;
   repeats: number;
@@ -28,6 +29,7 @@ export interface InferJob {
 export interface TrainJob {
   phase: "train";
   model: string;
+  threads: number;
   B: number;
   T: number;
   steps: number;
@@ -56,6 +58,7 @@ function main(): void {
   const job = JSON.parse(process.argv[2] ?? "") as OursJob;
   const shape = shapeByName(job.model);
   const profile = job.profile ? new KernelProfile() : undefined;
+  setNativeThreads(job.threads);
   const native = nativeKernels();
   const k = profile ? profile.wrap(native) : native;
   const positions = job.phase === "infer" ? job.prompt + job.newTokens : Math.max(job.T, job.extra?.T ?? 0);

@@ -74,9 +74,17 @@ function randomIds(rng: Rng, n: number, vocab: number): Int32Array {
   return Int32Array.from({ length: n }, () => Math.floor(rng.next() * vocab));
 }
 
+/** CPU seconds (user + system, all threads) this process has used. */
+export function cpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+
 export interface GenerateTiming {
   prefillSeconds: number;
   decodeSeconds: number;
+  prefillCpuSeconds: number;
+  decodeCpuSeconds: number;
   /** The greedy tokens produced (the first from the prompt's logits). */
   tokens: number[];
 }
@@ -84,9 +92,11 @@ export interface GenerateTiming {
 /** Prefill of `prompt` (last token's logits), then `newTokens` single-token greedy steps with the KV cache. */
 export function generate(m: DecoderModel, prompt: Int32Array, newTokens: number): GenerateTiming {
   const decoder = new HfDecoder(m, prompt.length + newTokens);
+  const c0 = cpuSeconds();
   const t0 = performance.now();
   let logits = decoder.feed(Array.from(prompt));
   const t1 = performance.now();
+  const c1 = cpuSeconds();
   const tokens: number[] = [];
   for (let i = 0; i < newTokens; i++) {
     const token = argmax(logits);
@@ -94,7 +104,14 @@ export function generate(m: DecoderModel, prompt: Int32Array, newTokens: number)
     logits = decoder.feed([token]);
   }
   const t2 = performance.now();
-  return { prefillSeconds: (t1 - t0) / 1000, decodeSeconds: (t2 - t1) / 1000, tokens };
+  const c2 = cpuSeconds();
+  return {
+    prefillSeconds: (t1 - t0) / 1000,
+    decodeSeconds: (t2 - t1) / 1000,
+    prefillCpuSeconds: c1 - c0,
+    decodeCpuSeconds: c2 - c1,
+    tokens,
+  };
 }
 
 export interface InferenceFigures {
@@ -102,6 +119,9 @@ export interface InferenceFigures {
   decodeTokensPerS: number;
   prefillRuns: number[];
   decodeRuns: number[];
+  /** Tokens per CPU-second (all threads), best run: robust to other load on the machine. */
+  prefillTokensPerCpuS: number;
+  decodeTokensPerCpuS: number;
 }
 
 /** One short warm-up, then `repeats` timed generations; the best of each phase (the machine is shared). */
@@ -113,12 +133,23 @@ export function measureInference(
   generate(m, randomIds(rng, Math.min(32, options.prompt), m.arch.vocab), Math.min(4, options.newTokens));
   const prefillRuns: number[] = [];
   const decodeRuns: number[] = [];
+  const prefillCpu: number[] = [];
+  const decodeCpu: number[] = [];
   for (let i = 0; i < options.repeats; i++) {
     const t = generate(m, randomIds(rng, options.prompt, m.arch.vocab), options.newTokens);
     prefillRuns.push(options.prompt / t.prefillSeconds);
     decodeRuns.push(options.newTokens / t.decodeSeconds);
+    prefillCpu.push(options.prompt / t.prefillCpuSeconds);
+    decodeCpu.push(options.newTokens / t.decodeCpuSeconds);
   }
-  return { prefillTokensPerS: Math.max(...prefillRuns), decodeTokensPerS: Math.max(...decodeRuns), prefillRuns, decodeRuns };
+  return {
+    prefillTokensPerS: Math.max(...prefillRuns),
+    decodeTokensPerS: Math.max(...decodeRuns),
+    prefillRuns,
+    decodeRuns,
+    prefillTokensPerCpuS: Math.max(...prefillCpu),
+    decodeTokensPerCpuS: Math.max(...decodeCpu),
+  };
 }
 
 /** A LoRA training setup: adapters on `m`, the optimizer state, and one step as hf/lora/loop.ts takes it. */
@@ -180,6 +211,8 @@ export interface TrainingFigures {
   tokensPerS: number;
   secondsPerStep: number;
   stepSeconds: number[];
+  /** CPU seconds (all threads) of each timed step. */
+  stepCpuSeconds: number[];
   adapterParams: number;
   losses: number[];
 }
@@ -192,16 +225,20 @@ export function measureLoraTraining(
   const losses: number[] = [];
   for (let i = 0; i < options.warmup; i++) losses.push(stepper.step(options.warmupBatch ?? options.B, options.T));
   const stepSeconds: number[] = [];
+  const stepCpuSeconds: number[] = [];
   for (let i = 0; i < options.steps; i++) {
+    const c = cpuSeconds();
     const t = performance.now();
     losses.push(stepper.step(options.B, options.T));
     stepSeconds.push((performance.now() - t) / 1000);
+    stepCpuSeconds.push(cpuSeconds() - c);
   }
   const best = Math.min(...stepSeconds);
   return {
     tokensPerS: (options.B * options.T) / best,
     secondsPerStep: best,
     stepSeconds,
+    stepCpuSeconds,
     adapterParams: stepper.lora.params.length,
     losses,
   };

@@ -7,21 +7,28 @@ import { peerShapeArgs } from "./open-weights-shapes.ts";
 
 const SCRIPT = fileURLToPath(new URL("../peers/open_weights_peer.py", import.meta.url));
 
-/** OpenBLAS with its AVX-512 kernels on 2 threads; torch.set_num_threads(2) is the script's default. */
-export const PEER_ENV = { OPENBLAS_CORETYPE: "SkylakeX", OPENBLAS_NUM_THREADS: "2", OMP_NUM_THREADS: "2" } as const;
+/** OpenBLAS with its AVX-512 kernels on `threads` threads (torch.set_num_threads too, through --threads). */
+export function peerEnv(threads: number): Record<string, string> {
+  return { OPENBLAS_CORETYPE: "SkylakeX", OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads) };
+}
 
 export interface PeerInfer {
   prefill_tokens_per_s: number;
   decode_tokens_per_s: number;
   prefill_runs: number[];
   decode_runs: number[];
+  prefill_tokens_per_cpu_s: number;
+  decode_tokens_per_cpu_s: number;
 }
 
 export interface PeerTrain {
   tokens_per_s: number;
   seconds_per_step: number;
   step_seconds: number[];
+  step_cpu_seconds: number[];
   adapter_params: number;
+  /** Loss of every step, warm-up first. */
+  losses: number[];
 }
 
 export type PeerResult = (PeerInfer | PeerTrain | PeerCheck) & {
@@ -52,8 +59,8 @@ export type PeerJob =
   | { mode: "check"; weights: string; ids: readonly number[]; newTokens: number }
   | { mode: "train"; B: number; T: number; steps: number; warmup: number; warmupBatch?: number };
 
-export function peerArgs(arch: HfArchitecture, job: PeerJob): string[] {
-  const args = [SCRIPT, "--mode", job.mode, ...peerShapeArgs(arch)];
+export function peerArgs(arch: HfArchitecture, job: PeerJob, threads = 2): string[] {
+  const args = [SCRIPT, "--mode", job.mode, "--threads", String(threads), ...peerShapeArgs(arch)];
   if (job.mode === "infer") args.push("--prompt", String(job.prompt), "--new", String(job.newTokens), "--repeats", String(job.repeats));
   else if (job.mode === "check") args.push("--weights", job.weights, "--ids", job.ids.join(","), "--new", String(job.newTokens));
   else {
@@ -63,10 +70,13 @@ export function peerArgs(arch: HfArchitecture, job: PeerJob): string[] {
   return args;
 }
 
-/** Runs the peer; rejects with its last stderr line when it fails. */
-export function runPeer(python: string, arch: HfArchitecture, job: PeerJob): Promise<PeerResult> {
+/** Runs the peer on `threads` threads; rejects with its last stderr line when it fails. */
+export function runPeer(python: string, arch: HfArchitecture, job: PeerJob, threads = 2): Promise<PeerResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(python, peerArgs(arch, job), { env: { ...process.env, ...PEER_ENV }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(python, peerArgs(arch, job, threads), {
+      env: { ...process.env, ...peerEnv(threads) },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let out = "";
     let err = "";
     child.stdout.setEncoding("utf8").on("data", (s: string) => {

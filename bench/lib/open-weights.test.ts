@@ -111,6 +111,8 @@ describe.skipIf(!python)("the PyTorch peer (python3-torch installed)", () => {
   it("takes the LoRA step on the tiny shape", async () => {
     const r = (await runPeer(python as string, arch, { mode: "train", B: 2, T: 16, steps: 1, warmup: 1 })) as PeerTrain;
     expect(r.step_seconds).toHaveLength(1);
+    expect(r.losses).toHaveLength(2);
+    for (const loss of r.losses) expect(Number.isFinite(loss) && loss > 0).toBe(true);
     expect(r.adapter_params).toBe(new LoraStepper(randomOpenWeightModel(arch, k, 64)).lora.params.length);
   });
 });

@@ -12,7 +12,10 @@ output head, optional q/k/v bias.
 --mode train: one LoRA step as PEFT does it (frozen base, adapters A [r, in], B [out, r] on all seven linear
   projections, y = x·Wᵀ + b + (alpha / r)·(x·Aᵀ)·Bᵀ, A uniform ±1/sqrt(in), B = 0), cross-entropy on every position
   (mean), backward, gradient-norm clipping at 1.0 and AdamW (β 0.9/0.999, ε 1e-8, no weight decay) on the adapters
-  only: the engine's hf/lora/loop.ts step. Prints tokens/s over --steps timed steps after --warmup steps.
+  only: the engine's hf/lora/loop.ts step. The loss is taken --loss-chunk rows at a time as the engine does (256: the
+  [rows, vocab] logits never exist whole; --full-logits for one cross_entropy over all rows, as HF's Trainer does,
+  which for Qwen2.5's 151,936-word vocabulary and 2,048 rows holds ~5 GB of logits and their gradients).
+  Prints tokens/s over --steps timed steps after --warmup steps.
 
 --mode check: loads the weights of --weights (raw little-endian float32 in the order of Model.tensors()) and prints
   the prompt's (--ids) last-token logits and --new greedy tokens, so a test can check this peer computes what the
@@ -196,30 +199,39 @@ class Model:
 
 
 def generate(m, prompt, new_tokens):
-    """Prefill then greedy single-token steps; seconds of each phase."""
+    """Prefill then greedy single-token steps; wall and CPU seconds (all threads) of each phase."""
     cache = m.new_cache(prompt.shape[1] + new_tokens)
-    t0 = time.perf_counter()
+    c0, t0 = time.process_time(), time.perf_counter()
     logits = m.next_logits(prompt, 0, cache)
-    t1 = time.perf_counter()
+    c1, t1 = time.process_time(), time.perf_counter()
     pos = prompt.shape[1]
     for _ in range(new_tokens):
         token = torch.argmax(logits).view(1, 1)
         logits = m.next_logits(token, pos, cache)
         pos += 1
-    t2 = time.perf_counter()
-    return t1 - t0, t2 - t1
+    c2, t2 = time.process_time(), time.perf_counter()
+    return t1 - t0, t2 - t1, c1 - c0, c2 - c1
 
 
 def infer(m, a):
     g = torch.Generator().manual_seed(7)
     with torch.no_grad():
         generate(m, torch.randint(0, a.vocab, (1, min(32, a.prompt)), generator=g), min(4, a.new))
-        prefill, decode = [], []
+        prefill, decode, prefill_cpu, decode_cpu = [], [], [], []
         for _ in range(a.repeats):
-            p, d = generate(m, torch.randint(0, a.vocab, (1, a.prompt), generator=g), a.new)
+            p, d, pc, dc = generate(m, torch.randint(0, a.vocab, (1, a.prompt), generator=g), a.new)
             prefill.append(a.prompt / p)
             decode.append(a.new / d)
-    return {"prefill_tokens_per_s": max(prefill), "decode_tokens_per_s": max(decode), "prefill_runs": prefill, "decode_runs": decode}
+            prefill_cpu.append(a.prompt / pc)
+            decode_cpu.append(a.new / dc)
+    return {
+        "prefill_tokens_per_s": max(prefill),
+        "decode_tokens_per_s": max(decode),
+        "prefill_runs": prefill,
+        "decode_runs": decode,
+        "prefill_tokens_per_cpu_s": max(prefill_cpu),
+        "decode_tokens_per_cpu_s": max(decode_cpu),
+    }
 
 
 def train(m, a):
@@ -230,28 +242,41 @@ def train(m, a):
 
     def step(B, T):
         ids = torch.randint(0, a.vocab, (B, T), generator=g)
-        targets = torch.randint(0, a.vocab, (B, T), generator=g)
-        h = m.rmsnorm(m.hidden(ids), m.norm)
-        logits = F.linear(h, m.lm_head)
-        loss = F.cross_entropy(logits.view(-1, logits.shape[-1]), targets.view(-1))
+        targets = torch.randint(0, a.vocab, (B, T), generator=g).view(-1)
+        h = m.rmsnorm(m.hidden(ids), m.norm).view(B * T, -1)
         opt.zero_grad(set_to_none=True)
-        loss.backward()
+        if a.full_logits:
+            loss = F.cross_entropy(F.linear(h, m.lm_head), targets)
+            loss.backward()
+            loss = loss.item()
+        else:
+            # The engine's loss: [rows, vocab] logits never exist whole; each chunk of rows gives its loss and the
+            # gradient of h at once, then one backward through the layers.
+            hd = h.detach().requires_grad_(True)
+            loss = 0.0
+            for r0 in range(0, B * T, a.loss_chunk):
+                part = F.cross_entropy(F.linear(hd[r0 : r0 + a.loss_chunk], m.lm_head), targets[r0 : r0 + a.loss_chunk], reduction="sum") / (B * T)
+                part.backward()
+                loss += part.item()
+            h.backward(hd.grad)
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()
-        return loss.item()
+        return loss
 
-    for _ in range(a.warmup):
-        step(a.warmup_batch or a.batch, a.seq)
-    times = []
+    losses = [step(a.warmup_batch or a.batch, a.seq) for _ in range(a.warmup)]
+    times, cpu = [], []
     for _ in range(a.steps):
-        t = time.perf_counter()
-        step(a.batch, a.seq)
+        c, t = time.process_time(), time.perf_counter()
+        losses.append(step(a.batch, a.seq))
         times.append(time.perf_counter() - t)
+        cpu.append(time.process_time() - c)
     best = min(times)
     return {
         "tokens_per_s": a.batch * a.seq / best,
         "seconds_per_step": best,
         "step_seconds": times,
+        "step_cpu_seconds": cpu,
+        "losses": losses,
         "adapter_params": sum(p.numel() for p in params),
     }
 
@@ -279,13 +304,14 @@ def main():
     for name, default in [
         ("hidden", 576), ("layers", 30), ("heads", 9), ("kv-heads", 3), ("intermediate", 1536), ("vocab", 49152),
         ("prompt", 512), ("new", 64), ("repeats", 2), ("batch", 8), ("seq", 256), ("steps", 2), ("warmup", 1),
-        ("warmup-batch", 0), ("rank", 16), ("threads", 2), ("seed", 1),
+        ("warmup-batch", 0), ("rank", 16), ("threads", 2), ("seed", 1), ("loss-chunk", 256),
     ]:
         p.add_argument(f"--{name}", type=int, default=default)
     for name, default in [("rope-theta", 10000.0), ("rms-eps", 1e-5), ("alpha", 32.0)]:
         p.add_argument(f"--{name}", type=float, default=default)
     p.add_argument("--tied", action="store_true")
     p.add_argument("--qkv-bias", action="store_true")
+    p.add_argument("--full-logits", action="store_true", help="train: one cross_entropy over [B*T, vocab] logits (HF's way)")
     a = p.parse_args()
     a.positions = max(a.prompt + a.new, a.seq, len(a.ids.split(",")) + a.new if a.ids else 0)
     torch.set_num_threads(a.threads)
