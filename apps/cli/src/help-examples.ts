@@ -18,7 +18,11 @@ const EXAMPLES: Record<string, string[]> = {
   "exp cancel": ["tunelab exp cancel exp_0abc123"],
   "exp logs": ["tunelab exp logs exp_0abc123 --follow"],
   baseline: ["tunelab baseline --model local-small", "tunelab baseline --model gpt-4o-mini --provider openai"],
-  leaderboard: ["tunelab leaderboard", "tunelab leaderboard --sort cost --dataset train@2 --json"],
+  leaderboard: [
+    "tunelab leaderboard",
+    "tunelab leaderboard --sort cost --dataset train@2 --json",
+    "tunelab leaderboard --model SmolLM2-135M-Instruct --method dpo",
+  ],
   compare: ["tunelab compare exp_0abc123 exp_0def456", "tunelab compare run_0abc123 run_0def456 --items 20"],
   serve: ["tunelab serve", "TUNELAB_TOKEN=secret tunelab serve --host 0.0.0.0 --port 8787"],
   demo: ["tunelab demo", "tunelab demo --model local-tiny --epochs 2   # a quick, weaker run"],

@@ -1,12 +1,13 @@
+import { engineCatalog } from "@tunelab/api";
 import {
   type CreateExperiment,
   createExperiment,
-  type Experiment,
   experimentMetrics,
   getExperiment,
   getProjectByName,
   listExperiments,
-  TunelabError,
+  type TrainingMethod,
+  trainingSetup,
 } from "@tunelab/core";
 import { type Command, Option } from "commander";
 import { resolveProjectName, withWorkspace } from "../context.ts";
@@ -14,76 +15,58 @@ import { EXIT } from "../exit-codes.ts";
 import { color, emit, type GlobalOptions, table } from "../output.ts";
 import { parseNumberOption } from "../read-input.ts";
 import { experimentSummary, hyperText, statusColor } from "../render/experiment.ts";
-import { Progress } from "../render/progress.ts";
+import { setupText } from "../render/training-setup.ts";
 import { withServices } from "../services.ts";
+import { withEngine } from "./engine-access.ts";
+import { chosenHyperparameters, hyperparameterOptions, methodOption, runOptions } from "./experiment-options.ts";
+import { runExperiments } from "./run-experiments.ts";
+import { registerSweep } from "./sweep.ts";
 
-const auto = (name: string, value: string | undefined): number | "auto" | undefined =>
-  value === undefined || value === "auto" ? (value as "auto" | undefined) : parseNumberOption(name, value);
-
-/** Runs experiments to the end with progress, and prints each one's outcome. */
-export async function runExperiments(ids: string[], globals: GlobalOptions, concurrency = 2): Promise<Experiment[]> {
-  return withServices(
-    async (services) => {
-      const labels = new Map<string, string>();
-      for (const id of ids) labels.set(id, (await getExperiment(services.ws.db, id)).name);
-      const progress = new Progress(labels, { json: Boolean(globals.json) });
-      const off = services.experiments.subscribe((event) => progress.experiment(event));
-      try {
-        const results = await Promise.all(ids.map((id) => services.experiments.run(id)));
-        return results;
-      } finally {
-        off();
-        progress.stop();
-      }
-    },
-    { concurrency },
-  );
-}
-
-function hyperOptions(command: Command): Command {
-  return command
-    .option("--epochs <n|auto>", "n_epochs")
-    .option("--batch-size <n|auto>", "batch_size")
-    .option("--lr-multiplier <x|auto>", "learning_rate_multiplier")
-    .option("--prompt-loss-weight <x|auto>", "loss weight of prompt tokens, 0 to 1 (local engine only; auto: 0.1)")
-    .option("--seed <n>", "training seed (default 42)")
-    .option("--provider <name>", "local (embedded engine), openai, or one from tunelab.config.json", "local");
-}
+export { runExperiments } from "./run-experiments.ts";
 
 export function registerExperiments(program: Command, globals: () => GlobalOptions): void {
   const exp = program.command("exp").description("experiments: a dataset version + base model + hyperparameters, trained and scored");
 
-  hyperOptions(
-    exp
-      .command("create")
-      .description("create an experiment and run it (training, then scoring on the test split)")
-      .requiredOption("-d, --dataset <ref>", "training data, e.g. train@2")
-      .requiredOption("-m, --model <name>", "base model, e.g. local-small")
-      .option("-p, --project <name>", "project (default: the only project)")
-      .option("--validation <ref>", "validation data version")
-      .option("--suffix <text>", "suffix of the tuned model's name")
-      .option("--name <text>", "experiment name")
-      .option("--notes <text>", "notes")
-      .option("--force", "create even if an identical experiment exists")
-      .option("--no-run", "only create it; run later with `tunelab exp run ID`"),
+  runOptions(
+    hyperparameterOptions(
+      exp
+        .command("create")
+        .description("create an experiment and run it (training, then scoring on the test split)")
+        .requiredOption("-d, --dataset <ref>", "training data, e.g. train@2 (preference pairs for --method dpo)")
+        .requiredOption("-m, --model <name>", "base model: local-tiny|local-small|local-base, or one from `tunelab models list`")
+        .option("-p, --project <name>", "project (default: the only project)")
+        .addOption(methodOption())
+        .option("--validation <ref>", "validation data version")
+        .option("--suffix <text>", "suffix of the tuned model's name")
+        .option("--name <text>", "experiment name")
+        .option("--notes <text>", "notes")
+        .option("--force", "create even if an identical experiment exists")
+        .option("--no-run", "only create it; run later with `tunelab exp run ID`"),
+    ),
   )
     .addHelpText(
       "after",
-      "\nExamples:\n  tunelab exp create --dataset train@2 --model local-small --epochs 3\n  tunelab exp create -d train@1 -m local-tiny --lr-multiplier 2 --no-run",
+      [
+        "",
+        "Examples:",
+        "  tunelab exp create --dataset train@2 --model local-small --epochs 3",
+        "  tunelab exp create -d train@1 -m local-tiny --lr-multiplier 2 --no-run",
+        "  tunelab exp create -d train@2 -m SmolLM2-135M-Instruct --lora-rank 8 --lora-alpha 16 --lora-targets q_proj,v_proj",
+        "  tunelab exp create -d prefs@1 -m SmolLM2-135M-Instruct --method dpo --beta 0.2",
+        "",
+        "LoRA flags apply to open-weight bases (`tunelab models add`); local-* sizes train in full.",
+        "DPO trains on OpenAI's preference JSONL ({input, preferred_output, non_preferred_output}).",
+      ].join("\n"),
     )
-    .action(async (o: Record<string, string | boolean | undefined>) => {
+    .action(async (o: Record<string, unknown>) => {
       const created = await withWorkspace(async (ws) => {
         const input: CreateExperiment = {
           project: await resolveProjectName(ws, o.project as string | undefined),
           dataset: o.dataset as string,
           model: o.model as string,
           provider: o.provider as string,
-          hyperparameters: {
-            ...(o.epochs !== undefined ? { n_epochs: auto("--epochs", o.epochs as string) } : {}),
-            ...(o.batchSize !== undefined ? { batch_size: auto("--batch-size", o.batchSize as string) } : {}),
-            ...(o.lrMultiplier !== undefined ? { learning_rate_multiplier: auto("--lr-multiplier", o.lrMultiplier as string) } : {}),
-            ...(o.promptLossWeight !== undefined ? { prompt_loss_weight: auto("--prompt-loss-weight", o.promptLossWeight as string) } : {}),
-          } as CreateExperiment["hyperparameters"],
+          method: o.method as TrainingMethod,
+          hyperparameters: chosenHyperparameters(o) as CreateExperiment["hyperparameters"],
           ...(o.seed !== undefined ? { seed: parseNumberOption("--seed", o.seed as string) } : {}),
           ...(o.validation ? { validation: o.validation as string } : {}),
           ...(o.suffix ? { suffix: o.suffix as string } : {}),
@@ -130,12 +113,13 @@ export function registerExperiments(program: Command, globals: () => GlobalOptio
           all.length === 0
             ? "no experiments yet: `tunelab baseline --model local-small` and `tunelab exp create --dataset train@1 --model local-small`"
             : table(
-                ["id", "name", "status", "model", "hyperparameters", "tuned model"],
+                ["id", "name", "status", "model", "method", "hyperparameters", "tuned model"],
                 all.map((e) => [
                   e.id,
                   e.name,
                   statusColor(e.status),
                   e.baseModel,
+                  e.method,
                   hyperText(e.hyperparameters.resolved ?? e.hyperparameters.requested),
                   e.kind === "baseline" ? "(baseline)" : (e.tunedModel ?? "-"),
                 ]),
@@ -146,24 +130,26 @@ export function registerExperiments(program: Command, globals: () => GlobalOptio
 
   exp
     .command("show")
-    .description("one experiment: setup, status, training, scores")
+    .description("one experiment: setup (base model, method, LoRA settings, trainable parameters), status, training, scores")
     .argument("<id>")
     .action(async (id: string) => {
-      await withWorkspace(async (ws) => {
-        const experiment = await getExperiment(ws.db, id);
-        const metrics = await experimentMetrics(ws.db, id);
-        const last = metrics.at(-1);
-        emit(globals(), { ...experiment, metrics }, () =>
-          [
-            experimentSummary(experiment),
-            last
-              ? `last step ${last.step}/${last.total_steps ?? "?"}: train loss ${last.train_loss?.toFixed(4) ?? "?"}${last.valid_loss !== null ? `, valid loss ${last.valid_loss.toFixed(4)}` : ""}`
-              : "",
-          ]
-            .filter(Boolean)
-            .join("\n"),
-        );
-      });
+      const { experiment, metrics } = await withWorkspace(async (ws) => ({
+        experiment: await getExperiment(ws.db, id),
+        metrics: await experimentMetrics(ws.db, id),
+      }));
+      const setup = await withEngine((engine) => trainingSetup(experiment, engineCatalog(engine)));
+      const last = metrics.at(-1);
+      emit(globals(), { ...experiment, setup, metrics }, () =>
+        [
+          experimentSummary(experiment),
+          setupText(setup),
+          last
+            ? `last step ${last.step}/${last.total_steps ?? "?"}: train loss ${last.train_loss?.toFixed(4) ?? "?"}${last.valid_loss !== null ? `, valid loss ${last.valid_loss.toFixed(4)}` : ""}`
+            : "",
+        ]
+          .filter(Boolean)
+          .join("\n"),
+      );
     });
 
   exp
@@ -229,7 +215,7 @@ export function registerExperiments(program: Command, globals: () => GlobalOptio
       });
     });
 
-  hyperOptions(
+  runOptions(
     program
       .command("baseline")
       .description("score a base model as is (no training), so the leaderboard shows what tuning bought")
@@ -254,64 +240,5 @@ export function registerExperiments(program: Command, globals: () => GlobalOptio
     if (final.status === "failed") process.exitCode = EXIT.checkFailed;
   });
 
-  program
-    .command("sweep")
-    .description("one experiment per point of a grid of datasets and hyperparameters, run with a concurrency limit")
-    .requiredOption("-d, --dataset <refs>", "comma-separated dataset versions, e.g. train@1,train@2")
-    .requiredOption("-m, --model <name>", "base model")
-    .option("-p, --project <name>", "project (default: the only project)")
-    .option("--epochs <list>", "e.g. 2,4,8", "auto")
-    .option("--lr-multiplier <list>", "e.g. 0.5,1,2", "auto")
-    .option("--batch-size <list>", "e.g. 4,8", "auto")
-    .option("--prompt-loss-weight <list>", "e.g. 0,0.1 (local engine only)")
-    .option("--seed <n>", "training seed")
-    .option("--provider <name>", "provider", "local")
-    .option("--concurrency <n>", "experiments at once", "2")
-    .addHelpText("after", "\nExample:\n  tunelab sweep --dataset train@2 --model local-small --epochs 2,4,8 --lr-multiplier 0.5,1,2")
-    .action(async (o: Record<string, string | undefined>) => {
-      const list = (name: string, value: string | undefined) => (value ?? "auto").split(",").map((v) => auto(name, v.trim()) ?? "auto");
-      const datasets = (o.dataset ?? "").split(",").map((d) => d.trim());
-      // Left out of the request unless asked for: other hosts refuse the parameter.
-      const promptWeights = o.promptLossWeight === undefined ? [undefined] : list("--prompt-loss-weight", o.promptLossWeight);
-      const size =
-        datasets.length *
-        list("--epochs", o.epochs).length *
-        list("--lr-multiplier", o.lrMultiplier).length *
-        list("--batch-size", o.batchSize).length *
-        promptWeights.length;
-      if (size > 200) throw new TunelabError("invalid_argument", `the grid has ${size} points; the limit is 200`);
-      const ids = await withWorkspace(async (ws) => {
-        const project = await resolveProjectName(ws, o.project);
-        const points: string[] = [];
-        for (const dataset of datasets)
-          for (const n_epochs of list("--epochs", o.epochs))
-            for (const learning_rate_multiplier of list("--lr-multiplier", o.lrMultiplier))
-              for (const batch_size of list("--batch-size", o.batchSize))
-                for (const prompt_loss_weight of promptWeights) {
-                  const result = await createExperiment(ws, {
-                    project,
-                    dataset,
-                    model: o.model ?? "",
-                    provider: o.provider ?? "local",
-                    hyperparameters: {
-                      n_epochs,
-                      learning_rate_multiplier,
-                      batch_size,
-                      ...(prompt_loss_weight !== undefined ? { prompt_loss_weight } : {}),
-                    } as CreateExperiment["hyperparameters"],
-                    ...(o.seed ? { seed: parseNumberOption("--seed", o.seed) } : {}),
-                  });
-                  points.push(result.experiment.id);
-                }
-        return points;
-      });
-      const results = await runExperiments(ids, globals(), parseNumberOption("--concurrency", o.concurrency) ?? 2);
-      emit(globals(), results, () =>
-        table(
-          ["id", "name", "status"],
-          results.map((r) => [r.id, r.name, statusColor(r.status)]),
-        ),
-      );
-      if (results.some((r) => r.status === "failed")) process.exitCode = EXIT.checkFailed;
-    });
+  registerSweep(program, globals);
 }

@@ -1,5 +1,5 @@
-import { assertColumn, compare, LEADERBOARD_COLUMNS, leaderboard, loadConfig, priceOf } from "@tunelab/core";
-import type { Command } from "commander";
+import { assertColumn, compare, ExperimentMethod, LEADERBOARD_COLUMNS, leaderboard, loadConfig, priceOf } from "@tunelab/core";
+import { type Command, Option } from "commander";
 import { resolveProjectName, withWorkspace } from "../context.ts";
 import { color, emit, formatNumber, type GlobalOptions, table } from "../output.ts";
 import { parseNumberOption } from "../read-input.ts";
@@ -14,11 +14,21 @@ export function registerLeaderboard(program: Command, globals: () => GlobalOptio
     .option("--sort <column>", `one of ${LEADERBOARD_COLUMNS.join(", ")}`, "rank")
     .option("--order <dir>", "asc or desc")
     .option("--dataset <ref>", "only this dataset (train or train@2)")
-    .option("--model <name>", "only this base model")
+    .option("--model <name>", "only this base model (local-small, a registered open-weight model, gpt-4o-mini)")
+    .addOption(new Option("--method <method>", "only this method (none: baselines)").choices(ExperimentMethod.options))
     .option("--status <status>", "only this status")
     .option("--limit <n>", "rows", "50")
     .action(
-      async (o: { project?: string; sort: string; order?: string; dataset?: string; model?: string; status?: string; limit: string }) => {
+      async (o: {
+        project?: string;
+        sort: string;
+        order?: string;
+        dataset?: string;
+        model?: string;
+        method?: ExperimentMethod;
+        status?: string;
+        limit: string;
+      }) => {
         await withWorkspace(async (ws) => {
           const board = await leaderboard(
             ws,
@@ -29,6 +39,7 @@ export function registerLeaderboard(program: Command, globals: () => GlobalOptio
               ...(o.order === "asc" || o.order === "desc" ? { order: o.order } : {}),
               ...(o.dataset ? { dataset: o.dataset } : {}),
               ...(o.model ? { model: o.model } : {}),
+              ...(o.method ? { method: o.method } : {}),
               ...(o.status ? { status: o.status } : {}),
             },
             priceOf(loadConfig()),
@@ -48,6 +59,7 @@ export function registerLeaderboard(program: Command, globals: () => GlobalOptio
               r.resultCounts?.errored ?? "-",
               r.dataset ?? "(baseline)",
               r.baseModel,
+              r.method,
               hyperText(r.hyperparameters),
               r.trainedTokens === null ? "-" : formatNumber(r.trainedTokens),
               r.trainingSeconds === null ? "-" : `${formatNumber(r.trainingSeconds)}s`,
@@ -63,6 +75,7 @@ export function registerLeaderboard(program: Command, globals: () => GlobalOptio
               "err",
               "dataset",
               "model",
+              "method",
               "hyperparameters",
               "tokens",
               "time",

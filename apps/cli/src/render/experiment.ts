@@ -29,7 +29,7 @@ export function scoreText(row: Pick<LeaderboardRow, "score" | "interval">): stri
 export function experimentSummary(e: Experiment): string {
   const lines = [
     `${color.bold(e.name)} ${color.dim(e.id)} · ${statusColor(e.status)}${e.error ? color.red(` — ${e.error}`) : ""}`,
-    `${e.kind === "baseline" ? "baseline of" : "tunes"} ${e.baseModel} on ${e.provider}${e.tunedModel && e.kind === "tuned" ? ` → ${e.tunedModel}` : ""}`,
+    `${e.kind === "baseline" ? "baseline of" : `tunes (${e.method})`} ${e.baseModel} on ${e.provider}${e.tunedModel && e.kind === "tuned" ? ` → ${e.tunedModel}` : ""}`,
     `hyperparameters: ${hyperText(e.hyperparameters.resolved ?? e.hyperparameters.requested)} · seed ${e.seed}`,
   ];
   if (e.trainedTokens)

@@ -1,0 +1,105 @@
+import { type HyperparameterName, LORA_TARGET_MODULES, parseLoraTargets, RequestedHyperparameters, TRAINING_METHODS } from "@tunelab/core";
+import { type Command, InvalidArgumentError, Option } from "commander";
+
+/**
+ * The command-line flag of every hyperparameter (a missing one fails to compile) and its help. Values are checked by
+ * core's schema as commander parses them, so a bad value stops the command before any work starts.
+ */
+const FLAGS: Record<HyperparameterName, { flag: string; help: string }> = {
+  n_epochs: { flag: "--epochs", help: "n_epochs: passes over the data (auto: the provider's rule)" },
+  batch_size: { flag: "--batch-size", help: "batch_size (auto: by dataset size)" },
+  learning_rate_multiplier: { flag: "--lr-multiplier", help: "learning_rate_multiplier (auto: 1)" },
+  prompt_loss_weight: { flag: "--prompt-loss-weight", help: "loss weight of prompt tokens, 0 to 1 (local engine, supervised; auto: 0.1)" },
+  beta: { flag: "--beta", help: "DPO's beta: how far the tuned model may move from the reference, > 0 (method dpo; auto: 0.1)" },
+  lora_rank: { flag: "--lora-rank", help: "LoRA rank r, 1 to 512 (open-weight bases; auto: 16)" },
+  lora_alpha: { flag: "--lora-alpha", help: "LoRA alpha: the update is scaled by alpha / r (auto: 32)" },
+  lora_dropout: { flag: "--lora-dropout", help: "dropout on the adapter's input, 0 to 0.9 (auto: 0)" },
+  lora_target_modules: {
+    flag: "--lora-targets",
+    help: `projections that get an adapter: all-linear or a comma list of ${LORA_TARGET_MODULES.join(",")} (auto: all-linear)`,
+  },
+};
+
+/** Parses one value as the hyperparameter takes it: a number, `auto`, or for target modules `q_proj,v_proj` / `all-linear`. */
+export function parseHyperparameter(key: HyperparameterName, text: string): unknown {
+  const trimmed = text.trim();
+  let value: unknown;
+  if (key === "lora_target_modules") {
+    try {
+      value = parseLoraTargets(trimmed);
+    } catch (error) {
+      throw new InvalidArgumentError((error as Error).message);
+    }
+  } else if (trimmed === "auto") value = "auto";
+  else {
+    value = Number(trimmed);
+    if (trimmed === "" || !Number.isFinite(value)) throw new InvalidArgumentError(`expected a number or auto, got "${text}"`);
+  }
+  const checked = RequestedHyperparameters.shape[key].unwrap().safeParse(value);
+  if (!checked.success) throw new InvalidArgumentError(`${key}: ${checked.error.issues[0]?.message ?? "invalid"}`);
+  return checked.data;
+}
+
+const PLACEHOLDER: Record<HyperparameterName, string> = {
+  n_epochs: "n|auto",
+  batch_size: "n|auto",
+  learning_rate_multiplier: "x|auto",
+  prompt_loss_weight: "x|auto",
+  beta: "x|auto",
+  lora_rank: "n|auto",
+  lora_alpha: "x|auto",
+  lora_dropout: "x|auto",
+  lora_target_modules: "list|all-linear",
+};
+
+const attribute = (flag: string) => flag.replace(/^--/, "").replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+
+export const methodOption = () =>
+  new Option("--method <method>", "supervised (chat examples) or dpo (preference pairs)").choices(TRAINING_METHODS).default("supervised");
+
+/** One flag per hyperparameter taking one value (`exp create`). */
+export function hyperparameterOptions(command: Command): Command {
+  for (const [key, { flag, help }] of Object.entries(FLAGS) as Array<[HyperparameterName, { flag: string; help: string }]>)
+    command.addOption(new Option(`${flag} <${PLACEHOLDER[key]}>`, help).argParser((text: string) => parseHyperparameter(key, text)));
+  return command;
+}
+
+/** The hyperparameters the user set on the command line (the rest keep their defaults). */
+export function chosenHyperparameters(options: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, { flag }] of Object.entries(FLAGS)) {
+    const value = options[attribute(flag)];
+    if (value !== undefined) out[key] = value;
+  }
+  return out;
+}
+
+/**
+ * One flag per hyperparameter taking a list (`sweep`): comma lists of values, and for target modules a repeatable
+ * flag (each a comma list of projections, or all-linear).
+ */
+export function sweepOptions(command: Command): Command {
+  for (const [key, { flag, help }] of Object.entries(FLAGS) as Array<[HyperparameterName, { flag: string; help: string }]>) {
+    if (key === "lora_target_modules") {
+      command.addOption(
+        new Option(`${flag} <list|all-linear>`, `${help}; repeat the flag to sweep over several sets`).argParser(
+          (text: string, previous: unknown[] | undefined) => [...(previous ?? []), parseHyperparameter(key, text)],
+        ),
+      );
+      continue;
+    }
+    command.addOption(
+      new Option(`${flag} <list>`, `comma list: ${help}`).argParser((text: string) =>
+        text.split(",").map((part) => parseHyperparameter(key, part)),
+      ),
+    );
+  }
+  return command;
+}
+
+/** `--seed` and `--provider`, shared by the commands that create experiments. */
+export function runOptions(command: Command): Command {
+  return command
+    .option("--seed <n>", "training seed (default 42)")
+    .option("--provider <name>", "local (embedded engine), openai, or one from tunelab.config.json", "local");
+}
