@@ -1348,7 +1348,7 @@ def cmd_generate(args: argparse.Namespace) -> None:
 
     if out.exists():
         for child in out.iterdir():
-            if child.is_dir():
+            if child.is_dir() and child.name != "export":  # export/: written by test/open-weights/export-fixture.ts
                 shutil.rmtree(child)
     out.mkdir(parents=True, exist_ok=True)
     models: dict[str, Any] = {}
