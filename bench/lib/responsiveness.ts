@@ -1,14 +1,20 @@
 // `tunelab serve`'s responsiveness while large files are validated: a real server on loopback (the API with the
 // engine at /v1), a 100k-line fine-tuning job created through /v1 (upload + POST /v1/fine_tuning/jobs) and a
-// 100k-line dataset import through /api at the same time, while GET /api/projects is polled.
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+// 100k-line dataset import through /api at the same time (sent by another process), while this process polls
+// GET /api/projects.
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { fileURLToPath } from "node:url";
 import { createServices, listenApi } from "@tunelab/api";
 import { closeWorkspace, openWorkspace, runningDatasetWorkers, setTestSplit } from "@tunelab/core";
 import { createEngine } from "@tunelab/engine";
+import { runChild } from "./child.ts";
 import { ticketLine, writeTicketFile } from "./import-data.ts";
+import type { ClientResult } from "./responsiveness-client.ts";
+
+export type { Answer } from "./responsiveness-client.ts";
 
 export interface Poll {
   /** Round trip of one GET /api/projects, ms. */
@@ -18,21 +24,12 @@ export interface Poll {
   whileValidating: boolean;
 }
 
-export interface Answer {
-  status: number;
-  // biome-ignore lint/suspicious/noExplicitAny: the routes' JSON, read by the caller
-  body: any;
-  ms: number;
-}
-
-export interface ResponsivenessResult {
+export interface ResponsivenessResult extends ClientResult {
   lines: number;
   polls: Poll[];
-  /** POST /v1/fine_tuning/jobs on the uploaded file (the upload's answer is checked inside). */
-  job: Answer;
-  /** POST /api/projects/bench/datasets/train/versions. */
-  imported: Answer;
 }
+
+const CLIENT = fileURLToPath(new URL("./responsiveness-client.ts", import.meta.url));
 
 /** Runs the scenario on a fresh workspace; polls one after another with `pollGapMs` between them. */
 export async function measureResponsiveness(lines: number, options: { pollGapMs?: number } = {}): Promise<ResponsivenessResult> {
@@ -60,31 +57,12 @@ export async function measureResponsiveness(lines: number, options: { pollGapMs?
         await sleep(options.pollGapMs ?? 10);
       }
     })();
-    const [job, imported] = await Promise.all([
-      timed(async () => {
-        const form = new FormData();
-        form.append("purpose", "fine-tune");
-        form.append("file", new Blob([readFileSync(jobFile)]), "job.jsonl");
-        const upload = await fetch(`${server.url}/v1/files`, { method: "POST", body: form });
-        const file = (await upload.json()) as { id?: string };
-        if (!upload.ok || !file.id) throw new Error(`upload failed: ${upload.status} ${JSON.stringify(file)}`);
-        return fetch(`${server.url}/v1/fine_tuning/jobs`, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({ model: "local-tiny", training_file: file.id }),
-        });
-      }),
-      timed(() =>
-        fetch(`${server.url}/api/projects/bench/datasets/train/versions?filename=train.jsonl`, {
-          method: "POST",
-          headers: { "content-type": "application/x-ndjson" },
-          body: readFileSync(trainFile),
-        }),
-      ),
-    ]);
-    done = true;
+    const client = await runChild<ClientResult>(CLIENT, [server.url, jobFile, trainFile]).finally(() => {
+      done = true;
+    });
     await polling;
-    return { lines, polls, job, imported };
+    if (!client.result) throw new Error(`the client printed no result: ${client.lines.join("\n")}`);
+    return { lines, polls, ...client.result };
   } finally {
     await server.close();
     await services.close();
@@ -92,15 +70,4 @@ export async function measureResponsiveness(lines: number, options: { pollGapMs?
     await closeWorkspace(ws);
     rmSync(home, { recursive: true, force: true });
   }
-}
-
-async function timed(request: () => Promise<Response>): Promise<Answer> {
-  const started = performance.now();
-  const response = await request();
-  const text = await response.text();
-  let body: unknown = text;
-  try {
-    body = JSON.parse(text);
-  } catch {}
-  return { status: response.status, body, ms: performance.now() - started };
 }

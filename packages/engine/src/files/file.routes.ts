@@ -4,12 +4,13 @@ import { badRequest, notFound } from "../http/openai-error.ts";
 import { parseWith, queryInt } from "../http/validate.ts";
 import type { EngineStore } from "../storage/store.ts";
 import { deleteFile, findFile, insertFile, listFiles, readFileContent, toFileObject } from "./file.repository.ts";
+import { readMultipart, UploadedPart } from "./read-multipart.ts";
 
 const PURPOSES = ["fine-tune", "fine-tune-results", "evals", "user_data", "batch", "assistants", "vision"] as const;
 
 const Upload = z.object({
   purpose: z.enum(PURPOSES),
-  file: z.instanceof(File, { message: "expected a file part" }),
+  file: z.instanceof(UploadedPart, { message: "expected a file part" }),
 });
 
 export function fileRoutes(store: EngineStore): Hono {
@@ -18,12 +19,12 @@ export function fileRoutes(store: EngineStore): Hono {
   app.post("/", async (c) => {
     let body: Record<string, unknown>;
     try {
-      body = await c.req.parseBody();
+      body = await readMultipart(c.req.raw);
     } catch {
       throw badRequest("Expected a multipart/form-data body with 'file' and 'purpose'.");
     }
     const { purpose, file } = parseWith(Upload, body);
-    const data = new Uint8Array(await file.arrayBuffer());
+    const data = file.data;
     if (data.byteLength === 0) throw badRequest("The file is empty.", "file", "invalid_file");
     const row = await insertFile(store, { filename: file.name || "upload.jsonl", purpose, data });
     return c.json(toFileObject(row));

@@ -84,7 +84,7 @@ async function validate(
 }
 
 /** Lines parsed between two turns of the event loop, so reading a large file's examples never stalls the server. */
-const PARSE_SLICE = 2_000;
+const PARSE_SLICE = 500;
 
 /** The examples of canonical JSONL, parsed a slice at a time. */
 async function parseExamples(canonical: Uint8Array): Promise<ChatExample[]> {
