@@ -1,6 +1,7 @@
 // The web app in real Chromium against the real API on a workspace filled by the real engine: leaderboard (sort,
 // filter, keyboard), experiment (loss curve drawn, items, diff), compare (regressions), datasets, graders, and a
 // running experiment watched live over SSE. Screenshots of every page go to apps/web/test-artifacts/.
+import { execFileSync } from "node:child_process";
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
@@ -8,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LaunchedBrowser, launchChromium } from "./browser.ts";
 import { buildWeb, WEB_ROOT } from "./build-web.ts";
 import { type FixtureServer, PROJECT, seedTickets, startServer, waitFinished } from "./fixture-server.ts";
+import { OPEN_PROJECT, type OpenWeightSeed, seedOpenWeights } from "./open-weight-fixture.ts";
 
 const ARTIFACTS = join(WEB_ROOT, "test-artifacts");
 let dist: string;
@@ -229,4 +231,64 @@ describe("web app in Chromium", () => {
     await shot(board, "leaderboard-after-live");
     await board.close();
   }, 120_000);
+});
+
+describe("open-weight experiments in Chromium", () => {
+  let open: OpenWeightSeed;
+  const names = (p: Page) => p.locator("[data-testid=leaderboard-table] tbody td.name a").allTextContents();
+  const methods = (p: Page) => p.locator("[data-testid=leaderboard-table] tbody td.method").allTextContents();
+
+  beforeAll(async () => {
+    open = await seedOpenWeights(server);
+  }, 600_000);
+
+  it("shows each experiment's method on the leaderboard and filters by method and base model", async () => {
+    await page.goto(`${server.url}/projects/${OPEN_PROJECT}?sort=name`);
+    await expect.poll(() => names(page)).toEqual(["dpo-b02", "lora-qv", "tiny-full"]);
+    expect(await methods(page)).toEqual(["dpo", "supervised", "supervised"]);
+    await page.selectOption("select[name=method]", "dpo");
+    await expect.poll(() => names(page)).toEqual(["dpo-b02"]);
+    expect(page.url()).toContain("method=dpo");
+    await page.selectOption("select[name=method]", "");
+    await page.selectOption("select[name=model]", "tiny-qwen2");
+    await expect.poll(() => names(page)).toEqual(["dpo-b02", "lora-qv"]);
+    await page.selectOption("select[name=method]", "supervised");
+    await expect.poll(() => names(page)).toEqual(["lora-qv"]);
+    await shot(page, "leaderboard-open-weights");
+  });
+
+  it("shows the base checkpoint, method, LoRA settings and trainable parameters, and downloads the PEFT adapter", async () => {
+    await page.goto(`${server.url}/experiments/${open.lora}`);
+    const card = page.locator("[data-testid=training-setup]");
+    await card.waitFor();
+    expect(await page.textContent("[data-testid=method]")).toBe("supervised");
+    expect(await card.textContent()).toContain("tiny-qwen2 (Qwen2ForCausalLM)");
+    const settings = await page.locator("[data-testid=lora-settings]").textContent();
+    expect(settings).toContain("rank4");
+    expect(settings).toContain("target modulesq_proj, v_proj");
+    // hidden 64, 2 layers, 2 KV heads of 16: 2 layers · rank 4 · (q 64+64 + v 64+32)
+    expect(await page.textContent("[data-testid=trainable-parameters]")).toMatch(/^1,792 \(\d+\.\d\d% of the base\)$/);
+    await shot(page, "experiment-open-weight");
+
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click("a[data-format=peft]")]);
+    expect(download.suggestedFilename()).toMatch(/^ft-tiny-qwen2-.*-peft\.tar$/);
+    const saved = join(ARTIFACTS, download.suggestedFilename());
+    await download.saveAs(saved);
+    const listed = execFileSync("tar", ["-tf", saved], { encoding: "utf8" }).trim().split("\n").sort();
+    const folder = download.suggestedFilename().replace(/\.tar$/, "");
+    expect(listed).toEqual([`${folder}/`, `${folder}/adapter_config.json`, `${folder}/adapter_model.safetensors`]);
+    rmSync(saved);
+    expect(await page.getAttribute("a[data-format=merged]", "href")).toContain(`/api/experiments/${open.lora}/export?format=merged`);
+  });
+
+  it("shows DPO with its beta, and no open-weight card for a built-in size", async () => {
+    await page.goto(`${server.url}/experiments/${open.dpo}`);
+    await page.locator("[data-testid=training-setup]").waitFor();
+    expect(await page.textContent("[data-testid=method]")).toBe("dpo");
+    expect(await page.textContent(".experiment")).toContain("beta");
+    await page.goto(`${server.url}/experiments/${open.builtIn}`);
+    await page.locator("[data-testid=method]").waitFor();
+    await page.locator("[data-testid=grader-summary]").waitFor();
+    expect(await page.locator("[data-testid=training-setup]").count()).toBe(0);
+  });
 });

@@ -1,5 +1,6 @@
 // Response shapes. Types only: these imports are erased, no Node code reaches the browser bundle.
 export type {
+  BaseModelInfo,
   ComparedItem,
   Comparison,
   DatasetVersion,
@@ -10,6 +11,7 @@ export type {
   Leaderboard,
   LeaderboardRow,
   RunAggregates,
+  TrainingSetup,
   ValidationIssue,
   VersionDiff,
 } from "@tunelab/core";

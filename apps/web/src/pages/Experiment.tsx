@@ -8,6 +8,7 @@ import type {
   MetricRow,
   Project,
   RunAggregates,
+  TrainingSetup,
 } from "../api/types.ts";
 import { AccuracyChart, LossChart } from "../components/LossChart.tsx";
 import { ErrorNotice, Loading, Notice } from "../components/Notice.tsx";
@@ -16,6 +17,7 @@ import { count, duration, percent, score, value, when } from "../lib/format.ts";
 import { onLive } from "../lib/live.ts";
 import { load, throttle } from "../lib/load.ts";
 import { SampleTable } from "./experiment/SampleTable.tsx";
+import { TrainingSetupCard } from "./experiment/TrainingSetupCard.tsx";
 
 const STAGES = ["created", "uploading", "training", "evaluating", "completed"] as const;
 const FINISHED = new Set(["completed", "failed", "cancelled"]);
@@ -29,6 +31,11 @@ export default function Experiment(props: { id: string }) {
   const metrics = load(
     () => props.id,
     async (id) => (await read<{ data: MetricRow[] }>(api.experiments[":id"].metrics.$get({ param: { id } }))).data,
+  );
+  // base model, method, LoRA settings and downloads (again once the tuned model exists)
+  const setup = load(
+    () => (experiment.data() ? { id: props.id, tuned: experiment.data()?.tunedModel ?? null } : null),
+    (k) => read<TrainingSetup>(api.experiments[":id"].setup.$get({ param: { id: k.id } })),
   );
   const run = load(
     () => experiment.data()?.evalRunId,
@@ -196,7 +203,7 @@ export default function Experiment(props: { id: string }) {
                     {e().baseModel} <span class="muted">({e().provider})</span>
                   </dd>
                   <dt>method</dt>
-                  <dd>{e().method}</dd>
+                  <dd data-testid="method">{e().method === "none" ? "none (baseline)" : e().method}</dd>
                   <dt>dataset</dt>
                   <dd>
                     <Show when={e().datasetVersionId} fallback="— (baseline)">
@@ -278,6 +285,8 @@ export default function Experiment(props: { id: string }) {
                 </Show>
               </div>
             </div>
+
+            <Show when={setup.data()?.openWeightBase ? setup.data() : undefined}>{(s) => <TrainingSetupCard setup={s()} />}</Show>
 
             <div class="card">
               <div class="card-head">

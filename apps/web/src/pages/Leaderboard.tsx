@@ -23,6 +23,7 @@ const SORT_KEYS: Record<string, (r: LeaderboardRow) => number | string | null> =
   dataset: (r) => r.dataset,
   examples: (r) => r.datasetExamples,
   model: (r) => r.baseModel,
+  method: (r) => r.method,
   status: (r) => r.status,
 };
 const STATUSES = ["completed", "created", "uploading", "training", "evaluating", "failed", "cancelled"];
@@ -52,6 +53,7 @@ export default function Leaderboard(props: { project: string }) {
       project: props.project,
       dataset: query("dataset"),
       model: query("model"),
+      method: query("method"),
       status: query("status"),
     }),
     (k) =>
@@ -61,14 +63,15 @@ export default function Leaderboard(props: { project: string }) {
           query: {
             ...(k.dataset ? { dataset: k.dataset } : {}),
             ...(k.model ? { model: k.model } : {}),
+            ...(k.method ? { method: k.method as LeaderboardRow["method"] } : {}),
             ...(k.status ? { status: k.status } : {}),
           },
         }),
       ),
   );
   // options for the filters, from the unfiltered board
-  const filtered = () => Boolean(query("q") || query("status") || query("dataset") || query("model"));
-  const serverFiltered = () => Boolean(query("status") || query("dataset") || query("model"));
+  const filtered = () => Boolean(query("q") || query("status") || query("dataset") || query("model") || query("method"));
+  const serverFiltered = () => Boolean(query("status") || query("dataset") || query("model") || query("method"));
   // unfiltered, the board itself provides the options
   const all = load(
     () => (serverFiltered() ? { project: props.project } : null),
@@ -207,8 +210,19 @@ export default function Leaderboard(props: { project: string }) {
                   <For each={options((r) => r.baseModel)}>{(m) => <option value={m}>{m}</option>}</For>
                 </select>
               </label>
+              <label>
+                Method
+                <select name="method" value={query("method")} onChange={(e) => setQuery({ method: e.currentTarget.value })}>
+                  <option value="">any</option>
+                  <For each={options((r) => r.method)}>{(m) => <option value={m}>{m === "none" ? "none (baseline)" : m}</option>}</For>
+                </select>
+              </label>
               <Show when={filtered()}>
-                <button type="button" class="link" onClick={() => setQuery({ q: null, status: null, dataset: null, model: null })}>
+                <button
+                  type="button"
+                  class="link"
+                  onClick={() => setQuery({ q: null, status: null, dataset: null, model: null, method: null })}
+                >
                   Clear filters
                 </button>
               </Show>
@@ -233,7 +247,7 @@ export default function Leaderboard(props: { project: string }) {
                   fallback={
                     <Notice kind="empty" title="No experiments yet">
                       <p>
-                        Score the base model first: <code>tunelab exp baseline --model local-tiny</code>, then train one:{" "}
+                        Score the base model first: <code>tunelab baseline --model local-tiny</code>, then train one:{" "}
                         <code>tunelab exp create --dataset train@1 --model local-tiny</code>. Experiments show up here live.
                       </p>
                       <p>
@@ -246,7 +260,11 @@ export default function Leaderboard(props: { project: string }) {
                   <Notice kind="empty" title="No experiment matches these filters">
                     <p>
                       Loosen a filter or{" "}
-                      <button type="button" class="link" onClick={() => setQuery({ q: null, status: null, dataset: null, model: null })}>
+                      <button
+                        type="button"
+                        class="link"
+                        onClick={() => setQuery({ q: null, status: null, dataset: null, model: null, method: null })}
+                      >
                         clear them all
                       </button>
                       .
@@ -323,6 +341,9 @@ export default function Leaderboard(props: { project: string }) {
                       <SortHeader column="model" sort={sort()} order={order()} onSort={onSort}>
                         base model
                       </SortHeader>
+                      <SortHeader column="method" sort={sort()} order={order()} onSort={onSort}>
+                        method
+                      </SortHeader>
                       <th scope="col">hyperparameters</th>
                       <SortHeader column="trained_tokens" sort={sort()} order={order()} onSort={onSort} class="num">
                         tokens
@@ -386,6 +407,7 @@ export default function Leaderboard(props: { project: string }) {
                             <td>{row.dataset ?? "—"}</td>
                             <td class="num">{count(row.datasetExamples)}</td>
                             <td class="model">{row.baseModel}</td>
+                            <td class="method">{row.method}</td>
                             <td class="hyper">{row.kind === "baseline" ? "—" : hyper(row.hyperparameters)}</td>
                             <td class="num">{count(row.trainedTokens)}</td>
                             <td class="num">{duration(row.trainingSeconds)}</td>
