@@ -20,7 +20,7 @@ export function renderComparison(c: Comparison, shown: number): string {
     ];
   });
   const parts = [
-    `${color.bold("A")} ${c.a.label} ${color.dim(c.a.runId)}   vs   ${color.bold("B")} ${c.b.label} ${color.dim(c.b.runId)}`,
+    `${color.bold("A")} ${c.a.label}${method(c.a.method)} ${color.dim(c.a.runId)}   vs   ${color.bold("B")} ${c.b.label}${method(c.b.method)} ${color.dim(c.b.runId)}`,
     table(["grader", "A", "B", "Δ (B−A)", "95% CI", "p (paired)", "p (McNemar)", "regressed/improved"], rows),
   ];
   const show = (v: unknown) => (v === null || v === undefined ? "–" : String(v));
@@ -48,4 +48,9 @@ function items(title: string, list: ComparedItem[], shown: number, paint: (s: st
 function clip(text: string, n: number): string {
   const flat = text.replace(/\s+/g, " ");
   return flat.length > n ? `${flat.slice(0, n - 1)}…` : flat;
+}
+
+/** ` (dpo)` after a label; nothing for supervised experiments and standalone runs. */
+function method(m: Comparison["a"]["method"]): string {
+  return m === null || m === "supervised" ? "" : color.dim(` (${m === "none" ? "baseline" : m})`);
 }

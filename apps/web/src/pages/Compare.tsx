@@ -184,6 +184,7 @@ function Side(props: { side: Comparison["a"]; letter: string }) {
     <span>
       <span class="muted">{props.letter} </span>
       {props.side.experimentId ? <a href={`/experiments/${props.side.experimentId}`}>{props.side.label}</a> : props.side.label}
+      {props.side.method && <span class="tag">{props.side.method === "none" ? "baseline" : props.side.method}</span>}
     </span>
   );
 }
