@@ -8,14 +8,29 @@
  *   `convert_hf_to_gguf.py` and from there Ollama. Weights are written as float32 by default
  *   (exactly what the engine serves) or bf16 (half the size, rounded to nearest even).
  */
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import {
+  closeSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { TunelabError } from "@tunelab/core";
 import { nativeKernels } from "../trainer/kernels/native.ts";
 import type { Kernels } from "../trainer/kernels/types.ts";
+import { inspectCheckpoint } from "./checkpoint.ts";
 import { isFullDir, readFullBase } from "./full/full-dir.ts";
 import { openHfDecoderModel } from "./load.ts";
-import { readLoraBase } from "./lora/lora-dir.ts";
+import { type HfBaseRef, readLoraBase } from "./lora/lora-dir.ts";
 import { mergeLora } from "./lora/merge.ts";
 import { ADAPTER_CONFIG, ADAPTER_WEIGHTS, readPeftAdapter } from "./lora/peft.ts";
 import { type Matrix, toF32 } from "./model/matrix.ts";
@@ -63,6 +78,8 @@ export function exportTunedModel(options: ExportOptions): { outDir: string; file
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
   const base = full ? readFullBase(modelDir) : readLoraBase(modelDir);
+  // A merged export folds the adapter into the base's weights: they must be the weights it was tuned on.
+  if (!full && options.format === "merged") verifyBase(base);
   if (full) {
     const dtype = options.dtype ?? "f32";
     if (dtype === "f32") copyFileSync(join(modelDir, "model.safetensors"), join(tmp, "model.safetensors"));
@@ -120,4 +137,41 @@ function namedTensors(k: Kernels, w: HfWeights, arch: Parameters<typeof expected
     if (!data) throw new Error(`no weights for ${t.name}`);
     return { name: t.name, shape: t.shape, data: toF32(k, data) };
   });
+}
+
+function sha256Sync(path: string): string {
+  const hash = createHash("sha256");
+  const fd = openSync(path, "r");
+  try {
+    const buf = Buffer.alloc(4 * 1024 * 1024);
+    for (;;) {
+      const n = readSync(fd, buf, 0, buf.length, null);
+      if (n <= 0) break;
+      hash.update(buf.subarray(0, n));
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return hash.digest("hex");
+}
+
+/** Refuses a base folder whose files are not those the model was tuned on (naming the file when the record has them). */
+function verifyBase(base: HfBaseRef): void {
+  const changed = (what: string) =>
+    new TunelabError(
+      "conflict",
+      `base model ${base.name}: ${what} since the model was tuned (${base.dir}); a merged export would fold the adapter into other weights. Restore the folder, or export --format peft.`,
+    );
+  if (base.files) {
+    for (const f of base.files) {
+      const path = join(base.dir, f.name);
+      if (!existsSync(path)) throw changed(`${f.name} is missing`);
+      if (statSync(path).size !== f.bytes || sha256Sync(path) !== f.sha256) throw changed(`${f.name} changed`);
+    }
+    return;
+  }
+  const all = createHash("sha256");
+  for (const f of [...inspectCheckpoint(base.dir).files].sort((a, b) => a.name.localeCompare(b.name)))
+    all.update(`${f.name}\0${sha256Sync(join(base.dir, f.name))}\n`);
+  if (all.digest("hex") !== base.fingerprint) throw changed("its files changed");
 }

@@ -337,7 +337,14 @@ export class JobScheduler {
       checkUnchanged(registered);
       return {
         baseName: registered.id,
-        from: { hf: { name: registered.id, dir: registered.dir, fingerprint: registered.fingerprint } },
+        from: {
+          hf: {
+            name: registered.id,
+            dir: registered.dir,
+            fingerprint: registered.fingerprint,
+            files: JSON.parse(registered.files_json) as Array<{ name: string; bytes: number; sha256: string }>,
+          },
+        },
         openWeight: true,
       };
     }

@@ -62,7 +62,10 @@ export interface TrainRequest {
    * Base size to start from, a tuned model directory to continue from (a `local-*` model or a LoRA
    * adapter of an open-weight base), or a registered open-weight base (Hugging Face directory).
    */
-  base: { spec: ModelSpec } | { modelDir: string } | { hf: { name: string; dir: string; fingerprint: string } };
+  base:
+    | { spec: ModelSpec }
+    | { modelDir: string }
+    | { hf: { name: string; dir: string; fingerprint: string; files?: Array<{ name: string; bytes: number; sha256: string }> } };
   /** Supervised (default) or DPO on `preferences` (OpenAI's preference data) with its `beta`. */
   method?: { type: "supervised" } | { type: "dpo"; beta: number };
   /** DPO pairs (method dpo): training and validation. */

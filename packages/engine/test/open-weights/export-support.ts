@@ -126,7 +126,8 @@ export async function installAdapter(
   const dir = join(root, "models", "committed", id.replace(/[^\w-]/g, "_"));
   mkdirSync(dir, { recursive: true });
   for (const f of ["adapter_config.json", "adapter_model.safetensors"]) cpSync(join(adapterDir, f), join(dir, f));
-  const tunelab = { format: "tunelab-lora", version: 1, base: { name: base.id, dir: base.dir, fingerprint: base.fingerprint } };
+  const files = JSON.parse(base.files_json) as unknown[];
+  const tunelab = { format: "tunelab-lora", version: 1, base: { name: base.id, dir: base.dir, fingerprint: base.fingerprint, files } };
   writeFileSync(join(dir, "tunelab.json"), `${JSON.stringify(tunelab, null, 2)}\n`);
   await insertModel(store, { id, base_model: base.id, job_id: null, dir });
   return dir;

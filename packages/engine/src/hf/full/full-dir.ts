@@ -11,7 +11,7 @@ import type { Kernels, Vec } from "../../trainer/kernels/types.ts";
 import type { TrainingState } from "../../trainer/model-dir.ts";
 import { inspectCheckpoint } from "../checkpoint.ts";
 import type { HfArchitecture } from "../config.ts";
-import type { HfBaseRef } from "../lora/lora-dir.ts";
+import { HfBaseRef } from "../lora/lora-dir.ts";
 import { loadHfWeights } from "../model/weights.ts";
 import { writeSafetensors } from "../safetensors-write.ts";
 import { type FullLayout, flatten } from "./params.ts";
@@ -24,11 +24,7 @@ export const HF_SIDE_FILES = [
   "chat_template.jinja",
 ];
 
-const FullJson = z.object({
-  format: z.literal("tunelab-full"),
-  version: z.literal(1),
-  base: z.object({ name: z.string(), dir: z.string(), fingerprint: z.string() }),
-});
+const FullJson = z.object({ format: z.literal("tunelab-full"), version: z.literal(1), base: HfBaseRef });
 
 export function isFullDir(dir: string): boolean {
   try {

@@ -13,7 +13,13 @@ import type { HfArchitecture } from "../config.ts";
 import type { LoraParams } from "./params.ts";
 import { isPeftDir, readPeftAdapter, writePeftAdapter } from "./peft.ts";
 
-export const HfBaseRef = z.object({ name: z.string(), dir: z.string(), fingerprint: z.string() });
+export const HfBaseRef = z.object({
+  name: z.string(),
+  dir: z.string(),
+  fingerprint: z.string(),
+  /** The base's files as registered (name, size, sha256), so an export can tell which one changed. */
+  files: z.array(z.object({ name: z.string(), bytes: z.number(), sha256: z.string() })).optional(),
+});
 export type HfBaseRef = z.infer<typeof HfBaseRef>;
 
 const TunelabJson = z.object({ format: z.literal("tunelab-lora"), version: z.literal(1), base: HfBaseRef, method: z.string().optional() });
