@@ -12,7 +12,7 @@ import {
 } from "@tunelab/engine";
 import { BASE_SIZES, type BaseSizeName, baseParamCount } from "@tunelab/engine/trainer";
 
-/** The engine's built-in sizes: small decoders that start from seeded random weights (offline demos, tests). */
+/** The engine's built-in sizes: small decoders that start from seeded random weights and train in full (demos, tests). */
 export function builtInModels(): BaseModelInfo[] {
   return (Object.keys(BASE_SIZES) as BaseSizeName[]).map((id) => ({
     id,
@@ -22,7 +22,7 @@ export function builtInModels(): BaseModelInfo[] {
     dtype: "f32",
     contextLength: BASE_SIZES[id].contextLength,
     source: null,
-    methods: ["supervised"],
+    methods: ["supervised", "dpo"],
     lora: false,
   }));
 }
@@ -60,7 +60,10 @@ export function engineCatalog(engine: Engine | undefined): OpenWeightCatalog {
     parentOf: async (id) => (engine ? (await findModel(engine.store, id))?.base_model : undefined),
     exportFormats: async (tunedModel) => {
       const row = engine && (await findModel(engine.store, tunedModel));
-      return row && existsSync(join(row.dir, "adapter_config.json")) ? EXPORT_FORMATS : [];
+      if (!row) return [];
+      // a PEFT adapter exports both ways; a fully tuned checkpoint (config.json + weights) only merged
+      if (existsSync(join(row.dir, "adapter_config.json"))) return EXPORT_FORMATS;
+      return existsSync(join(row.dir, "config.json")) && existsSync(join(row.dir, "model.safetensors")) ? ["merged"] : [];
     },
   };
 }

@@ -122,7 +122,7 @@ describe("open-weight base models through the API", () => {
     });
     expect(json.data[3].parameters).toBeGreaterThan(50_000);
     expect(json.data[3]).not.toHaveProperty("config");
-    expect(json.data[0]).toMatchObject({ kind: "built-in", methods: ["supervised"], lora: false, source: null });
+    expect(json.data[0]).toMatchObject({ kind: "built-in", methods: ["supervised", "dpo"], lora: false, source: null });
   });
 
   it("trains a LoRA experiment and reports its settings and trainable parameters", async () => {
@@ -149,6 +149,8 @@ describe("open-weight base models through the API", () => {
       baseModel: "tiny-qwen2",
       method: "supervised",
       openWeightBase: { id: "tiny-qwen2", architecture: "Qwen2ForCausalLM" },
+      trainingType: "lora",
+      trainableParameters: Q_V_RANK_4,
       lora: { rank: 4, alpha: 32, dropout: 0, targets: ["q_proj", "v_proj"], trainableParameters: Q_V_RANK_4, resolved: true },
       export: { formats: ["peft", "merged"], reason: null },
     });
@@ -191,6 +193,29 @@ describe("open-weight base models through the API", () => {
     expect(config).toMatchObject({ architectures: ["Qwen2ForCausalLM"], torch_dtype: "bfloat16" });
   }, 120_000);
 
+  it("fully fine-tunes on request: every weight trains, and it exports merged only", async () => {
+    const created = await h.call("POST", "/api/projects/router/experiments", {
+      dataset: "train@1",
+      model: "tiny-qwen2",
+      name: "full",
+      hyperparameters: { n_epochs: 1, batch_size: 5, training_type: "full" },
+    });
+    expect(created.status, JSON.stringify(created.json)).toBe(201);
+    ids.full = created.json.experiment.id;
+    const done = await finished(ids.full ?? "");
+    expect(done.status, done.error).toBe("completed");
+    expect(done.hyperparameters.resolved).toMatchObject({ training_type: "full", n_epochs: 1 });
+    const setup = (await h.call("GET", `/api/experiments/${ids.full}/setup`)).json;
+    expect(setup).toMatchObject({ trainingType: "full", lora: null, export: { formats: ["merged"], reason: null } });
+    expect(setup.trainableParameters).toBe(setup.openWeightBase.parameters);
+    const peft = await h.call("GET", `/api/experiments/${ids.full}/export?format=peft`);
+    expect(peft.status).toBe(409);
+    const merged = await h.app.request(`/api/experiments/${ids.full}/export?format=merged`);
+    expect(merged.status).toBe(200);
+    const names = [...(await untar(merged)).keys()].map((n) => n.split("/").at(-1)).filter(Boolean);
+    expect(names).toEqual(expect.arrayContaining(["config.json", "model.safetensors", "tokenizer.json"]));
+  }, 300_000);
+
   it("trains a DPO experiment on preference data; the leaderboard shows the method and filters by base model and method", async () => {
     const created = await h.call("POST", "/api/projects/router/experiments", {
       dataset: "prefs@1",
@@ -217,11 +242,12 @@ describe("open-weight base models through the API", () => {
     const board = (await h.call("GET", "/api/projects/router/leaderboard?sort=name")).json;
     expect(board.rows.map((r: { name: string; method: string }) => `${r.name}:${r.method}`)).toEqual([
       "dpo:dpo",
+      "full:supervised",
       "lora-qv:supervised",
       "tiny baseline:none",
     ]);
     const qwen = (await h.call("GET", "/api/projects/router/leaderboard?model=tiny-qwen2&sort=name")).json;
-    expect(qwen.rows.map((r: { name: string }) => r.name)).toEqual(["dpo", "lora-qv"]);
+    expect(qwen.rows.map((r: { name: string }) => r.name)).toEqual(["dpo", "full", "lora-qv"]);
     const dpo = (await h.call("GET", "/api/projects/router/leaderboard?method=dpo")).json;
     expect(dpo.rows.map((r: { name: string }) => r.name)).toEqual(["dpo"]);
     expect((await h.call("GET", "/api/projects/router/leaderboard?method=rlhf")).status).toBe(400);

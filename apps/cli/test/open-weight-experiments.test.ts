@@ -90,6 +90,9 @@ describe("open-weight experiments through the CLI", () => {
     const targets = cli(["exp", "create", "-d", "train@1", "-m", "tiny", "--lora-targets", "q_proj,qkv"]);
     expect(targets.code).toBe(2);
     expect(targets.stderr).toContain('unknown target module "qkv"; use all-linear or a comma list of q_proj, k_proj');
+    const type = cli(["exp", "create", "-d", "train@1", "-m", "tiny", "--training-type", "half"]);
+    expect(type.code).toBe(2);
+    expect(type.stderr).toMatch(/option '--training-type <lora\|full>' argument 'half' is invalid\. training_type: /);
     const method = cli(["exp", "create", "-d", "train@1", "-m", "tiny", "--method", "rlhf"]);
     expect(method.code).toBe(2);
     expect(method.stderr).toContain("Allowed choices are supervised, dpo.");

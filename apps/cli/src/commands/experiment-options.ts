@@ -11,6 +11,10 @@ const FLAGS: Record<HyperparameterName, { flag: string; help: string }> = {
   learning_rate_multiplier: { flag: "--lr-multiplier", help: "learning_rate_multiplier (auto: 1)" },
   prompt_loss_weight: { flag: "--prompt-loss-weight", help: "loss weight of prompt tokens, 0 to 1 (local engine, supervised; auto: 0.1)" },
   beta: { flag: "--beta", help: "DPO's beta: how far the tuned model may move from the reference, > 0 (method dpo; auto: 0.1)" },
+  training_type: {
+    flag: "--training-type",
+    help: "open-weight bases: lora (an adapter; auto) or full (every weight, bases up to 1B parameters; supervised only)",
+  },
   lora_rank: { flag: "--lora-rank", help: "LoRA rank r, 1 to 512 (open-weight bases; auto: 16)" },
   lora_alpha: { flag: "--lora-alpha", help: "LoRA alpha: the update is scaled by alpha / r (auto: 32)" },
   lora_dropout: { flag: "--lora-dropout", help: "dropout on the adapter's input, 0 to 0.9 (auto: 0)" },
@@ -30,7 +34,7 @@ export function parseHyperparameter(key: HyperparameterName, text: string): unkn
     } catch (error) {
       throw new InvalidArgumentError((error as Error).message);
     }
-  } else if (trimmed === "auto") value = "auto";
+  } else if (trimmed === "auto" || key === "training_type") value = trimmed;
   else {
     value = Number(trimmed);
     if (trimmed === "" || !Number.isFinite(value)) throw new InvalidArgumentError(`expected a number or auto, got "${text}"`);
@@ -46,6 +50,7 @@ const PLACEHOLDER: Record<HyperparameterName, string> = {
   learning_rate_multiplier: "x|auto",
   prompt_loss_weight: "x|auto",
   beta: "x|auto",
+  training_type: "lora|full",
   lora_rank: "n|auto",
   lora_alpha: "x|auto",
   lora_dropout: "x|auto",

@@ -11,6 +11,8 @@ export function setupText(setup: TrainingSetup): string {
     lines.push(
       `base: ${base.id} · ${base.architecture}, ${millions(base.parameters)} parameters (${base.dtype}), context ${formatNumber(base.contextLength)} · ${base.source ?? ""}`.trimEnd(),
     );
+  if (setup.trainingType === "full" && setup.trainableParameters !== null)
+    lines.push(`full fine-tuning: every weight trains (${formatNumber(setup.trainableParameters)} parameters)`);
   const lora = setup.lora;
   if (lora) {
     const share = `${(lora.trainableFraction * 100).toPrecision(3)}% of the base`;

@@ -76,6 +76,14 @@ describe("creating a DPO experiment", () => {
       createExperiment(ws, { project: "p", dataset: "prefs@1", model: "m", method: "dpo", hyperparameters: { prompt_loss_weight: 0 } }),
     );
     expect(plw.message).toBe("hyperparameters.prompt_loss_weight: prompt_loss_weight applies to method supervised only, not dpo");
+    const full = await refusal(
+      createExperiment(ws, { project: "p", dataset: "prefs@1", model: "m", method: "dpo", hyperparameters: { training_type: "full" } }),
+    );
+    expect(full.message).toBe("hyperparameters.training_type: DPO trains LoRA adapters; training_type full is for method supervised");
+    const fullLora = await refusal(
+      createExperiment(ws, { project: "p", dataset: "train@1", model: "m", hyperparameters: { training_type: "full", lora_rank: 8 } }),
+    );
+    expect(fullLora.message).toBe("hyperparameters.lora_rank: LoRA settings do not apply with training_type full (every weight trains)");
     const range = await refusal(createExperiment(ws, { project: "p", dataset: "train@1", model: "m", hyperparameters: { lora_rank: 0 } }));
     expect(range.message).toMatch(/^hyperparameters\.lora_rank: /);
     const module = await refusal(

@@ -26,6 +26,8 @@ export const RequestedHyperparameters = z.strictObject({
   prompt_loss_weight: z.union([Auto, z.number().min(0).max(1)]).optional(),
   /** DPO's beta (OpenAI's; `auto` is 0.1): how far the tuned model may move from the reference. DPO only. */
   beta: z.union([Auto, z.number().positive().max(10)]).optional(),
+  /** Open-weight bases: a LoRA adapter (`lora`, what `auto` means) or every weight (`full`, small models only). */
+  training_type: z.union([Auto, z.enum(["lora", "full"])]).optional(),
   /** LoRA rank r (local engine, open-weight bases; `auto` is 16). */
   lora_rank: z.union([Auto, z.number().int().min(1).max(512)]).optional(),
   /** LoRA alpha: the update is scaled by alpha / r (`auto` is 32). */
@@ -38,14 +40,15 @@ export const RequestedHyperparameters = z.strictObject({
 export type RequestedHyperparameters = z.infer<typeof RequestedHyperparameters>;
 export type HyperparameterName = keyof RequestedHyperparameters;
 
-/** The engine's and OpenAI's resolution of `auto`: numbers, and the target modules as a list. */
-export const ResolvedHyperparameters = z.record(z.string(), z.union([z.number(), z.array(z.string())]));
+/** The engine's and OpenAI's resolution of `auto`: numbers, the training type, and the target modules as a list. */
+export const ResolvedHyperparameters = z.record(z.string(), z.union([z.number(), z.string(), z.array(z.string())]));
 export type ResolvedHyperparameters = z.infer<typeof ResolvedHyperparameters>;
 
 /** The keys that exist only as extensions: left out of requests unless set (hosted providers refuse unknown keys). */
 export const EXTENSION_HYPERPARAMETERS = [
   "prompt_loss_weight",
   "beta",
+  "training_type",
   "lora_rank",
   "lora_alpha",
   "lora_dropout",
@@ -64,11 +67,16 @@ export const TRAINING_METHODS = ["supervised", "dpo"] as const;
 export type TrainingMethod = (typeof TRAINING_METHODS)[number];
 const ONLY_FOR: Partial<Record<HyperparameterName, TrainingMethod>> = { prompt_loss_weight: "supervised", beta: "dpo" };
 
-/** Why a hyperparameter does not apply to a method (undefined when every key applies). */
+/** Why a hyperparameter does not apply to a method or to the training type (undefined when every key applies). */
 export function inapplicableHyperparameter(method: TrainingMethod, h: RequestedHyperparameters): string | undefined {
   for (const [key, only] of Object.entries(ONLY_FOR)) {
     if (only !== method && h[key as HyperparameterName] !== undefined)
       return `hyperparameters.${key}: ${key} applies to method ${only} only, not ${method}`;
+  }
+  if (h.training_type === "full") {
+    if (method === "dpo") return "hyperparameters.training_type: DPO trains LoRA adapters; training_type full is for method supervised";
+    const lora = LORA_HYPERPARAMETERS.find((key) => h[key] !== undefined && h[key] !== "auto");
+    if (lora) return `hyperparameters.${lora}: LoRA settings do not apply with training_type full (every weight trains)`;
   }
   return undefined;
 }
@@ -110,6 +118,7 @@ export function shortHyperparameters(h: Record<string, unknown>): string {
     lora_alpha: "alpha",
     lora_dropout: "dropout",
     lora_target_modules: "targets",
+    training_type: "type",
   };
   const parts: string[] = [];
   for (const [key, label] of Object.entries(LABEL)) {

@@ -256,7 +256,7 @@ export function jobMethod(experiment: Pick<Experiment, "method" | "hyperparamete
   throw new TunelabError("invalid_argument", `method ${experiment.method} does not train`);
 }
 
-/** The values the provider trained with: numbers, and the LoRA target modules as a list (the method's own first). */
+/** The values the provider trained with: numbers, the training type, the LoRA target modules as a list. */
 function resolvedHyperparameters(job: {
   hyperparameters?: unknown;
   method?: { type?: string; supervised?: { hyperparameters?: unknown }; dpo?: { hyperparameters?: unknown } } | null;
@@ -266,7 +266,7 @@ function resolvedHyperparameters(job: {
   for (const source of [job.hyperparameters, byMethod]) {
     if (!source || typeof source !== "object") continue;
     for (const [k, v] of Object.entries(source)) {
-      if (typeof v === "number") out[k] = v;
+      if (typeof v === "number" || (typeof v === "string" && v !== "auto")) out[k] = v;
       else if (Array.isArray(v) && v.every((x) => typeof x === "string")) out[k] = v as string[];
     }
   }

@@ -27,6 +27,7 @@ describe("sweeps", () => {
       "learning_rate_multiplier",
       "prompt_loss_weight",
       "beta",
+      "training_type",
       "lora_rank",
       "lora_alpha",
       "lora_dropout",

@@ -41,7 +41,11 @@ export const TrainingSetup = z.object({
   method: ExperimentMethod,
   /** The registered open-weight base: the base model itself, or the one a tuned base model adapts. */
   openWeightBase: BaseModelInfo.nullable(),
-  /** The adapter a tuned experiment on an open-weight base trains; null for baselines and built-in sizes. */
+  /** How a tuned experiment on an open-weight base trains: a LoRA adapter, or every weight; null otherwise. */
+  trainingType: z.enum(["lora", "full"]).nullable(),
+  /** Weights that train: the adapter's (LoRA) or the base's (full); null for baselines and built-in sizes. */
+  trainableParameters: z.number().int().nullable(),
+  /** The adapter a LoRA experiment trains; null for full fine-tuning, baselines and built-in sizes. */
   lora: LoraSetup.nullable(),
   export: z.object({
     /** Formats the tuned model can be downloaded as now (empty until it exists). */
@@ -58,7 +62,7 @@ export interface OpenWeightCatalog {
   registered(id: string): Promise<(BaseModelInfo & { config: unknown }) | undefined>;
   /** The model a tuned model was trained from, when `id` names a tuned model. */
   parentOf(id: string): Promise<string | undefined>;
-  /** The formats a tuned model exports as (empty when it is not an adapter of an open-weight base). */
+  /** The formats a tuned model exports as: a LoRA adapter both, a fully tuned checkpoint merged only, else none. */
   exportFormats(tunedModel: string): Promise<readonly string[]>;
 }
 
@@ -76,8 +80,10 @@ export async function openWeightBaseOf(catalog: OpenWeightCatalog, model: string
 export async function trainingSetup(experiment: Experiment, catalog: OpenWeightCatalog): Promise<TrainingSetup> {
   const base = await openWeightBaseOf(catalog, experiment.baseModel);
   const tuned = experiment.kind === "tuned";
+  const { requested, resolved } = experiment.hyperparameters;
+  const trainingType = !base || !tuned ? null : (resolved?.training_type ?? requested.training_type) === "full" ? "full" : "lora";
   let lora: LoraSetup | null = null;
-  if (base && tuned) {
+  if (base && trainingType === "lora") {
     const settings = loraSettings(experiment.hyperparameters);
     const trainableParameters = loraTrainableParameters(base.config, settings.rank, settings.targets);
     lora = { ...settings, trainableParameters, trainableFraction: base.parameters > 0 ? trainableParameters / base.parameters : 0 };
@@ -90,7 +96,7 @@ export async function trainingSetup(experiment: Experiment, catalog: OpenWeightC
       : !experiment.tunedModel
         ? `the tuned model does not exist yet (status ${experiment.status})`
         : formats.length === 0
-          ? `${experiment.tunedModel} is not a LoRA adapter in the local engine`
+          ? `${experiment.tunedModel} is not a tuned open-weight model in the local engine`
           : null;
   return {
     experimentId: experiment.id,
@@ -98,6 +104,8 @@ export async function trainingSetup(experiment: Experiment, catalog: OpenWeightC
     method: experiment.method,
     // parsing drops config.json (z.object strips keys it does not declare)
     openWeightBase: base ? BaseModelInfo.parse(base) : null,
+    trainingType,
+    trainableParameters: lora ? lora.trainableParameters : trainingType === "full" && base ? base.parameters : null,
     lora,
     export: { formats: [...formats], reason },
   };

@@ -46,6 +46,15 @@ export function TrainingSetupCard(props: { setup: TrainingSetup }) {
           </dl>
         )}
       </Show>
+      <Show when={props.setup.trainingType === "full"}>
+        <h3>Full fine-tuning</h3>
+        <dl class="kv">
+          <dt>trainable parameters</dt>
+          <dd data-testid="trainable-parameters">
+            {(props.setup.trainableParameters ?? 0).toLocaleString("en-US")} <span class="muted">(every weight)</span>
+          </dd>
+        </dl>
+      </Show>
       <Show when={lora()}>
         {(l) => (
           <>
@@ -72,7 +81,7 @@ export function TrainingSetupCard(props: { setup: TrainingSetup }) {
           </>
         )}
       </Show>
-      <Show when={props.setup.lora}>
+      <Show when={props.setup.trainingType}>
         <h3>Download</h3>
         <div class="downloads">
           <For each={Object.keys(EXPORTS)}>
