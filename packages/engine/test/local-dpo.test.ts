@@ -77,7 +77,7 @@ describe("DPO on a local-* model", () => {
         messages: [{ role: "user", content: "item 14" }],
       });
       // DPO raises the preferred answer relative to the rejected one; it may also move other tokens (no SFT term here).
-    expect(reply.choices[0]?.message.content).toContain("yes");
+      expect(reply.choices[0]?.message.content).toContain("yes");
     } finally {
       await ctx.dispose();
     }

@@ -106,7 +106,7 @@ export function runDpoTraining(request: TrainRequest, hooks: LoopHooks = {}, k: 
   let order = epochRng.permutation(train.length);
   let last: StepMetrics | undefined;
 
-  const margins = (pairs: Pair[], ref: Float64Array, idx: number[], sums: Float64Array) =>
+  const margins = (ref: Float64Array, idx: number[], sums: Float64Array) =>
     idx.map(
       (pi, p) =>
         method.beta * ((sums[2 * p] as number) - (ref[2 * pi] as number) - ((sums[2 * p + 1] as number) - (ref[2 * pi + 1] as number))),
@@ -141,7 +141,7 @@ export function runDpoTraining(request: TrainRequest, hooks: LoopHooks = {}, k: 
     const i0 = (step % stepsPerEpoch) * B;
     const idx = order.slice(i0, i0 + B);
     const { sums, batch } = rowLogprobs(model, train, idx, ctx);
-    const z = margins(train, refTrain, idx, sums);
+    const z = margins(refTrain, idx, sums);
     // dL/d(token loss) = ±β·σ(−z)/P; crossEntropy divides its gradient weights by the mask's sum, so scale by it.
     let maskSum = 0;
     for (const m of batch.mask) maskSum += m;
@@ -174,7 +174,7 @@ export function runDpoTraining(request: TrainRequest, hooks: LoopHooks = {}, k: 
       let correct = 0;
       for (let i = 0; i < valid.length; i += B) {
         const vIdx = Array.from({ length: Math.min(B, valid.length - i) }, (_, j) => i + j);
-        for (const x of margins(valid, refValid, vIdx, rowLogprobs(model, valid, vIdx, ctx).sums)) {
+        for (const x of margins(refValid, vIdx, rowLogprobs(model, valid, vIdx, ctx).sums)) {
           loss += softplus(-x);
           if (x > 0) correct++;
         }
