@@ -79,7 +79,7 @@ describe("tunelab serve as a hosted OpenAI-compatible provider, with a CLI writi
       server.child.kill("SIGTERM");
       await server.exited;
     }
-  });
+  }, 180_000); // a served engine plus five CLI processes in turn: about 40 s on two idle cores, more on a busy machine
 });
 
 describe("a CLI process killed with SIGKILL", () => {
