@@ -50,6 +50,10 @@ try {
 } catch (error) {
   process.exitCode = report(error);
 }
+// A command is done when its action resolves (serve's resolves when it is stopped): exit once the output is
+// flushed, so that no worker pool or timer left open by a library keeps the process alive.
+await Promise.all([process.stdout, process.stderr].map((s) => new Promise<void>((resolve) => s.write("", () => resolve()))));
+process.exit(process.exitCode ?? 0);
 
 function report(error: unknown): number {
   if (error instanceof CommanderError) {
