@@ -8,12 +8,13 @@
 //   - peak RSS of each, every measurement in its own process;
 //   - the ratios ours/PyTorch (targets: decode ≥ 1.5×, LoRA training ≥ 1.5×), and the estimated wall time of `auto` on
 //     the ticket-routing example for SmolLM2-135M (steps × our measured seconds per step at its batch shape).
-// Each side's figure is its best timed run (the machine is shared), in wall-clock tokens/s and in tokens per CPU-second
+// Each measurement runs in --rounds alternating rounds (ours, PyTorch, ours, PyTorch; 2 by default), and each side's
+// figure is its best timed run (the machine is shared), in wall-clock tokens/s and in tokens per CPU-second
 // (all threads; with --threads 1 the figure other load on the machine disturbs least). The load average is printed
 // before and after. Prints figures only; nothing asserts on time.
 //
 //   pnpm bench open-weights [--quick] [--model SmolLM2-135M|Qwen2.5-0.5B]... [--phase infer|train] [--threads N]
-//                           [--profile] [--no-peer]
+//                           [--rounds N] [--profile] [--no-peer]
 import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { hfParameterCount } from "../packages/engine/src/hf/config.ts";
@@ -32,18 +33,21 @@ import {
   peerEnv,
   runPeer,
 } from "./lib/open-weights-peer.ts";
+import { mergeOurs, mergePeerInfer, mergePeerTrain } from "./lib/open-weights-rounds.ts";
 import { type BenchShape, QWEN25_05B, SMOLLM2_135M, shapeByName } from "./lib/open-weights-shapes.ts";
 import { autoPlan } from "./lib/open-weights-ticket.ts";
 
 const CHILD = fileURLToPath(new URL("lib/open-weights-child.ts", import.meta.url));
 const TARGET = 1.5;
-const USAGE = "open-weights.ts [--quick] [--model NAME]... [--phase infer|train] [--threads N] [--profile] [--no-peer]";
+const USAGE = "open-weights.ts [--quick] [--model NAME]... [--phase infer|train] [--threads N] [--rounds N] [--profile] [--no-peer]";
 
 interface Options {
   quick: boolean;
   models: BenchShape[];
   phases: ("infer" | "train")[];
   threads: number;
+  /** Alternating rounds of ours then PyTorch per measurement; the best of each side is kept. */
+  rounds: number;
   profile: boolean;
   peer: boolean;
 }
@@ -51,14 +55,17 @@ interface Options {
 function parseArgs(argv: string[]): Options {
   const models: BenchShape[] = [];
   const phases: ("infer" | "train")[] = [];
-  const o = { quick: false, profile: false, peer: true, threads: 2 };
+  const o = { quick: false, profile: false, peer: true, threads: 2, rounds: 2 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--quick") o.quick = true;
     else if (a === "--profile") o.profile = true;
     else if (a === "--no-peer") o.peer = false;
     else if (a === "--model") models.push(shapeByName(argv[++i] ?? ""));
-    else if (a === "--threads") {
+    else if (a === "--rounds") {
+      o.rounds = Number(argv[++i]);
+      if (!Number.isInteger(o.rounds) || o.rounds < 1) throw new Error(`--rounds: "${argv[i]}" is not a positive integer; usage: ${USAGE}`);
+    } else if (a === "--threads") {
       o.threads = Number(argv[++i]);
       if (!Number.isInteger(o.threads) || o.threads < 1)
         throw new Error(`--threads: "${argv[i]}" is not a positive integer; usage: ${USAGE}`);
@@ -68,6 +75,7 @@ function parseArgs(argv: string[]): Options {
       phases.push(p);
     } else if (a !== "open-weights") throw new Error(`unknown argument ${a}; usage: ${USAGE}`);
   }
+  if (o.quick && !argv.includes("--rounds")) o.rounds = 1;
   return {
     ...o,
     models: models.length > 0 ? models : o.quick ? [SMOLLM2_135M] : [SMOLLM2_135M, QWEN25_05B],
@@ -157,8 +165,15 @@ async function inference(
   summary: Summary[],
 ): Promise<void> {
   const a = shape.arch;
-  const us = await ours({ phase: "infer", model: shape.name, threads: o.threads, ...plan, profile: o.profile });
-  const them = (await peer(python, shape, { mode: "infer", ...plan }, o.threads)) as (PeerResult & PeerInfer) | undefined;
+  const usRuns: OursResult[] = [];
+  const themRuns: (PeerResult & PeerInfer)[] = [];
+  for (let round = 0; round < o.rounds; round++) {
+    usRuns.push(await ours({ phase: "infer", model: shape.name, threads: o.threads, ...plan, profile: o.profile && round === 0 }));
+    const p = (await peer(python, shape, { mode: "infer", ...plan }, o.threads)) as (PeerResult & PeerInfer) | undefined;
+    if (p) themRuns.push(p);
+  }
+  const us = mergeOurs(usRuns);
+  const them = mergePeerInfer(themRuns);
   const f = us.infer;
   if (!f) throw new Error("no inference figures");
   const gflops = (tps: number) => `${fixed((prefillFlops(a, plan.prompt) * tps) / plan.prompt / 1e9)} GFLOP/s`;
@@ -201,18 +216,26 @@ async function training(shape: BenchShape, plan: Plan["train"], o: Options, pyth
   const a = shape.arch;
   const ticket = shape === SMOLLM2_135M ? autoPlan() : undefined;
   const extra = ticket ? { B: ticket.batch, T: Math.round(ticket.meanPaddedT), steps: o.quick ? 1 : 2 } : undefined;
-  const us = await ours({
-    phase: "train",
-    model: shape.name,
-    threads: o.threads,
-    ...plan,
-    ...(extra ? { extra } : {}),
-    profile: o.profile,
-  });
-  const them = (await peer(python, shape, { mode: "train", ...plan }, o.threads)) as (PeerResult & PeerTrain) | undefined;
+  const tokens = plan.B * plan.T;
+  const usRuns: OursResult[] = [];
+  const themRuns: (PeerResult & PeerTrain)[] = [];
+  for (let round = 0; round < o.rounds; round++) {
+    const job = {
+      phase: "train",
+      model: shape.name,
+      threads: o.threads,
+      ...plan,
+      ...(extra ? { extra } : {}),
+      profile: o.profile && round === 0,
+    } as const;
+    usRuns.push(await ours(job));
+    const p = (await peer(python, shape, { mode: "train", ...plan }, o.threads)) as (PeerResult & PeerTrain) | undefined;
+    if (p) themRuns.push(p);
+  }
+  const us = mergeOurs(usRuns, tokens);
+  const them = mergePeerTrain(themRuns, tokens);
   const f = us.train;
   if (!f) throw new Error("no training figures");
-  const tokens = plan.B * plan.T;
   const perCpu = (cpu: number[]) => tokens / Math.min(...cpu);
   const gflops = (tps: number, s: number) =>
     `${fixed(s, 2)} s/step, ${fixed((loraTrainFlopsPerToken(a, plan.T, DEFAULT_LORA.rank) * tps) / 1e9)} GFLOP/s`;
@@ -254,7 +277,7 @@ async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   const python = o.peer ? findTorchPython() : undefined;
   console.log(
-    `open-weight models, random weights in the real shapes, ${o.threads} thread${o.threads > 1 ? "s" : ""} each side${o.quick ? " (--quick: tiny runs, figures not meaningful)" : ""}; every figure in its own process, best timed run of each side; load average at start ${load()}`,
+    `open-weight models, random weights in the real shapes, ${o.threads} thread${o.threads > 1 ? "s" : ""} each side${o.quick ? " (--quick: tiny runs, figures not meaningful)" : ""}; every figure in its own process, best timed run of each side over ${o.rounds} alternating round${o.rounds > 1 ? "s" : ""}; load average at start ${load()}`,
   );
   if (o.peer && !python) console.log("  (no python3 with torch: PyTorch peer skipped; apt-get install python3-torch libopenblas0-openmp)");
   const summary: Summary[] = [];

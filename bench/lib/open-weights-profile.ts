@@ -58,11 +58,13 @@ function keyOf(name: string, args: unknown[]): string {
     return `${name}(${ta ? "T" : "N"}${tb ? "T" : "N"}) M=${M} N=${N} K=${K}`;
   }
   if (name === "attentionFwd") {
-    const [, , , , , , , , B, H, Tq, Tk] = args as number[];
+    // (q, qs, k, v, kvs, out, os, P, B, H, Tq, Tk, ...)
+    const [B, H, Tq, Tk] = (args as number[]).slice(8, 12);
     return `attentionFwd B=${B} H=${H} Tq=${Tq} Tk=${Tk}`;
   }
   if (name === "attentionBwd") {
-    const [, , , , , , , , , , , , , B, H, T] = args as number[];
+    // (q, qs, k, v, kvs, P, dout, os, dq, dk, dv, dqs, B, H, T, ...)
+    const [B, H, T] = (args as number[]).slice(12, 15);
     return `attentionBwd B=${B} H=${H} T=${T}`;
   }
   return name;
