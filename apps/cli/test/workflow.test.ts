@@ -40,7 +40,7 @@ describe("the whole workflow through the built CLI", () => {
     const human = cli(["leaderboard"]);
     expect(human.code).toBe(0);
     expect(human.stdout).toMatch(/fields \[95% CI\]/);
-  });
+  }, 240_000); // CLI processes train and score in turn: seconds each on idle cores, more on a busy machine
 
   it("trains a good model and gates regression evals against it", () => {
     const created = cli(["exp", "create", "-d", "train@2", "-m", "local-tiny", "--json"]);
@@ -75,7 +75,7 @@ describe("the whole workflow through the built CLI", () => {
     const strict = cli(["eval", "--model", good.model, "--min-score", "0.999"]);
     expect(strict.code).toBe(1);
     expect(strict.stdout).toContain("FAIL min-score");
-  });
+  }, 240_000);
 
   it("fails the gate for a model trained on shuffled labels, naming the regressed items, in JUnit and Markdown", () => {
     const imported = cli(["data", "import", `${EXAMPLES}train-shuffled.jsonl`, "-d", "shuffled"]);
@@ -129,7 +129,7 @@ describe("the whole workflow through the built CLI", () => {
     expect(table.code).toBe(1);
     expect(table.stdout).toMatch(/regressed on fields \(passed in A, fails in B\): \d+/);
     expect(table.stdout).toMatch(/#\d+ /);
-  });
+  }, 240_000);
 
   it("answers --json on every listing and compares two experiments", () => {
     const experiments = cli(["exp", "list", "--json"]).json() as Array<{ id: string; status: string }>;
@@ -144,5 +144,5 @@ describe("the whole workflow through the built CLI", () => {
     const logs = cli(["exp", "logs", good.id, "--json"]);
     expect(logs.stdout.trim().split("\n").length).toBeGreaterThan(1000);
     expect(cli(["exp", "show", "exp_missing"]).code).toBe(2);
-  });
+  }, 240_000);
 });
