@@ -17,9 +17,9 @@ import { nativeKernels } from "../../trainer/kernels/native.ts";
 import type { Kernels, Vec } from "../../trainer/kernels/types.ts";
 import type { TrainingState } from "../../trainer/model-dir.ts";
 import { DivergenceMonitor } from "../../trainer/train/divergence.ts";
+import { EpochOrder } from "../../trainer/train/epoch-order.ts";
 import { learningRate, warmupSteps } from "../../trainer/train/learning-rate.ts";
 import { type LoopHooks, TrainingCancelledError } from "../../trainer/train/loop.ts";
-import { Rng } from "../../trainer/train/rng.ts";
 import type { PreferenceExample, StepMetrics, TrainRequest, TrainResult } from "../../trainer/types.ts";
 import { createChatCodec } from "../chat-codec.ts";
 import { isFullDir, readFullBase } from "../full/full-dir.ts";
@@ -94,10 +94,7 @@ export async function runLoraTraining(request: TrainRequest, hooks: LoopHooks = 
 
   let step = state?.step ?? 0;
   let trainedTokens = state?.trainedTokens ?? 0;
-  const epochRng = new Rng(state ? Uint32Array.from(state.rng) : (request.seed ^ 0x9e3779b9) >>> 0);
-  let epochStartState = epochRng.state();
-  let epoch = Math.floor(step / stepsPerEpoch);
-  let order = epochRng.permutation(examples);
+  const order = new EpochOrder(examples, stepsPerEpoch, request.seed, state?.rng, step);
   let last: StepMetrics | undefined;
 
   const evaluate = () => evaluateOn(valid);
@@ -131,7 +128,7 @@ export async function runLoraTraining(request: TrainRequest, hooks: LoopHooks = 
       step,
       totalSteps: total,
       seed: request.seed,
-      rng: epochStartState,
+      rng: order.checkpointState(step, total),
       trainedTokens,
       hyperparameters: hp,
       metrics,
@@ -142,15 +139,8 @@ export async function runLoraTraining(request: TrainRequest, hooks: LoopHooks = 
 
   while (step < total) {
     if (hooks.cancelled?.()) throw new TrainingCancelledError();
-    const e = Math.floor(step / stepsPerEpoch);
-    if (e !== epoch) {
-      epoch = e;
-      epochStartState = epochRng.state();
-      order = epochRng.permutation(examples);
-    }
-    const i0 = (step % stepsPerEpoch) * B;
     const seed = (request.seed * 1_000_003 + step) >>> 0;
-    const indices = order.slice(i0, i0 + B);
+    const indices = order.batch(step, B);
     let trainLoss: number;
     let trainAccuracy: number;
     if (dpo && reference) {
@@ -184,11 +174,6 @@ export async function runLoraTraining(request: TrainRequest, hooks: LoopHooks = 
     hooks.onStep?.(metrics);
     health.observe(step, metrics.trainLoss); // throws TrainingDivergedError
     if (isCheckpoint) {
-      if (step < total && Math.floor(step / stepsPerEpoch) !== epoch) {
-        epoch = Math.floor(step / stepsPerEpoch);
-        epochStartState = epochRng.state();
-        order = epochRng.permutation(examples);
-      }
       const dir = join(request.outputDir, `step-${step}`);
       checkpoint(dir, true, metrics);
       hooks.onCheckpoint?.(dir, step, metrics);

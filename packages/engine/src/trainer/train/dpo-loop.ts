@@ -16,9 +16,9 @@ import { type Encoded, encodeExample } from "../tokenizer/chat-template.ts";
 import type { Tokenizer } from "../tokenizer/tokenizer.ts";
 import type { PreferenceExample, StepMetrics, TrainRequest, TrainResult } from "../types.ts";
 import { makeBatch } from "./batches.ts";
+import { EpochOrder } from "./epoch-order.ts";
 import { baseLearningRate, learningRate } from "./learning-rate.ts";
 import { type LoopHooks, TrainingCancelledError } from "./loop.ts";
-import { Rng } from "./rng.ts";
 import { prepare } from "./setup.ts";
 
 const VALIDATIONS_PER_RUN = 20;
@@ -100,10 +100,7 @@ export function runDpoTraining(request: TrainRequest, hooks: LoopHooks = {}, k: 
 
   let step = state?.step ?? 0;
   let trainedTokens = state?.trainedTokens ?? 0;
-  const epochRng = new Rng(state ? Uint32Array.from(state.rng) : (request.seed ^ 0x9e3779b9) >>> 0);
-  let epochStartState = epochRng.state();
-  let epoch = Math.floor(step / stepsPerEpoch);
-  let order = epochRng.permutation(train.length);
+  const order = new EpochOrder(train.length, stepsPerEpoch, request.seed, state?.rng, step);
   let last: StepMetrics | undefined;
 
   const margins = (ref: Float64Array, idx: number[], sums: Float64Array) =>
@@ -117,7 +114,7 @@ export function runDpoTraining(request: TrainRequest, hooks: LoopHooks = {}, k: 
       step,
       totalSteps: total,
       seed: request.seed,
-      rng: epochStartState,
+      rng: order.checkpointState(step, total),
       trainedTokens,
       hyperparameters: hp,
       metrics,
@@ -132,14 +129,7 @@ export function runDpoTraining(request: TrainRequest, hooks: LoopHooks = {}, k: 
 
   while (step < total) {
     if (hooks.cancelled?.()) throw new TrainingCancelledError();
-    const e = Math.floor(step / stepsPerEpoch);
-    if (e !== epoch) {
-      epoch = e;
-      epochStartState = epochRng.state();
-      order = epochRng.permutation(train.length);
-    }
-    const i0 = (step % stepsPerEpoch) * B;
-    const idx = order.slice(i0, i0 + B);
+    const idx = order.batch(step, B);
     const { sums, batch } = rowLogprobs(model, train, idx, ctx);
     const z = margins(refTrain, idx, sums);
     // dL/d(token loss) = ±β·σ(−z)/P; crossEntropy divides its gradient weights by the mask's sum, so scale by it.
@@ -186,11 +176,6 @@ export function runDpoTraining(request: TrainRequest, hooks: LoopHooks = {}, k: 
     hooks.onStep?.(metrics);
     if (!Number.isFinite(metrics.trainLoss)) throw new Error(`DPO diverged at step ${step}: the loss is ${metrics.trainLoss}`);
     if (isCheckpoint) {
-      if (step < total && Math.floor(step / stepsPerEpoch) !== epoch) {
-        epoch = Math.floor(step / stepsPerEpoch);
-        epochStartState = epochRng.state();
-        order = epochRng.permutation(train.length);
-      }
       const dir = join(request.outputDir, `step-${step}`);
       checkpoint(dir, true, metrics);
       hooks.onCheckpoint?.(dir, step, metrics);

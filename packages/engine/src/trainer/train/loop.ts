@@ -13,9 +13,9 @@ import { type Encoded, encodeExample } from "../tokenizer/chat-template.ts";
 import type { StepMetrics, TrainRequest, TrainResult } from "../types.ts";
 import { makeBatch } from "./batches.ts";
 import { DivergenceMonitor } from "./divergence.ts";
+import { EpochOrder } from "./epoch-order.ts";
 import { evaluate } from "./evaluate.ts";
 import { baseLearningRate, learningRate, warmupSteps } from "./learning-rate.ts";
-import { Rng } from "./rng.ts";
 import { prepare } from "./setup.ts";
 
 export interface LoopHooks {
@@ -58,11 +58,7 @@ export function runTraining(request: TrainRequest, hooks: LoopHooks = {}, k: Ker
 
   let step = state?.step ?? 0;
   let trainedTokens = state?.trainedTokens ?? 0;
-  // Data order: one permutation per epoch from a seeded stream; its state at the epoch start is saved.
-  const epochRng = new Rng(state ? Uint32Array.from(state.rng) : (request.seed ^ 0x9e3779b9) >>> 0);
-  let epochStartState = epochRng.state();
-  let epoch = Math.floor(step / stepsPerEpoch);
-  let order = epochRng.permutation(train.length);
+  const order = new EpochOrder(train.length, stepsPerEpoch, request.seed, state?.rng, step);
   let last: StepMetrics | undefined;
   // Training health: a resumed run continues with the state its checkpoint saved.
   const health = new DivergenceMonitor(
@@ -74,7 +70,7 @@ export function runTraining(request: TrainRequest, hooks: LoopHooks = {}, k: Ker
     health.setStart(
       evaluate(
         model,
-        order.slice(0, START_LOSS_EXAMPLES).map((i) => train[i] as Encoded),
+        order.first(START_LOSS_EXAMPLES).map((i) => train[i] as Encoded),
         B,
       ).loss,
     );
@@ -84,7 +80,7 @@ export function runTraining(request: TrainRequest, hooks: LoopHooks = {}, k: Ker
       step,
       totalSteps: total,
       seed: request.seed,
-      rng: epochStartState,
+      rng: order.checkpointState(step, total),
       trainedTokens,
       hyperparameters: hp,
       metrics,
@@ -100,14 +96,7 @@ export function runTraining(request: TrainRequest, hooks: LoopHooks = {}, k: Ker
 
   while (step < total) {
     if (hooks.cancelled?.()) throw new TrainingCancelledError();
-    const e = Math.floor(step / stepsPerEpoch);
-    if (e !== epoch) {
-      epoch = e;
-      epochStartState = epochRng.state();
-      order = epochRng.permutation(train.length);
-    }
-    const i0 = (step % stepsPerEpoch) * B;
-    const batch = makeBatch(train, order.slice(i0, i0 + B), ctx, hp.promptLossWeight ?? 0);
+    const batch = makeBatch(train, order.batch(step, B), ctx, hp.promptLossWeight ?? 0);
     const dropout: Dropout = { p: dropoutRate, seed: siteSeed(request.seed, step, 1) };
     forward(model, batch.ids, batch.B, batch.T, dropout);
     const s = crossEntropy(model, batch.targets, batch.mask, batch.B * batch.T, true, batch.weights);
@@ -132,12 +121,6 @@ export function runTraining(request: TrainRequest, hooks: LoopHooks = {}, k: Ker
     hooks.onStep?.(metrics);
     health.observe(step, metrics.trainLoss); // throws TrainingDivergedError
     if (isCheckpoint) {
-      // The checkpoint's epoch-start RNG state must be the one of the epoch the next step belongs to.
-      if (step < total && Math.floor(step / stepsPerEpoch) !== epoch) {
-        epoch = Math.floor(step / stepsPerEpoch);
-        epochStartState = epochRng.state();
-        order = epochRng.permutation(train.length);
-      }
       const dir = join(request.outputDir, `step-${step}`);
       checkpoint(dir, true, metrics);
       hooks.onCheckpoint?.(dir, step, metrics);
