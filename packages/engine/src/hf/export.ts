@@ -8,26 +8,13 @@
  *   `convert_hf_to_gguf.py` and from there Ollama. Weights are written as float32 by default
  *   (exactly what the engine serves) or bf16 (half the size, rounded to nearest even).
  */
-import { createHash } from "node:crypto";
-import {
-  closeSync,
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  readSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { TunelabError } from "@tunelab/core";
 import { nativeKernels } from "../trainer/kernels/native.ts";
 import type { Kernels } from "../trainer/kernels/types.ts";
 import { inspectCheckpoint } from "./checkpoint.ts";
+import { combineDigests, sha256FileSync } from "./fingerprint.ts";
 import { isFullDir, readFullBase } from "./full/full-dir.ts";
 import { openHfDecoderModel } from "./load.ts";
 import { type HfBaseRef, readLoraBase } from "./lora/lora-dir.ts";
@@ -139,22 +126,6 @@ function namedTensors(k: Kernels, w: HfWeights, arch: Parameters<typeof expected
   });
 }
 
-function sha256Sync(path: string): string {
-  const hash = createHash("sha256");
-  const fd = openSync(path, "r");
-  try {
-    const buf = Buffer.alloc(4 * 1024 * 1024);
-    for (;;) {
-      const n = readSync(fd, buf, 0, buf.length, null);
-      if (n <= 0) break;
-      hash.update(buf.subarray(0, n));
-    }
-  } finally {
-    closeSync(fd);
-  }
-  return hash.digest("hex");
-}
-
 /** Refuses a base folder whose files are not those the model was tuned on (naming the file when the record has them). */
 function verifyBase(base: HfBaseRef): void {
   const changed = (what: string) =>
@@ -166,12 +137,10 @@ function verifyBase(base: HfBaseRef): void {
     for (const f of base.files) {
       const path = join(base.dir, f.name);
       if (!existsSync(path)) throw changed(`${f.name} is missing`);
-      if (statSync(path).size !== f.bytes || sha256Sync(path) !== f.sha256) throw changed(`${f.name} changed`);
+      if (statSync(path).size !== f.bytes || sha256FileSync(path) !== f.sha256) throw changed(`${f.name} changed`);
     }
     return;
   }
-  const all = createHash("sha256");
-  for (const f of [...inspectCheckpoint(base.dir).files].sort((a, b) => a.name.localeCompare(b.name)))
-    all.update(`${f.name}\0${sha256Sync(join(base.dir, f.name))}\n`);
-  if (all.digest("hex") !== base.fingerprint) throw changed("its files changed");
+  const digests = inspectCheckpoint(base.dir).files.map((f) => ({ name: f.name, sha256: sha256FileSync(join(base.dir, f.name)) }));
+  if (combineDigests(digests) !== base.fingerprint) throw changed("its files changed");
 }

@@ -1,6 +1,6 @@
 /** Content identity of a model directory: sha256 of each file, and one digest over them all. */
 import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
+import { closeSync, createReadStream, openSync, readSync } from "node:fs";
 import { join } from "node:path";
 
 export interface FileDigest {
@@ -26,7 +26,29 @@ export async function digestFiles(
   const out: FileDigest[] = [];
   for (const f of [...files].sort((a, b) => a.name.localeCompare(b.name)))
     out.push({ ...f, sha256: await sha256File(join(dir, f.name), onBytes) });
+  return { files: out, fingerprint: combineDigests(out) };
+}
+
+/** The fingerprint of a directory from its files' digests (sorted by name). */
+export function combineDigests(files: ReadonlyArray<{ name: string; sha256: string }>): string {
   const all = createHash("sha256");
-  for (const f of out) all.update(`${f.name}\0${f.sha256}\n`);
-  return { files: out, fingerprint: all.digest("hex") };
+  for (const f of [...files].sort((a, b) => a.name.localeCompare(b.name))) all.update(`${f.name}\0${f.sha256}\n`);
+  return all.digest("hex");
+}
+
+/** sha256 of a file, synchronously (for code that runs off the request thread or in a CLI command). */
+export function sha256FileSync(path: string): string {
+  const hash = createHash("sha256");
+  const fd = openSync(path, "r");
+  try {
+    const buf = Buffer.alloc(4 * 1024 * 1024);
+    for (;;) {
+      const n = readSync(fd, buf, 0, buf.length, null);
+      if (n <= 0) break;
+      hash.update(buf.subarray(0, n));
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return hash.digest("hex");
 }
