@@ -438,6 +438,71 @@ TL_CLONES void small_m(int M, int j0, int j1, int K, const float* a, int kpad, c
   small_m_body(M, j0, j1, K, a, kpad, B, ldb, C, ldc, accumulate, bias);
 }
 
+// The parallel packed product with each operand packed once: every A block (mc rows x K) and every B group
+// (NG columns x K) is packed by one task into a buffer shared by the tasks that multiply them, instead of
+// each (row block, column group) task packing its own copies (B was packed once per row block: a third of
+// the time of a training-shaped product, more with op(B) = Bᵀ). B is packed in chunks of column groups
+// (about B_CHUNK floats) so a wide B (the LM head) needs no buffer of its size. Same blocks, same kernel
+// calls and the same order over K as the per-task path, so results are bit-identical to it.
+constexpr long B_CHUNK = 4L << 20;
+
+template <typename BT>
+void shared_pack_gemm(const Isa& k, bool trans_a, bool trans_b, int M, int N, int K, const float* A, int lda, const BT* B, int ldb,
+                      float* C, int ldc, bool accumulate, const float* bias, int mc, int m_blocks) {
+  const int mr = k.mr, nr = k.nr;
+  const int k_blocks = (K + KC - 1) / KC;
+  const int n_groups = (N + NG - 1) / NG;
+  const int groups_per_chunk = static_cast<int>(std::max<long>(1, B_CHUNK / (static_cast<long>(NG) * K)));
+  // Row block mb's depth block starting at k0 sits at a_packed + mb·mc·K + k0·m_pad (m_pad ≤ mc); likewise
+  // column group g (within the chunk) at b_packed + g·NG·K + k0·n_pad.
+  thread_local std::vector<float> a_packed, b_packed;
+  a_packed.resize(static_cast<size_t>(m_blocks) * mc * K);
+  b_packed.resize(static_cast<size_t>(std::min(groups_per_chunk, n_groups)) * NG * K);
+  float* const a_buf = a_packed.data();  // the pool's threads see their own thread_locals: pass pointers
+  float* const b_buf = b_packed.data();
+  auto rows_of = [&](int mb) { return std::min(mc, M - mb * mc); };
+  auto pad = [](int x, int r) { return (x + r - 1) / r * r; };
+  bool a_done = false;
+  for (int g0 = 0; g0 < n_groups; g0 += groups_per_chunk) {
+    const int g1 = std::min(n_groups, g0 + groups_per_chunk);
+    const int a_tasks = a_done ? 0 : m_blocks * k_blocks;
+    const int b_tasks = (g1 - g0) * k_blocks;
+    parallel_for(a_tasks + b_tasks, [&](int t) {
+      if (t < a_tasks) {
+        int mb = t / k_blocks, k0 = (t % k_blocks) * KC, kc = std::min(KC, K - k0);
+        int m = rows_of(mb);
+        pack_a(trans_a, A, lda, mb * mc, m, k0, kc, mr, a_buf + static_cast<long>(mb) * mc * K + static_cast<long>(k0) * pad(m, mr));
+      } else {
+        t -= a_tasks;
+        int g = t / k_blocks, k0 = (t % k_blocks) * KC, kc = std::min(KC, K - k0);
+        int j0 = (g0 + g) * NG, n = std::min(NG, N - j0);
+        pack_b(trans_b, B, ldb, k0, kc, j0, n, nr, b_buf + static_cast<long>(g) * NG * K + static_cast<long>(k0) * pad(n, nr));
+      }
+    });
+    a_done = true;
+    parallel_for(m_blocks * (g1 - g0), [&](int t) {
+      int mb = t / (g1 - g0), g = t % (g1 - g0);
+      int i0 = mb * mc, m = rows_of(mb), m_pad = pad(m, mr);
+      int j0 = (g0 + g) * NG, n = std::min(NG, N - j0), n_pad = pad(n, nr);
+      for (int k0 = 0; k0 < K; k0 += KC) {
+        int kc = std::min(KC, K - k0);
+        bool add = accumulate || k0 > 0;
+        const float* bias_here = (k0 == 0 && bias) ? bias + j0 : nullptr;
+        const float* ab = a_buf + static_cast<long>(mb) * mc * K + static_cast<long>(k0) * m_pad;
+        const float* bb = b_buf + static_cast<long>(g) * NG * K + static_cast<long>(k0) * n_pad;
+        for (int jp = 0; jp < n; jp += nr) {
+          const float* bp = bb + static_cast<long>(jp) * kc;
+          for (int ip = 0; ip < m; ip += mr) {
+            const float* ap = ab + static_cast<long>(ip) * kc;
+            float* c = C + static_cast<long>(i0 + ip) * ldc + j0 + jp;
+            k.kernel(kc, ap, bp, c, ldc, std::min(mr, m - ip), std::min(nr, n - jp), add, bias_here ? bias_here + jp : nullptr);
+          }
+        }
+      }
+    });
+  }
+}
+
 template <typename BT>
 void gemm_impl(bool trans_a, bool trans_b, int M, int N, int K, const float* A, int lda, const BT* B, int ldb, float* C, int ldc,
                bool accumulate, const float* bias, bool parallel) {
@@ -485,6 +550,10 @@ void gemm_impl(bool trans_a, bool trans_b, int M, int N, int K, const float* A, 
   m_blocks = (M + mc - 1) / mc;
   int n_groups = (N + NG - 1) / NG;
   int tasks = m_blocks * n_groups;
+  if (parallel && static_cast<long>(M) * N * K >= 200000 && m_blocks > 1 && N > nr) {
+    shared_pack_gemm(k, trans_a, trans_b, M, N, K, A, lda, B, ldb, C, ldc, accumulate, bias, mc, m_blocks);
+    return;
+  }
   auto task = [&](int t) {
     thread_local std::vector<float> a_buf, b_buf;
     int mb = t / n_groups, ng = t % n_groups;

@@ -57,6 +57,16 @@ describe("native kernels vs reference", () => {
     }
   });
 
+  it("gemm with B packed in several chunks (a deep product: one column group per chunk), both layouts of B", () => {
+    const [M, N, K] = [97, 260, 8200]; // 4M floats per chunk / (256 columns × 8,200) → one group per chunk
+    for (const tb of [false, true]) {
+      const [n, r] = both([rand(M * K), rand(K * N), rand(M * N), rand(N)], (k, [A, B, C, bias]) =>
+        k.gemm(false, tb, M, N, K, A as Vec, K, B as Vec, tb ? K : N, C as Vec, N, true, bias as Vec),
+      );
+      close(n[2] as Vec, r[2] as Vec, 1e-5 * Math.sqrt(K) + 1e-5, `gemm N${tb ? "T" : "N"} ${M}x${N}x${K}`);
+    }
+  });
+
   it("every matmul microkernel this CPU can run (AVX-512, AVX2, portable) agrees with the reference", () => {
     try {
       for (const isa of ["generic", "avx2", "avx512"] as const) {
