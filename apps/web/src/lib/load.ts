@@ -1,4 +1,4 @@
-import { type Accessor, createEffect, createSignal, on, onCleanup } from "solid-js";
+import { type Accessor, createEffect, createMemo, createSignal, on, onCleanup } from "solid-js";
 
 export interface Loaded<T> {
   /** The latest data (kept while a new request is in flight, so tables do not flash). */
@@ -22,10 +22,12 @@ export function load<K, T>(key: Accessor<K | false | null | undefined>, fetcher:
   onCleanup(() => {
     alive = false;
   });
-  const serialized = () => {
+  // a memo: a key read from the URL recomputes on every URL change (a ticked row, another filter), and only a key
+  // that really changed may refetch (a refetch replaces the data, so tables re-render and focus falls to <body>)
+  const serialized = createMemo(() => {
     const k = key();
     return k === false || k === null || k === undefined ? undefined : JSON.stringify(k);
-  };
+  });
   createEffect(
     on([serialized, tick], ([k]) => {
       if (k === undefined) return;

@@ -1,4 +1,5 @@
-import { createMemo, createSignal, For, Show } from "solid-js";
+import { createEffect, createMemo, createSignal, For, Show } from "solid-js";
+import { createStore, reconcile } from "solid-js/store";
 import { api, read } from "../api/client.ts";
 import type { Leaderboard as Board, LeaderboardRow } from "../api/types.ts";
 import { IntervalBar } from "../components/IntervalBar.tsx";
@@ -109,8 +110,13 @@ export default function Leaderboard(props: { project: string }) {
     return [...names].sort((a, b) => (a === primary ? -1 : b === primary ? 1 : a < b ? -1 : 1));
   });
 
+  // rows keep their identity across refetches (live events), so the table updates in place and a focused
+  // checkbox or link keeps its focus
+  const [stable, setStable] = createStore<{ rows: LeaderboardRow[] }>({ rows: [] });
+  createEffect(() => setStable("rows", reconcile(board.data()?.rows ?? [], { key: "experimentId" })));
+
   const rows = createMemo(() => {
-    const data = board.data()?.rows ?? [];
+    const data = stable.rows;
     const q = query("q").toLowerCase();
     let out = q
       ? data.filter((r) => r.name.toLowerCase().includes(q) || r.experimentId.includes(q) || (r.dataset ?? "").includes(q))
