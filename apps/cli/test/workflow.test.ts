@@ -69,7 +69,7 @@ describe("the whole workflow through the built CLI", () => {
     expect(same.code, same.stderr).toBe(0);
     const gate = same.json() as { passed: boolean; checks: Array<{ gate: string; passed: boolean }> };
     expect(gate.passed).toBe(true);
-    expect(gate.checks.map((c) => c.gate)).toEqual(["min-score", "max-drop"]);
+    expect(gate.checks.map((c) => c.gate)).toEqual(["min-score", "max-errored", "max-drop"]);
 
     // an impossible minimum fails with exit 1, naming the gate
     const strict = cli(["eval", "--model", good.model, "--min-score", "0.999"]);
@@ -113,7 +113,7 @@ describe("the whole workflow through the built CLI", () => {
       };
     };
     const suite = parsed.testsuites.testsuite;
-    expect(Number(suite["@_tests"])).toBe(101); // 100 items + the max-drop gate
+    expect(Number(suite["@_tests"])).toBe(102); // 100 items + the max-errored and max-drop gates
     const failedCases = suite.testcase.filter((t) => t.failure !== undefined).length;
     const erroredCases = suite.testcase.filter((t) => t.error !== undefined).length;
     expect(Number(suite["@_failures"])).toBe(failedCases);

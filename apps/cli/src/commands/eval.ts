@@ -22,6 +22,7 @@ export function registerEval(program: Command, globals: () => GlobalOptions): vo
     .option("--min-score <x>", "fail below this primary-metric mean")
     .option("--max-drop <d>", "fail when the primary metric drops more than this below the baseline, significantly")
     .option("--significance <alpha>", "significance level of a drop", "0.05")
+    .option("--max-errored <share>", "fail when more than this share of items errored, 0..1 or a percentage like 5%", "0")
     .addOption(new Option("--format <format>", "report format").choices(["table", "json", "junit", "markdown"]).default("table"))
     .option("-o, --output <file>", "write the report here (stdout otherwise)")
     .addHelpText(
@@ -37,10 +38,12 @@ export function registerEval(program: Command, globals: () => GlobalOptions): vo
         minScore?: string;
         maxDrop?: string;
         significance: string;
+        maxErrored: string;
         format: string;
         output?: string;
       }) => {
         const format = globals().json ? "json" : o.format;
+        const maxErrored = parseShare("--max-errored", o.maxErrored);
         const { gate, report } = await withServices(
           async (services) => {
             const project = await resolveProjectName(services.ws, o.project);
@@ -62,6 +65,7 @@ export function registerEval(program: Command, globals: () => GlobalOptions): vo
             const gate = await regressionGate(services.ws, run.id, {
               project,
               significance: parseNumberOption("--significance", o.significance) ?? 0.05,
+              maxErrored,
               ...(o.baseline ? { baseline: o.baseline } : {}),
               ...(minScore === undefined ? {} : { minScore }),
               ...(maxDrop === undefined ? {} : { maxDrop }),
@@ -94,7 +98,27 @@ function renderTable(gate: GateResult): string {
     `${gate.passed ? color.green("✔ PASSED") : color.red("✖ FAILED")} ${gate.run.model} · ${gate.primaryMetric} ${gate.score?.toFixed(4) ?? "n/a"}${gate.run.primary.interval ? color.dim(` [${gate.run.primary.interval.low.toFixed(3)}, ${gate.run.primary.interval.high.toFixed(3)}]`) : ""} · ${counts.passed}/${counts.total} passed, ${counts.failed} failed, ${counts.errored} errored · run ${gate.run.id}`,
     ...gate.checks.map((c) => `  ${c.passed ? color.green("pass") : color.red("FAIL")} ${c.gate}: ${c.detail}`),
   ];
-  if (gate.checks.length === 0) lines.push(color.dim("  no gate given (--min-score, --max-drop): reporting only"));
+  if (!gate.checks.some((c) => c.gate !== "max-errored"))
+    lines.push(color.dim("  no score gate given (--min-score, --max-drop): only errors can fail this run"));
+  if (gate.errors.count > 0) lines.push("", renderErrors(gate));
   if (gate.comparison) lines.push("", renderComparison(gate.comparison, 10));
   return lines.join("\n");
+}
+
+/** The first errored items with their reasons, and how many more there are. */
+function renderErrors(gate: GateResult): string {
+  const { count, first } = gate.errors;
+  const lines = [color.red(`errored items: ${count}`)];
+  for (const e of first) lines.push(`  ${color.red(`#${e.itemId}`)} ${e.reason}`);
+  if (count > first.length) lines.push(color.dim(`  … ${count - first.length} more (--format junit lists every item)`));
+  return lines.join("\n");
+}
+
+/** A share given as 0..1 or as a percentage ("5%"). */
+function parseShare(name: string, value: string): number {
+  const trimmed = value.trim();
+  const share = trimmed.endsWith("%") ? Number(trimmed.slice(0, -1)) / 100 : Number(trimmed);
+  if (trimmed === "" || trimmed === "%" || !Number.isFinite(share) || share < 0 || share > 1)
+    throw new TunelabError("invalid_argument", `${name} must be a share from 0 to 1 or a percentage like 5%, got "${value}"`);
+  return share;
 }

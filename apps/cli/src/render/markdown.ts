@@ -2,6 +2,9 @@ import type { GateResult } from "@tunelab/core";
 
 const signed = (n: number | null | undefined) => (n === null || n === undefined ? "–" : `${n >= 0 ? "+" : ""}${n.toFixed(3)}`);
 
+/** A table cell: pipes escaped, on one line, at most `n` characters. */
+const cell = (s: string | null, n: number) => (s ?? "").replace(/\|/g, "\\|").replace(/\n/g, " ").slice(0, n);
+
 /** A summary fit for a pull-request comment. */
 export function renderMarkdown(gate: GateResult): string {
   const icon = gate.passed ? "✅" : "❌";
@@ -14,6 +17,15 @@ export function renderMarkdown(gate: GateResult): string {
     "| --- | --- | --- |",
     ...gate.checks.map((c) => `| ${c.gate} | ${c.passed ? "pass" : "**FAIL**"} | ${c.detail.replace(/\|/g, "\\|")} |`),
   ];
+  if (gate.errors.count > 0) {
+    lines.push(
+      "",
+      `**${gate.errors.count} errored item(s)**${gate.errors.count > gate.errors.first.length ? `, the first ${gate.errors.first.length}` : ""}:`,
+      "",
+    );
+    lines.push("| item | reason |", "| --- | --- |");
+    for (const e of gate.errors.first) lines.push(`| ${e.itemId} | ${cell(e.reason, 200)} |`);
+  }
   if (gate.comparison) {
     lines.push(
       "",
@@ -37,8 +49,9 @@ export function renderMarkdown(gate: GateResult): string {
         "| --- | --- | --- | --- | --- |",
       );
       for (const item of regressed.slice(0, 50)) {
-        const cell = (s: string | null) => (s ?? "").replace(/\|/g, "\\|").replace(/\n/g, " ").slice(0, 80);
-        lines.push(`| ${item.itemId} | ${cell(item.input)} | ${cell(item.reference)} | ${cell(item.outputA)} | ${cell(item.outputB)} |`);
+        lines.push(
+          `| ${item.itemId} | ${cell(item.input, 80)} | ${cell(item.reference, 80)} | ${cell(item.outputA, 80)} | ${cell(item.outputB, 80)} |`,
+        );
       }
       lines.push("", "</details>");
     }

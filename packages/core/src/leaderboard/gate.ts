@@ -17,10 +17,12 @@ export interface GateOptions {
   maxDrop?: number;
   /** Significance level for the drop (paired bootstrap p-value), default 0.05. */
   significance?: number;
+  /** Fail when the share of errored items (sampling or grader errors) is above this, 0..1 (0: any error fails). */
+  maxErrored?: number;
 }
 
 export interface GateCheck {
-  gate: "min-score" | "max-drop";
+  gate: "min-score" | "max-drop" | "max-errored";
   passed: boolean;
   detail: string;
 }
@@ -31,9 +33,20 @@ export interface GateResult {
   primaryMetric: string;
   score: number | null;
   checks: GateCheck[];
+  /** How many items errored, and why the first of them did (in test-split order). */
+  errors: { count: number; first: ErroredItem[] };
   baseline: { runId: string; label: string; score: number | null } | null;
   comparison: Comparison | null;
 }
+
+/** One errored item and its reason: the sampling error, else the first grader error. */
+export interface ErroredItem {
+  itemId: string;
+  reason: string;
+}
+
+/** Errored items named in a gate's result (the count covers them all). */
+const FIRST_ERRORS = 5;
 
 /**
  * The CI gate of a regression eval: the run fails when its primary metric is below `minScore`, or when it drops more
@@ -52,6 +65,18 @@ export async function regressionGate(ws: Workspace, runId: string, options: Gate
     checks.push({ gate: "min-score", passed, detail: `${primaryMetric} ${fmt(score)} ${passed ? "≥" : "<"} minimum ${options.minScore}` });
   }
 
+  const errors = { count: run.resultCounts.errored, first: await firstErrors(ws, run.id) };
+  if (options.maxErrored !== undefined) {
+    const { total, errored } = run.resultCounts;
+    const share = total === 0 ? 0 : errored / total;
+    const passed = share <= options.maxErrored;
+    checks.push({
+      gate: "max-errored",
+      passed,
+      detail: `${errored} of ${total} items errored (${percent(share)}) ${passed ? "≤" : ">"} allowed ${percent(options.maxErrored)}`,
+    });
+  }
+
   let baseline: GateResult["baseline"] = null;
   let comparison: Comparison | null = null;
   if (options.baseline) {
@@ -66,8 +91,41 @@ export async function regressionGate(ws: Workspace, runId: string, options: Gate
       checks.push({ gate: "max-drop", passed: true, detail: "no baseline to compare with yet (nothing on the leaderboard); skipped" });
     }
   }
-  return { passed: checks.every((c) => c.passed), run, primaryMetric, score, checks, baseline, comparison };
+  return { passed: checks.every((c) => c.passed), run, primaryMetric, score, checks, errors, baseline, comparison };
 }
+
+async function firstErrors(ws: Workspace, runId: string): Promise<ErroredItem[]> {
+  const rows = await ws.db
+    .selectFrom("eval_samples")
+    .select(["item_id", "error", "grades_json"])
+    .where("run_id", "=", runId)
+    .where("status", "=", "errored")
+    .orderBy("position")
+    .limit(FIRST_ERRORS)
+    .execute();
+  return rows.map((row) => ({ itemId: row.item_id, reason: errorReason(row.error, row.grades_json) }));
+}
+
+function errorReason(sampleError: string | null, gradesJson: string): string {
+  const sampling = parseJson(sampleError) as { type?: string; message?: string } | string | null;
+  if (typeof sampling === "string") return `sampling error: ${sampling}`;
+  if (sampling?.message) return `sampling ${sampling.type ?? "error"}: ${sampling.message}`;
+  const grades = (parseJson(gradesJson) ?? {}) as Record<string, { error?: { type?: string; message?: string } }>;
+  for (const [name, grade] of Object.entries(grades))
+    if (grade.error) return `grader ${name} ${grade.error.type ?? "error"}: ${grade.error.message ?? ""}`;
+  return "errored (no reason recorded)";
+}
+
+function parseJson(text: string | null): unknown {
+  if (text === null) return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+const percent = (share: number) => `${Number((share * 100).toFixed(1))}%`;
 
 function dropCheck(comparison: GraderComparison | undefined, metric: string, maxDrop: number, significance: number): GateCheck {
   if (!comparison || comparison.n === 0) return { gate: "max-drop", passed: false, detail: `no items graded by ${metric} in both runs` };
