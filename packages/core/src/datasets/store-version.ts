@@ -1,4 +1,5 @@
 import { TunelabError } from "../errors.ts";
+import { appendEvents } from "../events/event.repository.ts";
 import { ensureProject, findProjectByName } from "../projects/project.repository.ts";
 import type { Workspace } from "../storage/workspace.ts";
 import { findDataset, findVersionByHash, insertDataset, insertVersion } from "./dataset.repository.ts";
@@ -55,6 +56,11 @@ export async function storeVersion(ws: Workspace, input: StoreVersionInput): Pro
         report: input.report,
         examples: content.examples,
       });
+      // in the same transaction: every process that stores a version tells open pages, and only if it was stored
+      const { ref, exampleCount } = version;
+      await appendEvents(trx, [
+        { type: "dataset-version", project: input.project, dataset: input.dataset, ref, versionId: version.id, exampleCount },
+      ]);
       return { version, created: true, projectCreated };
     });
   } catch (error) {

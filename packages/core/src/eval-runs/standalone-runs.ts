@@ -1,4 +1,4 @@
-import type { RunProgress, SamplingParams } from "@tunelab/evals";
+import type { SamplingParams } from "@tunelab/evals";
 import { TunelabError } from "../errors.ts";
 import { DEFAULT_SAMPLING, type ExperimentServices } from "../experiments/run-experiment.ts";
 import { findGraderSet } from "../grader-sets/grader-set.repository.ts";
@@ -6,6 +6,7 @@ import { getProjectByName } from "../projects/project.repository.ts";
 import type { Workspace } from "../storage/workspace.ts";
 import { getEvalRun, insertEvalRun, unfinishedEvalRuns, updateEvalRun } from "./eval-run.repository.ts";
 import type { EvalRun } from "./eval-run.schema.ts";
+import type { EvalRunEvent, EvalRunListener } from "./eval-run-events.ts";
 import { executeEvalRun } from "./execute-eval-run.ts";
 import { testItems } from "./test-items.ts";
 
@@ -15,10 +16,6 @@ export interface StandaloneRunInput {
   provider?: string;
   samplingParams?: SamplingParams;
 }
-
-export type EvalRunListener = (
-  event: { type: "eval"; runId: string; progress: RunProgress } | { type: "eval-status"; runId: string; status: string },
-) => void;
 
 /**
  * Eval runs of any model outside an experiment (regression evals): scored on the project's current test split with
@@ -111,7 +108,7 @@ export class EvalRunRunner {
     }
   }
 
-  private emit(event: Parameters<EvalRunListener>[0]): void {
+  private emit(event: EvalRunEvent): void {
     for (const listener of this.listeners) {
       try {
         listener(event);

@@ -1,10 +1,26 @@
 import type { RunProgress } from "@tunelab/evals";
-import type { ExperimentStatus } from "./experiment.schema.ts";
+import { z } from "zod";
+import { ExperimentStatus } from "./experiment.schema.ts";
+
+/** An eval run's counts so far (the evals package owns the shape; events read back from the log are checked loosely). */
+export const EvalProgress = z.custom<RunProgress>(
+  (value) => typeof value === "object" && value !== null && typeof (value as { done?: unknown }).done === "number",
+  "expected eval progress {done, total, …}",
+);
 
 /** What a running experiment reports, for progress bars and Server-Sent Events. */
-export type ExperimentEvent =
-  | { type: "status"; experimentId: string; status: ExperimentStatus; message: string }
-  | { type: "metrics"; experimentId: string; step: number; totalSteps: number; trainLoss: number | null; validLoss: number | null }
-  | { type: "eval"; experimentId: string; runId: string; progress: RunProgress };
+export const ExperimentEvent = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("status"), experimentId: z.string(), status: ExperimentStatus, message: z.string() }),
+  z.object({
+    type: z.literal("metrics"),
+    experimentId: z.string(),
+    step: z.number(),
+    totalSteps: z.number(),
+    trainLoss: z.number().nullable(),
+    validLoss: z.number().nullable(),
+  }),
+  z.object({ type: z.literal("eval"), experimentId: z.string(), runId: z.string(), progress: EvalProgress }),
+]);
+export type ExperimentEvent = z.infer<typeof ExperimentEvent>;
 
 export type ExperimentListener = (event: ExperimentEvent) => void;

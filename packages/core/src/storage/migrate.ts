@@ -2,11 +2,13 @@ import { type Kysely, type Migration, type MigrationProvider, Migrator } from "k
 import { TunelabError } from "../errors.ts";
 import * as m0001 from "./migrations/0001_initial.ts";
 import * as m0002 from "./migrations/0002_experiments.ts";
+import * as m0003 from "./migrations/0003_events.ts";
 
 /** Frozen migrations, in order. Never edit one that has shipped: add a new file. */
 const MIGRATIONS: Record<string, Migration> = {
   "0001_initial": m0001,
   "0002_experiments": m0002,
+  "0003_events": m0003,
 };
 
 class StaticProvider implements MigrationProvider {

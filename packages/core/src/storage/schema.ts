@@ -1,5 +1,6 @@
 import type { DatasetExampleTable, DatasetTable, DatasetVersionTable } from "../datasets/dataset.table.ts";
 import type { EvalRunTable, EvalSampleTable } from "../eval-runs/eval-run.table.ts";
+import type { EventTable } from "../events/event.table.ts";
 import type { ExperimentMetricTable, ExperimentTable } from "../experiments/experiment.table.ts";
 import type { GraderSetTable } from "../grader-sets/grader-set.table.ts";
 import type { ProjectTable } from "../projects/project.table.ts";
@@ -15,4 +16,5 @@ export interface Database {
   experiment_metrics: ExperimentMetricTable;
   eval_runs: EvalRunTable;
   eval_samples: EvalSampleTable;
+  events: EventTable;
 }
