@@ -94,4 +94,35 @@ describe("issue 15: broken items", () => {
     expect(await box.isChecked()).toBe(true);
     await shots(page, "leaderboard-keyboard");
   });
+
+  it('item 6: after "vs @1" the dataset diff\'s from/to selectors show the chosen versions', async () => {
+    const chosen = async () => [
+      await page.inputValue("select[name=from]"),
+      await page.locator("select[name=from] option:checked").textContent(),
+      await page.inputValue("select[name=to]"),
+      await page.locator("select[name=to] option:checked").textContent(),
+    ];
+    await page.goto(`${server.url}/projects/${PROJECT}/datasets?dataset=train`);
+    await page.locator("[data-testid=versions] tbody tr").nth(1).waitFor();
+    expect(await chosen()).toEqual(["", "—", "", "—"]);
+    await page.click("[data-testid=versions] button:has-text('vs @1')");
+    await page.locator("[data-testid=dataset-diff]").waitFor();
+    expect(await chosen()).toEqual(["1", "train@1", "2", "train@2"]);
+    // looking at another version keeps the diff's choice
+    await page.click("[data-testid=versions] button:has-text('train@1')");
+    await expect.poll(() => page.url()).toContain("v=1");
+    expect(await chosen()).toEqual(["1", "train@1", "2", "train@2"]);
+    // a shared link, the other way round
+    await page.goto(`${server.url}/projects/${PROJECT}/datasets?dataset=train&from=2&to=1`);
+    await page.locator("[data-testid=dataset-diff]").waitFor();
+    expect(await chosen()).toEqual(["2", "train@2", "1", "train@1"]);
+    expect(await page.textContent("[data-testid=dataset-diff]")).toMatch(/train@2 → train@1: \+0 added, −360 removed/);
+    // and the selectors still drive it
+    await page.selectOption("select[name=to]", "2");
+    await expect.poll(() => page.url()).toContain("to=2");
+    await page.selectOption("select[name=from]", "1");
+    await expect.poll(() => page.textContent("[data-testid=dataset-diff]")).toMatch(/\+360 added/);
+    expect(await chosen()).toEqual(["1", "train@1", "2", "train@2"]);
+    await shots(page, "datasets-diff");
+  });
 });

@@ -62,6 +62,12 @@ export default function Datasets(props: { project: string }) {
         .map(approxTokens);
     },
   );
+  // the diff selectors' options as strings, so a reloaded dataset list keeps the same <option> elements, and each
+  // option says whether it is chosen (a <select>'s value set before its options exist is lost)
+  const versionNumbers = createMemo(() => (chosen()?.versions ?? []).map((v) => v.number), undefined, {
+    equals: (a, b) => a.join() === b.join(),
+  });
+  const refOf = (n: number) => chosen()?.versions.find((v) => v.number === n)?.ref ?? `@${n}`;
   const diffFrom = () => Number(query("from")) || 0;
   const diffTo = () => Number(query("to")) || 0;
   const diff = load(
@@ -292,16 +298,28 @@ export default function Datasets(props: { project: string }) {
                   <div class="filters" style={{ margin: "0" }}>
                     <label>
                       from
-                      <select value={String(diffFrom() || "")} onChange={(e) => setQuery({ from: e.currentTarget.value })}>
+                      <select name="from" value={String(diffFrom() || "")} onChange={(e) => setQuery({ from: e.currentTarget.value })}>
                         <option value="">—</option>
-                        <For each={chosen()?.versions ?? []}>{(v) => <option value={String(v.number)}>{v.ref}</option>}</For>
+                        <For each={versionNumbers()}>
+                          {(n) => (
+                            <option value={String(n)} selected={diffFrom() === n}>
+                              {refOf(n)}
+                            </option>
+                          )}
+                        </For>
                       </select>
                     </label>
                     <label>
                       to
-                      <select value={String(diffTo() || "")} onChange={(e) => setQuery({ to: e.currentTarget.value })}>
+                      <select name="to" value={String(diffTo() || "")} onChange={(e) => setQuery({ to: e.currentTarget.value })}>
                         <option value="">—</option>
-                        <For each={chosen()?.versions ?? []}>{(v) => <option value={String(v.number)}>{v.ref}</option>}</For>
+                        <For each={versionNumbers()}>
+                          {(n) => (
+                            <option value={String(n)} selected={diffTo() === n}>
+                              {refOf(n)}
+                            </option>
+                          )}
+                        </For>
                       </select>
                     </label>
                   </div>
