@@ -63,6 +63,12 @@ export class LoraTrainModel {
   private dus!: Vec;
   private scratch!: AdapterScratch;
   private logits!: Vec;
+  /** Rows with a loss weight, and their gathered final states, targets, weights and head gradients. */
+  private sel!: Int32Array;
+  private hSel!: Vec;
+  private dhSel!: Vec;
+  private selTargets!: Int32Array;
+  private selWeights!: Vec;
   private losses!: Vec;
   private correct!: Vec;
   private B = 0;
@@ -127,7 +133,13 @@ export class LoraTrainModel {
     this.dus = k.alloc(R * r);
     this.scratch =
       (this.lora?.settings.dropout ?? 0) > 0 ? { xd: k.alloc(R * widest), tmp: k.alloc(R * widest) } : { xd: k.alloc(0), tmp: k.alloc(0) };
-    this.logits = k.alloc(Math.min(R, LOSS_CHUNK_ROWS) * a.vocab);
+    const chunk = Math.min(R, LOSS_CHUNK_ROWS);
+    this.logits = k.alloc(chunk * a.vocab);
+    this.sel = new Int32Array(R);
+    this.hSel = k.alloc(chunk * a.hidden);
+    this.dhSel = k.alloc(chunk * a.hidden);
+    this.selTargets = new Int32Array(chunk);
+    this.selWeights = k.alloc(chunk);
     this.losses = k.alloc(R);
     this.correct = k.alloc(R);
     this.capacity = R;
@@ -208,32 +220,40 @@ export class LoraTrainModel {
     // Final norm into h (kept for the head's backward); rstdf saved.
     k.rmsnormFwd(this.xfinal, w.norm, this.h, this.rstdf, R, d, a.rmsEps);
     if (grad && this.full) this.full.flat.fill(0);
+    if (grad) this.dh.fill(0, 0, R * d);
+    // The head runs on the weighted rows only (the assistant tokens of a chat: often a tenth of the
+    // batch), gathered into hSel; rows without loss keep a zero gradient.
+    let nSel = 0;
+    for (let i = 0; i < R; i++) if ((weights[i] as number) !== 0) this.sel[nSel++] = i;
     let lossSum = 0;
     let correctSum = 0;
     let weightSum = 0;
-    for (let r0 = 0; r0 < R; r0 += LOSS_CHUNK_ROWS) {
-      const n = Math.min(LOSS_CHUNK_ROWS, R - r0);
-      let any = false;
-      for (let i = r0; i < r0 + n; i++) if ((weights[i] as number) !== 0) any = true;
-      if (!any) {
-        if (grad) this.dh.fill(0, r0 * d, (r0 + n) * d);
-        continue;
-      }
-      const hRows = this.h.subarray(r0 * d, (r0 + n) * d);
-      gemmW(k, false, true, n, V, d, hRows, d, w.lmHead, d, this.logits, V, false, null);
-      const wChunk = weights.subarray(r0, r0 + n);
-      k.crossEntropy(this.logits, targets.subarray(r0, r0 + n), wChunk, this.losses, this.correct, n, V, grad);
+    for (let s0 = 0; s0 < nSel; s0 += LOSS_CHUNK_ROWS) {
+      const n = Math.min(LOSS_CHUNK_ROWS, nSel - s0);
+      const rows = this.sel.subarray(s0, s0 + n);
       for (let i = 0; i < n; i++) {
-        const wi = wChunk[i] as number;
-        if (wi === 0) continue;
-        lossSum += wi * (this.losses[i] as number);
-        if (rowSums)
-          rowSums[Math.floor((r0 + i) / this.T)] = (rowSums[Math.floor((r0 + i) / this.T)] as number) + wi * (this.losses[i] as number);
+        const r = rows[i] as number;
+        this.selTargets[i] = targets[r] as number;
+        this.selWeights[i] = weights[r] as number;
+      }
+      k.gatherRows(rows, this.h, this.hSel, n, d);
+      gemmW(k, false, true, n, V, d, this.hSel, d, w.lmHead, d, this.logits, V, false, null);
+      k.crossEntropy(this.logits, this.selTargets, this.selWeights, this.losses, this.correct, n, V, grad);
+      for (let i = 0; i < n; i++) {
+        const wi = this.selWeights[i] as number;
+        const li = wi * (this.losses[i] as number);
+        lossSum += li;
+        if (rowSums) {
+          const b = Math.floor((rows[i] as number) / this.T);
+          rowSums[b] = (rowSums[b] as number) + li;
+        }
         correctSum += wi * (this.correct[i] as number);
         weightSum += wi;
       }
-      if (grad) gemmW(k, false, false, n, d, V, this.logits, V, w.lmHead, d, this.dh.subarray(r0 * d, (r0 + n) * d), d, false, null);
-      if (grad && this.full) k.gemm(true, false, V, d, n, this.logits, V, hRows, d, this.full.grads.lmHead as Vec, d, true, null);
+      if (!grad) continue;
+      gemmW(k, false, false, n, d, V, this.logits, V, w.lmHead, d, this.dhSel, d, false, null);
+      k.scatterAddRows(rows, this.dhSel, this.dh, n, d);
+      if (this.full) k.gemm(true, false, V, d, n, this.logits, V, this.hSel, d, this.full.grads.lmHead as Vec, d, true, null);
     }
     return { lossSum, correctSum, weightSum };
   }
