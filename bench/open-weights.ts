@@ -215,7 +215,9 @@ async function inference(
 async function training(shape: BenchShape, plan: Plan["train"], o: Options, python: string | undefined, summary: Summary[]): Promise<void> {
   const a = shape.arch;
   const ticket = shape === SMOLLM2_135M ? autoPlan() : undefined;
-  const extra = ticket ? { B: ticket.batch, T: Math.round(ticket.meanPaddedT), steps: o.quick ? 1 : 2 } : undefined;
+  const extra = ticket
+    ? { B: ticket.batch, T: Math.round(ticket.meanPaddedT), steps: o.quick ? 1 : 2, lossPositions: Math.round(ticket.meanAssistantTokens) }
+    : undefined;
   const tokens = plan.B * plan.T;
   const usRuns: OursResult[] = [];
   const themRuns: (PeerResult & PeerTrain)[] = [];
@@ -267,7 +269,7 @@ async function training(shape: BenchShape, plan: Plan["train"], o: Options, pyth
     console.log(
       `  auto on ticket-routing (${ticket.file.split("/").slice(-2).join("/")}: ${ticket.examples} examples, ~${fixed(ticket.meanTokens, 0)} tokens each, est. characters / 4 + ChatML, max ~${ticket.maxTokens};` +
         ` ${ticket.epochs} epochs × batch ${ticket.batch} = ${ticket.steps} steps, mean padded length ${fixed(ticket.meanPaddedT, 0)}):` +
-        ` ours ${fixed(perStep, 2)} s/step at ${extra.B} × ${extra.T} (median of ${e.stepSeconds.length}) → ~${fixed((ticket.steps * perStep) / 60, 1)} min of training` +
+        ` ours ${fixed(perStep, 2)} s/step at ${extra.B} × ${extra.T}, loss on the last ~${extra.lossPositions} positions of each row (the reply) (median of ${e.stepSeconds.length}) → ~${fixed((ticket.steps * perStep) / 60, 1)} min of training` +
         " (steps × s/step; validation, checkpoints and start-up not included)",
     );
   }

@@ -36,7 +36,7 @@ export interface TrainJob {
   warmup: number;
   warmupBatch?: number;
   /** A second measurement at another batch shape (the ticket-routing estimate), after the first. */
-  extra?: { B: number; T: number; steps: number };
+  extra?: { B: number; T: number; steps: number; lossPositions?: number };
   profile?: boolean;
 }
 

@@ -172,13 +172,18 @@ export class LoraStepper {
     this.vAdam = m.k.alloc(this.lora.params.length);
   }
 
-  /** One step on random tokens, loss on every position (mean): forward, loss, backward, clipped AdamW. Returns the loss. */
-  step(B: number, T: number, lr = 2e-4): number {
+  /**
+   * One step on random tokens: forward, loss, backward, clipped AdamW. Returns the loss. The loss is a mean over every
+   * position, or with `lossPositions` over the last that many positions of each row only (a chat's assistant reply).
+   */
+  step(B: number, T: number, lr = 2e-4, lossPositions?: number): number {
     const { k, arch } = this.m;
     const R = B * T;
     const ids = randomIds(this.rng, R, arch.vocab);
     const targets = randomIds(this.rng, R, arch.vocab);
-    const weights = new Float32Array(R).fill(1 / R);
+    const weights = new Float32Array(R);
+    const perRow = Math.min(T, lossPositions ?? T);
+    for (let b = 0; b < B; b++) weights.fill(1 / (B * perRow), b * T + T - perRow, (b + 1) * T);
     this.net.forward(ids, B, T, this.t);
     const s = this.net.loss(targets, weights, true);
     this.net.backward();
@@ -217,10 +222,11 @@ export interface TrainingFigures {
   losses: number[];
 }
 
-/** `warmup` untimed steps (of `warmupBatch` rows, default B), then `steps` timed steps of B × T; the fastest step. */
+/** `warmup` untimed steps (of `warmupBatch` rows, default B), then `steps` timed steps of B × T; the fastest step. The
+ * loss covers every position, or the last `lossPositions` of each row. */
 export function measureLoraTraining(
   stepper: LoraStepper,
-  options: { B: number; T: number; steps: number; warmup: number; warmupBatch?: number },
+  options: { B: number; T: number; steps: number; warmup: number; warmupBatch?: number; lossPositions?: number },
 ): TrainingFigures {
   const losses: number[] = [];
   for (let i = 0; i < options.warmup; i++) losses.push(stepper.step(options.warmupBatch ?? options.B, options.T));
@@ -229,7 +235,7 @@ export function measureLoraTraining(
   for (let i = 0; i < options.steps; i++) {
     const c = cpuSeconds();
     const t = performance.now();
-    losses.push(stepper.step(options.B, options.T));
+    losses.push(stepper.step(options.B, options.T, undefined, options.lossPositions));
     stepSeconds.push((performance.now() - t) / 1000);
     stepCpuSeconds.push(cpuSeconds() - c);
   }

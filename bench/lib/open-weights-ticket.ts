@@ -18,15 +18,17 @@ export interface AutoPlan {
   steps: number;
   /** Estimated tokens per example (the chat-rendered sequence). */
   meanTokens: number;
+  /** Estimated tokens of the final assistant reply per example (where the loss goes). */
+  meanAssistantTokens: number;
   maxTokens: number;
   /** Mean over the run's steps of the batch's padded length (positions: tokens − 1 of its longest example). */
   meanPaddedT: number;
 }
 
-/** Estimated chat-rendered tokens of each example of a JSONL training file; errors name the file and line. */
-export function estimateExampleTokens(file: string): number[] {
+/** Estimated chat-rendered tokens of each example of a JSONL training file, and of its last assistant reply; errors name the file and line. */
+export function estimateExampleTokens(file: string): { total: number; assistant: number }[] {
   const lines = readFileSync(file, "utf8").split("\n");
-  const tokens: number[] = [];
+  const tokens: { total: number; assistant: number }[] = [];
   lines.forEach((line, i) => {
     if (line.trim() === "") return;
     let parsed: unknown;
@@ -38,18 +40,22 @@ export function estimateExampleTokens(file: string): number[] {
     const messages = (parsed as { messages?: unknown }).messages;
     if (!Array.isArray(messages)) throw new Error(`${file}:${i + 1}: messages: an array was expected`);
     let n = 0;
-    for (const m of messages as { content?: unknown }[]) {
+    let assistant = 0;
+    for (const m of messages as { role?: unknown; content?: unknown }[]) {
       const content = typeof m.content === "string" ? m.content : JSON.stringify(m.content ?? "");
-      n += Math.ceil(content.length / 4) + CHATML_TOKENS_PER_MESSAGE;
+      const t = Math.ceil(content.length / 4) + CHATML_TOKENS_PER_MESSAGE;
+      n += t;
+      if (m.role === "assistant") assistant = Math.ceil(content.length / 4) + 1; // the reply and <|im_end|>
     }
-    tokens.push(n);
+    tokens.push({ total: n, assistant });
   });
   return tokens;
 }
 
 /** The `auto` plan for `file`: epochs and batch as the engine resolves them, batches in a seeded shuffled order per epoch. */
 export function autoPlan(file = TICKET_TRAIN_FILE, seed = 1): AutoPlan {
-  const tokens = estimateExampleTokens(file);
+  const estimates = estimateExampleTokens(file);
+  const tokens = estimates.map((e) => e.total);
   const n = tokens.length;
   if (n === 0) throw new Error(`${file}: no examples`);
   const hp = resolveLoraHyperparameters(n);
@@ -73,6 +79,7 @@ export function autoPlan(file = TICKET_TRAIN_FILE, seed = 1): AutoPlan {
     batch,
     steps: epochs * perEpoch,
     meanTokens: tokens.reduce((a, b) => a + b, 0) / n,
+    meanAssistantTokens: estimates.reduce((a, e) => a + e.assistant, 0) / n,
     maxTokens: Math.max(...tokens),
     meanPaddedT: padded / (epochs * perEpoch),
   };

@@ -47,6 +47,11 @@ describe("our side", () => {
     expect(stepper.lora.layout.slots).toHaveLength(arch.layers * LINEAR_PROJECTIONS.length);
     expect(stepper.lora.B(slot).some((x) => x !== 0)).toBe(true);
     expect(stepper.lora.params.some((x, i) => x !== before[i])).toBe(true);
+    // With the loss on each row's last 3 positions only, the step still trains (the head sees those rows only).
+    const mid = Float32Array.from(stepper.lora.params);
+    const reply = measureLoraTraining(stepper, { B: 2, T: 16, steps: 1, warmup: 0, lossPositions: 3 });
+    expect(Number.isFinite(reply.losses[0]) && (reply.losses[0] as number) > 0).toBe(true);
+    expect(stepper.lora.params.some((x, i) => x !== mid[i])).toBe(true);
   });
 });
 
@@ -61,10 +66,10 @@ describe("the ticket-routing plan", () => {
         ],
       });
     writeFileSync(file, `${Array.from({ length: 10 }, (_, i) => line("x".repeat(8 * (i + 1)))).join("\n")}\n`);
-    expect(estimateExampleTokens(file)).toEqual(Array.from({ length: 10 }, (_, i) => 2 * (i + 1) + 4 + 1 + 4));
+    expect(estimateExampleTokens(file)).toEqual(Array.from({ length: 10 }, (_, i) => ({ total: 2 * (i + 1) + 4 + 1 + 4, assistant: 2 })));
     const plan = autoPlan(file);
     // OpenAI's rule: 10 examples × 3 epochs < 100 seen, so 10 epochs; batch 4 below 200 examples.
-    expect(plan).toMatchObject({ examples: 10, epochs: 10, batch: 4, steps: 30, maxTokens: 29 });
+    expect(plan).toMatchObject({ examples: 10, epochs: 10, batch: 4, steps: 30, maxTokens: 29, meanAssistantTokens: 2 });
     expect(plan.meanPaddedT).toBeGreaterThan(10);
     expect(plan.meanPaddedT).toBeLessThanOrEqual(28);
   });

@@ -70,7 +70,11 @@ function timeBest(fns: (() => void)[], msPerRound = 150): number[] {
 
 const threads = Math.min(2, availableParallelism());
 for (const a of addons) a.setThreads(threads);
-console.log(`load average ${loadavg().map((l) => l.toFixed(1)).join(" ")}, isa ${(addons[0] as Addon).info().isa}, ${threads} threads`);
+console.log(
+  `load average ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(" ")}, isa ${(addons[0] as Addon).info().isa}, ${threads} threads`,
+);
 console.log(`| layout | M | N | K | B | ${addons.map((_, i) => `addon ${i} GFLOP/s`).join(" | ")} |`);
 for (const [layout, M, N, K] of SHAPES) {
   const ta = layout[0] === "T";
@@ -79,7 +83,10 @@ for (const [layout, M, N, K] of SHAPES) {
   const C = new Float32Array(M * N);
   for (const dtype of ["f32", "bf16"] as const) {
     if (dtype === "bf16" && layout === "TN") continue;
-    const B = dtype === "f32" ? Float32Array.from({ length: K * N }, (_, i) => Math.cos(i)) : Uint16Array.from({ length: K * N }, (_, i) => 0x3c00 + (i % 512));
+    const B =
+      dtype === "f32"
+        ? Float32Array.from({ length: K * N }, (_, i) => Math.cos(i))
+        : Uint16Array.from({ length: K * N }, (_, i) => 0x3c00 + (i % 512));
     const lda = ta ? M : K;
     const ldb = tb ? K : N;
     const fns = addons.map((a) => {
