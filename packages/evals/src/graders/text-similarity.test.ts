@@ -33,6 +33,42 @@ describe("text_similarity (local metrics)", () => {
     }
   });
 
+  it("bleu with smoothing (tunelab's extension): a short exact answer scores high with method1, ~0 without", async () => {
+    const short = toEvalItem(
+      {
+        messages: [
+          { role: "user", content: "?" },
+          { role: "assistant", content: "refund was issued" },
+        ],
+      },
+      0,
+    );
+    const smoothed = parseGraderConfig({
+      type: "text_similarity",
+      name: "sim",
+      input: "{{sample.output_text}}",
+      reference: "{{item.reference}}",
+      evaluation_metric: "bleu",
+      smoothing: "method1",
+      pass_threshold: 0.5,
+    });
+    const grade = await runGrader(smoothed, toSample("refund was issued"), short);
+    expect(grade).toMatchObject({ passed: true, reason: expect.stringContaining("bleu (method1)") });
+    expect(await runGrader(config("bleu"), toSample("refund was issued"), short)).toMatchObject({ passed: false });
+    expect(() =>
+      parseGraderConfig({
+        type: "text_similarity",
+        name: "sim",
+        input: "{{sample.output_text}}",
+        reference: "{{item.reference}}",
+        evaluation_metric: "rouge_l",
+        smoothing: "method1",
+        pass_threshold: 0.5,
+      }),
+    ).toThrow(/smoothing/);
+    expect(() => parseGraderConfig({ ...smoothed, smoothing: "method9" })).toThrow(/smoothing/);
+  });
+
   it("applies pass_threshold to the metric: rouge_1 of a 3-of-6-token answer is F = 2/3", async () => {
     const partial = toSample("the cat sat");
     expect(await runGrader(config("rouge_1", 0.6), partial, item)).toMatchObject({ score: expect.closeTo(2 / 3, 9), passed: true });

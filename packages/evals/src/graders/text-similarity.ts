@@ -1,21 +1,31 @@
 import { z } from "zod";
 import { type Grade, GraderError } from "../grade.ts";
 import type { EvalItem, Sample } from "../item.ts";
-import { cosineSimilarity, SIMILARITY_METRICS, textSimilarity } from "../metrics/index.ts";
+import { BLEU_SMOOTHINGS, BleuSmoothingError, cosineSimilarity, SIMILARITY_METRICS, textSimilarity } from "../metrics/index.ts";
 import { renderTemplate } from "../template/render.ts";
 import { graderName, passThreshold, template } from "./fields.ts";
 import type { Grader, GraderContext } from "./grader.ts";
 import { providerError } from "./model-call.ts";
 
-/** OpenAI's `text_similarity`: one metric in [0, 1] between the rendered `input` and `reference`. */
-export const TextSimilarityConfig = z.object({
-  type: z.literal("text_similarity"),
-  name: graderName,
-  input: template,
-  reference: template,
-  evaluation_metric: z.enum(SIMILARITY_METRICS),
-  pass_threshold: passThreshold,
-});
+/**
+ * OpenAI's `text_similarity`: one metric in [0, 1] between the rendered `input` and `reference`.
+ * tunelab's extension: `smoothing` for `bleu` (NLTK's method1 … method7; default `none`, NLTK's and, as far as
+ * OpenAI documents it, OpenAI's: see metrics/bleu.ts).
+ */
+export const TextSimilarityConfig = z
+  .object({
+    type: z.literal("text_similarity"),
+    name: graderName,
+    input: template,
+    reference: template,
+    evaluation_metric: z.enum(SIMILARITY_METRICS),
+    pass_threshold: passThreshold,
+    smoothing: z.enum(BLEU_SMOOTHINGS).optional(),
+  })
+  .refine((c) => c.smoothing === undefined || c.evaluation_metric === "bleu", {
+    message: "smoothing applies to evaluation_metric bleu only",
+    path: ["smoothing"],
+  });
 export type TextSimilarityConfig = z.infer<typeof TextSimilarityConfig>;
 
 export const DEFAULT_EMBEDDING_MODEL = "text-embedding-3-small";
@@ -55,7 +65,13 @@ async function similarity(config: TextSimilarityConfig, sample: Sample, item: Ev
   const input = renderTemplate(config.input, scope);
   const reference = renderTemplate(config.reference, scope);
   const metric = config.evaluation_metric;
-  return metric === "cosine" ? embeddingCosine(context, input, reference) : textSimilarity(metric, input, reference);
+  if (metric === "cosine") return embeddingCosine(context, input, reference);
+  try {
+    return textSimilarity(metric, input, reference, config.smoothing ? { smoothing: config.smoothing } : {});
+  } catch (error) {
+    if (error instanceof BleuSmoothingError) throw new GraderError("other_error", `bleu ${config.smoothing}: ${error.message}`);
+    throw error;
+  }
 }
 
 export const textSimilarityGrader: Grader<TextSimilarityConfig> = {
@@ -64,6 +80,7 @@ export const textSimilarityGrader: Grader<TextSimilarityConfig> = {
   async grade(config, sample, item, context): Promise<Grade> {
     const score = await similarity(config, sample, item, context);
     const passed = score >= config.pass_threshold;
-    return { score, passed, reason: `${config.evaluation_metric} ${score.toFixed(4)} ${passed ? ">=" : "<"} ${config.pass_threshold}` };
+    const metric = config.smoothing ? `${config.evaluation_metric} (${config.smoothing})` : config.evaluation_metric;
+    return { score, passed, reason: `${metric} ${score.toFixed(4)} ${passed ? ">=" : "<"} ${config.pass_threshold}` };
   },
 };

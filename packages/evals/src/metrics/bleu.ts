@@ -2,45 +2,121 @@ import { countNgrams, pySplit } from "./whitespace.ts";
 
 /**
  * BLEU as NLTK computes it for one reference:
- * `nltk.translate.bleu_score.sentence_bleu([reference.split()], output.split())`.
+ * `nltk.translate.bleu_score.sentence_bleu([reference.split()], output.split(), smoothing_function=...)`.
  *
  * - Tokenization: Python `str.split()` (whitespace only; case and punctuation are kept).
  * - Weights: NLTK's default uniform 4-gram weights (0.25, 0.25, 0.25, 0.25).
- * - Smoothing: none (NLTK's default, `SmoothingFunction().method0`). OpenAI does not document a smoothing
- *   function, so the library default is used. Consequences users know from NLTK: any n-gram order without a
- *   match contributes `sys.float_info.min`, so the score collapses to ~1e-77 (effectively 0); in particular an
- *   output with fewer than 4 tokens scores ~0 even when identical to the reference.
- * - No unigram match at all returns exactly 0; brevity penalty exp(1 - r/c) when the output is shorter.
+ * - Smoothing: `none` by default (NLTK's default, `SmoothingFunction().method0`). OpenAI's grader
+ *   documentation lists `bleu` among `text_similarity`'s metrics and says nothing about smoothing, and its
+ *   grader JSON has no field for it, so the default stays the library's: any n-gram order without a match
+ *   contributes `sys.float_info.min`, so the score collapses to ~1e-77, and an output shorter than 4 tokens
+ *   scores ~0 even when identical to the reference. `method1` … `method7` are Chen & Cherry's (2014)
+ *   sentence-level smoothings as NLTK 3.8 implements them, with NLTK's defaults (epsilon 0.1, alpha 5, k 5).
+ *   `method1` is the usual choice for short answers.
+ * - No unigram match at all returns exactly 0 (before any smoothing); brevity penalty exp(1 - r/c) when the
+ *   output is shorter. Orders whose smoothed precision is 0 are left out of the geometric mean, as in NLTK.
  */
+export const BLEU_SMOOTHINGS = ["none", "method1", "method2", "method3", "method4", "method5", "method6", "method7"] as const;
+export type BleuSmoothing = (typeof BLEU_SMOOTHINGS)[number];
+
 const MAX_ORDER = 4;
 const WEIGHT = 1 / MAX_ORDER;
 const FLOAT_MIN = 2.2250738585072014e-308; // Python sys.float_info.min
+const EPSILON = 0.1; // method1
+const ALPHA = 5; // method6
+const K = 5; // method4
 
-export function bleuTokens(hyp: readonly string[], ref: readonly string[]): number {
+/** Clipped n-gram matches and the hypothesis's n-gram count (at least 1): NLTK's modified_precision as a fraction. */
+interface Precision {
+  numerator: number;
+  denominator: number;
+}
+
+function modifiedPrecision(hyp: readonly string[], ref: readonly string[], n: number): Precision {
+  let numerator = 0;
+  let total = 0;
+  const refCounts = countNgrams(ref, n);
+  for (const [gram, c] of countNgrams(hyp, n)) {
+    total += c;
+    const r = refCounts.get(gram);
+    if (r !== undefined) numerator += Math.min(c, r);
+  }
+  return { numerator, denominator: Math.max(1, total) };
+}
+
+/** Thrown where NLTK raises (method6 needs a non-zero trigram precision). */
+export class BleuSmoothingError extends Error {}
+
+function smooth(method: BleuSmoothing, p: Precision[], hyp: readonly string[], ref: readonly string[]): number[] {
+  const value = (q: Precision) => q.numerator / q.denominator;
+  const hypLen = hyp.length;
+  switch (method) {
+    case "none":
+      return p.map((q) => (q.numerator === 0 ? FLOAT_MIN : value(q)));
+    case "method1": // add epsilon to the matches of orders without any
+      return p.map((q) => (q.numerator === 0 ? (q.numerator + EPSILON) / q.denominator : value(q)));
+    case "method2": // add 1 to numerator and denominator of every order but unigrams (Lin & Och 2004)
+      return p.map((q, i) => (i === 0 ? value(q) : (q.numerator + 1) / (q.denominator + 1)));
+    case "method3": {
+      // NIST geometric sequence: the k-th order without matches gets 1 / 2^k matches
+      let k = 1;
+      return p.map((q) => (q.numerator === 0 ? 1 / (2 ** k++ * q.denominator) : value(q)));
+    }
+    case "method4":
+      return method4(p, hypLen);
+    case "method5":
+      return method5(p.map(value), hyp, ref);
+    case "method6": {
+      if ((p[2] as Precision).numerator === 0) throw new BleuSmoothingError("BLEU method6 needs at least one matching trigram");
+      const out = p.map(value);
+      for (let i = 2; i < out.length; i++) {
+        const prev2 = out[i - 2] as number;
+        const pi0 = prev2 === 0 ? 0 : (out[i - 1] as number) ** 2 / prev2;
+        const grams = Math.max(0, hypLen - i); // the hypothesis's (i+1)-grams
+        out[i] = ((p[i] as Precision).numerator + ALPHA * pi0) / (grams + ALPHA);
+      }
+      return out;
+    }
+    case "method7":
+      return method5(method4(p, hypLen), hyp, ref);
+  }
+}
+
+/** Shorter outputs get smaller smoothed counts: the k-th order without matches gets ln(len) / (2^k · K) matches. */
+function method4(p: Precision[], hypLen: number): number[] {
+  let k = 1;
+  return p.map((q) => {
+    if (q.numerator === 0 && hypLen > 1) return 1 / ((2 ** k++ * K) / Math.log(hypLen)) / q.denominator;
+    return q.numerator / q.denominator;
+  });
+}
+
+/** Each order's precision averaged with its neighbours' (the order below already smoothed; 5-grams above the 4th). */
+function method5(p: number[], hyp: readonly string[], ref: readonly string[]): number[] {
+  const five = modifiedPrecision(hyp, ref, MAX_ORDER + 1);
+  const next = [...p, five.numerator / five.denominator];
+  const out: number[] = [];
+  let below = (p[0] as number) + 1;
+  for (let i = 0; i < p.length; i++) {
+    below = (below + (p[i] as number) + (next[i + 1] as number)) / 3;
+    out.push(below);
+  }
+  return out;
+}
+
+export function bleuTokens(hyp: readonly string[], ref: readonly string[], smoothing: BleuSmoothing = "none"): number {
   const hypLen = hyp.length;
   if (hypLen === 0) return 0;
+  const precisions: Precision[] = [];
+  for (let n = 1; n <= MAX_ORDER; n++) precisions.push(modifiedPrecision(hyp, ref, n));
+  if ((precisions[0] as Precision).numerator === 0) return 0;
   let logSum = 0;
-  for (let n = 1; n <= MAX_ORDER; n++) {
-    let numerator = 0;
-    let total = 0;
-    if (hypLen >= n) {
-      const hypCounts = countNgrams(hyp, n);
-      const refCounts = countNgrams(ref, n);
-      for (const [gram, c] of hypCounts) {
-        total += c;
-        const r = refCounts.get(gram);
-        if (r !== undefined) numerator += Math.min(c, r);
-      }
-    }
-    if (n === 1 && numerator === 0) return 0;
-    const p = numerator === 0 ? FLOAT_MIN : numerator / Math.max(1, total);
-    logSum += WEIGHT * Math.log(p);
-  }
+  for (const p of smooth(smoothing, precisions, hyp, ref)) if (p > 0) logSum += WEIGHT * Math.log(p);
   const refLen = ref.length;
   const bp = hypLen > refLen ? 1 : Math.exp(1 - refLen / hypLen);
   return bp * Math.exp(logSum);
 }
 
-export function bleu(output: string, reference: string): number {
-  return bleuTokens(pySplit(output), pySplit(reference));
+export function bleu(output: string, reference: string, smoothing: BleuSmoothing = "none"): number {
+  return bleuTokens(pySplit(output), pySplit(reference), smoothing);
 }

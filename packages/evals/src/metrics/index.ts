@@ -1,9 +1,10 @@
-import { bleu } from "./bleu.ts";
+import { type BleuSmoothing, bleu } from "./bleu.ts";
 import { fuzzyMatch } from "./fuzzy-match.ts";
 import { gleu } from "./gleu.ts";
 import { meteor } from "./meteor.ts";
 import { rougeL, rougeN } from "./rouge.ts";
 
+export { BLEU_SMOOTHINGS, type BleuSmoothing, BleuSmoothingError } from "./bleu.ts";
 export { cosineSimilarity } from "./cosine.ts";
 
 export const SIMILARITY_METRICS = [
@@ -21,13 +22,18 @@ export const SIMILARITY_METRICS = [
 ] as const;
 export type SimilarityMetric = (typeof SIMILARITY_METRICS)[number];
 
-/** Score `output` against `reference` with one of OpenAI's text_similarity metrics; result in [0, 1]. */
-export function textSimilarity(metric: Exclude<SimilarityMetric, "cosine">, output: string, reference: string): number {
+/** Score `output` against `reference` with one of OpenAI's text_similarity metrics; result in [0, 1]. `options.smoothing` is BLEU's. */
+export function textSimilarity(
+  metric: Exclude<SimilarityMetric, "cosine">,
+  output: string,
+  reference: string,
+  options: { smoothing?: BleuSmoothing } = {},
+): number {
   switch (metric) {
     case "fuzzy_match":
       return fuzzyMatch(output, reference);
     case "bleu":
-      return bleu(output, reference);
+      return bleu(output, reference, options.smoothing);
     case "gleu":
       return gleu(output, reference);
     case "meteor":
