@@ -1,8 +1,11 @@
 // Issue 15, the web app as a newcomer meets it, in real Chromium against the real API and engine: keyboard focus on
 // the leaderboard, the dataset diff's selectors, the graders' "try it" on the project's own graders, and the pages a
 // newcomer found confusing. Screenshots of each changed page at 1280 px and 390 px go to apps/web/test-artifacts/.
-import { mkdirSync, rmSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { gradersFromJson, saveGraderSet } from "@tunelab/core";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LaunchedBrowser, launchChromium } from "./browser.ts";
@@ -10,6 +13,10 @@ import { buildWeb, WEB_ROOT } from "./build-web.ts";
 import { type FixtureServer, PROJECT, seedTickets, startServer } from "./fixture-server.ts";
 
 const ARTIFACTS = join(WEB_ROOT, "test-artifacts");
+const EXAMPLES = fileURLToPath(new URL("../../../examples/ticket-routing/", import.meta.url));
+const CLI = fileURLToPath(new URL("../../cli/bin/tunelab.mjs", import.meta.url));
+/** A second project whose grader set is the demo's: graders.json, the custom priority grader, and a model grader. */
+const ROUTING = "routing";
 let dist: string;
 let server: FixtureServer;
 let chromium: LaunchedBrowser;
@@ -22,6 +29,25 @@ beforeAll(async () => {
   dist = await buildWeb();
   server = await startServer({ webDir: dist });
   seeded = await seedTickets(server);
+  await server.call("POST", "/api/projects", { name: ROUTING, description: "The demo's graders, tried in the browser." });
+  await server.call("PUT", `/api/projects/${ROUTING}/test-split`, readFileSync(join(EXAMPLES, "test.jsonl"), "utf8"));
+  // registered in-process, as `tunelab graders add` does (the server refuses code graders over HTTP)
+  const fromJson = gradersFromJson(JSON.parse(readFileSync(join(EXAMPLES, "graders.json"), "utf8")), "graders.json");
+  const extra = gradersFromJson(
+    [
+      { type: "custom", name: "priority_distance", path: join(EXAMPLES, "priority-grader.ts") },
+      {
+        type: "label_model",
+        name: "tone",
+        model: "gpt-4o-mini",
+        input: [{ role: "user", content: "Is this reply polite? {{sample.output_text}}" }],
+        labels: ["polite", "rude"],
+        passing_labels: ["polite"],
+      },
+    ],
+    "extra graders",
+  );
+  await saveGraderSet(server.ws, ROUTING, { graders: [...fromJson.graders, ...extra.graders], primaryMetric: "fields" });
   page = await chromium.context.newPage();
   page.on("pageerror", (error) => console.error("[browser] page error:", error.message));
 }, 240_000);
@@ -124,5 +150,95 @@ describe("issue 15: broken items", () => {
     await expect.poll(() => page.textContent("[data-testid=dataset-diff]")).toMatch(/\+360 added/);
     expect(await chosen()).toEqual(["1", "train@1", "2", "train@2"]);
     await shots(page, "datasets-diff");
+  });
+
+  it('item 4: graders "try it" builds the project\'s test item as the eval runner does, and says up front what cannot run here', async () => {
+    const testLines = readFileSync(join(EXAMPLES, "test.jsonl"), "utf8").trim().split("\n");
+    const referenceOf = (n: number) => {
+      const messages = (JSON.parse(testLines[n - 1] ?? "{}") as { messages: Array<{ role: string; content: string }> }).messages;
+      return messages.findLast((m) => m.role === "assistant")?.content ?? "";
+    };
+    let tries = 0;
+    page.on("request", (r) => {
+      if (r.url().endsWith("/api/graders/test")) tries++;
+    });
+    await page.goto(`${server.url}/projects/${ROUTING}/graders`);
+    // before anything is pressed: the custom grader and the model grader say why they cannot run here
+    const notHere = page.locator("[data-testid=not-here]");
+    await notHere.waitFor();
+    const reasons = await notHere.locator("li").allTextContents();
+    expect(reasons).toHaveLength(2);
+    expect(reasons[0]).toMatch(/^priority_distance \(custom\) runs code \(the module .*priority-grader\.ts\) on the server/);
+    expect(reasons[0]).toContain("tunelab graders test");
+    expect(reasons[1]).toMatch(/^tone \(label_model\) asks the model gpt-4o-mini for its grade/);
+    expect(await page.locator("button[data-grader=priority_distance] .tag").textContent()).toBe("runs code");
+    expect(await page.locator("button[data-grader=tone] .tag").textContent()).toBe("calls a model");
+    expect(await page.locator("button[data-grader=fields] .tag").count()).toBe(0);
+
+    // the primary grader (json_match: reference {{item.reference_json}}) on test item #1, a perfect sample
+    await page.click("button[data-grader=fields]");
+    await expect.poll(() => page.inputValue("#item-json")).toContain('"messages"');
+    await expect.poll(() => page.inputValue("#sample-text")).toBe(referenceOf(1));
+    expect(page.url()).toContain("grader=fields");
+    await page.click("button:has-text('Grade')");
+    const result = page.locator("[data-testid=grader-result]");
+    await result.waitFor();
+    expect(await result.locator("p").first().textContent()).toMatch(/score 1\.000\s*passed/);
+    const rendered = JSON.parse((await page.textContent("[data-testid=rendered]")) ?? "{}");
+    expect(rendered.reference).toEqual(JSON.parse(referenceOf(1)));
+    await page.click("[data-testid=built-item] summary");
+    const built = JSON.parse((await page.textContent("[data-testid=built-item] pre")) ?? "{}");
+    expect(built.id).toBe("1");
+    expect(built.reference_json).toEqual(JSON.parse(referenceOf(1)));
+    expect(built.input.messages.at(-1).role).toBe("user");
+    expect(built.tags).toEqual(JSON.parse(testLines[0] ?? "{}").tags);
+
+    // one field wrong: half the fields match
+    const wrong = { ...JSON.parse(referenceOf(1)), priority: "low" };
+    await page.fill("#sample-text", JSON.stringify(wrong));
+    await page.click("button:has-text('Grade')");
+    await expect.poll(() => result.locator("p").first().textContent()).toMatch(/score 0\.500\s*failed/);
+    // another test item: the item box follows, the edited sample stays
+    await page.fill("input[name=item]", "3");
+    await page.locator("input[name=item]").press("Enter");
+    await expect.poll(() => page.url()).toContain("item=3");
+    // (the stored line: the same JSON, keys in canonical order)
+    await expect.poll(async () => JSON.parse(await page.inputValue("#item-json"))).toEqual(JSON.parse(testLines[2] ?? "{}"));
+    expect(await page.inputValue("#sample-text")).toBe(JSON.stringify(wrong));
+    await page.click("button:has-text('Grade')");
+    await page.click("[data-testid=built-item] summary");
+    await expect.poll(async () => JSON.parse((await page.textContent("[data-testid=built-item] pre")) ?? "{}").id).toBe("3");
+    const third = JSON.parse((await page.textContent("[data-testid=rendered]")) ?? "{}");
+    expect(third.reference).toEqual(JSON.parse(referenceOf(3)));
+    await shots(page, "graders-try", (p) => p.locator("[data-testid=grader-result]").waitFor());
+
+    // the custom grader: loaded to read, not graded; the box says why and gives the command that runs it
+    const before = tries;
+    await page.click("button[data-grader=priority_distance]");
+    await page.locator("[data-testid=try-grader] [data-testid=cannot-run]").waitFor();
+    expect(await page.inputValue("#grader-json")).toContain('"type": "custom"');
+    expect(await page.isDisabled("button:has-text('Grade')")).toBe(true);
+    expect(await page.locator("[data-testid=grader-result]").count()).toBe(0);
+    const command = (await page.textContent("[data-testid=cli-command]")) ?? "";
+    expect(command).toMatch(/^tunelab graders test --grader '.*priority-grader\.ts' --sample '.*' --item '\{"messages":/);
+    expect(tries).toBe(before);
+    await shots(page, "graders-custom");
+    // the suggested command works as printed (in a shell, `tunelab` being the CLI)
+    const out = execFileSync("bash", ["-c", command.replace(/^tunelab /, `"${process.execPath}" "${CLI}" `)], {
+      encoding: "utf8",
+      env: { ...process.env, NO_COLOR: "1", TUNELAB_HOME: server.home },
+    });
+    expect(out).toMatch(/passed · score 1 · low vs low/);
+
+    // the model grader: the same, without a command (the try box calls no provider)
+    await page.click("button[data-grader=tone]");
+    await expect.poll(() => page.textContent("[data-testid=cannot-run]")).toContain("asks the model gpt-4o-mini");
+    expect(await page.isDisabled("button:has-text('Grade')")).toBe(true);
+    expect(await page.locator("[data-testid=cli-command]").count()).toBe(0);
+
+    // a hand-written item without messages is used as given, and the box says so
+    await page.click("button[data-grader=exact]");
+    await page.fill("#item-json", '{"reference": "x"}');
+    await page.locator("[data-testid=item-hint]").waitFor();
   });
 });

@@ -9,7 +9,7 @@ import {
   TunelabError,
   type Workspace,
 } from "@tunelab/core";
-import { GRADER_TYPES, type GraderConfig, GraderConfigError, parseGraderConfig, testGrader, toSample } from "@tunelab/evals";
+import { GRADER_TYPES, type GraderConfig, GraderConfigError, parseGraderConfig, testGrader, toEvalItem, toSample } from "@tunelab/evals";
 import { assertCodeGradersAllowed } from "../http/code-graders.ts";
 import { router } from "../http/router.ts";
 import { AnyJson, errors, json, ProjectParams } from "../http/schemas.ts";
@@ -19,6 +19,8 @@ const GraderTest = z
     grader: z.record(z.string(), z.unknown()),
     sample: z.union([z.string(), z.object({ output_text: z.string() }).loose()]),
     item: z.record(z.string(), z.unknown()).default({}),
+    /** The item's 0-based position in the test split (its default id is position + 1). */
+    position: z.number().int().min(0).default(0),
   })
   .openapi("GraderTest");
 
@@ -44,7 +46,7 @@ function assertModuleInside(configs: readonly GraderConfig[]): void {
 export function graderRoutes(ws: Workspace, options: GraderRouteOptions) {
   return router()
     .openapi(createRoute({ method: "get", path: "/graders/types", responses: { 200: json(AnyJson, "Grader types") } }), (c) =>
-      c.json({ data: GRADER_TYPES }, 200),
+      c.json({ data: GRADER_TYPES, allowCodeGraders: options.allowCodeGraders }, 200),
     )
     .openapi(
       createRoute({
@@ -96,7 +98,9 @@ export function graderRoutes(ws: Workspace, options: GraderRouteOptions) {
         assertCodeGradersAllowed([config], options.allowCodeGraders, "try");
         assertModuleInside([config]);
         const sample = typeof body.sample === "string" ? body.sample : toSample(body.sample.output_text);
-        return c.json(await testGrader({ grader: config, sample, item: body.item }), 200);
+        // a test-split line is built as the eval runner builds it (item.reference, reference_json, …), and shown back
+        const item = Array.isArray(body.item.messages) ? toEvalItem(body.item, body.position) : body.item;
+        return c.json({ ...(await testGrader({ grader: config, sample, item })), item }, 200);
       },
     );
 }

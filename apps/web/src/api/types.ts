@@ -15,7 +15,7 @@ export type {
   ValidationIssue,
   VersionDiff,
 } from "@tunelab/core";
-export type { Grade, GraderComparison, GraderSummary, RunProgress } from "@tunelab/evals";
+export type { Grade, GraderComparison, GraderConfig, GraderSummary, RunProgress } from "@tunelab/evals";
 
 export interface Project {
   id: string;
@@ -71,4 +71,6 @@ export interface GraderTestResult {
   reason?: string;
   error?: { type: string; message: string };
   subScores?: Record<string, number>;
+  /** The item the grader saw: a test-split line built as the eval runner builds it. */
+  item?: Record<string, unknown>;
 }

@@ -7,7 +7,13 @@ export interface TestItemView {
   reference: string | null;
 }
 
-const cache = new Map<string, Promise<TestItemView[]>>();
+/** A test split version and its JSONL lines as stored (one test item per line, in order). */
+export interface TestSplitLines {
+  version: DatasetVersion;
+  lines: string[];
+}
+
+const cache = new Map<string, Promise<TestSplitLines | undefined>>();
 
 function text(content: unknown): string {
   if (typeof content === "string") return content;
@@ -15,35 +21,41 @@ function text(content: unknown): string {
   return content === undefined || content === null ? "" : JSON.stringify(content);
 }
 
-/** The items of a test split version by position: input and reference, read from the version's canonical JSONL. */
-export function testSplitItems(project: string, versionId: string): Promise<TestItemView[]> {
-  const key = `${project}/${versionId}`;
-  let items = cache.get(key);
-  if (!items) {
-    items = (async () => {
+/**
+ * The lines of a test split version (the latest without `versionId`), read from its canonical JSONL; undefined when
+ * the project has no test split (or not that version).
+ */
+export function testSplitLines(project: string, versionId?: string): Promise<TestSplitLines | undefined> {
+  const key = `${project}/${versionId ?? "latest"}`;
+  let lines = cache.get(key);
+  if (!lines) {
+    lines = (async () => {
       const { data } = await read<{ data: DatasetVersion[] }>(api.projects[":project"]["test-split"].$get({ param: { project } }));
-      const version = data.find((v) => v.id === versionId);
-      if (!version) return [];
+      const version = versionId ? data.find((v) => v.id === versionId) : data.at(-1);
+      if (!version) return undefined;
       const response = await api.projects[":project"].datasets[":dataset"].versions[":version"].content.$get({
         param: { project, dataset: version.name, version: String(version.number) },
       });
-      if (!response.ok) return [];
-      return (await response.text())
-        .split("\n")
-        .filter((line) => line.trim())
-        .map((line) => {
-          const json = JSON.parse(line) as { messages?: Array<{ role: string; content: unknown }> };
-          const messages = json.messages ?? [];
-          const lastAssistant = messages.findLastIndex((m) => m.role === "assistant");
-          const before = lastAssistant >= 0 ? messages.slice(0, lastAssistant) : messages;
-          return {
-            input: text(before.findLast((m) => m.role === "user")?.content),
-            reference: lastAssistant >= 0 ? text(messages[lastAssistant]?.content) : null,
-          };
-        });
+      if (!response.ok) return undefined;
+      return { version, lines: (await response.text()).split("\n").filter((line) => line.trim()) };
     })();
-    cache.set(key, items);
-    items.catch(() => cache.delete(key));
+    cache.set(key, lines);
+    lines.catch(() => cache.delete(key));
   }
-  return items;
+  return lines;
+}
+
+/** The items of a test split version by position: input and reference, read from the version's canonical JSONL. */
+export async function testSplitItems(project: string, versionId: string): Promise<TestItemView[]> {
+  const split = await testSplitLines(project, versionId);
+  return (split?.lines ?? []).map((line) => {
+    const json = JSON.parse(line) as { messages?: Array<{ role: string; content: unknown }> };
+    const messages = json.messages ?? [];
+    const lastAssistant = messages.findLastIndex((m) => m.role === "assistant");
+    const before = lastAssistant >= 0 ? messages.slice(0, lastAssistant) : messages;
+    return {
+      input: text(before.findLast((m) => m.role === "user")?.content),
+      reference: lastAssistant >= 0 ? text(messages[lastAssistant]?.content) : null,
+    };
+  });
 }
