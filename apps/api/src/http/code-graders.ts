@@ -19,8 +19,8 @@ export function assertCodeGradersAllowed(configs: readonly GraderConfig[], allow
     action === "register"
       ? "`tunelab graders add FILE`"
       : action === "try"
-        ? "`tunelab graders test`"
-        : "the CLI (`tunelab eval`, `tunelab exp run`)";
+        ? "`tunelab graders test --grader FILE --sample TEXT`"
+        : "the CLI (`tunelab eval --model M`, `tunelab exp run ID`)";
   throw new TunelabError(
     "code_graders_disabled",
     `the ${what} code on the server, and this server does not ${action} code graders over HTTP: ` +

@@ -14,7 +14,9 @@ export function modelRoutes(engine: Engine | undefined) {
       method: "get",
       path: "/models",
       summary: "Base models: the engine's built-in sizes and registered open-weight checkpoints",
-      responses: { 200: json(BaseModelList, "Built-in sizes first, then registered open-weight models (`tunelab models add`)") },
+      responses: {
+        200: json(BaseModelList, "Built-in sizes first, then registered open-weight models (`tunelab models add hf:ORG/NAME`)"),
+      },
     }),
     async (c) => c.json({ data: await baseModels(engine) }, 200),
   );

@@ -58,7 +58,7 @@ export function registerEval(program: Command, globals: () => GlobalOptions): vo
             if (finished.status !== "completed")
               throw new TunelabError(
                 "internal",
-                `the eval run ${run.id} ended ${finished.status}${finished.error ? `: ${finished.error}` : ""}; \`tunelab eval\` again resumes it`,
+                `the eval run ${run.id} ended ${finished.status}${finished.error ? `: ${finished.error}` : ""}; run \`tunelab eval --model ${o.model}\` again`,
               );
             const minScore = parseNumberOption("--min-score", o.minScore);
             const maxDrop = parseNumberOption("--max-drop", o.maxDrop);

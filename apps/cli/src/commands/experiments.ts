@@ -6,6 +6,7 @@ import {
   getExperiment,
   getProjectByName,
   listExperiments,
+  scoringSetup,
   type TrainingMethod,
   trainingSetup,
 } from "@tunelab/core";
@@ -54,14 +55,17 @@ export function registerExperiments(program: Command, globals: () => GlobalOptio
         "  tunelab exp create -d train@2 -m SmolLM2-135M-Instruct --lora-rank 8 --lora-alpha 16 --lora-targets q_proj,v_proj",
         "  tunelab exp create -d prefs@1 -m SmolLM2-135M-Instruct --method dpo --beta 0.2",
         "",
-        "LoRA flags apply to open-weight bases (`tunelab models add`); local-* sizes train in full.",
+        "LoRA flags apply to open-weight bases (`tunelab models add hf:ORG/NAME`); local-* sizes train in full.",
         "DPO trains on OpenAI's preference JSONL ({input, preferred_output, non_preferred_output}).",
       ].join("\n"),
     )
     .action(async (o: Record<string, unknown>) => {
       const created = await withWorkspace(async (ws) => {
+        const project = await resolveProjectName(ws, o.project as string | undefined);
+        // what it will be scored on must exist before it trains (created with --no-run, it may come later)
+        if (o.run) await scoringSetup(ws, (await getProjectByName(ws.db, project)).id);
         const input: CreateExperiment = {
-          project: await resolveProjectName(ws, o.project as string | undefined),
+          project,
           dataset: o.dataset as string,
           model: o.model as string,
           provider: o.provider as string,
@@ -223,15 +227,11 @@ export function registerExperiments(program: Command, globals: () => GlobalOptio
       .option("-p, --project <name>", "project (default: the only project)")
       .option("--name <text>", "experiment name"),
   ).action(async (o: { model: string; project?: string; provider: string; name?: string }) => {
-    const created = await withWorkspace(async (ws) =>
-      createExperiment(ws, {
-        project: await resolveProjectName(ws, o.project),
-        model: o.model,
-        provider: o.provider,
-        method: "none",
-        ...(o.name ? { name: o.name } : {}),
-      }),
-    );
+    const created = await withWorkspace(async (ws) => {
+      const project = await resolveProjectName(ws, o.project);
+      await scoringSetup(ws, (await getProjectByName(ws.db, project)).id);
+      return createExperiment(ws, { project, model: o.model, provider: o.provider, method: "none", ...(o.name ? { name: o.name } : {}) });
+    });
     const final =
       created.experiment.status === "completed"
         ? created.experiment

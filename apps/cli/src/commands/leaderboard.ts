@@ -46,7 +46,7 @@ export function registerLeaderboard(program: Command, globals: () => GlobalOptio
           );
           emit(globals(), board, () => {
             if (board.rows.length === 0)
-              return "no experiments on this leaderboard yet: `tunelab baseline --model local-small`, then `tunelab exp create ...`";
+              return "no experiments on this leaderboard yet: `tunelab baseline --model local-small`, then `tunelab exp create --dataset train@1 --model local-small`";
             const graderNames = [...new Set(board.rows.flatMap((r) => Object.keys(r.graders)))].filter((g) => g !== board.primaryMetric);
             const rows = board.rows.map((r) => [
               r.rank ?? "-",

@@ -1,4 +1,4 @@
-import { createSweep, type SweepRequest, type TrainingMethod } from "@tunelab/core";
+import { createSweep, getProjectByName, type SweepRequest, scoringSetup, type TrainingMethod } from "@tunelab/core";
 import type { Command } from "commander";
 import { resolveProjectName, withWorkspace } from "../context.ts";
 import { EXIT } from "../exit-codes.ts";
@@ -36,8 +36,10 @@ export function registerSweep(program: Command, globals: () => GlobalOptions): v
     )
     .action(async (o: Record<string, unknown>) => {
       const ids = await withWorkspace(async (ws) => {
+        const project = await resolveProjectName(ws, o.project as string | undefined);
+        await scoringSetup(ws, (await getProjectByName(ws.db, project)).id); // before anything trains
         const request: SweepRequest = {
-          project: await resolveProjectName(ws, o.project as string | undefined),
+          project,
           datasets: String(o.dataset)
             .split(",")
             .map((d) => d.trim())

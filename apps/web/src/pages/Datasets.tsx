@@ -110,8 +110,9 @@ export default function Datasets(props: { project: string }) {
             fallback={
               <Notice kind="empty" title="No data in this project yet">
                 <p>
-                  Freeze a test split first: <code>tunelab split test.jsonl</code>, then import training data:{" "}
-                  <code>tunelab data import train.jsonl</code>. Files are OpenAI fine-tuning JSONL; errors name the line.
+                  Freeze a test split first: <code>tunelab split test.jsonl --project {props.project}</code>, then import training data:{" "}
+                  <code>tunelab data import train.jsonl --project {props.project} --dataset train</code>. Files are OpenAI fine-tuning
+                  JSONL; errors name the line.
                 </p>
               </Notice>
             }

@@ -46,7 +46,8 @@ export function Projects() {
                 <Notice kind="empty" title="No projects yet">
                   <p>
                     Create one and import data: <code>tunelab project create ticket-router</code>, then{" "}
-                    <code>tunelab data import train.jsonl</code>. Or run <code>tunelab demo</code> for a complete example.
+                    <code>tunelab data import train.jsonl --project ticket-router --dataset train</code>. Or run <code>tunelab demo</code>{" "}
+                    for a complete example.
                   </p>
                 </Notice>
               }

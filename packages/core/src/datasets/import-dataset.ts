@@ -101,7 +101,10 @@ export function parseDatasetName(name: string): string {
   const parsed = ResourceName.safeParse(name);
   if (!parsed.success) throw new TunelabError("invalid_argument", `invalid dataset name "${name}": ${parsed.error.issues[0]?.message}`);
   if (parsed.data === TEST_SPLIT_NAME) {
-    throw new TunelabError("invalid_argument", `"${TEST_SPLIT_NAME}" is the project's test split; set it with \`tunelab split\``);
+    throw new TunelabError(
+      "invalid_argument",
+      `"${TEST_SPLIT_NAME}" is the project's test split; set it with \`tunelab split FILE --project P\``,
+    );
   }
   return parsed.data;
 }

@@ -1,0 +1,49 @@
+import { Command } from "commander";
+import { registerDataBrowse } from "./commands/data-browse.ts";
+import { registerDataImport } from "./commands/data-import.ts";
+import { registerDataValidate } from "./commands/data-validate.ts";
+import { registerDemo } from "./commands/demo.ts";
+import { registerEval } from "./commands/eval.ts";
+import { registerExperiments } from "./commands/experiments.ts";
+import { registerGraders } from "./commands/graders.ts";
+import { registerLeaderboard } from "./commands/leaderboard.ts";
+import { registerModels } from "./commands/models.ts";
+import { registerInit, registerProject } from "./commands/project.ts";
+import { registerServe } from "./commands/serve.ts";
+import { registerSplit } from "./commands/split.ts";
+import { addExamples } from "./help-examples.ts";
+import type { GlobalOptions } from "./output.ts";
+
+/** The whole command tree, as `tunelab` parses it (errors thrown as CommanderError rather than exiting). */
+export function buildProgram(): Command {
+  const program = new Command("tunelab")
+    .description("evaluation-first fine-tuning: datasets, experiments, graders, leaderboard")
+    .option("--json", "machine-readable output")
+    .showHelpAfterError()
+    .addHelpText("after", "\nStart with `tunelab demo`, then `tunelab serve` to open the web leaderboard.");
+  const globals = (): GlobalOptions => program.opts<GlobalOptions>();
+
+  registerInit(program, globals);
+  registerProject(program, globals);
+  const data = program.command("data").description("datasets: validate, import, list, show, diff, export");
+  registerDataValidate(data, globals);
+  registerDataImport(data, globals);
+  registerDataBrowse(data, globals);
+  registerSplit(program, globals);
+  registerGraders(program, globals);
+  registerExperiments(program, globals);
+  registerLeaderboard(program, globals);
+  registerEval(program, globals);
+  registerModels(program, globals);
+  registerServe(program);
+  registerDemo(program, globals);
+
+  exitOverrideAll(program);
+  addExamples(program);
+  return program;
+}
+
+function exitOverrideAll(command: Command): void {
+  command.exitOverride();
+  for (const child of command.commands) exitOverrideAll(child);
+}
