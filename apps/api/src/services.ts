@@ -1,5 +1,6 @@
 import {
   EvalRunRunner,
+  EventLog,
   ExperimentRunner,
   type ExperimentServices,
   evaluationSetup,
@@ -22,6 +23,8 @@ export interface ApiServices {
   experimentServices: ExperimentServices;
   experiments: ExperimentRunner;
   evalRuns: EvalRunRunner;
+  /** The workspace's event log: this process's events are written to it, `GET /api/events` follows every process's. */
+  events: EventLog;
   /** Prices from tunelab.config.json, for cost estimates. */
   prices: PriceOf;
   /** The embedded engine, mounted at /v1 when present. */
@@ -69,17 +72,22 @@ export function createServices(options: ServiceOptions): ApiServices {
   };
   const experiments = new ExperimentRunner(ws, experimentServices, options.concurrency ?? 2, readEnv().TUNELAB_LEASE_SECONDS ?? 15);
   const evalRuns = new EvalRunRunner(ws, experimentServices);
+  const events = new EventLog(ws.db);
+  experiments.subscribe((event) => events.publish(event));
+  evalRuns.subscribe((event) => events.publish(event));
   return {
     ws,
     providers,
     experimentServices,
     experiments,
     evalRuns,
+    events,
     prices: priceOf(config),
     ...(engine ? { engine } : {}),
     close: async () => {
       await experiments.close();
       await evalRuns.close();
+      await events.close();
     },
   };
 }

@@ -6,12 +6,22 @@ export interface LiveEvents {
   experiment: { experimentId: string; status: string; message: string };
   metrics: { experimentId: string; step: number; totalSteps: number; trainLoss: number | null; validLoss: number | null };
   eval: { experimentId?: string; runId: string; progress: RunProgress };
+  "eval-status": { runId: string; status: string };
+  "dataset-version": { project: string; dataset: string; ref: string; versionId: string; exampleCount: number };
 }
 type Handler<K extends keyof LiveEvents> = (data: LiveEvents[K]) => void;
 
-const handlers: { [K in keyof LiveEvents]: Set<Handler<K>> } = { experiment: new Set(), metrics: new Set(), eval: new Set() };
+const handlers: { [K in keyof LiveEvents]: Set<Handler<K>> } = {
+  experiment: new Set(),
+  metrics: new Set(),
+  eval: new Set(),
+  "eval-status": new Set(),
+  "dataset-version": new Set(),
+};
 const [connected, setConnected] = createSignal(false);
 let source: EventSource | undefined;
+/** The id of the last event received: a new EventSource (after a 401) resumes after it; a dropped one sends it itself. */
+let lastEventId = "";
 
 /** Whether the live event stream is open (shown in the header). */
 export const liveConnected = connected;
@@ -19,7 +29,7 @@ export const liveConnected = connected;
 function connect(): void {
   if (source || typeof EventSource === "undefined") return;
   // same-origin: the session cookie of a server with TUNELAB_TOKEN goes along
-  source = new EventSource("/api/events");
+  source = new EventSource(lastEventId ? `/api/events?after=${encodeURIComponent(lastEventId)}` : "/api/events");
   source.addEventListener("ready", () => setConnected(true));
   source.addEventListener("open", () => setConnected(true));
   source.addEventListener("error", () => {
@@ -32,9 +42,11 @@ function connect(): void {
   });
   for (const type of Object.keys(handlers) as Array<keyof LiveEvents>) {
     source.addEventListener(type, (event) => {
+      const message = event as MessageEvent<string>;
+      if (message.lastEventId) lastEventId = message.lastEventId;
       let data: unknown;
       try {
-        data = JSON.parse((event as MessageEvent<string>).data);
+        data = JSON.parse(message.data);
       } catch {
         return;
       }

@@ -7,6 +7,8 @@ export interface EventLogOptions extends Omit<EventTailOptions, "onError"> {
   retention?: EventRetention;
   /** Events written between two prunes (default 1,000; the first write of a process prunes too). */
   pruneEvery?: number;
+  /** How long events gather before one write, ms (default 50): a burst of training steps is one transaction. */
+  batchMs?: number;
   /** A write, prune or read that failed. Default: one line on stderr, once per log. */
   onError?: (error: unknown) => void;
 }
@@ -23,6 +25,7 @@ export class EventLog {
   private readonly tail: EventTail;
   private readonly pending: WorkspaceEvent[] = [];
   private writing: Promise<void> | undefined;
+  private gathering: NodeJS.Timeout | undefined;
   /** Events written since the last prune; undefined until the first prune. */
   private sincePrune: number | undefined;
   private warned = false;
@@ -37,7 +40,10 @@ export class EventLog {
   /** Records an event for every process's live streams; never throws and never waits (`flush` does). */
   publish(event: WorkspaceEvent): void {
     this.pending.push(event);
-    this.writing ??= this.drain();
+    if (this.writing || this.gathering) return;
+    this.gathering = setTimeout(() => this.write(), this.options.batchMs ?? 50);
+    // closing the log flushes; the timer alone never keeps a process alive
+    this.gathering.unref();
   }
 
   /** Follows the log: every event with an id above `after`, then each new one. */
@@ -50,8 +56,9 @@ export class EventLog {
     return latestEventId(this.db);
   }
 
-  /** Waits until every published event is written. */
+  /** Writes what is pending now and waits until every published event is written. */
   async flush(): Promise<void> {
+    if (this.gathering) this.write();
     while (this.writing) await this.writing;
   }
 
@@ -59,6 +66,12 @@ export class EventLog {
   async close(): Promise<void> {
     await this.flush();
     await this.tail.close();
+  }
+
+  private write(): void {
+    clearTimeout(this.gathering);
+    this.gathering = undefined;
+    this.writing ??= this.drain();
   }
 
   private async drain(): Promise<void> {
