@@ -242,3 +242,26 @@ describe("issue 15: broken items", () => {
     await page.locator("[data-testid=item-hint]").waitFor();
   });
 });
+
+describe("issue 15: confusing items", () => {
+  it("datasets: the versions table and the validation panel give one warnings count, and one list holds them all", async () => {
+    const { data } = await server.call("GET", `/api/projects/${PROJECT}/datasets`);
+    const train = data.find((d: { name: string }) => d.name === "train");
+    for (const version of [...train.versions].reverse()) {
+      const warnings: number = version.report.warnings;
+      expect(warnings).toBeGreaterThan(0); // both versions repeat a few test items
+      await page.goto(`${server.url}/projects/${PROJECT}/datasets?dataset=train&v=${version.number}`);
+      const row = page.locator("[data-testid=versions] tbody tr.selected");
+      await row.waitFor();
+      expect(await row.locator("td").nth(4).textContent()).toBe(String(warnings));
+      const counted = await page.textContent("[data-testid=validation-count]");
+      expect(counted).toContain(`0 error(s), ${warnings} warning(s) (${warnings} of them: examples that repeat a test item)`);
+      const listed = page.locator("[data-testid=issues] li");
+      expect(await listed.count()).toBe(warnings);
+      for (const text of await listed.allTextContents())
+        expect(text).toMatch(/^line \d+: leaks into the test split: input is \d+% similar/);
+      expect(await page.getByText("No warnings").count()).toBe(0);
+    }
+    await shots(page, "datasets-validation");
+  });
+});

@@ -6,8 +6,7 @@ import { ErrorNotice, Loading, Notice } from "../components/Notice.tsx";
 import { count, score, when } from "../lib/format.ts";
 import { load } from "../lib/load.ts";
 import { query, setQuery } from "../lib/router.ts";
-
-const LEAKAGE = new Set(["test_leakage_exact", "test_leakage_near"]);
+import { ValidationCard } from "./datasets/ValidationCard.tsx";
 
 /** Rough tokens of one JSONL line for the histogram: ~4 characters per token of the message text. */
 function approxTokens(line: string): number {
@@ -83,16 +82,6 @@ export default function Datasets(props: { project: string }) {
         }),
       ),
   );
-  const issues = () => (version()?.report.issues ?? []).filter((i) => !LEAKAGE.has(i.code));
-  const leakage = () => (version()?.report.issues ?? []).filter((i) => LEAKAGE.has(i.code));
-  /** Every warning but leakage: a report lists the first 100 of each code and counts all (older reports list all). */
-  const warnings = () => {
-    const report = version()?.report;
-    const counts: Partial<Record<string, number>> | undefined = report?.issueCounts;
-    if (!report || !counts) return issues().length;
-    return report.warnings - (counts.test_leakage_exact ?? 0) - (counts.test_leakage_near ?? 0);
-  };
-
   return (
     <section class="datasets">
       <div class="page-head">
@@ -244,49 +233,7 @@ export default function Datasets(props: { project: string }) {
                         Bars estimate each example at ~4 characters per token; the figures above are exact ({v().stats.encoding}).
                       </p>
                     </div>
-                    <div class="card">
-                      <h2>Validation</h2>
-                      <p>
-                        {v().report.errors} error(s), {warnings()} warning(s) · format {v().format} · source{" "}
-                        <code>{v().source || "—"}</code>
-                      </p>
-                      <Show
-                        when={issues().length > 0}
-                        fallback={<p class="muted">No warnings: the file follows OpenAI's fine-tuning rules.</p>}
-                      >
-                        <ul class="issues">
-                          <For each={issues().slice(0, 50)}>
-                            {(i) => (
-                              <li class={`issue-${i.severity}`}>
-                                {i.line ? `line ${i.line}: ` : ""}
-                                {i.message} <span class="muted">({i.code})</span>
-                              </li>
-                            )}
-                          </For>
-                        </ul>
-                      </Show>
-                      <h2>Leakage into the test split</h2>
-                      <Show
-                        when={leakage().length > 0}
-                        fallback={
-                          <p class="muted" data-testid="leakage">
-                            {chosen()?.role === "test"
-                              ? "This is the test split itself."
-                              : "No example repeats or nearly repeats a test item."}
-                          </p>
-                        }
-                      >
-                        <ul class="issues" data-testid="leakage">
-                          <For each={leakage()}>
-                            {(i) => (
-                              <li class="issue-warning">
-                                line {i.line}: {i.message}
-                              </li>
-                            )}
-                          </For>
-                        </ul>
-                      </Show>
-                    </div>
+                    <ValidationCard version={v()} isTest={chosen()?.role === "test"} />
                   </div>
                 </>
               )}
