@@ -15,6 +15,8 @@ python3-numpy):
   /usr/bin/python3 packages/engine/scripts/hf_reference.py score --model DIR \
       [--adapter PEFT_DIR] --conversations FILE.json [--max-new-tokens 8] [--top 5]
       prints log-probabilities of any such Hugging Face directory as JSON
+  /usr/bin/python3 packages/engine/scripts/hf_reference.py embed --model DIR --inputs IDS.json
+      prints mean-pooled, unit-length final hidden states (the engine's /v1/embeddings) as JSON
   /usr/bin/python3 packages/engine/scripts/hf_reference.py selftest
       checks the writer/reader round trip, sharding, f16/f32 and the PEFT merge
 
@@ -656,6 +658,12 @@ class Model:
 
     def logits(self, ids: list[int]) -> torch.Tensor:
         """Logits [T, V] for every position of `ids` (full causal recomputation, no cache)."""
+        c, w = self.cfg, self.w
+        head = w["model.embed_tokens.weight"] if c.tied else w["lm_head.weight"]
+        return self.hidden(ids) @ head.T
+
+    def hidden(self, ids: list[int]) -> torch.Tensor:
+        """Final hidden states [T, hidden] of every position of `ids`, after the last RMSNorm."""
         c, w, m = self.cfg, self.w, self.mutation
         T = len(ids)
         x = w["model.embed_tokens.weight"][torch.tensor(ids, dtype=torch.long)]
@@ -692,9 +700,7 @@ class Model:
             gate = self.linear(h, p + "mlp.gate_proj")
             up = self.linear(h, p + "mlp.up_proj")
             x = x + self.linear(torch.nn.functional.silu(gate) * up, p + "mlp.down_proj")
-        x = rms_norm(x, w["model.norm.weight"], c.eps)
-        head = w["model.embed_tokens.weight"] if c.tied else w["lm_head.weight"]
-        return x @ head.T
+        return rms_norm(x, w["model.norm.weight"], c.eps)
 
 
 def rope_interleaved(x: torch.Tensor, freqs: torch.Tensor) -> torch.Tensor:
@@ -1499,6 +1505,23 @@ class LoraBranchModel(Model):
         return y
 
 
+def cmd_embed(args: argparse.Namespace) -> None:
+    """Text embeddings as the engine defines them (hf/embed.ts): the mean of the final hidden states over the
+    input's tokens, scaled to unit length; in float64 from the stored weights."""
+    model_dir = Path(args.model)
+    cfg, weights = load_model(model_dir)
+    model = Model(cfg, weights)
+    inputs_path = Path(args.inputs)
+    inputs = read_json(inputs_path)
+    if not isinstance(inputs, list) or not all(isinstance(ids, list) and ids and all(isinstance(i, int) for i in ids) for ids in inputs):
+        raise RefError(f"{inputs_path}: expected a list of non-empty lists of token ids")
+    vectors = []
+    for ids in inputs:
+        mean = model.hidden(ids).mean(dim=0)
+        vectors.append([r6(float(v)) for v in mean / mean.norm()])
+    print(json.dumps({"model": model_dir.name, "inputs": inputs, "vectors": vectors}))
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = p.add_subparsers(dest="cmd")
@@ -1512,6 +1535,9 @@ def main() -> None:
     s.add_argument("--max-new-tokens", type=int, default=8)
     s.add_argument("--top", type=int, default=5)
     s.add_argument("--compact", action="store_true", help="one-line JSON")
+    e = sub.add_parser("embed", help="mean-pooled, unit-length final hidden states of token-id inputs")
+    e.add_argument("--model", required=True, help="Hugging Face directory")
+    e.add_argument("--inputs", required=True, help="JSON: a list of token-id lists")
     t = sub.add_parser("selftest", help="check f16/f32 loading, LoRA merging and error reporting")
     t.add_argument("--fixtures", default=str(FIXTURES))
     args = p.parse_args()
@@ -1519,6 +1545,8 @@ def main() -> None:
     try:
         if args.cmd == "score":
             cmd_score(args)
+        elif args.cmd == "embed":
+            cmd_embed(args)
         elif args.cmd == "selftest":
             cmd_selftest(args)
         else:

@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { chatRoutes } from "./chat/chat.routes.ts";
+import { embeddingRoutes } from "./embeddings/embeddings.routes.ts";
 import { fileRoutes } from "./files/file.routes.ts";
 import { errorResponse, OpenAIHttpError } from "./http/openai-error.ts";
 import { jobRoutes } from "./jobs/job.routes.ts";
@@ -63,6 +64,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   v1.route("/fine_tuning/jobs", jobRoutes(store, scheduler, maxQueued));
   v1.route("/models", modelRoutes(store));
   v1.route("/chat", chatRoutes(models));
+  v1.route("/embeddings", embeddingRoutes(models));
   v1.notFound(() => {
     throw new OpenAIHttpError(404, "Unknown request URL. Please check the URL for typos.", "invalid_request_error", null, "unknown_url");
   });

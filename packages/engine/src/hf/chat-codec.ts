@@ -10,6 +10,8 @@ import { assistantMask } from "./tokenizer/assistant-mask.ts";
 import { ChatInputMessage, ChatInputTool, encodeChat, HfTokenizer } from "./tokenizer/index.ts";
 
 export interface TrainingCodec extends ChatCodec {
+  /** Plain text as the tokenizer encodes it by default (with the special tokens it adds, e.g. a BOS), no chat template. */
+  encodeText(text: string): number[];
   /** The whole conversation as the template renders it, weight 1 on the assistant tokens that carry loss. */
   encodeTraining(messages: ChatExample["messages"], tools: unknown[] | undefined): Encoded;
   /** The conversation with weight 1 only on the last assistant message's tokens (a DPO response). */
@@ -38,6 +40,7 @@ export function chatCodec(tokenizer: HfTokenizer): TrainingCodec {
       const i = inputs(messages, tools);
       return encodeChat(tokenizer, i.messages, { tools: i.tools, addGenerationPrompt: true });
     },
+    encodeText: (text) => tokenizer.encode(text),
     tokenBytes: (id) => (tokenizer.isSpecial(id) ? EMPTY : tokenizer.tokenBytes(id)),
     tokenText: (id) => (tokenizer.isSpecial(id) ? tokenizer.idToToken(id) : utf8.decode(tokenizer.tokenBytes(id))),
     encodeTraining: (messages, tools) => {

@@ -7,6 +7,7 @@ import type { Kernels } from "../trainer/kernels/types.ts";
 import type { LoadedModel } from "../trainer/types.ts";
 import { createChatCodec } from "./chat-codec.ts";
 import { inspectCheckpoint } from "./checkpoint.ts";
+import { embedTokens } from "./embed.ts";
 import { mergeLora } from "./lora/merge.ts";
 import { readPeftAdapter } from "./lora/peft.ts";
 import type { DecoderModel } from "./model/decoder.ts";
@@ -35,5 +36,10 @@ export async function openHfModel(dir: string, options: { adapterDir?: string } 
     parameters: 0,
     complete: (messages, tools, sampling, onToken) => generateHf(model, codec, messages, tools, sampling, onToken),
     countPromptTokens: (messages, tools) => codec.encodeChat(messages, tools).length,
+    embed: (inputs) =>
+      embedTokens(
+        model,
+        inputs.map((input) => (typeof input === "string" ? codec.encodeText(input) : input)),
+      ),
   };
 }

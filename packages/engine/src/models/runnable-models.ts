@@ -52,6 +52,11 @@ export class RunnableModels {
     return this.inference.complete(source, messages, tools, sampling, onToken);
   }
 
+  /** Unit-length embeddings of each input (text or token ids); open-weight models only. */
+  embed(source: ModelSource, inputs: (string | number[])[]): Promise<{ vectors: Float32Array[]; promptTokens: number }> {
+    return this.inference.embed(source, inputs);
+  }
+
   close(): Promise<void> {
     return this.inference.close();
   }

@@ -142,6 +142,8 @@ export interface LoadedModel {
   ): Completion;
   /** Prompt tokens the messages would take (for usage accounting and validation). */
   countPromptTokens(messages: ChatExample["messages"], tools?: unknown[]): number;
+  /** Unit-length text embeddings of each input (text, or token ids), where the model offers them (open-weight models). */
+  embed?(inputs: readonly (string | readonly number[])[]): { vectors: Float32Array[]; promptTokens: number };
 }
 
 /** Same shape as ToolCall (the job system's name for it). */

@@ -9,8 +9,10 @@ import { providerError } from "./model-call.ts";
 
 /**
  * OpenAI's `text_similarity`: one metric in [0, 1] between the rendered `input` and `reference`.
- * tunelab's extension: `smoothing` for `bleu` (NLTK's method1 … method7; default `none`, NLTK's and, as far as
- * OpenAI documents it, OpenAI's: see metrics/bleu.ts).
+ * tunelab's extensions: `smoothing` for `bleu` (NLTK's method1 … method7; default `none`, NLTK's and, as far as
+ * OpenAI documents it, OpenAI's: see metrics/bleu.ts); `embedding_model` for `cosine` (default
+ * text-embedding-3-small on the grading provider; on the local engine, a registered open-weight model, whose
+ * embeddings are its mean-pooled final hidden states, not a retrieval-trained embedding model).
  */
 export const TextSimilarityConfig = z
   .object({
@@ -21,42 +23,81 @@ export const TextSimilarityConfig = z
     evaluation_metric: z.enum(SIMILARITY_METRICS),
     pass_threshold: passThreshold,
     smoothing: z.enum(BLEU_SMOOTHINGS).optional(),
+    embedding_model: z.string().min(1).optional(),
   })
   .refine((c) => c.smoothing === undefined || c.evaluation_metric === "bleu", {
     message: "smoothing applies to evaluation_metric bleu only",
     path: ["smoothing"],
+  })
+  .refine((c) => c.embedding_model === undefined || c.evaluation_metric === "cosine", {
+    message: "embedding_model applies to evaluation_metric cosine only",
+    path: ["embedding_model"],
   });
 export type TextSimilarityConfig = z.infer<typeof TextSimilarityConfig>;
 
 export const DEFAULT_EMBEDDING_MODEL = "text-embedding-3-small";
 
-/** Cosine similarity of the two texts' embeddings from the provider's embeddings endpoint. */
-export async function embeddingCosine(context: GraderContext, input: string, reference: string): Promise<number> {
+/**
+ * Embeddings already fetched, per provider address, model and text: the references of a test split are embedded
+ * once per process, not once per eval run and grader. Bounded (least recently used first out).
+ */
+const cache = new Map<string, number[]>();
+const CACHE_ENTRIES = 20_000;
+const cacheKey = (baseURL: string, model: string, text: string) => `${baseURL}\u0000${model}\u0000${text}`;
+
+function cached(key: string): number[] | undefined {
+  const v = cache.get(key);
+  if (v) {
+    cache.delete(key);
+    cache.set(key, v);
+  }
+  return v;
+}
+
+function remember(key: string, v: number[]): void {
+  cache.set(key, v);
+  while (cache.size > CACHE_ENTRIES) {
+    const oldest = cache.keys().next().value;
+    if (oldest === undefined) break;
+    cache.delete(oldest);
+  }
+}
+
+/** Cosine similarity of the two texts' embeddings from the provider's embeddings endpoint (cached). */
+export async function embeddingCosine(context: GraderContext, input: string, reference: string, model?: string): Promise<number> {
   const client = context.client;
-  const model = context.embeddingModel ?? DEFAULT_EMBEDDING_MODEL;
+  const name = model ?? context.embeddingModel ?? DEFAULT_EMBEDDING_MODEL;
   if (!client)
     throw new GraderError("other_error", "text_similarity cosine needs a provider with an embeddings endpoint (no client configured)");
+  const keys = [cacheKey(client.baseURL, name, input), cacheKey(client.baseURL, name, reference)];
+  const known = keys.map(cached);
+  const missing = [input, reference].filter((_, i) => !known[i]);
+  if (missing.length === 0) return cosineSimilarity(known[0] as number[], known[1] as number[]);
   let vectors: number[][];
   try {
     const response = await client.embeddings.create(
-      { model, input: [input, reference], encoding_format: "float" },
+      { model: name, input: missing, encoding_format: "float" },
       context.signal ? { signal: context.signal } : {},
     );
-    vectors = [...response.data].sort((a, b) => a.index - b.index).map((d) => d.embedding);
+    const fetched = [...response.data].sort((a, b) => a.index - b.index).map((d) => d.embedding);
+    let next = 0;
+    vectors = known.map((v) => v ?? (fetched[next++] as number[]));
   } catch (error) {
     const status = (error as { status?: unknown }).status;
     if (status === 404 || status === 405 || status === 501) {
       throw new GraderError(
         "other_error",
-        `text_similarity cosine: the provider has no embeddings endpoint (HTTP ${status} for model ${model}); choose another metric or provider`,
+        `text_similarity cosine: the provider has no embeddings endpoint (HTTP ${status} for model ${name}); choose another metric or provider`,
       );
     }
-    throw providerError(`text_similarity cosine (${model})`, error);
+    throw providerError(`text_similarity cosine (${name})`, error);
   }
   const [a, b] = vectors;
   if (!a || !b || a.length === 0 || a.length !== b.length) {
-    throw new GraderError("model_grader_server_error", `text_similarity cosine (${model}): the provider returned unusable embeddings`);
+    throw new GraderError("model_grader_server_error", `text_similarity cosine (${name}): the provider returned unusable embeddings`);
   }
+  remember(keys[0] as string, a);
+  remember(keys[1] as string, b);
   return cosineSimilarity(a, b);
 }
 
@@ -65,7 +106,7 @@ async function similarity(config: TextSimilarityConfig, sample: Sample, item: Ev
   const input = renderTemplate(config.input, scope);
   const reference = renderTemplate(config.reference, scope);
   const metric = config.evaluation_metric;
-  if (metric === "cosine") return embeddingCosine(context, input, reference);
+  if (metric === "cosine") return embeddingCosine(context, input, reference, config.embedding_model);
   try {
     return textSimilarity(metric, input, reference, config.smoothing ? { smoothing: config.smoothing } : {});
   } catch (error) {

@@ -64,6 +64,31 @@ export class HfDecoder {
    * ([vocab]), or of every fed token ([n, vocab]) when `all` is set.
    */
   feed(ids: readonly number[], all = false): Float32Array {
+    const { k, arch: a, weights: w } = this.m;
+    const n = ids.length;
+    const d = a.hidden;
+    const x = this.layers(ids);
+    const b = this.bufs;
+    const rows = all ? n : 1;
+    const from = all ? x : x.subarray((n - 1) * d, n * d);
+    k.rmsnormFwd(from, w.norm, b.h, b.rstd, rows, d, a.rmsEps);
+    const logits = new Float32Array(rows * a.vocab);
+    gemmW(k, false, true, rows, a.vocab, d, b.h, d, w.lmHead, d, logits, a.vocab, false, null);
+    return logits;
+  }
+
+  /** Feeds tokens at the current position and returns their final hidden states ([n, hidden], after the final norm). */
+  states(ids: readonly number[]): Float32Array {
+    const { k, arch: a, weights: w } = this.m;
+    const n = ids.length;
+    const x = this.layers(ids);
+    const out = new Float32Array(n * a.hidden);
+    k.rmsnormFwd(x, w.norm, out, this.bufs.rstd, n, a.hidden, a.rmsEps);
+    return out;
+  }
+
+  /** Runs the layers on tokens fed at the current position; returns the residual stream [n, hidden] (a buffer reused by the next call). */
+  private layers(ids: readonly number[]): Vec {
     const { k, arch: a, weights: w, rope } = this.m;
     const n = ids.length;
     if (n === 0) throw new Error("feed() needs at least one token");
@@ -104,12 +129,7 @@ export class HfDecoder {
       k.swigluFwd(b.gate, b.up, b.act, n * a.intermediate);
       linear(k, L.proj.down_proj, b.act, n, b.x, true);
     }
-    const rows = all ? n : 1;
-    const from = all ? b.x : b.x.subarray((n - 1) * d, n * d);
-    k.rmsnormFwd(from, w.norm, b.h, b.rstd, rows, d, a.rmsEps);
-    const logits = new Float32Array(rows * a.vocab);
-    gemmW(k, false, true, rows, a.vocab, d, b.h, d, w.lmHead, d, logits, a.vocab, false, null);
     this.position = pos + n;
-    return logits;
+    return b.x;
   }
 }

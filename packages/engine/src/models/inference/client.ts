@@ -6,12 +6,15 @@
 import { Worker } from "node:worker_threads";
 import { ContextLengthExceededError } from "../../trainer/inference/context-length.ts";
 import type { ChatExample, Completion, SamplingParams } from "../../trainer/types.ts";
+import { EmbeddingsUnsupportedError } from "./embeddings-unsupported.ts";
 import type { InferenceReply, InferenceRequest, ModelSource, SerializedError } from "./protocol.ts";
 
 type WithoutId<T> = T extends unknown ? Omit<T, "id"> : never;
 
+type Embedded = { vectors: Float32Array[]; promptTokens: number };
+
 interface Pending {
-  resolve(value: Completion | number): void;
+  resolve(value: Completion | number | Embedded): void;
   reject(error: Error): void;
   onToken?: ((text: string) => void) | undefined;
 }
@@ -19,6 +22,7 @@ interface Pending {
 function revive(e: SerializedError): Error {
   if (e.name === "ContextLengthExceededError" && e.promptTokens !== undefined && e.contextLength !== undefined)
     return new ContextLengthExceededError(e.promptTokens, e.contextLength, e.atLeast ?? false);
+  if (e.name === "EmbeddingsUnsupportedError") return new EmbeddingsUnsupportedError();
   const error = new Error(e.message);
   error.name = e.name;
   return error;
@@ -41,6 +45,7 @@ export class InferenceClient {
         this.pending.delete(m.id);
         if (m.type === "done") p.resolve(m.completion);
         else if (m.type === "count") p.resolve(m.tokens);
+        else if (m.type === "embed") p.resolve({ vectors: m.vectors, promptTokens: m.promptTokens });
         else p.reject(revive(m.error));
       }
       if (this.pending.size === 0) worker.unref();
@@ -56,11 +61,14 @@ export class InferenceClient {
     return worker;
   }
 
-  private send<T extends Completion | number>(request: WithoutId<InferenceRequest>, onToken?: (text: string) => void): Promise<T> {
+  private send<T extends Completion | number | Embedded>(
+    request: WithoutId<InferenceRequest>,
+    onToken?: (text: string) => void,
+  ): Promise<T> {
     const worker = this.start();
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (v: Completion | number) => void, reject, onToken });
+      this.pending.set(id, { resolve: resolve as (v: Completion | number | Embedded) => void, reject, onToken });
       worker.ref();
       worker.postMessage({ ...request, id });
     });
@@ -78,6 +86,11 @@ export class InferenceClient {
 
   countPromptTokens(source: ModelSource, messages: ChatExample["messages"], tools?: unknown[]): Promise<number> {
     return this.send<number>({ type: "count", source, messages, tools });
+  }
+
+  /** Unit-length embeddings of each input (text or token ids); EmbeddingsUnsupportedError for models without them. */
+  embed(source: ModelSource, inputs: (string | number[])[]): Promise<Embedded> {
+    return this.send<Embedded>({ type: "embed", source, inputs });
   }
 
   async close(): Promise<void> {

@@ -29,7 +29,14 @@ export interface CountRequest {
   tools: unknown[] | undefined;
 }
 
-export type InferenceRequest = CompleteRequest | CountRequest;
+export interface EmbedRequest {
+  type: "embed";
+  id: number;
+  source: ModelSource;
+  inputs: (string | number[])[];
+}
+
+export type InferenceRequest = CompleteRequest | CountRequest | EmbedRequest;
 
 export interface SerializedError {
   name: string;
@@ -43,4 +50,5 @@ export type InferenceReply =
   | { type: "token"; id: number; text: string }
   | { type: "done"; id: number; completion: Completion }
   | { type: "count"; id: number; tokens: number }
+  | { type: "embed"; id: number; vectors: Float32Array[]; promptTokens: number }
   | { type: "error"; id: number; error: SerializedError };

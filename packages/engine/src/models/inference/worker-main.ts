@@ -7,6 +7,7 @@ import { openHfModel } from "../../hf/load.ts";
 import { ContextLengthExceededError } from "../../trainer/inference/context-length.ts";
 import { openModel } from "../../trainer/inference/load.ts";
 import type { LoadedModel } from "../../trainer/types.ts";
+import { EmbeddingsUnsupportedError } from "./embeddings-unsupported.ts";
 import { type InferenceReply, type InferenceRequest, type ModelSource, type SerializedError, sourceKey } from "./protocol.ts";
 
 const CAPACITY = 2;
@@ -53,7 +54,10 @@ async function handle(r: InferenceRequest): Promise<void> {
   try {
     const m = await model(r.source);
     if (r.type === "count") post({ type: "count", id: r.id, tokens: m.countPromptTokens(r.messages, r.tools) });
-    else {
+    else if (r.type === "embed") {
+      if (!m.embed) throw new EmbeddingsUnsupportedError();
+      post({ type: "embed", id: r.id, ...m.embed(r.inputs) });
+    } else {
       const onToken = r.stream ? (text: string) => post({ type: "token", id: r.id, text }) : undefined;
       post({ type: "done", id: r.id, completion: m.complete(r.messages, r.tools, r.sampling, onToken) });
     }
