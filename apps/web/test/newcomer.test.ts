@@ -264,4 +264,33 @@ describe("issue 15: confusing items", () => {
     }
     await shots(page, "datasets-validation");
   });
+
+  it("tokens: every token figure says what it counts (all messages, assistant tokens, billed tokens)", async () => {
+    await page.goto(`${server.url}/projects/${PROJECT}/datasets?dataset=train`);
+    const stats = page.locator("[data-testid=dataset-stats]");
+    await stats.waitFor();
+    const labels = await stats.locator("dt").allTextContents();
+    const tokenLabels = labels.filter((l) => /token/i.test(l));
+    expect(tokenLabels.length).toBeGreaterThanOrEqual(4);
+    for (const label of tokenLabels) expect(label).toMatch(/\(.*(all messages|all examples, one epoch).*\)/);
+    expect(labels).toContain("est. tokens OpenAI bills (all messages × 3 epochs)");
+    expect(await page.textContent("[data-testid=versions] thead")).toContain("tokens (all messages)");
+    expect(await page.textContent(".datasets")).toContain("reports trained tokens as assistant tokens × epochs");
+    await shots(page, "datasets-tokens");
+
+    await page.goto(`${server.url}/projects/${PROJECT}`);
+    await page.locator("[data-testid=leaderboard-table] tbody tr").first().waitFor();
+    expect(await page.textContent("button.sort[data-column=trained_tokens]")).toContain("trained tokens*");
+    expect(await page.textContent("[data-testid=tokens-note]")).toContain(
+      "the assistant (loss-bearing) tokens × epochs on the local engine",
+    );
+
+    const tuned = seeded.tuned[1] ?? "";
+    await page.goto(`${server.url}/experiments/${tuned}`);
+    await expect.poll(() => page.textContent("[data-testid=trained-tokens]")).toMatch(/^[\d.,]+k? \(assistant tokens × epochs\)$/);
+    expect(await page.textContent(".experiment")).toContain("Training loss (on assistant tokens)");
+    await shots(page, "experiment-tokens", (p) => p.locator("[data-testid=loss-chart] canvas").waitFor());
+    await page.goto(`${server.url}/experiments/${seeded.baseline}`);
+    await expect.poll(() => page.textContent("[data-testid=trained-tokens]")).toBe("— (nothing is trained)");
+  });
 });

@@ -63,7 +63,10 @@ export function ScoreChart(props: { rows: LeaderboardRow[]; axis: ScoreAxis; met
     },
     axes: [
       {
-        label: props.axis === "examples" ? "training examples (baseline = 0)" : "trained tokens (baseline = 0)",
+        label:
+          props.axis === "examples"
+            ? "training examples (baseline = 0)"
+            : "trained tokens: assistant tokens × epochs on the local engine (baseline = 0)",
         values: (_u, v) => v.map((x) => count(x)),
       },
       { label: props.metric, size: 50 },

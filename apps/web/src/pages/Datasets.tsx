@@ -1,26 +1,12 @@
 import { createMemo, For, Show } from "solid-js";
 import { api, read } from "../api/client.ts";
 import type { DatasetVersion, DatasetWithVersions, GraderSet, VersionDiff } from "../api/types.ts";
-import { Histogram } from "../components/Histogram.tsx";
 import { ErrorNotice, Loading, Notice } from "../components/Notice.tsx";
-import { count, score, when } from "../lib/format.ts";
+import { count, when } from "../lib/format.ts";
 import { load } from "../lib/load.ts";
 import { query, setQuery } from "../lib/router.ts";
+import { StatsCard } from "./datasets/StatsCard.tsx";
 import { ValidationCard } from "./datasets/ValidationCard.tsx";
-
-/** Rough tokens of one JSONL line for the histogram: ~4 characters per token of the message text. */
-function approxTokens(line: string): number {
-  try {
-    const json = JSON.parse(line) as { messages?: Array<{ content?: unknown }> };
-    const chars = (json.messages ?? []).reduce(
-      (n, m) => n + (typeof m.content === "string" ? m.content.length : JSON.stringify(m.content ?? "").length) + 4,
-      0,
-    );
-    return Math.max(1, Math.round(chars / 4));
-  } catch {
-    return 0;
-  }
-}
 
 function firstUser(example: unknown): string {
   const messages = (example as { messages?: Array<{ role: string; content: unknown }> })?.messages ?? [];
@@ -48,19 +34,6 @@ export default function Datasets(props: { project: string }) {
     const n = Number(query("v"));
     return d.versions.find((v) => v.number === n) ?? d.versions.at(-1);
   });
-  const content = load(
-    () => (version() ? { project: props.project, dataset: version()?.name ?? "", number: version()?.number ?? 1 } : null),
-    async (k) => {
-      const response = await api.projects[":project"].datasets[":dataset"].versions[":version"].content.$get({
-        param: { project: k.project, dataset: k.dataset, version: String(k.number) },
-      });
-      if (!response.ok) throw new Error(`HTTP ${response.status}`);
-      return (await response.text())
-        .split("\n")
-        .filter((l) => l.trim())
-        .map(approxTokens);
-    },
-  );
   // the diff selectors' options as strings, so a reloaded dataset list keeps the same <option> elements, and each
   // option says whether it is chosen (a <select>'s value set before its options exist is lost)
   const versionNumbers = createMemo(() => (chosen()?.versions ?? []).map((v) => v.number), undefined, {
@@ -141,7 +114,7 @@ export default function Datasets(props: { project: string }) {
                         examples
                       </th>
                       <th scope="col" class="num">
-                        tokens
+                        tokens (all messages)
                       </th>
                       <th scope="col" class="num">
                         warnings
@@ -188,51 +161,7 @@ export default function Datasets(props: { project: string }) {
               {(v) => (
                 <>
                   <div class="grid-2">
-                    <div class="card">
-                      <h2>{v().ref} statistics</h2>
-                      <dl class="facts">
-                        <div>
-                          <dt>examples</dt>
-                          <dd>{count(v().stats.examples)}</dd>
-                        </div>
-                        <div>
-                          <dt>tokens / example</dt>
-                          <dd>
-                            {count(v().stats.tokensPerExample.min)}–{count(v().stats.tokensPerExample.max)}
-                          </dd>
-                        </div>
-                        <div>
-                          <dt>mean · p5 · p95</dt>
-                          <dd>
-                            {score(v().stats.tokensPerExample.mean, 0)} · {count(v().stats.tokensPerExample.p5)} ·{" "}
-                            {count(v().stats.tokensPerExample.p95)}
-                          </dd>
-                        </div>
-                        <div>
-                          <dt>assistant tokens</dt>
-                          <dd>{count(v().stats.assistantTokensPerExample.total)}</dd>
-                        </div>
-                        <div>
-                          <dt>over context ({count(v().stats.contextLimit)})</dt>
-                          <dd>{v().stats.overContextLimit}</dd>
-                        </div>
-                        <div>
-                          <dt>default epochs</dt>
-                          <dd>{v().stats.epochs}</dd>
-                        </div>
-                        <div>
-                          <dt>est. trained tokens</dt>
-                          <dd>{count(v().stats.estimatedTrainedTokens)}</dd>
-                        </div>
-                      </dl>
-                      <h3>Tokens per example</h3>
-                      <Show when={content.data()} fallback={<Loading what="the examples" />}>
-                        {(values) => <Histogram values={values()} label="≈ tokens per example" />}
-                      </Show>
-                      <p class="muted">
-                        Bars estimate each example at ~4 characters per token; the figures above are exact ({v().stats.encoding}).
-                      </p>
-                    </div>
+                    <StatsCard project={props.project} version={v()} />
                     <ValidationCard version={v()} isTest={chosen()?.role === "test"} />
                   </div>
                 </>

@@ -16,6 +16,7 @@ import { StatusBadge } from "../components/Status.tsx";
 import { count, duration, percent, score, value, when } from "../lib/format.ts";
 import { onLive } from "../lib/live.ts";
 import { load, throttle } from "../lib/load.ts";
+import { trainedTokensMean } from "../lib/tokens.ts";
 import { SampleTable } from "./experiment/SampleTable.tsx";
 import { TrainingSetupCard } from "./experiment/TrainingSetupCard.tsx";
 
@@ -236,7 +237,15 @@ export default function Experiment(props: { id: string }) {
                   <dt>tuned model</dt>
                   <dd>{e().tunedModel ?? "—"}</dd>
                   <dt>trained tokens</dt>
-                  <dd>{count(e().trainedTokens)}</dd>
+                  <dd data-testid="trained-tokens">
+                    {e().kind === "baseline" ? (
+                      "— (nothing is trained)"
+                    ) : (
+                      <>
+                        {count(e().trainedTokens)} <span class="muted">({trainedTokensMean(e().provider)})</span>
+                      </>
+                    )}
+                  </dd>
                   <dt>training time</dt>
                   <dd>{duration(e().trainingSeconds)}</dd>
                   <dt>config hash</dt>
@@ -251,7 +260,9 @@ export default function Experiment(props: { id: string }) {
               </div>
               <div class="card">
                 <div class="card-head">
-                  <h2>Training loss</h2>
+                  <h2>
+                    Training loss <span class="muted">(on assistant tokens)</span>
+                  </h2>
                   <Show when={progress()}>
                     {(p) => (
                       <span class="muted" data-testid="train-progress">
@@ -279,7 +290,9 @@ export default function Experiment(props: { id: string }) {
                 >
                   <LossChart rows={rows()} />
                   <Show when={hasAccuracy()}>
-                    <h3>Token accuracy</h3>
+                    <h3>
+                      Token accuracy <span class="muted">(assistant tokens predicted right)</span>
+                    </h3>
                     <AccuracyChart rows={rows()} />
                   </Show>
                 </Show>

@@ -11,6 +11,7 @@ import { count, duration, hyper, percent, score, usd } from "../lib/format.ts";
 import { onLive } from "../lib/live.ts";
 import { load, throttle } from "../lib/load.ts";
 import { navigate, query, setQuery } from "../lib/router.ts";
+import { TRAINED_TOKENS_NOTE, trainedTokensMean } from "../lib/tokens.ts";
 
 /** Sort keys as the API sorts them (nulls last either way); sorting in the page reorders rows without a reload. */
 const SORT_KEYS: Record<string, (r: LeaderboardRow) => number | string | null> = {
@@ -351,8 +352,15 @@ export default function Leaderboard(props: { project: string }) {
                         method
                       </SortHeader>
                       <th scope="col">hyperparameters</th>
-                      <SortHeader column="trained_tokens" sort={sort()} order={order()} onSort={onSort} class="num">
-                        tokens
+                      <SortHeader
+                        column="trained_tokens"
+                        sort={sort()}
+                        order={order()}
+                        onSort={onSort}
+                        class="num"
+                        title={TRAINED_TOKENS_NOTE}
+                      >
+                        trained tokens*
                       </SortHeader>
                       <SortHeader column="training_seconds" sort={sort()} order={order()} onSort={onSort} class="num">
                         duration
@@ -415,7 +423,9 @@ export default function Leaderboard(props: { project: string }) {
                             <td class="model">{row.baseModel}</td>
                             <td class="method">{row.method}</td>
                             <td class="hyper">{row.kind === "baseline" ? "—" : hyper(row.hyperparameters)}</td>
-                            <td class="num">{count(row.trainedTokens)}</td>
+                            <td class="num" title={`${trainedTokensMean(row.provider)}`}>
+                              {count(row.trainedTokens)}
+                            </td>
                             <td class="num">{duration(row.trainingSeconds)}</td>
                             <td class="num">{usd(row.costUsd)}</td>
                           </tr>
@@ -425,6 +435,9 @@ export default function Leaderboard(props: { project: string }) {
                   </tbody>
                 </table>
               </div>
+              <p class="muted footnote" data-testid="tokens-note">
+                * {TRAINED_TOKENS_NOTE}
+              </p>
               <Show when={rows().length === 0}>
                 <Notice kind="empty" title="No experiment matches the search">
                   <p>Try another name, or clear the search box.</p>
