@@ -16,6 +16,7 @@ import { EXIT } from "../exit-codes.ts";
 import { color, emit, type GlobalOptions, table } from "../output.ts";
 import { parseNumberOption } from "../read-input.ts";
 import { experimentSummary, hyperText, statusColor } from "../render/experiment.ts";
+import { experimentScores, scoresText } from "../render/scores.ts";
 import { setupText } from "../render/training-setup.ts";
 import { withServices } from "../services.ts";
 import { withEngine } from "./engine-access.ts";
@@ -137,16 +138,17 @@ export function registerExperiments(program: Command, globals: () => GlobalOptio
     .description("one experiment: setup (base model, method, LoRA settings, trainable parameters), status, training, scores")
     .argument("<id>")
     .action(async (id: string) => {
-      const { experiment, metrics } = await withWorkspace(async (ws) => ({
-        experiment: await getExperiment(ws.db, id),
-        metrics: await experimentMetrics(ws.db, id),
-      }));
+      const { experiment, metrics, scores } = await withWorkspace(async (ws) => {
+        const experiment = await getExperiment(ws.db, id);
+        return { experiment, metrics: await experimentMetrics(ws.db, id), scores: await experimentScores(ws, experiment) };
+      });
       const setup = await withEngine((engine) => trainingSetup(experiment, engineCatalog(engine)));
       const last = metrics.at(-1);
-      emit(globals(), { ...experiment, setup, metrics }, () =>
+      emit(globals(), { ...experiment, setup, scores, metrics }, () =>
         [
           experimentSummary(experiment),
           setupText(setup),
+          scoresText(scores, experiment.status),
           last
             ? `last step ${last.step}/${last.total_steps ?? "?"}: train loss ${last.train_loss?.toFixed(4) ?? "?"}${last.valid_loss !== null ? `, valid loss ${last.valid_loss.toFixed(4)}` : ""}`
             : "",
