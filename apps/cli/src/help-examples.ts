@@ -23,7 +23,11 @@ const EXAMPLES: Record<string, string[]> = {
     "tunelab leaderboard --sort cost --dataset train@2 --json",
     "tunelab leaderboard --model SmolLM2-135M-Instruct --method dpo",
   ],
-  compare: ["tunelab compare exp_0abc123 exp_0def456", "tunelab compare run_0abc123 run_0def456 --items 20"],
+  compare: [
+    "tunelab compare exp_0abc123 exp_0def456",
+    "tunelab compare 'baseline local-small' 1   # by name and by leaderboard rank",
+    "tunelab compare run_0abc123 run_0def456 --items 20",
+  ],
   serve: ["tunelab serve", "TUNELAB_TOKEN=secret tunelab serve --host 0.0.0.0 --port 8787"],
   demo: ["tunelab demo", "tunelab demo --model local-tiny --epochs 2   # a quick, weaker run"],
 };

@@ -25,3 +25,9 @@ export const color = pc;
 export function formatNumber(n: number, digits = 0): string {
   return n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: 0 });
 }
+
+/** A p-value as the web app prints it: three decimals, and `<0.001` below that (never a misleading `0.0000`). */
+export function formatP(p: number | null | undefined): string {
+  if (p === null || p === undefined) return "-";
+  return p < 0.001 ? "<0.001" : p.toFixed(3);
+}

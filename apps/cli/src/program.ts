@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { Command } from "commander";
 import { registerDataBrowse } from "./commands/data-browse.ts";
 import { registerDataImport } from "./commands/data-import.ts";
@@ -18,6 +19,7 @@ import type { GlobalOptions } from "./output.ts";
 export function buildProgram(): Command {
   const program = new Command("tunelab")
     .description("evaluation-first fine-tuning: datasets, experiments, graders, leaderboard")
+    .version(version(), "-V, --version", "print the version of tunelab")
     .option("--json", "machine-readable output")
     .showHelpAfterError()
     .addHelpText("after", "\nStart with `tunelab demo`, then `tunelab serve` to open the web leaderboard.");
@@ -46,4 +48,10 @@ export function buildProgram(): Command {
 function exitOverrideAll(command: Command): void {
   command.exitOverride();
   for (const child of command.commands) exitOverrideAll(child);
+}
+
+/** The CLI package's own version (package.json), so that it cannot drift from what was installed. */
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version?: unknown };
+  return typeof pkg.version === "string" ? pkg.version : "unknown";
 }

@@ -102,7 +102,11 @@ export function registerDemo(program: Command, globals: () => GlobalOptions): vo
           { project, dataset: "train@2", model: o.model, hyperparameters: setA, name: `train@2 ${o.model} ${label(setA)}` },
           { project, dataset: "train@2", model: o.model, hyperparameters: setB, name: `train@2 ${o.model} ${label(setB)}` },
         ];
-        say(color.bold(`5. A baseline and ${plan.length - 1} experiments (two dataset versions × two hyperparameter sets)`));
+        say(
+          color.bold(
+            `5. A baseline and ${plan.length - 1} experiments: train@1 and train@2 with ${label(setA)} hyperparameters, then train@2 with ${label(setB)}`,
+          ),
+        );
         const created = [];
         for (const input of plan) created.push((await createExperiment(ws, input)).experiment);
         return created.map((e) => e.id);

@@ -2,12 +2,14 @@ import { engineCatalog } from "@tunelab/api";
 import {
   type CreateExperiment,
   createExperiment,
+  type Experiment,
   experimentMetrics,
   getExperiment,
   getProjectByName,
   listExperiments,
   scoringSetup,
   type TrainingMethod,
+  TunelabError,
   trainingSetup,
 } from "@tunelab/core";
 import { type Command, Option } from "commander";
@@ -17,6 +19,7 @@ import { color, emit, type GlobalOptions, table } from "../output.ts";
 import { parseNumberOption } from "../read-input.ts";
 import { experimentSummary, hyperText, statusColor } from "../render/experiment.ts";
 import { experimentScores, scoresText } from "../render/scores.ts";
+import { noStepsReason, stepLine, summaryLine } from "../render/training-log.ts";
 import { setupText } from "../render/training-setup.ts";
 import { withServices } from "../services.ts";
 import { withEngine } from "./engine-access.ts";
@@ -174,46 +177,49 @@ export function registerExperiments(program: Command, globals: () => GlobalOptio
 
   exp
     .command("logs")
-    .description("training metrics of an experiment")
+    .description("training metrics of an experiment, step by step, then a one-line summary")
     .argument("<id>")
+    .option("-n, --tail <n>", "only the last N steps")
     .addOption(new Option("-f, --follow", "keep printing until the experiment finishes (runs it in this process if nobody else does)"))
-    .action(async (id: string, o: { follow?: boolean }) => {
+    .action(async (id: string, o: { follow?: boolean; tail?: string }) => {
+      const json = Boolean(globals().json);
+      const tail = parseNumberOption("--tail", o.tail);
+      if (tail !== undefined && (!Number.isInteger(tail) || tail < 0))
+        throw new TunelabError("invalid_argument", `--tail must be a whole number of steps, got "${o.tail}"`);
       const print = (rows: Awaited<ReturnType<typeof experimentMetrics>>) => {
-        for (const m of rows) {
-          const line = {
-            step: m.step,
-            total_steps: m.total_steps,
-            train_loss: m.train_loss,
-            train_accuracy: m.train_accuracy,
-            valid_loss: m.valid_loss,
-            valid_accuracy: m.valid_accuracy,
-          };
-          process.stdout.write(
-            globals().json
-              ? `${JSON.stringify(line)}\n`
-              : `step ${m.step}/${m.total_steps ?? "?"} train_loss=${m.train_loss?.toFixed(4) ?? "-"} train_acc=${m.train_accuracy?.toFixed(3) ?? "-"}${m.valid_loss !== null ? ` valid_loss=${m.valid_loss.toFixed(4)}` : ""}\n`,
-          );
-        }
+        for (const m of rows) process.stdout.write(`${stepLine(m, json)}\n`);
+      };
+      const finish = (experiment: Experiment, rows: Awaited<ReturnType<typeof experimentMetrics>>, shown: number) => {
+        // the summary and the reason for no steps go to stderr with --json, so stdout stays one JSON object a line
+        const say = (text: string) => (json ? process.stderr : process.stdout).write(`${text}\n`);
+        say(rows.length === 0 ? noStepsReason(experiment) : summaryLine(rows, shown));
       };
       if (!o.follow) {
         await withWorkspace(async (ws) => {
-          await getExperiment(ws.db, id);
-          print(await experimentMetrics(ws.db, id));
+          const experiment = await getExperiment(ws.db, id);
+          const rows = await experimentMetrics(ws.db, id);
+          const shown = tail === undefined ? rows : rows.slice(rows.length - Math.min(tail, rows.length));
+          print(shown);
+          finish(experiment, rows, shown.length);
         });
         return;
       }
       await withServices(async (services) => {
-        let shown = 0;
+        const all = await experimentMetrics(services.ws.db, id);
+        let shown = tail === undefined ? 0 : Math.max(0, all.length - tail);
+        let printed = 0;
         const flush = async () => {
           const rows = await experimentMetrics(services.ws.db, id);
           print(rows.slice(shown));
+          printed += Math.max(0, rows.length - shown);
           shown = rows.length;
+          return rows;
         };
         const running = services.experiments.run(id);
         const timer = setInterval(() => void flush(), 500);
         try {
           const final = await running;
-          await flush();
+          finish(final, await flush(), printed);
           process.stderr.write(`${final.name}: ${statusColor(final.status)}${final.error ? ` — ${final.error}` : ""}\n`);
         } finally {
           clearInterval(timer);

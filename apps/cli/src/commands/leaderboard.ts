@@ -5,6 +5,7 @@ import { color, emit, formatNumber, type GlobalOptions, table } from "../output.
 import { parseNumberOption } from "../read-input.ts";
 import { renderComparison } from "../render/comparison.ts";
 import { hyperText, scoreText, statusColor } from "../render/experiment.ts";
+import { resolveExperimentRef } from "./experiment-ref.ts";
 
 export function registerLeaderboard(program: Command, globals: () => GlobalOptions): void {
   program
@@ -51,6 +52,7 @@ export function registerLeaderboard(program: Command, globals: () => GlobalOptio
             const rows = board.rows.map((r) => [
               r.rank ?? "-",
               r.name,
+              color.dim(r.experimentId),
               scoreText(r),
               ...graderNames.map((g) =>
                 r.graders[g]?.mean === null || r.graders[g] === undefined ? "-" : (r.graders[g]?.mean ?? 0).toFixed(3),
@@ -61,14 +63,16 @@ export function registerLeaderboard(program: Command, globals: () => GlobalOptio
               r.baseModel,
               r.method,
               hyperText(r.hyperparameters),
-              r.trainedTokens === null ? "-" : formatNumber(r.trainedTokens),
-              r.trainingSeconds === null ? "-" : `${formatNumber(r.trainingSeconds)}s`,
+              // a baseline trains nothing: no tokens, no training time (not "0")
+              r.kind === "baseline" || r.trainedTokens === null ? "-" : formatNumber(r.trainedTokens),
+              r.kind === "baseline" || r.trainingSeconds === null ? "-" : `${formatNumber(r.trainingSeconds)}s`,
               r.costUsd === null ? "-" : `$${r.costUsd.toFixed(2)}`,
               statusColor(r.status),
             ]);
             const head = [
               "#",
               "experiment",
+              "id",
               `${board.primaryMetric ?? "score"} [95% CI]`,
               ...graderNames,
               "pass",
@@ -96,12 +100,13 @@ export function registerLeaderboard(program: Command, globals: () => GlobalOptio
   program
     .command("compare")
     .description("A vs B on the same items: per-grader deltas with 95% intervals and p-values, then what regressed and improved")
-    .argument("<a>", "experiment or eval run id (the reference)")
-    .argument("<b>", "experiment or eval run id (the candidate)")
+    .argument("<a>", "the reference: an experiment id, eval run id, leaderboard rank (3 or #3) or experiment name")
+    .argument("<b>", "the candidate, given the same ways")
+    .option("-p, --project <name>", "project of ranks and names (default: the only project)")
     .option("--items <n>", "items to show per list", "10")
-    .action(async (a: string, b: string, o: { items: string }) => {
+    .action(async (a: string, b: string, o: { items: string; project?: string }) => {
       await withWorkspace(async (ws) => {
-        const comparison = await compare(ws, a, b);
+        const comparison = await compare(ws, await resolveExperimentRef(ws, a, o.project), await resolveExperimentRef(ws, b, o.project));
         emit(globals(), comparison, () => renderComparison(comparison, parseNumberOption("--items", o.items) ?? 10));
       });
     });

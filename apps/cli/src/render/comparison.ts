@@ -1,5 +1,5 @@
 import type { ComparedItem, Comparison } from "@tunelab/core";
-import { color, table } from "../output.ts";
+import { color, formatP, table } from "../output.ts";
 
 const signed = (n: number | null | undefined, digits = 3) =>
   n === null || n === undefined ? "-" : `${n >= 0 ? "+" : ""}${n.toFixed(digits)}`;
@@ -14,8 +14,8 @@ export function renderComparison(c: Comparison, shown: number): string {
       g.meanB?.toFixed(3) ?? "-",
       paint(signed(g.delta.mean)),
       g.delta.ci ? `[${signed(g.delta.ci.low)}, ${signed(g.delta.ci.high)}]` : "-",
-      g.delta.pValue === null ? "-" : g.delta.pValue.toFixed(4),
-      g.mcnemar.pValue === null ? "-" : g.mcnemar.pValue.toFixed(4),
+      formatP(g.delta.pValue),
+      formatP(g.mcnemar.pValue),
       `${g.regressed.length}/${g.improved.length}`,
     ];
   });

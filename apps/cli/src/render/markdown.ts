@@ -1,4 +1,5 @@
 import type { GateResult } from "@tunelab/core";
+import { formatP } from "../output.ts";
 
 const signed = (n: number | null | undefined) => (n === null || n === undefined ? "–" : `${n >= 0 ? "+" : ""}${n.toFixed(3)}`);
 
@@ -36,7 +37,7 @@ export function renderMarkdown(gate: GateResult): string {
     );
     for (const [name, g] of Object.entries(gate.comparison.graders)) {
       lines.push(
-        `| ${name} | ${g.meanA?.toFixed(3) ?? "–"} | ${g.meanB?.toFixed(3) ?? "–"} | ${signed(g.delta.mean)} | ${g.delta.ci ? `${signed(g.delta.ci.low)}..${signed(g.delta.ci.high)}` : "–"} | ${g.delta.pValue?.toFixed(4) ?? "–"} |`,
+        `| ${name} | ${g.meanA?.toFixed(3) ?? "–"} | ${g.meanB?.toFixed(3) ?? "–"} | ${signed(g.delta.mean)} | ${g.delta.ci ? `${signed(g.delta.ci.low)}..${signed(g.delta.ci.high)}` : "–"} | ${formatP(g.delta.pValue)} |`,
       );
     }
     const regressed = gate.comparison.regressed;

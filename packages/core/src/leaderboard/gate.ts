@@ -133,7 +133,7 @@ function dropCheck(comparison: GraderComparison | undefined, metric: string, max
   const p = comparison.delta.pValue;
   const significant = p !== null && p < significance;
   const passed = !(drop > maxDrop && significant);
-  const detail = `${metric} changed ${signed(comparison.delta.mean)} vs baseline (95% CI ${signed(comparison.delta.ci?.low ?? null)}..${signed(comparison.delta.ci?.high ?? null)}, p=${p === null ? "n/a" : p.toFixed(4)}); allowed drop ${maxDrop} at p<${significance}`;
+  const detail = `${metric} changed ${signed(comparison.delta.mean)} vs baseline (95% CI ${signed(comparison.delta.ci?.low ?? null)}..${signed(comparison.delta.ci?.high ?? null)}, p=${p === null ? "n/a" : p < 0.001 ? "<0.001" : p.toFixed(3)}); allowed drop ${maxDrop} at p<${significance}`;
   return { gate: "max-drop", passed, detail };
 }
 
