@@ -293,4 +293,39 @@ describe("issue 15: confusing items", () => {
     await page.goto(`${server.url}/experiments/${seeded.baseline}`);
     await expect.poll(() => page.textContent("[data-testid=trained-tokens]")).toBe("— (nothing is trained)");
   });
+
+  it("test split page: no training-only figures, and its items can be browsed and searched", async () => {
+    const lines = readFileSync(join(EXAMPLES, "test.jsonl"), "utf8").trim().split("\n");
+    type Line = { messages: Array<{ role: string; content: string }>; tags: string[] };
+    const parsed = lines.map((l) => JSON.parse(l) as Line);
+    await page.goto(`${server.url}/projects/${PROJECT}/datasets?dataset=test`);
+    const stats = page.locator("[data-testid=dataset-stats]");
+    await stats.waitFor();
+    const figures = (await stats.textContent()) ?? "";
+    for (const training of ["epoch", "bills", "trained", "assistant tokens"]) expect(figures).not.toContain(training);
+    expect(figures).toContain("reference tokens (all items)");
+    expect(await page.textContent("[data-testid=validation-count]")).not.toContain("format");
+    expect(await page.textContent(".datasets")).not.toContain("reinforcement");
+
+    const table = page.locator("[data-testid=test-items] tbody tr");
+    await expect.poll(() => page.textContent("[data-testid=test-item-count]")).toBe(`${lines.length} item(s)`);
+    expect(await table.count()).toBe(25);
+    const first = parsed[0] as Line;
+    expect(await table.first().locator("td").nth(0).textContent()).toBe("1");
+    expect(await table.first().locator("td").nth(1).textContent()).toBe(first.messages.findLast((m) => m.role === "user")?.content);
+    expect(await table.first().locator("td").nth(2).textContent()).toBe(first.messages.at(-1)?.content);
+    await page.click("[data-testid=test-items] button:has-text('Next')");
+    await expect.poll(() => table.first().locator("td").first().textContent()).toBe("26");
+    await shots(page, "datasets-test-split");
+
+    const refunds = parsed.filter((l) =>
+      [...l.messages.filter((m) => m.role !== "system").map((m) => m.content), ...l.tags].join("\n").toLowerCase().includes("refund"),
+    );
+    expect(refunds.length).toBeGreaterThan(0);
+    await page.fill("[data-testid=test-items] input[name=q]", "refund");
+    await expect.poll(() => page.textContent("[data-testid=test-item-count]")).toBe(`${refunds.length} item(s)`);
+    expect(page.url()).not.toContain("page=");
+    await page.fill("[data-testid=test-items] input[name=q]", "no-such-words-anywhere");
+    await page.getByText("No item matches").waitFor();
+  });
 });

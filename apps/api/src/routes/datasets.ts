@@ -9,8 +9,10 @@ import {
   readVersionText,
   setTestSplit,
   TEST_SPLIT_NAME,
+  testItems,
   type Workspace,
 } from "@tunelab/core";
+import { type EvalItem, textOf } from "@tunelab/evals";
 import { apiError } from "../http/errors.ts";
 import { router } from "../http/router.ts";
 import { AnyJson, errors, json, Name, ProjectParams } from "../http/schemas.ts";
@@ -165,6 +167,48 @@ export function datasetRoutes(ws: Workspace) {
         const p = await getProjectByName(ws.db, c.req.valid("param").project);
         const dataset = (await listDatasets(ws.db, p.id)).find((d) => d.name === TEST_SPLIT_NAME);
         return c.json({ data: dataset ? await listVersions(ws.db, dataset.id) : [] }, 200);
+      },
+    )
+    .openapi(
+      createRoute({
+        method: "get",
+        path: "/projects/{project}/test-split/items",
+        request: {
+          params: ProjectParams,
+          query: z.object({
+            version: z.coerce.number().int().positive().optional(),
+            offset: z.coerce.number().int().min(0).default(0),
+            limit: z.coerce.number().int().min(1).max(500).default(50),
+            q: z.string().max(200).optional(),
+          }),
+        },
+        responses: {
+          200: json(AnyJson, "Test items as graders see them (built as the eval runner builds them), a page at a time"),
+          ...errors,
+        },
+      }),
+      async (c) => {
+        const { project } = c.req.valid("param");
+        const { version, offset, limit, q } = c.req.valid("query");
+        const p = await getProjectByName(ws.db, project);
+        const dataset = (await listDatasets(ws.db, p.id)).find((d) => d.name === TEST_SPLIT_NAME);
+        const chosen = dataset && version === undefined ? (await listVersions(ws.db, dataset.id)).at(-1) : undefined;
+        const split = chosen ?? (await getVersionByRef(ws.db, p.id, `${TEST_SPLIT_NAME}@${version ?? 1}`));
+        let items = await testItems(ws, split.id);
+        const needle = q?.trim().toLowerCase();
+        if (needle) {
+          const text = (item: EvalItem) =>
+            [
+              item.id,
+              ...item.input.messages.filter((m) => m.role !== "system").map((m) => textOf(m.content)),
+              item.reference ?? "",
+              ...item.tags,
+            ]
+              .join("\n")
+              .toLowerCase();
+          items = items.filter((item) => text(item).includes(needle));
+        }
+        return c.json({ version: split.ref, total: items.length, offset, limit, data: items.slice(offset, offset + limit) }, 200);
       },
     );
 }

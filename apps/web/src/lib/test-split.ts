@@ -15,7 +15,8 @@ export interface TestSplitLines {
 
 const cache = new Map<string, Promise<TestSplitLines | undefined>>();
 
-function text(content: unknown): string {
+/** A message's content as text (the text parts of a multi-part content). */
+export function contentText(content: unknown): string {
   if (typeof content === "string") return content;
   if (Array.isArray(content)) return content.map((p) => (p && typeof p === "object" && "text" in p ? String(p.text) : "")).join("");
   return content === undefined || content === null ? "" : JSON.stringify(content);
@@ -54,8 +55,8 @@ export async function testSplitItems(project: string, versionId: string): Promis
     const lastAssistant = messages.findLastIndex((m) => m.role === "assistant");
     const before = lastAssistant >= 0 ? messages.slice(0, lastAssistant) : messages;
     return {
-      input: text(before.findLast((m) => m.role === "user")?.content),
-      reference: lastAssistant >= 0 ? text(messages[lastAssistant]?.content) : null,
+      input: contentText(before.findLast((m) => m.role === "user")?.content),
+      reference: lastAssistant >= 0 ? contentText(messages[lastAssistant]?.content) : null,
     };
   });
 }

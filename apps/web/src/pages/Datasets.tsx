@@ -6,6 +6,7 @@ import { count, when } from "../lib/format.ts";
 import { load } from "../lib/load.ts";
 import { query, setQuery } from "../lib/router.ts";
 import { StatsCard } from "./datasets/StatsCard.tsx";
+import { TestItems } from "./datasets/TestItems.tsx";
 import { ValidationCard } from "./datasets/ValidationCard.tsx";
 
 function firstUser(example: unknown): string {
@@ -87,7 +88,7 @@ export default function Datasets(props: { project: string }) {
                     <button
                       type="button"
                       aria-pressed={chosen()?.name === d.name}
-                      onClick={() => setQuery({ dataset: d.name, v: null, from: null, to: null })}
+                      onClick={() => setQuery({ dataset: d.name, v: null, from: null, to: null, page: null, q: null })}
                     >
                       {d.name} {d.role === "test" ? "(test split)" : ""} · {d.versions.length} version(s)
                     </button>
@@ -98,7 +99,8 @@ export default function Datasets(props: { project: string }) {
             <Show when={chosen()?.role === "test"}>
               <p class="note">
                 This is the project's frozen test split: every experiment is scored on its latest version. Changing it starts a new
-                leaderboard; training versions that repeat its items are reported below as leakage.
+                leaderboard; a training version that repeats its items has them reported as leakage in its validation panel. Its items are
+                listed below, as graders see them.
               </p>
             </Show>
 
@@ -111,7 +113,7 @@ export default function Datasets(props: { project: string }) {
                       <th scope="col">version</th>
                       <th scope="col">message</th>
                       <th scope="col" class="num">
-                        examples
+                        {chosen()?.role === "test" ? "items" : "examples"}
                       </th>
                       <th scope="col" class="num">
                         tokens (all messages)
@@ -131,7 +133,7 @@ export default function Datasets(props: { project: string }) {
                             <button
                               type="button"
                               class="link"
-                              onClick={() => setQuery({ v: v.number })}
+                              onClick={() => setQuery({ v: v.number, page: null })}
                               aria-pressed={v.id === version()?.id}
                             >
                               {v.ref}
@@ -161,9 +163,12 @@ export default function Datasets(props: { project: string }) {
               {(v) => (
                 <>
                   <div class="grid-2">
-                    <StatsCard project={props.project} version={v()} />
+                    <StatsCard project={props.project} version={v()} isTest={chosen()?.role === "test"} />
                     <ValidationCard version={v()} isTest={chosen()?.role === "test"} />
                   </div>
+                  <Show when={chosen()?.role === "test"}>
+                    <TestItems project={props.project} version={v().number} />
+                  </Show>
                 </>
               )}
             </Show>

@@ -20,9 +20,13 @@ function approxTokens(line: string): number {
   }
 }
 
-/** A version's token statistics, each figure saying what it counts, and a histogram of tokens per example. */
-export function StatsCard(props: { project: string; version: DatasetVersion }) {
+/**
+ * A version's token statistics, each figure saying what it counts, and a histogram of tokens per example. A test
+ * split is never trained on, so it shows no epochs or trained-token estimates.
+ */
+export function StatsCard(props: { project: string; version: DatasetVersion; isTest: boolean }) {
   const stats = () => props.version.stats;
+  const unit = () => (props.isTest ? "item" : "example");
   const content = load(
     () => ({ project: props.project, dataset: props.version.name, number: props.version.number }),
     async (k) => {
@@ -41,11 +45,11 @@ export function StatsCard(props: { project: string; version: DatasetVersion }) {
       <h2>{props.version.ref} statistics</h2>
       <dl class="facts" data-testid="dataset-stats">
         <div>
-          <dt>examples</dt>
+          <dt>{unit()}s</dt>
           <dd>{count(stats().examples)}</dd>
         </div>
         <div>
-          <dt>tokens per example (all messages)</dt>
+          <dt>tokens per {unit()} (all messages)</dt>
           <dd>
             {count(stats().tokensPerExample.min)}–{count(stats().tokensPerExample.max)}
           </dd>
@@ -56,32 +60,50 @@ export function StatsCard(props: { project: string; version: DatasetVersion }) {
             {score(stats().tokensPerExample.mean, 0)} · {count(stats().tokensPerExample.p5)} · {count(stats().tokensPerExample.p95)}
           </dd>
         </div>
+        <Show
+          when={!props.isTest}
+          fallback={
+            <div>
+              <dt>reference tokens (all items)</dt>
+              <dd>{count(stats().assistantTokensPerExample.total)}</dd>
+            </div>
+          }
+        >
+          <div>
+            <dt>assistant tokens (all examples, one epoch)</dt>
+            <dd>{count(stats().assistantTokensPerExample.total)}</dd>
+          </div>
+        </Show>
         <div>
-          <dt>assistant tokens (all examples, one epoch)</dt>
-          <dd>{count(stats().assistantTokensPerExample.total)}</dd>
-        </div>
-        <div>
-          <dt>examples over the context limit ({count(stats().contextLimit)} tokens, all messages)</dt>
+          <dt>
+            {unit()}s over the context limit ({count(stats().contextLimit)} tokens, all messages)
+          </dt>
           <dd>{stats().overContextLimit}</dd>
         </div>
-        <div>
-          <dt>epochs by OpenAI's auto rule</dt>
-          <dd>{stats().epochs}</dd>
-        </div>
-        <div>
-          <dt>est. tokens OpenAI bills (all messages × {stats().epochs} epochs)</dt>
-          <dd>{count(stats().estimatedTrainedTokens)}</dd>
-        </div>
+        <Show when={!props.isTest}>
+          <div>
+            <dt>epochs by OpenAI's auto rule</dt>
+            <dd>{stats().epochs}</dd>
+          </div>
+          <div>
+            <dt>est. tokens OpenAI bills (all messages × {stats().epochs} epochs)</dt>
+            <dd>{count(stats().estimatedTrainedTokens)}</dd>
+          </div>
+        </Show>
       </dl>
-      <p class="muted">
-        The local engine picks its own epochs for <code>auto</code> (enough for about 1,500 optimizer steps) and reports trained tokens as
-        assistant tokens × epochs, so its figures differ from OpenAI's estimate.
-      </p>
-      <h3>Tokens per example (all messages)</h3>
-      <Show when={content.data()} fallback={<Loading what="the examples" />}>
-        {(values) => <Histogram values={values()} label="≈ tokens per example (all messages)" />}
+      <Show when={!props.isTest}>
+        <p class="muted">
+          The local engine picks its own epochs for <code>auto</code> (enough for about 1,500 optimizer steps) and reports trained tokens as
+          assistant tokens × epochs, so its figures differ from OpenAI's estimate.
+        </p>
       </Show>
-      <p class="muted">Bars estimate each example at ~4 characters per token; the figures above are exact ({stats().encoding}).</p>
+      <h3>Tokens per {unit()} (all messages)</h3>
+      <Show when={content.data()} fallback={<Loading what="the examples" />}>
+        {(values) => <Histogram values={values()} label={`≈ tokens per ${unit()} (all messages)`} />}
+      </Show>
+      <p class="muted">
+        Bars estimate each {unit()} at ~4 characters per token; the figures above are exact ({stats().encoding}).
+      </p>
     </div>
   );
 }
