@@ -41,7 +41,7 @@ export const DatasetVersion = z.object({
 export type DatasetVersion = z.infer<typeof DatasetVersion>;
 
 /** `NAME@N`, or `NAME` for the latest version. */
-export const DatasetRef = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}(@[1-9][0-9]*)?$/i, "expected NAME or NAME@N, e.g. train@2");
+export const DatasetRef = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}(@[1-9][0-9]*)?$/, "expected NAME or NAME@N, e.g. train@2");
 
 export function parseDatasetRef(ref: string): { name: string; number?: number } {
   const [name = "", number] = ref.split("@");

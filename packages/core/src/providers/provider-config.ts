@@ -26,7 +26,7 @@ export type ProviderConfig = z.infer<typeof ProviderConfig>;
 
 export const TunelabConfig = z.strictObject({
   $schema: z.string().optional(),
-  providers: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/i), ProviderConfig).default({}),
+  providers: z.record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/), ProviderConfig).default({}),
 });
 export type TunelabConfig = z.infer<typeof TunelabConfig>;
 
