@@ -1,6 +1,7 @@
 import { createMemo, ErrorBoundary, lazy, Match, onCleanup, Show, Suspense, Switch } from "solid-js";
 import { ErrorNotice, Loading, Notice } from "./components/Notice.tsx";
 import { liveConnected, startLive } from "./lib/live.ts";
+import { pageProject, usePage } from "./lib/page.ts";
 import { currentUrl, matchRoute, onLinkClick } from "./lib/router.ts";
 import { checkSession, session, signOut } from "./lib/session.ts";
 import { Projects } from "./pages/Projects.tsx";
@@ -13,9 +14,21 @@ const Datasets = lazy(() => import("./pages/Datasets.tsx"));
 const Graders = lazy(() => import("./pages/Graders.tsx"));
 const Login = lazy(() => import("./pages/Login.tsx"));
 
+function NotFound() {
+  usePage({ title: () => "No such page" });
+  return (
+    <Notice kind="empty" title="No such page">
+      <p>
+        Nothing lives at <code>{currentUrl().pathname}</code>. Start from the <a href="/">project list</a>.
+      </p>
+    </Notice>
+  );
+}
+
 export function App() {
   const route = createMemo(() => matchRoute(currentUrl().pathname));
-  const project = () => route().params.project ?? "";
+  // an experiment or a comparison names no project in its URL: the page says which one it belongs to
+  const project = () => route().params.project ?? pageProject() ?? "";
   if (route().name !== "login") startLive();
   void checkSession().catch(() => undefined);
   document.addEventListener("click", onLinkClick);
@@ -80,11 +93,7 @@ export function App() {
                 <Login />
               </Match>
               <Match when={route().name === "not-found"}>
-                <Notice kind="empty" title="No such page">
-                  <p>
-                    Nothing lives at <code>{currentUrl().pathname}</code>. Start from the <a href="/">project list</a>.
-                  </p>
-                </Notice>
+                <NotFound />
               </Match>
             </Switch>
           </Suspense>

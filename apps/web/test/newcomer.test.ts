@@ -328,4 +328,52 @@ describe("issue 15: confusing items", () => {
     await page.fill("[data-testid=test-items] input[name=q]", "no-such-words-anywhere");
     await page.getByText("No item matches").waitFor();
   });
+
+  it("navigation keeps the project on experiment and compare pages, and every page has its own title", async () => {
+    const nav = () =>
+      page.locator("header.top nav a").evaluateAll((links) => links.map((a) => `${a.textContent} ${a.getAttribute("href")}`));
+    const projectNav = [
+      "Projects /",
+      `Leaderboard /projects/${PROJECT}`,
+      `Datasets /projects/${PROJECT}/datasets`,
+      `Graders /projects/${PROJECT}/graders`,
+    ];
+    const best = seeded.tuned[1] ?? "";
+    const titles = new Set<string>();
+    const visit = async (path: string, title: string) => {
+      await page.goto(`${server.url}${path}`);
+      await expect.poll(() => page.title()).toBe(title);
+      titles.add(title);
+    };
+
+    await visit("/", "Projects · tunelab");
+    await visit(`/projects/${PROJECT}`, `${PROJECT} leaderboard · tunelab`);
+    expect(await nav()).toEqual(projectNav);
+    await visit(`/projects/${PROJECT}/datasets?dataset=train`, `train · ${PROJECT} datasets · tunelab`);
+    await visit(`/projects/${PROJECT}/graders`, `${PROJECT} graders · tunelab`);
+    await visit("/graders", "Graders · tunelab");
+    await visit("/no/such/page", "No such page · tunelab");
+
+    // an experiment's URL has no project: the page brings it
+    await visit(`/experiments/${best}`, `v2-3ep (experiment) · ${PROJECT} · tunelab`);
+    expect(await nav()).toEqual(projectNav);
+    await shots(page, "experiment-nav");
+    await visit(`/experiments/${seeded.baseline}`, `baseline (baseline) · ${PROJECT} · tunelab`);
+    await page.click("header.top nav a:has-text('Datasets')");
+    await page.waitForURL(`${server.url}/projects/${PROJECT}/datasets`);
+    await page.locator("[data-testid=versions]").waitFor();
+
+    // a comparison, also from a link without ?project=
+    await visit(`/compare?a=${seeded.baseline}&b=${best}`, `baseline vs v2-3ep · ${PROJECT} · tunelab`);
+    expect(await nav()).toEqual(projectNav);
+    expect(await page.textContent(".compare .page-head")).toContain(`${PROJECT} leaderboard`);
+    await shots(page, "compare-nav", (p) => p.locator("[data-testid=compare-graders]").waitFor());
+    await page.click("header.top nav a:has-text('Leaderboard')");
+    await page.waitForURL(`${server.url}/projects/${PROJECT}`);
+    await expect.poll(() => page.title()).toBe(`${PROJECT} leaderboard · tunelab`);
+    // the project list has no project in the navigation
+    await page.click("header.top nav a:has-text('Projects')");
+    await expect.poll(() => nav()).toEqual(["Projects /", "Graders /graders"]);
+    expect(titles.size).toBe(9);
+  });
 });

@@ -5,6 +5,7 @@ import { ErrorNotice, Loading, Notice } from "../components/Notice.tsx";
 import { TextDiff } from "../components/TextDiff.tsx";
 import { pValue, score, signed, value } from "../lib/format.ts";
 import { load } from "../lib/load.ts";
+import { projectName, usePage } from "../lib/page.ts";
 import { query, setQuery } from "../lib/router.ts";
 
 const FIRST = 20;
@@ -13,7 +14,22 @@ const FIRST = 20;
 export default function Compare() {
   const pair = () => (query("a") && query("b") ? { a: query("a"), b: query("b") } : null);
   const result = load(pair, (k) => read<Comparison>(api.compare.$get({ query: k })));
-  const project = () => query("project");
+  // the project: named in the link, or A's
+  const aProject = load(
+    () => (query("project") ? null : (result.data()?.a.experimentId ?? null)),
+    async (id) => {
+      const experiment = await read<{ projectId: string }>(api.experiments[":id"].$get({ param: { id } }));
+      return projectName(experiment.projectId);
+    },
+  );
+  const project = () => query("project") || aProject.data() || "";
+  usePage({
+    title: () => {
+      const c = result.data();
+      return c ? `${c.a.label} vs ${c.b.label}${project() ? ` · ${project()}` : ""}` : "Compare";
+    },
+    project,
+  });
   return (
     <section class="compare">
       <Show

@@ -4,6 +4,7 @@ import type { DatasetVersion, DatasetWithVersions, GraderSet, VersionDiff } from
 import { ErrorNotice, Loading, Notice } from "../components/Notice.tsx";
 import { count, when } from "../lib/format.ts";
 import { load } from "../lib/load.ts";
+import { usePage } from "../lib/page.ts";
 import { query, setQuery } from "../lib/router.ts";
 import { StatsCard } from "./datasets/StatsCard.tsx";
 import { TestItems } from "./datasets/TestItems.tsx";
@@ -17,6 +18,7 @@ function firstUser(example: unknown): string {
 
 /** Datasets and their versions (stats, token histogram, warnings, leakage, diffs), the test split and the grader set versions. */
 export default function Datasets(props: { project: string }) {
+  usePage({ title: () => `${query("dataset") ? `${query("dataset")} · ` : ""}${props.project} datasets` });
   const datasets = load(
     () => props.project,
     async (project) => (await read<{ data: DatasetWithVersions[] }>(api.projects[":project"].datasets.$get({ param: { project } }))).data,

@@ -6,7 +6,6 @@ import type {
   Experiment as ExperimentT,
   GraderSet,
   MetricRow,
-  Project,
   RunAggregates,
   TrainingSetup,
 } from "../api/types.ts";
@@ -16,6 +15,7 @@ import { StatusBadge } from "../components/Status.tsx";
 import { count, duration, percent, score, value, when } from "../lib/format.ts";
 import { onLive } from "../lib/live.ts";
 import { load, throttle } from "../lib/load.ts";
+import { projectName, usePage } from "../lib/page.ts";
 import { trainedTokensMean } from "../lib/tokens.ts";
 import { SampleTable } from "./experiment/SampleTable.tsx";
 import { TrainingSetupCard } from "./experiment/TrainingSetupCard.tsx";
@@ -42,11 +42,20 @@ export default function Experiment(props: { id: string }) {
     () => experiment.data()?.evalRunId,
     (id) => read<EvalRun>(api["eval-runs"][":id"].$get({ param: { id } })),
   );
-  const projects = load(
+  const projectOf = load(
     () => experiment.data()?.projectId,
-    async () => (await read<{ data: Project[] }>(api.projects.$get())).data,
+    (id) => projectName(id),
   );
-  const project = () => projects.data()?.find((p) => p.id === experiment.data()?.projectId)?.name ?? "";
+  const project = () => projectOf.data() ?? "";
+  usePage({
+    title: () => {
+      const e = experiment.data();
+      return e
+        ? `${e.name} (${e.kind === "baseline" ? "baseline" : "experiment"})${project() ? ` · ${project()}` : ""}`
+        : `experiment ${props.id}`;
+    },
+    project,
+  });
   const graderSets = load(
     () => project() || null,
     (p) => read<{ versions: GraderSet[] }>(api.projects[":project"].graders.$get({ param: { project: p } })),

@@ -4,6 +4,7 @@ import type { GraderConfig, GraderSet } from "../api/types.ts";
 import { ErrorNotice, Loading, Notice } from "../components/Notice.tsx";
 import { cannotRunHere } from "../lib/grader-runnable.ts";
 import { load } from "../lib/load.ts";
+import { usePage } from "../lib/page.ts";
 import { query, setQuery } from "../lib/router.ts";
 import { TryGrader } from "./graders/TryGrader.tsx";
 
@@ -39,6 +40,7 @@ const CODE_TYPES = new Set(["python", "custom"]);
 
 /** The grader registry, the project's grader set (saying which graders cannot run here, and why) and a "try it" box. */
 export default function Graders(props: { project: string }) {
+  usePage({ title: () => (props.project ? `${props.project} graders` : "Graders") });
   const types = load(
     () => true,
     () => read<{ data: string[]; allowCodeGraders?: boolean }>(api.graders.types.$get()),

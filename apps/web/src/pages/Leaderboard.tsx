@@ -10,6 +10,7 @@ import { StatusBadge } from "../components/Status.tsx";
 import { count, duration, hyper, percent, score, usd } from "../lib/format.ts";
 import { onLive } from "../lib/live.ts";
 import { load, throttle } from "../lib/load.ts";
+import { usePage } from "../lib/page.ts";
 import { navigate, query, setQuery } from "../lib/router.ts";
 import { TRAINED_TOKENS_NOTE, trainedTokensMean } from "../lib/tokens.ts";
 
@@ -40,6 +41,7 @@ interface LiveState {
 
 /** Experiments and baselines of a project ranked by the primary metric, with filters, a chart and compare. */
 export default function Leaderboard(props: { project: string }) {
+  usePage({ title: () => `${props.project} leaderboard` });
   const sort = () => query("sort") || "rank";
   const order = (): "asc" | "desc" =>
     query("order") === "asc" || query("order") === "desc"

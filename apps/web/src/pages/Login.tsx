@@ -1,5 +1,6 @@
 import { createSignal, onMount, Show } from "solid-js";
 import { Notice } from "../components/Notice.tsx";
+import { usePage } from "../lib/page.ts";
 import { query } from "../lib/router.ts";
 import { checkSession, safeNext, signIn } from "../lib/session.ts";
 
@@ -9,6 +10,7 @@ const LINK_ERRORS: Record<string, string> = {
 
 /** Signing in to a server started with TUNELAB_TOKEN: paste the token, or open the link `tunelab serve` printed. */
 export default function Login() {
+  usePage({ title: () => "Sign in" });
   const [token, setToken] = createSignal("");
   const [error, setError] = createSignal(LINK_ERRORS[query("error")] ?? "");
   const [busy, setBusy] = createSignal(false);

@@ -3,6 +3,7 @@ import { api, read } from "../api/client.ts";
 import type { Leaderboard, Project } from "../api/types.ts";
 import { ErrorNotice, Loading, Notice } from "../components/Notice.tsx";
 import { count, score } from "../lib/format.ts";
+import { usePage } from "../lib/page.ts";
 
 interface ProjectSummary extends Project {
   experiments: number;
@@ -33,6 +34,7 @@ async function loadProjects(): Promise<ProjectSummary[]> {
 
 /** Every project with its counts and best score. */
 export function Projects() {
+  usePage({ title: () => "Projects" });
   const [projects] = createResource(loadProjects);
   return (
     <section>
