@@ -221,7 +221,7 @@ async function evaluate(
     });
   }
   await transitionExperiment(ws.db, experiment.id, "evaluating");
-  say("evaluating", "scoring the tuned model on the test split");
+  say("evaluating", `scoring the ${experiment.kind === "baseline" ? "base" : "tuned"} model on the test split`);
   const currentRunId = runId;
   const run = await executeEvalRun(ws, currentRunId, {
     client: services.client(experiment.provider),
