@@ -376,4 +376,101 @@ describe("issue 15: confusing items", () => {
     await expect.poll(() => nav()).toEqual(["Projects /", "Graders /graders"]);
     expect(titles.size).toBe(9);
   });
+
+  it("leaderboard at 1280 px: table in the first screen, pinned names, one column per grader, a chart that names and opens its points, stable ranks, a refused third tick", async () => {
+    const board = await server.call("GET", `/api/projects/${PROJECT}/leaderboard`);
+    const rankOf = (name: string) => board.rows.find((r: { name: string }) => r.name === name)?.rank;
+    const idOf = (name: string) => board.rows.find((r: { name: string }) => r.name === name)?.experimentId as string;
+    const table = page.locator("[data-testid=leaderboard-table]");
+    const cell = (name: string, cls: string) => table.locator(`tr[data-id=${idOf(name)}] td.${cls}`);
+    await page.setViewportSize(DESKTOP);
+    await page.goto(`${server.url}/projects/${PROJECT}`);
+    await table.locator("tbody tr").nth(2).waitFor();
+    await shots(page, "leaderboard", (p) => p.locator("[data-testid=score-chart] canvas").waitFor());
+
+    // the first screen holds the chart and the first rows of the table
+    const third = await table.locator("tbody tr").nth(2).boundingBox();
+    expect((third?.y ?? 1e9) + (third?.height ?? 0)).toBeLessThanOrEqual(DESKTOP.height);
+    // one column for the primary metric, one per other grader
+    const headers = await table.locator("thead th").allTextContents();
+    expect(headers.filter((h) => h.includes("fields"))).toEqual(["fields · 95% CI↕"]);
+    expect(headers.filter((h) => /^(exact|similarity)↕$/.test(h))).toHaveLength(2);
+    // the baseline trained nothing: no "0 ms"
+    expect(await cell("baseline", "num:nth-last-child(2)").textContent()).toBe("—");
+
+    // scrolled sideways, the name column stays put
+    const wrap = page.locator(".board-wrap");
+    const overflow = await wrap.evaluate((el) => el.scrollWidth - el.clientWidth);
+    expect(overflow).toBeGreaterThan(0);
+    const before = await cell("v2-3ep", "name").boundingBox();
+    await wrap.evaluate((el) => el.scrollTo({ left: el.scrollWidth }));
+    await expect.poll(() => wrap.evaluate((el) => el.scrollLeft)).toBeGreaterThan(0);
+    const after = await cell("v2-3ep", "name").boundingBox();
+    expect(after?.x).toBe(before?.x);
+    expect(
+      await page.evaluate(({ x, y }) => document.elementFromPoint(x, y)?.closest("td")?.className, {
+        x: (after?.x ?? 0) + 5,
+        y: (after?.y ?? 0) + 5,
+      }),
+    ).toContain("name");
+    await wrap.evaluate((el) => el.scrollTo({ left: 0 }));
+
+    // the chart: hovering a point names its experiment, clicking it opens it
+    const chart = page.locator("[data-testid=score-chart]");
+    const positions = async () =>
+      JSON.parse((await chart.locator(".uplot").getAttribute("data-positions")) ?? "[]") as Array<{
+        id: string;
+        name: string;
+        left: number;
+        top: number;
+      }>;
+    await expect.poll(async () => (await positions()).length).toBe(3);
+    const over = await chart.locator(".u-over").boundingBox();
+    const best = (await positions()).find((p) => p.name === "v2-3ep");
+    await page.mouse.move((over?.x ?? 0) + (best?.left ?? 0), (over?.y ?? 0) + (best?.top ?? 0));
+    const tip = chart.locator("[data-testid=chart-tip]");
+    await expect.poll(() => tip.isVisible()).toBe(true);
+    expect(await tip.textContent()).toMatch(/^v2-3ep.*fields 0\.\d{3} \(95% CI/);
+    await page.mouse.click((over?.x ?? 0) + (best?.left ?? 0), (over?.y ?? 0) + (best?.top ?? 0));
+    await page.waitForURL(`${server.url}/experiments/${idOf("v2-3ep")}`);
+    await page.goBack();
+    await table.locator("tbody tr").nth(2).waitFor();
+
+    // a search that matches nothing draws no empty plot
+    await page.fill("input[name=q]", "nothing-like-this");
+    await page.locator("[data-testid=chart-empty]").waitFor();
+    expect(await chart.count()).toBe(0);
+    await page.fill("input[name=q]", "");
+    await chart.locator("canvas").waitFor();
+
+    // filters narrow the rows, they never renumber them
+    await page.selectOption("select[name=dataset]", "train@1");
+    await expect.poll(() => table.locator("tbody td.name a").allTextContents()).toEqual(["v1-3ep"]);
+    expect(await cell("v1-3ep", "rank").textContent()).toBe(String(rankOf("v1-3ep")));
+    expect(rankOf("v1-3ep")).toBeGreaterThan(1);
+    await page.selectOption("select[name=dataset]", "");
+    await page.fill("input[name=q]", "v1");
+    await expect.poll(() => table.locator("tbody td.name a").allTextContents()).toEqual(["v1-3ep"]);
+    expect(await cell("v1-3ep", "rank").textContent()).toBe(String(rankOf("v1-3ep")));
+    await page.fill("input[name=q]", "");
+
+    // a third tick is refused, and the page says why
+    await cell("v2-3ep", "sel input").check();
+    await cell("baseline", "sel input").check();
+    await cell("v1-3ep", "sel input").focus();
+    await page.keyboard.press("Space");
+    await expect
+      .poll(() => page.textContent("[data-testid=compare-refused]"))
+      .toContain("Compare takes two experiments: untick v2-3ep or baseline first.");
+    expect(await cell("v1-3ep", "sel input").isChecked()).toBe(false);
+    expect(await cell("v2-3ep", "sel input").isChecked()).toBe(true);
+    expect(await cell("baseline", "sel input").isChecked()).toBe(true);
+    expect(new URL(page.url()).searchParams.get("sel")).toBe(`${idOf("v2-3ep")},${idOf("baseline")}`);
+    expect(await focused(page)).toBe("input select v1-3ep for compare");
+    await shots(page, "leaderboard-selection");
+    await cell("baseline", "sel input").uncheck();
+    await cell("v1-3ep", "sel input").check();
+    expect(await page.locator("[data-testid=compare-refused]").count()).toBe(0);
+    expect(new URL(page.url()).searchParams.get("sel")).toBe(`${idOf("v2-3ep")},${idOf("v1-3ep")}`);
+  });
 });

@@ -1,41 +1,72 @@
 import type uPlot from "uplot";
 import type { LeaderboardRow } from "../api/types.ts";
-import { count } from "../lib/format.ts";
+import { count, score } from "../lib/format.ts";
 import { Chart } from "./Chart.tsx";
 
 export type ScoreAxis = "examples" | "tokens";
 
 interface Point {
+  id: string;
+  name: string;
   x: number;
   y: number;
   low: number | null;
   high: number | null;
+  /** Pixels to the side, so experiments at the same x (one dataset version) do not hide each other. */
+  dodge: number;
 }
 
-/** Primary metric against dataset size or trained tokens: one point per scored experiment, whiskers for the 95% interval. */
-export function ScoreChart(props: { rows: LeaderboardRow[]; axis: ScoreAxis; metric: string }) {
+const DODGE = 9;
+const HIT = 10;
+
+/**
+ * Primary metric against dataset size or trained tokens: one point per scored experiment, whiskers for the 95%
+ * interval. Hovering a point names its experiment; clicking it opens it (`onOpen`).
+ */
+export function ScoreChart(props: { rows: LeaderboardRow[]; axis: ScoreAxis; metric: string; onOpen: (id: string) => void }) {
   let points: Point[] = [];
+  let tip: HTMLDivElement | undefined;
+  let hovered: Point | undefined;
+  const xLabel = () => (props.axis === "examples" ? "training examples" : "trained tokens");
+
   const data = (): uPlot.AlignedData => {
-    points = props.rows
+    const scored = props.rows
       .filter((r) => r.score !== null)
       .map((r) => ({
+        id: r.experimentId,
+        name: r.name,
         x: (props.axis === "examples" ? r.datasetExamples : r.trainedTokens) ?? 0,
         y: r.score ?? 0,
         low: r.interval?.low ?? null,
         high: r.interval?.high ?? null,
+        dodge: 0,
       }))
-      .sort((a, b) => a.x - b.x);
+      .sort((a, b) => a.x - b.x || b.y - a.y);
+    // experiments sharing an x value sit side by side, centred on it
+    const byX = new Map<number, Point[]>();
+    for (const p of scored) byX.set(p.x, [...(byX.get(p.x) ?? []), p]);
+    for (const group of byX.values()) group.forEach((p, i) => Object.assign(p, { dodge: (i - (group.length - 1) / 2) * DODGE }));
+    points = scored;
     return [points.map((p) => p.x), points.map((p) => p.y)];
   };
-  const whiskers = (u: uPlot) => {
+
+  /** A point's centre in CSS pixels inside the plot area. */
+  const at = (u: uPlot, p: Point) => ({ left: u.valToPos(p.x, "x") + p.dodge, top: u.valToPos(p.y, "y") });
+
+  const draw = (u: uPlot) => {
     const ctx = u.ctx;
+    const ratio = devicePixelRatio;
     ctx.save();
+    // nothing outside the plot area (a whisker longer than the axis is cut at its edge)
+    ctx.beginPath();
+    ctx.rect(u.bbox.left, u.bbox.top, u.bbox.width, u.bbox.height);
+    ctx.clip();
     ctx.strokeStyle = "rgba(37, 99, 235, 0.55)";
-    ctx.lineWidth = Math.max(1, devicePixelRatio);
-    const cap = 4 * devicePixelRatio;
+    ctx.lineWidth = Math.max(1, ratio);
+    const cap = 4 * ratio;
     for (const p of points) {
       if (p.low === null || p.high === null) continue;
-      const x = u.valToPos(p.x, "x", true);
+      const x = u.valToPos(p.x, "x", true) + p.dodge * ratio;
       const y0 = u.valToPos(p.low, "y", true);
       const y1 = u.valToPos(p.high, "y", true);
       ctx.beginPath();
@@ -47,19 +78,98 @@ export function ScoreChart(props: { rows: LeaderboardRow[]; axis: ScoreAxis; met
       ctx.lineTo(x + cap, y1);
       ctx.stroke();
     }
-    // dots drawn here too: uPlot skips points that share an x value (two experiments on the same dataset version)
-    ctx.fillStyle = "#2563eb";
     for (const p of points) {
       ctx.beginPath();
-      ctx.arc(u.valToPos(p.x, "x", true), u.valToPos(p.y, "y", true), 4 * devicePixelRatio, 0, 2 * Math.PI);
+      ctx.fillStyle = p === hovered ? "#1e3a8a" : "#2563eb";
+      ctx.arc(u.valToPos(p.x, "x", true) + p.dodge * ratio, u.valToPos(p.y, "y", true), (p === hovered ? 6 : 4.5) * ratio, 0, 2 * Math.PI);
       ctx.fill();
     }
     ctx.restore();
+    // where each experiment's point is, in the plot area's CSS pixels (for tools and tests; the canvas has no DOM)
+    u.root.dataset.positions = JSON.stringify(points.map((p) => ({ id: p.id, name: p.name, ...at(u, p) })));
   };
+
+  const nearest = (u: uPlot, left: number, top: number): Point | undefined => {
+    let best: Point | undefined;
+    let bestDistance = HIT;
+    for (const p of points) {
+      const c = at(u, p);
+      const distance = Math.hypot(c.left - left, c.top - top);
+      if (distance <= bestDistance) {
+        best = p;
+        bestDistance = distance;
+      }
+    }
+    return best;
+  };
+
+  const show = (u: uPlot, p: Point | undefined) => {
+    if (p === hovered) return;
+    hovered = p;
+    u.over.style.cursor = p ? "pointer" : "";
+    u.redraw(false);
+    if (!tip) return;
+    if (!p) {
+      tip.hidden = true;
+      return;
+    }
+    const c = at(u, p);
+    const interval = p.low !== null && p.high !== null ? ` (95% CI ${score(p.low, 2)}–${score(p.high, 2)})` : "";
+    tip.replaceChildren();
+    const name = document.createElement("strong");
+    name.textContent = p.name;
+    const line = document.createElement("div");
+    line.textContent = `${props.metric} ${score(p.y)}${interval}`;
+    const size = document.createElement("div");
+    size.textContent = `${xLabel()} ${count(p.x)} · click to open`;
+    tip.append(name, line, size);
+    tip.hidden = false;
+    // inside the plot: to the right of the point, or to its left near the right edge
+    const flip = c.left > u.over.clientWidth / 2;
+    tip.style.left = flip ? "" : `${c.left + 12}px`;
+    tip.style.right = flip ? `${u.over.clientWidth - c.left + 12}px` : "";
+    tip.style.top = `${Math.max(0, c.top - 20)}px`;
+  };
+
+  const ready = (u: uPlot) => {
+    tip = document.createElement("div");
+    tip.className = "chart-tip";
+    tip.dataset.testid = "chart-tip";
+    tip.setAttribute("role", "tooltip");
+    tip.hidden = true;
+    u.over.append(tip);
+    u.over.addEventListener("mousemove", (e) => show(u, nearest(u, e.offsetX, e.offsetY)));
+    u.over.addEventListener("mouseleave", () => show(u, undefined));
+    u.over.addEventListener("click", (e) => {
+      const p = nearest(u, e.offsetX, e.offsetY);
+      if (p) props.onOpen(p.id);
+    });
+  };
+
   const options = (): Omit<uPlot.Options, "width" | "height"> => ({
     scales: {
-      x: { time: false },
-      y: { range: (_u, min, max) => [Math.max(0, Math.min(min, 0.9) - 0.05), Math.min(1, Math.max(max, 0.1) + 0.05)] },
+      x: {
+        time: false,
+        // from below 0 (the baseline sits at 0, clear of the axis) to past the largest value
+        range: (_u, _min, max) => {
+          const top = Math.max(max, 1);
+          return [-top * 0.05, top * 1.06];
+        },
+      },
+      y: {
+        // the intervals too, so every whisker fits
+        range: () => {
+          let lo = 1;
+          let hi = 0;
+          for (const p of points) {
+            lo = Math.min(lo, p.low ?? p.y, p.y);
+            hi = Math.max(hi, p.high ?? p.y, p.y);
+          }
+          if (hi < lo) [lo, hi] = [0, 1];
+          const pad = Math.max(0.05, (hi - lo) * 0.08);
+          return [Math.max(0, lo - pad), Math.min(1, hi + pad)];
+        },
+      },
     },
     axes: [
       {
@@ -67,16 +177,25 @@ export function ScoreChart(props: { rows: LeaderboardRow[]; axis: ScoreAxis; met
           props.axis === "examples"
             ? "training examples (baseline = 0)"
             : "trained tokens: assistant tokens × epochs on the local engine (baseline = 0)",
-        values: (_u, v) => v.map((x) => count(x)),
+        values: (_u, v) => v.map((x) => (x < 0 ? "" : count(x))),
       },
       { label: props.metric, size: 50 },
     ],
     series: [
-      { label: props.axis === "examples" ? "examples" : "tokens", value: (_u, v) => count(v) },
-      { label: props.metric, stroke: "#2563eb", fill: "#2563eb", paths: () => null, points: { show: true, size: 8, fill: "#2563eb" } },
+      { label: props.axis === "examples" ? "examples" : "tokens" },
+      { label: props.metric, paths: () => null, points: { show: false } },
     ],
-    cursor: { points: { size: 10 } },
-    hooks: { draw: [whiskers] },
+    legend: { show: false },
+    cursor: { points: { show: false }, x: false, y: false },
+    hooks: { draw: [draw], ready: [ready] },
   });
-  return <Chart options={options} data={data} height={260} label={`${props.metric} by ${props.axis}`} testId="score-chart" />;
+  return (
+    <Chart
+      options={options}
+      data={data}
+      height={190}
+      label={`${props.metric} by ${xLabel()}: hover a point for its experiment, click to open it`}
+      testId="score-chart"
+    />
+  );
 }

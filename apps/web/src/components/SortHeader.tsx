@@ -7,8 +7,8 @@ export function SortHeader(props: {
   order: "asc" | "desc";
   onSort: (column: string) => void;
   children: JSX.Element;
-  class?: string;
-  title?: string;
+  class?: string | undefined;
+  title?: string | undefined;
 }) {
   const active = () => props.sort === props.column;
   return (

@@ -2,17 +2,14 @@ import { createEffect, createMemo, createSignal, For, Show } from "solid-js";
 import { createStore, reconcile } from "solid-js/store";
 import { api, read } from "../api/client.ts";
 import type { Leaderboard as Board, LeaderboardRow } from "../api/types.ts";
-import { IntervalBar } from "../components/IntervalBar.tsx";
 import { ErrorNotice, Loading, Notice } from "../components/Notice.tsx";
 import { type ScoreAxis, ScoreChart } from "../components/ScoreChart.tsx";
-import { SortHeader } from "../components/SortHeader.tsx";
-import { StatusBadge } from "../components/Status.tsx";
-import { count, duration, hyper, percent, score, usd } from "../lib/format.ts";
 import { onLive } from "../lib/live.ts";
 import { load, throttle } from "../lib/load.ts";
 import { usePage } from "../lib/page.ts";
 import { navigate, query, setQuery } from "../lib/router.ts";
-import { TRAINED_TOKENS_NOTE, trainedTokensMean } from "../lib/tokens.ts";
+import { TRAINED_TOKENS_NOTE } from "../lib/tokens.ts";
+import { BoardTable, type LiveState } from "./leaderboard/BoardTable.tsx";
 
 /** Sort keys as the API sorts them (nulls last either way); sorting in the page reorders rows without a reload. */
 const SORT_KEYS: Record<string, (r: LeaderboardRow) => number | string | null> = {
@@ -33,11 +30,6 @@ const STATUSES = ["completed", "created", "uploading", "training", "evaluating",
 const FINISHED = new Set(["completed", "failed", "cancelled"]);
 /** Default direction per column: bigger is better for scores and sizes. */
 const DESC_FIRST = new Set(["score", "trained_tokens", "examples"]);
-
-interface LiveState {
-  status: string;
-  detail?: string;
-}
 
 /** Experiments and baselines of a project ranked by the primary metric, with filters, a chart and compare. */
 export default function Leaderboard(props: { project: string }) {
@@ -105,13 +97,20 @@ export default function Leaderboard(props: { project: string }) {
     return l;
   };
 
+  // the primary metric has the score column; the other graders one column each
   const graderNames = createMemo(() => {
     const data = board.data();
     const names = new Set<string>();
     for (const row of data?.rows ?? []) for (const name of Object.keys(row.graders)) names.add(name);
-    const primary = data?.primaryMetric;
-    return [...names].sort((a, b) => (a === primary ? -1 : b === primary ? 1 : a < b ? -1 : 1));
+    if (data?.primaryMetric) names.delete(data.primaryMetric);
+    return [...names].sort();
   });
+  // ranks are the whole board's: a filter narrows the rows, it never renumbers them
+  const ranks = createMemo(() => {
+    const source = serverFiltered() ? all.data() : board.data();
+    return new Map((source?.rows ?? []).map((r) => [r.experimentId, r.rank]));
+  });
+  const rankOf = (row: LeaderboardRow) => (ranks().has(row.experimentId) ? (ranks().get(row.experimentId) ?? null) : row.rank);
 
   // rows keep their identity across refetches (live events), so the table updates in place and a focused
   // checkbox or link keeps its focus
@@ -125,7 +124,10 @@ export default function Leaderboard(props: { project: string }) {
       ? data.filter((r) => r.name.toLowerCase().includes(q) || r.experimentId.includes(q) || (r.dataset ?? "").includes(q))
       : data;
     const s = sort();
-    const key = SORT_KEYS[s] ?? ((r: LeaderboardRow) => (s.startsWith("g:") ? (r.graders[s.slice(2)]?.mean ?? null) : null));
+    const key =
+      s === "rank"
+        ? rankOf
+        : (SORT_KEYS[s] ?? ((r: LeaderboardRow) => (s.startsWith("g:") ? (r.graders[s.slice(2)]?.mean ?? null) : null)));
     const direction = order() === "asc" ? 1 : -1;
     out = [...out].sort((a, b) => {
       const x = key(a);
@@ -143,10 +145,23 @@ export default function Leaderboard(props: { project: string }) {
       sort() === column ? (order() === "asc" ? "desc" : "asc") : DESC_FIRST.has(column) || column.startsWith("g:") ? "desc" : "asc";
     setQuery({ sort: column === "rank" && next === "asc" ? null : column, order: next });
   };
-  const toggle = (id: string) => {
+  // compare takes two: a third tick is refused, and the page says so (it never drops a row silently)
+  const [refused, setRefused] = createSignal<string>();
+  const toggle = (id: string): boolean => {
     const current = selected();
-    const next = current.includes(id) ? current.filter((x) => x !== id) : [...current, id].slice(-2);
-    setQuery({ sel: next.join(",") });
+    if (current.includes(id)) {
+      setRefused(undefined);
+      setQuery({ sel: current.filter((x) => x !== id).join(",") });
+      return true;
+    }
+    if (current.length >= 2) {
+      const names = current.map((x) => stable.rows.find((r) => r.experimentId === x)?.name ?? x);
+      setRefused(`Compare takes two experiments: untick ${names.join(" or ")} first.`);
+      return false;
+    }
+    setRefused(undefined);
+    setQuery({ sel: [...current, id].join(",") });
+    return true;
   };
   const compare = () => {
     const [a, b] = selected();
@@ -298,153 +313,62 @@ export default function Leaderboard(props: { project: string }) {
                       </button>
                     </fieldset>
                   </div>
-                  <Show when={axis()} keyed>
-                    {(a) => <ScoreChart rows={rows()} axis={a} metric={data().primaryMetric ?? "score"} />}
+                  <Show
+                    when={rows().some((r) => r.score !== null)}
+                    fallback={
+                      <p class="muted chart-empty" data-testid="chart-empty">
+                        {rows().length === 0 ? "No experiment matches: nothing to plot." : "None of these experiments is scored yet."}
+                      </p>
+                    }
+                  >
+                    <Show when={axis()} keyed>
+                      {(a) => (
+                        <ScoreChart
+                          rows={rows()}
+                          axis={a}
+                          metric={data().primaryMetric ?? "score"}
+                          onOpen={(id) => navigate(`/experiments/${id}`)}
+                        />
+                      )}
+                    </Show>
+                  </Show>
+                </div>
+                <div class="board-main">
+                  <p class="muted count" aria-live="polite">
+                    {rows().length} of {data().rows.length} experiment(s){board.loading() ? " · updating…" : ""}
+                    {selected().length > 0 ? ` · ${selected().length} selected` : " · tick two rows to compare them"}
+                    <Show when={refused()}>
+                      {(message) => (
+                        <span class="refused" data-testid="compare-refused">
+                          {" "}
+                          · {message()}
+                        </span>
+                      )}
+                    </Show>
+                  </p>
+                  <BoardTable
+                    rows={rows()}
+                    primaryMetric={data().primaryMetric}
+                    graders={graderNames()}
+                    sort={sort()}
+                    order={order()}
+                    onSort={onSort}
+                    isSelected={(id) => selected().includes(id)}
+                    onToggle={toggle}
+                    statusOf={statusOf}
+                    rankOf={rankOf}
+                    maxScore={maxScore()}
+                  />
+                  <p class="muted footnote" data-testid="tokens-note">
+                    * {TRAINED_TOKENS_NOTE}
+                  </p>
+                  <Show when={rows().length === 0}>
+                    <Notice kind="empty" title="No experiment matches the search">
+                      <p>Try another name, or clear the search box.</p>
+                    </Notice>
                   </Show>
                 </div>
               </div>
-              <p class="muted count" aria-live="polite">
-                {rows().length} of {data().rows.length} experiment(s){board.loading() ? " · updating…" : ""}
-                {selected().length > 0 ? ` · ${selected().length} selected` : " · tick two rows to compare them"}
-              </p>
-              <div class="table-wrap">
-                <table class="board" data-testid="leaderboard-table">
-                  <caption class="sr-only">Leaderboard; column headers sort</caption>
-                  <thead>
-                    <tr>
-                      <th scope="col" class="sel">
-                        <span class="sr-only">select</span>
-                      </th>
-                      <SortHeader column="rank" sort={sort()} order={order()} onSort={onSort} class="num">
-                        #
-                      </SortHeader>
-                      <SortHeader column="name" sort={sort()} order={order()} onSort={onSort}>
-                        name
-                      </SortHeader>
-                      <SortHeader column="status" sort={sort()} order={order()} onSort={onSort}>
-                        status
-                      </SortHeader>
-                      <SortHeader column="score" sort={sort()} order={order()} onSort={onSort} class="score-col">
-                        {data().primaryMetric ?? "score"} · 95% CI
-                      </SortHeader>
-                      <For each={graderNames()}>
-                        {(g) => (
-                          <SortHeader
-                            column={`g:${g}`}
-                            sort={sort()}
-                            order={order()}
-                            onSort={onSort}
-                            class="num"
-                            title={`${g}: mean · pass rate · errored`}
-                          >
-                            {g}
-                          </SortHeader>
-                        )}
-                      </For>
-                      <SortHeader column="dataset" sort={sort()} order={order()} onSort={onSort}>
-                        dataset
-                      </SortHeader>
-                      <SortHeader column="examples" sort={sort()} order={order()} onSort={onSort} class="num">
-                        examples
-                      </SortHeader>
-                      <SortHeader column="model" sort={sort()} order={order()} onSort={onSort}>
-                        base model
-                      </SortHeader>
-                      <SortHeader column="method" sort={sort()} order={order()} onSort={onSort}>
-                        method
-                      </SortHeader>
-                      <th scope="col">hyperparameters</th>
-                      <SortHeader
-                        column="trained_tokens"
-                        sort={sort()}
-                        order={order()}
-                        onSort={onSort}
-                        class="num"
-                        title={TRAINED_TOKENS_NOTE}
-                      >
-                        trained tokens*
-                      </SortHeader>
-                      <SortHeader column="training_seconds" sort={sort()} order={order()} onSort={onSort} class="num">
-                        duration
-                      </SortHeader>
-                      <SortHeader column="cost" sort={sort()} order={order()} onSort={onSort} class="num">
-                        cost
-                      </SortHeader>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    <For each={rows()}>
-                      {(row) => {
-                        const isSelected = () => selected().includes(row.experimentId);
-                        return (
-                          <tr data-id={row.experimentId} classList={{ selected: isSelected(), baseline: row.kind === "baseline" }}>
-                            <td class="sel">
-                              <input
-                                type="checkbox"
-                                checked={isSelected()}
-                                onChange={() => toggle(row.experimentId)}
-                                aria-label={`select ${row.name} for compare`}
-                              />
-                            </td>
-                            <td class="num rank">{row.rank ?? "—"}</td>
-                            <td class="name">
-                              <a href={`/experiments/${row.experimentId}`}>{row.name}</a>
-                              {row.kind === "baseline" && <span class="tag">baseline</span>}
-                            </td>
-                            <td>
-                              <StatusBadge status={statusOf(row).status} detail={statusOf(row).detail} />
-                            </td>
-                            <td class="score-col">
-                              <div class="score-cell">
-                                <span class="num">{score(row.score)}</span>
-                                <IntervalBar score={row.score} low={row.interval?.low} high={row.interval?.high} max={maxScore()} />
-                                <span class="ci muted">
-                                  {row.interval ? `${score(row.interval.low, 2)}–${score(row.interval.high, 2)}` : ""}
-                                </span>
-                              </div>
-                            </td>
-                            <For each={graderNames()}>
-                              {(g) => {
-                                const s = () => row.graders[g];
-                                return (
-                                  <td
-                                    class="num grader"
-                                    title={s() ? `n ${s()?.n} · pass ${percent(s()?.passRate, 1)} · errored ${s()?.errored}` : ""}
-                                  >
-                                    {score(s()?.mean)}
-                                    <span class="muted sub">
-                                      {percent(s()?.passRate)}
-                                      {(s()?.errored ?? 0) > 0 ? <span class="errored"> · {s()?.errored} err</span> : ""}
-                                    </span>
-                                  </td>
-                                );
-                              }}
-                            </For>
-                            <td>{row.dataset ?? "—"}</td>
-                            <td class="num">{count(row.datasetExamples)}</td>
-                            <td class="model">{row.baseModel}</td>
-                            <td class="method">{row.method}</td>
-                            <td class="hyper">{row.kind === "baseline" ? "—" : hyper(row.hyperparameters)}</td>
-                            <td class="num" title={`${trainedTokensMean(row.provider)}`}>
-                              {count(row.trainedTokens)}
-                            </td>
-                            <td class="num">{duration(row.trainingSeconds)}</td>
-                            <td class="num">{usd(row.costUsd)}</td>
-                          </tr>
-                        );
-                      }}
-                    </For>
-                  </tbody>
-                </table>
-              </div>
-              <p class="muted footnote" data-testid="tokens-note">
-                * {TRAINED_TOKENS_NOTE}
-              </p>
-              <Show when={rows().length === 0}>
-                <Notice kind="empty" title="No experiment matches the search">
-                  <p>Try another name, or clear the search box.</p>
-                </Notice>
-              </Show>
             </Show>
           </>
         )}
