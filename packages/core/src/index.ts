@@ -1,3 +1,4 @@
+export * from "./datasets/data-fractions.ts";
 export * from "./datasets/dataset.repository.ts";
 export * from "./datasets/dataset.schema.ts";
 export * from "./datasets/dataset-events.ts";
@@ -47,6 +48,7 @@ export * from "./grader-sets/save-grader-set.ts";
 export * from "./leaderboard/compare.ts";
 export * from "./leaderboard/gate.ts";
 export * from "./leaderboard/leaderboard.ts";
+export * from "./leaderboard/learning-curve.ts";
 export * from "./projects/project.repository.ts";
 export * from "./projects/project.schema.ts";
 export * from "./providers/provider-config.ts";
