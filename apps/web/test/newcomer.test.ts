@@ -473,4 +473,102 @@ describe("issue 15: confusing items", () => {
     expect(await page.locator("[data-testid=compare-refused]").count()).toBe(0);
     expect(new URL(page.url()).searchParams.get("sel")).toBe(`${idOf("v2-3ep")},${idOf("v1-3ep")}`);
   });
+
+  it("per-item table: a column per grader, sortable across pages, and input cut at a word boundary with …", async () => {
+    const tuned = seeded.tuned[1] ?? "";
+    const experiment = await server.call("GET", `/api/experiments/${tuned}`);
+    const all = await server.call("GET", `/api/eval-runs/${experiment.evalRunId}/samples?limit=500`);
+    type Sample = { itemId: string; status: string; grades: Record<string, { score: number }> };
+    const samples = all.data as Sample[];
+    const inputs = readFileSync(join(EXAMPLES, "test.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map(
+        (l) =>
+          (JSON.parse(l) as { messages: Array<{ role: string; content: string }> }).messages.findLast((m) => m.role === "user")?.content ??
+          "",
+      );
+    const table = page.locator("[data-testid=items-table]");
+    const rows = table.locator("tbody tr[data-item]");
+    await page.goto(`${server.url}/experiments/${tuned}`);
+    await rows.first().waitFor();
+
+    // every grader has a column, with the sample's score
+    for (const g of ["fields", "exact", "similarity"]) {
+      expect(await table.locator(`thead button.sort[data-column="g:${g}"]`).count()).toBe(1);
+      const shown = await rows.locator(`td[data-grader=${g}]`).allTextContents();
+      const ids = await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-item")));
+      expect(shown).toEqual(ids.map((id) => (samples.find((x) => x.itemId === id)?.grades[g]?.score ?? Number.NaN).toFixed(2)));
+    }
+
+    // a long input is cut at a word boundary and says so
+    const long = inputs.findIndex((text, i) => i < 50 && text.length > 140);
+    expect(long).toBeGreaterThanOrEqual(0);
+    const full = inputs[long] ?? "";
+    const cut = (await table.locator(`tr[data-item="${long + 1}"] td.input`).textContent()) ?? "";
+    expect(cut.endsWith("…")).toBe(true);
+    const kept = cut.slice(0, -1);
+    expect(kept.length).toBeLessThanOrEqual(140);
+    expect(full.startsWith(kept)).toBe(true);
+    expect(full[kept.length]).toMatch(/\s/);
+    for (const [i, text] of inputs.slice(0, 50).entries()) {
+      if (text.length <= 140) expect(await table.locator(`tr[data-item="${i + 1}"] td.input`).textContent()).toBe(text);
+    }
+
+    // sorting by a grader's score covers every item, not only the page shown
+    const similarity = () => rows.locator("td[data-grader=similarity]").allTextContents();
+    await page.click("button.sort[data-column='g:similarity']");
+    await expect.poll(() => page.url()).toContain("isort=g%3Asimilarity");
+    const ascending = samples.map((x) => x.grades.similarity?.score ?? 0).sort((a, b) => a - b);
+    await expect.poll(similarity).toEqual(ascending.slice(0, 50).map((v) => v.toFixed(2)));
+    await page.click("button.sort[data-column='g:similarity']");
+    await expect.poll(similarity).toEqual(
+      [...ascending]
+        .reverse()
+        .slice(0, 50)
+        .map((v) => v.toFixed(2)),
+    );
+    expect(await page.getAttribute("th:has(button[data-column='g:similarity'])", "aria-sort")).toBe("descending");
+    await page.click("button:has-text('Next ›')");
+    await expect.poll(similarity).toEqual(
+      [...ascending]
+        .reverse()
+        .slice(50, 100)
+        .map((v) => v.toFixed(2)),
+    );
+    // by result: passed first
+    await page.click("button.sort[data-column=status]");
+    const passed = samples.filter((x) => x.status === "passed").length;
+    await expect
+      .poll(() => rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-status"))))
+      .toEqual([...Array(passed).fill("passed"), ...Array(50 - passed).fill("failed")]);
+    await page.goto(`${server.url}/experiments/${tuned}?isort=g:similarity&iorder=desc`);
+    await rows.first().waitFor();
+    await shots(page, "experiment-items");
+  });
+
+  it("phone width: the per-item output is in view, and the leaderboard shows the score", async () => {
+    const tuned = seeded.tuned[1] ?? "";
+    await page.setViewportSize(PHONE);
+    await page.goto(`${server.url}/experiments/${tuned}`);
+    const first = page.locator("[data-testid=items-table] tbody tr[data-item]").first();
+    await first.waitFor();
+    const output = await first.locator("td.output").boundingBox();
+    expect(output?.x ?? -1).toBeGreaterThanOrEqual(0);
+    expect((output?.x ?? 0) + (output?.width ?? 1e9)).toBeLessThanOrEqual(PHONE.width);
+    expect((await first.locator("td.output").textContent())?.length).toBeGreaterThan(5);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(1);
+    // 20 items a page on a phone
+    expect(await page.locator("[data-testid=items-table] tbody tr[data-item]").count()).toBe(20);
+    await page.screenshot({ path: join(ARTIFACTS, "experiment-phone-390.png"), fullPage: true });
+
+    await page.goto(`${server.url}/projects/${PROJECT}`);
+    const score = page.locator(`[data-testid=leaderboard-table] tr[data-id=${tuned}] td.score-col .num`);
+    await score.waitFor();
+    const box = await score.boundingBox();
+    expect((box?.x ?? 0) + (box?.width ?? 1e9)).toBeLessThanOrEqual(PHONE.width);
+    expect(await score.textContent()).toMatch(/^0\.\d{3}$/);
+    await page.screenshot({ path: join(ARTIFACTS, "leaderboard-phone-390.png"), fullPage: true });
+    await page.setViewportSize(DESKTOP);
+  });
 });

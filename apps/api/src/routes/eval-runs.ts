@@ -17,6 +17,33 @@ const NewRun = z
   .strict()
   .openapi("NewEvalRun");
 
+const STATUS_ORDER: Record<string, number> = { passed: 0, failed: 1, errored: 2 };
+
+/** Samples by status or by one grader's score (unscored last either way), ties in test split order. */
+function sortSamples<S extends { position: number; status: string; grades_json: string }>(
+  samples: S[],
+  sort: string,
+  order: "asc" | "desc",
+): S[] {
+  const grader = sort.startsWith("grader:") ? sort.slice("grader:".length) : undefined;
+  const key = (s: S): number | null => {
+    if (sort === "status") return STATUS_ORDER[s.status] ?? 3;
+    if (grader === undefined) return s.position;
+    const score = (JSON.parse(s.grades_json) as Record<string, { score?: unknown }>)[grader]?.score;
+    return typeof score === "number" && Number.isFinite(score) ? score : null;
+  };
+  const direction = order === "asc" ? 1 : -1;
+  return samples
+    .map((s) => ({ s, k: key(s) }))
+    .sort((a, b) => {
+      if (a.k === b.k) return a.s.position - b.s.position;
+      if (a.k === null) return 1;
+      if (b.k === null) return -1;
+      return (a.k - b.k) * direction;
+    })
+    .map(({ s }) => s);
+}
+
 export function evalRunRoutes(services: ApiServices, options: { allowCodeGraders: boolean }) {
   const { ws, evalRuns } = services;
   return router()
@@ -63,6 +90,9 @@ export function evalRunRoutes(services: ApiServices, options: { allowCodeGraders
             tag: z.string().max(100).optional(),
             offset: z.coerce.number().int().min(0).default(0),
             limit: z.coerce.number().int().min(1).max(500).default(50),
+            /** `item` (test split order, the default), `status`, or `grader:NAME` (that grader's score). */
+            sort: z.union([z.enum(["item", "status"]), z.string().regex(/^grader:.{1,100}$/)]).default("item"),
+            order: z.enum(["asc", "desc"]).default("asc"),
           }),
         },
         responses: { 200: json(AnyJson, "A page of samples"), ...errors },
@@ -70,13 +100,16 @@ export function evalRunRoutes(services: ApiServices, options: { allowCodeGraders
       async (c) => {
         const run = await getEvalRun(ws.db, c.req.valid("param").id);
         const q = c.req.valid("query");
+        // another order than the test split's: every sample of the filter, sorted here, then the page
+        const sorted = q.sort !== "item" || q.order === "desc";
         const page = await pageSamples(ws.db, run.id, {
-          offset: q.offset,
-          limit: q.limit,
+          offset: sorted ? 0 : q.offset,
+          limit: sorted ? 2_147_483_647 : q.limit,
           ...(q.status ? { status: q.status } : {}),
           ...(q.tag ? { tag: q.tag } : {}),
         });
-        const data = page.data.map((s) => ({
+        const rows = sorted ? sortSamples(page.data, q.sort, q.order).slice(q.offset, q.offset + q.limit) : page.data;
+        const data = rows.map((s) => ({
           itemId: s.item_id,
           position: s.position,
           status: s.status,

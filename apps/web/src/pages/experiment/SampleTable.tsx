@@ -2,20 +2,32 @@ import { createMemo, For, Show } from "solid-js";
 import { api, read } from "../../api/client.ts";
 import type { EvalRun, SamplePage, SampleRow } from "../../api/types.ts";
 import { ErrorNotice, Notice } from "../../components/Notice.tsx";
+import { SortHeader } from "../../components/SortHeader.tsx";
 import { StatusBadge } from "../../components/Status.tsx";
 import { TextDiff } from "../../components/TextDiff.tsx";
+import { clip } from "../../lib/clip.ts";
 import { score } from "../../lib/format.ts";
 import { load } from "../../lib/load.ts";
 import { query, setQuery } from "../../lib/router.ts";
 import { type TestItemView, testSplitItems } from "../../lib/test-split.ts";
 
-const PAGE = 50;
+/** Items per page: fewer on a phone, where each item is a card. */
+const PAGE = typeof matchMedia === "function" && matchMedia("(max-width: 600px)").matches ? 20 : 50;
 const SEARCH_LIMIT = 500;
 const STATUSES = ["", "passed", "failed", "errored"] as const;
 
-/** The eval run's items: filter by status and tag, search, page; each row opens output vs reference as a diff. */
+/**
+ * The eval run's items: filter by status and tag, search, sort by result or any grader's score, page; a column per
+ * grader; each row opens output vs reference as a diff. On a phone each item is a card, its output always in view.
+ */
 export function SampleTable(props: { run: EvalRun; project: string; primary: string | undefined; tags: string[] }) {
   const status = () => ((STATUSES as readonly string[]).includes(query("status")) ? query("status") : "");
+  const sort = () => query("isort") || "item";
+  const order = (): "asc" | "desc" => (query("iorder") === "desc" ? "desc" : "asc");
+  const onSort = (column: string) => {
+    const next = sort() === column ? (order() === "asc" ? "desc" : "asc") : "asc";
+    setQuery({ isort: column === "item" && next === "asc" ? null : column, iorder: next === "asc" ? null : next, page: null });
+  };
   const page = () => Math.max(0, Number(query("page")) || 0);
   const search = () => query("q").trim().toLowerCase();
   const items = load(
@@ -23,7 +35,15 @@ export function SampleTable(props: { run: EvalRun; project: string; primary: str
     (k) => testSplitItems(k.project, k.version),
   );
   const samples = load(
-    () => ({ run: props.run.id, status: status(), tag: query("tag"), page: search() ? 0 : page(), searching: Boolean(search()) }),
+    () => ({
+      run: props.run.id,
+      status: status(),
+      tag: query("tag"),
+      page: search() ? 0 : page(),
+      searching: Boolean(search()),
+      sort: sort(),
+      order: order(),
+    }),
     (k) =>
       read<SamplePage>(
         api["eval-runs"][":id"].samples.$get({
@@ -33,6 +53,8 @@ export function SampleTable(props: { run: EvalRun; project: string; primary: str
             ...(k.tag ? { tag: k.tag } : {}),
             offset: String(k.searching ? 0 : k.page * PAGE),
             limit: String(k.searching ? SEARCH_LIMIT : PAGE),
+            ...(k.sort !== "item" ? { sort: k.sort.startsWith("g:") ? `grader:${k.sort.slice(2)}` : k.sort } : {}),
+            ...(k.order === "desc" ? { order: k.order } : {}),
           },
         }),
       ),
@@ -50,7 +72,13 @@ export function SampleTable(props: { run: EvalRun; project: string; primary: str
   const shown = () => (search() ? matches().slice(page() * PAGE, page() * PAGE + PAGE) : matches());
   const pages = () => Math.max(1, Math.ceil(total() / PAGE));
   const open = () => query("item");
-  const primary = () => props.primary ?? Object.keys((props.run.aggregates as { graders?: object } | null)?.graders ?? {})[0];
+  // every grader a column, the primary metric first
+  const graders = createMemo(() => {
+    const names = Object.keys((props.run.aggregates as { graders?: object } | null)?.graders ?? {}).sort();
+    const primary = props.primary;
+    return primary && names.includes(primary) ? [primary, ...names.filter((n) => n !== primary)] : names;
+  });
+  const columns = () => 5 + graders().length;
 
   return (
     <div class="card">
@@ -107,16 +135,22 @@ export function SampleTable(props: { run: EvalRun; project: string; primary: str
         }
       >
         <div class="table-wrap">
-          <table class="items" data-testid="items-table">
+          <table class="items stack" data-testid="items-table">
             <thead>
               <tr>
-                <th scope="col" class="num">
+                <SortHeader column="item" sort={sort()} order={order()} onSort={onSort} class="num">
                   #
-                </th>
-                <th scope="col">result</th>
-                <th scope="col" class="num">
-                  {primary() ?? "score"}
-                </th>
+                </SortHeader>
+                <SortHeader column="status" sort={sort()} order={order()} onSort={onSort}>
+                  result
+                </SortHeader>
+                <For each={graders()}>
+                  {(g) => (
+                    <SortHeader column={`g:${g}`} sort={sort()} order={order()} onSort={onSort} class="num" title={`${g}: score (sorts)`}>
+                      {g}
+                    </SortHeader>
+                  )}
+                </For>
                 <th scope="col">input</th>
                 <th scope="col">output (vs reference)</th>
                 <th scope="col">tags</th>
@@ -129,7 +163,7 @@ export function SampleTable(props: { run: EvalRun; project: string; primary: str
                   return (
                     <>
                       <tr data-item={s.itemId} data-status={s.status}>
-                        <td class="num">
+                        <td class="num item-id">
                           <button
                             type="button"
                             class="link"
@@ -140,21 +174,29 @@ export function SampleTable(props: { run: EvalRun; project: string; primary: str
                             {s.itemId} {expanded() ? "▾" : "▸"}
                           </button>
                         </td>
-                        <td>
+                        <td class="result">
                           <StatusBadge status={s.status} />
                         </td>
-                        <td class="num">{score(primary() ? s.grades[primary() ?? ""]?.score : null, 2)}</td>
-                        <td>{(item(s)?.input ?? "").slice(0, 140)}</td>
-                        <td class="output">
+                        <For each={graders()}>
+                          {(g) => (
+                            <td class="num grade" data-label={g} data-grader={g}>
+                              {score(s.grades[g]?.score ?? null, 2)}
+                            </td>
+                          )}
+                        </For>
+                        <td class="input" data-label="input" title={item(s)?.input ?? ""}>
+                          {clip(item(s)?.input ?? "", 140)}
+                        </td>
+                        <td class="output" data-label="output vs reference">
                           <TextDiff reference={item(s)?.reference ?? null} output={s.output} />
                         </td>
-                        <td>
+                        <td class="tags">
                           <For each={s.tags}>{(t) => <span class="tag">{t}</span>}</For>
                         </td>
                       </tr>
                       <Show when={expanded()}>
                         <tr class="item-detail">
-                          <td colSpan={6}>
+                          <td colSpan={columns()}>
                             <div class="grid-2">
                               <div>
                                 <h3>Input</h3>
