@@ -40,8 +40,8 @@ function check(config: Config, name: string, allowCodeGraders: boolean): CannotR
         why: `runs code (${what}) on the server, and this server does not run code graders for web pages`,
         where:
           type === "custom"
-            ? "in a terminal with `tunelab graders test` (below), in eval runs, or here once the server is started with `tunelab serve --allow-code-graders` (only when you trust every client that can reach it)"
-            : "in a terminal with `tunelab graders test` (below), in eval runs, or here once the server is started with `tunelab serve --allow-code-graders`",
+            ? "in a terminal with `tunelab graders test --grader FILE --sample TEXT` (below, filled in), in eval runs, or here once the server is started with `tunelab serve --allow-code-graders` (only when you trust every client that can reach it)"
+            : "in a terminal with `tunelab graders test --grader FILE --sample TEXT` (below, filled in), in eval runs, or here once the server is started with `tunelab serve --allow-code-graders`",
       },
     ];
   }
@@ -52,7 +52,7 @@ function check(config: Config, name: string, allowCodeGraders: boolean): CannotR
         type,
         kind: "model",
         why: `asks the model ${String(config.model ?? "")} for its grade, and trying a grader here calls no provider`,
-        where: "in eval runs (experiments, `tunelab eval`), which call the project's provider",
+        where: "in eval runs (experiments, `tunelab eval --model M`), which call the project's provider",
       },
     ];
   }
@@ -63,7 +63,7 @@ function check(config: Config, name: string, allowCodeGraders: boolean): CannotR
         type,
         kind: "model",
         why: "compares embeddings from a provider's embeddings endpoint, and trying a grader here calls no provider",
-        where: "in eval runs (experiments, `tunelab eval`), which call the project's provider",
+        where: "in eval runs (experiments, `tunelab eval --model M`), which call the project's provider",
       },
     ];
   }

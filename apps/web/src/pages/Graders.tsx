@@ -169,7 +169,7 @@ export default function Graders(props: { project: string }) {
             runs). {[...CODE_TYPES].join(" and ")} run code on the server:{" "}
             {allowCode()
               ? "this server allows it (--allow-code-graders), so the project's code graders can be tried here."
-              : "this server does not run them for web pages; try them with `tunelab graders test`."}
+              : "this server does not run them for web pages; try them with `tunelab graders test --grader FILE --sample TEXT`."}
           </p>
         </div>
       </div>

@@ -78,7 +78,7 @@ export async function createDataFractions(
       const first = result.report.issues.find((i) => i.severity === "error");
       throw new TunelabError(
         "invalid_argument",
-        `the ${fraction} fraction of ${source.ref} (${keep} examples) is not valid training data: ${first ? `${first.code}: ${first.message}` : "see `tunelab data validate`"}`,
+        `the ${fraction} fraction of ${source.ref} (${keep} examples) is not valid training data: ${first ? `${first.code}: ${first.message}` : "see `tunelab data validate FILE`"}`,
       );
     }
     out.push({ fraction, version: result.version, status: result.status });
