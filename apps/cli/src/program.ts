@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { Command } from "commander";
+import { registerCurve } from "./commands/curve.ts";
 import { registerDataBrowse } from "./commands/data-browse.ts";
 import { registerDataImport } from "./commands/data-import.ts";
 import { registerDataValidate } from "./commands/data-validate.ts";
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerGraders(program, globals);
   registerExperiments(program, globals);
   registerLeaderboard(program, globals);
+  registerCurve(program, globals);
   registerEval(program, globals);
   registerModels(program, globals);
   registerServe(program);
