@@ -445,7 +445,10 @@ describe("issue 15: confusing items", () => {
 
     // filters narrow the rows, they never renumber them
     await page.selectOption("select[name=dataset]", "train@1");
-    await expect.poll(() => table.locator("tbody td.name a").allTextContents()).toEqual(["v1-3ep"]);
+    // (item 5's test cancelled an experiment on train@1: it is listed too, unranked)
+    await expect
+      .poll(async () => (await table.locator("tbody td.name a").allTextContents()).filter((n) => n !== "cancelled-early"))
+      .toEqual(["v1-3ep"]);
     expect(await cell("v1-3ep", "rank").textContent()).toBe(String(rankOf("v1-3ep")));
     expect(rankOf("v1-3ep")).toBeGreaterThan(1);
     await page.selectOption("select[name=dataset]", "");
