@@ -32,6 +32,7 @@ const VALID: Record<string, string[]> = {
   dataset: ["Train_2", "train"],
   id: ["exp_0mx5r2abc", "run_0mx5r2abc"],
   suffix: ["Nightly_v2", ""],
+  at: ["1000", "960,1920", "1500.5"],
 };
 
 describe("the OpenAPI document's patterns", () => {

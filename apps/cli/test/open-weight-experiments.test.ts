@@ -143,7 +143,8 @@ describe("open-weight experiments through the CLI", () => {
     expect(show).toMatch(/base: tiny · Qwen2ForCausalLM, [\d,]+ parameters \(bf16\), context 256 · /);
     expect(show).toContain("LoRA: rank 4, alpha 8, dropout 0, targets q_proj,v_proj");
     expect(show).toContain(`trainable parameters: ${Q_V_RANK_4.toLocaleString("en-US")} (`);
-    expect(show).toContain(`export: tunelab models export ${lora} --format peft|merged -o DIR`);
+    expect(show).toContain(`export: tunelab models export ${lora} --format peft -o ./${lora}-peft`);
+    expect(show).toContain(`export: tunelab models export ${lora} --format merged -o ./${lora}-merged`);
     const json = ok(["exp", "show", lora, "--json"]).json() as {
       setup: { lora: { trainableParameters: number }; export: { formats: string[] } };
     };

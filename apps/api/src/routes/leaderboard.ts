@@ -1,5 +1,14 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { compare, LEADERBOARD_COLUMNS, LeaderboardQuery, leaderboard, type PriceOf, type Workspace } from "@tunelab/core";
+import {
+  compare,
+  LEADERBOARD_COLUMNS,
+  LeaderboardQuery,
+  leaderboard,
+  type PriceOf,
+  projectCurves,
+  TunelabError,
+  type Workspace,
+} from "@tunelab/core";
 import { router } from "../http/router.ts";
 import { AnyJson, errors, json, ProjectParams } from "../http/schemas.ts";
 
@@ -41,6 +50,35 @@ export function leaderboardRoutes(ws: Workspace, prices: PriceOf = () => undefin
           prices,
         );
         return c.json(board, 200);
+      },
+    )
+    .openapi(
+      createRoute({
+        method: "get",
+        path: "/projects/{project}/curves",
+        request: {
+          params: ProjectParams,
+          query: z.object({
+            /** Training-set sizes to project to, comma-separated (default: twice the largest). */
+            at: z
+              .string()
+              .max(200)
+              .regex(/^[0-9]+(\.[0-9]+)?(,[0-9]+(\.[0-9]+)?)*$/, "comma-separated positive numbers, e.g. 1000,2000")
+              .optional(),
+            resamples: z.coerce.number().int().min(100).max(5_000).optional(),
+          }),
+        },
+        responses: {
+          200: json(AnyJson, "Learning curves: experiments that differ only in data, the fitted power law, projections with 95% intervals"),
+          ...errors,
+        },
+      }),
+      async (c) => {
+        const { project } = c.req.valid("param");
+        const q = c.req.valid("query");
+        const at = q.at?.split(",").map(Number);
+        if (at?.some((n) => !(n > 0))) throw new TunelabError("invalid_argument", "at: training-set sizes must be > 0");
+        return c.json(await projectCurves(ws, project, { ...(at ? { at } : {}), ...(q.resamples ? { resamples: q.resamples } : {}) }), 200);
       },
     )
     .openapi(

@@ -22,6 +22,7 @@ export function setupText(setup: TrainingSetup): string {
     );
   }
   if (setup.export.formats.length > 0)
-    lines.push(`export: tunelab models export ${setup.experimentId} --format ${setup.export.formats.join("|")} -o DIR`);
+    for (const format of setup.export.formats)
+      lines.push(`export: tunelab models export ${setup.experimentId} --format ${format} -o ./${setup.experimentId}-${format}`);
   return lines.join("\n");
 }
