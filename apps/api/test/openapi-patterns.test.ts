@@ -33,6 +33,7 @@ const VALID: Record<string, string[]> = {
   id: ["exp_0mx5r2abc", "run_0mx5r2abc"],
   suffix: ["Nightly_v2", ""],
   at: ["1000", "960,1920", "1500.5"],
+  sort: ["grader:exact", "grader:Fields v2"],
 };
 
 describe("the OpenAPI document's patterns", () => {
