@@ -91,6 +91,12 @@ describe("METEOR building blocks", () => {
 });
 
 describe("cosineSimilarity", () => {
+  it("matches numpy on seeded vector pairs (fixtures/cosine.json)", () => {
+    const { cases: pairs } = fixtures("cosine.json") as { cases: { a: number[]; b: number[]; cosine: number }[] };
+    expect(pairs.length).toBeGreaterThan(20);
+    for (const c of pairs) expect(Math.abs(cosineSimilarity(c.a, c.b) - c.cosine)).toBeLessThan(1e-12);
+  });
+
   it("computes the cosine and guards zero vectors", () => {
     expect(cosineSimilarity([1, 0], [1, 0])).toBe(1);
     expect(cosineSimilarity([1, 0], [0, 1])).toBe(0);
