@@ -10,7 +10,7 @@ import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LaunchedBrowser, launchChromium } from "./browser.ts";
 import { buildWeb, WEB_ROOT } from "./build-web.ts";
-import { type FixtureServer, PROJECT, seedTickets, startServer } from "./fixture-server.ts";
+import { type FixtureServer, PROJECT, seedTickets, startServer, waitFinished } from "./fixture-server.ts";
 
 const ARTIFACTS = join(WEB_ROOT, "test-artifacts");
 const EXAMPLES = fileURLToPath(new URL("../../../examples/ticket-routing/", import.meta.url));
@@ -475,6 +475,34 @@ describe("issue 15: confusing items", () => {
     await cell("v1-3ep", "sel input").check();
     expect(await page.locator("[data-testid=compare-refused]").count()).toBe(0);
     expect(new URL(page.url()).searchParams.get("sel")).toBe(`${idOf("v2-3ep")},${idOf("v1-3ep")}`);
+
+    // two baselines at x = 0 with the same score: side by side, each named on hover
+    const second = await server.call("POST", `/api/projects/${PROJECT}/experiments`, {
+      model: "local-small",
+      method: "none",
+      name: "small-baseline",
+    });
+    await waitFinished(server, second.experiment.id);
+    await page.goto(`${server.url}/projects/${PROJECT}`);
+    await expect.poll(async () => (await positions()).length).toBe(4);
+    const zero = (await positions()).filter((p) => p.name.endsWith("baseline"));
+    expect(zero.map((p) => p.name).sort()).toEqual(["baseline", "small-baseline"]);
+    const [left, right] = zero.sort((a, b) => a.left - b.left);
+    expect((right?.left ?? 0) - (left?.left ?? 0)).toBeGreaterThanOrEqual(8);
+    expect(right?.top).toBe(left?.top);
+    const frame = await chart.locator(".u-over").boundingBox();
+    for (const p of [left, right]) {
+      // every point lies inside the plot, off its frame
+      expect(p?.top ?? 0).toBeGreaterThan(4);
+      expect(p?.top ?? 1e9).toBeLessThan((frame?.height ?? 0) - 4);
+      await page.mouse.move((frame?.x ?? 0) + (p?.left ?? 0), (frame?.y ?? 0) + (p?.top ?? 0));
+      await expect.poll(() => tip.textContent()).toMatch(new RegExp(`^${p?.name}fields`));
+    }
+    await shots(page, "leaderboard-chart-tooltip", async (p) => {
+      const box = await chart.locator(".u-over").boundingBox();
+      const at = (await positions()).find((x) => x.name === "small-baseline");
+      await p.mouse.move((box?.x ?? 0) + (at?.left ?? 0), (box?.y ?? 0) + (at?.top ?? 0));
+    });
   });
 
   it("per-item table: a column per grader, sortable across pages, and input cut at a word boundary with …", async () => {

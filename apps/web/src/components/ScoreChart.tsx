@@ -166,8 +166,9 @@ export function ScoreChart(props: { rows: LeaderboardRow[]; axis: ScoreAxis; met
             hi = Math.max(hi, p.high ?? p.y, p.y);
           }
           if (hi < lo) [lo, hi] = [0, 1];
-          const pad = Math.max(0.05, (hi - lo) * 0.08);
-          return [Math.max(0, lo - pad), Math.min(1, hi + pad)];
+          // padded past the data on both sides, so no point or whisker sits on the frame's edge
+          const pad = Math.max(0.05, (hi - lo) * 0.1);
+          return [lo - pad, hi + pad];
         },
       },
     },
@@ -179,7 +180,7 @@ export function ScoreChart(props: { rows: LeaderboardRow[]; axis: ScoreAxis; met
             : "trained tokens: assistant tokens × epochs on the local engine (baseline = 0)",
         values: (_u, v) => v.map((x) => (x < 0 ? "" : count(x))),
       },
-      { label: props.metric, size: 50 },
+      { label: props.metric, size: 50, values: (_u, v) => v.map((y) => (y < 0 ? "" : String(Number(y.toFixed(3))))) },
     ],
     series: [
       { label: props.axis === "examples" ? "examples" : "tokens" },
