@@ -45,7 +45,9 @@ export function ScoreChart(props: { rows: LeaderboardRow[]; axis: ScoreAxis; met
     // experiments sharing an x value sit side by side, centred on it
     const byX = new Map<number, Point[]>();
     for (const p of scored) byX.set(p.x, [...(byX.get(p.x) ?? []), p]);
-    for (const group of byX.values()) group.forEach((p, i) => Object.assign(p, { dodge: (i - (group.length - 1) / 2) * DODGE }));
+    for (const group of byX.values()) {
+      for (const [i, p] of group.entries()) p.dodge = (i - (group.length - 1) / 2) * DODGE;
+    }
     points = scored;
     return [points.map((p) => p.x), points.map((p) => p.y)];
   };
