@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import OpenAI from "openai";
+import OpenAI, { APIError } from "openai";
 import { createEngine, type Engine, type EngineOptions } from "../src/index.ts";
 
 /** A real engine on a temp directory and the official SDK talking to its Hono app in-process. */
@@ -43,4 +43,15 @@ export function trainingJsonl(pairs: ReadonlyArray<[string, string]>): string {
       }),
     )
     .join("\n")}\n`;
+}
+
+/** The API error a request the engine refuses ends with (fails the test if the request succeeds). */
+export async function refusal(promise: Promise<unknown>): Promise<APIError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof APIError) return error;
+    throw error;
+  }
+  throw new Error("expected the request to be refused; it succeeded");
 }

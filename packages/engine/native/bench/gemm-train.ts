@@ -5,33 +5,10 @@
  * interleaved and each keeps its best round, since other processes may share the machine. Not a test:
  *   pnpm --filter @tunelab/engine exec tsx native/bench/gemm-train.ts [addon.node ...]
  */
-import { createRequire } from "node:module";
 import { availableParallelism, loadavg } from "node:os";
-import { resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { type Addon, loadAddons } from "./addon.ts";
 
-type Gemm = (
-  ta: boolean,
-  tb: boolean,
-  M: number,
-  N: number,
-  K: number,
-  A: Float32Array,
-  lda: number,
-  B: Float32Array | Uint16Array,
-  ldb: number,
-  C: Float32Array,
-  ldc: number,
-  acc: boolean,
-  bias: Float32Array | null,
-) => void;
-type Addon = { gemm: Gemm; gemmBf16B: Gemm; setThreads(n: number): void; info(): { isa: string } };
-
-const paths =
-  process.argv.length > 2
-    ? process.argv.slice(2).map((p) => resolve(process.env.INIT_CWD ?? ".", p))
-    : [fileURLToPath(new URL("../build/Release/tunelab_kernels.node", import.meta.url))];
-const addons = paths.map((p) => createRequire(import.meta.url)(p) as Addon);
+const { paths, addons } = loadAddons(process.argv.slice(2));
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
 // [layout, M, N, K]: op(A) M×K, op(B) K×N.
 const SHAPES: [string, number, number, number][] = [
@@ -91,6 +68,7 @@ for (const [layout, M, N, K] of SHAPES) {
     const ldb = tb ? K : N;
     const fns = addons.map((a) => {
       const g = dtype === "f32" ? a.gemm : a.gemmBf16B;
+      if (!g) throw new Error("this addon has no gemmBf16B");
       return () => g(ta, tb, M, N, K, A, lda, B as Float32Array, ldb, C, N, false, null);
     });
     const ms = timeBest(fns);

@@ -8,40 +8,12 @@
  * machine; "CPU µs" is the CPU time per call of all threads in the best round. Not a test:
  *   pnpm --filter @tunelab/engine exec tsx native/bench/gemv.ts [addon.node ...]
  */
-import { createRequire } from "node:module";
 import { availableParallelism, loadavg } from "node:os";
-import { resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { type Addon, loadAddons } from "./addon.ts";
 
-type Gemm = (
-  ta: boolean,
-  tb: boolean,
-  M: number,
-  N: number,
-  K: number,
-  A: Float32Array,
-  lda: number,
-  B: Float32Array | Uint16Array,
-  ldb: number,
-  C: Float32Array,
-  ldc: number,
-  acc: boolean,
-  bias: Float32Array | null,
-) => void;
-type Addon = {
-  gemm: Gemm;
-  gemmBf16B?: Gemm;
-  sumsq(x: Float32Array, n: number): number;
-  setThreads(n: number): void;
-  info(): { isa: string; threads: number };
-};
 type Timing = { wall: number; cpu: number };
 
-const paths =
-  process.argv.length > 2
-    ? process.argv.slice(2).map((p) => resolve(process.env.INIT_CWD ?? ".", p))
-    : [fileURLToPath(new URL("../build/Release/tunelab_kernels.node", import.meta.url))];
-const addons = paths.map((p) => createRequire(import.meta.url)(p) as Addon);
+const { paths, addons } = loadAddons(process.argv.slice(2));
 const SHAPES: [number, number][] = [
   [576, 1536],
   [896, 4864],

@@ -6,10 +6,9 @@
  * OpenAI's shape.
  */
 import type OpenAI from "openai";
-import { APIError } from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registerBaseModel } from "../../src/index.ts";
-import { engineWithClient } from "../engine-client.ts";
+import { engineWithClient, refusal } from "../engine-client.ts";
 import { FIXTURES } from "./reference.ts";
 
 let ctx: Awaited<ReturnType<typeof engineWithClient>>;
@@ -51,16 +50,6 @@ async function stream(model: string, params: Params & { stream_options?: { inclu
     }
   }
   return { chunks, texts, finish, logprobs };
-}
-
-async function refusal(promise: Promise<unknown>): Promise<APIError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof APIError) return error;
-    throw error;
-  }
-  throw new Error("the request succeeded");
 }
 
 describe("streaming", () => {

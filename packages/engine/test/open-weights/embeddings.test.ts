@@ -6,10 +6,9 @@
  */
 import { readFileSync } from "node:fs";
 import type OpenAI from "openai";
-import { APIError } from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registerBaseModel } from "../../src/index.ts";
-import { engineWithClient } from "../engine-client.ts";
+import { engineWithClient, refusal } from "../engine-client.ts";
 import { FIXTURES } from "./reference.ts";
 
 interface Reference {
@@ -26,16 +25,6 @@ beforeAll(async () => {
     await registerBaseModel(ctx.engine.store, { dir: `${FIXTURES}${name}`, name: `tiny-${name}` });
 });
 afterAll(async () => ctx?.dispose());
-
-async function refusal(promise: Promise<unknown>): Promise<APIError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof APIError) return error;
-    throw error;
-  }
-  throw new Error("expected the request to be refused");
-}
 
 const norm = (v: number[]) => Math.sqrt(v.reduce((s, x) => s + x * x, 0));
 const cosine = (a: number[], b: number[]) => a.reduce((s, x, i) => s + x * (b[i] as number), 0) / (norm(a) * norm(b));
