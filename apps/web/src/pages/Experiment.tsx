@@ -152,7 +152,10 @@ export default function Experiment(props: { id: string }) {
               <Show when={e().error}>
                 <Notice kind="error" title="This experiment failed">
                   <p>{e().error}</p>
-                  <p>Fix the cause and run it again with `tunelab exp run {e().id}` (it resumes where it stopped).</p>
+                  <p>
+                    A failed experiment stays as it is, for the record. Fix the cause, then create it again with the same settings (the
+                    CLI's exp create with --force, or a new experiment here).
+                  </p>
                 </Notice>
               </Show>
             </div>
