@@ -154,7 +154,7 @@ export default function Experiment(props: { id: string }) {
                   <p>{e().error}</p>
                   <p>
                     A failed experiment stays as it is, for the record. Fix the cause, then create it again with the same settings (the
-                    CLI's exp create with --force, or a new experiment here).
+                    CLI's exp create, with --force).
                   </p>
                 </Notice>
               </Show>
