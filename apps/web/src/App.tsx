@@ -12,6 +12,7 @@ const Experiment = lazy(() => import("./pages/Experiment.tsx"));
 const Compare = lazy(() => import("./pages/Compare.tsx"));
 const Datasets = lazy(() => import("./pages/Datasets.tsx"));
 const Graders = lazy(() => import("./pages/Graders.tsx"));
+const LearningCurve = lazy(() => import("./pages/LearningCurve.tsx"));
 const Login = lazy(() => import("./pages/Login.tsx"));
 
 function NotFound() {
@@ -50,6 +51,9 @@ export function App() {
             <a href={`/projects/${project()}/datasets`} aria-current={route().name === "datasets" ? "page" : undefined}>
               Datasets
             </a>
+            <a href={`/projects/${project()}/curve`} aria-current={route().name === "curve" ? "page" : undefined}>
+              Learning curve
+            </a>
           </Show>
           <a
             href={project() ? `/projects/${project()}/graders` : "/graders"}
@@ -79,6 +83,9 @@ export function App() {
               </Match>
               <Match when={route().name === "datasets"}>
                 <Datasets project={project()} />
+              </Match>
+              <Match when={route().name === "curve"}>
+                <LearningCurve project={project()} />
               </Match>
               <Match when={route().name === "graders"}>
                 <Graders project={project()} />
