@@ -336,6 +336,7 @@ describe("issue 15: confusing items", () => {
       "Projects /",
       `Leaderboard /projects/${PROJECT}`,
       `Datasets /projects/${PROJECT}/datasets`,
+      `Learning curve /projects/${PROJECT}/curve`,
       `Graders /projects/${PROJECT}/graders`,
     ];
     const best = seeded.tuned[1] ?? "";

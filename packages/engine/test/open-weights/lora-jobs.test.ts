@@ -147,7 +147,9 @@ async function prepareRoot(): Promise<string> {
   return root;
 }
 
-const CRASH_HYPER = { n_epochs: 12, batch_size: 2, learning_rate_multiplier: 10, lora_rank: 4, lora_dropout: 0.1 } as const;
+// 200 steps, a checkpoint every 20: the kill lands long before the end even on a fast, idle machine (with 60 steps
+// the job could finish between two polls, and there was nothing left to resume).
+const CRASH_HYPER = { n_epochs: 40, batch_size: 2, learning_rate_multiplier: 10, lora_rank: 4, lora_dropout: 0.1 } as const;
 
 async function adapterOf(client: OpenAI, root: string, jobId: string): Promise<Buffer> {
   const job = await waitFor(client, jobId);
@@ -199,6 +201,8 @@ describe("a LoRA training process killed with SIGKILL", () => {
     const b = await createEngine({ root: rootB, checkpointEvery: 20, leaseSeconds: 1 });
     try {
       const client = clientFor(b);
+      const before = await client.fineTuning.jobs.retrieve(job.id);
+      expect(before.status, "the job had finished before it was killed: give it more steps").not.toBe("succeeded");
       const resumed = await adapterOf(client, rootB, job.id);
       const messages: string[] = [];
       for await (const e of client.fineTuning.jobs.listEvents(job.id, { limit: 100 })) messages.push(e.message);
