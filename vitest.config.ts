@@ -13,6 +13,8 @@ export default defineConfig({
     reporters: ["default", ["json", { outputFile: ".vitest-report.json" }]],
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    // expect.poll waits for what a page or a server does next; its 1 s default is too short on a busy 2-core machine
+    expect: { poll: { timeout: 15_000 } },
     pool: "forks",
   },
 });
