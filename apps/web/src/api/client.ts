@@ -6,13 +6,15 @@ import { goToLogin } from "../lib/session.ts";
 export const client = hc<AppType>(typeof location === "undefined" ? "http://127.0.0.1" : location.origin);
 export const api = client.api;
 
-/** An API error: `{error: {code, message}}` from the server, or a network failure. */
+/** An API error: `{error: {code, message, details}}` from the server, or a network failure. */
 export class ApiError extends Error {
   override readonly name = "ApiError";
   constructor(
     readonly status: number,
     readonly code: string,
     message: string,
+    /** The server's `details`: the fields a validation failed on, or a file's validation report (422). */
+    readonly details: unknown = null,
   ) {
     super(message);
   }
@@ -34,10 +36,10 @@ export async function read<T>(call: Promise<Response>): Promise<T> {
     body = text;
   }
   if (!response.ok) {
-    const error = (body as { error?: { code?: string; message?: string } } | null)?.error;
+    const error = (body as { error?: { code?: string; message?: string; details?: unknown } } | null)?.error;
     // a server started with TUNELAB_TOKEN and a browser not signed in (or signed out): the login page
     if (response.status === 401) goToLogin();
-    throw new ApiError(response.status, error?.code ?? "http_error", error?.message ?? `HTTP ${response.status}`);
+    throw new ApiError(response.status, error?.code ?? "http_error", error?.message ?? `HTTP ${response.status}`, error?.details ?? null);
   }
   return body as T;
 }
