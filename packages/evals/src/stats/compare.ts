@@ -4,6 +4,8 @@ import { type BootstrapOptions, mean } from "./bootstrap.ts";
 import { McNemarResult, mcnemarExact } from "./mcnemar.ts";
 import { PairedDelta, pairedBootstrap } from "./paired.ts";
 import type { ScoredItem } from "./scored-item.ts";
+import { groupTrials, hasTrials } from "./summary.ts";
+import { pairedTwoLevelBootstrap, type TrialPair } from "./trials.ts";
 
 /**
  * Run B (candidate) against run A (baseline) for one grader, on the items both runs graded. A pair where either
@@ -27,6 +29,12 @@ export const GraderComparison = z.object({
   regressed: z.array(z.string()),
   /** Items failed in A and passed in B, in A's order. */
   improved: z.array(z.string()),
+  /**
+   * Present when either run sampled items several times: the most trials per item on each side. Then means are
+   * item-weighted, `delta` is a two-level paired bootstrap (trials.ts), and an item counts as passed on a side when
+   * it passed in more than half of that side's scored trials (for `regressed`, `improved` and McNemar).
+   */
+  trials: z.object({ a: z.number().int(), b: z.number().int() }).optional(),
 });
 export type GraderComparison = z.infer<typeof GraderComparison>;
 
@@ -36,6 +44,7 @@ export function compareGrader(
   grader: string,
   options: BootstrapOptions = {},
 ): GraderComparison {
+  if (hasTrials(a) || hasTrials(b)) return compareTrialGrader(a, b, grader, options);
   const byIdB = new Map(b.map((item) => [item.item_id, item]));
   const idsA = new Set(a.map((item) => item.item_id));
   const scoresA: number[] = [];
@@ -92,4 +101,76 @@ export function compareRuns(
   const result: Record<string, GraderComparison> = {};
   for (const name of [...namesOf(a)].filter((n) => namesB.has(n)).sort()) result[name] = compareGrader(a, b, name, options);
   return result;
+}
+
+interface TrialSide {
+  scores: number[];
+  passes: number;
+}
+
+function trialSide(trials: readonly ScoredItem[], grader: string): TrialSide {
+  const side: TrialSide = { scores: [], passes: 0 };
+  for (const trial of trials) {
+    const grade = trial.grades[grader];
+    if (!grade || statusOf(grade) === "errored") continue;
+    side.scores.push(grade.score);
+    if (grade.passed) side.passes++;
+  }
+  return side;
+}
+
+/** `compareGrader` for runs with trials: items paired by id, each side's non-errored trials kept together. */
+function compareTrialGrader(
+  a: readonly ScoredItem[],
+  b: readonly ScoredItem[],
+  grader: string,
+  options: BootstrapOptions,
+): GraderComparison {
+  const groupsB = new Map(groupTrials(b).map((trials) => [trials[0]?.item_id ?? "", trials]));
+  const groupsA = groupTrials(a);
+  const idsA = new Set(groupsA.map((trials) => trials[0]?.item_id ?? ""));
+  const pairs: TrialPair[] = [];
+  const regressed: string[] = [];
+  const improved: string[] = [];
+  let excluded = 0;
+  let onlyInA = 0;
+  let trialsA = 0;
+  let trialsB = 0;
+  for (const trials of groupsA) {
+    const id = trials[0]?.item_id ?? "";
+    const other = groupsB.get(id);
+    if (!other) {
+      onlyInA++;
+      continue;
+    }
+    const sideA = trialSide(trials, grader);
+    const sideB = trialSide(other, grader);
+    if (sideA.scores.length === 0 || sideB.scores.length === 0) {
+      excluded++;
+      continue;
+    }
+    trialsA = Math.max(trialsA, sideA.scores.length);
+    trialsB = Math.max(trialsB, sideB.scores.length);
+    pairs.push({ a: sideA.scores, b: sideB.scores });
+    const passedA = sideA.passes * 2 > sideA.scores.length;
+    const passedB = sideB.passes * 2 > sideB.scores.length;
+    if (passedA && !passedB) regressed.push(id);
+    if (!passedA && passedB) improved.push(id);
+  }
+  const onlyInB = [...groupsB.keys()].filter((id) => !idsA.has(id)).length;
+  const n = pairs.length;
+  return {
+    grader,
+    n,
+    excluded,
+    onlyInA,
+    onlyInB,
+    meanA: n === 0 ? null : mean(pairs.map((p) => mean(p.a))),
+    meanB: n === 0 ? null : mean(pairs.map((p) => mean(p.b))),
+    delta: pairedTwoLevelBootstrap(pairs, options),
+    mcnemar: mcnemarExact(regressed.length, improved.length),
+    regressed,
+    improved,
+    trials: { a: trialsA, b: trialsB },
+  };
 }

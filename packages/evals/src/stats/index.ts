@@ -9,4 +9,5 @@ export * from "./quantile.ts";
 export * from "./scored-item.ts";
 export * from "./slice.ts";
 export * from "./summary.ts";
+export * from "./trials.ts";
 export * from "./wilson.ts";

@@ -8,4 +8,6 @@ export interface ScoredItem {
   item_id: string;
   tags?: readonly string[];
   grades: Readonly<Record<string, Grade>>;
+  /** Trial index (0-based) when each item was sampled several times; absent or 0 for a single trial. */
+  trial?: number;
 }

@@ -3,6 +3,7 @@ import { type Grade, statusOf } from "../grade.ts";
 import { type BootstrapOptions, bootstrapMeanInterval, mean } from "./bootstrap.ts";
 import { Interval } from "./interval.ts";
 import type { ScoredItem } from "./scored-item.ts";
+import { meanOfItemMeans, summarizeTrials, TrialsSummary, twoLevelMeanInterval } from "./trials.ts";
 import { wilsonInterval } from "./wilson.ts";
 
 /**
@@ -23,6 +24,12 @@ export const GraderSummary = z.object({
     /** Wilson score interval of the pass rate. */
     passRate: Interval.nullable(),
   }),
+  /**
+   * Present when items were sampled several times: then `n`, `passed`, `failed` and `errored` count trials, `mean`
+   * and `passRate` are item-weighted (each item's trials averaged first), and both intervals are two-level bootstrap
+   * intervals (items, then trials within items; see trials.ts) instead of the bootstrap and Wilson intervals.
+   */
+  trials: TrialsSummary.optional(),
 });
 export type GraderSummary = z.infer<typeof GraderSummary>;
 
@@ -53,8 +60,69 @@ export function summarizeGrades(grades: readonly Grade[], options: BootstrapOpti
   };
 }
 
-/** One summary per grader name found on the items (sorted by name). Items without a grade for a grader are skipped. */
+/** One grader over items sampled several times: `trials[i]` holds item i's grades, one per trial. */
+export function summarizeTrialGrades(trials: readonly (readonly Grade[])[], options: BootstrapOptions = {}): GraderSummary {
+  let passed = 0;
+  let failed = 0;
+  let errored = 0;
+  const items = trials.map((grades) => {
+    const scores: number[] = [];
+    const passes: boolean[] = [];
+    for (const grade of grades) {
+      const status = statusOf(grade);
+      if (status === "errored") {
+        errored++;
+        continue;
+      }
+      if (status === "passed") passed++;
+      else failed++;
+      scores.push(grade.score);
+      passes.push(status === "passed");
+    }
+    return { scores, passes };
+  });
+  const scored = items.filter((i) => i.scores.length > 0);
+  const scoreGroups = scored.map((i) => i.scores);
+  const passGroups = scored.map((i) => i.passes.map((p) => (p ? 1 : 0)));
+  return {
+    n: passed + failed,
+    passed,
+    failed,
+    errored,
+    mean: scored.length === 0 ? null : meanOfItemMeans(scoreGroups),
+    passRate: scored.length === 0 ? null : meanOfItemMeans(passGroups),
+    ci: { mean: twoLevelMeanInterval(scoreGroups, options), passRate: twoLevelMeanInterval(passGroups, options) },
+    trials: summarizeTrials(items),
+  };
+}
+
+/** True when some item appears more than once (a run with several trials per item). */
+export function hasTrials(items: readonly ScoredItem[]): boolean {
+  const seen = new Set<string>();
+  for (const item of items) {
+    if ((item.trial ?? 0) > 0 || seen.has(item.item_id)) return true;
+    seen.add(item.item_id);
+  }
+  return false;
+}
+
+/** Each item's entries in first-seen order (its trials), for runs with several trials per item. */
+export function groupTrials<T extends ScoredItem>(items: readonly T[]): T[][] {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const group = groups.get(item.item_id) ?? [];
+    group.push(item);
+    groups.set(item.item_id, group);
+  }
+  return [...groups.values()];
+}
+
+/**
+ * One summary per grader name found on the items (sorted by name). Items without a grade for a grader are skipped.
+ * When an item appears several times (trials), the trials path (`summarizeTrialGrades`) is taken.
+ */
 export function summarizeGraders(items: readonly ScoredItem[], options: BootstrapOptions = {}): Record<string, GraderSummary> {
+  if (hasTrials(items)) return summarizeTrialGraders(items, options);
   const byGrader = new Map<string, Grade[]>();
   for (const item of items) {
     for (const [name, grade] of Object.entries(item.grades)) {
@@ -65,5 +133,16 @@ export function summarizeGraders(items: readonly ScoredItem[], options: Bootstra
   }
   const result: Record<string, GraderSummary> = {};
   for (const name of [...byGrader.keys()].sort()) result[name] = summarizeGrades(byGrader.get(name) ?? [], options);
+  return result;
+}
+
+function summarizeTrialGraders(items: readonly ScoredItem[], options: BootstrapOptions): Record<string, GraderSummary> {
+  const groups = groupTrials(items);
+  const names = new Set(items.flatMap((item) => Object.keys(item.grades)));
+  const result: Record<string, GraderSummary> = {};
+  for (const name of [...names].sort()) {
+    const perItem = groups.map((trials) => trials.flatMap((t) => t.grades[name] ?? [])).filter((grades) => grades.length > 0);
+    result[name] = summarizeTrialGrades(perItem, options);
+  }
   return result;
 }
