@@ -13,6 +13,7 @@ const Compare = lazy(() => import("./pages/Compare.tsx"));
 const Datasets = lazy(() => import("./pages/Datasets.tsx"));
 const Graders = lazy(() => import("./pages/Graders.tsx"));
 const LearningCurve = lazy(() => import("./pages/LearningCurve.tsx"));
+const NewExperiment = lazy(() => import("./pages/NewExperiment.tsx"));
 const Login = lazy(() => import("./pages/Login.tsx"));
 
 function NotFound() {
@@ -89,6 +90,9 @@ export function App() {
               </Match>
               <Match when={route().name === "graders"}>
                 <Graders project={project()} />
+              </Match>
+              <Match when={route().name === "new-experiment"}>
+                <NewExperiment project={project()} />
               </Match>
               <Match when={route().name === "experiment"}>
                 <Experiment id={route().params.id ?? ""} />

@@ -31,7 +31,7 @@ export function setQuery(patch: Record<string, string | number | null | undefine
 }
 
 export interface Route {
-  name: "projects" | "leaderboard" | "datasets" | "curve" | "graders" | "experiment" | "compare" | "login" | "not-found";
+  name: "projects" | "leaderboard" | "datasets" | "curve" | "graders" | "new-experiment" | "experiment" | "compare" | "login" | "not-found";
   params: Record<string, string>;
 }
 
@@ -43,6 +43,7 @@ const PATTERNS: Array<[RegExp, Route["name"], string[]]> = [
   [/^\/projects\/([^/]+)\/datasets\/?$/, "datasets", ["project"]],
   [/^\/projects\/([^/]+)\/graders\/?$/, "graders", ["project"]],
   [/^\/projects\/([^/]+)\/curve\/?$/, "curve", ["project"]],
+  [/^\/projects\/([^/]+)\/experiments\/new\/?$/, "new-experiment", ["project"]],
   [/^\/graders\/?$/, "graders", []],
   [/^\/experiments\/([^/]+)\/?$/, "experiment", ["id"]],
   [/^\/compare\/?$/, "compare", []],

@@ -17,6 +17,7 @@ import { onLive } from "../lib/live.ts";
 import { load, throttle } from "../lib/load.ts";
 import { projectName, usePage } from "../lib/page.ts";
 import { trainedTokensMean } from "../lib/tokens.ts";
+import { CancelButton } from "./experiment/CancelButton.tsx";
 import { SampleTable } from "./experiment/SampleTable.tsx";
 import { TrainingSetupCard } from "./experiment/TrainingSetupCard.tsx";
 
@@ -149,12 +150,13 @@ export default function Experiment(props: { id: string }) {
                 {e().name} <StatusBadge status={status()} />
                 {e().kind === "baseline" && <span class="tag">baseline</span>}
               </h1>
-              <Show when={e().error}>
+              <Show when={e().error && e().status === "failed"}>
                 <Notice kind="error" title="This experiment failed">
                   <p>{e().error}</p>
                   <p>
-                    A failed experiment stays as it is, for the record. Fix the cause, then create it again with the same settings (the
-                    CLI's exp create, with --force).
+                    A failed experiment stays as it is, for the record. Fix the cause, then create it again with the same settings (
+                    <a href={project() ? `/projects/${project()}/experiments/new` : "/"}>New experiment</a>, ticking “create it even if an
+                    identical experiment exists”).
                   </p>
                 </Notice>
               </Show>
@@ -164,12 +166,7 @@ export default function Experiment(props: { id: string }) {
               <div class="card-head">
                 <h2>Status</h2>
                 <Show when={!FINISHED.has(status())}>
-                  <button
-                    type="button"
-                    onClick={() => void read(api.experiments[":id"].cancel.$post({ param: { id: e().id } })).then(reload, reload)}
-                  >
-                    Cancel
-                  </button>
+                  <CancelButton id={e().id} name={e().name} onDone={reload} />
                 </Show>
               </div>
               <ol class="timeline" aria-label="status timeline">
