@@ -11,4 +11,5 @@ export * from "./run-eval.ts";
 export * from "./run-result.ts";
 export * from "./sample-error.ts";
 export * from "./sampler.ts";
+export * from "./trials.ts";
 export * from "./usage.ts";

@@ -21,6 +21,8 @@ export type ItemStatus = z.infer<typeof ItemStatus>;
  */
 export const ItemRecord = z.object({
   item_id: z.string(),
+  /** Trial index (0-based), present when the run samples each item more than once. */
+  trial: z.number().int().nonnegative().optional(),
   tags: z.array(z.string()),
   status: ItemStatus,
   sample: SampleRecord.nullable(),

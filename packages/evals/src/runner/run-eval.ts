@@ -16,6 +16,7 @@ import { type RunSummary, summarizeRecords } from "./run-result.ts";
 import type { SampleError } from "./sample-error.ts";
 import { isDeterministic, type Sampler } from "./sampler.ts";
 import { sleep as defaultSleep } from "./sleep.ts";
+import { MAX_TRIALS, trialKey, trialSamplingParams } from "./trials.ts";
 import { addUsage } from "./usage.ts";
 
 export interface RunEvalOptions {
@@ -32,7 +33,12 @@ export interface RunEvalOptions {
   cache?: CompletionCache;
   /** Stops scheduling, aborts requests in flight; `runEval` then resolves with the items that finished. */
   signal?: AbortSignal;
-  /** Item ids already finished by a previous run: neither sampled nor counted again. */
+  /**
+   * Times each item is sampled and graded (default 1). Trial t of a seeded request asks for seed + t; cached
+   * completions are kept per trial index, so a trial never reuses another trial's completion.
+   */
+  trials?: number;
+  /** Units already finished by a previous run (`trialKey(item_id, trial)`: the item id for trial 0): skipped. */
   skip?: ReadonlySet<string>;
   /**
    * Awaited before an item counts as done (persist it here). If it throws, the run stops and rejects; so does a
@@ -60,7 +66,10 @@ export interface RunEvalResult extends RunSummary {
  */
 export async function runEval(options: RunEvalOptions): Promise<RunEvalResult> {
   const graderNames = uniqueNames(options.graders);
-  const todo = pendingItems(options.items, options.skip);
+  const trials = options.trials ?? 1;
+  if (!Number.isInteger(trials) || trials < 1 || trials > MAX_TRIALS)
+    throw new Error(`trials must be an integer from 1 to ${MAX_TRIALS}, got ${trials}`);
+  const todo = pendingUnits(options.items, trials, options.skip);
   const now = options.now ?? Date.now;
   const retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
   const limiter = options.rateLimits ? new RateLimiter(options.rateLimits, now) : undefined;
@@ -75,7 +84,7 @@ export async function runEval(options: RunEvalOptions): Promise<RunEvalResult> {
   const progress: RunProgress = {
     done: 0,
     total: todo.length,
-    skipped: options.items.length - todo.length,
+    skipped: options.items.length * trials - todo.length,
     passed: 0,
     failed: 0,
     errored: 0,
@@ -86,10 +95,11 @@ export async function runEval(options: RunEvalOptions): Promise<RunEvalResult> {
   options.onProgress?.({ ...progress });
   let fatal: { error: unknown } | undefined;
 
-  const runItem = async (item: EvalItem): Promise<void> => {
+  const runItem = async ({ item, trial }: Unit): Promise<void> => {
     const started = now();
-    const body = buildRequest(sampler.model, sampler.samplingParams, item);
-    const key = cache ? completionCacheKey(body as unknown as Record<string, unknown>) : undefined;
+    const body = buildRequest(sampler.model, trialSamplingParams(sampler.samplingParams, trial), item);
+    const keyed = trial === 0 ? body : { ...body, tunelab_trial: trial };
+    const key = cache ? completionCacheKey(keyed as unknown as Record<string, unknown>) : undefined;
     let completion: Completion | undefined = key ? await cache?.get(key) : undefined;
     const cached = completion !== undefined;
     let sampleError: SampleError | undefined;
@@ -117,6 +127,7 @@ export async function runEval(options: RunEvalOptions): Promise<RunEvalResult> {
     const grades = await gradeSample(options.graders, sample, item, sampleError?.message);
     const record: ItemRecord = {
       item_id: item.id,
+      ...(trials > 1 ? { trial } : {}),
       tags: item.tags,
       status: itemStatus(sample !== null, Object.values(grades).map(statusOf)),
       sample,
@@ -137,7 +148,7 @@ export async function runEval(options: RunEvalOptions): Promise<RunEvalResult> {
       stop.abort();
       return;
     }
-    records.set(item.id, record);
+    records.set(trialKey(item.id, trial), record);
     progress.done++;
     progress[record.status]++;
     if (cached) progress.cacheHits++;
@@ -157,10 +168,10 @@ export async function runEval(options: RunEvalOptions): Promise<RunEvalResult> {
         lastYield = now();
         await yieldToEventLoop();
       }
-      const item = todo[next++];
-      if (!item) return;
+      const unit = todo[next++];
+      if (!unit) return;
       try {
-        await runItem(item);
+        await runItem(unit);
       } catch (error) {
         // A failing cache, grader adapter or progress callback is a bug to surface, not an item status.
         fatal ??= { error };
@@ -178,7 +189,7 @@ export async function runEval(options: RunEvalOptions): Promise<RunEvalResult> {
   }
   if (fatal) throw fatal.error;
 
-  const finished = todo.flatMap((item) => records.get(item.id) ?? []);
+  const finished = todo.flatMap((unit) => records.get(trialKey(unit.item.id, unit.trial)) ?? []);
   return {
     status: finished.length === todo.length ? "completed" : "cancelled",
     skipped: progress.skipped,
@@ -199,11 +210,20 @@ function uniqueNames(graders: readonly RunnerGrader[]): string[] {
   return names;
 }
 
-function pendingItems(items: readonly EvalItem[], skip: ReadonlySet<string> | undefined): EvalItem[] {
+interface Unit {
+  item: EvalItem;
+  trial: number;
+}
+
+/** Every (item, trial) not in `skip`, trial by trial (a cancelled run has whole early trials). */
+function pendingUnits(items: readonly EvalItem[], trials: number, skip: ReadonlySet<string> | undefined): Unit[] {
   const seen = new Set<string>();
   for (const item of items) {
     if (seen.has(item.id)) throw new Error(`item ids must be unique: "${item.id}" appears twice`);
     seen.add(item.id);
   }
-  return items.filter((item) => !skip?.has(item.id));
+  const units: Unit[] = [];
+  for (let trial = 0; trial < trials; trial++)
+    for (const item of items) if (!skip?.has(trialKey(item.id, trial))) units.push({ item, trial });
+  return units;
 }

@@ -9,5 +9,5 @@ export interface ScoredItem {
   tags?: readonly string[];
   grades: Readonly<Record<string, Grade>>;
   /** Trial index (0-based) when each item was sampled several times; absent or 0 for a single trial. */
-  trial?: number;
+  trial?: number | undefined;
 }

@@ -81,7 +81,9 @@ describe("per-item trial figures", () => {
 });
 
 const grade = (score: number, status: "passed" | "failed" | "errored" = score >= 0.5 ? "passed" : "failed"): Grade =>
-  status === "errored" ? { score: 0, passed: false, error: { type: "other_error", message: "boom" } } : { score, passed: status === "passed" };
+  status === "errored"
+    ? { score: 0, passed: false, error: { type: "other_error", message: "boom" } }
+    : { score, passed: status === "passed" };
 
 function trialItems(groups: readonly (readonly number[])[], grader = "g"): ScoredItem[] {
   return groups.flatMap((scores, i) => scores.map((s, trial) => ({ item_id: `i${i}`, trial, grades: { [grader]: grade(s) } })));
