@@ -53,6 +53,8 @@ export * from "./projects/project.repository.ts";
 export * from "./projects/project.schema.ts";
 export * from "./providers/provider-config.ts";
 export * from "./providers/providers.ts";
+export * from "./providers/trainers/openai.ts";
+export * from "./providers/trainers/trainer.ts";
 export * from "./shared/hash.ts";
 export * from "./shared/id.ts";
 export * from "./storage/blobs.ts";

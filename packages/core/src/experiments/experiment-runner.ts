@@ -11,7 +11,7 @@ import {
 } from "./experiment.repository.ts";
 import { type Experiment, FINISHED_EXPERIMENT } from "./experiment.schema.ts";
 import type { ExperimentEvent, ExperimentListener } from "./experiment-events.ts";
-import { type ExperimentServices, runExperiment } from "./run-experiment.ts";
+import { type ExperimentServices, runExperiment, trainerOf } from "./run-experiment.ts";
 
 /**
  * Runs experiments in this process with a concurrency limit, fans their events out to listeners (CLI progress,
@@ -78,7 +78,7 @@ export class ExperimentRunner {
     dropped?.settle(getExperiment(this.ws.db, id));
     if (experiment.providerJobId) {
       try {
-        await this.services.client(experiment.provider).fineTuning.jobs.cancel(experiment.providerJobId);
+        await trainerOf(this.services, experiment.provider).cancelJob(experiment.providerJobId);
       } catch {
         // the job may have finished meanwhile; the experiment stays cancelled
       }

@@ -7,6 +7,7 @@ import type { AddressInfo } from "node:net";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createProject } from "../projects/project.repository.ts";
+import { openAITrainer } from "../providers/trainers/openai.ts";
 import { tempWorkspace } from "../test-support/temp-workspace.ts";
 import { getExperiment, insertExperiment } from "./experiment.repository.ts";
 import { followJob } from "./follow-job.ts";
@@ -99,7 +100,7 @@ describe("followJob", () => {
     const controller = new AbortController();
     const client = new OpenAI({ apiKey: "k", baseURL, maxRetries: 0 });
     try {
-      const job = await followJob(ws.db, client, "exp-listeners", "ftjob-1", { pollMs: 1, signal: controller.signal });
+      const job = await followJob(ws.db, openAITrainer(client), "exp-listeners", "ftjob-1", { pollMs: 1, signal: controller.signal });
       expect(job.status).toBe("succeeded");
       expect(polls).toBeGreaterThan(2 * 10); // far more requests than the default limit of 10 listeners
       expect(getEventListeners(controller.signal, "abort")).toHaveLength(0);

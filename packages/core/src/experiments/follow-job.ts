@@ -1,24 +1,13 @@
-import type OpenAI from "openai";
-import type { FineTuningJob } from "openai/resources/fine-tuning/jobs/jobs";
+import { FINISHED_JOB, type Trainer, type TrainerJob, type TrainerMetrics } from "../providers/trainers/trainer.ts";
 import type { DB } from "../storage/database.ts";
 import { recordMetrics } from "./experiment.repository.ts";
 import type { ExperimentListener } from "./experiment-events.ts";
-import { withRequestSignal } from "./request-signal.ts";
 import { TrainingClock } from "./training-time.ts";
 
 export interface FollowOptions {
   pollMs: number;
   signal: AbortSignal;
   onEvent?: ExperimentListener;
-}
-
-interface MetricsData {
-  step: number;
-  total_steps?: number;
-  train_loss?: number;
-  train_mean_token_accuracy?: number;
-  valid_loss?: number;
-  valid_mean_token_accuracy?: number;
 }
 
 /**
@@ -28,21 +17,21 @@ interface MetricsData {
  */
 export async function followJob(
   db: DB,
-  client: OpenAI,
+  trainer: Trainer,
   experimentId: string,
   jobId: string,
   options: FollowOptions,
-): Promise<FineTuningJob> {
+): Promise<TrainerJob> {
   const seen = new Set<string>();
   const clock = new TrainingClock(db, experimentId);
   let failures = 0;
   for (;;) {
     try {
-      const job = await withRequestSignal(options.signal, (signal) => client.fineTuning.jobs.retrieve(jobId, { signal }));
-      await clock.observe(job.status, job.finished_at);
-      await collectMetrics(db, client, experimentId, jobId, seen, options);
+      const job = await trainer.getJob(jobId, options.signal);
+      await clock.observe(job.status, job.finishedAt);
+      await collectMetrics(db, trainer, experimentId, jobId, seen, options);
       failures = 0;
-      if (job.status === "succeeded" || job.status === "failed" || job.status === "cancelled") return job;
+      if (FINISHED_JOB.has(job.status)) return job;
     } catch (error) {
       clock.lost();
       if (options.signal.aborted) throw error;
@@ -54,28 +43,13 @@ export async function followJob(
 
 async function collectMetrics(
   db: DB,
-  client: OpenAI,
+  trainer: Trainer,
   experimentId: string,
   jobId: string,
   seen: Set<string>,
   options: FollowOptions,
 ): Promise<void> {
-  const fresh: MetricsData[] = [];
-  // events come newest first: page until an event already seen
-  let after: string | undefined;
-  pages: for (;;) {
-    const page = await withRequestSignal(options.signal, (signal) =>
-      client.fineTuning.jobs.listEvents(jobId, { limit: 500, ...(after ? { after } : {}) }, { signal }),
-    );
-    for (const event of page.data) {
-      if (seen.has(event.id)) break pages;
-      seen.add(event.id);
-      if (event.type === "metrics" && event.data && typeof (event.data as MetricsData).step === "number")
-        fresh.push(event.data as MetricsData);
-    }
-    if (!page.has_more || page.data.length === 0) break;
-    after = page.data[page.data.length - 1]?.id;
-  }
+  const fresh: TrainerMetrics[] = await trainer.newMetrics(jobId, seen, options.signal);
   if (fresh.length === 0) return;
   fresh.sort((a, b) => a.step - b.step);
   await recordMetrics(db, experimentId, fresh);

@@ -1,19 +1,20 @@
-import type { RunnerGrader } from "@tunelab/evals";
+import type { RunnerGrader, SamplingParams } from "@tunelab/evals";
 import type OpenAI from "openai";
-import { toFile } from "openai";
 import { findVersionById } from "../datasets/dataset.repository.ts";
 import { readVersionText } from "../datasets/version-content.ts";
 import { TunelabError } from "../errors.ts";
 import { insertEvalRun } from "../eval-runs/eval-run.repository.ts";
+import { evalSampling } from "../eval-runs/eval-settings.ts";
 import { executeEvalRun } from "../eval-runs/execute-eval-run.ts";
 import { testItems } from "../eval-runs/test-items.ts";
+import { openAITrainer } from "../providers/trainers/openai.ts";
+import type { Trainer } from "../providers/trainers/trainer.ts";
 import type { Workspace } from "../storage/workspace.ts";
 import { getExperiment, transitionExperiment, updateExperiment } from "./experiment.repository.ts";
 import type { Experiment, ExperimentStatus } from "./experiment.schema.ts";
 import type { ExperimentListener } from "./experiment-events.ts";
 import { followJob } from "./follow-job.ts";
-import type { ResolvedHyperparameters } from "./hyperparameters.ts";
-import { withRequestSignal } from "./request-signal.ts";
+import type { TrainingMethod } from "./hyperparameters.ts";
 
 /** The project's current evaluation setup: test split version and grader set, ready to grade. */
 export interface EvaluationSetup {
@@ -24,7 +25,10 @@ export interface EvaluationSetup {
 }
 
 export interface ExperimentServices {
+  /** Inference (eval runs): the `openai` SDK for every provider. */
   client(provider: string): OpenAI;
+  /** Training: the provider's trainer adapter (default: OpenAI's job API through `client`). */
+  trainer?(provider: string): Trainer;
   /** The project's current test split and grader set (errors when either is missing). */
   evaluationSetup(projectId: string): Promise<EvaluationSetup>;
   /** Sampling for eval runs (default temperature 0, a fixed seed). */
@@ -34,6 +38,11 @@ export interface ExperimentServices {
 }
 
 export const DEFAULT_SAMPLING = { temperature: 0, seed: 0, max_tokens: 256 } as const;
+
+/** The trainer of a provider: its adapter when the services know one, else OpenAI's job API through its client. */
+export function trainerOf(services: ExperimentServices, provider: string): Trainer {
+  return services.trainer?.(provider) ?? openAITrainer(services.client(provider));
+}
 
 /**
  * Drives an experiment to its end from whatever state it is in: upload → fine-tuning job → follow → eval run.
@@ -51,22 +60,22 @@ export async function runExperiment(
   try {
     let experiment = await getExperiment(ws.db, id);
     if (experiment.kind === "tuned" && !experiment.tunedModel) {
-      const client = services.client(experiment.provider);
-      experiment = await ensureUploaded(ws, client, experiment, say);
-      experiment = await ensureJob(ws, client, experiment, signal, say);
-      const job = await followJob(ws.db, client, id, experiment.providerJobId ?? "", {
+      const trainer = trainerOf(services, experiment.provider);
+      experiment = await ensureUploaded(ws, trainer, experiment, signal, say);
+      experiment = await ensureJob(ws, trainer, experiment, signal, say);
+      const job = await followJob(ws.db, trainer, id, experiment.providerJobId ?? "", {
         pollMs: services.pollMs ?? 1000,
         signal,
         ...(onEvent ? { onEvent } : {}),
       });
-      const resolved = { requested: experiment.hyperparameters.requested, resolved: resolvedHyperparameters(job) };
+      const resolved = { requested: experiment.hyperparameters.requested, resolved: job.resolved };
       if (job.status === "cancelled") {
         await transitionExperiment(ws.db, id, "cancelled", { error: "the provider's job was cancelled" });
         say("cancelled", "the fine-tuning job was cancelled");
         return getExperiment(ws.db, id);
       }
-      if (job.status !== "succeeded" || !job.fine_tuned_model) {
-        const reason = job.error?.message ?? `job ended ${job.status}`;
+      if (job.status !== "succeeded" || !job.tunedModel) {
+        const reason = job.error ?? `job ended ${job.providerStatus}`;
         await transitionExperiment(ws.db, id, "failed", {
           error: `training failed: ${reason}`,
           hyperparameters_json: JSON.stringify(resolved),
@@ -77,10 +86,10 @@ export async function runExperiment(
       // training_seconds was added up while following (training time only, downtime excluded); a job that ran
       // while nobody followed it has only its own span to go by
       const followed = (await getExperiment(ws.db, id)).trainingSeconds;
-      const span = job.finished_at && job.created_at ? job.finished_at - job.created_at : null;
+      const span = job.finishedAt && job.createdAt ? job.finishedAt - job.createdAt : null;
       await updateExperiment(ws.db, id, {
-        tuned_model: job.fine_tuned_model,
-        trained_tokens: job.trained_tokens ?? null,
+        tuned_model: job.tunedModel,
+        trained_tokens: job.trainedTokens,
         ...(followed === null ? { training_seconds: span } : {}),
         hyperparameters_json: JSON.stringify(resolved),
       });
@@ -98,8 +107,9 @@ export async function runExperiment(
 
 async function ensureUploaded(
   ws: Workspace,
-  client: OpenAI,
+  trainer: Trainer,
   experiment: Experiment,
+  signal: AbortSignal,
   say: (s: ExperimentStatus, m: string) => void,
 ): Promise<Experiment> {
   if (experiment.providerFileId) return experiment;
@@ -110,13 +120,12 @@ async function ensureUploaded(
     if (!versionId) return null;
     const version = await findVersionById(ws.db, versionId);
     if (!version) throw new TunelabError("not_found", `dataset version ${versionId} is missing`);
-    const reused = await reusableFile(ws, client, experiment.provider, version.contentHash);
+    const reused = await reusableFile(ws, trainer, experiment.provider, version.contentHash, signal);
     if (reused) return reused;
-    const file = await client.files.create({
-      file: await toFile(Buffer.from(readVersionText(ws, version)), `${version.name}-${version.number}.jsonl`),
-      purpose: "fine-tune",
-    });
-    return file.id;
+    return trainer.uploadFile(
+      { name: `${version.name}-${version.number}.jsonl`, content: Buffer.from(readVersionText(ws, version)) },
+      signal,
+    );
   };
   const fileId = await upload(experiment.datasetVersionId);
   const validationId = await upload(experiment.validationVersionId);
@@ -125,7 +134,13 @@ async function ensureUploaded(
 }
 
 /** A file this provider already has with the same content (uploaded by another experiment), if it still exists. */
-async function reusableFile(ws: Workspace, client: OpenAI, provider: string, contentHash: string): Promise<string | null> {
+async function reusableFile(
+  ws: Workspace,
+  trainer: Trainer,
+  provider: string,
+  contentHash: string,
+  signal: AbortSignal,
+): Promise<string | null> {
   const rows = await ws.db
     .selectFrom("experiments")
     .innerJoin("dataset_versions", "dataset_versions.id", "experiments.dataset_version_id")
@@ -135,36 +150,36 @@ async function reusableFile(ws: Workspace, client: OpenAI, provider: string, con
     .where("experiments.provider_file_id", "is not", null)
     .execute();
   for (const row of rows) {
-    if (!row.provider_file_id) continue;
-    try {
-      await client.files.retrieve(row.provider_file_id);
-      return row.provider_file_id;
-    } catch {
-      // deleted on the provider: try the next one
-    }
+    // deleted on the provider: try the next one
+    if (row.provider_file_id && (await trainer.fileExists(row.provider_file_id, signal))) return row.provider_file_id;
   }
   return null;
 }
 
 async function ensureJob(
   ws: Workspace,
-  client: OpenAI,
+  trainer: Trainer,
   experiment: Experiment,
   signal: AbortSignal,
   say: (s: ExperimentStatus, m: string) => void,
 ): Promise<Experiment> {
   if (!experiment.providerJobId) {
-    const existing = await findJobByMetadata(client, experiment.id);
-    const body = {
-      model: experiment.baseModel,
-      training_file: experiment.providerFileId ?? "",
-      ...(experiment.suffix ? { suffix: experiment.suffix } : {}),
-      seed: experiment.seed,
-      metadata: { tunelab_experiment: experiment.id },
-      method: jobMethod(experiment),
-      ...(await validationFile(ws, experiment)),
-    };
-    const jobId = existing ?? (await withRequestSignal(signal, (s) => client.fineTuning.jobs.create(body, { signal: s }))).id;
+    const existing = await trainer.findJob(experiment.id, signal);
+    const jobId =
+      existing ??
+      (await trainer.createJob(
+        {
+          experimentId: experiment.id,
+          baseModel: experiment.baseModel,
+          trainingFile: experiment.providerFileId ?? "",
+          validationFile: await validationFile(ws, experiment),
+          suffix: experiment.suffix,
+          seed: experiment.seed,
+          method: experiment.method as TrainingMethod,
+          hyperparameters: experiment.hyperparameters.requested,
+        },
+        signal,
+      ));
     await updateExperiment(ws.db, experiment.id, { provider_job_id: jobId });
   }
   await transitionExperiment(ws.db, experiment.id, "training");
@@ -172,23 +187,13 @@ async function ensureJob(
   return getExperiment(ws.db, experiment.id);
 }
 
-async function validationFile(ws: Workspace, experiment: Experiment): Promise<{ validation_file?: string }> {
+async function validationFile(ws: Workspace, experiment: Experiment): Promise<string | null> {
   const row = await ws.db
     .selectFrom("experiments")
     .select("provider_validation_file_id")
     .where("id", "=", experiment.id)
     .executeTakeFirst();
-  return row?.provider_validation_file_id ? { validation_file: row.provider_validation_file_id } : {};
-}
-
-/** A job created for this experiment before the process died (its id never reached the database). */
-async function findJobByMetadata(client: OpenAI, experimentId: string): Promise<string | undefined> {
-  try {
-    const page = await client.fineTuning.jobs.list({ limit: 100, metadata: { tunelab_experiment: experimentId } });
-    return page.data.find((job) => job.metadata?.tunelab_experiment === experimentId)?.id;
-  } catch {
-    return undefined;
-  }
+  return row?.provider_validation_file_id ?? null;
 }
 
 async function evaluate(
@@ -210,8 +215,9 @@ async function evaluate(
       provider: experiment.provider,
       testSplitVersionId: setup.testSplitVersionId,
       graderSetId: setup.graderSetId,
-      samplingParams: services.samplingParams ?? { ...DEFAULT_SAMPLING },
-      total: items.length,
+      samplingParams: evalSampling((services.samplingParams ?? { ...DEFAULT_SAMPLING }) as SamplingParams, experiment.evaluation),
+      trials: experiment.evaluation.trials,
+      total: items.length * experiment.evaluation.trials,
     });
     runId = run.id;
     await updateExperiment(ws.db, experiment.id, {
@@ -236,39 +242,4 @@ async function evaluate(
     say("completed", `scored ${run.primary.score?.toFixed(3) ?? "n/a"} on ${setup.primaryMetric}`);
   }
   return getExperiment(ws.db, experiment.id);
-}
-
-/**
- * The job's `method` as OpenAI's API takes it (`{type: "dpo", dpo: {hyperparameters}}`). The request carries only the
- * keys the experiment set: `auto` for OpenAI's three, the extensions (LoRA, prompt loss weight, beta) only when given,
- * since hosted providers refuse keys they do not know.
- */
-export function jobMethod(experiment: Pick<Experiment, "method" | "hyperparameters">) {
-  // the SDK's types know OpenAI's keys only; the stored request (JSON, so no undefined values) may add the extensions
-  const hyperparameters = experiment.hyperparameters.requested;
-  if (experiment.method === "dpo")
-    return { type: "dpo" as const, dpo: { hyperparameters: hyperparameters as OpenAI.FineTuning.DpoHyperparameters } };
-  if (experiment.method === "supervised")
-    return {
-      type: "supervised" as const,
-      supervised: { hyperparameters: hyperparameters as OpenAI.FineTuning.SupervisedHyperparameters },
-    };
-  throw new TunelabError("invalid_argument", `method ${experiment.method} does not train`);
-}
-
-/** The values the provider trained with: numbers, the training type, the LoRA target modules as a list. */
-function resolvedHyperparameters(job: {
-  hyperparameters?: unknown;
-  method?: { type?: string; supervised?: { hyperparameters?: unknown }; dpo?: { hyperparameters?: unknown } } | null;
-}): ResolvedHyperparameters | null {
-  const out: ResolvedHyperparameters = {};
-  const byMethod = job.method?.type === "dpo" ? job.method.dpo?.hyperparameters : job.method?.supervised?.hyperparameters;
-  for (const source of [job.hyperparameters, byMethod]) {
-    if (!source || typeof source !== "object") continue;
-    for (const [k, v] of Object.entries(source)) {
-      if (typeof v === "number" || (typeof v === "string" && v !== "auto")) out[k] = v;
-      else if (Array.isArray(v) && v.every((x) => typeof x === "string")) out[k] = v as string[];
-    }
-  }
-  return Object.keys(out).length ? out : null;
 }

@@ -1,0 +1,127 @@
+import type OpenAI from "openai";
+import { toFile } from "openai";
+import { TunelabError } from "../../errors.ts";
+import type { RequestedHyperparameters, ResolvedHyperparameters, TrainingMethod } from "../../experiments/hyperparameters.ts";
+import { withRequestSignal } from "../../experiments/request-signal.ts";
+import type { Trainer, TrainerJob, TrainerJobStatus, TrainerMetrics } from "./trainer.ts";
+
+/**
+ * OpenAI's fine-tuning API through the `openai` SDK: `POST /v1/files`, `POST/GET /v1/fine_tuning/jobs`,
+ * `GET …/{id}/events`, `POST …/{id}/cancel` (https://platform.openai.com/docs/api-reference/fine-tuning). Also the
+ * embedded engine, Nebius Token Factory and any exact copy. Jobs carry `metadata.tunelab_experiment` to be found again.
+ */
+export function openAITrainer(client: OpenAI): Trainer {
+  return {
+    kind: "openai",
+    async uploadFile(file, signal) {
+      const created = await withRequestSignal(signal, async (s) =>
+        client.files.create({ file: await toFile(file.content, file.name), purpose: "fine-tune" }, { signal: s }),
+      );
+      return created.id;
+    },
+    async fileExists(id, signal) {
+      try {
+        await withRequestSignal(signal, (s) => client.files.retrieve(id, { signal: s }));
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    async createJob(request, signal) {
+      const body = {
+        model: request.baseModel,
+        training_file: request.trainingFile,
+        ...(request.suffix ? { suffix: request.suffix } : {}),
+        seed: request.seed,
+        metadata: { tunelab_experiment: request.experimentId },
+        method: jobMethod(request),
+        ...(request.validationFile ? { validation_file: request.validationFile } : {}),
+      };
+      return (await withRequestSignal(signal, (s) => client.fineTuning.jobs.create(body, { signal: s }))).id;
+    },
+    async findJob(experimentId) {
+      try {
+        const page = await client.fineTuning.jobs.list({ limit: 100, metadata: { tunelab_experiment: experimentId } });
+        return page.data.find((job) => job.metadata?.tunelab_experiment === experimentId)?.id;
+      } catch {
+        return undefined;
+      }
+    },
+    async getJob(id, signal) {
+      const job = await withRequestSignal(signal, (s) => client.fineTuning.jobs.retrieve(id, { signal: s }));
+      return {
+        id: job.id,
+        status: normalStatus(job.status),
+        providerStatus: job.status,
+        tunedModel: job.fine_tuned_model ?? null,
+        trainedTokens: job.trained_tokens ?? null,
+        createdAt: job.created_at ?? null,
+        finishedAt: job.finished_at ?? null,
+        error: job.error?.message ?? null,
+        resolved: resolvedHyperparameters(job),
+      } satisfies TrainerJob;
+    },
+    async newMetrics(id, seen, signal) {
+      const fresh: TrainerMetrics[] = [];
+      // events come newest first: page until an event already seen
+      let after: string | undefined;
+      pages: for (;;) {
+        const page = await withRequestSignal(signal, (s) =>
+          client.fineTuning.jobs.listEvents(id, { limit: 500, ...(after ? { after } : {}) }, { signal: s }),
+        );
+        for (const event of page.data) {
+          if (seen.has(event.id)) break pages;
+          seen.add(event.id);
+          if (event.type === "metrics" && event.data && typeof (event.data as TrainerMetrics).step === "number")
+            fresh.push(event.data as TrainerMetrics);
+        }
+        if (!page.has_more || page.data.length === 0) break;
+        after = page.data[page.data.length - 1]?.id;
+      }
+      return fresh;
+    },
+    async cancelJob(id) {
+      await client.fineTuning.jobs.cancel(id);
+    },
+  };
+}
+
+function normalStatus(status: string): TrainerJobStatus {
+  if (status === "running" || status === "succeeded" || status === "failed" || status === "cancelled") return status;
+  return "queued"; // validating_files, queued
+}
+
+/**
+ * The job's `method` as OpenAI's API takes it (`{type: "dpo", dpo: {hyperparameters}}`). The request carries only the
+ * keys the experiment set: `auto` for OpenAI's three, the extensions (LoRA, prompt loss weight, beta) only when given,
+ * since hosted providers refuse keys they do not know.
+ */
+export function jobMethod(experiment: { method: TrainingMethod; hyperparameters: RequestedHyperparameters }) {
+  // the SDK's types know OpenAI's keys only; the stored request (JSON, so no undefined values) may add the extensions
+  const { hyperparameters } = experiment;
+  if (experiment.method === "dpo")
+    return { type: "dpo" as const, dpo: { hyperparameters: hyperparameters as OpenAI.FineTuning.DpoHyperparameters } };
+  if (experiment.method === "supervised")
+    return {
+      type: "supervised" as const,
+      supervised: { hyperparameters: hyperparameters as OpenAI.FineTuning.SupervisedHyperparameters },
+    };
+  throw new TunelabError("invalid_argument", `method ${String(experiment.method)} does not train`);
+}
+
+/** The values the provider trained with: numbers, the training type, the LoRA target modules as a list. */
+function resolvedHyperparameters(job: {
+  hyperparameters?: unknown;
+  method?: { type?: string; supervised?: { hyperparameters?: unknown }; dpo?: { hyperparameters?: unknown } } | null;
+}): ResolvedHyperparameters | null {
+  const out: ResolvedHyperparameters = {};
+  const byMethod = job.method?.type === "dpo" ? job.method.dpo?.hyperparameters : job.method?.supervised?.hyperparameters;
+  for (const source of [job.hyperparameters, byMethod]) {
+    if (!source || typeof source !== "object") continue;
+    for (const [k, v] of Object.entries(source)) {
+      if (typeof v === "number" || (typeof v === "string" && v !== "auto")) out[k] = v;
+      else if (Array.isArray(v) && v.every((x) => typeof x === "string")) out[k] = v as string[];
+    }
+  }
+  return Object.keys(out).length ? out : null;
+}
