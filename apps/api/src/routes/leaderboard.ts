@@ -86,7 +86,14 @@ export function leaderboardRoutes(ws: Workspace, prices: PriceOf = () => undefin
         method: "get",
         path: "/compare",
         request: { query: z.object({ a: z.string().min(1).max(80), b: z.string().min(1).max(80) }) },
-        responses: { 200: json(AnyJson, "Per-grader paired deltas, moved items, setup differences"), ...errors, 409: errors[400] },
+        responses: {
+          200: json(
+            AnyJson,
+            "Per-grader paired deltas, per-tag breakdown on the primary metric, moved and both-failed items, setup differences",
+          ),
+          ...errors,
+          409: errors[400],
+        },
       }),
       async (c) => {
         const { a, b } = c.req.valid("query");

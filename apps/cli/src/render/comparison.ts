@@ -28,9 +28,29 @@ export function renderComparison(c: Comparison, shown: number): string {
   if (c.dataset)
     parts.push(`data: ${c.dataset.a ?? "(none)"} → ${c.dataset.b ?? "(none)"}: +${c.dataset.added} −${c.dataset.removed} examples`);
   const on = c.primaryMetric ? ` on ${c.primaryMetric}` : "";
+  parts.push(byTag(c));
   parts.push(items(`regressed${on} (passed in A, fails in B)`, c.regressed, shown, color.red));
   parts.push(items(`improved${on} (failed in A, passes in B)`, c.improved, shown, color.green));
+  parts.push(items(`both failed${on} (fails in A and in B)`, c.bothFailed, shown, color.yellow));
   return parts.join("\n");
+}
+
+/** Per tag on the primary metric: pairs, both means, the paired delta with its interval and p-value. */
+function byTag(c: Comparison): string {
+  if (!c.primaryMetric) return color.dim("per tag: no primary metric shared by the two runs");
+  if (c.byTag.length === 0) return color.dim(`per tag on ${c.primaryMetric}: no test item has tags (add "tags" to the test split's lines)`);
+  const rows = c.byTag.map((t) => [
+    t.tag,
+    t.n,
+    t.meanA?.toFixed(3) ?? "-",
+    t.meanB?.toFixed(3) ?? "-",
+    signed(t.delta.mean),
+    t.delta.ci ? `[${signed(t.delta.ci.low)}, ${signed(t.delta.ci.high)}]` : "-",
+    formatP(t.delta.pValue),
+    `${t.regressed}/${t.improved}`,
+    t.bothFailed,
+  ]);
+  return `${color.bold(`per tag on ${c.primaryMetric}`)}\n${table(["tag", "n", "A", "B", "Δ (B−A)", "95% CI", "p (paired)", "regressed/improved", "both failed"], rows)}`;
 }
 
 function items(title: string, list: ComparedItem[], shown: number, paint: (s: string) => string): string {

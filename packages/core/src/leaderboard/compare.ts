@@ -8,6 +8,7 @@ import { testItems } from "../eval-runs/test-items.ts";
 import { findExperiment } from "../experiments/experiment.repository.ts";
 import type { Experiment } from "../experiments/experiment.schema.ts";
 import type { Workspace } from "../storage/workspace.ts";
+import { byItemId, compareBreakdown, type TagComparison } from "./compare-breakdown.ts";
 
 export interface ComparedItem {
   itemId: string;
@@ -36,6 +37,10 @@ export interface Comparison {
   /** Items that passed in A and fail in B on the primary metric, and the reverse. */
   regressed: ComparedItem[];
   improved: ComparedItem[];
+  /** Per tag on the primary metric: n, both means, the paired delta with its interval and p-value. */
+  byTag: TagComparison[];
+  /** Items both runs failed on the primary metric. */
+  bothFailed: ComparedItem[];
   hyperparameters: Array<{ key: string; a: unknown; b: unknown }>;
   dataset: { a: string | null; b: string | null; added: number; removed: number } | null;
 }
@@ -82,8 +87,9 @@ export async function compare(ws: Workspace, refA: string, refB: string): Promis
   const primary = primaryMetric ? graders[primaryMetric] : undefined;
   const moved = (key: "regressed" | "improved") => {
     const ids = new Set(primary ? primary[key] : Object.values(graders).flatMap((g) => g[key]));
-    return [...ids].sort((x, y) => Number(x) - Number(y) || (x < y ? -1 : 1)).map(describe);
+    return [...ids].sort(byItemId).map(describe);
   };
+  const breakdown = compareBreakdown(itemsA, itemsB, primary ? primary.grader : null);
   return {
     a: label(a),
     b: label(b),
@@ -91,6 +97,8 @@ export async function compare(ws: Workspace, refA: string, refB: string): Promis
     graders,
     regressed: moved("regressed"),
     improved: moved("improved"),
+    byTag: breakdown.byTag,
+    bothFailed: breakdown.bothFailed.map(describe),
     hyperparameters: hyperDiff(a.experiment, b.experiment),
     dataset: await datasetDiff(ws, a.experiment, b.experiment),
   };

@@ -1,0 +1,70 @@
+import { type BootstrapOptions, compareGrader, type PairedDelta, type ScoredItem, sliceByTag, statusOf } from "@tunelab/evals";
+
+/** A vs B on the items of one tag, on one grader (the primary metric): the same paired figures compare gives per grader. */
+export interface TagComparison {
+  tag: string;
+  /** Pairs compared (items of the tag both runs graded without an error). */
+  n: number;
+  meanA: number | null;
+  meanB: number | null;
+  /** Mean of `scoreB - scoreA` with the paired-bootstrap 95% interval and p-value. */
+  delta: PairedDelta;
+  regressed: number;
+  improved: number;
+  /** Items of the tag both runs failed. */
+  bothFailed: number;
+}
+
+export interface CompareBreakdown {
+  /** The grader the breakdown is on; null when the runs share no primary metric (then it is empty). */
+  grader: string | null;
+  /** One row per tag, sorted by tag. An item with several tags counts in each; untagged items in none. */
+  byTag: TagComparison[];
+  /** Compared items with no tag. */
+  untagged: number;
+  /** Items both runs failed (graded, not errored, not passed), sorted by id. */
+  bothFailed: string[];
+}
+
+/** Item ids in natural order: numbers by value, then text. */
+export const byItemId = (x: string, y: string) => Number(x) - Number(y) || (x < y ? -1 : x > y ? 1 : 0);
+
+/** Ids of the items both runs failed on `grader`; a pair with an errored or missing grade is neither passed nor failed. */
+export function bothFailed(a: readonly ScoredItem[], b: readonly ScoredItem[], grader: string): string[] {
+  const byIdB = new Map(b.map((item) => [item.item_id, item]));
+  const ids: string[] = [];
+  for (const itemA of a) {
+    const gradeA = itemA.grades[grader];
+    const gradeB = byIdB.get(itemA.item_id)?.grades[grader];
+    if (gradeA && gradeB && statusOf(gradeA) === "failed" && statusOf(gradeB) === "failed") ids.push(itemA.item_id);
+  }
+  return ids.sort(byItemId);
+}
+
+/** Per tag (tags as run A recorded them), the paired comparison of `grader`, and the items both runs failed. */
+export function compareBreakdown(
+  a: readonly ScoredItem[],
+  b: readonly ScoredItem[],
+  grader: string | null,
+  options: BootstrapOptions = {},
+): CompareBreakdown {
+  if (grader === null) return { grader, byTag: [], untagged: 0, bothFailed: [] };
+  const failed = bothFailed(a, b, grader);
+  const failedSet = new Set(failed);
+  const idsB = new Set(b.map((item) => item.item_id));
+  const byTag = Object.entries(sliceByTag(a)).map(([tag, slice]): TagComparison => {
+    const g = compareGrader(slice, b, grader, options);
+    return {
+      tag,
+      n: g.n,
+      meanA: g.meanA,
+      meanB: g.meanB,
+      delta: g.delta,
+      regressed: g.regressed.length,
+      improved: g.improved.length,
+      bothFailed: slice.filter((item) => failedSet.has(item.item_id)).length,
+    };
+  });
+  const untagged = a.filter((item) => (item.tags ?? []).length === 0 && idsB.has(item.item_id)).length;
+  return { grader, byTag, untagged, bothFailed: failed };
+}
