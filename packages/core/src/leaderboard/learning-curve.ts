@@ -7,15 +7,34 @@ import { listExperiments } from "../experiments/experiment.repository.ts";
 import type { Experiment } from "../experiments/experiment.schema.ts";
 import { currentGraderSet } from "../grader-sets/grader-set.repository.ts";
 import { getProjectByName } from "../projects/project.repository.ts";
+import { LOCAL_PROVIDER } from "../providers/providers.ts";
 import type { ProjectId } from "../shared/id.ts";
 import type { Workspace } from "../storage/workspace.ts";
 
-/** One experiment on a learning curve: its training-set size and primary-metric mean. */
+/**
+ * What a curve's x counts: the dataset version's training examples, or the experiment's trained tokens (the tokens
+ * the loss is on, times epochs, as the provider reported them for the finished job).
+ */
+export const CURVE_AXES = ["examples", "tokens"] as const;
+export type CurveAxis = (typeof CURVE_AXES)[number];
+
+/** What an experiment's trained tokens count, by its provider (the local engine reports its loss-bearing tokens). */
+export function trainedTokensCount(provider: string): string {
+  return provider === LOCAL_PROVIDER
+    ? "assistant (loss-bearing) tokens × epochs"
+    : "tokens billed by the provider, every message's tokens × epochs";
+}
+
+/** One experiment on a learning curve: its training-set size, trained tokens and primary-metric mean. */
 export interface CurveMember {
   experimentId: string;
   name: string;
   dataset: string;
   examples: number;
+  /** As the provider reported them for the job; null when it did not. */
+  trainedTokens: number | null;
+  /** This member's x on the curve: `examples` or `trainedTokens`, as the curve's axis says. */
+  n: number;
   score: number;
 }
 
@@ -23,7 +42,10 @@ export interface CurveMember {
 export interface ProjectCurve {
   /** What the experiments share, e.g. "local-small · supervised · auto · seed 42". */
   setup: string;
+  /** What n counts on this curve, e.g. "training examples" or "trained tokens: assistant (loss-bearing) tokens × epochs". */
+  xLabel: string;
   members: CurveMember[];
+  /** Fitted on the members' n; projections are at sizes in the same unit. */
   curve: LearningCurve;
 }
 
@@ -31,9 +53,13 @@ export interface ProjectCurves {
   project: string;
   primaryMetric: string;
   testSplit: string;
+  /** The x every curve is fitted on. */
+  x: CurveAxis;
   curves: ProjectCurve[];
   /** Groups with fewer than three distinct training-set sizes (no curve can be fitted), as their setups. */
   tooFew: string[];
+  /** With x = tokens: scored experiments left out because their provider reported no trained tokens, by name. */
+  noTokens: string[];
 }
 
 const MIN_SIZES = 3;
@@ -49,17 +75,24 @@ function setupLabel(e: Experiment): string {
   return [e.baseModel, e.method, hp.length ? hp.join(", ") : "auto", `seed ${e.seed}`].join(" · ");
 }
 
+/** The x axis's name, saying what it counts. */
+export function curveXLabel(x: CurveAxis, provider: string): string {
+  return x === "examples" ? "training examples" : `trained tokens: ${trainedTokensCount(provider)}`;
+}
+
 /**
  * Learning curves of a project: its completed tuned experiments scored on the current test split and grader set,
  * grouped by everything but the data; each group with at least three training-set sizes is fitted (the primary
- * metric per test item, errored items scoring 0, against the dataset version's example count) and projected to
- * `at` (default: twice the largest size), with paired item-bootstrap intervals (evals' learningCurve).
+ * metric per test item, errored items scoring 0, against `x`: the dataset version's example count, or the trained
+ * tokens the provider reported) and projected to `at` (in the same unit; default: twice the largest size), with
+ * paired item-bootstrap intervals (evals' learningCurve).
  */
 export async function projectCurves(
   ws: Workspace,
   projectName: string,
-  options: { at?: readonly number[]; resamples?: number; seed?: number } = {},
+  options: { x?: CurveAxis; at?: readonly number[]; resamples?: number; seed?: number } = {},
 ): Promise<ProjectCurves> {
+  const x = options.x ?? "examples";
   const project = await getProjectByName(ws.db, projectName);
   const dataset = await findDataset(ws.db, project.id as ProjectId, TEST_SPLIT_NAME);
   const split = dataset && (await latestVersion(ws.db, dataset.id));
@@ -75,8 +108,11 @@ export async function projectCurves(
       e.testSplitVersionId === split.id &&
       e.graderSetId === graderSet.id,
   );
+  // on the tokens axis, an experiment whose provider reported no trained tokens has no x: named, not plotted at 0
+  const noTokens = x === "tokens" ? scored.filter((e) => !(e.trainedTokens && e.trainedTokens > 0)).map((e) => e.name) : [];
+  const plotted = x === "tokens" ? scored.filter((e) => e.trainedTokens && e.trainedTokens > 0) : scored;
   const groups = new Map<string, Experiment[]>();
-  for (const e of scored) groups.set(setupKey(e), [...(groups.get(setupKey(e)) ?? []), e]);
+  for (const e of plotted) groups.set(setupKey(e), [...(groups.get(setupKey(e)) ?? []), e]);
   const curves: ProjectCurve[] = [];
   const tooFew: string[] = [];
   for (const members of groups.values()) {
@@ -88,15 +124,16 @@ export async function projectCurves(
         const byItem = new Map(
           samples.map((s) => [s.item_id, (JSON.parse(s.grades_json) as Record<string, Grade>)[graderSet.primaryMetric]?.score ?? 0]),
         );
-        return { e, version, byItem };
+        const n = x === "tokens" ? (e.trainedTokens ?? 0) : (version?.exampleCount ?? 0);
+        return { e, version, byItem, n };
       }),
     );
-    if (new Set(rows.map((r) => r.version?.exampleCount)).size < MIN_SIZES) {
+    if (new Set(rows.map((r) => r.n)).size < MIN_SIZES) {
       tooFew.push(setupLabel(first));
       continue;
     }
     const items = [...(rows[0]?.byItem.keys() ?? [])].filter((id) => rows.every((r) => r.byItem.has(id))).sort();
-    const series = rows.map((r) => ({ n: r.version?.exampleCount ?? 0, scores: items.map((id) => r.byItem.get(id) ?? 0) }));
+    const series = rows.map((r) => ({ n: r.n, scores: items.map((id) => r.byItem.get(id) ?? 0) }));
     const curve = learningCurve(series, {
       ...(options.at ? { at: options.at } : {}),
       ...(options.resamples ? { resamples: options.resamples } : {}),
@@ -104,17 +141,20 @@ export async function projectCurves(
     });
     curves.push({
       setup: setupLabel(first),
+      xLabel: curveXLabel(x, first.provider),
       members: rows
         .map((r, i) => ({
           experimentId: r.e.id,
           name: r.e.name,
           dataset: r.version?.ref ?? "?",
           examples: r.version?.exampleCount ?? 0,
+          trainedTokens: r.e.trainedTokens,
+          n: r.n,
           score: curve.points[i]?.y ?? 0,
         }))
-        .sort((a, b) => a.examples - b.examples),
+        .sort((a, b) => a.n - b.n || a.examples - b.examples),
       curve,
     });
   }
-  return { project: project.name, primaryMetric: graderSet.primaryMetric, testSplit: split.ref, curves, tooFew };
+  return { project: project.name, primaryMetric: graderSet.primaryMetric, testSplit: split.ref, x, curves, tooFew, noTokens };
 }
