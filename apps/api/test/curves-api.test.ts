@@ -1,6 +1,21 @@
 // GET /api/projects/{p}/curves on the real API app: the project's learning curves (core's projectCurves), an empty
-// answer before any experiments differ only in data, and the refusals.
-import { saveGraderSet, setTestSplit } from "@tunelab/core";
+// answer before any experiments differ only in data, the x axis (training examples or trained tokens), and the
+// refusals.
+import {
+  createDataFractions,
+  createExperiment,
+  currentGraderSet,
+  getProjectByName,
+  getVersionByRef,
+  importDataset,
+  insertEvalRun,
+  insertSample,
+  type ProjectCurves,
+  type ProjectId,
+  saveGraderSet,
+  setTestSplit,
+  updateExperiment,
+} from "@tunelab/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiHarness } from "./api-harness.ts";
 
@@ -31,7 +46,16 @@ describe("GET /api/projects/{project}/curves", () => {
   it("answers with no curves before experiments differ only in data, naming the metric and split", async () => {
     const { status, json } = await h.call("GET", "/api/projects/p/curves?at=1000,2000&resamples=200");
     expect(status).toBe(200);
-    expect(json).toEqual({ project: "p", primaryMetric: "exact", testSplit: "test@1", curves: [], tooFew: [] });
+    expect(json).toEqual({
+      project: "p",
+      primaryMetric: "exact",
+      testSplit: "test@1",
+      x: "examples",
+      curves: [],
+      tooFew: [],
+      noTokens: [],
+    });
+    expect((await h.call("GET", "/api/projects/p/curves?x=tokens")).json.x).toBe("tokens");
   });
 
   it("refuses bad sizes and unknown projects", async () => {
@@ -39,5 +63,85 @@ describe("GET /api/projects/{project}/curves", () => {
     expect((await h.call("GET", "/api/projects/p/curves?at=0")).status).toBe(400);
     expect((await h.call("GET", "/api/projects/p/curves?resamples=5")).status).toBe(400);
     expect((await h.call("GET", "/api/projects/nope/curves")).status).toBe(404);
+    const axis = await h.call("GET", "/api/projects/p/curves?x=words");
+    expect(axis.status).toBe(400);
+    expect(JSON.stringify(axis.json)).toMatch(/\bx\b/);
+    expect(JSON.stringify(axis.json)).toMatch(/examples.*tokens/);
+  });
+});
+
+describe("GET /api/projects/{project}/curves?x=tokens", () => {
+  /** Trained tokens the four experiments' jobs reported, and the known curve in them the grades follow. */
+  const TOKENS = [2_000, 6_000, 18_000, 54_000];
+  const truth = (tokens: number) => 0.9 - 4 * tokens ** -0.3;
+
+  beforeAll(async () => {
+    const ws = h.ws;
+    const train = Array.from({ length: 160 }, (_, i) => line(1000 + i));
+    await importDataset(ws, { project: "p", dataset: "train", text: `${train.join("\n")}\n`, fileName: "train.jsonl" });
+    const fractions = await createDataFractions(ws, { project: "p", dataset: "train@1", fractions: [0.125, 0.25, 0.5, 1], seed: 1 });
+    const project = await getProjectByName(ws.db, "p");
+    const split = (await getVersionByRef(ws.db, project.id as ProjectId, "test@1")).id;
+    const grader = (await currentGraderSet(ws.db, project.id))?.id as string;
+    for (const [k, f] of fractions.entries()) {
+      const e = await createExperiment(ws, {
+        project: "p",
+        dataset: f.version.ref,
+        model: "local-tiny",
+        name: `data-${f.version.exampleCount}`,
+      });
+      const run = await insertEvalRun(ws.db, {
+        projectId: project.id,
+        experimentId: e.experiment.id,
+        model: "m",
+        provider: "local",
+        testSplitVersionId: split,
+        graderSetId: grader,
+        samplingParams: {},
+        total: 20,
+      });
+      const tokens = TOKENS[k] as number;
+      for (let i = 0; i < 20; i++) {
+        const pass = (i * 0.618034) % 1 < truth(tokens);
+        await insertSample(ws.db, run.id, i, {
+          item_id: `item-${i}`,
+          status: pass ? "passed" : "failed",
+          tags: [],
+          grades: { exact: { score: pass ? 1 : 0, passed: pass } },
+          usage: { prompt_tokens: 0, completion_tokens: 0 },
+        } as never);
+      }
+      await updateExperiment(ws.db, e.experiment.id, {
+        status: "completed",
+        eval_run_id: run.id,
+        test_split_version_id: split,
+        grader_set_id: grader,
+        trained_tokens: tokens,
+      });
+    }
+  });
+
+  it("fits on the trained tokens, says what they count, and projects doubling them (or to ?at= tokens)", async () => {
+    const { status, json } = await h.call("GET", "/api/projects/p/curves?x=tokens&resamples=200");
+    expect(status).toBe(200);
+    const r = json as ProjectCurves;
+    expect(r.x).toBe("tokens");
+    expect(r.curves).toHaveLength(1);
+    const c = r.curves[0] as ProjectCurves["curves"][number];
+    expect(c.xLabel).toBe("trained tokens: assistant (loss-bearing) tokens × epochs");
+    expect(c.members.map((m) => [m.examples, m.n])).toEqual([
+      [20, 2_000],
+      [40, 6_000],
+      [80, 18_000],
+      [160, 54_000],
+    ]);
+    expect(c.curve.projections.map((p) => p.n)).toEqual([108_000]);
+    const at = (await h.call("GET", "/api/projects/p/curves?x=tokens&at=100000,200000&resamples=200")).json as ProjectCurves;
+    expect(at.curves[0]?.curve.projections.map((p) => p.n)).toEqual([100_000, 200_000]);
+    // the same experiments on the default axis: their example counts, doubling the data
+    const examples = (await h.call("GET", "/api/projects/p/curves?resamples=200")).json as ProjectCurves;
+    expect(examples.x).toBe("examples");
+    expect(examples.curves[0]?.members.map((m) => m.n)).toEqual([20, 40, 80, 160]);
+    expect(examples.curves[0]?.curve.projections.map((p) => p.n)).toEqual([320]);
   });
 });

@@ -1,5 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import {
+  CURVE_AXES,
   compare,
   LEADERBOARD_COLUMNS,
   LeaderboardQuery,
@@ -59,7 +60,9 @@ export function leaderboardRoutes(ws: Workspace, prices: PriceOf = () => undefin
         request: {
           params: ProjectParams,
           query: z.object({
-            /** Training-set sizes to project to, comma-separated (default: twice the largest). */
+            /** The x axis: the dataset versions' training examples (default), or the trained tokens the providers reported. */
+            x: z.enum(CURVE_AXES).optional(),
+            /** Training-set sizes to project to, in the x axis's unit, comma-separated (default: twice the largest). */
             at: z
               .string()
               .max(200)
@@ -78,7 +81,14 @@ export function leaderboardRoutes(ws: Workspace, prices: PriceOf = () => undefin
         const q = c.req.valid("query");
         const at = q.at?.split(",").map(Number);
         if (at?.some((n) => !(n > 0))) throw new TunelabError("invalid_argument", "at: training-set sizes must be > 0");
-        return c.json(await projectCurves(ws, project, { ...(at ? { at } : {}), ...(q.resamples ? { resamples: q.resamples } : {}) }), 200);
+        return c.json(
+          await projectCurves(ws, project, {
+            ...(q.x ? { x: q.x } : {}),
+            ...(at ? { at } : {}),
+            ...(q.resamples ? { resamples: q.resamples } : {}),
+          }),
+          200,
+        );
       },
     )
     .openapi(
