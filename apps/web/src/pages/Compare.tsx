@@ -7,6 +7,7 @@ import { pValue, score, signed, value } from "../lib/format.ts";
 import { load } from "../lib/load.ts";
 import { projectName, usePage } from "../lib/page.ts";
 import { query, setQuery } from "../lib/router.ts";
+import { TagBreakdown } from "./compare/TagBreakdown.tsx";
 
 const FIRST = 20;
 
@@ -130,6 +131,8 @@ export default function Compare() {
                 </div>
               </div>
 
+              <TagBreakdown comparison={c()} />
+
               <div class="grid-2">
                 <div class="card">
                   <h2>Hyperparameters that differ</h2>
@@ -187,6 +190,7 @@ export default function Compare() {
 
               <Moved title="Regressed" hint="passed in A, fail in B" items={c().regressed} testId="regressed" tone="bad" />
               <Moved title="Improved" hint="failed in A, pass in B" items={c().improved} testId="improved" tone="good" />
+              <Moved title="Both failed" hint="fail in A and in B" items={c().bothFailed} testId="both-failed" tone="both" />
             </>
           )}
         </Show>
@@ -205,14 +209,14 @@ function Side(props: { side: Comparison["a"]; letter: string }) {
   );
 }
 
-function Moved(props: { title: string; hint: string; items: ComparedItem[]; testId: string; tone: "good" | "bad" }) {
+function Moved(props: { title: string; hint: string; items: ComparedItem[]; testId: string; tone: "good" | "bad" | "both" }) {
   const [all, setAll] = createSignal(false);
   const shown = () => (all() ? props.items : props.items.slice(0, FIRST));
   return (
     <div class="card" data-testid={props.testId}>
       <div class="card-head">
         <h2>
-          <span class={props.tone === "bad" ? "delta-bad" : "delta-good"}>{props.title}</span> · {props.items.length} item(s){" "}
+          <span class={{ bad: "delta-bad", good: "delta-good", both: "" }[props.tone]}>{props.title}</span> · {props.items.length} item(s){" "}
           <span class="muted">({props.hint}, on the primary metric)</span>
         </h2>
       </div>

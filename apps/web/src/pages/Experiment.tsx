@@ -297,7 +297,7 @@ export default function Experiment(props: { id: string }) {
                     </p>
                   }
                 >
-                  <LossChart rows={rows()} />
+                  <LossChart rows={rows()} experimentId={props.id} name={e().name} project={project()} />
                   <Show when={hasAccuracy()}>
                     <h3>
                       Token accuracy <span class="muted">(assistant tokens predicted right)</span>
