@@ -8,6 +8,7 @@ import { usePage } from "../lib/page.ts";
 import { query, setQuery } from "../lib/router.ts";
 import { StatsCard } from "./datasets/StatsCard.tsx";
 import { TestItems } from "./datasets/TestItems.tsx";
+import { UploadVersion } from "./datasets/UploadVersion.tsx";
 import { ValidationCard } from "./datasets/ValidationCard.tsx";
 
 function firstUser(example: unknown): string {
@@ -65,6 +66,21 @@ export default function Datasets(props: { project: string }) {
           {props.project} <span class="muted">datasets</span>
         </h1>
       </div>
+      <Show when={datasets.data()}>
+        {(list) => (
+          <UploadVersion
+            project={props.project}
+            datasets={list()
+              .filter((d) => d.role === "train")
+              .map((d) => d.name)}
+            current={query("dataset")}
+            onStored={(dataset, v) => {
+              datasets.refetch();
+              setQuery({ dataset, v, from: null, to: null, page: null, q: null }, { push: true });
+            }}
+          />
+        )}
+      </Show>
       <Show when={datasets.error()}>
         <ErrorNotice error={datasets.error()} what="datasets" />
       </Show>

@@ -10,6 +10,7 @@ import { usePage } from "../lib/page.ts";
 import { navigate, query, setQuery } from "../lib/router.ts";
 import { TRAINED_TOKENS_NOTE } from "../lib/tokens.ts";
 import { BoardTable, type LiveState } from "./leaderboard/BoardTable.tsx";
+import { StartLinks } from "./leaderboard/StartLinks.tsx";
 
 /** Sort keys as the API sorts them (nulls last either way); sorting in the page reorders rows without a reload. */
 const SORT_KEYS: Record<string, (r: LeaderboardRow) => number | string | null> = {
@@ -188,6 +189,7 @@ export default function Leaderboard(props: { project: string }) {
         <h1>
           {props.project} <span class="muted">leaderboard</span>
         </h1>
+        <StartLinks project={props.project} />
         <Show when={board.data()?.primaryMetric}>
           {(metric) => (
             <p class="muted">
