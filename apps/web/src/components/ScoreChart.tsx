@@ -2,6 +2,7 @@ import type uPlot from "uplot";
 import type { LeaderboardRow } from "../api/types.ts";
 import { count, score } from "../lib/format.ts";
 import { Chart } from "./Chart.tsx";
+import { attachTip, clipToPlot, nearestMark, showTip } from "./chart-tip.ts";
 
 export type ScoreAxis = "examples" | "tokens";
 
@@ -56,13 +57,9 @@ export function ScoreChart(props: { rows: LeaderboardRow[]; axis: ScoreAxis; met
   const at = (u: uPlot, p: Point) => ({ left: u.valToPos(p.x, "x") + p.dodge, top: u.valToPos(p.y, "y") });
 
   const draw = (u: uPlot) => {
-    const ctx = u.ctx;
     const ratio = devicePixelRatio;
-    ctx.save();
     // nothing outside the plot area (a whisker longer than the axis is cut at its edge)
-    ctx.beginPath();
-    ctx.rect(u.bbox.left, u.bbox.top, u.bbox.width, u.bbox.height);
-    ctx.clip();
+    const ctx = clipToPlot(u);
     ctx.strokeStyle = "rgba(37, 99, 235, 0.55)";
     ctx.lineWidth = Math.max(1, ratio);
     const cap = 4 * ratio;
@@ -91,19 +88,7 @@ export function ScoreChart(props: { rows: LeaderboardRow[]; axis: ScoreAxis; met
     u.root.dataset.positions = JSON.stringify(points.map((p) => ({ id: p.id, name: p.name, ...at(u, p) })));
   };
 
-  const nearest = (u: uPlot, left: number, top: number): Point | undefined => {
-    let best: Point | undefined;
-    let bestDistance = HIT;
-    for (const p of points) {
-      const c = at(u, p);
-      const distance = Math.hypot(c.left - left, c.top - top);
-      if (distance <= bestDistance) {
-        best = p;
-        bestDistance = distance;
-      }
-    }
-    return best;
-  };
+  const nearest = (u: uPlot, left: number, top: number): Point | undefined => nearestMark(points, (p) => at(u, p), { left, top }, HIT);
 
   const show = (u: uPlot, p: Point | undefined) => {
     if (p === hovered) return;
@@ -111,37 +96,17 @@ export function ScoreChart(props: { rows: LeaderboardRow[]; axis: ScoreAxis; met
     u.over.style.cursor = p ? "pointer" : "";
     u.redraw(false);
     if (!tip) return;
-    if (!p) {
-      tip.hidden = true;
-      return;
-    }
-    const c = at(u, p);
-    const interval = p.low !== null && p.high !== null ? ` (95% CI ${score(p.low, 2)}–${score(p.high, 2)})` : "";
-    tip.replaceChildren();
-    const name = document.createElement("strong");
-    name.textContent = p.name;
-    const line = document.createElement("div");
-    line.textContent = `${props.metric} ${score(p.y)}${interval}`;
-    const size = document.createElement("div");
-    size.textContent = `${xLabel()} ${count(p.x)} · click to open`;
-    tip.append(name, line, size);
-    tip.hidden = false;
-    // inside the plot: to the right of the point, or to its left near the right edge
-    const flip = c.left > u.over.clientWidth / 2;
-    tip.style.left = flip ? "" : `${c.left + 12}px`;
-    tip.style.right = flip ? `${u.over.clientWidth - c.left + 12}px` : "";
-    tip.style.top = `${Math.max(0, c.top - 20)}px`;
+    const interval = p && p.low !== null && p.high !== null ? ` (95% CI ${score(p.low, 2)}–${score(p.high, 2)})` : "";
+    showTip(
+      tip,
+      u,
+      p ? at(u, p) : { left: 0, top: 0 },
+      p && [p.name, `${props.metric} ${score(p.y)}${interval}`, `${xLabel()} ${count(p.x)} · click to open`],
+    );
   };
 
   const ready = (u: uPlot) => {
-    tip = document.createElement("div");
-    tip.className = "chart-tip";
-    tip.dataset.testid = "chart-tip";
-    tip.setAttribute("role", "tooltip");
-    tip.hidden = true;
-    u.over.append(tip);
-    u.over.addEventListener("mousemove", (e) => show(u, nearest(u, e.offsetX, e.offsetY)));
-    u.over.addEventListener("mouseleave", () => show(u, undefined));
+    tip = attachTip(u, (spot) => show(u, spot && nearest(u, spot.left, spot.top)));
     u.over.addEventListener("click", (e) => {
       const p = nearest(u, e.offsetX, e.offsetY);
       if (p) props.onOpen(p.id);

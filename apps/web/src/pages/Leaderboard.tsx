@@ -11,6 +11,7 @@ import { navigate, query, setQuery } from "../lib/router.ts";
 import { TRAINED_TOKENS_NOTE } from "../lib/tokens.ts";
 import { BoardTable, type LiveState } from "./leaderboard/BoardTable.tsx";
 import { StartLinks } from "./leaderboard/StartLinks.tsx";
+import { CurvePanel } from "./leaderboard/CurvePanel.tsx";
 
 /** Sort keys as the API sorts them (nulls last either way); sorting in the page reorders rows without a reload. */
 const SORT_KEYS: Record<string, (r: LeaderboardRow) => number | string | null> = {
@@ -335,6 +336,7 @@ export default function Leaderboard(props: { project: string }) {
                     </Show>
                   </Show>
                 </div>
+                <CurvePanel project={props.project} />
                 <div class="board-main">
                   <p class="muted count" aria-live="polite">
                     {rows().length} of {data().rows.length} experiment(s){board.loading() ? " · updating…" : ""}

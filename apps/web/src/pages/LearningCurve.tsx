@@ -1,23 +1,34 @@
-import type { ProjectCurve, ProjectCurves } from "@tunelab/core";
+import type { CurveAxis, ProjectCurve, ProjectCurves } from "@tunelab/core";
 import { For, Show } from "solid-js";
 import { api, read } from "../api/client.ts";
 import { ErrorNotice, Loading, Notice } from "../components/Notice.tsx";
 import { count, score } from "../lib/format.ts";
 import { load } from "../lib/load.ts";
 import { usePage } from "../lib/page.ts";
-import { query } from "../lib/router.ts";
+import { query, setQuery } from "../lib/router.ts";
 import { CurveChart } from "./curve/CurveChart.tsx";
+import { projectionSentence } from "./curve/projection.ts";
 import "./curve/curve.css";
 
-/** "doubling the data (480 → 960 examples) is predicted to raise fields from 0.780 to 0.860 [0.820, 0.900]", as `tunelab curve` says it. */
-export function projectionSentence(c: ProjectCurve, metric: string, p: ProjectCurve["curve"]["projections"][number]): string {
-  const largest = c.members.at(-1);
-  const from = largest?.score ?? 0;
-  const what = largest && p.n === 2 * largest.examples ? "doubling the data" : "training";
-  return `${what} (${count(largest?.examples ?? 0)} → ${count(p.n)} examples) is predicted to ${p.y >= from ? "raise" : "change"} ${metric} from ${score(from)} to ${score(p.y)} [${score(p.interval.low)}, ${score(p.interval.high)}]`;
+/** The curve's x axis from the page's `x` query parameter (the leaderboard's chart toggle uses the same one). */
+export const curveAxis = (): CurveAxis => (query("x") === "tokens" ? "tokens" : "examples");
+
+/** Training examples or trained tokens: the x-axis toggle, kept in the `x` query parameter. */
+export function AxisToggle() {
+  return (
+    <fieldset class="segmented" data-testid="curve-axis">
+      <legend class="sr-only">x axis</legend>
+      <button type="button" aria-pressed={curveAxis() === "examples"} onClick={() => setQuery({ x: null })}>
+        training examples
+      </button>
+      <button type="button" aria-pressed={curveAxis() === "tokens"} onClick={() => setQuery({ x: "tokens" })}>
+        trained tokens
+      </button>
+    </fieldset>
+  );
 }
 
-function CurveCard(props: { curve: ProjectCurve; metric: string }) {
+function CurveCard(props: { curve: ProjectCurve; metric: string; x: CurveAxis }) {
   const fit = () => props.curve.curve.fit;
   const asymptote = () => props.curve.curve.asymptote;
   return (
@@ -28,24 +39,28 @@ function CurveCard(props: { curve: ProjectCurve; metric: string }) {
           {props.curve.members.length} experiments · {props.curve.curve.resamples} resamples
         </span>
       </div>
-      <CurveChart curve={props.curve} metric={props.metric} />
+      <CurveChart curve={props.curve} metric={props.metric} x={props.x} />
       <ul class="curve-projections">
         <For each={props.curve.curve.projections}>
-          {(p) => <li data-testid="curve-projection">{projectionSentence(props.curve, props.metric, p)}</li>}
+          {(p) => <li data-testid="curve-projection">{projectionSentence(props.curve, props.metric, p, props.x)}</li>}
         </For>
       </ul>
       <p class="curve-fit" data-testid="curve-fit">
-        fit: {props.metric} ≈ {score(fit().a)} − {score(fit().b)} · n<sup>−{score(fit().c)}</sup> (n = training examples)
+        fit: {props.metric} ≈ {score(fit().a)} − {score(fit().b)} · n<sup>−{score(fit().c)}</sup> (n = {props.curve.xLabel})
       </p>
       <p class="muted">
-        With unlimited data: {score(asymptote().y)} [{score(asymptote().interval.low)}, {score(asymptote().interval.high)}]. Intervals are
-        95%, from {props.curve.curve.resamples} paired bootstrap resamples of the test items.
+        With unlimited {props.x === "tokens" ? "training" : "data"}: {score(asymptote().y)} [{score(asymptote().interval.low)},{" "}
+        {score(asymptote().interval.high)}]. Intervals are 95%, from {props.curve.curve.resamples} paired bootstrap resamples of the test
+        items.
       </p>
       <table class="curve-members">
         <thead>
           <tr>
             <th>experiment · dataset</th>
             <th class="num">examples</th>
+            <th class="num" title={props.curve.xLabel}>
+              trained tokens
+            </th>
             <th class="num">{props.metric}</th>
           </tr>
         </thead>
@@ -58,6 +73,7 @@ function CurveCard(props: { curve: ProjectCurve; metric: string }) {
                   <div class="muted">{m.dataset}</div>
                 </td>
                 <td class="num">{count(m.examples)}</td>
+                <td class="num">{count(m.trainedTokens)}</td>
                 <td class="num">{score(m.score)}</td>
               </tr>
             )}
@@ -72,8 +88,14 @@ function CurveCard(props: { curve: ProjectCurve; metric: string }) {
 export default function LearningCurve(props: { project: string }) {
   usePage({ title: () => `${props.project} learning curve` });
   const curves = load(
-    () => ({ project: props.project, at: query("at") }),
-    (k) => read<ProjectCurves>(api.projects[":project"].curves.$get({ param: { project: k.project }, query: k.at ? { at: k.at } : {} })),
+    () => ({ project: props.project, at: query("at"), x: curveAxis() }),
+    (k) =>
+      read<ProjectCurves>(
+        api.projects[":project"].curves.$get({
+          param: { project: k.project },
+          query: { ...(k.at ? { at: k.at } : {}), ...(k.x === "tokens" ? { x: k.x } : {}) },
+        }),
+      ),
   );
   return (
     <section class="curve-page">
@@ -84,10 +106,12 @@ export default function LearningCurve(props: { project: string }) {
         <Show when={curves.data()}>
           {(r) => (
             <p class="muted">
-              {r().primaryMetric} on {r().testSplit} against training-set size, for experiments that differ only in their data.
+              {r().primaryMetric} on {r().testSplit} against {r().x === "tokens" ? "trained tokens" : "training-set size"}, for experiments
+              that differ only in their data.
             </p>
           )}
         </Show>
+        <AxisToggle />
       </div>
       <Show when={curves.error()}>
         <ErrorNotice error={curves.error()} what="the learning curve" />
@@ -103,7 +127,12 @@ export default function LearningCurve(props: { project: string }) {
                 </p>
               </Notice>
             </Show>
-            <For each={r().curves}>{(c) => <CurveCard curve={c} metric={r().primaryMetric} />}</For>
+            <For each={r().curves}>{(c) => <CurveCard curve={c} metric={r().primaryMetric} x={r().x} />}</For>
+            <Show when={r().noTokens.length > 0}>
+              <p class="note" data-testid="curve-no-tokens">
+                Left out on the trained-tokens axis (their provider reported no trained tokens): {r().noTokens.join(", ")}.
+              </p>
+            </Show>
             <Show when={r().tooFew.length > 0}>
               <div class="card curve-too-few" data-testid="curve-too-few">
                 <h2>Fewer than three data sizes (no curve)</h2>

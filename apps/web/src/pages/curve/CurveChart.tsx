@@ -1,6 +1,7 @@
-import type { ProjectCurve } from "@tunelab/core";
+import type { CurveAxis, ProjectCurve } from "@tunelab/core";
 import type uPlot from "uplot";
 import { Chart } from "../../components/Chart.tsx";
+import { attachTip, clipToPlot, nearestMark, showTip } from "../../components/chart-tip.ts";
 import { count, score } from "../../lib/format.ts";
 
 /** The fitted saturating power law y = a − b·n^(−c). */
@@ -20,22 +21,26 @@ const SAMPLES = 96;
 const POINT = "#2563eb";
 const CURVE = "#ea580c";
 
+/** The unit of n on a curve's x axis, after a number: "examples" or "trained tokens". */
+export const xUnit = (x: CurveAxis): string => (x === "tokens" ? "trained tokens" : "examples");
+
 /**
- * One learning curve on a log-scale x axis: the experiments' scores (uPlot points), the fitted curve from the
- * smallest size to the largest projection (drawn smoothly through log-spaced samples), and each projection as a
- * hollow point with its 95% interval as a whisker. Hovering a mark names it.
+ * One learning curve on a log-scale x axis (training examples or trained tokens, as `x` says and the curve's
+ * `xLabel` names): the experiments' scores (uPlot points), the fitted curve from the smallest size to the largest
+ * projection (drawn smoothly through log-spaced samples), and each projection as a hollow point with its 95%
+ * interval as a whisker. Hovering a mark names it.
  */
-export function CurveChart(props: { curve: ProjectCurve; metric: string }) {
+export function CurveChart(props: { curve: ProjectCurve; metric: string; x: CurveAxis; height?: number }) {
   let tip: HTMLDivElement | undefined;
   let hovered: Mark | undefined;
   const fit = () => props.curve.curve.fit;
   const members = () => props.curve.members;
   const projections = () => props.curve.curve.projections;
   const marks = (): Mark[] => [
-    ...members().map((m) => ({ kind: "experiment" as const, name: m.name, n: m.examples, y: m.score })),
+    ...members().map((m) => ({ kind: "experiment" as const, name: m.name, n: m.n, y: m.score })),
     ...projections().map((p) => ({
       kind: "projection" as const,
-      name: `projection at ${count(p.n)} examples`,
+      name: `projection at ${count(p.n)} ${xUnit(props.x)}`,
       n: p.n,
       y: p.y,
       low: p.interval.low,
@@ -53,17 +58,13 @@ export function CurveChart(props: { curve: ProjectCurve; metric: string }) {
     return Array.from({ length: SAMPLES + 1 }, (_, i) => lo * (hi / lo) ** (i / SAMPLES));
   };
 
-  const data = (): uPlot.AlignedData => [members().map((m) => m.examples), members().map((m) => m.score)];
+  const data = (): uPlot.AlignedData => [members().map((m) => m.n), members().map((m) => m.score)];
 
   const at = (u: uPlot, n: number, y: number) => ({ left: u.valToPos(n, "x"), top: u.valToPos(y, "y") });
 
   const draw = (u: uPlot) => {
-    const ctx = u.ctx;
     const ratio = devicePixelRatio;
-    ctx.save();
-    ctx.beginPath();
-    ctx.rect(u.bbox.left, u.bbox.top, u.bbox.width, u.bbox.height);
-    ctx.clip();
+    const ctx = clipToPlot(u);
     // the fitted curve
     ctx.strokeStyle = CURVE;
     ctx.lineWidth = 2 * ratio;
@@ -107,7 +108,7 @@ export function CurveChart(props: { curve: ProjectCurve; metric: string }) {
     ctx.restore();
     // where everything is, in the plot area's CSS pixels (for tools and tests: the canvas has no DOM)
     u.root.dataset.positions = JSON.stringify({
-      points: members().map((m) => ({ name: m.name, n: m.examples, y: m.score, ...at(u, m.examples, m.score) })),
+      points: members().map((m) => ({ name: m.name, n: m.n, y: m.score, ...at(u, m.n, m.score) })),
       curve: path.map((p) => at(u, p.n, p.y)),
       whiskers: projections().map((p) => ({
         n: p.n,
@@ -119,57 +120,30 @@ export function CurveChart(props: { curve: ProjectCurve; metric: string }) {
     });
   };
 
-  const nearest = (u: uPlot, left: number, top: number): Mark | undefined => {
-    let best: Mark | undefined;
-    let bestDistance = HIT;
-    for (const m of marks()) {
-      const c = at(u, m.n, m.y);
-      const distance = Math.hypot(c.left - left, c.top - top);
-      if (distance <= bestDistance) {
-        best = m;
-        bestDistance = distance;
-      }
-    }
-    return best;
-  };
+  const nearest = (u: uPlot, left: number, top: number): Mark | undefined =>
+    nearestMark(marks(), (m) => at(u, m.n, m.y), { left, top }, HIT);
 
   const show = (u: uPlot, m: Mark | undefined) => {
     if (m === hovered) return;
     hovered = m;
     u.redraw(false);
     if (!tip) return;
-    if (!m) {
-      tip.hidden = true;
-      return;
-    }
-    const c = at(u, m.n, m.y);
-    tip.replaceChildren();
-    const name = document.createElement("strong");
-    name.textContent = m.name;
-    const line = document.createElement("div");
-    line.textContent =
-      m.low !== undefined && m.high !== undefined
-        ? `${props.metric} ${score(m.y)} predicted [${score(m.low)}, ${score(m.high)}]`
-        : `${props.metric} ${score(m.y)} (fitted ${score(fitted(fit(), m.n))})`;
-    const size = document.createElement("div");
-    size.textContent = `${count(m.n)} training examples`;
-    tip.append(name, line, size);
-    tip.hidden = false;
-    const flip = c.left > u.over.clientWidth / 2;
-    tip.style.left = flip ? "" : `${c.left + 12}px`;
-    tip.style.right = flip ? `${u.over.clientWidth - c.left + 12}px` : "";
-    tip.style.top = `${Math.max(0, c.top - 20)}px`;
+    showTip(
+      tip,
+      u,
+      m ? at(u, m.n, m.y) : { left: 0, top: 0 },
+      m && [
+        m.name,
+        m.low !== undefined && m.high !== undefined
+          ? `${props.metric} ${score(m.y)} predicted [${score(m.low)}, ${score(m.high)}]`
+          : `${props.metric} ${score(m.y)} (fitted ${score(fitted(fit(), m.n))})`,
+        props.x === "tokens" ? `${count(m.n)} trained tokens` : `${count(m.n)} training examples`,
+      ],
+    );
   };
 
   const ready = (u: uPlot) => {
-    tip = document.createElement("div");
-    tip.className = "chart-tip";
-    tip.dataset.testid = "chart-tip";
-    tip.setAttribute("role", "tooltip");
-    tip.hidden = true;
-    u.over.append(tip);
-    u.over.addEventListener("mousemove", (e) => show(u, nearest(u, e.offsetX, e.offsetY)));
-    u.over.addEventListener("mouseleave", () => show(u, undefined));
+    tip = attachTip(u, (spot) => show(u, spot && nearest(u, spot.left, spot.top)));
   };
 
   const options = (): Omit<uPlot.Options, "width" | "height"> => ({
@@ -205,7 +179,7 @@ export function CurveChart(props: { curve: ProjectCurve; metric: string }) {
     },
     axes: [
       {
-        label: "training examples (log scale)",
+        label: `${props.curve.xLabel} (log scale)`,
         // a tick at each experiment's size and each projection, all labelled (uPlot thins a log axis's labels by default)
         splits: () => sizes(),
         filter: (_u, splits) => splits,
@@ -218,7 +192,7 @@ export function CurveChart(props: { curve: ProjectCurve; metric: string }) {
       { label: props.metric, size: 50, values: (_u, v) => v.map((y) => String(Number(y.toFixed(3)))) },
     ],
     series: [
-      { label: "examples" },
+      { label: xUnit(props.x) },
       { label: props.metric, stroke: POINT, fill: POINT, paths: () => null, points: { show: true, size: 9, fill: POINT, stroke: POINT } },
     ],
     legend: { show: false },
@@ -230,8 +204,8 @@ export function CurveChart(props: { curve: ProjectCurve; metric: string }) {
     <Chart
       options={options}
       data={data}
-      height={260}
-      label={`${props.metric} by training examples, fitted curve and projection: hover a point for its experiment`}
+      height={props.height ?? 260}
+      label={`${props.metric} by ${props.x === "tokens" ? "trained tokens" : "training examples"}, fitted curve and projection: hover a point for its experiment`}
       testId="curve-chart"
     />
   );

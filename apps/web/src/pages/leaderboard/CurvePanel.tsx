@@ -1,0 +1,94 @@
+import type { ProjectCurve, ProjectCurves } from "@tunelab/core";
+import { createMemo, Show } from "solid-js";
+import { api, read } from "../../api/client.ts";
+import { onLive } from "../../lib/live.ts";
+import { load, throttle } from "../../lib/load.ts";
+import { query } from "../../lib/router.ts";
+import { CurveChart } from "../curve/CurveChart.tsx";
+import { projectionSentence } from "../curve/projection.ts";
+import "./curve-panel.css";
+
+const FINISHED = new Set(["completed", "failed", "cancelled"]);
+
+/**
+ * The leaderboard's compact learning curve: the project's largest curve (experiments that differ only in data),
+ * on the x axis the leaderboard's toggle picks (`x`: training examples or trained tokens), with its projection
+ * sentence and a link to the full curve page; or how to make one. Refetches when an experiment finishes.
+ */
+export function CurvePanel(props: { project: string }) {
+  const x = () => (query("x") === "tokens" ? "tokens" : "examples");
+  const curves = load(
+    () => ({ project: props.project, x: x() }),
+    (k) =>
+      read<ProjectCurves>(
+        api.projects[":project"].curves.$get({ param: { project: k.project }, query: k.x === "tokens" ? { x: k.x } : {} }),
+      ),
+  );
+  const refresh = throttle(() => curves.refetch(), 1_000);
+  onLive("experiment", (e) => {
+    if (FINISHED.has(e.status)) refresh();
+  });
+  /** The curve with the most experiments (the first of equals, in the API's order). */
+  const shown = createMemo((): ProjectCurve | undefined =>
+    (curves.data()?.curves ?? []).reduce<ProjectCurve | undefined>(
+      (best, c) => (!best || c.members.length > best.members.length ? c : best),
+      undefined,
+    ),
+  );
+  const full = () => `/projects/${encodeURIComponent(props.project)}/curve${x() === "tokens" ? "?x=tokens" : ""}`;
+
+  return (
+    <div class="card chart-card curve-panel" data-testid="curve-panel">
+      <div class="card-head">
+        <h2>Learning curve</h2>
+        <a href={full()} data-testid="curve-panel-link">
+          Full curve{(curves.data()?.curves.length ?? 0) > 1 ? ` (${curves.data()?.curves.length} setups)` : ""} →
+        </a>
+      </div>
+      <Show when={curves.error()}>
+        <p class="muted chart-empty" data-testid="curve-panel-error">
+          No learning curve: {(curves.error() as Error)?.message ?? String(curves.error())}
+        </p>
+      </Show>
+      <Show
+        when={curves.data()}
+        fallback={<Show when={!curves.error()}>{<p class="muted chart-empty">Loading the learning curve…</p>}</Show>}
+      >
+        {(r) => (
+          <Show
+            when={shown()}
+            keyed
+            fallback={
+              <div class="chart-empty" data-testid="curve-panel-empty">
+                <p class="muted">
+                  Is more data worth it? A learning curve needs completed experiments at three or more training-set sizes that differ only
+                  in their data
+                  {r().tooFew.length > 0 ? ` (${r().tooFew.length} setup${r().tooFew.length > 1 ? "s have" : " has"} fewer sizes)` : ""}
+                  {r().noTokens.length > 0 ? `; ${r().noTokens.length} experiment(s) have no trained tokens reported` : ""}. Train nested
+                  subsets of one dataset:
+                </p>
+                <code>tunelab sweep -d train@1 -m local-small --data-fractions 0.25,0.5,1</code>
+              </div>
+            }
+          >
+            {(c) => (
+              <>
+                <p class="muted curve-panel-setup" title={c.setup}>
+                  {c.setup}
+                </p>
+                <CurveChart curve={c} metric={r().primaryMetric} x={r().x} height={150} />
+                <Show when={c.curve.projections[0]}>
+                  {(p) => (
+                    <p class="curve-panel-projection" data-testid="curve-panel-projection">
+                      {projectionSentence(c, r().primaryMetric, p(), r().x)}
+                    </p>
+                  )}
+                </Show>
+              </>
+            )}
+          </Show>
+        )}
+      </Show>
+    </div>
+  );
+}
