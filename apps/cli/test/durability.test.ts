@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { closeWorkspace, getExperiment, openWorkspace, sampleItemIds } from "@tunelab/core";
+import { closeWorkspace, getExperiment, openWorkspace, sampleKeys } from "@tunelab/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli, startCli } from "./run-cli.ts";
 
@@ -104,7 +104,7 @@ describe("a CLI process killed with SIGKILL", () => {
             .executeTakeFirstOrThrow()
         ).n,
       );
-      const samples = experiment.evalRunId ? (await sampleItemIds(ws.db, experiment.evalRunId)).size : 0;
+      const samples = experiment.evalRunId ? (await sampleKeys(ws.db, experiment.evalRunId)).size : 0;
       return { status: experiment.status, metrics, samples };
     };
     try {

@@ -1,4 +1,4 @@
-import type { ItemRecord } from "@tunelab/evals";
+import { type ItemRecord, trialKey } from "@tunelab/evals";
 import { sql, type Updateable } from "kysely";
 import { TunelabError } from "../errors.ts";
 import { newId } from "../shared/id.ts";
@@ -17,6 +17,7 @@ export function toEvalRun(row: EvalRunRow): EvalRun {
     testSplitVersionId: row.test_split_version_id,
     graderSetId: row.grader_set_id,
     samplingParams: JSON.parse(row.sampling_json),
+    trials: row.trials,
     status: row.status as EvalRunStatus,
     error: row.error,
     resultCounts: { total: row.total, passed: row.passed, failed: row.failed, errored: row.errored },
@@ -39,6 +40,8 @@ export interface NewEvalRun {
   testSplitVersionId: string;
   graderSetId: string;
   samplingParams: Record<string, unknown>;
+  /** Completions per item (default 1). */
+  trials?: number;
   total: number;
 }
 
@@ -52,6 +55,7 @@ export async function insertEvalRun(db: DB, input: NewEvalRun): Promise<EvalRun>
     test_split_version_id: input.testSplitVersionId,
     grader_set_id: input.graderSetId,
     sampling_json: JSON.stringify(input.samplingParams),
+    trials: input.trials ?? 1,
     status: "queued",
     error: null,
     total: input.total,
@@ -91,13 +95,17 @@ export async function unfinishedEvalRuns(db: DB): Promise<EvalRun[]> {
   return rows.map(toEvalRun);
 }
 
-/** Stores one finished item; a second write of the same item (a resumed run) is ignored, so nothing is counted twice. */
+/**
+ * Stores one finished (item, trial); a second write of the same one (a resumed run) is ignored, so nothing is counted
+ * twice.
+ */
 export async function insertSample(db: DB, runId: string, position: number, record: ItemRecord): Promise<void> {
   await db
     .insertInto("eval_samples")
     .values({
       run_id: runId,
       item_id: record.item_id,
+      trial: record.trial ?? 0,
       position,
       status: record.status,
       output_text: record.sample?.output_text ?? null,
@@ -108,17 +116,18 @@ export async function insertSample(db: DB, runId: string, position: number, reco
       completion_tokens: record.usage.completion_tokens,
       created_at: nowIso(),
     })
-    .onConflict((oc) => oc.columns(["run_id", "item_id"]).doNothing())
+    .onConflict((oc) => oc.columns(["run_id", "item_id", "trial"]).doNothing())
     .execute();
 }
 
-export async function sampleItemIds(db: DB, runId: string): Promise<Set<string>> {
-  const rows = await db.selectFrom("eval_samples").select("item_id").where("run_id", "=", runId).execute();
-  return new Set(rows.map((r) => r.item_id));
+/** The (item, trial) units a run has stored, as `trialKey`s (the runner's `skip`). */
+export async function sampleKeys(db: DB, runId: string): Promise<Set<string>> {
+  const rows = await db.selectFrom("eval_samples").select(["item_id", "trial"]).where("run_id", "=", runId).execute();
+  return new Set(rows.map((r) => trialKey(r.item_id, r.trial)));
 }
 
 export async function runSamples(db: DB, runId: string): Promise<EvalSampleRow[]> {
-  return db.selectFrom("eval_samples").selectAll().where("run_id", "=", runId).orderBy("position").execute();
+  return db.selectFrom("eval_samples").selectAll().where("run_id", "=", runId).orderBy("position").orderBy("trial").execute();
 }
 
 export interface SampleFilter {
@@ -135,6 +144,6 @@ export async function pageSamples(db: DB, runId: string, filter: SampleFilter): 
   const tag = filter.tag;
   if (tag !== undefined) query = query.where(sql<boolean>`exists (select 1 from json_each(${sql.ref("tags_json")}) where value = ${tag})`);
   const total = Number((await query.select((eb) => eb.fn.countAll().as("n")).executeTakeFirstOrThrow()).n);
-  const data = await query.selectAll().orderBy("position").offset(filter.offset).limit(filter.limit).execute();
+  const data = await query.selectAll().orderBy("position").orderBy("trial").offset(filter.offset).limit(filter.limit).execute();
   return { total, data };
 }

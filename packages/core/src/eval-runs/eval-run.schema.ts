@@ -16,6 +16,8 @@ export const EvalRun = z.object({
   testSplitVersionId: z.string(),
   graderSetId: z.string(),
   samplingParams: z.record(z.string(), z.unknown()),
+  /** Completions per item; aggregates of a run with several trials are item-weighted with two-level intervals. */
+  trials: z.number().int(),
   status: EvalRunStatus,
   error: z.string().nullable(),
   resultCounts: z.object({ total: z.number(), passed: z.number(), failed: z.number(), errored: z.number() }),

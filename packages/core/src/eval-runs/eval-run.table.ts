@@ -1,4 +1,4 @@
-import type { Selectable } from "kysely";
+import type { Generated, Selectable } from "kysely";
 
 export interface EvalRunTable {
   id: string;
@@ -9,6 +9,8 @@ export interface EvalRunTable {
   test_split_version_id: string;
   grader_set_id: string;
   sampling_json: string;
+  /** Completions per item (1 unless the run was created with more trials). */
+  trials: Generated<number>;
   status: string;
   error: string | null;
   total: number;
@@ -30,6 +32,8 @@ export type EvalRunRow = Selectable<EvalRunTable>;
 export interface EvalSampleTable {
   run_id: string;
   item_id: string;
+  /** Trial index, 0-based (always 0 in a single-trial run). */
+  trial: Generated<number>;
   position: number;
   status: string;
   output_text: string | null;

@@ -13,7 +13,7 @@ import {
 import type OpenAI from "openai";
 import { nowIso } from "../shared/time.ts";
 import type { Workspace } from "../storage/workspace.ts";
-import { getEvalRun, insertSample, runSamples, sampleItemIds, updateEvalRun } from "./eval-run.repository.ts";
+import { getEvalRun, insertSample, runSamples, sampleKeys, updateEvalRun } from "./eval-run.repository.ts";
 import type { EvalRun } from "./eval-run.schema.ts";
 import { testItems } from "./test-items.ts";
 
@@ -45,14 +45,15 @@ export async function executeEvalRun(ws: Workspace, runId: string, options: Exec
   if (run.status === "completed" || run.status === "cancelled") return run;
   const items = await testItems(ws, run.testSplitVersionId);
   const positions = new Map(items.map((item, i) => [item.id, i]));
-  await updateEvalRun(ws.db, runId, { status: "running", total: items.length });
+  await updateEvalRun(ws.db, runId, { status: "running", total: items.length * run.trials });
 
   const result = await runEval({
     items,
     sampler: { client: options.client, model: run.model, samplingParams: run.samplingParams as SamplingParams },
     graders: options.graders,
+    trials: run.trials,
     concurrency: options.concurrency ?? 8,
-    skip: await sampleItemIds(ws.db, runId),
+    skip: await sampleKeys(ws.db, runId),
     onSample: (record) => insertSample(ws.db, runId, positions.get(record.item_id) ?? 0, record),
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
@@ -102,6 +103,7 @@ export async function scoredItems(ws: Workspace, runId: string): Promise<ScoredI
   const rows = await runSamples(ws.db, runId);
   return rows.map((row) => ({
     item_id: row.item_id,
+    trial: row.trial,
     tags: JSON.parse(row.tags_json) as string[],
     grades: JSON.parse(row.grades_json) as Record<string, Grade>,
   }));

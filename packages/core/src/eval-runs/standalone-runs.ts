@@ -7,6 +7,7 @@ import type { Workspace } from "../storage/workspace.ts";
 import { getEvalRun, insertEvalRun, unfinishedEvalRuns, updateEvalRun } from "./eval-run.repository.ts";
 import type { EvalRun } from "./eval-run.schema.ts";
 import type { EvalRunEvent, EvalRunListener } from "./eval-run-events.ts";
+import { EvalSettings, type EvalSettingsInput, evalSampling } from "./eval-settings.ts";
 import { executeEvalRun } from "./execute-eval-run.ts";
 import { testItems } from "./test-items.ts";
 
@@ -15,6 +16,8 @@ export interface StandaloneRunInput {
   model: string;
   provider?: string;
   samplingParams?: SamplingParams;
+  /** Trials per item and temperature (see `EvalSettings`). */
+  evaluation?: EvalSettingsInput;
 }
 
 /**
@@ -39,6 +42,8 @@ export class EvalRunRunner {
     const project = await getProjectByName(this.ws.db, input.project);
     const setup = await this.services.evaluationSetup(project.id);
     const items = await testItems(this.ws, setup.testSplitVersionId);
+    const settings = EvalSettings.parse(input.evaluation ?? {});
+    const base = input.samplingParams ?? this.services.samplingParams ?? { ...DEFAULT_SAMPLING };
     return insertEvalRun(this.ws.db, {
       projectId: project.id,
       experimentId: null,
@@ -46,8 +51,9 @@ export class EvalRunRunner {
       provider: input.provider ?? "local",
       testSplitVersionId: setup.testSplitVersionId,
       graderSetId: setup.graderSetId,
-      samplingParams: input.samplingParams ?? this.services.samplingParams ?? { ...DEFAULT_SAMPLING },
-      total: items.length,
+      samplingParams: evalSampling(base as SamplingParams, settings),
+      trials: settings.trials,
+      total: items.length * settings.trials,
     });
   }
 

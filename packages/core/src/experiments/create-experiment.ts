@@ -4,6 +4,7 @@ import type { DatasetVersion } from "../datasets/dataset.schema.ts";
 import { FORMAT_DESCRIPTIONS } from "../datasets/format/format.ts";
 import { MIN_TRAINING_EXAMPLES } from "../datasets/validation/validate-file.ts";
 import { TunelabError } from "../errors.ts";
+import { EvalSettings, isDefaultEvalSettings } from "../eval-runs/eval-settings.ts";
 import { getProjectByName } from "../projects/project.repository.ts";
 import { sha256 } from "../shared/hash.ts";
 import { newId } from "../shared/id.ts";
@@ -73,6 +74,7 @@ export async function prepareExperiment(ws: Workspace, input: CreateExperiment):
     if (validation) assertFormatSuits(method, validation, "validation");
   }
 
+  const evaluation = EvalSettings.parse(request.evaluation ?? {});
   const configHash = sha256(
     canonicalJson({
       dataset: dataset?.contentHash ?? null,
@@ -82,6 +84,8 @@ export async function prepareExperiment(ws: Workspace, input: CreateExperiment):
       method,
       hyperparameters,
       seed: baseline ? null : request.seed,
+      // default settings stay out of the hash, so experiments created before trials keep their identity
+      ...(isDefaultEvalSettings(evaluation) ? {} : { evaluation }),
     }),
   );
   if (!request.force) {
@@ -100,6 +104,7 @@ export async function prepareExperiment(ws: Workspace, input: CreateExperiment):
     provider: request.provider,
     method,
     hyperparameters_json: JSON.stringify({ requested: hyperparameters ?? {}, resolved: null }),
+    eval_json: JSON.stringify(evaluation),
     seed: request.seed,
     suffix: request.suffix ?? null,
     notes: request.notes ?? "",

@@ -1,5 +1,6 @@
 import type { Updateable } from "kysely";
 import { TunelabError } from "../errors.ts";
+import { EvalSettings } from "../eval-runs/eval-settings.ts";
 import { nowIso } from "../shared/time.ts";
 import type { DB } from "../storage/database.ts";
 import type { Experiment, ExperimentMethod, ExperimentStatus } from "./experiment.schema.ts";
@@ -19,6 +20,7 @@ export function toExperiment(row: ExperimentRow): Experiment {
     method: row.method as ExperimentMethod,
     hyperparameters: hyper,
     seed: row.seed,
+    evaluation: EvalSettings.parse(JSON.parse(row.eval_json ?? "{}")),
     suffix: row.suffix,
     notes: row.notes,
     configHash: row.config_hash,

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { EvalSettings } from "../eval-runs/eval-settings.ts";
 import { RequestedHyperparameters, ResolvedHyperparameters, TRAINING_METHODS } from "./hyperparameters.ts";
 
 export const EXPERIMENT_STATUSES = ["created", "uploading", "training", "evaluating", "completed", "failed", "cancelled"] as const;
@@ -29,6 +30,8 @@ export const CreateExperiment = z.strictObject({
     .optional(),
   name: z.string().max(120).optional(),
   notes: z.string().max(5_000).optional(),
+  /** How the tuned (or base) model is scored: trials per item and temperature. Part of the experiment's identity when set. */
+  evaluation: EvalSettings.optional(),
   /** Create even when an identical experiment exists. */
   force: z.boolean().default(false),
 });
@@ -47,6 +50,7 @@ export const Experiment = z.object({
   /** Requested (possibly "auto") and, once the provider resolved them, the numbers trained with. */
   hyperparameters: z.object({ requested: RequestedHyperparameters, resolved: ResolvedHyperparameters.nullable() }),
   seed: z.number(),
+  evaluation: EvalSettings,
   suffix: z.string().nullable(),
   notes: z.string(),
   configHash: z.string(),

@@ -12,6 +12,8 @@ export interface ExperimentTable {
   provider: string;
   method: string;
   hyperparameters_json: string;
+  /** How the experiment's eval run samples (`EvalSettings` JSON: trials, temperature). */
+  eval_json: string;
   seed: number;
   suffix: string | null;
   notes: string;

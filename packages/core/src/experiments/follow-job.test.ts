@@ -68,6 +68,7 @@ async function experimentRow(id: string) {
     provider: "replica",
     method: "supervised",
     hyperparameters_json: JSON.stringify({ requested: {} }),
+    eval_json: JSON.stringify({ trials: 1 }),
     seed: 1,
     suffix: null,
     notes: "",
