@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import {
   diffVersions,
+  Encoding,
   getProjectByName,
   getVersionByRef,
   importDataset,
@@ -53,7 +54,13 @@ export function datasetRoutes(ws: Workspace) {
         path: "/projects/{project}/datasets/{dataset}/versions",
         request: {
           params: DatasetParams,
-          query: z.object({ message: z.string().max(500).optional(), filename: z.string().max(200).optional() }),
+          query: z.object({
+            message: z.string().max(500).optional(),
+            filename: z.string().max(200).optional(),
+            /** As `tunelab data import --encoding` and `--context`: the tokenizer of the token counts, the per-example limit. */
+            encoding: z.enum(Encoding.options).optional(),
+            context: z.coerce.number().int().min(1).max(10_000_000).optional(),
+          }),
           body: jsonlBody,
         },
         responses: {
@@ -65,13 +72,15 @@ export function datasetRoutes(ws: Workspace) {
       }),
       async (c) => {
         const { project, dataset } = c.req.valid("param");
-        const { message, filename } = c.req.valid("query");
+        const { message, filename, encoding, context } = c.req.valid("query");
         const result = await importDataset(ws, {
           project,
           dataset,
           bytes: new Uint8Array(await c.req.arrayBuffer()),
           fileName: filename ?? `${dataset}.jsonl`,
           ...(message ? { message } : {}),
+          ...(encoding ? { encoding } : {}),
+          ...(context === undefined ? {} : { contextLimit: context }),
         });
         if (result.status === "invalid")
           return apiError(c, 422, "validation_failed", `${result.report.errors} error(s) in the file; nothing was written`, result.report);

@@ -3,13 +3,13 @@ import {
   CreateExperiment,
   createExperiment,
   createSweep,
-  currentGraderSet,
   experimentMetrics,
   getExperiment,
   getProjectByName,
   limitSweep,
   listExperiments,
   SweepGrid,
+  scoringSetup,
   TrainingSetup,
   trainingSetup,
 } from "@tunelab/core";
@@ -48,10 +48,14 @@ const ExportQuery = z.object({
 
 export function experimentRoutes(services: ApiServices, options: { allowCodeGraders: boolean }) {
   const { ws, experiments, engine } = services;
-  /** An experiment ends with an eval run: refused before anything is stored when it would run code graders. */
+  /**
+   * An experiment ends with an eval run: refused before anything is stored when the project has nothing to score it on
+   * (no test split or no graders, as the CLI's `exp create` and `baseline` refuse) or when it would run code graders.
+   */
   const assertMayEvaluate = async (project: string) => {
     const { id } = await getProjectByName(ws.db, project);
-    assertCodeGradersAllowed((await currentGraderSet(ws.db, id))?.graders ?? [], options.allowCodeGraders, "run");
+    const { graderSet } = await scoringSetup(ws, id);
+    assertCodeGradersAllowed(graderSet.graders, options.allowCodeGraders, "run");
   };
   return router()
     .openapi(
