@@ -20,9 +20,12 @@ let sweepStderr: string;
 
 interface Curves {
   primaryMetric: string;
+  x: "examples" | "tokens";
+  noTokens: string[];
   curves: {
     setup: string;
-    members: { dataset: string; examples: number; score: number }[];
+    xLabel: string;
+    members: { dataset: string; examples: number; trainedTokens: number | null; n: number; score: number }[];
     curve: { fit: { a: number; b: number; c: number }; projections: { n: number; y: number; interval: { low: number; high: number } }[] };
   }[];
 }
@@ -69,6 +72,27 @@ describe("tunelab sweep --data-fractions and tunelab curve", () => {
     expect(text).toMatch(
       /doubling the data \(480 → 960 examples\) is predicted to (raise|change) \w+ from [\d.]+ to [\d.-]+ \[[\d.-]+, [\d.-]+\]/,
     );
+  });
+
+  it("--x tokens fits on the trained tokens the engine reported and projects doubling them", () => {
+    const result = ok(["curve", "--x", "tokens", "--resamples", "200", "--json"]).json() as Curves;
+    expect(result.x).toBe("tokens");
+    expect(result.noTokens).toEqual([]);
+    const c = result.curves[0];
+    expect(c?.xLabel).toBe("trained tokens: assistant (loss-bearing) tokens × epochs");
+    const tokens = c?.members.map((m) => m.trainedTokens as number) ?? [];
+    expect(c?.members.map((m) => m.n)).toEqual(tokens);
+    // one epoch each: more examples, more assistant tokens trained on
+    for (let i = 1; i < tokens.length; i++) expect(tokens[i]).toBeGreaterThan(tokens[i - 1] as number);
+    expect(c?.curve.projections.map((p) => p.n)).toEqual([2 * (tokens.at(-1) as number)]);
+    const text = ok(["curve", "--x", "tokens", "--resamples", "200"]).stdout;
+    expect(text).toContain("(n = trained tokens: assistant (loss-bearing) tokens × epochs)");
+    expect(text).toMatch(
+      /doubling the trained tokens \([\d,]+ → [\d,]+ tokens\) is predicted to (raise|change) \w+ from [\d.]+ to [\d.-]+/,
+    );
+    const bad = cli(["curve", "--x", "words"]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/--x.*words.*examples, tokens/);
   });
 
   it("refuses fractions outside (0, 1] before creating anything", () => {

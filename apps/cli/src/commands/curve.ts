@@ -1,37 +1,45 @@
-import { type ProjectCurve, projectCurves } from "@tunelab/core";
-import type { Command } from "commander";
+import { CURVE_AXES, type CurveAxis, type ProjectCurve, projectCurves } from "@tunelab/core";
+import { type Command, Option } from "commander";
 import { resolveProjectName, withWorkspace } from "../context.ts";
 import { color, emit, formatNumber, type GlobalOptions, table } from "../output.ts";
 import { parseNumberOption } from "../read-input.ts";
 
 const f3 = (x: number) => x.toFixed(3);
 
-function renderCurve(c: ProjectCurve, metric: string): string {
+/** "doubling the data (480 → 960 examples)" or "doubling the trained tokens (120,000 → 240,000 tokens)". */
+function projectionWhat(x: CurveAxis, from: number, to: number): string {
+  const doubling = to === 2 * from;
+  const unit = x === "tokens" ? "tokens" : "examples";
+  const what = doubling ? (x === "tokens" ? "doubling the trained tokens" : "doubling the data") : "training";
+  return `${what} (${formatNumber(from)} → ${formatNumber(to)} ${unit})`;
+}
+
+function renderCurve(c: ProjectCurve, metric: string, x: CurveAxis): string {
   const { fit, projections, asymptote } = c.curve;
   const largest = c.members[c.members.length - 1];
   const lines = [
     color.bold(c.setup),
     table(
-      ["dataset", "examples", metric, "fitted", "experiment"],
+      ["dataset", "examples", "trained tokens", metric, "fitted", "experiment"],
       c.members.map((m) => [
         m.dataset,
         formatNumber(m.examples),
+        m.trainedTokens === null ? "—" : formatNumber(m.trainedTokens),
         f3(m.score),
-        f3(fit.a - fit.b * m.examples ** -fit.c),
+        f3(fit.a - fit.b * m.n ** -fit.c),
         `${m.name} ${color.dim(m.experimentId)}`,
       ]),
     ),
-    `fit: ${metric} ≈ ${f3(fit.a)} − ${fit.b.toFixed(3)} · n^−${fit.c.toFixed(3)} (n = training examples)`,
+    `fit: ${metric} ≈ ${f3(fit.a)} − ${fit.b.toFixed(3)} · n^−${fit.c.toFixed(3)} (n = ${c.xLabel})`,
   ];
   for (const p of projections) {
-    const what = largest && p.n === 2 * largest.examples ? "doubling the data" : "training";
     lines.push(
-      `${what} (${formatNumber(largest?.examples ?? 0)} → ${formatNumber(p.n)} examples) is predicted to ${p.y >= (largest?.score ?? 0) ? "raise" : "change"} ${metric} from ${f3(largest?.score ?? 0)} to ${f3(p.y)} ${color.dim(`[${f3(p.interval.low)}, ${f3(p.interval.high)}]`)}`,
+      `${projectionWhat(x, largest?.n ?? 0, p.n)} is predicted to ${p.y >= (largest?.score ?? 0) ? "raise" : "change"} ${metric} from ${f3(largest?.score ?? 0)} to ${f3(p.y)} ${color.dim(`[${f3(p.interval.low)}, ${f3(p.interval.high)}]`)}`,
     );
   }
   lines.push(
     color.dim(
-      `with unlimited data: ${f3(asymptote.y)} [${f3(asymptote.interval.low)}, ${f3(asymptote.interval.high)}]; 95% intervals from ${c.curve.resamples} paired bootstrap resamples of the test items`,
+      `with unlimited ${x === "tokens" ? "training" : "data"}: ${f3(asymptote.y)} [${f3(asymptote.interval.low)}, ${f3(asymptote.interval.high)}]; 95% intervals from ${c.curve.resamples} paired bootstrap resamples of the test items`,
     ),
   );
   return lines.join("\n");
@@ -41,30 +49,42 @@ export function registerCurve(program: Command, globals: () => GlobalOptions): v
   program
     .command("curve")
     .description(
-      "learning curve: the primary metric against training-set size for experiments that differ only in data, fitted and projected",
+      "learning curve: the primary metric against training-set size (or trained tokens) for experiments that differ only in data, fitted and projected",
     )
     .option("-p, --project <name>", "project (default: the only project)")
-    .option("--at <sizes>", "project to these training-set sizes (comma-separated; default: twice the largest)")
+    .addOption(
+      new Option(
+        "--x <axis>",
+        "x axis: examples (the dataset version's training examples) or tokens (trained tokens: the tokens the loss is on × epochs, as the provider reported them)",
+      )
+        .choices(CURVE_AXES)
+        .default("examples"),
+    )
+    .option("--at <sizes>", "project to these training-set sizes, in the x axis's unit (comma-separated; default: twice the largest)")
     .option("--resamples <n>", "bootstrap resamples for the intervals", "1000")
     .addHelpText(
       "after",
-      "\nExample:\n  tunelab sweep -d train@2 -m local-small --data-fractions 0.125,0.25,0.5,1\n  tunelab curve --at 1000,2000",
+      "\nExample:\n  tunelab sweep -d train@2 -m local-small --data-fractions 0.125,0.25,0.5,1\n  tunelab curve --at 1000,2000\n  tunelab curve --x tokens",
     )
-    .action(async (o: { project?: string; at?: string; resamples: string }) => {
+    .action(async (o: { project?: string; x: CurveAxis; at?: string; resamples: string }) => {
+      const x = o.x;
       const at = o.at?.split(",").map((s, i) => parseNumberOption(`--at (value ${i + 1})`, s.trim()) as number);
       const result = await withWorkspace(async (ws) =>
         projectCurves(ws, await resolveProjectName(ws, o.project), {
+          x,
           ...(at ? { at } : {}),
           resamples: parseNumberOption("--resamples", o.resamples) ?? 1000,
         }),
       );
       emit(globals(), result, () => {
-        const parts = result.curves.map((c) => renderCurve(c, result.primaryMetric));
+        const parts = result.curves.map((c) => renderCurve(c, result.primaryMetric, result.x));
         if (result.curves.length === 0)
           parts.push(
             `no learning curve yet on ${result.testSplit}: it needs completed experiments at three or more training-set sizes that differ only in data, e.g.\n  tunelab sweep -d train@1 -m local-small --data-fractions 0.25,0.5,1`,
           );
         if (result.tooFew.length > 0) parts.push(color.dim(`fewer than three data sizes (no curve): ${result.tooFew.join("; ")}`));
+        if (result.noTokens.length > 0)
+          parts.push(color.dim(`left out (their provider reported no trained tokens): ${result.noTokens.join(", ")}`));
         return parts.join("\n\n");
       });
     });
