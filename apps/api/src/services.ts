@@ -60,6 +60,7 @@ export function createServices(options: ServiceOptions): ApiServices {
   });
   const experimentServices: ExperimentServices = {
     client: (name) => providers.client(name),
+    trainer: (name) => providers.trainer(name),
     evaluationSetup: async (projectId) => {
       const setup = await evaluationSetup(ws, projectId, { client: providers.client(engine ? "local" : "openai") });
       const graderSet = await findGraderSet(ws.db, setup.graderSetId);

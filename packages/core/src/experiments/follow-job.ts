@@ -1,3 +1,4 @@
+import { statusOf } from "../providers/trainers/http.ts";
 import { FINISHED_JOB, type Trainer, type TrainerJob, type TrainerMetrics } from "../providers/trainers/trainer.ts";
 import type { DB } from "../storage/database.ts";
 import { recordMetrics } from "./experiment.repository.ts";
@@ -67,7 +68,7 @@ async function collectMetrics(
 }
 
 function isPermanent(error: unknown): boolean {
-  const status = (error as { status?: number }).status;
+  const status = statusOf(error);
   return status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 409 && status !== 429;
 }
 

@@ -3,9 +3,16 @@ import { join } from "node:path";
 import { z } from "zod";
 import { readEnv } from "../env.ts";
 import { TunelabError } from "../errors.ts";
+import { PROVIDER_KINDS } from "./trainers/trainer.ts";
 
-/** A provider reachable through the OpenAI SDK. Keys are named by environment variable, never written down. */
+/**
+ * A provider: inference through the OpenAI SDK at `baseURL`, training through the adapter of its `kind`. Keys are
+ * named by environment variable, never written down.
+ */
 export const ProviderConfig = z.strictObject({
+  /** Which training API it speaks (default `openai`: OpenAI's job API, as Nebius and exact copies do). */
+  kind: z.enum(PROVIDER_KINDS).default("openai"),
+  /** The OpenAI-compatible base URL (`https://api.together.xyz/v1`, `https://api.fireworks.ai/inference/v1`, …). */
   baseURL: z.string().url(),
   /** Environment variable holding the API key. */
   apiKeyEnv: z

@@ -2,6 +2,8 @@ import OpenAI from "openai";
 import { readEnv, readSecret } from "../env.ts";
 import { TunelabError } from "../errors.ts";
 import type { ProviderConfig, TunelabConfig } from "./provider-config.ts";
+import type { ProviderKind, Trainer } from "./trainers/trainer.ts";
+import { trainerFor } from "./trainers/trainer-for.ts";
 
 /** The embedded engine's fetch (its Hono app, in-process), given by the app that created the engine. */
 export type LocalFetch = (request: Request) => Response | Promise<Response>;
@@ -41,6 +43,25 @@ export class Providers {
     return this.options.config.providers[name];
   }
 
+  /** Which training API the provider speaks (`local` and `openai` speak OpenAI's). */
+  kind(name: string): ProviderKind {
+    return this.options.config.providers[name]?.kind ?? "openai";
+  }
+
+  /** The provider's trainer adapter; `local`, `openai` and kind `openai` train through the SDK client. */
+  trainer(name: string): Trainer {
+    const config = this.options.config.providers[name];
+    if (!config || config.kind === "openai") return trainerFor(name, { kind: "openai", client: this.client(name) });
+    return trainerFor(name, { kind: config.kind, config, apiKey: this.apiKey(name, config) ?? "none" });
+  }
+
+  private apiKey(name: string, config: ProviderConfig): string | undefined {
+    const apiKey = config.apiKeyEnv ? readSecret(config.apiKeyEnv) : undefined;
+    if (config.apiKeyEnv && !apiKey)
+      throw new TunelabError("invalid_argument", `provider ${name} needs ${config.apiKeyEnv} in the environment`);
+    return apiKey;
+  }
+
   private create(name: string): OpenAI {
     if (name === LOCAL_PROVIDER) {
       const localFetch = this.options.localFetch;
@@ -61,9 +82,6 @@ export class Providers {
     if (!config) {
       throw new TunelabError("not_found", `unknown provider "${name}" (known: ${this.names().join(", ")}); add it to tunelab.config.json`);
     }
-    const apiKey = config.apiKeyEnv ? readSecret(config.apiKeyEnv) : undefined;
-    if (config.apiKeyEnv && !apiKey)
-      throw new TunelabError("invalid_argument", `provider ${name} needs ${config.apiKeyEnv} in the environment`);
-    return new OpenAI({ apiKey: apiKey ?? "none", baseURL: config.baseURL, maxRetries: 0 });
+    return new OpenAI({ apiKey: this.apiKey(name, config) ?? "none", baseURL: config.baseURL, maxRetries: 0 });
   }
 }

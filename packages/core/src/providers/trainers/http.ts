@@ -1,0 +1,123 @@
+import { TunelabError } from "../../errors.ts";
+
+export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
+
+export interface ProviderHttpOptions {
+  /** The provider's name in tunelab.config.json, for error messages. */
+  provider: string;
+  baseURL: string;
+  headers: Record<string, string>;
+  /** Query parameters every request carries (Azure's `api-version`). */
+  query?: Record<string, string>;
+  fetch?: FetchLike;
+  /** How many 429s in a row one call waits out (Retry-After) before it fails (default 5). */
+  rateLimitWaits?: number;
+  /** Longest Retry-After honoured, seconds (default 120): a longer one fails the call instead of hanging it. */
+  maxRetryAfterSeconds?: number;
+}
+
+export interface CallOptions {
+  query?: Record<string, string | number | undefined>;
+  /** A JSON body, or FormData for multipart uploads. */
+  body?: unknown;
+  signal?: AbortSignal;
+}
+
+/**
+ * The HTTP client of the trainer adapters whose job APIs the `openai` SDK does not speak. A 429 is waited out as its
+ * Retry-After says (bounded), then retried; any other failure is one TunelabError whose details carry the HTTP
+ * `status`, so job polling can tell a transient failure from a permanent one.
+ */
+export class ProviderHttp {
+  constructor(private readonly options: ProviderHttpOptions) {}
+
+  async json<T>(method: "GET" | "POST" | "DELETE" | "PATCH", path: string, call: CallOptions = {}): Promise<T> {
+    const url = new URL(this.options.baseURL.replace(/\/$/, "") + path);
+    for (const [k, v] of Object.entries({ ...this.options.query, ...call.query })) if (v !== undefined) url.searchParams.set(k, String(v));
+    const isForm = call.body instanceof FormData;
+    const headers: Record<string, string> = { ...this.options.headers, accept: "application/json" };
+    if (call.body !== undefined && !isForm) headers["content-type"] = "application/json";
+    const doFetch = this.options.fetch ?? ((input: string, init: RequestInit) => fetch(input, init));
+    const waits = this.options.rateLimitWaits ?? 5;
+    for (let attempt = 0; ; attempt++) {
+      let response: Response;
+      try {
+        response = await doFetch(url.toString(), {
+          method,
+          headers,
+          ...(call.body === undefined ? {} : { body: isForm ? (call.body as FormData) : JSON.stringify(call.body) }),
+          ...(call.signal ? { signal: call.signal } : {}),
+        });
+      } catch (error) {
+        if (call.signal?.aborted) throw error;
+        throw new TunelabError(
+          "io_error",
+          `provider ${this.options.provider}: ${method} ${path} did not answer: ${(error as Error).message}`,
+          {
+            cause: error,
+            details: { provider: this.options.provider, status: undefined },
+          },
+        );
+      }
+      if (response.status === 429 && attempt < waits) {
+        const seconds = retryAfterSeconds(response.headers.get("retry-after"));
+        await response.body?.cancel();
+        if (seconds <= (this.options.maxRetryAfterSeconds ?? 120)) {
+          await sleep(seconds * 1000, call.signal);
+          continue;
+        }
+      }
+      const text = await response.text();
+      if (!response.ok) throw httpError(this.options.provider, method, path, response.status, text);
+      return (text ? JSON.parse(text) : null) as T;
+    }
+  }
+}
+
+/** A failed provider call: the code by status, the provider's own message, the status in details. */
+export function httpError(provider: string, method: string, path: string, status: number, text: string): TunelabError {
+  let message = text.slice(0, 500);
+  try {
+    const body = JSON.parse(text) as { error?: { message?: string } | string; message?: string };
+    message = (typeof body.error === "string" ? body.error : body.error?.message) ?? body.message ?? message;
+  } catch {
+    // not JSON: keep the text
+  }
+  const code =
+    status === 404 ? "not_found" : status === 409 ? "conflict" : status >= 500 || status === 429 ? "io_error" : "invalid_argument";
+  return new TunelabError(code, `provider ${provider}: ${method} ${path} answered ${status}: ${message}`, {
+    details: { provider, status },
+  });
+}
+
+/** The HTTP status a provider call failed with (SDK errors carry `status`, ours carry it in details). */
+export function statusOf(error: unknown): number | undefined {
+  const direct = (error as { status?: unknown })?.status;
+  if (typeof direct === "number") return direct;
+  const details = (error as { details?: { status?: unknown } })?.details;
+  return typeof details?.status === "number" ? details.status : undefined;
+}
+
+/** Retry-After as seconds (delta-seconds or an HTTP date; absent or unreadable means 1 s). */
+export function retryAfterSeconds(header: string | null): number {
+  if (!header) return 1;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds;
+  const date = Date.parse(header);
+  return Number.isFinite(date) ? Math.max(0, (date - Date.now()) / 1000) : 1;
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
