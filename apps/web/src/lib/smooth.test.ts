@@ -1,4 +1,5 @@
 // The loss chart's smoothing against values worked out by hand (TensorBoard's debiased EMA).
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { emaSmooth } from "./smooth.ts";
 
@@ -33,4 +34,21 @@ describe("emaSmooth", () => {
     expect(() => emaSmooth([1], 1)).toThrow(RangeError);
     expect(() => emaSmooth([1], -0.1)).toThrow(RangeError);
   });
+});
+
+describe("emaSmooth against the numpy reference", () => {
+  // fixtures/smooth_reference.py: 120 noisy losses with 3 missing, smoothed at 5 weights (the closed form of the EMA)
+  const fixture = JSON.parse(readFileSync(new URL("./fixtures/smooth-reference.json", import.meta.url), "utf8")) as {
+    values: Array<number | null>;
+    cases: Array<{ weight: number; smoothed: Array<number | null> }>;
+  };
+  for (const { weight, smoothed } of fixture.cases) {
+    it(`matches at weight ${weight}`, () => {
+      const ours = emaSmooth(fixture.values, weight);
+      expect(ours.map((v) => v === null)).toEqual(smoothed.map((v) => v === null));
+      ours.forEach((v, i) => {
+        if (v !== null) expect(v).toBeCloseTo(smoothed[i] as number, 10);
+      });
+    });
+  }
 });
