@@ -130,7 +130,11 @@ export function NewExperimentForm(props: { project: string; kind: StartKind; onK
       }
       setExisting(result.experiment);
     } catch (e) {
-      setErrors(fieldErrors(e, FIELDS, HINTS));
+      const found = fieldErrors(e, FIELDS, HINTS);
+      // a hyperparameter that is neither a number nor auto fails every branch of its schema: say what it takes
+      for (const [field, text] of Object.entries(found.fields))
+        if (field.startsWith("hyperparameters.") && text === "Invalid input") found.fields[field] = `${text}: a number, or empty for auto`;
+      setErrors(found);
       // the keyboard goes to the first field refused (or the summary)
       queueMicrotask(() => {
         const first = formRef?.querySelector<HTMLElement>("[aria-invalid=true]") ?? formRef?.querySelector<HTMLElement>(".form-errors");
@@ -466,7 +470,8 @@ export function NewExperimentForm(props: { project: string; kind: StartKind; onK
         </Show>
         <Show when={Object.keys(errors().fields).length > 0 && errors().general.length === 0}>
           <p class="field-error" role="status">
-            Nothing was created: fix the field{Object.keys(errors().fields).length === 1 ? "" : "s"} marked below the input.
+            Nothing was created: fix the field{Object.keys(errors().fields).length === 1 ? "" : "s"} marked in red (the message is under
+            each).
           </p>
         </Show>
         <Show when={existing()}>
