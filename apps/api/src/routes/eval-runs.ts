@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { currentGraderSet, getEvalRun, getProjectByName, pageSamples } from "@tunelab/core";
+import { currentGraderSet, EvalSettings, getEvalRun, getProjectByName, pageSamples } from "@tunelab/core";
 import { SamplingParams } from "@tunelab/evals";
 import { assertCodeGradersAllowed } from "../http/code-graders.ts";
 import { router } from "../http/router.ts";
@@ -13,7 +13,13 @@ const RunParams = z.object({
     .openapi({ param: { name: "id", in: "path" } }),
 });
 const NewRun = z
-  .object({ model: z.string().min(1), provider: z.string().default("local"), sampling: SamplingParams.optional() })
+  .object({
+    model: z.string().min(1),
+    provider: z.string().default("local"),
+    sampling: SamplingParams.optional(),
+    /** Completions per item (1 to 100); with more than 1 and no sampling temperature, the run samples at temperature 1. */
+    trials: EvalSettings.shape.trials.optional(),
+  })
   .strict()
   .openapi("NewEvalRun");
 
@@ -65,6 +71,7 @@ export function evalRunRoutes(services: ApiServices, options: { allowCodeGraders
           model: body.model,
           provider: body.provider,
           ...(body.sampling ? { samplingParams: body.sampling } : {}),
+          ...(body.trials === undefined ? {} : { evaluation: { trials: body.trials } }),
         });
         void evalRuns.run(run.id);
         return c.json(run, 201);

@@ -1,5 +1,6 @@
 import { writeFileSync } from "node:fs";
 import { type GateResult, getProjectByName, regressionGate, runSamples, TunelabError } from "@tunelab/core";
+import type { GraderSummary } from "@tunelab/evals";
 import { type Command, Option } from "commander";
 import { resolveProjectName } from "../context.ts";
 import { EXIT } from "../exit-codes.ts";
@@ -10,24 +11,27 @@ import { renderJunit } from "../render/junit.ts";
 import { renderMarkdown } from "../render/markdown.ts";
 import { Progress } from "../render/progress.ts";
 import { withServices } from "../services.ts";
+import { chosenEvaluation, evalOptions } from "./eval-options.ts";
 
 export function registerEval(program: Command, globals: () => GlobalOptions): void {
-  program
-    .command("eval")
-    .description("score any model on the project's test split with its graders; exit 1 when a gate fails (for CI)")
-    .requiredOption("-m, --model <name>", "model to score (tuned, base, or a hosted production model)")
-    .option("--provider <name>", "local, openai, or one from tunelab.config.json", "local")
-    .option("-p, --project <name>", "project (default: the only project)")
-    .option("--baseline <ref>", "compare with: best (the leaderboard's top), an experiment id or an eval run id")
-    .option("--min-score <x>", "fail below this primary-metric mean")
-    .option("--max-drop <d>", "fail when the primary metric drops more than this below the baseline, significantly")
-    .option("--significance <alpha>", "significance level of a drop", "0.05")
-    .option("--max-errored <share>", "fail when more than this share of items errored, 0..1 or a percentage like 5%", "0")
-    .addOption(new Option("--format <format>", "report format").choices(["table", "json", "junit", "markdown"]).default("table"))
-    .option("-o, --output <file>", "write the report here (stdout otherwise)")
+  evalOptions(
+    program
+      .command("eval")
+      .description("score any model on the project's test split with its graders; exit 1 when a gate fails (for CI)")
+      .requiredOption("-m, --model <name>", "model to score (tuned, base, or a hosted production model)")
+      .option("--provider <name>", "local, openai, or one from tunelab.config.json", "local")
+      .option("-p, --project <name>", "project (default: the only project)")
+      .option("--baseline <ref>", "compare with: best (the leaderboard's top), an experiment id or an eval run id")
+      .option("--min-score <x>", "fail below this primary-metric mean")
+      .option("--max-drop <d>", "fail when the primary metric drops more than this below the baseline, significantly")
+      .option("--significance <alpha>", "significance level of a drop", "0.05")
+      .option("--max-errored <share>", "fail when more than this share of items errored, 0..1 or a percentage like 5%", "0")
+      .addOption(new Option("--format <format>", "report format").choices(["table", "json", "junit", "markdown"]).default("table"))
+      .option("-o, --output <file>", "write the report here (stdout otherwise)"),
+  )
     .addHelpText(
       "after",
-      "\nExamples:\n  tunelab eval --model ft:local-small:tunelab::abc --baseline best --max-drop 0.02\n  tunelab eval --model gpt-4o-mini --provider openai --min-score 0.9 --format junit -o report.xml",
+      "\nExamples:\n  tunelab eval --model ft:local-small:tunelab::abc --baseline best --max-drop 0.02\n  tunelab eval --model gpt-4o-mini --provider openai --min-score 0.9 --format junit -o report.xml\n  tunelab eval --model ft:local-small:tunelab::abc --trials 5 --baseline best",
     )
     .action(
       async (o: {
@@ -41,6 +45,8 @@ export function registerEval(program: Command, globals: () => GlobalOptions): vo
         maxErrored: string;
         format: string;
         output?: string;
+        trials?: number;
+        temperature?: number;
       }) => {
         const format = globals().json ? "json" : o.format;
         const maxErrored = parseShare("--max-errored", o.maxErrored);
@@ -48,7 +54,13 @@ export function registerEval(program: Command, globals: () => GlobalOptions): vo
           async (services) => {
             const project = await resolveProjectName(services.ws, o.project);
             await getProjectByName(services.ws.db, project);
-            const run = await services.evalRuns.create({ project, model: o.model, provider: o.provider });
+            const evaluation = chosenEvaluation(o);
+            const run = await services.evalRuns.create({
+              project,
+              model: o.model,
+              provider: o.provider,
+              ...(evaluation ? { evaluation } : {}),
+            });
             const progress = new Progress(new Map(), { json: format !== "table" });
             const off = services.evalRuns.subscribe((event) => progress.evalRun(event, o.model));
             const finished = await services.evalRuns.run(run.id).finally(() => {
@@ -96,6 +108,7 @@ function renderTable(gate: GateResult): string {
   const counts = gate.run.resultCounts;
   const lines = [
     `${gate.passed ? color.green("✔ PASSED") : color.red("✖ FAILED")} ${gate.run.model} · ${gate.primaryMetric} ${gate.score?.toFixed(4) ?? "n/a"}${gate.run.primary.interval ? color.dim(` [${gate.run.primary.interval.low.toFixed(3)}, ${gate.run.primary.interval.high.toFixed(3)}]`) : ""} · ${counts.passed}/${counts.total} passed, ${counts.failed} failed, ${counts.errored} errored · run ${gate.run.id}`,
+    ...trialsLines(gate),
     ...gate.checks.map((c) => `  ${c.passed ? color.green("pass") : color.red("FAIL")} ${c.gate}: ${c.detail}`),
   ];
   if (!gate.checks.some((c) => c.gate !== "max-errored"))
@@ -103,6 +116,25 @@ function renderTable(gate: GateResult): string {
   if (gate.errors.count > 0) lines.push("", renderErrors(gate));
   if (gate.comparison) lines.push("", renderComparison(gate.comparison, 10));
   return lines.join("\n");
+}
+
+/** With trials: how many per item, the sampling temperature, and how many items changed outcome between trials. */
+function trialsLines(gate: GateResult): string[] {
+  const { run } = gate;
+  if (run.trials <= 1) return [];
+  const graders = (run.aggregates as { graders?: Record<string, GraderSummary> } | null)?.graders ?? {};
+  const primary = graders[gate.primaryMetric]?.trials;
+  const temperature = run.samplingParams.temperature;
+  const lines = [
+    color.dim(
+      `  ${run.trials} trials per item${typeof temperature === "number" ? ` at temperature ${temperature}` : ""}: counts are per trial; the score is the mean of item means, its interval a two-level bootstrap (items, then trials)`,
+    ),
+  ];
+  if (primary)
+    lines.push(
+      `  ${gate.primaryMetric}: ${primary.flaky} of ${primary.items} items flaky (passed in some trials, failed in others)${primary.withinVariance === null ? "" : ` · within-item variance ${primary.withinVariance.toFixed(4)}, between items ${primary.betweenVariance?.toFixed(4) ?? "n/a"}`}`,
+    );
+  return lines;
 }
 
 /** The first errored items with their reasons, and how many more there are. */

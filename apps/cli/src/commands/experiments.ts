@@ -23,6 +23,7 @@ import { noStepsReason, stepLine, summaryLine } from "../render/training-log.ts"
 import { setupText } from "../render/training-setup.ts";
 import { withServices } from "../services.ts";
 import { withEngine } from "./engine-access.ts";
+import { chosenEvaluation, evalOptions } from "./eval-options.ts";
 import { chosenHyperparameters, hyperparameterOptions, methodOption, runOptions } from "./experiment-options.ts";
 import { runExperiments } from "./run-experiments.ts";
 import { registerSweep } from "./sweep.ts";
@@ -32,21 +33,23 @@ export { runExperiments } from "./run-experiments.ts";
 export function registerExperiments(program: Command, globals: () => GlobalOptions): void {
   const exp = program.command("exp").description("experiments: a dataset version + base model + hyperparameters, trained and scored");
 
-  runOptions(
-    hyperparameterOptions(
-      exp
-        .command("create")
-        .description("create an experiment and run it (training, then scoring on the test split)")
-        .requiredOption("-d, --dataset <ref>", "training data, e.g. train@2 (preference pairs for --method dpo)")
-        .requiredOption("-m, --model <name>", "base model: local-tiny|local-small|local-base, or one from `tunelab models list`")
-        .option("-p, --project <name>", "project (default: the only project)")
-        .addOption(methodOption())
-        .option("--validation <ref>", "validation data version")
-        .option("--suffix <text>", "suffix of the tuned model's name")
-        .option("--name <text>", "experiment name")
-        .option("--notes <text>", "notes")
-        .option("--force", "create even if an identical experiment exists")
-        .option("--no-run", "only create it; run later with `tunelab exp run ID`"),
+  evalOptions(
+    runOptions(
+      hyperparameterOptions(
+        exp
+          .command("create")
+          .description("create an experiment and run it (training, then scoring on the test split)")
+          .requiredOption("-d, --dataset <ref>", "training data, e.g. train@2 (preference pairs for --method dpo)")
+          .requiredOption("-m, --model <name>", "base model: local-tiny|local-small|local-base, or one from `tunelab models list`")
+          .option("-p, --project <name>", "project (default: the only project)")
+          .addOption(methodOption())
+          .option("--validation <ref>", "validation data version")
+          .option("--suffix <text>", "suffix of the tuned model's name")
+          .option("--name <text>", "experiment name")
+          .option("--notes <text>", "notes")
+          .option("--force", "create even if an identical experiment exists")
+          .option("--no-run", "only create it; run later with `tunelab exp run ID`"),
+      ),
     ),
   )
     .addHelpText(
@@ -58,6 +61,7 @@ export function registerExperiments(program: Command, globals: () => GlobalOptio
         "  tunelab exp create -d train@1 -m local-tiny --lr-multiplier 2 --no-run",
         "  tunelab exp create -d train@2 -m SmolLM2-135M-Instruct --lora-rank 8 --lora-alpha 16 --lora-targets q_proj,v_proj",
         "  tunelab exp create -d prefs@1 -m SmolLM2-135M-Instruct --method dpo --beta 0.2",
+        "  tunelab exp create -d train@2 -m local-small --trials 5",
         "",
         "LoRA flags apply to open-weight bases (`tunelab models add hf:ORG/NAME`); local-* sizes train in full.",
         "DPO trains on OpenAI's preference JSONL ({input, preferred_output, non_preferred_output}).",
@@ -82,6 +86,8 @@ export function registerExperiments(program: Command, globals: () => GlobalOptio
           ...(o.notes ? { notes: o.notes as string } : {}),
           ...(o.force ? { force: true } : {}),
         };
+        const evaluation = chosenEvaluation(o);
+        if (evaluation) input.evaluation = evaluation;
         return createExperiment(ws, input);
       });
       if (!created.created)
@@ -227,18 +233,28 @@ export function registerExperiments(program: Command, globals: () => GlobalOptio
       });
     });
 
-  runOptions(
-    program
-      .command("baseline")
-      .description("score a base model as is (no training), so the leaderboard shows what tuning bought")
-      .requiredOption("-m, --model <name>", "model to score, e.g. local-small or gpt-4o-mini")
-      .option("-p, --project <name>", "project (default: the only project)")
-      .option("--name <text>", "experiment name"),
-  ).action(async (o: { model: string; project?: string; provider: string; name?: string }) => {
+  evalOptions(
+    runOptions(
+      program
+        .command("baseline")
+        .description("score a base model as is (no training), so the leaderboard shows what tuning bought")
+        .requiredOption("-m, --model <name>", "model to score, e.g. local-small or gpt-4o-mini")
+        .option("-p, --project <name>", "project (default: the only project)")
+        .option("--name <text>", "experiment name"),
+    ),
+  ).action(async (o: { model: string; project?: string; provider: string; name?: string; trials?: number; temperature?: number }) => {
     const created = await withWorkspace(async (ws) => {
       const project = await resolveProjectName(ws, o.project);
       await scoringSetup(ws, (await getProjectByName(ws.db, project)).id);
-      return createExperiment(ws, { project, model: o.model, provider: o.provider, method: "none", ...(o.name ? { name: o.name } : {}) });
+      const evaluation = chosenEvaluation(o);
+      return createExperiment(ws, {
+        project,
+        model: o.model,
+        provider: o.provider,
+        method: "none",
+        ...(o.name ? { name: o.name } : {}),
+        ...(evaluation ? { evaluation } : {}),
+      });
     });
     const final =
       created.experiment.status === "completed"

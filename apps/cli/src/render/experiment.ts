@@ -34,6 +34,10 @@ export function experimentSummary(e: Experiment): string {
   ];
   if (e.trainedTokens)
     lines.push(`trained tokens ${formatNumber(e.trainedTokens)}${e.trainingSeconds ? ` in ${formatNumber(e.trainingSeconds)} s` : ""}`);
+  if (e.evaluation.trials > 1 || e.evaluation.temperature !== undefined)
+    lines.push(
+      `scored with ${e.evaluation.trials} trial${e.evaluation.trials === 1 ? "" : "s"} per item${e.evaluation.temperature === undefined ? "" : ` at temperature ${e.evaluation.temperature}`}`,
+    );
   if (e.evalRunId) lines.push(`eval run ${e.evalRunId}`);
   return lines.join("\n");
 }

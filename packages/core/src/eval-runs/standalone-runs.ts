@@ -42,7 +42,9 @@ export class EvalRunRunner {
     const project = await getProjectByName(this.ws.db, input.project);
     const setup = await this.services.evaluationSetup(project.id);
     const items = await testItems(this.ws, setup.testSplitVersionId);
-    const settings = EvalSettings.parse(input.evaluation ?? {});
+    // a temperature given with the sampling parameters is the user's choice too (not replaced by the trials default)
+    const given = input.samplingParams?.temperature;
+    const settings = EvalSettings.parse({ ...(given === undefined ? {} : { temperature: given }), ...input.evaluation });
     const base = input.samplingParams ?? this.services.samplingParams ?? { ...DEFAULT_SAMPLING };
     return insertEvalRun(this.ws.db, {
       projectId: project.id,

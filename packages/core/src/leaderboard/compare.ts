@@ -55,6 +55,7 @@ export async function compare(ws: Workspace, refA: string, refB: string): Promis
   const scored = (rows: typeof samplesA) =>
     rows.map((row) => ({
       item_id: row.item_id,
+      trial: row.trial,
       tags: JSON.parse(row.tags_json) as string[],
       grades: JSON.parse(row.grades_json) as Record<string, Grade>,
     }));

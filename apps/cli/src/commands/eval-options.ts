@@ -1,0 +1,34 @@
+import { EvalSettings, type EvalSettingsInput } from "@tunelab/core";
+import { type Command, InvalidArgumentError, Option } from "commander";
+
+function parseSetting(key: "trials" | "temperature", text: string): number {
+  const value = Number(text.trim());
+  if (text.trim() === "" || !Number.isFinite(value)) throw new InvalidArgumentError(`expected a number, got "${text}"`);
+  const checked = EvalSettings.shape[key].safeParse(value);
+  if (!checked.success) throw new InvalidArgumentError(`${key}: ${checked.error.issues[0]?.message ?? "invalid"}`);
+  return value;
+}
+
+/** `--trials` and `--temperature`: how the eval run samples (commands that score a model). */
+export function evalOptions(command: Command): Command {
+  return command
+    .addOption(
+      new Option(
+        "--trials <n>",
+        "sample each test item N times (1 to 100; default 1): per-item pass rates, intervals over items and trials",
+      ).argParser((text: string) => parseSetting("trials", text)),
+    )
+    .addOption(
+      new Option("--temperature <t>", "sampling temperature of the eval run, 0 to 2 (default 0; 1 with --trials above 1)").argParser(
+        (text: string) => parseSetting("temperature", text),
+      ),
+    );
+}
+
+/** The eval settings the user set on the command line, or undefined for the defaults. */
+export function chosenEvaluation(options: { trials?: unknown; temperature?: unknown }): EvalSettingsInput | undefined {
+  const out: EvalSettingsInput = {};
+  if (typeof options.trials === "number") out.trials = options.trials;
+  if (typeof options.temperature === "number") out.temperature = options.temperature;
+  return Object.keys(out).length === 0 ? undefined : out;
+}
