@@ -6,6 +6,8 @@ import { MIN_TRAINING_EXAMPLES } from "../datasets/validation/validate-file.ts";
 import { TunelabError } from "../errors.ts";
 import { EvalSettings, isDefaultEvalSettings } from "../eval-runs/eval-settings.ts";
 import { getProjectByName } from "../projects/project.repository.ts";
+import { assertCapable } from "../providers/capabilities.ts";
+import type { ProviderKind } from "../providers/trainers/trainer.ts";
 import { sha256 } from "../shared/hash.ts";
 import { newId } from "../shared/id.ts";
 import { nowIso } from "../shared/time.ts";
@@ -28,8 +30,13 @@ export type PreparedExperiment = { existing: Experiment } | { row: ExperimentTab
  * Creates an experiment: dataset version + base model + provider + method + hyperparameters + seed. The config hash
  * covers the dataset's content hash, so re-creating the same experiment returns the existing one unless forced.
  */
-export async function createExperiment(ws: Workspace, input: CreateExperiment): Promise<CreatedExperiment> {
-  return storePrepared(ws, await prepareExperiment(ws, input));
+export async function createExperiment(ws: Workspace, input: CreateExperiment, options: PrepareOptions = {}): Promise<CreatedExperiment> {
+  return storePrepared(ws, await prepareExperiment(ws, input, options));
+}
+
+export interface PrepareOptions {
+  /** The training API of a provider (from tunelab.config.json): what it cannot train is refused here. */
+  kindOf?: (provider: string) => ProviderKind | undefined;
 }
 
 export async function storePrepared(ws: Workspace, prepared: PreparedExperiment): Promise<CreatedExperiment> {
@@ -42,7 +49,7 @@ export async function storePrepared(ws: Workspace, prepared: PreparedExperiment)
  * trains on OpenAI's preference JSONL, supervised on chat examples), and which hyperparameters apply. Errors name the
  * field; nothing reaches a provider before this passes.
  */
-export async function prepareExperiment(ws: Workspace, input: CreateExperiment): Promise<PreparedExperiment> {
+export async function prepareExperiment(ws: Workspace, input: CreateExperiment, options: PrepareOptions = {}): Promise<PreparedExperiment> {
   const parsed = CreateExperiment.safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -59,6 +66,8 @@ export async function prepareExperiment(ws: Workspace, input: CreateExperiment):
   if (!baseline && hyperparameters) {
     const why = inapplicableHyperparameter(method, hyperparameters);
     if (why) throw new TunelabError("invalid_argument", why);
+    const kind = options.kindOf?.(request.provider);
+    if (kind) assertCapable(request.provider, kind, method, hyperparameters);
   }
   const dataset = request.dataset && !baseline ? await getVersionByRef(ws.db, project.id, request.dataset) : undefined;
   const validation = request.validation && !baseline ? await getVersionByRef(ws.db, project.id, request.validation) : undefined;

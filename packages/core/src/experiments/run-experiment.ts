@@ -7,6 +7,7 @@ import { insertEvalRun } from "../eval-runs/eval-run.repository.ts";
 import { evalSampling } from "../eval-runs/eval-settings.ts";
 import { executeEvalRun } from "../eval-runs/execute-eval-run.ts";
 import { testItems } from "../eval-runs/test-items.ts";
+import { assertCapable } from "../providers/capabilities.ts";
 import { openAITrainer } from "../providers/trainers/openai.ts";
 import type { Trainer } from "../providers/trainers/trainer.ts";
 import type { Workspace } from "../storage/workspace.ts";
@@ -61,6 +62,8 @@ export async function runExperiment(
     let experiment = await getExperiment(ws.db, id);
     if (experiment.kind === "tuned" && !experiment.tunedModel) {
       const trainer = trainerOf(services, experiment.provider);
+      // what the provider cannot train is refused before anything is uploaded
+      assertCapable(experiment.provider, trainer.kind, experiment.method as TrainingMethod, experiment.hyperparameters.requested);
       experiment = await ensureUploaded(ws, trainer, experiment, signal, say);
       experiment = await ensureJob(ws, trainer, experiment, signal, say);
       const job = await followJob(ws.db, trainer, id, experiment.providerJobId ?? "", {

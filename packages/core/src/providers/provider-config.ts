@@ -3,7 +3,8 @@ import { join } from "node:path";
 import { z } from "zod";
 import { readEnv } from "../env.ts";
 import { TunelabError } from "../errors.ts";
-import { PROVIDER_KINDS } from "./trainers/trainer.ts";
+import { DEFAULT_PRICES, defaultPrice, type Price } from "./pricing.ts";
+import { PROVIDER_KINDS, type ProviderKind } from "./trainers/trainer.ts";
 
 /**
  * A provider: inference through the OpenAI SDK at `baseURL`, training through the adapter of its `kind`. Keys are
@@ -60,11 +61,31 @@ export function loadConfig(cwd: string = process.cwd()): TunelabConfig {
   return parsed.data;
 }
 
-/** Prices per million tokens from the config, for the leaderboard's cost estimates. */
+/** The training API a provider speaks: `local` and `openai` speak OpenAI's; undefined for an unknown name. */
+export function providerKind(config: TunelabConfig, provider: string): ProviderKind | undefined {
+  if (provider === "local" || provider === "openai") return "openai";
+  return config.providers[provider]?.kind;
+}
+
+/**
+ * A model's price on a provider and where it comes from: tunelab.config.json's `pricing` (the model, the base of an
+ * `ft:` name, or `*`), else the dated default table of the provider's kind (OpenAI's only for OpenAI itself, not for
+ * other hosts that copy its API).
+ */
+export function findPrice(config: TunelabConfig, provider: string, model: string): { price: Price; source: string } | undefined {
+  const pricing = config.providers[provider]?.pricing;
+  const configured = pricing ? (pricing[model] ?? pricing[model.split(":")[1] ?? ""] ?? pricing["*"]) : undefined;
+  if (configured) return { price: configured, source: `${CONFIG_FILE} providers.${provider}.pricing` };
+  const kind = providerKind(config, provider);
+  const own = config.providers[provider];
+  const isOpenAI = provider === "openai" || (own !== undefined && new URL(own.baseURL).hostname === "api.openai.com");
+  if (!kind || provider === "local" || (kind === "openai" && !isOpenAI)) return undefined;
+  const price = defaultPrice(kind, model);
+  const table = DEFAULT_PRICES[kind];
+  return price ? { price, source: `tunelab's default ${kind} prices as of ${table.asOf} (${table.source})` } : undefined;
+}
+
+/** Prices per million tokens (config, else the dated defaults), for the leaderboard's cost estimates. */
 export function priceOf(config: TunelabConfig) {
-  return (provider: string, model: string) => {
-    const pricing = config.providers[provider]?.pricing;
-    if (!pricing) return undefined;
-    return pricing[model] ?? pricing[model.split(":")[1] ?? ""] ?? pricing["*"];
-  };
+  return (provider: string, model: string) => findPrice(config, provider, model)?.price;
 }

@@ -127,6 +127,8 @@ describe("an experiment on Together", () => {
     const row = board.rows.find((r) => r.experimentId === done.id);
     expect(row?.score).toBe(1);
     expect(row?.provider).toBe("together");
+    // the dated default price table of kind together: training tokens × $0.48/M (≤16B, LoRA) + chat tokens × $0.20/M
+    expect(row?.costUsd).toBeCloseTo((1234 * 0.48 + 2 * 10 * 0.2 + 2 * 1 * 0.2) / 1e6, 12);
   });
 
   it("sends DPO as training_method dpo with dpo_beta", async () => {
@@ -191,6 +193,20 @@ describe("an experiment on Together", () => {
     expect(done.status).toBe("cancelled");
     expect(fake.requests.some((r) => r.method === "POST" && r.path === `/v1/fine-tunes/${done.providerJobId}/cancel`)).toBe(true);
     expect(["cancel_requested", "cancelled"]).toContain(fake.jobs.get(done.providerJobId ?? "")?.status);
+  });
+
+  it("refuses what Together cannot train before uploading anything", async () => {
+    const { experiment } = await createExperiment(ws, {
+      project: "p",
+      dataset: "train@1",
+      model: BASE,
+      provider: "together",
+      hyperparameters: { prompt_loss_weight: 0.5 },
+    });
+    const done = await runExperiment(ws, services, experiment.id, new AbortController().signal);
+    expect(done.status).toBe("failed");
+    expect(done.error).toContain("prompt_loss_weight must be 0 (mask) or 1 (train)");
+    expect(fake.requests).toEqual([]);
   });
 
   it("finds its job again after the process died between create and storing the job id, instead of starting a second", async () => {
