@@ -31,7 +31,7 @@ const LEAKAGE = new Set(["test_leakage_exact", "test_leakage_near"]);
 const SHOWN = 30;
 
 /**
- * The report `tunelab data import` prints: a verdict (nothing written on errors), each finding with its line, field
+ * The report `tunelab data import FILE --dataset NAME` prints: a verdict (nothing written on errors), each finding with its line, field
  * and code, errors first, a count of those not listed, leakage into the test split, and the token figures.
  */
 export function ReportView(props: { report: UploadReport; leakage?: UploadLeakage | undefined; stored?: string | undefined }) {

@@ -23,7 +23,7 @@ interface Imported {
  */
 export function UploadVersion(props: {
   project: string;
-  /** The project's training datasets (the test split is set with `tunelab split`). */
+  /** The project's training datasets (the test split is set with `tunelab split FILE --project P`). */
   datasets: string[];
   /** The dataset on screen, chosen first. */
   current?: string | undefined;
@@ -119,8 +119,9 @@ export function UploadVersion(props: {
             </Show>
           </div>
           <p class="muted">
-            OpenAI fine-tuning JSONL (chat or preference pairs), checked as <code>tunelab data import</code> checks it: a file with any
-            error stores nothing; examples that repeat a test item are left out and reported.
+            OpenAI fine-tuning JSONL (chat or preference pairs), checked as{" "}
+            <code>tunelab data import FILE --project {props.project} --dataset NAME</code> checks it: a file with any error stores nothing;
+            examples that repeat a test item are left out and reported.
           </p>
           <div class="field-grid">
             <div class="field" classList={{ invalid: Boolean(error("dataset")) }}>
