@@ -1,8 +1,10 @@
-// The learning-curve page in real Chromium against the real API. The workspace is written through core before the
-// server starts (no training): nested data fractions of one dataset (60, 120, 240, 480 examples), one experiment on
-// each, and eval samples whose grades follow a known curve, as core's learning-curve test seeds them. Checks the
-// chart (4 points, the fitted curve, the projection's whisker, actually painted on the canvas), hover, the sentence
-// against the API's numbers, the empty state, and saves screenshots at 1280 and 390 px to apps/web/test-artifacts/.
+// The learning-curve page and the leaderboard's learning-curve panel in real Chromium against the real API. The
+// workspace is written through core before the server starts (no training): nested data fractions of one dataset
+// (60, 120, 240, 480 examples), one experiment on each with the trained tokens its job reported, and eval samples whose
+// grades follow a known curve, as core's learning-curve test seeds them. Checks the chart (4 points, the fitted curve,
+// the projection's whisker, actually painted on the canvas), hover, the sentence against the API's numbers, the
+// trained-tokens axis, the panel beside the leaderboard's chart with the table still in the first screen, the empty
+// states, and saves screenshots at 1280 and 390 px to apps/web/test-artifacts/.
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,6 +13,7 @@ import {
   createDataFractions,
   createExperiment,
   currentGraderSet,
+  finalizeEvalRun,
   getProjectByName,
   getVersionByRef,
   importDataset,
@@ -35,6 +38,8 @@ const PROJECT = "curves";
 const EMPTY = "fresh";
 const ITEMS = 200;
 const truth = (n: number) => 0.92 - 1.6 * n ** -0.5;
+/** The trained tokens each size's job reported (assistant tokens × epochs), by example count. */
+const TOKENS: Record<number, number> = { 60: 3_000, 120: 9_000, 240: 27_000, 480: 81_000 };
 
 const chat = (user: string, assistant: string) =>
   JSON.stringify({
@@ -63,7 +68,7 @@ async function seedCurve(ws: Workspace): Promise<void> {
   const project = await getProjectByName(ws.db, PROJECT);
   const split = (await getVersionByRef(ws.db, project.id as ProjectId, "test@1")).id;
   const grader = (await currentGraderSet(ws.db, project.id))?.id as string;
-  const score = async (experimentId: string, n: number) => {
+  const score = async (experimentId: string, n: number, trainedTokens: number | null = null) => {
     const run = await insertEvalRun(ws.db, {
       projectId: project.id,
       experimentId,
@@ -85,11 +90,13 @@ async function seedCurve(ws: Workspace): Promise<void> {
         usage: { prompt_tokens: 0, completion_tokens: 0 },
       } as never);
     }
+    await finalizeEvalRun(ws, run.id, "exact"); // the run's aggregates, as the eval runner stores them: the leaderboard's scores
     await updateExperiment(ws.db, experimentId, {
       status: "completed",
       eval_run_id: run.id,
       test_split_version_id: split,
       grader_set_id: grader,
+      trained_tokens: trainedTokens,
     });
   };
   for (const f of fractions) {
@@ -99,7 +106,7 @@ async function seedCurve(ws: Workspace): Promise<void> {
       model: "local-tiny",
       name: `data-${f.version.exampleCount}`,
     });
-    await score(e.experiment.id, f.version.exampleCount);
+    await score(e.experiment.id, f.version.exampleCount, TOKENS[f.version.exampleCount] ?? null);
   }
   // other hyperparameters: a group of its own with a single size, listed as too few
   const lone = await createExperiment(ws, {
@@ -109,8 +116,51 @@ async function seedCurve(ws: Workspace): Promise<void> {
     name: "lone",
     hyperparameters: { n_epochs: 2 },
   });
-  await score(lone.experiment.id, 480);
+  await score(lone.experiment.id, 480); // its provider reported no trained tokens
+}
+
+/** A project with two experiments that differ only in data: on the leaderboard, but too few sizes for a curve. */
+async function seedTwoSizes(ws: Workspace): Promise<void> {
   await seedProject(ws, EMPTY);
+  const train = Array.from({ length: 160 }, (_, i) => chat(`another ticket ${i}`, i % 3 ? "billing" : "bug"));
+  await importDataset(ws, { project: EMPTY, dataset: "train", text: jsonl(train), fileName: "train.jsonl" });
+  const fractions = await createDataFractions(ws, { project: EMPTY, dataset: "train@1", fractions: [0.5, 1], seed: 7 });
+  const project = await getProjectByName(ws.db, EMPTY);
+  const split = (await getVersionByRef(ws.db, project.id as ProjectId, "test@1")).id;
+  const grader = (await currentGraderSet(ws.db, project.id))?.id as string;
+  for (const f of fractions) {
+    const e = await createExperiment(ws, {
+      project: EMPTY,
+      dataset: f.version.ref,
+      model: "local-tiny",
+      name: `two-${f.version.exampleCount}`,
+    });
+    const run = await insertEvalRun(ws.db, {
+      projectId: project.id,
+      experimentId: e.experiment.id,
+      model: "m",
+      provider: "local",
+      testSplitVersionId: split,
+      graderSetId: grader,
+      samplingParams: {},
+      total: 2,
+    });
+    for (let i = 0; i < 2; i++)
+      await insertSample(ws.db, run.id, i, {
+        item_id: `item-${i}`,
+        status: "passed",
+        tags: [],
+        grades: { exact: { score: 1, passed: true } },
+        usage: { prompt_tokens: 0, completion_tokens: 0 },
+      } as never);
+    await finalizeEvalRun(ws, run.id, "exact");
+    await updateExperiment(ws.db, e.experiment.id, {
+      status: "completed",
+      eval_run_id: run.id,
+      test_split_version_id: split,
+      grader_set_id: grader,
+    });
+  }
 }
 
 let home: string;
@@ -125,6 +175,7 @@ beforeAll(async () => {
   home = mkdtempSync(join(tmpdir(), "tunelab-web-curve-"));
   const ws = await openWorkspace(home);
   await seedCurve(ws);
+  await seedTwoSizes(ws);
   await closeWorkspace(ws);
   dist = await buildWeb();
   server = await startServer({ webDir: dist, home, engine: false });
@@ -255,6 +306,13 @@ describe("learning curve page in Chromium", () => {
       expect(p.left).toBeGreaterThan(0);
       expect(p.left).toBeLessThan(over?.width ?? 0);
     }
+    const wide = await page.evaluate(() =>
+      [...document.querySelectorAll("body *")]
+        .filter((e) => e.getBoundingClientRect().right > 391)
+        .slice(0, 5)
+        .map((e) => `${e.tagName}.${e.className} ${Math.round(e.getBoundingClientRect().right)}`),
+    );
+    expect(wide).toEqual([]);
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     // the members' table stays inside its card
     const card = await page.locator("[data-testid=curve-card]").boundingBox();
@@ -271,5 +329,134 @@ describe("learning curve page in Chromium", () => {
     expect(await notice.textContent()).toContain("tunelab sweep -d train@1 -m local-small --data-fractions 0.25,0.5,1");
     expect(await page.locator("[data-testid=curve-chart]").count()).toBe(0);
     await page.screenshot({ path: join(ARTIFACTS, "learning-curve-empty-1280.png"), fullPage: true });
+  });
+});
+
+describe("the leaderboard's learning-curve panel and the trained-tokens axis in Chromium", () => {
+  const panel = () => page.locator("[data-testid=curve-panel]");
+  const sentence = (c: ProjectCurves["curves"][number], unit: string, what: string, fmt: (n: number) => string) => {
+    const p = c.curve.projections[0] as ProjectCurves["curves"][number]["curve"]["projections"][number];
+    const last = c.members.at(-1) as ProjectCurves["curves"][number]["members"][number];
+    return `${what} (${fmt(last.n)} → ${fmt(p.n)} ${unit}) is predicted to raise exact from ${f3(last.score)} to ${f3(p.y)} [${f3(p.interval.low)}, ${f3(p.interval.high)}]`;
+  };
+
+  it("at 1280 px draws the API's curve beside the score chart, the table's first rows still in the first screen", async () => {
+    const api = await server.call<ProjectCurves>("GET", `/api/projects/${PROJECT}/curves`);
+    const c = api.curves[0] as ProjectCurves["curves"][number];
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.goto(`${server.url}/projects/${PROJECT}`);
+    await expect.poll(() => panel().locator("[data-testid=curve-chart]").getAttribute("data-points")).toBe("4");
+    await expect.poll(async () => (await positions(page))?.whiskers.length).toBe(1);
+    const pos = await positions(page);
+    // the API's points and projection, on the chart and in the sentence
+    expect(pos.points.map((p) => [p.name, p.n, p.y])).toEqual(c.members.map((m) => [m.name, m.examples, m.score]));
+    expect(pos.whiskers.map((w) => [w.n, w.y])).toEqual(c.curve.projections.map((p) => [p.n, p.y]));
+    expect(await panel().locator("[data-testid=curve-panel-projection]").textContent()).toBe(
+      sentence(c, "examples", "doubling the data", (n) => String(n)),
+    );
+    // painted: blue points, the orange curve past the last point, the whisker's caps
+    const last = pos.points[3] as Positions["points"][number];
+    const whisker = pos.whiskers[0] as Positions["whiskers"][number];
+    const between = pos.curve.filter((p) => p.left > last.left + 10 && p.left < whisker.left - 10);
+    expect(between.length).toBeGreaterThan(2);
+    const [points, curve, caps] = await Promise.all([
+      painted(page, pos.points),
+      painted(page, between),
+      painted(page, [
+        { left: whisker.left, top: whisker.high },
+        { left: whisker.left, top: whisker.low },
+      ]),
+    ]);
+    for (const spot of points) expect(spot.some(blue)).toBe(true);
+    for (const spot of curve) expect(spot.some(orange)).toBe(true);
+    for (const spot of caps) expect(spot.some(orange)).toBe(true);
+
+    // the leaderboard ranks the same experiments by the same means the curve plots
+    const board = await server.call<{ rows: Array<{ name: string; score: number | null }> }>("GET", `/api/projects/${PROJECT}/leaderboard`);
+    for (const m of c.members) expect(board.rows.find((r) => r.name === m.name)?.score).toBeCloseTo(m.score, 12);
+    // beside the score chart (same row), and the table's third row still in the first screen
+    const score = await page.locator(".board-grid > .chart-card:not(.curve-panel)").boundingBox();
+    const box = await panel().boundingBox();
+    expect(box?.y).toBeCloseTo(score?.y ?? 0, 0);
+    expect(box?.x).toBeGreaterThan((score?.x ?? 0) + (score?.width ?? 0) - 1);
+    const third = await page.locator("[data-testid=leaderboard-table] tbody tr").nth(2).boundingBox();
+    expect((third?.y ?? 1e9) + (third?.height ?? 0)).toBeLessThanOrEqual(900);
+    expect(await panel().locator("[data-testid=curve-panel-link]").getAttribute("href")).toBe(`/projects/${PROJECT}/curve`);
+    await page.screenshot({ path: join(ARTIFACTS, "leaderboard-curve-1280.png") });
+  });
+
+  it("follows the leaderboard's trained-tokens toggle: the API's curve on tokens, then the full page on tokens with its own toggle", async () => {
+    const api = await server.call<ProjectCurves>("GET", `/api/projects/${PROJECT}/curves?x=tokens`);
+    expect(api.x).toBe("tokens");
+    expect(api.noTokens).toEqual(["lone"]);
+    const c = api.curves[0] as ProjectCurves["curves"][number];
+    expect(c.members.map((m) => m.n)).toEqual([3_000, 9_000, 27_000, 81_000]);
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.goto(`${server.url}/projects/${PROJECT}`);
+    await expect.poll(async () => (await positions(page))?.points.map((p) => p.n)).toEqual([60, 120, 240, 480]);
+    await page.locator(".board-grid fieldset.segmented button", { hasText: "trained tokens" }).click();
+    await expect.poll(async () => (await positions(page))?.points.map((p) => p.n)).toEqual([3_000, 9_000, 27_000, 81_000]);
+    const pos = await positions(page);
+    expect(pos.points.map((p) => p.y)).toEqual(c.members.map((m) => m.score));
+    expect(pos.whiskers.map((w) => [w.n, w.y])).toEqual([[162_000, c.curve.projections[0]?.y]]);
+    const ticks = await panel().locator("[data-testid=curve-chart] .uplot").getAttribute("data-x-ticks");
+    expect(JSON.parse(ticks ?? "[]")).toEqual(["3,000", "9,000", "27.0k", "81.0k", "162k"]);
+    const k = (n: number) => (n >= 1e4 ? `${(n / 1e3).toFixed(n >= 1e5 ? 0 : 1)}k` : n.toLocaleString("en-US"));
+    expect(await panel().locator("[data-testid=curve-panel-projection]").textContent()).toBe(
+      sentence(c, "tokens", "doubling the trained tokens", k),
+    );
+    await page.mouse.move(0, 0);
+    await page.screenshot({ path: join(ARTIFACTS, "leaderboard-curve-tokens-1280.png") });
+
+    // the full page, still on tokens: what the tokens count, the experiment left out, and back to examples
+    await panel().locator("[data-testid=curve-panel-link]").click();
+    await page.waitForURL(`${server.url}/projects/${PROJECT}/curve?x=tokens`);
+    await expect
+      .poll(() => page.locator("[data-testid=curve-fit]").textContent())
+      .toBe(
+        `fit: exact ≈ ${f3(c.curve.fit.a)} − ${f3(c.curve.fit.b)} · n−${f3(c.curve.fit.c)} (n = trained tokens: assistant (loss-bearing) tokens × epochs)`,
+      );
+    expect(await page.locator("[data-testid=curve-axis] button[aria-pressed=true]").textContent()).toBe("trained tokens");
+    expect(await page.locator("[data-testid=curve-no-tokens]").textContent()).toContain("lone");
+    expect(await page.locator("[data-testid=curve-projection]").textContent()).toBe(
+      sentence(c, "tokens", "doubling the trained tokens", k),
+    );
+    await page.screenshot({ path: join(ARTIFACTS, "learning-curve-tokens-1280.png"), fullPage: true });
+    await page.locator("[data-testid=curve-axis] button", { hasText: "training examples" }).click();
+    await expect.poll(async () => (await positions(page))?.points.map((p) => p.n)).toEqual([60, 120, 240, 480]);
+    expect(page.url()).toBe(`${server.url}/projects/${PROJECT}/curve`);
+  });
+
+  it("at 390 px comes after the table, inside the screen's width", async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(`${server.url}/projects/${PROJECT}`);
+    await expect.poll(async () => (await positions(page))?.whiskers.length).toBe(1);
+    const table = await page.locator("[data-testid=leaderboard-table]").boundingBox();
+    const box = await panel().boundingBox();
+    expect(box?.y).toBeGreaterThan((table?.y ?? 0) + (table?.height ?? 0));
+    expect((box?.x ?? 0) + (box?.width ?? 0)).toBeLessThanOrEqual(390);
+    const over = await panel().locator(".u-over").boundingBox();
+    for (const p of [...(await positions(page)).points, ...(await positions(page)).whiskers]) {
+      expect(p.left).toBeGreaterThan(0);
+      expect(p.left).toBeLessThan(over?.width ?? 0);
+    }
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await panel().scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(ARTIFACTS, "leaderboard-curve-390.png"), fullPage: true });
+  });
+
+  it("explains tunelab sweep --data-fractions when the project's experiments have too few sizes", async () => {
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.goto(`${server.url}/projects/${EMPTY}`);
+    const empty = panel().locator("[data-testid=curve-panel-empty]");
+    await empty.waitFor();
+    const text = await empty.textContent();
+    expect(text).toContain("three or more training-set sizes");
+    expect(text).toContain("(1 setup has fewer sizes)");
+    expect(text).toContain("tunelab sweep -d train@1 -m local-small --data-fractions 0.25,0.5,1");
+    expect(await panel().locator("[data-testid=curve-chart]").count()).toBe(0);
+    const second = await page.locator("[data-testid=leaderboard-table] tbody tr").nth(1).boundingBox();
+    expect((second?.y ?? 1e9) + (second?.height ?? 0)).toBeLessThanOrEqual(900);
+    await page.screenshot({ path: join(ARTIFACTS, "leaderboard-curve-empty-1280.png") });
   });
 });

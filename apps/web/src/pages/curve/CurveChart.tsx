@@ -30,7 +30,14 @@ export const xUnit = (x: CurveAxis): string => (x === "tokens" ? "trained tokens
  * projection (drawn smoothly through log-spaced samples), and each projection as a hollow point with its 95%
  * interval as a whisker. Hovering a mark names it.
  */
-export function CurveChart(props: { curve: ProjectCurve; metric: string; x: CurveAxis; height?: number }) {
+export function CurveChart(props: {
+  curve: ProjectCurve;
+  metric: string;
+  x: CurveAxis;
+  height?: number;
+  /** The x axis's title (default: the curve's xLabel, which says what is counted, and "(log scale)"). */
+  xTitle?: string;
+}) {
   let tip: HTMLDivElement | undefined;
   let hovered: Mark | undefined;
   const fit = () => props.curve.curve.fit;
@@ -179,7 +186,7 @@ export function CurveChart(props: { curve: ProjectCurve; metric: string; x: Curv
     },
     axes: [
       {
-        label: `${props.curve.xLabel} (log scale)`,
+        label: props.xTitle ?? `${props.curve.xLabel} (log scale)`,
         // a tick at each experiment's size and each projection, all labelled (uPlot thins a log axis's labels by default)
         splits: () => sizes(),
         filter: (_u, splits) => splits,

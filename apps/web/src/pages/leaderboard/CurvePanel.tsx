@@ -76,7 +76,14 @@ export function CurvePanel(props: { project: string }) {
                 <p class="muted curve-panel-setup" title={c.setup}>
                   {c.setup}
                 </p>
-                <CurveChart curve={c} metric={r().primaryMetric} x={r().x} height={150} />
+                <CurveChart
+                  curve={c}
+                  metric={r().primaryMetric}
+                  x={r().x}
+                  height={160}
+                  // short enough for the panel: the leaderboard's footnote (*) says what trained tokens count
+                  xTitle={r().x === "tokens" ? "trained tokens* (log scale)" : "training examples (log scale)"}
+                />
                 <Show when={c.curve.projections[0]}>
                   {(p) => (
                     <p class="curve-panel-projection" data-testid="curve-panel-projection">
