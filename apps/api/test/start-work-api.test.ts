@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tempWorkspace } from "../../../packages/core/src/test-support/temp-workspace.ts";
 import { createApiApp, createServices } from "../src/index.ts";
+import { apiHarness } from "./api-harness.ts";
 
 const EXAMPLES = fileURLToPath(new URL("../../../examples/ticket-routing/", import.meta.url));
 const read = (name: string) => readFileSync(`${EXAMPLES}${name}`, "utf8");
@@ -102,4 +103,55 @@ describe("starting work over HTTP", () => {
     }
     expect(await experiments()).toBe(before);
   });
+});
+
+describe("running an experiment created without running (the CLI's exp run), on the engine", () => {
+  it("queues it, refuses a finished one with 409 and an unknown id with 404", async () => {
+    const h = await apiHarness();
+    try {
+      const chat = (user: string, label: string) =>
+        JSON.stringify({
+          messages: [
+            { role: "user", content: user },
+            { role: "assistant", content: label },
+          ],
+        });
+      const rows = (n: number, tag: string) =>
+        `${Array.from({ length: n }, (_, i) => chat(`${tag} ticket ${i}`, i % 2 ? "bug" : "billing")).join("\n")}\n`;
+      await h.call("PUT", "/api/projects/later/test-split", rows(3, "test"), { "content-type": "application/x-ndjson" });
+      await h.call("POST", "/api/projects/later/datasets/train/versions", rows(10, "train"), { "content-type": "application/x-ndjson" });
+      const created = await h.call("POST", "/api/projects/later/experiments", {
+        dataset: "train@1",
+        model: "local-tiny",
+        hyperparameters: { n_epochs: 1, batch_size: 5 },
+        run: false,
+      });
+      const id = created.json.experiment.id as string;
+      // nothing to score it on yet: refused, and it stays as it was
+      const early = await h.call("POST", `/api/experiments/${id}/run`);
+      expect(early.status).toBe(400);
+      expect(early.json.error.message).toContain("no graders");
+      expect((await h.call("GET", `/api/experiments/${id}`)).json.status).toBe("created");
+
+      await h.call("PUT", "/api/projects/later/graders", {
+        graders: [
+          { type: "string_check", name: "exact", input: "{{sample.output_text}}", reference: "{{item.reference}}", operation: "eq" },
+        ],
+      });
+      const queued = await h.call("POST", `/api/experiments/${id}/run`);
+      expect(queued.status).toBe(202);
+      let status = "created";
+      for (let i = 0; i < 1200 && !["completed", "failed", "cancelled"].includes(status); i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        status = (await h.call("GET", `/api/experiments/${id}`)).json.status;
+      }
+      expect(status).toBe("completed");
+      const again = await h.call("POST", `/api/experiments/${id}/run`);
+      expect(again.status).toBe(409);
+      expect(again.json.error.message).toContain("already completed");
+      expect((await h.call("POST", "/api/experiments/exp_nothere/run")).status).toBe(404);
+    } finally {
+      await h.dispose();
+    }
+  }, 180_000);
 });

@@ -4,6 +4,7 @@ import {
   createExperiment,
   createSweep,
   experimentMetrics,
+  FINISHED_EXPERIMENT,
   getExperiment,
   getProjectByName,
   limitSweep,
@@ -11,6 +12,7 @@ import {
   SweepGrid,
   scoringSetup,
   TrainingSetup,
+  TunelabError,
   trainingSetup,
 } from "@tunelab/core";
 import { EXPORT_FORMATS } from "@tunelab/engine";
@@ -52,11 +54,11 @@ export function experimentRoutes(services: ApiServices, options: { allowCodeGrad
    * An experiment ends with an eval run: refused before anything is stored when the project has nothing to score it on
    * (no test split or no graders, as the CLI's `exp create` and `baseline` refuse) or when it would run code graders.
    */
-  const assertMayEvaluate = async (project: string) => {
-    const { id } = await getProjectByName(ws.db, project);
-    const { graderSet } = await scoringSetup(ws, id);
+  const assertMayScore = async (projectId: string) => {
+    const { graderSet } = await scoringSetup(ws, projectId);
     assertCodeGradersAllowed(graderSet.graders, options.allowCodeGraders, "run");
   };
+  const assertMayEvaluate = async (project: string) => assertMayScore((await getProjectByName(ws.db, project)).id);
   return router()
     .openapi(
       createRoute({
@@ -166,6 +168,23 @@ export function experimentRoutes(services: ApiServices, options: { allowCodeGrad
             ...(tar.bytes === null ? {} : { "content-length": String(tar.bytes) }),
           },
         });
+      },
+    )
+    .openapi(
+      createRoute({
+        method: "post",
+        path: "/experiments/{id}/run",
+        summary: "Run (or resume) an experiment created without running, as the CLI's exp run does",
+        request: { params: IdParams },
+        responses: { 202: json(AnyJson, "Queued: progress arrives on /api/events"), ...errors, 409: errors[400] },
+      }),
+      async (c) => {
+        const experiment = await getExperiment(ws.db, c.req.valid("param").id);
+        if (FINISHED_EXPERIMENT.has(experiment.status))
+          throw new TunelabError("conflict", `experiment ${experiment.id} already ${experiment.status}; create it again to run it again`);
+        await assertMayScore(experiment.projectId);
+        void experiments.run(experiment.id);
+        return c.json(experiment, 202);
       },
     )
     .openapi(
