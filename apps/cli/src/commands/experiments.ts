@@ -7,6 +7,8 @@ import {
   getExperiment,
   getProjectByName,
   listExperiments,
+  loadConfig,
+  providerKind,
   scoringSetup,
   type TrainingMethod,
   TunelabError,
@@ -24,6 +26,7 @@ import { setupText } from "../render/training-setup.ts";
 import { withServices } from "../services.ts";
 import { withEngine } from "./engine-access.ts";
 import { chosenEvaluation, evalOptions } from "./eval-options.ts";
+import { dryRunCreate, providerMapping, providerMappingText } from "./experiment-dry-run.ts";
 import { chosenHyperparameters, hyperparameterOptions, methodOption, runOptions } from "./experiment-options.ts";
 import { runExperiments } from "./run-experiments.ts";
 import { registerSweep } from "./sweep.ts";
@@ -48,7 +51,11 @@ export function registerExperiments(program: Command, globals: () => GlobalOptio
           .option("--name <text>", "experiment name")
           .option("--notes <text>", "notes")
           .option("--force", "create even if an identical experiment exists")
-          .option("--no-run", "only create it; run later with `tunelab exp run ID`"),
+          .option("--no-run", "only create it; run later with `tunelab exp run ID`")
+          .option(
+            "--dry-run",
+            "check it, print the hyperparameters as the provider takes them and the estimated billed tokens and cost; creates, uploads and sends nothing",
+          ),
       ),
     ),
   )
@@ -68,6 +75,7 @@ export function registerExperiments(program: Command, globals: () => GlobalOptio
       ].join("\n"),
     )
     .action(async (o: Record<string, unknown>) => {
+      if (o.dryRun) return dryRunCreate(o, globals());
       const created = await withWorkspace(async (ws) => {
         const project = await resolveProjectName(ws, o.project as string | undefined);
         // what it will be scored on must exist before it trains (created with --no-run, it may come later)
@@ -88,7 +96,9 @@ export function registerExperiments(program: Command, globals: () => GlobalOptio
         };
         const evaluation = chosenEvaluation(o);
         if (evaluation) input.evaluation = evaluation;
-        return createExperiment(ws, input);
+        // what the provider cannot train (its capability table) is refused here, before anything is stored
+        const config = loadConfig();
+        return createExperiment(ws, input, { kindOf: (name) => providerKind(config, name) });
       });
       if (!created.created)
         process.stderr.write(
@@ -153,10 +163,12 @@ export function registerExperiments(program: Command, globals: () => GlobalOptio
       });
       const setup = await withEngine((engine) => trainingSetup(experiment, engineCatalog(engine)));
       const last = metrics.at(-1);
-      emit(globals(), { ...experiment, setup, scores, metrics }, () =>
+      const mapping = providerMapping(experiment);
+      emit(globals(), { ...experiment, setup, providerMapping: mapping, scores, metrics }, () =>
         [
           experimentSummary(experiment),
           setupText(setup),
+          providerMappingText(mapping),
           scoresText(scores, experiment.status),
           last
             ? `last step ${last.step}/${last.total_steps ?? "?"}: train loss ${last.train_loss?.toFixed(4) ?? "?"}${last.valid_loss !== null ? `, valid loss ${last.valid_loss.toFixed(4)}` : ""}`
