@@ -26,6 +26,7 @@ export * from "./eval-runs/eval-run.table.ts";
 export * from "./eval-runs/eval-run-events.ts";
 export * from "./eval-runs/eval-settings.ts";
 export * from "./eval-runs/execute-eval-run.ts";
+export * from "./eval-runs/item-trials.ts";
 export * from "./eval-runs/standalone-runs.ts";
 export * from "./eval-runs/test-items.ts";
 export * from "./events/event.repository.ts";

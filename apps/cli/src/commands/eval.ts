@@ -134,6 +134,10 @@ function trialsLines(gate: GateResult): string[] {
     lines.push(
       `  ${gate.primaryMetric}: ${primary.flaky} of ${primary.items} items flaky (passed in some trials, failed in others)${primary.withinVariance === null ? "" : ` · within-item variance ${primary.withinVariance.toFixed(4)}, between items ${primary.betweenVariance?.toFixed(4) ?? "n/a"}`}`,
     );
+  if (gate.flaky && gate.flaky.first.length > 0)
+    lines.push(
+      `  most uncertain: ${gate.flaky.first.map((f) => `#${f.itemId} ${f.passed}/${f.trials}`).join(", ")}${gate.flaky.count > gate.flaky.first.length ? color.dim(` … ${gate.flaky.count - gate.flaky.first.length} more`) : ""}`,
+    );
   return lines;
 }
 

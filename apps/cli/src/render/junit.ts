@@ -2,7 +2,7 @@ import type { EvalSampleRow, GateResult } from "@tunelab/core";
 import type { Grade } from "@tunelab/evals";
 import { create } from "xmlbuilder2";
 
-/** JUnit XML: one test case per item (failures and errors apart), plus one per gate. */
+/** JUnit XML: one test case per item (per item and trial when the run has trials), plus one per gate. */
 export function renderJunit(gate: GateResult, samples: EvalSampleRow[]): string {
   const failures = samples.filter((s) => s.status === "failed").length + gate.checks.filter((c) => !c.passed).length;
   const errors = samples.filter((s) => s.status === "errored").length;
@@ -25,7 +25,8 @@ export function renderJunit(gate: GateResult, samples: EvalSampleRow[]): string 
   }
   for (const sample of samples) {
     const grades = JSON.parse(sample.grades_json) as Record<string, Grade>;
-    const testcase = suite.ele("testcase", { classname: `tunelab.items`, name: `item ${sample.item_id}` });
+    const name = gate.run.trials > 1 ? `item ${sample.item_id} trial ${sample.trial + 1}` : `item ${sample.item_id}`;
+    const testcase = suite.ele("testcase", { classname: `tunelab.items`, name });
     const summary = Object.entries(grades)
       .map(
         ([name, g]) =>

@@ -18,6 +18,13 @@ export function renderMarkdown(gate: GateResult): string {
     "| --- | --- | --- |",
     ...gate.checks.map((c) => `| ${c.gate} | ${c.passed ? "pass" : "**FAIL**"} | ${c.detail.replace(/\|/g, "\\|")} |`),
   ];
+  if (gate.run.trials > 1)
+    lines.splice(
+      3,
+      0,
+      "",
+      `${gate.run.trials} trials per item: counts are per trial; the score is the mean of item means with a two-level bootstrap interval (items, then trials)${gate.flaky ? `; ${gate.flaky.count} item(s) flaky on ${gate.primaryMetric}` : ""}.`,
+    );
   if (gate.errors.count > 0) {
     lines.push(
       "",

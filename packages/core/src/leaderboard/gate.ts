@@ -2,6 +2,7 @@ import type { GraderComparison } from "@tunelab/evals";
 import { TunelabError } from "../errors.ts";
 import { getEvalRun } from "../eval-runs/eval-run.repository.ts";
 import type { EvalRun } from "../eval-runs/eval-run.schema.ts";
+import { flakiest, itemTrials } from "../eval-runs/item-trials.ts";
 import { findExperiment } from "../experiments/experiment.repository.ts";
 import type { Workspace } from "../storage/workspace.ts";
 import { type Comparison, compare } from "./compare.ts";
@@ -37,7 +38,19 @@ export interface GateResult {
   errors: { count: number; first: ErroredItem[] };
   baseline: { runId: string; label: string; score: number | null } | null;
   comparison: Comparison | null;
+  /** Runs with several trials per item: the items most split between passing and failing on the primary metric. */
+  flaky: { count: number; first: FlakyItem[] } | null;
 }
+
+/** An item that passed in some trials and failed in others (primary metric). */
+export interface FlakyItem {
+  itemId: string;
+  passed: number;
+  trials: number;
+}
+
+/** Flaky items named in a gate's result. */
+const FIRST_FLAKY = 5;
 
 /** One errored item and its reason: the sampling error, else the first grader error. */
 export interface ErroredItem {
@@ -91,7 +104,19 @@ export async function regressionGate(ws: Workspace, runId: string, options: Gate
       checks.push({ gate: "max-drop", passed: true, detail: "no baseline to compare with yet (nothing on the leaderboard); skipped" });
     }
   }
-  return { passed: checks.every((c) => c.passed), run, primaryMetric, score, checks, errors, baseline, comparison };
+  let flaky: GateResult["flaky"] = null;
+  if (run.trials > 1) {
+    const items = flakiest(await itemTrials(ws.db, run.id), primaryMetric);
+    flaky = {
+      count: items.length,
+      first: items.slice(0, FIRST_FLAKY).map((item) => ({
+        itemId: item.itemId,
+        passed: item.graders[primaryMetric]?.passed ?? 0,
+        trials: item.graders[primaryMetric]?.trials ?? 0,
+      })),
+    };
+  }
+  return { passed: checks.every((c) => c.passed), run, primaryMetric, score, checks, errors, baseline, comparison, flaky };
 }
 
 async function firstErrors(ws: Workspace, runId: string): Promise<ErroredItem[]> {
