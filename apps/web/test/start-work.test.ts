@@ -2,7 +2,7 @@
 // Uploads a training file with a defect (the report names line and field, nothing is stored) and a good one (stored,
 // leakage into the test split reported, the new version opens); runs a baseline and an experiment from the form to
 // completion (a refused hyperparameter shows the API's message next to its input first, and nothing is created);
-// cancels a long experiment mid-run with the keyboard. Screenshots at 1280 and 390 px go to apps/web/test-artifacts/.
+// creates a long experiment without running it, starts it with "Run now" and cancels it mid-run with the keyboard. Screenshots at 1280 and 390 px go to apps/web/test-artifacts/.
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -239,9 +239,15 @@ describe("starting work from the web app", () => {
     await page.fill("#hp-n_epochs", "50");
     await page.fill("#hp-batch_size", "1");
     await page.fill("#f-name", "long run");
-    await page.getByRole("button", { name: "Create and run" }).click();
+    // created without running (the CLI's --no-run), it waits on its page until "Run now"
+    await page.getByRole("button", { name: "Create without running" }).click();
     await expect.poll(() => page.url()).toMatch(/\/experiments\/exp_[a-z0-9]+$/);
     const id = page.url().split("/").at(-1) ?? "";
+    await page.getByTestId("run-experiment").waitFor();
+    expect(await badge(page).getAttribute("data-status")).toBe("created");
+    expect((await server.call("GET", `/api/experiments/${id}`)).status).toBe("created");
+    await page.getByTestId("run-experiment").focus();
+    await page.keyboard.press("Enter");
     // training has started: the live page counts steps
     await expect.poll(() => page.locator("[data-testid=train-progress]").textContent(), { timeout: 120_000 }).toMatch(/step [1-9]\d* \//);
     const open = page.getByTestId("cancel-experiment");

@@ -18,6 +18,7 @@ import { load, throttle } from "../lib/load.ts";
 import { projectName, usePage } from "../lib/page.ts";
 import { trainedTokensMean } from "../lib/tokens.ts";
 import { CancelButton } from "./experiment/CancelButton.tsx";
+import { RunButton } from "./experiment/RunButton.tsx";
 import { SampleTable } from "./experiment/SampleTable.tsx";
 import { TrainingSetupCard } from "./experiment/TrainingSetupCard.tsx";
 
@@ -166,7 +167,12 @@ export default function Experiment(props: { id: string }) {
               <div class="card-head">
                 <h2>Status</h2>
                 <Show when={!FINISHED.has(status())}>
-                  <CancelButton id={e().id} name={e().name} onDone={reload} />
+                  <div class="start-links">
+                    <Show when={status() === "created"}>
+                      <RunButton id={e().id} onDone={reload} />
+                    </Show>
+                    <CancelButton id={e().id} name={e().name} onDone={reload} />
+                  </div>
                 </Show>
               </div>
               <ol class="timeline" aria-label="status timeline">

@@ -117,12 +117,17 @@ export function NewExperimentForm(props: { project: string; kind: StartKind; onK
   const submit = async (event: SubmitEvent) => {
     event.preventDefault();
     if (busy()) return;
+    // "Create without running" (the CLI's --no-run): it waits on its page for "Run now"
+    const later = (event.submitter as HTMLButtonElement | null)?.value === "later";
     setBusy(true);
     setExisting(undefined);
     setErrors({ fields: {}, general: [] });
     try {
       const result = await read<{ experiment: Experiment; created: boolean }>(
-        api.projects[":project"].experiments.$post({ param: { project: props.project }, json: body() as never }),
+        api.projects[":project"].experiments.$post({
+          param: { project: props.project },
+          json: { ...body(), ...(later ? { run: false } : {}) } as never,
+        }),
       );
       if (result.created) {
         navigate(`/experiments/${result.experiment.id}`);
@@ -487,6 +492,9 @@ export function NewExperimentForm(props: { project: string; kind: StartKind; onK
         <div class="form-actions">
           <button type="submit" class="primary" disabled={busy() || (!baseline() && versions().length === 0)} data-testid="start-submit">
             {busy() ? "Starting…" : baseline() ? "Run baseline" : "Create and run"}
+          </button>
+          <button type="submit" name="then" value="later" disabled={busy() || (!baseline() && versions().length === 0)}>
+            Create without running
           </button>
           <a href={`/projects/${props.project}`}>Back to the leaderboard</a>
         </div>
