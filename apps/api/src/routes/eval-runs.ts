@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { currentGraderSet, EvalSettings, getEvalRun, getProjectByName, pageSamples } from "@tunelab/core";
+import { currentGraderSet, EvalSettings, getEvalRun, getProjectByName, itemTrials, pageSamples } from "@tunelab/core";
 import { SamplingParams } from "@tunelab/evals";
 import { assertCodeGradersAllowed } from "../http/code-graders.ts";
 import { router } from "../http/router.ts";
@@ -118,6 +118,7 @@ export function evalRunRoutes(services: ApiServices, options: { allowCodeGraders
         const rows = sorted ? sortSamples(page.data, q.sort, q.order).slice(q.offset, q.offset + q.limit) : page.data;
         const data = rows.map((s) => ({
           itemId: s.item_id,
+          trial: s.trial,
           position: s.position,
           status: s.status,
           output: s.output_text,
@@ -126,6 +127,18 @@ export function evalRunRoutes(services: ApiServices, options: { allowCodeGraders
           tags: JSON.parse(s.tags_json),
         }));
         return c.json({ total: page.total, offset: q.offset, limit: q.limit, data }, 200);
+      },
+    )
+    .openapi(
+      createRoute({
+        method: "get",
+        path: "/eval-runs/{id}/items",
+        request: { params: RunParams },
+        responses: { 200: json(AnyJson, "Per item, over its trials: pass rate, mean score and variance per grader"), ...errors },
+      }),
+      async (c) => {
+        const run = await getEvalRun(ws.db, c.req.valid("param").id);
+        return c.json({ trials: run.trials, data: await itemTrials(ws.db, run.id) }, 200);
       },
     );
 }
