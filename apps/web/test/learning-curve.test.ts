@@ -427,6 +427,20 @@ describe("the leaderboard's learning-curve panel and the trained-tokens axis in 
     expect(page.url()).toBe(`${server.url}/projects/${PROJECT}/curve`);
   });
 
+  it("at 1600 px sits under the score chart in the side column, the table beside them from the top", async () => {
+    await page.setViewportSize({ width: 1600, height: 900 });
+    await page.goto(`${server.url}/projects/${PROJECT}`);
+    await expect.poll(async () => (await positions(page))?.whiskers.length).toBe(1);
+    const score = await page.locator(".board-grid > .chart-card:not(.curve-panel)").boundingBox();
+    const box = await panel().boundingBox();
+    const main = await page.locator(".board-main").boundingBox();
+    expect(box?.x).toBeCloseTo(score?.x ?? 0, 0);
+    expect(box?.y).toBeGreaterThan((score?.y ?? 0) + (score?.height ?? 0));
+    expect(main?.y).toBeCloseTo(score?.y ?? 0, 0);
+    expect((main?.x ?? 0) + (main?.width ?? 0)).toBeLessThan(score?.x ?? 0);
+    await page.screenshot({ path: join(ARTIFACTS, "leaderboard-curve-1600.png") });
+  });
+
   it("at 390 px comes after the table, inside the screen's width", async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(`${server.url}/projects/${PROJECT}`);
