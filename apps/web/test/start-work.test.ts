@@ -278,6 +278,13 @@ describe("starting work from the web app", () => {
     await page.goto(`${server.url}/projects/${PROJECT}`);
     await page.getByRole("link", { name: "New experiment" }).waitFor();
     await page.locator("[data-testid=compare-button]").waitFor();
+    // each link's text stands out from its background (not white on white)
+    for (const name of ["New experiment", "Run a baseline", "Import data"]) {
+      const [color, background] = await page
+        .getByRole("link", { name })
+        .evaluate((el) => [getComputedStyle(el).color, getComputedStyle(el).backgroundColor]);
+      expect(color, name).not.toBe(background);
+    }
     await shots(page, "leaderboard-start-links");
     // a baseline, an experiment and the cancelled one: the refused submissions created nothing
     const all = (await experiments()) as Array<{ id: string; status: string }>;

@@ -4,15 +4,11 @@ import "../experiment/start.css";
 export function StartLinks(props: { project: string }) {
   return (
     <nav class="start-links" aria-label="start work">
-      <a class="button primary" href={`/projects/${props.project}/experiments/new`}>
+      <a class="primary" href={`/projects/${props.project}/experiments/new`}>
         New experiment
       </a>
-      <a class="button" href={`/projects/${props.project}/experiments/new?kind=baseline`}>
-        Run a baseline
-      </a>
-      <a class="button" href={`/projects/${props.project}/datasets`}>
-        Import data
-      </a>
+      <a href={`/projects/${props.project}/experiments/new?kind=baseline`}>Run a baseline</a>
+      <a href={`/projects/${props.project}/datasets`}>Import data</a>
     </nav>
   );
 }
