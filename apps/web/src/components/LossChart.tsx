@@ -11,6 +11,11 @@ const nullable = (values: Array<number | null>) => values as unknown as number[]
 /** Colours of the runs on the chart: this experiment first, then each overlaid one in the order ticked. */
 const PALETTE = ["#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ca8a04", "#0891b2", "#db2777", "#4b5563"];
 const colourAt = (i: number) => PALETTE[i % PALETTE.length] as string;
+/** Log-scale ticks labelled: 1, 2 and 5 times a power of ten. */
+const LOG_LABELS = (v: number) => {
+  const mantissa = v / 10 ** Math.floor(Math.log10(v) + 1e-9);
+  return [1, 2, 5].some((m) => Math.abs(mantissa - m) < 1e-6);
+};
 const fmt = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? "—" : v.toFixed(4));
 
 /**
@@ -60,8 +65,17 @@ export function LossChart(props: { rows: MetricRow[]; experimentId: string; name
   const shape = createMemo(() => JSON.stringify({ log: log(), lines: series().lines.map((l) => [l.label, l.run.colour]) }));
 
   const options = (): Omit<uPlot.Options, "width" | "height"> => ({
-    scales: { x: { time: false }, y: log() ? { distr: 3, log: 10 } : {} },
-    axes: [{ label: "step" }, { label: log() ? "loss (log scale)" : "loss", size: 56 }],
+    // log: the range hugs the data (uPlot's rounds out to powers of ten, which leaves most of the plot empty)
+    scales: {
+      x: { time: false },
+      y: log() ? { distr: 3, log: 10, range: (_u, min, max) => (min > 0 && max > 0 ? [min / 1.1, max * 1.1] : [0.1, 10]) } : {},
+    },
+    axes: [
+      { label: "step" },
+      log()
+        ? { label: "loss (log scale)", size: 56, filter: (_u, splits) => splits.map((v) => (LOG_LABELS(v) ? v : null)) }
+        : { label: "loss", size: 56 },
+    ],
     legend: { show: false },
     cursor: { points: { show: false } },
     series: [{ label: "step" }, ...series().lines.map(lineOptions)],
