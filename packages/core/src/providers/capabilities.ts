@@ -1,5 +1,6 @@
 import { TunelabError } from "../errors.ts";
 import type { HyperparameterName, RequestedHyperparameters, TrainingMethod } from "../experiments/hyperparameters.ts";
+import { FIREWORKS_BASE_LEARNING_RATE } from "./trainers/fireworks.ts";
 import { TOGETHER_BASE_LEARNING_RATE } from "./trainers/together.ts";
 import type { ProviderKind } from "./trainers/trainer.ts";
 
@@ -29,9 +30,6 @@ export interface Capabilities {
   hyperparameters: Partial<Record<HyperparameterName, HyperparameterRule>>;
   docs: readonly string[];
 }
-
-/** The learning rate `learning_rate_multiplier` 1 stands for on Fireworks. */
-export const FIREWORKS_BASE_LEARNING_RATE = 0.0001;
 
 const passThrough = (path: string): HyperparameterRule => ({ as: path });
 const OPENAI_HP = {

@@ -7,6 +7,7 @@ import type { Workspace } from "../storage/workspace.ts";
 import { CAPABILITIES, type MappedHyperparameter, mapHyperparameters } from "./capabilities.ts";
 import { trainingPrice } from "./pricing.ts";
 import { findPrice, providerKind, type TunelabConfig } from "./provider-config.ts";
+import { fireworksJobBody } from "./trainers/fireworks.ts";
 import { jobMethod } from "./trainers/openai.ts";
 import { togetherJobBody } from "./trainers/together.ts";
 import type { JobRequest, ProviderKind } from "./trainers/trainer.ts";
@@ -87,7 +88,7 @@ export async function estimateExperiment(ws: Workspace, config: TunelabConfig, i
     method,
     dataset: version.ref,
     mapped: mapHyperparameters(kind, hyperparameters),
-    request: requestPreview(kind, request),
+    request: requestPreview(kind, request, config.providers[provider]?.account),
     epochs,
     epochsFrom,
     tokensPerEpoch: version.stats.billingTokensPerEpoch,
@@ -99,8 +100,9 @@ export async function estimateExperiment(ws: Workspace, config: TunelabConfig, i
 }
 
 /** The job request body a kind's adapter would send (the keys that depend on the run left as placeholders). */
-export function requestPreview(kind: ProviderKind, request: JobRequest): Record<string, unknown> {
+export function requestPreview(kind: ProviderKind, request: JobRequest, account?: string): Record<string, unknown> {
   if (kind === "together") return togetherJobBody(request);
+  if (kind === "fireworks") return fireworksJobBody(request, account ?? "ACCOUNT");
   return {
     model: request.baseModel,
     training_file: request.trainingFile,

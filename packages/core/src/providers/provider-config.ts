@@ -15,6 +15,13 @@ export const ProviderConfig = z.strictObject({
   kind: z.enum(PROVIDER_KINDS).default("openai"),
   /** The OpenAI-compatible base URL (`https://api.together.xyz/v1`, `https://api.fireworks.ai/inference/v1`, …). */
   baseURL: z.string().url(),
+  /** Fireworks: the account id (`accounts/{account}/…`). */
+  account: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]*$/, "a Fireworks account id (lowercase letters, digits, hyphens)")
+    .optional(),
+  /** The training API's base URL when it differs from `baseURL` (Fireworks: `https://api.fireworks.ai/v1`, the default). */
+  trainingBaseURL: z.string().url().optional(),
   /** Environment variable holding the API key. */
   apiKeyEnv: z
     .string()
@@ -31,6 +38,13 @@ export const ProviderConfig = z.strictObject({
     .optional(),
 });
 export type ProviderConfig = z.infer<typeof ProviderConfig>;
+
+/** Fields a kind needs (checked when the config is loaded, so the error names the file and the field). */
+function kindProblem(config: ProviderConfig): { field: string; message: string } | undefined {
+  if (config.kind === "fireworks" && !config.account)
+    return { field: "account", message: "kind fireworks needs account (your Fireworks account id)" };
+  return undefined;
+}
 
 export const TunelabConfig = z.strictObject({
   $schema: z.string().optional(),
@@ -55,8 +69,10 @@ export function loadConfig(cwd: string = process.cwd()): TunelabConfig {
     const issue = parsed.error.issues[0];
     throw new TunelabError("invalid_argument", `${path}: ${issue?.path.join(".") || "(root)"}: ${issue?.message}`);
   }
-  for (const name of Object.keys(parsed.data.providers)) {
+  for (const [name, provider] of Object.entries(parsed.data.providers)) {
     if (name === "local") throw new TunelabError("invalid_argument", `${path}: "local" is the embedded engine and cannot be redefined`);
+    const problem = kindProblem(provider);
+    if (problem) throw new TunelabError("invalid_argument", `${path}: providers.${name}.${problem.field}: ${problem.message}`);
   }
   return parsed.data;
 }

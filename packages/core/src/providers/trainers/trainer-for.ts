@@ -1,6 +1,7 @@
 import type OpenAI from "openai";
 import { TunelabError } from "../../errors.ts";
 import type { ProviderConfig } from "../provider-config.ts";
+import { fireworksTrainer } from "./fireworks.ts";
 import { openAITrainer } from "./openai.ts";
 import { togetherTrainer } from "./together.ts";
 import type { ProviderKind, Trainer } from "./trainer.ts";
@@ -15,12 +16,18 @@ export function trainerFor(provider: string, source: TrainerSource): Trainer {
   const { config, apiKey } = source;
   const adapters: Record<Exclude<ProviderKind, "openai">, () => Trainer> = {
     together: () => togetherTrainer({ provider, baseURL: config.baseURL, apiKey }),
-    fireworks: () => notYet(provider, "fireworks"),
-    "azure-openai": () => notYet(provider, "azure-openai"),
+    fireworks: () =>
+      fireworksTrainer({
+        provider,
+        apiBaseURL: config.trainingBaseURL ?? `${new URL(config.baseURL).origin}/v1`,
+        account: config.account ?? notYet(provider, "fireworks without account"),
+        apiKey,
+      }),
+    "azure-openai": () => notYet(provider, "kind azure-openai (not built yet)"),
   };
   return adapters[source.kind]();
 }
 
-function notYet(provider: string, kind: string): never {
-  throw new TunelabError("invalid_argument", `provider ${provider}: training on kind ${kind} is not supported yet; inference works`);
+function notYet(provider: string, what: string): never {
+  throw new TunelabError("invalid_argument", `provider ${provider}: training on ${what} is not supported; inference works`);
 }

@@ -1,0 +1,144 @@
+// The Fireworks trainer adapter through the whole experiment flow (create → dataset upload → supervised fine-tuning
+// job → tuned model → eval run → leaderboard) against a loopback replica of Fireworks' documented API that refuses
+// malformed requests; inference through the real openai SDK at the replica's /inference/v1. It misbehaves on purpose:
+// 429s with Retry-After, a failed job, a job cancelled on Fireworks, our process dying mid-create.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { setTestSplit } from "../../datasets/set-test-split.ts";
+import { createExperiment } from "../../experiments/create-experiment.ts";
+import { type ExperimentServices, runExperiment } from "../../experiments/run-experiment.ts";
+import { evaluationSetup } from "../../grader-sets/evaluation-setup.ts";
+import { saveGraderSet } from "../../grader-sets/save-grader-set.ts";
+import { leaderboard } from "../../leaderboard/leaderboard.ts";
+import { seedChatAndPreferences } from "../../test-support/experiment-data.ts";
+import { type FakeFireworks, startFakeFireworks } from "../../test-support/fake-fireworks.ts";
+import { chat, jsonl, tempWorkspace } from "../../test-support/temp-workspace.ts";
+import { priceOf, type TunelabConfig } from "../provider-config.ts";
+import { Providers } from "../providers.ts";
+
+const ACCOUNT = "acme";
+const BASE = "accounts/fireworks/models/llama-v3p2-1b-instruct";
+const BROKEN = "accounts/fireworks/models/broken-1b";
+let ws: Awaited<ReturnType<typeof tempWorkspace>>;
+let fake: FakeFireworks;
+let services: ExperimentServices;
+let config: TunelabConfig;
+
+beforeAll(async () => {
+  fake = await startFakeFireworks({
+    apiKey: "fw-test",
+    account: ACCOUNT,
+    models: [BASE, BROKEN],
+    failModel: BROKEN,
+    answer: (_model, question, tuned) => (tuned && question.includes("sky") ? "Yes" : "No"),
+  });
+  process.env.FIREWORKS_TEST_KEY = "fw-test";
+  config = { providers: { fireworks: { kind: "fireworks", baseURL: fake.baseURL, account: ACCOUNT, apiKeyEnv: "FIREWORKS_TEST_KEY" } } };
+  const providers = new Providers({ config });
+  ws = await tempWorkspace();
+  await seedChatAndPreferences(ws);
+  await setTestSplit(ws, {
+    project: "p",
+    text: jsonl([chat("Is the sky blue?", "Yes"), chat("Is water dry?", "No")]),
+    fileName: "test.jsonl",
+  });
+  await saveGraderSet(ws, "p", {
+    graders: [{ type: "string_check", name: "exact", input: "{{sample.output_text}}", reference: "{{item.reference}}", operation: "eq" }],
+  });
+  services = {
+    client: (name) => providers.client(name),
+    trainer: (name) => providers.trainer(name),
+    evaluationSetup: (projectId) => evaluationSetup(ws, projectId),
+    pollMs: 5,
+    evalConcurrency: 2,
+  };
+});
+beforeEach(() => {
+  fake.requests.length = 0;
+  fake.onCreate = undefined;
+});
+afterAll(async () => {
+  await fake.close();
+  await ws.dispose();
+  delete process.env.FIREWORKS_TEST_KEY;
+});
+
+const creates = () =>
+  fake.requests.filter((r) => r.method === "POST" && r.path.startsWith(`/v1/accounts/${ACCOUNT}/supervisedFineTuningJobs?`));
+const run = async (input: Omit<Parameters<typeof createExperiment>[1], "project" | "provider">, signal = new AbortController().signal) => {
+  const { experiment } = await createExperiment(ws, { project: "p", provider: "fireworks", ...input });
+  return { experiment, done: await runExperiment(ws, services, experiment.id, signal) };
+};
+
+describe("an experiment on Fireworks", () => {
+  it("uploads a dataset, creates a supervised job with Fireworks' field names, is scored on the tuned model and ranked", async () => {
+    fake.rateLimit(`POST /v1/accounts/${ACCOUNT}/supervisedFineTuningJobs`, 1, 1);
+    fake.rateLimit(`GET /v1/accounts/${ACCOUNT}/supervisedFineTuningJobs/`, 1, 1);
+    const { experiment, done } = await run({
+      dataset: "train@1",
+      model: BASE,
+      hyperparameters: { n_epochs: 2, learning_rate_multiplier: 2, lora_rank: 16, batch_size: 8 },
+    });
+    expect(fake.refused).toEqual([]);
+    expect(done.status, done.error ?? "").toBe("completed");
+    const jobId = `tl-${experiment.id.slice(4)}`;
+    const sent = creates().filter((r) => r.body !== "(429)");
+    expect(sent).toHaveLength(1);
+    expect(sent[0]?.path).toBe(`/v1/accounts/${ACCOUNT}/supervisedFineTuningJobs?supervisedFineTuningJobId=${jobId}`);
+    expect(sent[0]?.body).toEqual({
+      displayName: `tunelab ${experiment.id}`,
+      dataset: `accounts/${ACCOUNT}/datasets/${done.providerFileId}`,
+      baseModel: BASE,
+      outputModel: `accounts/${ACCOUNT}/models/${jobId}`,
+      epochs: 2,
+      learningRate: 0.0002,
+      loraRank: 16,
+      batchSizeSamples: 8,
+    });
+    expect(done.tunedModel).toBe(`accounts/${ACCOUNT}/models/${jobId}`);
+    expect(done.hyperparameters.resolved).toMatchObject({ n_epochs: 2, learning_rate_multiplier: 2, lora_rank: 16, batch_size: 8 });
+    const chats = fake.requests.filter((r) => r.path === "/inference/v1/chat/completions");
+    expect(chats.map((c) => (c.body as { model: string }).model)).toEqual([done.tunedModel, done.tunedModel]);
+    const row = (await leaderboard(ws, { project: "p" }, priceOf(config))).rows.find((r) => r.experimentId === done.id);
+    expect(row?.score).toBe(1);
+    expect(row?.provider).toBe("fireworks");
+
+    // the same data again reuses the dataset (named by content), no second upload
+    fake.requests.length = 0;
+    const again = await run({ dataset: "train@1", model: BASE, hyperparameters: { n_epochs: 1 } });
+    expect(again.done.status, again.done.error ?? "").toBe("completed");
+    expect(fake.requests.some((r) => r.path.endsWith(":upload"))).toBe(false);
+  });
+
+  it("fails with Fireworks' status message when the job fails", async () => {
+    const { done } = await run({ dataset: "train@1", model: BROKEN });
+    expect(done.status).toBe("failed");
+    expect(done.error).toContain("training diverged");
+  });
+
+  it("is cancelled when the job is cancelled on Fireworks", async () => {
+    fake.onCreate = (job) => {
+      job.state = "JOB_STATE_CANCELLED";
+    };
+    const { done } = await run({ dataset: "train@1", model: BASE, hyperparameters: { n_epochs: 3 } });
+    expect(done.status).toBe("cancelled");
+  });
+
+  it("finds its job again after the process died between create and storing the job id", async () => {
+    const crash = new AbortController();
+    fake.onCreate = () => crash.abort(new Error("process killed"));
+    const { experiment, done: first } = await run({ dataset: "train@1", model: BASE, hyperparameters: { n_epochs: 4 } }, crash.signal);
+    expect(first.providerJobId).toBeNull();
+    fake.onCreate = undefined;
+    const done = await runExperiment(ws, services, experiment.id, new AbortController().signal);
+    expect(done.status, done.error ?? "").toBe("completed");
+    expect(creates()).toHaveLength(1);
+    expect(done.providerJobId).toBe(`tl-${experiment.id.slice(4)}`);
+  });
+
+  it("refuses DPO before uploading anything (Fireworks' DPO jobs are not driven)", async () => {
+    const { done } = await run({ dataset: "prefs@1", model: BASE, method: "dpo" });
+    expect(done.status).toBe("failed");
+    expect(done.error).toContain("cannot train method dpo");
+    expect(fake.requests).toEqual([]);
+  });
+});

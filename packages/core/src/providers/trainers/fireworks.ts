@@ -1,0 +1,182 @@
+import { createHash } from "node:crypto";
+import type { ResolvedHyperparameters } from "../../experiments/hyperparameters.ts";
+import { type FetchLike, ProviderHttp, statusOf } from "./http.ts";
+import type { JobRequest, Trainer, TrainerJob, TrainerJobStatus } from "./trainer.ts";
+
+/**
+ * Fireworks AI's fine-tuning API (documented shapes, read 2026-12-02), all under `https://api.fireworks.ai/v1/accounts/{account}`:
+ * - dataset: `POST /datasets` `{datasetId, dataset: {userUploaded: {}}}`, then `POST /datasets/{id}:upload` (multipart
+ *   `file`, up to 150 MB) https://docs.fireworks.ai/api-reference/upload-dataset-files ; `GET /datasets/{id}`
+ *   https://docs.fireworks.ai/api-reference/get-dataset (state `UPLOADING`, `READY`)
+ * - create: `POST /supervisedFineTuningJobs?supervisedFineTuningJobId=ID` `{dataset, baseModel, outputModel, epochs,
+ *   learningRate, loraRank, batchSizeSamples, evaluationDataset, displayName}`
+ *   https://docs.fireworks.ai/api-reference/create-supervised-fine-tuning-job
+ * - status: `GET /supervisedFineTuningJobs/{id}` https://docs.fireworks.ai/api-reference/get-supervised-fine-tuning-job
+ *   (`state` `JOB_STATE_CREATING|VALIDATING|RUNNING|WRITING_RESULTS|COMPLETED|FAILED|CANCELLED|…`, `status.message`,
+ *   `outputModel`, `createTime`, `completedTime`)
+ * - cancel: `DELETE /supervisedFineTuningJobs/{id}` (the API reference lists delete; no separate cancel was found)
+ * We choose the job id (`tl-<experiment>`), so a job is found again after a crash by asking for it. Datasets are named
+ * by content hash and reused. Fireworks publishes no per-step metrics over the API (only a signed metrics-file URL),
+ * so no loss series is recorded. Data: Fireworks takes OpenAI's chat JSONL (`messages`) unchanged.
+ * Inference: the OpenAI-compatible `https://api.fireworks.ai/inference/v1` with the tuned model's full name
+ * (`accounts/{account}/models/{id}`); a LoRA model must be deployed (serverless or on a deployment) before it answers.
+ */
+export interface FireworksOptions {
+  provider: string;
+  /** The control-plane base URL, `https://api.fireworks.ai/v1`. */
+  apiBaseURL: string;
+  account: string;
+  apiKey: string;
+  fetch?: FetchLike;
+}
+
+/** The learning rate `learning_rate_multiplier` 1 stands for: firectl's default (the API reference gives none). */
+export const FIREWORKS_BASE_LEARNING_RATE = 0.0001;
+
+interface FireworksJob {
+  name: string;
+  state?: string;
+  status?: { code?: string; message?: string };
+  outputModel?: string;
+  createTime?: string;
+  completedTime?: string;
+  epochs?: number;
+  learningRate?: number;
+  loraRank?: number;
+  batchSizeSamples?: number;
+}
+
+/** The job id tunelab gives an experiment's job (lowercase letters, digits, hyphens). */
+export function fireworksJobId(experimentId: string): string {
+  return `tl-${experimentId.replace(/^exp_/, "").toLowerCase()}`;
+}
+
+/** The body of `POST …/supervisedFineTuningJobs`: tunelab's names mapped to Fireworks', only what was set. */
+export function fireworksJobBody(request: JobRequest, account: string): Record<string, unknown> {
+  const h = request.hyperparameters;
+  const num = (v: unknown) => (typeof v === "number" ? v : undefined);
+  const id = fireworksJobId(request.experimentId);
+  const suffix = request.suffix?.toLowerCase().replace(/[^a-z0-9-]/g, "-");
+  const multiplier = num(h.learning_rate_multiplier);
+  return {
+    displayName: `tunelab ${request.experimentId}`,
+    dataset: `accounts/${account}/datasets/${request.trainingFile}`,
+    baseModel: request.baseModel,
+    outputModel: `accounts/${account}/models/${suffix ? `${suffix}-${id}` : id}`,
+    ...(request.validationFile ? { evaluationDataset: `accounts/${account}/datasets/${request.validationFile}` } : {}),
+    ...(num(h.n_epochs) !== undefined ? { epochs: h.n_epochs } : {}),
+    ...(multiplier !== undefined ? { learningRate: Number((multiplier * FIREWORKS_BASE_LEARNING_RATE).toPrecision(6)) } : {}),
+    ...(num(h.lora_rank) !== undefined ? { loraRank: h.lora_rank } : {}),
+    ...(num(h.batch_size) !== undefined ? { batchSizeSamples: h.batch_size } : {}),
+  };
+}
+
+export function fireworksTrainer(options: FireworksOptions): Trainer {
+  const http = new ProviderHttp({
+    provider: options.provider,
+    baseURL: `${options.apiBaseURL.replace(/\/$/, "")}/accounts/${encodeURIComponent(options.account)}`,
+    headers: { authorization: `Bearer ${options.apiKey}` },
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  });
+  const jobPath = (id: string) => `/supervisedFineTuningJobs/${encodeURIComponent(id)}`;
+  return {
+    kind: "fireworks",
+    async uploadFile(file, signal) {
+      const datasetId = `tl-${createHash("sha256").update(file.content).digest("hex").slice(0, 24)}`;
+      try {
+        await http.json("POST", "/datasets", { body: { datasetId, dataset: { userUploaded: {} } }, signal });
+      } catch (error) {
+        if (statusOf(error) !== 409) throw error; // the same content was uploaded before: reuse it
+        return datasetId;
+      }
+      const form = new FormData();
+      form.set("file", new Blob([file.content], { type: "application/jsonl" }), file.name);
+      await http.json("POST", `/datasets/${datasetId}:upload`, { body: form, signal });
+      return datasetId;
+    },
+    async fileExists(id, signal) {
+      try {
+        const dataset = await http.json<{ state?: string }>("GET", `/datasets/${encodeURIComponent(id)}`, { signal });
+        return dataset.state === "READY";
+      } catch (error) {
+        if (statusOf(error) === 404) return false;
+        throw error;
+      }
+    },
+    async createJob(request, signal) {
+      const id = fireworksJobId(request.experimentId);
+      await http.json("POST", "/supervisedFineTuningJobs", {
+        query: { supervisedFineTuningJobId: id },
+        body: fireworksJobBody(request, options.account),
+        signal,
+      });
+      return id;
+    },
+    async findJob(experimentId, signal) {
+      const id = fireworksJobId(experimentId);
+      try {
+        await http.json("GET", jobPath(id), { signal });
+        return id;
+      } catch (error) {
+        if (statusOf(error) === 404) return undefined;
+        throw error;
+      }
+    },
+    async getJob(id, signal) {
+      const job = await http.json<FireworksJob>("GET", jobPath(id), { signal });
+      const status = normalStatus(job.state ?? "JOB_STATE_UNSPECIFIED");
+      const seconds = (iso: string | undefined) => (iso ? Math.floor(Date.parse(iso) / 1000) : null);
+      return {
+        id,
+        status,
+        providerStatus: job.state ?? "JOB_STATE_UNSPECIFIED",
+        tunedModel: status === "succeeded" ? (job.outputModel ?? null) : null,
+        trainedTokens: null,
+        createdAt: seconds(job.createTime),
+        finishedAt: status === "running" || status === "queued" ? null : seconds(job.completedTime),
+        error: status === "failed" ? (job.status?.message ?? "the job failed") : null,
+        resolved: resolved(job),
+      } satisfies TrainerJob;
+    },
+    async newMetrics() {
+      return [];
+    },
+    async cancelJob(id) {
+      await http.json("DELETE", jobPath(id));
+    },
+  };
+}
+
+function normalStatus(state: string): TrainerJobStatus {
+  switch (state) {
+    case "JOB_STATE_COMPLETED":
+      return "succeeded";
+    case "JOB_STATE_FAILED":
+      return "failed";
+    case "JOB_STATE_CANCELLED":
+    case "JOB_STATE_DELETING":
+      return "cancelled";
+    case "JOB_STATE_RUNNING":
+    case "JOB_STATE_WRITING_RESULTS":
+    case "JOB_STATE_EVALUATION":
+    case "JOB_STATE_ROLLOUT":
+      return "running";
+    default:
+      return "queued"; // JOB_STATE_UNSPECIFIED, CREATING, VALIDATING
+  }
+}
+
+function resolved(job: FireworksJob): ResolvedHyperparameters | null {
+  const out: ResolvedHyperparameters = {};
+  if (typeof job.epochs === "number") out.n_epochs = job.epochs;
+  if (typeof job.batchSizeSamples === "number") out.batch_size = job.batchSizeSamples;
+  if (typeof job.learningRate === "number") {
+    out.learning_rate = job.learningRate;
+    out.learning_rate_multiplier = Number((job.learningRate / FIREWORKS_BASE_LEARNING_RATE).toPrecision(6));
+  }
+  if (typeof job.loraRank === "number") {
+    out.training_type = "lora";
+    out.lora_rank = job.loraRank;
+  }
+  return Object.keys(out).length ? out : null;
+}
