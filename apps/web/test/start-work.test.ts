@@ -112,6 +112,11 @@ describe("starting work from the web app", () => {
     rows[2] = JSON.stringify({ messages: [system, { role: "robot", content: "hi" }, { role: "assistant", content: "bug" }] });
     await page.setInputFiles("#up-file", file("tickets-bad.jsonl", lines(rows)));
     await page.fill("#up-message", "first tickets");
+    // a dataset name the API refuses: its message stands under the dataset field
+    await page.fill("#up-new-name", "my data");
+    await page.getByRole("button", { name: "Validate and import" }).click();
+    await expect.poll(() => page.locator("#up-dataset-error").textContent()).toContain("letters, digits");
+    await page.fill("#up-new-name", "train");
     await page.getByRole("button", { name: "Validate and import" }).click();
     const verdict = page.locator("[data-testid=report-verdict]");
     await expect.poll(() => verdict.textContent()).toContain("nothing was written");

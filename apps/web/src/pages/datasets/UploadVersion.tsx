@@ -66,7 +66,7 @@ export function UploadVersion(props: {
       const url = api.projects[":project"].datasets[":dataset"].versions.$url({
         param: { project: props.project, dataset: dataset() },
         query: {
-          filename: chosen.name,
+          filename: chosen.name.slice(-200),
           ...(message().trim() ? { message: message().trim() } : {}),
           ...(encoding() !== "o200k_base" ? { encoding: encoding() as "cl100k_base" } : {}),
           ...(context().trim() && context().trim() !== "16385" ? { context: context().trim() } : {}),
