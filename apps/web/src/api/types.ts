@@ -8,6 +8,7 @@ export type {
   Experiment,
   ExperimentStatus,
   GraderSet,
+  ItemTrials,
   Leaderboard,
   LeaderboardRow,
   RunAggregates,
@@ -47,6 +48,8 @@ export type SampleStatus = "passed" | "failed" | "errored";
 
 export interface SampleRow {
   itemId: string;
+  /** Trial index (0-based) in a run with several trials per item. */
+  trial: number;
   position: number;
   status: SampleStatus;
   output: string | null;

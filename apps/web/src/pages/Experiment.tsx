@@ -21,6 +21,7 @@ import { CancelButton } from "./experiment/CancelButton.tsx";
 import { RunButton } from "./experiment/RunButton.tsx";
 import { SampleTable } from "./experiment/SampleTable.tsx";
 import { TrainingSetupCard } from "./experiment/TrainingSetupCard.tsx";
+import { TrialsCard } from "./experiment/TrialsCard.tsx";
 
 const STAGES = ["created", "uploading", "training", "evaluating", "completed"] as const;
 const FINISHED = new Set(["completed", "failed", "cancelled"]);
@@ -303,7 +304,13 @@ export default function Experiment(props: { id: string }) {
                     </p>
                   }
                 >
-                  <LossChart rows={rows()} experimentId={props.id} name={e().name} project={project()} />
+                  <LossChart
+                    rows={rows()}
+                    experimentId={props.id}
+                    name={e().name}
+                    project={project()}
+                    validationSet={e().validationVersionId !== null}
+                  />
                   <Show when={hasAccuracy()}>
                     <h3>
                       Token accuracy <span class="muted">(assistant tokens predicted right)</span>
@@ -399,6 +406,10 @@ export default function Experiment(props: { id: string }) {
                 )}
               </Show>
             </div>
+
+            <Show when={run.data()?.status === "completed" && (run.data()?.trials ?? 1) > 1 ? run.data() : undefined}>
+              {(r) => <TrialsCard run={r()} primary={primaryMetric() ?? ""} />}
+            </Show>
 
             <Show when={run.data()?.status === "completed" ? run.data() : undefined}>
               {(r) => (

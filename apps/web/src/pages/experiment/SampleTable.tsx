@@ -173,6 +173,12 @@ export function SampleTable(props: { run: EvalRun; project: string; primary: str
                           >
                             {s.itemId} {expanded() ? "▾" : "▸"}
                           </button>
+                          <Show when={props.run.trials > 1}>
+                            <span class="muted" title={`trial ${s.trial + 1} of ${props.run.trials}`}>
+                              {" "}
+                              t{s.trial + 1}
+                            </span>
+                          </Show>
                         </td>
                         <td class="result">
                           <StatusBadge status={s.status} />
