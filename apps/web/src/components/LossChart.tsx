@@ -23,7 +23,14 @@ const fmt = (v: number | null | undefined) => (v === null || v === undefined || 
  * behind, and other experiments of the project overlaid, each a named colour. A run without a validation set has no
  * validation line or legend entry.
  */
-export function LossChart(props: { rows: MetricRow[]; experimentId: string; name: string; project: string }) {
+export function LossChart(props: {
+  rows: MetricRow[];
+  experimentId: string;
+  name: string;
+  project: string;
+  /** Whether the experiment was given a validation set (its loss comes every so many steps, not from the first). */
+  validationSet: boolean;
+}) {
   const [log, setLog] = createSignal(false);
   const [weight, setWeight] = createSignal(0.6);
   const [chosen, setChosen] = createSignal<string[]>([]);
@@ -144,7 +151,9 @@ export function LossChart(props: { rows: MetricRow[]; experimentId: string; name
       </ul>
       <Show when={!hasValidation(props.rows)}>
         <p class="muted" data-testid="loss-no-validation">
-          No validation loss: this experiment was trained without a validation set.
+          {props.validationSet
+            ? "No validation loss yet: it is measured on the validation set every so many steps."
+            : "No validation loss: this experiment was trained without a validation set."}
         </p>
       </Show>
       <Show when={(others.data()?.length ?? 0) > 0}>
