@@ -66,6 +66,8 @@ async function seed(ws: Workspace): Promise<{ a: string; b: string }> {
   });
   const train = Array.from({ length: 40 }, (_, i) => chat(`training ticket ${i}`, i % 2 ? "billing" : "bug"));
   await importDataset(ws, { project: PROJECT, dataset: "train", text: jsonl(train), fileName: "train.jsonl" });
+  const valid = Array.from({ length: 10 }, (_, i) => chat(`held-out ticket ${i}`, i % 2 ? "billing" : "bug"));
+  await importDataset(ws, { project: PROJECT, dataset: "valid", text: jsonl(valid), fileName: "valid.jsonl" });
   const project = await getProjectByName(ws.db, PROJECT);
   const split = (await getVersionByRef(ws.db, project.id as ProjectId, "test@1")).id;
   const graders = (await currentGraderSet(ws.db, project.id))?.id as string;
@@ -76,6 +78,7 @@ async function seed(ws: Workspace): Promise<{ a: string; b: string }> {
       model: "local-tiny",
       name,
       hyperparameters: { n_epochs: epochs },
+      ...(validation ? { validation: "valid@1" } : {}),
     });
     await recordMetrics(
       ws.db,
