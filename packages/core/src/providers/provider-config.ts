@@ -22,6 +22,13 @@ export const ProviderConfig = z.strictObject({
     .optional(),
   /** The training API's base URL when it differs from `baseURL` (Fireworks: `https://api.fireworks.ai/v1`, the default). */
   trainingBaseURL: z.string().url().optional(),
+  /** Azure OpenAI: the `api-version` query parameter (the v1 API at `…/openai/v1` needs none). */
+  apiVersion: z.string().min(1).optional(),
+  /**
+   * Azure OpenAI: the deployment that serves a model, by model id (a key ending in `*` matches a prefix, e.g.
+   * `gpt-4o-mini-2024-07-18.ft-*` for every tuned model of that base). Chat requests name the deployment.
+   */
+  deployments: z.record(z.string().min(1), z.string().min(1)).optional(),
   /** Environment variable holding the API key. */
   apiKeyEnv: z
     .string()

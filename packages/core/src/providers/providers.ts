@@ -1,6 +1,7 @@
 import OpenAI from "openai";
 import { readEnv, readSecret } from "../env.ts";
 import { TunelabError } from "../errors.ts";
+import { azureClient } from "./azure-client.ts";
 import type { ProviderConfig, TunelabConfig } from "./provider-config.ts";
 import type { ProviderKind, Trainer } from "./trainers/trainer.ts";
 import { trainerFor } from "./trainers/trainer-for.ts";
@@ -52,6 +53,7 @@ export class Providers {
   trainer(name: string): Trainer {
     const config = this.options.config.providers[name];
     if (!config || config.kind === "openai") return trainerFor(name, { kind: "openai", client: this.client(name) });
+    if (config.kind === "azure-openai") return trainerFor(name, { kind: "azure-openai", client: this.client(name) });
     return trainerFor(name, { kind: config.kind, config, apiKey: this.apiKey(name, config) ?? "none" });
   }
 
@@ -82,6 +84,8 @@ export class Providers {
     if (!config) {
       throw new TunelabError("not_found", `unknown provider "${name}" (known: ${this.names().join(", ")}); add it to tunelab.config.json`);
     }
-    return new OpenAI({ apiKey: this.apiKey(name, config) ?? "none", baseURL: config.baseURL, maxRetries: 0 });
+    const apiKey = this.apiKey(name, config) ?? "none";
+    if (config.kind === "azure-openai") return azureClient(config, apiKey);
+    return new OpenAI({ apiKey, baseURL: config.baseURL, maxRetries: 0 });
   }
 }

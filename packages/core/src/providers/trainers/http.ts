@@ -121,3 +121,22 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     signal?.addEventListener("abort", onAbort, { once: true });
   });
 }
+
+/**
+ * Runs an SDK call, waiting out 429s as their Retry-After says (bounded, like ProviderHttp): the `openai` client is
+ * built with `maxRetries: 0`, so a rate-limited job creation would otherwise fail the experiment.
+ */
+export async function honouringRetryAfter<T>(call: () => Promise<T>, signal?: AbortSignal, waits = 5, maxSeconds = 120): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      if (statusOf(error) !== 429 || attempt >= waits || signal?.aborted) throw error;
+      const headers = (error as { headers?: Headers | Record<string, string> }).headers;
+      const value = headers instanceof Headers ? headers.get("retry-after") : (headers?.["retry-after"] ?? null);
+      const seconds = retryAfterSeconds(value);
+      if (seconds > maxSeconds) throw error;
+      await sleep(seconds * 1000, signal);
+    }
+  }
+}

@@ -3,6 +3,7 @@ import { toFile } from "openai";
 import { TunelabError } from "../../errors.ts";
 import type { RequestedHyperparameters, ResolvedHyperparameters, TrainingMethod } from "../../experiments/hyperparameters.ts";
 import { withRequestSignal } from "../../experiments/request-signal.ts";
+import { honouringRetryAfter } from "./http.ts";
 import type { Trainer, TrainerJob, TrainerJobStatus, TrainerMetrics } from "./trainer.ts";
 
 /**
@@ -10,13 +11,26 @@ import type { Trainer, TrainerJob, TrainerJobStatus, TrainerMetrics } from "./tr
  * `GET …/{id}/events`, `POST …/{id}/cancel` (https://platform.openai.com/docs/api-reference/fine-tuning). Also the
  * embedded engine, Nebius Token Factory and any exact copy. Jobs carry `metadata.tunelab_experiment` to be found again.
  */
-export function openAITrainer(client: OpenAI): Trainer {
+export function openAITrainer(client: OpenAI, kind: "openai" | "azure-openai" = "openai"): Trainer {
   return {
-    kind: "openai",
+    kind,
     async uploadFile(file, signal) {
-      const created = await withRequestSignal(signal, async (s) =>
-        client.files.create({ file: await toFile(file.content, file.name), purpose: "fine-tune" }, { signal: s }),
+      const created = await honouringRetryAfter(
+        () =>
+          withRequestSignal(signal, async (s) =>
+            client.files.create({ file: await toFile(file.content, file.name), purpose: "fine-tune" }, { signal: s }),
+          ),
+        signal,
       );
+      // Azure imports a file before a job may use it (status pending → processed)
+      // https://learn.microsoft.com/azure/ai-foundry/openai/how-to/fine-tuning ; OpenAI's files are usable at once
+      let current: { status?: string; status_details?: string | null } = created;
+      for (let wait = 50; kind === "azure-openai" && current.status !== "processed"; wait = Math.min(wait * 2, 5_000)) {
+        if (current.status === "error")
+          throw new TunelabError("validation_failed", `the provider refused ${file.name}: ${current.status_details ?? "file error"}`);
+        await new Promise((resolve) => setTimeout(resolve, wait));
+        current = await withRequestSignal(signal, (s) => client.files.retrieve(created.id, { signal: s }));
+      }
       return created.id;
     },
     async fileExists(id, signal) {
@@ -37,7 +51,8 @@ export function openAITrainer(client: OpenAI): Trainer {
         method: jobMethod(request),
         ...(request.validationFile ? { validation_file: request.validationFile } : {}),
       };
-      return (await withRequestSignal(signal, (s) => client.fineTuning.jobs.create(body, { signal: s }))).id;
+      return (await honouringRetryAfter(() => withRequestSignal(signal, (s) => client.fineTuning.jobs.create(body, { signal: s })), signal))
+        .id;
     },
     async findJob(experimentId) {
       try {
@@ -48,7 +63,10 @@ export function openAITrainer(client: OpenAI): Trainer {
       }
     },
     async getJob(id, signal) {
-      const job = await withRequestSignal(signal, (s) => client.fineTuning.jobs.retrieve(id, { signal: s }));
+      const job = await honouringRetryAfter(
+        () => withRequestSignal(signal, (s) => client.fineTuning.jobs.retrieve(id, { signal: s })),
+        signal,
+      );
       return {
         id: job.id,
         status: normalStatus(job.status),

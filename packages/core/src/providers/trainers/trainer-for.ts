@@ -7,14 +7,14 @@ import { togetherTrainer } from "./together.ts";
 import type { ProviderKind, Trainer } from "./trainer.ts";
 
 export type TrainerSource =
-  | { kind: "openai"; client: OpenAI }
-  | { kind: Exclude<ProviderKind, "openai">; config: ProviderConfig; apiKey: string };
+  | { kind: "openai" | "azure-openai"; client: OpenAI }
+  | { kind: "together" | "fireworks"; config: ProviderConfig; apiKey: string };
 
 /** The trainer adapter of a provider kind (one entry per kind: a missing one fails to compile). */
 export function trainerFor(provider: string, source: TrainerSource): Trainer {
-  if (source.kind === "openai") return openAITrainer(source.client);
+  if ("client" in source) return openAITrainer(source.client, source.kind);
   const { config, apiKey } = source;
-  const adapters: Record<Exclude<ProviderKind, "openai">, () => Trainer> = {
+  const adapters: Record<Exclude<ProviderKind, "openai" | "azure-openai">, () => Trainer> = {
     together: () => togetherTrainer({ provider, baseURL: config.baseURL, apiKey }),
     fireworks: () =>
       fireworksTrainer({
@@ -23,7 +23,6 @@ export function trainerFor(provider: string, source: TrainerSource): Trainer {
         account: config.account ?? notYet(provider, "fireworks without account"),
         apiKey,
       }),
-    "azure-openai": () => notYet(provider, "kind azure-openai (not built yet)"),
   };
   return adapters[source.kind]();
 }

@@ -1,0 +1,289 @@
+// A loopback replica of Azure OpenAI's v1 fine-tuning API, for tests: OpenAI's shapes under /openai/v1
+// (https://learn.microsoft.com/azure/ai-foundry/openai/how-to/fine-tuning, the v1 reference's POST /fine_tuning/jobs
+// with `metadata` and `user_provided_suffix`, read 2026-12-02), authenticated by the `api-key` header (a key sent as a
+// bearer token is refused), files that are `pending` until imported, and chat completions that take a DEPLOYMENT name
+// as `model` (a model id is refused, as Azure answers DeploymentNotFound). Malformed job requests are refused.
+// It misbehaves on demand: a failed job, 429s with Retry-After, a hook when a job is created.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { z } from "zod";
+
+const Hyper = z.record(z.string(), z.union([z.literal("auto"), z.number()]));
+export const AzureJobBody = z.strictObject({
+  model: z.string(),
+  training_file: z.string(),
+  validation_file: z.string().nullable().optional(),
+  suffix: z.string().max(64).nullable().optional(),
+  seed: z.number().int().nullable().optional(),
+  metadata: z.record(z.string(), z.string().max(512)).nullable().optional(),
+  hyperparameters: Hyper.optional(),
+  integrations: z.array(z.unknown()).nullable().optional(),
+  method: z
+    .union([
+      z.strictObject({
+        type: z.literal("supervised"),
+        supervised: z.strictObject({
+          hyperparameters: z.strictObject({
+            n_epochs: z.union([z.literal("auto"), z.number().int()]).optional(),
+            batch_size: z.union([z.literal("auto"), z.number().int()]).optional(),
+            learning_rate_multiplier: z.union([z.literal("auto"), z.number()]).optional(),
+          }),
+        }),
+      }),
+      z.strictObject({
+        type: z.literal("dpo"),
+        dpo: z.strictObject({
+          hyperparameters: z.strictObject({
+            n_epochs: z.union([z.literal("auto"), z.number().int()]).optional(),
+            batch_size: z.union([z.literal("auto"), z.number().int()]).optional(),
+            learning_rate_multiplier: z.union([z.literal("auto"), z.number()]).optional(),
+            beta: z.union([z.literal("auto"), z.number()]).optional(),
+          }),
+        }),
+      }),
+    ])
+    .optional(),
+});
+
+export interface FakeAzureOptions {
+  apiKey: string;
+  models: string[];
+  /** Deployment name → the model it serves. */
+  deployments: Record<string, string>;
+  failModel?: string;
+  steps?: number;
+  answer?: (model: string, lastUserText: string, tuned: boolean) => string;
+}
+
+interface Job {
+  id: string;
+  body: z.infer<typeof AzureJobBody>;
+  status: string;
+  step: number;
+  created_at: number;
+  finished_at: number | null;
+  events: Array<Record<string, unknown>>;
+}
+
+export interface FakeAzure {
+  /** `…/openai/v1`, as `baseURL` in tunelab.config.json. */
+  baseURL: string;
+  requests: Array<{ method: string; path: string; body: unknown }>;
+  refused: Array<{ path: string; reason: string }>;
+  jobs: Map<string, Job>;
+  deployments: Record<string, string>;
+  /** The model id a job's tuned model gets (`BASE.ft-N[-suffix]`). */
+  tunedName(job: Job): string;
+  rateLimit(route: string, count: number, seconds?: number): void;
+  onCreate?: ((job: Job) => void) | undefined;
+  close(): Promise<void>;
+}
+
+export async function startFakeAzure(options: FakeAzureOptions): Promise<FakeAzure> {
+  const limits: Array<{ route: string; count: number; seconds: number }> = [];
+  const files = new Map<string, { status: string; polls: number; filename: string }>();
+  let nextId = 1;
+  const totalSteps = options.steps ?? 2;
+  const fake: FakeAzure = {
+    baseURL: "",
+    requests: [],
+    refused: [],
+    jobs: new Map(),
+    deployments: options.deployments,
+    tunedName: (job) => tunedName(job),
+    rateLimit(route, count, seconds = 1) {
+      limits.push({ route, count, seconds });
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+  const send = (res: ServerResponse, status: number, value: unknown) => {
+    res.statusCode = status;
+    res.setHeader("content-type", "application/json");
+    res.end(JSON.stringify(value));
+  };
+  const refuse = (res: ServerResponse, path: string, reason: string, code = "invalid_request_error") => {
+    fake.refused.push({ path, reason });
+    send(res, 400, { error: { code, message: reason } });
+  };
+  const tunedName = (job: Job) => `${job.body.model}.ft-${job.id.replace(/^ftjob-/, "")}${job.body.suffix ? `-${job.body.suffix}` : ""}`;
+  const view = (job: Job) => ({
+    id: job.id,
+    object: "fine_tuning.job",
+    created_at: job.created_at,
+    finished_at: job.finished_at,
+    model: job.body.model,
+    fine_tuned_model: job.status === "succeeded" ? tunedName(job) : null,
+    organization_id: "",
+    result_files: [],
+    status: job.status,
+    training_file: job.body.training_file,
+    validation_file: job.body.validation_file ?? null,
+    trained_tokens: job.status === "succeeded" ? 2048 : null,
+    seed: job.body.seed ?? 0,
+    metadata: job.body.metadata ?? {},
+    user_provided_suffix: job.body.suffix ?? null,
+    hyperparameters: { n_epochs: 3, batch_size: 1, learning_rate_multiplier: 1 },
+    method: job.body.method ?? { type: "supervised", supervised: { hyperparameters: {} } },
+    error:
+      job.status === "failed" ? { code: "internal_error", message: "fake: the training data produced a loss of NaN", param: null } : null,
+  });
+  const advance = (job: Job) => {
+    const now = Math.floor(Date.now() / 1000);
+    if (job.status === "pending") job.status = "running";
+    else if (job.status === "running") {
+      job.step++;
+      job.events.unshift({
+        id: `ftevent-${nextId++}`,
+        object: "fine_tuning.job.event",
+        created_at: now,
+        level: "info",
+        message: `Step ${job.step}/${totalSteps}`,
+        type: "metrics",
+        data: { step: job.step, total_steps: totalSteps, train_loss: 1 / job.step, train_mean_token_accuracy: 0.5 },
+      });
+      if (job.body.model === options.failModel) {
+        job.status = "failed";
+        job.finished_at = now;
+      } else if (job.step >= totalSteps) {
+        job.status = "succeeded";
+        job.finished_at = now;
+      }
+    }
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const method = req.method ?? "GET";
+    const url = new URL(req.url ?? "/", "http://fake");
+    const path = url.pathname;
+    const raw = await readBody(req);
+    const limit = limits.find((l) => l.count > 0 && `${method} ${path}`.startsWith(l.route));
+    if (limit) {
+      limit.count--;
+      res.setHeader("retry-after", String(limit.seconds));
+      fake.requests.push({ method, path: path + url.search, body: "(429)" });
+      return send(res, 429, { error: { code: "429", message: "Requests have exceeded the rate limit" } });
+    }
+    if (req.headers.authorization)
+      return send(res, 401, { error: { code: "401", message: "a key sent as a bearer token is not an Entra ID token" } });
+    if (req.headers["api-key"] !== options.apiKey)
+      return send(res, 401, { error: { code: "401", message: "Access denied due to invalid subscription key" } });
+    const version = url.searchParams.get("api-version");
+    if (version !== null && version !== "v1" && version !== "preview")
+      return refuse(res, path, `api-version ${version} is not supported by the v1 API`);
+
+    if (method === "POST" && path === "/openai/v1/files") {
+      const form = await new Request("http://fake/f", {
+        method: "POST",
+        headers: { "content-type": req.headers["content-type"] ?? "" },
+        body: raw,
+      })
+        .formData()
+        .catch(() => null);
+      fake.requests.push({
+        method,
+        path,
+        body: form ? Object.fromEntries([...form.keys()].map((k) => [k, typeof form.get(k) === "string" ? form.get(k) : "(file)"])) : null,
+      });
+      if (!form || form.get("purpose") !== "fine-tune") return refuse(res, path, "purpose must be fine-tune");
+      const file = form.get("file");
+      if (!file || typeof file === "string") return refuse(res, path, "file is required");
+      const id = `file-${String(nextId++).padStart(6, "0")}`;
+      files.set(id, { status: "pending", polls: 0, filename: file.name });
+      return send(res, 200, {
+        id,
+        object: "file",
+        bytes: file.size,
+        created_at: 0,
+        filename: file.name,
+        purpose: "fine-tune",
+        status: "pending",
+      });
+    }
+    const body = raw.length ? JSON.parse(raw.toString("utf8")) : undefined;
+    fake.requests.push({ method, path: path + url.search, body });
+    const fileMatch = /^\/openai\/v1\/files\/([\w-]+)$/.exec(path);
+    if (method === "GET" && fileMatch?.[1]) {
+      const file = files.get(fileMatch[1]);
+      if (!file) return send(res, 404, { error: { code: "404", message: "file not found" } });
+      if (++file.polls >= 2) file.status = "processed";
+      return send(res, 200, {
+        id: fileMatch[1],
+        object: "file",
+        bytes: 1,
+        created_at: 0,
+        filename: file.filename,
+        purpose: "fine-tune",
+        status: file.status,
+      });
+    }
+    if (method === "POST" && path === "/openai/v1/fine_tuning/jobs") {
+      const parsed = AzureJobBody.safeParse(body);
+      if (!parsed.success)
+        return refuse(res, path, `${parsed.error.issues[0]?.path.join(".") || "body"}: ${parsed.error.issues[0]?.message}`);
+      const file = files.get(parsed.data.training_file);
+      if (!file) return refuse(res, path, `training_file ${parsed.data.training_file} not found`);
+      if (file.status !== "processed") return refuse(res, path, "The training file is not ready (status pending)", "fileNotProcessed");
+      if (!options.models.includes(parsed.data.model)) return refuse(res, path, `model ${parsed.data.model} cannot be fine-tuned`);
+      const job: Job = {
+        id: `ftjob-${nextId++}`,
+        body: parsed.data,
+        status: "pending",
+        step: 0,
+        created_at: Math.floor(Date.now() / 1000),
+        finished_at: null,
+        events: [],
+      };
+      fake.jobs.set(job.id, job);
+      fake.onCreate?.(job);
+      return send(res, 201, view(job));
+    }
+    if (method === "GET" && path === "/openai/v1/fine_tuning/jobs")
+      return send(res, 200, { object: "list", data: [...fake.jobs.values()].reverse().map(view), has_more: false });
+    const jobMatch = /^\/openai\/v1\/fine_tuning\/jobs\/([\w-]+)(\/events|\/cancel)?$/.exec(path);
+    if (jobMatch?.[1]) {
+      const job = fake.jobs.get(jobMatch[1]);
+      if (!job) return send(res, 404, { error: { code: "404", message: "job not found" } });
+      if (method === "GET" && !jobMatch[2]) {
+        advance(job);
+        return send(res, 200, view(job));
+      }
+      if (method === "GET" && jobMatch[2] === "/events") return send(res, 200, { object: "list", data: job.events, has_more: false });
+      if (method === "POST" && jobMatch[2] === "/cancel") {
+        job.status = "cancelled";
+        job.finished_at = Math.floor(Date.now() / 1000);
+        return send(res, 200, view(job));
+      }
+    }
+    if (method === "POST" && path === "/openai/v1/chat/completions") {
+      const chat = body as { model?: string; messages?: Array<{ role: string; content: unknown }> };
+      const served = chat?.model ? fake.deployments[chat.model] : undefined;
+      if (!served)
+        return send(res, 404, { error: { code: "DeploymentNotFound", message: `The API deployment ${chat?.model} does not exist` } });
+      const tuned = [...fake.jobs.values()].some((j) => j.status === "succeeded" && tunedName(j) === served);
+      const last = [...(chat.messages ?? [])].reverse().find((m) => m.role === "user");
+      const text = typeof last?.content === "string" ? last.content : "";
+      const content = options.answer ? options.answer(served, text, tuned) : tuned ? "Yes" : "Maybe";
+      return send(res, 200, {
+        id: `chatcmpl-${nextId++}`,
+        object: "chat.completion",
+        created: Math.floor(Date.now() / 1000),
+        model: served,
+        choices: [{ index: 0, finish_reason: "stop", message: { role: "assistant", content } }],
+        usage: { prompt_tokens: 10, completion_tokens: 1, total_tokens: 11 },
+      });
+    }
+    send(res, 404, { error: { code: "404", message: `no route ${method} ${path}` } });
+  };
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => send(res, 500, { error: { code: "500", message: String(error) } }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  fake.baseURL = `http://127.0.0.1:${(server.address() as AddressInfo).port}/openai/v1`;
+  return fake;
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
