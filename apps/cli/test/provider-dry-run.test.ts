@@ -88,4 +88,33 @@ describe("tunelab exp create --dry-run", () => {
     }
     expect((cli(["exp", "list", "--json"]).json() as unknown[]).length).toBe(0);
   });
+
+  it("exp show prints how each hyperparameter reaches Together", () => {
+    const created = cli([
+      "exp",
+      "create",
+      "--provider",
+      "together",
+      "--model",
+      MODEL,
+      "-d",
+      "train@1",
+      "--lora-alpha",
+      "64",
+      "--no-run",
+      "--json",
+    ]);
+    expect(created.code, created.stderr).toBe(0);
+    const { id } = created.json() as { id: string };
+    const shown = cli(["exp", "show", id]);
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.stdout).toContain("hyperparameters as together (kind together) receives them:");
+    expect(shown.stdout).toMatch(/lora_alpha 64\s+→ {2}training_type\.lora_alpha 64/);
+    const json = cli(["exp", "show", id, "--json"]).json() as { providerMapping: { kind: string; mapped: unknown[] } };
+    expect(json.providerMapping).toEqual({
+      provider: "together",
+      kind: "together",
+      mapped: [{ ours: "lora_alpha", value: 64, theirs: "training_type.lora_alpha", sent: 64 }],
+    });
+  });
 });
