@@ -49,6 +49,7 @@ let dist: string;
 let server: FixtureServer;
 let chromium: LaunchedBrowser;
 let page: Page;
+let baselineId = "";
 
 beforeAll(async () => {
   chromium = await launchChromium();
@@ -165,6 +166,7 @@ describe("starting work from the web app", () => {
     await page.getByRole("button", { name: "Run baseline" }).click();
     await expect.poll(() => page.url()).toMatch(/\/experiments\/exp_[a-z0-9]+$/);
     const id = page.url().split("/").at(-1) ?? "";
+    baselineId = id;
     await expect.poll(() => badge(page).getAttribute("data-status"), { timeout: 120_000 }).toBe("completed");
     const baseline = await server.call("GET", `/api/experiments/${id}`);
     expect(baseline).toMatchObject({ kind: "baseline", method: "none", baseModel: "local-tiny", name: "tiny as is", status: "completed" });
@@ -277,6 +279,26 @@ describe("starting work from the web app", () => {
     expect(job.status).toBe("cancelled");
     expect(await page.getByTestId("cancel-experiment").count()).toBe(0);
     await shots(page, "experiment-cancelled");
+
+    // "New experiment from this one": the form holds its settings (a cancelled experiment may be made again)
+    await page.getByTestId("copy-experiment").click();
+    await expect.poll(() => page.url()).toBe(`${server.url}/projects/${PROJECT}/experiments/new?from=${id}`);
+    await expect.poll(() => page.locator("[data-testid=copied-from]").textContent()).toContain("long run (cancelled)");
+    await expect.poll(() => page.inputValue("#hp-n_epochs")).toBe("50");
+    expect(await page.inputValue("#f-dataset")).toBe("big@1");
+    expect(await page.inputValue("#hp-batch_size")).toBe("1");
+    expect(await page.inputValue("#hp-learning_rate_multiplier")).toBe("");
+    expect(await page.inputValue("#f-seed")).toBe("42");
+    await shots(page, "new-experiment-from-cancelled");
+    // created without running, it waits: a queued experiment is cancelled the same way
+    await page.getByRole("button", { name: "Create without running" }).click();
+    await expect.poll(() => page.url()).toMatch(/\/experiments\/exp_[a-z0-9]+$/);
+    const copy = page.url().split("/").at(-1) ?? "";
+    expect(copy).not.toBe(id);
+    await page.getByTestId("cancel-experiment").click();
+    await page.getByTestId("confirm-cancel").click();
+    await expect.poll(() => badge(page).getAttribute("data-status")).toBe("cancelled");
+    expect((await server.call("GET", `/api/experiments/${copy}`)).providerJobId).toBeNull();
   });
 
   it("the leaderboard links to every way of starting work, at 390 px too", async () => {
@@ -293,6 +315,17 @@ describe("starting work from the web app", () => {
     await shots(page, "leaderboard-start-links");
     // a baseline, an experiment and the cancelled one: the refused submissions created nothing
     const all = (await experiments()) as Array<{ id: string; status: string }>;
-    expect(all.map((e) => e.status).sort()).toEqual(["cancelled", "completed", "completed"]);
+    expect(all.map((e) => e.status).sort()).toEqual(["cancelled", "cancelled", "completed", "completed"]);
+
+    // the same baseline again: the API finds the identical one, the form links it and creates nothing
+    await page.goto(`${server.url}/experiments/${baselineId}`);
+    await page.getByTestId("copy-experiment").click();
+    await expect.poll(() => page.url()).toBe(`${server.url}/projects/${PROJECT}/experiments/new?from=${baselineId}&kind=baseline`);
+    await page.locator("[data-testid=copied-from]").waitFor();
+    await page.getByRole("button", { name: "Run baseline" }).click();
+    await expect.poll(() => page.getByRole("status").filter({ hasText: "An identical baseline exists" }).count()).toBe(1);
+    expect(page.url()).toContain("/experiments/new");
+    expect((await experiments()).length).toBe(all.length);
+    await shots(page, "new-baseline-identical");
   });
 });

@@ -18,6 +18,7 @@ import { load, throttle } from "../lib/load.ts";
 import { projectName, usePage } from "../lib/page.ts";
 import { trainedTokensMean } from "../lib/tokens.ts";
 import { CancelButton } from "./experiment/CancelButton.tsx";
+import { CopyLink } from "./experiment/CopyLink.tsx";
 import { RunButton } from "./experiment/RunButton.tsx";
 import { SampleTable } from "./experiment/SampleTable.tsx";
 import { TrainingSetupCard } from "./experiment/TrainingSetupCard.tsx";
@@ -152,13 +153,14 @@ export default function Experiment(props: { id: string }) {
                 {e().name} <StatusBadge status={status()} />
                 {e().kind === "baseline" && <span class="tag">baseline</span>}
               </h1>
+              <CopyLink project={project()} experiment={e()} />
               <Show when={e().error && e().status === "failed"}>
                 <Notice kind="error" title="This experiment failed">
                   <p>{e().error}</p>
                   <p>
                     A failed experiment stays as it is, for the record. Fix the cause, then create it again with the same settings (
-                    <a href={project() ? `/projects/${project()}/experiments/new` : "/"}>New experiment</a>, ticking “create it even if an
-                    identical experiment exists”).
+                    <a href={project() ? `/projects/${project()}/experiments/new?from=${e().id}` : "/"}>New experiment from this one</a>,
+                    ticking “create it even if an identical experiment exists”).
                   </p>
                 </Notice>
               </Show>

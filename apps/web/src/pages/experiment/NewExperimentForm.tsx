@@ -1,4 +1,4 @@
-import { createMemo, createSignal, For, type JSX, Show } from "solid-js";
+import { createEffect, createMemo, createSignal, For, type JSX, on, Show } from "solid-js";
 import { api, read } from "../../api/client.ts";
 import type { BaseModelInfo, DatasetWithVersions, Experiment } from "../../api/types.ts";
 import { ErrorNotice, Loading, Notice } from "../../components/Notice.tsx";
@@ -16,6 +16,7 @@ import {
   requestedHyperparameters,
   SUPERVISED_ONLY,
 } from "./hyperparameter-fields.ts";
+import { settingsOf } from "./prefill.ts";
 import "./start.css";
 
 export type StartKind = "experiment" | "baseline";
@@ -43,7 +44,13 @@ const HINTS = [[/^no version |^no dataset |--dataset|training data|examples; a t
  * hyperparameters, LoRA settings on open-weight bases, seed and suffix. The API validates it (nothing is stored when it
  * refuses) and each refusal stands next to the field it names; once created, the experiment's page shows its progress.
  */
-export function NewExperimentForm(props: { project: string; kind: StartKind; onKind: (kind: StartKind) => void }) {
+export function NewExperimentForm(props: {
+  project: string;
+  kind: StartKind;
+  onKind: (kind: StartKind) => void;
+  /** An experiment whose settings fill the form ("New experiment from this one"). */
+  from?: string | undefined;
+}) {
   const models = load(
     () => true,
     async () => (await read<{ data: BaseModelInfo[] }>(api.models.$get())).data,
@@ -72,6 +79,29 @@ export function NewExperimentForm(props: { project: string; kind: StartKind; onK
   const [busy, setBusy] = createSignal(false);
   const [errors, setErrors] = createSignal<{ fields: Record<string, string>; general: string[] }>({ fields: {}, general: [] });
   const [existing, setExisting] = createSignal<Experiment>();
+
+  // "New experiment from this one": its settings fill the form once the lists they refer to are loaded
+  const source = load(
+    () => props.from || null,
+    (id) => read<Experiment>(api.experiments[":id"].$get({ param: { id } })),
+  );
+  createEffect(
+    on([source.data, datasets.data, models.data], ([from, sets, bases]) => {
+      if (!from || !sets || !bases) return;
+      const refs = new Map<string, string>(sets.flatMap((d) => d.versions.map((v) => [v.id, v.ref] as const)));
+      const copy = settingsOf(from, (id) => refs.get(id));
+      setModel(copy.model);
+      setDataset(copy.dataset);
+      setValidation(copy.validation);
+      setMethod(copy.method);
+      setHyper(copy.hyper);
+      setTrainingType(copy.trainingType);
+      setTargets(copy.targets);
+      setSeed(copy.seed);
+      setSuffix(copy.suffix);
+      setNotes(copy.notes);
+    }),
+  );
 
   const chosenModel = () => {
     const list = models.data() ?? [];
@@ -196,6 +226,16 @@ export function NewExperimentForm(props: { project: string; kind: StartKind; onK
           : "An experiment trains the base model on a dataset version, then scores the tuned model on the project's test split."}
       </p>
 
+      <Show when={source.data()}>
+        {(from) => (
+          <p class="note" data-testid="copied-from">
+            Settings copied from <a href={`/experiments/${from().id}`}>{from().name}</a> ({from().status}): change what you want to try.
+          </p>
+        )}
+      </Show>
+      <Show when={source.error()}>
+        <ErrorNotice error={source.error()} what={`experiment ${props.from}`} />
+      </Show>
       <Show when={models.error() || datasets.error()}>
         <ErrorNotice error={models.error() ?? datasets.error()} what="the base models and datasets" />
       </Show>
