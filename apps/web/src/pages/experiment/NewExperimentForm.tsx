@@ -471,7 +471,12 @@ export function NewExperimentForm(props: {
         <div class="card">
           <h2>Name and notes</h2>
           <div class="field-grid">
-            <Field label="Name (optional)" for="f-name" error={error("name")} hint="default: from the data, model and settings">
+            <Field
+              label="Name (optional)"
+              for="f-name"
+              error={error("name")}
+              hint={baseline() ? "default: baseline MODEL" : "default: from the data, model and settings"}
+            >
               <input
                 id="f-name"
                 name="name"
@@ -524,7 +529,7 @@ export function NewExperimentForm(props: {
             <Notice kind="info" title={`An identical ${e().kind === "baseline" ? "baseline" : "experiment"} exists`}>
               <p>
                 <a href={`/experiments/${e().id}`}>{e().name}</a> ({e().status}) has the same settings; nothing new was created. Tick
-                “create it even if an identical one exists” to run it again.
+                “Create it even if an identical {e().kind === "baseline" ? "baseline" : "experiment"} exists” to run it again.
               </p>
             </Notice>
           )}
