@@ -305,6 +305,9 @@ describe("starting work from the web app", () => {
     await page.goto(`${server.url}/projects/${PROJECT}`);
     await page.getByRole("link", { name: "New experiment" }).waitFor();
     await page.locator("[data-testid=compare-button]").waitFor();
+    // at 1280 px the links sit beside the title: the table starts no lower for them
+    const [title, links] = await Promise.all([page.locator(".page-head h1").boundingBox(), page.locator("nav.start-links").boundingBox()]);
+    expect((links?.y ?? 1e9) + (links?.height ?? 0)).toBeLessThanOrEqual((title?.y ?? 0) + (title?.height ?? 0) + 8);
     // each link's text stands out from its background (not white on white)
     for (const name of ["New experiment", "Run a baseline", "Import data"]) {
       const [color, background] = await page
