@@ -8,6 +8,8 @@ export const SupervisedHyperparameters = z.strictObject({
   learning_rate_multiplier: z.union([Auto, z.number().positive().max(100)]).optional(),
   /** tunelab's extension (OpenAI's legacy fine-tunes API had it): loss weight of prompt tokens. */
   prompt_loss_weight: z.union([Auto, z.number().min(0).max(1)]).optional(),
+  /** tunelab's extension: validations without improvement before training stops (0: off; auto: 3 with a validation file). */
+  early_stopping_patience: z.union([Auto, z.number().int().min(0).max(1000)]).optional(),
   /** tunelab's extension for open-weight bases: LoRA adapters (auto) or every weight (small models only). */
   training_type: z.union([Auto, z.enum(["lora", "full"])]).optional(),
   /** tunelab's LoRA extensions, for open-weight bases (PEFT's r, lora_alpha, lora_dropout, target_modules). */
@@ -19,7 +21,7 @@ export const SupervisedHyperparameters = z.strictObject({
 export type SupervisedHyperparameters = z.infer<typeof SupervisedHyperparameters>;
 
 /** OpenAI's DPO hyperparameters (`beta`, default auto = 0.1) and the same extensions as supervised. */
-export const DpoHyperparameters = SupervisedHyperparameters.omit({ prompt_loss_weight: true }).extend({
+export const DpoHyperparameters = SupervisedHyperparameters.omit({ prompt_loss_weight: true, early_stopping_patience: true }).extend({
   beta: z.union([Auto, z.number().positive().max(10)]).optional(),
 });
 export type DpoHyperparameters = z.infer<typeof DpoHyperparameters>;

@@ -9,7 +9,14 @@ import { nowSeconds } from "../ids.ts";
 import { findRegisteredBase } from "../models/base-model.repository.ts";
 import { findBaseModel, findModel, insertModel } from "../models/model.repository.ts";
 import type { EngineStore } from "../storage/store.ts";
-import { resolveHyperparameters, startTraining, type TrainingHandle, toTrainerHyperparameters } from "../trainer/index.ts";
+import {
+  baseParamCount,
+  isBaseSize,
+  resolveHyperparameters,
+  startTraining,
+  type TrainingHandle,
+  toTrainerHyperparameters,
+} from "../trainer/index.ts";
 import { isTrainingDiverged } from "../trainer/train/divergence.ts";
 import type { StepMetrics, TrainRequest } from "../trainer/types.ts";
 import { addCheckpoint, latestCheckpoint } from "./checkpoint.repository.ts";
@@ -124,12 +131,18 @@ export class JobScheduler {
           if (!validation.ok) return this.fail(jobId, validation.error);
         }
         const asked = askedHyperparameters(request);
-        const openWeight = (await this.baseOf(job.model))?.openWeight ?? false;
+        const base = await this.baseOf(job.model);
+        const openWeight = base?.openWeight ?? false;
         const examples = method === "dpo" ? training.preferences.length : training.examples.length;
         const resolved: ResolvedHyperparameters = openWeight
           ? resolveLoraHyperparameters(examples, asked, method)
           : {
-              ...resolveHyperparameters(examples, asked),
+              // `auto` budgets by steps and by tokens seen (model size × TOKENS_PER_PARAM), and stops
+              // early on the validation file (supervised only); see trainer/hyperparameters.ts.
+              ...resolveHyperparameters(examples, asked, {
+                ...(method === "dpo" ? {} : { training: training.examples, hasValidation: Boolean(job.validation_file) }),
+                ...(base && isBaseSize(base.baseName) ? { params: baseParamCount(base.baseName) } : {}),
+              }),
               ...(method === "dpo" ? { beta: typeof asked.beta === "number" ? asked.beta : DEFAULT_BETA } : {}),
             };
         if (await transitionJob(this.store, jobId, "queued", { hyperparameters_json: JSON.stringify(resolved) })) {
@@ -254,6 +267,20 @@ export class JobScheduler {
     try {
       const result = await handle.result;
       await Promise.all(writes);
+      if (result.earlyStop)
+        await addEvent(this.store, job.id, {
+          type: "message",
+          message: result.earlyStop.reason,
+          data: {
+            early_stopping: {
+              step: result.earlyStop.step,
+              best_step: result.earlyStop.bestStep,
+              best_valid_loss: result.earlyStop.bestValidLoss,
+              best_valid_mean_token_accuracy: result.earlyStop.bestValidMeanTokenAccuracy,
+              patience: result.earlyStop.patience,
+            },
+          },
+        });
       const csv = await this.resultFile(job.id);
       await insertModel(this.store, { id: tunedName, base_model: baseName, job_id: job.id, dir: result.finalModelDir });
       const done = await transitionJob(this.store, job.id, "succeeded", {

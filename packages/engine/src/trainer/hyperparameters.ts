@@ -1,17 +1,32 @@
 /**
  * `auto` hyperparameters. Small models trained from scratch need enough optimizer steps (measured:
  * tiny models need roughly 1,000–2,000 steps; accuracy lags the output format by hundreds of steps),
- * so the rules aim at a step budget rather than OpenAI's fixed 3 epochs:
+ * but on long examples a step costs far more, and the same number of steps wastes time. The rule
+ * ("tokens", the default) therefore budgets by steps AND by tokens seen:
  *
  * - batch_size: 8 below 2,000 examples, 16 below 10,000, else 32 (never more than the examples).
- * - n_epochs: enough epochs for TARGET_STEPS (1,500) optimizer steps, within [1, 50], and at most
- *   MAX_EXAMPLE_PASSES (100,000) examples seen in total (but at least one epoch).
+ * - n_epochs: the fewest of
+ *   - the step rule: enough epochs for TARGET_STEPS (1,500) optimizer steps, within [1, 50], and at
+ *     most MAX_EXAMPLE_PASSES (100,000) examples seen in total (but at least one epoch);
+ *   - the token rule: enough epochs to see TOKENS_PER_PARAM (1.5) × the model's parameter count in
+ *     training tokens (prompt and answer, estimated as JSON characters / 4 before the tokenizer
+ *     exists), at least MIN_TOKEN_BUDGET (1.5M) tokens, and at least MIN_TOKEN_RULE_STEPS (300)
+ *     optimizer steps. local-tiny and local-small get 1.5M tokens, local-base 8.3M.
+ *   Short examples (ticket routing: ~95 tokens, 480 examples) keep the step rule's 25 epochs; long
+ *   ones (long-tickets: ~380 tokens, 224 examples) train 16 epochs instead of 50.
+ * - early_stopping_patience (tunelab's extension): with a validation file, 3: training stops when
+ *   the validation loss has not improved (by 0.5%) and the validation token accuracy has not risen
+ *   for 3 validations in a row, and the tuned model keeps the weights of the best validation (see
+ *   train/early-stopping.ts). 0 (off) without a validation file or with "0".
  * - learning_rate_multiplier: 1 (the model size's base rate, see learning-rate.ts).
  * - prompt_loss_weight: 0.1. The base models start from random weights, so learning the language of
  *   the prompts (system, user and tool messages) beside the answers is what lets them generalise
  *   from a few hundred examples (measured on the ticket-routing example: 100% exact match on the
  *   test file after 800 steps with 0.1, 75% after 1,500 steps with 0). The reported loss and token
  *   accuracy stay over assistant tokens only.
+ *
+ * The previous rule (steps alone, no early stopping) stays available as rule "steps" for the
+ * benchmark's side-by-side comparison (bench/trainer.ts).
  */
 import type { Hyperparameters } from "./types.ts";
 
@@ -19,6 +34,27 @@ export const TARGET_STEPS = 1500;
 export const MAX_EPOCHS = 50;
 export const MAX_EXAMPLE_PASSES = 100_000;
 export const AUTO_PROMPT_LOSS_WEIGHT = 0.1;
+export const TOKENS_PER_PARAM = 1.5;
+export const MIN_TOKEN_RULE_STEPS = 300;
+/** The token budget's floor (local-small's 1.5 × ~1M): smaller models still see this many tokens. */
+export const MIN_TOKEN_BUDGET = 1_500_000;
+/** Characters per token of the estimate (the local tokenizers measured 4.3–4.9 on the examples). */
+export const CHARS_PER_TOKEN = 4;
+export const AUTO_EARLY_STOPPING_PATIENCE = 3;
+
+/** "tokens": the current rule (steps and tokens seen, early stopping); "steps": the rule before it. */
+export type AutoRule = "tokens" | "steps";
+
+/** What the token rule needs besides the example count. */
+export interface AutoContext {
+  rule?: AutoRule;
+  /** The training examples (their length is estimated from their characters). */
+  training?: ReadonlyArray<{ messages: ReadonlyArray<unknown>; tools?: unknown }>;
+  /** The base model's parameter count. */
+  params?: number;
+  /** A validation file was given (early stopping then defaults on). */
+  hasValidation?: boolean;
+}
 
 export type Auto<T> = T | "auto";
 
@@ -33,6 +69,7 @@ export interface RequestedHyperparameters {
   lora_alpha?: Auto<number> | undefined;
   lora_dropout?: Auto<number> | undefined;
   lora_target_modules?: Auto<string[] | "all-linear"> | undefined;
+  early_stopping_patience?: Auto<number> | undefined;
 }
 
 /** Resolved values, named as OpenAI's fine-tuning job object names them. */
@@ -51,30 +88,70 @@ export interface ResolvedHyperparameters {
   lora_alpha?: number;
   lora_dropout?: number;
   lora_target_modules?: string[];
+  /** Validations without improvement before training stops (0: off). Absent in older jobs. */
+  early_stopping_patience?: number;
 }
 
-export function resolveHyperparameters(nExamples: number, requested: RequestedHyperparameters = {}): ResolvedHyperparameters {
+/** Estimated tokens of one example (prompt and answer): its JSON characters / CHARS_PER_TOKEN. */
+export function estimateTokens(example: { messages: ReadonlyArray<unknown>; tools?: unknown }): number {
+  const chars = JSON.stringify(example.messages).length + (example.tools ? JSON.stringify(example.tools).length : 0);
+  return Math.ceil(chars / CHARS_PER_TOKEN);
+}
+
+/** Epochs of the step rule (the previous `auto`). */
+export function stepRuleEpochs(n: number, batchSize: number): number {
+  const stepsPerEpoch = Math.ceil(n / batchSize);
+  const epochs = Math.min(MAX_EPOCHS, Math.ceil(TARGET_STEPS / stepsPerEpoch));
+  return Math.max(1, Math.min(epochs, Math.floor(MAX_EXAMPLE_PASSES / n)));
+}
+
+/**
+ * Epochs of the token rule: TOKENS_PER_PARAM × params tokens seen (at least MIN_TOKEN_BUDGET), and
+ * at least MIN_TOKEN_RULE_STEPS optimizer steps.
+ */
+export function tokenRuleEpochs(tokensPerEpoch: number, params: number, n: number, batchSize: number): number {
+  const budget = Math.max(MIN_TOKEN_BUDGET, TOKENS_PER_PARAM * params);
+  const byTokens = Math.ceil(budget / Math.max(1, tokensPerEpoch));
+  const byMinSteps = Math.ceil(MIN_TOKEN_RULE_STEPS / Math.ceil(n / batchSize));
+  return Math.max(1, byTokens, byMinSteps);
+}
+
+export function resolveHyperparameters(
+  nExamples: number,
+  requested: RequestedHyperparameters = {},
+  context: AutoContext = {},
+): ResolvedHyperparameters {
   const n = Math.max(1, Math.floor(nExamples));
+  const rule = context.rule ?? "tokens";
   const batchSize =
     typeof requested.batch_size === "number"
       ? Math.max(1, Math.floor(requested.batch_size))
       : Math.min(n, n < 2000 ? 8 : n < 10_000 ? 16 : 32);
-  const stepsPerEpoch = Math.ceil(n / batchSize);
   let nEpochs: number;
   if (typeof requested.n_epochs === "number") nEpochs = Math.max(1, Math.floor(requested.n_epochs));
   else {
-    nEpochs = Math.min(MAX_EPOCHS, Math.ceil(TARGET_STEPS / stepsPerEpoch));
-    nEpochs = Math.max(1, Math.min(nEpochs, Math.floor(MAX_EXAMPLE_PASSES / n)));
+    nEpochs = stepRuleEpochs(n, batchSize);
+    if (rule === "tokens" && context.training && context.training.length > 0 && context.params) {
+      const perExample = context.training.reduce((sum, e) => sum + estimateTokens(e), 0) / context.training.length;
+      nEpochs = Math.min(nEpochs, tokenRuleEpochs(perExample * n, context.params, n, batchSize));
+    }
   }
   const learningRateMultiplier = typeof requested.learning_rate_multiplier === "number" ? requested.learning_rate_multiplier : 1;
   if (!(learningRateMultiplier > 0)) throw new Error("learning_rate_multiplier must be positive");
   const promptLossWeight = typeof requested.prompt_loss_weight === "number" ? requested.prompt_loss_weight : AUTO_PROMPT_LOSS_WEIGHT;
   if (!(promptLossWeight >= 0 && promptLossWeight <= 1)) throw new Error("prompt_loss_weight must be within [0, 1]");
+  const patience =
+    typeof requested.early_stopping_patience === "number"
+      ? Math.max(0, Math.floor(requested.early_stopping_patience))
+      : rule === "tokens" && context.hasValidation
+        ? AUTO_EARLY_STOPPING_PATIENCE
+        : 0;
   return {
     n_epochs: nEpochs,
     batch_size: batchSize,
     learning_rate_multiplier: learningRateMultiplier,
     prompt_loss_weight: promptLossWeight,
+    ...(patience > 0 ? { early_stopping_patience: patience } : {}),
   };
 }
 
@@ -85,6 +162,7 @@ export function toTrainerHyperparameters(r: ResolvedHyperparameters): Hyperparam
     batchSize: r.batch_size,
     learningRateMultiplier: r.learning_rate_multiplier,
     ...(r.prompt_loss_weight !== undefined ? { promptLossWeight: r.prompt_loss_weight } : {}),
+    ...(r.early_stopping_patience ? { earlyStoppingPatience: r.early_stopping_patience } : {}),
   };
 }
 

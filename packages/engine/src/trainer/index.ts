@@ -2,10 +2,12 @@
  * The CPU trainer's public API (the job system's side of the contract is in types.ts):
  * - startTraining(request): trains in a worker thread; step/checkpoint callbacks, result, cancel.
  * - loadModel(dir): a trained model directory → chat completions (KV-cached decoding).
- * - resolveHyperparameters(n, requested): OpenAI-style `auto` values by the documented rules.
+ * - resolveHyperparameters(n, requested, context): `auto` values by the documented rules (steps and tokens seen).
  * - BASE_SIZES: the named base models (seeded random init; no pretrained weights).
  */
 export {
+  type AutoContext,
+  type AutoRule,
   type RequestedHyperparameters,
   type ResolvedHyperparameters,
   resolveHyperparameters,

@@ -43,6 +43,24 @@ export interface Hyperparameters {
   learningRateMultiplier: number;
   /** Loss weight of prompt tokens relative to assistant tokens (default 0: assistant tokens only). */
   promptLossWeight?: number;
+  /**
+   * Early stopping (needs a validation set): stop after this many validations in a row without
+   * improvement and keep the best validation's weights. Absent or 0: off.
+   */
+  earlyStoppingPatience?: number;
+}
+
+/** Why a run stopped before its last step (early stopping on the validation set). */
+export interface EarlyStop {
+  /** The step training stopped at. */
+  step: number;
+  /** The step whose weights the final model has (the best validation). */
+  bestStep: number;
+  bestValidLoss: number;
+  bestValidMeanTokenAccuracy: number;
+  patience: number;
+  /** One sentence for the job's events. */
+  reason: string;
 }
 
 export interface StepMetrics {
@@ -94,6 +112,8 @@ export interface TrainResult {
   steps: number;
   /** Metrics of the last step (with validation figures when a validation set was given). */
   metrics: StepMetrics;
+  /** Present when early stopping ended the run before its last step. */
+  earlyStop?: EarlyStop;
 }
 
 export interface SamplingParams {

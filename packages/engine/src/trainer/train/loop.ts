@@ -10,9 +10,10 @@ import { backward } from "../model/backward.ts";
 import { crossEntropy, type Dropout, forward, siteSeed } from "../model/forward.ts";
 import { saveModelDir, type TrainingState } from "../model-dir.ts";
 import { type Encoded, encodeExample } from "../tokenizer/chat-template.ts";
-import type { StepMetrics, TrainRequest, TrainResult } from "../types.ts";
+import type { EarlyStop, StepMetrics, TrainRequest, TrainResult } from "../types.ts";
 import { makeBatch } from "./batches.ts";
 import { DivergenceMonitor } from "./divergence.ts";
+import { EarlyStopping } from "./early-stopping.ts";
 import { EpochOrder } from "./epoch-order.ts";
 import { evaluate } from "./evaluate.ts";
 import { baseLearningRate, learningRate, warmupSteps } from "./learning-rate.ts";
@@ -55,6 +56,9 @@ export function runTraining(request: TrainRequest, hooks: LoopHooks = {}, k: Ker
   const validEvery = Math.max(1, Math.round(total / VALIDATIONS_PER_RUN));
   const ctx = model.spec.contextLength;
   const dropoutRate = request.dropout ?? DEFAULT_DROPOUT;
+  // Early stopping needs a validation set; without one the patience is ignored.
+  const early = valid.length > 0 && (hp.earlyStoppingPatience ?? 0) > 0 ? new EarlyStopping(hp.earlyStoppingPatience as number) : undefined;
+  let earlyStop: EarlyStop | undefined;
 
   let step = state?.step ?? 0;
   let trainedTokens = state?.trainedTokens ?? 0;
@@ -116,6 +120,7 @@ export function runTraining(request: TrainRequest, hooks: LoopHooks = {}, k: Ker
       const v = evaluate(model, valid, B);
       metrics.validLoss = v.loss;
       metrics.validMeanTokenAccuracy = v.accuracy;
+      earlyStop = early?.observe(step, v.loss, v.accuracy, model.params as Float32Array);
     }
     last = metrics;
     hooks.onStep?.(metrics);
@@ -125,9 +130,13 @@ export function runTraining(request: TrainRequest, hooks: LoopHooks = {}, k: Ker
       checkpoint(dir, true, metrics);
       hooks.onCheckpoint?.(dir, step, metrics);
     }
+    if (earlyStop) {
+      early?.restoreBest(model.params as Float32Array);
+      break;
+    }
   }
   const finalModelDir = join(request.outputDir, "final");
   const final = last ?? { step, totalSteps: total, trainLoss: 0, trainMeanTokenAccuracy: 0, trainedTokens };
   checkpoint(finalModelDir, false, final);
-  return { finalModelDir, trainedTokens, steps: step, metrics: final };
+  return { finalModelDir, trainedTokens, steps: step, metrics: final, ...(earlyStop ? { earlyStop } : {}) };
 }

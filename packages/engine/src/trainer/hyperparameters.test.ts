@@ -1,0 +1,82 @@
+// The `auto` rule's arithmetic: the step rule (before), the token rule (model size × tokens seen),
+// early stopping's default, and explicit values winning over both.
+import { describe, expect, it } from "vitest";
+import {
+  AUTO_EARLY_STOPPING_PATIENCE,
+  CHARS_PER_TOKEN,
+  estimateTokens,
+  MIN_TOKEN_BUDGET,
+  MIN_TOKEN_RULE_STEPS,
+  resolveHyperparameters,
+  stepRuleEpochs,
+  TOKENS_PER_PARAM,
+  tokenRuleEpochs,
+} from "./hyperparameters.ts";
+import { baseParamCount } from "./model/sizes.ts";
+
+/** An example whose messages serialize to exactly `chars` JSON characters. */
+function exampleOf(chars: number) {
+  const empty = JSON.stringify([{ role: "user", content: "" }]).length;
+  return { messages: [{ role: "user", content: "x".repeat(chars - empty) }] };
+}
+
+describe("auto hyperparameters", () => {
+  it("estimates tokens as JSON characters / 4", () => {
+    expect(CHARS_PER_TOKEN).toBe(4);
+    expect(estimateTokens(exampleOf(400))).toBe(100);
+    expect(estimateTokens(exampleOf(401))).toBe(101);
+  });
+
+  it("the step rule aims at 1,500 steps within [1, 50] epochs and 100,000 example passes", () => {
+    expect(stepRuleEpochs(480, 8)).toBe(25); // 60 steps an epoch
+    expect(stepRuleEpochs(224, 8)).toBe(50); // 28 steps an epoch: 54, capped at 50
+    expect(stepRuleEpochs(20_000, 32)).toBe(3); // 625 steps an epoch
+    expect(stepRuleEpochs(200_000, 32)).toBe(1);
+  });
+
+  it("the token rule sees 1.5 × params tokens (at least 1.5M), with at least 300 steps", () => {
+    expect(TOKENS_PER_PARAM).toBe(1.5);
+    expect(MIN_TOKEN_RULE_STEPS).toBe(300);
+    expect(MIN_TOKEN_BUDGET).toBe(1_500_000);
+    // 1.5 × 4M = 6M tokens at 100,000 tokens an epoch: 60 epochs
+    expect(tokenRuleEpochs(100_000, 4_000_000, 800, 8)).toBe(60);
+    // 1.5 × 150,000 is below the floor: 1.5M tokens, 15 epochs
+    expect(tokenRuleEpochs(100_000, 150_000, 800, 8)).toBe(15);
+    // 1.5 × 1,000,000 = 1.5M tokens at 100,000 tokens an epoch: 15 epochs (15 × 100 steps ≥ 300)
+    expect(tokenRuleEpochs(100_000, 1_000_000, 800, 8)).toBe(15);
+    // 16 epochs of 28 steps (448 ≥ 300)
+    expect(tokenRuleEpochs(94_000, 1_000_000, 224, 8)).toBe(16);
+    // a budget of 2 epochs would be 56 steps: raised to ceil(300 / 28) = 11 epochs
+    expect(tokenRuleEpochs(750_000, 1_000_000, 224, 8)).toBe(11);
+  });
+
+  it("long examples train fewer epochs than the step rule; short ones keep it", () => {
+    const params = baseParamCount("local-small");
+    // 224 examples of 400 estimated tokens = 89,600 tokens an epoch → ceil(1.5 × params / 89,600)
+    const long = Array.from({ length: 224 }, () => exampleOf(1600));
+    const tokens = resolveHyperparameters(224, {}, { training: long, params });
+    expect(tokens.n_epochs).toBe(Math.ceil((TOKENS_PER_PARAM * params) / 89_600));
+    expect(tokens.n_epochs).toBeLessThan(20);
+    expect(resolveHyperparameters(224, {}, { rule: "steps", training: long, params }).n_epochs).toBe(50);
+    // 480 examples of 120 estimated tokens (ticket routing's size): the step rule's 25 epochs stand
+    const short = Array.from({ length: 480 }, () => exampleOf(480));
+    expect(resolveHyperparameters(480, {}, { training: short, params }).n_epochs).toBe(25);
+    // without the examples or the model size, the step rule alone
+    expect(resolveHyperparameters(224, {}).n_epochs).toBe(50);
+  });
+
+  it("explicit n_epochs and batch_size win over both rules", () => {
+    const long = Array.from({ length: 224 }, () => exampleOf(1600));
+    const r = resolveHyperparameters(224, { n_epochs: 40, batch_size: 4 }, { training: long, params: 1_000_000 });
+    expect(r).toMatchObject({ n_epochs: 40, batch_size: 4 });
+  });
+
+  it("early stopping defaults on with a validation file, off without one or under the step rule", () => {
+    expect(AUTO_EARLY_STOPPING_PATIENCE).toBe(3);
+    expect(resolveHyperparameters(10, {}, { hasValidation: true }).early_stopping_patience).toBe(3);
+    expect(resolveHyperparameters(10, {}, { hasValidation: false }).early_stopping_patience).toBeUndefined();
+    expect(resolveHyperparameters(10, {}, { rule: "steps", hasValidation: true }).early_stopping_patience).toBeUndefined();
+    expect(resolveHyperparameters(10, { early_stopping_patience: 0 }, { hasValidation: true }).early_stopping_patience).toBeUndefined();
+    expect(resolveHyperparameters(10, { early_stopping_patience: 5 }, {}).early_stopping_patience).toBe(5);
+  });
+});
