@@ -1,26 +1,61 @@
-// Grading benchmarks (issue 4 "Done when"; ANCHORS.md "Grading: promptfoo").
+// Grading benchmarks (issue 4 "Done when", issue 16; ANCHORS.md "Grading: promptfoo").
 //   a) pure grading throughput: 100,000 cached samples per grader (string_check eq, fuzzy_match, rouge_l, bleu)
-//   b) promptfoo's end-to-end work: 10,000 items x 4 deterministic graders through core's executeEvalRun on a real
-//      SQLite workspace, outputs from the completion cache, every sample persisted, aggregates computed
+//   b) promptfoo's end-to-end work, both sides in this run on this machine: 10,000 items x 4 deterministic graders,
+//      outputs given, every result persisted.
+//      - tunelab: a CLI-equivalent child process (bench/lib/graders-e2e.ts: open the workspace, load the completion
+//        cache, executeEvalRun on a real SQLite workspace, every sample persisted, aggregates, close)
+//      - promptfoo 0.121.20, installed by this bench into a scratch folder outside the repository (skipped with the
+//        reason if it cannot be), `promptfoo eval` on the same cases with equals, rouge-n, levenshtein and bleu
+//        (bench/lib/graders-promptfoo.ts)
+//      Each side is measured as a whole process the same way (spawn -> exit with results written: wall time, peak RSS
+//      by GNU time), and the ratios are computed from these figures only.
 //   c) the runner's throughput against a loopback server with 200 ms latency at concurrency 32 (graders-runner.ts)
-// Each part runs in its own process. Run: pnpm exec tsx bench/graders.ts [items] [samples]
-import { mkdtempSync, rmSync } from "node:fs";
+// Run: pnpm bench graders [--quick] [--items N] [--samples N] [--runs N] [--peer-runs N] [--no-peer]
+//   --quick: 1,000 items, 10,000 samples, one run of each side (a check that everything works, not a figure)
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { runChild } from "./lib/child.ts";
+import { RESULT_PREFIX, runChild, SPAWNED_AT_ENV } from "./lib/child.ts";
 import type { RunResult, SetupResult } from "./lib/graders-e2e.ts";
+import {
+  ensurePromptfoo,
+  PROMPTFOO_ASSERTIONS,
+  PROMPTFOO_VERSION,
+  type PromptfooRun,
+  runPromptfoo,
+  writePromptfooWork,
+} from "./lib/graders-promptfoo.ts";
 import type { ThroughputResult } from "./lib/graders-throughput.ts";
-import { fixed, GIB, int, MIB, median } from "./lib/measure.ts";
+import { fixed, int, MIB, median } from "./lib/measure.ts";
+import { runWholeProcess } from "./lib/whole-process.ts";
 
-const ITEMS = Number(process.argv[2] ?? 10_000);
-const SAMPLES = Number(process.argv[3] ?? 100_000);
-const RUNS = 3;
-/** promptfoo 0.121.20 on this kind of machine (ANCHORS.md). */
-const PROMPTFOO = { gradesPerSecond: 150, peakRssBytes: 1.18 * GIB, startupSeconds: [7, 9] };
-const TARGET = { speedup: 100, memoryShare: 0.2 };
+const args = process.argv.slice(2);
+function option(name: string): string | undefined {
+  const at = args.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+  if (at < 0) return undefined;
+  const arg = args[at] ?? "";
+  return arg.includes("=") ? arg.slice(arg.indexOf("=") + 1) : args[at + 1];
+}
+function count(name: string, fallback: number): number {
+  const raw = option(name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} takes a positive integer, got "${raw}"`);
+  return value;
+}
+const QUICK = args.includes("--quick");
+const ITEMS = count("items", QUICK ? 1_000 : 10_000);
+const SAMPLES = count("samples", QUICK ? 10_000 : 100_000);
+const RUNS = count("runs", QUICK ? 1 : 3);
+/** promptfoo takes about a minute per run here: one run unless asked for more. */
+const PEER_RUNS = count("peer-runs", 1);
+const PEER = !args.includes("--no-peer");
+const TARGET = { speedup: 100, memoryShare: 0.2, eventLoopBlockMs: 50 };
+const loadavg = () => readFileSync("/proc/loadavg", "utf8").trim().split(" ").slice(0, 3).join(" ");
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
 // a) pure grading throughput
 {
@@ -38,58 +73,122 @@ const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
   }
 }
 
-// b) end to end through core, persisted
-const home = mkdtempSync(join(tmpdir(), "tunelab-bench-graders-"));
-try {
-  const { result: setup } = await runChild<SetupResult>(here("lib/graders-e2e.ts"), ["setup", home, String(ITEMS)]);
-  if (!setup) throw new Error("graders-e2e.ts setup printed no result");
-  const runs: RunResult[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    const { result } = await runChild<RunResult>(here("lib/graders-e2e.ts"), ["run", home]);
-    if (!result) throw new Error("graders-e2e.ts run printed no result");
-    if (result.providerCalls !== 0) throw new Error(`the eval run called the provider ${result.providerCalls} times`);
-    if (result.storedSamples !== setup.items || result.counts.total !== setup.items || result.counts.errored !== 0) {
-      throw new Error(`unexpected run: ${JSON.stringify({ stored: result.storedSamples, counts: result.counts })}`);
+// b) promptfoo's end-to-end work, tunelab and promptfoo in this run, each as a whole process
+interface OurRun {
+  result: RunResult;
+  /** Spawn -> exit, measured by this process (the same way as promptfoo's). */
+  wallMs: number;
+  peakRssBytes: number | null;
+}
+
+async function runOurs(home: string): Promise<OurRun> {
+  const run = await runWholeProcess(process.execPath, ["--import", "tsx", here("lib/graders-e2e.ts"), "run", home], {
+    cwd: ROOT,
+    env: { ...process.env, [SPAWNED_AT_ENV]: String(Date.now()) },
+  });
+  if (run.code !== 0) throw new Error(`graders-e2e.ts run exited ${run.code}: ${run.stderr.trim().split("\n").slice(-5).join(" | ")}`);
+  const line = run.stdout.split("\n").find((l) => l.startsWith(RESULT_PREFIX));
+  if (!line) throw new Error("graders-e2e.ts run printed no result");
+  return { result: JSON.parse(line.slice(RESULT_PREFIX.length)) as RunResult, wallMs: run.wallMs, peakRssBytes: run.peakRssBytes };
+}
+
+const mib = (bytes: number | null) => (bytes === null ? "unknown (no GNU time)" : `${int(bytes / MIB)} MiB`);
+{
+  console.log(`graders: e2e load average at the start: ${loadavg()} (1/5/15 min; 2 cores shared with other engineers' tests)`);
+  const home = mkdtempSync(join(tmpdir(), "tunelab-bench-graders-"));
+  const peerWork = mkdtempSync(join(tmpdir(), "tunelab-bench-promptfoo-work-"));
+  try {
+    const { result: setup } = await runChild<SetupResult>(here("lib/graders-e2e.ts"), ["setup", home, String(ITEMS)]);
+    if (!setup) throw new Error("graders-e2e.ts setup printed no result");
+    console.log(
+      `graders: e2e setup: test split of ${int(setup.items)} items (${fixed(setup.unequalShare * 100, 0)}% of outputs not exactly equal) ` +
+        `imported + grader set saved in ${fixed(setup.splitImportMs / 1000, 2)} s (once, not counted below); ` +
+        `completion cache of ${int(setup.items)} outputs built in ${fixed(setup.cacheBuildMs / 1000, 2)} s`,
+    );
+    let install: ReturnType<typeof ensurePromptfoo> = { ok: false, reason: "--no-peer given" };
+    if (PEER) {
+      install = ensurePromptfoo();
+      if (install.ok)
+        console.log(
+          `graders: promptfoo ${PROMPTFOO_VERSION} ${install.installMs === null ? "already installed" : `installed in ${fixed(install.installMs / 1000, 0)} s`} in ${install.dir}`,
+        );
     }
-    runs.push(result);
+    const work = install.ok ? writePromptfooWork(peerWork, setup.items) : undefined;
+    if (!install.ok) console.log(`graders: promptfoo side SKIPPED: ${install.reason}`);
+
+    // Interleaved (ours, promptfoo, ours, ...) so both sides run under the same machine load.
+    const ours: OurRun[] = [];
+    const peer: PromptfooRun[] = [];
+    let peerError: string | undefined;
+    for (let i = 0; i < Math.max(RUNS, PEER_RUNS); i++) {
+      if (i < RUNS) {
+        const run = await runOurs(home);
+        const r = run.result;
+        if (r.providerCalls !== 0) throw new Error(`the eval run called the provider ${r.providerCalls} times`);
+        if (r.storedSamples !== setup.items || r.counts.total !== setup.items || r.counts.errored !== 0)
+          throw new Error(`unexpected run: ${JSON.stringify({ stored: r.storedSamples, counts: r.counts })}`);
+        ours.push(run);
+      }
+      if (install.ok && work && i < PEER_RUNS && peerError === undefined) {
+        try {
+          peer.push(await runPromptfoo(install, work));
+        } catch (error) {
+          peerError = (error as Error).message;
+          console.log(`graders: promptfoo run FAILED, its side is left out: ${peerError}`);
+        }
+      }
+    }
+
+    const m = (pick: (r: OurRun) => number) => median(ours.map(pick));
+    const first = ours[0]?.result;
+    const grades = first?.grades ?? 0;
+    const executeS = m((r) => r.result.executeMs) / 1000;
+    const wallS = m((r) => r.wallMs) / 1000;
+    const oursRss = ours.every((r) => r.peakRssBytes !== null) ? m((r) => r.peakRssBytes ?? 0) : null;
+    const maxBlock = Math.max(...ours.map((r) => r.result.maxEventLoopBlockMs));
+    console.log(
+      `graders: e2e tunelab ${int(setup.items)} items x ${first?.graders} graders = ${int(grades)} grades, executeEvalRun in process ` +
+        `(read split, cache hits, grade, persist every sample, aggregates): ${fixed(executeS, 2)} s median of ${ours.length} ` +
+        `(${ours.map((r) => fixed(r.result.executeMs / 1000, 2)).join(" / ")}) = ${int(grades / executeS)} grades/s; ` +
+        `0 provider calls, ${int(first?.storedSamples ?? 0)} samples stored`,
+    );
+    console.log(
+      `graders: e2e tunelab whole process (spawn -> results persisted, workspace closed, exit): ${fixed(wallS, 2)} s median ` +
+        `(${ours.map((r) => fixed(r.wallMs / 1000, 2)).join(" / ")}) = ${int(grades / wallS)} grades/s, peak RSS ${mib(oursRss)}; ` +
+        `start-up: modules loaded ${int(m((r) => r.result.readyMs))} ms, first grade ${int(m((r) => r.result.firstGradeMs))} ms after spawn, ` +
+        `RSS ${int(m((r) => r.result.readyRssBytes) / MIB)} MiB once loaded`,
+    );
+    console.log(
+      `graders: e2e tunelab event loop: longest block during executeEvalRun ${int(maxBlock)} ms (max of ${ours.length} runs: ` +
+        `${ours.map((r) => int(r.result.maxEventLoopBlockMs)).join(" / ")} ms; target <= ${TARGET.eventLoopBlockMs} ms)`,
+    );
+    console.log(
+      `graders: e2e tunelab result: ${first?.counts.passed} passed / ${first?.counts.failed} failed / ${first?.counts.errored} errored items, ` +
+        `primary rouge_1 mean ${fixed(first?.primary.score ?? Number.NaN, 4)} [${fixed(first?.primary.low ?? Number.NaN, 4)}, ${fixed(first?.primary.high ?? Number.NaN, 4)}]`,
+    );
+    if (peer.length > 0 && work) {
+      const peerWallS = median(peer.map((r) => r.wallMs)) / 1000;
+      const peerGrades = (peer[0]?.storedResults ?? 0) * PROMPTFOO_ASSERTIONS;
+      const peerRate = peerGrades / peerWallS;
+      const peerRss = peer.every((r) => r.peakRssBytes !== null) ? median(peer.map((r) => r.peakRssBytes ?? 0)) : null;
+      console.log(
+        `graders: e2e promptfoo ${PROMPTFOO_VERSION} whole process (spawn -> results in its database, exit), ${int(work.items)} cases x ` +
+          `${PROMPTFOO_ASSERTIONS} assertions = ${int(peerGrades)} grades: ${fixed(peerWallS, 2)} s ${peer.length > 1 ? `median of ${peer.length} ` : ""}` +
+          `(${peer.map((r) => fixed(r.wallMs / 1000, 2)).join(" / ")}) = ${int(peerRate)} grades/s, peak RSS ${mib(peerRss)}; ` +
+          `${int(peer[0]?.storedResults ?? 0)} results stored, ${int(peer[0]?.passedResults ?? 0)} passing every assertion`,
+      );
+      const oursRate = grades / wallS;
+      console.log(
+        `graders: e2e RATIO (same run, same machine): whole process ${fixed(oursRate / peerRate, 1)}x promptfoo's grades/s ` +
+          `(target >= ${TARGET.speedup}x); executeEvalRun alone ${fixed(grades / executeS / peerRate, 1)}x promptfoo's whole process; ` +
+          `peak RSS ${oursRss === null || peerRss === null ? "unknown" : `${fixed(oursRss / peerRss, 2)}x promptfoo's`} (target <= ${TARGET.memoryShare}x)`,
+      );
+    } else console.log("graders: e2e RATIO: none (no promptfoo figure from this run)");
+    console.log(`graders: e2e load average at the end: ${loadavg()}`);
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+    rmSync(peerWork, { recursive: true, force: true });
   }
-  const m = (pick: (r: RunResult) => number) => median(runs.map(pick));
-  const grades = runs[0]?.grades ?? 0;
-  const executeS = m((r) => r.executeMs) / 1000;
-  const rate = grades / executeS;
-  const rateWall = grades / (m((r) => r.wallMs) / 1000);
-  const rss = m((r) => r.peakRssBytes);
-  const first = runs[0];
-  console.log(
-    `graders: e2e setup: test split of ${int(setup.items)} items (${fixed(setup.unequalShare * 100, 0)}% of outputs not exactly equal) ` +
-      `imported + grader set saved in ${fixed(setup.splitImportMs / 1000, 2)} s (once, not counted below); ` +
-      `completion cache of ${int(setup.items)} outputs built in ${fixed(setup.cacheBuildMs / 1000, 2)} s`,
-  );
-  console.log(
-    `graders: e2e ${int(setup.items)} items x ${first?.graders} graders = ${int(grades)} grades, executeEvalRun ` +
-      `(read split, cache hits, grade, persist every sample, aggregates): ${fixed(executeS, 2)} s median of ${RUNS} ` +
-      `(${runs.map((r) => fixed(r.executeMs / 1000, 2)).join(" / ")}); 0 provider calls, ${int(first?.storedSamples ?? 0)} samples stored`,
-  );
-  console.log(
-    `graders: e2e ${int(setup.items)} items x ${first?.graders} graders: ${int(rate)} grades/s ` +
-      `(${fixed(rate / PROMPTFOO.gradesPerSecond, 0)}x promptfoo's ${PROMPTFOO.gradesPerSecond}; target ${TARGET.speedup}x), ` +
-      `peak RSS ${int(rss / MIB)} MiB (${fixed(rss / PROMPTFOO.peakRssBytes, 2)}x promptfoo's 1.18 GiB; target <= ${TARGET.memoryShare}x)`,
-  );
-  console.log(
-    `graders: e2e whole process (spawn -> workspace closed) ${fixed(m((r) => r.wallMs) / 1000, 2)} s = ${int(rateWall)} grades/s ` +
-      `(${fixed(rateWall / PROMPTFOO.gradesPerSecond, 0)}x); start-up: modules loaded ${int(m((r) => r.readyMs))} ms, ` +
-      `first grade ${int(m((r) => r.firstGradeMs))} ms after spawn (promptfoo: ${PROMPTFOO.startupSeconds.join("-")} s)`,
-  );
-  console.log(
-    `graders: e2e memory: RSS ${int(m((r) => r.readyRssBytes) / MIB)} MiB once modules are loaded (Node + tsx + core + evals), ` +
-      `peak ${int(rss / MIB)} MiB; event loop blocked up to ${int(m((r) => r.maxEventLoopBlockMs))} ms at a stretch during executeEvalRun`,
-  );
-  console.log(
-    `graders: e2e result: ${first?.counts.passed} passed / ${first?.counts.failed} failed / ${first?.counts.errored} errored items, ` +
-      `primary rouge_1 mean ${fixed(first?.primary.score ?? Number.NaN, 4)} [${fixed(first?.primary.low ?? Number.NaN, 4)}, ${fixed(first?.primary.high ?? Number.NaN, 4)}]`,
-  );
-} finally {
-  rmSync(home, { recursive: true, force: true });
 }
 
 // c) runner throughput against a slow loopback server

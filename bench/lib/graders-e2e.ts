@@ -49,6 +49,13 @@ export interface SetupResult {
   peakRssBytes: number;
 }
 
+export interface EventLoopBlock {
+  ms: number;
+  /** CPU time (user + system, every thread) this process used during the gap. */
+  cpuMs: number;
+  phase: "before the first item" | "grading and persisting items" | "after the last item";
+}
+
 export interface RunResult {
   items: number;
   graders: number;
@@ -59,6 +66,8 @@ export interface RunResult {
   readyRssBytes: number;
   /** Longest stretch the event loop was blocked during `executeEvalRun` (timers, I/O, SSE could not run). */
   maxEventLoopBlockMs: number;
+  /** The longest gaps over 50 ms (at most 5, longest first). */
+  eventLoopBlocks: EventLoopBlock[];
   /** Process spawn -> first grade returned. */
   firstGradeMs: number;
   /** `executeEvalRun` alone: read the split, grade, persist every sample, compute and store aggregates. */
@@ -156,13 +165,25 @@ async function run(home: string): Promise<void> {
       total: 0,
     });
 
-    // A 5 ms interval timer: the longest gap between its ticks is the longest the event loop was blocked.
+    // A 5 ms interval timer: the longest gap between its ticks is the longest the event loop was blocked. On a loaded
+    // machine a gap can also be the OS running other processes: each long gap records the CPU time this process used
+    // during it (a blocked loop burns CPU; a starved one does not) and the phase of the run it fell in.
+    const BLOCK_MS = 50;
     let lastTick = performance.now();
+    let lastCpu = process.cpuUsage();
     let maxGap = 0;
+    let phase: EventLoopBlock["phase"] = "before the first item";
+    const blocks: EventLoopBlock[] = [];
     const ticker = setInterval(() => {
       const now = performance.now();
-      maxGap = Math.max(maxGap, now - lastTick);
+      const gap = now - lastTick;
+      maxGap = Math.max(maxGap, gap);
+      if (gap > BLOCK_MS) {
+        const cpu = process.cpuUsage(lastCpu);
+        blocks.push({ ms: gap, cpuMs: (cpu.user + cpu.system) / 1000, phase });
+      }
       lastTick = now;
+      lastCpu = process.cpuUsage();
     }, 5);
     const executeStarted = performance.now();
     const done = await executeEvalRun(ws, created.id, {
@@ -170,6 +191,9 @@ async function run(home: string): Promise<void> {
       graders,
       primaryMetric: setupInfo.primaryMetric,
       cache,
+      onProgress: (progress) => {
+        if (progress.done > 0) phase = progress.done < progress.total ? "grading and persisting items" : "after the last item";
+      },
     });
     const executeMs = performance.now() - executeStarted;
     await new Promise((resolve) => setTimeout(resolve, 10)); // let the ticker see the end of the last block
@@ -190,6 +214,7 @@ async function run(home: string): Promise<void> {
       readyMs,
       readyRssBytes,
       maxEventLoopBlockMs: maxGap,
+      eventLoopBlocks: blocks.sort((a, b) => b.ms - a.ms).slice(0, 5),
       firstGradeMs: firstGradeAt ?? Number.NaN,
       executeMs,
       runTotalMs: performance.now() - started,

@@ -1,3 +1,4 @@
+import { isMainThread } from "node:worker_threads";
 import type { Grade } from "@tunelab/evals";
 import {
   type CompletionCache,
@@ -15,6 +16,8 @@ import { nowIso } from "../shared/time.ts";
 import type { Workspace } from "../storage/workspace.ts";
 import { getEvalRun, insertSample, runSamples, sampleKeys, updateEvalRun } from "./eval-run.repository.ts";
 import type { EvalRun } from "./eval-run.schema.ts";
+import type { EvalSampleRow } from "./eval-run.table.ts";
+import { finalizeInWorker, OFF_THREAD_SAMPLES } from "./finalize/off-thread.ts";
 import { testItems } from "./test-items.ts";
 
 export interface ExecuteEvalRunOptions {
@@ -68,11 +71,36 @@ export async function executeEvalRun(ws: Workspace, runId: string, options: Exec
   return getEvalRun(ws.db, runId);
 }
 
+export interface FinalizeOptions {
+  /**
+   * Compute in a worker thread (true) or here (false). Default: in a worker when the run has `OFF_THREAD_SAMPLES`
+   * stored samples or more and this is the main thread, so large runs never block the event loop.
+   */
+  offThread?: boolean;
+}
+
 /** Computes and stores a run's counts and aggregates from its stored samples. */
-export async function finalizeEvalRun(ws: Workspace, runId: string, primaryMetric: string): Promise<void> {
-  const scored = await scoredItems(ws, runId);
+export async function finalizeEvalRun(ws: Workspace, runId: string, primaryMetric: string, options: FinalizeOptions = {}): Promise<void> {
+  const offThread = options.offThread ?? (isMainThread && (await countSamples(ws, runId)) >= OFF_THREAD_SAMPLES);
+  if (offThread) await finalizeInWorker({ home: ws.home, runId, primaryMetric });
+  else await finalizeEvalRunHere(ws, runId, primaryMetric);
+}
+
+async function countSamples(ws: Workspace, runId: string): Promise<number> {
+  const row = await ws.db
+    .selectFrom("eval_samples")
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .where("run_id", "=", runId)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** `finalizeEvalRun` on this thread (the worker's entry calls this). */
+export async function finalizeEvalRunHere(ws: Workspace, runId: string, primaryMetric: string): Promise<void> {
+  const rows = await runSamples(ws.db, runId);
+  const scored = rows.map(toScoredItem);
   const counts = { passed: 0, failed: 0, errored: 0 };
-  for (const row of await runSamples(ws.db, runId)) counts[row.status as keyof typeof counts]++;
+  for (const row of rows) counts[row.status as keyof typeof counts]++;
   const graders = summarizeGraders(scored);
   const aggregates: RunAggregates = { graders, byTag: summarizeByTag(scored) };
   const primary = graders[primaryMetric];
@@ -99,14 +127,17 @@ export async function finalizeEvalRun(ws: Workspace, runId: string, primaryMetri
   });
 }
 
-export async function scoredItems(ws: Workspace, runId: string): Promise<ScoredItem[]> {
-  const rows = await runSamples(ws.db, runId);
-  return rows.map((row) => ({
+function toScoredItem(row: EvalSampleRow): ScoredItem {
+  return {
     item_id: row.item_id,
     trial: row.trial,
     tags: JSON.parse(row.tags_json) as string[],
     grades: JSON.parse(row.grades_json) as Record<string, Grade>,
-  }));
+  };
+}
+
+export async function scoredItems(ws: Workspace, runId: string): Promise<ScoredItem[]> {
+  return (await runSamples(ws.db, runId)).map(toScoredItem);
 }
 
 /** The slice of per-grader summaries the leaderboard shows (stored apart so it never parses the full aggregates). */

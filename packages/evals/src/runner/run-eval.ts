@@ -1,5 +1,4 @@
 import { setMaxListeners } from "node:events";
-import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import { statusOf } from "../grade.ts";
 import type { EvalItem } from "../item.ts";
 import { toSample } from "../item.ts";
@@ -16,6 +15,7 @@ import { type RunSummary, summarizeRecords } from "./run-result.ts";
 import type { SampleError } from "./sample-error.ts";
 import { isDeterministic, type Sampler } from "./sampler.ts";
 import { sleep as defaultSleep } from "./sleep.ts";
+import { timeSlicer, YIELD_EVERY_MS } from "./time-slicer.ts";
 import { MAX_TRIALS, trialKey, trialSamplingParams } from "./trials.ts";
 import { addUsage } from "./usage.ts";
 
@@ -160,14 +160,11 @@ export async function runEval(options: RunEvalOptions): Promise<RunEvalResult> {
   };
 
   let next = 0;
-  let lastYield = now();
+  const breathe = timeSlicer(YIELD_EVERY_MS);
   const worker = async () => {
     while (!stop.signal.aborted) {
       // cached completions and fast graders never wait on I/O: let the event loop breathe (progress, SSE, cancel)
-      if (now() - lastYield > 20) {
-        lastYield = now();
-        await yieldToEventLoop();
-      }
+      await breathe();
       const unit = todo[next++];
       if (!unit) return;
       try {

@@ -1,0 +1,141 @@
+// finalizeEvalRun computes a run's counts and aggregates (bootstrap intervals per grader and per tag) from its stored
+// samples. Large runs do it in a worker thread so the event loop is never blocked for seconds; the worker must store
+// exactly what the main thread would.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { ItemRecord } from "@tunelab/evals";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { getVersionByRef } from "../datasets/dataset.repository.ts";
+import { setTestSplit } from "../datasets/set-test-split.ts";
+import { currentGraderSet } from "../grader-sets/grader-set.repository.ts";
+import { saveGraderSet } from "../grader-sets/save-grader-set.ts";
+import { getProjectByName } from "../projects/project.repository.ts";
+import { closeWorkspace, openWorkspace, type Workspace } from "../storage/workspace.ts";
+import { getEvalRun, insertEvalRun, insertSample } from "./eval-run.repository.ts";
+import { finalizeEvalRun, type RunAggregates } from "./execute-eval-run.ts";
+import { OFF_THREAD_SAMPLES } from "./finalize/off-thread.ts";
+
+const PROJECT = "finalize";
+const ITEMS = OFF_THREAD_SAMPLES + 100;
+let home: string;
+let ws: Workspace;
+let ids: { projectId: string; split: string; graderSet: string };
+
+beforeAll(async () => {
+  home = mkdtempSync(join(tmpdir(), "tunelab-finalize-"));
+  ws = await openWorkspace(home);
+  const chat = (i: number) =>
+    JSON.stringify({
+      messages: [
+        { role: "user", content: `ticket ${i}` },
+        { role: "assistant", content: i % 3 ? "billing" : "bug" },
+      ],
+    });
+  const lines = Array.from({ length: 3 }, (_, i) => chat(i));
+  await setTestSplit(ws, { project: PROJECT, text: `${lines.join("\n")}\n`, fileName: "test.jsonl" });
+  await saveGraderSet(ws, PROJECT, {
+    graders: [{ type: "string_check", name: "exact", input: "{{sample.output_text}}", reference: "{{item.reference}}", operation: "eq" }],
+  });
+  const project = await getProjectByName(ws.db, PROJECT);
+  ids = {
+    projectId: project.id,
+    split: (await getVersionByRef(ws.db, project.id as never, "test@1")).id,
+    graderSet: (await currentGraderSet(ws.db, project.id))?.id as string,
+  };
+}, 60_000);
+
+afterAll(async () => {
+  await closeWorkspace(ws);
+  rmSync(home, { recursive: true, force: true });
+});
+
+/** A run whose samples have varied scores, statuses, tags and usage (the same for every run made here). */
+async function storedRun(trials = 1): Promise<string> {
+  const run = await insertEvalRun(ws.db, {
+    projectId: ids.projectId,
+    experimentId: null,
+    model: "m",
+    provider: "local",
+    testSplitVersionId: ids.split,
+    graderSetId: ids.graderSet,
+    samplingParams: { temperature: 0 },
+    trials,
+    total: ITEMS * trials,
+  });
+  for (let i = 0; i < ITEMS; i++)
+    for (let trial = 0; trial < trials; trial++) {
+      const errored = i % 97 === 0;
+      const score = ((i * 37 + trial * 11) % 100) / 100;
+      const record: ItemRecord = {
+        item_id: `item-${i}`,
+        ...(trials > 1 ? { trial } : {}),
+        tags: i % 2 ? ["even"] : ["odd", i % 5 ? "common" : "rare"],
+        status: errored ? "errored" : score >= 0.5 ? "passed" : "failed",
+        sample: { output_text: `answer ${i}`, output_tools: [] },
+        grades: {
+          exact: errored
+            ? { score: 0, passed: false, error: { type: "other_error", message: "grader failed" } }
+            : { score, passed: score >= 0.5 },
+          other: { score: 1 - score, passed: score < 0.5 },
+        },
+        model: "m",
+        usage: { prompt_tokens: 10 + (i % 7), completion_tokens: i % 13, total_tokens: 10 + (i % 7) + (i % 13), cached_tokens: 0 },
+        cached: false,
+        attempts: 1,
+        finish_reason: "stop",
+        latency_ms: 1,
+      };
+      await insertSample(ws.db, run.id, i, record);
+    }
+  return run.id;
+}
+
+/** What finalizing stores, without the fields that differ between runs by design (id, timestamps). */
+async function finalized(runId: string) {
+  const { id: _id, createdAt: _created, finishedAt, ...rest } = await getEvalRun(ws.db, runId);
+  expect(finishedAt).not.toBeNull();
+  return rest;
+}
+
+describe("finalizeEvalRun", () => {
+  it("stores the same counts, intervals and aggregates in a worker thread as on this thread", async () => {
+    const here = await storedRun();
+    const worker = await storedRun();
+    const byDefault = await storedRun(); // OFF_THREAD_SAMPLES or more samples: the worker by default
+    await finalizeEvalRun(ws, here, "exact", { offThread: false });
+    await finalizeEvalRun(ws, worker, "exact", { offThread: true });
+    await finalizeEvalRun(ws, byDefault, "exact");
+    const expected = await finalized(here);
+    expect(expected.status).toBe("completed");
+    expect(expected.resultCounts.total).toBe(ITEMS);
+    expect(expected.resultCounts.errored).toBe(Math.ceil(ITEMS / 97));
+    expect(expected.primary.interval).not.toBeNull();
+    expect(Object.keys((expected.aggregates as RunAggregates | null)?.byTag ?? {})).toEqual(["common", "even", "odd", "rare"]);
+    expect(await finalized(worker)).toEqual(expected);
+    expect(await finalized(byDefault)).toEqual(expected);
+  }, 60_000);
+
+  it("summarizes repeated trials the same way in a worker thread", async () => {
+    const here = await storedRun(2);
+    const worker = await storedRun(2);
+    await finalizeEvalRun(ws, here, "exact", { offThread: false });
+    await finalizeEvalRun(ws, worker, "exact", { offThread: true });
+    const expected = await finalized(here);
+    expect(expected.resultCounts.total).toBe(2 * ITEMS);
+    expect((expected.aggregates as RunAggregates | null)?.graders.exact?.trials).toBeDefined();
+    expect(await finalized(worker)).toEqual(expected);
+  }, 60_000);
+
+  it("rejects with the worker's error when the worker cannot finalize", async () => {
+    const empty = mkdtempSync(join(tmpdir(), "tunelab-finalize-empty-")); // no migrated database there
+    try {
+      await expect(finalizeEvalRun({ ...ws, home: empty }, "run_x", "exact", { offThread: true })).rejects.toMatchObject({
+        code: "internal",
+        message: expect.stringContaining("eval_samples"),
+      });
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,30 @@
+import { parentPort, workerData } from "node:worker_threads";
+import { isTunelabError } from "../../errors.ts";
+import { BlobStore } from "../../storage/blobs.ts";
+import { openDatabase } from "../../storage/database.ts";
+import { blobsPath, databasePath } from "../../storage/home.ts";
+import type { Workspace } from "../../storage/workspace.ts";
+import { finalizeEvalRunHere } from "../execute-eval-run.ts";
+import type { FinalizeReply, FinalizeTask } from "./off-thread.ts";
+
+/** Finalizes one run with this worker's own connection to the workspace's database (WAL: the main thread keeps reading). */
+async function run(task: FinalizeTask): Promise<void> {
+  const ws: Workspace = { home: task.home, db: openDatabase(databasePath(task.home)), blobs: new BlobStore(blobsPath(task.home)) };
+  try {
+    await finalizeEvalRunHere(ws, task.runId, task.primaryMetric);
+  } finally {
+    await ws.db.destroy();
+  }
+}
+
+const port = parentPort;
+if (!port) throw new Error("finalize-worker-main runs in a worker thread");
+try {
+  await run(workerData as FinalizeTask);
+  port.postMessage({ ok: true } satisfies FinalizeReply);
+} catch (error) {
+  const reply: FinalizeReply = isTunelabError(error)
+    ? { ok: false, error: { message: error.message, code: error.code } }
+    : { ok: false, error: { message: (error as Error).message ?? String(error) } };
+  port.postMessage(reply);
+}
