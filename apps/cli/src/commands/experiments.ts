@@ -13,6 +13,7 @@ import {
   type TrainingMethod,
   TunelabError,
   trainingSetup,
+  tunableModels,
 } from "@tunelab/core";
 import { type Command, Option } from "commander";
 import { resolveProjectName, withWorkspace } from "../context.ts";
@@ -98,7 +99,10 @@ export function registerExperiments(program: Command, globals: () => GlobalOptio
         if (evaluation) input.evaluation = evaluation;
         // what the provider cannot train (its capability table) is refused here, before anything is stored
         const config = loadConfig();
-        return createExperiment(ws, input, { kindOf: (name) => providerKind(config, name) });
+        return createExperiment(ws, input, {
+          kindOf: (name) => providerKind(config, name),
+          modelsOf: (name) => tunableModels(config, name),
+        });
       });
       if (!created.created)
         process.stderr.write(

@@ -37,6 +37,8 @@ export async function createExperiment(ws: Workspace, input: CreateExperiment, o
 export interface PrepareOptions {
   /** The training API of a provider (from tunelab.config.json): what it cannot train is refused here. */
   kindOf?: (provider: string) => ProviderKind | undefined;
+  /** The base models a provider is configured to tune (tunelab.config.json `models`); others are refused here. */
+  modelsOf?: (provider: string) => string[] | undefined;
 }
 
 export async function storePrepared(ws: Workspace, prepared: PreparedExperiment): Promise<CreatedExperiment> {
@@ -68,6 +70,13 @@ export async function prepareExperiment(ws: Workspace, input: CreateExperiment, 
     if (why) throw new TunelabError("invalid_argument", why);
     const kind = options.kindOf?.(request.provider);
     if (kind) assertCapable(request.provider, kind, method, hyperparameters);
+    const models = options.modelsOf?.(request.provider);
+    if (models && !models.includes(request.model))
+      throw new TunelabError(
+        "invalid_argument",
+        `model: provider ${request.provider} is configured to tune ${models.join(", ")}, not ${request.model} (providers.${request.provider}.models in tunelab.config.json)`,
+        { details: { field: "model", provider: request.provider } },
+      );
   }
   const dataset = request.dataset && !baseline ? await getVersionByRef(ws.db, project.id, request.dataset) : undefined;
   const validation = request.validation && !baseline ? await getVersionByRef(ws.db, project.id, request.validation) : undefined;

@@ -18,6 +18,7 @@ const config: TunelabConfig = {
     together: { kind: "together", baseURL: "http://127.0.0.1:9/v1", apiKeyEnv: "TOGETHER_API_KEY" },
     fireworks: { kind: "fireworks", baseURL: "http://127.0.0.1:9/inference/v1", apiKeyEnv: "FIREWORKS_API_KEY" },
     priced: { kind: "together", baseURL: "http://127.0.0.1:9/v1", pricing: { "*": { input: 1, output: 2, training: 10 } } },
+    listed: { kind: "together", baseURL: "http://127.0.0.1:9/v1", models: ["meta-llama/Llama-3.2-1B-Instruct"] },
   },
 };
 
@@ -112,6 +113,9 @@ describe("estimateExperiment", () => {
         hyperparameters: { lora_alpha: 16 },
       }),
     ).rejects.toThrow("hyperparameters.lora_alpha: provider fireworks (kind fireworks) has no such setting");
+    await expect(
+      estimateExperiment(ws, config, { project: "p", dataset: "train@1", model: "Qwen2.5-7B", provider: "listed" }),
+    ).rejects.toThrow("model: provider listed is configured to tune meta-llama/Llama-3.2-1B-Instruct, not Qwen2.5-7B");
     await expect(estimateExperiment(ws, config, { project: "p", dataset: "train@1", model: "m", provider: "nope" })).rejects.toThrow(
       'unknown provider "nope"',
     );

@@ -6,7 +6,7 @@ import type { RequestedHyperparameters, TrainingMethod } from "../experiments/hy
 import type { Workspace } from "../storage/workspace.ts";
 import { CAPABILITIES, type MappedHyperparameter, mapHyperparameters } from "./capabilities.ts";
 import { trainingPrice } from "./pricing.ts";
-import { findPrice, providerKind, type TunelabConfig } from "./provider-config.ts";
+import { findPrice, providerKind, type TunelabConfig, tunableModels } from "./provider-config.ts";
 import { fireworksJobBody } from "./trainers/fireworks.ts";
 import { jobMethod } from "./trainers/openai.ts";
 import { togetherJobBody } from "./trainers/together.ts";
@@ -49,7 +49,11 @@ export async function estimateExperiment(ws: Workspace, config: TunelabConfig, i
       "not_found",
       `unknown provider "${provider}" (known: local, openai, ${Object.keys(config.providers).join(", ") || "none configured"}); add it to tunelab.config.json`,
     );
-  const prepared = await prepareExperiment(ws, { ...input, force: true }, { kindOf: () => kind });
+  const prepared = await prepareExperiment(
+    ws,
+    { ...input, force: true },
+    { kindOf: () => kind, modelsOf: (name) => tunableModels(config, name) },
+  );
   if ("existing" in prepared) throw new TunelabError("internal", "a forced experiment cannot match an existing one");
   const row = prepared.row;
   if (row.method === "none" || !row.dataset_version_id)

@@ -29,6 +29,8 @@ export const ProviderConfig = z.strictObject({
    * `gpt-4o-mini-2024-07-18.ft-*` for every tuned model of that base). Chat requests name the deployment.
    */
   deployments: z.record(z.string().min(1), z.string().min(1)).optional(),
+  /** Base models this provider can tune: when set, `exp create` refuses any other before anything is uploaded. */
+  models: z.array(z.string().min(1)).min(1).optional(),
   /** Environment variable holding the API key. */
   apiKeyEnv: z
     .string()
@@ -82,6 +84,11 @@ export function loadConfig(cwd: string = process.cwd()): TunelabConfig {
     if (problem) throw new TunelabError("invalid_argument", `${path}: providers.${name}.${problem.field}: ${problem.message}`);
   }
   return parsed.data;
+}
+
+/** The base models a provider is configured to tune (undefined: any; the provider checks). */
+export function tunableModels(config: TunelabConfig, provider: string): string[] | undefined {
+  return config.providers[provider]?.models;
 }
 
 /** The training API a provider speaks: `local` and `openai` speak OpenAI's; undefined for an unknown name. */
