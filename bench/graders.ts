@@ -162,6 +162,15 @@ const mib = (bytes: number | null) => (bytes === null ? "unknown (no GNU time)" 
       `graders: e2e tunelab event loop: longest block during executeEvalRun ${int(maxBlock)} ms (max of ${ours.length} runs: ` +
         `${ours.map((r) => int(r.result.maxEventLoopBlockMs)).join(" / ")} ms; target <= ${TARGET.eventLoopBlockMs} ms)`,
     );
+    const blocks = ours.flatMap((r) => r.result.eventLoopBlocks).sort((a, b) => b.ms - a.ms);
+    if (blocks.length > 0)
+      console.log(
+        `graders: e2e tunelab event loop: longest gaps over 50 ms, with the CPU this process used during each (a blocked loop ` +
+          `burns CPU, a process starved by the machine's load does not): ${blocks
+            .slice(0, 5)
+            .map((b) => `${int(b.ms)} ms (${int(b.cpuMs)} ms CPU, ${b.phase})`)
+            .join("; ")}`,
+      );
     console.log(
       `graders: e2e tunelab result: ${first?.counts.passed} passed / ${first?.counts.failed} failed / ${first?.counts.errored} errored items, ` +
         `primary rouge_1 mean ${fixed(first?.primary.score ?? Number.NaN, 4)} [${fixed(first?.primary.low ?? Number.NaN, 4)}, ${fixed(first?.primary.high ?? Number.NaN, 4)}]`,
