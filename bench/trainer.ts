@@ -1,6 +1,9 @@
 // Trainer benchmark: training throughput (tokens/s, achieved GFLOP/s) on ANCHORS.md configs a and b,
 // side by side with the PyTorch peer (bench/peers/torch_trainer.py) when python3 has torch, and
-// time-to-accuracy on the ticket-routing example (exact match of the assistant JSON on test.jsonl).
+// time-to-accuracy on the ticket-routing example (exact match of the assistant JSON on test.jsonl), and
+// `auto` on long examples: the long-tickets example with the previous and the current `auto` rule side
+// by side and a PyTorch peer script (bench/lib/long-inputs.ts).
+// BENCH_PARTS=throughput,accuracy,long (default: all) picks the parts.
 // Model FLOPs per token = 6 × params + 12 × layers × d × context (attention). Prints figures only.
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -11,6 +14,7 @@ import { crossEntropy, forward } from "../packages/engine/src/trainer/model/forw
 import { Transformer } from "../packages/engine/src/trainer/model/transformer.ts";
 import { AdamW } from "../packages/engine/src/trainer/train/optimizer.ts";
 import { Rng } from "../packages/engine/src/trainer/train/rng.ts";
+import { loadavg, longInputs } from "./lib/long-inputs.ts";
 import { type AccuracyRun, timeToAccuracy } from "./lib/time-to-accuracy.ts";
 
 interface Config {
@@ -164,5 +168,8 @@ const median = (xs: number[]) => {
   return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 };
 
-throughput();
-accuracy();
+const parts = new Set((process.env.BENCH_PARTS ?? "throughput,accuracy,long").split(","));
+console.log(`load: ${loadavg()}`);
+if (parts.has("throughput")) throughput();
+if (parts.has("accuracy")) accuracy();
+if (parts.has("long")) longInputs();
