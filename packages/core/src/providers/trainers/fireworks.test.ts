@@ -109,6 +109,26 @@ describe("an experiment on Fireworks", () => {
     expect(fake.requests.some((r) => r.path.endsWith(":upload"))).toBe(false);
   });
 
+  it("uploads a dataset whose creation survived a crash but whose upload did not", async () => {
+    const { createHash } = await import("node:crypto");
+    const text = `${[0, 1, 2, 3, 4, 5, 6, 7, 8, 9]
+      .map((i) =>
+        JSON.stringify({
+          messages: [
+            { role: "user", content: `q${i}` },
+            { role: "assistant", content: "a" },
+          ],
+        }),
+      )
+      .join("\n")}\n`;
+    const id = `tl-${createHash("sha256").update(Buffer.from(text)).digest("hex").slice(0, 24)}`;
+    fake.datasets.set(id, { state: "UPLOADING", text: "" }); // created, then the process died
+    const trainer = new Providers({ config }).trainer("fireworks");
+    expect(await trainer.uploadFile({ name: "t.jsonl", content: Buffer.from(text) }, new AbortController().signal)).toBe(id);
+    expect(fake.datasets.get(id)?.state).toBe("READY");
+    expect(fake.requests.some((r) => r.path.endsWith(`${id}:upload`))).toBe(true);
+  });
+
   it("fails with Fireworks' status message when the job fails", async () => {
     const { done } = await run({ dataset: "train@1", model: BROKEN });
     expect(done.status).toBe("failed");

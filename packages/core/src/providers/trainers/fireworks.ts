@@ -86,8 +86,10 @@ export function fireworksTrainer(options: FireworksOptions): Trainer {
       try {
         await http.json("POST", "/datasets", { body: { datasetId, dataset: { userUploaded: {} } }, signal });
       } catch (error) {
-        if (statusOf(error) !== 409) throw error; // the same content was uploaded before: reuse it
-        return datasetId;
+        if (statusOf(error) !== 409) throw error;
+        // the same content was uploaded before: reuse it, unless a crash came between creating it and the upload
+        const existing = await http.json<{ state?: string }>("GET", `/datasets/${datasetId}`, { signal });
+        if (existing.state === "READY") return datasetId;
       }
       const form = new FormData();
       form.set("file", new Blob([file.content], { type: "application/jsonl" }), file.name);
