@@ -184,7 +184,8 @@ export async function startFakeAzure(options: FakeAzureOptions): Promise<FakeAzu
         path,
         body: form ? Object.fromEntries([...form.keys()].map((k) => [k, typeof form.get(k) === "string" ? form.get(k) : "(file)"])) : null,
       });
-      if (!form || form.get("purpose") !== "fine-tune") return refuse(res, path, "purpose must be fine-tune");
+      if (!form) return refuse(res, path, "expected multipart/form-data");
+      if (form.get("purpose") !== "fine-tune") return refuse(res, path, "purpose must be fine-tune");
       const file = form.get("file");
       if (!file || typeof file === "string") return refuse(res, path, "file is required");
       const id = `file-${String(nextId++).padStart(6, "0")}`;
