@@ -1,6 +1,7 @@
 import type uPlot from "uplot";
 import type { LeaderboardRow } from "../api/types.ts";
 import { count, score } from "../lib/format.ts";
+import { spreadOffsets } from "../lib/spread.ts";
 import { Chart } from "./Chart.tsx";
 import { attachTip, clipToPlot, nearestMark, showTip } from "./chart-tip.ts";
 
@@ -43,12 +44,6 @@ export function ScoreChart(props: { rows: LeaderboardRow[]; axis: ScoreAxis; met
         dodge: 0,
       }))
       .sort((a, b) => a.x - b.x || b.y - a.y);
-    // experiments sharing an x value sit side by side, centred on it
-    const byX = new Map<number, Point[]>();
-    for (const p of scored) byX.set(p.x, [...(byX.get(p.x) ?? []), p]);
-    for (const group of byX.values()) {
-      for (const [i, p] of group.entries()) p.dodge = (i - (group.length - 1) / 2) * DODGE;
-    }
     points = scored;
     return [points.map((p) => p.x), points.map((p) => p.y)];
   };
@@ -56,7 +51,20 @@ export function ScoreChart(props: { rows: LeaderboardRow[]; axis: ScoreAxis; met
   /** A point's centre in CSS pixels inside the plot area. */
   const at = (u: uPlot, p: Point) => ({ left: u.valToPos(p.x, "x") + p.dodge, top: u.valToPos(p.y, "y") });
 
+  /**
+   * Experiments whose x values land within a point's width of each other (the same dataset version, or sizes too close
+   * for the axis) sit side by side: recomputed at every draw, as it depends on the plot's width.
+   */
+  const spread = (u: uPlot) => {
+    const offsets = spreadOffsets(
+      points.map((p) => u.valToPos(p.x, "x")),
+      DODGE,
+    );
+    for (const [i, p] of points.entries()) p.dodge = offsets[i] ?? 0;
+  };
+
   const draw = (u: uPlot) => {
+    spread(u);
     const ratio = devicePixelRatio;
     // nothing outside the plot area (a whisker longer than the axis is cut at its edge)
     const ctx = clipToPlot(u);
