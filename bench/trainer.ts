@@ -3,7 +3,8 @@
 // time-to-accuracy on the ticket-routing example (exact match of the assistant JSON on test.jsonl), and
 // `auto` on long examples: the long-tickets example with the previous and the current `auto` rule side
 // by side and a PyTorch peer script (bench/lib/long-inputs.ts).
-// BENCH_PARTS=throughput,accuracy,long (default: all) picks the parts.
+// BENCH_PARTS=throughput,accuracy,long (default: all) picks the parts; BENCH_ACCURACY_SECONDS (60) is the
+// ticket-routing budget, BENCH_LONG_SECONDS (600) the long-tickets one.
 // Model FLOPs per token = 6 × params + 12 × layers × d × context (attention). Prints figures only.
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -33,7 +34,9 @@ const CONFIGS: Config[] = [
 ];
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const TARGET = 0.95;
-const BUDGET_S = 60;
+/** The ticket-routing target: 95% within 60 s of training; the budget can be raised on a loaded machine. */
+const TARGET_S = 60;
+const BUDGET_S = Number(process.env.BENCH_ACCURACY_SECONDS ?? TARGET_S);
 
 const flopsPerToken = (c: Config, params: number) => 6 * params + 12 * c.layers * c.d * c.ctx;
 
@@ -132,8 +135,8 @@ function accuracyLine(label: string, r: AccuracyRun): string {
   const hp = r.hyperparameters;
   const setup = `${label}: ${hp.n_epochs} epochs × batch ${hp.batch_size}, prompt_loss_weight ${hp.prompt_loss_weight}`;
   if (r.reached) {
-    const verdict = r.reached.seconds <= BUDGET_S ? "within" : "over";
-    return `  ${setup}: ${(r.reached.accuracy * 100).toFixed(0)}% exact match at step ${r.reached.step} after ${r.reached.seconds.toFixed(1)} s of training (${verdict} the ${BUDGET_S} s target)`;
+    const verdict = r.reached.seconds <= TARGET_S ? "within" : "over";
+    return `  ${setup}: ${(r.reached.accuracy * 100).toFixed(0)}% exact match at step ${r.reached.step} after ${r.reached.seconds.toFixed(1)} s of training (${verdict} the ${TARGET_S} s target)`;
   }
   return `  ${setup}: ${TARGET * 100}% not reached in ${BUDGET_S} s; best ${(r.best.accuracy * 100).toFixed(0)}% at step ${r.best.step} (${r.best.seconds.toFixed(1)} s)`;
 }
@@ -149,7 +152,10 @@ function accuracy(): void {
     if (r.reached) times.push(r.reached.seconds);
     console.log(accuracyLine(`seed ${seed}, auto`, r));
   }
-  console.log(`  reached ${times.length}/${seeds.length} seeds within ${BUDGET_S} s; median ${median(times).toFixed(1)} s`);
+  const inTarget = times.filter((t) => t <= TARGET_S).length;
+  console.log(
+    `  reached ${times.length}/${seeds.length} seeds within ${BUDGET_S} s (${inTarget} within ${TARGET_S} s); median ${median(times).toFixed(1)} s`,
+  );
   // Ablation: the same run without the prompt loss (assistant tokens only, as before it existed).
   const without = timeToAccuracy({
     base: "local-small",
