@@ -1,22 +1,41 @@
+import { readFile } from "node:fs/promises";
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import { type EvalItem, toEvalItem } from "@tunelab/evals";
 import { findVersionById } from "../datasets/dataset.repository.ts";
-import { readVersionLines } from "../datasets/version-content.ts";
 import { TunelabError } from "../errors.ts";
 import type { Workspace } from "../storage/workspace.ts";
 
 /** Lines parsed between two yields to the event loop (a 10,000-item split would otherwise block it for ~100 ms). */
 const LINES_PER_SLICE = 1_000;
+const NEWLINE = 0x0a;
 
-/** The items of a test split version, as graders see them, in order. */
+/**
+ * The items of a test split version, as graders see them, in order. The file is read off the main thread and parsed
+ * line by line in slices (a newline byte never occurs inside a UTF-8 sequence), so a large split never blocks the
+ * event loop for long.
+ */
 export async function testItems(ws: Workspace, versionId: string): Promise<EvalItem[]> {
   const version = await findVersionById(ws.db, versionId);
   if (!version) throw new TunelabError("not_found", `test split version ${versionId} is missing`);
-  const lines = readVersionLines(ws, version);
+  const bytes = await readBlob(ws, version.contentHash);
   const items: EvalItem[] = [];
-  for (let position = 0; position < lines.length; position++) {
-    if (position > 0 && position % LINES_PER_SLICE === 0) await yieldToEventLoop();
-    items.push(toEvalItem(JSON.parse(lines[position] as string) as Record<string, unknown>, position));
+  // canonical JSONL: every line, the last included, ends with "\n"
+  for (let start = 0; start < bytes.length; ) {
+    const newline = bytes.indexOf(NEWLINE, start);
+    const end = newline < 0 ? bytes.length : newline;
+    if (items.length > 0 && items.length % LINES_PER_SLICE === 0) await yieldToEventLoop();
+    items.push(toEvalItem(JSON.parse(bytes.toString("utf8", start, end)) as Record<string, unknown>, items.length));
+    start = end + 1;
   }
   return items;
+}
+
+async function readBlob(ws: Workspace, hash: string): Promise<Buffer> {
+  try {
+    return await readFile(ws.blobs.pathOf(hash));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT")
+      throw new TunelabError("not_found", `blob ${hash} is missing from ${ws.blobs.root}`);
+    throw error;
+  }
 }
