@@ -92,7 +92,7 @@ export function fireworksTrainer(options: FireworksOptions): Trainer {
         if (existing.state === "READY") return datasetId;
       }
       const form = new FormData();
-      form.set("file", new Blob([file.content], { type: "application/jsonl" }), file.name);
+      form.set("file", new Blob([new Uint8Array(file.content)], { type: "application/jsonl" }), file.name);
       await http.json("POST", `/datasets/${datasetId}:upload`, { body: form, signal });
       return datasetId;
     },

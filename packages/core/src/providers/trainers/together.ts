@@ -110,7 +110,7 @@ export function togetherTrainer(options: TogetherOptions): Trainer {
       form.set("purpose", "fine-tune");
       form.set("file_name", file.name);
       form.set("file_type", "jsonl");
-      form.set("file", new Blob([file.content], { type: "application/jsonl" }), file.name);
+      form.set("file", new Blob([new Uint8Array(file.content)], { type: "application/jsonl" }), file.name);
       return (await http.json<{ id: string }>("POST", "/files/upload", { body: form, signal })).id;
     },
     async fileExists(id, signal) {
