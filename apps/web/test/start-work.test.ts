@@ -219,10 +219,17 @@ describe("starting work from the web app", () => {
     await expect.poll(() => page.locator("#f-dataset-error").textContent()).toContain("train@1 is supervised data");
     expect((await experiments()).length).toBe(before);
 
-    // fixed: supervised, 2 epochs, batch 4, learning-rate multiplier 2, seed 7, suffix web
+    // fixed: supervised, 2 epochs, batch 4, learning-rate multiplier 2, seed 7, suffix web; but 0 trials is refused
     await page.check("input[name=method][value=supervised]");
     await page.fill("#hp-batch_size", "4");
     await page.fill("#f-seed", "7");
+    await page.fill("#f-trials", "0");
+    await page.getByRole("button", { name: "Create and run" }).click();
+    await expect.poll(() => page.locator("#f-trials-error").isVisible()).toBe(true);
+    expect(await page.locator("#f-trials-error").textContent()).toMatch(/>=\s?1|too small|at least/i);
+    expect((await experiments()).length).toBe(before);
+    // scored with 2 trials per item (at temperature 1, the default with trials)
+    await page.fill("#f-trials", "2");
     await page.getByRole("button", { name: "Create and run" }).click();
     await expect.poll(() => page.url()).toMatch(/\/experiments\/exp_[a-z0-9]+$/);
     const id = page.url().split("/").at(-1) ?? "";
@@ -230,6 +237,8 @@ describe("starting work from the web app", () => {
     const experiment = await server.call("GET", `/api/experiments/${id}`);
     expect(experiment).toMatchObject({ kind: "tuned", method: "supervised", baseModel: "local-tiny", seed: 7, suffix: "web" });
     expect(experiment.hyperparameters.requested).toEqual({ n_epochs: 2, batch_size: 4, learning_rate_multiplier: 2 });
+    expect(experiment.evaluation).toEqual({ trials: 2 });
+    await expect.poll(() => page.locator("[data-testid=trials-card] .card-head").textContent()).toContain("2 per item at temperature 1");
     expect(experiment.tunedModel).toContain("web");
     expect((await experiments()).length).toBe(before + 1);
     // the live page drew the training curve and scored it

@@ -32,6 +32,8 @@ const FIELDS = [
   "suffix",
   "name",
   "notes",
+  "evaluation.trials",
+  "evaluation.temperature",
   "hyperparameters.training_type",
   "hyperparameters.lora_target_modules",
   ...[...COMMON, ...SUPERVISED_ONLY, ...DPO_ONLY, ...LORA].map((f) => `hyperparameters.${f.key}`),
@@ -75,6 +77,8 @@ export function NewExperimentForm(props: {
   const [suffix, setSuffix] = createSignal("");
   const [name, setName] = createSignal("");
   const [notes, setNotes] = createSignal("");
+  const [trials, setTrials] = createSignal("1");
+  const [temperature, setTemperature] = createSignal("");
   const [force, setForce] = createSignal(false);
   const [busy, setBusy] = createSignal(false);
   const [errors, setErrors] = createSignal<{ fields: Record<string, string>; general: string[] }>({ fields: {}, general: [] });
@@ -100,6 +104,8 @@ export function NewExperimentForm(props: {
       setSeed(copy.seed);
       setSuffix(copy.suffix);
       setNotes(copy.notes);
+      setTrials(String(from.evaluation?.trials ?? 1));
+      setTemperature(from.evaluation?.temperature === undefined ? "" : String(from.evaluation.temperature));
     }),
   );
 
@@ -124,6 +130,7 @@ export function NewExperimentForm(props: {
       ...(name().trim() ? { name: name().trim() } : {}),
       ...(notes().trim() ? { notes: notes().trim() } : {}),
       ...(force() ? { force: true } : {}),
+      ...evaluation(),
     };
     if (baseline()) return { ...common, method: "none" };
     const seedValue = inputValue(seed());
@@ -141,6 +148,14 @@ export function NewExperimentForm(props: {
       ...(seedValue === undefined ? {} : { seed: seedValue }),
       ...(suffix().trim() ? { suffix: suffix().trim() } : {}),
     };
+  };
+
+  /** Trials per item and temperature, sent only when the user changed them (the API's defaults otherwise). */
+  const evaluation = (): Record<string, unknown> => {
+    const t = inputValue(trials());
+    const temp = inputValue(temperature());
+    if ((t === undefined || t === 1) && temp === undefined) return {};
+    return { evaluation: { ...(t === undefined ? {} : { trials: t }), ...(temp === undefined ? {} : { temperature: temp }) } };
   };
 
   let formRef: HTMLFormElement | undefined;
@@ -467,6 +482,52 @@ export function NewExperimentForm(props: {
             </div>
           </div>
         </Show>
+
+        <div class="card">
+          <h2>Scoring</h2>
+          <div class="field-grid">
+            <Field
+              label="Trials per item"
+              for="f-trials"
+              error={error("evaluation.trials")}
+              hint="1 to 100: sample each test item this many times for per-item pass rates and intervals over items and trials"
+            >
+              <input
+                id="f-trials"
+                name="trials"
+                type="text"
+                inputMode="numeric"
+                value={trials()}
+                aria-invalid={error("evaluation.trials") ? "true" : undefined}
+                aria-describedby="f-trials-error f-trials-note"
+                onInput={(e) => {
+                  setTrials(e.currentTarget.value);
+                  clearError("evaluation.trials");
+                }}
+              />
+            </Field>
+            <Field
+              label="Temperature (optional)"
+              for="f-temperature"
+              error={error("evaluation.temperature")}
+              hint="0 to 2; empty: 0, or 1 with more than one trial (greedy answers would all agree)"
+            >
+              <input
+                id="f-temperature"
+                name="temperature"
+                type="text"
+                inputMode="decimal"
+                value={temperature()}
+                aria-invalid={error("evaluation.temperature") ? "true" : undefined}
+                aria-describedby="f-temperature-error f-temperature-note"
+                onInput={(e) => {
+                  setTemperature(e.currentTarget.value);
+                  clearError("evaluation.temperature");
+                }}
+              />
+            </Field>
+          </div>
+        </div>
 
         <div class="card">
           <h2>Name and notes</h2>
