@@ -3,7 +3,8 @@
 // /get-supervised-fine-tuning-job, read 2026-12-02) and REFUSES requests whose shape does not match (unknown or
 // misspelt fields, a dataset that is not READY, a job id that exists), so a wrong field name fails the test. The
 // OpenAI-compatible chat endpoint lives at /inference/v1 as Fireworks' does. It misbehaves on demand: a failed job,
-// 429s with Retry-After, a hook when a job is created.
+// 429s with Retry-After, a hook when a job is created (a hook that returns a promise holds the create response until it
+// settles), jobs held RUNNING (`holdRunning`).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { z } from "zod";
@@ -72,7 +73,10 @@ export interface FakeFireworks {
   jobs: Map<string, Job>;
   datasets: Map<string, { state: string; text: string }>;
   rateLimit(route: string, count: number, seconds?: number): void;
-  onCreate?: ((job: Job) => void) | undefined;
+  /** Called after a job is stored, before its response is sent (a returned promise delays the response). */
+  onCreate?: ((job: Job) => void | Promise<void>) | undefined;
+  /** While true, a RUNNING job stays RUNNING on every poll until the test sets it false. */
+  holdRunning: boolean;
   close(): Promise<void>;
 }
 
@@ -85,6 +89,7 @@ export async function startFakeFireworks(options: FakeFireworksOptions): Promise
     refused: [],
     jobs: new Map(),
     datasets: new Map(),
+    holdRunning: false,
     rateLimit(route, count, seconds = 1) {
       limits.push({ route, count, seconds });
     },
@@ -111,6 +116,7 @@ export async function startFakeFireworks(options: FakeFireworksOptions): Promise
     ...(job.completedTime ? { completedTime: job.completedTime } : {}),
   });
   const advance = (job: Job) => {
+    if (fake.holdRunning && job.state === "JOB_STATE_RUNNING") return;
     job.polls++;
     const order = ["JOB_STATE_CREATING", "JOB_STATE_VALIDATING", "JOB_STATE_RUNNING"];
     const at = order.indexOf(job.state);
@@ -198,7 +204,7 @@ export async function startFakeFireworks(options: FakeFireworksOptions): Promise
         return refuse(res, path, `baseModel ${parsed.data.baseModel} cannot be tuned`);
       const job: Job = { id, body: parsed.data, state: "JOB_STATE_CREATING", polls: 0, createTime: new Date().toISOString() };
       fake.jobs.set(id, job);
-      fake.onCreate?.(job);
+      await fake.onCreate?.(job);
       return send(res, 200, view(job));
     }
     const jobMatch = new RegExp(`^${prefix}/supervisedFineTuningJobs/([a-z0-9-]+)$`).exec(path);

@@ -3,7 +3,8 @@
 // /get-fine-tunes-id-events, /get-fine-tunes-id-metrics, /post-fine-tunes-id-cancel, read 2026-12-02) and REFUSES a
 // request whose shape does not match (unknown or misspelt fields, wrong types), as the real API's validation does, so
 // an adapter that sends a wrong field name fails its test. Chat completions are OpenAI-compatible and deterministic.
-// It misbehaves on demand: a job that fails, 429s with Retry-After, a hook when a job is created (to kill the client).
+// It misbehaves on demand: a job that fails, 429s with Retry-After, a hook when a job is created (to kill the client;
+// a hook that returns a promise holds the create response until it settles), jobs held `running` (`holdRunning`).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { z } from "zod";
@@ -102,8 +103,10 @@ export interface FakeTogether {
   files: Map<string, { name: string; bytes: number; text: string }>;
   /** The next `count` requests to `METHOD /path-prefix` answer 429 with `Retry-After: seconds`. */
   rateLimit(route: string, count: number, seconds?: number): void;
-  /** Called after a job is stored, before its response is sent. */
-  onCreate?: ((job: Job) => void) | undefined;
+  /** Called after a job is stored, before its response is sent (a returned promise delays the response). */
+  onCreate?: ((job: Job) => void | Promise<void>) | undefined;
+  /** While true, a running job stays `running` on every poll (no step, no metrics) until the test sets it false. */
+  holdRunning: boolean;
   close(): Promise<void>;
 }
 
@@ -119,6 +122,7 @@ export async function startFakeTogether(options: FakeTogetherOptions): Promise<F
     refused: [],
     jobs: new Map(),
     files: new Map(),
+    holdRunning: false,
     rateLimit(route, count, seconds = 1) {
       limits.push({ route, count, seconds });
     },
@@ -183,6 +187,7 @@ export async function startFakeTogether(options: FakeTogetherOptions): Promise<F
         event(job, "job_start", "job started");
         return to("running");
       case "running":
+        if (fake.holdRunning) return;
         job.step++;
         job.metrics.push({
           "train/loss": Number((2 / (job.step + 1)).toFixed(4)),
@@ -305,7 +310,7 @@ export async function startFakeTogether(options: FakeTogetherOptions): Promise<F
       };
       event(job, "job_pending", "job pending");
       fake.jobs.set(job.id, job);
-      fake.onCreate?.(job);
+      await fake.onCreate?.(job);
       return send(res, 200, truncated(job));
     }
     if (method === "GET" && path === "/v1/fine-tunes") return send(res, 200, { data: [...fake.jobs.values()].map(truncated) });
