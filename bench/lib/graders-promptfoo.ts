@@ -39,7 +39,11 @@ export function ensurePromptfoo(): PromptfooInstall {
     }
   };
   if (installed()) return { ok: true, dir, bin, installMs: null };
-  mkdirSync(dir, { recursive: true });
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (error) {
+    return { ok: false, reason: `cannot create ${dir}: ${(error as Error).message}` };
+  }
   const started = performance.now();
   const npm = spawnSync(
     "npm",
