@@ -1,5 +1,6 @@
-// A real crash of the CLI mid-job on a hosted provider: `tunelab exp create --provider …` runs as a child process
-// against a loopback replica of the provider's documented API (in this process), and is SIGKILLed twice:
+// A real crash of the CLI mid-job on a hosted provider (Together, Fireworks, Azure OpenAI): `tunelab exp create
+// --provider …` runs as a child process against a loopback replica of the provider's documented API (in this process),
+// and is SIGKILLed twice:
 // 1. after the provider stored the job but before its create response arrived (the replica holds the response), so
 //    the job id never reached our database: the next `tunelab exp run ID` must find that job, not create a second;
 // 2. while the replica holds the job `running` and the CLI follows it: the next run follows the same job.
@@ -9,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type FakeAzure, startFakeAzure } from "../../../packages/core/src/test-support/fake-azure-openai.ts";
 import { type FakeFireworks, startFakeFireworks } from "../../../packages/core/src/test-support/fake-fireworks.ts";
 import { type FakeTogether, startFakeTogether } from "../../../packages/core/src/test-support/fake-together.ts";
 import { runCli, startCli } from "./run-cli.ts";
@@ -17,16 +19,19 @@ const EXAMPLES = fileURLToPath(new URL("../../../examples/ticket-routing/", impo
 const TOGETHER_MODEL = "meta-llama/Llama-3.2-1B-Instruct";
 const ACCOUNT = "acme";
 const FIREWORKS_MODEL = "accounts/fireworks/models/llama-v3p2-1b-instruct";
+const AZURE_MODEL = "gpt-4o-mini-2024-07-18";
 // a lapsed claim of a killed process is taken over after 2 s instead of 15
-const env = { TOGETHER_API_KEY: "tk-crash", FIREWORKS_API_KEY: "fw-crash", TUNELAB_LEASE_SECONDS: "2" };
+const env = { TOGETHER_API_KEY: "tk-crash", FIREWORKS_API_KEY: "fw-crash", AZURE_API_KEY: "az-crash", TUNELAB_LEASE_SECONDS: "2" };
 let dir: string;
 let home: string;
 let together: FakeTogether;
 let fireworks: FakeFireworks;
+let azure: FakeAzure;
 
 beforeAll(async () => {
   together = await startFakeTogether({ apiKey: "tk-crash", models: [TOGETHER_MODEL], steps: 2 });
   fireworks = await startFakeFireworks({ apiKey: "fw-crash", account: ACCOUNT, models: [FIREWORKS_MODEL] });
+  azure = await startFakeAzure({ apiKey: "az-crash", models: [AZURE_MODEL], deployments: {} });
   dir = mkdtempSync(join(tmpdir(), "tunelab-hosted-crash-"));
   home = join(dir, ".tunelab");
   writeFileSync(
@@ -35,6 +40,13 @@ beforeAll(async () => {
       providers: {
         together: { kind: "together", baseURL: together.baseURL, apiKeyEnv: "TOGETHER_API_KEY" },
         fireworks: { kind: "fireworks", baseURL: fireworks.baseURL, account: ACCOUNT, apiKeyEnv: "FIREWORKS_API_KEY" },
+        azure: {
+          kind: "azure-openai",
+          baseURL: azure.baseURL,
+          apiKeyEnv: "AZURE_API_KEY",
+          apiVersion: "preview",
+          deployments: { [`${AZURE_MODEL}.ft-*`]: "tickets-ft" },
+        },
       },
     }),
   );
@@ -52,6 +64,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await together?.close();
   await fireworks?.close();
+  await azure?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -96,8 +109,11 @@ interface Replica {
   jobRunning: (id: string) => boolean;
   jobCompleted: (id: string) => boolean;
   hold: (create: (() => Promise<void>) | undefined, running: boolean) => void;
-  tunedModel: (experimentId: string) => string;
+  tunedModel: (experimentId: string, jobId: string) => string;
 }
+
+/** A request's path without its query (`?api-version=…`). */
+const route = (r: { path: string }) => r.path.split("?")[0];
 
 const replicas: Replica[] = [
   {
@@ -134,6 +150,31 @@ const replicas: Replica[] = [
       fireworks.holdRunning = running;
     },
     tunedModel: (id) => `accounts/${ACCOUNT}/models/tl-${id.slice(4).toLowerCase()}`,
+  },
+  {
+    provider: "azure",
+    model: AZURE_MODEL,
+    requests: () => azure.requests,
+    isCreate: (r) => r.method === "POST" && route(r) === "/openai/v1/fine_tuning/jobs",
+    isUpload: (r) => r.method === "POST" && route(r) === "/openai/v1/files",
+    isPoll: (r, id) => r.method === "GET" && route(r) === `/openai/v1/fine_tuning/jobs/${id}`,
+    isChat: (r) => route(r) === "/openai/v1/chat/completions",
+    jobIds: () => [...azure.jobs.keys()],
+    jobRunning: (id) => azure.jobs.get(id)?.status === "running",
+    jobCompleted: (id) => azure.jobs.get(id)?.status === "succeeded",
+    hold: (create, running) => {
+      azure.onCreate = create
+        ? (job) => {
+            azure.deployments["tickets-ft"] = azure.tunedName(job); // the user deploys the tuned model, as Azure needs
+            return create();
+          }
+        : undefined;
+      azure.holdRunning = running;
+    },
+    tunedModel: (_id, jobId) => {
+      const job = azure.jobs.get(jobId);
+      return job ? azure.tunedName(job) : "(no job)";
+    },
   },
 ];
 
@@ -187,7 +228,7 @@ describe("a CLI process SIGKILLed mid-job on a hosted provider", () => {
       const [done] = JSON.parse(stdout) as Listed[];
       expect(done?.status, stderr).toBe("completed");
       expect(done?.providerJobId).toBe(jobId);
-      expect(done?.tunedModel).toBe(replica.tunedModel(id));
+      expect(done?.tunedModel).toBe(replica.tunedModel(id, jobId));
       expect(replica.jobCompleted(jobId)).toBe(true);
       expect(replica.jobIds()).toEqual([jobId]);
       expect(count(replica.isCreate)).toBe(1);
@@ -209,7 +250,7 @@ describe("a CLI process SIGKILLed mid-job on a hosted provider", () => {
       ).rows;
       const row = rows.find((r) => r.experimentId === id);
       expect(row?.status).toBe("completed");
-      expect(row?.tunedModel).toBe(replica.tunedModel(id));
+      expect(row?.tunedModel).toBe(replica.tunedModel(id, jobId));
       expect(row?.evalRunId).toBe(done?.evalRunId);
       expect(row?.evalRunId).toBeTruthy();
       expect(row?.resultCounts?.total).toBe(4);

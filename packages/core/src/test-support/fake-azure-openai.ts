@@ -3,7 +3,8 @@
 // with `metadata` and `user_provided_suffix`, read 2026-12-02), authenticated by the `api-key` header (a key sent as a
 // bearer token is refused), files that are `pending` until imported, and chat completions that take a DEPLOYMENT name
 // as `model` (a model id is refused, as Azure answers DeploymentNotFound). Malformed job requests are refused.
-// It misbehaves on demand: a failed job, 429s with Retry-After, a hook when a job is created.
+// It misbehaves on demand: a failed job, 429s with Retry-After, a hook when a job is created (a hook that returns a
+// promise holds the create response until it settles), jobs held `running` (`holdRunning`).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { z } from "zod";
@@ -75,7 +76,10 @@ export interface FakeAzure {
   /** The model id a job's tuned model gets (`BASE.ft-N[-suffix]`). */
   tunedName(job: Job): string;
   rateLimit(route: string, count: number, seconds?: number): void;
-  onCreate?: ((job: Job) => void) | undefined;
+  /** Called after a job is stored, before its response is sent (a returned promise delays the response). */
+  onCreate?: ((job: Job) => void | Promise<void>) | undefined;
+  /** While true, a running job stays `running` on every poll (no step) until the test sets it false. */
+  holdRunning: boolean;
   close(): Promise<void>;
 }
 
@@ -90,6 +94,7 @@ export async function startFakeAzure(options: FakeAzureOptions): Promise<FakeAzu
     refused: [],
     jobs: new Map(),
     deployments: options.deployments,
+    holdRunning: false,
     tunedName: (job) => tunedName(job),
     rateLimit(route, count, seconds = 1) {
       limits.push({ route, count, seconds });
@@ -131,6 +136,7 @@ export async function startFakeAzure(options: FakeAzureOptions): Promise<FakeAzu
     const now = Math.floor(Date.now() / 1000);
     if (job.status === "pending") job.status = "running";
     else if (job.status === "running") {
+      if (fake.holdRunning) return;
       job.step++;
       job.events.unshift({
         id: `ftevent-${nextId++}`,
@@ -235,7 +241,7 @@ export async function startFakeAzure(options: FakeAzureOptions): Promise<FakeAzu
         events: [],
       };
       fake.jobs.set(job.id, job);
-      fake.onCreate?.(job);
+      await fake.onCreate?.(job);
       return send(res, 201, view(job));
     }
     if (method === "GET" && path === "/openai/v1/fine_tuning/jobs")
