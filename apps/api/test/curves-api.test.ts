@@ -1,22 +1,9 @@
 // GET /api/projects/{p}/curves on the real API app: the project's learning curves (core's projectCurves), an empty
 // answer before any experiments differ only in data, the x axis (training examples or trained tokens), and the
 // refusals.
-import {
-  createDataFractions,
-  createExperiment,
-  currentGraderSet,
-  getProjectByName,
-  getVersionByRef,
-  importDataset,
-  insertEvalRun,
-  insertSample,
-  type ProjectCurves,
-  type ProjectId,
-  saveGraderSet,
-  setTestSplit,
-  updateExperiment,
-} from "@tunelab/core";
+import { createDataFractions, createExperiment, importDataset, type ProjectCurves, saveGraderSet, setTestSplit } from "@tunelab/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { samplesAtPassRate, scoreExperiment } from "../../../packages/core/src/test-support/score-experiment.ts";
 import { apiHarness } from "./api-harness.ts";
 
 let h: Awaited<ReturnType<typeof apiHarness>>;
@@ -80,9 +67,6 @@ describe("GET /api/projects/{project}/curves?x=tokens", () => {
     const train = Array.from({ length: 160 }, (_, i) => line(1000 + i));
     await importDataset(ws, { project: "p", dataset: "train", text: `${train.join("\n")}\n`, fileName: "train.jsonl" });
     const fractions = await createDataFractions(ws, { project: "p", dataset: "train@1", fractions: [0.125, 0.25, 0.5, 1], seed: 1 });
-    const project = await getProjectByName(ws.db, "p");
-    const split = (await getVersionByRef(ws.db, project.id as ProjectId, "test@1")).id;
-    const grader = (await currentGraderSet(ws.db, project.id))?.id as string;
     for (const [k, f] of fractions.entries()) {
       const e = await createExperiment(ws, {
         project: "p",
@@ -90,34 +74,8 @@ describe("GET /api/projects/{project}/curves?x=tokens", () => {
         model: "local-tiny",
         name: `data-${f.version.exampleCount}`,
       });
-      const run = await insertEvalRun(ws.db, {
-        projectId: project.id,
-        experimentId: e.experiment.id,
-        model: "m",
-        provider: "local",
-        testSplitVersionId: split,
-        graderSetId: grader,
-        samplingParams: {},
-        total: 20,
-      });
       const tokens = TOKENS[k] as number;
-      for (let i = 0; i < 20; i++) {
-        const pass = (i * 0.618034) % 1 < truth(tokens);
-        await insertSample(ws.db, run.id, i, {
-          item_id: `item-${i}`,
-          status: pass ? "passed" : "failed",
-          tags: [],
-          grades: { exact: { score: pass ? 1 : 0, passed: pass } },
-          usage: { prompt_tokens: 0, completion_tokens: 0 },
-        } as never);
-      }
-      await updateExperiment(ws.db, e.experiment.id, {
-        status: "completed",
-        eval_run_id: run.id,
-        test_split_version_id: split,
-        grader_set_id: grader,
-        trained_tokens: tokens,
-      });
+      await scoreExperiment(ws, e.experiment.id, samplesAtPassRate(20, truth(tokens)), { model: "m", trainedTokens: tokens });
     }
   });
 

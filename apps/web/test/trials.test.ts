@@ -6,24 +6,10 @@
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  closeWorkspace,
-  createExperiment,
-  currentGraderSet,
-  finalizeEvalRun,
-  getProjectByName,
-  getVersionByRef,
-  type ItemTrials,
-  insertEvalRun,
-  insertSample,
-  openWorkspace,
-  type ProjectId,
-  saveGraderSet,
-  setTestSplit,
-  updateExperiment,
-} from "@tunelab/core";
+import { closeWorkspace, createExperiment, type ItemTrials, openWorkspace, saveGraderSet, setTestSplit } from "@tunelab/core";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { scoreExperiment } from "../../../packages/core/src/test-support/score-experiment.ts";
 import { type LaunchedBrowser, launchChromium } from "./browser.ts";
 import { buildWeb, WEB_ROOT } from "./build-web.ts";
 import { type FixtureServer, startServer } from "./fixture-server.ts";
@@ -60,9 +46,6 @@ beforeAll(async () => {
   await saveGraderSet(ws, PROJECT, {
     graders: [{ type: "string_check", name: "exact", input: "{{sample.output_text}}", reference: "{{item.reference}}", operation: "eq" }],
   });
-  const project = await getProjectByName(ws.db, PROJECT);
-  const split = (await getVersionByRef(ws.db, project.id as ProjectId, "test@1")).id;
-  const grader = (await currentGraderSet(ws.db, project.id))?.id as string;
   const { experiment } = (await createExperiment(ws, {
     project: PROJECT,
     model: "local-tiny",
@@ -71,37 +54,13 @@ beforeAll(async () => {
     evaluation: { trials: TRIALS },
   })) as { experiment: { id: string } };
   experimentId = experiment.id;
-  const run = await insertEvalRun(ws.db, {
-    projectId: project.id,
-    experimentId,
-    model: "local-tiny",
-    provider: "local",
-    testSplitVersionId: split,
-    graderSetId: grader,
-    samplingParams: { temperature: 1, seed: 0 },
-    trials: TRIALS,
-    total: ITEMS * TRIALS,
-  });
-  runId = run.id;
-  for (let i = 0; i < ITEMS; i++)
-    for (let t = 0; t < TRIALS; t++) {
+  const samples = Array.from({ length: ITEMS }, (_, i) =>
+    Array.from({ length: TRIALS }, (_, t) => {
       const pass = t < (PASSES[i] ?? 0);
-      await insertSample(ws.db, run.id, i, {
-        item_id: String(i + 1),
-        trial: t,
-        status: pass ? "passed" : "failed",
-        tags: [],
-        grades: { exact: { score: pass ? 1 : 0, passed: pass } },
-        usage: { prompt_tokens: 0, completion_tokens: 0 },
-      } as never);
-    }
-  await finalizeEvalRun(ws, run.id, "exact");
-  await updateExperiment(ws.db, experimentId, {
-    status: "completed",
-    eval_run_id: run.id,
-    test_split_version_id: split,
-    grader_set_id: grader,
-  });
+      return { itemId: String(i + 1), trial: t, grades: { exact: { score: pass ? 1 : 0, passed: pass } } };
+    }),
+  ).flat();
+  runId = await scoreExperiment(ws, experimentId, samples, { trials: TRIALS, samplingParams: { temperature: 1, seed: 0 } });
   await closeWorkspace(ws);
   dist = await buildWeb();
   server = await startServer({ webDir: dist, home, engine: false });

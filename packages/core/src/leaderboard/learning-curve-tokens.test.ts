@@ -4,16 +4,11 @@
 // them; an experiment whose provider reported no tokens is named, not plotted at 0.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDataFractions } from "../datasets/data-fractions.ts";
-import { getVersionByRef } from "../datasets/dataset.repository.ts";
 import { importDataset } from "../datasets/import-dataset.ts";
 import { setTestSplit } from "../datasets/set-test-split.ts";
-import { insertEvalRun, insertSample } from "../eval-runs/eval-run.repository.ts";
 import { createExperiment } from "../experiments/create-experiment.ts";
-import { updateExperiment } from "../experiments/experiment.repository.ts";
-import { currentGraderSet } from "../grader-sets/grader-set.repository.ts";
 import { saveGraderSet } from "../grader-sets/save-grader-set.ts";
-import { getProjectByName } from "../projects/project.repository.ts";
-import type { ProjectId } from "../shared/id.ts";
+import { samplesAtPassRate, scoreExperiment } from "../test-support/score-experiment.ts";
 import { chat, jsonl, tempWorkspace } from "../test-support/temp-workspace.ts";
 import { curveXLabel, projectCurves, trainedTokensCount } from "./learning-curve.ts";
 
@@ -30,38 +25,8 @@ const SIZES = [
 ];
 
 async function scored(dataset: string, name: string, y: number, trainedTokens: number | null): Promise<void> {
-  const project = await getProjectByName(ws.db, "p");
-  const split = (await getVersionByRef(ws.db, project.id as ProjectId, "test@1")).id;
-  const grader = (await currentGraderSet(ws.db, project.id))?.id as string;
   const e = await createExperiment(ws, { project: "p", dataset, model: "local-tiny", name, force: true });
-  const run = await insertEvalRun(ws.db, {
-    projectId: project.id,
-    experimentId: e.experiment.id,
-    model: "m",
-    provider: "local",
-    testSplitVersionId: split,
-    graderSetId: grader,
-    samplingParams: {},
-    total: ITEMS,
-  });
-  // item i passes when its fixed difficulty is below the curve: the points lie on the curve up to 1/ITEMS
-  for (let i = 0; i < ITEMS; i++) {
-    const pass = (i * 0.618034) % 1 < y;
-    await insertSample(ws.db, run.id, i, {
-      item_id: `item-${i}`,
-      status: pass ? "passed" : "failed",
-      tags: [],
-      grades: { exact: { score: pass ? 1 : 0, passed: pass } },
-      usage: { prompt_tokens: 0, completion_tokens: 0 },
-    } as never);
-  }
-  await updateExperiment(ws.db, e.experiment.id, {
-    status: "completed",
-    eval_run_id: run.id,
-    test_split_version_id: split,
-    grader_set_id: grader,
-    trained_tokens: trainedTokens,
-  });
+  await scoreExperiment(ws, e.experiment.id, samplesAtPassRate(ITEMS, y), { model: "m", trainedTokens });
 }
 
 beforeAll(async () => {

@@ -7,12 +7,12 @@ import { getVersionByRef } from "../datasets/dataset.repository.ts";
 import { importDataset } from "../datasets/import-dataset.ts";
 import { setTestSplit } from "../datasets/set-test-split.ts";
 import { readVersionLines } from "../datasets/version-content.ts";
-import { insertEvalRun, insertSample } from "../eval-runs/eval-run.repository.ts";
 import { createExperiment } from "../experiments/create-experiment.ts";
 import { updateExperiment } from "../experiments/experiment.repository.ts";
 import { saveGraderSet } from "../grader-sets/save-grader-set.ts";
 import { getProjectByName } from "../projects/project.repository.ts";
 import type { ProjectId } from "../shared/id.ts";
+import { samplesAtPassRate, scoreExperiment } from "../test-support/score-experiment.ts";
 import { chat, jsonl, tempWorkspace } from "../test-support/temp-workspace.ts";
 import { projectCurves } from "./learning-curve.ts";
 
@@ -61,40 +61,12 @@ describe("data fractions", () => {
 describe("projectCurves", () => {
   it("fits the experiments that differ only in data and projects doubling the data, with an interval", async () => {
     const truth = (n: number) => 0.95 - 2 * n ** -0.5;
-    const grader = (await ws.db.selectFrom("grader_sets").select(["id"]).executeTakeFirstOrThrow()).id;
     const project = await getProjectByName(ws.db, "p");
     const version = (ref: string) => getVersionByRef(ws.db, project.id as ProjectId, ref);
-    const split = (await version("test@1")).id;
     for (const dataset of ["train-v1-12.5pct@1", "train-v1-25pct@1", "train-v1-50pct@1", "train@1"]) {
       const e = await createExperiment(ws, { project: "p", dataset, model: "local-tiny", name: dataset });
       const n = (await version(dataset)).exampleCount;
-      const run = await insertEvalRun(ws.db, {
-        projectId: e.experiment.projectId,
-        experimentId: e.experiment.id,
-        model: "m",
-        provider: "local",
-        testSplitVersionId: split,
-        graderSetId: grader,
-        samplingParams: {},
-        total: ITEMS,
-      });
-      // Item i passes when its fixed difficulty is below the curve: the points lie on the curve up to 1/ITEMS.
-      for (let i = 0; i < ITEMS; i++) {
-        const pass = (i * 0.618034) % 1 < truth(n);
-        await insertSample(ws.db, run.id, i, {
-          item_id: `item-${i}`,
-          status: pass ? "passed" : "failed",
-          tags: [],
-          grades: { exact: { score: pass ? 1 : 0, passed: pass } },
-          usage: { prompt_tokens: 0, completion_tokens: 0 },
-        } as never);
-      }
-      await updateExperiment(ws.db, e.experiment.id, {
-        status: "completed",
-        eval_run_id: run.id,
-        test_split_version_id: split,
-        grader_set_id: grader,
-      });
+      await scoreExperiment(ws, e.experiment.id, samplesAtPassRate(ITEMS, truth(n)), { model: "m" });
     }
     // A fifth experiment with other hyperparameters is a group of its own, too small to fit.
     const lone = await createExperiment(ws, {
