@@ -12,7 +12,7 @@ import {
   testItems,
   type Workspace,
 } from "@tunelab/core";
-import type { EvalRunTable, EvalSampleTable } from "../../packages/core/src/eval-runs/eval-run.table.ts";
+import type { EvalSampleTable, NewEvalRunRow, NewEvalSampleRow } from "../../packages/core/src/eval-runs/eval-run.table.ts";
 import type { ExperimentTable } from "../../packages/core/src/experiments/experiment.table.ts";
 import {
   type Grade,
@@ -69,7 +69,7 @@ interface Variant {
   completionTokens: number;
 }
 
-function compileSamples(ws: Workspace, rows: EvalSampleTable[]) {
+function compileSamples(ws: Workspace, rows: NewEvalSampleRow[]) {
   return ws.db.insertInto("eval_samples").values(rows).compile();
 }
 
@@ -129,7 +129,7 @@ export async function fillWorkspace(ws: Workspace, options: FillOptions): Promis
   if (itemCount * sampleColumns.length > MAX_PARAMETERS)
     throw new Error(`at most ${Math.floor(MAX_PARAMETERS / sampleColumns.length)} items`);
   const tagsJson = items.map((item) => JSON.stringify(item.tags));
-  const sampleRow = (runId: string, position: number, variant: Variant, createdAt: string): EvalSampleTable => ({
+  const sampleRow = (runId: string, position: number, variant: Variant, createdAt: string): NewEvalSampleRow => ({
     run_id: runId,
     item_id: items[position]?.id ?? String(position + 1),
     position,
@@ -146,7 +146,7 @@ export async function fillWorkspace(ws: Workspace, options: FillOptions): Promis
   const random = prng(99);
   const base = Date.parse("2026-09-01T00:00:00.000Z");
   const experimentRows: ExperimentTable[] = [];
-  const runRows: EvalRunTable[] = [];
+  const runRows: NewEvalRunRow[] = [];
   const tunedIds: string[] = [];
   let aggregatesMs = 0;
   let insertMs = 0;
@@ -205,7 +205,7 @@ export async function fillWorkspace(ws: Workspace, options: FillOptions): Promis
         // Compile the statement once from real rows and check the parameter order matches ours.
         const rows = Array.from({ length: itemCount }, (_, p) => {
           const at = p * sampleColumns.length;
-          return Object.fromEntries(sampleColumns.map((c, k) => [c, parameters[at + k]])) as unknown as EvalSampleTable;
+          return Object.fromEntries(sampleColumns.map((c, k) => [c, parameters[at + k]])) as unknown as NewEvalSampleRow;
         });
         compiled = compileSamples(ws, rows);
         if (compiled.parameters.length !== parameters.length || compiled.parameters.some((p, k) => p !== parameters[k])) {
@@ -231,6 +231,7 @@ export async function fillWorkspace(ws: Workspace, options: FillOptions): Promis
       base_model: model,
       provider,
       method: baseline ? "none" : "supervised",
+      eval_json: JSON.stringify({ trials: 1 }),
       hyperparameters_json: JSON.stringify(
         baseline
           ? { requested: {}, resolved: null }

@@ -1,4 +1,4 @@
-import type { Generated, Selectable } from "kysely";
+import type { Generated, Insertable, Selectable } from "kysely";
 
 export interface EvalRunTable {
   id: string;
@@ -28,6 +28,7 @@ export interface EvalRunTable {
   finished_at: string | null;
 }
 export type EvalRunRow = Selectable<EvalRunTable>;
+export type NewEvalRunRow = Insertable<EvalRunTable>;
 
 export interface EvalSampleTable {
   run_id: string;
@@ -45,3 +46,4 @@ export interface EvalSampleTable {
   created_at: string;
 }
 export type EvalSampleRow = Selectable<EvalSampleTable>;
+export type NewEvalSampleRow = Insertable<EvalSampleTable>;
