@@ -4,20 +4,17 @@
 // bootstrap on each tag's differences.
 import {
   createExperiment,
-  currentGraderSet,
   getProjectByName,
   getVersionByRef,
   importDataset,
-  insertEvalRun,
-  insertSample,
   type ProjectId,
   saveGraderSet,
   setTestSplit,
   testItems,
-  updateExperiment,
 } from "@tunelab/core";
-import { type ItemRecord, pairedBootstrap } from "@tunelab/evals";
+import { pairedBootstrap } from "@tunelab/evals";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { scoreExperiment } from "../../../packages/core/src/test-support/score-experiment.ts";
 import { apiHarness } from "./api-harness.ts";
 
 let h: Awaited<ReturnType<typeof apiHarness>>;
@@ -57,7 +54,6 @@ beforeAll(async () => {
   await importDataset(h.ws, { project: "p", dataset: "train", text: `${train.join("\n")}\n`, fileName: "train.jsonl" });
   const project = await getProjectByName(h.ws.db, "p");
   const split = (await getVersionByRef(h.ws.db, project.id as ProjectId, "test@1")).id;
-  const graders = (await currentGraderSet(h.ws.db, project.id))?.id as string;
   // the tags the eval runner records: each item's, as read from its test line
   const items = await testItems(h.ws, split);
   expect(items.map((item) => item.tags)).toEqual(Array.from({ length: ITEMS }, (_, i) => [tagOf(i + 1)]));
@@ -69,39 +65,21 @@ beforeAll(async () => {
       name,
       hyperparameters: { n_epochs: epochs },
     });
-    const run = await insertEvalRun(h.ws.db, {
-      projectId: project.id,
-      experimentId: experiment.id,
-      model: name,
-      provider: "local",
-      testSplitVersionId: split,
-      graderSetId: graders,
-      samplingParams: {},
-      total: ITEMS,
-    });
-    for (let i = 1; i <= ITEMS; i++) {
-      const pass = passes.has(i);
-      const record: ItemRecord = {
-        item_id: String(i),
-        tags: items[i - 1]?.tags ?? [],
-        status: pass ? "passed" : "failed",
-        sample: { output_text: pass ? "billing" : "bug" },
-        grades: { exact: { score: pass ? 1 : 0, passed: pass } },
-        model: name,
-        usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, cached_tokens: 0 },
-        cached: false,
-        attempts: 1,
-        finish_reason: "stop",
-        latency_ms: 0,
-      };
-      await insertSample(h.ws.db, run.id, i - 1, record);
-    }
-    await updateExperiment(h.ws.db, experiment.id, {
-      status: "completed",
-      eval_run_id: run.id,
-      test_split_version_id: split,
-      grader_set_id: graders,
-    });
+    await scoreExperiment(
+      h.ws,
+      experiment.id,
+      Array.from({ length: ITEMS }, (_, k) => {
+        const i = k + 1;
+        const pass = passes.has(i);
+        return {
+          itemId: String(i),
+          tags: items[i - 1]?.tags ?? [],
+          output: pass ? "billing" : "bug",
+          grades: { exact: { score: pass ? 1 : 0, passed: pass } },
+        };
+      }),
+      { model: name },
+    );
     return experiment.id;
   };
   ids = { a: await scored("a", 2, PASS_A), b: await scored("b", 3, PASS_B) };

@@ -3,24 +3,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  closeWorkspace,
-  createExperiment,
-  currentGraderSet,
-  getProjectByName,
-  getVersionByRef,
-  importDataset,
-  insertEvalRun,
-  insertSample,
-  openWorkspace,
-  type ProjectId,
-  saveGraderSet,
-  setTestSplit,
-  updateExperiment,
-  type Workspace,
-} from "@tunelab/core";
-import type { ItemRecord } from "@tunelab/evals";
+import { closeWorkspace, createExperiment, importDataset, openWorkspace, saveGraderSet, setTestSplit, type Workspace } from "@tunelab/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { scoreExperiment } from "../../../packages/core/src/test-support/score-experiment.ts";
 import { runCli } from "./run-cli.ts";
 
 const PROJECT = "router";
@@ -50,9 +35,6 @@ async function seed(ws: Workspace): Promise<{ a: string; b: string }> {
   });
   const train = Array.from({ length: 40 }, (_, i) => chat(`training ticket ${i}`, i % 2 ? "billing" : "bug"));
   await importDataset(ws, { project: PROJECT, dataset: "train", text: jsonl(train), fileName: "train.jsonl" });
-  const project = await getProjectByName(ws.db, PROJECT);
-  const split = (await getVersionByRef(ws.db, project.id as ProjectId, "test@1")).id;
-  const graders = (await currentGraderSet(ws.db, project.id))?.id as string;
   const scored = async (name: string, epochs: number, passes: Set<number>) => {
     const { experiment } = await createExperiment(ws, {
       project: PROJECT,
@@ -61,39 +43,21 @@ async function seed(ws: Workspace): Promise<{ a: string; b: string }> {
       name,
       hyperparameters: { n_epochs: epochs },
     });
-    const run = await insertEvalRun(ws.db, {
-      projectId: project.id,
-      experimentId: experiment.id,
-      model: `ft:${name}`,
-      provider: "local",
-      testSplitVersionId: split,
-      graderSetId: graders,
-      samplingParams: {},
-      total: ITEMS,
-    });
-    for (let i = 1; i <= ITEMS; i++) {
-      const pass = passes.has(i);
-      const record: ItemRecord = {
-        item_id: String(i),
-        tags: tagsOf(i),
-        status: pass ? "passed" : "failed",
-        sample: { output_text: pass ? answer(i) : "refund" },
-        grades: { exact: { score: pass ? 1 : 0, passed: pass } },
-        model: `ft:${name}`,
-        usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, cached_tokens: 0 },
-        cached: false,
-        attempts: 1,
-        finish_reason: "stop",
-        latency_ms: 0,
-      };
-      await insertSample(ws.db, run.id, i - 1, record);
-    }
-    await updateExperiment(ws.db, experiment.id, {
-      status: "completed",
-      eval_run_id: run.id,
-      test_split_version_id: split,
-      grader_set_id: graders,
-    });
+    await scoreExperiment(
+      ws,
+      experiment.id,
+      Array.from({ length: ITEMS }, (_, k) => {
+        const i = k + 1;
+        const pass = passes.has(i);
+        return {
+          itemId: String(i),
+          tags: tagsOf(i),
+          output: pass ? answer(i) : "refund",
+          grades: { exact: { score: pass ? 1 : 0, passed: pass } },
+        };
+      }),
+      { model: `ft:${name}` },
+    );
     return experiment.id;
   };
   return { a: await scored("two-epochs", 2, PASS_A), b: await scored("four-epochs", 4, PASS_B) };

@@ -10,23 +10,16 @@ import {
   type Comparison,
   closeWorkspace,
   createExperiment,
-  currentGraderSet,
-  getProjectByName,
-  getVersionByRef,
   importDataset,
-  insertEvalRun,
-  insertSample,
   openWorkspace,
-  type ProjectId,
   recordMetrics,
   saveGraderSet,
   setTestSplit,
-  updateExperiment,
   type Workspace,
 } from "@tunelab/core";
-import type { ItemRecord } from "@tunelab/evals";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { scoreExperiment } from "../../../packages/core/src/test-support/score-experiment.ts";
 import { type LaunchedBrowser, launchChromium } from "./browser.ts";
 import { buildWeb, WEB_ROOT } from "./build-web.ts";
 import { type FixtureServer, startServer } from "./fixture-server.ts";
@@ -68,9 +61,6 @@ async function seed(ws: Workspace): Promise<{ a: string; b: string }> {
   await importDataset(ws, { project: PROJECT, dataset: "train", text: jsonl(train), fileName: "train.jsonl" });
   const valid = Array.from({ length: 10 }, (_, i) => chat(`held-out ticket ${i}`, i % 2 ? "billing" : "bug"));
   await importDataset(ws, { project: PROJECT, dataset: "valid", text: jsonl(valid), fileName: "valid.jsonl" });
-  const project = await getProjectByName(ws.db, PROJECT);
-  const split = (await getVersionByRef(ws.db, project.id as ProjectId, "test@1")).id;
-  const graders = (await currentGraderSet(ws.db, project.id))?.id as string;
   const scored = async (name: string, epochs: number, passes: Set<number>, loss: (s: number) => number, validation: boolean) => {
     const { experiment } = await createExperiment(ws, {
       project: PROJECT,
@@ -90,39 +80,21 @@ async function seed(ws: Workspace): Promise<{ a: string; b: string }> {
         ...(validation && (k + 1) % 10 === 0 ? { valid_loss: loss(k + 1) + 0.1 } : {}),
       })),
     );
-    const run = await insertEvalRun(ws.db, {
-      projectId: project.id,
-      experimentId: experiment.id,
-      model: `ft:${name}`,
-      provider: "local",
-      testSplitVersionId: split,
-      graderSetId: graders,
-      samplingParams: {},
-      total: ITEMS,
-    });
-    for (let i = 1; i <= ITEMS; i++) {
-      const pass = passes.has(i);
-      const record: ItemRecord = {
-        item_id: String(i),
-        tags: tagsOf(i),
-        status: pass ? "passed" : "failed",
-        sample: { output_text: pass ? answer(i) : "refund" },
-        grades: { exact: { score: pass ? 1 : 0, passed: pass } },
-        model: `ft:${name}`,
-        usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, cached_tokens: 0 },
-        cached: false,
-        attempts: 1,
-        finish_reason: "stop",
-        latency_ms: 0,
-      };
-      await insertSample(ws.db, run.id, i - 1, record);
-    }
-    await updateExperiment(ws.db, experiment.id, {
-      status: "completed",
-      eval_run_id: run.id,
-      test_split_version_id: split,
-      grader_set_id: graders,
-    });
+    await scoreExperiment(
+      ws,
+      experiment.id,
+      Array.from({ length: ITEMS }, (_, k) => {
+        const i = k + 1;
+        const pass = passes.has(i);
+        return {
+          itemId: String(i),
+          tags: tagsOf(i),
+          output: pass ? answer(i) : "refund",
+          grades: { exact: { score: pass ? 1 : 0, passed: pass } },
+        };
+      }),
+      { model: `ft:${name}` },
+    );
     return experiment.id;
   };
   return {
