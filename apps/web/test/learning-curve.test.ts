@@ -12,23 +12,16 @@ import {
   closeWorkspace,
   createDataFractions,
   createExperiment,
-  currentGraderSet,
-  finalizeEvalRun,
-  getProjectByName,
-  getVersionByRef,
   importDataset,
-  insertEvalRun,
-  insertSample,
   openWorkspace,
   type ProjectCurves,
-  type ProjectId,
   saveGraderSet,
   setTestSplit,
-  updateExperiment,
   type Workspace,
 } from "@tunelab/core";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { samplesAtPassRate, scoreExperiment } from "../../../packages/core/src/test-support/score-experiment.ts";
 import { type LaunchedBrowser, launchChromium } from "./browser.ts";
 import { buildWeb, WEB_ROOT } from "./build-web.ts";
 import { type FixtureServer, startServer } from "./fixture-server.ts";
@@ -65,40 +58,10 @@ async function seedCurve(ws: Workspace): Promise<void> {
   const train = Array.from({ length: 480 }, (_, i) => chat(`training ticket number ${i}`, i % 3 ? "billing" : "bug"));
   await importDataset(ws, { project: PROJECT, dataset: "train", text: jsonl(train), fileName: "train.jsonl" });
   const fractions = await createDataFractions(ws, { project: PROJECT, dataset: "train@1", fractions: [0.125, 0.25, 0.5, 1], seed: 7 });
-  const project = await getProjectByName(ws.db, PROJECT);
-  const split = (await getVersionByRef(ws.db, project.id as ProjectId, "test@1")).id;
-  const grader = (await currentGraderSet(ws.db, project.id))?.id as string;
-  const score = async (experimentId: string, n: number, trainedTokens: number | null = null) => {
-    const run = await insertEvalRun(ws.db, {
-      projectId: project.id,
-      experimentId,
-      model: "m",
-      provider: "local",
-      testSplitVersionId: split,
-      graderSetId: grader,
-      samplingParams: {},
-      total: ITEMS,
-    });
-    // item i passes when its fixed difficulty is below the curve: the points lie on it up to 1/ITEMS
-    for (let i = 0; i < ITEMS; i++) {
-      const pass = (i * 0.618034) % 1 < truth(n);
-      await insertSample(ws.db, run.id, i, {
-        item_id: `item-${i}`,
-        status: pass ? "passed" : "failed",
-        tags: [],
-        grades: { exact: { score: pass ? 1 : 0, passed: pass } },
-        usage: { prompt_tokens: 0, completion_tokens: 0 },
-      } as never);
-    }
-    await finalizeEvalRun(ws, run.id, "exact"); // the run's aggregates, as the eval runner stores them: the leaderboard's scores
-    await updateExperiment(ws.db, experimentId, {
-      status: "completed",
-      eval_run_id: run.id,
-      test_split_version_id: split,
-      grader_set_id: grader,
-      trained_tokens: trainedTokens,
-    });
-  };
+  // item i passes when its fixed difficulty is below the curve: the points lie on it up to 1/ITEMS; the run's
+  // aggregates are stored as the eval runner stores them (the leaderboard's scores)
+  const score = (experimentId: string, n: number, trainedTokens: number | null = null) =>
+    scoreExperiment(ws, experimentId, samplesAtPassRate(ITEMS, truth(n)), { model: "m", trainedTokens });
   for (const f of fractions) {
     const e = await createExperiment(ws, {
       project: PROJECT,
@@ -125,9 +88,6 @@ async function seedTwoSizes(ws: Workspace): Promise<void> {
   const train = Array.from({ length: 160 }, (_, i) => chat(`another ticket ${i}`, i % 3 ? "billing" : "bug"));
   await importDataset(ws, { project: EMPTY, dataset: "train", text: jsonl(train), fileName: "train.jsonl" });
   const fractions = await createDataFractions(ws, { project: EMPTY, dataset: "train@1", fractions: [0.5, 1], seed: 7 });
-  const project = await getProjectByName(ws.db, EMPTY);
-  const split = (await getVersionByRef(ws.db, project.id as ProjectId, "test@1")).id;
-  const grader = (await currentGraderSet(ws.db, project.id))?.id as string;
   for (const f of fractions) {
     const e = await createExperiment(ws, {
       project: EMPTY,
@@ -135,31 +95,7 @@ async function seedTwoSizes(ws: Workspace): Promise<void> {
       model: "local-tiny",
       name: `two-${f.version.exampleCount}`,
     });
-    const run = await insertEvalRun(ws.db, {
-      projectId: project.id,
-      experimentId: e.experiment.id,
-      model: "m",
-      provider: "local",
-      testSplitVersionId: split,
-      graderSetId: grader,
-      samplingParams: {},
-      total: 2,
-    });
-    for (let i = 0; i < 2; i++)
-      await insertSample(ws.db, run.id, i, {
-        item_id: `item-${i}`,
-        status: "passed",
-        tags: [],
-        grades: { exact: { score: 1, passed: true } },
-        usage: { prompt_tokens: 0, completion_tokens: 0 },
-      } as never);
-    await finalizeEvalRun(ws, run.id, "exact");
-    await updateExperiment(ws.db, e.experiment.id, {
-      status: "completed",
-      eval_run_id: run.id,
-      test_split_version_id: split,
-      grader_set_id: grader,
-    });
+    await scoreExperiment(ws, e.experiment.id, samplesAtPassRate(2, 1), { model: "m" });
   }
 }
 
