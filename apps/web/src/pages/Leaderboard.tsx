@@ -10,8 +10,8 @@ import { usePage } from "../lib/page.ts";
 import { navigate, query, setQuery } from "../lib/router.ts";
 import { TRAINED_TOKENS_NOTE } from "../lib/tokens.ts";
 import { BoardTable, type LiveState } from "./leaderboard/BoardTable.tsx";
-import { StartLinks } from "./leaderboard/StartLinks.tsx";
 import { CurvePanel } from "./leaderboard/CurvePanel.tsx";
+import { StartLinks } from "./leaderboard/StartLinks.tsx";
 
 /** Sort keys as the API sorts them (nulls last either way); sorting in the page reorders rows without a reload. */
 const SORT_KEYS: Record<string, (r: LeaderboardRow) => number | string | null> = {
