@@ -5,6 +5,9 @@
 // as `model` (a model id is refused, as Azure answers DeploymentNotFound). Malformed job requests are refused.
 // It misbehaves on demand: a failed job, 429s with Retry-After, a hook when a job is created (a hook that returns a
 // promise holds the create response until it settles), jobs held `running` (`holdRunning`).
+// With `flavour: "openai"` it is OpenAI's own API instead (https://platform.openai.com/docs/api-reference/fine-tuning,
+// read 2026-12-02): the same job, file and event shapes under /v1, the key as a bearer token, files usable at once,
+// tuned models named `ft:BASE:ORG:SUFFIX:ID`, and chat completions that take the model id itself.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { z } from "zod";
@@ -47,9 +50,11 @@ export const AzureJobBody = z.strictObject({
 });
 
 export interface FakeAzureOptions {
+  /** `azure` (default): Azure OpenAI's v1 API; `openai`: OpenAI's own. */
+  flavour?: "azure" | "openai";
   apiKey: string;
   models: string[];
-  /** Deployment name → the model it serves. */
+  /** Deployment name → the model it serves (Azure only). */
   deployments: Record<string, string>;
   failModel?: string;
   steps?: number;
@@ -84,6 +89,8 @@ export interface FakeAzure {
 }
 
 export async function startFakeAzure(options: FakeAzureOptions): Promise<FakeAzure> {
+  const openai = options.flavour === "openai";
+  const prefix = openai ? "/v1" : "/openai/v1";
   const limits: Array<{ route: string; count: number; seconds: number }> = [];
   const files = new Map<string, { status: string; polls: number; filename: string }>();
   let nextId = 1;
@@ -110,7 +117,10 @@ export async function startFakeAzure(options: FakeAzureOptions): Promise<FakeAzu
     fake.refused.push({ path, reason });
     send(res, 400, { error: { code, message: reason } });
   };
-  const tunedName = (job: Job) => `${job.body.model}.ft-${job.id.replace(/^ftjob-/, "")}${job.body.suffix ? `-${job.body.suffix}` : ""}`;
+  const tunedName = (job: Job) =>
+    openai
+      ? `ft:${job.body.model}:tunelab-org:${job.body.suffix ?? ""}:${job.id.replace(/^ftjob-/, "")}`
+      : `${job.body.model}.ft-${job.id.replace(/^ftjob-/, "")}${job.body.suffix ? `-${job.body.suffix}` : ""}`;
   const view = (job: Job) => ({
     id: job.id,
     object: "fine_tuning.job",
@@ -169,15 +179,20 @@ export async function startFakeAzure(options: FakeAzureOptions): Promise<FakeAzu
       fake.requests.push({ method, path: path + url.search, body: "(429)" });
       return send(res, 429, { error: { code: "429", message: "Requests have exceeded the rate limit" } });
     }
-    if (req.headers.authorization)
-      return send(res, 401, { error: { code: "401", message: "a key sent as a bearer token is not an Entra ID token" } });
-    if (req.headers["api-key"] !== options.apiKey)
-      return send(res, 401, { error: { code: "401", message: "Access denied due to invalid subscription key" } });
-    const version = url.searchParams.get("api-version");
-    if (version !== null && version !== "v1" && version !== "preview")
-      return refuse(res, path, `api-version ${version} is not supported by the v1 API`);
+    if (openai) {
+      if (req.headers.authorization !== `Bearer ${options.apiKey}`)
+        return send(res, 401, { error: { code: "invalid_api_key", message: "Incorrect API key provided" } });
+    } else {
+      if (req.headers.authorization)
+        return send(res, 401, { error: { code: "401", message: "a key sent as a bearer token is not an Entra ID token" } });
+      if (req.headers["api-key"] !== options.apiKey)
+        return send(res, 401, { error: { code: "401", message: "Access denied due to invalid subscription key" } });
+      const version = url.searchParams.get("api-version");
+      if (version !== null && version !== "v1" && version !== "preview")
+        return refuse(res, path, `api-version ${version} is not supported by the v1 API`);
+    }
 
-    if (method === "POST" && path === "/openai/v1/files") {
+    if (method === "POST" && path === `${prefix}/files`) {
       const form = await new Request("http://fake/f", {
         method: "POST",
         headers: { "content-type": req.headers["content-type"] ?? "" },
@@ -195,7 +210,8 @@ export async function startFakeAzure(options: FakeAzureOptions): Promise<FakeAzu
       const file = form.get("file");
       if (!file || typeof file === "string") return refuse(res, path, "file is required");
       const id = `file-${String(nextId++).padStart(6, "0")}`;
-      files.set(id, { status: "pending", polls: 0, filename: file.name });
+      const status = openai ? "processed" : "pending";
+      files.set(id, { status, polls: 0, filename: file.name });
       return send(res, 200, {
         id,
         object: "file",
@@ -203,12 +219,12 @@ export async function startFakeAzure(options: FakeAzureOptions): Promise<FakeAzu
         created_at: 0,
         filename: file.name,
         purpose: "fine-tune",
-        status: "pending",
+        status,
       });
     }
     const body = raw.length ? JSON.parse(raw.toString("utf8")) : undefined;
     fake.requests.push({ method, path: path + url.search, body });
-    const fileMatch = /^\/openai\/v1\/files\/([\w-]+)$/.exec(path);
+    const fileMatch = new RegExp(`^${prefix}/files/([\\w-]+)$`).exec(path);
     if (method === "GET" && fileMatch?.[1]) {
       const file = files.get(fileMatch[1]);
       if (!file) return send(res, 404, { error: { code: "404", message: "file not found" } });
@@ -223,7 +239,7 @@ export async function startFakeAzure(options: FakeAzureOptions): Promise<FakeAzu
         status: file.status,
       });
     }
-    if (method === "POST" && path === "/openai/v1/fine_tuning/jobs") {
+    if (method === "POST" && path === `${prefix}/fine_tuning/jobs`) {
       const parsed = AzureJobBody.safeParse(body);
       if (!parsed.success)
         return refuse(res, path, `${parsed.error.issues[0]?.path.join(".") || "body"}: ${parsed.error.issues[0]?.message}`);
@@ -244,9 +260,9 @@ export async function startFakeAzure(options: FakeAzureOptions): Promise<FakeAzu
       await fake.onCreate?.(job);
       return send(res, 201, view(job));
     }
-    if (method === "GET" && path === "/openai/v1/fine_tuning/jobs")
+    if (method === "GET" && path === `${prefix}/fine_tuning/jobs`)
       return send(res, 200, { object: "list", data: [...fake.jobs.values()].reverse().map(view), has_more: false });
-    const jobMatch = /^\/openai\/v1\/fine_tuning\/jobs\/([\w-]+)(\/events|\/cancel)?$/.exec(path);
+    const jobMatch = new RegExp(`^${prefix}/fine_tuning/jobs/([\\w-]+)(/events|/cancel)?$`).exec(path);
     if (jobMatch?.[1]) {
       const job = fake.jobs.get(jobMatch[1]);
       if (!job) return send(res, 404, { error: { code: "404", message: "job not found" } });
@@ -261,9 +277,13 @@ export async function startFakeAzure(options: FakeAzureOptions): Promise<FakeAzu
         return send(res, 200, view(job));
       }
     }
-    if (method === "POST" && path === "/openai/v1/chat/completions") {
+    if (method === "POST" && path === `${prefix}/chat/completions`) {
       const chat = body as { model?: string; messages?: Array<{ role: string; content: unknown }> };
-      const served = chat?.model ? fake.deployments[chat.model] : undefined;
+      const known = (model: string) =>
+        options.models.includes(model) || [...fake.jobs.values()].some((j) => j.status === "succeeded" && tunedName(j) === model);
+      const served = !chat?.model ? undefined : openai ? (known(chat.model) ? chat.model : undefined) : fake.deployments[chat.model];
+      if (!served && openai)
+        return send(res, 404, { error: { code: "model_not_found", message: `The model \`${chat?.model}\` does not exist` } });
       if (!served)
         return send(res, 404, { error: { code: "DeploymentNotFound", message: `The API deployment ${chat?.model} does not exist` } });
       const tuned = [...fake.jobs.values()].some((j) => j.status === "succeeded" && tunedName(j) === served);
@@ -285,7 +305,7 @@ export async function startFakeAzure(options: FakeAzureOptions): Promise<FakeAzu
     handle(req, res).catch((error: unknown) => send(res, 500, { error: { code: "500", message: String(error) } }));
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  fake.baseURL = `http://127.0.0.1:${(server.address() as AddressInfo).port}/openai/v1`;
+  fake.baseURL = `http://127.0.0.1:${(server.address() as AddressInfo).port}${prefix}`;
   return fake;
 }
 

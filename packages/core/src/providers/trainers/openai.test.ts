@@ -1,0 +1,144 @@
+// OpenAI's own fine-tuning API (kind `openai`: OpenAI, and hosts that copy it exactly) through the whole experiment flow
+// (create → upload → job → metrics → tuned model → eval run → leaderboard) against a loopback replica of its documented
+// shapes (the Azure replica in its `openai` flavour: /v1, the key as a bearer token, `ft:` model names, malformed
+// requests refused). It misbehaves on purpose: 429s with Retry-After, a failed job, a cancelled one, our process dying
+// mid-create (the job is found again by its metadata, never created twice).
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { setTestSplit } from "../../datasets/set-test-split.ts";
+import { createExperiment } from "../../experiments/create-experiment.ts";
+import { experimentMetrics } from "../../experiments/experiment.repository.ts";
+import { type ExperimentServices, runExperiment } from "../../experiments/run-experiment.ts";
+import { evaluationSetup } from "../../grader-sets/evaluation-setup.ts";
+import { saveGraderSet } from "../../grader-sets/save-grader-set.ts";
+import { leaderboard } from "../../leaderboard/leaderboard.ts";
+import { seedChatAndPreferences } from "../../test-support/experiment-data.ts";
+import { type FakeAzure, startFakeAzure } from "../../test-support/fake-azure-openai.ts";
+import { chat, jsonl, tempWorkspace } from "../../test-support/temp-workspace.ts";
+import { priceOf, type TunelabConfig } from "../provider-config.ts";
+import { Providers } from "../providers.ts";
+
+const BASE = "gpt-4.1-nano-2025-04-14";
+const BROKEN = "gpt-4o-mini-2024-07-18";
+let ws: Awaited<ReturnType<typeof tempWorkspace>>;
+let fake: FakeAzure;
+let services: ExperimentServices;
+let config: TunelabConfig;
+
+beforeAll(async () => {
+  fake = await startFakeAzure({
+    flavour: "openai",
+    apiKey: "sk-test",
+    models: [BASE, BROKEN],
+    deployments: {},
+    failModel: BROKEN,
+    answer: (_model, question, tuned) => (tuned && question.includes("sky") ? "Yes" : "No"),
+  });
+  process.env.OPENAI_REPLICA_KEY = "sk-test";
+  config = {
+    providers: {
+      hosted: {
+        kind: "openai",
+        baseURL: fake.baseURL,
+        apiKeyEnv: "OPENAI_REPLICA_KEY",
+        pricing: { [BASE]: { training: 1.5, input: 0.2, output: 0.8 } },
+      },
+    },
+  };
+  const providers = new Providers({ config });
+  ws = await tempWorkspace();
+  await seedChatAndPreferences(ws);
+  await setTestSplit(ws, {
+    project: "p",
+    text: jsonl([chat("Is the sky blue?", "Yes"), chat("Is water dry?", "No")]),
+    fileName: "test.jsonl",
+  });
+  await saveGraderSet(ws, "p", {
+    graders: [{ type: "string_check", name: "exact", input: "{{sample.output_text}}", reference: "{{item.reference}}", operation: "eq" }],
+  });
+  services = {
+    client: (name) => providers.client(name),
+    trainer: (name) => providers.trainer(name),
+    evaluationSetup: (projectId) => evaluationSetup(ws, projectId),
+    pollMs: 5,
+    evalConcurrency: 2,
+  };
+});
+beforeEach(() => {
+  fake.requests.length = 0;
+  fake.onCreate = undefined;
+});
+afterAll(async () => {
+  await fake.close();
+  await ws.dispose();
+  delete process.env.OPENAI_REPLICA_KEY;
+});
+
+const creates = () => fake.requests.filter((r) => r.method === "POST" && r.path === "/v1/fine_tuning/jobs");
+const run = async (input: Omit<Parameters<typeof createExperiment>[1], "project" | "provider">, signal = new AbortController().signal) => {
+  const { experiment } = await createExperiment(ws, { project: "p", provider: "hosted", ...input });
+  return { experiment, done: await runExperiment(ws, services, experiment.id, signal) };
+};
+
+describe("an experiment on OpenAI's fine-tuning API", () => {
+  it("creates the job in OpenAI's shape with our metadata, waits out 429s, and scores the tuned model by its ft: name", async () => {
+    fake.rateLimit("POST /v1/fine_tuning/jobs", 1, 1); // waited out (Retry-After), then sent once more
+    fake.rateLimit("GET /v1/fine_tuning/jobs/", 1, 1);
+    const { experiment, done } = await run({ dataset: "train@1", model: BASE, hyperparameters: { n_epochs: 2 }, suffix: "tickets" });
+    expect(fake.refused).toEqual([]);
+    expect(done.status, done.error ?? "").toBe("completed");
+    const sent = creates().filter((r) => r.body !== "(429)");
+    expect(sent).toHaveLength(1);
+    expect(sent[0]?.body).toEqual({
+      model: BASE,
+      training_file: done.providerFileId,
+      suffix: "tickets",
+      seed: 42,
+      metadata: { tunelab_experiment: experiment.id },
+      method: {
+        type: "supervised",
+        supervised: { hyperparameters: { n_epochs: 2, batch_size: "auto", learning_rate_multiplier: "auto" } },
+      },
+    });
+    expect(done.tunedModel).toMatch(new RegExp(`^ft:${BASE}:tunelab-org:tickets:\\d+$`));
+    expect((await experimentMetrics(ws.db, done.id)).map((m) => m.step)).toEqual([1, 2]);
+    const chats = fake.requests.filter((r) => r.path === "/v1/chat/completions");
+    expect(chats.map((c) => (c.body as { model: string }).model)).toEqual([done.tunedModel, done.tunedModel]);
+    const row = (await leaderboard(ws, { project: "p" }, priceOf(config))).rows.find((r) => r.experimentId === done.id);
+    expect(row?.score).toBe(1);
+    expect(row?.costUsd).toBeCloseTo((2048 * 1.5 + 20 * 0.2 + 2 * 0.8) / 1e6, 12);
+  });
+
+  it("sends DPO with beta on preference pairs", async () => {
+    const { done } = await run({ dataset: "prefs@1", model: BASE, method: "dpo", hyperparameters: { beta: 0.2 } });
+    expect(done.status, done.error ?? "").toBe("completed");
+    expect((creates()[0]?.body as { method: unknown }).method).toEqual({
+      type: "dpo",
+      dpo: { hyperparameters: { n_epochs: "auto", batch_size: "auto", learning_rate_multiplier: "auto", beta: 0.2 } },
+    });
+  });
+
+  it("fails with OpenAI's error message when the job fails", async () => {
+    const { done } = await run({ dataset: "train@1", model: BROKEN });
+    expect(done.status).toBe("failed");
+    expect(done.error).toContain("loss of NaN");
+  });
+
+  it("is cancelled when the job is cancelled on OpenAI", async () => {
+    fake.onCreate = (job) => {
+      job.status = "cancelled";
+    };
+    const { done } = await run({ dataset: "train@1", model: BASE, hyperparameters: { n_epochs: 3 } });
+    expect(done.status).toBe("cancelled");
+  });
+
+  it("finds its job again by metadata after the process died between create and storing the job id", async () => {
+    const crash = new AbortController();
+    fake.onCreate = () => crash.abort(new Error("process killed"));
+    const { experiment, done: first } = await run({ dataset: "train@1", model: BASE, hyperparameters: { n_epochs: 4 } }, crash.signal);
+    expect(first.providerJobId).toBeNull();
+    fake.onCreate = undefined;
+    const done = await runExperiment(ws, services, experiment.id, new AbortController().signal);
+    expect(done.status, done.error ?? "").toBe("completed");
+    expect(creates()).toHaveLength(1);
+  });
+});
