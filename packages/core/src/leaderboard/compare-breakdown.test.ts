@@ -90,4 +90,25 @@ describe("compareBreakdown", () => {
   it("is empty without a primary metric", () => {
     expect(compareBreakdown(A, B, null)).toEqual({ grader: null, byTag: [], untagged: 0, bothFailed: [] });
   });
+
+  it("with trials, counts each item once and calls it failed when it passed in at most half its trials", () => {
+    // item, trial scores on A, on B: "1" fails 2 of 3 on A (failed) and 3 of 3 on B (failed): both failed;
+    // "2" passes 2 of 3 on A (passed); "3" fails on A, passes 2 of 2 on B; "4" passes 1 of 2 on A and 1 of 2 on B: a tie
+    // is not a majority, so both failed
+    const trials = (id: string, tags: string[], scores: number[]): ScoredItem[] =>
+      scores.map((score, trial) => ({ item_id: id, trial, tags, grades: { sim: g(score) } }));
+    const a = [
+      ...trials("1", ["x"], [0.9, 0.1, 0.2]),
+      ...trials("2", ["x"], [0.9, 0.8, 0.1]),
+      ...trials("3", [], [0.1, 0.2, 0.3]),
+      ...trials("4", ["x"], [0.9, 0.1]),
+    ];
+    const b = [...trials("1", ["x"], [0.1, 0.2, 0.3]), ...trials("3", [], [0.9, 0.9]), ...trials("4", ["x"], [0.1, 0.9])];
+    expect(bothFailed(a, b, "sim")).toEqual(["1", "4"]);
+    const result = compareBreakdown(a, b, "sim");
+    expect(result.bothFailed).toEqual(["1", "4"]);
+    expect(result.untagged).toBe(1);
+    expect(result.byTag).toHaveLength(1);
+    expect(result.byTag[0]).toMatchObject({ tag: "x", n: 2, bothFailed: 2 });
+  });
 });

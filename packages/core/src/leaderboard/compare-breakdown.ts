@@ -29,16 +29,30 @@ export interface CompareBreakdown {
 /** Item ids in natural order: numbers by value, then text. */
 export const byItemId = (x: string, y: string) => Number(x) - Number(y) || (x < y ? -1 : x > y ? 1 : 0);
 
+/**
+ * Per item id, whether it failed on `grader`: its grade's status, or with several trials, whether it passed in at most
+ * half of its scored trials (compare's majority rule). Items with no scored grade (errored or missing) are left out.
+ */
+function failedByItem(items: readonly ScoredItem[], grader: string): Map<string, boolean> {
+  const tally = new Map<string, { passed: number; scored: number }>();
+  for (const item of items) {
+    const grade = item.grades[grader];
+    if (!grade || statusOf(grade) === "errored") continue;
+    const t = tally.get(item.item_id) ?? { passed: 0, scored: 0 };
+    t.scored++;
+    if (statusOf(grade) === "passed") t.passed++;
+    tally.set(item.item_id, t);
+  }
+  return new Map([...tally].map(([id, t]) => [id, t.passed * 2 <= t.scored]));
+}
+
 /** Ids of the items both runs failed on `grader`; a pair with an errored or missing grade is neither passed nor failed. */
 export function bothFailed(a: readonly ScoredItem[], b: readonly ScoredItem[], grader: string): string[] {
-  const byIdB = new Map(b.map((item) => [item.item_id, item]));
-  const ids: string[] = [];
-  for (const itemA of a) {
-    const gradeA = itemA.grades[grader];
-    const gradeB = byIdB.get(itemA.item_id)?.grades[grader];
-    if (gradeA && gradeB && statusOf(gradeA) === "failed" && statusOf(gradeB) === "failed") ids.push(itemA.item_id);
-  }
-  return ids.sort(byItemId);
+  const failedB = failedByItem(b, grader);
+  return [...failedByItem(a, grader)]
+    .filter(([id, failed]) => failed && failedB.get(id) === true)
+    .map(([id]) => id)
+    .sort(byItemId);
 }
 
 /** Per tag (tags as run A recorded them), the paired comparison of `grader`, and the items both runs failed. */
@@ -62,9 +76,9 @@ export function compareBreakdown(
       delta: g.delta,
       regressed: g.regressed.length,
       improved: g.improved.length,
-      bothFailed: slice.filter((item) => failedSet.has(item.item_id)).length,
+      bothFailed: new Set(slice.filter((item) => failedSet.has(item.item_id)).map((item) => item.item_id)).size,
     };
   });
-  const untagged = a.filter((item) => (item.tags ?? []).length === 0 && idsB.has(item.item_id)).length;
+  const untagged = new Set(a.filter((item) => (item.tags ?? []).length === 0 && idsB.has(item.item_id)).map((item) => item.item_id)).size;
   return { grader, byTag, untagged, bothFailed: failed };
 }
