@@ -72,3 +72,7 @@ export * from "./storage/database.ts";
 export * from "./storage/home.ts";
 export * from "./storage/migrate.ts";
 export * from "./storage/workspace.ts";
+export * from "./users/local-creator.ts";
+export * from "./users/user.repository.ts";
+export * from "./users/user.schema.ts";
+export * from "./users/user-token.ts";

@@ -34,6 +34,7 @@ function toVersion(row: DatasetVersionRow & { name: string }): DatasetVersion {
     stats: JSON.parse(row.stats_json),
     report: JSON.parse(row.report_json),
     createdAt: row.created_at,
+    createdBy: row.created_by,
   };
 }
 
@@ -116,6 +117,8 @@ export interface NewVersion {
   stats: unknown;
   report: unknown;
   /** The example index in order: an array, or anything that slices into one (ExampleHashes). */
+  /** Who creates it: a user's name, or the OS user of a CLI command. */
+  createdBy?: string | undefined;
   examples: { readonly length: number; slice(start: number, end: number): ReadonlyArray<{ hash: string; inputHash: string }> };
 }
 
@@ -144,6 +147,7 @@ export async function insertVersion(db: DB, input: NewVersion): Promise<DatasetV
     stats_json: JSON.stringify(input.stats),
     report_json: JSON.stringify(input.report),
     created_at: nowIso(),
+    created_by: input.createdBy ?? null,
   };
   await db.insertInto("dataset_versions").values(row).execute();
   for (let start = 0; start < input.examples.length; start += EXAMPLE_BATCH) {

@@ -37,6 +37,8 @@ export const DatasetVersion = z.object({
   stats: DatasetStats,
   report: ValidationReport,
   createdAt: z.string(),
+  /** Who created it (a user's name, `TUNELAB_TOKEN`, or the OS user of a CLI command); null if not recorded. */
+  createdBy: z.string().nullable(),
 });
 export type DatasetVersion = z.infer<typeof DatasetVersion>;
 

@@ -24,6 +24,8 @@ export interface DatasetVersionTable {
   stats_json: string;
   report_json: string;
   created_at: string;
+  /** Who created it (see `ExperimentTable.created_by`); null before 0005. */
+  created_by: string | null;
 }
 export type DatasetVersionRow = Selectable<DatasetVersionTable>;
 

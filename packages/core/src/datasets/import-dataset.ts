@@ -23,6 +23,8 @@ export interface ImportOptions {
   message?: string;
   encoding?: Encoding;
   contextLimit?: number;
+  /** Who imports it: a user's name, or the OS user of a CLI command (recorded on the version). */
+  createdBy?: string;
 }
 
 /** The file as text, as bytes (checked to be UTF-8) or as a path (streamed line by line). */
@@ -87,6 +89,7 @@ export async function importDatasetHere(ws: Workspace, input: ImportInput): Prom
     report,
     message: input.message ?? "",
     source: input.fileName,
+    createdBy: input.createdBy,
   });
   return {
     status: stored.created ? "created" : "unchanged",

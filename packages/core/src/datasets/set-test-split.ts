@@ -24,6 +24,8 @@ export interface SplitOptions {
   trainDataset?: string;
   message?: string;
   encoding?: Encoding;
+  /** Who sets it (recorded on the versions). */
+  createdBy?: string;
 }
 
 /** The file as text, as bytes (checked to be UTF-8) or as a path (streamed line by line). */
@@ -96,6 +98,7 @@ export async function setTestSplitHere(ws: Workspace, input: SplitInput): Promis
       report,
       message: input.message ?? (fraction === undefined ? `from ${input.fileName}` : `${fraction} of ${input.fileName}, seed ${seed}`),
       source: input.fileName,
+      createdBy: input.createdBy,
     });
     let train: ImportResult | undefined;
     if (restContent && trainName !== undefined) {
@@ -106,6 +109,7 @@ export async function setTestSplitHere(ws: Workspace, input: SplitInput): Promis
         fileName: input.fileName,
         message: input.message ?? `rest of ${input.fileName} after the ${stored.version.ref} split`,
         ...encoding,
+        ...(input.createdBy === undefined ? {} : { createdBy: input.createdBy }),
       });
     }
     return { status: stored.created ? "created" : "unchanged", test: stored.version, report, train };

@@ -18,6 +18,8 @@ export interface StoreVersionInput {
   report: ValidationReport;
   message: string;
   source: string;
+  /** Who creates the version (recorded on it). */
+  createdBy?: string | undefined;
 }
 
 export interface StoredVersion {
@@ -55,6 +57,7 @@ export async function storeVersion(ws: Workspace, input: StoreVersionInput): Pro
         stats: input.report.stats,
         report: input.report,
         examples: content.examples,
+        createdBy: input.createdBy,
       });
       // in the same transaction: every process that stores a version tells open pages, and only if it was stored
       const { ref, exampleCount } = version;

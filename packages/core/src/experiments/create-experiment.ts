@@ -39,6 +39,8 @@ export interface PrepareOptions {
   kindOf?: (provider: string) => ProviderKind | undefined;
   /** The base models a provider is configured to tune (tunelab.config.json `models`); others are refused here. */
   modelsOf?: (provider: string) => string[] | undefined;
+  /** Who creates it: a user's name, or the OS user of a CLI command (recorded on the experiment). */
+  createdBy?: string | undefined;
 }
 
 export async function storePrepared(ws: Workspace, prepared: PreparedExperiment): Promise<CreatedExperiment> {
@@ -143,6 +145,7 @@ export async function prepareExperiment(ws: Workspace, input: CreateExperiment, 
     finished_at: null,
     lease_owner: null,
     lease_expires_at: null,
+    created_by: options.createdBy ?? null,
   };
   return { row };
 }

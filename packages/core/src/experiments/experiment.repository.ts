@@ -35,6 +35,7 @@ export function toExperiment(row: ExperimentRow): Experiment {
     graderSetId: row.grader_set_id,
     evalRunId: row.eval_run_id,
     createdAt: row.created_at,
+    createdBy: row.created_by,
     updatedAt: row.updated_at,
     finishedAt: row.finished_at,
   };

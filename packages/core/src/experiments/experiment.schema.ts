@@ -65,6 +65,8 @@ export const Experiment = z.object({
   graderSetId: z.string().nullable(),
   evalRunId: z.string().nullable(),
   createdAt: z.string(),
+  /** Who created it (a user's name, `TUNELAB_TOKEN`, or the OS user of a CLI command); null if not recorded. */
+  createdBy: z.string().nullable(),
   updatedAt: z.string(),
   finishedAt: z.string().nullable(),
 });

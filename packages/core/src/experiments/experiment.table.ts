@@ -35,6 +35,8 @@ export interface ExperimentTable {
   /** The process driving the experiment and until when (epoch seconds) its claim holds. */
   lease_owner: string | null;
   lease_expires_at: number | null;
+  /** Who created it: a user's name, `TUNELAB_TOKEN`, or the OS user of a local CLI command; null before 0005. */
+  created_by: string | null;
 }
 export type ExperimentRow = Selectable<ExperimentTable>;
 

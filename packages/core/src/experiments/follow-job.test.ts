@@ -89,6 +89,7 @@ async function experimentRow(id: string) {
     finished_at: null,
     lease_owner: null,
     lease_expires_at: null,
+    created_by: null,
   });
 }
 

@@ -4,6 +4,7 @@ import * as m0001 from "./migrations/0001_initial.ts";
 import * as m0002 from "./migrations/0002_experiments.ts";
 import * as m0003 from "./migrations/0003_events.ts";
 import * as m0004 from "./migrations/0004_trials.ts";
+import * as m0005 from "./migrations/0005_users.ts";
 
 /** Frozen migrations, in order. Never edit one that has shipped: add a new file. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -11,6 +12,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "0002_experiments": m0002,
   "0003_events": m0003,
   "0004_trials": m0004,
+  "0005_users": m0005,
 };
 
 class StaticProvider implements MigrationProvider {

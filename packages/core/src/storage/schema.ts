@@ -4,6 +4,7 @@ import type { EventTable } from "../events/event.table.ts";
 import type { ExperimentMetricTable, ExperimentTable } from "../experiments/experiment.table.ts";
 import type { GraderSetTable } from "../grader-sets/grader-set.table.ts";
 import type { ProjectTable } from "../projects/project.table.ts";
+import type { UserTable } from "../users/user.table.ts";
 
 /** Every table tunelab stores, as kysely sees them. */
 export interface Database {
@@ -17,4 +18,5 @@ export interface Database {
   eval_runs: EvalRunTable;
   eval_samples: EvalSampleTable;
   events: EventTable;
+  users: UserTable;
 }
