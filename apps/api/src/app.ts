@@ -1,5 +1,5 @@
 import { bodyLimit } from "hono/body-limit";
-import { tokenAuth } from "./http/auth.ts";
+import { access } from "./http/auth.ts";
 import { apiBodies, bodyType, openaiBodies } from "./http/body-type.ts";
 import { apiError, onError } from "./http/errors.ts";
 import { type HostPolicy, hostCheck } from "./http/hosts.ts";
@@ -19,7 +19,11 @@ import type { ApiServices } from "./services.ts";
 
 export interface ApiOptions {
   services: ApiServices;
-  /** Token required on /api and /v1 as a bearer token or the web app's session cookie (required beyond loopback). */
+  /**
+   * TUNELAB_TOKEN: an admin token required on /api and /v1 as a bearer token or the web app's session cookie (required
+   * beyond loopback). Users' tokens (`tunelab users add`) are accepted too, with their roles; once a user exists, a
+   * token is required even without this.
+   */
   token?: string;
   /** A one-time code that signs a browser in at `/login?token=CODE` (printed by `tunelab serve`). */
   loginCode?: string;
@@ -71,10 +75,10 @@ export function createApiApp(options: ApiOptions) {
   // the browser guards: Host on every route; on /api and /v1 same-origin for changes, the token, JSON bodies
   const hosts = options.hosts;
   if (hosts) app.use("*", hostCheck(hosts));
-  const auth = tokenAuth(options.token);
+  const auth = access({ token: options.token, db: ws.db });
   app.use("/api/*", sameOrigin(hosts), auth, bodyType(apiBodies), limit);
   app.use("/v1/*", sameOrigin(hosts), auth, bodyType(openaiBodies));
-  app.route("/", sessionRoutes({ token: options.token, loginCode: options.loginCode }));
+  app.route("/", sessionRoutes({ token: options.token, db: ws.db, loginCode: options.loginCode }));
   const routes = app.route("/api", api);
   const engine = services.engine;
   if (engine) app.all("/v1/*", (c) => engine.app.fetch(c.req.raw));

@@ -8,6 +8,8 @@ export const ERROR_CODES = [
   "internal",
   /** The HTTP API refuses to register or run a grader that runs code (see `tunelab serve --allow-code-graders`). */
   "code_graders_disabled",
+  /** The caller's role does not allow the request (see `tunelab users`). */
+  "forbidden",
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

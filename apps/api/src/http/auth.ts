@@ -1,28 +1,39 @@
-import type { Context, MiddlewareHandler } from "hono";
+import type { MiddlewareHandler } from "hono";
+import { type AccessOptions, allows, resolvePrincipal, roleNeeded } from "./principal.ts";
 import { refuse } from "./refuse.ts";
-import { hasSession, sameSecret } from "./session-cookie.ts";
 
-/** The token an `Authorization` header carries (`Bearer TOKEN`, scheme in any case, as RFC 9110 has it). */
-export function bearerToken(header: string | undefined): string | undefined {
-  const match = /^bearer[ \t]+(\S+)[ \t]*$/i.exec(header ?? "");
-  return match?.[1];
-}
-
-/** Whether the request carries the token: `Authorization: Bearer TOKEN`, or the web app's session cookie. */
-export function authenticated(c: Context, token: string): boolean {
-  const given = bearerToken(c.req.header("authorization"));
-  return (given !== undefined && sameSecret(given, token)) || hasSession(c, token);
-}
+export { bearerToken } from "./principal.ts";
 
 /**
- * Requires the token when one is set (`TUNELAB_TOKEN`). `/api/session` is open: it is where the web app signs in,
- * and it checks the token itself.
+ * Access to /api and /v1: requires a token once one exists (`TUNELAB_TOKEN`, an admin token, or a user's from
+ * `tunelab users add`): 401 without a valid one. Then the role: viewers read (GET, HEAD), editors also change; 403
+ * `forbidden` names the role needed. Routes that need more (graders that run code: admin) check it themselves.
+ * `/api/session` is open: it is where the web app signs in, and it checks the token itself.
  */
-export function tokenAuth(token: string | undefined): MiddlewareHandler {
+export function access(options: AccessOptions): MiddlewareHandler {
   return async (c, next) => {
-    if (token === undefined || c.req.path === "/api/session" || authenticated(c, token)) return next();
-    c.header("WWW-Authenticate", 'Bearer realm="tunelab"');
-    return refuse(c, 401, "unauthorized", "missing or wrong token: send `Authorization: Bearer $TUNELAB_TOKEN`, or sign in to the web app");
+    if (c.req.path === "/api/session") return next();
+    const principal = await resolvePrincipal(c, options);
+    if (principal === undefined) {
+      c.header("WWW-Authenticate", 'Bearer realm="tunelab"');
+      return refuse(
+        c,
+        401,
+        "unauthorized",
+        "missing or wrong token: send `Authorization: Bearer TOKEN` (TUNELAB_TOKEN, or a user's token from `tunelab users add`), or sign in to the web app",
+      );
+    }
+    const needed = roleNeeded(c.req.method);
+    if (!allows(principal, needed)) {
+      return refuse(
+        c,
+        403,
+        "forbidden",
+        `${c.req.method} ${c.req.path} needs the ${needed} role; user "${principal.name}" is a ${principal.role} (an admin changes roles with \`tunelab users\`)`,
+      );
+    }
+    c.set("principal", principal);
+    return next();
   };
 }
 

@@ -1,5 +1,7 @@
 import { TunelabError } from "@tunelab/core";
 import { codeGraders, type GraderConfig } from "@tunelab/evals";
+import type { Context } from "hono";
+import { principalOf } from "./principal.ts";
 
 /** What the API was about to do with a grader that runs code. */
 export type CodeGraderAction = "register" | "run" | "try";
@@ -26,5 +28,22 @@ export function assertCodeGradersAllowed(configs: readonly GraderConfig[], allow
     `the ${what} code on the server, and this server does not ${action} code graders over HTTP: ` +
       `restart it with \`tunelab serve --allow-code-graders\` (only when you trust every client that can reach it), or use ${cli}`,
     { details: { graders: found } },
+  );
+}
+
+/**
+ * Graders that run code are an admin's to register or try (`tunelab users add NAME --role admin`), on top of
+ * `--allow-code-graders`: an editor gets 403 `forbidden`. Running graders an admin registered is an editor's.
+ */
+export function assertAdminForCodeGraders(c: Context, configs: readonly GraderConfig[], action: CodeGraderAction): void {
+  const principal = principalOf(c);
+  if (principal.role === "admin") return;
+  const found = codeGraders(configs);
+  if (found.length === 0) return;
+  const names = found.map((g) => `"${g.name}" (${g.type})`).join(", ");
+  throw new TunelabError(
+    "forbidden",
+    `to ${action} graders that run code (${names}) needs the admin role; user "${principal.name}" is a ${principal.role}`,
+    { details: { graders: found, needed: "admin", role: principal.role } },
   );
 }

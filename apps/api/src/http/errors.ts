@@ -12,6 +12,7 @@ export const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   io_error: 500,
   internal: 500,
   code_graders_disabled: 403,
+  forbidden: 403,
 };
 
 export function apiError<S extends ContentfulStatusCode>(c: Context, status: S, code: string, message: string, details?: unknown) {

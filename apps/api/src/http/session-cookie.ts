@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { sameSecret, sessionValue } from "@tunelab/core";
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 
@@ -14,15 +14,7 @@ export function cookieName(c: Context): string {
   return `tunelab_session_${url.port || (url.protocol === "https:" ? "443" : "80")}`;
 }
 
-export function sessionValue(token: string): string {
-  return createHmac("sha256", token).update("tunelab web session v1").digest("base64url");
-}
-
-export function sameSecret(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
+export { sameSecret, sessionValue };
 
 export function hasSession(c: Context, token: string): boolean {
   const value = getCookie(c, cookieName(c));

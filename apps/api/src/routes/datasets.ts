@@ -15,6 +15,7 @@ import {
 } from "@tunelab/core";
 import { type EvalItem, textOf } from "@tunelab/evals";
 import { apiError } from "../http/errors.ts";
+import { createdBy } from "../http/principal.ts";
 import { router } from "../http/router.ts";
 import { AnyJson, errors, json, Name, ProjectParams } from "../http/schemas.ts";
 
@@ -81,6 +82,7 @@ export function datasetRoutes(ws: Workspace) {
           ...(message ? { message } : {}),
           ...(encoding ? { encoding } : {}),
           ...(context === undefined ? {} : { contextLimit: context }),
+          ...createdBy(c),
         });
         if (result.status === "invalid")
           return apiError(c, 422, "validation_failed", `${result.report.errors} error(s) in the file; nothing was written`, result.report);
@@ -159,6 +161,7 @@ export function datasetRoutes(ws: Workspace) {
           ...(q.fraction === undefined ? {} : { testFraction: q.fraction, trainDataset: q.dataset ?? "train" }),
           ...(q.seed === undefined ? {} : { seed: q.seed }),
           ...(q.message ? { message: q.message } : {}),
+          ...createdBy(c),
         });
         if (result.status === "invalid")
           return apiError(c, 422, "validation_failed", `${result.report.errors} error(s) in the file; nothing was written`, result.report);

@@ -18,6 +18,7 @@ import {
 import { EXPORT_FORMATS } from "@tunelab/engine";
 import { engineCatalog, exportSource } from "../engine-models.ts";
 import { assertCodeGradersAllowed } from "../http/code-graders.ts";
+import { createdBy } from "../http/principal.ts";
 import { router } from "../http/router.ts";
 import { AnyJson, ErrorBody, errors, json, ProjectParams } from "../http/schemas.ts";
 import type { ApiServices } from "../services.ts";
@@ -83,7 +84,7 @@ export function experimentRoutes(services: ApiServices, options: { allowCodeGrad
         const { project } = c.req.valid("param");
         const { run, ...body } = c.req.valid("json");
         if (run) await assertMayEvaluate(project);
-        const result = await createExperiment(ws, { ...body, project });
+        const result = await createExperiment(ws, { ...body, project }, createdBy(c));
         if (run && result.created) void experiments.run(result.experiment.id);
         return c.json(result, result.created ? 201 : 200);
       },
@@ -99,7 +100,7 @@ export function experimentRoutes(services: ApiServices, options: { allowCodeGrad
         const { project } = c.req.valid("param");
         const sweep = c.req.valid("json");
         await assertMayEvaluate(project);
-        const created = await createSweep(ws, { ...sweep, project });
+        const created = await createSweep(ws, { ...sweep, project }, createdBy(c));
         for (const result of created) if (result.created) void experiments.run(result.experiment.id);
         return c.json({ data: created }, 201);
       },

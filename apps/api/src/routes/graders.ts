@@ -10,7 +10,7 @@ import {
   type Workspace,
 } from "@tunelab/core";
 import { GRADER_TYPES, type GraderConfig, GraderConfigError, parseGraderConfig, testGrader, toEvalItem, toSample } from "@tunelab/evals";
-import { assertCodeGradersAllowed } from "../http/code-graders.ts";
+import { assertAdminForCodeGraders, assertCodeGradersAllowed } from "../http/code-graders.ts";
 import { router } from "../http/router.ts";
 import { AnyJson, errors, json, ProjectParams } from "../http/schemas.ts";
 
@@ -73,6 +73,7 @@ export function graderRoutes(ws: Workspace, options: GraderRouteOptions) {
       async (c) => {
         const { project } = c.req.valid("param");
         const parsed = gradersFromJson(c.req.valid("json"), "request body");
+        assertAdminForCodeGraders(c, parsed.graders, "register");
         assertCodeGradersAllowed(parsed.graders, options.allowCodeGraders, "register");
         assertModuleInside(parsed.graders);
         const result = await saveGraderSet(ws, project, parsed);
@@ -95,6 +96,7 @@ export function graderRoutes(ws: Workspace, options: GraderRouteOptions) {
           if (error instanceof GraderConfigError) throw new TunelabError("invalid_argument", error.message, { details: error.issues });
           throw error;
         }
+        assertAdminForCodeGraders(c, [config], "try");
         assertCodeGradersAllowed([config], options.allowCodeGraders, "try");
         assertModuleInside([config]);
         const sample = typeof body.sample === "string" ? body.sample : toSample(body.sample.output_text);

@@ -69,7 +69,7 @@ export function sweepPoints(s: z.output<typeof SweepRequest>): Array<{ dataset: 
  * Creates one experiment per point. Every point is checked first (datasets, formats, hyperparameters), so a bad grid
  * stores nothing; points identical to an existing experiment (or to another point) are returned, not doubled.
  */
-export async function createSweep(ws: Workspace, input: SweepRequest): Promise<CreatedExperiment[]> {
+export async function createSweep(ws: Workspace, input: SweepRequest, options: { createdBy?: string } = {}): Promise<CreatedExperiment[]> {
   const parsed = SweepRequest.safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -79,16 +79,20 @@ export async function createSweep(ws: Workspace, input: SweepRequest): Promise<C
   const prepared: PreparedExperiment[] = [];
   for (const point of sweepPoints(s))
     prepared.push(
-      await prepareExperiment(ws, {
-        project: s.project,
-        dataset: point.dataset,
-        ...(s.validation ? { validation: s.validation } : {}),
-        model: s.model,
-        provider: s.provider,
-        method: s.method,
-        hyperparameters: point.hyperparameters as CreateExperiment["hyperparameters"],
-        ...(s.seed === undefined ? {} : { seed: s.seed }),
-      }),
+      await prepareExperiment(
+        ws,
+        {
+          project: s.project,
+          dataset: point.dataset,
+          ...(s.validation ? { validation: s.validation } : {}),
+          model: s.model,
+          provider: s.provider,
+          method: s.method,
+          hyperparameters: point.hyperparameters as CreateExperiment["hyperparameters"],
+          ...(s.seed === undefined ? {} : { seed: s.seed }),
+        },
+        options,
+      ),
     );
   const byHash = new Map<string, CreatedExperiment>();
   const out: CreatedExperiment[] = [];
