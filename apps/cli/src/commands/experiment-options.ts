@@ -10,6 +10,10 @@ const FLAGS: Record<HyperparameterName, { flag: string; help: string }> = {
   batch_size: { flag: "--batch-size", help: "batch_size (auto: by dataset size)" },
   learning_rate_multiplier: { flag: "--lr-multiplier", help: "learning_rate_multiplier (auto: 1)" },
   prompt_loss_weight: { flag: "--prompt-loss-weight", help: "loss weight of prompt tokens, 0 to 1 (local engine, supervised; auto: 0.1)" },
+  early_stopping_patience: {
+    flag: "--early-stopping-patience",
+    help: "with --validation: stop after N validations without improvement, keep the best weights (local engine, supervised; auto: 3, 0: off)",
+  },
   beta: { flag: "--beta", help: "DPO's beta: how far the tuned model may move from the reference, > 0 (method dpo; auto: 0.1)" },
   training_type: {
     flag: "--training-type",
@@ -49,6 +53,7 @@ const PLACEHOLDER: Record<HyperparameterName, string> = {
   batch_size: "n|auto",
   learning_rate_multiplier: "x|auto",
   prompt_loss_weight: "x|auto",
+  early_stopping_patience: "n|auto",
   beta: "x|auto",
   training_type: "lora|full",
   lora_rank: "n|auto",

@@ -3,7 +3,7 @@ import { TunelabError } from "../errors.ts";
 
 /**
  * Hyperparameters of an experiment: OpenAI's (`n_epochs`, `batch_size`, `learning_rate_multiplier`, DPO's `beta`) and
- * the local engine's documented extensions (`prompt_loss_weight`; LoRA's `lora_rank`, `lora_alpha`, `lora_dropout`,
+ * the local engine's documented extensions (`prompt_loss_weight`, `early_stopping_patience`; LoRA's `lora_rank`, `lora_alpha`, `lora_dropout`,
  * `lora_target_modules` for open-weight bases, named as PEFT names them). This is the one declaration: the API's
  * routes, sweeps and the CLI derive from it.
  */
@@ -24,6 +24,11 @@ export const RequestedHyperparameters = z.strictObject({
   learning_rate_multiplier: z.union([Auto, z.number().positive().max(100)]).default("auto"),
   /** The local engine's extension (loss weight of prompt tokens); sent only when set, as other hosts refuse it. */
   prompt_loss_weight: z.union([Auto, z.number().min(0).max(1)]).optional(),
+  /**
+   * The local engine's extension: with a validation file, stop after this many validations without improvement and keep
+   * the best validation's weights (`auto` is 3; 0 turns it off). Supervised only.
+   */
+  early_stopping_patience: z.union([Auto, z.number().int().min(0).max(1000)]).optional(),
   /** DPO's beta (OpenAI's; `auto` is 0.1): how far the tuned model may move from the reference. DPO only. */
   beta: z.union([Auto, z.number().positive().max(10)]).optional(),
   /** Open-weight bases: a LoRA adapter (`lora`, what `auto` means) or every weight (`full`, small models only). */
@@ -47,6 +52,7 @@ export type ResolvedHyperparameters = z.infer<typeof ResolvedHyperparameters>;
 /** The keys that exist only as extensions: left out of requests unless set (hosted providers refuse unknown keys). */
 export const EXTENSION_HYPERPARAMETERS = [
   "prompt_loss_weight",
+  "early_stopping_patience",
   "beta",
   "training_type",
   "lora_rank",
@@ -65,7 +71,11 @@ export const LORA_HYPERPARAMETERS = [
 /** The methods that train, and the hyperparameters that apply to only one of them. */
 export const TRAINING_METHODS = ["supervised", "dpo"] as const;
 export type TrainingMethod = (typeof TRAINING_METHODS)[number];
-const ONLY_FOR: Partial<Record<HyperparameterName, TrainingMethod>> = { prompt_loss_weight: "supervised", beta: "dpo" };
+const ONLY_FOR: Partial<Record<HyperparameterName, TrainingMethod>> = {
+  prompt_loss_weight: "supervised",
+  early_stopping_patience: "supervised",
+  beta: "dpo",
+};
 
 /** Why a hyperparameter does not apply to a method or to the training type (undefined when every key applies). */
 export function inapplicableHyperparameter(method: TrainingMethod, h: RequestedHyperparameters): string | undefined {

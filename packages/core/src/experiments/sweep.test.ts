@@ -26,6 +26,7 @@ describe("sweeps", () => {
       "batch_size",
       "learning_rate_multiplier",
       "prompt_loss_weight",
+      "early_stopping_patience",
       "beta",
       "training_type",
       "lora_rank",

@@ -57,6 +57,7 @@ export const CAPABILITIES: Record<ProviderKind, Capabilities> = {
     hyperparameters: {
       ...OPENAI_HP,
       prompt_loss_weight: ENGINE_EXTENSION("prompt_loss_weight"),
+      early_stopping_patience: ENGINE_EXTENSION("early_stopping_patience"),
       training_type: ENGINE_EXTENSION("training_type"),
       lora_rank: ENGINE_EXTENSION("lora_rank"),
       lora_alpha: ENGINE_EXTENSION("lora_alpha"),

@@ -23,7 +23,10 @@ export const COMMON: HyperField[] = [
 ];
 
 /** Only one method each. */
-export const SUPERVISED_ONLY: HyperField[] = [{ key: "prompt_loss_weight", label: "Prompt loss weight (0–1)", auto: "0.1" }];
+export const SUPERVISED_ONLY: HyperField[] = [
+  { key: "prompt_loss_weight", label: "Prompt loss weight (0–1)", auto: "0.1" },
+  { key: "early_stopping_patience", label: "Early-stopping patience (with validation data)", auto: "3" },
+];
 export const DPO_ONLY: HyperField[] = [{ key: "beta", label: "DPO beta", auto: "0.1" }];
 
 /** Open-weight bases (LoRA); `training_type` and the target modules have their own inputs. */
