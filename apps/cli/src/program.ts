@@ -13,6 +13,7 @@ import { registerModels } from "./commands/models.ts";
 import { registerInit, registerProject } from "./commands/project.ts";
 import { registerServe } from "./commands/serve.ts";
 import { registerSplit } from "./commands/split.ts";
+import { registerUsers } from "./commands/users.ts";
 import { addExamples } from "./help-examples.ts";
 import type { GlobalOptions } from "./output.ts";
 
@@ -40,6 +41,7 @@ export function buildProgram(): Command {
   registerEval(program, globals);
   registerModels(program, globals);
   registerServe(program);
+  registerUsers(program, globals);
   registerDemo(program, globals);
 
   exitOverrideAll(program);

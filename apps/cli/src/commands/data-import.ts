@@ -1,4 +1,4 @@
-import { type Encoding, importDataset } from "@tunelab/core";
+import { type Encoding, importDataset, localCreator } from "@tunelab/core";
 import type { Command } from "commander";
 import { resolveProjectName, withWorkspace } from "../context.ts";
 import { EXIT } from "../exit-codes.ts";
@@ -31,6 +31,7 @@ export function registerDataImport(data: Command, globals: () => GlobalOptions):
           encoding: options.encoding,
           ...(options.message === undefined ? {} : { message: options.message }),
           ...(contextLimit === undefined ? {} : { contextLimit }),
+          createdBy: localCreator(),
         });
         emit(globals(), result, () => {
           if (result.status === "invalid") return renderReport(result.report);

@@ -8,6 +8,7 @@ import {
   getProjectByName,
   listExperiments,
   loadConfig,
+  localCreator,
   providerKind,
   scoringSetup,
   type TrainingMethod,
@@ -102,6 +103,7 @@ export function registerExperiments(program: Command, globals: () => GlobalOptio
         return createExperiment(ws, input, {
           kindOf: (name) => providerKind(config, name),
           modelsOf: (name) => tunableModels(config, name),
+          createdBy: localCreator(),
         });
       });
       if (!created.created)
@@ -263,14 +265,18 @@ export function registerExperiments(program: Command, globals: () => GlobalOptio
       const project = await resolveProjectName(ws, o.project);
       await scoringSetup(ws, (await getProjectByName(ws.db, project)).id);
       const evaluation = chosenEvaluation(o);
-      return createExperiment(ws, {
-        project,
-        model: o.model,
-        provider: o.provider,
-        method: "none",
-        ...(o.name ? { name: o.name } : {}),
-        ...(evaluation ? { evaluation } : {}),
-      });
+      return createExperiment(
+        ws,
+        {
+          project,
+          model: o.model,
+          provider: o.provider,
+          method: "none",
+          ...(o.name ? { name: o.name } : {}),
+          ...(evaluation ? { evaluation } : {}),
+        },
+        { createdBy: localCreator() },
+      );
     });
     const final =
       created.experiment.status === "completed"

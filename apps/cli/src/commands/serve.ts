@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createServices, isLoopback, listenApi } from "@tunelab/api";
-import { readEnv, resolveHome, TunelabError } from "@tunelab/core";
+import { countUsers, readEnv, resolveHome, TunelabError } from "@tunelab/core";
 import { createEngine } from "@tunelab/engine";
 import type { Command } from "commander";
 import { withWorkspace } from "../context.ts";
@@ -60,6 +60,8 @@ export function registerServe(program: Command): void {
           process.stdout.write(
             `token required (TUNELAB_TOKEN). Open the web app signed in with this one-time link:\n    ${listening.loginUrl}\n`,
           );
+        const users = await countUsers(ws.db);
+        if (users > 0) process.stdout.write(`${users} user(s) (\`tunelab users list\`): every request needs a token, used with its role\n`);
         if (resumed.length) process.stdout.write(`resuming ${resumed.length} unfinished experiment(s)/eval run(s)\n`);
         if (!existsSync(WEB_DIST)) process.stdout.write("the web app is not built: `pnpm --filter @tunelab/web build`\n");
         await new Promise<void>((resolve) => {

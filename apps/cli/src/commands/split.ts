@@ -1,4 +1,4 @@
-import { type Encoding, setTestSplit } from "@tunelab/core";
+import { type Encoding, localCreator, setTestSplit } from "@tunelab/core";
 import type { Command } from "commander";
 import { withWorkspace } from "../context.ts";
 import { EXIT } from "../exit-codes.ts";
@@ -39,6 +39,7 @@ export function registerSplit(program: Command, globals: () => GlobalOptions): v
             encoding: options.encoding,
             ...(testFraction === undefined ? {} : { testFraction, trainDataset: options.dataset }),
             ...(options.message === undefined ? {} : { message: options.message }),
+            createdBy: localCreator(),
           });
           emit(globals(), result, () => {
             if (result.status === "invalid") return renderReport(result.report);

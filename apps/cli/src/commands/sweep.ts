@@ -3,6 +3,7 @@ import {
   createSweep,
   DataFractions,
   getProjectByName,
+  localCreator,
   type SweepRequest,
   scoringSetup,
   type TrainingMethod,
@@ -85,7 +86,7 @@ export function registerSweep(program: Command, globals: () => GlobalOptions): v
           ...(o.seed !== undefined ? { seed: parseNumberOption("--seed", o.seed as string) } : {}),
           ...(chosenHyperparameters(o) as Partial<SweepRequest>),
         };
-        return (await createSweep(ws, request)).map((r) => r.experiment.id);
+        return (await createSweep(ws, request, { createdBy: localCreator() })).map((r) => r.experiment.id);
       });
       const results = await runExperiments([...new Set(ids)], globals(), parseNumberOption("--concurrency", o.concurrency as string) ?? 2);
       emit(globals(), results, () =>

@@ -31,6 +31,7 @@ export function experimentSummary(e: Experiment): string {
     `${color.bold(e.name)} ${color.dim(e.id)} · ${statusColor(e.status)}${e.error ? color.red(` — ${e.error}`) : ""}`,
     `${e.kind === "baseline" ? "baseline of" : `tunes (${e.method})`} ${e.baseModel} on ${e.provider}${e.tunedModel && e.kind === "tuned" ? ` → ${e.tunedModel}` : ""}`,
     `hyperparameters: ${hyperText(e.hyperparameters.resolved ?? e.hyperparameters.requested)} · seed ${e.seed}`,
+    `created ${e.createdAt.slice(0, 19).replace("T", " ")}${e.createdBy ? ` by ${e.createdBy}` : ""}`,
   ];
   if (e.trainedTokens)
     lines.push(`trained tokens ${formatNumber(e.trainedTokens)}${e.trainingSeconds ? ` in ${formatNumber(e.trainingSeconds)} s` : ""}`);
