@@ -291,7 +291,7 @@ export function NewExperimentForm(props: {
           </Field>
           <Show when={chosenModel()}>
             {(m) => (
-              <p class="muted" data-testid="model-facts">
+              <p class="muted model-facts" data-testid="model-facts">
                 {m().architecture} · {m().dtype} · context {count(m().contextLength)} tokens
                 {m().source ? ` · from ${m().source}` : ""}
                 {m().lora ? " · tuned with LoRA" : " · starts from seeded random weights (demos, tests, small classifiers)"}
