@@ -71,7 +71,7 @@ describe("users and roles over the API", () => {
     for (const w of writes) {
       expect(w.status).toBe(403);
       expect(w.json.error.code).toBe("forbidden");
-      expect(w.json.error.message).toMatch(/needs the editor role; user "viewer-1" is a viewer/);
+      expect(w.json.error.message).toMatch(/needs the editor role; user "viewer-1" has the viewer role/);
     }
     expect((await h.call("POST", "/v1/chat/completions", { model: "local-tiny", messages: [] }, as)).status).toBe(403);
     expect({ experiments: await count("experiments"), versions: await count("dataset_versions") }).toEqual(before);
@@ -105,7 +105,7 @@ describe("users and roles over the API", () => {
     const refused = await h.call("PUT", "/api/projects/tickets/graders", { graders: [check, python] }, bearer(tokens.editor));
     expect(refused.status).toBe(403);
     expect(refused.json.error.code).toBe("forbidden");
-    expect(refused.json.error.message).toMatch(/needs the admin role; user "editor-1" is a editor/);
+    expect(refused.json.error.message).toMatch(/needs the admin role; user "editor-1" has the editor role/);
     const tried = await h.call("POST", "/api/graders/test", { grader: python, sample: "x", item: {} }, bearer(tokens.editor));
     expect([tried.status, tried.json.error?.code]).toEqual([403, "forbidden"]);
     expect(await count("grader_sets")).toBe(before);

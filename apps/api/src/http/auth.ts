@@ -20,7 +20,7 @@ export function access(options: AccessOptions): MiddlewareHandler {
         c,
         401,
         "unauthorized",
-        "missing or wrong token: send `Authorization: Bearer TOKEN` (TUNELAB_TOKEN, or a user's token from `tunelab users add`), or sign in to the web app",
+        "missing or wrong token: send `Authorization: Bearer TOKEN` (TUNELAB_TOKEN, or a user's token from `tunelab users add NAME --role viewer`), or sign in to the web app",
       );
     }
     const needed = roleNeeded(c.req.method);
@@ -29,7 +29,7 @@ export function access(options: AccessOptions): MiddlewareHandler {
         c,
         403,
         "forbidden",
-        `${c.req.method} ${c.req.path} needs the ${needed} role; user "${principal.name}" is a ${principal.role} (an admin changes roles with \`tunelab users\`)`,
+        `${c.req.method} ${c.req.path} needs the ${needed} role; user "${principal.name}" has the ${principal.role} role (an admin issues tokens: \`tunelab users add NAME --role ${needed}\`)`,
       );
     }
     c.set("principal", principal);

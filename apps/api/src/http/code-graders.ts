@@ -43,7 +43,7 @@ export function assertAdminForCodeGraders(c: Context, configs: readonly GraderCo
   const names = found.map((g) => `"${g.name}" (${g.type})`).join(", ");
   throw new TunelabError(
     "forbidden",
-    `to ${action} graders that run code (${names}) needs the admin role; user "${principal.name}" is a ${principal.role}`,
+    `to ${action} graders that run code (${names}) needs the admin role; user "${principal.name}" has the ${principal.role} role`,
     { details: { graders: found, needed: "admin", role: principal.role } },
   );
 }

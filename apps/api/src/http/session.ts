@@ -67,7 +67,12 @@ export function sessionRoutes(options: SessionOptions): Hono {
     const parsed = SignIn.safeParse(body);
     if (!parsed.success) return refuse(c, 400, "invalid_argument", "token: a non-empty string is required");
     if (!(await signIn(c, parsed.data.token.trim())))
-      return refuse(c, 401, "unauthorized", "wrong token (TUNELAB_TOKEN of the server, or a user's token from `tunelab users add`)");
+      return refuse(
+        c,
+        401,
+        "unauthorized",
+        "wrong token (TUNELAB_TOKEN of the server, or a user's token from `tunelab users add NAME --role viewer`)",
+      );
     return c.body(null, 204);
   });
 
