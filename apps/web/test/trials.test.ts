@@ -27,6 +27,7 @@ let server: FixtureServer;
 let chromium: LaunchedBrowser;
 let page: Page;
 let experimentId: string;
+let otherId: string;
 let runId: string;
 
 beforeAll(async () => {
@@ -61,6 +62,19 @@ beforeAll(async () => {
     }),
   ).flat();
   runId = await scoreExperiment(ws, experimentId, samples, { trials: TRIALS, samplingParams: { temperature: 1, seed: 0 } });
+  // a second baseline scored with 2 trials per item, for compare
+  const other = await createExperiment(ws, {
+    project: PROJECT,
+    model: "local-tiny",
+    method: "none",
+    name: "two trials",
+    evaluation: { trials: 2 },
+  });
+  otherId = other.experiment.id;
+  const twoTrials = Array.from({ length: ITEMS }, (_, i) =>
+    [0, 1].map((t) => ({ itemId: String(i + 1), trial: t, grades: { exact: { score: i < 5 ? 1 : 0, passed: i < 5 } } })),
+  ).flat();
+  await scoreExperiment(ws, otherId, twoTrials, { trials: 2, samplingParams: { temperature: 1, seed: 0 } });
   await closeWorkspace(ws);
   dist = await buildWeb();
   server = await startServer({ webDir: dist, home, engine: false });
@@ -134,5 +148,14 @@ describe("trials on the experiment page", () => {
       expect(overflow).toBeLessThanOrEqual(1);
       await page.screenshot({ path: join(ARTIFACTS, `experiment-trials-${size.width}.png`), fullPage: true });
     }
+  });
+
+  it("compare says how each side sampled and uses the two-level paired delta", async () => {
+    const api = await server.call("GET", `/api/compare?a=${experimentId}&b=${otherId}`);
+    expect(api.graders.exact.trials).toEqual({ a: TRIALS, b: 2 });
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.goto(`${server.url}/compare?a=${experimentId}&b=${otherId}`);
+    await expect.poll(() => page.locator("[data-testid=compare-trials]").textContent()).toContain("A sampled each item 4 times, B 2");
+    await page.screenshot({ path: join(ARTIFACTS, "compare-trials-1280.png"), fullPage: true });
   });
 });

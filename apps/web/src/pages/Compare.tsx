@@ -66,6 +66,15 @@ export default function Compare() {
                     Swap A and B
                   </button>
                 </p>
+                <Show when={Object.values(c().graders).find((g) => g.trials)?.trials}>
+                  {(t) => (
+                    <p class="muted" data-testid="compare-trials">
+                      Repeated trials: A sampled each item {t().a} time{t().a === 1 ? "" : "s"}, B {t().b}. Means are item-weighted, the
+                      interval and p-value come from a two-level paired bootstrap (items, then each side's trials), and an item counts as
+                      passed when it passed in more than half its trials.
+                    </p>
+                  )}
+                </Show>
               </div>
 
               <div class="card">
