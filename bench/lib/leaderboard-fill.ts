@@ -260,6 +260,7 @@ export async function fillWorkspace(ws: Workspace, options: FillOptions): Promis
       finished_at: finishedAt,
       lease_owner: null,
       lease_expires_at: null,
+      created_by: null,
     });
     runRows.push({
       id: runId,
