@@ -111,7 +111,7 @@ describe("an experiment on OpenAI's fine-tuning API", () => {
   it("sends DPO with beta on preference pairs", async () => {
     const { done } = await run({ dataset: "prefs@1", model: BASE, method: "dpo", hyperparameters: { beta: 0.2 } });
     expect(done.status, done.error ?? "").toBe("completed");
-    expect((creates()[0]?.body as { method: unknown }).method).toEqual({
+    expect((creates()[0]?.body as { method: unknown } | undefined)?.method).toEqual({
       type: "dpo",
       dpo: { hyperparameters: { n_epochs: "auto", batch_size: "auto", learning_rate_multiplier: "auto", beta: 0.2 } },
     });
