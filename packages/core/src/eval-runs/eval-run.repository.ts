@@ -100,24 +100,43 @@ export async function unfinishedEvalRuns(db: DB): Promise<EvalRun[]> {
  * twice.
  */
 export async function insertSample(db: DB, runId: string, position: number, record: ItemRecord): Promise<void> {
-  await db
-    .insertInto("eval_samples")
-    .values({
-      run_id: runId,
-      item_id: record.item_id,
-      trial: record.trial ?? 0,
-      position,
-      status: record.status,
-      output_text: record.sample?.output_text ?? null,
-      error: record.sample_error ? JSON.stringify(record.sample_error) : null,
-      grades_json: JSON.stringify(record.grades),
-      tags_json: JSON.stringify(record.tags),
-      prompt_tokens: record.usage.prompt_tokens,
-      completion_tokens: record.usage.completion_tokens,
-      created_at: nowIso(),
-    })
-    .onConflict((oc) => oc.columns(["run_id", "item_id", "trial"]).doNothing())
-    .execute();
+  await insertSamples(db, runId, [{ position, record }]);
+}
+
+/** Rows per INSERT statement (12 columns each: well under SQLite's 32,766 bound parameters). */
+const ROWS_PER_STATEMENT = 500;
+
+/**
+ * Stores finished (item, trial)s in one transaction: after a crash either all of them are stored or none is. A row
+ * already stored (a resumed run) is ignored, so nothing is counted twice.
+ */
+export async function insertSamples(db: DB, runId: string, samples: readonly { position: number; record: ItemRecord }[]): Promise<void> {
+  if (samples.length === 0) return;
+  const createdAt = nowIso();
+  const rows = samples.map(({ position, record }) => ({
+    run_id: runId,
+    item_id: record.item_id,
+    trial: record.trial ?? 0,
+    position,
+    status: record.status,
+    output_text: record.sample?.output_text ?? null,
+    error: record.sample_error ? JSON.stringify(record.sample_error) : null,
+    grades_json: JSON.stringify(record.grades),
+    tags_json: JSON.stringify(record.tags),
+    prompt_tokens: record.usage.prompt_tokens,
+    completion_tokens: record.usage.completion_tokens,
+    created_at: createdAt,
+  }));
+  const write = async (trx: DB) => {
+    for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT)
+      await trx
+        .insertInto("eval_samples")
+        .values(rows.slice(start, start + ROWS_PER_STATEMENT))
+        .onConflict((oc) => oc.columns(["run_id", "item_id", "trial"]).doNothing())
+        .execute();
+  };
+  if (rows.length <= ROWS_PER_STATEMENT) await write(db);
+  else await db.transaction().execute(write);
 }
 
 /** The (item, trial) units a run has stored, as `trialKey`s (the runner's `skip`). */

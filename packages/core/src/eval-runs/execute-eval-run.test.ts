@@ -12,7 +12,7 @@ import { currentGraderSet } from "../grader-sets/grader-set.repository.ts";
 import { saveGraderSet } from "../grader-sets/save-grader-set.ts";
 import { getProjectByName } from "../projects/project.repository.ts";
 import { closeWorkspace, openWorkspace, type Workspace } from "../storage/workspace.ts";
-import { getEvalRun, insertEvalRun, insertSample } from "./eval-run.repository.ts";
+import { getEvalRun, insertEvalRun, insertSamples, runSamples } from "./eval-run.repository.ts";
 import { finalizeEvalRun, type RunAggregates } from "./execute-eval-run.ts";
 import { OFF_THREAD_SAMPLES } from "./finalize/off-thread.ts";
 
@@ -63,6 +63,7 @@ async function storedRun(trials = 1): Promise<string> {
     trials,
     total: ITEMS * trials,
   });
+  const samples: { position: number; record: ItemRecord }[] = [];
   for (let i = 0; i < ITEMS; i++)
     for (let trial = 0; trial < trials; trial++) {
       const errored = i % 97 === 0;
@@ -86,8 +87,9 @@ async function storedRun(trials = 1): Promise<string> {
         finish_reason: "stop",
         latency_ms: 1,
       };
-      await insertSample(ws.db, run.id, i, record);
+      samples.push({ position: i, record });
     }
+  await insertSamples(ws.db, run.id, samples); // more rows than one statement takes: one transaction
   return run.id;
 }
 
@@ -97,6 +99,39 @@ async function finalized(runId: string) {
   expect(finishedAt).not.toBeNull();
   return rest;
 }
+
+describe("insertSamples", () => {
+  it("stores a batch in one transaction: a failing row stores none of it; rows already stored are ignored", async () => {
+    const runId = await storedRun();
+    const stored = await runSamples(ws.db, runId);
+    expect(stored).toHaveLength(ITEMS);
+    const again = stored.map((row) => ({
+      position: row.position,
+      record: {
+        item_id: row.item_id,
+        tags: [],
+        status: "passed",
+        sample: null,
+        grades: {},
+        model: "m",
+        cached: true,
+        attempts: 0,
+        finish_reason: null,
+        latency_ms: 0,
+        usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, cached_tokens: 0 },
+      } satisfies ItemRecord,
+    }));
+    await insertSamples(ws.db, runId, again); // a resumed run writing them again: ignored
+    expect(await runSamples(ws.db, runId)).toEqual(stored);
+
+    const fresh = again.map((sample, i) => ({ ...sample, record: { ...sample.record, item_id: `new-${i}` } }));
+    const broken = fresh.map((sample, i) =>
+      i === ITEMS - 10 ? { ...sample, record: { ...sample.record, item_id: null as unknown as string } } : sample,
+    );
+    await expect(insertSamples(ws.db, runId, broken)).rejects.toThrow(/NOT NULL/);
+    expect(await runSamples(ws.db, runId)).toHaveLength(ITEMS); // the rows before the failing one were rolled back
+  }, 60_000);
+});
 
 describe("finalizeEvalRun", () => {
   it("stores the same counts, intervals and aggregates in a worker thread as on this thread", async () => {

@@ -14,10 +14,10 @@ import {
 import type OpenAI from "openai";
 import { nowIso } from "../shared/time.ts";
 import type { Workspace } from "../storage/workspace.ts";
-import { getEvalRun, insertSample, runSamples, sampleKeys, updateEvalRun } from "./eval-run.repository.ts";
+import { getEvalRun, insertSamples, runSamples, sampleKeys, updateEvalRun } from "./eval-run.repository.ts";
 import type { EvalRun } from "./eval-run.schema.ts";
 import type { EvalSampleRow } from "./eval-run.table.ts";
-import { finalizeInWorker, OFF_THREAD_SAMPLES } from "./finalize/off-thread.ts";
+import { type FinalizeWorker, finalizeInWorker, OFF_THREAD_SAMPLES, startFinalizeWorker } from "./finalize/off-thread.ts";
 import { testItems } from "./test-items.ts";
 
 export interface ExecuteEvalRunOptions {
@@ -39,9 +39,9 @@ export interface RunAggregates {
 }
 
 /**
- * Runs (or resumes) an eval run: items already stored are skipped, each finished item is stored before it counts,
- * and when every item is stored the run's aggregates (per grader, per tag, with intervals) are computed from the
- * database, so a resumed run never double-counts.
+ * Runs (or resumes) an eval run: items already stored are skipped, each finished item is stored (in batches, one
+ * transaction each) before it counts, and when every item is stored the run's aggregates (per grader, per tag, with
+ * intervals) are computed from the database, so a resumed run never double-counts.
  */
 export async function executeEvalRun(ws: Workspace, runId: string, options: ExecuteEvalRunOptions): Promise<EvalRun> {
   const run = await getEvalRun(ws.db, runId);
@@ -49,26 +49,37 @@ export async function executeEvalRun(ws: Workspace, runId: string, options: Exec
   const items = await testItems(ws, run.testSplitVersionId);
   const positions = new Map(items.map((item, i) => [item.id, i]));
   await updateEvalRun(ws.db, runId, { status: "running", total: items.length * run.trials });
-
-  const result = await runEval({
-    items,
-    sampler: { client: options.client, model: run.model, samplingParams: run.samplingParams as SamplingParams },
-    graders: options.graders,
-    trials: run.trials,
-    concurrency: options.concurrency ?? 8,
-    skip: await sampleKeys(ws.db, runId),
-    onSample: (record) => insertSample(ws.db, runId, positions.get(record.item_id) ?? 0, record),
-    ...(options.signal ? { signal: options.signal } : {}),
-    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-    ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
-    ...(options.cache ? { cache: options.cache } : {}),
-  });
-  if (result.status === "cancelled") {
-    await updateEvalRun(ws.db, runId, { status: "cancelled", finished_at: nowIso() });
+  // A large run is finalized in a worker thread: start it now, so it loads while the items are graded.
+  const worker = isMainThread && items.length * run.trials >= OFF_THREAD_SAMPLES ? startFinalizeWorker() : undefined;
+  try {
+    const result = await runEval({
+      items,
+      sampler: { client: options.client, model: run.model, samplingParams: run.samplingParams as SamplingParams },
+      graders: options.graders,
+      trials: run.trials,
+      concurrency: options.concurrency ?? 8,
+      skip: await sampleKeys(ws.db, runId),
+      // finished items are stored in batches, one transaction each (an item counts once its batch is committed)
+      onSamples: (records) =>
+        insertSamples(
+          ws.db,
+          runId,
+          records.map((record) => ({ position: positions.get(record.item_id) ?? 0, record })),
+        ),
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
+      ...(options.cache ? { cache: options.cache } : {}),
+    });
+    if (result.status === "cancelled") {
+      await updateEvalRun(ws.db, runId, { status: "cancelled", finished_at: nowIso() });
+      return getEvalRun(ws.db, runId);
+    }
+    await finalizeEvalRun(ws, runId, options.primaryMetric, worker ? { worker } : {});
     return getEvalRun(ws.db, runId);
+  } finally {
+    worker?.close();
   }
-  await finalizeEvalRun(ws, runId, options.primaryMetric);
-  return getEvalRun(ws.db, runId);
 }
 
 export interface FinalizeOptions {
@@ -77,12 +88,15 @@ export interface FinalizeOptions {
    * stored samples or more and this is the main thread, so large runs never block the event loop.
    */
   offThread?: boolean;
+  /** A finalize worker started ahead of time, used when computing off the main thread. */
+  worker?: FinalizeWorker;
 }
 
 /** Computes and stores a run's counts and aggregates from its stored samples. */
 export async function finalizeEvalRun(ws: Workspace, runId: string, primaryMetric: string, options: FinalizeOptions = {}): Promise<void> {
   const offThread = options.offThread ?? (isMainThread && (await countSamples(ws, runId)) >= OFF_THREAD_SAMPLES);
-  if (offThread) await finalizeInWorker({ home: ws.home, runId, primaryMetric });
+  const task = { home: ws.home, runId, primaryMetric };
+  if (offThread) await (options.worker ? options.worker.finalize(task) : finalizeInWorker(task));
   else await finalizeEvalRunHere(ws, runId, primaryMetric);
 }
 

@@ -12,6 +12,7 @@ import type { RunProgress } from "./progress.ts";
 import { RateLimiter, type RateLimits } from "./rate-limiter.ts";
 import { buildRequest } from "./request.ts";
 import { type RunSummary, summarizeRecords } from "./run-result.ts";
+import { SampleBatcher } from "./sample-batcher.ts";
 import type { SampleError } from "./sample-error.ts";
 import { isDeterministic, type Sampler } from "./sampler.ts";
 import { sleep as defaultSleep } from "./sleep.ts";
@@ -45,6 +46,13 @@ export interface RunEvalOptions {
    * throwing cache or `onProgress`.
    */
   onSample?: (record: ItemRecord) => Promise<void> | void;
+  /**
+   * Batch alternative to `onSample` (persist them in one transaction here): finished records are handed over
+   * together, at the latest on the next turn of the event loop after the first of them finished or when
+   * `MAX_SAMPLE_BATCH` wait; a record counts as done only once its batch resolved. If it throws, the run stops and
+   * rejects; the records of that batch never count.
+   */
+  onSamples?: (records: ItemRecord[]) => Promise<void> | void;
   onProgress?: (progress: RunProgress) => void;
   /** Test seams: the wait used for backoff and rate limits, the jitter source, the clock. */
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
@@ -94,6 +102,32 @@ export async function runEval(options: RunEvalOptions): Promise<RunEvalResult> {
   };
   options.onProgress?.({ ...progress });
   let fatal: { error: unknown } | undefined;
+  const fail = (error: unknown) => {
+    fatal ??= { error };
+    stop.abort();
+  };
+
+  const count = (record: ItemRecord) => {
+    records.set(trialKey(record.item_id, record.trial ?? 0), record);
+    progress.done++;
+    progress[record.status]++;
+    if (record.cached) progress.cacheHits++;
+    else if (record.sample) {
+      const { invocation_count, ...usage } = progress.usage;
+      progress.usage = { ...addUsage(usage, record.usage), invocation_count: invocation_count + 1 };
+    }
+    options.onProgress?.({ ...progress, usage: { ...progress.usage } });
+  };
+  const { onSamples } = options;
+  const batcher = onSamples
+    ? new SampleBatcher<ItemRecord>(
+        onSamples,
+        (batch) => {
+          for (const record of batch) count(record);
+        },
+        fail,
+      )
+    : undefined;
 
   const runItem = async ({ item, trial }: Unit): Promise<void> => {
     const started = now();
@@ -141,22 +175,18 @@ export async function runEval(options: RunEvalOptions): Promise<RunEvalResult> {
       latency_ms: now() - started,
     };
     if (fatal) return;
+    if (batcher) {
+      // full batch: wait for its write (back-pressure); otherwise go on, it is written on the next turn
+      await batcher.add(record);
+      return;
+    }
     try {
       await options.onSample?.(record);
     } catch (error) {
-      fatal ??= { error };
-      stop.abort();
+      fail(error);
       return;
     }
-    records.set(trialKey(item.id, trial), record);
-    progress.done++;
-    progress[record.status]++;
-    if (cached) progress.cacheHits++;
-    else if (sample) {
-      const { invocation_count, ...usage } = progress.usage;
-      progress.usage = { ...addUsage(usage, record.usage), invocation_count: invocation_count + 1 };
-    }
-    options.onProgress?.({ ...progress, usage: { ...progress.usage } });
+    count(record);
   };
 
   let next = 0;
@@ -170,9 +200,8 @@ export async function runEval(options: RunEvalOptions): Promise<RunEvalResult> {
       try {
         await runItem(unit);
       } catch (error) {
-        // A failing cache, grader adapter or progress callback is a bug to surface, not an item status.
-        fatal ??= { error };
-        stop.abort();
+        // A failing cache, grader adapter, sample writer or progress callback is a bug to surface, not an item status.
+        fail(error);
       }
     }
   };
@@ -181,6 +210,8 @@ export async function runEval(options: RunEvalOptions): Promise<RunEvalResult> {
   setMaxListeners(2 * workers + 10, stop.signal);
   try {
     await Promise.all(Array.from({ length: workers }, worker));
+    // the records finished last (and those of a cancelled run) are written before the run ends
+    await batcher?.flush().catch(fail);
   } finally {
     options.signal?.removeEventListener("abort", onAbort);
   }

@@ -1,4 +1,4 @@
-import { parentPort, workerData } from "node:worker_threads";
+import { parentPort } from "node:worker_threads";
 import { isTunelabError } from "../../errors.ts";
 import { BlobStore } from "../../storage/blobs.ts";
 import { openDatabase } from "../../storage/database.ts";
@@ -19,12 +19,15 @@ async function run(task: FinalizeTask): Promise<void> {
 
 const port = parentPort;
 if (!port) throw new Error("finalize-worker-main runs in a worker thread");
-try {
-  await run(workerData as FinalizeTask);
-  port.postMessage({ ok: true } satisfies FinalizeReply);
-} catch (error) {
-  const reply: FinalizeReply = isTunelabError(error)
-    ? { ok: false, error: { message: error.message, code: error.code } }
-    : { ok: false, error: { message: (error as Error).message ?? String(error) } };
-  port.postMessage(reply);
-}
+// Started ahead of time (modules loaded while the run grades); the task arrives when every sample is stored.
+port.once("message", async (task: FinalizeTask) => {
+  try {
+    await run(task);
+    port.postMessage({ ok: true } satisfies FinalizeReply);
+  } catch (error) {
+    const reply: FinalizeReply = isTunelabError(error)
+      ? { ok: false, error: { message: error.message, code: error.code } }
+      : { ok: false, error: { message: (error as Error).message ?? String(error) } };
+    port.postMessage(reply);
+  }
+});

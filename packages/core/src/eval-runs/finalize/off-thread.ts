@@ -17,28 +17,61 @@ export interface FinalizeTask {
 
 export type FinalizeReply = { ok: true } | { ok: false; error: { message: string; code?: ErrorCode } };
 
-/** Finalizes a run (counts, aggregates, usage, status `completed`) in a fresh worker thread; resolves once it is stored. */
-export function finalizeInWorker(task: FinalizeTask): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let settled = false;
-    const settle = (action: () => void) => {
-      if (settled) return;
-      settled = true;
-      action();
-    };
-    const worker = new Worker(new URL("./finalize-worker.mjs", import.meta.url), { workerData: task });
-    worker.once("message", (reply: FinalizeReply) => {
-      settle(() => {
-        if (reply.ok) resolve();
-        else reject(new TunelabError(reply.error.code ?? "internal", reply.error.message));
-      });
-      void worker.terminate();
-    });
-    worker.once("error", (error) =>
-      settle(() => reject(new TunelabError("internal", `eval run finalize worker failed: ${error.message}`, { cause: error }))),
-    );
-    worker.once("exit", (code) =>
-      settle(() => reject(new TunelabError("internal", `eval run finalize worker stopped (exit code ${code}) before answering`))),
-    );
+/** A finalize worker started ahead of time: it loads its modules while the run grades, then finalizes one run. */
+export interface FinalizeWorker {
+  /** Finalizes a run (counts, aggregates, usage, status `completed`); resolves once it is stored. Once per worker. */
+  finalize(task: FinalizeTask): Promise<void>;
+  /** Stops the worker (it is not needed, e.g. the run was cancelled). */
+  close(): void;
+}
+
+/**
+ * Starts a finalize worker thread now, so its start-up (loading modules) overlaps the run's grading on the other core.
+ * Until `finalize` is called it does not keep the process alive.
+ */
+export function startFinalizeWorker(): FinalizeWorker {
+  const worker = new Worker(new URL("./finalize-worker.mjs", import.meta.url));
+  worker.unref();
+  let failure: Error | undefined;
+  let pending: ((reply: FinalizeReply | Error) => void) | undefined;
+  const answer = (reply: FinalizeReply | Error) => {
+    const settle = pending;
+    pending = undefined;
+    settle?.(reply);
+  };
+  worker.on("message", (reply: FinalizeReply) => answer(reply));
+  worker.once("error", (error) => {
+    failure = new TunelabError("internal", `eval run finalize worker failed: ${error.message}`, { cause: error });
+    answer(failure);
   });
+  worker.once("exit", (code) => {
+    failure ??= new TunelabError("internal", `eval run finalize worker stopped (exit code ${code}) before answering`);
+    answer(failure);
+  });
+  let used = false;
+  return {
+    finalize(task) {
+      if (used) return Promise.reject(new TunelabError("internal", "a finalize worker finalizes one run"));
+      used = true;
+      if (failure) return Promise.reject(failure);
+      return new Promise<void>((resolve, reject) => {
+        pending = (reply) => {
+          void worker.terminate();
+          if (reply instanceof Error) reject(reply);
+          else if (reply.ok) resolve();
+          else reject(new TunelabError(reply.error.code ?? "internal", reply.error.message));
+        };
+        worker.ref();
+        worker.postMessage(task);
+      });
+    },
+    close() {
+      void worker.terminate();
+    },
+  };
+}
+
+/** Finalizes a run in a fresh worker thread; resolves once it is stored. */
+export function finalizeInWorker(task: FinalizeTask): Promise<void> {
+  return startFinalizeWorker().finalize(task);
 }
