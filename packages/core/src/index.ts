@@ -42,6 +42,7 @@ export * from "./experiments/hyperparameters.ts";
 export * from "./experiments/lora.ts";
 export * from "./experiments/run-experiment.ts";
 export * from "./experiments/sweep.ts";
+export * from "./experiments/sweep-grid.ts";
 export * from "./experiments/training-setup.ts";
 export * from "./grader-sets/evaluation-setup.ts";
 export * from "./grader-sets/grader-set.repository.ts";

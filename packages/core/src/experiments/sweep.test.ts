@@ -1,11 +1,13 @@
-// Sweeps on a real SQLite workspace: the grid's axes come from the hyperparameter schema (LoRA rank, beta, ...),
-// every point is checked before any is stored, and identical points are not doubled.
+// Sweeps on a real SQLite workspace: one experiment per point of the grid (LoRA rank, beta, ...), every point checked
+// before any is stored, identical points not doubled; data fractions stored as subsets, after the grid's size is checked.
+
+import { TunelabError } from "@tunelab/base";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { TunelabError } from "../errors.ts";
 import { seedChatAndPreferences } from "../test-support/experiment-data.ts";
 import { tempWorkspace } from "../test-support/temp-workspace.ts";
 import { listExperiments } from "./experiment.repository.ts";
-import { createSweep, MAX_SWEEP_POINTS, SWEEP_AXES, sweepSize } from "./sweep.ts";
+import { createSweep } from "./sweep.ts";
+import { MAX_SWEEP_POINTS, sweepSize } from "./sweep-grid.ts";
 
 let ws: Awaited<ReturnType<typeof tempWorkspace>>;
 beforeEach(async () => {
@@ -20,22 +22,6 @@ const stored = async () => {
 };
 
 describe("sweeps", () => {
-  it("has an axis for every hyperparameter", () => {
-    expect(SWEEP_AXES).toEqual([
-      "n_epochs",
-      "batch_size",
-      "learning_rate_multiplier",
-      "prompt_loss_weight",
-      "early_stopping_patience",
-      "beta",
-      "training_type",
-      "lora_rank",
-      "lora_alpha",
-      "lora_dropout",
-      "lora_target_modules",
-    ]);
-  });
-
   it("creates one DPO experiment per point of lora_rank × beta, in order, with only the set extensions", async () => {
     const results = await createSweep(ws, {
       project: "p",
@@ -104,4 +90,45 @@ describe("sweeps", () => {
     expect((badValue as Error).message).toMatch(/^lora_dropout\.1: /);
     expect(await stored()).toHaveLength(0);
   });
+
+  it("with data fractions: stores the subsets, then one experiment per subset and point; a grid too large stores no subset", async () => {
+    const tooBig = await createSweep(ws, {
+      project: "p",
+      datasets: ["train@1"],
+      model: "m",
+      dataFractions: [0.9, 1],
+      n_epochs: Array.from({ length: 20 }, (_, i) => i + 1),
+      lora_rank: [1, 2, 3, 4, 5, 6],
+    }).catch((e: unknown) => e);
+    expect((tooBig as Error).message).toBe("sweep: a sweep may have at most 200 points; this grid has 240");
+    expect(await datasetNames()).toEqual(["prefs", "train"]);
+
+    const told: string[] = [];
+    const results = await createSweep(
+      ws,
+      { project: "p", datasets: ["train@1"], model: "m", dataFractions: [0.9, 1], fractionSeed: 7, n_epochs: [1, 2] },
+      { onDataFraction: (f) => told.push(`${f.version.ref} ${f.status} ${f.version.exampleCount}`) },
+    );
+    expect(told).toEqual(["train-v1-90pct@1 created 11", "train@1 source 12"]);
+    expect(await datasetNames()).toEqual(["prefs", "train", "train-v1-90pct"]);
+    expect(results.map((r) => [r.created, r.experiment.name.split(" ")[0], r.experiment.hyperparameters.requested.n_epochs])).toEqual([
+      [true, "train-v1-90pct@1", 1],
+      [true, "train-v1-90pct@1", 2],
+      [true, "train@1", 1],
+      [true, "train@1", 2],
+    ]);
+    // the same sweep again: the subset is found, not stored twice, and no experiment is doubled
+    const again = await createSweep(ws, {
+      project: "p",
+      datasets: ["train@1"],
+      model: "m",
+      dataFractions: [0.9, 1],
+      fractionSeed: 7,
+      n_epochs: [1, 2],
+    });
+    expect(again.map((r) => r.created)).toEqual([false, false, false, false]);
+    expect(await stored()).toHaveLength(4);
+  });
 });
+
+const datasetNames = async () => (await ws.db.selectFrom("datasets").select("name").orderBy("name").execute()).map((d) => d.name);
