@@ -45,6 +45,7 @@ export * from "./experiments/sweep.ts";
 export * from "./experiments/sweep-grid.ts";
 export * from "./experiments/training-setup.ts";
 export * from "./grader-sets/evaluation-setup.ts";
+export * from "./grader-sets/grader-file.ts";
 export * from "./grader-sets/grader-set.repository.ts";
 export * from "./grader-sets/grader-set.schema.ts";
 export * from "./grader-sets/save-grader-set.ts";

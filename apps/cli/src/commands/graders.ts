@@ -1,7 +1,15 @@
 import { readFileSync } from "node:fs";
-import { extname, resolve } from "node:path";
-import { addGraders, currentGraderSet, getProjectByName, gradersFromJson, listGraderSets, removeGrader, TunelabError } from "@tunelab/core";
-import { type GraderConfig, GraderConfigError, loadCustomGrader, testGrader } from "@tunelab/evals";
+import {
+  addGraders,
+  currentGraderSet,
+  getProjectByName,
+  gradersFromFile,
+  isCustomGraderModule,
+  listGraderSets,
+  removeGrader,
+  TunelabError,
+} from "@tunelab/core";
+import { type GraderConfig, GraderConfigError, testGrader } from "@tunelab/evals";
 import type { Command } from "commander";
 import { resolveProjectName, withWorkspace } from "../context.ts";
 import { EXIT } from "../exit-codes.ts";
@@ -22,19 +30,6 @@ function readFileText(path: string): string {
   } catch {
     throw new TunelabError("invalid_argument", `cannot read ${path}`);
   }
-}
-
-/** A grader file: OpenAI grader JSON (one, a list, or an eval's testing_criteria), or a custom grader module. */
-async function gradersFromFile(file: string, name: string | undefined): Promise<{ graders: GraderConfig[]; primaryMetric?: string }> {
-  if ([".ts", ".js", ".mjs", ".mts"].includes(extname(file))) {
-    const path = resolve(file);
-    const loaded = await loadCustomGrader(path).catch((error: Error) => {
-      throw new TunelabError("invalid_argument", `${file}: ${error.message}`);
-    });
-    await loaded.close();
-    return gradersFromJson({ type: "custom", name: name ?? loaded.name, path }, file);
-  }
-  return gradersFromJson(readJson(file, file), file);
 }
 
 export function registerGraders(program: Command, globals: () => GlobalOptions): void {
@@ -72,7 +67,7 @@ export function registerGraders(program: Command, globals: () => GlobalOptions):
       '\nExamples:\n  tunelab graders add graders.json --primary accuracy\n  echo \'{"type":"string_check","name":"exact","input":"{{sample.output_text}}","reference":"{{item.reference}}","operation":"eq"}\' > exact.json && tunelab graders add exact.json\n  tunelab graders add graders/priority.ts',
     )
     .action(async (file: string, o: { project?: string; name?: string; primary?: string }) => {
-      const parsed = await gradersFromFile(file, o.name);
+      const parsed = await gradersFromFile(file, o.name === undefined ? {} : { name: o.name });
       await withWorkspace(async (ws) => {
         const result = await addGraders(ws, await resolveProjectName(ws, o.project), parsed.graders, o.primary ?? parsed.primaryMetric);
         emit(globals(), result, () =>
@@ -108,9 +103,7 @@ export function registerGraders(program: Command, globals: () => GlobalOptions):
       '\nExample:\n  tunelab graders test --grader exact.json --sample \'{"category":"billing"}\' --item \'{"messages":[{"role":"user","content":"refund"},{"role":"assistant","content":"{\\"category\\":\\"billing\\"}"}]}\'',
     )
     .action(async (o: { grader: string; sample: string; item: string }) => {
-      const grader = [".ts", ".js", ".mjs"].includes(extname(o.grader))
-        ? (await gradersFromFile(o.grader, undefined)).graders[0]
-        : readJson(o.grader, "--grader");
+      const grader = isCustomGraderModule(o.grader) ? (await gradersFromFile(o.grader)).graders[0] : readJson(o.grader, "--grader");
       const item = readJson(o.item, "--item") as Record<string, unknown>;
       try {
         const result = await testGrader({ grader, sample: o.sample, item });
