@@ -8,10 +8,3 @@ export function readDataFile(file: string): { path: string; fileName: string } {
   if (!statSync(file).isFile()) throw new TunelabError("invalid_argument", `not a file: ${file}`);
   return { path: file, fileName: basename(file) };
 }
-
-export function parseNumberOption(name: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isFinite(n)) throw new TunelabError("invalid_argument", `${name} must be a number, got "${value}"`);
-  return n;
-}

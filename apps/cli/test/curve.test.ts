@@ -97,7 +97,7 @@ describe("tunelab sweep --data-fractions and tunelab curve", () => {
 
   it("refuses fractions outside (0, 1] before creating anything", () => {
     const bad = cli(["sweep", "-d", "train@1", "-m", "local-tiny", "--data-fractions", "0.5,2"]);
-    expect(bad.code).not.toBe(0);
-    expect(bad.stderr).toMatch(/--data-fractions: "0.5,2": a fraction must be at most 1/);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/option '--data-fractions <list>' argument '0\.5,2' is invalid\. a fraction must be at most 1/);
   });
 });

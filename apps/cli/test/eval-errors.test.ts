@@ -78,7 +78,9 @@ describe("tunelab eval on a model whose every item errors", () => {
 
     const bad = cli(["eval", "--model", "ft:local-small:nope", "--max-errored", "2"]);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('--max-errored must be a share from 0 to 1 or a percentage like 5%, got "2"');
+    expect(bad.stderr).toContain(
+      "option '--max-errored <share>' argument '2' is invalid. expected a share from 0 to 1 or a percentage like 5%, got \"2\"",
+    );
   }, 60_000);
 
   it("passes a model that scores without errors under the default gate", () => {

@@ -1,8 +1,8 @@
 import { CURVE_AXES, type CurveAxis, type ProjectCurve, projectCurves } from "@tunelab/core";
 import { type Command, Option } from "commander";
 import { resolveProjectName, withWorkspace } from "../context.ts";
+import { listOf, positiveInteger, positiveNumber } from "../option-parsers.ts";
 import { color, emit, formatNumber, type GlobalOptions, table } from "../output.ts";
-import { parseNumberOption } from "../read-input.ts";
 
 const f3 = (x: number) => x.toFixed(3);
 
@@ -60,20 +60,23 @@ export function registerCurve(program: Command, globals: () => GlobalOptions): v
         .choices(CURVE_AXES)
         .default("examples"),
     )
-    .option("--at <sizes>", "project to these training-set sizes, in the x axis's unit (comma-separated; default: twice the largest)")
-    .option("--resamples <n>", "bootstrap resamples for the intervals", "1000")
+    .addOption(
+      new Option(
+        "--at <sizes>",
+        "project to these training-set sizes, in the x axis's unit (comma-separated; default: twice the largest)",
+      ).argParser(listOf(positiveNumber)),
+    )
+    .addOption(new Option("--resamples <n>", "bootstrap resamples for the intervals").argParser(positiveInteger).default(1000))
     .addHelpText(
       "after",
       "\nExample:\n  tunelab sweep -d train@2 -m local-small --data-fractions 0.125,0.25,0.5,1\n  tunelab curve --at 1000,2000\n  tunelab curve --x tokens",
     )
-    .action(async (o: { project?: string; x: CurveAxis; at?: string; resamples: string }) => {
-      const x = o.x;
-      const at = o.at?.split(",").map((s, i) => parseNumberOption(`--at (value ${i + 1})`, s.trim()) as number);
+    .action(async (o: { project?: string; x: CurveAxis; at?: number[]; resamples: number }) => {
       const result = await withWorkspace(async (ws) =>
         projectCurves(ws, await resolveProjectName(ws, o.project), {
-          x,
-          ...(at ? { at } : {}),
-          resamples: parseNumberOption("--resamples", o.resamples) ?? 1000,
+          x: o.x,
+          ...(o.at ? { at: o.at } : {}),
+          resamples: o.resamples,
         }),
       );
       emit(globals(), result, () => {

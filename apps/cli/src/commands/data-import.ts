@@ -3,9 +3,9 @@ import type { Command } from "commander";
 import { resolveProjectName, withWorkspace } from "../context.ts";
 import { EXIT } from "../exit-codes.ts";
 import { color, emit, type GlobalOptions } from "../output.ts";
-import { parseNumberOption, readDataFile } from "../read-input.ts";
+import { readDataFile } from "../read-input.ts";
 import { renderReport } from "../render/report.ts";
-import { contextOption, encodingOption } from "./data-validate.ts";
+import { contextOption, encodingOption } from "./data-options.ts";
 
 export function registerDataImport(data: Command, globals: () => GlobalOptions): void {
   data
@@ -18,11 +18,10 @@ export function registerDataImport(data: Command, globals: () => GlobalOptions):
     .addOption(encodingOption())
     .addOption(contextOption())
     .addHelpText("after", "\nExamples:\n  tunelab data import tickets.jsonl --project ticket-router --dataset train -m 'first 120 tickets'")
-    .action(async (file: string, options: { project?: string; dataset: string; message?: string; encoding: Encoding; context: string }) => {
+    .action(async (file: string, options: { project?: string; dataset: string; message?: string; encoding: Encoding; context: number }) => {
       const { path, fileName } = readDataFile(file);
       await withWorkspace(async (ws) => {
         const project = options.project ?? (await resolveProjectName(ws, undefined));
-        const contextLimit = parseNumberOption("--context", options.context);
         const result = await importDataset(ws, {
           project,
           dataset: options.dataset,
@@ -30,7 +29,7 @@ export function registerDataImport(data: Command, globals: () => GlobalOptions):
           fileName,
           encoding: options.encoding,
           ...(options.message === undefined ? {} : { message: options.message }),
-          ...(contextLimit === undefined ? {} : { contextLimit }),
+          contextLimit: options.context,
           createdBy: localCreator(),
         });
         emit(globals(), result, () => {

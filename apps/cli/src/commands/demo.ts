@@ -13,13 +13,14 @@ import {
   setTestSplit,
   TunelabError,
 } from "@tunelab/core";
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
 import { withWorkspace } from "../context.ts";
+import { positiveInteger } from "../option-parsers.ts";
 import { color, emit, type GlobalOptions } from "../output.ts";
-import { parseNumberOption } from "../read-input.ts";
 import { renderComparison } from "../render/comparison.ts";
 import { renderReport } from "../render/report.ts";
-import { runExperiments } from "./experiments.ts";
+import { runExperiments } from "../run-experiments.ts";
+import { concurrencyOption } from "./experiment-options.ts";
 
 const EXAMPLES = fileURLToPath(new URL("../../../../examples/ticket-routing/", import.meta.url));
 
@@ -30,9 +31,13 @@ export function registerDemo(program: Command, globals: () => GlobalOptions): vo
     .description("offline walk-through on the bundled ticket-routing example, on the embedded engine")
     .option("-p, --project <name>", "project to fill", "ticket-router")
     .option("-m, --model <name>", "base model", "local-small")
-    .option("--epochs <n>", "fixed epochs instead of the engine's auto rule (a quick, weaker demo; the second set uses 3x)")
-    .option("--concurrency <n>", "experiments at once", "1")
-    .action(async (o: { project: string; model: string; epochs?: string; concurrency: string }) => {
+    .addOption(
+      new Option("--epochs <n>", "fixed epochs instead of the engine's auto rule (a quick, weaker demo; the second set uses 3x)").argParser(
+        positiveInteger,
+      ),
+    )
+    .addOption(concurrencyOption(1))
+    .action(async (o: { project: string; model: string; epochs?: number; concurrency: number }) => {
       const quiet = Boolean(globals().json);
       const say = (line = "") => {
         if (!quiet) process.stdout.write(`${line}\n`);
@@ -44,7 +49,7 @@ export function registerDemo(program: Command, globals: () => GlobalOptions): vo
           throw new TunelabError("io_error", `example file missing: ${EXAMPLES}${name}`, { cause: error });
         }
       };
-      const epochs = parseNumberOption("--epochs", o.epochs);
+      const { epochs } = o;
       // two hyperparameter sets: the engine's auto rule and a halved learning rate (or E and 3E epochs when --epochs is given)
       const setA: CreateExperiment["hyperparameters"] = epochs ? { n_epochs: epochs } : {};
       const setB: CreateExperiment["hyperparameters"] = epochs ? { n_epochs: epochs * 3 } : { learning_rate_multiplier: 0.5 };
@@ -112,7 +117,7 @@ export function registerDemo(program: Command, globals: () => GlobalOptions): vo
         return created.map((e) => e.id);
       });
 
-      const results = await runExperiments(ids, globals(), parseNumberOption("--concurrency", o.concurrency) ?? 1);
+      const results = await runExperiments(ids, globals(), o.concurrency);
       const failed = results.filter((r) => r.status !== "completed");
       if (failed.length)
         throw new TunelabError(

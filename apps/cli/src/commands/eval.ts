@@ -4,14 +4,32 @@ import type { GraderSummary } from "@tunelab/evals";
 import { type Command, Option } from "commander";
 import { resolveProjectName } from "../context.ts";
 import { EXIT } from "../exit-codes.ts";
+import { finiteNumber, fraction, nonNegativeNumber, share } from "../option-parsers.ts";
 import { color, emit, type GlobalOptions } from "../output.ts";
-import { parseNumberOption } from "../read-input.ts";
 import { renderComparison } from "../render/comparison.ts";
 import { renderJunit } from "../render/junit.ts";
 import { renderMarkdown } from "../render/markdown.ts";
 import { Progress } from "../render/progress.ts";
 import { withServices } from "../services.ts";
 import { chosenEvaluation, evalOptions } from "./eval-options.ts";
+
+const REPORT_FORMATS = ["table", "json", "junit", "markdown"] as const;
+
+/** `tunelab eval`'s options as commander hands them over: every value already parsed and checked. */
+interface EvalOptions {
+  model: string;
+  provider: string;
+  project?: string;
+  baseline?: string;
+  minScore?: number;
+  maxDrop?: number;
+  significance: number;
+  maxErrored: number;
+  format: (typeof REPORT_FORMATS)[number];
+  output?: string;
+  trials?: number;
+  temperature?: number;
+}
 
 export function registerEval(program: Command, globals: () => GlobalOptions): void {
   evalOptions(
@@ -22,86 +40,76 @@ export function registerEval(program: Command, globals: () => GlobalOptions): vo
       .option("--provider <name>", "local, openai, or one from tunelab.config.json", "local")
       .option("-p, --project <name>", "project (default: the only project)")
       .option("--baseline <ref>", "compare with: best (the leaderboard's top), an experiment id or an eval run id")
-      .option("--min-score <x>", "fail below this primary-metric mean")
-      .option("--max-drop <d>", "fail when the primary metric drops more than this below the baseline, significantly")
-      .option("--significance <alpha>", "significance level of a drop", "0.05")
-      .option("--max-errored <share>", "fail when more than this share of items errored, 0..1 or a percentage like 5%", "0")
-      .addOption(new Option("--format <format>", "report format").choices(["table", "json", "junit", "markdown"]).default("table"))
+      .addOption(new Option("--min-score <x>", "fail below this primary-metric mean").argParser(finiteNumber))
+      .addOption(
+        new Option("--max-drop <d>", "fail when the primary metric drops more than this below the baseline, significantly (≥ 0)").argParser(
+          nonNegativeNumber,
+        ),
+      )
+      .addOption(new Option("--significance <alpha>", "significance level of a drop, 0 to 1").argParser(fraction).default(0.05))
+      .addOption(
+        new Option("--max-errored <share>", "fail when more than this share of items errored, 0..1 or a percentage like 5%")
+          .argParser(share)
+          .default(0, "0"),
+      )
+      .addOption(new Option("--format <format>", "report format").choices(REPORT_FORMATS).default("table"))
       .option("-o, --output <file>", "write the report here (stdout otherwise)"),
   )
     .addHelpText(
       "after",
       "\nExamples:\n  tunelab eval --model ft:local-small:tunelab::abc --baseline best --max-drop 0.02\n  tunelab eval --model gpt-4o-mini --provider openai --min-score 0.9 --format junit -o report.xml\n  tunelab eval --model ft:local-small:tunelab::abc --trials 5 --baseline best",
     )
-    .action(
-      async (o: {
-        model: string;
-        provider: string;
-        project?: string;
-        baseline?: string;
-        minScore?: string;
-        maxDrop?: string;
-        significance: string;
-        maxErrored: string;
-        format: string;
-        output?: string;
-        trials?: number;
-        temperature?: number;
-      }) => {
-        const format = globals().json ? "json" : o.format;
-        const maxErrored = parseShare("--max-errored", o.maxErrored);
-        const { gate, report } = await withServices(
-          async (services) => {
-            const project = await resolveProjectName(services.ws, o.project);
-            await getProjectByName(services.ws.db, project);
-            const evaluation = chosenEvaluation(o);
-            const run = await services.evalRuns.create({
-              project,
-              model: o.model,
-              provider: o.provider,
-              ...(evaluation ? { evaluation } : {}),
-            });
-            const progress = new Progress(new Map(), { json: format !== "table" });
-            const off = services.evalRuns.subscribe((event) => progress.evalRun(event, o.model));
-            const finished = await services.evalRuns.run(run.id).finally(() => {
-              off();
-              progress.stop();
-            });
-            if (finished.status !== "completed")
-              throw new TunelabError(
-                "internal",
-                `the eval run ${run.id} ended ${finished.status}${finished.error ? `: ${finished.error}` : ""}; run \`tunelab eval --model ${o.model}\` again`,
-              );
-            const minScore = parseNumberOption("--min-score", o.minScore);
-            const maxDrop = parseNumberOption("--max-drop", o.maxDrop);
-            const gate = await regressionGate(services.ws, run.id, {
-              project,
-              significance: parseNumberOption("--significance", o.significance) ?? 0.05,
-              maxErrored,
-              ...(o.baseline ? { baseline: o.baseline } : {}),
-              ...(minScore === undefined ? {} : { minScore }),
-              ...(maxDrop === undefined ? {} : { maxDrop }),
-            });
-            const samples = await runSamples(services.ws.db, run.id);
-            const report =
-              format === "junit"
-                ? renderJunit(gate, samples)
-                : format === "markdown"
-                  ? renderMarkdown(gate)
-                  : format === "json"
-                    ? `${JSON.stringify(gate, null, 2)}\n`
-                    : renderTable(gate);
-            return { gate, report };
-          },
-          { runJobs: false },
-        );
-        if (o.output) {
-          writeFileSync(o.output, report);
-          process.stderr.write(`${gate.passed ? color.green("✔ passed") : color.red("✖ failed")}: report written to ${o.output}\n`);
-        } else emit({}, null, () => report);
-        if (!gate.passed) process.exitCode = EXIT.checkFailed;
-      },
-    );
+    .action(async (o: EvalOptions) => {
+      const format = globals().json ? "json" : o.format;
+      const { gate, report } = await withServices(
+        async (services) => {
+          const project = await resolveProjectName(services.ws, o.project);
+          await getProjectByName(services.ws.db, project);
+          const evaluation = chosenEvaluation(o);
+          const run = await services.evalRuns.create({
+            project,
+            model: o.model,
+            provider: o.provider,
+            ...(evaluation ? { evaluation } : {}),
+          });
+          const progress = new Progress(new Map(), { json: format !== "table" });
+          const off = services.evalRuns.subscribe((event) => progress.evalRun(event, o.model));
+          const finished = await services.evalRuns.run(run.id).finally(() => {
+            off();
+            progress.stop();
+          });
+          if (finished.status !== "completed")
+            throw new TunelabError(
+              "internal",
+              `the eval run ${run.id} ended ${finished.status}${finished.error ? `: ${finished.error}` : ""}; run \`tunelab eval --model ${o.model}\` again`,
+            );
+          const gate = await regressionGate(services.ws, run.id, {
+            project,
+            significance: o.significance,
+            maxErrored: o.maxErrored,
+            ...(o.baseline ? { baseline: o.baseline } : {}),
+            ...(o.minScore === undefined ? {} : { minScore: o.minScore }),
+            ...(o.maxDrop === undefined ? {} : { maxDrop: o.maxDrop }),
+          });
+          const samples = await runSamples(services.ws.db, run.id);
+          const report =
+            format === "junit"
+              ? renderJunit(gate, samples)
+              : format === "markdown"
+                ? renderMarkdown(gate)
+                : format === "json"
+                  ? `${JSON.stringify(gate, null, 2)}\n`
+                  : renderTable(gate);
+          return { gate, report };
+        },
+        { runJobs: false },
+      );
+      if (o.output) {
+        writeFileSync(o.output, report);
+        process.stderr.write(`${gate.passed ? color.green("✔ passed") : color.red("✖ failed")}: report written to ${o.output}\n`);
+      } else emit({}, null, () => report);
+      if (!gate.passed) process.exitCode = EXIT.checkFailed;
+    });
 }
 
 function renderTable(gate: GateResult): string {
@@ -148,13 +156,4 @@ function renderErrors(gate: GateResult): string {
   for (const e of first) lines.push(`  ${color.red(`#${e.itemId}`)} ${e.reason}`);
   if (count > first.length) lines.push(color.dim(`  … ${count - first.length} more (--format junit lists every item)`));
   return lines.join("\n");
-}
-
-/** A share given as 0..1 or as a percentage ("5%"). */
-function parseShare(name: string, value: string): number {
-  const trimmed = value.trim();
-  const share = trimmed.endsWith("%") ? Number(trimmed.slice(0, -1)) / 100 : Number(trimmed);
-  if (trimmed === "" || trimmed === "%" || !Number.isFinite(share) || share < 0 || share > 1)
-    throw new TunelabError("invalid_argument", `${name} must be a share from 0 to 1 or a percentage like 5%, got "${value}"`);
-  return share;
 }

@@ -9,30 +9,28 @@ import {
   type ProviderKind,
   providerKind,
   type TrainingEstimate,
-  type TrainingMethod,
 } from "@tunelab/core";
 import { resolveProjectName, withWorkspace } from "../context.ts";
 import { emit, type GlobalOptions } from "../output.ts";
-import { parseNumberOption } from "../read-input.ts";
-import { chosenHyperparameters } from "./experiment-options.ts";
+import { type CreateOptions, chosenHyperparameters } from "./experiment-options.ts";
 
 /**
  * `exp create --dry-run`: checks the experiment as `exp create` would (the provider's capability table included) and
  * prints the hyperparameters as the provider will receive them, the job request, and the billed tokens and cost.
  * Reads the workspace and tunelab.config.json only: no upload, no job, no network call.
  */
-export async function dryRunCreate(o: Record<string, unknown>, globals: GlobalOptions): Promise<void> {
+export async function dryRunCreate(o: CreateOptions, globals: GlobalOptions): Promise<void> {
   const estimate = await withWorkspace(async (ws) => {
     const input: CreateExperiment = {
-      project: await resolveProjectName(ws, o.project as string | undefined),
-      dataset: o.dataset as string,
-      model: o.model as string,
-      provider: o.provider as string,
-      method: o.method as TrainingMethod,
-      hyperparameters: chosenHyperparameters(o) as CreateExperiment["hyperparameters"],
-      ...(o.seed !== undefined ? { seed: parseNumberOption("--seed", o.seed as string) } : {}),
-      ...(o.validation ? { validation: o.validation as string } : {}),
-      ...(o.suffix ? { suffix: o.suffix as string } : {}),
+      project: await resolveProjectName(ws, o.project),
+      dataset: o.dataset,
+      model: o.model,
+      provider: o.provider,
+      method: o.method,
+      hyperparameters: chosenHyperparameters(o),
+      ...(o.seed !== undefined ? { seed: o.seed } : {}),
+      ...(o.validation ? { validation: o.validation } : {}),
+      ...(o.suffix ? { suffix: o.suffix } : {}),
     };
     return estimateExperiment(ws, loadConfig(), input);
   });

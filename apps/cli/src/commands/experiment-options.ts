@@ -1,5 +1,15 @@
-import { type HyperparameterName, LORA_TARGET_MODULES, parseLoraTargets, RequestedHyperparameters, TRAINING_METHODS } from "@tunelab/core";
+import {
+  CreateExperiment,
+  type HyperparameterName,
+  LORA_TARGET_MODULES,
+  parseLoraTargets,
+  RequestedHyperparameters,
+  type SweepRequest,
+  TRAINING_METHODS,
+  type TrainingMethod,
+} from "@tunelab/core";
 import { type Command, InvalidArgumentError, Option } from "commander";
+import { checkedBy, finiteNumber, positiveInteger } from "../option-parsers.ts";
 
 /**
  * The command-line flag of every hyperparameter (a missing one fails to compile) and its help. Values are checked by
@@ -74,15 +84,22 @@ export function hyperparameterOptions(command: Command): Command {
   return command;
 }
 
-/** The hyperparameters the user set on the command line (the rest keep their defaults). */
-export function chosenHyperparameters(options: Record<string, unknown>): Record<string, unknown> {
+/** The values commander parsed for the hyperparameter flags the user gave, by hyperparameter (already checked). */
+function given(options: object): Record<string, unknown> {
+  const values = new Map(Object.entries(options));
   const out: Record<string, unknown> = {};
   for (const [key, { flag }] of Object.entries(FLAGS)) {
-    const value = options[attribute(flag)];
+    const value = values.get(attribute(flag));
     if (value !== undefined) out[key] = value;
   }
   return out;
 }
+
+/** The hyperparameters set with `hyperparameterOptions`' flags (the rest keep their defaults). */
+export const chosenHyperparameters = (options: object) => given(options) as NonNullable<CreateExperiment["hyperparameters"]>;
+
+/** The grid's axes set with `sweepOptions`' flags, each a list. */
+export const chosenAxes = (options: object) => given(options) as Partial<Pick<SweepRequest, HyperparameterName>>;
 
 /**
  * One flag per hyperparameter taking a list (`sweep`): comma lists of values, and for target modules a repeatable
@@ -107,9 +124,36 @@ export function sweepOptions(command: Command): Command {
   return command;
 }
 
-/** `--seed` and `--provider`, shared by the commands that create experiments. */
+/** `--concurrency`: experiments at once (exp run, sweep, demo). */
+export const concurrencyOption = (fallback: number) =>
+  new Option("--concurrency <n>", "experiments at once").argParser(positiveInteger).default(fallback);
+
+/** What `runOptions` adds, as parsed. */
+export interface RunOptions {
+  seed?: number;
+  provider: string;
+}
+
+/** `--seed` and `--provider`, shared by the commands that create experiments (the seed checked by core's schema). */
 export function runOptions(command: Command): Command {
   return command
-    .option("--seed <n>", "training seed (default 42)")
+    .addOption(new Option("--seed <n>", "training seed (default 42)").argParser(checkedBy(finiteNumber, CreateExperiment.shape.seed)))
     .option("--provider <name>", "local (embedded engine), openai, or one from tunelab.config.json", "local");
+}
+
+/** `exp create`'s options as parsed (its hyperparameter flags are read with `chosenHyperparameters`). */
+export interface CreateOptions extends RunOptions {
+  dataset: string;
+  model: string;
+  project?: string;
+  method: TrainingMethod;
+  validation?: string;
+  suffix?: string;
+  name?: string;
+  notes?: string;
+  force?: boolean;
+  run: boolean;
+  dryRun?: boolean;
+  trials?: number;
+  temperature?: number;
 }

@@ -1,4 +1,3 @@
-import { engineCatalog } from "@tunelab/api";
 import {
   type CreateExperiment,
   createExperiment,
@@ -11,29 +10,34 @@ import {
   localCreator,
   providerKind,
   scoringSetup,
-  type TrainingMethod,
-  TunelabError,
   trainingSetup,
   tunableModels,
 } from "@tunelab/core";
+import { asLocalEngine } from "@tunelab/engine";
 import { type Command, Option } from "commander";
 import { resolveProjectName, withWorkspace } from "../context.ts";
 import { EXIT } from "../exit-codes.ts";
+import { nonNegativeInteger } from "../option-parsers.ts";
 import { color, emit, type GlobalOptions, table } from "../output.ts";
-import { parseNumberOption } from "../read-input.ts";
 import { experimentSummary, hyperText, statusColor } from "../render/experiment.ts";
 import { experimentScores, scoresText } from "../render/scores.ts";
 import { noStepsReason, stepLine, summaryLine } from "../render/training-log.ts";
 import { setupText } from "../render/training-setup.ts";
+import { runExperiments } from "../run-experiments.ts";
 import { withServices } from "../services.ts";
 import { withEngine } from "./engine-access.ts";
 import { chosenEvaluation, evalOptions } from "./eval-options.ts";
 import { dryRunCreate, providerMapping, providerMappingText } from "./experiment-dry-run.ts";
-import { chosenHyperparameters, hyperparameterOptions, methodOption, runOptions } from "./experiment-options.ts";
-import { runExperiments } from "./run-experiments.ts";
+import {
+  type CreateOptions,
+  chosenHyperparameters,
+  concurrencyOption,
+  hyperparameterOptions,
+  methodOption,
+  type RunOptions,
+  runOptions,
+} from "./experiment-options.ts";
 import { registerSweep } from "./sweep.ts";
-
-export { runExperiments } from "./run-experiments.ts";
 
 export function registerExperiments(program: Command, globals: () => GlobalOptions): void {
   const exp = program.command("exp").description("experiments: a dataset version + base model + hyperparameters, trained and scored");
@@ -76,24 +80,24 @@ export function registerExperiments(program: Command, globals: () => GlobalOptio
         "DPO trains on OpenAI's preference JSONL ({input, preferred_output, non_preferred_output}).",
       ].join("\n"),
     )
-    .action(async (o: Record<string, unknown>) => {
+    .action(async (o: CreateOptions) => {
       if (o.dryRun) return dryRunCreate(o, globals());
       const created = await withWorkspace(async (ws) => {
-        const project = await resolveProjectName(ws, o.project as string | undefined);
+        const project = await resolveProjectName(ws, o.project);
         // what it will be scored on must exist before it trains (created with --no-run, it may come later)
         if (o.run) await scoringSetup(ws, (await getProjectByName(ws.db, project)).id);
         const input: CreateExperiment = {
           project,
-          dataset: o.dataset as string,
-          model: o.model as string,
-          provider: o.provider as string,
-          method: o.method as TrainingMethod,
-          hyperparameters: chosenHyperparameters(o) as CreateExperiment["hyperparameters"],
-          ...(o.seed !== undefined ? { seed: parseNumberOption("--seed", o.seed as string) } : {}),
-          ...(o.validation ? { validation: o.validation as string } : {}),
-          ...(o.suffix ? { suffix: o.suffix as string } : {}),
-          ...(o.name ? { name: o.name as string } : {}),
-          ...(o.notes ? { notes: o.notes as string } : {}),
+          dataset: o.dataset,
+          model: o.model,
+          provider: o.provider,
+          method: o.method,
+          hyperparameters: chosenHyperparameters(o),
+          ...(o.seed !== undefined ? { seed: o.seed } : {}),
+          ...(o.validation ? { validation: o.validation } : {}),
+          ...(o.suffix ? { suffix: o.suffix } : {}),
+          ...(o.name ? { name: o.name } : {}),
+          ...(o.notes ? { notes: o.notes } : {}),
           ...(o.force ? { force: true } : {}),
         };
         const evaluation = chosenEvaluation(o);
@@ -124,9 +128,9 @@ export function registerExperiments(program: Command, globals: () => GlobalOptio
     .command("run")
     .description("run (or resume) experiments until they finish")
     .argument("<ids...>", "experiment ids")
-    .option("--concurrency <n>", "experiments at once", "2")
-    .action(async (ids: string[], o: { concurrency: string }) => {
-      const results = await runExperiments(ids, globals(), parseNumberOption("--concurrency", o.concurrency) ?? 2);
+    .addOption(concurrencyOption(2))
+    .action(async (ids: string[], o: { concurrency: number }) => {
+      const results = await runExperiments(ids, globals(), o.concurrency);
       emit(globals(), results, () => results.map(experimentSummary).join("\n\n"));
       if (results.some((r) => r.status === "failed")) process.exitCode = EXIT.checkFailed;
     });
@@ -167,7 +171,7 @@ export function registerExperiments(program: Command, globals: () => GlobalOptio
         const experiment = await getExperiment(ws.db, id);
         return { experiment, metrics: await experimentMetrics(ws.db, id), scores: await experimentScores(ws, experiment) };
       });
-      const setup = await withEngine((engine) => trainingSetup(experiment, engineCatalog(engine)));
+      const setup = await withEngine((engine) => trainingSetup(experiment, asLocalEngine(engine).catalog));
       const last = metrics.at(-1);
       const mapping = providerMapping(experiment);
       emit(globals(), { ...experiment, setup, providerMapping: mapping, scores, metrics }, () =>
@@ -203,13 +207,11 @@ export function registerExperiments(program: Command, globals: () => GlobalOptio
     .command("logs")
     .description("training metrics of an experiment, step by step, then a one-line summary")
     .argument("<id>")
-    .option("-n, --tail <n>", "only the last N steps")
+    .addOption(new Option("-n, --tail <n>", "only the last N steps").argParser(nonNegativeInteger))
     .addOption(new Option("-f, --follow", "keep printing until the experiment finishes (runs it in this process if nobody else does)"))
-    .action(async (id: string, o: { follow?: boolean; tail?: string }) => {
+    .action(async (id: string, o: { follow?: boolean; tail?: number }) => {
       const json = Boolean(globals().json);
-      const tail = parseNumberOption("--tail", o.tail);
-      if (tail !== undefined && (!Number.isInteger(tail) || tail < 0))
-        throw new TunelabError("invalid_argument", `--tail must be a whole number of steps, got "${o.tail}"`);
+      const { tail } = o;
       const print = (rows: Awaited<ReturnType<typeof experimentMetrics>>) => {
         for (const m of rows) process.stdout.write(`${stepLine(m, json)}\n`);
       };
@@ -260,7 +262,7 @@ export function registerExperiments(program: Command, globals: () => GlobalOptio
         .option("-p, --project <name>", "project (default: the only project)")
         .option("--name <text>", "experiment name"),
     ),
-  ).action(async (o: { model: string; project?: string; provider: string; name?: string; trials?: number; temperature?: number }) => {
+  ).action(async (o: RunOptions & { model: string; project?: string; name?: string; trials?: number; temperature?: number }) => {
     const created = await withWorkspace(async (ws) => {
       const project = await resolveProjectName(ws, o.project);
       await scoringSetup(ws, (await getProjectByName(ws.db, project)).id);

@@ -1,43 +1,54 @@
-import { assertColumn, compare, ExperimentMethod, LEADERBOARD_COLUMNS, leaderboard, loadConfig, priceOf } from "@tunelab/core";
+import {
+  compare,
+  ExperimentMethod,
+  ExperimentStatus,
+  LEADERBOARD_COLUMNS,
+  LeaderboardQuery,
+  leaderboard,
+  loadConfig,
+  priceOf,
+} from "@tunelab/core";
 import { type Command, Option } from "commander";
 import { resolveProjectName, withWorkspace } from "../context.ts";
+import { checkedBy, positiveInteger } from "../option-parsers.ts";
 import { color, emit, formatNumber, type GlobalOptions, table } from "../output.ts";
-import { parseNumberOption } from "../read-input.ts";
 import { renderComparison } from "../render/comparison.ts";
 import { hyperText, scoreText, statusColor } from "../render/experiment.ts";
 import { resolveExperimentRef } from "./experiment-ref.ts";
+
+const ORDERS = LeaderboardQuery.shape.order.unwrap().options;
 
 export function registerLeaderboard(program: Command, globals: () => GlobalOptions): void {
   program
     .command("leaderboard")
     .description("experiments ranked by the primary metric, with 95% intervals, on the current test split and graders")
     .option("-p, --project <name>", "project (default: the only project)")
-    .option("--sort <column>", `one of ${LEADERBOARD_COLUMNS.join(", ")}`, "rank")
-    .option("--order <dir>", "asc or desc")
+    .addOption(new Option("--sort <column>", "the column to sort by").choices(LEADERBOARD_COLUMNS).default("rank"))
+    .addOption(new Option("--order <dir>", "sort direction (default: best first)").choices(ORDERS))
     .option("--dataset <ref>", "only this dataset (train or train@2)")
     .option("--model <name>", "only this base model (local-small, a registered open-weight model, gpt-4o-mini)")
     .addOption(new Option("--method <method>", "only this method (none: baselines)").choices(ExperimentMethod.options))
-    .option("--status <status>", "only this status")
-    .option("--limit <n>", "rows", "50")
+    .addOption(new Option("--status <status>", "only this status").choices(ExperimentStatus.options))
+    .addOption(new Option("--limit <n>", "rows").argParser(checkedBy(positiveInteger, LeaderboardQuery.shape.limit)).default(50))
     .action(
       async (o: {
         project?: string;
-        sort: string;
-        order?: string;
+        sort: (typeof LEADERBOARD_COLUMNS)[number];
+        order?: (typeof ORDERS)[number];
         dataset?: string;
         model?: string;
         method?: ExperimentMethod;
-        status?: string;
-        limit: string;
+        status?: ExperimentStatus;
+        limit: number;
       }) => {
         await withWorkspace(async (ws) => {
           const board = await leaderboard(
             ws,
             {
               project: await resolveProjectName(ws, o.project),
-              sort: assertColumn(o.sort),
-              limit: parseNumberOption("--limit", o.limit) ?? 50,
-              ...(o.order === "asc" || o.order === "desc" ? { order: o.order } : {}),
+              sort: o.sort,
+              limit: o.limit,
+              ...(o.order ? { order: o.order } : {}),
               ...(o.dataset ? { dataset: o.dataset } : {}),
               ...(o.model ? { model: o.model } : {}),
               ...(o.method ? { method: o.method } : {}),
@@ -103,11 +114,11 @@ export function registerLeaderboard(program: Command, globals: () => GlobalOptio
     .argument("<a>", "the reference: an experiment id, eval run id, leaderboard rank (3 or #3) or experiment name")
     .argument("<b>", "the candidate, given the same ways")
     .option("-p, --project <name>", "project of ranks and names (default: the only project)")
-    .option("--items <n>", "items to show per list", "10")
-    .action(async (a: string, b: string, o: { items: string; project?: string }) => {
+    .addOption(new Option("--items <n>", "items to show per list").argParser(positiveInteger).default(10))
+    .action(async (a: string, b: string, o: { items: number; project?: string }) => {
       await withWorkspace(async (ws) => {
         const comparison = await compare(ws, await resolveExperimentRef(ws, a, o.project), await resolveExperimentRef(ws, b, o.project));
-        emit(globals(), comparison, () => renderComparison(comparison, parseNumberOption("--items", o.items) ?? 10));
+        emit(globals(), comparison, () => renderComparison(comparison, o.items));
       });
     });
 }

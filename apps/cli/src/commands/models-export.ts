@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
 import { findExperiment, TunelabError } from "@tunelab/core";
 import { type Engine, EXPORT_FORMATS, type ExportFormat, exportTunedModel, findModel, findRegisteredBase } from "@tunelab/engine";
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
 import { withWorkspace } from "../context.ts";
 import { color, emit, type GlobalOptions } from "../output.ts";
 
@@ -17,6 +17,8 @@ async function tunedModelId(given: string): Promise<string> {
   });
 }
 
+const DTYPES = ["f32", "bf16"] as const;
+
 export function registerModelsExport(
   models: Command,
   globals: () => GlobalOptions,
@@ -26,9 +28,13 @@ export function registerModelsExport(
     .command("export")
     .description("write a tuned open-weight model as a PEFT adapter or a merged Hugging Face checkpoint")
     .argument("<model>", "a tuned model id (ft:…) or an experiment id")
-    .requiredOption("--format <format>", `${EXPORT_FORMATS.join(" | ")}`)
+    .addOption(new Option("--format <format>", "what to write").choices(EXPORT_FORMATS).makeOptionMandatory())
     .requiredOption("-o, --output <dir>", "a new directory to write")
-    .option("--dtype <dtype>", "merged weights: f32 (exactly what tunelab serves) or bf16 (half the size)", "f32")
+    .addOption(
+      new Option("--dtype <dtype>", "merged weights: f32 (exactly what tunelab serves) or bf16 (half the size)")
+        .choices(DTYPES)
+        .default("f32"),
+    )
     .addHelpText(
       "after",
       [
@@ -42,11 +48,7 @@ export function registerModelsExport(
         "python convert_hf_to_gguf.py ./merged (llama.cpp / Ollama).",
       ].join("\n"),
     )
-    .action(async (given: string, options: { format: string; output: string; dtype: string }) => {
-      if (!(EXPORT_FORMATS as readonly string[]).includes(options.format))
-        throw new TunelabError("invalid_argument", `--format ${options.format}: expected ${EXPORT_FORMATS.join(" or ")}`);
-      if (options.dtype !== "f32" && options.dtype !== "bf16")
-        throw new TunelabError("invalid_argument", `--dtype ${options.dtype}: expected f32 or bf16`);
+    .action(async (given: string, options: { format: ExportFormat; output: string; dtype: (typeof DTYPES)[number] }) => {
       const id = await tunedModelId(given);
       await withEngine(async (engine) => {
         const row = await findModel(engine.store, id);
@@ -55,10 +57,10 @@ export function registerModelsExport(
         const source = base?.source.startsWith("hf:") ? base.source.slice(3).split("@")[0] : undefined;
         const result = exportTunedModel({
           modelDir: row.dir,
-          format: options.format as ExportFormat,
+          format: options.format,
           outDir: resolve(options.output),
           ...(source ? { baseModelNameOrPath: source } : base ? { baseModelNameOrPath: base.dir } : {}),
-          dtype: options.dtype as "f32" | "bf16",
+          dtype: options.dtype,
         });
         emit(globals(), { model: id, format: options.format, ...result }, () =>
           [color.green(`✔ ${id} exported as ${options.format} to ${result.outDir}`), ...result.files.map((f) => `  ${f}`)].join("\n"),

@@ -4,10 +4,9 @@ import { fileURLToPath } from "node:url";
 import { createServices, isLoopback, listenApi } from "@tunelab/api";
 import { countUsers, readEnv, resolveHome, TunelabError } from "@tunelab/core";
 import { createEngine } from "@tunelab/engine";
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
 import { withWorkspace } from "../context.ts";
-
-import { parseNumberOption } from "../read-input.ts";
+import { integerIn } from "../option-parsers.ts";
 
 const WEB_DIST = fileURLToPath(new URL("../../../web/dist/", import.meta.url));
 
@@ -18,7 +17,7 @@ export function registerServe(program: Command): void {
     .command("serve")
     .description("the API, the web leaderboard and the engine's OpenAI-compatible /v1 on one port; resumes unfinished work")
     .option("--host <host>", "interface to bind (anything but loopback requires TUNELAB_TOKEN)", "127.0.0.1")
-    .option("--port <port>", "port (0 picks a free one)", "8787")
+    .addOption(new Option("--port <port>", "port (0 picks a free one)").argParser(integerIn(0, 65_535)).default(8787))
     .option(
       "--allow-code-graders",
       "let HTTP clients register and run graders that execute code (python, custom modules); only if you trust every client",
@@ -29,7 +28,7 @@ export function registerServe(program: Command): void {
       collect,
       [] as string[],
     )
-    .action(async (o: { host: string; port: string; allowCodeGraders?: boolean; allowedHost: string[] }) => {
+    .action(async (o: { host: string; port: number; allowCodeGraders?: boolean; allowedHost: string[] }) => {
       const token = readEnv().TUNELAB_TOKEN;
       if (!isLoopback(o.host) && !token)
         throw new TunelabError(
@@ -48,7 +47,7 @@ export function registerServe(program: Command): void {
           services,
           allowCodeGraders,
           host: o.host,
-          port: parseNumberOption("--port", o.port) ?? 8787,
+          port: o.port,
           allowedHosts: o.allowedHost,
           ...(token ? { token } : {}),
           ...(existsSync(WEB_DIST) ? { webDir: WEB_DIST } : {}),

@@ -1,11 +1,12 @@
 import { type Encoding, localCreator, setTestSplit } from "@tunelab/core";
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
 import { withWorkspace } from "../context.ts";
 import { EXIT } from "../exit-codes.ts";
+import { fraction, nonNegativeInteger } from "../option-parsers.ts";
 import { color, emit, type GlobalOptions } from "../output.ts";
-import { parseNumberOption, readDataFile } from "../read-input.ts";
+import { readDataFile } from "../read-input.ts";
 import { renderReport } from "../render/report.ts";
-import { encodingOption } from "./data-validate.ts";
+import { encodingOption } from "./data-options.ts";
 
 export function registerSplit(program: Command, globals: () => GlobalOptions): void {
   program
@@ -13,8 +14,12 @@ export function registerSplit(program: Command, globals: () => GlobalOptions): v
     .description("set the project's frozen test split (test@N): a whole file, or a deterministic fraction of one")
     .argument("<file>", "JSONL whose items every experiment is scored on")
     .requiredOption("-p, --project <name>", "project (created if new)")
-    .option("--test-fraction <f>", "carve this fraction (0-1) as the test split; the rest is imported as training data")
-    .option("--seed <n>", "seed of the carve (same seed, same split)", "0")
+    .addOption(
+      new Option("--test-fraction <f>", "carve this fraction (0-1) as the test split; the rest is imported as training data").argParser(
+        fraction,
+      ),
+    )
+    .addOption(new Option("--seed <n>", "seed of the carve (same seed, same split)").argParser(nonNegativeInteger).default(0))
     .option("-d, --dataset <name>", "where the rest of a carved file goes", "train")
     .option("-m, --message <text>", "note for the new version")
     .addOption(encodingOption())
@@ -25,19 +30,17 @@ export function registerSplit(program: Command, globals: () => GlobalOptions): v
     .action(
       async (
         file: string,
-        options: { project: string; testFraction?: string; seed: string; dataset: string; message?: string; encoding: Encoding },
+        options: { project: string; testFraction?: number; seed: number; dataset: string; message?: string; encoding: Encoding },
       ) => {
         const { path, fileName } = readDataFile(file);
-        const testFraction = parseNumberOption("--test-fraction", options.testFraction);
-        const seed = parseNumberOption("--seed", options.seed) ?? 0;
         await withWorkspace(async (ws) => {
           const result = await setTestSplit(ws, {
             project: options.project,
             path,
             fileName,
-            seed,
+            seed: options.seed,
             encoding: options.encoding,
-            ...(testFraction === undefined ? {} : { testFraction, trainDataset: options.dataset }),
+            ...(options.testFraction === undefined ? {} : { testFraction: options.testFraction, trainDataset: options.dataset }),
             ...(options.message === undefined ? {} : { message: options.message }),
             createdBy: localCreator(),
           });

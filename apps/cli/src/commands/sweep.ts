@@ -1,22 +1,44 @@
 import {
-  createDataFractions,
+  checkSweepGrid,
   createSweep,
   DataFractions,
+  DEFAULT_FRACTION_SEED,
   getProjectByName,
   localCreator,
-  type SweepRequest,
+  MAX_SWEEP_POINTS,
+  SweepGrid,
   scoringSetup,
   type TrainingMethod,
-  TunelabError,
 } from "@tunelab/core";
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
 import { resolveProjectName, withWorkspace } from "../context.ts";
 import { EXIT } from "../exit-codes.ts";
+import { checkedBy, finiteNumber, listOf } from "../option-parsers.ts";
 import { emit, type GlobalOptions, table } from "../output.ts";
-import { parseNumberOption } from "../read-input.ts";
 import { statusColor } from "../render/experiment.ts";
-import { chosenHyperparameters, methodOption, runOptions, sweepOptions } from "./experiment-options.ts";
-import { runExperiments } from "./run-experiments.ts";
+import { runExperiments } from "../run-experiments.ts";
+import { chosenAxes, concurrencyOption, methodOption, type RunOptions, runOptions, sweepOptions } from "./experiment-options.ts";
+
+/** `tunelab sweep`'s options as parsed (its hyperparameter flags, each a list, are read with `chosenAxes`). */
+interface SweepCliOptions extends RunOptions {
+  dataset: string[];
+  model: string;
+  project?: string;
+  method: TrainingMethod;
+  validation?: string;
+  concurrency: number;
+  dataFractions?: number[];
+  fractionSeed: number;
+}
+
+const datasetList = checkedBy(
+  (text) =>
+    text
+      .split(",")
+      .map((d) => d.trim())
+      .filter(Boolean),
+  SweepGrid.shape.datasets,
+);
 
 export function registerSweep(program: Command, globals: () => GlobalOptions): void {
   runOptions(
@@ -24,24 +46,34 @@ export function registerSweep(program: Command, globals: () => GlobalOptions): v
       program
         .command("sweep")
         .description("one experiment per point of a grid of datasets and hyperparameters, run with a concurrency limit")
-        .requiredOption("-d, --dataset <refs>", "comma-separated dataset versions, e.g. train@1,train@2")
+        .addOption(
+          new Option("-d, --dataset <refs>", "comma-separated dataset versions, e.g. train@1,train@2")
+            .argParser(datasetList)
+            .makeOptionMandatory(),
+        )
         .requiredOption("-m, --model <name>", "base model")
         .option("-p, --project <name>", "project (default: the only project)")
         .addOption(methodOption())
         .option("--validation <ref>", "validation data version, for every point")
-        .option("--concurrency <n>", "experiments at once", "2")
-        .option(
-          "--data-fractions <list>",
-          "for a learning curve: nested subsets of each dataset, e.g. 0.25,0.5,1 (stored as versions of DATASET-vN-25pct, …; see tunelab curve)",
+        .addOption(concurrencyOption(2))
+        .addOption(
+          new Option(
+            "--data-fractions <list>",
+            "for a learning curve: nested subsets of each dataset, e.g. 0.25,0.5,1 (stored as versions of DATASET-vN-25pct, …; see tunelab curve)",
+          ).argParser(checkedBy(listOf(finiteNumber), DataFractions)),
         )
-        .option("--fraction-seed <n>", "seed of the subsets' shuffle", "42"),
+        .addOption(
+          new Option("--fraction-seed <n>", "seed of the subsets' shuffle")
+            .argParser(checkedBy(finiteNumber, SweepGrid.shape.fractionSeed))
+            .default(DEFAULT_FRACTION_SEED),
+        ),
     ),
   )
     .addHelpText(
       "after",
       [
         "",
-        "Every hyperparameter flag takes a comma list; the grid is every combination (at most 200 points).",
+        `Every hyperparameter flag takes a comma list; the grid is every combination (at most ${MAX_SWEEP_POINTS} points, data fractions counted).`,
         "",
         "Examples:",
         "  tunelab sweep --dataset train@2 --model local-small --epochs 2,4,8 --lr-multiplier 0.5,1,2",
@@ -50,45 +82,37 @@ export function registerSweep(program: Command, globals: () => GlobalOptions): v
         "  tunelab sweep -d train@2 -m local-small --data-fractions 0.125,0.25,0.5,1   # then: tunelab curve",
       ].join("\n"),
     )
-    .action(async (o: Record<string, unknown>) => {
-      const ids = await withWorkspace(async (ws) => {
-        const project = await resolveProjectName(ws, o.project as string | undefined);
-        await scoringSetup(ws, (await getProjectByName(ws.db, project)).id); // before anything trains
-        let datasets = String(o.dataset)
-          .split(",")
-          .map((d) => d.trim())
-          .filter(Boolean);
-        if (o.dataFractions !== undefined) {
-          const parsed = DataFractions.safeParse(String(o.dataFractions).split(",").map(Number));
-          if (!parsed.success)
-            throw new TunelabError(
-              "invalid_argument",
-              `--data-fractions: "${String(o.dataFractions)}": ${parsed.error.issues[0]?.message ?? "invalid"}; expected fractions in (0, 1], e.g. 0.25,0.5,1`,
-            );
-          const seed = parseNumberOption("--fraction-seed", o.fractionSeed as string) ?? 42;
-          const subsets = [];
-          for (const dataset of datasets)
-            subsets.push(...(await createDataFractions(ws, { project, dataset, fractions: parsed.data, seed })));
-          for (const f of subsets)
-            if (f.status !== "source")
-              process.stderr.write(
-                `${f.status === "created" ? "stored" : "reusing"} ${f.version.ref}: ${f.version.exampleCount} examples (${f.fraction} of the data)\n`,
-              );
-          datasets = subsets.map((f) => f.version.ref);
-        }
-        const request: SweepRequest = {
-          project,
-          datasets,
-          model: o.model as string,
-          provider: o.provider as string,
-          method: o.method as TrainingMethod,
-          ...(o.validation ? { validation: o.validation as string } : {}),
-          ...(o.seed !== undefined ? { seed: parseNumberOption("--seed", o.seed as string) } : {}),
-          ...(chosenHyperparameters(o) as Partial<SweepRequest>),
-        };
-        return (await createSweep(ws, request, { createdBy: localCreator() })).map((r) => r.experiment.id);
+    .action(async (o: SweepCliOptions) => {
+      // the grid as a whole (its size, data fractions counted) is checked before the workspace is opened
+      const grid = checkSweepGrid({
+        datasets: o.dataset,
+        model: o.model,
+        provider: o.provider,
+        method: o.method,
+        ...(o.validation ? { validation: o.validation } : {}),
+        ...(o.seed === undefined ? {} : { seed: o.seed }),
+        ...(o.dataFractions ? { dataFractions: o.dataFractions, fractionSeed: o.fractionSeed } : {}),
+        ...chosenAxes(o),
       });
-      const results = await runExperiments([...new Set(ids)], globals(), parseNumberOption("--concurrency", o.concurrency as string) ?? 2);
+      const ids = await withWorkspace(async (ws) => {
+        const project = await resolveProjectName(ws, o.project);
+        await scoringSetup(ws, (await getProjectByName(ws.db, project)).id); // before anything is stored or trains
+        const created = await createSweep(
+          ws,
+          { ...grid, project },
+          {
+            createdBy: localCreator(),
+            onDataFraction: (f) => {
+              if (f.status !== "source")
+                process.stderr.write(
+                  `${f.status === "created" ? "stored" : "reusing"} ${f.version.ref}: ${f.version.exampleCount} examples (${f.fraction} of the data)\n`,
+                );
+            },
+          },
+        );
+        return created.map((r) => r.experiment.id);
+      });
+      const results = await runExperiments([...new Set(ids)], globals(), o.concurrency);
       emit(globals(), results, () =>
         table(
           ["id", "name", "method", "status"],

@@ -1,7 +1,7 @@
 import { type Experiment, getExperiment } from "@tunelab/core";
-import type { GlobalOptions } from "../output.ts";
-import { Progress } from "../render/progress.ts";
-import { withServices } from "../services.ts";
+import type { GlobalOptions } from "./output.ts";
+import { Progress } from "./render/progress.ts";
+import { withServices } from "./services.ts";
 
 /** Runs experiments to the end with progress, and prints each one's outcome. */
 export async function runExperiments(ids: string[], globals: GlobalOptions, concurrency = 2): Promise<Experiment[]> {
