@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { createServices, listenApi } from "@tunelab/api";
-import { closeWorkspace, openWorkspace, runningDatasetWorkers, setTestSplit } from "@tunelab/core";
+import { closeWorkspace, openWorkspace, runningWorkerTasks, setTestSplit } from "@tunelab/core";
 import { createEngine } from "@tunelab/engine";
 import { runChild } from "./child.ts";
 import { ticketLine, writeTicketFile } from "./import-data.ts";
@@ -53,7 +53,7 @@ export async function measureResponsiveness(lines: number, options: { pollGapMs?
         const started = performance.now();
         const response = await fetch(`${server.url}/api/projects`);
         await response.arrayBuffer();
-        polls.push({ ms: performance.now() - started, status: response.status, whileValidating: runningDatasetWorkers() > 0 });
+        polls.push({ ms: performance.now() - started, status: response.status, whileValidating: runningWorkerTasks() > 0 });
         await sleep(options.pollGapMs ?? 10);
       }
     })();

@@ -59,7 +59,7 @@ export function createApiApp(options: ApiOptions) {
     .route("/", experimentRoutes(services, code))
     .route("/", evalRunRoutes(services, code))
     .route("/", leaderboardRoutes(ws, services.prices))
-    .route("/", modelRoutes(services.engine));
+    .route("/", modelRoutes(services.local));
   api.route("/", eventRoutes(services));
   api.doc31("/openapi.json", {
     openapi: "3.1.0",

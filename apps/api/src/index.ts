@@ -1,5 +1,4 @@
 export { type ApiOptions, type AppType, createApiApp } from "./app.ts";
-export { baseModels, builtInModels, engineCatalog, exportSource, openWeightModel } from "./engine-models.ts";
 export { isLoopback } from "./http/auth.ts";
 export { HostPolicy } from "./http/hosts.ts";
 export { type ListeningApi, type ListenOptions, listenApi } from "./http/listen.ts";

@@ -1,7 +1,6 @@
 import { join } from "node:path";
-import { type ApiServices, createServices } from "@tunelab/api";
-import { readEnv, resolveHome } from "@tunelab/core";
-import { createEngine } from "@tunelab/engine";
+import { openRuntime, type Runtime, readEnv, resolveHome } from "@tunelab/core";
+import { asLocalEngine, createEngine } from "@tunelab/engine";
 import { withWorkspace } from "./context.ts";
 
 export interface ServiceOptions {
@@ -18,7 +17,7 @@ export interface ServiceOptions {
  * work cleanly: everything done so far is stored and the next command resumes the rest.
  */
 export async function withServices<T>(
-  run: (services: ApiServices & { interrupted: AbortSignal }) => Promise<T>,
+  run: (services: Runtime & { interrupted: AbortSignal }) => Promise<T>,
   options: ServiceOptions = {},
 ): Promise<T> {
   return withWorkspace(async (ws) => {
@@ -27,9 +26,9 @@ export async function withServices<T>(
       leaseSeconds: readEnv().TUNELAB_LEASE_SECONDS ?? 15,
       runJobs: options.runJobs ?? true,
     });
-    const services = createServices({
+    const services = openRuntime({
       ws,
-      engine,
+      local: asLocalEngine(engine),
       ...(options.concurrency ? { concurrency: options.concurrency } : {}),
       ...(options.samplingParams ? { samplingParams: options.samplingParams } : {}),
     });

@@ -1,6 +1,6 @@
+import { isTunelabError } from "@tunelab/base";
 import { describe, expect, it } from "vitest";
 import { readEnv } from "./env.ts";
-import { isTunelabError } from "./errors.ts";
 
 describe("readEnv", () => {
   it("treats an empty variable as unset (TUNELAB_TOKEN= means no token)", () => {

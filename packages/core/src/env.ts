@@ -1,5 +1,5 @@
+import { TunelabError } from "@tunelab/base";
 import { z } from "zod";
-import { TunelabError } from "./errors.ts";
 
 /** The only place that reads process.env. */
 const EnvSchema = z.object({

@@ -8,3 +8,4 @@ export {
   type RegisteredBase,
 } from "./models/base-model.repository.ts";
 export { findModel } from "./models/model.repository.ts";
+export { asLocalEngine, builtInModels, openWeightModel } from "./local-engine.ts";

@@ -1,7 +1,14 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { currentGraderSet, EvalSettings, getEvalRun, getProjectByName, itemTrials, pageSamples } from "@tunelab/core";
+import {
+  assertCodeGradersAllowed,
+  currentGraderSet,
+  EvalSettings,
+  getEvalRun,
+  getProjectByName,
+  itemTrials,
+  pageSamples,
+} from "@tunelab/core";
 import { SamplingParams } from "@tunelab/evals";
-import { assertCodeGradersAllowed } from "../http/code-graders.ts";
 import { router } from "../http/router.ts";
 import { AnyJson, errors, json, ProjectParams } from "../http/schemas.ts";
 import type { ApiServices } from "../services.ts";

@@ -1,9 +1,13 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import {
+  assertCodeGradersAllowed,
   CreateExperiment,
+  catalogOf,
   createExperiment,
   createSweep,
+  EXPORT_FORMATS,
   experimentMetrics,
+  exportSource,
   FINISHED_EXPERIMENT,
   getExperiment,
   getProjectByName,
@@ -15,9 +19,6 @@ import {
   TunelabError,
   trainingSetup,
 } from "@tunelab/core";
-import { EXPORT_FORMATS } from "@tunelab/engine";
-import { engineCatalog, exportSource } from "../engine-models.ts";
-import { assertCodeGradersAllowed } from "../http/code-graders.ts";
 import { createdBy } from "../http/principal.ts";
 import { router } from "../http/router.ts";
 import { AnyJson, ErrorBody, errors, json, ProjectParams } from "../http/schemas.ts";
@@ -136,7 +137,7 @@ export function experimentRoutes(services: ApiServices, options: { allowCodeGrad
       }),
       async (c) => {
         const experiment = await getExperiment(ws.db, c.req.valid("param").id);
-        return c.json(await trainingSetup(experiment, engineCatalog(engine)), 200);
+        return c.json(await trainingSetup(experiment, catalogOf(services.local)), 200);
       },
     )
     .openapi(
@@ -158,7 +159,7 @@ export function experimentRoutes(services: ApiServices, options: { allowCodeGrad
       async (c) => {
         const { format, dtype } = c.req.valid("query");
         const experiment = await getExperiment(ws.db, c.req.valid("param").id);
-        const source = await exportSource(engine, experiment, format);
+        const source = await exportSource(services.local, experiment, format);
         const tar = exportAsTar({ ...source, format, ...(dtype ? { dtype } : {}) });
         return new Response(tar.body, {
           status: 200,

@@ -1,6 +1,7 @@
 import { resolve, sep } from "node:path";
 import { createRoute, z } from "@hono/zod-openapi";
 import {
+  assertCodeGradersAllowed,
   currentGraderSet,
   getProjectByName,
   gradersFromJson,
@@ -10,7 +11,7 @@ import {
   type Workspace,
 } from "@tunelab/core";
 import { GRADER_TYPES, type GraderConfig, GraderConfigError, parseGraderConfig, testGrader, toEvalItem, toSample } from "@tunelab/evals";
-import { assertAdminForCodeGraders, assertCodeGradersAllowed } from "../http/code-graders.ts";
+import { assertAdminForCodeGraders } from "../http/code-graders.ts";
 import { router } from "../http/router.ts";
 import { AnyJson, errors, json, ProjectParams } from "../http/schemas.ts";
 

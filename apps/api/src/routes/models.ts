@@ -1,14 +1,12 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { BaseModelInfo } from "@tunelab/core";
-import type { Engine } from "@tunelab/engine";
-import { baseModels } from "../engine-models.ts";
+import { BaseModelInfo, type LocalEngine } from "@tunelab/core";
 import { router } from "../http/router.ts";
 import { json } from "../http/schemas.ts";
 
 export const BaseModelList = z.object({ data: z.array(z.object(BaseModelInfo.shape).openapi("BaseModel")) }).openapi("BaseModelList");
 
 /** The base models experiments can start from on the embedded engine (for the web app's pickers and filters). */
-export function modelRoutes(engine: Engine | undefined) {
+export function modelRoutes(local: LocalEngine | undefined) {
   return router().openapi(
     createRoute({
       method: "get",
@@ -18,6 +16,6 @@ export function modelRoutes(engine: Engine | undefined) {
         200: json(BaseModelList, "Built-in sizes first, then registered open-weight models (`tunelab models add hf:ORG/NAME`)"),
       },
     }),
-    async (c) => c.json({ data: await baseModels(engine) }, 200),
+    async (c) => c.json({ data: local ? await local.baseModels() : [] }, 200),
   );
 }

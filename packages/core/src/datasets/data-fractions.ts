@@ -1,13 +1,13 @@
+import { TunelabError } from "@tunelab/base";
 import { mulberry32 } from "@tunelab/evals";
+import { MIN_TRAINING_EXAMPLES } from "@tunelab/formats";
 import { z } from "zod";
-import { TunelabError } from "../errors.ts";
 import { getProjectByName } from "../projects/project.repository.ts";
 import type { ProjectId } from "../shared/id.ts";
 import type { Workspace } from "../storage/workspace.ts";
 import { getVersionByRef } from "./dataset.repository.ts";
 import type { DatasetVersion } from "./dataset.schema.ts";
 import { importDataset } from "./import-dataset.ts";
-import { MIN_TRAINING_EXAMPLES } from "./validation/validate-options.ts";
 import { readVersionLines } from "./version-content.ts";
 
 /** Fractions of a dataset version, each in (0, 1]; 1 is the version itself. */

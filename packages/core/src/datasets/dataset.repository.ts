@@ -1,11 +1,11 @@
-import { TunelabError } from "../errors.ts";
+import { TunelabError } from "@tunelab/base";
+import type { DatasetFormat } from "@tunelab/formats";
 import type { DatasetId, DatasetVersionId, ProjectId } from "../shared/id.ts";
 import { newId } from "../shared/id.ts";
 import { nowIso } from "../shared/time.ts";
 import type { DB } from "../storage/database.ts";
 import { type Dataset, type DatasetRole, type DatasetVersion, parseDatasetRef } from "./dataset.schema.ts";
 import type { DatasetExampleRow, DatasetRow, DatasetVersionRow, DatasetVersionTable } from "./dataset.table.ts";
-import type { DatasetFormat } from "./format/format.ts";
 
 function toDataset(row: DatasetRow): Dataset {
   return {

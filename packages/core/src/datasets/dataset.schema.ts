@@ -1,9 +1,7 @@
+import { DatasetFormat, DatasetStats, ValidationReport } from "@tunelab/formats";
 import { z } from "zod";
 import { ResourceName } from "../projects/project.schema.ts";
 import { DatasetId, DatasetVersionId, ProjectId } from "../shared/id.ts";
-import { DatasetFormat } from "./format/format.ts";
-import { DatasetStats } from "./stats/dataset-stats.ts";
-import { ValidationReport } from "./validation/report.ts";
 
 export const DatasetRole = z.enum(["train", "test"]);
 export type DatasetRole = z.infer<typeof DatasetRole>;

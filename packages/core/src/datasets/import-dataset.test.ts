@@ -1,4 +1,6 @@
 import { readdirSync } from "node:fs";
+import { runningWorkerTasks as runningDatasetWorkers } from "@tunelab/base";
+import { OFF_THREAD_BYTES } from "@tunelab/formats";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { getProjectByName } from "../projects/project.repository.ts";
 import { blobsPath } from "../storage/home.ts";
@@ -8,8 +10,6 @@ import { diffVersions } from "./diff-versions.ts";
 import { importDataset, importDatasetHere } from "./import-dataset.ts";
 import { setTestSplit } from "./set-test-split.ts";
 import { readVersionText } from "./version-content.ts";
-import { OFF_THREAD_BYTES } from "./worker/off-thread.ts";
-import { runningDatasetWorkers } from "./worker/run-task.ts";
 
 type TempWorkspace = Awaited<ReturnType<typeof tempWorkspace>>;
 let ws: TempWorkspace;

@@ -1,19 +1,14 @@
-import { TunelabError } from "../errors.ts";
+import { TunelabError } from "@tunelab/base";
+import type { DataSource, Encoding, ValidationReport } from "@tunelab/formats";
+import { IssueSink, runsOffThread, StatsCollector, validateSource } from "@tunelab/formats";
 import { parseProjectName } from "../projects/project.repository.ts";
 import { ResourceName } from "../projects/project.schema.ts";
 import type { Workspace } from "../storage/workspace.ts";
 import { type DatasetVersion, TEST_SPLIT_NAME } from "./dataset.schema.ts";
 import { LeakageIndex, type LeakageReport } from "./leakage/leakage.ts";
-import { StatsCollector } from "./stats/stats-collector.ts";
-import type { Encoding } from "./stats/tokenizer.ts";
 import { storeVersion } from "./store-version.ts";
 import { currentTestSplit } from "./test-split-items.ts";
-import { IssueSink } from "./validation/issue.ts";
-import type { DataSource } from "./validation/jsonl-lines.ts";
-import type { ValidationReport } from "./validation/report.ts";
-import { validateSource } from "./validation/validate-file.ts";
 import { VersionWriter } from "./version-writer.ts";
-import { runsOffThread } from "./worker/off-thread.ts";
 import { runDatasetTask } from "./worker/run-task.ts";
 
 export interface ImportOptions {

@@ -1,17 +1,13 @@
-import { TunelabError } from "../errors.ts";
+import { TunelabError } from "@tunelab/base";
+import type { DataSource, Encoding, ValidationReport } from "@tunelab/formats";
+import { runsOffThread, StatsCollector, validateSource } from "@tunelab/formats";
 import { parseProjectName } from "../projects/project.repository.ts";
 import type { Workspace } from "../storage/workspace.ts";
 import { type DatasetVersion, TEST_SPLIT_NAME } from "./dataset.schema.ts";
 import { type ImportResult, importDatasetHere, parseDatasetName } from "./import-dataset.ts";
 import { isTestExample } from "./split-assign.ts";
-import { StatsCollector } from "./stats/stats-collector.ts";
-import type { Encoding } from "./stats/tokenizer.ts";
 import { storeVersion } from "./store-version.ts";
-import type { DataSource } from "./validation/jsonl-lines.ts";
-import type { ValidationReport } from "./validation/report.ts";
-import { validateSource } from "./validation/validate-file.ts";
 import { discardContent, VersionWriter } from "./version-writer.ts";
-import { runsOffThread } from "./worker/off-thread.ts";
 import { runDatasetTask } from "./worker/run-task.ts";
 
 export interface SplitOptions {

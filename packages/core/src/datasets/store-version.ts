@@ -1,11 +1,10 @@
-import { TunelabError } from "../errors.ts";
+import { TunelabError } from "@tunelab/base";
+import type { DatasetFormat, ValidationReport } from "@tunelab/formats";
 import { appendEvents } from "../events/event.repository.ts";
 import { ensureProject, findProjectByName } from "../projects/project.repository.ts";
 import type { Workspace } from "../storage/workspace.ts";
 import { findDataset, findVersionByHash, insertDataset, insertVersion } from "./dataset.repository.ts";
 import type { DatasetRole, DatasetVersion } from "./dataset.schema.ts";
-import type { DatasetFormat } from "./format/format.ts";
-import type { ValidationReport } from "./validation/report.ts";
 import { commitContent, discardContent, type VersionContent } from "./version-writer.ts";
 
 export interface StoreVersionInput {

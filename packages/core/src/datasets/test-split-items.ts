@@ -1,10 +1,9 @@
+import { sha256 } from "@tunelab/base";
+import { canonicalJson, exampleInput } from "@tunelab/formats";
 import { findProjectByName } from "../projects/project.repository.ts";
-import { sha256 } from "../shared/hash.ts";
 import type { Workspace } from "../storage/workspace.ts";
-import { canonicalJson } from "./canonical.ts";
 import { findDataset, latestVersion } from "./dataset.repository.ts";
 import { type DatasetVersion, TEST_SPLIT_NAME } from "./dataset.schema.ts";
-import { exampleInput } from "./example.ts";
 import type { TestItemInput } from "./leakage/leakage.ts";
 import { readVersionLines } from "./version-content.ts";
 

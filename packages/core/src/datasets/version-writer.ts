@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { closeSync, existsSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { dirname, join } from "node:path";
-import type { BlobStore } from "../storage/blobs.ts";
+import type { BlobStore } from "@tunelab/storage";
 import { ExampleHashes } from "./example-hashes.ts";
 
 const FLUSH_CHARS = 1 << 20;

@@ -1,6 +1,6 @@
+import { TunelabError } from "@tunelab/base";
 import { type ItemRecord, trialKey } from "@tunelab/evals";
 import { sql, type Updateable } from "kysely";
-import { TunelabError } from "../errors.ts";
 import { newId } from "../shared/id.ts";
 import { nowIso } from "../shared/time.ts";
 import type { DB } from "../storage/database.ts";

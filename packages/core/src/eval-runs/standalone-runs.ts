@@ -1,5 +1,5 @@
+import { TunelabError } from "@tunelab/base";
 import type { SamplingParams } from "@tunelab/evals";
-import { TunelabError } from "../errors.ts";
 import { DEFAULT_SAMPLING, type ExperimentServices } from "../experiments/run-experiment.ts";
 import { findGraderSet } from "../grader-sets/grader-set.repository.ts";
 import { getProjectByName } from "../projects/project.repository.ts";

@@ -1,8 +1,8 @@
 import { readFile } from "node:fs/promises";
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
+import { TunelabError } from "@tunelab/base";
 import { type EvalItem, toEvalItem } from "@tunelab/evals";
 import { findVersionById } from "../datasets/dataset.repository.ts";
-import { TunelabError } from "../errors.ts";
 import type { Workspace } from "../storage/workspace.ts";
 
 /** Lines parsed between two yields to the event loop (a 10,000-item split would otherwise block it for ~100 ms). */

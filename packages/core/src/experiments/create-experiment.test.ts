@@ -1,10 +1,10 @@
 // Creating experiments on a real SQLite workspace: DPO needs preference data (refused before anything is stored or
 // uploaded), method-only hyperparameters are refused, LoRA settings and beta are part of the config hash and the name.
+
+import { sha256, TunelabError } from "@tunelab/base";
+import { canonicalJson } from "@tunelab/formats";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { canonicalJson } from "../datasets/canonical.ts";
 import { getVersionByRef } from "../datasets/dataset.repository.ts";
-import { TunelabError } from "../errors.ts";
-import { sha256 } from "../shared/hash.ts";
 import type { ProjectId } from "../shared/id.ts";
 import { seedChatAndPreferences } from "../test-support/experiment-data.ts";
 import { tempWorkspace } from "../test-support/temp-workspace.ts";

@@ -1,14 +1,11 @@
-import { canonicalJson } from "../datasets/canonical.ts";
+import { sha256, TunelabError } from "@tunelab/base";
+import { canonicalJson, FORMAT_DESCRIPTIONS, MIN_TRAINING_EXAMPLES } from "@tunelab/formats";
 import { getVersionByRef } from "../datasets/dataset.repository.ts";
 import type { DatasetVersion } from "../datasets/dataset.schema.ts";
-import { FORMAT_DESCRIPTIONS } from "../datasets/format/format.ts";
-import { MIN_TRAINING_EXAMPLES } from "../datasets/validation/validate-file.ts";
-import { TunelabError } from "../errors.ts";
 import { EvalSettings, isDefaultEvalSettings } from "../eval-runs/eval-settings.ts";
 import { getProjectByName } from "../projects/project.repository.ts";
 import { assertCapable } from "../providers/capabilities.ts";
 import type { ProviderKind } from "../providers/trainers/trainer.ts";
-import { sha256 } from "../shared/hash.ts";
 import { newId } from "../shared/id.ts";
 import { nowIso } from "../shared/time.ts";
 import type { Workspace } from "../storage/workspace.ts";

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { TunelabError } from "../errors.ts";
+import { TunelabError } from "@tunelab/base";
 import type { Workspace } from "../storage/workspace.ts";
 import {
   claimExperiment,

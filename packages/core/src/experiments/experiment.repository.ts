@@ -1,5 +1,5 @@
+import { TunelabError } from "@tunelab/base";
 import type { Updateable } from "kysely";
-import { TunelabError } from "../errors.ts";
 import { EvalSettings } from "../eval-runs/eval-settings.ts";
 import { nowIso } from "../shared/time.ts";
 import type { DB } from "../storage/database.ts";

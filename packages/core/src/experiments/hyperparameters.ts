@@ -1,49 +1,38 @@
+import { TunelabError } from "@tunelab/base";
+import {
+  HyperparameterFields,
+  type HyperparameterName,
+  LORA_TARGET_MODULES,
+  type LoraTargetModule,
+  type LoraTargetModules,
+  METHOD_ONLY_HYPERPARAMETERS,
+  type TrainingMethod,
+} from "@tunelab/contracts";
 import { z } from "zod";
-import { TunelabError } from "../errors.ts";
+
+export {
+  Auto,
+  type HyperparameterName,
+  LORA_TARGET_MODULES,
+  type LoraTargetModule,
+  LoraTargetModules,
+  TRAINING_METHODS,
+  type TrainingMethod,
+} from "@tunelab/contracts";
+
+const fields = HyperparameterFields.shape;
 
 /**
- * Hyperparameters of an experiment: OpenAI's (`n_epochs`, `batch_size`, `learning_rate_multiplier`, DPO's `beta`) and
- * the local engine's documented extensions (`prompt_loss_weight`, `early_stopping_patience`; LoRA's `lora_rank`, `lora_alpha`, `lora_dropout`,
- * `lora_target_modules` for open-weight bases, named as PEFT names them). This is the one declaration: the API's
- * routes, sweeps and the CLI derive from it.
+ * Hyperparameters as the user asks for them: numbers or "auto" (resolved by the provider, stored once known). OpenAI's
+ * three are always there ("auto" when not given); the extensions only when set. Derived from the one declaration in
+ * `@tunelab/contracts`.
  */
-const Auto = z.literal("auto");
-
-/** The linear projections of a Llama/Qwen/Mistral decoder layer a LoRA adapter can wrap (PEFT's module names). */
-export const LORA_TARGET_MODULES = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"] as const;
-export type LoraTargetModule = (typeof LORA_TARGET_MODULES)[number];
-
-/** A list of projections, or PEFT's `all-linear` (every projection; also what `auto` means). */
-export const LoraTargetModules = z.union([z.literal("all-linear"), z.array(z.enum(LORA_TARGET_MODULES)).min(1)]);
-export type LoraTargetModules = z.infer<typeof LoraTargetModules>;
-
-/** Hyperparameters as the user asks for them: numbers or "auto" (resolved by the provider, stored once known). */
-export const RequestedHyperparameters = z.strictObject({
-  n_epochs: z.union([Auto, z.number().int().min(1).max(50)]).default("auto"),
-  batch_size: z.union([Auto, z.number().int().min(1).max(256)]).default("auto"),
-  learning_rate_multiplier: z.union([Auto, z.number().positive().max(100)]).default("auto"),
-  /** The local engine's extension (loss weight of prompt tokens); sent only when set, as other hosts refuse it. */
-  prompt_loss_weight: z.union([Auto, z.number().min(0).max(1)]).optional(),
-  /**
-   * The local engine's extension: with a validation file, stop after this many validations without improvement and keep
-   * the best validation's weights (`auto` is 3; 0 turns it off). Supervised only.
-   */
-  early_stopping_patience: z.union([Auto, z.number().int().min(0).max(1000)]).optional(),
-  /** DPO's beta (OpenAI's; `auto` is 0.1): how far the tuned model may move from the reference. DPO only. */
-  beta: z.union([Auto, z.number().positive().max(10)]).optional(),
-  /** Open-weight bases: a LoRA adapter (`lora`, what `auto` means) or every weight (`full`, small models only). */
-  training_type: z.union([Auto, z.enum(["lora", "full"])]).optional(),
-  /** LoRA rank r (local engine, open-weight bases; `auto` is 16). */
-  lora_rank: z.union([Auto, z.number().int().min(1).max(512)]).optional(),
-  /** LoRA alpha: the update is scaled by alpha / r (`auto` is 32). */
-  lora_alpha: z.union([Auto, z.number().positive().max(4096)]).optional(),
-  /** Dropout on the adapter's input during training (`auto` is 0). */
-  lora_dropout: z.union([Auto, z.number().min(0).max(0.9)]).optional(),
-  /** Which projections get an adapter (`auto` is every linear projection). */
-  lora_target_modules: z.union([Auto, LoraTargetModules]).optional(),
+export const RequestedHyperparameters = HyperparameterFields.extend({
+  n_epochs: fields.n_epochs.unwrap().default("auto"),
+  batch_size: fields.batch_size.unwrap().default("auto"),
+  learning_rate_multiplier: fields.learning_rate_multiplier.unwrap().default("auto"),
 });
 export type RequestedHyperparameters = z.infer<typeof RequestedHyperparameters>;
-export type HyperparameterName = keyof RequestedHyperparameters;
 
 /** The engine's and OpenAI's resolution of `auto`: numbers, the training type, and the target modules as a list. */
 export const ResolvedHyperparameters = z.record(z.string(), z.union([z.number(), z.string(), z.array(z.string())]));
@@ -68,14 +57,7 @@ export const LORA_HYPERPARAMETERS = [
   "lora_target_modules",
 ] as const satisfies ReadonlyArray<HyperparameterName>;
 
-/** The methods that train, and the hyperparameters that apply to only one of them. */
-export const TRAINING_METHODS = ["supervised", "dpo"] as const;
-export type TrainingMethod = (typeof TRAINING_METHODS)[number];
-const ONLY_FOR: Partial<Record<HyperparameterName, TrainingMethod>> = {
-  prompt_loss_weight: "supervised",
-  early_stopping_patience: "supervised",
-  beta: "dpo",
-};
+const ONLY_FOR: Partial<Record<HyperparameterName, TrainingMethod>> = METHOD_ONLY_HYPERPARAMETERS;
 
 /** Why a hyperparameter does not apply to a method or to the training type (undefined when every key applies). */
 export function inapplicableHyperparameter(method: TrainingMethod, h: RequestedHyperparameters): string | undefined {

@@ -1,5 +1,5 @@
+import { TunelabError } from "@tunelab/base";
 import { z } from "zod";
-import { TunelabError } from "../errors.ts";
 import {
   LORA_TARGET_MODULES,
   type LoraTargetModule,

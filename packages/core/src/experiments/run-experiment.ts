@@ -1,8 +1,8 @@
+import { TunelabError } from "@tunelab/base";
 import type { RunnerGrader, SamplingParams } from "@tunelab/evals";
 import type OpenAI from "openai";
 import { findVersionById } from "../datasets/dataset.repository.ts";
 import { readVersionText } from "../datasets/version-content.ts";
-import { TunelabError } from "../errors.ts";
 import { insertEvalRun } from "../eval-runs/eval-run.repository.ts";
 import { evalSampling } from "../eval-runs/eval-settings.ts";
 import { executeEvalRun } from "../eval-runs/execute-eval-run.ts";

@@ -1,24 +1,8 @@
+import { BaseModelInfo, type OpenWeightCatalog } from "@tunelab/contracts";
 import { z } from "zod";
 import { type Experiment, ExperimentMethod } from "./experiment.schema.ts";
 import { LORA_TARGET_MODULES, TRAINING_METHODS } from "./hyperparameters.ts";
 import { loraSettings, loraTrainableParameters } from "./lora.ts";
-
-/** A base model as tunelab shows it: a built-in local size (seeded random weights) or a registered open-weight checkpoint. */
-export const BaseModelInfo = z.object({
-  id: z.string(),
-  kind: z.enum(["built-in", "open-weight"]),
-  architecture: z.string(),
-  parameters: z.number().int(),
-  dtype: z.string(),
-  contextLength: z.number().int(),
-  /** Where an open-weight model came from (a directory or `hf:ORG/NAME@REVISION`); null for built-ins. */
-  source: z.string().nullable(),
-  /** The training methods the local engine runs on it. */
-  methods: z.array(z.enum(TRAINING_METHODS)),
-  /** Whether the LoRA hyperparameters apply (open-weight bases are tuned with LoRA). */
-  lora: z.boolean(),
-});
-export type BaseModelInfo = z.infer<typeof BaseModelInfo>;
 
 export const LoraSetup = z.object({
   rank: z.number(),
@@ -55,16 +39,6 @@ export const TrainingSetup = z.object({
   }),
 });
 export type TrainingSetup = z.infer<typeof TrainingSetup>;
-
-/** How core sees the engine's models (the apps wire the embedded engine in). */
-export interface OpenWeightCatalog {
-  /** A registered open-weight base by name, with its `config.json`. */
-  registered(id: string): Promise<(BaseModelInfo & { config: unknown }) | undefined>;
-  /** The model a tuned model was trained from, when `id` names a tuned model. */
-  parentOf(id: string): Promise<string | undefined>;
-  /** The formats a tuned model exports as: a LoRA adapter both, a fully tuned checkpoint merged only, else none. */
-  exportFormats(tunedModel: string): Promise<readonly string[]>;
-}
 
 /** The registered base underneath a model: itself, or what the tuned model it names was trained from (a few hops). */
 export async function openWeightBaseOf(catalog: OpenWeightCatalog, model: string) {

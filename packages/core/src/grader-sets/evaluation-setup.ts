@@ -1,7 +1,7 @@
+import { TunelabError } from "@tunelab/base";
 import { bindGrader, type GraderContext } from "@tunelab/evals";
 import { findDataset, latestVersion } from "../datasets/dataset.repository.ts";
 import { TEST_SPLIT_NAME } from "../datasets/dataset.schema.ts";
-import { TunelabError } from "../errors.ts";
 import type { EvaluationSetup } from "../experiments/run-experiment.ts";
 import type { ProjectId } from "../shared/id.ts";
 import type { Workspace } from "../storage/workspace.ts";

@@ -1,9 +1,8 @@
 import { resolve } from "node:path";
+import { sha256, TunelabError } from "@tunelab/base";
 import { type GraderConfig, GraderConfigError, hashModule, parseGraderConfig } from "@tunelab/evals";
-import { canonicalJson } from "../datasets/canonical.ts";
-import { TunelabError } from "../errors.ts";
+import { canonicalJson } from "@tunelab/formats";
 import { getProjectByName } from "../projects/project.repository.ts";
-import { sha256 } from "../shared/hash.ts";
 import type { Workspace } from "../storage/workspace.ts";
 import { currentGraderSet, findGraderSetByHash, insertGraderSet } from "./grader-set.repository.ts";
 import { GraderFile, type GraderSet } from "./grader-set.schema.ts";

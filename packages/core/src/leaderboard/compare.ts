@@ -1,7 +1,7 @@
+import { TunelabError } from "@tunelab/base";
 import { compareRuns, type Grade, type GraderComparison } from "@tunelab/evals";
 import { findVersionById } from "../datasets/dataset.repository.ts";
 import { diffVersions } from "../datasets/diff-versions.ts";
-import { TunelabError } from "../errors.ts";
 import { getEvalRun, runSamples } from "../eval-runs/eval-run.repository.ts";
 import type { EvalRun } from "../eval-runs/eval-run.schema.ts";
 import { testItems } from "../eval-runs/test-items.ts";

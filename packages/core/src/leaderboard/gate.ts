@@ -1,5 +1,5 @@
+import { TunelabError } from "@tunelab/base";
 import type { GraderComparison } from "@tunelab/evals";
-import { TunelabError } from "../errors.ts";
 import { getEvalRun } from "../eval-runs/eval-run.repository.ts";
 import type { EvalRun } from "../eval-runs/eval-run.schema.ts";
 import { flakiest, itemTrials } from "../eval-runs/item-trials.ts";

@@ -1,6 +1,6 @@
+import { TunelabError } from "@tunelab/base";
 import type { GraderSummary } from "@tunelab/evals";
 import { z } from "zod";
-import { TunelabError } from "../errors.ts";
 import { ExperimentMethod } from "../experiments/experiment.schema.ts";
 import { getProjectByName } from "../projects/project.repository.ts";
 import type { Workspace } from "../storage/workspace.ts";

@@ -1,7 +1,7 @@
+import { TunelabError } from "@tunelab/base";
 import { type Grade, type LearningCurve, learningCurve } from "@tunelab/evals";
 import { findDataset, findVersionById, latestVersion } from "../datasets/dataset.repository.ts";
 import { TEST_SPLIT_NAME } from "../datasets/dataset.schema.ts";
-import { TunelabError } from "../errors.ts";
 import { runSamples } from "../eval-runs/eval-run.repository.ts";
 import { listExperiments } from "../experiments/experiment.repository.ts";
 import type { Experiment } from "../experiments/experiment.schema.ts";

@@ -1,4 +1,4 @@
-import { TunelabError } from "../errors.ts";
+import { TunelabError } from "@tunelab/base";
 import type { HyperparameterName, RequestedHyperparameters, TrainingMethod } from "../experiments/hyperparameters.ts";
 import { FIREWORKS_BASE_LEARNING_RATE } from "./trainers/fireworks.ts";
 import { TOGETHER_BASE_LEARNING_RATE } from "./trainers/together.ts";

@@ -1,5 +1,5 @@
+import { TunelabError } from "@tunelab/base";
 import { findVersionById } from "../datasets/dataset.repository.ts";
-import { TunelabError } from "../errors.ts";
 import { prepareExperiment } from "../experiments/create-experiment.ts";
 import { type CreateExperiment, Experiment } from "../experiments/experiment.schema.ts";
 import type { RequestedHyperparameters, TrainingMethod } from "../experiments/hyperparameters.ts";

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { TunelabError } from "@tunelab/base";
 import { z } from "zod";
 import { readEnv } from "../env.ts";
-import { TunelabError } from "../errors.ts";
 import { DEFAULT_PRICES, defaultPrice, type Price } from "./pricing.ts";
 import { PROVIDER_KINDS, type ProviderKind } from "./trainers/trainer.ts";
 

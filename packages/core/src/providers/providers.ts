@@ -1,6 +1,6 @@
+import { TunelabError } from "@tunelab/base";
 import OpenAI from "openai";
 import { readEnv, readSecret } from "../env.ts";
-import { TunelabError } from "../errors.ts";
 import { azureClient } from "./azure-client.ts";
 import type { ProviderConfig, TunelabConfig } from "./provider-config.ts";
 import type { ProviderKind, Trainer } from "./trainers/trainer.ts";

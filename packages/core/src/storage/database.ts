@@ -1,25 +1,11 @@
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
-import SQLite from "better-sqlite3";
-import { Kysely, SqliteDialect } from "kysely";
+import { type OpenDatabaseOptions, openDatabase as openSqlite } from "@tunelab/storage";
+import type { Kysely } from "kysely";
 import type { Database } from "./schema.ts";
 
+/** The workspace database: core's tables. */
 export type DB = Kysely<Database>;
 
-export interface OpenDatabaseOptions {
-  /** Milliseconds a writer waits for another process's lock before failing. */
-  busyTimeoutMs?: number;
-}
-
-/** Opens (creating if needed) a SQLite database file with WAL, a busy timeout and foreign keys on. */
+/** Opens a database file (the workspace's schema unless told otherwise) with WAL, a busy timeout and foreign keys. */
 export function openDatabase<Schema = Database>(file: string, options: OpenDatabaseOptions = {}): Kysely<Schema> {
-  if (file !== ":memory:") {
-    mkdirSync(dirname(file), { recursive: true });
-  }
-  const sqlite = new SQLite(file);
-  sqlite.pragma("journal_mode = WAL");
-  sqlite.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 10_000)}`);
-  sqlite.pragma("foreign_keys = ON");
-  sqlite.pragma("synchronous = NORMAL");
-  return new Kysely<Schema>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return openSqlite<Schema>(file, options);
 }

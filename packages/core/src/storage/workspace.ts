@@ -1,4 +1,4 @@
-import { BlobStore } from "./blobs.ts";
+import { BlobStore } from "@tunelab/storage";
 import { type DB, openDatabase } from "./database.ts";
 import { blobsPath, databasePath, resolveHome } from "./home.ts";
 import { migrateToLatest } from "./migrate.ts";

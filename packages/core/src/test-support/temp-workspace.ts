@@ -16,16 +16,4 @@ export async function tempWorkspace(): Promise<Workspace & { dispose: () => Prom
   };
 }
 
-export function chat(user: string, assistant: string, system = "Route the ticket."): string {
-  return JSON.stringify({
-    messages: [
-      { role: "system", content: system },
-      { role: "user", content: user },
-      { role: "assistant", content: assistant },
-    ],
-  });
-}
-
-export function jsonl(lines: ReadonlyArray<string>): string {
-  return `${lines.join("\n")}\n`;
-}
+export { chat, jsonl } from "@tunelab/formats/test-support";

@@ -1,5 +1,5 @@
+import { isTunelabError } from "@tunelab/base";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { isTunelabError } from "../errors.ts";
 import { tempWorkspace } from "../test-support/temp-workspace.ts";
 import { addUser, authenticateUser, countUsers, listUsers, removeUser } from "./user.repository.ts";
 import { hashToken, sessionHash } from "./user-token.ts";

@@ -1,4 +1,4 @@
-import { TunelabError } from "../errors.ts";
+import { TunelabError } from "@tunelab/base";
 import { newId } from "../shared/id.ts";
 import { nowIso } from "../shared/time.ts";
 import type { DB } from "../storage/database.ts";

@@ -1,4 +1,4 @@
-import { TunelabError } from "@tunelab/core";
+import { TunelabError } from "@tunelab/base";
 import { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import { badRequest, OpenAIHttpError } from "../http/openai-error.ts";

@@ -5,7 +5,7 @@
  */
 import { readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { TunelabError } from "@tunelab/core";
+import { TunelabError } from "@tunelab/base";
 import { afterEach, describe, expect, it } from "vitest";
 import { inspectCheckpoint } from "./checkpoint.ts";
 import { BREAKAGES, brokenCopy, copyFixture, FIXTURES_DIR, removeCopy } from "./test-support/broken-checkpoints.ts";

@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { TunelabError } from "@tunelab/core";
+import { TunelabError } from "@tunelab/base";
 import { z } from "zod";
 import { type HfArchitecture, hfParameterCount, parseHfConfig } from "./config.ts";
 import { readSafetensorsHeader, type TensorEntry } from "./safetensors.ts";

@@ -4,7 +4,7 @@
  * (quantized weights, mixture of experts, sliding-window attention that actually slides, unknown
  * model types) is refused here with the field that says so.
  */
-import { TunelabError } from "@tunelab/core";
+import { TunelabError } from "@tunelab/base";
 import { z } from "zod";
 
 export const SUPPORTED_MODEL_TYPES = ["llama", "qwen2", "qwen3", "mistral"] as const;

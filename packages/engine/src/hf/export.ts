@@ -1,3 +1,4 @@
+import { EXPORT_FORMATS, type ExportFormat } from "@tunelab/contracts";
 /**
  * Exports of a tuned open-weight model:
  * - `peft`: the adapter as PEFT writes it (adapter_config.json + adapter_model.safetensors), for
@@ -10,7 +11,7 @@
  */
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { TunelabError } from "@tunelab/core";
+import { TunelabError } from "@tunelab/base";
 import { nativeKernels } from "../trainer/kernels/native.ts";
 import type { Kernels } from "../trainer/kernels/types.ts";
 import { inspectCheckpoint } from "./checkpoint.ts";
@@ -25,8 +26,7 @@ import type { HfWeights } from "./model/weights.ts";
 import { type TensorToWrite, writeSafetensors } from "./safetensors-write.ts";
 import { expectedTensors, LINEAR_PROJECTIONS, projectionPath } from "./tensor-names.ts";
 
-export const EXPORT_FORMATS = ["peft", "merged"] as const;
-export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+export { EXPORT_FORMATS, type ExportFormat };
 
 const TOKENIZER_FILES = [
   "tokenizer.json",

@@ -5,7 +5,7 @@
  */
 import { statSync } from "node:fs";
 import { basename, resolve } from "node:path";
-import { TunelabError } from "@tunelab/core";
+import { TunelabError } from "@tunelab/base";
 import { nowSeconds } from "../ids.ts";
 import { findRegisteredBase, insertRegisteredBase, type RegisteredBase } from "../models/base-model.repository.ts";
 import type { EngineStore } from "../storage/store.ts";

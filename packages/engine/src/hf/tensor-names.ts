@@ -1,3 +1,4 @@
+import { LORA_TARGET_MODULES, type LoraTargetModule } from "@tunelab/contracts";
 /**
  * The tensors a Hugging Face checkpoint of a supported architecture holds: names as the
  * `*ForCausalLM` classes save them, shapes as [out, in] for linear layers (PyTorch's convention).
@@ -9,8 +10,9 @@ export interface ExpectedTensor {
   shape: number[];
 }
 
-export const LINEAR_PROJECTIONS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"] as const;
-export type LinearProjection = (typeof LINEAR_PROJECTIONS)[number];
+/** PEFT's names of the projections LoRA wraps (the one list, in `@tunelab/contracts`). */
+export const LINEAR_PROJECTIONS = LORA_TARGET_MODULES;
+export type LinearProjection = LoraTargetModule;
 
 const MLP_PROJECTIONS: ReadonlySet<LinearProjection> = new Set(["gate_proj", "up_proj", "down_proj"]);
 

@@ -1,30 +1,8 @@
 import { z } from "zod";
-import { LINEAR_PROJECTIONS } from "../hf/tensor-names.ts";
+import { DpoHyperparameters, SupervisedHyperparameters } from "@tunelab/contracts";
 
-const Auto = z.literal("auto");
-export const SupervisedHyperparameters = z.strictObject({
-  n_epochs: z.union([Auto, z.number().int().min(1).max(50)]).optional(),
-  batch_size: z.union([Auto, z.number().int().min(1).max(256)]).optional(),
-  learning_rate_multiplier: z.union([Auto, z.number().positive().max(100)]).optional(),
-  /** tunelab's extension (OpenAI's legacy fine-tunes API had it): loss weight of prompt tokens. */
-  prompt_loss_weight: z.union([Auto, z.number().min(0).max(1)]).optional(),
-  /** tunelab's extension: validations without improvement before training stops (0: off; auto: 3 with a validation file). */
-  early_stopping_patience: z.union([Auto, z.number().int().min(0).max(1000)]).optional(),
-  /** tunelab's extension for open-weight bases: LoRA adapters (auto) or every weight (small models only). */
-  training_type: z.union([Auto, z.enum(["lora", "full"])]).optional(),
-  /** tunelab's LoRA extensions, for open-weight bases (PEFT's r, lora_alpha, lora_dropout, target_modules). */
-  lora_rank: z.union([Auto, z.number().int().min(1).max(512)]).optional(),
-  lora_alpha: z.union([Auto, z.number().positive().max(4096)]).optional(),
-  lora_dropout: z.union([Auto, z.number().min(0).max(0.9)]).optional(),
-  lora_target_modules: z.union([Auto, z.literal("all-linear"), z.array(z.enum(LINEAR_PROJECTIONS)).min(1)]).optional(),
-});
-export type SupervisedHyperparameters = z.infer<typeof SupervisedHyperparameters>;
-
-/** OpenAI's DPO hyperparameters (`beta`, default auto = 0.1) and the same extensions as supervised. */
-export const DpoHyperparameters = SupervisedHyperparameters.omit({ prompt_loss_weight: true, early_stopping_patience: true }).extend({
-  beta: z.union([Auto, z.number().positive().max(10)]).optional(),
-});
-export type DpoHyperparameters = z.infer<typeof DpoHyperparameters>;
+/** The hyperparameters of a job's method: declared once in `@tunelab/contracts` (OpenAI's, with tunelab's extensions). */
+export { DpoHyperparameters, SupervisedHyperparameters };
 
 export const Method = z.looseObject({
   type: z.enum(["supervised", "dpo", "reinforcement"]),

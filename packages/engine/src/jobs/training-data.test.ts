@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { OFF_THREAD_BYTES, runningDatasetWorkers } from "@tunelab/core";
+import { runningWorkerTasks } from "@tunelab/base";
+import { OFF_THREAD_BYTES } from "@tunelab/formats";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { insertFile } from "../files/file.repository.ts";
 import { type EngineStore, openEngineStore } from "../storage/store.ts";
@@ -51,7 +52,7 @@ describe("checking a training file", () => {
     const pending = [checkTrainingFile(store, file.id, "training_file"), checkTrainingFile(store, file.id, "training_file")];
     const [first, second] = await Promise.all(pending);
     expect(first).toBe(second); // one validation, shared
-    expect(runningDatasetWorkers()).toBe(0);
+    expect(runningWorkerTasks()).toBe(0);
     if (!first?.ok) throw new Error(`unexpected: ${JSON.stringify(first)}`);
     expect(first.examples).toHaveLength(2_000);
     expect(first.examples[1_234]).toEqual(JSON.parse(line(1_234)));

@@ -1,10 +1,8 @@
-import { type CanonicalFile, validateDataFile } from "@tunelab/core";
+import { type CanonicalFile, MIN_TRAINING_EXAMPLES, validateDataFile } from "@tunelab/formats";
 import { type FileRow, findFile } from "../files/file.repository.ts";
 import type { EngineStore } from "../storage/store.ts";
 import type { ChatExample, PreferenceExample } from "../trainer/types.ts";
 import type { JobError } from "./job.schema.ts";
-
-export const MIN_EXAMPLES = 10;
 
 export type TrainingMethod = "supervised" | "dpo";
 
@@ -61,7 +59,7 @@ async function validate(
 ): Promise<FileCheck> {
   const validated = await validateDataFile(
     { path: store.blobs.pathOf(file.sha256) },
-    { fileName: file.filename, minExamples: param === "training_file" ? MIN_EXAMPLES : 1 },
+    { fileName: file.filename, minExamples: param === "training_file" ? MIN_TRAINING_EXAMPLES : 1 },
   );
   const unsupported = unsupportedData(validated, file.filename, param, method);
   if (unsupported) return { ok: false, atCreation: true, error: unsupported };
@@ -73,8 +71,8 @@ async function validate(
     const message = `The ${param.replace("_", " ")} ${file.filename} has ${report.errors} error(s); first at ${where}${first?.message ?? ""} (${first?.code ?? "invalid"}).`;
     return { ok: false, atCreation: false, error: { code: "invalid_training_file", message, param } };
   }
-  if (param === "training_file" && report.examples < MIN_EXAMPLES) {
-    const message = `Training file has ${report.examples} example(s), but must have at least ${MIN_EXAMPLES} examples.`;
+  if (param === "training_file" && report.examples < MIN_TRAINING_EXAMPLES) {
+    const message = `Training file has ${report.examples} example(s), but must have at least ${MIN_TRAINING_EXAMPLES} examples.`;
     return { ok: false, atCreation: false, error: { code: "invalid_training_file", message, param } };
   }
   const rows = await parseExamples(validated.canonical);

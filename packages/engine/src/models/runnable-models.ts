@@ -1,4 +1,4 @@
-import { TunelabError } from "@tunelab/core";
+import { TunelabError } from "@tunelab/base";
 import { isFullDir } from "../hf/full/full-dir.ts";
 import { isLoraDir, readLoraBase } from "../hf/lora/lora-dir.ts";
 import { checkUnchanged } from "../hf/register.ts";

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { BlobStore, migrateToLatest, openDatabase } from "@tunelab/core";
+import { applyMigrations, BlobStore, openDatabase } from "@tunelab/storage";
 import type { Kysely } from "kysely";
 import * as m0001 from "./migrations/0001_engine.ts";
 import * as m0002 from "./migrations/0002_base_models.ts";
@@ -17,6 +17,6 @@ export interface EngineStore {
 
 export async function openEngineStore(root: string): Promise<EngineStore> {
   const db = openDatabase<EngineDatabase>(join(root, "engine.db"));
-  await migrateToLatest(db, { "0001_engine": m0001, "0002_base_models": m0002 });
+  await applyMigrations(db, { "0001_engine": m0001, "0002_base_models": m0002 });
   return { root, db, blobs: new BlobStore(join(root, "files")), modelsDir: join(root, "models") };
 }

@@ -1,6 +1,6 @@
+import type { DatasetFormat } from "@tunelab/formats";
+import { type DatasetExample, exampleInput, inputText } from "@tunelab/formats";
 import { z } from "zod";
-import { type DatasetExample, exampleInput, inputText } from "../example.ts";
-import type { DatasetFormat } from "../format/format.ts";
 import { NearDuplicateIndex } from "./near-duplicates.ts";
 import { wordSet } from "./normalize.ts";
 

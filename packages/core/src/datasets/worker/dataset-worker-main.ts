@@ -1,14 +1,11 @@
 import { parentPort, workerData } from "node:worker_threads";
+import { answerFromWorker } from "@tunelab/base";
+import { BlobStore, openDatabase } from "@tunelab/storage";
 import { sql } from "kysely";
-import { isTunelabError } from "../../errors.ts";
-import { BlobStore } from "../../storage/blobs.ts";
-import { openDatabase } from "../../storage/database.ts";
 import { blobsPath, databasePath } from "../../storage/home.ts";
 import type { Workspace } from "../../storage/workspace.ts";
 import { importDatasetHere } from "../import-dataset.ts";
 import { setTestSplitHere } from "../set-test-split.ts";
-import { validateToCanonical } from "../validate-data-file.ts";
-import type { WorkerReply } from "./run-task.ts";
 import type { DatasetTask } from "./tasks.ts";
 
 /**
@@ -26,27 +23,13 @@ async function withWorkspace<T>(home: string, work: (ws: Workspace) => Promise<T
   }
 }
 
-async function run(task: DatasetTask): Promise<{ result: unknown; transfer: ArrayBuffer[] }> {
+async function run(task: DatasetTask): Promise<{ result: unknown }> {
   switch (task.kind) {
     case "import":
-      return { result: await withWorkspace(task.home, (ws) => importDatasetHere(ws, task.input)), transfer: [] };
+      return { result: await withWorkspace(task.home, (ws) => importDatasetHere(ws, task.input)) };
     case "split":
-      return { result: await withWorkspace(task.home, (ws) => setTestSplitHere(ws, task.input)), transfer: [] };
-    case "validate": {
-      const result = validateToCanonical(task.source, task.options);
-      return { result, transfer: [result.canonical.buffer as ArrayBuffer] };
-    }
+      return { result: await withWorkspace(task.home, (ws) => setTestSplitHere(ws, task.input)) };
   }
 }
 
-const port = parentPort;
-if (!port) throw new Error("dataset-worker-main runs in a worker thread");
-try {
-  const { result, transfer } = await run(workerData as DatasetTask);
-  port.postMessage({ ok: true, result } satisfies WorkerReply, transfer);
-} catch (error) {
-  const reply: WorkerReply = isTunelabError(error)
-    ? { ok: false, error: { message: error.message, code: error.code, details: error.details } }
-    : { ok: false, error: { message: (error as Error).message ?? String(error) } };
-  port.postMessage(reply);
-}
+await answerFromWorker(parentPort, () => run(workerData as DatasetTask));

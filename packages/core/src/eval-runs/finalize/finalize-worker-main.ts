@@ -1,6 +1,6 @@
 import { parentPort } from "node:worker_threads";
-import { isTunelabError } from "../../errors.ts";
-import { BlobStore } from "../../storage/blobs.ts";
+import { isTunelabError } from "@tunelab/base";
+import { BlobStore } from "@tunelab/storage";
 import { openDatabase } from "../../storage/database.ts";
 import { blobsPath, databasePath } from "../../storage/home.ts";
 import type { Workspace } from "../../storage/workspace.ts";

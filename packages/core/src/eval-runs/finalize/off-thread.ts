@@ -1,5 +1,5 @@
 import { Worker } from "node:worker_threads";
-import { type ErrorCode, TunelabError } from "../../errors.ts";
+import { type ErrorCode, TunelabError } from "@tunelab/base";
 
 /**
  * Runs with this many stored samples or more compute their aggregates in a worker thread: the bootstrap intervals of a

@@ -1,4 +1,4 @@
-import { TunelabError } from "../../errors.ts";
+import { TunelabError } from "@tunelab/base";
 
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
 

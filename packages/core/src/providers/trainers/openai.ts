@@ -1,6 +1,6 @@
+import { TunelabError } from "@tunelab/base";
 import type OpenAI from "openai";
 import { toFile } from "openai";
-import { TunelabError } from "../../errors.ts";
 import type { RequestedHyperparameters, ResolvedHyperparameters, TrainingMethod } from "../../experiments/hyperparameters.ts";
 import { withRequestSignal } from "../../experiments/request-signal.ts";
 import { honouringRetryAfter } from "./http.ts";

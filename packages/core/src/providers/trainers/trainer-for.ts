@@ -1,5 +1,5 @@
+import { TunelabError } from "@tunelab/base";
 import type OpenAI from "openai";
-import { TunelabError } from "../../errors.ts";
 import type { ProviderConfig } from "../provider-config.ts";
 import { fireworksTrainer } from "./fireworks.ts";
 import { openAITrainer } from "./openai.ts";

@@ -8,7 +8,7 @@
  */
 import { mkdir, readFile, stat } from "node:fs/promises";
 import { dirname } from "node:path";
-import { TunelabError } from "@tunelab/core";
+import { TunelabError } from "@tunelab/base";
 import { z } from "zod";
 import { withBlobLock } from "./blob-lock.ts";
 import {

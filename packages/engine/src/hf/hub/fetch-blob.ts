@@ -11,7 +11,7 @@
  */
 import { open, rename, rm, stat } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
-import { TunelabError } from "@tunelab/core";
+import { TunelabError } from "@tunelab/base";
 import { describeChecksum, fileChecksum } from "./checksum.ts";
 import { type HubConnection, hubHeaders, unreachable } from "./hub-api.ts";
 import { hubHttpError, isTransientStatus, readHubFailure } from "./hub-errors.ts";

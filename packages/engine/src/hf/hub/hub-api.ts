@@ -6,7 +6,7 @@
  * failures into TunelabErrors that say what to do.
  */
 import { listFiles, modelInfo } from "@huggingface/hub";
-import { TunelabError } from "@tunelab/core";
+import { TunelabError } from "@tunelab/base";
 import { z } from "zod";
 import { type HubErrorContext, hubHttpError, readHubFailure } from "./hub-errors.ts";
 import { TreeEntry } from "./model-files.ts";

@@ -3,7 +3,7 @@
  * `X-Error-Code` header (`GatedRepo`, `RepoNotFound`, `RevisionNotFound`, `EntryNotFound`) and explains
  * it in `X-Error-Message` or a JSON `{error}` body; huggingface_hub reads the same headers.
  */
-import { TunelabError } from "@tunelab/core";
+import { TunelabError } from "@tunelab/base";
 
 export interface HubFailure {
   status: number;

@@ -4,7 +4,7 @@
  * and the shards its `weight_map` names). PyTorch pickles, ONNX, GGUF, TF/Flax weights, READMEs and
  * images are never downloaded.
  */
-import { TunelabError } from "@tunelab/core";
+import { TunelabError } from "@tunelab/base";
 import { z } from "zod";
 import type { Checksum } from "./checksum.ts";
 

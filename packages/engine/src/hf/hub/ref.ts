@@ -3,7 +3,7 @@
  * follows the Hub's own rules (huggingface_hub's `validate_repo_id`); the revision is a branch, a tag
  * or a 40-hex commit hash, `main` when omitted.
  */
-import { TunelabError } from "@tunelab/core";
+import { TunelabError } from "@tunelab/base";
 import { z } from "zod";
 
 export const HUB_REF_PREFIX = "hf:";

@@ -5,7 +5,7 @@
  */
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { TunelabError } from "@tunelab/core";
+import { TunelabError } from "@tunelab/base";
 import { z } from "zod";
 
 export const DEFAULT_HUB_ENDPOINT = "https://huggingface.co";

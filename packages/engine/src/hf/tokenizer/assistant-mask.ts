@@ -1,4 +1,4 @@
-import { TunelabError } from "@tunelab/core";
+import { TunelabError } from "@tunelab/base";
 import type { ChatInputMessage, ChatInputTool } from "./chat-message.schema.ts";
 import type { ChatTemplate } from "./chat-template.ts";
 import type { HfTokenizer } from "./hf-tokenizer.ts";

@@ -1,5 +1,5 @@
 import { Template } from "@huggingface/jinja";
-import { TunelabError } from "@tunelab/core";
+import { TunelabError } from "@tunelab/base";
 import type { ChatInputTool } from "./chat-message.schema.ts";
 import type { TokenizerFiles } from "./model-files.ts";
 import { specialTokenTexts } from "./special-ids.ts";

@@ -1,4 +1,4 @@
-import { TunelabError } from "@tunelab/core";
+import { TunelabError } from "@tunelab/base";
 import { ChatTemplate } from "./chat-template.ts";
 import { readTokenizerFiles, type TokenizerFiles } from "./model-files.ts";
 import { resolveBosId, resolveEosIds, type SpecialTokenTexts, specialTokenTexts } from "./special-ids.ts";

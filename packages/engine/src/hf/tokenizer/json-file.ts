@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { TunelabError } from "@tunelab/core";
+import { TunelabError } from "@tunelab/base";
 import { findNodeAtLocation, type ParseError, parse, parseTree, printParseErrorCode } from "jsonc-parser";
 import type { z } from "zod";
 

@@ -1,6 +1,6 @@
 import { access, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { TunelabError } from "@tunelab/core";
+import { TunelabError } from "@tunelab/base";
 import { z } from "zod";
 import { GenerationConfigFile } from "./generation-config.schema.ts";
 import { readJsonFile } from "./json-file.ts";

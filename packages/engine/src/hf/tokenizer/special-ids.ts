@@ -1,4 +1,4 @@
-import { TunelabError } from "@tunelab/core";
+import { TunelabError } from "@tunelab/base";
 import type { TokenizerFiles } from "./model-files.ts";
 import { specialTokenText } from "./special-token.schema.ts";
 

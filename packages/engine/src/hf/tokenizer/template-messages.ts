@@ -1,4 +1,4 @@
-import { TunelabError } from "@tunelab/core";
+import { TunelabError } from "@tunelab/base";
 import type { ChatInputMessage } from "./chat-message.schema.ts";
 
 /** A message in the shape Hugging Face chat templates read. */

@@ -1,4 +1,4 @@
-import { TunelabError } from "@tunelab/core";
+import { TunelabError } from "@tunelab/base";
 import type { HfTokenizer } from "./hf-tokenizer.ts";
 
 /** A token's characters in the encoded text: UTF-16 indices [start, end). */

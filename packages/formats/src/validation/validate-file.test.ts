@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { chat, jsonl } from "../../test-support/temp-workspace.ts";
+import { chat, jsonl } from "../test-support/lines.ts";
 import { validateJsonl } from "./validate-file.ts";
 
 const TOY = new URL("../../../../../examples/openai-cookbook/toy_chat_fine_tuning.jsonl", import.meta.url);

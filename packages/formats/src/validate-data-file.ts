@@ -1,10 +1,11 @@
+import { countedWorkerTask, runWorkerTask } from "@tunelab/base";
 import type { DatasetFormat } from "./format/format.ts";
 import type { DataSource } from "./validation/jsonl-lines.ts";
 import type { ValidationReport } from "./validation/report.ts";
 import { validateSource } from "./validation/validate-file.ts";
 import type { ValidateOptions } from "./validation/validate-options.ts";
 import { runsOffThread } from "./worker/off-thread.ts";
-import { runDatasetTask } from "./worker/run-task.ts";
+import { withBytesOnDisk } from "./worker/spill.ts";
 
 /** A validated file as a trainer needs it: the report and, when it has no error, its examples as canonical JSONL. */
 export interface CanonicalFile {
@@ -22,7 +23,12 @@ export interface CanonicalFile {
  * keeps running.
  */
 export async function validateDataFile(source: DataSource, options: ValidateOptions): Promise<CanonicalFile> {
-  if (runsOffThread(source)) return runDatasetTask({ kind: "validate", source, options });
+  if (runsOffThread(source))
+    return countedWorkerTask(() =>
+      withBytesOnDisk(source, (onDisk) =>
+        runWorkerTask<CanonicalFile>(new URL("./worker/validate-worker.mjs", import.meta.url), { source: onDisk, options }),
+      ),
+    );
   return validateToCanonical(source, options);
 }
 

@@ -1,5 +1,5 @@
 import { closeSync, openSync, readSync } from "node:fs";
-import { TunelabError } from "../../errors.ts";
+import { TunelabError } from "@tunelab/base";
 
 /** Where a JSONL file comes from: text already decoded, its bytes, or a file read line by line. */
 export type DataSource = { text: string } | { bytes: Uint8Array } | { path: string };

@@ -1,7 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { TunelabError } from "../errors.ts";
-import { sha256 } from "../shared/hash.ts";
+import { sha256, TunelabError } from "@tunelab/base";
 
 /** Content-addressed files beside the database: `blobs/ab/abcdef…`. */
 export class BlobStore {

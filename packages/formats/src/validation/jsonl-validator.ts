@@ -1,4 +1,4 @@
-import { sha256 } from "../../shared/hash.ts";
+import { sha256 } from "@tunelab/base";
 import { canonicalJson } from "../canonical.ts";
 import { type DatasetExample, exampleInput } from "../example.ts";
 import type { ChatMessage } from "../format/chat.schema.ts";

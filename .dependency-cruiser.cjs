@@ -1,0 +1,69 @@
+// The package graph and module rules `pnpm lint` enforces (issue 16): a DAG of packages, an engine that stands
+// alone on leaf packages, no app importing another app, no module cycles. Type-only imports are erased at build time
+// and are not dependencies (the web app imports the API's types for its typed client).
+const LEAVES = "^packages/(base|formats|storage|evals)/";
+
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: "no-module-cycles",
+      severity: "error",
+      comment: "A module cycle (value imports) makes load order matter and hides a missing seam.",
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: "no-app-imports-another-app",
+      severity: "error",
+      from: { path: "^apps/([^/]+)/" },
+      to: { path: "^apps/([^/]+)/", pathNot: "^apps/$1/" },
+    },
+    {
+      name: "packages-never-import-apps",
+      severity: "error",
+      from: { path: "^packages/" },
+      to: { path: "^apps/" },
+    },
+    {
+      name: "engine-stands-alone",
+      comment: "The engine depends on no tunelab package except the leaf ones (base, formats, storage).",
+      severity: "error",
+      from: { path: "^packages/engine/" },
+      to: { path: "^packages/", pathNot: ["^packages/engine/", "^packages/(base|formats|storage)/"] },
+    },
+    {
+      name: "leaves-import-only-leaves",
+      severity: "error",
+      from: { path: LEAVES },
+      to: { path: "^packages/", pathNot: LEAVES },
+    },
+    {
+      name: "base-imports-no-tunelab-package",
+      severity: "error",
+      from: { path: "^packages/base/" },
+      to: { path: "^packages/", pathNot: "^packages/base/" },
+    },
+    {
+      name: "core-does-not-import-the-engine",
+      comment: "Apps wire the engine into core's runtime; core knows it only as an OpenAI-compatible provider.",
+      severity: "error",
+      from: { path: "^packages/(core|evals)/" },
+      to: { path: "^packages/engine/" },
+    },
+    {
+      name: "declared-workspace-dependencies",
+      comment: "Every imported package is declared in the importing package's package.json.",
+      severity: "error",
+      from: {},
+      to: { dependencyTypes: ["npm-no-pkg", "npm-unknown"] },
+    },
+  ],
+  options: {
+    doNotFollow: { path: "node_modules" },
+    exclude: { path: ["node_modules", "/dist/", "/test-artifacts/"] },
+    tsPreCompilationDeps: false,
+    combinedDependencies: false,
+    enhancedResolveOptions: { exportsFields: ["exports"], conditionNames: ["import", "node", "default"], extensions: [".ts", ".tsx", ".js", ".mjs"] },
+  },
+};

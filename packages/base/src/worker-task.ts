@@ -1,0 +1,76 @@
+import { Worker } from "node:worker_threads";
+import { type ErrorCode, isTunelabError, TunelabError } from "./errors.ts";
+
+/** What a task worker posts back: its result, or the error it threw (a TunelabError keeps its code). */
+export type WorkerReply = { ok: true; result: unknown } | { ok: false; error: { message: string; code?: ErrorCode; details?: unknown } };
+
+let running = 0;
+
+/** Task workers at work right now in this process (validating, tokenising, checking leakage, storing). */
+export function runningWorkerTasks(): number {
+  return running;
+}
+
+/**
+ * Counts `work` (which runs one or more worker tasks, with what it prepares for them) as a task at work until it ends,
+ * so `runningWorkerTasks` says so from the first moment.
+ */
+export async function countedWorkerTask<T>(work: () => Promise<T>): Promise<T> {
+  running++;
+  try {
+    return await work();
+  } finally {
+    running--;
+  }
+}
+
+/**
+ * Runs one task in a fresh worker thread started from `entry` (given `data` as its workerData) and resolves with its
+ * result; a TunelabError thrown there is thrown here with its code. The worker's memory (tokenizer tables, indexes)
+ * is released when it ends. The entry answers with `answerFromWorker`.
+ */
+export function runWorkerTask<R>(entry: URL, data: unknown): Promise<R> {
+  return countedWorkerTask(() => inWorker<R>(entry, data));
+}
+
+function inWorker<R>(entry: URL, data: unknown): Promise<R> {
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const settle = (action: () => void) => {
+      if (settled) return;
+      settled = true;
+      action();
+    };
+    const worker = new Worker(entry, { workerData: data });
+    worker.once("message", (reply: WorkerReply) => {
+      settle(() => {
+        if (reply.ok) resolve(reply.result as R);
+        else reject(new TunelabError(reply.error.code ?? "internal", reply.error.message, { details: reply.error.details }));
+      });
+      void worker.terminate();
+    });
+    worker.once("error", (error) =>
+      settle(() => reject(new TunelabError("internal", `worker task failed: ${error.message}`, { cause: error }))),
+    );
+    worker.once("exit", (code) =>
+      settle(() => reject(new TunelabError("internal", `worker task stopped (exit code ${code}) before answering`))),
+    );
+  });
+}
+
+/** Worker side: runs the task and posts its result (moving the buffers in `transfer`) or its error to the parent. */
+export async function answerFromWorker(
+  port: { postMessage(value: unknown, transfer?: ArrayBuffer[]): void } | null,
+  run: () => Promise<{ result: unknown; transfer?: ArrayBuffer[] }>,
+): Promise<void> {
+  if (!port) throw new Error("a worker task runs in a worker thread");
+  try {
+    const { result, transfer } = await run();
+    port.postMessage({ ok: true, result } satisfies WorkerReply, transfer ?? []);
+  } catch (error) {
+    const reply: WorkerReply = isTunelabError(error)
+      ? { ok: false, error: { message: error.message, code: error.code, details: error.details } }
+      : { ok: false, error: { message: (error as Error).message ?? String(error) } };
+    port.postMessage(reply);
+  }
+}

@@ -1,0 +1,64 @@
+import { z } from "zod";
+
+/**
+ * Fine-tuning hyperparameters, declared once: OpenAI's (`n_epochs`, `batch_size`, `learning_rate_multiplier`, DPO's
+ * `beta`) and the local engine's documented extensions (`prompt_loss_weight`, `early_stopping_patience`; LoRA's
+ * `lora_rank`, `lora_alpha`, `lora_dropout`, `lora_target_modules` for open-weight bases, named as PEFT names them).
+ * Core's experiments, the API's routes, sweeps and the CLI, and the engine's job requests all derive from these.
+ */
+export const Auto = z.literal("auto");
+
+/** The methods that train. */
+export const TRAINING_METHODS = ["supervised", "dpo"] as const;
+export type TrainingMethod = (typeof TRAINING_METHODS)[number];
+
+/** The linear projections of a Llama/Qwen/Mistral decoder layer a LoRA adapter can wrap (PEFT's module names). */
+export const LORA_TARGET_MODULES = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"] as const;
+export type LoraTargetModule = (typeof LORA_TARGET_MODULES)[number];
+
+/** A list of projections, or PEFT's `all-linear` (every projection; also what `auto` means). */
+export const LoraTargetModules = z.union([z.literal("all-linear"), z.array(z.enum(LORA_TARGET_MODULES)).min(1)]);
+export type LoraTargetModules = z.infer<typeof LoraTargetModules>;
+
+/** Every hyperparameter as a request may carry it: a value or "auto", each optional. */
+export const HyperparameterFields = z.strictObject({
+  n_epochs: z.union([Auto, z.number().int().min(1).max(50)]).optional(),
+  batch_size: z.union([Auto, z.number().int().min(1).max(256)]).optional(),
+  learning_rate_multiplier: z.union([Auto, z.number().positive().max(100)]).optional(),
+  /** The local engine's extension (loss weight of prompt tokens; OpenAI's legacy fine-tunes API had it). Supervised only. */
+  prompt_loss_weight: z.union([Auto, z.number().min(0).max(1)]).optional(),
+  /**
+   * The local engine's extension: with a validation file, stop after this many validations without improvement and keep
+   * the best validation's weights (`auto` is 3; 0 turns it off). Supervised only.
+   */
+  early_stopping_patience: z.union([Auto, z.number().int().min(0).max(1000)]).optional(),
+  /** DPO's beta (OpenAI's; `auto` is 0.1): how far the tuned model may move from the reference. DPO only. */
+  beta: z.union([Auto, z.number().positive().max(10)]).optional(),
+  /** Open-weight bases: a LoRA adapter (`lora`, what `auto` means) or every weight (`full`, small models only). */
+  training_type: z.union([Auto, z.enum(["lora", "full"])]).optional(),
+  /** LoRA rank r (local engine, open-weight bases; `auto` is 16). */
+  lora_rank: z.union([Auto, z.number().int().min(1).max(512)]).optional(),
+  /** LoRA alpha: the update is scaled by alpha / r (`auto` is 32). */
+  lora_alpha: z.union([Auto, z.number().positive().max(4096)]).optional(),
+  /** Dropout on the adapter's input during training (`auto` is 0). */
+  lora_dropout: z.union([Auto, z.number().min(0).max(0.9)]).optional(),
+  /** Which projections get an adapter (`auto` is every linear projection). */
+  lora_target_modules: z.union([Auto, LoraTargetModules]).optional(),
+});
+export type HyperparameterFields = z.infer<typeof HyperparameterFields>;
+export type HyperparameterName = keyof HyperparameterFields;
+
+/** The hyperparameters that apply to one method only. */
+export const METHOD_ONLY_HYPERPARAMETERS = {
+  prompt_loss_weight: "supervised",
+  early_stopping_patience: "supervised",
+  beta: "dpo",
+} as const satisfies Partial<Record<HyperparameterName, TrainingMethod>>;
+
+/** A supervised job's hyperparameters (OpenAI's `method.supervised.hyperparameters`, with the extensions). */
+export const SupervisedHyperparameters = HyperparameterFields.omit({ beta: true });
+export type SupervisedHyperparameters = z.infer<typeof SupervisedHyperparameters>;
+
+/** A DPO job's hyperparameters (OpenAI's `method.dpo.hyperparameters`: `beta`, and the same extensions but the supervised ones). */
+export const DpoHyperparameters = HyperparameterFields.omit({ prompt_loss_weight: true, early_stopping_patience: true });
+export type DpoHyperparameters = z.infer<typeof DpoHyperparameters>;

@@ -1,0 +1,3 @@
+export * from "./base-model.ts";
+export * from "./hyperparameters.ts";
+export * from "./local-engine.ts";

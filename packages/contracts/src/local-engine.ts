@@ -1,0 +1,18 @@
+import type { BaseModelInfo, OpenWeightCatalog } from "./base-model.ts";
+
+/**
+ * The embedded engine as core's runtime uses it (the apps wire it in; core never imports the engine): its OpenAI REST
+ * surface in-process, and what it knows about its models.
+ */
+export interface LocalEngine {
+  /** Answers an OpenAI REST request (`/v1/...`) in-process, with no port. */
+  fetch(request: Request): Promise<Response>;
+  /** Registered bases, what tuned models were trained from, what they export as. */
+  catalog: OpenWeightCatalog;
+  /** Every base model it trains: built-in sizes, then registered open-weight checkpoints. */
+  baseModels(): Promise<BaseModelInfo[]>;
+  /** The directory of a tuned model's weights, when the engine has it. */
+  tunedModelDir(id: string): Promise<string | undefined>;
+  /** The directory a registered base was registered from, when `id` names one. */
+  registeredBaseDir(id: string): Promise<string | undefined>;
+}

@@ -1,0 +1,37 @@
+import { TunelabError } from "@tunelab/base";
+import type { ExportFormat, LocalEngine, OpenWeightCatalog } from "@tunelab/contracts";
+import type { Experiment } from "../experiments/experiment.schema.ts";
+import { trainingSetup } from "../experiments/training-setup.ts";
+
+/** Without an embedded engine there are no registered bases, tuned checkpoints or exports. */
+const NO_ENGINE: OpenWeightCatalog = {
+  registered: async () => undefined,
+  parentOf: async () => undefined,
+  exportFormats: async () => [],
+};
+
+/** The engine's catalog, or an empty one when no engine is wired in. */
+export function catalogOf(local: LocalEngine | undefined): OpenWeightCatalog {
+  return local?.catalog ?? NO_ENGINE;
+}
+
+/** What exporting an experiment's tuned model needs (its weights, and the base PEFT should name), or why it cannot export. */
+export async function exportSource(
+  local: LocalEngine | undefined,
+  experiment: Experiment,
+  format: ExportFormat,
+): Promise<{ modelDir: string; tunedModel: string; baseModelNameOrPath?: string }> {
+  const setup = await trainingSetup(experiment, catalogOf(local));
+  if (!local || !experiment.tunedModel || !setup.export.formats.includes(format))
+    throw new TunelabError(
+      "conflict",
+      `experiment ${experiment.id} cannot export as ${format}: ${setup.export.reason ?? "no tuned model"}`,
+    );
+  const modelDir = await local.tunedModelDir(experiment.tunedModel);
+  if (!modelDir) throw new TunelabError("not_found", `no tuned model ${experiment.tunedModel} in the local engine`);
+  const base = setup.openWeightBase;
+  // PEFT records the Hub id when the base came from the Hub, else the directory it was registered from
+  const hub = base?.source?.startsWith("hf:") ? base.source.slice(3).split("@")[0] : undefined;
+  const nameOrPath = hub ?? (base ? await local.registeredBaseDir(base.id) : undefined);
+  return { modelDir, tunedModel: experiment.tunedModel, ...(nameOrPath ? { baseModelNameOrPath: nameOrPath } : {}) };
+}

@@ -1,0 +1,89 @@
+import type { LocalEngine } from "@tunelab/contracts";
+import { readEnv } from "../env.ts";
+import { EventLog } from "../events/event-log.ts";
+import { EvalRunRunner } from "../eval-runs/standalone-runs.ts";
+import { ExperimentRunner } from "../experiments/experiment-runner.ts";
+import type { ExperimentServices } from "../experiments/run-experiment.ts";
+import { assertCodeGradersAllowed } from "../grader-sets/code-grader-policy.ts";
+import { evaluationSetup } from "../grader-sets/evaluation-setup.ts";
+import { findGraderSet } from "../grader-sets/grader-set.repository.ts";
+import type { PriceOf } from "../leaderboard/leaderboard.ts";
+import { loadConfig, priceOf, type TunelabConfig } from "../providers/provider-config.ts";
+import { Providers } from "../providers/providers.ts";
+import type { Workspace } from "../storage/workspace.ts";
+
+/** What the apps run on: the workspace, providers (the embedded engine in-process) and the runners of long work. */
+export interface Runtime {
+  ws: Workspace;
+  providers: Providers;
+  experimentServices: ExperimentServices;
+  experiments: ExperimentRunner;
+  evalRuns: EvalRunRunner;
+  /** The workspace's event log: this process's events are written to it, `GET /api/events` follows every process's. */
+  events: EventLog;
+  /** Prices from tunelab.config.json, for cost estimates. */
+  prices: PriceOf;
+  /** The embedded engine, when the app wired one in. */
+  local?: LocalEngine;
+  /** Stops the runners; work in flight stays resumable. */
+  close(): Promise<void>;
+}
+
+export interface RuntimeOptions {
+  ws: Workspace;
+  /** The embedded engine (the `local` provider), e.g. `asLocalEngine(await createEngine(...))` from `@tunelab/engine`. */
+  local?: LocalEngine;
+  config?: TunelabConfig;
+  /** Experiments run at once (default 2). */
+  concurrency?: number;
+  /** How often a provider's job is polled, ms (default 500). */
+  pollMs?: number;
+  evalConcurrency?: number;
+  /** Sampling for eval runs (default temperature 0, seed 0, max_tokens 256). */
+  samplingParams?: Record<string, unknown>;
+  /**
+   * Whether these runners may run graders that execute code (python, custom). Default true: the CLI runs the user's
+   * own graders. `tunelab serve` passes its `--allow-code-graders`, so work it runs or resumes never runs them otherwise.
+   */
+  allowCodeGraders?: boolean;
+}
+
+/** The one composition root: providers, runners and the event log over a workspace. */
+export function openRuntime(options: RuntimeOptions): Runtime {
+  const { ws, local } = options;
+  const config = options.config ?? loadConfig();
+  const providers = new Providers({ config, ...(local ? { localFetch: (request: Request) => local.fetch(request) } : {}) });
+  const experimentServices: ExperimentServices = {
+    client: (name) => providers.client(name),
+    trainer: (name) => providers.trainer(name),
+    evaluationSetup: async (projectId) => {
+      const setup = await evaluationSetup(ws, projectId, { client: providers.client(local ? "local" : "openai") });
+      const graderSet = await findGraderSet(ws.db, setup.graderSetId);
+      assertCodeGradersAllowed(graderSet?.graders ?? [], options.allowCodeGraders ?? true, "run");
+      return setup;
+    },
+    pollMs: options.pollMs ?? 500,
+    evalConcurrency: options.evalConcurrency ?? 8,
+    ...(options.samplingParams ? { samplingParams: options.samplingParams } : {}),
+  };
+  const experiments = new ExperimentRunner(ws, experimentServices, options.concurrency ?? 2, readEnv().TUNELAB_LEASE_SECONDS ?? 15);
+  const evalRuns = new EvalRunRunner(ws, experimentServices);
+  const events = new EventLog(ws.db);
+  experiments.subscribe((event) => events.publish(event));
+  evalRuns.subscribe((event) => events.publish(event));
+  return {
+    ws,
+    providers,
+    experimentServices,
+    experiments,
+    evalRuns,
+    events,
+    prices: priceOf(config),
+    ...(local ? { local } : {}),
+    close: async () => {
+      await experiments.close();
+      await evalRuns.close();
+      await events.close();
+    },
+  };
+}
