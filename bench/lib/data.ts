@@ -1,17 +1,8 @@
 // Deterministic, realistic grading data for the grader benchmarks: ticket-routing JSON answers and short support
 // replies, with about 30% of model outputs not exactly equal to the reference.
 
-/** A small, fast, seeded PRNG (mulberry32): the same seed always gives the same data. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small, fast, seeded PRNG (mulberry32, the one in @tunelab/evals): the same seed always gives the same data. */
+export { mulberry32 as prng } from "@tunelab/evals";
 
 function pick<T>(random: () => number, list: readonly T[]): T {
   const value = list[Math.floor(random() * list.length)];

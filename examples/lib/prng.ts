@@ -1,15 +1,7 @@
-/** Seeded PRNG (mulberry32) plus the few sampling helpers the generators need. */
+/** Seeded PRNG (mulberry32, the one in @tunelab/evals) plus the few sampling helpers the generators need. */
+import { mulberry32 } from "@tunelab/evals";
 
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 };
 
 export class Rng {
   readonly #next: () => number;

@@ -1,3 +1,4 @@
+import { mulberry32 } from "@tunelab/evals";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiHarness } from "./api-harness.ts";
 
@@ -7,16 +8,6 @@ beforeAll(async () => {
   await h.call("POST", "/api/projects", { name: "p" });
 });
 afterAll(async () => h.dispose());
-
-function mulberry32(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const NASTY_SEGMENTS = [
   "..%2F..%2Fetc%2Fpasswd",

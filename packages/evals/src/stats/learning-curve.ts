@@ -16,6 +16,7 @@
  */
 import { DEFAULT_RESAMPLES } from "./bootstrap.ts";
 import type { Interval } from "./interval.ts";
+import { mulberry32 } from "./prng.ts";
 import { quantileSorted } from "./quantile.ts";
 
 export const C_MIN = 0.01;
@@ -169,15 +170,11 @@ export function learningCurve(series: readonly CurveSeries[], options: LearningC
   const alpha = 1 - (options.confidence ?? 0.95);
   const draws = at.map(() => new Float64Array(resamples));
   const asymptotes = new Float64Array(resamples);
-  let state = (options.seed ?? 0) >>> 0; // mulberry32, as stats/prng.ts
+  const random = mulberry32(options.seed ?? 0);
   const idx = new Int32Array(m);
   for (let r = 0; r < resamples; r++) {
     for (let i = 0; i < m; i++) {
-      state = (state + 0x6d2b79f5) >>> 0;
-      let t = state;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      idx[i] = Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * m);
+      idx[i] = Math.floor(random() * m);
     }
     const f = fitPowerLaw(
       series.map((s) => ({ n: s.n, y: meanOf(s, idx) })),

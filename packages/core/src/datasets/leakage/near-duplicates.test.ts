@@ -1,16 +1,7 @@
+import { mulberry32 } from "@tunelab/evals";
 import { describe, expect, it } from "vitest";
 import { nearDuplicates } from "./near-duplicates.ts";
 import { jaccard, wordSet } from "./normalize.ts";
-
-function mulberry32(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe("near-duplicate search", () => {
   it("normalizes case, punctuation and unicode forms", () => {
