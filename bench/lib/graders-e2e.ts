@@ -1,7 +1,8 @@
 // Part b of bench/graders.ts: promptfoo's end-to-end work (ANCHORS.md, "Grading: promptfoo") done by tunelab:
 // 10,000 test items x 4 deterministic graders, outputs given (every completion is a completion-cache hit, the
 // provider's fetch throws), run through core's `executeEvalRun` on a real SQLite workspace, every sample and grade
-// persisted, then the run's aggregates computed.
+// persisted, then the run's aggregates computed. As in `tunelab eval`, the run's progress events go to the
+// workspace's event log (what `tunelab serve` streams), written before the process exits.
 //
 //   setup HOME ITEMS  imports the test split and grader set into HOME and writes HOME/completions.json (the cache)
 //   run HOME          one eval run of the whole split in a fresh process; prints its figures
@@ -11,6 +12,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   closeWorkspace,
+  EventLog,
   evaluationSetup,
   executeEvalRun,
   getProjectByName,
@@ -35,6 +37,11 @@ import { peakRss } from "./measure.ts";
 
 const readyMs = sinceSpawn(); // every module above is loaded
 const readyRssBytes = process.memoryUsage().rss;
+const cpuMs = () => {
+  const cpu = process.cpuUsage();
+  return (cpu.user + cpu.system) / 1000;
+};
+const readyCpuMs = cpuMs();
 const PROJECT = "bench";
 const MODEL = "ticket-router-v1";
 /** Deterministic sampling (temperature 0, a seed): the only requests the completion cache may answer. */
@@ -76,6 +83,9 @@ export interface RunResult {
   runTotalMs: number;
   /** Process spawn -> workspace closed after the run. */
   wallMs: number;
+  /** CPU time (user + system, every thread of the process) from start to the workspace closed, and to modules loaded. */
+  cpuMs: number;
+  readyCpuMs: number;
   peakRssBytes: number;
   counts: { total: number; passed: number; failed: number; errored: number };
   storedSamples: number;
@@ -139,6 +149,7 @@ async function run(home: string): Promise<void> {
     },
   });
   const ws = await openWorkspace(home);
+  const events = new EventLog(ws.db);
   let firstGradeAt: number | undefined;
   try {
     const cache = new MemoryCompletionCache();
@@ -193,9 +204,11 @@ async function run(home: string): Promise<void> {
       cache,
       onProgress: (progress) => {
         if (progress.done > 0) phase = progress.done < progress.total ? "grading and persisting items" : "after the last item";
+        events.publish({ type: "eval", runId: created.id, progress });
       },
     });
     const executeMs = performance.now() - executeStarted;
+    await events.close();
     await new Promise((resolve) => setTimeout(resolve, 10)); // let the ticker see the end of the last block
     clearInterval(ticker);
 
@@ -219,6 +232,8 @@ async function run(home: string): Promise<void> {
       executeMs,
       runTotalMs: performance.now() - started,
       wallMs: sinceSpawn(),
+      cpuMs: cpuMs(),
+      readyCpuMs,
       peakRssBytes: peakRss(),
       counts: done.resultCounts,
       storedSamples: Number(stored.n),
@@ -227,6 +242,7 @@ async function run(home: string): Promise<void> {
     };
     reportResult(result);
   } catch (error) {
+    await events.close().catch(() => {});
     await closeWorkspace(ws).catch(() => {});
     throw error;
   }

@@ -1,29 +1,28 @@
 import { readFile } from "node:fs/promises";
-import { setImmediate as yieldToEventLoop } from "node:timers/promises";
-import { TunelabError } from "@tunelab/base";
-import { type EvalItem, toEvalItem } from "@tunelab/evals";
+import { type EvalItem, timeSlicer, toEvalItem, YIELD_EVERY_MS } from "@tunelab/evals";
 import { findVersionById } from "../datasets/dataset.repository.ts";
+import { TunelabError } from "../errors.ts";
 import type { Workspace } from "../storage/workspace.ts";
 
-/** Lines parsed between two yields to the event loop (a 10,000-item split would otherwise block it for ~100 ms). */
-const LINES_PER_SLICE = 1_000;
 const NEWLINE = 0x0a;
 
 /**
  * The items of a test split version, as graders see them, in order. The file is read off the main thread and parsed
- * line by line in slices (a newline byte never occurs inside a UTF-8 sequence), so a large split never blocks the
- * event loop for long.
+ * line by line (a newline byte never occurs inside a UTF-8 sequence), yielding to the event loop every
+ * `YIELD_EVERY_MS` (a 10,000-item split takes ~100 ms), so a large split never blocks it for long.
  */
 export async function testItems(ws: Workspace, versionId: string): Promise<EvalItem[]> {
   const version = await findVersionById(ws.db, versionId);
   if (!version) throw new TunelabError("not_found", `test split version ${versionId} is missing`);
   const bytes = await readBlob(ws, version.contentHash);
   const items: EvalItem[] = [];
+  const breathe = timeSlicer(YIELD_EVERY_MS);
   // canonical JSONL: every line, the last included, ends with "\n"
   for (let start = 0; start < bytes.length; ) {
     const newline = bytes.indexOf(NEWLINE, start);
     const end = newline < 0 ? bytes.length : newline;
-    if (items.length > 0 && items.length % LINES_PER_SLICE === 0) await yieldToEventLoop();
+    const pause = breathe();
+    if (pause) await pause;
     items.push(toEvalItem(JSON.parse(bytes.toString("utf8", start, end)) as Record<string, unknown>, items.length));
     start = end + 1;
   }

@@ -1,6 +1,6 @@
 import type { Usage } from "./usage.ts";
 
-/** Emitted after every finished item (and once at the start). `total` excludes skipped items. */
+/** Emitted after every finished item, or every stored batch of them (and once at the start). `total` excludes skipped items. */
 export interface RunProgress {
   done: number;
   total: number;

@@ -13,7 +13,7 @@ afterEach(async () => {
 });
 
 describe("runEval with onSamples (batched writes)", () => {
-  it("hands every record over once, in fewer writes than items, and counts an item only once its batch is written", async () => {
+  it("hands every record over once, in fewer writes than items, and counts an item (one progress event per batch) only once its batch is written", async () => {
     server = await startFakeOpenAI();
     const cache = new MemoryCompletionCache();
     const options = { items: echoItems(40), sampler: { client: server.client(), model: "m", samplingParams: { temperature: 0 } } };
@@ -43,6 +43,8 @@ describe("runEval with onSamples (batched writes)", () => {
     const ids = batches.flat().map((record) => record.item_id);
     expect(ids.sort()).toEqual(options.items.map((item) => item.id).sort());
     expect(batches.length).toBeLessThan(40);
+    // one progress event at the start and one per stored batch
+    expect(progress.map((event) => event.done)).toEqual([0, ...batches.map((_, i) => batches.slice(0, i + 1).flat().length)]);
     expect(progress.at(-1)).toMatchObject({ done: 40, total: 40, passed: 20, failed: 20 });
   });
 

@@ -49,8 +49,8 @@ export interface RunEvalOptions {
   /**
    * Batch alternative to `onSample` (persist them in one transaction here): finished records are handed over
    * together, at the latest on the next turn of the event loop after the first of them finished or when
-   * `MAX_SAMPLE_BATCH` wait; a record counts as done only once its batch resolved. If it throws, the run stops and
-   * rejects; the records of that batch never count.
+   * `MAX_SAMPLE_BATCH` wait; a record counts as done only once its batch resolved, and `onProgress` is called once per
+   * batch. If it throws, the run stops and rejects; the records of that batch never count.
    */
   onSamples?: (records: ItemRecord[]) => Promise<void> | void;
   onProgress?: (progress: RunProgress) => void;
@@ -107,7 +107,7 @@ export async function runEval(options: RunEvalOptions): Promise<RunEvalResult> {
     stop.abort();
   };
 
-  const count = (record: ItemRecord) => {
+  const count = (record: ItemRecord, notify = true) => {
     records.set(trialKey(record.item_id, record.trial ?? 0), record);
     progress.done++;
     progress[record.status]++;
@@ -116,14 +116,15 @@ export async function runEval(options: RunEvalOptions): Promise<RunEvalResult> {
       const { invocation_count, ...usage } = progress.usage;
       progress.usage = { ...addUsage(usage, record.usage), invocation_count: invocation_count + 1 };
     }
-    options.onProgress?.({ ...progress, usage: { ...progress.usage } });
+    if (notify) options.onProgress?.({ ...progress, usage: { ...progress.usage } });
   };
   const { onSamples } = options;
   const batcher = onSamples
     ? new SampleBatcher<ItemRecord>(
         onSamples,
         (batch) => {
-          for (const record of batch) count(record);
+          for (const record of batch) count(record, false);
+          options.onProgress?.({ ...progress, usage: { ...progress.usage } }); // once per stored batch
         },
         fail,
       )
