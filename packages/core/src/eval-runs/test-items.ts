@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
+import { TunelabError } from "@tunelab/base";
 import { type EvalItem, timeSlicer, toEvalItem, YIELD_EVERY_MS } from "@tunelab/evals";
 import { findVersionById } from "../datasets/dataset.repository.ts";
-import { TunelabError } from "../errors.ts";
 import type { Workspace } from "../storage/workspace.ts";
 
 const NEWLINE = 0x0a;
