@@ -4,7 +4,7 @@ import type { DatasetId, DatasetVersionId, ProjectId } from "../shared/id.ts";
 import { newId } from "../shared/id.ts";
 import { nowIso } from "../shared/time.ts";
 import type { DB } from "../storage/database.ts";
-import { type Dataset, type DatasetRole, type DatasetVersion, parseDatasetRef } from "./dataset.schema.ts";
+import { type Dataset, type DatasetRole, type DatasetVersion, parseDatasetRef, TEST_SPLIT_NAME } from "./dataset.schema.ts";
 import type { DatasetExampleRow, DatasetRow, DatasetVersionRow, DatasetVersionTable } from "./dataset.table.ts";
 
 function toDataset(row: DatasetRow): Dataset {
@@ -74,6 +74,12 @@ export async function latestVersion(db: DB, datasetId: DatasetId): Promise<Datas
     .limit(1)
     .executeTakeFirst();
   return row && toVersion(row);
+}
+
+/** The project's current test split version (the latest `test@N`), or undefined when it has none. */
+export async function currentTestSplit(db: DB, projectId: string): Promise<DatasetVersion | undefined> {
+  const dataset = await findDataset(db, projectId as ProjectId, TEST_SPLIT_NAME);
+  return dataset && (await latestVersion(db, dataset.id));
 }
 
 export async function findVersionByHash(db: DB, datasetId: DatasetId, contentHash: string): Promise<DatasetVersion | undefined> {

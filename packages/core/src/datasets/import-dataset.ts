@@ -7,7 +7,7 @@ import type { Workspace } from "../storage/workspace.ts";
 import { type DatasetVersion, TEST_SPLIT_NAME } from "./dataset.schema.ts";
 import { LeakageIndex, type LeakageReport } from "./leakage/leakage.ts";
 import { storeVersion } from "./store-version.ts";
-import { currentTestSplit } from "./test-split-items.ts";
+import { currentTestSplitItems } from "./test-split-items.ts";
 import { VersionWriter } from "./version-writer.ts";
 import { runDatasetTask } from "./worker/run-task.ts";
 
@@ -51,7 +51,7 @@ export async function importDataset(ws: Workspace, input: ImportInput): Promise<
 export async function importDatasetHere(ws: Workspace, input: ImportInput): Promise<ImportResult> {
   const project = parseProjectName(input.project);
   const dataset = parseDatasetName(input.dataset);
-  const test = await currentTestSplit(ws, project);
+  const test = await currentTestSplitItems(ws, project);
   const leakage = test && new LeakageIndex(test.items, test.version.format, test.version.ref);
   const writer = new VersionWriter(ws.blobs);
   const kept = new StatsCollector();

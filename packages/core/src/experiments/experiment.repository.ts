@@ -3,8 +3,11 @@ import type { Updateable } from "kysely";
 import { EvalSettings } from "../eval-runs/eval-settings.ts";
 import { nowIso } from "../shared/time.ts";
 import type { DB } from "../storage/database.ts";
-import type { Experiment, ExperimentMethod, ExperimentStatus } from "./experiment.schema.ts";
+import { type Experiment, type ExperimentMethod, type ExperimentStatus, FINISHED_EXPERIMENT } from "./experiment.schema.ts";
 import type { ExperimentRow, ExperimentTable } from "./experiment.table.ts";
+
+/** The finished statuses as a list, for `not in` queries (an experiment in one of them never changes again). */
+const FINISHED_STATUSES: readonly ExperimentStatus[] = [...FINISHED_EXPERIMENT];
 
 export function toExperiment(row: ExperimentRow): Experiment {
   const hyper = JSON.parse(row.hyperparameters_json) as Experiment["hyperparameters"];
@@ -81,12 +84,7 @@ export async function listExperiments(db: DB, projectId: string): Promise<Experi
 }
 
 export async function unfinishedExperiments(db: DB): Promise<Experiment[]> {
-  const rows = await db
-    .selectFrom("experiments")
-    .selectAll()
-    .where("status", "not in", ["completed", "failed", "cancelled"])
-    .orderBy("created_at")
-    .execute();
+  const rows = await db.selectFrom("experiments").selectAll().where("status", "not in", FINISHED_STATUSES).orderBy("created_at").execute();
   return rows.map(toExperiment);
 }
 
@@ -105,12 +103,12 @@ export async function transitionExperiment(
   status: ExperimentStatus,
   patch: Updateable<ExperimentTable> = {},
 ): Promise<boolean> {
-  const finished = status === "completed" || status === "failed" || status === "cancelled";
+  const finished = FINISHED_EXPERIMENT.has(status);
   const result = await db
     .updateTable("experiments")
     .set({ ...patch, status, updated_at: nowIso(), ...(finished ? { finished_at: nowIso() } : {}) })
     .where("id", "=", id)
-    .where("status", "not in", ["completed", "failed", "cancelled"])
+    .where("status", "not in", FINISHED_STATUSES)
     .executeTakeFirst();
   return Number(result.numUpdatedRows) > 0;
 }
@@ -156,7 +154,7 @@ export async function claimExperiment(db: DB, id: string, owner: string, leaseSe
     .updateTable("experiments")
     .set({ lease_owner: owner, lease_expires_at: now + leaseSeconds })
     .where("id", "=", id)
-    .where("status", "not in", ["completed", "failed", "cancelled"])
+    .where("status", "not in", FINISHED_STATUSES)
     .where((eb) => eb.or([eb("lease_owner", "is", null), eb("lease_owner", "=", owner), eb("lease_expires_at", "<", now)]))
     .executeTakeFirst();
   return Number(result.numUpdatedRows) > 0;

@@ -1,9 +1,7 @@
 import { TunelabError } from "@tunelab/base";
 import { bindGrader, type GraderContext } from "@tunelab/evals";
-import { findDataset, latestVersion } from "../datasets/dataset.repository.ts";
-import { TEST_SPLIT_NAME } from "../datasets/dataset.schema.ts";
+import { currentTestSplit } from "../datasets/dataset.repository.ts";
 import type { EvaluationSetup } from "../experiments/run-experiment.ts";
-import type { ProjectId } from "../shared/id.ts";
 import type { Workspace } from "../storage/workspace.ts";
 import { currentGraderSet } from "./grader-set.repository.ts";
 
@@ -23,8 +21,7 @@ export async function evaluationSetup(ws: Workspace, projectId: string, context:
  * is missing. Checked before work is started, so that nothing trains for minutes to fail when it comes to scoring.
  */
 export async function scoringSetup(ws: Workspace, projectId: string) {
-  const dataset = await findDataset(ws.db, projectId as ProjectId, TEST_SPLIT_NAME);
-  const split = dataset && (await latestVersion(ws.db, dataset.id));
+  const split = await currentTestSplit(ws.db, projectId);
   if (!split) throw new TunelabError("invalid_argument", "the project has no test split yet: `tunelab split FILE --project P`");
   const graderSet = await currentGraderSet(ws.db, projectId);
   if (!graderSet) throw new TunelabError("invalid_argument", "the project has no graders yet: `tunelab graders add FILE`");

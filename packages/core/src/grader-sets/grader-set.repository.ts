@@ -34,6 +34,12 @@ export async function findGraderSet(db: DB, id: string): Promise<GraderSet | und
   return row && toGraderSet(row);
 }
 
+/** The primary metric of a grader set (the grader that ranks and gates), or undefined when there is no such set. */
+export async function primaryMetricOf(db: DB, graderSetId: string): Promise<string | undefined> {
+  const row = await db.selectFrom("grader_sets").select("primary_metric").where("id", "=", graderSetId).executeTakeFirst();
+  return row?.primary_metric;
+}
+
 export async function findGraderSetByHash(db: DB, projectId: string, contentHash: string): Promise<GraderSet | undefined> {
   const row = await db
     .selectFrom("grader_sets")

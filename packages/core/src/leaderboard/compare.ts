@@ -7,6 +7,7 @@ import type { EvalRun } from "../eval-runs/eval-run.schema.ts";
 import { testItems } from "../eval-runs/test-items.ts";
 import { findExperiment } from "../experiments/experiment.repository.ts";
 import type { Experiment } from "../experiments/experiment.schema.ts";
+import { primaryMetricOf } from "../grader-sets/grader-set.repository.ts";
 import type { Workspace } from "../storage/workspace.ts";
 import { byItemId, compareBreakdown, type TagComparison } from "./compare-breakdown.ts";
 
@@ -81,9 +82,7 @@ export async function compare(ws: Workspace, refA: string, refB: string): Promis
       gradesB: sb ? (JSON.parse(sb.grades_json) as Record<string, Grade>) : {},
     };
   };
-  const primaryMetric =
-    (await ws.db.selectFrom("grader_sets").select("primary_metric").where("id", "=", b.run.graderSetId).executeTakeFirst())
-      ?.primary_metric ?? null;
+  const primaryMetric = (await primaryMetricOf(ws.db, b.run.graderSetId)) ?? null;
   // items that moved on the primary metric (on every grader when the runs share no primary metric)
   const primary = primaryMetric ? graders[primaryMetric] : undefined;
   const moved = (key: "regressed" | "improved") => {

@@ -4,6 +4,7 @@ import { getEvalRun } from "../eval-runs/eval-run.repository.ts";
 import type { EvalRun } from "../eval-runs/eval-run.schema.ts";
 import { flakiest, itemTrials } from "../eval-runs/item-trials.ts";
 import { findExperiment } from "../experiments/experiment.repository.ts";
+import { primaryMetricOf } from "../grader-sets/grader-set.repository.ts";
 import type { Workspace } from "../storage/workspace.ts";
 import { type Comparison, compare } from "./compare.ts";
 import { leaderboard } from "./leaderboard.ts";
@@ -68,9 +69,8 @@ const FIRST_ERRORS = 5;
 export async function regressionGate(ws: Workspace, runId: string, options: GateOptions): Promise<GateResult> {
   const run = await getEvalRun(ws.db, runId);
   if (run.status !== "completed") throw new TunelabError("conflict", `eval run ${runId} is ${run.status}, not completed`);
-  const primaryMetric = (
-    await ws.db.selectFrom("grader_sets").select("primary_metric").where("id", "=", run.graderSetId).executeTakeFirstOrThrow()
-  ).primary_metric;
+  const primaryMetric = await primaryMetricOf(ws.db, run.graderSetId);
+  if (primaryMetric === undefined) throw new TunelabError("not_found", `grader set ${run.graderSetId} of eval run ${runId} not found`);
   const score = run.primary.score;
   const checks: GateCheck[] = [];
   if (options.minScore !== undefined) {

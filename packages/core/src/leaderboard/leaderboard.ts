@@ -1,7 +1,9 @@
 import { TunelabError } from "@tunelab/base";
 import type { GraderSummary } from "@tunelab/evals";
 import { z } from "zod";
+import { currentTestSplit } from "../datasets/dataset.repository.ts";
 import { ExperimentMethod } from "../experiments/experiment.schema.ts";
+import { currentGraderSet, primaryMetricOf } from "../grader-sets/grader-set.repository.ts";
 import { getProjectByName } from "../projects/project.repository.ts";
 import type { Workspace } from "../storage/workspace.ts";
 
@@ -80,13 +82,9 @@ export type PriceOf = (provider: string, model: string) => { training?: number |
 export async function leaderboard(ws: Workspace, query: LeaderboardQuery, priceOf: PriceOf = () => undefined): Promise<Leaderboard> {
   const q = LeaderboardQuery.parse(query);
   const project = await getProjectByName(ws.db, q.project);
-  const current = await currentVersions(ws, project.id);
-  const testSplitVersionId = q.testSplitVersionId ?? current.testSplitVersionId;
-  const graderSetId = q.graderSetId ?? current.graderSetId;
-  const primaryMetric = graderSetId
-    ? ((await ws.db.selectFrom("grader_sets").select("primary_metric").where("id", "=", graderSetId).executeTakeFirst())?.primary_metric ??
-      null)
-    : null;
+  const testSplitVersionId = q.testSplitVersionId ?? (await currentTestSplit(ws.db, project.id))?.id ?? null;
+  const graderSetId = q.graderSetId ?? (await currentGraderSet(ws.db, project.id))?.id ?? null;
+  const primaryMetric = graderSetId ? ((await primaryMetricOf(ws.db, graderSetId)) ?? null) : null;
 
   let rowsQuery = ws.db
     .selectFrom("experiments as e")
@@ -182,29 +180,6 @@ export async function leaderboard(ws: Workspace, query: LeaderboardQuery, priceO
     rows: rows.slice(0, q.limit),
     elsewhere: [...elsewhere.values()],
   };
-}
-
-async function currentVersions(
-  ws: Workspace,
-  projectId: string,
-): Promise<{ testSplitVersionId: string | null; graderSetId: string | null }> {
-  const split = await ws.db
-    .selectFrom("dataset_versions as v")
-    .innerJoin("datasets as d", "d.id", "v.dataset_id")
-    .select("v.id")
-    .where("d.project_id", "=", projectId)
-    .where("d.role", "=", "test")
-    .orderBy("v.number", "desc")
-    .limit(1)
-    .executeTakeFirst();
-  const graders = await ws.db
-    .selectFrom("grader_sets")
-    .select("id")
-    .where("project_id", "=", projectId)
-    .orderBy("version", "desc")
-    .limit(1)
-    .executeTakeFirst();
-  return { testSplitVersionId: split?.id ?? null, graderSetId: graders?.id ?? null };
 }
 
 /** Dense ranks by score (ties share a rank); unscored rows have no rank. */

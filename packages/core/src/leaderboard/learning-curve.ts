@@ -1,14 +1,12 @@
 import { TunelabError } from "@tunelab/base";
 import { type Grade, type LearningCurve, learningCurve } from "@tunelab/evals";
-import { findDataset, findVersionById, latestVersion } from "../datasets/dataset.repository.ts";
-import { TEST_SPLIT_NAME } from "../datasets/dataset.schema.ts";
+import { currentTestSplit, findVersionById } from "../datasets/dataset.repository.ts";
 import { runSamples } from "../eval-runs/eval-run.repository.ts";
 import { listExperiments } from "../experiments/experiment.repository.ts";
 import type { Experiment } from "../experiments/experiment.schema.ts";
 import { currentGraderSet } from "../grader-sets/grader-set.repository.ts";
 import { getProjectByName } from "../projects/project.repository.ts";
 import { LOCAL_PROVIDER } from "../providers/providers.ts";
-import type { ProjectId } from "../shared/id.ts";
 import type { Workspace } from "../storage/workspace.ts";
 
 /**
@@ -94,8 +92,7 @@ export async function projectCurves(
 ): Promise<ProjectCurves> {
   const x = options.x ?? "examples";
   const project = await getProjectByName(ws.db, projectName);
-  const dataset = await findDataset(ws.db, project.id as ProjectId, TEST_SPLIT_NAME);
-  const split = dataset && (await latestVersion(ws.db, dataset.id));
+  const split = await currentTestSplit(ws.db, project.id);
   const graderSet = await currentGraderSet(ws.db, project.id);
   if (!split || !graderSet)
     throw new TunelabError("invalid_argument", "the project needs a test split and graders before a learning curve can be drawn");
