@@ -1,3 +1,5 @@
 export * from "./errors.ts";
 export * from "./hash.ts";
+export * from "./retry-after.ts";
+export * from "./worker-entry.ts";
 export * from "./worker-task.ts";

@@ -17,20 +17,6 @@ export function backoffDelay(retry: number, policy: RetryPolicy, random: () => n
   return random() * ceiling;
 }
 
-/**
- * Milliseconds a response asks the client to wait: `retry-after-ms` (OpenAI), else `retry-after` in seconds or as
- * an HTTP date. `undefined` when neither header is present or parses.
- */
-export function retryAfterMs(headers: Headers | undefined, now: number): number | undefined {
-  const milliseconds = Number.parseFloat(headers?.get("retry-after-ms") ?? "");
-  if (Number.isFinite(milliseconds) && milliseconds >= 0) return milliseconds;
-  const value = headers?.get("retry-after")?.trim();
-  if (!value) return undefined;
-  if (/^\d+(\.\d+)?$/.test(value)) return Number.parseFloat(value) * 1000;
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
-
 /** The wait before retry `retry`: the server's Retry-After when given (capped), else jittered backoff. */
 export function retryDelay(retry: number, serverDelayMs: number | undefined, policy: RetryPolicy, random: () => number): number {
   if (serverDelayMs !== undefined) return Math.min(serverDelayMs, policy.maxRetryAfterMs);

@@ -1,5 +1,5 @@
+import { retryAfterMs } from "@tunelab/base";
 import { APIConnectionError, APIConnectionTimeoutError, APIError } from "openai";
-import { retryAfterMs } from "./backoff.ts";
 import type { SampleError } from "./sample-error.ts";
 
 /** A 200 response without a usable completion. */

@@ -1,4 +1,4 @@
-import { TunelabError } from "@tunelab/base";
+import { type HeaderSource, retryAfterMs, TunelabError } from "@tunelab/base";
 
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
 
@@ -60,7 +60,7 @@ export class ProviderHttp {
         );
       }
       if (response.status === 429 && attempt < waits) {
-        const seconds = retryAfterSeconds(response.headers.get("retry-after"));
+        const seconds = retryAfterSeconds(response.headers);
         await response.body?.cancel();
         if (seconds <= (this.options.maxRetryAfterSeconds ?? 120)) {
           await sleep(seconds * 1000, call.signal);
@@ -99,12 +99,8 @@ export function statusOf(error: unknown): number | undefined {
 }
 
 /** Retry-After as seconds (delta-seconds or an HTTP date; absent or unreadable means 1 s). */
-export function retryAfterSeconds(header: string | null): number {
-  if (!header) return 1;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds;
-  const date = Date.parse(header);
-  return Number.isFinite(date) ? Math.max(0, (date - Date.now()) / 1000) : 1;
+function retryAfterSeconds(headers: HeaderSource): number {
+  return (retryAfterMs(headers) ?? 1000) / 1000;
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -132,9 +128,7 @@ export async function honouringRetryAfter<T>(call: () => Promise<T>, signal?: Ab
       return await call();
     } catch (error) {
       if (statusOf(error) !== 429 || attempt >= waits || signal?.aborted) throw error;
-      const headers = (error as { headers?: Headers | Record<string, string> }).headers;
-      const value = headers instanceof Headers ? headers.get("retry-after") : (headers?.["retry-after"] ?? null);
-      const seconds = retryAfterSeconds(value);
+      const seconds = retryAfterSeconds((error as { headers?: HeaderSource }).headers);
       if (seconds > maxSeconds) throw error;
       await sleep(seconds * 1000, signal);
     }

@@ -11,7 +11,7 @@
  */
 import { open, rename, rm, stat } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
-import { TunelabError } from "@tunelab/base";
+import { retryAfterMs, TunelabError } from "@tunelab/base";
 import { describeChecksum, fileChecksum } from "./checksum.ts";
 import { type HubConnection, hubHeaders, unreachable } from "./hub-api.ts";
 import { hubHttpError, isTransientStatus, readHubFailure } from "./hub-errors.ts";
@@ -129,7 +129,7 @@ async function fetchRest(job: BlobDownload, offset: number): Promise<void> {
     if (isTransientStatus(failure.status)) {
       throw new TransientFailure(
         `the server answered ${failure.status}`,
-        retryAfterMs(response),
+        serverDelayMs(response),
         hubHttpError(failure, { ...job.connection.errors, file: job.file.path }),
       );
     }
@@ -191,9 +191,10 @@ function shortFile(job: BlobDownload, size: number): TunelabError {
   );
 }
 
-function retryAfterMs(response: Response): number | undefined {
-  const seconds = Number(response.headers.get("retry-after"));
-  return Number.isFinite(seconds) && seconds > 0 ? Math.min(seconds, 60) * 1000 : undefined;
+/** The server's Retry-After (at most a minute), when it gave one. */
+function serverDelayMs(response: Response): number | undefined {
+  const ms = retryAfterMs(response.headers);
+  return ms !== undefined && ms > 0 ? Math.min(ms, 60_000) : undefined;
 }
 
 const sizeOf = async (path: string): Promise<number> => (await stat(path).catch(() => undefined))?.size ?? 0;
