@@ -11,7 +11,6 @@
 import { createHash } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
 import { dirname, relative, resolve } from "node:path";
-import { build } from "esbuild";
 
 interface Entry {
   files: Array<{ path: string; size: number; mtimeMs: number }>;
@@ -31,6 +30,7 @@ export async function hashFile(path: string): Promise<string> {
 async function moduleFiles(path: string): Promise<string[]> {
   const dir = dirname(path);
   try {
+    const { build } = await import("esbuild"); // loaded when a custom grader is first hashed, not at start-up
     const result = await build({
       entryPoints: [path],
       absWorkingDir: dir,

@@ -1,6 +1,6 @@
-import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
-import { Ajv2020 } from "ajv/dist/2020.js";
-import addFormats from "ajv-formats";
+import { createRequire } from "node:module";
+import type { Ajv, ErrorObject, ValidateFunction } from "ajv";
+import type { Ajv2020 } from "ajv/dist/2020.js";
 import { z } from "zod";
 import type { Grade } from "../grade.ts";
 import { renderTemplate } from "../template/render.ts";
@@ -15,6 +15,8 @@ import { tryParseJson } from "./json-compare.ts";
 const compiled = new Map<string, ValidateFunction>();
 let draft07: Ajv | undefined;
 let draft2020: Ajv2020 | undefined;
+/** ajv (CommonJS) is loaded the first time a schema is compiled: most runs have no json_schema grader. */
+const require = createRequire(import.meta.url);
 
 export function compileSchema(schema: Record<string, unknown>): ValidateFunction {
   const key = JSON.stringify(schema);
@@ -24,10 +26,10 @@ export function compileSchema(schema: Record<string, unknown>): ValidateFunction
   const options = { allErrors: true, strict: false } as const;
   let ajv: Ajv;
   if (is2020) {
-    draft2020 ??= withFormats(new Ajv2020(options));
+    draft2020 ??= withFormats(new (require("ajv/dist/2020.js") as typeof import("ajv/dist/2020.js")).Ajv2020(options));
     ajv = draft2020;
   } else {
-    draft07 ??= withFormats(new Ajv(options));
+    draft07 ??= withFormats(new (require("ajv") as typeof import("ajv")).Ajv(options));
     ajv = draft07;
   }
   const validate = ajv.compile(schema);
@@ -36,7 +38,7 @@ export function compileSchema(schema: Record<string, unknown>): ValidateFunction
 }
 
 function withFormats<T extends Ajv>(ajv: T): T {
-  (addFormats as unknown as (ajv: Ajv) => Ajv)(ajv);
+  (require("ajv-formats") as (ajv: Ajv) => Ajv)(ajv);
   return ajv;
 }
 
