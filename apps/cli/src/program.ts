@@ -13,7 +13,6 @@ import { registerModels } from "./commands/models.ts";
 import { registerInit, registerProject } from "./commands/project.ts";
 import { registerServe } from "./commands/serve.ts";
 import { registerSplit } from "./commands/split.ts";
-import { registerSweep } from "./commands/sweep.ts";
 import { registerUsers } from "./commands/users.ts";
 import { addExamples } from "./help-examples.ts";
 import type { GlobalOptions } from "./output.ts";
@@ -37,7 +36,6 @@ export function buildProgram(): Command {
   registerSplit(program, globals);
   registerGraders(program, globals);
   registerExperiments(program, globals);
-  registerSweep(program, globals);
   registerLeaderboard(program, globals);
   registerCurve(program, globals);
   registerEval(program, globals);

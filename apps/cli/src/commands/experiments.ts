@@ -37,6 +37,7 @@ import {
   type RunOptions,
   runOptions,
 } from "./experiment-options.ts";
+import { registerSweep } from "./sweep.ts";
 
 export function registerExperiments(program: Command, globals: () => GlobalOptions): void {
   const exp = program.command("exp").description("experiments: a dataset version + base model + hyperparameters, trained and scored");
@@ -286,4 +287,6 @@ export function registerExperiments(program: Command, globals: () => GlobalOptio
     emit(globals(), final, () => experimentSummary(final));
     if (final.status === "failed") process.exitCode = EXIT.checkFailed;
   });
+
+  registerSweep(program, globals);
 }
