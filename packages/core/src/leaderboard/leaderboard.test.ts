@@ -1,9 +1,14 @@
 // The leaderboard on a real SQLite workspace: each row says its method, and the base model and method filters.
+import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { setTestSplit } from "../datasets/set-test-split.ts";
 import { createExperiment } from "../experiments/create-experiment.ts";
+import { saveGraderSet } from "../grader-sets/save-grader-set.ts";
 import { seedChatAndPreferences } from "../test-support/experiment-data.ts";
-import { tempWorkspace } from "../test-support/temp-workspace.ts";
-import { leaderboard } from "./leaderboard.ts";
+import { samplesAtPassRate, scoreExperiment } from "../test-support/score-experiment.ts";
+import { EXACT, SIM, seedScoredProject, untrainedExperiment } from "../test-support/scored-project.ts";
+import { chat, jsonl, tempWorkspace } from "../test-support/temp-workspace.ts";
+import { LEADERBOARD_COLUMNS, type LeaderboardQuery, leaderboard, type PriceOf } from "./leaderboard.ts";
 
 let ws: Awaited<ReturnType<typeof tempWorkspace>>;
 beforeAll(async () => {
@@ -30,5 +35,132 @@ describe("leaderboard rows and filters", () => {
     expect(await names({ method: "dpo" })).toEqual(["dpo:dpo"]);
     expect(await names({ model: "tiny-qwen2", method: "supervised" })).toEqual(["sft:supervised"]);
     expect(await names({ sort: "method", order: "desc" })).toEqual(["sft:supervised", "small:supervised", "base:none", "dpo:dpo"]);
+  });
+});
+
+// Ranking on a real workspace with runs stored as the eval runner stores them (no model trained): the primary metric's
+// mean and 95% interval (checked against stats_reference.py → stats.fixture.json), ties, the sort and filter options,
+// and runs on another grader set or test split kept off the board.
+const ranking = JSON.parse(readFileSync(new URL("./stats.fixture.json", import.meta.url), "utf8")).ranking as Record<
+  string,
+  { mean: number; interval: { low: number; high: number } }
+>;
+
+describe("ranking", () => {
+  let rws: Awaited<ReturnType<typeof tempWorkspace>>;
+  const ids: Record<string, string> = {};
+  beforeAll(async () => {
+    rws = await tempWorkspace();
+    await seedScoredProject(rws, { project: "r", items: 40 });
+    const scored = async (name: string, seed: number, rate: number, trainedTokens: number) => {
+      ids[name] = await untrainedExperiment(rws, "r", name, seed);
+      await scoreExperiment(rws, ids[name] as string, samplesAtPassRate(40, rate), { trainedTokens });
+    };
+    await scored("mid-a", 1, 0.6, 1_000);
+    await scored("high", 2, 0.8, 3_000);
+    await scored("mid-b", 3, 0.6, 2_000);
+    ids.base = (await createExperiment(rws, { project: "r", model: "local-tiny", method: "none", name: "base" })).experiment.id;
+    await scoreExperiment(rws, ids.base, samplesAtPassRate(40, 0.3));
+    ids.pending = await untrainedExperiment(rws, "r", "pending", 4);
+  });
+  afterAll(async () => rws.dispose());
+
+  const board = (query: Omit<LeaderboardQuery, "project"> = {}, priceOf?: PriceOf) => leaderboard(rws, { project: "r", ...query }, priceOf);
+  const cells = async (query: Omit<LeaderboardQuery, "project"> = {}) => (await board(query)).rows.map((r) => `${r.name}:${r.rank ?? "-"}`);
+
+  it("ranks by the primary metric's mean with its interval; ties share a rank; unscored rows come last, unranked", async () => {
+    const result = await board();
+    expect(result.primaryMetric).toBe("exact");
+    expect(result.elsewhere).toEqual([]);
+    expect(result.rows.map((r) => r.rank)).toEqual([1, 2, 2, 4, null]);
+    // the tie keeps creation order
+    expect(result.rows.slice(0, 3).map((r) => r.name)).toEqual(["high", "mid-a", "mid-b"]);
+    expect(result.rows.slice(3).map((r) => [r.name, r.method, r.status])).toEqual([
+      ["base", "none", "completed"],
+      ["pending", "supervised", "created"],
+    ]);
+    const byName = new Map(result.rows.map((r) => [r.name, r]));
+    for (const [name, rate] of [
+      ["high", "0.8"],
+      ["mid-a", "0.6"],
+      ["mid-b", "0.6"],
+      ["base", "0.3"],
+    ] as const) {
+      const row = byName.get(name);
+      const want = ranking[rate];
+      expect(row?.score, name).toBeCloseTo(want?.mean ?? Number.NaN, 12);
+      expect(row?.interval?.low, name).toBeCloseTo(want?.interval.low ?? Number.NaN, 12);
+      expect(row?.interval?.high, name).toBeCloseTo(want?.interval.high ?? Number.NaN, 12);
+      expect(row?.graders.exact?.mean, name).toBe(row?.score);
+      expect(row?.resultCounts?.total, name).toBe(40);
+      expect(row?.evalRunId, name).not.toBeNull();
+    }
+    expect(byName.get("high")?.resultCounts).toEqual({ total: 40, passed: 33, failed: 7, errored: 0 });
+    expect(byName.get("pending")).toMatchObject({ score: null, interval: null, resultCounts: null, evalRunId: null });
+  });
+
+  it("sorts by any column, nulls last either way, ties in creation order; score and trained tokens descend by default", async () => {
+    expect(await cells({ sort: "score" })).toEqual(["high:1", "mid-a:2", "mid-b:2", "base:4", "pending:-"]);
+    expect(await cells({ sort: "score", order: "asc" })).toEqual(["base:4", "mid-a:2", "mid-b:2", "high:1", "pending:-"]);
+    expect(await cells({ sort: "rank", order: "desc" })).toEqual(["base:4", "mid-a:2", "mid-b:2", "high:1", "pending:-"]);
+    expect(await cells({ sort: "trained_tokens" })).toEqual(["high:1", "mid-b:2", "mid-a:2", "base:4", "pending:-"]);
+    expect(await cells({ sort: "name" })).toEqual(["base:4", "high:1", "mid-a:2", "mid-b:2", "pending:-"]);
+    expect(await cells({ sort: "name", order: "desc" })).toEqual(["pending:-", "mid-b:2", "mid-a:2", "high:1", "base:4"]);
+  });
+
+  it("prices training and sampling when given prices, sorts by cost, and local runs cost nothing without them", async () => {
+    const free = await board({ sort: "cost" });
+    expect(free.rows.map((r) => r.costUsd)).toEqual([0, 0, 0, 0, 0]);
+    const priced = await board({ sort: "cost", order: "desc" }, () => ({ training: 10, input: 1, output: 2 }));
+    expect(priced.rows.map((r) => r.name)).toEqual(["high", "mid-b", "mid-a", "base", "pending"]);
+    // trained tokens × $10 per million; the seeded samples used no tokens
+    const costs = priced.rows.map((r) => r.costUsd ?? Number.NaN);
+    for (const [i, want] of [0.03, 0.02, 0.01, 0, 0].entries()) expect(costs[i]).toBeCloseTo(want, 12);
+  });
+
+  it("filters by status, dataset, method and base model (ranking the rows left), and limits the rows", async () => {
+    expect(await cells({ status: "created" })).toEqual(["pending:-"]);
+    expect((await cells({ status: "completed" })).length).toBe(4);
+    expect(await cells({ method: "none" })).toEqual(["base:1"]);
+    expect(await cells({ dataset: "train@1", sort: "rank" })).toEqual(["high:1", "mid-a:2", "mid-b:2", "pending:-"]);
+    expect((await cells({ dataset: "train@1", sort: "name" })).map((c) => c.split(":")[0])).toEqual(["high", "mid-a", "mid-b", "pending"]);
+    expect(await cells({ dataset: "train@2" })).toEqual([]);
+    expect(await cells({ model: "gpt-4o-mini" })).toEqual([]);
+    expect(await cells({ limit: 2, sort: "trained_tokens" })).toEqual(["high:1", "mid-b:2"]);
+  });
+
+  it("refuses an unknown sort column naming the columns, a bad order or limit, and an unknown project", async () => {
+    await expect(board({ sort: "bogus" as never })).rejects.toMatchObject({
+      code: "invalid_argument",
+      message: `cannot sort by "bogus"; columns: ${LEADERBOARD_COLUMNS.join(", ")}`,
+    });
+    await expect(board({ order: "sideways" as never })).rejects.toMatchObject({ code: "invalid_argument", message: /^order: / });
+    await expect(board({ limit: 0 })).rejects.toMatchObject({ code: "invalid_argument", message: /^limit: / });
+    await expect(leaderboard(rws, { project: "nope" })).rejects.toMatchObject({ code: "not_found" });
+  });
+
+  it("keeps runs on another grader set or test split off the board, listed apart, and shows an older board on request", async () => {
+    const v1 = await board();
+    // a new grader set: the runs scored so far move off the current board; the unscored experiment stays on it
+    await saveGraderSet(rws, "r", { graders: [EXACT, SIM] });
+    const v2 = await board();
+    expect(v2.graderSetId).not.toBe(v1.graderSetId);
+    expect(v2.testSplitVersionId).toBe(v1.testSplitVersionId);
+    expect(v2.rows.map((r) => r.name)).toEqual(["pending"]);
+    expect(v2.elsewhere).toEqual([{ testSplitVersionId: v1.testSplitVersionId, graderSetId: v1.graderSetId, experiments: 4 }]);
+    ids.rescored = await untrainedExperiment(rws, "r", "rescored", 5);
+    await scoreExperiment(rws, ids.rescored, samplesAtPassRate(40, 0.5));
+    expect((await board()).rows.map((r) => `${r.name}:${r.rank ?? "-"}`)).toEqual(["rescored:1", "pending:-"]);
+    // the old board, asked for by its grader set: its four runs ranked as before, the new run listed apart
+    const old = await board({ graderSetId: v1.graderSetId ?? "" });
+    expect(old.rows.map((r) => r.rank)).toEqual([1, 2, 2, 4, null]);
+    expect(old.elsewhere).toEqual([{ testSplitVersionId: v1.testSplitVersionId, graderSetId: v2.graderSetId, experiments: 1 }]);
+    // a new test split version starts a new board too
+    const test2 = Array.from({ length: 40 }, (_, i) => chat(`new question ${i}`, `new answer ${i}`));
+    expect((await setTestSplit(rws, { project: "r", text: jsonl(test2), fileName: "test2.jsonl" })).status).toBe("created");
+    const v3 = await board();
+    expect(v3.testSplitVersionId).not.toBe(v1.testSplitVersionId);
+    expect(v3.rows.map((r) => r.name)).toEqual(["pending"]);
+    expect(v3.elsewhere.map((e) => e.experiments).sort()).toEqual([1, 4]);
   });
 });

@@ -80,7 +80,7 @@ export type PriceOf = (provider: string, model: string) => { training?: number |
  * with its 95% interval. Reads stored per-run aggregates only, so it stays fast as items grow.
  */
 export async function leaderboard(ws: Workspace, query: LeaderboardQuery, priceOf: PriceOf = () => undefined): Promise<Leaderboard> {
-  const q = LeaderboardQuery.parse(query);
+  const q = parseQuery(query);
   const project = await getProjectByName(ws.db, q.project);
   const testSplitVersionId = q.testSplitVersionId ?? (await currentTestSplit(ws.db, project.id))?.id ?? null;
   const graderSetId = q.graderSetId ?? (await currentGraderSet(ws.db, project.id))?.id ?? null;
@@ -121,7 +121,10 @@ export async function leaderboard(ws: Workspace, query: LeaderboardQuery, priceO
       "v.number as dataset_number",
       "v.example_count",
     ])
-    .where("e.project_id", "=", project.id);
+    .where("e.project_id", "=", project.id)
+    // ties in any sort keep creation order
+    .orderBy("e.created_at")
+    .orderBy("e.id");
   if (q.model) rowsQuery = rowsQuery.where("e.base_model", "=", q.model);
   if (q.method) rowsQuery = rowsQuery.where("e.method", "=", q.method);
   if (q.status) rowsQuery = rowsQuery.where("e.status", "=", q.status);
@@ -182,7 +185,7 @@ export async function leaderboard(ws: Workspace, query: LeaderboardQuery, priceO
   };
 }
 
-/** Dense ranks by score (ties share a rank); unscored rows have no rank. */
+/** Ranks by score, ties sharing a rank and the next rank skipping them (1, 2, 2, 4); unscored rows have no rank. */
 function rank(rows: LeaderboardRow[]): void {
   const scored = rows.filter((r) => r.score !== null).sort((a, b) => (b.score ?? 0) - (a.score ?? 0));
   let previous: number | null = null;
@@ -241,7 +244,14 @@ function cost(priceOf: PriceOf, provider: string, model: string, trainedTokens: 
   return ((trainedTokens ?? 0) * (price.training ?? 0) + usage.prompt_tokens * price.input + usage.completion_tokens * price.output) / 1e6;
 }
 
-export function assertColumn(column: string): (typeof LEADERBOARD_COLUMNS)[number] {
-  if ((LEADERBOARD_COLUMNS as readonly string[]).includes(column)) return column as (typeof LEADERBOARD_COLUMNS)[number];
-  throw new TunelabError("invalid_argument", `cannot sort by "${column}"; columns: ${LEADERBOARD_COLUMNS.join(", ")}`);
+/** The query, checked; refusals are invalid_argument errors naming the field (an unknown sort column lists the columns). */
+function parseQuery(query: LeaderboardQuery): z.output<typeof LeaderboardQuery> {
+  const parsed = LeaderboardQuery.safeParse(query);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  if (issue?.path[0] === "sort")
+    throw new TunelabError("invalid_argument", `cannot sort by "${String(query.sort)}"; columns: ${LEADERBOARD_COLUMNS.join(", ")}`);
+  throw new TunelabError("invalid_argument", `${issue?.path.join(".") || "leaderboard query"}: ${issue?.message}`, {
+    details: parsed.error.issues,
+  });
 }
