@@ -1,8 +1,10 @@
 // Deterministic, realistic grading data for the grader benchmarks: ticket-routing JSON answers and short support
 // replies, with about 30% of model outputs not exactly equal to the reference.
 
+import { mulberry32 as prng } from "@tunelab/evals";
+
 /** A small, fast, seeded PRNG (mulberry32, the one in @tunelab/evals): the same seed always gives the same data. */
-export { mulberry32 as prng } from "@tunelab/evals";
+export { prng };
 
 function pick<T>(random: () => number, list: readonly T[]): T {
   const value = list[Math.floor(random() * list.length)];
