@@ -1,22 +1,11 @@
 import { isMainThread } from "node:worker_threads";
-import type { Grade } from "@tunelab/evals";
-import {
-  type CompletionCache,
-  type GraderSummary,
-  type RunnerGrader,
-  type RunProgress,
-  runEval,
-  type SamplingParams,
-  type ScoredItem,
-  summarizeByTag,
-  summarizeGraders,
-} from "@tunelab/evals";
+import { type CompletionCache, type RunnerGrader, type RunProgress, runEval, type SamplingParams, type ScoredItem } from "@tunelab/evals";
 import type OpenAI from "openai";
 import { nowIso } from "../shared/time.ts";
 import type { Workspace } from "../storage/workspace.ts";
 import { getEvalRun, insertSamples, runSamples, sampleKeys, updateEvalRun } from "./eval-run.repository.ts";
 import type { EvalRun } from "./eval-run.schema.ts";
-import type { EvalSampleRow } from "./eval-run.table.ts";
+import { finalizeRun, toScoredItem } from "./finalize/finalize-run.ts";
 import { type FinalizeWorker, finalizeInWorker, OFF_THREAD_SAMPLES, startFinalizeWorker } from "./finalize/off-thread.ts";
 import { testItems } from "./test-items.ts";
 
@@ -33,10 +22,8 @@ export interface ExecuteEvalRunOptions {
   cache?: CompletionCache;
 }
 
-export interface RunAggregates {
-  graders: Record<string, GraderSummary>;
-  byTag: Record<string, Record<string, GraderSummary>>;
-}
+export type { RunAggregates } from "./finalize/finalize-run.ts";
+export { boardGraders } from "./finalize/finalize-run.ts";
 
 /**
  * Runs (or resumes) an eval run: items already stored are skipped, each finished item is stored (in batches, one
@@ -109,56 +96,11 @@ async function countSamples(ws: Workspace, runId: string): Promise<number> {
   return Number(row.n);
 }
 
-/** `finalizeEvalRun` on this thread (the worker's entry calls this). */
+/** `finalizeEvalRun` on this thread. */
 export async function finalizeEvalRunHere(ws: Workspace, runId: string, primaryMetric: string): Promise<void> {
-  const rows = await runSamples(ws.db, runId);
-  const scored = rows.map(toScoredItem);
-  const counts = { passed: 0, failed: 0, errored: 0 };
-  for (const row of rows) counts[row.status as keyof typeof counts]++;
-  const graders = summarizeGraders(scored);
-  const aggregates: RunAggregates = { graders, byTag: summarizeByTag(scored) };
-  const primary = graders[primaryMetric];
-  const usage = await ws.db
-    .selectFrom("eval_samples")
-    .select((eb) => [eb.fn.sum<number>("prompt_tokens").as("prompt"), eb.fn.sum<number>("completion_tokens").as("completion")])
-    .where("run_id", "=", runId)
-    .executeTakeFirstOrThrow();
-  await updateEvalRun(ws.db, runId, {
-    status: "completed",
-    ...counts,
-    total: scored.length,
-    primary_score: primary?.mean ?? null,
-    primary_low: primary?.ci.mean?.low ?? null,
-    primary_high: primary?.ci.mean?.high ?? null,
-    aggregates_json: JSON.stringify(aggregates),
-    graders_json: JSON.stringify(
-      Object.fromEntries(
-        Object.entries(graders).map(([name, g]) => [name, { mean: g.mean, passRate: g.passRate, errored: g.errored, n: g.n }]),
-      ),
-    ),
-    usage_json: JSON.stringify({ prompt_tokens: Number(usage.prompt ?? 0), completion_tokens: Number(usage.completion ?? 0) }),
-    finished_at: nowIso(),
-  });
-}
-
-function toScoredItem(row: EvalSampleRow): ScoredItem {
-  return {
-    item_id: row.item_id,
-    trial: row.trial,
-    tags: JSON.parse(row.tags_json) as string[],
-    grades: JSON.parse(row.grades_json) as Record<string, Grade>,
-  };
+  await finalizeRun(ws.db, runId, primaryMetric);
 }
 
 export async function scoredItems(ws: Workspace, runId: string): Promise<ScoredItem[]> {
   return (await runSamples(ws.db, runId)).map(toScoredItem);
-}
-
-/** The slice of per-grader summaries the leaderboard shows (stored apart so it never parses the full aggregates). */
-export function boardGraders(
-  graders: Record<string, GraderSummary>,
-): Record<string, Pick<GraderSummary, "mean" | "passRate" | "errored" | "n">> {
-  return Object.fromEntries(
-    Object.entries(graders).map(([name, g]) => [name, { mean: g.mean, passRate: g.passRate, errored: g.errored, n: g.n }]),
-  );
 }

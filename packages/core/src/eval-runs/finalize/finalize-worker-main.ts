@@ -1,19 +1,17 @@
 import { parentPort } from "node:worker_threads";
 import { isTunelabError } from "@tunelab/base";
-import { BlobStore } from "@tunelab/storage";
 import { openDatabase } from "../../storage/database.ts";
-import { blobsPath, databasePath } from "../../storage/home.ts";
-import type { Workspace } from "../../storage/workspace.ts";
-import { finalizeEvalRunHere } from "../execute-eval-run.ts";
+import { databasePath } from "../../storage/home.ts";
+import { finalizeRun } from "./finalize-run.ts";
 import type { FinalizeReply, FinalizeTask } from "./off-thread.ts";
 
 /** Finalizes one run with this worker's own connection to the workspace's database (WAL: the main thread keeps reading). */
 async function run(task: FinalizeTask): Promise<void> {
-  const ws: Workspace = { home: task.home, db: openDatabase(databasePath(task.home)), blobs: new BlobStore(blobsPath(task.home)) };
+  const db = openDatabase(databasePath(task.home));
   try {
-    await finalizeEvalRunHere(ws, task.runId, task.primaryMetric);
+    await finalizeRun(db, task.runId, task.primaryMetric);
   } finally {
-    await ws.db.destroy();
+    await db.destroy();
   }
 }
 

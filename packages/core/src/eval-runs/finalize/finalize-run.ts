@@ -1,0 +1,63 @@
+// Imports only the statistics (`@tunelab/evals/stats`) and types: the finalize worker loads this module, and a
+// worker that loaded all of core and @tunelab/evals would spend longer starting than summarizing.
+import type { Grade } from "@tunelab/evals";
+import { type GraderSummary, type ScoredItem, summarizeByTag, summarizeGraders } from "@tunelab/evals/stats";
+import { nowIso } from "../../shared/time.ts";
+import type { DB } from "../../storage/database.ts";
+import type { EvalSampleRow } from "../eval-run.table.ts";
+
+export interface RunAggregates {
+  graders: Record<string, GraderSummary>;
+  byTag: Record<string, Record<string, GraderSummary>>;
+}
+
+/** Computes and stores a run's counts and aggregates from its stored samples, on this thread. */
+export async function finalizeRun(db: DB, runId: string, primaryMetric: string): Promise<void> {
+  const rows = await db.selectFrom("eval_samples").selectAll().where("run_id", "=", runId).orderBy("position").orderBy("trial").execute();
+  const scored = rows.map(toScoredItem);
+  const counts = { passed: 0, failed: 0, errored: 0 };
+  let promptTokens = 0;
+  let completionTokens = 0;
+  for (const row of rows) {
+    counts[row.status as keyof typeof counts]++;
+    promptTokens += row.prompt_tokens;
+    completionTokens += row.completion_tokens;
+  }
+  const graders = summarizeGraders(scored);
+  const aggregates: RunAggregates = { graders, byTag: summarizeByTag(scored) };
+  const primary = graders[primaryMetric];
+  await db
+    .updateTable("eval_runs")
+    .set({
+      status: "completed",
+      ...counts,
+      total: scored.length,
+      primary_score: primary?.mean ?? null,
+      primary_low: primary?.ci.mean?.low ?? null,
+      primary_high: primary?.ci.mean?.high ?? null,
+      aggregates_json: JSON.stringify(aggregates),
+      graders_json: JSON.stringify(boardGraders(graders)),
+      usage_json: JSON.stringify({ prompt_tokens: promptTokens, completion_tokens: completionTokens }),
+      finished_at: nowIso(),
+    })
+    .where("id", "=", runId)
+    .execute();
+}
+
+export function toScoredItem(row: EvalSampleRow): ScoredItem {
+  return {
+    item_id: row.item_id,
+    trial: row.trial,
+    tags: JSON.parse(row.tags_json) as string[],
+    grades: JSON.parse(row.grades_json) as Record<string, Grade>,
+  };
+}
+
+/** The slice of per-grader summaries the leaderboard shows (stored apart so it never parses the full aggregates). */
+export function boardGraders(
+  graders: Record<string, GraderSummary>,
+): Record<string, Pick<GraderSummary, "mean" | "passRate" | "errored" | "n">> {
+  return Object.fromEntries(
+    Object.entries(graders).map(([name, g]) => [name, { mean: g.mean, passRate: g.passRate, errored: g.errored, n: g.n }]),
+  );
+}
