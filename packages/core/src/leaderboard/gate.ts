@@ -93,7 +93,7 @@ export async function regressionGate(ws: Workspace, runId: string, options: Gate
   let baseline: GateResult["baseline"] = null;
   let comparison: Comparison | null = null;
   if (options.baseline) {
-    const baseRunId = await baselineRun(ws, options.project, options.baseline, run.id);
+    const baseRunId = await baselineRun(ws, options.project, options.baseline, run);
     if (baseRunId) {
       comparison = await compare(ws, baseRunId, run.id);
       const base = await getEvalRun(ws.db, baseRunId);
@@ -162,10 +162,19 @@ function dropCheck(comparison: GraderComparison | undefined, metric: string, max
   return { gate: "max-drop", passed, detail };
 }
 
-async function baselineRun(ws: Workspace, project: string, ref: string, exclude: string): Promise<string | null> {
+/**
+ * The baseline's eval run: `best` is the top of the leaderboard the run is scored on (its test split and grader set,
+ * the run itself left out), null when nothing else is on it; else an experiment id or an eval run id.
+ */
+async function baselineRun(ws: Workspace, project: string, ref: string, run: EvalRun): Promise<string | null> {
   if (ref === "best") {
-    const board = await leaderboard(ws, { project, sort: "rank" });
-    const best = board.rows.find((r) => r.evalRunId !== null && r.evalRunId !== exclude && r.score !== null);
+    const board = await leaderboard(ws, {
+      project,
+      sort: "rank",
+      testSplitVersionId: run.testSplitVersionId,
+      graderSetId: run.graderSetId,
+    });
+    const best = board.rows.find((r) => r.evalRunId !== null && r.evalRunId !== run.id && r.score !== null);
     return best?.evalRunId ?? null;
   }
   const experiment = await findExperiment(ws.db, ref);
