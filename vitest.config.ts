@@ -10,6 +10,8 @@ export default defineConfig({
       "examples/**/*.test.ts",
       "bench/**/*.test.ts",
     ],
+    // builds the compiled CLI that the CLI tests run (apps/cli/bin/tunelab.mjs)
+    globalSetup: ["scripts/vitest-global-setup.ts"],
     reporters: ["default", ["json", { outputFile: ".vitest-report.json" }]],
     testTimeout: 60_000,
     hookTimeout: 60_000,

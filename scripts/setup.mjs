@@ -40,3 +40,7 @@ if (kernels.status !== 0) {
 // The web leaderboard that `tunelab serve` serves at `/`.
 const web = spawnSync("pnpm", ["--filter", "@tunelab/web", "build"], { stdio: "inherit", env });
 if (web.status !== 0) process.exit(web.status ?? 1);
+
+// The CLI and the server it runs, compiled to JavaScript (apps/cli/dist): `tunelab` starts without transpiling.
+const cli = spawnSync(process.execPath, ["apps/cli/scripts/build.mjs"], { cwd: new URL("../", import.meta.url), stdio: "inherit" });
+if (cli.status !== 0) process.exit(cli.status ?? 1);

@@ -1,49 +1,50 @@
 import { readFileSync } from "node:fs";
-import { Command } from "commander";
-import { registerCurve } from "./commands/curve.ts";
-import { registerDataBrowse } from "./commands/data-browse.ts";
-import { registerDataImport } from "./commands/data-import.ts";
-import { registerDataValidate } from "./commands/data-validate.ts";
-import { registerDemo } from "./commands/demo.ts";
-import { registerEval } from "./commands/eval.ts";
-import { registerExperiments } from "./commands/experiments.ts";
-import { registerGraders } from "./commands/graders.ts";
-import { registerLeaderboard } from "./commands/leaderboard.ts";
-import { registerModels } from "./commands/models.ts";
-import { registerInit, registerProject } from "./commands/project.ts";
-import { registerServe } from "./commands/serve.ts";
-import { registerSplit } from "./commands/split.ts";
-import { registerUsers } from "./commands/users.ts";
+import { Command, Help } from "commander";
+import { COMMAND_GROUPS, type CommandGroup } from "./command-index.ts";
 import { addExamples } from "./help-examples.ts";
 import type { GlobalOptions } from "./output.ts";
 
 /** The whole command tree, as `tunelab` parses it (errors thrown as CommanderError rather than exiting). */
-export function buildProgram(): Command {
-  const program = new Command("tunelab")
+export async function buildProgram(): Promise<Command> {
+  return programWith(COMMAND_GROUPS);
+}
+
+/**
+ * The program `tunelab ARGV…` needs: the tree of the one top-level command named in `argv` (so only its modules load),
+ * or, when `argv` names none (the root help, `--version`, a mistyped command), every top-level command as the root
+ * help lists it, without loading any.
+ */
+export async function programFor(argv: readonly string[]): Promise<Command> {
+  const words = argv.filter((arg) => !arg.startsWith("-"));
+  const name = words[0] === "help" ? words[1] : words[0];
+  const group = COMMAND_GROUPS.find((g) => g.commands.some((c) => c.name === name));
+  if (group) return programWith([group]);
+  const program = root();
+  const terms = new Map<Command, string>();
+  for (const { commands } of COMMAND_GROUPS)
+    for (const { name, term, description } of commands) terms.set(program.command(name).description(description), term);
+  program.configureHelp({ subcommandTerm: (command) => terms.get(command) ?? new Help().subcommandTerm(command) });
+  return finish(program);
+}
+
+async function programWith(groups: CommandGroup[]): Promise<Command> {
+  const registers = await Promise.all(groups.map((group) => group.load()));
+  const program = root();
+  const globals = (): GlobalOptions => program.opts<GlobalOptions>();
+  for (const register of registers) register(program, globals);
+  return finish(program);
+}
+
+function root(): Command {
+  return new Command("tunelab")
     .description("evaluation-first fine-tuning: datasets, experiments, graders, leaderboard")
     .version(version(), "-V, --version", "print the version of tunelab")
     .option("--json", "machine-readable output")
     .showHelpAfterError()
     .addHelpText("after", "\nStart with `tunelab demo`, then `tunelab serve` to open the web leaderboard.");
-  const globals = (): GlobalOptions => program.opts<GlobalOptions>();
+}
 
-  registerInit(program, globals);
-  registerProject(program, globals);
-  const data = program.command("data").description("datasets: validate, import, list, show, diff, export");
-  registerDataValidate(data, globals);
-  registerDataImport(data, globals);
-  registerDataBrowse(data, globals);
-  registerSplit(program, globals);
-  registerGraders(program, globals);
-  registerExperiments(program, globals);
-  registerLeaderboard(program, globals);
-  registerCurve(program, globals);
-  registerEval(program, globals);
-  registerModels(program, globals);
-  registerServe(program);
-  registerUsers(program, globals);
-  registerDemo(program, globals);
-
+function finish(program: Command): Command {
   exitOverrideAll(program);
   addExamples(program);
   return program;

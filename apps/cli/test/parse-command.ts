@@ -10,7 +10,7 @@ const PARSED = new Error("parsed");
  * known and its value allowed), else commander's message. A hole given to an option with choices stands for its first.
  */
 export async function parseError(argv: string[]): Promise<string | null> {
-  const program = buildProgram();
+  const program = await buildProgram();
   let output = "";
   const silence = (command: Command) => {
     command.configureOutput({

@@ -19,17 +19,17 @@ const REPO = fileURLToPath(new URL("../../../", import.meta.url));
 const EXAMPLES = join(REPO, "examples/ticket-routing/");
 
 /** Every `tunelab …` line the product tells a user to type: CLI messages, help, core's errors, web empty states, API errors. */
-function allSuggestions(): Suggestion[] {
+async function allSuggestions(): Promise<Suggestion[]> {
   return [
     ...suggestionsInSources(REPO, ["apps/cli/src", "packages/core/src", "apps/web/src", "apps/api/src"]),
-    ...suggestionsInHelp(buildProgram()),
+    ...suggestionsInHelp(await buildProgram()),
     ...suggestionsInMarkdown(REPO, "README.md"),
   ];
 }
 
-describe("every command the product suggests", () => {
-  const suggestions = allSuggestions();
+const suggestions = await allSuggestions();
 
+describe("every command the product suggests", () => {
   it("is found wherever it is written", () => {
     expect(suggestions.length).toBeGreaterThan(80);
     const at = (where: string) => suggestions.filter((s) => s.where.startsWith(where)).map((s) => s.command);

@@ -1,4 +1,4 @@
-import { countedWorkerTask, runWorkerTask } from "@tunelab/base";
+import { countedWorkerTask, runWorkerTask, workerEntry } from "@tunelab/base";
 import type { DatasetFormat } from "./format/format.ts";
 import type { DataSource } from "./validation/jsonl-lines.ts";
 import type { ValidationReport } from "./validation/report.ts";
@@ -26,7 +26,10 @@ export async function validateDataFile(source: DataSource, options: ValidateOpti
   if (runsOffThread(source))
     return countedWorkerTask(() =>
       withBytesOnDisk(source, (onDisk) =>
-        runWorkerTask<CanonicalFile>(new URL("./worker/validate-worker.mjs", import.meta.url), { source: onDisk, options }),
+        runWorkerTask<CanonicalFile>(workerEntry("validate-worker", new URL("./worker/validate-worker.mjs", import.meta.url)), {
+          source: onDisk,
+          options,
+        }),
       ),
     );
   return validateToCanonical(source, options);

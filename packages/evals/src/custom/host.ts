@@ -1,3 +1,4 @@
+// bundle: keep import.meta.url — it tells whether this runs from the TypeScript sources or compiled (see BOOTSTRAP).
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,7 +10,14 @@ import { clipGraderText, DEFAULT_CUSTOM_MEMORY_MB, DEFAULT_MAX_OUTPUT_BYTES, for
 import type { GradeRequest, GraderMeta, WorkerInit, WorkerMessage } from "./protocol.ts";
 import { checkWorkerGrade, type WorkerGrade } from "./result.ts";
 
-const BOOTSTRAP = new URL("./bootstrap.mjs", import.meta.url);
+/**
+ * The grader worker's entry: this bootstrap (it registers tsx, then imports worker.ts) from the TypeScript sources, the
+ * compiled `grader-worker.js` beside the bundle when running compiled (as @tunelab/base's workerEntry decides; evals
+ * depends on no tunelab package, so the rule is restated here and bundle-checked by apps/cli/test/compiled.test.ts).
+ */
+const BOOTSTRAP = import.meta.url.endsWith(".ts")
+  ? new URL("./bootstrap.mjs", import.meta.url)
+  : new URL("./grader-worker.js", import.meta.url);
 
 /** The sandbox every worker of a custom grader runs in. */
 export interface SandboxOptions {

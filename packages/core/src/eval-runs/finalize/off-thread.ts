@@ -1,5 +1,5 @@
 import { Worker } from "node:worker_threads";
-import { type ErrorCode, TunelabError } from "@tunelab/base";
+import { type ErrorCode, TunelabError, workerEntry } from "@tunelab/base";
 
 /**
  * Runs with this many stored samples or more compute their aggregates in a worker thread: the bootstrap intervals of a
@@ -30,7 +30,7 @@ export interface FinalizeWorker {
  * Until `finalize` is called it does not keep the process alive.
  */
 export function startFinalizeWorker(): FinalizeWorker {
-  const worker = new Worker(new URL("./finalize-worker.mjs", import.meta.url));
+  const worker = new Worker(workerEntry("finalize-worker", new URL("./finalize-worker.mjs", import.meta.url)));
   worker.unref();
   let failure: Error | undefined;
   let pending: ((reply: FinalizeReply | Error) => void) | undefined;

@@ -4,6 +4,7 @@
  * are answered in order; streamed text arrives through `onToken` as the worker produces it.
  */
 import { Worker } from "node:worker_threads";
+import { workerEntry } from "@tunelab/base";
 import { ContextLengthExceededError } from "../../trainer/inference/context-length.ts";
 import type { ChatExample, Completion, SamplingParams } from "../../trainer/types.ts";
 import { EmbeddingsUnsupportedError } from "./embeddings-unsupported.ts";
@@ -35,7 +36,7 @@ export class InferenceClient {
 
   private start(): Worker {
     if (this.worker) return this.worker;
-    const worker = new Worker(new URL("./worker.mjs", import.meta.url));
+    const worker = new Worker(workerEntry("inference-worker", new URL("./worker.mjs", import.meta.url)));
     worker.unref();
     worker.on("message", (m: InferenceReply) => {
       const p = this.pending.get(m.id);

@@ -3,6 +3,7 @@
  * system, the HTTP server) stays responsive, and reports steps and checkpoints as they happen.
  */
 import { Worker } from "node:worker_threads";
+import { workerEntry } from "@tunelab/base";
 import type { StepMetrics, TrainingHandle, TrainRequest, TrainResult } from "../types.ts";
 import { TrainingCancelledError } from "./loop.ts";
 import type { WorkerInput, WorkerMessage } from "./protocol.ts";
@@ -17,7 +18,7 @@ export function startTraining(request: TrainRequest, options: StartOptions = {})
   const ckptCbs: Array<(dir: string, step: number, m: StepMetrics) => void> = [];
   const cancel = new SharedArrayBuffer(4);
   const input: WorkerInput = { request, cancel, ...(options.threads !== undefined ? { threads: options.threads } : {}) };
-  const worker = new Worker(new URL("./worker.mjs", import.meta.url), { workerData: input });
+  const worker = new Worker(workerEntry("trainer-worker", new URL("./worker.mjs", import.meta.url)), { workerData: input });
   const result = new Promise<TrainResult>((resolve, reject) => {
     let settled = false;
     const settle = (fn: () => void) => {
