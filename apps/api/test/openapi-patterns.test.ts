@@ -34,6 +34,11 @@ const VALID: Record<string, string[]> = {
   suffix: ["Nightly_v2", ""],
   at: ["1000", "960,1920", "1500.5"],
   sort: ["grader:exact", "grader:Fields v2"],
+  // response bodies: names of projects and datasets, and grader configs (python/custom env, regex flags, module hash)
+  name: ["Ticket-Router.v2", "train"],
+  env: ["OPENAI_API_KEY", "hf_home"],
+  flags: ["", "i", "ims"],
+  sha256: ["e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"],
 };
 
 describe("the OpenAPI document's patterns", () => {

@@ -15,8 +15,9 @@ export const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   forbidden: 403,
 };
 
-export function apiError<S extends ContentfulStatusCode>(c: Context, status: S, code: string, message: string, details?: unknown) {
-  return c.json({ error: { code, message, details: (details ?? null) as null } }, status);
+/** `{error: {code, message, details}}` (details null when none), typed with the details given (a file's report on 422). */
+export function apiError<S extends ContentfulStatusCode, D = undefined>(c: Context, status: S, code: string, message: string, details?: D) {
+  return c.json({ error: { code, message, details: (details ?? null) as undefined extends D ? null : D } }, status);
 }
 
 /** The API's one onError: `{error: {code, message, details}}`; never a 500 for bad input. */

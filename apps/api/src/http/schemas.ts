@@ -12,9 +12,11 @@ export const ErrorBody = z
   .object({ error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }) })
   .openapi("Error");
 
+/** Any JSON object: the body of `PUT /projects/{project}/graders` (a grader file in any of its shapes, parsed by core). */
 export const AnyJson = z.any().openapi({ type: "object" });
 
-export const json = (schema: z.ZodType, description: string) => ({ content: { "application/json": { schema } }, description });
+/** A JSON response of a route, its schema kept in the type (what `hc<AppType>` infers a response body from). */
+export const json = <S extends z.ZodType>(schema: S, description: string) => ({ content: { "application/json": { schema } }, description });
 
 export const errors = {
   400: json(ErrorBody, "Invalid input"),

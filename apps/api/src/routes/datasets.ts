@@ -7,17 +7,20 @@ import {
   importDataset,
   listDatasets,
   listVersions,
+  readVersionLines,
   readVersionText,
   setTestSplit,
   TEST_SPLIT_NAME,
   testItems,
   type Workspace,
 } from "@tunelab/core";
-import { type EvalItem, textOf } from "@tunelab/evals";
+import { type EvalItem, textOf, toEvalItem } from "@tunelab/evals";
+import { DatasetList, Diff, Imported, Invalid, ItemPage, PromptPage, SplitSet, Version, VersionList } from "../http/contracts/datasets.ts";
 import { apiError } from "../http/errors.ts";
 import { createdBy } from "../http/principal.ts";
 import { router } from "../http/router.ts";
-import { AnyJson, errors, json, Name, ProjectParams } from "../http/schemas.ts";
+import { errors, json, Name, ProjectParams } from "../http/schemas.ts";
+import { promptText, testSplitVersion } from "../http/test-prompts.ts";
 
 const DatasetParams = ProjectParams.extend({ dataset: Name.openapi({ param: { name: "dataset", in: "path" } }) });
 const VersionParams = DatasetParams.extend({
@@ -31,7 +34,7 @@ const jsonlBody = {
   content: { "application/x-ndjson": { schema: z.string().openapi({ description: "OpenAI fine-tuning JSONL" }) } },
   required: true,
 };
-const invalid = { 422: json(AnyJson, "The file has errors; nothing was written. Body: {error: {details: report}}") };
+const invalid = { 422: json(Invalid, "The file has errors; nothing was written. Body: {error: {details: report}}") };
 
 export function datasetRoutes(ws: Workspace) {
   return router()
@@ -40,7 +43,7 @@ export function datasetRoutes(ws: Workspace) {
         method: "get",
         path: "/projects/{project}/datasets",
         request: { params: ProjectParams },
-        responses: { 200: json(AnyJson, "Datasets and versions"), ...errors },
+        responses: { 200: json(DatasetList, "Datasets and versions"), ...errors },
       }),
       async (c) => {
         const project = await getProjectByName(ws.db, c.req.valid("param").project);
@@ -65,8 +68,8 @@ export function datasetRoutes(ws: Workspace) {
           body: jsonlBody,
         },
         responses: {
-          201: json(AnyJson, "The stored version"),
-          200: json(AnyJson, "Identical content: the existing version"),
+          201: json(Imported, "The stored version"),
+          200: json(Imported, "Identical content: the existing version"),
           ...errors,
           ...invalid,
         },
@@ -94,7 +97,7 @@ export function datasetRoutes(ws: Workspace) {
         method: "get",
         path: "/projects/{project}/datasets/{dataset}/versions/{version}",
         request: { params: VersionParams },
-        responses: { 200: json(AnyJson, "A version"), ...errors },
+        responses: { 200: json(Version, "A version"), ...errors },
       }),
       async (c) => {
         const { project, dataset, version } = c.req.valid("param");
@@ -125,7 +128,7 @@ export function datasetRoutes(ws: Workspace) {
           params: DatasetParams,
           query: z.object({ from: z.coerce.number().int().positive(), to: z.coerce.number().int().positive() }),
         },
-        responses: { 200: json(AnyJson, "Examples added and removed"), ...errors },
+        responses: { 200: json(Diff, "Examples added and removed"), ...errors },
       }),
       async (c) => {
         const { project, dataset } = c.req.valid("param");
@@ -149,7 +152,7 @@ export function datasetRoutes(ws: Workspace) {
           }),
           body: jsonlBody,
         },
-        responses: { 201: json(AnyJson, "The new test split version"), 200: json(AnyJson, "Unchanged"), ...errors, ...invalid },
+        responses: { 201: json(SplitSet, "The new test split version"), 200: json(SplitSet, "Unchanged"), ...errors, ...invalid },
       }),
       async (c) => {
         const { project } = c.req.valid("param");
@@ -173,7 +176,7 @@ export function datasetRoutes(ws: Workspace) {
         method: "get",
         path: "/projects/{project}/test-split",
         request: { params: ProjectParams },
-        responses: { 200: json(AnyJson, "Test split versions"), ...errors },
+        responses: { 200: json(VersionList, "Test split versions"), ...errors },
       }),
       async (c) => {
         const p = await getProjectByName(ws.db, c.req.valid("param").project);
@@ -195,17 +198,14 @@ export function datasetRoutes(ws: Workspace) {
           }),
         },
         responses: {
-          200: json(AnyJson, "Test items as graders see them (built as the eval runner builds them), a page at a time"),
+          200: json(ItemPage, "Test items as graders see them (built as the eval runner builds them), a page at a time"),
           ...errors,
         },
       }),
       async (c) => {
         const { project } = c.req.valid("param");
         const { version, offset, limit, q } = c.req.valid("query");
-        const p = await getProjectByName(ws.db, project);
-        const dataset = (await listDatasets(ws.db, p.id)).find((d) => d.name === TEST_SPLIT_NAME);
-        const chosen = dataset && version === undefined ? (await listVersions(ws.db, dataset.id)).at(-1) : undefined;
-        const split = chosen ?? (await getVersionByRef(ws.db, p.id, `${TEST_SPLIT_NAME}@${version ?? 1}`));
+        const split = await testSplitVersion(ws, project, version);
         let items = await testItems(ws, split.id);
         const needle = q?.trim().toLowerCase();
         if (needle) {
@@ -221,6 +221,35 @@ export function datasetRoutes(ws: Workspace) {
           items = items.filter((item) => text(item).includes(needle));
         }
         return c.json({ version: split.ref, total: items.length, offset, limit, data: items.slice(offset, offset + limit) }, 200);
+      },
+    )
+    .openapi(
+      createRoute({
+        method: "get",
+        path: "/projects/{project}/test-split/prompts",
+        summary: "Test split lines split at their last assistant message (as the eval runner splits them): prompt and reference",
+        request: {
+          params: ProjectParams,
+          query: z.object({
+            version: z.coerce.number().int().positive().optional(),
+            offset: z.coerce.number().int().min(0).default(0),
+            limit: z.coerce.number().int().min(1).max(500).default(50),
+          }),
+        },
+        responses: { 200: json(PromptPage, "A page of the test split's lines with their prompt and reference"), ...errors },
+      }),
+      async (c) => {
+        const { project } = c.req.valid("param");
+        const { version, offset, limit } = c.req.valid("query");
+        const split = await testSplitVersion(ws, project, version);
+        const lines = readVersionLines(ws, split);
+        const data = lines.slice(offset, offset + limit).map((text, i) => {
+          const position = offset + i;
+          const line = JSON.parse(text) as Record<string, unknown>;
+          const item = toEvalItem(line, position);
+          return { position, id: item.id, prompt: promptText(item), reference: item.reference ?? null, tags: item.tags, line };
+        });
+        return c.json({ version: split.ref, total: lines.length, offset, limit, data }, 200);
       },
     );
 }

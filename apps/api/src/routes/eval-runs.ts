@@ -2,15 +2,20 @@ import { createRoute, z } from "@hono/zod-openapi";
 import {
   assertCodeGradersAllowed,
   currentGraderSet,
+  type EvalRun,
   EvalSettings,
   getEvalRun,
   getProjectByName,
   itemTrials,
   pageSamples,
+  type RunAggregates,
+  testItems,
 } from "@tunelab/core";
-import { SamplingParams } from "@tunelab/evals";
+import { type Grade, SamplingParams } from "@tunelab/evals";
+import { EvalRunBody, ItemTrialsList, SamplePage } from "../http/contracts/eval-runs.ts";
 import { router } from "../http/router.ts";
-import { AnyJson, errors, json, ProjectParams } from "../http/schemas.ts";
+import { errors, json, ProjectParams } from "../http/schemas.ts";
+import { promptText } from "../http/test-prompts.ts";
 import type { ApiServices } from "../services.ts";
 
 const RunParams = z.object({
@@ -29,6 +34,9 @@ const NewRun = z
   })
   .strict()
   .openapi("NewEvalRun");
+
+/** An eval run as the API answers it: its aggregates are what the eval runner stored (core's RunAggregates), or null. */
+const runBody = (run: EvalRun) => ({ ...run, aggregates: run.aggregates as RunAggregates | null });
 
 const STATUS_ORDER: Record<string, number> = { passed: 0, failed: 1, errored: 2 };
 
@@ -65,7 +73,7 @@ export function evalRunRoutes(services: ApiServices, options: { allowCodeGraders
         method: "post",
         path: "/projects/{project}/eval-runs",
         request: { params: ProjectParams, body: { content: { "application/json": { schema: NewRun } }, required: true } },
-        responses: { 201: json(AnyJson, "Created and started"), ...errors },
+        responses: { 201: json(EvalRunBody, "Created and started"), ...errors },
       }),
       async (c) => {
         const { project } = c.req.valid("param");
@@ -81,7 +89,7 @@ export function evalRunRoutes(services: ApiServices, options: { allowCodeGraders
           ...(body.trials === undefined ? {} : { evaluation: { trials: body.trials } }),
         });
         void evalRuns.run(run.id);
-        return c.json(run, 201);
+        return c.json(runBody(run), 201);
       },
     )
     .openapi(
@@ -89,9 +97,9 @@ export function evalRunRoutes(services: ApiServices, options: { allowCodeGraders
         method: "get",
         path: "/eval-runs/{id}",
         request: { params: RunParams },
-        responses: { 200: json(AnyJson, "An eval run"), ...errors },
+        responses: { 200: json(EvalRunBody, "An eval run"), ...errors },
       }),
-      async (c) => c.json(await getEvalRun(ws.db, c.req.valid("param").id), 200),
+      async (c) => c.json(runBody(await getEvalRun(ws.db, c.req.valid("param").id)), 200),
     )
     .openapi(
       createRoute({
@@ -107,33 +115,50 @@ export function evalRunRoutes(services: ApiServices, options: { allowCodeGraders
             /** `item` (test split order, the default), `status`, or `grader:NAME` (that grader's score). */
             sort: z.union([z.enum(["item", "status"]), z.string().regex(/^grader:.{1,100}$/)]).default("item"),
             order: z.enum(["asc", "desc"]).default("asc"),
+            /** Only samples whose item id, output, prompt, reference or tags contain this text (any case). */
+            q: z.string().max(200).optional(),
           }),
         },
-        responses: { 200: json(AnyJson, "A page of samples"), ...errors },
+        responses: { 200: json(SamplePage, "A page of samples"), ...errors },
       }),
       async (c) => {
         const run = await getEvalRun(ws.db, c.req.valid("param").id);
         const q = c.req.valid("query");
-        // another order than the test split's: every sample of the filter, sorted here, then the page
-        const sorted = q.sort !== "item" || q.order === "desc";
+        const needle = q.q?.trim().toLowerCase();
+        // another order than the test split's, or a search: every sample of the filter, sorted here, then the page
+        const whole = q.sort !== "item" || q.order === "desc" || Boolean(needle);
         const page = await pageSamples(ws.db, run.id, {
-          offset: sorted ? 0 : q.offset,
-          limit: sorted ? 2_147_483_647 : q.limit,
+          offset: whole ? 0 : q.offset,
+          limit: whole ? 2_147_483_647 : q.limit,
           ...(q.status ? { status: q.status } : {}),
           ...(q.tag ? { tag: q.tag } : {}),
         });
-        const rows = sorted ? sortSamples(page.data, q.sort, q.order).slice(q.offset, q.offset + q.limit) : page.data;
-        const data = rows.map((s) => ({
-          itemId: s.item_id,
-          trial: s.trial,
-          position: s.position,
-          status: s.status,
-          output: s.output_text,
-          error: s.error ? JSON.parse(s.error) : null,
-          grades: JSON.parse(s.grades_json),
-          tags: JSON.parse(s.tags_json),
-        }));
-        return c.json({ total: page.total, offset: q.offset, limit: q.limit, data }, 200);
+        // each item's prompt and reference, split at its last assistant message as the eval runner splits it
+        const items = await testItems(ws, run.testSplitVersionId);
+        let rows = page.data.map((s) => {
+          const item = items[s.position];
+          return {
+            itemId: s.item_id,
+            trial: s.trial,
+            position: s.position,
+            status: s.status as "passed" | "failed" | "errored",
+            output: s.output_text,
+            error: s.error ? (JSON.parse(s.error) as { type?: string; message?: string }) : null,
+            grades: JSON.parse(s.grades_json) as Record<string, Grade>,
+            tags: JSON.parse(s.tags_json) as string[],
+            prompt: promptText(item),
+            reference: item?.reference ?? null,
+            grades_json: s.grades_json,
+          };
+        });
+        if (needle)
+          rows = rows.filter((r) =>
+            [r.itemId, r.output ?? "", r.prompt, r.reference ?? "", ...r.tags].some((t) => t.toLowerCase().includes(needle)),
+          );
+        const total = whole ? rows.length : page.total;
+        if (whole) rows = sortSamples(rows, q.sort, q.order).slice(q.offset, q.offset + q.limit);
+        const data = rows.map(({ grades_json: _, ...row }) => row);
+        return c.json({ total, offset: q.offset, limit: q.limit, data }, 200);
       },
     )
     .openapi(
@@ -141,7 +166,7 @@ export function evalRunRoutes(services: ApiServices, options: { allowCodeGraders
         method: "get",
         path: "/eval-runs/{id}/items",
         request: { params: RunParams },
-        responses: { 200: json(AnyJson, "Per item, over its trials: pass rate, mean score and variance per grader"), ...errors },
+        responses: { 200: json(ItemTrialsList, "Per item, over its trials: pass rate, mean score and variance per grader"), ...errors },
       }),
       async (c) => {
         const run = await getEvalRun(ws.db, c.req.valid("param").id);

@@ -19,9 +19,10 @@ import {
   TunelabError,
   trainingSetup,
 } from "@tunelab/core";
+import { Created, CreatedList, ExperimentBody, ExperimentList, MetricList } from "../http/contracts/experiments.ts";
 import { createdBy } from "../http/principal.ts";
 import { router } from "../http/router.ts";
-import { AnyJson, ErrorBody, errors, json, ProjectParams } from "../http/schemas.ts";
+import { ErrorBody, errors, json, ProjectParams } from "../http/schemas.ts";
 import type { ApiServices } from "../services.ts";
 import { exportAsTar } from "./export-tar.ts";
 
@@ -67,7 +68,7 @@ export function experimentRoutes(services: ApiServices, options: { allowCodeGrad
         method: "get",
         path: "/projects/{project}/experiments",
         request: { params: ProjectParams },
-        responses: { 200: json(AnyJson, "Experiments"), ...errors },
+        responses: { 200: json(ExperimentList, "Experiments"), ...errors },
       }),
       async (c) => {
         const project = await getProjectByName(ws.db, c.req.valid("param").project);
@@ -79,7 +80,7 @@ export function experimentRoutes(services: ApiServices, options: { allowCodeGrad
         method: "post",
         path: "/projects/{project}/experiments",
         request: { params: ProjectParams, body: { content: { "application/json": { schema: NewExperiment } }, required: true } },
-        responses: { 201: json(AnyJson, "Created (and started)"), 200: json(AnyJson, "An identical experiment exists"), ...errors },
+        responses: { 201: json(Created, "Created (and started)"), 200: json(Created, "An identical experiment exists"), ...errors },
       }),
       async (c) => {
         const { project } = c.req.valid("param");
@@ -95,7 +96,7 @@ export function experimentRoutes(services: ApiServices, options: { allowCodeGrad
         method: "post",
         path: "/projects/{project}/sweeps",
         request: { params: ProjectParams, body: { content: { "application/json": { schema: Sweep } }, required: true } },
-        responses: { 201: json(AnyJson, "One experiment per grid point"), ...errors },
+        responses: { 201: json(CreatedList, "One experiment per grid point"), ...errors },
       }),
       async (c) => {
         const { project } = c.req.valid("param");
@@ -111,7 +112,7 @@ export function experimentRoutes(services: ApiServices, options: { allowCodeGrad
         method: "get",
         path: "/experiments/{id}",
         request: { params: IdParams },
-        responses: { 200: json(AnyJson, "An experiment"), ...errors },
+        responses: { 200: json(ExperimentBody, "An experiment"), ...errors },
       }),
       async (c) => c.json(await getExperiment(ws.db, c.req.valid("param").id), 200),
     )
@@ -120,7 +121,7 @@ export function experimentRoutes(services: ApiServices, options: { allowCodeGrad
         method: "get",
         path: "/experiments/{id}/metrics",
         request: { params: IdParams },
-        responses: { 200: json(AnyJson, "Loss and accuracy by step"), ...errors },
+        responses: { 200: json(MetricList, "Loss and accuracy by step"), ...errors },
       }),
       async (c) => {
         const experiment = await getExperiment(ws.db, c.req.valid("param").id);
@@ -178,7 +179,7 @@ export function experimentRoutes(services: ApiServices, options: { allowCodeGrad
         path: "/experiments/{id}/run",
         summary: "Run (or resume) an experiment created without running, as the CLI's exp run does",
         request: { params: IdParams },
-        responses: { 202: json(AnyJson, "Queued: progress arrives on /api/events"), ...errors, 409: errors[400] },
+        responses: { 202: json(ExperimentBody, "Queued: progress arrives on /api/events"), ...errors, 409: errors[400] },
       }),
       async (c) => {
         const experiment = await getExperiment(ws.db, c.req.valid("param").id);
@@ -194,7 +195,7 @@ export function experimentRoutes(services: ApiServices, options: { allowCodeGrad
         method: "post",
         path: "/experiments/{id}/cancel",
         request: { params: IdParams },
-        responses: { 200: json(AnyJson, "Cancelled"), ...errors, 409: errors[400] },
+        responses: { 200: json(ExperimentBody, "Cancelled"), ...errors, 409: errors[400] },
       }),
       async (c) => c.json(await experiments.cancel(c.req.valid("param").id), 200),
     );

@@ -12,6 +12,7 @@ import {
 } from "@tunelab/core";
 import { GRADER_TYPES, type GraderConfig, GraderConfigError, parseGraderConfig, testGrader, toEvalItem, toSample } from "@tunelab/evals";
 import { assertAdminForCodeGraders } from "../http/code-graders.ts";
+import { GraderSets, GraderTestResult, GraderTypes, SavedGraderSet } from "../http/contracts/graders.ts";
 import { router } from "../http/router.ts";
 import { AnyJson, errors, json, ProjectParams } from "../http/schemas.ts";
 
@@ -46,7 +47,7 @@ function assertModuleInside(configs: readonly GraderConfig[]): void {
 
 export function graderRoutes(ws: Workspace, options: GraderRouteOptions) {
   return router()
-    .openapi(createRoute({ method: "get", path: "/graders/types", responses: { 200: json(AnyJson, "Grader types") } }), (c) =>
+    .openapi(createRoute({ method: "get", path: "/graders/types", responses: { 200: json(GraderTypes, "Grader types") } }), (c) =>
       c.json({ data: GRADER_TYPES, allowCodeGraders: options.allowCodeGraders }, 200),
     )
     .openapi(
@@ -54,7 +55,7 @@ export function graderRoutes(ws: Workspace, options: GraderRouteOptions) {
         method: "get",
         path: "/projects/{project}/graders",
         request: { params: ProjectParams },
-        responses: { 200: json(AnyJson, "Current grader set and its versions"), ...errors },
+        responses: { 200: json(GraderSets, "Current grader set and its versions"), ...errors },
       }),
       async (c) => {
         const project = await getProjectByName(ws.db, c.req.valid("param").project);
@@ -69,7 +70,7 @@ export function graderRoutes(ws: Workspace, options: GraderRouteOptions) {
         method: "put",
         path: "/projects/{project}/graders",
         request: { params: ProjectParams, body: { content: { "application/json": { schema: AnyJson } }, required: true } },
-        responses: { 201: json(AnyJson, "A new grader set version"), 200: json(AnyJson, "Unchanged"), ...errors },
+        responses: { 201: json(SavedGraderSet, "A new grader set version"), 200: json(SavedGraderSet, "Unchanged"), ...errors },
       }),
       async (c) => {
         const { project } = c.req.valid("param");
@@ -86,7 +87,7 @@ export function graderRoutes(ws: Workspace, options: GraderRouteOptions) {
         method: "post",
         path: "/graders/test",
         request: { body: { content: { "application/json": { schema: GraderTest } }, required: true } },
-        responses: { 200: json(AnyJson, "Score, sub-scores and errors for one sample"), ...errors },
+        responses: { 200: json(GraderTestResult, "Score, sub-scores and errors for one sample"), ...errors },
       }),
       async (c) => {
         const body = c.req.valid("json");

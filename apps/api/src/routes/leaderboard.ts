@@ -10,8 +10,9 @@ import {
   TunelabError,
   type Workspace,
 } from "@tunelab/core";
+import { ComparisonBody, CurvesBody, LeaderboardBody } from "../http/contracts/leaderboard.ts";
 import { router } from "../http/router.ts";
-import { AnyJson, errors, json, ProjectParams } from "../http/schemas.ts";
+import { errors, json, ProjectParams } from "../http/schemas.ts";
 
 export function leaderboardRoutes(ws: Workspace, prices: PriceOf = () => undefined) {
   return router()
@@ -31,7 +32,7 @@ export function leaderboardRoutes(ws: Workspace, prices: PriceOf = () => undefin
             limit: z.coerce.number().int().min(1).max(10_000).optional(),
           }),
         },
-        responses: { 200: json(AnyJson, "Ranked experiments with 95% intervals"), ...errors },
+        responses: { 200: json(LeaderboardBody, "Ranked experiments with 95% intervals, sorted as asked"), ...errors },
       }),
       async (c) => {
         const { project } = c.req.valid("param");
@@ -72,7 +73,10 @@ export function leaderboardRoutes(ws: Workspace, prices: PriceOf = () => undefin
           }),
         },
         responses: {
-          200: json(AnyJson, "Learning curves: experiments that differ only in data, the fitted power law, projections with 95% intervals"),
+          200: json(
+            CurvesBody,
+            "Learning curves: experiments that differ only in data, the fitted power law, projections with 95% intervals",
+          ),
           ...errors,
         },
       }),
@@ -98,7 +102,7 @@ export function leaderboardRoutes(ws: Workspace, prices: PriceOf = () => undefin
         request: { query: z.object({ a: z.string().min(1).max(80), b: z.string().min(1).max(80) }) },
         responses: {
           200: json(
-            AnyJson,
+            ComparisonBody,
             "Per-grader paired deltas, per-tag breakdown on the primary metric, moved and both-failed items, setup differences",
           ),
           ...errors,

@@ -1,14 +1,15 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { createProject, getProjectByName, listDatasets, listProjects, type Workspace } from "@tunelab/core";
+import { ProjectBody, ProjectDetail, ProjectList } from "../http/contracts/projects.ts";
 import { router } from "../http/router.ts";
-import { AnyJson, errors, json, ProjectParams } from "../http/schemas.ts";
+import { errors, json, ProjectParams } from "../http/schemas.ts";
 
 const CreateProject = z.object({ name: z.string(), description: z.string().max(2_000).optional() }).openapi("CreateProject");
 
 export function projectRoutes(ws: Workspace) {
   return router()
     .openapi(
-      createRoute({ method: "get", path: "/projects", responses: { 200: json(AnyJson, "Projects with dataset counts") } }),
+      createRoute({ method: "get", path: "/projects", responses: { 200: json(ProjectList, "Projects with dataset counts") } }),
       async (c) => {
         const projects = await listProjects(ws.db);
         const data = await Promise.all(projects.map(async (p) => ({ ...p, datasets: (await listDatasets(ws.db, p.id)).length })));
@@ -20,7 +21,7 @@ export function projectRoutes(ws: Workspace) {
         method: "post",
         path: "/projects",
         request: { body: { content: { "application/json": { schema: CreateProject } }, required: true } },
-        responses: { 201: json(AnyJson, "The new project"), ...errors, 409: errors[400] },
+        responses: { 201: json(ProjectBody, "The new project"), ...errors, 409: errors[400] },
       }),
       async (c) => {
         const body = c.req.valid("json");
@@ -36,7 +37,7 @@ export function projectRoutes(ws: Workspace) {
         method: "get",
         path: "/projects/{project}",
         request: { params: ProjectParams },
-        responses: { 200: json(AnyJson, "A project"), ...errors },
+        responses: { 200: json(ProjectDetail, "A project and its datasets"), ...errors },
       }),
       async (c) => {
         const project = await getProjectByName(ws.db, c.req.valid("param").project);
