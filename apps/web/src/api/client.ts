@@ -1,5 +1,6 @@
 import type { AppType } from "@tunelab/api";
-import { hc } from "hono/client";
+import { type ClientResponse, hc } from "hono/client";
+import type { SuccessStatusCode } from "hono/utils/http-status";
 import { goToLogin } from "../lib/session.ts";
 
 /** The typed Hono client for the API that serves this page (`/api/*`). */
@@ -20,8 +21,11 @@ export class ApiError extends Error {
   }
 }
 
-/** Awaits a client call and returns its JSON body as `T`, or throws an ApiError carrying the server's message. */
-export async function read<T>(call: Promise<Response>): Promise<T> {
+/** The body of a call's success responses, as the API's response schemas declare it. */
+export type Ok<R> = R extends ClientResponse<infer T, infer S, infer _F> ? (S extends SuccessStatusCode ? T : never) : never;
+
+/** Awaits a client call and returns its JSON body (typed by the route's response schema), or throws an ApiError carrying the server's message. */
+export async function read<R extends ClientResponse<unknown>>(call: Promise<R>): Promise<Ok<R>> {
   let response: Response;
   try {
     response = await call;
@@ -41,5 +45,5 @@ export async function read<T>(call: Promise<Response>): Promise<T> {
     if (response.status === 401) goToLogin();
     throw new ApiError(response.status, error?.code ?? "http_error", error?.message ?? `HTTP ${response.status}`, error?.details ?? null);
   }
-  return body as T;
+  return body as Ok<R>;
 }

@@ -1,7 +1,7 @@
 import { createEffect, createMemo, createSignal, For, on, Show } from "solid-js";
 import type uPlot from "uplot";
 import { api, read } from "../api/client.ts";
-import type { Experiment, MetricRow } from "../api/types.ts";
+import type { MetricRow } from "../api/types.ts";
 import { load } from "../lib/load.ts";
 import { hasValidation, type LossLine, type LossRun, lossData } from "../lib/loss-series.ts";
 import { Chart } from "./Chart.tsx";
@@ -42,7 +42,7 @@ export function LossChart(props: {
   const others = load(
     () => props.project || null,
     async (project) =>
-      (await read<{ data: Experiment[] }>(api.projects[":project"].experiments.$get({ param: { project } }))).data.filter(
+      (await read(api.projects[":project"].experiments.$get({ param: { project } }))).data.filter(
         (e) => e.id !== props.experimentId && e.kind !== "baseline",
       ),
   );
@@ -50,7 +50,7 @@ export function LossChart(props: {
     on(chosen, (ids) => {
       for (const id of ids) {
         if (fetched()[id]) continue;
-        read<{ data: MetricRow[] }>(api.experiments[":id"].metrics.$get({ param: { id } })).then(
+        read(api.experiments[":id"].metrics.$get({ param: { id } })).then(
           (r) => setFetched((f) => ({ ...f, [id]: r.data })),
           (e: unknown) => setFailed(`could not load the metrics of ${id}: ${(e as Error).message}`),
         );

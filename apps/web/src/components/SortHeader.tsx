@@ -1,11 +1,11 @@
 import type { JSX } from "solid-js";
 
 /** A column header that sorts on click or Enter/Space, announcing the order with aria-sort. */
-export function SortHeader(props: {
-  column: string;
+export function SortHeader<C extends string>(props: {
+  column: C;
   sort: string;
   order: "asc" | "desc";
-  onSort: (column: string) => void;
+  onSort: (column: C) => void;
   children: JSX.Element;
   class?: string | undefined;
   title?: string | undefined;

@@ -1,13 +1,17 @@
+import type { WorkspaceEvent } from "@tunelab/core";
 import { createSignal, onCleanup } from "solid-js";
-import type { RunProgress } from "../api/types.ts";
 
-/** What `GET /api/events` sends. */
+/** Core's workspace event of this type, without its `type` (a type import: erased, no core code reaches the page). */
+type Event<T extends WorkspaceEvent["type"]> = WorkspaceEvent extends infer E ? (E extends { type: T } ? Omit<E, "type"> : never) : never;
+
+/** What `GET /api/events` sends, by SSE event name (a status event is named `experiment`). */
 export interface LiveEvents {
-  experiment: { experimentId: string; status: string; message: string };
-  metrics: { experimentId: string; step: number; totalSteps: number; trainLoss: number | null; validLoss: number | null };
-  eval: { experimentId?: string; runId: string; progress: RunProgress };
-  "eval-status": { runId: string; status: string };
-  "dataset-version": { project: string; dataset: string; ref: string; versionId: string; exampleCount: number };
+  experiment: Event<"status">;
+  metrics: Event<"metrics">;
+  /** A standalone eval run's progress has no experimentId. */
+  eval: Event<"eval"> & { experimentId?: string | undefined };
+  "eval-status": Event<"eval-status">;
+  "dataset-version": Event<"dataset-version">;
 }
 type Handler<K extends keyof LiveEvents> = (data: LiveEvents[K]) => void;
 

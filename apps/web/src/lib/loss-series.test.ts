@@ -5,6 +5,7 @@ import type { MetricRow } from "../api/types.ts";
 import { type LossRun, lossData } from "./loss-series.ts";
 
 const row = (step: number, train: number | null, valid: number | null = null): MetricRow => ({
+  experiment_id: "exp_1",
   step,
   total_steps: 4,
   train_loss: train,

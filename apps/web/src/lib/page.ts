@@ -28,7 +28,7 @@ let projects: Promise<Project[]> | undefined;
 /** A project's name from its id (the project list, fetched once per page load; again after a miss). */
 export async function projectName(projectId: string): Promise<string | undefined> {
   const fetchAll = () => {
-    const list = read<{ data: Project[] }>(api.projects.$get()).then((r) => r.data);
+    const list = read(api.projects.$get()).then((r) => r.data);
     list.catch(() => {
       if (projects === list) projects = undefined;
     });

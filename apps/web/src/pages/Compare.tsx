@@ -14,12 +14,12 @@ const FIRST = 20;
 /** A (baseline) against B (candidate): per-grader paired deltas, moved items side by side, setup differences. */
 export default function Compare() {
   const pair = () => (query("a") && query("b") ? { a: query("a"), b: query("b") } : null);
-  const result = load(pair, (k) => read<Comparison>(api.compare.$get({ query: k })));
+  const result = load(pair, (k) => read(api.compare.$get({ query: k })));
   // the project: named in the link, or A's
   const aProject = load(
     () => (query("project") ? null : (result.data()?.a.experimentId ?? null)),
     async (id) => {
-      const experiment = await read<{ projectId: string }>(api.experiments[":id"].$get({ param: { id } }));
+      const experiment = await read(api.experiments[":id"].$get({ param: { id } }));
       return projectName(experiment.projectId);
     },
   );

@@ -1,6 +1,6 @@
 import { createMemo, For, Show } from "solid-js";
 import { api, read } from "../api/client.ts";
-import type { DatasetVersion, DatasetWithVersions, GraderSet, VersionDiff } from "../api/types.ts";
+import type { DatasetVersion } from "../api/types.ts";
 import { ErrorNotice, Loading, Notice } from "../components/Notice.tsx";
 import { count, when } from "../lib/format.ts";
 import { load } from "../lib/load.ts";
@@ -22,11 +22,11 @@ export default function Datasets(props: { project: string }) {
   usePage({ title: () => `${query("dataset") ? `${query("dataset")} · ` : ""}${props.project} datasets` });
   const datasets = load(
     () => props.project,
-    async (project) => (await read<{ data: DatasetWithVersions[] }>(api.projects[":project"].datasets.$get({ param: { project } }))).data,
+    async (project) => (await read(api.projects[":project"].datasets.$get({ param: { project } }))).data,
   );
   const graders = load(
     () => props.project,
-    (project) => read<{ current: GraderSet | null; versions: GraderSet[] }>(api.projects[":project"].graders.$get({ param: { project } })),
+    (project) => read(api.projects[":project"].graders.$get({ param: { project } })),
   );
   const chosen = createMemo(() => {
     const list = datasets.data() ?? [];
@@ -52,7 +52,7 @@ export default function Datasets(props: { project: string }) {
         ? { project: props.project, dataset: chosen()?.name ?? "", from: diffFrom(), to: diffTo() }
         : null,
     (k) =>
-      read<VersionDiff>(
+      read(
         api.projects[":project"].datasets[":dataset"].diff.$get({
           param: { project: k.project, dataset: k.dataset },
           query: { from: String(k.from), to: String(k.to) },

@@ -1,14 +1,6 @@
 import { createMemo, createSignal, For, Show } from "solid-js";
 import { api, read } from "../api/client.ts";
-import type {
-  DatasetWithVersions,
-  EvalRun,
-  Experiment as ExperimentT,
-  GraderSet,
-  MetricRow,
-  RunAggregates,
-  TrainingSetup,
-} from "../api/types.ts";
+import type { Experiment as ExperimentT, MetricRow } from "../api/types.ts";
 import { AccuracyChart, LossChart } from "../components/LossChart.tsx";
 import { ErrorNotice, Loading, Notice } from "../components/Notice.tsx";
 import { StatusBadge } from "../components/Status.tsx";
@@ -31,20 +23,20 @@ const FINISHED = new Set(["completed", "failed", "cancelled"]);
 export default function Experiment(props: { id: string }) {
   const experiment = load(
     () => props.id,
-    (id) => read<ExperimentT>(api.experiments[":id"].$get({ param: { id } })),
+    (id) => read(api.experiments[":id"].$get({ param: { id } })),
   );
   const metrics = load(
     () => props.id,
-    async (id) => (await read<{ data: MetricRow[] }>(api.experiments[":id"].metrics.$get({ param: { id } }))).data,
+    async (id) => (await read(api.experiments[":id"].metrics.$get({ param: { id } }))).data,
   );
   // base model, method, LoRA settings and downloads (again once the tuned model exists)
   const setup = load(
     () => (experiment.data() ? { id: props.id, tuned: experiment.data()?.tunedModel ?? null } : null),
-    (k) => read<TrainingSetup>(api.experiments[":id"].setup.$get({ param: { id: k.id } })),
+    (k) => read(api.experiments[":id"].setup.$get({ param: { id: k.id } })),
   );
   const run = load(
     () => experiment.data()?.evalRunId,
-    (id) => read<EvalRun>(api["eval-runs"][":id"].$get({ param: { id } })),
+    (id) => read(api["eval-runs"][":id"].$get({ param: { id } })),
   );
   const projectOf = load(
     () => experiment.data()?.projectId,
@@ -62,11 +54,11 @@ export default function Experiment(props: { id: string }) {
   });
   const graderSets = load(
     () => project() || null,
-    (p) => read<{ versions: GraderSet[] }>(api.projects[":project"].graders.$get({ param: { project: p } })),
+    (p) => read(api.projects[":project"].graders.$get({ param: { project: p } })),
   );
   const datasets = load(
     () => (project() && experiment.data()?.datasetVersionId ? project() : null),
-    async (p) => (await read<{ data: DatasetWithVersions[] }>(api.projects[":project"].datasets.$get({ param: { project: p } }))).data,
+    async (p) => (await read(api.projects[":project"].datasets.$get({ param: { project: p } }))).data,
   );
   const datasetRef = (id: string) => {
     for (const d of datasets.data() ?? [])
@@ -99,6 +91,7 @@ export default function Experiment(props: { id: string }) {
     setLiveMetrics((rows) => [
       ...rows,
       {
+        experiment_id: e.experimentId,
         step: e.step,
         total_steps: e.totalSteps,
         train_loss: e.trainLoss,
@@ -132,7 +125,7 @@ export default function Experiment(props: { id: string }) {
     const last = rows().at(-1);
     return last?.total_steps ? { step: last.step, total: last.total_steps } : undefined;
   };
-  const aggregates = () => run.data()?.aggregates as RunAggregates | null | undefined;
+  const aggregates = () => run.data()?.aggregates;
 
   return (
     <section class="experiment">
@@ -241,11 +234,7 @@ export default function Experiment(props: { id: string }) {
                         <dt>{k}</dt>
                         <dd>
                           {value(v)}
-                          {e().hyperparameters.resolved && (e().hyperparameters.requested as Record<string, unknown>)[k] === "auto" ? (
-                            <span class="muted"> (auto)</span>
-                          ) : (
-                            ""
-                          )}
+                          {e().hyperparameters.resolved && requestedAuto(e(), k) ? <span class="muted"> (auto)</span> : ""}
                         </dd>
                       </>
                     )}
@@ -423,4 +412,10 @@ export default function Experiment(props: { id: string }) {
       </Show>
     </section>
   );
+}
+
+/** Whether the experiment asked for `auto` for this hyperparameter (the number shown is what the provider resolved). */
+function requestedAuto(experiment: ExperimentT, key: string): boolean {
+  const requested: Record<string, unknown> = experiment.hyperparameters.requested;
+  return requested[key] === "auto";
 }

@@ -1,6 +1,6 @@
 import { createEffect, createSignal, For, on, Show } from "solid-js";
 import { api, read } from "../api/client.ts";
-import type { GraderConfig, GraderSet } from "../api/types.ts";
+import type { GraderConfig } from "../api/types.ts";
 import { ErrorNotice, Loading, Notice } from "../components/Notice.tsx";
 import { cannotRunHere } from "../lib/grader-runnable.ts";
 import { load } from "../lib/load.ts";
@@ -43,12 +43,12 @@ export default function Graders(props: { project: string }) {
   usePage({ title: () => (props.project ? `${props.project} graders` : "Graders") });
   const types = load(
     () => true,
-    () => read<{ data: string[]; allowCodeGraders?: boolean }>(api.graders.types.$get()),
+    () => read(api.graders.types.$get()),
   );
   const allowCode = () => types.data()?.allowCodeGraders === true;
   const set = load(
     () => props.project || null,
-    (project) => read<{ current: GraderSet | null; versions: GraderSet[] }>(api.projects[":project"].graders.$get({ param: { project } })),
+    (project) => read(api.projects[":project"].graders.$get({ param: { project } })),
   );
   const initialType = query("type") || "string_check";
   const [grader, setGrader] = createSignal(JSON.stringify(EXAMPLES[initialType] ?? EXAMPLES.string_check, null, 2));

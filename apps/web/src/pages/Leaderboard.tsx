@@ -1,7 +1,7 @@
 import { createEffect, createMemo, createSignal, For, Show } from "solid-js";
 import { createStore, reconcile } from "solid-js/store";
 import { api, read } from "../api/client.ts";
-import type { Leaderboard as Board, LeaderboardRow } from "../api/types.ts";
+import type { LeaderboardRow, LeaderboardSort } from "../api/types.ts";
 import { ErrorNotice, Loading, Notice } from "../components/Notice.tsx";
 import { type ScoreAxis, ScoreChart } from "../components/ScoreChart.tsx";
 import { onLive } from "../lib/live.ts";
@@ -13,36 +13,39 @@ import { BoardTable, type LiveState } from "./leaderboard/BoardTable.tsx";
 import { CurvePanel } from "./leaderboard/CurvePanel.tsx";
 import { StartLinks } from "./leaderboard/StartLinks.tsx";
 
-/** Sort keys as the API sorts them (nulls last either way); sorting in the page reorders rows without a reload. */
-const SORT_KEYS: Record<string, (r: LeaderboardRow) => number | string | null> = {
-  rank: (r) => r.rank,
-  score: (r) => r.score,
-  name: (r) => r.name,
-  created: (r) => r.createdAt,
-  trained_tokens: (r) => r.trainedTokens,
-  training_seconds: (r) => r.trainingSeconds,
-  cost: (r) => r.costUsd,
-  dataset: (r) => r.dataset,
-  examples: (r) => r.datasetExamples,
-  model: (r) => r.baseModel,
-  method: (r) => r.method,
-  status: (r) => r.status,
+/** The columns the API sorts by (every one of them, no other: a Record over the API's own list). */
+const SORTS: Record<LeaderboardSort, true> = {
+  rank: true,
+  score: true,
+  name: true,
+  created: true,
+  trained_tokens: true,
+  training_seconds: true,
+  cost: true,
+  dataset: true,
+  model: true,
+  method: true,
+  status: true,
 };
+const isSort = (column: string): column is LeaderboardSort => Object.hasOwn(SORTS, column);
 const STATUSES = ["completed", "created", "uploading", "training", "evaluating", "failed", "cancelled"];
 const FINISHED = new Set(["completed", "failed", "cancelled"]);
 /** Default direction per column: bigger is better for scores and sizes. */
-const DESC_FIRST = new Set(["score", "trained_tokens", "examples"]);
+const DESC_FIRST = new Set<LeaderboardSort>(["score", "trained_tokens"]);
 
 /** Experiments and baselines of a project ranked by the primary metric, with filters, a chart and compare. */
 export default function Leaderboard(props: { project: string }) {
   usePage({ title: () => `${props.project} leaderboard` });
-  const sort = () => query("sort") || "rank";
-  const order = (): "asc" | "desc" =>
-    query("order") === "asc" || query("order") === "desc"
-      ? (query("order") as "asc" | "desc")
-      : DESC_FIRST.has(sort()) || sort().startsWith("g:")
-        ? "desc"
-        : "asc";
+  // the server sorts (a column it does not sort by, in an old link, falls back to rank)
+  const sort = (): LeaderboardSort => {
+    const column = query("sort");
+    return isSort(column) ? column : "rank";
+  };
+  const order = (): "asc" | "desc" => {
+    const asked = query("order");
+    if (asked === "asc" || asked === "desc") return asked;
+    return DESC_FIRST.has(sort()) ? "desc" : "asc";
+  };
   const axis = (): ScoreAxis => (query("x") === "tokens" ? "tokens" : "examples");
   const selected = () => query("sel").split(",").filter(Boolean);
 
@@ -53,12 +56,16 @@ export default function Leaderboard(props: { project: string }) {
       model: query("model"),
       method: query("method"),
       status: query("status"),
+      sort: sort(),
+      order: order(),
     }),
     (k) =>
-      read<Board>(
+      read(
         api.projects[":project"].leaderboard.$get({
           param: { project: k.project },
           query: {
+            sort: k.sort,
+            order: k.order,
             ...(k.dataset ? { dataset: k.dataset } : {}),
             ...(k.model ? { model: k.model } : {}),
             ...(k.method ? { method: k.method as LeaderboardRow["method"] } : {}),
@@ -73,7 +80,7 @@ export default function Leaderboard(props: { project: string }) {
   // unfiltered, the board itself provides the options
   const all = load(
     () => (serverFiltered() ? { project: props.project } : null),
-    (k) => read<Board>(api.projects[":project"].leaderboard.$get({ param: { project: k.project }, query: {} })),
+    (k) => read(api.projects[":project"].leaderboard.$get({ param: { project: k.project }, query: {} })),
   );
 
   const [live, setLive] = createSignal<Record<string, LiveState>>({});
@@ -119,32 +126,15 @@ export default function Leaderboard(props: { project: string }) {
   const [stable, setStable] = createStore<{ rows: LeaderboardRow[] }>({ rows: [] });
   createEffect(() => setStable("rows", reconcile(board.data()?.rows ?? [], { key: "experimentId" })));
 
+  // in the server's order; the search box narrows what is shown
   const rows = createMemo(() => {
     const data = stable.rows;
     const q = query("q").toLowerCase();
-    let out = q
-      ? data.filter((r) => r.name.toLowerCase().includes(q) || r.experimentId.includes(q) || (r.dataset ?? "").includes(q))
-      : data;
-    const s = sort();
-    const key =
-      s === "rank"
-        ? rankOf
-        : (SORT_KEYS[s] ?? ((r: LeaderboardRow) => (s.startsWith("g:") ? (r.graders[s.slice(2)]?.mean ?? null) : null)));
-    const direction = order() === "asc" ? 1 : -1;
-    out = [...out].sort((a, b) => {
-      const x = key(a);
-      const y = key(b);
-      if (x === y) return 0;
-      if (x === null) return 1;
-      if (y === null) return -1;
-      return (x < y ? -1 : 1) * direction;
-    });
-    return out;
+    return q ? data.filter((r) => r.name.toLowerCase().includes(q) || r.experimentId.includes(q) || (r.dataset ?? "").includes(q)) : data;
   });
 
-  const onSort = (column: string) => {
-    const next =
-      sort() === column ? (order() === "asc" ? "desc" : "asc") : DESC_FIRST.has(column) || column.startsWith("g:") ? "desc" : "asc";
+  const onSort = (column: LeaderboardSort) => {
+    const next = sort() === column ? (order() === "asc" ? "desc" : "asc") : DESC_FIRST.has(column) ? "desc" : "asc";
     setQuery({ sort: column === "rank" && next === "asc" ? null : column, order: next });
   };
   // compare takes two: a third tick is refused, and the page says so (it never drops a row silently)

@@ -1,6 +1,6 @@
-import type { CurveAxis, ProjectCurve, ProjectCurves } from "@tunelab/core";
 import { For, Show } from "solid-js";
 import { api, read } from "../api/client.ts";
+import type { CurveAxis, ProjectCurve } from "../api/types.ts";
 import { ErrorNotice, Loading, Notice } from "../components/Notice.tsx";
 import { count, score } from "../lib/format.ts";
 import { load } from "../lib/load.ts";
@@ -90,7 +90,7 @@ export default function LearningCurve(props: { project: string }) {
   const curves = load(
     () => ({ project: props.project, at: query("at"), x: curveAxis() }),
     (k) =>
-      read<ProjectCurves>(
+      read(
         api.projects[":project"].curves.$get({
           param: { project: k.project },
           query: { ...(k.at ? { at: k.at } : {}), ...(k.x === "tokens" ? { x: k.x } : {}) },

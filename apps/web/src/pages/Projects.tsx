@@ -1,6 +1,6 @@
 import { createResource, For, Show } from "solid-js";
 import { api, read } from "../api/client.ts";
-import type { Leaderboard, Project } from "../api/types.ts";
+import type { Project } from "../api/types.ts";
 import { ErrorNotice, Loading, Notice } from "../components/Notice.tsx";
 import { count, score } from "../lib/format.ts";
 import { usePage } from "../lib/page.ts";
@@ -13,12 +13,12 @@ interface ProjectSummary extends Project {
 }
 
 async function loadProjects(): Promise<ProjectSummary[]> {
-  const { data } = await read<{ data: Project[] }>(api.projects.$get());
+  const { data } = await read(api.projects.$get());
   return Promise.all(
     data.map(async (project) => {
-      const board = await read<Leaderboard>(
-        api.projects[":project"].leaderboard.$get({ param: { project: project.name }, query: {} }),
-      ).catch(() => null);
+      const board = await read(api.projects[":project"].leaderboard.$get({ param: { project: project.name }, query: {} })).catch(
+        () => null,
+      );
       const rows = board?.rows ?? [];
       const top = rows.find((r) => r.rank === 1);
       return {

@@ -1,5 +1,5 @@
-import type { CurveAxis, ProjectCurve } from "@tunelab/core";
 import type uPlot from "uplot";
+import type { CurveAxis, ProjectCurve } from "../../api/types.ts";
 import { Chart } from "../../components/Chart.tsx";
 import { attachTip, clipToPlot, nearestMark, showTip } from "../../components/chart-tip.ts";
 import { count, score } from "../../lib/format.ts";

@@ -1,4 +1,4 @@
-import type { CurveAxis, ProjectCurve } from "@tunelab/core";
+import type { CurveAxis, ProjectCurve } from "../../api/types.ts";
 import { count, score } from "../../lib/format.ts";
 
 type Projection = ProjectCurve["curve"]["projections"][number];

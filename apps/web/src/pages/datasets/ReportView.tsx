@@ -1,31 +1,6 @@
 import { For, Show } from "solid-js";
-import type { ValidationIssue } from "../../api/types.ts";
+import type { LeakageReport, ValidationReport } from "../../api/types.ts";
 import { count } from "../../lib/format.ts";
-
-/** A validation report as the API sends it (core's ValidationReport: the fields this view reads). */
-export interface UploadReport {
-  file: string;
-  format: string;
-  examples: number;
-  errors: number;
-  warnings: number;
-  issues: ValidationIssue[];
-  issueCounts: Partial<Record<string, number>>;
-  stats: {
-    examples: number;
-    encoding: string;
-    contextLimit: number;
-    overContextLimit: number;
-    tokensPerExample: { total: number; mean: number; max: number };
-  };
-}
-
-/** Leakage into the test split, as import reports it. */
-export interface UploadLeakage {
-  testSplit: string;
-  exact: unknown[];
-  near: unknown[];
-}
 
 const LEAKAGE = new Set(["test_leakage_exact", "test_leakage_near"]);
 const SHOWN = 30;
@@ -34,7 +9,7 @@ const SHOWN = 30;
  * The report `tunelab data import FILE --dataset NAME` prints: a verdict (nothing written on errors), each finding with its line, field
  * and code, errors first, a count of those not listed, leakage into the test split, and the token figures.
  */
-export function ReportView(props: { report: UploadReport; leakage?: UploadLeakage | undefined; stored?: string | undefined }) {
+export function ReportView(props: { report: ValidationReport; leakage?: LeakageReport | undefined; stored?: string | undefined }) {
   const ordered = () =>
     [...props.report.issues].sort(
       (a, b) => (a.severity === b.severity ? 0 : a.severity === "error" ? -1 : 1) || (a.line ?? 0) - (b.line ?? 0),

@@ -2,26 +2,11 @@ import { For, Show } from "solid-js";
 import { api, read } from "../../api/client.ts";
 import { ErrorNotice, Notice } from "../../components/Notice.tsx";
 import { clip } from "../../lib/clip.ts";
+import { contentText } from "../../lib/content-text.ts";
 import { load } from "../../lib/load.ts";
 import { query, setQuery } from "../../lib/router.ts";
-import { contentText } from "../../lib/test-split.ts";
 
 const PAGE = 25;
-
-/** A test item as graders see it (`GET /api/projects/{p}/test-split/items`, built as the eval runner builds it). */
-interface TestItem {
-  id: string;
-  input: { messages: Array<{ role: string; content?: unknown }> };
-  reference?: string;
-  tags: string[];
-}
-interface ItemPage {
-  version: string;
-  total: number;
-  offset: number;
-  limit: number;
-  data: TestItem[];
-}
 
 /** The test split's items, a page at a time, with a search: what every experiment is scored on. */
 export function TestItems(props: { project: string; version: number }) {
@@ -29,7 +14,7 @@ export function TestItems(props: { project: string; version: number }) {
   const items = load(
     () => ({ project: props.project, version: props.version, page: page(), q: query("q").trim() }),
     (k) =>
-      read<ItemPage>(
+      read(
         api.projects[":project"]["test-split"].items.$get({
           param: { project: k.project },
           query: { version: String(k.version), offset: String(k.page * PAGE), limit: String(PAGE), ...(k.q ? { q: k.q } : {}) },

@@ -1,20 +1,13 @@
 import { createSignal, For, Show } from "solid-js";
 import { ApiError, api, read } from "../../api/client.ts";
-import type { DatasetVersion } from "../../api/types.ts";
+import type { LeakageReport, RefusedFile, ValidationReport } from "../../api/types.ts";
 import { fieldErrors } from "../../lib/field-errors.ts";
-import { ReportView, type UploadLeakage, type UploadReport } from "./ReportView.tsx";
+import { ReportView } from "./ReportView.tsx";
 import "../experiment/start.css";
 
 const NEW = "__new__";
 const FIELDS = ["dataset", "file", "message", "encoding", "context"];
 const HINTS = [[/dataset name|test split; set it/, "dataset"]] as const;
-
-interface Imported {
-  status: "created" | "unchanged";
-  version: DatasetVersion;
-  report: UploadReport;
-  leakage?: UploadLeakage;
-}
 
 /**
  * Imports a dataset version by upload, as `tunelab data import FILE --dataset NAME -m MESSAGE` does: the API validates
@@ -38,7 +31,7 @@ export function UploadVersion(props: {
   const [context, setContext] = createSignal("16385");
   const [busy, setBusy] = createSignal(false);
   const [errors, setErrors] = createSignal<{ fields: Record<string, string>; general: string[] }>({ fields: {}, general: [] });
-  const [report, setReport] = createSignal<{ report: UploadReport; leakage?: UploadLeakage | undefined; stored?: string }>();
+  const [report, setReport] = createSignal<{ report: ValidationReport; leakage?: LeakageReport | undefined; stored?: string }>();
 
   const selected = () => {
     const c = choice();
@@ -63,18 +56,20 @@ export function UploadVersion(props: {
     }
     setBusy(true);
     try {
-      const url = api.projects[":project"].datasets[":dataset"].versions.$url({
-        param: { project: props.project, dataset: dataset() },
-        query: {
-          filename: chosen.name.slice(-200),
-          ...(message().trim() ? { message: message().trim() } : {}),
-          ...(encoding() !== "o200k_base" ? { encoding: encoding() as "cl100k_base" } : {}),
-          ...(context().trim() && context().trim() !== "16385" ? { context: context().trim() } : {}),
-        },
-      });
       // the file as is (the API reads bytes, checks UTF-8 and names the line of anything wrong)
-      const result = await read<Imported>(
-        fetch(url.pathname + url.search, { method: "POST", body: chosen, headers: { "content-type": "application/x-ndjson" } }),
+      const result = await read(
+        api.projects[":project"].datasets[":dataset"].versions.$post(
+          {
+            param: { project: props.project, dataset: dataset() },
+            query: {
+              filename: chosen.name.slice(-200),
+              ...(message().trim() ? { message: message().trim() } : {}),
+              ...(encoding() !== "o200k_base" ? { encoding: encoding() as "cl100k_base" } : {}),
+              ...(context().trim() && context().trim() !== "16385" ? { context: context().trim() } : {}),
+            },
+          },
+          { init: { body: chosen, headers: { "content-type": "application/x-ndjson" } } },
+        ),
       );
       setReport({ report: result.report, leakage: result.leakage, stored: result.version.ref });
       setFile(undefined);
@@ -83,7 +78,8 @@ export function UploadVersion(props: {
       props.onStored(result.version.name, result.version.number);
     } catch (e) {
       if (e instanceof ApiError && e.status === 422 && e.details && typeof e.details === "object" && "issues" in e.details) {
-        setReport({ report: e.details as UploadReport });
+        // the 422 body the route declares: the file's report, nothing written
+        setReport({ report: e.details as RefusedFile["error"]["details"] });
         queueMicrotask(() => formRef?.querySelector<HTMLElement>(".report-box")?.focus());
       } else {
         // a bad dataset name comes back on the path parameter `dataset`, bad options on their query parameter

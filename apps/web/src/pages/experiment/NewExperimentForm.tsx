@@ -1,6 +1,6 @@
 import { createEffect, createMemo, createSignal, For, type JSX, on, Show } from "solid-js";
 import { api, read } from "../../api/client.ts";
-import type { BaseModelInfo, DatasetWithVersions, Experiment } from "../../api/types.ts";
+import type { Experiment } from "../../api/types.ts";
 import { ErrorNotice, Loading, Notice } from "../../components/Notice.tsx";
 import { fieldErrors } from "../../lib/field-errors.ts";
 import { count } from "../../lib/format.ts";
@@ -55,14 +55,11 @@ export function NewExperimentForm(props: {
 }) {
   const models = load(
     () => true,
-    async () => (await read<{ data: BaseModelInfo[] }>(api.models.$get())).data,
+    async () => (await read(api.models.$get())).data,
   );
   const datasets = load(
     () => props.project,
-    async (project) =>
-      (await read<{ data: DatasetWithVersions[] }>(api.projects[":project"].datasets.$get({ param: { project } }))).data.filter(
-        (d) => d.role === "train",
-      ),
+    async (project) => (await read(api.projects[":project"].datasets.$get({ param: { project } }))).data.filter((d) => d.role === "train"),
   );
   const versions = createMemo(() => (datasets.data() ?? []).flatMap((d) => [...d.versions].reverse()));
 
@@ -87,7 +84,7 @@ export function NewExperimentForm(props: {
   // "New experiment from this one": its settings fill the form once the lists they refer to are loaded
   const source = load(
     () => props.from || null,
-    (id) => read<Experiment>(api.experiments[":id"].$get({ param: { id } })),
+    (id) => read(api.experiments[":id"].$get({ param: { id } })),
   );
   createEffect(
     on([source.data, datasets.data, models.data], ([from, sets, bases]) => {
@@ -168,7 +165,7 @@ export function NewExperimentForm(props: {
     setExisting(undefined);
     setErrors({ fields: {}, general: [] });
     try {
-      const result = await read<{ experiment: Experiment; created: boolean }>(
+      const result = await read(
         api.projects[":project"].experiments.$post({
           param: { project: props.project },
           json: { ...body(), ...(later ? { run: false } : {}) } as never,

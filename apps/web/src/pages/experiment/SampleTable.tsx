@@ -1,6 +1,6 @@
 import { createMemo, For, Show } from "solid-js";
 import { api, read } from "../../api/client.ts";
-import type { EvalRun, SamplePage, SampleRow } from "../../api/types.ts";
+import type { EvalRun, SampleStatus } from "../../api/types.ts";
 import { ErrorNotice, Notice } from "../../components/Notice.tsx";
 import { SortHeader } from "../../components/SortHeader.tsx";
 import { StatusBadge } from "../../components/Status.tsx";
@@ -9,19 +9,23 @@ import { clip } from "../../lib/clip.ts";
 import { score } from "../../lib/format.ts";
 import { load } from "../../lib/load.ts";
 import { query, setQuery } from "../../lib/router.ts";
-import { type TestItemView, testSplitItems } from "../../lib/test-split.ts";
 
 /** Items per page: fewer on a phone, where each item is a card. */
 const PAGE = typeof matchMedia === "function" && matchMedia("(max-width: 600px)").matches ? 20 : 50;
-const SEARCH_LIMIT = 500;
-const STATUSES = ["", "passed", "failed", "errored"] as const;
+/** The result filters: every sample status the API answers with (a Record over its own list), and all. */
+const STATUS: Record<SampleStatus, true> = { passed: true, failed: true, errored: true };
+const STATUSES = ["", ...(Object.keys(STATUS) as SampleStatus[])] as const;
+const isStatus = (status: string): status is SampleStatus => Object.hasOwn(STATUS, status);
 
 /**
  * The eval run's items: filter by status and tag, search, sort by result or any grader's score, page; a column per
  * grader; each row opens output vs reference as a diff. On a phone each item is a card, its output always in view.
  */
 export function SampleTable(props: { run: EvalRun; project: string; primary: string | undefined; tags: string[] }) {
-  const status = () => ((STATUSES as readonly string[]).includes(query("status")) ? query("status") : "");
+  const status = (): SampleStatus | "" => {
+    const asked = query("status");
+    return isStatus(asked) ? asked : "";
+  };
   const sort = () => query("isort") || "item";
   const order = (): "asc" | "desc" => (query("iorder") === "desc" ? "desc" : "asc");
   const onSort = (column: string) => {
@@ -29,52 +33,41 @@ export function SampleTable(props: { run: EvalRun; project: string; primary: str
     setQuery({ isort: column === "item" && next === "asc" ? null : column, iorder: next === "asc" ? null : next, page: null });
   };
   const page = () => Math.max(0, Number(query("page")) || 0);
-  const search = () => query("q").trim().toLowerCase();
-  const items = load(
-    () => (props.project ? { project: props.project, version: props.run.testSplitVersionId } : null),
-    (k) => testSplitItems(k.project, k.version),
-  );
+  const search = () => query("q").trim();
   const samples = load(
     () => ({
       run: props.run.id,
       status: status(),
       tag: query("tag"),
-      page: search() ? 0 : page(),
-      searching: Boolean(search()),
+      page: page(),
+      q: search(),
       sort: sort(),
       order: order(),
     }),
     (k) =>
-      read<SamplePage>(
+      read(
         api["eval-runs"][":id"].samples.$get({
           param: { id: k.run },
           query: {
-            ...(k.status ? { status: k.status as "passed" } : {}),
+            ...(k.status ? { status: k.status } : {}),
             ...(k.tag ? { tag: k.tag } : {}),
-            offset: String(k.searching ? 0 : k.page * PAGE),
-            limit: String(k.searching ? SEARCH_LIMIT : PAGE),
+            // the server searches every sample (id, output, prompt, reference, tags), then pages
+            ...(k.q ? { q: k.q } : {}),
+            offset: String(k.page * PAGE),
+            limit: String(PAGE),
             ...(k.sort !== "item" ? { sort: k.sort.startsWith("g:") ? `grader:${k.sort.slice(2)}` : k.sort } : {}),
             ...(k.order === "desc" ? { order: k.order } : {}),
           },
         }),
       ),
   );
-  const item = (s: SampleRow): TestItemView | undefined => items.data()?.[s.position];
-  const matches = createMemo(() => {
-    const data = samples.data()?.data ?? [];
-    const q = search();
-    if (!q) return data;
-    return data.filter((s) =>
-      [s.itemId, s.output ?? "", item(s)?.input ?? "", item(s)?.reference ?? "", s.tags.join(" ")].some((t) => t.toLowerCase().includes(q)),
-    );
-  });
-  const total = () => (search() ? matches().length : (samples.data()?.total ?? 0));
-  const shown = () => (search() ? matches().slice(page() * PAGE, page() * PAGE + PAGE) : matches());
+  const total = () => samples.data()?.total ?? 0;
+  const shown = () => samples.data()?.data ?? [];
   const pages = () => Math.max(1, Math.ceil(total() / PAGE));
   const open = () => query("item");
   // every grader a column, the primary metric first
   const graders = createMemo(() => {
-    const names = Object.keys((props.run.aggregates as { graders?: object } | null)?.graders ?? {}).sort();
+    const names = Object.keys(props.run.aggregates?.graders ?? {}).sort();
     const primary = props.primary;
     return primary && names.includes(primary) ? [primary, ...names.filter((n) => n !== primary)] : names;
   });
@@ -190,11 +183,11 @@ export function SampleTable(props: { run: EvalRun; project: string; primary: str
                             </td>
                           )}
                         </For>
-                        <td class="input" data-label="input" title={item(s)?.input ?? ""}>
-                          {clip(item(s)?.input ?? "", 140)}
+                        <td class="input" data-label="input" title={s.prompt}>
+                          {clip(s.prompt, 140)}
                         </td>
                         <td class="output" data-label="output vs reference">
-                          <TextDiff reference={item(s)?.reference ?? null} output={s.output} />
+                          <TextDiff reference={s.reference} output={s.output} />
                         </td>
                         <td class="tags">
                           <For each={s.tags}>{(t) => <span class="tag">{t}</span>}</For>
@@ -206,9 +199,9 @@ export function SampleTable(props: { run: EvalRun; project: string; primary: str
                             <div class="grid-2">
                               <div>
                                 <h3>Input</h3>
-                                <p class="input-text">{item(s)?.input ?? "—"}</p>
+                                <p class="input-text">{s.prompt || "—"}</p>
                                 <h3>Reference</h3>
-                                <pre class="diff">{item(s)?.reference ?? "—"}</pre>
+                                <pre class="diff">{s.reference ?? "—"}</pre>
                                 <h3>Output</h3>
                                 <pre class="diff">{s.output ?? "— (no output)"}</pre>
                                 <Show when={s.error}>
@@ -259,9 +252,6 @@ export function SampleTable(props: { run: EvalRun; project: string; primary: str
           <button type="button" disabled={page() + 1 >= pages()} onClick={() => setQuery({ page: page() + 1 })}>
             Next ›
           </button>
-          <Show when={search() && (samples.data()?.total ?? 0) > SEARCH_LIMIT}>
-            <span class="muted">search covers the first {SEARCH_LIMIT} items of this filter</span>
-          </Show>
         </div>
       </Show>
     </div>

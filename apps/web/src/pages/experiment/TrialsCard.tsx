@@ -1,6 +1,6 @@
 import { createMemo, createSignal, For, Show } from "solid-js";
 import { api, read } from "../../api/client.ts";
-import type { EvalRun, GraderSummary, ItemTrials } from "../../api/types.ts";
+import type { EvalRun, ItemTrials } from "../../api/types.ts";
 import { ErrorNotice } from "../../components/Notice.tsx";
 import { percent, score } from "../../lib/format.ts";
 import { load } from "../../lib/load.ts";
@@ -15,11 +15,11 @@ const FIRST_ROWS = 20;
 export function TrialsCard(props: { run: EvalRun; primary: string }) {
   const items = load(
     () => props.run.id,
-    async (id) => (await read<{ trials: number; data: ItemTrials[] }>(api["eval-runs"][":id"].items.$get({ param: { id } }))).data,
+    async (id) => (await read(api["eval-runs"][":id"].items.$get({ param: { id } }))).data,
   );
   const [flakyOnly, setFlakyOnly] = createSignal(true);
   const [all, setAll] = createSignal(false);
-  const summary = () => (props.run.aggregates as { graders?: Record<string, GraderSummary> } | null)?.graders?.[props.primary];
+  const summary = () => props.run.aggregates?.graders[props.primary];
   const temperature = () => props.run.samplingParams.temperature;
   const rows = createMemo(() => {
     const rate = (item: ItemTrials) => item.graders[props.primary]?.passRate ?? null;

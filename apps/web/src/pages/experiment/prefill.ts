@@ -20,7 +20,7 @@ export interface FormSettings {
  * empty), its dataset versions by ref (`refOf` finds a version id's ref; a version gone from the list is left out).
  */
 export function settingsOf(experiment: Experiment, refOf: (versionId: string) => string | undefined): FormSettings {
-  const requested = (experiment.hyperparameters.requested ?? {}) as Record<string, unknown>;
+  const requested = experiment.hyperparameters.requested;
   const hyper: Record<string, string> = {};
   for (const [key, value] of Object.entries(requested)) if (typeof value === "number") hyper[key] = String(value);
   const targets = requested.lora_target_modules;

@@ -1,13 +1,12 @@
 import { createEffect, createMemo, createSignal, For, on, Show } from "solid-js";
-import { api, read } from "../../api/client.ts";
-import type { GraderTestResult } from "../../api/types.ts";
+import { ApiError, api, read } from "../../api/client.ts";
+import type { GraderTestResult, TestPrompt } from "../../api/types.ts";
 import { Notice } from "../../components/Notice.tsx";
 import { StatusBadge } from "../../components/Status.tsx";
 import { score } from "../../lib/format.ts";
 import { cannotRunHere, cliTestCommand } from "../../lib/grader-runnable.ts";
 import { load } from "../../lib/load.ts";
 import { query, setQuery } from "../../lib/router.ts";
-import { testSplitItems, testSplitLines } from "../../lib/test-split.ts";
 
 /** A test item for a page with no test split to draw from: one JSONL line, as in a test split file. */
 const EXAMPLE_LINE = {
@@ -20,47 +19,47 @@ const EXAMPLE_LINE = {
 };
 const EXAMPLE_SAMPLE = '{"category":"billing","priority":"high"}';
 
-const pretty = (line: string) => {
-  try {
-    return JSON.stringify(JSON.parse(line), null, 2);
-  } catch {
-    return line;
-  }
-};
-
 /**
  * The "try it" box: grader JSON, a test item (a line of the project's test split, built into `item.*` by the server
  * exactly as the eval runner builds it) and a sample → score, sub-scores, errors, rendered inputs and the item as the
  * grader saw it. Graders that cannot run here say so before Grade is pressed.
  */
 export function TryGrader(props: { project: string; grader: string; onGrader: (text: string) => void; allowCodeGraders: boolean }) {
-  const split = load(
-    () => props.project || null,
-    (project) => testSplitLines(project),
-  );
-  const views = load(
-    () => (split.data() ? { project: props.project, version: split.data()?.version.id ?? "" } : null),
-    (k) => testSplitItems(k.project, k.version),
-  );
-  const lines = () => split.data()?.lines ?? [];
+  /** How many items the test split has (known once one was read). */
+  const [count, setCount] = createSignal(0);
   /** 1-based position of the chosen test item. */
-  const position = () => Math.min(Math.max(1, Math.floor(Number(query("item")) || 1)), Math.max(1, lines().length));
+  const position = () => Math.min(Math.max(1, Math.floor(Number(query("item")) || 1)), Math.max(1, count() || Number.POSITIVE_INFINITY));
+  // the chosen line of the latest test split, split by the server at its last assistant message (null: no test split)
+  const chosen = load(
+    () => (props.project ? { project: props.project, position: position() } : null),
+    (k) =>
+      read(
+        api.projects[":project"]["test-split"].prompts.$get({
+          param: { project: k.project },
+          query: { offset: String(k.position - 1), limit: "1" },
+        }),
+      ).catch((e: unknown) => {
+        if (e instanceof ApiError && e.status === 404) return null;
+        throw e;
+      }),
+  );
+  createEffect(() => setCount(chosen.data()?.total ?? 0));
   const [item, setItem] = createSignal(JSON.stringify(EXAMPLE_LINE, null, 2));
   const [sample, setSample] = createSignal(EXAMPLE_SAMPLE);
   // what the user typed is never replaced by a test item that arrives later
   const [itemEdited, setItemEdited] = createSignal(false);
   const [sampleEdited, setSampleEdited] = createSignal(false);
   const [result, setResult] = createSignal<GraderTestResult>();
+  /** Fills the boxes with a test item and its reference (as the sample), unless the user typed in them. */
+  const show = (prompt: TestPrompt | undefined) => {
+    if (prompt === undefined) return;
+    if (!itemEdited()) setItem(JSON.stringify(prompt.line, null, 2));
+    if (!sampleEdited() && prompt.reference !== null) setSample(prompt.reference);
+  };
   const [error, setError] = createSignal<string>();
   const [busy, setBusy] = createSignal(false);
 
-  createEffect(
-    on([() => lines()[position() - 1], () => views.data()?.[position() - 1]], ([line, view]) => {
-      if (line === undefined) return;
-      if (!itemEdited()) setItem(pretty(line));
-      if (!sampleEdited() && view?.reference !== null && view?.reference !== undefined) setSample(view.reference);
-    }),
-  );
+  createEffect(on(() => chosen.data()?.data[0], show));
   // a result belongs to the grader that produced it
   createEffect(
     on(
@@ -75,6 +74,8 @@ export function TryGrader(props: { project: string; grader: string; onGrader: (t
   const pick = (n: number) => {
     setItemEdited(false);
     setResult(undefined);
+    // the same item again (reset): shown at once, as nothing is fetched
+    if (n === position()) show(chosen.data()?.data[0]);
     setQuery({ item: n > 1 ? n : null });
   };
 
@@ -110,9 +111,7 @@ export function TryGrader(props: { project: string; grader: string; onGrader: (t
     setBusy(true);
     try {
       setResult(
-        await read<GraderTestResult>(
-          api.graders.test.$post({ json: { grader: graderJson, sample: sample(), item: itemJson, position: position() - 1 } }),
-        ),
+        await read(api.graders.test.$post({ json: { grader: graderJson, sample: sample(), item: itemJson, position: position() - 1 } })),
       );
     } catch (e) {
       setError((e as Error).message);
@@ -161,7 +160,7 @@ export function TryGrader(props: { project: string; grader: string; onGrader: (t
 
           <div class="item-pick">
             <label for="item-json">test item: one line of the test split (JSONL), built into item.* as the eval runner builds it</label>
-            <Show when={lines().length > 0}>
+            <Show when={count() > 0}>
               <div class="filters">
                 <label>
                   item #
@@ -169,13 +168,13 @@ export function TryGrader(props: { project: string; grader: string; onGrader: (t
                     type="number"
                     name="item"
                     min={1}
-                    max={lines().length}
+                    max={count()}
                     value={position()}
                     onChange={(e) => pick(Number(e.currentTarget.value) || 1)}
                   />
                 </label>
                 <span class="muted">
-                  of {lines().length} in {split.data()?.version.ref}
+                  of {count()} in {chosen.data()?.version}
                   <Show when={itemEdited()}>
                     {" "}
                     · edited ·{" "}

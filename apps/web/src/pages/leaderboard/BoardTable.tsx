@@ -1,5 +1,5 @@
 import { For } from "solid-js";
-import type { LeaderboardRow } from "../../api/types.ts";
+import type { LeaderboardRow, LeaderboardSort } from "../../api/types.ts";
 import { IntervalBar } from "../../components/IntervalBar.tsx";
 import { SortHeader } from "../../components/SortHeader.tsx";
 import { StatusBadge } from "../../components/Status.tsx";
@@ -16,9 +16,10 @@ export interface BoardTableProps {
   primaryMetric: string | null;
   /** The other graders' names (the primary metric has the score column). */
   graders: string[];
-  sort: string;
+  /** The column the server sorted the rows by. */
+  sort: LeaderboardSort;
   order: "asc" | "desc";
-  onSort: (column: string) => void;
+  onSort: (column: LeaderboardSort) => void;
   isSelected: (id: string) => boolean;
   /** Returns false when the tick was refused (the checkbox is unticked again). */
   onToggle: (id: string) => boolean;
@@ -33,10 +34,16 @@ export interface BoardTableProps {
  * metric has one column (score, interval, pass rate), every other grader its own.
  */
 export function BoardTable(props: BoardTableProps) {
-  const header = (column: string, label: string, cls?: string, title?: string) => (
+  // only the columns the API sorts by have a sort button; the others are plain headers
+  const header = (column: LeaderboardSort, label: string, cls?: string, title?: string) => (
     <SortHeader column={column} sort={props.sort} order={props.order} onSort={props.onSort} class={cls} title={title}>
       {label}
     </SortHeader>
+  );
+  const plain = (label: string, cls?: string, title?: string) => (
+    <th scope="col" class={cls} title={title}>
+      {label}
+    </th>
   );
   return (
     <div class="table-wrap board-wrap">
@@ -56,9 +63,9 @@ export function BoardTable(props: BoardTableProps) {
               `${props.primaryMetric ?? "score"}: mean, 95% interval, pass rate`,
             )}
             {header("status", "status")}
-            <For each={props.graders}>{(g) => header(`g:${g}`, g, "num", `${g}: mean · pass rate · errored`)}</For>
+            <For each={props.graders}>{(g) => plain(g, "num", `${g}: mean · pass rate · errored`)}</For>
             {header("dataset", "dataset")}
-            {header("examples", "examples", "num")}
+            {plain("examples", "num")}
             {header("model", "base model")}
             {header("method", "method")}
             <th scope="col">hyperparameters</th>

@@ -1,6 +1,6 @@
-import type { ProjectCurve, ProjectCurves } from "@tunelab/core";
 import { createMemo, Show } from "solid-js";
 import { api, read } from "../../api/client.ts";
+import type { ProjectCurve } from "../../api/types.ts";
 import { onLive } from "../../lib/live.ts";
 import { load, throttle } from "../../lib/load.ts";
 import { query } from "../../lib/router.ts";
@@ -19,10 +19,7 @@ export function CurvePanel(props: { project: string }) {
   const x = () => (query("x") === "tokens" ? "tokens" : "examples");
   const curves = load(
     () => ({ project: props.project, x: x() }),
-    (k) =>
-      read<ProjectCurves>(
-        api.projects[":project"].curves.$get({ param: { project: k.project }, query: k.x === "tokens" ? { x: k.x } : {} }),
-      ),
+    (k) => read(api.projects[":project"].curves.$get({ param: { project: k.project }, query: k.x === "tokens" ? { x: k.x } : {} })),
   );
   const refresh = throttle(() => curves.refetch(), 1_000);
   onLive("experiment", (e) => {
