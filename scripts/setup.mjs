@@ -14,7 +14,7 @@ if (result.status !== 0) process.exit(result.status ?? 1);
 
 // Fail here, not at first use, when a native module did not build.
 const check = spawnSync(process.execPath, ["-e", "require('better-sqlite3')(':memory:').close()"], {
-  cwd: new URL("../packages/core/", import.meta.url),
+  cwd: new URL("../packages/storage/", import.meta.url),
   stdio: "inherit",
 });
 if (check.status !== 0) {
