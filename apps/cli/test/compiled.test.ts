@@ -77,6 +77,23 @@ describe("the compiled CLI", () => {
     for (const worker of workers) expect(names).toContain(worker);
   });
 
+  it("finalizes a large eval run in the compiled finalize worker, grading with a custom grader in its compiled worker", () => {
+    for (const args of [
+      ["split", join(EXAMPLES, "test.jsonl"), "--project", "p"],
+      ["graders", "add", join(EXAMPLES, "graders.json")],
+      ["graders", "add", join(EXAMPLES, "priority-grader.ts")],
+    ]) {
+      const r = runCli(args, { home });
+      expect(r.code, r.stderr).toBe(0);
+    }
+    // 100 items x 5 trials: past the samples from which a run's aggregates are computed off the main thread
+    const evaluated = traced(["eval", "--model", "local-tiny", "--trials", "5", "--json"]);
+    expect([0, 1], evaluated.result.stderr).toContain(evaluated.result.code);
+    expect(evaluated.workers).toContain(`${build()}finalize-worker.js`);
+    expect(evaluated.workers).toContain(`${build()}grader-worker.js`);
+    expect(evaluated.workers.filter((w) => !w.startsWith(build()))).toEqual([]);
+  });
+
   it("runs the TypeScript sources through tsx with TUNELAB_DEV=1", () => {
     const { result, modules } = traced(["--version"], { TUNELAB_DEV: "1" });
     expect(result.code, result.stderr).toBe(0);
