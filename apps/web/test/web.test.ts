@@ -58,6 +58,22 @@ describe("web app in Chromium", () => {
     expect(await page.locator("[data-testid=score-chart] canvas").count()).toBe(1);
     await shot(page, "leaderboard");
 
+    // only the columns the API sorts by offer sorting (a grader's column and examples do not)
+    const sortable = await page
+      .locator("[data-testid=leaderboard-table] thead button.sort")
+      .evaluateAll((b) => b.map((x) => x.getAttribute("data-column")));
+    expect(sortable).toEqual([
+      "rank",
+      "name",
+      "score",
+      "status",
+      "dataset",
+      "model",
+      "method",
+      "trained_tokens",
+      "training_seconds",
+      "cost",
+    ]);
     await page.click("button.sort[data-column=name]");
     await expect.poll(() => rowNames(page)).toEqual(["baseline", "v1-3ep", "v2-3ep"]);
     expect(page.url()).toContain("sort=name");
@@ -134,6 +150,10 @@ describe("web app in Chromium", () => {
         (await page.locator("[data-testid=items-table] tbody tr[data-item]").allTextContents()).every((t) => /invoice/i.test(t)),
       )
       .toBe(true);
+    // the server searched every sample of the filter (prompt, reference, output): the count is its total
+    const found = await server.call("GET", `/api/eval-runs/${row.evalRunId}/samples?status=failed&tag=billing&q=invoice`);
+    expect(page.url()).toContain("q=invoice");
+    await expect.poll(() => page.locator("[data-testid=item-count]").textContent()).toContain(`${found.total} item(s)`);
     await page.fill("input[name=q]", "");
     await page.selectOption("select[name=tag]", "");
     // the diff: a failed item's output against its reference

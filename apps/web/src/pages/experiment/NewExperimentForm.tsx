@@ -1,6 +1,6 @@
 import { createEffect, createMemo, createSignal, For, type JSX, on, Show } from "solid-js";
 import { api, read } from "../../api/client.ts";
-import type { Experiment } from "../../api/types.ts";
+import type { BaseModelInfo, Experiment } from "../../api/types.ts";
 import { ErrorNotice, Loading, Notice } from "../../components/Notice.tsx";
 import { fieldErrors } from "../../lib/field-errors.ts";
 import { count } from "../../lib/format.ts";
@@ -20,7 +20,8 @@ import { settingsOf } from "./prefill.ts";
 import "./start.css";
 
 export type StartKind = "experiment" | "baseline";
-type Method = "supervised" | "dpo";
+/** What a base model can be trained with (the API's list). */
+type Method = BaseModelInfo["methods"][number];
 
 /** Every field the API may name; an error on another path is shown above the buttons. */
 const FIELDS = [
@@ -355,7 +356,7 @@ export function NewExperimentForm(props: {
               </div>
               <fieldset class="methods" aria-invalid={error("method") ? "true" : undefined}>
                 <legend>Method</legend>
-                <For each={(chosenModel()?.methods ?? ["supervised"]) as Method[]}>
+                <For each={chosenModel()?.methods ?? (["supervised"] satisfies Method[])}>
                   {(m) => (
                     <label class="check">
                       <input
