@@ -5,7 +5,7 @@
 import { spawnSync } from "node:child_process";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
-import { buildCli, staleReason } from "../apps/cli/scripts/build.mjs";
+import { ensureBuilt, staleReason } from "../apps/cli/scripts/build.mjs";
 import { fixed, median, quantile } from "./lib/measure.ts";
 
 const BIN = fileURLToPath(new URL("../apps/cli/bin/tunelab.mjs", import.meta.url));
@@ -45,7 +45,7 @@ function once(c: Case): number {
 const stale = staleReason();
 if (stale) {
   process.stdout.write(`building the CLI first (${stale})\n`);
-  await buildCli({ quiet: true });
+  await ensureBuilt();
 }
 for (const c of [...cases, dev]) once(c); // warm the file cache
 

@@ -4,7 +4,7 @@
 // TypeScript sources through tsx instead, as does a failed rebuild (with a note saying why).
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { buildCli, readCurrent, staleReason } from "../scripts/build.mjs";
+import { ensureBuilt, readCurrent, staleReason } from "../scripts/build.mjs";
 
 async function runSources(why) {
   if (why) process.stderr.write(`tunelab: running the TypeScript sources through tsx (${why})\n`);
@@ -19,7 +19,7 @@ async function compiledMain() {
   if (!stale) return pathToFileURL(join(current.dir, "main.js"));
   if (process.stderr.isTTY) process.stderr.write(`tunelab: ${stale}; rebuilding it\n`);
   try {
-    return pathToFileURL(join((await buildCli({ quiet: true })).dir, "main.js"));
+    return pathToFileURL(join((await ensureBuilt()).dir, "main.js"));
   } catch (error) {
     await runSources(`the CLI could not be rebuilt: ${error instanceof Error ? error.message.split("\n")[0] : error}`);
     return undefined;

@@ -16,3 +16,6 @@ export function readCurrent(): CliBuild | undefined;
 export function staleReason(current?: Pick<CliBuild, "inputs" | "builtAtMs"> | null): string | undefined;
 
 export function buildCli(options?: { quiet?: boolean }): Promise<Pick<CliBuild, "id" | "dir">>;
+
+/** The current build when it is fresh, else a new one (waiting for another process's build when one is under way). */
+export function ensureBuilt(options?: { quiet?: boolean }): Promise<Pick<CliBuild, "id" | "dir">>;

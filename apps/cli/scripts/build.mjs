@@ -134,6 +134,33 @@ export async function buildCli({ quiet = false } = {}) {
   return { id, dir: outdir };
 }
 
+/**
+ * The current build when it is fresh; else a new one. While another process builds (after a source change, every CLI
+ * process a test suite starts finds the build stale at once), this one waits for that build instead of making its own.
+ */
+export async function ensureBuilt({ quiet = true } = {}) {
+  const lock = join(DIST, ".building");
+  for (;;) {
+    const current = readCurrent();
+    if (!staleReason(current)) return current;
+    try {
+      writeFileSync(lock, String(process.pid), { flag: "wx" });
+    } catch {
+      // a lock older than a minute was left by a process that died while building
+      try {
+        if (Date.now() - statSync(lock).mtimeMs > 60_000) rmSync(lock, { force: true });
+      } catch {}
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      continue;
+    }
+    try {
+      return await buildCli({ quiet });
+    } finally {
+      rmSync(lock, { force: true });
+    }
+  }
+}
+
 /** Removes builds other than the current one that are more than a day old. */
 function prune(keep) {
   const dayAgo = Date.now() - 86_400_000;

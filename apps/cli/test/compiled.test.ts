@@ -1,14 +1,15 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { readCurrent, staleReason, WORKER_ENTRIES } from "../scripts/build.mjs";
-import { runCli } from "./run-cli.ts";
+import { runCli, startCli } from "./run-cli.ts";
 
 const REPO = fileURLToPath(new URL("../../../", import.meta.url));
 const PRELOAD = fileURLToPath(new URL("./fixtures/log-loads.mjs", import.meta.url));
 const EXAMPLES = join(REPO, "examples/ticket-routing/");
+const DIST = pathToFileURL(join(REPO, "apps/cli/dist/")).href;
 const root = mkdtempSync(join(tmpdir(), "tunelab-compiled-"));
 const home = join(root, ".tunelab");
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -99,6 +100,29 @@ describe("the compiled CLI", () => {
     expect(result.code, result.stderr).toBe(0);
     expect(modules).toContain(pathToFileURL(join(REPO, "apps/cli/src/main.ts")).href);
     expect(modules.some((m) => m.startsWith(build()))).toBe(false);
+  });
+});
+
+describe("after a source changes", () => {
+  it("the CLI is rebuilt before it runs, once for processes started together", async () => {
+    const before = build();
+    const source = join(REPO, "apps/cli/src/exit-codes.ts");
+    const now = new Date();
+    utimesSync(source, now, now); // as an edit would
+    const logs = [0, 1, 2].map((i) => join(root, `together-${i}.log`));
+    const started = logs.map((log) => {
+      writeFileSync(log, "");
+      return startCli(["--version"], { home, env: { NODE_OPTIONS: `--import ${pathToFileURL(PRELOAD).href}`, TUNELAB_LOAD_LOG: log } });
+    });
+    expect(await Promise.all(started.map((s) => s.exited))).toEqual([0, 0, 0]);
+    const mains = logs.map((log) =>
+      readFileSync(log, "utf8")
+        .split("\n")
+        .find((l) => l.startsWith(`module ${DIST}`) && l.endsWith("/main.js")),
+    );
+    expect(mains[0]).toBe(`module ${build()}main.js`);
+    expect(build()).not.toBe(before);
+    expect(new Set(mains).size).toBe(1);
   });
 });
 
