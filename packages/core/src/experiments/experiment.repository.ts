@@ -1,8 +1,10 @@
 import { TunelabError } from "@tunelab/base";
+import { Leases } from "@tunelab/storage";
 import type { Updateable } from "kysely";
 import { EvalSettings } from "../eval-runs/eval-settings.ts";
 import { nowIso } from "../shared/time.ts";
 import type { DB } from "../storage/database.ts";
+import type { Database } from "../storage/schema.ts";
 import { type Experiment, type ExperimentMethod, type ExperimentStatus, FINISHED_EXPERIMENT } from "./experiment.schema.ts";
 import type { ExperimentRow, ExperimentTable } from "./experiment.table.ts";
 
@@ -147,34 +149,20 @@ export async function experimentMetrics(db: DB, experimentId: string) {
   return db.selectFrom("experiment_metrics").selectAll().where("experiment_id", "=", experimentId).orderBy("step").execute();
 }
 
+const leases = (db: DB) => Leases.on<Database, { status: string }>(db, "experiments");
+
 /** Claims an unfinished experiment for one process (atomic); a claim not renewed in time can be taken over. */
 export async function claimExperiment(db: DB, id: string, owner: string, leaseSeconds: number): Promise<boolean> {
-  const now = Math.floor(Date.now() / 1000);
-  const result = await db
-    .updateTable("experiments")
-    .set({ lease_owner: owner, lease_expires_at: now + leaseSeconds })
-    .where("id", "=", id)
-    .where("status", "not in", FINISHED_STATUSES)
-    .where((eb) => eb.or([eb("lease_owner", "is", null), eb("lease_owner", "=", owner), eb("lease_expires_at", "<", now)]))
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) > 0;
+  return leases(db).claim(id, owner, leaseSeconds, {
+    claimable: (eb) => eb("status", "not in", FINISHED_STATUSES),
+    reclaim: true,
+  });
 }
 
 export async function renewExperimentLeases(db: DB, ids: readonly string[], owner: string, leaseSeconds: number): Promise<void> {
-  if (ids.length === 0) return;
-  await db
-    .updateTable("experiments")
-    .set({ lease_expires_at: Math.floor(Date.now() / 1000) + leaseSeconds })
-    .where("id", "in", ids)
-    .where("lease_owner", "=", owner)
-    .execute();
+  await leases(db).renew(ids, owner, leaseSeconds);
 }
 
 export async function releaseExperiment(db: DB, id: string, owner: string): Promise<void> {
-  await db
-    .updateTable("experiments")
-    .set({ lease_owner: null, lease_expires_at: null })
-    .where("id", "=", id)
-    .where("lease_owner", "=", owner)
-    .execute();
+  await leases(db).release(id, owner);
 }

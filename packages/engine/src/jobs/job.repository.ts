@@ -1,6 +1,7 @@
+import { Leases } from "@tunelab/storage";
 import type { Updateable } from "kysely";
 import { nowSeconds, openaiId } from "../ids.ts";
-import type { JobTable } from "../storage/schema.ts";
+import type { EngineDatabase, JobTable } from "../storage/schema.ts";
 import type { EngineStore } from "../storage/store.ts";
 import { askedHyperparameters, type CreateJobRequest, type JobError, type JobStatus, type ResolvedHyperparameters } from "./job.schema.ts";
 
@@ -77,28 +78,14 @@ export async function listJobs(store: EngineStore, options: { after?: string; li
  * Atomic, so two processes on one database never train the same job.
  */
 export async function claimJob(store: EngineStore, id: string, owner: string, leaseSeconds: number): Promise<boolean> {
-  const now = nowSeconds();
-  const result = await store.db
-    .updateTable("jobs")
-    .set({ status: "running", lease_owner: owner, lease_expires_at: now + leaseSeconds })
-    .where("id", "=", id)
-    .where((eb) =>
-      eb.or([
-        eb("status", "=", "queued"),
-        eb.and([eb("status", "=", "running"), eb.or([eb("lease_expires_at", "is", null), eb("lease_expires_at", "<", now)])]),
-      ]),
-    )
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) > 0;
+  return Leases.on<EngineDatabase, { status: string }>(store.db, "jobs").claim(id, owner, leaseSeconds, {
+    claimable: (eb) => eb("status", "in", ["queued", "running"]),
+    also: { status: "running" },
+  });
 }
 
 export async function renewLease(store: EngineStore, id: string, owner: string, leaseSeconds: number): Promise<void> {
-  await store.db
-    .updateTable("jobs")
-    .set({ lease_expires_at: nowSeconds() + leaseSeconds })
-    .where("id", "=", id)
-    .where("lease_owner", "=", owner)
-    .execute();
+  await Leases.on(store.db, "jobs").renew([id], owner, leaseSeconds);
 }
 
 export async function unfinishedJobs(store: EngineStore): Promise<JobRow[]> {
