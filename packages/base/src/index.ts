@@ -1,3 +1,4 @@
+export * from "./backoff.ts";
 export * from "./errors.ts";
 export * from "./hash.ts";
 export * from "./retry-after.ts";

@@ -1,3 +1,4 @@
+import { abortableDelay, backoffDelay } from "@tunelab/base";
 import { statusOf } from "../providers/trainers/http.ts";
 import { FINISHED_JOB, type Trainer, type TrainerJob, type TrainerMetrics } from "../providers/trainers/trainer.ts";
 import type { DB } from "../storage/database.ts";
@@ -38,7 +39,10 @@ export async function followJob(
       if (options.signal.aborted) throw error;
       if (++failures >= 10 || isPermanent(error)) throw error;
     }
-    await delay(options.pollMs * Math.min(2 ** failures, 30), options.signal);
+    // a healthy job is polled every pollMs; after failures, backoff with jitter up to 30 polls
+    const wait =
+      failures === 0 ? options.pollMs : backoffDelay(failures + 1, { baseDelayMs: options.pollMs, maxDelayMs: options.pollMs * 30 });
+    await abortableDelay(wait, options.signal);
   }
 }
 
@@ -70,19 +74,4 @@ async function collectMetrics(
 function isPermanent(error: unknown): boolean {
   const status = statusOf(error);
   return status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 409 && status !== 429;
-}
-
-function delay(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
 }

@@ -1,4 +1,6 @@
-/** How the runner retries a completion. */
+import { backoffDelay } from "@tunelab/base";
+
+/** How the runner retries a completion (backoff from @tunelab/base). */
 export interface RetryPolicy {
   /** Attempts per item including the first (default 6). */
   maxAttempts: number;
@@ -10,12 +12,6 @@ export interface RetryPolicy {
 }
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxAttempts: 6, baseDelayMs: 500, maxDelayMs: 30_000, maxRetryAfterMs: 120_000 };
-
-/** Exponential backoff with full jitter (AWS architecture blog, "Exponential Backoff And Jitter"). */
-export function backoffDelay(retry: number, policy: RetryPolicy, random: () => number): number {
-  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, retry - 1));
-  return random() * ceiling;
-}
 
 /** The wait before retry `retry`: the server's Retry-After when given (capped), else jittered backoff. */
 export function retryDelay(retry: number, serverDelayMs: number | undefined, policy: RetryPolicy, random: () => number): number {

@@ -1,4 +1,4 @@
-import { type HeaderSource, retryAfterMs, TunelabError } from "@tunelab/base";
+import { abortableDelay, type HeaderSource, retryAfterMs, TunelabError } from "@tunelab/base";
 
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
 
@@ -63,7 +63,7 @@ export class ProviderHttp {
         const seconds = retryAfterSeconds(response.headers);
         await response.body?.cancel();
         if (seconds <= (this.options.maxRetryAfterSeconds ?? 120)) {
-          await sleep(seconds * 1000, call.signal);
+          await abortableDelay(seconds * 1000, call.signal);
           continue;
         }
       }
@@ -103,21 +103,6 @@ function retryAfterSeconds(headers: HeaderSource): number {
   return (retryAfterMs(headers) ?? 1000) / 1000;
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
-}
-
 /**
  * Runs an SDK call, waiting out 429s as their Retry-After says (bounded, like ProviderHttp): the `openai` client is
  * built with `maxRetries: 0`, so a rate-limited job creation would otherwise fail the experiment.
@@ -130,7 +115,7 @@ export async function honouringRetryAfter<T>(call: () => Promise<T>, signal?: Ab
       if (statusOf(error) !== 429 || attempt >= waits || signal?.aborted) throw error;
       const seconds = retryAfterSeconds((error as { headers?: HeaderSource }).headers);
       if (seconds > maxSeconds) throw error;
-      await sleep(seconds * 1000, signal);
+      await abortableDelay(seconds * 1000, signal);
     }
   }
 }
