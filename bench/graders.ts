@@ -10,13 +10,16 @@
 //      Each side is measured as a whole process the same way (spawn -> exit with results written: wall time, peak RSS
 //      by GNU time), and the ratios are computed from these figures only.
 //   c) the runner's throughput against a loopback server with 200 ms latency at concurrency 32 (graders-runner.ts)
-// Run: pnpm bench graders [--quick] [--items N] [--samples N] [--runs N] [--peer-runs N] [--no-peer]
+//      tunelab's child runs twice per round: through tsx (TypeScript transpiled while loading) and compiled to JavaScript
+//      with esbuild as the CLI is (bench/lib/graders-compiled.ts), so module loading's share shows.
+// Run: pnpm bench graders [--quick] [--items N] [--samples N] [--runs N] [--peer-runs N] [--no-peer] [--no-compiled]
 //   --quick: 1,000 items, 10,000 samples, one run of each side (a check that everything works, not a figure)
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { RESULT_PREFIX, runChild, SPAWNED_AT_ENV } from "./lib/child.ts";
+import { buildCompiledChild } from "./lib/graders-compiled.ts";
 import type { RunResult, SetupResult } from "./lib/graders-e2e.ts";
 import {
   ensurePromptfoo,
@@ -51,6 +54,8 @@ const RUNS = count("runs", QUICK ? 1 : 3);
 /** promptfoo takes about a minute per run here: one run unless asked for more. */
 const PEER_RUNS = count("peer-runs", 1);
 const PEER = !args.includes("--no-peer");
+/** Also run the tunelab child compiled to JavaScript as the CLI is (bench/lib/graders-compiled.ts). */
+const COMPILED = !args.includes("--no-compiled");
 const TARGET = { speedup: 100, memoryShare: 0.2, eventLoopBlockMs: 50 };
 const loadavg = () => readFileSync("/proc/loadavg", "utf8").trim().split(" ").slice(0, 3).join(" ");
 
@@ -81,8 +86,9 @@ interface OurRun {
   peakRssBytes: number | null;
 }
 
-async function runOurs(home: string): Promise<OurRun> {
-  const run = await runWholeProcess(process.execPath, ["--import", "tsx", here("lib/graders-e2e.ts"), "run", home], {
+async function runOurs(home: string, compiledEntry?: string): Promise<OurRun> {
+  const argv = compiledEntry ? [compiledEntry, "run", home] : ["--import", "tsx", here("lib/graders-e2e.ts"), "run", home];
+  const run = await runWholeProcess(process.execPath, argv, {
     cwd: ROOT,
     env: { ...process.env, [SPAWNED_AT_ENV]: String(Date.now()) },
   });
@@ -97,6 +103,7 @@ const mib = (bytes: number | null) => (bytes === null ? "unknown (no GNU time)" 
   console.log(`graders: e2e load average at the start: ${loadavg()} (1/5/15 min; 2 cores shared with other engineers' tests)`);
   const home = mkdtempSync(join(tmpdir(), "tunelab-bench-graders-"));
   const peerWork = mkdtempSync(join(tmpdir(), "tunelab-bench-promptfoo-work-"));
+  const compiled = COMPILED ? await buildCompiledChild() : undefined;
   try {
     const { result: setup } = await runChild<SetupResult>(here("lib/graders-e2e.ts"), ["setup", home, String(ITEMS)]);
     if (!setup) throw new Error("graders-e2e.ts setup printed no result");
@@ -117,17 +124,21 @@ const mib = (bytes: number | null) => (bytes === null ? "unknown (no GNU time)" 
     if (!install.ok) console.log(`graders: promptfoo side SKIPPED: ${install.reason}`);
 
     // Interleaved (ours, promptfoo, ours, ...) so both sides run under the same machine load.
+    if (compiled) console.log(`graders: e2e tunelab child compiled with esbuild in ${fixed(compiled.buildMs / 1000, 2)} s (not counted)`);
     const ours: OurRun[] = [];
+    const oursCompiled: OurRun[] = [];
     const peer: PromptfooRun[] = [];
     let peerError: string | undefined;
     for (let i = 0; i < Math.max(RUNS, PEER_RUNS); i++) {
       if (i < RUNS) {
-        const run = await runOurs(home);
-        const r = run.result;
-        if (r.providerCalls !== 0) throw new Error(`the eval run called the provider ${r.providerCalls} times`);
-        if (r.storedSamples !== setup.items || r.counts.total !== setup.items || r.counts.errored !== 0)
-          throw new Error(`unexpected run: ${JSON.stringify({ stored: r.storedSamples, counts: r.counts })}`);
-        ours.push(run);
+        for (const entry of compiled ? [undefined, compiled.entry] : [undefined]) {
+          const run = await runOurs(home, entry);
+          const r = run.result;
+          if (r.providerCalls !== 0) throw new Error(`the eval run called the provider ${r.providerCalls} times`);
+          if (r.storedSamples !== setup.items || r.counts.total !== setup.items || r.counts.errored !== 0)
+            throw new Error(`unexpected run: ${JSON.stringify({ stored: r.storedSamples, counts: r.counts })}`);
+          (entry ? oursCompiled : ours).push(run);
+        }
       }
       if (install.ok && work && i < PEER_RUNS && peerError === undefined) {
         try {
@@ -179,6 +190,24 @@ const mib = (bytes: number | null) => (bytes === null ? "unknown (no GNU time)" 
             .map((b) => `${int(b.ms)} ms (${int(b.cpuMs)} ms CPU, ${b.phase})`)
             .join("; ")}`,
       );
+    const cm = (pick: (r: OurRun) => number) => median(oursCompiled.map(pick));
+    const compiledWallS = cm((r) => r.wallMs) / 1000;
+    const compiledRss =
+      oursCompiled.length > 0 && oursCompiled.every((r) => r.peakRssBytes !== null) ? cm((r) => r.peakRssBytes ?? 0) : null;
+    if (oursCompiled.length > 0)
+      console.log(
+        `graders: e2e tunelab COMPILED child (esbuild, as the CLI), whole process: ${fixed(compiledWallS, 2)} s median ` +
+          `(${oursCompiled.map((r) => fixed(r.wallMs / 1000, 2)).join(" / ")}) = ${int(grades / compiledWallS)} grades/s, peak RSS ${mib(compiledRss)}; ` +
+          `modules loaded ${int(cm((r) => r.result.readyMs))} ms (${int(cm((r) => r.result.readyCpuMs))} ms CPU), RSS ${int(cm((r) => r.result.readyRssBytes) / MIB)} MiB once loaded; ` +
+          `CPU (every thread) ${fixed(cm((r) => r.result.cpuMs) / 1000, 2)} s; executeEvalRun ${fixed(cm((r) => r.result.executeMs) / 1000, 2)} s; ` +
+          `event loop longest block ${int(Math.max(...oursCompiled.map((r) => r.result.maxEventLoopBlockMs)))} ms ` +
+          `(${oursCompiled.map((r) => int(r.result.maxEventLoopBlockMs)).join(" / ")}; longest gaps: ${oursCompiled
+            .flatMap((r) => r.result.eventLoopBlocks)
+            .sort((a, b) => b.ms - a.ms)
+            .slice(0, 3)
+            .map((b) => `${int(b.ms)} ms with ${int(b.cpuMs)} ms CPU`)
+            .join(", ")})`,
+      );
     console.log(
       `graders: e2e tunelab result: ${first?.counts.passed} passed / ${first?.counts.failed} failed / ${first?.counts.errored} errored items, ` +
         `primary rouge_1 mean ${fixed(first?.primary.score ?? Number.NaN, 4)} [${fixed(first?.primary.low ?? Number.NaN, 4)}, ${fixed(first?.primary.high ?? Number.NaN, 4)}]`,
@@ -201,11 +230,18 @@ const mib = (bytes: number | null) => (bytes === null ? "unknown (no GNU time)" 
           `peak RSS ${oursRss === null || peerRss === null ? "unknown" : `${fixed(oursRss / peerRss, 2)}x promptfoo's`} (target <= ${TARGET.memoryShare}x); ` +
           `without our module loading ${fixed(grades / (wallS - m((r) => r.result.readyMs) / 1000) / peerRate, 1)}x (projection, promptfoo's own loading kept)`,
       );
+      if (oursCompiled.length > 0)
+        console.log(
+          `graders: e2e RATIO, compiled child (same run): whole process ${fixed(grades / compiledWallS / peerRate, 1)}x promptfoo's grades/s ` +
+            `(target >= ${TARGET.speedup}x); peak RSS ${compiledRss === null || peerRss === null ? "unknown" : `${fixed(compiledRss / peerRss, 2)}x promptfoo's`} ` +
+            `(target <= ${TARGET.memoryShare}x)`,
+        );
     } else console.log("graders: e2e RATIO: none (no promptfoo figure from this run)");
     console.log(`graders: e2e load average at the end: ${loadavg()}`);
   } finally {
     rmSync(home, { recursive: true, force: true });
     rmSync(peerWork, { recursive: true, force: true });
+    if (compiled) rmSync(dirname(compiled.entry), { recursive: true, force: true });
   }
 }
 
