@@ -52,7 +52,7 @@ const ExportQuery = z.object({
 });
 
 export function experimentRoutes(services: ApiServices, options: { allowCodeGraders: boolean }) {
-  const { ws, experiments, engine } = services;
+  const { ws, experiments } = services;
   /**
    * An experiment ends with an eval run: refused before anything is stored when the project has nothing to score it on
    * (no test split or no graders, as the CLI's `exp create` and `baseline` refuse) or when it would run code graders.
