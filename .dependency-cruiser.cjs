@@ -1,7 +1,7 @@
 // The package graph and module rules `pnpm lint` enforces (issue 16): a DAG of packages, an engine that stands
 // alone on leaf packages, no app importing another app, no module cycles. Type-only imports are erased at build time
 // and are not dependencies (the web app imports the API's types for its typed client).
-const LEAVES = "^packages/(base|formats|storage|evals)/";
+const LEAVES = "^packages/(base|contracts|formats|storage|evals)/";
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -15,8 +15,9 @@ module.exports = {
     },
     {
       name: "no-app-imports-another-app",
+      comment: "Test harnesses may start another app (the web app's browser tests start the API server); app code never imports one.",
       severity: "error",
-      from: { path: "^apps/([^/]+)/" },
+      from: { path: "^apps/([^/]+)/src/" },
       to: { path: "^apps/([^/]+)/", pathNot: "^apps/$1/" },
     },
     {
@@ -27,10 +28,10 @@ module.exports = {
     },
     {
       name: "engine-stands-alone",
-      comment: "The engine depends on no tunelab package except the leaf ones (base, formats, storage).",
+      comment: "The engine depends on no tunelab package except the leaf ones (base, contracts, formats, storage).",
       severity: "error",
       from: { path: "^packages/engine/" },
-      to: { path: "^packages/", pathNot: ["^packages/engine/", "^packages/(base|formats|storage)/"] },
+      to: { path: "^packages/", pathNot: ["^packages/engine/", "^packages/(base|contracts|formats|storage)/"] },
     },
     {
       name: "leaves-import-only-leaves",
@@ -58,12 +59,23 @@ module.exports = {
       from: {},
       to: { dependencyTypes: ["npm-no-pkg", "npm-unknown"] },
     },
+    {
+      name: "resolvable-imports",
+      comment: "An import that does not resolve names a package the importer does not declare (pnpm links only declared ones).",
+      severity: "error",
+      from: {},
+      to: { couldNotResolve: true },
+    },
   ],
   options: {
     doNotFollow: { path: "node_modules" },
     exclude: { path: ["node_modules", "/dist/", "/test-artifacts/"] },
     tsPreCompilationDeps: false,
     combinedDependencies: false,
-    enhancedResolveOptions: { exportsFields: ["exports"], conditionNames: ["import", "node", "default"], extensions: [".ts", ".tsx", ".js", ".mjs"] },
+    enhancedResolveOptions: {
+      exportsFields: ["exports"],
+      conditionNames: ["import", "node", "default"],
+      extensions: [".ts", ".tsx", ".js", ".mjs"],
+    },
   },
 };

@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { closeWorkspace, eventsAfter, type LoggedEvent, openWorkspace, type WorkspaceEvent } from "@tunelab/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 // the API tests' SSE reader (parses frames as a browser's EventSource does)
-import { readSse, type SseFrame } from "../../api/test/sse-client.ts";
+import { readSse, type SseFrame } from "../../../packages/api/test/sse-client.ts";
 import { runCli, startCli } from "./run-cli.ts";
 
 const EXAMPLES = fileURLToPath(new URL("../../../examples/ticket-routing/", import.meta.url));

@@ -21,7 +21,7 @@ const EXAMPLES = join(REPO, "examples/ticket-routing/");
 /** Every `tunelab …` line the product tells a user to type: CLI messages, help, core's errors, web empty states, API errors. */
 async function allSuggestions(): Promise<Suggestion[]> {
   return [
-    ...suggestionsInSources(REPO, ["apps/cli/src", "packages/core/src", "apps/web/src", "apps/api/src"]),
+    ...suggestionsInSources(REPO, ["apps/cli/src", "packages/core/src", "apps/web/src", "packages/api/src"]),
     ...suggestionsInHelp(await buildProgram()),
     ...suggestionsInMarkdown(REPO, "README.md"),
   ];

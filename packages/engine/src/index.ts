@@ -1,6 +1,7 @@
 export { createEngine, type Engine, type EngineOptions } from "./engine.ts";
 export { EXPORT_FORMATS, type ExportFormat, exportTunedModel } from "./hf/export.ts";
 export { checkUnchanged, type RegisterOptions, registerBaseModel } from "./hf/register.ts";
+export { asLocalEngine, builtInModels, openWeightModel } from "./local-engine.ts";
 export {
   deleteRegisteredBase,
   findRegisteredBase,
@@ -8,4 +9,3 @@ export {
   type RegisteredBase,
 } from "./models/base-model.repository.ts";
 export { findModel } from "./models/model.repository.ts";
-export { asLocalEngine, builtInModels, openWeightModel } from "./local-engine.ts";

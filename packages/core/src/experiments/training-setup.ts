@@ -1,7 +1,7 @@
 import { BaseModelInfo, type OpenWeightCatalog } from "@tunelab/contracts";
 import { z } from "zod";
 import { type Experiment, ExperimentMethod } from "./experiment.schema.ts";
-import { LORA_TARGET_MODULES, TRAINING_METHODS } from "./hyperparameters.ts";
+import { LORA_TARGET_MODULES } from "./hyperparameters.ts";
 import { loraSettings, loraTrainableParameters } from "./lora.ts";
 
 export const LoraSetup = z.object({

@@ -1,7 +1,7 @@
 import type { LocalEngine } from "@tunelab/contracts";
 import { readEnv } from "../env.ts";
-import { EventLog } from "../events/event-log.ts";
 import { EvalRunRunner } from "../eval-runs/standalone-runs.ts";
+import { EventLog } from "../events/event-log.ts";
 import { ExperimentRunner } from "../experiments/experiment-runner.ts";
 import type { ExperimentServices } from "../experiments/run-experiment.ts";
 import { assertCodeGradersAllowed } from "../grader-sets/code-grader-policy.ts";

@@ -1,4 +1,3 @@
-import { EXPORT_FORMATS, type ExportFormat } from "@tunelab/contracts";
 /**
  * Exports of a tuned open-weight model:
  * - `peft`: the adapter as PEFT writes it (adapter_config.json + adapter_model.safetensors), for
@@ -12,6 +11,7 @@ import { EXPORT_FORMATS, type ExportFormat } from "@tunelab/contracts";
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { TunelabError } from "@tunelab/base";
+import { EXPORT_FORMATS, type ExportFormat } from "@tunelab/contracts";
 import { nativeKernels } from "../trainer/kernels/native.ts";
 import type { Kernels } from "../trainer/kernels/types.ts";
 import { inspectCheckpoint } from "./checkpoint.ts";

@@ -1,5 +1,5 @@
-import { z } from "zod";
 import { DpoHyperparameters, SupervisedHyperparameters } from "@tunelab/contracts";
+import { z } from "zod";
 
 /** The hyperparameters of a job's method: declared once in `@tunelab/contracts` (OpenAI's, with tunelab's extensions). */
 export { DpoHyperparameters, SupervisedHyperparameters };
