@@ -19,16 +19,16 @@ export type InputMessage = z.infer<typeof InputMessage>;
  * What graders see of a test item: `{{item.*}}`. `input` holds the prompt (messages before the last assistant
  * message, with tools); `reference*` come from that assistant message; every other key of the JSONL line is kept.
  */
-export interface EvalItem {
+export const EvalItem = z.looseObject({
   /** Stable id: position in the test split ("1", "2", …) unless the line has an `id`. */
-  id: string;
-  input: { messages: InputMessage[]; tools?: unknown[] };
-  reference?: string;
-  reference_json?: unknown;
-  reference_tools?: ToolCall[];
-  tags: string[];
-  [key: string]: unknown;
-}
+  id: z.string(),
+  input: z.object({ messages: z.array(InputMessage), tools: z.array(z.unknown()).optional() }),
+  reference: z.string().optional(),
+  reference_json: z.unknown().optional(),
+  reference_tools: z.array(ToolCall).optional(),
+  tags: z.array(z.string()),
+});
+export type EvalItem = z.infer<typeof EvalItem>;
 
 /** The model's answer to one item: `{{sample.*}}`. */
 export interface Sample {

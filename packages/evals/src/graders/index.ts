@@ -17,6 +17,7 @@ export * from "./registry.ts";
 export * from "./run.ts";
 export * from "./score-model.ts";
 export * from "./string-check.ts";
+export * from "./test-grader.schema.ts";
 export * from "./test-grader.ts";
 export * from "./text-similarity.ts";
 export * from "./tool-call-match.ts";

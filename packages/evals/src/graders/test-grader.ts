@@ -1,9 +1,10 @@
-import { GraderErrorType as ErrorTypes, type Grade, type GraderErrorType, type GradeStatus, statusOf } from "../grade.ts";
+import { GraderErrorType as ErrorTypes, type GraderErrorType, statusOf } from "../grade.ts";
 import { type EvalItem, type Sample, toEvalItem, toSample } from "../item.ts";
 import { type InputMessageTemplate, renderMessages } from "../template/messages.ts";
 import { resolveTemplate } from "../template/render.ts";
 import type { GraderContext } from "./grader.ts";
 import { type GraderConfig, parseGraderConfig, runGrader } from "./registry.ts";
+import type { TestGraderResult } from "./test-grader.schema.ts";
 
 export interface TestGraderInput {
   /** Grader JSON (validated here; a bad config throws `GraderConfigError`). */
@@ -13,21 +14,6 @@ export interface TestGraderInput {
   /** A test item, or a raw test-split JSONL line (`{messages, ...}`). */
   item?: EvalItem | Record<string, unknown>;
   context?: GraderContext;
-}
-
-/** Like OpenAI's `/fine_tuning/alpha/graders/run`: the grade plus what the grader saw. */
-export interface TestGraderResult {
-  score: number;
-  passed: boolean;
-  status: GradeStatus;
-  reason?: string;
-  error?: Grade["error"];
-  subScores?: Record<string, number>;
-  /** OpenAI's `metadata.errors`: one flag per error type. */
-  errors: Record<GraderErrorType, boolean>;
-  /** Rendered templates by config path (`input`, `reference`, `graders.x.input`); `{error}` when one fails. */
-  rendered: Record<string, unknown>;
-  config: GraderConfig;
 }
 
 function asItem(item: TestGraderInput["item"]): EvalItem {

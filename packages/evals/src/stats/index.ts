@@ -1,6 +1,7 @@
 export * from "./bootstrap.ts";
 export * from "./compare.ts";
 export * from "./interval.ts";
+export * from "./learning-curve.schema.ts";
 export * from "./learning-curve.ts";
 export * from "./mcnemar.ts";
 export * from "./paired.ts";

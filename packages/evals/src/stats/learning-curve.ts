@@ -16,26 +16,13 @@
  */
 import { DEFAULT_RESAMPLES } from "./bootstrap.ts";
 import type { Interval } from "./interval.ts";
+import type { CurvePoint, LearningCurve, PowerLawFit } from "./learning-curve.schema.ts";
 import { mulberry32 } from "./prng.ts";
 import { quantileSorted } from "./quantile.ts";
 
 export const C_MIN = 0.01;
 export const C_MAX = 3;
 const GRID = 120;
-
-export interface CurvePoint {
-  /** Training-set size (examples or tokens). */
-  n: number;
-  y: number;
-}
-
-export interface PowerLawFit {
-  a: number;
-  b: number;
-  c: number;
-  /** Sum of squared residuals. */
-  sse: number;
-}
 
 export const predict = (fit: PowerLawFit, n: number): number => fit.a - fit.b * n ** -fit.c;
 
@@ -124,22 +111,6 @@ export interface CurveSeries {
   n: number;
   /** Its per-item scores on the test split, in the same item order for every series. */
   scores: readonly number[];
-}
-
-export interface Projection {
-  n: number;
-  y: number;
-  interval: Interval;
-}
-
-export interface LearningCurve {
-  fit: PowerLawFit;
-  points: CurvePoint[];
-  /** The fitted score at each requested size, with its bootstrap interval. */
-  projections: Projection[];
-  /** The asymptote a (the score with unlimited data) and its interval. */
-  asymptote: { y: number; interval: Interval };
-  resamples: number;
 }
 
 export interface LearningCurveOptions {
