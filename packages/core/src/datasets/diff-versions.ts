@@ -1,22 +1,8 @@
 import type { Workspace } from "../storage/workspace.ts";
 import { positionsMissingFrom } from "./dataset.repository.ts";
 import type { DatasetVersion } from "./dataset.schema.ts";
+import type { DiffEntry, VersionDiff } from "./diff-versions.schema.ts";
 import { readVersionLines } from "./version-content.ts";
-
-export interface DiffEntry {
-  /** 1-based line in the version's canonical file. */
-  line: number;
-  hash: string;
-  example: unknown;
-}
-
-export interface VersionDiff {
-  from: string;
-  to: string;
-  added: DiffEntry[];
-  removed: DiffEntry[];
-  unchanged: number;
-}
 
 /** Examples added and removed going from one version to another, by content hash. */
 export async function diffVersions(ws: Workspace, from: DatasetVersion, to: DatasetVersion): Promise<VersionDiff> {

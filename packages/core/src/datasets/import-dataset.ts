@@ -4,7 +4,8 @@ import { IssueSink, runsOffThread, StatsCollector, validateSource } from "@tunel
 import { parseProjectName } from "../projects/project.repository.ts";
 import { ResourceName } from "../projects/project.schema.ts";
 import type { Workspace } from "../storage/workspace.ts";
-import { type DatasetVersion, TEST_SPLIT_NAME } from "./dataset.schema.ts";
+import { TEST_SPLIT_NAME } from "./dataset.schema.ts";
+import type { ImportResult } from "./import-result.schema.ts";
 import { LeakageIndex, type LeakageReport } from "./leakage/leakage.ts";
 import { storeVersion } from "./store-version.ts";
 import { currentTestSplitItems } from "./test-split-items.ts";
@@ -24,16 +25,6 @@ export interface ImportOptions {
 
 /** The file as text, as bytes (checked to be UTF-8) or as a path (streamed line by line). */
 export type ImportInput = ImportOptions & DataSource;
-
-export type ImportResult =
-  | { status: "invalid"; report: ValidationReport }
-  | {
-      status: "created" | "unchanged";
-      version: DatasetVersion;
-      report: ValidationReport;
-      leakage: LeakageReport | undefined;
-      projectCreated: boolean;
-    };
 
 /**
  * Validates a training file and stores it as the next version of a dataset. A file with any error writes nothing.

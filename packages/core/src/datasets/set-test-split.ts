@@ -3,9 +3,11 @@ import type { DataSource, Encoding, ValidationReport } from "@tunelab/formats";
 import { runsOffThread, StatsCollector, validateSource } from "@tunelab/formats";
 import { parseProjectName } from "../projects/project.repository.ts";
 import type { Workspace } from "../storage/workspace.ts";
-import { type DatasetVersion, TEST_SPLIT_NAME } from "./dataset.schema.ts";
-import { type ImportResult, importDatasetHere, parseDatasetName } from "./import-dataset.ts";
+import { TEST_SPLIT_NAME } from "./dataset.schema.ts";
+import { importDatasetHere, parseDatasetName } from "./import-dataset.ts";
+import type { ImportResult } from "./import-result.schema.ts";
 import { isTestExample } from "./split-assign.ts";
+import type { SplitResult } from "./split-result.schema.ts";
 import { storeVersion } from "./store-version.ts";
 import { discardContent, VersionWriter } from "./version-writer.ts";
 import { runDatasetTask } from "./worker/run-task.ts";
@@ -26,10 +28,6 @@ export interface SplitOptions {
 
 /** The file as text, as bytes (checked to be UTF-8) or as a path (streamed line by line). */
 export type SplitInput = SplitOptions & DataSource;
-
-export type SplitResult =
-  | { status: "invalid"; report: ValidationReport }
-  | { status: "created" | "unchanged"; test: DatasetVersion; report: ValidationReport; train: ImportResult | undefined };
 
 /** Sets the project's frozen test split (`test@N`), from a file or carved deterministically from one (a large file in a worker thread). */
 export async function setTestSplit(ws: Workspace, input: SplitInput): Promise<SplitResult> {

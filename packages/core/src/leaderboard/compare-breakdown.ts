@@ -1,19 +1,5 @@
-import { type BootstrapOptions, compareGrader, type PairedDelta, type ScoredItem, sliceByTag, statusOf } from "@tunelab/evals";
-
-/** A vs B on the items of one tag, on one grader (the primary metric): the same paired figures compare gives per grader. */
-export interface TagComparison {
-  tag: string;
-  /** Pairs compared (items of the tag both runs graded without an error). */
-  n: number;
-  meanA: number | null;
-  meanB: number | null;
-  /** Mean of `scoreB - scoreA` with the paired-bootstrap 95% interval and p-value. */
-  delta: PairedDelta;
-  regressed: number;
-  improved: number;
-  /** Items of the tag both runs failed. */
-  bothFailed: number;
-}
+import { type BootstrapOptions, compareGrader, type ScoredItem, sliceByTag, statusOf } from "@tunelab/evals";
+import type { TagComparison } from "./compare.schema.ts";
 
 export interface CompareBreakdown {
   /** The grader the breakdown is on; null when the runs share no primary metric (then it is empty). */

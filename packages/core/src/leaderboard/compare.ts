@@ -1,5 +1,5 @@
 import { TunelabError } from "@tunelab/base";
-import { compareRuns, type Grade, type GraderComparison } from "@tunelab/evals";
+import { compareRuns, type Grade } from "@tunelab/evals";
 import { findVersionById } from "../datasets/dataset.repository.ts";
 import { diffVersions } from "../datasets/diff-versions.ts";
 import { getEvalRun, runSamples } from "../eval-runs/eval-run.repository.ts";
@@ -9,42 +9,8 @@ import { findExperiment } from "../experiments/experiment.repository.ts";
 import type { Experiment } from "../experiments/experiment.schema.ts";
 import { primaryMetricOf } from "../grader-sets/grader-set.repository.ts";
 import type { Workspace } from "../storage/workspace.ts";
-import { byItemId, compareBreakdown, type TagComparison } from "./compare-breakdown.ts";
-
-export interface ComparedItem {
-  itemId: string;
-  input: string;
-  reference: string | null;
-  outputA: string | null;
-  outputB: string | null;
-  gradesA: Record<string, Grade>;
-  gradesB: Record<string, Grade>;
-}
-
-export interface ComparedSide {
-  label: string;
-  runId: string;
-  experimentId: string | null;
-  model: string;
-  /** The experiment's method (`supervised`, `dpo`, `none` for a baseline); null for a standalone eval run. */
-  method: Experiment["method"] | null;
-}
-
-export interface Comparison {
-  a: ComparedSide;
-  b: ComparedSide;
-  primaryMetric: string | null;
-  graders: Record<string, GraderComparison>;
-  /** Items that passed in A and fail in B on the primary metric, and the reverse. */
-  regressed: ComparedItem[];
-  improved: ComparedItem[];
-  /** Per tag on the primary metric: n, both means, the paired delta with its interval and p-value. */
-  byTag: TagComparison[];
-  /** Items both runs failed on the primary metric. */
-  bothFailed: ComparedItem[];
-  hyperparameters: Array<{ key: string; a: unknown; b: unknown }>;
-  dataset: { a: string | null; b: string | null; added: number; removed: number } | null;
-}
+import type { ComparedItem, ComparedSide, Comparison } from "./compare.schema.ts";
+import { byItemId, compareBreakdown } from "./compare-breakdown.ts";
 
 /** A vs B on the same test split: per-grader paired deltas, the items that moved, and what differs in their setup. */
 export async function compare(ws: Workspace, refA: string, refB: string): Promise<Comparison> {

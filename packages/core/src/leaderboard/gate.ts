@@ -6,7 +6,8 @@ import { flakiest, itemTrials } from "../eval-runs/item-trials.ts";
 import { findExperiment } from "../experiments/experiment.repository.ts";
 import { primaryMetricOf } from "../grader-sets/grader-set.repository.ts";
 import type { Workspace } from "../storage/workspace.ts";
-import { type Comparison, compare } from "./compare.ts";
+import type { Comparison } from "./compare.schema.ts";
+import { compare } from "./compare.ts";
 import { leaderboard } from "./leaderboard.ts";
 
 export interface GateOptions {

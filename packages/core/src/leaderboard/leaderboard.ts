@@ -1,11 +1,11 @@
 import { TunelabError } from "@tunelab/base";
-import type { GraderSummary } from "@tunelab/evals";
 import { z } from "zod";
 import { currentTestSplit } from "../datasets/dataset.repository.ts";
 import { ExperimentMethod } from "../experiments/experiment.schema.ts";
 import { currentGraderSet, primaryMetricOf } from "../grader-sets/grader-set.repository.ts";
 import { getProjectByName } from "../projects/project.repository.ts";
 import type { Workspace } from "../storage/workspace.ts";
+import type { Leaderboard, LeaderboardRow } from "./leaderboard.schema.ts";
 
 export const LEADERBOARD_COLUMNS = [
   "rank",
@@ -36,41 +36,6 @@ export const LeaderboardQuery = z.object({
   limit: z.number().int().positive().max(10_000).default(1_000),
 });
 export type LeaderboardQuery = z.input<typeof LeaderboardQuery>;
-
-export interface LeaderboardRow {
-  rank: number | null;
-  experimentId: string;
-  name: string;
-  kind: string;
-  status: string;
-  score: number | null;
-  interval: { low: number; high: number } | null;
-  graders: Record<string, Pick<GraderSummary, "mean" | "passRate" | "errored" | "n">>;
-  resultCounts: { total: number; passed: number; failed: number; errored: number } | null;
-  evalRunId: string | null;
-  dataset: string | null;
-  datasetExamples: number | null;
-  baseModel: string;
-  /** `supervised`, `dpo`, or `none` for a baseline. */
-  method: ExperimentMethod;
-  provider: string;
-  tunedModel: string | null;
-  hyperparameters: Record<string, unknown>;
-  trainedTokens: number | null;
-  trainingSeconds: number | null;
-  costUsd: number | null;
-  createdAt: string;
-}
-
-export interface Leaderboard {
-  project: string;
-  testSplitVersionId: string | null;
-  graderSetId: string | null;
-  primaryMetric: string | null;
-  rows: LeaderboardRow[];
-  /** Runs scored on other test split / grader set versions: listed apart, never ranked together. */
-  elsewhere: Array<{ testSplitVersionId: string; graderSetId: string; experiments: number }>;
-}
 
 /** Price of a provider/model, per million tokens (from tunelab.config.json); local training costs nothing. */
 export type PriceOf = (provider: string, model: string) => { training?: number | undefined; input: number; output: number } | undefined;

@@ -1,5 +1,5 @@
 import { TunelabError } from "@tunelab/base";
-import { type Grade, type LearningCurve, learningCurve } from "@tunelab/evals";
+import { type Grade, learningCurve } from "@tunelab/evals";
 import { currentTestSplit, findVersionById } from "../datasets/dataset.repository.ts";
 import { runSamples } from "../eval-runs/eval-run.repository.ts";
 import { listExperiments } from "../experiments/experiment.repository.ts";
@@ -8,56 +8,13 @@ import { currentGraderSet } from "../grader-sets/grader-set.repository.ts";
 import { getProjectByName } from "../projects/project.repository.ts";
 import { LOCAL_PROVIDER } from "../providers/providers.ts";
 import type { Workspace } from "../storage/workspace.ts";
-
-/**
- * What a curve's x counts: the dataset version's training examples, or the experiment's trained tokens (the tokens
- * the loss is on, times epochs, as the provider reported them for the finished job).
- */
-export const CURVE_AXES = ["examples", "tokens"] as const;
-export type CurveAxis = (typeof CURVE_AXES)[number];
+import type { CurveAxis, ProjectCurve, ProjectCurves } from "./learning-curve.schema.ts";
 
 /** What an experiment's trained tokens count, by its provider (the local engine reports its loss-bearing tokens). */
 export function trainedTokensCount(provider: string): string {
   return provider === LOCAL_PROVIDER
     ? "assistant (loss-bearing) tokens × epochs"
     : "tokens billed by the provider, every message's tokens × epochs";
-}
-
-/** One experiment on a learning curve: its training-set size, trained tokens and primary-metric mean. */
-export interface CurveMember {
-  experimentId: string;
-  name: string;
-  dataset: string;
-  examples: number;
-  /** As the provider reported them for the job; null when it did not. */
-  trainedTokens: number | null;
-  /** This member's x on the curve: `examples` or `trainedTokens`, as the curve's axis says. */
-  n: number;
-  score: number;
-}
-
-/** Experiments that differ only in their data (same base, provider, method, hyperparameters, seed), fitted. */
-export interface ProjectCurve {
-  /** What the experiments share, e.g. "local-small · supervised · auto · seed 42". */
-  setup: string;
-  /** What n counts on this curve, e.g. "training examples" or "trained tokens: assistant (loss-bearing) tokens × epochs". */
-  xLabel: string;
-  members: CurveMember[];
-  /** Fitted on the members' n; projections are at sizes in the same unit. */
-  curve: LearningCurve;
-}
-
-export interface ProjectCurves {
-  project: string;
-  primaryMetric: string;
-  testSplit: string;
-  /** The x every curve is fitted on. */
-  x: CurveAxis;
-  curves: ProjectCurve[];
-  /** Groups with fewer than three distinct training-set sizes (no curve can be fitted), as their setups. */
-  tooFew: string[];
-  /** With x = tokens: scored experiments left out because their provider reported no trained tokens, by name. */
-  noTokens: string[];
 }
 
 const MIN_SIZES = 3;

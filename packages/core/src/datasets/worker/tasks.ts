@@ -1,5 +1,7 @@
-import type { ImportInput, ImportResult } from "../import-dataset.ts";
-import type { SplitInput, SplitResult } from "../set-test-split.ts";
+import type { ImportInput } from "../import-dataset.ts";
+import type { ImportResult } from "../import-result.schema.ts";
+import type { SplitInput } from "../set-test-split.ts";
+import type { SplitResult } from "../split-result.schema.ts";
 
 /** Work a dataset worker does: an import or a test split into a workspace (by its home). */
 export type DatasetTask = { kind: "import"; home: string; input: ImportInput } | { kind: "split"; home: string; input: SplitInput };

@@ -1,0 +1,17 @@
+import { ValidationReport } from "@tunelab/formats";
+import { z } from "zod";
+import { DatasetVersion } from "./dataset.schema.ts";
+import { ImportResult, InvalidFile } from "./import-result.schema.ts";
+
+/** The project's test split as set from a file (or found identical to the current one). */
+export const TestSplitSet = z.object({
+  status: z.enum(["created", "unchanged"]),
+  test: DatasetVersion,
+  report: ValidationReport,
+  /** With a test fraction: the rest of the file, imported as a training version. */
+  train: ImportResult.optional(),
+});
+export type TestSplitSet = z.infer<typeof TestSplitSet>;
+
+export const SplitResult = z.union([InvalidFile, TestSplitSet]);
+export type SplitResult = z.infer<typeof SplitResult>;

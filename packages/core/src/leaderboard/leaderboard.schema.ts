@@ -1,0 +1,42 @@
+import { GraderSummary, Interval } from "@tunelab/evals";
+import { z } from "zod";
+import { ExperimentMethod } from "../experiments/experiment.schema.ts";
+
+/** One experiment on the leaderboard: its rank, primary-metric score with interval, per-grader figures and setup. */
+export const LeaderboardRow = z.object({
+  rank: z.number().int().nullable(),
+  experimentId: z.string(),
+  name: z.string(),
+  kind: z.string(),
+  status: z.string(),
+  score: z.number().nullable(),
+  interval: Interval.nullable(),
+  graders: z.record(z.string(), GraderSummary.pick({ mean: true, passRate: true, errored: true, n: true })),
+  resultCounts: z.object({ total: z.number(), passed: z.number(), failed: z.number(), errored: z.number() }).nullable(),
+  evalRunId: z.string().nullable(),
+  dataset: z.string().nullable(),
+  datasetExamples: z.number().int().nullable(),
+  baseModel: z.string(),
+  /** `supervised`, `dpo`, or `none` for a baseline. */
+  method: ExperimentMethod,
+  provider: z.string(),
+  tunedModel: z.string().nullable(),
+  hyperparameters: z.record(z.string(), z.unknown()),
+  trainedTokens: z.number().nullable(),
+  trainingSeconds: z.number().nullable(),
+  costUsd: z.number().nullable(),
+  createdAt: z.string(),
+});
+export type LeaderboardRow = z.infer<typeof LeaderboardRow>;
+
+/** Experiments on the current test split and grader set, ranked (and sorted) by the server. */
+export const Leaderboard = z.object({
+  project: z.string(),
+  testSplitVersionId: z.string().nullable(),
+  graderSetId: z.string().nullable(),
+  primaryMetric: z.string().nullable(),
+  rows: z.array(LeaderboardRow),
+  /** Runs scored on other test split / grader set versions: listed apart, never ranked together. */
+  elsewhere: z.array(z.object({ testSplitVersionId: z.string(), graderSetId: z.string(), experiments: z.number().int() })),
+});
+export type Leaderboard = z.infer<typeof Leaderboard>;
