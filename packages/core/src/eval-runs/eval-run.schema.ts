@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { RunAggregates } from "./run-aggregates.schema.ts";
 
 export const EVAL_RUN_STATUSES = ["queued", "running", "completed", "failed", "cancelled"] as const;
 export const EvalRunStatus = z.enum(EVAL_RUN_STATUSES);
@@ -23,7 +24,7 @@ export const EvalRun = z.object({
   resultCounts: z.object({ total: z.number(), passed: z.number(), failed: z.number(), errored: z.number() }),
   primary: z.object({ score: z.number().nullable(), interval: Interval.nullable() }),
   /** Per-grader summaries (mean, pass rate, intervals) and slices by tag, once completed. */
-  aggregates: z.unknown().nullable(),
+  aggregates: RunAggregates.nullable(),
   usage: z.unknown().nullable(),
   createdAt: z.string(),
   finishedAt: z.string().nullable(),

@@ -22,8 +22,8 @@ export interface ExecuteEvalRunOptions {
   cache?: CompletionCache;
 }
 
-export type { RunAggregates } from "./finalize/finalize-run.ts";
 export { boardGraders } from "./finalize/finalize-run.ts";
+export type { RunAggregates } from "./run-aggregates.schema.ts";
 
 /**
  * Runs (or resumes) an eval run: items already stored are skipped, each finished item is stored (in batches, one

@@ -1,17 +1,7 @@
-import { type Grade, type ItemTrialStats, itemTrialStats, statusOf } from "@tunelab/evals";
+import { type Grade, itemTrialStats, statusOf } from "@tunelab/evals";
 import type { DB } from "../storage/database.ts";
 import { runSamples } from "./eval-run.repository.ts";
-
-/** One test item of a run with trials: per grader, its pass rate, mean score and variance over the trials. */
-export interface ItemTrials {
-  itemId: string;
-  tags: string[];
-  /** Trials stored for the item (errored ones included). */
-  trials: number;
-  /** Trials whose sampling or grading errored. */
-  errored: number;
-  graders: Record<string, ItemTrialStats>;
-}
+import type { ItemTrials } from "./item-trials.schema.ts";
 
 /**
  * Per-item results of a run over its trials, in test-split order. Errored grades are left out of a grader's figures

@@ -1,18 +1,19 @@
-import type { GraderConfig } from "@tunelab/evals";
+import { GraderConfig } from "@tunelab/evals";
 import { z } from "zod";
 
 /** A project's graders and its primary metric (the grader whose mean ranks the leaderboard), versioned by content. */
-export interface GraderSet {
-  id: string;
-  projectId: string;
-  version: number;
+export const GraderSet = z.object({
+  id: z.string(),
+  projectId: z.string(),
+  version: z.number().int(),
   /** `graders@3` */
-  ref: string;
-  contentHash: string;
-  graders: GraderConfig[];
-  primaryMetric: string;
-  createdAt: string;
-}
+  ref: z.string(),
+  contentHash: z.string(),
+  graders: z.array(GraderConfig),
+  primaryMetric: z.string(),
+  createdAt: z.string(),
+});
+export type GraderSet = z.infer<typeof GraderSet>;
 
 /**
  * What a user may hand us as a grader file: one OpenAI grader object, a list of them, OpenAI's eval config with

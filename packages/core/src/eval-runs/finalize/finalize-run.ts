@@ -5,11 +5,7 @@ import { type GraderSummary, type ScoredItem, summarizeByTag, summarizeGraders }
 import { nowIso } from "../../shared/time.ts";
 import type { DB } from "../../storage/database.ts";
 import type { EvalSampleRow } from "../eval-run.table.ts";
-
-export interface RunAggregates {
-  graders: Record<string, GraderSummary>;
-  byTag: Record<string, Record<string, GraderSummary>>;
-}
+import type { RunAggregates } from "../run-aggregates.schema.ts";
 
 /** Computes and stores a run's counts and aggregates from its stored samples, on this thread. */
 export async function finalizeRun(db: DB, runId: string, primaryMetric: string): Promise<void> {
