@@ -118,6 +118,17 @@ export const COMMAND_GROUPS: CommandGroup[] = [
   {
     commands: [
       {
+        name: "worker",
+        term: "worker [options]",
+        description:
+          "claim and run queued and unfinished experiments from the workspace database (beside `tunelab serve --no-worker`); a dead worker's work is taken over once its lease runs out",
+      },
+    ],
+    load: async () => (await import("./commands/worker.ts")).registerWorker,
+  },
+  {
+    commands: [
+      {
         name: "users",
         term: "users",
         description: "who may use `tunelab serve`: viewers read, editors run experiments and import data, admins also manage code graders",

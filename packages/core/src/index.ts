@@ -84,6 +84,7 @@ export * from "./providers/trainers/trainer.ts";
 export * from "./providers/trainers/trainer-for.ts";
 export * from "./runtime/export-source.ts";
 export * from "./runtime/open-runtime.ts";
+export * from "./runtime/work-loop.ts";
 export * from "./shared/id.ts";
 export * from "./storage/database.ts";
 export * from "./storage/home.ts";

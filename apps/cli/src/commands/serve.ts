@@ -28,7 +28,8 @@ export function registerServe(program: Command): void {
       collect,
       [] as string[],
     )
-    .action(async (o: { host: string; port: number; allowCodeGraders?: boolean; allowedHost: string[] }) => {
+    .option("--no-worker", "run no training or eval work here: requests only store it, `tunelab worker` processes run it")
+    .action(async (o: { host: string; port: number; allowCodeGraders?: boolean; allowedHost: string[]; worker: boolean }) => {
       const token = readEnv().TUNELAB_TOKEN;
       if (!isLoopback(o.host) && !token)
         throw new TunelabError(
@@ -39,10 +40,14 @@ export function registerServe(program: Command): void {
         if (!/^(?:[a-z0-9-]+(?:\.[a-z0-9-]+)*|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i.test(name))
           throw new TunelabError("invalid_argument", `--allowed-host ${name}: expected a host name, optionally with :PORT`);
       await withWorkspace(async (ws) => {
-        const engine = await createEngine({ root: join(resolveHome(), "engine"), leaseSeconds: readEnv().TUNELAB_LEASE_SECONDS ?? 15 });
+        const engine = await createEngine({
+          root: join(resolveHome(), "engine"),
+          leaseSeconds: readEnv().TUNELAB_LEASE_SECONDS ?? 15,
+          runJobs: o.worker,
+        });
         const allowCodeGraders = o.allowCodeGraders === true;
-        const services = createServices({ ws, engine, allowCodeGraders });
-        const resumed = [...(await services.experiments.resumeAll()), ...(await services.evalRuns.resumeAll())];
+        const services = createServices({ ws, engine, allowCodeGraders, runsWork: o.worker });
+        const resumed = o.worker ? [...(await services.experiments.resumeAll()), ...(await services.evalRuns.resumeAll())] : [];
         const listening = await listenApi({
           services,
           allowCodeGraders,
@@ -62,6 +67,7 @@ export function registerServe(program: Command): void {
         const users = await countUsers(ws.db);
         if (users > 0) process.stdout.write(`${users} user(s) (\`tunelab users list\`): every request needs a token, used with its role\n`);
         if (resumed.length) process.stdout.write(`resuming ${resumed.length} unfinished experiment(s)/eval run(s)\n`);
+        if (!o.worker) process.stdout.write("--no-worker: experiments and eval runs are stored queued; `tunelab worker` runs them\n");
         if (!existsSync(WEB_DIST)) process.stdout.write("the web app is not built: `pnpm --filter @tunelab/web build`\n");
         await new Promise<void>((resolve) => {
           const stop = () => resolve();

@@ -88,7 +88,7 @@ export function evalRunRoutes(services: ApiServices, options: { allowCodeGraders
           ...(body.sampling ? { samplingParams: body.sampling } : {}),
           ...(body.trials === undefined ? {} : { evaluation: { trials: body.trials } }),
         });
-        void evalRuns.run(run.id);
+        if (services.runsWork) void evalRuns.run(run.id);
         return c.json(runBody(run), 201);
       },
     )

@@ -87,7 +87,7 @@ export function experimentRoutes(services: ApiServices, options: { allowCodeGrad
         const { run, ...body } = c.req.valid("json");
         if (run) await assertMayEvaluate(project);
         const result = await createExperiment(ws, { ...body, project }, createdBy(c));
-        if (run && result.created) void experiments.run(result.experiment.id);
+        if (run && result.created && services.runsWork) void experiments.run(result.experiment.id);
         return c.json(result, result.created ? 201 : 200);
       },
     )
@@ -103,7 +103,7 @@ export function experimentRoutes(services: ApiServices, options: { allowCodeGrad
         const sweep = c.req.valid("json");
         await assertMayEvaluate(project);
         const created = await createSweep(ws, { ...sweep, project }, createdBy(c));
-        for (const result of created) if (result.created) void experiments.run(result.experiment.id);
+        if (services.runsWork) for (const result of created) if (result.created) void experiments.run(result.experiment.id);
         return c.json({ data: created }, 201);
       },
     )
@@ -186,7 +186,8 @@ export function experimentRoutes(services: ApiServices, options: { allowCodeGrad
         if (FINISHED_EXPERIMENT.has(experiment.status))
           throw new TunelabError("conflict", `experiment ${experiment.id} already ${experiment.status}; create it again to run it again`);
         await assertMayScore(experiment.projectId);
-        void experiments.run(experiment.id);
+        // without a local worker (serve --no-worker) the stored experiment stays queued: a `tunelab worker` claims it
+        if (services.runsWork) void experiments.run(experiment.id);
         return c.json(experiment, 202);
       },
     )

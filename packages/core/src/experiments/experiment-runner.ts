@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { TunelabError } from "@tunelab/base";
 import type { Workspace } from "../storage/workspace.ts";
 import {
+  claimableExperiments,
   claimExperiment,
   getExperiment,
   releaseExperiment,
@@ -24,6 +25,7 @@ export class ExperimentRunner {
 
   private readonly owner = randomUUID();
   private readonly timer: NodeJS.Timeout;
+  private closed = false;
 
   constructor(
     private readonly ws: Workspace,
@@ -61,6 +63,28 @@ export class ExperimentRunner {
     });
   }
 
+  /** Slots free for more experiments (a worker claims at most this many). */
+  get freeSlots(): number {
+    return Math.max(0, this.concurrency - this.active.size - this.waiting.length);
+  }
+
+  /**
+   * For workers: claims unfinished experiments no live process holds, up to the free slots, and runs them. Returns the
+   * ids it took (another process's experiment is never waited on, so a slot is never spent waiting).
+   */
+  async claimWork(onClaim?: (id: string, done: Promise<Experiment>) => void): Promise<string[]> {
+    if (this.closed || this.freeSlots === 0) return [];
+    const taken: string[] = [];
+    for (const id of await claimableExperiments(this.ws.db, this.freeSlots)) {
+      if (this.closed || this.freeSlots === 0) break;
+      if (this.active.has(id) || !(await claimExperiment(this.ws.db, id, this.owner, this.leaseSeconds))) continue;
+      const done = this.run(id);
+      taken.push(id);
+      onClaim?.(id, done);
+    }
+    return taken;
+  }
+
   /** Resumes every experiment that was not finished when the last process stopped. */
   async resumeAll(): Promise<string[]> {
     const ids = (await unfinishedExperiments(this.ws.db)).map((e) => e.id);
@@ -89,6 +113,7 @@ export class ExperimentRunner {
 
   /** Stops following (work stays resumable) and waits for the in-flight steps to settle. */
   async close(): Promise<void> {
+    this.closed = true;
     clearInterval(this.timer);
     for (const { id, settle } of this.waiting.splice(0)) settle(getExperiment(this.ws.db, id));
     for (const { controller } of this.active.values()) controller.abort();

@@ -1,5 +1,5 @@
 import { TunelabError } from "@tunelab/base";
-import { Leases } from "@tunelab/storage";
+import { Leases, nowSeconds } from "@tunelab/storage";
 import type { Updateable } from "kysely";
 import { EvalSettings } from "../eval-runs/eval-settings.ts";
 import { nowIso } from "../shared/time.ts";
@@ -157,6 +157,19 @@ export async function claimExperiment(db: DB, id: string, owner: string, leaseSe
     claimable: (eb) => eb("status", "not in", FINISHED_STATUSES),
     reclaim: true,
   });
+}
+
+/** Unfinished experiments no live process holds (never claimed, released, or whose lease ran out), oldest first. */
+export async function claimableExperiments(db: DB, limit: number): Promise<string[]> {
+  const rows = await db
+    .selectFrom("experiments")
+    .select("id")
+    .where("status", "not in", FINISHED_STATUSES)
+    .where((eb) => eb.or([eb("lease_owner", "is", null), eb("lease_expires_at", "is", null), eb("lease_expires_at", "<", nowSeconds())]))
+    .orderBy("created_at")
+    .limit(limit)
+    .execute();
+  return rows.map((r) => r.id);
 }
 
 export async function renewExperimentLeases(db: DB, ids: readonly string[], owner: string, leaseSeconds: number): Promise<void> {

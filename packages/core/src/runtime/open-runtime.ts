@@ -25,6 +25,11 @@ export interface Runtime {
   prices: PriceOf;
   /** The embedded engine, when the app wired one in. */
   local?: LocalEngine;
+  /**
+   * Whether this process runs the work it is asked for (default true). False in `tunelab serve --no-worker`: requests
+   * only store experiments and eval runs, and `tunelab worker` processes claim and run them.
+   */
+  runsWork: boolean;
   /** Stops the runners; work in flight stays resumable. */
   close(): Promise<void>;
 }
@@ -46,6 +51,8 @@ export interface RuntimeOptions {
    * own graders. `tunelab serve` passes its `--allow-code-graders`, so work it runs or resumes never runs them otherwise.
    */
   allowCodeGraders?: boolean;
+  /** False: this process only records requested work and leaves running it to workers (see `Runtime.runsWork`). */
+  runsWork?: boolean;
 }
 
 /** The one composition root: providers, runners and the event log over a workspace. */
@@ -79,6 +86,7 @@ export function openRuntime(options: RuntimeOptions): Runtime {
     evalRuns,
     events,
     prices: priceOf(config),
+    runsWork: options.runsWork ?? true,
     ...(local ? { local } : {}),
     close: async () => {
       await experiments.close();

@@ -1,0 +1,80 @@
+import { join } from "node:path";
+import { type Experiment, openRuntime, readEnv, resolveHome, runWorkLoop, WORK_KINDS, type WorkKind } from "@tunelab/core";
+import { asLocalEngine, createEngine } from "@tunelab/engine";
+import { type Command, InvalidArgumentError, Option } from "commander";
+import { withWorkspace } from "../context.ts";
+import { integerIn, listOf } from "../option-parsers.ts";
+import type { GlobalOptions } from "../output.ts";
+
+const workKind = (text: string): WorkKind => {
+  if (!(WORK_KINDS as readonly string[]).includes(text))
+    throw new InvalidArgumentError(`expected one of ${WORK_KINDS.join(", ")}, got "${text}"`);
+  return text as WorkKind;
+};
+
+export function registerWorker(program: Command, globals: () => GlobalOptions): void {
+  program
+    .command("worker")
+    .description(
+      "claim and run queued and unfinished experiments from the workspace database (beside `tunelab serve --no-worker`); a dead worker's work is taken over once its lease runs out",
+    )
+    .addOption(new Option("--concurrency <n>", "experiments run at once").argParser(integerIn(1, 64)).default(2))
+    .addOption(
+      new Option("--kinds <kinds>", "what to take on, comma-separated: train (experiments); eval (standalone eval runs, not yet)")
+        .argParser(listOf(workKind))
+        .default(["train"], "train"),
+    )
+    .action(async (o: { concurrency: number; kinds: WorkKind[] }) => {
+      const json = globals().json === true;
+      const line = (data: Record<string, unknown>, human: string) =>
+        process.stdout.write(json ? `${JSON.stringify({ at: new Date().toISOString(), ...data })}\n` : `${human}\n`);
+      if (o.kinds.includes("eval") && !o.kinds.includes("train"))
+        process.stderr.write("--kinds eval: standalone eval runs are not distributed to workers yet; `tunelab serve` runs them\n");
+      await withWorkspace(async (ws) => {
+        const leaseSeconds = readEnv().TUNELAB_LEASE_SECONDS ?? 15;
+        const engine = await createEngine({ root: join(resolveHome(), "engine"), leaseSeconds });
+        const runtime = openRuntime({ ws, local: asLocalEngine(engine), concurrency: o.concurrency });
+        runtime.experiments.subscribe((event) => {
+          if (event.type === "status")
+            line(
+              { event: "status", experimentId: event.experimentId, status: event.status, message: event.message },
+              `${event.experimentId}  ${event.status}${event.message ? `  ${event.message}` : ""}`,
+            );
+        });
+        const stop = new AbortController();
+        const onSignal = () => {
+          if (stop.signal.aborted) process.exit(130);
+          process.stderr.write("stopping: leases released, unfinished work is resumed by another worker or the next start\n");
+          stop.abort();
+        };
+        process.on("SIGINT", onSignal);
+        process.on("SIGTERM", onSignal);
+        line(
+          { event: "started", pid: process.pid, concurrency: o.concurrency, kinds: o.kinds, leaseSeconds },
+          `tunelab worker ${process.pid}: up to ${o.concurrency} experiment(s) at once (${o.kinds.join(",")}); Ctrl-C stops`,
+        );
+        try {
+          await runWorkLoop(
+            runtime,
+            {
+              kinds: o.kinds,
+              onClaim: (id, done) => {
+                line({ event: "claimed", experimentId: id }, `${id}  claimed`);
+                void done.then(
+                  (e: Experiment) => line({ event: "released", experimentId: id, status: e.status }, `${id}  released (${e.status})`),
+                  () => {},
+                );
+              },
+            },
+            stop.signal,
+          );
+        } finally {
+          await runtime.close();
+          await engine.close();
+          process.off("SIGINT", onSignal);
+          process.off("SIGTERM", onSignal);
+        }
+        line({ event: "stopped" }, "worker stopped");
+      });
+    });
+}

@@ -1,0 +1,50 @@
+import type { Experiment } from "../experiments/experiment.schema.ts";
+import type { Runtime } from "./open-runtime.ts";
+
+/** What a worker takes on: training experiments (`train`); standalone eval runs (`eval`) are not distributed yet. */
+export const WORK_KINDS = ["train", "eval"] as const;
+export type WorkKind = (typeof WORK_KINDS)[number];
+
+export interface WorkLoopOptions {
+  kinds: readonly WorkKind[];
+  /** How often the database is asked for claimable work, ms (default 1000). */
+  pollMs?: number;
+  /** Called when this worker claims an experiment (and `done` settles when it stops working on it). */
+  onClaim?: (experimentId: string, done: Promise<Experiment>) => void;
+}
+
+/**
+ * A worker's loop: until `signal` aborts, claims unfinished experiments no live process holds (never claimed, or
+ * whose holder stopped renewing its lease: a killed worker) into the runner's free slots, and runs them. Leases are
+ * heartbeated by the runner; closing the runtime afterwards releases them, so the work stays resumable elsewhere.
+ */
+export async function runWorkLoop(runtime: Runtime, options: WorkLoopOptions, signal: AbortSignal): Promise<void> {
+  const pollMs = options.pollMs ?? 1_000;
+  let wake: (() => void) | undefined;
+  const woken = () => wake?.();
+  signal.addEventListener("abort", woken, { once: true });
+  try {
+    while (!signal.aborted) {
+      if (options.kinds.includes("train")) {
+        await runtime.experiments
+          .claimWork((id, done) => {
+            options.onClaim?.(id, done);
+            // a freed slot is filled at once rather than at the next poll
+            void done.finally(woken).catch(() => {});
+          })
+          .catch(() => []);
+      }
+      if (signal.aborted) break;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, pollMs);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      wake = undefined;
+    }
+  } finally {
+    signal.removeEventListener("abort", woken);
+  }
+}
