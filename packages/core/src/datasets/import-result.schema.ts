@@ -4,8 +4,8 @@ import { DatasetVersion } from "./dataset.schema.ts";
 import { LeakageReport } from "./leakage/leakage.ts";
 
 /** A file with errors: nothing was written; the report says why. */
-export const InvalidFile = z.object({ status: z.literal("invalid"), report: ValidationReport });
-export type InvalidFile = z.infer<typeof InvalidFile>;
+export const InvalidImport = z.object({ status: z.literal("invalid"), report: ValidationReport });
+export type InvalidImport = z.infer<typeof InvalidImport>;
 
 /** A file stored as the next version of a dataset, or found identical to the latest one. */
 export const ImportedVersion = z.object({
@@ -17,5 +17,5 @@ export const ImportedVersion = z.object({
 });
 export type ImportedVersion = z.infer<typeof ImportedVersion>;
 
-export const ImportResult = z.union([InvalidFile, ImportedVersion]);
+export const ImportResult = z.union([InvalidImport, ImportedVersion]);
 export type ImportResult = z.infer<typeof ImportResult>;

@@ -1,7 +1,7 @@
 import { ValidationReport } from "@tunelab/formats";
 import { z } from "zod";
 import { DatasetVersion } from "./dataset.schema.ts";
-import { ImportResult, InvalidFile } from "./import-result.schema.ts";
+import { ImportResult, InvalidImport } from "./import-result.schema.ts";
 
 /** The project's test split as set from a file (or found identical to the current one). */
 export const TestSplitSet = z.object({
@@ -13,5 +13,5 @@ export const TestSplitSet = z.object({
 });
 export type TestSplitSet = z.infer<typeof TestSplitSet>;
 
-export const SplitResult = z.union([InvalidFile, TestSplitSet]);
+export const SplitResult = z.union([InvalidImport, TestSplitSet]);
 export type SplitResult = z.infer<typeof SplitResult>;

@@ -23,7 +23,7 @@ export interface ExecuteEvalRunOptions {
 }
 
 export { boardGraders } from "./finalize/finalize-run.ts";
-export type { RunAggregates } from "./run-aggregates.schema.ts";
+export { RunAggregates } from "./run-aggregates.schema.ts";
 
 /**
  * Runs (or resumes) an eval run: items already stored are skipped, each finished item is stored (in batches, one

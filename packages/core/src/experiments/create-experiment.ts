@@ -9,16 +9,11 @@ import type { ProviderKind } from "../providers/trainers/trainer.ts";
 import { newId } from "../shared/id.ts";
 import { nowIso } from "../shared/time.ts";
 import type { Workspace } from "../storage/workspace.ts";
+import type { CreatedExperiment } from "./created-experiment.schema.ts";
 import { findByConfigHash, insertExperiment } from "./experiment.repository.ts";
 import { CreateExperiment, type Experiment } from "./experiment.schema.ts";
 import type { ExperimentTable } from "./experiment.table.ts";
 import { inapplicableHyperparameter, normalizeHyperparameters, shortHyperparameters, type TrainingMethod } from "./hyperparameters.ts";
-
-export interface CreatedExperiment {
-  experiment: Experiment;
-  /** False when an identical experiment (same config hash) already existed and was returned instead. */
-  created: boolean;
-}
 
 /** An experiment checked and ready to store, or the identical one that exists. */
 export type PreparedExperiment = { existing: Experiment } | { row: ExperimentTable };

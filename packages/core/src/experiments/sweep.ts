@@ -1,6 +1,7 @@
 import { createDataFractions, type DataFraction } from "../datasets/data-fractions.ts";
 import type { Workspace } from "../storage/workspace.ts";
-import { type CreatedExperiment, type PreparedExperiment, prepareExperiment, storePrepared } from "./create-experiment.ts";
+import { type PreparedExperiment, prepareExperiment, storePrepared } from "./create-experiment.ts";
+import type { CreatedExperiment } from "./created-experiment.schema.ts";
 import type { CreateExperiment } from "./experiment.schema.ts";
 import { parseSweep, SweepRequest, sweepPoints } from "./sweep-grid.ts";
 
