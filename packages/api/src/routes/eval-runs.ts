@@ -2,13 +2,11 @@ import { createRoute, z } from "@hono/zod-openapi";
 import {
   assertCodeGradersAllowed,
   currentGraderSet,
-  type EvalRun,
   EvalSettings,
   getEvalRun,
   getProjectByName,
   itemTrials,
   pageSamples,
-  type RunAggregates,
   testItems,
 } from "@tunelab/core";
 import { type Grade, SamplingParams } from "@tunelab/evals";
@@ -34,9 +32,6 @@ const NewRun = z
   })
   .strict()
   .openapi("NewEvalRun");
-
-/** An eval run as the API answers it: its aggregates are what the eval runner stored (core's RunAggregates), or null. */
-const runBody = (run: EvalRun) => ({ ...run, aggregates: run.aggregates as RunAggregates | null });
 
 const STATUS_ORDER: Record<string, number> = { passed: 0, failed: 1, errored: 2 };
 
@@ -89,7 +84,7 @@ export function evalRunRoutes(services: ApiServices, options: { allowCodeGraders
           ...(body.trials === undefined ? {} : { evaluation: { trials: body.trials } }),
         });
         if (services.runsWork) void evalRuns.run(run.id);
-        return c.json(runBody(run), 201);
+        return c.json(run, 201);
       },
     )
     .openapi(
@@ -99,7 +94,7 @@ export function evalRunRoutes(services: ApiServices, options: { allowCodeGraders
         request: { params: RunParams },
         responses: { 200: json(EvalRunBody, "An eval run"), ...errors },
       }),
-      async (c) => c.json(runBody(await getEvalRun(ws.db, c.req.valid("param").id)), 200),
+      async (c) => c.json(await getEvalRun(ws.db, c.req.valid("param").id), 200),
     )
     .openapi(
       createRoute({

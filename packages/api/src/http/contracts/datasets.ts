@@ -1,8 +1,7 @@
 import { z } from "@hono/zod-openapi";
-import { Dataset, DatasetVersion, type ImportResult, LeakageReport, type SplitResult, type VersionDiff } from "@tunelab/core";
-import { type EvalItem, InputMessage, ToolCall } from "@tunelab/evals";
+import { Dataset, DatasetVersion, ImportedVersion, InvalidImport, TestSplitSet, VersionDiff } from "@tunelab/core";
+import { EvalItem } from "@tunelab/evals";
 import { named } from "./named.ts";
-import type { Check, Same } from "./same.ts";
 
 /** Response bodies of the dataset, version and test-split routes: core's Dataset and DatasetVersion. */
 export const Version = named(DatasetVersion, "DatasetVersion");
@@ -15,48 +14,22 @@ const Report = DatasetVersion.shape.report;
 /** The file's validation report when it has errors (nothing was written): `{error: {details: report}}`. */
 export const Invalid = z.object({ error: z.object({ code: z.string(), message: z.string(), details: Report }) }).openapi("InvalidFile");
 
-const Stored = z
-  .object({
-    status: z.enum(["created", "unchanged"]),
-    version: Version,
-    report: Report,
-    leakage: LeakageReport.optional(),
-    projectCreated: z.boolean(),
-  })
-  .openapi("ImportedVersion");
-type Stored = Exclude<ImportResult, { status: "invalid" }>;
+const Stored = named(ImportedVersion, "ImportedVersion", { version: Version });
 export const Imported = Stored;
-export type ImportedIsCore = Check<Same<z.infer<typeof Stored>, Stored>>;
 
-export const SplitSet = z
-  .object({
-    status: z.enum(["created", "unchanged"]),
-    test: Version,
-    report: Report,
-    /** With `fraction`: the rest of the file, imported as a training version. */
-    train: z.union([Stored, z.object({ status: z.literal("invalid"), report: Report })]).optional(),
-  })
-  .openapi("TestSplitSet");
-export type SplitSetIsCore = Check<Same<z.infer<typeof SplitSet>, Exclude<SplitResult, { status: "invalid" }>>>;
+export const SplitSet = named(TestSplitSet, "TestSplitSet", {
+  test: Version,
+  /** With `fraction`: the rest of the file, imported as a training version. */
+  train: z.union([Stored, InvalidImport]).optional(),
+});
 
-const DiffEntry = z.object({ line: z.number().int(), hash: z.string(), example: z.unknown() });
-export const Diff = z
-  .object({ from: z.string(), to: z.string(), added: z.array(DiffEntry), removed: z.array(DiffEntry), unchanged: z.number().int() })
-  .openapi("VersionDiff");
-export type DiffIsCore = Check<Same<z.infer<typeof Diff>, VersionDiff>>;
+export const Diff = named(VersionDiff, "VersionDiff");
 
-/** A test item as graders see it (`{{item.*}}`): the prompt before the last assistant message, the reference from it. */
-export const Item = z
-  .looseObject({
-    id: z.string(),
-    input: z.object({ messages: z.array(InputMessage), tools: z.array(z.unknown()).optional() }),
-    reference: z.string().optional(),
-    reference_json: z.unknown().optional(),
-    reference_tools: z.array(ToolCall).optional(),
-    tags: z.array(z.string()),
-  })
-  .openapi("TestItem");
-export type ItemIsEvals = Check<Same<z.infer<typeof Item>, EvalItem>>;
+/**
+ * A test item as graders see it (`{{item.*}}`): evals' EvalItem, loose as it is (it keeps every other key of its JSONL
+ * line), which `named()`'s plain object would not be.
+ */
+export const Item = z.looseObject(EvalItem.shape).openapi("TestItem");
 
 const Page = {
   version: z.string().openapi({ example: "test@1" }),

@@ -1,17 +1,10 @@
 import { z } from "@hono/zod-openapi";
-import { EvalRun, type ItemTrials, type RunAggregates } from "@tunelab/core";
-import { Grade, GraderSummary, ItemTrialStats } from "@tunelab/evals";
+import { EvalRun, ItemTrials, RunAggregates } from "@tunelab/core";
+import { Grade } from "@tunelab/evals";
 import { named } from "./named.ts";
-import type { Check, Same } from "./same.ts";
 
 /** Per grader and per tag: mean, pass rate and intervals (core's RunAggregates, stored once a run completes). */
-export const Aggregates = z
-  .object({
-    graders: z.record(z.string(), GraderSummary),
-    byTag: z.record(z.string(), z.record(z.string(), GraderSummary)),
-  })
-  .openapi("RunAggregates");
-export type AggregatesIsCore = Check<Same<z.infer<typeof Aggregates>, RunAggregates>>;
+export const Aggregates = named(RunAggregates, "RunAggregates");
 
 /** Core's EvalRun, its aggregates described. */
 export const EvalRunBody = named(EvalRun, "EvalRun", { aggregates: Aggregates.nullable() });
@@ -38,16 +31,5 @@ export const SamplePage = z
   .object({ total: z.number().int(), offset: z.number().int(), limit: z.number().int(), data: z.array(Sample) })
   .openapi("SamplePage");
 
-const Trials = z
-  .object({
-    itemId: z.string(),
-    tags: z.array(z.string()),
-    /** Trials stored for the item (errored ones included). */
-    trials: z.number().int(),
-    /** Trials whose sampling or grading errored. */
-    errored: z.number().int(),
-    graders: z.record(z.string(), ItemTrialStats),
-  })
-  .openapi("ItemTrials");
-export type TrialsIsCore = Check<Same<z.infer<typeof Trials>, ItemTrials>>;
+const Trials = named(ItemTrials, "ItemTrials");
 export const ItemTrialsList = z.object({ trials: z.number().int(), data: z.array(Trials) }).openapi("ItemTrialsList");

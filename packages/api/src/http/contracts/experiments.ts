@@ -1,19 +1,11 @@
 import { z } from "@hono/zod-openapi";
-import { type CreatedExperiment, Experiment } from "@tunelab/core";
+import { CreatedExperiment, Experiment } from "@tunelab/core";
 import { named } from "./named.ts";
-import type { Check, Same } from "./same.ts";
 
 /** Response bodies of the experiment routes: core's Experiment. */
 export const ExperimentBody = named(Experiment, "Experiment");
 export const ExperimentList = z.object({ data: z.array(ExperimentBody) }).openapi("ExperimentList");
-export const Created = z
-  .object({
-    experiment: ExperimentBody,
-    /** False when an identical experiment (same config hash) already existed and was returned instead. */
-    created: z.boolean(),
-  })
-  .openapi("CreatedExperiment");
-export type CreatedIsCore = Check<Same<z.infer<typeof Created>, CreatedExperiment>>;
+export const Created = named(CreatedExperiment, "CreatedExperiment", { experiment: ExperimentBody });
 export const CreatedList = z.object({ data: z.array(Created) }).openapi("CreatedExperiments");
 
 /** One row of the experiment's training metrics (loss and token accuracy by step). */

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
-import type { GraderSet } from "@tunelab/core";
-import { GRADER_TYPES, Grade, GraderConfig, GraderErrorType, type GraderType, type TestGraderResult } from "@tunelab/evals";
-import type { Check, Same } from "./same.ts";
+import { GraderSet } from "@tunelab/core";
+import { GRADER_TYPES, type GraderType, TestGraderResult } from "@tunelab/evals";
+import { named } from "./named.ts";
 
 export const GraderTypes = z
   .object({
@@ -12,39 +12,13 @@ export const GraderTypes = z
   .openapi("GraderTypes");
 
 /** A project's graders and primary metric, versioned by content (core's GraderSet). */
-export const GraderSetBody = z
-  .object({
-    id: z.string(),
-    projectId: z.string(),
-    version: z.number().int(),
-    ref: z.string().openapi({ example: "graders@3" }),
-    contentHash: z.string(),
-    graders: z.array(GraderConfig),
-    primaryMetric: z.string(),
-    createdAt: z.string(),
-  })
-  .openapi("GraderSet");
-export type GraderSetIsCore = Check<Same<z.infer<typeof GraderSetBody>, GraderSet>>;
+export const GraderSetBody = named(GraderSet, "GraderSet", { ref: z.string().openapi({ example: "graders@3" }) });
 
 export const GraderSets = z.object({ current: GraderSetBody.nullable(), versions: z.array(GraderSetBody) }).openapi("GraderSets");
 export const SavedGraderSet = z.object({ graderSet: GraderSetBody, created: z.boolean() }).openapi("SavedGraderSet");
 
 /** One sample scored by one grader (evals' TestGraderResult), with the item as the grader saw it. */
-const Tested = z.object({
-  score: z.number(),
-  passed: z.boolean(),
-  status: z.enum(["passed", "failed", "errored"]),
-  reason: z.string().optional(),
-  error: Grade.shape.error,
-  subScores: z.record(z.string(), z.number()).optional(),
-  /** OpenAI's `metadata.errors`: one flag per error type. */
-  errors: z.record(GraderErrorType, z.boolean()),
-  /** Rendered templates by config path (`input`, `reference`, `graders.x.input`); `{error}` when one fails. */
-  rendered: z.record(z.string(), z.unknown()),
-  config: GraderConfig,
-});
-export type TestedIsEvals = Check<Same<z.infer<typeof Tested>, TestGraderResult>>;
-export const GraderTestResult = Tested.extend({
+export const GraderTestResult = named(TestGraderResult, "GraderTestResult", {
   /** The item the grader saw: a test-split line built as the eval runner builds it. */
   item: z.record(z.string(), z.unknown()),
-}).openapi("GraderTestResult");
+});
