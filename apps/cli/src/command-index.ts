@@ -121,7 +121,7 @@ export const COMMAND_GROUPS: CommandGroup[] = [
         name: "worker",
         term: "worker [options]",
         description:
-          "claim and run queued and unfinished experiments from the workspace database (beside `tunelab serve --no-worker`); a dead worker's work is taken over once its lease runs out",
+          "claim and run queued and unfinished experiments and eval runs from the workspace database (beside `tunelab serve --no-worker`); a dead worker's work is taken over once its lease runs out",
       },
     ],
     load: async () => (await import("./commands/worker.ts")).registerWorker,

@@ -1,7 +1,8 @@
 // Work distribution on one SQLite workspace: a `tunelab serve --no-worker` only stores what its API is asked to run;
 // two `tunelab worker` processes claim the experiments, one is killed with SIGKILL while it trains, and the other
 // takes its experiment over once the lease runs out. Every experiment completes exactly once (one fine-tuning job and
-// one tuned model each, no duplicated metrics or samples), and serve's SSE stream shows the workers' progress.
+// one tuned model each, no duplicated metrics or samples), and serve's SSE stream shows the workers' progress. Then a
+// standalone eval run requested from serve: its worker is killed mid-run too, and another finishes it, each sample once.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -30,7 +31,7 @@ const lines = (stdout: string) =>
   stdout
     .split("\n")
     .filter((l) => l.startsWith("{"))
-    .map((l) => JSON.parse(l) as { event: string; experimentId?: string; status?: string });
+    .map((l) => JSON.parse(l) as { event: string; experimentId?: string; runId?: string; status?: string });
 const count = async (query: Promise<{ n: unknown }>) => Number((await query).n);
 
 describe("tunelab worker beside tunelab serve --no-worker", () => {
@@ -102,9 +103,6 @@ describe("tunelab worker beside tunelab serve --no-worker", () => {
         60_000,
         "every experiment's completion on serve's stream",
       );
-      b.child.kill("SIGTERM");
-      expect(await b.exited, b.output().stderr).toBe(0);
-      expect(lines(b.output().stdout).at(-1)).toEqual(expect.objectContaining({ event: "stopped" }));
 
       // every experiment was run by a worker (serve ran none): each was claimed, b took over the victim
       const claimedBy = (w: typeof a) => lines(w.output().stdout).flatMap((l) => (l.event === "claimed" ? [l.experimentId] : []));
@@ -146,6 +144,46 @@ describe("tunelab worker beside tunelab serve --no-worker", () => {
         const mine = events.filter((e) => "experimentId" in e && e.experimentId === id);
         expect(mine.some((e) => e.type === "metrics")).toBe(true);
         expect(mine.some((e) => e.type === "eval")).toBe(true);
+      }
+
+      // a standalone eval run requested from serve: a worker for evals claims it and is killed mid-run; another takes
+      // it over and every (item, trial) is scored exactly once
+      const created = await fetch(`${url}/api/projects/tickets/eval-runs`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ model: [...tuned][0], trials: 3 }),
+      });
+      expect(created.status).toBe(201);
+      const runId = ((await created.json()) as { id: string }).id;
+      const c = start(["worker", "--kinds", "eval", "--concurrency", "1", "--json"]);
+      workers.push(c);
+      await c.waitFor(new RegExp(`"event":"claimed","runId":"${runId}"`));
+      const samplesOf = async () =>
+        count(
+          ws.db
+            .selectFrom("eval_samples")
+            .select((eb) => eb.fn.countAll().as("n"))
+            .where("run_id", "=", runId)
+            .executeTakeFirstOrThrow(),
+        );
+      while ((await samplesOf()) === 0) await new Promise((r) => setTimeout(r, 10));
+      c.child.kill("SIGKILL");
+      await c.exited;
+      expect(await samplesOf()).toBeLessThan(300);
+      const d = start(["worker", "--json"]);
+      workers.push(d);
+      await sse.until((f) => f.some((x) => x.event === "eval-status" && x.data.includes(runId)), 240_000, "the eval run's end");
+      expect(sse.events("eval-status").filter((e) => e.runId === runId)).toEqual([{ type: "eval-status", runId, status: "completed" }]);
+      const scored = await ws.db.selectFrom("eval_samples").select(["item_id", "trial"]).where("run_id", "=", runId).execute();
+      expect(scored).toHaveLength(300);
+      expect(new Set(scored.map((s) => `${s.item_id}/${s.trial}`)).size).toBe(300);
+      const runClaims = (w: typeof a) => lines(w.output().stdout).flatMap((l) => ("runId" in l && l.event === "claimed" ? [l.runId] : []));
+      expect(runClaims(d)).toEqual([runId]);
+      expect(runClaims(b)).toEqual([]);
+      for (const w of [b, d]) {
+        w.child.kill("SIGTERM");
+        expect(await w.exited, w.output().stderr).toBe(0);
+        expect(lines(w.output().stdout).at(-1)).toEqual(expect.objectContaining({ event: "stopped" }));
       }
       await sse.close();
       expect(server.child.exitCode).toBeNull();

@@ -16,20 +16,23 @@ export function registerWorker(program: Command, globals: () => GlobalOptions): 
   program
     .command("worker")
     .description(
-      "claim and run queued and unfinished experiments from the workspace database (beside `tunelab serve --no-worker`); a dead worker's work is taken over once its lease runs out",
+      "claim and run queued and unfinished experiments and eval runs from the workspace database (beside `tunelab serve --no-worker`); a dead worker's work is taken over once its lease runs out",
     )
-    .addOption(new Option("--concurrency <n>", "experiments run at once").argParser(integerIn(1, 64)).default(2))
     .addOption(
-      new Option("--kinds <kinds>", "what to take on, comma-separated: train (experiments); eval (standalone eval runs, not yet)")
+      new Option("--concurrency <n>", "experiments run at once (and as many standalone eval runs)").argParser(integerIn(1, 64)).default(2),
+    )
+    .addOption(
+      new Option(
+        "--kinds <kinds>",
+        "what to take on, comma-separated: train (experiments, with their evaluation), eval (standalone eval runs)",
+      )
         .argParser(listOf(workKind))
-        .default(["train"], "train"),
+        .default(["train", "eval"], "train,eval"),
     )
     .action(async (o: { concurrency: number; kinds: WorkKind[] }) => {
       const json = globals().json === true;
       const line = (data: Record<string, unknown>, human: string) =>
         process.stdout.write(json ? `${JSON.stringify({ at: new Date().toISOString(), ...data })}\n` : `${human}\n`);
-      if (o.kinds.includes("eval") && !o.kinds.includes("train"))
-        process.stderr.write("--kinds eval: standalone eval runs are not distributed to workers yet; `tunelab serve` runs them\n");
       await withWorkspace(async (ws) => {
         const leaseSeconds = readEnv().TUNELAB_LEASE_SECONDS ?? 15;
         const engine = await createEngine({ root: join(resolveHome(), "engine"), leaseSeconds });
@@ -41,6 +44,10 @@ export function registerWorker(program: Command, globals: () => GlobalOptions): 
               `${event.experimentId}  ${event.status}${event.message ? `  ${event.message}` : ""}`,
             );
         });
+        runtime.evalRuns.subscribe((event) => {
+          if (event.type === "eval-status")
+            line({ event: "eval-status", runId: event.runId, status: event.status }, `${event.runId}  ${event.status}`);
+        });
         const stop = new AbortController();
         const onSignal = () => {
           if (stop.signal.aborted) process.exit(130);
@@ -51,13 +58,21 @@ export function registerWorker(program: Command, globals: () => GlobalOptions): 
         process.on("SIGTERM", onSignal);
         line(
           { event: "started", pid: process.pid, concurrency: o.concurrency, kinds: o.kinds, leaseSeconds },
-          `tunelab worker ${process.pid}: up to ${o.concurrency} experiment(s) at once (${o.kinds.join(",")}); Ctrl-C stops`,
+          `tunelab worker ${process.pid}: up to ${o.concurrency} experiment(s) and eval run(s) at once (${o.kinds.join(",")}); Ctrl-C stops`,
         );
         try {
           await runWorkLoop(
             runtime,
             {
               kinds: o.kinds,
+              evalConcurrency: o.concurrency,
+              onClaimEvalRun: (id, done) => {
+                line({ event: "claimed", runId: id }, `${id}  claimed`);
+                void done.then(
+                  () => line({ event: "released", runId: id }, `${id}  released`),
+                  () => {},
+                );
+              },
               onClaim: (id, done) => {
                 line({ event: "claimed", experimentId: id }, `${id}  claimed`);
                 void done.then(

@@ -70,6 +70,8 @@ export async function insertEvalRun(db: DB, input: NewEvalRun): Promise<EvalRun>
     usage_json: null,
     created_at: nowIso(),
     finished_at: null,
+    lease_owner: null,
+    lease_expires_at: null,
   };
   await db.insertInto("eval_runs").values(row).execute();
   return toEvalRun(row);

@@ -1,4 +1,4 @@
-import type { Generated, Insertable, Selectable } from "kysely";
+import type { ColumnType, Generated, Insertable, Selectable } from "kysely";
 
 export interface EvalRunTable {
   id: string;
@@ -26,6 +26,9 @@ export interface EvalRunTable {
   usage_json: string | null;
   created_at: string;
   finished_at: string | null;
+  /** The `tunelab worker` running a standalone run, and until when (unix seconds) unless renewed. */
+  lease_owner: ColumnType<string | null, string | null | undefined, string | null>;
+  lease_expires_at: ColumnType<number | null, number | null | undefined, number | null>;
 }
 export type EvalRunRow = Selectable<EvalRunTable>;
 export type NewEvalRunRow = Insertable<EvalRunTable>;

@@ -1,7 +1,9 @@
+import { readEnv } from "../env.ts";
 import type { Experiment } from "../experiments/experiment.schema.ts";
+import { EvalRunClaims } from "./eval-run-claims.ts";
 import type { Runtime } from "./open-runtime.ts";
 
-/** What a worker takes on: training experiments (`train`); standalone eval runs (`eval`) are not distributed yet. */
+/** What a worker takes on: experiments (`train`, with their evaluation) and standalone eval runs (`eval`). */
 export const WORK_KINDS = ["train", "eval"] as const;
 export type WorkKind = (typeof WORK_KINDS)[number];
 
@@ -9,8 +11,12 @@ export interface WorkLoopOptions {
   kinds: readonly WorkKind[];
   /** How often the database is asked for claimable work, ms (default 1000). */
   pollMs?: number;
+  /** Standalone eval runs run at once (default 2); experiments use the runtime's concurrency. */
+  evalConcurrency?: number;
   /** Called when this worker claims an experiment (and `done` settles when it stops working on it). */
   onClaim?: (experimentId: string, done: Promise<Experiment>) => void;
+  /** Called when this worker claims a standalone eval run. */
+  onClaimEvalRun?: (runId: string, done: Promise<unknown>) => void;
 }
 
 /**
@@ -23,6 +29,10 @@ export async function runWorkLoop(runtime: Runtime, options: WorkLoopOptions, si
   let wake: (() => void) | undefined;
   const woken = () => wake?.();
   signal.addEventListener("abort", woken, { once: true });
+  const evalRuns = options.kinds.includes("eval")
+    ? new EvalRunClaims(runtime.ws.db, runtime.evalRuns, options.evalConcurrency ?? 2, readEnv().TUNELAB_LEASE_SECONDS ?? 15)
+    : undefined;
+  const refill = (done: Promise<unknown>) => void done.finally(woken).catch(() => {});
   try {
     while (!signal.aborted) {
       if (options.kinds.includes("train")) {
@@ -30,7 +40,15 @@ export async function runWorkLoop(runtime: Runtime, options: WorkLoopOptions, si
           .claimWork((id, done) => {
             options.onClaim?.(id, done);
             // a freed slot is filled at once rather than at the next poll
-            void done.finally(woken).catch(() => {});
+            refill(done);
+          })
+          .catch(() => []);
+      }
+      if (evalRuns && !signal.aborted) {
+        await evalRuns
+          .claimWork((id, done) => {
+            options.onClaimEvalRun?.(id, done);
+            refill(done);
           })
           .catch(() => []);
       }
@@ -46,5 +64,7 @@ export async function runWorkLoop(runtime: Runtime, options: WorkLoopOptions, si
     }
   } finally {
     signal.removeEventListener("abort", woken);
+    // eval runs in flight stop and give their leases back before the caller closes the workspace
+    await evalRuns?.close();
   }
 }
