@@ -20,9 +20,10 @@ export interface WorkLoopOptions {
 }
 
 /**
- * A worker's loop: until `signal` aborts, claims unfinished experiments no live process holds (never claimed, or
- * whose holder stopped renewing its lease: a killed worker) into the runner's free slots, and runs them. Leases are
- * heartbeated by the runner; closing the runtime afterwards releases them, so the work stays resumable elsewhere.
+ * A worker's loop: until `signal` aborts, claims unfinished experiments (`train`) and standalone eval runs (`eval`)
+ * that no live process holds (never claimed, or whose holder stopped renewing its lease: a killed worker) into the free
+ * slots, and runs them. Leases are heartbeated while the work runs; on abort the eval runs in flight stop and release
+ * theirs, and closing the runtime afterwards releases the experiments', so the work stays resumable elsewhere.
  */
 export async function runWorkLoop(runtime: Runtime, options: WorkLoopOptions, signal: AbortSignal): Promise<void> {
   const pollMs = options.pollMs ?? 1_000;
