@@ -46,7 +46,7 @@ export function registerServe(program: Command): void {
           runJobs: o.worker,
         });
         const allowCodeGraders = o.allowCodeGraders === true;
-        const services = createServices({ ws, engine, allowCodeGraders, runsWork: o.worker });
+        const services = createServices({ ws, engine, allowCodeGraders, runsWork: o.worker, resumeStoppedEvalRuns: true });
         const resumed = o.worker ? [...(await services.experiments.resumeAll()), ...(await services.evalRuns.resumeAll())] : [];
         const listening = await listenApi({
           services,

@@ -36,7 +36,7 @@ export function registerWorker(program: Command, globals: () => GlobalOptions): 
       await withWorkspace(async (ws) => {
         const leaseSeconds = readEnv().TUNELAB_LEASE_SECONDS ?? 15;
         const engine = await createEngine({ root: join(resolveHome(), "engine"), leaseSeconds });
-        const runtime = openRuntime({ ws, local: asLocalEngine(engine), concurrency: o.concurrency });
+        const runtime = openRuntime({ ws, local: asLocalEngine(engine), concurrency: o.concurrency, resumeStoppedEvalRuns: true });
         runtime.experiments.subscribe((event) => {
           if (event.type === "status")
             line(

@@ -25,6 +25,9 @@ export interface ExecuteEvalRunOptions {
 export { boardGraders } from "./finalize/finalize-run.ts";
 export { RunAggregates } from "./run-aggregates.schema.ts";
 
+/** The abort reason of a run whose process is stopping (not a cancel): the run stays unfinished, to be resumed. */
+export const RUN_STOPPED = Symbol("tunelab.run-stopped");
+
 /**
  * Runs (or resumes) an eval run: items already stored are skipped, each finished item is stored (in batches, one
  * transaction each) before it counts, and when every item is stored the run's aggregates (per grader, per tag, with
@@ -59,7 +62,8 @@ export async function executeEvalRun(ws: Workspace, runId: string, options: Exec
       ...(options.cache ? { cache: options.cache } : {}),
     });
     if (result.status === "cancelled") {
-      await updateEvalRun(ws.db, runId, { status: "cancelled", finished_at: nowIso() });
+      // a process that stops leaves the run unfinished for the next one to resume; a cancel ends it
+      if (options.signal?.reason !== RUN_STOPPED) await updateEvalRun(ws.db, runId, { status: "cancelled", finished_at: nowIso() });
       return getEvalRun(ws.db, runId);
     }
     await finalizeEvalRun(ws, runId, options.primaryMetric, worker ? { worker } : {});

@@ -1,15 +1,21 @@
+import { randomUUID } from "node:crypto";
 import { TunelabError } from "@tunelab/base";
 import type { SamplingParams } from "@tunelab/evals";
+import { Leases, type LeaseWhere } from "@tunelab/storage";
 import { DEFAULT_SAMPLING, type ExperimentServices } from "../experiments/run-experiment.ts";
 import { findGraderSet } from "../grader-sets/grader-set.repository.ts";
 import { getProjectByName } from "../projects/project.repository.ts";
+import type { Database } from "../storage/schema.ts";
 import type { Workspace } from "../storage/workspace.ts";
 import { getEvalRun, insertEvalRun, unfinishedEvalRuns, updateEvalRun } from "./eval-run.repository.ts";
 import type { EvalRun } from "./eval-run.schema.ts";
 import type { EvalRunEvent, EvalRunListener } from "./eval-run-events.ts";
 import { EvalSettings, type EvalSettingsInput, evalSampling } from "./eval-settings.ts";
-import { executeEvalRun } from "./execute-eval-run.ts";
+import { executeEvalRun, RUN_STOPPED } from "./execute-eval-run.ts";
 import { testItems } from "./test-items.ts";
+
+/** Eval runs a process may take: not finished. */
+const unfinished: LeaseWhere<{ status: string }> = (eb) => eb("status", "in", ["queued", "running"]);
 
 export interface StandaloneRunInput {
   project: string;
@@ -27,11 +33,24 @@ export interface StandaloneRunInput {
 export class EvalRunRunner {
   private readonly active = new Map<string, { controller: AbortController; done: Promise<EvalRun> }>();
   private readonly listeners = new Set<EvalRunListener>();
+  /** This process, as the holder of the leases of the runs it executes. */
+  private readonly owner = randomUUID();
+  private readonly leases: Leases<{ status: string }>;
+  private readonly heartbeat: NodeJS.Timeout;
 
   constructor(
     private readonly ws: Workspace,
     private readonly services: ExperimentServices,
-  ) {}
+    private readonly options: { leaseSeconds?: number; resumeWhenStopped?: boolean } = {},
+  ) {
+    const leaseSeconds = options.leaseSeconds ?? 15;
+    this.leases = Leases.on<Database, { status: string }>(ws.db, "eval_runs");
+    this.heartbeat = setInterval(
+      () => void this.leases.renew([...this.active.keys()], this.owner, leaseSeconds).catch(() => {}),
+      leaseSeconds * 333,
+    );
+    this.heartbeat.unref();
+  }
 
   subscribe(listener: EvalRunListener): () => void {
     this.listeners.add(listener);
@@ -59,13 +78,31 @@ export class EvalRunRunner {
     });
   }
 
-  run(runId: string): Promise<EvalRun> {
+  /** Runs an eval run here (resuming it), or returns its current state when another live process runs it. */
+  async run(runId: string): Promise<EvalRun> {
+    const started = await this.start(runId);
+    return started ? started.done : getEvalRun(this.ws.db, runId);
+  }
+
+  /**
+   * Starts an eval run in this process once it holds the run's lease (heartbeated while it runs, released at the end),
+   * so two processes on one database never execute the same run and a killed one's run is taken over when its lease
+   * runs out. Undefined when another live process holds it. (`done` is wrapped: an async function would wait for it.)
+   */
+  async start(runId: string): Promise<{ done: Promise<EvalRun> } | undefined> {
     const current = this.active.get(runId);
-    if (current) return current.done;
+    if (current) return { done: current.done };
+    const claimed = await this.leases.claim(runId, this.owner, this.options.leaseSeconds ?? 15, { claimable: unfinished, reclaim: true });
+    if (!claimed) return undefined;
+    const again = this.active.get(runId);
+    if (again) return { done: again.done };
     const controller = new AbortController();
-    const done = this.execute(runId, controller.signal).finally(() => this.active.delete(runId));
+    const done = this.execute(runId, controller.signal).finally(() => {
+      this.active.delete(runId);
+      return this.leases.release(runId, this.owner).catch(() => {});
+    });
     this.active.set(runId, { controller, done });
-    return done;
+    return { done };
   }
 
   async cancel(runId: string): Promise<EvalRun> {
@@ -86,7 +123,10 @@ export class EvalRunRunner {
   }
 
   async close(): Promise<void> {
-    for (const { controller } of this.active.values()) controller.abort();
+    clearInterval(this.heartbeat);
+    // a long-lived process that stops leaves its runs unfinished (leases released) for another to resume
+    const reason = this.options.resumeWhenStopped ? RUN_STOPPED : undefined;
+    for (const { controller } of this.active.values()) controller.abort(reason);
     await Promise.allSettled([...this.active.values()].map((a) => a.done));
   }
 

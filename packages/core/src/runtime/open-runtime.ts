@@ -53,6 +53,12 @@ export interface RuntimeOptions {
   allowCodeGraders?: boolean;
   /** False: this process only records requested work and leaves running it to workers (see `Runtime.runsWork`). */
   runsWork?: boolean;
+  /**
+   * True for long-lived processes (`tunelab serve`, `tunelab worker`): standalone eval runs in flight when the runtime
+   * closes stay unfinished, so another process resumes them. False (one-shot commands such as `tunelab eval`): they
+   * end `cancelled`, as the user stopped them.
+   */
+  resumeStoppedEvalRuns?: boolean;
 }
 
 /** The one composition root: providers, runners and the event log over a workspace. */
@@ -74,7 +80,10 @@ export function openRuntime(options: RuntimeOptions): Runtime {
     ...(options.samplingParams ? { samplingParams: options.samplingParams } : {}),
   };
   const experiments = new ExperimentRunner(ws, experimentServices, options.concurrency ?? 2, readEnv().TUNELAB_LEASE_SECONDS ?? 15);
-  const evalRuns = new EvalRunRunner(ws, experimentServices);
+  const evalRuns = new EvalRunRunner(ws, experimentServices, {
+    leaseSeconds: readEnv().TUNELAB_LEASE_SECONDS ?? 15,
+    resumeWhenStopped: options.resumeStoppedEvalRuns ?? false,
+  });
   const events = new EventLog(ws.db);
   experiments.subscribe((event) => events.publish(event));
   evalRuns.subscribe((event) => events.publish(event));

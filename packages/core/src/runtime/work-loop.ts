@@ -1,4 +1,3 @@
-import { readEnv } from "../env.ts";
 import type { Experiment } from "../experiments/experiment.schema.ts";
 import { EvalRunClaims } from "./eval-run-claims.ts";
 import type { Runtime } from "./open-runtime.ts";
@@ -31,7 +30,7 @@ export async function runWorkLoop(runtime: Runtime, options: WorkLoopOptions, si
   const woken = () => wake?.();
   signal.addEventListener("abort", woken, { once: true });
   const evalRuns = options.kinds.includes("eval")
-    ? new EvalRunClaims(runtime.ws.db, runtime.evalRuns, options.evalConcurrency ?? 2, readEnv().TUNELAB_LEASE_SECONDS ?? 15)
+    ? new EvalRunClaims(runtime.ws.db, runtime.evalRuns, options.evalConcurrency ?? 2)
     : undefined;
   const refill = (done: Promise<unknown>) => void done.finally(woken).catch(() => {});
   try {

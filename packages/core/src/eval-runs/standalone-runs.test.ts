@@ -1,0 +1,91 @@
+// Standalone eval runs hold a lease while a process executes them: two runners on one workspace (two processes, e.g.
+// `tunelab serve` and a `tunelab worker`) never execute the same run, and a runner that stopped gives it back.
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import OpenAI from "openai";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { evaluationSetup } from "../grader-sets/evaluation-setup.ts";
+import { seedScoredProject, testAnswer } from "../test-support/scored-project.ts";
+import { tempWorkspace } from "../test-support/temp-workspace.ts";
+import { runSamples } from "./eval-run.repository.ts";
+import { EvalRunRunner } from "./standalone-runs.ts";
+
+let ws: Awaited<ReturnType<typeof tempWorkspace>>;
+let server: Server;
+let client: OpenAI;
+/** Completions wait until the test opens the gate, so a run stays in flight as long as the test needs. */
+let openGate: () => void = () => {};
+let gate = new Promise<void>((resolve) => {
+  openGate = resolve;
+});
+let completions = 0;
+
+beforeAll(async () => {
+  // a loopback OpenAI chat-completions endpoint answering each question with its reference
+  server = createServer((req, res) => {
+    let body = "";
+    req.on("data", (chunk) => {
+      body += chunk;
+    });
+    req.on("end", () => {
+      completions++;
+      const question = (JSON.parse(body) as { messages: Array<{ content: string }> }).messages.at(-1)?.content ?? "";
+      void gate.then(() => {
+        res.setHeader("content-type", "application/json");
+        res.end(
+          JSON.stringify({
+            id: "c",
+            object: "chat.completion",
+            created: 0,
+            model: "m",
+            choices: [
+              { index: 0, finish_reason: "stop", message: { role: "assistant", content: testAnswer(question.split(" ")[1] ?? "") } },
+            ],
+            usage: { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 },
+          }),
+        );
+      });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  client = new OpenAI({ apiKey: "k", baseURL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, maxRetries: 0 });
+  ws = await tempWorkspace();
+  await seedScoredProject(ws, { project: "p", items: 6 });
+});
+afterAll(async () => {
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await ws.dispose();
+});
+
+const runner = () =>
+  new EvalRunRunner(
+    ws,
+    { client: () => client, evaluationSetup: (projectId) => evaluationSetup(ws, projectId), evalConcurrency: 2 },
+    { leaseSeconds: 30, resumeWhenStopped: true },
+  );
+
+describe("standalone eval runs and their leases", () => {
+  it("run in one runner only; another runner leaves a held run alone and may take it once it is given back", async () => {
+    const first = runner();
+    const second = runner();
+    const created = await first.create({ project: "p", model: "m" });
+    const started = await first.start(created.id);
+    expect(started).toBeDefined();
+    await expect.poll(() => completions).toBeGreaterThan(0);
+    // held by the first runner: the second neither starts it nor sends a completion of its own
+    const before = completions;
+    expect(await second.start(created.id)).toBeUndefined();
+    expect((await second.run(created.id)).status).toBe("running");
+    expect(completions).toBe(before);
+    // stopping the first runner gives the run back; the second finishes it, each item once
+    await first.close();
+    openGate();
+    const done = await second.run(created.id);
+    expect(done.status).toBe("completed");
+    const samples = await runSamples(ws.db, created.id);
+    expect(samples.map((s) => s.item_id).sort()).toEqual([...new Set(samples.map((s) => s.item_id))].sort());
+    expect(samples).toHaveLength(6);
+    await second.close();
+    gate = Promise.resolve();
+  });
+});
