@@ -1,8 +1,8 @@
-// bundle: keep import.meta.url — it tells whether this runs from the TypeScript sources or compiled (see BOOTSTRAP).
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
+import { workerEntry } from "@tunelab/base";
 import { GraderError, GraderErrorType } from "../grade.ts";
 import type { EvalItem, Sample } from "../item.ts";
 import { sandboxEnv } from "../sandbox/env.ts";
@@ -12,12 +12,9 @@ import { checkWorkerGrade, type WorkerGrade } from "./result.ts";
 
 /**
  * The grader worker's entry: this bootstrap (it registers tsx, then imports worker.ts) from the TypeScript sources, the
- * compiled `grader-worker.js` beside the bundle when running compiled (as @tunelab/base's workerEntry decides; evals
- * depends on no tunelab package, so the rule is restated here and bundle-checked by apps/cli/test/compiled.test.ts).
+ * compiled `grader-worker.js` beside the bundle when running compiled (bundle-checked by apps/cli/test/compiled.test.ts).
  */
-const BOOTSTRAP = import.meta.url.endsWith(".ts")
-  ? new URL("./bootstrap.mjs", import.meta.url)
-  : new URL("./grader-worker.js", import.meta.url);
+const BOOTSTRAP = workerEntry("grader-worker", new URL("./bootstrap.mjs", import.meta.url));
 
 /** The sandbox every worker of a custom grader runs in. */
 export interface SandboxOptions {
