@@ -219,7 +219,8 @@ describe("tunelab models with a local Hugging Face folder", () => {
     expect(exists.stderr).toContain("already exists");
     const badFormat = cli(["models", "export", experimentId, "--format", "gguf", "-o", join(dir, "x")]);
     expect(badFormat.code).toBe(2);
-    expect(badFormat.stderr).toContain("--format gguf");
+    expect(badFormat.stderr).toContain("argument 'gguf' is invalid. Allowed choices are peft, merged");
+    expect(badFormat.stderr).toContain("convert_hf_to_gguf.py"); // the help shown with it says how llama.cpp gets GGUF
     expect(existsSync(join(dir, "x"))).toBe(false);
   }, 300_000);
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { chat, jsonl } from "../test-support/lines.ts";
 import { validateJsonl } from "./validate-file.ts";
 
-const TOY = new URL("../../../../../examples/openai-cookbook/toy_chat_fine_tuning.jsonl", import.meta.url);
+const TOY = new URL("../../../../examples/openai-cookbook/toy_chat_fine_tuning.jsonl", import.meta.url);
 
 function issuesOf(text: string, options: { contextLimit?: number } = {}) {
   const { report } = validateJsonl(text, { fileName: "f.jsonl", ...options });
