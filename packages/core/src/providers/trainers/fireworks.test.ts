@@ -3,15 +3,12 @@
 // malformed requests; inference through the real openai SDK at the replica's /inference/v1. It misbehaves on purpose:
 // 429s with Retry-After, a failed job, a job cancelled on Fireworks, our process dying mid-create.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { setTestSplit } from "../../datasets/set-test-split.ts";
 import { createExperiment } from "../../experiments/create-experiment.ts";
 import { type ExperimentServices, runExperiment } from "../../experiments/run-experiment.ts";
-import { evaluationSetup } from "../../grader-sets/evaluation-setup.ts";
-import { saveGraderSet } from "../../grader-sets/save-grader-set.ts";
 import { leaderboard } from "../../leaderboard/leaderboard.ts";
-import { seedChatAndPreferences } from "../../test-support/experiment-data.ts";
 import { type FakeFireworks, startFakeFireworks } from "../../test-support/fake-fireworks.ts";
-import { chat, jsonl, tempWorkspace } from "../../test-support/temp-workspace.ts";
+import { providerTestWorkspace } from "../../test-support/provider-workspace.ts";
+import type { tempWorkspace } from "../../test-support/temp-workspace.ts";
 import { priceOf, type TunelabConfig } from "../provider-config.ts";
 import { Providers } from "../providers.ts";
 
@@ -33,24 +30,7 @@ beforeAll(async () => {
   });
   process.env.FIREWORKS_TEST_KEY = "fw-test";
   config = { providers: { fireworks: { kind: "fireworks", baseURL: fake.baseURL, account: ACCOUNT, apiKeyEnv: "FIREWORKS_TEST_KEY" } } };
-  const providers = new Providers({ config });
-  ws = await tempWorkspace();
-  await seedChatAndPreferences(ws);
-  await setTestSplit(ws, {
-    project: "p",
-    text: jsonl([chat("Is the sky blue?", "Yes"), chat("Is water dry?", "No")]),
-    fileName: "test.jsonl",
-  });
-  await saveGraderSet(ws, "p", {
-    graders: [{ type: "string_check", name: "exact", input: "{{sample.output_text}}", reference: "{{item.reference}}", operation: "eq" }],
-  });
-  services = {
-    client: (name) => providers.client(name),
-    trainer: (name) => providers.trainer(name),
-    evaluationSetup: (projectId) => evaluationSetup(ws, projectId),
-    pollMs: 5,
-    evalConcurrency: 2,
-  };
+  ({ ws, services } = await providerTestWorkspace(config));
 });
 beforeEach(() => {
   fake.requests.length = 0;

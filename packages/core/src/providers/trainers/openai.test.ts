@@ -4,18 +4,14 @@
 // requests refused). It misbehaves on purpose: 429s with Retry-After, a failed job, a cancelled one, our process dying
 // mid-create (the job is found again by its metadata, never created twice).
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { setTestSplit } from "../../datasets/set-test-split.ts";
 import { createExperiment } from "../../experiments/create-experiment.ts";
 import { experimentMetrics } from "../../experiments/experiment.repository.ts";
 import { type ExperimentServices, runExperiment } from "../../experiments/run-experiment.ts";
-import { evaluationSetup } from "../../grader-sets/evaluation-setup.ts";
-import { saveGraderSet } from "../../grader-sets/save-grader-set.ts";
 import { leaderboard } from "../../leaderboard/leaderboard.ts";
-import { seedChatAndPreferences } from "../../test-support/experiment-data.ts";
 import { type FakeAzure, startFakeAzure } from "../../test-support/fake-azure-openai.ts";
-import { chat, jsonl, tempWorkspace } from "../../test-support/temp-workspace.ts";
+import { providerTestWorkspace } from "../../test-support/provider-workspace.ts";
+import type { tempWorkspace } from "../../test-support/temp-workspace.ts";
 import { priceOf, type TunelabConfig } from "../provider-config.ts";
-import { Providers } from "../providers.ts";
 
 const BASE = "gpt-4.1-nano-2025-04-14";
 const BROKEN = "gpt-4o-mini-2024-07-18";
@@ -44,24 +40,7 @@ beforeAll(async () => {
       },
     },
   };
-  const providers = new Providers({ config });
-  ws = await tempWorkspace();
-  await seedChatAndPreferences(ws);
-  await setTestSplit(ws, {
-    project: "p",
-    text: jsonl([chat("Is the sky blue?", "Yes"), chat("Is water dry?", "No")]),
-    fileName: "test.jsonl",
-  });
-  await saveGraderSet(ws, "p", {
-    graders: [{ type: "string_check", name: "exact", input: "{{sample.output_text}}", reference: "{{item.reference}}", operation: "eq" }],
-  });
-  services = {
-    client: (name) => providers.client(name),
-    trainer: (name) => providers.trainer(name),
-    evaluationSetup: (projectId) => evaluationSetup(ws, projectId),
-    pollMs: 5,
-    evalConcurrency: 2,
-  };
+  ({ ws, services } = await providerTestWorkspace(config));
 });
 beforeEach(() => {
   fake.requests.length = 0;

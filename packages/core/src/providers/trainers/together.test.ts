@@ -3,20 +3,16 @@
 // on a real SQLite workspace; inference goes through the real openai SDK to the replica's chat endpoint. The replica
 // misbehaves on purpose: 429s with Retry-After, a job that fails, a cancelled job, our process dying mid-create.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { setTestSplit } from "../../datasets/set-test-split.ts";
 import { getEvalRun } from "../../eval-runs/eval-run.repository.ts";
 import { createExperiment } from "../../experiments/create-experiment.ts";
 import { experimentMetrics, getExperiment } from "../../experiments/experiment.repository.ts";
 import { ExperimentRunner } from "../../experiments/experiment-runner.ts";
 import { type ExperimentServices, runExperiment } from "../../experiments/run-experiment.ts";
-import { evaluationSetup } from "../../grader-sets/evaluation-setup.ts";
-import { saveGraderSet } from "../../grader-sets/save-grader-set.ts";
 import { leaderboard } from "../../leaderboard/leaderboard.ts";
-import { seedChatAndPreferences } from "../../test-support/experiment-data.ts";
 import { type FakeTogether, startFakeTogether } from "../../test-support/fake-together.ts";
-import { chat, jsonl, tempWorkspace } from "../../test-support/temp-workspace.ts";
+import { providerTestWorkspace } from "../../test-support/provider-workspace.ts";
+import type { tempWorkspace } from "../../test-support/temp-workspace.ts";
 import { priceOf, type TunelabConfig } from "../provider-config.ts";
-import { Providers } from "../providers.ts";
 
 const BASE = "meta-llama/Llama-3.2-1B-Instruct";
 const BROKEN = "broken/Model-1B";
@@ -34,24 +30,7 @@ beforeAll(async () => {
   });
   process.env.TOGETHER_TEST_KEY = "tk-test";
   config = { providers: { together: { kind: "together", baseURL: fake.baseURL, apiKeyEnv: "TOGETHER_TEST_KEY" } } };
-  const providers = new Providers({ config });
-  ws = await tempWorkspace();
-  await seedChatAndPreferences(ws);
-  await setTestSplit(ws, {
-    project: "p",
-    text: jsonl([chat("Is the sky blue?", "Yes"), chat("Is water dry?", "No")]),
-    fileName: "test.jsonl",
-  });
-  await saveGraderSet(ws, "p", {
-    graders: [{ type: "string_check", name: "exact", input: "{{sample.output_text}}", reference: "{{item.reference}}", operation: "eq" }],
-  });
-  services = {
-    client: (name) => providers.client(name),
-    trainer: (name) => providers.trainer(name),
-    evaluationSetup: (projectId) => evaluationSetup(ws, projectId),
-    pollMs: 5,
-    evalConcurrency: 2,
-  };
+  ({ ws, services } = await providerTestWorkspace(config));
 });
 beforeEach(() => {
   fake.requests.length = 0;
