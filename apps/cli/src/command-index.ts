@@ -57,13 +57,18 @@ export const COMMAND_GROUPS: CommandGroup[] = [
         term: "baseline [options]",
         description: "score a base model as is (no training), so the leaderboard shows what tuning bought",
       },
+    ],
+    load: async () => (await import("./commands/experiments.ts")).registerExperiments,
+  },
+  {
+    commands: [
       {
         name: "sweep",
         term: "sweep [options]",
         description: "one experiment per point of a grid of datasets and hyperparameters, run with a concurrency limit",
       },
     ],
-    load: async () => (await import("./commands/experiments.ts")).registerExperiments,
+    load: async () => (await import("./commands/sweep.ts")).registerSweep,
   },
   {
     commands: [

@@ -37,7 +37,6 @@ import {
   type RunOptions,
   runOptions,
 } from "./experiment-options.ts";
-import { registerSweep } from "./sweep.ts";
 
 export function registerExperiments(program: Command, globals: () => GlobalOptions): void {
   const exp = program.command("exp").description("experiments: a dataset version + base model + hyperparameters, trained and scored");
@@ -287,6 +286,4 @@ export function registerExperiments(program: Command, globals: () => GlobalOptio
     emit(globals(), final, () => experimentSummary(final));
     if (final.status === "failed") process.exitCode = EXIT.checkFailed;
   });
-
-  registerSweep(program, globals);
 }
