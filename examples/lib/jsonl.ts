@@ -29,11 +29,11 @@ export function userText(record: ChatRecord): string {
 }
 
 /** One compact JSON object per line, newline-terminated, no blank lines. */
-export function toJsonl(records: readonly ChatRecord[]): string {
+export function toJsonl(records: readonly object[]): string {
   return records.map((r) => `${JSON.stringify(r)}\n`).join("");
 }
 
-export function writeJsonl(path: string, records: readonly ChatRecord[]): void {
+export function writeJsonl(path: string, records: readonly object[]): void {
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, toJsonl(records), "utf8");
 }
