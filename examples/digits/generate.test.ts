@@ -29,6 +29,8 @@ describe("digits example", () => {
         expect(user.content[0]).toEqual({ type: "text", text: QUESTION });
         const url: string = user.content[1].image_url.url;
         expect(url.startsWith("data:image/png;base64,iVBORw0KGgo")).toBe(true);
+        // IHDR colour type 2: RGB, as OpenAI requires (RGB or RGBA)
+        expect(Buffer.from(url.slice(url.indexOf(",") + 1), "base64")[25], "PNG colour type").toBe(2);
         const digit = JSON.parse(assistant.content).digit as number;
         counts.set(digit, (counts.get(digit) ?? 0) + 1);
         expect(seen.get(url), `${split}: image already in ${seen.get(url)}`).toBeUndefined();

@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import { writeJsonl } from "../lib/jsonl.ts";
 import { Rng } from "../lib/prng.ts";
 import { DIGITS, type Digit, pixels, SIZE, sampleCount } from "./mnist.ts";
-import { greyPng, pngDataUrl } from "./png.ts";
+import { digitPng, pngDataUrl } from "./png.ts";
 
 export const SYSTEM_PROMPT = 'Read the handwritten digit in the image. Answer with JSON: {"digit": N}.';
 export const QUESTION = "Which digit is this?";
@@ -55,7 +55,7 @@ function draw(rng: Rng): Record<Split, Sample[]> {
 }
 
 async function toRecord({ digit, index }: Sample, tagged: boolean): Promise<DigitRecord> {
-  const url = pngDataUrl(await greyPng(pixels(digit, index), SIZE, SIZE));
+  const url = pngDataUrl(await digitPng(pixels(digit, index), SIZE, SIZE));
   const record: DigitRecord = {
     messages: [
       { role: "system", content: SYSTEM_PROMPT },

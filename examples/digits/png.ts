@@ -3,7 +3,7 @@ import { createRequire } from "node:module";
 
 /** The slice of sharp's API this example uses. */
 interface SharpPipeline {
-  toColourspace(space: "b-w"): SharpPipeline;
+  toColourspace(space: "srgb"): SharpPipeline;
   png(options: { compressionLevel: number; adaptiveFiltering: boolean }): SharpPipeline;
   toBuffer(): Promise<Buffer>;
 }
@@ -11,10 +11,10 @@ type Sharp = (input: Uint8Array, options: { raw: { width: number; height: number
 
 const sharp = createRequire(new URL("../../packages/engine/package.json", import.meta.url))("sharp") as Sharp;
 
-/** A greyscale PNG of `width`×`height` pixels; same bytes for the same pixels (no metadata, fixed compression). */
-export function greyPng(pixels: Uint8Array, width: number, height: number): Promise<Buffer> {
+/** An RGB PNG (OpenAI requires RGB or RGBA images) of `width`×`height` grey pixels; same bytes for the same pixels (no metadata, fixed compression). */
+export function digitPng(pixels: Uint8Array, width: number, height: number): Promise<Buffer> {
   return sharp(pixels, { raw: { width, height, channels: 1 } })
-    .toColourspace("b-w")
+    .toColourspace("srgb")
     .png({ compressionLevel: 9, adaptiveFiltering: false })
     .toBuffer();
 }
