@@ -85,8 +85,16 @@ export class JobScheduler {
     this.timer.unref();
   }
 
+  /**
+   * Renews the claims on the jobs this process trains, and stops training any that another process sharing this
+   * database cancelled meanwhile (an API server without a worker cancels in the database only).
+   */
   private async heartbeat(): Promise<void> {
-    for (const id of this.running.keys()) await renewLease(this.store, id, this.owner, this.options.leaseSeconds).catch(() => {});
+    for (const [id, handle] of this.running) {
+      await renewLease(this.store, id, this.owner, this.options.leaseSeconds).catch(() => {});
+      const job = await findJob(this.store, id).catch(() => undefined);
+      if (job?.status === "cancelled") handle.cancel();
+    }
   }
 
   submit(jobId: string): void {
