@@ -14,7 +14,8 @@
         "src/rope.cc",
         "src/swiglu.cc",
         "src/convert.cc",
-        "src/rows.cc"
+        "src/rows.cc",
+        "src/patches.cc"
       ],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions", "-std=gnu++17", "-std=gnu++1y"],

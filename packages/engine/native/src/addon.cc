@@ -410,6 +410,24 @@ napi_value ScatterAddRows(napi_env env, napi_callback_info info) {
   });
 }
 
+// patchify(img, patches, nImg, H, W, C, P) / unpatchify(dpatches, dimg, nImg, H, W, C, P)
+template <bool FORWARD>
+napi_value Patches(napi_env env, napi_callback_info info) {
+  return guard(env, [&] {
+    Args a(env, info, 7);
+    int n = a.integer(2, "nImg"), H = a.integer(3, "H"), W = a.integer(4, "W"), C = a.integer(5, "C"), P = a.integer(6, "P");
+    if (P <= 0 || H % P != 0 || W % P != 0) throw Error("H and W must be multiples of the patch size P");
+    auto x = a.f32(0, FORWARD ? "img" : "dpatches"), y = a.f32(1, FORWARD ? "patches" : "dimg");
+    long size = static_cast<long>(n) * H * W * C;
+    need(x, size, FORWARD ? "img" : "dpatches"), need(y, size, FORWARD ? "patches" : "dimg");
+    if (FORWARD)
+      tl::patchify(x.data, y.data, n, H, W, C, P);
+    else
+      tl::unpatchify(x.data, y.data, n, H, W, C, P);
+    return undefined(env);
+  });
+}
+
 // crossEntropy(logits, targets, weights, losses, correct, rows, V, grad)
 napi_value CrossEntropy(napi_env env, napi_callback_info info) {
   return guard(env, [&] {
@@ -517,7 +535,7 @@ NAPI_MODULE_INIT() {
       {"sumsq", SumSq},       {"dropout", Dropout},       {"setThreads", SetThreads},     {"info", Info},         {"setGemmIsa", SetGemmIsa},
       {"rmsnormFwd", RmsnormFwd}, {"rmsnormBwd", RmsnormBwd}, {"rope", Rope}, {"swigluFwd", SwigluFwd}, {"swigluBwd", SwigluBwd},
       {"bf16ToF32", HalfToF32<tl::bf16_to_f32>}, {"f16ToF32", HalfToF32<tl::f16_to_f32>}, {"gatherRows", GatherRows},
-      {"scatterAddRows", ScatterAddRows},
+      {"scatterAddRows", ScatterAddRows}, {"patchify", Patches<true>}, {"unpatchify", Patches<false>},
   };
   for (const auto& e : entries) {
     napi_value fn;

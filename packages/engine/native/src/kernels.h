@@ -69,6 +69,12 @@ void f16_to_f32(const uint16_t* src, float* dst, long n);
 void gather_rows(const int32_t* ids, const float* table, float* out, long n, int d);
 void scatter_add_rows(const int32_t* ids, const float* dout, float* dtable, long n, int d);
 
+// ViT patch extraction (im2col with stride = kernel = P, H and W multiples of P): img holds n_img images
+// [H, W, C] (channels last); patch row i·(H/P)·(W/P) + gy·(W/P) + gx gets the P×P block at (gy, gx) as
+// [py, px, c]. unpatchify is its backward pass (a permutation): dimg is overwritten from dpatches.
+void patchify(const float* img, float* patches, long n_img, int H, int W, int C, int P);
+void unpatchify(const float* dpatches, float* dimg, long n_img, int H, int W, int C, int P);
+
 // Softmax cross-entropy per row with weights. losses[r] = logsumexp - logit[target] (unweighted),
 // correct[r] = 1 if argmax == target. If grad, logits are replaced by weight[r] * (softmax - onehot).
 // Rows with weight 0 are skipped (loss 0, gradient 0).

@@ -5,6 +5,7 @@
  */
 
 import type { TokenLogprob } from "./inference/logprobs.ts";
+import type { VisionSpec } from "./vision/spec.ts";
 
 /** A named base model size: architecture of a decoder-only transformer. */
 export interface ModelSpec {
@@ -14,6 +15,8 @@ export interface ModelSpec {
   nLayers: number;
   nHeads: number;
   contextLength: number;
+  /** Present on models trained with images: the patch-embedding front end (vision/spec.ts). */
+  vision?: VisionSpec;
 }
 
 /** One chat example as the trainer sees it (OpenAI chat format, already validated). */

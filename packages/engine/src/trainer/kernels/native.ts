@@ -69,6 +69,8 @@ export function nativeKernels(): Kernels {
     f16ToF32: a.f16ToF32,
     gatherRows: a.gatherRows,
     scatterAddRows: a.scatterAddRows,
+    patchify: a.patchify,
+    unpatchify: a.unpatchify,
   };
 }
 

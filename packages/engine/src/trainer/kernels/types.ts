@@ -155,4 +155,11 @@ export interface Kernels {
   gatherRows(ids: Int32Array, table: Vec, out: Vec, n: number, d: number): void;
   /** dtable[ids[i]] += dout[i] (fixed order, deterministic). */
   scatterAddRows(ids: Int32Array, dout: Vec, dtable: Vec, n: number, d: number): void;
+  /**
+   * ViT patch extraction (im2col, stride = kernel = P): nImg images [H, W, C] (channels last) → patch rows
+   * [nImg·(H/P)·(W/P), P·P·C], grid row-major, each patch [py, px, c]. H and W multiples of P.
+   */
+  patchify(img: Vec, patches: Vec, nImg: number, H: number, W: number, C: number, P: number): void;
+  /** Backward of patchify (a permutation): dimg is overwritten from dpatches. */
+  unpatchify(dpatches: Vec, dimg: Vec, nImg: number, H: number, W: number, C: number, P: number): void;
 }

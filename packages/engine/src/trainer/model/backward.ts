@@ -4,10 +4,11 @@
  */
 import type { Vec } from "../kernels/types.ts";
 import { type Dropout, siteSeed } from "./forward.ts";
+import { type ImageRows, patchEmbedBwd } from "./patch-embed.ts";
 import type { Transformer } from "./transformer.ts";
 
 /** Pass the same `dropout` as to forward(): the masks are recomputed from its seed. */
-export function backward(model: Transformer, ids: Int32Array, B: number, T: number, dropout?: Dropout): void {
+export function backward(model: Transformer, ids: Int32Array, B: number, T: number, dropout?: Dropout, images?: ImageRows): void {
   const { k, spec, p, g } = model;
   const ws = model.workspace;
   if (!ws) throw new Error("forward() first");
@@ -74,4 +75,5 @@ export function backward(model: Transformer, ids: Int32Array, B: number, T: numb
     k.layernormBwd(ws.dtmp, ws.h[l] as Vec, w.ln1g, a.ln1Mean, a.ln1Rstd, ws.dh, gw.ln1g, gw.ln1b, R, d, true);
   }
   k.embedBwd(ids, ws.dh, g.wte, g.wpe, B, T, d);
+  if (images && images.n > 0) patchEmbedBwd(model, images, ws.dh);
 }

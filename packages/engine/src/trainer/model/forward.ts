@@ -1,5 +1,6 @@
 /** Forward pass over a batch [B, T] of token ids; leaves every activation in the workspace. */
 import type { Vec } from "../kernels/types.ts";
+import { type ImageRows, patchEmbedFwd } from "./patch-embed.ts";
 import type { Transformer } from "./transformer.ts";
 import { ensureWorkspace, type Workspace } from "./workspace.ts";
 
@@ -16,7 +17,8 @@ export function siteSeed(seed: number, layer: number, site: 0 | 1): number {
   return (h ^ (h >>> 12)) >>> 0;
 }
 
-export function forward(model: Transformer, ids: Int32Array, B: number, T: number, dropout?: Dropout): Workspace {
+/** `images`: the batch's image patches (vision models), added at their <|patch|> rows. */
+export function forward(model: Transformer, ids: Int32Array, B: number, T: number, dropout?: Dropout, images?: ImageRows): Workspace {
   const { k, spec, p } = model;
   if (T > spec.contextLength) throw new Error(`sequence of ${T} tokens exceeds the context length ${spec.contextLength}`);
   const ws = ensureWorkspace(k, spec, model.workspace, B, T);
@@ -27,6 +29,7 @@ export function forward(model: Transformer, ids: Int32Array, B: number, T: numbe
   const R = B * T;
   const scale = 1 / Math.sqrt(hd);
   k.embedFwd(ids, p.wte, p.wpe, ws.h[0] as Vec, B, T, d);
+  if (images && images.n > 0) patchEmbedFwd(model, images, ws.h[0] as Vec);
   for (let l = 0; l < spec.nLayers; l++) {
     const w = p.layers[l];
     const a = ws.layers[l];

@@ -5,6 +5,7 @@
  * projection (tied embeddings).
  */
 import type { ModelSpec } from "../types.ts";
+import { patchDim } from "../vision/spec.ts";
 
 export interface TensorSlot {
   name: string;
@@ -39,6 +40,11 @@ export function layout(spec: Omit<ModelSpec, "name">): Layout {
     add(`h${l}.w1`, [d, 4 * d], "normal");
     add(`h${l}.w2`, [4 * d, d], "residual");
   }
+  // A vision model's patch projection and image positions (text-only models keep their layout).
+  if (spec.vision) {
+    add("vis.wpatch", [patchDim(spec.vision), d], "normal");
+    add("vis.wpos", [spec.vision.maxPatches, d], "normal");
+  }
   const decayed = offset;
   for (let l = 0; l < L; l++) {
     add(`h${l}.ln1g`, [d], "ones");
@@ -52,6 +58,7 @@ export function layout(spec: Omit<ModelSpec, "name">): Layout {
   }
   add("lnfg", [d], "ones");
   add("lnfb", [d], "zeros");
+  if (spec.vision) add("vis.bpatch", [d], "zeros");
   return { tensors, byName: new Map(tensors.map((t) => [t.name, t])), size: offset, decayed };
 }
 

@@ -23,7 +23,16 @@ export interface LayerParams {
   b2: Vec;
 }
 
+/** The patch-embedding front end of a vision model. */
+export interface VisionParams {
+  wpatch: Vec;
+  wpos: Vec;
+  bpatch: Vec;
+}
+
 export interface ParamViews {
+  /** Present on vision models. */
+  vision?: VisionParams;
   wte: Vec;
   wpe: Vec;
   lnfg: Vec;
@@ -96,6 +105,7 @@ export class Transformer {
         b2: n("b2"),
       });
     }
-    return { wte: v("wte"), wpe: v("wpe"), lnfg: v("lnfg"), lnfb: v("lnfb"), layers };
+    const vision = this.spec.vision ? { wpatch: v("vis.wpatch"), wpos: v("vis.wpos"), bpatch: v("vis.bpatch") } : undefined;
+    return { wte: v("wte"), wpe: v("wpe"), lnfg: v("lnfg"), lnfb: v("lnfb"), layers, ...(vision ? { vision } : {}) };
   }
 }

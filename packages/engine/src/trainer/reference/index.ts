@@ -8,6 +8,7 @@ import { gemm, gemmBf16B } from "./gemm.ts";
 import { bf16ToF32, f16ToF32 } from "./halves.ts";
 import { colsum, embedBwd, embedFwd, geluBwd, geluFwd, layernormBwd, layernormFwd } from "./layers.ts";
 import { adamw, crossEntropy, dropout, sumsq } from "./optim.ts";
+import { patchify, unpatchify } from "./patches.ts";
 import { rmsnormBwd, rmsnormFwd } from "./rmsnorm.ts";
 import { rope } from "./rope.ts";
 import { gatherRows, scatterAddRows } from "./rows.ts";
@@ -41,5 +42,7 @@ export function referenceKernels(precision: "f32" | "f64" = "f64"): Kernels {
     f16ToF32,
     gatherRows,
     scatterAddRows,
+    patchify,
+    unpatchify,
   };
 }
