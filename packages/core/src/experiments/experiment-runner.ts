@@ -33,10 +33,7 @@ export class ExperimentRunner {
     private readonly concurrency = 2,
     private readonly leaseSeconds = 15,
   ) {
-    this.timer = setInterval(
-      () => void renewExperimentLeases(ws.db, [...this.active.keys()], this.owner, leaseSeconds).catch(() => {}),
-      leaseSeconds * 333,
-    );
+    this.timer = setInterval(() => void this.heartbeat().catch(() => {}), leaseSeconds * 333);
     this.timer.unref();
   }
 
@@ -109,6 +106,27 @@ export class ExperimentRunner {
     }
     this.emit({ type: "status", experimentId: id, status: "cancelled", message: "cancelled" });
     return getExperiment(this.ws.db, id);
+  }
+
+  /**
+   * Renews the claims on the experiments this process runs, and stops any that another process (an API server
+   * without a worker, a CLI on another machine) cancelled meanwhile: their provider's job is cancelled from here,
+   * where it runs (a local engine's job lives with the worker that trains it).
+   */
+  private async heartbeat(): Promise<void> {
+    const ids = [...this.active.keys()];
+    if (ids.length === 0) return;
+    await renewExperimentLeases(this.ws.db, ids, this.owner, this.leaseSeconds);
+    for (const id of ids) {
+      const experiment = await getExperiment(this.ws.db, id);
+      if (experiment.status !== "cancelled") continue;
+      if (experiment.providerJobId) {
+        await trainerOf(this.services, experiment.provider)
+          .cancelJob(experiment.providerJobId)
+          .catch(() => {}); // already cancelled there (one engine shared on one machine), or finished meanwhile
+      }
+      this.active.get(id)?.controller.abort();
+    }
   }
 
   /** Stops following (work stays resumable) and waits for the in-flight steps to settle. */
