@@ -12,6 +12,8 @@ export * from "./validate-data-file.ts";
 export * from "./validation/check-images.ts";
 export * from "./validation/check-messages.ts";
 export * from "./validation/detect-format.ts";
+export * from "./validation/image-bytes.ts";
+export * from "./validation/image-rules.ts";
 export * from "./validation/issue.ts";
 export * from "./validation/jsonl-lines.ts";
 export * from "./validation/jsonl-validator.ts";

@@ -1,12 +1,18 @@
 import type { ChatMessage } from "../format/chat.schema.ts";
+import { imageBytesProblem, mimeProblem, sizeProblem } from "./image-rules.ts";
 import type { IssueSink } from "./issue.ts";
 
-/** OpenAI's limits for images in fine-tuning data. */
-export const IMAGE_LIMITS = { perExample: 10, maxBytes: 10 * 1024 * 1024, mimeTypes: ["image/jpeg", "image/png", "image/webp"] };
+export { IMAGE_LIMITS } from "./image-rules.ts";
 
 const DATA_URL = /^data:([^;,]+);base64,(.*)$/s;
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+export const HTTP_IMAGE_URL = /^https?:\/\/\S+$/i;
 
-/** Checks image parts of one message list; returns how many images it holds. */
+/**
+ * Checks image parts of one message list; returns how many images it holds. Images belong in user messages: OpenAI
+ * refuses them in assistant messages, and the chat format's system, developer and tool messages hold text only.
+ * http(s) images are checked when they are fetched (at import), data URLs here, down to their bytes.
+ */
 export function checkImages(messages: ReadonlyArray<ChatMessage>, listPath: string, line: number, sink: IssueSink): number {
   let count = 0;
   messages.forEach((message, m) => {
@@ -19,27 +25,27 @@ export function checkImages(messages: ReadonlyArray<ChatMessage>, listPath: stri
         sink.error("image_in_assistant_message", "images are not allowed in assistant messages", { line, path });
         return;
       }
-      checkUrl(part.image_url.url, path, line, sink);
+      if (message.role !== "user") {
+        sink.error("invalid_image", `images are allowed only in user messages, not in ${message.role} messages`, { line, path });
+        return;
+      }
+      const problem = urlProblem(part.image_url.url);
+      if (problem) sink.error("invalid_image", problem, { line, path });
     });
   });
   return count;
 }
 
-function checkUrl(url: string, path: string, line: number, sink: IssueSink): void {
-  if (/^https?:\/\/\S+$/i.test(url)) return;
+function urlProblem(url: string): string | undefined {
+  if (HTTP_IMAGE_URL.test(url)) return undefined;
   const match = DATA_URL.exec(url);
-  if (!match) {
-    sink.error("invalid_image", "image url must be http(s) or a base64 data URL (data:image/png;base64,...)", { line, path });
-    return;
-  }
+  if (!match) return "image url must be http(s) or a base64 data URL (data:image/png;base64,...)";
   const mime = (match[1] ?? "").toLowerCase();
-  if (!IMAGE_LIMITS.mimeTypes.includes(mime)) {
-    sink.error("invalid_image", `image type ${mime} is not supported; use JPEG, PNG or WEBP`, { line, path });
-    return;
-  }
+  const refused = mimeProblem(mime === "image/jpg" ? "image/jpeg" : mime);
+  if (refused) return refused;
   const base64 = match[2] ?? "";
-  const bytes = Math.floor((base64.length * 3) / 4) - (base64.endsWith("==") ? 2 : base64.endsWith("=") ? 1 : 0);
-  if (bytes > IMAGE_LIMITS.maxBytes) {
-    sink.error("invalid_image", `image is ${(bytes / 1048576).toFixed(1)} MB; the limit is 10 MB`, { line, path });
-  }
+  const size = sizeProblem(Math.floor((base64.length * 3) / 4) - (base64.endsWith("==") ? 2 : base64.endsWith("=") ? 1 : 0));
+  if (size) return size;
+  if (base64.length % 4 !== 0 || !BASE64.test(base64)) return "image data is not valid base64";
+  return imageBytesProblem(Buffer.from(base64, "base64"), mime);
 }

@@ -6,6 +6,7 @@ import type { DatasetFormat } from "../format/format.ts";
 import { StatsCollector } from "../stats/stats-collector.ts";
 import { countChatTokens } from "../stats/tokenizer.ts";
 import { extraKeys, lineFormat } from "./detect-format.ts";
+import { IMAGE_LIMITS } from "./image-rules.ts";
 import { IssueSink, MAX_ISSUES_PER_CODE } from "./issue.ts";
 import { parseLine } from "./parse-line.ts";
 import type { ValidationReport } from "./report.ts";
@@ -37,6 +38,7 @@ const DUPLICATE_KEY_CHARS = 20;
 export class JsonlValidator {
   private lineCount = 0;
   private parsedLines = 0;
+  private examplesWithImages = 0;
   private firstFormat: DatasetFormat | undefined;
   private readonly fileIssues = new IssueSink();
   private readonly partitions = new Map<DatasetFormat, Partition>();
@@ -65,6 +67,7 @@ export class JsonlValidator {
     if (part.firstLines.length < MAX_ISSUES_PER_CODE) part.firstLines.push({ line, extraKeys: extraKeys(value) });
     const facts = validateLine(value, format, line, part.sink);
     if (!facts) return;
+    if (facts.images > 0) this.examplesWithImages++;
 
     const canonical = canonicalJson(value);
     const hash = sha256(canonical);
@@ -108,6 +111,12 @@ export class JsonlValidator {
       );
     }
     if (this.parsedLines === 0 && sink.errorCount === 0) sink.error("empty_file", "the file has no examples");
+    if (this.examplesWithImages > IMAGE_LIMITS.examplesPerFile) {
+      sink.error(
+        "too_many_images",
+        `the file has ${this.examplesWithImages.toLocaleString("en-US")} examples with images; the limit is ${IMAGE_LIMITS.examplesPerFile.toLocaleString("en-US")} per file (text-only examples are not counted)`,
+      );
+    }
     const stats = (chosen?.stats ?? new StatsCollector()).stats(this.encoding, this.contextLimit);
     return {
       format,
