@@ -58,7 +58,7 @@ describe("checking a training file", () => {
     expect(first.examples[1_234]).toEqual(JSON.parse(line(1_234)));
   });
 
-  it("refuses image data at creation, naming the line, from the worker", async () => {
+  it("refuses images that are not data: URLs at creation, naming the line, and accepts data: images", async () => {
     const image = JSON.stringify({
       messages: [
         { role: "user", content: [{ type: "image_url", image_url: { url: "https://example.test/cat.png" } }] },
@@ -67,7 +67,10 @@ describe("checking a training file", () => {
     });
     const result = await check(big({ 1500: image }));
     expect(result).toMatchObject({ ok: false, atCreation: true, error: { code: "unsupported_image", param: "training_file" } });
-    if (!result.ok) expect(result.error.message).toContain("line 1500");
+    if (!result.ok) expect(result.error.message).toMatch(/line 1500 .*data: URLs only/);
+    const inline = image.replace("https://example.test/cat.png", "data:image/png;base64,iVBORw0KGgo=");
+    const accepted = await check(big({ 1500: inline }));
+    expect(accepted).toMatchObject({ ok: true });
   });
 
   it("fails a file with a duplicate key or bytes that are not UTF-8, naming the line and field", async () => {

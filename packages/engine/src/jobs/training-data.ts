@@ -3,6 +3,7 @@ import { type FileRow, findFile } from "../files/file.repository.ts";
 import type { EngineStore } from "../storage/store.ts";
 import type { ChatExample, PreferenceExample } from "../trainer/types.ts";
 import type { JobError } from "./job.schema.ts";
+import { firstRemoteImage } from "./remote-images.ts";
 
 export type TrainingMethod = "supervised" | "dpo";
 
@@ -29,7 +30,8 @@ function remember(store: EngineStore, key: string, check: Promise<FileCheck>): P
 
 /**
  * Validates a training or validation file with core's dataset validation (OpenAI's rules). Data the local engine
- * cannot train (DPO, RFT, images) is refused at job creation; ordinary data errors fail the job while validating.
+ * cannot train (RFT, images in DPO data, images not in data: URLs) is refused at job creation; ordinary data errors
+ * fail the job while validating. Images in supervised data train the vision front end (trainer/vision).
  */
 export async function checkTrainingFile(
   store: EngineStore,
@@ -76,6 +78,11 @@ async function validate(
     return { ok: false, atCreation: false, error: { code: "invalid_training_file", message, param } };
   }
   const rows = await parseExamples(validated.canonical);
+  const remote = method === "supervised" ? firstRemoteImage(rows) : undefined;
+  if (remote) {
+    const message = `${file.filename} line ${remote.line} has an image at ${remote.url.slice(0, 80)}; the local engine reads images from data: URLs only (tunelab data import fetches http(s) images and stores them with the dataset version).`;
+    return { ok: false, atCreation: true, error: { code: "unsupported_image", message, param } };
+  }
   return method === "dpo"
     ? { ok: true, examples: [], preferences: rows as unknown as PreferenceExample[] }
     : { ok: true, examples: rows, preferences: [] };
@@ -113,10 +120,10 @@ function unsupportedData(validated: CanonicalFile, filename: string, param: stri
       param,
     };
   }
-  if (validated.firstLineWithImages !== undefined) {
+  if (method === "dpo" && validated.firstLineWithImages !== undefined) {
     return {
       code: "unsupported_image",
-      message: `${filename} line ${validated.firstLineWithImages} has image content; the local engine trains on text only and never drops part of an example.`,
+      message: `${filename} line ${validated.firstLineWithImages} has image content; the local engine trains on images in supervised jobs only (not DPO) and never drops part of an example.`,
       param,
     };
   }

@@ -29,6 +29,7 @@
  * benchmark's side-by-side comparison (bench/trainer.ts).
  */
 import type { Hyperparameters } from "./types.ts";
+import { isImageUrlPart } from "./vision/parts.ts";
 
 export const TARGET_STEPS = 1500;
 export const MAX_EPOCHS = 50;
@@ -92,9 +93,13 @@ export interface ResolvedHyperparameters {
   early_stopping_patience?: number;
 }
 
+/** An image part counts as its image span (vision/spec.ts: 16 + 2 tokens, 64 + 2 at detail high), not its URL's characters. */
+const imageAsText = (_key: string, value: unknown): unknown =>
+  isImageUrlPart(value) ? "i".repeat(CHARS_PER_TOKEN * (2 + (value.image_url.detail === "high" ? 64 : 16))) : value;
+
 /** Estimated tokens of one example (prompt and answer): its JSON characters / CHARS_PER_TOKEN. */
 export function estimateTokens(example: { messages: ReadonlyArray<unknown>; tools?: unknown }): number {
-  const chars = JSON.stringify(example.messages).length + (example.tools ? JSON.stringify(example.tools).length : 0);
+  const chars = JSON.stringify(example.messages, imageAsText).length + (example.tools ? JSON.stringify(example.tools).length : 0);
   return Math.ceil(chars / CHARS_PER_TOKEN);
 }
 

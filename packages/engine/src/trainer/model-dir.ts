@@ -13,6 +13,7 @@ import { dirname, join } from "node:path";
 import { layout } from "./model/layout.ts";
 import { Tokenizer, type TokenizerJson } from "./tokenizer/tokenizer.ts";
 import type { Hyperparameters, ModelSpec, StepMetrics } from "./types.ts";
+import { textVocabSize } from "./vision/spec.ts";
 
 export interface TrainingState {
   step: number;
@@ -78,7 +79,7 @@ export function loadModelDir(dir: string): ModelFiles {
   const config = JSON.parse(readFileSync(configPath, "utf8")) as ConfigJson;
   if (config.format !== "tunelab-model" || config.version !== 1) throw new Error(`${dir}: unsupported model format`);
   const tokenizer = Tokenizer.fromJSON(JSON.parse(readFileSync(join(dir, "tokenizer.json"), "utf8")) as TokenizerJson);
-  if (tokenizer.vocabSize !== config.spec.vocabSize) throw new Error(`${dir}: tokenizer and config disagree on the vocabulary size`);
+  if (tokenizer.vocabSize !== textVocabSize(config.spec)) throw new Error(`${dir}: tokenizer and config disagree on the vocabulary size`);
   const n = layout(config.spec).size;
   const files: ModelFiles = { spec: config.spec, tokenizer, weights: readFloats(join(dir, "weights.bin"), n) };
   const optPath = join(dir, "optimizer.bin");

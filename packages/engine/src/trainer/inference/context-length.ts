@@ -1,3 +1,5 @@
+import { isDecodedImage, isImageUrlPart } from "../vision/parts.ts";
+
 /** A prompt that leaves no room to answer in the model's context (OpenAI: 400 `context_length_exceeded`). */
 export class ContextLengthExceededError extends Error {
   override readonly name = "ContextLengthExceededError";
@@ -13,13 +15,16 @@ export class ContextLengthExceededError extends Error {
   }
 }
 
+/** Image parts count as their image span once encoded, not as the bytes of their pixels or URL. */
+const isImage = (part: unknown) => isDecodedImage(part) || isImageUrlPart(part);
+
 /** UTF-8 bytes of the text a prompt carries (contents, names, tool calls, tools). */
 export function promptBytes(messages: ReadonlyArray<Record<string, unknown>>, tools: unknown[] | undefined): number {
   let n = tools ? Buffer.byteLength(JSON.stringify(tools)) : 0;
   for (const m of messages) {
     const c = m.content;
     if (typeof c === "string") n += Buffer.byteLength(c);
-    else if (Array.isArray(c)) for (const part of c) n += Buffer.byteLength(JSON.stringify(part));
+    else if (Array.isArray(c)) for (const part of c) if (!isImage(part)) n += Buffer.byteLength(JSON.stringify(part));
     if (m.tool_calls) n += Buffer.byteLength(JSON.stringify(m.tool_calls));
   }
   return n;

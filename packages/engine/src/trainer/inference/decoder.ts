@@ -4,6 +4,7 @@
  * the last one.
  */
 import type { Vec } from "../kernels/types.ts";
+import { type ImageRows, patchEmbedFwd } from "../model/patch-embed.ts";
 import type { Transformer } from "../model/transformer.ts";
 
 export class Decoder {
@@ -38,8 +39,8 @@ export class Decoder {
     this.logits = k.alloc(spec.vocabSize);
   }
 
-  /** Feeds tokens at the current position; returns the next-token logits after the last one. */
-  feed(ids: readonly number[]): Vec {
+  /** Feeds tokens at the current position; returns the next-token logits after the last one. `images` rows index `ids`. */
+  feed(ids: readonly number[], images?: ImageRows): Vec {
     const { k, spec, p } = this.model;
     const n = ids.length;
     const d = spec.dModel;
@@ -51,6 +52,7 @@ export class Decoder {
       const id = ids[i] as number;
       for (let j = 0; j < d; j++) this.x[i * d + j] = (p.wte[id * d + j] as number) + (p.wpe[(pos + i) * d + j] as number);
     }
+    if (images && images.n > 0) patchEmbedFwd(this.model, images, this.x);
     for (let l = 0; l < spec.nLayers; l++) {
       const w = p.layers[l];
       const kc = this.kCache[l];

@@ -2,20 +2,23 @@
  * Chat completion with a loaded model: prompt → tokens, incremental decoding with a KV cache,
  * sampling, stop sequences, streaming of content text, tool-call parsing.
  */
+import type { ImageRows } from "../model/patch-embed.ts";
 import type { Transformer } from "../model/transformer.ts";
-import { encodePrompt } from "../tokenizer/chat-template.ts";
+import { type Encoded, encodePromptWithImages, type ImageAt } from "../tokenizer/chat-template.ts";
 import { CALL, END, FIRST_MERGE } from "../tokenizer/special.ts";
 import type { Tokenizer } from "../tokenizer/tokenizer.ts";
 import { Rng } from "../train/rng.ts";
 import type { ChatExample, Completion, SamplingParams } from "../types.ts";
+import { batchImageRows } from "../vision/image-rows.ts";
+import { visionEncoding } from "../vision/spec.ts";
 import { completionBudget, promptBytes, refuseOversizedPrompt } from "./context-length.ts";
 import { Decoder } from "./decoder.ts";
 import { type TokenLogprob, tokenLogprob } from "./logprobs.ts";
 import { sample } from "./sampler.ts";
 import { CALL_MARKER, parseToolCalls } from "./tool-calls.ts";
 
-/** Tokens the model may produce: text tokens, <|call|> and <|end|> (never other specials). */
-const allowed = (id: number) => id < 256 || id >= FIRST_MERGE || id === END || id === CALL;
+/** Tokens the model may produce: text tokens, <|call|> and <|end|> (never other specials, nor a vision model's image tokens). */
+const allowedBelow = (vocab: number) => (id: number) => id < 256 || (id >= FIRST_MERGE && id < vocab) || id === END || id === CALL;
 
 export function generate(
   model: Transformer,
@@ -27,7 +30,9 @@ export function generate(
 ): Completion {
   const ctx = model.spec.contextLength;
   refuseOversizedPrompt(promptBytes(messages, tools), tokenizer.maxTokenBytes, ctx);
-  const prompt = encodePrompt(tokenizer, messages, tools);
+  const allowed = allowedBelow(tokenizer.vocabSize);
+  const encoded = encodePromptWithImages(tokenizer, messages, tools, visionEncoding(model.spec));
+  const prompt = encoded.tokens;
   const promptTokens = prompt.length;
   const maxTokens = completionBudget(promptTokens, ctx, sampling.maxTokens);
   const rng = new Rng(sampling.seed ?? Math.floor(Math.random() * 2 ** 32));
@@ -39,7 +44,7 @@ export function generate(
   let emitted = 0;
   let completionTokens = 0;
   let finishReason: Completion["finishReason"] = "length";
-  let logits = decoder.feed(prompt);
+  let logits = decoder.feed(prompt, promptImages(model, prompt, encoded.images));
   let streaming = true;
   const logprobs: TokenLogprob[] = [];
   const describe = (id: number) => {
@@ -86,4 +91,13 @@ export function generate(
     completionTokens,
     ...(sampling.logprobs !== undefined ? { logprobs } : {}),
   };
+}
+
+/** The prompt's image patches, at their <|patch|> rows (a prompt is one batch row that fits the context). */
+function promptImages(model: Transformer, prompt: number[], images: ImageAt[]): ImageRows | undefined {
+  const vision = model.spec.vision;
+  if (!vision || images.length === 0) return undefined;
+  const one: Encoded = { tokens: Int32Array.from(prompt), lossMask: new Uint8Array(0), promptMask: new Uint8Array(0), images };
+  // Window of the prompt as makeBatch sees an example: positions 0 … length − 2 are inputs; the last token is fed too.
+  return batchImageRows(model.k, vision, [{ ...one, tokens: Int32Array.from([...prompt, 0]) }], [0], prompt.length, prompt.length);
 }

@@ -11,6 +11,7 @@ import { encodePrompt } from "../tokenizer/chat-template.ts";
 import { Tokenizer } from "../tokenizer/tokenizer.ts";
 import { initRng } from "../train/setup.ts";
 import type { LoadedModel, ModelSpec } from "../types.ts";
+import { visionEncoding } from "../vision/spec.ts";
 import { generate } from "./generate.ts";
 
 /** Bytes a trained local-* tokenizer packs into a token, roughly (BPE learned on the training file). */
@@ -43,6 +44,6 @@ export function openModel(source: ModelSource, k: Kernels = nativeKernels()): Lo
     contextLength: model.spec.contextLength,
     parameters: model.params.length,
     complete: (messages, tools, sampling, onToken) => generate(model, tokenizer, messages, tools, sampling, onToken),
-    countPromptTokens: (messages, tools) => encodePrompt(tokenizer, messages, tools).length,
+    countPromptTokens: (messages, tools) => encodePrompt(tokenizer, messages, tools, visionEncoding(model.spec)).length,
   };
 }

@@ -12,6 +12,9 @@
  * assistant text, so function-calling data trains too.
  */
 import type { ChatExample } from "../types.ts";
+import type { DecodedImage } from "../vision/decode.ts";
+import { isDecodedImage, isImageUrlPart } from "../vision/parts.ts";
+import { type ImageTokenIds, patchesOf, type VisionSpec } from "../vision/spec.ts";
 import { BOS, CALL, END, specialId } from "./special.ts";
 import type { Tokenizer } from "./tokenizer.ts";
 
@@ -23,6 +26,27 @@ export interface Encoded {
   lossMask: Uint8Array;
   /** 1 where the token is a prompt token (not assistant output; not in a `weight: 0` message). */
   promptMask: Uint8Array;
+  /** Images in order, each at the index of its first <|patch|> token. */
+  images?: ImageAt[];
+}
+
+export interface ImageAt {
+  at: number;
+  image: DecodedImage;
+}
+
+/** How a vision model encodes images; absent for text-only models, which refuse them. */
+export interface VisionEncoding {
+  spec: VisionSpec;
+  tokens: ImageTokenIds;
+}
+
+/** Where encoding writes: tokens, their kinds, and the images met. */
+interface Sink {
+  out: number[];
+  kinds: Kind[];
+  images: ImageAt[];
+  vision: VisionEncoding | undefined;
 }
 
 /** Per-token role in the loss: 0 none, 1 assistant (trained), 2 prompt. */
@@ -60,58 +84,96 @@ export function serializeToolCall(call: unknown): string {
   return JSON.stringify({ name: fn.name ?? "", arguments: args });
 }
 
-function push(out: number[], kinds: Kind[], ids: number[], kind: Kind): void {
+function push(sink: Sink, ids: number[], kind: Kind): void {
   for (const id of ids) {
-    out.push(id);
-    kinds.push(kind);
+    sink.out.push(id);
+    sink.kinds.push(kind);
   }
 }
 
-function encodeMessage(tok: Tokenizer, m: Message, out: number[], kinds: Kind[]): void {
+function pushImage(sink: Sink, image: DecodedImage, kind: Kind): void {
+  if (!sink.vision) throw new Error("this model was trained on text only; it cannot read images");
+  const { spec, tokens } = sink.vision;
+  push(sink, [tokens.start], kind);
+  sink.images.push({ at: sink.out.length, image });
+  push(sink, new Array<number>(patchesOf(spec, image.side)).fill(tokens.patch), kind);
+  push(sink, [tokens.end], kind);
+}
+
+/** A message's content: its text as one piece, or text runs and image spans in order when it has images. */
+function pushContent(tok: Tokenizer, sink: Sink, content: unknown, kind: Kind): void {
+  if (!Array.isArray(content) || !content.some((p) => isDecodedImage(p) || isImageUrlPart(p))) {
+    push(sink, tok.encode(contentText(content)), kind);
+    return;
+  }
+  let text: unknown[] = [];
+  for (const part of content) {
+    if (isImageUrlPart(part)) throw new Error("image_url parts must be decoded (vision/decode.ts) before encoding");
+    if (!isDecodedImage(part)) {
+      text.push(part);
+      continue;
+    }
+    if (text.length > 0) push(sink, tok.encode(contentText(text)), kind);
+    text = [];
+    pushImage(sink, part, kind === 1 ? 0 : kind);
+  }
+  if (text.length > 0) push(sink, tok.encode(contentText(text)), kind);
+}
+
+function encodeMessage(tok: Tokenizer, m: Message, sink: Sink): void {
   const role = ROLE_TOKEN[m.role];
   if (role === undefined) throw new Error(`unsupported role "${m.role}"`);
-  push(out, kinds, [role], 2);
+  push(sink, [role], 2);
   const kind: Kind = m.role !== "assistant" ? 2 : m.weight === 0 ? 0 : 1;
-  push(out, kinds, tok.encode(contentText(m.content)), kind);
+  pushContent(tok, sink, m.content, kind);
   if (m.role === "assistant") {
     for (const call of m.tool_calls ?? []) {
-      push(out, kinds, [CALL], kind);
-      push(out, kinds, tok.encode(serializeToolCall(call)), kind);
+      push(sink, [CALL], kind);
+      push(sink, tok.encode(serializeToolCall(call)), kind);
     }
   }
-  push(out, kinds, [END], kind);
+  push(sink, [END], kind);
 }
 
-function prefix(tok: Tokenizer, tools: unknown[] | undefined, out: number[], kinds: Kind[]): void {
-  push(out, kinds, [BOS], 0);
+function prefix(tok: Tokenizer, tools: unknown[] | undefined, sink: Sink): void {
+  push(sink, [BOS], 0);
   if (tools && tools.length > 0) {
-    push(out, kinds, [specialId("<|tools|>")], 2);
-    push(out, kinds, tok.encode(JSON.stringify(tools)), 2);
-    push(out, kinds, [END], 2);
+    push(sink, [specialId("<|tools|>")], 2);
+    push(sink, tok.encode(JSON.stringify(tools)), 2);
+    push(sink, [END], 2);
   }
 }
 
-/** A training example → tokens + loss mask. */
-export function encodeExample(tok: Tokenizer, example: ChatExample): Encoded {
-  const out: number[] = [];
-  const kinds: Kind[] = [];
-  prefix(tok, example.tools, out, kinds);
-  for (const m of example.messages) encodeMessage(tok, m, out, kinds);
+/** A training example → tokens + loss mask (+ its images, for a vision model). */
+export function encodeExample(tok: Tokenizer, example: ChatExample, vision?: VisionEncoding): Encoded {
+  const sink: Sink = { out: [], kinds: [], images: [], vision };
+  prefix(tok, example.tools, sink);
+  for (const m of example.messages) encodeMessage(tok, m, sink);
   return {
-    tokens: Int32Array.from(out),
-    lossMask: Uint8Array.from(kinds, (k) => (k === 1 ? 1 : 0)),
-    promptMask: Uint8Array.from(kinds, (k) => (k === 2 ? 1 : 0)),
+    tokens: Int32Array.from(sink.out),
+    lossMask: Uint8Array.from(sink.kinds, (k) => (k === 1 ? 1 : 0)),
+    promptMask: Uint8Array.from(sink.kinds, (k) => (k === 2 ? 1 : 0)),
+    ...(sink.images.length > 0 ? { images: sink.images } : {}),
   };
 }
 
+/** A prompt with its images: the conversation so far, then <|assistant|> for the model to continue. */
+export function encodePromptWithImages(
+  tok: Tokenizer,
+  messages: ChatExample["messages"],
+  tools?: unknown[],
+  vision?: VisionEncoding,
+): { tokens: number[]; images: ImageAt[] } {
+  const sink: Sink = { out: [], kinds: [], images: [], vision };
+  prefix(tok, tools, sink);
+  for (const m of messages) encodeMessage(tok, m, sink);
+  sink.out.push(specialId("<|assistant|>"));
+  return { tokens: sink.out, images: sink.images };
+}
+
 /** A prompt: the conversation so far, then <|assistant|> for the model to continue. */
-export function encodePrompt(tok: Tokenizer, messages: ChatExample["messages"], tools?: unknown[]): number[] {
-  const out: number[] = [];
-  const kinds: Kind[] = [];
-  prefix(tok, tools, out, kinds);
-  for (const m of messages) encodeMessage(tok, m, out, kinds);
-  out.push(specialId("<|assistant|>"));
-  return out;
+export function encodePrompt(tok: Tokenizer, messages: ChatExample["messages"], tools?: unknown[], vision?: VisionEncoding): number[] {
+  return encodePromptWithImages(tok, messages, tools, vision).tokens;
 }
 
 /** All text of an example, for learning the tokenizer. */

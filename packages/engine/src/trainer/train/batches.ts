@@ -13,7 +13,7 @@ export interface Batch {
 }
 
 /** Input/target positions of one example, keeping the last `context` positions when too long. */
-function window(e: Encoded, context: number): { start: number; n: number } {
+export function window(e: Encoded, context: number): { start: number; n: number } {
   const n = Math.max(0, e.tokens.length - 1);
   return n > context ? { start: n - context, n: context } : { start: 0, n };
 }

@@ -2,6 +2,7 @@
 import { crossEntropy, forward } from "../model/forward.ts";
 import type { Transformer } from "../model/transformer.ts";
 import type { Encoded } from "../tokenizer/chat-template.ts";
+import { batchImageRows } from "../vision/image-rows.ts";
 import { makeBatch } from "./batches.ts";
 
 export interface EvalResult {
@@ -17,7 +18,9 @@ export function evaluate(model: Transformer, examples: Encoded[], batchSize: num
   for (let i = 0; i < examples.length; i += batchSize) {
     const idx = Array.from({ length: Math.min(batchSize, examples.length - i) }, (_, j) => i + j);
     const b = makeBatch(examples, idx, model.spec.contextLength);
-    forward(model, b.ids, b.B, b.T);
+    const vision = model.spec.vision;
+    const images = vision ? batchImageRows(model.k, vision, examples, idx, b.T, model.spec.contextLength) : undefined;
+    forward(model, b.ids, b.B, b.T, undefined, images);
     const s = crossEntropy(model, b.targets, b.mask, b.B * b.T, false);
     lossSum += s.lossSum;
     weightSum += s.weightSum;

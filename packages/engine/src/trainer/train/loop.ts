@@ -11,6 +11,8 @@ import { crossEntropy, type Dropout, forward, siteSeed } from "../model/forward.
 import { saveModelDir, type TrainingState } from "../model-dir.ts";
 import { type Encoded, encodeExample } from "../tokenizer/chat-template.ts";
 import type { EarlyStop, StepMetrics, TrainRequest, TrainResult } from "../types.ts";
+import { batchImageRows } from "../vision/image-rows.ts";
+import { visionEncoding } from "../vision/spec.ts";
 import { makeBatch } from "./batches.ts";
 import { DivergenceMonitor } from "./divergence.ts";
 import { EarlyStopping } from "./early-stopping.ts";
@@ -44,7 +46,8 @@ const START_LOSS_EXAMPLES = 64;
 
 export function runTraining(request: TrainRequest, hooks: LoopHooks = {}, k: Kernels = nativeKernels()): TrainResult {
   const { model, tokenizer, optimizer, state } = prepare(request, k);
-  const encode = (e: TrainRequest["training"][number]) => encodeExample(tokenizer, e);
+  const vision = visionEncoding(model.spec);
+  const encode = (e: TrainRequest["training"][number]) => encodeExample(tokenizer, e, vision);
   const train: Encoded[] = request.training.map(encode);
   const valid: Encoded[] = (request.validation ?? []).slice(0, MAX_VALIDATION_EXAMPLES).map(encode);
   if (train.length === 0) throw new Error("the training file has no examples");
@@ -100,11 +103,13 @@ export function runTraining(request: TrainRequest, hooks: LoopHooks = {}, k: Ker
 
   while (step < total) {
     if (hooks.cancelled?.()) throw new TrainingCancelledError();
-    const batch = makeBatch(train, order.batch(step, B), ctx, hp.promptLossWeight ?? 0);
+    const indices = order.batch(step, B);
+    const batch = makeBatch(train, indices, ctx, hp.promptLossWeight ?? 0);
+    const images = vision ? batchImageRows(k, vision.spec, train, indices, batch.T, ctx) : undefined;
     const dropout: Dropout = { p: dropoutRate, seed: siteSeed(request.seed, step, 1) };
-    forward(model, batch.ids, batch.B, batch.T, dropout);
+    forward(model, batch.ids, batch.B, batch.T, dropout, images);
     const s = crossEntropy(model, batch.targets, batch.mask, batch.B * batch.T, true, batch.weights);
-    backward(model, batch.ids, batch.B, batch.T, dropout);
+    backward(model, batch.ids, batch.B, batch.T, dropout, images);
     optimizer.step(model, step + 1, learningRate(step, total, peak));
     step++;
     trainedTokens += s.weightSum;

@@ -9,6 +9,8 @@ import { loadModelDir, type TrainingState } from "../model-dir.ts";
 import { exampleTexts } from "../tokenizer/chat-template.ts";
 import { Tokenizer } from "../tokenizer/tokenizer.ts";
 import type { TrainRequest } from "../types.ts";
+import { hasImages } from "../vision/parts.ts";
+import { IMAGE_TOKENS, VISION } from "../vision/spec.ts";
 import { AdamW } from "./optimizer.ts";
 import { Rng } from "./rng.ts";
 
@@ -44,7 +46,12 @@ export function prepare(request: TrainRequest, k: Kernels): Start {
     })(),
     spec.vocabSize,
   );
-  const model = new Transformer({ ...spec, vocabSize: tokenizer.vocabSize }, k);
+  // Images in the training file give the model the vision front end (and the image span's tokens).
+  const vision = request.training.some((e) => hasImages(e.messages));
+  const model = new Transformer(
+    vision ? { ...spec, vocabSize: tokenizer.vocabSize + IMAGE_TOKENS, vision: VISION } : { ...spec, vocabSize: tokenizer.vocabSize },
+    k,
+  );
   model.initialize(initRng(request.seed));
   return { model, tokenizer, optimizer: new AdamW(k, model.params.length) };
 }

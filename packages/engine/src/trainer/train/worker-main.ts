@@ -2,6 +2,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { isOpenWeightRequest, runLoraTraining } from "../../hf/lora/loop.ts";
 import { setNativeThreads } from "../kernels/native.ts";
 import type { StepMetrics } from "../types.ts";
+import { decodeExamples } from "../vision/decode-examples.ts";
 import { runDpoTraining } from "./dpo-loop.ts";
 import { runTraining, TrainingCancelledError } from "./loop.ts";
 import type { WorkerInput, WorkerMessage } from "./protocol.ts";
@@ -17,12 +18,21 @@ try {
     onCheckpoint: (dir: string, step: number, metrics: StepMetrics) => post({ type: "checkpoint", dir, step, metrics }),
     cancelled: () => Atomics.load(cancel, 0) !== 0,
   };
-  // Open-weight bases (and adapters of them) train with LoRA; `local-*` models with the from-scratch loop.
-  const result = isOpenWeightRequest(input.request)
-    ? await runLoraTraining(input.request, hooks)
-    : input.request.method?.type === "dpo"
-      ? runDpoTraining(input.request, hooks)
-      : runTraining(input.request, hooks);
+  // Open-weight bases (and adapters of them) train with LoRA; `local-*` models with the from-scratch loop
+  // (their images decoded first: sharp is asynchronous, the loop is not).
+  const request = input.request;
+  const result = isOpenWeightRequest(request)
+    ? await runLoraTraining(request, hooks)
+    : request.method?.type === "dpo"
+      ? runDpoTraining(request, hooks)
+      : runTraining(
+          {
+            ...request,
+            training: await decodeExamples(request.training, "training"),
+            ...(request.validation ? { validation: await decodeExamples(request.validation, "validation") } : {}),
+          },
+          hooks,
+        );
   post({ type: "done", result });
 } catch (error) {
   if (error instanceof TrainingCancelledError) post({ type: "cancelled" });

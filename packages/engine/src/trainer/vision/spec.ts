@@ -58,3 +58,8 @@ export function imageTokenIds(textVocab: number): ImageTokenIds {
 export function textVocabSize(spec: Pick<ModelSpec, "vocabSize" | "vision">): number {
   return spec.vision ? spec.vocabSize - IMAGE_TOKENS : spec.vocabSize;
 }
+
+/** The chat template's image encoding for a model (undefined: a text-only model). */
+export function visionEncoding(spec: Pick<ModelSpec, "vocabSize" | "vision">): { spec: VisionSpec; tokens: ImageTokenIds } | undefined {
+  return spec.vision ? { spec: spec.vision, tokens: imageTokenIds(textVocabSize(spec)) } : undefined;
+}
