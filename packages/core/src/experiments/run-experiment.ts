@@ -2,12 +2,14 @@ import { TunelabError } from "@tunelab/base";
 import type { RunnerGrader, SamplingParams } from "@tunelab/evals";
 import type OpenAI from "openai";
 import { findVersionById } from "../datasets/dataset.repository.ts";
+import { inlineVersionImages } from "../datasets/images/inline-images.ts";
 import { readVersionText } from "../datasets/version-content.ts";
 import { insertEvalRun } from "../eval-runs/eval-run.repository.ts";
 import { evalSampling } from "../eval-runs/eval-settings.ts";
 import { executeEvalRun } from "../eval-runs/execute-eval-run.ts";
 import { testItems } from "../eval-runs/test-items.ts";
 import { assertCapable } from "../providers/capabilities.ts";
+import { LOCAL_PROVIDER } from "../providers/providers.ts";
 import { openAITrainer } from "../providers/trainers/openai.ts";
 import type { Trainer } from "../providers/trainers/trainer.ts";
 import type { Workspace } from "../storage/workspace.ts";
@@ -16,6 +18,7 @@ import type { Experiment, ExperimentStatus } from "./experiment.schema.ts";
 import type { ExperimentListener } from "./experiment-events.ts";
 import { followJob } from "./follow-job.ts";
 import type { TrainingMethod } from "./hyperparameters.ts";
+import { forgetJobOfAnotherEngine } from "./local-takeover.ts";
 
 /** The project's current evaluation setup: test split version and grader set, ready to grade. */
 export interface EvaluationSetup {
@@ -64,6 +67,9 @@ export async function runExperiment(
       const trainer = trainerOf(services, experiment.provider);
       // what the provider cannot train is refused before anything is uploaded
       assertCapable(experiment.provider, trainer.kind, experiment.method as TrainingMethod, experiment.hyperparameters.requested);
+      const takeover = await forgetJobOfAnotherEngine(ws, trainer, experiment, signal);
+      experiment = takeover.experiment;
+      if (takeover.forgotten) say("uploading", "the job was on another machine's engine, whose worker stopped: training again here");
       experiment = await ensureUploaded(ws, trainer, experiment, signal, say);
       experiment = await ensureJob(ws, trainer, experiment, signal, say);
       const job = await followJob(ws.db, trainer, id, experiment.providerJobId ?? "", {
@@ -125,10 +131,11 @@ async function ensureUploaded(
     if (!version) throw new TunelabError("not_found", `dataset version ${versionId} is missing`);
     const reused = await reusableFile(ws, trainer, experiment.provider, version.contentHash, signal);
     if (reused) return reused;
-    return trainer.uploadFile(
-      { name: `${version.name}-${version.number}.jsonl`, content: Buffer.from(readVersionText(ws, version)) },
-      signal,
-    );
+    // the local engine reads images from data: URLs only: it gets the bytes fetched at import; hosted providers
+    // fetch http(s) images themselves and get the file as it is
+    const text = readVersionText(ws, version);
+    const content = experiment.provider === LOCAL_PROVIDER ? await inlineVersionImages(ws, version.id, text) : text;
+    return trainer.uploadFile({ name: `${version.name}-${version.number}.jsonl`, content: Buffer.from(content) }, signal);
   };
   const fileId = await upload(experiment.datasetVersionId);
   const validationId = await upload(experiment.validationVersionId);
