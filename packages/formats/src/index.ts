@@ -6,6 +6,7 @@ export * from "./format/format.ts";
 export * from "./stats/dataset-stats.ts";
 export * from "./stats/distribution.ts";
 export * from "./stats/epochs.ts";
+export * from "./stats/histogram.ts";
 export * from "./stats/stats-collector.ts";
 export * from "./stats/tokenizer.ts";
 export * from "./validate-data-file.ts";

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { Distribution, distribution } from "./distribution.ts";
 import { billingTokensPerEpoch, defaultEpochs } from "./epochs.ts";
+import { Histogram, histogram } from "./histogram.ts";
 import { Encoding } from "./tokenizer.ts";
 
 export const DatasetStats = z.object({
@@ -9,6 +10,8 @@ export const DatasetStats = z.object({
   examples: z.number().int(),
   messagesPerExample: Distribution,
   tokensPerExample: Distribution,
+  /** Exact tokens per example (all messages) in up to 30 bins; absent from versions imported before it was added. */
+  tokensHistogram: Histogram.optional(),
   assistantTokensPerExample: Distribution,
   overContextLimit: z.number().int(),
   epochs: z.number().int(),
@@ -50,6 +53,7 @@ export function datasetStats(
     examples: tokens.length,
     messagesPerExample: distribution(columns.messages),
     tokensPerExample: distribution(tokens),
+    tokensHistogram: histogram(tokens),
     assistantTokensPerExample: distribution(columns.assistantTokens),
     overContextLimit,
     epochs,

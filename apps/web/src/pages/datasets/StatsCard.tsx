@@ -1,24 +1,7 @@
 import { Show } from "solid-js";
-import { api } from "../../api/client.ts";
 import type { DatasetVersion } from "../../api/types.ts";
 import { Histogram } from "../../components/Histogram.tsx";
-import { Loading } from "../../components/Notice.tsx";
 import { count, score } from "../../lib/format.ts";
-import { load } from "../../lib/load.ts";
-
-/** Rough tokens of one JSONL line for the histogram: ~4 characters per token of the message text. */
-function approxTokens(line: string): number {
-  try {
-    const json = JSON.parse(line) as { messages?: Array<{ content?: unknown }> };
-    const chars = (json.messages ?? []).reduce(
-      (n, m) => n + (typeof m.content === "string" ? m.content.length : JSON.stringify(m.content ?? "").length) + 4,
-      0,
-    );
-    return Math.max(1, Math.round(chars / 4));
-  } catch {
-    return 0;
-  }
-}
 
 /**
  * A version's token statistics, each figure saying what it counts, and a histogram of tokens per example. A test
@@ -27,19 +10,6 @@ function approxTokens(line: string): number {
 export function StatsCard(props: { project: string; version: DatasetVersion; isTest: boolean }) {
   const stats = () => props.version.stats;
   const unit = () => (props.isTest ? "item" : "example");
-  const content = load(
-    () => ({ project: props.project, dataset: props.version.name, number: props.version.number }),
-    async (k) => {
-      const response = await api.projects[":project"].datasets[":dataset"].versions[":version"].content.$get({
-        param: { project: k.project, dataset: k.dataset, version: String(k.number) },
-      });
-      if (!response.ok) throw new Error(`HTTP ${response.status}`);
-      return (await response.text())
-        .split("\n")
-        .filter((l) => l.trim())
-        .map(approxTokens);
-    },
-  );
   return (
     <div class="card">
       <h2>{props.version.ref} statistics</h2>
@@ -98,12 +68,12 @@ export function StatsCard(props: { project: string; version: DatasetVersion; isT
         </p>
       </Show>
       <h3>Tokens per {unit()} (all messages)</h3>
-      <Show when={content.data()} fallback={<Loading what="the examples" />}>
-        {(values) => <Histogram values={values()} label={`≈ tokens per ${unit()} (all messages)`} />}
+      <Show
+        when={stats().tokensHistogram}
+        fallback={<p class="muted">No histogram was stored for this version: it was imported by an older tunelab.</p>}
+      >
+        {(bins) => <Histogram bins={bins()} label={`tokens per ${unit()} (all messages, ${stats().encoding})`} />}
       </Show>
-      <p class="muted">
-        Bars estimate each {unit()} at ~4 characters per token; the figures above are exact ({stats().encoding}).
-      </p>
     </div>
   );
 }
