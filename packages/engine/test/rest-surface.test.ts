@@ -70,7 +70,7 @@ describe("fine-tuning job errors in OpenAI's shape", () => {
     expect(raw.status).toBe(400);
   });
 
-  it("rejects reinforcement, DPO on chat data and image data at creation", async () => {
+  it("rejects reinforcement, DPO on chat data and images that are not data: URLs at creation", async () => {
     const { client } = ctx;
     const file = await client.files.create({ file: await toFile(Buffer.from(trainingJsonl(pairs)), "t.jsonl"), purpose: "fine-tune" });
     const rft = await client.fineTuning.jobs
@@ -96,8 +96,8 @@ describe("fine-tuning job errors in OpenAI's shape", () => {
       purpose: "fine-tune",
     });
     const refused = await client.fineTuning.jobs.create({ model: "local-tiny", training_file: withImage.id }).catch((e: unknown) => e);
-    expect(refused).toMatchObject({ status: 400, code: "unsupported_image" });
-    expect((refused as Error).message).toContain("line 4");
+    expect(refused).toMatchObject({ status: 400, code: "unsupported_image", param: "training_file" });
+    expect((refused as Error).message).toMatch(/img\.jsonl line 4 has an image at https:\/\/example\.test\/cat\.png; .*data: URLs only/);
   });
 
   it("404s unknown jobs and unknown models in chat completions", async () => {

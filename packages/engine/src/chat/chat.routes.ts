@@ -9,6 +9,7 @@ import type { RunnableModels } from "../models/runnable-models.ts";
 import { ContextLengthExceededError } from "../trainer/inference/context-length.ts";
 import type { Completion, SamplingParams } from "../trainer/types.ts";
 import { ChatRequest } from "./chat.schema.ts";
+import { decodeImageInputs } from "./image-inputs.ts";
 import { TokenQueue } from "./token-queue.ts";
 
 const DEFAULT_MAX_TOKENS = 256;
@@ -32,6 +33,7 @@ export function chatRoutes(models: RunnableModels): Hono {
       throw asHttpError(e);
     });
     if (!source) throw modelNotFound(request.model);
+    const messages = await decodeImageInputs(request.messages, source, request.model);
     const n = request.n ?? 1;
     const stop =
       request.stop === undefined || request.stop === null ? undefined : Array.isArray(request.stop) ? request.stop : [request.stop];
@@ -48,7 +50,7 @@ export function chatRoutes(models: RunnableModels): Hono {
     const tools = request.tools ?? undefined;
     const base = { id, created, model: request.model, system_fingerprint: "fp_tunelab_local" };
     const complete = (index: number, onToken?: (text: string) => void) =>
-      models.complete(source, request.messages, tools, sampling(index), onToken);
+      models.complete(source, messages, tools, sampling(index), onToken);
     const logprobsOf = (r: Completion) => (r.logprobs ? { content: r.logprobs, refusal: null } : null);
 
     if (request.stream) {
