@@ -5,6 +5,10 @@ import { parseProjectName } from "../projects/project.repository.ts";
 import { ResourceName } from "../projects/project.schema.ts";
 import type { Workspace } from "../storage/workspace.ts";
 import { TEST_SPLIT_NAME } from "./dataset.schema.ts";
+import type { FetchImageOptions } from "./images/fetch-image.ts";
+import type { StoredImage } from "./images/fetch-images.ts";
+import { RemoteImageRefs } from "./images/image-refs.ts";
+import { importImages } from "./images/import-images.ts";
 import type { ImportResult } from "./import-result.schema.ts";
 import { LeakageIndex, type LeakageReport } from "./leakage/leakage.ts";
 import { storeVersion } from "./store-version.ts";
@@ -21,6 +25,8 @@ export interface ImportOptions {
   contextLimit?: number;
   /** Who imports it: a user's name, or the OS user of a CLI command (recorded on the version). */
   createdBy?: string;
+  /** Fetching the file's http(s) images (time limit per image). */
+  imageFetch?: FetchImageOptions;
 }
 
 /** The file as text, as bytes (checked to be UTF-8) or as a path (streamed line by line). */
@@ -38,20 +44,29 @@ export async function importDataset(ws: Workspace, input: ImportInput): Promise<
   return importDatasetHere(ws, input);
 }
 
-/** `importDataset` on this thread: one pass over the file, each kept example streamed to the version's blob. */
-export async function importDatasetHere(ws: Workspace, input: ImportInput): Promise<ImportResult> {
+/**
+ * `importDataset` on this thread: one pass over the file, each kept example streamed to the version's blob; its
+ * http(s) images fetched then (or taken from `fetched`, when a test split fetched the whole file's).
+ */
+export async function importDatasetHere(
+  ws: Workspace,
+  input: ImportInput,
+  fetched?: ReadonlyMap<string, StoredImage>,
+): Promise<ImportResult> {
   const project = parseProjectName(input.project);
   const dataset = parseDatasetName(input.dataset);
   const test = await currentTestSplitItems(ws, project);
   const leakage = test && new LeakageIndex(test.items, test.version.format, test.version.ref);
   const writer = new VersionWriter(ws.blobs);
   const kept = new StatsCollector();
+  const remoteImages = new RemoteImageRefs();
   let validated: ReturnType<typeof validateSource>;
   try {
     validated = validateSource(input, { fileName: input.fileName, ...options(input) }, (example, format) => {
       if (leakage?.check(example, format) === "exact") return;
       writer.add(example);
       kept.add(example.counts);
+      remoteImages.add(example);
     });
   } catch (error) {
     writer.discard();
@@ -60,6 +75,12 @@ export async function importDatasetHere(ws: Workspace, input: ImportInput): Prom
   if (validated.report.errors > 0) {
     writer.discard();
     return { status: "invalid", report: validated.report };
+  }
+
+  const images = await importImages(ws.blobs, remoteImages.list, validated.report, input.imageFetch, fetched);
+  if (!images.ok) {
+    writer.discard();
+    return { status: "invalid", report: images.report };
   }
 
   const leaks = leakage?.report();
@@ -76,6 +97,10 @@ export async function importDatasetHere(ws: Workspace, input: ImportInput): Prom
     message: input.message ?? "",
     source: input.fileName,
     createdBy: input.createdBy,
+    images: images.images,
+  }).catch((error: unknown) => {
+    images.undo();
+    throw error;
   });
   return {
     status: stored.created ? "created" : "unchanged",

@@ -4,6 +4,9 @@ import { runsOffThread, StatsCollector, validateSource } from "@tunelab/formats"
 import { parseProjectName } from "../projects/project.repository.ts";
 import type { Workspace } from "../storage/workspace.ts";
 import { TEST_SPLIT_NAME } from "./dataset.schema.ts";
+import type { FetchImageOptions } from "./images/fetch-image.ts";
+import { RemoteImageRefs } from "./images/image-refs.ts";
+import { importImages } from "./images/import-images.ts";
 import { importDatasetHere, parseDatasetName } from "./import-dataset.ts";
 import type { ImportResult } from "./import-result.schema.ts";
 import { isTestExample } from "./split-assign.ts";
@@ -24,6 +27,8 @@ export interface SplitOptions {
   encoding?: Encoding;
   /** Who sets it (recorded on the versions). */
   createdBy?: string;
+  /** Fetching the file's http(s) images (time limit per image). */
+  imageFetch?: FetchImageOptions;
 }
 
 /** The file as text, as bytes (checked to be UTF-8) or as a path (streamed line by line). */
@@ -43,6 +48,9 @@ export async function setTestSplitHere(ws: Workspace, input: SplitInput): Promis
   const encoding = input.encoding === undefined ? {} : { encoding: input.encoding };
   const test = new VersionWriter(ws.blobs);
   const testStats = new StatsCollector();
+  // every http(s) image of the file is fetched once, before anything is stored: the test split's and the rest's
+  const allImages = new RemoteImageRefs();
+  const testImages = new RemoteImageRefs();
   const rest = fraction === undefined ? undefined : new VersionWriter(ws.blobs);
   const discardAll = () => {
     test.discard();
@@ -54,7 +62,9 @@ export async function setTestSplitHere(ws: Workspace, input: SplitInput): Promis
       if (!rest || fraction === undefined || isTestExample(example.inputHash, fraction, seed)) {
         test.add(example);
         testStats.add(example.counts);
+        testImages.add(example);
       } else rest.add(example);
+      allImages.add(example);
     });
   } catch (error) {
     discardAll();
@@ -70,6 +80,12 @@ export async function setTestSplitHere(ws: Workspace, input: SplitInput): Promis
       "invalid_argument",
       `--test-fraction ${fraction} of ${validated.report.examples} examples selects none; raise the fraction`,
     );
+  }
+
+  const images = await importImages(ws.blobs, allImages.list, validated.report, input.imageFetch);
+  if (!images.ok) {
+    discardAll();
+    return { status: "invalid", report: images.report };
   }
 
   const { too_few_examples: tooFew = 0, ...issueCounts } = validated.report.issueCounts;
@@ -93,18 +109,28 @@ export async function setTestSplitHere(ws: Workspace, input: SplitInput): Promis
       message: input.message ?? (fraction === undefined ? `from ${input.fileName}` : `${fraction} of ${input.fileName}, seed ${seed}`),
       source: input.fileName,
       createdBy: input.createdBy,
+      images: images.images.filter((image) => testImages.has(image.url)),
+    }).catch((error: unknown) => {
+      images.undo();
+      throw error;
     });
     let train: ImportResult | undefined;
     if (restContent && trainName !== undefined) {
-      train = await importDatasetHere(ws, {
-        project,
-        dataset: trainName,
-        path: restContent.file,
-        fileName: input.fileName,
-        message: input.message ?? `rest of ${input.fileName} after the ${stored.version.ref} split`,
-        ...encoding,
-        ...(input.createdBy === undefined ? {} : { createdBy: input.createdBy }),
-      });
+      const fetched = new Map(images.images.map((image) => [image.url, image]));
+      train = await importDatasetHere(
+        ws,
+        {
+          project,
+          dataset: trainName,
+          path: restContent.file,
+          fileName: input.fileName,
+          message: input.message ?? `rest of ${input.fileName} after the ${stored.version.ref} split`,
+          ...encoding,
+          ...(input.createdBy === undefined ? {} : { createdBy: input.createdBy }),
+          ...(input.imageFetch === undefined ? {} : { imageFetch: input.imageFetch }),
+        },
+        fetched,
+      );
     }
     return { status: stored.created ? "created" : "unchanged", test: stored.version, report, train };
   } finally {

@@ -5,6 +5,8 @@ import { ensureProject, findProjectByName } from "../projects/project.repository
 import type { Workspace } from "../storage/workspace.ts";
 import { findDataset, findVersionByHash, insertDataset, insertVersion } from "./dataset.repository.ts";
 import type { DatasetRole, DatasetVersion } from "./dataset.schema.ts";
+import { insertVersionImages } from "./images/dataset-image.repository.ts";
+import type { StoredImage } from "./images/fetch-images.ts";
 import { commitContent, discardContent, type VersionContent } from "./version-writer.ts";
 
 export interface StoreVersionInput {
@@ -19,6 +21,8 @@ export interface StoreVersionInput {
   source: string;
   /** Who creates the version (recorded on it). */
   createdBy?: string | undefined;
+  /** Its http(s) images, fetched and stored as blobs (recorded with the version). */
+  images?: readonly StoredImage[] | undefined;
 }
 
 export interface StoredVersion {
@@ -58,6 +62,7 @@ export async function storeVersion(ws: Workspace, input: StoreVersionInput): Pro
         examples: content.examples,
         createdBy: input.createdBy,
       });
+      await insertVersionImages(trx, version.id, input.images ?? []);
       // in the same transaction: every process that stores a version tells open pages, and only if it was stored
       const { ref, exampleCount } = version;
       await appendEvents(trx, [

@@ -1,4 +1,5 @@
 import type { DatasetExampleTable, DatasetTable, DatasetVersionTable } from "../datasets/dataset.table.ts";
+import type { DatasetImageTable } from "../datasets/images/dataset-image.table.ts";
 import type { EvalRunTable, EvalSampleTable } from "../eval-runs/eval-run.table.ts";
 import type { EventTable } from "../events/event.table.ts";
 import type { ExperimentMetricTable, ExperimentTable } from "../experiments/experiment.table.ts";
@@ -12,6 +13,7 @@ export interface Database {
   datasets: DatasetTable;
   dataset_versions: DatasetVersionTable;
   dataset_examples: DatasetExampleTable;
+  dataset_images: DatasetImageTable;
   grader_sets: GraderSetTable;
   experiments: ExperimentTable;
   experiment_metrics: ExperimentMetricTable;
