@@ -3,7 +3,9 @@
 // time-to-accuracy on the ticket-routing example (exact match of the assistant JSON on test.jsonl), and
 // `auto` on long examples: the long-tickets example with the previous and the current `auto` rule side
 // by side and a PyTorch peer script (bench/lib/long-inputs.ts).
-// BENCH_PARTS=throughput,accuracy,long (default: all) picks the parts; BENCH_ACCURACY_SECONDS (60) is the
+// vision fine-tuning: time to 90% on the digits example's test split and training images/s
+// (bench/lib/vision-digits.ts).
+// BENCH_PARTS=throughput,accuracy,long,vision (default: all) picks the parts; BENCH_ACCURACY_SECONDS (60) is the
 // ticket-routing budget, BENCH_LONG_SECONDS (600) the long-tickets one.
 // Model FLOPs per token = 6 × params + 12 × layers × d × context (attention). Prints figures only.
 import { spawnSync } from "node:child_process";
@@ -17,6 +19,7 @@ import { AdamW } from "../packages/engine/src/trainer/train/optimizer.ts";
 import { Rng } from "../packages/engine/src/trainer/train/rng.ts";
 import { loadavg, longInputs } from "./lib/long-inputs.ts";
 import { type AccuracyRun, timeToAccuracy } from "./lib/time-to-accuracy.ts";
+import { visionDigits } from "./lib/vision-digits.ts";
 
 interface Config {
   name: string;
@@ -174,8 +177,9 @@ const median = (xs: number[]) => {
   return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 };
 
-const parts = new Set((process.env.BENCH_PARTS ?? "throughput,accuracy,long").split(","));
+const parts = new Set((process.env.BENCH_PARTS ?? "throughput,accuracy,long,vision").split(","));
 console.log(`load: ${loadavg()}`);
 if (parts.has("throughput")) throughput();
 if (parts.has("accuracy")) accuracy();
 if (parts.has("long")) longInputs();
+if (parts.has("vision")) await visionDigits();

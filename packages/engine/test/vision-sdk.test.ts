@@ -76,6 +76,20 @@ describe("vision fine-tuning through the SDK", () => {
     expect(broken).toMatchObject({ status: 400, code: "invalid_image" });
   });
 
+  it("fails a job whose image is not an image, naming the line", async () => {
+    const { client } = ctx;
+    const rows = await colorSquareExamples(12, 31);
+    const broken = `data:image/png;base64,${Buffer.from("not a png").toString("base64")}`;
+    const user = (rows[2] as { messages: Array<{ content?: unknown }> }).messages[0] as { content: unknown[] };
+    (user.content[1] as { image_url: { url: string } }).image_url.url = broken;
+    const file = await client.files.create({ file: await toFile(Buffer.from(jsonl(rows)), "broken.jsonl"), purpose: "fine-tune" });
+    const job = await waitForJob(client, (await client.fineTuning.jobs.create({ model: "local-tiny", training_file: file.id })).id);
+    expect(job.status).toBe("failed");
+    // OpenAI's image rules (the dataset validation) name it first; a PNG that passes them and still does not decode
+    // fails in the training worker with the same line (trainer/vision/decode-examples.ts).
+    expect(job.error?.message).toMatch(/broken\.jsonl .*line 3, messages\[0\]\.content\[1\]\.image_url\.url: .*\(invalid_image\)/);
+  });
+
   it("refuses images for a text-only model in OpenAI's shape", async () => {
     const [one] = await colorSquareExamples(1, 21);
     const refused = await refusal(ctx.client.chat.completions.create({ model: "local-tiny", messages: ask(urlOf(one as never)) }));
