@@ -44,6 +44,10 @@ describe("decodeImage", () => {
       code: "invalid_image_url",
       message: /data: URLs only/,
     });
+    await expect(decodeImage(await dataUrl("png"), "medium" as never)).rejects.toMatchObject({
+      code: "invalid_image",
+      message: /detail must be/,
+    });
     await expect(decodeImage("file:///etc/passwd")).rejects.toMatchObject({ code: "invalid_image_url" });
     await expect(decodeImage(await dataUrl("tiff"))).rejects.toMatchObject({ code: "invalid_image", message: /not tiff/ });
     await expect(decodeImage(`data:image/png;base64,${Buffer.from("not a png").toString("base64")}`)).rejects.toMatchObject({

@@ -42,6 +42,8 @@ export function dataUrlBytes(url: string): Buffer {
 }
 
 export async function decodeImage(url: string, detail: Detail = "auto"): Promise<DecodedImage> {
+  if (!["low", "high", "auto"].includes(detail))
+    throw new ImageInputError(`detail must be "low", "high" or "auto", not ${JSON.stringify(detail)}`);
   const bytes = dataUrlBytes(url);
   let meta: Metadata;
   try {
