@@ -1,14 +1,15 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { closeWorkspace, openWorkspace, type Workspace } from "@tunelab/core";
+import { closeWorkspace, type Workspace } from "@tunelab/core";
 import { createEngine, type Engine } from "@tunelab/engine";
+import { openTestWorkspace } from "../../../packages/core/src/test-support/test-database.ts";
 import { type ApiServices, createApiApp, createServices } from "../src/index.ts";
 
 /** A real workspace, the real engine and the real API app, in a temp directory. */
 export async function apiHarness(options: { samplingParams?: Record<string, unknown>; allowCodeGraders?: boolean } = {}) {
   const home = mkdtempSync(join(tmpdir(), "tunelab-api-"));
-  const ws: Workspace = await openWorkspace(home);
+  const ws: Workspace = await openTestWorkspace(home);
   const engine: Engine = await createEngine({ root: join(home, "engine"), checkpointEvery: 50 });
   const services: ApiServices = createServices({
     ws,

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { closeWorkspace, openWorkspace, saveGraderSet, type Workspace } from "@tunelab/core";
+import { closeWorkspace, saveGraderSet, type Workspace } from "@tunelab/core";
 import { createEngine, type Engine } from "@tunelab/engine";
 import { parseGraderConfig } from "@tunelab/evals";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -32,6 +32,9 @@ def grade(sample, item):
     return 1.0
 `,
 });
+
+import { openTestWorkspace } from "../../../packages/core/src/test-support/test-database.ts";
+
 const ran = (name: string) => readdirSync(marks).filter((f) => f.startsWith(`${name}-`));
 
 const item = (text: string, label: string) =>
@@ -67,7 +70,7 @@ beforeAll(async () => {
   marks = join(home, "marks");
   rmSync(marks, { force: true, recursive: true });
   (await import("node:fs")).mkdirSync(marks);
-  ws = await openWorkspace(home);
+  ws = await openTestWorkspace(home);
   engine = await createEngine({ root: join(home, "engine") });
   services = createServices({
     ws,

@@ -1,7 +1,7 @@
 // GET /api/events follows the workspace's event log: events another process writes to the same database reach the
 // stream as well as the server's own, each once with its log id, and a client that reconnects with Last-Event-ID
 // (or ?after=) gets exactly what it missed.
-import { databasePath, EventLog, openDatabase, type WorkspaceEvent } from "@tunelab/core";
+import { EventLog, openDatabase, type WorkspaceEvent } from "@tunelab/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiHarness } from "./api-harness.ts";
 import { readSse } from "./sse-client.ts";
@@ -18,7 +18,7 @@ const messages = (frames: ReturnType<typeof readSse>) => frames.events<{ message
 describe("GET /api/events", () => {
   it("streams another process's events and the server's own, each once, and resumes after Last-Event-ID", async () => {
     // "another process": its own connection to the workspace's database and its own event log
-    const otherDb = openDatabase(databasePath(h.home));
+    const otherDb = openDatabase(h.ws.database);
     const other = new EventLog(otherDb);
     try {
       // what happened before the page opened is not replayed to a new client

@@ -10,6 +10,13 @@ const EnvSchema = z.object({
     .regex(/^[\x21-\x7e]+$/, "use printable ASCII characters without spaces (clients send it in an HTTP header)")
     .optional(),
   TUNELAB_CONFIG: z.string().min(1).optional(),
+  /** The workspace database: a `postgres://…` URL (a team's shared PostgreSQL); unset, SQLite in the tunelab home. */
+  TUNELAB_DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//i, "a PostgreSQL URL such as postgres://user:password@host:5432/tunelab")
+    .optional(),
+  /** Where blobs (uploaded files, dataset contents) live, e.g. a directory several machines share; default `<home>/blobs`. */
+  TUNELAB_BLOB_DIR: z.string().min(1).optional(),
   /** Seconds a process's claim on a running job or experiment lasts without renewal (default 15). */
   TUNELAB_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).optional(),
   OPENAI_API_KEY: z.string().min(1).optional(),

@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import SQLite from "better-sqlite3";
 import { Kysely, SqliteDialect } from "kysely";
+import { isPostgresUrl, openPostgres } from "./postgres.ts";
 
 export interface OpenDatabaseOptions {
   /** Milliseconds a writer waits for another process's lock before failing. */
@@ -19,4 +20,12 @@ export function openDatabase<Schema>(file: string, options: OpenDatabaseOptions 
   sqlite.pragma("foreign_keys = ON");
   sqlite.pragma("synchronous = NORMAL");
   return new Kysely<Schema>({ dialect: new SqliteDialect({ database: sqlite }) });
+}
+
+/**
+ * Opens a database by location: a `postgres://…`/`postgresql://…` URL opens PostgreSQL (a connection pool), anything
+ * else is a SQLite file (see openDatabase).
+ */
+export function openDatabaseAt<Schema>(location: string, options: OpenDatabaseOptions = {}): Kysely<Schema> {
+  return isPostgresUrl(location) ? openPostgres<Schema>(location) : openDatabase<Schema>(location, options);
 }

@@ -1,4 +1,6 @@
 export * from "./blobs.ts";
 export * from "./database.ts";
+export * from "./dialect.ts";
 export * from "./leases.ts";
 export * from "./migrate.ts";
+export * from "./postgres.ts";

@@ -1,7 +1,8 @@
 import { sql } from "kysely";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { openDatabase } from "./database.ts";
+import { type openDatabase, openDatabaseAt } from "./database.ts";
 import { Leases, type LeaseWhere } from "./leases.ts";
+import { createPostgresDatabase, testDatabaseName } from "./postgres.ts";
 
 interface Db {
   work: { id: string; status: string; lease_owner: string | null; lease_expires_at: number | null };
@@ -10,9 +11,13 @@ interface Db {
 let db: ReturnType<typeof openDatabase<Db>>;
 const row = (id: string) => db.selectFrom("work").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
 
+// On SQLite in memory; in the Postgres test project, on a fresh PostgreSQL database.
+const server = process.env.TUNELAB_TEST_POSTGRES_URL;
+const location = async () => (server ? createPostgresDatabase(server, testDatabaseName()) : ":memory:");
+
 beforeEach(async () => {
-  db = openDatabase<Db>(":memory:");
-  await sql`CREATE TABLE work (id TEXT PRIMARY KEY, status TEXT NOT NULL, lease_owner TEXT, lease_expires_at INTEGER)`.execute(db);
+  db = openDatabaseAt<Db>(await location());
+  await sql`CREATE TABLE work (id TEXT PRIMARY KEY, status TEXT NOT NULL, lease_owner TEXT, lease_expires_at BIGINT)`.execute(db);
   await db
     .insertInto("work")
     .values([

@@ -1,4 +1,4 @@
-import { TunelabError } from "@tunelab/base";
+import { isTunelabError, TunelabError } from "@tunelab/base";
 import { type Kysely, type Migration, type MigrationProvider, Migrator } from "kysely";
 
 /** Frozen migrations by name; applied in name order. Never edit one that has shipped: add a new one. */
@@ -16,6 +16,8 @@ export async function applyMigrations<Schema>(db: Kysely<Schema>, migrations: Mi
   const migrator = new Migrator({ db, provider: new StaticProvider(migrations) });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === "Error");
+  // no migration ran and failed: the database itself failed (e.g. a PostgreSQL server that cannot be reached)
+  if (failed === undefined && isTunelabError(error)) throw error;
   if (error !== undefined || failed !== undefined) {
     throw new TunelabError(
       "internal",

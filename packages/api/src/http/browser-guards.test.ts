@@ -5,9 +5,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { closeWorkspace, openWorkspace, type Workspace } from "@tunelab/core";
+import { closeWorkspace, type Workspace } from "@tunelab/core";
 import { createEngine, type Engine } from "@tunelab/engine";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openTestWorkspace } from "../../../core/src/test-support/test-database.ts";
 import { createServices } from "../services.ts";
 import { type ListeningApi, listenApi } from "./listen.ts";
 
@@ -26,7 +27,7 @@ const JSONL = `${JSON.stringify({
 
 beforeAll(async () => {
   home = mkdtempSync(join(tmpdir(), "tunelab-guards-"));
-  ws = await openWorkspace(home);
+  ws = await openTestWorkspace(home);
   engine = await createEngine({ root: join(home, "engine"), runJobs: false });
   services = createServices({ ws, engine, config: { providers: {} } });
   server = await listenApi({ services, host: "127.0.0.1", port: 0, allowedHosts: ["tunelab.example.test"] });

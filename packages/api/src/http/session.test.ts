@@ -3,8 +3,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { closeWorkspace, openWorkspace, type Workspace } from "@tunelab/core";
+import { closeWorkspace, type Workspace } from "@tunelab/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openTestWorkspace } from "../../../core/src/test-support/test-database.ts";
 import { createServices } from "../services.ts";
 import { type ListeningApi, listenApi } from "./listen.ts";
 
@@ -16,7 +17,7 @@ let services: ReturnType<typeof createServices>;
 
 beforeAll(async () => {
   home = mkdtempSync(join(tmpdir(), "tunelab-session-"));
-  ws = await openWorkspace(home);
+  ws = await openTestWorkspace(home);
   services = createServices({ ws, config: { providers: {} } });
   server = await listenApi({ services, port: 0, token: TOKEN });
 });

@@ -40,7 +40,7 @@ export type ImportInput = ImportOptions & DataSource;
 export async function importDataset(ws: Workspace, input: ImportInput): Promise<ImportResult> {
   parseProjectName(input.project);
   parseDatasetName(input.dataset);
-  if (runsOffThread(input)) return runDatasetTask({ kind: "import", home: ws.home, input });
+  if (runsOffThread(input)) return runDatasetTask({ kind: "import", home: ws.home, database: ws.database, input });
   return importDatasetHere(ws, input);
 }
 

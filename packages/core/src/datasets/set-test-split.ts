@@ -37,7 +37,7 @@ export type SplitInput = SplitOptions & DataSource;
 /** Sets the project's frozen test split (`test@N`), from a file or carved deterministically from one (a large file in a worker thread). */
 export async function setTestSplit(ws: Workspace, input: SplitInput): Promise<SplitResult> {
   checkArguments(input);
-  if (runsOffThread(input)) return runDatasetTask({ kind: "split", home: ws.home, input });
+  if (runsOffThread(input)) return runDatasetTask({ kind: "split", home: ws.home, database: ws.database, input });
   return setTestSplitHere(ws, input);
 }
 

@@ -1,6 +1,7 @@
 import { TunelabError } from "@tunelab/base";
 import { type ItemRecord, trialKey } from "@tunelab/evals";
-import { sql, type Updateable } from "kysely";
+import { jsonArrayContains, storableText } from "@tunelab/storage";
+import type { Updateable } from "kysely";
 import { newId } from "../shared/id.ts";
 import { nowIso } from "../shared/time.ts";
 import type { DB } from "../storage/database.ts";
@@ -121,7 +122,7 @@ export async function insertSamples(db: DB, runId: string, samples: readonly { p
     trial: record.trial ?? 0,
     position,
     status: record.status,
-    output_text: record.sample?.output_text ?? null,
+    output_text: record.sample?.output_text == null ? null : storableText(db, record.sample.output_text),
     error: record.sample_error ? JSON.stringify(record.sample_error) : null,
     grades_json: JSON.stringify(record.grades),
     tags_json: JSON.stringify(record.tags),
@@ -163,7 +164,7 @@ export async function pageSamples(db: DB, runId: string, filter: SampleFilter): 
   let query = db.selectFrom("eval_samples").where("run_id", "=", runId);
   if (filter.status) query = query.where("status", "=", filter.status);
   const tag = filter.tag;
-  if (tag !== undefined) query = query.where(sql<boolean>`exists (select 1 from json_each(${sql.ref("tags_json")}) where value = ${tag})`);
+  if (tag !== undefined) query = query.where(jsonArrayContains(db, "tags_json", tag));
   const total = Number((await query.select((eb) => eb.fn.countAll().as("n")).executeTakeFirstOrThrow()).n);
   const data = await query.selectAll().orderBy("position").orderBy("trial").offset(filter.offset).limit(filter.limit).execute();
   return { total, data };

@@ -11,7 +11,8 @@ import { setTestSplit } from "../datasets/set-test-split.ts";
 import { currentGraderSet } from "../grader-sets/grader-set.repository.ts";
 import { saveGraderSet } from "../grader-sets/save-grader-set.ts";
 import { getProjectByName } from "../projects/project.repository.ts";
-import { closeWorkspace, openWorkspace, type Workspace } from "../storage/workspace.ts";
+import { closeWorkspace, type Workspace } from "../storage/workspace.ts";
+import { openTestWorkspace } from "../test-support/test-database.ts";
 import { getEvalRun, insertEvalRun, insertSamples, runSamples } from "./eval-run.repository.ts";
 import { finalizeEvalRun, type RunAggregates } from "./execute-eval-run.ts";
 import { OFF_THREAD_SAMPLES } from "./finalize/off-thread.ts";
@@ -24,7 +25,7 @@ let ids: { projectId: string; split: string; graderSet: string };
 
 beforeAll(async () => {
   home = mkdtempSync(join(tmpdir(), "tunelab-finalize-"));
-  ws = await openWorkspace(home);
+  ws = await openTestWorkspace(home);
   const chat = (i: number) =>
     JSON.stringify({
       messages: [
@@ -128,7 +129,7 @@ describe("insertSamples", () => {
     const broken = fresh.map((sample, i) =>
       i === ITEMS - 10 ? { ...sample, record: { ...sample.record, item_id: null as unknown as string } } : sample,
     );
-    await expect(insertSamples(ws.db, runId, broken)).rejects.toThrow(/NOT NULL/);
+    await expect(insertSamples(ws.db, runId, broken)).rejects.toThrow(/not[ -]null/i); // SQLite: NOT NULL, PostgreSQL: not-null
     expect(await runSamples(ws.db, runId)).toHaveLength(ITEMS); // the rows before the failing one were rolled back
   }, 60_000);
 });
@@ -165,7 +166,9 @@ describe("finalizeEvalRun", () => {
   it("rejects with the worker's error when the worker cannot finalize", async () => {
     const empty = mkdtempSync(join(tmpdir(), "tunelab-finalize-empty-")); // no migrated database there
     try {
-      await expect(finalizeEvalRun({ ...ws, home: empty }, "run_x", "exact", { offThread: true })).rejects.toMatchObject({
+      await expect(
+        finalizeEvalRun({ ...ws, home: empty, database: join(empty, "tunelab.db") }, "run_x", "exact", { offThread: true }),
+      ).rejects.toMatchObject({
         code: "internal",
         message: expect.stringContaining("eval_samples"),
       });

@@ -86,7 +86,7 @@ export interface FinalizeOptions {
 /** Computes and stores a run's counts and aggregates from its stored samples. */
 export async function finalizeEvalRun(ws: Workspace, runId: string, primaryMetric: string, options: FinalizeOptions = {}): Promise<void> {
   const offThread = options.offThread ?? (isMainThread && (await countSamples(ws, runId)) >= OFF_THREAD_SAMPLES);
-  const task = { home: ws.home, runId, primaryMetric };
+  const task = { home: ws.home, database: ws.database, runId, primaryMetric };
   if (offThread) await (options.worker ? options.worker.finalize(task) : finalizeInWorker(task));
   else await finalizeEvalRunHere(ws, runId, primaryMetric);
 }

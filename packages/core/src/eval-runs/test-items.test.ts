@@ -9,7 +9,8 @@ import { findVersionById, getVersionByRef } from "../datasets/dataset.repository
 import { setTestSplit } from "../datasets/set-test-split.ts";
 import { readVersionLines } from "../datasets/version-content.ts";
 import { getProjectByName } from "../projects/project.repository.ts";
-import { closeWorkspace, openWorkspace, type Workspace } from "../storage/workspace.ts";
+import { closeWorkspace, type Workspace } from "../storage/workspace.ts";
+import { openTestWorkspace } from "../test-support/test-database.ts";
 import { testItems } from "./test-items.ts";
 
 let home: string;
@@ -19,7 +20,7 @@ const ITEMS = 2_345; // more than two slices
 
 beforeAll(async () => {
   home = mkdtempSync(join(tmpdir(), "tunelab-test-items-"));
-  ws = await openWorkspace(home);
+  ws = await openTestWorkspace(home);
   const words = ["billing", "café", "naïve résumé", "日本語のチケット", "emoji 🚀 and 𝔘𝔫𝔦𝔠𝔬𝔡𝔢", "plain"];
   const lines = Array.from({ length: ITEMS }, (_, i) =>
     JSON.stringify({

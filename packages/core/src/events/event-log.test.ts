@@ -4,7 +4,6 @@
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type DB, openDatabase } from "../storage/database.ts";
-import { databasePath } from "../storage/home.ts";
 import { tempWorkspace } from "../test-support/temp-workspace.ts";
 import { eventsAfter } from "./event.repository.ts";
 import { EventLog } from "./event-log.ts";
@@ -14,7 +13,7 @@ let ws: Awaited<ReturnType<typeof tempWorkspace>>;
 let otherDb: DB;
 beforeEach(async () => {
   ws = await tempWorkspace();
-  otherDb = openDatabase(databasePath(ws.home));
+  otherDb = openDatabase(ws.database);
 });
 afterEach(async () => {
   await otherDb.destroy();

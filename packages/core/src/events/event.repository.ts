@@ -1,3 +1,4 @@
+import { inCommitOrder } from "@tunelab/storage";
 import { nowIso } from "../shared/time.ts";
 import type { DB } from "../storage/database.ts";
 import type { EventRow } from "./event.table.ts";
@@ -5,16 +6,22 @@ import { type LoggedEvent, WorkspaceEvent } from "./workspace-event.schema.ts";
 
 // The log's order is its `id`. SQLite has one writer at a time and assigns the id inside the writing transaction, so
 // once a reader sees id N every smaller id is committed or never will be: a reader that resumes after the last id it
-// saw misses nothing. (PostgreSQL sequences do not give that guarantee; team mode adds LISTEN/NOTIFY there.)
+// saw misses nothing. PostgreSQL sequences do not give that guarantee by themselves: there, appends take one advisory
+// lock until they commit (inCommitOrder), so ids are committed in order too.
+
+/** The advisory lock key of event appends on PostgreSQL. */
+const EVENTS_LOCK = 0x74756e65; // "tune"
 
 /** Appends events in order (inside the caller's transaction when given one); returns their ids. */
 export async function appendEvents(db: DB, events: ReadonlyArray<WorkspaceEvent>, createdAt: string = nowIso()): Promise<number[]> {
   if (events.length === 0) return [];
-  const rows = await db
-    .insertInto("events")
-    .values(events.map((event) => ({ type: event.type, payload_json: JSON.stringify(event), created_at: createdAt })))
-    .returning("id")
-    .execute();
+  const rows = await inCommitOrder(db, EVENTS_LOCK, (writer) =>
+    writer
+      .insertInto("events")
+      .values(events.map((event) => ({ type: event.type, payload_json: JSON.stringify(event), created_at: createdAt })))
+      .returning("id")
+      .execute(),
+  );
   return rows.map((r) => r.id);
 }
 

@@ -11,6 +11,13 @@ export function databasePath(home: string): string {
   return join(home, "tunelab.db");
 }
 
+/** The blob directory: TUNELAB_BLOB_DIR (relative to the working directory) or `<home>/blobs`. */
 export function blobsPath(home: string): string {
-  return join(home, "blobs");
+  const fromEnv = readEnv().TUNELAB_BLOB_DIR;
+  return fromEnv ? resolve(fromEnv) : join(home, "blobs");
+}
+
+/** Where the workspace's database is: TUNELAB_DATABASE_URL (PostgreSQL) or the SQLite file in the home. */
+export function databaseLocation(home: string): string {
+  return readEnv().TUNELAB_DATABASE_URL ?? databasePath(home);
 }

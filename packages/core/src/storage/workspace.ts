@@ -1,19 +1,30 @@
 import { BlobStore } from "@tunelab/storage";
 import { type DB, openDatabase } from "./database.ts";
-import { blobsPath, databasePath, resolveHome } from "./home.ts";
+import { blobsPath, databaseLocation, resolveHome } from "./home.ts";
 import { migrateToLatest } from "./migrate.ts";
 
-/** An opened tunelab home: the database (migrated) and the blob store beside it. */
+/** An opened tunelab home: the database (migrated) and the blob store. */
 export interface Workspace {
   home: string;
+  /** Where the database is (a SQLite file or a PostgreSQL URL): worker threads open their own connection to it. */
+  database: string;
   db: DB;
   blobs: BlobStore;
 }
 
-export async function openWorkspace(home: string = resolveHome()): Promise<Workspace> {
-  const db = openDatabase(databasePath(home));
-  await migrateToLatest(db);
-  return { home, db, blobs: new BlobStore(blobsPath(home)) };
+/**
+ * Opens the workspace of a tunelab home: its database (TUNELAB_DATABASE_URL, else SQLite in the home, unless `database`
+ * names one) brought to the latest schema, and its blob store.
+ */
+export async function openWorkspace(home: string = resolveHome(), database: string = databaseLocation(home)): Promise<Workspace> {
+  const db = openDatabase(database);
+  try {
+    await migrateToLatest(db);
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+  return { home, database, db, blobs: new BlobStore(blobsPath(home)) };
 }
 
 export async function closeWorkspace(workspace: Workspace): Promise<void> {

@@ -1,8 +1,8 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { answerFromWorker } from "@tunelab/base";
-import { BlobStore, openDatabase } from "@tunelab/storage";
+import { BlobStore, isPostgres, openDatabaseAt } from "@tunelab/storage";
 import { sql } from "kysely";
-import { blobsPath, databasePath } from "../../storage/home.ts";
+import { blobsPath } from "../../storage/home.ts";
 import type { Workspace } from "../../storage/workspace.ts";
 import { importDatasetHere } from "../import-dataset.ts";
 import { setTestSplitHere } from "../set-test-split.ts";
@@ -13,9 +13,10 @@ import type { DatasetTask } from "./tasks.ts";
  * a 64 MiB page cache: a large version's example index inserts into two indexes of random hashes, and the default
  * 2 MiB cache makes that a third slower at a million rows.
  */
-async function withWorkspace<T>(home: string, work: (ws: Workspace) => Promise<T>): Promise<T> {
-  const ws: Workspace = { home, db: openDatabase(databasePath(home)), blobs: new BlobStore(blobsPath(home)) };
-  await sql`PRAGMA cache_size = -65536`.execute(ws.db);
+async function withWorkspace<T>(task: DatasetTask, work: (ws: Workspace) => Promise<T>): Promise<T> {
+  const { home, database } = task;
+  const ws: Workspace = { home, database, db: openDatabaseAt(database), blobs: new BlobStore(blobsPath(home)) };
+  if (!isPostgres(ws.db)) await sql`PRAGMA cache_size = -65536`.execute(ws.db);
   try {
     return await work(ws);
   } finally {
@@ -26,9 +27,9 @@ async function withWorkspace<T>(home: string, work: (ws: Workspace) => Promise<T
 async function run(task: DatasetTask): Promise<{ result: unknown }> {
   switch (task.kind) {
     case "import":
-      return { result: await withWorkspace(task.home, (ws) => importDatasetHere(ws, task.input)) };
+      return { result: await withWorkspace(task, (ws) => importDatasetHere(ws, task.input)) };
     case "split":
-      return { result: await withWorkspace(task.home, (ws) => setTestSplitHere(ws, task.input)) };
+      return { result: await withWorkspace(task, (ws) => setTestSplitHere(ws, task.input)) };
   }
 }
 

@@ -1,13 +1,12 @@
 import { parentPort } from "node:worker_threads";
 import { isTunelabError } from "@tunelab/base";
 import { openDatabase } from "../../storage/database.ts";
-import { databasePath } from "../../storage/home.ts";
 import { finalizeRun } from "./finalize-run.ts";
 import type { FinalizeReply, FinalizeTask } from "./off-thread.ts";
 
 /** Finalizes one run with this worker's own connection to the workspace's database (WAL: the main thread keeps reading). */
 async function run(task: FinalizeTask): Promise<void> {
-  const db = openDatabase(databasePath(task.home));
+  const db = openDatabase(task.database);
   try {
     await finalizeRun(db, task.runId, task.primaryMetric);
   } finally {

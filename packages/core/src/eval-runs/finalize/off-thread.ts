@@ -11,6 +11,8 @@ export const OFF_THREAD_SAMPLES = 500;
 
 export interface FinalizeTask {
   home: string;
+  /** The workspace's database location (SQLite file or PostgreSQL URL). */
+  database: string;
   runId: string;
   primaryMetric: string;
 }

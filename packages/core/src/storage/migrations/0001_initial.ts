@@ -1,6 +1,8 @@
+import { bigintType } from "@tunelab/storage";
 import type { Kysely } from "kysely";
 
 // Frozen: this migration has shipped. Add a new file for any change.
+// Portable: the same DDL on SQLite as shipped (sqlite-schema.test.ts); 64-bit integers and doubles on PostgreSQL.
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
@@ -30,7 +32,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn("content_hash", "text", (c) => c.notNull())
     .addColumn("format", "text", (c) => c.notNull())
     .addColumn("example_count", "integer", (c) => c.notNull())
-    .addColumn("byte_size", "integer", (c) => c.notNull())
+    .addColumn("byte_size", bigintType(db), (c) => c.notNull())
     .addColumn("message", "text", (c) => c.notNull().defaultTo(""))
     .addColumn("source", "text", (c) => c.notNull().defaultTo(""))
     .addColumn("stats_json", "text", (c) => c.notNull())

@@ -1,6 +1,8 @@
+import { bigintType, doubleType } from "@tunelab/storage";
 import type { Kysely } from "kysely";
 
 // Frozen: add a new migration for any change.
+// Portable: the same DDL on SQLite as shipped (sqlite-schema.test.ts); 64-bit integers and doubles on PostgreSQL.
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
@@ -38,8 +40,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn("provider_validation_file_id", "text")
     .addColumn("provider_job_id", "text")
     .addColumn("tuned_model", "text")
-    .addColumn("trained_tokens", "integer")
-    .addColumn("training_seconds", "real")
+    .addColumn("trained_tokens", bigintType(db))
+    .addColumn("training_seconds", doubleType(db))
     .addColumn("test_split_version_id", "text", (c) => c.references("dataset_versions.id"))
     .addColumn("grader_set_id", "text", (c) => c.references("grader_sets.id"))
     .addColumn("eval_run_id", "text")
@@ -47,7 +49,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn("updated_at", "text", (c) => c.notNull())
     .addColumn("finished_at", "text")
     .addColumn("lease_owner", "text")
-    .addColumn("lease_expires_at", "integer")
+    .addColumn("lease_expires_at", bigintType(db))
     .execute();
   await db.schema.createIndex("experiments_project_status").on("experiments").columns(["project_id", "status"]).execute();
   await db.schema.createIndex("experiments_config_hash").on("experiments").columns(["project_id", "config_hash"]).execute();
@@ -57,10 +59,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn("experiment_id", "text", (c) => c.notNull().references("experiments.id").onDelete("cascade"))
     .addColumn("step", "integer", (c) => c.notNull())
     .addColumn("total_steps", "integer")
-    .addColumn("train_loss", "real")
-    .addColumn("train_accuracy", "real")
-    .addColumn("valid_loss", "real")
-    .addColumn("valid_accuracy", "real")
+    .addColumn("train_loss", doubleType(db))
+    .addColumn("train_accuracy", doubleType(db))
+    .addColumn("valid_loss", doubleType(db))
+    .addColumn("valid_accuracy", doubleType(db))
     .addPrimaryKeyConstraint("experiment_metrics_pk", ["experiment_id", "step"])
     .execute();
 
@@ -80,9 +82,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn("passed", "integer", (c) => c.notNull().defaultTo(0))
     .addColumn("failed", "integer", (c) => c.notNull().defaultTo(0))
     .addColumn("errored", "integer", (c) => c.notNull().defaultTo(0))
-    .addColumn("primary_score", "real")
-    .addColumn("primary_low", "real")
-    .addColumn("primary_high", "real")
+    .addColumn("primary_score", doubleType(db))
+    .addColumn("primary_low", doubleType(db))
+    .addColumn("primary_high", doubleType(db))
     .addColumn("aggregates_json", "text")
     .addColumn("graders_json", "text")
     .addColumn("usage_json", "text")

@@ -1,0 +1,104 @@
+import { randomBytes } from "node:crypto";
+import { TunelabError } from "@tunelab/base";
+import { Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient } from "kysely";
+import pg from "pg";
+
+/** Whether a database location is a PostgreSQL URL (`postgres://…` or `postgresql://…`) rather than a SQLite file. */
+export function isPostgresUrl(location: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(location);
+}
+
+/** The URL with its password replaced by `***`, for messages and logs. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password !== "") parsed.password = "***";
+    return parsed.toString();
+  } catch {
+    return url.replace(/\/\/([^:/@]*):[^@]*@/, "//$1:***@");
+  }
+}
+
+// int8 (count(*), sums, bigint columns: ms timestamps) and numeric (avg, sums of bigints) as numbers, not strings, so a
+// repository reads the same values from both backends.
+const INT8_OID = 20;
+const NUMERIC_OID = 1700;
+const types = {
+  getTypeParser: ((oid: number, format?: "text" | "binary") => {
+    if (oid === INT8_OID || oid === NUMERIC_OID) return (value: string) => Number(value);
+    return pg.types.getTypeParser(oid, format);
+  }) as typeof pg.types.getTypeParser,
+};
+
+export interface OpenPostgresOptions {
+  /** Connections in the pool (default 10). */
+  maxConnections?: number;
+}
+
+/**
+ * A kysely database over a `pg` pool. The pool connects lazily; a server that cannot be reached fails the first query
+ * with a TunelabError naming the URL (password redacted).
+ */
+export function openPostgres<Schema>(url: string, options: OpenPostgresOptions = {}): Kysely<Schema> {
+  const pool = new pg.Pool({ connectionString: url, max: options.maxConnections ?? 10, types });
+  // an idle client losing its server (a restart) must not crash the process: the next query reconnects or fails
+  pool.on("error", () => {});
+  const wrapped: PostgresPool = {
+    connect: async (): Promise<PostgresPoolClient> => {
+      try {
+        return await pool.connect();
+      } catch (error) {
+        throw new TunelabError(
+          "io_error",
+          `cannot connect to the PostgreSQL database ${redactUrl(url)}: ${(error as Error).message}. Is the server running, and is TUNELAB_DATABASE_URL right?`,
+          { cause: error },
+        );
+      }
+    },
+    end: () => pool.end(),
+  };
+  return new Kysely<Schema>({ dialect: new PostgresDialect({ pool: wrapped }) });
+}
+
+/** The names of the databases tunelab's tests create start with this (and a per-run part: testDatabaseName). */
+export const TEST_DATABASE_PREFIX = "tunelab_test_";
+
+/**
+ * A fresh name for a test's database: TUNELAB_TEST_DATABASE_PREFIX (the test run's own prefix, which its teardown
+ * drops, so that concurrent runs on one server leave each other's databases alone) and a random part.
+ */
+export function testDatabaseName(): string {
+  const prefix = process.env.TUNELAB_TEST_DATABASE_PREFIX || TEST_DATABASE_PREFIX;
+  return `${prefix}${randomBytes(8).toString("hex")}`;
+}
+
+/**
+ * Creates an empty database on the server of `serverUrl` (a superuser or CREATEDB role) and returns its URL. Tests give
+ * each workspace its own.
+ */
+export async function createPostgresDatabase(serverUrl: string, name: string): Promise<string> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new TunelabError("invalid_argument", `not a database name: ${name}`);
+  const client = new pg.Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    await client.query(`CREATE DATABASE ${name} TEMPLATE template0 ENCODING 'UTF8'`);
+  } finally {
+    await client.end();
+  }
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/** Drops the databases whose names start with `prefix` (their connections are closed first). */
+export async function dropPostgresDatabases(serverUrl: string, prefix: string): Promise<number> {
+  const client = new pg.Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ datname: string }>("SELECT datname FROM pg_database WHERE starts_with(datname, $1)", [prefix]);
+    for (const { datname } of rows) await client.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+    return rows.length;
+  } finally {
+    await client.end();
+  }
+}
