@@ -2,14 +2,13 @@
  * Chat completion with a loaded model: prompt → tokens, incremental decoding with a KV cache,
  * sampling, stop sequences, streaming of content text, tool-call parsing.
  */
-import type { ImageRows } from "../model/patch-embed.ts";
 import type { Transformer } from "../model/transformer.ts";
-import { type Encoded, encodePromptWithImages, type ImageAt } from "../tokenizer/chat-template.ts";
+import { encodePromptWithImages } from "../tokenizer/chat-template.ts";
 import { CALL, END, FIRST_MERGE } from "../tokenizer/special.ts";
 import type { Tokenizer } from "../tokenizer/tokenizer.ts";
 import { Rng } from "../train/rng.ts";
 import type { ChatExample, Completion, SamplingParams } from "../types.ts";
-import { batchImageRows } from "../vision/image-rows.ts";
+import { promptImageRows } from "../vision/image-rows.ts";
 import { visionEncoding } from "../vision/spec.ts";
 import { completionBudget, promptBytes, refuseOversizedPrompt } from "./context-length.ts";
 import { Decoder } from "./decoder.ts";
@@ -44,7 +43,8 @@ export function generate(
   let emitted = 0;
   let completionTokens = 0;
   let finishReason: Completion["finishReason"] = "length";
-  let logits = decoder.feed(prompt, promptImages(model, prompt, encoded.images));
+  const vision = model.spec.vision;
+  let logits = decoder.feed(prompt, vision ? promptImageRows(model.k, vision, encoded.images) : undefined);
   let streaming = true;
   const logprobs: TokenLogprob[] = [];
   const describe = (id: number) => {
@@ -91,13 +91,4 @@ export function generate(
     completionTokens,
     ...(sampling.logprobs !== undefined ? { logprobs } : {}),
   };
-}
-
-/** The prompt's image patches, at their <|patch|> rows (a prompt is one batch row that fits the context). */
-function promptImages(model: Transformer, prompt: number[], images: ImageAt[]): ImageRows | undefined {
-  const vision = model.spec.vision;
-  if (!vision || images.length === 0) return undefined;
-  const one: Encoded = { tokens: Int32Array.from(prompt), lossMask: new Uint8Array(0), promptMask: new Uint8Array(0), images };
-  // Window of the prompt as makeBatch sees an example: positions 0 … length − 2 are inputs; the last token is fed too.
-  return batchImageRows(model.k, vision, [{ ...one, tokens: Int32Array.from([...prompt, 0]) }], [0], prompt.length, prompt.length);
 }

@@ -58,3 +58,23 @@ export function batchImageRows(
     positions: Int32Array.from(picked, (p) => p.position),
   };
 }
+
+/** Image rows of a prompt fed whole (one row; every <|patch|> at its own token index). Undefined without images. */
+export function promptImageRows(k: Kernels, v: VisionSpec, images: ImageAt[]): ImageRows | undefined {
+  if (images.length === 0) return undefined;
+  const counts = images.map((img) => patchesOf(v, img.image.side));
+  const n = counts.reduce((a, b) => a + b, 0);
+  const pd = patchDim(v);
+  const patches = k.alloc(n * pd);
+  const rows = new Int32Array(n);
+  const positions = new Int32Array(n);
+  let i = 0;
+  images.forEach((img, m) => {
+    patches.set(imagePatches(k, v, img.image), i * pd);
+    for (let j = 0; j < (counts[m] as number); j++, i++) {
+      rows[i] = img.at + j;
+      positions[i] = j;
+    }
+  });
+  return { n, patches, rows, positions };
+}
