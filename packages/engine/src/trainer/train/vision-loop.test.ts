@@ -4,10 +4,11 @@
  * a text-only model refuses them.
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { openModel } from "../inference/load.ts";
+import { setNativeThreads } from "../kernels/native.ts";
 import { layout } from "../model/layout.ts";
 import { loadModelDir } from "../model-dir.ts";
 import type { ModelSpec } from "../types.ts";
@@ -53,6 +54,30 @@ describe("training on images", () => {
     // Chance is 1 in 4; the question's text is the same for every colour, so only the image tells.
     expect(right / test.length).toBeGreaterThan(0.5);
     expect(model.countPromptTokens(decoded[0]?.messages.slice(0, 1) ?? [])).toBeGreaterThan(16);
+  });
+
+  it("is deterministic with images: bit-identical on 1 and 2 threads, and resumed from a checkpoint", async () => {
+    const training = await decodeExamples(await colorSquareExamples(16, 6), "training");
+    const request = (dir: string, over = {}) => ({
+      base: { spec: SPEC },
+      training,
+      hyperparameters: { nEpochs: 3, batchSize: 4, learningRateMultiplier: 1 },
+      seed: 9,
+      outputDir: join(root, dir),
+      checkpointEvery: 5,
+      ...over,
+    });
+    const weights = (dir: string) => readFileSync(join(dir, "weights.bin"));
+    const two = runTraining(request("det-2"));
+    setNativeThreads(1);
+    try {
+      const one = runTraining(request("det-1"));
+      expect(weights(one.finalModelDir).equals(weights(two.finalModelDir))).toBe(true);
+    } finally {
+      setNativeThreads(availableParallelism());
+    }
+    const resumed = runTraining(request("det-resumed", { resumeFrom: join(root, "det-2", "step-5") }));
+    expect(weights(resumed.finalModelDir).equals(weights(two.finalModelDir))).toBe(true);
   });
 
   it("a text-only model refuses images", async () => {
