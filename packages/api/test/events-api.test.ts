@@ -48,10 +48,11 @@ describe("GET /api/events", () => {
       const lastSeen = ids.at(-1) ?? 0;
       await sse.close();
 
-      // while the page is disconnected
+      // while the page is disconnected (one after the other: two processes writing at once commit in either order)
       other.publish(status("exp_cli", "missed 1"));
+      await other.flush();
       h.services.events.publish(status("exp_serve", "missed 2"));
-      await Promise.all([other.flush(), h.services.events.flush()]);
+      await h.services.events.flush();
 
       const again = readSse(
         (await h.app.request("/api/events", { headers: { "last-event-id": String(lastSeen) } })).body as ReadableStream<Uint8Array>,
