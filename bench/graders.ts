@@ -2,8 +2,9 @@
 //   a) pure grading throughput: 100,000 cached samples per grader (string_check eq, fuzzy_match, rouge_l, bleu)
 //   b) promptfoo's end-to-end work, both sides in this run on this machine: 10,000 items x 4 deterministic graders,
 //      outputs given, every result persisted.
-//      - tunelab: a CLI-equivalent child process (bench/lib/graders-e2e.ts: open the workspace, load the completion
-//        cache, executeEvalRun on a real SQLite workspace, every sample persisted, aggregates, close)
+//      - tunelab: a child process doing what `tunelab eval` does (bench/lib/graders-e2e.ts: core's runtime over a real
+//        SQLite workspace, no completion cache, evalRuns.create + run, every sample persisted, aggregates, close), the
+//        `local` provider answering each request in-process with the given output (as promptfoo's provider does)
 //      - promptfoo 0.121.20, installed by this bench into a scratch folder outside the repository (skipped with the
 //        reason if it cannot be), `promptfoo eval` on the same cases with equals, rouge-n, levenshtein and bleu
 //        (bench/lib/graders-promptfoo.ts)
@@ -110,7 +111,7 @@ const mib = (bytes: number | null) => (bytes === null ? "unknown (no GNU time)" 
     console.log(
       `graders: e2e setup: test split of ${int(setup.items)} items (${fixed(setup.unequalShare * 100, 0)}% of outputs not exactly equal) ` +
         `imported + grader set saved in ${fixed(setup.splitImportMs / 1000, 2)} s (once, not counted below); ` +
-        `completion cache of ${int(setup.items)} outputs built in ${fixed(setup.cacheBuildMs / 1000, 2)} s`,
+        `${int(setup.items)} given outputs written in ${fixed(setup.cacheBuildMs / 1000, 2)} s`,
     );
     let install: ReturnType<typeof ensurePromptfoo> = { ok: false, reason: "--no-peer given" };
     if (PEER) {
@@ -134,7 +135,8 @@ const mib = (bytes: number | null) => (bytes === null ? "unknown (no GNU time)" 
         for (const entry of compiled ? [undefined, compiled.entry] : [undefined]) {
           const run = await runOurs(home, entry);
           const r = run.result;
-          if (r.providerCalls !== 0) throw new Error(`the eval run called the provider ${r.providerCalls} times`);
+          if (r.providerCalls !== setup.items)
+            throw new Error(`the eval run called the provider ${r.providerCalls} times, not once per item`);
           if (r.storedSamples !== setup.items || r.counts.total !== setup.items || r.counts.errored !== 0)
             throw new Error(`unexpected run: ${JSON.stringify({ stored: r.storedSamples, counts: r.counts })}`);
           (entry ? oursCompiled : ours).push(run);
@@ -158,10 +160,10 @@ const mib = (bytes: number | null) => (bytes === null ? "unknown (no GNU time)" 
     const oursRss = ours.every((r) => r.peakRssBytes !== null) ? m((r) => r.peakRssBytes ?? 0) : null;
     const maxBlock = Math.max(...ours.map((r) => r.result.maxEventLoopBlockMs));
     console.log(
-      `graders: e2e tunelab ${int(setup.items)} items x ${first?.graders} graders = ${int(grades)} grades, executeEvalRun in process ` +
-        `(read split, cache hits, grade, persist every sample, aggregates): ${fixed(executeS, 2)} s median of ${ours.length} ` +
+      `graders: e2e tunelab ${int(setup.items)} items x ${first?.graders} graders = ${int(grades)} grades, evalRuns.run in process ` +
+        `(lease, read split, a completion per item, grade, persist every sample, aggregates): ${fixed(executeS, 2)} s median of ${ours.length} ` +
         `(${ours.map((r) => fixed(r.result.executeMs / 1000, 2)).join(" / ")}) = ${int(grades / executeS)} grades/s; ` +
-        `0 provider calls, ${int(first?.storedSamples ?? 0)} samples stored`,
+        `${int(first?.providerCalls ?? 0)} provider calls (given outputs, in-process), ${int(first?.storedSamples ?? 0)} samples stored`,
     );
     console.log(
       `graders: e2e tunelab whole process (spawn -> results persisted, workspace closed, exit): ${fixed(wallS, 2)} s median ` +
@@ -178,16 +180,16 @@ const mib = (bytes: number | null) => (bytes === null ? "unknown (no GNU time)" 
         `${fixed(wallS - loadS, 2)} s = ${int(grades / (wallS - loadS))} grades/s (a projection for a build that loads instantly, not a measurement)`,
     );
     console.log(
-      `graders: e2e tunelab event loop: longest block during executeEvalRun ${int(maxBlock)} ms (max of ${ours.length} runs: ` +
+      `graders: e2e tunelab event loop: longest block during evalRuns.run ${int(maxBlock)} ms (max of ${ours.length} runs: ` +
         `${ours.map((r) => int(r.result.maxEventLoopBlockMs)).join(" / ")} ms; target <= ${TARGET.eventLoopBlockMs} ms)`,
     );
     const blocks = ours.flatMap((r) => r.result.eventLoopBlocks).sort((a, b) => b.ms - a.ms);
     if (blocks.length > 0)
       console.log(
-        `graders: e2e tunelab event loop: longest gaps over 50 ms, with the CPU this process used during each (a blocked loop ` +
-          `burns CPU, a process starved by the machine's load does not): ${blocks
+        `graders: e2e tunelab event loop: longest gaps over 50 ms, with the CPU this process (every thread) and its main thread ` +
+          `used during each (a loop blocked by its own work burns about the gap on the main thread, one starved by the machine's load does not): ${blocks
             .slice(0, 5)
-            .map((b) => `${int(b.ms)} ms (${int(b.cpuMs)} ms CPU, ${b.phase})`)
+            .map((b) => `${int(b.ms)} ms (${int(b.cpuMs)} ms CPU, ${b.mainCpuMs === null ? "?" : int(b.mainCpuMs)} ms of it the main thread's, ${b.phase})`)
             .join("; ")}`,
       );
     const cm = (pick: (r: OurRun) => number) => median(oursCompiled.map(pick));
@@ -199,13 +201,13 @@ const mib = (bytes: number | null) => (bytes === null ? "unknown (no GNU time)" 
         `graders: e2e tunelab COMPILED child (esbuild, as the CLI), whole process: ${fixed(compiledWallS, 2)} s median ` +
           `(${oursCompiled.map((r) => fixed(r.wallMs / 1000, 2)).join(" / ")}) = ${int(grades / compiledWallS)} grades/s, peak RSS ${mib(compiledRss)}; ` +
           `modules loaded ${int(cm((r) => r.result.readyMs))} ms (${int(cm((r) => r.result.readyCpuMs))} ms CPU), RSS ${int(cm((r) => r.result.readyRssBytes) / MIB)} MiB once loaded; ` +
-          `CPU (every thread) ${fixed(cm((r) => r.result.cpuMs) / 1000, 2)} s; executeEvalRun ${fixed(cm((r) => r.result.executeMs) / 1000, 2)} s; ` +
+          `CPU (every thread) ${fixed(cm((r) => r.result.cpuMs) / 1000, 2)} s; evalRuns.run ${fixed(cm((r) => r.result.executeMs) / 1000, 2)} s; ` +
           `event loop longest block ${int(Math.max(...oursCompiled.map((r) => r.result.maxEventLoopBlockMs)))} ms ` +
           `(${oursCompiled.map((r) => int(r.result.maxEventLoopBlockMs)).join(" / ")}; longest gaps: ${oursCompiled
             .flatMap((r) => r.result.eventLoopBlocks)
             .sort((a, b) => b.ms - a.ms)
             .slice(0, 3)
-            .map((b) => `${int(b.ms)} ms with ${int(b.cpuMs)} ms CPU`)
+            .map((b) => `${int(b.ms)} ms with ${int(b.cpuMs)} ms CPU, ${b.mainCpuMs === null ? "?" : int(b.mainCpuMs)} ms main thread`)
             .join(", ")})`,
       );
     console.log(
@@ -226,7 +228,7 @@ const mib = (bytes: number | null) => (bytes === null ? "unknown (no GNU time)" 
       const oursRate = grades / wallS;
       console.log(
         `graders: e2e RATIO (same run, same machine): whole process ${fixed(oursRate / peerRate, 1)}x promptfoo's grades/s ` +
-          `(target >= ${TARGET.speedup}x); executeEvalRun alone ${fixed(grades / executeS / peerRate, 1)}x promptfoo's whole process; ` +
+          `(target >= ${TARGET.speedup}x); evalRuns.run alone ${fixed(grades / executeS / peerRate, 1)}x promptfoo's whole process; ` +
           `peak RSS ${oursRss === null || peerRss === null ? "unknown" : `${fixed(oursRss / peerRss, 2)}x promptfoo's`} (target <= ${TARGET.memoryShare}x); ` +
           `without our module loading ${fixed(grades / (wallS - m((r) => r.result.readyMs) / 1000) / peerRate, 1)}x (projection, promptfoo's own loading kept)`,
       );

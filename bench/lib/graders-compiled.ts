@@ -1,5 +1,5 @@
 // The graders bench's tunelab child compiled to plain JavaScript the way the CLI is (apps/cli/scripts/build.mjs:
-// esbuild, ES modules, code-split, the finalize worker's entry beside the main one, where workerEntry finds it), so
+// esbuild, ES modules, code-split, the finalize and grading workers' entries beside the main one, where workerEntry finds it), so
 // the bench measures both the tsx child (TypeScript transpiled at load) and what a compiled `tunelab eval` loads.
 // Native and loader packages stay external, imported from their installed files.
 import { mkdtempSync } from "node:fs";
@@ -32,6 +32,7 @@ export async function buildCompiledChild(): Promise<{ entry: string; buildMs: nu
     entryPoints: {
       "graders-e2e": "bench/lib/graders-e2e.ts",
       "finalize-worker": "packages/core/src/eval-runs/finalize/finalize-worker-main.ts",
+      "grading-worker": "packages/evals/src/runner/grading-pool/grading-worker-main.ts",
     },
     outdir,
     bundle: true,

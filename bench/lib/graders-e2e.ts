@@ -1,35 +1,19 @@
 // Part b of bench/graders.ts: promptfoo's end-to-end work (ANCHORS.md, "Grading: promptfoo") done by tunelab:
-// 10,000 test items x 4 deterministic graders, outputs given (every completion is a completion-cache hit, the
-// provider's fetch throws), run through core's `executeEvalRun` on a real SQLite workspace, every sample and grade
-// persisted, then the run's aggregates computed. As in `tunelab eval`, the run's progress events go to the
-// workspace's event log (what `tunelab serve` streams), written before the process exits.
+// 10,000 test items x 4 deterministic graders, outputs given, every sample and grade persisted, then the run's
+// aggregates computed. The child does what `tunelab eval --model M` does (apps/cli/src/commands/eval.ts): core's
+// runtime over the workspace (`openRuntime`, no completion cache, as the CLI), `evalRuns.create` then `evalRuns.run`
+// (lease, executeEvalRun, grading pool, batched inserts, aggregates), the run's progress events written to the
+// workspace's event log, then the runtime and workspace closed. The only difference is the provider behind `local`:
+// instead of the embedded engine's model, an in-process fetch answers each chat completion with the case's given
+// output (as promptfoo's side uses a provider that returns the case's given output), through the same `openai` SDK.
 //
-//   setup HOME ITEMS  imports the test split and grader set into HOME and writes HOME/completions.json (the cache)
+//   setup HOME ITEMS  imports the test split and grader set into HOME and writes HOME/outputs.json (prompt -> output)
 //   run HOME          one eval run of the whole split in a fresh process; prints its figures
 //
 // Run by bench/graders.ts; each part in its own process so start-up and peak memory are measured per run.
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import {
-  closeWorkspace,
-  EventLog,
-  evaluationSetup,
-  executeEvalRun,
-  getProjectByName,
-  insertEvalRun,
-  openWorkspace,
-  Providers,
-  saveGraderSet,
-  setTestSplit,
-  testItems,
-} from "@tunelab/core";
-import {
-  buildRequest,
-  type Completion,
-  completionCacheKey,
-  MemoryCompletionCache,
-  type RunnerGrader,
-} from "../../packages/evals/src/index.ts";
+import { closeWorkspace, openRuntime, openWorkspace, type RuntimeOptions, saveGraderSet, setTestSplit } from "@tunelab/core";
 import { reportResult, sinceSpawn } from "./child.ts";
 import { chatLine, testCases, unequalShare } from "./data.ts";
 import { PROMPTFOO_EQUIVALENT_GRADERS } from "./grader-configs.ts";
@@ -44,9 +28,7 @@ const cpuMs = () => {
 const readyCpuMs = cpuMs();
 const PROJECT = "bench";
 const MODEL = "ticket-router-v1";
-/** Deterministic sampling (temperature 0, a seed): the only requests the completion cache may answer. */
-const SAMPLING = { temperature: 0, seed: 0, max_tokens: 256 };
-const CACHE_FILE = "completions.json";
+const OUTPUTS_FILE = "outputs.json";
 
 export interface SetupResult {
   items: number;
@@ -60,6 +42,11 @@ export interface EventLoopBlock {
   ms: number;
   /** CPU time (user + system, every thread) this process used during the gap. */
   cpuMs: number;
+  /**
+   * CPU time of the main thread alone during the gap (Linux: /proc/self/task/PID/stat, 10 ms ticks; null elsewhere):
+   * a loop blocked by its own work burns about the gap in CPU here, a main thread the OS did not schedule does not.
+   */
+  mainCpuMs: number | null;
   phase: "before the first item" | "grading and persisting items" | "after the last item";
 }
 
@@ -93,6 +80,17 @@ export interface RunResult {
   primary: { score: number | null; low: number | null; high: number | null };
 }
 
+/** CPU time of this process's main thread (its task id is the process id), ms, from /proc; null when unreadable. */
+function mainThreadCpuMs(): number | null {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" "); // fields from the 3rd (state) on
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime in clock ticks (USER_HZ 100)
+  } catch {
+    return null;
+  }
+}
+
 async function setup(home: string, count: number): Promise<void> {
   const cases = testCases(count, 11);
   const text = `${cases.map((c) => chatLine(c)).join("\n")}\n`;
@@ -104,28 +102,11 @@ async function setup(home: string, count: number): Promise<void> {
       throw new Error(`the bench test split does not validate: ${JSON.stringify(split.report.issues.slice(0, 3))}`);
     await saveGraderSet(ws, PROJECT, { graders: PROMPTFOO_EQUIVALENT_GRADERS, primaryMetric: "rouge_1" });
     const splitImportMs = performance.now() - started;
-
-    // The given outputs, stored as the completion cache would hold them (keyed by the exact request body).
+    // The given outputs, by prompt (the case's last user message), as promptfoo's side has them in its cases' vars.
     started = performance.now();
-    const outputs = new Map(cases.map((c) => [c.prompt, c.output]));
-    const items = await testItems(ws, split.test.id);
-    if (items.length !== count) throw new Error(`expected ${count} test items, the split has ${items.length}`);
-    const entries: Record<string, Completion> = {};
-    for (const item of items) {
-      const prompt = item.input.messages.findLast((m) => m.role === "user")?.content;
-      const output = typeof prompt === "string" ? outputs.get(prompt) : undefined;
-      if (output === undefined) throw new Error(`no output for item ${item.id}`);
-      const key = completionCacheKey(buildRequest(MODEL, SAMPLING, item) as unknown as Record<string, unknown>);
-      const completionTokens = Math.ceil(output.length / 4);
-      entries[key] = {
-        output_text: output,
-        finish_reason: "stop",
-        usage: { prompt_tokens: 60, completion_tokens: completionTokens, total_tokens: 60 + completionTokens, cached_tokens: 0 },
-      };
-    }
-    writeFileSync(join(home, CACHE_FILE), JSON.stringify(entries));
+    writeFileSync(join(home, OUTPUTS_FILE), JSON.stringify(Object.fromEntries(cases.map((c) => [c.prompt, c.output]))));
     const result: SetupResult = {
-      items: items.length,
+      items: count,
       unequalShare: unequalShare(cases),
       splitImportMs,
       cacheBuildMs: performance.now() - started,
@@ -137,44 +118,44 @@ async function setup(home: string, count: number): Promise<void> {
   }
 }
 
+/** The `local` provider of this child: answers every chat completion with the given output of its prompt, in-process. */
+function givenOutputs(outputs: Map<string, string>, onCall: () => void): NonNullable<RuntimeOptions["local"]> {
+  const none = async () => undefined;
+  return {
+    fetch: async (request) => {
+      onCall();
+      const body = (await request.json()) as { model: string; messages: { role: string; content: unknown }[] };
+      const prompt = body.messages.findLast((m) => m.role === "user")?.content;
+      const output = typeof prompt === "string" ? outputs.get(prompt) : undefined;
+      if (output === undefined)
+        return Response.json({ error: { message: "no given output for this prompt", type: "invalid_request_error" } }, { status: 400 });
+      const completionTokens = Math.ceil(output.length / 4);
+      return Response.json({
+        id: "chatcmpl-given",
+        object: "chat.completion",
+        created: 0,
+        model: body.model,
+        choices: [{ index: 0, message: { role: "assistant", content: output }, finish_reason: "stop", logprobs: null }],
+        usage: { prompt_tokens: 60, completion_tokens: completionTokens, total_tokens: 60 + completionTokens },
+      });
+    },
+    catalog: { registered: none, parentOf: none, exportFormats: async () => [] },
+    baseModels: async () => [],
+    tunedModelDir: none,
+    registeredBaseDir: none,
+  };
+}
+
 async function run(home: string): Promise<void> {
   const started = performance.now();
   let providerCalls = 0;
-  // The provider's transport throws: a cache miss would be an errored sample and a counted call.
-  const providers = new Providers({
-    config: { providers: {} },
-    localFetch: () => {
-      providerCalls++;
-      throw new Error("benchmark: no model calls allowed, every completion must come from the cache");
-    },
-  });
+  const outputs = new Map(Object.entries(JSON.parse(readFileSync(join(home, OUTPUTS_FILE), "utf8")) as Record<string, string>));
   const ws = await openWorkspace(home);
-  const events = new EventLog(ws.db);
+  // as `tunelab eval` (withServices): the runtime over the workspace, the embedded engine as `local`, no cache
+  const runtime = openRuntime({ ws, local: givenOutputs(outputs, () => providerCalls++) });
   let firstGradeAt: number | undefined;
   try {
-    const cache = new MemoryCompletionCache();
-    for (const [key, completion] of Object.entries(JSON.parse(readFileSync(join(home, CACHE_FILE), "utf8")) as Record<string, Completion>))
-      cache.set(key, completion);
-    const project = await getProjectByName(ws.db, PROJECT);
-    const setupInfo = await evaluationSetup(ws, project.id);
-    const graders: RunnerGrader[] = setupInfo.graders.map((grader) => ({
-      name: grader.name,
-      grade: async (sample, item) => {
-        const grade = await grader.grade(sample, item);
-        firstGradeAt ??= sinceSpawn();
-        return grade;
-      },
-    }));
-    const created = await insertEvalRun(ws.db, {
-      projectId: project.id,
-      experimentId: null,
-      model: MODEL,
-      provider: "local",
-      testSplitVersionId: setupInfo.testSplitVersionId,
-      graderSetId: setupInfo.graderSetId,
-      samplingParams: SAMPLING,
-      total: 0,
-    });
+    const created = await runtime.evalRuns.create({ project: PROJECT, model: MODEL, provider: "local" });
 
     // A 5 ms interval timer: the longest gap between its ticks is the longest the event loop was blocked. On a loaded
     // machine a gap can also be the OS running other processes: each long gap records the CPU time this process used
@@ -182,6 +163,7 @@ async function run(home: string): Promise<void> {
     const BLOCK_MS = 50;
     let lastTick = performance.now();
     let lastCpu = process.cpuUsage();
+    let lastMainCpu = mainThreadCpuMs();
     let maxGap = 0;
     let phase: EventLoopBlock["phase"] = "before the first item";
     const blocks: EventLoopBlock[] = [];
@@ -191,24 +173,28 @@ async function run(home: string): Promise<void> {
       maxGap = Math.max(maxGap, gap);
       if (gap > BLOCK_MS) {
         const cpu = process.cpuUsage(lastCpu);
-        blocks.push({ ms: gap, cpuMs: (cpu.user + cpu.system) / 1000, phase });
+        const mainCpu = mainThreadCpuMs();
+        blocks.push({
+          ms: gap,
+          cpuMs: (cpu.user + cpu.system) / 1000,
+          mainCpuMs: mainCpu === null || lastMainCpu === null ? null : mainCpu - lastMainCpu,
+          phase,
+        });
       }
       lastTick = now;
       lastCpu = process.cpuUsage();
+      lastMainCpu = mainThreadCpuMs();
     }, 5);
-    const executeStarted = performance.now();
-    const done = await executeEvalRun(ws, created.id, {
-      client: providers.client("local"),
-      graders,
-      primaryMetric: setupInfo.primaryMetric,
-      cache,
-      onProgress: (progress) => {
-        if (progress.done > 0) phase = progress.done < progress.total ? "grading and persisting items" : "after the last item";
-        events.publish({ type: "eval", runId: created.id, progress });
-      },
+    // progress events (also written to the event log by the runtime, as in the CLI) mark the phases
+    const off = runtime.evalRuns.subscribe((event) => {
+      if (event.type !== "eval" || event.progress.done === 0) return;
+      firstGradeAt ??= sinceSpawn();
+      phase = event.progress.done < event.progress.total ? "grading and persisting items" : "after the last item";
     });
+    const executeStarted = performance.now();
+    const done = await runtime.evalRuns.run(created.id);
     const executeMs = performance.now() - executeStarted;
-    await events.close();
+    off();
     await new Promise((resolve) => setTimeout(resolve, 10)); // let the ticker see the end of the last block
     clearInterval(ticker);
 
@@ -219,11 +205,13 @@ async function run(home: string): Promise<void> {
       .executeTakeFirstOrThrow();
     if (done.status !== "completed") throw new Error(`eval run ended ${done.status}: ${done.error}`);
     if (done.aggregates === null) throw new Error("the completed run has no aggregates");
+    await runtime.close();
     await closeWorkspace(ws);
+    const graders = Object.keys((done.aggregates as { graders: Record<string, unknown> }).graders).length;
     const result: RunResult = {
       items: done.resultCounts.total,
-      graders: graders.length,
-      grades: done.resultCounts.total * graders.length,
+      graders,
+      grades: done.resultCounts.total * graders,
       readyMs,
       readyRssBytes,
       maxEventLoopBlockMs: maxGap,
@@ -242,7 +230,7 @@ async function run(home: string): Promise<void> {
     };
     reportResult(result);
   } catch (error) {
-    await events.close().catch(() => {});
+    await runtime.close().catch(() => {});
     await closeWorkspace(ws).catch(() => {});
     throw error;
   }

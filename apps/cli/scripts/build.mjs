@@ -21,6 +21,7 @@ export const WORKER_ENTRIES = {
   "validate-worker": "packages/formats/src/worker/validate-worker-main.ts",
   "dataset-worker": "packages/core/src/datasets/worker/dataset-worker-main.ts",
   "finalize-worker": "packages/core/src/eval-runs/finalize/finalize-worker-main.ts",
+  "grading-worker": "packages/evals/src/runner/grading-pool/grading-worker-main.ts",
   "trainer-worker": "packages/engine/src/trainer/train/worker-main.ts",
   "inference-worker": "packages/engine/src/models/inference/worker-main.ts",
   // registers tsx (a user's grader module may be TypeScript), then runs the grader worker

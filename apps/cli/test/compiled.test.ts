@@ -78,7 +78,7 @@ describe("the compiled CLI", () => {
     for (const worker of workers) expect(names).toContain(worker);
   });
 
-  it("finalizes a large eval run in the compiled finalize worker, grading with a custom grader in its compiled worker", () => {
+  it("finalizes a large eval run in the compiled finalize worker, grading in the compiled grading pool's workers and a custom grader in its compiled worker", () => {
     for (const args of [
       ["split", join(EXAMPLES, "test.jsonl"), "--project", "p"],
       ["graders", "add", join(EXAMPLES, "graders.json")],
@@ -91,6 +91,7 @@ describe("the compiled CLI", () => {
     const evaluated = traced(["eval", "--model", "local-tiny", "--trials", "5", "--json"]);
     expect([0, 1], evaluated.result.stderr).toContain(evaluated.result.code);
     expect(evaluated.workers).toContain(`${build()}finalize-worker.js`);
+    expect(evaluated.workers).toContain(`${build()}grading-worker.js`);
     expect(evaluated.workers).toContain(`${build()}grader-worker.js`);
     expect(evaluated.workers.filter((w) => !w.startsWith(build()))).toEqual([]);
   });

@@ -12,7 +12,7 @@ import type { EvalRun } from "./eval-run.schema.ts";
 import type { EvalRunEvent, EvalRunListener } from "./eval-run-events.ts";
 import { EvalSettings, type EvalSettingsInput, evalSampling } from "./eval-settings.ts";
 import { executeEvalRun, RUN_STOPPED } from "./execute-eval-run.ts";
-import { testItems } from "./test-items.ts";
+import { testItemCount } from "./test-items.ts";
 
 /** Eval runs a process may take: not finished. */
 const unfinished: LeaseWhere<{ status: string }> = (eb) => eb("status", "in", ["queued", "running"]);
@@ -60,7 +60,7 @@ export class EvalRunRunner {
   async create(input: StandaloneRunInput): Promise<EvalRun> {
     const project = await getProjectByName(this.ws.db, input.project);
     const setup = await this.services.evaluationSetup(project.id);
-    const items = await testItems(this.ws, setup.testSplitVersionId);
+    const items = await testItemCount(this.ws, setup.testSplitVersionId);
     // a temperature given with the sampling parameters is the user's choice too (not replaced by the trials default)
     const given = input.samplingParams?.temperature;
     const settings = EvalSettings.parse({ ...(given === undefined ? {} : { temperature: given }), ...input.evaluation });
@@ -74,7 +74,7 @@ export class EvalRunRunner {
       graderSetId: setup.graderSetId,
       samplingParams: evalSampling(base as SamplingParams, settings),
       trials: settings.trials,
-      total: items.length * settings.trials,
+      total: items * settings.trials,
     });
   }
 

@@ -29,6 +29,16 @@ export async function testItems(ws: Workspace, versionId: string): Promise<EvalI
   return items;
 }
 
+/** How many items a test split version has (as `testItems(...).length`), counted without parsing them. */
+export async function testItemCount(ws: Workspace, versionId: string): Promise<number> {
+  const version = await findVersionById(ws.db, versionId);
+  if (!version) throw new TunelabError("not_found", `test split version ${versionId} is missing`);
+  const bytes = await readBlob(ws, version.contentHash);
+  let count = 0;
+  for (let at = bytes.indexOf(NEWLINE); at >= 0; at = bytes.indexOf(NEWLINE, at + 1)) count++;
+  return bytes.length > 0 && bytes[bytes.length - 1] !== NEWLINE ? count + 1 : count;
+}
+
 async function readBlob(ws: Workspace, hash: string): Promise<Buffer> {
   try {
     return await readFile(ws.blobs.pathOf(hash));

@@ -7,7 +7,7 @@ import { readVersionText } from "../datasets/version-content.ts";
 import { insertEvalRun } from "../eval-runs/eval-run.repository.ts";
 import { evalSampling } from "../eval-runs/eval-settings.ts";
 import { executeEvalRun } from "../eval-runs/execute-eval-run.ts";
-import { testItems } from "../eval-runs/test-items.ts";
+import { testItemCount } from "../eval-runs/test-items.ts";
 import { assertCapable } from "../providers/capabilities.ts";
 import { LOCAL_PROVIDER } from "../providers/providers.ts";
 import { openAITrainer } from "../providers/trainers/openai.ts";
@@ -217,7 +217,7 @@ async function evaluate(
   const setup = await services.evaluationSetup(experiment.projectId);
   let runId = experiment.evalRunId;
   if (!runId) {
-    const items = await testItems(ws, setup.testSplitVersionId);
+    const items = await testItemCount(ws, setup.testSplitVersionId);
     const run = await insertEvalRun(ws.db, {
       projectId: experiment.projectId,
       experimentId: experiment.id,
@@ -227,7 +227,7 @@ async function evaluate(
       graderSetId: setup.graderSetId,
       samplingParams: evalSampling((services.samplingParams ?? { ...DEFAULT_SAMPLING }) as SamplingParams, experiment.evaluation),
       trials: experiment.evaluation.trials,
-      total: items.length * experiment.evaluation.trials,
+      total: items * experiment.evaluation.trials,
     });
     runId = run.id;
     await updateExperiment(ws.db, experiment.id, {

@@ -11,6 +11,7 @@ export * from "./length.ts";
 export * from "./model-call.ts";
 export * from "./multi.ts";
 export * from "./numeric.ts";
+export * from "./pure.ts";
 export * from "./python.ts";
 export * from "./regex.ts";
 export * from "./registry.ts";

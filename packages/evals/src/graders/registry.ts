@@ -4,6 +4,7 @@ import type { EvalItem, Sample } from "../item.ts";
 import type { Grader, GraderContext } from "./grader.ts";
 import { LeafGraderConfig, leafGraders } from "./leaf-registry.ts";
 import { MultiConfig, multiGrader } from "./multi.ts";
+import { isPureGrader } from "./pure.ts";
 import { gradeSafely } from "./run.ts";
 
 /** Any grader config: OpenAI's grader JSON plus tunelab's built-ins and custom graders. The source of the types. */
@@ -62,6 +63,11 @@ export function runGrader(config: GraderConfig, sample: Sample, item: EvalItem, 
 export function bindGrader(
   config: GraderConfig,
   context: GraderContext = {},
-): { name: string; grade(sample: Sample, item: EvalItem): Promise<Grade> } {
-  return { name: config.name, grade: (sample, item) => runGrader(config, sample, item, context) };
+): { name: string; grade(sample: Sample, item: EvalItem): Promise<Grade>; config?: GraderConfig } {
+  // a pure grader carries its config: the runner may grade it in a worker thread (the same grade, computed there)
+  return {
+    name: config.name,
+    grade: (sample, item) => runGrader(config, sample, item, context),
+    ...(isPureGrader(config) ? { config } : {}),
+  };
 }

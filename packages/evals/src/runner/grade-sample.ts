@@ -1,10 +1,16 @@
 import { erroredGrade, Grade, GraderError } from "../grade.ts";
+import type { GraderConfig } from "../graders/registry.ts";
 import type { EvalItem, Sample } from "../item.ts";
 
 /** What the runner needs of a grader (an adapter turns grader configs into these). Names must be unique. */
 export interface RunnerGrader {
   name: string;
   grade(sample: Sample, item: EvalItem): Promise<Grade>;
+  /**
+   * The grader's config when it is pure (`isPureGrader`: no model, no user code; `bindGrader` sets it): the runner may
+   * then grade it in a worker thread of its grading pool, from this config, instead of calling `grade` here.
+   */
+  config?: GraderConfig;
 }
 
 /**

@@ -1,12 +1,14 @@
 import { setMaxListeners } from "node:events";
-import { statusOf } from "../grade.ts";
-import type { EvalItem } from "../item.ts";
+import { isMainThread } from "node:worker_threads";
+import { type Grade, statusOf } from "../grade.ts";
+import type { EvalItem, Sample } from "../item.ts";
 import { toSample } from "../item.ts";
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "./backoff.ts";
 import { type CompletionCache, completionCacheKey } from "./cache.ts";
 import { complete } from "./complete.ts";
 import type { Completion } from "./completion.ts";
 import { gradeSample, type RunnerGrader } from "./grade-sample.ts";
+import { GradingPool } from "./grading-pool/grading-pool.ts";
 import type { ItemRecord, ItemStatus } from "./item-record.ts";
 import type { RunProgress } from "./progress.ts";
 import { RateLimiter, type RateLimits } from "./rate-limiter.ts";
@@ -54,11 +56,24 @@ export interface RunEvalOptions {
    */
   onSamples?: (records: ItemRecord[]) => Promise<void> | void;
   onProgress?: (progress: RunProgress) => void;
+  /**
+   * Grade pure graders (those with a `config`, see `RunnerGrader`) in a pool of worker threads (`GradingPool`), while
+   * this thread samples and stores: true, false, or a number of threads. Default: a pool of `defaultGradingThreads()`
+   * when this is the main thread and the run has `OFF_THREAD_GRADING_UNITS` units or more to grade. Other graders
+   * (model graders, python and custom code graders with their own isolation) are graded here as always.
+   */
+  offThreadGrading?: boolean | number;
   /** Test seams: the wait used for backoff and rate limits, the jitter source, the clock. */
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   random?: () => number;
   now?: () => number;
 }
+
+/** Runs with this many units (item x trial) or more grade their pure graders in a pool of worker threads by default. */
+export const OFF_THREAD_GRADING_UNITS = 200;
+
+/** Items sampled but not yet graded and stored at most, when grading in a pool (sampling runs ahead of grading). */
+export const MAX_GRADING_IN_FLIGHT = 512;
 
 export interface RunEvalResult extends RunSummary {
   /** `cancelled` when the signal aborted before every item finished. */
@@ -130,7 +145,26 @@ export async function runEval(options: RunEvalOptions): Promise<RunEvalResult> {
       )
     : undefined;
 
-  const runItem = async ({ item, trial }: Unit): Promise<void> => {
+  // pure graders in a pool of worker threads (when the run is large enough), every other grader here
+  const pooled = options.graders.flatMap((grader) => (grader.config ? [grader.config] : []));
+  const threads = options.offThreadGrading ?? (isMainThread && todo.length >= OFF_THREAD_GRADING_UNITS);
+  const pool =
+    threads !== false && pooled.length > 0 ? new GradingPool(pooled, typeof threads === "number" ? threads : undefined) : undefined;
+  const here = pool ? options.graders.filter((grader) => !grader.config) : options.graders;
+  const grade = async (sample: Sample | null, item: EvalItem, samplingError: string | undefined): Promise<Record<string, Grade>> => {
+    if (!pool || !sample) return gradeSample(options.graders, sample, item, samplingError);
+    const [there, local] = await Promise.all([pool.grade(sample, item), gradeSample(here, sample, item, samplingError)]);
+    // in the graders' order, as gradeSample returns them
+    const grades: Record<string, Grade> = {};
+    for (const grader of options.graders) {
+      const graded = there[grader.name] ?? local[grader.name];
+      if (graded) grades[grader.name] = graded;
+    }
+    return grades;
+  };
+
+  /** An item's completion (or why there is none); undefined when the run was cancelled while it was in flight. */
+  const sampleUnit = async ({ item, trial }: Unit): Promise<Sampled | undefined> => {
     const started = now();
     const body = buildRequest(sampler.model, trialSamplingParams(sampler.samplingParams, trial), item);
     const keyed = trial === 0 ? body : { ...body, tunelab_trial: trial };
@@ -158,8 +192,13 @@ export async function runEval(options: RunEvalOptions): Promise<RunEvalResult> {
         if (key) await cache?.set(key, completion);
       } else sampleError = outcome.error;
     }
+    return { item, trial, started, completion, cached, attempts, ...(sampleError ? { sampleError } : {}) };
+  };
+
+  /** Grades a sampled item and hands its record over (stored, then counted). */
+  const finishUnit = async ({ item, trial, started, completion, cached, attempts, sampleError }: Sampled): Promise<void> => {
     const sample = completion ? toSample(completion.output_text, completion.output_tools) : null;
-    const grades = await gradeSample(options.graders, sample, item, sampleError?.message);
+    const grades = await grade(sample, item, sampleError?.message);
     const record: ItemRecord = {
       item_id: item.id,
       ...(trials > 1 ? { trial } : {}),
@@ -190,6 +229,24 @@ export async function runEval(options: RunEvalOptions): Promise<RunEvalResult> {
     count(record);
   };
 
+  const runItem = async (unit: Unit): Promise<void> => {
+    const sampled = await sampleUnit(unit);
+    if (sampled) await finishUnit(sampled);
+  };
+  /** With a pool, items being graded and stored while the workers sample the next ones. */
+  const grading = new Set<Promise<void>>();
+  const gradeInBackground = async (unit: Unit): Promise<void> => {
+    const sampled = await sampleUnit(unit);
+    if (!sampled) return;
+    const finishing: Promise<void> = finishUnit(sampled)
+      .catch(fail)
+      .then(() => {
+        grading.delete(finishing);
+      });
+    grading.add(finishing);
+    while (grading.size >= MAX_GRADING_IN_FLIGHT) await Promise.race(grading);
+  };
+
   let next = 0;
   const breathe = timeSlicer(YIELD_EVERY_MS);
   const worker = async () => {
@@ -199,7 +256,7 @@ export async function runEval(options: RunEvalOptions): Promise<RunEvalResult> {
       const unit = todo[next++];
       if (!unit) return;
       try {
-        await runItem(unit);
+        await (pool ? gradeInBackground(unit) : runItem(unit));
       } catch (error) {
         // A failing cache, grader adapter, sample writer or progress callback is a bug to surface, not an item status.
         fail(error);
@@ -211,10 +268,12 @@ export async function runEval(options: RunEvalOptions): Promise<RunEvalResult> {
   setMaxListeners(2 * workers + 10, stop.signal);
   try {
     await Promise.all(Array.from({ length: workers }, worker));
+    await Promise.all([...grading]);
     // the records finished last (and those of a cancelled run) are written before the run ends
     await batcher?.flush().catch(fail);
   } finally {
     options.signal?.removeEventListener("abort", onAbort);
+    await pool?.close();
   }
   if (fatal) throw fatal.error;
 
@@ -242,6 +301,15 @@ function uniqueNames(graders: readonly RunnerGrader[]): string[] {
 interface Unit {
   item: EvalItem;
   trial: number;
+}
+
+/** A unit once sampled: its completion, or the error that left it without one. */
+interface Sampled extends Unit {
+  started: number;
+  completion: Completion | undefined;
+  cached: boolean;
+  attempts: number;
+  sampleError?: SampleError;
 }
 
 /** Every (item, trial) not in `skip`, trial by trial (a cancelled run has whole early trials). */

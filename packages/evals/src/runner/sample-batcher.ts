@@ -1,5 +1,9 @@
-/** Records handed to `onSamples` at most at once (one write, e.g. one SQLite transaction, per batch). */
-export const MAX_SAMPLE_BATCH = 500;
+/**
+ * Records handed to `onSamples` at most at once (one write, e.g. one SQLite transaction, per batch). A write is
+ * synchronous with SQLite: 250 records (serialised, inserted, committed) keep it well under the 50 ms the event loop
+ * may be blocked, and are what a killed process may lose at most.
+ */
+export const MAX_SAMPLE_BATCH = 250;
 
 /**
  * Buffers finished records and writes them in batches, one write at a time, in the order they were added. A batch is

@@ -9,7 +9,14 @@ import type { RunAggregates } from "../run-aggregates.schema.ts";
 
 /** Computes and stores a run's counts and aggregates from its stored samples, on this thread. */
 export async function finalizeRun(db: DB, runId: string, primaryMetric: string): Promise<void> {
-  const rows = await db.selectFrom("eval_samples").selectAll().where("run_id", "=", runId).orderBy("position").orderBy("trial").execute();
+  // only what the aggregates need (not the outputs, the largest column)
+  const rows = await db
+    .selectFrom("eval_samples")
+    .select(["item_id", "trial", "tags_json", "grades_json", "status", "prompt_tokens", "completion_tokens"])
+    .where("run_id", "=", runId)
+    .orderBy("position")
+    .orderBy("trial")
+    .execute();
   const scored = rows.map(toScoredItem);
   const counts = { passed: 0, failed: 0, errored: 0 };
   let promptTokens = 0;
@@ -40,7 +47,7 @@ export async function finalizeRun(db: DB, runId: string, primaryMetric: string):
     .execute();
 }
 
-export function toScoredItem(row: EvalSampleRow): ScoredItem {
+export function toScoredItem(row: Pick<EvalSampleRow, "item_id" | "trial" | "tags_json" | "grades_json">): ScoredItem {
   return {
     item_id: row.item_id,
     trial: row.trial,

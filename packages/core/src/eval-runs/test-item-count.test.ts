@@ -1,0 +1,43 @@
+// testItemCount counts a test split's items without parsing them: it must equal testItems' length.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { getVersionByRef } from "../datasets/dataset.repository.ts";
+import { setTestSplit } from "../datasets/set-test-split.ts";
+import { getProjectByName } from "../projects/project.repository.ts";
+import { closeWorkspace, openWorkspace, type Workspace } from "../storage/workspace.ts";
+import { testItemCount, testItems } from "./test-items.ts";
+
+let home: string;
+let ws: Workspace;
+
+beforeAll(async () => {
+  home = mkdtempSync(join(tmpdir(), "tunelab-test-item-count-"));
+  ws = await openWorkspace(home);
+}, 60_000);
+
+afterAll(async () => {
+  await closeWorkspace(ws);
+  rmSync(home, { recursive: true, force: true });
+});
+
+describe("testItemCount", () => {
+  it("is the number of items testItems gives, and not_found for a missing version", async () => {
+    const lines = Array.from({ length: 37 }, (_, i) =>
+      JSON.stringify({
+        messages: [
+          { role: "user", content: `ticket ${i}: 日本語 🚀\\n line` },
+          { role: "assistant", content: `answer ${i}` },
+        ],
+      }),
+    );
+    const result = await setTestSplit(ws, { project: "count", text: `${lines.join("\n")}\n`, fileName: "test.jsonl" });
+    if (result.status === "invalid") throw new Error(JSON.stringify(result.report.issues.slice(0, 3)));
+    const project = await getProjectByName(ws.db, "count");
+    const versionId = (await getVersionByRef(ws.db, project.id as never, "test@1")).id;
+    expect(await testItemCount(ws, versionId)).toBe(37);
+    expect(await testItemCount(ws, versionId)).toBe((await testItems(ws, versionId)).length);
+    await expect(testItemCount(ws, "missing")).rejects.toMatchObject({ code: "not_found" });
+  });
+});

@@ -1,0 +1,128 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { echoItems, nonEmpty } from "../../../test/eval-fixtures.ts";
+import { type FakeOpenAI, promptOf, startFakeOpenAI } from "../../../test/fake-openai.ts";
+import { bindGrader, parseGraderConfig, runGrader } from "../../graders/registry.ts";
+import { toSample } from "../../item.ts";
+import { MemoryCompletionCache } from "../cache.ts";
+import type { RunnerGrader } from "../grade-sample.ts";
+import type { ItemRecord } from "../item-record.ts";
+import { runEval } from "../run-eval.ts";
+import { GradingPool } from "./grading-pool.ts";
+
+const OUTPUT = "{{sample.output_text}}";
+const REFERENCE = "{{item.reference}}";
+const CONFIGS = [
+  { type: "string_check", name: "equals", input: OUTPUT, reference: REFERENCE, operation: "eq" },
+  { type: "text_similarity", name: "fuzzy", input: OUTPUT, reference: REFERENCE, evaluation_metric: "fuzzy_match", pass_threshold: 0.8 },
+  { type: "text_similarity", name: "bleu", input: OUTPUT, reference: REFERENCE, evaluation_metric: "bleu", pass_threshold: 0.5 },
+  {
+    type: "multi",
+    name: "combined",
+    graders: {
+      eq: { type: "string_check", name: "eq", input: OUTPUT, reference: REFERENCE, operation: "eq" },
+      rouge: {
+        type: "text_similarity",
+        name: "rouge",
+        input: OUTPUT,
+        reference: REFERENCE,
+        evaluation_metric: "rouge_1",
+        pass_threshold: 0.5,
+      },
+    },
+    calculate_output: "(eq + rouge) / 2",
+  },
+].map((json) => parseGraderConfig(json));
+
+let server: FakeOpenAI | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+describe("GradingPool", () => {
+  it("grades in worker threads exactly as runGrader does here", async () => {
+    const pool = new GradingPool(CONFIGS, 2);
+    try {
+      const items = echoItems(50, (i) => i % 4 === 0);
+      const samples = items.map((item, i) => toSample(i % 3 === 0 ? (item.reference ?? "") : `p${i} and more`));
+      const there = await Promise.all(items.map((item, i) => pool.grade(samples[i] ?? toSample(""), item)));
+      for (const [i, item] of items.entries()) {
+        const here: Record<string, unknown> = {};
+        for (const config of CONFIGS) here[config.name] = await runGrader(config, samples[i] ?? toSample(""), item);
+        expect(there[i]).toEqual(here);
+      }
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it("rejects what is still waiting once closed", async () => {
+    const pool = new GradingPool(CONFIGS, 1);
+    const [item] = echoItems(1);
+    if (!item) throw new Error("no item");
+    const waiting = expect(pool.grade(toSample("x"), item)).rejects.toThrow(/closed/);
+    await pool.close();
+    await waiting;
+    await expect(pool.grade(toSample("x"), item)).rejects.toThrow(/closed/);
+  });
+});
+
+describe("runEval with a grading pool", () => {
+  it("grades pure graders off the main thread and stores the same records, graders in the same order, as grading here", async () => {
+    server = await startFakeOpenAI({
+      answer: (body) => {
+        const prompt = promptOf(body);
+        return Number(prompt.slice(1)) % 5 === 0 ? `${prompt} extra words` : prompt;
+      },
+    });
+    const cache = new MemoryCompletionCache();
+    const items = echoItems(300, (i) => i % 3 !== 0);
+    const sampler = { client: server.client(), model: "m", samplingParams: { temperature: 0 } };
+    let calledHere = 0;
+    // pure graders counting the grades computed on this thread; nonEmpty has no config: it is always graded here
+    const graders: RunnerGrader[] = [
+      ...CONFIGS.slice(0, 2).map((config) => counted(bindGrader(config))),
+      nonEmpty,
+      ...CONFIGS.slice(2).map((config) => counted(bindGrader(config))),
+    ];
+    function counted(grader: RunnerGrader): RunnerGrader {
+      return {
+        ...grader,
+        grade: (sample, item) => {
+          calledHere++;
+          return grader.grade(sample, item);
+        },
+      };
+    }
+    const run = async (offThreadGrading: boolean | number) => {
+      const records: ItemRecord[] = [];
+      const result = await runEval({
+        items,
+        sampler,
+        graders,
+        cache,
+        concurrency: 4,
+        offThreadGrading,
+        onSamples: (batch) => {
+          records.push(...batch);
+        },
+      });
+      return { result, records: records.sort((a, b) => Number(a.item_id.slice(5)) - Number(b.item_id.slice(5))) };
+    };
+    await run(false); // fills the cache: both measured runs answer every item from it
+    calledHere = 0;
+    const here = await run(false);
+    expect(calledHere).toBe(300 * 4);
+    calledHere = 0;
+    const pooled = await run(2);
+    expect(calledHere).toBe(0);
+    expect(pooled.records).toHaveLength(300);
+    const strip = (r: ItemRecord) => ({ ...r, latency_ms: 0 });
+    expect(pooled.records.map(strip)).toEqual(here.records.map(strip));
+    // key order too (grades are stored as JSON)
+    expect(pooled.records.map((r) => JSON.stringify(r.grades))).toEqual(here.records.map((r) => JSON.stringify(r.grades)));
+    expect(Object.keys(pooled.records[0]?.grades ?? {})).toEqual(["equals", "fuzzy", "non_empty", "bleu", "combined"]);
+    expect(pooled.result.result_counts).toEqual(here.result.result_counts);
+    expect(pooled.result.per_testing_criteria_results).toEqual(here.result.per_testing_criteria_results);
+  });
+});

@@ -1,0 +1,130 @@
+import { availableParallelism } from "node:os";
+import { Worker } from "node:worker_threads";
+import { TunelabError, workerEntry } from "@tunelab/base";
+import type { Grade } from "../../grade.ts";
+import type { GraderConfig } from "../../graders/registry.ts";
+import type { EvalItem, Sample } from "../../item.ts";
+import type { GradingReply, GradingTask, GradingWorkerData } from "./protocol.ts";
+
+/** Samples sent to a worker in one message at most (a batch is also sent on the next turn of the event loop). */
+export const GRADING_BATCH = 64;
+
+/**
+ * Worker threads of a pool by default: one per core but the main thread's (it samples, posts and stores, usually the
+ * busier side), at least one, at most 3; so every core works and no thread waits for a core.
+ */
+export function defaultGradingThreads(): number {
+  return Math.max(1, Math.min(3, availableParallelism() - 1));
+}
+
+/**
+ * The grading worker's entry: the `.mjs` stub (registers tsx) from the TypeScript sources, the compiled
+ * `grading-worker.js` beside the bundle when running compiled (apps/cli/scripts/build.mjs; apps/cli/test/compiled.test.ts
+ * checks it starts from the build).
+ */
+const ENTRY = workerEntry("grading-worker", new URL("./grading-worker.mjs", import.meta.url));
+
+interface Waiting {
+  resolve(grades: Record<string, Grade>): void;
+  reject(error: Error): void;
+}
+
+interface PoolWorker {
+  worker: Worker;
+  /** Tasks posted and not answered, by id, with who waits for each of their jobs. */
+  tasks: Map<number, Waiting[]>;
+}
+
+/**
+ * Worker threads that grade samples with pure graders (`isPureGrader`), so grading runs on every core while the main
+ * thread samples and stores. Samples are batched (`GRADING_BATCH`, or what accumulated until the next turn of the
+ * event loop) and each batch goes to the worker with the fewest tasks in flight. Each worker grades exactly as
+ * `gradeSample` does here, so a grade does not depend on the thread that computed it.
+ */
+export class GradingPool {
+  private readonly workers: PoolWorker[];
+  private queue: { job: GradingTask["jobs"][number]; waiting: Waiting }[] = [];
+  private scheduled = false;
+  private nextId = 0;
+  private failure: Error | undefined;
+
+  constructor(configs: readonly GraderConfig[], threads: number = defaultGradingThreads()) {
+    const workerData: GradingWorkerData = { configs: [...configs] };
+    this.workers = Array.from({ length: Math.max(1, threads) }, () => {
+      const entry: PoolWorker = { worker: new Worker(ENTRY, { workerData }), tasks: new Map() };
+      entry.worker.on("message", (reply: GradingReply) => this.answer(entry, reply));
+      entry.worker.once("error", (error) =>
+        this.fail(entry, new TunelabError("internal", `grading worker failed: ${error.message}`, { cause: error })),
+      );
+      entry.worker.once("exit", (code) => this.fail(entry, new TunelabError("internal", `grading worker stopped (exit code ${code})`)));
+      return entry;
+    });
+  }
+
+  /** The grades of every pool grader for one sample, by grader name (the config's `name`). */
+  grade(sample: Sample, item: EvalItem): Promise<Record<string, Grade>> {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => {
+      this.queue.push({ job: { sample, item }, waiting: { resolve, reject } });
+      if (this.queue.length >= GRADING_BATCH) this.send();
+      else if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => {
+          this.scheduled = false;
+          this.send();
+        });
+      }
+    });
+  }
+
+  /** Stops the workers; samples still waiting are rejected. */
+  async close(): Promise<void> {
+    const closed = new TunelabError("internal", "the grading pool was closed");
+    this.failure ??= closed;
+    for (const entry of this.workers) this.rejectAll(entry, closed);
+    for (const { waiting } of this.queue) waiting.reject(closed);
+    this.queue = [];
+    await Promise.all(this.workers.map((entry) => entry.worker.terminate()));
+  }
+
+  private send(): void {
+    while (this.queue.length > 0 && !this.failure) {
+      const batch = this.queue.splice(0, GRADING_BATCH);
+      const target = this.workers.reduce((best, entry) => (entry.tasks.size < best.tasks.size ? entry : best));
+      const id = this.nextId++;
+      target.tasks.set(
+        id,
+        batch.map((b) => b.waiting),
+      );
+      target.worker.postMessage({ id, jobs: batch.map((b) => b.job) } satisfies GradingTask);
+    }
+  }
+
+  private answer(entry: PoolWorker, reply: GradingReply): void {
+    const waiting = entry.tasks.get(reply.id);
+    if (!waiting) return;
+    entry.tasks.delete(reply.id);
+    if ("error" in reply) {
+      const error = new TunelabError("internal", `grading worker: ${reply.error}`);
+      for (const w of waiting) w.reject(error);
+      return;
+    }
+    waiting.forEach((w, i) => {
+      const grades = reply.grades[i];
+      if (grades) w.resolve(grades);
+      else w.reject(new TunelabError("internal", "grading worker answered fewer grades than samples"));
+    });
+  }
+
+  private fail(entry: PoolWorker, error: Error): void {
+    this.failure ??= error;
+    this.rejectAll(entry, error);
+    for (const { waiting } of this.queue) waiting.reject(error);
+    this.queue = [];
+  }
+
+  private rejectAll(entry: PoolWorker, error: Error): void {
+    for (const waiting of entry.tasks.values()) for (const w of waiting) w.reject(error);
+    entry.tasks.clear();
+  }
+}
