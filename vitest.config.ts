@@ -22,6 +22,7 @@ const NO_STORAGE = [
   "packages/core/src/grader-sets/grader-file.test.ts",
   "packages/core/src/leaderboard/compare-breakdown.test.ts",
   "packages/api/test/cosine-local.test.ts",
+  "packages/core/src/storage/home.test.ts",
   "packages/core/src/storage/sqlite-schema.test.ts",
 ];
 

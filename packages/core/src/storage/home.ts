@@ -1,5 +1,5 @@
 import { join, resolve } from "node:path";
-import { readEnv } from "../env.ts";
+import { type Env, readEnv } from "../env.ts";
 
 /** Where tunelab keeps its database and blobs: `.tunelab/` under the working directory unless TUNELAB_HOME says otherwise. */
 export function resolveHome(cwd: string = process.cwd()): string {
@@ -12,12 +12,12 @@ export function databasePath(home: string): string {
 }
 
 /** The blob directory: TUNELAB_BLOB_DIR (relative to the working directory) or `<home>/blobs`. */
-export function blobsPath(home: string): string {
-  const fromEnv = readEnv().TUNELAB_BLOB_DIR;
+export function blobsPath(home: string, env: Env = readEnv()): string {
+  const fromEnv = env.TUNELAB_BLOB_DIR;
   return fromEnv ? resolve(fromEnv) : join(home, "blobs");
 }
 
 /** Where the workspace's database is: TUNELAB_DATABASE_URL (PostgreSQL) or the SQLite file in the home. */
-export function databaseLocation(home: string): string {
-  return readEnv().TUNELAB_DATABASE_URL ?? databasePath(home);
+export function databaseLocation(home: string, env: Env = readEnv()): string {
+  return env.TUNELAB_DATABASE_URL ?? databasePath(home);
 }
