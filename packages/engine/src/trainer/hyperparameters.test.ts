@@ -27,6 +27,49 @@ describe("auto hyperparameters", () => {
     expect(estimateTokens(exampleOf(401))).toBe(101);
   });
 
+  it("leaves image parts out of the estimate (their span is one placeholder token repeated)", () => {
+    const image = (detail: "low" | "high") => ({
+      type: "image_url",
+      image_url: { url: `data:image/png;base64,${"A".repeat(4000)}`, detail },
+    });
+    const text = { role: "user", content: [{ type: "text", text: "Which digit is this?" }] };
+    const withImage = (detail: "low" | "high") => ({
+      role: "user",
+      content: [{ type: "text", text: "Which digit is this?" }, image(detail)],
+    });
+    const base = estimateTokens({ messages: [text] });
+    // the part serializes as "" (plus its comma): 3 characters, 1 token at most, whatever the URL or detail
+    expect(estimateTokens({ messages: [withImage("low")] })).toBe(Math.ceil((JSON.stringify([text]).length + 3) / CHARS_PER_TOKEN));
+    expect(estimateTokens({ messages: [withImage("high")] })).toBe(estimateTokens({ messages: [withImage("low")] }));
+    expect(estimateTokens({ messages: [withImage("low")] }) - base).toBeLessThanOrEqual(1);
+  });
+
+  it("an image example with a short answer keeps the step rule's epochs (the digits example's shape)", () => {
+    // 3,000 examples of ~58 text tokens and one image: 174,000 tokens an epoch → 9 epochs by tokens;
+    // the step rule's 8 (188 steps an epoch) stand. Counting the 18-token image span gave 7.
+    const digit = {
+      messages: [
+        { role: "system", content: 'Read the handwritten digit in the image. Answer with JSON: {"digit": N}.' },
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "Which digit is this?" },
+            { type: "image_url", image_url: { url: `data:image/png;base64,${"A".repeat(300)}`, detail: "low" } },
+          ],
+        },
+        { role: "assistant", content: '{"digit":7}' },
+      ],
+    };
+    const perExample = estimateTokens(digit);
+    expect(perExample).toBe(58); // 230 JSON characters, the image part as ""
+    const training = Array.from({ length: 3000 }, () => digit);
+    const r = resolveHyperparameters(3000, {}, { training, params: baseParamCount("local-tiny") });
+    expect(r.batch_size).toBe(16);
+    expect(tokenRuleEpochs(perExample * 3000, baseParamCount("local-tiny"), 3000, 16)).toBe(9);
+    expect(r.n_epochs).toBe(stepRuleEpochs(3000, 16));
+    expect(r.n_epochs).toBe(8);
+  });
+
   it("the step rule aims at 1,500 steps within [1, 50] epochs and 100,000 example passes", () => {
     expect(stepRuleEpochs(480, 8)).toBe(25); // 60 steps an epoch
     expect(stepRuleEpochs(224, 8)).toBe(50); // 28 steps an epoch: 54, capped at 50
