@@ -41,6 +41,11 @@ export interface ApiOptions {
    * --allow-code-graders`. Default false: those requests get 403 `code_graders_disabled`.
    */
   allowCodeGraders?: boolean;
+  /**
+   * Let uploads name http(s) images on this machine or its private network (loopback, private, link-local addresses):
+   * `tunelab serve --allow-private-image-urls`. Default false: the server fetches public addresses only.
+   */
+  allowPrivateImageUrls?: boolean;
 }
 
 /** The tunelab HTTP API: `/api/*` (documented at /api/openapi.json), live events, the engine at `/v1`, the web app at `/`. */
@@ -54,7 +59,7 @@ export function createApiApp(options: ApiOptions) {
   });
   const api = router()
     .route("/", projectRoutes(ws))
-    .route("/", datasetRoutes(ws))
+    .route("/", datasetRoutes(ws, { imageFetch: { publicOnly: options.allowPrivateImageUrls !== true } }))
     .route("/", graderRoutes(ws, code))
     .route("/", experimentRoutes(services, code))
     .route("/", evalRunRoutes(services, code))

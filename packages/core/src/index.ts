@@ -21,6 +21,7 @@ export * from "./datasets/dataset.schema.ts";
 export * from "./datasets/dataset-events.ts";
 export * from "./datasets/diff-versions.schema.ts";
 export * from "./datasets/diff-versions.ts";
+export type { FetchImageOptions } from "./datasets/images/fetch-image.ts";
 export * from "./datasets/import-dataset.ts";
 export * from "./datasets/import-result.schema.ts";
 export * from "./datasets/leakage/leakage.ts";

@@ -23,60 +23,75 @@ export function registerServe(program: Command): void {
       "let HTTP clients register and run graders that execute code (python, custom modules); only if you trust every client",
     )
     .option(
+      "--allow-private-image-urls",
+      "let uploads name http(s) images on this machine or its private network (by default the server fetches public addresses only)",
+    )
+    .option(
       "--allowed-host <name>",
       "also answer requests for this host name (a reverse proxy's or LAN name; NAME or NAME:PORT; repeatable)",
       collect,
       [] as string[],
     )
     .option("--no-worker", "run no training or eval work here: requests only store it, `tunelab worker` processes run it")
-    .action(async (o: { host: string; port: number; allowCodeGraders?: boolean; allowedHost: string[]; worker: boolean }) => {
-      const token = readEnv().TUNELAB_TOKEN;
-      if (!isLoopback(o.host) && !token)
-        throw new TunelabError(
-          "invalid_argument",
-          `binding ${o.host} exposes tunelab beyond this machine: set TUNELAB_TOKEN (clients send it as a bearer token)`,
-        );
-      for (const name of o.allowedHost)
-        if (!/^(?:[a-z0-9-]+(?:\.[a-z0-9-]+)*|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i.test(name))
-          throw new TunelabError("invalid_argument", `--allowed-host ${name}: expected a host name, optionally with :PORT`);
-      await withWorkspace(async (ws) => {
-        const engine = await createEngine({
-          root: join(resolveHome(), "engine"),
-          leaseSeconds: readEnv().TUNELAB_LEASE_SECONDS ?? 15,
-          runJobs: o.worker,
-        });
-        const allowCodeGraders = o.allowCodeGraders === true;
-        const services = createServices({ ws, engine, allowCodeGraders, runsWork: o.worker, resumeStoppedEvalRuns: true });
-        const resumed = o.worker ? [...(await services.experiments.resumeAll()), ...(await services.evalRuns.resumeAll())] : [];
-        const listening = await listenApi({
-          services,
-          allowCodeGraders,
-          host: o.host,
-          port: o.port,
-          allowedHosts: o.allowedHost,
-          ...(token ? { token } : {}),
-          ...(existsSync(WEB_DIST) ? { webDir: WEB_DIST } : {}),
-        });
-        const { url } = listening;
-        process.stdout.write(`tunelab serving on ${url}  (web ${url}/ · API ${url}/api · OpenAI-compatible ${url}/v1)\n`);
-        if (allowCodeGraders) process.stdout.write("--allow-code-graders: every client of this server may run code as this user\n");
-        if (listening.loginUrl)
-          process.stdout.write(
-            `token required (TUNELAB_TOKEN). Open the web app signed in with this one-time link:\n    ${listening.loginUrl}\n`,
+    .action(
+      async (o: {
+        host: string;
+        port: number;
+        allowCodeGraders?: boolean;
+        allowPrivateImageUrls?: boolean;
+        allowedHost: string[];
+        worker: boolean;
+      }) => {
+        const token = readEnv().TUNELAB_TOKEN;
+        if (!isLoopback(o.host) && !token)
+          throw new TunelabError(
+            "invalid_argument",
+            `binding ${o.host} exposes tunelab beyond this machine: set TUNELAB_TOKEN (clients send it as a bearer token)`,
           );
-        const users = await countUsers(ws.db);
-        if (users > 0) process.stdout.write(`${users} user(s) (\`tunelab users list\`): every request needs a token, used with its role\n`);
-        if (resumed.length) process.stdout.write(`resuming ${resumed.length} unfinished experiment(s)/eval run(s)\n`);
-        if (!o.worker) process.stdout.write("--no-worker: experiments and eval runs are stored queued; `tunelab worker` runs them\n");
-        if (!existsSync(WEB_DIST)) process.stdout.write("the web app is not built: `pnpm --filter @tunelab/web build`\n");
-        await new Promise<void>((resolve) => {
-          const stop = () => resolve();
-          process.once("SIGINT", stop);
-          process.once("SIGTERM", stop);
+        for (const name of o.allowedHost)
+          if (!/^(?:[a-z0-9-]+(?:\.[a-z0-9-]+)*|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i.test(name))
+            throw new TunelabError("invalid_argument", `--allowed-host ${name}: expected a host name, optionally with :PORT`);
+        await withWorkspace(async (ws) => {
+          const engine = await createEngine({
+            root: join(resolveHome(), "engine"),
+            leaseSeconds: readEnv().TUNELAB_LEASE_SECONDS ?? 15,
+            runJobs: o.worker,
+          });
+          const allowCodeGraders = o.allowCodeGraders === true;
+          const services = createServices({ ws, engine, allowCodeGraders, runsWork: o.worker, resumeStoppedEvalRuns: true });
+          const resumed = o.worker ? [...(await services.experiments.resumeAll()), ...(await services.evalRuns.resumeAll())] : [];
+          const listening = await listenApi({
+            services,
+            allowCodeGraders,
+            allowPrivateImageUrls: o.allowPrivateImageUrls === true,
+            host: o.host,
+            port: o.port,
+            allowedHosts: o.allowedHost,
+            ...(token ? { token } : {}),
+            ...(existsSync(WEB_DIST) ? { webDir: WEB_DIST } : {}),
+          });
+          const { url } = listening;
+          process.stdout.write(`tunelab serving on ${url}  (web ${url}/ · API ${url}/api · OpenAI-compatible ${url}/v1)\n`);
+          if (allowCodeGraders) process.stdout.write("--allow-code-graders: every client of this server may run code as this user\n");
+          if (listening.loginUrl)
+            process.stdout.write(
+              `token required (TUNELAB_TOKEN). Open the web app signed in with this one-time link:\n    ${listening.loginUrl}\n`,
+            );
+          const users = await countUsers(ws.db);
+          if (users > 0)
+            process.stdout.write(`${users} user(s) (\`tunelab users list\`): every request needs a token, used with its role\n`);
+          if (resumed.length) process.stdout.write(`resuming ${resumed.length} unfinished experiment(s)/eval run(s)\n`);
+          if (!o.worker) process.stdout.write("--no-worker: experiments and eval runs are stored queued; `tunelab worker` runs them\n");
+          if (!existsSync(WEB_DIST)) process.stdout.write("the web app is not built: `pnpm --filter @tunelab/web build`\n");
+          await new Promise<void>((resolve) => {
+            const stop = () => resolve();
+            process.once("SIGINT", stop);
+            process.once("SIGTERM", stop);
+          });
+          await listening.close();
+          await services.close();
+          await engine.close();
         });
-        await listening.close();
-        await services.close();
-        await engine.close();
-      });
-    });
+      },
+    );
 }

@@ -2,6 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import {
   diffVersions,
   Encoding,
+  type FetchImageOptions,
   getProjectByName,
   getVersionByRef,
   importDataset,
@@ -36,7 +37,8 @@ const jsonlBody = {
 };
 const invalid = { 422: json(Invalid, "The file has errors; nothing was written. Body: {error: {details: report}}") };
 
-export function datasetRoutes(ws: Workspace) {
+/** `imageFetch`: how uploads' http(s) images are fetched (a server fetches public addresses only, unless told). */
+export function datasetRoutes(ws: Workspace, options: { imageFetch: FetchImageOptions }) {
   return router()
     .openapi(
       createRoute({
@@ -85,6 +87,7 @@ export function datasetRoutes(ws: Workspace) {
           ...(message ? { message } : {}),
           ...(encoding ? { encoding } : {}),
           ...(context === undefined ? {} : { contextLimit: context }),
+          imageFetch: options.imageFetch,
           ...createdBy(c),
         });
         if (result.status === "invalid")
@@ -164,6 +167,7 @@ export function datasetRoutes(ws: Workspace) {
           ...(q.fraction === undefined ? {} : { testFraction: q.fraction, trainDataset: q.dataset ?? "train" }),
           ...(q.seed === undefined ? {} : { seed: q.seed }),
           ...(q.message ? { message: q.message } : {}),
+          imageFetch: options.imageFetch,
           ...createdBy(c),
         });
         if (result.status === "invalid")
