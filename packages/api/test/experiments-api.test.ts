@@ -129,7 +129,7 @@ describe("the experiment loop through the API on the embedded engine", () => {
     expect(events).toContain("experiment");
     expect(events).toContain("metrics");
     expect(events).toContain("eval");
-  });
+  }, 180_000); // four trainings and evals: about 80 s on two busy cores, on SQLite and on PostgreSQL alike
 
   it("a sweep over the engine's prompt loss weight trains each point with its own weight", async () => {
     const { call } = h;
