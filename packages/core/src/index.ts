@@ -1,17 +1,5 @@
 export * from "@tunelab/base";
-export * from "@tunelab/base";
-export * from "@tunelab/base";
 export * from "@tunelab/contracts";
-export * from "@tunelab/contracts";
-export * from "@tunelab/contracts";
-export * from "@tunelab/formats";
-export * from "@tunelab/formats";
-export * from "@tunelab/formats";
-export * from "@tunelab/formats";
-export * from "@tunelab/formats";
-export * from "@tunelab/formats";
-export * from "@tunelab/formats";
-export * from "@tunelab/formats";
 export * from "@tunelab/formats";
 export { OFF_THREAD_BYTES } from "@tunelab/formats";
 export { BlobStore } from "@tunelab/storage";
