@@ -76,6 +76,12 @@ describe.skipIf(!server)("PostgreSQL (the Postgres test project)", () => {
         .where(jsonArrayContains(db, "tags", "b"))
         .execute();
       expect(tagged).toEqual([{ ms }]);
+      // text with a NUL (a sampled model output may have one) is stored, with U+FFFD in its place
+      await db
+        .insertInto("t")
+        .values({ ms: 2, tags: storableText(db, "a\u0000b") })
+        .execute();
+      expect(await db.selectFrom("t").select("tags").where("ms", "=", 2).executeTakeFirst()).toEqual({ tags: "a\uFFFDb" });
     } finally {
       await db.destroy();
     }
