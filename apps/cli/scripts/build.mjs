@@ -28,8 +28,11 @@ export const WORKER_ENTRIES = {
   "grader-worker": "packages/evals/src/custom/bootstrap.mjs",
 };
 
-/** Loaded from their installed place, never bundled: native code (better-sqlite3, esbuild) and tsx's loader hooks. */
-const EXTERNAL = /^(better-sqlite3|esbuild|tsx)(\/|$)/;
+/**
+ * Loaded from their installed place, never bundled: native code (better-sqlite3, esbuild, sharp's libvips binding, which
+ * sharp finds by a computed require), pg (whose optional pg-native cannot be resolved) and tsx's loader hooks.
+ */
+const EXTERNAL = /^(better-sqlite3|esbuild|tsx|sharp|pg)(\/|$)/;
 
 /** Files besides the sources whose change makes a build stale (a dependency's version, the build itself). */
 const ALSO_WATCHED = ["pnpm-lock.yaml", "apps/cli/scripts/build.mjs"];
