@@ -36,7 +36,7 @@ export const RUN_STOPPED = Symbol("tunelab.run-stopped");
 export async function executeEvalRun(ws: Workspace, runId: string, options: ExecuteEvalRunOptions): Promise<EvalRun> {
   const run = await getEvalRun(ws.db, runId);
   if (run.status === "completed" || run.status === "cancelled") return run;
-  const items = await testItems(ws, run.testSplitVersionId);
+  const items = await testItems(ws, run.testSplitVersionId, { inlineImages: true });
   const positions = new Map(items.map((item, i) => [item.id, i]));
   await updateEvalRun(ws.db, runId, { status: "running", total: items.length * run.trials });
   // A large run is finalized in a worker thread: start it now, so it loads while the items are graded.

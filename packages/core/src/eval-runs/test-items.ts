@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { TunelabError } from "@tunelab/base";
 import { type EvalItem, timeSlicer, toEvalItem, YIELD_EVERY_MS } from "@tunelab/evals";
 import { findVersionById } from "../datasets/dataset.repository.ts";
+import { inlineVersionImages } from "../datasets/images/inline-images.ts";
 import type { Workspace } from "../storage/workspace.ts";
 
 const NEWLINE = 0x0a;
@@ -10,11 +11,19 @@ const NEWLINE = 0x0a;
  * The items of a test split version, as graders see them, in order. The file is read off the main thread and parsed
  * line by line (a newline byte never occurs inside a UTF-8 sequence), yielding to the event loop every
  * `YIELD_EVERY_MS` (a 10,000-item split takes ~100 ms), so a large split never blocks it for long.
+ *
+ * `inlineImages` (eval runs): http(s) images fetched at import are sent as `data:` URLs of the stored bytes, so a run
+ * never fetches them again and the local engine, which reads no other images, can answer.
  */
-export async function testItems(ws: Workspace, versionId: string): Promise<EvalItem[]> {
+export async function testItems(ws: Workspace, versionId: string, options: { inlineImages?: boolean } = {}): Promise<EvalItem[]> {
   const version = await findVersionById(ws.db, versionId);
   if (!version) throw new TunelabError("not_found", `test split version ${versionId} is missing`);
-  const bytes = await readBlob(ws, version.contentHash);
+  let bytes = await readBlob(ws, version.contentHash);
+  if (options.inlineImages) {
+    const text = bytes.toString("utf8");
+    const inlined = await inlineVersionImages(ws, versionId, text);
+    if (inlined !== text) bytes = Buffer.from(inlined, "utf8");
+  }
   const items: EvalItem[] = [];
   const breathe = timeSlicer(YIELD_EVERY_MS);
   // canonical JSONL: every line, the last included, ends with "\n"

@@ -6,6 +6,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { IMAGES } from "@tunelab/formats/test-support/images";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { testItems } from "../../eval-runs/test-items.ts";
 import { chat, jsonl, tempWorkspace } from "../../test-support/temp-workspace.ts";
 import { findVersionById } from "../dataset.repository.ts";
 import { importDataset } from "../import-dataset.ts";
@@ -198,6 +199,26 @@ describe("importing a file with http(s) images", () => {
     expect(result.report.issues).toContainEqual(expect.objectContaining({ code: "invalid_image", line: 14 }));
     expect(await ws.db.selectFrom("dataset_versions").select("id").execute()).toEqual([]);
     expect(blobCount()).toBe(0);
+  });
+});
+
+describe("a test split with http(s) images", () => {
+  it("is scored with the images fetched at import, as data: URLs, and shown with the URLs", async () => {
+    const lines = [...textOnly, imageExample(`${base}/seven.png`, '{"digit":7}'), imageExample(`${base}/three.jpg`, '{"digit":3}')];
+    const result = await setTestSplit(ws, { project: "p", fileName: "test.jsonl", text: jsonl(lines), imageFetch });
+    if (result.status !== "created") return never();
+    const versionId = result.test.id;
+    const urlsOf = (items: Awaited<ReturnType<typeof testItems>>) =>
+      items.flatMap((item) =>
+        item.input.messages.flatMap((m) =>
+          Array.isArray(m.content) ? m.content.flatMap((p) => (p.type === "image_url" ? [p.image_url.url] : [])) : [],
+        ),
+      );
+    expect(urlsOf(await testItems(ws, versionId))).toEqual([`${base}/seven.png`, `${base}/three.jpg`]);
+    const scored = urlsOf(await testItems(ws, versionId, { inlineImages: true }));
+    expect(scored).toEqual([`data:image/png;base64,${PNG.toString("base64")}`, `data:image/jpeg;base64,${JPEG.toString("base64")}`]);
+    // fetched once, at import
+    expect([...hits.values()]).toEqual([1, 1]);
   });
 });
 
