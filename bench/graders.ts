@@ -189,7 +189,10 @@ const mib = (bytes: number | null) => (bytes === null ? "unknown (no GNU time)" 
         `graders: e2e tunelab event loop: longest gaps over 50 ms, with the CPU this process (every thread) and its main thread ` +
           `used during each (a loop blocked by its own work burns about the gap on the main thread, one starved by the machine's load does not): ${blocks
             .slice(0, 5)
-            .map((b) => `${int(b.ms)} ms (${int(b.cpuMs)} ms CPU, ${b.mainCpuMs === null ? "?" : int(b.mainCpuMs)} ms of it the main thread's, ${b.phase})`)
+            .map(
+              (b) =>
+                `${int(b.ms)} ms (${int(b.cpuMs)} ms CPU, ${b.mainCpuMs === null ? "?" : int(b.mainCpuMs)} ms of it the main thread's, ${b.phase})`,
+            )
             .join("; ")}`,
       );
     const cm = (pick: (r: OurRun) => number) => median(oursCompiled.map(pick));
@@ -239,7 +242,55 @@ const mib = (bytes: number | null) => (bytes === null ? "unknown (no GNU time)" 
             `(target <= ${TARGET.memoryShare}x)`,
         );
     } else console.log("graders: e2e RATIO: none (no promptfoo figure from this run)");
-    console.log(`graders: e2e load average at the end: ${loadavg()}`);
+    const endLoad = loadavg();
+    console.log(`graders: e2e load average at the end: ${endLoad}`);
+    // The same figures as one table: every ratio divides by promptfoo's figure from this run only.
+    const peerRun =
+      peer.length > 0
+        ? {
+            wallS: median(peer.map((r) => r.wallMs)) / 1000,
+            rss: peer.every((r) => r.peakRssBytes !== null) ? median(peer.map((r) => r.peakRssBytes ?? 0)) : null,
+          }
+        : undefined;
+    const peerGrades = (peer[0]?.storedResults ?? 0) * PROMPTFOO_ASSERTIONS;
+    const rows: string[][] = [["side", "wall s", "grades/s", "x promptfoo", "peak RSS MiB", "x promptfoo RSS", "longest loop gap ms"]];
+    const row = (side: string, wallS: number, rss: number | null, gap: string) => {
+      const rate = grades / wallS;
+      const peerRate = peerRun ? peerGrades / peerRun.wallS : undefined;
+      rows.push([
+        side,
+        fixed(wallS, 2),
+        int(rate),
+        peerRate ? fixed(rate / peerRate, 1) : "-",
+        rss === null ? "?" : int(rss / MIB),
+        rss !== null && peerRun?.rss ? fixed(rss / peerRun.rss, 2) : "-",
+        gap,
+      ]);
+    };
+    row("tunelab (tsx)", wallS, oursRss, int(maxBlock));
+    if (oursCompiled.length > 0)
+      row(
+        "tunelab (compiled, as the CLI)",
+        compiledWallS,
+        compiledRss,
+        int(Math.max(...oursCompiled.map((r) => r.result.maxEventLoopBlockMs))),
+      );
+    if (peerRun)
+      rows.push([
+        `promptfoo ${PROMPTFOO_VERSION}`,
+        fixed(peerRun.wallS, 2),
+        int(peerGrades / peerRun.wallS),
+        "1.0",
+        peerRun.rss === null ? "?" : int(peerRun.rss / MIB),
+        "1.00",
+        "-",
+      ]);
+    const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length))) ?? [];
+    console.log(
+      `graders: e2e table (medians; targets: >= ${TARGET.speedup}x grades/s, <= ${TARGET.memoryShare}x RSS, gaps <= ${TARGET.eventLoopBlockMs} ms; load average ${endLoad} at the end):`,
+    );
+    for (const r of rows)
+      console.log(`graders:   ${r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join("  ")}`);
   } finally {
     rmSync(home, { recursive: true, force: true });
     rmSync(peerWork, { recursive: true, force: true });
