@@ -1,4 +1,4 @@
-import { type Kysely, PostgresAdapter, type RawBuilder, type SqlBool, sql } from "kysely";
+import { type Kysely, PostgresAdapter, type QueryExecutorProvider, type RawBuilder, type SqlBool, sql } from "kysely";
 
 /**
  * The few places where SQLite and PostgreSQL need different SQL live here; everything else is written once. SQLite's
@@ -45,4 +45,16 @@ export async function inCommitOrder<Schema, T>(db: Kysely<Schema>, lock: number,
  */
 export function storableText<Schema>(db: Kysely<Schema>, text: string): string {
   return isPostgres(db) && text.includes("\u0000") ? text.replaceAll("\u0000", "\uFFFD") : text;
+}
+
+/**
+ * Makes the current transaction a writer before it reads anything, so transactions that read then write (the next
+ * version number, "does it exist yet") run one after another across processes. SQLite: a transaction that reads first
+ * fails with "database is locked" when another process commits a write before its own first write (its snapshot is
+ * stale, so the busy timeout cannot help), while one that writes first waits its turn; a no-op update of `table`
+ * takes the write lock. PostgreSQL: the transaction-scoped advisory lock `lock`.
+ */
+export async function writeFirst(trx: QueryExecutorProvider, table: string, lock: number): Promise<void> {
+  if (trx.getExecutor().adapter instanceof PostgresAdapter) await sql`select pg_advisory_xact_lock(${lock})`.execute(trx);
+  else await sql`update ${sql.table(table)} set rowid = rowid where 0`.execute(trx);
 }

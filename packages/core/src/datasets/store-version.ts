@@ -1,7 +1,9 @@
 import { TunelabError } from "@tunelab/base";
 import type { DatasetFormat, ValidationReport } from "@tunelab/formats";
+import { writeFirst } from "@tunelab/storage";
 import { appendEvents } from "../events/event.repository.ts";
 import { ensureProject, findProjectByName } from "../projects/project.repository.ts";
+import type { DB } from "../storage/database.ts";
 import type { Workspace } from "../storage/workspace.ts";
 import { findDataset, findVersionByHash, insertDataset, insertVersion } from "./dataset.repository.ts";
 import type { DatasetRole, DatasetVersion } from "./dataset.schema.ts";
@@ -25,6 +27,8 @@ export interface StoreVersionInput {
   images?: readonly StoredImage[] | undefined;
 }
 
+const STORE_VERSION_LOCK = 0x76657273; // "vers"
+
 export interface StoredVersion {
   version: DatasetVersion;
   /** False when identical content was already a version of this dataset. */
@@ -37,10 +41,15 @@ export async function storeVersion(ws: Workspace, input: StoreVersionInput): Pro
   const { content } = input;
   let blob: { hash: string; created: boolean } | undefined;
   try {
-    const existing = await findExisting(ws, input, content.contentHash);
+    const existing = await findExisting(ws.db, input, content.contentHash);
     if (existing) return { version: existing, created: false, projectCreated: false };
     blob = commitContent(ws.blobs, content);
-    return await ws.db.transaction().execute(async (trx) => {
+    // one version stored at a time across processes (PostgreSQL; SQLite has one writer): the next number, a new
+    // project or dataset, and identical content are decided without a race
+    return await ws.db.transaction().execute(async (trx): Promise<StoredVersion> => {
+      await writeFirst(trx, "datasets", STORE_VERSION_LOCK);
+      const stored = await findExisting(trx, input, content.contentHash);
+      if (stored) return { version: stored, created: false, projectCreated: false };
       const { project, created: projectCreated } = await ensureProject(trx, input.project);
       const dataset =
         (await findDataset(trx, project.id, input.dataset)) ?? (await insertDataset(trx, project.id, input.dataset, input.role));
@@ -78,9 +87,9 @@ export async function storeVersion(ws: Workspace, input: StoreVersionInput): Pro
   }
 }
 
-async function findExisting(ws: Workspace, input: StoreVersionInput, contentHash: string): Promise<DatasetVersion | undefined> {
-  const project = await findProjectByName(ws.db, input.project);
+async function findExisting(db: DB, input: StoreVersionInput, contentHash: string): Promise<DatasetVersion | undefined> {
+  const project = await findProjectByName(db, input.project);
   if (!project) return undefined;
-  const dataset = await findDataset(ws.db, project.id, input.dataset);
-  return dataset && (await findVersionByHash(ws.db, dataset.id, contentHash));
+  const dataset = await findDataset(db, project.id, input.dataset);
+  return dataset && (await findVersionByHash(db, dataset.id, contentHash));
 }
