@@ -14,7 +14,6 @@ import { type AccuracyRun, examplePath, LONG_TICKETS, timeToAccuracy } from "./t
 
 const TARGET = Number(process.env.BENCH_LONG_TARGET ?? 0.95);
 const BUDGET_S = Number(process.env.BENCH_LONG_SECONDS ?? 600);
-const EPOCH_STEPS = 28; // 224 examples, batch 8
 
 export function loadavg(): string {
   try {
@@ -85,7 +84,7 @@ export function longInputs(): void {
     target: TARGET,
     budgetSeconds: BUDGET_S,
     task: LONG_TICKETS,
-    checkEvery: EPOCH_STEPS,
+    checkEvery: "epoch" as const,
   };
   const old = timeToAccuracy({ ...common, rule: "steps", useValidation: false });
   console.log(describe("previous auto (steps)", old));
@@ -94,6 +93,13 @@ export function longInputs(): void {
   if (old.reached && now.reached) {
     console.log(
       `  time to ${pct(TARGET)}: current ${now.reached.seconds.toFixed(1)} s vs previous ${old.reached.seconds.toFixed(1)} s = ${pct(now.reached.seconds / old.reached.seconds)} of the previous rule's time`,
+    );
+  }
+  if (old.reached && now.reached) {
+    // Load-independent: examples seen (steps × batch) until the scored epoch that first met the target.
+    const seen = (r: AccuracyRun) => (r.reached?.step ?? 0) * r.hyperparameters.batch_size;
+    console.log(
+      `  examples seen to ${pct(TARGET)}: current ${seen(now)} (${seen(now) / old.examples} epochs) vs previous ${seen(old)} (${seen(old) / old.examples} epochs) = ${pct(seen(now) / seen(old))}`,
     );
   }
   const oldJob = jobSeconds(old);

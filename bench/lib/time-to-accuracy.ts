@@ -55,7 +55,8 @@ export function timeToAccuracy(opts: {
   target: number;
   budgetSeconds: number;
   requested?: RequestedHyperparameters;
-  checkEvery?: number;
+  /** Score every this many steps, or "epoch": at the end of every epoch of the resolved batch size. */
+  checkEvery?: number | "epoch";
   task?: ExampleTask;
   /** The `auto` rule (default: the current one, "tokens"). */
   rule?: AutoRule;
@@ -102,7 +103,8 @@ export function timeToAccuracy(opts: {
         hyperparameters: hp,
         seed: opts.seed,
         outputDir: out,
-        checkpointEvery: opts.checkEvery ?? 100,
+        checkpointEvery:
+          opts.checkEvery === "epoch" ? Math.ceil(train.length / Math.min(hp.batchSize, train.length)) : (opts.checkEvery ?? 100),
       },
       {
         onCheckpoint: (dir, step) => {

@@ -3,11 +3,13 @@
 import { describe, expect, it } from "vitest";
 import {
   AUTO_EARLY_STOPPING_PATIENCE,
+  autoBatchSize,
   CHARS_PER_TOKEN,
   estimateTokens,
   MIN_TOKEN_BUDGET,
   MIN_TOKEN_RULE_STEPS,
   resolveHyperparameters,
+  STEP_TOKENS_PER_EXAMPLE,
   stepRuleEpochs,
   TOKENS_PER_PARAM,
   tokenRuleEpochs,
@@ -96,16 +98,55 @@ describe("auto hyperparameters", () => {
   it("long examples train fewer epochs than the step rule; short ones keep it", () => {
     const params = baseParamCount("local-small");
     // 224 examples of 400 estimated tokens = 89,600 tokens an epoch → ceil(1.5 × params / 89,600)
+    // at batch 8 (asked for: auto would pick 2 here, see below)
     const long = Array.from({ length: 224 }, () => exampleOf(1600));
-    const tokens = resolveHyperparameters(224, {}, { training: long, params });
+    const tokens = resolveHyperparameters(224, { batch_size: 8 }, { training: long, params });
     expect(tokens.n_epochs).toBe(Math.ceil((TOKENS_PER_PARAM * params) / 89_600));
     expect(tokens.n_epochs).toBeLessThan(20);
+    // auto: batch 2, and the step rule at batch 2 (14 epochs) comes before the token rule (17)
+    expect(resolveHyperparameters(224, {}, { training: long, params })).toMatchObject({ batch_size: 2, n_epochs: 14 });
     expect(resolveHyperparameters(224, {}, { rule: "steps", training: long, params }).n_epochs).toBe(50);
     // 480 examples of 120 estimated tokens (ticket routing's size): the step rule's 25 epochs stand
     const short = Array.from({ length: 480 }, () => exampleOf(480));
     expect(resolveHyperparameters(480, {}, { training: short, params }).n_epochs).toBe(25);
     // without the examples or the model size, the step rule alone
     expect(resolveHyperparameters(224, {}).n_epochs).toBe(50);
+  });
+
+  it("the batch size is 8, 16 or 32 by example count, and the token rule keeps a step within size × 128 tokens", () => {
+    expect(STEP_TOKENS_PER_EXAMPLE).toBe(128);
+    expect(autoBatchSize(224)).toBe(8);
+    expect(autoBatchSize(5, 100)).toBe(5); // never more than the examples
+    expect(autoBatchSize(3000)).toBe(16);
+    expect(autoBatchSize(20_000)).toBe(32);
+    expect(autoBatchSize(224, 115)).toBe(8); // ticket routing: 1,024 / 115 = 8.9
+    expect(autoBatchSize(224, 128)).toBe(8);
+    expect(autoBatchSize(224, 129)).toBe(7);
+    expect(autoBatchSize(224, 409)).toBe(2); // long-tickets: 1,024 / 409 = 2.5
+    expect(autoBatchSize(224, 5000)).toBe(1);
+    expect(autoBatchSize(3000, 58)).toBe(16); // digits
+    expect(autoBatchSize(3000, 400)).toBe(5); // 2,048 / 400
+    expect(autoBatchSize(20_000, 400)).toBe(10); // 4,096 / 400
+    const params = baseParamCount("local-small");
+    // long-tickets' shape: 224 examples of 409 tokens → batch 2 (112 steps an epoch); the step rule's
+    // 14 epochs (1,568 steps) come before the token rule's 17
+    const long = Array.from({ length: 224 }, () => exampleOf(1636));
+    expect(resolveHyperparameters(224, {}, { training: long, params })).toMatchObject({ batch_size: 2, n_epochs: 14 });
+    expect(tokenRuleEpochs(409 * 224, params, 224, 2)).toBe(17);
+    // the previous rule keeps batch 8 and 50 epochs
+    expect(resolveHyperparameters(224, {}, { rule: "steps", training: long, params })).toMatchObject({ batch_size: 8, n_epochs: 50 });
+    // ticket routing's shape (120 tokens) keeps batch 8 and 25 epochs
+    const short = Array.from({ length: 480 }, () => exampleOf(480));
+    expect(resolveHyperparameters(480, {}, { training: short, params })).toMatchObject({ batch_size: 8, n_epochs: 25 });
+    // the same rule for every local-* size: local-tiny and local-base on long examples
+    expect(resolveHyperparameters(224, {}, { training: long, params: baseParamCount("local-tiny") })).toMatchObject({
+      batch_size: 2,
+      n_epochs: 14,
+    });
+    expect(resolveHyperparameters(224, {}, { training: long, params: baseParamCount("local-base") })).toMatchObject({
+      batch_size: 2,
+      n_epochs: 14,
+    });
   });
 
   it("explicit n_epochs and batch_size win over both rules", () => {

@@ -4,7 +4,9 @@
  * but on long examples a step costs far more, and the same number of steps wastes time. The rule
  * ("tokens", the default) therefore budgets by steps AND by tokens seen:
  *
- * - batch_size: 8 below 2,000 examples, 16 below 10,000, else 32 (never more than the examples).
+ * - batch_size: 8 below 2,000 examples, 16 below 10,000, else 32 (never more than the examples); the
+ *   token rule keeps a step within that size × STEP_TOKENS_PER_EXAMPLE (128) estimated tokens, so long
+ *   examples get a smaller batch (long-tickets: 2) and more updates from the same tokens.
  * - n_epochs: the fewest of
  *   - the step rule: enough epochs for TARGET_STEPS (1,500) optimizer steps, within [1, 50], and at
  *     most MAX_EXAMPLE_PASSES (100,000) examples seen in total (but at least one epoch);
@@ -12,8 +14,9 @@
  *     training tokens (prompt and answer text, estimated as JSON characters / 4 before the tokenizer
  *     exists; image spans are left out, see estimateTokens), at least MIN_TOKEN_BUDGET (1.5M) tokens, and at least MIN_TOKEN_RULE_STEPS (300)
  *     optimizer steps. local-tiny and local-small get 1.5M tokens, local-base 8.3M.
- *   Short examples (ticket routing: ~95 tokens, 480 examples) keep the step rule's 25 epochs; long
- *   ones (long-tickets: ~380 tokens, 224 examples) train 16 epochs instead of 50.
+ *   Short examples (ticket routing: ~115 estimated tokens, 480 examples) keep the step rule's 25
+ *   epochs × batch 8; long ones (long-tickets: ~409, 224 examples) train 14 epochs × batch 2 (the
+ *   step rule at batch 2) instead of 50 × batch 8. The same rule holds for every local-* size.
  * - early_stopping_patience (tunelab's extension): with a validation file, 3: training stops when
  *   the validation loss has not improved (by 0.5%) and the validation token accuracy has not risen
  *   for 3 validations in a row, and the tuned model keeps the weights of the best validation (see
@@ -42,6 +45,11 @@ export const MIN_TOKEN_BUDGET = 1_500_000;
 /** Characters per token of the estimate (the local tokenizers measured 4.3–4.9 on the examples). */
 export const CHARS_PER_TOKEN = 4;
 export const AUTO_EARLY_STOPPING_PATIENCE = 3;
+/**
+ * A step of the token rule sees at most batch × this many estimated tokens: longer examples get a
+ * smaller batch (ticket routing's ~115 tokens keep 8; long-tickets' ~409 get 2).
+ */
+export const STEP_TOKENS_PER_EXAMPLE = 128;
 
 /** "tokens": the current rule (steps and tokens seen, early stopping); "steps": the rule before it. */
 export type AutoRule = "tokens" | "steps";
@@ -126,6 +134,19 @@ export function tokenRuleEpochs(tokensPerEpoch: number, params: number, n: numbe
   return Math.max(1, byTokens, byMinSteps);
 }
 
+/**
+ * The batch size: 8 below 2,000 examples, 16 below 10,000, else 32, at most the examples. The token rule
+ * (given the examples' mean estimated tokens) also keeps a step within size × STEP_TOKENS_PER_EXAMPLE
+ * tokens: long examples make more, smaller updates from the same tokens (long-tickets, local-small:
+ * batch 2 met 95% after 2 epochs on two seeds, batch 8 after 4).
+ */
+export function autoBatchSize(n: number, tokensPerExample?: number): number {
+  const size = n < 2000 ? 8 : n < 10_000 ? 16 : 32;
+  const byTokens =
+    tokensPerExample !== undefined && tokensPerExample > 0 ? Math.floor((size * STEP_TOKENS_PER_EXAMPLE) / tokensPerExample) : size;
+  return Math.max(1, Math.min(n, size, byTokens));
+}
+
 export function resolveHyperparameters(
   nExamples: number,
   requested: RequestedHyperparameters = {},
@@ -133,18 +154,18 @@ export function resolveHyperparameters(
 ): ResolvedHyperparameters {
   const n = Math.max(1, Math.floor(nExamples));
   const rule = context.rule ?? "tokens";
+  const tokenRule = rule === "tokens" && context.training !== undefined && context.training.length > 0 && context.params !== undefined;
+  const perExample =
+    tokenRule && context.training ? context.training.reduce((sum, e) => sum + estimateTokens(e), 0) / context.training.length : 0;
   const batchSize =
     typeof requested.batch_size === "number"
       ? Math.max(1, Math.floor(requested.batch_size))
-      : Math.min(n, n < 2000 ? 8 : n < 10_000 ? 16 : 32);
+      : autoBatchSize(n, tokenRule ? perExample : undefined);
   let nEpochs: number;
   if (typeof requested.n_epochs === "number") nEpochs = Math.max(1, Math.floor(requested.n_epochs));
   else {
     nEpochs = stepRuleEpochs(n, batchSize);
-    if (rule === "tokens" && context.training && context.training.length > 0 && context.params) {
-      const perExample = context.training.reduce((sum, e) => sum + estimateTokens(e), 0) / context.training.length;
-      nEpochs = Math.min(nEpochs, tokenRuleEpochs(perExample * n, context.params, n, batchSize));
-    }
+    if (tokenRule && context.params) nEpochs = Math.min(nEpochs, tokenRuleEpochs(perExample * n, context.params, n, batchSize));
   }
   const learningRateMultiplier = typeof requested.learning_rate_multiplier === "number" ? requested.learning_rate_multiplier : 1;
   if (!(learningRateMultiplier > 0)) throw new Error("learning_rate_multiplier must be positive");
