@@ -2,6 +2,7 @@ import { resolve } from "node:path";
 import { sha256, TunelabError } from "@tunelab/base";
 import { type GraderConfig, GraderConfigError, hashModule, parseGraderConfig } from "@tunelab/evals";
 import { canonicalJson } from "@tunelab/formats";
+import { writeFirst } from "@tunelab/storage";
 import { getProjectByName } from "../projects/project.repository.ts";
 import type { Workspace } from "../storage/workspace.ts";
 import { currentGraderSet, findGraderSetByHash, insertGraderSet } from "./grader-set.repository.ts";
@@ -69,11 +70,17 @@ export async function saveGraderSet(
     throw new TunelabError("invalid_argument", `primary metric "${primaryMetric}" is not a grader (graders: ${[...names].join(", ")})`);
   const graders = await Promise.all(input.graders.map((g) => pinCustom(g, cwd)));
   const contentHash = sha256(canonicalJson({ graders, primaryMetric }));
-  const existing = await findGraderSetByHash(ws.db, project.id, contentHash);
-  const current = await currentGraderSet(ws.db, project.id);
-  if (existing && current?.id === existing.id) return { graderSet: existing, created: false };
-  return { graderSet: await insertGraderSet(ws.db, { projectId: project.id, contentHash, graders, primaryMetric }), created: true };
+  // one grader set saved at a time across processes: the next version number is decided without a race
+  return ws.db.transaction().execute(async (trx) => {
+    await writeFirst(trx, "grader_sets", GRADER_SETS_LOCK);
+    const existing = await findGraderSetByHash(trx, project.id, contentHash);
+    const current = await currentGraderSet(trx, project.id);
+    if (existing && current?.id === existing.id) return { graderSet: existing, created: false };
+    return { graderSet: await insertGraderSet(trx, { projectId: project.id, contentHash, graders, primaryMetric }), created: true };
+  });
 }
+
+const GRADER_SETS_LOCK = 0x67726164; // "grad"
 
 /** Adds graders to the current set (replacing same-named ones), as a new version. */
 export async function addGraders(ws: Workspace, projectName: string, added: GraderConfig[], primaryMetric?: string, cwd?: string) {
