@@ -1,7 +1,16 @@
 import { randomBytes } from "node:crypto";
+import { createRequire } from "node:module";
 import { TunelabError } from "@tunelab/base";
 import { Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient } from "kysely";
-import pg from "pg";
+import type Pg from "pg";
+
+const require = createRequire(import.meta.url);
+let loaded: typeof Pg | undefined;
+/** The `pg` driver, loaded on first use: a SQLite workspace (and every worker thread of one) never pays its ~100 ms. */
+function pgDriver(): typeof Pg {
+  loaded ??= require("pg") as typeof Pg;
+  return loaded;
+}
 
 /** Whether a database location is a PostgreSQL URL (`postgres://…` or `postgresql://…`) rather than a SQLite file. */
 export function isPostgresUrl(location: string): boolean {
@@ -26,8 +35,8 @@ const NUMERIC_OID = 1700;
 const types = {
   getTypeParser: ((oid: number, format?: "text" | "binary") => {
     if (oid === INT8_OID || oid === NUMERIC_OID) return (value: string) => Number(value);
-    return pg.types.getTypeParser(oid, format);
-  }) as typeof pg.types.getTypeParser,
+    return pgDriver().types.getTypeParser(oid, format);
+  }) as typeof Pg.types.getTypeParser,
 };
 
 export interface OpenPostgresOptions {
@@ -40,7 +49,7 @@ export interface OpenPostgresOptions {
  * with a TunelabError naming the URL (password redacted).
  */
 export function openPostgres<Schema>(url: string, options: OpenPostgresOptions = {}): Kysely<Schema> {
-  const pool = new pg.Pool({ connectionString: url, max: options.maxConnections ?? 10, types });
+  const pool = new (pgDriver().Pool)({ connectionString: url, max: options.maxConnections ?? 10, types });
   // an idle client losing its server (a restart) must not crash the process: the next query reconnects or fails
   pool.on("error", () => {});
   const wrapped: PostgresPool = {
@@ -78,7 +87,7 @@ export function testDatabaseName(): string {
  */
 export async function createPostgresDatabase(serverUrl: string, name: string): Promise<string> {
   if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new TunelabError("invalid_argument", `not a database name: ${name}`);
-  const client = new pg.Client({ connectionString: serverUrl });
+  const client = new (pgDriver().Client)({ connectionString: serverUrl });
   await client.connect();
   try {
     await client.query(`CREATE DATABASE ${name} TEMPLATE template0 ENCODING 'UTF8'`);
@@ -92,7 +101,7 @@ export async function createPostgresDatabase(serverUrl: string, name: string): P
 
 /** Drops the databases whose names start with `prefix` (their connections are closed first). */
 export async function dropPostgresDatabases(serverUrl: string, prefix: string): Promise<number> {
-  const client = new pg.Client({ connectionString: serverUrl });
+  const client = new (pgDriver().Client)({ connectionString: serverUrl });
   await client.connect();
   try {
     const { rows } = await client.query<{ datname: string }>("SELECT datname FROM pg_database WHERE starts_with(datname, $1)", [prefix]);
