@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readSse } from "../../../packages/api/test/sse-client.ts";
 import { findPostgresBin, startTestPostgres, type TestPostgres } from "../../../scripts/postgres-test-server.ts";
 import { runCli, startCli } from "./run-cli.ts";
+import { expectCompletedOnce, metricsCount, workerLines } from "./worker-checks.ts";
 
 const EXAMPLES = fileURLToPath(new URL("../../../examples/ticket-routing/", import.meta.url));
 const FINISHED = ["completed", "failed", "cancelled"];
@@ -40,11 +41,7 @@ afterAll(() => {
 
 const cli = (machine: string, args: string[]) => runCli(args, { home: homeOf(machine), cwd: join(dir, machine), env });
 const start = (machine: string, args: string[]) => startCli(args, { home: homeOf(machine), cwd: join(dir, machine), env });
-const lines = (stdout: string) =>
-  stdout
-    .split("\n")
-    .filter((l) => l.startsWith("{"))
-    .map((l) => JSON.parse(l) as { event: string; experimentId?: string; status?: string });
+const lines = workerLines;
 
 describe.skipIf(!available)("team mode: PostgreSQL, serve --no-worker, workers on separate machines", () => {
   it("runs a sweep across two workers, one killed mid-training; each experiment completes once, live on serve's stream", async () => {
@@ -80,16 +77,7 @@ describe.skipIf(!available)("team mode: PostgreSQL, serve --no-worker, workers o
       await b.waitFor(/"event":"started"/);
 
       // kill worker a while it trains (some steps recorded, training not finished)
-      const metricsOf = async (id: string) =>
-        Number(
-          (
-            await ws.db
-              .selectFrom("experiment_metrics")
-              .select((eb) => eb.fn.countAll().as("n"))
-              .where("experiment_id", "=", id)
-              .executeTakeFirstOrThrow()
-          ).n,
-        );
+      const metricsOf = (id: string) => metricsCount(ws, id);
       for (;;) {
         const experiment = await getExperiment(ws.db, victim as string);
         expect(FINISHED, `${experiment.status}: ${experiment.error}\n${a.output().stderr}`).not.toContain(experiment.status);
@@ -109,23 +97,7 @@ describe.skipIf(!available)("team mode: PostgreSQL, serve --no-worker, workers o
       const claimedBy = (w: typeof a) => lines(w.output().stdout).flatMap((l) => (l.event === "claimed" ? [l.experimentId] : []));
       expect(claimedBy(a)).toEqual([victim]);
       expect(new Set(claimedBy(b))).toEqual(new Set(ids));
-      for (const id of ids) {
-        const experiment = await getExperiment(ws.db, id);
-        expect(experiment.status, experiment.error ?? "").toBe("completed");
-        expect(experiment.tunedModel).toMatch(/^ft:local-tiny:/);
-        const runs = await ws.db.selectFrom("eval_runs").select("id").where("experiment_id", "=", id).execute();
-        expect(runs.map((r) => r.id)).toEqual([experiment.evalRunId]);
-        const steps = await ws.db.selectFrom("experiment_metrics").select("step").where("experiment_id", "=", id).execute();
-        expect(steps.length).toBeGreaterThan(1);
-        expect(new Set(steps.map((s) => s.step)).size).toBe(steps.length);
-        const samples = await ws.db
-          .selectFrom("eval_samples")
-          .select(["item_id", "trial"])
-          .where("run_id", "=", experiment.evalRunId as string)
-          .execute();
-        expect(samples).toHaveLength(100);
-        expect(new Set(samples.map((s) => `${s.item_id}/${s.trial}`)).size).toBe(100);
-      }
+      for (const id of ids) await expectCompletedOnce(ws, id, 100);
 
       // serve's stream showed every experiment's training metrics, eval progress and completion, all from the workers
       await sse.until(

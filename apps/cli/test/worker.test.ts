@@ -11,6 +11,7 @@ import { closeWorkspace, getExperiment, openWorkspace, type WorkspaceEvent } fro
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readSse } from "../../../packages/api/test/sse-client.ts";
 import { runCli, startCli } from "./run-cli.ts";
+import { expectCompletedOnce, metricsCount, workerLines } from "./worker-checks.ts";
 
 const EXAMPLES = fileURLToPath(new URL("../../../examples/ticket-routing/", import.meta.url));
 const FAST_LEASE = { TUNELAB_LEASE_SECONDS: "2" };
@@ -26,12 +27,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const cli = (args: string[]) => runCli(args, { home, cwd: dir, env: FAST_LEASE });
 const start = (args: string[]) => startCli(args, { home, cwd: dir, env: FAST_LEASE });
-/** A worker's `--json` progress lines. */
-const lines = (stdout: string) =>
-  stdout
-    .split("\n")
-    .filter((l) => l.startsWith("{"))
-    .map((l) => JSON.parse(l) as { event: string; experimentId?: string; runId?: string; status?: string });
+const lines = workerLines;
 const count = async (query: Promise<{ n: unknown }>) => Number((await query).n);
 
 describe("tunelab worker beside tunelab serve --no-worker", () => {
@@ -71,14 +67,7 @@ describe("tunelab worker beside tunelab serve --no-worker", () => {
       await b.waitFor(/"event":"started"/);
 
       // kill worker a while it trains its experiment (some steps recorded, training not finished)
-      const metricsOf = (id: string) =>
-        count(
-          ws.db
-            .selectFrom("experiment_metrics")
-            .select((eb) => eb.fn.countAll().as("n"))
-            .where("experiment_id", "=", id)
-            .executeTakeFirstOrThrow(),
-        );
+      const metricsOf = (id: string) => metricsCount(ws, id);
       for (;;) {
         const experiment = await getExperiment(ws.db, victim as string);
         expect(FINISHED, `${experiment.status}: ${experiment.error}\n${a.output().stdout}${a.output().stderr}`).not.toContain(
@@ -115,25 +104,11 @@ describe("tunelab worker beside tunelab serve --no-worker", () => {
       };
       const tuned = new Set<string>();
       for (const id of ids) {
-        const experiment = await getExperiment(ws.db, id);
-        expect(experiment.status, experiment.error ?? "").toBe("completed");
-        expect(experiment.tunedModel).toMatch(/^ft:local-tiny:/);
+        // one eval run, each step's metrics once, each test item scored once
+        const experiment = await expectCompletedOnce(ws, id, 100);
         tuned.add(experiment.tunedModel as string);
-        // one fine-tuning job, one eval run
+        // one fine-tuning job
         expect(jobs.data.filter((j) => j.id === experiment.providerJobId)).toMatchObject([{ status: "succeeded" }]);
-        const runs = await ws.db.selectFrom("eval_runs").select("id").where("experiment_id", "=", id).execute();
-        expect(runs.map((r) => r.id)).toEqual([experiment.evalRunId]);
-        // metrics: each step once; samples: each test item once
-        const steps = await ws.db.selectFrom("experiment_metrics").select("step").where("experiment_id", "=", id).execute();
-        expect(steps.length).toBeGreaterThan(1);
-        expect(new Set(steps.map((s) => s.step)).size).toBe(steps.length);
-        const samples = await ws.db
-          .selectFrom("eval_samples")
-          .select(["item_id", "trial"])
-          .where("run_id", "=", experiment.evalRunId as string)
-          .execute();
-        expect(samples).toHaveLength(100);
-        expect(new Set(samples.map((s) => `${s.item_id}/${s.trial}`)).size).toBe(100);
       }
       expect(tuned.size).toBe(ids.length);
       expect(jobs.data).toHaveLength(ids.length);
