@@ -4,7 +4,7 @@
 # order (one index floor(u * n) per slot), numpy's percentile (linear, as quantileSorted) and scipy's binomial test.
 #   - paired delta (compare, per grader): pairs where either grade errored are left out; differences b - a in A's item
 #     order; interval: 2,000 resamples, seed 0, 2.5/97.5 percentiles; p-value: resamples of the differences shifted to
-#     mean 0 with seed 1, (1 + #{|mean*| >= |mean| - 1e-12}) / 2001; McNemar: binomtest(min(b, c), b + c, 0.5).
+#     mean 0 (the same resamples minus the mean), (1 + #{|mean* - mean| >= |mean| - 1e-12}) / 2001; McNemar: binomtest(min(b, c), b + c, 0.5).
 #   - leaderboard interval (a run's primary metric): bootstrap of the item scores, 2,000 resamples, seed 0.
 import json
 
@@ -47,7 +47,7 @@ def interval(values, seed=0):
 def paired(a, b):
     d = np.array(b, float) - np.array(a, float)
     observed = float(d.mean())
-    null = boot_means(d, 1, shift=-observed)
+    null = boot_means(d, 0) - observed  # the same resamples as the interval, shifted to mean 0
     p = (1 + int(np.sum(np.abs(null) >= abs(observed) - 1e-12))) / (len(null) + 1)
     return {"n": len(d), "mean": observed, "ci": interval(d, 0), "pValue": p}
 

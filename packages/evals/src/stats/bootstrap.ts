@@ -1,5 +1,6 @@
 import type { Interval } from "./interval.ts";
 import { quantileSorted } from "./quantile.ts";
+import { planMeans, resamplePlan } from "./resample-plan.ts";
 
 export interface BootstrapOptions {
   /** Number of resamples (default 2,000). */
@@ -21,14 +22,19 @@ export function mean(values: readonly number[]): number {
 /**
  * Means of `resamples` bootstrap resamples (drawn with replacement, index `floor(rng() * n)`), ascending.
  * `shift` is added to every value first (used to resample under a null hypothesis).
+ * Up to MAX_PLAN_CELLS (n × resamples) the draws come from a cached resample plan (resample-plan.ts: the same draws,
+ * tallied once per n and seed, so the graders of a comparison share them); larger samples are resampled directly.
  */
 export function bootstrapMeans(values: readonly number[], options: BootstrapOptions = {}, shift = 0): number[] {
   const n = values.length;
   const data = Float64Array.from(values, (v) => v ?? 0);
   const resamples = options.resamples ?? DEFAULT_RESAMPLES;
+  const seed = options.seed ?? 0;
+  const plan = resamplePlan(n, resamples, seed);
+  if (plan) return Array.from(planMeans(plan, data, shift).sort());
   const means = new Float64Array(resamples);
   // mulberry32 inlined (same draws as prng.ts): this loop is the hot path of every interval and comparison
-  let state = (options.seed ?? 0) >>> 0;
+  let state = seed >>> 0;
   for (let r = 0; r < resamples; r++) {
     let sum = 0;
     for (let i = 0; i < n; i++) {

@@ -17,22 +17,23 @@ export type PairedDelta = z.infer<typeof PairedDelta>;
 /**
  * Paired bootstrap of the mean difference `d = b - a` over pairs (resampling whole pairs). The interval is the
  * percentile interval of the resampled means. The p-value resamples the differences shifted to mean 0 (the null
- * hypothesis; Efron & Tibshirani 1993, §16.4) and is `(1 + #{|mean*| ≥ |mean(d)|}) / (B + 1)`, so never 0.
+ * hypothesis; Efron & Tibshirani 1993, §16.4) and is `(1 + #{|mean*| ≥ |mean(d)|}) / (B + 1)`, so never 0. The null
+ * resamples are the interval's resamples: shifting the data by `-mean(d)` shifts every resample mean by exactly that,
+ * so the null means are `mean* - mean(d)` and need no second set of draws.
  */
 export function pairedBootstrap(differences: readonly number[], options: BootstrapOptions = {}): PairedDelta {
   const n = differences.length;
   if (n === 0) return { n, mean: null, ci: null, pValue: null };
   const observed = mean(differences);
   const means = bootstrapMeans(differences, options);
-  const nullMeans = bootstrapMeans(differences, { ...options, seed: (options.seed ?? 0) + 1 }, -observed);
   // A tolerance so floating-point noise around 0 (e.g. all differences equal) does not decide the count.
   const threshold = Math.abs(observed) - 1e-12;
   let extreme = 0;
-  for (const value of nullMeans) if (Math.abs(value) >= threshold) extreme++;
+  for (const value of means) if (Math.abs(value - observed) >= threshold) extreme++;
   return {
     n,
     mean: observed,
     ci: percentileInterval(means, options.confidence ?? 0.95),
-    pValue: (1 + extreme) / (nullMeans.length + 1),
+    pValue: (1 + extreme) / (means.length + 1),
   };
 }

@@ -44,7 +44,7 @@ bb = [0.4, 0.5, 1.0, 0.6, 0.9, 0.3, 0.3, 1.0, 0.9, 0.8]
 d = np.array(bb) - np.array(a)
 obs = d.mean()
 m = boot_means(d, 3)
-nullm = boot_means(d, 4, shift=-obs)
+nullm = m - obs  # the null resamples are the same resamples shifted to mean 0
 p = (1 + np.sum(np.abs(nullm) >= abs(obs) - 1e-12)) / (len(nullm) + 1)
 print("paired", repr(obs), repr(np.percentile(m, 2.5)), repr(np.percentile(m, 97.5)), repr(p))
 

@@ -1,0 +1,65 @@
+import { describe, expect, it } from "vitest";
+import { bootstrapMeans } from "./bootstrap.ts";
+import { mulberry32 } from "./prng.ts";
+import { buildResamplePlan, MAX_PLAN_CELLS, planMeans, resamplePlan } from "./resample-plan.ts";
+
+/** The documented draws written out plainly: resample by resample, one index floor(u * n) per slot. */
+function directMeans(values: readonly number[], resamples: number, seed: number): number[] {
+  const random = mulberry32(seed);
+  const n = values.length;
+  const means: number[] = [];
+  for (let r = 0; r < resamples; r++) {
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum += values[Math.floor(random() * n)] ?? Number.NaN;
+    means.push(sum / n);
+  }
+  return means;
+}
+
+const values = Array.from({ length: 97 }, (_, i) => (i % 4 === 0 ? 0 : Math.round(Math.sin(i * 1.7) * 1000) / 1000));
+
+describe("resample plans", () => {
+  it("tally exactly the direct loop's draws", () => {
+    const plan = buildResamplePlan(values.length, 300, 11);
+    const direct = directMeans(values, 300, 11);
+    const planned = planMeans(plan, Float64Array.from(values), 0);
+    expect(planned).toHaveLength(300);
+    for (let r = 0; r < 300; r++) expect(planned[r]).toBeCloseTo(direct[r] ?? Number.NaN, 12);
+    // every resample draws n items
+    for (let r = 0; r < 300; r++) {
+      let drawn = 0;
+      for (let i = 0; i < values.length; i++) drawn += plan.counts[i * 300 + r] ?? 0;
+      expect(drawn).toBe(values.length);
+    }
+  });
+
+  it("add the shift to every mean", () => {
+    const plan = buildResamplePlan(values.length, 50, 3);
+    const plain = planMeans(plan, Float64Array.from(values), 0);
+    const shifted = planMeans(plan, Float64Array.from(values), -0.25);
+    for (let r = 0; r < 50; r++) expect(shifted[r]).toBeCloseTo((plain[r] ?? 0) - 0.25, 12);
+  });
+
+  it("are cached per (n, resamples, seed) and not built past MAX_PLAN_CELLS", () => {
+    const first = resamplePlan(120, 2_000, 5);
+    expect(first).toBeDefined();
+    expect(resamplePlan(120, 2_000, 5)).toBe(first);
+    expect(resamplePlan(120, 2_000, 6)).not.toBe(first);
+    expect(resamplePlan(Math.floor(MAX_PLAN_CELLS / 2_000) + 1, 2_000, 0)).toBeUndefined();
+    expect(() => planMeans(buildResamplePlan(3, 10, 0), Float64Array.from([1, 2]), 0)).toThrow(/3 items/);
+  });
+
+  it("give bootstrapMeans the same means as resampling directly (large samples are resampled directly)", () => {
+    const small = bootstrapMeans(values, { seed: 2, resamples: 400 });
+    expect(small).toHaveLength(400);
+    const expected = directMeans(values, 400, 2).sort((x, y) => x - y);
+    for (let r = 0; r < 400; r++) expect(small[r]).toBeCloseTo(expected[r] ?? Number.NaN, 12);
+    // past the plan limit bootstrapMeans draws directly, the same draws
+    const n = Math.floor(MAX_PLAN_CELLS / 200) + 1;
+    const big = Array.from({ length: n }, (_, i) => (i % 3) / 2);
+    expect(resamplePlan(n, 200, 9)).toBeUndefined();
+    const direct = bootstrapMeans(big, { seed: 9, resamples: 200 });
+    const reference = directMeans(big, 200, 9).sort((x, y) => x - y);
+    for (let r = 0; r < 200; r++) expect(direct[r]).toBeCloseTo(reference[r] ?? Number.NaN, 12);
+  });
+});
