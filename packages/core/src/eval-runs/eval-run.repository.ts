@@ -1,6 +1,6 @@
 import { TunelabError } from "@tunelab/base";
 import { type ItemRecord, trialKey } from "@tunelab/evals";
-import { jsonArrayContains, storableText } from "@tunelab/storage";
+import { jsonArrayContains, storableText, withSqlite } from "@tunelab/storage";
 import type { Updateable } from "kysely";
 import { newId } from "../shared/id.ts";
 import { nowIso } from "../shared/time.ts";
@@ -109,9 +109,30 @@ export async function insertSample(db: DB, runId: string, position: number, reco
 /** Rows per INSERT statement (12 columns each: well under SQLite's 32,766 bound parameters). */
 const ROWS_PER_STATEMENT = 500;
 
+/** A sample row's columns (`INSERT_SAMPLE` binds each by name from the row). */
+const SAMPLE_COLUMNS = [
+  "run_id",
+  "item_id",
+  "trial",
+  "position",
+  "status",
+  "output_text",
+  "error",
+  "grades_json",
+  "tags_json",
+  "prompt_tokens",
+  "completion_tokens",
+  "created_at",
+] as const;
+const INSERT_SAMPLE = `insert into eval_samples (${SAMPLE_COLUMNS.join(", ")}) values (${SAMPLE_COLUMNS.map((column) => `@${column}`).join(", ")}) on conflict (run_id, item_id, trial) do nothing`;
+
+/** The prepared `INSERT_SAMPLE` of each SQLite connection (prepared once, run for every row). */
+const insertStatements = new WeakMap<object, { run(row: object): unknown }>();
+
 /**
  * Stores finished (item, trial)s in one transaction: after a crash either all of them are stored or none is. A row
- * already stored (a resumed run) is ignored, so nothing is counted twice.
+ * already stored (a resumed run) is ignored, so nothing is counted twice. SQLite: one prepared single-row statement run
+ * for each row inside one transaction (no SQL built or prepared per batch); PostgreSQL: multi-row INSERTs.
  */
 export async function insertSamples(db: DB, runId: string, samples: readonly { position: number; record: ItemRecord }[]): Promise<void> {
   if (samples.length === 0) return;
@@ -130,6 +151,19 @@ export async function insertSamples(db: DB, runId: string, samples: readonly { p
     completion_tokens: record.usage.completion_tokens,
     created_at: createdAt,
   }));
+  const stored = await withSqlite(db, (sqlite) => {
+    let insert = insertStatements.get(sqlite);
+    if (!insert) {
+      insert = sqlite.prepare(INSERT_SAMPLE);
+      insertStatements.set(sqlite, insert);
+    }
+    const statement = insert;
+    sqlite.transaction(() => {
+      for (const row of rows) statement.run(row);
+    })();
+    return true;
+  });
+  if (stored) return;
   const write = async (trx: DB) => {
     for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT)
       await trx
@@ -150,6 +184,37 @@ export async function sampleKeys(db: DB, runId: string): Promise<Set<string>> {
 
 export async function runSamples(db: DB, runId: string): Promise<EvalSampleRow[]> {
   return db.selectFrom("eval_samples").selectAll().where("run_id", "=", runId).orderBy("position").orderBy("trial").execute();
+}
+
+/** What a comparison reads of every sample of a run: item id, position, trial, tags and grades (no outputs), in order. */
+export async function runScores(db: DB, runId: string) {
+  return db
+    .selectFrom("eval_samples")
+    .select(["item_id", "position", "trial", "tags_json", "grades_json"])
+    .where("run_id", "=", runId)
+    .orderBy("position")
+    .orderBy("trial")
+    .execute();
+}
+
+/** Ids per `IN (...)` list when reading some items' samples. */
+const IDS_PER_QUERY = 1_000;
+
+/** The outputs of a run's samples for some items; with trials, the last trial's (as `runSamples` order leaves last). */
+export async function runOutputs(db: DB, runId: string, itemIds: readonly string[]): Promise<Map<string, string | null>> {
+  const outputs = new Map<string, string | null>();
+  for (let from = 0; from < itemIds.length; from += IDS_PER_QUERY) {
+    const rows = await db
+      .selectFrom("eval_samples")
+      .select(["item_id", "output_text"])
+      .where("run_id", "=", runId)
+      .where("item_id", "in", itemIds.slice(from, from + IDS_PER_QUERY))
+      .orderBy("position")
+      .orderBy("trial")
+      .execute();
+    for (const row of rows) outputs.set(row.item_id, row.output_text);
+  }
+  return outputs;
 }
 
 export interface SampleFilter {

@@ -11,7 +11,7 @@ import { readVersionLines } from "../datasets/version-content.ts";
 import { getProjectByName } from "../projects/project.repository.ts";
 import { closeWorkspace, type Workspace } from "../storage/workspace.ts";
 import { openTestWorkspace } from "../test-support/test-database.ts";
-import { testItems } from "./test-items.ts";
+import { testItems, testItemsAt } from "./test-items.ts";
 
 let home: string;
 let ws: Workspace;
@@ -51,6 +51,16 @@ describe("testItems", () => {
     expect(items).toHaveLength(ITEMS);
     expect(items).toEqual(expected);
     expect(items.some((item) => JSON.stringify(item).includes("🚀"))).toBe(true);
+  });
+
+  it("testItemsAt parses only the lines at the positions asked for, as the whole-file parse gives them", async () => {
+    const all = await testItems(ws, versionId);
+    const positions = [0, 3, 4, 1_000, ITEMS - 1, ITEMS + 5];
+    const some = await testItemsAt(ws, versionId, positions);
+    expect([...some.keys()].sort((x, y) => x - y)).toEqual([0, 3, 4, 1_000, ITEMS - 1]);
+    for (const [position, item] of some) expect(item).toEqual(all[position]);
+    expect((await testItemsAt(ws, versionId, [])).size).toBe(0);
+    await expect(testItemsAt(ws, "ver_missing", [1])).rejects.toMatchObject({ code: "not_found" });
   });
 
   it("reports a missing version and a missing file as not_found", async () => {

@@ -38,6 +38,29 @@ export async function testItems(ws: Workspace, versionId: string, options: { inl
   return items;
 }
 
+/**
+ * The items of a test split version at some positions (0-based, as eval samples record them), parsing only their
+ * lines: a comparison shows a few hundred items of a split that may hold many thousands.
+ */
+export async function testItemsAt(ws: Workspace, versionId: string, positions: Iterable<number>): Promise<Map<number, EvalItem>> {
+  const wanted = new Set(positions);
+  const items = new Map<number, EvalItem>();
+  if (wanted.size === 0) return items;
+  const version = await findVersionById(ws.db, versionId);
+  if (!version) throw new TunelabError("not_found", `test split version ${versionId} is missing`);
+  const bytes = await readBlob(ws, version.contentHash);
+  let position = 0;
+  for (let start = 0; start < bytes.length && items.size < wanted.size; position++) {
+    const newline = bytes.indexOf(NEWLINE, start);
+    const end = newline < 0 ? bytes.length : newline;
+    if (wanted.has(position)) {
+      items.set(position, toEvalItem(JSON.parse(bytes.toString("utf8", start, end)) as Record<string, unknown>, position));
+    }
+    start = end + 1;
+  }
+  return items;
+}
+
 /** How many items a test split version has (as `testItems(...).length`), counted without parsing them. */
 export async function testItemCount(ws: Workspace, versionId: string): Promise<number> {
   const version = await findVersionById(ws.db, versionId);

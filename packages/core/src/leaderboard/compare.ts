@@ -1,10 +1,10 @@
 import { TunelabError } from "@tunelab/base";
-import { compareRuns, type Grade } from "@tunelab/evals";
+import { compareRuns, type Grade, type ScoredItem } from "@tunelab/evals";
 import { findVersionById } from "../datasets/dataset.repository.ts";
 import { diffVersions } from "../datasets/diff-versions.ts";
-import { getEvalRun, runSamples } from "../eval-runs/eval-run.repository.ts";
+import { getEvalRun, runOutputs, runScores } from "../eval-runs/eval-run.repository.ts";
 import type { EvalRun } from "../eval-runs/eval-run.schema.ts";
-import { testItems } from "../eval-runs/test-items.ts";
+import { testItems, testItemsAt } from "../eval-runs/test-items.ts";
 import { findExperiment } from "../experiments/experiment.repository.ts";
 import type { Experiment } from "../experiments/experiment.schema.ts";
 import { primaryMetricOf } from "../grader-sets/grader-set.repository.ts";
@@ -12,61 +12,81 @@ import type { Workspace } from "../storage/workspace.ts";
 import type { ComparedItem, ComparedSide, Comparison } from "./compare.schema.ts";
 import { byItemId, compareBreakdown } from "./compare-breakdown.ts";
 
-/** A vs B on the same test split: per-grader paired deltas, the items that moved, and what differs in their setup. */
+/**
+ * A vs B on the same test split: per-grader paired deltas, the items that moved, and what differs in their setup.
+ * Independent reads run concurrently (on PostgreSQL they overlap on the server), and outputs are read only for the
+ * items the comparison shows.
+ */
 export async function compare(ws: Workspace, refA: string, refB: string): Promise<Comparison> {
-  const [a, b] = [await resolve(ws, refA), await resolve(ws, refB)];
+  const [a, b] = await Promise.all([resolve(ws, refA), resolve(ws, refB)]);
   if (a.run.testSplitVersionId !== b.run.testSplitVersionId) {
     throw new TunelabError("conflict", "the two runs were scored on different test split versions; compare runs on the same test split");
   }
-  const [samplesA, samplesB] = [await runSamples(ws.db, a.run.id), await runSamples(ws.db, b.run.id)];
-  const scored = (rows: typeof samplesA) =>
+  const [scoresA, scoresB, primaryMetric, dataset] = await Promise.all([
+    runScores(ws.db, a.run.id),
+    runScores(ws.db, b.run.id),
+    primaryMetricOf(ws.db, b.run.graderSetId).then((metric) => metric ?? null),
+    datasetDiff(ws, a.experiment, b.experiment),
+  ]);
+  const scored = (rows: typeof scoresA): ScoredItem[] =>
     rows.map((row) => ({
       item_id: row.item_id,
       trial: row.trial,
       tags: JSON.parse(row.tags_json) as string[],
       grades: JSON.parse(row.grades_json) as Record<string, Grade>,
     }));
-  const itemsA = scored(samplesA);
-  const itemsB = scored(samplesB);
+  const itemsA = scored(scoresA);
+  const itemsB = scored(scoresB);
   const graders = compareRuns(itemsA, itemsB);
+  // items that moved on the primary metric (on every grader when the runs share no primary metric)
+  const primary = primaryMetric ? graders[primaryMetric] : undefined;
+  const movedIds = (key: "regressed" | "improved") =>
+    [...new Set(primary ? primary[key] : Object.values(graders).flatMap((g) => g[key]))].sort(byItemId);
+  const regressed = movedIds("regressed");
+  const improved = movedIds("improved");
+  const breakdown = compareBreakdown(itemsA, itemsB, primary ? primary.grader : null);
 
-  const items = new Map((await testItems(ws, a.run.testSplitVersionId)).map((item) => [item.id, item]));
-  const outputA = new Map(samplesA.map((s) => [s.item_id, s]));
-  const outputB = new Map(samplesB.map((s) => [s.item_id, s]));
+  const shown = [...new Set([...regressed, ...improved, ...breakdown.bothFailed])];
+  // the test items shown, parsed alone at the positions their samples recorded (the whole split if one differs)
+  const positionOf = new Map(scoresA.map((row) => [row.item_id, row.position]));
+  const [itemsAt, outputsA, outputsB] = await Promise.all([
+    testItemsAt(
+      ws,
+      a.run.testSplitVersionId,
+      shown.flatMap((id) => positionOf.get(id) ?? []),
+    ),
+    runOutputs(ws.db, a.run.id, shown),
+    runOutputs(ws.db, b.run.id, shown),
+  ]);
+  const items = new Map([...itemsAt.values()].map((item) => [item.id, item]));
+  if (shown.some((id) => !items.has(id))) for (const item of await testItems(ws, a.run.testSplitVersionId)) items.set(item.id, item);
+  // the last trial's grades, as the outputs
+  const gradesA = new Map(itemsA.map((item) => [item.item_id, item.grades]));
+  const gradesB = new Map(itemsB.map((item) => [item.item_id, item.grades]));
   const describe = (itemId: string): ComparedItem => {
     const item = items.get(itemId);
     const lastUser = item?.input.messages.findLast((m) => m.role === "user");
-    const sa = outputA.get(itemId);
-    const sb = outputB.get(itemId);
     return {
       itemId,
       input: typeof lastUser?.content === "string" ? lastUser.content : JSON.stringify(lastUser?.content ?? ""),
       reference: item?.reference ?? null,
-      outputA: sa?.output_text ?? null,
-      outputB: sb?.output_text ?? null,
-      gradesA: sa ? (JSON.parse(sa.grades_json) as Record<string, Grade>) : {},
-      gradesB: sb ? (JSON.parse(sb.grades_json) as Record<string, Grade>) : {},
+      outputA: outputsA.get(itemId) ?? null,
+      outputB: outputsB.get(itemId) ?? null,
+      gradesA: gradesA.get(itemId) ?? {},
+      gradesB: gradesB.get(itemId) ?? {},
     };
   };
-  const primaryMetric = (await primaryMetricOf(ws.db, b.run.graderSetId)) ?? null;
-  // items that moved on the primary metric (on every grader when the runs share no primary metric)
-  const primary = primaryMetric ? graders[primaryMetric] : undefined;
-  const moved = (key: "regressed" | "improved") => {
-    const ids = new Set(primary ? primary[key] : Object.values(graders).flatMap((g) => g[key]));
-    return [...ids].sort(byItemId).map(describe);
-  };
-  const breakdown = compareBreakdown(itemsA, itemsB, primary ? primary.grader : null);
   return {
     a: label(a),
     b: label(b),
     primaryMetric,
     graders,
-    regressed: moved("regressed"),
-    improved: moved("improved"),
+    regressed: regressed.map(describe),
+    improved: improved.map(describe),
     byTag: breakdown.byTag,
     bothFailed: breakdown.bothFailed.map(describe),
     hyperparameters: hyperDiff(a.experiment, b.experiment),
-    dataset: await datasetDiff(ws, a.experiment, b.experiment),
+    dataset,
   };
 }
 

@@ -47,9 +47,16 @@ export type PriceOf = (provider: string, model: string) => { training?: number |
 export async function leaderboard(ws: Workspace, query: LeaderboardQuery, priceOf: PriceOf = () => undefined): Promise<Leaderboard> {
   const q = parseQuery(query);
   const project = await getProjectByName(ws.db, q.project);
-  const testSplitVersionId = q.testSplitVersionId ?? (await currentTestSplit(ws.db, project.id))?.id ?? null;
-  const graderSetId = q.graderSetId ?? (await currentGraderSet(ws.db, project.id))?.id ?? null;
-  const primaryMetric = graderSetId ? ((await primaryMetricOf(ws.db, graderSetId)) ?? null) : null;
+  // the board's test split and grader set are looked up while the rows are read (on PostgreSQL, concurrently)
+  const boardOf = async () => {
+    const [testSplit, graderSet] = await Promise.all([
+      q.testSplitVersionId ?? currentTestSplit(ws.db, project.id).then((version) => version?.id ?? null),
+      q.graderSetId
+        ? { id: q.graderSetId, primaryMetric: await primaryMetricOf(ws.db, q.graderSetId) }
+        : currentGraderSet(ws.db, project.id),
+    ]);
+    return { testSplitVersionId: testSplit, graderSetId: graderSet?.id ?? null, primaryMetric: graderSet?.primaryMetric ?? null };
+  };
 
   let rowsQuery = ws.db
     .selectFrom("experiments as e")
@@ -98,7 +105,7 @@ export async function leaderboard(ws: Workspace, query: LeaderboardQuery, priceO
     rowsQuery = rowsQuery.where("d.name", "=", name ?? "");
     if (number) rowsQuery = rowsQuery.where("v.number", "=", Number(number));
   }
-  const all = await rowsQuery.execute();
+  const [all, { testSplitVersionId, graderSetId, primaryMetric }] = await Promise.all([rowsQuery.execute(), boardOf()]);
 
   const elsewhere = new Map<string, { testSplitVersionId: string; graderSetId: string; experiments: number }>();
   const rows: LeaderboardRow[] = [];

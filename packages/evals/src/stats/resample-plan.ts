@@ -71,23 +71,35 @@ export function resamplePlan(n: number, resamples: number, seed: number): Resamp
 
 /** `Σ_i counts[i][r] · values[i] / n + shift` for every resample r, in resample order (not sorted). */
 export function planMeans(plan: ResamplePlan, values: Float64Array, shift: number): Float64Array {
-  const { n, resamples, counts } = plan;
+  const { n, resamples: b, counts } = plan;
   if (values.length !== n) throw new RangeError(`the plan is for ${n} items, got ${values.length}`);
-  const sums = new Float64Array(resamples);
-  for (let i = 0; i < n; i++) {
-    const value = values[i] as number;
-    if (value === 0) continue;
-    const base = i * resamples;
-    // unrolled by 4: about 1.5x faster in V8 than the plain loop (this is the hot path of a comparison)
-    let r = 0;
-    for (; r + 3 < resamples; r += 4) {
-      sums[r] = (sums[r] as number) + (counts[base + r] as number) * value;
-      sums[r + 1] = (sums[r + 1] as number) + (counts[base + r + 1] as number) * value;
-      sums[r + 2] = (sums[r + 2] as number) + (counts[base + r + 2] as number) * value;
-      sums[r + 3] = (sums[r + 3] as number) + (counts[base + r + 3] as number) * value;
+  const nonzero: number[] = [];
+  for (let i = 0; i < n; i++) if (values[i] !== 0) nonzero.push(i);
+  const sums = new Float64Array(b);
+  // four items per pass over the sums: a quarter of the loads and stores of `sums` (the hot path of a comparison)
+  let k = 0;
+  for (; k + 3 < nonzero.length; k += 4) {
+    const i0 = nonzero[k] as number;
+    const i1 = nonzero[k + 1] as number;
+    const i2 = nonzero[k + 2] as number;
+    const i3 = nonzero[k + 3] as number;
+    const [x0, x1, x2, x3] = [values[i0] as number, values[i1] as number, values[i2] as number, values[i3] as number];
+    const [b0, b1, b2, b3] = [i0 * b, i1 * b, i2 * b, i3 * b];
+    for (let r = 0; r < b; r++) {
+      sums[r] =
+        (sums[r] as number) +
+        ((counts[b0 + r] as number) * x0 +
+          (counts[b1 + r] as number) * x1 +
+          (counts[b2 + r] as number) * x2 +
+          (counts[b3 + r] as number) * x3);
     }
-    for (; r < resamples; r++) sums[r] = (sums[r] as number) + (counts[base + r] as number) * value;
   }
-  for (let r = 0; r < resamples; r++) sums[r] = (sums[r] as number) / n + shift;
+  for (; k < nonzero.length; k++) {
+    const i = nonzero[k] as number;
+    const x = values[i] as number;
+    const base = i * b;
+    for (let r = 0; r < b; r++) sums[r] = (sums[r] as number) + (counts[base + r] as number) * x;
+  }
+  for (let r = 0; r < b; r++) sums[r] = (sums[r] as number) / n + shift;
   return sums;
 }
