@@ -9,6 +9,21 @@ export interface OpenDatabaseOptions {
   busyTimeoutMs?: number;
 }
 
+/** The better-sqlite3 handle behind each SQLite database `openDatabase` opened (see `withSqlite`). */
+const handles = new WeakMap<object, SQLite.Database>();
+
+/**
+ * Runs `work` with the better-sqlite3 handle of a SQLite database opened by `openDatabase`, while holding its only
+ * connection (kysely's lock: no other query or transaction of this database runs meanwhile), for hot paths that run
+ * one prepared statement many times; undefined, without calling `work`, for any other database (PostgreSQL, a
+ * transaction), which then takes kysely's portable path.
+ */
+export async function withSqlite<Schema, T>(db: Kysely<Schema>, work: (sqlite: SQLite.Database) => T): Promise<T | undefined> {
+  const sqlite = handles.get(db);
+  if (!sqlite) return undefined;
+  return db.connection().execute(async () => work(sqlite));
+}
+
 /** Opens (creating if needed) a SQLite database file with WAL, a busy timeout and foreign keys on. */
 export function openDatabase<Schema>(file: string, options: OpenDatabaseOptions = {}): Kysely<Schema> {
   if (file !== ":memory:") {
@@ -19,7 +34,9 @@ export function openDatabase<Schema>(file: string, options: OpenDatabaseOptions 
   sqlite.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 10_000)}`);
   sqlite.pragma("foreign_keys = ON");
   sqlite.pragma("synchronous = NORMAL");
-  return new Kysely<Schema>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: sqlite }) });
+  handles.set(db, sqlite);
+  return db;
 }
 
 /**
