@@ -186,6 +186,37 @@ export async function runSamples(db: DB, runId: string): Promise<EvalSampleRow[]
   return db.selectFrom("eval_samples").selectAll().where("run_id", "=", runId).orderBy("position").orderBy("trial").execute();
 }
 
+/** What a comparison reads of every sample of a run: item id, position, trial, tags and grades (no outputs), in order. */
+export async function runScores(db: DB, runId: string) {
+  return db
+    .selectFrom("eval_samples")
+    .select(["item_id", "position", "trial", "tags_json", "grades_json"])
+    .where("run_id", "=", runId)
+    .orderBy("position")
+    .orderBy("trial")
+    .execute();
+}
+
+/** Ids per `IN (...)` list when reading some items' samples. */
+const IDS_PER_QUERY = 1_000;
+
+/** The outputs of a run's samples for some items; with trials, the last trial's (as `runSamples` order leaves last). */
+export async function runOutputs(db: DB, runId: string, itemIds: readonly string[]): Promise<Map<string, string | null>> {
+  const outputs = new Map<string, string | null>();
+  for (let from = 0; from < itemIds.length; from += IDS_PER_QUERY) {
+    const rows = await db
+      .selectFrom("eval_samples")
+      .select(["item_id", "output_text"])
+      .where("run_id", "=", runId)
+      .where("item_id", "in", itemIds.slice(from, from + IDS_PER_QUERY))
+      .orderBy("position")
+      .orderBy("trial")
+      .execute();
+    for (const row of rows) outputs.set(row.item_id, row.output_text);
+  }
+  return outputs;
+}
+
 export interface SampleFilter {
   status?: "passed" | "failed" | "errored";
   tag?: string;
