@@ -286,6 +286,7 @@ export class JobScheduler {
               best_valid_loss: result.earlyStop.bestValidLoss,
               best_valid_mean_token_accuracy: result.earlyStop.bestValidMeanTokenAccuracy,
               patience: result.earlyStop.patience,
+              counted_from_step: result.earlyStop.countFrom,
             },
           },
         });

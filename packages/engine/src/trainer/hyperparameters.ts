@@ -19,8 +19,10 @@
  *   step rule at batch 2) instead of 50 × batch 8. The same rule holds for every local-* size.
  * - early_stopping_patience (tunelab's extension): with a validation file, 3: training stops when
  *   the validation loss has not improved (by 0.5%) and the validation token accuracy has not risen
- *   for 3 validations in a row, and the tuned model keeps the weights of the best validation (see
- *   train/early-stopping.ts). 0 (off) without a validation file or with "0".
+ *   for 3 validations in a row, counting only validations from 30% of the planned steps on (the
+ *   answer's format is learnt before its content, with a validation plateau in between: the digits
+ *   example stopped at step 200 with 0.10 before), and the tuned model keeps the weights of the best
+ *   validation (see train/early-stopping.ts). 0 (off) without a validation file or with "0".
  * - learning_rate_multiplier: 1 (the model size's base rate, see learning-rate.ts).
  * - prompt_loss_weight: 0.1. The base models start from random weights, so learning the language of
  *   the prompts (system, user and tool messages) beside the answers is what lets them generalise

@@ -62,6 +62,8 @@ export interface EarlyStop {
   bestValidLoss: number;
   bestValidMeanTokenAccuracy: number;
   patience: number;
+  /** The first step whose validation counted toward patience (earlier ones did not; see train/early-stopping.ts). */
+  countFrom: number;
   /** One sentence for the job's events. */
   reason: string;
 }

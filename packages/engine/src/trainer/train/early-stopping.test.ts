@@ -1,7 +1,7 @@
 // Early stopping's bookkeeping on given validation figures: what counts as an improvement, when it
 // stops, which weights it restores and the sentence it gives.
 import { describe, expect, it } from "vitest";
-import { EarlyStopping } from "./early-stopping.ts";
+import { EarlyStopping, MIN_TRAINING_FRACTION, patienceStartStep } from "./early-stopping.ts";
 
 const w = (x: number) => Float32Array.of(x, x + 1);
 
@@ -31,8 +31,65 @@ describe("EarlyStopping", () => {
     expect(e.observe(5, 1.5, 0.6, w(5))?.bestStep).toBe(3);
   });
 
-  it("refuses a patience that is not a positive integer", () => {
+  it("refuses a patience that is not a positive integer, and a first counted step below 0", () => {
     expect(() => new EarlyStopping(0)).toThrow(/positive integer/);
     expect(() => new EarlyStopping(1.5)).toThrow(/positive integer/);
+    expect(() => new EarlyStopping(3, -1)).toThrow(/non-negative integer/);
+  });
+
+  // Validations of the digits example (local-tiny, seed 1, 7 epochs × batch 16: 1,316 steps): the answer's format is
+  // learnt by step 100 (token accuracy 0.85), the digit from step 330 on; validation sits still in between.
+  const digits: Array<[number, number, number]> = [
+    [66, 0.4339, 0.85],
+    [100, 0.3954, 0.85],
+    [132, 0.3967, 0.85],
+    [198, 0.3984, 0.85],
+    [200, 0.3955, 0.85],
+    [264, 0.3896, 0.85],
+    [300, 0.391, 0.85],
+    [330, 0.3821, 0.8494],
+    [396, 0.3201, 0.8828],
+    [400, 0.3179, 0.8778],
+    [462, 0.2647, 0.8956],
+  ];
+
+  it("validations before the first counted step do not count toward patience", () => {
+    const unguarded = new EarlyStopping(3);
+    const stoppedAt = digits.map(([step, loss, acc]) => unguarded.observe(step, loss, acc, w(step))).find((s) => s)?.step;
+    expect(stoppedAt).toBe(200); // what patience 3 did before the guard: 0.10 on the test split (0.88 for the whole run)
+
+    const e = new EarlyStopping(3, patienceStartStep(1316));
+    expect(e.countFrom).toBe(395);
+    for (const [step, loss, acc] of digits) expect(e.observe(step, loss, acc, w(step))).toBeUndefined();
+    // from step 395 on, 3 validations without improvement stop the run
+    expect(e.observe(500, 0.27, 0.89, w(500))).toBeUndefined();
+    expect(e.observe(528, 0.268, 0.895, w(528))).toBeUndefined();
+    const stop = e.observe(594, 0.3, 0.88, w(594));
+    expect(stop).toMatchObject({ step: 594, bestStep: 462, patience: 3, countFrom: 395 });
+    expect(stop?.reason).toBe(
+      "Early stopping at step 594: validation loss and token accuracy did not improve for 3 validations in a row " +
+        "(counted from step 395); the tuned model keeps the weights of step 462 (valid_loss=0.2647, valid_mean_token_accuracy=0.8956).",
+    );
+    const params = w(0);
+    e.restoreBest(params);
+    expect([...params]).toEqual([462, 463]);
+  });
+
+  it("a best found before the first counted step is kept when nothing after it improves", () => {
+    const e = new EarlyStopping(2, 10);
+    expect(e.observe(5, 1.0, 0.5, w(5))).toBeUndefined();
+    expect(e.observe(8, 1.2, 0.4, w(8))).toBeUndefined(); // worse, but before step 10: not counted
+    expect(e.observe(10, 1.1, 0.5, w(10))).toBeUndefined(); // counted: 1
+    expect(e.observe(12, 1.3, 0.5, w(12))).toMatchObject({ step: 12, bestStep: 5, countFrom: 10 });
+    const params = w(0);
+    e.restoreBest(params);
+    expect([...params]).toEqual([5, 6]);
+  });
+
+  it("counts from 30% of the planned steps", () => {
+    expect(MIN_TRAINING_FRACTION).toBe(0.3);
+    expect(patienceStartStep(1504)).toBe(452);
+    expect(patienceStartStep(160)).toBe(48);
+    expect(patienceStartStep(1)).toBe(1);
   });
 });

@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { setNativeThreads } from "../kernels/native.ts";
 import { loadModelDir } from "../model-dir.ts";
 import type { StepMetrics } from "../types.ts";
+import { EarlyStopping, patienceStartStep } from "./early-stopping.ts";
 import { tinyRequest, wordExamples } from "./fixtures.test-helpers.ts";
 import { runTraining } from "./loop.ts";
 
@@ -85,5 +86,30 @@ describe("training loop (in-process)", () => {
     // trained tokens and the loss are over assistant tokens only, whatever the prompt weight.
     expect(withPrompt.trainedTokens).toBe(without.trainedTokens);
     expect(steps.map((m) => m.trainedTokens).at(-1)).toBe(without.trainedTokens);
+  });
+
+  it("early stopping counts validations from 30% of the planned steps only", () => {
+    // The validation file answers every word with a label training never gives: validation soon stops improving.
+    const contradicting = wordExamples().map((e) => ({
+      messages: e.messages.map((m) => (m.role === "assistant" ? { ...m, content: "purple" } : m)),
+    }));
+    const validations: Array<[number, number, number]> = [];
+    const hyperparameters = { nEpochs: 20, batchSize: 4, learningRateMultiplier: 1, earlyStoppingPatience: 1 }; // 100 steps
+    const r = runTraining(tinyRequest(join(root, "early"), { validation: contradicting, hyperparameters }), {
+      onStep: (m) => {
+        if (m.validLoss !== undefined) validations.push([m.step, m.validLoss, m.validMeanTokenAccuracy ?? 0]);
+      },
+    });
+    // Counting every validation, this run would have stopped before step 30.
+    const unguarded = new EarlyStopping(1);
+    const unguardedStop = validations.map(([step, loss, acc]) => unguarded.observe(step, loss, acc, Float32Array.of(0))).find((s) => s);
+    expect(unguardedStop?.step).toBeLessThan(30);
+    // It stops at the first validation from step 30 on that does not improve, and says from which step it counted.
+    expect(patienceStartStep(100)).toBe(30);
+    expect(r.earlyStop).toMatchObject({ countFrom: 30, patience: 1 });
+    expect(r.earlyStop?.step).toBeGreaterThanOrEqual(30);
+    expect(r.earlyStop?.step).toBeLessThan(100);
+    expect(r.steps).toBe(r.earlyStop?.step);
+    expect(r.earlyStop?.reason).toContain("(counted from step 30)");
   });
 });

@@ -15,7 +15,7 @@ import { batchImageRows } from "../vision/image-rows.ts";
 import { visionEncoding } from "../vision/spec.ts";
 import { makeBatch } from "./batches.ts";
 import { DivergenceMonitor } from "./divergence.ts";
-import { EarlyStopping } from "./early-stopping.ts";
+import { EarlyStopping, patienceStartStep } from "./early-stopping.ts";
 import { EpochOrder } from "./epoch-order.ts";
 import { evaluate } from "./evaluate.ts";
 import { baseLearningRate, learningRate, warmupSteps } from "./learning-rate.ts";
@@ -59,8 +59,12 @@ export function runTraining(request: TrainRequest, hooks: LoopHooks = {}, k: Ker
   const validEvery = Math.max(1, Math.round(total / VALIDATIONS_PER_RUN));
   const ctx = model.spec.contextLength;
   const dropoutRate = request.dropout ?? DEFAULT_DROPOUT;
-  // Early stopping needs a validation set; without one the patience is ignored.
-  const early = valid.length > 0 && (hp.earlyStoppingPatience ?? 0) > 0 ? new EarlyStopping(hp.earlyStoppingPatience as number) : undefined;
+  // Early stopping needs a validation set; without one the patience is ignored. Validations before
+  // 30% of the planned steps do not count toward patience (the format-before-content plateau).
+  const early =
+    valid.length > 0 && (hp.earlyStoppingPatience ?? 0) > 0
+      ? new EarlyStopping(hp.earlyStoppingPatience as number, patienceStartStep(total))
+      : undefined;
   let earlyStop: EarlyStop | undefined;
 
   let step = state?.step ?? 0;
