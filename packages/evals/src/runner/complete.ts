@@ -86,3 +86,12 @@ function toCompletion(response: ChatCompletion): Completion {
     },
   };
 }
+
+/**
+ * Loads fetch's classes (`Headers`, `Request`, `Response`), which Node loads on their first use by compiling its bundled
+ * undici (tens of milliseconds): the runner calls it in a turn of the event loop of its own before the first request,
+ * which would otherwise do it. True when they are there.
+ */
+export function loadFetchClasses(): boolean {
+  return typeof globalThis.Headers === "function";
+}

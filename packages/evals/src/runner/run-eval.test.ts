@@ -1,3 +1,4 @@
+import type OpenAI from "openai";
 import { afterEach, describe, expect, it } from "vitest";
 import { chatItem, echoItems, exactMatch, nonEmpty } from "../../test/eval-fixtures.ts";
 import { type FakeOpenAI, type FakeOpenAIOptions, startFakeOpenAI } from "../../test/fake-openai.ts";
@@ -17,6 +18,20 @@ async function start(options: FakeOpenAIOptions = {}) {
 }
 
 describe("runEval", () => {
+  it("lets the event loop run after setting up, before the first request (even when answers never wait on I/O)", async () => {
+    const turns: string[] = [];
+    const create = async () => {
+      turns.push("request");
+      return { choices: [{ message: { role: "assistant", content: "p" }, finish_reason: "stop" }] };
+    };
+    const client = { chat: { completions: { create } } } as unknown as OpenAI;
+    setImmediate(() => turns.push("turn"));
+    const result = await runEval({ items: echoItems(3), sampler: { client, model: "m" }, graders: [nonEmpty], concurrency: 2 });
+    expect(result.result_counts.total).toBe(3);
+    expect(turns[0]).toBe("turn");
+    expect(turns.filter((t) => t === "request")).toHaveLength(3);
+  });
+
   it("samples and grades every item once and reports OpenAI's run shape", async () => {
     const fake = await start();
     const items = echoItems(20);

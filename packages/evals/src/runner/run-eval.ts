@@ -1,11 +1,12 @@
 import { setMaxListeners } from "node:events";
+import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import { isMainThread } from "node:worker_threads";
 import { type Grade, statusOf } from "../grade.ts";
 import type { EvalItem, Sample } from "../item.ts";
 import { toSample } from "../item.ts";
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "./backoff.ts";
 import { type CompletionCache, completionCacheKey } from "./cache.ts";
-import { complete } from "./complete.ts";
+import { complete, loadFetchClasses } from "./complete.ts";
 import type { Completion } from "./completion.ts";
 import { gradeSample, type RunnerGrader } from "./grade-sample.ts";
 import { GradingPool } from "./grading-pool/grading-pool.ts";
@@ -248,6 +249,12 @@ export async function runEval(options: RunEvalOptions): Promise<RunEvalResult> {
   };
 
   let next = 0;
+  // Setting up (the units, the pool's threads), loading fetch's classes (Node compiles its bundled undici on their
+  // first use, tens of milliseconds) and the first requests each take a turn of the event loop of their own, so they
+  // never add up to one long block.
+  await yieldToEventLoop();
+  loadFetchClasses();
+  await yieldToEventLoop();
   const breathe = timeSlicer(YIELD_EVERY_MS);
   const worker = async () => {
     while (!stop.signal.aborted) {
