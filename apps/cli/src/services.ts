@@ -23,7 +23,7 @@ export async function withServices<T>(
   return withWorkspace(async (ws) => {
     const engine = await createEngine({
       root: join(resolveHome(), "engine"),
-      leaseSeconds: readEnv().TUNELAB_LEASE_SECONDS ?? 15,
+      leaseSeconds: readEnv().TUNELAB_LEASE_SECONDS,
       runJobs: options.runJobs ?? true,
     });
     const services = openRuntime({

@@ -1,4 +1,5 @@
 import { isTunelabError } from "@tunelab/base";
+import { DEFAULT_LEASE_SECONDS } from "@tunelab/storage";
 import { describe, expect, it } from "vitest";
 import { readEnv } from "./env.ts";
 
@@ -6,7 +7,8 @@ describe("readEnv", () => {
   it("treats an empty variable as unset (TUNELAB_TOKEN= means no token)", () => {
     const env = readEnv({ TUNELAB_TOKEN: "", TUNELAB_LEASE_SECONDS: "", FORCE_COLOR: "" });
     expect(env.TUNELAB_TOKEN).toBeUndefined();
-    expect(env.TUNELAB_LEASE_SECONDS).toBeUndefined();
+    // unset means the default lease
+    expect(env.TUNELAB_LEASE_SECONDS).toBe(DEFAULT_LEASE_SECONDS);
     expect(env.FORCE_COLOR).toBeUndefined();
     expect(readEnv({ TUNELAB_TOKEN: "s3cret", TUNELAB_LEASE_SECONDS: "4" })).toMatchObject({
       TUNELAB_TOKEN: "s3cret",

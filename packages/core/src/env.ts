@@ -1,4 +1,5 @@
 import { TunelabError } from "@tunelab/base";
+import { DEFAULT_LEASE_SECONDS } from "@tunelab/storage";
 import { z } from "zod";
 
 /** The only place that reads process.env. */
@@ -18,7 +19,7 @@ const EnvSchema = z.object({
   /** Where blobs (uploaded files, dataset contents) live, e.g. a directory several machines share; default `<home>/blobs`. */
   TUNELAB_BLOB_DIR: z.string().min(1).optional(),
   /** Seconds a process's claim on a running job or experiment lasts without renewal (default 15). */
-  TUNELAB_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).optional(),
+  TUNELAB_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(DEFAULT_LEASE_SECONDS),
   OPENAI_API_KEY: z.string().min(1).optional(),
   OPENAI_BASE_URL: z.string().url().optional(),
   /** Hugging Face Hub access for `tunelab models add hf:…` (as huggingface_hub reads them). */

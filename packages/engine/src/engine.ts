@@ -1,3 +1,4 @@
+import { DEFAULT_LEASE_SECONDS } from "@tunelab/storage";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { chatRoutes } from "./chat/chat.routes.ts";
@@ -47,7 +48,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     concurrency: options.concurrency ?? 1,
     maxQueued,
     checkpointEvery: options.checkpointEvery ?? 100,
-    leaseSeconds: options.leaseSeconds ?? 15,
+    leaseSeconds: options.leaseSeconds ?? DEFAULT_LEASE_SECONDS,
   });
   const models = new RunnableModels(store);
 

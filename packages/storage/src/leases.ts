@@ -13,6 +13,9 @@ export type LeaseWhere<C> = (eb: ExpressionBuilder<LeaseDb<C>, "leased">) => Exp
 
 export const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 
+/** Seconds a claim lasts without renewal unless configured otherwise (`TUNELAB_LEASE_SECONDS`, an engine's option). */
+export const DEFAULT_LEASE_SECONDS = 15;
+
 /**
  * Renewable leases on the rows of one table (`C`: the other columns a claim tests or sets), so two processes on one
  * database never work on the same row and a dead process's rows are taken over once its lease runs out. Experiments

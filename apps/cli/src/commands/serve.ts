@@ -54,7 +54,7 @@ export function registerServe(program: Command): void {
         await withWorkspace(async (ws) => {
           const engine = await createEngine({
             root: join(resolveHome(), "engine"),
-            leaseSeconds: readEnv().TUNELAB_LEASE_SECONDS ?? 15,
+            leaseSeconds: readEnv().TUNELAB_LEASE_SECONDS,
             runJobs: o.worker,
           });
           const allowCodeGraders = o.allowCodeGraders === true;

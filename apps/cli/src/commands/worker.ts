@@ -34,7 +34,7 @@ export function registerWorker(program: Command, globals: () => GlobalOptions): 
       const line = (data: Record<string, unknown>, human: string) =>
         process.stdout.write(json ? `${JSON.stringify({ at: new Date().toISOString(), ...data })}\n` : `${human}\n`);
       await withWorkspace(async (ws) => {
-        const leaseSeconds = readEnv().TUNELAB_LEASE_SECONDS ?? 15;
+        const leaseSeconds = readEnv().TUNELAB_LEASE_SECONDS;
         const engine = await createEngine({ root: join(resolveHome(), "engine"), leaseSeconds });
         const runtime = openRuntime({ ws, local: asLocalEngine(engine), concurrency: o.concurrency, resumeStoppedEvalRuns: true });
         runtime.experiments.subscribe((event) => {

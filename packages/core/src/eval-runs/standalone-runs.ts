@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { TunelabError } from "@tunelab/base";
 import type { SamplingParams } from "@tunelab/evals";
-import { Leases, type LeaseWhere } from "@tunelab/storage";
+import { DEFAULT_LEASE_SECONDS, Leases, type LeaseWhere } from "@tunelab/storage";
 import { DEFAULT_SAMPLING, type ExperimentServices } from "../experiments/run-experiment.ts";
 import { findGraderSet } from "../grader-sets/grader-set.repository.ts";
 import { getProjectByName } from "../projects/project.repository.ts";
@@ -43,7 +43,7 @@ export class EvalRunRunner {
     private readonly services: ExperimentServices,
     private readonly options: { leaseSeconds?: number; resumeWhenStopped?: boolean } = {},
   ) {
-    const leaseSeconds = options.leaseSeconds ?? 15;
+    const leaseSeconds = options.leaseSeconds ?? DEFAULT_LEASE_SECONDS;
     this.leases = Leases.on<Database, { status: string }>(ws.db, "eval_runs");
     this.heartbeat = setInterval(
       () => void this.leases.renew([...this.active.keys()], this.owner, leaseSeconds).catch(() => {}),
@@ -92,7 +92,10 @@ export class EvalRunRunner {
   async start(runId: string): Promise<{ done: Promise<EvalRun> } | undefined> {
     const current = this.active.get(runId);
     if (current) return { done: current.done };
-    const claimed = await this.leases.claim(runId, this.owner, this.options.leaseSeconds ?? 15, { claimable: unfinished, reclaim: true });
+    const claimed = await this.leases.claim(runId, this.owner, this.options.leaseSeconds ?? DEFAULT_LEASE_SECONDS, {
+      claimable: unfinished,
+      reclaim: true,
+    });
     if (!claimed) return undefined;
     const again = this.active.get(runId);
     if (again) return { done: again.done };

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { TunelabError } from "@tunelab/base";
+import { DEFAULT_LEASE_SECONDS } from "@tunelab/storage";
 import type { Workspace } from "../storage/workspace.ts";
 import {
   claimableExperiments,
@@ -31,7 +32,7 @@ export class ExperimentRunner {
     private readonly ws: Workspace,
     private readonly services: ExperimentServices,
     private readonly concurrency = 2,
-    private readonly leaseSeconds = 15,
+    private readonly leaseSeconds = DEFAULT_LEASE_SECONDS,
   ) {
     this.timer = setInterval(() => void this.heartbeat().catch(() => {}), leaseSeconds * 333);
     this.timer.unref();

@@ -79,9 +79,9 @@ export function openRuntime(options: RuntimeOptions): Runtime {
     evalConcurrency: options.evalConcurrency ?? 8,
     ...(options.samplingParams ? { samplingParams: options.samplingParams } : {}),
   };
-  const experiments = new ExperimentRunner(ws, experimentServices, options.concurrency ?? 2, readEnv().TUNELAB_LEASE_SECONDS ?? 15);
+  const experiments = new ExperimentRunner(ws, experimentServices, options.concurrency ?? 2, readEnv().TUNELAB_LEASE_SECONDS);
   const evalRuns = new EvalRunRunner(ws, experimentServices, {
-    leaseSeconds: readEnv().TUNELAB_LEASE_SECONDS ?? 15,
+    leaseSeconds: readEnv().TUNELAB_LEASE_SECONDS,
     resumeWhenStopped: options.resumeStoppedEvalRuns ?? false,
   });
   const events = new EventLog(ws.db);
