@@ -16,6 +16,7 @@ import {
   type Workspace,
 } from "@tunelab/core";
 import { type EvalItem, textOf, toEvalItem } from "@tunelab/evals";
+import type { Context } from "hono";
 import { DatasetList, Diff, Imported, Invalid, ItemPage, PromptPage, SplitSet, Version, VersionList } from "../http/contracts/datasets.ts";
 import { apiError } from "../http/errors.ts";
 import { createdBy } from "../http/principal.ts";
@@ -36,6 +37,10 @@ const jsonlBody = {
   required: true,
 };
 const invalid = { 422: json(Invalid, "The file has errors; nothing was written. Body: {error: {details: report}}") };
+
+/** The 422 `invalid` declares: how many errors the file has, its whole report as details; nothing was written. */
+const fileRejected = <R extends { errors: number }>(c: Context, report: R) =>
+  apiError(c, 422, "validation_failed", `${report.errors} error(s) in the file; nothing was written`, report);
 
 /** `imageFetch`: how uploads' http(s) images are fetched (a server fetches public addresses only, unless told). */
 export function datasetRoutes(ws: Workspace, options: { imageFetch: FetchImageOptions }) {
@@ -90,8 +95,7 @@ export function datasetRoutes(ws: Workspace, options: { imageFetch: FetchImageOp
           imageFetch: options.imageFetch,
           ...createdBy(c),
         });
-        if (result.status === "invalid")
-          return apiError(c, 422, "validation_failed", `${result.report.errors} error(s) in the file; nothing was written`, result.report);
+        if (result.status === "invalid") return fileRejected(c, result.report);
         return c.json(result, result.status === "created" ? 201 : 200);
       },
     )
@@ -170,8 +174,7 @@ export function datasetRoutes(ws: Workspace, options: { imageFetch: FetchImageOp
           imageFetch: options.imageFetch,
           ...createdBy(c),
         });
-        if (result.status === "invalid")
-          return apiError(c, 422, "validation_failed", `${result.report.errors} error(s) in the file; nothing was written`, result.report);
+        if (result.status === "invalid") return fileRejected(c, result.report);
         return c.json(result, result.status === "created" ? 201 : 200);
       },
     )
