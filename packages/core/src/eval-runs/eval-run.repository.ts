@@ -7,6 +7,20 @@ import { nowIso } from "../shared/time.ts";
 import type { DB } from "../storage/database.ts";
 import type { EvalRun, EvalRunStatus } from "./eval-run.schema.ts";
 import type { EvalRunRow, EvalRunTable, EvalSampleRow } from "./eval-run.table.ts";
+import { RunAggregates } from "./run-aggregates.schema.ts";
+
+/** A run's stored aggregates, checked against their schema (a mismatch names the run rather than surfacing later). */
+function storedAggregates(runId: string, json: string): RunAggregates {
+  const parsed = RunAggregates.safeParse(JSON.parse(json));
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new TunelabError(
+      "internal",
+      `eval run ${runId}: its stored aggregates do not match their schema (${issue?.path.join(".")}: ${issue?.message})`,
+    );
+  }
+  return parsed.data;
+}
 
 export function toEvalRun(row: EvalRunRow): EvalRun {
   return {
@@ -26,7 +40,7 @@ export function toEvalRun(row: EvalRunRow): EvalRun {
       score: row.primary_score,
       interval: row.primary_low === null || row.primary_high === null ? null : { low: row.primary_low, high: row.primary_high },
     },
-    aggregates: row.aggregates_json ? JSON.parse(row.aggregates_json) : null,
+    aggregates: row.aggregates_json ? storedAggregates(row.id, row.aggregates_json) : null,
     usage: row.usage_json ? JSON.parse(row.usage_json) : null,
     createdAt: row.created_at,
     finishedAt: row.finished_at,

@@ -177,3 +177,17 @@ describe("finalizeEvalRun", () => {
     }
   });
 });
+
+describe("getEvalRun", () => {
+  it("checks a run's stored aggregates against their schema and names the run when they do not match", async () => {
+    const runId = await storedRun();
+    await finalizeEvalRun(ws, runId, "exact");
+    expect((await getEvalRun(ws.db, runId)).aggregates?.graders.exact?.n).toBeGreaterThan(0);
+    await ws.db
+      .updateTable("eval_runs")
+      .set({ aggregates_json: JSON.stringify({ graders: { exact: { mean: "high" } }, byTag: {} }) })
+      .where("id", "=", runId)
+      .execute();
+    await expect(getEvalRun(ws.db, runId)).rejects.toMatchObject({ code: "internal", message: expect.stringContaining(runId) });
+  });
+});
