@@ -49,6 +49,7 @@ export async function executeEvalRun(ws: Workspace, runId: string, options: Exec
       trials: run.trials,
       concurrency: options.concurrency ?? 8,
       skip: await sampleKeys(ws.db, runId),
+      keepRecords: false, // every record is stored as it finishes; the aggregates are computed from the database
       // finished items are stored in batches, one transaction each (an item counts once its batch is committed)
       onSamples: (records) =>
         insertSamples(

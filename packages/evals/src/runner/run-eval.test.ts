@@ -32,6 +32,27 @@ describe("runEval", () => {
     expect(turns.filter((t) => t === "request")).toHaveLength(3);
   });
 
+  it("without keeping records (keepRecords: false) reports the same counts, criteria and usage, and no items", async () => {
+    const fake = await start();
+    const items = echoItems(20);
+    const options = { items, sampler: { client: fake.client(), model: "gpt-test" }, graders: [exactMatch, nonEmpty], concurrency: 4 };
+    const kept = await runEval(options);
+    const handed: ItemRecord[] = [];
+    const { items: none, ...rest } = await runEval({
+      ...options,
+      keepRecords: false,
+      onSamples: (records) => {
+        handed.push(...records);
+      },
+    });
+    const { items: all, ...expected } = kept;
+    expect(all).toHaveLength(20);
+    expect(none).toEqual([]);
+    expect(rest).toEqual(expected);
+    expect(rest.status).toBe("completed");
+    expect(handed.map((r) => r.item_id).sort()).toEqual(items.map((i) => i.id).sort());
+  });
+
   it("samples and grades every item once and reports OpenAI's run shape", async () => {
     const fake = await start();
     const items = echoItems(20);

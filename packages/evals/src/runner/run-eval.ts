@@ -14,7 +14,7 @@ import type { ItemRecord, ItemStatus } from "./item-record.ts";
 import type { RunProgress } from "./progress.ts";
 import { RateLimiter, type RateLimits } from "./rate-limiter.ts";
 import { buildRequest } from "./request.ts";
-import { type RunSummary, summarizeRecords } from "./run-result.ts";
+import { RecordTally, type RunSummary, summarizeRecords } from "./run-result.ts";
 import { SampleBatcher } from "./sample-batcher.ts";
 import type { SampleError } from "./sample-error.ts";
 import { isDeterministic, type Sampler } from "./sampler.ts";
@@ -57,6 +57,12 @@ export interface RunEvalOptions {
    */
   onSamples?: (records: ItemRecord[]) => Promise<void> | void;
   onProgress?: (progress: RunProgress) => void;
+  /**
+   * Keep every record for the result's `items` (default true). False for a caller that persists records as they
+   * finish (`onSample`/`onSamples`): a record is then dropped once handed over and counted, so a large run does not hold
+   * all of them until its end; the result's counts are the same, its `items` empty.
+   */
+  keepRecords?: boolean;
   /**
    * Grade pure graders (those with a `config`, see `RunnerGrader`) in a pool of worker threads (`GradingPool`), while
    * this thread samples and stores: true, false, or a number of threads. Default: a pool of `defaultGradingThreads()`
@@ -104,7 +110,9 @@ export async function runEval(options: RunEvalOptions): Promise<RunEvalResult> {
   options.signal?.addEventListener("abort", onAbort, { once: true });
   if (options.signal?.aborted) stop.abort();
 
+  const keepRecords = options.keepRecords ?? true;
   const records = new Map<string, ItemRecord>();
+  const tally = keepRecords ? undefined : new RecordTally(graderNames);
   const progress: RunProgress = {
     done: 0,
     total: todo.length,
@@ -124,7 +132,8 @@ export async function runEval(options: RunEvalOptions): Promise<RunEvalResult> {
   };
 
   const count = (record: ItemRecord, notify = true) => {
-    records.set(trialKey(record.item_id, record.trial ?? 0), record);
+    if (tally) tally.add(record);
+    else records.set(trialKey(record.item_id, record.trial ?? 0), record);
     progress.done++;
     progress[record.status]++;
     if (record.cached) progress.cacheHits++;
@@ -284,13 +293,11 @@ export async function runEval(options: RunEvalOptions): Promise<RunEvalResult> {
   }
   if (fatal) throw fatal.error;
 
+  const outcome = { skipped: progress.skipped, retries: progress.retries };
+  // every unit is counted once, when its record was handed over
+  if (tally) return { status: progress.done === todo.length ? "completed" : "cancelled", ...outcome, ...tally.summary([]) };
   const finished = todo.flatMap((unit) => records.get(trialKey(unit.item.id, unit.trial)) ?? []);
-  return {
-    status: finished.length === todo.length ? "completed" : "cancelled",
-    skipped: progress.skipped,
-    retries: progress.retries,
-    ...summarizeRecords(finished, graderNames),
-  };
+  return { status: finished.length === todo.length ? "completed" : "cancelled", ...outcome, ...summarizeRecords(finished, graderNames) };
 }
 
 function itemStatus(sampled: boolean, statuses: readonly ItemStatus[]): ItemStatus {

@@ -46,32 +46,49 @@ export type RunSummary = z.infer<typeof RunSummary>;
  * (previous + new) to get the run's totals. `graderNames` fixes the criteria order (default: first seen).
  */
 export function summarizeRecords(records: readonly ItemRecord[], graderNames?: readonly string[]): RunSummary {
-  const counts: Record<ItemStatus, number> = { passed: 0, failed: 0, errored: 0 };
-  const criteria = new Map<string, TestingCriteriaResult>();
-  for (const name of graderNames ?? []) criteria.set(name, { testing_criteria: name, passed: 0, failed: 0, errored: 0 });
-  const usage = new Map<string, ModelUsage>();
-  let cacheHits = 0;
-  for (const record of records) {
-    counts[record.status]++;
+  const tally = new RecordTally(graderNames);
+  for (const record of records) tally.add(record);
+  return tally.summary([...records]);
+}
+
+/** `summarizeRecords` one record at a time, without keeping the records (a runner that persists them as they finish). */
+export class RecordTally {
+  private total = 0;
+  private readonly counts: Record<ItemStatus, number> = { passed: 0, failed: 0, errored: 0 };
+  private readonly criteria = new Map<string, TestingCriteriaResult>();
+  private readonly usage = new Map<string, ModelUsage>();
+  private cacheHits = 0;
+
+  constructor(graderNames?: readonly string[]) {
+    for (const name of graderNames ?? []) this.criteria.set(name, { testing_criteria: name, passed: 0, failed: 0, errored: 0 });
+  }
+
+  add(record: ItemRecord): void {
+    this.total++;
+    this.counts[record.status]++;
     for (const [name, grade] of Object.entries(record.grades)) {
-      const entry = criteria.get(name) ?? { testing_criteria: name, passed: 0, failed: 0, errored: 0 };
+      const entry = this.criteria.get(name) ?? { testing_criteria: name, passed: 0, failed: 0, errored: 0 };
       entry[statusOf(grade)]++;
-      criteria.set(name, entry);
+      this.criteria.set(name, entry);
     }
     if (record.cached) {
-      cacheHits++;
-      continue;
+      this.cacheHits++;
+      return;
     }
-    const entry = usage.get(record.model) ?? { model_name: record.model, invocation_count: 0, ...ZERO_USAGE };
+    const entry = this.usage.get(record.model) ?? { model_name: record.model, invocation_count: 0, ...ZERO_USAGE };
     if (record.sample)
-      usage.set(record.model, { ...entry, ...addUsage(entry, record.usage), invocation_count: entry.invocation_count + 1 });
-    else usage.set(record.model, entry);
+      this.usage.set(record.model, { ...entry, ...addUsage(entry, record.usage), invocation_count: entry.invocation_count + 1 });
+    else this.usage.set(record.model, entry);
   }
-  return {
-    result_counts: { total: records.length, ...counts },
-    per_testing_criteria_results: [...criteria.values()],
-    per_model_usage: [...usage.values()],
-    cache_hits: cacheHits,
-    items: [...records],
-  };
+
+  /** The run shape of every record added, with `items` as given (the records, or none when they were not kept). */
+  summary(items: ItemRecord[]): RunSummary {
+    return {
+      result_counts: { total: this.total, ...this.counts },
+      per_testing_criteria_results: [...this.criteria.values()].map((entry) => ({ ...entry })),
+      per_model_usage: [...this.usage.values()],
+      cache_hits: this.cacheHits,
+      items,
+    };
+  }
 }
