@@ -8,6 +8,7 @@ import {
   importDataset,
   listDatasets,
   listVersions,
+  promptText,
   readVersionLines,
   readVersionText,
   setTestSplit,
@@ -22,7 +23,7 @@ import { apiError } from "../http/errors.ts";
 import { createdBy } from "../http/principal.ts";
 import { router } from "../http/router.ts";
 import { errors, json, Name, ProjectParams } from "../http/schemas.ts";
-import { promptText, testSplitVersion } from "../http/test-prompts.ts";
+import { testSplitVersion } from "../http/test-prompts.ts";
 
 const DatasetParams = ProjectParams.extend({ dataset: Name.openapi({ param: { name: "dataset", in: "path" } }) });
 const VersionParams = DatasetParams.extend({
