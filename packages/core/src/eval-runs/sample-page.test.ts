@@ -66,6 +66,11 @@ beforeAll(async () => {
           : { score: right ? 1 - i / 100 : 0, passed: right },
       },
       usage: { prompt_tokens: 5, completion_tokens: 1, total_tokens: 6, cached_tokens: 0 },
+      model: "m",
+      cached: false,
+      attempts: 1,
+      finish_reason: "stop",
+      latency_ms: 1,
     };
     return { position: i, record };
   });
