@@ -46,6 +46,7 @@ export * from "./experiments/lora.ts";
 export * from "./experiments/run-experiment.ts";
 export * from "./experiments/sweep.ts";
 export * from "./experiments/sweep-grid.ts";
+export * from "./experiments/training-metric.schema.ts";
 export * from "./experiments/training-setup.ts";
 export * from "./grader-sets/code-grader-policy.ts";
 export * from "./grader-sets/evaluation-setup.ts";

@@ -7,6 +7,7 @@ import type { DB } from "../storage/database.ts";
 import type { Database } from "../storage/schema.ts";
 import { type Experiment, type ExperimentMethod, type ExperimentStatus, FINISHED_EXPERIMENT } from "./experiment.schema.ts";
 import type { ExperimentRow, ExperimentTable } from "./experiment.table.ts";
+import type { TrainingMetric } from "./training-metric.schema.ts";
 
 /** The finished statuses as a list, for `not in` queries (an experiment in one of them never changes again). */
 const FINISHED_STATUSES: readonly ExperimentStatus[] = [...FINISHED_EXPERIMENT];
@@ -145,7 +146,8 @@ export async function recordMetrics(
     .execute();
 }
 
-export async function experimentMetrics(db: DB, experimentId: string) {
+/** An experiment's training curve, step by step. */
+export async function experimentMetrics(db: DB, experimentId: string): Promise<TrainingMetric[]> {
   return db.selectFrom("experiment_metrics").selectAll().where("experiment_id", "=", experimentId).orderBy("step").execute();
 }
 
