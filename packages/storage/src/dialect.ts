@@ -40,6 +40,14 @@ export async function inCommitOrder<Schema, T>(db: Kysely<Schema>, lock: number,
 }
 
 /**
+ * Wakes every `listen`er of `channel` when the current transaction commits (PostgreSQL's NOTIFY, delivered at commit
+ * and never for a rollback); nothing on SQLite, whose readers poll.
+ */
+export async function notifyOnCommit<Schema>(db: Kysely<Schema>, channel: string): Promise<void> {
+  if (isPostgres(db)) await sql`select pg_notify(${channel}, '')`.execute(db);
+}
+
+/**
  * Text as the database can store it: PostgreSQL's text cannot hold NUL characters (SQLite's can), so there each NUL
  * becomes U+FFFD. For free text such as a model's output; JSON columns escape NUL already.
  */

@@ -66,7 +66,65 @@ export function openPostgres<Schema>(url: string, options: OpenPostgresOptions =
     },
     end: () => pool.end(),
   };
-  return new Kysely<Schema>({ dialect: new PostgresDialect({ pool: wrapped }) });
+  const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool: wrapped }) });
+  pools.set(db, { pool, url });
+  return db;
+}
+
+/** The pool behind each database `openPostgres` opened (for `listen`). */
+const pools = new WeakMap<object, { pool: Pg.Pool; url: string }>();
+
+/** Stops listening and gives the connection back. */
+export type Unlisten = () => Promise<void>;
+
+/**
+ * Calls `onNotify` at every NOTIFY on `channel` of the PostgreSQL database behind `db`, on a connection of its own
+ * (taken from its pool and kept while listening). Undefined for any other database (SQLite has no notifications; its
+ * readers poll). A connection that fails later calls `onError` once and stops listening: callers keep a slower poll.
+ */
+export async function listen<Schema>(
+  db: Kysely<Schema>,
+  channel: string,
+  onNotify: () => void,
+  onError: (error: Error) => void = () => {},
+): Promise<Unlisten | undefined> {
+  const entry = pools.get(db);
+  if (!entry) return undefined;
+  if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new TunelabError("invalid_argument", `not a channel name: ${channel}`);
+  let client: Pg.PoolClient;
+  try {
+    client = await entry.pool.connect();
+  } catch (error) {
+    throw new TunelabError("io_error", `cannot listen on the PostgreSQL database ${redactUrl(entry.url)}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  let stopped = false;
+  const onNotification = (message: Pg.Notification) => {
+    if (message.channel === channel) onNotify();
+  };
+  const onClientError = (error: Error) => {
+    if (stopped) return;
+    stopped = true;
+    client.off("notification", onNotification);
+    client.release(error);
+    onError(error);
+  };
+  client.on("notification", onNotification);
+  client.on("error", onClientError);
+  await client.query(`LISTEN ${channel}`);
+  return async () => {
+    if (stopped) return;
+    stopped = true;
+    client.off("notification", onNotification);
+    client.off("error", onClientError);
+    try {
+      await client.query(`UNLISTEN ${channel}`);
+      client.release();
+    } catch (error) {
+      client.release(error as Error);
+    }
+  };
 }
 
 /** The names of the databases tunelab's tests create start with this (and a per-run part: testDatabaseName). */

@@ -2,9 +2,11 @@
 // have), each event delivered once and in order to every subscriber, replay from an id, and nothing read when no one
 // listens.
 import { join } from "node:path";
+import { sql } from "kysely";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type DB, openDatabase } from "../storage/database.ts";
 import { tempWorkspace } from "../test-support/temp-workspace.ts";
+import { testPostgresServer } from "../test-support/test-database.ts";
 import { eventsAfter } from "./event.repository.ts";
 import { EventLog } from "./event-log.ts";
 import type { LoggedEvent, WorkspaceEvent } from "./workspace-event.schema.ts";
@@ -86,6 +88,55 @@ describe("EventLog across two connections to one workspace", () => {
       offLate();
       await writer.close();
       await reader.close();
+    }
+  });
+
+  // PostgreSQL only (SQLite has no notifications; its readers poll, as the tests above check)
+  it.runIf(testPostgresServer() !== undefined)(
+    "on PostgreSQL, another connection's appends wake the tail at once (LISTEN/NOTIFY)",
+    async () => {
+      // no poll would come within the test's time: only a notification can deliver these
+      const serve = new EventLog(ws.db, { pollMs: 3_600_000, notifiedPollMs: 3_600_000 });
+      const worker = new EventLog(otherDb);
+      const seen: LoggedEvent[] = [];
+      const off = serve.subscribe((e) => seen.push(e), await serve.latestId());
+      try {
+        // the first read (at subscribe) and the LISTEN are in place before the worker writes
+        await new Promise((r) => setTimeout(r, 200));
+        for (let i = 0; i < 3; i++) worker.publish(status("exp_worker", `step ${i}`));
+        await worker.flush();
+        await until(seen, 3);
+        expect(messages(seen)).toEqual(["step 0", "step 1", "step 2"]);
+      } finally {
+        off();
+        await worker.close();
+        await serve.close();
+      }
+    },
+  );
+
+  it.runIf(testPostgresServer() !== undefined)("on PostgreSQL, a lost LISTEN connection is reported and the tail polls again", async () => {
+    const errors: unknown[] = [];
+    const serve = new EventLog(ws.db, { pollMs: 20, notifiedPollMs: 3_600_000, onError: (e) => errors.push(e) });
+    const worker = new EventLog(otherDb);
+    const seen: LoggedEvent[] = [];
+    const off = serve.subscribe((e) => seen.push(e), await serve.latestId());
+    try {
+      await new Promise((r) => setTimeout(r, 200));
+      // the server ends the listening connection (a restart, a network cut)
+      await sql`select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and query like 'LISTEN%'`.execute(
+        otherDb,
+      );
+      for (let i = 0; i < 100 && errors.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(errors.length).toBe(1);
+      worker.publish(status("exp_worker", "after the cut"));
+      await worker.flush();
+      await until(seen, 1);
+      expect(messages(seen)).toEqual(["after the cut"]);
+    } finally {
+      off();
+      await worker.close();
+      await serve.close();
     }
   });
 

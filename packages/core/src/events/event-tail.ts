@@ -1,10 +1,16 @@
+import { listen, type Unlisten } from "@tunelab/storage";
 import type { DB } from "../storage/database.ts";
-import { eventsAfter } from "./event.repository.ts";
+import { EVENTS_CHANNEL, eventsAfter } from "./event.repository.ts";
 import type { LoggedEventListener } from "./workspace-event.schema.ts";
 
 export interface EventTailOptions {
   /** How often the log is read while anyone listens, ms (default 250). */
   pollMs?: number;
+  /**
+   * PostgreSQL: how often the log is read while a LISTEN connection wakes the tail at every append, ms (default
+   * 5,000): only a safety net then, as appends NOTIFY at commit.
+   */
+  notifiedPollMs?: number;
   /** Rows read per query (default 500); a full page is followed by the next at once. */
   pageSize?: number;
   /** A read that failed (the next one is tried after four intervals). */
@@ -20,7 +26,9 @@ interface Subscriber {
 /**
  * Follows the event log while anyone listens: one indexed range query (`id > cursor`) per interval, at once when this
  * process just wrote (`poke`) or a page was full, nothing at all when no one listens. Each subscriber gets every
- * event after the id it started from exactly once, in id order, whichever process wrote it.
+ * event after the id it started from exactly once, in id order, whichever process wrote it. On PostgreSQL the tail
+ * also LISTENs while anyone listens: every append NOTIFYs at commit and the tail reads at once, so what a worker does
+ * shows in every `serve` process without waiting for the next poll (which then only runs every `notifiedPollMs`).
  */
 export class EventTail {
   private readonly subscribers = new Set<Subscriber>();
@@ -29,6 +37,9 @@ export class EventTail {
   private reading: Promise<void> | undefined;
   private again = false;
   private closed = false;
+  /** The LISTEN connection while anyone listens (PostgreSQL); resolves to undefined on SQLite or when it failed. */
+  private listening: Promise<Unlisten | undefined> | undefined;
+  private notified = false;
 
   constructor(
     private readonly db: DB,
@@ -39,10 +50,14 @@ export class EventTail {
   subscribe(listener: LoggedEventListener, after: number): () => void {
     const subscriber: Subscriber = { listener, cursor: after };
     this.subscribers.add(subscriber);
+    this.startListening();
     this.schedule(0);
     return () => {
       this.subscribers.delete(subscriber);
-      if (this.subscribers.size === 0) this.stopTimer();
+      if (this.subscribers.size === 0) {
+        this.stopTimer();
+        void this.stopListening();
+      }
     };
   }
 
@@ -60,11 +75,40 @@ export class EventTail {
     this.closed = true;
     this.subscribers.clear();
     this.stopTimer();
+    await this.stopListening();
     await this.reading;
   }
 
   private get pollMs(): number {
-    return this.options.pollMs ?? 250;
+    return this.notified ? (this.options.notifiedPollMs ?? 5_000) : (this.options.pollMs ?? 250);
+  }
+
+  private startListening(): void {
+    if (this.listening || this.closed) return;
+    const lost = (error: unknown) => {
+      this.notified = false;
+      this.options.onError?.(error);
+      // polling at the usual interval again, from now
+      this.schedule(0);
+    };
+    this.listening = listen(this.db, EVENTS_CHANNEL, () => this.poke(), lost).then(
+      (unlisten) => {
+        this.notified = unlisten !== undefined;
+        return unlisten;
+      },
+      (error: unknown) => {
+        lost(error);
+        return undefined;
+      },
+    );
+  }
+
+  private async stopListening(): Promise<void> {
+    const listening = this.listening;
+    this.listening = undefined;
+    this.notified = false;
+    const unlisten = await listening;
+    await unlisten?.();
   }
 
   private schedule(delay: number): void {

@@ -1,4 +1,4 @@
-import { inCommitOrder } from "@tunelab/storage";
+import { inCommitOrder, notifyOnCommit } from "@tunelab/storage";
 import { nowIso } from "../shared/time.ts";
 import type { DB } from "../storage/database.ts";
 import type { EventRow } from "./event.table.ts";
@@ -12,16 +12,21 @@ import { type LoggedEvent, WorkspaceEvent } from "./workspace-event.schema.ts";
 /** The advisory lock key of event appends on PostgreSQL. */
 const EVENTS_LOCK = 0x74756e65; // "tune"
 
+/** PostgreSQL: appends NOTIFY this channel at commit, so readers of the log (EventTail) read at once rather than poll. */
+export const EVENTS_CHANNEL = "tunelab_events";
+
 /** Appends events in order (inside the caller's transaction when given one); returns their ids. */
 export async function appendEvents(db: DB, events: ReadonlyArray<WorkspaceEvent>, createdAt: string = nowIso()): Promise<number[]> {
   if (events.length === 0) return [];
-  const rows = await inCommitOrder(db, EVENTS_LOCK, (writer) =>
-    writer
+  const rows = await inCommitOrder(db, EVENTS_LOCK, async (writer) => {
+    const inserted = await writer
       .insertInto("events")
       .values(events.map((event) => ({ type: event.type, payload_json: JSON.stringify(event), created_at: createdAt })))
       .returning("id")
-      .execute(),
-  );
+      .execute();
+    await notifyOnCommit(writer, EVENTS_CHANNEL);
+    return inserted;
+  });
   return rows.map((r) => r.id);
 }
 
