@@ -7,6 +7,7 @@ import { getEvalRun, insertSamples, runSamples, sampleKeys, updateEvalRun } from
 import type { EvalRun } from "./eval-run.schema.ts";
 import { finalizeRun, toScoredItem } from "./finalize/finalize-run.ts";
 import { type FinalizeWorker, finalizeInWorker, OFF_THREAD_SAMPLES, startFinalizeWorker } from "./finalize/off-thread.ts";
+import { pauseAutoCheckpoints } from "./finalize/wal-checkpoints.ts";
 import { testItems } from "./test-items.ts";
 
 export interface ExecuteEvalRunOptions {
@@ -39,8 +40,11 @@ export async function executeEvalRun(ws: Workspace, runId: string, options: Exec
   const items = await testItems(ws, run.testSplitVersionId, { inlineImages: true });
   const positions = new Map(items.map((item, i) => [item.id, i]));
   await updateEvalRun(ws.db, runId, { status: "running", total: items.length * run.trials });
-  // A large run is finalized in a worker thread: start it now, so it loads while the items are graded.
-  const worker = isMainThread && items.length * run.trials >= OFF_THREAD_SAMPLES ? startFinalizeWorker() : undefined;
+  // A large run is finalized in a worker thread: start it now, so it loads while the items are graded; on SQLite it
+  // also checkpoints the WAL meanwhile, so this thread's commits never wait for the disk's fsyncs.
+  const large = isMainThread && items.length * run.trials >= OFF_THREAD_SAMPLES;
+  const checkpoints = large ? await pauseAutoCheckpoints(ws.db) : undefined;
+  const worker = large ? startFinalizeWorker(checkpoints ? { checkpoint: ws.database } : {}) : undefined;
   try {
     const result = await runEval({
       items,
@@ -71,6 +75,7 @@ export async function executeEvalRun(ws: Workspace, runId: string, options: Exec
     return getEvalRun(ws.db, runId);
   } finally {
     worker?.close();
+    await checkpoints?.resume();
   }
 }
 

@@ -1,8 +1,9 @@
-import { parentPort } from "node:worker_threads";
+import { parentPort, workerData } from "node:worker_threads";
 import { isTunelabError } from "@tunelab/base";
 import { openDatabase } from "../../storage/database.ts";
 import { finalizeRun } from "./finalize-run.ts";
-import type { FinalizeReply, FinalizeTask } from "./off-thread.ts";
+import type { FinalizeReply, FinalizeTask, FinalizeWorkerData } from "./off-thread.ts";
+import { startCheckpoints } from "./wal-checkpoints.ts";
 
 /** Finalizes one run with this worker's own connection to the workspace's database (WAL: the main thread keeps reading). */
 async function run(task: FinalizeTask): Promise<void> {
@@ -16,9 +17,13 @@ async function run(task: FinalizeTask): Promise<void> {
 
 const port = parentPort;
 if (!port) throw new Error("finalize-worker-main runs in a worker thread");
-// Started ahead of time (modules loaded while the run grades); the task arrives when every sample is stored.
+// Started ahead of time (modules loaded while the run grades, the WAL checkpointed meanwhile when asked); the task
+// arrives when every sample is stored.
+const { checkpoint } = (workerData ?? {}) as FinalizeWorkerData;
+const checkpoints = checkpoint === undefined ? undefined : startCheckpoints(checkpoint);
 port.once("message", async (task: FinalizeTask) => {
   try {
+    await checkpoints?.stop();
     await run(task);
     port.postMessage({ ok: true } satisfies FinalizeReply);
   } catch (error) {

@@ -17,6 +17,15 @@ export interface FinalizeTask {
   primaryMetric: string;
 }
 
+/** What a finalize worker does until its task arrives. */
+export interface FinalizeWorkerData {
+  /**
+   * A SQLite database to checkpoint (`startCheckpoints`) while the run stores its samples, whose main connection has
+   * paused its own automatic checkpoints (`pauseAutoCheckpoints`).
+   */
+  checkpoint?: string;
+}
+
 export type FinalizeReply = { ok: true } | { ok: false; error: { message: string; code?: ErrorCode } };
 
 /** A finalize worker started ahead of time: it loads its modules while the run grades, then finalizes one run. */
@@ -28,11 +37,12 @@ export interface FinalizeWorker {
 }
 
 /**
- * Starts a finalize worker thread now, so its start-up (loading modules) overlaps the run's grading on the other core.
- * Until `finalize` is called it does not keep the process alive.
+ * Starts a finalize worker thread now, so its start-up (loading modules) overlaps the run's grading on the other core;
+ * until its task arrives it checkpoints `options.checkpoint`. Until `finalize` is called it does not keep the process
+ * alive.
  */
-export function startFinalizeWorker(): FinalizeWorker {
-  const worker = new Worker(workerEntry("finalize-worker", new URL("./finalize-worker.mjs", import.meta.url)));
+export function startFinalizeWorker(options: FinalizeWorkerData = {}): FinalizeWorker {
+  const worker = new Worker(workerEntry("finalize-worker", new URL("./finalize-worker.mjs", import.meta.url)), { workerData: options });
   worker.unref();
   let failure: Error | undefined;
   let pending: ((reply: FinalizeReply | Error) => void) | undefined;
