@@ -15,6 +15,7 @@ import { leaderboardRoutes } from "./routes/leaderboard.ts";
 import { modelRoutes } from "./routes/models.ts";
 import { projectRoutes } from "./routes/projects.ts";
 import { staticRoutes } from "./routes/static.ts";
+import { userRoutes } from "./routes/users.ts";
 import type { ApiServices } from "./services.ts";
 
 export interface ApiOptions {
@@ -64,7 +65,8 @@ export function createApiApp(options: ApiOptions) {
     .route("/", experimentRoutes(services, code))
     .route("/", evalRunRoutes(services, code))
     .route("/", leaderboardRoutes(ws, services.prices))
-    .route("/", modelRoutes(services.local));
+    .route("/", modelRoutes(services.local))
+    .route("/", userRoutes(ws));
   api.route("/", eventRoutes(services));
   api.doc31("/openapi.json", {
     openapi: "3.1.0",

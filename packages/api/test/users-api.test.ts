@@ -160,4 +160,45 @@ describe("users and roles over the API", () => {
     const editorCookie = link.headers.get("set-cookie")?.split(";")[0] ?? "";
     expect((await h.call("GET", "/api/projects", undefined, { cookie: editorCookie })).status).toBe(200);
   });
+
+  it("lets only admins list, add and remove users over the API; a removed user's token stops working", async () => {
+    const attempts: Array<[string, string, unknown]> = [
+      ["GET", "/api/users", undefined],
+      ["POST", "/api/users", { name: "mallory", role: "admin" }],
+      ["DELETE", "/api/users/viewer-1", undefined],
+    ];
+    for (const role of ["viewer", "editor"] as const) {
+      for (const [method, path, body] of attempts) {
+        const refused = await h.call(method, path, body, bearer(tokens[role]));
+        expect(refused.status, `${role} ${method} ${path}`).toBe(403);
+        expect(refused.json.error.code).toBe("forbidden");
+      }
+    }
+    const editorTry = await h.call("POST", "/api/users", { name: "mallory", role: "admin" }, bearer(tokens.editor));
+    expect(editorTry.json.error.message).toBe('to add users needs the admin role; user "editor-1" has the editor role');
+    expect(
+      (await h.call("GET", "/api/users", undefined, bearer(tokens.admin))).json.data.map((u: { name: string }) => u.name),
+    ).not.toContain("mallory");
+
+    const added = await h.call("POST", "/api/users", { name: "ana", role: "editor" }, bearer(tokens.admin));
+    expect(added.status).toBe(201);
+    expect(added.json.user).toMatchObject({ name: "ana", role: "editor", lastUsedAt: null });
+    const anaToken = added.json.token as string;
+    expect(anaToken).toMatch(/^tlu_/);
+    expect((await h.call("POST", "/api/projects", { name: "anas-project" }, bearer(anaToken))).status).toBe(201);
+    expect((await h.call("POST", "/api/users", { name: "ana", role: "viewer" }, bearer(tokens.admin))).status).toBe(409);
+    expect((await h.call("POST", "/api/users", { name: "bo", role: "owner" }, bearer(tokens.admin))).status).toBe(400);
+
+    const list = await h.call("GET", "/api/users", undefined, bearer(tokens.admin));
+    expect(list.status).toBe(200);
+    expect(list.json.data.find((u: { name: string }) => u.name === "ana")).toMatchObject({ role: "editor" });
+    // never a token or its hash
+    expect(JSON.stringify(list.json)).not.toMatch(/tlu_|hash/);
+
+    const removed = await h.call("DELETE", "/api/users/ana", undefined, bearer(tokens.admin));
+    expect(removed.status).toBe(200);
+    expect(removed.json).toMatchObject({ name: "ana", role: "editor" });
+    expect((await h.call("GET", "/api/projects", undefined, bearer(anaToken))).status).toBe(401);
+    expect((await h.call("DELETE", "/api/users/ana", undefined, bearer(tokens.admin))).status).toBe(404);
+  });
 });

@@ -1,4 +1,4 @@
-import { authenticateUser, countUsers, type DB, hashToken, roleAtLeast, type UserRole } from "@tunelab/core";
+import { authenticateUser, countUsers, type DB, hashToken, roleAtLeast, TunelabError, type UserRole } from "@tunelab/core";
 import type { Context } from "hono";
 import { getCookie } from "hono/cookie";
 import { cookieName, hasSession, sameSecret } from "./session-cookie.ts";
@@ -68,6 +68,17 @@ export function roleNeeded(method: string): UserRole {
 
 export function allows(principal: Principal, needed: UserRole): boolean {
   return roleAtLeast(principal.role, needed);
+}
+
+/** Refuses the request (403 `forbidden`, naming the role needed and the caller's) unless its principal has `needed`. */
+export function requireRole(c: Context, needed: UserRole, action: string): void {
+  const principal = principalOf(c);
+  if (allows(principal, needed)) return;
+  throw new TunelabError(
+    "forbidden",
+    `to ${action} needs the ${needed} role; ${principal.name === null ? "this request" : `user "${principal.name}"`} has the ${principal.role} role`,
+    { details: { needed, role: principal.role } },
+  );
 }
 
 /** The request's principal (set by `access`); an in-process app without it is an open server. */
