@@ -73,6 +73,8 @@ export interface RunResult {
   /** CPU time (user + system, every thread of the process) from start to the workspace closed, and to modules loaded. */
   cpuMs: number;
   readyCpuMs: number;
+  /** CPU time of the main thread alone from start to the workspace closed (Linux, 10 ms ticks; null elsewhere). */
+  mainCpuMs: number | null;
   peakRssBytes: number;
   counts: { total: number; passed: number; failed: number; errored: number };
   storedSamples: number;
@@ -222,6 +224,7 @@ async function run(home: string): Promise<void> {
       wallMs: sinceSpawn(),
       cpuMs: cpuMs(),
       readyCpuMs,
+      mainCpuMs: mainThreadCpuMs(),
       peakRssBytes: peakRss(),
       counts: done.resultCounts,
       storedSamples: Number(stored.n),
