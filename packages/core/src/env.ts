@@ -1,5 +1,5 @@
 import { TunelabError } from "@tunelab/base";
-import { DEFAULT_LEASE_SECONDS } from "@tunelab/storage";
+import { DEFAULT_LEASE_SECONDS, parseS3Url } from "@tunelab/storage";
 import { z } from "zod";
 
 /** The only place that reads process.env. */
@@ -18,6 +18,16 @@ const EnvSchema = z.object({
     .optional(),
   /** Where blobs (uploaded files, dataset contents) live, e.g. a directory several machines share; default `<home>/blobs`. */
   TUNELAB_BLOB_DIR: z.string().min(1).optional(),
+  /** Blobs in an S3-compatible bucket (`s3://bucket/prefix`) that several machines share; the blob directory is its local cache. */
+  TUNELAB_BLOB_URL: z
+    .string()
+    .refine((url) => parseS3Url(url) !== undefined, "an S3 URL such as s3://bucket or s3://bucket/some/prefix")
+    .optional(),
+  /** The S3 endpoint (an S3-compatible server such as MinIO), as the AWS SDKs read them: the S3 one first. */
+  AWS_ENDPOINT_URL_S3: z.string().url().optional(),
+  AWS_ENDPOINT_URL: z.string().url().optional(),
+  AWS_REGION: z.string().min(1).optional(),
+  AWS_DEFAULT_REGION: z.string().min(1).optional(),
   /** Seconds a process's claim on a running job or experiment lasts without renewal (default 15). */
   TUNELAB_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(DEFAULT_LEASE_SECONDS),
   OPENAI_API_KEY: z.string().min(1).optional(),

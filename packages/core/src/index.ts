@@ -2,7 +2,7 @@ export * from "@tunelab/base";
 export * from "@tunelab/contracts";
 export * from "@tunelab/formats";
 export { OFF_THREAD_BYTES } from "@tunelab/formats";
-export { BlobStore } from "@tunelab/storage";
+export { BlobStore, type Blobs, DirectoryBlobs, S3Blobs } from "@tunelab/storage";
 export * from "./datasets/data-fractions.ts";
 export * from "./datasets/dataset.repository.ts";
 export * from "./datasets/dataset.schema.ts";

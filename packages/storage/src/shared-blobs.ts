@@ -26,6 +26,8 @@ export interface Blobs {
   /** The path of a local copy of the blob, made first when needed (for code that reads a file). */
   localPath(hash: string): Promise<string>;
   remove(hash: string): Promise<void>;
+  /** Closes connections (a bucket's client); the store is not used after. */
+  close(): Promise<void>;
 }
 
 /** Writes bytes to `path` atomically (a temporary sibling, then a rename). */
@@ -93,6 +95,8 @@ export class DirectoryBlobs implements Blobs {
   async remove(hash: string): Promise<void> {
     this.store.remove(hash);
   }
+
+  async close(): Promise<void> {}
 }
 
 function missing(hash: string, root: string): TunelabError {

@@ -1,5 +1,5 @@
 import { writeFileSync } from "node:fs";
-import { diffVersions, getProjectByName, getVersionByRef, listDatasets, listVersions, readVersionText, TunelabError } from "@tunelab/core";
+import { diffVersions, getProjectByName, getVersionByRef, listDatasets, listVersions, loadVersionText, TunelabError } from "@tunelab/core";
 import type { Command } from "commander";
 import { resolveProjectName, withWorkspace } from "../context.ts";
 import { color, emit, formatNumber, type GlobalOptions, table } from "../output.ts";
@@ -99,7 +99,7 @@ export function registerDataBrowse(data: Command, globals: () => GlobalOptions):
       await withWorkspace(async (ws) => {
         const project = await getProjectByName(ws.db, await resolveProjectName(ws, options.project));
         const version = await getVersionByRef(ws.db, project.id, ref);
-        const text = readVersionText(ws, version);
+        const text = await loadVersionText(ws, version);
         try {
           writeFileSync(options.output, text);
         } catch (error) {

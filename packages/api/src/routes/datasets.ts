@@ -8,9 +8,9 @@ import {
   importDataset,
   listDatasets,
   listVersions,
+  loadVersionLines,
+  loadVersionText,
   promptText,
-  readVersionLines,
-  readVersionText,
   setTestSplit,
   TEST_SPLIT_NAME,
   testItems,
@@ -124,7 +124,7 @@ export function datasetRoutes(ws: Workspace, options: { imageFetch: FetchImageOp
       }),
       async (c) => {
         const { project, dataset, version } = c.req.valid("param");
-        const text = readVersionText(ws, await versionOf(ws, project, dataset, version));
+        const text = await loadVersionText(ws, await versionOf(ws, project, dataset, version));
         return c.text(text, 200, { "content-type": "application/x-ndjson" });
       },
     )
@@ -250,7 +250,7 @@ export function datasetRoutes(ws: Workspace, options: { imageFetch: FetchImageOp
         const { project } = c.req.valid("param");
         const { version, offset, limit } = c.req.valid("query");
         const split = await testSplitVersion(ws, project, version);
-        const lines = readVersionLines(ws, split);
+        const lines = await loadVersionLines(ws, split);
         const data = lines.slice(offset, offset + limit).map((text, i) => {
           const position = offset + i;
           const line = JSON.parse(text) as Record<string, unknown>;

@@ -8,7 +8,7 @@ import type { Workspace } from "../storage/workspace.ts";
 import { getVersionByRef } from "./dataset.repository.ts";
 import type { DatasetVersion } from "./dataset.schema.ts";
 import { importDataset } from "./import-dataset.ts";
-import { readVersionLines } from "./version-content.ts";
+import { loadVersionLines } from "./version-content.ts";
 
 /** Fractions of a dataset version, each in (0, 1]; 1 is the version itself. */
 export const DataFractions = z
@@ -45,7 +45,7 @@ export async function createDataFractions(
   const fractions = DataFractions.parse(input.fractions);
   const project = await getProjectByName(ws.db, input.project);
   const source = await getVersionByRef(ws.db, project.id as ProjectId, input.dataset);
-  const lines = readVersionLines(ws, source);
+  const lines = await loadVersionLines(ws, source);
   const order = lines.map((_, i) => i);
   const rng = mulberry32(input.seed);
   for (let i = order.length - 1; i > 0; i--) {

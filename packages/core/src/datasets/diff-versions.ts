@@ -2,7 +2,7 @@ import type { Workspace } from "../storage/workspace.ts";
 import { positionsMissingFrom } from "./dataset.repository.ts";
 import type { DatasetVersion } from "./dataset.schema.ts";
 import type { DiffEntry, VersionDiff } from "./diff-versions.schema.ts";
-import { readVersionLines } from "./version-content.ts";
+import { loadVersionLines } from "./version-content.ts";
 
 /** Examples added and removed going from one version to another, by content hash. */
 export async function diffVersions(ws: Workspace, from: DatasetVersion, to: DatasetVersion): Promise<VersionDiff> {
@@ -10,16 +10,16 @@ export async function diffVersions(ws: Workspace, from: DatasetVersion, to: Data
     positionsMissingFrom(ws.db, from.id, to.id),
     positionsMissingFrom(ws.db, to.id, from.id),
   ]);
-  const entries = (version: DatasetVersion, rows: typeof addedRows): DiffEntry[] => {
+  const entries = async (version: DatasetVersion, rows: typeof addedRows): Promise<DiffEntry[]> => {
     if (rows.length === 0) return [];
-    const lines = readVersionLines(ws, version);
+    const lines = await loadVersionLines(ws, version);
     return rows.map((r) => ({ line: r.position + 1, hash: r.hash, example: JSON.parse(lines[r.position] ?? "null") }));
   };
   return {
     from: from.ref,
     to: to.ref,
-    added: entries(to, addedRows),
-    removed: entries(from, removedRows),
+    added: await entries(to, addedRows),
+    removed: await entries(from, removedRows),
     unchanged: to.exampleCount - addedRows.length,
   };
 }

@@ -98,8 +98,8 @@ export async function importDatasetHere(
     source: input.fileName,
     createdBy: input.createdBy,
     images: images.images,
-  }).catch((error: unknown) => {
-    images.undo();
+  }).catch(async (error: unknown) => {
+    await images.undo();
     throw error;
   });
   return {

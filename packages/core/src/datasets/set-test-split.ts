@@ -110,8 +110,8 @@ export async function setTestSplitHere(ws: Workspace, input: SplitInput): Promis
       source: input.fileName,
       createdBy: input.createdBy,
       images: images.images.filter((image) => testImages.has(image.url)),
-    }).catch((error: unknown) => {
-      images.undo();
+    }).catch(async (error: unknown) => {
+      await images.undo();
       throw error;
     });
     let train: ImportResult | undefined;

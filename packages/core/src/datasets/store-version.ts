@@ -43,7 +43,7 @@ export async function storeVersion(ws: Workspace, input: StoreVersionInput): Pro
   try {
     const existing = await findExisting(ws.db, input, content.contentHash);
     if (existing) return { version: existing, created: false, projectCreated: false };
-    blob = commitContent(ws.blobs, content);
+    blob = await commitContent(ws.blobs, content);
     // one version stored at a time across processes (PostgreSQL; SQLite has one writer): the next number, a new
     // project or dataset, and identical content are decided without a race
     return await ws.db.transaction().execute(async (trx): Promise<StoredVersion> => {
@@ -80,7 +80,8 @@ export async function storeVersion(ws: Workspace, input: StoreVersionInput): Pro
       return { version, created: true, projectCreated };
     });
   } catch (error) {
-    if (blob?.created) ws.blobs.remove(blob.hash);
+    // the error that stopped the version is the one reported, not a failure to tidy up after it
+    if (blob?.created) await ws.blobs.remove(blob.hash).catch(() => undefined);
     throw error;
   } finally {
     if (!blob) discardContent(content);

@@ -5,7 +5,7 @@ import type { Workspace } from "../storage/workspace.ts";
 import { currentTestSplit } from "./dataset.repository.ts";
 import type { DatasetVersion } from "./dataset.schema.ts";
 import type { TestItemInput } from "./leakage/leakage.ts";
-import { readVersionLines } from "./version-content.ts";
+import { loadVersionLines } from "./version-content.ts";
 
 /** The project's current test split version and its items' inputs, or undefined when it has none. */
 export async function currentTestSplitItems(
@@ -16,7 +16,7 @@ export async function currentTestSplitItems(
   if (!project) return undefined;
   const version = await currentTestSplit(ws.db, project.id);
   if (!version) return undefined;
-  const items = readVersionLines(ws, version).map((line) => {
+  const items = (await loadVersionLines(ws, version)).map((line) => {
     const value = JSON.parse(line) as Record<string, unknown>;
     return { value, inputHash: sha256(canonicalJson(exampleInput(value, version.format))) };
   });

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
-import { closeSync, existsSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, rmSync, writeSync } from "node:fs";
 import { dirname, join } from "node:path";
-import type { BlobStore } from "@tunelab/storage";
+import type { Blobs } from "@tunelab/storage";
 import { ExampleHashes } from "./example-hashes.ts";
 
 const FLUSH_CHARS = 1 << 20;
@@ -31,7 +31,7 @@ export class VersionWriter {
   private byteSize = 0;
   private closed = false;
 
-  constructor(blobs: BlobStore) {
+  constructor(blobs: Blobs) {
     this.file = join(blobs.root, `.incoming-${process.pid}-${randomBytes(6).toString("hex")}.jsonl`);
   }
 
@@ -80,15 +80,8 @@ export class VersionWriter {
 }
 
 /** Moves written content into the blob store under its hash (or drops it when that blob exists). */
-export function commitContent(blobs: BlobStore, content: VersionContent): { hash: string; created: boolean } {
-  const path = blobs.pathOf(content.contentHash);
-  if (existsSync(path)) {
-    rmSync(content.file, { force: true });
-    return { hash: content.contentHash, created: false };
-  }
-  mkdirSync(dirname(path), { recursive: true });
-  renameSync(content.file, path);
-  return { hash: content.contentHash, created: true };
+export function commitContent(blobs: Blobs, content: VersionContent): Promise<{ hash: string; created: boolean }> {
+  return blobs.putFile(content.file, content.contentHash);
 }
 
 export function discardContent(content: VersionContent): void {

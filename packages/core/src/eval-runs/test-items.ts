@@ -1,4 +1,3 @@
-import { readFile } from "node:fs/promises";
 import { TunelabError } from "@tunelab/base";
 import { type EvalItem, timeSlicer, toEvalItem, YIELD_EVERY_MS } from "@tunelab/evals";
 import { findVersionById } from "../datasets/dataset.repository.ts";
@@ -71,12 +70,6 @@ export async function testItemCount(ws: Workspace, versionId: string): Promise<n
   return bytes.length > 0 && bytes[bytes.length - 1] !== NEWLINE ? count + 1 : count;
 }
 
-async function readBlob(ws: Workspace, hash: string): Promise<Buffer> {
-  try {
-    return await readFile(ws.blobs.pathOf(hash));
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT")
-      throw new TunelabError("not_found", `blob ${hash} is missing from ${ws.blobs.root}`);
-    throw error;
-  }
+function readBlob(ws: Workspace, hash: string): Promise<Buffer> {
+  return ws.blobs.read(hash);
 }

@@ -3,7 +3,7 @@ import type { RunnerGrader, SamplingParams } from "@tunelab/evals";
 import type OpenAI from "openai";
 import { findVersionById } from "../datasets/dataset.repository.ts";
 import { inlineVersionImages } from "../datasets/images/inline-images.ts";
-import { readVersionText } from "../datasets/version-content.ts";
+import { loadVersionText } from "../datasets/version-content.ts";
 import { insertEvalRun } from "../eval-runs/eval-run.repository.ts";
 import { evalSampling } from "../eval-runs/eval-settings.ts";
 import { executeEvalRun } from "../eval-runs/execute-eval-run.ts";
@@ -133,7 +133,7 @@ async function ensureUploaded(
     if (reused) return reused;
     // the local engine reads images from data: URLs only: it gets the bytes fetched at import; hosted providers
     // fetch http(s) images themselves and get the file as it is
-    const text = readVersionText(ws, version);
+    const text = await loadVersionText(ws, version);
     const content = experiment.provider === LOCAL_PROVIDER ? await inlineVersionImages(ws, version.id, text) : text;
     return trainer.uploadFile({ name: `${version.name}-${version.number}.jsonl`, content: Buffer.from(content) }, signal);
   };

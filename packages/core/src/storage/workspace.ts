@@ -1,6 +1,6 @@
-import { BlobStore } from "@tunelab/storage";
+import type { Blobs } from "@tunelab/storage";
 import { type DB, openDatabase } from "./database.ts";
-import { blobsPath, databaseLocation, resolveHome } from "./home.ts";
+import { databaseLocation, openBlobs, resolveHome } from "./home.ts";
 import { migrateToLatest } from "./migrate.ts";
 
 /** An opened tunelab home: the database (migrated) and the blob store. */
@@ -9,7 +9,8 @@ export interface Workspace {
   /** Where the database is (a SQLite file or a PostgreSQL URL): worker threads open their own connection to it. */
   database: string;
   db: DB;
-  blobs: BlobStore;
+  /** Tunelab's content-addressed blobs: a directory, or a bucket behind a local cache. */
+  blobs: Blobs;
 }
 
 /**
@@ -24,9 +25,10 @@ export async function openWorkspace(home: string = resolveHome(), database: stri
     await db.destroy();
     throw error;
   }
-  return { home, database, db, blobs: new BlobStore(blobsPath(home)) };
+  return { home, database, db, blobs: openBlobs(home) };
 }
 
 export async function closeWorkspace(workspace: Workspace): Promise<void> {
   await workspace.db.destroy();
+  await workspace.blobs.close();
 }

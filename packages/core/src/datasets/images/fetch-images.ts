@@ -1,4 +1,4 @@
-import type { BlobStore } from "@tunelab/storage";
+import type { Blobs } from "@tunelab/storage";
 import { type FetchImageOptions, fetchImage } from "./fetch-image.ts";
 import type { RemoteImageRef } from "./image-refs.ts";
 
@@ -15,7 +15,7 @@ export interface ImageFailure extends RemoteImageRef {
 }
 
 export type FetchedImages =
-  | { ok: true; images: StoredImage[] /** Removes the blobs this fetch created (when the version is not stored). */; undo(): void }
+  | { ok: true; images: StoredImage[] /** Removes the blobs this fetch created (when the version is not stored). */; undo(): Promise<void> }
   | { ok: false; failures: ImageFailure[] };
 
 const CONCURRENCY = 4;
@@ -24,11 +24,7 @@ const CONCURRENCY = 4;
  * Fetches each image once (a few at a time) and stores its bytes content-addressed. Any failure stores nothing:
  * the blobs already written by this call are removed and every failure is returned with its line and field.
  */
-export async function fetchImages(
-  blobs: BlobStore,
-  refs: readonly RemoteImageRef[],
-  options: FetchImageOptions = {},
-): Promise<FetchedImages> {
+export async function fetchImages(blobs: Blobs, refs: readonly RemoteImageRef[], options: FetchImageOptions = {}): Promise<FetchedImages> {
   const images: StoredImage[] = [];
   const failures: ImageFailure[] = [];
   const created: string[] = [];
@@ -42,17 +38,17 @@ export async function fetchImages(
         continue;
       }
       if (failures.length > 0) continue;
-      const blob = blobs.put(fetched.bytes);
+      const blob = await blobs.put(fetched.bytes);
       if (blob.created) created.push(blob.hash);
       images.push({ url: ref.url, contentHash: blob.hash, mimeType: fetched.mimeType, byteSize: fetched.bytes.byteLength });
     }
   };
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, refs.length) }, work));
-  const undo = () => {
-    for (const hash of created) blobs.remove(hash);
+  const undo = async () => {
+    for (const hash of created) await blobs.remove(hash);
   };
   if (failures.length > 0) {
-    undo();
+    await undo();
     return { ok: false, failures: failures.sort((a, b) => a.line - b.line || a.path.localeCompare(b.path)) };
   }
   return { ok: true, images: images.sort((a, b) => a.url.localeCompare(b.url)), undo };

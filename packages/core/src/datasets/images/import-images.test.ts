@@ -97,8 +97,8 @@ describe("importing a file with http(s) images", () => {
       { url: `${base}/seven.png`, contentHash: expect.any(String), mimeType: "image/png", byteSize: PNG.length },
       { url: `${base}/three.jpg`, contentHash: expect.any(String), mimeType: "image/jpeg", byteSize: JPEG.length },
     ]);
-    expect(ws.blobs.read(images[0]?.contentHash ?? "").equals(PNG)).toBe(true);
-    expect(ws.blobs.read(images[1]?.contentHash ?? "").equals(JPEG)).toBe(true);
+    expect((await ws.blobs.read(images[0]?.contentHash ?? "")).equals(PNG)).toBe(true);
+    expect((await ws.blobs.read(images[1]?.contentHash ?? "")).equals(JPEG)).toBe(true);
 
     const stored = await findVersionById(ws.db, version?.id ?? "");
     const canonical = readVersionText(ws, stored ?? never());

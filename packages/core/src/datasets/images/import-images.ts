@@ -1,10 +1,10 @@
 import { IssueSink, type ValidationReport } from "@tunelab/formats";
-import type { BlobStore } from "@tunelab/storage";
+import type { Blobs } from "@tunelab/storage";
 import type { FetchImageOptions } from "./fetch-image.ts";
 import { fetchImages, type ImageFailure, type StoredImage } from "./fetch-images.ts";
 import type { RemoteImageRef } from "./image-refs.ts";
 
-export type ImportedImages = { ok: true; images: StoredImage[]; undo(): void } | { ok: false; report: ValidationReport };
+export type ImportedImages = { ok: true; images: StoredImage[]; undo(): Promise<void> } | { ok: false; report: ValidationReport };
 
 /**
  * The http(s) images of a valid file, fetched and stored before its version is written (each URL once). When any cannot be fetched
@@ -12,7 +12,7 @@ export type ImportedImages = { ok: true; images: StoredImage[]; undo(): void } |
  * per failing image, naming its line, field and URL, so the import is refused as for any other invalid line.
  */
 export async function importImages(
-  blobs: BlobStore,
+  blobs: Blobs,
   refs: readonly RemoteImageRef[],
   report: ValidationReport,
   options: FetchImageOptions = {},
@@ -21,7 +21,7 @@ export async function importImages(
 ): Promise<ImportedImages> {
   const stored = known ? refs.flatMap((ref) => known.get(ref.url) ?? []) : [];
   const missing = known ? refs.filter((ref) => !known.has(ref.url)) : refs;
-  if (missing.length === 0) return { ok: true, images: stored, undo: () => undefined };
+  if (missing.length === 0) return { ok: true, images: stored, undo: async () => undefined };
   const fetched = await fetchImages(blobs, missing, options);
   if (fetched.ok && stored.length > 0) return { ...fetched, images: [...stored, ...fetched.images] };
   if (fetched.ok) return fetched;

@@ -13,16 +13,11 @@ export async function inlineVersionImages(ws: Workspace, versionId: string, text
   const images = new Map((await listVersionImages(ws.db, versionId)).map((i) => [i.url, i]));
   if (images.size === 0) return text;
   const dataUrls = new Map<string, string>();
-  const dataUrlOf = (url: string) => {
-    const image = images.get(url);
-    if (!image) return undefined;
-    let data = dataUrls.get(url);
-    if (data === undefined) {
-      data = `data:${image.mimeType};base64,${ws.blobs.read(image.contentHash).toString("base64")}`;
-      dataUrls.set(url, data);
-    }
-    return data;
-  };
+  // every image of the version is in its lines: its bytes are read (or downloaded) first, each once
+  for (const [url, image] of images) {
+    dataUrls.set(url, `data:${image.mimeType};base64,${(await ws.blobs.read(image.contentHash)).toString("base64")}`);
+  }
+  const dataUrlOf = (url: string) => dataUrls.get(url);
   const lines = text.split("\n");
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i] as string;

@@ -1,8 +1,8 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { answerFromWorker } from "@tunelab/base";
-import { BlobStore, isPostgres, openDatabaseAt } from "@tunelab/storage";
+import { isPostgres, openDatabaseAt } from "@tunelab/storage";
 import { sql } from "kysely";
-import { blobsPath } from "../../storage/home.ts";
+import { openBlobs } from "../../storage/home.ts";
 import type { Workspace } from "../../storage/workspace.ts";
 import { importDatasetHere } from "../import-dataset.ts";
 import { setTestSplitHere } from "../set-test-split.ts";
@@ -15,12 +15,13 @@ import type { DatasetTask } from "./tasks.ts";
  */
 async function withWorkspace<T>(task: DatasetTask, work: (ws: Workspace) => Promise<T>): Promise<T> {
   const { home, database } = task;
-  const ws: Workspace = { home, database, db: openDatabaseAt(database), blobs: new BlobStore(blobsPath(home)) };
+  const ws: Workspace = { home, database, db: openDatabaseAt(database), blobs: openBlobs(home) };
   if (!isPostgres(ws.db)) await sql`PRAGMA cache_size = -65536`.execute(ws.db);
   try {
     return await work(ws);
   } finally {
     await ws.db.destroy();
+    await ws.blobs.close();
   }
 }
 
