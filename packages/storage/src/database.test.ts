@@ -45,7 +45,7 @@ describe("withSqlite", () => {
     let called = false;
     await db.transaction().execute(async (trx) => {
       expect(
-        await withSqlite(trx, () => {
+        await withSqlite<Db, void>(trx, () => {
           called = true;
         }),
       ).toBeUndefined();
