@@ -1,4 +1,4 @@
-import { type BootstrapOptions, compareGrader, type ScoredItem, sliceByTag, statusOf } from "@tunelab/evals";
+import { type BootstrapOptions, compareGrader, hasTrials, pairRuns, type ScoredItem, sliceByTag, statusOf } from "@tunelab/evals";
 import type { TagComparison } from "./compare.schema.ts";
 
 export interface CompareBreakdown {
@@ -51,9 +51,11 @@ export function compareBreakdown(
   if (grader === null) return { grader, byTag: [], untagged: 0, bothFailed: [] };
   const failed = bothFailed(a, b, grader);
   const failedSet = new Set(failed);
-  const idsB = new Set(b.map((item) => item.item_id));
+  // B's side pairs up once for every tag
+  const { byIdB } = pairRuns([], b);
+  const trialsB = hasTrials(b);
   const byTag = Object.entries(sliceByTag(a)).map(([tag, slice]): TagComparison => {
-    const g = compareGrader(slice, b, grader, options);
+    const g = compareGrader(slice, b, grader, options, { byIdB, trials: trialsB || hasTrials(slice) });
     return {
       tag,
       n: g.n,
@@ -65,6 +67,6 @@ export function compareBreakdown(
       bothFailed: new Set(slice.filter((item) => failedSet.has(item.item_id)).map((item) => item.item_id)).size,
     };
   });
-  const untagged = new Set(a.filter((item) => (item.tags ?? []).length === 0 && idsB.has(item.item_id)).map((item) => item.item_id)).size;
+  const untagged = new Set(a.filter((item) => (item.tags ?? []).length === 0 && byIdB.has(item.item_id)).map((item) => item.item_id)).size;
   return { grader, byTag, untagged, bothFailed: failed };
 }

@@ -38,15 +38,28 @@ export const GraderComparison = z.object({
 });
 export type GraderComparison = z.infer<typeof GraderComparison>;
 
+/** How run A's items pair with run B's, worked out once for all the graders (and tags) compared. */
+export interface RunPairing {
+  /** B's items by id (with trials, the last of each id; the trial path groups them itself). */
+  byIdB: ReadonlyMap<string, ScoredItem>;
+  /** Whether either run sampled items several times. */
+  trials: boolean;
+}
+
+export function pairRuns(a: readonly ScoredItem[], b: readonly ScoredItem[]): RunPairing {
+  return { byIdB: new Map(b.map((item) => [item.item_id, item])), trials: hasTrials(a) || hasTrials(b) };
+}
+
 export function compareGrader(
   a: readonly ScoredItem[],
   b: readonly ScoredItem[],
   grader: string,
   options: BootstrapOptions = {},
+  pairing: RunPairing = pairRuns(a, b),
 ): GraderComparison {
-  if (hasTrials(a) || hasTrials(b)) return compareTrialGrader(a, b, grader, options);
-  const byIdB = new Map(b.map((item) => [item.item_id, item]));
-  const idsA = new Set(a.map((item) => item.item_id));
+  if (pairing.trials) return compareTrialGrader(a, b, grader, options);
+  const { byIdB } = pairing;
+  let paired = 0;
   const scoresA: number[] = [];
   const scoresB: number[] = [];
   const regressed: string[] = [];
@@ -59,6 +72,7 @@ export function compareGrader(
       onlyInA++;
       continue;
     }
+    paired++;
     const gradeA = itemA.grades[grader];
     const gradeB = itemB.grades[grader];
     if (!gradeA || !gradeB || statusOf(gradeA) === "errored" || statusOf(gradeB) === "errored") {
@@ -70,7 +84,8 @@ export function compareGrader(
     if (gradeA.passed && !gradeB.passed) regressed.push(itemA.item_id);
     if (!gradeA.passed && gradeB.passed) improved.push(itemA.item_id);
   }
-  const onlyInB = b.filter((item) => !idsA.has(item.item_id)).length;
+  // without trials every id occurs once in each run: B's items that A's did not pair with
+  const onlyInB = byIdB.size - paired;
   const n = scoresA.length;
   return {
     grader,
@@ -96,10 +111,15 @@ export function compareRuns(
   b: readonly ScoredItem[],
   options: BootstrapOptions = {},
 ): Record<string, GraderComparison> {
-  const namesOf = (items: readonly ScoredItem[]) => new Set(items.flatMap((item) => Object.keys(item.grades)));
+  const namesOf = (items: readonly ScoredItem[]) => {
+    const names = new Set<string>();
+    for (const item of items) for (const name in item.grades) names.add(name);
+    return names;
+  };
   const namesB = namesOf(b);
+  const pairing = pairRuns(a, b);
   const result: Record<string, GraderComparison> = {};
-  for (const name of [...namesOf(a)].filter((n) => namesB.has(n)).sort()) result[name] = compareGrader(a, b, name, options);
+  for (const name of [...namesOf(a)].filter((n) => namesB.has(n)).sort()) result[name] = compareGrader(a, b, name, options, pairing);
   return result;
 }
 
