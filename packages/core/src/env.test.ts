@@ -14,6 +14,7 @@ describe("readEnv", () => {
       TUNELAB_TOKEN: "s3cret",
       TUNELAB_LEASE_SECONDS: 4,
     });
+    expect(readEnv({ TUNELAB_BLOB_URL: "s3://team-bucket/tunelab" }).TUNELAB_BLOB_URL).toBe("s3://team-bucket/tunelab");
   });
 
   it("refuses a malformed value with one line naming the variable, not a ZodError", () => {
@@ -21,6 +22,9 @@ describe("readEnv", () => {
       [{ TUNELAB_LEASE_SECONDS: "soon" }, "TUNELAB_LEASE_SECONDS"],
       [{ TUNELAB_TOKEN: "two words" }, "TUNELAB_TOKEN"],
       [{ OPENAI_BASE_URL: "not a url" }, "OPENAI_BASE_URL"],
+      [{ TUNELAB_BLOB_URL: "https://bucket.example/prefix" }, "TUNELAB_BLOB_URL"],
+      [{ TUNELAB_BLOB_URL: "s3://Not_A_Bucket" }, "TUNELAB_BLOB_URL"],
+      [{ AWS_ENDPOINT_URL_S3: "minio:9000" }, "AWS_ENDPOINT_URL_S3"],
     ] as const) {
       let caught: unknown;
       try {

@@ -2,6 +2,11 @@ import { TunelabError } from "@tunelab/base";
 import { DEFAULT_LEASE_SECONDS, parseS3Url } from "@tunelab/storage";
 import { z } from "zod";
 
+const EndpointUrl = z
+  .string()
+  .url()
+  .regex(/^https?:\/\//i, "an http(s) URL such as http://minio:9000");
+
 /** The only place that reads process.env. */
 const EnvSchema = z.object({
   TUNELAB_HOME: z.string().min(1).optional(),
@@ -24,8 +29,8 @@ const EnvSchema = z.object({
     .refine((url) => parseS3Url(url) !== undefined, "an S3 URL such as s3://bucket or s3://bucket/some/prefix")
     .optional(),
   /** The S3 endpoint (an S3-compatible server such as MinIO), as the AWS SDKs read them: the S3 one first. */
-  AWS_ENDPOINT_URL_S3: z.string().url().optional(),
-  AWS_ENDPOINT_URL: z.string().url().optional(),
+  AWS_ENDPOINT_URL_S3: EndpointUrl.optional(),
+  AWS_ENDPOINT_URL: EndpointUrl.optional(),
   AWS_REGION: z.string().min(1).optional(),
   AWS_DEFAULT_REGION: z.string().min(1).optional(),
   /** Seconds a process's claim on a running job or experiment lasts without renewal (default 15). */
