@@ -6,6 +6,8 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { runningWorkerTasks } from "@tunelab/base";
+import { OFF_THREAD_BYTES } from "@tunelab/formats";
 import { IMAGES } from "@tunelab/formats/test-support/images";
 import { FAKE_S3_CREDENTIALS, type FakeS3, startFakeS3 } from "@tunelab/storage/test-support/fake-s3";
 import OpenAI from "openai";
@@ -39,9 +41,10 @@ async function machine(name: string, database: string | undefined): Promise<Work
   const home = join(dir, name);
   const ws = await openWorkspace(home, database ?? (await testDatabaseLocation(home)));
   await ws.blobs.close();
-  const env = readEnv({ TUNELAB_BLOB_URL: "s3://team-blobs/tunelab", AWS_ENDPOINT_URL_S3: s3.endpoint, AWS_REGION: "eu-west-1" });
-  return { ...ws, blobs: openBlobs(home, env) };
+  return { ...ws, blobs: openBlobs(home, readEnv(bucketEnv())) };
 }
+
+const bucketEnv = () => ({ TUNELAB_BLOB_URL: "s3://team-blobs/tunelab", AWS_ENDPOINT_URL_S3: s3.endpoint, AWS_REGION: "eu-west-1" });
 
 beforeAll(async () => {
   // credentials come from the AWS SDK's default chain, here the environment
@@ -167,5 +170,19 @@ describe("a bucket two workspaces share", () => {
     if (again.status !== "created") throw new Error(JSON.stringify(again.report.issues));
     expect(again.version.contentHash).toBe(version.contentHash);
     expect(s3.requests.filter((r) => r.method === "PUT").length).toBe(puts);
+  });
+
+  it("takes a large import off the main thread to the bucket as well (the worker's blobs come from the environment)", async () => {
+    for (const [name, value] of Object.entries(bucketEnv())) vi.stubEnv(name, value);
+    const big = jsonl(Array.from({ length: 2_000 }, (_, i) => chat(`my invoice ${i} is wrong`, '{"category":"billing"}')));
+    expect(Buffer.byteLength(big)).toBeGreaterThan(OFF_THREAD_BYTES);
+    const pending = importDataset(first, { project: "p", dataset: "big", fileName: "big.jsonl", bytes: Buffer.from(big) });
+    expect(runningWorkerTasks()).toBeGreaterThan(0);
+    const imported = await pending;
+    if (imported.status !== "created") throw new Error(JSON.stringify(imported.report.issues));
+    const { contentHash } = imported.version;
+    expect(s3.objects.has(`team-blobs/tunelab/${contentHash.slice(0, 2)}/${contentHash}`)).toBe(true);
+    expect(await loadVersionText(second, imported.version)).toBe(readVersionText(first, imported.version));
+    expect(imported.version.exampleCount).toBe(2_000);
   });
 });
