@@ -16,6 +16,8 @@ export * from "./datasets/leakage/leakage.ts";
 export * from "./datasets/set-test-split.ts";
 export * from "./datasets/split-result.schema.ts";
 export * from "./datasets/test-split-items.ts";
+export * from "./datasets/test-split-pages.schema.ts";
+export * from "./datasets/test-split-pages.ts";
 export * from "./datasets/version-content.ts";
 export * from "./env.ts";
 export * from "./eval-runs/eval-run.repository.ts";

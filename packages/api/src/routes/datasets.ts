@@ -8,22 +8,21 @@ import {
   importDataset,
   listDatasets,
   listVersions,
-  loadVersionLines,
   loadVersionText,
-  promptText,
   setTestSplit,
   TEST_SPLIT_NAME,
-  testItems,
+  TestItemQuery,
+  TestSplitPageQuery,
+  testItemPage,
+  testPromptPage,
   type Workspace,
 } from "@tunelab/core";
-import { type EvalItem, textOf, toEvalItem } from "@tunelab/evals";
 import type { Context } from "hono";
 import { DatasetList, Diff, Imported, Invalid, ItemPage, PromptPage, SplitSet, Version, VersionList } from "../http/contracts/datasets.ts";
 import { apiError } from "../http/errors.ts";
 import { createdBy } from "../http/principal.ts";
 import { router } from "../http/router.ts";
 import { errors, json, Name, ProjectParams } from "../http/schemas.ts";
-import { testSplitVersion } from "../http/test-prompts.ts";
 
 const DatasetParams = ProjectParams.extend({ dataset: Name.openapi({ param: { name: "dataset", in: "path" } }) });
 const VersionParams = DatasetParams.extend({
@@ -198,38 +197,14 @@ export function datasetRoutes(ws: Workspace, options: { imageFetch: FetchImageOp
         path: "/projects/{project}/test-split/items",
         request: {
           params: ProjectParams,
-          query: z.object({
-            version: z.coerce.number().int().positive().optional(),
-            offset: z.coerce.number().int().min(0).default(0),
-            limit: z.coerce.number().int().min(1).max(500).default(50),
-            q: z.string().max(200).optional(),
-          }),
+          query: z.object(TestItemQuery.shape),
         },
         responses: {
           200: json(ItemPage, "Test items as graders see them (built as the eval runner builds them), a page at a time"),
           ...errors,
         },
       }),
-      async (c) => {
-        const { project } = c.req.valid("param");
-        const { version, offset, limit, q } = c.req.valid("query");
-        const split = await testSplitVersion(ws, project, version);
-        let items = await testItems(ws, split.id);
-        const needle = q?.trim().toLowerCase();
-        if (needle) {
-          const text = (item: EvalItem) =>
-            [
-              item.id,
-              ...item.input.messages.filter((m) => m.role !== "system").map((m) => textOf(m.content)),
-              item.reference ?? "",
-              ...item.tags,
-            ]
-              .join("\n")
-              .toLowerCase();
-          items = items.filter((item) => text(item).includes(needle));
-        }
-        return c.json({ version: split.ref, total: items.length, offset, limit, data: items.slice(offset, offset + limit) }, 200);
-      },
+      async (c) => c.json(await testItemPage(ws, c.req.valid("param").project, c.req.valid("query")), 200),
     )
     .openapi(
       createRoute({
@@ -238,27 +213,11 @@ export function datasetRoutes(ws: Workspace, options: { imageFetch: FetchImageOp
         summary: "Test split lines split at their last assistant message (as the eval runner splits them): prompt and reference",
         request: {
           params: ProjectParams,
-          query: z.object({
-            version: z.coerce.number().int().positive().optional(),
-            offset: z.coerce.number().int().min(0).default(0),
-            limit: z.coerce.number().int().min(1).max(500).default(50),
-          }),
+          query: z.object(TestSplitPageQuery.shape),
         },
         responses: { 200: json(PromptPage, "A page of the test split's lines with their prompt and reference"), ...errors },
       }),
-      async (c) => {
-        const { project } = c.req.valid("param");
-        const { version, offset, limit } = c.req.valid("query");
-        const split = await testSplitVersion(ws, project, version);
-        const lines = await loadVersionLines(ws, split);
-        const data = lines.slice(offset, offset + limit).map((text, i) => {
-          const position = offset + i;
-          const line = JSON.parse(text) as Record<string, unknown>;
-          const item = toEvalItem(line, position);
-          return { position, id: item.id, prompt: promptText(item), reference: item.reference ?? null, tags: item.tags, line };
-        });
-        return c.json({ version: split.ref, total: lines.length, offset, limit, data }, 200);
-      },
+      async (c) => c.json(await testPromptPage(ws, c.req.valid("param").project, c.req.valid("query")), 200),
     );
 }
 

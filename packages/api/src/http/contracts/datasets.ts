@@ -1,5 +1,15 @@
 import { z } from "@hono/zod-openapi";
-import { Dataset, DatasetVersion, ImportedVersion, InvalidImport, TestSplitSet, VersionDiff } from "@tunelab/core";
+import {
+  Dataset,
+  DatasetVersion,
+  ImportedVersion,
+  InvalidImport,
+  TestItemPage,
+  TestPrompt,
+  TestPromptPage,
+  TestSplitSet,
+  VersionDiff,
+} from "@tunelab/core";
 import { EvalItem } from "@tunelab/evals";
 import { named } from "./named.ts";
 
@@ -31,27 +41,8 @@ export const Diff = named(VersionDiff, "VersionDiff");
  */
 export const Item = z.looseObject(EvalItem.shape).openapi("TestItem");
 
-const Page = {
-  version: z.string().openapi({ example: "test@1" }),
-  total: z.number().int(),
-  offset: z.number().int(),
-  limit: z.number().int(),
-};
-export const ItemPage = z.object({ ...Page, data: z.array(Item) }).openapi("TestItemPage");
-
-/** One test-split line split at its last assistant message, as the eval runner splits it. */
-export const Prompt = z
-  .object({
-    /** 0-based position in the test split. */
-    position: z.number().int(),
-    id: z.string(),
-    /** The last user message before the last assistant message, as text. */
-    prompt: z.string(),
-    /** The last assistant message as text; null when the line has none. */
-    reference: z.string().nullable(),
-    tags: z.array(z.string()),
-    /** The JSONL line as stored. */
-    line: z.record(z.string(), z.unknown()),
-  })
-  .openapi("TestPrompt");
-export const PromptPage = z.object({ ...Page, data: z.array(Prompt) }).openapi("TestPromptPage");
+const version = { version: z.string().openapi({ example: "test@1" }) };
+/** Pages of the test split (core's TestItemPage and TestPromptPage). */
+export const ItemPage = named(TestItemPage, "TestItemPage", { ...version, data: z.array(Item) });
+export const Prompt = named(TestPrompt, "TestPrompt");
+export const PromptPage = named(TestPromptPage, "TestPromptPage", { ...version, data: z.array(Prompt) });
