@@ -9,7 +9,7 @@ import { getVersionByRef } from "./dataset.repository.ts";
 import { diffVersions } from "./diff-versions.ts";
 import { importDataset, importDatasetHere } from "./import-dataset.ts";
 import { setTestSplit } from "./set-test-split.ts";
-import { readVersionText } from "./version-content.ts";
+import { loadVersionText } from "./version-content.ts";
 
 type TempWorkspace = Awaited<ReturnType<typeof tempWorkspace>>;
 let ws: TempWorkspace;
@@ -100,7 +100,7 @@ describe("importing a dataset", () => {
     const first = await importDataset(ws, { project: "p", dataset: "train", text: jsonl(tickets(0, 12)), fileName: "a.jsonl" });
     if (first.status === "invalid") throw new Error("unexpected");
     const project = await getProjectByName(ws.db, "p");
-    const exported = readVersionText(ws, await getVersionByRef(ws.db, project.id, "train@1"));
+    const exported = await loadVersionText(ws, await getVersionByRef(ws.db, project.id, "train@1"));
     expect(exported).toBe(jsonl(tickets(0, 12).map((l) => JSON.stringify(sortDeep(JSON.parse(l))))));
     const again = await importDataset(ws, { project: "p", dataset: "train", text: exported, fileName: "export.jsonl" });
     expect(again).toMatchObject({ status: "unchanged", version: { ref: "train@1" } });
@@ -126,7 +126,7 @@ describe("test split and leakage", () => {
     expect(result.leakage?.exact).toEqual([{ line: 11, testItem: 1 }]);
     expect(result.leakage?.near).toEqual([{ line: 12, testItem: 2, similarity: 1 }]);
     expect(result.version.exampleCount).toBe(11);
-    expect(readVersionText(ws, result.version)).not.toContain("on fire");
+    expect(await loadVersionText(ws, result.version)).not.toContain("on fire");
     expect(result.report.issues.map((i) => [i.code, i.line])).toEqual([
       ["test_leakage_exact", 11],
       ["test_leakage_near", 12],
@@ -139,8 +139,8 @@ describe("test split and leakage", () => {
     const first = await setTestSplit(ws, { project: "a", text: jsonl(small), fileName: "s", testFraction: 0.2, seed: 7 });
     const second = await setTestSplit(ws, { project: "b", text: jsonl(grown), fileName: "g", testFraction: 0.2, seed: 7 });
     if (first.status === "invalid" || second.status === "invalid") throw new Error("unexpected");
-    const firstItems = readVersionText(ws, first.test).trim().split("\n");
-    const secondItems = new Set(readVersionText(ws, second.test).trim().split("\n"));
+    const firstItems = (await loadVersionText(ws, first.test)).trim().split("\n");
+    const secondItems = new Set((await loadVersionText(ws, second.test)).trim().split("\n"));
     expect(firstItems.length).toBeGreaterThan(20);
     expect(firstItems.length).toBeLessThan(60);
     for (const item of firstItems) expect(secondItems.has(item)).toBe(true);
@@ -151,7 +151,7 @@ describe("test split and leakage", () => {
     // another seed gives another split
     const other = await setTestSplit(ws, { project: "c", text: jsonl(small), fileName: "s", testFraction: 0.2, seed: 8 });
     if (other.status === "invalid") throw new Error("unexpected");
-    expect(readVersionText(ws, other.test)).not.toBe(readVersionText(ws, first.test));
+    expect(await loadVersionText(ws, other.test)).not.toBe(await loadVersionText(ws, first.test));
   });
 
   it("refuses to name a training dataset 'test'", async () => {
@@ -181,7 +181,7 @@ describe("large files: validated, checked and stored in a worker thread", () => 
     expect(off.version).toMatchObject({ ref: "train@1", exampleCount: 1_999, contentHash: here.version.contentHash });
     expect(off.report).toEqual(here.report);
     expect(off.leakage).toEqual(here.leakage);
-    expect(readVersionText(ws, off.version)).toBe(readVersionText(ws, here.version));
+    expect(await loadVersionText(ws, off.version)).toBe(await loadVersionText(ws, here.version));
     expect((await importDataset(ws, { project: "off", dataset: "train", text: big, fileName: "again.jsonl" })).status).toBe("unchanged");
   });
 

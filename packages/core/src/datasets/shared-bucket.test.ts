@@ -24,7 +24,7 @@ import { testDatabaseLocation } from "../test-support/test-database.ts";
 import { findVersionById } from "./dataset.repository.ts";
 import { importDataset } from "./import-dataset.ts";
 import { setTestSplit } from "./set-test-split.ts";
-import { loadVersionText, readVersionText } from "./version-content.ts";
+import { loadVersionText } from "./version-content.ts";
 
 const PNG = Buffer.from(IMAGES.pngRgb, "base64");
 let s3: FakeS3;
@@ -126,10 +126,12 @@ describe("a bucket two workspaces share", () => {
   it("gives the second workspace the version text, downloaded into its own cache", async () => {
     const version = await findVersionById(second.db, trainVersionId);
     if (!version) throw new Error("no version");
-    expect(() => readVersionText(second, version)).toThrow(/missing/);
+    // not in the second machine's cache until it reads it
+    expect(cachedFiles(second)).toHaveLength(0);
     const text = await loadVersionText(second, version);
-    expect(text).toBe(readVersionText(first, version));
-    expect(readVersionText(second, version)).toBe(text);
+    expect(cachedFiles(second)).toHaveLength(1);
+    expect(text).toBe(await loadVersionText(first, version));
+    expect(await loadVersionText(second, version)).toBe(text);
   });
 
   it("gives the second workspace the test split's items", async () => {
@@ -182,7 +184,7 @@ describe("a bucket two workspaces share", () => {
     if (imported.status !== "created") throw new Error(JSON.stringify(imported.report.issues));
     const { contentHash } = imported.version;
     expect(s3.objects.has(`team-blobs/tunelab/${contentHash.slice(0, 2)}/${contentHash}`)).toBe(true);
-    expect(await loadVersionText(second, imported.version)).toBe(readVersionText(first, imported.version));
+    expect(await loadVersionText(second, imported.version)).toBe(await loadVersionText(first, imported.version));
     expect(imported.version.exampleCount).toBe(2_000);
   });
 });

@@ -7,7 +7,7 @@ import { toEvalItem } from "@tunelab/evals";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findVersionById, getVersionByRef } from "../datasets/dataset.repository.ts";
 import { setTestSplit } from "../datasets/set-test-split.ts";
-import { readVersionLines } from "../datasets/version-content.ts";
+import { loadVersionLines } from "../datasets/version-content.ts";
 import { getProjectByName } from "../projects/project.repository.ts";
 import { closeWorkspace, type Workspace } from "../storage/workspace.ts";
 import { openTestWorkspace } from "../test-support/test-database.ts";
@@ -46,7 +46,7 @@ describe("testItems", () => {
   it("gives the items of the whole-file parse, in order, multi-byte text intact", async () => {
     const version = await findVersionById(ws.db, versionId);
     if (!version) throw new Error("no version");
-    const expected = readVersionLines(ws, version).map((line, i) => toEvalItem(JSON.parse(line) as Record<string, unknown>, i));
+    const expected = (await loadVersionLines(ws, version)).map((line, i) => toEvalItem(JSON.parse(line) as Record<string, unknown>, i));
     const items = await testItems(ws, versionId);
     expect(items).toHaveLength(ITEMS);
     expect(items).toEqual(expected);

@@ -8,7 +8,7 @@ import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findVersionById } from "../datasets/dataset.repository.ts";
 import { importDataset } from "../datasets/import-dataset.ts";
-import { readVersionText } from "../datasets/version-content.ts";
+import { loadVersionText } from "../datasets/version-content.ts";
 import type { Trainer } from "../providers/trainers/trainer.ts";
 import { jsonl, tempWorkspace } from "../test-support/temp-workspace.ts";
 import { createExperiment } from "./create-experiment.ts";
@@ -101,7 +101,7 @@ describe("the training file of a version with http(s) images", () => {
   it("reaches a hosted provider byte for byte as stored", async () => {
     const version = await findVersionById(ws.db, versionId);
     const text = await uploadedFor("openai", "gpt-4o-mini-2024-07-18");
-    expect(text).toBe(readVersionText(ws, version ?? (await Promise.reject(new Error("no version")))));
+    expect(text).toBe(await loadVersionText(ws, version ?? (await Promise.reject(new Error("no version")))));
     expect(text).toContain(imageUrl);
   });
 });

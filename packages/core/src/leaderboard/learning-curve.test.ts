@@ -6,7 +6,7 @@ import { createDataFractions, fractionDatasetName } from "../datasets/data-fract
 import { getVersionByRef } from "../datasets/dataset.repository.ts";
 import { importDataset } from "../datasets/import-dataset.ts";
 import { setTestSplit } from "../datasets/set-test-split.ts";
-import { readVersionLines } from "../datasets/version-content.ts";
+import { loadVersionLines } from "../datasets/version-content.ts";
 import { createExperiment } from "../experiments/create-experiment.ts";
 import { updateExperiment } from "../experiments/experiment.repository.ts";
 import { saveGraderSet } from "../grader-sets/save-grader-set.ts";
@@ -39,7 +39,7 @@ describe("data fractions", () => {
       [0.5, "train-v1-50pct@1", 200, "created"],
       [1, "train@1", 400, "source"],
     ]);
-    const sets = made.map((f) => new Set(readVersionLines(ws, f.version)));
+    const sets = await Promise.all(made.map(async (f) => new Set(await loadVersionLines(ws, f.version))));
     for (let i = 1; i < sets.length; i++)
       for (const line of sets[i - 1] as Set<string>) expect((sets[i] as Set<string>).has(line)).toBe(true);
     const again = await createDataFractions(ws, { project: "p", dataset: "train@1", fractions: [0.125], seed: 42 });

@@ -11,7 +11,7 @@ import { chat, jsonl, tempWorkspace } from "../../test-support/temp-workspace.ts
 import { findVersionById } from "../dataset.repository.ts";
 import { importDataset } from "../import-dataset.ts";
 import { setTestSplit } from "../set-test-split.ts";
-import { readVersionText } from "../version-content.ts";
+import { loadVersionText } from "../version-content.ts";
 import { listVersionImages } from "./dataset-image.repository.ts";
 import { inlineVersionImages } from "./inline-images.ts";
 
@@ -101,7 +101,7 @@ describe("importing a file with http(s) images", () => {
     expect((await ws.blobs.read(images[1]?.contentHash ?? "")).equals(JPEG)).toBe(true);
 
     const stored = await findVersionById(ws.db, version?.id ?? "");
-    const canonical = readVersionText(ws, stored ?? never());
+    const canonical = await loadVersionText(ws, stored ?? never());
     expect(canonical).toContain(`"url":"${base}/seven.png"`);
     expect(canonical).not.toContain("data:image");
 
