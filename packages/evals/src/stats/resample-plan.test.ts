@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { bootstrapMeans } from "./bootstrap.ts";
+import { bootstrapMeanInterval, bootstrapMeanIntervals, bootstrapMeans, bootstrapMeansMany } from "./bootstrap.ts";
 import { mulberry32 } from "./prng.ts";
 import { buildResamplePlan, MAX_PLAN_CELLS, planMeans, resamplePlan } from "./resample-plan.ts";
 
@@ -61,5 +61,23 @@ describe("resample plans", () => {
     const direct = bootstrapMeans(big, { seed: 9, resamples: 200 });
     const reference = directMeans(big, 200, 9).sort((x, y) => x - y);
     for (let r = 0; r < 200; r++) expect(direct[r]).toBeCloseTo(reference[r] ?? Number.NaN, 12);
+  });
+});
+
+describe("bootstrapMeansMany and bootstrapMeanIntervals", () => {
+  const n = Math.floor(MAX_PLAN_CELLS / 300) + 7; // past the plan limit at 300 resamples: the fused direct loop
+  const samples = [0, 1, 2].map((g) => Array.from({ length: n }, (_, i) => ((i * (g + 3)) % 11) / 10));
+
+  it("give every sample exactly the means of a call of its own, drawn once", () => {
+    const many = bootstrapMeansMany(samples, { seed: 4, resamples: 300 });
+    for (const [g, sample] of samples.entries()) expect(many[g]).toEqual(bootstrapMeans(sample, { seed: 4, resamples: 300 }));
+    expect(() => bootstrapMeansMany([[1, 2], [1]])).toThrow(/one size/);
+  });
+
+  it("group samples by size, each interval as bootstrapMeanInterval gives it", () => {
+    const mixed = [samples[0] ?? [], [0.5, 1, 0, 1], [], samples[2] ?? [], [1, 1, 0, 0]];
+    const intervals = bootstrapMeanIntervals(mixed, { seed: 2, resamples: 300 });
+    expect(intervals).toEqual(mixed.map((s) => bootstrapMeanInterval(s, { seed: 2, resamples: 300 })));
+    expect(intervals[2]).toBeNull();
   });
 });

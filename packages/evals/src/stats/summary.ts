@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { type Grade, statusOf } from "../grade.ts";
-import { type BootstrapOptions, bootstrapMeanInterval, mean } from "./bootstrap.ts";
+import { type BootstrapOptions, bootstrapMeanInterval, bootstrapMeanIntervals, mean } from "./bootstrap.ts";
 import { Interval } from "./interval.ts";
 import type { ScoredItem } from "./scored-item.ts";
 import { meanOfItemMeans, summarizeTrials, TrialsSummary, twoLevelMeanInterval } from "./trials.ts";
@@ -34,6 +34,19 @@ export const GraderSummary = z.object({
 export type GraderSummary = z.infer<typeof GraderSummary>;
 
 export function summarizeGrades(grades: readonly Grade[], options: BootstrapOptions = {}): GraderSummary {
+  const tally = tallyGrades(grades);
+  return summaryOf(tally, bootstrapMeanInterval(tally.scores, options));
+}
+
+interface GradeTally {
+  /** The scores of the grades that did not error, in order. */
+  scores: number[];
+  passed: number;
+  failed: number;
+  errored: number;
+}
+
+function tallyGrades(grades: readonly Grade[]): GradeTally {
   const scores: number[] = [];
   let passed = 0;
   let failed = 0;
@@ -48,6 +61,10 @@ export function summarizeGrades(grades: readonly Grade[], options: BootstrapOpti
     else failed++;
     scores.push(grade.score);
   }
+  return { scores, passed, failed, errored };
+}
+
+function summaryOf({ scores, passed, failed, errored }: GradeTally, meanInterval: Interval | null): GraderSummary {
   const n = passed + failed;
   return {
     n,
@@ -56,7 +73,7 @@ export function summarizeGrades(grades: readonly Grade[], options: BootstrapOpti
     errored,
     mean: n === 0 ? null : mean(scores),
     passRate: n === 0 ? null : passed / n,
-    ci: { mean: bootstrapMeanInterval(scores, options), passRate: wilsonInterval(passed, n) },
+    ci: { mean: meanInterval, passRate: wilsonInterval(passed, n) },
   };
 }
 
@@ -131,8 +148,15 @@ export function summarizeGraders(items: readonly ScoredItem[], options: Bootstra
       byGrader.set(name, list);
     }
   }
+  // graders scored on the same number of items share their bootstrap draws (the same intervals, drawn once)
+  const names = [...byGrader.keys()].sort();
+  const tallies = names.map((name) => tallyGrades(byGrader.get(name) ?? []));
+  const intervals = bootstrapMeanIntervals(
+    tallies.map((t) => t.scores),
+    options,
+  );
   const result: Record<string, GraderSummary> = {};
-  for (const name of [...byGrader.keys()].sort()) result[name] = summarizeGrades(byGrader.get(name) ?? [], options);
+  for (const [i, name] of names.entries()) result[name] = summaryOf(tallies[i] as GradeTally, intervals[i] ?? null);
   return result;
 }
 
