@@ -90,6 +90,65 @@ describe("vision fine-tuning through the SDK", () => {
     expect(job.error?.message).toMatch(/broken\.jsonl .*line 3, messages\[0\]\.content\[1\]\.image_url\.url: .*\(invalid_image\)/);
   });
 
+  it("fails a job whose PNG passes the file rules but does not decode while validating its files, before it is queued", async () => {
+    const { client } = ctx;
+    const rows = await colorSquareExamples(12, 41);
+    const user = (rows[4] as { messages: Array<{ content?: unknown }> }).messages[0] as { content: unknown[] };
+    const part = user.content[1] as { image_url: { url: string } };
+    const png = Buffer.from(part.image_url.url.slice(part.image_url.url.indexOf(",") + 1), "base64");
+    // signature and header intact (what the file rules read), the image data cut short
+    part.image_url.url = `data:image/png;base64,${png.subarray(0, 40).toString("base64")}`;
+    const file = await client.files.create({ file: await toFile(Buffer.from(jsonl(rows)), "cut.jsonl"), purpose: "fine-tune" });
+    const job = await waitForJob(client, (await client.fineTuning.jobs.create({ model: "local-tiny", training_file: file.id })).id);
+    expect(job.status).toBe("failed");
+    expect(job.error).toMatchObject({ code: "invalid_training_file", param: "training_file" });
+    expect(job.error?.message).toMatch(/^cut\.jsonl: The training file line 5: .*\(invalid_image\)$/);
+    const events: string[] = [];
+    for await (const e of client.fineTuning.jobs.listEvents(job.id, { limit: 100 })) events.push(e.message);
+    expect(events.some((m) => /moving job to queued/.test(m))).toBe(false);
+  });
+
+  it("refuses images only in the validation file, and images to continue a model trained on text only", { timeout: 120_000 }, async () => {
+    const { client } = ctx;
+    const text = Array.from({ length: 12 }, (_, i) => ({
+      messages: [
+        { role: "user", content: `ticket ${i}` },
+        { role: "assistant", content: i % 2 ? "billing" : "bug" },
+      ],
+    }));
+    const textFile = await client.files.create({ file: await toFile(Buffer.from(jsonl(text)), "text.jsonl"), purpose: "fine-tune" });
+    const images = await client.files.create({
+      file: await toFile(Buffer.from(jsonl(await colorSquareExamples(12, 51))), "squares.jsonl"),
+      purpose: "fine-tune",
+    });
+    const onlyInValidation = await waitForJob(
+      client,
+      (await client.fineTuning.jobs.create({ model: "local-tiny", training_file: textFile.id, validation_file: images.id })).id,
+    );
+    expect(onlyInValidation.status).toBe("failed");
+    expect(onlyInValidation.error).toMatchObject({ code: "unsupported_image", param: "validation_file" });
+    expect(onlyInValidation.error?.message).toMatch(/^squares\.jsonl line 1 has an image, but the training file text\.jsonl has none/);
+
+    const textModel = await waitForJob(
+      client,
+      (
+        await client.fineTuning.jobs.create({
+          model: "local-tiny",
+          training_file: textFile.id,
+          method: { type: "supervised", supervised: { hyperparameters: { n_epochs: 1 } } },
+        })
+      ).id,
+    );
+    expect(textModel.status).toBe("succeeded");
+    const continued = await waitForJob(
+      client,
+      (await client.fineTuning.jobs.create({ model: textModel.fine_tuned_model as string, training_file: images.id })).id,
+    );
+    expect(continued.status).toBe("failed");
+    expect(continued.error).toMatchObject({ code: "unsupported_image", param: "training_file" });
+    expect(continued.error?.message).toMatch(/trained on text only, so it has no image front end to continue/);
+  });
+
   it("refuses images for a text-only model in OpenAI's shape", async () => {
     const [one] = await colorSquareExamples(1, 21);
     const refused = await refusal(ctx.client.chat.completions.create({ model: "local-tiny", messages: ask(urlOf(one as never)) }));

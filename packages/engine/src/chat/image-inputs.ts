@@ -14,7 +14,7 @@ import { isImageUrlPart } from "../trainer/vision/parts.ts";
 type Messages = ChatExample["messages"];
 
 /** True for a tuned `local-*` model directory whose config has the vision front end. */
-function readsImages(source: ModelSource): boolean {
+export function readsImages(source: ModelSource): boolean {
   if (source.kind !== "dir") return false;
   const config = join(source.dir, "config.json");
   if (!existsSync(config)) return false;

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { join } from "node:path";
-import { insertFile } from "../files/file.repository.ts";
+import { readsImages } from "../chat/image-inputs.ts";
+import { findFile, insertFile } from "../files/file.repository.ts";
 import { isFullDir } from "../hf/full/full-dir.ts";
 import { DEFAULT_BETA, resolveLoraHyperparameters } from "../hf/lora/hyperparameters.ts";
 import { isLoraDir } from "../hf/lora/lora-dir.ts";
@@ -18,8 +19,9 @@ import {
   toTrainerHyperparameters,
 } from "../trainer/index.ts";
 import { isTrainingDiverged } from "../trainer/train/divergence.ts";
-import type { StepMetrics, TrainRequest } from "../trainer/types.ts";
+import type { ChatExample, StepMetrics, TrainRequest } from "../trainer/types.ts";
 import { addCheckpoint, latestCheckpoint } from "./checkpoint.repository.ts";
+import { checkJobImages } from "./image-checks.ts";
 import { claimJob, findJob, type JobRow, renewLease, transitionJob, unfinishedJobs, updateJob } from "./job.repository.ts";
 import type { CreateJobRequest, JobError, ResolvedHyperparameters } from "./job.schema.ts";
 import { askedHyperparameters } from "./job.schema.ts";
@@ -134,13 +136,30 @@ export class JobScheduler {
         const method = methodOf(request);
         const training = await checkTrainingFile(this.store, job.training_file, "training_file", method);
         if (!training.ok) return this.fail(jobId, training.error);
+        let validationExamples: ChatExample[] | undefined;
         if (job.validation_file) {
           const validation = await checkTrainingFile(this.store, job.validation_file, "validation_file", method);
           if (!validation.ok) return this.fail(jobId, validation.error);
+          validationExamples = validation.examples;
         }
         const asked = askedHyperparameters(request);
         const base = await this.baseOf(job.model);
         const openWeight = base?.openWeight ?? false;
+        if (method === "supervised") {
+          const refused = await checkJobImages({
+            training: training.examples,
+            trainingName: (await findFile(this.store, job.training_file))?.filename ?? job.training_file,
+            validation: validationExamples,
+            validationName: job.validation_file
+              ? ((await findFile(this.store, job.validation_file))?.filename ?? job.validation_file)
+              : undefined,
+            continuedReadsImages:
+              base && "modelDir" in base.from && !openWeight ? readsImages({ kind: "dir", dir: base.from.modelDir }) : undefined,
+            openWeight,
+            model: job.model,
+          });
+          if (refused) return this.fail(jobId, refused);
+        }
         const examples = method === "dpo" ? training.preferences.length : training.examples.length;
         const resolved: ResolvedHyperparameters = openWeight
           ? resolveLoraHyperparameters(examples, asked, method)
