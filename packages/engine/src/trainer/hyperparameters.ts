@@ -19,7 +19,8 @@
  *   step rule at batch 2) instead of 50 × batch 8. The same rule holds for every local-* size.
  * - early_stopping_patience (tunelab's extension): with a validation file, 3: training stops when
  *   the validation loss has not improved (by 0.5%) and the validation token accuracy has not risen
- *   for 3 validations in a row, counting only validations from 30% of the planned steps on (the
+ *   for 3 validations in a row, counting only the 20 evenly spaced validations (not those at
+ *   checkpoints) and only from 30% of the planned steps on (the
  *   answer's format is learnt before its content, with a validation plateau in between: the digits
  *   example stopped at step 200 with 0.10 before), and the tuned model keeps the weights of the best
  *   validation (see train/early-stopping.ts). 0 (off) without a validation file or with "0".

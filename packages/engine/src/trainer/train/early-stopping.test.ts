@@ -86,6 +86,23 @@ describe("EarlyStopping", () => {
     expect([...params]).toEqual([5, 6]);
   });
 
+  it("validations off the schedule (at checkpoints) may improve the best but never count toward patience", () => {
+    const params = new Float32Array([1, 2]);
+    const early = new EarlyStopping(2);
+    expect(early.observe(10, 1.0, 0.5, params)).toBeUndefined();
+    // three checkpoint validations without improvement: no count
+    for (const step of [12, 14, 16]) expect(early.observe(step, 1.1, 0.4, params, false)).toBeUndefined();
+    // a checkpoint validation that improves becomes the best
+    params[0] = 9;
+    expect(early.observe(18, 0.8, 0.6, params, false)).toBeUndefined();
+    params[0] = 1;
+    expect(early.observe(20, 0.9, 0.5, params)).toBeUndefined();
+    const stop = early.observe(30, 0.9, 0.5, params);
+    expect(stop).toMatchObject({ step: 30, bestStep: 18 });
+    early.restoreBest(params);
+    expect(params[0]).toBe(9);
+  });
+
   it("counts from 30% of the planned steps", () => {
     expect(MIN_TRAINING_FRACTION).toBe(0.3);
     expect(patienceStartStep(1504)).toBe(452);

@@ -49,9 +49,14 @@ export class EarlyStopping {
   /**
    * Records one validation of the weights `params` after `step`. Returns the reason to stop, or
    * undefined to go on. A copy of the weights is kept at every improvement; a validation before
-   * `countFrom` that does not improve leaves the count where it is (0).
+   * `countFrom` that does not improve leaves the count where it is (0), and so does one that is not
+   * `scheduled`: the loop also validates at each checkpoint, at irregular steps, and those may set
+   * the best model but never count toward patience, so patience always spans the same number of
+   * evenly spaced validations (on digits, local-tiny seed 3, checkpoint validations made three in 75
+   * steps and stopped the run at step 750 with 0.77 on the test split; counting only the evenly
+   * spaced ones it trained all 1,504 steps and scored 0.91).
    */
-  observe(step: number, validLoss: number, validAccuracy: number, params: Float32Array): EarlyStop | undefined {
+  observe(step: number, validLoss: number, validAccuracy: number, params: Float32Array, scheduled = true): EarlyStop | undefined {
     const improved = validLoss < this.bestLoss * (1 - MIN_RELATIVE_DELTA) || validAccuracy > this.bestAccuracy;
     this.bestLoss = Math.min(this.bestLoss, validLoss);
     this.bestAccuracy = Math.max(this.bestAccuracy, validAccuracy);
@@ -62,7 +67,7 @@ export class EarlyStopping {
       this.stale = 0;
       return undefined;
     }
-    if (step < this.countFrom) return undefined;
+    if (step < this.countFrom || !scheduled) return undefined;
     this.stale++;
     if (this.stale < this.patience) return undefined;
     const b = this.best;

@@ -129,7 +129,8 @@ export function runTraining(request: TrainRequest, hooks: LoopHooks = {}, k: Ker
       const v = evaluate(model, valid, B);
       metrics.validLoss = v.loss;
       metrics.validMeanTokenAccuracy = v.accuracy;
-      earlyStop = early?.observe(step, v.loss, v.accuracy, model.params as Float32Array);
+      // only the evenly spaced validations count toward patience; those at checkpoints may still improve the best
+      earlyStop = early?.observe(step, v.loss, v.accuracy, model.params as Float32Array, step % validEvery === 0);
     }
     last = metrics;
     hooks.onStep?.(metrics);
