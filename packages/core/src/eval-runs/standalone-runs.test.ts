@@ -71,7 +71,9 @@ describe("standalone eval runs and their leases", () => {
     const created = await first.create({ project: "p", model: "m" });
     const started = await first.start(created.id);
     expect(started).toBeDefined();
-    await expect.poll(() => completions).toBeGreaterThan(0);
+    // both of the first runner's requests are in flight (concurrency 2; none is answered while the gate is shut), so
+    // any further completion would be the second runner's
+    await expect.poll(() => completions, { timeout: 10_000 }).toBe(2);
     // held by the first runner: the second neither starts it nor sends a completion of its own
     const before = completions;
     expect(await second.start(created.id)).toBeUndefined();
