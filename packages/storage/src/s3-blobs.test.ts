@@ -141,6 +141,57 @@ describe("S3Blobs", () => {
   });
 });
 
+describe("S3Blobs region", () => {
+  const saved = { ...process.env };
+  afterEach(() => {
+    for (const name of ["AWS_REGION", "AWS_PROFILE", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"]) {
+      if (saved[name] === undefined) delete process.env[name];
+      else process.env[name] = saved[name];
+    }
+  });
+  const regionless = (cache: string) => {
+    const made = new S3Blobs({
+      bucket: "team-blobs",
+      prefix: "",
+      cache: join(dir, cache),
+      endpoint: s3.endpoint,
+      credentials: FAKE_S3_CREDENTIALS,
+    });
+    stores.push(made);
+    return made;
+  };
+  const isolate = () => {
+    delete process.env.AWS_REGION;
+    delete process.env.AWS_PROFILE;
+    process.env.AWS_SHARED_CREDENTIALS_FILE = join(dir, "no-credentials");
+  };
+
+  it("takes the profile's region from the shared config file, as the AWS CLI does", async () => {
+    isolate();
+    writeFileSync(join(dir, "config"), "[default]\nregion = us-west-2\n\n[profile team]\nregion = eu-west-3\n");
+    process.env.AWS_CONFIG_FILE = join(dir, "config");
+    process.env.AWS_PROFILE = "team";
+    await regionless("cache-a").put("from the team profile");
+    expect(s3.requests.map((r) => r.region)).toEqual(["eu-west-3", "eu-west-3"]);
+  });
+
+  it("takes AWS_REGION over the config file", async () => {
+    isolate();
+    writeFileSync(join(dir, "config"), "[default]\nregion = us-west-2\n");
+    process.env.AWS_CONFIG_FILE = join(dir, "config");
+    process.env.AWS_REGION = "ap-south-1";
+    await regionless("cache-a").put("from the environment");
+    expect(new Set(s3.requests.map((r) => r.region))).toEqual(new Set(["ap-south-1"]));
+  });
+
+  it("falls back to us-east-1 when nothing names a region (S3-compatible servers accept it)", async () => {
+    isolate();
+    process.env.AWS_CONFIG_FILE = join(dir, "no-config");
+    await regionless("cache-a").put("no region anywhere");
+    expect(new Set(s3.requests.map((r) => r.region))).toEqual(new Set(["us-east-1"]));
+  });
+});
+
 describe("parseS3Url", () => {
   it("reads a bucket and an optional prefix", () => {
     expect(parseS3Url("s3://team-blobs")).toEqual({ bucket: "team-blobs", prefix: "" });

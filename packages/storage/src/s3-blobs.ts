@@ -5,6 +5,9 @@ import { sha256, TunelabError } from "@tunelab/base";
 import { BlobStore } from "./blobs.ts";
 import { type Blobs, moveInto, writeAtomically } from "./shared-blobs.ts";
 
+/** The region when neither the options nor the SDK's configuration name one. */
+const DEFAULT_REGION = "us-east-1";
+
 /** A bucket and a key prefix (no leading or trailing slash; may be empty), as `s3://bucket/prefix` names them. */
 export interface S3Location {
   bucket: string;
@@ -25,6 +28,7 @@ export interface S3BlobsOptions extends S3Location {
   cache: string;
   /** An S3-compatible server (MinIO, …); unset, the SDK's own setting (AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL) or AWS. */
   endpoint?: string | undefined;
+  /** Unset: the SDK's own setting (AWS_REGION, the profile's `region` in ~/.aws/config), else us-east-1. */
   region?: string | undefined;
   /** Unset: the SDK's default credential chain (environment, shared files, instance roles). */
   credentials?: S3ClientConfig["credentials"];
@@ -172,19 +176,31 @@ export class S3Blobs implements Blobs {
   }
 
   private connect(): Promise<S3Client> {
-    this.client ??= import("@aws-sdk/client-s3").then(({ S3Client }) => {
+    this.client ??= import("@aws-sdk/client-s3").then(async ({ S3Client }) => {
       const { endpoint, region, credentials, maxAttempts } = this.options;
-      return new S3Client({
-        region: region ?? "us-east-1",
-        // path-style URLs (`endpoint/bucket/key`): what MinIO and most S3-compatible servers expect
-        forcePathStyle: true,
-        // checksums only where S3 requires them: many S3-compatible servers reject the newer default trailers
-        requestChecksumCalculation: "WHEN_REQUIRED",
-        responseChecksumValidation: "WHEN_REQUIRED",
-        ...(endpoint ? { endpoint } : {}),
-        ...(credentials ? { credentials } : {}),
-        ...(maxAttempts ? { maxAttempts } : {}),
-      });
+      const make = (chosen: string | undefined) =>
+        new S3Client({
+          ...(chosen ? { region: chosen } : {}),
+          // path-style URLs (`endpoint/bucket/key`): what MinIO and most S3-compatible servers expect
+          forcePathStyle: true,
+          // checksums only where S3 requires them: many S3-compatible servers reject the newer default trailers
+          requestChecksumCalculation: "WHEN_REQUIRED",
+          responseChecksumValidation: "WHEN_REQUIRED",
+          ...(endpoint ? { endpoint } : {}),
+          ...(credentials ? { credentials } : {}),
+          ...(maxAttempts ? { maxAttempts } : {}),
+        });
+      if (region) return make(region);
+      // No region given: the SDK's own chain (AWS_REGION, AWS_PROFILE's `region` in the shared config file), and
+      // us-east-1 when it finds none (S3-compatible servers such as MinIO accept it).
+      const client = make(undefined);
+      try {
+        await client.config.region();
+        return client;
+      } catch {
+        client.destroy();
+        return make(DEFAULT_REGION);
+      }
     });
     return this.client;
   }

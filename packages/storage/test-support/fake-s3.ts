@@ -9,6 +9,8 @@ export interface FakeS3Request {
   bucket: string;
   key: string;
   status: number;
+  /** The region of the request's SigV4 credential scope (`Credential=KEY/date/region/s3/aws4_request`). */
+  region: string;
 }
 
 type Method = "PUT" | "GET" | "HEAD" | "DELETE";
@@ -42,8 +44,9 @@ export async function startFakeS3(buckets: readonly string[]): Promise<FakeS3> {
     const [, bucket = "", ...keyParts] = url.pathname.split("/");
     const key = keyParts.map(decodeURIComponent).join("/");
     const body = await readBody(req);
+    const region = /Credential=[^/]+\/\d{8}\/([^/]+)\/s3\/aws4_request/.exec(req.headers.authorization ?? "")?.[1] ?? "";
     const answer = (status: number, headers: Record<string, string | number> = {}, payload?: Buffer | string) => {
-      requests.push({ method, bucket, key, status });
+      requests.push({ method, bucket, key, status, region });
       res.writeHead(status, headers);
       res.end(method === "HEAD" ? undefined : payload);
     };
