@@ -205,6 +205,12 @@ const mib = (bytes: number | null) => (bytes === null ? "unknown (no GNU time)" 
           `(${oursCompiled.map((r) => fixed(r.wallMs / 1000, 2)).join(" / ")}) = ${int(grades / compiledWallS)} grades/s, peak RSS ${mib(compiledRss)}; ` +
           `modules loaded ${int(cm((r) => r.result.readyMs))} ms (${int(cm((r) => r.result.readyCpuMs))} ms CPU), RSS ${int(cm((r) => r.result.readyRssBytes) / MIB)} MiB once loaded; ` +
           `CPU (every thread) ${fixed(cm((r) => r.result.cpuMs) / 1000, 2)} s, main thread ${fixed(cm((r) => r.result.mainCpuMs ?? Number.NaN) / 1000, 2)} s; evalRuns.run ${fixed(cm((r) => r.result.executeMs) / 1000, 2)} s; ` +
+          `peak RSS seen during evalRuns.run ${int(cm((r) => r.result.peakRssDuringRun.bytes) / MIB)} MiB (${oursCompiled
+            .map(
+              (r) =>
+                `${int(r.result.peakRssDuringRun.atMs)} ms in, ${r.result.peakRssDuringRun.phase}, main thread's heap ${int(r.result.peakRssDuringRun.mainHeapBytes / MIB)} MiB`,
+            )
+            .join("; ")}); ` +
           `event loop longest block ${int(Math.max(...oursCompiled.map((r) => r.result.maxEventLoopBlockMs)))} ms ` +
           `(${oursCompiled.map((r) => int(r.result.maxEventLoopBlockMs)).join(" / ")}; longest gaps: ${oursCompiled
             .flatMap((r) => r.result.eventLoopBlocks)

@@ -5,7 +5,9 @@
 // (lease, executeEvalRun, grading pool, batched inserts, aggregates), the run's progress events written to the
 // workspace's event log, then the runtime and workspace closed. The only difference is the provider behind `local`:
 // instead of the embedded engine's model, an in-process fetch answers each chat completion with the case's given
-// output (as promptfoo's side uses a provider that returns the case's given output), through the same `openai` SDK.
+// output (as promptfoo's side uses a provider that returns the case's given output), reached as `tunelab eval` reaches
+// the engine: the `local` provider's client (core's providers/local-client.ts) posts each chat completion straight to
+// that fetch, one Request with the JSON body, without the `openai` SDK's request machinery.
 //
 //   setup HOME ITEMS  imports the test split and grader set into HOME and writes HOME/outputs.json (prompt -> output)
 //   run HOME          one eval run of the whole split in a fresh process; prints its figures
@@ -76,6 +78,15 @@ export interface RunResult {
   /** CPU time of the main thread alone from start to the workspace closed (Linux, 10 ms ticks; null elsewhere). */
   mainCpuMs: number | null;
   peakRssBytes: number;
+  /** The largest RSS the 5 ms ticker saw during `evalRuns.run`, with the phase and time (ms into the run) it was seen. */
+  peakRssDuringRun: {
+    bytes: number;
+    phase: EventLoopBlock["phase"];
+    atMs: number;
+    /** The main thread's V8 heap (committed) and memory outside it (Buffers, native objects) at that moment. */
+    mainHeapBytes: number;
+    externalBytes: number;
+  };
   counts: { total: number; passed: number; failed: number; errored: number };
   storedSamples: number;
   providerCalls: number;
@@ -163,16 +174,29 @@ async function run(home: string): Promise<void> {
     // machine a gap can also be the OS running other processes: each long gap records the CPU time this process used
     // during it (a blocked loop burns CPU; a starved one does not) and the phase of the run it fell in.
     const BLOCK_MS = 50;
+    const executeStarted = performance.now();
     let lastTick = performance.now();
     let lastCpu = process.cpuUsage();
     let lastMainCpu = mainThreadCpuMs();
     let maxGap = 0;
+    let peakRssSeen: RunResult["peakRssDuringRun"] = {
+      bytes: 0,
+      phase: "before the first item",
+      atMs: 0,
+      mainHeapBytes: 0,
+      externalBytes: 0,
+    };
     let phase: EventLoopBlock["phase"] = "before the first item";
     const blocks: EventLoopBlock[] = [];
     const ticker = setInterval(() => {
       const now = performance.now();
       const gap = now - lastTick;
       maxGap = Math.max(maxGap, gap);
+      const rss = process.memoryUsage.rss();
+      if (rss > peakRssSeen.bytes) {
+        const usage = process.memoryUsage();
+        peakRssSeen = { bytes: rss, phase, atMs: now - executeStarted, mainHeapBytes: usage.heapTotal, externalBytes: usage.external };
+      }
       if (gap > BLOCK_MS) {
         const cpu = process.cpuUsage(lastCpu);
         const mainCpu = mainThreadCpuMs();
@@ -193,7 +217,6 @@ async function run(home: string): Promise<void> {
       firstGradeAt ??= sinceSpawn();
       phase = event.progress.done < event.progress.total ? "grading and persisting items" : "after the last item";
     });
-    const executeStarted = performance.now();
     const done = await runtime.evalRuns.run(created.id);
     const executeMs = performance.now() - executeStarted;
     off();
@@ -226,6 +249,7 @@ async function run(home: string): Promise<void> {
       readyCpuMs,
       mainCpuMs: mainThreadCpuMs(),
       peakRssBytes: peakRss(),
+      peakRssDuringRun: peakRssSeen,
       counts: done.resultCounts,
       storedSamples: Number(stored.n),
       providerCalls,

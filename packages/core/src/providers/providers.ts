@@ -2,15 +2,14 @@ import { TunelabError } from "@tunelab/base";
 import OpenAI from "openai";
 import { readEnv, readSecret } from "../env.ts";
 import { azureClient } from "./azure-client.ts";
+import { type LocalFetch, localClient } from "./local-client.ts";
 import type { ProviderConfig, TunelabConfig } from "./provider-config.ts";
 import type { ProviderKind, Trainer } from "./trainers/trainer.ts";
 import { trainerFor } from "./trainers/trainer-for.ts";
 
-/** The embedded engine's fetch (its Hono app, in-process), given by the app that created the engine. */
-export type LocalFetch = (request: Request) => Response | Promise<Response>;
+export { LOCAL_BASE_URL, type LocalFetch } from "./local-client.ts";
 
 export const LOCAL_PROVIDER = "local";
-export const LOCAL_BASE_URL = "http://tunelab.local/v1";
 
 export interface ProviderOptions {
   config: TunelabConfig;
@@ -20,7 +19,8 @@ export interface ProviderOptions {
 
 /**
  * One implementation for every provider: an `openai` client with a base URL. `local` reaches the embedded engine
- * through the SDK's `fetch` option (no port); `openai` uses OPENAI_API_KEY / OPENAI_BASE_URL; any other name comes
+ * in-process (no port): chat completions straight to its fetch, the rest through the SDK's `fetch` option
+ * (`localClient`); `openai` uses OPENAI_API_KEY / OPENAI_BASE_URL; any other name comes
  * from tunelab.config.json. The SDK's own retries are off: callers (the eval runner, job polling) own retries.
  */
 export class Providers {
@@ -68,12 +68,7 @@ export class Providers {
     if (name === LOCAL_PROVIDER) {
       const localFetch = this.options.localFetch;
       if (!localFetch) throw new TunelabError("invalid_argument", "the embedded engine is not running in this process");
-      return new OpenAI({
-        apiKey: "local",
-        baseURL: LOCAL_BASE_URL,
-        maxRetries: 0,
-        fetch: async (input, init) => localFetch(new Request(input, init)),
-      });
+      return localClient(localFetch);
     }
     if (name === "openai") {
       const env = readEnv();

@@ -1,5 +1,7 @@
 // A grading pool's worker thread: grades batches of samples with the pool's pure graders (no model, no user code), as
 // `gradeSample` does on the main thread, and posts the grades back. It loads the graders only, never core or storage.
+// It runs at a lower priority than the main thread (first import: while loading its modules too).
+import "./lower-priority.ts";
 import { parentPort, workerData } from "node:worker_threads";
 import type { Grade } from "../../grade.ts";
 import { bindGrader } from "../../graders/registry.ts";

@@ -1,0 +1,116 @@
+// The `local` provider's client: non-streaming chat completions go straight to the engine's fetch (one POST with the
+// JSON body, no SDK request machinery) and fail with the SDK's own error classes, so the eval runner classifies them
+// as a remote provider's; every other call still goes through the SDK with the engine's fetch.
+import { classifyError } from "@tunelab/evals";
+import { APIConnectionError, APIUserAbortError, BadRequestError, InternalServerError, RateLimitError } from "openai";
+import { describe, expect, it } from "vitest";
+import { LOCAL_BASE_URL, type LocalFetch, localClient } from "./local-client.ts";
+import { Providers } from "./providers.ts";
+
+const completion = (content: string, model = "m") => ({
+  id: "chatcmpl-1",
+  object: "chat.completion",
+  created: 0,
+  model,
+  choices: [{ index: 0, message: { role: "assistant", content, refusal: null }, finish_reason: "stop", logprobs: null }],
+  usage: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 },
+});
+
+/** An engine answering chat completions with the last user message reversed; what it was sent, recorded. */
+function engine(answer?: (request: Request) => Response | Promise<Response>) {
+  const seen: { method: string; url: string; contentType: string | null; body: unknown }[] = [];
+  const fetch: LocalFetch = async (request) => {
+    const body = request.method === "POST" ? await request.clone().json() : undefined;
+    seen.push({ method: request.method, url: request.url, contentType: request.headers.get("content-type"), body });
+    if (answer) return answer(request);
+    if (request.url.endsWith("/models"))
+      return Response.json({ object: "list", data: [{ id: "m", object: "model", created: 0, owned_by: "x" }] });
+    const { messages, model } = body as { model: string; messages: { content: string }[] };
+    return Response.json(completion([...(messages.at(-1)?.content ?? "")].reverse().join(""), model));
+  };
+  return { fetch, seen };
+}
+
+const body = { model: "m", messages: [{ role: "user" as const, content: "abc" }], temperature: 0 };
+
+describe("localClient", () => {
+  it("posts a chat completion straight to the engine's fetch and returns its JSON answer", async () => {
+    const { fetch, seen } = engine();
+    const client = localClient(fetch);
+    const response = await client.chat.completions.create(body);
+    expect(response.choices[0]?.message.content).toBe("cba");
+    expect(response.usage?.total_tokens).toBe(4);
+    expect(seen).toEqual([{ method: "POST", url: `${LOCAL_BASE_URL}/chat/completions`, contentType: "application/json", body }]);
+  });
+
+  it("sends other endpoints through the SDK with the engine's fetch", async () => {
+    const { fetch, seen } = engine();
+    const models = await localClient(fetch).models.list();
+    expect(models.data.map((m) => m.id)).toEqual(["m"]);
+    expect(seen[0]?.url).toBe(`${LOCAL_BASE_URL}/models`);
+  });
+
+  it("fails with the SDK's error classes, which the runner classifies as a remote provider's", async () => {
+    const status = (code: number, error: unknown, headers: Record<string, string> = {}) =>
+      localClient(engine(() => Response.json(error, { status: code, headers })).fetch).chat.completions.create(body);
+    const bad = await status(400, { error: { message: "unknown model m", type: "invalid_request_error" } }).catch((e: unknown) => e);
+    expect(bad).toBeInstanceOf(BadRequestError);
+    expect((bad as BadRequestError).message).toContain("unknown model m");
+    expect(classifyError(bad, false, 0)).toMatchObject({ error: { type: "http_error", status: 400 }, retryable: false });
+
+    const limited = await status(429, { error: { message: "busy" } }, { "retry-after": "2" }).catch((e: unknown) => e);
+    expect(limited).toBeInstanceOf(RateLimitError);
+    expect(classifyError(limited, false, 0)).toMatchObject({ error: { type: "rate_limited" }, retryable: true, retryAfterMs: 2000 });
+
+    const text = await localClient(engine(() => new Response("boom", { status: 500 })).fetch)
+      .chat.completions.create(body)
+      .catch((e: unknown) => e);
+    expect(text).toBeInstanceOf(InternalServerError);
+    expect((text as Error).message).toContain("boom");
+
+    const thrown = await localClient(
+      engine(() => {
+        throw new Error("engine down");
+      }).fetch,
+    )
+      .chat.completions.create(body)
+      .catch((e: unknown) => e);
+    expect(thrown).toBeInstanceOf(APIConnectionError);
+    expect(classifyError(thrown, false, 0)).toMatchObject({ error: { type: "connection_error" }, retryable: true });
+
+    const malformed = await localClient(engine(() => new Response("{not json", { status: 200 })).fetch)
+      .chat.completions.create(body)
+      .catch((e: unknown) => e);
+    expect(classifyError(malformed, false, 0)).toMatchObject({ error: { type: "malformed_response" }, retryable: true });
+  });
+
+  it("settles at once when the signal aborts, before or while the engine answers", async () => {
+    const aborted = new AbortController();
+    aborted.abort();
+    const { fetch, seen } = engine();
+    await expect(localClient(fetch).chat.completions.create(body, { signal: aborted.signal })).rejects.toBeInstanceOf(APIUserAbortError);
+    expect(seen).toHaveLength(0); // never sent
+
+    let release: () => void = () => {};
+    const slow = engine(
+      () =>
+        new Promise<Response>((resolve) => {
+          release = () => resolve(Response.json(completion("late")));
+        }),
+    );
+    const controller = new AbortController();
+    const pending = localClient(slow.fetch).chat.completions.create(body, { signal: controller.signal });
+    await new Promise((resolve) => setImmediate(resolve));
+    controller.abort();
+    await expect(pending).rejects.toBeInstanceOf(APIUserAbortError);
+    release(); // the late answer is dropped
+  });
+
+  it("is what Providers gives for `local`", async () => {
+    const { fetch, seen } = engine();
+    const providers = new Providers({ config: { providers: {} }, localFetch: fetch });
+    const response = await providers.client("local").chat.completions.create(body);
+    expect(response.choices[0]?.message.content).toBe("cba");
+    expect(seen).toHaveLength(1);
+  });
+});

@@ -1,0 +1,85 @@
+import OpenAI, { APIConnectionError, APIError, APIUserAbortError } from "openai";
+import type { ChatCompletion, ChatCompletionCreateParams } from "openai/resources/chat/completions";
+
+/** The embedded engine's fetch (its Hono app, in-process), given by the app that created the engine. */
+export type LocalFetch = (request: Request) => Response | Promise<Response>;
+
+export const LOCAL_BASE_URL = "http://tunelab.local/v1";
+const CHAT_COMPLETIONS_URL = `${LOCAL_BASE_URL}/chat/completions`;
+const JSON_HEADERS = { "content-type": "application/json", accept: "application/json" };
+
+/**
+ * The `local` provider's client: an `openai` client whose `fetch` is the embedded engine's (no port), except for
+ * non-streaming chat completions (what eval runs and model graders send, once per item), which go to the engine
+ * directly: one `Request` with the JSON body, the engine's answer parsed as JSON. The SDK's per-request machinery
+ * (options merged, headers and URL built, a `Request` cloned from them, its parse and retry wrappers) was most of the
+ * main thread's time in a 10,000-item eval run whose model answers at once. Failures are the SDK's own error classes
+ * (`APIError.generate` for an HTTP status, `APIConnectionError`, `APIUserAbortError`), so callers classify them as
+ * they do a remote provider's. Streaming requests and every other endpoint go through the SDK as before.
+ */
+export function localClient(localFetch: LocalFetch): OpenAI {
+  const client = new OpenAI({
+    apiKey: "local",
+    baseURL: LOCAL_BASE_URL,
+    maxRetries: 0,
+    fetch: async (input, init) => localFetch(new Request(input, init)),
+  });
+  const completions = client.chat.completions;
+  const throughSdk = completions.create.bind(completions);
+  const create = (body: ChatCompletionCreateParams, options?: { signal?: AbortSignal | null | undefined }) =>
+    body.stream ? throughSdk(body, options) : localChatCompletion(localFetch, body, options?.signal ?? undefined);
+  // A plain promise of the completion (what every caller awaits); the SDK's `withResponse()` is not offered here.
+  completions.create = create as unknown as typeof completions.create;
+  return client;
+}
+
+/**
+ * One non-streaming chat completion answered by the engine's fetch, with the SDK's errors on failure. The request
+ * carries no signal (undici derives a signal of its own for each such request, which cost more CPU than the rest of
+ * the request together); an abort settles the call at once with `APIUserAbortError`, and the engine's answer, when it
+ * comes, is dropped.
+ */
+export async function localChatCompletion(localFetch: LocalFetch, body: object, signal?: AbortSignal): Promise<ChatCompletion> {
+  if (signal?.aborted) throw new APIUserAbortError();
+  const request = new Request(CHAT_COMPLETIONS_URL, { method: "POST", headers: JSON_HEADERS, body: JSON.stringify(body) });
+  const answered = answer(localFetch, request);
+  const { response, text } = signal ? await untilAborted(answered, signal) : await answered;
+  if (!response.ok) {
+    // as the SDK makes a status error: the parsed body (its `error` becomes the error's), else the text as message
+    let parsed: object | undefined;
+    try {
+      parsed = JSON.parse(text) as object;
+    } catch {
+      parsed = undefined;
+    }
+    throw APIError.generate(response.status, parsed, parsed ? undefined : text, response.headers);
+  }
+  return JSON.parse(text) as ChatCompletion;
+}
+
+async function answer(localFetch: LocalFetch, request: Request): Promise<{ response: Response; text: string }> {
+  try {
+    const response = await localFetch(request);
+    return { response, text: await response.text() };
+  } catch (error) {
+    throw new APIConnectionError({ cause: error instanceof Error ? error : new Error(String(error)) });
+  }
+}
+
+/** `promise`, or `APIUserAbortError` as soon as `signal` aborts. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const abort = () => reject(new APIUserAbortError());
+    signal.addEventListener("abort", abort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener("abort", abort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", abort);
+        reject(error);
+      },
+    );
+  });
+}
