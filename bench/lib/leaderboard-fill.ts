@@ -1,7 +1,8 @@
 // Fills a workspace for bench/leaderboard.ts: one project, a test split of N items (tagged by ticket category), two
 // training dataset versions, a grader set of 3 graders, and E completed experiments (baselines included), each with
-// its completed eval run, N stored samples and stored aggregates. Rows go in through kysely in large transactions,
-// shaped exactly as core's repositories write them (see execute-eval-run.ts `finalizeEvalRun`, insertSample).
+// its completed eval run, N stored samples, stored aggregates and score columns (as finalizing a run writes them).
+// Rows go in through kysely in large transactions, shaped exactly as core's repositories write them (see
+// finalize/finalize-run.ts `finalizeRun`, insertSample).
 import {
   boardGraders,
   importDataset,
@@ -12,7 +13,13 @@ import {
   testItems,
   type Workspace,
 } from "@tunelab/core";
-import type { EvalSampleTable, NewEvalRunRow, NewEvalSampleRow } from "../../packages/core/src/eval-runs/eval-run.table.ts";
+import type {
+  EvalRunScoresRow,
+  EvalSampleTable,
+  NewEvalRunRow,
+  NewEvalSampleRow,
+} from "../../packages/core/src/eval-runs/eval-run.table.ts";
+import { toScoreColumns } from "../../packages/core/src/eval-runs/score-columns.ts";
 import type { ExperimentTable } from "../../packages/core/src/experiments/experiment.table.ts";
 import {
   type Grade,
@@ -147,6 +154,7 @@ export async function fillWorkspace(ws: Workspace, options: FillOptions): Promis
   const base = Date.parse("2026-09-01T00:00:00.000Z");
   const experimentRows: ExperimentTable[] = [];
   const runRows: NewEvalRunRow[] = [];
+  const scoreRows: EvalRunScoresRow[] = [];
   const tunedIds: string[] = [];
   let aggregatesMs = 0;
   let insertMs = 0;
@@ -157,6 +165,7 @@ export async function fillWorkspace(ws: Workspace, options: FillOptions): Promis
     const t = performance.now();
     const runs = runRows.splice(0);
     const exps = experimentRows.splice(0);
+    const scores = scoreRows.splice(0);
     const samples = pending.splice(0);
     await ws.db.transaction().execute(async (trx) => {
       for (let at = 0; at < exps.length; at += 500)
@@ -168,6 +177,11 @@ export async function fillWorkspace(ws: Workspace, options: FillOptions): Promis
         await trx
           .insertInto("eval_runs")
           .values(runs.slice(at, at + 500))
+          .execute();
+      for (let at = 0; at < scores.length; at += 100)
+        await trx
+          .insertInto("eval_run_scores")
+          .values(scores.slice(at, at + 100))
           .execute();
       for (const parameters of samples) {
         if (!compiled) throw new Error("no compiled sample insert");
@@ -284,6 +298,9 @@ export async function fillWorkspace(ws: Workspace, options: FillOptions): Promis
       created_at: finishedAt,
       finished_at: finishedAt,
     });
+    const columns = toScoreColumns(scored.map((item, position) => ({ position, item })));
+    if (!columns) throw new Error("the bench's grades do not fit score columns");
+    scoreRows.push({ run_id: runId, ...columns });
     pending.push(parameters);
     if (!baseline) tunedIds.push(experimentId);
     insertMs += performance.now() - t;

@@ -1,5 +1,5 @@
 import { TunelabError } from "@tunelab/base";
-import { type ItemRecord, trialKey } from "@tunelab/evals";
+import { type Grade, type ItemRecord, trialKey } from "@tunelab/evals";
 import { jsonArrayContains, storableText, withSqlite } from "@tunelab/storage";
 import type { Updateable } from "kysely";
 import { newId } from "../shared/id.ts";
@@ -101,6 +101,16 @@ export async function getEvalRun(db: DB, id: string): Promise<EvalRun> {
   const run = await findEvalRun(db, id);
   if (!run) throw new TunelabError("not_found", `no eval run ${id}`);
   return run;
+}
+
+/** The eval run an experiment points to (`experiments.eval_run_id`), read in one query; undefined without one. */
+export async function findCurrentEvalRun(db: DB, experimentId: string): Promise<EvalRun | undefined> {
+  const row = await db
+    .selectFrom("eval_runs")
+    .selectAll()
+    .where("id", "=", (eb) => eb.selectFrom("experiments").select("eval_run_id").where("experiments.id", "=", experimentId))
+    .executeTakeFirst();
+  return row && toEvalRun(row);
 }
 
 export async function updateEvalRun(db: DB, id: string, patch: Updateable<EvalRunTable>): Promise<void> {
@@ -214,21 +224,26 @@ export async function runScores(db: DB, runId: string) {
 /** Ids per `IN (...)` list when reading some items' samples. */
 const IDS_PER_QUERY = 1_000;
 
-/** The outputs of a run's samples for some items; with trials, the last trial's (as `runSamples` order leaves last). */
-export async function runOutputs(db: DB, runId: string, itemIds: readonly string[]): Promise<Map<string, string | null>> {
-  const outputs = new Map<string, string | null>();
+/** The output and the grades of a run's samples for some items; with trials, the last trial's (as `runSamples` order leaves last). */
+export async function runShownSamples(
+  db: DB,
+  runId: string,
+  itemIds: readonly string[],
+): Promise<Map<string, { output: string | null; grades: Record<string, Grade> }>> {
+  const shown = new Map<string, { output: string | null; grades: Record<string, Grade> }>();
   for (let from = 0; from < itemIds.length; from += IDS_PER_QUERY) {
     const rows = await db
       .selectFrom("eval_samples")
-      .select(["item_id", "output_text"])
+      .select(["item_id", "output_text", "grades_json"])
       .where("run_id", "=", runId)
       .where("item_id", "in", itemIds.slice(from, from + IDS_PER_QUERY))
       .orderBy("position")
       .orderBy("trial")
       .execute();
-    for (const row of rows) outputs.set(row.item_id, row.output_text);
+    for (const row of rows)
+      shown.set(row.item_id, { output: row.output_text, grades: JSON.parse(row.grades_json) as Record<string, Grade> });
   }
-  return outputs;
+  return shown;
 }
 
 export interface SampleFilter {

@@ -50,3 +50,25 @@ export interface EvalSampleTable {
 }
 export type EvalSampleRow = Selectable<EvalSampleTable>;
 export type NewEvalSampleRow = Insertable<EvalSampleTable>;
+
+/**
+ * A completed run's scores in columns (score-columns.ts), written when the run is finalized: what a comparison reads
+ * instead of parsing every sample's grades. Runs finalized before it existed have none (compare falls back to their
+ * samples and stores one).
+ */
+export interface EvalRunScoresTable {
+  run_id: string;
+  /** The layout's version (`SCORE_COLUMNS_FORMAT`); a reader that does not know it reads the samples instead. */
+  format: number;
+  /** Samples (item × trial) in the run, in the order `runScores` reads them (position, trial). */
+  samples: number;
+  /** Per sample: item id, position, trial, tags (`ScoreColumnsItems`). */
+  items_json: string;
+  /** Grader names, in the order of the columns of `scores` and `flags`. */
+  graders_json: string;
+  /** Per grader, per sample: the score, float64 little-endian (grader-major). */
+  scores: Uint8Array;
+  /** Per grader, per sample: one byte of `SCORE_FLAG` bits (grader-major). */
+  flags: Uint8Array;
+}
+export type EvalRunScoresRow = Selectable<EvalRunScoresTable>;

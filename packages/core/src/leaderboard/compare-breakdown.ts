@@ -41,15 +41,18 @@ export function bothFailed(a: readonly ScoredItem[], b: readonly ScoredItem[], g
     .sort(byItemId);
 }
 
-/** Per tag (tags as run A recorded them), the paired comparison of `grader`, and the items both runs failed. */
+/**
+ * Per tag (tags as run A recorded them), the paired comparison of `grader`, and the items both runs failed (`failed`
+ * when the caller has them already: `bothFailed(a, b, grader)`).
+ */
 export function compareBreakdown(
   a: readonly ScoredItem[],
   b: readonly ScoredItem[],
   grader: string | null,
   options: BootstrapOptions = {},
+  failed: string[] = grader === null ? [] : bothFailed(a, b, grader),
 ): CompareBreakdown {
   if (grader === null) return { grader, byTag: [], untagged: 0, bothFailed: [] };
-  const failed = bothFailed(a, b, grader);
   const failedSet = new Set(failed);
   // B's side pairs up once for every tag
   const { byIdB } = pairRuns([], b);

@@ -1,8 +1,7 @@
 import { TunelabError } from "@tunelab/base";
-import { compareRuns, type Grade, type ScoredItem } from "@tunelab/evals";
-import { findVersionById } from "../datasets/dataset.repository.ts";
-import { diffVersions } from "../datasets/diff-versions.ts";
-import { getEvalRun, runOutputs, runScores } from "../eval-runs/eval-run.repository.ts";
+import { compareRuns } from "@tunelab/evals";
+import { findVersionById, positionsMissingFrom } from "../datasets/dataset.repository.ts";
+import { findCurrentEvalRun, getEvalRun, runShownSamples } from "../eval-runs/eval-run.repository.ts";
 import type { EvalRun } from "../eval-runs/eval-run.schema.ts";
 import { testItems, testItemsAt } from "../eval-runs/test-items.ts";
 import { findExperiment } from "../experiments/experiment.repository.ts";
@@ -10,33 +9,26 @@ import type { Experiment } from "../experiments/experiment.schema.ts";
 import { primaryMetricOf } from "../grader-sets/grader-set.repository.ts";
 import type { Workspace } from "../storage/workspace.ts";
 import type { ComparedItem, ComparedSide, Comparison } from "./compare.schema.ts";
-import { byItemId, compareBreakdown } from "./compare-breakdown.ts";
+import { bothFailed, byItemId, compareBreakdown } from "./compare-breakdown.ts";
+import { scoreSides } from "./compare-scores.ts";
 
 /**
  * A vs B on the same test split: per-grader paired deltas, the items that moved, and what differs in their setup.
- * Independent reads run concurrently (on PostgreSQL they overlap on the server), and outputs are read only for the
- * items the comparison shows.
+ * Independent reads run concurrently (on PostgreSQL they overlap on the server); each run's scores come from its score
+ * columns (two rows) when it has them, and outputs and whole grades are read only for the items the comparison shows.
  */
 export async function compare(ws: Workspace, refA: string, refB: string): Promise<Comparison> {
   const [a, b] = await Promise.all([resolve(ws, refA), resolve(ws, refB)]);
   if (a.run.testSplitVersionId !== b.run.testSplitVersionId) {
     throw new TunelabError("conflict", "the two runs were scored on different test split versions; compare runs on the same test split");
   }
-  const [scoresA, scoresB, primaryMetric, dataset] = await Promise.all([
-    runScores(ws.db, a.run.id),
-    runScores(ws.db, b.run.id),
+  const [[sideA, sideB], primaryMetric, dataset] = await Promise.all([
+    scoreSides(ws.db, a.run, b.run),
     primaryMetricOf(ws.db, b.run.graderSetId).then((metric) => metric ?? null),
     datasetDiff(ws, a.experiment, b.experiment),
   ]);
-  const scored = (rows: typeof scoresA): ScoredItem[] =>
-    rows.map((row) => ({
-      item_id: row.item_id,
-      trial: row.trial,
-      tags: JSON.parse(row.tags_json) as string[],
-      grades: JSON.parse(row.grades_json) as Record<string, Grade>,
-    }));
-  const itemsA = scored(scoresA);
-  const itemsB = scored(scoresB);
+  const itemsA = sideA.items;
+  const itemsB = sideB.items;
   const graders = compareRuns(itemsA, itemsB);
   // items that moved on the primary metric (on every grader when the runs share no primary metric)
   const primary = primaryMetric ? graders[primaryMetric] : undefined;
@@ -44,25 +36,27 @@ export async function compare(ws: Workspace, refA: string, refB: string): Promis
     [...new Set(primary ? primary[key] : Object.values(graders).flatMap((g) => g[key]))].sort(byItemId);
   const regressed = movedIds("regressed");
   const improved = movedIds("improved");
-  const breakdown = compareBreakdown(itemsA, itemsB, primary ? primary.grader : null);
+  const grader = primary ? primary.grader : null;
+  const failed = grader === null ? [] : bothFailed(itemsA, itemsB, grader);
 
-  const shown = [...new Set([...regressed, ...improved, ...breakdown.bothFailed])];
-  // the test items shown, parsed alone at the positions their samples recorded (the whole split if one differs)
-  const positionOf = new Map(scoresA.map((row) => [row.item_id, row.position]));
-  const [itemsAt, outputsA, outputsB] = await Promise.all([
+  const shown = [...new Set([...regressed, ...improved, ...failed])];
+  // the test items shown, parsed alone at the positions their samples recorded (the whole split if one differs); their
+  // outputs and whole grades (the last trial's) from their samples: read while the breakdown by tag is computed
+  const reads = Promise.all([
     testItemsAt(
       ws,
       a.run.testSplitVersionId,
-      shown.flatMap((id) => positionOf.get(id) ?? []),
+      shown.flatMap((id) => sideA.positions.get(id) ?? []),
     ),
-    runOutputs(ws.db, a.run.id, shown),
-    runOutputs(ws.db, b.run.id, shown),
+    runShownSamples(ws.db, a.run.id, shown),
+    runShownSamples(ws.db, b.run.id, shown),
   ]);
+  reads.catch(() => undefined); // awaited below; not unhandled meanwhile
+  await new Promise((resume) => setImmediate(resume)); // the queries go out before the CPU-bound breakdown
+  const breakdown = compareBreakdown(itemsA, itemsB, grader, {}, failed);
+  const [itemsAt, samplesA, samplesB] = await reads;
   const items = new Map([...itemsAt.values()].map((item) => [item.id, item]));
   if (shown.some((id) => !items.has(id))) for (const item of await testItems(ws, a.run.testSplitVersionId)) items.set(item.id, item);
-  // the last trial's grades, as the outputs
-  const gradesA = new Map(itemsA.map((item) => [item.item_id, item.grades]));
-  const gradesB = new Map(itemsB.map((item) => [item.item_id, item.grades]));
   const describe = (itemId: string): ComparedItem => {
     const item = items.get(itemId);
     const lastUser = item?.input.messages.findLast((m) => m.role === "user");
@@ -70,10 +64,10 @@ export async function compare(ws: Workspace, refA: string, refB: string): Promis
       itemId,
       input: typeof lastUser?.content === "string" ? lastUser.content : JSON.stringify(lastUser?.content ?? ""),
       reference: item?.reference ?? null,
-      outputA: outputsA.get(itemId) ?? null,
-      outputB: outputsB.get(itemId) ?? null,
-      gradesA: gradesA.get(itemId) ?? {},
-      gradesB: gradesB.get(itemId) ?? {},
+      outputA: samplesA.get(itemId)?.output ?? null,
+      outputB: samplesB.get(itemId)?.output ?? null,
+      gradesA: samplesA.get(itemId)?.grades ?? {},
+      gradesB: samplesB.get(itemId)?.grades ?? {},
     };
   };
   return {
@@ -96,10 +90,13 @@ interface Resolved {
 }
 
 async function resolve(ws: Workspace, ref: string): Promise<Resolved> {
-  const experiment = await findExperiment(ws.db, ref);
+  // the experiment and the run it points to, read at once (one round trip on PostgreSQL)
+  const [experiment, current] = await Promise.all([findExperiment(ws.db, ref), findCurrentEvalRun(ws.db, ref)]);
   if (experiment) {
     if (!experiment.evalRunId) throw new TunelabError("conflict", `experiment ${ref} has no eval run yet (status ${experiment.status})`);
-    return { run: await getEvalRun(ws.db, experiment.evalRunId), experiment };
+    // a new run between the two reads: the experiment's
+    const run = current?.id === experiment.evalRunId ? current : await getEvalRun(ws.db, experiment.evalRunId);
+    return { run, experiment };
   }
   const run = await getEvalRun(ws.db, ref).catch(() => {
     throw new TunelabError("not_found", `"${ref}" is neither an experiment nor an eval run`);
@@ -131,13 +128,14 @@ function hyperDiff(a: Experiment | undefined, b: Experiment | undefined) {
 }
 
 async function datasetDiff(ws: Workspace, a: Experiment | undefined, b: Experiment | undefined): Promise<Comparison["dataset"]> {
-  const [va, vb] = [
-    a?.datasetVersionId ? await findVersionById(ws.db, a.datasetVersionId) : undefined,
-    b?.datasetVersionId ? await findVersionById(ws.db, b.datasetVersionId) : undefined,
-  ];
+  const [va, vb] = await Promise.all([
+    a?.datasetVersionId ? findVersionById(ws.db, a.datasetVersionId) : undefined,
+    b?.datasetVersionId ? findVersionById(ws.db, b.datasetVersionId) : undefined,
+  ]);
   if (!va && !vb) return null;
   if (!va || !vb) return { a: va?.ref ?? null, b: vb?.ref ?? null, added: vb?.exampleCount ?? 0, removed: va?.exampleCount ?? 0 };
   if (va.id === vb.id) return { a: va.ref, b: vb.ref, added: 0, removed: 0 };
-  const diff = await diffVersions(ws, va, vb);
-  return { a: va.ref, b: vb.ref, added: diff.added.length, removed: diff.removed.length };
+  // counts only (as diffVersions's added and removed), so neither version's examples are read
+  const [removed, added] = await Promise.all([positionsMissingFrom(ws.db, va.id, vb.id), positionsMissingFrom(ws.db, vb.id, va.id)]);
+  return { a: va.ref, b: vb.ref, added: added.length, removed: removed.length };
 }

@@ -7,6 +7,7 @@ import * as m0004 from "./migrations/0004_trials.ts";
 import * as m0005 from "./migrations/0005_users.ts";
 import * as m0006 from "./migrations/0006_eval_run_leases.ts";
 import * as m0007 from "./migrations/0007_dataset_images.ts";
+import * as m0008 from "./migrations/0008_eval_run_scores.ts";
 
 /** The workspace's frozen migrations, in order. Never edit one that has shipped: add a new file. */
 const MIGRATIONS: Migrations = {
@@ -17,6 +18,7 @@ const MIGRATIONS: Migrations = {
   "0005_users": m0005,
   "0006_eval_run_leases": m0006,
   "0007_dataset_images": m0007,
+  "0008_eval_run_scores": m0008,
 };
 
 /** Brings a workspace database to the latest schema (or to the given migrations, for migration tests). */

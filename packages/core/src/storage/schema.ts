@@ -1,6 +1,6 @@
 import type { DatasetExampleTable, DatasetTable, DatasetVersionTable } from "../datasets/dataset.table.ts";
 import type { DatasetImageTable } from "../datasets/images/dataset-image.table.ts";
-import type { EvalRunTable, EvalSampleTable } from "../eval-runs/eval-run.table.ts";
+import type { EvalRunScoresTable, EvalRunTable, EvalSampleTable } from "../eval-runs/eval-run.table.ts";
 import type { EventTable } from "../events/event.table.ts";
 import type { ExperimentMetricTable, ExperimentTable } from "../experiments/experiment.table.ts";
 import type { GraderSetTable } from "../grader-sets/grader-set.table.ts";
@@ -19,6 +19,7 @@ export interface Database {
   experiment_metrics: ExperimentMetricTable;
   eval_runs: EvalRunTable;
   eval_samples: EvalSampleTable;
+  eval_run_scores: EvalRunScoresTable;
   events: EventTable;
   users: UserTable;
 }

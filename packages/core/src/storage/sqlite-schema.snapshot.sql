@@ -34,6 +34,9 @@ CREATE TABLE "dataset_versions" ("id" text primary key, "dataset_id" text not nu
 -- datasets
 CREATE TABLE "datasets" ("id" text primary key, "project_id" text not null references "projects" ("id") on delete cascade, "name" text not null, "role" text not null, "created_at" text not null, constraint "datasets_project_name_unique" unique ("project_id", "name"));
 
+-- eval_run_scores
+CREATE TABLE "eval_run_scores" ("run_id" text primary key references "eval_runs" ("id") on delete cascade, "format" integer not null, "samples" integer not null, "items_json" text not null, "graders_json" text not null, "scores" blob not null, "flags" blob not null);
+
 -- eval_runs
 CREATE TABLE "eval_runs" ("id" text primary key, "project_id" text not null references "projects" ("id") on delete cascade, "experiment_id" text references "experiments" ("id") on delete set null, "model" text not null, "provider" text not null, "test_split_version_id" text not null references "dataset_versions" ("id"), "grader_set_id" text not null references "grader_sets" ("id"), "sampling_json" text not null, "status" text not null, "error" text, "total" integer default 0 not null, "passed" integer default 0 not null, "failed" integer default 0 not null, "errored" integer default 0 not null, "primary_score" real, "primary_low" real, "primary_high" real, "aggregates_json" text, "graders_json" text, "usage_json" text, "created_at" text not null, "finished_at" text, "trials" integer default 1 not null, "lease_owner" text, "lease_expires_at" integer);
 

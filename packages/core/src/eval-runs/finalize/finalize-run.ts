@@ -6,13 +6,15 @@ import { nowIso } from "../../shared/time.ts";
 import type { DB } from "../../storage/database.ts";
 import type { EvalSampleRow } from "../eval-run.table.ts";
 import type { RunAggregates } from "../run-aggregates.schema.ts";
+import { saveScoreColumns } from "../score-columns.repository.ts";
+import { toScoreColumns } from "../score-columns.ts";
 
-/** Computes and stores a run's counts and aggregates from its stored samples, on this thread. */
+/** Computes and stores a run's counts, aggregates and score columns from its stored samples, on this thread. */
 export async function finalizeRun(db: DB, runId: string, primaryMetric: string): Promise<void> {
   // only what the aggregates need (not the outputs, the largest column)
   const rows = await db
     .selectFrom("eval_samples")
-    .select(["item_id", "trial", "tags_json", "grades_json", "status", "prompt_tokens", "completion_tokens"])
+    .select(["item_id", "position", "trial", "tags_json", "grades_json", "status", "prompt_tokens", "completion_tokens"])
     .where("run_id", "=", runId)
     .orderBy("position")
     .orderBy("trial")
@@ -29,22 +31,27 @@ export async function finalizeRun(db: DB, runId: string, primaryMetric: string):
   const graders = summarizeGraders(scored);
   const aggregates: RunAggregates = { graders, byTag: summarizeByTag(scored) };
   const primary = graders[primaryMetric];
-  await db
-    .updateTable("eval_runs")
-    .set({
-      status: "completed",
-      ...counts,
-      total: scored.length,
-      primary_score: primary?.mean ?? null,
-      primary_low: primary?.ci.mean?.low ?? null,
-      primary_high: primary?.ci.mean?.high ?? null,
-      aggregates_json: JSON.stringify(aggregates),
-      graders_json: JSON.stringify(boardGraders(graders)),
-      usage_json: JSON.stringify({ prompt_tokens: promptTokens, completion_tokens: completionTokens }),
-      finished_at: nowIso(),
-    })
-    .where("id", "=", runId)
-    .execute();
+  // what compare reads of the run, in columns (none when a grade does not fit them: compare reads the samples)
+  const columns = toScoreColumns(rows.map((row, i) => ({ position: row.position, item: scored[i] as ScoredItem })));
+  await db.transaction().execute(async (trx) => {
+    if (columns) await saveScoreColumns(trx, runId, columns);
+    await trx
+      .updateTable("eval_runs")
+      .set({
+        status: "completed",
+        ...counts,
+        total: scored.length,
+        primary_score: primary?.mean ?? null,
+        primary_low: primary?.ci.mean?.low ?? null,
+        primary_high: primary?.ci.mean?.high ?? null,
+        aggregates_json: JSON.stringify(aggregates),
+        graders_json: JSON.stringify(boardGraders(graders)),
+        usage_json: JSON.stringify({ prompt_tokens: promptTokens, completion_tokens: completionTokens }),
+        finished_at: nowIso(),
+      })
+      .where("id", "=", runId)
+      .execute();
+  });
 }
 
 export function toScoredItem(row: Pick<EvalSampleRow, "item_id" | "trial" | "tags_json" | "grades_json">): ScoredItem {
