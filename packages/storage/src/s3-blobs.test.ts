@@ -1,18 +1,18 @@
 // The S3 blob store against a real HTTP server on loopback that speaks S3's REST API (path-style, SigV4 required)
 // and misbehaves on request: two stores with their own cache directories share one bucket, as two machines would.
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sha256 } from "@tunelab/base";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { FAKE_S3_CREDENTIALS, type FakeS3, startFakeS3 } from "../test-support/fake-s3.ts";
+import { FAKE_S3_CREDENTIALS, type FakeS3, MIN_PART_BYTES, startFakeS3 } from "../test-support/fake-s3.ts";
 import { parseS3Url, S3Blobs } from "./s3-blobs.ts";
 
 let s3: FakeS3;
 let dir: string;
 const stores: S3Blobs[] = [];
 
-function store(cache: string, options: { endpoint?: string; maxAttempts?: number } = {}): S3Blobs {
+function store(cache: string, options: { endpoint?: string; maxAttempts?: number; multipartBytes?: number } = {}): S3Blobs {
   const made = new S3Blobs({
     bucket: "team-blobs",
     prefix: "tunelab/main",
@@ -21,6 +21,8 @@ function store(cache: string, options: { endpoint?: string; maxAttempts?: number
     region: "us-east-1",
     credentials: FAKE_S3_CREDENTIALS,
     maxAttempts: options.maxAttempts,
+    multipartBytes: options.multipartBytes,
+    partBytes: MIN_PART_BYTES,
   });
   stores.push(made);
   return made;
@@ -80,6 +82,30 @@ describe("S3Blobs", () => {
     const hash = sha256('{"a":1}\n');
     expect(await first.putFile(file, hash)).toEqual({ hash, created: true });
     expect((await store("cache-b").read(hash)).toString()).toBe('{"a":1}\n');
+  });
+
+  it("uploads a large file in parts, streamed from disk, and another machine streams it down", async () => {
+    const first = store("cache-a", { multipartBytes: 8 * 1024 * 1024 });
+    const file = join(dir, "model.safetensors");
+    const bytes = Buffer.alloc(2 * MIN_PART_BYTES + 12_345);
+    for (let i = 0; i < bytes.length; i += 4096) bytes[i] = (i / 4096) % 251;
+    writeFileSync(file, bytes);
+    const hash = sha256(bytes);
+    expect(await first.putFile(file, hash)).toEqual({ hash, created: true });
+    const calls = s3.requests.filter((r) => r.method !== "HEAD").map((r) => `${r.method} ${r.status}`);
+    // create, three parts (5 MiB, 5 MiB, the rest), complete
+    expect(calls).toEqual(["POST 200", "PUT 200", "PUT 200", "PUT 200", "POST 200"]);
+    expect(s3.pendingUploads()).toBe(0);
+    expect(s3.objects.get(`team-blobs/tunelab/main/${hash.slice(0, 2)}/${hash}`)?.equals(bytes)).toBe(true);
+    const second = store("cache-b");
+    expect(readFileSync(await second.localPath(hash)).equals(bytes)).toBe(true);
+  });
+
+  it("a file under the multipart size goes up in one PUT", async () => {
+    const file = join(dir, "small.bin");
+    writeFileSync(file, Buffer.alloc(MIN_PART_BYTES + 1, 7));
+    await store("cache-a", { multipartBytes: 8 * 1024 * 1024 }).putFile(file, sha256(Buffer.alloc(MIN_PART_BYTES + 1, 7)));
+    expect(s3.requests.filter((r) => r.method !== "HEAD").map((r) => r.method)).toEqual(["PUT"]);
   });
 
   it("retries a request the server throttles (503 SlowDown)", async () => {

@@ -1,9 +1,30 @@
-import { existsSync, rmSync } from "node:fs";
+import { createHash, type Hash } from "node:crypto";
+import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
+import { dirname } from "node:path";
+import { pipeline } from "node:stream/promises";
 import type { S3Client, S3ClientConfig } from "@aws-sdk/client-s3";
 import { sha256, TunelabError } from "@tunelab/base";
 import { BlobStore } from "./blobs.ts";
 import { type Blobs, moveInto, writeAtomically } from "./shared-blobs.ts";
+
+/**
+ * Blobs at least this large go up in parts (`@aws-sdk/lib-storage`): S3 refuses a single PUT over 5 GiB, and a file is
+ * streamed from disk rather than read whole (Node reads no file over 2 GiB into one buffer).
+ */
+export const MULTIPART_BYTES = 64 * 1024 * 1024;
+/** The size of each part (S3: at least 5 MiB but for the last, at most 10,000 parts: 160 GiB at this size). */
+export const PART_BYTES = 16 * 1024 * 1024;
+
+/** Passes chunks through, adding each to the digest. */
+async function* hashing(chunks: AsyncIterable<Uint8Array>, digest: Hash): AsyncGenerator<Uint8Array> {
+  for await (const chunk of chunks) {
+    digest.update(chunk);
+    yield chunk;
+  }
+}
+
+async function* noChunks(): AsyncGenerator<Uint8Array> {}
 
 /** The region when neither the options nor the SDK's configuration name one. */
 const DEFAULT_REGION = "us-east-1";
@@ -33,6 +54,10 @@ export interface S3BlobsOptions extends S3Location {
   /** Unset: the SDK's default credential chain (environment, shared files, instance roles). */
   credentials?: S3ClientConfig["credentials"];
   maxAttempts?: number | undefined;
+  /** Files from this size on are uploaded in parts (default MULTIPART_BYTES). */
+  multipartBytes?: number | undefined;
+  /** The part size of multipart uploads (default PART_BYTES). */
+  partBytes?: number | undefined;
 }
 
 /**
@@ -73,24 +98,16 @@ export class S3Blobs implements Blobs {
   async putFile(file: string, hash: string): Promise<{ hash: string; created: boolean }> {
     const path = this.pathOf(hash);
     moveInto(file, path);
-    return { hash, created: await this.upload(hash, () => readFile(path)) };
+    return { hash, created: await this.upload(hash, path) };
   }
 
   async read(hash: string): Promise<Buffer> {
-    const path = this.pathOf(hash);
-    try {
-      return await readFile(path);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-    }
-    const bytes = await this.download(hash);
-    writeAtomically(path, bytes);
-    return bytes;
+    return readFile(await this.localPath(hash));
   }
 
   async localPath(hash: string): Promise<string> {
     const path = this.pathOf(hash);
-    if (!existsSync(path)) await this.read(hash);
+    if (!existsSync(path)) await this.download(hash, path);
     return path;
   }
 
@@ -100,10 +117,25 @@ export class S3Blobs implements Blobs {
     await this.send("delete", hash, async (client) => client.send(new DeleteObjectCommand(this.object(hash))));
   }
 
-  /** Uploads a blob unless the bucket has it; true when it was uploaded. */
-  private async upload(hash: string, bytes: Uint8Array | (() => Promise<Uint8Array>)): Promise<boolean> {
+  /** Uploads a blob (bytes, or the file at a path) unless the bucket has it; true when it was uploaded. */
+  private async upload(hash: string, source: Uint8Array | string): Promise<boolean> {
     if (await this.exists(hash)) return false;
-    const body = typeof bytes === "function" ? await bytes() : bytes;
+    const size = typeof source === "string" ? statSync(source).size : source.byteLength;
+    if (typeof source === "string" && size >= (this.options.multipartBytes ?? MULTIPART_BYTES)) {
+      const { Upload } = await import("@aws-sdk/lib-storage");
+      await this.send("upload", hash, (client) =>
+        new Upload({
+          client,
+          params: { ...this.object(hash), Body: createReadStream(source) },
+          partSize: this.options.partBytes ?? PART_BYTES,
+          queueSize: 2,
+          // a failed upload is aborted, so the bucket keeps no orphaned parts
+          leavePartsOnError: false,
+        }).done(),
+      );
+      return true;
+    }
+    const body = typeof source === "string" ? await readFile(source) : source;
     const { PutObjectCommand } = await import("@aws-sdk/client-s3");
     await this.send("upload", hash, (client) =>
       client.send(new PutObjectCommand({ ...this.object(hash), Body: body, ContentLength: body.byteLength })),
@@ -122,19 +154,31 @@ export class S3Blobs implements Blobs {
     }
   }
 
-  private async download(hash: string): Promise<Buffer> {
+  /**
+   * Streams a blob from the bucket to `path` through a temporary sibling, hashing it on the way; bytes that are not
+   * the blob's are refused and nothing is cached.
+   */
+  private async download(hash: string, path: string): Promise<void> {
     const { GetObjectCommand } = await import("@aws-sdk/client-s3");
-    const bytes = await this.send("download", hash, async (client) => {
-      const response = await client.send(new GetObjectCommand(this.object(hash)));
-      return Buffer.from((await response.Body?.transformToByteArray()) ?? new Uint8Array());
-    });
-    if (sha256(bytes) !== hash) {
-      throw new TunelabError(
-        "io_error",
-        `blob ${hash} downloaded from ${this.location} at ${this.endpointName()} does not match its hash (corrupted in transit or in the bucket); nothing was cached`,
-      );
+    mkdirSync(dirname(path), { recursive: true });
+    const temporary = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+    const digest = createHash("sha256");
+    try {
+      await this.send("download", hash, async (client) => {
+        const response = await client.send(new GetObjectCommand(this.object(hash)));
+        const body = response.Body as AsyncIterable<Uint8Array> | undefined;
+        await pipeline(hashing(body ?? noChunks(), digest), createWriteStream(temporary));
+      });
+      if (digest.digest("hex") !== hash) {
+        throw new TunelabError(
+          "io_error",
+          `blob ${hash} downloaded from ${this.location} at ${this.endpointName()} does not match its hash (corrupted in transit or in the bucket); nothing was cached`,
+        );
+      }
+      renameSync(temporary, path);
+    } finally {
+      rmSync(temporary, { force: true });
     }
-    return bytes;
   }
 
   private object(hash: string): { Bucket: string; Key: string } {

@@ -1,6 +1,9 @@
 // A stand-in for an S3-compatible server, for tests: a real HTTP server on loopback that answers S3's REST API for
-// PutObject, GetObject, HeadObject and DeleteObject with path-style URLs (`/bucket/key`), refuses requests that are
-// not SigV4-signed, and misbehaves on request (a 503 SlowDown, a corrupted body) so clients' retries and checks run.
+// PutObject, GetObject, HeadObject and DeleteObject with path-style URLs (`/bucket/key`), and multipart uploads
+// (CreateMultipartUpload, UploadPart, CompleteMultipartUpload with S3's 5 MiB minimum for every part but the last,
+// AbortMultipartUpload), refuses requests that are not SigV4-signed, and misbehaves on request (a 503 SlowDown, a
+// corrupted body) so clients' retries and checks run.
+import { createHash, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
@@ -13,7 +16,10 @@ export interface FakeS3Request {
   region: string;
 }
 
-type Method = "PUT" | "GET" | "HEAD" | "DELETE";
+type Method = "PUT" | "GET" | "HEAD" | "DELETE" | "POST";
+
+/** S3's smallest part of a multipart upload, but for the last one. */
+export const MIN_PART_BYTES = 5 * 1024 * 1024;
 
 export interface FakeS3 {
   /** `http://127.0.0.1:port`: the endpoint to give the client. */
@@ -22,6 +28,8 @@ export interface FakeS3 {
   objects: Map<string, Buffer>;
   /** Every request answered, in order. */
   requests: FakeS3Request[];
+  /** Multipart uploads begun and neither completed nor aborted. */
+  pendingUploads(): number;
   /** The next request with this method is answered 503 SlowDown (as S3 does when throttling). */
   slowDownNext(method: Method): void;
   /** The next GetObject answers the object's bytes with one byte changed. */
@@ -35,6 +43,8 @@ export const FAKE_S3_CREDENTIALS = { accessKeyId: ACCESS_KEY, secretAccessKey: "
 export async function startFakeS3(buckets: readonly string[]): Promise<FakeS3> {
   const objects = new Map<string, Buffer>();
   const requests: FakeS3Request[] = [];
+  /** Multipart uploads in progress: upload id → the object's id and its parts by number. */
+  const uploads = new Map<string, { id: string; parts: Map<number, Buffer> }>();
   const slowDown = new Set<string>();
   let corrupt = false;
 
@@ -66,6 +76,52 @@ export async function startFakeS3(buckets: readonly string[]): Promise<FakeS3> {
     if (slowDown.delete(method)) return error(503, "SlowDown", "Please reduce your request rate.");
     const id = `${bucket}/${key}`;
     const stored = objects.get(id);
+    const xml = (payload: string) => answer(200, { "content-type": "application/xml" }, `<?xml version="1.0" encoding="UTF-8"?>${payload}`);
+    const uploadId = url.searchParams.get("uploadId");
+    if (method === "POST" && url.searchParams.has("uploads")) {
+      const created = randomUUID();
+      uploads.set(created, { id, parts: new Map() });
+      return xml(
+        `<InitiateMultipartUploadResult><Bucket>${bucket}</Bucket><Key>${key}</Key><UploadId>${created}</UploadId></InitiateMultipartUploadResult>`,
+      );
+    }
+    if (uploadId !== null) {
+      const upload = uploads.get(uploadId);
+      if (!upload || upload.id !== id) return error(404, "NoSuchUpload", "The specified multipart upload does not exist.");
+      if (method === "PUT") {
+        const number = Number(url.searchParams.get("partNumber"));
+        if (!Number.isInteger(number) || number < 1 || number > 10_000) return error(400, "InvalidArgument", "partNumber must be 1-10000");
+        upload.parts.set(number, body);
+        return answer(200, { etag: etagOf(body) });
+      }
+      if (method === "DELETE") {
+        uploads.delete(uploadId);
+        return answer(204);
+      }
+      if (method === "POST") {
+        const listed = [...body.toString("utf8").matchAll(/<Part>([\s\S]*?)<\/Part>/g)].map((m) => ({
+          number: Number(/<PartNumber>(\d+)<\/PartNumber>/.exec(m[1] ?? "")?.[1]),
+          etag: (/<ETag>([^<]*)<\/ETag>/.exec(m[1] ?? "")?.[1] ?? "").replaceAll("&quot;", '"').replaceAll("&#34;", '"'),
+        }));
+        if (listed.length === 0) return error(400, "MalformedXML", "CompleteMultipartUpload lists no parts");
+        const chosen: Buffer[] = [];
+        for (const [index, part] of listed.entries()) {
+          const bytes = upload.parts.get(part.number);
+          if (!bytes || etagOf(bytes) !== part.etag)
+            return error(400, "InvalidPart", `part ${part.number} was not uploaded with that ETag`);
+          if (index > 0 && part.number <= (listed[index - 1]?.number ?? 0))
+            return error(400, "InvalidPartOrder", "parts must be in ascending order");
+          if (index < listed.length - 1 && bytes.length < MIN_PART_BYTES)
+            return error(400, "EntityTooSmall", "Your proposed upload is smaller than the minimum allowed object size.");
+          chosen.push(bytes);
+        }
+        uploads.delete(uploadId);
+        objects.set(id, Buffer.concat(chosen));
+        return xml(
+          `<CompleteMultipartUploadResult><Bucket>${bucket}</Bucket><Key>${key}</Key><ETag>"${listed.length}-parts"</ETag></CompleteMultipartUploadResult>`,
+        );
+      }
+    }
     switch (method) {
       case "PUT": {
         if (String(req.headers["content-encoding"] ?? "").includes("aws-chunked")) {
@@ -106,6 +162,7 @@ export async function startFakeS3(buckets: readonly string[]): Promise<FakeS3> {
     endpoint: `http://127.0.0.1:${port}`,
     objects,
     requests,
+    pendingUploads: () => uploads.size,
     slowDownNext: (method) => slowDown.add(method),
     corruptNextGet: () => {
       corrupt = true;
@@ -117,6 +174,8 @@ export async function startFakeS3(buckets: readonly string[]): Promise<FakeS3> {
       }),
   };
 }
+
+const etagOf = (bytes: Buffer) => `"${createHash("md5").update(bytes).digest("hex")}"`;
 
 async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
