@@ -3,7 +3,8 @@
 // only the database URL and a blob directory. A sweep stored through serve's API is run by the workers; one worker is
 // killed with SIGKILL mid-training, and the other takes its experiment over (training it again on its own engine, as
 // the first machine's job is unknown there). Every experiment completes exactly once, with each test item scored
-// once, and serve's SSE stream showed the workers' progress live.
+// once, and serve's SSE stream showed the workers' progress live. Serve then answers chat completions with a tuned model
+// a worker trained, fetched from the shared blob store where the worker published it.
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -116,6 +117,24 @@ describe.skipIf(!available)("team mode: PostgreSQL, serve --no-worker, workers o
         events.some((e) => "experimentId" in e && e.experimentId === victim && JSON.stringify(e).includes("another machine's engine")),
       ).toBe(true);
       await sse.close();
+
+      // serve never trained: its engine fetches a worker's tuned model from the shared blob store and answers with it
+      const trained = await getExperiment(ws.db, ids[0] as string);
+      const chat = await fetch(`${url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          model: trained.tunedModel,
+          messages: [{ role: "user", content: "I was charged twice this month" }],
+          temperature: 0,
+          max_tokens: 24,
+        }),
+      });
+      expect(chat.status, await chat.clone().text()).toBe(200);
+      const answer = (await chat.json()) as { model: string; choices: Array<{ message: { content: string } }> };
+      expect(answer.model).toBe(trained.tunedModel);
+      expect(answer.choices[0]?.message.content.length).toBeGreaterThan(0);
+
       b.child.kill("SIGTERM");
       expect(await b.exited, b.output().stderr).toBe(0);
       expect(server.child.exitCode).toBeNull();

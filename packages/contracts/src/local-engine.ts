@@ -15,4 +15,14 @@ export interface LocalEngine {
   tunedModelDir(id: string): Promise<string | undefined>;
   /** The directory a registered base was registered from, when `id` names one. */
   registeredBaseDir(id: string): Promise<string | undefined>;
+  /**
+   * Adds a tuned model another machine's engine trained: its files, in `dir` (moved into the engine, or removed when
+   * the engine has the model already), served under the same id.
+   */
+  adoptTunedModel(model: { id: string; baseModel: string; dir: string }): Promise<void>;
+  /**
+   * Sets where the engine looks for a tuned model it does not have (chat completions, model lookups, exports): true
+   * when the source adopted it. Undefined removes the source.
+   */
+  onMissingTunedModel(source: ((id: string) => Promise<boolean>) | undefined): void;
 }

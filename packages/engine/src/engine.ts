@@ -7,6 +7,7 @@ import { fileRoutes } from "./files/file.routes.ts";
 import { errorResponse, OpenAIHttpError } from "./http/openai-error.ts";
 import { jobRoutes } from "./jobs/job.routes.ts";
 import { JobScheduler } from "./jobs/scheduler.ts";
+import { TunedModels } from "./models/missing-models.ts";
 import { modelRoutes } from "./models/model.routes.ts";
 import { RunnableModels } from "./models/runnable-models.ts";
 import { type EngineStore, openEngineStore } from "./storage/store.ts";
@@ -35,6 +36,8 @@ export interface Engine {
   /** The OpenAI-compatible REST API; its routes start with `/v1`. */
   app: Hono;
   store: EngineStore;
+  /** Its tuned models, with the source asked for those it does not have (`setSource`). */
+  tunedModels: TunedModels;
   /** Stops training workers (jobs stay resumable) and closes the database. */
   close(): Promise<void>;
 }
@@ -50,7 +53,8 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     checkpointEvery: options.checkpointEvery ?? 100,
     leaseSeconds: options.leaseSeconds ?? DEFAULT_LEASE_SECONDS,
   });
-  const models = new RunnableModels(store);
+  const tunedModels = new TunedModels(store);
+  const models = new RunnableModels(store, tunedModels);
 
   const v1 = new Hono();
   v1.use(
@@ -63,7 +67,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   );
   v1.route("/files", fileRoutes(store));
   v1.route("/fine_tuning/jobs", jobRoutes(store, scheduler, maxQueued));
-  v1.route("/models", modelRoutes(store));
+  v1.route("/models", modelRoutes(store, tunedModels));
   v1.route("/chat", chatRoutes(models));
   v1.route("/embeddings", embeddingRoutes(models));
   v1.notFound(() => {
@@ -84,6 +88,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   return {
     app,
     store,
+    tunedModels,
     close: async () => {
       await scheduler.close();
       await models.close();

@@ -2,8 +2,8 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { BaseModelInfo, EXPORT_FORMATS, type LocalEngine, type OpenWeightCatalog } from "@tunelab/contracts";
 import type { Engine } from "./engine.ts";
+import { adoptModel } from "./models/adopt-model.ts";
 import { findRegisteredBase, listRegisteredBases, type RegisteredBase } from "./models/base-model.repository.ts";
-import { findModel } from "./models/model.repository.ts";
 import { BASE_SIZES, type BaseSizeName, baseParamCount } from "./trainer/model/sizes.ts";
 
 /** The engine's built-in sizes: small decoders that start from seeded random weights and train in full (demos, tests). */
@@ -44,9 +44,9 @@ function catalogOf(engine: Engine): OpenWeightCatalog {
       const row = await findRegisteredBase(engine.store, id);
       return row ? openWeightModel(row) : undefined;
     },
-    parentOf: async (id) => (await findModel(engine.store, id))?.base_model,
+    parentOf: async (id) => (await engine.tunedModels.find(id))?.base_model,
     exportFormats: async (tunedModel) => {
-      const row = await findModel(engine.store, tunedModel);
+      const row = await engine.tunedModels.find(tunedModel);
       if (!row) return [];
       // a PEFT adapter exports both ways; a fully tuned checkpoint (config.json + weights) only merged
       if (existsSync(join(row.dir, "adapter_config.json"))) return EXPORT_FORMATS;
@@ -65,7 +65,9 @@ export function asLocalEngine(engine: Engine): LocalEngine {
       // parsing drops config.json (z.object strips the keys it does not declare)
       return [...builtInModels(), ...registered.map((row) => BaseModelInfo.parse(openWeightModel(row)))];
     },
-    tunedModelDir: async (id) => (await findModel(engine.store, id))?.dir,
+    tunedModelDir: async (id) => (await engine.tunedModels.find(id))?.dir,
     registeredBaseDir: async (id) => (await findRegisteredBase(engine.store, id))?.dir,
+    adoptTunedModel: (model) => adoptModel(engine.store, model),
+    onMissingTunedModel: (source) => engine.tunedModels.setSource(source),
   };
 }

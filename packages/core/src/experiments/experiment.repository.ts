@@ -99,6 +99,17 @@ export async function updateExperiment(db: DB, id: string, patch: Updateable<Exp
     .execute();
 }
 
+/** The manifest blob of a tuned model some experiment published to the blob store (shared-tuned-models.ts). */
+export async function publishedTunedModel(db: DB, tunedModel: string): Promise<string | undefined> {
+  const row = await db
+    .selectFrom("experiments")
+    .select("tuned_model_blob")
+    .where("tuned_model", "=", tunedModel)
+    .where("tuned_model_blob", "is not", null)
+    .executeTakeFirst();
+  return row?.tuned_model_blob ?? undefined;
+}
+
 /** Moves an experiment to a status unless it already finished (so a cancel is never overwritten). */
 export async function transitionExperiment(
   db: DB,

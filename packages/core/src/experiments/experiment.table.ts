@@ -24,6 +24,8 @@ export interface ExperimentTable {
   provider_validation_file_id: string | null;
   provider_job_id: string | null;
   tuned_model: string | null;
+  /** The manifest blob of the tuned model's files, published for other machines (0009; local engine only). */
+  tuned_model_blob: string | null;
   trained_tokens: number | null;
   training_seconds: number | null;
   test_split_version_id: string | null;

@@ -79,6 +79,7 @@ async function experimentRow(id: string) {
     provider_validation_file_id: null,
     provider_job_id: "ftjob-1",
     tuned_model: null,
+    tuned_model_blob: null,
     trained_tokens: null,
     training_seconds: null,
     test_split_version_id: null,

@@ -39,6 +39,11 @@ export interface ExperimentServices {
   samplingParams?: Record<string, unknown>;
   pollMs?: number;
   evalConcurrency?: number;
+  /**
+   * Publishes a tuned model of the embedded engine to the blob store for other machines (shared-tuned-models.ts):
+   * the manifest's hash, or undefined when the engine does not have it. Absent without an embedded engine.
+   */
+  publishTunedModel?(model: string): Promise<string | undefined>;
 }
 
 export const DEFAULT_SAMPLING = { temperature: 0, seed: 0, max_tokens: 256 } as const;
@@ -96,8 +101,11 @@ export async function runExperiment(
       // while nobody followed it has only its own span to go by
       const followed = (await getExperiment(ws.db, id)).trainingSeconds;
       const span = job.finishedAt && job.createdAt ? job.finishedAt - job.createdAt : null;
+      // published with the tuned model's id in one update: a worker killed in between trains again (takeover)
+      const published = experiment.provider === LOCAL_PROVIDER ? await services.publishTunedModel?.(job.tunedModel) : undefined;
       await updateExperiment(ws.db, id, {
         tuned_model: job.tunedModel,
+        ...(published ? { tuned_model_blob: published } : {}),
         trained_tokens: job.trainedTokens,
         ...(followed === null ? { training_seconds: span } : {}),
         hyperparameters_json: JSON.stringify(resolved),

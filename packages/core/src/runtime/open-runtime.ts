@@ -4,6 +4,7 @@ import { EvalRunRunner } from "../eval-runs/standalone-runs.ts";
 import { EventLog } from "../events/event-log.ts";
 import { ExperimentRunner } from "../experiments/experiment-runner.ts";
 import type { ExperimentServices } from "../experiments/run-experiment.ts";
+import { publishTunedModel, sharedTunedModelSource } from "../experiments/shared-tuned-models.ts";
 import { assertCodeGradersAllowed } from "../grader-sets/code-grader-policy.ts";
 import { evaluationSetup } from "../grader-sets/evaluation-setup.ts";
 import { findGraderSet } from "../grader-sets/grader-set.repository.ts";
@@ -77,8 +78,11 @@ export function openRuntime(options: RuntimeOptions): Runtime {
     },
     pollMs: options.pollMs ?? 500,
     evalConcurrency: options.evalConcurrency ?? 8,
+    ...(local ? { publishTunedModel: (model: string) => publishTunedModel(ws, local, model) } : {}),
     ...(options.samplingParams ? { samplingParams: options.samplingParams } : {}),
   };
+  // tuned models another machine's worker trained come from the blob store, where it published them
+  local?.onMissingTunedModel(sharedTunedModelSource(ws, local));
   const experiments = new ExperimentRunner(ws, experimentServices, options.concurrency ?? 2, readEnv().TUNELAB_LEASE_SECONDS);
   const evalRuns = new EvalRunRunner(ws, experimentServices, {
     leaseSeconds: readEnv().TUNELAB_LEASE_SECONDS,
@@ -98,6 +102,7 @@ export function openRuntime(options: RuntimeOptions): Runtime {
     runsWork: options.runsWork ?? true,
     ...(local ? { local } : {}),
     close: async () => {
+      local?.onMissingTunedModel(undefined);
       await experiments.close();
       await evalRuns.close();
       await events.close();

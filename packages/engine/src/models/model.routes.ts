@@ -2,9 +2,10 @@ import { Hono } from "hono";
 import { badRequest, notFound, OpenAIHttpError } from "../http/openai-error.ts";
 import type { EngineStore } from "../storage/store.ts";
 import { findRegisteredBase } from "./base-model.repository.ts";
+import type { TunedModels } from "./missing-models.ts";
 import { deleteModel, ENGINE_START, findBaseModel, findModel, listModels, toModelObject, toRegisteredObject } from "./model.repository.ts";
 
-export function modelRoutes(store: EngineStore): Hono {
+export function modelRoutes(store: EngineStore, tuned: TunedModels): Hono {
   const app = new Hono();
 
   app.get("/", async (c) => c.json({ object: "list", data: await listModels(store) }));
@@ -14,7 +15,7 @@ export function modelRoutes(store: EngineStore): Hono {
     if (findBaseModel(id)) return c.json({ id, object: "model", created: ENGINE_START, owned_by: "tunelab" });
     const registered = await findRegisteredBase(store, id);
     if (registered) return c.json(toRegisteredObject(registered));
-    const row = await findModel(store, id);
+    const row = await tuned.find(id);
     if (!row) throw modelNotFound(id);
     return c.json(toModelObject(row));
   });

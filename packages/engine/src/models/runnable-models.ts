@@ -7,7 +7,8 @@ import type { ChatExample, Completion, SamplingParams } from "../trainer/types.t
 import { findRegisteredBase } from "./base-model.repository.ts";
 import { InferenceClient } from "./inference/client.ts";
 import type { ModelSource } from "./inference/protocol.ts";
-import { findBaseModel, findModel } from "./model.repository.ts";
+import type { TunedModels } from "./missing-models.ts";
+import { findBaseModel } from "./model.repository.ts";
 
 /**
  * Model ids → where their weights are (built-in sizes, tuned model directories, registered
@@ -16,7 +17,10 @@ import { findBaseModel, findModel } from "./model.repository.ts";
 export class RunnableModels {
   private readonly inference = new InferenceClient();
 
-  constructor(private readonly store: EngineStore) {}
+  constructor(
+    private readonly store: EngineStore,
+    private readonly tuned: TunedModels,
+  ) {}
 
   /** Where a model's weights are, or undefined when no such model exists. */
   async resolve(id: string): Promise<ModelSource | undefined> {
@@ -27,7 +31,7 @@ export class RunnableModels {
       checkUnchanged(registered);
       return { kind: "hf", dir: registered.dir, fingerprint: registered.fingerprint };
     }
-    const row = await findModel(this.store, id);
+    const row = await this.tuned.find(id);
     if (!row) return undefined;
     if (isFullDir(row.dir)) return { kind: "hf", dir: row.dir, fingerprint: row.id };
     if (!isLoraDir(row.dir)) return { kind: "dir", dir: row.dir };
@@ -39,7 +43,8 @@ export class RunnableModels {
         `${id} adapts the base model ${base.name}, which is no longer registered with the same weights; register it again (tunelab models add)`,
       );
     checkUnchanged(registeredBase);
-    return { kind: "lora", dir: row.dir, baseDir: base.dir };
+    // the base as registered on this machine (the adapter may have been trained, and published, on another)
+    return { kind: "lora", dir: row.dir, baseDir: registeredBase.dir };
   }
 
   complete(

@@ -1,0 +1,139 @@
+import { createHash, randomUUID } from "node:crypto";
+import { copyFileSync, createReadStream, linkSync, mkdirSync, readdirSync, rmSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { TunelabError } from "@tunelab/base";
+import type { LocalEngine } from "@tunelab/contracts";
+import { z } from "zod";
+import type { Workspace } from "../storage/workspace.ts";
+import { publishedTunedModel } from "./experiment.repository.ts";
+
+/**
+ * Tuned models in the workspace's blob store, so every machine of a team can use what one worker trained: when the
+ * embedded engine finishes a job, the worker publishes the model's files (content-addressed, each once) and a manifest
+ * naming them, recorded with the experiment; an engine that is asked for a tuned model it does not have (chat
+ * completions on `serve`, the eval of an experiment another worker trained, an export) fetches the files and adopts the
+ * model under the same id. Files are hard-linked between the engine and the blob directory when they share a file
+ * system (no second copy on one machine), else copied.
+ */
+export const TunedModelManifest = z.object({
+  kind: z.literal("tunelab.tuned-model"),
+  version: z.literal(1),
+  model: z.string().startsWith("ft:"),
+  baseModel: z.string().min(1),
+  files: z.array(
+    z.object({
+      /** Relative, `/`-separated, inside the model directory. */
+      path: z
+        .string()
+        .min(1)
+        .refine((p) => !p.startsWith("/") && p.split("/").every((part) => part !== "" && part !== "." && part !== ".."), {
+          message: "a relative path inside the model directory",
+        }),
+      sha256: z.string().regex(/^[0-9a-f]{64}$/),
+      bytes: z.number().int().nonnegative(),
+    }),
+  ),
+});
+export type TunedModelManifest = z.infer<typeof TunedModelManifest>;
+
+/** Every file under `dir`, as sorted `/`-separated relative paths. */
+function filesUnder(dir: string, prefix = ""): string[] {
+  return readdirSync(dir, { withFileTypes: true })
+    .flatMap((entry) => {
+      const path = prefix ? `${prefix}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) return filesUnder(join(dir, entry.name), path);
+      return entry.isFile() ? [path] : [];
+    })
+    .sort();
+}
+
+async function sha256OfFile(path: string): Promise<{ sha256: string; bytes: number }> {
+  const hash = createHash("sha256");
+  let bytes = 0;
+  for await (const chunk of createReadStream(path)) {
+    hash.update(chunk as Buffer);
+    bytes += (chunk as Buffer).length;
+  }
+  return { sha256: hash.digest("hex"), bytes };
+}
+
+/** A hard link to `from` at `to` (same file system), else a copy. */
+function linkOrCopy(from: string, to: string): void {
+  mkdirSync(dirname(to), { recursive: true });
+  try {
+    linkSync(from, to);
+  } catch {
+    copyFileSync(from, to);
+  }
+}
+
+/**
+ * Publishes a tuned model of the embedded engine to the blob store: each file, then the manifest. Returns the
+ * manifest's hash, or undefined when the engine does not have the model.
+ */
+export async function publishTunedModel(ws: Workspace, local: LocalEngine, model: string): Promise<string | undefined> {
+  const dir = await local.tunedModelDir(model);
+  const baseModel = await local.catalog.parentOf(model);
+  if (!dir || !baseModel) return undefined;
+  const files: TunedModelManifest["files"] = [];
+  for (const path of filesUnder(dir)) {
+    const source = join(dir, ...path.split("/"));
+    const { sha256, bytes } = await sha256OfFile(source);
+    if (!(await ws.blobs.has(sha256))) {
+      const incoming = join(ws.blobs.root, `.incoming-${randomUUID()}`);
+      linkOrCopy(source, incoming);
+      await ws.blobs.putFile(incoming, sha256);
+    }
+    files.push({ path, sha256, bytes });
+  }
+  const manifest: TunedModelManifest = { kind: "tunelab.tuned-model", version: 1, model, baseModel, files };
+  return (await ws.blobs.put(JSON.stringify(manifest))).hash;
+}
+
+/** Reads and checks a manifest blob; one that is not a tuned model's manifest is `invalid_argument`. */
+export async function readTunedModelManifest(ws: Workspace, hash: string): Promise<TunedModelManifest> {
+  const text = (await ws.blobs.read(hash)).toString("utf8");
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new TunelabError("invalid_argument", `blob ${hash} is not a tuned model's manifest (not JSON)`);
+  }
+  const parsed = TunedModelManifest.safeParse(json);
+  if (!parsed.success)
+    throw new TunelabError("invalid_argument", `blob ${hash} is not a tuned model's manifest: ${parsed.error.issues[0]?.message}`);
+  return parsed.data;
+}
+
+/**
+ * Fetches a tuned model published by another machine into the embedded engine. False when no experiment published a
+ * model of that id (the engine then answers model_not_found as before).
+ */
+export async function fetchTunedModel(ws: Workspace, local: LocalEngine, model: string): Promise<boolean> {
+  const hash = await publishedTunedModel(ws.db, model);
+  if (!hash) return false;
+  const manifest = await readTunedModelManifest(ws, hash);
+  if (manifest.model !== model) throw new TunelabError("conflict", `the manifest ${hash} describes ${manifest.model}, not ${model}`);
+  const dir = join(ws.blobs.root, `.model-${randomUUID()}`);
+  try {
+    for (const file of manifest.files) linkOrCopy(await ws.blobs.localPath(file.sha256), join(dir, ...file.path.split("/")));
+    mkdirSync(dir, { recursive: true });
+    await local.adoptTunedModel({ id: model, baseModel: manifest.baseModel, dir });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return true;
+}
+
+/** The engine's source of missing tuned models: the blob store, one fetch at a time per model. */
+export function sharedTunedModelSource(ws: Workspace, local: LocalEngine): (id: string) => Promise<boolean> {
+  const inFlight = new Map<string, Promise<boolean>>();
+  return (id) => {
+    let fetching = inFlight.get(id);
+    if (!fetching) {
+      fetching = fetchTunedModel(ws, local, id).finally(() => inFlight.delete(id));
+      inFlight.set(id, fetching);
+    }
+    return fetching;
+  };
+}
