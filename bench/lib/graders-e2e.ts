@@ -134,8 +134,8 @@ async function setup(home: string, count: number): Promise<void> {
 /** The `local` provider of this child: answers every chat completion with the given output of its prompt, in-process. */
 function givenOutputs(outputs: Map<string, string>, onCall: () => void): NonNullable<RuntimeOptions["local"]> {
   const none = async () => undefined;
-  return {
-    fetch: async (request) => {
+  const engine = {
+    fetch: async (request: Request) => {
       onCall();
       const body = (await request.json()) as { model: string; messages: { role: string; content: unknown }[] };
       const prompt = body.messages.findLast((m) => m.role === "user")?.content;
@@ -156,7 +156,11 @@ function givenOutputs(outputs: Map<string, string>, onCall: () => void): NonNull
     baseModels: async () => [],
     tunedModelDir: none,
     registeredBaseDir: none,
+    // tuned models from elsewhere: none here (the given outputs answer every model)
+    adoptTunedModel: async () => {},
+    onMissingTunedModel: () => {},
   };
+  return engine;
 }
 
 async function run(home: string): Promise<void> {

@@ -1,4 +1,5 @@
 import { TunelabError } from "@tunelab/base";
+import { loadFetchClasses } from "@tunelab/evals";
 import OpenAI from "openai";
 import { readEnv, readSecret } from "../env.ts";
 import { azureClient } from "./azure-client.ts";
@@ -26,7 +27,12 @@ export interface ProviderOptions {
 export class Providers {
   private readonly clients = new Map<string, OpenAI>();
 
-  constructor(private readonly options: ProviderOptions) {}
+  constructor(private readonly options: ProviderOptions) {
+    // The embedded engine answers through fetch's classes (Request, Response), which Node loads on first use by
+    // compiling its bundled undici: 50-100 ms of one synchronous turn. Loaded with the runtime, before any work, rather
+    // than in the middle of the first eval run's event loop (progress, SSE and cancel would wait behind it).
+    if (options.localFetch) loadFetchClasses();
+  }
 
   names(): string[] {
     return [LOCAL_PROVIDER, "openai", ...Object.keys(this.options.config.providers)];

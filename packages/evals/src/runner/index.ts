@@ -1,6 +1,7 @@
 export * from "./backoff.ts";
 export * from "./cache.ts";
 export * from "./classify-error.ts";
+export { loadFetchClasses } from "./complete.ts";
 export * from "./completion.ts";
 export * from "./grade-sample.ts";
 export * from "./item-record.ts";
