@@ -264,6 +264,8 @@ export async function fillWorkspace(ws: Workspace, options: FillOptions): Promis
       provider_validation_file_id: null,
       provider_job_id: baseline ? null : `ftjob-bench${e}`,
       tuned_model: baseline ? model : `ft:${model}:tunelab:${e}`,
+      tuned_model_blob: null,
+      checkpoint_blob: null,
       trained_tokens: trainedTokens,
       training_seconds: baseline ? 0 : 300 + 3_000 * random(),
       test_split_version_id: split.test.id,

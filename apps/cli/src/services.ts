@@ -24,6 +24,7 @@ export async function withServices<T>(
     const engine = await createEngine({
       root: join(resolveHome(), "engine"),
       leaseSeconds: readEnv().TUNELAB_LEASE_SECONDS,
+      checkpointEvery: readEnv().TUNELAB_CHECKPOINT_STEPS,
       runJobs: options.runJobs ?? true,
     });
     const services = openRuntime({

@@ -1,10 +1,10 @@
 // Team mode on a real PostgreSQL: one `tunelab serve --no-worker` and two `tunelab worker` processes, each in its own
 // working directory and tunelab home (as on three machines: each worker trains on its own embedded engine), sharing
 // only the database URL and a blob directory. A sweep stored through serve's API is run by the workers; one worker is
-// killed with SIGKILL mid-training, and the other takes its experiment over (training it again on its own engine, as
-// the first machine's job is unknown there). Every experiment completes exactly once, with each test item scored
-// once, and serve's SSE stream showed the workers' progress live. Serve then answers chat completions with a tuned model
-// a worker trained, fetched from the shared blob store where the worker published it.
+// killed with SIGKILL mid-training, after publishing a checkpoint, and the other takes its experiment over (the first
+// machine's job is unknown to its engine: it continues from that checkpoint). Every experiment completes exactly once,
+// with each test item scored once, and serve's SSE stream showed the workers' progress live. Serve then answers chat
+// completions with a tuned model a worker trained, fetched from the shared blob store where the worker published it.
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readSse } from "../../../packages/api/test/sse-client.ts";
 import { findPostgresBin, startTestPostgres, type TestPostgres } from "../../../scripts/postgres-test-server.ts";
 import { runCli, startCli } from "./run-cli.ts";
-import { expectCompletedOnce, metricsCount, workerLines } from "./worker-checks.ts";
+import { expectCompletedOnce, workerLines } from "./worker-checks.ts";
 
 const EXAMPLES = fileURLToPath(new URL("../../../examples/ticket-routing/", import.meta.url));
 const FINISHED = ["completed", "failed", "cancelled"];
@@ -33,7 +33,12 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "tunelab-team-"));
   for (const machine of ["serve", "a", "b"]) mkdirSync(join(dir, machine), { recursive: true });
   postgres = await startTestPostgres(bin);
-  env = { TUNELAB_DATABASE_URL: postgres.url, TUNELAB_BLOB_DIR: join(dir, "shared-blobs"), TUNELAB_LEASE_SECONDS: "2" };
+  env = {
+    TUNELAB_DATABASE_URL: postgres.url,
+    TUNELAB_BLOB_DIR: join(dir, "shared-blobs"),
+    TUNELAB_LEASE_SECONDS: "2",
+    TUNELAB_CHECKPOINT_STEPS: "10",
+  };
 }, 120_000);
 afterAll(() => {
   postgres?.stop();
@@ -77,12 +82,13 @@ describe.skipIf(!available)("team mode: PostgreSQL, serve --no-worker, workers o
       workers.push(b);
       await b.waitFor(/"event":"started"/);
 
-      // kill worker a while it trains (some steps recorded, training not finished)
-      const metricsOf = (id: string) => metricsCount(ws, id);
+      // kill worker a while it trains, once it has published a checkpoint (training not finished)
+      const published = async (id: string) =>
+        (await ws.db.selectFrom("experiments").select("checkpoint_blob").where("id", "=", id).executeTakeFirstOrThrow()).checkpoint_blob;
       for (;;) {
         const experiment = await getExperiment(ws.db, victim as string);
         expect(FINISHED, `${experiment.status}: ${experiment.error}\n${a.output().stderr}`).not.toContain(experiment.status);
-        if (experiment.status === "training" && (await metricsOf(experiment.id)) >= 3) break;
+        if (experiment.status === "training" && (await published(experiment.id))) break;
         await new Promise((r) => setTimeout(r, 20));
       }
       a.child.kill("SIGKILL");
@@ -112,10 +118,10 @@ describe.skipIf(!available)("team mode: PostgreSQL, serve --no-worker, workers o
         expect(mine.some((e) => e.type === "metrics")).toBe(true);
         expect(mine.some((e) => e.type === "eval")).toBe(true);
       }
-      // the victim's takeover said why it trained again
-      expect(
-        events.some((e) => "experimentId" in e && e.experimentId === victim && JSON.stringify(e).includes("another machine's engine")),
-      ).toBe(true);
+      // the victim's takeover said why it trained again, and continued from the checkpoint worker a published
+      const victims = events.filter((e) => "experimentId" in e && e.experimentId === victim).map((e) => JSON.stringify(e));
+      expect(victims.some((e) => e.includes("another machine's engine"))).toBe(true);
+      expect(victims.some((e) => /continuing from ft:local-tiny:[^"]*:ckpt-step-\d+/.test(e))).toBe(true);
       await sse.close();
 
       // serve never trained: its engine fetches a worker's tuned model from the shared blob store and answers with it

@@ -25,4 +25,9 @@ export interface LocalEngine {
    * when the source adopted it. Undefined removes the source.
    */
   onMissingTunedModel(source: ((id: string) => Promise<boolean>) | undefined): void;
+  /**
+   * Sets the listener told of each training checkpoint as the engine records it (its model id, `ft:…:ckpt-step-N`,
+   * is then servable, and resumable by a job created with `resume_from`). Undefined removes it.
+   */
+  onCheckpoint(listener: ((checkpoint: { jobId: string; model: string; step: number }) => void) | undefined): void;
 }

@@ -35,6 +35,11 @@ const EnvSchema = z.object({
   AWS_DEFAULT_REGION: z.string().min(1).optional(),
   /** Seconds a process's claim on a running job or experiment lasts without renewal (default 15). */
   TUNELAB_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(DEFAULT_LEASE_SECONDS),
+  /**
+   * Optimizer steps between the embedded engine's training checkpoints (default 100): what a crash or a takeover on
+   * another machine retrains at most, against the time and disk each checkpoint costs.
+   */
+  TUNELAB_CHECKPOINT_STEPS: z.coerce.number().int().min(1).max(1_000_000).default(100),
   OPENAI_API_KEY: z.string().min(1).optional(),
   OPENAI_BASE_URL: z.string().url().optional(),
   /** Hugging Face Hub access for `tunelab models add hf:…` (as huggingface_hub reads them). */

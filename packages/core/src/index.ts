@@ -46,6 +46,7 @@ export * from "./experiments/experiment-runner.ts";
 export * from "./experiments/hyperparameters.ts";
 export * from "./experiments/lora.ts";
 export * from "./experiments/run-experiment.ts";
+export * from "./experiments/shared-tuned-models.ts";
 export * from "./experiments/sweep.ts";
 export * from "./experiments/sweep-grid.ts";
 export * from "./experiments/training-metric.schema.ts";

@@ -6,7 +6,7 @@ import { embeddingRoutes } from "./embeddings/embeddings.routes.ts";
 import { fileRoutes } from "./files/file.routes.ts";
 import { errorResponse, OpenAIHttpError } from "./http/openai-error.ts";
 import { jobRoutes } from "./jobs/job.routes.ts";
-import { JobScheduler } from "./jobs/scheduler.ts";
+import { type CheckpointListener, JobScheduler } from "./jobs/scheduler.ts";
 import { TunedModels } from "./models/missing-models.ts";
 import { modelRoutes } from "./models/model.routes.ts";
 import { RunnableModels } from "./models/runnable-models.ts";
@@ -38,6 +38,8 @@ export interface Engine {
   store: EngineStore;
   /** Its tuned models, with the source asked for those it does not have (`setSource`). */
   tunedModels: TunedModels;
+  /** Sets (or removes) the listener told of each checkpoint as it is recorded. */
+  onCheckpoint(listener: CheckpointListener | undefined): void;
   /** Stops training workers (jobs stay resumable) and closes the database. */
   close(): Promise<void>;
 }
@@ -66,7 +68,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     }),
   );
   v1.route("/files", fileRoutes(store));
-  v1.route("/fine_tuning/jobs", jobRoutes(store, scheduler, maxQueued));
+  v1.route("/fine_tuning/jobs", jobRoutes(store, scheduler, maxQueued, tunedModels));
   v1.route("/models", modelRoutes(store, tunedModels));
   v1.route("/chat", chatRoutes(models));
   v1.route("/embeddings", embeddingRoutes(models));
@@ -89,6 +91,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     app,
     store,
     tunedModels,
+    onCheckpoint: (listener) => scheduler.onCheckpoint(listener),
     close: async () => {
       await scheduler.close();
       await models.close();

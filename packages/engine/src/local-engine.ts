@@ -69,5 +69,6 @@ export function asLocalEngine(engine: Engine): LocalEngine {
     registeredBaseDir: async (id) => (await findRegisteredBase(engine.store, id))?.dir,
     adoptTunedModel: (model) => adoptModel(engine.store, model),
     onMissingTunedModel: (source) => engine.tunedModels.setSource(source),
+    onCheckpoint: (listener) => engine.onCheckpoint(listener),
   };
 }

@@ -55,6 +55,7 @@ export function registerServe(program: Command): void {
           const engine = await createEngine({
             root: join(resolveHome(), "engine"),
             leaseSeconds: readEnv().TUNELAB_LEASE_SECONDS,
+            checkpointEvery: readEnv().TUNELAB_CHECKPOINT_STEPS,
             runJobs: o.worker,
           });
           const allowCodeGraders = o.allowCodeGraders === true;

@@ -35,7 +35,11 @@ export function registerWorker(program: Command, globals: () => GlobalOptions): 
         process.stdout.write(json ? `${JSON.stringify({ at: new Date().toISOString(), ...data })}\n` : `${human}\n`);
       await withWorkspace(async (ws) => {
         const leaseSeconds = readEnv().TUNELAB_LEASE_SECONDS;
-        const engine = await createEngine({ root: join(resolveHome(), "engine"), leaseSeconds });
+        const engine = await createEngine({
+          root: join(resolveHome(), "engine"),
+          leaseSeconds,
+          checkpointEvery: readEnv().TUNELAB_CHECKPOINT_STEPS,
+        });
         const runtime = openRuntime({ ws, local: asLocalEngine(engine), concurrency: o.concurrency, resumeStoppedEvalRuns: true });
         runtime.experiments.subscribe((event) => {
           if (event.type === "status")

@@ -2,6 +2,7 @@ import { TunelabError } from "@tunelab/base";
 import { Leases, nowSeconds } from "@tunelab/storage";
 import type { Updateable } from "kysely";
 import { EvalSettings } from "../eval-runs/eval-settings.ts";
+import { LOCAL_PROVIDER } from "../providers/providers.ts";
 import { nowIso } from "../shared/time.ts";
 import type { DB } from "../storage/database.ts";
 import type { Database } from "../storage/schema.ts";
@@ -108,6 +109,33 @@ export async function publishedTunedModel(db: DB, tunedModel: string): Promise<s
     .where("tuned_model_blob", "is not", null)
     .executeTakeFirst();
   return row?.tuned_model_blob ?? undefined;
+}
+
+/** Records the latest published checkpoint of the embedded engine's job `jobId` on the experiment training with it. */
+export async function recordCheckpointBlob(db: DB, jobId: string, manifest: string): Promise<void> {
+  await db
+    .updateTable("experiments")
+    .set({ checkpoint_blob: manifest, updated_at: nowIso() })
+    .where("provider", "=", LOCAL_PROVIDER)
+    .where("provider_job_id", "=", jobId)
+    .execute();
+}
+
+/** The manifest blob of the latest published checkpoint of the embedded engine's job `jobId`, if any. */
+export async function checkpointBlobOfJob(db: DB, jobId: string): Promise<string | undefined> {
+  const row = await db
+    .selectFrom("experiments")
+    .select("checkpoint_blob")
+    .where("provider", "=", LOCAL_PROVIDER)
+    .where("provider_job_id", "=", jobId)
+    .executeTakeFirst();
+  return row?.checkpoint_blob ?? undefined;
+}
+
+/** The manifest blob of an experiment's latest published checkpoint, if any. */
+export async function checkpointBlobOf(db: DB, id: string): Promise<string | undefined> {
+  const row = await db.selectFrom("experiments").select("checkpoint_blob").where("id", "=", id).executeTakeFirst();
+  return row?.checkpoint_blob ?? undefined;
 }
 
 /** Moves an experiment to a status unless it already finished (so a cancel is never overwritten). */

@@ -26,6 +26,8 @@ export interface ExperimentTable {
   tuned_model: string | null;
   /** The manifest blob of the tuned model's files, published for other machines (0009; local engine only). */
   tuned_model_blob: string | null;
+  /** The manifest blob of the latest training checkpoint of its job on the embedded engine (0009), for takeovers. */
+  checkpoint_blob: string | null;
   trained_tokens: number | null;
   training_seconds: number | null;
   test_split_version_id: string | null;

@@ -80,6 +80,7 @@ async function experimentRow(id: string) {
     provider_job_id: "ftjob-1",
     tuned_model: null,
     tuned_model_blob: null,
+    checkpoint_blob: null,
     trained_tokens: null,
     training_seconds: null,
     test_split_version_id: null,

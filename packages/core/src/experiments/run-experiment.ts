@@ -13,7 +13,7 @@ import { LOCAL_PROVIDER } from "../providers/providers.ts";
 import { openAITrainer } from "../providers/trainers/openai.ts";
 import type { Trainer } from "../providers/trainers/trainer.ts";
 import type { Workspace } from "../storage/workspace.ts";
-import { getExperiment, transitionExperiment, updateExperiment } from "./experiment.repository.ts";
+import { checkpointBlobOf, getExperiment, transitionExperiment, updateExperiment } from "./experiment.repository.ts";
 import type { Experiment, ExperimentStatus } from "./experiment.schema.ts";
 import type { ExperimentListener } from "./experiment-events.ts";
 import { followJob } from "./follow-job.ts";
@@ -44,6 +44,8 @@ export interface ExperimentServices {
    * the manifest's hash, or undefined when the engine does not have it. Absent without an embedded engine.
    */
   publishTunedModel?(model: string): Promise<string | undefined>;
+  /** Brings a published checkpoint (its manifest's hash) into the embedded engine; its model id. */
+  adoptCheckpoint?(manifest: string): Promise<string>;
 }
 
 export const DEFAULT_SAMPLING = { temperature: 0, seed: 0, max_tokens: 256 } as const;
@@ -76,7 +78,7 @@ export async function runExperiment(
       experiment = takeover.experiment;
       if (takeover.forgotten) say("uploading", "the job was on another machine's engine, whose worker stopped: training again here");
       experiment = await ensureUploaded(ws, trainer, experiment, signal, say);
-      experiment = await ensureJob(ws, trainer, experiment, signal, say);
+      experiment = await ensureJob(ws, services, trainer, experiment, signal, say);
       const job = await followJob(ws.db, trainer, id, experiment.providerJobId ?? "", {
         pollMs: services.pollMs ?? 1000,
         signal,
@@ -174,8 +176,34 @@ async function reusableFile(
   return null;
 }
 
+/**
+ * The checkpoint to continue from when an experiment on the embedded engine has no job here: the latest one the worker
+ * that trained it before published (a takeover), brought into this engine. Undefined trains from the start (none was
+ * published, or it cannot be fetched).
+ */
+async function publishedCheckpoint(
+  ws: Workspace,
+  services: ExperimentServices,
+  experiment: Experiment,
+  say: (s: ExperimentStatus, m: string) => void,
+): Promise<string | undefined> {
+  if (experiment.provider !== LOCAL_PROVIDER || !services.adoptCheckpoint) return undefined;
+  const manifest = await checkpointBlobOf(ws.db, experiment.id);
+  if (!manifest) return undefined;
+  try {
+    return await services.adoptCheckpoint(manifest);
+  } catch (error) {
+    say(
+      "uploading",
+      `the published checkpoint could not be fetched (${error instanceof Error ? error.message : String(error)}): training from the start`,
+    );
+    return undefined;
+  }
+}
+
 async function ensureJob(
   ws: Workspace,
+  services: ExperimentServices,
   trainer: Trainer,
   experiment: Experiment,
   signal: AbortSignal,
@@ -183,6 +211,8 @@ async function ensureJob(
 ): Promise<Experiment> {
   if (!experiment.providerJobId) {
     const existing = await trainer.findJob(experiment.id, signal);
+    const resumeFrom = existing ? undefined : await publishedCheckpoint(ws, services, experiment, say);
+    if (resumeFrom) say("uploading", `continuing from ${resumeFrom}, published by the machine that trained it before`);
     const jobId =
       existing ??
       (await trainer.createJob(
@@ -195,6 +225,7 @@ async function ensureJob(
           seed: experiment.seed,
           method: experiment.method as TrainingMethod,
           hyperparameters: experiment.hyperparameters.requested,
+          ...(resumeFrom ? { resumeFrom } : {}),
         },
         signal,
       ));

@@ -1,11 +1,11 @@
 import { createHash, randomUUID } from "node:crypto";
 import { copyFileSync, createReadStream, linkSync, mkdirSync, readdirSync, rmSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { TunelabError } from "@tunelab/base";
 import type { LocalEngine } from "@tunelab/contracts";
 import { z } from "zod";
 import type { Workspace } from "../storage/workspace.ts";
-import { publishedTunedModel } from "./experiment.repository.ts";
+import { checkpointBlobOfJob, publishedTunedModel, recordCheckpointBlob } from "./experiment.repository.ts";
 
 /**
  * Tuned models in the workspace's blob store, so every machine of a team can use what one worker trained: when the
@@ -112,8 +112,16 @@ export async function readTunedModelManifest(ws: Workspace, hash: string): Promi
 export async function fetchTunedModel(ws: Workspace, local: LocalEngine, model: string): Promise<boolean> {
   const hash = await publishedTunedModel(ws.db, model);
   if (!hash) return false;
+  await adoptPublished(ws, local, hash, model);
+  return true;
+}
+
+/** Brings the model (or checkpoint) a manifest describes into the embedded engine; returns its id. */
+export async function adoptPublished(ws: Workspace, local: LocalEngine, hash: string, expected?: string): Promise<string> {
   const manifest = await readTunedModelManifest(ws, hash);
-  if (manifest.model !== model) throw new TunelabError("conflict", `the manifest ${hash} describes ${manifest.model}, not ${model}`);
+  const model = manifest.model;
+  if (expected !== undefined && model !== expected)
+    throw new TunelabError("conflict", `the manifest ${hash} describes ${model}, not ${expected}`);
   const dir = join(ws.blobs.root, `.model-${randomUUID()}`);
   try {
     for (const file of manifest.files) linkOrCopy(await ws.blobs.localPath(file.sha256), join(dir, ...file.path.split("/")));
@@ -122,7 +130,40 @@ export async function fetchTunedModel(ws: Workspace, local: LocalEngine, model: 
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  return true;
+  return model;
+}
+
+/**
+ * True when other machines can read this workspace's blobs: a bucket, or a blob directory set apart from the tunelab
+ * home (TUNELAB_BLOB_DIR, e.g. a network mount). Only then are tuned models and checkpoints published: with the
+ * blobs in the home, no other machine could fetch them.
+ */
+export function blobsAreShared(ws: Workspace): boolean {
+  return ws.blobs.location.startsWith("s3://") || resolve(ws.blobs.root) !== resolve(join(ws.home, "blobs"));
+}
+
+/**
+ * Publishes a checkpoint the embedded engine just recorded (weights, optimizer moments, training state) and records it
+ * on the experiment training with that job: a worker on another machine that takes the experiment over continues from
+ * it (run-experiment.ts). Only the latest is kept: the previous checkpoint's files that the new one does not share are
+ * removed from the blob store (they belong to this job's trajectory alone). Returns the manifest's hash.
+ */
+export async function publishCheckpoint(
+  ws: Workspace,
+  local: LocalEngine,
+  checkpoint: { jobId: string; model: string },
+): Promise<string | undefined> {
+  const previous = await checkpointBlobOfJob(ws.db, checkpoint.jobId);
+  const hash = await publishTunedModel(ws, local, checkpoint.model);
+  if (!hash) return undefined;
+  await recordCheckpointBlob(ws.db, checkpoint.jobId, hash);
+  if (previous && previous !== hash) {
+    const kept = new Set((await readTunedModelManifest(ws, hash)).files.map((f) => f.sha256));
+    const old = await readTunedModelManifest(ws, previous);
+    for (const file of old.files) if (!kept.has(file.sha256)) await ws.blobs.remove(file.sha256);
+    await ws.blobs.remove(previous);
+  }
+  return hash;
 }
 
 /** The engine's source of missing tuned models: the blob store, one fetch at a time per model. */

@@ -4,7 +4,13 @@ import { EvalRunRunner } from "../eval-runs/standalone-runs.ts";
 import { EventLog } from "../events/event-log.ts";
 import { ExperimentRunner } from "../experiments/experiment-runner.ts";
 import type { ExperimentServices } from "../experiments/run-experiment.ts";
-import { publishTunedModel, sharedTunedModelSource } from "../experiments/shared-tuned-models.ts";
+import {
+  adoptPublished,
+  blobsAreShared,
+  publishCheckpoint,
+  publishTunedModel,
+  sharedTunedModelSource,
+} from "../experiments/shared-tuned-models.ts";
 import { assertCodeGradersAllowed } from "../grader-sets/code-grader-policy.ts";
 import { evaluationSetup } from "../grader-sets/evaluation-setup.ts";
 import { findGraderSet } from "../grader-sets/grader-set.repository.ts";
@@ -78,11 +84,28 @@ export function openRuntime(options: RuntimeOptions): Runtime {
     },
     pollMs: options.pollMs ?? 500,
     evalConcurrency: options.evalConcurrency ?? 8,
-    ...(local ? { publishTunedModel: (model: string) => publishTunedModel(ws, local, model) } : {}),
+    ...(local
+      ? {
+          publishTunedModel: async (model: string) => (blobsAreShared(ws) ? publishTunedModel(ws, local, model) : undefined),
+          adoptCheckpoint: (manifest: string) => adoptPublished(ws, local, manifest),
+        }
+      : {}),
     ...(options.samplingParams ? { samplingParams: options.samplingParams } : {}),
   };
   // tuned models another machine's worker trained come from the blob store, where it published them
   local?.onMissingTunedModel(sharedTunedModelSource(ws, local));
+  // each checkpoint goes to the blob store as it is made, so a worker elsewhere can continue a job whose worker died
+  // one at a time, in the order they were made: each replaces the job's previous checkpoint in the store
+  let publishing: Promise<unknown> = Promise.resolve();
+  local?.onCheckpoint((checkpoint) => {
+    if (!blobsAreShared(ws)) return;
+    publishing = publishing.then(() =>
+      publishCheckpoint(ws, local, checkpoint).catch((error: unknown) => {
+        // not fatal: a takeover then trains from an earlier checkpoint, or from the start
+        process.emitWarning(`checkpoint ${checkpoint.model} was not published: ${error instanceof Error ? error.message : String(error)}`);
+      }),
+    );
+  });
   const experiments = new ExperimentRunner(ws, experimentServices, options.concurrency ?? 2, readEnv().TUNELAB_LEASE_SECONDS);
   const evalRuns = new EvalRunRunner(ws, experimentServices, {
     leaseSeconds: readEnv().TUNELAB_LEASE_SECONDS,
@@ -103,8 +126,10 @@ export function openRuntime(options: RuntimeOptions): Runtime {
     ...(local ? { local } : {}),
     close: async () => {
       local?.onMissingTunedModel(undefined);
+      local?.onCheckpoint(undefined);
       await experiments.close();
       await evalRuns.close();
+      await publishing;
       await events.close();
     },
   };

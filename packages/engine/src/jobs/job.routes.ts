@@ -1,3 +1,5 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { Hono } from "hono";
 import { findFile } from "../files/file.repository.ts";
 import { isFullDir } from "../hf/full/full-dir.ts";
@@ -9,7 +11,8 @@ import { jsonBody, queryInt } from "../http/validate.ts";
 export const MAX_FULL_PARAMETERS = 1e9;
 
 import { findRegisteredBase } from "../models/base-model.repository.ts";
-import { findBaseModel, findModel } from "../models/model.repository.ts";
+import type { TunedModels } from "../models/missing-models.ts";
+import { findBaseModel } from "../models/model.repository.ts";
 import type { EngineStore } from "../storage/store.ts";
 import { listCheckpoints } from "./checkpoint.repository.ts";
 import { findJob, insertJob, listJobs, toJobObject } from "./job.repository.ts";
@@ -18,7 +21,7 @@ import { addEvent, listEvents } from "./job-events.repository.ts";
 import type { JobScheduler } from "./scheduler.ts";
 import { checkTrainingFile } from "./training-data.ts";
 
-export function jobRoutes(store: EngineStore, scheduler: JobScheduler, maxQueued: number): Hono {
+export function jobRoutes(store: EngineStore, scheduler: JobScheduler, maxQueued: number, tunedModels: TunedModels): Hono {
   const app = new Hono();
 
   app.post("/", async (c) => {
@@ -32,7 +35,7 @@ export function jobRoutes(store: EngineStore, scheduler: JobScheduler, maxQueued
       );
     }
     const registered = await findRegisteredBase(store, request.model);
-    const tuned = registered ? undefined : await findModel(store, request.model);
+    const tuned = registered ? undefined : await tunedModels.find(request.model);
     if (!findBaseModel(request.model) && !registered && !tuned) {
       throw new OpenAIHttpError(
         404,
@@ -90,6 +93,7 @@ export function jobRoutes(store: EngineStore, scheduler: JobScheduler, maxQueued
       const check = await checkTrainingFile(store, id, param, method);
       if (!check.ok && check.atCreation) throw badRequest(check.error.message, check.error.param, check.error.code);
     }
+    if (request.resume_from) await checkResumable(tunedModels, request.resume_from, request.model);
     if ((await scheduler.waitingCount()) >= maxQueued) {
       throw new OpenAIHttpError(
         429,
@@ -155,6 +159,17 @@ export function jobRoutes(store: EngineStore, scheduler: JobScheduler, maxQueued
   });
 
   return app;
+}
+
+/** A checkpoint to resume from: one this engine has (or adopts now), of a job on the same base, with its training state. */
+async function checkResumable(tunedModels: TunedModels, id: string, model: string): Promise<void> {
+  const row = await tunedModels.find(id);
+  if (!row)
+    throw new OpenAIHttpError(404, `The checkpoint ${id} does not exist.`, "invalid_request_error", "resume_from", "model_not_found");
+  if (!existsSync(join(row.dir, "state.json")) || !existsSync(join(row.dir, "optimizer.bin")))
+    throw badRequest(`${id} is a model, not a checkpoint with a training state to resume from.`, "resume_from", "invalid_checkpoint");
+  if (row.base_model !== model)
+    throw badRequest(`${id} was trained from ${row.base_model}, not ${model}.`, "resume_from", "invalid_checkpoint");
 }
 
 async function jobOr404(store: EngineStore, id: string) {

@@ -34,6 +34,11 @@ export const CreateJobRequest = z.strictObject({
   hyperparameters: SupervisedHyperparameters.nullish(),
   method: Method.nullish(),
   integrations: z.array(z.unknown()).nullish(),
+  /**
+   * tunelab's extension: a checkpoint (`ft:…:ckpt-step-N`) of a job with the same base, training file, hyperparameters
+   * and seed, e.g. one another machine's engine trained before its worker stopped: training continues from its step.
+   */
+  resume_from: z.string().startsWith("ft:", "a checkpoint's model id (ft:…:ckpt-step-N)").nullish(),
 });
 export type CreateJobRequest = z.infer<typeof CreateJobRequest>;
 

@@ -6,3 +6,9 @@ export function tunedModelName(baseModel: string, suffix: string | null, jobId: 
 export function checkpointModelName(tunedName: string, step: number): string {
   return `${tunedName}:ckpt-step-${step}`;
 }
+
+/** The step of a checkpoint's model id (`…:ckpt-step-N`), or 0 when the id names none. */
+export function checkpointStep(id: string): number {
+  const match = /:ckpt-step-(\d+)$/.exec(id);
+  return match ? Number(match[1]) : 0;
+}

@@ -26,7 +26,7 @@ import { claimJob, findJob, type JobRow, renewLease, transitionJob, unfinishedJo
 import type { CreateJobRequest, JobError, ResolvedHyperparameters } from "./job.schema.ts";
 import { askedHyperparameters } from "./job.schema.ts";
 import { addEvent, lastMetricsStep } from "./job-events.repository.ts";
-import { checkpointModelName, tunedModelName } from "./model-names.ts";
+import { checkpointModelName, checkpointStep, tunedModelName } from "./model-names.ts";
 import { resultCsv } from "./result-csv.ts";
 import { checkTrainingFile, type TrainingMethod } from "./training-data.ts";
 
@@ -47,6 +47,9 @@ export interface SchedulerOptions {
  * Runs fine-tuning jobs: validates files, queues, trains off the request thread and records every
  * transition in the database first, so a restarted process picks up where the last one stopped.
  */
+/** A checkpoint just recorded: its job, its model id (`ft:…:ckpt-step-N`) and step. */
+export type CheckpointListener = (checkpoint: { jobId: string; model: string; step: number }) => void;
+
 export class JobScheduler {
   private readonly running = new Map<string, TrainingHandle>();
   /** Work in flight (validation, training follow-up), awaited on close so nothing writes to a closed database. */
@@ -55,11 +58,17 @@ export class JobScheduler {
   private timer: NodeJS.Timeout | undefined;
   private pumping = Promise.resolve();
   private closed = false;
+  private checkpointListener: CheckpointListener | undefined;
 
   constructor(
     private readonly store: EngineStore,
     private readonly options: SchedulerOptions,
   ) {}
+
+  /** Called after each checkpoint is recorded (its model id is then servable and resumable). */
+  onCheckpoint(listener: CheckpointListener | undefined): void {
+    this.checkpointListener = listener;
+  }
 
   async waitingCount(): Promise<number> {
     const row = await this.store.db
@@ -221,7 +230,11 @@ export class JobScheduler {
     const hyper = JSON.parse(job.hyperparameters_json ?? "{}") as ResolvedHyperparameters;
     const tunedName = tunedModelName(base.baseName, job.suffix, job.id);
     const outputDir = join(this.store.modelsDir, job.id);
-    const checkpoint = await latestCheckpoint(this.store, job.id);
+    const own = await latestCheckpoint(this.store, job.id);
+    // a job created to continue another engine's checkpoint starts from it (until it has checkpoints of its own)
+    const resumeFrom = (JSON.parse(job.requested_json) as CreateJobRequest).resume_from;
+    const adopted = !own && resumeFrom ? await findModel(this.store, resumeFrom) : undefined;
+    const checkpoint = own ?? (adopted ? { dir: adopted.dir, step: checkpointStep(adopted.id) } : undefined);
     const request: TrainRequest = {
       base: base.from,
       training: training.examples,
@@ -258,7 +271,9 @@ export class JobScheduler {
         ? checkpoint
           ? `The process training this job stopped; resuming from the checkpoint at step ${checkpoint.step}.`
           : "The process training this job stopped before its first checkpoint; training again from the start."
-        : "Fine-tuning job started.",
+        : adopted
+          ? `Fine-tuning job started from the checkpoint ${adopted.id} (step ${checkpoint?.step}), trained by another engine.`
+          : "Fine-tuning job started.",
     });
 
     // Steps between the checkpoint and the crash are trained again (bit-identically): record them once.
@@ -278,7 +293,9 @@ export class JobScheduler {
           model_id: modelId,
           dir,
           metrics_json: JSON.stringify(metricsObject(metrics)),
-        }).then(() => insertModel(this.store, { id: modelId, base_model: base.baseName, job_id: job.id, dir })),
+        })
+          .then(() => insertModel(this.store, { id: modelId, base_model: base.baseName, job_id: job.id, dir }))
+          .then(() => this.checkpointListener?.({ jobId: job.id, model: modelId, step })),
       );
     });
     this.track(this.finish(job, handle, tunedName, base.baseName, writes));

@@ -50,6 +50,8 @@ export function openAITrainer(client: OpenAI, kind: "openai" | "azure-openai" = 
         metadata: { tunelab_experiment: request.experimentId },
         method: jobMethod(request),
         ...(request.validationFile ? { validation_file: request.validationFile } : {}),
+        // tunelab's extension, which only the embedded engine is asked for
+        ...(request.resumeFrom ? { resume_from: request.resumeFrom } : {}),
       };
       return (await honouringRetryAfter(() => withRequestSignal(signal, (s) => client.fineTuning.jobs.create(body, { signal: s })), signal))
         .id;

@@ -52,6 +52,8 @@ export interface JobRequest {
   seed: number;
   method: TrainingMethod;
   hyperparameters: RequestedHyperparameters;
+  /** The embedded engine only: a checkpoint (`ft:…:ckpt-step-N`) it has, of this experiment's job on another machine. */
+  resumeFrom?: string;
 }
 
 /**
