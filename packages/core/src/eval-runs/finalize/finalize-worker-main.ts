@@ -1,3 +1,5 @@
+// first: this thread runs below the main thread while it loads its modules and finalizes (background-priority.ts)
+import "@tunelab/evals/lower-priority";
 import { parentPort, workerData } from "node:worker_threads";
 import { isTunelabError } from "@tunelab/base";
 import { openDatabase } from "../../storage/database.ts";
