@@ -1,7 +1,7 @@
-import { createHash, randomUUID } from "node:crypto";
-import { copyFileSync, createReadStream, linkSync, mkdirSync, readdirSync, rmSync } from "node:fs";
+import { randomUUID } from "node:crypto";
+import { copyFileSync, linkSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { TunelabError } from "@tunelab/base";
+import { sha256File, TunelabError } from "@tunelab/base";
 import type { LocalEngine } from "@tunelab/contracts";
 import { z } from "zod";
 import type { Workspace } from "../storage/workspace.ts";
@@ -47,16 +47,6 @@ function filesUnder(dir: string, prefix = ""): string[] {
     .sort();
 }
 
-async function sha256OfFile(path: string): Promise<{ sha256: string; bytes: number }> {
-  const hash = createHash("sha256");
-  let bytes = 0;
-  for await (const chunk of createReadStream(path)) {
-    hash.update(chunk as Buffer);
-    bytes += (chunk as Buffer).length;
-  }
-  return { sha256: hash.digest("hex"), bytes };
-}
-
 /** A hard link to `from` at `to` (same file system), else a copy. */
 function linkOrCopy(from: string, to: string): void {
   mkdirSync(dirname(to), { recursive: true });
@@ -72,13 +62,25 @@ function linkOrCopy(from: string, to: string): void {
  * manifest's hash, or undefined when the engine does not have the model.
  */
 export async function publishTunedModel(ws: Workspace, local: LocalEngine, model: string): Promise<string | undefined> {
+  return (await publish(ws, local, model))?.hash;
+}
+
+/** publishTunedModel, with the manifest it stored. */
+async function publish(
+  ws: Workspace,
+  local: LocalEngine,
+  model: string,
+): Promise<{ hash: string; manifest: TunedModelManifest } | undefined> {
   const dir = await local.tunedModelDir(model);
   const baseModel = await local.catalog.parentOf(model);
   if (!dir || !baseModel) return undefined;
   const files: TunedModelManifest["files"] = [];
   for (const path of filesUnder(dir)) {
     const source = join(dir, ...path.split("/"));
-    const { sha256, bytes } = await sha256OfFile(source);
+    let bytes = 0;
+    const sha256 = await sha256File(source, (n) => {
+      bytes += n;
+    });
     if (!(await ws.blobs.has(sha256))) {
       const incoming = join(ws.blobs.root, `.incoming-${randomUUID()}`);
       linkOrCopy(source, incoming);
@@ -87,7 +89,7 @@ export async function publishTunedModel(ws: Workspace, local: LocalEngine, model
     files.push({ path, sha256, bytes });
   }
   const manifest: TunedModelManifest = { kind: "tunelab.tuned-model", version: 1, model, baseModel, files };
-  return (await ws.blobs.put(JSON.stringify(manifest))).hash;
+  return { hash: (await ws.blobs.put(JSON.stringify(manifest))).hash, manifest };
 }
 
 /** Reads and checks a manifest blob; one that is not a tuned model's manifest is `invalid_argument`. */
@@ -154,11 +156,12 @@ export async function publishCheckpoint(
   checkpoint: { jobId: string; model: string },
 ): Promise<string | undefined> {
   const previous = await checkpointBlobOfJob(ws.db, checkpoint.jobId);
-  const hash = await publishTunedModel(ws, local, checkpoint.model);
-  if (!hash) return undefined;
+  const published = await publish(ws, local, checkpoint.model);
+  if (!published) return undefined;
+  const { hash, manifest } = published;
   await recordCheckpointBlob(ws.db, checkpoint.jobId, hash);
   if (previous && previous !== hash) {
-    const kept = new Set((await readTunedModelManifest(ws, hash)).files.map((f) => f.sha256));
+    const kept = new Set(manifest.files.map((f) => f.sha256));
     const old = await readTunedModelManifest(ws, previous);
     for (const file of old.files) if (!kept.has(file.sha256)) await ws.blobs.remove(file.sha256);
     await ws.blobs.remove(previous);

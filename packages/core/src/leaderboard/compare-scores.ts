@@ -1,3 +1,4 @@
+import type { ScoredItem } from "@tunelab/evals/stats";
 import { runScores } from "../eval-runs/eval-run.repository.ts";
 import type { EvalRun } from "../eval-runs/eval-run.schema.ts";
 import { toScoredItem } from "../eval-runs/finalize/finalize-run.ts";
@@ -20,7 +21,7 @@ async function fromSamples(db: DB, run: EvalRun): Promise<RunScoreSide> {
   const rows = await runScores(db, run.id);
   const items = rows.map(toScoredItem);
   if (run.status === "completed") {
-    const columns = toScoreColumns(rows.map((row, i) => ({ position: row.position, item: items[i] ?? toScoredItem(row) })));
+    const columns = toScoreColumns(rows.map((row, i) => ({ position: row.position, item: items[i] as ScoredItem })));
     // a cache: a comparison that cannot store it (a read-only database, a concurrent writer) still answers
     if (columns) await saveScoreColumns(db, run.id, columns).catch(() => undefined);
   }

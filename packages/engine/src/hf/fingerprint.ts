@@ -1,7 +1,8 @@
 /** Content identity of a model directory: sha256 of each file, and one digest over them all. */
 import { createHash } from "node:crypto";
-import { closeSync, createReadStream, openSync, readSync } from "node:fs";
+import { closeSync, openSync, readSync } from "node:fs";
 import { join } from "node:path";
+import { sha256File } from "@tunelab/base";
 
 export interface FileDigest {
   name: string;
@@ -9,14 +10,7 @@ export interface FileDigest {
   sha256: string;
 }
 
-export async function sha256File(path: string, onBytes?: (n: number) => void): Promise<string> {
-  const hash = createHash("sha256");
-  for await (const chunk of createReadStream(path, { highWaterMark: 4 * 1024 * 1024 })) {
-    hash.update(chunk as Buffer);
-    onBytes?.((chunk as Buffer).length);
-  }
-  return hash.digest("hex");
-}
+export { sha256File };
 
 export async function digestFiles(
   dir: string,
