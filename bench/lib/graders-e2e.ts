@@ -4,10 +4,11 @@
 // runtime over the workspace (`openRuntime`, no completion cache, as the CLI), `evalRuns.create` then `evalRuns.run`
 // (lease, executeEvalRun, grading pool, batched inserts, aggregates), the run's progress events written to the
 // workspace's event log, then the runtime and workspace closed. The only difference is the provider behind `local`:
-// instead of the embedded engine's model, an in-process fetch answers each chat completion with the case's given
+// instead of the embedded engine's model, an in-process engine answers each chat completion with the case's given
 // output (as promptfoo's side uses a provider that returns the case's given output), reached as `tunelab eval` reaches
-// the engine: the `local` provider's client (core's providers/local-client.ts) posts each chat completion straight to
-// that fetch, one Request with the JSON body, without the `openai` SDK's request machinery.
+// the engine: the `local` provider's client (core's providers/local-client.ts) hands each chat completion to the
+// engine's in-process `chatCompletion` (LocalEngine), the body as an object, without HTTP or the `openai` SDK's
+// request machinery.
 //
 //   setup HOME ITEMS  imports the test split and grader set into HOME and writes HOME/outputs.json (prompt -> output)
 //   run HOME          one eval run of the whole split in a fresh process; prints its figures
@@ -134,23 +135,33 @@ async function setup(home: string, count: number): Promise<void> {
 /** The `local` provider of this child: answers every chat completion with the given output of its prompt, in-process. */
 function givenOutputs(outputs: Map<string, string>, onCall: () => void): NonNullable<RuntimeOptions["local"]> {
   const none = async () => undefined;
-  const engine = {
-    fetch: async (request: Request) => {
-      onCall();
-      const body = (await request.json()) as { model: string; messages: { role: string; content: unknown }[] };
-      const prompt = body.messages.findLast((m) => m.role === "user")?.content;
-      const output = typeof prompt === "string" ? outputs.get(prompt) : undefined;
-      if (output === undefined)
-        return Response.json({ error: { message: "no given output for this prompt", type: "invalid_request_error" } }, { status: 400 });
-      const completionTokens = Math.ceil(output.length / 4);
-      return Response.json({
+  const answer = (body: { model: string; messages: { role: string; content: unknown }[] }) => {
+    onCall();
+    const prompt = body.messages.findLast((m) => m.role === "user")?.content;
+    const output = typeof prompt === "string" ? outputs.get(prompt) : undefined;
+    if (output === undefined)
+      return { status: 400, body: { error: { message: "no given output for this prompt", type: "invalid_request_error" } } };
+    const completionTokens = Math.ceil(output.length / 4);
+    return {
+      status: 200,
+      body: {
         id: "chatcmpl-given",
         object: "chat.completion",
         created: 0,
         model: body.model,
         choices: [{ index: 0, message: { role: "assistant", content: output }, finish_reason: "stop", logprobs: null }],
         usage: { prompt_tokens: 60, completion_tokens: completionTokens, total_tokens: 60 + completionTokens },
-      });
+      },
+    };
+  };
+  type Body = Parameters<typeof answer>[0];
+  const engine = {
+    // what `tunelab eval` sends the embedded engine for each item (the `local` client's in-process chat completion)
+    chatCompletion: async (body: object) => answer(body as Body),
+    // any other request over the engine's REST surface
+    fetch: async (request: Request) => {
+      const { status, body } = answer((await request.json()) as Body);
+      return Response.json(body, { status });
     },
     catalog: { registered: none, parentOf: none, exportFormats: async () => [] },
     baseModels: async () => [],

@@ -1,5 +1,11 @@
 import type { BaseModelInfo, OpenWeightCatalog } from "./base-model.ts";
 
+/** An answer of the embedded engine apart from HTTP: its status and JSON body. */
+export interface LocalAnswer {
+  status: number;
+  body: unknown;
+}
+
 /**
  * The embedded engine as core's runtime uses it (the apps wire it in; core never imports the engine): its OpenAI REST
  * surface in-process, and what it knows about its models.
@@ -7,6 +13,11 @@ import type { BaseModelInfo, OpenWeightCatalog } from "./base-model.ts";
 export interface LocalEngine {
   /** Answers an OpenAI REST request (`/v1/...`) in-process, with no port. */
   fetch(request: Request): Promise<Response>;
+  /**
+   * A non-streaming chat completion answered in-process without HTTP (no Request or Response built): what POST
+   * /v1/chat/completions would answer, as its status and JSON body (`chat.completion`, or OpenAI's `{error}`).
+   */
+  chatCompletion(body: object): Promise<LocalAnswer>;
   /** Registered bases, what tuned models were trained from, what they export as. */
   catalog: OpenWeightCatalog;
   /** Every base model it trains: built-in sizes, then registered open-weight checkpoints. */

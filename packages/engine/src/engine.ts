@@ -2,9 +2,10 @@ import { DEFAULT_LEASE_SECONDS } from "@tunelab/storage";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { chatRoutes } from "./chat/chat.routes.ts";
+import { chatCompletionAnswer } from "./chat/chat-completion.ts";
 import { embeddingRoutes } from "./embeddings/embeddings.routes.ts";
 import { fileRoutes } from "./files/file.routes.ts";
-import { errorResponse, OpenAIHttpError } from "./http/openai-error.ts";
+import { errorResponse, type OpenAIAnswer, OpenAIHttpError } from "./http/openai-error.ts";
 import { jobRoutes } from "./jobs/job.routes.ts";
 import { type CheckpointListener, JobScheduler } from "./jobs/scheduler.ts";
 import { TunedModels } from "./models/missing-models.ts";
@@ -38,6 +39,11 @@ export interface Engine {
   store: EngineStore;
   /** Its tuned models, with the source asked for those it does not have (`setSource`). */
   tunedModels: TunedModels;
+  /**
+   * A non-streaming chat completion answered in-process, without HTTP: the status and JSON body POST
+   * /v1/chat/completions would answer (`body` is validated as the route validates it).
+   */
+  chatCompletion(body: unknown): Promise<OpenAIAnswer>;
   /** Sets (or removes) the listener told of each checkpoint as it is recorded. */
   onCheckpoint(listener: CheckpointListener | undefined): void;
   /** Stops training workers (jobs stay resumable) and closes the database. */
@@ -91,6 +97,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     app,
     store,
     tunedModels,
+    chatCompletion: (body) => chatCompletionAnswer(models, body),
     onCheckpoint: (listener) => scheduler.onCheckpoint(listener),
     close: async () => {
       await scheduler.close();

@@ -59,6 +59,7 @@ function catalogOf(engine: Engine): OpenWeightCatalog {
 export function asLocalEngine(engine: Engine): LocalEngine {
   return {
     fetch: async (request) => engine.app.fetch(request),
+    chatCompletion: (body) => engine.chatCompletion(body),
     catalog: catalogOf(engine),
     baseModels: async () => {
       const registered = await listRegisteredBases(engine.store);

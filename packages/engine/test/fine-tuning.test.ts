@@ -137,6 +137,40 @@ describe("fine-tuning on the local engine through the official SDK", () => {
     expect(sampled.choices.map((c) => c.message.content)).toEqual(again.choices.map((c) => c.message.content));
   });
 
+  it("answers in-process (Engine.chatCompletion) exactly as over REST, errors included", async () => {
+    const { client, engine } = ctx;
+    const body = { model, n: 2, seed: 5, temperature: 1, max_tokens: 6, messages: [{ role: "user" as const, content: "teal" }] };
+    const overRest = await client.chat.completions.create(body);
+    const direct = await engine.chatCompletion(body);
+    expect(direct.status).toBe(200);
+    const strip = ({ id: _id, created: _created, ...rest }: { id: string; created: number }) => rest;
+    expect(strip(direct.body as typeof overRest)).toEqual(strip(JSON.parse(JSON.stringify(overRest)) as typeof overRest));
+    expect((direct.body as typeof overRest).id).toMatch(/^chatcmpl-/);
+
+    // the same refusals, in OpenAI's shape, as the route answers them
+    const restError = async (b: unknown) => {
+      const response = await engine.app.request("/v1/chat/completions", {
+        method: "POST",
+        body: JSON.stringify(b),
+        headers: { "content-type": "application/json" },
+      });
+      return { status: response.status, body: await response.json() };
+    };
+    for (const bad of [
+      { model: "ft:nope", messages: [{ role: "user", content: "hi" }] },
+      { model, messages: [] },
+      { model, messages: [{ role: "user", content: "hi" }], bogus: 1 },
+      { model, messages: [{ role: "user", content: "hi" }], top_logprobs: 2 },
+      { model, messages: [{ role: "user", content: "x ".repeat(5000) }] },
+    ]) {
+      const answer = await engine.chatCompletion(bad);
+      expect(answer).toEqual(await restError(bad));
+      expect(answer.status).toBeGreaterThanOrEqual(400);
+    }
+    // streams are answered over REST only
+    expect(await engine.chatCompletion({ ...body, stream: true })).toMatchObject({ status: 400, body: { error: { param: "stream" } } });
+  });
+
   it("continues training from a tuned model and lists and deletes models", async () => {
     const { client } = ctx;
     const file = await client.files.create({ file: await toFile(Buffer.from(trainingJsonl(PAIRS)), "more.jsonl"), purpose: "fine-tune" });

@@ -4,7 +4,7 @@
 import { classifyError } from "@tunelab/evals";
 import { APIConnectionError, APIUserAbortError, BadRequestError, InternalServerError, RateLimitError } from "openai";
 import { describe, expect, it } from "vitest";
-import { LOCAL_BASE_URL, type LocalFetch, localClient } from "./local-client.ts";
+import { LOCAL_BASE_URL, type LocalChat, type LocalFetch, localClient } from "./local-client.ts";
 import { Providers } from "./providers.ts";
 
 const completion = (content: string, model = "m") => ({
@@ -112,5 +112,116 @@ describe("localClient", () => {
     const response = await providers.client("local").chat.completions.create(body);
     expect(response.choices[0]?.message.content).toBe("cba");
     expect(seen).toHaveLength(1);
+  });
+});
+
+/** An engine's in-process chat completion: answers with the last user message reversed; the bodies it got, recorded. */
+function inProcess(answer?: (body: object) => ReturnType<LocalChat>) {
+  const seen: object[] = [];
+  const chat: LocalChat = async (b) => {
+    seen.push(b);
+    if (answer) return answer(b);
+    const { messages, model } = b as { model: string; messages: { content: string }[] };
+    return { status: 200, body: completion([...(messages.at(-1)?.content ?? "")].reverse().join(""), model) };
+  };
+  return { chat, seen };
+}
+
+describe("localClient with the engine's in-process chat completion", () => {
+  it("hands non-streaming chat completions to it, the body as JSON would carry it, and nothing to fetch", async () => {
+    const rest = engine();
+    const { chat, seen } = inProcess();
+    const client = localClient(rest.fetch, chat);
+    const response = await client.chat.completions.create({ ...body, n: 1, ...({ max_tokens: undefined } as object) });
+    expect(response.choices[0]?.message.content).toBe("cba");
+    expect(seen).toEqual([{ ...body, n: 1 }]);
+    expect(Object.keys(seen[0] ?? {})).not.toContain("max_tokens"); // left out, as JSON leaves out undefined
+    expect(rest.seen).toHaveLength(0);
+    // other endpoints still go over the engine's REST surface
+    expect((await client.models.list()).data.map((m) => m.id)).toEqual(["m"]);
+    expect(rest.seen.map((r) => r.url)).toEqual([`${LOCAL_BASE_URL}/models`]);
+  });
+
+  it("fails with the SDK's error classes, as over fetch", async () => {
+    const failing = (answer: (b: object) => ReturnType<LocalChat>) =>
+      localClient(engine().fetch, inProcess(answer).chat)
+        .chat.completions.create(body)
+        .catch((e: unknown) => e);
+    const bad = await failing(async () => ({
+      status: 400,
+      body: { error: { message: "unknown model m", type: "invalid_request_error", param: "model" } },
+    }));
+    expect(bad).toBeInstanceOf(BadRequestError);
+    expect(bad).toMatchObject({ status: 400, param: "model" });
+    expect((bad as Error).message).toContain("unknown model m");
+    expect(classifyError(bad, false, 0)).toMatchObject({ error: { type: "http_error", status: 400 }, retryable: false });
+
+    const limited = await failing(async () => ({ status: 429, body: { error: { message: "busy" } } }));
+    expect(limited).toBeInstanceOf(RateLimitError);
+    expect(classifyError(limited, false, 0)).toMatchObject({ error: { type: "rate_limited" }, retryable: true });
+
+    const internal = await failing(async () => ({ status: 500, body: { error: { message: "boom", type: "server_error" } } }));
+    expect(internal).toBeInstanceOf(InternalServerError);
+
+    const thrown = await failing(async () => {
+      throw new Error("engine down");
+    });
+    expect(thrown).toBeInstanceOf(APIConnectionError);
+    expect(classifyError(thrown, false, 0)).toMatchObject({ error: { type: "connection_error" }, retryable: true });
+
+    const notAnObject = await failing(async () => ({ status: 200, body: "text" }));
+    expect(classifyError(notAnObject, false, 0)).toMatchObject({ error: { type: "malformed_response" }, retryable: true });
+  });
+
+  it("settles at once when the signal aborts, before or while the engine answers", async () => {
+    const aborted = new AbortController();
+    aborted.abort();
+    const { chat, seen } = inProcess();
+    await expect(localClient(engine().fetch, chat).chat.completions.create(body, { signal: aborted.signal })).rejects.toBeInstanceOf(
+      APIUserAbortError,
+    );
+    expect(seen).toHaveLength(0);
+
+    let release: () => void = () => {};
+    const slow = inProcess(
+      () =>
+        new Promise((resolve) => {
+          release = () => resolve({ status: 200, body: completion("late") });
+        }),
+    );
+    const controller = new AbortController();
+    const pending = localClient(engine().fetch, slow.chat).chat.completions.create(body, { signal: controller.signal });
+    await new Promise((resolve) => setImmediate(resolve));
+    controller.abort();
+    await expect(pending).rejects.toBeInstanceOf(APIUserAbortError);
+    release();
+  });
+
+  it("sends streaming chat completions over fetch, through the SDK", async () => {
+    const rest = engine(
+      () =>
+        new Response(
+          'data: {"id":"c","object":"chat.completion.chunk","created":0,"model":"m","choices":[{"index":0,"delta":{"content":"hi"},"finish_reason":null}]}\n\ndata: [DONE]\n\n',
+          {
+            headers: { "content-type": "text/event-stream" },
+          },
+        ),
+    );
+    const { chat, seen } = inProcess();
+    const stream = await localClient(rest.fetch, chat).chat.completions.create({ ...body, stream: true });
+    let text = "";
+    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? "";
+    expect(text).toBe("hi");
+    expect(seen).toHaveLength(0);
+    expect(rest.seen).toHaveLength(1);
+  });
+
+  it("is what Providers gives for `local` when the engine has it", async () => {
+    const rest = engine();
+    const { chat, seen } = inProcess();
+    const providers = new Providers({ config: { providers: {} }, localFetch: rest.fetch, localChat: chat });
+    expect((await providers.client("local").chat.completions.create(body)).choices[0]?.message.content).toBe("cba");
+    expect(seen).toHaveLength(1);
+    expect(rest.seen).toHaveLength(0);
   });
 });

@@ -1,8 +1,11 @@
+import type { LocalAnswer } from "@tunelab/contracts";
 import OpenAI, { APIConnectionError, APIError, APIUserAbortError } from "openai";
 import type { ChatCompletion, ChatCompletionCreateParams } from "openai/resources/chat/completions";
 
 /** The embedded engine's fetch (its Hono app, in-process), given by the app that created the engine. */
 export type LocalFetch = (request: Request) => Response | Promise<Response>;
+/** The embedded engine's in-process chat completion (`LocalEngine.chatCompletion`): no Request or Response at all. */
+export type LocalChat = (body: object) => Promise<LocalAnswer>;
 
 export const LOCAL_BASE_URL = "http://tunelab.local/v1";
 const CHAT_COMPLETIONS_URL = `${LOCAL_BASE_URL}/chat/completions`;
@@ -11,13 +14,14 @@ const JSON_HEADERS = { "content-type": "application/json", accept: "application/
 /**
  * The `local` provider's client: an `openai` client whose `fetch` is the embedded engine's (no port), except for
  * non-streaming chat completions (what eval runs and model graders send, once per item), which go to the engine
- * directly: one `Request` with the JSON body, the engine's answer parsed as JSON. The SDK's per-request machinery
+ * directly: to its in-process `chatCompletion` when given (the body as an object, the answer as one), else as one
+ * `Request` with the JSON body, the engine's answer parsed as JSON. The SDK's per-request machinery
  * (options merged, headers and URL built, a `Request` cloned from them, its parse and retry wrappers) was most of the
  * main thread's time in a 10,000-item eval run whose model answers at once. Failures are the SDK's own error classes
  * (`APIError.generate` for an HTTP status, `APIConnectionError`, `APIUserAbortError`), so callers classify them as
  * they do a remote provider's. Streaming requests and every other endpoint go through the SDK as before.
  */
-export function localClient(localFetch: LocalFetch): OpenAI {
+export function localClient(localFetch: LocalFetch, localChat?: LocalChat): OpenAI {
   const client = new OpenAI({
     apiKey: "local",
     baseURL: LOCAL_BASE_URL,
@@ -27,7 +31,11 @@ export function localClient(localFetch: LocalFetch): OpenAI {
   const completions = client.chat.completions;
   const throughSdk = completions.create.bind(completions);
   const create = (body: ChatCompletionCreateParams, options?: { signal?: AbortSignal | null | undefined }) =>
-    body.stream ? throughSdk(body, options) : localChatCompletion(localFetch, body, options?.signal ?? undefined);
+    body.stream
+      ? throughSdk(body, options)
+      : localChat
+        ? directChatCompletion(localChat, body, options?.signal ?? undefined)
+        : localChatCompletion(localFetch, body, options?.signal ?? undefined);
   // A plain promise of the completion (what every caller awaits); the SDK's `withResponse()` is not offered here.
   completions.create = create as unknown as typeof completions.create;
   return client;
@@ -55,6 +63,35 @@ export async function localChatCompletion(localFetch: LocalFetch, body: object, 
     throw APIError.generate(response.status, parsed, parsed ? undefined : text, response.headers);
   }
   return JSON.parse(text) as ChatCompletion;
+}
+
+/**
+ * One non-streaming chat completion answered by the engine's in-process `chatCompletion`, with the SDK's errors on
+ * failure (as `localChatCompletion`). The body's top-level undefined fields are left out, as JSON would leave them.
+ */
+export async function directChatCompletion(localChat: LocalChat, body: object, signal?: AbortSignal): Promise<ChatCompletion> {
+  if (signal?.aborted) throw new APIUserAbortError();
+  const answered = askEngine(localChat, withoutUndefined(body));
+  const answer = signal ? await untilAborted(answered, signal) : await answered;
+  if (answer.status !== 200) {
+    const errorBody = typeof answer.body === "object" && answer.body !== null ? answer.body : undefined;
+    throw APIError.generate(answer.status, errorBody, errorBody ? undefined : String(answer.body), new Headers());
+  }
+  if (typeof answer.body !== "object" || answer.body === null) throw new SyntaxError("the engine's chat completion is not a JSON object");
+  return answer.body as ChatCompletion;
+}
+
+function withoutUndefined(body: object): object {
+  const entries = Object.entries(body);
+  return entries.some(([, value]) => value === undefined) ? Object.fromEntries(entries.filter(([, value]) => value !== undefined)) : body;
+}
+
+async function askEngine(localChat: LocalChat, body: object): Promise<LocalAnswer> {
+  try {
+    return await localChat(body);
+  } catch (error) {
+    throw new APIConnectionError({ cause: error instanceof Error ? error : new Error(String(error)) });
+  }
 }
 
 async function answer(localFetch: LocalFetch, request: Request): Promise<{ response: Response; text: string }> {

@@ -3,12 +3,12 @@ import { loadFetchClasses } from "@tunelab/evals";
 import OpenAI from "openai";
 import { readEnv, readSecret } from "../env.ts";
 import { azureClient } from "./azure-client.ts";
-import { type LocalFetch, localClient } from "./local-client.ts";
+import { type LocalChat, type LocalFetch, localClient } from "./local-client.ts";
 import type { ProviderConfig, TunelabConfig } from "./provider-config.ts";
 import type { ProviderKind, Trainer } from "./trainers/trainer.ts";
 import { trainerFor } from "./trainers/trainer-for.ts";
 
-export { LOCAL_BASE_URL, type LocalFetch } from "./local-client.ts";
+export { LOCAL_BASE_URL, type LocalChat, type LocalFetch } from "./local-client.ts";
 
 export const LOCAL_PROVIDER = "local";
 
@@ -16,6 +16,8 @@ export interface ProviderOptions {
   config: TunelabConfig;
   /** Present when the embedded engine is available in this process. */
   localFetch?: LocalFetch;
+  /** The embedded engine's in-process chat completion, when it has one (non-streaming chat completions go there). */
+  localChat?: LocalChat;
 }
 
 /**
@@ -74,7 +76,7 @@ export class Providers {
     if (name === LOCAL_PROVIDER) {
       const localFetch = this.options.localFetch;
       if (!localFetch) throw new TunelabError("invalid_argument", "the embedded engine is not running in this process");
-      return localClient(localFetch);
+      return localClient(localFetch, this.options.localChat);
     }
     if (name === "openai") {
       const env = readEnv();

@@ -72,7 +72,10 @@ export interface RuntimeOptions {
 export function openRuntime(options: RuntimeOptions): Runtime {
   const { ws, local } = options;
   const config = options.config ?? loadConfig();
-  const providers = new Providers({ config, ...(local ? { localFetch: (request: Request) => local.fetch(request) } : {}) });
+  const providers = new Providers({
+    config,
+    ...(local ? { localFetch: (request: Request) => local.fetch(request), localChat: (body: object) => local.chatCompletion(body) } : {}),
+  });
   const experimentServices: ExperimentServices = {
     client: (name) => providers.client(name),
     trainer: (name) => providers.trainer(name),

@@ -22,13 +22,25 @@ export const notFound = (what: string, id: string, param: string | null = null) 
 export const badRequest = (message: string, param: string | null = null, code: string | null = null) =>
   new OpenAIHttpError(400, message, "invalid_request_error", param, code);
 
-export function errorResponse(c: Context, error: unknown): Response {
+/** An answer in OpenAI's shape apart from HTTP: its status and JSON body. */
+export interface OpenAIAnswer {
+  status: number;
+  body: unknown;
+}
+
+/** What an error is answered with: an OpenAIHttpError as itself, anything else as OpenAI's generic 500 (logged). */
+export function errorAnswer(error: unknown): OpenAIAnswer & { status: ContentfulStatusCode } {
   if (error instanceof OpenAIHttpError) {
-    return c.json({ error: { message: error.message, type: error.type, param: error.param, code: error.code } }, error.status);
+    return { status: error.status, body: { error: { message: error.message, type: error.type, param: error.param, code: error.code } } };
   }
   console.error("[engine] internal error:", error);
-  return c.json(
-    { error: { message: "The server had an error while processing your request.", type: "server_error", param: null, code: null } },
-    500,
-  );
+  return {
+    status: 500,
+    body: { error: { message: "The server had an error while processing your request.", type: "server_error", param: null, code: null } },
+  };
+}
+
+export function errorResponse(c: Context, error: unknown): Response {
+  const { status, body } = errorAnswer(error);
+  return c.json(body as object, status);
 }

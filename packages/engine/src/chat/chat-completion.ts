@@ -1,0 +1,103 @@
+/**
+ * A chat completion, apart from HTTP: what POST /v1/chat/completions answers (chat.routes.ts) and what the engine
+ * answers in-process (`Engine.chatCompletion`, the `local` provider's eval runs: one per item, without building a
+ * Request and a Response for each).
+ */
+import { TunelabError } from "@tunelab/base";
+import { badRequest, errorAnswer, type OpenAIAnswer, OpenAIHttpError } from "../http/openai-error.ts";
+import { parseWith } from "../http/validate.ts";
+import { nowSeconds, openaiId } from "../ids.ts";
+import { modelNotFound } from "../models/model.routes.ts";
+import type { RunnableModels } from "../models/runnable-models.ts";
+import { ContextLengthExceededError } from "../trainer/inference/context-length.ts";
+import type { Completion, SamplingParams } from "../trainer/types.ts";
+import { ChatRequest } from "./chat.schema.ts";
+import { decodeImageInputs } from "./image-inputs.ts";
+
+const DEFAULT_MAX_TOKENS = 256;
+
+/** Errors of generation in OpenAI's shape (a prompt over the context is a 400, as OpenAI answers). */
+export function asHttpError(error: unknown): unknown {
+  if (error instanceof ContextLengthExceededError) return badRequest(error.message, "messages", "context_length_exceeded");
+  if (error instanceof TunelabError && (error.code === "not_found" || error.code === "conflict"))
+    return new OpenAIHttpError(400, error.message, "invalid_request_error", "model", "model_unavailable");
+  return error;
+}
+
+/** A request checked, its model resolved and its images decoded: ready to generate its choices. */
+export interface PreparedChat {
+  request: ChatRequest;
+  n: number;
+  /** The fields every answer (or chunk) starts with. */
+  base: { id: string; created: number; model: string; system_fingerprint: string };
+  /** Generates choice `index` (`onToken` streams its text). */
+  complete(index: number, onToken?: (text: string) => void): Promise<Completion>;
+}
+
+export async function prepareChat(models: RunnableModels, request: ChatRequest): Promise<PreparedChat> {
+  if (request.top_logprobs !== undefined && request.top_logprobs !== null && !request.logprobs)
+    throw badRequest("top_logprobs requires logprobs to be true.", "top_logprobs");
+  const source = await models.resolve(request.model).catch((e: unknown) => {
+    throw asHttpError(e);
+  });
+  if (!source) throw modelNotFound(request.model);
+  const messages = await decodeImageInputs(request.messages, source, request.model);
+  const stop =
+    request.stop === undefined || request.stop === null ? undefined : Array.isArray(request.stop) ? request.stop : [request.stop];
+  const sampling = (index: number): SamplingParams => ({
+    maxTokens: request.max_completion_tokens ?? request.max_tokens ?? DEFAULT_MAX_TOKENS,
+    temperature: request.temperature ?? 1,
+    topP: request.top_p ?? 1,
+    ...(request.seed === undefined || request.seed === null ? {} : { seed: request.seed + index }),
+    ...(stop ? { stop } : {}),
+    ...(request.logprobs ? { logprobs: request.top_logprobs ?? 0 } : {}),
+  });
+  const tools = request.tools ?? undefined;
+  return {
+    request,
+    n: request.n ?? 1,
+    base: { id: openaiId("chatcmpl"), created: nowSeconds(), model: request.model, system_fingerprint: "fp_tunelab_local" },
+    complete: (index, onToken) => models.complete(source, messages, tools, sampling(index), onToken),
+  };
+}
+
+export const logprobsOf = (r: Completion) => (r.logprobs ? { content: r.logprobs, refusal: null } : null);
+
+/** The `chat.completion` object of a non-streaming request: every choice generated, usage summed. */
+export async function completeChat(chat: PreparedChat) {
+  let prompt = 0;
+  let completion = 0;
+  const choices = [];
+  for (let index = 0; index < chat.n; index++) {
+    const result = await chat.complete(index).catch((e: unknown) => {
+      throw asHttpError(e);
+    });
+    prompt = result.promptTokens;
+    completion += result.completionTokens;
+    const message = result.toolCalls
+      ? { role: "assistant" as const, content: null, refusal: null, tool_calls: result.toolCalls }
+      : { role: "assistant" as const, content: result.text, refusal: null };
+    choices.push({ index, message, logprobs: logprobsOf(result), finish_reason: result.toolCalls ? "tool_calls" : result.finishReason });
+  }
+  return {
+    ...chat.base,
+    object: "chat.completion" as const,
+    choices,
+    usage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion },
+  };
+}
+
+/**
+ * The engine's in-process answer to a non-streaming chat completion: the body validated as the route validates it,
+ * then status 200 with the `chat.completion` object, or the status and `{error}` body the route would answer.
+ * A streaming request is refused (400, param `stream`): streams are answered over the REST surface only.
+ */
+export async function chatCompletionAnswer(models: RunnableModels, body: unknown): Promise<OpenAIAnswer> {
+  try {
+    const request = parseWith(ChatRequest, body);
+    if (request.stream) throw badRequest("Streaming chat completions are answered over /v1/chat/completions only.", "stream");
+    return { status: 200, body: await completeChat(await prepareChat(models, request)) };
+  } catch (error) {
+    return errorAnswer(error);
+  }
+}
