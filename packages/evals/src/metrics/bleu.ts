@@ -1,4 +1,5 @@
-import { countNgrams, pySplit } from "./whitespace.ts";
+import { countIdNgrams, type IdPair, internPair } from "./ngrams.ts";
+import { pySplit } from "./whitespace.ts";
 
 /**
  * BLEU as NLTK computes it for one reference:
@@ -32,11 +33,12 @@ interface Precision {
   denominator: number;
 }
 
-function modifiedPrecision(hyp: readonly string[], ref: readonly string[], n: number): Precision {
+/** `pair.a` is the hypothesis, `pair.b` the reference. */
+function modifiedPrecision(pair: IdPair, n: number): Precision {
   let numerator = 0;
   let total = 0;
-  const refCounts = countNgrams(ref, n);
-  for (const [gram, c] of countNgrams(hyp, n)) {
+  const refCounts = countIdNgrams(pair.b, n, pair.vocab);
+  for (const [gram, c] of countIdNgrams(pair.a, n, pair.vocab)) {
     total += c;
     const r = refCounts.get(gram);
     if (r !== undefined) numerator += Math.min(c, r);
@@ -47,9 +49,9 @@ function modifiedPrecision(hyp: readonly string[], ref: readonly string[], n: nu
 /** Thrown where NLTK raises (method6 needs a non-zero trigram precision). */
 export class BleuSmoothingError extends Error {}
 
-function smooth(method: BleuSmoothing, p: Precision[], hyp: readonly string[], ref: readonly string[]): number[] {
+function smooth(method: BleuSmoothing, p: Precision[], pair: IdPair): number[] {
   const value = (q: Precision) => q.numerator / q.denominator;
-  const hypLen = hyp.length;
+  const hypLen = pair.a.length;
   switch (method) {
     case "none":
       return p.map((q) => (q.numerator === 0 ? FLOAT_MIN : value(q)));
@@ -65,7 +67,7 @@ function smooth(method: BleuSmoothing, p: Precision[], hyp: readonly string[], r
     case "method4":
       return method4(p, hypLen);
     case "method5":
-      return method5(p.map(value), hyp, ref);
+      return method5(p.map(value), pair);
     case "method6": {
       if ((p[2] as Precision).numerator === 0) throw new BleuSmoothingError("BLEU method6 needs at least one matching trigram");
       const out = p.map(value);
@@ -78,7 +80,7 @@ function smooth(method: BleuSmoothing, p: Precision[], hyp: readonly string[], r
       return out;
     }
     case "method7":
-      return method5(method4(p, hypLen), hyp, ref);
+      return method5(method4(p, hypLen), pair);
   }
 }
 
@@ -92,8 +94,8 @@ function method4(p: Precision[], hypLen: number): number[] {
 }
 
 /** Each order's precision averaged with its neighbours' (the order below already smoothed; 5-grams above the 4th). */
-function method5(p: number[], hyp: readonly string[], ref: readonly string[]): number[] {
-  const five = modifiedPrecision(hyp, ref, MAX_ORDER + 1);
+function method5(p: number[], pair: IdPair): number[] {
+  const five = modifiedPrecision(pair, MAX_ORDER + 1);
   const next = [...p, five.numerator / five.denominator];
   const out: number[] = [];
   let below = (p[0] as number) + 1;
@@ -107,11 +109,12 @@ function method5(p: number[], hyp: readonly string[], ref: readonly string[]): n
 export function bleuTokens(hyp: readonly string[], ref: readonly string[], smoothing: BleuSmoothing = "none"): number {
   const hypLen = hyp.length;
   if (hypLen === 0) return 0;
+  const pair = internPair(hyp, ref);
   const precisions: Precision[] = [];
-  for (let n = 1; n <= MAX_ORDER; n++) precisions.push(modifiedPrecision(hyp, ref, n));
+  for (let n = 1; n <= MAX_ORDER; n++) precisions.push(modifiedPrecision(pair, n));
   if ((precisions[0] as Precision).numerator === 0) return 0;
   let logSum = 0;
-  for (const p of smooth(smoothing, precisions, hyp, ref)) if (p > 0) logSum += WEIGHT * Math.log(p);
+  for (const p of smooth(smoothing, precisions, pair)) if (p > 0) logSum += WEIGHT * Math.log(p);
   const refLen = ref.length;
   const bp = hypLen > refLen ? 1 : Math.exp(1 - refLen / hypLen);
   return bp * Math.exp(logSum);

@@ -1,4 +1,5 @@
-import { countNgrams, pySplit } from "./whitespace.ts";
+import { countIdNgrams, internPair } from "./ngrams.ts";
+import { pySplit } from "./whitespace.ts";
 
 /**
  * Google-BLEU as NLTK computes it: `nltk.translate.gleu_score.sentence_gleu([reference.split()], output.split())`
@@ -12,12 +13,13 @@ export function gleuTokens(hyp: readonly string[], ref: readonly string[]): numb
   let tp = 0;
   let hypTotal = 0;
   let refTotal = 0;
+  const pair = internPair(hyp, ref);
   for (let n = MIN_LEN; n <= MAX_LEN; n++) {
     hypTotal += Math.max(hyp.length - n + 1, 0);
     refTotal += Math.max(ref.length - n + 1, 0);
     if (hyp.length < n || ref.length < n) continue;
-    const hypCounts = countNgrams(hyp, n);
-    const refCounts = countNgrams(ref, n);
+    const hypCounts = countIdNgrams(pair.a, n, pair.vocab);
+    const refCounts = countIdNgrams(pair.b, n, pair.vocab);
     for (const [gram, c] of hypCounts) {
       const r = refCounts.get(gram);
       if (r !== undefined) tp += Math.min(c, r);

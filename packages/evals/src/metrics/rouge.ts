@@ -1,4 +1,4 @@
-import { countNgrams } from "./whitespace.ts";
+import { countIdNgrams, internPair } from "./ngrams.ts";
 
 /**
  * ROUGE-N / ROUGE-L F-measure, matching Google's `rouge-score` package
@@ -27,8 +27,9 @@ export function rougeNTokens(outputTokens: readonly string[], referenceTokens: r
   const predTotal = Math.max(outputTokens.length - n + 1, 0);
   const refTotal = Math.max(referenceTokens.length - n + 1, 0);
   if (predTotal === 0 || refTotal === 0) return 0;
-  const ref = countNgrams(referenceTokens, n);
-  const pred = countNgrams(outputTokens, n);
+  const pair = internPair(outputTokens, referenceTokens);
+  const ref = countIdNgrams(pair.b, n, pair.vocab);
+  const pred = countIdNgrams(pair.a, n, pair.vocab);
   let overlap = 0;
   for (const [gram, c] of ref) {
     const p = pred.get(gram);

@@ -12,14 +12,3 @@ export function pySplit(text: string): string[] {
   if (parts.length > 0 && parts[parts.length - 1] === "") parts.pop();
   return parts;
 }
-
-/** Counts the n-grams of one order, keyed by tokens joined with " " (tokens never contain whitespace). */
-export function countNgrams(tokens: readonly string[], n: number): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (let i = 0; i + n <= tokens.length; i++) {
-    let key = tokens[i] as string;
-    for (let k = 1; k < n; k++) key += ` ${tokens[i + k] as string}`;
-    counts.set(key, (counts.get(key) ?? 0) + 1);
-  }
-  return counts;
-}

@@ -48,9 +48,58 @@ export function stringify(value: unknown): string {
   return typeof value === "string" ? value : JSON.stringify(value);
 }
 
+/** A variable of a compiled template: its expression as written, and its parsed path when it parses. */
+interface VariablePiece {
+  expression: string;
+  path: VariablePath | undefined;
+}
+
+/** A template split once into literal text and variables; `single` when it is exactly one variable (spaces aside). */
+interface CompiledTemplate {
+  pieces: Array<string | VariablePiece>;
+  single: VariablePiece | undefined;
+}
+
+/** Templates come from grader configs (a handful per run, rendered once per sample): each is split and parsed once. */
+const compiledTemplates = new Map<string, CompiledTemplate>();
+const MAX_COMPILED = 512;
+
+function variablePiece(expression: string): VariablePiece {
+  let path: VariablePath | undefined;
+  try {
+    path = parsePath(expression);
+  } catch {
+    path = undefined; // thrown when the variable is rendered, in template order, as before compiling
+  }
+  return { expression, path };
+}
+
+function compileTemplate(template: string): CompiledTemplate {
+  const cached = compiledTemplates.get(template);
+  if (cached) return cached;
+  const pieces: CompiledTemplate["pieces"] = [];
+  let at = 0;
+  for (const match of template.matchAll(VARIABLE)) {
+    if (match.index > at) pieces.push(template.slice(at, match.index));
+    pieces.push(variablePiece(match[1] ?? ""));
+    at = match.index + match[0].length;
+  }
+  if (at < template.length) pieces.push(template.slice(at));
+  const single = SINGLE_VARIABLE.exec(template);
+  const compiled = { pieces, single: single?.[1] !== undefined ? variablePiece(single[1]) : undefined };
+  if (compiledTemplates.size >= MAX_COMPILED) compiledTemplates.clear();
+  compiledTemplates.set(template, compiled);
+  return compiled;
+}
+
+/** A variable's value (a variable that does not parse throws its parse error here). */
+const resolvePiece = (piece: VariablePiece, scope: TemplateScope) => resolveVariable(piece.path ?? piece.expression, scope);
+
 /** Renders every `{{ namespace.path }}` in `template`. No expressions, filters or code: only variable lookups. */
 export function renderTemplate(template: string, scope: TemplateScope): string {
-  return template.replace(VARIABLE, (_whole, expression: string) => stringify(resolveVariable(expression, scope)));
+  let out = "";
+  for (const piece of compileTemplate(template).pieces) out += typeof piece === "string" ? piece : stringify(resolvePiece(piece, scope));
+  return out;
 }
 
 /**
@@ -58,8 +107,8 @@ export function renderTemplate(template: string, scope: TemplateScope): string {
  * anything else renders to a string. Used where graders compare structured values.
  */
 export function resolveTemplate(template: string, scope: TemplateScope): unknown {
-  const single = SINGLE_VARIABLE.exec(template);
-  if (single?.[1] !== undefined) return resolveVariable(single[1], scope);
+  const { single } = compileTemplate(template);
+  if (single) return resolvePiece(single, scope);
   return renderTemplate(template, scope);
 }
 

@@ -84,6 +84,21 @@ describe("templates", () => {
     expect(graderError(() => parsePath("item..x")).type).toBe("invalid_variable_error");
   });
 
+  it("renders the same from its cached compiled form, and fails in template order every time", () => {
+    const template = "a {{item.answer.fields[0]}} b {{ sample.output_text }}{{item.answer.fields[1]}}";
+    const first = renderTemplate(template, scope);
+    expect(renderTemplate(template, scope)).toBe(first);
+    expect(first).toBe(`a amount b ${String(resolveVariable("sample.output_text", scope))}date`);
+    // a missing variable before a malformed one: the missing one is reported, on every render
+    const ordered = "{{item.nope}} {{ item.answer + 1 }}";
+    for (let i = 0; i < 2; i++) expect(graderError(() => renderTemplate(ordered, scope)).message).toContain("missing item.nope");
+    const malformedFirst = "{{ item.answer + 1 }} {{item.nope}}";
+    for (let i = 0; i < 2; i++)
+      expect(graderError(() => renderTemplate(malformedFirst, scope)).message).toContain("invalid template variable");
+    for (let i = 0; i < 2; i++)
+      expect(graderError(() => resolveTemplate(" {{ item.answer + 1 }} ", scope)).type).toBe("invalid_variable_error");
+  });
+
   it("reports sample_parse_error when output_json is read from a non-JSON output", () => {
     const error = graderError(() => renderTemplate("{{sample.output_json.category}}", { item, sample: toSample("billing") }));
     expect(error.type).toBe("sample_parse_error");
