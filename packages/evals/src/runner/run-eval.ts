@@ -245,6 +245,12 @@ export async function runEval(options: RunEvalOptions): Promise<RunEvalResult> {
   };
   /** With a pool, items being graded and stored while the workers sample the next ones. */
   const grading = new Set<Promise<void>>();
+  /**
+   * Workers waiting for a grading slot; each item that finishes wakes one. (`Promise.race` over the in-flight set
+   * attached a reaction to each of its up to MAX_GRADING_IN_FLIGHT promises on every wait, one wait per item once
+   * sampling runs ahead: millions of reactions kept alive until their promises settled.)
+   */
+  const slotWaiters: Array<() => void> = [];
   const gradeInBackground = async (unit: Unit): Promise<void> => {
     const sampled = await sampleUnit(unit);
     if (!sampled) return;
@@ -252,9 +258,10 @@ export async function runEval(options: RunEvalOptions): Promise<RunEvalResult> {
       .catch(fail)
       .then(() => {
         grading.delete(finishing);
+        slotWaiters.shift()?.();
       });
     grading.add(finishing);
-    while (grading.size >= MAX_GRADING_IN_FLIGHT) await Promise.race(grading);
+    while (grading.size >= MAX_GRADING_IN_FLIGHT) await new Promise<void>((resolve) => slotWaiters.push(resolve));
   };
 
   let next = 0;

@@ -6,7 +6,7 @@ import { toSample } from "../../item.ts";
 import { MemoryCompletionCache } from "../cache.ts";
 import type { RunnerGrader } from "../grade-sample.ts";
 import type { ItemRecord } from "../item-record.ts";
-import { runEval } from "../run-eval.ts";
+import { MAX_GRADING_IN_FLIGHT, runEval } from "../run-eval.ts";
 import { GradingPool } from "./grading-pool.ts";
 
 const OUTPUT = "{{sample.output_text}}";
@@ -124,5 +124,46 @@ describe("runEval with a grading pool", () => {
     expect(Object.keys(pooled.records[0]?.grades ?? {})).toEqual(["equals", "fuzzy", "non_empty", "bleu", "combined"]);
     expect(pooled.result.result_counts).toEqual(here.result.result_counts);
     expect(pooled.result.per_testing_criteria_results).toEqual(here.result.per_testing_criteria_results);
+  });
+
+  it("samples at most MAX_GRADING_IN_FLIGHT items ahead of storing, and goes on as each one is stored", async () => {
+    const total = MAX_GRADING_IN_FLIGHT + 150;
+    let requests = 0;
+    const create = async (body: { messages: { content: string }[] }) => {
+      requests++;
+      return { choices: [{ message: { role: "assistant", content: body.messages.at(-1)?.content ?? "" }, finish_reason: "stop" }] };
+    };
+    const client = { chat: { completions: { create } } } as unknown as Parameters<typeof runEval>[0]["sampler"]["client"];
+    // storing waits until released: records pile up in flight
+    let release: () => void = () => {};
+    const stored = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let storedCount = 0;
+    const running = runEval({
+      items: echoItems(total),
+      sampler: { client, model: "m" },
+      graders: [bindGrader(CONFIGS[0] as (typeof CONFIGS)[number])],
+      concurrency: 8,
+      offThreadGrading: 1,
+      onSample: async () => {
+        await stored;
+        storedCount++;
+      },
+    });
+    // wait until sampling stops: every slot taken
+    let before = -1;
+    while (requests !== before) {
+      before = requests;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(requests).toBeGreaterThanOrEqual(MAX_GRADING_IN_FLIGHT);
+    expect(requests).toBeLessThanOrEqual(MAX_GRADING_IN_FLIGHT + 8);
+    expect(storedCount).toBe(0);
+    release();
+    const result = await running;
+    expect(requests).toBe(total);
+    expect(storedCount).toBe(total);
+    expect(result.result_counts.total).toBe(total);
   });
 });
