@@ -82,8 +82,11 @@ export async function directChatCompletion(localChat: LocalChat, body: object, s
 }
 
 function withoutUndefined(body: object): object {
-  const entries = Object.entries(body);
-  return entries.some(([, value]) => value === undefined) ? Object.fromEntries(entries.filter(([, value]) => value !== undefined)) : body;
+  const record = body as Record<string, unknown>;
+  for (const key in record) {
+    if (record[key] === undefined) return Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined));
+  }
+  return body;
 }
 
 async function askEngine(localChat: LocalChat, body: object): Promise<LocalAnswer> {
