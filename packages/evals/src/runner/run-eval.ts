@@ -163,6 +163,8 @@ export async function runEval(options: RunEvalOptions): Promise<RunEvalResult> {
   const here = pool ? options.graders.filter((grader) => !grader.config) : options.graders;
   const grade = async (sample: Sample | null, item: EvalItem, samplingError: string | undefined): Promise<Record<string, Grade>> => {
     if (!pool || !sample) return gradeSample(options.graders, sample, item, samplingError);
+    // every grader pooled: the worker's grades are already in the graders' order
+    if (here.length === 0) return pool.grade(sample, item);
     const [there, local] = await Promise.all([pool.grade(sample, item), gradeSample(here, sample, item, samplingError)]);
     // in the graders' order, as gradeSample returns them
     const grades: Record<string, Grade> = {};

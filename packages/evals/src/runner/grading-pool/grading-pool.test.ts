@@ -126,6 +126,29 @@ describe("runEval with a grading pool", () => {
     expect(pooled.result.per_testing_criteria_results).toEqual(here.result.per_testing_criteria_results);
   });
 
+  it("with every grader pooled, stores the grades in the graders' order, as grading here", async () => {
+    server = await startFakeOpenAI({ answer: (body) => `${promptOf(body)} and more` });
+    const items = echoItems(40);
+    const graders = [...CONFIGS].reverse().map((config) => bindGrader(config));
+    const run = async (offThreadGrading: boolean | number) => {
+      const records: ItemRecord[] = [];
+      await runEval({
+        items,
+        sampler: { client: server?.client() as never, model: "m" },
+        graders,
+        concurrency: 4,
+        offThreadGrading,
+        onSample: (record) => {
+          records.push(record);
+        },
+      });
+      return records.sort((a, b) => a.item_id.localeCompare(b.item_id)).map((r) => JSON.stringify(r.grades));
+    };
+    const pooled = await run(1);
+    expect(pooled).toEqual(await run(false));
+    expect(Object.keys(JSON.parse(pooled[0] ?? "{}") as object)).toEqual(graders.map((g) => g.name));
+  });
+
   it("samples at most MAX_GRADING_IN_FLIGHT items ahead of storing, and goes on as each one is stored", async () => {
     const total = MAX_GRADING_IN_FLIGHT + 150;
     let requests = 0;
