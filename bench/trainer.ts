@@ -5,7 +5,8 @@
 // by side and a PyTorch peer script (bench/lib/long-inputs.ts).
 // vision fine-tuning: time to 90% on the digits example's test split and training images/s
 // (bench/lib/vision-digits.ts).
-// BENCH_PARTS=throughput,accuracy,long,vision (default: all) picks the parts; BENCH_ACCURACY_SECONDS (60) is the
+// BENCH_PARTS=throughput,accuracy,long,vision (default: these four) picks the parts, and "profile" adds where a
+// local-small step's time goes at the long-tickets shape (bench/lib/step-profile.ts); BENCH_ACCURACY_SECONDS (60) is the
 // ticket-routing budget, BENCH_LONG_SECONDS (600) the long-tickets one.
 // Model FLOPs per token = 6 × params + 12 × layers × d × context (attention). Prints figures only.
 import { spawnSync } from "node:child_process";
@@ -18,6 +19,7 @@ import { Transformer } from "../packages/engine/src/trainer/model/transformer.ts
 import { AdamW } from "../packages/engine/src/trainer/train/optimizer.ts";
 import { Rng } from "../packages/engine/src/trainer/train/rng.ts";
 import { loadavg, longInputs } from "./lib/long-inputs.ts";
+import { stepProfile } from "./lib/step-profile.ts";
 import { type AccuracyRun, timeToAccuracy } from "./lib/time-to-accuracy.ts";
 import { visionDigits } from "./lib/vision-digits.ts";
 
@@ -183,3 +185,4 @@ if (parts.has("throughput")) throughput();
 if (parts.has("accuracy")) accuracy();
 if (parts.has("long")) longInputs();
 if (parts.has("vision")) await visionDigits();
+if (parts.has("profile")) stepProfile();
