@@ -18,7 +18,7 @@
  *   epochs × batch 8; long ones (long-tickets: ~409, 224 examples) train 14 epochs × batch 2 (the
  *   step rule at batch 2) instead of 50 × batch 8. The same rule holds for every local-* size.
  * - early_stopping_patience (tunelab's extension): with a validation file, 3: training stops when
- *   the validation loss has not improved (by 0.5%) and the validation token accuracy has not risen
+ *   the validation loss has not improved (by 0.5% and by 0.0002 nats a token) and the validation token accuracy has not risen
  *   for 3 validations in a row, counting only the 20 evenly spaced validations (not those at
  *   checkpoints) and only from 30% of the planned steps on (the
  *   answer's format is learnt before its content, with a validation plateau in between: the digits

@@ -31,6 +31,28 @@ describe("EarlyStopping", () => {
     expect(e.observe(5, 1.5, 0.6, w(5))?.bestStep).toBe(3);
   });
 
+  it("below 0.04 nats a token, a fall of the loss must also exceed 0.0002 nats to count (long-tickets' figures)", () => {
+    // long-tickets, local-small, seed 1: validation loss from step 234 on, token accuracy 1.0 throughout
+    const e = new EarlyStopping(3);
+    const losses: [number, number][] = [
+      [234, 0.00647],
+      [312, 0.00312],
+      [390, 0.00324], // stale 1
+      [468, 0.00098], // 0.00214 below the best: an improvement
+      [546, 0.00054], // 0.00044 below: an improvement (0.5% of the loss would be 0.000005)
+      [624, 0.00099], // stale 1
+      [702, 0.00042], // 0.00012 below the best: under the floor, stale 2
+    ];
+    for (const [step, loss] of losses) expect(e.observe(step, loss, 1, w(step))).toBeUndefined();
+    const stop = e.observe(780, 0.00031, 1, w(780)); // 0.00011 below 0.00042: stale 3
+    expect(stop).toMatchObject({ step: 780, bestStep: 546, bestValidLoss: 0.00054 });
+    // above 0.04 the relative margin decides, as before: 0.6% below 1.0 is an improvement, 0.2% below that is not
+    const f = new EarlyStopping(1);
+    f.observe(1, 1.0, 0.5, w(1));
+    expect(f.observe(2, 0.994, 0.5, w(2))).toBeUndefined();
+    expect(f.observe(3, 0.992, 0.5, w(3))?.bestStep).toBe(2);
+  });
+
   it("refuses a patience that is not a positive integer, and a first counted step below 0", () => {
     expect(() => new EarlyStopping(0)).toThrow(/positive integer/);
     expect(() => new EarlyStopping(1.5)).toThrow(/positive integer/);

@@ -1,6 +1,12 @@
 /**
  * Early stopping on the validation set. A validation improves when its loss is below the best loss
- * so far by more than MIN_RELATIVE_DELTA (0.5%) or its mean token accuracy is above the best so far.
+ * so far by more than MIN_RELATIVE_DELTA (0.5%) and by more than MIN_ABSOLUTE_DELTA (0.0002 nats a
+ * token), or its mean token accuracy is above the best so far. The absolute floor matters only once
+ * the loss is below 0.04: a model that puts 99.98% on each answer token does not answer differently
+ * when that rises further, yet 0.5% of a tiny loss kept counting as progress. On long-tickets
+ * (local-small, seed 1) the validation loss went 0.0065, 0.0031, 0.0010, 0.0005 … 0.00006 from step
+ * 234 on with token accuracy at 1.0 throughout, and the job trained to step 1,248 of 1,568 (58.7 s);
+ * with the floor it stops at step 780 (kept step 546).
  * After `patience` validations in a row without improvement the run stops, and the final model gets
  * the weights of the last improving validation (restore-best). The state lives in memory: a run
  * resumed from a checkpoint starts counting again (and keeps its own best from then on).
@@ -18,6 +24,8 @@
 import type { EarlyStop } from "../types.ts";
 
 export const MIN_RELATIVE_DELTA = 0.005;
+/** Nats a token: a smaller fall of the validation loss is not an improvement, whatever its share of the loss. */
+export const MIN_ABSOLUTE_DELTA = 0.0002;
 /** Validations before this fraction of a run's planned steps do not count toward patience. */
 export const MIN_TRAINING_FRACTION = 0.3;
 
@@ -57,7 +65,8 @@ export class EarlyStopping {
    * spaced ones it trained all 1,504 steps and scored 0.91).
    */
   observe(step: number, validLoss: number, validAccuracy: number, params: Float32Array, scheduled = true): EarlyStop | undefined {
-    const improved = validLoss < this.bestLoss * (1 - MIN_RELATIVE_DELTA) || validAccuracy > this.bestAccuracy;
+    const margin = Math.max(this.bestLoss * MIN_RELATIVE_DELTA, MIN_ABSOLUTE_DELTA);
+    const improved = !Number.isFinite(this.bestLoss) || validLoss < this.bestLoss - margin || validAccuracy > this.bestAccuracy;
     this.bestLoss = Math.min(this.bestLoss, validLoss);
     this.bestAccuracy = Math.max(this.bestAccuracy, validAccuracy);
     if (improved || !this.best) {
