@@ -1,3 +1,4 @@
+import type { LocalAnswer } from "@tunelab/contracts";
 import { DEFAULT_LEASE_SECONDS } from "@tunelab/storage";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
@@ -5,7 +6,7 @@ import { chatRoutes } from "./chat/chat.routes.ts";
 import { chatCompletionAnswer } from "./chat/chat-completion.ts";
 import { embeddingRoutes } from "./embeddings/embeddings.routes.ts";
 import { fileRoutes } from "./files/file.routes.ts";
-import { errorResponse, type OpenAIAnswer, OpenAIHttpError } from "./http/openai-error.ts";
+import { errorResponse, OpenAIHttpError } from "./http/openai-error.ts";
 import { jobRoutes } from "./jobs/job.routes.ts";
 import { type CheckpointListener, JobScheduler } from "./jobs/scheduler.ts";
 import { TunedModels } from "./models/missing-models.ts";
@@ -43,7 +44,7 @@ export interface Engine {
    * A non-streaming chat completion answered in-process, without HTTP: the status and JSON body POST
    * /v1/chat/completions would answer (`body` is validated as the route validates it).
    */
-  chatCompletion(body: unknown): Promise<OpenAIAnswer>;
+  chatCompletion(body: unknown): Promise<LocalAnswer>;
   /** Sets (or removes) the listener told of each checkpoint as it is recorded. */
   onCheckpoint(listener: CheckpointListener | undefined): void;
   /** Stops training workers (jobs stay resumable) and closes the database. */

@@ -4,7 +4,8 @@
  * Request and a Response for each).
  */
 import { TunelabError } from "@tunelab/base";
-import { badRequest, errorAnswer, type OpenAIAnswer, OpenAIHttpError } from "../http/openai-error.ts";
+import type { LocalAnswer } from "@tunelab/contracts";
+import { badRequest, errorAnswer, OpenAIHttpError } from "../http/openai-error.ts";
 import { parseWith } from "../http/validate.ts";
 import { nowSeconds, openaiId } from "../ids.ts";
 import { modelNotFound } from "../models/model.routes.ts";
@@ -92,7 +93,7 @@ export async function completeChat(chat: PreparedChat) {
  * then status 200 with the `chat.completion` object, or the status and `{error}` body the route would answer.
  * A streaming request is refused (400, param `stream`): streams are answered over the REST surface only.
  */
-export async function chatCompletionAnswer(models: RunnableModels, body: unknown): Promise<OpenAIAnswer> {
+export async function chatCompletionAnswer(models: RunnableModels, body: unknown): Promise<LocalAnswer> {
   try {
     const request = parseWith(ChatRequest, body);
     if (request.stream) throw badRequest("Streaming chat completions are answered over /v1/chat/completions only.", "stream");

@@ -22,14 +22,13 @@ export const notFound = (what: string, id: string, param: string | null = null) 
 export const badRequest = (message: string, param: string | null = null, code: string | null = null) =>
   new OpenAIHttpError(400, message, "invalid_request_error", param, code);
 
-/** An answer in OpenAI's shape apart from HTTP: its status and JSON body. */
-export interface OpenAIAnswer {
-  status: number;
-  body: unknown;
+/** OpenAI's error body. */
+export interface OpenAIErrorBody {
+  error: { message: string; type: OpenAIErrorType; param: string | null; code: string | null };
 }
 
 /** What an error is answered with: an OpenAIHttpError as itself, anything else as OpenAI's generic 500 (logged). */
-export function errorAnswer(error: unknown): OpenAIAnswer & { status: ContentfulStatusCode } {
+export function errorAnswer(error: unknown): { status: ContentfulStatusCode; body: OpenAIErrorBody } {
   if (error instanceof OpenAIHttpError) {
     return { status: error.status, body: { error: { message: error.message, type: error.type, param: error.param, code: error.code } } };
   }
@@ -42,5 +41,5 @@ export function errorAnswer(error: unknown): OpenAIAnswer & { status: Contentful
 
 export function errorResponse(c: Context, error: unknown): Response {
   const { status, body } = errorAnswer(error);
-  return c.json(body as object, status);
+  return c.json(body, status);
 }

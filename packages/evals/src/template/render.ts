@@ -10,7 +10,7 @@ export interface TemplateScope {
 
 const NAMESPACES = ["item", "sample"] as const;
 const VARIABLE = /\{\{([^{}]*)\}\}/g;
-const SINGLE_VARIABLE = /^\s*\{\{([^{}]*)\}\}\s*$/;
+const BLANK = /^\s*$/;
 
 /**
  * Resolves one variable (`item.answer.fields[0]`) to its value. A missing variable or an unknown namespace throws
@@ -85,8 +85,9 @@ function compileTemplate(template: string): CompiledTemplate {
     at = match.index + match[0].length;
   }
   if (at < template.length) pieces.push(template.slice(at));
-  const single = SINGLE_VARIABLE.exec(template);
-  const compiled = { pieces, single: single?.[1] !== undefined ? variablePiece(single[1]) : undefined };
+  const variables = pieces.filter((piece): piece is VariablePiece => typeof piece !== "string");
+  const onlyOne = variables.length === 1 && pieces.every((piece) => typeof piece !== "string" || BLANK.test(piece));
+  const compiled = { pieces, single: onlyOne ? variables[0] : undefined };
   if (compiledTemplates.size >= MAX_COMPILED) compiledTemplates.clear();
   compiledTemplates.set(template, compiled);
   return compiled;

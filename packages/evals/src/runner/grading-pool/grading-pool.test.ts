@@ -127,14 +127,15 @@ describe("runEval with a grading pool", () => {
   });
 
   it("with every grader pooled, stores the grades in the graders' order, as grading here", async () => {
-    server = await startFakeOpenAI({ answer: (body) => `${promptOf(body)} and more` });
+    const fake = await startFakeOpenAI({ answer: (body) => `${promptOf(body)} and more` });
+    server = fake;
     const items = echoItems(40);
     const graders = [...CONFIGS].reverse().map((config) => bindGrader(config));
     const run = async (offThreadGrading: boolean | number) => {
       const records: ItemRecord[] = [];
       await runEval({
         items,
-        sampler: { client: server?.client() as never, model: "m" },
+        sampler: { client: fake.client(), model: "m" },
         graders,
         concurrency: 4,
         offThreadGrading,
