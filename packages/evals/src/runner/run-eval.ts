@@ -79,8 +79,12 @@ export interface RunEvalOptions {
 /** Runs with this many units (item x trial) or more grade their pure graders in a pool of worker threads by default. */
 export const OFF_THREAD_GRADING_UNITS = 200;
 
-/** Items sampled but not yet graded and stored at most, when grading in a pool (sampling runs ahead of grading). */
-export const MAX_GRADING_IN_FLIGHT = 512;
+/**
+ * Items sampled but not yet graded and stored at most, when grading in a pool (sampling runs ahead of grading). Items
+ * in flight outlive this thread's young-generation collections and are promoted: 256 instead of 512 took the graders
+ * bench's peak RSS down by about 5 MiB with the same wall time (10,000 items x 4 graders, compiled child, three runs).
+ */
+export const MAX_GRADING_IN_FLIGHT = 256;
 
 export interface RunEvalResult extends RunSummary {
   /** `cancelled` when the signal aborted before every item finished. */
