@@ -284,6 +284,9 @@ export class JobScheduler {
     const writes: Promise<unknown>[] = [];
     const fromStep = checkpoint?.step ?? 0;
     handle.onStep((m) => writes.push(this.recordStep(job.id, m, { startedAt, fromStep }, m.step <= recorded)));
+    handle.onNotice((notice) =>
+      writes.push(addEvent(this.store, job.id, { type: "message", level: notice.level, message: notice.message, data: notice.data })),
+    );
     handle.onCheckpoint((dir, step, metrics) => {
       const modelId = checkpointModelName(tunedName, step);
       writes.push(

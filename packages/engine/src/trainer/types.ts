@@ -175,8 +175,17 @@ export interface LoadedModel {
 export type ParsedToolCall = ToolCall;
 
 /** What `startTraining()` returns (src/trainer/train/start.ts). */
+/** Something the job's events should say about the run (e.g. examples longer than the training context). */
+export interface TrainingNotice {
+  level: "info" | "warn";
+  message: string;
+  data: Record<string, unknown>;
+}
+
 export interface TrainingHandle {
   onStep(listener: (metrics: StepMetrics) => void): void;
+  /** Notices about the run, once each, when it starts (not again when it resumes from a checkpoint). */
+  onNotice(listener: (notice: TrainingNotice) => void): void;
   onCheckpoint(listener: (dir: string, step: number, metrics: StepMetrics) => void): void;
   /** Resolves when the final model is written; rejects with TrainingCancelledError after cancel(). */
   result: Promise<TrainResult>;

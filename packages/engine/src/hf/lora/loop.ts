@@ -19,6 +19,7 @@ import type { TrainingState } from "../../trainer/model-dir.ts";
 import { DivergenceMonitor } from "../../trainer/train/divergence.ts";
 import { EpochOrder } from "../../trainer/train/epoch-order.ts";
 import { learningRate, warmupSteps } from "../../trainer/train/learning-rate.ts";
+import { overLongNotice } from "../../trainer/train/over-long.ts";
 import { type LoopHooks, TrainingCancelledError } from "../../trainer/train/loop.ts";
 import type { PreferenceExample, StepMetrics, TrainRequest, TrainResult } from "../../trainer/types.ts";
 import { createChatCodec } from "../chat-codec.ts";
@@ -79,6 +80,13 @@ export async function runLoraTraining(request: TrainRequest, hooks: LoopHooks = 
   const valid: Encoded[] = dpo ? [] : (request.validation ?? []).slice(0, MAX_VALIDATION_EXAMPLES).map(encode);
   const trainPairs = dpo ? (request.preferences?.training ?? []).map(pair) : [];
   const validPairs = dpo ? (request.preferences?.validation ?? []).slice(0, MAX_VALIDATION_EXAMPLES).map(pair) : [];
+  if (!state) {
+    const longer = (pairs: PreferencePair[]) => pairs.map((p) => Math.max(p.chosen.ids.length, p.rejected.ids.length));
+    const notice = dpo
+      ? overLongNotice({ training: longer(trainPairs), validation: longer(validPairs) }, ctx, "preference pairs")
+      : overLongNotice({ training: train.map((e) => e.ids.length), validation: valid.map((e) => e.ids.length) }, ctx);
+    if (notice) hooks.onNotice?.(notice);
+  }
   const examples = dpo ? trainPairs.length : train.length;
   if (examples === 0) throw new Error("the training file has no examples");
   const hp = request.hyperparameters;

@@ -17,6 +17,7 @@ import type { Tokenizer } from "../tokenizer/tokenizer.ts";
 import type { PreferenceExample, StepMetrics, TrainRequest, TrainResult } from "../types.ts";
 import { makeBatch } from "./batches.ts";
 import { EpochOrder } from "./epoch-order.ts";
+import { overLongNotice } from "./over-long.ts";
 import { baseLearningRate, learningRate } from "./learning-rate.ts";
 import { type LoopHooks, TrainingCancelledError } from "./loop.ts";
 import { prepare } from "./setup.ts";
@@ -77,6 +78,11 @@ export function runDpoTraining(request: TrainRequest, hooks: LoopHooks = {}, k: 
   const valid = (request.preferences?.validation ?? []).slice(0, MAX_VALIDATION_PAIRS).map(pair);
   if (train.length === 0) throw new Error("the training file has no examples");
   const ctx = model.spec.contextLength;
+  if (!state) {
+    const longer = (pairs: Pair[]) => pairs.map((p) => Math.max(p.chosen.tokens.length, p.rejected.tokens.length));
+    const notice = overLongNotice({ training: longer(train), validation: longer(valid) }, ctx, "preference pairs");
+    if (notice) hooks.onNotice?.(notice);
+  }
   const hp = request.hyperparameters;
   const B = Math.min(hp.batchSize, train.length);
   const stepsPerEpoch = Math.ceil(train.length / B);

@@ -10,13 +10,14 @@ import { backward } from "../model/backward.ts";
 import { crossEntropy, type Dropout, forward, siteSeed } from "../model/forward.ts";
 import { saveModelDir, type TrainingState } from "../model-dir.ts";
 import { type Encoded, encodeExample } from "../tokenizer/chat-template.ts";
-import type { EarlyStop, StepMetrics, TrainRequest, TrainResult } from "../types.ts";
+import type { EarlyStop, StepMetrics, TrainingNotice, TrainRequest, TrainResult } from "../types.ts";
 import { batchImageRows } from "../vision/image-rows.ts";
 import { visionEncoding } from "../vision/spec.ts";
 import { makeBatch } from "./batches.ts";
 import { DivergenceMonitor } from "./divergence.ts";
 import { EarlyStopping, patienceStartStep } from "./early-stopping.ts";
 import { EpochOrder } from "./epoch-order.ts";
+import { overLongNotice } from "./over-long.ts";
 import { evaluate } from "./evaluate.ts";
 import { baseLearningRate, learningRate, warmupSteps } from "./learning-rate.ts";
 import { prepare } from "./setup.ts";
@@ -24,6 +25,8 @@ import { prepare } from "./setup.ts";
 export interface LoopHooks {
   onStep?(metrics: StepMetrics): void;
   onCheckpoint?(dir: string, step: number, metrics: StepMetrics): void;
+  /** Notices for the job's events, before the first step of a run that starts (not of one resumed). */
+  onNotice?(notice: TrainingNotice): void;
   /** Polled once per step; true stops the run with TrainingCancelledError. */
   cancelled?(): boolean;
 }
@@ -58,6 +61,11 @@ export function runTraining(request: TrainRequest, hooks: LoopHooks = {}, k: Ker
   const peak = baseLearningRate(model.spec) * hp.learningRateMultiplier;
   const validEvery = Math.max(1, Math.round(total / VALIDATIONS_PER_RUN));
   const ctx = model.spec.contextLength;
+  if (!state) {
+    const counts = (examples: Encoded[]) => examples.map((e) => e.tokens.length);
+    const notice = overLongNotice({ training: counts(train), validation: counts(valid) }, ctx);
+    if (notice) hooks.onNotice?.(notice);
+  }
   const dropoutRate = request.dropout ?? DEFAULT_DROPOUT;
   // Early stopping needs a validation set; without one the patience is ignored. Validations before
   // 30% of the planned steps do not count toward patience (the format-before-content plateau).

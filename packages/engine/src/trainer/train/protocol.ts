@@ -1,5 +1,5 @@
 /** Messages between startTraining() and its worker. */
-import type { StepMetrics, TrainRequest, TrainResult } from "../types.ts";
+import type { StepMetrics, TrainingNotice, TrainRequest, TrainResult } from "../types.ts";
 
 export interface WorkerInput {
   request: TrainRequest;
@@ -10,6 +10,7 @@ export interface WorkerInput {
 
 export type WorkerMessage =
   | { type: "step"; metrics: StepMetrics }
+  | { type: "notice"; notice: TrainingNotice }
   | { type: "checkpoint"; dir: string; step: number; metrics: StepMetrics }
   | { type: "done"; result: TrainResult }
   | { type: "cancelled" }

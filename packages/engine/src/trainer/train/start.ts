@@ -4,7 +4,7 @@
  */
 import { Worker } from "node:worker_threads";
 import { workerEntry } from "@tunelab/base";
-import type { StepMetrics, TrainingHandle, TrainRequest, TrainResult } from "../types.ts";
+import type { StepMetrics, TrainingHandle, TrainingNotice, TrainRequest, TrainResult } from "../types.ts";
 import { TrainingCancelledError } from "./loop.ts";
 import type { WorkerInput, WorkerMessage } from "./protocol.ts";
 
@@ -16,6 +16,7 @@ export interface StartOptions {
 export function startTraining(request: TrainRequest, options: StartOptions = {}): TrainingHandle {
   const stepCbs: Array<(m: StepMetrics) => void> = [];
   const ckptCbs: Array<(dir: string, step: number, m: StepMetrics) => void> = [];
+  const noticeCbs: Array<(notice: TrainingNotice) => void> = [];
   const cancel = new SharedArrayBuffer(4);
   const input: WorkerInput = { request, cancel, ...(options.threads !== undefined ? { threads: options.threads } : {}) };
   const worker = new Worker(workerEntry("trainer-worker", new URL("./worker.mjs", import.meta.url)), { workerData: input });
@@ -29,6 +30,7 @@ export function startTraining(request: TrainRequest, options: StartOptions = {})
     };
     worker.on("message", (m: WorkerMessage) => {
       if (m.type === "step") for (const cb of stepCbs) cb(m.metrics);
+      else if (m.type === "notice") for (const cb of noticeCbs) cb(m.notice);
       else if (m.type === "checkpoint") for (const cb of ckptCbs) cb(m.dir, m.step, m.metrics);
       else if (m.type === "done") settle(() => resolve(m.result));
       else if (m.type === "cancelled") settle(() => reject(new TrainingCancelledError()));
@@ -44,6 +46,7 @@ export function startTraining(request: TrainRequest, options: StartOptions = {})
   return {
     onStep: (cb) => void stepCbs.push(cb),
     onCheckpoint: (cb) => void ckptCbs.push(cb),
+    onNotice: (cb) => void noticeCbs.push(cb),
     result,
     cancel: () => Atomics.store(new Int32Array(cancel), 0, 1),
   };

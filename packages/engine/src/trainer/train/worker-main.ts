@@ -1,7 +1,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { isOpenWeightRequest, runLoraTraining } from "../../hf/lora/loop.ts";
 import { setNativeThreads } from "../kernels/native.ts";
-import type { StepMetrics } from "../types.ts";
+import type { StepMetrics, TrainingNotice } from "../types.ts";
 import { decodeExamples } from "../vision/decode-examples.ts";
 import { runDpoTraining } from "./dpo-loop.ts";
 import { runTraining, TrainingCancelledError } from "./loop.ts";
@@ -15,6 +15,7 @@ try {
   if (input.threads !== undefined) setNativeThreads(input.threads);
   const hooks = {
     onStep: (metrics: StepMetrics) => post({ type: "step", metrics }),
+    onNotice: (notice: TrainingNotice) => post({ type: "notice", notice }),
     onCheckpoint: (dir: string, step: number, metrics: StepMetrics) => post({ type: "checkpoint", dir, step, metrics }),
     cancelled: () => Atomics.load(cancel, 0) !== 0,
   };
