@@ -18,8 +18,7 @@ beforeAll(async () => {
 afterAll(async () => ctx.dispose());
 
 /** A ticket of `words` distinct numbered words (several tokens each, whatever the tokenizer). */
-const ticket = (i: number, words: number) =>
-  Array.from({ length: words }, (_, w) => `w${(i * 7919 + w * 104_729) % 100_000}`).join(" ");
+const ticket = (i: number, words: number) => Array.from({ length: words }, (_, w) => `w${(i * 7919 + w * 104_729) % 100_000}`).join(" ");
 const line = (i: number, words: number) =>
   JSON.stringify({
     messages: [

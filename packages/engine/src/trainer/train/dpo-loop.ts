@@ -17,9 +17,9 @@ import type { Tokenizer } from "../tokenizer/tokenizer.ts";
 import type { PreferenceExample, StepMetrics, TrainRequest, TrainResult } from "../types.ts";
 import { makeBatch } from "./batches.ts";
 import { EpochOrder } from "./epoch-order.ts";
-import { overLongNotice } from "./over-long.ts";
 import { baseLearningRate, learningRate } from "./learning-rate.ts";
 import { type LoopHooks, TrainingCancelledError } from "./loop.ts";
+import { overLongNotice } from "./over-long.ts";
 import { prepare } from "./setup.ts";
 
 const VALIDATIONS_PER_RUN = 20;

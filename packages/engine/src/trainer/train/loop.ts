@@ -17,9 +17,9 @@ import { makeBatch } from "./batches.ts";
 import { DivergenceMonitor } from "./divergence.ts";
 import { EarlyStopping, patienceStartStep } from "./early-stopping.ts";
 import { EpochOrder } from "./epoch-order.ts";
-import { overLongNotice } from "./over-long.ts";
 import { evaluate } from "./evaluate.ts";
 import { baseLearningRate, learningRate, warmupSteps } from "./learning-rate.ts";
+import { overLongNotice } from "./over-long.ts";
 import { prepare } from "./setup.ts";
 
 export interface LoopHooks {
