@@ -4,6 +4,7 @@
 import { execFileSync } from "node:child_process";
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { addExperimentWarnings } from "@tunelab/core";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LaunchedBrowser, launchChromium } from "./browser.ts";
@@ -161,6 +162,21 @@ describe("web app in Chromium", () => {
     await page.locator(".item-detail").waitFor();
     expect(await page.locator("[data-testid=items-table] .diff").first().locator("ins, del").count()).toBeGreaterThan(0);
     await shot(page, "experiment");
+  });
+
+  it("shows the provider's warnings on an experiment's page, and no warning box where there were none", async () => {
+    const [warned, quiet] = seeded.tuned;
+    const message = "2 of 10 training examples are longer than the model's training context of 256 tokens";
+    await addExperimentWarnings(server.ws.db, warned as string, [message]);
+    await page.goto(`${server.url}/experiments/${warned}`);
+    const box = page.locator("[data-testid=experiment-warnings]");
+    await box.waitFor();
+    expect(await box.locator("li").allTextContents()).toEqual([message]);
+    await shot(page, "experiment-warnings");
+    await page.goto(`${server.url}/experiments/${quiet}`);
+    await page.locator("h1").waitFor();
+    await page.locator("[data-testid=loss-chart]").waitFor();
+    expect(await page.locator("[data-testid=experiment-warnings]").count()).toBe(0);
   });
 
   it("selects two experiments and compares them: the regressed items are listed", async () => {

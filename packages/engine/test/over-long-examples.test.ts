@@ -60,7 +60,7 @@ describe("examples longer than the training context", () => {
       expect(notice?.message).toMatch(
         /^2 of 10 training examples and 1 of 4 validation examples are longer than the model's training context of 256 tokens \(the longest: (\d+) tokens\); each is trained on its last 256 tokens, so the start of its prompt is not seen\./,
       );
-      const data = (notice?.data as { over_long_examples: Record<string, number> }).over_long_examples;
+      const data = (notice?.data as { over_long_examples?: Record<string, number> } | undefined)?.over_long_examples ?? {};
       expect(data).toMatchObject({ context_tokens: 256, training: 2, validation: 1 });
       expect(data.longest_tokens).toBeGreaterThan(257);
       expect(notice?.message).toContain(`the longest: ${data.longest_tokens} tokens`);

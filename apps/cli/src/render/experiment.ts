@@ -40,5 +40,6 @@ export function experimentSummary(e: Experiment): string {
       `scored with ${e.evaluation.trials} trial${e.evaluation.trials === 1 ? "" : "s"} per item${e.evaluation.temperature === undefined ? "" : ` at temperature ${e.evaluation.temperature}`}`,
     );
   if (e.evalRunId) lines.push(`eval run ${e.evalRunId}`);
+  for (const warning of e.warnings) lines.push(`${color.yellow("warning")} ${warning}`);
   return lines.join("\n");
 }

@@ -42,6 +42,8 @@ export class Progress {
       const graded = p.passed + p.failed;
       const detail = `pass ${graded ? ((p.passed / graded) * 100).toFixed(1) : "0.0"}%${p.errored ? color.red(` errors ${p.errored}`) : ""}`;
       this.update(`${event.experimentId}`, label, "evaluating", p.done + p.skipped, p.total + p.skipped, detail);
+    } else if (event.type === "warning") {
+      this.line(`${label}: ${color.yellow("warning")} ${event.message}`);
     } else {
       this.line(`${label}: ${event.status} ${color.dim(event.message)}`);
     }

@@ -2,7 +2,7 @@ import type { JSX } from "solid-js";
 import { ApiError } from "../api/client.ts";
 
 /** Empty and error states say what happened and what to do next. */
-export function Notice(props: { kind?: "empty" | "error" | "info"; title: string; children?: JSX.Element }) {
+export function Notice(props: { kind?: "empty" | "error" | "info" | "warning"; title: string; children?: JSX.Element }) {
   return (
     <div class={`notice notice-${props.kind ?? "info"}`} role={props.kind === "error" ? "alert" : "status"}>
       <strong>{props.title}</strong>

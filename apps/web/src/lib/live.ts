@@ -8,6 +8,8 @@ type Event<T extends WorkspaceEvent["type"]> = WorkspaceEvent extends infer E ? 
 export interface LiveEvents {
   experiment: Event<"status">;
   metrics: Event<"metrics">;
+  /** A warning of an experiment's provider job (also stored: `Experiment.warnings`). */
+  warning: Event<"warning">;
   /** A standalone eval run's progress has no experimentId. */
   eval: Event<"eval"> & { experimentId?: string | undefined };
   "eval-status": Event<"eval-status">;
@@ -18,6 +20,7 @@ type Handler<K extends keyof LiveEvents> = (data: LiveEvents[K]) => void;
 const handlers: { [K in keyof LiveEvents]: Set<Handler<K>> } = {
   experiment: new Set(),
   metrics: new Set(),
+  warning: new Set(),
   eval: new Set(),
   "eval-status": new Set(),
   "dataset-version": new Set(),

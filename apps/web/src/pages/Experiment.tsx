@@ -85,6 +85,11 @@ export default function Experiment(props: { id: string }) {
     reload();
     if (FINISHED.has(e.status)) metrics.refetch();
   });
+  onLive("warning", (e) => {
+    if (e.experimentId !== props.id) return;
+    setLog((l) => [...l.slice(-199), { at: stamp(), text: `warning: ${e.message}` }]);
+    reload();
+  });
   onLive("metrics", (e) => {
     if (e.experimentId !== props.id) return;
     setTrainProgress({ step: e.step, total: e.totalSteps });
@@ -155,6 +160,13 @@ export default function Experiment(props: { id: string }) {
                     <a href={project() ? `/projects/${project()}/experiments/new?from=${e().id}` : "/"}>New experiment from this one</a>,
                     ticking “create it even if an identical experiment exists”).
                   </p>
+                </Notice>
+              </Show>
+              <Show when={e().warnings.length > 0}>
+                <Notice kind="warning" title={`The provider warned about this experiment's training`}>
+                  <ul data-testid="experiment-warnings">
+                    <For each={e().warnings}>{(warning) => <li>{warning}</li>}</For>
+                  </ul>
                 </Notice>
               </Show>
             </div>

@@ -20,6 +20,8 @@ export const ExperimentEvent = z.discriminatedUnion("type", [
     validLoss: z.number().nullable(),
   }),
   z.object({ type: z.literal("eval"), experimentId: z.string(), runId: z.string(), progress: EvalProgress }),
+  /** What the provider's job warned about (stored with the experiment too: `Experiment.warnings`). */
+  z.object({ type: z.literal("warning"), experimentId: z.string(), message: z.string() }),
 ]);
 export type ExperimentEvent = z.infer<typeof ExperimentEvent>;
 

@@ -33,6 +33,7 @@ export function toExperiment(row: ExperimentRow): Experiment {
     configHash: row.config_hash,
     status: row.status as ExperimentStatus,
     error: row.error,
+    warnings: row.warnings_json === null ? [] : (JSON.parse(row.warnings_json) as string[]),
     providerFileId: row.provider_file_id,
     providerJobId: row.provider_job_id,
     tunedModel: row.tuned_model,
@@ -219,4 +220,25 @@ export async function renewExperimentLeases(db: DB, ids: readonly string[], owne
 
 export async function releaseExperiment(db: DB, id: string, owner: string): Promise<void> {
   await leases(db).release(id, owner);
+}
+
+/**
+ * Adds the provider's warnings to an experiment's, each message once (a process following the job again after a
+ * restart sees its events again); returns the messages that were new, in the order given.
+ */
+export async function addExperimentWarnings(db: DB, id: string, messages: readonly string[]): Promise<string[]> {
+  if (messages.length === 0) return [];
+  return db.transaction().execute(async (trx) => {
+    const row = await trx.selectFrom("experiments").select("warnings_json").where("id", "=", id).executeTakeFirst();
+    if (!row) throw new TunelabError("not_found", `experiment ${id} not found`);
+    const known: string[] = row.warnings_json === null ? [] : (JSON.parse(row.warnings_json) as string[]);
+    const fresh = [...new Set(messages)].filter((message) => !known.includes(message));
+    if (fresh.length > 0)
+      await trx
+        .updateTable("experiments")
+        .set({ warnings_json: JSON.stringify([...known, ...fresh]), updated_at: nowIso() })
+        .where("id", "=", id)
+        .execute();
+    return fresh;
+  });
 }

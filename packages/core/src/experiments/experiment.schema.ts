@@ -56,6 +56,8 @@ export const Experiment = z.object({
   configHash: z.string(),
   status: ExperimentStatus,
   error: z.string().nullable(),
+  /** What the provider's job warned about while training (e.g. examples longer than the model's context), in order. */
+  warnings: z.array(z.string()),
   providerFileId: z.string().nullable(),
   providerJobId: z.string().nullable(),
   tunedModel: z.string().nullable(),

@@ -28,6 +28,8 @@ export interface ExperimentTable {
   tuned_model_blob: string | null;
   /** The manifest blob of the latest training checkpoint of its job on the embedded engine (0009), for takeovers. */
   checkpoint_blob: string | null;
+  /** What the provider's job said at level `warn`, a JSON list of messages in the order they came (0010); null: none. */
+  warnings_json: string | null;
   trained_tokens: number | null;
   training_seconds: number | null;
   test_split_version_id: string | null;

@@ -1,6 +1,6 @@
 // followJob against a loopback replica of OpenAI's fine-tuning job endpoints (retrieve, list events), through the
-// real openai SDK: no abort listener piles up on the experiment's signal, and the training clock counts only the
-// time the job was seen running.
+// real openai SDK: no abort listener piles up on the experiment's signal, the training clock counts only the time the
+// job was seen running, and the job's warnings are kept with the experiment and reported, each once.
 import { getEventListeners } from "node:events";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -18,6 +18,39 @@ let server: Server;
 let baseURL: string;
 let polls = 0;
 const RUNNING_POLLS = 25;
+let warnPolls = 0;
+
+/**
+ * ftjob-warn's events as OpenAI lists them (newest first, pages of `limit` after an id): info messages, metrics, and
+ * two warnings, the second said after the first poll; a page holds two events, so the warnings come on several pages.
+ */
+function warnEvents(url: string) {
+  const event = (id: string, type: string, level: string, message: string, data: unknown = null) => ({
+    object: "fine_tuning.job.event",
+    id,
+    created_at: 1,
+    type,
+    level,
+    message,
+    data,
+  });
+  const all = [
+    event("ev-1", "message", "info", "Created fine-tuning job: ftjob-warn"),
+    event("ev-2", "message", "warn", "2 of 10 training examples are longer than the model's training context"),
+    event("ev-3", "metrics", "info", "Step 1/2: training loss=1.0000", { step: 1, total_steps: 2, train_loss: 1 }),
+    ...(warnPolls > 1
+      ? [
+          event("ev-4", "message", "warn", "the second warning"),
+          event("ev-5", "metrics", "info", "Step 2/2: training loss=0.5000", { step: 2, total_steps: 2, train_loss: 0.5 }),
+        ]
+      : []),
+  ].reverse();
+  const params = new URL(url, "http://x").searchParams;
+  const after = params.get("after");
+  const from = after ? all.findIndex((e) => e.id === after) + 1 : 0;
+  const data = all.slice(from, from + 2);
+  return { object: "list", data, has_more: from + 2 < all.length };
+}
 
 beforeAll(async () => {
   ws = await tempWorkspace();
@@ -25,6 +58,23 @@ beforeAll(async () => {
     res.setHeader("content-type", "application/json");
     if (req.url?.startsWith("/v1/fine_tuning/jobs/ftjob-1/events"))
       return res.end(JSON.stringify({ object: "list", data: [], has_more: false }));
+    if (req.url?.startsWith("/v1/fine_tuning/jobs/ftjob-warn/events")) return res.end(JSON.stringify(warnEvents(req.url)));
+    if (req.url === "/v1/fine_tuning/jobs/ftjob-warn") {
+      warnPolls++;
+      const now = Math.floor(Date.now() / 1000);
+      return res.end(
+        JSON.stringify({
+          id: "ftjob-warn",
+          object: "fine_tuning.job",
+          created_at: now - 60,
+          status: warnPolls > 3 ? "succeeded" : "running",
+          finished_at: warnPolls > 3 ? now : null,
+          fine_tuned_model: warnPolls > 3 ? "ft:w" : null,
+          model: "m",
+          hyperparameters: {},
+        }),
+      );
+    }
     if (req.url === "/v1/fine_tuning/jobs/ftjob-1") {
       polls++;
       const done = polls > RUNNING_POLLS;
@@ -92,6 +142,7 @@ async function experimentRow(id: string) {
     lease_owner: null,
     lease_expires_at: null,
     created_by: null,
+    warnings_json: null,
   });
 }
 
@@ -117,6 +168,37 @@ describe("followJob", () => {
     const { trainingSeconds } = await getExperiment(ws.db, "exp-listeners");
     expect(trainingSeconds).toBeGreaterThan(0);
     expect(trainingSeconds).toBeLessThan(3600);
+  });
+});
+
+describe("followJob and the job's warnings", () => {
+  it("keeps each warning with the experiment once, in the order said, and reports each as a warning event", async () => {
+    await experimentRow("exp-warn");
+    const client = new OpenAI({ apiKey: "k", baseURL, maxRetries: 0 });
+    const events: unknown[] = [];
+    const follow = () =>
+      followJob(ws.db, openAITrainer(client), "exp-warn", "ftjob-warn", {
+        pollMs: 1,
+        signal: new AbortController().signal,
+        onEvent: (event) => events.push(event),
+      });
+    expect((await follow()).status).toBe("succeeded");
+    const said = ["2 of 10 training examples are longer than the model's training context", "the second warning"];
+    expect((await getExperiment(ws.db, "exp-warn")).warnings).toEqual(said);
+    expect(events.filter((e) => (e as { type: string }).type === "warning")).toEqual(
+      said.map((message) => ({ type: "warning", experimentId: "exp-warn", message })),
+    );
+    // the metrics between them were still recorded as metrics
+    expect(events.filter((e) => (e as { type: string }).type === "metrics").length).toBeGreaterThan(0);
+    // a process following the job again (after a restart) sees every event again, and adds and reports nothing
+    events.length = 0;
+    expect((await follow()).status).toBe("succeeded");
+    expect((await getExperiment(ws.db, "exp-warn")).warnings).toEqual(said);
+    expect(events.filter((e) => (e as { type: string }).type === "warning")).toEqual([]);
+  });
+
+  it("an experiment the provider never warned about has no warnings", async () => {
+    expect((await getExperiment(ws.db, "exp-listeners")).warnings).toEqual([]);
   });
 });
 

@@ -1,8 +1,8 @@
 import { abortableDelay, backoffDelay } from "@tunelab/base";
 import { statusOf } from "../providers/trainers/http.ts";
-import { FINISHED_JOB, type Trainer, type TrainerJob, type TrainerMetrics } from "../providers/trainers/trainer.ts";
+import { FINISHED_JOB, type Trainer, type TrainerJob } from "../providers/trainers/trainer.ts";
 import type { DB } from "../storage/database.ts";
-import { recordMetrics } from "./experiment.repository.ts";
+import { addExperimentWarnings, recordMetrics } from "./experiment.repository.ts";
 import type { ExperimentListener } from "./experiment-events.ts";
 import { TrainingClock } from "./training-time.ts";
 
@@ -14,8 +14,9 @@ export interface FollowOptions {
 
 /**
  * Follows a provider's fine-tuning job until it finishes: status by polling, metrics events stored as a loss series
- * (idempotent per step, so a resumed follower never duplicates them), the time seen training added up (see
- * TrainingClock). Transient provider errors are retried.
+ * (idempotent per step, so a resumed follower never duplicates them), warnings kept with the experiment (each once)
+ * and reported as `warning` events, the time seen training added up (see TrainingClock). Transient provider errors
+ * are retried.
  */
 export async function followJob(
   db: DB,
@@ -31,7 +32,7 @@ export async function followJob(
     try {
       const job = await trainer.getJob(jobId, options.signal);
       await clock.observe(job.status, job.finishedAt);
-      await collectMetrics(db, trainer, experimentId, jobId, seen, options);
+      await collectEvents(db, trainer, experimentId, jobId, seen, options);
       failures = 0;
       if (FINISHED_JOB.has(job.status)) return job;
     } catch (error) {
@@ -46,7 +47,7 @@ export async function followJob(
   }
 }
 
-async function collectMetrics(
+async function collectEvents(
   db: DB,
   trainer: Trainer,
   experimentId: string,
@@ -54,7 +55,9 @@ async function collectMetrics(
   seen: Set<string>,
   options: FollowOptions,
 ): Promise<void> {
-  const fresh: TrainerMetrics[] = await trainer.newMetrics(jobId, seen, options.signal);
+  const { metrics: fresh, warnings } = await trainer.newEvents(jobId, seen, options.signal);
+  for (const message of await addExperimentWarnings(db, experimentId, warnings))
+    options.onEvent?.({ type: "warning", experimentId, message });
   if (fresh.length === 0) return;
   fresh.sort((a, b) => a.step - b.step);
   await recordMetrics(db, experimentId, fresh);

@@ -66,7 +66,7 @@ function recordingTrainer(uploads: string[]): Trainer {
     createJob: stop,
     findJob: async () => undefined,
     getJob: stop,
-    newMetrics: stop,
+    newEvents: stop,
     cancelJob: async () => undefined,
   };
 }

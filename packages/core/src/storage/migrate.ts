@@ -9,6 +9,7 @@ import * as m0006 from "./migrations/0006_eval_run_leases.ts";
 import * as m0007 from "./migrations/0007_dataset_images.ts";
 import * as m0008 from "./migrations/0008_eval_run_scores.ts";
 import * as m0009 from "./migrations/0009_tuned_model_blobs.ts";
+import * as m0010 from "./migrations/0010_experiment_warnings.ts";
 
 /** The workspace's frozen migrations, in order. Never edit one that has shipped: add a new file. */
 const MIGRATIONS: Migrations = {
@@ -21,6 +22,7 @@ const MIGRATIONS: Migrations = {
   "0007_dataset_images": m0007,
   "0008_eval_run_scores": m0008,
   "0009_tuned_model_blobs": m0009,
+  "0010_experiment_warnings": m0010,
 };
 
 /** Brings a workspace database to the latest schema (or to the given migrations, for migration tests). */

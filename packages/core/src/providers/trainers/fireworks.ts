@@ -140,8 +140,8 @@ export function fireworksTrainer(options: FireworksOptions): Trainer {
         resolved: resolved(job),
       } satisfies TrainerJob;
     },
-    async newMetrics() {
-      return [];
+    async newEvents() {
+      return { metrics: [], warnings: [] };
     },
     async cancelJob(id) {
       await http.json("DELETE", jobPath(id));

@@ -81,8 +81,9 @@ export function openAITrainer(client: OpenAI, kind: "openai" | "azure-openai" = 
         resolved: resolvedHyperparameters(job),
       } satisfies TrainerJob;
     },
-    async newMetrics(id, seen, signal) {
+    async newEvents(id, seen, signal) {
       const fresh: TrainerMetrics[] = [];
+      const warnings: string[] = [];
       // events come newest first: page until an event already seen
       let after: string | undefined;
       pages: for (;;) {
@@ -94,11 +95,13 @@ export function openAITrainer(client: OpenAI, kind: "openai" | "azure-openai" = 
           seen.add(event.id);
           if (event.type === "metrics" && event.data && typeof (event.data as TrainerMetrics).step === "number")
             fresh.push(event.data as TrainerMetrics);
+          else if (event.type === "message" && event.level === "warn") warnings.push(event.message);
         }
         if (!page.has_more || page.data.length === 0) break;
         after = page.data[page.data.length - 1]?.id;
       }
-      return fresh;
+      // events come newest first: warnings are returned in the order they were said
+      return { metrics: fresh, warnings: warnings.reverse() };
     },
     async cancelJob(id) {
       await client.fineTuning.jobs.cancel(id);

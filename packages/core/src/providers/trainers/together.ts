@@ -147,7 +147,7 @@ export function togetherTrainer(options: TogetherOptions): Trainer {
         resolved: resolved(job),
       } satisfies TrainerJob;
     },
-    async newMetrics(id, seen, signal) {
+    async newEvents(id, seen, signal) {
       const steps = [...seen].map(Number).filter(Number.isFinite);
       const from = steps.length ? Math.max(...steps) + 1 : 0;
       const [metrics, events] = await Promise.all([
@@ -155,7 +155,11 @@ export function togetherTrainer(options: TogetherOptions): Trainer {
           query: { global_step_from: from },
           signal,
         }),
-        http.json<{ data: Array<{ total_steps?: number }> }>("GET", `/fine-tunes/${encodeURIComponent(id)}/events`, { signal }),
+        http.json<{ data: Array<{ total_steps?: number; level?: string | null; message?: string; created_at?: string }> }>(
+          "GET",
+          `/fine-tunes/${encodeURIComponent(id)}/events`,
+          { signal },
+        ),
       ]);
       const total = events.data.map((e) => e.total_steps).find((t): t is number => typeof t === "number");
       const fresh: TrainerMetrics[] = [];
@@ -170,7 +174,16 @@ export function togetherTrainer(options: TogetherOptions): Trainer {
           ...(typeof row["eval/loss"] === "number" ? { valid_loss: row["eval/loss"] } : {}),
         });
       }
-      return fresh;
+      // Together's events have no id: a warning is known by its time and text
+      const warnings: string[] = [];
+      for (const event of events.data) {
+        if (event.level !== "warning" || typeof event.message !== "string") continue;
+        const key = `warning:${event.created_at ?? ""}:${event.message}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        warnings.push(event.message);
+      }
+      return { metrics: fresh, warnings };
     },
     async cancelJob(id) {
       await http.json("POST", `/fine-tunes/${encodeURIComponent(id)}/cancel`);

@@ -41,6 +41,12 @@ export interface TrainerMetrics {
   valid_mean_token_accuracy?: number;
 }
 
+/** What a job said since the last look: its new training steps, and its new warnings (messages at level `warn`). */
+export interface TrainerEvents {
+  metrics: TrainerMetrics[];
+  warnings: string[];
+}
+
 /** What an experiment asks a provider to train. */
 export interface JobRequest {
   /** Stored on the job (metadata, or the suffix where a provider has no metadata) so the job can be found again. */
@@ -70,7 +76,7 @@ export interface Trainer {
   /** The job created for this experiment before the process died (its id never reached the database), if any. */
   findJob(experimentId: string, signal: AbortSignal): Promise<string | undefined>;
   getJob(id: string, signal: AbortSignal): Promise<TrainerJob>;
-  /** Metrics not seen yet (`seen` holds the keys already returned; the adapter adds the new ones). */
-  newMetrics(id: string, seen: Set<string>, signal: AbortSignal): Promise<TrainerMetrics[]>;
+  /** Metrics and warnings not seen yet (`seen` holds the keys already returned; the adapter adds the new ones). */
+  newEvents(id: string, seen: Set<string>, signal: AbortSignal): Promise<TrainerEvents>;
   cancelJob(id: string): Promise<void>;
 }
