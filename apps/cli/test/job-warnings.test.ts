@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "./run-cli.ts";
+import { EXACT_GRADER, runCli, runSteps } from "./run-cli.ts";
 
 let dir: string;
 let home: string;
@@ -31,52 +31,43 @@ const WARNING =
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), "tunelab-job-warnings-"));
   home = join(dir, ".tunelab");
-  writeFileSync(
-    join(dir, "graders.json"),
-    JSON.stringify({
-      type: "string_check",
-      name: "exact",
-      input: "{{sample.output_text}}",
-      reference: "{{item.reference}}",
-      operation: "eq",
-    }),
+  writeFileSync(join(dir, "graders.json"), JSON.stringify(EXACT_GRADER));
+  runSteps(
+    [
+      [
+        "split",
+        file(
+          "test.jsonl",
+          Array.from({ length: 4 }, (_, i) => line(100 + i, 5)),
+        ),
+        "--project",
+        "tickets",
+      ],
+      ["graders", "add", join(dir, "graders.json")],
+      // two examples of 400 words: far over 256 tokens
+      [
+        "data",
+        "import",
+        file(
+          "long.jsonl",
+          Array.from({ length: 10 }, (_, i) => line(i, i < 2 ? 400 : 5)),
+        ),
+        "--dataset",
+        "long",
+      ],
+      [
+        "data",
+        "import",
+        file(
+          "short.jsonl",
+          Array.from({ length: 10 }, (_, i) => line(i, 5)),
+        ),
+        "--dataset",
+        "short",
+      ],
+    ],
+    { home, cwd: dir },
   );
-  for (const args of [
-    [
-      "split",
-      file(
-        "test.jsonl",
-        Array.from({ length: 4 }, (_, i) => line(100 + i, 5)),
-      ),
-      "--project",
-      "tickets",
-    ],
-    ["graders", "add", join(dir, "graders.json")],
-    // two examples of 400 words: far over 256 tokens
-    [
-      "data",
-      "import",
-      file(
-        "long.jsonl",
-        Array.from({ length: 10 }, (_, i) => line(i, i < 2 ? 400 : 5)),
-      ),
-      "--dataset",
-      "long",
-    ],
-    [
-      "data",
-      "import",
-      file(
-        "short.jsonl",
-        Array.from({ length: 10 }, (_, i) => line(i, 5)),
-      ),
-      "--dataset",
-      "short",
-    ],
-  ]) {
-    const r = cli(args);
-    if (r.code !== 0) throw new Error(`${args.join(" ")}: ${r.stdout}\n${r.stderr}`);
-  }
 }, 120_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -60,3 +60,20 @@ export function startCli(args: string[], options: { home: string; cwd?: string; 
     },
   };
 }
+
+/** Runs CLI commands in order (a test's setup); throws with the command and its output at the first that fails. */
+export function runSteps(steps: string[][], options: { home: string; cwd?: string; env?: Record<string, string> }): void {
+  for (const args of steps) {
+    const r = runCli(args, options);
+    if (r.code !== 0) throw new Error(`${args.join(" ")}: ${r.stdout}\n${r.stderr}`);
+  }
+}
+
+/** A grader config for `graders add`: the output equals the item's reference. */
+export const EXACT_GRADER = {
+  type: "string_check",
+  name: "exact",
+  input: "{{sample.output_text}}",
+  reference: "{{item.reference}}",
+  operation: "eq",
+} as const;

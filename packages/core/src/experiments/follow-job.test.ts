@@ -20,6 +20,22 @@ let polls = 0;
 const RUNNING_POLLS = 25;
 let warnPolls = 0;
 
+/** A fine-tuning job as OpenAI returns it, created `ageSeconds` ago. */
+function jobBody(id: string, ageSeconds: number, status: "queued" | "running" | "succeeded"): string {
+  const now = Math.floor(Date.now() / 1000);
+  const done = status === "succeeded";
+  return JSON.stringify({
+    id,
+    object: "fine_tuning.job",
+    created_at: now - ageSeconds,
+    status,
+    finished_at: done ? now : null,
+    fine_tuned_model: done ? `ft:${id}` : null,
+    model: "m",
+    hyperparameters: {},
+  });
+}
+
 /**
  * ftjob-warn's events as OpenAI lists them (newest first, pages of `limit` after an id): info messages, metrics, and
  * two warnings, the second said after the first poll; a page holds two events, so the warnings come on several pages.
@@ -61,36 +77,11 @@ beforeAll(async () => {
     if (req.url?.startsWith("/v1/fine_tuning/jobs/ftjob-warn/events")) return res.end(JSON.stringify(warnEvents(req.url)));
     if (req.url === "/v1/fine_tuning/jobs/ftjob-warn") {
       warnPolls++;
-      const now = Math.floor(Date.now() / 1000);
-      return res.end(
-        JSON.stringify({
-          id: "ftjob-warn",
-          object: "fine_tuning.job",
-          created_at: now - 60,
-          status: warnPolls > 3 ? "succeeded" : "running",
-          finished_at: warnPolls > 3 ? now : null,
-          fine_tuned_model: warnPolls > 3 ? "ft:w" : null,
-          model: "m",
-          hyperparameters: {},
-        }),
-      );
+      return res.end(jobBody("ftjob-warn", 60, warnPolls > 3 ? "succeeded" : "running"));
     }
     if (req.url === "/v1/fine_tuning/jobs/ftjob-1") {
       polls++;
-      const done = polls > RUNNING_POLLS;
-      const now = Math.floor(Date.now() / 1000);
-      return res.end(
-        JSON.stringify({
-          id: "ftjob-1",
-          object: "fine_tuning.job",
-          created_at: now - 3600,
-          status: polls === 1 ? "queued" : done ? "succeeded" : "running",
-          finished_at: done ? now : null,
-          fine_tuned_model: done ? "ft:m" : null,
-          model: "m",
-          hyperparameters: {},
-        }),
-      );
+      return res.end(jobBody("ftjob-1", 3600, polls === 1 ? "queued" : polls > RUNNING_POLLS ? "succeeded" : "running"));
     }
     res.statusCode = 404;
     res.end(JSON.stringify({ error: { message: "no" } }));
