@@ -2,8 +2,9 @@
 import { serve } from "@hono/node-server";
 import { createEngine } from "../src/index.ts";
 
+// argv: root [checkpointEvery = 20]
 const root = process.argv[2] ?? "";
-const engine = await createEngine({ root, checkpointEvery: 20, leaseSeconds: 1 });
+const engine = await createEngine({ root, checkpointEvery: Number(process.argv[3] ?? 20), leaseSeconds: 1 });
 const server = serve({ fetch: engine.app.fetch, hostname: "127.0.0.1", port: 0 }, (info) => {
   process.stdout.write(`listening ${info.port}\n`);
 });

@@ -16,8 +16,8 @@ afterAll(() => {
   rmSync(root, { recursive: true, force: true });
 });
 
-function startChild(): Promise<{ process: ChildProcess; port: number }> {
-  const proc = spawn(process.execPath, ["--import", "tsx", CHILD, root], { stdio: ["ignore", "pipe", "inherit"] });
+function startChild(checkpointEvery = 20): Promise<{ process: ChildProcess; port: number }> {
+  const proc = spawn(process.execPath, ["--import", "tsx", CHILD, root, String(checkpointEvery)], { stdio: ["ignore", "pipe", "inherit"] });
   return new Promise((resolve, reject) => {
     proc.stdout?.on("data", (chunk: Buffer) => {
       const match = /listening (\d+)/.exec(chunk.toString());
@@ -90,4 +90,55 @@ describe("a training process killed with SIGKILL", () => {
       await engine.close();
     }
   });
+
+  it("killed before its first checkpoint, trains again from the start and says each warning once", async () => {
+    const started = await startChild(100_000);
+    child = started.process;
+    const remote = new OpenAI({ apiKey: "local", baseURL: `http://127.0.0.1:${started.port}/v1`, maxRetries: 0 });
+    // two examples far over local-tiny's 256-token context: the job warns when it starts
+    const long = (i: number) => Array.from({ length: 400 }, (_, w) => `w${(i * 7919 + w * 104_729) % 100_000}`).join(" ");
+    const jsonl = trainingJsonl(pairs.map(([q, a], i) => [i < 2 ? `${q} ${long(i)}` : q, a] as [string, string]));
+    const file = await remote.files.create({ file: await toFile(Buffer.from(jsonl), "long.jsonl"), purpose: "fine-tune" });
+    const job = await remote.fineTuning.jobs.create({
+      model: "local-tiny",
+      training_file: file.id,
+      seed: 1,
+      hyperparameters: { n_epochs: 3, batch_size: 1 },
+    });
+    const warnings = async (client: OpenAI) => {
+      const found = [];
+      for await (const event of client.fineTuning.jobs.listEvents(job.id, { limit: 200 }))
+        if (event.message.includes("longer than the model's training context")) found.push(event);
+      return found;
+    };
+    // kill it once it warned and trained a few steps (no checkpoint yet)
+    for (;;) {
+      const events = await remote.fineTuning.jobs.listEvents(job.id, { limit: 5 });
+      if (events.data.some((e) => e.type === "metrics")) break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    expect(await warnings(remote)).toHaveLength(1);
+    expect((await remote.fineTuning.jobs.checkpoints.list(job.id)).data).toEqual([]);
+    child.kill("SIGKILL");
+    await new Promise((r) => child?.once("exit", r));
+
+    const engine = await createEngine({ root, checkpointEvery: 100_000, leaseSeconds: 1 });
+    try {
+      const client = clientFor(engine);
+      let finished = await client.fineTuning.jobs.retrieve(job.id);
+      while (finished.status === "running" || finished.status === "queued") {
+        await new Promise((r) => setTimeout(r, 100));
+        finished = await client.fineTuning.jobs.retrieve(job.id);
+      }
+      expect(finished.status).toBe("succeeded");
+      const messages = [];
+      for await (const event of client.fineTuning.jobs.listEvents(job.id, { limit: 200 })) messages.push(event.message);
+      expect(messages.some((m) => m.includes("stopped before its first checkpoint; training again from the start"))).toBe(true);
+      const said = await warnings(client);
+      expect(said).toHaveLength(1);
+      expect(said[0]?.level).toBe("warn");
+    } finally {
+      await engine.close();
+    }
+  }, 120_000);
 });

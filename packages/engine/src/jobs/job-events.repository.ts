@@ -23,6 +23,19 @@ export async function addEvent(store: EngineStore, jobId: string, event: NewEven
     .execute();
 }
 
+/** Whether the job already has a message event with this text (a job trained again from the start says it once). */
+export async function hasMessage(store: EngineStore, jobId: string, message: string): Promise<boolean> {
+  const row = await store.db
+    .selectFrom("job_events")
+    .select("seq")
+    .where("job_id", "=", jobId)
+    .where("type", "=", "message")
+    .where("message", "=", message)
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
 /** Newest first, as OpenAI lists them; `after` is an event id. */
 export async function listEvents(store: EngineStore, jobId: string, options: { after?: string; limit: number }) {
   let query = store.db.selectFrom("job_events").selectAll().where("job_id", "=", jobId);

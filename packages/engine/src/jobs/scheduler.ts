@@ -25,7 +25,7 @@ import { checkJobImages } from "./image-checks.ts";
 import { claimJob, findJob, type JobRow, renewLease, transitionJob, unfinishedJobs, updateJob } from "./job.repository.ts";
 import type { CreateJobRequest, JobError, ResolvedHyperparameters } from "./job.schema.ts";
 import { askedHyperparameters } from "./job.schema.ts";
-import { addEvent, lastMetricsStep } from "./job-events.repository.ts";
+import { addEvent, hasMessage, lastMetricsStep } from "./job-events.repository.ts";
 import { checkpointModelName, checkpointStep, tunedModelName } from "./model-names.ts";
 import { resultCsv } from "./result-csv.ts";
 import { checkTrainingFile, type TrainingMethod } from "./training-data.ts";
@@ -284,8 +284,15 @@ export class JobScheduler {
     const writes: Promise<unknown>[] = [];
     const fromStep = checkpoint?.step ?? 0;
     handle.onStep((m) => writes.push(this.recordStep(job.id, m, { startedAt, fromStep }, m.step <= recorded)));
+    // a job trained again from the start (its process stopped before the first checkpoint) says each notice once
     handle.onNotice((notice) =>
-      writes.push(addEvent(this.store, job.id, { type: "message", level: notice.level, message: notice.message, data: notice.data })),
+      writes.push(
+        (restarted ? hasMessage(this.store, job.id, notice.message) : Promise.resolve(false)).then((said) =>
+          said
+            ? undefined
+            : addEvent(this.store, job.id, { type: "message", level: notice.level, message: notice.message, data: notice.data }),
+        ),
+      ),
     );
     handle.onCheckpoint((dir, step, metrics) => {
       const modelId = checkpointModelName(tunedName, step);
