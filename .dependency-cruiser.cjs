@@ -53,6 +53,15 @@ module.exports = {
       to: { path: "^packages/engine/" },
     },
     {
+      name: "finalize-worker-loads-no-schemas",
+      comment:
+        "The finalize worker lives through a whole eval run: it loads the statistics through @tunelab/evals/aggregates " +
+        "(checked zod-free by aggregates.test.ts) and no schema module (where zod is; 7-9 MiB an isolate), types aside.",
+      severity: "error",
+      from: { path: "^packages/core/src/eval-runs/finalize/finalize-worker-main\\.ts$" },
+      to: { path: ["\\.schema\\.ts$", "^packages/evals/src/(index|stats/index)\\.ts$"], reachable: true },
+    },
+    {
       name: "declared-workspace-dependencies",
       comment: "Every imported package is declared in the importing package's package.json.",
       severity: "error",

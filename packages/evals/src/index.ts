@@ -1,5 +1,6 @@
 export * from "./custom/index.ts";
 export * from "./formula/index.ts";
+export * from "./grade.schema.ts";
 export * from "./grade.ts";
 export * from "./graders/index.ts";
 export * from "./item.ts";

@@ -1,5 +1,5 @@
 import { parentPort, workerData } from "node:worker_threads";
-import { GraderErrorType } from "../grade.ts";
+import { GraderErrorType } from "../grade.schema.ts";
 import { type CustomGraderDefinition, isGraderDefinition } from "./define.ts";
 import type { GradeRequest, GradeResponse, OutputLimitMessage, ReadyMessage, WorkerInit } from "./protocol.ts";
 

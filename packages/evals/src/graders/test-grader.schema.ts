@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Grade, GraderErrorType } from "../grade.ts";
+import { Grade, GraderErrorType } from "../grade.schema.ts";
 import { GraderConfig } from "./registry.ts";
 
 /** Like OpenAI's `/fine_tuning/alpha/graders/run`: the grade plus what the grader saw. */

@@ -1,4 +1,5 @@
-import { GraderErrorType as ErrorTypes, type GraderErrorType, statusOf } from "../grade.ts";
+import { GraderErrorType as ErrorTypes, type GraderErrorType } from "../grade.schema.ts";
+import { statusOf } from "../grade.ts";
 import { type EvalItem, type Sample, toEvalItem, toSample } from "../item.ts";
 import { type InputMessageTemplate, renderMessages } from "../template/messages.ts";
 import { resolveTemplate } from "../template/render.ts";

@@ -1,4 +1,5 @@
-import { erroredGrade, Grade, GraderError } from "../grade.ts";
+import { Grade } from "../grade.schema.ts";
+import { erroredGrade, GraderError } from "../grade.ts";
 import type { GraderConfig } from "../graders/registry.ts";
 import type { EvalItem, Sample } from "../item.ts";
 

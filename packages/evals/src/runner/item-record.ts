@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Grade } from "../grade.ts";
+import { Grade } from "../grade.schema.ts";
 import { ToolCall } from "../item.ts";
 import { SampleError } from "./sample-error.ts";
 import { Usage } from "./usage.ts";

@@ -1,4 +1,4 @@
-import type { Interval } from "./interval.ts";
+import type { Interval } from "./interval.schema.ts";
 import { quantileSorted } from "./quantile.ts";
 import { MAX_PLAN_CELLS, planMeans, resamplePlan } from "./resample-plan.ts";
 

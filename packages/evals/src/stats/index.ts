@@ -1,5 +1,6 @@
 export * from "./bootstrap.ts";
 export * from "./compare.ts";
+export * from "./interval.schema.ts";
 export * from "./interval.ts";
 export * from "./learning-curve.schema.ts";
 export * from "./learning-curve.ts";
@@ -9,6 +10,8 @@ export * from "./prng.ts";
 export * from "./quantile.ts";
 export * from "./scored-item.ts";
 export * from "./slice.ts";
+export * from "./summary.schema.ts";
 export * from "./summary.ts";
+export * from "./trials.schema.ts";
 export * from "./trials.ts";
 export * from "./wilson.ts";

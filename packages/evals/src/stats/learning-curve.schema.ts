@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Interval } from "./interval.ts";
+import { Interval } from "./interval.schema.ts";
 
 export const CurvePoint = z.object({
   /** Training-set size (examples or tokens). */

@@ -15,7 +15,7 @@
  * Checked against scipy's curve_fit with the same resamples (stats/learning_curve_reference.py).
  */
 import { DEFAULT_RESAMPLES } from "./bootstrap.ts";
-import type { Interval } from "./interval.ts";
+import type { Interval } from "./interval.schema.ts";
 import type { CurvePoint, LearningCurve, PowerLawFit } from "./learning-curve.schema.ts";
 import { mulberry32 } from "./prng.ts";
 import { quantileSorted } from "./quantile.ts";

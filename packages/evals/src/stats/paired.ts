@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { type BootstrapOptions, bootstrapMeans, mean, percentileInterval } from "./bootstrap.ts";
-import { Interval } from "./interval.ts";
+import { Interval } from "./interval.schema.ts";
 
 export const PairedDelta = z.object({
   /** Number of pairs. */

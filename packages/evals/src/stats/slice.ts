@@ -1,6 +1,7 @@
 import type { BootstrapOptions } from "./bootstrap.ts";
 import type { ScoredItem } from "./scored-item.ts";
-import { type GraderSummary, summarizeGraders } from "./summary.ts";
+import type { GraderSummary } from "./summary.schema.ts";
+import { summarizeGraders } from "./summary.ts";
 
 /** Items grouped by tag (sorted by tag). An item with several tags is in several slices; untagged items in none. */
 export function sliceByTag<T extends ScoredItem>(items: readonly T[]): Record<string, T[]> {

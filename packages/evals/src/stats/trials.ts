@@ -1,8 +1,8 @@
-import { z } from "zod";
 import { type BootstrapOptions, DEFAULT_RESAMPLES, mean, percentileInterval } from "./bootstrap.ts";
-import type { Interval } from "./interval.ts";
+import type { Interval } from "./interval.schema.ts";
 import type { PairedDelta } from "./paired.ts";
 import { mulberry32 } from "./prng.ts";
+import type { ItemTrialStats, TrialsSummary } from "./trials.schema.ts";
 
 /**
  * Repeated trials: each item sampled several times. Two sources of variance then shape an aggregate: which items
@@ -23,16 +23,6 @@ import { mulberry32 } from "./prng.ts";
  * the draws and this variance formula independently.
  */
 
-/** Per-item results over its trials (one grader). `variance` is the sample variance (n − 1), null below 2 trials. */
-export const ItemTrialStats = z.object({
-  trials: z.number().int(),
-  passed: z.number().int(),
-  passRate: z.number().nullable(),
-  mean: z.number().nullable(),
-  variance: z.number().nullable(),
-});
-export type ItemTrialStats = z.infer<typeof ItemTrialStats>;
-
 export function itemTrialStats(scores: readonly number[], passed: number): ItemTrialStats {
   const trials = scores.length;
   if (trials === 0) return { trials, passed, passRate: null, mean: null, variance: null };
@@ -41,21 +31,6 @@ export function itemTrialStats(scores: readonly number[], passed: number): ItemT
   for (const s of scores) ss += (s - m) ** 2;
   return { trials, passed, passRate: passed / trials, mean: m, variance: trials < 2 ? null : ss / (trials - 1) };
 }
-
-/** What a summary says about trials: how many per item, how many items changed outcome between trials. */
-export const TrialsSummary = z.object({
-  /** Most trials of any item (the run's `trials`; errored trials are not counted). */
-  perItem: z.number().int(),
-  /** Items with at least one scored trial. */
-  items: z.number().int(),
-  /** Items that passed in some trials and failed in others. */
-  flaky: z.number().int(),
-  /** Mean over items of the within-item sample variance of the score (items with ≥ 2 trials). */
-  withinVariance: z.number().nullable(),
-  /** Sample variance of the item means. */
-  betweenVariance: z.number().nullable(),
-});
-export type TrialsSummary = z.infer<typeof TrialsSummary>;
 
 /** Mean of item means: the statistic every trials figure resamples. */
 export function meanOfItemMeans(groups: readonly (readonly number[])[]): number {

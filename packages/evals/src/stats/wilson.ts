@@ -1,4 +1,5 @@
-import { type Interval, Z95 } from "./interval.ts";
+import type { Interval } from "./interval.schema.ts";
+import { Z95 } from "./interval.ts";
 
 /**
  * Wilson score interval for a pass rate `passed / n` (95% by default). Unlike the normal approximation it stays

@@ -1,7 +1,8 @@
-// Imports only the statistics (`@tunelab/evals/stats`) and types: the finalize worker loads this module, and a
-// worker that loaded all of core and @tunelab/evals would spend longer starting than summarizing.
+// Imports only the run's statistics (`@tunelab/evals/aggregates`, without zod) and types: the finalize worker loads this
+// module, and a worker that loaded all of core and @tunelab/evals would spend longer starting (and hold more memory
+// through the whole run) than summarizing.
 import type { Grade } from "@tunelab/evals";
-import { type GraderSummary, type ScoredItem, summarizeByTag, summarizeGraders } from "@tunelab/evals/stats";
+import { type GraderSummary, type ScoredItem, summarizeByTag, summarizeGraders } from "@tunelab/evals/aggregates";
 import { nowIso } from "../../shared/time.ts";
 import type { DB } from "../../storage/database.ts";
 import type { EvalSampleRow } from "../eval-run.table.ts";
