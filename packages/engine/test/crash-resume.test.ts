@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import OpenAI, { toFile } from "openai";
 import { afterAll, describe, expect, it } from "vitest";
 import { createEngine } from "../src/index.ts";
-import { clientFor, trainingJsonl } from "./engine-client.ts";
+import { clientFor, numberedWords, trainingJsonl, waitForJob } from "./engine-client.ts";
 
 const CHILD = fileURLToPath(new URL("./crash-child.ts", import.meta.url));
 const root = mkdtempSync(join(tmpdir(), "tunelab-crash-"));
@@ -54,12 +54,8 @@ describe("a training process killed with SIGKILL", () => {
     const engine = await createEngine({ root, checkpointEvery: 20, leaseSeconds: 1 });
     try {
       const client = clientFor(engine);
-      let finished = await client.fineTuning.jobs.retrieve(job.id);
-      expect(finished.status).toBe("running");
-      while (finished.status === "running" || finished.status === "queued") {
-        await new Promise((r) => setTimeout(r, 100));
-        finished = await client.fineTuning.jobs.retrieve(job.id);
-      }
+      expect((await client.fineTuning.jobs.retrieve(job.id)).status).toBe("running");
+      const finished = await waitForJob(client, job.id);
       expect(finished.status).toBe("succeeded");
       const messages = [];
       const metricSteps: number[] = [];
@@ -96,8 +92,7 @@ describe("a training process killed with SIGKILL", () => {
     child = started.process;
     const remote = new OpenAI({ apiKey: "local", baseURL: `http://127.0.0.1:${started.port}/v1`, maxRetries: 0 });
     // two examples far over local-tiny's 256-token context: the job warns when it starts
-    const long = (i: number) => Array.from({ length: 400 }, (_, w) => `w${(i * 7919 + w * 104_729) % 100_000}`).join(" ");
-    const jsonl = trainingJsonl(pairs.map(([q, a], i) => [i < 2 ? `${q} ${long(i)}` : q, a] as [string, string]));
+    const jsonl = trainingJsonl(pairs.map(([q, a], i) => [i < 2 ? `${q} ${numberedWords(i, 400)}` : q, a] as [string, string]));
     const file = await remote.files.create({ file: await toFile(Buffer.from(jsonl), "long.jsonl"), purpose: "fine-tune" });
     const job = await remote.fineTuning.jobs.create({
       model: "local-tiny",
@@ -125,11 +120,7 @@ describe("a training process killed with SIGKILL", () => {
     const engine = await createEngine({ root, checkpointEvery: 100_000, leaseSeconds: 1 });
     try {
       const client = clientFor(engine);
-      let finished = await client.fineTuning.jobs.retrieve(job.id);
-      while (finished.status === "running" || finished.status === "queued") {
-        await new Promise((r) => setTimeout(r, 100));
-        finished = await client.fineTuning.jobs.retrieve(job.id);
-      }
+      const finished = await waitForJob(client, job.id);
       expect(finished.status).toBe("succeeded");
       const messages = [];
       for await (const event of client.fineTuning.jobs.listEvents(job.id, { limit: 200 })) messages.push(event.message);

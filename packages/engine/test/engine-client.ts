@@ -45,6 +45,21 @@ export function trainingJsonl(pairs: ReadonlyArray<[string, string]>): string {
     .join("\n")}\n`;
 }
 
+/** Polls a fine-tuning job until it has finished (succeeded, failed or cancelled); returns it as last retrieved. */
+export async function waitForJob(client: OpenAI, id: string): Promise<OpenAI.FineTuning.FineTuningJob> {
+  let job = await client.fineTuning.jobs.retrieve(id);
+  while (!["succeeded", "failed", "cancelled"].includes(job.status)) {
+    await new Promise((r) => setTimeout(r, 100));
+    job = await client.fineTuning.jobs.retrieve(id);
+  }
+  return job;
+}
+
+/** `words` distinct numbered words (several tokens each, whatever tokenizer the job learns): text far over a context. */
+export function numberedWords(seed: number, words: number): string {
+  return Array.from({ length: words }, (_, w) => `w${(seed * 7919 + w * 104_729) % 100_000}`).join(" ");
+}
+
 /** The API error a request the engine refuses ends with (fails the test if the request succeeds). */
 export async function refusal(promise: Promise<unknown>): Promise<APIError> {
   try {

@@ -7,7 +7,7 @@ import type OpenAI from "openai";
 import { toFile } from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registerBaseModel } from "../src/index.ts";
-import { engineWithClient } from "./engine-client.ts";
+import { engineWithClient, numberedWords, waitForJob } from "./engine-client.ts";
 import { FIXTURES } from "./open-weights/reference.ts";
 
 let ctx: Awaited<ReturnType<typeof engineWithClient>>;
@@ -17,12 +17,10 @@ beforeAll(async () => {
 });
 afterAll(async () => ctx.dispose());
 
-/** A ticket of `words` distinct numbered words (several tokens each, whatever the tokenizer). */
-const ticket = (i: number, words: number) => Array.from({ length: words }, (_, w) => `w${(i * 7919 + w * 104_729) % 100_000}`).join(" ");
 const line = (i: number, words: number) =>
   JSON.stringify({
     messages: [
-      { role: "user", content: `Route ticket ${i}: ${ticket(i, words)}` },
+      { role: "user", content: `Route ticket ${i}: ${numberedWords(i, words)}` },
       { role: "assistant", content: i % 2 === 0 ? "billing" : "bug" },
     ],
   });
@@ -39,11 +37,7 @@ async function runJob(client: OpenAI, model: string, training: string, validatio
     seed: 1,
     method: { type: "supervised", supervised: { hyperparameters: { n_epochs: 1, batch_size: 4 } } },
   });
-  let job = created;
-  while (!["succeeded", "failed", "cancelled"].includes(job.status)) {
-    await new Promise((r) => setTimeout(r, 100));
-    job = await client.fineTuning.jobs.retrieve(created.id);
-  }
+  const job = await waitForJob(client, created.id);
   expect(job.status, JSON.stringify(job.error)).toBe("succeeded");
   const events = [];
   for await (const event of client.fineTuning.jobs.listEvents(created.id, { limit: 200 })) events.push(event);

@@ -13,6 +13,11 @@ import type { TrainingMetric } from "./training-metric.schema.ts";
 /** The finished statuses as a list, for `not in` queries (an experiment in one of them never changes again). */
 const FINISHED_STATUSES: readonly ExperimentStatus[] = [...FINISHED_EXPERIMENT];
 
+/** The warnings column (0010): a JSON list of messages, null for none. */
+function parseWarnings(json: string | null): string[] {
+  return json === null ? [] : (JSON.parse(json) as string[]);
+}
+
 export function toExperiment(row: ExperimentRow): Experiment {
   const hyper = JSON.parse(row.hyperparameters_json) as Experiment["hyperparameters"];
   return {
@@ -33,7 +38,7 @@ export function toExperiment(row: ExperimentRow): Experiment {
     configHash: row.config_hash,
     status: row.status as ExperimentStatus,
     error: row.error,
-    warnings: row.warnings_json === null ? [] : (JSON.parse(row.warnings_json) as string[]),
+    warnings: parseWarnings(row.warnings_json),
     providerFileId: row.provider_file_id,
     providerJobId: row.provider_job_id,
     tunedModel: row.tuned_model,
@@ -231,7 +236,7 @@ export async function addExperimentWarnings(db: DB, id: string, messages: readon
   return db.transaction().execute(async (trx) => {
     const row = await trx.selectFrom("experiments").select("warnings_json").where("id", "=", id).executeTakeFirst();
     if (!row) throw new TunelabError("not_found", `experiment ${id} not found`);
-    const known: string[] = row.warnings_json === null ? [] : (JSON.parse(row.warnings_json) as string[]);
+    const known = parseWarnings(row.warnings_json);
     const fresh = [...new Set(messages)].filter((message) => !known.includes(message));
     if (fresh.length > 0)
       await trx

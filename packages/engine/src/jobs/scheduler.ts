@@ -19,7 +19,7 @@ import {
   toTrainerHyperparameters,
 } from "../trainer/index.ts";
 import { isTrainingDiverged } from "../trainer/train/divergence.ts";
-import type { ChatExample, StepMetrics, TrainRequest } from "../trainer/types.ts";
+import type { ChatExample, StepMetrics, TrainingNotice, TrainRequest } from "../trainer/types.ts";
 import { addCheckpoint, latestCheckpoint } from "./checkpoint.repository.ts";
 import { checkJobImages } from "./image-checks.ts";
 import { claimJob, findJob, type JobRow, renewLease, transitionJob, unfinishedJobs, updateJob } from "./job.repository.ts";
@@ -285,15 +285,11 @@ export class JobScheduler {
     const fromStep = checkpoint?.step ?? 0;
     handle.onStep((m) => writes.push(this.recordStep(job.id, m, { startedAt, fromStep }, m.step <= recorded)));
     // a job trained again from the start (its process stopped before the first checkpoint) says each notice once
-    handle.onNotice((notice) =>
-      writes.push(
-        (restarted ? hasMessage(this.store, job.id, notice.message) : Promise.resolve(false)).then((said) =>
-          said
-            ? undefined
-            : addEvent(this.store, job.id, { type: "message", level: notice.level, message: notice.message, data: notice.data }),
-        ),
-      ),
-    );
+    const addNotice = async (notice: TrainingNotice) => {
+      if (restarted && (await hasMessage(this.store, job.id, notice.message))) return;
+      await addEvent(this.store, job.id, { type: "message", level: notice.level, message: notice.message, data: notice.data });
+    };
+    handle.onNotice((notice) => writes.push(addNotice(notice)));
     handle.onCheckpoint((dir, step, metrics) => {
       const modelId = checkpointModelName(tunedName, step);
       writes.push(
