@@ -1,6 +1,7 @@
 // Early stopping from the CLI on the embedded engine: `exp create --early-stopping-patience N` reaches the engine's job
 // (a tunelab extension of OpenAI's hyperparameters), the job stops once validation stops improving (its validation file
-// contradicts its training file), and the experiment records the patience it trained with. Refused with DPO.
+// contradicts its training file), and the experiment records the patience it trained with, where it stopped and the
+// step whose weights the tuned model keeps (printed as it happens and by `exp show`). Refused with DPO.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -83,6 +84,7 @@ describe("exp create --early-stopping-patience", () => {
       id: string;
       status: string;
       hyperparameters: { requested: Record<string, unknown>; resolved: Record<string, unknown> };
+      earlyStop: { step: number; bestStep: number; bestValidLoss: number; message: string } | null;
     };
     expect(experiment.status).toBe("completed");
     expect(experiment.hyperparameters.requested).toMatchObject({ early_stopping_patience: 2 });
@@ -96,6 +98,27 @@ describe("exp create --early-stopping-patience", () => {
       .map((l) => (JSON.parse(l) as { step: number }).step);
     expect(steps.length).toBeGreaterThan(0);
     expect(Math.max(...steps)).toBeLessThan(160);
+    // the experiment says where it stopped and which step's weights the tuned model keeps
+    const stop = experiment.earlyStop;
+    if (!stop) throw new Error(`no earlyStop in ${created.stdout}`);
+    expect(stop.step).toBeLessThan(160);
+    expect(Math.max(...steps)).toBeLessThanOrEqual(stop.step);
+    expect(stop.bestStep).toBeGreaterThan(0);
+    expect(stop.bestStep).toBeLessThan(stop.step);
+    expect(stop.message).toContain(`Early stopping at step ${stop.step}`);
+    expect(created.stderr).toContain(`stopped early at step ${stop.step}, the tuned model keeps step ${stop.bestStep}`);
+    const shown = cli(["exp", "show", experiment.id]);
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.stdout).toContain(`stopped early at step ${stop.step}: the tuned model keeps step ${stop.bestStep}`);
+  }, 240_000);
+
+  it("an experiment that ran every step says nothing of stopping early", () => {
+    const created = cli(["exp", "create", "-d", "train@1", "-m", "local-tiny", "--epochs", "2", "--batch-size", "4", "--json"]);
+    expect(created.code, created.stderr).toBe(0);
+    const experiment = created.json() as { id: string; earlyStop: unknown };
+    expect(experiment.earlyStop).toBeNull();
+    expect(created.stderr).not.toContain("stopped early");
+    expect(cli(["exp", "show", experiment.id]).stdout).not.toContain("stopped early");
   }, 240_000);
 
   it("is refused with DPO before anything is stored", () => {

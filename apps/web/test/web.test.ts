@@ -4,7 +4,7 @@
 import { execFileSync } from "node:child_process";
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { addExperimentWarnings } from "@tunelab/core";
+import { addExperimentWarnings, setExperimentEarlyStop } from "@tunelab/core";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LaunchedBrowser, launchChromium } from "./browser.ts";
@@ -177,6 +177,23 @@ describe("web app in Chromium", () => {
     await page.locator("h1").waitFor();
     await page.locator("[data-testid=loss-chart]").waitFor();
     expect(await page.locator("[data-testid=experiment-warnings]").count()).toBe(0);
+  });
+
+  it("says on an experiment's page that training stopped early and which step the tuned model keeps", async () => {
+    const [stopped, ran] = seeded.tuned;
+    const message = "Early stopping at step 780: validation loss and token accuracy did not improve for 3 validations in a row";
+    await setExperimentEarlyStop(server.ws.db, stopped as string, { step: 780, bestStep: 546, bestValidLoss: 0.0123, message });
+    await page.goto(`${server.url}/experiments/${stopped}`);
+    const box = page.locator("[data-testid=experiment-early-stop]");
+    await box.waitFor();
+    const text = await box.textContent();
+    expect(text).toContain("keeps the weights of step 546 (validation loss 0.0123)");
+    expect(text).toContain(message);
+    expect(await page.locator(".notice", { has: box }).locator("strong").first().textContent()).toContain("stopped early, at step 780");
+    await page.goto(`${server.url}/experiments/${ran}`);
+    await page.locator("h1").waitFor();
+    await page.locator("[data-testid=loss-chart]").waitFor();
+    expect(await page.locator("[data-testid=experiment-early-stop]").count()).toBe(0);
   });
 
   it("selects two experiments and compares them: the regressed items are listed", async () => {

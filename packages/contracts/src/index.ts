@@ -1,3 +1,4 @@
 export * from "./base-model.ts";
+export * from "./early-stopping.ts";
 export * from "./hyperparameters.ts";
 export * from "./local-engine.ts";

@@ -39,6 +39,10 @@ export function experimentSummary(e: Experiment): string {
     lines.push(
       `scored with ${e.evaluation.trials} trial${e.evaluation.trials === 1 ? "" : "s"} per item${e.evaluation.temperature === undefined ? "" : ` at temperature ${e.evaluation.temperature}`}`,
     );
+  if (e.earlyStop)
+    lines.push(
+      `stopped early at step ${formatNumber(e.earlyStop.step)}: the tuned model keeps step ${formatNumber(e.earlyStop.bestStep)} ${color.dim(`(validation loss ${e.earlyStop.bestValidLoss.toFixed(4)})`)}`,
+    );
   if (e.evalRunId) lines.push(`eval run ${e.evalRunId}`);
   for (const warning of e.warnings) lines.push(`${color.yellow("warning")} ${warning}`);
   return lines.join("\n");

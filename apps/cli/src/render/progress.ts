@@ -44,6 +44,8 @@ export class Progress {
       this.update(`${event.experimentId}`, label, "evaluating", p.done + p.skipped, p.total + p.skipped, detail);
     } else if (event.type === "warning") {
       this.line(`${label}: ${color.yellow("warning")} ${event.message}`);
+    } else if (event.type === "early-stop") {
+      this.line(`${label}: stopped early at step ${event.step}, the tuned model keeps step ${event.bestStep} ${color.dim(event.message)}`);
     } else {
       this.line(`${label}: ${event.status} ${color.dim(event.message)}`);
     }

@@ -10,6 +10,8 @@ export interface LiveEvents {
   metrics: Event<"metrics">;
   /** A warning of an experiment's provider job (also stored: `Experiment.warnings`). */
   warning: Event<"warning">;
+  /** An experiment's provider job stopped early (also stored: `Experiment.earlyStop`). */
+  "early-stop": Event<"early-stop">;
   /** A standalone eval run's progress has no experimentId. */
   eval: Event<"eval"> & { experimentId?: string | undefined };
   "eval-status": Event<"eval-status">;
@@ -21,6 +23,7 @@ const handlers: { [K in keyof LiveEvents]: Set<Handler<K>> } = {
   experiment: new Set(),
   metrics: new Set(),
   warning: new Set(),
+  "early-stop": new Set(),
   eval: new Set(),
   "eval-status": new Set(),
   "dataset-version": new Set(),

@@ -90,6 +90,11 @@ export default function Experiment(props: { id: string }) {
     setLog((l) => [...l.slice(-199), { at: stamp(), text: `warning: ${e.message}` }]);
     reload();
   });
+  onLive("early-stop", (e) => {
+    if (e.experimentId !== props.id) return;
+    setLog((l) => [...l.slice(-199), { at: stamp(), text: `stopped early at step ${e.step}; the tuned model keeps step ${e.bestStep}` }]);
+    reload();
+  });
   onLive("metrics", (e) => {
     if (e.experimentId !== props.id) return;
     setTrainProgress({ step: e.step, total: e.totalSteps });
@@ -168,6 +173,16 @@ export default function Experiment(props: { id: string }) {
                     <For each={e().warnings}>{(warning) => <li>{warning}</li>}</For>
                   </ul>
                 </Notice>
+              </Show>
+              <Show when={e().earlyStop}>
+                {(stop) => (
+                  <Notice kind="info" title={`Training stopped early, at step ${stop().step}`}>
+                    <p data-testid="experiment-early-stop">
+                      Validation stopped improving, so the tuned model keeps the weights of step {stop().bestStep} (validation loss{" "}
+                      {stop().bestValidLoss.toFixed(4)}), not those of the last step. {stop().message}
+                    </p>
+                  </Notice>
+                )}
               </Show>
             </div>
 

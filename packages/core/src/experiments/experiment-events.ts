@@ -22,6 +22,8 @@ export const ExperimentEvent = z.discriminatedUnion("type", [
   z.object({ type: z.literal("eval"), experimentId: z.string(), runId: z.string(), progress: EvalProgress }),
   /** What the provider's job warned about (stored with the experiment too: `Experiment.warnings`). */
   z.object({ type: z.literal("warning"), experimentId: z.string(), message: z.string() }),
+  /** The provider's job stopped early; the tuned model keeps `bestStep` (stored too: `Experiment.earlyStop`). */
+  z.object({ type: z.literal("early-stop"), experimentId: z.string(), step: z.number(), bestStep: z.number(), message: z.string() }),
 ]);
 export type ExperimentEvent = z.infer<typeof ExperimentEvent>;
 

@@ -6,6 +6,7 @@ import { LOCAL_PROVIDER } from "../providers/providers.ts";
 import { nowIso } from "../shared/time.ts";
 import type { DB } from "../storage/database.ts";
 import type { Database } from "../storage/schema.ts";
+import { EarlyStop } from "./early-stop.schema.ts";
 import { type Experiment, type ExperimentMethod, type ExperimentStatus, FINISHED_EXPERIMENT } from "./experiment.schema.ts";
 import type { ExperimentRow, ExperimentTable } from "./experiment.table.ts";
 import type { TrainingMetric } from "./training-metric.schema.ts";
@@ -39,6 +40,7 @@ export function toExperiment(row: ExperimentRow): Experiment {
     status: row.status as ExperimentStatus,
     error: row.error,
     warnings: parseWarnings(row.warnings_json),
+    earlyStop: row.early_stop_json === null ? null : EarlyStop.parse(JSON.parse(row.early_stop_json)),
     providerFileId: row.provider_file_id,
     providerJobId: row.provider_job_id,
     tunedModel: row.tuned_model,
@@ -246,4 +248,18 @@ export async function addExperimentWarnings(db: DB, id: string, messages: readon
         .execute();
     return fresh;
   });
+}
+
+/**
+ * Records where the experiment's job stopped early, once (a process following the job again after a restart sees the
+ * event again); true when it was not recorded before.
+ */
+export async function setExperimentEarlyStop(db: DB, id: string, stop: EarlyStop): Promise<boolean> {
+  const result = await db
+    .updateTable("experiments")
+    .set({ early_stop_json: JSON.stringify(stop), updated_at: nowIso() })
+    .where("id", "=", id)
+    .where("early_stop_json", "is", null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
 }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { EvalSettings } from "../eval-runs/eval-settings.ts";
+import { EarlyStop } from "./early-stop.schema.ts";
 import { RequestedHyperparameters, ResolvedHyperparameters, TRAINING_METHODS } from "./hyperparameters.ts";
 
 export const EXPERIMENT_STATUSES = ["created", "uploading", "training", "evaluating", "completed", "failed", "cancelled"] as const;
@@ -58,6 +59,8 @@ export const Experiment = z.object({
   error: z.string().nullable(),
   /** What the provider's job warned about while training (e.g. examples longer than the model's context), in order. */
   warnings: z.array(z.string()),
+  /** Where the job stopped early and the step whose weights the tuned model keeps; null when it ran every step. */
+  earlyStop: EarlyStop.nullable(),
   providerFileId: z.string().nullable(),
   providerJobId: z.string().nullable(),
   tunedModel: z.string().nullable(),

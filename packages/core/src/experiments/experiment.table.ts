@@ -30,6 +30,8 @@ export interface ExperimentTable {
   checkpoint_blob: string | null;
   /** What the provider's job said at level `warn`, a JSON list of messages in the order they came (0010); null: none. */
   warnings_json: string | null;
+  /** Where the job stopped early and the step the tuned model keeps, JSON `EarlyStop` (0011); null: it did not. */
+  early_stop_json: string | null;
   trained_tokens: number | null;
   training_seconds: number | null;
   test_split_version_id: string | null;

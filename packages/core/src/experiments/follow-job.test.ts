@@ -1,6 +1,6 @@
 // followJob against a loopback replica of OpenAI's fine-tuning job endpoints (retrieve, list events), through the
 // real openai SDK: no abort listener piles up on the experiment's signal, the training clock counts only the time the
-// job was seen running, and the job's warnings are kept with the experiment and reported, each once.
+// job was seen running, and the job's warnings and early stop are kept with the experiment and reported, each once.
 import { getEventListeners } from "node:events";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -58,8 +58,11 @@ function warnEvents(url: string) {
       ? [
           event("ev-4", "message", "warn", "the second warning"),
           event("ev-5", "metrics", "info", "Step 2/2: training loss=0.5000", { step: 2, total_steps: 2, train_loss: 0.5 }),
+          // an info message whose data is not the engine's early-stopping record: not an early stop
+          event("ev-6", "message", "info", "Validation at step 2", { early_stopping: { step: 2 } }),
         ]
       : []),
+    ...(warnPolls > 2 ? [event("ev-7", "message", "info", EARLY_STOP_MESSAGE, { early_stopping: EARLY_STOP_DATA })] : []),
   ].reverse();
   const params = new URL(url, "http://x").searchParams;
   const after = params.get("after");
@@ -67,6 +70,17 @@ function warnEvents(url: string) {
   const data = all.slice(from, from + 2);
   return { object: "list", data, has_more: from + 2 < all.length };
 }
+
+const EARLY_STOP_MESSAGE = "Early stopping at step 2: validation loss and token accuracy did not improve for 1 validations in a row";
+/** As the embedded engine writes it (`@tunelab/contracts`' EarlyStoppingEventData). */
+const EARLY_STOP_DATA = {
+  step: 2,
+  best_step: 1,
+  best_valid_loss: 0.75,
+  best_valid_mean_token_accuracy: 0.5,
+  patience: 1,
+  counted_from_step: 0,
+};
 
 beforeAll(async () => {
   ws = await tempWorkspace();
@@ -134,6 +148,7 @@ async function experimentRow(id: string) {
     lease_expires_at: null,
     created_by: null,
     warnings_json: null,
+    early_stop_json: null,
   });
 }
 
@@ -190,6 +205,36 @@ describe("followJob and the job's warnings", () => {
 
   it("an experiment the provider never warned about has no warnings", async () => {
     expect((await getExperiment(ws.db, "exp-listeners")).warnings).toEqual([]);
+  });
+});
+
+describe("followJob and an early stop", () => {
+  it("keeps where the job stopped early and the step the tuned model keeps, reported once as an early-stop event", async () => {
+    warnPolls = 0;
+    await experimentRow("exp-early");
+    const client = new OpenAI({ apiKey: "k", baseURL, maxRetries: 0 });
+    const events: { type: string }[] = [];
+    const follow = () =>
+      followJob(ws.db, openAITrainer(client), "exp-early", "ftjob-warn", {
+        pollMs: 1,
+        signal: new AbortController().signal,
+        onEvent: (event) => events.push(event),
+      });
+    expect((await follow()).status).toBe("succeeded");
+    const stop = { step: 2, bestStep: 1, bestValidLoss: 0.75, message: EARLY_STOP_MESSAGE };
+    expect((await getExperiment(ws.db, "exp-early")).earlyStop).toEqual(stop);
+    expect(events.filter((e) => e.type === "early-stop")).toEqual([
+      { type: "early-stop", experimentId: "exp-early", step: 2, bestStep: 1, message: EARLY_STOP_MESSAGE },
+    ]);
+    // following the job again after a restart reports nothing new
+    events.length = 0;
+    expect((await follow()).status).toBe("succeeded");
+    expect((await getExperiment(ws.db, "exp-early")).earlyStop).toEqual(stop);
+    expect(events.filter((e) => e.type === "early-stop")).toEqual([]);
+  });
+
+  it("an experiment whose job ran every step has none", async () => {
+    expect((await getExperiment(ws.db, "exp-listeners")).earlyStop).toBeNull();
   });
 });
 

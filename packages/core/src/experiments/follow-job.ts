@@ -2,7 +2,7 @@ import { abortableDelay, backoffDelay } from "@tunelab/base";
 import { statusOf } from "../providers/trainers/http.ts";
 import { FINISHED_JOB, type Trainer, type TrainerJob } from "../providers/trainers/trainer.ts";
 import type { DB } from "../storage/database.ts";
-import { addExperimentWarnings, recordMetrics } from "./experiment.repository.ts";
+import { addExperimentWarnings, recordMetrics, setExperimentEarlyStop } from "./experiment.repository.ts";
 import type { ExperimentListener } from "./experiment-events.ts";
 import { TrainingClock } from "./training-time.ts";
 
@@ -15,8 +15,8 @@ export interface FollowOptions {
 /**
  * Follows a provider's fine-tuning job until it finishes: status by polling, metrics events stored as a loss series
  * (idempotent per step, so a resumed follower never duplicates them), warnings kept with the experiment (each once)
- * and reported as `warning` events, the time seen training added up (see TrainingClock). Transient provider errors
- * are retried.
+ * and reported as `warning` events, an early stop kept and reported as an `early-stop` event (once), the time seen
+ * training added up (see TrainingClock). Transient provider errors are retried.
  */
 export async function followJob(
   db: DB,
@@ -55,9 +55,11 @@ async function collectEvents(
   seen: Set<string>,
   options: FollowOptions,
 ): Promise<void> {
-  const { metrics: fresh, warnings } = await trainer.newEvents(jobId, seen, options.signal);
+  const { metrics: fresh, warnings, earlyStop } = await trainer.newEvents(jobId, seen, options.signal);
   for (const message of await addExperimentWarnings(db, experimentId, warnings))
     options.onEvent?.({ type: "warning", experimentId, message });
+  if (earlyStop && (await setExperimentEarlyStop(db, experimentId, earlyStop)))
+    options.onEvent?.({ type: "early-stop", experimentId, step: earlyStop.step, bestStep: earlyStop.bestStep, message: earlyStop.message });
   if (fresh.length === 0) return;
   fresh.sort((a, b) => a.step - b.step);
   await recordMetrics(db, experimentId, fresh);

@@ -10,6 +10,7 @@ import * as m0007 from "./migrations/0007_dataset_images.ts";
 import * as m0008 from "./migrations/0008_eval_run_scores.ts";
 import * as m0009 from "./migrations/0009_tuned_model_blobs.ts";
 import * as m0010 from "./migrations/0010_experiment_warnings.ts";
+import * as m0011 from "./migrations/0011_experiment_early_stop.ts";
 
 /** The workspace's frozen migrations, in order. Never edit one that has shipped: add a new file. */
 const MIGRATIONS: Migrations = {
@@ -23,6 +24,7 @@ const MIGRATIONS: Migrations = {
   "0008_eval_run_scores": m0008,
   "0009_tuned_model_blobs": m0009,
   "0010_experiment_warnings": m0010,
+  "0011_experiment_early_stop": m0011,
 };
 
 /** Brings a workspace database to the latest schema (or to the given migrations, for migration tests). */

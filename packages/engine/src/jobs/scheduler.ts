@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { join } from "node:path";
+import type { EarlyStoppingEventData } from "@tunelab/contracts";
 import { readsImages } from "../chat/image-inputs.ts";
 import { findFile, insertFile } from "../files/file.repository.ts";
 import { isFullDir } from "../hf/full/full-dir.ts";
@@ -329,7 +330,7 @@ export class JobScheduler {
               best_valid_mean_token_accuracy: result.earlyStop.bestValidMeanTokenAccuracy,
               patience: result.earlyStop.patience,
               counted_from_step: result.earlyStop.countFrom,
-            },
+            } satisfies EarlyStoppingEventData,
           },
         });
       const csv = await this.resultFile(job.id);

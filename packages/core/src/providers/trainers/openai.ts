@@ -1,6 +1,8 @@
 import { TunelabError } from "@tunelab/base";
+import { EarlyStoppingEventData } from "@tunelab/contracts";
 import type OpenAI from "openai";
 import { toFile } from "openai";
+import type { EarlyStop } from "../../experiments/early-stop.schema.ts";
 import type { RequestedHyperparameters, ResolvedHyperparameters, TrainingMethod } from "../../experiments/hyperparameters.ts";
 import { withRequestSignal } from "../../experiments/request-signal.ts";
 import { honouringRetryAfter } from "./http.ts";
@@ -84,6 +86,7 @@ export function openAITrainer(client: OpenAI, kind: "openai" | "azure-openai" = 
     async newEvents(id, seen, signal) {
       const fresh: TrainerMetrics[] = [];
       const warnings: string[] = [];
+      let earlyStop: EarlyStop | undefined;
       // events come newest first: page until an event already seen
       let after: string | undefined;
       pages: for (;;) {
@@ -96,12 +99,13 @@ export function openAITrainer(client: OpenAI, kind: "openai" | "azure-openai" = 
           if (event.type === "metrics" && event.data && typeof (event.data as TrainerMetrics).step === "number")
             fresh.push(event.data as TrainerMetrics);
           else if (event.type === "message" && event.level === "warn") warnings.push(event.message);
+          else if (event.type === "message") earlyStop ??= earlyStopOf(event);
         }
         if (!page.has_more || page.data.length === 0) break;
         after = page.data[page.data.length - 1]?.id;
       }
       // events come newest first: warnings are returned in the order they were said
-      return { metrics: fresh, warnings: warnings.reverse() };
+      return { metrics: fresh, warnings: warnings.reverse(), ...(earlyStop ? { earlyStop } : {}) };
     },
     async cancelJob(id) {
       await client.fineTuning.jobs.cancel(id);
@@ -147,4 +151,12 @@ function resolvedHyperparameters(job: {
     }
   }
   return Object.keys(out).length ? out : null;
+}
+
+/** The embedded engine's early-stopping event (`data.early_stopping`, tunelab's extension); undefined for any other. */
+function earlyStopOf(event: { message: string; data?: unknown }): EarlyStop | undefined {
+  const data = event.data as { early_stopping?: unknown } | null | undefined;
+  const parsed = EarlyStoppingEventData.safeParse(data?.early_stopping);
+  if (!parsed.success) return undefined;
+  return { step: parsed.data.step, bestStep: parsed.data.best_step, bestValidLoss: parsed.data.best_valid_loss, message: event.message };
 }

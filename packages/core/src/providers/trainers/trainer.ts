@@ -1,3 +1,4 @@
+import type { EarlyStop } from "../../experiments/early-stop.schema.ts";
 import type { RequestedHyperparameters, ResolvedHyperparameters, TrainingMethod } from "../../experiments/hyperparameters.ts";
 
 /**
@@ -41,10 +42,14 @@ export interface TrainerMetrics {
   valid_mean_token_accuracy?: number;
 }
 
-/** What a job said since the last look: its new training steps, and its new warnings (messages at level `warn`). */
+/**
+ * What a job said since the last look: its new training steps, its new warnings (messages at level `warn`), and, when
+ * it has just said so, that it stopped early (the embedded engine's early stopping; no hosted provider reports one).
+ */
 export interface TrainerEvents {
   metrics: TrainerMetrics[];
   warnings: string[];
+  earlyStop?: EarlyStop;
 }
 
 /** What an experiment asks a provider to train. */
