@@ -82,9 +82,10 @@ export async function runLoraTraining(request: TrainRequest, hooks: LoopHooks = 
   const validPairs = dpo ? (request.preferences?.validation ?? []).slice(0, MAX_VALIDATION_EXAMPLES).map(pair) : [];
   if (!state) {
     const longer = (pairs: PreferencePair[]) => pairs.map((p) => Math.max(p.chosen.ids.length, p.rejected.ids.length));
+    const validationInFile = (dpo ? request.preferences?.validation : request.validation)?.length ?? 0;
     const notice = dpo
-      ? overLongNotice({ training: longer(trainPairs), validation: longer(validPairs) }, ctx, "preference pairs")
-      : overLongNotice({ training: train.map((e) => e.ids.length), validation: valid.map((e) => e.ids.length) }, ctx);
+      ? overLongNotice({ training: longer(trainPairs), validation: longer(validPairs), validationInFile }, ctx, "preference pairs")
+      : overLongNotice({ training: train.map((e) => e.ids.length), validation: valid.map((e) => e.ids.length), validationInFile }, ctx);
     if (notice) hooks.onNotice?.(notice);
   }
   const examples = dpo ? trainPairs.length : train.length;

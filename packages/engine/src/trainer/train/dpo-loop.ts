@@ -80,7 +80,8 @@ export function runDpoTraining(request: TrainRequest, hooks: LoopHooks = {}, k: 
   const ctx = model.spec.contextLength;
   if (!state) {
     const longer = (pairs: Pair[]) => pairs.map((p) => Math.max(p.chosen.tokens.length, p.rejected.tokens.length));
-    const notice = overLongNotice({ training: longer(train), validation: longer(valid) }, ctx, "preference pairs");
+    const validationInFile = request.preferences?.validation?.length ?? 0;
+    const notice = overLongNotice({ training: longer(train), validation: longer(valid), validationInFile }, ctx, "preference pairs");
     if (notice) hooks.onNotice?.(notice);
   }
   const hp = request.hyperparameters;

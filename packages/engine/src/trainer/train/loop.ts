@@ -63,7 +63,10 @@ export function runTraining(request: TrainRequest, hooks: LoopHooks = {}, k: Ker
   const ctx = model.spec.contextLength;
   if (!state) {
     const counts = (examples: Encoded[]) => examples.map((e) => e.tokens.length);
-    const notice = overLongNotice({ training: counts(train), validation: counts(valid) }, ctx);
+    const notice = overLongNotice(
+      { training: counts(train), validation: counts(valid), validationInFile: request.validation?.length ?? 0 },
+      ctx,
+    );
     if (notice) hooks.onNotice?.(notice);
   }
   const dropoutRate = request.dropout ?? DEFAULT_DROPOUT;

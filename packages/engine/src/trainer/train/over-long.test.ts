@@ -32,4 +32,14 @@ describe("overLongNotice", () => {
       /^2 of 2 training examples and 1 of 1 validation examples are longer than .* \(the longest: 900 tokens\)/,
     );
   });
+
+  it("says which validation examples it counted when validation reads only the first of a longer file", () => {
+    expect(overLongNotice({ training: [5], validation: [5, 600, 700], validationInFile: 1200 }, 512)?.message).toMatch(
+      /^2 of the first 3 validation examples \(the ones validation uses, of 1200 in the file\) are longer than/,
+    );
+    // a file validation reads whole is counted as before
+    expect(overLongNotice({ training: [5], validation: [5, 600], validationInFile: 2 }, 512)?.message).toMatch(
+      /^1 of 2 validation examples is longer than/,
+    );
+  });
 });

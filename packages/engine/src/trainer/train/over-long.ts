@@ -18,19 +18,25 @@ export function countOverLong(tokenCounts: readonly number[], context: number): 
 
 /**
  * The job's notice when any training or validation example is over `context` positions, else undefined. `what` names
- * the examples ("examples", or "preference pairs" whose longer side counts).
+ * the examples ("examples", or "preference pairs" whose longer side counts). Validation reads only the first examples
+ * of a long file: `validationInFile` is the file's count when `validation` holds fewer, so the notice says of which.
  */
 export function overLongNotice(
-  files: { training: readonly number[]; validation?: readonly number[] },
+  files: { training: readonly number[]; validation?: readonly number[]; validationInFile?: number },
   context: number,
   what = "examples",
 ): TrainingNotice | undefined {
   const training = countOverLong(files.training, context);
   const validation = countOverLong(files.validation ?? [], context);
   if (training.count === 0 && validation.count === 0) return undefined;
+  const checked = files.validation?.length ?? 0;
+  const validationOf =
+    files.validationInFile !== undefined && files.validationInFile > checked
+      ? `the first ${checked} validation ${what} (the ones validation uses, of ${files.validationInFile} in the file)`
+      : `${checked} validation ${what}`;
   const parts = [
     training.count > 0 ? `${training.count} of ${files.training.length} training ${what}` : "",
-    validation.count > 0 ? `${validation.count} of ${files.validation?.length ?? 0} validation ${what}` : "",
+    validation.count > 0 ? `${validation.count} of ${validationOf}` : "",
   ].filter((part) => part !== "");
   const longest = Math.max(training.longest, validation.longest);
   return {
