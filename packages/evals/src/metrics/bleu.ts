@@ -1,5 +1,4 @@
-import { countIdNgrams, type IdPair, internPair } from "./ngrams.ts";
-import { pySplit } from "./whitespace.ts";
+import { clippedMatches, type IdLists, internLists, internTexts } from "./ngrams.ts";
 
 /**
  * BLEU as NLTK computes it for one reference:
@@ -33,28 +32,20 @@ interface Precision {
   denominator: number;
 }
 
-/** `pair.a` is the hypothesis, `pair.b` the reference. */
-function modifiedPrecision(pair: IdPair, n: number): Precision {
-  let numerator = 0;
-  let total = 0;
-  const refCounts = countIdNgrams(pair.b, n, pair.vocab);
-  for (const [gram, c] of countIdNgrams(pair.a, n, pair.vocab)) {
-    total += c;
-    const r = refCounts.get(gram);
-    if (r !== undefined) numerator += Math.min(c, r);
-  }
-  return { numerator, denominator: Math.max(1, total) };
+/** Clipped matches by order (index n-1), filled by `clippedMatches`; up to 5-grams for method5. */
+const matches = new Float64Array(MAX_ORDER + 1);
+
+/** NLTK's modified_precision of order n from `matches`, for a hypothesis of `hypLen` tokens. */
+function precisionOf(n: number, hypLen: number): Precision {
+  return { numerator: matches[n - 1] as number, denominator: Math.max(1, hypLen - n + 1) };
 }
 
 /** Thrown where NLTK raises (method6 needs a non-zero trigram precision). */
 export class BleuSmoothingError extends Error {}
 
-function smooth(method: BleuSmoothing, p: Precision[], pair: IdPair): number[] {
+function smooth(method: Exclude<BleuSmoothing, "none">, p: Precision[], hypLen: number): number[] {
   const value = (q: Precision) => q.numerator / q.denominator;
-  const hypLen = pair.a.length;
   switch (method) {
-    case "none":
-      return p.map((q) => (q.numerator === 0 ? FLOAT_MIN : value(q)));
     case "method1": // add epsilon to the matches of orders without any
       return p.map((q) => (q.numerator === 0 ? (q.numerator + EPSILON) / q.denominator : value(q)));
     case "method2": // add 1 to numerator and denominator of every order but unigrams (Lin & Och 2004)
@@ -67,7 +58,7 @@ function smooth(method: BleuSmoothing, p: Precision[], pair: IdPair): number[] {
     case "method4":
       return method4(p, hypLen);
     case "method5":
-      return method5(p.map(value), pair);
+      return method5(p.map(value), hypLen);
     case "method6": {
       if ((p[2] as Precision).numerator === 0) throw new BleuSmoothingError("BLEU method6 needs at least one matching trigram");
       const out = p.map(value);
@@ -80,7 +71,7 @@ function smooth(method: BleuSmoothing, p: Precision[], pair: IdPair): number[] {
       return out;
     }
     case "method7":
-      return method5(method4(p, hypLen), pair);
+      return method5(method4(p, hypLen), hypLen);
   }
 }
 
@@ -94,8 +85,8 @@ function method4(p: Precision[], hypLen: number): number[] {
 }
 
 /** Each order's precision averaged with its neighbours' (the order below already smoothed; 5-grams above the 4th). */
-function method5(p: number[], pair: IdPair): number[] {
-  const five = modifiedPrecision(pair, MAX_ORDER + 1);
+function method5(p: number[], hypLen: number): number[] {
+  const five = precisionOf(MAX_ORDER + 1, hypLen);
   const next = [...p, five.numerator / five.denominator];
   const out: number[] = [];
   let below = (p[0] as number) + 1;
@@ -106,20 +97,43 @@ function method5(p: number[], pair: IdPair): number[] {
   return out;
 }
 
-export function bleuTokens(hyp: readonly string[], ref: readonly string[], smoothing: BleuSmoothing = "none"): number {
-  const hypLen = hyp.length;
-  if (hypLen === 0) return 0;
-  const pair = internPair(hyp, ref);
-  const precisions: Precision[] = [];
-  for (let n = 1; n <= MAX_ORDER; n++) precisions.push(modifiedPrecision(pair, n));
-  if ((precisions[0] as Precision).numerator === 0) return 0;
+/** Σ weight · ln(p) over the orders whose smoothed precision p is positive. */
+function logPrecisionSum(smoothing: BleuSmoothing, hypLen: number): number {
   let logSum = 0;
-  for (const p of smooth(smoothing, precisions, pair)) if (p > 0) logSum += WEIGHT * Math.log(p);
-  const refLen = ref.length;
+  if (smoothing === "none") {
+    // method0 inline (the common case): no Precision objects or arrays
+    for (let n = 1; n <= MAX_ORDER; n++) {
+      const numerator = matches[n - 1] as number;
+      const p = numerator === 0 ? FLOAT_MIN : numerator / Math.max(1, hypLen - n + 1);
+      if (p > 0) logSum += WEIGHT * Math.log(p);
+    }
+    return logSum;
+  }
+  const precisions: Precision[] = [];
+  for (let n = 1; n <= MAX_ORDER; n++) precisions.push(precisionOf(n, hypLen));
+  for (const p of smooth(smoothing, precisions, hypLen)) if (p > 0) logSum += WEIGHT * Math.log(p);
+  return logSum;
+}
+
+/** BLEU of the hypothesis ids `pair.a` against the reference ids `pair.b`. */
+function bleuIds(pair: IdLists, smoothing: BleuSmoothing): number {
+  const hypLen = pair.lenA;
+  const refLen = pair.lenB;
+  if (hypLen === 0) return 0;
+  const orders = smoothing === "method5" || smoothing === "method7" ? MAX_ORDER + 1 : MAX_ORDER;
+  clippedMatches(pair, orders, matches);
+  if (matches[0] === 0) return 0;
+  const logSum = logPrecisionSum(smoothing, hypLen);
   const bp = hypLen > refLen ? 1 : Math.exp(1 - refLen / hypLen);
   return bp * Math.exp(logSum);
 }
 
+export function bleuTokens(hyp: readonly string[], ref: readonly string[], smoothing: BleuSmoothing = "none"): number {
+  if (hyp.length === 0) return 0;
+  return bleuIds(internLists(hyp, ref), smoothing);
+}
+
+/** Tokens are interned straight from the texts (pySplit's tokens, without building them as strings). */
 export function bleu(output: string, reference: string, smoothing: BleuSmoothing = "none"): number {
-  return bleuTokens(pySplit(output), pySplit(reference), smoothing);
+  return bleuIds(internTexts(output, reference, "non-whitespace"), smoothing);
 }

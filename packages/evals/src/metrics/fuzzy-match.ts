@@ -1,4 +1,4 @@
-import { BitPattern, codePoints, indelNormalizedSimilarity } from "./indel.ts";
+import { BitPattern, type CodeSeq, indelNormalizedSimilarity } from "./indel.ts";
 
 /**
  * fuzzy_match = rapidfuzz `fuzz.WRatio(output, reference, processor=utils.default_process) / 100`.
@@ -13,134 +13,290 @@ import { BitPattern, codePoints, indelNormalizedSimilarity } from "./indel.ts";
  * - WRatio: length ratio < 1.5 -> max(ratio, 0.95 * max(token_set, token_sort)); otherwise partial scale 0.9
  *   (0.6 when the length ratio is >= 8) and max(ratio, scale * partial_ratio, 0.95 * scale * partial_token_ratio).
  * - Either side empty after processing -> 0.
+ *
+ * Graders run on a worker with a small young generation, so everything below works in module-level scratch buffers
+ * (code points in Int32Arrays, tokens as spans of them, one reusable bit pattern) rather than arrays and strings
+ * per call. Calls are synchronous and never nest, so one set of buffers is enough.
  */
 
 const UNBASE_SCALE = 0.95;
 const ALNUM = /[\p{L}\p{N}]/u;
+const SPACE = 32;
 
-function processCodePoint(c: number): number {
-  if (c < 128) {
-    if (c >= 65 && c <= 90) return c + 32;
-    if ((c >= 97 && c <= 122) || (c >= 48 && c <= 57)) return c;
-    return 32;
-  }
+function processCodePointSlow(c: number): number {
   const ch = String.fromCodePoint(c);
-  if (!ALNUM.test(ch)) return 32;
+  if (!ALNUM.test(ch)) return SPACE;
   if (c === 0x130) return 0x69; // simple lower-case mapping of U+0130 is "i" (full mapping adds U+0307)
   const lower = ch.toLowerCase();
   const lc = lower.codePointAt(0) as number;
   return lower.length === ch.length ? lc : c;
 }
 
-/** rapidfuzz `utils.default_process` as code points. */
-export function defaultProcess(s: string): number[] {
-  const cps = codePoints(s);
-  for (let i = 0; i < cps.length; i++) cps[i] = processCodePoint(cps[i] as number);
-  let start = 0;
-  let end = cps.length;
-  while (start < end && cps[start] === 32) start++;
-  while (end > start && cps[end - 1] === 32) end--;
-  return start === 0 && end === cps.length ? cps : cps.slice(start, end);
+/** default_process of BMP characters already seen (-1: not yet computed); created on the first non-ASCII input. */
+let bmpCache: Int32Array | undefined;
+
+function processCodePoint(c: number): number {
+  if (c < 128) {
+    if (c >= 65 && c <= 90) return c + 32;
+    if ((c >= 97 && c <= 122) || (c >= 48 && c <= 57)) return c;
+    return SPACE;
+  }
+  if (c > 0xffff) return processCodePointSlow(c);
+  if (bmpCache === undefined) bmpCache = new Int32Array(0x10000).fill(-1);
+  let p = bmpCache[c] as number;
+  if (p < 0) {
+    p = processCodePointSlow(c);
+    bmpCache[c] = p;
+  }
+  return p;
 }
 
-type Seq = readonly number[];
+/** Scratch buffers, grown on demand: processed inputs, joined token lists, token spans. */
+class Seq {
+  data: CodeSeq = new Int32Array(64);
+  length = 0;
+  reserve(n: number): void {
+    if (this.data.length < n) this.data = new Int32Array(Math.max(n, 2 * this.data.length));
+  }
+}
+
+/** Writes rapidfuzz's default_process of `s` (code points, trimmed) into `out`. */
+function processInto(s: string, out: Seq): void {
+  out.reserve(s.length);
+  const d = out.data;
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    let c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      const low = s.charCodeAt(i + 1);
+      if (low >= 0xdc00 && low <= 0xdfff) {
+        c = ((c - 0xd800) << 10) + (low - 0xdc00) + 0x10000;
+        i++;
+      }
+    }
+    d[n++] = processCodePoint(c);
+  }
+  let start = 0;
+  while (start < n && d[start] === SPACE) start++;
+  while (n > start && d[n - 1] === SPACE) n--;
+  if (start > 0) d.copyWithin(0, start, n);
+  out.length = n - start;
+}
+
+/** rapidfuzz `utils.default_process` as code points. */
+export function defaultProcess(s: string): number[] {
+  const out = new Seq();
+  processInto(s, out);
+  return Array.from(out.data.subarray(0, out.length));
+}
+
+/**
+ * The tokens of a processed string (runs of non-spaces) as spans, sorted by code point (then by length, a prefix
+ * first) as Python sorts strings: `order[k]` is the k-th token's start and `ends` its end, by token index.
+ */
+class Tokens {
+  starts = new Int32Array(16);
+  ends = new Int32Array(16);
+  count = 0;
+  /** Token indices in sorted order (a plain array: Array.prototype.sort with a comparator). */
+  order: number[] = [];
+  /** Number of distinct tokens; `uniqueOrder[0, unique)` are the sorted distinct token indices. */
+  unique = 0;
+  uniqueOrder = new Int32Array(16);
+
+  split(s: Seq): void {
+    if (this.starts.length < s.length) {
+      const cap = Math.max(s.length, 2 * this.starts.length);
+      this.starts = new Int32Array(cap);
+      this.ends = new Int32Array(cap);
+      this.uniqueOrder = new Int32Array(cap);
+    }
+    const d = s.data;
+    let n = 0;
+    let i = 0;
+    while (i < s.length) {
+      while (i < s.length && d[i] === SPACE) i++;
+      if (i >= s.length) break;
+      this.starts[n] = i;
+      while (i < s.length && d[i] !== SPACE) i++;
+      this.ends[n++] = i;
+    }
+    this.count = n;
+    this.sort(s);
+  }
+
+  private sort(s: Seq): void {
+    const order = this.order;
+    order.length = this.count;
+    for (let k = 0; k < this.count; k++) order[k] = k;
+    sortSeq = s;
+    sortTokens = this;
+    order.sort(compareTokens);
+    let unique = 0;
+    for (let k = 0; k < this.count; k++) {
+      const t = order[k] as number;
+      if (unique === 0 || compareSpans(s, t, s, this.uniqueOrder[unique - 1] as number, this, this) !== 0) this.uniqueOrder[unique++] = t;
+    }
+    this.unique = unique;
+  }
+
+  len(t: number): number {
+    return (this.ends[t] as number) - (this.starts[t] as number);
+  }
+}
+
+/** Lexicographic comparison of token `a` of (sa, ta) with token `b` of (sb, tb), as compareSeq on code points. */
+function compareSpans(sa: Seq, a: number, sb: Seq, b: number, ta: Tokens, tb: Tokens): number {
+  const aStart = ta.starts[a] as number;
+  const bStart = tb.starts[b] as number;
+  const aLen = (ta.ends[a] as number) - aStart;
+  const bLen = (tb.ends[b] as number) - bStart;
+  const n = Math.min(aLen, bLen);
+  for (let i = 0; i < n; i++) {
+    const diff = (sa.data[aStart + i] as number) - (sb.data[bStart + i] as number);
+    if (diff !== 0) return diff;
+  }
+  return aLen - bLen;
+}
+
+// The comparator reads the sequence being sorted from here, so sorting allocates no closure.
+let sortSeq = new Seq();
+let sortTokens = new Tokens();
+function compareTokens(a: number, b: number): number {
+  return compareSpans(sortSeq, a, sortSeq, b, sortTokens, sortTokens);
+}
+
+/** Appends token `t` of `s` to `out`, after a space unless `out` is empty. */
+function appendToken(out: Seq, s: Seq, tokens: Tokens, t: number): void {
+  const start = tokens.starts[t] as number;
+  const end = tokens.ends[t] as number;
+  let n = out.length;
+  if (n > 0) out.data[n++] = SPACE;
+  out.data.set(s.data.subarray(start, end), n);
+  out.length = n + end - start;
+}
+
+/** The sorted tokens joined with single spaces (rapidfuzz's sorted_split().join()); all of them or the distinct ones. */
+function joinSorted(out: Seq, s: Seq, tokens: Tokens, distinct: boolean): void {
+  out.reserve(s.length);
+  out.length = 0;
+  if (distinct) for (let k = 0; k < tokens.unique; k++) appendToken(out, s, tokens, tokens.uniqueOrder[k] as number);
+  else for (let k = 0; k < tokens.count; k++) appendToken(out, s, tokens, tokens.order[k] as number);
+}
+
+const pattern = new BitPattern();
+
+function lcsOf(a: Seq, b: Seq): number {
+  pattern.set(a.data, a.length);
+  return pattern.lcs(b.data, 0, b.length);
+}
 
 function ratio(a: Seq, b: Seq): number {
-  return indelNormalizedSimilarity(new BitPattern(a).lcs(b), a.length, b.length) * 100;
+  return indelNormalizedSimilarity(lcsOf(a, b), a.length, b.length) * 100;
 }
 
 /** Best normalized similarity of `needle` (the shorter) against alignments in `hay`. */
 function partialImpl(needle: Seq, hay: Seq): number {
   const len1 = needle.length;
   const len2 = hay.length;
-  const pat = new BitPattern(needle);
+  const h = hay.data;
+  pattern.set(needle.data, len1);
   let best = 0;
-  const consider = (start: number, end: number): boolean => {
-    const score = indelNormalizedSimilarity(pat.lcs(hay, start, end), len1, end - start);
-    if (score > best) best = score;
-    return best === 1;
-  };
-  for (let i = 1; i < len1; i++) if (pat.has(hay[i - 1] as number) && consider(0, i)) return 100;
-  for (let i = 0; i < len2 - len1; i++) if (pat.has(hay[i + len1 - 1] as number) && consider(i, i + len1)) return 100;
-  for (let i = Math.max(len2 - len1, 0); i < len2; i++) if (pat.has(hay[i] as number) && consider(i, len2)) return 100;
+  for (let i = 1; i < len1; i++) {
+    if (!pattern.has(h[i - 1] as number)) continue;
+    best = Math.max(best, windowScore(h, len1, 0, i));
+    if (best === 1) return 100;
+  }
+  for (let i = 0; i < len2 - len1; i++) {
+    if (!pattern.has(h[i + len1 - 1] as number)) continue;
+    best = Math.max(best, windowScore(h, len1, i, i + len1));
+    if (best === 1) return 100;
+  }
+  for (let i = Math.max(len2 - len1, 0); i < len2; i++) {
+    if (!pattern.has(h[i] as number)) continue;
+    best = Math.max(best, windowScore(h, len1, i, len2));
+    if (best === 1) return 100;
+  }
   return best * 100;
+}
+
+/** Similarity of the loaded pattern (length len1) and hay[start, end). */
+function windowScore(hay: CodeSeq, len1: number, start: number, end: number): number {
+  return indelNormalizedSimilarity(pattern.lcs(hay, start, end), len1, end - start);
 }
 
 function partialRatio(a: Seq, b: Seq): number {
   if (a.length === 0 && b.length === 0) return 100;
   if (a.length === 0 || b.length === 0) return 0;
-  const [shorter, longer] = a.length <= b.length ? [a, b] : [b, a];
+  const shorter = a.length <= b.length ? a : b;
+  const longer = a.length <= b.length ? b : a;
   let res = partialImpl(shorter, longer);
   if (res !== 100 && a.length === b.length) res = Math.max(res, partialImpl(longer, shorter));
   return res;
-}
-
-/** Tokens of a processed string (only spaces separate them) as code-point arrays. */
-function splitTokens(s: Seq): number[][] {
-  const out: number[][] = [];
-  let cur: number[] = [];
-  for (const c of s) {
-    if (c === 32) {
-      if (cur.length > 0) out.push(cur);
-      cur = [];
-    } else cur.push(c);
-  }
-  if (cur.length > 0) out.push(cur);
-  return out;
-}
-
-function compareSeq(a: Seq, b: Seq): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const d = (a[i] as number) - (b[i] as number);
-    if (d !== 0) return d;
-  }
-  return a.length - b.length;
-}
-
-const keyOf = (t: Seq): string => String.fromCodePoint(...t);
-
-function joinSorted(tokens: readonly Seq[]): number[] {
-  const sorted = [...tokens].sort(compareSeq);
-  const out: number[] = [];
-  for (let i = 0; i < sorted.length; i++) {
-    if (i > 0) out.push(32);
-    for (const c of sorted[i] as Seq) out.push(c);
-  }
-  return out;
-}
-
-function uniqueTokens(tokens: readonly Seq[]): Map<string, Seq> {
-  const m = new Map<string, Seq>();
-  for (const t of tokens) m.set(keyOf(t), t);
-  return m;
 }
 
 function normDistance(dist: number, lensum: number): number {
   return lensum > 0 ? 100 - (100 * dist) / lensum : 100;
 }
 
-function tokenSetRatio(setA: Map<string, Seq>, setB: Map<string, Seq>): number {
-  if (setA.size === 0 || setB.size === 0) return 0;
-  const diffAB: Seq[] = [];
-  const diffBA: Seq[] = [];
+const procA = new Seq();
+const procB = new Seq();
+const tokensA = new Tokens();
+const tokensB = new Tokens();
+const joinA = new Seq();
+const joinB = new Seq();
+
+/** splitIntersection's result (a module-level object: no allocation per call). */
+const intersection = { len: 0, count: 0 };
+
+/**
+ * Walks both sorted distinct token lists at once: writes the tokens only A has into joinA and only B has into
+ * joinB (sorted, space-joined: rapidfuzz's diff_ab / diff_ba) and stores the intersection's summed token length
+ * and size in `intersection`. The original formulation built string-keyed sets; sorted spans give the same sets without strings.
+ */
+function splitIntersection(): void {
+  joinA.reserve(procA.length);
+  joinB.reserve(procB.length);
+  joinA.length = 0;
+  joinB.length = 0;
   let sectLen = 0;
   let sectCount = 0;
-  for (const [k, t] of setA) {
-    if (setB.has(k)) {
-      sectLen += t.length;
+  let i = 0;
+  let j = 0;
+  while (i < tokensA.unique || j < tokensB.unique) {
+    const a = tokensA.uniqueOrder[i] as number;
+    const b = tokensB.uniqueOrder[j] as number;
+    const cmp = i >= tokensA.unique ? 1 : j >= tokensB.unique ? -1 : compareSpans(procA, a, procB, b, tokensA, tokensB);
+    if (cmp === 0) {
+      sectLen += tokensA.len(a);
       sectCount++;
-    } else diffAB.push(t);
+      i++;
+      j++;
+    } else if (cmp < 0) {
+      appendToken(joinA, procA, tokensA, a);
+      i++;
+    } else {
+      appendToken(joinB, procB, tokensB, b);
+      j++;
+    }
   }
-  for (const [k, t] of setB) if (!setA.has(k)) diffBA.push(t);
+  intersection.len = sectLen;
+  intersection.count = sectCount;
+}
+
+function tokenSetRatio(): number {
+  if (tokensA.unique === 0 || tokensB.unique === 0) return 0;
+  splitIntersection();
+  const sectCount = intersection.count;
+  let sectLen = intersection.len;
   if (sectCount > 0) sectLen += sectCount - 1;
-  if (sectCount > 0 && (diffAB.length === 0 || diffBA.length === 0)) return 100;
-  const ab = joinSorted(diffAB);
-  const ba = joinSorted(diffBA);
+  if (sectCount > 0 && (joinA.length === 0 || joinB.length === 0)) return 100;
+  const ab = joinA;
+  const ba = joinB;
   const sep = sectLen !== 0 ? 1 : 0;
   const sectAbLen = sectLen + sep + ab.length;
   const sectBaLen = sectLen + sep + ba.length;
-  const lcs = ab.length === 0 || ba.length === 0 ? 0 : new BitPattern(ab).lcs(ba);
+  const lcs = ab.length === 0 || ba.length === 0 ? 0 : lcsOf(ab, ba);
   const result = normDistance(ab.length + ba.length - 2 * lcs, sectAbLen + sectBaLen);
   if (sectLen === 0) return result;
   const sectAbRatio = normDistance(sep + ab.length, sectLen + sectAbLen);
@@ -148,35 +304,75 @@ function tokenSetRatio(setA: Map<string, Seq>, setB: Map<string, Seq>): number {
   return Math.max(result, sectAbRatio, sectBaRatio);
 }
 
-function partialTokenRatio(tokensA: readonly Seq[], tokensB: readonly Seq[], setA: Map<string, Seq>, setB: Map<string, Seq>): number {
-  for (const k of setA.keys()) if (setB.has(k)) return 100;
+/** Whether the two sorted distinct token lists share a token. */
+function shareToken(): boolean {
+  let i = 0;
+  let j = 0;
+  while (i < tokensA.unique && j < tokensB.unique) {
+    const cmp = compareSpans(procA, tokensA.uniqueOrder[i] as number, procB, tokensB.uniqueOrder[j] as number, tokensA, tokensB);
+    if (cmp === 0) return true;
+    if (cmp < 0) i++;
+    else j++;
+  }
+  return false;
+}
+
+function partialTokenRatio(): number {
+  if (shareToken()) return 100;
   // no common token: the differences are the full (deduplicated) token sets
-  const result = partialRatio(joinSorted(tokensA), joinSorted(tokensB));
-  if (tokensA.length === setA.size && tokensB.length === setB.size) return result;
-  return Math.max(result, partialRatio(joinSorted([...setA.values()]), joinSorted([...setB.values()])));
+  joinSorted(joinA, procA, tokensA, false);
+  joinSorted(joinB, procB, tokensB, false);
+  const result = partialRatio(joinA, joinB);
+  if (tokensA.count === tokensA.unique && tokensB.count === tokensB.unique) return result;
+  joinSorted(joinA, procA, tokensA, true);
+  joinSorted(joinB, procB, tokensB, true);
+  return Math.max(result, partialRatio(joinA, joinB));
+}
+
+function sameSeq(a: Seq, b: Seq): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a.data[i] !== b.data[i]) return false;
+  return true;
+}
+
+/** WRatio of procA and procB, 0..100. */
+function wratioScratch(): number {
+  const len1 = procA.length;
+  const len2 = procB.length;
+  if (len1 === 0 || len2 === 0) return 0;
+  // equal sequences: ratio is exactly 100 (lcs = len), which WRatio returns as is
+  if (sameSeq(procA, procB)) return 100;
+  const lenRatio = len1 > len2 ? len1 / len2 : len2 / len1;
+  let end = ratio(procA, procB);
+  if (end === 100) return 100;
+  tokensA.split(procA);
+  tokensB.split(procB);
+  if (lenRatio < 1.5) {
+    joinSorted(joinA, procA, tokensA, false);
+    joinSorted(joinB, procB, tokensB, false);
+    const tokenSort = ratio(joinA, joinB);
+    return Math.max(end, Math.max(tokenSetRatio(), tokenSort) * UNBASE_SCALE);
+  }
+  const partialScale = lenRatio < 8 ? 0.9 : 0.6;
+  end = Math.max(end, partialRatio(procA, procB) * partialScale);
+  return Math.max(end, partialTokenRatio() * UNBASE_SCALE * partialScale);
+}
+
+function load(out: Seq, s: readonly number[]): void {
+  out.reserve(s.length);
+  for (let i = 0; i < s.length; i++) out.data[i] = s[i] as number;
+  out.length = s.length;
 }
 
 /** rapidfuzz fuzz.WRatio on already-processed code points, 0..100. */
-export function wratio(s1: Seq, s2: Seq): number {
-  if (s1.length === 0 || s2.length === 0) return 0;
-  const len1 = s1.length;
-  const len2 = s2.length;
-  const lenRatio = len1 > len2 ? len1 / len2 : len2 / len1;
-  let end = ratio(s1, s2);
-  if (end === 100) return 100;
-  const tokensA = splitTokens(s1);
-  const tokensB = splitTokens(s2);
-  const setA = uniqueTokens(tokensA);
-  const setB = uniqueTokens(tokensB);
-  if (lenRatio < 1.5) {
-    const tokenSort = ratio(joinSorted(tokensA), joinSorted(tokensB));
-    return Math.max(end, Math.max(tokenSetRatio(setA, setB), tokenSort) * UNBASE_SCALE);
-  }
-  const partialScale = lenRatio < 8 ? 0.9 : 0.6;
-  end = Math.max(end, partialRatio(s1, s2) * partialScale);
-  return Math.max(end, partialTokenRatio(tokensA, tokensB, setA, setB) * UNBASE_SCALE * partialScale);
+export function wratio(s1: readonly number[], s2: readonly number[]): number {
+  load(procA, s1);
+  load(procB, s2);
+  return wratioScratch();
 }
 
 export function fuzzyMatch(output: string, reference: string): number {
-  return wratio(defaultProcess(output), defaultProcess(reference)) / 100;
+  processInto(output, procA);
+  processInto(reference, procB);
+  return wratioScratch() / 100;
 }

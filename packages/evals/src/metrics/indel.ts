@@ -2,6 +2,9 @@
  * Longest-common-subsequence length over Unicode code points with the bit-parallel algorithm of
  * Hyyrö (the same one rapidfuzz uses for its Indel distance): one 32-bit word per 32 characters of the
  * pattern, so a pattern can be matched against many texts (partial_ratio's sliding windows) cheaply.
+ *
+ * Graders run on a worker whose young generation is small, so a pattern is meant to be reused: `set` loads a new
+ * pattern into the same typed arrays instead of allocating masks per comparison.
  */
 
 /** Code points of a string (fast path: no surrogates means one code unit per code point). */
@@ -22,34 +25,90 @@ export function codePoints(s: string): number[] {
   return out;
 }
 
-export class BitPattern {
-  readonly length: number;
-  private readonly words: number;
-  /** ASCII match masks, `words` entries per character. */
-  private readonly ascii: Int32Array;
-  private readonly other = new Map<number, Int32Array>();
-  private readonly state: Int32Array;
+/** A sequence of code points: the first `length` entries of an Int32Array (scratch buffers are longer). */
+export type CodeSeq = Int32Array;
 
-  constructor(pattern: readonly number[]) {
-    this.length = pattern.length;
-    this.words = Math.max(1, Math.ceil(pattern.length / 32));
-    this.ascii = new Int32Array(128 * this.words);
-    this.state = new Int32Array(this.words);
-    for (let i = 0; i < pattern.length; i++) {
+export class BitPattern {
+  length = 0;
+  private words = 1;
+  /** ASCII match masks, `words` entries per character. */
+  private ascii = new Int32Array(128);
+  /**
+   * Non-ASCII characters: an open-addressing table from code point (`otherKeys`, -1 = empty) to a row of
+   * `words` masks in `otherMasks` (`otherRow`). A Map of arrays would allocate per character and pattern.
+   */
+  private otherKeys = new Int32Array(16).fill(-1);
+  private otherRow = new Int32Array(16);
+  private otherMasks = new Int32Array(16);
+  private otherCount = 0;
+  private state = new Int32Array(1);
+
+  constructor(pattern?: readonly number[]) {
+    if (pattern) this.set(Int32Array.from(pattern), pattern.length);
+  }
+
+  /** Loads pattern[0, length) (code points), replacing the previous pattern. */
+  set(pattern: CodeSeq, length: number): void {
+    const words = Math.max(1, Math.ceil(length / 32));
+    this.length = length;
+    this.words = words;
+    if (this.ascii.length < 128 * words) this.ascii = new Int32Array(128 * words);
+    else this.ascii.fill(0, 0, 128 * words);
+    if (this.state.length < words) this.state = new Int32Array(words);
+    this.resetOther(length, words);
+    for (let i = 0; i < length; i++) {
       const c = pattern[i] as number;
       const w = i >>> 5;
       const bit = 1 << (i & 31);
-      if (c < 128) {
-        const k = c * this.words + w;
-        this.ascii[k] = (this.ascii[k] as number) | bit;
-      } else {
-        let masks = this.other.get(c);
-        if (masks === undefined) {
-          masks = new Int32Array(this.words);
-          this.other.set(c, masks);
-        }
-        masks[w] = (masks[w] as number) | bit;
+      const k = c < 128 ? c * words + w : this.otherSlotFor(c) * words + w;
+      if (c < 128) this.ascii[k] = (this.ascii[k] as number) | bit;
+      else this.otherMasks[k] = (this.otherMasks[k] as number) | bit;
+    }
+  }
+
+  /** Empties the non-ASCII table, sized for up to `length` distinct characters at load factor <= 1/2. */
+  private resetOther(length: number, words: number): void {
+    if (this.otherCount > 0 || this.otherKeys.length < 2 * length) {
+      let cap = this.otherKeys.length;
+      while (cap < 2 * length) cap *= 2;
+      if (cap > this.otherKeys.length) {
+        this.otherKeys = new Int32Array(cap);
+        this.otherRow = new Int32Array(cap);
       }
+      this.otherKeys.fill(-1);
+    }
+    this.otherCount = 0;
+    if (this.otherMasks.length < length * words) this.otherMasks = new Int32Array(Math.max(16, 2 * length * words));
+  }
+
+  /** Row of a non-ASCII character while loading, added (zeroed) if new. */
+  private otherSlotFor(c: number): number {
+    const mask = this.otherKeys.length - 1;
+    let slot = Math.imul(c, 0x9e3779b1) & mask;
+    for (;;) {
+      const key = this.otherKeys[slot] as number;
+      if (key === c) return this.otherRow[slot] as number;
+      if (key === -1) {
+        const row = this.otherCount++;
+        this.otherKeys[slot] = c;
+        this.otherRow[slot] = row;
+        this.otherMasks.fill(0, row * this.words, (row + 1) * this.words);
+        return row;
+      }
+      slot = (slot + 1) & mask;
+    }
+  }
+
+  /** Row of a non-ASCII character, -1 when the pattern does not contain it. */
+  private otherRowOf(c: number): number {
+    if (this.otherCount === 0) return -1;
+    const mask = this.otherKeys.length - 1;
+    let slot = Math.imul(c, 0x9e3779b1) & mask;
+    for (;;) {
+      const key = this.otherKeys[slot] as number;
+      if (key === c) return this.otherRow[slot] as number;
+      if (key === -1) return -1;
+      slot = (slot + 1) & mask;
     }
   }
 
@@ -58,32 +117,29 @@ export class BitPattern {
       for (let w = 0; w < this.words; w++) if (this.ascii[c * this.words + w] !== 0) return true;
       return false;
     }
-    return this.other.has(c);
+    return this.otherRowOf(c) >= 0;
   }
 
   /** LCS length between the pattern and text[start, end). */
-  lcs(text: readonly number[], start = 0, end = text.length): number {
+  lcs(text: CodeSeq, start: number, end: number): number {
     if (this.length === 0 || end <= start) return 0;
     const words = this.words;
+    if (words === 1) return popcount(~this.lcsOneWord(text, start, end) & lowMask(this.length));
     const s = this.state;
-    s.fill(-1);
-    if (words === 1) {
-      let v = -1;
-      for (let i = start; i < end; i++) {
-        const c = text[i] as number;
-        const m = c < 128 ? (this.ascii[c] as number) : (this.other.get(c)?.[0] ?? 0);
-        const u = v & m;
-        v = ((v >>> 0) + (u >>> 0)) | (v & ~u);
-      }
-      return popcount(~v & lowMask(this.length));
-    }
+    s.fill(-1, 0, words);
     for (let i = start; i < end; i++) {
       const c = text[i] as number;
-      const masks = c < 128 ? null : this.other.get(c);
-      if (c >= 128 && masks === undefined) continue; // no match: v + 0 | v = v
+      let masks = this.ascii;
+      let base = c * words;
+      if (c >= 128) {
+        const row = this.otherRowOf(c);
+        if (row < 0) continue; // no match: v + 0 | v = v
+        masks = this.otherMasks;
+        base = row * words;
+      }
       let carry = 0;
       for (let w = 0; w < words; w++) {
-        const m = masks === null ? (this.ascii[c * words + w] as number) : ((masks as Int32Array)[w] as number);
+        const m = masks[base + w] as number;
         const v = s[w] as number;
         const u = v & m;
         const sum = (v >>> 0) + (u >>> 0) + carry;
@@ -97,6 +153,23 @@ export class BitPattern {
       zeros += popcount(~(s[w] as number) & lowMask(bits));
     }
     return zeros;
+  }
+
+  /** The state word after matching text[start, end) against a pattern of at most 32 characters. */
+  private lcsOneWord(text: CodeSeq, start: number, end: number): number {
+    let v = -1;
+    for (let i = start; i < end; i++) {
+      const c = text[i] as number;
+      let m = 0;
+      if (c < 128) m = this.ascii[c] as number;
+      else {
+        const row = this.otherRowOf(c);
+        if (row >= 0) m = this.otherMasks[row] as number;
+      }
+      const u = v & m;
+      v = ((v >>> 0) + (u >>> 0)) | (v & ~u);
+    }
+    return v;
   }
 }
 

@@ -1,4 +1,5 @@
-import { countIdNgrams, internPair } from "./ngrams.ts";
+import { BitPattern } from "./indel.ts";
+import { clippedMatches, type IdLists, internLists, internTexts } from "./ngrams.ts";
 
 /**
  * ROUGE-N / ROUGE-L F-measure, matching Google's `rouge-score` package
@@ -7,6 +8,9 @@ import { countIdNgrams, internPair } from "./ngrams.ts";
  * Tokenizer (rouge_score/tokenize.py): lower-case, every run of characters outside [a-z0-9] becomes one space,
  * split on whitespace, drop empty tokens. No stemming. Precision = overlap / output n-grams, recall =
  * overlap / reference n-grams (denominators floored at 1), F = 2PR/(P+R) or 0.
+ *
+ * The text entry points intern the tokens straight from the lower-cased texts (the runs of [a-z0-9] are exactly
+ * the tokens the regex formulation yields) into scratch id arrays, so grading builds no token strings.
  */
 
 const NON_ALNUM = /[^a-z0-9]+/g;
@@ -23,24 +27,27 @@ function fmeasure(precision: number, recall: number): number {
   return precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0;
 }
 
-export function rougeNTokens(outputTokens: readonly string[], referenceTokens: readonly string[], n: number): number {
-  const predTotal = Math.max(outputTokens.length - n + 1, 0);
-  const refTotal = Math.max(referenceTokens.length - n + 1, 0);
+/** Clipped matches by order (index n-1). */
+let matches = new Float64Array(8);
+
+/** ROUGE-N of the output ids `pair.a` against the reference ids `pair.b`. */
+function rougeNIds(pair: IdLists, n: number): number {
+  const predTotal = Math.max(pair.lenA - n + 1, 0);
+  const refTotal = Math.max(pair.lenB - n + 1, 0);
   if (predTotal === 0 || refTotal === 0) return 0;
-  const pair = internPair(outputTokens, referenceTokens);
-  const ref = countIdNgrams(pair.b, n, pair.vocab);
-  const pred = countIdNgrams(pair.a, n, pair.vocab);
-  let overlap = 0;
-  for (const [gram, c] of ref) {
-    const p = pred.get(gram);
-    if (p !== undefined) overlap += Math.min(c, p);
-  }
+  if (matches.length < n) matches = new Float64Array(n);
+  clippedMatches(pair, n, matches);
+  const overlap = matches[n - 1] as number;
   return fmeasure(overlap / Math.max(predTotal, 1), overlap / Math.max(refTotal, 1));
+}
+
+export function rougeNTokens(outputTokens: readonly string[], referenceTokens: readonly string[], n: number): number {
+  return rougeNIds(internLists(outputTokens, referenceTokens), n);
 }
 
 /** ROUGE-N F-measure (n >= 1). */
 export function rougeN(output: string, reference: string, n: number): number {
-  return rougeNTokens(rougeTokenize(output), rougeTokenize(reference), n);
+  return rougeNIds(internTexts(output.toLowerCase(), reference.toLowerCase(), "ascii-alnum"), n);
 }
 
 let lcsRow = new Int32Array(64);
@@ -67,11 +74,14 @@ export function lcsLength(a: readonly string[], b: readonly string[]): number {
   return row[m] as number;
 }
 
+/** Token ids are small integers, so the code-point LCS of indel.ts (bit-parallel, reusable) works on them as is. */
+const lcsPattern = new BitPattern();
+
 /** ROUGE-L F-measure (sentence-level LCS). */
 export function rougeL(output: string, reference: string): number {
-  const pred = rougeTokenize(output);
-  const ref = rougeTokenize(reference);
-  if (pred.length === 0 || ref.length === 0) return 0;
-  const lcs = lcsLength(ref, pred);
-  return fmeasure(lcs / pred.length, lcs / ref.length);
+  const pair = internTexts(output.toLowerCase(), reference.toLowerCase(), "ascii-alnum");
+  if (pair.lenA === 0 || pair.lenB === 0) return 0;
+  lcsPattern.set(pair.b, pair.lenB);
+  const lcs = lcsPattern.lcs(pair.a, 0, pair.lenA);
+  return fmeasure(lcs / pair.lenA, lcs / pair.lenB);
 }
