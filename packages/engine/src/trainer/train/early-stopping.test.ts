@@ -1,6 +1,9 @@
 // Early stopping's bookkeeping on given validation figures: what counts as an improvement, when it
 // stops, which weights it restores and the sentence it gives.
-import { describe, expect, it } from "vitest";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
 import { EarlyStopping, MIN_TRAINING_FRACTION, patienceStartStep } from "./early-stopping.ts";
 
 const w = (x: number) => Float32Array.of(x, x + 1);
@@ -130,5 +133,46 @@ describe("EarlyStopping", () => {
     expect(patienceStartStep(1504)).toBe(452);
     expect(patienceStartStep(160)).toBe(48);
     expect(patienceStartStep(1)).toBe(1);
+  });
+});
+
+describe("EarlyStopping saved with a checkpoint", () => {
+  const root = mkdtempSync(join(tmpdir(), "tunelab-early-state-"));
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it("restored, it goes on counting from the saved state and restores the saved best weights", () => {
+    const e = new EarlyStopping(2);
+    e.observe(10, 2.0, 0.5, w(1));
+    e.observe(20, 1.0, 0.6, w(2)); // best
+    e.observe(30, 0.999, 0.6, w(3)); // stale 1
+    const dir = mkdtempSync(join(root, "ckpt-"));
+    e.save(dir);
+    const resumed = new EarlyStopping(2);
+    resumed.restore(dir, 2);
+    // the next validation without improvement is the second in a row: it stops, keeping step 20's weights
+    expect(resumed.observe(40, 1.1, 0.55, w(4))).toMatchObject({ step: 40, bestStep: 20, bestValidLoss: 1.0 });
+    const params = w(9);
+    resumed.restoreBest(params);
+    expect([...params]).toEqual([2, 3]);
+  });
+
+  it("before any validation, and from a checkpoint that saved none, it starts afresh", () => {
+    const empty = mkdtempSync(join(root, "none-"));
+    new EarlyStopping(1).save(empty);
+    const older = mkdtempSync(join(root, "older-"));
+    for (const dir of [empty, older]) {
+      const e = new EarlyStopping(1);
+      e.restore(dir, 2);
+      expect(e.observe(10, 5, 0.1, w(1))).toBeUndefined(); // the first validation is the best so far
+      expect(e.observe(20, 6, 0.1, w(2))?.bestStep).toBe(10);
+    }
+  });
+
+  it("refuses saved weights of another model's size", () => {
+    const e = new EarlyStopping(1);
+    e.observe(10, 1, 0.5, w(1));
+    const dir = mkdtempSync(join(root, "size-"));
+    e.save(dir);
+    expect(() => new EarlyStopping(1).restore(dir, 3)).toThrow(/holds 2 weights; the model has 3/);
   });
 });

@@ -8,8 +8,9 @@
  * 234 on with token accuracy at 1.0 throughout, and the job trained to step 1,248 of 1,568 (58.7 s);
  * with the floor it stops at step 780 (kept step 546).
  * After `patience` validations in a row without improvement the run stops, and the final model gets
- * the weights of the last improving validation (restore-best). The state lives in memory: a run
- * resumed from a checkpoint starts counting again (and keeps its own best from then on).
+ * the weights of the last improving validation (restore-best). The state (the best validation, its
+ * weights, the count so far) is saved with each resumable checkpoint, so a run resumed after its
+ * process died stops where the uninterrupted run stops and keeps the same weights.
  *
  * Validations before MIN_TRAINING_FRACTION (30%) of the planned steps do not count toward patience
  * (they still set the best and its weights). Models trained from scratch learn an answer's format
@@ -21,7 +22,21 @@
  * scored 0.88. The first epoch (188 steps there) is not enough; 30% leaves a margin over the
  * longest plateau measured. Runs whose validation stops paying later stop as before.
  */
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import type { EarlyStop } from "../types.ts";
+
+/** The state beside a checkpoint's weights, and the best validation's weights as raw little-endian float32. */
+const STATE_FILE = "early-stopping.json";
+const WEIGHTS_FILE = "early-stopping-best.bin";
+
+interface SavedState {
+  /** null: no validation yet (JSON has no Infinity). */
+  bestLoss: number | null;
+  bestAccuracy: number | null;
+  best: { step: number; loss: number; accuracy: number } | null;
+  stale: number;
+}
 
 export const MIN_RELATIVE_DELTA = 0.005;
 /** Nats a token: a smaller fall of the validation loss is not an improvement, whatever its share of the loss. */
@@ -97,5 +112,43 @@ export class EarlyStopping {
   /** Copies the best validation's weights into `params`. */
   restoreBest(params: Float32Array): void {
     if (this.bestWeights) params.set(this.bestWeights);
+  }
+
+  /** Saves the state into a checkpoint directory (beside the checkpoint's own weights). */
+  save(dir: string): void {
+    const state: SavedState = {
+      bestLoss: Number.isFinite(this.bestLoss) ? this.bestLoss : null,
+      bestAccuracy: Number.isFinite(this.bestAccuracy) ? this.bestAccuracy : null,
+      best: this.best ?? null,
+      stale: this.stale,
+    };
+    writeFileSync(join(dir, STATE_FILE), JSON.stringify(state));
+    if (this.bestWeights)
+      writeFileSync(
+        join(dir, WEIGHTS_FILE),
+        new Uint8Array(this.bestWeights.buffer, this.bestWeights.byteOffset, this.bestWeights.byteLength),
+      );
+  }
+
+  /**
+   * Takes the state saved in a checkpoint directory, for a run resumed from it. A checkpoint written before the state
+   * was saved has none: the run then counts from the resumed step on, as it used to. Throws when the saved weights do
+   * not fit a model of `paramCount` parameters (a checkpoint of another model).
+   */
+  restore(dir: string, paramCount: number): void {
+    if (!existsSync(join(dir, STATE_FILE))) return;
+    const state = JSON.parse(readFileSync(join(dir, STATE_FILE), "utf8")) as SavedState;
+    this.bestLoss = state.bestLoss ?? Number.POSITIVE_INFINITY;
+    this.bestAccuracy = state.bestAccuracy ?? Number.NEGATIVE_INFINITY;
+    this.best = state.best ?? undefined;
+    this.stale = state.stale;
+    this.bestWeights = undefined;
+    if (!state.best) return;
+    const bytes = readFileSync(join(dir, WEIGHTS_FILE));
+    if (bytes.byteLength !== paramCount * 4)
+      throw new Error(`${join(dir, WEIGHTS_FILE)} holds ${bytes.byteLength / 4} weights; the model has ${paramCount}`);
+    // copied out of the file's buffer (whose offset need not be a multiple of 4)
+    this.bestWeights = new Float32Array(paramCount);
+    new Uint8Array(this.bestWeights.buffer).set(bytes);
   }
 }

@@ -112,4 +112,30 @@ describe("training loop (in-process)", () => {
     expect(r.steps).toBe(r.earlyStop?.step);
     expect(r.earlyStop?.reason).toContain("(counted from step 30)");
   });
+
+  it("early stopping resumed from a checkpoint stops where the uninterrupted run stops, with the same weights", () => {
+    const contradicting = wordExamples().map((e) => ({
+      messages: e.messages.map((m) => (m.role === "assistant" ? { ...m, content: "purple" } : m)),
+    }));
+    // 100 steps, validations every 5, a resumable checkpoint every 5
+    const hyperparameters = { nEpochs: 20, batchSize: 4, learningRateMultiplier: 1, earlyStoppingPatience: 2 };
+    const request = (dir: string, resumeFrom?: string) =>
+      tinyRequest(join(root, dir), {
+        validation: contradicting,
+        hyperparameters,
+        checkpointEvery: 5,
+        ...(resumeFrom ? { resumeFrom } : {}),
+      });
+    const full = runTraining(request("early-full"));
+    const stop = full.earlyStop;
+    if (!stop) throw new Error("the uninterrupted run did not stop early");
+    // resumed after the best validation and after one validation without improvement: both must come from the checkpoint
+    expect(stop.step - stop.bestStep).toBeGreaterThanOrEqual(10);
+    const from = join(root, "early-full", `step-${stop.step - 5}`);
+    expect(readFileSync(join(from, "early-stopping.json"), "utf8")).toContain(`"stale":1`);
+    const resumed = runTraining(request("early-resumed", from));
+    expect(resumed.earlyStop).toEqual(stop);
+    expect(resumed.steps).toBe(full.steps);
+    expect(weights(resumed.finalModelDir).equals(weights(full.finalModelDir))).toBe(true);
+  });
 });

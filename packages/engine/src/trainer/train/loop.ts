@@ -76,6 +76,8 @@ export function runTraining(request: TrainRequest, hooks: LoopHooks = {}, k: Ker
     valid.length > 0 && (hp.earlyStoppingPatience ?? 0) > 0
       ? new EarlyStopping(hp.earlyStoppingPatience as number, patienceStartStep(total))
       : undefined;
+  // a resumed run goes on with the best validation, its weights and the count its checkpoint saved
+  if (early && state && request.resumeFrom) early.restore(request.resumeFrom, (model.params as Float32Array).length);
   let earlyStop: EarlyStop | undefined;
 
   let step = state?.step ?? 0;
@@ -113,7 +115,10 @@ export function runTraining(request: TrainRequest, hooks: LoopHooks = {}, k: Ker
       weights: model.params as Float32Array,
       ...(withOptimizer ? { optimizer: { m: optimizer.m as Float32Array, v: optimizer.v as Float32Array }, state: trainingState } : {}),
     });
-    if (withOptimizer) health.save(dir);
+    if (withOptimizer) {
+      health.save(dir);
+      early?.save(dir);
+    }
   };
 
   while (step < total) {
