@@ -13,31 +13,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { createEngine, registerBaseModel } from "../../src/index.ts";
 import { clientFor, engineWithClient } from "../engine-client.ts";
 import { FIXTURES } from "./reference.ts";
-
-const TICKETS: Array<[string, string]> = [
-  ["My invoice is wrong", "billing"],
-  ["The app crashes on start", "bug"],
-  ["How do I reset my password?", "account"],
-  ["I was charged twice", "billing"],
-  ["Error 500 when saving", "bug"],
-  ["Change my email address", "account"],
-  ["Refund my last order", "billing"],
-  ["The page is blank", "bug"],
-  ["Delete my account", "account"],
-  ["Update my card", "billing"],
-];
-
-export function ticketsJsonl(): string {
-  return `${TICKETS.map(([user, label]) =>
-    JSON.stringify({
-      messages: [
-        { role: "system", content: "Route the ticket." },
-        { role: "user", content: user },
-        { role: "assistant", content: label },
-      ],
-    }),
-  ).join("\n")}\n`;
-}
+import { TICKETS, ticketsJsonl } from "./tickets.ts";
 
 const HYPER = { n_epochs: 20, batch_size: 5, learning_rate_multiplier: 25, lora_rank: 8, lora_alpha: 16 } as const;
 

@@ -11,6 +11,8 @@
  *   recipes use for r 16 adapters.
  * - lora_rank 16, lora_alpha 32, lora_dropout 0, target modules: every linear projection.
  * - training_type "full" (on request) trains every weight at a peak rate of 2e-5 (FULL_BASE_LR).
+ * - early_stopping_patience: off unless asked (supervised, with a validation file): `auto` trains
+ *   OpenAI's few epochs, where the from-scratch rule's 3 would rarely come into play.
  *
  * What was measured here: only tiny random-weight checkpoints can be trained on this machine (no
  * pretrained weights can be downloaded), where these settings drive the loss down and reproduce
@@ -39,11 +41,16 @@ export function resolveLoraHyperparameters(
   else if (n * nEpochs < MIN_EXAMPLES_SEEN) nEpochs = Math.min(25, Math.ceil(MIN_EXAMPLES_SEEN / n));
   else if (n * nEpochs > MAX_EXAMPLES_SEEN) nEpochs = Math.max(1, Math.floor(MAX_EXAMPLES_SEEN / n));
   const targets = requested.lora_target_modules;
+  const patience =
+    method === "supervised" && typeof requested.early_stopping_patience === "number"
+      ? Math.max(0, Math.floor(requested.early_stopping_patience))
+      : 0;
   const common = {
     n_epochs: nEpochs,
     batch_size: batchSize,
     learning_rate_multiplier: typeof requested.learning_rate_multiplier === "number" ? requested.learning_rate_multiplier : 1,
     ...(method === "dpo" ? { beta: typeof requested.beta === "number" ? requested.beta : DEFAULT_BETA } : {}),
+    ...(patience > 0 ? { early_stopping_patience: patience } : {}),
   };
   if (requested.training_type === "full") return { ...common, training_type: "full" };
   return {

@@ -11,17 +11,21 @@
  * - Peak learning rate × learning_rate_multiplier: 2e-4 for LoRA (the rate LoRA recipes use at r 16),
  *   2e-5 for full fine-tuning (trainable.ts).
  * - Examples longer than the training context keep their last tokens (the answer is at the end).
+ * - Early stopping on the validation file when asked (`early_stopping_patience`, supervised only), as
+ *   the from-scratch loop does it (train/early-stopping.ts: patience counted from 30% of the planned
+ *   steps, the best validation's trainable weights kept, its state saved with each checkpoint).
  */
 import { join } from "node:path";
 import { nativeKernels } from "../../trainer/kernels/native.ts";
 import type { Kernels, Vec } from "../../trainer/kernels/types.ts";
 import type { TrainingState } from "../../trainer/model-dir.ts";
 import { DivergenceMonitor } from "../../trainer/train/divergence.ts";
+import { EarlyStopping, patienceStartStep } from "../../trainer/train/early-stopping.ts";
 import { EpochOrder } from "../../trainer/train/epoch-order.ts";
 import { learningRate, warmupSteps } from "../../trainer/train/learning-rate.ts";
 import { type LoopHooks, TrainingCancelledError } from "../../trainer/train/loop.ts";
 import { overLongNotice } from "../../trainer/train/over-long.ts";
-import type { PreferenceExample, StepMetrics, TrainRequest, TrainResult } from "../../trainer/types.ts";
+import type { EarlyStop, PreferenceExample, StepMetrics, TrainRequest, TrainResult } from "../../trainer/types.ts";
 import { createChatCodec } from "../chat-codec.ts";
 import { isFullDir, readFullBase } from "../full/full-dir.ts";
 import { openHfDecoderModel } from "../load.ts";
@@ -101,6 +105,13 @@ export async function runLoraTraining(request: TrainRequest, hooks: LoopHooks = 
   const reference =
     dpo && trainable.lora ? referenceLogprobs(net, trainable.lora, trainable.initial, trainPairs, validPairs, B, ctx) : undefined;
 
+  const early =
+    !dpo && valid.length > 0 && (hp.earlyStoppingPatience ?? 0) > 0
+      ? new EarlyStopping(hp.earlyStoppingPatience as number, patienceStartStep(total))
+      : undefined;
+  if (early && state && request.resumeFrom) early.restore(request.resumeFrom, params.length);
+  let earlyStop: EarlyStop | undefined;
+
   let step = state?.step ?? 0;
   let trainedTokens = state?.trainedTokens ?? 0;
   const order = new EpochOrder(examples, stepsPerEpoch, request.seed, state?.rng, step);
@@ -143,7 +154,10 @@ export async function runLoraTraining(request: TrainRequest, hooks: LoopHooks = 
       metrics,
     };
     trainable.save(dir, { ...(withOptimizer ? { optimizer: { m, v }, state: trainingState } : {}), method: dpo ? "dpo" : "supervised" });
-    if (withOptimizer) health.save(dir);
+    if (withOptimizer) {
+      health.save(dir);
+      early?.save(dir);
+    }
   };
 
   while (step < total) {
@@ -178,6 +192,8 @@ export async function runLoraTraining(request: TrainRequest, hooks: LoopHooks = 
       const r = dpo && reference ? evaluateDpo(net, validPairs, reference.valid, dpo.beta, B, ctx) : evaluate();
       metrics.validLoss = r.loss;
       metrics.validMeanTokenAccuracy = r.accuracy;
+      // only the evenly spaced validations count toward patience; those at checkpoints may still improve the best
+      earlyStop = early?.observe(step, r.loss, r.accuracy, params as Float32Array, step % validEvery === 0);
     }
     last = metrics;
     hooks.onStep?.(metrics);
@@ -187,11 +203,15 @@ export async function runLoraTraining(request: TrainRequest, hooks: LoopHooks = 
       checkpoint(dir, true, metrics);
       hooks.onCheckpoint?.(dir, step, metrics);
     }
+    if (earlyStop) {
+      early?.restoreBest(params as Float32Array);
+      break;
+    }
   }
   const finalModelDir = join(request.outputDir, "final");
   const final = last ?? { step, totalSteps: total, trainLoss: 0, trainMeanTokenAccuracy: 0, trainedTokens };
   checkpoint(finalModelDir, false, final);
-  return { finalModelDir, trainedTokens, steps: step, metrics: final };
+  return { finalModelDir, trainedTokens, steps: step, metrics: final, ...(earlyStop ? { earlyStop } : {}) };
 }
 
 function adamwStep(k: Kernels, params: Vec, grads: Vec, m: Vec, v: Vec, t: number, lr: number): void {
