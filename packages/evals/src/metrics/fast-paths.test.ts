@@ -1,7 +1,7 @@
 // The scratch-buffer implementations of fuzzy_match, BLEU and ROUGE against their straightforward formulations
 // (the code they replaced: arrays of code points and tokens, string-keyed maps and sets, regex tokenizers), on
 // random texts with repeated tokens, case changes, punctuation, Unicode (case mappings that change length,
-// surrogate pairs, lone surrogates, Python-only whitespace) and empty strings. Scores must be bit-identical.
+// surrogate pairs, code points past 2^17, lone surrogates, Python-only whitespace) and empty strings. Scores must be bit-identical.
 import { describe, expect, it } from "vitest";
 import { BLEU_SMOOTHINGS, type BleuSmoothingError, bleu, bleuTokens } from "./bleu.ts";
 import { defaultProcess, fuzzyMatch, wratio } from "./fuzzy-match.ts";
@@ -217,7 +217,30 @@ function rng(seed: number) {
 }
 
 const WORDS = ["the", "The", "THE", "cat", "sat", "on", "mat", "a", "refund", "issued", "x1", "42", "dog's", "naïve", "Straße"];
-const UNICODE = ["é", "É", "ß", "İ", "Σ", "ς", "\u212a", "ǅ", "ﬁ", "中文", "😀", "𐐀", "\ud800", "\u0307", "٣", "Ⅻ", "ǰ"];
+const UNICODE = [
+  "é",
+  "É",
+  "ß",
+  "İ",
+  "Σ",
+  "ς",
+  "\u212a",
+  "ǅ",
+  "ﬁ",
+  "中文",
+  "😀",
+  "𐐀",
+  "\ud800",
+  "\u0307",
+  "٣",
+  "Ⅻ",
+  "ǰ",
+  "𠀀b",
+  "𠀁a",
+  "𠀀",
+  "𠀀𠀀c",
+  "\u{10ffff}",
+];
 const SEPARATORS = [
   " ",
   " ",

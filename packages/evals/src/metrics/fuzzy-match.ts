@@ -1,4 +1,4 @@
-import { BitPattern, type CodeSeq, indelNormalizedSimilarity } from "./indel.ts";
+import { BitPattern, type CodeSeq, indelNormalizedSimilarity, seqLcs } from "./indel.ts";
 
 /**
  * fuzzy_match = rapidfuzz `fuzz.WRatio(output, reference, processor=utils.default_process) / 100`.
@@ -91,24 +91,29 @@ export function defaultProcess(s: string): number[] {
 }
 
 /**
- * The tokens of a processed string (runs of non-spaces) as spans, sorted by code point (then by length, a prefix
- * first) as Python sorts strings: `order[k]` is the k-th token's start and `ends` its end, by token index.
+ * The tokens of a processed string (runs of non-spaces) as spans of it, sorted by code point (then by length, a
+ * prefix first) as Python sorts strings, and deduplicated.
  */
 class Tokens {
+  seq = new Seq();
   starts = new Int32Array(16);
   ends = new Int32Array(16);
+  /** Per token, its first code points packed into one number (see sortKey): most comparisons end there. */
+  keys = new Float64Array(16);
   count = 0;
-  /** Token indices in sorted order (a plain array: Array.prototype.sort with a comparator). */
+  /** Token indices in sorted order (a plain array: Array.prototype.sort with a comparator for long texts). */
   order: number[] = [];
   /** Number of distinct tokens; `uniqueOrder[0, unique)` are the sorted distinct token indices. */
   unique = 0;
   uniqueOrder = new Int32Array(16);
 
   split(s: Seq): void {
+    this.seq = s;
     if (this.starts.length < s.length) {
       const cap = Math.max(s.length, 2 * this.starts.length);
       this.starts = new Int32Array(cap);
       this.ends = new Int32Array(cap);
+      this.keys = new Float64Array(cap);
       this.uniqueOrder = new Int32Array(cap);
     }
     const d = s.data;
@@ -117,25 +122,29 @@ class Tokens {
     while (i < s.length) {
       while (i < s.length && d[i] === SPACE) i++;
       if (i >= s.length) break;
-      this.starts[n] = i;
+      const start = i;
       while (i < s.length && d[i] !== SPACE) i++;
-      this.ends[n++] = i;
+      this.starts[n] = start;
+      this.ends[n] = i;
+      this.keys[n++] = sortKey(d, start, i);
     }
     this.count = n;
-    this.sort(s);
+    this.sort();
   }
 
-  private sort(s: Seq): void {
+  private sort(): void {
     const order = this.order;
     order.length = this.count;
     for (let k = 0; k < this.count; k++) order[k] = k;
-    sortSeq = s;
-    sortTokens = this;
-    order.sort(compareTokens);
+    if (this.count <= INSERTION_SORT_MAX) insertionSort(order, this);
+    else {
+      sortTokens = this;
+      order.sort(compareSorted);
+    }
     let unique = 0;
     for (let k = 0; k < this.count; k++) {
       const t = order[k] as number;
-      if (unique === 0 || compareSpans(s, t, s, this.uniqueOrder[unique - 1] as number, this, this) !== 0) this.uniqueOrder[unique++] = t;
+      if (unique === 0 || compareTokens(this, t, this, this.uniqueOrder[unique - 1] as number) !== 0) this.uniqueOrder[unique++] = t;
     }
     this.unique = unique;
   }
@@ -145,79 +154,135 @@ class Tokens {
   }
 }
 
-/** Lexicographic comparison of token `a` of (sa, ta) with token `b` of (sb, tb), as compareSeq on code points. */
-function compareSpans(sa: Seq, a: number, sb: Seq, b: number, ta: Tokens, tb: Tokens): number {
+const KEY_CHARS = 3;
+const KEY_RADIX = 2 ** 17;
+const KEY_CLAMP = KEY_RADIX - 1;
+
+/**
+ * The first three code points of d[start, end) as digits of one number (< 2^51), each code point c as c + 1 and
+ * a missing one as 0, so that comparing keys compares tokens. A code point too large for a digit becomes the
+ * largest digit and ends the key (the digits after it are 0): then equal keys only mean "compare the tokens".
+ */
+function sortKey(d: CodeSeq, start: number, end: number): number {
+  let key = 0;
+  let open = true;
+  for (let k = 0; k < KEY_CHARS; k++) {
+    let digit = 0;
+    if (open && start + k < end) {
+      digit = Math.min((d[start + k] as number) + 1, KEY_CLAMP);
+      open = digit < KEY_CLAMP;
+    }
+    key = key * KEY_RADIX + digit;
+  }
+  return key;
+}
+
+/** Lexicographic comparison of token `a` of `ta` with token `b` of `tb` by code point (a prefix first); sign only. */
+function compareTokens(ta: Tokens, a: number, tb: Tokens, b: number): number {
+  const keyA = ta.keys[a] as number;
+  const keyB = tb.keys[b] as number;
+  if (keyA !== keyB) return keyA < keyB ? -1 : 1;
   const aStart = ta.starts[a] as number;
   const bStart = tb.starts[b] as number;
   const aLen = (ta.ends[a] as number) - aStart;
   const bLen = (tb.ends[b] as number) - bStart;
   const n = Math.min(aLen, bLen);
+  const da = ta.seq.data;
+  const db = tb.seq.data;
   for (let i = 0; i < n; i++) {
-    const diff = (sa.data[aStart + i] as number) - (sb.data[bStart + i] as number);
+    const diff = (da[aStart + i] as number) - (db[bStart + i] as number);
     if (diff !== 0) return diff;
   }
   return aLen - bLen;
 }
 
-// The comparator reads the sequence being sorted from here, so sorting allocates no closure.
-let sortSeq = new Seq();
-let sortTokens = new Tokens();
-function compareTokens(a: number, b: number): number {
-  return compareSpans(sortSeq, a, sortSeq, b, sortTokens, sortTokens);
+/**
+ * Up to this many tokens (short answers), an insertion sort: Array.prototype.sort copies into a temporary array.
+ * Equal tokens are interchangeable (same code points), so any correct sort joins to the same sequence.
+ */
+const INSERTION_SORT_MAX = 32;
+
+function insertionSort(order: number[], tokens: Tokens): void {
+  for (let k = 1; k < order.length; k++) {
+    const t = order[k] as number;
+    let j = k - 1;
+    while (j >= 0 && compareTokens(tokens, order[j] as number, tokens, t) > 0) {
+      order[j + 1] = order[j] as number;
+      j--;
+    }
+    order[j + 1] = t;
+  }
 }
 
-/** Appends token `t` of `s` to `out`, after a space unless `out` is empty. */
-function appendToken(out: Seq, s: Seq, tokens: Tokens, t: number): void {
+// The comparator reads the tokens being sorted from here, so sorting allocates no closure.
+let sortTokens = new Tokens();
+function compareSorted(a: number, b: number): number {
+  return compareTokens(sortTokens, a, sortTokens, b);
+}
+
+/** Appends token `t` to `out`, after a space unless `out` is empty. */
+function appendToken(out: Seq, tokens: Tokens, t: number): void {
   const start = tokens.starts[t] as number;
   const end = tokens.ends[t] as number;
+  const d = out.data;
+  const src = tokens.seq.data;
   let n = out.length;
-  if (n > 0) out.data[n++] = SPACE;
-  out.data.set(s.data.subarray(start, end), n);
-  out.length = n + end - start;
+  if (n > 0) d[n++] = SPACE;
+  for (let i = start; i < end; i++) d[n++] = src[i] as number; // a loop: subarray() would allocate a view
+  out.length = n;
 }
 
 /** The sorted tokens joined with single spaces (rapidfuzz's sorted_split().join()); all of them or the distinct ones. */
-function joinSorted(out: Seq, s: Seq, tokens: Tokens, distinct: boolean): void {
-  out.reserve(s.length);
+function joinSorted(out: Seq, tokens: Tokens, distinct: boolean): void {
+  out.reserve(tokens.seq.length);
   out.length = 0;
-  if (distinct) for (let k = 0; k < tokens.unique; k++) appendToken(out, s, tokens, tokens.uniqueOrder[k] as number);
-  else for (let k = 0; k < tokens.count; k++) appendToken(out, s, tokens, tokens.order[k] as number);
+  if (distinct) for (let k = 0; k < tokens.unique; k++) appendToken(out, tokens, tokens.uniqueOrder[k] as number);
+  else for (let k = 0; k < tokens.count; k++) appendToken(out, tokens, tokens.order[k] as number);
 }
 
 const pattern = new BitPattern();
 
 function lcsOf(a: Seq, b: Seq): number {
-  pattern.set(a.data, a.length);
-  return pattern.lcs(b.data, 0, b.length);
+  return seqLcs(pattern, a.data, a.length, b.data, b.length);
 }
 
 function ratio(a: Seq, b: Seq): number {
   return indelNormalizedSimilarity(lcsOf(a, b), a.length, b.length) * 100;
 }
 
-/** Best normalized similarity of `needle` (the shorter) against alignments in `hay`. */
+/**
+ * Best normalized similarity of `needle` (the shorter) against alignments in `hay`: the windows of the needle's
+ * width, then the shorter ones at both ends (rapidfuzz visits the same windows; the maximum does not depend on the
+ * order). A window can match at most min(needle, width) characters, so an end window whose score could not exceed
+ * the best even with that many matches is skipped: the similarity grows with the LCS, so skipping it changes nothing.
+ */
 function partialImpl(needle: Seq, hay: Seq): number {
   const len1 = needle.length;
   const len2 = hay.length;
   const h = hay.data;
-  pattern.set(needle.data, len1);
+  pattern.set(needle.data, 0, len1);
   let best = 0;
-  for (let i = 1; i < len1; i++) {
-    if (!pattern.has(h[i - 1] as number)) continue;
-    best = Math.max(best, windowScore(h, len1, 0, i));
-    if (best === 1) return 100;
-  }
   for (let i = 0; i < len2 - len1; i++) {
     if (!pattern.has(h[i + len1 - 1] as number)) continue;
     best = Math.max(best, windowScore(h, len1, i, i + len1));
     if (best === 1) return 100;
   }
+  for (let i = 1; i < len1; i++) {
+    if (!pattern.has(h[i - 1] as number) || !canBeat(best, len1, i)) continue;
+    best = Math.max(best, windowScore(h, len1, 0, i));
+    if (best === 1) return 100;
+  }
   for (let i = Math.max(len2 - len1, 0); i < len2; i++) {
-    if (!pattern.has(h[i] as number)) continue;
+    if (!pattern.has(h[i] as number) || !canBeat(best, len1, len2 - i)) continue;
     best = Math.max(best, windowScore(h, len1, i, len2));
     if (best === 1) return 100;
   }
   return best * 100;
+}
+
+/** Whether a window of `width` characters could score above `best` against a needle of `len1` characters. */
+function canBeat(best: number, len1: number, width: number): boolean {
+  return indelNormalizedSimilarity(Math.min(len1, width), len1, width) > best;
 }
 
 /** Similarity of the loaded pattern (length len1) and hay[start, end). */
@@ -266,17 +331,17 @@ function splitIntersection(): void {
   while (i < tokensA.unique || j < tokensB.unique) {
     const a = tokensA.uniqueOrder[i] as number;
     const b = tokensB.uniqueOrder[j] as number;
-    const cmp = i >= tokensA.unique ? 1 : j >= tokensB.unique ? -1 : compareSpans(procA, a, procB, b, tokensA, tokensB);
+    const cmp = i >= tokensA.unique ? 1 : j >= tokensB.unique ? -1 : compareTokens(tokensA, a, tokensB, b);
     if (cmp === 0) {
       sectLen += tokensA.len(a);
       sectCount++;
       i++;
       j++;
     } else if (cmp < 0) {
-      appendToken(joinA, procA, tokensA, a);
+      appendToken(joinA, tokensA, a);
       i++;
     } else {
-      appendToken(joinB, procB, tokensB, b);
+      appendToken(joinB, tokensB, b);
       j++;
     }
   }
@@ -309,7 +374,7 @@ function shareToken(): boolean {
   let i = 0;
   let j = 0;
   while (i < tokensA.unique && j < tokensB.unique) {
-    const cmp = compareSpans(procA, tokensA.uniqueOrder[i] as number, procB, tokensB.uniqueOrder[j] as number, tokensA, tokensB);
+    const cmp = compareTokens(tokensA, tokensA.uniqueOrder[i] as number, tokensB, tokensB.uniqueOrder[j] as number);
     if (cmp === 0) return true;
     if (cmp < 0) i++;
     else j++;
@@ -320,12 +385,12 @@ function shareToken(): boolean {
 function partialTokenRatio(): number {
   if (shareToken()) return 100;
   // no common token: the differences are the full (deduplicated) token sets
-  joinSorted(joinA, procA, tokensA, false);
-  joinSorted(joinB, procB, tokensB, false);
+  joinSorted(joinA, tokensA, false);
+  joinSorted(joinB, tokensB, false);
   const result = partialRatio(joinA, joinB);
   if (tokensA.count === tokensA.unique && tokensB.count === tokensB.unique) return result;
-  joinSorted(joinA, procA, tokensA, true);
-  joinSorted(joinB, procB, tokensB, true);
+  joinSorted(joinA, tokensA, true);
+  joinSorted(joinB, tokensB, true);
   return Math.max(result, partialRatio(joinA, joinB));
 }
 
@@ -348,8 +413,8 @@ function wratioScratch(): number {
   tokensA.split(procA);
   tokensB.split(procB);
   if (lenRatio < 1.5) {
-    joinSorted(joinA, procA, tokensA, false);
-    joinSorted(joinB, procB, tokensB, false);
+    joinSorted(joinA, tokensA, false);
+    joinSorted(joinB, tokensB, false);
     const tokenSort = ratio(joinA, joinB);
     return Math.max(end, Math.max(tokenSetRatio(), tokenSort) * UNBASE_SCALE);
   }

@@ -44,11 +44,12 @@ export class BitPattern {
   private state = new Int32Array(1);
 
   constructor(pattern?: readonly number[]) {
-    if (pattern) this.set(Int32Array.from(pattern), pattern.length);
+    if (pattern) this.set(Int32Array.from(pattern), 0, pattern.length);
   }
 
-  /** Loads pattern[0, length) (code points), replacing the previous pattern. */
-  set(pattern: CodeSeq, length: number): void {
+  /** Loads pattern[start, end) (code points), replacing the previous pattern. */
+  set(pattern: CodeSeq, start: number, end: number): void {
+    const length = end - start;
     const words = Math.max(1, Math.ceil(length / 32));
     this.length = length;
     this.words = words;
@@ -57,7 +58,7 @@ export class BitPattern {
     if (this.state.length < words) this.state = new Int32Array(words);
     this.resetOther(length, words);
     for (let i = 0; i < length; i++) {
-      const c = pattern[i] as number;
+      const c = pattern[start + i] as number;
       const w = i >>> 5;
       const bit = 1 << (i & 31);
       const k = c < 128 ? c * words + w : this.otherSlotFor(c) * words + w;
@@ -171,6 +172,23 @@ export class BitPattern {
     }
     return v;
   }
+}
+
+/**
+ * LCS length of a[0, lenA) and b[0, lenB), loading `a` (less its common prefix and suffix with `b`) into `pattern`.
+ * A common prefix or suffix is always part of some longest common subsequence, so only the middles need the
+ * bit-parallel pass (as rapidfuzz does); edited answers share most of their text.
+ */
+export function seqLcs(pattern: BitPattern, a: CodeSeq, lenA: number, b: CodeSeq, lenB: number): number {
+  let prefix = 0;
+  const max = Math.min(lenA, lenB);
+  while (prefix < max && a[prefix] === b[prefix]) prefix++;
+  let suffix = 0;
+  while (suffix < max - prefix && a[lenA - 1 - suffix] === b[lenB - 1 - suffix]) suffix++;
+  const common = prefix + suffix;
+  if (common === lenA || common === lenB) return common;
+  pattern.set(a, prefix, lenA - suffix);
+  return common + pattern.lcs(b, prefix, lenB - suffix);
 }
 
 function lowMask(bits: number): number {

@@ -1,4 +1,4 @@
-import { BitPattern } from "./indel.ts";
+import { BitPattern, seqLcs } from "./indel.ts";
 import { clippedMatches, type IdLists, internLists, internTexts } from "./ngrams.ts";
 
 /**
@@ -81,7 +81,6 @@ const lcsPattern = new BitPattern();
 export function rougeL(output: string, reference: string): number {
   const pair = internTexts(output.toLowerCase(), reference.toLowerCase(), "ascii-alnum");
   if (pair.lenA === 0 || pair.lenB === 0) return 0;
-  lcsPattern.set(pair.b, pair.lenB);
-  const lcs = lcsPattern.lcs(pair.a, 0, pair.lenA);
+  const lcs = seqLcs(lcsPattern, pair.b, pair.lenB, pair.a, pair.lenA);
   return fmeasure(lcs / pair.lenA, lcs / pair.lenB);
 }
