@@ -107,8 +107,10 @@ class SpanInterner {
     this.textB = textB;
     this.pair.vocab = 0;
     const alnum = chars === "ascii-alnum";
-    this.pair.lenA = this.scan(textA, 0, alnum, this.pair.a);
-    this.pair.lenB = this.scan(textB, 1, alnum, this.pair.b);
+    this.pair.lenA = alnum ? this.scanAlnum(textA, 0, this.pair.a) : this.scanNonWhitespace(textA, 0, this.pair.a);
+    // an output equal to its reference (common): the same tokens, scanned once
+    if (textB === textA) this.copyA();
+    else this.pair.lenB = alnum ? this.scanAlnum(textB, 1, this.pair.b) : this.scanNonWhitespace(textB, 1, this.pair.b);
     this.textA = ""; // keep no reference to the caller's texts
     this.textB = "";
     return this.pair;
@@ -129,23 +131,52 @@ class SpanInterner {
     if (this.pair.b.length < lenB) this.pair.b = new Int32Array(Math.max(lenB, 2 * this.pair.b.length));
   }
 
-  /** Writes the ids of `text`'s tokens into `out`; returns their number. */
-  private scan(text: string, side: number, alnum: boolean, out: Int32Array): number {
+  /**
+   * Writes the ids of `text`'s tokens into `out`, returns their number: tokens are the runs of characters that are
+   * not Python whitespace. (Two loops rather than one with a flag: the per-character test stays a plain inline
+   * comparison.)
+   */
+  private scanNonWhitespace(text: string, side: number, out: Int32Array): number {
     let n = 0;
     let i = 0;
     while (i < text.length) {
-      while (i < text.length && !isTokenChar(text.charCodeAt(i), alnum)) i++;
+      while (i < text.length && isPyWhitespace(text.charCodeAt(i))) i++;
       if (i >= text.length) break;
       const start = i;
       let h = FNV_OFFSET;
       for (; i < text.length; i++) {
         const c = text.charCodeAt(i);
-        if (!isTokenChar(c, alnum)) break;
+        if (isPyWhitespace(c)) break;
         h = Math.imul(h ^ c, FNV_PRIME);
       }
       out[n++] = this.idOf(side, start, i - start, h);
     }
     return n;
+  }
+
+  /** As scanNonWhitespace, for tokens that are the runs of [a-z0-9]. */
+  private scanAlnum(text: string, side: number, out: Int32Array): number {
+    let n = 0;
+    let i = 0;
+    while (i < text.length) {
+      while (i < text.length && !isAsciiAlnum(text.charCodeAt(i))) i++;
+      if (i >= text.length) break;
+      const start = i;
+      let h = FNV_OFFSET;
+      for (; i < text.length; i++) {
+        const c = text.charCodeAt(i);
+        if (!isAsciiAlnum(c)) break;
+        h = Math.imul(h ^ c, FNV_PRIME);
+      }
+      out[n++] = this.idOf(side, start, i - start, h);
+    }
+    return n;
+  }
+
+  private copyA(): void {
+    const { a, b, lenA } = this.pair;
+    for (let i = 0; i < lenA; i++) b[i] = a[i] as number;
+    this.pair.lenB = lenA;
   }
 
   private idOf(side: number, start: number, length: number, h: number): number {
@@ -184,9 +215,9 @@ function tableMask(entries: number): number {
   return cap - 1;
 }
 
-function isTokenChar(c: number, alnum: boolean): boolean {
-  if (alnum) return (c >= 97 && c <= 122) || (c >= 48 && c <= 57);
-  return !isPyWhitespace(c);
+/** [a-z0-9] (rouge-score's token characters after lower-casing). */
+function isAsciiAlnum(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 48 && c <= 57);
 }
 
 const interner = new SpanInterner();

@@ -45,9 +45,15 @@ export function rougeNTokens(outputTokens: readonly string[], referenceTokens: r
   return rougeNIds(internLists(outputTokens, referenceTokens), n);
 }
 
+/** Both texts lower-cased and interned (an output equal to its reference is lower-cased once). */
+function internLowered(output: string, reference: string): IdLists {
+  const lowered = output.toLowerCase();
+  return internTexts(lowered, reference === output ? lowered : reference.toLowerCase(), "ascii-alnum");
+}
+
 /** ROUGE-N F-measure (n >= 1). */
 export function rougeN(output: string, reference: string, n: number): number {
-  return rougeNIds(internTexts(output.toLowerCase(), reference.toLowerCase(), "ascii-alnum"), n);
+  return rougeNIds(internLowered(output, reference), n);
 }
 
 let lcsRow = new Int32Array(64);
@@ -79,7 +85,7 @@ const lcsPattern = new BitPattern();
 
 /** ROUGE-L F-measure (sentence-level LCS). */
 export function rougeL(output: string, reference: string): number {
-  const pair = internTexts(output.toLowerCase(), reference.toLowerCase(), "ascii-alnum");
+  const pair = internLowered(output, reference);
   if (pair.lenA === 0 || pair.lenB === 0) return 0;
   const lcs = seqLcs(lcsPattern, pair.b, pair.lenB, pair.a, pair.lenA);
   return fmeasure(lcs / pair.lenA, lcs / pair.lenB);
