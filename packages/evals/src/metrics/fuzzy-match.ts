@@ -253,36 +253,40 @@ function ratio(a: Seq, b: Seq): number {
 /**
  * Best normalized similarity of `needle` (the shorter) against alignments in `hay`: the windows of the needle's
  * width, then the shorter ones at both ends (rapidfuzz visits the same windows; the maximum does not depend on the
- * order). A window can match at most min(needle, width) characters, so an end window whose score could not exceed
- * the best even with that many matches is skipped: the similarity grows with the LCS, so skipping it changes nothing.
+ * order). A window matches at most min(needle, width, lcsBound) characters (lcsBound: the LCS of needle and the
+ * whole hay, when known) and the similarity grows with the LCS, so a window whose score could not exceed
+ * max(best, cutoff) even then is skipped: the result is exact whenever it is above `cutoff` (rapidfuzz's
+ * score_cutoff), and at most `cutoff` otherwise.
  */
-function partialImpl(needle: Seq, hay: Seq): number {
+function partialImpl(needle: Seq, hay: Seq, cutoff: number, lcsBound: number): number {
   const len1 = needle.length;
   const len2 = hay.length;
   const h = hay.data;
+  // the bound 2 min(width, lcsBound) / (len1 + width) of a window (width <= len1) peaks at width = min(lcsBound, len1)
+  if (windowBound(len1, Math.min(lcsBound, len1), lcsBound) <= cutoff) return 0;
   pattern.set(needle.data, 0, len1);
   let best = 0;
   for (let i = 0; i < len2 - len1; i++) {
-    if (!pattern.has(h[i + len1 - 1] as number)) continue;
+    if (!pattern.has(h[i + len1 - 1] as number) || windowBound(len1, len1, lcsBound) <= Math.max(best, cutoff)) continue;
     best = Math.max(best, windowScore(h, len1, i, i + len1));
     if (best === 1) return 100;
   }
   for (let i = 1; i < len1; i++) {
-    if (!pattern.has(h[i - 1] as number) || !canBeat(best, len1, i)) continue;
+    if (!pattern.has(h[i - 1] as number) || windowBound(len1, i, lcsBound) <= Math.max(best, cutoff)) continue;
     best = Math.max(best, windowScore(h, len1, 0, i));
     if (best === 1) return 100;
   }
   for (let i = Math.max(len2 - len1, 0); i < len2; i++) {
-    if (!pattern.has(h[i] as number) || !canBeat(best, len1, len2 - i)) continue;
+    if (!pattern.has(h[i] as number) || windowBound(len1, len2 - i, lcsBound) <= Math.max(best, cutoff)) continue;
     best = Math.max(best, windowScore(h, len1, i, len2));
     if (best === 1) return 100;
   }
   return best * 100;
 }
 
-/** Whether a window of `width` characters could score above `best` against a needle of `len1` characters. */
-function canBeat(best: number, len1: number, width: number): boolean {
-  return indelNormalizedSimilarity(Math.min(len1, width), len1, width) > best;
+/** The highest similarity a window of `width` characters could reach against a needle of len1. */
+function windowBound(len1: number, width: number, lcsBound: number): number {
+  return indelNormalizedSimilarity(Math.min(len1, width, lcsBound), len1, width);
 }
 
 /** Similarity of the loaded pattern (length len1) and hay[start, end). */
@@ -290,14 +294,24 @@ function windowScore(hay: CodeSeq, len1: number, start: number, end: number): nu
   return indelNormalizedSimilarity(pattern.lcs(hay, start, end), len1, end - start);
 }
 
-function partialRatio(a: Seq, b: Seq): number {
+/** partial_ratio, exact when above cutoff · 100 (at most that otherwise); lcsBound: LCS(a, b) if known. */
+function partialRatio(a: Seq, b: Seq, cutoff = 0, lcsBound = Number.POSITIVE_INFINITY): number {
   if (a.length === 0 && b.length === 0) return 100;
   if (a.length === 0 || b.length === 0) return 0;
   const shorter = a.length <= b.length ? a : b;
   const longer = a.length <= b.length ? b : a;
-  let res = partialImpl(shorter, longer);
-  if (res !== 100 && a.length === b.length) res = Math.max(res, partialImpl(longer, shorter));
+  let res = partialImpl(shorter, longer, cutoff, lcsBound);
+  if (res !== 100 && a.length === b.length) res = Math.max(res, partialImpl(longer, shorter, cutoff, lcsBound));
   return res;
+}
+
+/**
+ * A similarity c (0..1) such that any partial_ratio p <= 100 c gives p · scale <= other: then the exact p cannot
+ * change max(other, p · scale). Checked in floating point as the caller computes it (0 if the check fails).
+ */
+function partialCutoff(other: number, scale: number): number {
+  const cutoff = (other / scale / 100) * (1 - 1e-12);
+  return cutoff * 100 * scale <= other ? cutoff : 0;
 }
 
 function normDistance(dist: number, lensum: number): number {
@@ -408,7 +422,8 @@ function wratioScratch(): number {
   // equal sequences: ratio is exactly 100 (lcs = len), which WRatio returns as is
   if (sameSeq(procA, procB)) return 100;
   const lenRatio = len1 > len2 ? len1 / len2 : len2 / len1;
-  let end = ratio(procA, procB);
+  const lcs = lcsOf(procA, procB);
+  const end = indelNormalizedSimilarity(lcs, len1, len2) * 100; // ratio(procA, procB)
   if (end === 100) return 100;
   tokensA.split(procA);
   tokensB.split(procB);
@@ -418,9 +433,12 @@ function wratioScratch(): number {
     const tokenSort = ratio(joinA, joinB);
     return Math.max(end, Math.max(tokenSetRatio(), tokenSort) * UNBASE_SCALE);
   }
+  // max(ratio, partial_ratio · scale, partial_token_ratio · 0.95 · scale), the partial ratio last: it is the costly
+  // one, and only needs to be exact if it can beat the other two
   const partialScale = lenRatio < 8 ? 0.9 : 0.6;
-  end = Math.max(end, partialRatio(procA, procB) * partialScale);
-  return Math.max(end, partialTokenRatio() * UNBASE_SCALE * partialScale);
+  const other = Math.max(end, partialTokenRatio() * UNBASE_SCALE * partialScale);
+  const partial = partialRatio(procA, procB, partialCutoff(other, partialScale), lcs);
+  return Math.max(Math.max(end, partial * partialScale), other);
 }
 
 function load(out: Seq, s: readonly number[]): void {
