@@ -417,4 +417,18 @@ describe("long texts", () => {
       expect(bleu("the cat sat on the mat", "the cat sat on a mat")).toBe(refBleu("the cat sat on the mat", "the cat sat on a mat"));
     }
   });
+
+  it("fuzzy_match on long texts with hundreds of distinct non-ASCII characters (multi-word bit masks grow)", () => {
+    const random = rng(14);
+    const text = (n: number) =>
+      Array.from({ length: n }, () => (random() < 0.15 ? " " : String.fromCodePoint(0x4e00 + Math.floor(random() * 400)))).join("");
+    for (let trial = 0; trial < 6; trial++) {
+      const a = text(250 + trial * 40);
+      const b = trial % 2 === 0 ? `${a.slice(20)}${text(30)}` : text(200 + trial * 40);
+      expect(fuzzyMatch(a, b)).toBe(refWratio(refDefaultProcess(a), refDefaultProcess(b)) / 100);
+      expect(fuzzyMatch("naïve café", "naive cafe")).toBe(
+        refWratio(refDefaultProcess("naïve café"), refDefaultProcess("naive cafe")) / 100,
+      );
+    }
+  });
 });

@@ -1,4 +1,4 @@
-import { BitPattern, type CodeSeq, indelNormalizedSimilarity, seqLcs } from "./indel.ts";
+import { BitPattern, type CodeSeq, indelNormalizedSimilarity, refit, scratchSize, seqLcs } from "./indel.ts";
 
 /**
  * fuzzy_match = rapidfuzz `fuzz.WRatio(output, reference, processor=utils.default_process) / 100`.
@@ -55,8 +55,9 @@ function processCodePoint(c: number): number {
 class Seq {
   data: CodeSeq = new Int32Array(64);
   length = 0;
+  /** Makes room for n entries (the content is not kept). */
   reserve(n: number): void {
-    if (this.data.length < n) this.data = new Int32Array(Math.max(n, 2 * this.data.length));
+    if (refit(this.data.length, n)) this.data = new Int32Array(scratchSize(n));
   }
 }
 
@@ -109,8 +110,8 @@ class Tokens {
 
   split(s: Seq): void {
     this.seq = s;
-    if (this.starts.length < s.length) {
-      const cap = Math.max(s.length, 2 * this.starts.length);
+    if (refit(this.starts.length, s.length)) {
+      const cap = scratchSize(s.length);
       this.starts = new Int32Array(cap);
       this.ends = new Int32Array(cap);
       this.keys = new Float64Array(cap);

@@ -28,6 +28,24 @@ export function codePoints(s: string): number[] {
 /** A sequence of code points: the first `length` entries of an Int32Array (scratch buffers are longer). */
 export type CodeSeq = Int32Array;
 
+/** Scratch buffers up to this many entries are kept however small the next input; larger ones only while needed. */
+const KEEP_ENTRIES = 1 << 16;
+
+/**
+ * Whether a scratch buffer of `length` entries should be replaced for an input needing `needed`: too small, or
+ * much too large (one long text must not pin its buffers for the life of the worker).
+ */
+export function refit(length: number, needed: number): boolean {
+  return length < needed || (length > KEEP_ENTRIES && length > 4 * needed);
+}
+
+/** A new scratch size for `needed` entries: the next power of two, so growing inputs reallocate rarely. */
+export function scratchSize(needed: number): number {
+  let size = 64;
+  while (size < needed) size *= 2;
+  return size;
+}
+
 export class BitPattern {
   length = 0;
   private words = 1;
@@ -37,9 +55,10 @@ export class BitPattern {
    * Non-ASCII characters: an open-addressing table from code point (`otherKeys`, -1 = empty) to a row of
    * `words` masks in `otherMasks` (`otherRow`). A Map of arrays would allocate per character and pattern.
    */
-  private otherKeys = new Int32Array(16).fill(-1);
-  private otherRow = new Int32Array(16);
-  private otherMasks = new Int32Array(16);
+  private otherKeys = new Int32Array(64).fill(-1);
+  private otherRow = new Int32Array(64);
+  private otherMask = 63;
+  private otherMasks = new Int32Array(64);
   private otherCount = 0;
   private state = new Int32Array(1);
 
@@ -53,38 +72,40 @@ export class BitPattern {
     const words = Math.max(1, Math.ceil(length / 32));
     this.length = length;
     this.words = words;
-    if (this.ascii.length < 128 * words) this.ascii = new Int32Array(128 * words);
+    if (refit(this.ascii.length, 128 * words)) this.ascii = new Int32Array(128 * words);
     else this.ascii.fill(0, 0, 128 * words);
-    if (this.state.length < words) this.state = new Int32Array(words);
+    if (refit(this.state.length, words)) this.state = new Int32Array(words);
     this.resetOther(length, words);
     for (let i = 0; i < length; i++) {
       const c = pattern[start + i] as number;
       const w = i >>> 5;
       const bit = 1 << (i & 31);
-      const k = c < 128 ? c * words + w : this.otherSlotFor(c) * words + w;
-      if (c < 128) this.ascii[k] = (this.ascii[k] as number) | bit;
-      else this.otherMasks[k] = (this.otherMasks[k] as number) | bit;
+      if (c < 128) {
+        const k = c * words + w;
+        this.ascii[k] = (this.ascii[k] as number) | bit;
+      } else {
+        const k = this.otherSlotFor(c) * words + w;
+        this.otherMasks[k] = (this.otherMasks[k] as number) | bit;
+      }
     }
   }
 
   /** Empties the non-ASCII table, sized for up to `length` distinct characters at load factor <= 1/2. */
   private resetOther(length: number, words: number): void {
-    if (this.otherCount > 0 || this.otherKeys.length < 2 * length) {
-      let cap = this.otherKeys.length;
-      while (cap < 2 * length) cap *= 2;
-      if (cap > this.otherKeys.length) {
-        this.otherKeys = new Int32Array(cap);
-        this.otherRow = new Int32Array(cap);
-      }
-      this.otherKeys.fill(-1);
-    }
+    const cap = scratchSize(2 * length);
+    if (refit(this.otherKeys.length, cap)) {
+      this.otherKeys = new Int32Array(cap).fill(-1);
+      this.otherRow = new Int32Array(cap);
+    } else if (this.otherCount > 0) this.otherKeys.fill(-1, 0, this.otherMask + 1);
+    this.otherMask = cap - 1;
     this.otherCount = 0;
-    if (this.otherMasks.length < length * words) this.otherMasks = new Int32Array(Math.max(16, 2 * length * words));
+    // rows are added as distinct characters turn up (otherSlotFor); start with room for a few
+    if (refit(this.otherMasks.length, 8 * words)) this.otherMasks = new Int32Array(scratchSize(8 * words));
   }
 
   /** Row of a non-ASCII character while loading, added (zeroed) if new. */
   private otherSlotFor(c: number): number {
-    const mask = this.otherKeys.length - 1;
+    const mask = this.otherMask;
     let slot = Math.imul(c, 0x9e3779b1) & mask;
     for (;;) {
       const key = this.otherKeys[slot] as number;
@@ -93,7 +114,13 @@ export class BitPattern {
         const row = this.otherCount++;
         this.otherKeys[slot] = c;
         this.otherRow[slot] = row;
-        this.otherMasks.fill(0, row * this.words, (row + 1) * this.words);
+        const words = this.words;
+        if (this.otherMasks.length < (row + 1) * words) {
+          const grown = new Int32Array(scratchSize((row + 1) * words));
+          grown.set(this.otherMasks.subarray(0, row * words));
+          this.otherMasks = grown;
+        }
+        this.otherMasks.fill(0, row * words, (row + 1) * words);
         return row;
       }
       slot = (slot + 1) & mask;
@@ -103,7 +130,7 @@ export class BitPattern {
   /** Row of a non-ASCII character, -1 when the pattern does not contain it. */
   private otherRowOf(c: number): number {
     if (this.otherCount === 0) return -1;
-    const mask = this.otherKeys.length - 1;
+    const mask = this.otherMask;
     let slot = Math.imul(c, 0x9e3779b1) & mask;
     for (;;) {
       const key = this.otherKeys[slot] as number;

@@ -1,3 +1,4 @@
+import { refit, scratchSize } from "./indel.ts";
 import { isPyWhitespace } from "./whitespace.ts";
 
 /**
@@ -118,17 +119,17 @@ class SpanInterner {
 
   private reserve(maxTokens: number, lenA: number, lenB: number): void {
     this.mask = tableMask(maxTokens);
-    if (this.slots.length <= this.mask) this.slots = new Int32Array(this.mask + 1);
+    if (refit(this.slots.length, this.mask + 1)) this.slots = new Int32Array(this.mask + 1);
     else this.slots.fill(0, 0, this.mask + 1);
-    if (this.side.length < maxTokens) {
-      const n = Math.max(maxTokens, 2 * this.side.length);
+    if (refit(this.side.length, maxTokens)) {
+      const n = scratchSize(maxTokens);
       this.side = new Uint8Array(n);
       this.start = new Int32Array(n);
       this.length = new Int32Array(n);
       this.hash = new Int32Array(n);
     }
-    if (this.pair.a.length < lenA) this.pair.a = new Int32Array(Math.max(lenA, 2 * this.pair.a.length));
-    if (this.pair.b.length < lenB) this.pair.b = new Int32Array(Math.max(lenB, 2 * this.pair.b.length));
+    if (refit(this.pair.a.length, lenA)) this.pair.a = new Int32Array(scratchSize(lenA));
+    if (refit(this.pair.b.length, lenB)) this.pair.b = new Int32Array(scratchSize(lenB));
   }
 
   /**
@@ -270,17 +271,17 @@ class NgramMatcher {
 
   private reserve(lenA: number, lenB: number, vocab: number): void {
     const total = lenA + lenB;
-    if (this.gramA.length < lenA) this.gramA = new Int32Array(Math.max(lenA, 2 * this.gramA.length));
-    if (this.gramB.length < lenB) this.gramB = new Int32Array(Math.max(lenB, 2 * this.gramB.length));
+    if (refit(this.gramA.length, lenA)) this.gramA = new Int32Array(scratchSize(lenA));
+    if (refit(this.gramB.length, lenB)) this.gramB = new Int32Array(scratchSize(lenB));
     const ids = Math.max(total, vocab);
-    if (this.countA.length < ids) {
-      const n = Math.max(ids, 2 * this.countA.length);
+    if (refit(this.countA.length, ids)) {
+      const n = scratchSize(ids);
       this.countA = new Int32Array(n);
       this.keyPrev = new Int32Array(n);
       this.keyLast = new Int32Array(n);
     }
     this.mask = tableMask(total);
-    if (this.slots.length <= this.mask) this.slots = new Int32Array(this.mask + 1);
+    if (refit(this.slots.length, this.mask + 1)) this.slots = new Int32Array(this.mask + 1);
   }
 
   /** Turns the (n-1)-gram ids at each position into n-gram ids: the pair (previous id, last token) interned. */
