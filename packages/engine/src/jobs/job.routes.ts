@@ -75,6 +75,13 @@ export function jobRoutes(store: EngineStore, scheduler: JobScheduler, maxQueued
             `hyperparameters.${key}`,
             "invalid_hyperparameter",
           );
+    // a pretrained base already writes language: its loss is on the assistant tokens alone (hf/lora/loop.ts)
+    if (openWeight && typeof asked.prompt_loss_weight === "number")
+      throw badRequest(
+        `prompt_loss_weight applies to the local-* models trained from scratch; ${request.model} is a pretrained open-weight model, trained on the assistant tokens only.`,
+        "hyperparameters.prompt_loss_weight",
+        "invalid_hyperparameter",
+      );
     if (tuned && isLoraDir(tuned.dir))
       for (const key of ["lora_rank", "lora_alpha", "lora_target_modules"] as const)
         if (asked[key] !== undefined && asked[key] !== "auto")

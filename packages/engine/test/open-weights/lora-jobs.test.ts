@@ -99,6 +99,28 @@ describe("LoRA fine-tuning of an open-weight base through the official SDK", () 
       await ctx.dispose();
     }
   });
+
+  it("refuses prompt_loss_weight for an open-weight base, naming the parameter, and takes auto", async () => {
+    const ctx = await engineWithClient({ runJobs: false });
+    try {
+      await registerBaseModel(ctx.engine.store, { dir: `${FIXTURES}qwen2`, name: "tiny-qwen2" });
+      const file = await ctx.client.files.create({ file: await toFile(Buffer.from(ticketsJsonl()), "t.jsonl"), purpose: "fine-tune" });
+      const create = (prompt_loss_weight: number | "auto") =>
+        ctx.client.fineTuning.jobs.create({
+          model: "tiny-qwen2",
+          training_file: file.id,
+          hyperparameters: { prompt_loss_weight } as never,
+        });
+      await expect(create(0.1)).rejects.toMatchObject({
+        status: 400,
+        param: "hyperparameters.prompt_loss_weight",
+        message: expect.stringContaining("tiny-qwen2 is a pretrained open-weight model"),
+      });
+      expect((await create("auto")).status).toBe("validating_files");
+    } finally {
+      await ctx.dispose();
+    }
+  });
 });
 
 const CHILD = fileURLToPath(new URL("../crash-child.ts", import.meta.url));
