@@ -13,6 +13,7 @@ import { toFile } from "openai";
 import type { RegisteredBase } from "../../src/models/base-model.repository.ts";
 import { insertModel } from "../../src/models/model.repository.ts";
 import type { EngineStore } from "../../src/storage/store.ts";
+import { TICKETS, ticketsJsonl } from "./tickets.ts";
 
 export const FIXTURES = fileURLToPath(new URL("../../fixtures/hf/", import.meta.url));
 /** The committed expectation: the adapter the engine trained with SEED, and the reference's scores for it. */
@@ -39,31 +40,11 @@ export const HYPER = {
 export const MAX_NEW_TOKENS = 4;
 export const TOP = 5;
 
-const TICKETS: Array<[string, string]> = [
-  ["My invoice is wrong", "billing"],
-  ["The app crashes on start", "bug"],
-  ["How do I reset my password?", "account"],
-  ["I was charged twice", "billing"],
-  ["Error 500 when saving", "bug"],
-  ["Change my email address", "account"],
-  ["Refund my last order", "billing"],
-  ["The page is blank", "bug"],
-  ["Delete my account", "account"],
-  ["Update my card", "billing"],
-  ["Login fails every time", "account"],
-  ["Buttons do nothing", "bug"],
-];
+/** The shared tickets and two more. */
+const EXPORT_TICKETS: Array<[string, string]> = [...TICKETS, ["Login fails every time", "account"], ["Buttons do nothing", "bug"]];
 
 export function trainingJsonl(): string {
-  return `${TICKETS.map(([user, label]) =>
-    JSON.stringify({
-      messages: [
-        { role: "system", content: "Route the ticket." },
-        { role: "user", content: user },
-        { role: "assistant", content: label },
-      ],
-    }),
-  ).join("\n")}\n`;
+  return ticketsJsonl(EXPORT_TICKETS);
 }
 
 export interface Conversation {

@@ -11,28 +11,10 @@ import { afterAll, describe, expect, it } from "vitest";
 import { exportTunedModel, findModel, registerBaseModel } from "../../src/index.ts";
 import { engineWithClient } from "../engine-client.ts";
 import { FIXTURES } from "./reference.ts";
+import { TICKETS, ticketsJsonl } from "./tickets.ts";
 
-const TICKETS: Array<[string, string]> = [
-  ["My invoice is wrong", "billing"],
-  ["The app crashes on start", "bug"],
-  ["How do I reset my password?", "account"],
-  ["I was charged twice", "billing"],
-  ["Error 500 when saving", "bug"],
-  ["Change my email address", "account"],
-  ["Refund my last order", "billing"],
-  ["The page is blank", "bug"],
-  ["Delete my account", "account"],
-  ["Update my card", "billing"],
-];
-const jsonl = () =>
-  `${TICKETS.map(([user, label]) =>
-    JSON.stringify({
-      messages: [
-        { role: "user", content: user },
-        { role: "assistant", content: label },
-      ],
-    }),
-  ).join("\n")}\n`;
+/** The tickets without a system message. */
+const jsonl = () => ticketsJsonl(TICKETS, null);
 
 const out = mkdtempSync(join(tmpdir(), "tunelab-full-"));
 afterAll(() => rmSync(out, { recursive: true, force: true }));

@@ -13,14 +13,20 @@ export const TICKETS: Array<[string, string]> = [
   ["Update my card", "billing"],
 ];
 
-export function ticketsJsonl(): string {
-  return `${TICKETS.map(([user, label]) =>
-    JSON.stringify({
-      messages: [
-        { role: "system", content: "Route the ticket." },
-        { role: "user", content: user },
-        { role: "assistant", content: label },
-      ],
-    }),
-  ).join("\n")}\n`;
+/** Tickets as OpenAI chat JSONL: the system message (unless null), the ticket, its team as the answer. */
+export function ticketsJsonl(
+  tickets: ReadonlyArray<readonly [string, string]> = TICKETS,
+  system: string | null = "Route the ticket.",
+): string {
+  return `${tickets
+    .map(([user, label]) =>
+      JSON.stringify({
+        messages: [
+          ...(system === null ? [] : [{ role: "system", content: system }]),
+          { role: "user", content: user },
+          { role: "assistant", content: label },
+        ],
+      }),
+    )
+    .join("\n")}\n`;
 }
