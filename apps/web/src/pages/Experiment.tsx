@@ -177,10 +177,13 @@ export default function Experiment(props: { id: string }) {
               <Show when={e().earlyStop}>
                 {(stop) => (
                   <Notice kind="info" title={`Training stopped early, at step ${stop().step}`}>
-                    <p data-testid="experiment-early-stop">
-                      Validation stopped improving, so the tuned model keeps the weights of step {stop().bestStep} (validation loss{" "}
-                      {stop().bestValidLoss.toFixed(4)}), not those of the last step. {stop().message}
-                    </p>
+                    <div data-testid="experiment-early-stop">
+                      <p>
+                        Validation stopped improving, so the tuned model keeps the weights of step {stop().bestStep} (validation loss{" "}
+                        {stop().bestValidLoss.toFixed(4)}), not those of the last step.
+                      </p>
+                      <p class="muted">{stop().message}</p>
+                    </div>
                   </Notice>
                 )}
               </Show>
