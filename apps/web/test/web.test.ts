@@ -190,6 +190,7 @@ describe("web app in Chromium", () => {
     expect(text).toContain("keeps the weights of step 546 (validation loss 0.0123)");
     expect(text).toContain(message);
     expect(await page.locator(".notice", { has: box }).locator("strong").first().textContent()).toContain("stopped early, at step 780");
+    await shot(page, "experiment-early-stop");
     await page.goto(`${server.url}/experiments/${ran}`);
     await page.locator("h1").waitFor();
     await page.locator("[data-testid=loss-chart]").waitFor();
