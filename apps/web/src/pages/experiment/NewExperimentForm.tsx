@@ -13,6 +13,7 @@ import {
   inputValue,
   LORA,
   LORA_TARGETS,
+  methodFields,
   requestedHyperparameters,
   SUPERVISED_ONLY,
 } from "./hyperparameter-fields.ts";
@@ -386,7 +387,7 @@ export function NewExperimentForm(props: {
             <h2>Hyperparameters</h2>
             <p class="muted">Leave a field empty for auto (the provider resolves it; the experiment page shows the value used).</p>
             <div class="field-grid">
-              <For each={[...COMMON, ...(method() === "dpo" ? DPO_ONLY : SUPERVISED_ONLY)]}>{hyperInput}</For>
+              <For each={[...COMMON, ...methodFields(method(), lora())]}>{hyperInput}</For>
             </div>
             <Show when={lora()}>
               <h3>LoRA ({chosenModel()?.id} is an open-weight base)</h3>

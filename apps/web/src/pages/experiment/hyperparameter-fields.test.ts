@@ -32,11 +32,17 @@ describe("the form's hyperparameters", () => {
       lora_rank: 8,
       lora_target_modules: ["v_proj", "q_proj"],
     });
+    // an open-weight base takes no prompt loss weight (the engine refuses one), whatever its training type
     expect(requestedHyperparameters(typed, { method: "supervised", lora: true, trainingType: "full", targets: ["q_proj"] })).toEqual({
       n_epochs: 2,
-      prompt_loss_weight: 0.2,
       training_type: "full",
     });
+    expect(
+      requestedHyperparameters(
+        { ...typed, early_stopping_patience: "2" },
+        { method: "supervised", lora: true, trainingType: "lora", targets: [...LORA_TARGETS] },
+      ),
+    ).toEqual({ n_epochs: 2, early_stopping_patience: 2, lora_rank: 8, training_type: "lora", lora_target_modules: "all-linear" });
     // every projection ticked is PEFT's all-linear
     expect(requestedHyperparameters({}, { method: "supervised", lora: true, trainingType: "lora", targets: [...LORA_TARGETS] })).toEqual({
       training_type: "lora",

@@ -28,6 +28,19 @@ export const SUPERVISED_ONLY: HyperField[] = [
   { key: "early_stopping_patience", label: "Early-stopping patience (with validation data)", auto: "3" },
 ];
 export const DPO_ONLY: HyperField[] = [{ key: "beta", label: "DPO beta", auto: "0.1" }];
+/**
+ * Supervised on an open-weight base: no prompt loss weight (the engine refuses it there: a pretrained base trains on
+ * the assistant tokens) and early stopping off unless asked.
+ */
+export const SUPERVISED_OPEN_WEIGHT: HyperField[] = [
+  { key: "early_stopping_patience", label: "Early-stopping patience (with validation data)", auto: "off" },
+];
+
+/** The fields of a training method beside COMMON's, for a local-* model or an open-weight base. */
+export function methodFields(method: "supervised" | "dpo", openWeight: boolean): HyperField[] {
+  if (method === "dpo") return DPO_ONLY;
+  return openWeight ? SUPERVISED_OPEN_WEIGHT : SUPERVISED_ONLY;
+}
 
 /** Open-weight bases (LoRA); `training_type` and the target modules have their own inputs. */
 export const LORA: HyperField[] = [
@@ -50,7 +63,7 @@ export function requestedHyperparameters(
   options: { method: "supervised" | "dpo"; lora: boolean; trainingType: string; targets: string[] },
 ): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  const fields = [...COMMON, ...(options.method === "dpo" ? DPO_ONLY : SUPERVISED_ONLY)];
+  const fields = [...COMMON, ...methodFields(options.method, options.lora)];
   const full = options.trainingType === "full";
   if (options.lora && !full) fields.push(...LORA);
   for (const field of fields) {
