@@ -10,6 +10,7 @@ import { createProject } from "../projects/project.repository.ts";
 import { openAITrainer } from "../providers/trainers/openai.ts";
 import { tempWorkspace } from "../test-support/temp-workspace.ts";
 import { getExperiment, insertExperiment } from "./experiment.repository.ts";
+import type { ExperimentEvent } from "./experiment-events.ts";
 import { followJob } from "./follow-job.ts";
 import { TrainingClock } from "./training-time.ts";
 
@@ -177,30 +178,36 @@ describe("followJob", () => {
   });
 });
 
+/** Follows the replica's ftjob-warn for an experiment, collecting the events it reports; `follow` may run again. */
+function followWarnJob(experimentId: string) {
+  const client = new OpenAI({ apiKey: "k", baseURL, maxRetries: 0 });
+  const events: ExperimentEvent[] = [];
+  const follow = () =>
+    followJob(ws.db, openAITrainer(client), experimentId, "ftjob-warn", {
+      pollMs: 1,
+      signal: new AbortController().signal,
+      onEvent: (event) => events.push(event),
+    });
+  return { follow, events };
+}
+
 describe("followJob and the job's warnings", () => {
   it("keeps each warning with the experiment once, in the order said, and reports each as a warning event", async () => {
     await experimentRow("exp-warn");
-    const client = new OpenAI({ apiKey: "k", baseURL, maxRetries: 0 });
-    const events: unknown[] = [];
-    const follow = () =>
-      followJob(ws.db, openAITrainer(client), "exp-warn", "ftjob-warn", {
-        pollMs: 1,
-        signal: new AbortController().signal,
-        onEvent: (event) => events.push(event),
-      });
+    const { follow, events } = followWarnJob("exp-warn");
     expect((await follow()).status).toBe("succeeded");
     const said = ["2 of 10 training examples are longer than the model's training context", "the second warning"];
     expect((await getExperiment(ws.db, "exp-warn")).warnings).toEqual(said);
-    expect(events.filter((e) => (e as { type: string }).type === "warning")).toEqual(
+    expect(events.filter((e) => e.type === "warning")).toEqual(
       said.map((message) => ({ type: "warning", experimentId: "exp-warn", message })),
     );
     // the metrics between them were still recorded as metrics
-    expect(events.filter((e) => (e as { type: string }).type === "metrics").length).toBeGreaterThan(0);
+    expect(events.filter((e) => e.type === "metrics").length).toBeGreaterThan(0);
     // a process following the job again (after a restart) sees every event again, and adds and reports nothing
     events.length = 0;
     expect((await follow()).status).toBe("succeeded");
     expect((await getExperiment(ws.db, "exp-warn")).warnings).toEqual(said);
-    expect(events.filter((e) => (e as { type: string }).type === "warning")).toEqual([]);
+    expect(events.filter((e) => e.type === "warning")).toEqual([]);
   });
 
   it("an experiment the provider never warned about has no warnings", async () => {
@@ -212,14 +219,7 @@ describe("followJob and an early stop", () => {
   it("keeps where the job stopped early and the step the tuned model keeps, reported once as an early-stop event", async () => {
     warnPolls = 0;
     await experimentRow("exp-early");
-    const client = new OpenAI({ apiKey: "k", baseURL, maxRetries: 0 });
-    const events: { type: string }[] = [];
-    const follow = () =>
-      followJob(ws.db, openAITrainer(client), "exp-early", "ftjob-warn", {
-        pollMs: 1,
-        signal: new AbortController().signal,
-        onEvent: (event) => events.push(event),
-      });
+    const { follow, events } = followWarnJob("exp-early");
     expect((await follow()).status).toBe("succeeded");
     const stop = { step: 2, bestStep: 1, bestValidLoss: 0.75, message: EARLY_STOP_MESSAGE };
     expect((await getExperiment(ws.db, "exp-early")).earlyStop).toEqual(stop);

@@ -20,7 +20,7 @@ import { nativeKernels } from "../../trainer/kernels/native.ts";
 import type { Kernels, Vec } from "../../trainer/kernels/types.ts";
 import type { TrainingState } from "../../trainer/model-dir.ts";
 import { DivergenceMonitor } from "../../trainer/train/divergence.ts";
-import { EarlyStopping, patienceStartStep } from "../../trainer/train/early-stopping.ts";
+import { runEarlyStopping } from "../../trainer/train/early-stopping.ts";
 import { EpochOrder } from "../../trainer/train/epoch-order.ts";
 import { learningRate, warmupSteps } from "../../trainer/train/learning-rate.ts";
 import { type LoopHooks, TrainingCancelledError } from "../../trainer/train/loop.ts";
@@ -105,11 +105,15 @@ export async function runLoraTraining(request: TrainRequest, hooks: LoopHooks = 
   const reference =
     dpo && trainable.lora ? referenceLogprobs(net, trainable.lora, trainable.initial, trainPairs, validPairs, B, ctx) : undefined;
 
-  const early =
-    !dpo && valid.length > 0 && (hp.earlyStoppingPatience ?? 0) > 0
-      ? new EarlyStopping(hp.earlyStoppingPatience as number, patienceStartStep(total))
-      : undefined;
-  if (early && state && request.resumeFrom) early.restore(request.resumeFrom, params.length);
+  const early = dpo
+    ? undefined
+    : runEarlyStopping({
+        patience: hp.earlyStoppingPatience,
+        validationExamples: valid.length,
+        totalSteps: total,
+        paramCount: params.length,
+        resumeFrom: state ? request.resumeFrom : undefined,
+      });
   let earlyStop: EarlyStop | undefined;
 
   let step = state?.step ?? 0;

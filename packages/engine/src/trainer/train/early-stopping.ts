@@ -49,6 +49,24 @@ export function patienceStartStep(totalSteps: number): number {
   return Math.ceil(totalSteps * MIN_TRAINING_FRACTION);
 }
 
+/**
+ * A training loop's early stopping: none without validation examples or a patience; counted from
+ * `patienceStartStep(totalSteps)`; a run resumed from a checkpoint (`resumeFrom`) goes on with the
+ * state that checkpoint saved. Both training loops (from scratch, open-weight) start theirs here.
+ */
+export function runEarlyStopping(run: {
+  patience: number | undefined;
+  validationExamples: number;
+  totalSteps: number;
+  paramCount: number;
+  resumeFrom: string | undefined;
+}): EarlyStopping | undefined {
+  if (run.validationExamples === 0 || !run.patience || run.patience <= 0) return undefined;
+  const early = new EarlyStopping(run.patience, patienceStartStep(run.totalSteps));
+  if (run.resumeFrom) early.restore(run.resumeFrom, run.paramCount);
+  return early;
+}
+
 export class EarlyStopping {
   private bestLoss = Number.POSITIVE_INFINITY;
   private bestAccuracy = Number.NEGATIVE_INFINITY;

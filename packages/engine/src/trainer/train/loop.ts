@@ -15,7 +15,7 @@ import { batchImageRows } from "../vision/image-rows.ts";
 import { visionEncoding } from "../vision/spec.ts";
 import { makeBatch } from "./batches.ts";
 import { DivergenceMonitor } from "./divergence.ts";
-import { EarlyStopping, patienceStartStep } from "./early-stopping.ts";
+import { runEarlyStopping } from "./early-stopping.ts";
 import { EpochOrder } from "./epoch-order.ts";
 import { evaluate } from "./evaluate.ts";
 import { baseLearningRate, learningRate, warmupSteps } from "./learning-rate.ts";
@@ -72,12 +72,13 @@ export function runTraining(request: TrainRequest, hooks: LoopHooks = {}, k: Ker
   const dropoutRate = request.dropout ?? DEFAULT_DROPOUT;
   // Early stopping needs a validation set; without one the patience is ignored. Validations before
   // 30% of the planned steps do not count toward patience (the format-before-content plateau).
-  const early =
-    valid.length > 0 && (hp.earlyStoppingPatience ?? 0) > 0
-      ? new EarlyStopping(hp.earlyStoppingPatience as number, patienceStartStep(total))
-      : undefined;
-  // a resumed run goes on with the best validation, its weights and the count its checkpoint saved
-  if (early && state && request.resumeFrom) early.restore(request.resumeFrom, (model.params as Float32Array).length);
+  const early = runEarlyStopping({
+    patience: hp.earlyStoppingPatience,
+    validationExamples: valid.length,
+    totalSteps: total,
+    paramCount: (model.params as Float32Array).length,
+    resumeFrom: state ? request.resumeFrom : undefined,
+  });
   let earlyStop: EarlyStop | undefined;
 
   let step = state?.step ?? 0;
