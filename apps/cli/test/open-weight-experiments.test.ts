@@ -104,6 +104,26 @@ describe("open-weight experiments through the CLI", () => {
     expect(sft.json()).toMatchObject({ error: { code: "invalid_argument", details: { field: "dataset", format: "preference" } } });
     const beta = cli(["exp", "create", "-d", "train@1", "-m", "tiny", "--beta", "0.1"]);
     expect(beta.stderr).toContain("hyperparameters.beta: beta applies to method dpo only, not supervised");
+    // what applies to one kind of base only is refused before storing, not by the engine once the job starts
+    const plw = cli(["exp", "create", "-d", "train@1", "-m", "tiny", "--prompt-loss-weight", "0.1", "--json"]);
+    expect(plw.code).toBe(2);
+    expect(plw.json()).toMatchObject({
+      error: {
+        code: "invalid_argument",
+        message:
+          "hyperparameters.prompt_loss_weight: prompt_loss_weight applies to the local-* models trained from scratch; tiny is a pretrained open-weight model, trained on the assistant tokens only.",
+        details: { field: "hyperparameters.prompt_loss_weight", model: "tiny", kind: "open-weight" },
+      },
+    });
+    const sweptPlw = cli(["sweep", "-d", "train@1", "-m", "tiny", "--prompt-loss-weight", "0,0.1", "--data-fractions", "0.5,1"]);
+    expect(sweptPlw.code).toBe(2);
+    expect(sweptPlw.stderr).toContain("hyperparameters.prompt_loss_weight: prompt_loss_weight applies to the local-* models");
+    expect(sweptPlw.stderr).not.toContain("stored train"); // no data fraction stored either
+    const scratchLora = cli(["exp", "create", "-d", "train@1", "-m", "local-tiny", "--lora-rank", "8"]);
+    expect(scratchLora.code).toBe(2);
+    expect(scratchLora.stderr).toContain(
+      "hyperparameters.lora_rank: lora_rank applies to open-weight base models (LoRA); local-tiny is trained in full.",
+    );
     expect(experiments()).toBe(0);
   }, 300_000);
 

@@ -273,6 +273,37 @@ describe("open-weight base models through the API", () => {
     });
     expect(rank.status).toBe(400);
     expect(rank.json.error.message).toMatch(/^hyperparameters\.lora_rank: /);
+    // a hyperparameter of the other kind of base is refused before an experiment is stored (the engine's rule)
+    const stored = async () => (await h.call("GET", "/api/projects/router/experiments")).json.data.length;
+    const experimentsBefore = await stored();
+    const plw = await h.call("POST", "/api/projects/router/experiments", {
+      dataset: "train@1",
+      model: "tiny-qwen2",
+      hyperparameters: { prompt_loss_weight: 0.2 },
+    });
+    expect(plw.status).toBe(400);
+    expect(plw.json.error).toMatchObject({
+      code: "invalid_argument",
+      message:
+        "hyperparameters.prompt_loss_weight: prompt_loss_weight applies to the local-* models trained from scratch; tiny-qwen2 is a pretrained open-weight model, trained on the assistant tokens only.",
+    });
+    const sweptPlw = await h.call("POST", "/api/projects/router/sweeps", {
+      datasets: ["train@1"],
+      model: "tiny-qwen2",
+      prompt_loss_weight: [0, 1],
+    });
+    expect(sweptPlw.status).toBe(400);
+    expect(sweptPlw.json.error.message).toMatch(/^hyperparameters\.prompt_loss_weight: prompt_loss_weight applies to the local-\* models/);
+    const scratch = await h.call("POST", "/api/projects/router/experiments", {
+      dataset: "train@1",
+      model: "local-tiny",
+      hyperparameters: { training_type: "full" },
+    });
+    expect(scratch.status).toBe(400);
+    expect(scratch.json.error.message).toBe(
+      "hyperparameters.training_type: training_type applies to open-weight base models (LoRA); local-tiny is trained in full.",
+    );
+    expect(await stored()).toBe(experimentsBefore);
     expect(await files()).toBe(before);
   });
 

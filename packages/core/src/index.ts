@@ -45,6 +45,7 @@ export * from "./experiments/experiment.schema.ts";
 export * from "./experiments/experiment-events.ts";
 export * from "./experiments/experiment-runner.ts";
 export * from "./experiments/hyperparameters.ts";
+export * from "./experiments/local-model-kind.ts";
 export * from "./experiments/lora.ts";
 export * from "./experiments/run-experiment.ts";
 export * from "./experiments/shared-tuned-models.ts";

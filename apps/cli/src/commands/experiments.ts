@@ -25,7 +25,7 @@ import { noStepsReason, stepLine, summaryLine } from "../render/training-log.ts"
 import { setupText } from "../render/training-setup.ts";
 import { runExperiments } from "../run-experiments.ts";
 import { withServices } from "../services.ts";
-import { withEngine } from "./engine-access.ts";
+import { engineModelKinds, withEngine } from "./engine-access.ts";
 import { chosenEvaluation, evalOptions } from "./eval-options.ts";
 import { dryRunCreate, providerMapping, providerMappingText } from "./experiment-dry-run.ts";
 import {
@@ -106,6 +106,7 @@ export function registerExperiments(program: Command, globals: () => GlobalOptio
         return createExperiment(ws, input, {
           kindOf: (name) => providerKind(config, name),
           modelsOf: (name) => tunableModels(config, name),
+          localModelKind: engineModelKinds(),
           createdBy: localCreator(),
         });
       });

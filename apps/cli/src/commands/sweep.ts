@@ -17,6 +17,7 @@ import { checkedBy, finiteNumber, listOf } from "../option-parsers.ts";
 import { emit, type GlobalOptions, table } from "../output.ts";
 import { statusColor } from "../render/experiment.ts";
 import { runExperiments } from "../run-experiments.ts";
+import { engineModelKinds } from "./engine-access.ts";
 import { chosenAxes, concurrencyOption, methodOption, type RunOptions, runOptions, sweepOptions } from "./experiment-options.ts";
 
 /** `tunelab sweep`'s options as parsed (its hyperparameter flags, each a list, are read with `chosenAxes`). */
@@ -102,6 +103,7 @@ export function registerSweep(program: Command, globals: () => GlobalOptions): v
           { ...grid, project },
           {
             createdBy: localCreator(),
+            localModelKind: engineModelKinds(),
             onDataFraction: (f) => {
               if (f.status !== "source")
                 process.stderr.write(

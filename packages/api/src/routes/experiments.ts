@@ -13,6 +13,7 @@ import {
   getProjectByName,
   limitSweep,
   listExperiments,
+  localModelKind,
   SweepGrid,
   scoringSetup,
   TrainingSetup,
@@ -53,6 +54,9 @@ const ExportQuery = z.object({
 
 export function experimentRoutes(services: ApiServices, options: { allowCodeGraders: boolean }) {
   const { ws, experiments } = services;
+  // what the embedded engine trains a model as: hyperparameters that do not apply to it are refused before storing
+  const local = services.local;
+  const modelKinds = local ? { localModelKind: (model: string) => localModelKind(local, model) } : {};
   /**
    * An experiment ends with an eval run: refused before anything is stored when the project has nothing to score it on
    * (no test split or no graders, as the CLI's `exp create` and `baseline` refuse) or when it would run code graders.
@@ -86,7 +90,7 @@ export function experimentRoutes(services: ApiServices, options: { allowCodeGrad
         const { project } = c.req.valid("param");
         const { run, ...body } = c.req.valid("json");
         if (run) await assertMayEvaluate(project);
-        const result = await createExperiment(ws, { ...body, project }, createdBy(c));
+        const result = await createExperiment(ws, { ...body, project }, { ...createdBy(c), ...modelKinds });
         if (run && result.created && services.runsWork) void experiments.run(result.experiment.id);
         return c.json(result, result.created ? 201 : 200);
       },
@@ -102,7 +106,7 @@ export function experimentRoutes(services: ApiServices, options: { allowCodeGrad
         const { project } = c.req.valid("param");
         const sweep = c.req.valid("json");
         await assertMayEvaluate(project);
-        const created = await createSweep(ws, { ...sweep, project }, createdBy(c));
+        const created = await createSweep(ws, { ...sweep, project }, { ...createdBy(c), ...modelKinds });
         if (services.runsWork) for (const result of created) if (result.created) void experiments.run(result.experiment.id);
         return c.json({ data: created }, 201);
       },

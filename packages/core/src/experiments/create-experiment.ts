@@ -1,10 +1,12 @@
 import { sha256, TunelabError } from "@tunelab/base";
+import { type LocalModelKind, modelKindProblem } from "@tunelab/contracts";
 import { canonicalJson, FORMAT_DESCRIPTIONS, MIN_TRAINING_EXAMPLES } from "@tunelab/formats";
 import { getVersionByRef } from "../datasets/dataset.repository.ts";
 import type { DatasetVersion } from "../datasets/dataset.schema.ts";
 import { EvalSettings, isDefaultEvalSettings } from "../eval-runs/eval-settings.ts";
 import { getProjectByName } from "../projects/project.repository.ts";
 import { assertCapable } from "../providers/capabilities.ts";
+import { LOCAL_PROVIDER } from "../providers/providers.ts";
 import type { ProviderKind } from "../providers/trainers/trainer.ts";
 import { newId } from "../shared/id.ts";
 import { nowIso } from "../shared/time.ts";
@@ -33,6 +35,12 @@ export interface PrepareOptions {
   modelsOf?: (provider: string) => string[] | undefined;
   /** Who creates it: a user's name, or the OS user of a CLI command (recorded on the experiment). */
   createdBy?: string | undefined;
+  /**
+   * How the embedded engine trains a model (`localModelKind` over the runtime's engine): for the `local` provider, the
+   * hyperparameters that do not apply to the base's kind (LoRA's on a `local-*` size, prompt_loss_weight on an
+   * open-weight base) are refused here, before anything is stored, instead of by the engine when the job starts.
+   */
+  localModelKind?: (model: string) => Promise<LocalModelKind | undefined>;
 }
 
 export async function storePrepared(ws: Workspace, prepared: PreparedExperiment): Promise<CreatedExperiment> {
@@ -71,6 +79,15 @@ export async function prepareExperiment(ws: Workspace, input: CreateExperiment, 
         `model: provider ${request.provider} is configured to tune ${models.join(", ")}, not ${request.model} (providers.${request.provider}.models in tunelab.config.json)`,
         { details: { field: "model", provider: request.provider } },
       );
+    // the engine is asked only when a kind-specific hyperparameter is set
+    const kindSpecific =
+      modelKindProblem(request.model, "open-weight", hyperparameters) ?? modelKindProblem(request.model, "from-scratch", hyperparameters);
+    const localKind = request.provider === LOCAL_PROVIDER && kindSpecific ? await options.localModelKind?.(request.model) : undefined;
+    const kindProblem = localKind ? modelKindProblem(request.model, localKind, hyperparameters) : undefined;
+    if (kindProblem)
+      throw new TunelabError("invalid_argument", `${kindProblem.param}: ${kindProblem.message}`, {
+        details: { field: kindProblem.param, model: request.model, kind: localKind },
+      });
   }
   const dataset = request.dataset && !baseline ? await getVersionByRef(ws.db, project.id, request.dataset) : undefined;
   const validation = request.validation && !baseline ? await getVersionByRef(ws.db, project.id, request.validation) : undefined;

@@ -1,12 +1,14 @@
 import { createDataFractions, type DataFraction } from "../datasets/data-fractions.ts";
 import type { Workspace } from "../storage/workspace.ts";
-import { type PreparedExperiment, prepareExperiment, storePrepared } from "./create-experiment.ts";
+import { type PreparedExperiment, type PrepareOptions, prepareExperiment, storePrepared } from "./create-experiment.ts";
 import type { CreatedExperiment } from "./created-experiment.schema.ts";
 import type { CreateExperiment } from "./experiment.schema.ts";
 import { parseSweep, SweepRequest, sweepPoints } from "./sweep-grid.ts";
 
 export interface SweepOptions {
   createdBy?: string;
+  /** How the embedded engine trains the sweep's model (see `PrepareOptions.localModelKind`). */
+  localModelKind?: PrepareOptions["localModelKind"];
   /** Told about each data fraction as it is stored (or found stored) before the experiments are created. */
   onDataFraction?: (fraction: DataFraction) => void;
 }
@@ -20,7 +22,13 @@ export interface SweepOptions {
 export async function createSweep(ws: Workspace, input: SweepRequest, options: SweepOptions = {}): Promise<CreatedExperiment[]> {
   const s = parseSweep(SweepRequest, input);
   let datasets = s.datasets;
+  const prepareOptions: PrepareOptions = {
+    ...(options.createdBy === undefined ? {} : { createdBy: options.createdBy }),
+    ...(options.localModelKind ? { localModelKind: options.localModelKind } : {}),
+  };
   if (s.dataFractions) {
+    // a point the model cannot train is refused before the subsets are stored
+    for (const point of sweepPoints(s)) await prepareExperiment(ws, pointInput(s, point.dataset, point.hyperparameters), prepareOptions);
     const subsets: DataFraction[] = [];
     for (const dataset of s.datasets)
       for (const subset of await createDataFractions(ws, {
@@ -36,22 +44,7 @@ export async function createSweep(ws: Workspace, input: SweepRequest, options: S
   }
   const prepared: PreparedExperiment[] = [];
   for (const point of sweepPoints({ ...s, datasets }))
-    prepared.push(
-      await prepareExperiment(
-        ws,
-        {
-          project: s.project,
-          dataset: point.dataset,
-          ...(s.validation ? { validation: s.validation } : {}),
-          model: s.model,
-          provider: s.provider,
-          method: s.method,
-          hyperparameters: point.hyperparameters as CreateExperiment["hyperparameters"],
-          ...(s.seed === undefined ? {} : { seed: s.seed }),
-        },
-        options.createdBy === undefined ? {} : { createdBy: options.createdBy },
-      ),
-    );
+    prepared.push(await prepareExperiment(ws, pointInput(s, point.dataset, point.hyperparameters), prepareOptions));
   const byHash = new Map<string, CreatedExperiment>();
   const out: CreatedExperiment[] = [];
   for (const p of prepared) {
@@ -62,4 +55,18 @@ export async function createSweep(ws: Workspace, input: SweepRequest, options: S
     out.push(result);
   }
   return out;
+}
+
+/** The experiment one point of a sweep creates. */
+function pointInput(s: SweepRequest, dataset: string, hyperparameters: unknown): CreateExperiment {
+  return {
+    project: s.project,
+    dataset,
+    ...(s.validation ? { validation: s.validation } : {}),
+    model: s.model,
+    provider: s.provider,
+    method: s.method,
+    hyperparameters: hyperparameters as CreateExperiment["hyperparameters"],
+    ...(s.seed === undefined ? {} : { seed: s.seed }),
+  };
 }

@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { modelKindProblem } from "@tunelab/contracts";
 import { Hono } from "hono";
 import { findFile } from "../files/file.repository.ts";
 import { isFullDir } from "../hf/full/full-dir.ts";
@@ -67,21 +68,8 @@ export function jobRoutes(store: EngineStore, scheduler: JobScheduler, maxQueued
         "hyperparameters.lora_rank",
         "invalid_hyperparameter",
       );
-    if (!openWeight)
-      for (const key of ["training_type", "lora_rank", "lora_alpha", "lora_dropout", "lora_target_modules"] as const)
-        if (asked[key] !== undefined && asked[key] !== "auto")
-          throw badRequest(
-            `${key} applies to open-weight base models (LoRA); ${request.model} is trained in full.`,
-            `hyperparameters.${key}`,
-            "invalid_hyperparameter",
-          );
-    // a pretrained base already writes language: its loss is on the assistant tokens alone (hf/lora/loop.ts)
-    if (openWeight && typeof asked.prompt_loss_weight === "number")
-      throw badRequest(
-        `prompt_loss_weight applies to the local-* models trained from scratch; ${request.model} is a pretrained open-weight model, trained on the assistant tokens only.`,
-        "hyperparameters.prompt_loss_weight",
-        "invalid_hyperparameter",
-      );
+    const kindProblem = modelKindProblem(request.model, openWeight ? "open-weight" : "from-scratch", asked);
+    if (kindProblem) throw badRequest(kindProblem.message, kindProblem.param, "invalid_hyperparameter");
     if (tuned && isLoraDir(tuned.dir))
       for (const key of ["lora_rank", "lora_alpha", "lora_target_modules"] as const)
         if (asked[key] !== undefined && asked[key] !== "auto")
