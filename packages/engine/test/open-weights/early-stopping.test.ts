@@ -2,12 +2,12 @@
  * Early stopping on an open-weight base (LoRA) through the official SDK: asked for with
  * `early_stopping_patience`, a job whose validation file contradicts its training file (the same
  * tickets, other labels) stops before its last step, not before 30% of it, and says why; without it
- * (`auto` on an open-weight base) the same job trains every step.
+ * (`auto` on an open-weight base) the same job trains every step. Full fine-tuning takes the same path.
  */
 import type OpenAI from "openai";
 import { toFile } from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { registerBaseModel } from "../../src/index.ts";
+import { asLocalEngine, registerBaseModel } from "../../src/index.ts";
 import { engineWithClient, waitForJob } from "../engine-client.ts";
 import { FIXTURES } from "./reference.ts";
 import { ticketsJsonl } from "./tickets.ts";
@@ -60,6 +60,23 @@ describe("early stopping on an open-weight base", () => {
     expect(stop?.message).toContain(`the tuned model keeps the weights of step ${data.best_step}`);
     expect(lastStep).toBe(data.step);
     expect(job.fine_tuned_model).toMatch(/^ft:tiny-qwen2:/);
+  }, 300_000);
+
+  it("stops a full fine-tuning job too, which keeps a full checkpoint", async () => {
+    const full = { n_epochs: 20, batch_size: 5, learning_rate_multiplier: 5, training_type: "full", early_stopping_patience: 1 };
+    const { job, events, lastStep } = await train(ctx.client, full);
+    expect(job.status, JSON.stringify(job.error)).toBe("succeeded");
+    expect(job.hyperparameters).toMatchObject({ training_type: "full", early_stopping_patience: 1 });
+    const stop = events.find((e) => e.message.startsWith("Early stopping at step"));
+    const data = (stop?.data as { early_stopping?: { step: number; best_step: number } } | null)?.early_stopping;
+    if (!data) throw new Error(`no early-stopping event in ${events.map((e) => e.message).join(" | ")}`);
+    expect(data.step).toBeGreaterThanOrEqual(12);
+    expect(data.step).toBeLessThan(40);
+    expect(data.best_step).toBeLessThan(data.step);
+    expect(lastStep).toBe(data.step);
+    const model = job.fine_tuned_model ?? "";
+    expect(model).toMatch(/^ft:tiny-qwen2:/);
+    expect(await asLocalEngine(ctx.engine).catalog.exportFormats(model)).toEqual(["merged"]); // a full checkpoint, not an adapter
   }, 300_000);
 
   it("not asked for (auto on an open-weight base), trains every step", async () => {
