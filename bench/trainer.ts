@@ -19,6 +19,7 @@ import { Transformer } from "../packages/engine/src/trainer/model/transformer.ts
 import { AdamW } from "../packages/engine/src/trainer/train/optimizer.ts";
 import { Rng } from "../packages/engine/src/trainer/train/rng.ts";
 import { loadavg, longInputs } from "./lib/long-inputs.ts";
+import { openblasEnv } from "./lib/openblas-env.ts";
 import { stepProfile } from "./lib/step-profile.ts";
 import { type AccuracyRun, timeToAccuracy } from "./lib/time-to-accuracy.ts";
 import { visionDigits } from "./lib/vision-digits.ts";
@@ -96,7 +97,7 @@ function torch(py: string, c: Config, estimate: number): { tokensPerS: number; p
       String(v),
     ]),
   ];
-  const env = { ...process.env, OPENBLAS_CORETYPE: "SkylakeX", OPENBLAS_NUM_THREADS: "2", OMP_NUM_THREADS: "2" };
+  const env = { ...process.env, ...openblasEnv(2) };
   const r = spawnSync(py, args, { env, encoding: "utf8", timeout: 120_000 });
   if (r.status !== 0) {
     console.log(`  torch peer failed: ${r.stderr.trim().split("\n").at(-1)}`);

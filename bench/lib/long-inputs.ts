@@ -10,6 +10,7 @@
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { openblasEnv } from "./openblas-env.ts";
 import { type AccuracyRun, examplePath, LONG_TICKETS, timeToAccuracy } from "./time-to-accuracy.ts";
 
 const TARGET = Number(process.env.BENCH_LONG_TARGET ?? 0.95);
@@ -67,7 +68,7 @@ interface PeerRun {
 function peer(py: string): PeerRun | string {
   const script = fileURLToPath(new URL("../peers/torch_long_task.py", import.meta.url));
   const args = [script, "--train", examplePath(LONG_TICKETS, "train.jsonl"), "--test", examplePath(LONG_TICKETS, "test.jsonl")];
-  const env = { ...process.env, OPENBLAS_CORETYPE: "SkylakeX", OPENBLAS_NUM_THREADS: "2", OMP_NUM_THREADS: "2" };
+  const env = { ...process.env, ...openblasEnv(2) };
   const r = spawnSync(py, [...args, "--target", String(TARGET)], { env, encoding: "utf8", timeout: 900_000 });
   if (r.status !== 0) return `torch peer failed: ${(r.stderr ?? "").trim().split("\n").at(-1)}`;
   return JSON.parse(r.stdout.trim().split("\n").at(-1) ?? "{}") as PeerRun;

@@ -4,12 +4,13 @@ import { spawn, spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type { HfArchitecture } from "../../packages/engine/src/hf/config.ts";
 import { peerShapeArgs } from "./open-weights-shapes.ts";
+import { openblasEnv } from "./openblas-env.ts";
 
 const SCRIPT = fileURLToPath(new URL("../peers/open_weights_peer.py", import.meta.url));
 
-/** OpenBLAS with its AVX-512 kernels on `threads` threads (torch.set_num_threads too, through --threads). */
+/** OpenBLAS with this CPU's kernels on `threads` threads (torch.set_num_threads too, through --threads). */
 export function peerEnv(threads: number): Record<string, string> {
-  return { OPENBLAS_CORETYPE: "SkylakeX", OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads) };
+  return openblasEnv(threads);
 }
 
 export interface PeerInfer {

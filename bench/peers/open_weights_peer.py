@@ -22,7 +22,7 @@ output head, optional q/k/v bias.
   engine computes on the same weights.
 
 One JSON line on stdout; peak RSS from getrusage. Run with OpenBLAS (libopenblas0-openmp as the libblas.so.3
-alternative) and OPENBLAS_CORETYPE=SkylakeX OPENBLAS_NUM_THREADS=2 OMP_NUM_THREADS=2: Debian's torch on the
+alternative) and OPENBLAS_CORETYPE set for the CPU (bench/lib/openblas-env.ts) OPENBLAS_NUM_THREADS=2 OMP_NUM_THREADS=2: Debian's torch on the
 reference BLAS is ~30x slower and not a fair peer.
 """
 import argparse

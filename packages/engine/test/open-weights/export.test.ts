@@ -51,7 +51,7 @@ import {
 const TORCH = torchVersion();
 const PATH = TORCH
   ? `live PyTorch reference, torch ${TORCH}`
-  : `committed PyTorch expectation: ${process.env.TUNELAB_EXPORT_REFERENCE === "committed" ? "TUNELAB_EXPORT_REFERENCE=committed" : "/usr/bin/python3 cannot import torch"}`;
+  : `committed PyTorch expectation: ${process.env.TUNELAB_EXPORT_REFERENCE === "committed" ? "TUNELAB_EXPORT_REFERENCE=committed" : "/usr/bin/python3 cannot import torch, jinja2, regex and numpy"}`;
 console.info(`export.test.ts: comparing with the ${PATH}`);
 
 interface Expectation {
