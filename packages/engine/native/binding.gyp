@@ -19,10 +19,10 @@
       ],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions", "-std=gnu++17", "-std=gnu++1y"],
-      "cflags": ["-O3", "-fopenmp-simd", "-fno-math-errno", "-ffp-contract=fast"],
-      "cflags_cc": ["-std=c++17", "-O3", "-fopenmp-simd", "-fno-math-errno", "-ffp-contract=fast"],
+      "cflags": ["-O3", "-fopenmp-simd", "-fno-math-errno", "-fno-trapping-math", "-ffp-contract=fast"],
+      "cflags_cc": ["-std=c++17", "-O3", "-fopenmp-simd", "-fno-math-errno", "-fno-trapping-math", "-ffp-contract=fast"],
       "xcode_settings": {
-        "OTHER_CFLAGS": ["-O3", "-std=c++17", "-fno-math-errno"],
+        "OTHER_CFLAGS": ["-O3", "-std=c++17", "-fno-math-errno", "-fno-trapping-math"],
         "GCC_ENABLE_CPP_EXCEPTIONS": "YES"
       },
       "conditions": [
