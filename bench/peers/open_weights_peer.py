@@ -22,8 +22,8 @@ output head, optional q/k/v bias.
   engine computes on the same weights.
 
 One JSON line on stdout; peak RSS from getrusage. Run with OpenBLAS (libopenblas0-openmp as the libblas.so.3
-alternative) and OPENBLAS_CORETYPE set for the CPU (bench/lib/openblas-env.ts) OPENBLAS_NUM_THREADS=2 OMP_NUM_THREADS=2: Debian's torch on the
-reference BLAS is ~30x slower and not a fair peer.
+alternative), OPENBLAS_NUM_THREADS=2 OMP_NUM_THREADS=2 and the CPU's OPENBLAS_CORETYPE (bench/lib/openblas-env.ts):
+Debian's torch on the reference BLAS is ~30x slower and not a fair peer.
 """
 import argparse
 import json

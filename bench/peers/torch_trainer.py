@@ -3,8 +3,8 @@
 
 Pre-LayerNorm, learned positions, tied embeddings, plain-matmul causal attention, GELU (tanh) MLP 4x,
 AdamW, random tokens, 2 threads. Prints one JSON line: {"tokens_per_s", "params", "steps", "seconds"}.
-Use OpenBLAS (libopenblas0-openmp) with OPENBLAS_CORETYPE set for the CPU (bench/lib/openblas-env.ts) OPENBLAS_NUM_THREADS=2: Debian's torch
-linked against the reference BLAS is ~30x slower and not a fair peer.
+Use OpenBLAS (libopenblas0-openmp) with OPENBLAS_NUM_THREADS=2 and the CPU's OPENBLAS_CORETYPE (bench/lib/openblas-env.ts):
+Debian's torch linked against the reference BLAS is ~30x slower and not a fair peer.
 """
 import argparse
 import json

@@ -1,4 +1,5 @@
 import type { LocalEngine, LocalModelKind } from "@tunelab/contracts";
+import { lineage } from "./training-setup.ts";
 
 /**
  * How the embedded engine trains `model`: an open-weight base (registered, or a model tuned from one) or a built-in
@@ -9,11 +10,9 @@ export async function localModelKind(
   model: string,
 ): Promise<LocalModelKind | undefined> {
   const builtIns = new Set((await local.baseModels()).filter((b) => b.kind === "built-in").map((b) => b.id));
-  let id: string | undefined = model;
-  for (let hop = 0; id !== undefined && hop < 16; hop++) {
+  for await (const id of lineage(local.catalog, model)) {
     if (await local.catalog.registered(id)) return "open-weight";
     if (builtIns.has(id)) return "from-scratch";
-    id = await local.catalog.parentOf(id);
   }
   return undefined;
 }

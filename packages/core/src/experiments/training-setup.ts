@@ -40,13 +40,20 @@ export const TrainingSetup = z.object({
 });
 export type TrainingSetup = z.infer<typeof TrainingSetup>;
 
-/** The registered base underneath a model: itself, or what the tuned model it names was trained from (a few hops). */
-export async function openWeightBaseOf(catalog: OpenWeightCatalog, model: string) {
+/** A model and what it was trained from, nearest first (at most 16 hops). */
+export async function* lineage(catalog: Pick<OpenWeightCatalog, "parentOf">, model: string): AsyncGenerator<string> {
   let id: string | undefined = model;
   for (let hop = 0; id !== undefined && hop < 16; hop++) {
+    yield id;
+    id = await catalog.parentOf(id);
+  }
+}
+
+/** The registered base underneath a model: itself, or what the tuned model it names was trained from (a few hops). */
+export async function openWeightBaseOf(catalog: OpenWeightCatalog, model: string) {
+  for await (const id of lineage(catalog, model)) {
     const base = await catalog.registered(id);
     if (base) return base;
-    id = await catalog.parentOf(id);
   }
   return undefined;
 }
