@@ -44,3 +44,8 @@ if (web.status !== 0) process.exit(web.status ?? 1);
 // The CLI and the server it runs, compiled to JavaScript (apps/cli/dist): `tunelab` starts without transpiling.
 const cli = spawnSync(process.execPath, ["apps/cli/scripts/build.mjs"], { cwd: new URL("../", import.meta.url), stdio: "inherit" });
 if (cli.status !== 0) process.exit(cli.status ?? 1);
+
+// Real llama.cpp for the tests that load the GGUF export into it (outside the repository; not needed to use tunelab).
+// Without it those tests are skipped with a message, so a failure here does not fail the setup.
+const llamaCpp = spawnSync(process.execPath, ["scripts/install-llama-cpp.mjs"], { cwd: new URL("../", import.meta.url), stdio: "inherit" });
+if (llamaCpp.status !== 0) console.error("llama.cpp (node-llama-cpp) was not installed: the GGUF tests will be skipped.");

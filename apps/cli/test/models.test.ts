@@ -184,7 +184,7 @@ describe("tunelab models with a local Hugging Face folder", () => {
     expect(board.rows.find((r) => r.experimentId === experimentId)?.score).toBeTypeOf("number");
   }, 300_000);
 
-  it("models export writes a PEFT adapter (by experiment id) and a merged checkpoint (by model id)", () => {
+  it("models export writes a PEFT adapter (by experiment id), a merged checkpoint (by model id) and a GGUF file", () => {
     const peft = join(dir, "export-peft");
     const byExperiment = cli(["models", "export", experimentId, "--format", "peft", "-o", peft, "--json"]);
     expect(byExperiment.code, byExperiment.stderr).toBe(0);
@@ -214,13 +214,22 @@ describe("tunelab models with a local Hugging Face folder", () => {
     expect(again.code, again.stderr).toBe(0);
     expect(again.json()).toMatchObject({ architecture: "Qwen2ForCausalLM", dtype: "bf16" });
 
+    const gguf = join(dir, "export-gguf");
+    const asGguf = cli(["models", "export", experimentId, "--format", "gguf", "-o", gguf, "--json"]);
+    expect(asGguf.code, asGguf.stderr).toBe(0);
+    expect(asGguf.json()).toMatchObject({ model: tunedModel, format: "gguf", files: ["model-q8_0.gguf"] });
+    expect(readFileSync(join(gguf, "model-q8_0.gguf")).subarray(0, 4).toString("latin1")).toBe("GGUF");
+
     const exists = cli(["models", "export", experimentId, "--format", "peft", "-o", peft]);
     expect(exists.code).toBe(2);
     expect(exists.stderr).toContain("already exists");
-    const badFormat = cli(["models", "export", experimentId, "--format", "gguf", "-o", join(dir, "x")]);
+    const badFormat = cli(["models", "export", experimentId, "--format", "onnx", "-o", join(dir, "x")]);
     expect(badFormat.code).toBe(2);
-    expect(badFormat.stderr).toContain("argument 'gguf' is invalid. Allowed choices are peft, merged");
-    expect(badFormat.stderr).toContain("convert_hf_to_gguf.py"); // the help shown with it says how llama.cpp gets GGUF
+    expect(badFormat.stderr).toContain("argument 'onnx' is invalid. Allowed choices are peft, merged, gguf");
+    expect(badFormat.stderr).toContain("llama-server -m ./gguf/model-q8_0.gguf"); // the help shown with it says what to run next
+    const badType = cli(["models", "export", experimentId, "--format", "peft", "--dtype", "q8_0", "-o", join(dir, "x")]);
+    expect(badType.code).toBe(2);
+    expect(badType.stderr).toContain("--dtype does not apply to peft exports");
     expect(existsSync(join(dir, "x"))).toBe(false);
   }, 300_000);
 

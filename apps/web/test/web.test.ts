@@ -333,6 +333,7 @@ describe("open-weight experiments in Chromium", () => {
     expect(listed).toEqual([`${folder}/`, `${folder}/adapter_config.json`, `${folder}/adapter_model.safetensors`]);
     rmSync(saved);
     expect(await page.getAttribute("a[data-format=merged]", "href")).toContain(`/api/experiments/${open.lora}/export?format=merged`);
+    expect(await page.getAttribute("a[data-format=gguf]", "href")).toContain(`/api/experiments/${open.lora}/export?format=gguf`);
   });
 
   it("shows DPO with its beta, and no open-weight card for a built-in size", async () => {

@@ -152,7 +152,7 @@ describe("open-weight base models through the API", () => {
       trainingType: "lora",
       trainableParameters: Q_V_RANK_4,
       lora: { rank: 4, alpha: 32, dropout: 0, targets: ["q_proj", "v_proj"], trainableParameters: Q_V_RANK_4, resolved: true },
-      export: { formats: ["peft", "merged"], reason: null },
+      export: { formats: ["peft", "merged", "gguf"], reason: null },
     });
     expect(setup.lora.trainableFraction).toBeCloseTo(Q_V_RANK_4 / setup.openWeightBase.parameters, 12);
   }, 300_000);
@@ -193,7 +193,21 @@ describe("open-weight base models through the API", () => {
     expect(config).toMatchObject({ architectures: ["Qwen2ForCausalLM"], torch_dtype: "bfloat16" });
   }, 120_000);
 
-  it("fully fine-tunes on request: every weight trains, and it exports merged only", async () => {
+  it("downloads a GGUF file (Q8_0 by default) whose header, architecture and tokenizer are llama.cpp's", async () => {
+    const response = await h.app.request(`/api/experiments/${ids.lora}/export?format=gguf`);
+    expect(response.status).toBe(200);
+    const files = await untar(response);
+    const entries = [...files.entries()].filter(([n]) => !n.endsWith("/"));
+    expect(entries.map(([n]) => n.split("/").slice(1).join("/"))).toEqual(["model-q8_0.gguf"]);
+    const gguf = entries[0]?.[1] ?? Buffer.alloc(0);
+    expect(gguf.subarray(0, 4).toString("latin1")).toBe("GGUF");
+    expect(gguf.readUInt32LE(4)).toBe(3); // version
+    const text = gguf.toString("latin1", 0, Math.min(gguf.length, 64 * 1024));
+    for (const key of ["general.architecture", "qwen2", "tokenizer.ggml.pre", "tokenizer.chat_template", "token_embd.weight"])
+      expect(text).toContain(key);
+  }, 120_000);
+
+  it("fully fine-tunes on request: every weight trains, and it exports merged and GGUF, not PEFT", async () => {
     const created = await h.call("POST", "/api/projects/router/experiments", {
       dataset: "train@1",
       model: "tiny-qwen2",
@@ -206,7 +220,7 @@ describe("open-weight base models through the API", () => {
     expect(done.status, done.error).toBe("completed");
     expect(done.hyperparameters.resolved).toMatchObject({ training_type: "full", n_epochs: 1 });
     const setup = (await h.call("GET", `/api/experiments/${ids.full}/setup`)).json;
-    expect(setup).toMatchObject({ trainingType: "full", lora: null, export: { formats: ["merged"], reason: null } });
+    expect(setup).toMatchObject({ trainingType: "full", lora: null, export: { formats: ["merged", "gguf"], reason: null } });
     expect(setup.trainableParameters).toBe(setup.openWeightBase.parameters);
     const peft = await h.call("GET", `/api/experiments/${ids.full}/export?format=peft`);
     expect(peft.status).toBe(409);
@@ -319,7 +333,11 @@ describe("open-weight base models through the API", () => {
     const refused = await h.call("GET", `/api/experiments/${baseline.id}/export?format=peft`);
     expect(refused.status).toBe(409);
     expect(refused.json.error.message).toContain("a baseline trains nothing");
-    expect((await h.call("GET", `/api/experiments/${ids.lora}/export?format=gguf`)).status).toBe(400);
+    expect((await h.call("GET", `/api/experiments/${ids.lora}/export?format=onnx`)).status).toBe(400);
+    // a weight type the format does not write: refused by the query's schema, naming the field
+    const wrongType = await h.call("GET", `/api/experiments/${ids.lora}/export?format=peft&dtype=q8_0`);
+    expect(wrongType.status).toBe(400);
+    expect(JSON.stringify(wrongType.json)).toContain("--dtype does not apply to peft exports");
     const pending = (
       await h.call("POST", "/api/projects/router/experiments", {
         dataset: "train@1",

@@ -18,9 +18,31 @@ export const BaseModelInfo = z.object({
 });
 export type BaseModelInfo = z.infer<typeof BaseModelInfo>;
 
-/** The formats a tuned model exports as: a PEFT adapter (vLLM's LoRA loading) or a merged checkpoint (llama.cpp, vLLM). */
-export const EXPORT_FORMATS = ["peft", "merged"] as const;
+/**
+ * The formats a tuned model exports as: a PEFT adapter (vLLM's LoRA loading), a merged Hugging Face checkpoint
+ * (vLLM, transformers) or one GGUF file (llama.cpp, Ollama, LM Studio).
+ */
+export const EXPORT_FORMATS = ["peft", "merged", "gguf"] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+/** The weight types each format writes, the default first: merged as safetensors F32/BF16, GGUF as F32/F16/Q8_0. */
+export const EXPORT_DTYPES = { peft: [], merged: ["f32", "bf16"], gguf: ["q8_0", "f16", "f32"] } as const satisfies Record<
+  ExportFormat,
+  readonly string[]
+>;
+/** Every weight type some format writes. */
+export const EXPORT_DTYPE_NAMES = ["f32", "bf16", "f16", "q8_0"] as const;
+export type ExportDtype = (typeof EXPORT_DTYPE_NAMES)[number];
+
+/** Why `dtype` does not apply to `format`, or undefined when it does. */
+export function exportDtypeProblem(format: ExportFormat, dtype: ExportDtype | undefined): string | undefined {
+  if (dtype === undefined) return undefined;
+  const allowed: readonly string[] = EXPORT_DTYPES[format];
+  if (allowed.includes(dtype)) return undefined;
+  return allowed.length === 0
+    ? `--dtype does not apply to ${format} exports (the adapter is written as trained)`
+    : `dtype ${dtype} does not apply to ${format} exports; use one of ${allowed.join(", ")}`;
+}
 
 /** How core sees the engine's models. */
 export interface OpenWeightCatalog {
@@ -28,6 +50,6 @@ export interface OpenWeightCatalog {
   registered(id: string): Promise<(BaseModelInfo & { config: unknown }) | undefined>;
   /** The model a tuned model was trained from, when `id` names a tuned model. */
   parentOf(id: string): Promise<string | undefined>;
-  /** The formats a tuned model exports as: a LoRA adapter both, a fully tuned checkpoint merged only, else none. */
+  /** The formats a tuned model exports as: a LoRA adapter every one, a fully tuned checkpoint merged and gguf, else none. */
   exportFormats(tunedModel: string): Promise<readonly ExportFormat[]>;
 }

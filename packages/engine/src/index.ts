@@ -1,5 +1,12 @@
 export { createEngine, type Engine, type EngineOptions } from "./engine.ts";
-export { EXPORT_FORMATS, type ExportFormat, exportTunedModel } from "./hf/export.ts";
+export {
+  EXPORT_DTYPES,
+  EXPORT_FORMATS,
+  type ExportDtype,
+  type ExportFormat,
+  exportDtypeProblem,
+  exportTunedModel,
+} from "./hf/export.ts";
 export { checkUnchanged, type RegisterOptions, registerBaseModel } from "./hf/register.ts";
 export { asLocalEngine, builtInModels, openWeightModel } from "./local-engine.ts";
 export {

@@ -48,9 +48,9 @@ function catalogOf(engine: Engine): OpenWeightCatalog {
     exportFormats: async (tunedModel) => {
       const row = await engine.tunedModels.find(tunedModel);
       if (!row) return [];
-      // a PEFT adapter exports both ways; a fully tuned checkpoint (config.json + weights) only merged
+      // a PEFT adapter exports every way; a fully tuned checkpoint (config.json + weights) has no adapter to write
       if (existsSync(join(row.dir, "adapter_config.json"))) return EXPORT_FORMATS;
-      return existsSync(join(row.dir, "config.json")) && existsSync(join(row.dir, "model.safetensors")) ? ["merged"] : [];
+      return existsSync(join(row.dir, "config.json")) && existsSync(join(row.dir, "model.safetensors")) ? ["merged", "gguf"] : [];
     },
   };
 }

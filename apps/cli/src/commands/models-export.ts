@@ -1,6 +1,16 @@
 import { resolve } from "node:path";
 import { findExperiment, TunelabError } from "@tunelab/core";
-import { type Engine, EXPORT_FORMATS, type ExportFormat, exportTunedModel, findModel, findRegisteredBase } from "@tunelab/engine";
+import {
+  type Engine,
+  EXPORT_DTYPES,
+  EXPORT_FORMATS,
+  type ExportDtype,
+  type ExportFormat,
+  exportDtypeProblem,
+  exportTunedModel,
+  findModel,
+  findRegisteredBase,
+} from "@tunelab/engine";
 import { type Command, Option } from "commander";
 import { withWorkspace } from "../context.ts";
 import { color, emit, type GlobalOptions } from "../output.ts";
@@ -17,7 +27,7 @@ async function tunedModelId(given: string): Promise<string> {
   });
 }
 
-const DTYPES = ["f32", "bf16"] as const;
+const DTYPES = [...new Set(Object.values(EXPORT_DTYPES).flat())] as ExportDtype[];
 
 export function registerModelsExport(
   models: Command,
@@ -26,14 +36,15 @@ export function registerModelsExport(
 ): void {
   models
     .command("export")
-    .description("write a tuned open-weight model as a PEFT adapter or a merged Hugging Face checkpoint")
+    .description("write a tuned open-weight model as a PEFT adapter, a merged Hugging Face checkpoint or a GGUF file")
     .argument("<model>", "a tuned model id (ft:…) or an experiment id")
     .addOption(new Option("--format <format>", "what to write").choices(EXPORT_FORMATS).makeOptionMandatory())
     .requiredOption("-o, --output <dir>", "a new directory to write")
     .addOption(
-      new Option("--dtype <dtype>", "merged weights: f32 (exactly what tunelab serves) or bf16 (half the size)")
-        .choices(DTYPES)
-        .default("f32"),
+      new Option(
+        "--dtype <dtype>",
+        "merged: f32 (exactly what tunelab serves, default) or bf16 (half the size); gguf: q8_0 (default, a quarter of f32), f16 or f32",
+      ).choices(DTYPES),
     )
     .addHelpText(
       "after",
@@ -42,25 +53,28 @@ export function registerModelsExport(
         "Examples:",
         "  tunelab models export ft:smollm2:tunelab::abc12345 --format peft -o ./adapter",
         "  tunelab models export EXPERIMENT_ID --format merged --dtype bf16 -o ./merged",
+        "  tunelab models export EXPERIMENT_ID --format gguf -o ./gguf",
         "",
-        "Then: vllm serve BASE --enable-lora --lora-modules mine=./adapter, or",
-        "python convert_lora_to_gguf.py ./adapter --base BASE_DIR (llama.cpp), or",
-        "python convert_hf_to_gguf.py ./merged (llama.cpp / Ollama).",
+        "Then: vllm serve BASE --enable-lora --lora-modules mine=./adapter, or vllm serve ./merged, or",
+        "llama-server -m ./gguf/model-q8_0.gguf (llama.cpp), or an Ollama Modelfile with FROM ./gguf/model-q8_0.gguf.",
       ].join("\n"),
     )
-    .action(async (given: string, options: { format: ExportFormat; output: string; dtype: (typeof DTYPES)[number] }) => {
+    .action(async (given: string, options: { format: ExportFormat; output: string; dtype?: ExportDtype }) => {
+      const problem = exportDtypeProblem(options.format, options.dtype);
+      if (problem) throw new TunelabError("invalid_argument", problem);
       const id = await tunedModelId(given);
       await withEngine(async (engine) => {
         const row = await findModel(engine.store, id);
         if (!row) throw new TunelabError("not_found", `no tuned model ${id} in the local engine`);
         const base = await findRegisteredBase(engine.store, row.base_model);
         const source = base?.source.startsWith("hf:") ? base.source.slice(3).split("@")[0] : undefined;
-        const result = exportTunedModel({
+        const result = await exportTunedModel({
           modelDir: row.dir,
           format: options.format,
           outDir: resolve(options.output),
           ...(source ? { baseModelNameOrPath: source } : base ? { baseModelNameOrPath: base.dir } : {}),
-          dtype: options.dtype,
+          ...(options.dtype ? { dtype: options.dtype } : {}),
+          name: id,
         });
         emit(globals(), { model: id, format: options.format, ...result }, () =>
           [color.green(`✔ ${id} exported as ${options.format} to ${result.outDir}`), ...result.files.map((f) => `  ${f}`)].join("\n"),

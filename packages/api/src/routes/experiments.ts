@@ -5,8 +5,10 @@ import {
   catalogOf,
   createExperiment,
   createSweep,
+  EXPORT_DTYPE_NAMES,
   EXPORT_FORMATS,
   experimentMetrics,
+  exportDtypeProblem,
   exportSource,
   FINISHED_EXPERIMENT,
   getExperiment,
@@ -47,10 +49,20 @@ const NewExperiment = z
 /** Core's sweep grid without the project: every hyperparameter (LoRA rank, beta, ...) can be a list. */
 const Sweep = limitSweep(z.object(SweepGrid.shape).strict()).openapi("Sweep");
 
-const ExportQuery = z.object({
-  format: z.enum(EXPORT_FORMATS).openapi({ description: "peft: the adapter as PEFT writes it; merged: a full Hugging Face checkpoint" }),
-  dtype: z.enum(["f32", "bf16"]).optional().openapi({ description: "merged weights: f32 (exactly what tunelab serves, default) or bf16" }),
-});
+const ExportQuery = z
+  .object({
+    format: z.enum(EXPORT_FORMATS).openapi({
+      description:
+        "peft: the adapter as PEFT writes it; merged: a full Hugging Face checkpoint; gguf: one GGUF file for llama.cpp and Ollama",
+    }),
+    dtype: z.enum(EXPORT_DTYPE_NAMES).optional().openapi({
+      description: "merged: f32 (exactly what tunelab serves, default) or bf16; gguf: q8_0 (default), f16 or f32",
+    }),
+  })
+  .superRefine((query, ctx) => {
+    const problem = exportDtypeProblem(query.format, query.dtype);
+    if (problem) ctx.addIssue({ code: "custom", path: ["dtype"], message: problem });
+  });
 
 export function experimentRoutes(services: ApiServices, options: { allowCodeGraders: boolean }) {
   const { ws, experiments } = services;
@@ -149,13 +161,13 @@ export function experimentRoutes(services: ApiServices, options: { allowCodeGrad
       createRoute({
         method: "get",
         path: "/experiments/{id}/export",
-        summary: "Download the tuned open-weight model as a .tar: a PEFT adapter or a merged Hugging Face checkpoint",
+        summary: "Download the tuned open-weight model as a .tar: a PEFT adapter, a merged Hugging Face checkpoint or a GGUF file",
         request: { params: IdParams, query: ExportQuery },
         responses: {
           200: {
             content: { "application/x-tar": { schema: z.string().openapi({ format: "binary" }) } },
             description:
-              "One folder NAME-FORMAT/ with the export's files (adapter_config.json + adapter_model.safetensors, or a checkpoint)",
+              "One folder NAME-FORMAT/ with the export's files (adapter_config.json + adapter_model.safetensors, a checkpoint, or model-DTYPE.gguf)",
           },
           ...errors,
           409: json(ErrorBody, "The experiment has no exportable tuned model (a baseline, a built-in size, or not trained yet)"),
@@ -165,7 +177,7 @@ export function experimentRoutes(services: ApiServices, options: { allowCodeGrad
         const { format, dtype } = c.req.valid("query");
         const experiment = await getExperiment(ws.db, c.req.valid("param").id);
         const source = await exportSource(services.local, experiment, format);
-        const tar = exportAsTar({ ...source, format, ...(dtype ? { dtype } : {}) });
+        const tar = await exportAsTar({ ...source, format, ...(dtype ? { dtype } : {}) });
         return new Response(tar.body, {
           status: 200,
           headers: {

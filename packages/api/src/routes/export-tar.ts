@@ -1,7 +1,7 @@
 import { createReadStream, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type ExportFormat, exportTunedModel } from "@tunelab/engine";
+import { type ExportDtype, type ExportFormat, exportTunedModel } from "@tunelab/engine";
 import { pack as tarPack } from "tar-stream";
 
 const BLOCK = 512;
@@ -28,23 +28,24 @@ export const safeName = (text: string) =>
  * Writes the export to a temporary directory, then streams it as a .tar whose one folder is `NAME-FORMAT/` (what
  * `tar -xf` gives back is what `tunelab models export -o NAME-FORMAT` writes).
  */
-export function exportAsTar(options: {
+export async function exportAsTar(options: {
   modelDir: string;
   tunedModel: string;
   format: ExportFormat;
-  dtype?: "f32" | "bf16";
+  dtype?: ExportDtype;
   baseModelNameOrPath?: string;
-}): ExportTar {
+}): Promise<ExportTar> {
   const folder = `${safeName(options.tunedModel)}-${options.format}`;
   const tmp = mkdtempSync(join(tmpdir(), "tunelab-export-"));
   const cleanup = () => rmSync(tmp, { recursive: true, force: true });
   let files: Array<{ name: string; path: string; size: number }>;
   try {
     const outDir = join(tmp, folder);
-    const result = exportTunedModel({
+    const result = await exportTunedModel({
       modelDir: options.modelDir,
       format: options.format,
       outDir,
+      name: options.tunedModel,
       ...(options.baseModelNameOrPath ? { baseModelNameOrPath: options.baseModelNameOrPath } : {}),
       ...(options.dtype ? { dtype: options.dtype } : {}),
     });

@@ -6,17 +6,21 @@
  * - `merged`: a complete Hugging Face checkpoint with W + (alpha/r)·B·A folded in (config,
  *   safetensors, tokenizer and generation files), for vLLM, transformers, llama.cpp's
  *   `convert_hf_to_gguf.py` and from there Ollama. Weights are written as float32 by default
- *   (exactly what the engine serves) or bf16 (half the size, rounded to nearest even).
+ *   (exactly what the engine serves) or bf16 (half the size, rounded to nearest even);
+ * - `gguf`: one GGUF file (gguf/write-model.ts) of the same merged weights with the tokenizer and chat template, for
+ *   llama.cpp, Ollama and LM Studio without a conversion step; Q8_0 by default, or F16 / F32.
  */
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { TunelabError } from "@tunelab/base";
-import { EXPORT_FORMATS, type ExportFormat } from "@tunelab/contracts";
+import { EXPORT_DTYPES, EXPORT_FORMATS, type ExportDtype, type ExportFormat, exportDtypeProblem } from "@tunelab/contracts";
 import { nativeKernels } from "../trainer/kernels/native.ts";
 import type { Kernels } from "../trainer/kernels/types.ts";
 import { inspectCheckpoint } from "./checkpoint.ts";
 import { combineDigests, sha256FileSync } from "./fingerprint.ts";
 import { isFullDir, readFullBase } from "./full/full-dir.ts";
+import type { GgufDtype } from "./gguf/model-tensors.ts";
+import { ggufFileName, writeGgufModel } from "./gguf/write-model.ts";
 import { openHfDecoderModel } from "./load.ts";
 import { type HfBaseRef, readLoraBase } from "./lora/lora-dir.ts";
 import { mergeLora } from "./lora/merge.ts";
@@ -26,7 +30,7 @@ import type { HfWeights } from "./model/weights.ts";
 import { type TensorToWrite, writeSafetensors } from "./safetensors-write.ts";
 import { expectedTensors, LINEAR_PROJECTIONS, projectionPath } from "./tensor-names.ts";
 
-export { EXPORT_FORMATS, type ExportFormat };
+export { EXPORT_DTYPES, EXPORT_FORMATS, type ExportDtype, type ExportFormat, exportDtypeProblem };
 
 const TOKENIZER_FILES = [
   "tokenizer.json",
@@ -43,12 +47,17 @@ export interface ExportOptions {
   outDir: string;
   /** What PEFT records as `base_model_name_or_path` (the Hub id when the base came from the Hub). */
   baseModelNameOrPath?: string;
-  dtype?: "f32" | "bf16";
+  /** The weights' type: f32 or bf16 for merged, q8_0, f16 or f32 for gguf (the first of EXPORT_DTYPES[format] when absent). */
+  dtype?: ExportDtype;
+  /** GGUF's `general.name` (default: the output folder's name). */
+  name?: string;
 }
 
 /** Writes the export under a temporary name and renames it into place; refuses to overwrite a non-empty directory. */
-export function exportTunedModel(options: ExportOptions): { outDir: string; files: string[] } {
+export async function exportTunedModel(options: ExportOptions): Promise<{ outDir: string; files: string[] }> {
   const { modelDir, outDir } = options;
+  const dtypeProblem = exportDtypeProblem(options.format, options.dtype);
+  if (dtypeProblem) throw new TunelabError("invalid_argument", dtypeProblem, { details: { field: "dtype" } });
   const full = isFullDir(modelDir);
   if (!full && !existsSync(join(modelDir, ADAPTER_CONFIG)))
     throw new TunelabError(
@@ -64,9 +73,35 @@ export function exportTunedModel(options: ExportOptions): { outDir: string; file
   const tmp = `${outDir}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
+  try {
+    await writeExport(options, full, tmp);
+  } catch (error) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw error;
+  }
+  renameSync(tmp, outDir);
+  return { outDir, files: readdir(outDir) };
+}
+
+async function writeExport(options: ExportOptions, full: boolean, tmp: string): Promise<void> {
+  const { modelDir } = options;
   const base = full ? readFullBase(modelDir) : readLoraBase(modelDir);
   // A merged export folds the adapter into the base's weights: they must be the weights it was tuned on.
-  if (!full && options.format === "merged") verifyBase(base);
+  if (!full && options.format !== "peft") verifyBase(base);
+  if (options.format === "gguf") {
+    const k = nativeKernels();
+    const model = openHfDecoderModel(full ? modelDir : base.dir, k);
+    if (!full) mergeLora(k, model.weights, readPeftAdapter(modelDir, model.arch, k));
+    const dtype = (options.dtype ?? EXPORT_DTYPES.gguf[0]) as GgufDtype;
+    await writeGgufModel({
+      model,
+      tokenizerDir: full ? modelDir : base.dir,
+      outPath: join(tmp, ggufFileName(dtype)),
+      dtype,
+      name: options.name ?? basename(options.outDir),
+    });
+    return;
+  }
   if (full) {
     const dtype = options.dtype ?? "f32";
     if (dtype === "f32") copyFileSync(join(modelDir, "model.safetensors"), join(tmp, "model.safetensors"));
@@ -95,8 +130,6 @@ export function exportTunedModel(options: ExportOptions): { outDir: string; file
     writeFileSync(join(tmp, "config.json"), `${JSON.stringify(config, null, 2)}\n`);
     for (const f of TOKENIZER_FILES) if (existsSync(join(base.dir, f))) copyFileSync(join(base.dir, f), join(tmp, f));
   }
-  renameSync(tmp, outDir);
-  return { outDir, files: readdir(outDir) };
 }
 
 function readdir(dir: string): string[] {

@@ -76,7 +76,7 @@ describe("early stopping on an open-weight base", () => {
     expect(lastStep).toBe(data.step);
     const model = job.fine_tuned_model ?? "";
     expect(model).toMatch(/^ft:tiny-qwen2:/);
-    expect(await asLocalEngine(ctx.engine).catalog.exportFormats(model)).toEqual(["merged"]); // a full checkpoint, not an adapter
+    expect(await asLocalEngine(ctx.engine).catalog.exportFormats(model)).toEqual(["merged", "gguf"]); // a full checkpoint, not an adapter
   }, 300_000);
 
   it("not asked for (auto on an open-weight base), trains every step", async () => {

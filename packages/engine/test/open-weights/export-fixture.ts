@@ -49,13 +49,13 @@ async function main(): Promise<void> {
     const { model } = await trainTunedModel(ctx.client, `tiny-${BASE_CASE}`);
     const row = await findModel(ctx.engine.store, model);
     if (!row) throw new Error(`${model} not stored`);
-    const peft = exportTunedModel({
+    const peft = await exportTunedModel({
       modelDir: row.dir,
       format: "peft",
       outDir: join(work, "peft"),
       baseModelNameOrPath: `fixtures/hf/${BASE_CASE}`,
     });
-    const merged = exportTunedModel({ modelDir: row.dir, format: "merged", outDir: join(work, "merged") });
+    const merged = await exportTunedModel({ modelDir: row.dir, format: "merged", outDir: join(work, "merged") });
     const conversations = join(work, "conversations.json");
     writeConversations(conversations);
     const [base, withAdapter, mergedScores] = [

@@ -89,8 +89,8 @@ beforeAll(async () => {
   const row = await findModel(ctx.engine.store, model);
   if (!row) throw new Error(`${model} is not stored`);
   tuned = { model, dir: row.dir };
-  peftDir = exportTunedModel({ modelDir: row.dir, format: "peft", outDir: join(work, "peft") }).outDir;
-  mergedDir = exportTunedModel({ modelDir: row.dir, format: "merged", outDir: join(work, "merged") }).outDir;
+  peftDir = (await exportTunedModel({ modelDir: row.dir, format: "peft", outDir: join(work, "peft") })).outDir;
+  mergedDir = (await exportTunedModel({ modelDir: row.dir, format: "merged", outDir: join(work, "merged") })).outDir;
   tunedScores = await engineScores(ctx.client, model);
   baseScores = await engineScores(ctx.client, BASE);
 }, 300_000);
@@ -209,8 +209,8 @@ describe("the PEFT export", () => {
     expect(readFileSync(file).equals(readFileSync(join(tuned.dir, "adapter_model.safetensors")))).toBe(true);
   });
 
-  it("refuses to write over an existing directory", () => {
-    expect(() => exportTunedModel({ modelDir: tuned.dir, format: "peft", outDir: peftDir })).toThrow(/already exists/);
+  it("refuses to write over an existing directory", async () => {
+    await expect(exportTunedModel({ modelDir: tuned.dir, format: "peft", outDir: peftDir })).rejects.toThrow(/already exists/);
   });
 });
 
@@ -242,7 +242,8 @@ describe("the merged export", () => {
   });
 
   it(`as bf16: each weight is the f32 export's rounded to the nearest bf16; it registers and serves${TORCH ? ", as the live reference scores it (≤ 1e-3)" : ""}`, async () => {
-    const dir = exportTunedModel({ modelDir: tuned.dir, format: "merged", outDir: join(work, "merged-bf16"), dtype: "bf16" }).outDir;
+    const dir = (await exportTunedModel({ modelDir: tuned.dir, format: "merged", outDir: join(work, "merged-bf16"), dtype: "bf16" }))
+      .outDir;
     const st = parseSafetensors(join(dir, "model.safetensors"));
     const f32 = parseSafetensors(join(mergedDir, "model.safetensors"));
     expect(new Set(Object.values(st.tensors).map((t) => t.dtype))).toEqual(new Set(["BF16"]));
@@ -319,7 +320,7 @@ describe(`the tuned model against the PyTorch reference (${PATH})`, () => {
     const served = await engineScores(ctx.client, id);
     const peftDiff = maxDifference(served, expectation.reference.peft);
     // The engine's own merged export of the committed adapter, registered as a base.
-    const mergedDir2 = exportTunedModel({ modelDir: dir, format: "merged", outDir: join(work, "committed-merged") }).outDir;
+    const mergedDir2 = (await exportTunedModel({ modelDir: dir, format: "merged", outDir: join(work, "committed-merged") })).outDir;
     await registerBaseModel(ctx.engine.store, { dir: mergedDir2, name: "tiny-committed-merged" });
     const mergedDiff = maxDifference(await engineScores(ctx.client, "tiny-committed-merged"), expectation.reference.merged_f32);
     console.info(
@@ -354,11 +355,11 @@ describe("exporting when the base folder changed after registration", () => {
     // The folder is overwritten later (here: the weights file grows; a new revision copied over it would too).
     appendFileSync(join(copy, "model.safetensors"), Buffer.alloc(64));
     await expect(engineScores(ctx.client, id)).rejects.toMatchObject({ status: 400, code: "model_unavailable" });
-    expect(() => exportTunedModel({ modelDir: dir, format: "merged", outDir: join(work, "merged-from-changed") })).toThrow(
+    await expect(exportTunedModel({ modelDir: dir, format: "merged", outDir: join(work, "merged-from-changed") })).rejects.toThrow(
       /model\.safetensors changed/,
     );
     // The PEFT adapter does not contain base weights: it still exports.
-    expect(exportTunedModel({ modelDir: dir, format: "peft", outDir: join(work, "peft-from-changed") }).files).toContain(
+    expect((await exportTunedModel({ modelDir: dir, format: "peft", outDir: join(work, "peft-from-changed") })).files).toContain(
       "adapter_model.safetensors",
     );
   });

@@ -50,10 +50,10 @@ describe("full fine-tuning of an open-weight base", () => {
       }
       const row = await findModel(ctx.engine.store, job.fine_tuned_model ?? "");
       if (!row) throw new Error("tuned model not stored");
-      expect(() => exportTunedModel({ modelDir: row.dir, format: "peft", outDir: join(out, "peft") })).toThrow(
+      await expect(exportTunedModel({ modelDir: row.dir, format: "peft", outDir: join(out, "peft") })).rejects.toThrow(
         /no adapter.*--format merged/,
       );
-      const merged = exportTunedModel({ modelDir: row.dir, format: "merged", outDir: join(out, "merged") });
+      const merged = await exportTunedModel({ modelDir: row.dir, format: "merged", outDir: join(out, "merged") });
       expect(merged.files).toEqual(expect.arrayContaining(["config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json"]));
       expect(existsSync(join(out, "merged", "optimizer.bin"))).toBe(false);
       expect(JSON.parse(readFileSync(join(out, "merged", "config.json"), "utf8")).torch_dtype).toBe("float32");

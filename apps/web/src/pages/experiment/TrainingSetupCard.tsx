@@ -10,7 +10,11 @@ const EXPORTS: Record<string, { label: string; hint: string }> = {
   },
   merged: {
     label: "Merged checkpoint",
-    hint: "a full Hugging Face checkpoint with the adapter folded in, for vLLM, transformers and llama.cpp's convert_hf_to_gguf.py",
+    hint: "a full Hugging Face checkpoint with the adapter folded in, for vLLM and transformers",
+  },
+  gguf: {
+    label: "GGUF (Q8_0)",
+    hint: "one GGUF file with the tokenizer and chat template, for llama.cpp (llama-server -m), Ollama and LM Studio",
   },
 };
 
@@ -19,7 +23,8 @@ export function TrainingSetupCard(props: { setup: TrainingSetup }) {
   const base = () => props.setup.openWeightBase;
   const lora = () => props.setup.lora;
   const href = (format: string) =>
-    api.experiments[":id"].export.$url({ param: { id: props.setup.experimentId }, query: { format: format as "peft" | "merged" } }).href;
+    api.experiments[":id"].export.$url({ param: { id: props.setup.experimentId }, query: { format: format as "peft" | "merged" | "gguf" } })
+      .href;
   return (
     <div class="card" data-testid="training-setup">
       <div class="card-head">

@@ -1,0 +1,44 @@
+/**
+ * The GGUF weight encodings against scripts/gguf_reference.py (Python's struct 'e' for float16, and ggml's Q8_0 rule
+ * written separately in plain Python), whose output is committed in fixtures/gguf/encodings.json.
+ */
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { encodedBytes, encodeTensor, floatToF16 } from "./encode.ts";
+
+interface Fixture {
+  f16: Array<{ x: number; bits: number }>;
+  q8_0: Array<{ x: number[]; bytes: string }>;
+}
+const fixture = JSON.parse(readFileSync(new URL("../../../fixtures/gguf/encodings.json", import.meta.url), "utf8")) as Fixture;
+
+describe("float16", () => {
+  it(`rounds as Python's struct does, ties to even, subnormals included (${fixture.f16.length} values)`, () => {
+    const wrong = fixture.f16.filter((c) => floatToF16(c.x) !== c.bits).map((c) => `${c.x}: ${floatToF16(c.x)} != ${c.bits}`);
+    expect(wrong).toEqual([]);
+  });
+
+  it("overflows to infinity and keeps NaN a NaN", () => {
+    expect(floatToF16(65520)).toBe(0x7c00);
+    expect(floatToF16(-1e9)).toBe(0xfc00);
+    expect(floatToF16(Number.POSITIVE_INFINITY)).toBe(0x7c00);
+    const nan = floatToF16(Number.NaN);
+    expect(nan & 0x7c00).toBe(0x7c00);
+    expect(nan & 0x3ff).not.toBe(0);
+  });
+
+  it("writes little-endian bytes", () => {
+    expect(Buffer.from(encodeTensor("F16", new Float32Array([1, -2]))).toString("hex")).toBe("003c00c0");
+  });
+});
+
+describe("Q8_0", () => {
+  it(`gives the reference's bytes: scale, then round-half-away-from-zero values (${fixture.q8_0.length} tensors)`, () => {
+    for (const c of fixture.q8_0) expect(Buffer.from(encodeTensor("Q8_0", Float32Array.from(c.x))).toString("hex")).toBe(c.bytes);
+  });
+
+  it("takes whole blocks of 32 only", () => {
+    expect(encodedBytes("Q8_0", 64)).toBe(68);
+    expect(() => encodedBytes("Q8_0", 48)).toThrow(/multiple of 32/);
+  });
+});

@@ -1,0 +1,137 @@
+/**
+ * A decoder's weights as llama.cpp names and lays them out (convert_hf_to_gguf.py's mapping for
+ * LlamaForCausalLM / MistralForCausalLM → `llama`, Qwen2ForCausalLM → `qwen2`, Qwen3ForCausalLM → `qwen3`), with the
+ * hyperparameters it reads from the file's metadata.
+ *
+ * - `llama` rotates interleaved pairs (x[2i], x[2i+1]) where Hugging Face rotates halves (x[i], x[i + d/2]), so the
+ *   rows of q and k are permuted within each head: GGUF row 2j + s is Hugging Face row s·d/2 + j. Qwen's
+ *   architectures use the halves (NeoX) order in llama.cpp too and are written unchanged.
+ * - Llama 3's frequency scaling is a `rope_freqs` tensor: for each frequency, how much its rotation is slowed (the
+ *   unscaled inverse frequency over the scaled one).
+ * - Weight matrices take the export's type; norms, biases and `rope_freqs` stay float32, and Q8_0 falls back to F16
+ *   for a matrix whose rows are not a multiple of 32 values, as llama.cpp's converter does.
+ */
+import type { Vec } from "../../trainer/kernels/types.ts";
+import type { HfArchitecture } from "../config.ts";
+import type { DecoderModel } from "../model/decoder.ts";
+import { type Matrix, toF32 } from "../model/matrix.ts";
+import { inverseFrequencies } from "../model/rope.ts";
+import type { LinearProjection } from "../tensor-names.ts";
+import { type GgmlTypeName, Q8_0_BLOCK } from "./encode.ts";
+import type { GgufTensor, GgufValue } from "./gguf-file.ts";
+
+export const GGUF_DTYPES = ["q8_0", "f16", "f32"] as const;
+export type GgufDtype = (typeof GGUF_DTYPES)[number];
+
+/** llama.cpp's `general.file_type` (`enum llama_ftype`) of each export type. */
+const FILE_TYPE: Record<GgufDtype, number> = { f32: 0, f16: 1, q8_0: 7 };
+const MATRIX_TYPE: Record<GgufDtype, GgmlTypeName> = { f32: "F32", f16: "F16", q8_0: "Q8_0" };
+
+const ARCH_OF: Record<HfArchitecture["modelType"], string> = { llama: "llama", mistral: "llama", qwen2: "qwen2", qwen3: "qwen3" };
+
+const NAME_OF: Record<LinearProjection, string> = {
+  q_proj: "attn_q",
+  k_proj: "attn_k",
+  v_proj: "attn_v",
+  o_proj: "attn_output",
+  gate_proj: "ffn_gate",
+  up_proj: "ffn_up",
+  down_proj: "ffn_down",
+};
+
+export function ggufArchitecture(a: HfArchitecture): string {
+  return ARCH_OF[a.modelType];
+}
+
+/** The rows of a [heads·headDim, cols] matrix (or a bias, cols 1) reordered from halves to interleaved pairs per head. */
+export function interleaveRotaryRows(m: Vec, heads: number, headDim: number, cols: number): Float32Array {
+  const out = new Float32Array(m.length);
+  const half = headDim / 2;
+  for (let h = 0; h < heads; h++)
+    for (let j = 0; j < half; j++)
+      for (let s = 0; s < 2; s++) {
+        const from = (h * headDim + s * half + j) * cols;
+        const to = (h * headDim + 2 * j + s) * cols;
+        out.set(m.subarray(from, from + cols), to);
+      }
+  return out;
+}
+
+/** The model's hyperparameters under the architecture's keys. */
+export function architectureMetadata(a: HfArchitecture, dtype: GgufDtype): Map<string, GgufValue> {
+  const arch = ggufArchitecture(a);
+  const m = new Map<string, GgufValue>();
+  m.set("general.architecture", { type: "string", value: arch });
+  m.set("general.file_type", { type: "u32", value: FILE_TYPE[dtype] });
+  if (dtype === "q8_0") m.set("general.quantization_version", { type: "u32", value: 2 });
+  const u32 = (key: string, value: number) => m.set(`${arch}.${key}`, { type: "u32", value });
+  u32("context_length", a.maxPositions);
+  u32("embedding_length", a.hidden);
+  u32("block_count", a.layers);
+  u32("feed_forward_length", a.intermediate);
+  u32("attention.head_count", a.heads);
+  u32("attention.head_count_kv", a.kvHeads);
+  u32("attention.key_length", a.headDim);
+  u32("attention.value_length", a.headDim);
+  u32("rope.dimension_count", a.headDim);
+  u32("vocab_size", a.vocab);
+  m.set(`${arch}.rope.freq_base`, { type: "f32", value: a.ropeTheta });
+  m.set(`${arch}.attention.layer_norm_rms_epsilon`, { type: "f32", value: a.rmsEps });
+  return m;
+}
+
+/** The tensors of the file, each encoded when written. */
+export function modelTensors(model: DecoderModel, dtype: GgufDtype): GgufTensor[] {
+  const { arch: a, weights: w, k } = model;
+  const permute = ggufArchitecture(a) === "llama";
+  const f32 = (m: Matrix): Vec => toF32(k, m);
+  const matrixType = (cols: number): GgmlTypeName => {
+    const type = MATRIX_TYPE[dtype];
+    return type === "Q8_0" && cols % Q8_0_BLOCK !== 0 ? "F16" : type;
+  };
+  const matrix = (name: string, rows: number, cols: number, values: () => Vec): GgufTensor => ({
+    name,
+    shape: [rows, cols],
+    type: matrixType(cols),
+    values,
+  });
+  const vector = (name: string, values: () => Vec): GgufTensor => {
+    const v = values();
+    return { name, shape: [v.length], type: "F32", values: () => v };
+  };
+  const out: GgufTensor[] = [matrix("token_embd.weight", a.vocab, a.hidden, () => f32(w.embed))];
+  if (a.ropeScaling) {
+    const scaled = inverseFrequencies(a);
+    const { ropeScaling: _, ...unscaled } = a;
+    const plain = inverseFrequencies(unscaled);
+    out.push(vector("rope_freqs.weight", () => Float32Array.from(plain, (f, i) => f / (scaled[i] as number))));
+  }
+  w.layers.forEach((L, l) => {
+    const blk = `blk.${l}`;
+    out.push(vector(`${blk}.attn_norm.weight`, () => L.inputNorm));
+    for (const p of ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"] as const) {
+      const lin = L.proj[p];
+      const heads = p === "q_proj" ? a.heads : a.kvHeads;
+      const rotary = permute && (p === "q_proj" || p === "k_proj");
+      out.push(
+        matrix(`${blk}.${NAME_OF[p]}.weight`, lin.out, lin.in, () =>
+          rotary ? interleaveRotaryRows(f32(lin.w), heads, a.headDim, lin.in) : f32(lin.w),
+        ),
+      );
+      const bias = lin.bias;
+      if (bias) out.push(vector(`${blk}.${NAME_OF[p]}.bias`, () => (rotary ? interleaveRotaryRows(bias, heads, a.headDim, 1) : bias)));
+    }
+    if (L.qNorm) {
+      const q = L.qNorm;
+      out.push(vector(`${blk}.attn_q_norm.weight`, () => q));
+    }
+    if (L.kNorm) {
+      const kn = L.kNorm;
+      out.push(vector(`${blk}.attn_k_norm.weight`, () => kn));
+    }
+    out.push(vector(`${blk}.ffn_norm.weight`, () => L.postNorm));
+  });
+  out.push(vector("output_norm.weight", () => w.norm));
+  if (!a.tiedEmbeddings) out.push(matrix("output.weight", a.vocab, a.hidden, () => f32(w.lmHead)));
+  return out;
+}

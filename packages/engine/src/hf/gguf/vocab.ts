@@ -1,0 +1,135 @@
+/**
+ * A Hugging Face tokenizer as llama.cpp's `gpt2` (byte-level BPE) vocabulary in GGUF metadata, as convert_hf_to_gguf.py
+ * writes it: every id up to the model's vocabulary size with its text and type, the merges in rank order, the
+ * pre-tokenizer llama.cpp should split text with, the special ids, whether a bos is added, and the chat template(s).
+ *
+ * llama.cpp does not read tokenizer.json's pre-tokenizer: it has a fixed set of named splitting rules. The names
+ * below are those whose rule is the same as the tokenizer.json pattern they are matched on (Qwen2/2.5/3, Llama 3,
+ * SmolLM, GPT-2). Any other pre-tokenizer, or a SentencePiece vocabulary (Llama 2, Mistral 7B v0.1–v0.3), is refused
+ * with the way out: export merged and run llama.cpp's own converter.
+ */
+import { TunelabError } from "@tunelab/base";
+import type { HfTokenizer } from "../tokenizer/hf-tokenizer.ts";
+import type { TokenizerFiles } from "../tokenizer/model-files.ts";
+import type { GgufValue } from "./gguf-file.ts";
+
+/** llama.cpp's token types (`enum llama_token_type`). */
+const TOKEN_TYPE = { normal: 1, control: 3, userDefined: 4, unused: 5 } as const;
+
+const QWEN2_SPLIT =
+  "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+const LLAMA3_SPLIT =
+  "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+
+interface Component {
+  type: string;
+  [key: string]: unknown;
+}
+
+const FIX = "export --format merged and convert it with llama.cpp's convert_hf_to_gguf.py";
+
+const refuse = (files: TokenizerFiles, field: string, what: string) =>
+  new TunelabError("invalid_argument", `${files.source}/tokenizer.json: ${field}: ${what}; to get a GGUF, ${FIX}`, {
+    details: { file: "tokenizer.json", field },
+  });
+
+/** llama.cpp's name (`tokenizer.ggml.pre`) of the tokenizer's pre-tokenizer. */
+export function llamaCppPreTokenizer(files: TokenizerFiles): string {
+  const pre = files.tokenizerJson.pre_tokenizer as Component | null;
+  const steps: Component[] =
+    pre === null ? [] : pre.type === "Sequence" && Array.isArray(pre.pretokenizers) ? (pre.pretokenizers as Component[]) : [pre];
+  const [first, second] = steps;
+  const byteLevel = (c: Component | undefined, useRegex: boolean) =>
+    c?.type === "ByteLevel" && c.add_prefix_space !== true && (c.use_regex ?? true) === useRegex;
+  if (steps.length === 2 && first?.type === "Split" && byteLevel(second, false)) {
+    const pattern = (first.pattern as { Regex?: unknown } | undefined)?.Regex;
+    if (first.behavior === "Isolated" && first.invert !== true) {
+      if (pattern === QWEN2_SPLIT) return "qwen2";
+      if (pattern === LLAMA3_SPLIT) return "llama-bpe";
+    }
+  }
+  if (steps.length === 2 && first?.type === "Digits" && first.individual_digits === true && byteLevel(second, true)) return "smollm";
+  if (steps.length === 1 && byteLevel(first, true)) return "gpt-2";
+  throw refuse(
+    files,
+    "pre_tokenizer",
+    `${JSON.stringify(pre).slice(0, 200)} is not a pre-tokenizer llama.cpp has a named rule for (known: Qwen2/Qwen3's and Llama 3's Split patterns, SmolLM's Digits + ByteLevel, GPT-2's ByteLevel)`,
+  );
+}
+
+/** The BPE merges as "left right" strings (tokenizer.json writes them as strings or as pairs). */
+function mergesOf(files: TokenizerFiles): string[] {
+  const merges = (files.tokenizerJson.model as { merges?: unknown }).merges;
+  if (!Array.isArray(merges)) throw refuse(files, "model.merges", "missing (a BPE vocabulary has merges)");
+  return merges.map((m, i) => {
+    if (typeof m === "string") return m;
+    if (Array.isArray(m) && m.length === 2 && typeof m[0] === "string" && typeof m[1] === "string") return `${m[0]} ${m[1]}`;
+    throw refuse(files, `model.merges[${i}]`, "neither a string nor a pair of strings");
+  });
+}
+
+/** Templates as GGUF keeps them: the default one, and the named others (`tokenizer.chat_template.NAME`). */
+function chatTemplates(files: TokenizerFiles): Map<string, string> {
+  const out = new Map<string, string>();
+  const configured = files.tokenizerConfig.chat_template;
+  if (typeof configured === "string") out.set("default", configured);
+  else if (Array.isArray(configured)) for (const t of configured) out.set(t.name, t.template);
+  if (files.chatTemplateFile !== undefined && !out.has("default")) out.set("default", files.chatTemplateFile);
+  return out;
+}
+
+/** The tokenizer's metadata for a model whose embedding has `vocabSize` rows. */
+export function vocabularyMetadata(files: TokenizerFiles, tokenizer: HfTokenizer, vocabSize: number): Map<string, GgufValue> {
+  const model = files.tokenizerJson.model as { type?: unknown; byte_fallback?: unknown };
+  if (model.type !== "BPE" || tokenizer.byteScheme !== "byte-level")
+    throw refuse(
+      files,
+      "model",
+      `a ${String(model.type)} vocabulary${model.byte_fallback === true ? " with byte fallback (SentencePiece)" : ""}; the GGUF export writes byte-level BPE vocabularies (Qwen, Llama 3, SmolLM)`,
+    );
+  if (tokenizer.vocabSize > vocabSize)
+    throw refuse(files, "model.vocab", `${tokenizer.vocabSize} tokens, more than the model's ${vocabSize} embedding rows`);
+  const added = new Map(files.tokenizerJson.added_tokens.map((t) => [t.id, t]));
+  const tokens: string[] = [];
+  const types = new Int32Array(vocabSize);
+  for (let id = 0; id < vocabSize; id++) {
+    if (id >= tokenizer.vocabSize) {
+      tokens.push(`[PAD${id}]`);
+      types[id] = TOKEN_TYPE.unused;
+      continue;
+    }
+    const token = tokenizer.idToToken(id);
+    tokens.push(token);
+    const entry = added.get(id);
+    types[id] = entry ? (entry.special === true ? TOKEN_TYPE.control : TOKEN_TYPE.userDefined) : TOKEN_TYPE.normal;
+  }
+  const m = new Map<string, GgufValue>();
+  m.set("tokenizer.ggml.model", { type: "string", value: "gpt2" });
+  m.set("tokenizer.ggml.pre", { type: "string", value: llamaCppPreTokenizer(files) });
+  m.set("tokenizer.ggml.tokens", { type: "string[]", value: tokens });
+  m.set("tokenizer.ggml.token_type", { type: "i32[]", value: types });
+  m.set("tokenizer.ggml.merges", { type: "string[]", value: mergesOf(files) });
+  const idOf = (text: string | undefined) => (text === undefined ? undefined : tokenizer.tokenToId(text));
+  const eos = idOf(tokenizer.specialTokens.eos) ?? tokenizer.eosIds[0];
+  if (tokenizer.bosId !== null) m.set("tokenizer.ggml.bos_token_id", { type: "u32", value: tokenizer.bosId });
+  if (eos !== undefined) m.set("tokenizer.ggml.eos_token_id", { type: "u32", value: eos });
+  // generation_config.json may end generation on a second id (Llama 3's <|eot_id|> beside <|end_of_text|>)
+  const other = tokenizer.eosIds.find((id) => id !== eos);
+  if (other !== undefined) m.set("tokenizer.ggml.eot_token_id", { type: "u32", value: other });
+  const pad = idOf(tokenizer.specialTokens.pad);
+  if (pad !== undefined) m.set("tokenizer.ggml.padding_token_id", { type: "u32", value: pad });
+  // what the tokenizer adds around a text, observed rather than read from flags that some checkpoints leave stale
+  const plain = tokenizer.encode("a", { addSpecialTokens: false });
+  const wrapped = tokenizer.encode("a", { addSpecialTokens: true });
+  const addsBos = tokenizer.bosId !== null && wrapped.length > plain.length && wrapped[0] === tokenizer.bosId;
+  const addsEos = eos !== undefined && wrapped.length > plain.length && wrapped[wrapped.length - 1] === eos;
+  m.set("tokenizer.ggml.add_bos_token", { type: "bool", value: addsBos });
+  m.set("tokenizer.ggml.add_eos_token", { type: "bool", value: addsEos });
+  const templates = chatTemplates(files);
+  const main = templates.get("default");
+  if (main !== undefined) m.set("tokenizer.chat_template", { type: "string", value: main });
+  const named = [...templates.keys()].filter((name) => name !== "default");
+  for (const name of named) m.set(`tokenizer.chat_template.${name}`, { type: "string", value: templates.get(name) as string });
+  if (named.length > 0) m.set("tokenizer.chat_templates", { type: "string[]", value: named });
+  return m;
+}

@@ -1,0 +1,37 @@
+/**
+ * One GGUF file of a decoder held in memory (a base, a merged LoRA model or a fully tuned one) and the tokenizer of
+ * its directory: what llama.cpp (`llama-cli -m`, `llama-server -m`), Ollama (`FROM ./model.gguf`) and LM Studio load.
+ */
+import type { DecoderModel } from "../model/decoder.ts";
+import { HfTokenizer } from "../tokenizer/hf-tokenizer.ts";
+import { readTokenizerFiles } from "../tokenizer/model-files.ts";
+import { type GgufValue, writeGguf } from "./gguf-file.ts";
+import { architectureMetadata, type GgufDtype, modelTensors } from "./model-tensors.ts";
+import { vocabularyMetadata } from "./vocab.ts";
+
+export interface GgufModelOptions {
+  model: DecoderModel;
+  /** The directory holding tokenizer.json and tokenizer_config.json (the base's). */
+  tokenizerDir: string;
+  outPath: string;
+  dtype: GgufDtype;
+  /** `general.name`: what llama.cpp and Ollama show as the model's name. */
+  name: string;
+}
+
+/** The file name an export of this type gets. */
+export const ggufFileName = (dtype: GgufDtype) => `model-${dtype}.gguf`;
+
+/** Checks the tokenizer first (nothing is written when it cannot be expressed in GGUF), then writes the file. */
+export async function writeGgufModel(options: GgufModelOptions): Promise<{ bytes: number }> {
+  const files = await readTokenizerFiles(options.tokenizerDir);
+  const tokenizer = new HfTokenizer(files);
+  const vocab = vocabularyMetadata(files, tokenizer, options.model.arch.vocab);
+  const metadata = new Map<string, GgufValue>([
+    ...architectureMetadata(options.model.arch, options.dtype),
+    ["general.type", { type: "string", value: "model" }],
+    ["general.name", { type: "string", value: options.name }],
+    ...vocab,
+  ]);
+  return { bytes: writeGguf(options.outPath, metadata, modelTensors(options.model, options.dtype)) };
+}

@@ -1,0 +1,93 @@
+/**
+ * Real llama.cpp for the GGUF export tests, through node-llama-cpp (its prebuilt CPU binaries come in npm packages).
+ * It is not a dependency of the repository (with its GPU variants it is 725 MB): `node scripts/install-llama-cpp.mjs`
+ * installs the CPU build (85 MB) into a cache folder outside it, and .ci/run does so. When it is not installed, the
+ * tests that need it are skipped, saying why and how to install it.
+ */
+import { existsSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+
+export const NODE_LLAMA_CPP_VERSION = "3.22.1";
+
+/** Where scripts/install-llama-cpp.mjs installs it (the same rule). */
+export function llamaCppDir(): string {
+  return process.env.TUNELAB_LLAMA_CPP_DIR ?? join(homedir(), ".cache", "tunelab", `node-llama-cpp-${NODE_LLAMA_CPP_VERSION}`);
+}
+
+/** The part of node-llama-cpp's API these tests use. */
+export interface LlamaCppModel {
+  tokenize(text: string, specialTokens?: boolean): number[];
+  detokenize(tokens: readonly number[], specialTokens?: boolean): string;
+  createContext(options: Record<string, unknown>): Promise<LlamaCppContext>;
+  dispose(): Promise<void>;
+}
+export interface LlamaCppContext {
+  getSequence(): {
+    controlledEvaluate(
+      input: Array<number | [number, { generateNext: { logits: true } }]>,
+    ): Promise<Array<{ next?: { logits?: Map<number, number> } } | undefined>>;
+  };
+  dispose(): Promise<void>;
+}
+export interface LlamaCpp {
+  loadModel(options: { modelPath: string; vocabOnly?: boolean }): Promise<LlamaCppModel>;
+  /** node-llama-cpp's own GGUF reader (JavaScript, independent of ours). */
+  readGgufFileInfo(path: string): Promise<{
+    metadata: Record<string, unknown>;
+    tensorInfo?: Array<{ name: string; dimensions: Array<number | bigint>; ggmlType: number }>;
+  }>;
+}
+
+/** llama.cpp on the CPU, or why it cannot be had here. */
+export async function loadLlamaCpp(): Promise<{ llama: LlamaCpp } | { reason: string }> {
+  const entry = join(llamaCppDir(), "node_modules", "node-llama-cpp", "dist", "index.js");
+  if (!existsSync(entry))
+    return {
+      reason: `node-llama-cpp ${NODE_LLAMA_CPP_VERSION} is not installed in ${llamaCppDir()}: run node scripts/install-llama-cpp.mjs`,
+    };
+  const api = (await import(pathToFileURL(entry).href)) as {
+    getLlama(options: Record<string, unknown>): Promise<{ loadModel: LlamaCpp["loadModel"] }>;
+    readGgufFileInfo: LlamaCpp["readGgufFileInfo"];
+    LlamaLogLevel: { error: unknown };
+  };
+  const llama = await api.getLlama({ gpu: false, build: "never", logLevel: api.LlamaLogLevel.error });
+  return { llama: { loadModel: (options) => llama.loadModel(options), readGgufFileInfo: api.readGgufFileInfo } };
+}
+
+/** A context that computes in float32 throughout (llama.cpp's default KV cache is float16), for tight comparisons. */
+export const EXACT_CONTEXT = {
+  contextSize: 256,
+  batchSize: 256,
+  sequences: 1,
+  flashAttention: false,
+  experimentalKvCacheKeyType: "F32",
+  experimentalKvCacheValueType: "F32",
+};
+
+export function logSoftmax(x: ArrayLike<number>): Float64Array {
+  let max = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < x.length; i++) max = Math.max(max, x[i] as number);
+  let sum = 0;
+  for (let i = 0; i < x.length; i++) sum += Math.exp((x[i] as number) - max);
+  const log = Math.log(sum) + max;
+  return Float64Array.from(x, (v) => v - log);
+}
+
+/** llama.cpp's next-token log-probabilities after each of `ids` ([ids.length][vocab]). */
+export async function llamaCppLogProbs(model: LlamaCppModel, ids: readonly number[], vocab: number): Promise<Float64Array[]> {
+  const context = await model.createContext(EXACT_CONTEXT);
+  try {
+    const out = await context.getSequence().controlledEvaluate(ids.map((id) => [id, { generateNext: { logits: true } }]));
+    return ids.map((_, i) => {
+      const logits = out[i]?.next?.logits;
+      if (!logits) throw new Error(`llama.cpp returned no logits after token ${i}`);
+      const dense = new Float64Array(vocab);
+      for (const [token, value] of logits) dense[token] = value;
+      return logSoftmax(dense);
+    });
+  } finally {
+    await context.dispose();
+  }
+}

@@ -1,0 +1,249 @@
+/**
+ * The GGUF export against real llama.cpp (node-llama-cpp's CPU build, test/llama-cpp.ts):
+ *
+ * (a) every fixture architecture (Llama 3 with rope scaling, SmolLM, Qwen2, Qwen3, Mistral) written as F32 GGUF loads
+ *     in llama.cpp, which tokenizes like the Hugging Face tokenizer and gives the engine's next-token
+ *     log-probabilities at every position to ≤ 1e-3. F16 and Q8_0 load too; their error is the rounding of weights
+ *     (and, in llama.cpp's F16 and Q8_0 products, of activations), bounded loosely here.
+ *     The real Qwen3 and Llama 3.1 tokenizers (151k and 128k tokens, with padding rows) tokenize in llama.cpp as in
+ *     the engine, and a SentencePiece tokenizer is refused with the way out.
+ * (b) a LoRA-tuned model exported through exportTunedModel: llama.cpp's greedy continuation of each conversation is
+ *     the engine's chat completion, token for token, with the same log-probabilities (F32) and the same tokens (Q8_0);
+ *     the file carries the tokenizer's chat template and special ids, as llama.cpp's own GGUF reader shows.
+ */
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { chatCodec } from "../../src/hf/chat-codec.ts";
+import { exportTunedModel } from "../../src/hf/export.ts";
+import { GGUF_DTYPES, type GgufDtype } from "../../src/hf/gguf/model-tensors.ts";
+import { writeGgufModel } from "../../src/hf/gguf/write-model.ts";
+import { openHfDecoderModel } from "../../src/hf/load.ts";
+import { HfDecoder } from "../../src/hf/model/decoder.ts";
+import { randomDecoderModel, TINY_ARCH } from "../../src/hf/test-support/random-model.ts";
+import { HfTokenizer } from "../../src/hf/tokenizer/hf-tokenizer.ts";
+import { loadTestTokenizer, testTokenizerDir } from "../../src/hf/tokenizer/test-tokenizers.ts";
+import { registerBaseModel } from "../../src/index.ts";
+import { findRegisteredBase } from "../../src/models/base-model.repository.ts";
+import { nativeKernels } from "../../src/trainer/kernels/native.ts";
+import { engineWithClient } from "../engine-client.ts";
+import { type LlamaCpp, llamaCppLogProbs, loadLlamaCpp, logSoftmax } from "../llama-cpp.ts";
+import { COMMITTED_ADAPTER, CONVERSATIONS, engineScores, FIXTURES, installAdapter, MAX_NEW_TOKENS } from "./export-support.ts";
+
+const loaded = await loadLlamaCpp();
+const llama: LlamaCpp | undefined = "llama" in loaded ? loaded.llama : undefined;
+if (!llama) console.info(`gguf-llama-cpp.test.ts: skipped: ${"reason" in loaded ? loaded.reason : ""}`);
+
+const CASES = ["llama", "smollm", "qwen2", "qwen3", "mistral"] as const;
+const TEXTS = [
+  "Hello world",
+  "I was charged twice!",
+  "  multiple   spaces\n\nand newlines\n",
+  "numbers 12345 and 3.14159",
+  "Bonjour, ça va ? 日本語のテキスト",
+  "don't you're I'll WE'VE",
+  "<|im_start|>user\nhi<|im_end|>",
+];
+const PROMPT =
+  "<|im_start|>system\nRoute the ticket.<|im_end|>\n<|im_start|>user\nI was charged twice for my order<|im_end|>\n<|im_start|>assistant\n";
+/** Largest |Δ log p| over the vocabulary and positions, and the share of positions with the same most likely token. */
+const BOUNDS: Record<GgufDtype, { maxDiff: number; argmax: number }> = {
+  f32: { maxDiff: 1e-3, argmax: 1 },
+  f16: { maxDiff: 0.1, argmax: 0.95 },
+  q8_0: { maxDiff: 3, argmax: 0.7 },
+};
+
+let work = "";
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), "tunelab-gguf-"));
+});
+afterAll(() => {
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+describe.skipIf(!llama)("GGUF files of the fixture architectures in llama.cpp", () => {
+  for (const name of CASES) {
+    for (const dtype of GGUF_DTYPES) {
+      it(`${name} as ${dtype}: loads, tokenizes as the Hugging Face tokenizer, and gives the engine's log-probabilities (${dtype === "f32" ? "≤ 1e-3" : `≤ ${BOUNDS[dtype].maxDiff}, argmax ≥ ${BOUNDS[dtype].argmax * 100}%`})`, async () => {
+        const lib = llama as LlamaCpp;
+        const dir = join(FIXTURES, name);
+        const model = openHfDecoderModel(dir);
+        const path = join(work, `${name}-${dtype}.gguf`);
+        await writeGgufModel({ model, tokenizerDir: dir, outPath: path, dtype, name: `tiny-${name}` });
+        const tokenizer = await HfTokenizer.fromDirectory(dir);
+        const gguf = await lib.loadModel({ modelPath: path });
+        try {
+          for (const text of TEXTS)
+            expect(gguf.tokenize(text, true), JSON.stringify(text)).toEqual(tokenizer.encode(text, { addSpecialTokens: false }));
+          const ids = tokenizer.encode(PROMPT, { addSpecialTokens: false });
+          const V = model.arch.vocab;
+          const ours = new HfDecoder(model, ids.length).feed(ids, true);
+          const theirs = await llamaCppLogProbs(gguf, ids, V);
+          let maxDiff = 0;
+          let sameArgmax = 0;
+          ids.forEach((_, p) => {
+            const a = logSoftmax(ours.subarray(p * V, (p + 1) * V));
+            const b = theirs[p] as Float64Array;
+            let am = 0;
+            let bm = 0;
+            for (let i = 0; i < V; i++) {
+              maxDiff = Math.max(maxDiff, Math.abs((a[i] as number) - (b[i] as number)));
+              if ((a[i] as number) > (a[am] as number)) am = i;
+              if ((b[i] as number) > (b[bm] as number)) bm = i;
+            }
+            if (am === bm) sameArgmax++;
+          });
+          console.info(`${name} ${dtype}: max |Δ log p| ${maxDiff.toExponential(2)}, same argmax at ${sameArgmax}/${ids.length} positions`);
+          expect(maxDiff).toBeLessThanOrEqual(BOUNDS[dtype].maxDiff);
+          expect(sameArgmax / ids.length).toBeGreaterThanOrEqual(BOUNDS[dtype].argmax);
+        } finally {
+          await gguf.dispose();
+        }
+      }, 60_000);
+    }
+  }
+
+  it("writes what llama.cpp's own GGUF reader expects: architecture, shapes, types, rope factors, tokenizer", async () => {
+    const lib = llama as LlamaCpp;
+    const dir = join(FIXTURES, "llama");
+    const path = join(work, "llama-meta.gguf");
+    await writeGgufModel({ model: openHfDecoderModel(dir), tokenizerDir: dir, outPath: path, dtype: "q8_0", name: "tiny-llama" });
+    const info = await lib.readGgufFileInfo(path);
+    const meta = info.metadata as {
+      general: { architecture: string; name: string; file_type: number };
+      llama: { context_length: number; block_count: number; embedding_length: number; attention: { head_count_kv: number } };
+      tokenizer: {
+        ggml: {
+          model: string;
+          pre: string;
+          tokens: string[];
+          merges: string[];
+          eos_token_id: number;
+          eot_token_id: number;
+          bos_token_id: number;
+        };
+        chat_template: string;
+      };
+    };
+    expect(meta.general).toMatchObject({ architecture: "llama", name: "tiny-llama", file_type: 7 });
+    expect(meta.llama).toMatchObject({ context_length: 256, block_count: 2, embedding_length: 64, attention: { head_count_kv: 2 } });
+    expect(meta.tokenizer.ggml).toMatchObject({ model: "gpt2", pre: "qwen2", bos_token_id: 456, eos_token_id: 458, eot_token_id: 456 });
+    expect(meta.tokenizer.ggml.tokens).toHaveLength(461);
+    expect(meta.tokenizer.ggml.merges).toHaveLength(200);
+    const tokenizer = await HfTokenizer.fromDirectory(dir);
+    expect(meta.tokenizer.chat_template).toContain("<|im_start|>");
+    expect(tokenizer.chatTemplate).not.toBeNull();
+    const byName = new Map((info.tensorInfo ?? []).map((t) => [t.name, t]));
+    // ggml's dimensions are PyTorch's reversed; Q8_0 is ggml type 8, float32 0
+    expect(byName.get("token_embd.weight")?.dimensions.map(Number)).toEqual([64, 461]);
+    expect(byName.get("token_embd.weight")?.ggmlType).toBe(8);
+    expect(byName.get("blk.0.attn_k.weight")?.dimensions.map(Number)).toEqual([64, 32]);
+    expect(byName.get("blk.1.ffn_norm.weight")?.ggmlType).toBe(0);
+    // Llama 3 scaling with head_dim 16: frequency 0 kept, 1 smoothed, the rest slowed by the factor 8
+    expect(byName.get("rope_freqs.weight")?.dimensions.map(Number)).toEqual([8]);
+  });
+});
+
+describe.skipIf(!llama)("real tokenizers in llama.cpp", () => {
+  const REAL_TEXTS = [
+    ...TEXTS.slice(0, 6),
+    "The year 2024 had 366 days; 1234567 is a number.",
+    "Tabs\tand\r\nwindows line ends, emoji 🚀🔥 and accents: naïve café",
+    "    def f(x):\n        return x ** 2  # comment",
+  ];
+  for (const [name, rows, special] of [
+    ["qwen3", 151_936, "<|im_start|>user\nhi<|im_end|>"],
+    ["llama3", 128_256, "<|start_header_id|>user<|end_header_id|>\n\nhi<|eot_id|>"],
+  ] as const) {
+    it(`${name}: a ${rows.toLocaleString("en-US")}-row model's GGUF tokenizes ${REAL_TEXTS.length + 1} texts as the Hugging Face tokenizer`, async () => {
+      const lib = llama as LlamaCpp;
+      const tokenizer = await loadTestTokenizer(name);
+      const model = randomDecoderModel({ ...TINY_ARCH, vocab: rows, maxPositions: 64 }, nativeKernels(), 3, 0.1);
+      const path = join(work, `${name}-vocab.gguf`);
+      await writeGgufModel({ model, tokenizerDir: testTokenizerDir(name), outPath: path, dtype: "f32", name });
+      const gguf = await lib.loadModel({ modelPath: path, vocabOnly: true });
+      try {
+        for (const text of [...REAL_TEXTS, special])
+          expect(gguf.tokenize(text, true), JSON.stringify(text)).toEqual(tokenizer.encode(text, { addSpecialTokens: false }));
+      } finally {
+        await gguf.dispose();
+      }
+    }, 120_000);
+  }
+
+  it("refuses a SentencePiece tokenizer (Mistral 7B's) before writing, naming the way out", async () => {
+    const path = join(work, "mistral-sp.gguf");
+    const model = randomDecoderModel({ ...TINY_ARCH, vocab: 32_000 }, nativeKernels(), 3, 0.1);
+    await expect(
+      writeGgufModel({ model, tokenizerDir: testTokenizerDir("mistral"), outPath: path, dtype: "f32", name: "sp" }),
+    ).rejects.toThrow(
+      /tokenizer\.json: model: a BPE vocabulary with byte fallback \(SentencePiece\).*export --format merged and convert it with llama\.cpp's convert_hf_to_gguf\.py/,
+    );
+    expect(readdirSync(work).some((f) => f.startsWith("mistral-sp"))).toBe(false);
+  });
+});
+
+describe.skipIf(!llama)("a LoRA-tuned model exported as GGUF, in llama.cpp", () => {
+  let ctx: Awaited<ReturnType<typeof engineWithClient>>;
+  let model = "";
+  let tunedDir = "";
+  beforeAll(async () => {
+    ctx = await engineWithClient({ checkpointEvery: 1000 });
+    await registerBaseModel(ctx.engine.store, { dir: join(FIXTURES, "qwen3"), name: "tiny-qwen3" });
+    const base = await findRegisteredBase(ctx.engine.store, "tiny-qwen3");
+    if (!base) throw new Error("tiny-qwen3 not registered");
+    model = "ft:tiny-qwen3:tunelab::gguf0001";
+    tunedDir = await installAdapter(ctx.engine.store, ctx.root, model, COMMITTED_ADAPTER, base);
+  }, 120_000);
+  afterAll(async () => {
+    await ctx?.dispose();
+  });
+
+  for (const dtype of ["f32", "q8_0"] as const) {
+    it(`as ${dtype}: llama.cpp continues each conversation with the engine's greedy tokens${dtype === "f32" ? " and log-probabilities (≤ 1e-3)" : ""}`, async () => {
+      const lib = llama as LlamaCpp;
+      const out = join(work, `tuned-${dtype}`);
+      const result = await exportTunedModel({ modelDir: tunedDir, format: "gguf", outDir: out, dtype, name: model });
+      expect(result.files).toEqual([`model-${dtype}.gguf`]);
+      expect(readdirSync(work).some((f) => f.includes(".tmp-"))).toBe(false);
+      const tokenizer = await HfTokenizer.fromDirectory(join(FIXTURES, "qwen3"));
+      const codec = chatCodec(tokenizer);
+      const scores = await engineScores(ctx.client, model);
+      const gguf = await lib.loadModel({ modelPath: join(out, `model-${dtype}.gguf`) });
+      try {
+        for (const [i, conversation] of CONVERSATIONS.entries()) {
+          const engine = scores[i];
+          if (!engine) throw new Error(`no engine score for ${conversation.name}`);
+          const prompt = codec.encodeChat(conversation.messages as never, undefined);
+          expect(prompt.length).toBe(engine.promptTokens);
+          // greedy in llama.cpp, as many tokens as the engine wrote (it stops at an end-of-turn token, not counted)
+          const ids = [...prompt];
+          const generated: number[] = [];
+          const logprobs: number[] = [];
+          for (let step = 0; step < Math.min(MAX_NEW_TOKENS, engine.content.length); step++) {
+            const lp = (await llamaCppLogProbs(gguf, ids, tokenizer.vocabSize)).at(-1) as Float64Array;
+            let best = 0;
+            for (let t = 1; t < lp.length; t++) if ((lp[t] as number) > (lp[best] as number)) best = t;
+            generated.push(best);
+            logprobs.push(lp[best] as number);
+            ids.push(best);
+          }
+          expect(tokenizer.decode(generated), conversation.name).toBe(engine.content.map((c) => c.token).join(""));
+          if (dtype === "f32")
+            for (const [k, c] of engine.content.entries()) expect(Math.abs(c.logprob - (logprobs[k] as number))).toBeLessThanOrEqual(1e-3);
+        }
+      } finally {
+        await gguf.dispose();
+      }
+    }, 120_000);
+  }
+
+  it("refuses a dtype the format does not write, before writing anything", async () => {
+    const out = join(work, "tuned-bf16-gguf");
+    await expect(exportTunedModel({ modelDir: tunedDir, format: "gguf", outDir: out, dtype: "bf16" })).rejects.toThrow(
+      /dtype bf16 does not apply to gguf exports; use one of q8_0, f16, f32/,
+    );
+    expect(readdirSync(work).some((f) => f.startsWith("tuned-bf16-gguf"))).toBe(false);
+  });
+});
