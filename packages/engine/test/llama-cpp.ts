@@ -52,8 +52,13 @@ export async function loadLlamaCpp(): Promise<{ llama: LlamaCpp } | { reason: st
     readGgufFileInfo: LlamaCpp["readGgufFileInfo"];
     LlamaLogLevel: { error: unknown };
   };
-  const llama = await api.getLlama({ gpu: false, build: "never", logLevel: api.LlamaLogLevel.error });
-  return { llama: { loadModel: (options) => llama.loadModel(options), readGgufFileInfo: api.readGgufFileInfo } };
+  try {
+    // the CPU build only: GPU kernels would compute in other precisions than the comparisons' bounds assume
+    const llama = await api.getLlama({ gpu: false, build: "never", logLevel: api.LlamaLogLevel.error });
+    return { llama: { loadModel: (options) => llama.loadModel(options), readGgufFileInfo: api.readGgufFileInfo } };
+  } catch (error) {
+    return { reason: `node-llama-cpp ${NODE_LLAMA_CPP_VERSION} has no CPU build that runs here: ${(error as Error).message}` };
+  }
 }
 
 /** A context that computes in float32 throughout (llama.cpp's default KV cache is float16), for tight comparisons. */
