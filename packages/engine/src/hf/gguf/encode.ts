@@ -57,27 +57,38 @@ export function encodedBytes(type: GgmlTypeName, count: number): number {
 /** C's roundf: halves away from zero. */
 const roundf = (x: number) => (x < 0 ? -Math.round(-x) : Math.round(x));
 
-/** The values encoded in a type, as the bytes a GGUF file holds. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** The values encoded in a type, as the bytes a GGUF file holds (little-endian). */
 export function encodeTensor(type: GgmlTypeName, data: Vec): Uint8Array {
   const out = new Uint8Array(encodedBytes(type, data.length));
   const view = new DataView(out.buffer);
   if (type === "F32") {
-    for (let i = 0; i < data.length; i++) view.setFloat32(i * 4, data[i] as number, true);
+    if (LITTLE_ENDIAN) new Float32Array(out.buffer).set(data);
+    else for (let i = 0; i < data.length; i++) view.setFloat32(i * 4, data[i] as number, true);
     return out;
   }
   if (type === "F16") {
-    for (let i = 0; i < data.length; i++) view.setUint16(i * 2, floatToF16(data[i] as number), true);
+    if (LITTLE_ENDIAN) {
+      const halves = new Uint16Array(out.buffer);
+      for (let i = 0; i < data.length; i++) halves[i] = floatToF16(data[i] as number);
+    } else for (let i = 0; i < data.length; i++) view.setUint16(i * 2, floatToF16(data[i] as number), true);
     return out;
   }
+  const bytes = new Int8Array(out.buffer);
   for (let b = 0; b < data.length / Q8_0_BLOCK; b++) {
     const from = b * Q8_0_BLOCK;
     let amax = 0;
-    for (let j = 0; j < Q8_0_BLOCK; j++) amax = Math.max(amax, Math.abs(data[from + j] as number));
+    for (let j = 0; j < Q8_0_BLOCK; j++) {
+      const v = data[from + j] as number;
+      if (v > amax) amax = v;
+      else if (-v > amax) amax = -v;
+    }
     const d = Math.fround(amax / 127);
     const id = d !== 0 ? Math.fround(1 / d) : 0;
     const at = b * Q8_0_BLOCK_BYTES;
     view.setUint16(at, floatToF16(d), true);
-    for (let j = 0; j < Q8_0_BLOCK; j++) view.setInt8(at + 2 + j, roundf(Math.fround((data[from + j] as number) * id)));
+    for (let j = 0; j < Q8_0_BLOCK; j++) bytes[at + 2 + j] = roundf(Math.fround((data[from + j] as number) * id));
   }
   return out;
 }
