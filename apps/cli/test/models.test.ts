@@ -225,7 +225,7 @@ describe("tunelab models with a local Hugging Face folder", () => {
     expect(exists.stderr).toContain("already exists");
     const badFormat = cli(["models", "export", experimentId, "--format", "onnx", "-o", join(dir, "x")]);
     expect(badFormat.code).toBe(2);
-    expect(badFormat.stderr).toContain("argument 'onnx' is invalid. Allowed choices are peft, merged, gguf");
+    expect(badFormat.stderr).toContain("argument 'onnx' is invalid. Allowed choices are peft, merged, gguf, gguf-lora");
     expect(badFormat.stderr).toContain("llama-server -m ./gguf/model-q8_0.gguf"); // the help shown with it says what to run next
     const badType = cli(["models", "export", experimentId, "--format", "peft", "--dtype", "q8_0", "-o", join(dir, "x")]);
     expect(badType.code).toBe(2);

@@ -169,7 +169,7 @@ describe("open-weight experiments through the CLI", () => {
       setup: { lora: { trainableParameters: number }; export: { formats: string[] } };
     };
     expect(json.setup.lora.trainableParameters).toBe(Q_V_RANK_4);
-    expect(json.setup.export.formats).toEqual(["peft", "merged", "gguf"]);
+    expect(json.setup.export.formats).toEqual(["peft", "merged", "gguf", "gguf-lora"]);
   }, 300_000);
 
   it("exp create --method dpo trains on the preference version with beta", () => {

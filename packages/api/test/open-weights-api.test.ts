@@ -152,7 +152,7 @@ describe("open-weight base models through the API", () => {
       trainingType: "lora",
       trainableParameters: Q_V_RANK_4,
       lora: { rank: 4, alpha: 32, dropout: 0, targets: ["q_proj", "v_proj"], trainableParameters: Q_V_RANK_4, resolved: true },
-      export: { formats: ["peft", "merged", "gguf"], reason: null },
+      export: { formats: ["peft", "merged", "gguf", "gguf-lora"], reason: null },
     });
     expect(setup.lora.trainableFraction).toBeCloseTo(Q_V_RANK_4 / setup.openWeightBase.parameters, 12);
   }, 300_000);

@@ -20,13 +20,13 @@ export type BaseModelInfo = z.infer<typeof BaseModelInfo>;
 
 /**
  * The formats a tuned model exports as: a PEFT adapter (vLLM's LoRA loading), a merged Hugging Face checkpoint
- * (vLLM, transformers) or one GGUF file (llama.cpp, Ollama, LM Studio).
+ * (vLLM, transformers), one GGUF file (llama.cpp, Ollama, LM Studio) or a GGUF LoRA adapter (llama.cpp's `--lora`).
  */
-export const EXPORT_FORMATS = ["peft", "merged", "gguf"] as const;
+export const EXPORT_FORMATS = ["peft", "merged", "gguf", "gguf-lora"] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 /** The weight types each format writes, the default first: merged as safetensors F32/BF16, GGUF as F32/F16/Q8_0. */
-export const EXPORT_DTYPES = { peft: [], merged: ["f32", "bf16"], gguf: ["q8_0", "f16", "f32"] } as const satisfies Record<
+export const EXPORT_DTYPES = { peft: [], merged: ["f32", "bf16"], gguf: ["q8_0", "f16", "f32"], "gguf-lora": [] } as const satisfies Record<
   ExportFormat,
   readonly string[]
 >;

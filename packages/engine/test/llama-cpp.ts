@@ -81,8 +81,16 @@ export function logSoftmax(x: ArrayLike<number>): Float64Array {
 }
 
 /** llama.cpp's next-token log-probabilities after each of `ids` ([ids.length][vocab]). */
-export async function llamaCppLogProbs(model: LlamaCppModel, ids: readonly number[], vocab: number): Promise<Float64Array[]> {
-  const context = await model.createContext(EXACT_CONTEXT);
+export async function llamaCppLogProbs(
+  model: LlamaCppModel,
+  ids: readonly number[],
+  vocab: number,
+  options: { lora?: string } = {},
+): Promise<Float64Array[]> {
+  const context = await model.createContext({
+    ...EXACT_CONTEXT,
+    ...(options.lora ? { lora: { adapters: [{ filePath: options.lora }] } } : {}),
+  });
   try {
     const out = await context.getSequence().controlledEvaluate(ids.map((id) => [id, { generateNext: { logits: true } }]));
     return ids.map((_, i) => {
@@ -92,6 +100,45 @@ export async function llamaCppLogProbs(model: LlamaCppModel, ids: readonly numbe
       for (const [token, value] of logits) dense[token] = value;
       return logSoftmax(dense);
     });
+  } finally {
+    await context.dispose();
+  }
+}
+
+/** llama.cpp's greedy continuation of `prompt` (one context, each new token evaluated once): ids and log-probabilities. */
+export async function llamaCppGreedy(
+  model: LlamaCppModel,
+  prompt: readonly number[],
+  steps: number,
+  vocab: number,
+  options: { lora?: string } = {},
+): Promise<{ ids: number[]; logprobs: number[] }> {
+  const context = await model.createContext({
+    ...EXACT_CONTEXT,
+    ...(options.lora ? { lora: { adapters: [{ filePath: options.lora }] } } : {}),
+  });
+  try {
+    const sequence = context.getSequence();
+    const ids: number[] = [];
+    const logprobs: number[] = [];
+    let input: Array<number | [number, { generateNext: { logits: true } }]> = [
+      ...prompt.slice(0, -1),
+      [prompt[prompt.length - 1] as number, { generateNext: { logits: true } }],
+    ];
+    for (let step = 0; step < steps; step++) {
+      const out = await sequence.controlledEvaluate(input);
+      const logits = out[input.length - 1]?.next?.logits;
+      if (!logits) throw new Error(`llama.cpp returned no logits at step ${step}`);
+      const dense = new Float64Array(vocab);
+      for (const [token, value] of logits) dense[token] = value;
+      const lp = logSoftmax(dense);
+      let best = 0;
+      for (let t = 1; t < vocab; t++) if ((lp[t] as number) > (lp[best] as number)) best = t;
+      ids.push(best);
+      logprobs.push(lp[best] as number);
+      input = [[best, { generateNext: { logits: true } }]];
+    }
+    return { ids, logprobs };
   } finally {
     await context.dispose();
   }

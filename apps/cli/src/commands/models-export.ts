@@ -36,7 +36,7 @@ export function registerModelsExport(
 ): void {
   models
     .command("export")
-    .description("write a tuned open-weight model as a PEFT adapter, a merged Hugging Face checkpoint or a GGUF file")
+    .description("write a tuned open-weight model as a PEFT adapter, a merged Hugging Face checkpoint, a GGUF file or a GGUF LoRA adapter")
     .argument("<model>", "a tuned model id (ft:…) or an experiment id")
     .addOption(new Option("--format <format>", "what to write").choices(EXPORT_FORMATS).makeOptionMandatory())
     .requiredOption("-o, --output <dir>", "a new directory to write")
@@ -54,9 +54,11 @@ export function registerModelsExport(
         "  tunelab models export ft:smollm2:tunelab::abc12345 --format peft -o ./adapter",
         "  tunelab models export EXPERIMENT_ID --format merged --dtype bf16 -o ./merged",
         "  tunelab models export EXPERIMENT_ID --format gguf -o ./gguf",
+        "  tunelab models export EXPERIMENT_ID --format gguf-lora -o ./gguf-lora",
         "",
         "Then: vllm serve BASE --enable-lora --lora-modules mine=./adapter, or vllm serve ./merged, or",
-        "llama-server -m ./gguf/model-q8_0.gguf (llama.cpp), or an Ollama Modelfile with FROM ./gguf/model-q8_0.gguf.",
+        "llama-server -m ./gguf/model-q8_0.gguf (llama.cpp), or an Ollama Modelfile with FROM ./gguf/model-q8_0.gguf, or",
+        "llama-server -m BASE.gguf --lora ./gguf-lora/adapter-f32.gguf (a GGUF of the same base).",
       ].join("\n"),
     )
     .action(async (given: string, options: { format: ExportFormat; output: string; dtype?: ExportDtype }) => {

@@ -8,7 +8,9 @@
  *   `convert_hf_to_gguf.py` and from there Ollama. Weights are written as float32 by default
  *   (exactly what the engine serves) or bf16 (half the size, rounded to nearest even);
  * - `gguf`: one GGUF file (gguf/write-model.ts) of the same merged weights with the tokenizer and chat template, for
- *   llama.cpp, Ollama and LM Studio without a conversion step; Q8_0 by default, or F16 / F32.
+ *   llama.cpp, Ollama and LM Studio without a conversion step; Q8_0 by default, or F16 / F32;
+ * - `gguf-lora`: the adapter alone as a GGUF LoRA file (gguf/adapter-tensors.ts), for llama.cpp's `--lora` on a GGUF
+ *   of the base.
  */
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
@@ -19,6 +21,8 @@ import type { Kernels } from "../trainer/kernels/types.ts";
 import { inspectCheckpoint } from "./checkpoint.ts";
 import { combineDigests, sha256FileSync } from "./fingerprint.ts";
 import { isFullDir, readFullBase } from "./full/full-dir.ts";
+import { adapterMetadata, adapterTensors } from "./gguf/adapter-tensors.ts";
+import { writeGguf } from "./gguf/gguf-file.ts";
 import type { GgufDtype } from "./gguf/model-tensors.ts";
 import { ggufFileName, writeGgufModel } from "./gguf/write-model.ts";
 import { openHfDecoderModel } from "./load.ts";
@@ -31,6 +35,9 @@ import { type TensorToWrite, writeSafetensors } from "./safetensors-write.ts";
 import { expectedTensors, LINEAR_PROJECTIONS, projectionPath } from "./tensor-names.ts";
 
 export { EXPORT_DTYPES, EXPORT_FORMATS, type ExportDtype, type ExportFormat, exportDtypeProblem };
+
+/** The file a `gguf-lora` export writes. */
+export const GGUF_ADAPTER_FILE = "adapter-f32.gguf";
 
 const TOKENIZER_FILES = [
   "tokenizer.json",
@@ -64,10 +71,10 @@ export async function exportTunedModel(options: ExportOptions): Promise<{ outDir
       "invalid_argument",
       `${modelDir} is not a tuned open-weight model; only those export as PEFT or merged checkpoints`,
     );
-  if (full && options.format === "peft")
+  if (full && (options.format === "peft" || options.format === "gguf-lora"))
     throw new TunelabError(
       "invalid_argument",
-      "this model was fully fine-tuned (training_type full): it has no adapter; export it with --format merged",
+      "this model was fully fine-tuned (training_type full): it has no adapter; export it with --format merged or --format gguf",
     );
   if (existsSync(outDir)) throw new TunelabError("conflict", `${outDir} already exists; choose a new output directory`);
   const tmp = `${outDir}.tmp-${process.pid}`;
@@ -87,7 +94,15 @@ async function writeExport(options: ExportOptions, full: boolean, tmp: string): 
   const { modelDir } = options;
   const base = full ? readFullBase(modelDir) : readLoraBase(modelDir);
   // A merged export folds the adapter into the base's weights: they must be the weights it was tuned on.
-  if (!full && options.format !== "peft") verifyBase(base);
+  if (!full && options.format !== "peft" && options.format !== "gguf-lora") verifyBase(base);
+  if (options.format === "gguf-lora") {
+    const k = nativeKernels();
+    const arch = inspectCheckpoint(base.dir).arch;
+    const lora = readPeftAdapter(modelDir, arch, k);
+    const name = options.name ?? basename(options.outDir);
+    writeGguf(join(tmp, GGUF_ADAPTER_FILE), adapterMetadata(arch, lora, name), adapterTensors(arch, lora));
+    return;
+  }
   if (options.format === "gguf") {
     const k = nativeKernels();
     const model = openHfDecoderModel(full ? modelDir : base.dir, k);

@@ -10,6 +10,9 @@
  * (b) a LoRA-tuned model exported through exportTunedModel: llama.cpp's greedy continuation of each conversation is
  *     the engine's chat completion, token for token, with the same log-probabilities (F32) and the same tokens (Q8_0);
  *     the file carries the tokenizer's chat template and special ids, as llama.cpp's own GGUF reader shows.
+ * (c) GGUF LoRA adapters (`--lora`) on a GGUF of the base: a random adapter on the Llama fixture (q and k adapted, so
+ *     B's rows must follow llama.cpp's rotary order) gives the engine's merged model's log-probabilities, and the tuned
+ *     model's adapter exported through exportTunedModel gives its greedy replies.
  */
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -17,9 +20,13 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chatCodec } from "../../src/hf/chat-codec.ts";
 import { exportTunedModel } from "../../src/hf/export.ts";
+import { adapterMetadata, adapterTensors } from "../../src/hf/gguf/adapter-tensors.ts";
+import { writeGguf } from "../../src/hf/gguf/gguf-file.ts";
 import { GGUF_DTYPES, type GgufDtype } from "../../src/hf/gguf/model-tensors.ts";
 import { writeGgufModel } from "../../src/hf/gguf/write-model.ts";
 import { openHfDecoderModel } from "../../src/hf/load.ts";
+import { mergeLora } from "../../src/hf/lora/merge.ts";
+import { LoraParams, loraLayout } from "../../src/hf/lora/params.ts";
 import { HfDecoder } from "../../src/hf/model/decoder.ts";
 import { randomDecoderModel, TINY_ARCH } from "../../src/hf/test-support/random-model.ts";
 import { HfTokenizer } from "../../src/hf/tokenizer/hf-tokenizer.ts";
@@ -27,8 +34,9 @@ import { loadTestTokenizer, testTokenizerDir } from "../../src/hf/tokenizer/test
 import { registerBaseModel } from "../../src/index.ts";
 import { findRegisteredBase } from "../../src/models/base-model.repository.ts";
 import { nativeKernels } from "../../src/trainer/kernels/native.ts";
+import { Rng } from "../../src/trainer/train/rng.ts";
 import { engineWithClient } from "../engine-client.ts";
-import { type LlamaCpp, llamaCppLogProbs, loadLlamaCpp, logSoftmax } from "../llama-cpp.ts";
+import { type LlamaCpp, llamaCppGreedy, llamaCppLogProbs, loadLlamaCpp, logSoftmax } from "../llama-cpp.ts";
 import { COMMITTED_ADAPTER, CONVERSATIONS, engineScores, FIXTURES, installAdapter, MAX_NEW_TOKENS } from "./export-support.ts";
 
 const loaded = await loadLlamaCpp();
@@ -184,6 +192,58 @@ describe.skipIf(!llama)("real tokenizers in llama.cpp", () => {
   });
 });
 
+describe.skipIf(!llama)("GGUF LoRA adapters in llama.cpp", () => {
+  it("a random adapter on every projection of the Llama fixture gives the merged model's log-probabilities (≤ 1e-3)", async () => {
+    const lib = llama as LlamaCpp;
+    const dir = join(FIXTURES, "llama");
+    const k = nativeKernels();
+    const base = openHfDecoderModel(dir, k);
+    const settings = {
+      rank: 4,
+      alpha: 12,
+      dropout: 0,
+      targets: ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"] as const,
+    };
+    const lora = new LoraParams(k, loraLayout(base.arch, { ...settings, targets: [...settings.targets] }), {
+      ...settings,
+      targets: [...settings.targets],
+    });
+    const rng = new Rng(5);
+    for (let i = 0; i < lora.params.length; i++) lora.params[i] = (rng.next() * 2 - 1) * 0.3;
+    const basePath = join(work, "llama-base.gguf");
+    await writeGgufModel({ model: base, tokenizerDir: dir, outPath: basePath, dtype: "f32", name: "base" });
+    const adapterPath = join(work, "llama-adapter.gguf");
+    writeGguf(adapterPath, adapterMetadata(base.arch, lora, "adapter"), adapterTensors(base.arch, lora));
+    const merged = openHfDecoderModel(dir, k);
+    mergeLora(k, merged.weights, lora);
+    const tokenizer = await HfTokenizer.fromDirectory(dir);
+    const ids = tokenizer.encode(PROMPT, { addSpecialTokens: false });
+    const V = merged.arch.vocab;
+    const ours = new HfDecoder(merged, ids.length).feed(ids, true);
+    const plain = new HfDecoder(base, ids.length).feed(ids, true);
+    const gguf = await lib.loadModel({ modelPath: basePath });
+    try {
+      const theirs = await llamaCppLogProbs(gguf, ids, V, { lora: adapterPath });
+      let maxDiff = 0;
+      let moved = 0;
+      ids.forEach((_, p) => {
+        const a = logSoftmax(ours.subarray(p * V, (p + 1) * V));
+        const b = theirs[p] as Float64Array;
+        const c = logSoftmax(plain.subarray(p * V, (p + 1) * V));
+        for (let i = 0; i < V; i++) {
+          maxDiff = Math.max(maxDiff, Math.abs((a[i] as number) - (b[i] as number)));
+          moved = Math.max(moved, Math.abs((a[i] as number) - (c[i] as number)));
+        }
+      });
+      console.info(`llama + adapter: max |Δ log p| ${maxDiff.toExponential(2)} (the adapter moves them by up to ${moved.toFixed(2)})`);
+      expect(moved).toBeGreaterThan(0.5); // the adapter matters, so agreeing with the merged model means it was applied
+      expect(maxDiff).toBeLessThanOrEqual(1e-3);
+    } finally {
+      await gguf.dispose();
+    }
+  }, 60_000);
+});
+
 describe.skipIf(!llama)("a LoRA-tuned model exported as GGUF, in llama.cpp", () => {
   let ctx: Awaited<ReturnType<typeof engineWithClient>>;
   let model = "";
@@ -218,17 +278,8 @@ describe.skipIf(!llama)("a LoRA-tuned model exported as GGUF, in llama.cpp", () 
           const prompt = codec.encodeChat(conversation.messages as never, undefined);
           expect(prompt.length).toBe(engine.promptTokens);
           // greedy in llama.cpp, as many tokens as the engine wrote (it stops at an end-of-turn token, not counted)
-          const ids = [...prompt];
-          const generated: number[] = [];
-          const logprobs: number[] = [];
-          for (let step = 0; step < Math.min(MAX_NEW_TOKENS, engine.content.length); step++) {
-            const lp = (await llamaCppLogProbs(gguf, ids, tokenizer.vocabSize)).at(-1) as Float64Array;
-            let best = 0;
-            for (let t = 1; t < lp.length; t++) if ((lp[t] as number) > (lp[best] as number)) best = t;
-            generated.push(best);
-            logprobs.push(lp[best] as number);
-            ids.push(best);
-          }
+          const steps = Math.min(MAX_NEW_TOKENS, engine.content.length);
+          const { ids: generated, logprobs } = await llamaCppGreedy(gguf, prompt, steps, tokenizer.vocabSize);
           expect(tokenizer.decode(generated), conversation.name).toBe(engine.content.map((c) => c.token).join(""));
           if (dtype === "f32")
             for (const [k, c] of engine.content.entries()) expect(Math.abs(c.logprob - (logprobs[k] as number))).toBeLessThanOrEqual(1e-3);
@@ -238,6 +289,45 @@ describe.skipIf(!llama)("a LoRA-tuned model exported as GGUF, in llama.cpp", () 
       }
     }, 120_000);
   }
+
+  it("as a GGUF LoRA adapter on a GGUF of the base: llama.cpp continues each conversation with the engine's greedy tokens and log-probabilities (≤ 1e-3)", async () => {
+    const lib = llama as LlamaCpp;
+    const out = join(work, "tuned-lora");
+    const result = await exportTunedModel({ modelDir: tunedDir, format: "gguf-lora", outDir: out, name: model });
+    expect(result.files).toEqual(["adapter-f32.gguf"]);
+    const info = await lib.readGgufFileInfo(join(out, "adapter-f32.gguf"));
+    expect(info.metadata).toMatchObject({
+      general: { architecture: "qwen3", type: "adapter" },
+      adapter: { type: "lora", lora: { alpha: 12 } },
+    });
+    const basePath = join(work, "qwen3-base.gguf");
+    await writeGgufModel({
+      model: openHfDecoderModel(join(FIXTURES, "qwen3")),
+      tokenizerDir: join(FIXTURES, "qwen3"),
+      outPath: basePath,
+      dtype: "f32",
+      name: "base",
+    });
+    const tokenizer = await HfTokenizer.fromDirectory(join(FIXTURES, "qwen3"));
+    const codec = chatCodec(tokenizer);
+    const scores = await engineScores(ctx.client, model);
+    const gguf = await lib.loadModel({ modelPath: basePath });
+    try {
+      for (const [i, conversation] of CONVERSATIONS.entries()) {
+        const engine = scores[i];
+        if (!engine) throw new Error(`no engine score for ${conversation.name}`);
+        const prompt = codec.encodeChat(conversation.messages as never, undefined);
+        const { ids: generated, logprobs } = await llamaCppGreedy(gguf, prompt, engine.content.length, tokenizer.vocabSize, {
+          lora: join(out, "adapter-f32.gguf"),
+        });
+        for (const [step, c] of engine.content.entries())
+          expect(Math.abs(c.logprob - (logprobs[step] as number)), `${conversation.name} step ${step}`).toBeLessThanOrEqual(1e-3);
+        expect(tokenizer.decode(generated), conversation.name).toBe(engine.content.map((c) => c.token).join(""));
+      }
+    } finally {
+      await gguf.dispose();
+    }
+  }, 120_000);
 
   it("refuses a dtype the format does not write, before writing anything", async () => {
     const out = join(work, "tuned-bf16-gguf");

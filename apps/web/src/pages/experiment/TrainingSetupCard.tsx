@@ -16,6 +16,10 @@ const EXPORTS: Record<string, { label: string; hint: string }> = {
     label: "GGUF (Q8_0)",
     hint: "one GGUF file with the tokenizer and chat template, for llama.cpp (llama-server -m), Ollama and LM Studio",
   },
+  "gguf-lora": {
+    label: "GGUF LoRA adapter",
+    hint: "the adapter as a GGUF file, for llama.cpp's --lora on a GGUF of the base model",
+  },
 };
 
 /** The open-weight part of an experiment: the base checkpoint, the LoRA adapter it trains, and its downloads. */
@@ -23,8 +27,10 @@ export function TrainingSetupCard(props: { setup: TrainingSetup }) {
   const base = () => props.setup.openWeightBase;
   const lora = () => props.setup.lora;
   const href = (format: string) =>
-    api.experiments[":id"].export.$url({ param: { id: props.setup.experimentId }, query: { format: format as "peft" | "merged" | "gguf" } })
-      .href;
+    api.experiments[":id"].export.$url({
+      param: { id: props.setup.experimentId },
+      query: { format: format as "peft" | "merged" | "gguf" | "gguf-lora" },
+    }).href;
   return (
     <div class="card" data-testid="training-setup">
       <div class="card-head">

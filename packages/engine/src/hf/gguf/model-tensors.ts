@@ -39,6 +39,11 @@ const NAME_OF: Record<LinearProjection, string> = {
   down_proj: "ffn_down",
 };
 
+/** llama.cpp's name of a projection's weight in layer `l` (`blk.3.attn_q.weight`). */
+export function ggufTensorName(l: number, p: LinearProjection): string {
+  return `blk.${l}.${NAME_OF[p]}.weight`;
+}
+
 export function ggufArchitecture(a: HfArchitecture): string {
   return ARCH_OF[a.modelType];
 }
@@ -114,7 +119,7 @@ export function modelTensors(model: DecoderModel, dtype: GgufDtype): GgufTensor[
       const heads = p === "q_proj" ? a.heads : a.kvHeads;
       const rotary = permute && (p === "q_proj" || p === "k_proj");
       out.push(
-        matrix(`${blk}.${NAME_OF[p]}.weight`, lin.out, lin.in, () =>
+        matrix(ggufTensorName(l, p), lin.out, lin.in, () =>
           rotary ? interleaveRotaryRows(f32(lin.w), heads, a.headDim, lin.in) : f32(lin.w),
         ),
       );
