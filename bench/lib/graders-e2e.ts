@@ -69,6 +69,8 @@ export interface RunResult {
   firstGradeMs: number;
   /** `executeEvalRun` alone: read the split, grade, persist every sample, compute and store aggregates. */
   executeMs: number;
+  /** The last item's progress event -> the run completed (aggregates computed and stored): what finalizing adds. */
+  afterLastItemMs: number | null;
   /** Open the workspace, load the completion cache, create the run, execute it, close. */
   runTotalMs: number;
   /** Process spawn -> workspace closed after the run. */
@@ -228,13 +230,16 @@ async function run(home: string): Promise<void> {
       lastMainCpu = mainThreadCpuMs();
     }, 5);
     // progress events (also written to the event log by the runtime, as in the CLI) mark the phases
+    let lastItemAt: number | undefined;
     const off = runtime.evalRuns.subscribe((event) => {
       if (event.type !== "eval" || event.progress.done === 0) return;
       firstGradeAt ??= sinceSpawn();
       phase = event.progress.done < event.progress.total ? "grading and persisting items" : "after the last item";
+      if (phase === "after the last item") lastItemAt ??= performance.now();
     });
     const done = await runtime.evalRuns.run(created.id);
     const executeMs = performance.now() - executeStarted;
+    const afterLastItemMs = lastItemAt === undefined ? null : performance.now() - lastItemAt;
     off();
     await new Promise((resolve) => setTimeout(resolve, 10)); // let the ticker see the end of the last block
     clearInterval(ticker);
@@ -259,6 +264,7 @@ async function run(home: string): Promise<void> {
       eventLoopBlocks: blocks.sort((a, b) => b.ms - a.ms).slice(0, 5),
       firstGradeMs: firstGradeAt ?? Number.NaN,
       executeMs,
+      afterLastItemMs,
       runTotalMs: performance.now() - started,
       wallMs: sinceSpawn(),
       cpuMs: cpuMs(),

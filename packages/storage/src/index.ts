@@ -1,6 +1,7 @@
 export * from "./blobs.ts";
 export * from "./database.ts";
 export * from "./dialect.ts";
+export * from "./each-row.ts";
 export * from "./leases.ts";
 export * from "./migrate.ts";
 export * from "./postgres.ts";

@@ -1,4 +1,5 @@
 import type { Interval } from "./interval.schema.ts";
+import { groupValues, multinomialMeans } from "./multinomial-bootstrap.ts";
 import { quantileSorted } from "./quantile.ts";
 import { MAX_PLAN_CELLS, planMeans, resamplePlan } from "./resample-plan.ts";
 
@@ -20,10 +21,14 @@ export function mean(values: readonly number[]): number {
 }
 
 /**
- * Means of `resamples` bootstrap resamples (drawn with replacement, index `floor(rng() * n)`), ascending.
- * `shift` is added to every value first (used to resample under a null hypothesis).
- * Up to MAX_PLAN_CELLS (n × resamples) the draws come from a cached resample plan (resample-plan.ts: the same draws,
- * tallied once per n and seed, so the graders of a comparison share them); larger samples are resampled directly.
+ * Means of `resamples` bootstrap resamples (n items drawn with replacement), ascending. `shift` is added to every value
+ * first (used to resample under a null hypothesis).
+ * Up to MAX_PLAN_CELLS (n × resamples) the draws are the direct loop's (mulberry32 from the seed, resample by resample,
+ * one index `floor(rng() * n)` per slot), taken from a cached resample plan (resample-plan.ts: the same draws, tallied
+ * once per n and seed, so the graders of a comparison share them). Larger samples are resampled per distinct value
+ * (multinomial-bootstrap.ts): the same distribution of resampled means, drawn as counts of the values many items
+ * share, which costs a few binomials per resample where the direct loop costs n uniforms; a sample with no such value
+ * gets exactly the direct loop's draws.
  */
 export function bootstrapMeans(values: readonly number[], options: BootstrapOptions = {}, shift = 0): number[] {
   const n = values.length;
@@ -32,28 +37,14 @@ export function bootstrapMeans(values: readonly number[], options: BootstrapOpti
   const seed = options.seed ?? 0;
   const plan = resamplePlan(n, resamples, seed);
   if (plan) return Array.from(planMeans(plan, data, shift).sort());
-  const means = new Float64Array(resamples);
-  // mulberry32 inlined (same draws as prng.ts): this loop is the hot path of every interval and comparison
-  let state = seed >>> 0;
-  for (let r = 0; r < resamples; r++) {
-    let sum = 0;
-    for (let i = 0; i < n; i++) {
-      state = (state + 0x6d2b79f5) >>> 0;
-      let t = state;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      const u = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-      sum += data[Math.floor(u * n)] as number;
-    }
-    means[r] = sum / n + shift;
-  }
-  return Array.from(means.sort());
+  return Array.from(multinomialMeans(groupValues(data), resamples, seed, shift).sort());
 }
 
 /**
- * `bootstrapMeans` of several samples of one size at once (the graders of a run): one set of draws serves them all,
- * so each gets exactly the means a call of its own gives (same seed, same indices, same order of summing). Past the
- * plan limit the draws are made once instead of once per sample; below it, the cached plan is shared anyway.
+ * `bootstrapMeans` of several samples of one size at once (the graders of a run), each exactly the means a call of its
+ * own gives. Past the plan limit, the samples with no value common enough to be drawn as a count (multinomial-
+ * bootstrap.ts) are resampled by the direct loop, whose draws they share: one pass over the draws serves up to FUSED
+ * of them. Below the limit the cached plan is shared anyway.
  */
 export function bootstrapMeansMany(samples: readonly (readonly number[])[], options: BootstrapOptions = {}): number[][] {
   const k = samples.length;
@@ -61,9 +52,25 @@ export function bootstrapMeansMany(samples: readonly (readonly number[])[], opti
   if (samples.some((s) => s.length !== n)) throw new RangeError("bootstrapMeansMany needs samples of one size");
   const resamples = options.resamples ?? DEFAULT_RESAMPLES;
   if (k <= 1 || n === 0 || n * resamples <= MAX_PLAN_CELLS) return samples.map((s) => bootstrapMeans(s, options));
-  const sorted: number[][] = [];
-  for (let from = 0; from < k; from += FUSED)
-    sorted.push(...fusedMeans(samples.slice(from, from + FUSED), n, resamples, options.seed ?? 0));
+  const seed = options.seed ?? 0;
+  const sorted: number[][] = samples.map(() => []);
+  const direct: { index: number; data: Float64Array }[] = [];
+  for (const [index, sample] of samples.entries()) {
+    const data = Float64Array.from(sample, (v) => v ?? 0);
+    const groups = groupValues(data);
+    if (groups.values.length === 0) direct.push({ index, data });
+    else sorted[index] = Array.from(multinomialMeans(groups, resamples, seed).sort());
+  }
+  for (let from = 0; from < direct.length; from += FUSED) {
+    const chunk = direct.slice(from, from + FUSED);
+    const means = fusedMeans(
+      chunk.map((c) => c.data),
+      n,
+      resamples,
+      seed,
+    );
+    for (const [j, { index }] of chunk.entries()) sorted[index] = means[j] ?? [];
+  }
   return sorted;
 }
 
@@ -71,10 +78,10 @@ export function bootstrapMeansMany(samples: readonly (readonly number[])[], opti
 const FUSED = 4;
 
 /** The direct loop's means of up to FUSED samples of `n` items, one draw serving all of them (sorted, per sample). */
-function fusedMeans(samples: readonly (readonly number[])[], n: number, resamples: number, seed: number): number[][] {
+function fusedMeans(samples: readonly Float64Array[], n: number, resamples: number, seed: number): number[][] {
   // item-major, padded to FUSED columns: the values of item i side by side, so one draw reads them together
   const data = new Float64Array(n * FUSED);
-  for (const [g, sample] of samples.entries()) for (let i = 0; i < n; i++) data[i * FUSED + g] = sample[i] ?? 0;
+  for (const [g, sample] of samples.entries()) for (let i = 0; i < n; i++) data[i * FUSED + g] = sample[i] as number;
   const means = [0, 1, 2, 3].map(() => new Float64Array(resamples));
   const [m0, m1, m2, m3] = means as [Float64Array, Float64Array, Float64Array, Float64Array];
   let state = seed >>> 0;
@@ -103,8 +110,8 @@ function fusedMeans(samples: readonly (readonly number[])[], n: number, resample
 }
 
 /**
- * `bootstrapMeanInterval` of each sample; samples of one size share their draws (`bootstrapMeansMany`), so each
- * interval is exactly the one a call of its own gives.
+ * `bootstrapMeanInterval` of each sample; samples of one size are resampled together (`bootstrapMeansMany`), each
+ * interval exactly the one a call of its own gives.
  */
 export function bootstrapMeanIntervals(samples: readonly (readonly number[])[], options: BootstrapOptions = {}): (Interval | null)[] {
   const intervals: (Interval | null)[] = samples.map(() => null);

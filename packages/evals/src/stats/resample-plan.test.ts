@@ -49,14 +49,15 @@ describe("resample plans", () => {
     expect(() => planMeans(buildResamplePlan(3, 10, 0), Float64Array.from([1, 2]), 0)).toThrow(/3 items/);
   });
 
-  it("give bootstrapMeans the same means as resampling directly (large samples are resampled directly)", () => {
+  it("give bootstrapMeans the same means as resampling directly (large samples with no common value are resampled directly)", () => {
     const small = bootstrapMeans(values, { seed: 2, resamples: 400 });
     expect(small).toHaveLength(400);
     const expected = directMeans(values, 400, 2).sort((x, y) => x - y);
     for (let r = 0; r < 400; r++) expect(small[r]).toBeCloseTo(expected[r] ?? Number.NaN, 12);
-    // past the plan limit bootstrapMeans draws directly, the same draws
+    // past the plan limit a sample whose values all differ is drawn directly, the same draws (samples with values that
+    // many items share are drawn per value there: multinomial-bootstrap.test.ts)
     const n = Math.floor(MAX_PLAN_CELLS / 200) + 1;
-    const big = Array.from({ length: n }, (_, i) => (i % 3) / 2);
+    const big = Array.from({ length: n }, (_, i) => i / n);
     expect(resamplePlan(n, 200, 9)).toBeUndefined();
     const direct = bootstrapMeans(big, { seed: 9, resamples: 200 });
     const reference = directMeans(big, 200, 9).sort((x, y) => x - y);
@@ -65,17 +66,21 @@ describe("resample plans", () => {
 });
 
 describe("bootstrapMeansMany and bootstrapMeanIntervals", () => {
-  const n = Math.floor(MAX_PLAN_CELLS / 300) + 7; // past the plan limit at 300 resamples: the fused direct loop
-  const samples = [0, 1, 2].map((g) => Array.from({ length: n }, (_, i) => ((i * (g + 3)) % 11) / 10));
+  const n = Math.floor(MAX_PLAN_CELLS / 300) + 7; // past the plan limit at 300 resamples
+  // three samples with common values (drawn per value) and two whose values all differ (the fused direct loop)
+  const samples = [
+    ...[0, 1, 2].map((g) => Array.from({ length: n }, (_, i) => ((i * (g + 3)) % 11) / 10)),
+    ...[1, 2].map((g) => Array.from({ length: n }, (_, i) => (i * g) / n)),
+  ];
 
-  it("give every sample exactly the means of a call of its own, drawn once", () => {
+  it("give every sample exactly the means of a call of its own", () => {
     const many = bootstrapMeansMany(samples, { seed: 4, resamples: 300 });
     for (const [g, sample] of samples.entries()) expect(many[g]).toEqual(bootstrapMeans(sample, { seed: 4, resamples: 300 }));
     expect(() => bootstrapMeansMany([[1, 2], [1]])).toThrow(/one size/);
   });
 
   it("group samples by size, each interval as bootstrapMeanInterval gives it", () => {
-    const mixed = [samples[0] ?? [], [0.5, 1, 0, 1], [], samples[2] ?? [], [1, 1, 0, 0]];
+    const mixed = [samples[0] ?? [], [0.5, 1, 0, 1], [], samples[2] ?? [], samples[4] ?? [], [1, 1, 0, 0]];
     const intervals = bootstrapMeanIntervals(mixed, { seed: 2, resamples: 300 });
     expect(intervals).toEqual(mixed.map((s) => bootstrapMeanInterval(s, { seed: 2, resamples: 300 })));
     expect(intervals[2]).toBeNull();

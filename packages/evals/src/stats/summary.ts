@@ -115,13 +115,19 @@ export function summarizeGraders(items: readonly ScoredItem[], options: Bootstra
   if (hasTrials(items)) return summarizeTrialGraders(items, options);
   const byGrader = new Map<string, Grade[]>();
   for (const item of items) {
-    for (const [name, grade] of Object.entries(item.grades)) {
-      const list = byGrader.get(name) ?? [];
-      list.push(grade);
-      byGrader.set(name, list);
+    const grades = item.grades;
+    // for-in rather than Object.entries: no array per item (a large run has tens of thousands of items)
+    for (const name in grades) {
+      let list = byGrader.get(name);
+      if (!list) {
+        list = [];
+        byGrader.set(name, list);
+      }
+      list.push(grades[name] as Grade);
     }
   }
-  // graders scored on the same number of items share their bootstrap draws (the same intervals, drawn once)
+  // graders scored on the same number of items are resampled together (bootstrapMeanIntervals: the same intervals as
+  // one call each, sharing draws where they can)
   const names = [...byGrader.keys()].sort();
   const tallies = names.map((name) => tallyGrades(byGrader.get(name) ?? []));
   const intervals = bootstrapMeanIntervals(

@@ -3,6 +3,7 @@
 // through the whole run) than summarizing.
 import type { Grade } from "@tunelab/evals";
 import { type GraderSummary, type ScoredItem, summarizeByTag, summarizeGraders } from "@tunelab/evals/aggregates";
+import { eachRow } from "@tunelab/storage";
 import { nowIso } from "../../shared/time.ts";
 import type { DB } from "../../storage/database.ts";
 import type { EvalSampleRow } from "../eval-run.table.ts";
@@ -12,28 +13,31 @@ import { toScoreColumns } from "../score-columns.ts";
 
 /** Computes and stores a run's counts, aggregates and score columns from its stored samples, on this thread. */
 export async function finalizeRun(db: DB, runId: string, primaryMetric: string): Promise<void> {
-  // only what the aggregates need (not the outputs, the largest column)
-  const rows = await db
+  // only what the aggregates need (not the outputs, the largest column), one row at a time: each row's grades JSON is
+  // dropped once read, and only what the statistics read of its grades is kept
+  const query = db
     .selectFrom("eval_samples")
     .select(["item_id", "position", "trial", "tags_json", "grades_json", "status", "prompt_tokens", "completion_tokens"])
     .where("run_id", "=", runId)
     .orderBy("position")
-    .orderBy("trial")
-    .execute();
-  const scored = rows.map(toScoredItem);
+    .orderBy("trial");
+  const scored: ScoredItem[] = [];
+  const positions: number[] = [];
   const counts = { passed: 0, failed: 0, errored: 0 };
   let promptTokens = 0;
   let completionTokens = 0;
-  for (const row of rows) {
+  await eachRow(db, query, (row) => {
+    scored.push(toStatisticsItem(row));
+    positions.push(row.position);
     counts[row.status as keyof typeof counts]++;
     promptTokens += row.prompt_tokens;
     completionTokens += row.completion_tokens;
-  }
+  });
   const graders = summarizeGraders(scored);
   const aggregates: RunAggregates = { graders, byTag: summarizeByTag(scored) };
   const primary = graders[primaryMetric];
   // what compare reads of the run, in columns (none when a grade does not fit them: compare reads the samples)
-  const columns = toScoreColumns(rows.map((row, i) => ({ position: row.position, item: scored[i] as ScoredItem })));
+  const columns = toScoreColumns(scored.map((item, i) => ({ position: positions[i] as number, item })));
   await db.transaction().execute(async (trx) => {
     if (columns) await saveScoreColumns(trx, runId, columns);
     await trx
@@ -53,6 +57,20 @@ export async function finalizeRun(db: DB, runId: string, primaryMetric: string):
       .where("id", "=", runId)
       .execute();
   });
+}
+
+/**
+ * A stored sample as the run's statistics and score columns read it: each grade keeps its score, whether it passed and
+ * its error (`statusOf`), not its reason or sub-scores (most of the grades JSON, never read here).
+ */
+export function toStatisticsItem(row: Pick<EvalSampleRow, "item_id" | "trial" | "tags_json" | "grades_json">): ScoredItem {
+  const stored = JSON.parse(row.grades_json) as Record<string, Grade>;
+  const grades: Record<string, Grade> = {};
+  for (const name in stored) {
+    const { score, passed, error } = stored[name] as Grade;
+    grades[name] = error === undefined ? { score, passed } : { score, passed, error };
+  }
+  return { item_id: row.item_id, trial: row.trial, tags: JSON.parse(row.tags_json) as string[], grades };
 }
 
 export function toScoredItem(row: Pick<EvalSampleRow, "item_id" | "trial" | "tags_json" | "grades_json">): ScoredItem {
