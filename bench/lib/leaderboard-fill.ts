@@ -277,6 +277,8 @@ export async function fillWorkspace(ws: Workspace, options: FillOptions): Promis
       lease_owner: null,
       lease_expires_at: null,
       created_by: null,
+      warnings_json: null,
+      early_stop_json: null,
     });
     runRows.push({
       id: runId,
