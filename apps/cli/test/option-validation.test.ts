@@ -84,9 +84,10 @@ describe("options are checked before any work", () => {
       [["data", "validate", "x.jsonl", "--context", "0"], "option '--context <tokens>' argument '0' is invalid"],
       [["serve", "--port", "99999"], "option '--port <port>' argument '99999' is invalid. expected a whole number from 0 to 65535"],
       [
-        ["models", "export", "ft:x", "--format", "gguf", "-o", "out"],
-        "option '--format <format>' argument 'gguf' is invalid. Allowed choices are",
+        ["models", "export", "ft:x", "--format", "onnx", "-o", "out"],
+        "option '--format <format>' argument 'onnx' is invalid. Allowed choices are",
       ],
+      [["models", "export", "ft:x", "--format", "gguf", "--dtype", "bf16", "-o", "out"], "dtype bf16 does not apply to gguf exports"],
     ];
     for (const [args, message] of cases) expect(refused(args, home), args.join(" ")).toContain(message);
     expect(existsSync(home)).toBe(false);
