@@ -80,6 +80,11 @@ export function logSoftmax(x: ArrayLike<number>): Float64Array {
   return Float64Array.from(x, (v) => v - log);
 }
 
+/** The options of a float32 context (EXACT_CONTEXT), with the GGUF LoRA adapter at `lora` applied if given. */
+function contextOptions(lora: string | undefined): Record<string, unknown> {
+  return { ...EXACT_CONTEXT, ...(lora ? { lora: { adapters: [{ filePath: lora }] } } : {}) };
+}
+
 /** llama.cpp's next-token log-probabilities after each of `ids` ([ids.length][vocab]). */
 export async function llamaCppLogProbs(
   model: LlamaCppModel,
@@ -87,10 +92,7 @@ export async function llamaCppLogProbs(
   vocab: number,
   options: { lora?: string } = {},
 ): Promise<Float64Array[]> {
-  const context = await model.createContext({
-    ...EXACT_CONTEXT,
-    ...(options.lora ? { lora: { adapters: [{ filePath: options.lora }] } } : {}),
-  });
+  const context = await model.createContext(contextOptions(options.lora));
   try {
     const out = await context.getSequence().controlledEvaluate(ids.map((id) => [id, { generateNext: { logits: true } }]));
     return ids.map((_, i) => {
@@ -113,10 +115,7 @@ export async function llamaCppGreedy(
   vocab: number,
   options: { lora?: string } = {},
 ): Promise<{ ids: number[]; logprobs: number[] }> {
-  const context = await model.createContext({
-    ...EXACT_CONTEXT,
-    ...(options.lora ? { lora: { adapters: [{ filePath: options.lora }] } } : {}),
-  });
+  const context = await model.createContext(contextOptions(options.lora));
   try {
     const sequence = context.getSequence();
     const ids: number[] = [];

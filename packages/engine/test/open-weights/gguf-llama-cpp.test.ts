@@ -62,6 +62,32 @@ const BOUNDS: Record<GgufDtype, { maxDiff: number; argmax: number }> = {
   q8_0: { maxDiff: 3, argmax: 0.7 },
 };
 
+/** The log-probabilities at each of `positions` from a decoder's logits for them all ([positions · vocab]). */
+function logProbsAt(logits: Float32Array, positions: number, vocab: number): Float64Array[] {
+  return Array.from({ length: positions }, (_, p) => logSoftmax(logits.subarray(p * vocab, (p + 1) * vocab)));
+}
+
+/**
+ * Two models' log-probabilities at the same positions: the largest |Δ log p| over positions and vocabulary, and the
+ * number of positions where the most likely token is the same.
+ */
+function compareLogProbs(ours: readonly Float64Array[], theirs: readonly Float64Array[]): { maxDiff: number; sameArgmax: number } {
+  let maxDiff = 0;
+  let sameArgmax = 0;
+  for (const [p, a] of ours.entries()) {
+    const b = theirs[p] as Float64Array;
+    let am = 0;
+    let bm = 0;
+    for (let i = 0; i < a.length; i++) {
+      maxDiff = Math.max(maxDiff, Math.abs((a[i] as number) - (b[i] as number)));
+      if ((a[i] as number) > (a[am] as number)) am = i;
+      if ((b[i] as number) > (b[bm] as number)) bm = i;
+    }
+    if (am === bm) sameArgmax++;
+  }
+  return { maxDiff, sameArgmax };
+}
+
 let work = "";
 beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), "tunelab-gguf-"));
@@ -88,20 +114,7 @@ describe.skipIf(!llama)("GGUF files of the fixture architectures in llama.cpp", 
           const V = model.arch.vocab;
           const ours = new HfDecoder(model, ids.length).feed(ids, true);
           const theirs = await llamaCppLogProbs(gguf, ids, V);
-          let maxDiff = 0;
-          let sameArgmax = 0;
-          ids.forEach((_, p) => {
-            const a = logSoftmax(ours.subarray(p * V, (p + 1) * V));
-            const b = theirs[p] as Float64Array;
-            let am = 0;
-            let bm = 0;
-            for (let i = 0; i < V; i++) {
-              maxDiff = Math.max(maxDiff, Math.abs((a[i] as number) - (b[i] as number)));
-              if ((a[i] as number) > (a[am] as number)) am = i;
-              if ((b[i] as number) > (b[bm] as number)) bm = i;
-            }
-            if (am === bm) sameArgmax++;
-          });
+          const { maxDiff, sameArgmax } = compareLogProbs(logProbsAt(ours, ids.length, V), theirs);
           console.info(`${name} ${dtype}: max |Δ log p| ${maxDiff.toExponential(2)}, same argmax at ${sameArgmax}/${ids.length} positions`);
           expect(maxDiff).toBeLessThanOrEqual(BOUNDS[dtype].maxDiff);
           expect(sameArgmax / ids.length).toBeGreaterThanOrEqual(BOUNDS[dtype].argmax);
@@ -224,17 +237,9 @@ describe.skipIf(!llama)("GGUF LoRA adapters in llama.cpp", () => {
     const gguf = await lib.loadModel({ modelPath: basePath });
     try {
       const theirs = await llamaCppLogProbs(gguf, ids, V, { lora: adapterPath });
-      let maxDiff = 0;
-      let moved = 0;
-      ids.forEach((_, p) => {
-        const a = logSoftmax(ours.subarray(p * V, (p + 1) * V));
-        const b = theirs[p] as Float64Array;
-        const c = logSoftmax(plain.subarray(p * V, (p + 1) * V));
-        for (let i = 0; i < V; i++) {
-          maxDiff = Math.max(maxDiff, Math.abs((a[i] as number) - (b[i] as number)));
-          moved = Math.max(moved, Math.abs((a[i] as number) - (c[i] as number)));
-        }
-      });
+      const oursLogProbs = logProbsAt(ours, ids.length, V);
+      const { maxDiff } = compareLogProbs(oursLogProbs, theirs);
+      const { maxDiff: moved } = compareLogProbs(oursLogProbs, logProbsAt(plain, ids.length, V));
       console.info(`llama + adapter: max |Δ log p| ${maxDiff.toExponential(2)} (the adapter moves them by up to ${moved.toFixed(2)})`);
       expect(moved).toBeGreaterThan(0.5); // the adapter matters, so agreeing with the merged model means it was applied
       expect(maxDiff).toBeLessThanOrEqual(1e-3);

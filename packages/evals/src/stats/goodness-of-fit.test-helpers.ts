@@ -1,8 +1,11 @@
 /**
  * Goodness of fit of seeded draws to a reference distribution given as bins (binomial_reference.py writes them), for
  * the tests of the binomial sampler and of the grouped bootstrap: the chi-square statistic over the bins and the
- * Kolmogorov-Smirnov distance at the bins' upper edges.
+ * Kolmogorov-Smirnov distance at the bins' upper edges. Also the plain item-by-item bootstrap the resampling tests
+ * compare against.
  */
+
+import { mulberry32 } from "./prng.ts";
 
 export interface ReferenceBin {
   /** The smallest and largest outcome of the bin (inclusive). */
@@ -53,4 +56,17 @@ function binOf(bins: readonly ReferenceBin[], outcome: number): number {
     else return Number.isInteger(outcome) ? mid : -1;
   }
   return -1;
+}
+
+/** The item-by-item bootstrap written out plainly: per resample, one index floor(u · n) per slot. */
+export function directMeans(values: readonly number[], resamples: number, seed: number): number[] {
+  const random = mulberry32(seed);
+  const n = values.length;
+  const means: number[] = [];
+  for (let r = 0; r < resamples; r++) {
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum += values[Math.floor(random() * n)] ?? Number.NaN;
+    means.push(sum / n);
+  }
+  return means;
 }

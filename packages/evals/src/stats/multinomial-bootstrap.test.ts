@@ -1,24 +1,11 @@
 import { describe, expect, it } from "vitest";
 import fixture from "./binomial.fixture.json" with { type: "json" };
 import { bootstrapMeanInterval, bootstrapMeans } from "./bootstrap.ts";
-import { fitToBins } from "./goodness-of-fit.test-helpers.ts";
+import { directMeans, fitToBins } from "./goodness-of-fit.test-helpers.ts";
 import { groupValues, HEAVY_COUNT, multinomialMeans } from "./multinomial-bootstrap.ts";
 import { mulberry32 } from "./prng.ts";
 import { quantileSorted } from "./quantile.ts";
 import { MAX_PLAN_CELLS, resamplePlan } from "./resample-plan.ts";
-
-/** The item-by-item bootstrap written out plainly: per resample, one index floor(u · n) per slot. */
-function directMeans(values: readonly number[], resamples: number, seed: number): number[] {
-  const random = mulberry32(seed);
-  const n = values.length;
-  const means: number[] = [];
-  for (let r = 0; r < resamples; r++) {
-    let sum = 0;
-    for (let i = 0; i < n; i++) sum += values[Math.floor(random() * n)] ?? Number.NaN;
-    means.push(sum / n);
-  }
-  return means;
-}
 
 /** The two-sample Kolmogorov-Smirnov distance between two ascending samples. */
 function ksDistance(a: readonly number[], b: readonly number[]): number {

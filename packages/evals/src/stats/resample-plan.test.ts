@@ -1,20 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { bootstrapMeanInterval, bootstrapMeanIntervals, bootstrapMeans, bootstrapMeansMany } from "./bootstrap.ts";
-import { mulberry32 } from "./prng.ts";
+import { directMeans } from "./goodness-of-fit.test-helpers.ts";
 import { buildResamplePlan, MAX_PLAN_CELLS, planMeans, resamplePlan } from "./resample-plan.ts";
-
-/** The documented draws written out plainly: resample by resample, one index floor(u * n) per slot. */
-function directMeans(values: readonly number[], resamples: number, seed: number): number[] {
-  const random = mulberry32(seed);
-  const n = values.length;
-  const means: number[] = [];
-  for (let r = 0; r < resamples; r++) {
-    let sum = 0;
-    for (let i = 0; i < n; i++) sum += values[Math.floor(random() * n)] ?? Number.NaN;
-    means.push(sum / n);
-  }
-  return means;
-}
 
 const values = Array.from({ length: 97 }, (_, i) => (i % 4 === 0 ? 0 : Math.round(Math.sin(i * 1.7) * 1000) / 1000));
 
