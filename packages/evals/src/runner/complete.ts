@@ -1,6 +1,7 @@
 import type OpenAI from "openai";
 import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming } from "openai/resources/chat/completions";
 import type { ToolCall } from "../item.ts";
+import type { AttemptDeadlines } from "./attempt-deadlines.ts";
 import type { RetryPolicy } from "./backoff.ts";
 import { retryDelay } from "./backoff.ts";
 import { classifyError, MalformedResponseError } from "./classify-error.ts";
@@ -10,9 +11,10 @@ import type { SampleError } from "./sample-error.ts";
 
 export interface CompleteContext {
   client: OpenAI;
-  timeoutMs: number;
+  /** Each attempt's timeout; aborts the attempt in flight when `signal` aborts. */
+  deadlines: AttemptDeadlines;
   retry: RetryPolicy;
-  /** The run's signal: when it aborts, the attempt in flight is aborted and `complete` returns `cancelled`. */
+  /** The run's signal: when it aborts, `complete` returns `cancelled`. */
   signal: AbortSignal;
   limiter: RateLimiter | undefined;
   sleep: (ms: number, signal: AbortSignal) => Promise<void>;
@@ -37,30 +39,22 @@ export async function complete(body: ChatCompletionCreateParamsNonStreaming, con
   for (let attempt = 1; ; attempt++) {
     if (context.limiter) await context.sleep(context.limiter.reserve(estimate), signal);
     if (signal.aborted) return { kind: "cancelled", attempts: attempt - 1 };
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, context.timeoutMs);
-    const cancel = () => controller.abort();
-    signal.addEventListener("abort", cancel, { once: true });
+    const deadline = context.deadlines.start();
     try {
-      const response = await context.client.chat.completions.create(body, { maxRetries: 0, signal: controller.signal });
+      const response = await context.client.chat.completions.create(body, { maxRetries: 0, signal: deadline.signal });
       const completion = toCompletion(response);
       context.limiter?.settle(estimate, completion.usage.total_tokens);
       return { kind: "ok", completion, attempts: attempt };
     } catch (thrown) {
       context.limiter?.settle(estimate, 0);
       if (signal.aborted) return { kind: "cancelled", attempts: attempt };
-      const failure = classifyError(thrown, timedOut, context.now());
+      const failure = classifyError(thrown, deadline.timedOut(), context.now());
       if (!failure.retryable || attempt >= retry.maxAttempts) return { kind: "error", error: failure.error, attempts: attempt };
       const delay = retryDelay(attempt, failure.retryAfterMs, retry, context.random);
       context.onRetry?.(failure.error, delay);
       await context.sleep(delay, signal);
     } finally {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", cancel);
+      deadline.end();
     }
   }
 }

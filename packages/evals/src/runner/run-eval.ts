@@ -4,6 +4,7 @@ import { isMainThread } from "node:worker_threads";
 import { type Grade, statusOf } from "../grade.ts";
 import type { EvalItem, Sample } from "../item.ts";
 import { toSample } from "../item.ts";
+import { AttemptDeadlines } from "./attempt-deadlines.ts";
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "./backoff.ts";
 import { type CompletionCache, completionCacheKey } from "./cache.ts";
 import { complete, loadFetchClasses } from "./complete.ts";
@@ -113,6 +114,7 @@ export async function runEval(options: RunEvalOptions): Promise<RunEvalResult> {
   const onAbort = () => stop.abort();
   options.signal?.addEventListener("abort", onAbort, { once: true });
   if (options.signal?.aborted) stop.abort();
+  const deadlines = new AttemptDeadlines(options.timeoutMs ?? 60_000, stop.signal);
 
   const keepRecords = options.keepRecords ?? true;
   const records = new Map<string, ItemRecord>();
@@ -192,7 +194,7 @@ export async function runEval(options: RunEvalOptions): Promise<RunEvalResult> {
     if (!completion) {
       const outcome = await complete(body, {
         client: sampler.client,
-        timeoutMs: options.timeoutMs ?? 60_000,
+        deadlines,
         retry,
         signal: stop.signal,
         limiter,
@@ -293,8 +295,8 @@ export async function runEval(options: RunEvalOptions): Promise<RunEvalResult> {
     }
   };
   const workers = Math.max(1, Math.min(options.concurrency ?? 8, todo.length));
-  // One abort listener per request in flight (plus backoff waits).
-  setMaxListeners(2 * workers + 10, stop.signal);
+  // One abort listener per backoff wait, and the attempts' deadlines.
+  setMaxListeners(workers + 10, stop.signal);
   try {
     await Promise.all(Array.from({ length: workers }, worker));
     await Promise.all([...grading]);
@@ -302,6 +304,7 @@ export async function runEval(options: RunEvalOptions): Promise<RunEvalResult> {
     await batcher?.flush().catch(fail);
   } finally {
     options.signal?.removeEventListener("abort", onAbort);
+    deadlines.close();
     await pool?.close();
   }
   if (fatal) throw fatal.error;
