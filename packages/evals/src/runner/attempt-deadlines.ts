@@ -78,6 +78,7 @@ export class AttemptDeadlines {
     setMaxListeners(0, controller.signal);
     if (this.runSignal.aborted) controller.abort(this.runSignal.reason);
     const closesAt = now + this.windowMs;
+    const abortAfterMs = this.windowMs + this.timeoutMs;
     const window: Window = {
       controller,
       closesAt,
@@ -87,7 +88,7 @@ export class AttemptDeadlines {
         window.timedOut = true;
         controller.abort();
         this.release(window);
-      }, closesAt - now + this.timeoutMs),
+      }, abortAfterMs),
     };
     window.timer.unref?.();
     this.windows.add(window);
