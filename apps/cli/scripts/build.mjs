@@ -24,6 +24,7 @@ export const WORKER_ENTRIES = {
   "grading-worker": "packages/evals/src/runner/grading-pool/grading-worker-main.ts",
   "trainer-worker": "packages/engine/src/trainer/train/worker-main.ts",
   "inference-worker": "packages/engine/src/models/inference/worker-main.ts",
+  "export-worker": "packages/engine/src/hf/export-worker/export-worker-main.ts",
   // registers tsx (a user's grader module may be TypeScript), then runs the grader worker
   "grader-worker": "packages/evals/src/custom/bootstrap.mjs",
 };

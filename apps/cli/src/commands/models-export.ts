@@ -7,13 +7,14 @@ import {
   type ExportDtype,
   type ExportFormat,
   exportDtypeProblem,
-  exportTunedModel,
+  exportTunedModelOffThread,
   findModel,
   findRegisteredBase,
 } from "@tunelab/engine";
 import { type Command, Option } from "commander";
 import { withWorkspace } from "../context.ts";
 import { color, emit, type GlobalOptions } from "../output.ts";
+import { ExportProgressView } from "../render/export-progress.ts";
 
 /** A tuned model id (`ft:…`), or an experiment id whose tuned model to take. */
 async function tunedModelId(given: string): Promise<string> {
@@ -70,14 +71,16 @@ export function registerModelsExport(
         if (!row) throw new TunelabError("not_found", `no tuned model ${id} in the local engine`);
         const base = await findRegisteredBase(engine.store, row.base_model);
         const source = base?.source.startsWith("hf:") ? base.source.slice(3).split("@")[0] : undefined;
-        const result = await exportTunedModel({
+        const progress = new ExportProgressView(id);
+        const result = await exportTunedModelOffThread({
           modelDir: row.dir,
           format: options.format,
           outDir: resolve(options.output),
           ...(source ? { baseModelNameOrPath: source } : base ? { baseModelNameOrPath: base.dir } : {}),
           ...(options.dtype ? { dtype: options.dtype } : {}),
           name: id,
-        });
+          onProgress: (p) => progress.update(p),
+        }).finally(() => progress.stop());
         emit(globals(), { model: id, format: options.format, ...result }, () =>
           [color.green(`✔ ${id} exported as ${options.format} to ${result.outDir}`), ...result.files.map((f) => `  ${f}`)].join("\n"),
         );

@@ -1,7 +1,7 @@
 import { createReadStream, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type ExportDtype, type ExportFormat, exportTunedModel } from "@tunelab/engine";
+import { type ExportDtype, type ExportFormat, exportTunedModelOffThread } from "@tunelab/engine";
 import { pack as tarPack } from "tar-stream";
 
 const BLOCK = 512;
@@ -41,7 +41,8 @@ export async function exportAsTar(options: {
   let files: Array<{ name: string; path: string; size: number }>;
   try {
     const outDir = join(tmp, folder);
-    const result = await exportTunedModel({
+    // in a worker thread: loading, merging and writing a model's weights would block the server for seconds to minutes
+    const result = await exportTunedModelOffThread({
       modelDir: options.modelDir,
       format: options.format,
       outDir,

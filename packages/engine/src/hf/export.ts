@@ -19,6 +19,7 @@ import { EXPORT_DTYPES, EXPORT_FORMATS, type ExportDtype, type ExportFormat, exp
 import { nativeKernels } from "../trainer/kernels/native.ts";
 import type { Kernels } from "../trainer/kernels/types.ts";
 import { inspectCheckpoint } from "./checkpoint.ts";
+import type { ExportProgress, ExportStage } from "./export-progress.ts";
 import { combineDigests, sha256FileSync } from "./fingerprint.ts";
 import { isFullDir, readFullBase } from "./full/full-dir.ts";
 import { adapterMetadata, adapterTensors } from "./gguf/adapter-tensors.ts";
@@ -58,6 +59,8 @@ export interface ExportOptions {
   dtype?: ExportDtype;
   /** GGUF's `general.name` (default: the output folder's name). */
   name?: string;
+  /** Called as the export goes: each stage as it starts, and each tensor written. */
+  onProgress?: (progress: ExportProgress) => void;
 }
 
 /** Writes the export under a temporary name and renames it into place; refuses to overwrite a non-empty directory. */
@@ -92,54 +95,76 @@ export async function exportTunedModel(options: ExportOptions): Promise<{ outDir
 
 async function writeExport(options: ExportOptions, full: boolean, tmp: string): Promise<void> {
   const { modelDir } = options;
+  const stage = (name: ExportStage) => options.onProgress?.({ stage: name, done: 0, total: 0 });
+  const onTensor = (done: number, total: number) => options.onProgress?.({ stage: "writing", done, total });
   const base = full ? readFullBase(modelDir) : readLoraBase(modelDir);
   // A merged export folds the adapter into the base's weights: they must be the weights it was tuned on.
-  if (!full && options.format !== "peft" && options.format !== "gguf-lora") verifyBase(base);
+  if (!full && options.format !== "peft" && options.format !== "gguf-lora") {
+    stage("checking");
+    verifyBase(base);
+  }
   if (options.format === "gguf-lora") {
+    stage("loading");
     const k = nativeKernels();
     const arch = inspectCheckpoint(base.dir).arch;
     const lora = readPeftAdapter(modelDir, arch, k);
     const name = options.name ?? basename(options.outDir);
-    writeGguf(join(tmp, GGUF_ADAPTER_FILE), adapterMetadata(arch, lora, name), adapterTensors(arch, lora));
+    stage("writing");
+    writeGguf(join(tmp, GGUF_ADAPTER_FILE), adapterMetadata(arch, lora, name), adapterTensors(arch, lora), onTensor);
     return;
   }
   if (options.format === "gguf") {
+    stage("loading");
     const k = nativeKernels();
     const model = openHfDecoderModel(full ? modelDir : base.dir, k);
-    if (!full) mergeLora(k, model.weights, readPeftAdapter(modelDir, model.arch, k));
+    if (!full) {
+      stage("merging");
+      mergeLora(k, model.weights, readPeftAdapter(modelDir, model.arch, k));
+    }
     const dtype = (options.dtype ?? EXPORT_DTYPES.gguf[0]) as GgufDtype;
+    stage("writing");
     await writeGgufModel({
       model,
       tokenizerDir: full ? modelDir : base.dir,
       outPath: join(tmp, ggufFileName(dtype)),
       dtype,
       name: options.name ?? basename(options.outDir),
+      onTensor,
     });
     return;
   }
   if (full) {
     const dtype = options.dtype ?? "f32";
-    if (dtype === "f32") copyFileSync(join(modelDir, "model.safetensors"), join(tmp, "model.safetensors"));
-    else {
+    if (dtype === "f32") {
+      stage("writing");
+      copyFileSync(join(modelDir, "model.safetensors"), join(tmp, "model.safetensors"));
+    } else {
+      stage("loading");
       const k = nativeKernels();
       const model = openHfDecoderModel(modelDir, k);
-      writeSafetensors(join(tmp, "model.safetensors"), namedTensors(k, model.weights, model.arch), "BF16");
+      stage("writing");
+      writeSafetensors(join(tmp, "model.safetensors"), namedTensors(k, model.weights, model.arch), "BF16", undefined, onTensor);
     }
     const config = JSON.parse(readFileSync(join(modelDir, "config.json"), "utf8")) as Record<string, unknown>;
     config.torch_dtype = dtype === "f32" ? "float32" : "bfloat16";
     writeFileSync(join(tmp, "config.json"), `${JSON.stringify(config, null, 2)}\n`);
     for (const f of TOKENIZER_FILES) if (existsSync(join(modelDir, f))) copyFileSync(join(modelDir, f), join(tmp, f));
   } else if (options.format === "peft") {
+    stage("writing");
     copyFileSync(join(modelDir, ADAPTER_WEIGHTS), join(tmp, ADAPTER_WEIGHTS));
     const config = JSON.parse(readFileSync(join(modelDir, ADAPTER_CONFIG), "utf8")) as Record<string, unknown>;
     config.base_model_name_or_path = options.baseModelNameOrPath ?? base.name;
     writeFileSync(join(tmp, ADAPTER_CONFIG), `${JSON.stringify(config, null, 2)}\n`);
   } else {
+    stage("loading");
     const k = nativeKernels();
     const model = openHfDecoderModel(base.dir, k);
+    stage("merging");
     mergeLora(k, model.weights, readPeftAdapter(modelDir, model.arch, k));
     const dtype = options.dtype ?? "f32";
-    writeSafetensors(join(tmp, "model.safetensors"), namedTensors(k, model.weights, model.arch), dtype === "f32" ? "F32" : "BF16");
+    stage("writing");
+    const tensors = namedTensors(k, model.weights, model.arch);
+    writeSafetensors(join(tmp, "model.safetensors"), tensors, dtype === "f32" ? "F32" : "BF16", undefined, onTensor);
     const config = JSON.parse(readFileSync(join(base.dir, "config.json"), "utf8")) as Record<string, unknown>;
     config.torch_dtype = dtype === "f32" ? "float32" : "bfloat16";
     writeFileSync(join(tmp, "config.json"), `${JSON.stringify(config, null, 2)}\n`);

@@ -25,6 +25,8 @@ export function writeSafetensors(
   tensors: TensorToWrite[],
   dtype: "F32" | "BF16" = "F32",
   metadata: Record<string, string> = { format: "pt" },
+  /** Called after each tensor is written, with how many are written and how many there are. */
+  onTensor?: (done: number, total: number) => void,
 ): void {
   const sorted = [...tensors].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const width = dtype === "F32" ? 4 : 2;
@@ -46,7 +48,7 @@ export function writeSafetensors(
   try {
     writeSync(fd, len);
     writeSync(fd, headerBytes);
-    for (const t of sorted) {
+    for (const [i, t] of sorted.entries()) {
       if (dtype === "F32") {
         const f = t.data instanceof Float32Array ? t.data : Float32Array.from(t.data);
         writeSync(fd, new Uint8Array(f.buffer, f.byteOffset, f.byteLength));
@@ -55,6 +57,7 @@ export function writeSafetensors(
         for (let i = 0; i < t.data.length; i++) h[i] = floatToBf16(t.data[i] as number);
         writeSync(fd, new Uint8Array(h.buffer));
       }
+      onTensor?.(i + 1, sorted.length);
     }
   } finally {
     closeSync(fd);

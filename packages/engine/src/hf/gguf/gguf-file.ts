@@ -128,7 +128,13 @@ function writeValue(out: Bytes, v: GgufValue): void {
 const alignUp = (n: number) => Math.ceil(n / GGUF_ALIGNMENT) * GGUF_ALIGNMENT;
 
 /** Writes `path`; returns its size in bytes. */
-export function writeGguf(path: string, metadata: ReadonlyMap<string, GgufValue>, tensors: readonly GgufTensor[]): number {
+export function writeGguf(
+  path: string,
+  metadata: ReadonlyMap<string, GgufValue>,
+  tensors: readonly GgufTensor[],
+  /** Called after each tensor is written, with how many are written and how many there are. */
+  onTensor?: (done: number, total: number) => void,
+): number {
   const names = new Set<string>();
   for (const t of tensors) {
     if (names.has(t.name)) throw new Error(`tensor ${t.name} given twice`);
@@ -179,6 +185,7 @@ export function writeGguf(path: string, metadata: ReadonlyMap<string, GgufValue>
       if (bytes.length !== sizes[i]) throw new Error(`${t.name}: encoded ${bytes.length} bytes, expected ${sizes[i]}`);
       put(bytes);
       if (i < tensors.length - 1) put(pad.subarray(0, alignUp(bytes.length) - bytes.length));
+      onTensor?.(i + 1, tensors.length);
     });
     closeSync(fd);
   } catch (error) {

@@ -17,6 +17,8 @@ export interface GgufModelOptions {
   dtype: GgufDtype;
   /** `general.name`: what llama.cpp and Ollama show as the model's name. */
   name: string;
+  /** Called after each tensor is written (see `writeGguf`). */
+  onTensor?: (done: number, total: number) => void;
 }
 
 /** The file name an export of this type gets. */
@@ -33,5 +35,5 @@ export async function writeGgufModel(options: GgufModelOptions): Promise<{ bytes
     ["general.name", { type: "string", value: options.name }],
     ...vocab,
   ]);
-  return { bytes: writeGguf(options.outPath, metadata, modelTensors(options.model, options.dtype)) };
+  return { bytes: writeGguf(options.outPath, metadata, modelTensors(options.model, options.dtype), options.onTensor) };
 }

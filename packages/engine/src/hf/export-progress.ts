@@ -1,0 +1,16 @@
+/**
+ * The stages of an export, in order (each may be skipped): `checking` the base's files against those the model was
+ * tuned on (hashing gigabytes), `loading` the weights, `merging` the adapter into them, `writing` the files.
+ */
+export const EXPORT_STAGES = ["checking", "loading", "merging", "writing"] as const;
+export type ExportStage = (typeof EXPORT_STAGES)[number];
+
+/**
+ * Where an export is: a stage as it starts (`done` and `total` 0), then, while writing tensors, how many are written
+ * of how many (a copied file is written in one go and reports no count).
+ */
+export interface ExportProgress {
+  stage: ExportStage;
+  done: number;
+  total: number;
+}
