@@ -9,6 +9,7 @@ import { registerBaseModel } from "@tunelab/engine";
 import { extract } from "tar-stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiApp } from "../src/index.ts";
+import { pendingExports } from "../src/routes/export-tar.ts";
 import { apiHarness } from "./api-harness.ts";
 
 const QWEN2 = fileURLToPath(new URL("../../../packages/engine/fixtures/hf/qwen2", import.meta.url));
@@ -205,6 +206,21 @@ describe("open-weight base models through the API", () => {
     const text = gguf.toString("latin1", 0, Math.min(gguf.length, 64 * 1024));
     for (const key of ["general.architecture", "qwen2", "tokenizer.ggml.pre", "tokenizer.chat_template", "token_embd.weight"])
       expect(text).toContain(key);
+  }, 120_000);
+
+  it("prepares downloads asked for together one at a time, each complete", async () => {
+    const asked = ["gguf", "peft", "gguf-lora"].map((format) => h.app.request(`/api/experiments/${ids.lora}/export?format=${format}`));
+    // the first being prepared (a worker thread starts, then loads the model), the others waiting their turn
+    await expect.poll(() => pendingExports(), { interval: 5 }).toBe(3);
+    const names = await Promise.all(
+      asked.map(async (answer) => {
+        const response = await answer;
+        expect(response.status).toBe(200);
+        return [...(await untar(response)).keys()].filter((n) => !n.endsWith("/")).map((n) => n.split("/").slice(1).join("/"));
+      }),
+    );
+    expect(names).toEqual([["model-q8_0.gguf"], ["adapter_config.json", "adapter_model.safetensors"], ["adapter-f32.gguf"]]);
+    expect(pendingExports()).toBe(0);
   }, 120_000);
 
   it("fully fine-tunes on request: every weight trains, and it exports merged and GGUF, not PEFT", async () => {

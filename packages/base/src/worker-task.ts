@@ -1,8 +1,19 @@
 import { Worker } from "node:worker_threads";
 import { type ErrorCode, isTunelabError, TunelabError } from "./errors.ts";
 
-/** What a task worker posts back: its result, or the error it threw (a TunelabError keeps its code). */
-export type WorkerReply = { ok: true; result: unknown } | { ok: false; error: { message: string; code?: ErrorCode; details?: unknown } };
+/**
+ * What a task worker posts back: its progress as it goes (any number of times), then once its result, or the error it
+ * threw (a TunelabError keeps its code).
+ */
+export type WorkerReply =
+  | { progress: unknown }
+  | { ok: true; result: unknown }
+  | { ok: false; error: { message: string; code?: ErrorCode; details?: unknown } };
+
+export interface WorkerTaskOptions {
+  /** Called with each progress value the worker posts (`answerFromWorker`'s `progress`), before its answer. */
+  onProgress?: (progress: unknown) => void;
+}
 
 let running = 0;
 
@@ -29,11 +40,11 @@ export async function countedWorkerTask<T>(work: () => Promise<T>): Promise<T> {
  * result; a TunelabError thrown there is thrown here with its code. The worker's memory (tokenizer tables, indexes)
  * is released when it ends. The entry answers with `answerFromWorker`.
  */
-export function runWorkerTask<R>(entry: URL, data: unknown): Promise<R> {
-  return countedWorkerTask(() => inWorker<R>(entry, data));
+export function runWorkerTask<R>(entry: URL, data: unknown, options: WorkerTaskOptions = {}): Promise<R> {
+  return countedWorkerTask(() => inWorker<R>(entry, data, options));
 }
 
-function inWorker<R>(entry: URL, data: unknown): Promise<R> {
+function inWorker<R>(entry: URL, data: unknown, options: WorkerTaskOptions): Promise<R> {
   return new Promise((resolve, reject) => {
     let settled = false;
     const settle = (action: () => void) => {
@@ -42,7 +53,11 @@ function inWorker<R>(entry: URL, data: unknown): Promise<R> {
       action();
     };
     const worker = new Worker(entry, { workerData: data });
-    worker.once("message", (reply: WorkerReply) => {
+    worker.on("message", (reply: WorkerReply) => {
+      if ("progress" in reply) {
+        if (!settled) options.onProgress?.(reply.progress);
+        return;
+      }
       settle(() => {
         if (reply.ok) resolve(reply.result as R);
         else reject(new TunelabError(reply.error.code ?? "internal", reply.error.message, { details: reply.error.details }));
@@ -58,14 +73,17 @@ function inWorker<R>(entry: URL, data: unknown): Promise<R> {
   });
 }
 
-/** Worker side: runs the task and posts its result (moving the buffers in `transfer`) or its error to the parent. */
+/**
+ * Worker side: runs the task and posts its result (moving the buffers in `transfer`) or its error to the parent; the
+ * task may post progress meanwhile (`progress`, received by `runWorkerTask`'s `onProgress`).
+ */
 export async function answerFromWorker(
   port: { postMessage(value: unknown, transfer?: ArrayBuffer[]): void } | null,
-  run: () => Promise<{ result: unknown; transfer?: ArrayBuffer[] }>,
+  run: (progress: (value: unknown) => void) => Promise<{ result: unknown; transfer?: ArrayBuffer[] }>,
 ): Promise<void> {
   if (!port) throw new Error("a worker task runs in a worker thread");
   try {
-    const { result, transfer } = await run();
+    const { result, transfer } = await run((value) => port.postMessage({ progress: value } satisfies WorkerReply));
     port.postMessage({ ok: true, result } satisfies WorkerReply, transfer ?? []);
   } catch (error) {
     const reply: WorkerReply = isTunelabError(error)

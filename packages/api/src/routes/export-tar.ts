@@ -1,6 +1,7 @@
 import { createReadStream, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { SerialQueue } from "@tunelab/core";
 import { type ExportDtype, type ExportFormat, exportTunedModelOffThread } from "@tunelab/engine";
 import { pack as tarPack } from "tar-stream";
 
@@ -25,6 +26,15 @@ export const safeName = (text: string) =>
     .replace(/^-|-$/g, "");
 
 /**
+ * The server's exports, prepared one at a time: each holds a model's weights in memory (4 bytes a parameter while
+ * merging: gigabytes for a billion parameters), so downloads asked for together wait their turn rather than add up.
+ */
+const exports = new SerialQueue();
+
+/** Downloads being prepared or waiting for their turn. */
+export const pendingExports = () => exports.size;
+
+/**
  * Writes the export to a temporary directory, then streams it as a .tar whose one folder is `NAME-FORMAT/` (what
  * `tar -xf` gives back is what `tunelab models export -o NAME-FORMAT` writes).
  */
@@ -42,14 +52,16 @@ export async function exportAsTar(options: {
   try {
     const outDir = join(tmp, folder);
     // in a worker thread: loading, merging and writing a model's weights would block the server for seconds to minutes
-    const result = await exportTunedModelOffThread({
-      modelDir: options.modelDir,
-      format: options.format,
-      outDir,
-      name: options.tunedModel,
-      ...(options.baseModelNameOrPath ? { baseModelNameOrPath: options.baseModelNameOrPath } : {}),
-      ...(options.dtype ? { dtype: options.dtype } : {}),
-    });
+    const result = await exports.run(() =>
+      exportTunedModelOffThread({
+        modelDir: options.modelDir,
+        format: options.format,
+        outDir,
+        name: options.tunedModel,
+        ...(options.baseModelNameOrPath ? { baseModelNameOrPath: options.baseModelNameOrPath } : {}),
+        ...(options.dtype ? { dtype: options.dtype } : {}),
+      }),
+    );
     files = result.files.map((f) => ({ name: `${folder}/${f}`, path: join(outDir, f), size: statSync(join(outDir, f)).size }));
   } catch (error) {
     cleanup();
