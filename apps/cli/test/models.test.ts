@@ -238,6 +238,22 @@ describe("tunelab models with a local Hugging Face folder", () => {
     expect(existsSync(join(dir, "x"))).toBe(false);
   }, 300_000);
 
+  it("models export writes a registered base model as GGUF (the base a gguf-lora export goes on), and nothing else", () => {
+    const base = join(dir, "export-base");
+    const exported = cli(["models", "export", "tiny", "--format", "gguf", "--dtype", "f16", "-o", base, "--json"]);
+    expect(exported.code, exported.stderr).toBe(0);
+    expect(exported.json()).toMatchObject({ model: "tiny", base: true, format: "gguf", files: ["model-f16.gguf"] });
+    expect(readFileSync(join(base, "model-f16.gguf")).subarray(0, 4).toString("latin1")).toBe("GGUF");
+    expect(exported.stderr).toContain("tiny: loading the weights");
+    const asPeft = cli(["models", "export", "tiny", "--format", "peft", "-o", join(dir, "y")]);
+    expect(asPeft.code).toBe(2);
+    expect(asPeft.stderr).toContain("a base model exports as gguf only");
+    const unknown = cli(["models", "export", "no-such-model", "--format", "gguf", "-o", join(dir, "y")]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("no-such-model is neither a tuned model id (ft:…), an experiment id, nor a registered base model");
+    expect(existsSync(join(dir, "y"))).toBe(false);
+  }, 300_000);
+
   it("models remove unregisters it and leaves its files in place", () => {
     const removed = cli(["models", "remove", "tiny"]);
     expect(removed.code, removed.stderr).toBe(0);

@@ -7,7 +7,8 @@ export {
   exportDtypeProblem,
   exportTunedModel,
 } from "./hf/export.ts";
-export { exportTunedModelOffThread } from "./hf/export-off-thread.ts";
+export { type BaseExportOptions, exportBaseModel } from "./hf/export-base.ts";
+export { exportBaseModelOffThread, exportTunedModelOffThread } from "./hf/export-off-thread.ts";
 export { EXPORT_STAGES, type ExportProgress, type ExportStage } from "./hf/export-progress.ts";
 export { checkUnchanged, type RegisterOptions, registerBaseModel } from "./hf/register.ts";
 export { asLocalEngine, builtInModels, openWeightModel } from "./local-engine.ts";

@@ -1,11 +1,13 @@
 import { resolve } from "node:path";
 import { findExperiment, TunelabError } from "@tunelab/core";
 import {
+  checkUnchanged,
   type Engine,
   EXPORT_DTYPES,
   EXPORT_FORMATS,
   type ExportDtype,
   type ExportFormat,
+  exportBaseModelOffThread,
   exportDtypeProblem,
   exportTunedModelOffThread,
   findModel,
@@ -16,12 +18,12 @@ import { withWorkspace } from "../context.ts";
 import { color, emit, type GlobalOptions } from "../output.ts";
 import { ExportProgressView } from "../render/export-progress.ts";
 
-/** A tuned model id (`ft:…`), or an experiment id whose tuned model to take. */
-async function tunedModelId(given: string): Promise<string> {
+/** A tuned model id (`ft:…`), or an experiment id whose tuned model to take; undefined when it is neither. */
+async function tunedModelId(given: string): Promise<string | undefined> {
   if (given.startsWith("ft:")) return given;
   return withWorkspace(async (ws) => {
     const experiment = await findExperiment(ws.db, given);
-    if (!experiment) throw new TunelabError("not_found", `${given} is neither a tuned model id (ft:…) nor an experiment id`);
+    if (!experiment) return undefined;
     if (!experiment.tunedModel)
       throw new TunelabError("invalid_argument", `experiment ${given} has no tuned model (status ${experiment.status})`);
     return experiment.tunedModel;
@@ -37,8 +39,10 @@ export function registerModelsExport(
 ): void {
   models
     .command("export")
-    .description("write a tuned open-weight model as a PEFT adapter, a merged Hugging Face checkpoint, a GGUF file or a GGUF LoRA adapter")
-    .argument("<model>", "a tuned model id (ft:…) or an experiment id")
+    .description(
+      "write a tuned open-weight model as a PEFT adapter, a merged Hugging Face checkpoint, a GGUF file or a GGUF LoRA adapter; or a registered base model as a GGUF file",
+    )
+    .argument("<model>", "a tuned model id (ft:…), an experiment id, or a registered base model's name (--format gguf)")
     .addOption(new Option("--format <format>", "what to write").choices(EXPORT_FORMATS).makeOptionMandatory())
     .requiredOption("-o, --output <dir>", "a new directory to write")
     .addOption(
@@ -56,10 +60,11 @@ export function registerModelsExport(
         "  tunelab models export EXPERIMENT_ID --format merged --dtype bf16 -o ./merged",
         "  tunelab models export EXPERIMENT_ID --format gguf -o ./gguf",
         "  tunelab models export EXPERIMENT_ID --format gguf-lora -o ./gguf-lora",
+        "  tunelab models export SmolLM2-135M-Instruct --format gguf -o ./base   # the base, for --lora",
         "",
         "Then: vllm serve BASE --enable-lora --lora-modules mine=./adapter, or vllm serve ./merged, or",
         "llama-server -m ./gguf/model-q8_0.gguf (llama.cpp), or an Ollama Modelfile with FROM ./gguf/model-q8_0.gguf, or",
-        "llama-server -m BASE.gguf --lora ./gguf-lora/adapter-f32.gguf (a GGUF of the same base).",
+        "llama-server -m ./base/model-q8_0.gguf --lora ./gguf-lora/adapter-f32.gguf (a GGUF of the same base).",
       ].join("\n"),
     )
     .action(async (given: string, options: { format: ExportFormat; output: string; dtype?: ExportDtype }) => {
@@ -67,6 +72,31 @@ export function registerModelsExport(
       if (problem) throw new TunelabError("invalid_argument", problem);
       const id = await tunedModelId(given);
       await withEngine(async (engine) => {
+        if (id === undefined) {
+          const registered = await findRegisteredBase(engine.store, given);
+          if (!registered)
+            throw new TunelabError(
+              "not_found",
+              `${given} is neither a tuned model id (ft:…), an experiment id, nor a registered base model (tunelab models list)`,
+            );
+          checkUnchanged(registered); // a file changed since registration is refused, as at training and serving
+          const progress = new ExportProgressView(registered.id);
+          const result = await exportBaseModelOffThread({
+            baseDir: registered.dir,
+            format: options.format,
+            outDir: resolve(options.output),
+            ...(options.dtype ? { dtype: options.dtype } : {}),
+            name: registered.id,
+            onProgress: (p) => progress.update(p),
+          }).finally(() => progress.stop());
+          emit(globals(), { model: registered.id, base: true, format: options.format, ...result }, () =>
+            [
+              color.green(`✔ base model ${registered.id} exported as ${options.format} to ${result.outDir}`),
+              ...result.files.map((f) => `  ${f}`),
+            ].join("\n"),
+          );
+          return;
+        }
         const row = await findModel(engine.store, id);
         if (!row) throw new TunelabError("not_found", `no tuned model ${id} in the local engine`);
         const base = await findRegisteredBase(engine.store, row.base_model);

@@ -1,9 +1,17 @@
 import { rmSync } from "node:fs";
 import { runWorkerTask, workerEntry } from "@tunelab/base";
 import type { ExportOptions } from "./export.ts";
+import type { BaseExportOptions } from "./export-base.ts";
 import type { ExportProgress } from "./export-progress.ts";
 
 const ENTRY = workerEntry("export-worker", new URL("./export-worker/export-worker.mjs", import.meta.url));
+
+/** What the export worker runs: a tuned model's export or a base model's. */
+export type ExportTask =
+  | { kind: "tuned"; options: Omit<ExportOptions, "onProgress"> }
+  | { kind: "base"; options: Omit<BaseExportOptions, "onProgress"> };
+
+type Exported = { outDir: string; files: string[] };
 
 /**
  * `exportTunedModel` in a worker thread of its own: the export's synchronous work (reading and hashing the base,
@@ -11,15 +19,25 @@ const ENTRY = workerEntry("export-worker", new URL("./export-worker/export-worke
  * meanwhile and a terminal's progress bar moves. The same errors as `exportTunedModel` (a `TunelabError` keeps its
  * code and message); when the worker dies, its partial output is removed.
  */
-export async function exportTunedModelOffThread(options: ExportOptions): Promise<{ outDir: string; files: string[] }> {
-  const { onProgress, ...data } = options;
+export function exportTunedModelOffThread(options: ExportOptions): Promise<Exported> {
+  const { onProgress, ...rest } = options;
+  return offThread({ kind: "tuned", options: rest }, options.outDir, onProgress);
+}
+
+/** `exportBaseModel` in a worker thread of its own (as `exportTunedModelOffThread`). */
+export function exportBaseModelOffThread(options: BaseExportOptions): Promise<Exported> {
+  const { onProgress, ...rest } = options;
+  return offThread({ kind: "base", options: rest }, options.outDir, onProgress);
+}
+
+async function offThread(task: ExportTask, outDir: string, onProgress: ((p: ExportProgress) => void) | undefined): Promise<Exported> {
   try {
-    return await runWorkerTask<{ outDir: string; files: string[] }>(ENTRY, data, {
+    return await runWorkerTask<Exported>(ENTRY, task, {
       ...(onProgress ? { onProgress: (progress) => onProgress(progress as ExportProgress) } : {}),
     });
   } catch (error) {
-    // the export writes under OUT.tmp-PID (this process's id), renamed into place only once complete
-    rmSync(`${options.outDir}.tmp-${process.pid}`, { recursive: true, force: true });
+    // an export writes under OUT.tmp-PID (this process's id), renamed into place only once complete (export-dir.ts)
+    rmSync(`${outDir}.tmp-${process.pid}`, { recursive: true, force: true });
     throw error;
   }
 }

@@ -12,13 +12,14 @@
  * - `gguf-lora`: the adapter alone as a GGUF LoRA file (gguf/adapter-tensors.ts), for llama.cpp's `--lora` on a GGUF
  *   of the base.
  */
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { TunelabError } from "@tunelab/base";
 import { EXPORT_DTYPES, EXPORT_FORMATS, type ExportDtype, type ExportFormat, exportDtypeProblem } from "@tunelab/contracts";
 import { nativeKernels } from "../trainer/kernels/native.ts";
 import type { Kernels } from "../trainer/kernels/types.ts";
 import { inspectCheckpoint } from "./checkpoint.ts";
+import { writeExportDir } from "./export-dir.ts";
 import type { ExportProgress, ExportStage } from "./export-progress.ts";
 import { combineDigests, sha256FileSync } from "./fingerprint.ts";
 import { isFullDir, readFullBase } from "./full/full-dir.ts";
@@ -79,18 +80,7 @@ export async function exportTunedModel(options: ExportOptions): Promise<{ outDir
       "invalid_argument",
       "this model was fully fine-tuned (training_type full): it has no adapter; export it with --format merged or --format gguf",
     );
-  if (existsSync(outDir)) throw new TunelabError("conflict", `${outDir} already exists; choose a new output directory`);
-  const tmp = `${outDir}.tmp-${process.pid}`;
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp, { recursive: true });
-  try {
-    await writeExport(options, full, tmp);
-  } catch (error) {
-    rmSync(tmp, { recursive: true, force: true });
-    throw error;
-  }
-  renameSync(tmp, outDir);
-  return { outDir, files: readdir(outDir) };
+  return writeExportDir(outDir, (tmp) => writeExport(options, full, tmp));
 }
 
 async function writeExport(options: ExportOptions, full: boolean, tmp: string): Promise<void> {
@@ -170,10 +160,6 @@ async function writeExport(options: ExportOptions, full: boolean, tmp: string): 
     writeFileSync(join(tmp, "config.json"), `${JSON.stringify(config, null, 2)}\n`);
     for (const f of TOKENIZER_FILES) if (existsSync(join(base.dir, f))) copyFileSync(join(base.dir, f), join(tmp, f));
   }
-}
-
-function readdir(dir: string): string[] {
-  return readdirSync(dir).sort();
 }
 
 function namedTensors(k: Kernels, w: HfWeights, arch: Parameters<typeof expectedTensors>[0]): TensorToWrite[] {

@@ -10,7 +10,8 @@ import { join } from "node:path";
 import { isTunelabError } from "@tunelab/base";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ExportFormat, exportTunedModel } from "../../src/hf/export.ts";
-import { exportTunedModelOffThread } from "../../src/hf/export-off-thread.ts";
+import { exportBaseModel } from "../../src/hf/export-base.ts";
+import { exportBaseModelOffThread, exportTunedModelOffThread } from "../../src/hf/export-off-thread.ts";
 import { EXPORT_STAGES, type ExportProgress } from "../../src/hf/export-progress.ts";
 import { registerBaseModel } from "../../src/index.ts";
 import { findRegisteredBase, type RegisteredBase } from "../../src/models/base-model.repository.ts";
@@ -80,6 +81,22 @@ describe("exportTunedModelOffThread", () => {
       }
     }, 120_000);
   }
+
+  it("writes a base model's GGUF as the in-thread export does, reporting loading → writing; refuses any other format", async () => {
+    const options = { baseDir: join(FIXTURES, BASE_CASE), format: "gguf" as const, name: BASE };
+    const here = await exportBaseModel({ ...options, outDir: join(work, "base-here") });
+    const events: ExportProgress[] = [];
+    const there = await exportBaseModelOffThread({ ...options, outDir: join(work, "base-there"), onProgress: (p) => events.push(p) });
+    expect(there.files).toEqual(["model-q8_0.gguf"]);
+    expect(digests(there.outDir)).toEqual(digests(here.outDir));
+    expect(events.filter((e) => e.total === 0).map((e) => e.stage)).toEqual(["loading", "writing"]);
+    expect(events.at(-1)?.done).toBe(events.at(-1)?.total);
+    await expect(exportBaseModelOffThread({ ...options, format: "merged", outDir: join(work, "base-merged") })).rejects.toMatchObject({
+      code: "invalid_argument",
+      message: expect.stringMatching(/a base model exports as gguf only/),
+    });
+    expect(existsSync(join(work, "base-merged"))).toBe(false);
+  }, 120_000);
 
   it("fails with the in-thread export's code and message, and leaves nothing behind", async () => {
     const outDir = join(work, "refused");

@@ -20,6 +20,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chatCodec } from "../../src/hf/chat-codec.ts";
 import { exportTunedModel } from "../../src/hf/export.ts";
+import { exportBaseModel } from "../../src/hf/export-base.ts";
 import { adapterMetadata, adapterTensors } from "../../src/hf/gguf/adapter-tensors.ts";
 import { writeGguf } from "../../src/hf/gguf/gguf-file.ts";
 import { GGUF_DTYPES, type GgufDtype } from "../../src/hf/gguf/model-tensors.ts";
@@ -295,7 +296,7 @@ describe.skipIf(!llama)("a LoRA-tuned model exported as GGUF, in llama.cpp", () 
     }, 120_000);
   }
 
-  it("as a GGUF LoRA adapter on a GGUF of the base: llama.cpp continues each conversation with the engine's greedy tokens and log-probabilities (≤ 1e-3)", async () => {
+  it("as a GGUF LoRA adapter on the base exported as GGUF: llama.cpp continues each conversation with the engine's greedy tokens and log-probabilities (≤ 1e-3)", async () => {
     const lib = llama as LlamaCpp;
     const out = join(work, "tuned-lora");
     const result = await exportTunedModel({ modelDir: tunedDir, format: "gguf-lora", outDir: out, name: model });
@@ -305,14 +306,16 @@ describe.skipIf(!llama)("a LoRA-tuned model exported as GGUF, in llama.cpp", () 
       general: { architecture: "qwen3", type: "adapter" },
       adapter: { type: "lora", lora: { alpha: 12 } },
     });
-    const basePath = join(work, "qwen3-base.gguf");
-    await writeGgufModel({
-      model: openHfDecoderModel(join(FIXTURES, "qwen3")),
-      tokenizerDir: join(FIXTURES, "qwen3"),
-      outPath: basePath,
+    // the base as `tunelab models export BASE --format gguf --dtype f32` writes it
+    const baseExport = await exportBaseModel({
+      baseDir: join(FIXTURES, "qwen3"),
+      format: "gguf",
       dtype: "f32",
-      name: "base",
+      outDir: join(work, "qwen3-base"),
+      name: "tiny-qwen3",
     });
+    expect(baseExport.files).toEqual(["model-f32.gguf"]);
+    const basePath = join(baseExport.outDir, "model-f32.gguf");
     const tokenizer = await HfTokenizer.fromDirectory(join(FIXTURES, "qwen3"));
     const codec = chatCodec(tokenizer);
     const scores = await engineScores(ctx.client, model);
