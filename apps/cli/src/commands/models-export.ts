@@ -80,7 +80,7 @@ export function registerModelsExport(
               `${given} is neither a tuned model id (ft:…), an experiment id, nor a registered base model (tunelab models list)`,
             );
           checkUnchanged(registered); // a file changed since registration is refused, as at training and serving
-          const progress = new ExportProgressView(registered.id);
+          const progress = new ExportProgressView(registered.id, { json: globals().json === true });
           const result = await exportBaseModelOffThread({
             baseDir: registered.dir,
             format: options.format,
@@ -101,7 +101,7 @@ export function registerModelsExport(
         if (!row) throw new TunelabError("not_found", `no tuned model ${id} in the local engine`);
         const base = await findRegisteredBase(engine.store, row.base_model);
         const source = base?.source.startsWith("hf:") ? base.source.slice(3).split("@")[0] : undefined;
-        const progress = new ExportProgressView(id);
+        const progress = new ExportProgressView(id, { json: globals().json === true });
         const result = await exportTunedModelOffThread({
           modelDir: row.dir,
           format: options.format,

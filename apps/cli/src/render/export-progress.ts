@@ -11,15 +11,20 @@ const STAGE_LINES: Record<ExportProgress["stage"], string> = {
 
 /**
  * An export's progress on stderr: each stage as a line, then the tensors written as a bar on a terminal, or as a
- * line every 2 s and at the end otherwise (pipes, CI; --json keeps stdout for the result).
+ * line every 2 s and at the end otherwise (pipes, CI, --json, whose result is all stdout holds).
  */
 export class ExportProgressView {
-  private readonly tty = process.stderr.isTTY === true;
+  private readonly tty: boolean;
   private bar: cliProgress.SingleBar | undefined;
   private stage: ExportProgress["stage"] | undefined;
   private lastLine = 0;
 
-  constructor(private readonly label: string) {}
+  constructor(
+    private readonly label: string,
+    options: { json: boolean },
+  ) {
+    this.tty = process.stderr.isTTY === true && !options.json;
+  }
 
   update(progress: ExportProgress): void {
     if (progress.stage !== this.stage) {
