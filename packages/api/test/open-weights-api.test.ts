@@ -5,6 +5,7 @@
 import { readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
+import { runningWorkerTasks } from "@tunelab/core";
 import { registerBaseModel } from "@tunelab/engine";
 import { extract } from "tar-stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -221,6 +222,28 @@ describe("open-weight base models through the API", () => {
     );
     expect(names).toEqual([["model-q8_0.gguf"], ["adapter_config.json", "adapter_model.safetensors"], ["adapter-f32.gguf"]]);
     expect(pendingExports()).toBe(0);
+  }, 120_000);
+
+  it("drops a download whose client went away while it waited, and stops one under way", async () => {
+    const url = (format: string) => `/api/experiments/${ids.lora}/export?format=${format}`;
+    const first = h.app.request(url("gguf"));
+    const gone = new AbortController();
+    const waiting = h.app.request(url("gguf-lora"), { signal: gone.signal });
+    await expect.poll(() => pendingExports(), { interval: 5 }).toBe(2);
+    gone.abort();
+    expect((await waiting).status).toBe(499); // left the queue at once, while the first is still prepared
+    expect(pendingExports()).toBeLessThanOrEqual(1);
+    expect((await first).status).toBe(200);
+    expect(pendingExports()).toBe(0);
+
+    const stopped = new AbortController();
+    const underWay = h.app.request(url("merged"), { signal: stopped.signal });
+    await expect.poll(() => runningWorkerTasks(), { interval: 5 }).toBeGreaterThan(0); // its worker has started
+    stopped.abort();
+    expect((await underWay).status).toBe(499);
+    expect(runningWorkerTasks()).toBe(0); // the worker was terminated, not left to finish
+    expect(pendingExports()).toBe(0);
+    expect((await h.app.request(url("peft"))).status).toBe(200); // and the queue goes on
   }, 120_000);
 
   it("fully fine-tunes on request: every weight trains, and it exports merged and GGUF, not PEFT", async () => {

@@ -54,3 +54,70 @@ describe("SerialQueue", () => {
     expect(await queue.run(async () => 1)).toBe(1);
   });
 });
+
+describe("SerialQueue with a signal", () => {
+  it("drops a piece whose signal aborts while it waits: it fails at once and never runs; the queue goes on", async () => {
+    const queue = new SerialQueue();
+    const first = gate<string>();
+    const ran: string[] = [];
+    const a = queue.run(() => {
+      ran.push("a");
+      return first.promise;
+    });
+    const stop = new AbortController();
+    const b = queue.run(async () => {
+      ran.push("b");
+      return "b";
+    }, stop.signal);
+    const c = queue.run(async () => {
+      ran.push("c");
+      return "c";
+    });
+    expect(queue.size).toBe(3);
+    stop.abort(new Error("client gone"));
+    await expect(b).rejects.toThrow("client gone");
+    expect(queue.size).toBe(2); // b left while a still runs
+    first.open("a");
+    expect(await a).toBe("a");
+    expect(await c).toBe("c");
+    expect(ran).toEqual(["a", "c"]);
+    expect(queue.size).toBe(0);
+  });
+
+  it("leaves a started piece to answer its signal itself, and the next waits for it to settle", async () => {
+    const queue = new SerialQueue();
+    const stop = new AbortController();
+    const running = gate<string>();
+    const ran: string[] = [];
+    const a = queue.run(() => {
+      ran.push("a");
+      stop.signal.addEventListener("abort", () => running.fail(new Error("a stopped")));
+      return running.promise;
+    }, stop.signal);
+    const b = queue.run(async () => {
+      ran.push("b");
+      return "b";
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(ran).toEqual(["a"]);
+    stop.abort();
+    await expect(a).rejects.toThrow("a stopped");
+    expect(await b).toBe("b");
+    expect(queue.size).toBe(0);
+  });
+
+  it("never runs a piece whose signal aborted before it was given", async () => {
+    const queue = new SerialQueue();
+    let ran = false;
+    await expect(
+      queue.run(
+        async () => {
+          ran = true;
+        },
+        AbortSignal.abort(new Error("already")),
+      ),
+    ).rejects.toThrow("already");
+    expect(ran).toBe(false);
+    expect(queue.size).toBe(0);
+  });
+});

@@ -13,6 +13,8 @@ export type WorkerReply =
 export interface WorkerTaskOptions {
   /** Called with each progress value the worker posts (`answerFromWorker`'s `progress`), before its answer. */
   onProgress?: (progress: unknown) => void;
+  /** Stops the task: the worker is terminated (its work is lost) and the task fails with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 let running = 0;
@@ -45,14 +47,20 @@ export function runWorkerTask<R>(entry: URL, data: unknown, options: WorkerTaskO
 }
 
 function inWorker<R>(entry: URL, data: unknown, options: WorkerTaskOptions): Promise<R> {
+  const { signal } = options;
+  if (signal?.aborted) return Promise.reject(signal.reason);
   return new Promise((resolve, reject) => {
     let settled = false;
     const settle = (action: () => void) => {
       if (settled) return;
       settled = true;
+      signal?.removeEventListener("abort", stop);
       action();
     };
     const worker = new Worker(entry, { workerData: data });
+    // stopped: the task fails with the signal's reason once the worker has exited (nothing is being written any more)
+    const stop = () => void worker.terminate();
+    signal?.addEventListener("abort", stop, { once: true });
     worker.on("message", (reply: WorkerReply) => {
       if ("progress" in reply) {
         if (!settled) options.onProgress?.(reply.progress);
@@ -68,7 +76,9 @@ function inWorker<R>(entry: URL, data: unknown, options: WorkerTaskOptions): Pro
       settle(() => reject(new TunelabError("internal", `worker task failed: ${error.message}`, { cause: error }))),
     );
     worker.once("exit", (code) =>
-      settle(() => reject(new TunelabError("internal", `worker task stopped (exit code ${code}) before answering`))),
+      settle(() =>
+        reject(signal?.aborted ? signal.reason : new TunelabError("internal", `worker task stopped (exit code ${code}) before answering`)),
+      ),
     );
   });
 }

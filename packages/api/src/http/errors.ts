@@ -20,6 +20,9 @@ export function apiError<S extends ContentfulStatusCode, D = undefined>(c: Conte
   return c.json({ error: { code, message, details: (details ?? null) as undefined extends D ? null : D } }, status);
 }
 
+/** What a request whose client closed the connection ends with (nginx's code; the client never sees it). */
+export const CLIENT_CLOSED_REQUEST = 499;
+
 /** The API's one onError: `{error: {code, message, details}}`; never a 500 for bad input. */
 export function onError(error: Error, c: Context): Response {
   if (isTunelabError(error)) return apiError(c, STATUS[error.code], error.code, error.message, error.details);
@@ -39,6 +42,8 @@ export function onError(error: Error, c: Context): Response {
     );
   }
   if (error instanceof SyntaxError) return apiError(c, 400, "invalid_argument", `malformed JSON body: ${error.message}`);
+  // the client went away and the work it asked for was stopped (an export download): nobody to answer, nothing to log
+  if (c.req.raw.signal?.aborted) return new Response(null, { status: CLIENT_CLOSED_REQUEST });
   console.error("[api] internal error:", error);
   return apiError(c, 500, "internal", "internal error; see the server log");
 }

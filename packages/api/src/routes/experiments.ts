@@ -177,7 +177,7 @@ export function experimentRoutes(services: ApiServices, options: { allowCodeGrad
         const { format, dtype } = c.req.valid("query");
         const experiment = await getExperiment(ws.db, c.req.valid("param").id);
         const source = await exportSource(services.local, experiment, format);
-        const tar = await exportAsTar({ ...source, format, ...(dtype ? { dtype } : {}) });
+        const tar = await exportAsTar({ ...source, format, ...(dtype ? { dtype } : {}), signal: c.req.raw.signal });
         return new Response(tar.body, {
           status: 200,
           headers: {

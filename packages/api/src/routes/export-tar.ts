@@ -44,6 +44,8 @@ export async function exportAsTar(options: {
   format: ExportFormat;
   dtype?: ExportDtype;
   baseModelNameOrPath?: string;
+  /** The download's request: when its client goes, an export still waiting is dropped and one under way is stopped. */
+  signal?: AbortSignal;
 }): Promise<ExportTar> {
   const folder = `${safeName(options.tunedModel)}-${options.format}`;
   const tmp = mkdtempSync(join(tmpdir(), "tunelab-export-"));
@@ -52,15 +54,21 @@ export async function exportAsTar(options: {
   try {
     const outDir = join(tmp, folder);
     // in a worker thread: loading, merging and writing a model's weights would block the server for seconds to minutes
-    const result = await exports.run(() =>
-      exportTunedModelOffThread({
-        modelDir: options.modelDir,
-        format: options.format,
-        outDir,
-        name: options.tunedModel,
-        ...(options.baseModelNameOrPath ? { baseModelNameOrPath: options.baseModelNameOrPath } : {}),
-        ...(options.dtype ? { dtype: options.dtype } : {}),
-      }),
+    const run = options.signal ? { signal: options.signal } : {};
+    const result = await exports.run(
+      () =>
+        exportTunedModelOffThread(
+          {
+            modelDir: options.modelDir,
+            format: options.format,
+            outDir,
+            name: options.tunedModel,
+            ...(options.baseModelNameOrPath ? { baseModelNameOrPath: options.baseModelNameOrPath } : {}),
+            ...(options.dtype ? { dtype: options.dtype } : {}),
+          },
+          run,
+        ),
+      options.signal,
     );
     files = result.files.map((f) => ({ name: `${folder}/${f}`, path: join(outDir, f), size: statSync(join(outDir, f)).size }));
   } catch (error) {

@@ -13,27 +13,38 @@ export type ExportTask =
 
 type Exported = { outDir: string; files: string[] };
 
+export interface OffThreadOptions {
+  /** Stops the export: its worker is terminated, its partial output removed, and it fails with the signal's reason. */
+  signal?: AbortSignal;
+}
+
 /**
  * `exportTunedModel` in a worker thread of its own: the export's synchronous work (reading and hashing the base,
  * merging, encoding, writing gigabytes) never blocks this thread's event loop, so a server answers other requests
  * meanwhile and a terminal's progress bar moves. The same errors as `exportTunedModel` (a `TunelabError` keeps its
  * code and message); when the worker dies, its partial output is removed.
  */
-export function exportTunedModelOffThread(options: ExportOptions): Promise<Exported> {
+export function exportTunedModelOffThread(options: ExportOptions, run: OffThreadOptions = {}): Promise<Exported> {
   const { onProgress, ...rest } = options;
-  return offThread({ kind: "tuned", options: rest }, options.outDir, onProgress);
+  return offThread({ kind: "tuned", options: rest }, options.outDir, onProgress, run);
 }
 
 /** `exportBaseModel` in a worker thread of its own (as `exportTunedModelOffThread`). */
-export function exportBaseModelOffThread(options: BaseExportOptions): Promise<Exported> {
+export function exportBaseModelOffThread(options: BaseExportOptions, run: OffThreadOptions = {}): Promise<Exported> {
   const { onProgress, ...rest } = options;
-  return offThread({ kind: "base", options: rest }, options.outDir, onProgress);
+  return offThread({ kind: "base", options: rest }, options.outDir, onProgress, run);
 }
 
-async function offThread(task: ExportTask, outDir: string, onProgress: ((p: ExportProgress) => void) | undefined): Promise<Exported> {
+async function offThread(
+  task: ExportTask,
+  outDir: string,
+  onProgress: ((p: ExportProgress) => void) | undefined,
+  run: OffThreadOptions,
+): Promise<Exported> {
   try {
     return await runWorkerTask<Exported>(ENTRY, task, {
       ...(onProgress ? { onProgress: (progress) => onProgress(progress as ExportProgress) } : {}),
+      ...(run.signal ? { signal: run.signal } : {}),
     });
   } catch (error) {
     // an export writes under OUT.tmp-PID (this process's id), renamed into place only once complete (export-dir.ts)
