@@ -7,6 +7,7 @@ import {
   EXPORT_FORMATS,
   type ExportDtype,
   type ExportFormat,
+  type ExportProgress,
   exportBaseModelOffThread,
   exportDtypeProblem,
   exportTunedModelOffThread,
@@ -72,48 +73,65 @@ export function registerModelsExport(
       if (problem) throw new TunelabError("invalid_argument", problem);
       const id = await tunedModelId(given);
       await withEngine(async (engine) => {
-        if (id === undefined) {
-          const registered = await findRegisteredBase(engine.store, given);
-          if (!registered)
-            throw new TunelabError(
-              "not_found",
-              `${given} is neither a tuned model id (ft:…), an experiment id, nor a registered base model (tunelab models list)`,
-            );
-          checkUnchanged(registered); // a file changed since registration is refused, as at training and serving
-          const progress = new ExportProgressView(registered.id, { json: globals().json === true });
-          const result = await exportBaseModelOffThread({
-            baseDir: registered.dir,
-            format: options.format,
-            outDir: resolve(options.output),
-            ...(options.dtype ? { dtype: options.dtype } : {}),
-            name: registered.id,
-            onProgress: (p) => progress.update(p),
-          }).finally(() => progress.stop());
-          emit(globals(), { model: registered.id, base: true, format: options.format, ...result }, () =>
-            [
-              color.green(`✔ base model ${registered.id} exported as ${options.format} to ${result.outDir}`),
-              ...result.files.map((f) => `  ${f}`),
-            ].join("\n"),
-          );
-          return;
-        }
-        const row = await findModel(engine.store, id);
-        if (!row) throw new TunelabError("not_found", `no tuned model ${id} in the local engine`);
-        const base = await findRegisteredBase(engine.store, row.base_model);
-        const source = base?.source.startsWith("hf:") ? base.source.slice(3).split("@")[0] : undefined;
-        const progress = new ExportProgressView(id, { json: globals().json === true });
-        const result = await exportTunedModelOffThread({
-          modelDir: row.dir,
-          format: options.format,
-          outDir: resolve(options.output),
-          ...(source ? { baseModelNameOrPath: source } : base ? { baseModelNameOrPath: base.dir } : {}),
-          ...(options.dtype ? { dtype: options.dtype } : {}),
-          name: id,
-          onProgress: (p) => progress.update(p),
-        }).finally(() => progress.stop());
-        emit(globals(), { model: id, format: options.format, ...result }, () =>
-          [color.green(`✔ ${id} exported as ${options.format} to ${result.outDir}`), ...result.files.map((f) => `  ${f}`)].join("\n"),
+        const target = id === undefined ? await baseTarget(engine, given) : await tunedTarget(engine, id);
+        const progress = new ExportProgressView(target.model, { json: globals().json === true });
+        const result = await target
+          .write({ format: options.format, outDir: resolve(options.output), ...(options.dtype ? { dtype: options.dtype } : {}) }, (p) =>
+            progress.update(p),
+          )
+          .finally(() => progress.stop());
+        emit(globals(), { model: target.model, ...(target.base ? { base: true } : {}), format: options.format, ...result }, () =>
+          [
+            color.green(`✔ ${target.base ? "base model " : ""}${target.model} exported as ${options.format} to ${result.outDir}`),
+            ...result.files.map((f) => `  ${f}`),
+          ].join("\n"),
         );
       });
     });
+}
+
+type Written = { outDir: string; files: string[] };
+type WriteOptions = { format: ExportFormat; outDir: string; dtype?: ExportDtype };
+
+/** What to export: a model's name, and how to write it with the user's options and a progress callback. */
+interface ExportTarget {
+  model: string;
+  base: boolean;
+  write(options: WriteOptions, onProgress: (progress: ExportProgress) => void): Promise<Written>;
+}
+
+async function tunedTarget(engine: Engine, id: string): Promise<ExportTarget> {
+  const row = await findModel(engine.store, id);
+  if (!row) throw new TunelabError("not_found", `no tuned model ${id} in the local engine`);
+  const base = await findRegisteredBase(engine.store, row.base_model);
+  const source = base?.source.startsWith("hf:") ? base.source.slice(3).split("@")[0] : undefined;
+  const baseModelNameOrPath = source || base?.dir;
+  return {
+    model: id,
+    base: false,
+    write: (options, onProgress) =>
+      exportTunedModelOffThread({
+        ...options,
+        modelDir: row.dir,
+        ...(baseModelNameOrPath ? { baseModelNameOrPath } : {}),
+        name: id,
+        onProgress,
+      }),
+  };
+}
+
+/** A registered base model (refused when a file changed since registration, as at training and serving). */
+async function baseTarget(engine: Engine, name: string): Promise<ExportTarget> {
+  const registered = await findRegisteredBase(engine.store, name);
+  if (!registered)
+    throw new TunelabError(
+      "not_found",
+      `${name} is neither a tuned model id (ft:…), an experiment id, nor a registered base model (tunelab models list)`,
+    );
+  checkUnchanged(registered);
+  return {
+    model: registered.id,
+    base: true,
+    write: (options, onProgress) => exportBaseModelOffThread({ ...options, baseDir: registered.dir, name: registered.id, onProgress }),
+  };
 }

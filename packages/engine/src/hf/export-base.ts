@@ -4,15 +4,11 @@
  * adapter and its base come from the same weights and the same converter.
  */
 
-import { join } from "node:path";
 import { TunelabError } from "@tunelab/base";
-import { EXPORT_DTYPES, type ExportDtype, type ExportFormat, exportDtypeProblem } from "@tunelab/contracts";
-import { nativeKernels } from "../trainer/kernels/native.ts";
+import { type ExportDtype, type ExportFormat, exportDtypeProblem } from "@tunelab/contracts";
 import { writeExportDir } from "./export-dir.ts";
-import type { ExportProgress } from "./export-progress.ts";
-import type { GgufDtype } from "./gguf/model-tensors.ts";
-import { ggufFileName, writeGgufModel } from "./gguf/write-model.ts";
-import { openHfDecoderModel } from "./load.ts";
+import { writeModelGguf } from "./export-gguf.ts";
+import { type ExportProgress, exportReporter } from "./export-progress.ts";
 
 export interface BaseExportOptions {
   /** The registered base's folder. */
@@ -36,18 +32,12 @@ export async function exportBaseModel(options: BaseExportOptions): Promise<{ out
     );
   const dtypeProblem = exportDtypeProblem("gguf", options.dtype);
   if (dtypeProblem) throw new TunelabError("invalid_argument", dtypeProblem, { details: { field: "dtype" } });
-  const dtype = (options.dtype ?? EXPORT_DTYPES.gguf[0]) as GgufDtype;
-  return writeExportDir(options.outDir, async (tmp) => {
-    options.onProgress?.({ stage: "loading", done: 0, total: 0 });
-    const model = openHfDecoderModel(options.baseDir, nativeKernels());
-    options.onProgress?.({ stage: "writing", done: 0, total: 0 });
-    await writeGgufModel({
-      model,
-      tokenizerDir: options.baseDir,
-      outPath: join(tmp, ggufFileName(dtype)),
-      dtype,
+  return writeExportDir(options.outDir, (tmp) =>
+    writeModelGguf(tmp, {
+      modelDir: options.baseDir,
+      ...(options.dtype ? { dtype: options.dtype } : {}),
       name: options.name,
-      onTensor: (done, total) => options.onProgress?.({ stage: "writing", done, total }),
-    });
-  });
+      report: exportReporter(options.onProgress),
+    }),
+  );
 }

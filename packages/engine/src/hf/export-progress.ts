@@ -14,3 +14,16 @@ export interface ExportProgress {
   done: number;
   total: number;
 }
+
+/** An export's two ways of reporting: a stage as it starts, and each tensor written (the `writing` stage's counts). */
+export interface ExportReporter {
+  stage(name: ExportStage): void;
+  onTensor(done: number, total: number): void;
+}
+
+export function exportReporter(onProgress: ((progress: ExportProgress) => void) | undefined): ExportReporter {
+  return {
+    stage: (name) => onProgress?.({ stage: name, done: 0, total: 0 }),
+    onTensor: (done, total) => onProgress?.({ stage: "writing", done, total }),
+  };
+}

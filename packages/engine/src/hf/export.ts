@@ -20,13 +20,12 @@ import { nativeKernels } from "../trainer/kernels/native.ts";
 import type { Kernels } from "../trainer/kernels/types.ts";
 import { inspectCheckpoint } from "./checkpoint.ts";
 import { writeExportDir } from "./export-dir.ts";
-import type { ExportProgress, ExportStage } from "./export-progress.ts";
+import { writeModelGguf } from "./export-gguf.ts";
+import { type ExportProgress, exportReporter } from "./export-progress.ts";
 import { combineDigests, sha256FileSync } from "./fingerprint.ts";
 import { isFullDir, readFullBase } from "./full/full-dir.ts";
 import { adapterMetadata, adapterTensors } from "./gguf/adapter-tensors.ts";
 import { writeGguf } from "./gguf/gguf-file.ts";
-import type { GgufDtype } from "./gguf/model-tensors.ts";
-import { ggufFileName, writeGgufModel } from "./gguf/write-model.ts";
 import { openHfDecoderModel } from "./load.ts";
 import { type HfBaseRef, readLoraBase } from "./lora/lora-dir.ts";
 import { mergeLora } from "./lora/merge.ts";
@@ -85,8 +84,8 @@ export async function exportTunedModel(options: ExportOptions): Promise<{ outDir
 
 async function writeExport(options: ExportOptions, full: boolean, tmp: string): Promise<void> {
   const { modelDir } = options;
-  const stage = (name: ExportStage) => options.onProgress?.({ stage: name, done: 0, total: 0 });
-  const onTensor = (done: number, total: number) => options.onProgress?.({ stage: "writing", done, total });
+  const report = exportReporter(options.onProgress);
+  const { stage, onTensor } = report;
   const base = full ? readFullBase(modelDir) : readLoraBase(modelDir);
   // A merged export folds the adapter into the base's weights: they must be the weights it was tuned on.
   if (!full && options.format !== "peft" && options.format !== "gguf-lora") {
@@ -104,22 +103,12 @@ async function writeExport(options: ExportOptions, full: boolean, tmp: string): 
     return;
   }
   if (options.format === "gguf") {
-    stage("loading");
-    const k = nativeKernels();
-    const model = openHfDecoderModel(full ? modelDir : base.dir, k);
-    if (!full) {
-      stage("merging");
-      mergeLora(k, model.weights, readPeftAdapter(modelDir, model.arch, k));
-    }
-    const dtype = (options.dtype ?? EXPORT_DTYPES.gguf[0]) as GgufDtype;
-    stage("writing");
-    await writeGgufModel({
-      model,
-      tokenizerDir: full ? modelDir : base.dir,
-      outPath: join(tmp, ggufFileName(dtype)),
-      dtype,
+    await writeModelGguf(tmp, {
+      modelDir: full ? modelDir : base.dir,
+      ...(full ? {} : { adapterDir: modelDir }),
+      ...(options.dtype ? { dtype: options.dtype } : {}),
       name: options.name ?? basename(options.outDir),
-      onTensor,
+      report,
     });
     return;
   }
