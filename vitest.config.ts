@@ -21,6 +21,7 @@ const NO_STORAGE = [
   "packages/core/src/experiments/lora.test.ts",
   "packages/core/src/experiments/shared-tuned-models.test.ts",
   "packages/core/src/eval-runs/finalize/finalize-priority.test.ts",
+  "packages/core/src/eval-runs/finalize/stored-scores.test.ts",
   "packages/core/src/grader-sets/grader-file.test.ts",
   "packages/core/src/leaderboard/compare-breakdown.test.ts",
   "packages/api/test/cosine-local.test.ts",

@@ -151,17 +151,22 @@ const SAMPLE_COLUMNS = [
 const INSERT_SAMPLE = `insert into eval_samples (${SAMPLE_COLUMNS.join(", ")}) values (${SAMPLE_COLUMNS.map((column) => `@${column}`).join(", ")}) on conflict (run_id, item_id, trial) do nothing`;
 
 /** The prepared `INSERT_SAMPLE` of each SQLite connection (prepared once, run for every row). */
-const insertStatements = new WeakMap<object, { run(row: object): unknown }>();
+const insertStatements = new WeakMap<object, { run(row: object): { changes: number } }>();
 
 /**
  * Stores finished (item, trial)s in one transaction: after a crash either all of them are stored or none is. A row
  * already stored (a resumed run) is ignored, so nothing is counted twice. SQLite: one prepared single-row statement run
  * for each row inside one transaction (no SQL built or prepared per batch); PostgreSQL: multi-row INSERTs.
+ * Resolves, once committed, to the rows this call stored (not those ignored), as the database holds them.
  */
-export async function insertSamples(db: DB, runId: string, samples: readonly { position: number; record: ItemRecord }[]): Promise<void> {
-  if (samples.length === 0) return;
+export async function insertSamples(
+  db: DB,
+  runId: string,
+  samples: readonly { position: number; record: ItemRecord }[],
+): Promise<EvalSampleRow[]> {
+  if (samples.length === 0) return [];
   const createdAt = nowIso();
-  const rows = samples.map(({ position, record }) => ({
+  const rows: EvalSampleRow[] = samples.map(({ position, record }) => ({
     run_id: runId,
     item_id: record.item_id,
     trial: record.trial ?? 0,
@@ -182,22 +187,24 @@ export async function insertSamples(db: DB, runId: string, samples: readonly { p
       insertStatements.set(sqlite, insert);
     }
     const statement = insert;
-    sqlite.transaction(() => {
-      for (const row of rows) statement.run(row);
-    })();
-    return true;
+    return sqlite.transaction(() => rows.filter((row) => statement.run(row).changes === 1))();
   });
-  if (stored) return;
+  if (stored) return stored;
+  const inserted = new Set<string>();
   const write = async (trx: DB) => {
-    for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT)
-      await trx
+    for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
+      const written = await trx
         .insertInto("eval_samples")
         .values(rows.slice(start, start + ROWS_PER_STATEMENT))
         .onConflict((oc) => oc.columns(["run_id", "item_id", "trial"]).doNothing())
+        .returning(["item_id", "trial"])
         .execute();
+      for (const row of written) inserted.add(trialKey(row.item_id, row.trial));
+    }
   };
   if (rows.length <= ROWS_PER_STATEMENT) await write(db);
   else await db.transaction().execute(write);
+  return rows.filter((row) => inserted.has(trialKey(row.item_id, row.trial)));
 }
 
 /** The (item, trial) units a run has stored, as `trialKey`s (the runner's `skip`). */

@@ -14,8 +14,11 @@ import { getProjectByName } from "../projects/project.repository.ts";
 import { closeWorkspace, type Workspace } from "../storage/workspace.ts";
 import { openTestWorkspace } from "../test-support/test-database.ts";
 import { getEvalRun, insertEvalRun, insertSamples, runSamples } from "./eval-run.repository.ts";
+import type { EvalSampleRow } from "./eval-run.table.ts";
 import { finalizeEvalRun, type RunAggregates } from "./execute-eval-run.ts";
-import { OFF_THREAD_SAMPLES } from "./finalize/off-thread.ts";
+import { finalizeRun } from "./finalize/finalize-run.ts";
+import { OFF_THREAD_SAMPLES, startFinalizeWorker } from "./finalize/off-thread.ts";
+import { StoredScores, storedScoreRow } from "./finalize/stored-scores.ts";
 
 const PROJECT = "finalize";
 const ITEMS = OFF_THREAD_SAMPLES + 100;
@@ -53,6 +56,11 @@ afterAll(async () => {
 
 /** A run whose samples have varied scores, statuses, tags and usage (the same for every run made here). */
 async function storedRun(trials = 1): Promise<string> {
+  return (await storedRunRows(trials)).runId;
+}
+
+/** `storedRun`, with the rows `insertSamples` said it stored. */
+async function storedRunRows(trials = 1): Promise<{ runId: string; rows: EvalSampleRow[] }> {
   const run = await insertEvalRun(ws.db, {
     projectId: ids.projectId,
     experimentId: null,
@@ -90,8 +98,8 @@ async function storedRun(trials = 1): Promise<string> {
       };
       samples.push({ position: i, record });
     }
-  await insertSamples(ws.db, run.id, samples); // more rows than one statement takes: one transaction
-  return run.id;
+  const rows = await insertSamples(ws.db, run.id, samples); // more rows than one statement takes: one transaction
+  return { runId: run.id, rows };
 }
 
 /** What finalizing stores, without the fields that differ between runs by design (id, timestamps). */
@@ -122,15 +130,20 @@ describe("insertSamples", () => {
         usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, cached_tokens: 0 },
       } satisfies ItemRecord,
     }));
-    await insertSamples(ws.db, runId, again); // a resumed run writing them again: ignored
+    expect(await insertSamples(ws.db, runId, again)).toEqual([]); // a resumed run writing them again: ignored
     expect(await runSamples(ws.db, runId)).toEqual(stored);
+    // a batch partly stored before: only the new rows are stored, and said to be, as the database holds them
+    const mixed = [...again.slice(0, 3), { ...(again[3] as (typeof again)[number]), record: { ...again[3]?.record, item_id: "late" } }];
+    const added = await insertSamples(ws.db, runId, mixed as typeof again);
+    expect(added.map((row) => row.item_id)).toEqual(["late"]);
+    expect((await runSamples(ws.db, runId)).find((row) => row.item_id === "late")).toEqual(added[0]);
 
     const fresh = again.map((sample, i) => ({ ...sample, record: { ...sample.record, item_id: `new-${i}` } }));
     const broken = fresh.map((sample, i) =>
       i === ITEMS - 10 ? { ...sample, record: { ...sample.record, item_id: null as unknown as string } } : sample,
     );
     await expect(insertSamples(ws.db, runId, broken)).rejects.toThrow(/not[ -]null/i); // SQLite: NOT NULL, PostgreSQL: not-null
-    expect(await runSamples(ws.db, runId)).toHaveLength(ITEMS); // the rows before the failing one were rolled back
+    expect(await runSamples(ws.db, runId)).toHaveLength(ITEMS + 1); // the rows before the failing one were rolled back
   }, 60_000);
 });
 
@@ -161,6 +174,34 @@ describe("finalizeEvalRun", () => {
     expect(expected.resultCounts.total).toBe(2 * ITEMS);
     expect((expected.aggregates as RunAggregates | null)?.graders.exact?.trials).toBeDefined();
     expect(await finalized(worker)).toEqual(expected);
+  }, 60_000);
+
+  it("finalizes from the rows gathered as their batches committed, and reads the database when they are not all of them", async () => {
+    const here = await storedRun();
+    await finalizeEvalRun(ws, here, "exact", { offThread: false });
+    const expected = await finalized(here);
+    const gather = (rows: readonly EvalSampleRow[]) => {
+      const gathered = new StoredScores();
+      for (const row of [...rows].reverse()) gathered.add(storedScoreRow(row)); // any order
+      return gathered;
+    };
+    // every row: the database is not read again (a row changed in what was gathered shows in the result)
+    const all = await storedRunRows();
+    const changed = all.rows.map((row, i) => (i === 1 ? { ...row, status: "errored" } : row)); // item-1 passed or failed
+    await finalizeRun(ws.db, all.runId, "exact", gather(changed));
+    const fromGathered = await finalized(all.runId);
+    expect(fromGathered.resultCounts.errored).toBe(expected.resultCounts.errored + 1);
+    expect({ ...fromGathered, resultCounts: expected.resultCounts }).toEqual(expected);
+    // some rows only (a resumed run stored the others before): every row is read from the database
+    const resumed = await storedRunRows();
+    await finalizeRun(ws.db, resumed.runId, "exact", gather(resumed.rows.slice(0, 100)));
+    expect(await finalized(resumed.runId)).toEqual(expected);
+    // a finalize worker sent the rows batch by batch, as executeEvalRun does
+    const batched = await storedRunRows();
+    const worker = startFinalizeWorker();
+    for (let i = 0; i < batched.rows.length; i += 64) worker.stored(batched.rows.slice(i, i + 64).map(storedScoreRow));
+    await finalizeEvalRun(ws, batched.runId, "exact", { offThread: true, worker });
+    expect(await finalized(batched.runId)).toEqual(expected);
   }, 60_000);
 
   it("rejects with the worker's error when the worker cannot finalize", async () => {

@@ -5,8 +5,9 @@ import { nowIso } from "../shared/time.ts";
 import type { Workspace } from "../storage/workspace.ts";
 import { getEvalRun, insertSamples, runSamples, sampleKeys, updateEvalRun } from "./eval-run.repository.ts";
 import type { EvalRun } from "./eval-run.schema.ts";
-import { finalizeRun, toScoredItem } from "./finalize/finalize-run.ts";
+import { countStoredSamples, finalizeRun, toScoredItem } from "./finalize/finalize-run.ts";
 import { type FinalizeWorker, finalizeInWorker, OFF_THREAD_SAMPLES, startFinalizeWorker } from "./finalize/off-thread.ts";
+import { storedScoreRow } from "./finalize/stored-scores.ts";
 import { pauseAutoCheckpoints } from "./finalize/wal-checkpoints.ts";
 import { testItems } from "./test-items.ts";
 
@@ -55,12 +56,15 @@ export async function executeEvalRun(ws: Workspace, runId: string, options: Exec
       skip: await sampleKeys(ws.db, runId),
       keepRecords: false, // every record is stored as it finishes; the aggregates are computed from the database
       // finished items are stored in batches, one transaction each (an item counts once its batch is committed)
-      onSamples: (records) =>
-        insertSamples(
+      onSamples: async (records) => {
+        const stored = await insertSamples(
           ws.db,
           runId,
           records.map((record) => ({ position: positions.get(record.item_id) ?? 0, record })),
-        ),
+        );
+        // the finalize worker reads each committed row now, while the run grades, rather than all of them at the end
+        worker?.stored(stored.map(storedScoreRow));
+      },
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
@@ -91,19 +95,10 @@ export interface FinalizeOptions {
 
 /** Computes and stores a run's counts and aggregates from its stored samples. */
 export async function finalizeEvalRun(ws: Workspace, runId: string, primaryMetric: string, options: FinalizeOptions = {}): Promise<void> {
-  const offThread = options.offThread ?? (isMainThread && (await countSamples(ws, runId)) >= OFF_THREAD_SAMPLES);
+  const offThread = options.offThread ?? (isMainThread && (await countStoredSamples(ws.db, runId)) >= OFF_THREAD_SAMPLES);
   const task = { home: ws.home, database: ws.database, runId, primaryMetric };
   if (offThread) await (options.worker ? options.worker.finalize(task) : finalizeInWorker(task));
   else await finalizeEvalRunHere(ws, runId, primaryMetric);
-}
-
-async function countSamples(ws: Workspace, runId: string): Promise<number> {
-  const row = await ws.db
-    .selectFrom("eval_samples")
-    .select((eb) => eb.fn.countAll<number>().as("n"))
-    .where("run_id", "=", runId)
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
 }
 
 /** `finalizeEvalRun` on this thread. */

@@ -4,7 +4,8 @@ import type { Grade } from "@tunelab/evals";
 import { summarizeByTag, summarizeGraders } from "@tunelab/evals/aggregates";
 import { describe, expect, it } from "vitest";
 import { toScoreColumns } from "../score-columns.ts";
-import { toScoredItem, toStatisticsItem } from "./finalize-run.ts";
+import { toScoredItem } from "./finalize-run.ts";
+import { toStatisticsItem } from "./stored-scores.ts";
 
 const rows = Array.from({ length: 60 }, (_, i) => {
   const grades: Record<string, Grade> = {
