@@ -6,6 +6,7 @@ import type { Vec } from "../kernels/types.ts";
 import { type Dropout, siteSeed } from "./forward.ts";
 import { type ImageRows, patchEmbedBwd } from "./patch-embed.ts";
 import type { Transformer } from "./transformer.ts";
+import { keptAttentionProbs } from "./workspace.ts";
 
 /** Pass the same `dropout` as to forward(): the masks are recomputed from its seed. */
 export function backward(model: Transformer, ids: Int32Array, B: number, T: number, dropout?: Dropout, images?: ImageRows): void {
@@ -18,6 +19,7 @@ export function backward(model: Transformer, ids: Int32Array, B: number, T: numb
   const hd = model.headDim;
   const R = B * T;
   const scale = 1 / Math.sqrt(hd);
+  const probs = keptAttentionProbs(ws, B, T);
   model.grads.fill(0);
   // Logits = lnf · wteᵀ: dwte = dlogitsᵀ · lnf, dlnf = dlogits · wte.
   k.gemm(true, false, V, d, R, ws.logits, V, ws.lnf, d, g.wte, d, false, null);
@@ -56,7 +58,7 @@ export function backward(model: Transformer, ids: Int32Array, B: number, T: numb
       a.qkv.subarray(d),
       a.qkv.subarray(2 * d),
       3 * d,
-      null,
+      probs?.[l] ?? null,
       ws.datt,
       d,
       dq,

@@ -2,7 +2,7 @@
 import type { Vec } from "../kernels/types.ts";
 import { type ImageRows, patchEmbedFwd } from "./patch-embed.ts";
 import type { Transformer } from "./transformer.ts";
-import { ensureWorkspace, type Workspace } from "./workspace.ts";
+import { attentionProbs, ensureWorkspace, type Workspace } from "./workspace.ts";
 
 /** Residual dropout of one training step: rate and a per-step seed (masks derive from it per layer). */
 export interface Dropout {
@@ -28,6 +28,7 @@ export function forward(model: Transformer, ids: Int32Array, B: number, T: numbe
   const hd = model.headDim;
   const R = B * T;
   const scale = 1 / Math.sqrt(hd);
+  const probs = attentionProbs(k, spec, ws, B, T, model.attentionProbsBudget);
   k.embedFwd(ids, p.wte, p.wpe, ws.h[0] as Vec, B, T, d);
   if (images && images.n > 0) patchEmbedFwd(model, images, ws.h[0] as Vec);
   for (let l = 0; l < spec.nLayers; l++) {
@@ -38,7 +39,7 @@ export function forward(model: Transformer, ids: Int32Array, B: number, T: numbe
     if (!w || !a) throw new Error("layer out of range");
     k.layernormFwd(hIn, w.ln1g, w.ln1b, a.ln1, a.ln1Mean, a.ln1Rstd, R, d);
     k.gemm(false, false, R, 3 * d, d, a.ln1, d, w.wqkv, 3 * d, a.qkv, 3 * d, false, w.bqkv);
-    k.attentionFwd(a.qkv, 3 * d, a.qkv.subarray(d), a.qkv.subarray(2 * d), 3 * d, a.att, d, null, B, H, T, T, hd, 0, scale);
+    k.attentionFwd(a.qkv, 3 * d, a.qkv.subarray(d), a.qkv.subarray(2 * d), 3 * d, a.att, d, probs?.[l] ?? null, B, H, T, T, hd, 0, scale);
     if (dropout && dropout.p > 0) {
       k.gemm(false, false, R, d, d, a.att, d, w.wo, d, ws.branch, d, false, w.bo);
       k.dropout(ws.branch, hIn, a.mid, R * d, dropout.p, siteSeed(dropout.seed, l, 0));

@@ -6,6 +6,7 @@ import type { ModelSpec } from "../types.ts";
 import { backward } from "./backward.ts";
 import { crossEntropy, forward } from "./forward.ts";
 import { Transformer } from "./transformer.ts";
+import { ATTENTION_PROBS_BUDGET_BYTES } from "./workspace.ts";
 
 const SPEC: ModelSpec = { name: "check", vocabSize: 13, dModel: 8, nLayers: 2, nHeads: 2, contextLength: 6 };
 
@@ -22,11 +23,17 @@ function batch(rng: Rng, B: number, T: number) {
 }
 
 describe("whole-model gradient (float64 reference kernels)", () => {
-  it.each([0, 0.3])("matches central finite differences for parameters of every tensor (dropout %s)", (p) => {
+  // probabilities budget: the default keeps the attention probabilities for the backward pass, 0 recomputes them there
+  it.each([
+    [0, ATTENTION_PROBS_BUDGET_BYTES],
+    [0.3, ATTENTION_PROBS_BUDGET_BYTES],
+    [0, 0],
+  ])("matches central finite differences for parameters of every tensor (dropout %s, probabilities budget %s)", (p, budget) => {
     const dropout = { p, seed: 1234 };
     const k = referenceKernels("f64");
     const rng = new Rng(7);
     const model = new Transformer(SPEC, k);
+    model.attentionProbsBudget = budget;
     model.initialize(rng);
     // Larger weights than the init so that every path carries signal.
     for (let i = 0; i < model.params.length; i++) model.params[i] = (model.params[i] as number) * 10 + rng.normal() * 0.05;

@@ -6,7 +6,7 @@ import type { Kernels, Vec } from "../kernels/types.ts";
 import type { Rng } from "../train/rng.ts";
 import type { ModelSpec } from "../types.ts";
 import { type Layout, layout } from "./layout.ts";
-import type { Workspace } from "./workspace.ts";
+import { ATTENTION_PROBS_BUDGET_BYTES, type Workspace } from "./workspace.ts";
 
 export interface LayerParams {
   wqkv: Vec;
@@ -47,6 +47,8 @@ export class Transformer {
   readonly p: ParamViews;
   readonly g: ParamViews;
   workspace: Workspace | undefined;
+  /** Bytes of attention probabilities a forward pass may keep for the backward pass (`attentionProbs`); 0: recompute. */
+  attentionProbsBudget = ATTENTION_PROBS_BUDGET_BYTES;
 
   constructor(
     readonly spec: ModelSpec,

@@ -34,6 +34,39 @@ export interface Workspace {
   datt: Vec;
   dqkv: Vec;
   dg: Vec;
+  /** Attention probabilities kept by the last forward pass (`attentionProbs`), and the batch shape they are for. */
+  probs?: { layers: Vec[]; size: number; shape: { B: number; T: number; size: number } | undefined };
+}
+
+/**
+ * Bytes of attention probabilities (every layer's [B, H, T, T]) the forward pass keeps for the backward pass; a batch
+ * that needs more has them recomputed in the backward pass (the query-key products and softmax again: about a fifth of
+ * the attention backward's time). local-small at its full 512-token context, 2 rows: 32 MiB, kept.
+ */
+export const ATTENTION_PROBS_BUDGET_BYTES = 64 * 2 ** 20;
+
+/**
+ * Per layer, where the forward pass writes the attention probabilities of a [B, T] batch for the backward pass to read,
+ * when they fit `budgetBytes`; else undefined (the backward recomputes them). Grown on demand, reused across steps.
+ */
+export function attentionProbs(k: Kernels, spec: ModelSpec, ws: Workspace, B: number, T: number, budgetBytes: number): Vec[] | undefined {
+  const size = B * spec.nHeads * T * T;
+  if (size * spec.nLayers * 4 > budgetBytes) {
+    if (ws.probs) ws.probs.shape = undefined;
+    return undefined;
+  }
+  if (!ws.probs || ws.probs.size < size)
+    ws.probs = { layers: Array.from({ length: spec.nLayers }, () => k.alloc(size)), size, shape: undefined };
+  ws.probs.shape = { B, T, size };
+  return ws.probs.layers.map((layer) => layer.subarray(0, size));
+}
+
+/** The attention probabilities the last forward pass kept for a [B, T] batch, or undefined (recompute them). */
+export function keptAttentionProbs(ws: Workspace, B: number, T: number): Vec[] | undefined {
+  const probs = ws.probs;
+  if (!probs?.shape || probs.shape.B !== B || probs.shape.T !== T) return undefined;
+  const { size } = probs.shape;
+  return probs.layers.map((layer) => layer.subarray(0, size));
 }
 
 export function ensureWorkspace(k: Kernels, spec: ModelSpec, current: Workspace | undefined, B: number, T: number): Workspace {
