@@ -96,6 +96,21 @@ describe("the compiled CLI", () => {
     expect(evaluated.workers.filter((w) => !w.startsWith(build()))).toEqual([]);
   });
 
+  it("the grading pool's worker loads the graders without the openai SDK (it runs pure graders only)", () => {
+    // the worker's entry and every chunk it imports statically, as esbuild wrote them (each module's path in a comment)
+    const dir = fileURLToPath(build());
+    const seen = new Set<string>();
+    const visit = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      for (const [, chunk] of readFileSync(join(dir, file), "utf8").matchAll(/(?:from|import) "\.\/([\w-]+\.js)"/g)) visit(chunk as string);
+    };
+    visit("grading-worker.js");
+    const loaded = [...seen].map((file) => readFileSync(join(dir, file), "utf8")).join("\n");
+    expect(loaded).toContain("packages/evals/src/graders/"); // what it is for
+    expect(loaded).not.toContain("/openai@");
+  });
+
   it("runs the TypeScript sources through tsx with TUNELAB_DEV=1", () => {
     const { result, modules } = traced(["--version"], { TUNELAB_DEV: "1" });
     expect(result.code, result.stderr).toBe(0);

@@ -1,4 +1,3 @@
-import { APIError, APIUserAbortError } from "openai";
 import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming, ChatCompletionMessageParam } from "openai/resources/chat/completions";
 import { z } from "zod";
 import { GraderError } from "../grade.ts";
@@ -48,7 +47,7 @@ export async function callModelGrader(
   try {
     completion = await client.chat.completions.create(params, context.signal ? { signal: context.signal } : {});
   } catch (error) {
-    throw providerError(`${request.grader} (${request.model})`, error);
+    throw await providerError(`${request.grader} (${request.model})`, error);
   }
   if (!completion || !Array.isArray(completion.choices)) {
     throw new GraderError("model_grader_server_error", `${request.grader} (${request.model}): the provider's reply has no choices`);
@@ -76,9 +75,14 @@ function samplingParams(params: GraderSamplingParams | undefined): Partial<ChatC
   return out;
 }
 
-/** Maps an error from the `openai` client to the grader taxonomy. */
-export function providerError(what: string, error: unknown): GraderError {
+/**
+ * Maps an error from the `openai` client to the grader taxonomy. The SDK is loaded here, when a provider call has
+ * failed, not with the graders: a grading pool's worker thread loads every grader and runs pure ones only, and the SDK
+ * would be most of what it loads (the thread that made the call has it loaded already).
+ */
+export async function providerError(what: string, error: unknown): Promise<GraderError> {
   if (error instanceof GraderError) return error;
+  const { APIError, APIUserAbortError } = await import("openai");
   if (error instanceof APIUserAbortError) return new GraderError("other_error", `${what}: aborted`);
   if (error instanceof APIError) {
     const status = error.status === undefined ? "" : ` (HTTP ${error.status})`;

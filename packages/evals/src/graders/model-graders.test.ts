@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { GraderError } from "../grade.ts";
 import { toEvalItem, toSample } from "../item.ts";
+import { providerError } from "./model-call.ts";
 import { apiError, chatCompletion, type StubReply, type StubRequest, startStubServer } from "./openai-stub-server.ts";
 import { parseGraderConfig, runGrader } from "./registry.ts";
 
@@ -169,5 +171,22 @@ describe("label_model", () => {
     expect(() => parseGraderConfig({ type: "label_model", name: "l", model: "m", input, labels: ["a"], passing_labels: ["b"] })).toThrow(
       /passing_labels\[0\]: "b" is not one of labels/,
     );
+  });
+});
+
+describe("providerError", () => {
+  it("maps the openai client's errors to the grader taxonomy (the SDK loaded only then)", async () => {
+    const { APIError, APIUserAbortError } = await import("openai");
+    const aborted = await providerError("g (m)", new APIUserAbortError());
+    expect(aborted).toMatchObject({ type: "other_error", message: "g (m): aborted" });
+    const http = await providerError("g (m)", new APIError(503, undefined, "down for maintenance", new Headers()));
+    expect(http).toMatchObject({ type: "model_grader_server_error" });
+    expect(http.message).toMatch(/^g \(m\): provider error \(HTTP 503\): .*down for maintenance/);
+    const own = new GraderError("model_grader_refusal_error", "refused");
+    expect(await providerError("g (m)", own)).toBe(own);
+    expect(await providerError("g (m)", new SyntaxError("Unexpected token"))).toMatchObject({
+      type: "model_grader_server_error",
+      message: "g (m): bad reply from the provider: Unexpected token",
+    });
   });
 });

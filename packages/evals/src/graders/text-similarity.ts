@@ -90,7 +90,7 @@ export async function embeddingCosine(context: GraderContext, input: string, ref
         `text_similarity cosine: the provider has no embeddings endpoint (HTTP ${status} for model ${name}); choose another metric or provider`,
       );
     }
-    throw providerError(`text_similarity cosine (${name})`, error);
+    throw await providerError(`text_similarity cosine (${name})`, error);
   }
   const [a, b] = vectors;
   if (!a || !b || a.length === 0 || a.length !== b.length) {
