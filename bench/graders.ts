@@ -58,6 +58,12 @@ const PEER = !args.includes("--no-peer");
 /** Also run the tunelab child compiled to JavaScript as the CLI is (bench/lib/graders-compiled.ts). */
 const COMPILED = !args.includes("--no-compiled");
 const TARGET = { speedup: 100, memoryShare: 0.2, eventLoopBlockMs: 50 };
+/** Our peak RSS as a share of promptfoo's, to 4 decimals (a share just over the target, e.g. 0.2004, prints 0.200 at 3), and whether it meets the target. */
+const rssShare = (ours: number | null, peer: number | null): string => {
+  if (ours === null || peer === null) return "unknown";
+  const share = ours / peer;
+  return `${fixed(share, 4)}x promptfoo's (${share <= TARGET.memoryShare ? "met" : "not met"})`;
+};
 const loadavg = () => readFileSync("/proc/loadavg", "utf8").trim().split(" ").slice(0, 3).join(" ");
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
@@ -238,13 +244,13 @@ const mib = (bytes: number | null) => (bytes === null ? "unknown (no GNU time)" 
       console.log(
         `graders: e2e RATIO (same run, same machine): whole process ${fixed(oursRate / peerRate, 1)}x promptfoo's grades/s ` +
           `(target >= ${TARGET.speedup}x); evalRuns.run alone ${fixed(grades / executeS / peerRate, 1)}x promptfoo's whole process; ` +
-          `peak RSS ${oursRss === null || peerRss === null ? "unknown" : `${fixed(oursRss / peerRss, 2)}x promptfoo's`} (target <= ${TARGET.memoryShare}x); ` +
+          `peak RSS ${rssShare(oursRss, peerRss)} (target <= ${TARGET.memoryShare}x); ` +
           `without our module loading ${fixed(grades / (wallS - m((r) => r.result.readyMs) / 1000) / peerRate, 1)}x (projection, promptfoo's own loading kept)`,
       );
       if (oursCompiled.length > 0)
         console.log(
           `graders: e2e RATIO, compiled child (same run): whole process ${fixed(grades / compiledWallS / peerRate, 1)}x promptfoo's grades/s ` +
-            `(target >= ${TARGET.speedup}x); peak RSS ${compiledRss === null || peerRss === null ? "unknown" : `${fixed(compiledRss / peerRss, 2)}x promptfoo's`} ` +
+            `(target >= ${TARGET.speedup}x); peak RSS ${rssShare(compiledRss, peerRss)} ` +
             `(target <= ${TARGET.memoryShare}x)`,
         );
     } else console.log("graders: e2e RATIO: none (no promptfoo figure from this run)");
@@ -269,7 +275,7 @@ const mib = (bytes: number | null) => (bytes === null ? "unknown (no GNU time)" 
         int(rate),
         peerRate ? fixed(rate / peerRate, 1) : "-",
         rss === null ? "?" : int(rss / MIB),
-        rss !== null && peerRun?.rss ? fixed(rss / peerRun.rss, 2) : "-",
+        rss !== null && peerRun?.rss ? fixed(rss / peerRun.rss, 4) : "-",
         gap,
       ]);
     };
