@@ -75,7 +75,8 @@ export async function executeEvalRun(ws: Workspace, runId: string, options: Exec
       if (options.signal?.reason !== RUN_STOPPED) await updateEvalRun(ws.db, runId, { status: "cancelled", finished_at: nowIso() });
       return getEvalRun(ws.db, runId);
     }
-    await finalizeEvalRun(ws, runId, options.primaryMetric, worker ? { worker } : {});
+    // a run large enough for the worker started above is finalized there (no second count of its samples)
+    await finalizeEvalRun(ws, runId, options.primaryMetric, worker ? { worker, offThread: true } : {});
     return getEvalRun(ws.db, runId);
   } finally {
     worker?.close();
