@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { defaultGradingThreads } from "@tunelab/evals";
 import { afterAll, describe, expect, it } from "vitest";
 import { readCurrent, staleReason, WORKER_ENTRIES } from "../scripts/build.mjs";
 import { runCli, startCli } from "./run-cli.ts";
@@ -78,7 +79,7 @@ describe("the compiled CLI", () => {
     for (const worker of workers) expect(names).toContain(worker);
   });
 
-  it("finalizes a large eval run in the compiled finalize worker, grading in the compiled grading pool's workers and a custom grader in its compiled worker", () => {
+  it("finalizes a large eval run in the compiled finalize worker, grading there and in the compiled grading pool's other workers, and a custom grader in its compiled worker", () => {
     for (const args of [
       ["split", join(EXAMPLES, "test.jsonl"), "--project", "p"],
       ["graders", "add", join(EXAMPLES, "graders.json")],
@@ -91,13 +92,14 @@ describe("the compiled CLI", () => {
     const evaluated = traced(["eval", "--model", "local-tiny", "--trials", "5", "--json"]);
     expect([0, 1], evaluated.result.stderr).toContain(evaluated.result.code);
     expect(evaluated.workers).toContain(`${build()}finalize-worker.js`);
-    expect(evaluated.workers).toContain(`${build()}grading-worker.js`);
+    // the finalize worker is the grading pool's first thread: a pool of defaultGradingThreads() starts one fewer of its own
+    expect(evaluated.workers.filter((w) => w === `${build()}grading-worker.js`)).toHaveLength(defaultGradingThreads() - 1);
     expect(evaluated.workers).toContain(`${build()}grader-worker.js`);
     expect(evaluated.workers.filter((w) => !w.startsWith(build()))).toEqual([]);
   });
 
-  it("the grading pool's worker loads the graders without the openai SDK (it runs pure graders only)", () => {
-    // the worker's entry and every chunk it imports statically, as esbuild wrote them (each module's path in a comment)
+  /** A compiled entry and every chunk it imports statically, as esbuild wrote them (each module's path in a comment). */
+  const staticallyLoaded = (entry: string): string => {
     const dir = fileURLToPath(build());
     const seen = new Set<string>();
     const visit = (file: string) => {
@@ -105,10 +107,22 @@ describe("the compiled CLI", () => {
       seen.add(file);
       for (const [, chunk] of readFileSync(join(dir, file), "utf8").matchAll(/(?:from|import) "\.\/([\w-]+\.js)"/g)) visit(chunk as string);
     };
-    visit("grading-worker.js");
-    const loaded = [...seen].map((file) => readFileSync(join(dir, file), "utf8")).join("\n");
+    visit(entry);
+    return [...seen].map((file) => readFileSync(join(dir, file), "utf8")).join("\n");
+  };
+
+  it("the grading pool's worker loads the graders without the openai SDK (it runs pure graders only)", () => {
+    const loaded = staticallyLoaded("grading-worker.js");
     expect(loaded).toContain("packages/evals/src/graders/"); // what it is for
     expect(loaded).not.toContain("/openai@");
+  });
+
+  it("the finalize worker starts without the graders or zod: it imports them when a grading pool grades there", () => {
+    const loaded = staticallyLoaded("finalize-worker.js");
+    expect(loaded).toContain("packages/core/src/eval-runs/finalize/stored-scores.ts"); // what it is for
+    expect(loaded).not.toContain("packages/evals/src/graders/");
+    expect(loaded).not.toContain("/zod@");
+    expect(readFileSync(join(fileURLToPath(build()), "finalize-worker.js"), "utf8")).toMatch(/import\("\.\/[\w-]+\.js"\)/);
   });
 
   it("runs the TypeScript sources through tsx with TUNELAB_DEV=1", () => {

@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { ItemRecord } from "@tunelab/evals";
+import { type EvalItem, GradingPool, type ItemRecord, parseGraderConfig, runGrader, toSample } from "@tunelab/evals";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getVersionByRef } from "../datasets/dataset.repository.ts";
 import { setTestSplit } from "../datasets/set-test-split.ts";
@@ -199,6 +199,41 @@ describe("finalizeEvalRun", () => {
     // a finalize worker sent the rows batch by batch, as executeEvalRun does
     const batched = await storedRunRows();
     const worker = startFinalizeWorker();
+    for (let i = 0; i < batched.rows.length; i += 64) worker.stored(batched.rows.slice(i, i + 64).map(storedScoreRow));
+    await finalizeEvalRun(ws, batched.runId, "exact", { offThread: true, worker });
+    expect(await finalized(batched.runId)).toEqual(expected);
+  }, 60_000);
+
+  it("grades as a grading pool's only thread, then finalizes the run once the pool has closed", async () => {
+    const here = await storedRun();
+    await finalizeEvalRun(ws, here, "exact", { offThread: false });
+    const expected = await finalized(here);
+    const config = parseGraderConfig({
+      type: "text_similarity",
+      name: "fuzzy",
+      input: "{{sample.output_text}}",
+      reference: "{{item.reference}}",
+      evaluation_metric: "fuzzy_match",
+      pass_threshold: 0.8,
+    });
+    const worker = startFinalizeWorker();
+    const pool = new GradingPool([config], 1, worker.gradingHost()); // one thread: the finalize worker's, no other started
+    const items: EvalItem[] = Array.from({ length: 150 }, (_, i) => ({
+      id: `i${i}`,
+      input: { messages: [{ role: "user", content: `ticket ${i}` }] },
+      reference: `the answer to ticket ${i}`,
+      tags: [],
+    }));
+    const samples = items.map((_, i) => toSample(i % 3 ? `the answer to ticket ${i}` : `an answer to ticket ${i * 7}`));
+    try {
+      const there = await Promise.all(items.map((item, i) => pool.grade(samples[i] ?? toSample(""), item)));
+      for (const [i, item] of items.entries())
+        expect(there[i]).toEqual({ fuzzy: await runGrader(config, samples[i] ?? toSample(""), item) });
+      expect(new Set(there.map((grades) => grades.fuzzy?.passed))).toEqual(new Set([true, false]));
+    } finally {
+      await pool.close(); // leaves the host running: it still has the run to finalize
+    }
+    const batched = await storedRunRows();
     for (let i = 0; i < batched.rows.length; i += 64) worker.stored(batched.rows.slice(i, i + 64).map(storedScoreRow));
     await finalizeEvalRun(ws, batched.runId, "exact", { offThread: true, worker });
     expect(await finalized(batched.runId)).toEqual(expected);

@@ -54,6 +54,8 @@ export async function executeEvalRun(ws: Workspace, runId: string, options: Exec
       trials: run.trials,
       concurrency: options.concurrency ?? 8,
       skip: await sampleKeys(ws.db, runId),
+      // the finalize worker also grades, as the pool's first thread: one thread (and its memory) fewer for the run
+      ...(worker ? { gradingHost: worker.gradingHost() } : {}),
       keepRecords: false, // every record is stored as it finishes; the aggregates are computed from the database
       // finished items are stored in batches, one transaction each (an item counts once its batch is committed)
       onSamples: async (records) => {

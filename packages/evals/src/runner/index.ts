@@ -4,6 +4,7 @@ export * from "./classify-error.ts";
 export { loadFetchClasses } from "./complete.ts";
 export * from "./completion.ts";
 export * from "./grade-sample.ts";
+export { defaultGradingThreads, GradingPool } from "./grading-pool/grading-pool.ts";
 export * from "./item-record.ts";
 export * from "./progress.ts";
 export * from "./rate-limiter.ts";

@@ -1,6 +1,6 @@
 import { setMaxListeners } from "node:events";
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
-import { isMainThread } from "node:worker_threads";
+import { isMainThread, type Worker } from "node:worker_threads";
 import { type Grade, statusOf } from "../grade.ts";
 import type { EvalItem, Sample } from "../item.ts";
 import { toSample } from "../item.ts";
@@ -71,6 +71,11 @@ export interface RunEvalOptions {
    * (model graders, python and custom code graders with their own isolation) are graded here as always.
    */
   offThreadGrading?: boolean | number;
+  /**
+   * A worker thread of the caller's to grade in as one of the pool's threads, when there is a pool (`GradingPool`'s
+   * `host`): e.g. the eval run's finalize worker, so the run starts one thread fewer.
+   */
+  gradingHost?: Worker;
   /** Test seams: the wait used for backoff and rate limits, the jitter source, the clock. */
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   random?: () => number;
@@ -165,7 +170,9 @@ export async function runEval(options: RunEvalOptions): Promise<RunEvalResult> {
   const pooled = options.graders.flatMap((grader) => (grader.config ? [grader.config] : []));
   const threads = options.offThreadGrading ?? (isMainThread && todo.length >= OFF_THREAD_GRADING_UNITS);
   const pool =
-    threads !== false && pooled.length > 0 ? new GradingPool(pooled, typeof threads === "number" ? threads : undefined) : undefined;
+    threads !== false && pooled.length > 0
+      ? new GradingPool(pooled, typeof threads === "number" ? threads : undefined, options.gradingHost)
+      : undefined;
   const here = pool ? options.graders.filter((grader) => !grader.config) : options.graders;
   const grade = async (sample: Sample | null, item: EvalItem, samplingError: string | undefined): Promise<Record<string, Grade>> => {
     if (!pool || !sample) return gradeSample(options.graders, sample, item, samplingError);

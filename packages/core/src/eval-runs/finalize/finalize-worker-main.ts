@@ -1,7 +1,10 @@
+// The eval run's finalize worker: checkpoints the WAL while the run stores its samples, reads each committed batch of
+// rows, finalizes the run at its end, and meanwhile grades as the run's grading pool's first thread (`gradingHost`).
 // first: this thread runs below the main thread while it loads its modules and finalizes (background-priority.ts)
 import "@tunelab/evals/lower-priority";
 import { parentPort, workerData } from "node:worker_threads";
 import { isTunelabError } from "@tunelab/base";
+import { type GradingReply, type GradingTask, isGradingMessage } from "@tunelab/evals/grading-protocol";
 import { openDatabase } from "../../storage/database.ts";
 import { finalizeRun } from "./finalize-run.ts";
 import type { FinalizeMessage, FinalizeReply, FinalizeTask, FinalizeWorkerData } from "./off-thread.ts";
@@ -25,7 +28,29 @@ if (!port) throw new Error("finalize-worker-main runs in a worker thread");
 const { checkpoint } = (workerData ?? {}) as FinalizeWorkerData;
 const checkpoints = checkpoint === undefined ? undefined : startCheckpoints(checkpoint);
 const gathered = new StoredScores();
+/**
+ * Grading, when the run's grading pool grades in this thread too (`gradingHost`): the graders (and zod, which their
+ * configs' schemas need) are loaded when the pool sends them, so a run that grades elsewhere never loads them here.
+ */
+let grade: Promise<(task: GradingTask) => Promise<GradingReply>> | undefined;
+const onGrading = async (message: Parameters<typeof isGradingMessage>[0]) => {
+  if (!isGradingMessage(message)) return;
+  if (message.kind === "graders") {
+    const { configs } = message;
+    grade = import("@tunelab/evals/grading-server").then(({ gradingServer }) => gradingServer(configs));
+    return;
+  }
+  const reply: GradingReply = grade
+    ? await grade.then(
+        (serve) => serve(message),
+        (error: Error) => ({ kind: "graded", id: message.id, error: `could not load the graders: ${error.message}` }),
+      )
+    : { kind: "graded", id: message.id, error: "no graders were sent before a task" };
+  port.postMessage(reply);
+};
+port.on("message", onGrading);
 const onMessage = async (message: FinalizeMessage) => {
+  if (message.kind !== "stored" && message.kind !== "finalize") return;
   if (message.kind === "stored") {
     for (const row of message.rows) gathered.add(row);
     return;
@@ -34,11 +59,11 @@ const onMessage = async (message: FinalizeMessage) => {
   try {
     await checkpoints?.stop();
     await run(message.task, gathered);
-    port.postMessage({ ok: true } satisfies FinalizeReply);
+    port.postMessage({ kind: "finalized", ok: true } satisfies FinalizeReply);
   } catch (error) {
     const reply: FinalizeReply = isTunelabError(error)
-      ? { ok: false, error: { message: error.message, code: error.code } }
-      : { ok: false, error: { message: (error as Error).message ?? String(error) } };
+      ? { kind: "finalized", ok: false, error: { message: error.message, code: error.code } }
+      : { kind: "finalized", ok: false, error: { message: (error as Error).message ?? String(error) } };
     port.postMessage(reply);
   }
 };

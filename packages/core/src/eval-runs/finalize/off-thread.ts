@@ -16,7 +16,8 @@ export const OFF_THREAD_SAMPLES = 500;
  * to tens of MiB, all of it resident while the run grades, when the process peaks. 8 MiB took the graders bench's peak
  * RSS from 237-239 to 219-221 MiB when the worker read the rows only at the end; reading them during the run, 2 MiB
  * keeps the peak at 183-184 MiB against 187-188 with 8 (10,000 samples, compiled child, three runs each; 177-180
- * before the rows were read during the run), with no slower finalize.
+ * before the rows were read during the run), with no slower finalize. Grading there too (it is the grading pool's
+ * thread): 2 MiB gives 162-167 MiB against 172-173 with 4 (three runs each).
  */
 export const FINALIZE_YOUNG_GENERATION_MB = 2;
 
@@ -37,13 +38,23 @@ export interface FinalizeWorkerData {
   checkpoint?: string;
 }
 
-export type FinalizeReply = { ok: true } | { ok: false; error: { message: string; code?: ErrorCode } };
+export type FinalizeReply =
+  | { kind: "finalized"; ok: true }
+  | { kind: "finalized"; ok: false; error: { message: string; code?: ErrorCode } };
 
 /** What the main thread posts to a finalize worker: rows as their batches commit, then the task. */
 export type FinalizeMessage = { kind: "stored"; rows: StoredScoreRow[] } | { kind: "finalize"; task: FinalizeTask };
 
-/** A finalize worker started ahead of time: it loads its modules while the run grades, then finalizes one run. */
+/**
+ * A finalize worker started ahead of time: it loads its modules while the run grades, then finalizes one run. It can
+ * also grade the run's samples as one of its grading pool's threads (`gradingHost`).
+ */
 export interface FinalizeWorker {
+  /**
+   * The worker's thread, for a grading pool to grade in (`runEval`'s `gradingHost`): the worker then loads the graders
+   * when the pool sends them, and keeps the process alive until closed or finalized, as the pool's own threads do.
+   */
+  gradingHost(): Worker;
   /**
    * Rows of the run just committed (each once, as `insertSamples` stored them): the worker reads them now, and at the
    * end reads the database only if they are not every row the run has stored.
@@ -73,7 +84,9 @@ export function startFinalizeWorker(options: FinalizeWorkerData = {}): FinalizeW
     pending = undefined;
     settle?.(reply);
   };
-  worker.on("message", (reply: FinalizeReply) => answer(reply));
+  worker.on("message", (reply: FinalizeReply | { kind?: undefined }) => {
+    if (reply.kind === "finalized") answer(reply);
+  });
   worker.once("error", (error) => {
     failure = new TunelabError("internal", `eval run finalize worker failed: ${error.message}`, { cause: error });
     answer(failure);
@@ -85,6 +98,10 @@ export function startFinalizeWorker(options: FinalizeWorkerData = {}): FinalizeW
   let used = false;
   const post = (message: FinalizeMessage) => worker.postMessage(message);
   return {
+    gradingHost() {
+      worker.ref();
+      return worker;
+    },
     stored(rows) {
       if (!used && !failure && rows.length > 0) post({ kind: "stored", rows });
     },

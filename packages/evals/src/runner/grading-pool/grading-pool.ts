@@ -4,7 +4,7 @@ import { TunelabError, workerEntry } from "@tunelab/base";
 import type { Grade } from "../../grade.ts";
 import type { GraderConfig } from "../../graders/registry.ts";
 import type { EvalItem, Sample } from "../../item.ts";
-import type { GradingReply, GradingTask, GradingWorkerData } from "./protocol.ts";
+import { type GradingMessage, type GradingReply, type GradingTask, type GradingWorkerData, isGradingReply } from "./protocol.ts";
 
 /** Samples sent to a worker in one message at most (a batch is also sent on the next turn of the event loop). */
 export const GRADING_BATCH = 64;
@@ -39,8 +39,12 @@ interface Waiting {
 
 interface PoolWorker {
   worker: Worker;
+  /** Started by the caller (`host`): the pool neither terminates it nor keeps listening to it once closed. */
+  hosted: boolean;
   /** Tasks posted and not answered, by id, with who waits for each of their jobs. */
   tasks: Map<number, Waiting[]>;
+  /** Stops listening to the worker. */
+  detach(): void;
 }
 
 /**
@@ -48,6 +52,11 @@ interface PoolWorker {
  * thread samples and stores. Samples are batched (`GRADING_BATCH`, or what accumulated until the next turn of the
  * event loop) and each batch goes to the worker with the fewest tasks in flight. Each worker grades exactly as
  * `gradeSample` does here, so a grade does not depend on the thread that computed it.
+ *
+ * `host`: a worker thread the caller started for work of its own that also grades (its entry answers messages for which
+ * `isGradingMessage` holds with `gradingServer`), e.g. an eval run's finalize worker. It counts as one of the `threads`,
+ * so a run starts one thread fewer (each costs about 10 MiB before it loads anything); the pool sends it the graders
+ * and does not terminate it.
  */
 export class GradingPool {
   private readonly workers: PoolWorker[];
@@ -56,23 +65,42 @@ export class GradingPool {
   private nextId = 0;
   private failure: Error | undefined;
 
-  constructor(configs: readonly GraderConfig[], threads: number = defaultGradingThreads()) {
+  constructor(configs: readonly GraderConfig[], threads: number = defaultGradingThreads(), host?: Worker) {
     const workerData: GradingWorkerData = { configs: [...configs] };
-    this.workers = Array.from({ length: Math.max(1, threads) }, () => {
-      const entry: PoolWorker = {
-        worker: new Worker(ENTRY, {
+    const own = Array.from({ length: Math.max(1, threads) - (host ? 1 : 0) }, () =>
+      this.attach(
+        new Worker(ENTRY, {
           workerData,
           resourceLimits: { maxYoungGenerationSizeMb: GRADING_YOUNG_GENERATION_MB },
         }),
-        tasks: new Map(),
-      };
-      entry.worker.on("message", (reply: GradingReply) => this.answer(entry, reply));
-      entry.worker.once("error", (error) =>
-        this.fail(entry, new TunelabError("internal", `grading worker failed: ${error.message}`, { cause: error })),
-      );
-      entry.worker.once("exit", (code) => this.fail(entry, new TunelabError("internal", `grading worker stopped (exit code ${code})`)));
-      return entry;
-    });
+        false,
+      ),
+    );
+    if (host) host.postMessage({ kind: "graders", configs: [...configs] } satisfies GradingMessage);
+    this.workers = host ? [this.attach(host, true), ...own] : own;
+  }
+
+  private attach(worker: Worker, hosted: boolean): PoolWorker {
+    const onMessage = (reply: unknown) => {
+      if (isGradingReply(reply)) this.answer(entry, reply);
+    };
+    const onError = (error: Error) =>
+      this.fail(entry, new TunelabError("internal", `grading worker failed: ${error.message}`, { cause: error }));
+    const onExit = (code: number) => this.fail(entry, new TunelabError("internal", `grading worker stopped (exit code ${code})`));
+    worker.on("message", onMessage);
+    worker.once("error", onError);
+    worker.once("exit", onExit);
+    const entry: PoolWorker = {
+      worker,
+      hosted,
+      tasks: new Map(),
+      detach: () => {
+        worker.off("message", onMessage);
+        worker.off("error", onError);
+        worker.off("exit", onExit);
+      },
+    };
+    return entry;
   }
 
   /** The grades of every pool grader for one sample, by grader name (the config's `name`). */
@@ -98,7 +126,8 @@ export class GradingPool {
     for (const entry of this.workers) this.rejectAll(entry, closed);
     for (const { waiting } of this.queue) waiting.reject(closed);
     this.queue = [];
-    await Promise.all(this.workers.map((entry) => entry.worker.terminate()));
+    for (const entry of this.workers) entry.detach();
+    await Promise.all(this.workers.filter((entry) => !entry.hosted).map((entry) => entry.worker.terminate()));
   }
 
   private send(): void {
@@ -110,7 +139,7 @@ export class GradingPool {
         id,
         batch.map((b) => b.waiting),
       );
-      target.worker.postMessage({ id, jobs: batch.map((b) => b.job) } satisfies GradingTask);
+      target.worker.postMessage({ kind: "grade", id, jobs: batch.map((b) => b.job) } satisfies GradingTask);
     }
   }
 
