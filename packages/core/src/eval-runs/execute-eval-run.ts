@@ -1,3 +1,4 @@
+import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import { isMainThread } from "node:worker_threads";
 import { type CompletionCache, type RunnerGrader, type RunProgress, runEval, type SamplingParams, type ScoredItem } from "@tunelab/evals";
 import type OpenAI from "openai";
@@ -39,6 +40,9 @@ export async function executeEvalRun(ws: Workspace, runId: string, options: Exec
   const run = await getEvalRun(ws.db, runId);
   if (run.status === "completed" || run.status === "cancelled") return run;
   const items = await testItems(ws, run.testSplitVersionId, { inlineImages: true });
+  // Each step of setting up a large run takes milliseconds (~6 to index 10,000 items), and SQLite's queries resolve
+  // without a turn of the event loop: the loop gets one between them, so they never add up to a long block.
+  await yieldToEventLoop();
   const positions = new Map(items.map((item, i) => [item.id, i]));
   await updateEvalRun(ws.db, runId, { status: "running", total: items.length * run.trials });
   // A large run is finalized in a worker thread: start it now, so it loads while the items are graded; on SQLite it

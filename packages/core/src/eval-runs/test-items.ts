@@ -1,6 +1,7 @@
 import { TunelabError } from "@tunelab/base";
 import { type EvalItem, timeSlicer, toEvalItem, YIELD_EVERY_MS } from "@tunelab/evals";
 import { findVersionById } from "../datasets/dataset.repository.ts";
+import { versionHasImages } from "../datasets/images/dataset-image.repository.ts";
 import { inlineVersionImages } from "../datasets/images/inline-images.ts";
 import type { Workspace } from "../storage/workspace.ts";
 
@@ -18,7 +19,8 @@ export async function testItems(ws: Workspace, versionId: string, options: { inl
   const version = await findVersionById(ws.db, versionId);
   if (!version) throw new TunelabError("not_found", `test split version ${versionId} is missing`);
   let bytes = await readBlob(ws, version.contentHash);
-  if (options.inlineImages) {
+  // (a version without http(s) images, the usual case, is not decoded whole: ~15 ms at once for 10,000 items)
+  if (options.inlineImages && (await versionHasImages(ws.db, versionId))) {
     const text = bytes.toString("utf8");
     const inlined = await inlineVersionImages(ws, versionId, text);
     if (inlined !== text) bytes = Buffer.from(inlined, "utf8");

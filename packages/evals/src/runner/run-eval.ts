@@ -109,6 +109,9 @@ export async function runEval(options: RunEvalOptions): Promise<RunEvalResult> {
   const trials = options.trials ?? 1;
   if (!Number.isInteger(trials) || trials < 1 || trials > MAX_TRIALS)
     throw new Error(`trials must be an integer from 1 to ${MAX_TRIALS}, got ${trials}`);
+  // listing a large run's units takes milliseconds (10-20 for 10,000 items): a turn of the event loop of their own, after
+  // whatever the caller did before (see the setup below)
+  await yieldToEventLoop();
   const todo = pendingUnits(options.items, trials, options.skip);
   const now = options.now ?? Date.now;
   const retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
@@ -357,7 +360,8 @@ function pendingUnits(items: readonly EvalItem[], trials: number, skip: Readonly
     seen.add(item.id);
   }
   const units: Unit[] = [];
+  const skipping = skip && skip.size > 0 ? skip : undefined; // a new run: no key to build per unit
   for (let trial = 0; trial < trials; trial++)
-    for (const item of items) if (!skip?.has(trialKey(item.id, trial))) units.push({ item, trial });
+    for (const item of items) if (!skipping?.has(trialKey(item.id, trial))) units.push({ item, trial });
   return units;
 }

@@ -20,6 +20,12 @@ export async function insertVersionImages(db: Kysely<Database>, versionId: strin
   }
 }
 
+/** Whether a version has any http(s) image stored with it (cheaper than listing them). */
+export async function versionHasImages(db: Kysely<Database>, versionId: string): Promise<boolean> {
+  const row = await db.selectFrom("dataset_images").select("url").where("version_id", "=", versionId).limit(1).executeTakeFirst();
+  return row !== undefined;
+}
+
 export async function listVersionImages(db: Kysely<Database>, versionId: string): Promise<StoredImage[]> {
   const rows = await db
     .selectFrom("dataset_images")

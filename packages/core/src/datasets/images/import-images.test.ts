@@ -12,7 +12,7 @@ import { findVersionById } from "../dataset.repository.ts";
 import { importDataset } from "../import-dataset.ts";
 import { setTestSplit } from "../set-test-split.ts";
 import { loadVersionText } from "../version-content.ts";
-import { listVersionImages } from "./dataset-image.repository.ts";
+import { listVersionImages, versionHasImages } from "./dataset-image.repository.ts";
 import { inlineVersionImages } from "./inline-images.ts";
 
 const PNG = Buffer.from(IMAGES.pngRgb, "base64");
@@ -219,6 +219,10 @@ describe("a test split with http(s) images", () => {
     expect(scored).toEqual([`data:image/png;base64,${PNG.toString("base64")}`, `data:image/jpeg;base64,${JPEG.toString("base64")}`]);
     // fetched once, at import
     expect([...hits.values()]).toEqual([1, 1]);
+    // a split without http(s) images is not decoded whole to look for them
+    const plain = await setTestSplit(ws, { project: "q", fileName: "test.jsonl", text: jsonl(textOnly) });
+    if (plain.status !== "created") return never();
+    expect([await versionHasImages(ws.db, versionId), await versionHasImages(ws.db, plain.test.id)]).toEqual([true, false]);
   });
 });
 
