@@ -44,8 +44,27 @@ export const DEFAULT_DROPOUT = 0;
 /** Validation runs this many times over a run (and at every checkpoint and the end). */
 const VALIDATIONS_PER_RUN = 20;
 const MAX_VALIDATION_EXAMPLES = 500;
-/** Training examples whose mean loss before the first update is the divergence monitor's starting point. */
-const START_LOSS_EXAMPLES = 64;
+/**
+ * The divergence monitor's starting point is the mean loss before the first update of the first training examples (in
+ * the run's order): up to START_LOSS_EXAMPLES of them, but no more once they hold START_LOSS_TOKENS tokens, and at
+ * least MIN_START_LOSS_EXAMPLES. An untrained model's loss is about the same on every example, and on long examples
+ * (long-tickets, ~409 tokens) 64 of them took 0.6 s of an 11 s time to 95%; 20 take 0.2 s.
+ */
+export const START_LOSS_EXAMPLES = 64;
+export const START_LOSS_TOKENS = 8192;
+export const MIN_START_LOSS_EXAMPLES = 8;
+
+/** The examples (given in the run's order) whose mean loss before training starts the divergence monitor. */
+export function startLossExamples(ordered: readonly Encoded[]): Encoded[] {
+  const chosen: Encoded[] = [];
+  let tokens = 0;
+  for (const example of ordered.slice(0, START_LOSS_EXAMPLES)) {
+    if (chosen.length >= MIN_START_LOSS_EXAMPLES && tokens >= START_LOSS_TOKENS) break;
+    chosen.push(example);
+    tokens += example.tokens.length;
+  }
+  return chosen;
+}
 
 export function runTraining(request: TrainRequest, hooks: LoopHooks = {}, k: Kernels = nativeKernels()): TrainResult {
   const { model, tokenizer, optimizer, state } = prepare(request, k);
@@ -91,14 +110,7 @@ export function runTraining(request: TrainRequest, hooks: LoopHooks = {}, k: Ker
     { totalSteps: total, learningRateMultiplier: hp.learningRateMultiplier },
     state && request.resumeFrom ? DivergenceMonitor.load(request.resumeFrom) : undefined,
   );
-  if (!state)
-    health.setStart(
-      evaluate(
-        model,
-        order.first(START_LOSS_EXAMPLES).map((i) => train[i] as Encoded),
-        B,
-      ).loss,
-    );
+  if (!state) health.setStart(evaluate(model, startLossExamples(order.first(START_LOSS_EXAMPLES).map((i) => train[i] as Encoded)), B).loss);
 
   const checkpoint = (dir: string, withOptimizer: boolean, metrics: StepMetrics) => {
     const trainingState: TrainingState = {
