@@ -2,12 +2,12 @@ import { afterEach, describe, expect, it } from "vitest";
 import { echoItems, nonEmpty } from "../../../test/eval-fixtures.ts";
 import { type FakeOpenAI, promptOf, startFakeOpenAI } from "../../../test/fake-openai.ts";
 import { bindGrader, parseGraderConfig, runGrader } from "../../graders/registry.ts";
-import { toSample } from "../../item.ts";
+import { type EvalItem, toSample } from "../../item.ts";
 import { MemoryCompletionCache } from "../cache.ts";
 import type { RunnerGrader } from "../grade-sample.ts";
 import type { ItemRecord } from "../item-record.ts";
 import { MAX_GRADING_IN_FLIGHT, runEval } from "../run-eval.ts";
-import { GradingPool } from "./grading-pool.ts";
+import { GRADING_BATCH, GradingPool } from "./grading-pool.ts";
 
 const OUTPUT = "{{sample.output_text}}";
 const REFERENCE = "{{item.reference}}";
@@ -64,6 +64,34 @@ describe("GradingPool", () => {
     await pool.close();
     await waiting;
     await expect(pool.grade(toSample("x"), item)).rejects.toThrow(/closed/);
+  });
+});
+
+describe("GradingPool's replies", () => {
+  it("are answered one per turn of the event loop, also when the worker's replies arrive together", async () => {
+    const pool = new GradingPool(CONFIGS, 1);
+    try {
+      const items = echoItems(3 * GRADING_BATCH);
+      await pool.grade(toSample("x"), items[0] as EvalItem); // the worker has started
+      let turn = 0;
+      let counting = true;
+      const count = () => {
+        turn++;
+        if (counting) setImmediate(count);
+      };
+      setImmediate(count);
+      const answeredAt: number[] = [];
+      // three full batches posted now, one task each; this thread then stays busy while the worker answers all three
+      const graded = items.map((item, i) => pool.grade(toSample(`p${i}`), item).then(() => answeredAt.push(turn)));
+      const until = performance.now() + 500;
+      while (performance.now() < until) {} // the replies queue up meanwhile and are delivered in one go
+      await Promise.all(graded);
+      counting = false;
+      // each batch's samples answered on a turn of their own (before: all three in the turn that received them)
+      expect(new Set(answeredAt).size).toBe(3);
+    } finally {
+      await pool.close();
+    }
   });
 });
 

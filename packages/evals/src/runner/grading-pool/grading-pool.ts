@@ -64,6 +64,9 @@ export class GradingPool {
   private scheduled = false;
   private nextId = 0;
   private failure: Error | undefined;
+  /** Replies received and not yet answered (see `answerNext`). */
+  private replies: { entry: PoolWorker; reply: GradingReply }[] = [];
+  private answering = false;
 
   constructor(configs: readonly GraderConfig[], threads: number = defaultGradingThreads(), host?: Worker) {
     const workerData: GradingWorkerData = { configs: [...configs] };
@@ -82,7 +85,12 @@ export class GradingPool {
 
   private attach(worker: Worker, hosted: boolean): PoolWorker {
     const onMessage = (reply: unknown) => {
-      if (isGradingReply(reply)) this.answer(entry, reply);
+      if (!isGradingReply(reply)) return;
+      this.replies.push({ entry, reply });
+      if (!this.answering) {
+        this.answering = true;
+        setImmediate(() => this.answerNext());
+      }
     };
     const onError = (error: Error) =>
       this.fail(entry, new TunelabError("internal", `grading worker failed: ${error.message}`, { cause: error }));
@@ -141,6 +149,19 @@ export class GradingPool {
       );
       target.worker.postMessage({ kind: "grade", id, jobs: batch.map((b) => b.job) } satisfies GradingTask);
     }
+  }
+
+  /**
+   * Answers one received reply per turn of the event loop. Node delivers every message a worker queued meanwhile in
+   * one go, without a turn of the loop in between; answering each there (its samples then recorded and stored) blocked
+   * the loop for the whole burst: 35-45 ms when the first replies of a 10,000-item run came together.
+   */
+  private answerNext(): void {
+    const next = this.replies.shift();
+    if (next) this.answer(next.entry, next.reply);
+    // an immediate queued by an immediate runs on the next turn, after timers and I/O
+    if (this.replies.length > 0) setImmediate(() => this.answerNext());
+    else this.answering = false;
   }
 
   private answer(entry: PoolWorker, reply: GradingReply): void {
