@@ -33,7 +33,7 @@ const gathered = new StoredScores();
  * configs' schemas need) are loaded when the pool sends them, so a run that grades elsewhere never loads them here.
  */
 let grade: Promise<(task: GradingTask) => Promise<GradingReply>> | undefined;
-const onGrading = async (message: Parameters<typeof isGradingMessage>[0]) => {
+const onGrading = async (message: unknown) => {
   if (!isGradingMessage(message)) return;
   if (message.kind === "graders") {
     const { configs } = message;
