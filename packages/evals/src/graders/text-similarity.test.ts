@@ -75,10 +75,42 @@ describe("text_similarity (local metrics)", () => {
     expect(await runGrader(config("rouge_1", 0.7), partial, item)).toMatchObject({ score: expect.closeTo(2 / 3, 9), passed: false });
   });
 
-  it("requires pass_threshold and a known metric", () => {
-    expect(() => parseGraderConfig({ type: "text_similarity", name: "s", input: "a", reference: "b", evaluation_metric: "bleu" })).toThrow(
-      /pass_threshold: expected number, received undefined/,
-    );
+  it("takes OpenAI's fine-tuning shape without pass_threshold, alone and in multi: 0.5 or more passes", async () => {
+    const rft = {
+      type: "text_similarity",
+      name: "t",
+      input: "{{sample.output_text}}",
+      reference: "{{item.reference}}",
+      evaluation_metric: "fuzzy_match",
+    };
+    const alone = parseGraderConfig(rft);
+    expect(await runGrader(alone, toSample("the cat sat on the mat"), item)).toMatchObject({
+      score: 1,
+      passed: true,
+      reason: "fuzzy_match 1.0000 >= 0.5 (default threshold)",
+    });
+    const far = await runGrader(alone, toSample("stocks fell"), item);
+    expect(far.score).toBeLessThan(0.5);
+    expect(far).toMatchObject({ passed: false, reason: expect.stringContaining("< 0.5 (default threshold)") });
+    // rouge_1 of a 3-of-6-token answer is 2/3: passes at the default threshold, fails at the Evals shape's 0.7
+    const partial = toSample("the cat sat");
+    expect(await runGrader(parseGraderConfig({ ...rft, evaluation_metric: "rouge_1" }), partial, item)).toMatchObject({ passed: true });
+    expect(await runGrader(config("rouge_1", 0.7), partial, item)).toMatchObject({ passed: false });
+    const multi = parseGraderConfig({ type: "multi", name: "m", graders: { t: rft }, calculate_output: "t" });
+    expect(await runGrader(multi, toSample("the cat sat on the mat"), item)).toMatchObject({ score: 1, passed: true, subScores: { t: 1 } });
+  });
+
+  it("requires a known metric and a numeric pass_threshold when one is given", () => {
+    expect(() =>
+      parseGraderConfig({
+        type: "text_similarity",
+        name: "s",
+        input: "a",
+        reference: "b",
+        evaluation_metric: "bleu",
+        pass_threshold: "0.5",
+      }),
+    ).toThrow(/pass_threshold: expected number, received string/);
     expect(() =>
       parseGraderConfig({
         type: "text_similarity",

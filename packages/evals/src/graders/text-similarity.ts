@@ -9,6 +9,9 @@ import { providerError } from "./model-call.ts";
 
 /**
  * OpenAI's `text_similarity`: one metric in [0, 1] between the rendered `input` and `reference`.
+ * `pass_threshold` is optional, as in OpenAI's two shapes of this grader: the fine-tuning (RFT) grader has none, the
+ * Evals API's testing_criteria add it. Without it, a score of 0.5 or more passes, as for the other graders whose
+ * threshold is optional and whose score is in [0, 1] (`python`; `score_model` passes at the middle of its range).
  * tunelab's extensions: `smoothing` for `bleu` (NLTK's method1 … method7; default `none`, NLTK's and, as far as
  * OpenAI documents it, OpenAI's: see metrics/bleu.ts); `embedding_model` for `cosine` (default
  * text-embedding-3-small on the grading provider; on the local engine, a registered open-weight model, whose
@@ -21,7 +24,7 @@ export const TextSimilarityConfig = z
     input: template,
     reference: template,
     evaluation_metric: z.enum(SIMILARITY_METRICS),
-    pass_threshold: passThreshold,
+    pass_threshold: passThreshold.optional(),
     smoothing: z.enum(BLEU_SMOOTHINGS).optional(),
     embedding_model: z.string().min(1).optional(),
   })
@@ -34,6 +37,9 @@ export const TextSimilarityConfig = z
     path: ["embedding_model"],
   });
 export type TextSimilarityConfig = z.infer<typeof TextSimilarityConfig>;
+
+/** The threshold of a `text_similarity` grader without `pass_threshold`. */
+export const DEFAULT_SIMILARITY_THRESHOLD = 0.5;
 
 export const DEFAULT_EMBEDDING_MODEL = "text-embedding-3-small";
 
@@ -120,8 +126,10 @@ export const textSimilarityGrader: Grader<TextSimilarityConfig> = {
   config: TextSimilarityConfig,
   async grade(config, sample, item, context): Promise<Grade> {
     const score = await similarity(config, sample, item, context);
-    const passed = score >= config.pass_threshold;
+    const threshold = config.pass_threshold ?? DEFAULT_SIMILARITY_THRESHOLD;
+    const passed = score >= threshold;
     const metric = config.smoothing ? `${config.evaluation_metric} (${config.smoothing})` : config.evaluation_metric;
-    return { score, passed, reason: `${metric} ${score.toFixed(4)} ${passed ? ">=" : "<"} ${config.pass_threshold}` };
+    const which = config.pass_threshold === undefined ? " (default threshold)" : "";
+    return { score, passed, reason: `${metric} ${score.toFixed(4)} ${passed ? ">=" : "<"} ${threshold}${which}` };
   },
 };
