@@ -58,7 +58,7 @@ export async function setTestSplitHere(ws: Workspace, input: SplitInput): Promis
   };
   let validated: ReturnType<typeof validateSource>;
   try {
-    validated = validateSource(input, { fileName: input.fileName, minExamples: 1, ...encoding }, (example) => {
+    validated = validateSource(input, { fileName: input.fileName, minExamples: 1, itemFields: true, ...encoding }, (example) => {
       if (!rest || fraction === undefined || isTestExample(example.inputHash, fraction, seed)) {
         test.add(example);
         testStats.add(example.counts);

@@ -53,7 +53,7 @@ export const FunctionDefinition = z.strictObject({
 export const Tool = z.strictObject({ type: z.literal("function"), function: FunctionDefinition });
 export type Tool = z.infer<typeof Tool>;
 
-/** Top-level keys a supervised chat example may have; anything else makes the line a reinforcement (RFT) item. */
+/** Top-level keys of a supervised chat example; others make a line reinforcement (RFT) data when its messages end before the answer, and are ignored otherwise. */
 export const SFT_KEYS = ["messages", "tools", "parallel_tool_calls", "functions"] as const;
 
 export const ChatExample = z.looseObject({

@@ -7,5 +7,5 @@ export type DatasetFormat = z.infer<typeof DatasetFormat>;
 export const FORMAT_DESCRIPTIONS: Record<DatasetFormat, string> = {
   supervised: "chat SFT lines ({messages, tools?})",
   preference: "DPO lines ({input, preferred_output, non_preferred_output})",
-  reinforcement: "RFT lines ({messages, ...extra keys used as {{item.*}}})",
+  reinforcement: "RFT lines ({messages ending before the answer, ...extra keys used as {{item.*}}})",
 };

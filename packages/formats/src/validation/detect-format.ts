@@ -4,13 +4,18 @@ import type { DatasetFormat } from "../format/format.ts";
 
 const SFT = new Set<string>(SFT_KEYS);
 
-/** What one JSON object line looks like on its own. */
+/**
+ * What one JSON object line looks like on its own. As OpenAI defines them: a reinforcement (RFT) line has extra
+ * top-level keys (the grader's reference fields) and messages that stop before the answer (they do not end with an
+ * assistant message); a line whose messages end with an assistant message is supervised data, whatever other keys
+ * it carries (those are ignored, with a warning).
+ */
 export function lineFormat(value: Record<string, unknown>): DatasetFormat {
-  const keys = Object.keys(value);
   if (DPO_KEYS.some((k) => k !== "input" && k in value) || ("input" in value && !("messages" in value))) {
     return "preference";
   }
-  return keys.some((k) => !SFT.has(k)) && "messages" in value ? "reinforcement" : "supervised";
+  const messages = value.messages;
+  return Array.isArray(messages) && extraKeys(value).length > 0 && !endsWithAssistant(messages) ? "reinforcement" : "supervised";
 }
 
 /** The file's format: what most lines look like (ties go to the first line's format). */
@@ -24,6 +29,12 @@ export function fileFormat(formats: ReadonlyArray<DatasetFormat>): DatasetFormat
   return best;
 }
 
+/** Top-level keys that are not part of a supervised chat line (an RFT line's reference fields, or stray metadata). */
 export function extraKeys(value: Record<string, unknown>): string[] {
   return Object.keys(value).filter((k) => !SFT.has(k));
+}
+
+function endsWithAssistant(messages: ReadonlyArray<unknown>): boolean {
+  const last = messages[messages.length - 1];
+  return typeof last === "object" && last !== null && (last as { role?: unknown }).role === "assistant";
 }

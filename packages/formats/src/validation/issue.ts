@@ -27,6 +27,7 @@ export const ISSUE_CODES = [
   "too_few_examples",
   "missing_system_message",
   "missing_user_message",
+  "unrecognized_key",
   "over_context_limit",
   "duplicate_example",
   "test_leakage_exact",

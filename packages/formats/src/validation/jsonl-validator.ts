@@ -1,7 +1,7 @@
 import { sha256 } from "@tunelab/base";
 import { canonicalJson } from "../canonical.ts";
 import { type DatasetExample, exampleInput } from "../example.ts";
-import type { ChatMessage } from "../format/chat.schema.ts";
+import { type ChatMessage, SFT_KEYS } from "../format/chat.schema.ts";
 import type { DatasetFormat } from "../format/format.ts";
 import { StatsCollector } from "../stats/stats-collector.ts";
 import { countChatTokens } from "../stats/tokenizer.ts";
@@ -64,7 +64,9 @@ export class JsonlValidator {
     this.firstFormat ??= format;
     const part = this.partition(format);
     part.lines++;
-    if (part.firstLines.length < MAX_ISSUES_PER_CODE) part.firstLines.push({ line, extraKeys: extraKeys(value) });
+    const extra = extraKeys(value);
+    if (part.firstLines.length < MAX_ISSUES_PER_CODE) part.firstLines.push({ line, extraKeys: extra });
+    if (format === "supervised" && extra.length > 0 && !this.options.itemFields) warnIgnoredKeys(extra, line, part.sink);
     const facts = validateLine(value, format, line, part.sink);
     if (!facts) return;
     if (facts.images > 0) this.examplesWithImages++;
@@ -159,12 +161,21 @@ function allMessages(value: Record<string, unknown>, format: DatasetFormat): Cha
   return [...input.messages, ...(value.preferred_output as ChatMessage[])];
 }
 
+/** A supervised line's extra top-level keys: training ignores them (an RFT line's would be its reference fields). */
+function warnIgnoredKeys(keys: ReadonlyArray<string>, line: number, sink: IssueSink): void {
+  sink.warning(
+    "unrecognized_key",
+    `top-level key${keys.length === 1 ? "" : "s"} ${keys.map((k) => `"${k}"`).join(", ")} ignored: a supervised line (its messages end with an assistant message) has ${SFT_KEYS.join(", ")}; extra keys are reference fields only in reinforcement data, whose messages end before the answer`,
+    { line, path: keys[0] ?? "" },
+  );
+}
+
 /** One mixed_formats error per line of a format that is not the file's (the first ones listed, all counted). */
 function reportMixed(part: Partition, own: DatasetFormat, format: DatasetFormat, sink: IssueSink): void {
   part.firstLines.forEach(({ line, extraKeys }, i) => {
     const detail =
       format === "supervised" && own === "reinforcement"
-        ? `has top-level key(s) ${extraKeys.map((k) => `"${k}"`).join(", ")}; supervised lines allow only messages, tools, parallel_tool_calls, functions`
+        ? `has top-level key(s) ${extraKeys.map((k) => `"${k}"`).join(", ")} and its messages do not end with an assistant message (a reinforcement line)`
         : `looks like a ${own} line`;
     const unlisted = i === part.firstLines.length - 1 ? part.lines - part.firstLines.length : 0;
     sink.add(

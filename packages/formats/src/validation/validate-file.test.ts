@@ -219,6 +219,54 @@ describe("formats", () => {
     expect(report).toMatchObject({ format: "reinforcement", errors: 0, examples: 10 });
   });
 
+  it("keeps RFT detection for lines ending with a user message, even with a system message and a tool reply", () => {
+    const rft = (i: number) =>
+      JSON.stringify({
+        messages: [
+          { role: "developer", content: "Answer with a number." },
+          { role: "user", content: `2+${i}?` },
+        ],
+        reference_answer: String(2 + i),
+        tags: ["math"],
+      });
+    const { report } = validateJsonl(jsonl(Array.from({ length: 10 }, (_, i) => rft(i))), { fileName: "rft" });
+    expect(report).toMatchObject({ format: "reinforcement", errors: 0, examples: 10 });
+    expect(report.issueCounts.unrecognized_key).toBeUndefined();
+  });
+
+  it("reads chat lines that end with the assistant's answer as supervised data, warning that their extra keys are ignored", () => {
+    const withMetadata = (i: number) => {
+      const value = JSON.parse(chat(`ticket ${i}`, "{}")) as Record<string, unknown>;
+      return JSON.stringify(i % 2 === 0 ? { ...value, metadata: { src: "crm" } } : { ...value, tags: ["billing"], metadata: {} });
+    };
+    const { report, format } = validateJsonl(jsonl(Array.from({ length: 10 }, (_, i) => withMetadata(i))), { fileName: "sft" });
+    expect(format).toBe("supervised");
+    expect(report).toMatchObject({ format: "supervised", errors: 0, examples: 10, warnings: 10 });
+    expect(report.issues[0]).toMatchObject({ severity: "warning", code: "unrecognized_key", line: 1, path: "metadata" });
+    expect(report.issues[0]?.message).toContain('top-level key "metadata" ignored');
+    expect(report.issues[1]).toMatchObject({ code: "unrecognized_key", line: 2, path: "tags" });
+    expect(report.issues[1]?.message).toContain('top-level keys "tags", "metadata" ignored');
+  });
+
+  it("lets a test split's lines carry item fields (tags, metadata) without a warning", () => {
+    const tagged = (i: number) => JSON.stringify({ ...(JSON.parse(chat(`ticket ${i}`, "{}")) as object), tags: ["billing"] });
+    const lines = jsonl(Array.from({ length: 10 }, (_, i) => tagged(i)));
+    const { report } = validateJsonl(lines, { fileName: "test", itemFields: true });
+    expect(report).toMatchObject({ format: "supervised", errors: 0, warnings: 0, examples: 10 });
+  });
+
+  it("still refuses an RFT line in a supervised file, saying what makes it one", () => {
+    const rft = JSON.stringify({ messages: [{ role: "user", content: "2+2?" }], answer: "4" });
+    const { report } = validateJsonl(jsonl([...tenValid, rft]), { fileName: "f" });
+    expect(report.issues.filter((i) => i.severity === "error")).toEqual([
+      expect.objectContaining({
+        code: "mixed_formats",
+        line: 11,
+        message: expect.stringContaining('"answer" and its messages do not end with an assistant message'),
+      }),
+    ]);
+  });
+
   it("accepts tool-calling SFT lines with tools and parallel_tool_calls", () => {
     const line = JSON.stringify({
       messages: [

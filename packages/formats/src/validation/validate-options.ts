@@ -8,6 +8,11 @@ export interface ValidateOptions {
   contextLimit?: number;
   /** Fewer examples than this is a warning (OpenAI refuses to start a job under 10). */
   minExamples?: number;
+  /**
+   * Extra top-level keys on a supervised line are the item's fields (a test split's `item.KEY`, e.g. `tags`), not
+   * stray keys training ignores: no warning about them.
+   */
+  itemFields?: boolean;
 }
 
 export const DEFAULT_CONTEXT_LIMIT = 16_385;
