@@ -2,9 +2,13 @@ import { CommanderError } from "commander";
 import { EXIT } from "./exit-codes.ts";
 import { color } from "./output.ts";
 import { programFor } from "./program.ts";
+import { quietUsageErrors, usageMessage } from "./usage-error.ts";
 
+const argv = process.argv.slice(2);
+const json = argv.includes("--json");
 // Only the modules of the command being run are loaded (the root help and --version load none).
-const program = await programFor(process.argv.slice(2));
+const program = await programFor(argv);
+if (json) quietUsageErrors(program);
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
@@ -17,12 +21,13 @@ process.exit(process.exitCode ?? 0);
 
 async function report(error: unknown): Promise<number> {
   if (error instanceof CommanderError) {
-    // help and version are not failures; commander has already printed its message
-    return error.code === "commander.helpDisplayed" || error.code === "commander.help" || error.code === "commander.version"
-      ? EXIT.ok
-      : EXIT.error;
+    // help asked for and the version are not failures; commander has already printed them
+    if (error.exitCode === 0) return EXIT.ok;
+    // a usage error: commander has printed its message (and the help) to stderr, unless --json asked for this instead
+    if (json)
+      process.stdout.write(`${JSON.stringify({ error: { code: "usage", message: usageMessage(program, argv, error) } }, null, 2)}\n`);
+    return EXIT.error;
   }
-  const json = process.argv.includes("--json");
   const { isTunelabError } = await import("@tunelab/core"); // already loaded by the command that failed
   if (isTunelabError(error)) {
     if (json)
