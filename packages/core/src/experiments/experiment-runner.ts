@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { TunelabError } from "@tunelab/base";
 import { DEFAULT_LEASE_SECONDS } from "@tunelab/storage";
+import { RUN_STOPPED } from "../eval-runs/execute-eval-run.ts";
 import type { Workspace } from "../storage/workspace.ts";
 import {
   claimableExperiments,
@@ -135,7 +136,8 @@ export class ExperimentRunner {
     this.closed = true;
     clearInterval(this.timer);
     for (const { id, settle } of this.waiting.splice(0)) settle(getExperiment(this.ws.db, id));
-    for (const { controller } of this.active.values()) controller.abort();
+    // a stop, not a cancel: an eval run in progress stays unfinished, for the next process to resume
+    for (const { controller } of this.active.values()) controller.abort(RUN_STOPPED);
     await Promise.allSettled([...this.active.values()].map((a) => a.done));
   }
 

@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { InferenceStoppedError } from "../models/inference/inference-stopped.ts";
 
 export type OpenAIErrorType = "invalid_request_error" | "not_found_error" | "rate_limit_error" | "server_error";
 
@@ -31,6 +32,9 @@ export interface OpenAIErrorBody {
 export function errorAnswer(error: unknown): { status: ContentfulStatusCode; body: OpenAIErrorBody } {
   if (error instanceof OpenAIHttpError) {
     return { status: error.status, body: { error: { message: error.message, type: error.type, param: error.param, code: error.code } } };
+  }
+  if (error instanceof InferenceStoppedError) {
+    return { status: 503, body: { error: { message: error.message, type: "server_error", param: null, code: "engine_shutting_down" } } };
   }
   console.error("[engine] internal error:", error);
   return {

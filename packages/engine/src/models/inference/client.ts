@@ -8,6 +8,7 @@ import { workerEntry } from "@tunelab/base";
 import { ContextLengthExceededError } from "../../trainer/inference/context-length.ts";
 import type { ChatExample, Completion, SamplingParams } from "../../trainer/types.ts";
 import { EmbeddingsUnsupportedError } from "./embeddings-unsupported.ts";
+import { InferenceStoppedError } from "./inference-stopped.ts";
 import type { InferenceReply, InferenceRequest, ModelSource, SerializedError } from "./protocol.ts";
 
 type WithoutId<T> = T extends unknown ? Omit<T, "id"> : never;
@@ -52,6 +53,7 @@ export class InferenceClient {
       if (this.pending.size === 0) worker.unref();
     });
     const fail = (error: Error) => {
+      if (this.worker !== worker) return; // closed: its requests were settled then, and a new worker may serve others
       this.worker = undefined;
       for (const p of this.pending.values()) p.reject(error);
       this.pending.clear();
@@ -94,9 +96,13 @@ export class InferenceClient {
     return this.send<Embedded>({ type: "embed", source, inputs });
   }
 
+  /** Stops the worker; requests it has not answered reject with `InferenceStoppedError` (a 503, not a crash). */
   async close(): Promise<void> {
     const worker = this.worker;
     this.worker = undefined;
+    const stopped = [...this.pending.values()];
+    this.pending.clear();
+    for (const p of stopped) p.reject(new InferenceStoppedError());
     if (worker) await worker.terminate();
   }
 }
