@@ -43,9 +43,27 @@ export async function signOut(): Promise<void> {
   setState({ tokenRequired: true, authenticated: false });
 }
 
-/** A path on this site to return to after signing in (never another origin). */
+/** Control characters (C0, DEL, C1) and whitespace of any kind: browsers drop tabs and newlines from a URL. */
+const UNSAFE = /[\p{Cc}\s]/u;
+const BASE = "http://x";
+
+/**
+ * A path on this site to return to after signing in, or "/" for anything else: another origin (`//evil.example`,
+ * `/\evil.example`), a control character or whitespace (a browser strips `/\t/evil.example` to `//evil.example`),
+ * the login page itself. Resolved against a fixed origin and returned as the URL parser writes it, so where the browser
+ * goes is exactly what was checked (the server's `/login?next=` follows the same rule).
+ */
 export function safeNext(next: string | null | undefined): string {
-  return next?.startsWith("/") && !next.startsWith("//") && !next.startsWith("/\\") && !next.startsWith("/login") ? next : "/";
+  if (!next?.startsWith("/") || UNSAFE.test(next)) return "/";
+  let url: URL;
+  try {
+    url = new URL(next, BASE);
+  } catch {
+    return "/";
+  }
+  const path = url.pathname;
+  if (url.origin !== BASE || path.startsWith("//") || path.startsWith("/\\") || path === "/login" || path.startsWith("/login/")) return "/";
+  return path + url.search + url.hash;
 }
 
 /** Sends the browser to the login page, to come back here after signing in. */

@@ -120,6 +120,38 @@ describe("signing a browser in", () => {
     expect((await send("/api/projects", { headers: { cookie: `tunelab_session_${server.port}=forged` } })).status).toBe(401);
   });
 
+  it("never sends the browser to another origin from a next a browser would rewrite, and never fails on CR/LF", async () => {
+    const cases: Array<[string, string]> = [
+      // browsers drop tabs and newlines from URLs: each of these would become //evil.example
+      ["/%09/evil.example", "/"],
+      ["/%0a/evil.example", "/"],
+      ["/%0d/evil.example", "/"],
+      ["/%09%09/evil.example/path", "/"],
+      ["%09//evil.example", "/"],
+      ["/%5C%09evil.example", "/"],
+      // dot segments that resolve to //evil.example
+      ["/.//evil.example", "/"],
+      ["/x/..//evil.example", "/"],
+      ["/%20/evil.example", "/"],
+      ["/%E2%80%A8/evil.example", "/"],
+      ["/%7F/evil.example", "/"],
+      // a header injection: CR/LF in the Location header (Headers.set threw, a 500 after the cookie was set)
+      ["/%0d%0aSet-Cookie:%20x=1", "/"],
+      ["/ok%0d%0aX-Injected:%201", "/"],
+      // what the app's own links carry stays as it is; other characters leave percent-encoded
+      ["/projects/ticket-router/experiments?sort=name", "/projects/ticket-router/experiments?sort=name"],
+      ["/projects/%C3%A9t%C3%A9", "/projects/%C3%A9t%C3%A9"],
+    ];
+    for (const [next, location] of cases) {
+      const response = await send(`/login?token=${TOKEN}&next=${next}`);
+      expect(response.status, next).toBe(302);
+      expect(response.headers.get("location"), next).toBe(location);
+      expect(response.headers.get("x-injected"), next).toBeNull();
+      expect(response.headers.getSetCookie(), next).toHaveLength(1);
+      expect(cookieOf(response), next).toMatch(/^tunelab_session_/);
+    }
+  });
+
   it("the login page's POST /api/session checks the token; GET says the state; DELETE signs out", async () => {
     const state = async (cookie = "") =>
       (await (await send("/api/session", { headers: cookie ? { cookie } : {} })).json()) as Record<string, boolean>;

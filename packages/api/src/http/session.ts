@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { authenticateUser } from "@tunelab/core";
 import { type Context, Hono } from "hono";
+import { localPath } from "./local-path.ts";
 import { type AccessOptions, credentialsPrincipal, isOpen } from "./principal.ts";
 import { refuse } from "./refuse.ts";
 import { endSession, sameSecret, startSession } from "./session-cookie.ts";
@@ -11,9 +12,6 @@ export interface SessionOptions extends AccessOptions {
 }
 
 const SignIn = z.object({ token: z.string().min(1).max(4096) });
-
-/** A path on this server to go to after signing in (never another origin). */
-const localPath = (next: string | undefined) => (next?.startsWith("/") && !next.startsWith("//") && !next.startsWith("/\\") ? next : "/");
 
 /**
  * Signing the web app in: `GET /login?token=…` (the link `tunelab serve` prints, as Jupyter does; or a user's token)
