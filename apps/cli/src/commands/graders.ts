@@ -1,10 +1,11 @@
-import { readFileSync } from "node:fs";
+import { accessSync, constants, readFileSync, statSync } from "node:fs";
 import {
   addGraders,
   currentGraderSet,
   getProjectByName,
   gradersFromFile,
   isCustomGraderModule,
+  isTunelabError,
   listGraderSets,
   removeGrader,
   TunelabError,
@@ -15,12 +16,13 @@ import { resolveProjectName, withWorkspace } from "../context.ts";
 import { EXIT } from "../exit-codes.ts";
 import { color, emit, type GlobalOptions, table } from "../output.ts";
 
-function readJson(text: string, what: string): unknown {
+/** Inline JSON or a file's; text that is not JSON is refused with `code` (a grader's: validation_failed, as in `graders add`). */
+function readJson(text: string, what: string, code: "invalid_argument" | "validation_failed" = "invalid_argument"): unknown {
   const source = text.trim().startsWith("{") || text.trim().startsWith("[") || text.trim().startsWith('"') ? text : readFileText(text);
   try {
     return JSON.parse(source);
   } catch (error) {
-    throw new TunelabError("invalid_argument", `${what} is not valid JSON: ${(error as Error).message}`);
+    throw new TunelabError(code, `${what} is not valid JSON: ${(error as Error).message}`);
   }
 }
 
@@ -29,6 +31,28 @@ function readFileText(path: string): string {
     return readFileSync(path, "utf8");
   } catch {
     throw new TunelabError("invalid_argument", `cannot read ${path}`);
+  }
+}
+
+/**
+ * The graders of a grader file (JSON or a custom module). A file that cannot be read is a usage error (exit 2); a file
+ * whose content is not valid (not JSON, an unknown operation, a missing field) fails validation, exit 1 as invalid data.
+ */
+async function graderFile(file: string, options: { name?: string } = {}): ReturnType<typeof gradersFromFile> {
+  let problem: string | undefined;
+  try {
+    if (statSync(file).isDirectory()) problem = "it is a directory";
+    else accessSync(file, constants.R_OK);
+  } catch (error) {
+    problem = (error as NodeJS.ErrnoException).code === "ENOENT" ? "file not found" : (error as Error).message;
+  }
+  if (problem) throw new TunelabError("invalid_argument", `cannot read ${file}: ${problem}`);
+  try {
+    return await gradersFromFile(file, options);
+  } catch (error) {
+    if (isTunelabError(error) && error.code === "invalid_argument")
+      throw new TunelabError("validation_failed", error.message, { cause: error, details: error.details });
+    throw error;
   }
 }
 
@@ -67,7 +91,7 @@ export function registerGraders(program: Command, globals: () => GlobalOptions):
       '\nExamples:\n  tunelab graders add graders.json --primary accuracy\n  echo \'{"type":"string_check","name":"exact","input":"{{sample.output_text}}","reference":"{{item.reference}}","operation":"eq"}\' > exact.json && tunelab graders add exact.json\n  tunelab graders add graders/priority.ts',
     )
     .action(async (file: string, o: { project?: string; name?: string; primary?: string }) => {
-      const parsed = await gradersFromFile(file, o.name === undefined ? {} : { name: o.name });
+      const parsed = await graderFile(file, o.name === undefined ? {} : { name: o.name });
       await withWorkspace(async (ws) => {
         const result = await addGraders(ws, await resolveProjectName(ws, o.project), parsed.graders, o.primary ?? parsed.primaryMetric);
         emit(globals(), result, () =>
@@ -103,7 +127,9 @@ export function registerGraders(program: Command, globals: () => GlobalOptions):
       '\nExample:\n  tunelab graders test --grader exact.json --sample \'{"category":"billing"}\' --item \'{"messages":[{"role":"user","content":"refund"},{"role":"assistant","content":"{\\"category\\":\\"billing\\"}"}]}\'',
     )
     .action(async (o: { grader: string; sample: string; item: string }) => {
-      const grader = isCustomGraderModule(o.grader) ? (await gradersFromFile(o.grader)).graders[0] : readJson(o.grader, "--grader");
+      const grader = isCustomGraderModule(o.grader)
+        ? (await graderFile(o.grader)).graders[0]
+        : readJson(o.grader, "--grader", "validation_failed");
       const item = readJson(o.item, "--item") as Record<string, unknown>;
       try {
         const result = await testGrader({ grader, sample: o.sample, item });
@@ -123,7 +149,8 @@ export function registerGraders(program: Command, globals: () => GlobalOptions):
         });
         if (result.status === "errored") process.exitCode = EXIT.checkFailed;
       } catch (error) {
-        if (error instanceof GraderConfigError) throw new TunelabError("invalid_argument", error.message);
+        // an invalid grader config fails validation (exit 1), as in `graders add`
+        if (error instanceof GraderConfigError) throw new TunelabError("validation_failed", error.message);
         throw error;
       }
     });
