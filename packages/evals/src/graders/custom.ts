@@ -4,11 +4,12 @@ import { type LoadedCustomGrader, loadCustomGrader } from "../custom/load.ts";
 import { hashModule } from "../custom/module-hash.ts";
 import { type Grade, GraderError } from "../grade.ts";
 import { DeclaredEnv } from "../sandbox/env.ts";
+import { configObject } from "./config-object.ts";
 import { graderName, passThreshold } from "./fields.ts";
 import type { Grader, GraderContext } from "./grader.ts";
 
 /** A registered custom grader: a module made with `defineGrader`, its `config`, and optionally its pinned hash. */
-export const CustomConfig = z.object({
+export const CustomConfig = configObject({
   type: z.literal("custom"),
   name: graderName,
   /** Path of the `.ts` / `.js` module (relative paths resolve against the working directory). */

@@ -3,6 +3,7 @@ import { type Grade, GraderError } from "../grade.ts";
 import type { EvalItem, Sample } from "../item.ts";
 import { lookup, parsePath } from "../template/path.ts";
 import { resolveTemplate } from "../template/render.ts";
+import { configObject } from "./config-object.ts";
 import { graderName, passThreshold, template } from "./fields.ts";
 import type { Grader } from "./grader.ts";
 import { isObject, JsonCompareOptions, jsonEqual, tryParseJson } from "./json-compare.ts";
@@ -12,7 +13,7 @@ import { isObject, JsonCompareOptions, jsonEqual, tryParseJson } from "./json-co
  * scores 1 or 0 (in `subScores`); the score is the fraction of matching fields; passes at `pass_threshold`
  * (default 1, every field right).
  */
-export const JsonMatchConfig = z.object({
+export const JsonMatchConfig = configObject({
   type: z.literal("json_match"),
   name: graderName,
   /** What to parse as the output JSON (default the output text). */

@@ -4,6 +4,7 @@ import type { Ajv2020 } from "ajv/dist/2020.js";
 import { z } from "zod";
 import type { Grade } from "../grade.ts";
 import { renderTemplate } from "../template/render.ts";
+import { configObject } from "./config-object.ts";
 import { graderName, template } from "./fields.ts";
 import type { Grader } from "./grader.ts";
 import { tryParseJson } from "./json-compare.ts";
@@ -42,20 +43,18 @@ function withFormats<T extends Ajv>(ajv: T): T {
   return ajv;
 }
 
-export const JsonSchemaConfig = z
-  .object({
-    type: z.literal("json_schema"),
-    name: graderName,
-    input: template.default("{{sample.output_text}}"),
-    schema: z.record(z.string(), z.unknown()),
-  })
-  .superRefine((config, ctx) => {
-    try {
-      compileSchema(config.schema);
-    } catch (error) {
-      ctx.addIssue({ code: "custom", message: `invalid JSON Schema: ${(error as Error).message}`, path: ["schema"] });
-    }
-  });
+export const JsonSchemaConfig = configObject({
+  type: z.literal("json_schema"),
+  name: graderName,
+  input: template.default("{{sample.output_text}}"),
+  schema: z.record(z.string(), z.unknown()),
+}).superRefine((config, ctx) => {
+  try {
+    compileSchema(config.schema);
+  } catch (error) {
+    ctx.addIssue({ code: "custom", message: `invalid JSON Schema: ${(error as Error).message}`, path: ["schema"] });
+  }
+});
 export type JsonSchemaConfig = z.infer<typeof JsonSchemaConfig>;
 
 export function describeErrors(errors: readonly ErrorObject[] | null | undefined, limit = 5): string {

@@ -1,27 +1,26 @@
 import { z } from "zod";
 import { type Grade, GraderError } from "../grade.ts";
 import { InputMessageTemplate, renderMessages } from "../template/messages.ts";
+import { configObject } from "./config-object.ts";
 import { graderName } from "./fields.ts";
 import type { Grader } from "./grader.ts";
 import { callModelGrader, GraderSamplingParams, parseJsonReply } from "./model-call.ts";
 
 /** OpenAI's `label_model`: a model picks one of `labels`; the grade passes when it is one of `passing_labels`. */
-export const LabelModelConfig = z
-  .object({
-    type: z.literal("label_model"),
-    name: graderName,
-    model: z.string().min(1),
-    input: z.array(InputMessageTemplate).min(1),
-    labels: z.array(z.string().min(1)).min(1),
-    passing_labels: z.array(z.string()).min(1),
-    sampling_params: GraderSamplingParams.optional(),
-  })
-  .superRefine((c, ctx) => {
-    c.passing_labels.forEach((label, i) => {
-      if (!c.labels.includes(label))
-        ctx.addIssue({ code: "custom", message: `"${label}" is not one of labels`, path: ["passing_labels", i] });
-    });
+export const LabelModelConfig = configObject({
+  type: z.literal("label_model"),
+  name: graderName,
+  model: z.string().min(1),
+  input: z.array(InputMessageTemplate).min(1),
+  labels: z.array(z.string().min(1)).min(1),
+  passing_labels: z.array(z.string()).min(1),
+  sampling_params: GraderSamplingParams.optional(),
+}).superRefine((c, ctx) => {
+  c.passing_labels.forEach((label, i) => {
+    if (!c.labels.includes(label))
+      ctx.addIssue({ code: "custom", message: `"${label}" is not one of labels`, path: ["passing_labels", i] });
   });
+});
 export type LabelModelConfig = z.infer<typeof LabelModelConfig>;
 
 /** Structured output: `{"result": <one of labels>}` via a JSON-schema enum. */

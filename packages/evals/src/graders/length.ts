@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { Grade } from "../grade.ts";
 import { renderTemplate } from "../template/render.ts";
+import { configObject } from "./config-object.ts";
 import { graderName, template } from "./fields.ts";
 import type { Grader } from "./grader.ts";
 
@@ -8,15 +9,14 @@ import type { Grader } from "./grader.ts";
  * `length`: 1 when the rendered `input` is within [min, max] (inclusive) in `unit`: `chars` (Unicode code points,
  * default) or `tokens` (whitespace-separated words; not a model tokenizer).
  */
-export const LengthConfig = z
-  .object({
-    type: z.literal("length"),
-    name: graderName,
-    input: template.default("{{sample.output_text}}"),
-    unit: z.enum(["chars", "tokens"]).default("chars"),
-    min: z.number().int().min(0).optional(),
-    max: z.number().int().min(0).optional(),
-  })
+export const LengthConfig = configObject({
+  type: z.literal("length"),
+  name: graderName,
+  input: template.default("{{sample.output_text}}"),
+  unit: z.enum(["chars", "tokens"]).default("chars"),
+  min: z.number().int().min(0).optional(),
+  max: z.number().int().min(0).optional(),
+})
   .refine((c) => c.min !== undefined || c.max !== undefined, { message: "set min, max or both", path: ["min"] })
   .refine((c) => c.min === undefined || c.max === undefined || c.min <= c.max, { message: "min must be <= max", path: ["max"] });
 export type LengthConfig = z.infer<typeof LengthConfig>;

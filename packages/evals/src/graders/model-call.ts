@@ -2,10 +2,11 @@ import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming, ChatComple
 import { z } from "zod";
 import { GraderError } from "../grade.ts";
 import type { RenderedMessage } from "../template/messages.ts";
+import { configObject } from "./config-object.ts";
 import type { GraderContext } from "./grader.ts";
 
 /** OpenAI's `sampling_params` for model graders (`max_completions_tokens` is OpenAI's grader spelling). */
-export const GraderSamplingParams = z.object({
+export const GraderSamplingParams = configObject({
   temperature: z.number().min(0).max(2).nullish(),
   top_p: z.number().min(0).max(1).nullish(),
   seed: z.number().int().nullish(),

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { evaluate } from "../formula/evaluate.ts";
 import { formulaVariables, parseFormula } from "../formula/parse.ts";
 import { erroredGrade, type Grade, GraderError } from "../grade.ts";
+import { configObject } from "./config-object.ts";
 import { graderName, passThreshold } from "./fields.ts";
 import type { Grader } from "./grader.ts";
 import { type LeafGraderConfig, LeafGraderConfig as LeafSchema, leafGraders } from "./leaf-registry.ts";
@@ -12,26 +13,24 @@ import { gradeSafely } from "./run.ts";
  * over their names (`+ - * / ^`, `min max abs floor ceil exp sqrt log`). Without `pass_threshold`, the grade
  * passes when every sub-grader passed. A sub-grader error makes the whole grade errored with its type.
  */
-export const MultiConfig = z
-  .object({
-    type: z.literal("multi"),
-    name: graderName,
-    graders: z.record(z.string().min(1), LeafSchema),
-    calculate_output: z.string().min(1),
-    pass_threshold: passThreshold.optional(),
-  })
-  .superRefine((config, ctx) => {
-    if (Object.keys(config.graders).length === 0) ctx.addIssue({ code: "custom", message: "needs at least one grader", path: ["graders"] });
-    try {
-      for (const name of formulaVariables(parseFormula(config.calculate_output))) {
-        if (!Object.hasOwn(config.graders, name)) {
-          ctx.addIssue({ code: "custom", message: `formula uses "${name}", which is not in graders`, path: ["calculate_output"] });
-        }
+export const MultiConfig = configObject({
+  type: z.literal("multi"),
+  name: graderName,
+  graders: z.record(z.string().min(1), LeafSchema),
+  calculate_output: z.string().min(1),
+  pass_threshold: passThreshold.optional(),
+}).superRefine((config, ctx) => {
+  if (Object.keys(config.graders).length === 0) ctx.addIssue({ code: "custom", message: "needs at least one grader", path: ["graders"] });
+  try {
+    for (const name of formulaVariables(parseFormula(config.calculate_output))) {
+      if (!Object.hasOwn(config.graders, name)) {
+        ctx.addIssue({ code: "custom", message: `formula uses "${name}", which is not in graders`, path: ["calculate_output"] });
       }
-    } catch (error) {
-      ctx.addIssue({ code: "custom", message: (error as Error).message, path: ["calculate_output"] });
     }
-  });
+  } catch (error) {
+    ctx.addIssue({ code: "custom", message: (error as Error).message, path: ["calculate_output"] });
+  }
+});
 export type MultiConfig = z.infer<typeof MultiConfig>;
 
 export const multiGrader: Grader<MultiConfig> = {

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { type Grade, GraderError } from "../grade.ts";
 import { resolveTemplate } from "../template/render.ts";
+import { configObject } from "./config-object.ts";
 import { graderName, template } from "./fields.ts";
 import type { Grader } from "./grader.ts";
 
@@ -9,12 +10,12 @@ import type { Grader } from "./grader.ts";
  * |reference|). `extract` picks a number out of text ("The answer is 42."): `strict` (default) needs the whole
  * input to be a number; `first` / `last` take the first / last number found. Thousands separators are ignored.
  */
-export const NumericConfig = z.object({
+export const NumericConfig = configObject({
   type: z.literal("numeric"),
   name: graderName,
   input: template.default("{{sample.output_text}}"),
   reference: template.default("{{item.reference}}"),
-  tolerance: z.object({ abs: z.number().min(0).optional(), rel: z.number().min(0).optional() }).default({}),
+  tolerance: configObject({ abs: z.number().min(0).optional(), rel: z.number().min(0).optional() }).default({}),
   extract: z.enum(["strict", "first", "last"]).default("strict"),
 });
 export type NumericConfig = z.infer<typeof NumericConfig>;

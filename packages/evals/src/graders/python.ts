@@ -8,6 +8,7 @@ import type { EvalItem, Sample } from "../item.ts";
 import { DeclaredEnv, sandboxEnv } from "../sandbox/env.ts";
 import { clipGraderText, DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_PYTHON_MEMORY_MB, formatBytes } from "../sandbox/limits.ts";
 import { type ProcessOutcome, runSandboxed } from "../sandbox/run-process.ts";
+import { configObject } from "./config-object.ts";
 import { graderName, passThreshold } from "./fields.ts";
 import type { Grader, GraderContext } from "./grader.ts";
 import { PYTHON_HARNESS } from "./python-harness.ts";
@@ -16,7 +17,7 @@ import { PYTHON_HARNESS } from "./python-harness.ts";
  * OpenAI's `python` grader: `source` defines `grade(sample, item) -> float`. `image_tag` is accepted and ignored.
  * `env` (a tunelab extension) names the server's environment variables the grader may read; it gets no others.
  */
-export const PythonConfig = z.object({
+export const PythonConfig = configObject({
   type: z.literal("python"),
   name: graderName,
   source: z.string().min(1),

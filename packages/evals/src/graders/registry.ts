@@ -36,7 +36,8 @@ function formatPath(path: readonly PropertyKey[]): string {
 
 /**
  * Validates grader JSON. Errors name the path: `graders.accuracy.pass_threshold: expected number, received string`,
- * `type: unknown grader type "foo"`. `at` prefixes every path (e.g. `testing_criteria[2]`).
+ * `type: unknown grader type "foo"`, `graders.accuracy: unknown key "pass_treshold" (did you mean "pass_threshold"?)`
+ * (unknown keys are refused, not dropped). `at` prefixes every path (e.g. `testing_criteria[2]`).
  */
 export function parseGraderConfig(json: unknown, at = ""): GraderConfig {
   const prefix = (path: string) => (at && path ? `${at}.${path}` : at || path || "(root)");
@@ -45,9 +46,19 @@ export function parseGraderConfig(json: unknown, at = ""): GraderConfig {
     const what = type === undefined ? "missing" : `unknown grader type ${JSON.stringify(type)}`;
     throw new GraderConfigError([`${prefix("type")}: ${what} (expected one of ${GRADER_TYPES.join(", ")})`]);
   }
-  const result = GraderConfig.safeParse(json);
+  const result = GraderConfig.safeParse(withoutCriterionId(json));
   if (result.success) return result.data;
   throw new GraderConfigError(result.error.issues.map((issue) => `${prefix(formatPath(issue.path))}: ${simplify(issue.message)}`));
+}
+
+/**
+ * OpenAI's Evals API returns each of an eval's `testing_criteria` with an `id` (`"<name>-<uuid>"`); grader JSON copied
+ * from there is accepted, and the `id` dropped (it is not part of what the grader does, nor of the grader set's hash).
+ */
+function withoutCriterionId(json: unknown): unknown {
+  if (!json || typeof json !== "object" || Array.isArray(json) || !Object.hasOwn(json, "id")) return json;
+  const { id, ...rest } = json as Record<string, unknown>;
+  return typeof id === "string" ? rest : json;
 }
 
 function simplify(message: string): string {

@@ -1,22 +1,21 @@
 import { z } from "zod";
 import type { Grade } from "../grade.ts";
 import { InputMessageTemplate, renderMessages } from "../template/messages.ts";
+import { configObject } from "./config-object.ts";
 import { graderName, passThreshold } from "./fields.ts";
 import type { Grader } from "./grader.ts";
 import { callModelGrader, GraderSamplingParams, parseJsonReply } from "./model-call.ts";
 
 /** OpenAI's `score_model`: a model reads the rendered `input` and returns a number in `range`. */
-export const ScoreModelConfig = z
-  .object({
-    type: z.literal("score_model"),
-    name: graderName,
-    model: z.string().min(1),
-    input: z.array(InputMessageTemplate).min(1),
-    range: z.tuple([z.number().finite(), z.number().finite()]).optional(),
-    sampling_params: GraderSamplingParams.optional(),
-    pass_threshold: passThreshold.optional(),
-  })
-  .refine((c) => !c.range || c.range[0] < c.range[1], { message: "range must be [min, max] with min < max", path: ["range"] });
+export const ScoreModelConfig = configObject({
+  type: z.literal("score_model"),
+  name: graderName,
+  model: z.string().min(1),
+  input: z.array(InputMessageTemplate).min(1),
+  range: z.tuple([z.number().finite(), z.number().finite()]).optional(),
+  sampling_params: GraderSamplingParams.optional(),
+  pass_threshold: passThreshold.optional(),
+}).refine((c) => !c.range || c.range[0] < c.range[1], { message: "range must be [min, max] with min < max", path: ["range"] });
 export type ScoreModelConfig = z.infer<typeof ScoreModelConfig>;
 
 /** The structured output asked for; `result` is the score, `reasoning` comes first so the model explains before scoring. */

@@ -1,11 +1,12 @@
 import { z } from "zod";
 import type { Grade } from "../grade.ts";
 import { renderTemplate } from "../template/render.ts";
+import { configObject } from "./config-object.ts";
 import { graderName, template } from "./fields.ts";
 import type { Grader } from "./grader.ts";
 
 /** OpenAI's `string_check`: eq / ne exact comparison, like / ilike = case-sensitive / insensitive "contains". */
-export const StringCheckConfig = z.object({
+export const StringCheckConfig = configObject({
   type: z.literal("string_check"),
   name: graderName,
   input: template,

@@ -3,6 +3,7 @@ import { type Grade, GraderError } from "../grade.ts";
 import type { EvalItem, Sample } from "../item.ts";
 import { BLEU_SMOOTHINGS, BleuSmoothingError, cosineSimilarity, SIMILARITY_METRICS, textSimilarity } from "../metrics/index.ts";
 import { renderTemplate } from "../template/render.ts";
+import { configObject } from "./config-object.ts";
 import { graderName, passThreshold, template } from "./fields.ts";
 import type { Grader, GraderContext } from "./grader.ts";
 import { providerError } from "./model-call.ts";
@@ -17,17 +18,16 @@ import { providerError } from "./model-call.ts";
  * text-embedding-3-small on the grading provider; on the local engine, a registered open-weight model, whose
  * embeddings are its mean-pooled final hidden states, not a retrieval-trained embedding model).
  */
-export const TextSimilarityConfig = z
-  .object({
-    type: z.literal("text_similarity"),
-    name: graderName,
-    input: template,
-    reference: template,
-    evaluation_metric: z.enum(SIMILARITY_METRICS),
-    pass_threshold: passThreshold.optional(),
-    smoothing: z.enum(BLEU_SMOOTHINGS).optional(),
-    embedding_model: z.string().min(1).optional(),
-  })
+export const TextSimilarityConfig = configObject({
+  type: z.literal("text_similarity"),
+  name: graderName,
+  input: template,
+  reference: template,
+  evaluation_metric: z.enum(SIMILARITY_METRICS),
+  pass_threshold: passThreshold.optional(),
+  smoothing: z.enum(BLEU_SMOOTHINGS).optional(),
+  embedding_model: z.string().min(1).optional(),
+})
   .refine((c) => c.smoothing === undefined || c.evaluation_metric === "bleu", {
     message: "smoothing applies to evaluation_metric bleu only",
     path: ["smoothing"],

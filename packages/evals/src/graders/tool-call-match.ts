@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { Grade } from "../grade.ts";
 import type { EvalItem, Sample } from "../item.ts";
 import { resolveTemplate } from "../template/render.ts";
+import { configObject } from "./config-object.ts";
 import { graderName, passThreshold, template } from "./fields.ts";
 import type { Grader } from "./grader.ts";
 import { isObject, JsonCompareOptions, jsonEqual, tryParseJson } from "./json-compare.ts";
@@ -13,7 +14,7 @@ const DEFAULT_REFERENCE = "{{item.reference_tools}}";
  * parsed as JSON (so key order and spacing never matter). Score = matched calls / max(expected, produced), so both
  * missing and extra calls cost. An item without `reference_tools` (default reference) expects no tool calls.
  */
-export const ToolCallMatchConfig = z.object({
+export const ToolCallMatchConfig = configObject({
   type: z.literal("tool_call_match"),
   name: graderName,
   reference: template.default(DEFAULT_REFERENCE),
