@@ -3,6 +3,7 @@ import { access } from "./http/auth.ts";
 import { apiBodies, bodyType, openaiBodies } from "./http/body-type.ts";
 import { apiError, onError } from "./http/errors.ts";
 import { type HostPolicy, hostCheck } from "./http/hosts.ts";
+import { jsonDepthLimit } from "./http/json-depth.ts";
 import { router } from "./http/router.ts";
 import { sameOrigin } from "./http/same-origin.ts";
 import { sessionRoutes } from "./http/session.ts";
@@ -79,12 +80,14 @@ export function createApiApp(options: ApiOptions) {
   api.notFound((c) => apiError(c, 404, "not_found", `no route ${c.req.method} ${c.req.path}`));
 
   const app = router();
-  // the browser guards: Host on every route; on /api and /v1 same-origin for changes, the token, JSON bodies
+  // the browser guards: Host on every route; on /api and /v1 same-origin for changes, the token, JSON bodies (their
+  // size on /api, their nesting on both)
   const hosts = options.hosts;
   if (hosts) app.use("*", hostCheck(hosts));
   const auth = access({ token: options.token, db: ws.db });
-  app.use("/api/*", sameOrigin(hosts), auth, bodyType(apiBodies), limit);
-  app.use("/v1/*", sameOrigin(hosts), auth, bodyType(openaiBodies));
+  const depth = jsonDepthLimit();
+  app.use("/api/*", sameOrigin(hosts), auth, bodyType(apiBodies), limit, depth);
+  app.use("/v1/*", sameOrigin(hosts), auth, bodyType(openaiBodies), depth);
   app.route("/", sessionRoutes({ token: options.token, db: ws.db, loginCode: options.loginCode }));
   const routes = app.route("/api", api);
   const engine = services.engine;

@@ -1,7 +1,8 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { refuse } from "./refuse.ts";
 
-const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json$/;
+/** `application/json` and its `+json` kinds. */
+export const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json$/;
 const JSONL_TYPE = /^application\/(?:x-ndjson|jsonl|json-lines|jsonlines|x-jsonlines)$/;
 const MULTIPART = /^multipart\/form-data$/;
 
@@ -19,6 +20,9 @@ export const openaiBodies: BodyRule = (path) =>
   path === "/v1/files" || path === "/v1/files/"
     ? { types: [MULTIPART], expected: "multipart/form-data" }
     : { types: [JSON_TYPE], expected: "application/json" };
+
+/** The request's media type, lower case, without parameters ("" when none). */
+export const mediaType = (c: Context): string => (c.req.header("content-type") ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
 
 /** HTTP/1.1 framing decides for a request off the wire; an in-process `Request` has a body when it was given one. */
 function hasBody(c: Context): boolean {
@@ -38,7 +42,7 @@ export function bodyType(rule: BodyRule): MiddlewareHandler {
   return async (c, next) => {
     if (c.req.method === "GET" || c.req.method === "HEAD" || c.req.method === "OPTIONS") return next();
     if (!hasBody(c)) return next();
-    const type = (c.req.header("content-type") ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
+    const type = mediaType(c);
     const { types, expected } = rule(c.req.path);
     if (types.some((t) => t.test(type))) return next();
     return refuse(

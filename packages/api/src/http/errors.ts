@@ -2,6 +2,7 @@ import { type ErrorCode, isTunelabError } from "@tunelab/core";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { MAX_JSON_DEPTH, tooDeep } from "./json-depth.ts";
 
 /** One mapping from error codes to HTTP statuses. */
 export const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
@@ -23,6 +24,11 @@ export function apiError<S extends ContentfulStatusCode, D = undefined>(c: Conte
 /** What a request whose client closed the connection ends with (nginx's code; the client never sees it). */
 export const CLIENT_CLOSED_REQUEST = 499;
 
+/** V8's "Maximum call stack size exceeded". */
+const isStackOverflow = (error: Error) => error instanceof RangeError && /call stack/i.test(error.message);
+
+const hasBody = (c: Context) => c.req.method !== "GET" && c.req.method !== "HEAD" && c.req.method !== "OPTIONS";
+
 /** The API's one onError: `{error: {code, message, details}}`; never a 500 for bad input. */
 export function onError(error: Error, c: Context): Response {
   if (isTunelabError(error)) return apiError(c, STATUS[error.code], error.code, error.message, error.details);
@@ -42,6 +48,8 @@ export function onError(error: Error, c: Context): Response {
     );
   }
   if (error instanceof SyntaxError) return apiError(c, 400, "invalid_argument", `malformed JSON body: ${error.message}`);
+  // a body nested too deeply for whatever walked it (validation, JSON.stringify of the answer): the input's fault
+  if (isStackOverflow(error) && hasBody(c)) return apiError(c, 400, "invalid_argument", tooDeep(MAX_JSON_DEPTH));
   // the client went away and the work it asked for was stopped (an export download): nobody to answer, nothing to log
   if (c.req.raw.signal?.aborted) return new Response(null, { status: CLIENT_CLOSED_REQUEST });
   console.error("[api] internal error:", error);
