@@ -133,6 +133,42 @@ describe("test split and leakage", () => {
     ]);
   });
 
+  it("stores nothing when too few examples are left once the test items are excluded, and says how many were excluded", async () => {
+    const toy = jsonl(tickets(0, 5));
+    await setTestSplit(ws, { project: "toy", text: toy, fileName: "toy.jsonl" });
+    const before = { rows: await rowCounts(), blobs: blobFiles() };
+    const leaked = await importDataset(ws, { project: "toy", dataset: "train2", text: toy, fileName: "toy.jsonl" });
+    expect(leaked.status).toBe("invalid");
+    expect(leaked.report).toMatchObject({ examples: 0, errors: 1 });
+    const errors = leaked.report.issues.filter((i) => i.severity === "error");
+    expect(errors).toEqual([
+      expect.objectContaining({
+        code: "too_few_examples",
+        message: "0 examples left after excluding 5 test-split items of test@1 (lines 1, 2, 3, 4, 5); a fine-tuning job needs at least 10",
+      }),
+    ]);
+    // no warning left that counted the examples before the exclusion
+    expect(leaked.report.issues.filter((i) => i.code === "too_few_examples")).toHaveLength(1);
+    expect(leaked.report.issueCounts).toMatchObject({ too_few_examples: 1, test_leakage_exact: 5 });
+
+    // 11 examples, 2 of them test items: 9 would be stored; the validator alone saw 11 and did not warn
+    const eleven = jsonl([...tickets(100, 109), ...tickets(0, 2)]);
+    const partly = await importDataset(ws, { project: "toy", dataset: "train", text: eleven, fileName: "eleven.jsonl" });
+    expect(partly.status).toBe("invalid");
+    expect(partly.report.issues.find((i) => i.severity === "error")?.message).toMatch(
+      /^9 examples left after excluding 2 test-split items of test@1 \(lines 10, 11\)/,
+    );
+    expect({ rows: await rowCounts(), blobs: blobFiles() }).toEqual(before);
+
+    // enough left: stored, and the report counts what was stored
+    const twelve = jsonl([...tickets(100, 110), ...tickets(0, 2)]);
+    const stored = await importDataset(ws, { project: "toy", dataset: "train", text: twelve, fileName: "twelve.jsonl" });
+    if (stored.status === "invalid") throw new Error("unexpected");
+    expect(stored.version.exampleCount).toBe(10);
+    expect(stored.report).toMatchObject({ examples: 10, errors: 0 });
+    expect(stored.report.stats.examples).toBe(10);
+  });
+
   it("carves a deterministic test split that stays stable as the file grows", async () => {
     const small = tickets(0, 200);
     const grown = [...small, ...tickets(200, 400)];

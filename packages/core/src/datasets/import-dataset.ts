@@ -1,6 +1,6 @@
 import { TunelabError } from "@tunelab/base";
-import type { DataSource, Encoding, ValidationReport } from "@tunelab/formats";
-import { IssueSink, runsOffThread, StatsCollector, validateSource } from "@tunelab/formats";
+import type { DataSource, Encoding, ValidationIssue, ValidationReport } from "@tunelab/formats";
+import { IssueSink, MIN_TRAINING_EXAMPLES, runsOffThread, StatsCollector, validateSource } from "@tunelab/formats";
 import { parseProjectName } from "../projects/project.repository.ts";
 import { ResourceName } from "../projects/project.schema.ts";
 import type { Workspace } from "../storage/workspace.ts";
@@ -76,6 +76,11 @@ export async function importDatasetHere(
     writer.discard();
     return { status: "invalid", report: validated.report };
   }
+  const leaks = leakage?.report();
+  if (leaks && leaks.exact.length > 0 && kept.count < MIN_TRAINING_EXAMPLES) {
+    writer.discard();
+    return { status: "invalid", report: tooFewAfterLeakage(withLeakage(validated.report, leaks), kept, leaks) };
+  }
 
   const images = await importImages(ws.blobs, remoteImages.list, validated.report, input.imageFetch, fetched);
   if (!images.ok) {
@@ -83,10 +88,7 @@ export async function importDatasetHere(
     return { status: "invalid", report: images.report };
   }
 
-  const leaks = leakage?.report();
-  const report = withLeakage(validated.report, leaks);
-  report.stats = kept.stats(report.stats.encoding, report.stats.contextLimit);
-  report.examples = kept.count;
+  const report = keptCounts(withLeakage(validated.report, leaks), kept);
   const stored = await storeVersion(ws, {
     project,
     dataset,
@@ -128,6 +130,36 @@ function options(input: { encoding?: Encoding; contextLimit?: number }) {
     ...(input.encoding === undefined ? {} : { encoding: input.encoding }),
     ...(input.contextLimit === undefined ? {} : { contextLimit: input.contextLimit }),
   };
+}
+
+/** The report's counts and statistics as stored: the examples kept after excluding test items. */
+function keptCounts(report: ValidationReport, kept: StatsCollector): ValidationReport {
+  return { ...report, examples: kept.count, stats: kept.stats(report.stats.encoding, report.stats.contextLimit) };
+}
+
+/**
+ * Too few examples left once the test items are excluded: an error (nothing is stored), in place of the validator's
+ * warning that counted the file's examples before the exclusion.
+ */
+function tooFewAfterLeakage(report: ValidationReport, kept: StatsCollector, leakage: LeakageReport): ValidationReport {
+  const { too_few_examples: counted = 0, ...issueCounts } = report.issueCounts;
+  const excluded = leakage.exact.length;
+  const lines = leakage.exact.slice(0, 5).map((leak) => leak.line);
+  const error: ValidationIssue = {
+    severity: "error",
+    code: "too_few_examples",
+    message: `${kept.count} example${kept.count === 1 ? "" : "s"} left after excluding ${excluded} test-split item${excluded === 1 ? "" : "s"} of ${leakage.testSplit} (line${excluded === 1 ? "" : "s"} ${lines.join(", ")}${excluded > lines.length ? ", …" : ""}); a fine-tuning job needs at least ${MIN_TRAINING_EXAMPLES}`,
+  };
+  return keptCounts(
+    {
+      ...report,
+      issues: [error, ...report.issues.filter((issue) => issue.code !== "too_few_examples")],
+      issueCounts: { ...issueCounts, too_few_examples: 1 },
+      errors: report.errors + 1,
+      warnings: report.warnings - counted,
+    },
+    kept,
+  );
 }
 
 /** The report with the leakage findings among its issues (counted all, the first of each code listed). */
