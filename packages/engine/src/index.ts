@@ -1,4 +1,5 @@
 export { createEngine, type Engine, type EngineOptions } from "./engine.ts";
+export { checkUnchanged } from "./hf/check-unchanged.ts";
 export {
   EXPORT_DTYPES,
   EXPORT_FORMATS,
@@ -10,7 +11,7 @@ export {
 export { type BaseExportOptions, exportBaseModel } from "./hf/export-base.ts";
 export { exportBaseModelOffThread, exportTunedModelOffThread } from "./hf/export-off-thread.ts";
 export { EXPORT_STAGES, type ExportProgress, type ExportStage } from "./hf/export-progress.ts";
-export { checkUnchanged, type RegisterOptions, registerBaseModel } from "./hf/register.ts";
+export { type RegisterOptions, registerBaseModel } from "./hf/register.ts";
 export { asLocalEngine, builtInModels, openWeightModel } from "./local-engine.ts";
 export {
   deleteRegisteredBase,

@@ -128,7 +128,7 @@ async function baseTarget(engine: Engine, name: string): Promise<ExportTarget> {
       "not_found",
       `${name} is neither a tuned model id (ft:…), an experiment id, nor a registered base model (tunelab models list)`,
     );
-  checkUnchanged(registered);
+  await checkUnchanged(engine.store, registered);
   return {
     model: registered.id,
     base: true,

@@ -1,6 +1,6 @@
 /** Content identity of a model directory: sha256 of each file, and one digest over them all. */
 import { createHash } from "node:crypto";
-import { closeSync, openSync, readSync } from "node:fs";
+import { closeSync, openSync, readSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { sha256File } from "@tunelab/base";
 
@@ -8,6 +8,8 @@ export interface FileDigest {
   name: string;
   bytes: number;
   sha256: string;
+  /** The file's modification time when it was hashed (taken before hashing, so a change while hashing shows). */
+  mtimeMs: number;
 }
 
 export { sha256File };
@@ -18,8 +20,11 @@ export async function digestFiles(
   onBytes?: (n: number) => void,
 ): Promise<{ files: FileDigest[]; fingerprint: string }> {
   const out: FileDigest[] = [];
-  for (const f of [...files].sort((a, b) => a.name.localeCompare(b.name)))
-    out.push({ ...f, sha256: await sha256File(join(dir, f.name), onBytes) });
+  for (const f of [...files].sort((a, b) => a.name.localeCompare(b.name))) {
+    const path = join(dir, f.name);
+    const { mtimeMs } = statSync(path);
+    out.push({ ...f, sha256: await sha256File(path, onBytes), mtimeMs });
+  }
   return { files: out, fingerprint: combineDigests(out) };
 }
 

@@ -4,7 +4,7 @@
  * unique; a registered folder whose files changed afterwards is refused when it is used (chat,
  * fine-tuning), not silently served.
  */
-import { appendFileSync, mkdtempSync, rmSync, statSync, truncateSync, unlinkSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, unlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { TunelabError } from "@tunelab/base";
@@ -13,7 +13,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { clientFor } from "../../test/engine-client.ts";
 import { createEngine, type Engine } from "../engine.ts";
 import { listRegisteredBases } from "../models/base-model.repository.ts";
-import { checkUnchanged, registerBaseModel } from "./register.ts";
+import { checkUnchanged } from "./check-unchanged.ts";
+import { registerBaseModel } from "./register.ts";
 import { BREAKAGES, brokenCopy, copyFixture, FIXTURES_DIR, removeCopy } from "./test-support/broken-checkpoints.ts";
 
 let root: string;
@@ -123,15 +124,86 @@ describe("a registered folder whose files change afterwards", () => {
     const dir = copyFixture("qwen2");
     copies.push(dir);
     const { model } = await registerBaseModel(engine.store, { dir, name: "moving" });
-    expect(() => checkUnchanged(model)).not.toThrow();
+    await expect(checkUnchanged(engine.store, model)).resolves.toBeUndefined();
     const weights = join(dir, "model.safetensors");
     const size = statSync(weights).size;
     appendFileSync(weights, Buffer.alloc(16));
-    expect(() => checkUnchanged(model)).toThrow(/moving: model\.safetensors changed since it was registered/);
+    await expect(checkUnchanged(engine.store, model)).rejects.toThrow(/moving: model\.safetensors changed since it was registered/);
     truncateSync(weights, size);
-    expect(() => checkUnchanged(model)).not.toThrow();
+    await expect(checkUnchanged(engine.store, model)).resolves.toBeUndefined();
     unlinkSync(join(dir, "tokenizer.json"));
-    expect(() => checkUnchanged(model)).toThrow(/tokenizer\.json is missing/);
+    await expect(checkUnchanged(engine.store, model)).rejects.toThrow(/tokenizer\.json is missing/);
+  });
+
+  it("a file whose bytes changed but not its size is refused, naming it (weights, then config.json)", async () => {
+    const dir = copyFixture("qwen2");
+    copies.push(dir);
+    const { model } = await registerBaseModel(engine.store, { dir, name: "same-size" });
+    const weights = join(dir, "model.safetensors");
+    const original = readFileSync(weights);
+    const flipped = Buffer.from(original);
+    for (let i = flipped.length - 64; i < flipped.length; i++) flipped[i] = (flipped[i] as number) ^ 0xff;
+    writeFileSync(weights, flipped);
+    await expect(checkUnchanged(engine.store, model)).rejects.toThrow(
+      /same-size: model\.safetensors changed since it was registered \(its sha256 differs\)/,
+    );
+    // the weights back as they were (a new modification time): accepted, and the time recorded
+    writeFileSync(weights, original);
+    await expect(checkUnchanged(engine.store, model)).resolves.toBeUndefined();
+    const recorded = JSON.parse((await listRegisteredBases(engine.store))[0]?.files_json ?? "[]") as Array<{
+      name: string;
+      mtimeMs: number;
+    }>;
+    expect(recorded.find((f) => f.name === "model.safetensors")?.mtimeMs).toBe(statSync(weights).mtimeMs);
+
+    const configPath = join(dir, "config.json");
+    const config = readFileSync(configPath, "utf8");
+    const edited = config.replace('"max_position_embeddings": 256', '"max_position_embeddings": 512');
+    expect(edited).not.toBe(config);
+    expect(edited.length).toBe(config.length);
+    writeFileSync(configPath, edited);
+    await expect(checkUnchanged(engine.store, model)).rejects.toThrow(/same-size: config\.json changed since it was registered/);
+  });
+
+  it("a record from before modification times were kept is checked by content, then by time", async () => {
+    const dir = copyFixture("qwen2");
+    copies.push(dir);
+    const { model } = await registerBaseModel(engine.store, { dir, name: "old-record" });
+    const files = JSON.parse(model.files_json) as Array<Record<string, unknown>>;
+    for (const f of files) delete f.mtimeMs;
+    const old = { ...model, files_json: JSON.stringify(files) };
+    await engine.store.db.updateTable("base_models").set({ files_json: old.files_json }).where("id", "=", old.id).execute();
+    await expect(checkUnchanged(engine.store, { ...old })).resolves.toBeUndefined();
+    const stored = JSON.parse((await listRegisteredBases(engine.store))[0]?.files_json ?? "[]") as Array<{ mtimeMs?: number }>;
+    expect(stored.every((f) => typeof f.mtimeMs === "number")).toBe(true);
+
+    const tokenizer = join(dir, "tokenizer.json");
+    const bytes = readFileSync(tokenizer);
+    bytes[bytes.length - 2] = bytes[bytes.length - 2] === 0x20 ? 0x0a : 0x20;
+    writeFileSync(tokenizer, bytes);
+    await expect(checkUnchanged(engine.store, old)).rejects.toThrow(/old-record: tokenizer\.json changed since it was registered/);
+  });
+
+  it("same-size edits are refused at use: chat completions answer 400 naming the file", async () => {
+    const dir = copyFixture("qwen2");
+    copies.push(dir);
+    await registerBaseModel(engine.store, { dir, name: "edited" });
+    const client = clientFor(engine);
+    const ask = () =>
+      client.chat.completions.create({ model: "edited", messages: [{ role: "user", content: "Hello" }], max_tokens: 2, temperature: 0 });
+    expect((await ask()).choices[0]?.finish_reason).toMatch(/stop|length/);
+    const configPath = join(dir, "config.json");
+    const config = readFileSync(configPath, "utf8");
+    writeFileSync(configPath, config.replace('"max_position_embeddings": 256', '"max_position_embeddings": 128'));
+    await expect(ask()).rejects.toMatchObject({ status: 400, code: "model_unavailable", param: "model" });
+    await expect(ask()).rejects.toThrow(/config\.json changed since it was registered/);
+    writeFileSync(configPath, config);
+    expect((await ask()).choices[0]?.finish_reason).toMatch(/stop|length/);
+    const weights = join(dir, "model.safetensors");
+    const flipped = readFileSync(weights);
+    for (let i = flipped.length - 64; i < flipped.length; i++) flipped[i] = (flipped[i] as number) ^ 0xff;
+    writeFileSync(weights, flipped);
+    await expect(ask()).rejects.toThrow(/model\.safetensors changed since it was registered/);
   });
 
   it("is refused at use: chat completions answer 400 model_unavailable, a fine-tuning job fails naming the file", async () => {

@@ -3,7 +3,6 @@
  * weights, tokenizer, chat template), fingerprinted by content, and recorded under a name. The
  * directory is referenced in place, never copied: experiments share one copy of the weights.
  */
-import { statSync } from "node:fs";
 import { basename, resolve } from "node:path";
 import { TunelabError } from "@tunelab/base";
 import { nowSeconds } from "../ids.ts";
@@ -78,25 +77,4 @@ export async function registerBaseModel(
   };
   await insertRegisteredBase(store, row);
   return { model: row, created: true };
-}
-
-/** Refuses a registered directory whose files changed since registration (sizes; cheap to check on every load). */
-export function checkUnchanged(row: RegisteredBase): void {
-  const files = JSON.parse(row.files_json) as Array<{ name: string; bytes: number }>;
-  for (const f of files) {
-    let size: number;
-    try {
-      size = statSync(`${row.dir}/${f.name}`).size;
-    } catch {
-      throw new TunelabError(
-        "not_found",
-        `base model ${row.id}: ${row.dir}/${f.name} is missing; register the model again (tunelab models add)`,
-      );
-    }
-    if (size !== f.bytes)
-      throw new TunelabError(
-        "conflict",
-        `base model ${row.id}: ${f.name} changed since it was registered; register it again under a new name`,
-      );
-  }
 }

@@ -3,10 +3,10 @@ import { join } from "node:path";
 import type { EarlyStoppingEventData } from "@tunelab/contracts";
 import { readsImages } from "../chat/image-inputs.ts";
 import { findFile, insertFile } from "../files/file.repository.ts";
+import { checkUnchanged, registeredFiles } from "../hf/check-unchanged.ts";
 import { isFullDir } from "../hf/full/full-dir.ts";
 import { DEFAULT_BETA, resolveLoraHyperparameters } from "../hf/lora/hyperparameters.ts";
 import { isLoraDir } from "../hf/lora/lora-dir.ts";
-import { checkUnchanged } from "../hf/register.ts";
 import { nowSeconds } from "../ids.ts";
 import { findRegisteredBase } from "../models/base-model.repository.ts";
 import { findBaseModel, findModel, insertModel } from "../models/model.repository.ts";
@@ -413,7 +413,7 @@ export class JobScheduler {
     if (spec) return { baseName: spec.name, from: { spec }, openWeight: false };
     const registered = await findRegisteredBase(this.store, model);
     if (registered) {
-      checkUnchanged(registered);
+      await checkUnchanged(this.store, registered);
       return {
         baseName: registered.id,
         from: {
@@ -421,7 +421,7 @@ export class JobScheduler {
             name: registered.id,
             dir: registered.dir,
             fingerprint: registered.fingerprint,
-            files: JSON.parse(registered.files_json) as Array<{ name: string; bytes: number; sha256: string }>,
+            files: registeredFiles(registered).map(({ name, bytes, sha256 }) => ({ name, bytes, sha256 })),
           },
         },
         openWeight: true,

@@ -19,3 +19,16 @@ export async function deleteRegisteredBase(store: EngineStore, id: string): Prom
   const result = await store.db.deleteFrom("base_models").where("id", "=", id).executeTakeFirst();
   return Number(result.numDeletedRows) > 0;
 }
+
+/** Records a registered model's files again (their re-checked modification times), if it is still the same registration. */
+export async function updateRegisteredFiles(
+  store: EngineStore,
+  row: Pick<RegisteredBase, "id" | "fingerprint" | "files_json">,
+): Promise<void> {
+  await store.db
+    .updateTable("base_models")
+    .set({ files_json: row.files_json })
+    .where("id", "=", row.id)
+    .where("fingerprint", "=", row.fingerprint)
+    .execute();
+}

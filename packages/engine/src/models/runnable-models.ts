@@ -1,7 +1,7 @@
 import { TunelabError } from "@tunelab/base";
+import { checkUnchanged } from "../hf/check-unchanged.ts";
 import { isFullDir } from "../hf/full/full-dir.ts";
 import { isLoraDir, readLoraBase } from "../hf/lora/lora-dir.ts";
-import { checkUnchanged } from "../hf/register.ts";
 import type { EngineStore } from "../storage/store.ts";
 import type { ChatExample, Completion, SamplingParams } from "../trainer/types.ts";
 import { findRegisteredBase } from "./base-model.repository.ts";
@@ -28,7 +28,7 @@ export class RunnableModels {
     if (spec) return { kind: "base", spec };
     const registered = await findRegisteredBase(this.store, id);
     if (registered) {
-      checkUnchanged(registered);
+      await checkUnchanged(this.store, registered);
       return { kind: "hf", dir: registered.dir, fingerprint: registered.fingerprint };
     }
     const row = await this.tuned.find(id);
@@ -42,7 +42,7 @@ export class RunnableModels {
         "not_found",
         `${id} adapts the base model ${base.name}, which is no longer registered with the same weights; register it again (tunelab models add)`,
       );
-    checkUnchanged(registeredBase);
+    await checkUnchanged(this.store, registeredBase);
     // the base as registered on this machine (the adapter may have been trained, and published, on another)
     return { kind: "lora", dir: row.dir, baseDir: registeredBase.dir };
   }
