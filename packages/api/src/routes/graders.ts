@@ -10,7 +10,15 @@ import {
   TunelabError,
   type Workspace,
 } from "@tunelab/core";
-import { GRADER_TYPES, type GraderConfig, GraderConfigError, parseGraderConfig, testGrader, toEvalItem, toSample } from "@tunelab/evals";
+import {
+  GRADER_TYPES,
+  type GraderConfig,
+  GraderConfigError,
+  parseGraderConfig,
+  testGraderOffThread,
+  toEvalItem,
+  toSample,
+} from "@tunelab/evals";
 import { assertAdminForCodeGraders } from "../http/code-graders.ts";
 import { GraderSets, GraderTestResult, GraderTypes, SavedGraderSet } from "../http/contracts/graders.ts";
 import { router } from "../http/router.ts";
@@ -104,7 +112,8 @@ export function graderRoutes(ws: Workspace, options: GraderRouteOptions) {
         const sample = typeof body.sample === "string" ? body.sample : toSample(body.sample.output_text);
         // a test-split line is built as the eval runner builds it (item.reference, reference_json, …), and shown back
         const item = Array.isArray(body.item.messages) ? toEvalItem(body.item, body.position) : body.item;
-        return c.json({ ...(await testGrader({ grader: config, sample, item })), item }, 200);
+        // a pure grader grades in a worker thread with a deadline: a grader stuck on the sample never blocks the server
+        return c.json({ ...(await testGraderOffThread({ grader: config, sample, item })), item }, 200);
       },
     );
 }

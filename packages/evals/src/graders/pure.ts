@@ -32,3 +32,14 @@ export function isPureGrader(config: LeafGraderConfig | MultiConfig): boolean {
   if (config.type === "text_similarity") return config.evaluation_metric !== "cosine";
   return PURE[config.type];
 }
+
+/**
+ * Whether a pure grader can take unbounded time on one sample: `regex` patterns and JSON Schema `pattern`s run on a
+ * backtracking engine, where nested quantifiers such as `(a+)+` take exponential time. Such graders are graded in a
+ * worker thread with a deadline (`GradingPool`) even in a small run, so a stuck pattern never freezes the process that
+ * runs it (an API server among others).
+ */
+export function mayBacktrack(config: LeafGraderConfig | MultiConfig): boolean {
+  if (config.type === "multi") return Object.values(config.graders).some((sub) => mayBacktrack(sub));
+  return config.type === "regex" || config.type === "json_schema";
+}

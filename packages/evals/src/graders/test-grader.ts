@@ -1,5 +1,5 @@
 import { GraderErrorType as ErrorTypes, type GraderErrorType } from "../grade.schema.ts";
-import { statusOf } from "../grade.ts";
+import { type Grade, statusOf } from "../grade.ts";
 import { type EvalItem, type Sample, toEvalItem, toSample } from "../item.ts";
 import { type InputMessageTemplate, renderMessages } from "../template/messages.ts";
 import { resolveTemplate } from "../template/render.ts";
@@ -15,6 +15,8 @@ export interface TestGraderInput {
   /** A test item, or a raw test-split JSONL line (`{messages, ...}`). */
   item?: EvalItem | Record<string, unknown>;
   context?: GraderContext;
+  /** Grades the sample (default `runGrader` on this thread); `testGraderOffThread` grades in a worker with a deadline. */
+  gradeWith?: (config: GraderConfig, sample: Sample, item: EvalItem) => Promise<Grade>;
 }
 
 function asItem(item: TestGraderInput["item"]): EvalItem {
@@ -58,7 +60,7 @@ export async function testGrader(input: TestGraderInput): Promise<TestGraderResu
   const config = parseGraderConfig(input.grader);
   const sample = typeof input.sample === "string" ? toSample(input.sample) : input.sample;
   const item = asItem(input.item);
-  const grade = await runGrader(config, sample, item, input.context ?? {});
+  const grade = await (input.gradeWith ? input.gradeWith(config, sample, item) : runGrader(config, sample, item, input.context ?? {}));
   const errors = Object.fromEntries(ErrorTypes.options.map((type) => [type, grade.error?.type === type])) as Record<
     GraderErrorType,
     boolean

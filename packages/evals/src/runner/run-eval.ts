@@ -2,6 +2,7 @@ import { setMaxListeners } from "node:events";
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import { isMainThread, type Worker } from "node:worker_threads";
 import { type Grade, statusOf } from "../grade.ts";
+import { mayBacktrack } from "../graders/pure.ts";
 import type { EvalItem, Sample } from "../item.ts";
 import { toSample } from "../item.ts";
 import { AttemptDeadlines } from "./attempt-deadlines.ts";
@@ -76,6 +77,8 @@ export interface RunEvalOptions {
    * `host`): e.g. the eval run's finalize worker, so the run starts one thread fewer.
    */
   gradingHost?: Worker;
+  /** How long the pool's worker may take over one batch before the run fails (`GRADING_DEADLINE_MS` by default). */
+  gradingDeadlineMs?: number;
   /** Test seams: the wait used for backoff and rate limits, the jitter source, the clock. */
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   random?: () => number;
@@ -171,10 +174,18 @@ export async function runEval(options: RunEvalOptions): Promise<RunEvalResult> {
 
   // pure graders in a pool of worker threads (when the run is large enough), every other grader here
   const pooled = options.graders.flatMap((grader) => (grader.config ? [grader.config] : []));
-  const threads = options.offThreadGrading ?? (isMainThread && todo.length >= OFF_THREAD_GRADING_UNITS);
+  // graders that may backtrack for ever are graded off this thread, with a deadline, however small the run
+  const threads =
+    options.offThreadGrading ??
+    (isMainThread && (todo.length >= OFF_THREAD_GRADING_UNITS || pooled.some((config) => mayBacktrack(config))));
   const pool =
     threads !== false && pooled.length > 0
-      ? new GradingPool(pooled, typeof threads === "number" ? threads : undefined, options.gradingHost)
+      ? new GradingPool(
+          pooled,
+          typeof threads === "number" ? threads : undefined,
+          options.gradingHost,
+          options.gradingDeadlineMs ? { deadlineMs: options.gradingDeadlineMs } : {},
+        )
       : undefined;
   const here = pool ? options.graders.filter((grader) => !grader.config) : options.graders;
   const grade = async (sample: Sample | null, item: EvalItem, samplingError: string | undefined): Promise<Record<string, Grade>> => {

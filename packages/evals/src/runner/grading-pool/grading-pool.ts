@@ -18,6 +18,19 @@ export const GRADING_BATCH = 64;
 export const GRADING_YOUNG_GENERATION_MB = 4;
 
 /**
+ * How long a worker may take over one batch of samples, in ms. Pure graders take microseconds a sample; a batch still
+ * unanswered after this is stuck (a regular expression with nested quantifiers such as `(a+)+` on a long sample, in a
+ * `regex` grader or a JSON Schema `pattern`, backtracks for hours): the worker is stopped and the run fails, naming the
+ * items, instead of waiting for ever.
+ */
+export const GRADING_DEADLINE_MS = 30_000;
+
+export interface GradingPoolOptions {
+  /** `GRADING_DEADLINE_MS` unless given. */
+  deadlineMs?: number;
+}
+
+/**
  * Worker threads of a pool by default: one per core but the main thread's (it samples, posts and stores, usually the
  * busier side), at least one, at most 3; so every core works and no thread waits for a core.
  */
@@ -37,12 +50,19 @@ interface Waiting {
   reject(error: Error): void;
 }
 
+interface Task {
+  /** Who waits for each of its jobs, in order. */
+  waiting: Waiting[];
+  /** Fails the pool when the task is not answered within the deadline. */
+  deadline: NodeJS.Timeout;
+}
+
 interface PoolWorker {
   worker: Worker;
   /** Started by the caller (`host`): the pool neither terminates it nor keeps listening to it once closed. */
   hosted: boolean;
-  /** Tasks posted and not answered, by id, with who waits for each of their jobs. */
-  tasks: Map<number, Waiting[]>;
+  /** Tasks posted and not answered, by id. */
+  tasks: Map<number, Task>;
   /** Stops listening to the worker. */
   detach(): void;
 }
@@ -67,8 +87,15 @@ export class GradingPool {
   /** Replies received and not yet answered (see `answerNext`). */
   private replies: { entry: PoolWorker; reply: GradingReply }[] = [];
   private answering = false;
+  private readonly deadlineMs: number;
 
-  constructor(configs: readonly GraderConfig[], threads: number = defaultGradingThreads(), host?: Worker) {
+  constructor(
+    configs: readonly GraderConfig[],
+    threads: number = defaultGradingThreads(),
+    host?: Worker,
+    options: GradingPoolOptions = {},
+  ) {
+    this.deadlineMs = options.deadlineMs ?? GRADING_DEADLINE_MS;
     const workerData: GradingWorkerData = { configs: [...configs] };
     const own = Array.from({ length: Math.max(1, threads) - (host ? 1 : 0) }, () =>
       this.attach(
@@ -143,10 +170,9 @@ export class GradingPool {
       const batch = this.queue.splice(0, GRADING_BATCH);
       const target = this.workers.reduce((best, entry) => (entry.tasks.size < best.tasks.size ? entry : best));
       const id = this.nextId++;
-      target.tasks.set(
-        id,
-        batch.map((b) => b.waiting),
-      );
+      const items = batch.map((b) => b.job.item.id);
+      const deadline = setTimeout(() => this.timedOut(target, id, items), this.deadlineMs).unref();
+      target.tasks.set(id, { waiting: batch.map((b) => b.waiting), deadline });
       target.worker.postMessage({ kind: "grade", id, jobs: batch.map((b) => b.job) } satisfies GradingTask);
     }
   }
@@ -165,9 +191,11 @@ export class GradingPool {
   }
 
   private answer(entry: PoolWorker, reply: GradingReply): void {
-    const waiting = entry.tasks.get(reply.id);
-    if (!waiting) return;
+    const task = entry.tasks.get(reply.id);
+    if (!task) return;
     entry.tasks.delete(reply.id);
+    clearTimeout(task.deadline);
+    const { waiting } = task;
     if ("error" in reply) {
       const error = new TunelabError("internal", `grading worker: ${reply.error}`);
       for (const w of waiting) w.reject(error);
@@ -188,7 +216,26 @@ export class GradingPool {
   }
 
   private rejectAll(entry: PoolWorker, error: Error): void {
-    for (const waiting of entry.tasks.values()) for (const w of waiting) w.reject(error);
+    for (const task of entry.tasks.values()) {
+      clearTimeout(task.deadline);
+      for (const w of task.waiting) w.reject(error);
+    }
     entry.tasks.clear();
+  }
+
+  /** A task still unanswered at its deadline: its worker is stuck in a grader; it is stopped and the pool fails. */
+  private timedOut(entry: PoolWorker, id: number, items: string[]): void {
+    if (!entry.tasks.has(id)) return;
+    const shown = items.length > 5 ? `${items.slice(0, 5).join(", ")} and ${items.length - 5} more` : items.join(", ");
+    const error = new TunelabError(
+      "invalid_argument",
+      `grading took longer than ${this.deadlineMs / 1000} s on ${items.length} sample(s) (items ${shown}), so grading stopped: ` +
+        "a grader is too slow on them (a regular expression with nested quantifiers such as (a+)+, in a regex grader or a " +
+        'JSON Schema "pattern", or a similarity metric on very long texts)',
+    );
+    entry.detach();
+    this.fail(entry, error);
+    // stuck in a grader's loop: only stopping the thread frees its core (a hosted worker too, the run fails anyway)
+    void entry.worker.terminate();
   }
 }
