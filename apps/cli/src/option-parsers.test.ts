@@ -9,6 +9,7 @@ import {
   listOf,
   nonNegativeInteger,
   nonNegativeNumber,
+  openFraction,
   positiveInteger,
   positiveNumber,
   share,
@@ -56,6 +57,9 @@ describe("option parsers", () => {
     expect(fraction("0.05")).toBe(0.05);
     expect(refused(fraction, "1.5")).toBe('expected a fraction from 0 to 1, got "1.5"');
     expect(refused(fraction, "5%")).toBe('expected a number, got "5%"');
+    expect(openFraction("0.1")).toBe(0.1);
+    for (const text of ["0", "1", "-0.2", "1.5"])
+      expect(refused(openFraction, text)).toBe(`expected a fraction between 0 and 1 (exclusive), got "${text}"`);
     expect(share("0.1")).toBe(0.1);
     expect(share("5%")).toBe(0.05);
     expect(share("100%")).toBe(1);

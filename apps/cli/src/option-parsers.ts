@@ -55,6 +55,13 @@ export function fraction(text: string): number {
   return value;
 }
 
+/** A fraction strictly between 0 and 1 (a part that leaves some of the rest: the test split's share of a file). */
+export function openFraction(text: string): number {
+  const value = finiteNumber(text);
+  if (value <= 0 || value >= 1) throw new InvalidArgumentError(`expected a fraction between 0 and 1 (exclusive), got "${text}"`);
+  return value;
+}
+
 /** A share from 0 to 1, or a percentage from 0% to 100% (`5%` is 0.05). */
 export function share(text: string): number {
   const trimmed = text.trim();

@@ -26,6 +26,11 @@ export function formatNumber(n: number, digits = 0): string {
   return n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: 0 });
 }
 
+/** A count and its noun, the noun singular for 1: `1 image`, `2 images`, `1,000 examples` (`plural` when not noun + s). */
+export function count(n: number, noun: string, plural = `${noun}s`): string {
+  return `${formatNumber(n)} ${n === 1 ? noun : plural}`;
+}
+
 /** A p-value as the web app prints it: three decimals, and `<0.001` below that (never a misleading `0.0000`). */
 export function formatP(p: number | null | undefined): string {
   if (p === null || p === undefined) return "-";

@@ -79,7 +79,12 @@ describe("options are checked before any work", () => {
       [["compare", "a", "b", "--items", "0"], "option '--items <n>' argument '0' is invalid"],
       [
         ["split", "x.jsonl", "-p", "p", "--test-fraction", "1.5"],
-        "option '--test-fraction <f>' argument '1.5' is invalid. expected a fraction from 0 to 1",
+        "option '--test-fraction <f>' argument '1.5' is invalid. expected a fraction between 0 and 1 (exclusive)",
+      ],
+      // 0 and 1 are refused as the help says ("between 0 and 1, exclusive"), before the workspace is opened
+      [
+        ["split", "x.jsonl", "-p", "p", "--test-fraction", "0"],
+        "option '--test-fraction <f>' argument '0' is invalid. expected a fraction between 0 and 1 (exclusive)",
       ],
       [["data", "validate", "x.jsonl", "--context", "0"], "option '--context <tokens>' argument '0' is invalid"],
       [["serve", "--port", "99999"], "option '--port <port>' argument '99999' is invalid. expected a whole number from 0 to 65535"],

@@ -2,7 +2,7 @@ import { writeFileSync } from "node:fs";
 import { diffVersions, getProjectByName, getVersionByRef, listDatasets, listVersions, loadVersionText, TunelabError } from "@tunelab/core";
 import type { Command } from "commander";
 import { resolveProjectName, withWorkspace } from "../context.ts";
-import { color, emit, formatNumber, type GlobalOptions, table } from "../output.ts";
+import { color, count, emit, formatNumber, type GlobalOptions, table } from "../output.ts";
 import { renderReport } from "../render/report.ts";
 
 const projectOption = ["-p, --project <name>", "project (default: the only project)"] as const;
@@ -58,7 +58,7 @@ export function registerDataBrowse(data: Command, globals: () => GlobalOptions):
         emit(globals(), version, () => {
           const parent = version.parentId ? ` · parent ${version.name}@${version.number - 1}` : "";
           return [
-            `${color.bold(version.ref)} · ${version.format} · ${formatNumber(version.exampleCount)} examples · ${formatNumber(version.byteSize)} bytes${parent}`,
+            `${color.bold(version.ref)} · ${version.format} · ${count(version.exampleCount, "example")} · ${formatNumber(version.byteSize)} bytes${parent}`,
             `sha256 ${version.contentHash}`,
             `created ${version.createdAt}${version.message ? ` · "${version.message}"` : ""}${version.source ? ` · from ${version.source}` : ""}`,
             "",
@@ -108,7 +108,7 @@ export function registerDataBrowse(data: Command, globals: () => GlobalOptions):
         emit(
           globals(),
           { ref: version.ref, file: options.output, examples: version.exampleCount, sha256: version.contentHash },
-          () => `✔ wrote ${version.ref} (${formatNumber(version.exampleCount)} examples) to ${options.output}`,
+          () => `✔ wrote ${version.ref} (${count(version.exampleCount, "example")}) to ${options.output}`,
         );
       });
     });

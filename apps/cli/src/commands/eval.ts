@@ -115,7 +115,7 @@ export function registerEval(program: Command, globals: () => GlobalOptions): vo
 function renderTable(gate: GateResult): string {
   const counts = gate.run.resultCounts;
   const lines = [
-    `${gate.passed ? color.green("✔ PASSED") : color.red("✖ FAILED")} ${gate.run.model} · ${gate.primaryMetric} ${gate.score?.toFixed(4) ?? "n/a"}${gate.run.primary.interval ? color.dim(` [${gate.run.primary.interval.low.toFixed(3)}, ${gate.run.primary.interval.high.toFixed(3)}]`) : ""} · ${counts.passed}/${counts.total} passed, ${counts.failed} failed, ${counts.errored} errored · run ${gate.run.id}`,
+    `${gate.passed ? color.green("✔ PASSED") : color.red("✖ FAILED")} ${gate.run.model} · ${gate.primaryMetric} ${scoreText(gate)} · ${counts.passed}/${counts.total} passed, ${counts.failed} failed, ${counts.errored} errored · run ${gate.run.id}`,
     ...trialsLines(gate),
     ...gate.checks.map((c) => `  ${c.passed ? color.green("pass") : color.red("FAIL")} ${c.gate}: ${c.detail}`),
   ];
@@ -124,6 +124,12 @@ function renderTable(gate: GateResult): string {
   if (gate.errors.count > 0) lines.push("", renderErrors(gate));
   if (gate.comparison) lines.push("", renderComparison(gate.comparison, 10));
   return lines.join("\n");
+}
+
+/** The primary metric's mean and its 95% interval, both to three decimals (as the leaderboard and the Markdown report). */
+function scoreText(gate: GateResult): string {
+  const interval = gate.run.primary.interval;
+  return `${gate.score?.toFixed(3) ?? "n/a"}${interval ? color.dim(` [${interval.low.toFixed(3)}, ${interval.high.toFixed(3)}]`) : ""}`;
 }
 
 /** With trials: how many per item, the sampling temperature, and how many items changed outcome between trials. */

@@ -2,8 +2,8 @@ import { type Encoding, localCreator, setTestSplit } from "@tunelab/core";
 import { type Command, Option } from "commander";
 import { withWorkspace } from "../context.ts";
 import { EXIT } from "../exit-codes.ts";
-import { fraction, nonNegativeInteger } from "../option-parsers.ts";
-import { color, emit, type GlobalOptions } from "../output.ts";
+import { nonNegativeInteger, openFraction } from "../option-parsers.ts";
+import { color, count, emit, type GlobalOptions } from "../output.ts";
 import { readDataFile } from "../read-input.ts";
 import { renderReport } from "../render/report.ts";
 import { encodingOption } from "./data-options.ts";
@@ -15,9 +15,10 @@ export function registerSplit(program: Command, globals: () => GlobalOptions): v
     .argument("<file>", "JSONL whose items every experiment is scored on")
     .requiredOption("-p, --project <name>", "project (created if new)")
     .addOption(
-      new Option("--test-fraction <f>", "carve this fraction (0-1) as the test split; the rest is imported as training data").argParser(
-        fraction,
-      ),
+      new Option(
+        "--test-fraction <f>",
+        "carve this fraction (between 0 and 1, exclusive) as the test split; the rest is imported as training data",
+      ).argParser(openFraction),
     )
     .addOption(new Option("--seed <n>", "seed of the carve (same seed, same split)").argParser(nonNegativeInteger).default(0))
     .option("-d, --dataset <name>", "where the rest of a carved file goes", "train")
@@ -48,11 +49,11 @@ export function registerSplit(program: Command, globals: () => GlobalOptions): v
             if (result.status === "invalid") return renderReport(result.report);
             const head =
               result.status === "created"
-                ? color.green(`✔ test split ${color.bold(result.test.ref)}: ${result.test.exampleCount} items, frozen`)
+                ? color.green(`✔ test split ${color.bold(result.test.ref)}: ${count(result.test.exampleCount, "item")}, frozen`)
                 : color.yellow(`= unchanged: the test split is already ${color.bold(result.test.ref)}`);
             const train =
               result.train && result.train.status !== "invalid"
-                ? `\nrest of the file: ${result.train.status === "created" ? "stored" : "already"} ${color.bold(result.train.version.ref)} (${result.train.version.exampleCount} examples)`
+                ? `\nrest of the file: ${result.train.status === "created" ? "stored" : "already"} ${color.bold(result.train.version.ref)} (${count(result.train.version.exampleCount, "example")})`
                 : "";
             return `${head}${train}`;
           });

@@ -14,7 +14,7 @@ import { type Command, Option } from "commander";
 import { resolveProjectName, withWorkspace } from "../context.ts";
 import { EXIT } from "../exit-codes.ts";
 import { checkedBy, finiteNumber, listOf } from "../option-parsers.ts";
-import { emit, type GlobalOptions, table } from "../output.ts";
+import { count, emit, type GlobalOptions, table } from "../output.ts";
 import { statusColor } from "../render/experiment.ts";
 import { runExperiments } from "../run-experiments.ts";
 import { engineModelKinds } from "./engine-access.ts";
@@ -107,7 +107,7 @@ export function registerSweep(program: Command, globals: () => GlobalOptions): v
             onDataFraction: (f) => {
               if (f.status !== "source")
                 process.stderr.write(
-                  `${f.status === "created" ? "stored" : "reusing"} ${f.version.ref}: ${f.version.exampleCount} examples (${f.fraction} of the data)\n`,
+                  `${f.status === "created" ? "stored" : "reusing"} ${f.version.ref}: ${count(f.version.exampleCount, "example")} (${f.fraction} of the data)\n`,
                 );
             },
           },

@@ -1,5 +1,5 @@
 import type { DatasetStats, ValidationIssue, ValidationReport } from "@tunelab/core";
-import { color, formatNumber, table } from "../output.ts";
+import { color, count, formatNumber, table } from "../output.ts";
 
 const SHOWN_ISSUES = 30;
 
@@ -52,10 +52,10 @@ export function renderStats(stats: DatasetStats): string {
     ],
   );
   const facts = [
-    `${formatNumber(stats.examples)} examples · ${formatNumber(stats.tokensPerExample.total)} tokens (${stats.encoding})`,
+    `${count(stats.examples, "example")} · ${formatNumber(stats.tokensPerExample.total)} tokens (${stats.encoding})`,
     `${stats.overContextLimit} over the ${formatNumber(stats.contextLimit)}-token context`,
     `default epochs ${stats.epochs} → about ${formatNumber(stats.estimatedTrainedTokens)} billed training tokens (${formatNumber(stats.billingTokensPerEpoch)} per epoch)`,
   ];
-  if (stats.images > 0) facts.push(`${stats.images} images`);
+  if (stats.images > 0) facts.push(count(stats.images, "image"));
   return `${rows}\n${facts.join("\n")}`;
 }
