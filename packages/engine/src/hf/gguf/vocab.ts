@@ -11,6 +11,7 @@
 import { TunelabError } from "@tunelab/base";
 import type { HfTokenizer } from "../tokenizer/hf-tokenizer.ts";
 import type { TokenizerFiles } from "../tokenizer/model-files.ts";
+import { vocabFitProblem } from "../vocab-fit.ts";
 import type { GgufValue } from "./gguf-file.ts";
 
 /** llama.cpp's token types (`enum llama_token_type`). */
@@ -87,8 +88,8 @@ export function vocabularyMetadata(files: TokenizerFiles, tokenizer: HfTokenizer
       "model",
       `a ${String(model.type)} vocabulary${model.byte_fallback === true ? " with byte fallback (SentencePiece)" : ""}; the GGUF export writes byte-level BPE vocabularies (Qwen, Llama 3, SmolLM)`,
     );
-  if (tokenizer.vocabSize > vocabSize)
-    throw refuse(files, "model.vocab", `${tokenizer.vocabSize} tokens, more than the model's ${vocabSize} embedding rows`);
+  const tooMany = vocabFitProblem(tokenizer.vocabSize, vocabSize);
+  if (tooMany) throw refuse(files, "model.vocab", tooMany);
   const added = new Map(files.tokenizerJson.added_tokens.map((t) => [t.id, t]));
   const tokens: string[] = [];
   const types = new Int32Array(vocabSize);

@@ -3,6 +3,7 @@
  * they are (half the memory and the bandwidth of decoding; bf16 → f32 is exact, so results are the
  * same as converting on load). Matmuls dispatch to `gemm` or `gemmBf16B`.
  */
+import { TunelabError } from "@tunelab/base";
 import type { Kernels, Vec } from "../../trainer/kernels/types.ts";
 
 export type Matrix = Vec | Uint16Array;
@@ -32,6 +33,15 @@ export function gemmW(
 
 /** out rows = rows ids[i] of a [rows, d] table. */
 export function gatherRowsW(k: Kernels, ids: Int32Array, table: Matrix, out: Vec, n: number, d: number): void {
+  const rows = table.length / d;
+  for (let i = 0; i < n; i++) {
+    const id = ids[i] as number;
+    if (!(id >= 0 && id < rows))
+      throw new TunelabError(
+        "validation_failed",
+        `token id ${id} is outside the model's embedding table (${rows} rows): the tokenizer has more ids than config.json vocab_size`,
+      );
+  }
   if (!isBf16(table)) {
     k.gatherRows(ids, table, out, n, d);
     return;

@@ -201,6 +201,25 @@ export const BREAKAGES: Breakage[] = [
     field: "model.layers.1.mlp.down_proj.weight.dtype",
   },
   {
+    title: "a tokenizer with more ids than config.json vocab_size (an added token past the embedding table)",
+    fixture: "qwen2",
+    apply: (dir) =>
+      editJson(join(dir, "tokenizer.json"), (t) => {
+        (t.added_tokens as unknown[]).push({
+          id: 461,
+          content: "<|extra|>",
+          single_word: false,
+          lstrip: false,
+          rstrip: false,
+          normalized: false,
+          special: true,
+        });
+      }),
+    mentions: "462 tokens, more than the model's 461 embedding rows",
+    file: "tokenizer.json",
+    field: "model.vocab",
+  },
+  {
     title: "pytorch_model.bin only (no safetensors)",
     fixture: "llama",
     apply: (dir) => {
