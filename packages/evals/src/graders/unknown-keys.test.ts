@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { closestKey } from "./config-object.ts";
+import { closestName } from "../template/closest-name.ts";
 import { GraderConfigError, parseGraderConfig } from "./registry.ts";
 
 function issues(json: unknown, at?: string): string[] {
@@ -110,9 +110,9 @@ describe("grader configs refuse unknown keys", () => {
   });
 
   it("suggests only near keys", () => {
-    expect(closestKey("pass_treshold", ["pass_threshold", "name"])).toBe("pass_threshold");
-    expect(closestKey("Operation", ["operation"])).toBe("operation");
-    expect(closestKey("refrence", ["reference", "input"])).toBe("reference");
-    expect(closestKey("colour", ["type", "name", "input", "reference", "operation"])).toBeUndefined();
+    expect(closestName("pass_treshold", ["pass_threshold", "name"])).toBe("pass_threshold");
+    expect(closestName("Operation", ["operation"])).toBe("operation");
+    expect(closestName("refrence", ["reference", "input"])).toBe("reference");
+    expect(closestName("colour", ["type", "name", "input", "reference", "operation"])).toBeUndefined();
   });
 });

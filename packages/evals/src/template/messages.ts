@@ -1,12 +1,13 @@
 import { z } from "zod";
 import type { TemplateScope } from "./render.ts";
 import { renderTemplate } from "./render.ts";
+import { TemplateString } from "./template-string.ts";
 
 /** A content part of an OpenAI grader input message (Responses API style, or Chat Completions style). */
 export const InputContentPart = z.discriminatedUnion("type", [
-  z.object({ type: z.enum(["input_text", "output_text", "text"]), text: z.string() }),
-  z.object({ type: z.literal("input_image"), image_url: z.string(), detail: z.string().optional() }),
-  z.object({ type: z.literal("image_url"), image_url: z.object({ url: z.string(), detail: z.string().optional() }) }),
+  z.object({ type: z.enum(["input_text", "output_text", "text"]), text: TemplateString }),
+  z.object({ type: z.literal("input_image"), image_url: TemplateString, detail: z.string().optional() }),
+  z.object({ type: z.literal("image_url"), image_url: z.object({ url: TemplateString, detail: z.string().optional() }) }),
 ]);
 export type InputContentPart = z.infer<typeof InputContentPart>;
 
@@ -14,7 +15,7 @@ export type InputContentPart = z.infer<typeof InputContentPart>;
 export const InputMessageTemplate = z.object({
   type: z.literal("message").optional(),
   role: z.enum(["system", "developer", "user", "assistant"]),
-  content: z.union([z.string(), InputContentPart, z.array(InputContentPart)]),
+  content: z.union([TemplateString, InputContentPart, z.array(InputContentPart)]),
 });
 export type InputMessageTemplate = z.infer<typeof InputMessageTemplate>;
 
