@@ -38,6 +38,18 @@ export interface SafetensorsHeader {
 const bad = (path: string, field: string, message: string) =>
   new TunelabError("validation_failed", `${basename(path)}: ${field}: ${message}`, { details: { file: path, field } });
 
+/** `__metadata__`: string keys to string values (the format's only rule for it). */
+const Metadata = z.record(z.string(), z.string());
+
+function readMetadata(path: string, value: unknown): Record<string, string> {
+  const parsed = Metadata.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const key = parsed.error.issues[0]?.path[0];
+  if (key === undefined) throw bad(path, "__metadata__", "expected an object of strings");
+  const got = (value as Record<string, unknown>)[String(key)];
+  throw bad(path, `__metadata__.${String(key)}`, `expected a string, got ${JSON.stringify(got)}`);
+}
+
 /** Reads and checks the header of a safetensors file (dtypes, shapes against byte ranges, file size). */
 export function readSafetensorsHeader(path: string): SafetensorsHeader {
   const fd = openSync(path, "r");
@@ -64,7 +76,7 @@ export function readSafetensorsHeader(path: string): SafetensorsHeader {
     let end = 0;
     for (const [name, value] of Object.entries(raw)) {
       if (name === "__metadata__") {
-        metadata = z.record(z.string(), z.string()).parse(value);
+        metadata = readMetadata(path, value);
         continue;
       }
       const info = TensorInfo.safeParse(value);

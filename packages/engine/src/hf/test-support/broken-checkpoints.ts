@@ -220,6 +220,17 @@ export const BREAKAGES: Breakage[] = [
     field: "model.vocab",
   },
   {
+    title: "a safetensors __metadata__ value that is not a string",
+    fixture: "qwen2",
+    apply: (dir) =>
+      rewriteHeader(join(dir, "model.safetensors"), (h) => {
+        h.__metadata__ = { format: "pt", total: 5 } as unknown as Record<string, string>;
+      }),
+    mentions: "__metadata__.total: expected a string",
+    file: "model.safetensors",
+    field: "__metadata__.total",
+  },
+  {
     title: "pytorch_model.bin only (no safetensors)",
     fixture: "llama",
     apply: (dir) => {
