@@ -4,11 +4,12 @@ import type OpenAI from "openai";
 import { findVersionById } from "../datasets/dataset.repository.ts";
 import { inlineVersionImages } from "../datasets/images/inline-images.ts";
 import { loadVersionText } from "../datasets/version-content.ts";
-import { insertEvalRun } from "../eval-runs/eval-run.repository.ts";
+import { getEvalRun, insertEvalRun, updateEvalRun } from "../eval-runs/eval-run.repository.ts";
 import { evalSampling } from "../eval-runs/eval-settings.ts";
 import { executeEvalRun } from "../eval-runs/execute-eval-run.ts";
 import { testItemCount } from "../eval-runs/test-items.ts";
 import { assertCapable } from "../providers/capabilities.ts";
+import type { KnownModelCheck } from "../providers/known-model.ts";
 import { LOCAL_PROVIDER } from "../providers/providers.ts";
 import { openAITrainer } from "../providers/trainers/openai.ts";
 import type { Trainer } from "../providers/trainers/trainer.ts";
@@ -46,6 +47,11 @@ export interface ExperimentServices {
   publishTunedModel?(model: string): Promise<string | undefined>;
   /** Brings a published checkpoint (its manifest's hash) into the embedded engine; its model id. */
   adoptCheckpoint?(manifest: string): Promise<string>;
+  /**
+   * Refuses, before an eval run or experiment is stored, a provider tunelab does not know and a model the embedded
+   * engine does not have (`knownModelCheck`). Absent: nothing is checked up front.
+   */
+  assertKnownModel?: KnownModelCheck;
 }
 
 export const DEFAULT_SAMPLING = { temperature: 0, seed: 0, max_tokens: 256 } as const;
@@ -255,6 +261,11 @@ async function evaluate(
 ): Promise<Experiment> {
   const setup = await services.evaluationSetup(experiment.projectId);
   let runId = experiment.evalRunId;
+  // A process stopped while scoring used to store its run as cancelled though the experiment was not (it stayed
+  // `evaluating` for good): such a run resumes, as a stopped one does.
+  if (runId && experiment.status !== "cancelled" && (await getEvalRun(ws.db, runId)).status === "cancelled") {
+    await updateEvalRun(ws.db, runId, { status: "running", finished_at: null });
+  }
   if (!runId) {
     const items = await testItemCount(ws, setup.testSplitVersionId);
     const run = await insertEvalRun(ws.db, {

@@ -7,11 +7,11 @@ import { once } from "node:events";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { getEvalRun, runSamples } from "../eval-runs/eval-run.repository.ts";
+import { getEvalRun, runSamples, updateEvalRun } from "../eval-runs/eval-run.repository.ts";
 import { providerTestWorkspace } from "../test-support/provider-workspace.ts";
 import type { tempWorkspace } from "../test-support/temp-workspace.ts";
 import { createExperiment } from "./create-experiment.ts";
-import { getExperiment } from "./experiment.repository.ts";
+import { getExperiment, updateExperiment } from "./experiment.repository.ts";
 import { ExperimentRunner } from "./experiment-runner.ts";
 import type { ExperimentServices } from "./run-experiment.ts";
 
@@ -105,5 +105,53 @@ describe("a process stopping while an experiment is scored", () => {
     expect(samples).toHaveLength(2 * TRIALS);
     expect(new Set(samples.map((s) => `${s.item_id}:${s.trial}`)).size).toBe(2 * TRIALS);
     expect(finished.primary.score).toBe(1);
+  }, 30_000);
+});
+
+describe("an experiment left evaluating with a cancelled run (stopped by an earlier version)", () => {
+  it("resumes its run to the end; a cancelled experiment's run stays cancelled", async () => {
+    open = false;
+    const before = requests;
+    const { experiment } = await createExperiment(ws, { project: "p", provider: "hosted", model: MODEL, method: "none", name: "legacy" });
+    const first = new ExperimentRunner(ws, services, 1, 1);
+    const started = first.run(experiment.id);
+    while (requests === before) await new Promise((r) => setTimeout(r, 10));
+    await first.close();
+    await started;
+    open = true;
+    for (const release of held.splice(0)) release();
+    // what earlier versions stored when stopped while scoring
+    const stuck = await getExperiment(ws.db, experiment.id);
+    expect(stuck.evalRunId).toBeTruthy();
+    await updateEvalRun(ws.db, stuck.evalRunId as string, { status: "cancelled", finished_at: new Date().toISOString() });
+    await updateExperiment(ws.db, experiment.id, { status: "evaluating" });
+
+    const runner = new ExperimentRunner(ws, services, 1, 1);
+    try {
+      expect((await runner.run(experiment.id)).status).toBe("completed");
+    } finally {
+      await runner.close();
+    }
+
+    // a cancelled experiment's run is not revived: the same state, but the experiment was cancelled
+    const { experiment: other } = await createExperiment(ws, {
+      project: "p",
+      provider: "hosted",
+      model: MODEL,
+      method: "none",
+      name: "cancelled",
+    });
+    const again = new ExperimentRunner(ws, services, 1, 1);
+    try {
+      await again.run(other.id);
+      const done = await getExperiment(ws.db, other.id);
+      if (done.evalRunId) await updateEvalRun(ws.db, done.evalRunId, { status: "cancelled" });
+      await updateExperiment(ws.db, other.id, { status: "cancelled" });
+      await again.run(other.id).catch(() => undefined);
+      expect((await getExperiment(ws.db, other.id)).status).toBe("cancelled");
+      if (done.evalRunId) expect((await getEvalRun(ws.db, done.evalRunId)).status).toBe("cancelled");
+    } finally {
+      await again.close();
+    }
   }, 30_000);
 });
