@@ -5,7 +5,7 @@ import { EXIT } from "../exit-codes.ts";
 import { nonNegativeInteger, openFraction } from "../option-parsers.ts";
 import { color, count, emit, type GlobalOptions } from "../output.ts";
 import { readDataFile } from "../read-input.ts";
-import { renderReport } from "../render/report.ts";
+import { renderIssues, renderReport } from "../render/report.ts";
 import { encodingOption } from "./data-options.ts";
 
 export function registerSplit(program: Command, globals: () => GlobalOptions): void {
@@ -55,7 +55,8 @@ export function registerSplit(program: Command, globals: () => GlobalOptions): v
               result.train && result.train.status !== "invalid"
                 ? `\nrest of the file: ${result.train.status === "created" ? "stored" : "already"} ${color.bold(result.train.version.ref)} (${count(result.train.version.exampleCount, "example")})`
                 : "";
-            return `${head}${train}`;
+            const leaks = result.report.issues.filter((issue) => issue.code === "training_leakage");
+            return `${head}${train}${leaks.length > 0 ? `\n\n${renderIssues(leaks)}` : ""}`;
           });
           if (result.status === "invalid") process.exitCode = EXIT.checkFailed;
         });

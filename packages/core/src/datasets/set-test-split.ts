@@ -9,6 +9,7 @@ import { RemoteImageRefs } from "./images/image-refs.ts";
 import { importImages } from "./images/import-images.ts";
 import { importDatasetHere, parseDatasetName } from "./import-dataset.ts";
 import type { ImportResult } from "./import-result.schema.ts";
+import { trainingVersionLeakage, withTrainingLeakage } from "./leakage/training-leakage.ts";
 import { isTestExample } from "./split-assign.ts";
 import type { SplitResult } from "./split-result.schema.ts";
 import { storeVersion } from "./store-version.ts";
@@ -114,6 +115,9 @@ export async function setTestSplitHere(ws: Workspace, input: SplitInput): Promis
       await images.undo();
       throw error;
     });
+    // training versions stored before this split keep its items (versions are immutable): say which, and where
+    const trainingLeakage = await trainingVersionLeakage(ws, project, stored.version);
+    const checked = withTrainingLeakage(report, trainingLeakage, stored.version.ref);
     let train: ImportResult | undefined;
     if (restContent && trainName !== undefined) {
       const fetched = new Map(images.images.map((image) => [image.url, image]));
@@ -132,7 +136,7 @@ export async function setTestSplitHere(ws: Workspace, input: SplitInput): Promis
         fetched,
       );
     }
-    return { status: stored.created ? "created" : "unchanged", test: stored.version, report, train };
+    return { status: stored.created ? "created" : "unchanged", test: stored.version, report: checked, train, trainingLeakage };
   } finally {
     if (restContent) discardContent(restContent);
   }

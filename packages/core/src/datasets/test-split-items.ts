@@ -1,5 +1,5 @@
 import { sha256 } from "@tunelab/base";
-import { canonicalJson, exampleInput } from "@tunelab/formats";
+import { canonicalJson, type DatasetFormat, exampleInput } from "@tunelab/formats";
 import { findProjectByName } from "../projects/project.repository.ts";
 import type { Workspace } from "../storage/workspace.ts";
 import { currentTestSplit } from "./dataset.repository.ts";
@@ -16,9 +16,11 @@ export async function currentTestSplitItems(
   if (!project) return undefined;
   const version = await currentTestSplit(ws.db, project.id);
   if (!version) return undefined;
-  const items = (await loadVersionLines(ws, version)).map((line) => {
-    const value = JSON.parse(line) as Record<string, unknown>;
-    return { value, inputHash: sha256(canonicalJson(exampleInput(value, version.format))) };
-  });
-  return { version, items };
+  return { version, items: (await loadVersionLines(ws, version)).map((line) => exampleOf(line, version.format)) };
+}
+
+/** One stored line of a version as the leakage check reads it: its value and the hash of its input. */
+export function exampleOf(line: string, format: DatasetFormat): TestItemInput {
+  const value = JSON.parse(line) as Record<string, unknown>;
+  return { value, inputHash: sha256(canonicalJson(exampleInput(value, format))) };
 }

@@ -32,6 +32,7 @@ export const ISSUE_CODES = [
   "duplicate_example",
   "test_leakage_exact",
   "test_leakage_near",
+  "training_leakage",
 ] as const;
 export const IssueCode = z.enum(ISSUE_CODES);
 export type IssueCode = z.infer<typeof IssueCode>;

@@ -14,6 +14,18 @@ export const LeakageReport = z.object({
 });
 export type LeakageReport = z.infer<typeof LeakageReport>;
 
+/** A training version that already holds items of a new test split (line = line of the version's export). */
+export const TrainingLeakage = z.object({
+  /** The training version, e.g. `train@1`. */
+  version: z.string(),
+  examples: z.number().int(),
+  /** Lines whose input is exactly a test item's input. */
+  exact: LeakageReport.shape.exact,
+  /** Lines whose input text is close to a test item's. */
+  near: LeakageReport.shape.near,
+});
+export type TrainingLeakage = z.infer<typeof TrainingLeakage>;
+
 export const NEAR_DUPLICATE_THRESHOLD = 0.8;
 
 export interface TestItemInput {
@@ -71,6 +83,14 @@ export class LeakageIndex {
   /** Every leak found so far, in the order the examples came. */
   report(): LeakageReport {
     return { testSplit: this.testSplit, threshold: this.threshold, exact: this.exactLeaks, near: this.nearLeaks };
+  }
+
+  /** The leaks found so far, forgotten here: the index checks the next file (or version) from a clean slate. */
+  take(): LeakageReport {
+    const report = { ...this.report(), exact: [...this.exactLeaks], near: [...this.nearLeaks] };
+    this.exactLeaks.length = 0;
+    this.nearLeaks.length = 0;
+    return report;
   }
 }
 
