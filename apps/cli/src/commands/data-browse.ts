@@ -3,6 +3,7 @@ import { diffVersions, getProjectByName, getVersionByRef, listDatasets, listVers
 import type { Command } from "commander";
 import { resolveProjectName, withWorkspace } from "../context.ts";
 import { color, count, emit, formatNumber, type GlobalOptions, table } from "../output.ts";
+import { checkOutputFile } from "../output-path.ts";
 import { renderReport } from "../render/report.ts";
 
 const projectOption = ["-p, --project <name>", "project (default: the only project)"] as const;
@@ -96,6 +97,7 @@ export function registerDataBrowse(data: Command, globals: () => GlobalOptions):
     .requiredOption("-o, --output <file>", "where to write")
     .option(...projectOption)
     .action(async (ref: string, options: { output: string; project?: string }) => {
+      checkOutputFile(options.output, "-o/--output");
       await withWorkspace(async (ws) => {
         const project = await getProjectByName(ws.db, await resolveProjectName(ws, options.project));
         const version = await getVersionByRef(ws.db, project.id, ref);

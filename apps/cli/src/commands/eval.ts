@@ -6,6 +6,7 @@ import { resolveProjectName } from "../context.ts";
 import { EXIT } from "../exit-codes.ts";
 import { finiteNumber, fraction, nonNegativeNumber, share } from "../option-parsers.ts";
 import { color, emit, type GlobalOptions } from "../output.ts";
+import { checkOutputFile } from "../output-path.ts";
 import { renderComparison } from "../render/comparison.ts";
 import { renderJunit } from "../render/junit.ts";
 import { renderMarkdown } from "../render/markdown.ts";
@@ -61,6 +62,8 @@ export function registerEval(program: Command, globals: () => GlobalOptions): vo
     )
     .action(async (o: EvalOptions) => {
       const format = globals().json ? "json" : o.format;
+      // the report must be writable before a single item is scored
+      if (o.output) checkOutputFile(o.output, "-o/--output");
       const { gate, report } = await withServices(
         async (services) => {
           const project = await resolveProjectName(services.ws, o.project);
@@ -104,12 +107,30 @@ export function registerEval(program: Command, globals: () => GlobalOptions): vo
         },
         { runJobs: false },
       );
-      if (o.output) {
-        writeFileSync(o.output, report);
+      if (o.output && !writeReport(o.output, report)) {
+        // the eval ran: its report goes to stdout rather than being lost, and the command fails as a usage error would
+        emit({}, null, () => report);
+        process.exitCode = EXIT.error;
+        return;
+      }
+      if (o.output)
         process.stderr.write(`${gate.passed ? color.green("✔ passed") : color.red("✖ failed")}: report written to ${o.output}\n`);
-      } else emit({}, null, () => report);
+      else emit({}, null, () => report);
       if (!gate.passed) process.exitCode = EXIT.checkFailed;
     });
+}
+
+/** Writes the report; false (with the reason on stderr, no stack trace) when the file cannot be written. */
+function writeReport(path: string, report: string): boolean {
+  try {
+    writeFileSync(path, report);
+    return true;
+  } catch (error) {
+    process.stderr.write(
+      `${color.red("error:")} cannot write the report to ${path}: ${(error as Error).message}; it is printed on stdout instead\n`,
+    );
+    return false;
+  }
 }
 
 function renderTable(gate: GateResult): string {

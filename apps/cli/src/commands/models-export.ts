@@ -17,6 +17,7 @@ import {
 import { type Command, Option } from "commander";
 import { withWorkspace } from "../context.ts";
 import { color, emit, type GlobalOptions } from "../output.ts";
+import { checkNewDirectory } from "../output-path.ts";
 import { ExportProgressView } from "../render/export-progress.ts";
 
 /** A tuned model id (`ft:…`), or an experiment id whose tuned model to take; undefined when it is neither. */
@@ -71,6 +72,8 @@ export function registerModelsExport(
     .action(async (given: string, options: { format: ExportFormat; output: string; dtype?: ExportDtype }) => {
       const problem = exportDtypeProblem(options.format, options.dtype);
       if (problem) throw new TunelabError("invalid_argument", problem);
+      // the folder must be creatable before the model is read and converted
+      checkNewDirectory(options.output, "-o/--output");
       const id = await tunedModelId(given);
       await withEngine(async (engine) => {
         const target = id === undefined ? await baseTarget(engine, given) : await tunedTarget(engine, id);
