@@ -264,6 +264,18 @@ describe("tunelab models with a local Hugging Face folder", () => {
     expect(cli(["models", "remove", "tiny-merged"]).code).toBe(0);
     expect(cli(["models", "list"]).stdout).toContain("no open-weight models registered");
   }, 300_000);
+
+  it("a PEFT export after the base's name is reused by another model still names the base it was tuned on", () => {
+    // "tiny" was removed above; the same name now registers another model (llama)
+    const other = cli(["models", "add", join(FIXTURES, "llama"), "--name", "tiny"]);
+    expect(other.code, other.stderr).toBe(0);
+    const out = join(dir, "export-peft-after-reuse");
+    const exported = cli(["models", "export", tunedModel, "--format", "peft", "-o", out]);
+    expect(exported.code, exported.stderr).toBe(0);
+    const adapter = JSON.parse(readFileSync(join(out, "adapter_config.json"), "utf8")) as Record<string, unknown>;
+    expect(adapter).toMatchObject({ base_model_name_or_path: TINY, revision: null });
+    expect(cli(["models", "remove", "tiny"]).code).toBe(0);
+  }, 300_000);
 });
 
 describe("tunelab models add hf:ORG/NAME", () => {

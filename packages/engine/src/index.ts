@@ -12,6 +12,7 @@ export { type BaseExportOptions, exportBaseModel } from "./hf/export-base.ts";
 export { exportBaseModelOffThread, exportTunedModelOffThread } from "./hf/export-off-thread.ts";
 export { EXPORT_STAGES, type ExportProgress, type ExportStage } from "./hf/export-progress.ts";
 export { type RegisterOptions, registerBaseModel } from "./hf/register.ts";
+export { tunedModelBase } from "./hf/tuned-base.ts";
 export { asLocalEngine, builtInModels, openWeightModel } from "./local-engine.ts";
 export {
   deleteRegisteredBase,

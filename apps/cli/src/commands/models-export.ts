@@ -13,6 +13,7 @@ import {
   exportTunedModelOffThread,
   findModel,
   findRegisteredBase,
+  tunedModelBase,
 } from "@tunelab/engine";
 import { type Command, Option } from "commander";
 import { withWorkspace } from "../context.ts";
@@ -106,9 +107,11 @@ interface ExportTarget {
 async function tunedTarget(engine: Engine, id: string): Promise<ExportTarget> {
   const row = await findModel(engine.store, id);
   if (!row) throw new TunelabError("not_found", `no tuned model ${id} in the local engine`);
-  const base = await findRegisteredBase(engine.store, row.base_model);
-  const source = base?.source.startsWith("hf:") ? base.source.slice(3).split("@")[0] : undefined;
-  const baseModelNameOrPath = source || base?.dir;
+  // PEFT names the base the model was tuned on (tunelab.json), not whichever model has its name now; a model tuned
+  // before the base's source was recorded takes it from the registration only when that has the recorded fingerprint
+  const recorded = tunedModelBase(row.dir);
+  const registered = recorded ? await findRegisteredBase(engine.store, recorded.name) : undefined;
+  const registeredBaseSource = registered && registered.fingerprint === recorded?.fingerprint ? registered.source : undefined;
   return {
     model: id,
     base: false,
@@ -116,7 +119,7 @@ async function tunedTarget(engine: Engine, id: string): Promise<ExportTarget> {
       exportTunedModelOffThread({
         ...options,
         modelDir: row.dir,
-        ...(baseModelNameOrPath ? { baseModelNameOrPath } : {}),
+        ...(registeredBaseSource ? { registeredBaseSource } : {}),
         name: id,
         onProgress,
       }),

@@ -30,6 +30,7 @@ import { openHfDecoderModel } from "./load.ts";
 import { type HfBaseRef, readLoraBase } from "./lora/lora-dir.ts";
 import { mergeLora } from "./lora/merge.ts";
 import { ADAPTER_CONFIG, ADAPTER_WEIGHTS, readPeftAdapter } from "./lora/peft.ts";
+import { peftBase } from "./lora/peft-base.ts";
 import { type Matrix, toF32 } from "./model/matrix.ts";
 import type { HfWeights } from "./model/weights.ts";
 import { type TensorToWrite, writeSafetensors } from "./safetensors-write.ts";
@@ -53,8 +54,16 @@ export interface ExportOptions {
   modelDir: string;
   format: ExportFormat;
   outDir: string;
-  /** What PEFT records as `base_model_name_or_path` (the Hub id when the base came from the Hub). */
+  /**
+   * What PEFT records as `base_model_name_or_path`, instead of the base the tuned model recorded at training (its Hub
+   * id, else its folder); `revision` stays the recorded one only when this names the same base.
+   */
   baseModelNameOrPath?: string;
+  /**
+   * Where the base was registered from (`hf:ORG/NAME[@REV]` or a folder), for models tuned before tunelab.json
+   * recorded it; pass it only when that registration's fingerprint is the one the tuned model recorded.
+   */
+  registeredBaseSource?: string;
   /** The weights' type: f32 or bf16 for merged, q8_0, f16 or f32 for gguf (the first of EXPORT_DTYPES[format] when absent). */
   dtype?: ExportDtype;
   /** GGUF's `general.name` (default: the output folder's name). */
@@ -132,7 +141,10 @@ async function writeExport(options: ExportOptions, full: boolean, tmp: string): 
     stage("writing");
     copyFileSync(join(modelDir, ADAPTER_WEIGHTS), join(tmp, ADAPTER_WEIGHTS));
     const config = JSON.parse(readFileSync(join(modelDir, ADAPTER_CONFIG), "utf8")) as Record<string, unknown>;
-    config.base_model_name_or_path = options.baseModelNameOrPath ?? base.name;
+    const recorded = peftBase(base, options.registeredBaseSource);
+    const nameOrPath = options.baseModelNameOrPath ?? recorded.nameOrPath;
+    config.base_model_name_or_path = nameOrPath;
+    config.revision = nameOrPath === recorded.nameOrPath ? recorded.revision : null;
     writeFileSync(join(tmp, ADAPTER_CONFIG), `${JSON.stringify(config, null, 2)}\n`);
   } else {
     stage("loading");

@@ -421,6 +421,7 @@ export class JobScheduler {
             name: registered.id,
             dir: registered.dir,
             fingerprint: registered.fingerprint,
+            source: registered.source,
             files: registeredFiles(registered).map(({ name, bytes, sha256 }) => ({ name, bytes, sha256 })),
           },
         },

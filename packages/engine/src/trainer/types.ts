@@ -88,7 +88,16 @@ export interface TrainRequest {
   base:
     | { spec: ModelSpec }
     | { modelDir: string }
-    | { hf: { name: string; dir: string; fingerprint: string; files?: Array<{ name: string; bytes: number; sha256: string }> } };
+    | {
+        hf: {
+          name: string;
+          dir: string;
+          fingerprint: string;
+          /** What the base was registered from (`hf:ORG/NAME[@REV]` or a folder), recorded with the tuned model. */
+          source?: string;
+          files?: Array<{ name: string; bytes: number; sha256: string }>;
+        };
+      };
   /** Supervised (default) or DPO on `preferences` (OpenAI's preference data) with its `beta`. */
   method?: { type: "supervised" } | { type: "dpo"; beta: number };
   /** DPO pairs (method dpo): training and validation. */

@@ -165,7 +165,9 @@ describe("the PEFT export", () => {
       bias: "none",
       use_rslora: false,
       use_dora: false,
-      base_model_name_or_path: BASE,
+      // the folder the base was registered from (PEFT cannot load a tunelab registration name)
+      base_model_name_or_path: baseDir,
+      revision: null,
     });
     expect([...(config.target_modules as string[])].sort()).toEqual([...TARGETS].sort());
     expect(config.lora_dropout).toBe(0);

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import OpenAI, { toFile } from "openai";
 import { afterAll, describe, expect, it } from "vitest";
-import { createEngine, registerBaseModel } from "../../src/index.ts";
+import { createEngine, findModel, registerBaseModel, tunedModelBase } from "../../src/index.ts";
 import { clientFor, engineWithClient } from "../engine-client.ts";
 import { FIXTURES } from "./reference.ts";
 import { TICKETS, ticketsJsonl } from "./tickets.ts";
@@ -52,6 +52,9 @@ describe("LoRA fine-tuning of an open-weight base through the official SDK", () 
       const job = await waitFor(ctx.client, created.id);
       expect(job.status, JSON.stringify(job.error)).toBe("succeeded");
       expect(job.fine_tuned_model).toMatch(/^ft:tiny-qwen2:tunelab:router:/);
+      // the tuned model records where its base came from (what a PEFT export names), not only the registration's name
+      const row = await findModel(ctx.engine.store, job.fine_tuned_model ?? "");
+      expect(tunedModelBase(row?.dir ?? "")).toMatchObject({ name: "tiny-qwen2", source: `${FIXTURES}qwen2` });
       expect(job.hyperparameters).toMatchObject({ n_epochs: 20, batch_size: 5, lora_rank: 8, lora_alpha: 16 });
       const losses: number[] = [];
       for await (const e of ctx.client.fineTuning.jobs.listEvents(job.id, { limit: 1000 }))

@@ -12,11 +12,14 @@ import type { TrainingState } from "../../trainer/model-dir.ts";
 import type { HfArchitecture } from "../config.ts";
 import type { LoraParams } from "./params.ts";
 import { isPeftDir, readPeftAdapter, writePeftAdapter } from "./peft.ts";
+import { peftBase } from "./peft-base.ts";
 
 export const HfBaseRef = z.object({
   name: z.string(),
   dir: z.string(),
   fingerprint: z.string(),
+  /** What the base was registered from (`hf:ORG/NAME[@REV]` or a folder); absent from models tuned before it was recorded. */
+  source: z.string().optional(),
   /** The base's files as registered (name, size, sha256), so an export can tell which one changed. */
   files: z.array(z.object({ name: z.string(), bytes: z.number(), sha256: z.string() })).optional(),
 });
@@ -48,7 +51,7 @@ export function saveLoraDir(
   const tmp = `${dir}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp);
-  writePeftAdapter(tmp, lora, base.name);
+  writePeftAdapter(tmp, lora, peftBase(base));
   writeFileSync(
     join(tmp, "tunelab.json"),
     `${JSON.stringify({ format: "tunelab-lora", version: 1, base, ...(extra.method ? { method: extra.method } : {}) }, null, 2)}\n`,

@@ -15,6 +15,7 @@ import { readSafetensorsHeader, readTensorF32 } from "../safetensors.ts";
 import { writeSafetensors } from "../safetensors-write.ts";
 import { LINEAR_PROJECTIONS, projectionPath } from "../tensor-names.ts";
 import { LoraParams, loraLayout } from "./params.ts";
+import type { PeftBase } from "./peft-base.ts";
 import type { LoraSettings } from "./settings.ts";
 
 export const ADAPTER_CONFIG = "adapter_config.json";
@@ -34,7 +35,7 @@ const AdapterConfig = z.looseObject({
 
 const key = (l: number, p: string, ab: "A" | "B") => `base_model.model.${projectionPath(l, p as never)}.lora_${ab}.weight`;
 
-export function writePeftAdapter(dir: string, lora: LoraParams, baseModelNameOrPath: string): void {
+export function writePeftAdapter(dir: string, lora: LoraParams, base: PeftBase): void {
   const s = lora.settings;
   const tensors = lora.layout.slots.flatMap((slot) => [
     { name: key(slot.layer, slot.projection, "A"), shape: [s.rank, slot.in], data: lora.A(slot) },
@@ -44,7 +45,7 @@ export function writePeftAdapter(dir: string, lora: LoraParams, baseModelNameOrP
   const config = {
     alpha_pattern: {},
     auto_mapping: null,
-    base_model_name_or_path: baseModelNameOrPath,
+    base_model_name_or_path: base.nameOrPath,
     bias: "none",
     fan_in_fan_out: false,
     inference_mode: true,
@@ -57,7 +58,7 @@ export function writePeftAdapter(dir: string, lora: LoraParams, baseModelNameOrP
     peft_type: "LORA",
     r: s.rank,
     rank_pattern: {},
-    revision: null,
+    revision: base.revision,
     target_modules: [...s.targets].sort(),
     task_type: "CAUSAL_LM",
     use_dora: false,
