@@ -71,6 +71,8 @@ export * from "./projects/project.schema.ts";
 export * from "./providers/azure-client.ts";
 export * from "./providers/capabilities.ts";
 export * from "./providers/estimate.ts";
+export * from "./providers/known-model.ts";
+export * from "./providers/model-name.ts";
 export * from "./providers/pricing.ts";
 export * from "./providers/provider-config.ts";
 export * from "./providers/providers.ts";

@@ -2,6 +2,8 @@ import { z } from "@hono/zod-openapi";
 
 export const Name = z
   .string()
+  .min(1)
+  .max(64)
   // no regex flags: the OpenAPI document carries the pattern as is (JSON Schema patterns have none)
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "1-64 letters, digits, '.', '_' or '-'")
   .openapi({ example: "ticket-router" });

@@ -6,6 +6,7 @@ import {
   getEvalRun,
   getProjectByName,
   itemTrials,
+  MAX_MODEL_NAME,
   SampleQuery,
   samplePage,
 } from "@tunelab/core";
@@ -21,11 +22,24 @@ const RunParams = z.object({
     .regex(/^run_[a-z0-9]+$/, "an eval run id like run_…")
     .openapi({ param: { name: "id", in: "path" } }),
 });
+/**
+ * The most tokens one completion of an eval run may ask for: 131,072 (128 Ki), above what any model answers in one
+ * completion today; a larger figure is a typo, not a wish.
+ */
+export const MAX_COMPLETION_TOKENS = 131_072;
+const CompletionTokens = z.number().int().positive().max(MAX_COMPLETION_TOKENS).optional();
+
+/** Evals' sampling parameters, with the completion length bounded. */
+const Sampling = z
+  .object({ ...SamplingParams.shape, max_tokens: CompletionTokens, max_completion_tokens: CompletionTokens })
+  .openapi("SamplingParams");
+
 const NewRun = z
   .object({
-    model: z.string().min(1),
-    provider: z.string().default("local"),
-    sampling: SamplingParams.optional(),
+    model: z.string().min(1).max(MAX_MODEL_NAME),
+    /** `local` (the embedded engine), `openai`, or a provider named in tunelab.config.json. */
+    provider: z.string().min(1).max(MAX_MODEL_NAME).default("local"),
+    sampling: Sampling.optional(),
     /** Completions per item (1 to 100); with more than 1 and no sampling temperature, the run samples at temperature 1. */
     trials: EvalSettings.shape.trials.optional(),
   })

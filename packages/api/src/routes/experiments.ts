@@ -68,7 +68,11 @@ export function experimentRoutes(services: ApiServices, options: { allowCodeGrad
   const { ws, experiments } = services;
   // what the embedded engine trains a model as: hyperparameters that do not apply to it are refused before storing
   const local = services.local;
-  const modelKinds = local ? { localModelKind: (model: string) => localModelKind(local, model) } : {};
+  const modelKinds = {
+    ...(local ? { localModelKind: (model: string) => localModelKind(local, model) } : {}),
+    // an unknown provider, or a model the embedded engine does not have, is refused before anything is stored
+    assertKnownModel: services.experimentServices.assertKnownModel,
+  };
   /**
    * An experiment ends with an eval run: refused before anything is stored when the project has nothing to score it on
    * (no test split or no graders, as the CLI's `exp create` and `baseline` refuse) or when it would run code graders.

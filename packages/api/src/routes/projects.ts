@@ -2,9 +2,12 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { createProject, getProjectByName, listDatasets, listProjects, type Workspace } from "@tunelab/core";
 import { ProjectBody, ProjectDetail, ProjectList } from "../http/contracts/projects.ts";
 import { router } from "../http/router.ts";
-import { errors, json, ProjectParams } from "../http/schemas.ts";
+import { errors, json, Name, ProjectParams } from "../http/schemas.ts";
 
-const CreateProject = z.object({ name: z.string(), description: z.string().max(2_000).optional() }).openapi("CreateProject");
+const CreateProject = z
+  .object({ name: Name, description: z.string().max(2_000).optional() })
+  .strict()
+  .openapi("CreateProject");
 
 export function projectRoutes(ws: Workspace) {
   return router()

@@ -59,6 +59,7 @@ export class EvalRunRunner {
 
   async create(input: StandaloneRunInput): Promise<EvalRun> {
     const project = await getProjectByName(this.ws.db, input.project);
+    await this.services.assertKnownModel?.(input.provider ?? "local", input.model);
     const setup = await this.services.evaluationSetup(project.id);
     const items = await testItemCount(this.ws, setup.testSplitVersionId);
     // a temperature given with the sampling parameters is the user's choice too (not replaced by the trials default)

@@ -6,6 +6,7 @@ import type { DatasetVersion } from "../datasets/dataset.schema.ts";
 import { EvalSettings, isDefaultEvalSettings } from "../eval-runs/eval-settings.ts";
 import { getProjectByName } from "../projects/project.repository.ts";
 import { assertCapable } from "../providers/capabilities.ts";
+import type { KnownModelCheck } from "../providers/known-model.ts";
 import { LOCAL_PROVIDER } from "../providers/providers.ts";
 import type { ProviderKind } from "../providers/trainers/trainer.ts";
 import { newId } from "../shared/id.ts";
@@ -41,6 +42,8 @@ export interface PrepareOptions {
    * open-weight base) are refused here, before anything is stored, instead of by the engine when the job starts.
    */
   localModelKind?: (model: string) => Promise<LocalModelKind | undefined>;
+  /** Refuses an unknown provider, and a model the embedded engine does not have (the runtime's `assertKnownModel`). */
+  assertKnownModel?: KnownModelCheck | undefined;
 }
 
 export async function storePrepared(ws: Workspace, prepared: PreparedExperiment): Promise<CreatedExperiment> {
@@ -63,6 +66,7 @@ export async function prepareExperiment(ws: Workspace, input: CreateExperiment, 
   }
   const request = parsed.data;
   const project = await getProjectByName(ws.db, request.project);
+  await options.assertKnownModel?.(request.provider, request.model);
   const method = request.method;
   const baseline = method === "none";
   if (!baseline && !request.dataset) throw new TunelabError("invalid_argument", "a tuned experiment needs --dataset NAME@N");

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { EvalSettings } from "../eval-runs/eval-settings.ts";
+import { MAX_MODEL_NAME } from "../providers/model-name.ts";
 import { EarlyStop } from "./early-stop.schema.ts";
 import { RequestedHyperparameters, ResolvedHyperparameters, TRAINING_METHODS } from "./hyperparameters.ts";
 
@@ -19,8 +20,8 @@ export const CreateExperiment = z.strictObject({
   /** `train@2`; required unless method is `none`. DPO needs a preference-format version (OpenAI's DPO JSONL). */
   dataset: z.string().optional(),
   validation: z.string().optional(),
-  model: z.string().min(1),
-  provider: z.string().default("local"),
+  model: z.string().min(1).max(MAX_MODEL_NAME),
+  provider: z.string().min(1).max(MAX_MODEL_NAME).default("local"),
   method: ExperimentMethod.default("supervised"),
   hyperparameters: RequestedHyperparameters.default({ n_epochs: "auto", batch_size: "auto", learning_rate_multiplier: "auto" }),
   seed: z.number().int().min(0).max(2_147_483_647).default(DEFAULT_SEED),

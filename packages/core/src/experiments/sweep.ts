@@ -9,6 +9,8 @@ export interface SweepOptions {
   createdBy?: string;
   /** How the embedded engine trains the sweep's model (see `PrepareOptions.localModelKind`). */
   localModelKind?: PrepareOptions["localModelKind"];
+  /** Refuses an unknown provider or local model (see `PrepareOptions.assertKnownModel`). */
+  assertKnownModel?: PrepareOptions["assertKnownModel"];
   /** Told about each data fraction as it is stored (or found stored) before the experiments are created. */
   onDataFraction?: (fraction: DataFraction) => void;
 }
@@ -25,6 +27,7 @@ export async function createSweep(ws: Workspace, input: SweepRequest, options: S
   const prepareOptions: PrepareOptions = {
     ...(options.createdBy === undefined ? {} : { createdBy: options.createdBy }),
     ...(options.localModelKind ? { localModelKind: options.localModelKind } : {}),
+    ...(options.assertKnownModel ? { assertKnownModel: options.assertKnownModel } : {}),
   };
   if (s.dataFractions) {
     // a point the model cannot train is refused before the subsets are stored

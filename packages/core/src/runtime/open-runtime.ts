@@ -15,6 +15,7 @@ import { assertCodeGradersAllowed } from "../grader-sets/code-grader-policy.ts";
 import { evaluationSetup } from "../grader-sets/evaluation-setup.ts";
 import { findGraderSet } from "../grader-sets/grader-set.repository.ts";
 import type { PriceOf } from "../leaderboard/leaderboard.ts";
+import { knownModelCheck } from "../providers/known-model.ts";
 import { loadConfig, priceOf, type TunelabConfig } from "../providers/provider-config.ts";
 import { Providers } from "../providers/providers.ts";
 import type { Workspace } from "../storage/workspace.ts";
@@ -87,6 +88,7 @@ export function openRuntime(options: RuntimeOptions): Runtime {
     },
     pollMs: options.pollMs ?? 500,
     evalConcurrency: options.evalConcurrency ?? 8,
+    assertKnownModel: knownModelCheck(ws.db, () => providers.names(), local),
     ...(local
       ? {
           publishTunedModel: async (model: string) => (blobsAreShared(ws) ? publishTunedModel(ws, local, model) : undefined),

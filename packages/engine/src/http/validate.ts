@@ -15,13 +15,21 @@ export async function jsonBody<T extends z.ZodType>(c: Context, schema: T): Prom
   return parseWith(schema, raw);
 }
 
+/** OpenAI's name of a parameter at a path: `hyperparameters.n_epochs`, `messages[0].content`. */
+const paramName = (path: PropertyKey[]) =>
+  path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join("");
+
 export function parseWith<T extends z.ZodType>(schema: T, raw: unknown): z.infer<T> {
   const parsed = schema.safeParse(raw);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
-  const param = issue
-    ? issue.path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join("")
-    : null;
+  // a key the schema does not take: named as OpenAI names it (`Unknown parameter: 'foo'.`, param "foo")
+  const unknownKey = issue?.code === "unrecognized_keys" ? issue.keys[0] : undefined;
+  if (issue && unknownKey !== undefined) {
+    const param = paramName([...issue.path, unknownKey]);
+    throw badRequest(`Unknown parameter: '${param}'.`, param, "unknown_parameter");
+  }
+  const param = issue ? paramName(issue.path) : null;
   const missing = issue?.code === "invalid_type" && issue.message.includes("undefined");
   const message = missing ? `Missing required parameter: '${param}'.` : `Invalid '${param}': ${issue?.message ?? "invalid value"}.`;
   throw badRequest(message, param || null, missing ? "missing_required_parameter" : "invalid_value");
