@@ -5,9 +5,11 @@ import { refuse } from "./refuse.ts";
 /**
  * How deeply a JSON request body may nest arrays and objects on /api and /v1. Real bodies (grader files, JSON Schemas,
  * test items, chat requests) nest a handful of levels; a body nested thousands deep overflows the stack of whatever
- * walks it next (validation, JSON.stringify of the answer), so it is refused before anything reads it.
+ * walks it next (validation, JSON.stringify of the answer), so it is refused before anything reads it. Above the 100
+ * levels a line of a data file may nest (formats' MAX_JSON_DEPTH), so a test item as imported can be sent back inside a
+ * request (the grader playground's `item`).
  */
-export const MAX_JSON_DEPTH = 64;
+export const MAX_JSON_DEPTH = 128;
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
