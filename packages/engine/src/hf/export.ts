@@ -19,6 +19,7 @@ import { EXPORT_DTYPES, EXPORT_FORMATS, type ExportDtype, type ExportFormat, exp
 import { nativeKernels } from "../trainer/kernels/native.ts";
 import type { Kernels } from "../trainer/kernels/types.ts";
 import { inspectCheckpoint } from "./checkpoint.ts";
+import { setConfigDtype } from "./config-dtype.ts";
 import { writeExportDir } from "./export-dir.ts";
 import { writeModelGguf } from "./export-gguf.ts";
 import { type ExportProgress, exportReporter } from "./export-progress.ts";
@@ -134,7 +135,7 @@ async function writeExport(options: ExportOptions, full: boolean, tmp: string): 
       writeSafetensors(join(tmp, "model.safetensors"), namedTensors(k, model.weights, model.arch), "BF16", undefined, onTensor);
     }
     const config = JSON.parse(readFileSync(join(modelDir, "config.json"), "utf8")) as Record<string, unknown>;
-    config.torch_dtype = dtype === "f32" ? "float32" : "bfloat16";
+    setConfigDtype(config, dtype === "f32" ? "float32" : "bfloat16");
     writeFileSync(join(tmp, "config.json"), `${JSON.stringify(config, null, 2)}\n`);
     for (const f of TOKENIZER_FILES) if (existsSync(join(modelDir, f))) copyFileSync(join(modelDir, f), join(tmp, f));
   } else if (options.format === "peft") {
@@ -157,7 +158,7 @@ async function writeExport(options: ExportOptions, full: boolean, tmp: string): 
     const tensors = namedTensors(k, model.weights, model.arch);
     writeSafetensors(join(tmp, "model.safetensors"), tensors, dtype === "f32" ? "F32" : "BF16", undefined, onTensor);
     const config = JSON.parse(readFileSync(join(base.dir, "config.json"), "utf8")) as Record<string, unknown>;
-    config.torch_dtype = dtype === "f32" ? "float32" : "bfloat16";
+    setConfigDtype(config, dtype === "f32" ? "float32" : "bfloat16");
     writeFileSync(join(tmp, "config.json"), `${JSON.stringify(config, null, 2)}\n`);
     for (const f of TOKENIZER_FILES) if (existsSync(join(base.dir, f))) copyFileSync(join(base.dir, f), join(tmp, f));
   }

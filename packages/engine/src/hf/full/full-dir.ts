@@ -11,6 +11,7 @@ import type { Kernels, Vec } from "../../trainer/kernels/types.ts";
 import type { TrainingState } from "../../trainer/model-dir.ts";
 import { inspectCheckpoint } from "../checkpoint.ts";
 import type { HfArchitecture } from "../config.ts";
+import { setConfigDtype } from "../config-dtype.ts";
 import { HfBaseRef } from "../lora/lora-dir.ts";
 import { loadHfWeights } from "../model/weights.ts";
 import { writeSafetensors } from "../safetensors-write.ts";
@@ -57,7 +58,7 @@ export function saveFullDir(
     "F32",
   );
   const config = JSON.parse(readFileSync(join(base.dir, "config.json"), "utf8")) as Record<string, unknown>;
-  config.torch_dtype = "float32";
+  setConfigDtype(config, "float32");
   writeFileSync(join(tmp, "config.json"), `${JSON.stringify(config, null, 2)}\n`);
   for (const f of HF_SIDE_FILES) if (existsSync(join(base.dir, f))) copyFileSync(join(base.dir, f), join(tmp, f));
   writeFileSync(join(tmp, "tunelab.json"), `${JSON.stringify({ format: "tunelab-full", version: 1, base }, null, 2)}\n`);
