@@ -79,11 +79,23 @@ export function registerModelsExport(
       await withEngine(async (engine) => {
         const target = id === undefined ? await baseTarget(engine, given) : await tunedTarget(engine, id);
         const progress = new ExportProgressView(target.model, { json: globals().json === true });
-        const result = await target
-          .write({ format: options.format, outDir: resolve(options.output), ...(options.dtype ? { dtype: options.dtype } : {}) }, (p) =>
-            progress.update(p),
-          )
-          .finally(() => progress.stop());
+        const outDir = resolve(options.output);
+        const run = await untilInterrupted((signal) =>
+          target
+            .write(
+              { format: options.format, outDir, ...(options.dtype ? { dtype: options.dtype } : {}) },
+              (p) => progress.update(p),
+              signal,
+            )
+            .finally(() => progress.stop()),
+        );
+        if (run.interrupted) {
+          // the export's worker is stopped and its partial folder (OUT.tmp-PID) removed before this line
+          process.stderr.write(`${process.stderr.isTTY ? "\n" : ""}interrupted: export stopped, nothing written to ${outDir}\n`);
+          process.exitCode = 130;
+          return;
+        }
+        const result = run.value;
         emit(globals(), { model: target.model, ...(target.base ? { base: true } : {}), format: options.format, ...result }, () =>
           [
             color.green(`✔ ${target.base ? "base model " : ""}${target.model} exported as ${options.format} to ${result.outDir}`),
@@ -94,6 +106,28 @@ export function registerModelsExport(
     });
 }
 
+/** Runs `work` with a signal that Ctrl-C (SIGINT) or SIGTERM aborts; a second one quits at once. */
+async function untilInterrupted<T>(
+  work: (signal: AbortSignal) => Promise<T>,
+): Promise<{ interrupted: true } | { interrupted: false; value: T }> {
+  const interrupt = new AbortController();
+  const onSignal = () => {
+    if (interrupt.signal.aborted) process.exit(130);
+    interrupt.abort(new Error("interrupted"));
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    return { interrupted: false, value: await work(interrupt.signal) };
+  } catch (error) {
+    if (interrupt.signal.aborted) return { interrupted: true };
+    throw error;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}
+
 type Written = { outDir: string; files: string[] };
 type WriteOptions = { format: ExportFormat; outDir: string; dtype?: ExportDtype };
 
@@ -101,7 +135,8 @@ type WriteOptions = { format: ExportFormat; outDir: string; dtype?: ExportDtype 
 interface ExportTarget {
   model: string;
   base: boolean;
-  write(options: WriteOptions, onProgress: (progress: ExportProgress) => void): Promise<Written>;
+  /** Stopped (its worker terminated, its partial output removed) when `signal` aborts. */
+  write(options: WriteOptions, onProgress: (progress: ExportProgress) => void, signal: AbortSignal): Promise<Written>;
 }
 
 async function tunedTarget(engine: Engine, id: string): Promise<ExportTarget> {
@@ -115,14 +150,17 @@ async function tunedTarget(engine: Engine, id: string): Promise<ExportTarget> {
   return {
     model: id,
     base: false,
-    write: (options, onProgress) =>
-      exportTunedModelOffThread({
-        ...options,
-        modelDir: row.dir,
-        ...(registeredBaseSource ? { registeredBaseSource } : {}),
-        name: id,
-        onProgress,
-      }),
+    write: (options, onProgress, signal) =>
+      exportTunedModelOffThread(
+        {
+          ...options,
+          modelDir: row.dir,
+          ...(registeredBaseSource ? { registeredBaseSource } : {}),
+          name: id,
+          onProgress,
+        },
+        { signal },
+      ),
   };
 }
 
@@ -138,6 +176,7 @@ async function baseTarget(engine: Engine, name: string): Promise<ExportTarget> {
   return {
     model: registered.id,
     base: true,
-    write: (options, onProgress) => exportBaseModelOffThread({ ...options, baseDir: registered.dir, name: registered.id, onProgress }),
+    write: (options, onProgress, signal) =>
+      exportBaseModelOffThread({ ...options, baseDir: registered.dir, name: registered.id, onProgress }, { signal }),
   };
 }

@@ -1,7 +1,7 @@
-import { rmSync } from "node:fs";
 import { runWorkerTask, workerEntry } from "@tunelab/base";
 import type { ExportOptions } from "./export.ts";
 import type { BaseExportOptions } from "./export-base.ts";
+import { removePartialExport } from "./export-dir.ts";
 import type { ExportProgress } from "./export-progress.ts";
 
 const ENTRY = workerEntry("export-worker", new URL("./export-worker/export-worker.mjs", import.meta.url));
@@ -48,7 +48,7 @@ async function offThread(
     });
   } catch (error) {
     // an export writes under OUT.tmp-PID (this process's id), renamed into place only once complete (export-dir.ts)
-    rmSync(`${outDir}.tmp-${process.pid}`, { recursive: true, force: true });
+    removePartialExport(outDir);
     throw error;
   }
 }

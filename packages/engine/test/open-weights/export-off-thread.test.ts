@@ -4,7 +4,7 @@
  * its stages in order and every tensor written; its errors keep their codes and messages.
  */
 import { createHash } from "node:crypto";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { isTunelabError } from "@tunelab/base";
@@ -119,5 +119,14 @@ describe("exportTunedModelOffThread", () => {
     expect(wrongDtype).toMatchObject({ code: "invalid_argument", details: { field: "dtype" } });
     expect(existsSync(outDir)).toBe(false);
     expect(readdirSync(work).filter((f) => f.includes(".tmp-"))).toEqual([]);
+
+    // an output folder under a file: the export's own error, not the failed clean-up's (ENOTDIR from rmSync)
+    const file = join(work, "a-file");
+    writeFileSync(file, "not a folder\n");
+    const underFile = await errorOf(exportTunedModelOffThread({ modelDir, format: "peft", outDir: join(file, "out") }));
+    expect(underFile).toMatchObject({
+      code: "invalid_argument",
+      message: expect.stringMatching(/a-file\/out: the output folder cannot be created \(ENOTDIR/),
+    });
   }, 120_000);
 });

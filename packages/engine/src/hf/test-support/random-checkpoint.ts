@@ -1,0 +1,49 @@
+/**
+ * A bigger Hugging Face checkpoint than the committed fixtures, for tests that need work to take a while (stopping an
+ * export midway): a fixture's tokenizer and config with larger dimensions, and float32 weights from a seeded
+ * generator (small values, norms at 1), so nothing large is committed.
+ */
+import { cpSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseHfConfig } from "../config.ts";
+import { writeSafetensors } from "../safetensors-write.ts";
+import { expectedTensors } from "../tensor-names.ts";
+import { FIXTURES_DIR } from "./broken-checkpoints.ts";
+
+export interface CheckpointSize {
+  hidden: number;
+  intermediate: number;
+  layers: number;
+  heads: number;
+  kvHeads: number;
+}
+
+/** Writes the checkpoint into `dir` (which must exist); returns its parameter count. */
+export function writeRandomCheckpoint(dir: string, size: CheckpointSize, fixture = "qwen2", seed = 1): number {
+  for (const f of readdirSync(join(FIXTURES_DIR, fixture)))
+    if (!f.endsWith(".safetensors") && f !== "config.json") cpSync(join(FIXTURES_DIR, fixture, f), join(dir, f));
+  const config = JSON.parse(readFileSync(join(FIXTURES_DIR, fixture, "config.json"), "utf8")) as Record<string, unknown>;
+  Object.assign(config, {
+    hidden_size: size.hidden,
+    intermediate_size: size.intermediate,
+    num_hidden_layers: size.layers,
+    max_window_layers: size.layers,
+    num_attention_heads: size.heads,
+    num_key_value_heads: size.kvHeads,
+    torch_dtype: "float32",
+  });
+  writeFileSync(join(dir, "config.json"), `${JSON.stringify(config, null, 2)}\n`);
+  let state = seed >>> 0 || 1;
+  const tensors = expectedTensors(parseHfConfig(config)).map((t) => {
+    const data = new Float32Array(t.shape.reduce((a, b) => a * b, 1));
+    if (t.name.endsWith("norm.weight")) data.fill(1);
+    else
+      for (let i = 0; i < data.length; i++) {
+        state = (Math.imul(state, 1664525) + 1013904223) >>> 0; // LCG: fast and deterministic
+        data[i] = (state / 2 ** 32 - 0.5) * 0.04;
+      }
+    return { name: t.name, shape: t.shape, data };
+  });
+  writeSafetensors(join(dir, "model.safetensors"), tensors, "F32");
+  return tensors.reduce((n, t) => n + t.data.length, 0);
+}
