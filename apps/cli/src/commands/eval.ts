@@ -13,6 +13,7 @@ import { renderMarkdown } from "../render/markdown.ts";
 import { Progress } from "../render/progress.ts";
 import { withServices } from "../services.ts";
 import { chosenEvaluation, evalOptions } from "./eval-options.ts";
+import { checkBaseline, checkKnownModel } from "./run-target.ts";
 
 const REPORT_FORMATS = ["table", "json", "junit", "markdown"] as const;
 
@@ -68,6 +69,10 @@ export function registerEval(program: Command, globals: () => GlobalOptions): vo
         async (services) => {
           const project = await resolveProjectName(services.ws, o.project);
           await getProjectByName(services.ws.db, project);
+          // a mistyped provider, model or baseline is refused before an eval run is stored or an item scored
+          await checkKnownModel(services.ws, services.providers.names(), services.local, o.provider, o.model);
+          services.providers.client(o.provider); // a provider whose API key is not in the environment
+          if (o.baseline) await checkBaseline(services.ws, project, o.baseline);
           const evaluation = chosenEvaluation(o);
           const run = await services.evalRuns.create({
             project,

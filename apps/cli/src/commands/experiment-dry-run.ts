@@ -13,6 +13,7 @@ import {
 import { resolveProjectName, withWorkspace } from "../context.ts";
 import { emit, type GlobalOptions } from "../output.ts";
 import { type CreateOptions, chosenHyperparameters } from "./experiment-options.ts";
+import { checkRunTarget } from "./run-target.ts";
 
 /**
  * `exp create --dry-run`: checks the experiment as `exp create` would (the provider's capability table included) and
@@ -21,8 +22,11 @@ import { type CreateOptions, chosenHyperparameters } from "./experiment-options.
  */
 export async function dryRunCreate(o: CreateOptions, globals: GlobalOptions): Promise<void> {
   const estimate = await withWorkspace(async (ws) => {
+    const project = await resolveProjectName(ws, o.project);
+    // as `exp create` checks them (the API key aside: a dry run sends nothing)
+    await checkRunTarget(ws, o.provider, o.model, false);
     const input: CreateExperiment = {
-      project: await resolveProjectName(ws, o.project),
+      project,
       dataset: o.dataset,
       model: o.model,
       provider: o.provider,

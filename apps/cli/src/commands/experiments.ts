@@ -37,6 +37,7 @@ import {
   type RunOptions,
   runOptions,
 } from "./experiment-options.ts";
+import { checkRunTarget } from "./run-target.ts";
 
 export function registerExperiments(program: Command, globals: () => GlobalOptions): void {
   const exp = program.command("exp").description("experiments: a dataset version + base model + hyperparameters, trained and scored");
@@ -83,6 +84,8 @@ export function registerExperiments(program: Command, globals: () => GlobalOptio
       if (o.dryRun) return dryRunCreate(o, globals());
       const created = await withWorkspace(async (ws) => {
         const project = await resolveProjectName(ws, o.project);
+        // a provider or base model that does not exist is refused before anything is stored or uploaded
+        await checkRunTarget(ws, o.provider, o.model, o.run);
         // what it will be scored on must exist before it trains (created with --no-run, it may come later)
         if (o.run) await scoringSetup(ws, (await getProjectByName(ws.db, project)).id);
         const input: CreateExperiment = {
@@ -265,6 +268,7 @@ export function registerExperiments(program: Command, globals: () => GlobalOptio
   ).action(async (o: RunOptions & { model: string; project?: string; name?: string; trials?: number; temperature?: number }) => {
     const created = await withWorkspace(async (ws) => {
       const project = await resolveProjectName(ws, o.project);
+      await checkRunTarget(ws, o.provider, o.model);
       await scoringSetup(ws, (await getProjectByName(ws.db, project)).id);
       const evaluation = chosenEvaluation(o);
       return createExperiment(

@@ -19,6 +19,7 @@ import { statusColor } from "../render/experiment.ts";
 import { runExperiments } from "../run-experiments.ts";
 import { engineModelKinds } from "./engine-access.ts";
 import { chosenAxes, concurrencyOption, methodOption, type RunOptions, runOptions, sweepOptions } from "./experiment-options.ts";
+import { checkRunTarget } from "./run-target.ts";
 
 /** `tunelab sweep`'s options as parsed (its hyperparameter flags, each a list, are read with `chosenAxes`). */
 interface SweepCliOptions extends RunOptions {
@@ -97,6 +98,7 @@ export function registerSweep(program: Command, globals: () => GlobalOptions): v
       });
       const ids = await withWorkspace(async (ws) => {
         const project = await resolveProjectName(ws, o.project);
+        await checkRunTarget(ws, o.provider, o.model);
         await scoringSetup(ws, (await getProjectByName(ws.db, project)).id); // before anything is stored or trains
         const created = await createSweep(
           ws,
