@@ -81,6 +81,8 @@ describe("tunelab models with a local Hugging Face folder", () => {
     expect(human.stdout).toContain("registered tiny");
     expect(human.stdout).toMatch(/Qwen2ForCausalLM, 0\.\d+M parameters \(bf16\), context 256/);
     expect(human.stdout).toContain("next: tunelab baseline --model tiny");
+    // stderr is not a terminal here: hashing progress as plain lines, ending with the whole size
+    expect(human.stderr).toMatch(/^hashing tiny: (\d+\.\d)\/\1 MB$/m);
 
     const again = cli(["models", "add", TINY, "--name", "tiny", "--json"]);
     expect(again.code, again.stderr).toBe(0);

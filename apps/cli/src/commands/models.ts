@@ -1,4 +1,4 @@
-import { join } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { readEnv, resolveHome, TunelabError } from "@tunelab/core";
 import {
   createEngine,
@@ -57,8 +57,17 @@ function describe(row: RegisteredBase) {
   };
 }
 
-function hashBar(json: boolean): ((done: number, total: number) => void) | undefined {
-  if (!process.stderr.isTTY || json) return undefined;
+/** Hashing progress on stderr: a bar on a terminal, else (pipes, CI, --json) a line every 2 s and at the end. */
+function hashProgress(label: string, json: boolean): (done: number, total: number) => void {
+  if (!process.stderr.isTTY || json) {
+    let lastLine = 0;
+    const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
+    return (done, total) => {
+      if (Date.now() - lastLine < 2000 && done < total) return;
+      lastLine = Date.now();
+      process.stderr.write(`hashing ${label}: ${mb(done)}/${mb(total)} MB\n`);
+    };
+  }
   const bar = new cliProgress.SingleBar(
     { stream: process.stderr, format: `hashing ${color.cyan("{bar}")} {percentage}% {value}/{total} MB`, barsize: 24, hideCursor: true },
     cliProgress.Presets.shades_classic,
@@ -90,12 +99,11 @@ export function registerModels(program: Command, globals: () => GlobalOptions): 
         ? await downloadForRegistration(source, { json, endpoint: env.HF_ENDPOINT, token: env.HF_TOKEN, hfHome: env.HF_HOME })
         : { dir: source, name: undefined };
       await withEngine(async (engine) => {
-        const onHashProgress = hashBar(json);
         const { model, created } = await registerBaseModel(engine.store, {
           dir: located.dir,
           name: options.name ?? located.name,
           source,
-          ...(onHashProgress ? { onHashProgress } : {}),
+          onHashProgress: hashProgress(options.name ?? located.name ?? basename(resolve(located.dir)), json),
         });
         const d = describe(model);
         emit(globals(), { ...d, created }, () =>
