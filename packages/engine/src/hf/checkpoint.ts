@@ -11,7 +11,7 @@ import { z } from "zod";
 import { type HfArchitecture, hfParameterCount, parseHfConfig } from "./config.ts";
 import { readSafetensorsHeader, type TensorEntry } from "./safetensors.ts";
 import { expectedTensors } from "./tensor-names.ts";
-import { tokenizerIdCount, vocabFitProblem } from "./vocab-fit.ts";
+import { tokenizerIds, vocabFitProblem } from "./vocab-fit.ts";
 
 export interface LocatedTensor {
   file: string;
@@ -51,8 +51,15 @@ export function inspectCheckpoint(dir: string): HfCheckpoint {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw refuse(dir, "(path)", "is not a directory");
   const config = readJson(dir, "config.json") as Record<string, unknown>;
   const arch = parseHfConfig(config);
-  const tooMany = vocabFitProblem(tokenizerIdCount(readJson(dir, "tokenizer.json")), arch.vocab);
+  const ids = tokenizerIds(readJson(dir, "tokenizer.json"));
+  const tooMany = vocabFitProblem(ids.count, arch.vocab);
   if (tooMany) throw refuse("tokenizer.json", "model.vocab", tooMany);
+  if (ids.missing !== undefined)
+    throw refuse(
+      "tokenizer.json",
+      "added_tokens",
+      `no token has id ${ids.missing}, below the highest id ${ids.count - 1} (model.vocab and added_tokens must give every id a token)`,
+    );
   const tokenizerConfig = TokenizerConfig.safeParse(readJson(dir, "tokenizer_config.json"));
   if (!tokenizerConfig.success || tokenizerConfig.data.chat_template === undefined) {
     const jinja = join(dir, "chat_template.jinja");

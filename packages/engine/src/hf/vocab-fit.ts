@@ -8,19 +8,22 @@ export function vocabFitProblem(tokens: number, rows: number): string | undefine
   return tokens > rows ? `${tokens} tokens, more than the model's ${rows} embedding rows` : undefined;
 }
 
-/** How many ids a tokenizer.json defines (one past the highest id of `model.vocab` and `added_tokens`). */
-export function tokenizerIdCount(tokenizerJson: unknown): number {
+/** The ids a tokenizer.json defines: one past the highest (`count`), and the first id below it with no token, if any. */
+export function tokenizerIds(tokenizerJson: unknown): { count: number; missing?: number } {
   const json = (tokenizerJson ?? {}) as { model?: { vocab?: unknown }; added_tokens?: unknown };
   const vocab = json.model?.vocab;
-  let count = 0;
+  const ids: number[] = [];
   // BPE / WordPiece / WordLevel: {token: id}; Unigram: [[piece, score], …] by id
-  if (Array.isArray(vocab)) count = vocab.length;
-  else if (vocab && typeof vocab === "object")
-    for (const id of Object.values(vocab)) if (typeof id === "number" && id >= count) count = id + 1;
+  if (Array.isArray(vocab)) for (let id = 0; id < vocab.length; id++) ids.push(id);
+  else if (vocab && typeof vocab === "object") for (const id of Object.values(vocab)) if (typeof id === "number") ids.push(id);
   if (Array.isArray(json.added_tokens))
     for (const token of json.added_tokens) {
       const id = (token as { id?: unknown } | null)?.id;
-      if (typeof id === "number" && id >= count) count = id + 1;
+      if (typeof id === "number") ids.push(id);
     }
-  return count;
+  const count = ids.reduce((n, id) => Math.max(n, id + 1), 0);
+  const seen = new Uint8Array(count);
+  for (const id of ids) if (Number.isInteger(id) && id >= 0) seen[id] = 1;
+  const missing = seen.indexOf(0);
+  return missing === -1 ? { count } : { count, missing };
 }

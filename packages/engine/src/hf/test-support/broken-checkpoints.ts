@@ -220,6 +220,17 @@ export const BREAKAGES: Breakage[] = [
     field: "model.vocab",
   },
   {
+    title: "a tokenizer whose ids have a gap (an added token left out)",
+    fixture: "qwen2",
+    apply: (dir) =>
+      editJson(join(dir, "tokenizer.json"), (t) => {
+        t.added_tokens = (t.added_tokens as Array<{ id: number }>).filter((token) => token.id !== 459);
+      }),
+    mentions: "no token has id 459",
+    file: "tokenizer.json",
+    field: "added_tokens",
+  },
+  {
     title: "a safetensors __metadata__ value that is not a string",
     fixture: "qwen2",
     apply: (dir) =>
