@@ -36,7 +36,7 @@ export function knownModelCheck(
     if ((await local.catalog.parentOf(model)) !== undefined) return;
     throw new TunelabError(
       "invalid_argument",
-      `model: the local engine has no model "${model}" (base models: ${bases.join(", ")}; or a tuned model's ft:… id; register open-weight models with \`tunelab models add\`)`,
+      `model: the local engine has no model "${model}" (base models: ${bases.join(", ")}; or a tuned model's ft:… id; register an open-weight model with \`tunelab models add PATH\`)`,
       { details: { field: "model", provider } },
     );
   };
