@@ -24,8 +24,6 @@ export interface LocalEngine {
   baseModels(): Promise<BaseModelInfo[]>;
   /** The directory of a tuned model's weights, when the engine has it. */
   tunedModelDir(id: string): Promise<string | undefined>;
-  /** The directory a registered base was registered from, when `id` names one. */
-  registeredBaseDir(id: string): Promise<string | undefined>;
   /**
    * Adds a tuned model another machine's engine trained: its files, in `dir` (moved into the engine, or removed when
    * the engine has the model already), served under the same id.

@@ -67,7 +67,6 @@ export function asLocalEngine(engine: Engine): LocalEngine {
       return [...builtInModels(), ...registered.map((row) => BaseModelInfo.parse(openWeightModel(row)))];
     },
     tunedModelDir: async (id) => (await engine.tunedModels.find(id))?.dir,
-    registeredBaseDir: async (id) => (await findRegisteredBase(engine.store, id))?.dir,
     adoptTunedModel: (model) => adoptModel(engine.store, model),
     onMissingTunedModel: (source) => engine.tunedModels.setSource(source),
     onCheckpoint: (listener) => engine.onCheckpoint(listener),

@@ -10,7 +10,7 @@ import {
   removeGrader,
   TunelabError,
 } from "@tunelab/core";
-import { type GraderConfig, GraderConfigError, testGrader } from "@tunelab/evals";
+import { DEFAULT_SIMILARITY_THRESHOLD, type GraderConfig, GraderConfigError, testGrader } from "@tunelab/evals";
 import type { Command } from "commander";
 import { resolveProjectName, withWorkspace } from "../context.ts";
 import { EXIT } from "../exit-codes.ts";
@@ -158,7 +158,11 @@ export function registerGraders(program: Command, globals: () => GlobalOptions):
 
 function details(g: GraderConfig): string {
   const c = g as Record<string, unknown>;
-  if (g.type === "text_similarity") return `${String(c.evaluation_metric)} ≥ ${String(c.pass_threshold)}`;
+  if (g.type === "text_similarity") {
+    // OpenAI's fine-tuning shape has no pass_threshold: the grader passes from the default
+    const threshold = c.pass_threshold === undefined ? `${DEFAULT_SIMILARITY_THRESHOLD} (default)` : String(c.pass_threshold);
+    return `${String(c.evaluation_metric)} ≥ ${threshold}`;
+  }
   if (g.type === "string_check") return `${String(c.operation)} ${String(c.reference)}`;
   if (g.type === "custom") return `${String(c.path)} (${String(c.sha256).slice(0, 12)})`;
   if (g.type === "json_match") return c.fields ? `fields ${(c.fields as string[]).join(", ")}` : "every reference field";

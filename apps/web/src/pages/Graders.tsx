@@ -6,34 +6,9 @@ import { cannotRunHere } from "../lib/grader-runnable.ts";
 import { load } from "../lib/load.ts";
 import { usePage } from "../lib/page.ts";
 import { query, setQuery } from "../lib/router.ts";
+import { EXAMPLES } from "./graders/grader-examples.ts";
 import { TryGrader } from "./graders/TryGrader.tsx";
 
-const OUT = "{{sample.output_text}}";
-const REF = "{{item.reference}}";
-/** A starting config per type for the "try it" box. */
-const EXAMPLES: Record<string, object> = {
-  string_check: { type: "string_check", name: "exact", input: OUT, reference: REF, operation: "eq" },
-  text_similarity: {
-    type: "text_similarity",
-    name: "similar",
-    input: OUT,
-    reference: REF,
-    evaluation_metric: "fuzzy_match",
-    pass_threshold: 0.8,
-  },
-  json_valid: { type: "json_valid", name: "valid_json" },
-  json_schema: { type: "json_schema", name: "schema", schema: { type: "object", required: ["category"] } },
-  json_match: { type: "json_match", name: "fields", fields: ["category", "priority"] },
-  regex: { type: "regex", name: "has_category", pattern: '"category"' },
-  numeric: { type: "numeric", name: "close", input: OUT, reference: REF, tolerance: 0.01 },
-  length: { type: "length", name: "short", max: 200 },
-  multi: {
-    type: "multi",
-    name: "both",
-    graders: { a: { type: "string_check", name: "a", input: OUT, reference: REF, operation: "eq" }, b: { type: "json_valid", name: "b" } },
-    calculate_output: "(a + b) / 2",
-  },
-};
 /** The registry's types that never run in the try box (they call a model); code types depend on the server. */
 const MODEL_TYPES = new Set(["score_model", "label_model"]);
 const CODE_TYPES = new Set(["python", "custom"]);

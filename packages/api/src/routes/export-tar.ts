@@ -43,7 +43,6 @@ export async function exportAsTar(options: {
   tunedModel: string;
   format: ExportFormat;
   dtype?: ExportDtype;
-  baseModelNameOrPath?: string;
   /** The download's request: when its client goes, an export still waiting is dropped and one under way is stopped. */
   signal?: AbortSignal;
 }): Promise<ExportTar> {
@@ -63,7 +62,6 @@ export async function exportAsTar(options: {
             format: options.format,
             outDir,
             name: options.tunedModel,
-            ...(options.baseModelNameOrPath ? { baseModelNameOrPath: options.baseModelNameOrPath } : {}),
             ...(options.dtype ? { dtype: options.dtype } : {}),
           },
           run,

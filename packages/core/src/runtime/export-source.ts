@@ -15,12 +15,16 @@ export function catalogOf(local: LocalEngine | undefined): OpenWeightCatalog {
   return local?.catalog ?? NO_ENGINE;
 }
 
-/** What exporting an experiment's tuned model needs (its weights, and the base PEFT should name), or why it cannot export. */
+/**
+ * What exporting an experiment's tuned model needs (its weights), or why it cannot export. PEFT's
+ * `base_model_name_or_path` and `revision` are what the tuned model recorded at training (its base's Hub id and pinned
+ * revision, else its folder), never whichever model is registered under the base's name now.
+ */
 export async function exportSource(
   local: LocalEngine | undefined,
   experiment: Experiment,
   format: ExportFormat,
-): Promise<{ modelDir: string; tunedModel: string; baseModelNameOrPath?: string }> {
+): Promise<{ modelDir: string; tunedModel: string }> {
   const setup = await trainingSetup(experiment, catalogOf(local));
   if (!local || !experiment.tunedModel || !setup.export.formats.includes(format))
     throw new TunelabError(
@@ -29,9 +33,5 @@ export async function exportSource(
     );
   const modelDir = await local.tunedModelDir(experiment.tunedModel);
   if (!modelDir) throw new TunelabError("not_found", `no tuned model ${experiment.tunedModel} in the local engine`);
-  const base = setup.openWeightBase;
-  // PEFT records the Hub id when the base came from the Hub, else the directory it was registered from
-  const hub = base?.source?.startsWith("hf:") ? base.source.slice(3).split("@")[0] : undefined;
-  const nameOrPath = hub ?? (base ? await local.registeredBaseDir(base.id) : undefined);
-  return { modelDir, tunedModel: experiment.tunedModel, ...(nameOrPath ? { baseModelNameOrPath: nameOrPath } : {}) };
+  return { modelDir, tunedModel: experiment.tunedModel };
 }
