@@ -1,65 +1,17 @@
 // What a command will train or score is resolved before it does any work: a mistyped provider, model or baseline is
 // refused at once (exit 2, naming the option, listing what is known and the closest name), and no eval run or
 // experiment is stored. Real CLI processes.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { closeWorkspace, openWorkspace } from "@tunelab/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "./run-cli.ts";
+import { type BeforeWork, beforeWorkspace } from "./before-work.ts";
 
-const EXAMPLES = fileURLToPath(new URL("../../../examples/ticket-routing/", import.meta.url));
-
-let dir: string;
-let home: string;
-const cli = (args: string[]) => runCli(args, { home, cwd: dir });
+let w: BeforeWork;
+const cli = (args: string[]) => w.cli(args);
+const refused = (args: string[]) => w.refused(args);
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), "tunelab-run-target-"));
-  home = join(dir, ".tunelab");
-  const items = readFileSync(`${EXAMPLES}test.jsonl`, "utf8").split("\n").filter(Boolean).slice(0, 6);
-  writeFileSync(join(dir, "test.jsonl"), `${items.join("\n")}\n`);
-  for (const args of [
-    ["split", join(dir, "test.jsonl"), "--project", "tickets"],
-    ["data", "import", `${EXAMPLES}train-v1.jsonl`, "-d", "train"],
-    ["graders", "add", `${EXAMPLES}graders.json`],
-  ]) {
-    const r = cli(args);
-    if (r.code !== 0) throw new Error(`${args.join(" ")}: ${r.stdout}\n${r.stderr}`);
-  }
+  w = beforeWorkspace("tunelab-run-target-");
 }, 120_000);
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** Rows of the tables work would write to. */
-const stored = async () => {
-  const ws = await openWorkspace(home);
-  try {
-    const count = async (table: "eval_runs" | "experiments") =>
-      Number(
-        (
-          await ws.db
-            .selectFrom(table)
-            .select((eb) => eb.fn.countAll().as("n"))
-            .executeTakeFirstOrThrow()
-        ).n,
-      );
-    return { evalRuns: await count("eval_runs"), experiments: await count("experiments") };
-  } finally {
-    await closeWorkspace(ws);
-  }
-};
-
-/** Refused before any work: exit 2, nothing on stdout, the message on stderr, nothing stored. */
-const refused = async (args: string[]) => {
-  const before = await stored();
-  const result = cli(args);
-  expect(result.code, result.stdout + result.stderr).toBe(2);
-  expect(result.stdout).toBe("");
-  expect(result.stderr).not.toMatch(/^\s+at /m);
-  expect(await stored()).toEqual(before);
-  return result.stderr;
-};
+afterAll(() => w.dispose());
 
 describe("providers, models and baselines are resolved before the work", () => {
   it("eval --baseline with an id that does not exist: refused before any item is scored", async () => {

@@ -1,3 +1,4 @@
+import { localPath } from "@tunelab/api/local-path";
 import { createSignal } from "solid-js";
 
 /** What `GET /api/session` says: whether the server wants a token (TUNELAB_TOKEN) and whether this browser has it. */
@@ -43,27 +44,15 @@ export async function signOut(): Promise<void> {
   setState({ tokenRequired: true, authenticated: false });
 }
 
-/** Control characters (C0, DEL, C1) and whitespace of any kind: browsers drop tabs and newlines from a URL. */
-const UNSAFE = /[\p{Cc}\s]/u;
-const BASE = "http://x";
-
 /**
- * A path on this site to return to after signing in, or "/" for anything else: another origin (`//evil.example`,
- * `/\evil.example`), a control character or whitespace (a browser strips `/\t/evil.example` to `//evil.example`),
- * the login page itself. Resolved against a fixed origin and returned as the URL parser writes it, so where the browser
- * goes is exactly what was checked (the server's `/login?next=` follows the same rule).
+ * A path on this site to return to after signing in, or "/" for anything else: the server's rule for `/login?next=`
+ * (`localPath`: no other origin, no control character or whitespace a browser would strip), and not the login page
+ * itself.
  */
 export function safeNext(next: string | null | undefined): string {
-  if (!next?.startsWith("/") || UNSAFE.test(next)) return "/";
-  let url: URL;
-  try {
-    url = new URL(next, BASE);
-  } catch {
-    return "/";
-  }
-  const path = url.pathname;
-  if (url.origin !== BASE || path.startsWith("//") || path.startsWith("/\\") || path === "/login" || path.startsWith("/login/")) return "/";
-  return path + url.search + url.hash;
+  const path = localPath(next);
+  const pathname = path.replace(/[?#].*$/, "");
+  return pathname === "/login" || pathname.startsWith("/login/") ? "/" : path;
 }
 
 /** Sends the browser to the login page, to come back here after signing in. */
