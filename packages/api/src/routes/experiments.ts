@@ -16,6 +16,7 @@ import {
   limitSweep,
   listExperiments,
   localModelKind,
+  requestExperimentRun,
   SweepGrid,
   scoringSetup,
   TrainingSetup,
@@ -82,6 +83,11 @@ export function experimentRoutes(services: ApiServices, options: { allowCodeGrad
     assertCodeGradersAllowed(graderSet.graders, options.allowCodeGraders, "run");
   };
   const assertMayEvaluate = async (project: string) => assertMayScore((await getProjectByName(ws.db, project)).id);
+  /** Runs it here, or (serve --no-worker) records the request for a `tunelab worker` to claim. */
+  const startOrQueue = async (id: string) => {
+    await requestExperimentRun(ws.db, id);
+    if (services.runsWork) void experiments.run(id);
+  };
   return router()
     .openapi(
       createRoute({
@@ -107,7 +113,8 @@ export function experimentRoutes(services: ApiServices, options: { allowCodeGrad
         const { run, ...body } = c.req.valid("json");
         if (run) await assertMayEvaluate(project);
         const result = await createExperiment(ws, { ...body, project }, { ...createdBy(c), ...modelKinds });
-        if (run && result.created && services.runsWork) void experiments.run(result.experiment.id);
+        // asked to run: here, or by a `tunelab worker` (serve --no-worker), which claims only what was asked for
+        if (run && result.created) await startOrQueue(result.experiment.id);
         return c.json(result, result.created ? 201 : 200);
       },
     )
@@ -123,7 +130,7 @@ export function experimentRoutes(services: ApiServices, options: { allowCodeGrad
         const sweep = c.req.valid("json");
         await assertMayEvaluate(project);
         const created = await createSweep(ws, { ...sweep, project }, { ...createdBy(c), ...modelKinds });
-        if (services.runsWork) for (const result of created) if (result.created) void experiments.run(result.experiment.id);
+        for (const result of created) if (result.created) await startOrQueue(result.experiment.id);
         return c.json({ data: created }, 201);
       },
     )
@@ -207,7 +214,7 @@ export function experimentRoutes(services: ApiServices, options: { allowCodeGrad
           throw new TunelabError("conflict", `experiment ${experiment.id} already ${experiment.status}; create it again to run it again`);
         await assertMayScore(experiment.projectId);
         // without a local worker (serve --no-worker) the stored experiment stays queued: a `tunelab worker` claims it
-        if (services.runsWork) void experiments.run(experiment.id);
+        await startOrQueue(experiment.id);
         return c.json(experiment, 202);
       },
     )

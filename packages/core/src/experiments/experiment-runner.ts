@@ -9,6 +9,7 @@ import {
   getExperiment,
   releaseExperiment,
   renewExperimentLeases,
+  requestExperimentRun,
   transitionExperiment,
   unfinishedExperiments,
 } from "./experiment.repository.ts";
@@ -44,8 +45,12 @@ export class ExperimentRunner {
     return () => this.listeners.delete(listener);
   }
 
-  /** Queues an experiment; resolves when it reaches a final state (or this runner closes). */
+  /**
+   * Queues an experiment; resolves when it reaches a final state (or this runner closes). The request is recorded at
+   * once, so that if this process stops before it starts, the next one resumes it.
+   */
   run(id: string): Promise<Experiment> {
+    void requestExperimentRun(this.ws.db, id).catch(() => {}); // drive() records it again before it runs
     const current = this.active.get(id);
     if (current) return current.done;
     const queued = this.waiting.find((w) => w.id === id);
@@ -158,6 +163,7 @@ export class ExperimentRunner {
 
   /** Runs an experiment this process has claimed; another live process's experiment is left alone. */
   private async drive(id: string, signal: AbortSignal): Promise<Experiment> {
+    await requestExperimentRun(this.ws.db, id);
     // another process holds it: wait for it to finish or for its claim to lapse (a killed process), then take over
     while (!(await claimExperiment(this.ws.db, id, this.owner, this.leaseSeconds))) {
       const current = await getExperiment(this.ws.db, id);

@@ -95,8 +95,23 @@ export async function listExperiments(db: DB, projectId: string): Promise<Experi
   return rows.map(toExperiment);
 }
 
+/** Records that someone asked for the experiment to run, so that any process may resume or claim it from now on. */
+export async function requestExperimentRun(db: DB, id: string): Promise<void> {
+  await db.updateTable("experiments").set({ run_requested: 1 }).where("id", "=", id).where("run_requested", "=", 0).execute();
+}
+
+/**
+ * Unfinished experiments a process may resume or claim: started ones, and `created` ones someone asked to run (one
+ * created without running waits for `exp run` or the web page's Run now).
+ */
 export async function unfinishedExperiments(db: DB): Promise<Experiment[]> {
-  const rows = await db.selectFrom("experiments").selectAll().where("status", "not in", FINISHED_STATUSES).orderBy("created_at").execute();
+  const rows = await db
+    .selectFrom("experiments")
+    .selectAll()
+    .where("status", "not in", FINISHED_STATUSES)
+    .where((eb) => eb.or([eb("status", "!=", "created"), eb("run_requested", "=", 1)]))
+    .orderBy("created_at")
+    .execute();
   return rows.map(toExperiment);
 }
 
@@ -214,6 +229,7 @@ export async function claimableExperiments(db: DB, limit: number): Promise<strin
     .selectFrom("experiments")
     .select("id")
     .where("status", "not in", FINISHED_STATUSES)
+    .where((eb) => eb.or([eb("status", "!=", "created"), eb("run_requested", "=", 1)]))
     .where((eb) => eb.or([eb("lease_owner", "is", null), eb("lease_expires_at", "is", null), eb("lease_expires_at", "<", nowSeconds())]))
     .orderBy("created_at")
     .limit(limit)

@@ -32,6 +32,8 @@ export interface ExperimentTable {
   warnings_json: string | null;
   /** Where the job stopped early and the step the tuned model keeps, JSON `EarlyStop` (0011); null: it did not. */
   early_stop_json: string | null;
+  /** 1 once someone asked for it to run (0012): a `created` experiment is resumed and claimed only then. */
+  run_requested: number;
   trained_tokens: number | null;
   training_seconds: number | null;
   test_split_version_id: string | null;

@@ -150,6 +150,7 @@ async function experimentRow(id: string) {
     created_by: null,
     warnings_json: null,
     early_stop_json: null,
+    run_requested: 0,
   });
 }
 
