@@ -2,7 +2,7 @@ import { type ErrorCode, isTunelabError } from "@tunelab/core";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { MAX_JSON_DEPTH, tooDeep } from "./json-depth.ts";
+import { MAX_JSON_DEPTH, tooDeep } from "./json-depth-limit.ts";
 
 /** One mapping from error codes to HTTP statuses. */
 export const STATUS: Record<ErrorCode, ContentfulStatusCode> = {

@@ -4,7 +4,8 @@ import { Hono } from "hono";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiHarness } from "../../test/api-harness.ts";
 import { onError } from "./errors.ts";
-import { MAX_JSON_DEPTH, nestsDeeperThan } from "./json-depth.ts";
+import { nestsDeeperThan } from "./json-depth.ts";
+import { MAX_JSON_DEPTH } from "./json-depth-limit.ts";
 
 const nested = (depth: number, open = "[", close = "]") => `${open.repeat(depth)}${close.repeat(depth)}`;
 const bytes = (text: string) => new TextEncoder().encode(text);

@@ -1,15 +1,7 @@
 import type { MiddlewareHandler } from "hono";
 import { JSON_TYPE, mediaType } from "./body-type.ts";
+import { MAX_JSON_DEPTH, tooDeep } from "./json-depth-limit.ts";
 import { refuse } from "./refuse.ts";
-
-/**
- * How deeply a JSON request body may nest arrays and objects on /api and /v1. Real bodies (grader files, JSON Schemas,
- * test items, chat requests) nest a handful of levels; a body nested thousands deep overflows the stack of whatever
- * walks it next (validation, JSON.stringify of the answer), so it is refused before anything reads it. Above the 100
- * levels a line of a data file may nest (formats' MAX_JSON_DEPTH), so a test item as imported can be sent back inside a
- * request (the grader playground's `item`).
- */
-export const MAX_JSON_DEPTH = 128;
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -40,8 +32,6 @@ export function nestsDeeperThan(bytes: Uint8Array, max: number): boolean {
 }
 
 /** What a request refused for its nesting is told. */
-export const tooDeep = (max: number) =>
-  `the JSON body nests arrays and objects more than ${max} levels deep (the limit is ${max}); send a flatter body`;
 
 /**
  * Refuses (400 `invalid_argument`) a JSON body nested deeper than `max` levels, before a route parses it. The body is
