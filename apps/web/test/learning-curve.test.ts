@@ -257,6 +257,16 @@ describe("learning curve page in Chromium", () => {
     await page.screenshot({ path: join(ARTIFACTS, "learning-curve-390.png"), fullPage: true });
   });
 
+  it("fits a 375 px phone: the members' table scrolls inside its card, never the page", async () => {
+    await page.setViewportSize({ width: 375, height: 740 });
+    await page.goto(`${server.url}/projects/${PROJECT}/curve`);
+    await expect.poll(async () => (await positions(page))?.whiskers.length).toBe(1);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+    const wrap = await page.locator("[data-testid=curve-card] .curve-members-wrap").boundingBox();
+    const card = await page.locator("[data-testid=curve-card]").boundingBox();
+    expect((wrap?.x ?? 0) + (wrap?.width ?? 0)).toBeLessThanOrEqual((card?.x ?? 0) + (card?.width ?? 0));
+  });
+
   it("says how to make a curve when a project has none", async () => {
     await page.setViewportSize({ width: 1280, height: 900 });
     await page.goto(`${server.url}/projects/${EMPTY}/curve`);

@@ -53,33 +53,35 @@ function CurveCard(props: { curve: ProjectCurve; metric: string; x: CurveAxis })
         {score(asymptote().interval.high)}]. Intervals are 95%, from {props.curve.curve.resamples} paired bootstrap resamples of the test
         items.
       </p>
-      <table class="curve-members">
-        <thead>
-          <tr>
-            <th>experiment · dataset</th>
-            <th class="num">examples</th>
-            <th class="num" title={props.curve.xLabel}>
-              trained tokens
-            </th>
-            <th class="num">{props.metric}</th>
-          </tr>
-        </thead>
-        <tbody>
-          <For each={props.curve.members}>
-            {(m) => (
-              <tr>
-                <td>
-                  <a href={`/experiments/${m.experimentId}`}>{m.name}</a>
-                  <div class="muted">{m.dataset}</div>
-                </td>
-                <td class="num">{count(m.examples)}</td>
-                <td class="num">{count(m.trainedTokens)}</td>
-                <td class="num">{score(m.score)}</td>
-              </tr>
-            )}
-          </For>
-        </tbody>
-      </table>
+      <div class="curve-members-wrap">
+        <table class="curve-members">
+          <thead>
+            <tr>
+              <th>experiment · dataset</th>
+              <th class="num">examples</th>
+              <th class="num" title={props.curve.xLabel}>
+                trained tokens
+              </th>
+              <th class="num">{props.metric}</th>
+            </tr>
+          </thead>
+          <tbody>
+            <For each={props.curve.members}>
+              {(m) => (
+                <tr>
+                  <td>
+                    <a href={`/experiments/${m.experimentId}`}>{m.name}</a>
+                    <div class="muted">{m.dataset}</div>
+                  </td>
+                  <td class="num">{count(m.examples)}</td>
+                  <td class="num">{count(m.trainedTokens)}</td>
+                  <td class="num">{score(m.score)}</td>
+                </tr>
+              )}
+            </For>
+          </tbody>
+        </table>
+      </div>
     </div>
   );
 }
@@ -87,8 +89,20 @@ function CurveCard(props: { curve: ProjectCurve; metric: string; x: CurveAxis })
 /** A project's learning curves: experiments that differ only in data, the fitted power law and its projection. */
 export default function LearningCurve(props: { project: string }) {
   usePage({ title: () => `${props.project} learning curve` });
+  // a curve needs a test split and graders: without them the page says how to add them instead of asking for a curve
+  const setup = load(
+    () => props.project,
+    async (project) => {
+      const [split, graders] = await Promise.all([
+        read(api.projects[":project"]["test-split"].$get({ param: { project } })),
+        read(api.projects[":project"].graders.$get({ param: { project } })),
+      ]);
+      return { testSplit: split.data.length > 0, graders: graders.current !== null };
+    },
+  );
+  const ready = () => setup.data()?.testSplit === true && setup.data()?.graders === true;
   const curves = load(
-    () => ({ project: props.project, at: query("at"), x: curveAxis() }),
+    () => ready() && { project: props.project, at: query("at"), x: curveAxis() },
     (k) =>
       read(
         api.projects[":project"].curves.$get({
@@ -113,10 +127,34 @@ export default function LearningCurve(props: { project: string }) {
         </Show>
         <AxisToggle />
       </div>
-      <Show when={curves.error()}>
-        <ErrorNotice error={curves.error()} what="the learning curve" />
+      <Show when={setup.error() ?? curves.error()}>
+        <ErrorNotice error={setup.error() ?? curves.error()} what="the learning curve" />
       </Show>
-      <Show when={curves.data()} fallback={<Show when={!curves.error()}>{<Loading what="the learning curve" />}</Show>}>
+      <Show when={setup.data() && !ready()}>
+        <Notice kind="empty" title="No learning curve yet">
+          <p data-testid="curve-needs-setup">
+            Experiments are scored on the project's test split by its graders, so a curve needs both first
+            {setup.data()?.testSplit ? "" : " (this project has no test split yet)"}
+            {setup.data()?.graders ? "" : " (this project has no graders yet)"}:
+          </p>
+          <Show when={!setup.data()?.testSplit}>
+            <p>
+              <code>tunelab split test.jsonl --project {props.project}</code>
+            </p>
+          </Show>
+          <Show when={!setup.data()?.graders}>
+            <p>
+              <code>tunelab graders add graders.json --project {props.project}</code>
+            </p>
+          </Show>
+        </Notice>
+      </Show>
+      <Show
+        when={curves.data()}
+        fallback={
+          <Show when={!curves.error() && !setup.error() && (!setup.data() || ready())}>{<Loading what="the learning curve" />}</Show>
+        }
+      >
         {(r) => (
           <>
             <Show when={r().curves.length === 0}>

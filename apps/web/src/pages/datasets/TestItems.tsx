@@ -86,13 +86,13 @@ export function TestItems(props: { project: string; version: number }) {
           </table>
         </div>
         <div class="pager">
-          <button type="button" disabled={page() === 0} onClick={() => setQuery({ page: page() - 1 || null })}>
+          <button type="button" disabled={page() === 0} onClick={() => setQuery({ page: page() - 1 || null }, { push: true })}>
             ‹ Previous
           </button>
           <span class="muted">
             page {page() + 1} of {pages()}
           </span>
-          <button type="button" disabled={page() + 1 >= pages()} onClick={() => setQuery({ page: page() + 1 })}>
+          <button type="button" disabled={page() + 1 >= pages()} onClick={() => setQuery({ page: page() + 1 }, { push: true })}>
             Next ›
           </button>
         </div>

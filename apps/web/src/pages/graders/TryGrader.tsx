@@ -30,8 +30,14 @@ export function TryGrader(props: { project: string; grader: string; onGrader: (t
   /** 1-based position of the chosen test item. */
   const position = () => Math.min(Math.max(1, Math.floor(Number(query("item")) || 1)), Math.max(1, count() || Number.POSITIVE_INFINITY));
   // the chosen line of the latest test split, split by the server at its last assistant message (null: no test split)
+  // whether the project has a test split at all: its lines are only asked for when it does
+  const splitVersions = load(
+    () => props.project || null,
+    (project) => read(api.projects[":project"]["test-split"].$get({ param: { project } })),
+  );
+  const hasSplit = () => (splitVersions.data()?.data.length ?? 0) > 0;
   const chosen = load(
-    () => (props.project ? { project: props.project, position: position() } : null),
+    () => (props.project && hasSplit() ? { project: props.project, position: position() } : null),
     (k) =>
       read(
         api.projects[":project"]["test-split"].prompts.$get({
