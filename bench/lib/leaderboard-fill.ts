@@ -279,6 +279,7 @@ export async function fillWorkspace(ws: Workspace, options: FillOptions): Promis
       created_by: null,
       warnings_json: null,
       early_stop_json: null,
+      run_requested: 0,
     });
     runRows.push({
       id: runId,
