@@ -1,5 +1,6 @@
 import { defineConfig } from "vite";
 import solid from "vite-plugin-solid";
+import { distRecord } from "./scripts/dist-record.mjs";
 
 const API = process.env.TUNELAB_API ?? "http://127.0.0.1:8787";
 
@@ -10,7 +11,8 @@ const API = process.env.TUNELAB_API ?? "http://127.0.0.1:8787";
  * and is refused).
  */
 export default defineConfig({
-  plugins: [solid()],
+  // distRecord: the files apps/web/dist was made from, so that `tunelab serve` rebuilds it once one changed
+  plugins: [solid(), distRecord()],
   build: { target: "es2022", outDir: "dist", emptyOutDir: true, reportCompressedSize: false },
   server: {
     proxy: {
