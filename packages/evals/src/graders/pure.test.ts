@@ -1,7 +1,7 @@
 // Which graders may be graded in a worker thread of the runner's grading pool: only those computed from the sample and
 // the item alone. Code graders keep their own isolation, model graders need the provider's client.
 import { describe, expect, it } from "vitest";
-import { isPureGrader } from "./pure.ts";
+import { isPureGrader, mayBacktrack } from "./pure.ts";
 import { bindGrader, parseGraderConfig } from "./registry.ts";
 
 const OUT = "{{sample.output_text}}";
@@ -53,5 +53,15 @@ describe("isPureGrader", () => {
     expect(bindGrader(parsed("custom")).config).toBeUndefined();
     expect(bindGrader(parsed("py")).config).toBeUndefined();
     expect(bindGrader(multi("eq", "label")).config).toBeUndefined();
+  });
+});
+
+describe("mayBacktrack", () => {
+  it("holds for regex graders and JSON Schemas with a pattern, not for other schemas", () => {
+    const schema = (s: Record<string, unknown>) => parseGraderConfig({ type: "json_schema", name: "s", schema: s });
+    expect(mayBacktrack(parseGraderConfig({ type: "regex", name: "r", pattern: "^a$" }))).toBe(true);
+    expect(mayBacktrack(schema({ type: "object", properties: { code: { type: "string", pattern: "^a+$" } } }))).toBe(true);
+    expect(mayBacktrack(schema({ type: "object", patternProperties: { "^x": { type: "string" } } }))).toBe(true);
+    expect(mayBacktrack(schema({ type: "object", required: ["category"] }))).toBe(false);
   });
 });

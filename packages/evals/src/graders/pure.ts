@@ -35,11 +35,13 @@ export function isPureGrader(config: LeafGraderConfig | MultiConfig): boolean {
 
 /**
  * Whether a pure grader can take unbounded time on one sample: `regex` patterns and JSON Schema `pattern`s run on a
- * backtracking engine, where nested quantifiers such as `(a+)+` take exponential time. Such graders are graded in a
+ * backtracking engine, where nested quantifiers such as `(a+)+` take exponential time (a schema without `pattern` or
+ * `patternProperties` runs none, so it stays here). Such graders are graded in a
  * worker thread with a deadline (`GradingPool`) even in a small run, so a stuck pattern never freezes the process that
  * runs it (an API server among others).
  */
 export function mayBacktrack(config: LeafGraderConfig | MultiConfig): boolean {
   if (config.type === "multi") return Object.values(config.graders).some((sub) => mayBacktrack(sub));
-  return config.type === "regex" || config.type === "json_schema";
+  if (config.type === "json_schema") return /"pattern(Properties)?"\s*:/.test(JSON.stringify(config.schema));
+  return config.type === "regex";
 }
