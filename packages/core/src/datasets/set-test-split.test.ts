@@ -81,3 +81,19 @@ describe("a new test split checked against the training versions stored before i
     expect(result.report.issueCounts.training_leakage).toBeUndefined();
   });
 });
+
+describe("setting a file that is an earlier test split", () => {
+  it("is refused, naming both splits, and stores nothing (the current split stays current)", async () => {
+    const first = await setTestSplit(ws, { project: "p", text: jsonl(tickets(0, 10)), fileName: "t1.jsonl" });
+    const second = await setTestSplit(ws, { project: "p", text: jsonl(tickets(0, 12)), fileName: "t2.jsonl" });
+    if (first.status === "invalid" || second.status === "invalid") throw new Error("unexpected");
+    expect([first.test.ref, second.test.ref]).toEqual(["test@1", "test@2"]);
+    const back = setTestSplit(ws, { project: "p", text: jsonl(tickets(0, 10)), fileName: "t1-again.jsonl" });
+    await expect(back).rejects.toThrow(
+      /t1-again\.jsonl holds the same items as test@1, an earlier test split; the current split is test@2/,
+    );
+    // the current split is still test@2, and setting it again is "unchanged"
+    const current = await setTestSplit(ws, { project: "p", text: jsonl(tickets(0, 12)), fileName: "t2.jsonl" });
+    expect(current).toMatchObject({ status: "unchanged", test: { ref: "test@2" } });
+  });
+});

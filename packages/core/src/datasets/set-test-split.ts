@@ -3,7 +3,8 @@ import type { DataSource, Encoding, ValidationReport } from "@tunelab/formats";
 import { runsOffThread, StatsCollector, validateSource } from "@tunelab/formats";
 import { parseProjectName } from "../projects/project.repository.ts";
 import type { Workspace } from "../storage/workspace.ts";
-import { TEST_SPLIT_NAME } from "./dataset.schema.ts";
+import { latestVersion } from "./dataset.repository.ts";
+import { type DatasetVersion, TEST_SPLIT_NAME } from "./dataset.schema.ts";
 import type { FetchImageOptions } from "./images/fetch-image.ts";
 import { RemoteImageRefs } from "./images/image-refs.ts";
 import { importImages } from "./images/import-images.ts";
@@ -115,6 +116,7 @@ export async function setTestSplitHere(ws: Workspace, input: SplitInput): Promis
       await images.undo();
       throw error;
     });
+    if (!stored.created) await refuseEarlierSplit(ws, stored.version, input.fileName);
     // training versions stored before this split keep its items (versions are immutable): say which, and where
     const trainingLeakage = await trainingVersionLeakage(ws, project, stored.version);
     const checked = withTrainingLeakage(report, trainingLeakage, stored.version.ref);
@@ -140,6 +142,21 @@ export async function setTestSplitHere(ws: Workspace, input: SplitInput): Promis
   } finally {
     if (restContent) discardContent(restContent);
   }
+}
+
+/**
+ * The file is an earlier split (`test@1` while `test@2` is current): the current split is the latest version, and
+ * versions are immutable, so it cannot become current again. Refused, rather than answered "unchanged: already test@1"
+ * while every experiment goes on being scored on `test@2`.
+ */
+async function refuseEarlierSplit(ws: Workspace, version: DatasetVersion, fileName: string): Promise<void> {
+  const current = await latestVersion(ws.db, version.datasetId);
+  if (!current || current.id === version.id) return;
+  throw new TunelabError(
+    "conflict",
+    `${fileName} holds the same items as ${version.ref}, an earlier test split; the current split is ${current.ref} and stays so. ` +
+      `A test split only moves forward (scores on ${version.ref} are kept, not ranked with ${current.ref}'s); to score on these items again, add or change an item and set the file again.`,
+  );
 }
 
 function checkArguments(input: SplitInput): { project: string; fraction: number | undefined; trainName: string | undefined } {
