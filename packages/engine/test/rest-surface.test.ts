@@ -35,6 +35,32 @@ describe("files through the official SDK", () => {
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({ error: { type: "invalid_request_error", param: "purpose" } });
   });
+
+  it("refuses an upload whose body ends inside the file part, and keeps serving", async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on("unhandledRejection", onUnhandled);
+    try {
+      const boundary = "tunelab-boundary";
+      const body = [
+        `--${boundary}\r\nContent-Disposition: form-data; name="purpose"\r\n\r\nfine-tune\r\n`,
+        `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="cut.jsonl"\r\n\r\n{"messages": [`,
+      ].join("");
+      const response = await ctx.engine.app.request("/v1/files", {
+        method: "POST",
+        body,
+        headers: { "content-type": `multipart/form-data; boundary=${boundary}` },
+      });
+      expect(response.status).toBe(400);
+      expect(await response.json()).toMatchObject({ error: { type: "invalid_request_error" } });
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(unhandled).toEqual([]);
+      // and the engine still answers
+      expect(Array.isArray((await ctx.client.files.list()).data)).toBe(true);
+    } finally {
+      process.off("unhandledRejection", onUnhandled);
+    }
+  });
 });
 
 describe("fine-tuning job errors in OpenAI's shape", () => {

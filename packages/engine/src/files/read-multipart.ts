@@ -38,7 +38,14 @@ export async function readMultipart(request: Request): Promise<Record<string, st
       }),
     );
   });
-  await pipeline(Readable.fromWeb(request.body as NodeReadableStream<Uint8Array>), parser);
+  try {
+    await pipeline(Readable.fromWeb(request.body as NodeReadableStream<Uint8Array>), parser);
+  } catch (error) {
+    // A body that ends inside a file part fails that part's stream too: its rejection must not go unhandled (that
+    // ends the whole process); the body's own error is the one answered.
+    for (const part of files) part.catch(() => {});
+    throw error;
+  }
   await Promise.all(files);
   return fields;
 }
