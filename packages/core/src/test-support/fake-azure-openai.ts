@@ -81,6 +81,8 @@ export interface FakeAzure {
   /** The model id a job's tuned model gets (`BASE.ft-N[-suffix]`). */
   tunedName(job: Job): string;
   rateLimit(route: string, count: number, seconds?: number): void;
+  /** The next `count` requests to a route (`METHOD /path?query` prefix) answer `status` in OpenAI's error envelope. */
+  failNext(route: string, status: number, count?: number): void;
   /** Called after a job is stored, before its response is sent (a returned promise delays the response). */
   onCreate?: ((job: Job) => void | Promise<void>) | undefined;
   /** While true, a running job stays `running` on every poll (no step) until the test sets it false. */
@@ -92,6 +94,7 @@ export async function startFakeAzure(options: FakeAzureOptions): Promise<FakeAzu
   const openai = options.flavour === "openai";
   const prefix = openai ? "/v1" : "/openai/v1";
   const limits: Array<{ route: string; count: number; seconds: number }> = [];
+  const failures: Array<{ route: string; status: number; count: number }> = [];
   const files = new Map<string, { status: string; polls: number; filename: string }>();
   let nextId = 1;
   const totalSteps = options.steps ?? 2;
@@ -105,6 +108,9 @@ export async function startFakeAzure(options: FakeAzureOptions): Promise<FakeAzu
     tunedName: (job) => tunedName(job),
     rateLimit(route, count, seconds = 1) {
       limits.push({ route, count, seconds });
+    },
+    failNext(route, status, count = 1) {
+      failures.push({ route, status, count });
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
@@ -172,12 +178,20 @@ export async function startFakeAzure(options: FakeAzureOptions): Promise<FakeAzu
     const url = new URL(req.url ?? "/", "http://fake");
     const path = url.pathname;
     const raw = await readBody(req);
-    const limit = limits.find((l) => l.count > 0 && `${method} ${path}`.startsWith(l.route));
+    const limit = limits.find((l) => l.count > 0 && `${method} ${path}${url.search}`.startsWith(l.route));
     if (limit) {
       limit.count--;
       res.setHeader("retry-after", String(limit.seconds));
       fake.requests.push({ method, path: path + url.search, body: "(429)" });
       return send(res, 429, { error: { code: "429", message: "Requests have exceeded the rate limit" } });
+    }
+    const failure = failures.find((f) => f.count > 0 && `${method} ${path}${url.search}`.startsWith(f.route));
+    if (failure) {
+      failure.count--;
+      fake.requests.push({ method, path: path + url.search, body: `(${failure.status})` });
+      return send(res, failure.status, {
+        error: { type: "server_error", code: null, param: null, message: "The server had an error while processing your request." },
+      });
     }
     if (openai) {
       if (req.headers.authorization !== `Bearer ${options.apiKey}`)

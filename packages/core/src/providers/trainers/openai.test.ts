@@ -120,4 +120,26 @@ describe("an experiment on OpenAI's fine-tuning API", () => {
     expect(done.status, done.error ?? "").toBe("completed");
     expect(creates()).toHaveLength(1);
   });
+
+  it("never creates a second job when looking for the first one is rate-limited or fails after a crash", async () => {
+    for (const [status, expected] of [
+      [429, "completed"],
+      [500, "failed"],
+    ] as const) {
+      fake.requests.length = 0;
+      const crash = new AbortController();
+      fake.onCreate = () => crash.abort(new Error("process killed"));
+      const { experiment } = await run(
+        { dataset: "train@1", model: BASE, hyperparameters: { n_epochs: status === 429 ? 6 : 7 } },
+        crash.signal,
+      );
+      fake.onCreate = undefined;
+      // the list that finds the job again answers 429 (waited out, as its Retry-After says) or 500
+      if (status === 429) fake.rateLimit("GET /v1/fine_tuning/jobs?", 1, 1);
+      else fake.failNext("GET /v1/fine_tuning/jobs?", 500);
+      const done = await runExperiment(ws, services, experiment.id, new AbortController().signal);
+      expect(done.status, done.error ?? "").toBe(expected);
+      expect(creates()).toHaveLength(1);
+    }
+  });
 });

@@ -5,7 +5,7 @@ import { toFile } from "openai";
 import type { EarlyStop } from "../../experiments/early-stop.schema.ts";
 import type { RequestedHyperparameters, ResolvedHyperparameters, TrainingMethod } from "../../experiments/hyperparameters.ts";
 import { withRequestSignal } from "../../experiments/request-signal.ts";
-import { honouringRetryAfter } from "./http.ts";
+import { honouringRetryAfter, statusOf } from "./http.ts";
 import type { Trainer, TrainerJob, TrainerJobStatus, TrainerMetrics } from "./trainer.ts";
 
 /**
@@ -58,12 +58,21 @@ export function openAITrainer(client: OpenAI, kind: "openai" | "azure-openai" = 
       return (await honouringRetryAfter(() => withRequestSignal(signal, (s) => client.fineTuning.jobs.create(body, { signal: s })), signal))
         .id;
     },
-    async findJob(experimentId) {
+    async findJob(experimentId, signal) {
       try {
-        const page = await client.fineTuning.jobs.list({ limit: 100, metadata: { tunelab_experiment: experimentId } });
+        const page = await honouringRetryAfter(
+          () =>
+            withRequestSignal(signal, (s) =>
+              client.fineTuning.jobs.list({ limit: 100, metadata: { tunelab_experiment: experimentId } }, { signal: s }),
+            ),
+          signal,
+        );
         return page.data.find((job) => job.metadata?.tunelab_experiment === experimentId)?.id;
-      } catch {
-        return undefined;
+      } catch (error) {
+        // a host that cannot list jobs by metadata has none to find; any other failure (429 beyond its waits, 5xx, no
+        // answer) may hide the job created before a crash, and creating another would train and bill twice
+        if (cannotList(statusOf(error))) return undefined;
+        throw error;
       }
     },
     async getJob(id, signal) {
@@ -111,6 +120,11 @@ export function openAITrainer(client: OpenAI, kind: "openai" | "azure-openai" = 
       await client.fineTuning.jobs.cancel(id);
     },
   };
+}
+
+/** The answers of a host without `GET /fine_tuning/jobs?metadata[…]` (not found, not allowed, not implemented, refused). */
+function cannotList(status: number | undefined): boolean {
+  return status === 400 || status === 404 || status === 405 || status === 501;
 }
 
 function normalStatus(status: string): TrainerJobStatus {
