@@ -1,6 +1,6 @@
 import OpenAI, { toFile } from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { engineWithClient, trainingJsonl } from "./engine-client.ts";
+import { engineWithClient, refusal, trainingJsonl } from "./engine-client.ts";
 
 let ctx: Awaited<ReturnType<typeof engineWithClient>>;
 beforeAll(async () => {
@@ -124,6 +124,33 @@ describe("fine-tuning job errors in OpenAI's shape", () => {
     const refused = await client.fineTuning.jobs.create({ model: "local-tiny", training_file: withImage.id }).catch((e: unknown) => e);
     expect(refused).toMatchObject({ status: 400, code: "unsupported_image", param: "training_file" });
     expect((refused as Error).message).toMatch(/img\.jsonl line 4 has an image at https:\/\/example\.test\/cat\.png; .*data: URLs only/);
+  });
+
+  it("refuses metadata over OpenAI's 16 pairs and integrations it would not honour, writing no job", async () => {
+    const { client } = ctx;
+    const file = await client.files.create({ file: await toFile(Buffer.from(trainingJsonl(pairs)), "m.jsonl"), purpose: "fine-tune" });
+    const before = (await client.fineTuning.jobs.list({ limit: 100 })).data.length;
+    const metadata = Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, "v"]));
+    const tooMany = await refusal(client.fineTuning.jobs.create({ model: "local-tiny", training_file: file.id, metadata }));
+    expect(tooMany).toMatchObject({ status: 400, param: "metadata", code: "invalid_value" });
+    const chat = await refusal(
+      client.chat.completions.create({ model: "local-tiny", messages: [{ role: "user", content: "hi" }], metadata }),
+    );
+    expect(chat).toMatchObject({ status: 400, param: "metadata" });
+
+    const wandb = await refusal(
+      client.fineTuning.jobs.create({
+        model: "local-tiny",
+        training_file: file.id,
+        integrations: [{ type: "wandb", wandb: { project: "tickets" } }],
+      }),
+    );
+    expect(wandb).toMatchObject({ status: 400, param: "integrations", code: "unsupported_integration" });
+    const junk = await refusal(
+      client.fineTuning.jobs.create({ model: "local-tiny", training_file: file.id, integrations: [1, 2] as never }),
+    );
+    expect(junk).toMatchObject({ status: 400, param: "integrations[0]" });
+    expect((await client.fineTuning.jobs.list({ limit: 100 })).data.length).toBe(before);
   });
 
   it("404s unknown jobs and unknown models in chat completions", async () => {

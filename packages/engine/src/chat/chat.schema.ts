@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { Metadata } from "../http/metadata.schema.ts";
 
 const Message = z.looseObject({
   role: z.enum(["system", "developer", "user", "assistant", "tool", "function"]),
@@ -28,7 +29,7 @@ export const ChatRequest = z.strictObject({
   parallel_tool_calls: z.boolean().nullish(),
   response_format: z.looseObject({ type: z.string() }).nullish(),
   user: z.string().nullish(),
-  metadata: z.record(z.string(), z.string()).nullish(),
+  metadata: Metadata.nullish(),
   store: z.boolean().nullish(),
   logprobs: z.boolean().nullish(),
   top_logprobs: z.number().int().min(0).max(20).nullish(),

@@ -35,6 +35,12 @@ export function jobRoutes(store: EngineStore, scheduler: JobScheduler, maxQueued
         "unsupported_method",
       );
     }
+    if (request.integrations?.length)
+      throw badRequest(
+        "The local engine reports to no Weights & Biases project; remove 'integrations' (a job's metrics are in its events, checkpoints and result file).",
+        "integrations",
+        "unsupported_integration",
+      );
     const registered = await findRegisteredBase(store, request.model);
     const tuned = registered ? undefined : await tunedModels.find(request.model);
     if (!findBaseModel(request.model) && !registered && !tuned) {

@@ -1,5 +1,6 @@
 import { DpoHyperparameters, SupervisedHyperparameters } from "@tunelab/contracts";
 import { z } from "zod";
+import { Metadata } from "../http/metadata.schema.ts";
 
 /** The hyperparameters of a job's method: declared once in `@tunelab/contracts` (OpenAI's, with tunelab's extensions). */
 export { DpoHyperparameters, SupervisedHyperparameters };
@@ -19,6 +20,17 @@ export function askedHyperparameters(request: CreateJobRequest): DpoHyperparamet
   );
 }
 
+/** An integration as OpenAI takes it: `{type: "wandb", wandb: {project, entity?, name?, tags?}}`. */
+const Integration = z.strictObject({
+  type: z.literal("wandb"),
+  wandb: z.strictObject({
+    project: z.string().min(1),
+    entity: z.string().nullish(),
+    name: z.string().nullish(),
+    tags: z.array(z.string()).optional(),
+  }),
+});
+
 /** POST /v1/fine_tuning/jobs, as OpenAI accepts it. Unknown parameters are refused, as OpenAI does. */
 export const CreateJobRequest = z.strictObject({
   model: z.string().min(1),
@@ -30,10 +42,11 @@ export const CreateJobRequest = z.strictObject({
     .regex(/^[a-zA-Z0-9_-]*$/, "use letters, digits, '-' and '_'")
     .nullish(),
   seed: z.number().int().min(0).max(2_147_483_647).nullish(),
-  metadata: z.record(z.string().max(64), z.string().max(512)).nullish(),
+  metadata: Metadata.nullish(),
   hyperparameters: SupervisedHyperparameters.nullish(),
   method: Method.nullish(),
-  integrations: z.array(z.unknown()).nullish(),
+  /** OpenAI's shape, checked; the route refuses any (the engine reports to no Weights & Biases project). */
+  integrations: z.array(Integration).nullish(),
   /**
    * tunelab's extension: a checkpoint (`ft:…:ckpt-step-N`) of a job with the same base, training file, hyperparameters
    * and seed, e.g. one another machine's engine trained before its worker stopped: training continues from its step.
