@@ -4,6 +4,7 @@ import {
   ExperimentStatus,
   LEADERBOARD_COLUMNS,
   LeaderboardQuery,
+  type LeaderboardRow,
   leaderboard,
   loadConfig,
   priceOf,
@@ -70,7 +71,7 @@ export function registerLeaderboard(program: Command, globals: () => GlobalOptio
               ),
               r.resultCounts ? `${((r.resultCounts.passed / Math.max(1, r.resultCounts.total)) * 100).toFixed(0)}%` : "-",
               r.resultCounts?.errored ?? "-",
-              r.dataset ?? "(baseline)",
+              r.leakage ? color.yellow(`${r.dataset ?? ""} ⚠ leak`) : (r.dataset ?? "(baseline)"),
               r.baseModel,
               r.method,
               hyperText(r.hyperparameters),
@@ -102,7 +103,7 @@ export function registerLeaderboard(program: Command, globals: () => GlobalOptio
                   `\n${board.elsewhere.reduce((n, e) => n + e.experiments, 0)} experiment(s) scored on other test split / grader versions are not ranked here.`,
                 )
               : "";
-            return `${table(head, rows)}${apart}`;
+            return `${table(head, rows)}${leakageNote(board.rows)}${apart}`;
           });
         });
       },
@@ -121,4 +122,16 @@ export function registerLeaderboard(program: Command, globals: () => GlobalOptio
         emit(globals(), comparison, () => renderComparison(comparison, o.items));
       });
     });
+}
+
+/** Under the table: each training version on it that holds items of the board's test split, and what follows. */
+function leakageNote(rows: readonly LeaderboardRow[]): string {
+  const leaks = new Map<string, NonNullable<LeaderboardRow["leakage"]>>();
+  for (const r of rows) if (r.leakage && r.dataset) leaks.set(r.dataset, r.leakage);
+  return [...leaks]
+    .map(
+      ([version, { examples, testSplit }]) =>
+        `\n${color.yellow("⚠ leak")} ${version}: ${examples} of its examples are items of ${testSplit}; experiments on it are scored on items they trained on, so their scores overstate them (train on a version without them: \`tunelab data export ${version} -o FILE\`, then \`tunelab data import FILE -d ${version.split("@")[0]}\`)`,
+    )
+    .join("");
 }

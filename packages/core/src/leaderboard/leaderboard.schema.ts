@@ -16,6 +16,12 @@ export const LeaderboardRow = z.object({
   evalRunId: z.string().nullable(),
   dataset: z.string().nullable(),
   datasetExamples: z.number().int().nullable(),
+  /**
+   * Set when the experiment's training version holds items of the board's test split (`examples` of its examples have
+   * a test item's input): a version stored before the split keeps them, so the experiment is scored on items it trained
+   * on and its score overstates it. null when none does (and for baselines).
+   */
+  leakage: z.object({ testSplit: z.string(), examples: z.number().int() }).nullable(),
   baseModel: z.string(),
   /** `supervised`, `dpo`, or `none` for a baseline. */
   method: ExperimentMethod,

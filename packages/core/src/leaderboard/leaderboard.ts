@@ -1,11 +1,12 @@
 import { TunelabError } from "@tunelab/base";
 import { z } from "zod";
-import { currentTestSplit } from "../datasets/dataset.repository.ts";
+import { currentTestSplit, findVersionById } from "../datasets/dataset.repository.ts";
 import { ExperimentMethod } from "../experiments/experiment.schema.ts";
 import { currentGraderSet, primaryMetricOf } from "../grader-sets/grader-set.repository.ts";
 import { getProjectByName } from "../projects/project.repository.ts";
 import type { Workspace } from "../storage/workspace.ts";
 import type { Leaderboard, LeaderboardRow } from "./leaderboard.schema.ts";
+import { leakedExamplesByVersion } from "./leaderboard-leakage.ts";
 
 export const LEADERBOARD_COLUMNS = [
   "rank",
@@ -77,6 +78,7 @@ export async function leaderboard(ws: Workspace, query: LeaderboardQuery, priceO
       "e.training_seconds",
       "e.created_at",
       "e.eval_run_id",
+      "e.dataset_version_id",
       "r.test_split_version_id",
       "r.grader_set_id",
       "r.primary_score",
@@ -107,6 +109,8 @@ export async function leaderboard(ws: Workspace, query: LeaderboardQuery, priceO
   }
   const [all, { testSplitVersionId, graderSetId, primaryMetric }] = await Promise.all([rowsQuery.execute(), boardOf()]);
 
+  const leaks = await boardLeakage(ws, testSplitVersionId, all);
+
   const elsewhere = new Map<string, { testSplitVersionId: string; graderSetId: string; experiments: number }>();
   const rows: LeaderboardRow[] = [];
   for (const r of all) {
@@ -134,6 +138,7 @@ export async function leaderboard(ws: Workspace, query: LeaderboardQuery, priceO
       evalRunId: r.eval_run_id,
       dataset: r.dataset_name ? `${r.dataset_name}@${r.dataset_number}` : null,
       datasetExamples: r.example_count ?? null,
+      leakage: leaks.of(r.dataset_version_id),
       baseModel: r.base_model,
       method: r.method as ExperimentMethod,
       provider: r.provider,
@@ -154,6 +159,22 @@ export async function leaderboard(ws: Workspace, query: LeaderboardQuery, priceO
     primaryMetric,
     rows: rows.slice(0, q.limit),
     elsewhere: [...elsewhere.values()],
+  };
+}
+
+/** The training versions on the board that hold items of its test split, and the flag of a row trained on one. */
+async function boardLeakage(ws: Workspace, testSplitVersionId: string | null, rows: readonly { dataset_version_id: string | null }[]) {
+  const none = { of: (_version: string | null): LeaderboardRow["leakage"] => null };
+  if (!testSplitVersionId) return none;
+  const versions = rows.flatMap((r) => r.dataset_version_id ?? []);
+  const leaked = await leakedExamplesByVersion(ws.db, testSplitVersionId, versions);
+  if (leaked.size === 0) return none;
+  const testSplit = (await findVersionById(ws.db, testSplitVersionId))?.ref ?? testSplitVersionId;
+  return {
+    of: (version: string | null): LeaderboardRow["leakage"] => {
+      const examples = version === null ? undefined : leaked.get(version);
+      return examples === undefined ? null : { testSplit, examples };
+    },
   };
 }
 
