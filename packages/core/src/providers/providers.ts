@@ -5,6 +5,7 @@ import { readEnv, readSecret } from "../env.ts";
 import { azureClient } from "./azure-client.ts";
 import { type LocalChat, type LocalFetch, localClient } from "./local-client.ts";
 import type { ProviderConfig, TunelabConfig } from "./provider-config.ts";
+import { hostedTrainingFile } from "./trainers/hosted-file.ts";
 import type { ProviderKind, Trainer } from "./trainers/trainer.ts";
 import { trainerFor } from "./trainers/trainer-for.ts";
 
@@ -60,9 +61,15 @@ export class Providers {
   /** The provider's trainer adapter; `local`, `openai` and kind `openai` train through the SDK client. */
   trainer(name: string): Trainer {
     const config = this.options.config.providers[name];
-    if (!config || config.kind === "openai") return trainerFor(name, { kind: "openai", client: this.client(name) });
-    if (config.kind === "azure-openai") return trainerFor(name, { kind: "azure-openai", client: this.client(name) });
-    return trainerFor(name, { kind: config.kind, config, apiKey: this.apiKey(name, config) ?? "none" });
+    if (name === LOCAL_PROVIDER) return trainerFor(name, { kind: "openai", client: this.client(name) });
+    const trainer =
+      !config || config.kind === "openai"
+        ? trainerFor(name, { kind: "openai", client: this.client(name) })
+        : config.kind === "azure-openai"
+          ? trainerFor(name, { kind: "azure-openai", client: this.client(name) })
+          : trainerFor(name, { kind: config.kind, config, apiKey: this.apiKey(name, config) ?? "none" });
+    // hosted providers get each line with only the keys their training formats document (the engine takes any)
+    return { ...trainer, uploadFile: (file, signal) => trainer.uploadFile({ ...file, content: hostedTrainingFile(file.content) }, signal) };
   }
 
   private apiKey(name: string, config: ProviderConfig): string | undefined {

@@ -69,6 +69,8 @@ interface Job {
   created_at: number;
   finished_at: number | null;
   events: Array<Record<string, unknown>>;
+  /** Why validating the training file fails the job (OpenAI validates after the create answered). */
+  invalid: string | null;
 }
 
 export interface FakeAzure {
@@ -95,7 +97,7 @@ export async function startFakeAzure(options: FakeAzureOptions): Promise<FakeAzu
   const prefix = openai ? "/v1" : "/openai/v1";
   const limits: Array<{ route: string; count: number; seconds: number }> = [];
   const failures: Array<{ route: string; status: number; count: number }> = [];
-  const files = new Map<string, { status: string; polls: number; filename: string }>();
+  const files = new Map<string, { status: string; polls: number; filename: string; problem: string | null }>();
   let nextId = 1;
   const totalSteps = options.steps ?? 2;
   const fake: FakeAzure = {
@@ -146,11 +148,18 @@ export async function startFakeAzure(options: FakeAzureOptions): Promise<FakeAzu
     hyperparameters: { n_epochs: 3, batch_size: 1, learning_rate_multiplier: 1 },
     method: job.body.method ?? { type: "supervised", supervised: { hyperparameters: {} } },
     error:
-      job.status === "failed" ? { code: "internal_error", message: "fake: the training data produced a loss of NaN", param: null } : null,
+      job.status !== "failed"
+        ? null
+        : job.invalid
+          ? { code: "invalid_training_file", message: job.invalid, param: "training_file" }
+          : { code: "internal_error", message: "fake: the training data produced a loss of NaN", param: null },
   });
   const advance = (job: Job) => {
     const now = Math.floor(Date.now() / 1000);
-    if (job.status === "pending") job.status = "running";
+    if (job.status === "pending" && job.invalid) {
+      job.status = "failed";
+      job.finished_at = now;
+    } else if (job.status === "pending") job.status = "running";
     else if (job.status === "running") {
       if (fake.holdRunning) return;
       job.step++;
@@ -225,7 +234,7 @@ export async function startFakeAzure(options: FakeAzureOptions): Promise<FakeAzu
       if (!file || typeof file === "string") return refuse(res, path, "file is required");
       const id = `file-${String(nextId++).padStart(6, "0")}`;
       const status = openai ? "processed" : "pending";
-      files.set(id, { status, polls: 0, filename: file.name });
+      files.set(id, { status, polls: 0, filename: file.name, problem: trainingFileProblem(await file.text()) });
       return send(res, 200, {
         id,
         object: "file",
@@ -269,6 +278,7 @@ export async function startFakeAzure(options: FakeAzureOptions): Promise<FakeAzu
         created_at: Math.floor(Date.now() / 1000),
         finished_at: null,
         events: [],
+        invalid: file.problem,
       };
       fake.jobs.set(job.id, job);
       await fake.onCreate?.(job);
@@ -321,6 +331,22 @@ export async function startFakeAzure(options: FakeAzureOptions): Promise<FakeAzu
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   fake.baseURL = `http://127.0.0.1:${(server.address() as AddressInfo).port}${prefix}`;
   return fake;
+}
+
+/** The keys OpenAI's supervised and preference lines may have (its reinforcement lines may have any). */
+const SUPERVISED_KEYS = ["messages", "tools", "parallel_tool_calls", "functions"];
+const PREFERENCE_KEYS = ["input", "preferred_output", "non_preferred_output"];
+
+/** OpenAI's file validation of a training file: a line with a key its format does not document fails the job. */
+function trainingFileProblem(text: string): string | null {
+  const lines = text.split("\n").filter((line) => line.trim());
+  for (const [i, line] of lines.entries()) {
+    const example = JSON.parse(line) as Record<string, unknown>;
+    const allowed = "messages" in example ? SUPERVISED_KEYS : PREFERENCE_KEYS;
+    const extra = Object.keys(example).find((key) => !allowed.includes(key));
+    if (extra) return `The job failed due to an invalid training file. Invalid file format. Example ${i + 1} contains an extra "${extra}".`;
+  }
+  return null;
 }
 
 async function readBody(req: IncomingMessage): Promise<Buffer> {

@@ -4,13 +4,15 @@
 // requests refused). It misbehaves on purpose: 429s with Retry-After, a failed job, a cancelled one, our process dying
 // mid-create (the job is found again by its metadata, never created twice).
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { importDataset } from "../../datasets/import-dataset.ts";
+import { loadVersionText } from "../../datasets/version-content.ts";
 import { createExperiment } from "../../experiments/create-experiment.ts";
 import { experimentMetrics } from "../../experiments/experiment.repository.ts";
 import { type ExperimentServices, runExperiment } from "../../experiments/run-experiment.ts";
 import { leaderboard } from "../../leaderboard/leaderboard.ts";
 import { type FakeAzure, startFakeAzure } from "../../test-support/fake-azure-openai.ts";
 import { providerTestWorkspace } from "../../test-support/provider-workspace.ts";
-import type { tempWorkspace } from "../../test-support/temp-workspace.ts";
+import { chat, jsonl, type tempWorkspace } from "../../test-support/temp-workspace.ts";
 import { priceOf, type TunelabConfig } from "../provider-config.ts";
 
 const BASE = "gpt-4.1-nano-2025-04-14";
@@ -85,6 +87,19 @@ describe("an experiment on OpenAI's fine-tuning API", () => {
     const row = (await leaderboard(ws, { project: "p" }, priceOf(config))).rows.find((r) => r.experimentId === done.id);
     expect(row?.score).toBe(1);
     expect(row?.costUsd).toBeCloseTo((2048 * 1.5 + 20 * 0.2 + 2 * 0.8) / 1e6, 12);
+  });
+
+  it("uploads lines with extra keys (metadata, tags) with OpenAI's keys only, and keeps them in the dataset version", async () => {
+    const lines = Array.from({ length: 12 }, (_, i) => {
+      const line = JSON.parse(chat(`refund ${i}?`, "billing")) as Record<string, unknown>;
+      return JSON.stringify({ ...line, metadata: { source: "crm", row: i }, tags: ["refund"] });
+    });
+    const imported = await importDataset(ws, { project: "p", dataset: "tagged", text: jsonl(lines), fileName: "tagged.jsonl" });
+    if (imported.status === "invalid") throw new Error(JSON.stringify(imported.report));
+    const { done } = await run({ dataset: "tagged@1", model: BASE });
+    // OpenAI fails the job on a key its format does not document ("Example 1 contains an extra …")
+    expect(done.status, done.error ?? "").toBe("completed");
+    expect(await loadVersionText(ws, imported.version)).toContain('"tags":["refund"]');
   });
 
   it("sends DPO with beta on preference pairs", async () => {
