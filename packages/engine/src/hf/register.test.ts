@@ -95,8 +95,13 @@ describe("registerBaseModel on a good folder", () => {
 
   it("the same name for another folder is a conflict, and the first registration stays", async () => {
     await registerBaseModel(engine.store, { dir: `${FIXTURES_DIR}qwen2`, name: "tiny" });
-    const error = await refusal(registerBaseModel(engine.store, { dir: `${FIXTURES_DIR}llama`, name: "tiny" }));
+    let hashed = 0;
+    const error = await refusal(
+      registerBaseModel(engine.store, { dir: `${FIXTURES_DIR}llama`, name: "tiny", onHashProgress: () => hashed++ }),
+    );
     expect(error.code).toBe("conflict");
+    // refused before its weights are hashed (minutes for a 7B folder)
+    expect(hashed).toBe(0);
     expect(error.message).toContain('"tiny" is already registered');
     // A byte-identical copy elsewhere is another folder too: the registration points at a path.
     const copy = copyFixture("qwen2");

@@ -48,20 +48,21 @@ export async function registerBaseModel(
   if (!BASE_NAME.test(name))
     throw new TunelabError("invalid_argument", `model name "${name}" is not valid: letters, digits, ".", "_", "-" and "/" (pass --name)`);
   if (isBaseSize(name)) throw new TunelabError("conflict", `"${name}" is a built-in base size; pass another --name`);
+  // a name taken by another folder is refused before hashing gigabytes of weights
+  const existing = await findRegisteredBase(store, name);
+  if (existing && existing.dir !== dir) throw nameTaken(name, existing);
   const total = ckpt.files.reduce((s, f) => s + f.bytes, 0);
   let done = 0;
   const { files, fingerprint } = await digestFiles(dir, ckpt.files, (n) => {
     done += n;
     options.onHashProgress?.(done, total);
   });
-  const existing = await findRegisteredBase(store, name);
-  if (existing) {
-    if (existing.fingerprint === fingerprint && existing.dir === dir) return { model: existing, created: false };
+  if (existing && existing.fingerprint !== fingerprint)
     throw new TunelabError(
       "conflict",
-      `a base model named "${name}" is already registered (from ${existing.source}); remove it first or pass another --name`,
+      `a base model named "${name}" is registered from this folder, whose files changed since; remove it first or pass another --name`,
     );
-  }
+  if (existing) return { model: existing, created: false };
   const row: RegisteredBase = {
     id: name,
     source: options.source ?? dir,
@@ -77,4 +78,11 @@ export async function registerBaseModel(
   };
   await insertRegisteredBase(store, row);
   return { model: row, created: true };
+}
+
+function nameTaken(name: string, existing: RegisteredBase): TunelabError {
+  return new TunelabError(
+    "conflict",
+    `a base model named "${name}" is already registered (from ${existing.source}); remove it first or pass another --name`,
+  );
 }
