@@ -36,6 +36,33 @@ describe("files through the official SDK", () => {
     expect(await response.json()).toMatchObject({ error: { type: "invalid_request_error", param: "purpose" } });
   });
 
+  it("honours expires_after: the file says when it expires, and once expired it is gone", async () => {
+    const { client, engine } = ctx;
+    const upload = async (seconds: number) =>
+      client.files.create({
+        file: await toFile(Buffer.from(trainingJsonl(pairs)), "short-lived.jsonl"),
+        purpose: "fine-tune",
+        expires_after: { anchor: "created_at", seconds },
+      });
+    const file = await upload(3600);
+    expect(file.expires_at).toBe(file.created_at + 3600);
+    expect((await client.files.retrieve(file.id)).expires_at).toBe(file.created_at + 3600);
+    expect(await refusal(upload(5))).toMatchObject({ status: 400, param: "expires_after.seconds" });
+
+    // its hour has passed
+    await engine.store.db
+      .updateTable("files")
+      .set({ expires_at: file.created_at - 1 })
+      .where("id", "=", file.id)
+      .execute();
+    expect(await refusal(client.files.retrieve(file.id))).toMatchObject({ status: 404 });
+    const listed = [];
+    for await (const f of client.files.list()) listed.push(f.id);
+    expect(listed).not.toContain(file.id);
+    const job = await refusal(client.fineTuning.jobs.create({ model: "local-tiny", training_file: file.id }));
+    expect(job).toMatchObject({ status: 400, param: "training_file" });
+  });
+
   it("refuses an upload whose body ends inside the file part, and keeps serving", async () => {
     const unhandled: unknown[] = [];
     const onUnhandled = (reason: unknown) => unhandled.push(reason);

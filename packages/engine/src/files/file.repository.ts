@@ -15,30 +15,44 @@ export function toFileObject(row: FileRow) {
     purpose: row.purpose,
     status: "processed" as const,
     status_details: null,
-    expires_at: null,
+    expires_at: row.expires_at,
   };
 }
 
-export async function insertFile(store: EngineStore, input: { filename: string; purpose: string; data: Uint8Array }): Promise<FileRow> {
+export async function insertFile(
+  store: EngineStore,
+  input: { filename: string; purpose: string; data: Uint8Array; expiresAfterSeconds?: number },
+): Promise<FileRow> {
   const { hash } = store.blobs.put(input.data);
+  const createdAt = nowSeconds();
   const row: FileRow = {
     id: openaiId("file"),
     filename: input.filename,
     purpose: input.purpose,
     bytes: input.data.byteLength,
     sha256: hash,
-    created_at: nowSeconds(),
+    created_at: createdAt,
+    expires_at: input.expiresAfterSeconds === undefined ? null : createdAt + input.expiresAfterSeconds,
   };
   await store.db.insertInto("files").values(row).execute();
   return row;
 }
 
+/** Files that have not expired: an expired file is gone, as a deleted one. */
+const live = (store: EngineStore) => {
+  const now = nowSeconds();
+  return store.db
+    .selectFrom("files")
+    .selectAll()
+    .where((eb) => eb.or([eb("expires_at", "is", null), eb("expires_at", ">", now)]));
+};
+
 export async function findFile(store: EngineStore, id: string): Promise<FileRow | undefined> {
-  return store.db.selectFrom("files").selectAll().where("id", "=", id).executeTakeFirst();
+  return live(store).where("id", "=", id).executeTakeFirst();
 }
 
 export async function listFiles(store: EngineStore, options: { purpose?: string; after?: string; limit: number; order: "asc" | "desc" }) {
-  let query = store.db.selectFrom("files").selectAll();
+  let query = live(store);
   if (options.purpose) query = query.where("purpose", "=", options.purpose);
   if (options.after) {
     const cursor = await findFile(store, options.after);

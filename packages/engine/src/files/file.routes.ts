@@ -8,10 +8,32 @@ import { readMultipart, UploadedPart } from "./read-multipart.ts";
 
 const PURPOSES = ["fine-tune", "fine-tune-results", "evals", "user_data", "batch", "assistants", "vision"] as const;
 
+/** OpenAI's `expires_after` (sent as the form fields `expires_after[anchor]` and `expires_after[seconds]`): 1 hour to 30 days after upload. */
+const ExpiresAfter = z.strictObject({
+  anchor: z.literal("created_at"),
+  seconds: z.coerce.number().int().min(3600).max(2_592_000),
+});
+
 const Upload = z.object({
   purpose: z.enum(PURPOSES),
   file: z.instanceof(UploadedPart, { message: "expected a file part" }),
+  expires_after: ExpiresAfter.optional(),
 });
+
+/** The form's fields with `a[b]` keys nested as `{a: {b}}`, as the SDKs send objects in a multipart body. */
+function nestFields(fields: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(fields)) {
+    const match = /^([^[\]]+)\[([^[\]]+)\]$/.exec(key);
+    if (!match?.[1] || !match[2]) {
+      out[key] = value;
+      continue;
+    }
+    const inner = out[match[1]];
+    out[match[1]] = { ...(typeof inner === "object" && inner !== null ? inner : {}), [match[2]]: value };
+  }
+  return out;
+}
 
 export function fileRoutes(store: EngineStore): Hono {
   const app = new Hono();
@@ -23,10 +45,15 @@ export function fileRoutes(store: EngineStore): Hono {
     } catch {
       throw badRequest("Expected a multipart/form-data body with 'file' and 'purpose'.");
     }
-    const { purpose, file } = parseWith(Upload, body);
+    const { purpose, file, expires_after } = parseWith(Upload, nestFields(body));
     const data = file.data;
     if (data.byteLength === 0) throw badRequest("The file is empty.", "file", "invalid_file");
-    const row = await insertFile(store, { filename: file.name || "upload.jsonl", purpose, data });
+    const row = await insertFile(store, {
+      filename: file.name || "upload.jsonl",
+      purpose,
+      data,
+      ...(expires_after ? { expiresAfterSeconds: expires_after.seconds } : {}),
+    });
     return c.json(toFileObject(row));
   });
 

@@ -7,6 +7,8 @@ export interface FileTable {
   bytes: number;
   sha256: string;
   created_at: number;
+  /** When the file stops existing (OpenAI's `expires_after`); null: never. */
+  expires_at: number | null;
 }
 
 export interface JobTable {
