@@ -164,3 +164,29 @@ describe("ranking", () => {
     expect(v3.elsewhere.map((e) => e.experiments).sort()).toEqual([1, 4]);
   });
 });
+
+describe("ties", () => {
+  it("ranks equal means as a tie even when summing the items in another order rounds them apart", async () => {
+    const tws = await tempWorkspace();
+    try {
+      await seedScoredProject(tws, { project: "t", items: 3, graders: [SIM] });
+      const scored = async (name: string, seed: number, scores: number[]) => {
+        const id = await untrainedExperiment(tws, "t", name, seed);
+        await scoreExperiment(
+          tws,
+          id,
+          scores.map((score, i) => ({ itemId: String(i + 1), grades: { sim: { score, passed: score >= 0.5 } } })),
+        );
+      };
+      // the same three scores on other items: (0.1 + 0.2 + 0.3) / 3 and (0.3 + 0.2 + 0.1) / 3 differ in the last bit
+      await scored("up", 1, [0.1, 0.2, 0.3]);
+      await scored("down", 2, [0.3, 0.2, 0.1]);
+      await scored("low", 3, [0.1, 0.1, 0.1]);
+      const rows = (await leaderboard(tws, { project: "t" })).rows;
+      expect(rows.map((r) => `${r.name}:${r.rank}`)).toEqual(["up:1", "down:1", "low:3"]);
+      expect(rows[0]?.score).not.toBe(rows[1]?.score); // the tie is not exact in floating point
+    } finally {
+      await tws.dispose();
+    }
+  });
+});

@@ -178,17 +178,26 @@ async function boardLeakage(ws: Workspace, testSplitVersionId: string | null, ro
   };
 }
 
-/** Ranks by score, ties sharing a rank and the next rank skipping them (1, 2, 2, 4); unscored rows have no rank. */
+/**
+ * Ranks by score, ties sharing a rank and the next rank skipping them (1, 2, 2, 4); unscored rows have no rank. Means
+ * that differ only by rounding (the same scores summed in another item order) are a tie, not a rank apart.
+ */
 function rank(rows: LeaderboardRow[]): void {
   const scored = rows.filter((r) => r.score !== null).sort((a, b) => (b.score ?? 0) - (a.score ?? 0));
   let previous: number | null = null;
   let position = 0;
   for (const [i, row] of scored.entries()) {
-    if (row.score !== previous) position = i + 1;
+    const score = row.score ?? 0;
+    if (previous === null || !sameScore(score, previous)) {
+      position = i + 1;
+      previous = score;
+    }
     row.rank = position;
-    previous = row.score;
   }
 }
+
+/** Equal up to rounding: within a few units in the last place of scores in [0, 1] (a real difference of means is far larger). */
+const sameScore = (x: number, y: number) => Math.abs(x - y) <= 1e-12 * Math.max(1, Math.abs(x), Math.abs(y));
 
 function sortRows(rows: LeaderboardRow[], column: (typeof LEADERBOARD_COLUMNS)[number], order: "asc" | "desc" | undefined): void {
   const key = (r: LeaderboardRow): number | string | null => {
