@@ -6,6 +6,7 @@ import { azureClient } from "./azure-client.ts";
 import { type LocalChat, type LocalFetch, localClient } from "./local-client.ts";
 import type { ProviderConfig, TunelabConfig } from "./provider-config.ts";
 import { hostedTrainingFile } from "./trainers/hosted-file.ts";
+import { explainKeyErrors } from "./trainers/key-errors.ts";
 import type { ProviderKind, Trainer } from "./trainers/trainer.ts";
 import { trainerFor } from "./trainers/trainer-for.ts";
 
@@ -69,7 +70,13 @@ export class Providers {
           ? trainerFor(name, { kind: "azure-openai", client: this.client(name) })
           : trainerFor(name, { kind: config.kind, config, apiKey: this.apiKey(name, config) ?? "none" });
     // hosted providers get each line with only the keys their training formats document (the engine takes any)
-    return { ...trainer, uploadFile: (file, signal) => trainer.uploadFile({ ...file, content: hostedTrainingFile(file.content) }, signal) };
+    const hosted: Trainer = {
+      ...trainer,
+      uploadFile: (file, signal) => trainer.uploadFile({ ...file, content: hostedTrainingFile(file.content) }, signal),
+    };
+    const apiKey =
+      !config || config.kind === "openai" || config.kind === "azure-openai" ? this.client(name).apiKey : this.apiKey(name, config);
+    return explainKeyErrors(hosted, name, config?.apiKeyEnv, apiKey ?? "");
   }
 
   private apiKey(name: string, config: ProviderConfig): string | undefined {

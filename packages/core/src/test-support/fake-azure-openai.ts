@@ -204,7 +204,13 @@ export async function startFakeAzure(options: FakeAzureOptions): Promise<FakeAzu
     }
     if (openai) {
       if (req.headers.authorization !== `Bearer ${options.apiKey}`)
-        return send(res, 401, { error: { code: "invalid_api_key", message: "Incorrect API key provided" } });
+        // OpenAI masks the key it quotes (sk-ab***yz); this replica quotes it whole, to catch a message that prints it
+        return send(res, 401, {
+          error: {
+            code: "invalid_api_key",
+            message: `Incorrect API key provided: ${String(req.headers.authorization).replace(/^Bearer /, "")}. You can find your API key at https://platform.openai.com/account/api-keys.`,
+          },
+        });
     } else {
       if (req.headers.authorization)
         return send(res, 401, { error: { code: "401", message: "a key sent as a bearer token is not an Entra ID token" } });

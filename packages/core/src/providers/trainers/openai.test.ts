@@ -32,6 +32,7 @@ beforeAll(async () => {
     answer: (_model, question, tuned) => (tuned && question.includes("sky") ? "Yes" : "No"),
   });
   process.env.OPENAI_REPLICA_KEY = "sk-test";
+  process.env.OPENAI_REPLICA_WRONG_KEY = "sk-wrong-0123456789";
   config = {
     providers: {
       hosted: {
@@ -40,6 +41,7 @@ beforeAll(async () => {
         apiKeyEnv: "OPENAI_REPLICA_KEY",
         pricing: { [BASE]: { training: 1.5, input: 0.2, output: 0.8 } },
       },
+      wrongkey: { kind: "openai", baseURL: fake.baseURL, apiKeyEnv: "OPENAI_REPLICA_WRONG_KEY" },
     },
   };
   ({ ws, services } = await providerTestWorkspace(config));
@@ -52,6 +54,7 @@ afterAll(async () => {
   await fake.close();
   await ws.dispose();
   delete process.env.OPENAI_REPLICA_KEY;
+  delete process.env.OPENAI_REPLICA_WRONG_KEY;
 });
 
 const creates = () => fake.requests.filter((r) => r.method === "POST" && r.path === "/v1/fine_tuning/jobs");
@@ -100,6 +103,15 @@ describe("an experiment on OpenAI's fine-tuning API", () => {
     // OpenAI fails the job on a key its format does not document ("Example 1 contains an extra …")
     expect(done.status, done.error ?? "").toBe("completed");
     expect(await loadVersionText(ws, imported.version)).toContain('"tags":["refund"]');
+  });
+
+  it("fails on a wrong API key naming the variable to set, never the key", async () => {
+    const { experiment } = await createExperiment(ws, { project: "p", provider: "wrongkey", dataset: "train@1", model: BASE });
+    const done = await runExperiment(ws, services, experiment.id, new AbortController().signal);
+    expect(done.status).toBe("failed");
+    expect(done.error).toContain("provider wrongkey refused the API key (401)");
+    expect(done.error).toContain("check OPENAI_REPLICA_WRONG_KEY in the environment (providers.wrongkey.apiKeyEnv in tunelab.config.json)");
+    expect(done.error).not.toContain("sk-wrong-0123456789");
   });
 
   it("sends DPO with beta on preference pairs", async () => {
