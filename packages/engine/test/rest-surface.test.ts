@@ -180,6 +180,25 @@ describe("fine-tuning job errors in OpenAI's shape", () => {
     expect((await client.fineTuning.jobs.list({ limit: 100 })).data.length).toBe(before);
   });
 
+  it("refuses a tool_choice without tools or naming no tool, and a response_format OpenAI does not take", async () => {
+    const { client } = ctx;
+    const messages = [{ role: "user" as const, content: "hi" }];
+    const tools = [{ type: "function" as const, function: { name: "route", parameters: { type: "object" } } }];
+    const create = (body: Record<string, unknown>) =>
+      refusal(client.chat.completions.create({ model: "local-tiny", messages, max_tokens: 2, ...body }));
+    expect(await create({ tool_choice: "required" })).toMatchObject({ status: 400, param: "tool_choice" });
+    expect(await create({ tools, tool_choice: { type: "function", function: { name: "other" } } })).toMatchObject({
+      status: 400,
+      param: "tool_choice",
+    });
+    expect(await create({ tools, tool_choice: 42 })).toMatchObject({ status: 400, param: "tool_choice" });
+    expect(await create({ response_format: { type: "yaml" } })).toMatchObject({ status: 400, param: "response_format.type" });
+    expect(await create({ response_format: { type: "json_schema" } })).toMatchObject({
+      status: 400,
+      param: "response_format.json_schema",
+    });
+  });
+
   it("404s unknown jobs and unknown models in chat completions", async () => {
     const { client } = ctx;
     await expect(client.fineTuning.jobs.retrieve("ftjob-missing")).rejects.toMatchObject({ status: 404 });

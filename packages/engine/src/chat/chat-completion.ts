@@ -38,6 +38,11 @@ export interface PreparedChat {
 export async function prepareChat(models: RunnableModels, request: ChatRequest): Promise<PreparedChat> {
   if (request.top_logprobs !== undefined && request.top_logprobs !== null && !request.logprobs)
     throw badRequest("top_logprobs requires logprobs to be true.", "top_logprobs");
+  const choice = request.tool_choice;
+  if (choice !== undefined && choice !== null && !request.tools?.length)
+    throw badRequest("Invalid value for 'tool_choice': 'tool_choice' is only allowed when 'tools' are specified.", "tool_choice");
+  if (typeof choice === "object" && choice !== null && !request.tools?.some((t) => t.function.name === choice.function.name))
+    throw badRequest(`Invalid value for 'tool_choice': no function named '${choice.function.name}' in 'tools'.`, "tool_choice");
   const source = await models.resolve(request.model).catch((e: unknown) => {
     throw asHttpError(e);
   });
@@ -53,7 +58,8 @@ export async function prepareChat(models: RunnableModels, request: ChatRequest):
     ...(stop ? { stop } : {}),
     ...(request.logprobs ? { logprobs: request.top_logprobs ?? 0 } : {}),
   });
-  const tools = request.tools ?? undefined;
+  // tool_choice "none": the model is offered no tools, so it answers in text
+  const tools = choice === "none" ? undefined : (request.tools ?? undefined);
   return {
     request,
     n: request.n ?? 1,

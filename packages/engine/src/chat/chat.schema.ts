@@ -25,9 +25,23 @@ export const ChatRequest = z.strictObject({
   stream: z.boolean().nullish(),
   stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullish(),
   tools: z.array(z.looseObject({ type: z.literal("function"), function: z.looseObject({ name: z.string() }) })).nullish(),
-  tool_choice: z.unknown().optional(),
+  tool_choice: z
+    .union([
+      z.enum(["none", "auto", "required"]),
+      z.strictObject({ type: z.literal("function"), function: z.strictObject({ name: z.string().min(1) }) }),
+    ])
+    .nullish(),
   parallel_tool_calls: z.boolean().nullish(),
-  response_format: z.looseObject({ type: z.string() }).nullish(),
+  response_format: z
+    .discriminatedUnion("type", [
+      z.strictObject({ type: z.literal("text") }),
+      z.strictObject({ type: z.literal("json_object") }),
+      z.strictObject({
+        type: z.literal("json_schema"),
+        json_schema: z.looseObject({ name: z.string().min(1).max(64), schema: z.record(z.string(), z.unknown()).optional() }),
+      }),
+    ])
+    .nullish(),
   user: z.string().nullish(),
   metadata: Metadata.nullish(),
   store: z.boolean().nullish(),
