@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { NORMAL } from "./normal-sample.fixture.ts";
 import { pairedBootstrap } from "./paired.ts";
+import { changedPairs, signFlipFloor } from "./sign-flip-floor.ts";
 
 describe("pairedBootstrap", () => {
   // Reference: the Python port described in bootstrap.test.ts; CI from resamples with seed 3, p-value from the same
@@ -16,7 +17,19 @@ describe("pairedBootstrap", () => {
     expect(result.mean).toBeCloseTo(0.13, 12);
     expect(result.ci?.low).toBeCloseTo(0.04975, 12);
     expect(result.ci?.high).toBeCloseTo(0.21, 12);
-    expect(result.pValue).toBeCloseTo(0.0014992503748125937, 12);
+    // the bootstrap's own p-value is 0.0014992503748125937 (reference-values.py); 8 pairs changed, so the floor 2/2^8
+    expect(result.pValue).toBe(2 / 256);
+  });
+
+  it("never calls a change significant that an exact test could not: one changed pair, or a few all one way", () => {
+    // one item went from fail to pass: the bootstrap alone said p = 1/2001
+    expect(pairedBootstrap([1])).toMatchObject({ n: 1, mean: 1, pValue: 1 });
+    expect(pairedBootstrap([-1, 0, 0])).toMatchObject({ n: 3, pValue: 1 });
+    // three items all dropped by 0.5: the sign test's p = 2/8, as McNemar's would be for three regressions
+    expect(pairedBootstrap([-0.5, -0.5, -0.5]).pValue).toBe(0.25);
+    expect(signFlipFloor(changedPairs([0, 1e-15, -0.2, 0.3]))).toBe(0.5);
+    // with many changed pairs the floor is far below the bootstrap's resolution and changes nothing
+    expect(signFlipFloor(40)).toBeLessThan(1 / 2001);
   });
 
   it("gives p = 1 and a zero interval when nothing changed", () => {

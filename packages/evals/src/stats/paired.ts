@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { type BootstrapOptions, bootstrapMeans, mean, percentileInterval } from "./bootstrap.ts";
 import { Interval } from "./interval.schema.ts";
+import { changedPairs, signFlipFloor } from "./sign-flip-floor.ts";
 
 export const PairedDelta = z.object({
   /** Number of pairs. */
@@ -20,6 +21,9 @@ export type PairedDelta = z.infer<typeof PairedDelta>;
  * hypothesis; Efron & Tibshirani 1993, §16.4) and is `(1 + #{|mean*| ≥ |mean(d)|}) / (B + 1)`, so never 0. The null
  * resamples are the interval's resamples: shifting the data by `-mean(d)` shifts every resample mean by exactly that,
  * so the null means are `mean* - mean(d)` and need no second set of draws.
+ *
+ * The p-value is never below `signFlipFloor(m)`, m the pairs that differ: with few pairs the shifted bootstrap claims
+ * far more than the data hold (one item that changed gave p = 1/2001, and a build failed on it).
  */
 export function pairedBootstrap(differences: readonly number[], options: BootstrapOptions = {}): PairedDelta {
   const n = differences.length;
@@ -34,6 +38,6 @@ export function pairedBootstrap(differences: readonly number[], options: Bootstr
     n,
     mean: observed,
     ci: percentileInterval(means, options.confidence ?? 0.95),
-    pValue: (1 + extreme) / (means.length + 1),
+    pValue: Math.max((1 + extreme) / (means.length + 1), signFlipFloor(changedPairs(differences))),
   };
 }

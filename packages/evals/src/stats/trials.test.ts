@@ -70,6 +70,15 @@ describe("two-level bootstrap", () => {
     expect(twoLevelMeanInterval([[], []])).toBeNull();
     expect(pairedTwoLevelBootstrap([{ a: [], b: [1] }])).toEqual({ n: 0, mean: null, ci: null, pValue: null });
   });
+
+  it("never calls one changed item significant, however many trials it had", () => {
+    // item 1 failed all 5 trials in A and passed all 5 in B; item 2 is unchanged: the bootstrap alone said p = 1/2001
+    const pairs = [
+      { a: [0, 0, 0, 0, 0], b: [1, 1, 1, 1, 1] },
+      { a: [1, 1, 1], b: [1, 1, 1] },
+    ];
+    expect(pairedTwoLevelBootstrap(pairs)).toMatchObject({ n: 2, mean: 0.5, pValue: 1 });
+  });
 });
 
 describe("per-item trial figures", () => {

@@ -2,6 +2,7 @@ import { type BootstrapOptions, DEFAULT_RESAMPLES, mean, percentileInterval } fr
 import type { Interval } from "./interval.schema.ts";
 import type { PairedDelta } from "./paired.ts";
 import { mulberry32 } from "./prng.ts";
+import { changedPairs, signFlipFloor } from "./sign-flip-floor.ts";
 import type { ItemTrialStats, TrialsSummary } from "./trials.schema.ts";
 
 /**
@@ -122,15 +123,16 @@ function pairedTwoLevelMeans(pairs: readonly TrialPair[], options: BootstrapOpti
 /**
  * Paired comparison of two runs with trials: the mean over items of `mean(B's trials) − mean(A's trials)`, a
  * two-level paired-bootstrap interval (items resampled as pairs, each side's trials resampled inside), and a p-value
- * from the same resamples shifted to mean 0, `(1 + #{|d* - d| ≥ |d|}) / (B + 1)` as `pairedBootstrap` does. Pairs with
- * an empty side are left out.
+ * from the same resamples shifted to mean 0, `(1 + #{|d* - d| ≥ |d|}) / (B + 1)` as `pairedBootstrap` does (and, as
+ * there, never below `signFlipFloor` of the items whose mean changed). Pairs with an empty side are left out.
  */
 export function pairedTwoLevelBootstrap(pairs: readonly TrialPair[], options: BootstrapOptions = {}): PairedDelta {
   const usable = pairs.filter((p) => p.a.length > 0 && p.b.length > 0);
   const n = usable.length;
   if (n === 0) return { n, mean: null, ci: null, pValue: null };
+  const differences = usable.map((p) => mean(p.b) - mean(p.a));
   let sum = 0;
-  for (const p of usable) sum += mean(p.b) - mean(p.a);
+  for (const d of differences) sum += d;
   const observed = sum / n;
   const means = pairedTwoLevelMeans(usable, options, 0);
   const threshold = Math.abs(observed) - 1e-12;
@@ -140,7 +142,7 @@ export function pairedTwoLevelBootstrap(pairs: readonly TrialPair[], options: Bo
     n,
     mean: observed,
     ci: percentileInterval(means, options.confidence ?? 0.95),
-    pValue: (1 + extreme) / (means.length + 1),
+    pValue: Math.max((1 + extreme) / (means.length + 1), signFlipFloor(changedPairs(differences))),
   };
 }
 
