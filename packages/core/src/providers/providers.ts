@@ -7,6 +7,7 @@ import { type LocalChat, type LocalFetch, localClient } from "./local-client.ts"
 import type { ProviderConfig, TunelabConfig } from "./provider-config.ts";
 import { hostedTrainingFile } from "./trainers/hosted-file.ts";
 import { explainKeyErrors } from "./trainers/key-errors.ts";
+import { isOpenAIItself, openAIWindDown } from "./trainers/openai-wind-down.ts";
 import type { ProviderKind, Trainer } from "./trainers/trainer.ts";
 import { trainerFor } from "./trainers/trainer-for.ts";
 
@@ -20,6 +21,8 @@ export interface ProviderOptions {
   localFetch?: LocalFetch;
   /** The embedded engine's in-process chat completion, when it has one (non-streaming chat completions go there). */
   localChat?: LocalChat;
+  /** The clock OpenAI's wind-down is judged by (tests set it). */
+  now?: () => Date;
 }
 
 /**
@@ -76,7 +79,8 @@ export class Providers {
     };
     const apiKey =
       !config || config.kind === "openai" || config.kind === "azure-openai" ? this.client(name).apiKey : this.apiKey(name, config);
-    return explainKeyErrors(hosted, name, config?.apiKeyEnv, apiKey ?? "");
+    const openAI = isOpenAIItself(name, config?.baseURL) ? openAIWindDown(hosted, this.options.now) : hosted;
+    return explainKeyErrors(openAI, name, config?.apiKeyEnv, apiKey ?? "");
   }
 
   private apiKey(name: string, config: ProviderConfig): string | undefined {

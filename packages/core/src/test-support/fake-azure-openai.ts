@@ -84,7 +84,7 @@ export interface FakeAzure {
   tunedName(job: Job): string;
   rateLimit(route: string, count: number, seconds?: number): void;
   /** The next `count` requests to a route (`METHOD /path?query` prefix) answer `status` in OpenAI's error envelope. */
-  failNext(route: string, status: number, count?: number): void;
+  failNext(route: string, status: number, count?: number, message?: string): void;
   /** Called after a job is stored, before its response is sent (a returned promise delays the response). */
   onCreate?: ((job: Job) => void | Promise<void>) | undefined;
   /** While true, a running job stays `running` on every poll (no step) until the test sets it false. */
@@ -96,7 +96,7 @@ export async function startFakeAzure(options: FakeAzureOptions): Promise<FakeAzu
   const openai = options.flavour === "openai";
   const prefix = openai ? "/v1" : "/openai/v1";
   const limits: Array<{ route: string; count: number; seconds: number }> = [];
-  const failures: Array<{ route: string; status: number; count: number }> = [];
+  const failures: Array<{ route: string; status: number; count: number; message: string }> = [];
   const files = new Map<string, { status: string; polls: number; filename: string; problem: string | null }>();
   let nextId = 1;
   const totalSteps = options.steps ?? 2;
@@ -111,8 +111,8 @@ export async function startFakeAzure(options: FakeAzureOptions): Promise<FakeAzu
     rateLimit(route, count, seconds = 1) {
       limits.push({ route, count, seconds });
     },
-    failNext(route, status, count = 1) {
-      failures.push({ route, status, count });
+    failNext(route, status, count = 1, message = "The server had an error while processing your request.") {
+      failures.push({ route, status, count, message });
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
@@ -199,7 +199,12 @@ export async function startFakeAzure(options: FakeAzureOptions): Promise<FakeAzu
       failure.count--;
       fake.requests.push({ method, path: path + url.search, body: `(${failure.status})` });
       return send(res, failure.status, {
-        error: { type: "server_error", code: null, param: null, message: "The server had an error while processing your request." },
+        error: {
+          type: failure.status >= 500 ? "server_error" : "invalid_request_error",
+          code: null,
+          param: null,
+          message: failure.message,
+        },
       });
     }
     if (openai) {
