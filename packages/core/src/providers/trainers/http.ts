@@ -69,7 +69,16 @@ export class ProviderHttp {
       }
       const text = await response.text();
       if (!response.ok) throw httpError(this.options.provider, method, path, response.status, text);
-      return (text ? JSON.parse(text) : null) as T;
+      try {
+        return (text ? JSON.parse(text) : null) as T;
+      } catch {
+        // a proxy's HTML page or a cut-off body: said as the provider's, and transient (polling retries it)
+        throw new TunelabError(
+          "io_error",
+          `provider ${this.options.provider}: ${method} ${path} answered ${response.status} with a body that is not JSON: ${text.slice(0, 200)}`,
+          { details: { provider: this.options.provider, status: undefined } },
+        );
+      }
     }
   }
 }
