@@ -28,7 +28,14 @@ const EXAMPLES: Record<string, string[]> = {
     "tunelab compare 'baseline local-small' 1   # by name and by leaderboard rank",
     "tunelab compare run_0abc123 run_0def456 --items 20",
   ],
+  "models list": ["tunelab models list --json"],
+  "models show": ["tunelab models show SmolLM2-135M-Instruct"],
+  "models remove": ["tunelab models remove SmolLM2-135M-Instruct"],
   serve: ["tunelab serve", "TUNELAB_TOKEN=secret tunelab serve --host 0.0.0.0 --port 8787"],
+  worker: ["tunelab worker --concurrency 2", "tunelab worker --kinds eval --json"],
+  "users add": ["tunelab users add ana --role editor"],
+  "users list": ["tunelab users list --json"],
+  "users remove": ["tunelab users remove ana"],
   demo: ["tunelab demo", "tunelab demo --model local-tiny --epochs 2   # a quick, weaker run"],
 };
 

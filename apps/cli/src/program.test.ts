@@ -26,3 +26,18 @@ describe("the program for one command line", () => {
     expect((await programFor(["help", "eval"])).commands.map((c) => c.name())).toEqual(["eval"]);
   });
 });
+
+describe("help", () => {
+  it("shows examples under every command's --help, as the README says", async () => {
+    const leaves = (command: Command): Command[] =>
+      command.commands.length === 0 ? [command] : command.commands.filter((c) => c.name() !== "help").flatMap(leaves);
+    const missing: string[] = [];
+    for (const command of leaves(await buildProgram())) {
+      let text = "";
+      command.configureOutput({ writeOut: (s) => (text += s) });
+      command.outputHelp();
+      if (!/^Examples?:/m.test(text)) missing.push(`${command.parent?.parent ? `${command.parent.name()} ` : ""}${command.name()}`);
+    }
+    expect(missing).toEqual([]);
+  });
+});
