@@ -1,6 +1,8 @@
 // What a command will train or score is resolved before it does any work: a mistyped provider, model or baseline is
 // refused at once (exit 2, naming the option, listing what is known and the closest name), and no eval run or
 // experiment is stored. Real CLI processes.
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type BeforeWork, beforeWorkspace } from "./before-work.ts";
 
@@ -55,5 +57,14 @@ describe("providers, models and baselines are resolved before the work", () => {
     const evaluated = cli(["eval", "--model", "local-tiny", "--baseline", id, "--json"]);
     expect(evaluated.code, evaluated.stderr).toBe(0);
     expect(evaluated.json()).toMatchObject({ baseline: { label: expect.any(String) } });
+
+    // new graders: the baseline was scored with graders@1, an eval now is scored with graders@2; refused before scoring
+    writeFileSync(join(w.dir, "length.json"), JSON.stringify({ type: "length", name: "short", max: 2000 }));
+    const added = cli(["graders", "add", join(w.dir, "length.json")]);
+    expect(added.code, added.stderr).toBe(0);
+    const stale = await refused(["eval", "--model", "local-tiny", "--baseline", id]);
+    expect(stale).toMatch(
+      /--baseline \S+: its eval run \S+ was scored on grader set graders@1 \(current: graders@2\), and this eval is scored on the current ones, so the two cannot be compared/,
+    );
   }, 180_000);
 });

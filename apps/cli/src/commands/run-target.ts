@@ -1,6 +1,9 @@
 import {
+  type EvalRun,
   findEvalRun,
   findExperiment,
+  findGraderSet,
+  findVersionById,
   getProjectByName,
   isTunelabError,
   knownModelCheck,
@@ -10,6 +13,7 @@ import {
   listExperiments,
   loadConfig,
   Providers,
+  scoringSetup,
   TunelabError,
   type Workspace,
 } from "@tunelab/core";
@@ -97,9 +101,12 @@ export async function checkBaseline(ws: Workspace, project: string, ref: string)
   if (experiment) {
     if (!experiment.evalRunId)
       throw new TunelabError("conflict", `--baseline ${ref}: experiment "${experiment.name}" has no eval run yet (${experiment.status})`);
+    const run = await findEvalRun(ws.db, experiment.evalRunId);
+    if (run) await checkComparable(ws, project, ref, run);
     return;
   }
-  if (await findEvalRun(ws.db, ref)) return;
+  const run = await findEvalRun(ws.db, ref);
+  if (run) return checkComparable(ws, project, ref, run);
   const scored = (await listExperiments(ws.db, (await getProjectByName(ws.db, project)).id)).filter((e) => e.evalRunId);
   const ids = scored.map((e) => e.id);
   const shown = scored
@@ -109,6 +116,25 @@ export async function checkBaseline(ws: Workspace, project: string, ref: string)
   throw new TunelabError(
     "not_found",
     `--baseline ${ref}: no experiment or eval run has this id${didYouMean(ref, ids)}; give best (the leaderboard's top), an eval run id, or an experiment id${scored.length === 0 ? "" : ` of ${project}: ${shown}${scored.length > SHOWN ? ` … ${scored.length - SHOWN} more` : ""}`} (\`tunelab leaderboard\` lists them)`,
+    { details: { field: "baseline" } },
+  );
+}
+
+/**
+ * The new run is scored on the project's current test split and grader set: a baseline scored on others cannot be
+ * compared with it (the gate would refuse after every item was scored), so it is refused first, naming both.
+ */
+async function checkComparable(ws: Workspace, project: string, ref: string, run: EvalRun): Promise<void> {
+  const { split, graderSet } = await scoringSetup(ws, (await getProjectByName(ws.db, project)).id);
+  const [runSplit, runGraders] = await Promise.all([findVersionById(ws.db, run.testSplitVersionId), findGraderSet(ws.db, run.graderSetId)]);
+  const differs = [
+    ...(run.testSplitVersionId === split.id ? [] : [`test split ${runSplit?.ref ?? run.testSplitVersionId} (current: ${split.ref})`]),
+    ...(run.graderSetId === graderSet.id ? [] : [`grader set ${runGraders?.ref ?? run.graderSetId} (current: ${graderSet.ref})`]),
+  ];
+  if (differs.length === 0) return;
+  throw new TunelabError(
+    "conflict",
+    `--baseline ${ref}: its eval run ${run.id} was scored on ${differs.join(" and ")}, and this eval is scored on the current ones, so the two cannot be compared; give best (the top of the current leaderboard) or a baseline scored on ${split.ref} with ${graderSet.ref}`,
     { details: { field: "baseline" } },
   );
 }

@@ -3,10 +3,11 @@
 // Python (stats_reference.py → stats.fixture.json, which also declares both runs' scores), the items that moved on the
 // primary metric with their inputs and outputs, what differs in the two experiments' setup, and the refusals.
 import { readFileSync } from "node:fs";
-import { erroredGrade, type Grade } from "@tunelab/evals";
+import { erroredGrade, type Grade, type GraderConfig } from "@tunelab/evals";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setTestSplit } from "../datasets/set-test-split.ts";
 import { createExperiment } from "../experiments/create-experiment.ts";
+import { saveGraderSet } from "../grader-sets/save-grader-set.ts";
 import { type SeededSample, scoreExperiment } from "../test-support/score-experiment.ts";
 import { EXACT, SIM, seedScoredProject, testAnswer, testQuestion, untrainedExperiment } from "../test-support/scored-project.ts";
 import { chat, jsonl, tempWorkspace } from "../test-support/temp-workspace.ts";
@@ -139,7 +140,26 @@ describe("compare", () => {
     await scoreExperiment(ws, later, samples(reference.runs.b));
     await expect(compare(ws, ids.a, later)).rejects.toMatchObject({
       code: "conflict",
-      message: expect.stringContaining("different test split versions"),
+      message: expect.stringMatching(/different test split versions \(\S+ on test@1, \S+ on test@2\); their scores are not comparable/),
     });
+  });
+
+  it("refuses runs scored with different grader sets, though the graders keep their names", async () => {
+    const ws2 = await tempWorkspace();
+    try {
+      await seedScoredProject(ws2, { project: "q", items: 12 });
+      const before = await untrainedExperiment(ws2, "q", "before", 1);
+      await scoreExperiment(ws2, before, samples(reference.runs.a));
+      // graders@2: `exact` now ignores case; a run scored with it is not comparable with one scored with graders@1
+      await saveGraderSet(ws2, "q", { graders: [{ ...EXACT, operation: "ilike" } as GraderConfig] });
+      const after = await untrainedExperiment(ws2, "q", "after", 2);
+      await scoreExperiment(ws2, after, samples(reference.runs.b));
+      await expect(compare(ws2, before, after)).rejects.toMatchObject({
+        code: "conflict",
+        message: expect.stringMatching(/different grader sets \(\S+ on graders@1, \S+ on graders@2\); their scores are not comparable/),
+      });
+    } finally {
+      await ws2.dispose();
+    }
   });
 });

@@ -6,7 +6,7 @@ import type { EvalRun } from "../eval-runs/eval-run.schema.ts";
 import { testItems, testItemsAt } from "../eval-runs/test-items.ts";
 import { findExperiment } from "../experiments/experiment.repository.ts";
 import type { Experiment } from "../experiments/experiment.schema.ts";
-import { primaryMetricOf } from "../grader-sets/grader-set.repository.ts";
+import { findGraderSet, primaryMetricOf } from "../grader-sets/grader-set.repository.ts";
 import type { Workspace } from "../storage/workspace.ts";
 import type { ComparedItem, ComparedSide, Comparison } from "./compare.schema.ts";
 import { bothFailed, byItemId, compareBreakdown } from "./compare-breakdown.ts";
@@ -19,9 +19,7 @@ import { scoreSides } from "./compare-scores.ts";
  */
 export async function compare(ws: Workspace, refA: string, refB: string): Promise<Comparison> {
   const [a, b] = await Promise.all([resolve(ws, refA), resolve(ws, refB)]);
-  if (a.run.testSplitVersionId !== b.run.testSplitVersionId) {
-    throw new TunelabError("conflict", "the two runs were scored on different test split versions; compare runs on the same test split");
-  }
+  await refuseIncomparable(ws, a.run, b.run);
   const [[sideA, sideB], primaryMetric, dataset] = await Promise.all([
     scoreSides(ws.db, a.run, b.run),
     primaryMetricOf(ws.db, b.run.graderSetId).then((metric) => metric ?? null),
@@ -82,6 +80,29 @@ export async function compare(ws: Workspace, refA: string, refB: string): Promis
     hyperparameters: hyperDiff(a.experiment, b.experiment),
     dataset,
   };
+}
+
+/**
+ * Scores are comparable only on the same test split and grader set: runs scored on different ones are refused, naming
+ * both versions (a grader's name can stay while its check changes, so a same-named grader is no proof).
+ */
+async function refuseIncomparable(ws: Workspace, a: EvalRun, b: EvalRun): Promise<void> {
+  const what = (which: string, refA: string, refB: string, fix: string) =>
+    new TunelabError(
+      "conflict",
+      `the two runs were scored on different ${which} (${a.id} on ${refA}, ${b.id} on ${refB}); their scores are not comparable: ${fix}`,
+      { details: { a: refA, b: refB } },
+    );
+  const rescore =
+    "compare runs scored on the same ones (`tunelab eval --model MODEL` scores a model on the current test split and graders)";
+  if (a.testSplitVersionId !== b.testSplitVersionId) {
+    const [va, vb] = await Promise.all([findVersionById(ws.db, a.testSplitVersionId), findVersionById(ws.db, b.testSplitVersionId)]);
+    throw what("test split versions", va?.ref ?? a.testSplitVersionId, vb?.ref ?? b.testSplitVersionId, rescore);
+  }
+  if (a.graderSetId !== b.graderSetId) {
+    const [ga, gb] = await Promise.all([findGraderSet(ws.db, a.graderSetId), findGraderSet(ws.db, b.graderSetId)]);
+    throw what("grader sets", ga?.ref ?? a.graderSetId, gb?.ref ?? b.graderSetId, rescore);
+  }
 }
 
 interface Resolved {

@@ -130,7 +130,7 @@ describe("edge cases", () => {
     expect(bare).toMatchObject({ passed: true, checks: [], baseline: null, comparison: null, flaky: null });
   });
 
-  it("across grader sets: `best` comes from the run's own board; a baseline never graded on the primary metric fails", async () => {
+  it("across grader sets: `best` comes from the run's own board; a baseline scored with other graders is refused", async () => {
     await seedScoredProject(ws, { project: "h", items: ITEMS });
     await scored("h", "v1-good", 1, GOOD);
     await scored("h", "v1-bad", 2, BAD);
@@ -151,11 +151,15 @@ describe("edge cases", () => {
     const alone = await regressionGate(ws, run.v2 as string, { project: "h", baseline: "best", maxDrop: 0.05 });
     expect(alone.baseline).toBeNull();
     expect(alone.checks[0]?.passed).toBe(true);
-    // against a run of graders@1 named as the baseline, nothing was graded by `sim` in both: the gate fails, saying so
-    const named = await regressionGate(ws, run.v2 as string, { project: "h", baseline: exp["v1-good"] as string, maxDrop: 0.05 });
-    expect(named.primaryMetric).toBe("sim");
-    expect(named.passed).toBe(false);
-    expect(named.checks).toEqual([{ gate: "max-drop", passed: false, detail: "no items graded by sim in both runs" }]);
+    // a run of graders@1 named as the baseline is refused, naming both grader sets: scores under other graders (even a
+    // grader of the same name, whose check may have changed) are not comparable
+    await expect(
+      regressionGate(ws, run.v2 as string, { project: "h", baseline: exp["v1-good"] as string, maxDrop: 0.05 }),
+    ).rejects.toMatchObject({ code: "conflict", message: expect.stringContaining("on graders@1, ") });
+    await expect(regressionGate(ws, run.v2 as string, { project: "h", baseline: run["v1-good"] as string })).rejects.toMatchObject({
+      code: "conflict",
+      message: expect.stringMatching(/different grader sets \(\S+ on graders@1, \S+ on graders@2\)/),
+    });
   });
 });
 
