@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { erroredGrade, type Grade } from "../grade.ts";
 import type { ScoredItem } from "./scored-item.ts";
 import { sliceByTag, summarizeByTag } from "./slice.ts";
-import { summarizeGraders, summarizeGrades } from "./summary.ts";
+import { GraderSummary } from "./summary.schema.ts";
+import { summarizeGraders, summarizeGrades, summarizeTrialGrades } from "./summary.ts";
 import { wilsonInterval } from "./wilson.ts";
 
 const pass = (score = 1): Grade => ({ score, passed: true });
@@ -16,6 +17,21 @@ describe("summarizeGrades", () => {
     expect(summary.passRate).toBeCloseTo(2 / 3, 12);
     expect(summary.ci.passRate).toEqual(wilsonInterval(2, 3));
     expect(summary.ci.mean?.low).toBeLessThanOrEqual(summary.mean ?? 0);
+  });
+
+  it("counts a score that is not a finite number as errored, so the summary keeps its schema", () => {
+    // a grader that divided by zero: before, mean was NaN and the interval {low: NaN, high: NaN} (null in JSON)
+    const summary = summarizeGrades([pass(), fail(0.5), { score: Number.NaN, passed: true }, { score: Infinity, passed: false }]);
+    expect(summary).toMatchObject({ n: 2, passed: 1, failed: 1, errored: 2, mean: 0.75, passRate: 0.5 });
+    expect(Number.isFinite(summary.ci.mean?.low)).toBe(true);
+    expect(Number.isFinite(summary.ci.mean?.high)).toBe(true);
+    expect(GraderSummary.parse(summary)).toEqual(summary);
+    const onlyNaN = summarizeGrades([{ score: Number.NaN, passed: false }]);
+    expect(onlyNaN).toEqual({ n: 0, passed: 0, failed: 0, errored: 1, mean: null, passRate: null, ci: { mean: null, passRate: null } });
+    // the trials path too
+    const trials = summarizeTrialGrades([[pass(), { score: Number.NaN, passed: true }], [fail()]]);
+    expect(trials).toMatchObject({ n: 2, errored: 1, mean: 0.5 });
+    expect(GraderSummary.parse(trials)).toEqual(trials);
   });
 
   it("has null figures when every grade errored", () => {
