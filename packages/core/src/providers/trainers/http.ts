@@ -2,6 +2,15 @@ import { abortableDelay, type HeaderSource, retryAfterMs, TunelabError } from "@
 
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
 
+/**
+ * How long one call to a provider's training API may take, answer and body, before it counts as not answered (like a
+ * connection failure: transient, so polling and uploads/creations retry it): 60 s. Without it a hung call ends only when
+ * Node gives up on the headers (300 s) or never, when a body stops half-way.
+ */
+export const PROVIDER_REQUEST_TIMEOUT_MS = 60_000;
+/** The same for a file upload (a multipart body of up to hundreds of MB): 10 minutes. */
+export const PROVIDER_UPLOAD_TIMEOUT_MS = 600_000;
+
 export interface ProviderHttpOptions {
   /** The provider's name in tunelab.config.json, for error messages. */
   provider: string;
@@ -14,6 +23,8 @@ export interface ProviderHttpOptions {
   rateLimitWaits?: number;
   /** Longest Retry-After honoured, seconds (default 120): a longer one fails the call instead of hanging it. */
   maxRetryAfterSeconds?: number;
+  /** Per-call time limit, ms (default PROVIDER_REQUEST_TIMEOUT_MS; uploads PROVIDER_UPLOAD_TIMEOUT_MS). */
+  timeoutMs?: number;
 }
 
 export interface CallOptions {
@@ -25,8 +36,9 @@ export interface CallOptions {
 
 /**
  * The HTTP client of the trainer adapters whose job APIs the `openai` SDK does not speak. A 429 is waited out as its
- * Retry-After says (bounded), then retried; any other failure is one TunelabError whose details carry the HTTP
- * `status`, so job polling can tell a transient failure from a permanent one.
+ * Retry-After says (bounded), then retried; a call that takes longer than its time limit (PROVIDER_REQUEST_TIMEOUT_MS)
+ * fails as one that did not answer; any other failure is one TunelabError whose details carry the HTTP `status`
+ * (none when there was no answer), so job polling can tell a transient failure from a permanent one.
  */
 export class ProviderHttp {
   constructor(private readonly options: ProviderHttpOptions) {}
@@ -39,35 +51,41 @@ export class ProviderHttp {
     if (call.body !== undefined && !isForm) headers["content-type"] = "application/json";
     const doFetch = this.options.fetch ?? ((input: string, init: RequestInit) => fetch(input, init));
     const waits = this.options.rateLimitWaits ?? 5;
+    const limitMs = this.options.timeoutMs ?? (isForm ? PROVIDER_UPLOAD_TIMEOUT_MS : PROVIDER_REQUEST_TIMEOUT_MS);
+    const noAnswer = (error: unknown, timedOut: boolean) =>
+      new TunelabError(
+        "io_error",
+        timedOut
+          ? `provider ${this.options.provider}: ${method} ${path} did not answer within ${limitMs / 1000} s`
+          : `provider ${this.options.provider}: ${method} ${path} did not answer: ${(error as Error).message}`,
+        { cause: error, details: { provider: this.options.provider, status: undefined } },
+      );
     for (let attempt = 0; ; attempt++) {
+      const timeout = AbortSignal.timeout(limitMs);
+      const signal = call.signal ? AbortSignal.any([call.signal, timeout]) : timeout;
       let response: Response;
+      let text: string;
       try {
         response = await doFetch(url.toString(), {
           method,
           headers,
           ...(call.body === undefined ? {} : { body: isForm ? (call.body as FormData) : JSON.stringify(call.body) }),
-          ...(call.signal ? { signal: call.signal } : {}),
+          signal,
         });
+        if (response.status === 429 && attempt < waits) {
+          const seconds = retryAfterSeconds(response.headers);
+          await response.body?.cancel();
+          if (seconds <= (this.options.maxRetryAfterSeconds ?? 120)) {
+            await abortableDelay(seconds * 1000, call.signal);
+            continue;
+          }
+        }
+        // the body too: a host that sends headers and then stalls is as hung as one that never answers
+        text = await response.text();
       } catch (error) {
         if (call.signal?.aborted) throw error;
-        throw new TunelabError(
-          "io_error",
-          `provider ${this.options.provider}: ${method} ${path} did not answer: ${(error as Error).message}`,
-          {
-            cause: error,
-            details: { provider: this.options.provider, status: undefined },
-          },
-        );
+        throw noAnswer(error, timeout.aborted);
       }
-      if (response.status === 429 && attempt < waits) {
-        const seconds = retryAfterSeconds(response.headers);
-        await response.body?.cancel();
-        if (seconds <= (this.options.maxRetryAfterSeconds ?? 120)) {
-          await abortableDelay(seconds * 1000, call.signal);
-          continue;
-        }
-      }
-      const text = await response.text();
       if (!response.ok) throw httpError(this.options.provider, method, path, response.status, text);
       try {
         return (text ? JSON.parse(text) : null) as T;
