@@ -58,7 +58,7 @@ export const DEFAULT_SAMPLING = { temperature: 0, seed: 0, max_tokens: 256 } as 
 
 /** The trainer of a provider: its adapter when the services know one, else OpenAI's job API through its client. */
 export function trainerOf(services: ExperimentServices, provider: string): Trainer {
-  return services.trainer?.(provider) ?? openAITrainer(services.client(provider));
+  return services.trainer?.(provider) ?? openAITrainer(services.client(provider), "openai", provider);
 }
 
 /**

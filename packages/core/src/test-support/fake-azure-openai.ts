@@ -3,7 +3,8 @@
 // with `metadata` and `user_provided_suffix`, read 2026-12-02), authenticated by the `api-key` header (a key sent as a
 // bearer token is refused), files that are `pending` until imported, and chat completions that take a DEPLOYMENT name
 // as `model` (a model id is refused, as Azure answers DeploymentNotFound). Malformed job requests are refused.
-// It misbehaves on demand: a failed job, 429s with Retry-After, a hook when a job is created (a hook that returns a
+// It misbehaves on demand: a failed job, 429s with Retry-After, 5xx answers, a connection reset after the work was
+// done, a hook when a job is created (a hook that returns a
 // promise holds the create response until it settles), jobs held `running` (`holdRunning`).
 // With `flavour: "openai"` it is OpenAI's own API instead (https://platform.openai.com/docs/api-reference/fine-tuning,
 // read 2026-12-02): the same job, file and event shapes under /v1, the key as a bearer token, files usable at once,
@@ -83,6 +84,11 @@ export interface FakeAzure {
   /** The model id a job's tuned model gets (`BASE.ft-N[-suffix]`). */
   tunedName(job: Job): string;
   rateLimit(route: string, count: number, seconds?: number): void;
+  /**
+   * The next `count` requests to a route (`METHOD /path` prefix) are carried out as usual, but the connection is reset
+   * instead of answering (the client cannot tell whether the call took effect: a job created, a file stored).
+   */
+  resetNext(route: string, count?: number): void;
   /** The next `count` requests to a route (`METHOD /path?query` prefix) answer `status` in OpenAI's error envelope. */
   failNext(route: string, status: number, count?: number, message?: string): void;
   /** Called after a job is stored, before its response is sent (a returned promise delays the response). */
@@ -96,6 +102,8 @@ export async function startFakeAzure(options: FakeAzureOptions): Promise<FakeAzu
   const openai = options.flavour === "openai";
   const prefix = openai ? "/v1" : "/openai/v1";
   const limits: Array<{ route: string; count: number; seconds: number }> = [];
+  const resets: Array<{ route: string; count: number }> = [];
+  const resetting = new WeakSet<ServerResponse>();
   const failures: Array<{ route: string; status: number; count: number; message: string }> = [];
   const files = new Map<string, { status: string; polls: number; filename: string; problem: string | null }>();
   let nextId = 1;
@@ -111,12 +119,16 @@ export async function startFakeAzure(options: FakeAzureOptions): Promise<FakeAzu
     rateLimit(route, count, seconds = 1) {
       limits.push({ route, count, seconds });
     },
+    resetNext(route, count = 1) {
+      resets.push({ route, count });
+    },
     failNext(route, status, count = 1, message = "The server had an error while processing your request.") {
       failures.push({ route, status, count, message });
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
   const send = (res: ServerResponse, status: number, value: unknown) => {
+    if (resetting.has(res)) return res.socket?.destroy();
     res.statusCode = status;
     res.setHeader("content-type", "application/json");
     res.end(JSON.stringify(value));
@@ -187,6 +199,11 @@ export async function startFakeAzure(options: FakeAzureOptions): Promise<FakeAzu
     const url = new URL(req.url ?? "/", "http://fake");
     const path = url.pathname;
     const raw = await readBody(req);
+    const reset = resets.find((r) => r.count > 0 && `${method} ${path}${url.search}`.startsWith(r.route));
+    if (reset) {
+      reset.count--;
+      resetting.add(res);
+    }
     const limit = limits.find((l) => l.count > 0 && `${method} ${path}${url.search}`.startsWith(l.route));
     if (limit) {
       limit.count--;

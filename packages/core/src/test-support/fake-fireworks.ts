@@ -3,6 +3,7 @@
 // /get-supervised-fine-tuning-job, read 2026-12-02) and REFUSES requests whose shape does not match (unknown or
 // misspelt fields, a dataset that is not READY, a job id that exists), so a wrong field name fails the test. The
 // OpenAI-compatible chat endpoint lives at /inference/v1 as Fireworks' does. It misbehaves on demand: a failed job,
+// a connection reset after the work was done,
 // 429s with Retry-After, a hook when a job is created (a hook that returns a promise holds the create response until it
 // settles), jobs held RUNNING (`holdRunning`).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -73,6 +74,11 @@ export interface FakeFireworks {
   jobs: Map<string, Job>;
   datasets: Map<string, { state: string; text: string }>;
   rateLimit(route: string, count: number, seconds?: number): void;
+  /**
+   * The next `count` requests to a route (`METHOD /path` prefix) are carried out as usual, but the connection is reset
+   * instead of answering (the client cannot tell whether the call took effect: a job created, a file stored).
+   */
+  resetNext(route: string, count?: number): void;
   /** Called after a job is stored, before its response is sent (a returned promise delays the response). */
   onCreate?: ((job: Job) => void | Promise<void>) | undefined;
   /** While true, a RUNNING job stays RUNNING on every poll until the test sets it false. */
@@ -82,6 +88,8 @@ export interface FakeFireworks {
 
 export async function startFakeFireworks(options: FakeFireworksOptions): Promise<FakeFireworks> {
   const limits: Array<{ route: string; count: number; seconds: number }> = [];
+  const resets: Array<{ route: string; count: number }> = [];
+  const resetting = new WeakSet<ServerResponse>();
   const prefix = `/v1/accounts/${options.account}`;
   const fake: FakeFireworks = {
     baseURL: "",
@@ -93,9 +101,13 @@ export async function startFakeFireworks(options: FakeFireworksOptions): Promise
     rateLimit(route, count, seconds = 1) {
       limits.push({ route, count, seconds });
     },
+    resetNext(route, count = 1) {
+      resets.push({ route, count });
+    },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
   const send = (res: ServerResponse, status: number, value: unknown) => {
+    if (resetting.has(res)) return res.socket?.destroy();
     res.statusCode = status;
     res.setHeader("content-type", "application/json");
     res.end(JSON.stringify(value));
@@ -135,6 +147,11 @@ export async function startFakeFireworks(options: FakeFireworksOptions): Promise
     const url = new URL(req.url ?? "/", "http://fake");
     const path = url.pathname;
     const raw = await readBody(req);
+    const reset = resets.find((r) => r.count > 0 && `${method} ${path}`.startsWith(r.route));
+    if (reset) {
+      reset.count--;
+      resetting.add(res);
+    }
     const limit = limits.find((l) => l.count > 0 && `${method} ${path}`.startsWith(l.route));
     if (limit) {
       limit.count--;

@@ -3,7 +3,7 @@
 // /get-fine-tunes-id-events, /get-fine-tunes-id-metrics, /post-fine-tunes-id-cancel, read 2026-12-02) and REFUSES a
 // request whose shape does not match (unknown or misspelt fields, wrong types), as the real API's validation does, so
 // an adapter that sends a wrong field name fails its test. Chat completions are OpenAI-compatible and deterministic.
-// It misbehaves on demand: a job that fails, 429s with Retry-After, a hook when a job is created (to kill the client;
+// It misbehaves on demand: a job that fails, 429s with Retry-After, 5xx answers, a connection reset after the work was done, a hook when a job is created (to kill the client;
 // a hook that returns a promise holds the create response until it settles), jobs held `running` (`holdRunning`).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -103,6 +103,13 @@ export interface FakeTogether {
   files: Map<string, { name: string; bytes: number; text: string }>;
   /** The next `count` requests to `METHOD /path-prefix` answer 429 with `Retry-After: seconds`. */
   rateLimit(route: string, count: number, seconds?: number): void;
+  /**
+   * The next `count` requests to a route (`METHOD /path` prefix) are carried out as usual, but the connection is reset
+   * instead of answering (the client cannot tell whether the call took effect: a job created, a file stored).
+   */
+  resetNext(route: string, count?: number): void;
+  /** The next `count` requests to a route (`METHOD /path` prefix) answer `status` before doing anything. */
+  failNext(route: string, status: number, count?: number): void;
   /** Called after a job is stored, before its response is sent (a returned promise delays the response). */
   onCreate?: ((job: Job) => void | Promise<void>) | undefined;
   /** While true, a running job stays `running` on every poll (no step, no metrics) until the test sets it false. */
@@ -115,6 +122,9 @@ const now = () => new Date().toISOString();
 export async function startFakeTogether(options: FakeTogetherOptions): Promise<FakeTogether> {
   const totalSteps = options.steps ?? 3;
   const limits: Array<{ route: string; count: number; seconds: number }> = [];
+  const resets: Array<{ route: string; count: number }> = [];
+  const resetting = new WeakSet<ServerResponse>();
+  const failing: Array<{ route: string; status: number; count: number }> = [];
   let nextId = 1;
   const fake: FakeTogether = {
     baseURL: "",
@@ -126,10 +136,17 @@ export async function startFakeTogether(options: FakeTogetherOptions): Promise<F
     rateLimit(route, count, seconds = 1) {
       limits.push({ route, count, seconds });
     },
+    resetNext(route, count = 1) {
+      resets.push({ route, count });
+    },
+    failNext(route, status, count = 1) {
+      failing.push({ route, status, count });
+    },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 
   const send = (res: ServerResponse, status: number, value: unknown) => {
+    if (resetting.has(res)) return res.socket?.destroy();
     res.statusCode = status;
     res.setHeader("content-type", "application/json");
     res.end(JSON.stringify(value));
@@ -216,6 +233,17 @@ export async function startFakeTogether(options: FakeTogetherOptions): Promise<F
     const url = new URL(req.url ?? "/", "http://fake");
     const path = url.pathname;
     const raw = await readBody(req);
+    const reset = resets.find((r) => r.count > 0 && `${method} ${path}`.startsWith(r.route));
+    if (reset) {
+      reset.count--;
+      resetting.add(res);
+    }
+    const failure = failing.find((f) => f.count > 0 && `${method} ${path}`.startsWith(f.route));
+    if (failure) {
+      failure.count--;
+      fake.requests.push({ method, path: path + url.search, body: `(${failure.status})` });
+      return send(res, failure.status, { error: { message: "Internal server error", type: "server_error" } });
+    }
     const limit = limits.find((l) => l.count > 0 && `${method} ${path}`.startsWith(l.route));
     if (limit) {
       limit.count--;

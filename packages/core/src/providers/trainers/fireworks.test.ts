@@ -141,4 +141,11 @@ describe("an experiment on Fireworks", () => {
     expect(done.error).toContain("cannot train method dpo");
     expect(fake.requests).toEqual([]);
   });
+
+  it("tries a job creation whose connection was reset again without creating a second job", async () => {
+    fake.resetNext(`POST /v1/accounts/${ACCOUNT}/supervisedFineTuningJobs`); // the job is created, its answer lost
+    const { done } = await run({ dataset: "train@1", model: BASE, hyperparameters: { n_epochs: 6 } });
+    expect(done.status, done.error ?? "").toBe("completed");
+    expect(creates()).toHaveLength(1); // found by its id before a second try
+  });
 });

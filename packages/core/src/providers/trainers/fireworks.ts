@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { ResolvedHyperparameters } from "../../experiments/hyperparameters.ts";
 import { type FetchLike, ProviderHttp, statusOf } from "./http.ts";
+import { retryTransient } from "./retry-transient.ts";
 import type { JobRequest, Trainer, TrainerJob, TrainerJobStatus } from "./trainer.ts";
 
 /**
@@ -15,8 +16,9 @@ import type { JobRequest, Trainer, TrainerJob, TrainerJobStatus } from "./traine
  *   (`state` `JOB_STATE_CREATING|VALIDATING|RUNNING|WRITING_RESULTS|COMPLETED|FAILED|CANCELLED|…`, `status.message`,
  *   `outputModel`, `createTime`, `completedTime`)
  * - cancel: `DELETE /supervisedFineTuningJobs/{id}` (the API reference lists delete; no separate cancel was found)
- * We choose the job id (`tl-<experiment>`), so a job is found again after a crash by asking for it. Datasets are named
- * by content hash and reused. Fireworks publishes no per-step metrics over the API (only a signed metrics-file URL),
+ * We choose the job id (`tl-<experiment>`), so a job is found again after a crash by asking for it (also before a job
+ * creation that failed transiently is tried again: retryTransient). Datasets are named by content hash and reused, so
+ * a retried upload is idempotent. Fireworks publishes no per-step metrics over the API (only a signed metrics-file URL),
  * so no loss series is recorded. Data: Fireworks takes OpenAI's chat JSONL (`messages`) unchanged.
  * Inference: the OpenAI-compatible `https://api.fireworks.ai/inference/v1` with the tuned model's full name
  * (`accounts/{account}/models/{id}`); a LoRA model must be deployed (serverless or on a deployment) before it answers.
@@ -79,22 +81,36 @@ export function fireworksTrainer(options: FireworksOptions): Trainer {
     ...(options.fetch ? { fetch: options.fetch } : {}),
   });
   const jobPath = (id: string) => `/supervisedFineTuningJobs/${encodeURIComponent(id)}`;
+  const findJob = async (experimentId: string, signal: AbortSignal) => {
+    const id = fireworksJobId(experimentId);
+    try {
+      await http.json("GET", jobPath(id), { signal });
+      return id;
+    } catch (error) {
+      if (statusOf(error) === 404) return undefined;
+      throw error;
+    }
+  };
+  const upload = async (file: { name: string; content: Buffer }, signal: AbortSignal) => {
+    const datasetId = `tl-${createHash("sha256").update(file.content).digest("hex").slice(0, 24)}`;
+    try {
+      await http.json("POST", "/datasets", { body: { datasetId, dataset: { userUploaded: {} } }, signal });
+    } catch (error) {
+      if (statusOf(error) !== 409) throw error;
+      // the same content was uploaded before: reuse it, unless a crash came between creating it and the upload
+      const existing = await http.json<{ state?: string }>("GET", `/datasets/${datasetId}`, { signal });
+      if (existing.state === "READY") return datasetId;
+    }
+    const form = new FormData();
+    form.set("file", new Blob([new Uint8Array(file.content)], { type: "application/jsonl" }), file.name);
+    await http.json("POST", `/datasets/${datasetId}:upload`, { body: form, signal });
+    return datasetId;
+  };
   return {
     kind: "fireworks",
     async uploadFile(file, signal) {
-      const datasetId = `tl-${createHash("sha256").update(file.content).digest("hex").slice(0, 24)}`;
-      try {
-        await http.json("POST", "/datasets", { body: { datasetId, dataset: { userUploaded: {} } }, signal });
-      } catch (error) {
-        if (statusOf(error) !== 409) throw error;
-        // the same content was uploaded before: reuse it, unless a crash came between creating it and the upload
-        const existing = await http.json<{ state?: string }>("GET", `/datasets/${datasetId}`, { signal });
-        if (existing.state === "READY") return datasetId;
-      }
-      const form = new FormData();
-      form.set("file", new Blob([new Uint8Array(file.content)], { type: "application/jsonl" }), file.name);
-      await http.json("POST", `/datasets/${datasetId}:upload`, { body: form, signal });
-      return datasetId;
+      // the dataset is named by content: a try after a lost answer finds it (409, READY) or uploads into it again
+      return retryTransient(() => upload(file, signal), { provider: options.provider, call: "POST /datasets (upload)", signal });
     },
     async fileExists(id, signal) {
       try {
@@ -107,23 +123,22 @@ export function fireworksTrainer(options: FireworksOptions): Trainer {
     },
     async createJob(request, signal) {
       const id = fireworksJobId(request.experimentId);
-      await http.json("POST", "/supervisedFineTuningJobs", {
-        query: { supervisedFineTuningJobId: id },
-        body: fireworksJobBody(request, options.account),
-        signal,
-      });
-      return id;
-    },
-    async findJob(experimentId, signal) {
-      const id = fireworksJobId(experimentId);
-      try {
-        await http.json("GET", jobPath(id), { signal });
+      const create = async () => {
+        await http.json("POST", "/supervisedFineTuningJobs", {
+          query: { supervisedFineTuningJobId: id },
+          body: fireworksJobBody(request, options.account),
+          signal,
+        });
         return id;
-      } catch (error) {
-        if (statusOf(error) === 404) return undefined;
-        throw error;
-      }
+      };
+      return retryTransient(create, {
+        provider: options.provider,
+        call: "POST /supervisedFineTuningJobs",
+        signal,
+        alreadyDone: () => findJob(request.experimentId, signal),
+      });
     },
+    findJob,
     async getJob(id, signal) {
       const job = await http.json<FireworksJob>("GET", jobPath(id), { signal });
       const status = normalStatus(job.state ?? "JOB_STATE_UNSPECIFIED");

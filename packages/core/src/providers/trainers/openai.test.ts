@@ -169,4 +169,24 @@ describe("an experiment on OpenAI's fine-tuning API", () => {
       expect(creates()).toHaveLength(1);
     }
   });
+
+  it("tries an upload after a 5xx and a job creation after a reset connection again, without creating a second job", async () => {
+    fake.failNext("POST /v1/files", 500);
+    fake.resetNext("POST /v1/fine_tuning/jobs"); // the job is created, its answer lost
+    const { experiment, done } = await run({ dataset: "train@1", model: BASE, hyperparameters: { n_epochs: 8 } });
+    expect(done.status, done.error ?? "").toBe("completed");
+    expect(creates()).toHaveLength(1); // found by its metadata before a second try
+    expect([...fake.jobs.values()].filter((j) => j.body.metadata?.tunelab_experiment === experiment.id)).toHaveLength(1);
+  });
+
+  it("fails naming the provider and the call when the connection keeps failing", async () => {
+    const lines = Array.from({ length: 10 }, (_, i) => chat(`reset ${i}?`, "billing"));
+    const imported = await importDataset(ws, { project: "p", dataset: "resets", text: jsonl(lines), fileName: "resets.jsonl" });
+    if (imported.status === "invalid") throw new Error(JSON.stringify(imported.report));
+    fake.resetNext("POST /v1/files", 4); // a file never uploaded before (one already there would be reused)
+    const { done } = await run({ dataset: "resets@1", model: BASE });
+    expect(done.status).toBe("failed");
+    expect(done.error).toBe("provider hosted: POST /files failed: Connection error. (tried 4 times)");
+    expect(creates()).toHaveLength(0);
+  });
 });

@@ -6,23 +6,50 @@ import type { EarlyStop } from "../../experiments/early-stop.schema.ts";
 import type { RequestedHyperparameters, ResolvedHyperparameters, TrainingMethod } from "../../experiments/hyperparameters.ts";
 import { withRequestSignal } from "../../experiments/request-signal.ts";
 import { honouringRetryAfter, statusOf } from "./http.ts";
+import { CANNOT_TELL, retryTransient } from "./retry-transient.ts";
 import type { Trainer, TrainerJob, TrainerJobStatus, TrainerMetrics } from "./trainer.ts";
 
 /**
  * OpenAI's fine-tuning API through the `openai` SDK: `POST /v1/files`, `POST/GET /v1/fine_tuning/jobs`,
  * `GET …/{id}/events`, `POST …/{id}/cancel` (https://platform.openai.com/docs/api-reference/fine-tuning). Also the
  * embedded engine, Nebius Token Factory and any exact copy. Jobs carry `metadata.tunelab_experiment` to be found again.
+ * Uploads and job creations that fail transiently (5xx, no answer) are tried again (retryTransient); a job creation
+ * only after looking, by that metadata, for the job an earlier try may have created before its answer was lost.
  */
-export function openAITrainer(client: OpenAI, kind: "openai" | "azure-openai" = "openai"): Trainer {
+export function openAITrainer(client: OpenAI, kind: "openai" | "azure-openai" = "openai", provider: string = kind): Trainer {
+  /** The job created for an experiment, or CANNOT_TELL when the host cannot list jobs by metadata. */
+  const lookup = async (experimentId: string, signal: AbortSignal): Promise<string | undefined | typeof CANNOT_TELL> => {
+    try {
+      const page = await honouringRetryAfter(
+        () =>
+          withRequestSignal(signal, (s) =>
+            client.fineTuning.jobs.list({ limit: 100, metadata: { tunelab_experiment: experimentId } }, { signal: s }),
+          ),
+        signal,
+      );
+      return page.data.find((job) => job.metadata?.tunelab_experiment === experimentId)?.id;
+    } catch (error) {
+      // a host that cannot list jobs by metadata has none to find; any other failure (429 beyond its waits, 5xx, no
+      // answer) may hide the job created before a crash, and creating another would train and bill twice
+      if (cannotList(statusOf(error))) return CANNOT_TELL;
+      throw error;
+    }
+  };
   return {
     kind,
     async uploadFile(file, signal) {
-      const created = await honouringRetryAfter(
+      // a retried upload whose first answer was lost leaves an unused copy of the file on the host (files have no
+      // metadata to find it by); it is not trained on or billed
+      const created = await retryTransient(
         () =>
-          withRequestSignal(signal, async (s) =>
-            client.files.create({ file: await toFile(file.content, file.name), purpose: "fine-tune" }, { signal: s }),
+          honouringRetryAfter(
+            () =>
+              withRequestSignal(signal, async (s) =>
+                client.files.create({ file: await toFile(file.content, file.name), purpose: "fine-tune" }, { signal: s }),
+              ),
+            signal,
           ),
-        signal,
+        { provider, call: "POST /files", signal },
       );
       // Azure imports a file before a job may use it (status pending → processed)
       // https://learn.microsoft.com/azure/ai-foundry/openai/how-to/fine-tuning ; OpenAI's files are usable at once
@@ -55,25 +82,16 @@ export function openAITrainer(client: OpenAI, kind: "openai" | "azure-openai" = 
         // tunelab's extension, which only the embedded engine is asked for
         ...(request.resumeFrom ? { resume_from: request.resumeFrom } : {}),
       };
-      return (await honouringRetryAfter(() => withRequestSignal(signal, (s) => client.fineTuning.jobs.create(body, { signal: s })), signal))
-        .id;
+      return retryTransient(
+        async () =>
+          (await honouringRetryAfter(() => withRequestSignal(signal, (s) => client.fineTuning.jobs.create(body, { signal: s })), signal))
+            .id,
+        { provider, call: "POST /fine_tuning/jobs", signal, alreadyDone: () => lookup(request.experimentId, signal) },
+      );
     },
     async findJob(experimentId, signal) {
-      try {
-        const page = await honouringRetryAfter(
-          () =>
-            withRequestSignal(signal, (s) =>
-              client.fineTuning.jobs.list({ limit: 100, metadata: { tunelab_experiment: experimentId } }, { signal: s }),
-            ),
-          signal,
-        );
-        return page.data.find((job) => job.metadata?.tunelab_experiment === experimentId)?.id;
-      } catch (error) {
-        // a host that cannot list jobs by metadata has none to find; any other failure (429 beyond its waits, 5xx, no
-        // answer) may hide the job created before a crash, and creating another would train and bill twice
-        if (cannotList(statusOf(error))) return undefined;
-        throw error;
-      }
+      const found = await lookup(experimentId, signal);
+      return found === CANNOT_TELL ? undefined : found;
     },
     async getJob(id, signal) {
       const job = await honouringRetryAfter(

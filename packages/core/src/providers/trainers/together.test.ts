@@ -209,4 +209,33 @@ describe("an experiment on Together", () => {
     expect(fake.jobs.get(done.providerJobId ?? "")?.body.suffix).toBe(`tl-${experiment.id.slice(4)}`);
     expect((await getExperiment(ws.db, experiment.id)).tunedModel).toBe(done.tunedModel);
   });
+
+  it("tries an upload after a 5xx and a job creation after a reset connection again, without creating a second job", async () => {
+    fake.failNext("POST /v1/files/upload", 502);
+    fake.resetNext("POST /v1/fine-tunes"); // the job is created, its answer lost
+    const { experiment } = await createExperiment(ws, {
+      project: "p",
+      dataset: "train@1",
+      model: BASE,
+      provider: "together",
+      hyperparameters: { n_epochs: 6 },
+    });
+    const done = await runExperiment(ws, services, experiment.id, new AbortController().signal);
+    expect(done.status, done.error ?? "").toBe("completed");
+    expect(creates()).toHaveLength(1); // found by its suffix before a second try
+  });
+
+  it("fails naming the provider, the call and the tries when job creation keeps answering 5xx", async () => {
+    fake.failNext("POST /v1/fine-tunes", 503, 4);
+    const { experiment } = await createExperiment(ws, {
+      project: "p",
+      dataset: "train@1",
+      model: BASE,
+      provider: "together",
+      hyperparameters: { n_epochs: 7 },
+    });
+    const done = await runExperiment(ws, services, experiment.id, new AbortController().signal);
+    expect(done.status).toBe("failed");
+    expect(done.error).toBe("provider together: POST /fine-tunes answered 503: Internal server error (tried 4 times)");
+  });
 });

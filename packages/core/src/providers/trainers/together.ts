@@ -1,5 +1,6 @@
 import type { ResolvedHyperparameters } from "../../experiments/hyperparameters.ts";
 import { type FetchLike, ProviderHttp, statusOf } from "./http.ts";
+import { retryTransient } from "./retry-transient.ts";
 import type { JobRequest, Trainer, TrainerJob, TrainerJobStatus, TrainerMetrics } from "./trainer.ts";
 
 /**
@@ -17,7 +18,8 @@ import type { JobRequest, Trainer, TrainerJob, TrainerJobStatus, TrainerMetrics 
  * - metrics: `GET /v1/fine-tunes/{id}/metrics?global_step_from=N` (`{metrics: [{"train/loss", "train/global_step"}]}`)
  *   https://docs.together.ai/reference/get-fine-tunes-id-metrics
  * - cancel: `POST /v1/fine-tunes/{id}/cancel` https://docs.together.ai/reference/post-fine-tunes-id-cancel
- * Jobs have no metadata: the suffix carries `tl-<experiment>` so a job is found again after a crash.
+ * Jobs have no metadata: the suffix carries `tl-<experiment>` so a job is found again after a crash, and before a job
+ * creation that failed transiently (5xx, no answer) is tried again (retryTransient), so it never makes two jobs.
  * Data: Together takes OpenAI's chat JSONL (`messages`, per-message `weight`) and OpenAI's preference JSONL
  * (`input`, `preferred_output`, `non_preferred_output`) as they are, so files are uploaded unchanged.
  */
@@ -103,6 +105,11 @@ export function togetherTrainer(options: TogetherOptions): Trainer {
     headers: { authorization: `Bearer ${options.apiKey}` },
     ...(options.fetch ? { fetch: options.fetch } : {}),
   });
+  const findJob = async (experimentId: string, signal: AbortSignal) => {
+    const tag = togetherSuffix(experimentId, null);
+    const list = await http.json<{ data: TogetherJob[] }>("GET", "/fine-tunes", { signal });
+    return list.data.find((job) => job.suffix?.endsWith(tag) || job.model_output_name?.includes(tag))?.id;
+  };
   return {
     kind: "together",
     async uploadFile(file, signal) {
@@ -111,7 +118,12 @@ export function togetherTrainer(options: TogetherOptions): Trainer {
       form.set("file_name", file.name);
       form.set("file_type", "jsonl");
       form.set("file", new Blob([new Uint8Array(file.content)], { type: "application/jsonl" }), file.name);
-      return (await http.json<{ id: string }>("POST", "/files/upload", { body: form, signal })).id;
+      // a retry after a lost answer may leave an unused copy of the file on Together (not trained on, not billed)
+      return retryTransient(async () => (await http.json<{ id: string }>("POST", "/files/upload", { body: form, signal })).id, {
+        provider: options.provider,
+        call: "POST /files/upload",
+        signal,
+      });
     },
     async fileExists(id, signal) {
       try {
@@ -123,13 +135,17 @@ export function togetherTrainer(options: TogetherOptions): Trainer {
       }
     },
     async createJob(request, signal) {
-      return (await http.json<{ id: string }>("POST", "/fine-tunes", { body: togetherJobBody(request), signal })).id;
+      return retryTransient(
+        async () => (await http.json<{ id: string }>("POST", "/fine-tunes", { body: togetherJobBody(request), signal })).id,
+        {
+          provider: options.provider,
+          call: "POST /fine-tunes",
+          signal,
+          alreadyDone: () => findJob(request.experimentId, signal),
+        },
+      );
     },
-    async findJob(experimentId, signal) {
-      const tag = togetherSuffix(experimentId, null);
-      const list = await http.json<{ data: TogetherJob[] }>("GET", "/fine-tunes", { signal });
-      return list.data.find((job) => job.suffix?.endsWith(tag) || job.model_output_name?.includes(tag))?.id;
-    },
+    findJob,
     async getJob(id, signal) {
       const job = await http.json<TogetherJob>("GET", `/fine-tunes/${encodeURIComponent(id)}`, { signal });
       const status = normalStatus(job.status);

@@ -12,7 +12,7 @@ export type TrainerSource =
 
 /** The trainer adapter of a provider kind (one entry per kind: a missing one fails to compile). */
 export function trainerFor(provider: string, source: TrainerSource): Trainer {
-  if ("client" in source) return openAITrainer(source.client, source.kind);
+  if ("client" in source) return openAITrainer(source.client, source.kind, provider);
   const { config, apiKey } = source;
   const adapters: Record<Exclude<ProviderKind, "openai" | "azure-openai">, () => Trainer> = {
     together: () => togetherTrainer({ provider, baseURL: config.baseURL, apiKey }),

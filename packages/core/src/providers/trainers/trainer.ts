@@ -69,7 +69,8 @@ export interface JobRequest {
 
 /**
  * One hosted training API. Every call takes the experiment's signal so Ctrl-C stops it; transient failures (429
- * with Retry-After, 5xx) surface as errors carrying `status`, and callers own retries beyond a Retry-After wait.
+ * with Retry-After, 5xx) surface as errors carrying `status`. Uploads and job creations try a transient failure again
+ * themselves (retryTransient, idempotently); callers own the retries of the other calls (job polling).
  */
 export interface Trainer {
   readonly kind: ProviderKind;
