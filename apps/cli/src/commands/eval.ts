@@ -1,5 +1,14 @@
 import { writeFileSync } from "node:fs";
-import { type GateResult, getProjectByName, regressionGate, runSamples, TunelabError } from "@tunelab/core";
+import {
+  type EvalRun,
+  type EvalRunRunner,
+  type GateResult,
+  getProjectByName,
+  regressionGate,
+  runSamples,
+  type StandaloneRunInput,
+  TunelabError,
+} from "@tunelab/core";
 import type { GraderSummary } from "@tunelab/evals";
 import { type Command, Option } from "commander";
 import { resolveProjectName } from "../context.ts";
@@ -74,15 +83,10 @@ export function registerEval(program: Command, globals: () => GlobalOptions): vo
           services.providers.client(o.provider); // a provider whose API key is not in the environment
           if (o.baseline) await checkBaseline(services.ws, project, o.baseline);
           const evaluation = chosenEvaluation(o);
-          const run = await services.evalRuns.create({
-            project,
-            model: o.model,
-            provider: o.provider,
-            ...(evaluation ? { evaluation } : {}),
-          });
+          const spec = { project, model: o.model, provider: o.provider, ...(evaluation ? { evaluation } : {}) };
           const progress = new Progress(new Map(), { json: format !== "table" });
           const off = services.evalRuns.subscribe((event) => progress.evalRun(event, o.model));
-          const finished = await services.evalRuns.run(run.id).finally(() => {
+          const { run, finished } = await startOrResume(services.evalRuns, spec, services.interrupted).finally(() => {
             off();
             progress.stop();
           });
@@ -123,6 +127,31 @@ export function registerEval(program: Command, globals: () => GlobalOptions): vo
       else emit({}, null, () => report);
       if (!gate.passed) process.exitCode = EXIT.checkFailed;
     });
+}
+
+/**
+ * Scores the evaluation: the same command after a kill (or a machine put to sleep) resumes the run it left, so only
+ * the items not yet stored are scored; otherwise a new run.
+ */
+async function startOrResume(
+  runner: EvalRunRunner,
+  spec: StandaloneRunInput,
+  interrupted: AbortSignal,
+): Promise<{ run: EvalRun; finished: EvalRun }> {
+  const resumed = await runner.resumeSame(spec, {
+    signal: interrupted,
+    onWait: (stopped, seconds) =>
+      process.stderr.write(
+        `eval run ${stopped.id} of this evaluation was interrupted; waiting up to ${seconds} s for its stopped process's lease to run out\n`,
+      ),
+  });
+  if (resumed) {
+    process.stderr.write(`resuming eval run ${resumed.run.id}: ${resumed.scored} of ${resumed.run.resultCounts.total} already scored\n`);
+    return { run: resumed.run, finished: await resumed.done };
+  }
+  if (interrupted.aborted) throw new TunelabError("internal", "interrupted before any item was scored");
+  const run = await runner.create(spec);
+  return { run, finished: await runner.run(run.id) };
 }
 
 /** Writes the report; false (with the reason on stderr, no stack trace) when the file cannot be written. */

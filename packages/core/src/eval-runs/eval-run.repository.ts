@@ -122,6 +122,40 @@ export async function unfinishedEvalRuns(db: DB): Promise<EvalRun[]> {
   return rows.map(toEvalRun);
 }
 
+/** What identifies one evaluation of a model: the same scores are expected from any run of it. */
+export interface EvaluationKey {
+  projectId: string;
+  model: string;
+  provider: string;
+  testSplitVersionId: string;
+  graderSetId: string;
+  trials: number;
+}
+
+/**
+ * The unfinished standalone runs (no experiment) of one evaluation, oldest first, each with the second its lease runs
+ * out (null: no process holds it): what a stopped `tunelab eval` left for the same command to resume.
+ */
+export async function unfinishedStandaloneRuns(
+  db: DB,
+  key: EvaluationKey,
+): Promise<Array<{ run: EvalRun; leaseExpiresAt: number | null }>> {
+  const rows = await db
+    .selectFrom("eval_runs")
+    .selectAll()
+    .where("status", "in", ["queued", "running"])
+    .where("experiment_id", "is", null)
+    .where("project_id", "=", key.projectId)
+    .where("model", "=", key.model)
+    .where("provider", "=", key.provider)
+    .where("test_split_version_id", "=", key.testSplitVersionId)
+    .where("grader_set_id", "=", key.graderSetId)
+    .where("trials", "=", key.trials)
+    .orderBy("created_at")
+    .execute();
+  return rows.map((row) => ({ run: toEvalRun(row), leaseExpiresAt: row.lease_expires_at }));
+}
+
 /**
  * Stores one finished (item, trial); a second write of the same one (a resumed run) is ignored, so nothing is counted
  * twice.

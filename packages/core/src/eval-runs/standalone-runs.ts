@@ -1,21 +1,34 @@
 import { randomUUID } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
+import { isDeepStrictEqual } from "node:util";
 import { TunelabError } from "@tunelab/base";
 import type { SamplingParams } from "@tunelab/evals";
-import { DEFAULT_LEASE_SECONDS, Leases, type LeaseWhere } from "@tunelab/storage";
+import { DEFAULT_LEASE_SECONDS, Leases, type LeaseWhere, nowSeconds } from "@tunelab/storage";
 import { DEFAULT_SAMPLING, type ExperimentServices } from "../experiments/run-experiment.ts";
 import { findGraderSet } from "../grader-sets/grader-set.repository.ts";
 import { getProjectByName } from "../projects/project.repository.ts";
 import type { Database } from "../storage/schema.ts";
 import type { Workspace } from "../storage/workspace.ts";
-import { getEvalRun, insertEvalRun, unfinishedEvalRuns, updateEvalRun } from "./eval-run.repository.ts";
+import {
+  getEvalRun,
+  insertEvalRun,
+  type NewEvalRun,
+  unfinishedEvalRuns,
+  unfinishedStandaloneRuns,
+  updateEvalRun,
+} from "./eval-run.repository.ts";
 import type { EvalRun } from "./eval-run.schema.ts";
 import type { EvalRunEvent, EvalRunListener } from "./eval-run-events.ts";
 import { EvalSettings, type EvalSettingsInput, evalSampling } from "./eval-settings.ts";
 import { executeEvalRun, RUN_STOPPED } from "./execute-eval-run.ts";
+import { countStoredSamples } from "./finalize/finalize-run.ts";
 import { testItemCount } from "./test-items.ts";
 
 /** Eval runs a process may take: not finished. */
 const unfinished: LeaseWhere<{ status: string }> = (eb) => eb("status", "in", ["queued", "running"]);
+
+/** How often `resumeSame` tries again to take a run whose lease a stopped process still held. */
+const RESUME_POLL_MS = 250;
 
 export interface StandaloneRunInput {
   project: string;
@@ -58,6 +71,46 @@ export class EvalRunRunner {
   }
 
   async create(input: StandaloneRunInput): Promise<EvalRun> {
+    return insertEvalRun(this.ws.db, await this.plan(input));
+  }
+
+  /**
+   * Resumes the unfinished standalone run of this same evaluation (model, provider, sampling, trials, test split and
+   * grader set) that a stopped process left behind (killed, Ctrl-C twice, the machine put to sleep), so the same
+   * `tunelab eval` command run again scores only the items it had not stored. A run whose lease is still held is
+   * waited for until that lease runs out (its process died without giving it back); one that a live process keeps
+   * renewing is left to it. Undefined when there is none to take (the caller creates a run), or once `signal` aborts.
+   */
+  async resumeSame(
+    input: StandaloneRunInput,
+    options: { onWait?: (run: EvalRun, untilSeconds: number) => void; signal?: AbortSignal } = {},
+  ): Promise<{ run: EvalRun; scored: number; done: Promise<EvalRun> } | undefined> {
+    const planned = await this.plan(input);
+    const sampling = JSON.parse(JSON.stringify(planned.samplingParams)) as unknown;
+    const key = { ...planned, trials: planned.trials ?? 1 };
+    let deadline: number | undefined;
+    for (;;) {
+      if (options.signal?.aborted) return undefined;
+      const candidates = (await unfinishedStandaloneRuns(this.ws.db, key)).filter((c) => isDeepStrictEqual(c.run.samplingParams, sampling));
+      if (candidates.length === 0) return undefined;
+      for (const { run } of candidates) {
+        const started = await this.start(run.id);
+        if (started) return { run, scored: await countStoredSamples(this.ws.db, run.id), done: started.done };
+      }
+      // every one is held: wait for the leases seen first to run out; a holder that renews its lease is alive
+      const expiries = candidates.map((c) => c.leaseExpiresAt ?? 0);
+      if (deadline === undefined) {
+        deadline = Math.max(...expiries) + 1;
+        const first = candidates[0];
+        if (first) options.onWait?.(first.run, deadline - nowSeconds());
+      }
+      if (nowSeconds() > deadline) return undefined;
+      await sleep(RESUME_POLL_MS, undefined, options.signal ? { signal: options.signal } : {}).catch(() => undefined);
+    }
+  }
+
+  /** The run `create` would store for `input`. */
+  private async plan(input: StandaloneRunInput): Promise<NewEvalRun> {
     const project = await getProjectByName(this.ws.db, input.project);
     await this.services.assertKnownModel?.(input.provider ?? "local", input.model);
     const setup = await this.services.evaluationSetup(project.id);
@@ -66,7 +119,7 @@ export class EvalRunRunner {
     const given = input.samplingParams?.temperature;
     const settings = EvalSettings.parse({ ...(given === undefined ? {} : { temperature: given }), ...input.evaluation });
     const base = input.samplingParams ?? this.services.samplingParams ?? { ...DEFAULT_SAMPLING };
-    return insertEvalRun(this.ws.db, {
+    return {
       projectId: project.id,
       experimentId: null,
       model: input.model,
@@ -76,7 +129,7 @@ export class EvalRunRunner {
       samplingParams: evalSampling(base as SamplingParams, settings),
       trials: settings.trials,
       total: items * settings.trials,
-    });
+    };
   }
 
   /** Runs an eval run here (resuming it), or returns its current state when another live process runs it. */
