@@ -43,6 +43,9 @@ export async function prepareChat(models: RunnableModels, request: ChatRequest):
     throw badRequest("Invalid value for 'tool_choice': 'tool_choice' is only allowed when 'tools' are specified.", "tool_choice");
   if (typeof choice === "object" && choice !== null && !request.tools?.some((t) => t.function.name === choice.function.name))
     throw badRequest(`Invalid value for 'tool_choice': no function named '${choice.function.name}' in 'tools'.`, "tool_choice");
+  const format = request.response_format;
+  if (format?.type === "json_object" && !mentionsJson(request.messages))
+    throw badRequest("'messages' must contain the word 'json' in some form, to use 'response_format' of type 'json_object'.", "messages");
   const source = await models.resolve(request.model).catch((e: unknown) => {
     throw asHttpError(e);
   });
@@ -57,6 +60,8 @@ export async function prepareChat(models: RunnableModels, request: ChatRequest):
     ...(request.seed === undefined || request.seed === null ? {} : { seed: request.seed + index }),
     ...(stop ? { stop } : {}),
     ...(request.logprobs ? { logprobs: request.top_logprobs ?? 0 } : {}),
+    ...(format?.type === "json_object" ? { responseFormat: { type: "json_object" as const } } : {}),
+    ...(format?.type === "json_schema" ? { responseFormat: { type: "json_schema" as const, schema: format.json_schema.schema } } : {}),
   });
   // tool_choice "none": the model is offered no tools, so it answers in text
   const tools = choice === "none" ? undefined : (request.tools ?? undefined);
@@ -66,6 +71,19 @@ export async function prepareChat(models: RunnableModels, request: ChatRequest):
     base: { id: openaiId("chatcmpl"), created: nowSeconds(), model: request.model, system_fingerprint: "fp_tunelab_local" },
     complete: (index, onToken) => models.complete(source, messages, tools, sampling(index), onToken),
   };
+}
+
+/** OpenAI's rule for `json_object`: some message says "json" (any case), in its text or a text part. */
+function mentionsJson(messages: ChatRequest["messages"]): boolean {
+  return messages.some((m) => {
+    const texts =
+      typeof m.content === "string"
+        ? [m.content]
+        : Array.isArray(m.content)
+          ? m.content.map((p) => (typeof p.text === "string" ? p.text : ""))
+          : [];
+    return texts.some((t) => /json/i.test(t));
+  });
 }
 
 export const logprobsOf = (r: Completion) => (r.logprobs ? { content: r.logprobs, refusal: null } : null);

@@ -138,7 +138,11 @@ export interface SamplingParams {
   stop?: string[];
   /** Report each generated token's log-probability with this many alternatives (0–20); absent: none. */
   logprobs?: number;
+  /** OpenAI's `response_format` other than text: the output is constrained to a JSON object, or a document of the schema. */
+  responseFormat?: ResponseFormat;
 }
+
+export type ResponseFormat = { type: "json_object" } | { type: "json_schema"; schema?: unknown };
 
 /** A tool call as OpenAI returns it in `choices[].message.tool_calls`. */
 export interface ToolCall {

@@ -5,6 +5,7 @@
  * OpenAI's shape on request.
  */
 import { completionBudget, promptBytes, refuseOversizedPrompt } from "../../trainer/inference/context-length.ts";
+import { outputConstraint } from "../../trainer/inference/json/output-constraint.ts";
 import { type TokenLogprob, tokenLogprob } from "../../trainer/inference/logprobs.ts";
 import { sample } from "../../trainer/inference/sampler.ts";
 import { Rng } from "../../trainer/train/rng.ts";
@@ -44,6 +45,12 @@ export function generateHf(
   const rng = new Rng(sampling.seed ?? Math.floor(Math.random() * 2 ** 32));
   const stops = (sampling.stop ?? []).filter((s) => s.length > 0);
   const holdBack = stops.reduce((m, s) => Math.max(m, s.length - 1), 0);
+  const constraint = outputConstraint(sampling, {
+    size: limit,
+    bytes: (id) => codec.tokenBytes(id),
+    isEnd: (id) => codec.eosIds.has(id),
+    key: codec,
+  });
   const decoder = new HfDecoder(model, promptTokens + maxTokens);
   const utf8 = new TextDecoder();
   const logprobs: TokenLogprob[] = [];
@@ -56,7 +63,9 @@ export function generateHf(
   let finishReason: Completion["finishReason"] = "length";
   let logits = decoder.feed(prompt);
   while (completionTokens < maxTokens) {
-    const id = sample(logits, allowed, sampling.temperature, sampling.topP, rng);
+    const id = sample(logits, allowed, sampling.temperature, sampling.topP, rng, constraint);
+    if (id < 0) break; // no token continues the constrained text
+    constraint?.advance(id);
     completionTokens++;
     if (codec.eosIds.has(id)) {
       finishReason = "stop";

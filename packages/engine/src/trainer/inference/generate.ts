@@ -4,7 +4,7 @@
  */
 import type { Transformer } from "../model/transformer.ts";
 import { encodePromptWithImages } from "../tokenizer/chat-template.ts";
-import { CALL, END, FIRST_MERGE } from "../tokenizer/special.ts";
+import { CALL, END, FIRST_MERGE, FIRST_SPECIAL } from "../tokenizer/special.ts";
 import type { Tokenizer } from "../tokenizer/tokenizer.ts";
 import { Rng } from "../train/rng.ts";
 import type { ChatExample, Completion, SamplingParams } from "../types.ts";
@@ -12,12 +12,14 @@ import { promptImageRows } from "../vision/image-rows.ts";
 import { visionEncoding } from "../vision/spec.ts";
 import { completionBudget, promptBytes, refuseOversizedPrompt } from "./context-length.ts";
 import { Decoder } from "./decoder.ts";
+import { outputConstraint } from "./json/output-constraint.ts";
 import { type TokenLogprob, tokenLogprob } from "./logprobs.ts";
 import { sample } from "./sampler.ts";
 import { CALL_MARKER, parseToolCalls } from "./tool-calls.ts";
 
 /** Tokens the model may produce: text tokens, <|call|> and <|end|> (never other specials, nor a vision model's image tokens). */
 const allowedBelow = (vocab: number) => (id: number) => id < 256 || (id >= FIRST_MERGE && id < vocab) || id === END || id === CALL;
+const NO_BYTES = new Uint8Array(0);
 
 export function generate(
   model: Transformer,
@@ -37,6 +39,13 @@ export function generate(
   const rng = new Rng(sampling.seed ?? Math.floor(Math.random() * 2 ** 32));
   const stops = (sampling.stop ?? []).filter((s) => s.length > 0);
   const holdBack = stops.reduce((m, s) => Math.max(m, s.length - 1), 0);
+  const constraint = outputConstraint(sampling, {
+    size: tokenizer.vocabSize,
+    // special tokens (<|call|> included) are never part of constrained text
+    bytes: (id) => (id >= FIRST_SPECIAL && id < FIRST_MERGE ? NO_BYTES : tokenizer.tokenBytes(id)),
+    isEnd: (id) => id === END,
+    key: tokenizer,
+  });
   const decoder = new Decoder(model);
   const textDecoder = new TextDecoder();
   let text = "";
@@ -60,7 +69,9 @@ export function generate(
     if (callAt >= 0) streaming = false;
   };
   while (completionTokens < maxTokens) {
-    const id = sample(logits, allowed, sampling.temperature, sampling.topP, rng);
+    const id = sample(logits, allowed, sampling.temperature, sampling.topP, rng, constraint);
+    if (id < 0) break; // no token continues the constrained text (cannot happen with byte tokens in the vocabulary)
+    constraint?.advance(id);
     completionTokens++;
     if (sampling.logprobs !== undefined && id !== END && id !== CALL)
       logprobs.push(tokenLogprob(logits, id, sampling.logprobs, describe, allowed));
