@@ -1,10 +1,14 @@
 import { createHash, randomBytes } from "node:crypto";
-import { closeSync, mkdirSync, openSync, rmSync, writeSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readdirSync, rmSync, writeSync } from "node:fs";
+import { hostname } from "node:os";
 import { dirname, join } from "node:path";
 import type { Blobs } from "@tunelab/storage";
 import { ExampleHashes } from "./example-hashes.ts";
 
 const FLUSH_CHARS = 1 << 20;
+
+/** A version being written: `.incoming-HOST-PID-RANDOM.jsonl` (HOST absent in files written before it was recorded). */
+const INCOMING = /^\.incoming-(?:(.+)-)?(\d+)-[0-9a-f]{12}\.jsonl$/;
 
 /** A version's canonical JSONL, written to a file beside the blobs, with its content hash and example index. */
 export interface VersionContent {
@@ -32,7 +36,8 @@ export class VersionWriter {
   private closed = false;
 
   constructor(blobs: Blobs) {
-    this.file = join(blobs.root, `.incoming-${process.pid}-${randomBytes(6).toString("hex")}.jsonl`);
+    removeAbandoned(blobs.root);
+    this.file = join(blobs.root, `.incoming-${hostname()}-${process.pid}-${randomBytes(6).toString("hex")}.jsonl`);
   }
 
   add(example: { canonical: string; hash: string; inputHash: string }): void {
@@ -76,6 +81,36 @@ export class VersionWriter {
     if (this.closed) return;
     this.closed = true;
     if (this.fd !== undefined) closeSync(this.fd);
+  }
+}
+
+/**
+ * Removes the partial versions that processes of this machine which no longer run left beside the blobs: an import
+ * killed (SIGKILL, Ctrl-C, a machine put to sleep) never got to remove its file, which may be as large as the data.
+ * Files of other machines sharing the directory (a network mount) and of live processes are left alone.
+ */
+function removeAbandoned(root: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(root);
+  } catch {
+    return; // no blob directory yet
+  }
+  const host = hostname();
+  for (const name of names) {
+    const match = INCOMING.exec(name);
+    if (!match || (match[1] !== undefined && match[1] !== host)) continue;
+    const pid = Number(match[2]);
+    if (pid !== process.pid && !isRunning(pid)) rmSync(join(root, name), { force: true });
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM"; // it runs, as another user
   }
 }
 
