@@ -11,8 +11,8 @@ import { testItemCount } from "../eval-runs/test-items.ts";
 import { assertCapable } from "../providers/capabilities.ts";
 import type { KnownModelCheck } from "../providers/known-model.ts";
 import { LOCAL_PROVIDER } from "../providers/providers.ts";
-import { openAITrainer } from "../providers/trainers/openai.ts";
 import type { Trainer } from "../providers/trainers/trainer.ts";
+import { trainerFor } from "../providers/trainers/trainer-for.ts";
 import type { Workspace } from "../storage/workspace.ts";
 import { checkpointBlobOf, getExperiment, transitionExperiment, updateExperiment } from "./experiment.repository.ts";
 import type { Experiment, ExperimentStatus } from "./experiment.schema.ts";
@@ -58,7 +58,7 @@ export const DEFAULT_SAMPLING = { temperature: 0, seed: 0, max_tokens: 256 } as 
 
 /** The trainer of a provider: its adapter when the services know one, else OpenAI's job API through its client. */
 export function trainerOf(services: ExperimentServices, provider: string): Trainer {
-  return services.trainer?.(provider) ?? openAITrainer(services.client(provider), "openai", provider);
+  return services.trainer?.(provider) ?? trainerFor(provider, { kind: "openai", client: services.client(provider) });
 }
 
 /**

@@ -21,7 +21,7 @@ export interface ProviderOptions {
   localFetch?: LocalFetch;
   /** The embedded engine's in-process chat completion, when it has one (non-streaming chat completions go there). */
   localChat?: LocalChat;
-  /** The clock OpenAI's wind-down is judged by (tests set it). */
+  /** The clock OpenAI's wind-down and the wait for a succeeded job's tuned model are judged by (tests set it). */
   now?: () => Date;
 }
 
@@ -65,13 +65,14 @@ export class Providers {
   /** The provider's trainer adapter; `local`, `openai` and kind `openai` train through the SDK client. */
   trainer(name: string): Trainer {
     const config = this.options.config.providers[name];
-    if (name === LOCAL_PROVIDER) return trainerFor(name, { kind: "openai", client: this.client(name) });
+    const now = this.options.now;
+    if (name === LOCAL_PROVIDER) return trainerFor(name, { kind: "openai", client: this.client(name) }, now);
     const trainer =
       !config || config.kind === "openai"
-        ? trainerFor(name, { kind: "openai", client: this.client(name) })
+        ? trainerFor(name, { kind: "openai", client: this.client(name) }, now)
         : config.kind === "azure-openai"
-          ? trainerFor(name, { kind: "azure-openai", client: this.client(name) })
-          : trainerFor(name, { kind: config.kind, config, apiKey: this.apiKey(name, config) ?? "none" });
+          ? trainerFor(name, { kind: "azure-openai", client: this.client(name) }, now)
+          : trainerFor(name, { kind: config.kind, config, apiKey: this.apiKey(name, config) ?? "none" }, now);
     // hosted providers get each line with only the keys their training formats document (the engine takes any)
     const hosted: Trainer = {
       ...trainer,

@@ -72,6 +72,8 @@ interface Job {
   events: Array<Record<string, unknown>>;
   /** Why validating the training file fails the job (OpenAI validates after the create answered). */
   invalid: string | null;
+  /** Polls left, once succeeded, with `fine_tuned_model: null`. */
+  unnamedPolls: number;
 }
 
 export interface FakeAzure {
@@ -95,6 +97,11 @@ export interface FakeAzure {
   onCreate?: ((job: Job) => void | Promise<void>) | undefined;
   /** While true, a running job stays `running` on every poll (no step) until the test sets it false. */
   holdRunning: boolean;
+  /**
+   * Polls a job answers `succeeded` with `fine_tuned_model: null` before it names its tuned model (as OpenAI can while
+   * the model is still being published); Infinity never names it. Taken by each job when it is created (default 0).
+   */
+  unnamedPolls: number;
   close(): Promise<void>;
 }
 
@@ -115,6 +122,7 @@ export async function startFakeAzure(options: FakeAzureOptions): Promise<FakeAzu
     jobs: new Map(),
     deployments: options.deployments,
     holdRunning: false,
+    unnamedPolls: 0,
     tunedName: (job) => tunedName(job),
     rateLimit(route, count, seconds = 1) {
       limits.push({ route, count, seconds });
@@ -147,7 +155,7 @@ export async function startFakeAzure(options: FakeAzureOptions): Promise<FakeAzu
     created_at: job.created_at,
     finished_at: job.finished_at,
     model: job.body.model,
-    fine_tuned_model: job.status === "succeeded" ? tunedName(job) : null,
+    fine_tuned_model: job.status === "succeeded" && job.unnamedPolls <= 0 ? tunedName(job) : null,
     organization_id: "",
     result_files: [],
     status: job.status,
@@ -307,6 +315,7 @@ export async function startFakeAzure(options: FakeAzureOptions): Promise<FakeAzu
         finished_at: null,
         events: [],
         invalid: file.problem,
+        unnamedPolls: fake.unnamedPolls,
       };
       fake.jobs.set(job.id, job);
       await fake.onCreate?.(job);
@@ -319,6 +328,7 @@ export async function startFakeAzure(options: FakeAzureOptions): Promise<FakeAzu
       const job = fake.jobs.get(jobMatch[1]);
       if (!job) return send(res, 404, { error: { code: "404", message: "job not found" } });
       if (method === "GET" && !jobMatch[2]) {
+        if (job.status === "succeeded") job.unnamedPolls--;
         advance(job);
         return send(res, 200, view(job));
       }

@@ -14,6 +14,7 @@ import { type FakeAzure, startFakeAzure } from "../../test-support/fake-azure-op
 import { providerTestWorkspace } from "../../test-support/provider-workspace.ts";
 import { chat, jsonl, type tempWorkspace } from "../../test-support/temp-workspace.ts";
 import { priceOf, type TunelabConfig } from "../provider-config.ts";
+import { Providers } from "../providers.ts";
 
 const BASE = "gpt-4.1-nano-2025-04-14";
 const BROKEN = "gpt-4o-mini-2024-07-18";
@@ -49,6 +50,7 @@ beforeAll(async () => {
 beforeEach(() => {
   fake.requests.length = 0;
   fake.onCreate = undefined;
+  fake.unnamedPolls = 0;
 });
 afterAll(async () => {
   await fake.close();
@@ -188,5 +190,35 @@ describe("an experiment on OpenAI's fine-tuning API", () => {
     expect(done.status).toBe("failed");
     expect(done.error).toBe("provider hosted: POST /files failed: Connection error. (tried 4 times)");
     expect(creates()).toHaveLength(0);
+  });
+
+  it("waits for the tuned model's name when the job says succeeded before naming it", async () => {
+    fake.unnamedPolls = 3; // succeeded, fine_tuned_model null, for three polls
+    const { done } = await run({ dataset: "train@1", model: BASE, hyperparameters: { n_epochs: 10 } });
+    expect(done.status, done.error ?? "").toBe("completed");
+    expect(done.tunedModel).toMatch(new RegExp(`^ft:${BASE}:tunelab-org::\\d+$`));
+  });
+
+  it("fails saying so when a succeeded job names no tuned model within the wait", async () => {
+    fake.unnamedPolls = Number.POSITIVE_INFINITY;
+    let clock = Date.parse("2026-12-01T00:00:00Z");
+    const providers = new Providers({ config, now: () => new Date((clock += 60_000)) }); // a minute passes per look
+    const { experiment } = await createExperiment(ws, {
+      project: "p",
+      provider: "hosted",
+      dataset: "train@1",
+      model: BASE,
+      hyperparameters: { n_epochs: 11 },
+    });
+    const done = await runExperiment(
+      ws,
+      { ...services, trainer: (name) => providers.trainer(name) },
+      experiment.id,
+      new AbortController().signal,
+    );
+    expect(done.status).toBe("failed");
+    expect(done.error).toBe(
+      `training failed: the job ${done.providerJobId} reported succeeded but named no tuned model (fine_tuned_model) for 10 minutes, so there is no model to evaluate; check the job on the provider`,
+    );
   });
 });

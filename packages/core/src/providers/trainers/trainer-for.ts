@@ -5,13 +5,21 @@ import { fireworksTrainer } from "./fireworks.ts";
 import { openAITrainer } from "./openai.ts";
 import { togetherTrainer } from "./together.ts";
 import type { ProviderKind, Trainer } from "./trainer.ts";
+import { awaitTunedModel } from "./tuned-model-wait.ts";
 
 export type TrainerSource =
   | { kind: "openai" | "azure-openai"; client: OpenAI }
   | { kind: "together" | "fireworks"; config: ProviderConfig; apiKey: string };
 
-/** The trainer adapter of a provider kind (one entry per kind: a missing one fails to compile). */
-export function trainerFor(provider: string, source: TrainerSource): Trainer {
+/**
+ * The trainer adapter of a provider kind (one entry per kind: a missing one fails to compile), with a succeeded job
+ * followed until it names its tuned model (awaitTunedModel; `now` is its clock).
+ */
+export function trainerFor(provider: string, source: TrainerSource, now?: () => Date): Trainer {
+  return awaitTunedModel(adapterFor(provider, source), now);
+}
+
+function adapterFor(provider: string, source: TrainerSource): Trainer {
   if ("client" in source) return openAITrainer(source.client, source.kind, provider);
   const { config, apiKey } = source;
   const adapters: Record<Exclude<ProviderKind, "openai" | "azure-openai">, () => Trainer> = {
