@@ -1,6 +1,7 @@
 // A loopback replica of Fireworks AI's fine-tuning API, for tests. It follows the documented shapes
 // (https://docs.fireworks.ai/api-reference/upload-dataset-files, /get-dataset, /create-supervised-fine-tuning-job,
-// /get-supervised-fine-tuning-job, read 2026-12-02) and REFUSES requests whose shape does not match (unknown or
+// /get-supervised-fine-tuning-job, read 2026-12-02; cancel as `POST …/supervisedFineTuningJobs/{id}:cancel`, which
+// firectl's cancel calls, and DELETE deleting the job) and REFUSES requests whose shape does not match (unknown or
 // misspelt fields, a dataset that is not READY, a job id that exists), so a wrong field name fails the test. The
 // OpenAI-compatible chat endpoint lives at /inference/v1 as Fireworks' does. It misbehaves on demand: a failed job,
 // a connection reset after the work was done,
@@ -128,6 +129,11 @@ export async function startFakeFireworks(options: FakeFireworksOptions): Promise
     ...(job.completedTime ? { completedTime: job.completedTime } : {}),
   });
   const advance = (job: Job) => {
+    if (job.state === "JOB_STATE_CANCELLING") {
+      job.state = "JOB_STATE_CANCELLED";
+      job.completedTime = new Date().toISOString();
+      return;
+    }
     if (fake.holdRunning && job.state === "JOB_STATE_RUNNING") return;
     job.polls++;
     const order = ["JOB_STATE_CREATING", "JOB_STATE_VALIDATING", "JOB_STATE_RUNNING"];
@@ -224,6 +230,16 @@ export async function startFakeFireworks(options: FakeFireworksOptions): Promise
       await fake.onCreate?.(job);
       return send(res, 200, view(job));
     }
+    const cancel = new RegExp(`^${prefix}/supervisedFineTuningJobs/([a-z0-9-]+):cancel$`).exec(path);
+    if (method === "POST" && cancel?.[1]) {
+      // Gateway.CancelSupervisedFineTuningJob: the job stops (CANCELLING, then CANCELLED) and is kept
+      const job = fake.jobs.get(cancel[1]);
+      if (!job) return send(res, 404, { code: 5, message: "job not found" });
+      if (["JOB_STATE_COMPLETED", "JOB_STATE_FAILED", "JOB_STATE_CANCELLED"].includes(job.state))
+        return send(res, 400, { code: 9, message: `job is ${job.state}` });
+      job.state = "JOB_STATE_CANCELLING";
+      return send(res, 200, {});
+    }
     const jobMatch = new RegExp(`^${prefix}/supervisedFineTuningJobs/([a-z0-9-]+)$`).exec(path);
     if (jobMatch?.[1]) {
       const job = fake.jobs.get(jobMatch[1]);
@@ -233,8 +249,8 @@ export async function startFakeFireworks(options: FakeFireworksOptions): Promise
         return send(res, 200, view(job));
       }
       if (method === "DELETE") {
-        job.state = "JOB_STATE_CANCELLED";
-        job.completedTime = new Date().toISOString();
+        // Gateway.DeleteSupervisedFineTuningJob deletes the job: it is gone, not cancelled
+        fake.jobs.delete(job.id);
         return send(res, 200, {});
       }
     }

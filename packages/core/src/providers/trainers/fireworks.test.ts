@@ -4,6 +4,7 @@
 // 429s with Retry-After, a failed job, a job cancelled on Fireworks, our process dying mid-create.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createExperiment } from "../../experiments/create-experiment.ts";
+import { ExperimentRunner } from "../../experiments/experiment-runner.ts";
 import { type ExperimentServices, runExperiment } from "../../experiments/run-experiment.ts";
 import { leaderboard } from "../../leaderboard/leaderboard.ts";
 import { type FakeFireworks, startFakeFireworks } from "../../test-support/fake-fireworks.ts";
@@ -147,5 +148,69 @@ describe("an experiment on Fireworks", () => {
     const { done } = await run({ dataset: "train@1", model: BASE, hyperparameters: { n_epochs: 6 } });
     expect(done.status, done.error ?? "").toBe("completed");
     expect(creates()).toHaveLength(1); // found by its id before a second try
+  });
+
+  it("cancels the Fireworks job with its documented :cancel (the job is kept, not deleted) when the experiment is cancelled", async () => {
+    fake.holdRunning = true;
+    const runner = new ExperimentRunner(ws, services, 1, 15);
+    const { experiment } = await createExperiment(ws, {
+      project: "p",
+      provider: "fireworks",
+      dataset: "train@1",
+      model: BASE,
+      hyperparameters: { n_epochs: 7 },
+    });
+    const cancelled = new Promise<void>((resolve) => {
+      runner.subscribe((event) => {
+        if (event.type === "status" && event.status === "training") void runner.cancel(experiment.id).then(() => resolve());
+      });
+    });
+    const finished = runner.run(experiment.id);
+    await cancelled;
+    const done = await finished;
+    await runner.close();
+    fake.holdRunning = false;
+    expect(done.status).toBe("cancelled");
+    const jobPath = `/v1/accounts/${ACCOUNT}/supervisedFineTuningJobs/${done.providerJobId}`;
+    expect(fake.requests.some((r) => r.method === "POST" && r.path === `${jobPath}:cancel`)).toBe(true);
+    expect(fake.requests.some((r) => r.method === "DELETE")).toBe(false);
+    expect(["JOB_STATE_CANCELLING", "JOB_STATE_CANCELLED"]).toContain(fake.jobs.get(done.providerJobId ?? "")?.state);
+  });
+
+  it("fails on a documented end state it did not know before (JOB_STATE_EXPIRED) instead of polling it forever", async () => {
+    fake.onCreate = (job) => {
+      job.state = "JOB_STATE_EXPIRED";
+    };
+    const { done } = await run({ dataset: "train@1", model: BASE, hyperparameters: { n_epochs: 8 } });
+    expect(done.status).toBe("failed");
+    expect(done.error).toBe("training failed: the job ended JOB_STATE_EXPIRED");
+  });
+
+  it("says an unknown state once as a warning, and fails naming it after the bounded wait", async () => {
+    fake.onCreate = (job) => {
+      job.state = "JOB_STATE_SHINY_NEW";
+    };
+    let clock = Date.parse("2026-12-01T00:00:00Z");
+    const providers = new Providers({ config, now: () => new Date((clock += 3600_000)) }); // an hour passes per look
+    const { experiment } = await createExperiment(ws, {
+      project: "p",
+      provider: "fireworks",
+      dataset: "train@1",
+      model: BASE,
+      hyperparameters: { n_epochs: 9 },
+    });
+    const done = await runExperiment(
+      ws,
+      { ...services, trainer: (name) => providers.trainer(name) },
+      experiment.id,
+      new AbortController().signal,
+    );
+    expect(done.status).toBe("failed");
+    expect(done.error).toBe(
+      `training failed: Fireworks reported the job in JOB_STATE_SHINY_NEW (a state tunelab does not know) for 24 hours: tunelab stopped following it; it may still be on Fireworks (firectl get supervised-fine-tuning-job ${done.providerJobId})`,
+    );
+    expect(done.warnings).toEqual([
+      "Fireworks reports the job in JOB_STATE_SHINY_NEW, a state tunelab does not know: it is followed as waiting for up to 24 hours",
+    ]);
   });
 });

@@ -13,9 +13,15 @@ import type { JobRequest, Trainer, TrainerJob, TrainerJobStatus } from "./traine
  *   learningRate, loraRank, batchSizeSamples, evaluationDataset, displayName}`
  *   https://docs.fireworks.ai/api-reference/create-supervised-fine-tuning-job
  * - status: `GET /supervisedFineTuningJobs/{id}` https://docs.fireworks.ai/api-reference/get-supervised-fine-tuning-job
- *   (`state` `JOB_STATE_CREATING|VALIDATING|RUNNING|WRITING_RESULTS|COMPLETED|FAILED|CANCELLED|…`, `status.message`,
- *   `outputModel`, `createTime`, `completedTime`)
- * - cancel: `DELETE /supervisedFineTuningJobs/{id}` (the API reference lists delete; no separate cancel was found)
+ *   (`state`: the gateway's JobState enum, every value mapped in JOB_STATES; `status.message`, `outputModel`,
+ *   `createTime`, `completedTime`)
+ * - cancel: `POST /supervisedFineTuningJobs/{id}:cancel` (Gateway.CancelSupervisedFineTuningJob, what
+ *   `firectl supervised-fine-tuning-job cancel` calls: https://docs.fireworks.ai/tools-sdks/firectl/commands/supervised-fine-tuning-job-cancel);
+ *   `DELETE` deletes the job and its record, so it is never used to cancel
+ * A job paused (JOB_STATE_PAUSED) or in a state tunelab does not know is said once as a warning and followed as
+ * waiting for up to FIREWORKS_UNSETTLED_STATE_MS, then fails naming the state: an unknown state is most likely a new
+ * in-progress one (every documented end state is mapped), so failing at once would abandon a job that still trains and
+ * bills, while following it forever would hang the experiment.
  * We choose the job id (`tl-<experiment>`), so a job is found again after a crash by asking for it (also before a job
  * creation that failed transiently is tried again: retryTransient). Datasets are named by content hash and reused, so
  * a retried upload is idempotent. Fireworks publishes no per-step metrics over the API (only a signed metrics-file URL),
@@ -30,7 +36,43 @@ export interface FireworksOptions {
   account: string;
   apiKey: string;
   fetch?: FetchLike;
+  /** The clock a paused or unknown state is timed by (tests set it). */
+  now?: () => Date;
 }
+
+/** How long a job may stay paused or in a state tunelab does not know before the experiment fails: 24 hours. */
+export const FIREWORKS_UNSETTLED_STATE_MS = 24 * 3600_000;
+
+/**
+ * Every documented job state (the gateway's JobState enum: Fireworks' OpenAPI `gatewayJobState`, its Python SDK's
+ * `SupervisedFineTuningJob.state`, read 2026-12-04) in tunelab's vocabulary; JOB_STATE_PAUSED is left out on purpose
+ * (see above). `EVALUATION`, `ROLLOUT` and `POLICY_UPDATE` are reinforcement jobs' phases; an archived job has no
+ * model to evaluate any more.
+ */
+export const JOB_STATES: Readonly<Record<string, TrainerJobStatus>> = {
+  JOB_STATE_UNSPECIFIED: "queued",
+  JOB_STATE_CREATING: "queued",
+  JOB_STATE_CREATING_INPUT_DATASET: "queued",
+  JOB_STATE_VALIDATING: "queued",
+  JOB_STATE_PENDING: "queued",
+  JOB_STATE_RE_QUEUEING: "queued",
+  JOB_STATE_IDLE: "queued",
+  JOB_STATE_RUNNING: "running",
+  JOB_STATE_WRITING_RESULTS: "running",
+  JOB_STATE_EVALUATION: "running",
+  JOB_STATE_ROLLOUT: "running",
+  JOB_STATE_POLICY_UPDATE: "running",
+  JOB_STATE_CANCELLING: "running",
+  JOB_STATE_COMPLETED: "succeeded",
+  JOB_STATE_EARLY_STOPPED: "succeeded",
+  JOB_STATE_FAILED: "failed",
+  JOB_STATE_EXPIRED: "failed",
+  JOB_STATE_CANCELLED: "cancelled",
+  JOB_STATE_DELETING: "cancelled",
+  JOB_STATE_DELETING_CLEANING_UP: "cancelled",
+  JOB_STATE_DELETED: "cancelled",
+  JOB_STATE_ARCHIVED: "failed",
+};
 
 /** The learning rate `learning_rate_multiplier` 1 stands for: firectl's default (the API reference gives none). */
 export const FIREWORKS_BASE_LEARNING_RATE = 0.0001;
@@ -81,6 +123,9 @@ export function fireworksTrainer(options: FireworksOptions): Trainer {
     ...(options.fetch ? { fetch: options.fetch } : {}),
   });
   const jobPath = (id: string) => `/supervisedFineTuningJobs/${encodeURIComponent(id)}`;
+  const now = options.now ?? (() => new Date());
+  /** Jobs seen paused or in an unknown state: which, and since when (ms). */
+  const unsettled = new Map<string, { state: string; since: number }>();
   const findJob = async (experimentId: string, signal: AbortSignal) => {
     const id = fireworksJobId(experimentId);
     try {
@@ -141,46 +186,52 @@ export function fireworksTrainer(options: FireworksOptions): Trainer {
     findJob,
     async getJob(id, signal) {
       const job = await http.json<FireworksJob>("GET", jobPath(id), { signal });
-      const status = normalStatus(job.state ?? "JOB_STATE_UNSPECIFIED");
+      const state = job.state ?? "JOB_STATE_UNSPECIFIED";
       const seconds = (iso: string | undefined) => (iso ? Math.floor(Date.parse(iso) / 1000) : null);
+      let status = JOB_STATES[state];
+      let error: string | null = null;
+      if (status === undefined) {
+        // paused, or a state we do not know: waiting, said once (newEvents), and for a bounded time
+        const noticed = unsettled.get(id);
+        const since = noticed?.state === state ? noticed.since : now().getTime();
+        unsettled.set(id, { state, since });
+        status = now().getTime() - since < FIREWORKS_UNSETTLED_STATE_MS ? "queued" : "failed";
+        if (status === "failed")
+          error = `Fireworks reported the job in ${state} (${unsettledMeaning(state)}) for ${FIREWORKS_UNSETTLED_STATE_MS / 3600_000} hours: tunelab stopped following it; it may still be on Fireworks (firectl get supervised-fine-tuning-job ${id})`;
+      } else unsettled.delete(id);
+      if (status === "failed" && error === null) error = job.status?.message || `the job ended ${state}`;
       return {
         id,
         status,
-        providerStatus: job.state ?? "JOB_STATE_UNSPECIFIED",
+        providerStatus: state,
         tunedModel: status === "succeeded" ? (job.outputModel ?? null) : null,
         trainedTokens: null,
         createdAt: seconds(job.createTime),
         finishedAt: status === "running" || status === "queued" ? null : seconds(job.completedTime),
-        error: status === "failed" ? (job.status?.message ?? "the job failed") : null,
+        error,
         resolved: resolved(job),
       } satisfies TrainerJob;
     },
-    async newEvents() {
-      return { metrics: [], warnings: [] };
+    async newEvents(id, seen) {
+      const noticed = unsettled.get(id);
+      if (!noticed || seen.has(`state:${noticed.state}`)) return { metrics: [], warnings: [] };
+      seen.add(`state:${noticed.state}`);
+      const hours = FIREWORKS_UNSETTLED_STATE_MS / 3600_000;
+      const warning =
+        noticed.state === "JOB_STATE_PAUSED"
+          ? `Fireworks paused the job (JOB_STATE_PAUSED, ${unsettledMeaning(noticed.state)}): resume it on Fireworks or cancel the experiment; it is followed for up to ${hours} hours`
+          : `Fireworks reports the job in ${noticed.state}, a state tunelab does not know: it is followed as waiting for up to ${hours} hours`;
+      return { metrics: [], warnings: [warning] };
     },
     async cancelJob(id) {
-      await http.json("DELETE", jobPath(id));
+      // POST …:cancel stops the job and keeps it; DELETE would delete the job and its record
+      await http.json("POST", `${jobPath(id)}:cancel`, { body: {} });
     },
   };
 }
 
-function normalStatus(state: string): TrainerJobStatus {
-  switch (state) {
-    case "JOB_STATE_COMPLETED":
-      return "succeeded";
-    case "JOB_STATE_FAILED":
-      return "failed";
-    case "JOB_STATE_CANCELLED":
-    case "JOB_STATE_DELETING":
-      return "cancelled";
-    case "JOB_STATE_RUNNING":
-    case "JOB_STATE_WRITING_RESULTS":
-    case "JOB_STATE_EVALUATION":
-    case "JOB_STATE_ROLLOUT":
-      return "running";
-    default:
-      return "queued"; // JOB_STATE_UNSPECIFIED, CREATING, VALIDATING
-  }
+function unsettledMeaning(state: string): string {
+  return state === "JOB_STATE_PAUSED" ? "typically an account suspension or manual intervention" : "a state tunelab does not know";
 }
 
 function resolved(job: FireworksJob): ResolvedHyperparameters | null {

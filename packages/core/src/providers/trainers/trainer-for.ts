@@ -16,10 +16,10 @@ export type TrainerSource =
  * followed until it names its tuned model (awaitTunedModel; `now` is its clock).
  */
 export function trainerFor(provider: string, source: TrainerSource, now?: () => Date): Trainer {
-  return awaitTunedModel(adapterFor(provider, source), now);
+  return awaitTunedModel(adapterFor(provider, source, now), now);
 }
 
-function adapterFor(provider: string, source: TrainerSource): Trainer {
+function adapterFor(provider: string, source: TrainerSource, now: (() => Date) | undefined): Trainer {
   if ("client" in source) return openAITrainer(source.client, source.kind, provider);
   const { config, apiKey } = source;
   const adapters: Record<Exclude<ProviderKind, "openai" | "azure-openai">, () => Trainer> = {
@@ -30,6 +30,7 @@ function adapterFor(provider: string, source: TrainerSource): Trainer {
         apiBaseURL: config.trainingBaseURL ?? `${new URL(config.baseURL).origin}/v1`,
         account: config.account ?? notYet(provider, "fireworks without account"),
         apiKey,
+        ...(now ? { now } : {}),
       }),
   };
   return adapters[source.kind]();
