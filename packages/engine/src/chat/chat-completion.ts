@@ -60,9 +60,25 @@ export async function prepareChat(models: RunnableModels, request: ChatRequest):
     ...(request.seed === undefined || request.seed === null ? {} : { seed: request.seed + index }),
     ...(stop ? { stop } : {}),
     ...(request.logprobs ? { logprobs: request.top_logprobs ?? 0 } : {}),
+    ...(forced ? { forcedToolCall: forced } : {}),
     ...(format?.type === "json_object" ? { responseFormat: { type: "json_object" as const } } : {}),
     ...(format?.type === "json_schema" ? { responseFormat: { type: "json_schema" as const, schema: format.json_schema.schema } } : {}),
   });
+  // tool_choice "required" or a named function: the answer is tool calls only (of that function)
+  const named =
+    typeof choice === "object" && choice !== null
+      ? request.tools?.find((t) => t.function.name === choice.function.name)
+      : choice === "required" && request.tools?.length === 1
+        ? request.tools[0]
+        : undefined;
+  const forced =
+    choice === "required" || named
+      ? {
+          names: named ? [named.function.name] : (request.tools ?? []).map((t) => t.function.name),
+          ...(named?.function.parameters !== undefined ? { parameters: named.function.parameters } : {}),
+          parallel: request.parallel_tool_calls !== false,
+        }
+      : undefined;
   // tool_choice "none": the model is offered no tools, so it answers in text
   const tools = choice === "none" ? undefined : (request.tools ?? undefined);
   return {

@@ -140,6 +140,8 @@ export interface SamplingParams {
   logprobs?: number;
   /** OpenAI's `response_format` other than text: the output is constrained to a JSON object, or a document of the schema. */
   responseFormat?: ResponseFormat;
+  /** OpenAI's `tool_choice` "required" or a named function: the output is tool calls only (json/tool-call-machine.ts). */
+  forcedToolCall?: { names: string[]; parameters?: unknown; parallel: boolean };
 }
 
 export type ResponseFormat = { type: "json_object" } | { type: "json_schema"; schema?: unknown };

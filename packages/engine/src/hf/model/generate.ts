@@ -14,6 +14,9 @@ import { type DecoderModel, HfDecoder } from "./decoder.ts";
 import { parseHfToolCalls } from "./tool-calls.ts";
 
 /** What generation needs from the tokenizer and chat template (src/hf/tokenizer). */
+/** A forced tool call is written as a bare JSON call, which parseHfToolCalls reads whatever the model's family. */
+const NO_MARKER = new Uint8Array(0);
+
 export interface ChatCodec {
   /** Ids the tokenizer can decode (the model's vocab may be padded past it). */
   readonly vocabSize: number;
@@ -45,12 +48,16 @@ export function generateHf(
   const rng = new Rng(sampling.seed ?? Math.floor(Math.random() * 2 ** 32));
   const stops = (sampling.stop ?? []).filter((s) => s.length > 0);
   const holdBack = stops.reduce((m, s) => Math.max(m, s.length - 1), 0);
-  const constraint = outputConstraint(sampling, {
-    size: limit,
-    bytes: (id) => codec.tokenBytes(id),
-    isEnd: (id) => codec.eosIds.has(id),
-    key: codec,
-  });
+  const constraint = outputConstraint(
+    sampling,
+    {
+      size: limit,
+      bytes: (id) => codec.tokenBytes(id),
+      isEnd: (id) => codec.eosIds.has(id),
+      key: codec,
+    },
+    NO_MARKER,
+  );
   const decoder = new HfDecoder(model, promptTokens + maxTokens);
   const utf8 = new TextDecoder();
   const logprobs: TokenLogprob[] = [];

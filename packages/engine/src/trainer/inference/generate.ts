@@ -20,6 +20,7 @@ import { CALL_MARKER, parseToolCalls } from "./tool-calls.ts";
 /** Tokens the model may produce: text tokens, <|call|> and <|end|> (never other specials, nor a vision model's image tokens). */
 const allowedBelow = (vocab: number) => (id: number) => id < 256 || (id >= FIRST_MERGE && id < vocab) || id === END || id === CALL;
 const NO_BYTES = new Uint8Array(0);
+const CALL_BYTES = new TextEncoder().encode(CALL_MARKER);
 
 export function generate(
   model: Transformer,
@@ -39,13 +40,19 @@ export function generate(
   const rng = new Rng(sampling.seed ?? Math.floor(Math.random() * 2 ** 32));
   const stops = (sampling.stop ?? []).filter((s) => s.length > 0);
   const holdBack = stops.reduce((m, s) => Math.max(m, s.length - 1), 0);
-  const constraint = outputConstraint(sampling, {
-    size: tokenizer.vocabSize,
-    // special tokens (<|call|> included) are never part of constrained text
-    bytes: (id) => (id >= FIRST_SPECIAL && id < FIRST_MERGE ? NO_BYTES : tokenizer.tokenBytes(id)),
-    isEnd: (id) => id === END,
-    key: tokenizer,
-  });
+  const constraint = outputConstraint(
+    sampling,
+    {
+      size: tokenizer.vocabSize,
+      // special tokens (<|call|> included) are never part of constrained text
+      // <|call|> only as a forced tool call's marker
+      bytes: (id) =>
+        id === CALL && sampling.forcedToolCall ? CALL_BYTES : id >= FIRST_SPECIAL && id < FIRST_MERGE ? NO_BYTES : tokenizer.tokenBytes(id),
+      isEnd: (id) => id === END,
+      key: sampling.forcedToolCall ? CALL_BYTES : tokenizer,
+    },
+    CALL_BYTES,
+  );
   const decoder = new Decoder(model);
   const textDecoder = new TextDecoder();
   let text = "";
