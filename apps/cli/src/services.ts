@@ -10,6 +10,8 @@ export interface ServiceOptions {
   concurrency?: number;
   /** Sampling for eval runs. */
   samplingParams?: Record<string, unknown>;
+  /** What the first Ctrl-C (or SIGTERM) says happens to the work (default: saved, `tunelab exp run ID` resumes it). */
+  interruptNote?: string;
 }
 
 /**
@@ -37,7 +39,7 @@ export async function withServices<T>(
     const onSignal = () => {
       if (interrupt.signal.aborted) process.exit(130);
       process.stderr.write(
-        "\ninterrupted: stopping; finished work is saved and `tunelab exp run ID` resumes the rest (Ctrl-C again to quit at once)\n",
+        `\ninterrupted: stopping; ${options.interruptNote ?? "finished work is saved and `tunelab exp run ID` resumes the rest"} (Ctrl-C again to quit at once)\n`,
       );
       interrupt.abort();
       process.exitCode = 130;

@@ -79,4 +79,35 @@ describe("tunelab eval killed with SIGKILL while scoring", () => {
       await closeWorkspace(ws);
     }
   }, 240_000); // three CLI processes score 200 (item, trial) pairs of an untrained local-tiny in turn
+
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    it(`${signal} is a clean stop: the run is cancelled, one line says so, exit 130 (no error, no exp run hint)`, async () => {
+      const ws = await openWorkspace(home);
+      try {
+        const seen = new Set((await ws.db.selectFrom("eval_runs").select("id").execute()).map((r) => r.id));
+        const child = startCli(["eval", "--model", "local-tiny", "--format", "json"], { home, cwd: dir, env: FAST_LEASE });
+        let id: string | undefined;
+        // the moment that matters: the run has stored samples, not all
+        for (;;) {
+          const fresh = (await ws.db.selectFrom("eval_runs").select("id").execute()).find((r) => !seen.has(r.id));
+          if (fresh && (await sampleKeys(ws.db, fresh.id)).size > 0) {
+            id = fresh.id;
+            break;
+          }
+          expect(child.child.exitCode, child.output().stderr).toBeNull();
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        child.child.kill(signal);
+        expect(await child.exited).toBe(130);
+        const { stdout, stderr } = child.output();
+        expect(stdout).toBe("");
+        expect(stderr).toContain("interrupted: stopping; the eval run is cancelled");
+        expect(stderr).not.toMatch(/error:|exp run/);
+        const run = await ws.db.selectFrom("eval_runs").select("status").where("id", "=", id).executeTakeFirstOrThrow();
+        expect(run.status).toBe("cancelled");
+      } finally {
+        await closeWorkspace(ws);
+      }
+    }, 120_000);
+  }
 });

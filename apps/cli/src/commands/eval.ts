@@ -74,7 +74,7 @@ export function registerEval(program: Command, globals: () => GlobalOptions): vo
       const format = globals().json ? "json" : o.format;
       // the report must be writable before a single item is scored
       if (o.output) checkOutputFile(o.output, "-o/--output");
-      const { gate, report } = await withServices(
+      const scored = await withServices(
         async (services) => {
           const project = await resolveProjectName(services.ws, o.project);
           await getProjectByName(services.ws.db, project);
@@ -86,10 +86,13 @@ export function registerEval(program: Command, globals: () => GlobalOptions): vo
           const spec = { project, model: o.model, provider: o.provider, ...(evaluation ? { evaluation } : {}) };
           const progress = new Progress(new Map(), { json: format !== "table" });
           const off = services.evalRuns.subscribe((event) => progress.evalRun(event, o.model));
-          const { run, finished } = await startOrResume(services.evalRuns, spec, services.interrupted).finally(() => {
+          const started = await startOrResume(services.evalRuns, spec, services.interrupted).finally(() => {
             off();
             progress.stop();
           });
+          // stopped by Ctrl-C or SIGTERM: the interrupt line said what happens; a clean stop, not an error
+          if (!started || (services.interrupted.aborted && started.finished.status !== "completed")) return undefined;
+          const { run, finished } = started;
           if (finished.status !== "completed")
             throw new TunelabError(
               "internal",
@@ -114,8 +117,13 @@ export function registerEval(program: Command, globals: () => GlobalOptions): vo
                   : renderTable(gate);
           return { gate, report };
         },
-        { runJobs: false },
+        { runJobs: false, interruptNote: "the eval run is cancelled" },
       );
+      if (!scored) {
+        process.exitCode = 130;
+        return;
+      }
+      const { gate, report } = scored;
       if (o.output && !writeReport(o.output, report)) {
         // the eval ran: its report goes to stdout rather than being lost, and the command fails as a usage error would
         emit({}, null, () => report);
@@ -137,7 +145,7 @@ async function startOrResume(
   runner: EvalRunRunner,
   spec: StandaloneRunInput,
   interrupted: AbortSignal,
-): Promise<{ run: EvalRun; finished: EvalRun }> {
+): Promise<{ run: EvalRun; finished: EvalRun } | undefined> {
   const resumed = await runner.resumeSame(spec, {
     signal: interrupted,
     onWait: (stopped, seconds) =>
@@ -149,7 +157,7 @@ async function startOrResume(
     process.stderr.write(`resuming eval run ${resumed.run.id}: ${resumed.scored} of ${resumed.run.resultCounts.total} already scored\n`);
     return { run: resumed.run, finished: await resumed.done };
   }
-  if (interrupted.aborted) throw new TunelabError("internal", "interrupted before any item was scored");
+  if (interrupted.aborted) return undefined; // stopped while waiting: nothing was created
   const run = await runner.create(spec);
   return { run, finished: await runner.run(run.id) };
 }
