@@ -7,9 +7,8 @@ import type { ProviderConfig } from "./provider-config.ts";
  * request's `model` is replaced by the deployment that serves it (`deployments` in tunelab.config.json), since Azure
  * serves models through deployments. https://learn.microsoft.com/azure/ai-foundry/openai/api-version-lifecycle
  */
-export function azureClient(config: ProviderConfig, apiKey: string): OpenAI {
+export function azureClient(config: ProviderConfig, apiKey: string, baseFetch: typeof globalThis.fetch = globalThis.fetch): OpenAI {
   const deployments = config.deployments ?? {};
-  const baseFetch = globalThis.fetch;
   return new OpenAI({
     apiKey,
     baseURL: config.baseURL,

@@ -6,7 +6,7 @@ import { azureClient } from "./azure-client.ts";
 import { type LocalChat, type LocalFetch, localClient } from "./local-client.ts";
 import type { ProviderConfig, TunelabConfig } from "./provider-config.ts";
 import { hostedTrainingFile } from "./trainers/hosted-file.ts";
-import { explainKeyErrors } from "./trainers/key-errors.ts";
+import { explainingKeyRefusals, explainKeyErrors } from "./trainers/key-errors.ts";
 import { isOpenAIItself, openAIWindDown } from "./trainers/openai-wind-down.ts";
 import type { ProviderKind, Trainer } from "./trainers/trainer.ts";
 import { trainerFor } from "./trainers/trainer-for.ts";
@@ -97,17 +97,24 @@ export class Providers {
       if (!localFetch) throw new TunelabError("invalid_argument", "the embedded engine is not running in this process");
       return localClient(localFetch, this.options.localChat);
     }
+    // a refused key says where the key comes from, in training and in eval runs alike (explainingKeyRefusals)
     if (name === "openai") {
       const env = readEnv();
       if (!env.OPENAI_API_KEY) throw new TunelabError("invalid_argument", "provider openai needs OPENAI_API_KEY in the environment");
-      return new OpenAI({ apiKey: env.OPENAI_API_KEY, maxRetries: 0, ...(env.OPENAI_BASE_URL ? { baseURL: env.OPENAI_BASE_URL } : {}) });
+      return new OpenAI({
+        apiKey: env.OPENAI_API_KEY,
+        maxRetries: 0,
+        fetch: explainingKeyRefusals(name, undefined, env.OPENAI_API_KEY),
+        ...(env.OPENAI_BASE_URL ? { baseURL: env.OPENAI_BASE_URL } : {}),
+      });
     }
     const config = this.options.config.providers[name];
     if (!config) {
       throw new TunelabError("not_found", `unknown provider "${name}" (known: ${this.names().join(", ")}); add it to tunelab.config.json`);
     }
     const apiKey = this.apiKey(name, config) ?? "none";
-    if (config.kind === "azure-openai") return azureClient(config, apiKey);
-    return new OpenAI({ apiKey, baseURL: config.baseURL, maxRetries: 0 });
+    const fetch = explainingKeyRefusals(name, config.apiKeyEnv, apiKey);
+    if (config.kind === "azure-openai") return azureClient(config, apiKey, fetch);
+    return new OpenAI({ apiKey, baseURL: config.baseURL, maxRetries: 0, fetch });
   }
 }

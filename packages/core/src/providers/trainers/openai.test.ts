@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { importDataset } from "../../datasets/import-dataset.ts";
 import { loadVersionText } from "../../datasets/version-content.ts";
+import { runSamples } from "../../eval-runs/eval-run.repository.ts";
 import { createExperiment } from "../../experiments/create-experiment.ts";
 import { experimentMetrics } from "../../experiments/experiment.repository.ts";
 import { type ExperimentServices, runExperiment } from "../../experiments/run-experiment.ts";
@@ -113,7 +114,25 @@ describe("an experiment on OpenAI's fine-tuning API", () => {
     expect(done.status).toBe("failed");
     expect(done.error).toContain("provider wrongkey refused the API key (401)");
     expect(done.error).toContain("check OPENAI_REPLICA_WRONG_KEY in the environment (providers.wrongkey.apiKeyEnv in tunelab.config.json)");
+    expect(done.error?.split("refused the API key")).toHaveLength(2); // said once, though client and trainer both say it
     expect(done.error).not.toContain("sk-wrong-0123456789");
+  });
+
+  it("says where the key comes from, never the key, in an eval run's samples that a wrong API key failed", async () => {
+    // a baseline: no training, the base model is scored, so only the eval runner's chat completions meet the 401
+    const { experiment } = await createExperiment(ws, { project: "p", provider: "wrongkey", model: BASE, method: "none" });
+    const done = await runExperiment(ws, services, experiment.id, new AbortController().signal);
+    const samples = await runSamples(ws.db, done.evalRunId ?? "");
+    expect(samples).toHaveLength(2);
+    for (const sample of samples) {
+      const error = JSON.parse(sample.error ?? "{}") as { type?: string; status?: number; message?: string };
+      expect(error).toMatchObject({ type: "http_error", status: 401 });
+      expect(error.message).toContain("provider wrongkey refused the API key (401): Incorrect API key provided: ***.");
+      expect(error.message).toContain(
+        "check OPENAI_REPLICA_WRONG_KEY in the environment (providers.wrongkey.apiKeyEnv in tunelab.config.json)",
+      );
+      expect(error.message).not.toContain("sk-wrong-0123456789");
+    }
   });
 
   it("sends DPO with beta on preference pairs", async () => {
