@@ -95,9 +95,9 @@ export function registerGraders(program: Command, globals: () => GlobalOptions):
       await withWorkspace(async (ws) => {
         const result = await addGraders(ws, await resolveProjectName(ws, o.project), parsed.graders, o.primary ?? parsed.primaryMetric);
         emit(globals(), result, () =>
-          result.created
+          result.created || result.restored
             ? color.green(
-                `✔ ${result.graderSet.ref}: ${result.graderSet.graders.map((g) => g.name).join(", ")} · primary ${result.graderSet.primaryMetric}`,
+                `✔ ${result.graderSet.ref}${result.restored ? " again" : ""}: ${result.graderSet.graders.map((g) => g.name).join(", ")} · primary ${result.graderSet.primaryMetric}`,
               )
             : color.yellow(`= unchanged: already ${result.graderSet.ref}`),
         );
@@ -112,7 +112,9 @@ export function registerGraders(program: Command, globals: () => GlobalOptions):
     .action(async (name: string, o: { project?: string }) => {
       await withWorkspace(async (ws) => {
         const result = await removeGrader(ws, await resolveProjectName(ws, o.project), name);
-        emit(globals(), result, () => color.green(`✔ ${result.graderSet.ref} without ${name}`));
+        emit(globals(), result, () =>
+          color.green(`✔ ${result.graderSet.ref}${result.restored ? " again (the set before it was added)" : ""} without ${name}`),
+        );
       });
     });
 

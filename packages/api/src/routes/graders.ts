@@ -78,7 +78,11 @@ export function graderRoutes(ws: Workspace, options: GraderRouteOptions) {
         method: "put",
         path: "/projects/{project}/graders",
         request: { params: ProjectParams, body: { content: { "application/json": { schema: AnyJson } }, required: true } },
-        responses: { 201: json(SavedGraderSet, "A new grader set version"), 200: json(SavedGraderSet, "Unchanged"), ...errors },
+        responses: {
+          201: json(SavedGraderSet, "A new grader set version"),
+          200: json(SavedGraderSet, "Unchanged, or an earlier version current again (restored)"),
+          ...errors,
+        },
       }),
       async (c) => {
         const { project } = c.req.valid("param");

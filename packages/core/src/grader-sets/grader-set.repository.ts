@@ -18,12 +18,13 @@ function toGraderSet(row: GraderSetRow): GraderSet {
   };
 }
 
+/** The project's current grader set: the one made current last (a new version, or an earlier one made current again). */
 export async function currentGraderSet(db: DB, projectId: string): Promise<GraderSet | undefined> {
   const row = await db
     .selectFrom("grader_sets")
     .selectAll()
     .where("project_id", "=", projectId)
-    .orderBy("version", "desc")
+    .orderBy("current_seq", "desc")
     .limit(1)
     .executeTakeFirst();
   return row && toGraderSet(row);
@@ -61,15 +62,14 @@ export async function insertGraderSet(
 ): Promise<GraderSet> {
   const last = await db
     .selectFrom("grader_sets")
-    .select("version")
+    .select((eb) => [eb.fn.max("version").as("version"), eb.fn.max("current_seq").as("seq")])
     .where("project_id", "=", input.projectId)
-    .orderBy("version", "desc")
-    .limit(1)
     .executeTakeFirst();
   const row: GraderSetRow = {
     id: newId("gs"),
     project_id: input.projectId,
-    version: (last?.version ?? 0) + 1,
+    version: Number(last?.version ?? 0) + 1,
+    current_seq: Number(last?.seq ?? 0) + 1,
     content_hash: input.contentHash,
     graders_json: JSON.stringify(input.graders),
     primary_metric: input.primaryMetric,
@@ -77,4 +77,18 @@ export async function insertGraderSet(
   };
   await db.insertInto("grader_sets").values(row).execute();
   return toGraderSet(row);
+}
+
+/** Makes an earlier grader set current again (its eval runs rank again). Call inside the grader sets' write lock. */
+export async function makeGraderSetCurrent(db: DB, set: GraderSet): Promise<void> {
+  const last = await db
+    .selectFrom("grader_sets")
+    .select((eb) => eb.fn.max("current_seq").as("seq"))
+    .where("project_id", "=", set.projectId)
+    .executeTakeFirst();
+  await db
+    .updateTable("grader_sets")
+    .set({ current_seq: Number(last?.seq ?? 0) + 1 })
+    .where("id", "=", set.id)
+    .execute();
 }

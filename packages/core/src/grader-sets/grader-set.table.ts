@@ -8,5 +8,7 @@ export interface GraderSetTable {
   graders_json: string;
   primary_metric: string;
   created_at: string;
+  /** Made current last = highest (migration 0013): the current set. */
+  current_seq: number;
 }
 export type GraderSetRow = Selectable<GraderSetTable>;

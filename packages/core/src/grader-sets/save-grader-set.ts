@@ -5,7 +5,7 @@ import { canonicalJson } from "@tunelab/formats";
 import { writeFirst } from "@tunelab/storage";
 import { getProjectByName } from "../projects/project.repository.ts";
 import type { Workspace } from "../storage/workspace.ts";
-import { currentGraderSet, findGraderSetByHash, insertGraderSet } from "./grader-set.repository.ts";
+import { currentGraderSet, findGraderSetByHash, insertGraderSet, makeGraderSetCurrent } from "./grader-set.repository.ts";
 import { GraderFile, type GraderSet } from "./grader-set.schema.ts";
 
 /** Grader configs from a grader file's JSON (validated; errors name the path), and its primary metric if it names one. */
@@ -49,15 +49,16 @@ async function pinCustom(config: GraderConfig, cwd: string): Promise<GraderConfi
 }
 
 /**
- * Stores a project's grader set. Identical content returns the existing version; anything else is the next version
- * (old eval runs stay attached to the version they were scored with).
+ * Stores a project's grader set. Identical content returns the existing version: the current one unchanged, or an
+ * earlier one made current again (`restored`: removing the grader just added goes back to the set before, whose scores
+ * rank again); anything else is the next version (old eval runs stay attached to the version they were scored with).
  */
 export async function saveGraderSet(
   ws: Workspace,
   projectName: string,
   input: { graders: GraderConfig[]; primaryMetric?: string },
   cwd: string = process.cwd(),
-): Promise<{ graderSet: GraderSet; created: boolean }> {
+): Promise<SavedGraderSet> {
   const project = await getProjectByName(ws.db, projectName);
   if (input.graders.length === 0) throw new TunelabError("invalid_argument", "a grader set needs at least one grader");
   const names = new Set<string>();
@@ -75,12 +76,24 @@ export async function saveGraderSet(
     await writeFirst(trx, "grader_sets", GRADER_SETS_LOCK);
     const existing = await findGraderSetByHash(trx, project.id, contentHash);
     const current = await currentGraderSet(trx, project.id);
-    if (existing && current?.id === existing.id) return { graderSet: existing, created: false };
-    return { graderSet: await insertGraderSet(trx, { projectId: project.id, contentHash, graders, primaryMetric }), created: true };
+    if (existing && current?.id === existing.id) return { graderSet: existing, created: false, restored: false };
+    if (existing) {
+      await makeGraderSetCurrent(trx, existing);
+      return { graderSet: existing, created: false, restored: true };
+    }
+    const graderSet = await insertGraderSet(trx, { projectId: project.id, contentHash, graders, primaryMetric });
+    return { graderSet, created: true, restored: false };
   });
 }
 
 const GRADER_SETS_LOCK = 0x67726164; // "grad"
+
+/** `created`: a new version; `restored`: an earlier version with this content is current again; neither: unchanged. */
+export interface SavedGraderSet {
+  graderSet: GraderSet;
+  created: boolean;
+  restored: boolean;
+}
 
 /** Adds graders to the current set (replacing same-named ones), as a new version. */
 export async function addGraders(ws: Workspace, projectName: string, added: GraderConfig[], primaryMetric?: string, cwd?: string) {

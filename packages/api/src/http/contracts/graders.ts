@@ -15,7 +15,15 @@ export const GraderTypes = z
 export const GraderSetBody = named(GraderSet, "GraderSet", { ref: z.string().openapi({ example: "graders@3" }) });
 
 export const GraderSets = z.object({ current: GraderSetBody.nullable(), versions: z.array(GraderSetBody) }).openapi("GraderSets");
-export const SavedGraderSet = z.object({ graderSet: GraderSetBody, created: z.boolean() }).openapi("SavedGraderSet");
+export const SavedGraderSet = z
+  .object({
+    graderSet: GraderSetBody,
+    /** A new version. */
+    created: z.boolean(),
+    /** An earlier version with this content is current again (its scores rank again). */
+    restored: z.boolean(),
+  })
+  .openapi("SavedGraderSet");
 
 /** One sample scored by one grader (evals' TestGraderResult), with the item as the grader saw it. */
 export const GraderTestResult = named(TestGraderResult, "GraderTestResult", {
