@@ -20,6 +20,7 @@ const DEFAULT_MAX_TOKENS = 256;
 /** Errors of generation in OpenAI's shape (a prompt over the context is a 400, as OpenAI answers). */
 export function asHttpError(error: unknown): unknown {
   if (error instanceof ContextLengthExceededError) return badRequest(error.message, "messages", "context_length_exceeded");
+  if (error instanceof Error && error.name === "InvalidLogitBiasError") return badRequest(error.message, "logit_bias", "invalid_value");
   if (error instanceof TunelabError && (error.code === "not_found" || error.code === "conflict"))
     return new OpenAIHttpError(400, error.message, "invalid_request_error", "model", "model_unavailable");
   return error;
@@ -61,6 +62,9 @@ export async function prepareChat(models: RunnableModels, request: ChatRequest):
     ...(stop ? { stop } : {}),
     ...(request.logprobs ? { logprobs: request.top_logprobs ?? 0 } : {}),
     ...(forced ? { forcedToolCall: forced } : {}),
+    ...(request.frequency_penalty ? { frequencyPenalty: request.frequency_penalty } : {}),
+    ...(request.presence_penalty ? { presencePenalty: request.presence_penalty } : {}),
+    ...(request.logit_bias ? { logitBias: request.logit_bias } : {}),
     ...(format?.type === "json_object" ? { responseFormat: { type: "json_object" as const } } : {}),
     ...(format?.type === "json_schema" ? { responseFormat: { type: "json_schema" as const, schema: format.json_schema.schema } } : {}),
   });

@@ -47,9 +47,10 @@ export const ChatRequest = z.strictObject({
   store: z.boolean().nullish(),
   logprobs: z.boolean().nullish(),
   top_logprobs: z.number().int().min(0).max(20).nullish(),
-  frequency_penalty: z.number().nullish(),
-  presence_penalty: z.number().nullish(),
-  logit_bias: z.record(z.string(), z.number()).nullish(),
+  frequency_penalty: z.number().min(-2).max(2).nullish(),
+  presence_penalty: z.number().min(-2).max(2).nullish(),
+  /** token id (as a string) → bias added to its logit; ids past the model's vocabulary are refused when it is known */
+  logit_bias: z.record(z.string().regex(/^\d+$/, "a token id (a non-negative integer)"), z.number().min(-100).max(100)).nullish(),
   service_tier: z.string().nullish(),
   reasoning_effort: z.string().nullish(),
 });

@@ -142,6 +142,10 @@ export interface SamplingParams {
   responseFormat?: ResponseFormat;
   /** OpenAI's `tool_choice` "required" or a named function: the output is tool calls only (json/tool-call-machine.ts). */
   forcedToolCall?: { names: string[]; parameters?: unknown; parallel: boolean };
+  /** OpenAI's penalties (−2 to 2) and `logit_bias` (token id → −100 to 100), applied as in inference/logit-adjust.ts. */
+  frequencyPenalty?: number;
+  presencePenalty?: number;
+  logitBias?: Record<string, number>;
 }
 
 export type ResponseFormat = { type: "json_object" } | { type: "json_schema"; schema?: unknown };

@@ -6,6 +6,7 @@
  */
 import { completionBudget, promptBytes, refuseOversizedPrompt } from "../../trainer/inference/context-length.ts";
 import { outputConstraint } from "../../trainer/inference/json/output-constraint.ts";
+import { LogitAdjust } from "../../trainer/inference/logit-adjust.ts";
 import { type TokenLogprob, tokenLogprob } from "../../trainer/inference/logprobs.ts";
 import { sample } from "../../trainer/inference/sampler.ts";
 import { Rng } from "../../trainer/train/rng.ts";
@@ -46,6 +47,7 @@ export function generateHf(
   const limit = Math.min(codec.vocabSize, model.arch.vocab);
   const allowed = (id: number) => id < limit;
   const rng = new Rng(sampling.seed ?? Math.floor(Math.random() * 2 ** 32));
+  const adjust = LogitAdjust.of(sampling, limit);
   const stops = (sampling.stop ?? []).filter((s) => s.length > 0);
   const holdBack = stops.reduce((m, s) => Math.max(m, s.length - 1), 0);
   const constraint = outputConstraint(
@@ -70,9 +72,10 @@ export function generateHf(
   let finishReason: Completion["finishReason"] = "length";
   let logits = decoder.feed(prompt);
   while (completionTokens < maxTokens) {
-    const id = sample(logits, allowed, sampling.temperature, sampling.topP, rng, constraint);
+    const id = sample(adjust ? adjust.apply(logits) : logits, allowed, sampling.temperature, sampling.topP, rng, constraint);
     if (id < 0) break; // no token continues the constrained text
     constraint?.advance(id);
+    adjust?.generated(id);
     completionTokens++;
     if (codec.eosIds.has(id)) {
       finishReason = "stop";

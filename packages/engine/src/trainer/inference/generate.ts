@@ -13,6 +13,7 @@ import { visionEncoding } from "../vision/spec.ts";
 import { completionBudget, promptBytes, refuseOversizedPrompt } from "./context-length.ts";
 import { Decoder } from "./decoder.ts";
 import { outputConstraint } from "./json/output-constraint.ts";
+import { LogitAdjust } from "./logit-adjust.ts";
 import { type TokenLogprob, tokenLogprob } from "./logprobs.ts";
 import { sample } from "./sampler.ts";
 import { CALL_MARKER, parseToolCalls } from "./tool-calls.ts";
@@ -38,6 +39,7 @@ export function generate(
   const promptTokens = prompt.length;
   const maxTokens = completionBudget(promptTokens, ctx, sampling.maxTokens);
   const rng = new Rng(sampling.seed ?? Math.floor(Math.random() * 2 ** 32));
+  const adjust = LogitAdjust.of(sampling, tokenizer.vocabSize);
   const stops = (sampling.stop ?? []).filter((s) => s.length > 0);
   const holdBack = stops.reduce((m, s) => Math.max(m, s.length - 1), 0);
   const constraint = outputConstraint(
@@ -76,9 +78,10 @@ export function generate(
     if (callAt >= 0) streaming = false;
   };
   while (completionTokens < maxTokens) {
-    const id = sample(logits, allowed, sampling.temperature, sampling.topP, rng, constraint);
+    const id = sample(adjust ? adjust.apply(logits) : logits, allowed, sampling.temperature, sampling.topP, rng, constraint);
     if (id < 0) break; // no token continues the constrained text (cannot happen with byte tokens in the vocabulary)
     constraint?.advance(id);
+    adjust?.generated(id);
     completionTokens++;
     if (sampling.logprobs !== undefined && id !== END && id !== CALL)
       logprobs.push(tokenLogprob(logits, id, sampling.logprobs, describe, allowed));
