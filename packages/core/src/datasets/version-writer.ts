@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { closeSync, mkdirSync, openSync, readdirSync, rmSync, writeSync } from "node:fs";
-import { hostname } from "node:os";
 import { dirname, join } from "node:path";
+import { abandonedBy, processTag } from "@tunelab/base";
 import type { Blobs } from "@tunelab/storage";
 import { ExampleHashes } from "./example-hashes.ts";
 
@@ -37,7 +37,7 @@ export class VersionWriter {
 
   constructor(blobs: Blobs) {
     removeAbandoned(blobs.root);
-    this.file = join(blobs.root, `.incoming-${hostname()}-${process.pid}-${randomBytes(6).toString("hex")}.jsonl`);
+    this.file = join(blobs.root, `.incoming-${processTag()}-${randomBytes(6).toString("hex")}.jsonl`);
   }
 
   add(example: { canonical: string; hash: string; inputHash: string }): void {
@@ -96,21 +96,9 @@ function removeAbandoned(root: string): void {
   } catch {
     return; // no blob directory yet
   }
-  const host = hostname();
   for (const name of names) {
     const match = INCOMING.exec(name);
-    if (!match || (match[1] !== undefined && match[1] !== host)) continue;
-    const pid = Number(match[2]);
-    if (pid !== process.pid && !isRunning(pid)) rmSync(join(root, name), { force: true });
-  }
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM"; // it runs, as another user
+    if (match && abandonedBy(match[1], Number(match[2]))) rmSync(join(root, name), { force: true });
   }
 }
 
