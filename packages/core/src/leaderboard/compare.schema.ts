@@ -31,7 +31,7 @@ export const TagComparison = z.object({
   n: z.number().int(),
   meanA: z.number().nullable(),
   meanB: z.number().nullable(),
-  /** Mean of `scoreB - scoreA` with the paired-bootstrap 95% interval and p-value. */
+  /** Mean of `scoreB - scoreA` with the paired-bootstrap 95% interval and the paired sign-flip p-value. */
   delta: PairedDelta,
   regressed: z.number().int(),
   improved: z.number().int(),

@@ -18,7 +18,7 @@ export interface GateOptions {
   minScore?: number;
   /** Fail when the primary metric drops more than this below the baseline and the drop is significant. */
   maxDrop?: number;
-  /** Significance level for the drop (paired bootstrap p-value), default 0.05. */
+  /** Significance level for the drop (paired sign-flip p-value, see signFlipPValue), default 0.05. */
   significance?: number;
   /** Fail when the share of errored items (sampling or grader errors) is above this, 0..1 (0: any error fails). */
   maxErrored?: number;

@@ -21,7 +21,7 @@ export const GraderComparison = z.object({
   onlyInB: z.number().int(),
   meanA: z.number().nullable(),
   meanB: z.number().nullable(),
-  /** Mean of `scoreB - scoreA` with a paired-bootstrap interval and p-value. */
+  /** Mean of `scoreB - scoreA` with a paired-bootstrap interval and a paired sign-flip p-value. */
   delta: PairedDelta,
   /** McNemar's exact test on the pass/fail discordant pairs. */
   mcnemar: McNemarResult,

@@ -9,7 +9,7 @@ export * from "./paired.ts";
 export * from "./prng.ts";
 export * from "./quantile.ts";
 export * from "./scored-item.ts";
-export * from "./sign-flip-floor.ts";
+export * from "./sign-flip.ts";
 export * from "./slice.ts";
 export * from "./summary.schema.ts";
 export * from "./summary.ts";

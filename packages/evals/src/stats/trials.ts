@@ -2,7 +2,7 @@ import { type BootstrapOptions, DEFAULT_RESAMPLES, mean, percentileInterval } fr
 import type { Interval } from "./interval.schema.ts";
 import type { PairedDelta } from "./paired.ts";
 import { mulberry32 } from "./prng.ts";
-import { changedPairs, signFlipFloor } from "./sign-flip-floor.ts";
+import { signFlipPValue } from "./sign-flip.ts";
 import type { ItemTrialStats, TrialsSummary } from "./trials.schema.ts";
 
 /**
@@ -122,9 +122,9 @@ function pairedTwoLevelMeans(pairs: readonly TrialPair[], options: BootstrapOpti
 
 /**
  * Paired comparison of two runs with trials: the mean over items of `mean(B's trials) − mean(A's trials)`, a
- * two-level paired-bootstrap interval (items resampled as pairs, each side's trials resampled inside), and a p-value
- * from the same resamples shifted to mean 0, `(1 + #{|d* - d| ≥ |d|}) / (B + 1)` as `pairedBootstrap` does (and, as
- * there, never below `signFlipFloor` of the items whose mean changed). Pairs with an empty side are left out.
+ * two-level paired-bootstrap interval (items resampled as pairs, each side's trials resampled inside), and the paired
+ * sign-flip p-value of the item differences (`signFlipPValue`, as `pairedBootstrap`: swapping which run gave an item's
+ * trials flips the sign of its difference). Pairs with an empty side are left out.
  */
 export function pairedTwoLevelBootstrap(pairs: readonly TrialPair[], options: BootstrapOptions = {}): PairedDelta {
   const usable = pairs.filter((p) => p.a.length > 0 && p.b.length > 0);
@@ -135,14 +135,11 @@ export function pairedTwoLevelBootstrap(pairs: readonly TrialPair[], options: Bo
   for (const d of differences) sum += d;
   const observed = sum / n;
   const means = pairedTwoLevelMeans(usable, options, 0);
-  const threshold = Math.abs(observed) - 1e-12;
-  let extreme = 0;
-  for (const value of means) if (Math.abs(value - observed) >= threshold) extreme++;
   return {
     n,
     mean: observed,
     ci: percentileInterval(means, options.confidence ?? 0.95),
-    pValue: Math.max((1 + extreme) / (means.length + 1), signFlipFloor(changedPairs(differences))),
+    pValue: signFlipPValue(differences, options.seed === undefined ? {} : { seed: options.seed }),
   };
 }
 

@@ -3,7 +3,7 @@
 # bootstrap (per resample, per slot: item = floor(u*n), then k_i trial indices floor(u*k_i); for pairs A's draws then
 # B's), np.percentile gives the interval; the conditional variance of the resampled mean is computed in closed form and
 # checked here against numpy's own generator (a different random stream), so the draws and the formula are both
-# checked by something other than the TypeScript code.
+# checked by something other than the TypeScript code. The paired p-value is an exact sign-flip enumeration.
 import json
 import numpy as np
 
@@ -109,9 +109,12 @@ for i, g in enumerate(flaky):
 d = [np.mean(b) - np.mean(a) for a, b in pairs]
 obs = float(np.mean(d))
 m = paired_means(pairs, 3)
-# the null resamples are the same resamples shifted to mean 0
-null = m - obs
-p = (1 + np.sum(np.abs(null) >= abs(obs) - 1e-12)) / (len(null) + 1)
+# the p-value: the paired sign-flip test of the item differences, every sign pattern of the items that changed
+# enumerated (zeros look the same under either sign); swapping which run gave an item's trials flips its difference
+changed = np.abs(np.array(d)[np.abs(d) > 1e-12])
+assert len(changed) <= 20, "the TypeScript enumerates up to 20 changed items"
+signs = np.where((np.arange(2 ** len(changed))[:, None] >> np.arange(len(changed))) & 1, 1.0, -1.0)
+p = np.mean(np.abs(signs @ changed) >= abs(np.sum(d)) - 1e-9 * changed.sum())
 out["pairs"].append({
     "a": [a for a, _ in pairs],
     "b": [b for _, b in pairs],
