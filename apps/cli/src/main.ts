@@ -4,6 +4,15 @@ import { color } from "./output.ts";
 import { programFor } from "./program.ts";
 import { quietUsageErrors, usageMessage } from "./usage-error.ts";
 
+// `tunelab … | head` closes the pipe early: the rest of the output has no reader, which is no failure of the command
+// (before, an unhandled EPIPE printed a stack trace). The command's exit code stands.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code !== "EPIPE") throw error;
+    process.exit(process.exitCode ?? 0);
+  });
+}
+
 const argv = process.argv.slice(2);
 const json = argv.includes("--json");
 // Only the modules of the command being run are loaded (the root help and --version load none).

@@ -1,9 +1,11 @@
 // Usage errors (unknown option, bad option value, missing subcommand) exit 2. With --json they are reported on stdout
 // as {"error":{"code":"usage","message":…}} like every other error, with nothing on stderr (no help dump); without
 // --json commander's message and the help go to stderr as before. Real CLI processes.
+import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "./run-cli.ts";
 
@@ -67,4 +69,23 @@ describe("usage errors without --json", () => {
     expect(runCli(["help", "exp"], { home, cwd: dir }).code).toBe(0);
     expect(existsSync(home)).toBe(false);
   }, 120_000);
+});
+
+describe("output into a pipe closed early (tunelab … | head)", () => {
+  it("ends quietly with the command's exit code, no EPIPE stack trace", async () => {
+    for (const args of [["--help"], ["graders", "--help"]]) {
+      const child = spawn(process.execPath, [fileURLToPath(new URL("../bin/tunelab.mjs", import.meta.url)), ...args], {
+        env: { ...process.env, TUNELAB_HOME: home, NO_COLOR: "1" },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      child.stdout.destroy(); // the reader is gone before the first byte
+      let stderr = "";
+      child.stderr.on("data", (chunk: Buffer) => {
+        stderr += chunk.toString();
+      });
+      const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+      expect(stderr).not.toMatch(/EPIPE|at .*\(/);
+      expect(code).toBe(0);
+    }
+  });
 });
