@@ -53,9 +53,10 @@ export function registerEval(program: Command, globals: () => GlobalOptions): vo
       .option("--baseline <ref>", "compare with: best (the leaderboard's top), an experiment id or an eval run id")
       .addOption(new Option("--min-score <x>", "fail below this primary-metric mean").argParser(finiteNumber))
       .addOption(
-        new Option("--max-drop <d>", "fail when the primary metric drops more than this below the baseline, significantly (≥ 0)").argParser(
-          nonNegativeNumber,
-        ),
+        new Option(
+          "--max-drop <d>",
+          "fail when the primary metric's mean drops more than this below the baseline's and the drop is significant; absolute, in the metric's units (0.02 = 2 points on a 0..1 metric, not 2%)",
+        ).argParser(nonNegativeNumber),
       )
       .addOption(new Option("--significance <alpha>", "significance level of a drop, 0 to 1").argParser(fraction).default(0.05))
       .addOption(

@@ -16,7 +16,10 @@ export interface GateOptions {
   baseline?: string;
   /** Fail when the primary metric's mean is below this. */
   minScore?: number;
-  /** Fail when the primary metric drops more than this below the baseline and the drop is significant. */
+  /**
+   * Fail when the primary metric's mean drops more than this below the baseline's and the drop is significant. An
+   * absolute difference in the metric's units (0.02 = 2 points on a 0..1 metric: 0.90 → 0.87 exceeds it), not a relative one.
+   */
   maxDrop?: number;
   /** Significance level for the drop (paired sign-flip p-value, see signFlipPValue), default 0.05. */
   significance?: number;
