@@ -5,16 +5,12 @@ import { readsImages } from "../chat/image-inputs.ts";
 import { findFile, insertFile } from "../files/file.repository.ts";
 import { checkUnchanged, registeredFiles } from "../hf/check-unchanged.ts";
 import { isFullDir } from "../hf/full/full-dir.ts";
-import { DEFAULT_BETA, resolveLoraHyperparameters } from "../hf/lora/hyperparameters.ts";
 import { isLoraDir } from "../hf/lora/lora-dir.ts";
 import { nowSeconds } from "../ids.ts";
 import { findRegisteredBase } from "../models/base-model.repository.ts";
 import { findBaseModel, findModel, insertModel } from "../models/model.repository.ts";
 import type { EngineStore } from "../storage/store.ts";
 import {
-  baseParamCount,
-  isBaseSize,
-  resolveHyperparameters,
   startTraining,
   type TrainingHandle,
   toTrainerHyperparameters,
@@ -22,6 +18,7 @@ import {
 import { isTrainingDiverged } from "../trainer/train/divergence.ts";
 import type { ChatExample, StepMetrics, TrainingNotice, TrainRequest } from "../trainer/types.ts";
 import { addCheckpoint, latestCheckpoint } from "./checkpoint.repository.ts";
+import { planHyperparameters } from "./hyperparameter-plan.ts";
 import { checkJobImages } from "./image-checks.ts";
 import { claimJob, findJob, type JobRow, renewLease, transitionJob, unfinishedJobs, updateJob } from "./job.repository.ts";
 import type { CreateJobRequest, JobError, ResolvedHyperparameters } from "./job.schema.ts";
@@ -170,18 +167,15 @@ export class JobScheduler {
           });
           if (refused) return this.fail(jobId, refused);
         }
-        const examples = method === "dpo" ? training.preferences.length : training.examples.length;
-        const resolved: ResolvedHyperparameters = openWeight
-          ? resolveLoraHyperparameters(examples, asked, method)
-          : {
-              // `auto` budgets by steps and by tokens seen (model size × TOKENS_PER_PARAM), and stops
-              // early on the validation file (supervised only); see trainer/hyperparameters.ts.
-              ...resolveHyperparameters(examples, asked, {
-                ...(method === "dpo" ? {} : { training: training.examples, hasValidation: Boolean(job.validation_file) }),
-                ...(base && isBaseSize(base.baseName) ? { params: baseParamCount(base.baseName) } : {}),
-              }),
-              ...(method === "dpo" ? { beta: typeof asked.beta === "number" ? asked.beta : DEFAULT_BETA } : {}),
-            };
+        // the rules `exp create --dry-run` shows too (hyperparameter-plan.ts)
+        const resolved = planHyperparameters({
+          base,
+          method,
+          count: method === "dpo" ? training.preferences.length : training.examples.length,
+          training: training.examples,
+          hasValidation: Boolean(job.validation_file),
+          requested: asked,
+        }).hyperparameters;
         if (await transitionJob(this.store, jobId, "queued", { hyperparameters_json: JSON.stringify(resolved) })) {
           await addEvent(this.store, jobId, { type: "message", message: "Files validated, moving job to queued state." });
         }

@@ -1,0 +1,63 @@
+// The plan the scheduler stores for a job and `exp create --dry-run` shows: the from-scratch rule for local-* sizes
+// (and models tuned from them), LoRA's rule for open-weight bases, and where each value comes from.
+import { describe, expect, it } from "vitest";
+import { resolveLoraHyperparameters } from "../hf/lora/hyperparameters.ts";
+import { resolveHyperparameters } from "../trainer/hyperparameters.ts";
+import { baseParamCount } from "../trainer/model/sizes.ts";
+import { planHyperparameters } from "./hyperparameter-plan.ts";
+
+const ticket = (i: number) => ({
+  messages: [
+    { role: "system", content: "Route the ticket to a queue." },
+    { role: "user", content: `My invoice number ${i} was charged twice this month, please help.` },
+    { role: "assistant", content: '{"queue":"billing"}' },
+  ],
+});
+const training = Array.from({ length: 480 }, (_, i) => ticket(i));
+
+describe("planHyperparameters", () => {
+  it("resolves a local-* base by the token and step rules, saying which rule chose each value", () => {
+    const plan = planHyperparameters({
+      base: { baseName: "local-small", openWeight: false },
+      method: "supervised",
+      count: training.length,
+      training,
+      hasValidation: false,
+      requested: { learning_rate_multiplier: 2 },
+    });
+    expect(plan.hyperparameters).toEqual(
+      resolveHyperparameters(480, { learning_rate_multiplier: 2 }, { training, params: baseParamCount("local-small") }),
+    );
+    expect(plan.hyperparameters).toMatchObject({ n_epochs: 25, batch_size: 8, prompt_loss_weight: 0.1 });
+    expect(plan.from.n_epochs).toBe("auto: the step rule: 1,500 optimizer steps at 60 an epoch, within 1–50 epochs");
+    expect(plan.from.batch_size).toBe("auto: 8 below 2,000 examples");
+    expect(plan.from.learning_rate_multiplier).toBe("requested");
+    expect(plan.from.early_stopping_patience).toBe("auto: off (no validation file)");
+  });
+
+  it("turns early stopping on with a validation file and sets DPO's beta", () => {
+    const base = { baseName: "local-tiny", openWeight: false };
+    const withValidation = planHyperparameters({ base, method: "supervised", count: 480, training, hasValidation: true, requested: {} });
+    expect(withValidation.hyperparameters.early_stopping_patience).toBe(3);
+    expect(withValidation.from.early_stopping_patience).toMatch(/^auto: 3 validations/);
+    const dpo = planHyperparameters({ base, method: "dpo", count: 40, hasValidation: true, requested: {} });
+    expect(dpo.hyperparameters).toEqual({ ...resolveHyperparameters(40, {}, { params: baseParamCount("local-tiny") }), beta: 0.1 });
+    expect(dpo.from.early_stopping_patience).toBe("auto: off (DPO)");
+  });
+
+  it("uses LoRA's rule for an open-weight base (or a model tuned from one)", () => {
+    const plan = planHyperparameters({
+      base: { baseName: "SmolLM2-135M-Instruct", openWeight: true },
+      method: "supervised",
+      count: 20,
+      training: training.slice(0, 20),
+      hasValidation: false,
+      requested: { lora_rank: 8 },
+    });
+    expect(plan.hyperparameters).toEqual(resolveLoraHyperparameters(20, { lora_rank: 8 }));
+    expect(plan.hyperparameters).toMatchObject({ n_epochs: 5, batch_size: 4, training_type: "lora", lora_rank: 8 });
+    expect(plan.from.n_epochs).toMatch(/^auto: OpenAI's rule/);
+    expect(plan.from.lora_rank).toBe("requested");
+    expect(plan.from.lora_alpha).toBe("auto: 32 (2 × r)");
+  });
+});
