@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "./run-cli.ts";
 
@@ -60,5 +61,24 @@ describe("tunelab split after training data exists", () => {
     );
     const json = runCli(["leaderboard", "-p", "p4", "--json"], { home }).json() as { rows: { name: string; leakage: unknown }[] };
     expect(json.rows.map((r) => [r.name, r.leakage])).toEqual([["on-train1", { testSplit: "test@1", examples: 20 }]]);
+  });
+});
+
+const DIGITS = fileURLToPath(new URL("../../../examples/digits/", import.meta.url));
+
+describe("leakage on the digits example (one question, a different picture per example)", () => {
+  it("finds none: a training picture asked the test items' question is not a near duplicate of them", () => {
+    const home = join(dir, "digits");
+    expect(runCli(["split", `${DIGITS}test.jsonl`, "-p", "digits"], { home }).code).toBe(0);
+    const imported = runCli(["data", "import", `${DIGITS}train.jsonl`, "-p", "digits", "-d", "train"], { home });
+    expect(imported.code, imported.stderr).toBe(0);
+    expect(imported.stdout).toContain("leakage vs test@1: 0 exact duplicates of test items excluded, 0 near duplicates kept");
+    expect(imported.stdout).not.toContain("test_leakage_near");
+
+    // a split set after the training data: its pictures are not in train@1 either
+    const split = runCli(["split", `${DIGITS}valid.jsonl`, "-p", "digits"], { home });
+    expect(split.code, split.stderr).toBe(0);
+    expect(split.stdout).toContain("test split test@2: 300 items, frozen");
+    expect(split.stdout).not.toContain("training_leakage");
   });
 });

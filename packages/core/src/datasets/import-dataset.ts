@@ -56,14 +56,16 @@ export async function importDatasetHere(
   const project = parseProjectName(input.project);
   const dataset = parseDatasetName(input.dataset);
   const test = await currentTestSplitItems(ws, project);
-  const leakage = test && new LeakageIndex(test.items, test.version.format, test.version.ref);
+  const leakage = test && new LeakageIndex(test.items, test.version.format, test.version.ref, undefined, test.images);
+  // the file's http(s) images are fetched after this pass: by content only where a split fetched them already
+  const fetchedHashes = new Map([...(fetched?.values() ?? [])].map((image) => [image.url, image.contentHash]));
   const writer = new VersionWriter(ws.blobs);
   const kept = new StatsCollector();
   const remoteImages = new RemoteImageRefs();
   let validated: ReturnType<typeof validateSource>;
   try {
     validated = validateSource(input, { fileName: input.fileName, ...options(input) }, (example, format) => {
-      if (leakage?.check(example, format) === "exact") return;
+      if (leakage?.check(example, format, fetchedHashes) === "exact") return;
       writer.add(example);
       kept.add(example.counts);
       remoteImages.add(example);

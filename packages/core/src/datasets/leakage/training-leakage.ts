@@ -4,7 +4,7 @@ import { findProjectByName } from "../../projects/project.repository.ts";
 import type { Workspace } from "../../storage/workspace.ts";
 import { listDatasets, listVersions } from "../dataset.repository.ts";
 import type { DatasetVersion } from "../dataset.schema.ts";
-import { exampleOf } from "../test-split-items.ts";
+import { exampleOf, versionImageHashes } from "../test-split-items.ts";
 import { loadVersionLines } from "../version-content.ts";
 import { LeakageIndex, type TrainingLeakage } from "./leakage.ts";
 
@@ -17,13 +17,14 @@ export async function trainingVersionLeakage(ws: Workspace, projectName: string,
   const project = await findProjectByName(ws.db, projectName);
   if (!project) return [];
   const items = (await loadVersionLines(ws, test)).map((line) => exampleOf(line, test.format));
-  const index = new LeakageIndex(items, test.format, test.ref);
+  const index = new LeakageIndex(items, test.format, test.ref, undefined, await versionImageHashes(ws, test.id));
   const found: TrainingLeakage[] = [];
   for (const dataset of await listDatasets(ws.db, project.id)) {
     if (dataset.role !== "train") continue;
     for (const version of await listVersions(ws.db, dataset.id)) {
+      const images = await versionImageHashes(ws, version.id);
       (await loadVersionLines(ws, version)).forEach((line, i) => {
-        index.check({ line: i + 1, ...exampleOf(line, version.format) }, version.format);
+        index.check({ line: i + 1, ...exampleOf(line, version.format) }, version.format, images);
       });
       const { exact, near } = index.take();
       if (exact.length + near.length > 0) found.push({ version: version.ref, examples: version.exampleCount, exact, near });
