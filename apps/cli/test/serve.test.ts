@@ -1,7 +1,8 @@
 // `tunelab serve` as a user starts it: the environment checked with one clear line, the sign-in link printed when a
 // token is set, and the Host allow-list taking --allowed-host.
 import { mkdtempSync, rmSync } from "node:fs";
-import { request } from "node:http";
+import { createServer, request } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -29,6 +30,19 @@ describe("tunelab serve", () => {
     expect(result.stderr.trim().split("\n")).toHaveLength(1);
     expect(result.stderr).toMatch(/^error: binding 0\.0\.0\.0 exposes tunelab beyond this machine: set TUNELAB_TOKEN/);
     expect(result.stderr).not.toMatch(/ZodError|at .*\.ts:\d+/);
+  });
+
+  it("a port already in use is one line saying to pass another --port, not a stack trace", async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = taken.address() as AddressInfo;
+      const result = runCli(["serve", "--port", String(port), "--no-worker"], { home });
+      expect(result.code).toBe(2);
+      expect(result.stderr.trim()).toBe(`error: 127.0.0.1:${port} is already in use (another tunelab serve?); pass another --port`);
+    } finally {
+      taken.close();
+    }
   });
 
   it("a malformed variable is one line naming it", () => {

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { createAdaptorServer, type ServerType } from "@hono/node-server";
+import { TunelabError } from "@tunelab/core";
 import { type ApiOptions, createApiApp } from "../app.ts";
 import { HostPolicy } from "./hosts.ts";
 
@@ -36,7 +37,7 @@ export async function listenApi(options: ListenOptions): Promise<ListeningApi> {
   const app = createApiApp({ ...api, hosts: () => hosts, ...(loginCode ? { loginCode } : {}) });
   const server = createAdaptorServer({ fetch: app.fetch });
   await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
+    server.once("error", (error: NodeJS.ErrnoException) => reject(listenError(error, host, port)));
     server.listen(port, host, () => {
       server.off("error", reject);
       resolve();
@@ -62,4 +63,24 @@ export async function listenApi(options: ListenOptions): Promise<ListeningApi> {
         server.close(() => resolve());
       }),
   };
+}
+
+/** Why the server could not listen, as one line for the user (a port taken, an address not on this machine). */
+function listenError(error: NodeJS.ErrnoException, host: string, port: number): Error {
+  const where = `${host.includes(":") ? `[${host}]` : host}:${port}`;
+  if (error.code === "EADDRINUSE")
+    return new TunelabError("conflict", `${where} is already in use (another tunelab serve?); pass another --port`, { cause: error });
+  if (error.code === "EACCES")
+    return new TunelabError(
+      "invalid_argument",
+      `${where}: not allowed to listen there (ports below 1024 need privileges); pass another --port`,
+      {
+        cause: error,
+      },
+    );
+  if (error.code === "EADDRNOTAVAIL")
+    return new TunelabError("invalid_argument", `${where}: ${host} is not an address of this machine; pass another --host`, {
+      cause: error,
+    });
+  return error;
 }
