@@ -52,6 +52,23 @@ export async function transitionJob(store: EngineStore, id: string, status: JobS
   return Number(result.numUpdatedRows) > 0;
 }
 
+/** Moves a job to a new status only from one of `from` (pause and resume: running → pausing → paused → queued). */
+export async function transitionFrom(
+  store: EngineStore,
+  id: string,
+  from: readonly JobStatus[],
+  status: JobStatus,
+  patch: Updateable<JobTable> = {},
+): Promise<boolean> {
+  const result = await store.db
+    .updateTable("jobs")
+    .set({ ...patch, status })
+    .where("id", "=", id)
+    .where("status", "in", [...from])
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
 export async function listJobs(store: EngineStore, options: { after?: string; limit: number; metadata: Record<string, string> }) {
   let query = store.db.selectFrom("jobs").selectAll();
   if (options.after) {

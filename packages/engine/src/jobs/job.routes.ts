@@ -18,7 +18,7 @@ import type { EngineStore } from "../storage/store.ts";
 import { listCheckpoints } from "./checkpoint.repository.ts";
 import { findJob, insertJob, listJobs, toJobObject } from "./job.repository.ts";
 import { askedHyperparameters, CreateJobRequest, FINISHED, type JobStatus } from "./job.schema.ts";
-import { addEvent, listEvents } from "./job-events.repository.ts";
+import { addEvent, lastMetricsStep, listEvents } from "./job-events.repository.ts";
 import type { JobScheduler } from "./scheduler.ts";
 import { checkTrainingFile } from "./training-data.ts";
 
@@ -143,6 +143,30 @@ export function jobRoutes(store: EngineStore, scheduler: JobScheduler, maxQueued
     return c.json(toJobObject(await jobOr404(store, job.id)));
   });
 
+  // OpenAI's pause: a running job that has trained at least one step stops at its next step boundary, with a checkpoint
+  app.post("/:id/pause", async (c) => {
+    const job = await jobOr404(store, c.req.param("id"));
+    if (job.status === "running" && (await lastMetricsStep(store, job.id)) === 0)
+      throw conflict(`Job ${job.id} has not trained a step yet; pause it once it has (its events show each step).`, "job_not_pausable");
+    if (job.status !== "running" || !(await scheduler.pause(job.id)))
+      throw conflict(`Job ${job.id} is ${(await jobOr404(store, job.id)).status}; only a running job can be paused.`, "job_not_pausable");
+    return c.json(toJobObject(await jobOr404(store, job.id)));
+  });
+
+  app.post("/:id/resume", async (c) => {
+    const job = await jobOr404(store, c.req.param("id"));
+    if (!(await scheduler.resumeJob(job.id))) {
+      const status = (await jobOr404(store, job.id)).status;
+      throw conflict(
+        status === "pausing"
+          ? `Job ${job.id} is still pausing; resume it once its status is paused.`
+          : `Job ${job.id} is ${status}; only a paused job can be resumed.`,
+        "job_not_resumable",
+      );
+    }
+    return c.json(toJobObject(await jobOr404(store, job.id)));
+  });
+
   app.get("/:id/events", async (c) => {
     const job = await jobOr404(store, c.req.param("id"));
     const after = c.req.query("after");
@@ -172,6 +196,8 @@ async function checkResumable(tunedModels: TunedModels, id: string, model: strin
   if (row.base_model !== model)
     throw badRequest(`${id} was trained from ${row.base_model}, not ${model}.`, "resume_from", "invalid_checkpoint");
 }
+
+const conflict = (message: string, code: string) => new OpenAIHttpError(409, message, "invalid_request_error", null, code);
 
 async function jobOr404(store: EngineStore, id: string) {
   const job = await findJob(store, id);

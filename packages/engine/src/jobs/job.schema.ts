@@ -55,7 +55,7 @@ export const CreateJobRequest = z.strictObject({
 });
 export type CreateJobRequest = z.infer<typeof CreateJobRequest>;
 
-export const JOB_STATUSES = ["validating_files", "queued", "running", "succeeded", "failed", "cancelled"] as const;
+export const JOB_STATUSES = ["validating_files", "queued", "running", "pausing", "paused", "succeeded", "failed", "cancelled"] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
 export const FINISHED: ReadonlySet<JobStatus> = new Set(["succeeded", "failed", "cancelled"]);
 

@@ -10,17 +10,13 @@ import { nowSeconds } from "../ids.ts";
 import { findRegisteredBase } from "../models/base-model.repository.ts";
 import { findBaseModel, findModel, insertModel } from "../models/model.repository.ts";
 import type { EngineStore } from "../storage/store.ts";
-import {
-  startTraining,
-  type TrainingHandle,
-  toTrainerHyperparameters,
-} from "../trainer/index.ts";
+import { startTraining, type TrainingHandle, TrainingPausedError, toTrainerHyperparameters } from "../trainer/index.ts";
 import { isTrainingDiverged } from "../trainer/train/divergence.ts";
 import type { ChatExample, StepMetrics, TrainingNotice, TrainRequest } from "../trainer/types.ts";
 import { addCheckpoint, latestCheckpoint } from "./checkpoint.repository.ts";
 import { planHyperparameters } from "./hyperparameter-plan.ts";
 import { checkJobImages } from "./image-checks.ts";
-import { claimJob, findJob, type JobRow, renewLease, transitionJob, unfinishedJobs, updateJob } from "./job.repository.ts";
+import { claimJob, findJob, type JobRow, renewLease, transitionFrom, transitionJob, unfinishedJobs, updateJob } from "./job.repository.ts";
 import type { CreateJobRequest, JobError, ResolvedHyperparameters } from "./job.schema.ts";
 import { askedHyperparameters } from "./job.schema.ts";
 import { addEvent, hasMessage, lastMetricsStep } from "./job-events.repository.ts";
@@ -103,6 +99,7 @@ export class JobScheduler {
       await renewLease(this.store, id, this.owner, this.options.leaseSeconds).catch(() => {});
       const job = await findJob(this.store, id).catch(() => undefined);
       if (job?.status === "cancelled") handle.cancel();
+      else if (job?.status === "pausing") handle.pause();
     }
   }
 
@@ -117,6 +114,30 @@ export class JobScheduler {
       await addEvent(this.store, jobId, { type: "message", message: "Fine-tuning job cancelled." });
     }
     return cancelled;
+  }
+
+  /**
+   * Pauses a running job: `pausing` until its trainer reaches the next step boundary and writes a checkpoint there,
+   * then `paused`, and the trainer takes the next job. The process training it may be another one (its heartbeat sees
+   * `pausing`). False when the job was not running.
+   */
+  async pause(jobId: string): Promise<boolean> {
+    const pausing = await transitionFrom(this.store, jobId, ["running"], "pausing");
+    if (pausing) {
+      await addEvent(this.store, jobId, { type: "message", message: "Pausing the fine-tuning job at its next step." });
+      this.running.get(jobId)?.pause();
+    }
+    return pausing;
+  }
+
+  /** Queues a paused job again: it continues from the checkpoint written when it paused. False when it was not paused. */
+  async resumeJob(jobId: string): Promise<boolean> {
+    const queued = await transitionFrom(this.store, jobId, ["paused"], "queued");
+    if (queued) {
+      await addEvent(this.store, jobId, { type: "message", message: "Fine-tuning job resumed, moving job to queued state." });
+      if (this.options.runJobs) this.pump();
+    }
+    return queued;
   }
 
   async close(): Promise<void> {
@@ -187,6 +208,14 @@ export class JobScheduler {
   private pump(): void {
     if (this.closed) return;
     this.pumping = this.pumping.then(async () => {
+      // a job whose trainer stopped (its process died) while it was pausing is paused at its last checkpoint
+      await this.store.db
+        .updateTable("jobs")
+        .set({ status: "paused", lease_owner: null, lease_expires_at: null, estimated_finish: null })
+        .where("status", "=", "pausing")
+        .where((eb) => eb.or([eb("lease_expires_at", "is", null), eb("lease_expires_at", "<", Math.floor(Date.now() / 1000))]))
+        .where("id", "not in", [...this.running.keys(), ""])
+        .execute();
       while (!this.closed && this.running.size < this.options.concurrency) {
         const now = Math.floor(Date.now() / 1000);
         const next = await this.store.db
@@ -259,20 +288,24 @@ export class JobScheduler {
     };
     if (!(await claimJob(this.store, job.id, this.owner, this.options.leaseSeconds))) return;
     const restarted = job.status === "running";
+    // a queued job with checkpoints of its own was paused: it continues from the checkpoint written then
+    const unpaused = !restarted && own !== undefined;
     await addEvent(this.store, job.id, {
       type: "message",
       level: restarted ? "warn" : "info",
-      message: restarted
-        ? checkpoint
-          ? `The process training this job stopped; resuming from the checkpoint at step ${checkpoint.step}.`
-          : "The process training this job stopped before its first checkpoint; training again from the start."
-        : adopted
-          ? `Fine-tuning job started from the checkpoint ${adopted.id} (step ${checkpoint?.step}), trained by another engine.`
-          : "Fine-tuning job started.",
+      message: unpaused
+        ? `Fine-tuning job continues from the checkpoint at step ${own.step}, written when it paused.`
+        : restarted
+          ? checkpoint
+            ? `The process training this job stopped; resuming from the checkpoint at step ${checkpoint.step}.`
+            : "The process training this job stopped before its first checkpoint; training again from the start."
+          : adopted
+            ? `Fine-tuning job started from the checkpoint ${adopted.id} (step ${checkpoint?.step}), trained by another engine.`
+            : "Fine-tuning job started.",
     });
 
     // Steps between the checkpoint and the crash are trained again (bit-identically): record them once.
-    const recorded = restarted ? await lastMetricsStep(this.store, job.id) : 0;
+    const recorded = restarted || unpaused ? await lastMetricsStep(this.store, job.id) : 0;
     const handle = startTraining(request);
     this.running.set(job.id, handle);
     const startedAt = Date.now();
@@ -343,6 +376,19 @@ export class JobScheduler {
         });
     } catch (error) {
       await Promise.allSettled(writes);
+      if (error instanceof TrainingPausedError) {
+        const paused = await transitionFrom(this.store, job.id, ["pausing"], "paused", {
+          lease_owner: null,
+          lease_expires_at: null,
+          estimated_finish: null,
+        });
+        if (paused)
+          await addEvent(this.store, job.id, {
+            type: "message",
+            message: `Fine-tuning job paused at step ${error.step}, with a checkpoint there; resume it to continue.`,
+          });
+        return;
+      }
       const current = await findJob(this.store, job.id);
       if (current?.status === "running" && !this.closed) {
         const message = (error as Error).message;
@@ -365,7 +411,8 @@ export class JobScheduler {
     since: { startedAt: number; fromStep: number },
     alreadyRecorded: boolean,
   ): Promise<void> {
-    if ((await findJob(this.store, jobId))?.status !== "running") return;
+    const status = (await findJob(this.store, jobId))?.status;
+    if (status !== "running" && status !== "pausing") return;
     if (!alreadyRecorded) {
       await addEvent(this.store, jobId, {
         type: "metrics",

@@ -19,6 +19,6 @@ export { parseToolCalls } from "./inference/tool-calls.ts";
 export { NativeKernelsMissingError, nativeInfo } from "./kernels/native.ts";
 export { BASE_MODELS, BASE_SIZES, type BaseSizeName, baseParamCount, baseSpec, isBaseSize } from "./model/sizes.ts";
 export { loadModelDir } from "./model-dir.ts";
-export { TrainingCancelledError } from "./train/loop.ts";
+export { TrainingCancelledError, TrainingPausedError } from "./train/loop.ts";
 export { type StartOptions, startTraining } from "./train/start.ts";
 export type * from "./types.ts";

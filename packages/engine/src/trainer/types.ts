@@ -210,6 +210,11 @@ export interface TrainingHandle {
   result: Promise<TrainResult>;
   /** Stops at the next step boundary (checkpoints already written stay on disk). */
   cancel(): void;
+  /**
+   * Stops at the next step boundary after writing a checkpoint of the step reached (`result` rejects with
+   * TrainingPausedError): a run resumed from it ends with the weights of a run never paused. A cancel wins.
+   */
+  pause(): void;
 }
 
 /**

@@ -23,7 +23,7 @@ import { DivergenceMonitor } from "../../trainer/train/divergence.ts";
 import { runEarlyStopping } from "../../trainer/train/early-stopping.ts";
 import { EpochOrder } from "../../trainer/train/epoch-order.ts";
 import { learningRate, warmupSteps } from "../../trainer/train/learning-rate.ts";
-import { type LoopHooks, TrainingCancelledError } from "../../trainer/train/loop.ts";
+import { atStepBoundary, type LoopHooks } from "../../trainer/train/loop.ts";
 import { overLongNotice } from "../../trainer/train/over-long.ts";
 import type { EarlyStop, PreferenceExample, StepMetrics, TrainRequest, TrainResult } from "../../trainer/types.ts";
 import { createChatCodec } from "../chat-codec.ts";
@@ -164,8 +164,16 @@ export async function runLoraTraining(request: TrainRequest, hooks: LoopHooks = 
     }
   };
 
+  // the step of the checkpoint on disk: the one resumed from, the last written (0: none, nothing trained yet)
+  let saved = step;
+  const savePaused = () => {
+    if (step === saved || !last) return;
+    const dir = join(request.outputDir, `step-${step}`);
+    checkpoint(dir, true, last);
+    hooks.onCheckpoint?.(dir, step, last);
+  };
   while (step < total) {
-    if (hooks.cancelled?.()) throw new TrainingCancelledError();
+    atStepBoundary(hooks, step, savePaused);
     const seed = (request.seed * 1_000_003 + step) >>> 0;
     const indices = order.batch(step, B);
     let trainLoss: number;
@@ -205,6 +213,7 @@ export async function runLoraTraining(request: TrainRequest, hooks: LoopHooks = 
     if (isCheckpoint) {
       const dir = join(request.outputDir, `step-${step}`);
       checkpoint(dir, true, metrics);
+      saved = step;
       hooks.onCheckpoint?.(dir, step, metrics);
     }
     if (earlyStop) {

@@ -18,7 +18,7 @@ import type { PreferenceExample, StepMetrics, TrainRequest, TrainResult } from "
 import { makeBatch } from "./batches.ts";
 import { EpochOrder } from "./epoch-order.ts";
 import { baseLearningRate, learningRate } from "./learning-rate.ts";
-import { type LoopHooks, TrainingCancelledError } from "./loop.ts";
+import { atStepBoundary, type LoopHooks } from "./loop.ts";
 import { overLongNotice } from "./over-long.ts";
 import { prepare } from "./setup.ts";
 
@@ -134,8 +134,16 @@ export function runDpoTraining(request: TrainRequest, hooks: LoopHooks = {}, k: 
     });
   };
 
+  // the step of the checkpoint on disk: the one resumed from, the last written (0: none, nothing trained yet)
+  let saved = step;
+  const savePaused = () => {
+    if (step === saved || !last) return;
+    const dir = join(request.outputDir, `step-${step}`);
+    checkpoint(dir, true, last);
+    hooks.onCheckpoint?.(dir, step, last);
+  };
   while (step < total) {
-    if (hooks.cancelled?.()) throw new TrainingCancelledError();
+    atStepBoundary(hooks, step, savePaused);
     const idx = order.batch(step, B);
     const { sums, batch } = rowLogprobs(model, train, idx, ctx);
     const z = margins(refTrain, idx, sums);
@@ -185,6 +193,7 @@ export function runDpoTraining(request: TrainRequest, hooks: LoopHooks = {}, k: 
     if (isCheckpoint) {
       const dir = join(request.outputDir, `step-${step}`);
       checkpoint(dir, true, metrics);
+      saved = step;
       hooks.onCheckpoint?.(dir, step, metrics);
     }
   }

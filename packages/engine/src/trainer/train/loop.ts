@@ -29,12 +29,35 @@ export interface LoopHooks {
   onNotice?(notice: TrainingNotice): void;
   /** Polled once per step; true stops the run with TrainingCancelledError. */
   cancelled?(): boolean;
+  /** Polled once per step; true stops the run with TrainingPausedError, after a checkpoint of the step reached. */
+  pauseRequested?(): boolean;
 }
 
 export class TrainingCancelledError extends Error {
   constructor() {
     super("training was cancelled");
     this.name = "TrainingCancelledError";
+  }
+}
+
+/** A run paused at a step boundary; a checkpoint of `step` is on disk (none when `step` is 0): resume from it. */
+export class TrainingPausedError extends Error {
+  constructor(readonly step: number) {
+    super(`training was paused at step ${step}`);
+    this.name = "TrainingPausedError";
+  }
+}
+
+/**
+ * A step boundary of a training loop: cancel() stops the run; pause() too, once `save` wrote a checkpoint of the step
+ * reached (the loops skip it when that step's checkpoint is on disk already), so that the run resumed from it goes on
+ * exactly as if it had never stopped (a pause checkpoint runs no validation, which could change early stopping).
+ */
+export function atStepBoundary(hooks: LoopHooks, step: number, save: () => void): void {
+  if (hooks.cancelled?.()) throw new TrainingCancelledError();
+  if (hooks.pauseRequested?.()) {
+    save();
+    throw new TrainingPausedError(step);
   }
 }
 
@@ -134,8 +157,16 @@ export function runTraining(request: TrainRequest, hooks: LoopHooks = {}, k: Ker
     }
   };
 
+  // the step of the checkpoint on disk: the one resumed from, the last written (0: none, nothing trained yet)
+  let saved = step;
+  const savePaused = () => {
+    if (step === saved || !last) return;
+    const dir = join(request.outputDir, `step-${step}`);
+    checkpoint(dir, true, last);
+    hooks.onCheckpoint?.(dir, step, last);
+  };
   while (step < total) {
-    if (hooks.cancelled?.()) throw new TrainingCancelledError();
+    atStepBoundary(hooks, step, savePaused);
     const indices = order.batch(step, B);
     const batch = makeBatch(train, indices, ctx, hp.promptLossWeight ?? 0);
     const images = vision ? batchImageRows(k, vision.spec, train, indices, batch.T, ctx) : undefined;
@@ -167,6 +198,7 @@ export function runTraining(request: TrainRequest, hooks: LoopHooks = {}, k: Ker
     if (isCheckpoint) {
       const dir = join(request.outputDir, `step-${step}`);
       checkpoint(dir, true, metrics);
+      saved = step;
       hooks.onCheckpoint?.(dir, step, metrics);
     }
     if (earlyStop) {

@@ -3,7 +3,7 @@ import type { StepMetrics, TrainingNotice, TrainRequest, TrainResult } from "../
 
 export interface WorkerInput {
   request: TrainRequest;
-  /** Int32Array over a SharedArrayBuffer: [0] set to 1 cancels. */
+  /** Int32Array over a SharedArrayBuffer: [0] set to 1 cancels, to 2 pauses (TrainingPausedError). */
   cancel: SharedArrayBuffer;
   threads?: number;
 }
@@ -14,4 +14,5 @@ export type WorkerMessage =
   | { type: "checkpoint"; dir: string; step: number; metrics: StepMetrics }
   | { type: "done"; result: TrainResult }
   | { type: "cancelled" }
+  | { type: "paused"; step: number }
   | { type: "error"; message: string; stack?: string; code?: string };

@@ -5,7 +5,7 @@
 import { Worker } from "node:worker_threads";
 import { workerEntry } from "@tunelab/base";
 import type { StepMetrics, TrainingHandle, TrainingNotice, TrainRequest, TrainResult } from "../types.ts";
-import { TrainingCancelledError } from "./loop.ts";
+import { TrainingCancelledError, TrainingPausedError } from "./loop.ts";
 import type { WorkerInput, WorkerMessage } from "./protocol.ts";
 
 export interface StartOptions {
@@ -34,6 +34,7 @@ export function startTraining(request: TrainRequest, options: StartOptions = {})
       else if (m.type === "checkpoint") for (const cb of ckptCbs) cb(m.dir, m.step, m.metrics);
       else if (m.type === "done") settle(() => resolve(m.result));
       else if (m.type === "cancelled") settle(() => reject(new TrainingCancelledError()));
+      else if (m.type === "paused") settle(() => reject(new TrainingPausedError(m.step)));
       else {
         const e = Object.assign(new Error(m.message), m.code ? { code: m.code } : {});
         if (m.stack) e.stack = m.stack;
@@ -49,5 +50,6 @@ export function startTraining(request: TrainRequest, options: StartOptions = {})
     onNotice: (cb) => void noticeCbs.push(cb),
     result,
     cancel: () => Atomics.store(new Int32Array(cancel), 0, 1),
+    pause: () => void Atomics.compareExchange(new Int32Array(cancel), 0, 0, 2),
   };
 }
