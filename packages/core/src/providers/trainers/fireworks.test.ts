@@ -191,7 +191,13 @@ describe("an experiment on Fireworks", () => {
       job.state = "JOB_STATE_SHINY_NEW";
     };
     let clock = Date.parse("2026-12-01T00:00:00Z");
-    const providers = new Providers({ config, now: () => new Date((clock += 3600_000)) }); // an hour passes per look
+    const providers = new Providers({
+      config,
+      now: () => {
+        clock += 3600_000;
+        return new Date(clock);
+      },
+    }); // an hour passes per look
     const { experiment } = await createExperiment(ws, {
       project: "p",
       provider: "fireworks",

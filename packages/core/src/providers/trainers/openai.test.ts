@@ -221,7 +221,13 @@ describe("an experiment on OpenAI's fine-tuning API", () => {
   it("fails saying so when a succeeded job names no tuned model within the wait", async () => {
     fake.unnamedPolls = Number.POSITIVE_INFINITY;
     let clock = Date.parse("2026-12-01T00:00:00Z");
-    const providers = new Providers({ config, now: () => new Date((clock += 60_000)) }); // a minute passes per look
+    const providers = new Providers({
+      config,
+      now: () => {
+        clock += 60_000;
+        return new Date(clock);
+      },
+    }); // a minute passes per look
     const { experiment } = await createExperiment(ws, {
       project: "p",
       provider: "hosted",
