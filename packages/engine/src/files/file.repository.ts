@@ -51,18 +51,19 @@ export async function findFile(store: EngineStore, id: string): Promise<FileRow 
   return live(store).where("id", "=", id).executeTakeFirst();
 }
 
+/** A page of files; undefined when `after` names no file (deleted, or never one). */
 export async function listFiles(store: EngineStore, options: { purpose?: string; after?: string; limit: number; order: "asc" | "desc" }) {
   let query = live(store);
   if (options.purpose) query = query.where("purpose", "=", options.purpose);
   if (options.after) {
-    const cursor = await findFile(store, options.after);
-    if (cursor) {
-      query = query.where((eb) =>
-        options.order === "desc"
-          ? eb.or([eb("created_at", "<", cursor.created_at), eb.and([eb("created_at", "=", cursor.created_at), eb("id", "<", cursor.id)])])
-          : eb.or([eb("created_at", ">", cursor.created_at), eb.and([eb("created_at", "=", cursor.created_at), eb("id", ">", cursor.id)])]),
-      );
-    }
+    // a file that expired since the page naming it was listed still marks its place
+    const cursor = await store.db.selectFrom("files").select(["id", "created_at"]).where("id", "=", options.after).executeTakeFirst();
+    if (!cursor) return undefined;
+    query = query.where((eb) =>
+      options.order === "desc"
+        ? eb.or([eb("created_at", "<", cursor.created_at), eb.and([eb("created_at", "=", cursor.created_at), eb("id", "<", cursor.id)])])
+        : eb.or([eb("created_at", ">", cursor.created_at), eb.and([eb("created_at", "=", cursor.created_at), eb("id", ">", cursor.id)])]),
+    );
   }
   const rows = await query
     .orderBy("created_at", options.order)

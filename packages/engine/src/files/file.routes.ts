@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { badRequest, notFound } from "../http/openai-error.ts";
-import { parseWith, queryInt } from "../http/validate.ts";
+import { parseWith, queryInt, unknownCursor } from "../http/validate.ts";
 import type { EngineStore } from "../storage/store.ts";
 import { deleteFile, findFile, insertFile, listFiles, readFileContent, toFileObject } from "./file.repository.ts";
 import { readMultipart, UploadedPart } from "./read-multipart.ts";
@@ -61,12 +61,14 @@ export function fileRoutes(store: EngineStore): Hono {
     const order = c.req.query("order") === "asc" ? "asc" : "desc";
     const purpose = c.req.query("purpose");
     const after = c.req.query("after");
-    const { rows, hasMore } = await listFiles(store, {
+    const page = await listFiles(store, {
       order,
       limit: queryInt(c.req.query("limit"), "limit", 10_000, 10_000),
       ...(purpose ? { purpose } : {}),
       ...(after ? { after } : {}),
     });
+    if (!page) throw unknownCursor(after ?? "", "a file");
+    const { rows, hasMore } = page;
     const data = rows.map(toFileObject);
     return c.json({ object: "list", data, has_more: hasMore, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null });
   });

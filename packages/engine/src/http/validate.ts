@@ -42,3 +42,14 @@ export function queryInt(value: string | undefined, name: string, fallback: numb
     throw badRequest(`Invalid '${name}': expected an integer between 1 and ${max}.`, name, "invalid_value");
   return n;
 }
+
+/**
+ * An `after` cursor that names no item of the list: a 400 naming `after` (listing from the top instead would repeat
+ * items to a client paging through, or loop forever).
+ */
+export const unknownCursor = (after: string, what: string) =>
+  badRequest(
+    `Invalid 'after': '${after}' is not the id of ${what} in this list; pass the last_id (the last item's id) of a page listed before, or leave 'after' out to list from the start.`,
+    "after",
+    "invalid_value",
+  );

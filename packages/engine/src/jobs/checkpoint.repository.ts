@@ -14,12 +14,18 @@ export async function latestCheckpoint(store: EngineStore, jobId: string): Promi
   return store.db.selectFrom("checkpoints").selectAll().where("job_id", "=", jobId).orderBy("step", "desc").limit(1).executeTakeFirst();
 }
 
-/** Newest first; `after` is a checkpoint id. */
+/** Newest first; `after` is a checkpoint id (undefined when it is no checkpoint of the job). */
 export async function listCheckpoints(store: EngineStore, jobId: string, options: { after?: string; limit: number }) {
   let query = store.db.selectFrom("checkpoints").selectAll().where("job_id", "=", jobId);
   if (options.after) {
-    const cursor = await store.db.selectFrom("checkpoints").select("step").where("id", "=", options.after).executeTakeFirst();
-    if (cursor) query = query.where("step", "<", cursor.step);
+    const cursor = await store.db
+      .selectFrom("checkpoints")
+      .select("step")
+      .where("id", "=", options.after)
+      .where("job_id", "=", jobId)
+      .executeTakeFirst();
+    if (!cursor) return undefined;
+    query = query.where("step", "<", cursor.step);
   }
   const rows = await query
     .orderBy("step", "desc")

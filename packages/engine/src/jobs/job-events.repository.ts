@@ -36,12 +36,18 @@ export async function hasMessage(store: EngineStore, jobId: string, message: str
   return row !== undefined;
 }
 
-/** Newest first, as OpenAI lists them; `after` is an event id. */
+/** Newest first, as OpenAI lists them; `after` is an event id (undefined when it is no event of the job). */
 export async function listEvents(store: EngineStore, jobId: string, options: { after?: string; limit: number }) {
   let query = store.db.selectFrom("job_events").selectAll().where("job_id", "=", jobId);
   if (options.after) {
-    const cursor = await store.db.selectFrom("job_events").select("seq").where("id", "=", options.after).executeTakeFirst();
-    if (cursor) query = query.where("seq", "<", cursor.seq);
+    const cursor = await store.db
+      .selectFrom("job_events")
+      .select("seq")
+      .where("id", "=", options.after)
+      .where("job_id", "=", jobId)
+      .executeTakeFirst();
+    if (!cursor) return undefined;
+    query = query.where("seq", "<", cursor.seq);
   }
   const rows = await query
     .orderBy("seq", "desc")

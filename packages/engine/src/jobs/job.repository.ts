@@ -69,15 +69,15 @@ export async function transitionFrom(
   return Number(result.numUpdatedRows) > 0;
 }
 
+/** A page of jobs, newest first; undefined when `after` names no job. */
 export async function listJobs(store: EngineStore, options: { after?: string; limit: number; metadata: Record<string, string> }) {
   let query = store.db.selectFrom("jobs").selectAll();
   if (options.after) {
     const cursor = await findJob(store, options.after);
-    if (cursor) {
-      query = query.where((eb) =>
-        eb.or([eb("created_at", "<", cursor.created_at), eb.and([eb("created_at", "=", cursor.created_at), eb("id", "<", cursor.id)])]),
-      );
-    }
+    if (!cursor) return undefined;
+    query = query.where((eb) =>
+      eb.or([eb("created_at", "<", cursor.created_at), eb.and([eb("created_at", "=", cursor.created_at), eb("id", "<", cursor.id)])]),
+    );
   }
   const filters = Object.entries(options.metadata);
   // metadata is small JSON; filter in process so the SQL stays portable

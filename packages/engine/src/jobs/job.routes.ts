@@ -6,7 +6,7 @@ import { findFile } from "../files/file.repository.ts";
 import { isFullDir } from "../hf/full/full-dir.ts";
 import { isLoraDir } from "../hf/lora/lora-dir.ts";
 import { badRequest, notFound, OpenAIHttpError } from "../http/openai-error.ts";
-import { jsonBody, queryInt } from "../http/validate.ts";
+import { jsonBody, queryInt, unknownCursor } from "../http/validate.ts";
 
 /** Largest open-weight model offered full fine-tuning (AdamW in float32 needs about 16 bytes a parameter). */
 export const MAX_FULL_PARAMETERS = 1e9;
@@ -118,11 +118,13 @@ export function jobRoutes(store: EngineStore, scheduler: JobScheduler, maxQueued
       if (match?.[1] && value[0] !== undefined) metadata[match[1]] = value[0];
     }
     const after = c.req.query("after");
-    const { rows, hasMore } = await listJobs(store, {
+    const page = await listJobs(store, {
       limit: queryInt(c.req.query("limit"), "limit", 20),
       metadata,
       ...(after ? { after } : {}),
     });
+    if (!page) throw unknownCursor(after ?? "", "a fine-tuning job");
+    const { rows, hasMore } = page;
     return c.json({ object: "list", data: rows.map(toJobObject), has_more: hasMore });
   });
 
@@ -170,17 +172,20 @@ export function jobRoutes(store: EngineStore, scheduler: JobScheduler, maxQueued
   app.get("/:id/events", async (c) => {
     const job = await jobOr404(store, c.req.param("id"));
     const after = c.req.query("after");
-    return c.json(
-      await listEvents(store, job.id, { limit: queryInt(c.req.query("limit"), "limit", 20, 10_000), ...(after ? { after } : {}) }),
-    );
+    const page = await listEvents(store, job.id, {
+      limit: queryInt(c.req.query("limit"), "limit", 20, 10_000),
+      ...(after ? { after } : {}),
+    });
+    if (!page) throw unknownCursor(after ?? "", `an event of ${job.id}`);
+    return c.json(page);
   });
 
   app.get("/:id/checkpoints", async (c) => {
     const job = await jobOr404(store, c.req.param("id"));
     const after = c.req.query("after");
-    return c.json(
-      await listCheckpoints(store, job.id, { limit: queryInt(c.req.query("limit"), "limit", 10), ...(after ? { after } : {}) }),
-    );
+    const page = await listCheckpoints(store, job.id, { limit: queryInt(c.req.query("limit"), "limit", 10), ...(after ? { after } : {}) });
+    if (!page) throw unknownCursor(after ?? "", `a checkpoint of ${job.id}`);
+    return c.json(page);
   });
 
   return app;
