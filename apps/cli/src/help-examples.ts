@@ -22,6 +22,7 @@ const EXAMPLES: Record<string, string[]> = {
     "tunelab leaderboard",
     "tunelab leaderboard --sort cost --dataset train@2 --json",
     "tunelab leaderboard --model SmolLM2-135M-Instruct --method dpo",
+    "tunelab leaderboard --limit 20 --offset 20   # the second page of 20",
   ],
   compare: [
     "tunelab compare exp_0abc123 exp_0def456",

@@ -155,6 +155,22 @@ describe("tunelab leaderboard and compare", () => {
     expect([row[head.indexOf("tokens")], row[head.indexOf("time")]]).toEqual(["-", "-"]);
   });
 
+  it("pages with --limit and --offset and says under the table how many rows follow and how to see them", () => {
+    // three experiments: a page of 1 hides 2, and the table says so (before, it cut the list without a word)
+    const first = ok(["leaderboard", "--limit", "1"]).stdout;
+    expect(first, first).toContain("rows 1-1 of 3; 2 more: --offset 1 (--limit 1)");
+    const whole = ok(["leaderboard", "--json"]).json() as { rows: Array<{ experimentId: string }>; total: number; offset: number };
+    expect([whole.total, whole.offset, whole.rows.length]).toEqual([3, 0, 3]);
+    const second = ok(["leaderboard", "--limit", "1", "--offset", "1"]);
+    expect(second.stdout).toContain(whole.rows[1]?.experimentId);
+    expect(second.stdout).not.toContain(whole.rows[0]?.experimentId);
+    expect(second.stdout).toContain("rows 2-2 of 3; 1 more: --offset 2 (--limit 1)");
+    expect(ok(["leaderboard", "--offset", "2"]).stdout).toContain("rows 3-3 of 3");
+    expect(ok(["leaderboard"]).stdout).not.toContain("more: --offset");
+    expect(ok(["leaderboard", "--offset", "5"]).stdout).toContain("no rows from --offset 5: this leaderboard has 3 experiment(s)");
+    expect(cli(["leaderboard", "--offset", "-1"]).code).not.toBe(0);
+  });
+
   it("compares experiments given by id, name or leaderboard rank, and prints tiny p-values as <0.001", () => {
     const board = ok(["leaderboard", "--json"]).json() as { rows: Array<{ rank: number; experimentId: string; kind: string }> };
     const top = board.rows.find((r) => r.rank === 1);

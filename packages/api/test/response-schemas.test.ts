@@ -195,4 +195,12 @@ describe("what the web app needs, answered by the server", () => {
     expect(await names("sort=score&order=desc")).toEqual(["bravo", "alpha", "charlie"]);
     expect((await h.call("GET", "/api/projects/p/leaderboard?sort=examples")).status).toBe(400);
   });
+
+  it("pages the leaderboard with limit and offset, and says how many rows the board has", async () => {
+    const page = await conforms("GET", "/api/projects/p/leaderboard?sort=name&limit=2&offset=1");
+    expect(page.rows.map((r: { name: string }) => r.name)).toEqual(["bravo", "charlie"]);
+    expect({ total: page.total, offset: page.offset, limit: page.limit }).toEqual({ total: 3, offset: 1, limit: 2 });
+    expect((await conforms("GET", "/api/projects/p/leaderboard?sort=name&offset=3")).rows).toEqual([]);
+    expect((await h.call("GET", "/api/projects/p/leaderboard?offset=-1")).status).toBe(400);
+  });
 });

@@ -11,7 +11,7 @@ import {
 } from "@tunelab/core";
 import { type Command, Option } from "commander";
 import { resolveProjectName, withWorkspace } from "../context.ts";
-import { checkedBy, positiveInteger } from "../option-parsers.ts";
+import { checkedBy, nonNegativeInteger, positiveInteger } from "../option-parsers.ts";
 import { color, emit, formatNumber, type GlobalOptions, table } from "../output.ts";
 import { renderComparison } from "../render/comparison.ts";
 import { hyperText, scoreText, statusColor } from "../render/experiment.ts";
@@ -30,7 +30,12 @@ export function registerLeaderboard(program: Command, globals: () => GlobalOptio
     .option("--model <name>", "only this base model (local-small, a registered open-weight model, gpt-4o-mini)")
     .addOption(new Option("--method <method>", "only this method (none: baselines)").choices(ExperimentMethod.options))
     .addOption(new Option("--status <status>", "only this status").choices(ExperimentStatus.options))
-    .addOption(new Option("--limit <n>", "rows").argParser(checkedBy(positiveInteger, LeaderboardQuery.shape.limit)).default(50))
+    .addOption(new Option("--limit <n>", "rows to show").argParser(checkedBy(positiveInteger, LeaderboardQuery.shape.limit)).default(50))
+    .addOption(
+      new Option("--offset <n>", "rows of the sorted board to skip first (the next page: --offset 50)")
+        .argParser(nonNegativeInteger)
+        .default(0),
+    )
     .action(
       async (o: {
         project?: string;
@@ -41,6 +46,7 @@ export function registerLeaderboard(program: Command, globals: () => GlobalOptio
         method?: ExperimentMethod;
         status?: ExperimentStatus;
         limit: number;
+        offset: number;
       }) => {
         await withWorkspace(async (ws) => {
           const board = await leaderboard(
@@ -49,6 +55,7 @@ export function registerLeaderboard(program: Command, globals: () => GlobalOptio
               project: await resolveProjectName(ws, o.project),
               sort: o.sort,
               limit: o.limit,
+              offset: o.offset,
               ...(o.order ? { order: o.order } : {}),
               ...(o.dataset ? { dataset: o.dataset } : {}),
               ...(o.model ? { model: o.model } : {}),
@@ -58,6 +65,8 @@ export function registerLeaderboard(program: Command, globals: () => GlobalOptio
             priceOf(loadConfig()),
           );
           emit(globals(), board, () => {
+            if (board.rows.length === 0 && board.total > 0)
+              return `no rows from --offset ${board.offset}: this leaderboard has ${board.total} experiment(s); \`tunelab leaderboard --offset 0\` shows the first`;
             if (board.rows.length === 0)
               return "no experiments on this leaderboard yet: `tunelab baseline --model local-small`, then `tunelab exp create --dataset train@1 --model local-small`";
             const graderNames = [...new Set(board.rows.flatMap((r) => Object.keys(r.graders)))].filter((g) => g !== board.primaryMetric);
@@ -103,7 +112,7 @@ export function registerLeaderboard(program: Command, globals: () => GlobalOptio
                   `\n${board.elsewhere.reduce((n, e) => n + e.experiments, 0)} experiment(s) scored on other test split / grader versions are not ranked here.`,
                 )
               : "";
-            return `${table(head, rows)}${leakageNote(board.rows)}${apart}`;
+            return `${table(head, rows)}${pageNote(board, o)}${leakageNote(board.rows)}${apart}`;
           });
         });
       },
@@ -122,6 +131,16 @@ export function registerLeaderboard(program: Command, globals: () => GlobalOptio
         emit(globals(), comparison, () => renderComparison(comparison, o.items));
       });
     });
+}
+
+/** Under the table, when the board holds rows outside this page: which rows these are and how to see the rest. */
+function pageNote(board: { total: number; offset: number; rows: readonly unknown[] }, o: { limit: number }): string {
+  const shown = board.rows.length;
+  const after = board.total - board.offset - shown;
+  if (board.offset === 0 && after <= 0) return "";
+  const range = `rows ${board.offset + 1}-${board.offset + shown} of ${board.total}`;
+  const more = after > 0 ? `; ${after} more: --offset ${board.offset + shown} (--limit ${o.limit})` : "";
+  return color.dim(`\n${range}${more}`);
 }
 
 /** Under the table: each training version on it that holds items of the board's test split, and what follows. */

@@ -30,6 +30,8 @@ export function leaderboardRoutes(ws: Workspace, prices: PriceOf = () => undefin
             method: LeaderboardQuery.shape.method,
             status: z.string().max(20).optional(),
             limit: z.coerce.number().int().min(1).max(10_000).optional(),
+            /** Rows of the sorted board to skip (a page's start); the body's `total` counts them all. */
+            offset: z.coerce.number().int().min(0).optional(),
           }),
         },
         responses: { 200: json(LeaderboardBody, "Ranked experiments with 95% intervals, sorted as asked"), ...errors },
@@ -48,6 +50,7 @@ export function leaderboardRoutes(ws: Workspace, prices: PriceOf = () => undefin
             ...(q.method ? { method: q.method } : {}),
             ...(q.status ? { status: q.status } : {}),
             ...(q.limit ? { limit: q.limit } : {}),
+            ...(q.offset ? { offset: q.offset } : {}),
           },
           prices,
         );

@@ -41,7 +41,12 @@ export const Leaderboard = z.object({
   testSplitVersionId: z.string().nullable(),
   graderSetId: z.string().nullable(),
   primaryMetric: z.string().nullable(),
+  /** One page of the sorted board: `limit` rows from `offset` (0-based). Ranks are the whole board's. */
   rows: z.array(LeaderboardRow),
+  /** Experiments on the board (all pages): `total - offset - rows.length` more follow this page. */
+  total: z.number().int(),
+  offset: z.number().int(),
+  limit: z.number().int(),
   /** Runs scored on other test split / grader set versions: listed apart, never ranked together. */
   elsewhere: z.array(z.object({ testSplitVersionId: z.string(), graderSetId: z.string(), experiments: z.number().int() })),
 });

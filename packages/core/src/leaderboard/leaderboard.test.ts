@@ -129,6 +129,21 @@ describe("ranking", () => {
     expect(await cells({ limit: 2, sort: "trained_tokens" })).toEqual(["high:1", "mid-b:2"]);
   });
 
+  it("pages the sorted board with limit and offset, keeping the whole board's ranks, and says how many rows it has", async () => {
+    const all = await cells();
+    expect(all).toEqual(["high:1", "mid-a:2", "mid-b:2", "base:4", "pending:-"]);
+    const first = await board({ limit: 2 });
+    expect(first.rows.map((r) => `${r.name}:${r.rank ?? "-"}`)).toEqual(all.slice(0, 2));
+    expect({ total: first.total, offset: first.offset, limit: first.limit }).toEqual({ total: 5, offset: 0, limit: 2 });
+    expect(await cells({ limit: 2, offset: 2 })).toEqual(["mid-b:2", "base:4"]);
+    expect(await cells({ limit: 2, offset: 4 })).toEqual(["pending:-"]);
+    const past = await board({ offset: 9 });
+    expect([past.rows, past.total]).toEqual([[], 5]);
+    // the filters apply before the page: total counts the filtered board
+    expect((await board({ status: "completed", limit: 1, offset: 1 })).total).toBe(4);
+    await expect(board({ offset: -1 })).rejects.toMatchObject({ code: "invalid_argument", message: /^offset: / });
+  });
+
   it("refuses an unknown sort column naming the columns, a bad order or limit, and an unknown project", async () => {
     await expect(board({ sort: "bogus" as never })).rejects.toMatchObject({
       code: "invalid_argument",

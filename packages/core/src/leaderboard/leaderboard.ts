@@ -34,7 +34,9 @@ export const LeaderboardQuery = z.object({
   status: z.string().optional(),
   sort: z.enum(LEADERBOARD_COLUMNS).default("rank"),
   order: z.enum(["asc", "desc"]).optional(),
+  /** Rows of the page, after `offset` rows of the sorted board (ranks are the whole board's). */
   limit: z.number().int().positive().max(10_000).default(1_000),
+  offset: z.number().int().min(0).default(0),
 });
 export type LeaderboardQuery = z.input<typeof LeaderboardQuery>;
 
@@ -157,7 +159,10 @@ export async function leaderboard(ws: Workspace, query: LeaderboardQuery, priceO
     testSplitVersionId,
     graderSetId,
     primaryMetric,
-    rows: rows.slice(0, q.limit),
+    rows: rows.slice(q.offset, q.offset + q.limit),
+    total: rows.length,
+    offset: q.offset,
+    limit: q.limit,
     elsewhere: [...elsewhere.values()],
   };
 }
