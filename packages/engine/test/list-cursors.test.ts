@@ -59,10 +59,20 @@ describe("list cursors", () => {
     await expectAfterRefused(client.fineTuning.jobs.checkpoints.list(one.id, { after: checkpoint?.id ?? "" }), checkpoint?.id ?? "");
   });
 
-  it("a deleted file is no cursor", async () => {
-    const file = await client.files.create({ file: await toFile(Buffer.from("x"), "gone.jsonl"), purpose: "fine-tune" });
-    await client.files.delete(file.id);
-    await expectAfterRefused(client.files.list({ after: file.id }), file.id);
+  it("deleting every file while paging through them (the SDK's auto-pagination) reaches every file once", async () => {
+    const made = [];
+    for (let i = 0; i < 5; i++)
+      made.push((await client.files.create({ file: await toFile(Buffer.from("x"), `gone${i}.jsonl`), purpose: "batch" })).id);
+    const deleted: string[] = [];
+    // each page's last id is deleted before the next page is asked for after it
+    for await (const file of client.files.list({ purpose: "batch", limit: 2 })) {
+      await client.files.delete(file.id);
+      deleted.push(file.id);
+    }
+    expect(deleted.sort()).toEqual([...made].sort());
+    expect((await client.files.list({ purpose: "batch" })).data).toEqual([]);
+    // a deleted file is gone for everything else
+    expect((await refusal(client.files.retrieve(made[0] ?? ""))).status).toBe(404);
   });
 
   it("pages of one item follow one another, every item once", async () => {

@@ -33,17 +33,19 @@ export async function insertFile(
     sha256: hash,
     created_at: createdAt,
     expires_at: input.expiresAfterSeconds === undefined ? null : createdAt + input.expiresAfterSeconds,
+    deleted_at: null,
   };
   await store.db.insertInto("files").values(row).execute();
   return row;
 }
 
-/** Files that have not expired: an expired file is gone, as a deleted one. */
+/** Files neither deleted nor expired: an expired file is gone, as a deleted one. */
 const live = (store: EngineStore) => {
   const now = nowSeconds();
   return store.db
     .selectFrom("files")
     .selectAll()
+    .where("deleted_at", "is", null)
     .where((eb) => eb.or([eb("expires_at", "is", null), eb("expires_at", ">", now)]));
 };
 
@@ -51,12 +53,12 @@ export async function findFile(store: EngineStore, id: string): Promise<FileRow 
   return live(store).where("id", "=", id).executeTakeFirst();
 }
 
-/** A page of files; undefined when `after` names no file (deleted, or never one). */
+/** A page of files; undefined when `after` names no file that ever was. */
 export async function listFiles(store: EngineStore, options: { purpose?: string; after?: string; limit: number; order: "asc" | "desc" }) {
   let query = live(store);
   if (options.purpose) query = query.where("purpose", "=", options.purpose);
   if (options.after) {
-    // a file that expired since the page naming it was listed still marks its place
+    // a file deleted or expired since the page naming it was listed still marks its place
     const cursor = await store.db.selectFrom("files").select(["id", "created_at"]).where("id", "=", options.after).executeTakeFirst();
     if (!cursor) return undefined;
     query = query.where((eb) =>
@@ -73,10 +75,18 @@ export async function listFiles(store: EngineStore, options: { purpose?: string;
   return { rows: rows.slice(0, options.limit), hasMore: rows.length > options.limit };
 }
 
-/** Deletes the record; the content stays while another file shares it or a job refers to this file. */
+/**
+ * Deletes a file: its record stays only as a list cursor (`deleted_at`); the content stays while another file not deleted
+ * shares it or a job refers to this file.
+ */
 export async function deleteFile(store: EngineStore, row: FileRow): Promise<void> {
-  await store.db.deleteFrom("files").where("id", "=", row.id).execute();
-  const sharing = await store.db.selectFrom("files").select("id").where("sha256", "=", row.sha256).executeTakeFirst();
+  await store.db.updateTable("files").set({ deleted_at: nowSeconds() }).where("id", "=", row.id).execute();
+  const sharing = await store.db
+    .selectFrom("files")
+    .select("id")
+    .where("sha256", "=", row.sha256)
+    .where("deleted_at", "is", null)
+    .executeTakeFirst();
   const usedBy = await store.db
     .selectFrom("jobs")
     .select("id")

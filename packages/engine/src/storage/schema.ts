@@ -9,6 +9,8 @@ export interface FileTable {
   created_at: number;
   /** When the file stops existing (OpenAI's `expires_after`); null: never. */
   expires_at: number | null;
+  /** When it was deleted (its record stays as a list cursor); null: not deleted. */
+  deleted_at: number | null;
 }
 
 export interface JobTable {
