@@ -13,6 +13,14 @@ export { exportBaseModelOffThread, exportTunedModelOffThread } from "./hf/export
 export { EXPORT_STAGES, type ExportProgress, type ExportStage } from "./hf/export-progress.ts";
 export { type RegisterOptions, registerBaseModel } from "./hf/register.ts";
 export { tunedModelBase } from "./hf/tuned-base.ts";
+export {
+  findPlanBase,
+  type HyperparameterPlan,
+  type PlanBase,
+  type PlanInput,
+  planHyperparameters,
+  planJobHyperparameters,
+} from "./jobs/hyperparameter-plan.ts";
 export { asLocalEngine, builtInModels, openWeightModel } from "./local-engine.ts";
 export {
   deleteRegisteredBase,

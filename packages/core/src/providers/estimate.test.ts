@@ -85,6 +85,14 @@ describe("estimateExperiment", () => {
     expect(unpriced.costUsd).toBeNull();
   });
 
+  it("prices the local engine's training at $0 (it trains on this machine)", async () => {
+    const local = await estimateExperiment(ws, config, { project: "p", dataset: "train@1", model: "local-tiny", provider: "local" });
+    expect(local.costUsd).toBe(0);
+    expect(local.pricePerMillion).toBe(0);
+    expect(local.priceSource).toBe("trains on this machine");
+    expect(local.resolved).toBeNull(); // without the engine's planner (the CLI passes it: apps/cli/test/local-dry-run.test.ts)
+  });
+
   it("refuses what the provider cannot train, naming the field, and unknown providers", async () => {
     await expect(
       estimateExperiment(ws, config, {

@@ -1,12 +1,14 @@
 import { TunelabError } from "@tunelab/base";
 import { findVersionById } from "../datasets/dataset.repository.ts";
+import { loadVersionLines } from "../datasets/version-content.ts";
 import { prepareExperiment } from "../experiments/create-experiment.ts";
 import { type CreateExperiment, Experiment } from "../experiments/experiment.schema.ts";
-import type { RequestedHyperparameters, TrainingMethod } from "../experiments/hyperparameters.ts";
+import type { RequestedHyperparameters, ResolvedHyperparameters, TrainingMethod } from "../experiments/hyperparameters.ts";
 import type { Workspace } from "../storage/workspace.ts";
 import { CAPABILITIES, type MappedHyperparameter, mapHyperparameters } from "./capabilities.ts";
 import { trainingPrice } from "./pricing.ts";
 import { findPrice, providerKind, type TunelabConfig, tunableModels } from "./provider-config.ts";
+import { LOCAL_PROVIDER } from "./providers.ts";
 import { fireworksJobBody } from "./trainers/fireworks.ts";
 import { jobMethod } from "./trainers/openai.ts";
 import { togetherJobBody } from "./trainers/together.ts";
@@ -24,10 +26,15 @@ export interface TrainingEstimate {
   /** The job request as it would be sent (file ids are filled in at upload). */
   request: Record<string, unknown>;
   epochs: number;
-  /** Where the epoch count comes from (`n_epochs`, the provider's default, OpenAI's rule by dataset size). */
+  /** Where the epoch count comes from (`n_epochs`, the provider's default, OpenAI's rule by dataset size, the engine's rule). */
   epochsFrom: string;
+  /**
+   * The embedded engine's resolved hyperparameters, as its scheduler will resolve them (local experiments whose caller
+   * passed the engine's planner): every value, and where each comes from.
+   */
+  resolved: LocalHyperparameterPlan | null;
   tokensPerEpoch: number;
-  /** Tokens the provider bills for training: tokens per epoch × epochs. */
+  /** Tokens the provider bills for training (trains on, for the local engine): tokens per epoch × epochs. */
   billedTokens: number;
   /** US dollars per million training tokens, when a price is known. */
   pricePerMillion: number | null;
@@ -37,11 +44,38 @@ export interface TrainingEstimate {
 
 const PENDING_FILE = "(uploaded at run time)";
 
+/** What the embedded engine will train with: the values and, per key, where it comes from (`requested`, `auto: …`). */
+export interface LocalHyperparameterPlan {
+  hyperparameters: ResolvedHyperparameters;
+  from: Record<string, string>;
+}
+
+/**
+ * The embedded engine's own resolution (its `planJobHyperparameters`), injected by the apps, which depend on the engine
+ * (core reaches it over REST only): the job request as core will send it, the training version's lines parsed, and
+ * whether a validation file goes with it.
+ */
+export type LocalHyperparameterPlanner = (input: {
+  request: Record<string, unknown>;
+  training: unknown[];
+  hasValidation: boolean;
+}) => Promise<LocalHyperparameterPlan>;
+
+export interface EstimateOptions {
+  /** Resolves a local experiment's hyperparameters as the engine will; without it the epochs are OpenAI's rule. */
+  planLocal?: LocalHyperparameterPlanner;
+}
+
 /**
  * Checks an experiment as `exp create` would (input, dataset versions, what the provider can train) and estimates its
  * billed training tokens and cost. Reads only the workspace and the config: nothing is uploaded or created.
  */
-export async function estimateExperiment(ws: Workspace, config: TunelabConfig, input: CreateExperiment): Promise<TrainingEstimate> {
+export async function estimateExperiment(
+  ws: Workspace,
+  config: TunelabConfig,
+  input: CreateExperiment,
+  options: EstimateOptions = {},
+): Promise<TrainingEstimate> {
   const provider = input.provider ?? "local";
   const kind = providerKind(config, provider);
   if (!kind)
@@ -64,17 +98,7 @@ export async function estimateExperiment(ws: Workspace, config: TunelabConfig, i
   const version = await findVersionById(ws.db, row.dataset_version_id);
   if (!version) throw new TunelabError("not_found", `dataset version ${row.dataset_version_id} is missing`);
   const caps = CAPABILITIES[kind];
-  const asked = hyperparameters.n_epochs;
-  const epochs = typeof asked === "number" ? asked : caps.defaultEpochs === "dataset" ? version.stats.epochs : caps.defaultEpochs;
-  const epochsFrom =
-    typeof asked === "number"
-      ? "n_epochs"
-      : caps.defaultEpochs === "dataset"
-        ? "auto: OpenAI's rule by dataset size"
-        : `auto: the provider's default (${caps.defaultEpochs})`;
-  const billedTokens = version.stats.billingTokensPerEpoch * epochs;
-  const found = findPrice(config, provider, row.base_model);
-  const perMillion = found ? (trainingPrice(found.price, method, hyperparameters.training_type === "full") ?? null) : null;
+  const local = provider === LOCAL_PROVIDER;
   const request: JobRequest = {
     experimentId: row.id,
     baseModel: row.base_model,
@@ -85,6 +109,43 @@ export async function estimateExperiment(ws: Workspace, config: TunelabConfig, i
     method,
     hyperparameters,
   };
+  const preview = requestPreview(kind, request, config.providers[provider]?.account);
+  const resolved =
+    local && options.planLocal
+      ? await options.planLocal({
+          request: preview,
+          training: (await loadVersionLines(ws, version)).map((line) => JSON.parse(line) as unknown),
+          hasValidation: row.validation_version_id !== null,
+        })
+      : null;
+  const asked = hyperparameters.n_epochs;
+  const planned = resolved?.hyperparameters.n_epochs;
+  const epochs =
+    typeof planned === "number"
+      ? planned
+      : typeof asked === "number"
+        ? asked
+        : caps.defaultEpochs === "dataset"
+          ? version.stats.epochs
+          : caps.defaultEpochs;
+  const epochsFrom =
+    typeof planned === "number"
+      ? resolved?.from.n_epochs === "requested"
+        ? "n_epochs"
+        : (resolved?.from.n_epochs ?? "the engine's rule")
+      : typeof asked === "number"
+        ? "n_epochs"
+        : caps.defaultEpochs === "dataset"
+          ? "auto: OpenAI's rule by dataset size"
+          : `auto: the provider's default (${caps.defaultEpochs})`;
+  const billedTokens = version.stats.billingTokensPerEpoch * epochs;
+  // the embedded engine trains on this machine: nothing is billed
+  const found = local ? { price: null, source: "trains on this machine" } : findPrice(config, provider, row.base_model);
+  const perMillion = local
+    ? 0
+    : found?.price
+      ? (trainingPrice(found.price, method, hyperparameters.training_type === "full") ?? null)
+      : null;
   return {
     provider,
     kind,
@@ -92,9 +153,10 @@ export async function estimateExperiment(ws: Workspace, config: TunelabConfig, i
     method,
     dataset: version.ref,
     mapped: mapHyperparameters(kind, hyperparameters),
-    request: requestPreview(kind, request, config.providers[provider]?.account),
+    request: preview,
     epochs,
     epochsFrom,
+    resolved,
     tokensPerEpoch: version.stats.billingTokensPerEpoch,
     billedTokens,
     pricePerMillion: perMillion,
