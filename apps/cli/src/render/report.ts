@@ -54,7 +54,8 @@ export function renderStats(stats: DatasetStats): string {
   const facts = [
     `${count(stats.examples, "example")} · ${formatNumber(stats.tokensPerExample.total)} tokens (${stats.encoding})`,
     `${stats.overContextLimit} over the ${formatNumber(stats.contextLimit)}-token context`,
-    `default epochs ${stats.epochs} → about ${formatNumber(stats.estimatedTrainedTokens)} billed training tokens (${formatNumber(stats.billingTokensPerEpoch)} per epoch)`,
+    // OpenAI's data-preparation figures; the embedded engine's own plan (epochs, batch, cost $0) is `exp create --dry-run`'s
+    `on OpenAI: default epochs ${stats.epochs} → about ${formatNumber(stats.estimatedTrainedTokens)} billed training tokens (${formatNumber(stats.billingTokensPerEpoch)} per epoch); other providers and the local engine: exp create --dry-run`,
   ];
   if (stats.images > 0) facts.push(count(stats.images, "image"));
   return `${rows}\n${facts.join("\n")}`;
