@@ -36,6 +36,16 @@ describe("files through the official SDK", () => {
     expect(await response.json()).toMatchObject({ error: { type: "invalid_request_error", param: "purpose" } });
   });
 
+  it("refuses an upload for fine-tune-results: only fine-tuning jobs write those", async () => {
+    const form = new FormData();
+    form.set("purpose", "fine-tune-results");
+    form.set("file", new Blob(["step,train_loss\n"]), "results.csv");
+    const response = await ctx.engine.app.request("/v1/files", { method: "POST", body: form });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ error: { type: "invalid_request_error", param: "purpose" } });
+    expect((await ctx.client.files.list({ purpose: "fine-tune-results" })).data).toEqual([]);
+  });
+
   it("honours expires_after: the file says when it expires, and once expired it is gone", async () => {
     const { client, engine } = ctx;
     const upload = async (seconds: number) =>

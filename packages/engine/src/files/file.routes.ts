@@ -6,7 +6,8 @@ import type { EngineStore } from "../storage/store.ts";
 import { deleteFile, findFile, insertFile, listFiles, readFileContent, toFileObject } from "./file.repository.ts";
 import { readMultipart, UploadedPart } from "./read-multipart.ts";
 
-const PURPOSES = ["fine-tune", "fine-tune-results", "evals", "user_data", "batch", "assistants", "vision"] as const;
+/** What an upload may be for, as OpenAI takes them: `fine-tune-results` files are written by fine-tuning jobs, never uploaded. */
+const PURPOSES = ["fine-tune", "evals", "user_data", "batch", "assistants", "vision"] as const;
 
 /** OpenAI's `expires_after` (sent as the form fields `expires_after[anchor]` and `expires_after[seconds]`): 1 hour to 30 days after upload. */
 const ExpiresAfter = z.strictObject({
