@@ -224,3 +224,14 @@ describe("fine-tuning job errors in OpenAI's shape", () => {
     expect(ids).toEqual(expect.arrayContaining(["local-tiny", "local-small", "local-base"]));
   });
 });
+
+describe("chat messages OpenAI refuses", () => {
+  it("a user message without content is a 400 naming the field", async () => {
+    const { client } = ctx;
+    const noContent = await refusal(
+      client.chat.completions.create({ model: "local-tiny", messages: [{ role: "user" } as never], max_tokens: 2 }),
+    );
+    expect(noContent).toMatchObject({ status: 400, param: "messages[0].content" });
+    expect(noContent.message).toContain("a user message needs content");
+  });
+});

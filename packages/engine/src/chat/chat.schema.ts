@@ -1,15 +1,25 @@
 import { z } from "zod";
 import { Metadata } from "../http/metadata.schema.ts";
 
-const Message = z.looseObject({
-  role: z.enum(["system", "developer", "user", "assistant", "tool", "function"]),
-  content: z.union([z.string(), z.array(z.looseObject({ type: z.string() })), z.null()]).optional(),
-  name: z.string().optional(),
-  tool_calls: z
-    .array(z.looseObject({ id: z.string(), type: z.literal("function"), function: z.object({ name: z.string(), arguments: z.string() }) }))
-    .optional(),
-  tool_call_id: z.string().optional(),
-});
+/** Roles whose messages OpenAI refuses without content (an assistant's may be only tool calls; legacy function results are left as they are). */
+const NEEDS_CONTENT = new Set(["system", "developer", "user", "tool"]);
+
+const Message = z
+  .looseObject({
+    role: z.enum(["system", "developer", "user", "assistant", "tool", "function"]),
+    content: z.union([z.string(), z.array(z.looseObject({ type: z.string() })), z.null()]).optional(),
+    name: z.string().optional(),
+    tool_calls: z
+      .array(
+        z.looseObject({ id: z.string(), type: z.literal("function"), function: z.object({ name: z.string(), arguments: z.string() }) }),
+      )
+      .optional(),
+    tool_call_id: z.string().optional(),
+  })
+  .superRefine((message, ctx) => {
+    if (NEEDS_CONTENT.has(message.role) && (message.content === undefined || message.content === null))
+      ctx.addIssue({ code: "custom", path: ["content"], message: `a ${message.role} message needs content` });
+  });
 
 /** POST /v1/chat/completions: the parameters OpenAI accepts; unknown ones are refused as OpenAI does. */
 export const ChatRequest = z.strictObject({

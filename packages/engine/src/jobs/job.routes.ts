@@ -135,7 +135,7 @@ export function jobRoutes(store: EngineStore, scheduler: JobScheduler, maxQueued
     if (FINISHED.has(job.status as JobStatus)) {
       throw new OpenAIHttpError(
         409,
-        `Job ${job.id} has already ${job.status === "succeeded" ? "completed" : job.status} and cannot be cancelled.`,
+        `Job ${job.id} has already ${job.status === "succeeded" ? "completed" : job.status === "cancelled" ? "been cancelled" : job.status} and cannot be cancelled.`,
         "invalid_request_error",
         null,
         "job_finished",
