@@ -6,7 +6,8 @@ export type { Grade, GraderErrorType } from "./grade.schema.ts";
 export type GradeStatus = "passed" | "failed" | "errored";
 
 export function statusOf(grade: Grade): GradeStatus {
-  if (grade.error) return "errored";
+  // a score that is no finite number (NaN, Infinity from a grader) says nothing: errored, in summaries and in compare
+  if (grade.error || !Number.isFinite(grade.score)) return "errored";
   return grade.passed ? "passed" : "failed";
 }
 

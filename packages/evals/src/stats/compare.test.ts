@@ -24,6 +24,14 @@ describe("compareGrader", () => {
     expect(result.delta.pValue).toBeGreaterThan(0);
   });
 
+  it("leaves a pair out when either score is no finite number, as an errored one", () => {
+    const withNaN = run({ a: g(1), b: g(1), c: g(0), d: g(0), e: g(1), f: { score: Number.NaN, passed: false }, onlyA: g(1) });
+    const result = compareGrader(withNaN, b, "exact", { seed: 1 });
+    expect(result).toMatchObject({ n: 5, excluded: 1, meanA: 0.6, meanB: 0.8 });
+    expect(Number.isFinite(result.delta.mean)).toBe(true);
+    expect(result.delta.ci?.low).not.toBeNaN();
+  });
+
   it("is reproducible", () => {
     expect(compareGrader(a, b, "exact", { seed: 9 })).toEqual(compareGrader(a, b, "exact", { seed: 9 }));
   });

@@ -1,4 +1,4 @@
-import { type Grade, type GradeStatus, statusOf } from "../grade.ts";
+import { type Grade, statusOf } from "../grade.ts";
 import { type BootstrapOptions, bootstrapMeanInterval, bootstrapMeanIntervals, mean } from "./bootstrap.ts";
 import type { Interval } from "./interval.schema.ts";
 import type { ScoredItem } from "./scored-item.ts";
@@ -19,21 +19,13 @@ interface GradeTally {
   errored: number;
 }
 
-/**
- * A grade's status for the statistics: a score that is not a finite number (NaN, ±Infinity from a grader that divided
- * by zero) says nothing about the model, so it counts as errored like a grade with an error, never in a mean.
- */
-export function scoredStatus(grade: Grade): GradeStatus {
-  return Number.isFinite(grade.score) ? statusOf(grade) : "errored";
-}
-
 function tallyGrades(grades: readonly Grade[]): GradeTally {
   const scores: number[] = [];
   let passed = 0;
   let failed = 0;
   let errored = 0;
   for (const grade of grades) {
-    const status = scoredStatus(grade);
+    const status = statusOf(grade);
     if (status === "errored") {
       errored++;
       continue;
@@ -67,7 +59,7 @@ export function summarizeTrialGrades(trials: readonly (readonly Grade[])[], opti
     const scores: number[] = [];
     const passes: boolean[] = [];
     for (const grade of grades) {
-      const status = scoredStatus(grade);
+      const status = statusOf(grade);
       if (status === "errored") {
         errored++;
         continue;
