@@ -1,11 +1,11 @@
 /**
- * Ctrl-C during `tunelab models export`: the CLI stops the export's worker, removes its partial folder (OUT.tmp-PID)
+ * Ctrl-C during `tunelab models export`: the CLI stops the export's worker, removes its partial folder (OUT.tmp-HOST-PID)
  * and exits 130 with one line saying so, instead of dying with the partial folder left behind for good. A real CLI
  * process exporting a registered base (a random checkpoint bigger than the fixtures, so the export takes a moment)
  * as GGUF gets SIGINT once its partial folder exists.
  */
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeRandomCheckpoint } from "../../../packages/engine/src/hf/test-support/random-checkpoint.ts";
@@ -29,7 +29,7 @@ describe("models export interrupted", () => {
   it("SIGINT stops it: exit 130, one line on stderr, no partial folder left", async () => {
     const out = join(dir, "out");
     const cli = startCli(["models", "export", "big", "--format", "gguf", "-o", out], { home, cwd: dir });
-    const partial = `${out}.tmp-${cli.child.pid}`;
+    const partial = `${out}.tmp-${hostname()}-${cli.child.pid}`;
     const started = Date.now();
     while (!(existsSync(partial) && cli.output().stderr.includes("big: loading the weights"))) {
       if (cli.child.exitCode !== null) throw new Error(`the export ended before it could be interrupted: ${cli.output().stderr}`);

@@ -124,7 +124,11 @@ export default function Leaderboard(props: { project: string }) {
   // rows keep their identity across refetches (live events), so the table updates in place and a focused
   // checkbox or link keeps its focus
   const [stable, setStable] = createStore<{ rows: LeaderboardRow[] }>({ rows: [] });
-  createEffect(() => setStable("rows", reconcile(board.data()?.rows ?? [], { key: "experimentId" })));
+  createEffect(() => {
+    // filtered rows wait for the whole board, whose ranks they show (before it loaded, they showed the filtered ranks)
+    if (serverFiltered() && !all.data() && !all.error()) return;
+    setStable("rows", reconcile(board.data()?.rows ?? [], { key: "experimentId" }));
+  });
 
   // in the server's order; the search box narrows what is shown
   const rows = createMemo(() => {
