@@ -9,6 +9,7 @@ import { type ExperimentServices, runExperiment } from "../../experiments/run-ex
 import { leaderboard } from "../../leaderboard/leaderboard.ts";
 import { type FakeFireworks, startFakeFireworks } from "../../test-support/fake-fireworks.ts";
 import { providerTestWorkspace } from "../../test-support/provider-workspace.ts";
+import { steppingClock } from "../../test-support/stepping-clock.ts";
 import type { tempWorkspace } from "../../test-support/temp-workspace.ts";
 import { priceOf, type TunelabConfig } from "../provider-config.ts";
 import { Providers } from "../providers.ts";
@@ -190,14 +191,7 @@ describe("an experiment on Fireworks", () => {
     fake.onCreate = (job) => {
       job.state = "JOB_STATE_SHINY_NEW";
     };
-    let clock = Date.parse("2026-12-01T00:00:00Z");
-    const providers = new Providers({
-      config,
-      now: () => {
-        clock += 3600_000;
-        return new Date(clock);
-      },
-    }); // an hour passes per look
+    const providers = new Providers({ config, now: steppingClock(3600_000) }); // an hour passes per look
     const { experiment } = await createExperiment(ws, {
       project: "p",
       provider: "fireworks",

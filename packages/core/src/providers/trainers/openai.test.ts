@@ -13,6 +13,7 @@ import { type ExperimentServices, runExperiment } from "../../experiments/run-ex
 import { leaderboard } from "../../leaderboard/leaderboard.ts";
 import { type FakeAzure, startFakeAzure } from "../../test-support/fake-azure-openai.ts";
 import { providerTestWorkspace } from "../../test-support/provider-workspace.ts";
+import { steppingClock } from "../../test-support/stepping-clock.ts";
 import { chat, jsonl, type tempWorkspace } from "../../test-support/temp-workspace.ts";
 import { priceOf, type TunelabConfig } from "../provider-config.ts";
 import { Providers } from "../providers.ts";
@@ -220,14 +221,7 @@ describe("an experiment on OpenAI's fine-tuning API", () => {
 
   it("fails saying so when a succeeded job names no tuned model within the wait", async () => {
     fake.unnamedPolls = Number.POSITIVE_INFINITY;
-    let clock = Date.parse("2026-12-01T00:00:00Z");
-    const providers = new Providers({
-      config,
-      now: () => {
-        clock += 60_000;
-        return new Date(clock);
-      },
-    }); // a minute passes per look
+    const providers = new Providers({ config, now: steppingClock(60_000) }); // a minute passes per look
     const { experiment } = await createExperiment(ws, {
       project: "p",
       provider: "hosted",
