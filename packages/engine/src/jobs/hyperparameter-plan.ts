@@ -4,11 +4,7 @@
  * where it comes from. The rules themselves are trainer/hyperparameters.ts (bases trained from seeded random weights)
  * and hf/lora/hyperparameters.ts (registered open-weight bases and models tuned from them).
  */
-import { isFullDir } from "../hf/full/full-dir.ts";
 import { DEFAULT_BETA, resolveLoraHyperparameters } from "../hf/lora/hyperparameters.ts";
-import { isLoraDir } from "../hf/lora/lora-dir.ts";
-import { findRegisteredBase } from "../models/base-model.repository.ts";
-import { findBaseModel, findModel } from "../models/model.repository.ts";
 import type { EngineStore } from "../storage/store.ts";
 import {
   AUTO_EARLY_STOPPING_PATIENCE,
@@ -28,6 +24,7 @@ import {
 import { baseParamCount, isBaseSize } from "../trainer/model/sizes.ts";
 import type { ChatExample } from "../trainer/types.ts";
 import { askedHyperparameters, CreateJobRequest } from "./job.schema.ts";
+import { findTrainingBase } from "./training-base.ts";
 import type { TrainingMethod } from "./training-data.ts";
 
 /** What a job's model trains from: a base's name (a `local-*` size or a registered id) and whether LoRA's rules apply. */
@@ -146,18 +143,10 @@ function loraRules(count: number): Partial<Record<PlannedKey, string>> {
   };
 }
 
-/**
- * What a model trains from, as the scheduler finds it: a `local-*` size, a registered open-weight base, or a tuned
- * model (it continues from its checkpoint; LoRA's rules when it is an adapter or full tune of an open-weight base).
- * Unlike the scheduler, it does not re-check a registered base's files.
- */
+/** What a model trains from (`findTrainingBase`, as the scheduler finds it), without re-checking a registered base's files. */
 export async function findPlanBase(store: EngineStore, model: string): Promise<PlanBase | undefined> {
-  const spec = findBaseModel(model);
-  if (spec) return { baseName: spec.name, openWeight: false };
-  const registered = await findRegisteredBase(store, model);
-  if (registered) return { baseName: registered.id, openWeight: true };
-  const tuned = await findModel(store, model);
-  return tuned ? { baseName: tuned.base_model, openWeight: isLoraDir(tuned.dir) || isFullDir(tuned.dir) } : undefined;
+  const base = await findTrainingBase(store, model);
+  return base ? { baseName: base.baseName, openWeight: base.openWeight } : undefined;
 }
 
 /**

@@ -4,11 +4,8 @@ import type { EarlyStoppingEventData } from "@tunelab/contracts";
 import { readsImages } from "../chat/image-inputs.ts";
 import { findFile, insertFile } from "../files/file.repository.ts";
 import { checkUnchanged, registeredFiles } from "../hf/check-unchanged.ts";
-import { isFullDir } from "../hf/full/full-dir.ts";
-import { isLoraDir } from "../hf/lora/lora-dir.ts";
 import { nowSeconds } from "../ids.ts";
-import { findRegisteredBase } from "../models/base-model.repository.ts";
-import { findBaseModel, findModel, insertModel } from "../models/model.repository.ts";
+import { findModel, insertModel } from "../models/model.repository.ts";
 import type { EngineStore } from "../storage/store.ts";
 import { startTraining, type TrainingHandle, TrainingPausedError, toTrainerHyperparameters } from "../trainer/index.ts";
 import { isTrainingDiverged } from "../trainer/train/divergence.ts";
@@ -22,6 +19,7 @@ import { askedHyperparameters } from "./job.schema.ts";
 import { addEvent, hasMessage, lastMetricsStep } from "./job-events.repository.ts";
 import { checkpointModelName, checkpointStep, tunedModelName } from "./model-names.ts";
 import { resultCsv } from "./result-csv.ts";
+import { findTrainingBase } from "./training-base.ts";
 import { checkTrainingFile, type TrainingMethod } from "./training-data.ts";
 
 export interface SchedulerOptions {
@@ -448,31 +446,28 @@ export class JobScheduler {
     return file.id;
   }
 
-  /** What a job's model trains from; `openWeight` when it is (an adapter of) a registered open-weight base. */
+  /** What a job's model trains from (`findTrainingBase`); a registered base's files are checked unchanged first. */
   private async baseOf(model: string): Promise<{ baseName: string; from: TrainRequest["base"]; openWeight: boolean } | undefined> {
-    const spec = findBaseModel(model);
-    if (spec) return { baseName: spec.name, from: { spec }, openWeight: false };
-    const registered = await findRegisteredBase(this.store, model);
-    if (registered) {
-      await checkUnchanged(this.store, registered);
-      return {
-        baseName: registered.id,
-        from: {
-          hf: {
-            name: registered.id,
-            dir: registered.dir,
-            fingerprint: registered.fingerprint,
-            source: registered.source,
-            files: registeredFiles(registered).map(({ name, bytes, sha256 }) => ({ name, bytes, sha256 })),
-          },
+    const base = await findTrainingBase(this.store, model);
+    if (!base) return undefined;
+    const { baseName, openWeight } = base;
+    if (base.kind === "size") return { baseName, from: { spec: base.spec }, openWeight };
+    if (base.kind === "tuned") return { baseName, from: { modelDir: base.tuned.dir }, openWeight };
+    const { registered } = base;
+    await checkUnchanged(this.store, registered);
+    return {
+      baseName,
+      from: {
+        hf: {
+          name: registered.id,
+          dir: registered.dir,
+          fingerprint: registered.fingerprint,
+          source: registered.source,
+          files: registeredFiles(registered).map(({ name, bytes, sha256 }) => ({ name, bytes, sha256 })),
         },
-        openWeight: true,
-      };
-    }
-    const tuned = await findModel(this.store, model);
-    return tuned
-      ? { baseName: tuned.base_model, from: { modelDir: tuned.dir }, openWeight: isLoraDir(tuned.dir) || isFullDir(tuned.dir) }
-      : undefined;
+      },
+      openWeight,
+    };
   }
 
   private async fail(jobId: string, error: JobError): Promise<void> {
