@@ -1,6 +1,7 @@
 import { GraderError } from "../grade.ts";
 import type { EvalItem, Sample } from "../item.ts";
-import { formatPath, lookup, parsePath, type VariablePath } from "./path.ts";
+import { formatPath, lookup, type PathSegment, parsePath, type VariablePath } from "./path.ts";
+import { sampleChoices } from "./sample-choices.ts";
 
 /** What a template may read: `{{item.*}}` and `{{sample.*}}`. */
 export interface TemplateScope {
@@ -25,7 +26,7 @@ export function resolveVariable(expression: string | VariablePath, scope: Templa
       `unknown template namespace "${String(namespace)}" in {{${path.text}}} (use ${NAMESPACES.join(" or ")})`,
     );
   }
-  const value = lookup(scope[namespace], rest);
+  const value = lookup(rootOf(scope, namespace, rest), rest);
   if (value !== undefined) return value;
   if (namespace === "sample" && rest[0] === "output_json" && (scope.sample as Sample).output_json === undefined) {
     throw new GraderError("sample_parse_error", `{{${path.text}}}: the sample output is not valid JSON`);
@@ -33,10 +34,17 @@ export function resolveVariable(expression: string | VariablePath, scope: Templa
   throw new GraderError("invalid_variable_error", `template variable {{${path.text}}} is not set (missing ${missingPart(path, scope)})`);
 }
 
+/** What a path is looked up in: the item or the sample, with `sample.choices` built from the sample when it is read. */
+function rootOf(scope: TemplateScope, namespace: "item" | "sample", rest: readonly PathSegment[]): unknown {
+  const root = scope[namespace];
+  if (namespace !== "sample" || rest[0] !== "choices" || Object.hasOwn(root, "choices")) return root;
+  return { ...root, choices: sampleChoices(root as Sample) };
+}
+
 /** The first prefix of the path that does not resolve, for error messages. */
 function missingPart(path: VariablePath, scope: TemplateScope): string {
   const [namespace, ...rest] = path.segments;
-  const root = scope[namespace as "item" | "sample"];
+  const root = rootOf(scope, namespace as "item" | "sample", rest);
   for (let i = 1; i <= rest.length; i++) {
     if (lookup(root, rest.slice(0, i)) === undefined) return formatPath([namespace as string, ...rest.slice(0, i)]);
   }

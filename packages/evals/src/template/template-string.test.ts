@@ -13,7 +13,7 @@ function issues(json: unknown): string[] {
   throw new Error("expected a GraderConfigError");
 }
 
-const KNOWN = "a sample has sample.output_text, sample.output_json, sample.output_tools";
+const KNOWN = "a sample has sample.output_text, sample.output_json, sample.output_tools, sample.choices";
 const similarity = { type: "text_similarity", name: "t", reference: "{{item.reference}}", evaluation_metric: "fuzzy_match" };
 
 describe("{{sample.*}} variables are checked when a grader config is parsed", () => {
@@ -26,9 +26,9 @@ describe("{{sample.*}} variables are checked when a grader config is parsed", ()
         type: "multi",
         name: "m",
         calculate_output: "t",
-        graders: { t: { ...similarity, input: "{{ sample.output_text }}", reference: "Expected: {{sample.choices[0].message.content}}" } },
+        graders: { t: { ...similarity, input: "{{ sample.output_text }}", reference: "Expected: {{sample.message.content}}" } },
       }),
-    ).toEqual([`graders.t.reference: {{sample.choices[0].message.content}} is not a sample field; ${KNOWN}`]);
+    ).toEqual([`graders.t.reference: {{sample.message.content}} is not a sample field; ${KNOWN}`]);
   });
 
   it("checks the messages of model graders: string content, text parts and image URLs", () => {
@@ -53,9 +53,9 @@ describe("{{sample.*}} variables are checked when a grader config is parsed", ()
   });
 
   it("accepts every sample field, paths into them, the whole sample and any item variable", () => {
-    expect(SAMPLE_FIELDS).toEqual(["output_text", "output_json", "output_tools"]);
+    expect(SAMPLE_FIELDS).toEqual(["output_text", "output_json", "output_tools", "choices"]);
     const template =
-      "{{sample.output_text}} {{sample.output_json.category}} {{sample.output_tools[0].function.name}} {{ sample }} {{item.anything.at[0]}}";
+      "{{sample.output_text}} {{sample.output_json.category}} {{sample.output_tools[0].function.name}} {{ sample }} {{item.anything.at[0]}} {{sample.choices[0].message.content}}";
     expect(sampleVariableProblems(template)).toEqual([]);
     expect(parseGraderConfig({ ...similarity, input: template })).toMatchObject({ input: template });
     expect(parseGraderConfig({ type: "json_match", name: "j" })).toMatchObject({ input: "{{sample.output_text}}" });

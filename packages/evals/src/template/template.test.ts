@@ -99,6 +99,19 @@ describe("templates", () => {
       expect(graderError(() => resolveTemplate(" {{ item.answer + 1 }} ", scope)).type).toBe("invalid_variable_error");
   });
 
+  it("renders sample.choices as OpenAI documents it: the output choices in the Chat Completions shape", () => {
+    expect(renderTemplate("{{sample.choices[0].message.content}}", scope)).toBe(sample.output_text);
+    expect(renderTemplate("{{sample.choices[0].message.role}} {{sample.choices[0].index}}", scope)).toBe("assistant 0");
+    expect(renderTemplate("{{sample.choices[0].message.tool_calls[0].function.name}}", scope)).toBe("refund");
+    const toolsOnly = toSample("", [{ id: "c", type: "function", function: { name: "refund", arguments: "{}" } }]);
+    expect(resolveVariable("sample.choices[0].message.content", { item, sample: toolsOnly })).toBeNull();
+    const plain = { item, sample: toSample("billing") };
+    expect(resolveVariable("sample.choices", plain)).toEqual([{ index: 0, message: { role: "assistant", content: "billing" } }]);
+    const missing = graderError(() => renderTemplate("{{sample.choices[0].message.tool_calls}}", plain));
+    expect(missing.type).toBe("invalid_variable_error");
+    expect(missing.message).toContain("missing sample.choices[0].message.tool_calls");
+    expect(graderError(() => renderTemplate("{{sample.choices[1]}}", plain)).message).toContain("missing sample.choices[1]");
+  });
   it("reports sample_parse_error when output_json is read from a non-JSON output", () => {
     const error = graderError(() => renderTemplate("{{sample.output_json.category}}", { item, sample: toSample("billing") }));
     expect(error.type).toBe("sample_parse_error");
