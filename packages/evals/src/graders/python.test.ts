@@ -27,6 +27,25 @@ def grade(sample, item) -> float:
     expect(await runGrader(python(source), toSample("6"), item)).toMatchObject({ score: 0.25, passed: false });
   });
 
+  it("passes every key of OpenAI's sample dict: choices, output_text, output_json, output_tools, output_audio", async () => {
+    const source = `
+def grade(sample, item) -> float:
+    assert sorted(sample) == ["choices", "output_audio", "output_json", "output_text", "output_tools"], sorted(sample)
+    message = sample["choices"][0]["message"]
+    if sample["output_tools"]:
+        call = sample["output_tools"][0]["function"]
+        return 0.75 if message["tool_calls"][0]["function"]["name"] == call["name"] == "add" and message["content"] is None else 0.0
+    assert sample["output_audio"] is None
+    if sample["output_json"] is None:
+        return 0.5 if message["content"] == sample["output_text"] == "five" else 0.0
+    return 1.0 if message["content"] == "5" and message["role"] == "assistant" else 0.0
+`;
+    expect(await runGrader(python(source), toSample("5"), item)).toMatchObject({ score: 1 });
+    expect(await runGrader(python(source), toSample("five"), item)).toMatchObject({ score: 0.5 });
+    const tools = toSample("", [{ id: "c1", type: "function", function: { name: "add", arguments: '{"a":2,"b":3}' } }]);
+    expect(await runGrader(python(source), tools, item)).toMatchObject({ score: 0.75 });
+  });
+
   it("applies pass_threshold (default 0.5) and accepts ints and bools", async () => {
     expect(await runGrader(python("def grade(s, i): return 0.3", { pass_threshold: 0.3 }), toSample(""), item)).toMatchObject({
       score: 0.3,

@@ -8,6 +8,7 @@ import type { EvalItem, Sample } from "../item.ts";
 import { DeclaredEnv, sandboxEnv } from "../sandbox/env.ts";
 import { clipGraderText, DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_PYTHON_MEMORY_MB, formatBytes } from "../sandbox/limits.ts";
 import { type ProcessOutcome, runSandboxed } from "../sandbox/run-process.ts";
+import { sampleChoices } from "../template/sample-choices.ts";
 import { configObject } from "./config-object.ts";
 import { graderName, passThreshold } from "./fields.ts";
 import type { Grader, GraderContext } from "./grader.ts";
@@ -82,7 +83,7 @@ export async function runPython(
     const outcome = await runSandboxed({
       command: python,
       args: ["-I", "-c", PYTHON_HARNESS, String(memoryMb * 1024 * 1024)],
-      stdin: JSON.stringify({ source, sample, item }),
+      stdin: JSON.stringify({ source, sample: pythonSample(sample), item }),
       cwd: dir,
       env: sandboxEnv(dir, declaredEnv),
       timeoutMs,
@@ -93,6 +94,22 @@ export async function runPython(
   } finally {
     await rm(dir, { recursive: true, force: true, maxRetries: 2 }).catch(() => undefined);
   }
+}
+
+/**
+ * The `sample` dict a python grader's `grade(sample, item)` receives: every key of OpenAI's (`choices`, `output_text`,
+ * `output_json`, `output_tools`, `output_audio`), so `sample["choices"][0]["message"]["content"]` or
+ * `sample["output_tools"]` work as they do there. `output_json` is None when the output is not JSON, `output_tools`
+ * an empty list when the model called none, `output_audio` None (tunelab samples are text).
+ */
+export function pythonSample(sample: Sample): Record<string, unknown> {
+  return {
+    choices: sampleChoices(sample),
+    output_text: sample.output_text,
+    output_json: sample.output_json ?? null,
+    output_tools: sample.output_tools ?? [],
+    output_audio: null,
+  };
 }
 
 const MEMORY_SIGNS = /\bMemoryError\b|Cannot allocate memory|out of memory|std::bad_alloc/i;
