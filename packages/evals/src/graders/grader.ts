@@ -8,7 +8,7 @@ import type { EvalItem, Sample } from "../item.ts";
 export interface GraderContext {
   /** Provider client for model graders (score_model, label_model) and embeddings (text_similarity cosine). */
   client?: OpenAI;
-  /** Embedding model for cosine similarity (default text-embedding-3-small). */
+  /** Embedding model for cosine similarity (default text-embedding-3-large, as OpenAI's). */
   embeddingModel?: string;
   signal?: AbortSignal;
   /** Milliseconds a python or custom grader may run before it is killed. */

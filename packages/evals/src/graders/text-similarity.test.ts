@@ -146,11 +146,11 @@ describe("text_similarity cosine (embeddings endpoint)", () => {
     await noEmbeddings.close();
   });
 
-  it("embeds input and reference in one request and scores their cosine", async () => {
+  it("embeds input and reference in one request and scores their cosine, with text-embedding-3-large by default as OpenAI's", async () => {
     const grade = await runGrader(config("cosine", 0.5), toSample("a cat on a mat"), item, { client: stub.client });
     expect(grade).toMatchObject({ score: expect.closeTo(0.6, 12), passed: true });
     expect(stub.requests.at(-1)?.body).toMatchObject({
-      model: "text-embedding-3-small",
+      model: "text-embedding-3-large",
       input: ["a cat on a mat", "the cat sat on the mat"],
     });
     const far = await runGrader(config("cosine", 0.5), toSample("stocks fell"), item, { client: stub.client, embeddingModel: "emb-local" });

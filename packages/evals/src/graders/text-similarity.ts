@@ -15,7 +15,7 @@ import { providerError } from "./model-call.ts";
  * threshold is optional and whose score is in [0, 1] (`python`; `score_model` passes at the middle of its range).
  * tunelab's extensions: `smoothing` for `bleu` (NLTK's method1 … method7; default `none`, NLTK's and, as far as
  * OpenAI documents it, OpenAI's: see metrics/bleu.ts); `embedding_model` for `cosine` (default
- * text-embedding-3-small on the grading provider; on the local engine, a registered open-weight model, whose
+ * text-embedding-3-large on the grading provider, as OpenAI's; on the local engine, a registered open-weight model, whose
  * embeddings are its mean-pooled final hidden states, not a retrieval-trained embedding model).
  */
 export const TextSimilarityConfig = configObject({
@@ -41,7 +41,8 @@ export type TextSimilarityConfig = z.infer<typeof TextSimilarityConfig>;
 /** The threshold of a `text_similarity` grader without `pass_threshold`. */
 export const DEFAULT_SIMILARITY_THRESHOLD = 0.5;
 
-export const DEFAULT_EMBEDDING_MODEL = "text-embedding-3-small";
+/** OpenAI's graders guide: `cosine` "Computes Cosine similarity between embedded input and reference, using text-embedding-3-large". */
+export const DEFAULT_EMBEDDING_MODEL = "text-embedding-3-large";
 
 /**
  * Embeddings already fetched, per provider address, model and text: the references of a test split are embedded
