@@ -11,7 +11,7 @@ import { nowSeconds, openaiId } from "../ids.ts";
 import { modelNotFound } from "../models/model.routes.ts";
 import type { RunnableModels } from "../models/runnable-models.ts";
 import { ContextLengthExceededError } from "../trainer/inference/context-length.ts";
-import type { Completion, SamplingParams } from "../trainer/types.ts";
+import type { Completion, OnToken, SamplingParams } from "../trainer/types.ts";
 import { ChatRequest } from "./chat.schema.ts";
 import { decodeImageInputs } from "./image-inputs.ts";
 
@@ -33,7 +33,7 @@ export interface PreparedChat {
   /** The fields every answer (or chunk) starts with. */
   base: { id: string; created: number; model: string; system_fingerprint: string };
   /** Generates choice `index` (`onToken` streams its text). */
-  complete(index: number, onToken?: (text: string) => void): Promise<Completion>;
+  complete(index: number, onToken?: OnToken): Promise<Completion>;
 }
 
 export async function prepareChat(models: RunnableModels, request: ChatRequest): Promise<PreparedChat> {

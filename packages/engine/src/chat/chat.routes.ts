@@ -3,7 +3,7 @@ import { streamSSE } from "hono/streaming";
 import { jsonBody } from "../http/validate.ts";
 import type { RunnableModels } from "../models/runnable-models.ts";
 import { ChatRequest } from "./chat.schema.ts";
-import { asHttpError, completeChat, logprobsOf, prepareChat } from "./chat-completion.ts";
+import { asHttpError, completeChat, prepareChat } from "./chat-completion.ts";
 import { TokenQueue } from "./token-queue.ts";
 
 export function chatRoutes(models: RunnableModels): Hono {
@@ -14,7 +14,7 @@ export function chatRoutes(models: RunnableModels): Hono {
     const { request, n, base, complete } = chat;
     if (request.stream) {
       // The first choice starts before the response does, so a prompt over the context is still a 400.
-      const first = new TokenQueue(complete(0, (t) => first.push(t)));
+      const first = new TokenQueue(complete(0, (t, l) => first.push(t, l)));
       await first.started().catch((e: unknown) => {
         throw asHttpError(e);
       });
@@ -25,16 +25,30 @@ export function chatRoutes(models: RunnableModels): Hono {
         let prompt = 0;
         let completion = 0;
         for (let index = 0; index < n; index++) {
-          const queue = index === 0 ? first : new TokenQueue(complete(index, (t) => queue.push(t)));
+          const queue = index === 0 ? first : new TokenQueue(complete(index, (t, l) => queue.push(t, l)));
           await chunk([{ index, delta: { role: "assistant", content: "", refusal: null }, logprobs: null, finish_reason: null }]);
-          for await (const text of queue) await chunk([{ index, delta: { content: text }, logprobs: null, finish_reason: null }]);
+          // each content chunk carries the logprobs of its tokens, as OpenAI's do; the last chunk any not sent yet
+          let logprobsSent = 0;
+          for await (const piece of queue) {
+            const logprobs = piece.logprobs ? { content: piece.logprobs, refusal: null } : null;
+            logprobsSent += piece.logprobs?.length ?? 0;
+            await chunk([{ index, delta: { content: piece.text }, logprobs, finish_reason: null }]);
+          }
           const result = await queue.result;
+          const rest = result.logprobs?.slice(logprobsSent);
           const calls = result.toolCalls;
           if (calls)
             await chunk([
               { index, delta: { tool_calls: calls.map((call, i) => ({ index: i, ...call })) }, logprobs: null, finish_reason: null },
             ]);
-          await chunk([{ index, delta: {}, logprobs: logprobsOf(result), finish_reason: calls ? "tool_calls" : result.finishReason }]);
+          await chunk([
+            {
+              index,
+              delta: {},
+              logprobs: rest && rest.length > 0 ? { content: rest, refusal: null } : null,
+              finish_reason: calls ? "tool_calls" : result.finishReason,
+            },
+          ]);
           prompt = result.promptTokens;
           completion += result.completionTokens;
         }

@@ -1,11 +1,17 @@
 /**
- * Text pieces of one streamed completion, in order, as an async iterable that ends when the
- * completion settles; `result` is the completion itself.
+ * Text pieces of one streamed completion (with the logprobs of their tokens, when asked), in order, as an async
+ * iterable that ends when the completion settles; `result` is the completion itself.
  */
+import type { TokenLogprob } from "../trainer/inference/logprobs.ts";
 import type { Completion } from "../trainer/types.ts";
 
-export class TokenQueue implements AsyncIterable<string> {
-  private readonly pieces: string[] = [];
+export interface StreamedPiece {
+  text: string;
+  logprobs?: TokenLogprob[] | undefined;
+}
+
+export class TokenQueue implements AsyncIterable<StreamedPiece> {
+  private readonly pieces: StreamedPiece[] = [];
   private settled = false;
   private wake: (() => void) | undefined;
   private readonly firstEvent: Promise<void>;
@@ -21,8 +27,8 @@ export class TokenQueue implements AsyncIterable<string> {
     );
   }
 
-  push(text: string): void {
-    this.pieces.push(text);
+  push(text: string, logprobs?: TokenLogprob[]): void {
+    this.pieces.push({ text, logprobs });
     this.markStarted();
     this.wake?.();
   }
@@ -39,7 +45,7 @@ export class TokenQueue implements AsyncIterable<string> {
     if (this.pieces.length === 0) await this.result;
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<string> {
+  async *[Symbol.asyncIterator](): AsyncIterator<StreamedPiece> {
     for (;;) {
       const piece = this.pieces.shift();
       if (piece !== undefined) {

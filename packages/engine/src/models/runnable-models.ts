@@ -3,7 +3,7 @@ import { checkUnchanged } from "../hf/check-unchanged.ts";
 import { isFullDir } from "../hf/full/full-dir.ts";
 import { isLoraDir, readLoraBase } from "../hf/lora/lora-dir.ts";
 import type { EngineStore } from "../storage/store.ts";
-import type { ChatExample, Completion, SamplingParams } from "../trainer/types.ts";
+import type { ChatExample, Completion, OnToken, SamplingParams } from "../trainer/types.ts";
 import { findRegisteredBase } from "./base-model.repository.ts";
 import { InferenceClient } from "./inference/client.ts";
 import type { ModelSource } from "./inference/protocol.ts";
@@ -52,7 +52,7 @@ export class RunnableModels {
     messages: ChatExample["messages"],
     tools: unknown[] | undefined,
     sampling: SamplingParams,
-    onToken?: (text: string) => void,
+    onToken?: OnToken,
   ): Promise<Completion> {
     return this.inference.complete(source, messages, tools, sampling, onToken);
   }

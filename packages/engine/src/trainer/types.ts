@@ -169,6 +169,9 @@ export interface Completion {
   logprobs?: TokenLogprob[];
 }
 
+/** Streamed content: the text generated since the last call, and the logprobs of the tokens behind it (when asked). */
+export type OnToken = (text: string, logprobs?: TokenLogprob[]) => void;
+
 export interface LoadedModel {
   spec: ModelSpec;
   contextLength: number;
@@ -176,14 +179,10 @@ export interface LoadedModel {
   parameters: number;
   /**
    * Generates the assistant's reply. Greedy at temperature 0; otherwise reproducible for a given
-   * `sampling.seed`. `onToken` receives content text as it is generated (not tool-call text).
+   * `sampling.seed`. `onToken` receives content text as it is generated (not tool-call text), with the logprobs of
+   * the tokens generated since its last call when `sampling.logprobs` is set.
    */
-  complete(
-    messages: ChatExample["messages"],
-    tools: unknown[] | undefined,
-    sampling: SamplingParams,
-    onToken?: (text: string) => void,
-  ): Completion;
+  complete(messages: ChatExample["messages"], tools: unknown[] | undefined, sampling: SamplingParams, onToken?: OnToken): Completion;
   /** Prompt tokens the messages would take (for usage accounting and validation). */
   countPromptTokens(messages: ChatExample["messages"], tools?: unknown[]): number;
   /** Unit-length text embeddings of each input (text, or token ids), where the model offers them (open-weight models). */

@@ -10,7 +10,7 @@ import { LogitAdjust } from "../../trainer/inference/logit-adjust.ts";
 import { type TokenLogprob, tokenLogprob } from "../../trainer/inference/logprobs.ts";
 import { sample } from "../../trainer/inference/sampler.ts";
 import { Rng } from "../../trainer/train/rng.ts";
-import type { ChatExample, Completion, SamplingParams } from "../../trainer/types.ts";
+import type { ChatExample, Completion, OnToken, SamplingParams } from "../../trainer/types.ts";
 import { type DecoderModel, HfDecoder } from "./decoder.ts";
 import { parseHfToolCalls } from "./tool-calls.ts";
 
@@ -37,7 +37,7 @@ export function generateHf(
   messages: ChatExample["messages"],
   tools: unknown[] | undefined,
   sampling: SamplingParams,
-  onToken?: (text: string) => void,
+  onToken?: OnToken,
 ): Completion {
   const ctx = Math.min(model.arch.maxPositions, model.rope.positions);
   refuseOversizedPrompt(promptBytes(messages, tools), codec.maxTokenBytes, ctx);
@@ -63,6 +63,11 @@ export function generateHf(
   const decoder = new HfDecoder(model, promptTokens + maxTokens);
   const utf8 = new TextDecoder();
   const logprobs: TokenLogprob[] = [];
+  let logprobsSent = 0;
+  const send = (piece: string) => {
+    onToken?.(piece, sampling.logprobs !== undefined ? logprobs.slice(logprobsSent) : undefined);
+    logprobsSent = logprobs.length;
+  };
   const describe = (id: number) => ({ token: codec.tokenText(id), bytes: [...codec.tokenBytes(id)] });
   // Tool-call text is not streamed as content: hold it back once a call may have started.
   const streamable = tools && tools.length > 0 ? (t: string) => !/<tool_call>|^\s*\{|<\|python_tag\|>/.test(t) : () => true;
@@ -91,7 +96,7 @@ export function generateHf(
     }
     const upTo = text.length - holdBack;
     if (onToken && upTo > emitted && streamable(text)) {
-      onToken(text.slice(emitted, upTo));
+      send(text.slice(emitted, upTo));
       emitted = upTo;
     }
     if (completionTokens >= maxTokens) break;
@@ -99,7 +104,7 @@ export function generateHf(
   }
   text += utf8.decode();
   const { content, toolCalls } = parseHfToolCalls(text, tools);
-  if (onToken && toolCalls.length === 0 && text.length > emitted) onToken(text.slice(emitted));
+  if (onToken && toolCalls.length === 0 && text.length > emitted) send(text.slice(emitted));
   if (toolCalls.length > 0 && finishReason === "stop") finishReason = "tool_calls";
   return {
     text: content,

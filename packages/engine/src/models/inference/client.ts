@@ -6,7 +6,7 @@
 import { Worker } from "node:worker_threads";
 import { workerEntry } from "@tunelab/base";
 import { ContextLengthExceededError } from "../../trainer/inference/context-length.ts";
-import type { ChatExample, Completion, SamplingParams } from "../../trainer/types.ts";
+import type { ChatExample, Completion, OnToken, SamplingParams } from "../../trainer/types.ts";
 import { EmbeddingsUnsupportedError } from "./embeddings-unsupported.ts";
 import { InferenceStoppedError } from "./inference-stopped.ts";
 import type { InferenceReply, InferenceRequest, ModelSource, SerializedError } from "./protocol.ts";
@@ -18,7 +18,7 @@ type Embedded = { vectors: Float32Array[]; promptTokens: number };
 interface Pending {
   resolve(value: Completion | number | Embedded): void;
   reject(error: Error): void;
-  onToken?: ((text: string) => void) | undefined;
+  onToken?: OnToken | undefined;
 }
 
 function revive(e: SerializedError): Error {
@@ -42,7 +42,7 @@ export class InferenceClient {
     worker.on("message", (m: InferenceReply) => {
       const p = this.pending.get(m.id);
       if (!p) return;
-      if (m.type === "token") p.onToken?.(m.text);
+      if (m.type === "token") p.onToken?.(m.text, m.logprobs);
       else {
         this.pending.delete(m.id);
         if (m.type === "done") p.resolve(m.completion);
@@ -64,10 +64,7 @@ export class InferenceClient {
     return worker;
   }
 
-  private send<T extends Completion | number | Embedded>(
-    request: WithoutId<InferenceRequest>,
-    onToken?: (text: string) => void,
-  ): Promise<T> {
+  private send<T extends Completion | number | Embedded>(request: WithoutId<InferenceRequest>, onToken?: OnToken): Promise<T> {
     const worker = this.start();
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
@@ -82,7 +79,7 @@ export class InferenceClient {
     messages: ChatExample["messages"],
     tools: unknown[] | undefined,
     sampling: SamplingParams,
-    onToken?: (text: string) => void,
+    onToken?: OnToken,
   ): Promise<Completion> {
     return this.send<Completion>({ type: "complete", source, messages, tools, sampling, stream: onToken !== undefined }, onToken);
   }

@@ -1,4 +1,5 @@
 /** Messages between the engine's request thread and its inference worker (see client.ts). */
+import type { TokenLogprob } from "../../trainer/inference/logprobs.ts";
 import type { ChatExample, Completion, ModelSpec, SamplingParams } from "../../trainer/types.ts";
 
 /** Where a model's weights come from; a plain object so it crosses the thread boundary. */
@@ -47,7 +48,7 @@ export interface SerializedError {
 }
 
 export type InferenceReply =
-  | { type: "token"; id: number; text: string }
+  | { type: "token"; id: number; text: string; logprobs?: TokenLogprob[] }
   | { type: "done"; id: number; completion: Completion }
   | { type: "count"; id: number; tokens: number }
   | { type: "embed"; id: number; vectors: Float32Array[]; promptTokens: number }

@@ -6,6 +6,7 @@ import { parentPort } from "node:worker_threads";
 import { openHfModel } from "../../hf/load.ts";
 import { ContextLengthExceededError } from "../../trainer/inference/context-length.ts";
 import { openModel } from "../../trainer/inference/load.ts";
+import type { TokenLogprob } from "../../trainer/inference/logprobs.ts";
 import type { LoadedModel } from "../../trainer/types.ts";
 import { EmbeddingsUnsupportedError } from "./embeddings-unsupported.ts";
 import { type InferenceReply, type InferenceRequest, type ModelSource, type SerializedError, sourceKey } from "./protocol.ts";
@@ -58,7 +59,9 @@ async function handle(r: InferenceRequest): Promise<void> {
       if (!m.embed) throw new EmbeddingsUnsupportedError();
       post({ type: "embed", id: r.id, ...m.embed(r.inputs) });
     } else {
-      const onToken = r.stream ? (text: string) => post({ type: "token", id: r.id, text }) : undefined;
+      const onToken = r.stream
+        ? (text: string, logprobs?: TokenLogprob[]) => post({ type: "token", id: r.id, text, ...(logprobs ? { logprobs } : {}) })
+        : undefined;
       post({ type: "done", id: r.id, completion: m.complete(r.messages, r.tools, r.sampling, onToken) });
     }
   } catch (error) {

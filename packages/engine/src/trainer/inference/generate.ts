@@ -7,7 +7,7 @@ import { encodePromptWithImages } from "../tokenizer/chat-template.ts";
 import { CALL, END, FIRST_MERGE, FIRST_SPECIAL } from "../tokenizer/special.ts";
 import type { Tokenizer } from "../tokenizer/tokenizer.ts";
 import { Rng } from "../train/rng.ts";
-import type { ChatExample, Completion, SamplingParams } from "../types.ts";
+import type { ChatExample, Completion, OnToken, SamplingParams } from "../types.ts";
 import { promptImageRows } from "../vision/image-rows.ts";
 import { visionEncoding } from "../vision/spec.ts";
 import { completionBudget, promptBytes, refuseOversizedPrompt } from "./context-length.ts";
@@ -29,7 +29,7 @@ export function generate(
   messages: ChatExample["messages"],
   tools: unknown[] | undefined,
   sampling: SamplingParams,
-  onToken?: (text: string) => void,
+  onToken?: OnToken,
 ): Completion {
   const ctx = model.spec.contextLength;
   refuseOversizedPrompt(promptBytes(messages, tools), tokenizer.maxTokenBytes, ctx);
@@ -65,6 +65,7 @@ export function generate(
   let logits = decoder.feed(prompt, vision ? promptImageRows(model.k, vision, encoded.images) : undefined);
   let streaming = true;
   const logprobs: TokenLogprob[] = [];
+  let logprobsSent = 0;
   const describe = (id: number) => {
     const bytes = tokenizer.tokenBytes(id);
     return { token: new TextDecoder().decode(bytes), bytes: [...bytes] };
@@ -73,7 +74,10 @@ export function generate(
     if (!onToken || !streaming) return;
     const callAt = text.indexOf(CALL_MARKER);
     const limit = callAt >= 0 ? Math.min(upTo, callAt) : upTo;
-    if (limit > emitted) onToken(text.slice(emitted, limit));
+    if (limit > emitted) {
+      onToken(text.slice(emitted, limit), sampling.logprobs !== undefined ? logprobs.slice(logprobsSent) : undefined);
+      logprobsSent = logprobs.length;
+    }
     emitted = Math.max(emitted, limit);
     if (callAt >= 0) streaming = false;
   };
