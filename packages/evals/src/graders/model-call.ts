@@ -12,7 +12,7 @@ export const GraderSamplingParams = configObject({
   seed: z.number().int().nullish(),
   max_completions_tokens: z.number().int().positive().nullish(),
   max_completion_tokens: z.number().int().positive().nullish(),
-  reasoning_effort: z.enum(["none", "minimal", "low", "medium", "high", "xhigh"]).nullish(),
+  reasoning_effort: z.enum(["none", "minimal", "low", "medium", "high", "xhigh", "max"]).nullish(),
 });
 export type GraderSamplingParams = z.infer<typeof GraderSamplingParams>;
 

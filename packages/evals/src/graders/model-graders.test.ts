@@ -83,6 +83,13 @@ describe("score_model", () => {
     });
   });
 
+  it("accepts every reasoning_effort OpenAI documents for sampling_params, max included, and sends it", async () => {
+    for (const effort of ["none", "minimal", "low", "medium", "high", "xhigh", "max"]) {
+      expect(await score("score-json", { sampling_params: { reasoning_effort: effort } })).toMatchObject({ score: 0.8 });
+      expect(stub.requests.at(-1)?.body.reasoning_effort).toBe(effort);
+    }
+  });
+
   it("clips to range and applies pass_threshold (default: middle of the range)", async () => {
     expect(await score("score-high", { range: [1, 5] })).toMatchObject({
       score: 5,
