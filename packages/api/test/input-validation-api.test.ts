@@ -98,6 +98,16 @@ describe("experiments", () => {
   });
 });
 
+describe("leaderboard", () => {
+  it("a status filter that is no experiment status is a 400 naming status, not an empty board", async () => {
+    const { status, json } = await h.call("GET", "/api/projects/tickets/leaderboard?status=finished");
+    expect(status).toBe(400);
+    expect(json.error.code).toBe("invalid_argument");
+    expect(json.error.message).toMatch(/^status: .*"completed"/);
+    expect((await h.call("GET", "/api/projects/tickets/leaderboard?status=completed")).status).toBe(200);
+  });
+});
+
 describe("projects", () => {
   it("an unknown key is a 400 naming it, and creates nothing", async () => {
     const { status, json } = await h.call("POST", "/api/projects", { name: "okname", bogus: 1 });

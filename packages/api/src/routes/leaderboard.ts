@@ -28,7 +28,7 @@ export function leaderboardRoutes(ws: Workspace, prices: PriceOf = () => undefin
             dataset: z.string().max(80).optional(),
             model: z.string().max(200).optional(),
             method: LeaderboardQuery.shape.method,
-            status: z.string().max(20).optional(),
+            status: LeaderboardQuery.shape.status,
             limit: z.coerce.number().int().min(1).max(10_000).optional(),
             /** Rows of the sorted board to skip (a page's start); the body's `total` counts them all. */
             offset: z.coerce.number().int().min(0).optional(),

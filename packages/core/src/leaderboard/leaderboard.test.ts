@@ -129,6 +129,12 @@ describe("ranking", () => {
     expect(await cells({ limit: 2, sort: "trained_tokens" })).toEqual(["high:1", "mid-b:2"]);
   });
 
+  it("refuses a status that is no experiment status, naming the field and the statuses, instead of an empty board", async () => {
+    const refused = board({ status: "finished" as never });
+    await expect(refused).rejects.toMatchObject({ code: "invalid_argument" });
+    await expect(refused).rejects.toThrow(/^status: .*"created".*"cancelled"/);
+  });
+
   it("pages the sorted board with limit and offset, keeping the whole board's ranks, and says how many rows it has", async () => {
     const all = await cells();
     expect(all).toEqual(["high:1", "mid-a:2", "mid-b:2", "base:4", "pending:-"]);

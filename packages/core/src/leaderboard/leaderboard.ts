@@ -1,7 +1,7 @@
 import { TunelabError } from "@tunelab/base";
 import { z } from "zod";
 import { currentTestSplit, findVersionById } from "../datasets/dataset.repository.ts";
-import { ExperimentMethod } from "../experiments/experiment.schema.ts";
+import { ExperimentMethod, ExperimentStatus } from "../experiments/experiment.schema.ts";
 import { currentGraderSet, primaryMetricOf } from "../grader-sets/grader-set.repository.ts";
 import { getProjectByName } from "../projects/project.repository.ts";
 import type { Workspace } from "../storage/workspace.ts";
@@ -31,7 +31,8 @@ export const LeaderboardQuery = z.object({
   model: z.string().optional(),
   /** Only this method; baselines are `none`. */
   method: ExperimentMethod.optional(),
-  status: z.string().optional(),
+  /** Only experiments in this status (`created` … `cancelled`); another word is refused, not an empty board. */
+  status: ExperimentStatus.optional(),
   sort: z.enum(LEADERBOARD_COLUMNS).default("rank"),
   order: z.enum(["asc", "desc"]).optional(),
   /** Rows of the page, after `offset` rows of the sorted board (ranks are the whole board's). */
