@@ -90,6 +90,14 @@ describe("score_model", () => {
     }
   });
 
+  it("accepts OpenAI's input_audio content parts and sends them to the grading model", async () => {
+    const audioInput = [{ role: "user", content: [{ type: "input_audio", input_audio: { data: "{{item.rubric}}", format: "mp3" } }] }];
+    expect(await score("score-json", { input: audioInput })).toMatchObject({ score: 0.8 });
+    expect(stub.requests.at(-1)?.body.messages).toEqual([
+      { role: "user", content: [{ type: "input_audio", input_audio: { data: "exact city", format: "mp3" } }] },
+    ]);
+  });
+
   it("clips to range and applies pass_threshold (default: middle of the range)", async () => {
     expect(await score("score-high", { range: [1, 5] })).toMatchObject({
       score: 5,

@@ -112,6 +112,25 @@ describe("templates", () => {
     expect(missing.message).toContain("missing sample.choices[0].message.tool_calls");
     expect(graderError(() => renderTemplate("{{sample.choices[1]}}", plain)).message).toContain("missing sample.choices[1]");
   });
+  it("renders input_audio parts (templated base64 data, mp3 or wav) as Chat Completions input_audio parts", () => {
+    const audio = toEvalItem({ messages: [], clip: "UklGRg==" }, 0);
+    const rendered = renderMessages(
+      [
+        {
+          role: "user",
+          content: [
+            { type: "input_text", text: "Transcribe and grade: {{sample.output_text}}" },
+            { type: "input_audio", input_audio: { data: "{{item.clip}}", format: "wav" } },
+          ],
+        },
+      ],
+      { item: audio, sample },
+    );
+    expect(rendered[0]?.content).toEqual([
+      { type: "text", text: `Transcribe and grade: ${sample.output_text}` },
+      { type: "input_audio", input_audio: { data: "UklGRg==", format: "wav" } },
+    ]);
+  });
   it("reports sample_parse_error when output_json is read from a non-JSON output", () => {
     const error = graderError(() => renderTemplate("{{sample.output_json.category}}", { item, sample: toSample("billing") }));
     expect(error.type).toBe("sample_parse_error");
