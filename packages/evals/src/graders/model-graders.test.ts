@@ -10,6 +10,10 @@ const behaviours: Record<string, (request: StubRequest) => StubReply> = {
   "score-json": () => chatCompletion('{"reasoning":"mostly right","result":0.8}'),
   "score-high": () => chatCompletion('{"reasoning":"great","result":7}'),
   "score-bare": () => chatCompletion(" 3 "),
+  "score-steps": () =>
+    chatCompletion(
+      '{"steps":[{"description":"compare city","conclusion":"City is right."},{"description":"extra words","conclusion":"Country is extra."}],"result":0.6}',
+    ),
   "score-garbage": () => chatCompletion("I think it is pretty good!"),
   refusal: () => chatCompletion(null, { refusal: "I can't help with that." }),
   filtered: () => chatCompletion("", { finish_reason: "content_filter" }),
@@ -80,6 +84,24 @@ describe("score_model", () => {
         { role: "user", content: "Reference: Paris\nAnswer: Paris, France" },
       ],
       response_format: { type: "json_schema", json_schema: { name: "score_model_grade", strict: true } },
+    });
+  });
+
+  it("asks for OpenAI's documented response format {result, steps: [{description, conclusion}]} and reads it", async () => {
+    const grade = await score("score-steps");
+    expect(grade).toMatchObject({ score: 0.6, passed: true, reason: "score 0.6: City is right. Country is extra." });
+    const schema = (stub.requests.at(-1)?.body.response_format as { json_schema: { schema: Record<string, unknown> } }).json_schema.schema;
+    expect(schema).toMatchObject({
+      type: "object",
+      required: ["steps", "result"],
+      additionalProperties: false,
+      properties: {
+        result: { type: "number" },
+        steps: {
+          type: "array",
+          items: { type: "object", required: ["description", "conclusion"], properties: { description: {}, conclusion: {} } },
+        },
+      },
     });
   });
 

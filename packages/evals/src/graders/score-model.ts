@@ -18,7 +18,12 @@ export const ScoreModelConfig = configObject({
 }).refine((c) => !c.range || c.range[0] < c.range[1], { message: "range must be [min, max] with min < max", path: ["range"] });
 export type ScoreModelConfig = z.infer<typeof ScoreModelConfig>;
 
-/** The structured output asked for; `result` is the score, `reasoning` comes first so the model explains before scoring. */
+/**
+ * The structured output asked for, OpenAI's documented score_model response format: `result` (the score) and `steps`
+ * (`{description, conclusion}` reasoning steps), so grader prompts written for OpenAI that name these fields ("put -1.0
+ * in the result field", "in the conclusion of your reasoning step") mean the same here. `steps` comes first so the model
+ * reasons before it scores.
+ */
 const RESPONSE_FORMAT = {
   type: "json_schema",
   json_schema: {
@@ -26,16 +31,40 @@ const RESPONSE_FORMAT = {
     strict: true,
     schema: {
       type: "object",
-      properties: { reasoning: { type: "string" }, result: { type: "number" } },
-      required: ["reasoning", "result"],
+      properties: {
+        steps: {
+          type: "array",
+          items: {
+            type: "object",
+            properties: { description: { type: "string" }, conclusion: { type: "string" } },
+            required: ["description", "conclusion"],
+            additionalProperties: false,
+          },
+        },
+        result: { type: "number" },
+      },
+      required: ["steps", "result"],
       additionalProperties: false,
     },
   },
 } as const;
 
+/** The reasoning of a reply: its `steps`' conclusions (or descriptions), or a `reasoning` string. */
+function reasoningOf(record: Record<string, unknown>): string | undefined {
+  if (typeof record.reasoning === "string" && record.reasoning) return record.reasoning;
+  if (!Array.isArray(record.steps)) return undefined;
+  const said = record.steps.map((step) => {
+    if (!step || typeof step !== "object") return "";
+    const { conclusion, description } = step as { conclusion?: unknown; description?: unknown };
+    return typeof conclusion === "string" && conclusion ? conclusion : typeof description === "string" ? description : "";
+  });
+  const text = said.filter(Boolean).join(" ");
+  return text || undefined;
+}
+
 /**
- * Reads a score from the reply: `{"result": n}` (or `{"score": n}`), a bare JSON number, or text that is only a
- * number. Returns `undefined` otherwise.
+ * Reads a score from the reply: `{"result": n, "steps": [...]}` (or `{"score": n}`, or `{"reasoning": "...", "result": n}`),
+ * a bare JSON number, or text that is only a number. Returns `undefined` otherwise.
  */
 export function readScore(text: string): { score: number; reasoning?: string } | undefined {
   const parsed = parseJsonReply(text);
@@ -48,7 +77,7 @@ export function readScore(text: string): { score: number; reasoning?: string } |
     const record = parsed as Record<string, unknown>;
     const score = asNumber(record.result) ?? asNumber(record.score);
     if (score === undefined) return undefined;
-    const reasoning = typeof record.reasoning === "string" ? record.reasoning : undefined;
+    const reasoning = reasoningOf(record);
     return reasoning ? { score, reasoning } : { score };
   }
   const score = asNumber(parsed) ?? asNumber(text);
