@@ -2,11 +2,17 @@ import type { EvalSampleRow, GateResult } from "@tunelab/core";
 import type { Grade } from "@tunelab/evals";
 import { create } from "xmlbuilder2";
 
+/**
+ * A character XML 1.0 cannot hold (control characters other than tab, newline and carriage return, lone surrogates,
+ * U+FFFE and U+FFFF), written as its escape (`\u001b`), so that a model's output never makes the report malformed.
+ */
+const visibleEscape = (char: string) => `\\u${(char.codePointAt(0) ?? 0).toString(16).padStart(4, "0")}`;
+
 /** JUnit XML: one test case per item (per item and trial when the run has trials), plus one per gate. */
 export function renderJunit(gate: GateResult, samples: EvalSampleRow[]): string {
   const failures = samples.filter((s) => s.status === "failed").length + gate.checks.filter((c) => !c.passed).length;
   const errors = samples.filter((s) => s.status === "errored").length;
-  const root = create({ version: "1.0", encoding: "UTF-8" }).ele("testsuites", {
+  const root = create({ version: "1.0", encoding: "UTF-8", invalidCharReplacement: visibleEscape }).ele("testsuites", {
     name: "tunelab eval",
     tests: samples.length + gate.checks.length,
     failures,

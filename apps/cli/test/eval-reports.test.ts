@@ -1,0 +1,129 @@
+// `tunelab eval`'s reports as a CI pipeline reads them, for a model whose answers hold what breaks reports: control
+// characters (an ANSI colour escape), `]]>`, `&`, `<`, `|`, newlines and carriage returns, HTML. The model is served by a
+// hosted provider (a loopback replica of Together's API, in this process); the baseline is another of its models. The
+// JUnit XML is read by a strict XML parser (Python's expat, as CI tools use one), not a lenient one.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type FakeTogether, startFakeTogether } from "../../../packages/core/src/test-support/fake-together.ts";
+import { EXACT_GRADER, startCli } from "./run-cli.ts";
+
+/** What the "nasty" model answers to every item. */
+const NASTY = "ctl \u0001\u001b[31m ]]> & < a|b\nline2\r\nline3 </details><b>bold</b> \uFFFE end";
+
+let dir: string;
+let home: string;
+let fake: FakeTogether;
+const env = { TOGETHER_API_KEY: "tk-reports" };
+/** `tunelab ARGS…` as a child process (async: the replica in this process answers it). */
+const tunelab = async (args: string[]) => {
+  const child = startCli(args, { home, cwd: dir, env });
+  const code = await child.exited;
+  return { code, ...child.output() };
+};
+const tunelabEval = (args: string[]) => tunelab(["eval", "--provider", "hosted", ...args]);
+
+interface JunitCase {
+  name: string;
+  failure: string | null;
+  error: string | null;
+  skipped: string | null;
+}
+interface Junit {
+  suites: Record<string, string>;
+  suite: Record<string, string>;
+  cases: JunitCase[];
+}
+/** The report as Python's strict XML parser reads it (it throws on a malformed document). */
+function parseJunit(file: string): Junit {
+  const script = `
+import json, sys, xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+suite = root.find("testsuite")
+def text(case, tag):
+    el = case.find(tag)
+    return None if el is None else (el.text or el.get("message") or "")
+print(json.dumps({"suites": root.attrib, "suite": suite.attrib, "cases": [
+    {"name": c.get("name"), "failure": text(c, "failure"), "error": text(c, "error"), "skipped": text(c, "skipped")}
+    for c in suite.findall("testcase")]}))
+`;
+  const result = spawnSync("python3", ["-c", script, file], { encoding: "utf8" });
+  if (result.status !== 0) throw new Error(`not well-formed XML: ${result.stderr}`);
+  return JSON.parse(result.stdout) as Junit;
+}
+
+beforeAll(async () => {
+  fake = await startFakeTogether({
+    apiKey: "tk-reports",
+    models: ["nasty", "good"],
+    answer: (model) => (model === "good" ? "ok" : NASTY),
+  });
+  dir = mkdtempSync(join(tmpdir(), "tunelab-eval-reports-"));
+  home = join(dir, ".tunelab");
+  writeFileSync(
+    join(dir, "tunelab.config.json"),
+    JSON.stringify({ providers: { hosted: { kind: "together", baseURL: fake.baseURL, apiKeyEnv: "TOGETHER_API_KEY" } } }),
+  );
+  // twelve items whose reference is "ok", graded by exact match: "good" passes every one, "nasty" fails every one
+  const items = Array.from({ length: 12 }, (_, i) => ({
+    messages: [
+      { role: "user", content: `question ${i + 1}` },
+      { role: "assistant", content: "ok" },
+    ],
+  }));
+  writeFileSync(join(dir, "test.jsonl"), `${items.map((item) => JSON.stringify(item)).join("\n")}\n`);
+  writeFileSync(join(dir, "graders.json"), JSON.stringify([EXACT_GRADER]));
+  for (const args of [
+    ["split", join(dir, "test.jsonl"), "--project", "tickets"],
+    ["graders", "add", join(dir, "graders.json"), "-p", "tickets"],
+    ["baseline", "--model", "good", "--provider", "hosted", "-p", "tickets"],
+    // a project with nothing scored yet: the first eval of a pipeline
+    ["split", join(dir, "test.jsonl"), "--project", "fresh"],
+    ["graders", "add", join(dir, "graders.json"), "-p", "fresh"],
+  ]) {
+    const r = await tunelab(args);
+    if (r.code !== 0) throw new Error(`${args.join(" ")}: ${r.stdout}\n${r.stderr}`);
+  }
+}, 180_000);
+afterAll(async () => {
+  await fake.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("tunelab eval --format junit", () => {
+  it("writes well-formed XML whatever the model answered: control characters escaped visibly, ]]> and < kept as text", async () => {
+    const file = join(dir, "regressed.xml");
+    const result = await tunelabEval([
+      "-m",
+      "nasty",
+      "-p",
+      "tickets",
+      "--baseline",
+      "best",
+      "--max-drop",
+      "0.02",
+      "--format",
+      "junit",
+      "-o",
+      file,
+    ]);
+    expect(result.code, result.stderr).toBe(1);
+    const junit = parseJunit(file);
+    const failures = junit.cases.filter((c) => c.failure !== null).length;
+    const errors = junit.cases.filter((c) => c.error !== null).length;
+    for (const counts of [junit.suites, junit.suite])
+      expect(counts).toMatchObject({
+        tests: String(junit.cases.length),
+        failures: String(failures),
+        errors: String(errors),
+      });
+    expect(junit.cases).toHaveLength(12 + 2);
+    expect(junit.cases.find((c) => c.name === "max-drop")?.failure).toContain("vs baseline");
+    const item = junit.cases.find((c) => c.name === "item 1");
+    expect(item?.failure).toContain("exact: 0 fail");
+    expect(item?.failure).toContain("output: ctl \\u0001\\u001b[31m ]]> & < a|b\nline2");
+    expect(item?.failure).toContain("</details><b>bold</b> \\ufffe end");
+  });
+});
