@@ -4,7 +4,20 @@
  * the base it was tuned from. Checkpoints add `optimizer.bin` (AdamW moments) and `state.json`.
  * The directory loads like any registered base (openHfModel), and exports as a merged checkpoint.
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  copyFileSync,
+  existsSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
 import { dirname, join } from "node:path";
 import { z } from "zod";
 import type { Kernels, Vec } from "../../trainer/kernels/types.ts";
@@ -39,7 +52,42 @@ export function readFullBase(dir: string): HfBaseRef {
   return FullJson.parse(JSON.parse(readFileSync(join(dir, "tunelab.json"), "utf8"))).base;
 }
 
-const bytes = (a: Float32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+const bytes = (a: Vec) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+
+/** Writes the AdamW moments m then v, straight from their arrays: no copy of the two (8 bytes a parameter). */
+function writeMoments(path: string, m: Vec, v: Vec): void {
+  const fd = openSync(path, "w");
+  try {
+    for (const a of [m, v]) {
+      const b = bytes(a instanceof Float32Array ? a : Float32Array.from(a));
+      for (let done = 0; done < b.byteLength; ) done += writeSync(fd, b, done, Math.min(b.byteLength - done, 1 << 30));
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Reads m then v into arrays of their own, straight from the file (a whole-file buffer and copies of it were 3× the moments). */
+function readMoments(path: string, n: number): { m: Float32Array; v: Float32Array } {
+  const fd = openSync(path, "r");
+  try {
+    const size = fstatSync(fd).size;
+    if (size !== 8 * n) throw new Error(`${path}: expected ${8 * n} bytes, found ${size}`);
+    const read = (at: number) => {
+      const a = new Float32Array(n);
+      const b = bytes(a);
+      for (let done = 0; done < b.byteLength; ) {
+        const got = readSync(fd, b, done, Math.min(b.byteLength - done, 1 << 30), at + done);
+        if (got === 0) throw new Error(`${path}: ends at byte ${at + done}, expected ${8 * n} bytes`);
+        done += got;
+      }
+      return a;
+    };
+    return { m: read(0), v: read(4 * n) };
+  } finally {
+    closeSync(fd);
+  }
+}
 
 export function saveFullDir(
   dir: string,
@@ -62,12 +110,7 @@ export function saveFullDir(
   writeFileSync(join(tmp, "config.json"), `${JSON.stringify(config, null, 2)}\n`);
   for (const f of HF_SIDE_FILES) if (existsSync(join(base.dir, f))) copyFileSync(join(base.dir, f), join(tmp, f));
   writeFileSync(join(tmp, "tunelab.json"), `${JSON.stringify({ format: "tunelab-full", version: 1, base }, null, 2)}\n`);
-  if (extra.optimizer) {
-    const both = new Float32Array(2 * params.length);
-    both.set(extra.optimizer.m);
-    both.set(extra.optimizer.v, params.length);
-    writeFileSync(join(tmp, "optimizer.bin"), bytes(both));
-  }
+  if (extra.optimizer) writeMoments(join(tmp, "optimizer.bin"), extra.optimizer.m, extra.optimizer.v);
   if (extra.state) writeFileSync(join(tmp, "state.json"), `${JSON.stringify(extra.state, null, 2)}\n`);
   rmSync(dir, { recursive: true, force: true });
   renameSync(tmp, dir);
@@ -82,13 +125,7 @@ export function loadFullDir(
   const params = flatten(k, arch, layout, loadHfWeights(inspectCheckpoint(dir), { keepBf16: false }));
   const out: { params: Vec; optimizer?: { m: Float32Array; v: Float32Array }; state?: TrainingState } = { params };
   const opt = join(dir, "optimizer.bin");
-  if (existsSync(opt)) {
-    const buf = readFileSync(opt);
-    const n = layout.size;
-    if (buf.byteLength !== 8 * n) throw new Error(`${opt}: expected ${8 * n} bytes, found ${buf.byteLength}`);
-    const both = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
-    out.optimizer = { m: both.slice(0, n), v: both.slice(n) };
-  }
+  if (existsSync(opt)) out.optimizer = readMoments(opt, layout.size);
   const state = join(dir, "state.json");
   if (existsSync(state)) out.state = JSON.parse(readFileSync(state, "utf8")) as TrainingState;
   return out;
