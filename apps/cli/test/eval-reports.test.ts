@@ -113,11 +113,13 @@ describe("tunelab eval --format junit", () => {
     const junit = parseJunit(file);
     const failures = junit.cases.filter((c) => c.failure !== null).length;
     const errors = junit.cases.filter((c) => c.error !== null).length;
+    const skipped = junit.cases.filter((c) => c.skipped !== null).length;
     for (const counts of [junit.suites, junit.suite])
       expect(counts).toMatchObject({
         tests: String(junit.cases.length),
         failures: String(failures),
         errors: String(errors),
+        skipped: String(skipped),
       });
     expect(junit.cases).toHaveLength(12 + 2);
     expect(junit.cases.find((c) => c.name === "max-drop")?.failure).toContain("vs baseline");
@@ -125,5 +127,29 @@ describe("tunelab eval --format junit", () => {
     expect(item?.failure).toContain("exact: 0 fail");
     expect(item?.failure).toContain("output: ctl \\u0001\\u001b[31m ]]> & < a|b\nline2");
     expect(item?.failure).toContain("</details><b>bold</b> \\ufffe end");
+  });
+
+  it("on a first run (no baseline yet) passes with the max-drop gate reported as skipped, not as passed", async () => {
+    const file = join(dir, "first.xml");
+    const result = await tunelabEval([
+      "-m",
+      "good",
+      "-p",
+      "fresh",
+      "--baseline",
+      "best",
+      "--max-drop",
+      "0.02",
+      "--format",
+      "junit",
+      "-o",
+      file,
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    const junit = parseJunit(file);
+    expect(junit.suite).toMatchObject({ tests: "14", errors: "0", skipped: "1" });
+    expect(junit.suites.skipped).toBe("1");
+    const gate = junit.cases.find((c) => c.name === "max-drop");
+    expect(gate).toMatchObject({ failure: null, error: null, skipped: expect.stringContaining("no baseline to compare with yet") });
   });
 });

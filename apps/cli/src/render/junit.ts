@@ -12,22 +12,22 @@ const visibleEscape = (char: string) => `\\u${(char.codePointAt(0) ?? 0).toStrin
 export function renderJunit(gate: GateResult, samples: EvalSampleRow[]): string {
   const failures = samples.filter((s) => s.status === "failed").length + gate.checks.filter((c) => !c.passed).length;
   const errors = samples.filter((s) => s.status === "errored").length;
+  // a gate that could not be checked yet (max-drop on a first run, with no baseline) is a skipped test case
+  const skipped = gate.checks.filter((c) => c.skipped).length;
+  const counts = { tests: samples.length + gate.checks.length, failures, errors, skipped };
   const root = create({ version: "1.0", encoding: "UTF-8", invalidCharReplacement: visibleEscape }).ele("testsuites", {
     name: "tunelab eval",
-    tests: samples.length + gate.checks.length,
-    failures,
-    errors,
+    ...counts,
   });
   const suite = root.ele("testsuite", {
     name: `${gate.run.model} on ${gate.primaryMetric}`,
-    tests: samples.length + gate.checks.length,
-    failures,
-    errors,
+    ...counts,
     timestamp: gate.run.createdAt,
   });
   for (const check of gate.checks) {
     const testcase = suite.ele("testcase", { classname: "tunelab.gates", name: check.gate });
     if (!check.passed) testcase.ele("failure", { message: check.detail, type: "gate" }).txt(check.detail);
+    else if (check.skipped) testcase.ele("skipped", { message: check.detail });
   }
   for (const sample of samples) {
     const grades = JSON.parse(sample.grades_json) as Record<string, Grade>;

@@ -124,7 +124,12 @@ describe("edge cases", () => {
     const result = await regressionGate(ws, run.only as string, { project: "solo", baseline: "best", maxDrop: 0 });
     expect(result).toMatchObject({ passed: true, baseline: null, comparison: null });
     expect(result.checks).toEqual([
-      { gate: "max-drop", passed: true, detail: "no baseline to compare with yet (nothing on the leaderboard); skipped" },
+      {
+        gate: "max-drop",
+        passed: true,
+        skipped: true,
+        detail: "no baseline to compare with yet (nothing on the leaderboard); skipped",
+      },
     ]);
     const bare = await regressionGate(ws, run.only as string, { project: "solo" });
     expect(bare).toMatchObject({ passed: true, checks: [], baseline: null, comparison: null, flaky: null });

@@ -30,6 +30,8 @@ export interface GateOptions {
 export interface GateCheck {
   gate: "min-score" | "max-drop" | "max-errored";
   passed: boolean;
+  /** The gate could not be checked and counts as passed: max-drop with nothing to compare with yet (a first run). */
+  skipped?: true;
   detail: string;
 }
 
@@ -105,7 +107,12 @@ export async function regressionGate(ws: Workspace, runId: string, options: Gate
       if (options.maxDrop !== undefined)
         checks.push(dropCheck(comparison.graders[primaryMetric], primaryMetric, options.maxDrop, options.significance ?? 0.05));
     } else if (options.maxDrop !== undefined) {
-      checks.push({ gate: "max-drop", passed: true, detail: "no baseline to compare with yet (nothing on the leaderboard); skipped" });
+      checks.push({
+        gate: "max-drop",
+        passed: true,
+        skipped: true,
+        detail: "no baseline to compare with yet (nothing on the leaderboard); skipped",
+      });
     }
   }
   let flaky: GateResult["flaky"] = null;
