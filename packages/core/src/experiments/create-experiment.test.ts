@@ -144,3 +144,25 @@ describe("the config hash", () => {
     expect(plain.experiment.configHash).toBe(sha256(before));
   });
 });
+
+describe("refusing out-of-range and mistyped values", () => {
+  it("says what was expected: a whole number in the field's range or auto, the seed's real limit, and stores nothing", async () => {
+    const cases: Array<[Record<string, unknown>, RegExp]> = [
+      [{ hyperparameters: { n_epochs: 1.5 } }, /^hyperparameters\.n_epochs: expected a whole number from 1 to 50, or "auto"$/],
+      [{ hyperparameters: { n_epochs: "three" } }, /^hyperparameters\.n_epochs: expected a whole number from 1 to 50, or "auto"$/],
+      [{ hyperparameters: { n_epochs: 1e308 } }, /^hyperparameters\.n_epochs: Too big: expected number to be <=50$/],
+      [{ hyperparameters: { batch_size: 2 ** 60 } }, /^hyperparameters\.batch_size: Too big: expected number to be <=256$/],
+      [
+        { hyperparameters: { learning_rate_multiplier: "fast" } },
+        /^hyperparameters\.learning_rate_multiplier: expected a number above 0, at most 100, or "auto"$/,
+      ],
+      [{ seed: 1e300 }, /^seed: Too big: expected number to be <=2147483647$/],
+    ];
+    for (const [extra, message] of cases) {
+      const error = await refusal(createExperiment(ws, { project: "p", dataset: "train@1", model: "local-tiny", ...extra } as never));
+      expect(error.code, JSON.stringify(extra)).toBe("invalid_argument");
+      expect(error.message, JSON.stringify(extra)).toMatch(message);
+    }
+    expect(await listExperiments(ws.db, (await ws.db.selectFrom("projects").select("id").executeTakeFirstOrThrow()).id)).toEqual([]);
+  });
+});

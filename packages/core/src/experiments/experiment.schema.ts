@@ -24,7 +24,8 @@ export const CreateExperiment = z.strictObject({
   provider: z.string().min(1).max(MAX_MODEL_NAME).default("local"),
   method: ExperimentMethod.default("supervised"),
   hyperparameters: RequestedHyperparameters.default({ n_epochs: "auto", batch_size: "auto", learning_rate_multiplier: "auto" }),
-  seed: z.number().int().min(0).max(2_147_483_647).default(DEFAULT_SEED),
+  // the range before integrality: 1e300 is refused as over 2147483647, the seed's real limit
+  seed: z.number().min(0).max(2_147_483_647).int().default(DEFAULT_SEED),
   suffix: z
     .string()
     .max(40)
