@@ -166,3 +166,35 @@ describe("refusing out-of-range and mistyped values", () => {
     expect(await listExperiments(ws.db, (await ws.db.selectFrom("projects").select("id").executeTakeFirstOrThrow()).id)).toEqual([]);
   });
 });
+
+describe("early stopping", () => {
+  it("is refused without validation data (it could never stop), naming the field and the flag, and stores nothing", async () => {
+    const error = await refusal(
+      createExperiment(ws, { project: "p", dataset: "train@1", model: "local-tiny", hyperparameters: { early_stopping_patience: 2 } }),
+    );
+    expect(error.code).toBe("invalid_argument");
+    expect(error.message).toMatch(/^hyperparameters\.early_stopping_patience: .*needs validation data \(--validation NAME@N\)/);
+    const project = await ws.db.selectFrom("projects").select("id").executeTakeFirstOrThrow();
+    expect(await listExperiments(ws.db, project.id)).toEqual([]);
+    // with validation data, or turned off (0) or auto, it is stored
+    const withValidation = await createExperiment(ws, {
+      project: "p",
+      dataset: "train@1",
+      validation: "train@1",
+      model: "local-tiny",
+      hyperparameters: { early_stopping_patience: 2 },
+    });
+    expect(withValidation.created).toBe(true);
+    for (const early_stopping_patience of [0, "auto"] as const)
+      expect(
+        (
+          await createExperiment(ws, {
+            project: "p",
+            dataset: "train@1",
+            model: "local-tiny",
+            hyperparameters: { early_stopping_patience },
+          })
+        ).created,
+      ).toBe(true);
+  });
+});

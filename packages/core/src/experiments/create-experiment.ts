@@ -103,6 +103,14 @@ export async function prepareExperiment(ws: Workspace, input: CreateExperiment, 
     );
   }
   if (!baseline) {
+    const patience = hyperparameters?.early_stopping_patience;
+    // early stopping watches the validation loss: without validation data it could never stop, yet made a new config
+    if (!validation && typeof patience === "number" && patience > 0)
+      throw new TunelabError(
+        "invalid_argument",
+        `hyperparameters.early_stopping_patience: early stopping watches the validation loss, so it needs validation data (--validation NAME@N); pass it, or leave early_stopping_patience out`,
+        { details: { field: "hyperparameters.early_stopping_patience" } },
+      );
     if (dataset) assertFormatSuits(method, dataset, "dataset");
     if (validation) assertFormatSuits(method, validation, "validation");
   }
