@@ -15,6 +15,7 @@ import {
   type GraderConfig,
   GraderConfigError,
   parseGraderConfig,
+  ToolCall,
   testGraderOffThread,
   toEvalItem,
   toSample,
@@ -27,7 +28,7 @@ import { AnyJson, errors, json, ProjectParams } from "../http/schemas.ts";
 const GraderTest = z
   .object({
     grader: z.record(z.string(), z.unknown()),
-    sample: z.union([z.string(), z.object({ output_text: z.string() }).loose()]),
+    sample: z.union([z.string(), z.object({ output_text: z.string(), output_tools: z.array(ToolCall).optional() }).loose()]),
     item: z.record(z.string(), z.unknown()).default({}),
     /** The item's 0-based position in the test split (its default id is position + 1). */
     position: z.number().int().min(0).default(0),
@@ -113,7 +114,7 @@ export function graderRoutes(ws: Workspace, options: GraderRouteOptions) {
         assertAdminForCodeGraders(c, [config], "try");
         assertCodeGradersAllowed([config], options.allowCodeGraders, "try");
         assertModuleInside([config]);
-        const sample = typeof body.sample === "string" ? body.sample : toSample(body.sample.output_text);
+        const sample = typeof body.sample === "string" ? body.sample : toSample(body.sample.output_text, body.sample.output_tools);
         // a test-split line is built as the eval runner builds it (item.reference, reference_json, …), and shown back
         const item = Array.isArray(body.item.messages) ? toEvalItem(body.item, body.position) : body.item;
         // a pure grader grades in a worker thread with a deadline: a grader stuck on the sample never blocks the server
