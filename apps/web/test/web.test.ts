@@ -113,6 +113,32 @@ describe("web app in Chromium", () => {
     await page.setViewportSize({ width: 1280, height: 900 });
   });
 
+  it("pages a board longer than a page: Next and Previous keep the whole board's ranks and filter options", async () => {
+    await page.goto(`${server.url}/projects/${PROJECT}?per=2`);
+    await page.locator("[data-testid=board-pager]").waitFor();
+    await expect.poll(() => page.locator("[data-testid=board-range]").textContent()).toBe("rows 1–2 of 3");
+    expect(await rowNames(page)).toHaveLength(2);
+    await page.getByRole("button", { name: "Next ›" }).click();
+    await expect.poll(() => page.locator("[data-testid=board-range]").textContent()).toBe("rows 3–3 of 3");
+    expect(page.url()).toContain("page=2");
+    const whole = await server.call<{ rows: { rank: number | null }[] }>("GET", `/api/projects/${PROJECT}/leaderboard`);
+    expect(await page.locator("[data-testid=leaderboard-table] tbody td.rank").allTextContents()).toEqual([String(whole.rows[2]?.rank)]);
+    expect(await page.getByRole("button", { name: "Next ›" }).isDisabled()).toBe(true);
+    // the filters offer every dataset of the board, not only this page's
+    await expect
+      .poll(() => page.locator("select[name=dataset] option").evaluateAll((o) => o.map((x) => (x as HTMLOptionElement).value)))
+      .toEqual(["", "train@1", "train@2"]);
+    await page.getByRole("button", { name: "‹ Previous" }).click();
+    await expect.poll(() => page.locator("[data-testid=board-range]").textContent()).toBe("rows 1–2 of 3");
+    // a link past the last page says so instead of "no experiments yet"
+    await page.goto(`${server.url}/projects/${PROJECT}?per=2&page=9`);
+    await page.getByText("This page is past the last one").waitFor();
+    // one page: no pager
+    await page.goto(`${server.url}/projects/${PROJECT}`);
+    await page.locator("[data-testid=leaderboard-table] tbody tr").nth(2).waitFor();
+    expect(await page.locator("[data-testid=board-pager]").count()).toBe(0);
+  });
+
   it("opens an experiment: config, loss curve drawn, grader summary, filtered items with output-vs-reference diff", async () => {
     await page.goto(`${server.url}/projects/${PROJECT}?sort=name&order=desc`);
     await page.click("text=v2-3ep");

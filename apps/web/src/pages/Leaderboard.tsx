@@ -1,7 +1,7 @@
 import { createEffect, createMemo, createSignal, For, Show } from "solid-js";
 import { createStore, reconcile } from "solid-js/store";
 import { api, read } from "../api/client.ts";
-import type { LeaderboardRow, LeaderboardSort } from "../api/types.ts";
+import type { ExperimentStatus, LeaderboardRow, LeaderboardSort } from "../api/types.ts";
 import { ErrorNotice, Loading, Notice } from "../components/Notice.tsx";
 import { type ScoreAxis, ScoreChart } from "../components/ScoreChart.tsx";
 import { onLive } from "../lib/live.ts";
@@ -32,6 +32,13 @@ const STATUSES = ["completed", "created", "uploading", "training", "evaluating",
 const FINISHED = new Set(["completed", "failed", "cancelled"]);
 /** Default direction per column: bigger is better for scores and sizes. */
 const DESC_FIRST = new Set<LeaderboardSort>(["score", "trained_tokens"]);
+/** Rows per page unless the link asks for fewer (`?per=`); the whole board (up to the API's 10,000) backs ranks and filters. */
+const PER_PAGE = 1_000;
+const WHOLE_BOARD = "10000";
+const positive = (raw: string, fallback: number, max: number) => {
+  const n = Number(raw);
+  return raw !== "" && Number.isInteger(n) && n >= 1 ? Math.min(n, max) : fallback;
+};
 
 /** Experiments and baselines of a project ranked by the primary metric, with filters, a chart and compare. */
 export default function Leaderboard(props: { project: string }) {
@@ -48,6 +55,8 @@ export default function Leaderboard(props: { project: string }) {
   };
   const axis = (): ScoreAxis => (query("x") === "tokens" ? "tokens" : "examples");
   const selected = () => query("sel").split(",").filter(Boolean);
+  const per = () => positive(query("per"), PER_PAGE, PER_PAGE);
+  const page = () => positive(query("page"), 1, Number.MAX_SAFE_INTEGER);
 
   const board = load(
     () => ({
@@ -58,6 +67,8 @@ export default function Leaderboard(props: { project: string }) {
       status: query("status"),
       sort: sort(),
       order: order(),
+      per: per(),
+      page: page(),
     }),
     (k) =>
       read(
@@ -69,24 +80,32 @@ export default function Leaderboard(props: { project: string }) {
             ...(k.dataset ? { dataset: k.dataset } : {}),
             ...(k.model ? { model: k.model } : {}),
             ...(k.method ? { method: k.method as LeaderboardRow["method"] } : {}),
-            ...(k.status ? { status: k.status } : {}),
+            ...(k.status ? { status: k.status as ExperimentStatus } : {}),
+            limit: k.per,
+            ...(k.page > 1 ? { offset: (k.page - 1) * k.per } : {}),
           },
         }),
       ),
   );
+  /** The board has more rows than this page shows. */
+  const paged = () => {
+    const data = board.data();
+    return page() > 1 || (data !== undefined && data.total > data.rows.length);
+  };
   // options for the filters, from the unfiltered board
   const filtered = () => Boolean(query("q") || query("status") || query("dataset") || query("model") || query("method"));
   const serverFiltered = () => Boolean(query("status") || query("dataset") || query("model") || query("method"));
-  // unfiltered, the board itself provides the options
+  // unfiltered and on one page, the board itself provides the options
+  const whole = () => serverFiltered() || paged();
   const all = load(
-    () => (serverFiltered() ? { project: props.project } : null),
-    (k) => read(api.projects[":project"].leaderboard.$get({ param: { project: k.project }, query: {} })),
+    () => (whole() ? { project: props.project } : null),
+    (k) => read(api.projects[":project"].leaderboard.$get({ param: { project: k.project }, query: { limit: WHOLE_BOARD } })),
   );
 
   const [live, setLive] = createSignal<Record<string, LiveState>>({});
   const refresh = throttle(() => {
     board.refetch();
-    if (serverFiltered()) all.refetch();
+    if (whole()) all.refetch();
   }, 400);
   const known = (id: string) => board.data()?.rows.some((r) => r.experimentId === id) ?? false;
   onLive("experiment", (e) => {
@@ -139,7 +158,7 @@ export default function Leaderboard(props: { project: string }) {
 
   const onSort = (column: LeaderboardSort) => {
     const next = sort() === column ? (order() === "asc" ? "desc" : "asc") : DESC_FIRST.has(column) ? "desc" : "asc";
-    setQuery({ sort: column === "rank" && next === "asc" ? null : column, order: next });
+    setQuery({ sort: column === "rank" && next === "asc" ? null : column, order: next, page: null });
   };
   // compare takes two: a third tick is refused, and the page says so (it never drops a row silently)
   const [refused, setRefused] = createSignal<string>();
@@ -165,7 +184,7 @@ export default function Leaderboard(props: { project: string }) {
   };
   const options = (pick: (r: LeaderboardRow) => string | null) => {
     const values = new Set<string>();
-    const source = serverFiltered() ? (all.data() ?? board.data()) : board.data();
+    const source = whole() ? (all.data() ?? board.data()) : board.data();
     for (const r of source?.rows ?? []) {
       const v = pick(r);
       if (v) values.add(v);
@@ -212,28 +231,28 @@ export default function Leaderboard(props: { project: string }) {
               </label>
               <label>
                 Status
-                <select name="status" value={query("status")} onChange={(e) => setQuery({ status: e.currentTarget.value })}>
+                <select name="status" value={query("status")} onChange={(e) => setQuery({ status: e.currentTarget.value, page: null })}>
                   <option value="">any</option>
                   <For each={STATUSES}>{(s) => <option value={s}>{s}</option>}</For>
                 </select>
               </label>
               <label>
                 Dataset
-                <select name="dataset" value={query("dataset")} onChange={(e) => setQuery({ dataset: e.currentTarget.value })}>
+                <select name="dataset" value={query("dataset")} onChange={(e) => setQuery({ dataset: e.currentTarget.value, page: null })}>
                   <option value="">any</option>
                   <For each={options((r) => r.dataset)}>{(d) => <option value={d}>{d}</option>}</For>
                 </select>
               </label>
               <label>
                 Base model
-                <select name="model" value={query("model")} onChange={(e) => setQuery({ model: e.currentTarget.value })}>
+                <select name="model" value={query("model")} onChange={(e) => setQuery({ model: e.currentTarget.value, page: null })}>
                   <option value="">any</option>
                   <For each={options((r) => r.baseModel)}>{(m) => <option value={m}>{m}</option>}</For>
                 </select>
               </label>
               <label>
                 Method
-                <select name="method" value={query("method")} onChange={(e) => setQuery({ method: e.currentTarget.value })}>
+                <select name="method" value={query("method")} onChange={(e) => setQuery({ method: e.currentTarget.value, page: null })}>
                   <option value="">any</option>
                   <For each={options((r) => r.method)}>{(m) => <option value={m}>{m === "none" ? "none (baseline)" : m}</option>}</For>
                 </select>
@@ -242,7 +261,7 @@ export default function Leaderboard(props: { project: string }) {
                 <button
                   type="button"
                   class="link"
-                  onClick={() => setQuery({ q: null, status: null, dataset: null, model: null, method: null })}
+                  onClick={() => setQuery({ q: null, status: null, dataset: null, model: null, method: null, page: null })}
                 >
                   Clear filters
                 </button>
@@ -264,29 +283,44 @@ export default function Leaderboard(props: { project: string }) {
               when={data().rows.length > 0}
               fallback={
                 <Show
-                  when={filtered()}
+                  when={page() > 1 && data().total > 0}
                   fallback={
-                    <Notice kind="empty" title="No experiments yet">
-                      <p>
-                        Score the base model first: <code>tunelab baseline --model local-tiny</code>, then train one:{" "}
-                        <code>tunelab exp create --dataset train@1 --model local-tiny</code>. Experiments show up here live.
-                      </p>
-                      <p>
-                        Nothing to train on? Import data on the <a href={`/projects/${props.project}/datasets`}>Datasets</a> page's
-                        instructions, and set graders on <a href={`/projects/${props.project}/graders`}>Graders</a>.
-                      </p>
-                    </Notice>
+                    <Show
+                      when={filtered()}
+                      fallback={
+                        <Notice kind="empty" title="No experiments yet">
+                          <p>
+                            Score the base model first: <code>tunelab baseline --model local-tiny</code>, then train one:{" "}
+                            <code>tunelab exp create --dataset train@1 --model local-tiny</code>. Experiments show up here live.
+                          </p>
+                          <p>
+                            Nothing to train on? Import data on the <a href={`/projects/${props.project}/datasets`}>Datasets</a> page's
+                            instructions, and set graders on <a href={`/projects/${props.project}/graders`}>Graders</a>.
+                          </p>
+                        </Notice>
+                      }
+                    >
+                      <Notice kind="empty" title="No experiment matches these filters">
+                        <p>
+                          Loosen a filter or{" "}
+                          <button
+                            type="button"
+                            class="link"
+                            onClick={() => setQuery({ q: null, status: null, dataset: null, model: null, method: null })}
+                          >
+                            clear them all
+                          </button>
+                          .
+                        </p>
+                      </Notice>
+                    </Show>
                   }
                 >
-                  <Notice kind="empty" title="No experiment matches these filters">
+                  <Notice kind="empty" title="This page is past the last one">
                     <p>
-                      Loosen a filter or{" "}
-                      <button
-                        type="button"
-                        class="link"
-                        onClick={() => setQuery({ q: null, status: null, dataset: null, model: null, method: null })}
-                      >
-                        clear them all
+                      The board has {data().total} row(s).{" "}
+                      <button type="button" class="link" onClick={() => setQuery({ page: null })}>
+                        Go to the first page
                       </button>
                       .
                     </p>
@@ -333,7 +367,7 @@ export default function Leaderboard(props: { project: string }) {
                 <CurvePanel project={props.project} />
                 <div class="board-main">
                   <p class="muted count" aria-live="polite">
-                    {rows().length} of {data().rows.length} experiment(s){board.loading() ? " · updating…" : ""}
+                    {rows().length} of {data().total} experiment(s){board.loading() ? " · updating…" : ""}
                     {selected().length > 0 ? ` · ${selected().length} selected` : " · tick two rows to compare them"}
                     <Show when={refused()}>
                       {(message) => (
@@ -357,6 +391,24 @@ export default function Leaderboard(props: { project: string }) {
                     rankOf={rankOf}
                     maxScore={maxScore()}
                   />
+                  <Show when={paged()}>
+                    <nav class="pager" aria-label="pages" data-testid="board-pager">
+                      <button type="button" disabled={page() <= 1} onClick={() => setQuery({ page: page() > 2 ? page() - 1 : null })}>
+                        ‹ Previous
+                      </button>
+                      <span class="muted" data-testid="board-range">
+                        rows {data().offset + 1}–{data().offset + data().rows.length} of {data().total}
+                        {query("q") ? " (the search box looks at this page only)" : ""}
+                      </span>
+                      <button
+                        type="button"
+                        disabled={data().offset + data().rows.length >= data().total}
+                        onClick={() => setQuery({ page: page() + 1 })}
+                      >
+                        Next ›
+                      </button>
+                    </nav>
+                  </Show>
                   <p class="muted footnote" data-testid="tokens-note">
                     * {TRAINED_TOKENS_NOTE}
                   </p>
