@@ -153,3 +153,29 @@ describe("tunelab eval --format junit", () => {
     expect(gate).toMatchObject({ failure: null, error: null, skipped: expect.stringContaining("no baseline to compare with yet") });
   });
 });
+
+describe("tunelab eval --format markdown", () => {
+  it("keeps every table row on one line with its columns, and shows outputs as text: no HTML, no raw control characters", async () => {
+    const result = await tunelabEval(["-m", "nasty", "-p", "tickets", "--baseline", "best", "--max-drop", "0.02", "--format", "markdown"]);
+    expect(result.code, result.stderr).toBe(1);
+    const markdown = result.stdout;
+    // a carriage return ends a Markdown line (and so a table row) as a newline does
+    expect(markdown).not.toMatch(/\r/);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the report must hold none
+    expect(markdown).not.toMatch(/[\u0000-\u0008\u000b-\u001f]/);
+    const lines = markdown.split("\n");
+    const header = lines.indexOf("| item | input | reference | baseline | this run |");
+    expect(header).toBeGreaterThan(0);
+    const rows = lines.slice(header + 2, lines.indexOf("", header));
+    expect(rows).toHaveLength(12);
+    // a row's cells are split at pipes not escaped with a backslash, as GitHub splits them
+    const cellsOf = (row: string) => row.split(/(?<!\\)\|/).slice(1, -1);
+    for (const row of rows) expect(cellsOf(row), row).toHaveLength(5);
+    const output = cellsOf(rows[0] as string)[4]?.trim();
+    expect(output).toBe(
+      "ctl \\u0001\\u001b\\[31m \\]\\]&gt; &amp; &lt; a\\|b line2 line3 &lt;/details&gt;&lt;b&gt;bold&lt;/b&gt; \uFFFE end",
+    );
+    // the only HTML is the report's own collapsible section
+    expect(markdown.match(/<\/?[a-z]+>/g)).toEqual(["<details>", "<summary>", "</summary>", "</details>"]);
+  });
+});

@@ -3,8 +3,26 @@ import { formatP } from "../output.ts";
 
 const signed = (n: number | null | undefined) => (n === null || n === undefined ? "–" : `${n >= 0 ? "+" : ""}${n.toFixed(3)}`);
 
-/** A table cell: pipes escaped, on one line, at most `n` characters. */
-const cell = (s: string | null, n: number) => (s ?? "").replace(/\|/g, "\\|").replace(/\n/g, " ").slice(0, n);
+/**
+ * Markdown's punctuation that could format text, and the characters HTML would read as markup (output is data). An
+ * underscore stays: inside a word (snake_case keys, http_error) it never emphasises.
+ */
+const MARKUP = /[\\`*~[\]<>&|]/g;
+const ENTITIES: Record<string, string> = { "<": "&lt;", ">": "&gt;", "&": "&amp;" };
+/** Control characters (a terminal's colour escapes, NUL) are written as visible escapes such as `\u001b`. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters it replaces
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
+
+/**
+ * A table cell of text from a model, a test item or an error: at most `n` characters, on one line (a carriage return
+ * ends a Markdown line as a newline does), shown as written: pipes, emphasis and HTML escaped, never rendered.
+ */
+const cell = (s: string | null, n: number) =>
+  (s ?? "")
+    .slice(0, n)
+    .replace(/\r\n|\r|\n/g, " ")
+    .replace(MARKUP, (c) => ENTITIES[c] ?? `\\${c}`)
+    .replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 
 /** A summary fit for a pull-request comment. */
 export function renderMarkdown(gate: GateResult): string {
@@ -16,7 +34,9 @@ export function renderMarkdown(gate: GateResult): string {
     "",
     "| gate | result | detail |",
     "| --- | --- | --- |",
-    ...gate.checks.map((c) => `| ${c.gate} | ${c.passed ? "pass" : "**FAIL**"} | ${c.detail.replace(/\|/g, "\\|")} |`),
+    ...gate.checks.map(
+      (c) => `| ${c.gate} | ${c.passed ? (c.skipped ? "skipped" : "pass") : "**FAIL**"} | ${c.detail.replace(/\|/g, "\\|")} |`,
+    ),
   ];
   if (gate.run.trials > 1)
     lines.splice(
@@ -44,7 +64,7 @@ export function renderMarkdown(gate: GateResult): string {
     );
     for (const [name, g] of Object.entries(gate.comparison.graders)) {
       lines.push(
-        `| ${name} | ${g.meanA?.toFixed(3) ?? "–"} | ${g.meanB?.toFixed(3) ?? "–"} | ${signed(g.delta.mean)} | ${g.delta.ci ? `${signed(g.delta.ci.low)}..${signed(g.delta.ci.high)}` : "–"} | ${formatP(g.delta.pValue)} |`,
+        `| ${cell(name, 80)} | ${g.meanA?.toFixed(3) ?? "–"} | ${g.meanB?.toFixed(3) ?? "–"} | ${signed(g.delta.mean)} | ${g.delta.ci ? `${signed(g.delta.ci.low)}..${signed(g.delta.ci.high)}` : "–"} | ${formatP(g.delta.pValue)} |`,
       );
     }
     const regressed = gate.comparison.regressed;
