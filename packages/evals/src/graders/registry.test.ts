@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { toEvalItem, toSample } from "../item.ts";
 import type { Grader } from "./grader.ts";
+import { leafGraders } from "./leaf-registry.ts";
 import { bindGrader, GRADER_TYPES, type GraderConfig, GraderConfigError, graders, parseGraderConfig, runGrader } from "./registry.ts";
 import { gradeSafely } from "./run.ts";
 
@@ -26,7 +27,7 @@ function issues(json: unknown): string[] {
 
 describe("grader registry", () => {
   it("has a grader for every config type", () => {
-    expect(GRADER_TYPES.sort()).toEqual(
+    expect([...GRADER_TYPES].sort()).toEqual(
       [
         "custom",
         "json_match",
@@ -109,6 +110,25 @@ describe("grader registry", () => {
       }),
     ).toEqual(["graders.accuracy.pass_threshold: expected number, received string"]);
     expect(issues({ type: "multi", name: "m", calculate_output: "a", graders: { a: { type: "multi" } } })[0]).toMatch(/^graders\.a\.type/);
+  });
+
+  it("says a multi cannot contain a multi, and names an unknown or missing sub-grader type as at the top level", () => {
+    const leaves = Object.keys(leafGraders).join(", ");
+    const nested = {
+      type: "multi",
+      name: "b",
+      graders: { x: { type: "string_check", name: "x", input: "a", reference: "a", operation: "eq" } },
+      calculate_output: "x",
+    };
+    expect(issues({ type: "multi", name: "m", calculate_output: "a", graders: { a: nested } })).toEqual([
+      `graders.a.type: a multi grader cannot contain another multi grader (expected one of ${leaves})`,
+    ]);
+    expect(issues({ type: "multi", name: "m", calculate_output: "a", graders: { a: { type: "strng_check", name: "a" } } })).toEqual([
+      `graders.a.type: unknown grader type "strng_check" (expected one of ${leaves})`,
+    ]);
+    expect(issues({ type: "multi", name: "m", calculate_output: "a", graders: { a: { name: "a" } } })).toEqual([
+      `graders.a.type: missing (expected one of ${leaves})`,
+    ]);
   });
 
   it("prefixes paths when asked", () => {

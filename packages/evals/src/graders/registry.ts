@@ -21,6 +21,7 @@ export const graders: { [T in GraderType]: Grader<Extract<GraderConfig, { type: 
 };
 
 export const GRADER_TYPES = Object.keys(graders) as GraderType[];
+const LEAF_GRADER_TYPES: readonly string[] = Object.keys(leafGraders);
 
 /** A grader config that does not validate; `issues` name the path of each problem. */
 export class GraderConfigError extends Error {
@@ -48,7 +49,28 @@ export function parseGraderConfig(json: unknown, at = ""): GraderConfig {
   }
   const result = GraderConfig.safeParse(withoutCriterionId(json));
   if (result.success) return result.data;
-  throw new GraderConfigError(result.error.issues.map((issue) => `${prefix(formatPath(issue.path))}: ${simplify(issue.message)}`));
+  throw new GraderConfigError(
+    result.error.issues.map(
+      (issue) => `${prefix(formatPath(issue.path))}: ${subGraderTypeProblem(json, issue.path) ?? simplify(issue.message)}`,
+    ),
+  );
+}
+
+/**
+ * The problem with a `multi`'s sub-grader `type` (path `graders.<name>.type`), said as for a top-level grader: another
+ * `multi` (OpenAI: "You cannot nest one multigrader inside another"), an unknown type, or none. `undefined` for
+ * any other path.
+ */
+function subGraderTypeProblem(json: unknown, path: readonly PropertyKey[]): string | undefined {
+  const [graders, name, key] = path;
+  if (path.length !== 3 || graders !== "graders" || key !== "type") return undefined;
+  const sub = (json as { graders?: Record<string, unknown> }).graders?.[String(name)];
+  const type = sub && typeof sub === "object" ? (sub as { type?: unknown }).type : undefined;
+  const expected = `expected one of ${LEAF_GRADER_TYPES.join(", ")}`;
+  if (type === "multi") return `a multi grader cannot contain another multi grader (${expected})`;
+  if (type === undefined) return `missing (${expected})`;
+  if (!LEAF_GRADER_TYPES.includes(type as string)) return `unknown grader type ${JSON.stringify(type)} (${expected})`;
+  return undefined;
 }
 
 /**
