@@ -4,6 +4,7 @@ import {
   DataFractions,
   DEFAULT_FRACTION_SEED,
   getProjectByName,
+  leaderboard,
   localCreator,
   MAX_SWEEP_POINTS,
   SweepGrid,
@@ -14,8 +15,8 @@ import { type Command, Option } from "commander";
 import { resolveProjectName, withWorkspace } from "../context.ts";
 import { EXIT } from "../exit-codes.ts";
 import { checkedBy, finiteNumber, listOf } from "../option-parsers.ts";
-import { count, emit, type GlobalOptions, table } from "../output.ts";
-import { statusColor } from "../render/experiment.ts";
+import { count, emit, type GlobalOptions } from "../output.ts";
+import { sweepSummary } from "../render/sweep-summary.ts";
 import { runExperiments } from "../run-experiments.ts";
 import { engineModelKinds } from "./engine-access.ts";
 import { chosenAxes, concurrencyOption, methodOption, type RunOptions, runOptions, sweepOptions } from "./experiment-options.ts";
@@ -96,7 +97,7 @@ export function registerSweep(program: Command, globals: () => GlobalOptions): v
         ...(o.dataFractions ? { dataFractions: o.dataFractions, fractionSeed: o.fractionSeed } : {}),
         ...chosenAxes(o),
       });
-      const ids = await withWorkspace(async (ws) => {
+      const { ids, project } = await withWorkspace(async (ws) => {
         const project = await resolveProjectName(ws, o.project);
         await checkRunTarget(ws, o.provider, o.model);
         await scoringSetup(ws, (await getProjectByName(ws.db, project)).id); // before anything is stored or trains
@@ -114,15 +115,12 @@ export function registerSweep(program: Command, globals: () => GlobalOptions): v
             },
           },
         );
-        return created.map((r) => r.experiment.id);
+        return { ids: created.map((r) => r.experiment.id), project };
       });
       const results = await runExperiments([...new Set(ids)], globals(), o.concurrency);
-      emit(globals(), results, () =>
-        table(
-          ["id", "name", "method", "status"],
-          results.map((r) => [r.id, r.name, r.method, statusColor(r.status)]),
-        ),
-      );
+      // ranked as the leaderboard ranks them (the primary metric with its interval), failed points named
+      const board = globals().json ? undefined : await withWorkspace((ws) => leaderboard(ws, { project, limit: 10_000 }));
+      emit(globals(), results, () => (board ? sweepSummary(results, board) : ""));
       if (results.some((r) => r.status === "failed")) process.exitCode = EXIT.checkFailed;
     });
 }

@@ -1,0 +1,60 @@
+// `tunelab sweep` ends with the grid's outcome: points ranked as the leaderboard ranks them (the primary metric with its
+// 95% interval), and a point that failed (here one whose learning rate makes training diverge) named with its error,
+// while the other points still ran to the end.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli, runSteps } from "./run-cli.ts";
+
+const EXAMPLES = fileURLToPath(new URL("../../../examples/ticket-routing/", import.meta.url));
+
+let dir: string;
+let home: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), "tunelab-sweep-summary-"));
+  home = join(dir, ".tunelab");
+  const items = readFileSync(`${EXAMPLES}test.jsonl`, "utf8").split("\n").filter(Boolean).slice(0, 4);
+  writeFileSync(join(dir, "test.jsonl"), `${items.join("\n")}\n`);
+  runSteps(
+    [
+      ["split", join(dir, "test.jsonl"), "--project", "tickets"],
+      ["data", "import", `${EXAMPLES}train-v1.jsonl`, "--dataset", "train"],
+      ["graders", "add", `${EXAMPLES}graders.json`],
+    ],
+    { home, cwd: dir },
+  );
+}, 120_000);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("tunelab sweep's summary", () => {
+  it("ranks the points with their intervals, lists the failed point with its error, and exits 1", () => {
+    const sweep = runCli(["sweep", "-d", "train@1", "-m", "local-tiny", "--epochs", "2", "--lr-multiplier", "1,100"], { home, cwd: dir });
+    expect(sweep.code, sweep.stderr).toBe(1);
+    const lines = sweep.stdout.split("\n");
+    expect(lines.find((l) => l.includes("experiment"))).toMatch(/#.*experiment.*id.*fields \[95% CI\].*status/);
+    const ok = lines.findIndex((l) => l.includes("ep=2 lr=1 "));
+    const failed = lines.findIndex((l) => l.includes("ep=2 lr=100 "));
+    expect(ok).toBeGreaterThan(-1);
+    expect(lines[ok]).toMatch(/│ 1 +│.*│ \d\.\d{3} \[\d\.\d{3}, \d\.\d{3}\] │ completed/);
+    // the scored point first; the failed one after it, unranked and unscored
+    expect(failed).toBeGreaterThan(ok);
+    expect(lines[failed]).toMatch(/│ - +│.*│ - +│ failed/);
+    expect(sweep.stdout).toMatch(
+      /1 of 2 points failed \(the others ran to the end\):\n {2}train@1 local-tiny ep=2 lr=100 exp_\w+: training failed: .*diverged/,
+    );
+  }, 300_000);
+
+  it("--json stays the list of the points' experiments", () => {
+    const sweep = runCli(["sweep", "-d", "train@1", "-m", "local-tiny", "--epochs", "2", "--lr-multiplier", "1,100", "--json"], {
+      home,
+      cwd: dir,
+    });
+    const points = sweep.json() as Array<{ name: string; status: string }>;
+    expect(points.map((p) => [p.name, p.status])).toEqual([
+      ["train@1 local-tiny ep=2 lr=1", "completed"],
+      ["train@1 local-tiny ep=2 lr=100", "failed"],
+    ]);
+  }, 120_000);
+});
