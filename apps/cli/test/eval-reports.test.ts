@@ -3,9 +3,10 @@
 // hosted provider (a loopback replica of Together's API, in this process); the baseline is another of its models. The
 // JUnit XML is read by a strict XML parser (Python's expat, as CI tools use one), not a lenient one.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { closeWorkspace, openWorkspace } from "@tunelab/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FakeTogether, startFakeTogether } from "../../../packages/core/src/test-support/fake-together.ts";
 import { EXACT_GRADER, startCli } from "./run-cli.ts";
@@ -177,5 +178,34 @@ describe("tunelab eval --format markdown", () => {
     );
     // the only HTML is the report's own collapsible section
     expect(markdown.match(/<\/?[a-z]+>/g)).toEqual(["<details>", "<summary>", "</summary>", "</details>"]);
+  });
+});
+
+describe("tunelab eval's gates", () => {
+  it("refuses --max-drop without --baseline (a gate that would check nothing) before an eval run is stored", async () => {
+    const ws = await openWorkspace(home);
+    const runs = async () => (await ws.db.selectFrom("eval_runs").select(ws.db.fn.countAll<number>().as("n")).executeTakeFirstOrThrow()).n;
+    try {
+      const before = Number(await runs());
+      const result = await tunelabEval([
+        "-m",
+        "nasty",
+        "-p",
+        "tickets",
+        "--max-drop",
+        "0.02",
+        "--format",
+        "junit",
+        "-o",
+        join(dir, "x.xml"),
+      ]);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain("--max-drop 0.02 needs --baseline to compare with: best (the leaderboard's top)");
+      expect(result.stdout).toBe("");
+      expect(Number(await runs())).toBe(before);
+      expect(existsSync(join(dir, "x.xml"))).toBe(false);
+    } finally {
+      await closeWorkspace(ws);
+    }
   });
 });

@@ -73,6 +73,13 @@ export function registerEval(program: Command, globals: () => GlobalOptions): vo
     )
     .action(async (o: EvalOptions) => {
       const format = globals().json ? "json" : o.format;
+      // a drop is measured against a baseline: without one the gate would silently check nothing
+      if (o.maxDrop !== undefined && o.baseline === undefined)
+        throw new TunelabError(
+          "invalid_argument",
+          `--max-drop ${o.maxDrop} needs --baseline to compare with: best (the leaderboard's top), an experiment id or an eval run id; nothing was done`,
+          { details: { field: "max-drop" } },
+        );
       // the report must be writable before a single item is scored
       if (o.output) checkOutputFile(o.output, "-o/--output");
       const scored = await withServices(
