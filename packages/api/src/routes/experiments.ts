@@ -211,7 +211,11 @@ export function experimentRoutes(services: ApiServices, options: { allowCodeGrad
       async (c) => {
         const experiment = await getExperiment(ws.db, c.req.valid("param").id);
         if (FINISHED_EXPERIMENT.has(experiment.status))
-          throw new TunelabError("conflict", `experiment ${experiment.id} already ${experiment.status}; create it again to run it again`);
+          throw new TunelabError(
+            "conflict",
+            // an identical experiment that did not end cancelled is returned as it is when created again, unless forced
+            `experiment ${experiment.id} already ${experiment.status}; to run the same setup again, create it again${experiment.status === "cancelled" ? "" : ' with "force": true (without it, this experiment is returned as it is)'}`,
+          );
         await assertMayScore(experiment.projectId);
         // without a local worker (serve --no-worker) the stored experiment stays queued: a `tunelab worker` claims it
         await startOrQueue(experiment.id);
