@@ -16,7 +16,8 @@ export type InputContentPart = z.infer<typeof InputContentPart>;
 export const InputMessageTemplate = z.object({
   type: z.literal("message").optional(),
   role: z.enum(["system", "developer", "user", "assistant"]),
-  content: z.union([TemplateString, InputContentPart, z.array(InputContentPart)]),
+  // OpenAI's GraderInputs: a list whose entries are parts or plain (template) strings
+  content: z.union([TemplateString, InputContentPart, z.array(z.union([TemplateString, InputContentPart]))]),
 });
 export type InputMessageTemplate = z.infer<typeof InputMessageTemplate>;
 
@@ -35,7 +36,8 @@ export interface RenderedMessage {
 /**
  * Renders the templates of every message: string content, text parts, image URLs and audio data. Responses-style parts
  * (`input_text`, `output_text`, `input_image`) become Chat Completions parts; `input_audio` (base64 `data` and
- * `format` mp3 or wav, as OpenAI's grader inputs take it) is the same part in both; a single text part becomes a string.
+ * `format` mp3 or wav, as OpenAI's grader inputs take it) is the same part in both; a string in a list of parts is a
+ * text part; a single text part becomes a string.
  */
 export function renderMessages(messages: readonly InputMessageTemplate[], scope: TemplateScope): RenderedMessage[] {
   return messages.map((message) => ({ role: message.role, content: renderContent(message.content, scope) }));
@@ -44,6 +46,7 @@ export function renderMessages(messages: readonly InputMessageTemplate[], scope:
 function renderContent(content: InputMessageTemplate["content"], scope: TemplateScope): RenderedMessage["content"] {
   if (typeof content === "string") return renderTemplate(content, scope);
   const parts = (Array.isArray(content) ? content : [content]).map((part) => {
+    if (typeof part === "string") return { type: "text" as const, text: renderTemplate(part, scope) };
     if (part.type === "input_image") {
       const url = renderTemplate(part.image_url, scope);
       return { type: "image_url" as const, image_url: part.detail ? { url, detail: part.detail } : { url } };

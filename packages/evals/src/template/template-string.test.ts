@@ -47,6 +47,7 @@ describe("{{sample.*}} variables are checked when a grader config is parsed", ()
     expect(issues(grader([{ type: "input_text", text: "{{sample.text}}" }]))[0]).toMatch(
       /^input\[1\]\.content\[0\]\.text: \{\{sample\.text\}\}/,
     );
+    expect(issues(grader(["ok {{sample.output_text}}", "{{sample.txt}}"]))[0]).toMatch(/^input\[1\]\.content\[1\]: \{\{sample\.txt\}\}/);
     expect(issues(grader({ type: "input_image", image_url: "{{sample.url}}" }))[0]).toMatch(
       /^input\[1\]\.content\.image_url: \{\{sample\.url\}\}/,
     );

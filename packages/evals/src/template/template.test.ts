@@ -112,6 +112,28 @@ describe("templates", () => {
     expect(missing.message).toContain("missing sample.choices[0].message.tool_calls");
     expect(graderError(() => renderTemplate("{{sample.choices[1]}}", plain)).message).toContain("missing sample.choices[1]");
   });
+  it("renders plain strings in a list of parts (OpenAI's GraderInputs) as text parts", () => {
+    const rendered = renderMessages(
+      [
+        {
+          role: "user",
+          content: ["Answer: {{sample.output_json.category}}", { type: "input_image", image_url: "https://img.example/a.png" }],
+        },
+        { role: "user", content: ["Expected {{item.reference_json.category}}"] },
+      ],
+      scope,
+    );
+    expect(rendered).toEqual([
+      {
+        role: "user",
+        content: [
+          { type: "text", text: "Answer: billing" },
+          { type: "image_url", image_url: { url: "https://img.example/a.png" } },
+        ],
+      },
+      { role: "user", content: "Expected billing" },
+    ]);
+  });
   it("renders input_audio parts (templated base64 data, mp3 or wav) as Chat Completions input_audio parts", () => {
     const audio = toEvalItem({ messages: [], clip: "UklGRg==" }, 0);
     const rendered = renderMessages(
