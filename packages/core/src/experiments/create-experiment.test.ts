@@ -198,3 +198,19 @@ describe("early stopping", () => {
       ).toBe(true);
   });
 });
+
+describe("an experiment's name", () => {
+  it("is refused when blank (it would leave the experiment nameless in lists), storing nothing; surrounding spaces are trimmed", async () => {
+    for (const name of ["", "   "]) {
+      const error = await refusal(createExperiment(ws, { project: "p", dataset: "train@1", model: "local-tiny", name }));
+      expect(error.code).toBe("invalid_argument");
+      expect(error.message, JSON.stringify(name)).toBe(
+        "name: expected a name of 1 to 120 characters, or leave it out for the default name",
+      );
+    }
+    const project = await ws.db.selectFrom("projects").select("id").executeTakeFirstOrThrow();
+    expect(await listExperiments(ws.db, project.id)).toEqual([]);
+    const named = await createExperiment(ws, { project: "p", dataset: "train@1", model: "local-tiny", name: "  first try " });
+    expect(named.experiment.name).toBe("first try");
+  });
+});

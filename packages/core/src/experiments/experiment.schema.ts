@@ -31,7 +31,8 @@ export const CreateExperiment = z.strictObject({
     .max(40)
     .regex(/^[a-zA-Z0-9_-]*$/)
     .optional(),
-  name: z.string().max(120).optional(),
+  /** Leave it out for the default (`train@2 local-small ep=3`); a blank name would leave the experiment nameless in lists. */
+  name: z.string().trim().min(1, "expected a name of 1 to 120 characters, or leave it out for the default name").max(120).optional(),
   notes: z.string().max(5_000).optional(),
   /** How the tuned (or base) model is scored: trials per item and temperature. Part of the experiment's identity when set. */
   evaluation: EvalSettings.optional(),
