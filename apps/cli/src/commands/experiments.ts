@@ -3,6 +3,7 @@ import {
   createExperiment,
   type Experiment,
   experimentMetrics,
+  FINISHED_EXPERIMENT,
   getExperiment,
   getProjectByName,
   listExperiments,
@@ -133,7 +134,16 @@ export function registerExperiments(program: Command, globals: () => GlobalOptio
     .argument("<ids...>", "experiment ids")
     .addOption(concurrencyOption(2))
     .action(async (ids: string[], o: { concurrency: number }) => {
+      // run resumes unfinished experiments; one that had already ended is shown as it is, saying how to run it again
+      const ended = await withWorkspace(async (ws) => {
+        const before = await Promise.all(ids.map((id) => getExperiment(ws.db, id)));
+        return before.filter((e) => FINISHED_EXPERIMENT.has(e.status));
+      });
       const results = await runExperiments(ids, globals(), o.concurrency);
+      for (const e of ended)
+        process.stderr.write(
+          `${e.id} had already ${e.status === "cancelled" ? "been cancelled" : e.status}; exp run resumes unfinished experiments only. To run the same setup again: tunelab exp create with the same flags${e.status === "cancelled" ? "" : " and --force"}\n`,
+        );
       emit(globals(), results, () => results.map(experimentSummary).join("\n\n"));
       if (results.some((r) => r.status === "failed")) process.exitCode = EXIT.checkFailed;
     });
