@@ -46,7 +46,9 @@ describe("the sweep grid", () => {
     expect(SweepRequest.safeParse(at).success).toBe(true);
     const over = SweepRequest.safeParse({ ...at, dataFractions: [0.1, 0.2, 0.4, 0.6, 0.8, 1] });
     expect(over.success).toBe(false);
-    expect(over.error?.issues[0]?.message).toBe("a sweep may have at most 200 points; this grid has 240");
+    expect(over.error?.issues[0]?.message).toBe(
+      "a sweep may have at most 200 points; this grid has 240 (datasets 2 × dataFractions 6 × n_epochs 20): shorten a list or split the sweep",
+    );
     // the same limit on another schema of the grid (the API's, without the project)
     const api = limitSweep(z.object(SweepGrid.shape).strict());
     expect(api.safeParse({ ...over, ...base, project: undefined }).success).toBe(false);
@@ -64,7 +66,13 @@ describe("the sweep grid", () => {
     })();
     expect(error).toBeInstanceOf(TunelabError);
     expect((error as TunelabError).code).toBe("invalid_argument");
-    expect((error as Error).message).toBe("sweep: a sweep may have at most 200 points; this grid has 202");
+    expect((error as Error).message).toBe(
+      "sweep: a sweep may have at most 200 points; this grid has 202 (datasets 1 × dataFractions 2 × lora_rank 101): shorten a list or split the sweep",
+    );
+    // a value of an axis that is neither a number nor auto says what was expected
+    expect(() => checkSweepGrid({ datasets: ["train@1"], model: "m", n_epochs: [1, "x" as never] })).toThrow(
+      /^n_epochs\.1: expected a whole number from 1 to 50, or "auto"$/,
+    );
     expect(() => checkSweepGrid({ datasets: ["train@1"], model: "m", beta: [0] })).toThrow(/^beta\.0: /);
     expect(checkSweepGrid({ datasets: ["train@1"], model: "m" })).toMatchObject({ method: "supervised", fractionSeed: 42 });
   });

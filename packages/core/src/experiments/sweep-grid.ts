@@ -48,7 +48,10 @@ export const SweepGrid = z.strictObject({
 /** The grid-size limit, as a refinement of any schema of a grid (refinements go last: zod cannot omit from them). */
 export function limitSweep<T extends z.ZodType<GridShape>>(schema: T) {
   return schema.refine((s) => sweepSize(s) <= MAX_SWEEP_POINTS, {
-    error: (issue) => `a sweep may have at most ${MAX_SWEEP_POINTS} points; this grid has ${sweepSize(issue.input as GridShape)}`,
+    error: (issue) => {
+      const grid = issue.input as GridShape;
+      return `a sweep may have at most ${MAX_SWEEP_POINTS} points; this grid has ${sweepSize(grid)} (${sweepFactors(grid)}): shorten a list or split the sweep`;
+    },
   });
 }
 
@@ -73,6 +76,15 @@ export function sweepSize(s: GridShape): number {
   let n = s.datasets.length * (s.dataFractions?.length ?? 1);
   for (const key of SWEEP_AXES) n *= s[key]?.length ?? 1;
   return n;
+}
+
+/** What the size multiplies: `datasets 1 × n_epochs 10 × batch_size 10 × learning_rate_multiplier 3` (lists of one left out). */
+export function sweepFactors(s: GridShape): string {
+  const factors: Array<[string, number]> = [["datasets", s.datasets.length]];
+  if (s.dataFractions) factors.push(["dataFractions", s.dataFractions.length]);
+  for (const key of SWEEP_AXES) factors.push([key, s[key]?.length ?? 1]);
+  const shown = factors.filter(([name, n]) => n > 1 || name === "datasets");
+  return shown.map(([name, n]) => `${name} ${n}`).join(" × ");
 }
 
 export interface SweepPoint {

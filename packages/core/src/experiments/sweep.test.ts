@@ -83,7 +83,9 @@ describe("sweeps", () => {
     const tooBig = await createSweep(ws, { ...big, method: "dpo", datasets: ["prefs@1"], n_epochs: [1, 2, 3, 4, 5, 6, 7, 8, 9] }).catch(
       (e: unknown) => e,
     );
-    expect((tooBig as Error).message).toBe("sweep: a sweep may have at most 200 points; this grid has 225");
+    expect((tooBig as Error).message).toBe(
+      "sweep: a sweep may have at most 200 points; this grid has 225 (datasets 1 × n_epochs 9 × beta 5 × lora_rank 5): shorten a list or split the sweep",
+    );
     const badValue = await createSweep(ws, { project: "p", datasets: ["train@1"], model: "m", lora_dropout: [0.1, 2] }).catch(
       (e: unknown) => e,
     );
@@ -100,7 +102,9 @@ describe("sweeps", () => {
       n_epochs: Array.from({ length: 20 }, (_, i) => i + 1),
       lora_rank: [1, 2, 3, 4, 5, 6],
     }).catch((e: unknown) => e);
-    expect((tooBig as Error).message).toBe("sweep: a sweep may have at most 200 points; this grid has 240");
+    expect((tooBig as Error).message).toBe(
+      "sweep: a sweep may have at most 200 points; this grid has 240 (datasets 1 × dataFractions 2 × n_epochs 20 × lora_rank 6): shorten a list or split the sweep",
+    );
     expect(await datasetNames()).toEqual(["prefs", "train"]);
 
     const told: string[] = [];
