@@ -46,9 +46,10 @@ describe("leases", () => {
     expect(await leases.claim("a", "dead", -1)).toBe(true); // already expired: its owner stopped renewing
     expect(await leases.claim("a", "p2", 60)).toBe(true);
     expect((await row("a")).lease_owner).toBe("p2");
-    await leases.renew(["a"], "p3", -1); // not p3's: nothing changes
+    expect(await leases.renew(["a"], "p3", -1)).toEqual([]); // not p3's: nothing changes, and p3 is told so
     expect(await leases.claim("a", "p3", 60)).toBe(false);
-    await leases.renew(["a"], "p2", -1); // p2 renews (here into the past, to see that renew wrote)
+    // p2 renews (here into the past, to see that renew wrote); of the rows it asks for, it holds only "a"
+    expect(await leases.renew(["a", "b"], "p2", -1)).toEqual(["a"]);
     expect(await leases.claim("a", "p3", 60)).toBe(true);
   });
 

@@ -60,15 +60,21 @@ export class Leases<C = Record<never, never>> {
     return Number(result.numUpdatedRows) > 0;
   }
 
-  /** Extends this owner's leases on these rows by `seconds` from now. */
-  async renew(ids: readonly string[], owner: string, seconds: number): Promise<void> {
-    if (ids.length === 0) return;
-    await this.db
+  /**
+   * Extends this owner's leases on these rows by `seconds` from now, and says which of them it still holds: a row
+   * left out was taken over by another process after this owner's lease ran out (its process stalled, or could not
+   * reach the database, for longer than the lease), and this owner must stop working on it.
+   */
+  async renew(ids: readonly string[], owner: string, seconds: number): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.db
       .updateTable(this.table)
       .set({ lease_expires_at: nowSeconds() + seconds })
       .where("id", "in", ids)
       .where("lease_owner", "=", owner)
+      .returning("id")
       .execute();
+    return rows.map((r) => r.id);
   }
 
   /** Gives the row back (when this owner still holds it), so another process may take it at once. */

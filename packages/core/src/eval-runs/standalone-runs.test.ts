@@ -90,4 +90,46 @@ describe("standalone eval runs and their leases", () => {
     await second.close();
     gate = Promise.resolve();
   });
+
+  it("stops scoring a run another process took over once this one's lease ran out (it stalled, or lost the database)", async () => {
+    gate = new Promise<void>((resolve) => {
+      openGate = resolve;
+    });
+    completions = 0;
+    const stalled = new EvalRunRunner(
+      ws,
+      { client: () => client, evaluationSetup: (projectId) => evaluationSetup(ws, projectId), evalConcurrency: 2 },
+      { leaseSeconds: 1, resumeWhenStopped: true },
+    );
+    const created = await stalled.create({ project: "p", model: "m" });
+    const started = await stalled.start(created.id);
+    let settled = false;
+    void started?.done.then(() => {
+      settled = true;
+    });
+    await expect.poll(() => completions, { timeout: 10_000 }).toBe(2);
+    // while its requests hang, its lease runs out and another process claims the run (one statement, as claim does)
+    await ws.db
+      .updateTable("eval_runs")
+      .set({ lease_owner: "another-process", lease_expires_at: 4_000_000_000 })
+      .where("id", "=", created.id)
+      .execute();
+    // its next heartbeat finds the lease gone: it stops, leaving the run unfinished and the other process's lease as it was
+    await expect.poll(() => settled).toBe(true);
+    const row = await ws.db
+      .selectFrom("eval_runs")
+      .select(["status", "lease_owner"])
+      .where("id", "=", created.id)
+      .executeTakeFirstOrThrow();
+    expect(row).toEqual({ status: "running", lease_owner: "another-process" });
+    openGate();
+    // the run is the other process's to finish: here a runner that takes it once that process gives it back
+    await ws.db.updateTable("eval_runs").set({ lease_owner: null, lease_expires_at: null }).where("id", "=", created.id).execute();
+    const other = runner();
+    expect((await other.run(created.id)).status).toBe("completed");
+    const samples = await runSamples(ws.db, created.id);
+    expect(new Set(samples.map((s) => s.item_id)).size).toBe(6);
+    expect(samples).toHaveLength(6);
+    await Promise.all([stalled.close(), other.close()]);
+  });
 });

@@ -58,11 +58,27 @@ export class EvalRunRunner {
   ) {
     const leaseSeconds = options.leaseSeconds ?? DEFAULT_LEASE_SECONDS;
     this.leases = Leases.on<Database, { status: string }>(ws.db, "eval_runs");
-    this.heartbeat = setInterval(
-      () => void this.leases.renew([...this.active.keys()], this.owner, leaseSeconds).catch(() => {}),
-      leaseSeconds * 333,
-    );
+    this.heartbeat = setInterval(() => void this.renewLeases(leaseSeconds).catch(() => {}), leaseSeconds * 333);
     this.heartbeat.unref();
+  }
+
+  /**
+   * Renews the leases of the runs this process executes. A run whose lease another process took over (this one
+   * stalled, or lost the database, for longer than the lease) is stopped here, left unfinished to that process: two
+   * processes never score the same run (each completion would be paid for twice).
+   */
+  private async renewLeases(seconds: number): Promise<void> {
+    const running = [...this.active.entries()];
+    if (running.length === 0) return;
+    const held = new Set(
+      await this.leases.renew(
+        running.map(([id]) => id),
+        this.owner,
+        seconds,
+      ),
+    );
+    for (const [id, { controller }] of running)
+      if (!held.has(id) && this.active.get(id)?.controller === controller) controller.abort(RUN_STOPPED);
   }
 
   subscribe(listener: EvalRunListener): () => void {
