@@ -209,3 +209,30 @@ describe("tunelab eval's gates", () => {
     }
   });
 });
+
+describe("tunelab eval's report format", () => {
+  it("refuses --json with another --format (it wrote JSON into the JUnit file) before anything is scored", async () => {
+    const file = join(dir, "mixed.xml");
+    const result = await tunelab([
+      "--json",
+      "eval",
+      "--provider",
+      "hosted",
+      "-m",
+      "good",
+      "-p",
+      "tickets",
+      "--format",
+      "junit",
+      "-o",
+      file,
+    ]);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toContain("--json asks for the JSON report but --format junit for another; give one of them");
+    expect(existsSync(file)).toBe(false);
+    // --json with --format json, or alone, is the JSON report
+    const json = await tunelabEval(["--json", "-m", "good", "-p", "tickets", "--format", "json"]);
+    expect(json.code, json.stderr).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({ passed: true, primaryMetric: "exact" });
+  });
+});

@@ -71,7 +71,14 @@ export function registerEval(program: Command, globals: () => GlobalOptions): vo
       "after",
       "\nExamples:\n  tunelab eval --model ft:local-small:tunelab::abc --baseline best --max-drop 0.02\n  tunelab eval --model gpt-4o-mini --provider openai --min-score 0.9 --format junit -o report.xml\n  tunelab eval --model ft:local-small:tunelab::abc --trials 5 --baseline best",
     )
-    .action(async (o: EvalOptions) => {
+    .action(async (o: EvalOptions, command: Command) => {
+      // --json is --format json: with another format given as well, which report CI gets would be a guess
+      if (globals().json && command.getOptionValueSource("format") === "cli" && o.format !== "json")
+        throw new TunelabError(
+          "invalid_argument",
+          `--json asks for the JSON report but --format ${o.format} for another; give one of them (--json is --format json); nothing was done`,
+          { details: { field: "format" } },
+        );
       const format = globals().json ? "json" : o.format;
       // a drop is measured against a baseline: without one the gate would silently check nothing
       if (o.maxDrop !== undefined && o.baseline === undefined)
