@@ -106,6 +106,14 @@ describe("leaderboard", () => {
     expect(json.error.message).toMatch(/^status: .*"completed"/);
     expect((await h.call("GET", "/api/projects/tickets/leaderboard?status=completed")).status).toBe(200);
   });
+
+  it("a malformed dataset filter is a 400 naming dataset, not an empty board (train@x) or train@1's (train@1@2)", async () => {
+    for (const dataset of ["train@x", "train@1@2"]) {
+      const { status, json } = await h.call("GET", `/api/projects/tickets/leaderboard?dataset=${encodeURIComponent(dataset)}`);
+      expect(status, dataset).toBe(400);
+      expect(json.error.message, dataset).toMatch(/^dataset: expected NAME or NAME@N/);
+    }
+  });
 });
 
 describe("projects", () => {

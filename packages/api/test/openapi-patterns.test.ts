@@ -30,6 +30,9 @@ function patterns(doc: unknown): Array<{ pattern: string; name: string; where: s
 const VALID: Record<string, string[]> = {
   project: ["Ticket-Router.v2", "ticket-router", "a"],
   dataset: ["Train_2", "train"],
+  // dataset versions an experiment or a sweep trains and validates on
+  datasets: ["train@2", "Train_2", "train-v1-25pct@1"],
+  validation: ["valid@1", "Valid_2"],
   id: ["exp_0mx5r2abc", "run_0mx5r2abc"],
   suffix: ["Nightly_v2", ""],
   at: ["1000", "960,1920", "1500.5"],

@@ -25,7 +25,7 @@ export function leaderboardRoutes(ws: Workspace, prices: PriceOf = () => undefin
           query: z.object({
             sort: z.enum(LEADERBOARD_COLUMNS).optional(),
             order: z.enum(["asc", "desc"]).optional(),
-            dataset: z.string().max(80).optional(),
+            dataset: LeaderboardQuery.shape.dataset,
             model: z.string().max(200).optional(),
             method: LeaderboardQuery.shape.method,
             status: LeaderboardQuery.shape.status,

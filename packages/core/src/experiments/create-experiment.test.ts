@@ -214,3 +214,19 @@ describe("an experiment's name", () => {
     expect(named.experiment.name).toBe("first try");
   });
 });
+
+describe("the dataset versions named", () => {
+  it("are refused when malformed (train@1@2 trained on train@1 before), naming the field, storing nothing", async () => {
+    for (const [extra, field] of [
+      [{ dataset: "train@1@2" }, "dataset"],
+      [{ dataset: "train@one" }, "dataset"],
+      [{ dataset: "train@1", validation: "train@@1" }, "validation"],
+    ] as const) {
+      const error = await refusal(createExperiment(ws, { project: "p", model: "local-tiny", ...extra }));
+      expect(error.code).toBe("invalid_argument");
+      expect(error.message, JSON.stringify(extra)).toBe(`${field}: expected NAME or NAME@N, e.g. train@2`);
+    }
+    const project = await ws.db.selectFrom("projects").select("id").executeTakeFirstOrThrow();
+    expect(await listExperiments(ws.db, project.id)).toEqual([]);
+  });
+});

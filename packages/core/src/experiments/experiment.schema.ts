@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DatasetRef } from "../datasets/dataset.schema.ts";
 import { EvalSettings } from "../eval-runs/eval-settings.ts";
 import { MAX_MODEL_NAME } from "../providers/model-name.ts";
 import { EarlyStop } from "./early-stop.schema.ts";
@@ -18,8 +19,8 @@ export const DEFAULT_SEED = 42;
 export const CreateExperiment = z.strictObject({
   project: z.string(),
   /** `train@2`; required unless method is `none`. DPO needs a preference-format version (OpenAI's DPO JSONL). */
-  dataset: z.string().optional(),
-  validation: z.string().optional(),
+  dataset: DatasetRef.optional(),
+  validation: DatasetRef.optional(),
   model: z.string().min(1).max(MAX_MODEL_NAME),
   provider: z.string().min(1).max(MAX_MODEL_NAME).default("local"),
   method: ExperimentMethod.default("supervised"),

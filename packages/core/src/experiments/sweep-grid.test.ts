@@ -74,6 +74,7 @@ describe("the sweep grid", () => {
       /^n_epochs\.1: expected a whole number from 1 to 50, or "auto"$/,
     );
     expect(() => checkSweepGrid({ datasets: ["train@1"], model: "m", beta: [0] })).toThrow(/^beta\.0: /);
+    expect(() => checkSweepGrid({ datasets: ["train@1", "train@2@3"], model: "m" })).toThrow(/^datasets\.1: expected NAME or NAME@N/);
     expect(checkSweepGrid({ datasets: ["train@1"], model: "m" })).toMatchObject({ method: "supervised", fractionSeed: 42 });
   });
 

@@ -1,6 +1,7 @@
 import { TunelabError } from "@tunelab/base";
 import { z } from "zod";
 import { DataFractions } from "../datasets/data-fractions.ts";
+import { DatasetRef } from "../datasets/dataset.schema.ts";
 import { CreateExperiment } from "./experiment.schema.ts";
 import { type HyperparameterName, RequestedHyperparameters, TRAINING_METHODS } from "./hyperparameters.ts";
 
@@ -32,7 +33,7 @@ export type GridShape = { datasets: ReadonlyArray<unknown>; dataFractions?: Read
  * `SweepRequest` adds it.
  */
 export const SweepGrid = z.strictObject({
-  datasets: z.array(z.string().min(1)).min(1),
+  datasets: z.array(DatasetRef).min(1),
   validation: CreateExperiment.shape.validation,
   model: CreateExperiment.shape.model,
   provider: CreateExperiment.shape.provider,

@@ -135,6 +135,14 @@ describe("ranking", () => {
     await expect(refused).rejects.toThrow(/^status: .*"created".*"cancelled"/);
   });
 
+  it("refuses a malformed dataset filter (train@x, @1, train@1@2) naming the field, instead of an empty or another board", async () => {
+    for (const dataset of ["train@x", "@1", "train@1@2", "train@0"]) {
+      const refused = board({ dataset });
+      await expect(refused, dataset).rejects.toMatchObject({ code: "invalid_argument" });
+      await expect(refused, dataset).rejects.toThrow(/^dataset: expected NAME or NAME@N, e.g. train@2$/);
+    }
+  });
+
   it("pages the sorted board with limit and offset, keeping the whole board's ranks, and says how many rows it has", async () => {
     const all = await cells();
     expect(all).toEqual(["high:1", "mid-a:2", "mid-b:2", "base:4", "pending:-"]);

@@ -1,6 +1,7 @@
 import { TunelabError } from "@tunelab/base";
 import { z } from "zod";
 import { currentTestSplit, findVersionById } from "../datasets/dataset.repository.ts";
+import { DatasetRef } from "../datasets/dataset.schema.ts";
 import { ExperimentMethod, ExperimentStatus } from "../experiments/experiment.schema.ts";
 import { currentGraderSet, primaryMetricOf } from "../grader-sets/grader-set.repository.ts";
 import { getProjectByName } from "../projects/project.repository.ts";
@@ -26,7 +27,8 @@ export const LeaderboardQuery = z.object({
   project: z.string(),
   testSplitVersionId: z.string().optional(),
   graderSetId: z.string().optional(),
-  dataset: z.string().optional(),
+  /** Only experiments on this dataset (`train`) or version (`train@2`); a malformed ref is refused, not an empty board. */
+  dataset: DatasetRef.optional(),
   /** Only experiments on this base model (`local-small`, a registered open-weight model, `gpt-4o-mini`). */
   model: z.string().optional(),
   /** Only this method; baselines are `none`. */
