@@ -13,11 +13,31 @@ export interface TensorToWrite {
   data: Vec;
 }
 
-export function floatToBf16(x: number): number {
-  const f = new Float32Array([x]);
-  const u = new Uint32Array(f.buffer)[0] as number;
-  if ((u & 0x7f800000) === 0x7f800000 && (u & 0x7fffff) !== 0) return ((u >>> 16) | 0x40) & 0xffff; // NaN stays NaN
+const scratchF = new Float32Array(1);
+const scratchU = new Uint32Array(scratchF.buffer);
+
+/** bf16 bits of a float32 bit pattern: round to nearest even; NaN stays NaN. */
+function bitsToBf16(u: number): number {
+  if ((u & 0x7f800000) === 0x7f800000 && (u & 0x7fffff) !== 0) return ((u >>> 16) | 0x40) & 0xffff;
   return ((u + 0x7fff + ((u >>> 16) & 1)) >>> 16) & 0xffff;
+}
+
+export function floatToBf16(x: number): number {
+  scratchF[0] = x;
+  return bitsToBf16(scratchU[0] as number);
+}
+
+/**
+ * bf16 bits of every value, without allocating per value (a typed array per value made a 1B-parameter bf16 export take
+ * many minutes of garbage collection): float32 data is read through a Uint32Array view of its bytes.
+ */
+export function toBf16(data: Vec): Uint16Array {
+  const h = new Uint16Array(data.length);
+  if (data instanceof Float32Array && data.byteOffset % 4 === 0) {
+    const u = new Uint32Array(data.buffer, data.byteOffset, data.length);
+    for (let i = 0; i < h.length; i++) h[i] = bitsToBf16(u[i] as number);
+  } else for (let i = 0; i < h.length; i++) h[i] = floatToBf16(data[i] as number);
+  return h;
 }
 
 export function writeSafetensors(
@@ -53,9 +73,7 @@ export function writeSafetensors(
         const f = t.data instanceof Float32Array ? t.data : Float32Array.from(t.data);
         writeSync(fd, new Uint8Array(f.buffer, f.byteOffset, f.byteLength));
       } else {
-        const h = new Uint16Array(t.data.length);
-        for (let i = 0; i < t.data.length; i++) h[i] = floatToBf16(t.data[i] as number);
-        writeSync(fd, new Uint8Array(h.buffer));
+        writeSync(fd, new Uint8Array(toBf16(t.data).buffer));
       }
       onTensor?.(i + 1, sorted.length);
     }
