@@ -92,6 +92,8 @@ export function createApiApp(options: ApiOptions) {
   const routes = app.route("/api", api);
   const engine = services.engine;
   if (engine) app.all("/v1/*", (c) => engine.app.fetch(c.req.raw));
+  // an unknown /api route (GET /api/projects/P/sweeps, a typo) is a JSON 404, not the web app's index.html with a 200
+  app.all("/api/*", (c) => apiError(c, 404, "not_found", `no route ${c.req.method} ${c.req.path}`));
   if (options.webDir) app.route("/", staticRoutes(options.webDir));
   app.notFound((c) => apiError(c, 404, "not_found", `no route ${c.req.method} ${c.req.path}`));
   app.onError(onError);
