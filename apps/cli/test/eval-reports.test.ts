@@ -2,14 +2,17 @@
 // characters (an ANSI colour escape), `]]>`, `&`, `<`, `|`, newlines and carriage returns, HTML. The model is served by a
 // hosted provider (a loopback replica of Together's API, in this process); the baseline is another of its models. The
 // JUnit XML is read by a strict XML parser (Python's expat, as CI tools use one), not a lenient one.
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statfsSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { closeWorkspace, openWorkspace } from "@tunelab/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FakeTogether, startFakeTogether } from "../../../packages/core/src/test-support/fake-together.ts";
 import { EXACT_GRADER, startCli } from "./run-cli.ts";
+
+const BIN = fileURLToPath(new URL("../bin/tunelab.mjs", import.meta.url));
 
 /** What the "nasty" model answers to every item. */
 const NASTY = "ctl \u0001\u001b[31m ]]> & < a|b\nline2\r\nline3 </details><b>bold</b> \uFFFE end";
@@ -234,5 +237,37 @@ describe("tunelab eval's report format", () => {
     const json = await tunelabEval(["--json", "-m", "good", "-p", "tickets", "--format", "json"]);
     expect(json.code, json.stderr).toBe(0);
     expect(JSON.parse(json.stdout)).toMatchObject({ passed: true, primaryMetric: "exact" });
+  });
+
+  it("-o /dev/stdout (piped, or redirected to a file, as a CI step does) is written as it is, not replaced", async () => {
+    // through a shell, as a CI step runs it (a child process's own stdout here is a socket, which /dev/stdout cannot open)
+    const out = join(dir, "piped.xml");
+    const step = `"${process.execPath}" "${BIN}" eval --provider hosted -m good -p tickets --format junit -o /dev/stdout`;
+    for (const command of [`${step} | cat > "${out}"`, `${step} > "${out}"`]) {
+      const shell = spawn("bash", ["-c", command], { cwd: dir, env: { ...process.env, TUNELAB_HOME: home, ...env }, stdio: "ignore" });
+      expect(await new Promise((resolve) => shell.on("exit", resolve)), command).toBe(0);
+      expect(readFileSync(out, "utf8"), command).toContain("<testsuites");
+    }
+  });
+
+  it("a report that cannot be written whole (a full disk) leaves the earlier report as it was, never a half-written one", async (ctx) => {
+    // a small disk of its own: a 64 KiB tmpfs (mounting needs root, as CI runs)
+    const disk = join(dir, "small-disk");
+    mkdirSync(disk);
+    if (spawnSync("mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", disk]).status !== 0) return ctx.skip();
+    try {
+      const file = join(disk, "eval.xml");
+      writeFileSync(file, "<previous/>\n");
+      const { bavail, bsize } = statfsSync(disk);
+      writeFileSync(join(disk, "filler"), Buffer.alloc(bavail * bsize - 4096)); // 4 KiB left: less than the report
+      const result = await tunelabEval(["-m", "nasty", "-p", "tickets", "--trials", "3", "--format", "junit", "-o", file]);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(`cannot write the report to ${file}: ENOSPC`);
+      expect(result.stdout).toContain("<testsuites");
+      expect(readFileSync(file, "utf8")).toBe("<previous/>\n");
+      expect(readdirSync(disk).sort()).toEqual(["eval.xml", "filler"]);
+    } finally {
+      spawnSync("umount", [disk]);
+    }
   });
 });

@@ -1,4 +1,5 @@
-import { writeFileSync } from "node:fs";
+import { existsSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
 import {
   type EvalRun,
   type EvalRunRunner,
@@ -177,12 +178,27 @@ async function startOrResume(
   return { run, finished: await runner.run(run.id) };
 }
 
-/** Writes the report; false (with the reason on stderr, no stack trace) when the file cannot be written. */
+/**
+ * Writes the report whole or not at all: into a temporary file beside it, then renamed over it, so that a write that
+ * fails (a full disk) leaves no half-written report for CI to read, and any earlier report as it was. A path that is no
+ * regular file (a pipe), or a device (/dev/stdout, even when it is redirected to a file), is written as it is. False
+ * (with the reason on stderr, no stack trace) when the report cannot be written.
+ */
 function writeReport(path: string, report: string): boolean {
+  let temporary: string | undefined;
   try {
-    writeFileSync(path, report);
+    const existing = existsSync(path) ? statSync(path) : undefined;
+    if ((existing && !existing.isFile()) || /^\/(dev|proc)\//.test(resolve(path))) writeFileSync(path, report);
+    else {
+      // a symbolic link keeps pointing where it did: the file it names is replaced
+      const target = existing ? realpathSync(path) : resolve(path);
+      temporary = join(dirname(target), `.${basename(target)}.tmp-${process.pid}`);
+      writeFileSync(temporary, report);
+      renameSync(temporary, target);
+    }
     return true;
   } catch (error) {
+    if (temporary) rmSync(temporary, { force: true });
     process.stderr.write(
       `${color.red("error:")} cannot write the report to ${path}: ${(error as Error).message}; it is printed on stdout instead\n`,
     );
