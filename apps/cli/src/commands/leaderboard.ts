@@ -2,22 +2,43 @@ import {
   compare,
   ExperimentMethod,
   ExperimentStatus,
+  findGraderSet,
+  findVersionById,
   LEADERBOARD_COLUMNS,
+  type Leaderboard,
   LeaderboardQuery,
   type LeaderboardRow,
   leaderboard,
   loadConfig,
   priceOf,
+  type Workspace,
 } from "@tunelab/core";
 import { type Command, Option } from "commander";
 import { resolveProjectName, withWorkspace } from "../context.ts";
 import { checkedBy, nonNegativeInteger, positiveInteger } from "../option-parsers.ts";
-import { color, emit, formatNumber, type GlobalOptions, table } from "../output.ts";
+import { color, count, emit, formatNumber, type GlobalOptions, table } from "../output.ts";
 import { renderComparison } from "../render/comparison.ts";
 import { hyperText, scoreText, statusColor } from "../render/experiment.ts";
 import { resolveExperimentRef } from "./experiment-ref.ts";
 
 const ORDERS = LeaderboardQuery.shape.order.unwrap().options;
+
+/**
+ * The experiments scored on another test split or grader set (before the split or the graders changed): how many, on
+ * which versions, next to the board's own, so that an empty or short board does not look like lost results.
+ */
+async function elsewhereNote(ws: Workspace, board: Leaderboard): Promise<string> {
+  if (board.elsewhere.length === 0) return "";
+  const splitRef = async (id: string | null) => (id ? ((await findVersionById(ws.db, id))?.ref ?? id) : "no test split");
+  const gradersRef = async (id: string | null) => (id ? ((await findGraderSet(ws.db, id))?.ref ?? id) : "no graders");
+  const where = async (split: string | null, graders: string | null) => `${await splitRef(split)} with ${await gradersRef(graders)}`;
+  const lines = [];
+  for (const e of board.elsewhere)
+    lines.push(`  ${count(e.experiments, "experiment")} scored on ${await where(e.testSplitVersionId, e.graderSetId)}`);
+  return color.dim(
+    `\nNot ranked here (scores compare only on the same test split and graders; this board: ${await where(board.testSplitVersionId, board.graderSetId)}):\n${lines.join("\n")}`,
+  );
+}
 
 export function registerLeaderboard(program: Command, globals: () => GlobalOptions): void {
   program
@@ -64,11 +85,12 @@ export function registerLeaderboard(program: Command, globals: () => GlobalOptio
             },
             priceOf(loadConfig()),
           );
+          const apart = await elsewhereNote(ws, board);
           emit(globals(), board, () => {
             if (board.rows.length === 0 && board.total > 0)
               return `no rows from --offset ${board.offset}: this leaderboard has ${board.total} experiment(s); \`tunelab leaderboard --offset 0\` shows the first`;
             if (board.rows.length === 0)
-              return "no experiments on this leaderboard yet: `tunelab baseline --model local-small`, then `tunelab exp create --dataset train@1 --model local-small`";
+              return `no experiments on this leaderboard yet: \`tunelab baseline --model local-small\`, then \`tunelab exp create --dataset train@1 --model local-small\`${apart}`;
             const graderNames = [...new Set(board.rows.flatMap((r) => Object.keys(r.graders)))].filter((g) => g !== board.primaryMetric);
             const rows = board.rows.map((r) => [
               r.rank ?? "-",
@@ -107,11 +129,6 @@ export function registerLeaderboard(program: Command, globals: () => GlobalOptio
               "cost",
               "status",
             ];
-            const apart = board.elsewhere.length
-              ? color.dim(
-                  `\n${board.elsewhere.reduce((n, e) => n + e.experiments, 0)} experiment(s) scored on other test split / grader versions are not ranked here.`,
-                )
-              : "";
             return `${table(head, rows)}${pageNote(board, o)}${leakageNote(board.rows)}${apart}`;
           });
         });
