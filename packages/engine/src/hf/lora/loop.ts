@@ -15,6 +15,7 @@
  *   the from-scratch loop does it (train/early-stopping.ts: patience counted from 30% of the planned
  *   steps, the best validation's trainable weights kept, its state saved with each checkpoint).
  */
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { nativeKernels } from "../../trainer/kernels/native.ts";
 import type { Kernels, Vec } from "../../trainer/kernels/types.ts";
@@ -231,6 +232,10 @@ export async function runLoraTraining(request: TrainRequest, hooks: LoopHooks = 
   const finalModelDir = join(request.outputDir, "final");
   const final = last ?? { step, totalSteps: total, trainLoss: 0, trainMeanTokenAccuracy: 0, trainedTokens };
   checkpoint(finalModelDir, false, final);
+  // Full fine-tuning: the last step's checkpoint holds the AdamW moments (8 bytes a parameter, 10 GB at 1B) that only a
+  // resumed run reads; once the final model is written the run never resumes past it, so they are deleted (its weights
+  // and state.json stay: a restart after this point resumes at the last step and writes the final model again).
+  if (trainable.kind === "full" && saved === total) rmSync(join(request.outputDir, `step-${total}`, "optimizer.bin"), { force: true });
   return { finalModelDir, trainedTokens, steps: step, metrics: final, ...(earlyStop ? { earlyStop } : {}) };
 }
 
