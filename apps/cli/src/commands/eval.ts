@@ -162,12 +162,15 @@ async function startOrResume(
   spec: StandaloneRunInput,
   interrupted: AbortSignal,
 ): Promise<{ run: EvalRun; finished: EvalRun } | undefined> {
+  let held: EvalRun | undefined;
   const resumed = await runner.resumeSame(spec, {
     signal: interrupted,
-    onWait: (stopped, seconds) =>
+    onWait: (run, seconds) => {
+      held = run;
       process.stderr.write(
-        `eval run ${stopped.id} of this evaluation was interrupted; waiting up to ${seconds} s for its stopped process's lease to run out\n`,
-      ),
+        `eval run ${run.id} of this evaluation is unfinished and held by another process; waiting up to ${seconds} s to see whether it still runs (a stopped one's run is resumed here)\n`,
+      );
+    },
   });
   if (resumed) {
     process.stderr.write(`resuming eval run ${resumed.run.id}: ${resumed.scored} of ${resumed.run.resultCounts.total} already scored\n`);
@@ -175,6 +178,7 @@ async function startOrResume(
   }
   if (interrupted.aborted) return undefined; // stopped while waiting: nothing was created
   const run = await runner.create(spec);
+  if (held) process.stderr.write(`eval run ${held.id} is being scored by another process; this one scores its own, ${run.id}\n`);
   return { run, finished: await runner.run(run.id) };
 }
 

@@ -51,6 +51,7 @@ beforeAll(async () => {
   client = new OpenAI({ apiKey: "k", baseURL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, maxRetries: 0 });
   ws = await tempWorkspace();
   await seedScoredProject(ws, { project: "p", items: 6 });
+  await seedScoredProject(ws, { project: "q", items: 6 });
 });
 afterAll(async () => {
   await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -89,6 +90,38 @@ describe("standalone eval runs and their leases", () => {
     expect(samples).toHaveLength(6);
     await second.close();
     gate = Promise.resolve();
+  });
+
+  it("leaves a run another live process is scoring to it as soon as that process renews its lease, not after the lease", async () => {
+    gate = new Promise<void>((resolve) => {
+      openGate = resolve;
+    });
+    const live = new EvalRunRunner(
+      ws,
+      { client: () => client, evaluationSetup: (projectId) => evaluationSetup(ws, projectId), evalConcurrency: 2 },
+      { leaseSeconds: 60 },
+    );
+    const created = await live.create({ project: "q", model: "m" });
+    expect(await live.start(created.id)).toBeDefined();
+    // the same evaluation asked for again (another CI job): it waits to see whether the holder is alive...
+    let settled: unknown = "waiting";
+    let waited = false;
+    void runner()
+      .resumeSame({ project: "q", model: "m" }, { onWait: () => (waited = true) })
+      .then((resumed) => {
+        settled = resumed;
+      });
+    await expect.poll(() => waited).toBe(true);
+    // ...and the holder renews its lease (as its heartbeat does): alive, so the run is left to it, long before the lease ends
+    const expiry = await ws.db.selectFrom("eval_runs").select("lease_expires_at").where("id", "=", created.id).executeTakeFirstOrThrow();
+    await ws.db
+      .updateTable("eval_runs")
+      .set({ lease_expires_at: Number(expiry.lease_expires_at) + 5 })
+      .where("id", "=", created.id)
+      .execute();
+    await expect.poll(() => settled).toBeUndefined();
+    openGate();
+    await live.close();
   });
 
   it("stops scoring a run another process took over once this one's lease ran out (it stalled, or lost the database)", async () => {

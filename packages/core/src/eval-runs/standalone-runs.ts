@@ -95,7 +95,8 @@ export class EvalRunRunner {
    * grader set) that a stopped process left behind (killed, Ctrl-C twice, the machine put to sleep), so the same
    * `tunelab eval` command run again scores only the items it had not stored. A run whose lease is still held is
    * waited for until that lease runs out (its process died without giving it back); one that a live process keeps
-   * renewing is left to it. Undefined when there is none to take (the caller creates a run), or once `signal` aborts.
+   * renewing is left to it as soon as a renewal is seen (the same eval in another CI job), not after the whole lease.
+   * Undefined when there is none to take (the caller creates a run), or once `signal` aborts.
    */
   async resumeSame(
     input: StandaloneRunInput,
@@ -105,6 +106,8 @@ export class EvalRunRunner {
     const sampling = JSON.parse(JSON.stringify(planned.samplingParams)) as unknown;
     const key = { ...planned, trials: planned.trials ?? 1 };
     let deadline: number | undefined;
+    /** Each held run's lease expiry when first seen: a later one means its holder renewed it, so it is alive. */
+    const firstSeen = new Map<string, number>();
     for (;;) {
       if (options.signal?.aborted) return undefined;
       const candidates = (await unfinishedStandaloneRuns(this.ws.db, key)).filter((c) => isDeepStrictEqual(c.run.samplingParams, sampling));
@@ -114,6 +117,8 @@ export class EvalRunRunner {
         if (started) return { run, scored: await countStoredSamples(this.ws.db, run.id), done: started.done };
       }
       // every one is held: wait for the leases seen first to run out; a holder that renews its lease is alive
+      for (const c of candidates) if (!firstSeen.has(c.run.id)) firstSeen.set(c.run.id, c.leaseExpiresAt ?? 0);
+      if (candidates.every((c) => (c.leaseExpiresAt ?? 0) > (firstSeen.get(c.run.id) ?? 0))) return undefined;
       const expiries = candidates.map((c) => c.leaseExpiresAt ?? 0);
       if (deadline === undefined) {
         deadline = Math.max(...expiries) + 1;
