@@ -57,4 +57,14 @@ describe("tunelab sweep's summary", () => {
       ["train@1 local-tiny ep=2 lr=100", "failed"],
     ]);
   }, 120_000);
+
+  it("after the test split changed, a point reused from before shows its score with the split it was scored on", () => {
+    const items = readFileSync(`${EXAMPLES}test.jsonl`, "utf8").split("\n").filter(Boolean).slice(4, 8);
+    writeFileSync(join(dir, "test2.jsonl"), `${items.join("\n")}\n`);
+    runSteps([["split", join(dir, "test2.jsonl"), "--project", "tickets"]], { home, cwd: dir });
+    const sweep = runCli(["sweep", "-d", "train@1", "-m", "local-tiny", "--epochs", "2", "--lr-multiplier", "1"], { home, cwd: dir });
+    expect(sweep.code, sweep.stderr).toBe(0);
+    const row = sweep.stdout.split("\n").find((l) => l.includes("ep=2 lr=1 "));
+    expect(row).toMatch(/│ - +│.*│ \d\.\d{3} \[\d\.\d{3}, \d\.\d{3}\] on test@1 with graders@1, not this board │ completed/);
+  }, 120_000);
 });

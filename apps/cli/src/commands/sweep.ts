@@ -16,6 +16,7 @@ import { resolveProjectName, withWorkspace } from "../context.ts";
 import { EXIT } from "../exit-codes.ts";
 import { checkedBy, finiteNumber, listOf } from "../option-parsers.ts";
 import { count, emit, type GlobalOptions } from "../output.ts";
+import { type ExperimentScores, experimentScores } from "../render/scores.ts";
 import { sweepSummary } from "../render/sweep-summary.ts";
 import { runExperiments } from "../run-experiments.ts";
 import { engineModelKinds } from "./engine-access.ts";
@@ -119,8 +120,20 @@ export function registerSweep(program: Command, globals: () => GlobalOptions): v
       });
       const results = await runExperiments([...new Set(ids)], globals(), o.concurrency);
       // ranked as the leaderboard ranks them (the primary metric with its interval), failed points named
-      const board = globals().json ? undefined : await withWorkspace((ws) => leaderboard(ws, { project, limit: 10_000 }));
-      emit(globals(), results, () => (board ? sweepSummary(results, board) : ""));
+      const summary = globals().json
+        ? undefined
+        : await withWorkspace(async (ws) => {
+            const board = await leaderboard(ws, { project, limit: 10_000 });
+            // points reused from before the test split or graders changed keep their score, shown with its versions
+            const offBoard = new Map<string, ExperimentScores>();
+            for (const e of results) {
+              if (board.rows.some((r) => r.experimentId === e.id)) continue;
+              const scores = await experimentScores(ws, e);
+              if (scores) offBoard.set(e.id, scores);
+            }
+            return sweepSummary(results, board, offBoard);
+          });
+      emit(globals(), results, () => summary ?? "");
       if (results.some((r) => r.status === "failed")) process.exitCode = EXIT.checkFailed;
     });
 }
