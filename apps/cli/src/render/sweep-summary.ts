@@ -37,6 +37,6 @@ export function sweepSummary(
 
 /** A point found already scored on another test split or grader set (an identical experiment from before it changed). */
 function offBoardScore(scores: ExperimentScores | undefined): string {
-  if (!scores || scores.status !== "completed" || scores.score === null) return "-";
+  if (scores?.status !== "completed" || scores.score === null) return "-";
   return `${scoreText(scores)} ${color.yellow(`on ${scores.testSplit ?? "another test split"} with ${scores.graderSet ?? "other graders"}, not this board`)}`;
 }
