@@ -250,6 +250,30 @@ describe("tunelab eval's report format", () => {
     }
   });
 
+  it("a table report written to a file holds no colour codes, though CI's log (stdout) gets them", async () => {
+    const file = join(dir, "table.txt");
+    const { NO_COLOR: _, ...inherited } = process.env;
+    const colours = { ...inherited, TUNELAB_HOME: home, ...env, CI: "true", FORCE_COLOR: "1" };
+    const run = (args: string[]) => {
+      const child = spawn(process.execPath, [BIN, "eval", "--provider", "hosted", "-m", "good", "-p", "tickets", ...args], {
+        cwd: dir,
+        env: colours,
+      });
+      let stdout = "";
+      child.stdout.on("data", (chunk: Buffer) => {
+        stdout += chunk.toString();
+      });
+      return new Promise<{ code: number | null; stdout: string }>((resolve) => child.on("exit", (code) => resolve({ code, stdout })));
+    };
+    const logged = await run([]);
+    expect(logged.code).toBe(0);
+    expect(logged.stdout).toContain("\u001b[32m"); // coloured where a CI log shows colours
+    expect((await run(["-o", file])).code).toBe(0);
+    const written = readFileSync(file, "utf8");
+    expect(written).toContain("PASSED good");
+    expect(written).not.toContain("\u001b");
+  });
+
   it("a report that cannot be written whole (a full disk) leaves the earlier report as it was, never a half-written one", async (ctx) => {
     // a small disk of its own: a 64 KiB tmpfs (mounting needs root, as CI runs)
     const disk = join(dir, "small-disk");

@@ -1,5 +1,6 @@
 import { existsSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
+import { stripVTControlCharacters } from "node:util";
 import {
   type EvalRun,
   type EvalRunRunner,
@@ -140,7 +141,8 @@ export function registerEval(program: Command, globals: () => GlobalOptions): vo
         return;
       }
       const { gate, report } = scored;
-      if (o.output && !writeReport(o.output, report)) {
+      // a file never holds a terminal's colour codes (on in CI, where logs show them)
+      if (o.output && !writeReport(o.output, stripVTControlCharacters(report))) {
         // the eval ran: its report goes to stdout rather than being lost, and the command fails as a usage error would
         emit({}, null, () => report);
         process.exitCode = EXIT.error;
