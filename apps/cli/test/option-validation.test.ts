@@ -98,6 +98,20 @@ describe("options are checked before any work", () => {
     expect(existsSync(home)).toBe(false);
   }, 300_000);
 
+  it("exp create --epochs 1.5 and --seed 99999999999999999999: refused naming what is expected and the real limit", () => {
+    const home = freshHome("hyper");
+    expect(refused(["exp", "create", "-d", "train@1", "-m", "local-tiny", "--epochs", "1.5"], home)).toContain(
+      "option '--epochs <n|auto>' argument '1.5' is invalid. n_epochs: expected a whole number, or auto",
+    );
+    expect(refused(["sweep", "-d", "train@1", "-m", "local-tiny", "--batch-size", "8,2.5"], home)).toContain(
+      "batch_size: expected a whole number, or auto",
+    );
+    expect(refused(["exp", "create", "-d", "train@1", "-m", "local-tiny", "--seed", "99999999999999999999"], home)).toContain(
+      "Too big: expected number to be <=2147483647",
+    );
+    expect(existsSync(home)).toBe(false);
+  });
+
   it("a sweep larger than the limit (data fractions counted) is refused before the workspace is opened", () => {
     const home = freshHome("sweep");
     const stderr = refused(

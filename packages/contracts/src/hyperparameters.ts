@@ -21,35 +21,35 @@ export const LoraTargetModules = z.union([z.literal("all-linear"), z.array(z.enu
 export type LoraTargetModules = z.infer<typeof LoraTargetModules>;
 
 /**
- * A number or "auto". A value of neither type is refused as `expected …` (not zod's bare "Invalid input"), and the
- * range is checked before integrality, so 1e308 is "at most 50", not "at most 9007199254740991".
+ * A number or "auto", the range checked before integrality, so that 1e308 is refused as "at most 50", not "at most
+ * 9007199254740991". (A value of neither type keeps zod's "Invalid input": the web form words it for its fields.)
  */
-function orAuto<T extends z.ZodNumber>(number: T, expected: string) {
-  return z.union([Auto, number], { error: `expected ${expected}, or "auto"` });
+function orAuto<T extends z.ZodNumber>(number: T) {
+  return z.union([Auto, number]);
 }
 
 /** Every hyperparameter as a request may carry it: a value or "auto", each optional. */
 export const HyperparameterFields = z.strictObject({
-  n_epochs: orAuto(z.number().min(1).max(50).int(), "a whole number from 1 to 50").optional(),
-  batch_size: orAuto(z.number().min(1).max(256).int(), "a whole number from 1 to 256").optional(),
-  learning_rate_multiplier: orAuto(z.number().positive().max(100), "a number above 0, at most 100").optional(),
+  n_epochs: orAuto(z.number().min(1).max(50).int()).optional(),
+  batch_size: orAuto(z.number().min(1).max(256).int()).optional(),
+  learning_rate_multiplier: orAuto(z.number().positive().max(100)).optional(),
   /** The local engine's extension (loss weight of prompt tokens; OpenAI's legacy fine-tunes API had it). Supervised only. */
-  prompt_loss_weight: orAuto(z.number().min(0).max(1), "a number from 0 to 1").optional(),
+  prompt_loss_weight: orAuto(z.number().min(0).max(1)).optional(),
   /**
    * The local engine's extension: with a validation file, stop after this many validations without improvement and keep
    * the best validation's weights (`auto` is 3; 0 turns it off). Supervised only.
    */
-  early_stopping_patience: orAuto(z.number().min(0).max(1000).int(), "a whole number from 0 to 1000").optional(),
+  early_stopping_patience: orAuto(z.number().min(0).max(1000).int()).optional(),
   /** DPO's beta (OpenAI's; `auto` is 0.1): how far the tuned model may move from the reference. DPO only. */
-  beta: orAuto(z.number().positive().max(10), "a number above 0, at most 10").optional(),
+  beta: orAuto(z.number().positive().max(10)).optional(),
   /** Open-weight bases: a LoRA adapter (`lora`, what `auto` means) or every weight (`full`, small models only). */
   training_type: z.union([Auto, z.enum(["lora", "full"])]).optional(),
   /** LoRA rank r (local engine, open-weight bases; `auto` is 16). */
-  lora_rank: orAuto(z.number().min(1).max(512).int(), "a whole number from 1 to 512").optional(),
+  lora_rank: orAuto(z.number().min(1).max(512).int()).optional(),
   /** LoRA alpha: the update is scaled by alpha / r (`auto` is 32). */
-  lora_alpha: orAuto(z.number().positive().max(4096), "a number above 0, at most 4096").optional(),
+  lora_alpha: orAuto(z.number().positive().max(4096)).optional(),
   /** Dropout on the adapter's input during training (`auto` is 0). */
-  lora_dropout: orAuto(z.number().min(0).max(0.9), "a number from 0 to 0.9").optional(),
+  lora_dropout: orAuto(z.number().min(0).max(0.9)).optional(),
   /** Which projections get an adapter (`auto` is every linear projection). */
   lora_target_modules: z.union([Auto, LoraTargetModules]).optional(),
 });

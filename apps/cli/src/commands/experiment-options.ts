@@ -54,7 +54,12 @@ export function parseHyperparameter(key: HyperparameterName, text: string): unkn
     if (trimmed === "" || !Number.isFinite(value)) throw new InvalidArgumentError(`expected a number or auto, got "${text}"`);
   }
   const checked = RequestedHyperparameters.shape[key].unwrap().safeParse(value);
-  if (!checked.success) throw new InvalidArgumentError(`${key}: ${checked.error.issues[0]?.message ?? "invalid"}`);
+  if (!checked.success) {
+    const issue = checked.error.issues[0];
+    // a number the schema refuses by type, not range (a number reaches here): a fraction where a whole number is taken
+    const message = issue?.code === "invalid_union" ? "expected a whole number, or auto" : (issue?.message ?? "invalid");
+    throw new InvalidArgumentError(`${key}: ${message}`);
+  }
   return checked.data;
 }
 

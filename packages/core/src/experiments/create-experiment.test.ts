@@ -145,17 +145,11 @@ describe("the config hash", () => {
   });
 });
 
-describe("refusing out-of-range and mistyped values", () => {
-  it("says what was expected: a whole number in the field's range or auto, the seed's real limit, and stores nothing", async () => {
+describe("refusing out-of-range values", () => {
+  it("names the field's own limit for a huge value (not 9007199254740991), the seed's too, and stores nothing", async () => {
     const cases: Array<[Record<string, unknown>, RegExp]> = [
-      [{ hyperparameters: { n_epochs: 1.5 } }, /^hyperparameters\.n_epochs: expected a whole number from 1 to 50, or "auto"$/],
-      [{ hyperparameters: { n_epochs: "three" } }, /^hyperparameters\.n_epochs: expected a whole number from 1 to 50, or "auto"$/],
       [{ hyperparameters: { n_epochs: 1e308 } }, /^hyperparameters\.n_epochs: Too big: expected number to be <=50$/],
       [{ hyperparameters: { batch_size: 2 ** 60 } }, /^hyperparameters\.batch_size: Too big: expected number to be <=256$/],
-      [
-        { hyperparameters: { learning_rate_multiplier: "fast" } },
-        /^hyperparameters\.learning_rate_multiplier: expected a number above 0, at most 100, or "auto"$/,
-      ],
       [{ seed: 1e300 }, /^seed: Too big: expected number to be <=2147483647$/],
     ];
     for (const [extra, message] of cases) {

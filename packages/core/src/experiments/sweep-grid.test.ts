@@ -69,10 +69,6 @@ describe("the sweep grid", () => {
     expect((error as Error).message).toBe(
       "sweep: a sweep may have at most 200 points; this grid has 202 (datasets 1 × dataFractions 2 × lora_rank 101): shorten a list or split the sweep",
     );
-    // a value of an axis that is neither a number nor auto says what was expected
-    expect(() => checkSweepGrid({ datasets: ["train@1"], model: "m", n_epochs: [1, "x" as never] })).toThrow(
-      /^n_epochs\.1: expected a whole number from 1 to 50, or "auto"$/,
-    );
     expect(() => checkSweepGrid({ datasets: ["train@1"], model: "m", beta: [0] })).toThrow(/^beta\.0: /);
     expect(() => checkSweepGrid({ datasets: ["train@1", "train@2@3"], model: "m" })).toThrow(/^datasets\.1: expected NAME or NAME@N/);
     expect(checkSweepGrid({ datasets: ["train@1"], model: "m" })).toMatchObject({ method: "supervised", fractionSeed: 42 });
