@@ -1,3 +1,4 @@
+import { TunelabError } from "@tunelab/base";
 import { DatasetFormat, DatasetStats, ValidationReport } from "@tunelab/formats";
 import { z } from "zod";
 import { ResourceName } from "../projects/project.schema.ts";
@@ -43,7 +44,13 @@ export type DatasetVersion = z.infer<typeof DatasetVersion>;
 /** `NAME@N`, or `NAME` for the latest version. */
 export const DatasetRef = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}(@[1-9][0-9]*)?$/, "expected NAME or NAME@N, e.g. train@2");
 
+/** `train@2` → train, 2; `train` → the latest. A malformed ref (`train@1@2`, `train@x`) is refused, not read as another. */
 export function parseDatasetRef(ref: string): { name: string; number?: number } {
+  const checked = DatasetRef.safeParse(ref);
+  if (!checked.success)
+    throw new TunelabError("invalid_argument", `"${ref.slice(0, 80)}" is no dataset version: expected NAME or NAME@N, e.g. train@2`, {
+      details: { ref: ref.slice(0, 80) },
+    });
   const [name = "", number] = ref.split("@");
   return number === undefined ? { name } : { name, number: Number(number) };
 }
