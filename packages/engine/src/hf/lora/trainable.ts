@@ -52,6 +52,9 @@ export function createTrainable(
     const params = loaded?.params ?? flatten(k, model.arch, layout, model.weights);
     const grads = k.alloc(layout.size);
     const trainModel: DecoderModel = { ...model, weights: weightViews(model.arch, layout, params) };
+    // The loaded weights (bf16 as stored: 2 bytes a parameter) are copied into `params`; the caller's model now points
+    // at the trained copy, so the loaded ones are freed (1 GB on Qwen2.5-0.5B) instead of living through the run.
+    model.weights = trainModel.weights;
     const net = new LoraTrainModel(trainModel, null, { grads: weightViews(model.arch, layout, grads), flat: grads });
     return {
       kind: "full",
