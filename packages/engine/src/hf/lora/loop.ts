@@ -34,6 +34,7 @@ import { type Encoded, makeHfBatch } from "./batches.ts";
 import { dpoGradient, type PreferencePair, sequenceLogprobs } from "./dpo.ts";
 import { type HfBaseRef, isLoraDir, readLoraBase } from "./lora-dir.ts";
 import type { LoraParams } from "./params.ts";
+import { openWeightStartExamples } from "./start-loss.ts";
 import type { LoraTrainModel } from "./train-model.ts";
 import { createTrainable } from "./trainable.ts";
 
@@ -42,8 +43,6 @@ export const LORA_ADAM = { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, 
 export const MAX_TRAIN_CONTEXT = 2048;
 const VALIDATIONS_PER_RUN = 20;
 const MAX_VALIDATION_EXAMPLES = 200;
-/** Training examples whose loss before the first update is the divergence monitor's starting point. */
-const START_LOSS_EXAMPLES = 64;
 
 /** Whether a request trains an open-weight model (a registered base, or a LoRA / fully tuned model of one). */
 export function isOpenWeightRequest(request: TrainRequest): boolean {
@@ -149,12 +148,12 @@ export async function runLoraTraining(request: TrainRequest, hooks: LoopHooks = 
     { totalSteps: total, learningRateMultiplier: hp.learningRateMultiplier },
     state && request.resumeFrom ? DivergenceMonitor.load(request.resumeFrom) : undefined,
   );
-  // The loss before training, on up to 64 examples: on a 0.5B base that is minutes of forward passes before step 1, so a
-  // cancel is honoured between its batches.
+  // The loss before training (openWeightStartExamples: the first batch or 8 examples): on a 0.5B base each batch is
+  // seconds of forward passes before step 1, so a cancel is honoured between them.
   const startCancelled = () => {
     if (hooks.cancelled?.()) throw new TrainingCancelledError();
   };
-  if (!state) health.setStart(dpo ? Math.LN2 : evaluateOn(train.slice(0, START_LOSS_EXAMPLES), startCancelled).loss);
+  if (!state) health.setStart(dpo ? Math.LN2 : evaluateOn(openWeightStartExamples(train, B), startCancelled).loss);
   const checkpoint = (dir: string, withOptimizer: boolean, metrics: StepMetrics) => {
     const trainingState: TrainingState = {
       step,
