@@ -25,6 +25,8 @@ export class ExperimentRunner {
   private readonly active = new Map<string, { controller: AbortController; done: Promise<Experiment> }>();
   private readonly waiting: Array<{ id: string; settle: (done: Promise<Experiment>) => void }> = [];
   private readonly listeners = new Set<ExperimentListener>();
+  /** The runs (by their controller) whose experiment this process has claimed, as opposed to waiting for its claim. */
+  private readonly claimed = new WeakSet<AbortController>();
 
   private readonly owner = randomUUID();
   private readonly timer: NodeJS.Timeout;
@@ -118,13 +120,28 @@ export class ExperimentRunner {
   /**
    * Renews the claims on the experiments this process runs, and stops any that another process (an API server
    * without a worker, a CLI on another machine) cancelled meanwhile: their provider's job is cancelled from here,
-   * where it runs (a local engine's job lives with the worker that trains it).
+   * where it runs (a local engine's job lives with the worker that trains it). An experiment whose claim another
+   * process took over (this one stalled, or lost the database, for longer than the lease) is stopped here, left
+   * unfinished to that process: two processes never train or score the same experiment.
    */
   private async heartbeat(): Promise<void> {
-    const ids = [...this.active.keys()];
-    if (ids.length === 0) return;
-    await renewExperimentLeases(this.ws.db, ids, this.owner, this.leaseSeconds);
-    for (const id of ids) {
+    const running = [...this.active.entries()];
+    if (running.length === 0) return;
+    // only experiments claimed before the renewal can have been lost (one still waiting for its claim is not held yet)
+    const claimed = running.filter(([, { controller }]) => this.claimed.has(controller));
+    const held = new Set(
+      await renewExperimentLeases(
+        this.ws.db,
+        running.map(([id]) => id),
+        this.owner,
+        this.leaseSeconds,
+      ),
+    );
+    const lost = new Set(claimed.filter(([id]) => !held.has(id)).map(([id]) => id));
+    for (const [id, { controller }] of claimed)
+      if (lost.has(id) && this.active.get(id)?.controller === controller) controller.abort(RUN_STOPPED);
+    for (const [id] of running) {
+      if (lost.has(id)) continue; // the process holding it now does the rest
       const experiment = await getExperiment(this.ws.db, id);
       if (experiment.status !== "cancelled") continue;
       if (experiment.providerJobId) {
@@ -152,7 +169,7 @@ export class ExperimentRunner {
       if (!next) continue;
       const { id, settle } = next;
       const controller = new AbortController();
-      const done = this.drive(id, controller.signal).finally(() => {
+      const done = this.drive(id, controller).finally(() => {
         this.active.delete(id);
         this.pump();
       });
@@ -162,7 +179,8 @@ export class ExperimentRunner {
   }
 
   /** Runs an experiment this process has claimed; another live process's experiment is left alone. */
-  private async drive(id: string, signal: AbortSignal): Promise<Experiment> {
+  private async drive(id: string, controller: AbortController): Promise<Experiment> {
+    const { signal } = controller;
     await requestExperimentRun(this.ws.db, id);
     // another process holds it: wait for it to finish or for its claim to lapse (a killed process), then take over
     while (!(await claimExperiment(this.ws.db, id, this.owner, this.leaseSeconds))) {
@@ -170,6 +188,7 @@ export class ExperimentRunner {
       if (FINISHED_EXPERIMENT.has(current.status) || signal.aborted) return current;
       await new Promise((resolve) => setTimeout(resolve, 1_000));
     }
+    this.claimed.add(controller);
     try {
       return await runExperiment(this.ws, this.services, id, signal, (event) => this.emit(event));
     } finally {

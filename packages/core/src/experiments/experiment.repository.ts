@@ -237,8 +237,12 @@ export async function claimableExperiments(db: DB, limit: number): Promise<strin
   return rows.map((r) => r.id);
 }
 
-export async function renewExperimentLeases(db: DB, ids: readonly string[], owner: string, leaseSeconds: number): Promise<void> {
-  await leases(db).renew(ids, owner, leaseSeconds);
+/**
+ * Extends this owner's claims on these experiments; returns the ids it still holds (one left out was taken over by
+ * another process after this owner's claim ran out, and this owner must stop working on it).
+ */
+export async function renewExperimentLeases(db: DB, ids: readonly string[], owner: string, leaseSeconds: number): Promise<string[]> {
+  return leases(db).renew(ids, owner, leaseSeconds);
 }
 
 export async function releaseExperiment(db: DB, id: string, owner: string): Promise<void> {
