@@ -1,32 +1,18 @@
 // `tunelab exp run ID` resumes unfinished experiments; on one that had already failed (or was cancelled) it says so and
 // how to run the same setup again, instead of showing the old failure as if the run had just happened.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli, runSteps } from "./run-cli.ts";
+import { runCli } from "./run-cli.ts";
+import { type SmallTickets, smallTickets } from "./small-tickets.ts";
 
-const EXAMPLES = fileURLToPath(new URL("../../../examples/ticket-routing/", import.meta.url));
-
+let tickets: SmallTickets;
 let dir: string;
 let home: string;
 const cli = (args: string[]) => runCli(args, { home, cwd: dir });
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), "tunelab-exp-run-finished-"));
-  home = join(dir, ".tunelab");
-  const items = readFileSync(`${EXAMPLES}test.jsonl`, "utf8").split("\n").filter(Boolean).slice(0, 4);
-  writeFileSync(join(dir, "test.jsonl"), `${items.join("\n")}\n`);
-  runSteps(
-    [
-      ["split", join(dir, "test.jsonl"), "--project", "tickets"],
-      ["data", "import", `${EXAMPLES}train-v1.jsonl`, "--dataset", "train"],
-      ["graders", "add", `${EXAMPLES}graders.json`],
-    ],
-    { home, cwd: dir },
-  );
+  tickets = smallTickets("tunelab-exp-run-finished-");
+  ({ dir, home } = tickets);
 }, 120_000);
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => tickets?.remove());
 
 describe("tunelab exp run on an experiment that had already ended", () => {
   it("says it had already failed or been cancelled and how to run the setup again, on stderr", () => {

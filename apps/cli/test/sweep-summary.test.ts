@@ -1,32 +1,20 @@
 // `tunelab sweep` ends with the grid's outcome: points ranked as the leaderboard ranks them (the primary metric with its
 // 95% interval), and a point that failed (here one whose learning rate makes training diverge) named with its error,
 // while the other points still ran to the end.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli, runSteps } from "./run-cli.ts";
+import { EXAMPLES, type SmallTickets, smallTickets } from "./small-tickets.ts";
 
-const EXAMPLES = fileURLToPath(new URL("../../../examples/ticket-routing/", import.meta.url));
-
+let tickets: SmallTickets;
 let dir: string;
 let home: string;
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), "tunelab-sweep-summary-"));
-  home = join(dir, ".tunelab");
-  const items = readFileSync(`${EXAMPLES}test.jsonl`, "utf8").split("\n").filter(Boolean).slice(0, 4);
-  writeFileSync(join(dir, "test.jsonl"), `${items.join("\n")}\n`);
-  runSteps(
-    [
-      ["split", join(dir, "test.jsonl"), "--project", "tickets"],
-      ["data", "import", `${EXAMPLES}train-v1.jsonl`, "--dataset", "train"],
-      ["graders", "add", `${EXAMPLES}graders.json`],
-    ],
-    { home, cwd: dir },
-  );
+  tickets = smallTickets("tunelab-sweep-summary-");
+  ({ dir, home } = tickets);
 }, 120_000);
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => tickets?.remove());
 
 describe("tunelab sweep's summary", () => {
   it("ranks the points with their intervals, lists the failed point with its error, and exits 1", () => {
