@@ -28,6 +28,9 @@ const tunelab = async (args: string[]) => {
   return { code, ...child.output() };
 };
 const tunelabEval = (args: string[]) => tunelab(["eval", "--provider", "hosted", ...args]);
+/** `eval -m MODEL -p PROJECT`, gated on a 2-point drop from the board's best, with EXTRA (report options). */
+const gatedEval = (model: string, project: string, extra: string[]) =>
+  tunelabEval(["-m", model, "-p", project, "--baseline", "best", "--max-drop", "0.02", ...extra]);
 
 interface JunitCase {
   name: string;
@@ -99,20 +102,7 @@ afterAll(async () => {
 describe("tunelab eval --format junit", () => {
   it("writes well-formed XML whatever the model answered: control characters escaped visibly, ]]> and < kept as text", async () => {
     const file = join(dir, "regressed.xml");
-    const result = await tunelabEval([
-      "-m",
-      "nasty",
-      "-p",
-      "tickets",
-      "--baseline",
-      "best",
-      "--max-drop",
-      "0.02",
-      "--format",
-      "junit",
-      "-o",
-      file,
-    ]);
+    const result = await gatedEval("nasty", "tickets", ["--format", "junit", "-o", file]);
     expect(result.code, result.stderr).toBe(1);
     const junit = parseJunit(file);
     const failures = junit.cases.filter((c) => c.failure !== null).length;
@@ -135,20 +125,7 @@ describe("tunelab eval --format junit", () => {
 
   it("on a first run (no baseline yet) passes with the max-drop gate reported as skipped, not as passed", async () => {
     const file = join(dir, "first.xml");
-    const result = await tunelabEval([
-      "-m",
-      "good",
-      "-p",
-      "fresh",
-      "--baseline",
-      "best",
-      "--max-drop",
-      "0.02",
-      "--format",
-      "junit",
-      "-o",
-      file,
-    ]);
+    const result = await gatedEval("good", "fresh", ["--format", "junit", "-o", file]);
     expect(result.code, result.stderr).toBe(0);
     const junit = parseJunit(file);
     expect(junit.suite).toMatchObject({ tests: "14", errors: "0", skipped: "1" });
@@ -160,7 +137,7 @@ describe("tunelab eval --format junit", () => {
 
 describe("tunelab eval --format markdown", () => {
   it("keeps every table row on one line with its columns, and shows outputs as text: no HTML, no raw control characters", async () => {
-    const result = await tunelabEval(["-m", "nasty", "-p", "tickets", "--baseline", "best", "--max-drop", "0.02", "--format", "markdown"]);
+    const result = await gatedEval("nasty", "tickets", ["--format", "markdown"]);
     expect(result.code, result.stderr).toBe(1);
     const markdown = result.stdout;
     // a carriage return ends a Markdown line (and so a table row) as a newline does
