@@ -10,7 +10,15 @@ import {
   removeGrader,
   TunelabError,
 } from "@tunelab/core";
-import { DEFAULT_SIMILARITY_THRESHOLD, type GraderConfig, GraderConfigError, testGrader } from "@tunelab/evals";
+import {
+  DEFAULT_SIMILARITY_THRESHOLD,
+  type GraderConfig,
+  GraderConfigError,
+  type Sample,
+  ToolCall,
+  testGrader,
+  toSample,
+} from "@tunelab/evals";
 import type { Command } from "commander";
 import { resolveProjectName, withWorkspace } from "../context.ts";
 import { EXIT } from "../exit-codes.ts";
@@ -26,11 +34,46 @@ function readJson(text: string, what: string, code: "invalid_argument" | "valida
   }
 }
 
-function readFileText(path: string): string {
+const SAMPLE_FIELDS = ["output_text", "output_tools"];
+
+/**
+ * `--sample-json`: a JSON object `{output_text?, output_tools?}` from a file or stdin (`-`), as `POST /api/graders/test`
+ * takes it (tool calls in OpenAI's shape, the API's `ToolCall` schema). A bad object is refused naming the field.
+ */
+function sampleFromJson(source: string): Sample {
+  const where = source === "-" ? "--sample-json (stdin)" : `--sample-json ${source}`;
+  const text = source === "-" ? readFileText(0, "stdin") : readFileText(source);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new TunelabError("invalid_argument", `${where} is not valid JSON: ${(error as Error).message}`);
+  }
+  if (!value || typeof value !== "object" || Array.isArray(value))
+    throw new TunelabError(
+      "invalid_argument",
+      `${where}: expected a JSON object {output_text?, output_tools?}, got ${Array.isArray(value) ? "an array" : JSON.stringify(value)}`,
+    );
+  const record = value as Record<string, unknown>;
+  const unknown = Object.keys(record).find((key) => !SAMPLE_FIELDS.includes(key));
+  if (unknown !== undefined)
+    throw new TunelabError("invalid_argument", `${where}: unknown field ${unknown}: expected only ${SAMPLE_FIELDS.join(", ")}`);
+  if (record.output_text !== undefined && typeof record.output_text !== "string")
+    throw new TunelabError("invalid_argument", `${where}: output_text: expected a string, got ${JSON.stringify(record.output_text)}`);
+  const tools = ToolCall.array().optional().safeParse(record.output_tools);
+  if (!tools.success) {
+    const issue = tools.error.issues[0];
+    const path = (issue?.path ?? []).map((key) => (typeof key === "number" ? `[${key}]` : `.${String(key)}`)).join("");
+    throw new TunelabError("invalid_argument", `${where}: output_tools${path}: ${issue?.message ?? "invalid"}`);
+  }
+  return toSample(record.output_text ?? "", tools.data);
+}
+
+function readFileText(path: string | number, name = String(path)): string {
   try {
     return readFileSync(path, "utf8");
   } catch {
-    throw new TunelabError("invalid_argument", `cannot read ${path}`);
+    throw new TunelabError("invalid_argument", `cannot read ${name}`);
   }
 }
 
@@ -122,19 +165,26 @@ export function registerGraders(program: Command, globals: () => GlobalOptions):
     .command("test")
     .description("try one grader on one sample and item: score, sub-scores, errors, rendered inputs")
     .requiredOption("-g, --grader <file|json>", "grader JSON (inline or a file) or a custom grader module")
-    .requiredOption("-s, --sample <text>", "the model's output")
+    .option("-s, --sample <text>", "the model's output text")
+    .option(
+      "--sample-json <file|->",
+      "the model's output as a JSON object {output_text?, output_tools?} (tool calls in OpenAI's shape), from a file or stdin (-)",
+    )
     .option("-i, --item <file|json>", "the test item: a JSONL line of the test split ({messages, ...})", "{}")
     .addHelpText(
       "after",
-      '\nExample:\n  tunelab graders test --grader exact.json --sample \'{"category":"billing"}\' --item \'{"messages":[{"role":"user","content":"refund"},{"role":"assistant","content":"{\\"category\\":\\"billing\\"}"}]}\'',
+      '\nExamples:\n  tunelab graders test --grader exact.json --sample \'{"category":"billing"}\' --item \'{"messages":[{"role":"user","content":"refund"},{"role":"assistant","content":"{\\"category\\":\\"billing\\"}"}]}\'\n  echo \'{"output_tools":[{"type":"function","function":{"name":"refund","arguments":"{}"}}]}\' | tunelab graders test --sample-json - --grader \'{"type":"string_check","name":"tool","input":"{{sample.output_tools[0].function.name}}","reference":"refund","operation":"eq"}\'',
     )
-    .action(async (o: { grader: string; sample: string; item: string }) => {
+    .action(async (o: { grader: string; sample?: string; sampleJson?: string; item: string }) => {
+      if ((o.sample === undefined) === (o.sampleJson === undefined))
+        throw new TunelabError("invalid_argument", "give exactly one of --sample <text> and --sample-json <file|->");
+      const sample = o.sampleJson === undefined ? (o.sample as string) : sampleFromJson(o.sampleJson);
       const grader = isCustomGraderModule(o.grader)
         ? (await graderFile(o.grader)).graders[0]
         : readJson(o.grader, "--grader", "validation_failed");
       const item = readJson(o.item, "--item") as Record<string, unknown>;
       try {
-        const result = await testGrader({ grader, sample: o.sample, item });
+        const result = await testGrader({ grader, sample, item });
         emit(globals(), result, () => {
           const status =
             result.status === "passed" ? color.green("passed") : result.status === "failed" ? color.yellow("failed") : color.red("errored");
