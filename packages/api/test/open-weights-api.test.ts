@@ -426,6 +426,8 @@ describe("open-weight base models through the API", () => {
       lora_alpha: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14],
     });
     expect(big.status).toBe(400);
-    expect(big.json.error.message).toBe("body: a sweep may have at most 200 points; this grid has 210");
+    expect(big.json.error.message).toBe(
+      "body: a sweep may have at most 200 points; this grid has 210 (datasets 1 × lora_rank 15 × lora_alpha 14): shorten a list or split the sweep",
+    );
   }, 300_000);
 });
