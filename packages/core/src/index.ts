@@ -43,6 +43,7 @@ export * from "./experiments/early-stop.schema.ts";
 export * from "./experiments/experiment.repository.ts";
 export * from "./experiments/experiment.schema.ts";
 export * from "./experiments/experiment-events.ts";
+export * from "./experiments/experiment-list.ts";
 export * from "./experiments/experiment-runner.ts";
 export * from "./experiments/hyperparameters.ts";
 export * from "./experiments/local-model-kind.ts";

@@ -2,11 +2,12 @@ import {
   type CreateExperiment,
   createExperiment,
   type Experiment,
+  ExperimentListQuery,
   experimentMetrics,
   FINISHED_EXPERIMENT,
   getExperiment,
   getProjectByName,
-  listExperiments,
+  listExperimentPage,
   loadConfig,
   localCreator,
   providerKind,
@@ -18,7 +19,7 @@ import { asLocalEngine } from "@tunelab/engine";
 import { type Command, Option } from "commander";
 import { resolveProjectName, withWorkspace } from "../context.ts";
 import { EXIT } from "../exit-codes.ts";
-import { nonNegativeInteger } from "../option-parsers.ts";
+import { checkedBy, nonNegativeInteger, positiveInteger } from "../option-parsers.ts";
 import { color, emit, type GlobalOptions, table } from "../output.ts";
 import { experimentSummary, hyperText, statusColor } from "../render/experiment.ts";
 import { experimentScores, scoresText } from "../render/scores.ts";
@@ -150,27 +151,52 @@ export function registerExperiments(program: Command, globals: () => GlobalOptio
 
   exp
     .command("list")
-    .description("experiments of a project")
+    .description("experiments of a project, oldest first, a page at a time")
     .option("-p, --project <name>", "project (default: the only project)")
-    .action(async (o: { project?: string }) => {
+    .addOption(
+      new Option("--limit <n>", "experiments to show (at most 10000)")
+        .argParser(checkedBy(positiveInteger, ExperimentListQuery.shape.limit))
+        .default(1_000),
+    )
+    .addOption(
+      new Option("--offset <n>", "experiments to skip first, oldest first (the next page: --offset 1000)")
+        .argParser(nonNegativeInteger)
+        .default(0),
+    )
+    .addHelpText(
+      "after",
+      [
+        "",
+        "With --json the output is a JSON array of this page's experiments; when more follow, stderr says which rows",
+        "these are and the --offset of the next page (rows 1-1000 of 1500; 500 more: --offset 1000 (--limit 1000)).",
+        "Ask for pages until one holds fewer than --limit experiments.",
+      ].join("\n"),
+    )
+    .action(async (o: { project?: string; limit: number; offset: number }) => {
       await withWorkspace(async (ws) => {
-        const project = await getProjectByName(ws.db, await resolveProjectName(ws, o.project));
-        const all = await listExperiments(ws.db, project.id);
+        const project = await resolveProjectName(ws, o.project);
+        const page = await listExperimentPage(ws, { project, limit: o.limit, offset: o.offset });
+        const all = page.experiments;
+        const note = pageNote(page);
+        // the JSON stays an array of experiments; the page's place goes to stderr, so stdout stays one JSON value
+        if (globals().json && note) process.stderr.write(`${note}\n`);
         emit(globals(), all, () =>
-          all.length === 0
-            ? "no experiments yet: `tunelab baseline --model local-small` and `tunelab exp create --dataset train@1 --model local-small`"
-            : table(
-                ["id", "name", "status", "model", "method", "hyperparameters", "tuned model"],
-                all.map((e) => [
-                  e.id,
-                  e.name,
-                  statusColor(e.status),
-                  e.baseModel,
-                  e.method,
-                  hyperText(e.hyperparameters.resolved ?? e.hyperparameters.requested),
-                  e.kind === "baseline" ? "(baseline)" : (e.tunedModel ?? "-"),
-                ]),
-              ),
+          all.length === 0 && page.total > 0
+            ? `no experiments from --offset ${page.offset}: this project has ${page.total}; \`tunelab exp list --offset 0\` shows the first`
+            : all.length === 0
+              ? "no experiments yet: `tunelab baseline --model local-small` and `tunelab exp create --dataset train@1 --model local-small`"
+              : table(
+                  ["id", "name", "status", "model", "method", "hyperparameters", "tuned model"],
+                  all.map((e) => [
+                    e.id,
+                    e.name,
+                    statusColor(e.status),
+                    e.baseModel,
+                    e.method,
+                    hyperText(e.hyperparameters.resolved ?? e.hyperparameters.requested),
+                    e.kind === "baseline" ? "(baseline)" : (e.tunedModel ?? "-"),
+                  ]),
+                ) + (note ? color.dim(`\n${note}`) : ""),
         );
       });
     });
@@ -301,4 +327,16 @@ export function registerExperiments(program: Command, globals: () => GlobalOptio
     emit(globals(), final, () => experimentSummary(final));
     if (final.status === "failed") process.exitCode = EXIT.checkFailed;
   });
+}
+
+/**
+ * When the project has experiments outside this page: which rows these are and how to see the rest, as the
+ * leaderboard says it (`rows 1-1000 of 1500; 500 more: --offset 1000 (--limit 1000)`); "" when the page holds them all.
+ */
+function pageNote(page: { total: number; offset: number; limit: number; experiments: readonly unknown[] }): string {
+  const shown = page.experiments.length;
+  const after = page.total - page.offset - shown;
+  if (shown === 0 || (page.offset === 0 && after <= 0)) return "";
+  const more = after > 0 ? `; ${after} more: --offset ${page.offset + shown} (--limit ${page.limit})` : "";
+  return `rows ${page.offset + 1}-${page.offset + shown} of ${page.total}${more}`;
 }

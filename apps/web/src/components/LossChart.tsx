@@ -38,11 +38,12 @@ export function LossChart(props: {
   const [failed, setFailed] = createSignal<string>();
   const [cursor, setCursor] = createSignal<number | null>(null);
 
-  // other trained experiments of the project (a baseline trains nothing)
+  // other trained experiments of the project (a baseline trains nothing); the list is paged (1,000 by default), so
+  // this asks for the most a page holds to offer every one a sweep made
   const others = load(
     () => props.project || null,
     async (project) =>
-      (await read(api.projects[":project"].experiments.$get({ param: { project } }))).data.filter(
+      (await read(api.projects[":project"].experiments.$get({ param: { project }, query: { limit: "10000" } }))).data.filter(
         (e) => e.id !== props.experimentId && e.kind !== "baseline",
       ),
   );

@@ -14,7 +14,7 @@ import {
   getExperiment,
   getProjectByName,
   limitSweep,
-  listExperiments,
+  listExperimentPage,
   localModelKind,
   requestExperimentRun,
   SweepGrid,
@@ -93,12 +93,28 @@ export function experimentRoutes(services: ApiServices, options: { allowCodeGrad
       createRoute({
         method: "get",
         path: "/projects/{project}/experiments",
-        request: { params: ProjectParams },
-        responses: { 200: json(ExperimentList, "Experiments"), ...errors },
+        request: {
+          params: ProjectParams,
+          query: z.object({
+            limit: z.coerce.number().int().min(1).max(10_000).optional().openapi({
+              description: "Experiments of the page (default 1000, at most 10000); the body's `total` counts them all",
+            }),
+            offset: z.coerce.number().int().min(0).optional().openapi({
+              description: "Experiments to skip, oldest first (a page's start; default 0)",
+            }),
+          }),
+        },
+        responses: { 200: json(ExperimentList, "One page of the project's experiments, oldest first"), ...errors },
       }),
       async (c) => {
-        const project = await getProjectByName(ws.db, c.req.valid("param").project);
-        return c.json({ data: await listExperiments(ws.db, project.id) }, 200);
+        const { project } = c.req.valid("param");
+        const { limit, offset } = c.req.valid("query");
+        const page = await listExperimentPage(ws, {
+          project,
+          ...(limit !== undefined ? { limit } : {}),
+          ...(offset !== undefined ? { offset } : {}),
+        });
+        return c.json({ data: page.experiments, total: page.total, offset: page.offset, limit: page.limit }, 200);
       },
     )
     .openapi(

@@ -95,6 +95,23 @@ export async function listExperiments(db: DB, projectId: string): Promise<Experi
   return rows.map(toExperiment);
 }
 
+/**
+ * One page of a project's experiments in creation order (ties by id, so pages never overlap or skip a row), paged in
+ * SQL, and how many the project has in all (counted apart).
+ */
+export async function pageExperiments(
+  db: DB,
+  projectId: string,
+  page: { limit: number; offset: number },
+): Promise<{ experiments: Experiment[]; total: number }> {
+  const ofProject = db.selectFrom("experiments").where("project_id", "=", projectId);
+  const [rows, counted] = await Promise.all([
+    ofProject.selectAll().orderBy("created_at").orderBy("id").limit(page.limit).offset(page.offset).execute(),
+    ofProject.select((eb) => eb.fn.countAll().as("n")).executeTakeFirstOrThrow(),
+  ]);
+  return { experiments: rows.map(toExperiment), total: Number(counted.n) };
+}
+
 /** Records that someone asked for the experiment to run, so that any process may resume or claim it from now on. */
 export async function requestExperimentRun(db: DB, id: string): Promise<void> {
   await db.updateTable("experiments").set({ run_requested: 1 }).where("id", "=", id).where("run_requested", "=", 0).execute();

@@ -4,7 +4,17 @@ import { named } from "./named.ts";
 
 /** Response bodies of the experiment routes: core's Experiment. */
 export const ExperimentBody = named(Experiment, "Experiment");
-export const ExperimentList = z.object({ data: z.array(ExperimentBody) }).openapi("ExperimentList");
+/** One page of a project's experiments (core's ExperimentPage): `limit` of them from `offset`, oldest first. */
+export const ExperimentList = z
+  .object({
+    data: z.array(ExperimentBody),
+    total: z.number().int().openapi({
+      description: "The project's experiments (all pages): `total - offset - data.length` more follow this page",
+    }),
+    offset: z.number().int().openapi({ description: "Experiments skipped before this page, oldest first" }),
+    limit: z.number().int().openapi({ description: "The most experiments a page holds (as asked, default 1000)" }),
+  })
+  .openapi("ExperimentList");
 export const Created = named(CreatedExperiment, "CreatedExperiment", { experiment: ExperimentBody });
 export const CreatedList = z.object({ data: z.array(Created) }).openapi("CreatedExperiments");
 
