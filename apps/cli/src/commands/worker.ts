@@ -70,6 +70,22 @@ export function registerWorker(program: Command, globals: () => GlobalOptions): 
             {
               kinds: o.kinds,
               evalConcurrency: o.concurrency,
+              // one line when claiming starts failing (a reminder every few minutes while it does), one when it works again
+              onClaimError: (report) => {
+                const where = report.message.includes(report.database) ? "" : ` from ${report.database}`;
+                process.stderr.write(
+                  report.reminder
+                    ? `tunelab worker: still cannot claim work${where} (${report.failures} failed attempts since ${new Date(report.since).toISOString()}): ${report.message}\n`
+                    : `tunelab worker: cannot claim work${where}, retrying: ${report.message}\n`,
+                );
+                if (json) line({ event: "claim-failing", database: report.database, error: report.message, failures: report.failures }, "");
+              },
+              onClaimRecovered: (report) => {
+                process.stderr.write(
+                  `tunelab worker: claiming work from ${report.database} works again (after ${report.failures} failed attempt${report.failures === 1 ? "" : "s"} since ${new Date(report.since).toISOString()})\n`,
+                );
+                if (json) line({ event: "claim-recovered", database: report.database, failures: report.failures }, "");
+              },
               onClaimEvalRun: (id, done) => {
                 line({ event: "claimed", runId: id }, `${id}  claimed`);
                 void done.then(

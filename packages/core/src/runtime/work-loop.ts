@@ -1,3 +1,4 @@
+import { redactUrl } from "@tunelab/storage";
 import type { Experiment } from "../experiments/experiment.schema.ts";
 import { EvalRunClaims } from "./eval-run-claims.ts";
 import type { Runtime } from "./open-runtime.ts";
@@ -16,7 +17,42 @@ export interface WorkLoopOptions {
   onClaim?: (experimentId: string, done: Promise<Experiment>) => void;
   /** Called when this worker claims a standalone eval run. */
   onClaimEvalRun?: (runId: string, done: Promise<unknown>) => void;
+  /**
+   * Called when claiming work starts failing (the database cannot be reached, is locked, …): once, not at every poll,
+   * then again as a reminder every `claimErrorReminderMs` while it keeps failing.
+   */
+  onClaimError?: (report: ClaimFailure) => void;
+  /** Called once when claiming works again after failing. */
+  onClaimRecovered?: (report: ClaimRecovery) => void;
+  /** While claiming keeps failing, how often `onClaimError` is called again, ms (default 5 minutes). */
+  claimErrorReminderMs?: number;
 }
+
+/** Claiming work failed: the database (a PostgreSQL URL with its password redacted, or the SQLite file) and the error. */
+export interface ClaimFailure {
+  database: string;
+  error: unknown;
+  /** The error's message, on one line. */
+  message: string;
+  /** Failed claim attempts in a row so far (1 the first time). */
+  failures: number;
+  /** When the first of them failed (ms since the epoch). */
+  since: number;
+  /** A repeat of an earlier report while claiming still fails. */
+  reminder: boolean;
+}
+
+/** Claiming works again after `failures` failed attempts since `since`. */
+export interface ClaimRecovery {
+  database: string;
+  failures: number;
+  since: number;
+}
+
+const DEFAULT_CLAIM_ERROR_REMINDER_MS = 5 * 60_000;
+
+const oneLine = (error: unknown) =>
+  (error instanceof Error ? error.message : String(error)).replace(/\s*\n\s*/g, " ").trim() || "unknown error";
 
 /**
  * A worker's loop: until `signal` aborts, claims unfinished experiments (`train`) and standalone eval runs (`eval`)
@@ -33,8 +69,35 @@ export async function runWorkLoop(runtime: Runtime, options: WorkLoopOptions, si
     ? new EvalRunClaims(runtime.ws.db, runtime.evalRuns, options.evalConcurrency ?? 2)
     : undefined;
   const refill = (done: Promise<unknown>) => void done.finally(woken).catch(() => {});
+  const database = redactUrl(runtime.ws.database);
+  const reminderMs = options.claimErrorReminderMs ?? DEFAULT_CLAIM_ERROR_REMINDER_MS;
+  // failed claim attempts in a row: reported once when they start (and as a reminder now and then), and when they end
+  let failing: { failures: number; since: number; reportedAt: number } | undefined;
+  const claimed = (failure: { error: unknown } | undefined) => {
+    const now = Date.now();
+    if (failure === undefined) {
+      if (failing) options.onClaimRecovered?.({ database, failures: failing.failures, since: failing.since });
+      failing = undefined;
+      return;
+    }
+    const first = failing === undefined;
+    failing ??= { failures: 0, since: now, reportedAt: now };
+    failing.failures += 1;
+    if (!first && now - failing.reportedAt < reminderMs) return;
+    failing.reportedAt = now;
+    const { error } = failure;
+    options.onClaimError?.({
+      database,
+      error,
+      message: oneLine(error),
+      failures: failing.failures,
+      since: failing.since,
+      reminder: !first,
+    });
+  };
   try {
     while (!signal.aborted) {
+      let failure: { error: unknown } | undefined;
       if (options.kinds.includes("train")) {
         await runtime.experiments
           .claimWork((id, done) => {
@@ -42,7 +105,9 @@ export async function runWorkLoop(runtime: Runtime, options: WorkLoopOptions, si
             // a freed slot is filled at once rather than at the next poll
             refill(done);
           })
-          .catch(() => []);
+          .catch((e: unknown) => {
+            failure ??= { error: e };
+          });
       }
       if (evalRuns && !signal.aborted) {
         await evalRuns
@@ -50,9 +115,12 @@ export async function runWorkLoop(runtime: Runtime, options: WorkLoopOptions, si
             options.onClaimEvalRun?.(id, done);
             refill(done);
           })
-          .catch(() => []);
+          .catch((e: unknown) => {
+            failure ??= { error: e };
+          });
       }
       if (signal.aborted) break;
+      claimed(failure);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, pollMs);
         wake = () => {
