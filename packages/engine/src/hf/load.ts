@@ -1,6 +1,7 @@
 /**
  * openHfModel(): a Hugging Face model directory ready for chat completions in this thread: checked
- * (checkpoint.ts), weights loaded as float32, RoPE tables, tokenizer and chat template.
+ * (checkpoint.ts), weights loaded (bf16 as stored, else float32), RoPE tables, tokenizer and chat template. A LoRA
+ * adapter is applied unmerged (model/decoder.ts), so a tuned model costs its base's memory plus the adapter's.
  */
 import { nativeKernels } from "../trainer/kernels/native.ts";
 import type { Kernels } from "../trainer/kernels/types.ts";
@@ -8,7 +9,6 @@ import type { LoadedModel } from "../trainer/types.ts";
 import { createChatCodec } from "./chat-codec.ts";
 import { inspectCheckpoint } from "./checkpoint.ts";
 import { embedTokens } from "./embed.ts";
-import { mergeLora } from "./lora/merge.ts";
 import { readPeftAdapter } from "./lora/peft.ts";
 import type { DecoderModel } from "./model/decoder.ts";
 import { generateHf } from "./model/generate.ts";
@@ -24,10 +24,10 @@ export function openHfDecoderModel(dir: string, k: Kernels = nativeKernels()): D
   return { arch: ckpt.arch, weights: loadHfWeights(ckpt), rope: ropeTables(ckpt.arch, positions), k };
 }
 
-/** A base model directory, with a LoRA adapter merged into its weights when `adapterDir` is given. */
+/** A base model directory, with the LoRA adapter in `adapterDir` applied unmerged when it is given. */
 export async function openHfModel(dir: string, options: { adapterDir?: string } = {}, k: Kernels = nativeKernels()): Promise<LoadedModel> {
   const model = openHfDecoderModel(dir, k);
-  if (options.adapterDir) mergeLora(k, model.weights, readPeftAdapter(options.adapterDir, model.arch, k));
+  if (options.adapterDir) model.lora = readPeftAdapter(options.adapterDir, model.arch, k, { inference: true });
   const codec = await createChatCodec(dir);
   const a = model.arch;
   return {

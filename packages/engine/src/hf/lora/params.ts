@@ -41,13 +41,15 @@ export class LoraParams {
   readonly grads: Vec;
   private readonly bySlot = new Map<string, LoraSlot>();
 
+  /** `inference`: no gradients (an empty vector), for serving an adapter rather than training it. */
   constructor(
     k: Kernels,
     readonly layout: LoraLayout,
     readonly settings: LoraSettings,
+    options: { inference?: boolean } = {},
   ) {
     this.params = k.alloc(layout.size);
-    this.grads = k.alloc(layout.size);
+    this.grads = k.alloc(options.inference ? 0 : layout.size);
     for (const s of layout.slots) this.bySlot.set(`${s.layer}.${s.projection}`, s);
   }
 

@@ -69,8 +69,8 @@ export function writePeftAdapter(dir: string, lora: LoraParams, base: PeftBase):
 
 export const isPeftDir = (dir: string) => existsSync(join(dir, ADAPTER_CONFIG)) && existsSync(join(dir, ADAPTER_WEIGHTS));
 
-/** Reads a PEFT LoRA adapter for this architecture (our own or one trained elsewhere). */
-export function readPeftAdapter(dir: string, arch: HfArchitecture, k: Kernels): LoraParams {
+/** Reads a PEFT LoRA adapter for this architecture (our own or one trained elsewhere); `inference`: without gradients. */
+export function readPeftAdapter(dir: string, arch: HfArchitecture, k: Kernels, options: { inference?: boolean } = {}): LoraParams {
   const parsed = AdapterConfig.safeParse(JSON.parse(readFileSync(join(dir, ADAPTER_CONFIG), "utf8")));
   if (!parsed.success)
     throw new TunelabError(
@@ -84,7 +84,7 @@ export function readPeftAdapter(dir: string, arch: HfArchitecture, k: Kernels): 
   const wanted = typeof c.target_modules === "string" ? [...LINEAR_PROJECTIONS] : c.target_modules;
   const targets = LINEAR_PROJECTIONS.filter((p) => wanted.includes(p) && header.tensors.has(key(0, p, "A")));
   const settings: LoraSettings = { rank: c.r, alpha: c.lora_alpha, dropout: c.lora_dropout ?? 0, targets };
-  const lora = new LoraParams(k, loraLayout(arch, settings), settings);
+  const lora = new LoraParams(k, loraLayout(arch, settings), settings, options);
   for (const slot of lora.layout.slots)
     for (const ab of ["A", "B"] as const) {
       const name = key(slot.layer, slot.projection, ab);

@@ -3,9 +3,14 @@
  * engine's kernels. Per layer: RMSNorm → q/k/v projections (+ bias) → [q/k RMSNorm per head] → RoPE
  * → grouped-query causal attention over the cache → o_proj added to the residual → RMSNorm →
  * SwiGLU MLP added to the residual; then the final RMSNorm and the output head.
+ * A LoRA-tuned model's adapter is applied unmerged: y = x·Wᵀ + b + s·(x·Aᵀ)·Bᵀ, with W as loaded
+ * (bf16 or float32) and only A and B in float32, so serving it costs no float32 copy of W.
  */
 import type { Kernels, Vec } from "../../trainer/kernels/types.ts";
 import type { HfArchitecture } from "../config.ts";
+import type { LoraParams } from "../lora/params.ts";
+import { loraScale } from "../lora/settings.ts";
+import type { LinearProjection } from "../tensor-names.ts";
 import { gatherRowsW, gemmW } from "./matrix.ts";
 import type { RopeTables } from "./rope.ts";
 import type { HfWeights, Linear } from "./weights.ts";
@@ -15,6 +20,8 @@ export interface DecoderModel {
   weights: HfWeights;
   rope: RopeTables;
   k: Kernels;
+  /** A LoRA adapter applied unmerged at every projection it adapts (the weights stay the base's). */
+  lora?: LoraParams;
 }
 
 /** y (+)= x·Wᵀ + b for M rows. */
@@ -56,7 +63,25 @@ export class HfDecoder {
       gate: k.alloc(n * a.intermediate),
       up: k.alloc(n * a.intermediate),
       act: k.alloc(n * a.intermediate),
+      /** s·x·Aᵀ of the adapter, [n, r]. */
+      u: k.alloc(this.m.lora ? n * this.m.lora.settings.rank : 0),
     };
+  }
+
+  /** y (+)= x·Wᵀ + b (+ s·(x·Aᵀ)·Bᵀ where the adapter adapts this projection) for n rows. */
+  private project(l: number, p: LinearProjection, x: Vec, n: number, y: Vec, accumulate: boolean): void {
+    const { k, weights: w, lora } = this.m;
+    const lin = w.layers[l]?.proj[p];
+    if (!lin) throw new Error("layer out of range");
+    linear(k, lin, x, n, y, accumulate);
+    const slot = lora?.slot(l, p);
+    if (!lora || !slot) return;
+    const r = lora.settings.rank;
+    const u = this.bufs.u;
+    k.gemm(false, true, n, r, lin.in, x, lin.in, lora.A(slot), lin.in, u, r, false, null);
+    const s = loraScale(lora.settings);
+    for (let i = 0; i < n * r; i++) u[i] = (u[i] as number) * s;
+    k.gemm(false, true, n, lin.out, r, u, r, lora.B(slot), r, y, lin.out, true, null);
   }
 
   /**
@@ -110,9 +135,9 @@ export class HfDecoder {
       const vc = this.vCache[l];
       if (!L || !kc || !vc) throw new Error("layer out of range");
       k.rmsnormFwd(b.x, L.inputNorm, b.h, b.rstd, n, d, a.rmsEps);
-      linear(k, L.proj.q_proj, b.h, n, b.q, false);
-      linear(k, L.proj.k_proj, b.h, n, b.kk, false);
-      linear(k, L.proj.v_proj, b.h, n, b.vv, false);
+      this.project(l, "q_proj", b.h, n, b.q, false);
+      this.project(l, "k_proj", b.h, n, b.kk, false);
+      this.project(l, "v_proj", b.h, n, b.vv, false);
       if (L.qNorm && L.kNorm) {
         k.rmsnormFwd(b.q, L.qNorm, b.q, b.rstd, n * a.heads, hd, a.rmsEps);
         k.rmsnormFwd(b.kk, L.kNorm, b.kk, b.rstd, n * a.kvHeads, hd, a.rmsEps);
@@ -122,12 +147,12 @@ export class HfDecoder {
       kc.set(b.kk.subarray(0, n * kvw), pos * kvw);
       vc.set(b.vv.subarray(0, n * kvw), pos * kvw);
       k.attentionFwd(b.q, qw, kc, vc, kvw, b.att, qw, null, 1, a.heads, n, pos + n, hd, pos, 1 / Math.sqrt(hd), a.kvHeads);
-      linear(k, L.proj.o_proj, b.att, n, b.x, true);
+      this.project(l, "o_proj", b.att, n, b.x, true);
       k.rmsnormFwd(b.x, L.postNorm, b.h, b.rstd, n, d, a.rmsEps);
-      linear(k, L.proj.gate_proj, b.h, n, b.gate, false);
-      linear(k, L.proj.up_proj, b.h, n, b.up, false);
+      this.project(l, "gate_proj", b.h, n, b.gate, false);
+      this.project(l, "up_proj", b.h, n, b.up, false);
       k.swigluFwd(b.gate, b.up, b.act, n * a.intermediate);
-      linear(k, L.proj.down_proj, b.act, n, b.x, true);
+      this.project(l, "down_proj", b.act, n, b.x, true);
     }
     this.position = pos + n;
     return b.x;

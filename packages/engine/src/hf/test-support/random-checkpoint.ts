@@ -18,8 +18,14 @@ export interface CheckpointSize {
   kvHeads: number;
 }
 
-/** Writes the checkpoint into `dir` (which must exist); returns its parameter count. */
-export function writeRandomCheckpoint(dir: string, size: CheckpointSize, fixture = "qwen2", seed = 1): number {
+/** Writes the checkpoint into `dir` (which must exist), float32 unless `dtype` says BF16; returns its parameter count. */
+export function writeRandomCheckpoint(
+  dir: string,
+  size: CheckpointSize,
+  fixture = "qwen2",
+  seed = 1,
+  dtype: "F32" | "BF16" = "F32",
+): number {
   for (const f of readdirSync(join(FIXTURES_DIR, fixture)))
     if (!f.endsWith(".safetensors") && f !== "config.json") cpSync(join(FIXTURES_DIR, fixture, f), join(dir, f));
   const config = JSON.parse(readFileSync(join(FIXTURES_DIR, fixture, "config.json"), "utf8")) as Record<string, unknown>;
@@ -30,7 +36,7 @@ export function writeRandomCheckpoint(dir: string, size: CheckpointSize, fixture
     max_window_layers: size.layers,
     num_attention_heads: size.heads,
     num_key_value_heads: size.kvHeads,
-    torch_dtype: "float32",
+    torch_dtype: dtype === "BF16" ? "bfloat16" : "float32",
   });
   writeFileSync(join(dir, "config.json"), `${JSON.stringify(config, null, 2)}\n`);
   let state = seed >>> 0 || 1;
@@ -44,6 +50,6 @@ export function writeRandomCheckpoint(dir: string, size: CheckpointSize, fixture
       }
     return { name: t.name, shape: t.shape, data };
   });
-  writeSafetensors(join(dir, "model.safetensors"), tensors, "F32");
+  writeSafetensors(join(dir, "model.safetensors"), tensors, dtype);
   return tensors.reduce((n, t) => n + t.data.length, 0);
 }
