@@ -87,6 +87,7 @@ export * from "./runtime/export-source.ts";
 export * from "./runtime/open-runtime.ts";
 export * from "./runtime/work-loop.ts";
 export * from "./shared/id.ts";
+export * from "./shared/page.ts";
 export * from "./storage/database.ts";
 export * from "./storage/home.ts";
 export * from "./storage/migrate.ts";

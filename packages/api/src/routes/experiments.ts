@@ -16,6 +16,7 @@ import {
   limitSweep,
   listExperimentPage,
   localModelKind,
+  MAX_PAGE_LIMIT,
   requestExperimentRun,
   SweepGrid,
   scoringSetup,
@@ -96,7 +97,7 @@ export function experimentRoutes(services: ApiServices, options: { allowCodeGrad
         request: {
           params: ProjectParams,
           query: z.object({
-            limit: z.coerce.number().int().min(1).max(10_000).optional().openapi({
+            limit: z.coerce.number().int().min(1).max(MAX_PAGE_LIMIT).optional().openapi({
               description: "Experiments of the page (default 1000, at most 10000); the body's `total` counts them all",
             }),
             offset: z.coerce.number().int().min(0).optional().openapi({

@@ -5,6 +5,7 @@ import {
   LEADERBOARD_COLUMNS,
   LeaderboardQuery,
   leaderboard,
+  MAX_PAGE_LIMIT,
   type PriceOf,
   projectCurves,
   TunelabError,
@@ -29,7 +30,7 @@ export function leaderboardRoutes(ws: Workspace, prices: PriceOf = () => undefin
             model: z.string().max(200).optional(),
             method: LeaderboardQuery.shape.method,
             status: LeaderboardQuery.shape.status,
-            limit: z.coerce.number().int().min(1).max(10_000).optional(),
+            limit: z.coerce.number().int().min(1).max(MAX_PAGE_LIMIT).optional(),
             /** Rows of the sorted board to skip (a page's start); the body's `total` counts them all. */
             offset: z.coerce.number().int().min(0).optional(),
           }),

@@ -1,6 +1,7 @@
 import { TunelabError } from "@tunelab/base";
 import { z } from "zod";
 import { getProjectByName } from "../projects/project.repository.ts";
+import { PageFields } from "../shared/page.ts";
 import type { Workspace } from "../storage/workspace.ts";
 import { pageExperiments } from "./experiment.repository.ts";
 import { Experiment } from "./experiment.schema.ts";
@@ -9,8 +10,7 @@ import { Experiment } from "./experiment.schema.ts";
 export const ExperimentListQuery = z.object({
   project: z.string(),
   /** Experiments of the page, after `offset` experiments in creation order. */
-  limit: z.number().int().positive().max(10_000).default(1_000),
-  offset: z.number().int().min(0).default(0),
+  ...PageFields,
 });
 export type ExperimentListQuery = z.input<typeof ExperimentListQuery>;
 

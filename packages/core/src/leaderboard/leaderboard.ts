@@ -5,6 +5,7 @@ import { DatasetRef } from "../datasets/dataset.schema.ts";
 import { ExperimentMethod, ExperimentStatus } from "../experiments/experiment.schema.ts";
 import { currentGraderSet, primaryMetricOf } from "../grader-sets/grader-set.repository.ts";
 import { getProjectByName } from "../projects/project.repository.ts";
+import { PageFields } from "../shared/page.ts";
 import type { Workspace } from "../storage/workspace.ts";
 import type { Leaderboard, LeaderboardRow } from "./leaderboard.schema.ts";
 import { leakedExamplesByVersion } from "./leaderboard-leakage.ts";
@@ -38,8 +39,7 @@ export const LeaderboardQuery = z.object({
   sort: z.enum(LEADERBOARD_COLUMNS).default("rank"),
   order: z.enum(["asc", "desc"]).optional(),
   /** Rows of the page, after `offset` rows of the sorted board (ranks are the whole board's). */
-  limit: z.number().int().positive().max(10_000).default(1_000),
-  offset: z.number().int().min(0).default(0),
+  ...PageFields,
 });
 export type LeaderboardQuery = z.input<typeof LeaderboardQuery>;
 
