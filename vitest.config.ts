@@ -15,6 +15,7 @@ const STORAGE_TESTS = [
 // again on PostgreSQL. The schema snapshot is SQLite's by definition.
 const NO_STORAGE = [
   "packages/core/src/env.test.ts",
+  "packages/core/src/shared/id.test.ts",
   "packages/core/src/providers/provider-config.test.ts",
   "packages/core/src/datasets/leakage/near-duplicates.test.ts",
   "packages/core/src/experiments/sweep-grid.test.ts",
