@@ -168,7 +168,17 @@ function givenOutputs(outputs: Map<string, string>, onCall: () => void): NonNull
     catalog: { registered: none, parentOf: none, exportFormats: async () => [] },
     // the model the eval names, so the runtime's check that the local engine has it passes as `tunelab eval` does
     baseModels: async () => [
-      { id: MODEL, kind: "built-in" as const, architecture: "given-outputs", parameters: 0, dtype: "f32", contextLength: 4096, source: null, methods: [], lora: false },
+      {
+        id: MODEL,
+        kind: "built-in" as const,
+        architecture: "given-outputs",
+        parameters: 0,
+        dtype: "f32",
+        contextLength: 4096,
+        source: null,
+        methods: [],
+        lora: false,
+      },
     ],
     tunedModelDir: none,
     registeredBaseDir: none,
