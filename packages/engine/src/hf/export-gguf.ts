@@ -5,7 +5,7 @@ import type { ExportReporter } from "./export-progress.ts";
 import type { GgufDtype } from "./gguf/model-tensors.ts";
 import { ggufFileName, writeGgufModel } from "./gguf/write-model.ts";
 import { openHfDecoderModel } from "./load.ts";
-import { mergeLora } from "./lora/merge.ts";
+import { mergedProjection } from "./lora/merge.ts";
 import { readPeftAdapter } from "./lora/peft.ts";
 
 /**
@@ -20,10 +20,8 @@ export async function writeModelGguf(
   report.stage("loading");
   const k = nativeKernels();
   const model = openHfDecoderModel(options.modelDir, k);
-  if (options.adapterDir) {
-    report.stage("merging");
-    mergeLora(k, model.weights, readPeftAdapter(options.adapterDir, model.arch, k));
-  }
+  // the adapter is folded into each projection as it is written, not into float32 copies of them all first
+  const projectionValues = options.adapterDir ? mergedProjection(k, readPeftAdapter(options.adapterDir, model.arch, k)) : undefined;
   const dtype = (options.dtype ?? EXPORT_DTYPES.gguf[0]) as GgufDtype;
   report.stage("writing");
   await writeGgufModel({
@@ -31,6 +29,7 @@ export async function writeModelGguf(
     tokenizerDir: options.modelDir,
     outPath: join(dir, ggufFileName(dtype)),
     dtype,
+    ...(projectionValues ? { projectionValues } : {}),
     name: options.name,
     onTensor: report.onTensor,
   });

@@ -1,8 +1,9 @@
 /**
  * The stages of an export, in order (each may be skipped): `checking` the base's files against those the model was
- * tuned on (hashing gigabytes), `loading` the weights, `merging` the adapter into them, `writing` the files.
+ * tuned on (hashing gigabytes), `loading` the weights, `writing` the files (a LoRA adapter is folded into each
+ * projection as it is written).
  */
-export const EXPORT_STAGES = ["checking", "loading", "merging", "writing"] as const;
+export const EXPORT_STAGES = ["checking", "loading", "writing"] as const;
 export type ExportStage = (typeof EXPORT_STAGES)[number];
 
 /**

@@ -17,7 +17,7 @@ import { basename, join } from "node:path";
 import { TunelabError } from "@tunelab/base";
 import { EXPORT_DTYPES, EXPORT_FORMATS, type ExportDtype, type ExportFormat, exportDtypeProblem } from "@tunelab/contracts";
 import { nativeKernels } from "../trainer/kernels/native.ts";
-import type { Kernels } from "../trainer/kernels/types.ts";
+import type { Kernels, Vec } from "../trainer/kernels/types.ts";
 import { inspectCheckpoint } from "./checkpoint.ts";
 import { setConfigDtype } from "./config-dtype.ts";
 import { writeExportDir } from "./export-dir.ts";
@@ -29,7 +29,7 @@ import { adapterMetadata, adapterTensors } from "./gguf/adapter-tensors.ts";
 import { writeGguf } from "./gguf/gguf-file.ts";
 import { openHfDecoderModel } from "./load.ts";
 import { type HfBaseRef, readLoraBase } from "./lora/lora-dir.ts";
-import { mergeLora } from "./lora/merge.ts";
+import { mergedProjection, type ProjectionValues, plainProjection } from "./lora/merge.ts";
 import { ADAPTER_CONFIG, ADAPTER_WEIGHTS, readPeftAdapter } from "./lora/peft.ts";
 import { peftBase } from "./lora/peft-base.ts";
 import { type Matrix, toF32 } from "./model/matrix.ts";
@@ -151,11 +151,10 @@ async function writeExport(options: ExportOptions, full: boolean, tmp: string): 
     stage("loading");
     const k = nativeKernels();
     const model = openHfDecoderModel(base.dir, k);
-    stage("merging");
-    mergeLora(k, model.weights, readPeftAdapter(modelDir, model.arch, k));
+    const merged = mergedProjection(k, readPeftAdapter(modelDir, model.arch, k));
     const dtype = options.dtype ?? "f32";
     stage("writing");
-    const tensors = namedTensors(k, model.weights, model.arch);
+    const tensors = namedTensors(k, model.weights, model.arch, merged);
     writeSafetensors(join(tmp, "model.safetensors"), tensors, dtype === "f32" ? "F32" : "BF16", undefined, onTensor);
     const config = JSON.parse(readFileSync(join(base.dir, "config.json"), "utf8")) as Record<string, unknown>;
     setConfigDtype(config, dtype === "f32" ? "float32" : "bfloat16");
@@ -164,26 +163,36 @@ async function writeExport(options: ExportOptions, full: boolean, tmp: string): 
   }
 }
 
-function namedTensors(k: Kernels, w: HfWeights, arch: Parameters<typeof expectedTensors>[0]): TensorToWrite[] {
-  const byName = new Map<string, Matrix>();
-  byName.set("model.embed_tokens.weight", w.embed);
-  byName.set("model.norm.weight", w.norm);
-  if (!arch.tiedEmbeddings) byName.set("lm_head.weight", w.lmHead);
+/**
+ * The checkpoint's tensors under Hugging Face's names, each made as float32 when it is written (a projection with the
+ * adapter folded in by `projectionValues`), so one float32 copy at a time is alive beside the weights as loaded.
+ */
+function namedTensors(
+  k: Kernels,
+  w: HfWeights,
+  arch: Parameters<typeof expectedTensors>[0],
+  projectionValues: ProjectionValues = plainProjection(k),
+): TensorToWrite[] {
+  const byName = new Map<string, () => Vec>();
+  const plain = (m: Matrix) => () => toF32(k, m);
+  byName.set("model.embed_tokens.weight", plain(w.embed));
+  byName.set("model.norm.weight", plain(w.norm));
+  if (!arch.tiedEmbeddings) byName.set("lm_head.weight", plain(w.lmHead));
   w.layers.forEach((L, l) => {
-    byName.set(`model.layers.${l}.input_layernorm.weight`, L.inputNorm);
-    byName.set(`model.layers.${l}.post_attention_layernorm.weight`, L.postNorm);
+    byName.set(`model.layers.${l}.input_layernorm.weight`, plain(L.inputNorm));
+    byName.set(`model.layers.${l}.post_attention_layernorm.weight`, plain(L.postNorm));
     for (const p of LINEAR_PROJECTIONS) {
-      byName.set(`${projectionPath(l, p)}.weight`, L.proj[p].w);
-      const bias = L.proj[p].bias;
-      if (bias) byName.set(`${projectionPath(l, p)}.bias`, bias);
+      const lin = L.proj[p];
+      byName.set(`${projectionPath(l, p)}.weight`, () => projectionValues(l, p, lin.w));
+      if (lin.bias) byName.set(`${projectionPath(l, p)}.bias`, plain(lin.bias));
     }
-    if (L.qNorm) byName.set(`model.layers.${l}.self_attn.q_norm.weight`, L.qNorm);
-    if (L.kNorm) byName.set(`model.layers.${l}.self_attn.k_norm.weight`, L.kNorm);
+    if (L.qNorm) byName.set(`model.layers.${l}.self_attn.q_norm.weight`, plain(L.qNorm));
+    if (L.kNorm) byName.set(`model.layers.${l}.self_attn.k_norm.weight`, plain(L.kNorm));
   });
   return expectedTensors(arch).map((t) => {
     const data = byName.get(t.name);
     if (!data) throw new Error(`no weights for ${t.name}`);
-    return { name: t.name, shape: t.shape, data: toF32(k, data) };
+    return { name: t.name, shape: t.shape, data };
   });
 }
 

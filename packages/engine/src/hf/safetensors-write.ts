@@ -10,7 +10,8 @@ import type { Vec } from "../trainer/kernels/types.ts";
 export interface TensorToWrite {
   name: string;
   shape: number[];
-  data: Vec;
+  /** The values, or a function making them when the tensor is written (so a file of gigabytes is never whole in memory). */
+  data: Vec | (() => Vec);
 }
 
 const scratchF = new Float32Array(1);
@@ -40,6 +41,12 @@ export function toBf16(data: Vec): Uint16Array {
   return h;
 }
 
+function checkCount(name: string, shape: number[], data: Vec): Vec {
+  const count = shape.reduce((a, b) => a * b, 1);
+  if (count !== data.length) throw new Error(`${name}: shape [${shape}] holds ${count} values, data has ${data.length}`);
+  return data;
+}
+
 export function writeSafetensors(
   path: string,
   tensors: TensorToWrite[],
@@ -54,7 +61,7 @@ export function writeSafetensors(
   let offset = 0;
   for (const t of sorted) {
     const count = t.shape.reduce((a, b) => a * b, 1);
-    if (count !== t.data.length) throw new Error(`${t.name}: shape [${t.shape}] holds ${count} values, data has ${t.data.length}`);
+    if (typeof t.data !== "function") checkCount(t.name, t.shape, t.data);
     header[t.name] = { dtype, shape: t.shape, data_offsets: [offset, offset + count * width] };
     offset += count * width;
   }
@@ -69,11 +76,12 @@ export function writeSafetensors(
     writeSync(fd, len);
     writeSync(fd, headerBytes);
     for (const [i, t] of sorted.entries()) {
+      const data = typeof t.data === "function" ? checkCount(t.name, t.shape, t.data()) : t.data;
       if (dtype === "F32") {
-        const f = t.data instanceof Float32Array ? t.data : Float32Array.from(t.data);
+        const f = data instanceof Float32Array ? data : Float32Array.from(data);
         writeSync(fd, new Uint8Array(f.buffer, f.byteOffset, f.byteLength));
       } else {
-        writeSync(fd, new Uint8Array(toBf16(t.data).buffer));
+        writeSync(fd, new Uint8Array(toBf16(data).buffer));
       }
       onTensor?.(i + 1, sorted.length);
     }

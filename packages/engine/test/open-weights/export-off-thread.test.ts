@@ -49,9 +49,9 @@ const digests = (dir: string) =>
   );
 
 const CASES: Array<{ format: ExportFormat; dtype?: "bf16" | "f16" | "q8_0"; stages: string[]; countsTensors: boolean }> = [
-  { format: "gguf", stages: ["checking", "loading", "merging", "writing"], countsTensors: true },
-  { format: "gguf", dtype: "f16", stages: ["checking", "loading", "merging", "writing"], countsTensors: true },
-  { format: "merged", dtype: "bf16", stages: ["checking", "loading", "merging", "writing"], countsTensors: true },
+  { format: "gguf", stages: ["checking", "loading", "writing"], countsTensors: true },
+  { format: "gguf", dtype: "f16", stages: ["checking", "loading", "writing"], countsTensors: true },
+  { format: "merged", dtype: "bf16", stages: ["checking", "loading", "writing"], countsTensors: true },
   { format: "gguf-lora", stages: ["loading", "writing"], countsTensors: true },
   { format: "peft", stages: ["writing"], countsTensors: false },
 ];

@@ -13,6 +13,7 @@
  */
 import type { Vec } from "../../trainer/kernels/types.ts";
 import type { HfArchitecture } from "../config.ts";
+import { type ProjectionValues, plainProjection } from "../lora/merge.ts";
 import type { DecoderModel } from "../model/decoder.ts";
 import { type Matrix, toF32 } from "../model/matrix.ts";
 import { inverseFrequencies } from "../model/rope.ts";
@@ -85,8 +86,15 @@ export function architectureMetadata(a: HfArchitecture, dtype: GgufDtype): Map<s
   return m;
 }
 
-/** The tensors of the file, each encoded when written. */
-export function modelTensors(model: DecoderModel, dtype: GgufDtype): GgufTensor[] {
+/**
+ * The tensors of the file, each made and encoded when written: a LoRA adapter is folded into each projection then
+ * (`projectionValues`), so no more than one float32 matrix is alive beside the weights as loaded.
+ */
+export function modelTensors(
+  model: DecoderModel,
+  dtype: GgufDtype,
+  projectionValues: ProjectionValues = plainProjection(model.k),
+): GgufTensor[] {
   const { arch: a, weights: w, k } = model;
   const permute = ggufArchitecture(a) === "llama";
   const f32 = (m: Matrix): Vec => toF32(k, m);
@@ -120,7 +128,7 @@ export function modelTensors(model: DecoderModel, dtype: GgufDtype): GgufTensor[
       const rotary = permute && (p === "q_proj" || p === "k_proj");
       out.push(
         matrix(ggufTensorName(l, p), lin.out, lin.in, () =>
-          rotary ? interleaveRotaryRows(f32(lin.w), heads, a.headDim, lin.in) : f32(lin.w),
+          rotary ? interleaveRotaryRows(projectionValues(l, p, lin.w), heads, a.headDim, lin.in) : projectionValues(l, p, lin.w),
         ),
       );
       const bias = lin.bias;

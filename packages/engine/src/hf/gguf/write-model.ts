@@ -2,6 +2,7 @@
  * One GGUF file of a decoder held in memory (a base, a merged LoRA model or a fully tuned one) and the tokenizer of
  * its directory: what llama.cpp (`llama-cli -m`, `llama-server -m`), Ollama (`FROM ./model.gguf`) and LM Studio load.
  */
+import type { ProjectionValues } from "../lora/merge.ts";
 import type { DecoderModel } from "../model/decoder.ts";
 import { HfTokenizer } from "../tokenizer/hf-tokenizer.ts";
 import { readTokenizerFiles } from "../tokenizer/model-files.ts";
@@ -15,6 +16,8 @@ export interface GgufModelOptions {
   tokenizerDir: string;
   outPath: string;
   dtype: GgufDtype;
+  /** Each projection's values as written (default: the model's weights; an export of a LoRA-tuned model folds its adapter in). */
+  projectionValues?: ProjectionValues;
   /** `general.name`: what llama.cpp and Ollama show as the model's name. */
   name: string;
   /** Called after each tensor is written (see `writeGguf`). */
@@ -35,5 +38,7 @@ export async function writeGgufModel(options: GgufModelOptions): Promise<{ bytes
     ["general.name", { type: "string", value: options.name }],
     ...vocab,
   ]);
-  return { bytes: writeGguf(options.outPath, metadata, modelTensors(options.model, options.dtype), options.onTensor) };
+  return {
+    bytes: writeGguf(options.outPath, metadata, modelTensors(options.model, options.dtype, options.projectionValues), options.onTensor),
+  };
 }
