@@ -17,7 +17,7 @@ import { basename, join } from "node:path";
 import { TunelabError } from "@tunelab/base";
 import { EXPORT_DTYPES, EXPORT_FORMATS, type ExportDtype, type ExportFormat, exportDtypeProblem } from "@tunelab/contracts";
 import { nativeKernels } from "../trainer/kernels/native.ts";
-import type { Kernels, Vec } from "../trainer/kernels/types.ts";
+import type { Kernels } from "../trainer/kernels/types.ts";
 import { inspectCheckpoint } from "./checkpoint.ts";
 import { setConfigDtype } from "./config-dtype.ts";
 import { writeExportDir } from "./export-dir.ts";
@@ -32,7 +32,7 @@ import { type HfBaseRef, readLoraBase } from "./lora/lora-dir.ts";
 import { mergedProjection, type ProjectionValues, plainProjection } from "./lora/merge.ts";
 import { ADAPTER_CONFIG, ADAPTER_WEIGHTS, readPeftAdapter } from "./lora/peft.ts";
 import { peftBase } from "./lora/peft-base.ts";
-import { type Matrix, toF32 } from "./model/matrix.ts";
+import type { Matrix } from "./model/matrix.ts";
 import type { HfWeights } from "./model/weights.ts";
 import { type TensorToWrite, writeSafetensors } from "./safetensors-write.ts";
 import { expectedTensors, LINEAR_PROJECTIONS, projectionPath } from "./tensor-names.ts";
@@ -173,8 +173,9 @@ function namedTensors(
   arch: Parameters<typeof expectedTensors>[0],
   projectionValues: ProjectionValues = plainProjection(k),
 ): TensorToWrite[] {
-  const byName = new Map<string, () => Vec>();
-  const plain = (m: Matrix) => () => toF32(k, m);
+  const byName = new Map<string, () => Matrix>();
+  // as loaded: a bf16 tensor is written to a bf16 file as it is (a float32 copy of Llama-3.2-1B's embedding is 1 GB)
+  const plain = (m: Matrix) => () => m;
   byName.set("model.embed_tokens.weight", plain(w.embed));
   byName.set("model.norm.weight", plain(w.norm));
   if (!arch.tiedEmbeddings) byName.set("lm_head.weight", plain(w.lmHead));

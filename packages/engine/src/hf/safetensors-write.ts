@@ -7,11 +7,21 @@
 import { closeSync, openSync, renameSync, writeSync } from "node:fs";
 import type { Vec } from "../trainer/kernels/types.ts";
 
+/** Float values, or raw bf16 halves as a checkpoint stores them (written as they are to a BF16 file). */
+type Values = Vec | Uint16Array;
+
 export interface TensorToWrite {
   name: string;
   shape: number[];
   /** The values, or a function making them when the tensor is written (so a file of gigabytes is never whole in memory). */
-  data: Vec | (() => Vec);
+  data: Values | (() => Values);
+}
+
+/** Float32 values of raw bf16 halves (exact). */
+function bf16ToF32(h: Uint16Array): Float32Array {
+  const u = new Uint32Array(h.length);
+  for (let i = 0; i < h.length; i++) u[i] = (h[i] as number) << 16;
+  return new Float32Array(u.buffer);
 }
 
 const scratchF = new Float32Array(1);
@@ -41,7 +51,7 @@ export function toBf16(data: Vec): Uint16Array {
   return h;
 }
 
-function checkCount(name: string, shape: number[], data: Vec): Vec {
+function checkCount(name: string, shape: number[], data: Values): Values {
   const count = shape.reduce((a, b) => a * b, 1);
   if (count !== data.length) throw new Error(`${name}: shape [${shape}] holds ${count} values, data has ${data.length}`);
   return data;
@@ -78,10 +88,11 @@ export function writeSafetensors(
     for (const [i, t] of sorted.entries()) {
       const data = typeof t.data === "function" ? checkCount(t.name, t.shape, t.data()) : t.data;
       if (dtype === "F32") {
-        const f = data instanceof Float32Array ? data : Float32Array.from(data);
+        const f = data instanceof Float32Array ? data : data instanceof Uint16Array ? bf16ToF32(data) : Float32Array.from(data);
         writeSync(fd, new Uint8Array(f.buffer, f.byteOffset, f.byteLength));
       } else {
-        writeSync(fd, new Uint8Array(toBf16(data).buffer));
+        const h = data instanceof Uint16Array ? data : toBf16(data);
+        writeSync(fd, new Uint8Array(h.buffer, h.byteOffset, h.byteLength));
       }
       onTensor?.(i + 1, sorted.length);
     }

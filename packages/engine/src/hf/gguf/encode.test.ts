@@ -42,3 +42,19 @@ describe("Q8_0", () => {
     expect(() => encodedBytes("Q8_0", 48)).toThrow(/multiple of 32/);
   });
 });
+
+describe("raw bf16 input (a checkpoint's weights as loaded)", () => {
+  it("encodes as its exact float32 values do, across the chunks it is converted in", () => {
+    // 70,016 values: more than one 65,536-value chunk, a multiple of the Q8_0 block
+    const bits = new Uint16Array(70_016);
+    let state = 7;
+    for (let i = 0; i < bits.length; i++) {
+      state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+      bits[i] = (state >>> 16) & 0x7f7f; // finite bf16 values of both signs' magnitudes
+      if (i % 3 === 0) bits[i] = (bits[i] as number) | 0x8000;
+    }
+    const asFloat = new Float32Array(new Uint32Array(Array.from(bits, (b) => b << 16)).buffer);
+    for (const type of ["F32", "F16", "Q8_0"] as const)
+      expect(Buffer.from(encodeTensor(type, bits)).equals(Buffer.from(encodeTensor(type, asFloat))), type).toBe(true);
+  });
+});

@@ -59,24 +59,48 @@ const roundf = (x: number) => (x < 0 ? -Math.round(-x) : Math.round(x));
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-/** The values encoded in a type, as the bytes a GGUF file holds (little-endian). */
-export function encodeTensor(type: GgmlTypeName, data: Vec): Uint8Array {
+/** Values converted a chunk at a time (a multiple of the Q8_0 block), so raw bf16 never needs a whole float32 copy. */
+const CHUNK = 1 << 16;
+
+/**
+ * The values encoded in a type, as the bytes a GGUF file holds (little-endian). `data` is float values, or raw bf16
+ * halves as a checkpoint stores them (a Uint16Array: converted to float32 exactly, a chunk at a time).
+ */
+export function encodeTensor(type: GgmlTypeName, data: Vec | Uint16Array): Uint8Array {
   const out = new Uint8Array(encodedBytes(type, data.length));
+  const bf16 = data instanceof Uint16Array ? data : null;
+  const scratch = bf16 ? new Float32Array(Math.min(CHUNK, data.length)) : null;
+  const scratchBits = scratch ? new Uint32Array(scratch.buffer) : null;
+  for (let start = 0; start < data.length; start += CHUNK) {
+    const n = Math.min(CHUNK, data.length - start);
+    let chunk: Vec;
+    if (bf16 && scratch && scratchBits) {
+      for (let i = 0; i < n; i++) scratchBits[i] = (bf16[start + i] as number) << 16;
+      chunk = scratch;
+    } else chunk = (data as Vec).subarray(start, start + n);
+    encodeChunk(type, chunk, n, out, start);
+  }
+  return out;
+}
+
+/** Encodes values [0, n) of `data` as the values from `first` on of the tensor whose bytes are `out`. */
+function encodeChunk(type: GgmlTypeName, data: Vec, n: number, out: Uint8Array, first: number): void {
   const view = new DataView(out.buffer);
   if (type === "F32") {
-    if (LITTLE_ENDIAN) new Float32Array(out.buffer).set(data);
-    else for (let i = 0; i < data.length; i++) view.setFloat32(i * 4, data[i] as number, true);
-    return out;
+    if (LITTLE_ENDIAN) new Float32Array(out.buffer, first * 4, n).set(data.subarray(0, n));
+    else for (let i = 0; i < n; i++) view.setFloat32((first + i) * 4, data[i] as number, true);
+    return;
   }
   if (type === "F16") {
     if (LITTLE_ENDIAN) {
-      const halves = new Uint16Array(out.buffer);
-      for (let i = 0; i < data.length; i++) halves[i] = floatToF16(data[i] as number);
-    } else for (let i = 0; i < data.length; i++) view.setUint16(i * 2, floatToF16(data[i] as number), true);
-    return out;
+      const halves = new Uint16Array(out.buffer, first * 2, n);
+      for (let i = 0; i < n; i++) halves[i] = floatToF16(data[i] as number);
+    } else for (let i = 0; i < n; i++) view.setUint16((first + i) * 2, floatToF16(data[i] as number), true);
+    return;
   }
   const bytes = new Int8Array(out.buffer);
-  for (let b = 0; b < data.length / Q8_0_BLOCK; b++) {
+  const firstBlock = first / Q8_0_BLOCK;
+  for (let b = 0; b < n / Q8_0_BLOCK; b++) {
     const from = b * Q8_0_BLOCK;
     let amax = 0;
     for (let j = 0; j < Q8_0_BLOCK; j++) {
@@ -86,9 +110,8 @@ export function encodeTensor(type: GgmlTypeName, data: Vec): Uint8Array {
     }
     const d = Math.fround(amax / 127);
     const id = d !== 0 ? Math.fround(1 / d) : 0;
-    const at = b * Q8_0_BLOCK_BYTES;
+    const at = (firstBlock + b) * Q8_0_BLOCK_BYTES;
     view.setUint16(at, floatToF16(d), true);
     for (let j = 0; j < Q8_0_BLOCK; j++) bytes[at + 2 + j] = roundf(Math.fround((data[from + j] as number) * id));
   }
-  return out;
 }

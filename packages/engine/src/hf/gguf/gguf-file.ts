@@ -32,8 +32,8 @@ export interface GgufTensor {
   /** The PyTorch shape (outermost first); the file records it reversed, as ggml's ne[]. */
   shape: readonly number[];
   type: GgmlTypeName;
-  /** Called once, while writing: the tensor's float32 values in row-major order. */
-  values: () => Vec;
+  /** Called once, while writing: the tensor's values in row-major order (float, or raw bf16 halves as loaded). */
+  values: () => Vec | Uint16Array;
 }
 
 /** A growable little-endian byte buffer for the header. */

@@ -15,7 +15,7 @@ import type { Vec } from "../../trainer/kernels/types.ts";
 import type { HfArchitecture } from "../config.ts";
 import { type ProjectionValues, plainProjection } from "../lora/merge.ts";
 import type { DecoderModel } from "../model/decoder.ts";
-import { type Matrix, toF32 } from "../model/matrix.ts";
+import type { Matrix } from "../model/matrix.ts";
 import { inverseFrequencies } from "../model/rope.ts";
 import type { LinearProjection } from "../tensor-names.ts";
 import { type GgmlTypeName, Q8_0_BLOCK } from "./encode.ts";
@@ -95,14 +95,13 @@ export function modelTensors(
   dtype: GgufDtype,
   projectionValues: ProjectionValues = plainProjection(model.k),
 ): GgufTensor[] {
-  const { arch: a, weights: w, k } = model;
+  const { arch: a, weights: w } = model;
   const permute = ggufArchitecture(a) === "llama";
-  const f32 = (m: Matrix): Vec => toF32(k, m);
   const matrixType = (cols: number): GgmlTypeName => {
     const type = MATRIX_TYPE[dtype];
     return type === "Q8_0" && cols % Q8_0_BLOCK !== 0 ? "F16" : type;
   };
-  const matrix = (name: string, rows: number, cols: number, values: () => Vec): GgufTensor => ({
+  const matrix = (name: string, rows: number, cols: number, values: () => Matrix): GgufTensor => ({
     name,
     shape: [rows, cols],
     type: matrixType(cols),
@@ -112,7 +111,8 @@ export function modelTensors(
     const v = values();
     return { name, shape: [v.length], type: "F32", values: () => v };
   };
-  const out: GgufTensor[] = [matrix("token_embd.weight", a.vocab, a.hidden, () => f32(w.embed))];
+  // the embedding and the output head as loaded (bf16 is encoded a chunk at a time: no float32 copy of a 1 GB table)
+  const out: GgufTensor[] = [matrix("token_embd.weight", a.vocab, a.hidden, () => w.embed)];
   if (a.ropeScaling) {
     const scaled = inverseFrequencies(a);
     const { ropeScaling: _, ...unscaled } = a;
@@ -145,6 +145,6 @@ export function modelTensors(
     out.push(vector(`${blk}.ffn_norm.weight`, () => L.postNorm));
   });
   out.push(vector("output_norm.weight", () => w.norm));
-  if (!a.tiedEmbeddings) out.push(matrix("output.weight", a.vocab, a.hidden, () => f32(w.lmHead)));
+  if (!a.tiedEmbeddings) out.push(matrix("output.weight", a.vocab, a.hidden, () => w.lmHead));
   return out;
 }
