@@ -179,6 +179,7 @@ export async function runLoraTraining(request: TrainRequest, hooks: LoopHooks = 
     checkpoint(dir, true, last);
     hooks.onCheckpoint?.(dir, step, last);
   };
+  let recomputeNoticed = false;
   while (step < total) {
     atStepBoundary(hooks, step, savePaused);
     const seed = (request.seed * 1_000_003 + step) >>> 0;
@@ -197,6 +198,15 @@ export async function runLoraTraining(request: TrainRequest, hooks: LoopHooks = 
       for (const w of batch.weights) wsum += w;
       const scaled = batch.weights.map((w) => (wsum > 0 ? w / wsum : 0));
       net.forward(batch.ids, batch.B, batch.T, seed);
+      if (net.recomputes && !recomputeNoticed) {
+        recomputeNoticed = true;
+        const gb = (batch.B * batch.T * net.activationBytesPerToken()) / 1e9;
+        hooks.onNotice?.({
+          level: "info",
+          message: `Gradient checkpointing is on: saving every layer's activations for a batch of ${batch.B} × ${batch.T} tokens would take ${gb.toFixed(1)} GB, over a quarter of this machine's memory; each layer's forward pass runs again in the backward pass instead (about a third more compute a step, the same result).`,
+          data: { batch_size: batch.B, tokens: batch.T, activation_bytes: Math.round(gb * 1e9) },
+        });
+      }
       const s = net.loss(batch.targets, scaled, true);
       net.backward();
       trainLoss = s.weightSum > 0 ? s.lossSum / s.weightSum : 0;

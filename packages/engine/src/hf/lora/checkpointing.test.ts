@@ -1,0 +1,144 @@
+/**
+ * Gradient checkpointing (train-model.ts): saving only each layer's input and running the layer's forward again in
+ * the backward pass gives the same losses and gradients, to the bit, as saving every layer's activations (LoRA with
+ * dropout, GQA, q/k/v bias and q/k norm; full fine-tuning; DPO's two forwards), and keeps about one layer's
+ * activations instead of every layer's. The saved-activation estimate the automatic choice uses is checked against
+ * the array buffers a forward pass actually allocates.
+ */
+import { describe, expect, it } from "vitest";
+import { nativeKernels } from "../../trainer/kernels/native.ts";
+import type { Kernels, Vec } from "../../trainer/kernels/types.ts";
+import { referenceKernels } from "../../trainer/reference/index.ts";
+import { Rng } from "../../trainer/train/rng.ts";
+import type { HfArchitecture } from "../config.ts";
+import { flatten, fullLayout, weightViews } from "../full/params.ts";
+import { randomDecoderModel, TINY_ARCH } from "../test-support/random-model.ts";
+import { dpoGradient, type PreferencePair } from "./dpo.ts";
+import { LoraParams, loraLayout } from "./params.ts";
+import { DEFAULT_LORA } from "./settings.ts";
+import { type Checkpointing, LoraTrainModel } from "./train-model.ts";
+
+const ARCH: HfArchitecture = {
+  ...TINY_ARCH,
+  hidden: 48,
+  intermediate: 80,
+  layers: 3,
+  heads: 6,
+  kvHeads: 2,
+  headDim: 8,
+  vocab: 97,
+  qkvBias: true,
+  qkNorm: true,
+};
+
+function batch(rng: Rng, B: number, T: number, vocab: number) {
+  return {
+    ids: Int32Array.from({ length: B * T }, () => Math.floor(rng.next() * vocab)),
+    targets: Int32Array.from({ length: B * T }, () => Math.floor(rng.next() * vocab)),
+    weights: Float32Array.from({ length: B * T }, (_, i) => (i % 4 === 0 ? 0 : 1)),
+  };
+}
+
+function loraRun(k: Kernels, checkpointing: Checkpointing) {
+  const model = randomDecoderModel(ARCH, k, 6, 0.3);
+  const settings = { ...DEFAULT_LORA, rank: 4, alpha: 8, dropout: 0.1, targets: ["q_proj", "v_proj", "up_proj", "down_proj"] as const };
+  const lora = new LoraParams(k, loraLayout(ARCH, { ...settings, targets: [...settings.targets] }), {
+    ...settings,
+    targets: [...settings.targets],
+  });
+  const rng = new Rng(17);
+  lora.initialize(rng);
+  for (const s of lora.layout.slots) {
+    const b = lora.B(s);
+    for (let i = 0; i < b.length; i++) b[i] = rng.normal() * 0.2;
+  }
+  const net = new LoraTrainModel(model, lora, null, checkpointing);
+  const { ids, targets, weights } = batch(rng, 3, 11, ARCH.vocab);
+  net.forward(ids, 3, 11, 123);
+  const sft = net.loss(targets, weights, true);
+  net.backward();
+  const sftGrads = Float32Array.from(lora.grads as Vec);
+  const seq = (n: number, prompt: number) => {
+    const s = Array.from({ length: n }, () => Math.floor(rng.next() * ARCH.vocab));
+    return { ids: s, weights: s.map((_, i) => (i >= prompt ? 1 : 0)) };
+  };
+  const pairs: PreferencePair[] = [
+    { chosen: seq(9, 4), rejected: seq(7, 4) },
+    { chosen: seq(6, 3), rejected: seq(10, 3) },
+  ];
+  const dpo = dpoGradient(net, pairs, [0, 1], Float64Array.from([-30, -25, -20, -33]), 0.3, 64, 5).loss;
+  return { recomputes: net.recomputes, sft, sftGrads, dpo, dpoGrads: Float32Array.from(lora.grads as Vec) };
+}
+
+describe("gradient checkpointing", () => {
+  it("gives LoRA (with dropout) and DPO the same losses and gradients, to the bit", () => {
+    const saved = loraRun(nativeKernels(), "never");
+    const recomputed = loraRun(nativeKernels(), "always");
+    expect(saved.recomputes).toBe(false);
+    expect(recomputed.recomputes).toBe(true);
+    expect(recomputed.sft).toEqual(saved.sft);
+    expect(recomputed.dpo).toBe(saved.dpo);
+    expect(Array.from(recomputed.sftGrads)).toEqual(Array.from(saved.sftGrads));
+    expect(Array.from(recomputed.dpoGrads)).toEqual(Array.from(saved.dpoGrads));
+    expect(saved.sftGrads.some((g) => g !== 0)).toBe(true);
+  });
+
+  it("gives full fine-tuning the same gradients for every weight", () => {
+    const grads = (checkpointing: Checkpointing) => {
+      const k = referenceKernels("f64");
+      const arch = { ...ARCH, modelType: "qwen3" as const, qkvBias: false };
+      const loaded = randomDecoderModel(arch, k, 8);
+      const layout = fullLayout(arch);
+      const params = flatten(k, arch, layout, loaded.weights);
+      const flat = k.alloc(layout.size);
+      const net = new LoraTrainModel(
+        { ...loaded, weights: weightViews(arch, layout, params) },
+        null,
+        { grads: weightViews(arch, layout, flat), flat },
+        checkpointing,
+      );
+      const { ids, targets, weights } = batch(new Rng(21), 2, 7, arch.vocab);
+      net.forward(ids, 2, 7);
+      const loss = net.loss(targets, weights, true).lossSum;
+      net.backward();
+      return { loss, grads: Array.from(flat as Vec) };
+    };
+    const saved = grads("never");
+    const recomputed = grads("always");
+    expect(recomputed.loss).toBe(saved.loss);
+    expect(recomputed.grads).toEqual(saved.grads);
+  });
+
+  it("keeps one layer's activations and the layers' inputs, and the estimate matches what a forward allocates", () => {
+    const k = nativeKernels();
+    const arch: HfArchitecture = {
+      ...ARCH,
+      hidden: 128,
+      intermediate: 384,
+      layers: 8,
+      heads: 4,
+      kvHeads: 2,
+      headDim: 32,
+      vocab: 64,
+      maxPositions: 128,
+    };
+    const model = randomDecoderModel(arch, k, 3, 0.2);
+    const lora = new LoraParams(k, loraLayout(arch, DEFAULT_LORA), DEFAULT_LORA);
+    const { ids } = batch(new Rng(5), 4, 128, arch.vocab);
+    const allocated = (checkpointing: Checkpointing) => {
+      const before = process.memoryUsage().arrayBuffers;
+      const net = new LoraTrainModel(model, lora, null, checkpointing);
+      net.forward(ids, 4, 128);
+      return { net, bytes: process.memoryUsage().arrayBuffers - before };
+    };
+    const saved = allocated("never");
+    const recomputed = allocated("always");
+    const R = 4 * 128;
+    // every layer's activations, plus the step's scratch buffers (a few layers' worth at most)
+    const estimate = R * saved.net.activationBytesPerToken();
+    expect(saved.bytes).toBeGreaterThan(estimate);
+    expect(saved.bytes).toBeLessThan(1.5 * estimate);
+    // 8 layers: one layer's activations and 8 layer inputs instead of 8 layers' activations
+    expect(recomputed.bytes / saved.bytes).toBeLessThan(0.45);
+  });
+});
