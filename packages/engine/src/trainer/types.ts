@@ -118,6 +118,11 @@ export interface TrainRequest {
   resumeFrom?: string;
   /** Residual dropout rate during training (default 0: off). */
   dropout?: number;
+  /**
+   * Open-weight bases: the saved activations of a batch above which each layer's are recomputed in the backward pass
+   * (gradient checkpointing; default a quarter of the machine's memory, at least 1 GiB).
+   */
+  activationBudgetBytes?: number;
 }
 
 export interface TrainResult {

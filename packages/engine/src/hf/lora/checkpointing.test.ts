@@ -5,15 +5,21 @@
  * activations instead of every layer's. The saved-activation estimate the automatic choice uses is checked against
  * the array buffers a forward pass actually allocates.
  */
-import { describe, expect, it } from "vitest";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
 import { nativeKernels } from "../../trainer/kernels/native.ts";
 import type { Kernels, Vec } from "../../trainer/kernels/types.ts";
 import { referenceKernels } from "../../trainer/reference/index.ts";
 import { Rng } from "../../trainer/train/rng.ts";
+import type { TrainingNotice } from "../../trainer/types.ts";
 import type { HfArchitecture } from "../config.ts";
 import { flatten, fullLayout, weightViews } from "../full/params.ts";
+import { FIXTURES_DIR } from "../test-support/broken-checkpoints.ts";
 import { randomDecoderModel, TINY_ARCH } from "../test-support/random-model.ts";
 import { dpoGradient, type PreferencePair } from "./dpo.ts";
+import { runLoraTraining } from "./loop.ts";
 import { LoraParams, loraLayout } from "./params.ts";
 import { DEFAULT_LORA } from "./settings.ts";
 import { type Checkpointing, LoraTrainModel } from "./train-model.ts";
@@ -141,4 +147,41 @@ describe("gradient checkpointing", () => {
     // 8 layers: one layer's activations and 8 layer inputs instead of 8 layers' activations
     expect(recomputed.bytes / saved.bytes).toBeLessThan(0.45);
   });
+});
+
+describe("a LoRA training run whose batches' activations exceed the budget", () => {
+  const out = mkdtempSync(join(tmpdir(), "tunelab-checkpointing-"));
+  afterAll(() => rmSync(out, { recursive: true, force: true }));
+  const run = async (name: string, activationBudgetBytes?: number) => {
+    const notices: TrainingNotice[] = [];
+    await runLoraTraining(
+      {
+        base: { hf: { name: "tiny-qwen2", dir: join(FIXTURES_DIR, "qwen2"), fingerprint: "test" } },
+        training: Array.from({ length: 8 }, (_, i) => ({
+          messages: [
+            { role: "user" as const, content: `ticket number ${i}: the invoice is wrong` },
+            { role: "assistant" as const, content: i % 2 ? "billing" : "bug" },
+          ],
+        })),
+        hyperparameters: { nEpochs: 2, batchSize: 2, learningRateMultiplier: 1 },
+        lora: { rank: 4, alpha: 8, dropout: 0.1, targets: ["q_proj", "v_proj", "down_proj"] },
+        seed: 3,
+        outputDir: join(out, name),
+        checkpointEvery: 1000,
+        ...(activationBudgetBytes === undefined ? {} : { activationBudgetBytes }),
+      },
+      { onNotice: (notice) => notices.push(notice) },
+    );
+    return { notices, adapter: readFileSync(join(out, name, "final", "adapter_model.safetensors")) };
+  };
+
+  it("recomputes them, says so once in the job's notices, and trains the same adapter to the byte", async () => {
+    const saved = await run("saved");
+    const recomputed = await run("recomputed", 1);
+    expect(saved.notices.filter((n) => n.message.includes("Gradient checkpointing"))).toEqual([]);
+    const notices = recomputed.notices.filter((n) => n.message.includes("Gradient checkpointing"));
+    expect(notices).toHaveLength(1);
+    expect(notices[0]?.data).toMatchObject({ batch_size: 2 });
+    expect(recomputed.adapter.equals(saved.adapter)).toBe(true);
+  }, 120_000);
 });

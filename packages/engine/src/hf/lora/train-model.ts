@@ -113,6 +113,8 @@ export class LoraTrainModel {
     readonly lora: LoraParams | null,
     readonly full: { grads: HfWeights; flat: Vec } | null = null,
     readonly checkpointing: Checkpointing = "auto",
+    /** With `auto`: the saved activations above which they are recomputed. */
+    readonly budgetBytes: number = activationBudgetBytes(),
   ) {}
 
   /** Whether the last forward saved only the layers' inputs (gradient checkpointing). */
@@ -140,7 +142,7 @@ export class LoraTrainModel {
     const r = this.lora?.settings.rank ?? 1;
     const widest = Math.max(a.hidden, a.intermediate, qw);
     this.checkpointed =
-      this.checkpointing === "always" || (this.checkpointing === "auto" && R * this.activationBytesPerToken() > activationBudgetBytes());
+      this.checkpointing === "always" || (this.checkpointing === "auto" && R * this.activationBytesPerToken() > this.budgetBytes);
     // the projections adapted in any layer: one set of buffers serves every layer when checkpointing
     const adapted = LINEAR_PROJECTIONS.filter((p) => Array.from({ length: a.layers }, (_, l) => l).some((l) => this.lora?.slot(l, p)));
     this.acts = Array.from({ length: this.checkpointed ? 1 : a.layers }, (_, l) => ({

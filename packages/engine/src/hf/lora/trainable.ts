@@ -13,7 +13,7 @@ import type { DecoderModel } from "../model/decoder.ts";
 import { type HfBaseRef, loadLoraDir, saveLoraDir } from "./lora-dir.ts";
 import { LoraParams, loraLayout } from "./params.ts";
 import { DEFAULT_LORA, LoraSettings } from "./settings.ts";
-import { LoraTrainModel } from "./train-model.ts";
+import { activationBudgetBytes, LoraTrainModel } from "./train-model.ts";
 
 /** Peak learning rates at multiplier 1: LoRA recipes' 2e-4 at r 16; full fine-tuning of small models 2e-5. */
 export const LORA_BASE_LR = 2e-4;
@@ -42,6 +42,7 @@ export function createTrainable(
   k: Kernels,
 ): Trainable {
   const full = from ? isFullDir(from) : request.fullFineTune === true;
+  const budget = request.activationBudgetBytes ?? activationBudgetBytes();
   if (full) {
     const layout = fullLayout(model.arch);
     const loaded = request.resumeFrom
@@ -55,7 +56,7 @@ export function createTrainable(
     // The loaded weights (bf16 as stored: 2 bytes a parameter) are copied into `params`; the caller's model now points
     // at the trained copy, so the loaded ones are freed (1 GB on Qwen2.5-0.5B) instead of living through the run.
     model.weights = trainModel.weights;
-    const net = new LoraTrainModel(trainModel, null, { grads: weightViews(model.arch, layout, grads), flat: grads });
+    const net = new LoraTrainModel(trainModel, null, { grads: weightViews(model.arch, layout, grads), flat: grads }, "auto", budget);
     return {
       kind: "full",
       net,
@@ -78,7 +79,7 @@ export function createTrainable(
   if (!start) lora.initialize(new Rng((request.seed ^ 0x2545f491) >>> 0));
   return {
     kind: "lora",
-    net: new LoraTrainModel(model, lora),
+    net: new LoraTrainModel(model, lora, null, "auto", budget),
     params: lora.params,
     grads: lora.grads,
     lora,
