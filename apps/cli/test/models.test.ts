@@ -222,7 +222,7 @@ describe("tunelab models with a local Hugging Face folder", () => {
     expect(asGguf.json()).toMatchObject({ model: tunedModel, format: "gguf", files: ["model-q8_0.gguf"] });
     expect(readFileSync(join(gguf, "model-q8_0.gguf")).subarray(0, 4).toString("latin1")).toBe("GGUF");
     // progress on stderr (not a terminal here: a line per stage, and the tensors written), stdout kept for --json
-    const stages = ["checking the base model's files", "loading the weights", "merging the adapter", "writing the files"];
+    const stages = ["checking the base model's files", "loading the weights", "writing the files"];
     const at = stages.map((stage) => asGguf.stderr.indexOf(`${tunedModel}: ${stage}`));
     expect(at.every((i) => i >= 0) && at.every((i, k) => k === 0 || i > (at[k - 1] as number)), asGguf.stderr).toBe(true);
     expect(asGguf.stderr).toMatch(/: (\d+)\/\1 tensors written\n/);

@@ -5,7 +5,6 @@ import { color } from "../output.ts";
 const STAGE_LINES: Record<ExportProgress["stage"], string> = {
   checking: "checking the base model's files against those it was tuned on",
   loading: "loading the weights",
-  merging: "merging the adapter into the weights",
   writing: "writing the files",
 };
 
