@@ -230,13 +230,29 @@ export function registerExperiments(program: Command, globals: () => GlobalOptio
 
   exp
     .command("cancel")
-    .description("cancel an experiment (and its provider's fine-tuning job)")
-    .argument("<id>")
-    .action(async (id: string) => {
+    .description("cancel experiments (and their providers' fine-tuning jobs): one, or every one a sweep printed")
+    .argument("<ids...>", "experiment ids; those that had already ended are left as they are and named on stderr")
+    .action(async (ids: string[]) => {
       await withServices(
         async (services) => {
-          const cancelled = await services.experiments.cancel(id);
-          emit(globals(), cancelled, () => experimentSummary(cancelled));
+          // every id must name an experiment before any is cancelled: a typo cancels nothing
+          const before = await Promise.all(ids.map((id) => getExperiment(services.ws.db, id)));
+          const results: Experiment[] = [];
+          for (const experiment of before) {
+            if (FINISHED_EXPERIMENT.has(experiment.status)) {
+              process.stderr.write(
+                `${experiment.id} had already ${experiment.status === "cancelled" ? "been cancelled" : experiment.status}; left as it is\n`,
+              );
+              results.push(experiment);
+              continue;
+            }
+            results.push(await services.experiments.cancel(experiment.id));
+          }
+          // one id: the experiment as before; several: an array, in the order given
+          if (ids.length === 1 && results[0]) {
+            const only = results[0];
+            emit(globals(), only, () => experimentSummary(only));
+          } else emit(globals(), results, () => results.map(experimentSummary).join("\n\n"));
         },
         { runJobs: false },
       );
