@@ -1,13 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { nativeKernels } from "../../trainer/kernels/native.ts";
-import type { Kernels, Vec } from "../../trainer/kernels/types.ts";
+import type { Kernels } from "../../trainer/kernels/types.ts";
 import { referenceKernels } from "../../trainer/reference/index.ts";
 import { Rng } from "../../trainer/train/rng.ts";
 import type { HfArchitecture } from "../config.ts";
 import { randomDecoderModel, TINY_ARCH } from "../test-support/random-model.ts";
-import { dpoGradient, type PreferencePair } from "./dpo.ts";
-import { LoraParams, loraLayout } from "./params.ts";
 import { DEFAULT_LORA } from "./settings.ts";
+import { randomLora, sftAndDpoStep } from "./test-support/sft-dpo-step.ts";
 import { LoraTrainModel } from "./train-model.ts";
 
 /** A wider model than the gradient checks', so the native kernels' blocked paths run. */
@@ -25,34 +24,9 @@ const ARCH: HfArchitecture = {
 
 function run(k: Kernels) {
   const model = randomDecoderModel(ARCH, k, 6, 0.3);
-  const settings = { ...DEFAULT_LORA, rank: 4, alpha: 8, dropout: 0.1 };
-  const lora = new LoraParams(k, loraLayout(ARCH, settings), settings);
   const rng = new Rng(17);
-  lora.initialize(rng);
-  for (const s of lora.layout.slots) {
-    const b = lora.B(s);
-    for (let i = 0; i < b.length; i++) b[i] = rng.normal() * 0.2;
-  }
-  const net = new LoraTrainModel(model, lora);
-  const B = 3;
-  const T = 11;
-  const ids = Int32Array.from({ length: B * T }, () => Math.floor(rng.next() * ARCH.vocab));
-  const targets = Int32Array.from({ length: B * T }, () => Math.floor(rng.next() * ARCH.vocab));
-  const weights = Float32Array.from({ length: B * T }, (_, i) => (i % 4 === 0 ? 0 : 1));
-  net.forward(ids, B, T, 123);
-  const sft = net.loss(targets, weights, true).lossSum;
-  net.backward();
-  const sftGrads = Float64Array.from(lora.grads as Vec);
-  const seq = (n: number, prompt: number) => {
-    const s = Array.from({ length: n }, () => Math.floor(rng.next() * ARCH.vocab));
-    return { ids: s, weights: s.map((_, i) => (i >= prompt ? 1 : 0)) };
-  };
-  const pairs: PreferencePair[] = [
-    { chosen: seq(9, 4), rejected: seq(7, 4) },
-    { chosen: seq(6, 3), rejected: seq(10, 3) },
-  ];
-  const dpo = dpoGradient(net, pairs, [0, 1], Float64Array.from([-30, -25, -20, -33]), 0.3, 64, 5).loss;
-  return { sft, sftGrads, dpo, dpoGrads: Float64Array.from(lora.grads as Vec) };
+  const lora = randomLora(k, ARCH, { ...DEFAULT_LORA, rank: 4, alpha: 8, dropout: 0.1 }, rng);
+  return sftAndDpoStep(new LoraTrainModel(model, lora), lora, rng, ARCH.vocab);
 }
 
 describe("LoRA and DPO on native kernels agree with the float64 reference", () => {
