@@ -17,25 +17,14 @@ import type { TrainingNotice } from "../../trainer/types.ts";
 import type { HfArchitecture } from "../config.ts";
 import { flatten, fullLayout, weightViews } from "../full/params.ts";
 import { FIXTURES_DIR } from "../test-support/broken-checkpoints.ts";
-import { randomDecoderModel, TINY_ARCH } from "../test-support/random-model.ts";
+import { randomDecoderModel } from "../test-support/random-model.ts";
 import { runLoraTraining } from "./loop.ts";
 import { LoraParams, loraLayout } from "./params.ts";
 import { DEFAULT_LORA, LoraSettings } from "./settings.ts";
-import { randomLora, sftAndDpoStep } from "./test-support/sft-dpo-step.ts";
+import { randomLora, sftAndDpoStep, WIDE_ARCH } from "./test-support/sft-dpo-step.ts";
 import { type Checkpointing, LoraTrainModel } from "./train-model.ts";
 
-const ARCH: HfArchitecture = {
-  ...TINY_ARCH,
-  hidden: 48,
-  intermediate: 80,
-  layers: 3,
-  heads: 6,
-  kvHeads: 2,
-  headDim: 8,
-  vocab: 97,
-  qkvBias: true,
-  qkNorm: true,
-};
+const ARCH: HfArchitecture = { ...WIDE_ARCH, layers: 3 };
 
 function batch(rng: Rng, B: number, T: number, vocab: number) {
   return {

@@ -3,24 +3,12 @@ import { nativeKernels } from "../../trainer/kernels/native.ts";
 import type { Kernels } from "../../trainer/kernels/types.ts";
 import { referenceKernels } from "../../trainer/reference/index.ts";
 import { Rng } from "../../trainer/train/rng.ts";
-import type { HfArchitecture } from "../config.ts";
-import { randomDecoderModel, TINY_ARCH } from "../test-support/random-model.ts";
+import { randomDecoderModel } from "../test-support/random-model.ts";
 import { DEFAULT_LORA } from "./settings.ts";
-import { randomLora, sftAndDpoStep } from "./test-support/sft-dpo-step.ts";
+import { randomLora, sftAndDpoStep, WIDE_ARCH } from "./test-support/sft-dpo-step.ts";
 import { LoraTrainModel } from "./train-model.ts";
 
-/** A wider model than the gradient checks', so the native kernels' blocked paths run. */
-const ARCH: HfArchitecture = {
-  ...TINY_ARCH,
-  hidden: 48,
-  intermediate: 80,
-  heads: 6,
-  kvHeads: 2,
-  headDim: 8,
-  vocab: 97,
-  qkvBias: true,
-  qkNorm: true,
-};
+const ARCH = WIDE_ARCH;
 
 function run(k: Kernels) {
   const model = randomDecoderModel(ARCH, k, 6, 0.3);

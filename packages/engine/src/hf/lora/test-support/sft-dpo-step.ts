@@ -6,10 +6,24 @@
 import type { Kernels, Vec } from "../../../trainer/kernels/types.ts";
 import type { Rng } from "../../../trainer/train/rng.ts";
 import type { HfArchitecture } from "../../config.ts";
+import { TINY_ARCH } from "../../test-support/random-model.ts";
 import { dpoGradient, type PreferencePair } from "../dpo.ts";
 import { LoraParams, loraLayout } from "../params.ts";
 import type { LoraSettings } from "../settings.ts";
 import type { LoraTrainModel } from "../train-model.ts";
+
+/** A wider model than the gradient checks', so the native kernels' blocked paths run (GQA, q/k/v bias, q/k norm). */
+export const WIDE_ARCH: HfArchitecture = {
+  ...TINY_ARCH,
+  hidden: 48,
+  intermediate: 80,
+  heads: 6,
+  kvHeads: 2,
+  headDim: 8,
+  vocab: 97,
+  qkvBias: true,
+  qkNorm: true,
+};
 
 export function randomLora(k: Kernels, arch: HfArchitecture, settings: LoraSettings, rng: Rng): LoraParams {
   const lora = new LoraParams(k, loraLayout(arch, settings), settings);
