@@ -39,6 +39,7 @@ export * from "./events/event-tail.ts";
 export * from "./events/workspace-event.schema.ts";
 export * from "./experiments/create-experiment.ts";
 export * from "./experiments/created-experiment.schema.ts";
+export * from "./experiments/delete-experiment.ts";
 export * from "./experiments/early-stop.schema.ts";
 export * from "./experiments/experiment.repository.ts";
 export * from "./experiments/experiment.schema.ts";

@@ -1,0 +1,88 @@
+import { TunelabError } from "@tunelab/base";
+import { nowSeconds } from "@tunelab/storage";
+import { z } from "zod";
+import type { Workspace } from "../storage/workspace.ts";
+import { toExperiment } from "./experiment.repository.ts";
+import { type Experiment, type ExperimentStatus, FINISHED_EXPERIMENT } from "./experiment.schema.ts";
+import type { ExperimentListener } from "./experiment-events.ts";
+
+/** What deleting an experiment answers: its id, and the tuned model it leaves on its provider (null when none). */
+export const DeletedExperiment = z.object({
+  id: z.string(),
+  deleted: z.literal(true),
+  /** The tuned model stays with its provider (the embedded engine or a hosted service): `tunelab models` manages it. */
+  tunedModel: z.string().nullable(),
+});
+export type DeletedExperiment = z.infer<typeof DeletedExperiment>;
+
+/** An experiment may be deleted once it ended, or while it was created and never started. */
+const DELETABLE: readonly ExperimentStatus[] = ["created", ...FINISHED_EXPERIMENT];
+
+export interface DeleteOptions {
+  /** Told each deleted experiment's (final) status with the message `deleted`, after the deletion committed. */
+  onEvent?: ExperimentListener;
+}
+
+/**
+ * Deletes experiments and every row that belongs only to them: training metrics, eval runs with their samples and
+ * stored scores. All in one transaction: every id must name an experiment that ended (or was never started) before
+ * any is deleted, so a bad id deletes nothing. Datasets, grader sets, other experiments and the tuned model on its
+ * provider are left as they are. Unknown id: `not_found`; one started and not finished: `conflict` (cancel it first).
+ */
+export async function deleteExperiments(ws: Workspace, ids: readonly string[], options: DeleteOptions = {}): Promise<DeletedExperiment[]> {
+  const unique = [...new Set(ids)];
+  const deleted = await ws.db.transaction().execute(async (trx) => {
+    // in the order given: the first id that names nothing, or that cannot be deleted, is the one reported
+    const rows = [];
+    for (const id of unique) {
+      const row = await trx.selectFrom("experiments").selectAll().where("id", "=", id).executeTakeFirst();
+      if (!row) throw new TunelabError("not_found", `no experiment ${id}; \`tunelab exp list\` shows them; nothing was deleted`);
+      assertDeletable(toExperiment(row), row.lease_owner, row.lease_expires_at);
+      rows.push(row);
+    }
+    const experiments: Experiment[] = [];
+    for (const row of rows) {
+      const runs = await trx.selectFrom("eval_runs").select("id").where("experiment_id", "=", row.id).execute();
+      const runIds = runs.map((r) => r.id);
+      if (runIds.length > 0) {
+        await trx.deleteFrom("eval_samples").where("run_id", "in", runIds).execute();
+        await trx.deleteFrom("eval_run_scores").where("run_id", "in", runIds).execute();
+        await trx.deleteFrom("eval_runs").where("id", "in", runIds).execute();
+      }
+      await trx.deleteFrom("experiment_metrics").where("experiment_id", "=", row.id).execute();
+      // guarded: one that another process started since it was read is left whole (the transaction rolls back)
+      const result = await trx
+        .deleteFrom("experiments")
+        .where("id", "=", row.id)
+        .where("status", "=", row.status)
+        .where("status", "in", DELETABLE)
+        .executeTakeFirst();
+      if (Number(result.numDeletedRows) !== 1) {
+        const now = await trx.selectFrom("experiments").select("status").where("id", "=", row.id).executeTakeFirst();
+        throw new TunelabError("conflict", `experiment ${row.id} is ${now?.status ?? "changing"}: ${cancelFirst(row.id)}`);
+      }
+      experiments.push(toExperiment(row));
+    }
+    return experiments;
+  });
+  for (const experiment of deleted)
+    options.onEvent?.({ type: "status", experimentId: experiment.id, status: experiment.status, message: "deleted" });
+  return deleted.map((e) => ({ id: e.id, deleted: true as const, tunedModel: e.tunedModel }));
+}
+
+/** deleteExperiments for one experiment. */
+export async function deleteExperiment(ws: Workspace, id: string, options: DeleteOptions = {}): Promise<DeletedExperiment> {
+  const [deleted] = await deleteExperiments(ws, [id], options);
+  if (!deleted) throw new TunelabError("internal", `experiment ${id} was not deleted`);
+  return deleted;
+}
+
+const cancelFirst = (id: string) => `cancel it first with \`tunelab exp cancel ${id}\`, then delete it; nothing was deleted`;
+
+/** Refuses an experiment that started and did not finish, or a created one a worker has just claimed to start. */
+function assertDeletable(experiment: Experiment, leaseOwner: string | null, leaseExpiresAt: number | null): void {
+  const { id, status } = experiment;
+  if (!DELETABLE.includes(status)) throw new TunelabError("conflict", `experiment ${id} is ${status}, not finished: ${cancelFirst(id)}`);
+  if (status === "created" && leaseOwner !== null && leaseExpiresAt !== null && leaseExpiresAt >= nowSeconds())
+    throw new TunelabError("conflict", `experiment ${id} is being started by a worker: ${cancelFirst(id)}`);
+}
