@@ -5,6 +5,7 @@ import {
   catalogOf,
   createExperiment,
   createSweep,
+  deleteExperiment,
   EXPORT_DTYPE_NAMES,
   EXPORT_FORMATS,
   experimentMetrics,
@@ -24,7 +25,7 @@ import {
   TunelabError,
   trainingSetup,
 } from "@tunelab/core";
-import { Created, CreatedList, ExperimentBody, ExperimentList, MetricList } from "../http/contracts/experiments.ts";
+import { Created, CreatedList, DeletedBody, ExperimentBody, ExperimentList, MetricList } from "../http/contracts/experiments.ts";
 import { createdBy } from "../http/principal.ts";
 import { router } from "../http/router.ts";
 import { ErrorBody, errors, json, ProjectParams } from "../http/schemas.ts";
@@ -247,5 +248,24 @@ export function experimentRoutes(services: ApiServices, options: { allowCodeGrad
         responses: { 200: json(ExperimentBody, "Cancelled"), ...errors, 409: errors[400] },
       }),
       async (c) => c.json(await experiments.cancel(c.req.valid("param").id), 200),
+    )
+    .openapi(
+      createRoute({
+        method: "delete",
+        path: "/experiments/{id}",
+        summary:
+          "Delete a finished (or never-run) experiment with its training metrics and eval runs; the tuned model stays with its provider",
+        request: { params: IdParams },
+        responses: {
+          200: json(DeletedBody, "Deleted: it no longer shows in lists or on the leaderboard"),
+          ...errors,
+          409: json(ErrorBody, "The experiment started and has not finished: cancel it first"),
+        },
+      }),
+      async (c) => {
+        // every open page hears of it (as of a status change), so leaderboards refresh
+        const deleted = await deleteExperiment(ws, c.req.valid("param").id, { onEvent: (event) => services.events.publish(event) });
+        return c.json(deleted, 200);
+      },
     );
 }

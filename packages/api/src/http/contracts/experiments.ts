@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { CreatedExperiment, Experiment, TrainingMetric } from "@tunelab/core";
+import { CreatedExperiment, DeletedExperiment, Experiment, TrainingMetric } from "@tunelab/core";
 import { named } from "./named.ts";
 
 /** Response bodies of the experiment routes: core's Experiment. */
@@ -20,3 +20,6 @@ export const CreatedList = z.object({ data: z.array(Created) }).openapi("Created
 
 /** The experiment's training curve (core's TrainingMetric rows: loss and token accuracy by step). */
 export const MetricList = z.object({ data: z.array(named(TrainingMetric, "MetricRow")) }).openapi("MetricList");
+
+/** A deleted experiment's id (core's DeletedExperiment); its tuned model stays with the provider (`tunelab models`). */
+export const DeletedBody = named(DeletedExperiment, "DeletedExperiment");
