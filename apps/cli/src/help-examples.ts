@@ -16,6 +16,7 @@ const EXAMPLES: Record<string, string[]> = {
   "exp list": ["tunelab exp list --json"],
   "exp show": ["tunelab exp show exp_0abc123"],
   "exp cancel": ["tunelab exp cancel exp_0abc123"],
+  "exp delete": ["tunelab exp delete exp_0abc123 exp_0def456"],
   "exp logs": ["tunelab exp logs exp_0abc123 --follow"],
   baseline: ["tunelab baseline --model local-small", "tunelab baseline --model gpt-4o-mini --provider openai"],
   leaderboard: [

@@ -1,6 +1,9 @@
 import {
   type CreateExperiment,
   createExperiment,
+  type DeletedExperiment,
+  deleteExperiments,
+  EventLog,
   type Experiment,
   ExperimentListQuery,
   experimentMetrics,
@@ -256,6 +259,31 @@ export function registerExperiments(program: Command, globals: () => GlobalOptio
         },
         { runJobs: false },
       );
+    });
+
+  exp
+    .command("delete")
+    .description(
+      "delete finished experiments with their training metrics and eval runs (they leave `exp list` and the leaderboard); the tuned model stays with its provider",
+    )
+    .argument("<ids...>", "experiment ids; every one must have finished (or never started) before any is deleted")
+    .action(async (ids: string[]) => {
+      const deleted = await withWorkspace(async (ws) => {
+        // one transaction: an unknown id, or one still running (cancel it first), deletes nothing
+        const events = new EventLog(ws.db);
+        try {
+          return await deleteExperiments(ws, ids, { onEvent: (event) => events.publish(event) });
+        } finally {
+          await events.close(); // a `tunelab serve` page hears of it, as of a status change, and refreshes
+        }
+      });
+      const line = (d: DeletedExperiment) =>
+        `deleted ${d.id}${d.tunedModel ? `; its tuned model ${d.tunedModel} stays with its provider (delete it there: DELETE /v1/models/${d.tunedModel})` : ""}`;
+      // one id: the object; several: an array, in the order given (as exp cancel)
+      if (ids.length === 1 && deleted[0]) {
+        const only = deleted[0];
+        emit(globals(), only, () => line(only));
+      } else emit(globals(), deleted, () => deleted.map(line).join("\n"));
     });
 
   exp

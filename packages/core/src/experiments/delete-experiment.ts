@@ -10,7 +10,10 @@ import type { ExperimentListener } from "./experiment-events.ts";
 export const DeletedExperiment = z.object({
   id: z.string(),
   deleted: z.literal(true),
-  /** The tuned model stays with its provider (the embedded engine or a hosted service): `tunelab models` manages it. */
+  /**
+   * The tuned model (null for a baseline, or when none was trained) stays with its provider (the embedded engine or a
+   * hosted service), which deletes it (`DELETE /v1/models/ID`).
+   */
   tunedModel: z.string().nullable(),
 });
 export type DeletedExperiment = z.infer<typeof DeletedExperiment>;
@@ -67,7 +70,8 @@ export async function deleteExperiments(ws: Workspace, ids: readonly string[], o
   });
   for (const experiment of deleted)
     options.onEvent?.({ type: "status", experimentId: experiment.id, status: experiment.status, message: "deleted" });
-  return deleted.map((e) => ({ id: e.id, deleted: true as const, tunedModel: e.tunedModel }));
+  // a baseline's model is the base model as is: no tuned model of its own is left behind
+  return deleted.map((e) => ({ id: e.id, deleted: true as const, tunedModel: e.kind === "tuned" ? e.tunedModel : null }));
 }
 
 /** deleteExperiments for one experiment. */

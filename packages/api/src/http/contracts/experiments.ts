@@ -21,5 +21,5 @@ export const CreatedList = z.object({ data: z.array(Created) }).openapi("Created
 /** The experiment's training curve (core's TrainingMetric rows: loss and token accuracy by step). */
 export const MetricList = z.object({ data: z.array(named(TrainingMetric, "MetricRow")) }).openapi("MetricList");
 
-/** A deleted experiment's id (core's DeletedExperiment); its tuned model stays with the provider (`tunelab models`). */
+/** A deleted experiment's id (core's DeletedExperiment); its tuned model stays with the provider (`DELETE /v1/models/ID`). */
 export const DeletedBody = named(DeletedExperiment, "DeletedExperiment");
