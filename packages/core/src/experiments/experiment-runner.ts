@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { TunelabError } from "@tunelab/base";
 import { DEFAULT_LEASE_SECONDS } from "@tunelab/storage";
 import { RUN_STOPPED } from "../eval-runs/execute-eval-run.ts";
+import { LOCAL_PROVIDER } from "../providers/providers.ts";
 import type { Workspace } from "../storage/workspace.ts";
 import {
   claimableExperiments,
@@ -15,7 +16,8 @@ import {
 } from "./experiment.repository.ts";
 import { type Experiment, FINISHED_EXPERIMENT } from "./experiment.schema.ts";
 import type { ExperimentEvent, ExperimentListener } from "./experiment-events.ts";
-import { type ExperimentServices, runExperiment, trainerOf } from "./run-experiment.ts";
+import { stopJobLeftBehind } from "./local-takeover.ts";
+import { type ExperimentServices, type ProviderJob, runExperiment, trainerOf } from "./run-experiment.ts";
 
 /**
  * Runs experiments in this process with a concurrency limit, fans their events out to listeners (CLI progress,
@@ -27,6 +29,10 @@ export class ExperimentRunner {
   private readonly listeners = new Set<ExperimentListener>();
   /** The runs (by their controller) whose experiment this process has claimed, as opposed to waiting for its claim. */
   private readonly claimed = new WeakSet<AbortController>();
+  /** The provider job each run (by its controller) follows. */
+  private readonly jobs = new WeakMap<AbortController, ProviderJob>();
+  /** This machine's engine jobs of experiments another process took over, by experiment id (see stopJobLeftBehind). */
+  private readonly leftBehind = new Map<string, string>();
 
   private readonly owner = randomUUID();
   private readonly timer: NodeJS.Timeout;
@@ -118,15 +124,28 @@ export class ExperimentRunner {
   }
 
   /**
+   * The experiments whose claim another process took over while this process's local engine still ran their job:
+   * each is watched until that job is cancelled here or needs no cancelling (see stopJobLeftBehind).
+   */
+  get watchedLeftBehind(): string[] {
+    return [...this.leftBehind.keys()];
+  }
+
+  /**
    * Renews the claims on the experiments this process runs, and stops any that another process (an API server
    * without a worker, a CLI on another machine) cancelled meanwhile: their provider's job is cancelled from here,
    * where it runs (a local engine's job lives with the worker that trains it). An experiment whose claim another
    * process took over (this one stalled, or lost the database, for longer than the lease) is stopped here, left
-   * unfinished to that process: two processes never train or score the same experiment.
+   * unfinished to that process: two processes never train or score the same experiment. Its job in this machine's
+   * engine is watched from then on, and cancelled once the other process no longer follows it.
    */
   private async heartbeat(): Promise<void> {
     const running = [...this.active.entries()];
-    if (running.length === 0) return;
+    if (running.length > 0) await this.renewClaims(running);
+    await this.stopJobsLeftBehind();
+  }
+
+  private async renewClaims(running: Array<[string, { controller: AbortController }]>): Promise<void> {
     // only experiments claimed before the renewal can have been lost (one still waiting for its claim is not held yet)
     const claimed = running.filter(([, { controller }]) => this.claimed.has(controller));
     const held = new Set(
@@ -138,8 +157,13 @@ export class ExperimentRunner {
       ),
     );
     const lost = new Set(claimed.filter(([id]) => !held.has(id)).map(([id]) => id));
-    for (const [id, { controller }] of claimed)
-      if (lost.has(id) && this.active.get(id)?.controller === controller) controller.abort(RUN_STOPPED);
+    for (const [id, { controller }] of claimed) {
+      if (!lost.has(id) || this.active.get(id)?.controller !== controller) continue;
+      // a hosted provider's job is the other process's job too; a local engine's may be this machine's alone
+      const job = this.jobs.get(controller);
+      if (job?.provider === LOCAL_PROVIDER && !this.closed) this.leftBehind.set(id, job.jobId);
+      controller.abort(RUN_STOPPED);
+    }
     for (const [id] of running) {
       if (lost.has(id)) continue; // the process holding it now does the rest
       const experiment = await getExperiment(this.ws.db, id);
@@ -153,10 +177,23 @@ export class ExperimentRunner {
     }
   }
 
+  private async stopJobsLeftBehind(): Promise<void> {
+    for (const [id, jobId] of [...this.leftBehind]) {
+      if (this.active.has(id)) continue; // its run is still settling: nothing is cancelled under it
+      try {
+        const watching = await stopJobLeftBehind(this.ws, trainerOf(this.services, LOCAL_PROVIDER), id, jobId);
+        if (!watching && this.leftBehind.get(id) === jobId) this.leftBehind.delete(id);
+      } catch {
+        // the database is out of reach: looked at again on the next heartbeat
+      }
+    }
+  }
+
   /** Stops following (work stays resumable) and waits for the in-flight steps to settle. */
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.timer);
+    this.leftBehind.clear();
     for (const { id, settle } of this.waiting.splice(0)) settle(getExperiment(this.ws.db, id));
     // a stop, not a cancel: an eval run in progress stays unfinished, for the next process to resume
     for (const { controller } of this.active.values()) controller.abort(RUN_STOPPED);
@@ -189,8 +226,16 @@ export class ExperimentRunner {
       await new Promise((resolve) => setTimeout(resolve, 1_000));
     }
     this.claimed.add(controller);
+    this.leftBehind.delete(id); // followed from here again
     try {
-      return await runExperiment(this.ws, this.services, id, signal, (event) => this.emit(event));
+      return await runExperiment(
+        this.ws,
+        this.services,
+        id,
+        signal,
+        (event) => this.emit(event),
+        (job) => this.jobs.set(controller, job),
+      );
     } finally {
       await releaseExperiment(this.ws.db, id, this.owner).catch(() => {});
     }

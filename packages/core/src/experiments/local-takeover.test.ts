@@ -4,44 +4,19 @@
 // the job and trains again on its own engine, to the end. Without that, following the first machine's job id fails
 // the experiment with a 404.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { evaluationSetup } from "../grader-sets/evaluation-setup.ts";
-import { Providers } from "../providers/providers.ts";
 import { type FakeAzure, startFakeAzure } from "../test-support/fake-azure-openai.ts";
+import { machineServices } from "../test-support/machine-engine.ts";
 import { providerTestWorkspace } from "../test-support/provider-workspace.ts";
 import type { tempWorkspace } from "../test-support/temp-workspace.ts";
 import { createExperiment } from "./create-experiment.ts";
 import { getExperiment } from "./experiment.repository.ts";
 import { ExperimentRunner } from "./experiment-runner.ts";
-import type { ExperimentServices } from "./run-experiment.ts";
 
 const BASE = "gpt-4.1-nano-2025-04-14";
 const machines: FakeAzure[] = [];
 let ws: Awaited<ReturnType<typeof tempWorkspace>>;
 
-/** A machine's services: `local` is its own engine (a replica reached through the embedded engine's fetch hook). */
-function servicesOf(engine: FakeAzure): ExperimentServices {
-  const providers = new Providers({
-    config: { providers: {} },
-    localFetch: (request) => {
-      const url = new URL(request.url);
-      const headers = new Headers(request.headers);
-      headers.set("authorization", "Bearer sk-test");
-      return fetch(`${engine.baseURL}${url.pathname.replace(/^\/v1/, "")}${url.search}`, {
-        method: request.method,
-        headers,
-        body: request.body,
-        duplex: "half",
-      } as RequestInit);
-    },
-  });
-  return {
-    client: (name) => providers.client(name),
-    trainer: (name) => providers.trainer(name),
-    evaluationSetup: (projectId) => evaluationSetup(ws, projectId),
-    pollMs: 5,
-    evalConcurrency: 2,
-  };
-}
+const servicesOf = (engine: FakeAzure) => machineServices(ws, engine);
 
 beforeAll(async () => {
   for (let i = 0; i < 2; i++) {

@@ -19,7 +19,7 @@ import type { Experiment, ExperimentStatus } from "./experiment.schema.ts";
 import type { ExperimentListener } from "./experiment-events.ts";
 import { followJob } from "./follow-job.ts";
 import type { TrainingMethod } from "./hyperparameters.ts";
-import { forgetJobOfAnotherEngine } from "./local-takeover.ts";
+import { forgetJobOfAnotherEngine, jobToTakeUp } from "./local-takeover.ts";
 
 /** The project's current evaluation setup: test split version and grader set, ready to grade. */
 export interface EvaluationSetup {
@@ -56,6 +56,12 @@ export interface ExperimentServices {
 
 export const DEFAULT_SAMPLING = { temperature: 0, seed: 0, max_tokens: 256 } as const;
 
+/** The provider's job a run follows (reported as soon as it is known, before it is recorded with the experiment). */
+export interface ProviderJob {
+  provider: string;
+  jobId: string;
+}
+
 /** The trainer of a provider: its adapter when the services know one, else OpenAI's job API through its client. */
 export function trainerOf(services: ExperimentServices, provider: string): Trainer {
   return services.trainer?.(provider) ?? trainerFor(provider, { kind: "openai", client: services.client(provider) });
@@ -65,6 +71,7 @@ export function trainerOf(services: ExperimentServices, provider: string): Train
  * Drives an experiment to its end from whatever state it is in: upload → fine-tuning job → follow → eval run.
  * Every step's result is written before the next begins, so a killed process resumes without a second upload of
  * the same job or a second sample of an item (jobs carry the experiment id in their metadata to be found again).
+ * `onJob` hears which provider job it follows (see ExperimentRunner: a local job left behind after a takeover).
  */
 export async function runExperiment(
   ws: Workspace,
@@ -72,6 +79,7 @@ export async function runExperiment(
   id: string,
   signal: AbortSignal,
   onEvent?: ExperimentListener,
+  onJob?: (job: ProviderJob) => void,
 ): Promise<Experiment> {
   const say = (status: ExperimentStatus, message: string) => onEvent?.({ type: "status", experimentId: id, status, message });
   try {
@@ -84,7 +92,7 @@ export async function runExperiment(
       experiment = takeover.experiment;
       if (takeover.forgotten) say("uploading", "the job was on another machine's engine, whose worker stopped: training again here");
       experiment = await ensureUploaded(ws, trainer, experiment, signal, say);
-      experiment = await ensureJob(ws, services, trainer, experiment, signal, say);
+      experiment = await ensureJob(ws, services, trainer, experiment, signal, say, onJob);
       const job = await followJob(ws.db, trainer, id, experiment.providerJobId ?? "", {
         pollMs: services.pollMs ?? 1000,
         signal,
@@ -214,9 +222,11 @@ async function ensureJob(
   experiment: Experiment,
   signal: AbortSignal,
   say: (s: ExperimentStatus, m: string) => void,
+  onJob?: (job: ProviderJob) => void,
 ): Promise<Experiment> {
-  if (!experiment.providerJobId) {
-    const existing = await trainer.findJob(experiment.id, signal);
+  if (experiment.providerJobId) onJob?.({ provider: experiment.provider, jobId: experiment.providerJobId });
+  else {
+    const existing = await jobToTakeUp(trainer, experiment, await trainer.findJob(experiment.id, signal), signal);
     const resumeFrom = existing ? undefined : await publishedCheckpoint(ws, services, experiment, say);
     if (resumeFrom) say("uploading", `continuing from ${resumeFrom}, published by the machine that trained it before`);
     const jobId =
@@ -235,6 +245,7 @@ async function ensureJob(
         },
         signal,
       ));
+    onJob?.({ provider: experiment.provider, jobId });
     await updateExperiment(ws.db, experiment.id, { provider_job_id: jobId });
   }
   await transitionExperiment(ws.db, experiment.id, "training");

@@ -59,6 +59,8 @@ export interface FakeAzureOptions {
   deployments: Record<string, string>;
   failModel?: string;
   steps?: number;
+  /** The first number of its ids (default 1): replicas standing for different machines' engines share no job id. */
+  firstId?: number;
   answer?: (model: string, lastUserText: string, tuned: boolean) => string;
 }
 
@@ -113,7 +115,7 @@ export async function startFakeAzure(options: FakeAzureOptions): Promise<FakeAzu
   const resetting = new WeakSet<ServerResponse>();
   const failures: Array<{ route: string; status: number; count: number; message: string }> = [];
   const files = new Map<string, { status: string; polls: number; filename: string; problem: string | null }>();
-  let nextId = 1;
+  let nextId = options.firstId ?? 1;
   const totalSteps = options.steps ?? 2;
   const fake: FakeAzure = {
     baseURL: "",
