@@ -168,4 +168,17 @@ describe("deleteExperiment", () => {
     expect(await totals()).toEqual(totalsBefore);
     expect(await findExperiment(ws.db, known)).toBeDefined();
   });
+
+  it("refuses one whose tuned model another experiment was trained from, unless both are deleted", async () => {
+    const parent = await completed("parent", 50, 1, 0);
+    const child = await untrainedExperiment(ws, "p", "child", 51);
+    await updateExperiment(ws.db, child, { base_model: "ft:local-tiny:parent", status: "completed" });
+    const totalsBefore = await totals();
+    await expect(deleteExperiment(ws, parent)).rejects.toMatchObject({
+      code: "conflict",
+      message: expect.stringContaining(`experiment ${child} was trained from experiment ${parent}'s tuned model ft:local-tiny:parent`),
+    });
+    expect(await totals()).toEqual(totalsBefore);
+    expect((await deleteExperiments(ws, [child, parent])).map((d) => d.id)).toEqual([child, parent]);
+  });
 });

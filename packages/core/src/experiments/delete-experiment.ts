@@ -30,7 +30,8 @@ export interface DeleteOptions {
  * Deletes experiments and every row that belongs only to them: training metrics, eval runs with their samples and
  * stored scores. All in one transaction: every id must name an experiment that ended (or was never started) before
  * any is deleted, so a bad id deletes nothing. Datasets, grader sets, other experiments and the tuned model on its
- * provider are left as they are. Unknown id: `not_found`; one started and not finished: `conflict` (cancel it first).
+ * provider are left as they are. Unknown id: `not_found`; one started and not finished: `conflict` (cancel it first);
+ * one whose tuned model another experiment continues training from: `conflict` (delete that one first, or both).
  */
 export async function deleteExperiments(ws: Workspace, ids: readonly string[], options: DeleteOptions = {}): Promise<DeletedExperiment[]> {
   const unique = [...new Set(ids)];
@@ -42,6 +43,21 @@ export async function deleteExperiments(ws: Workspace, ids: readonly string[], o
       if (!row) throw new TunelabError("not_found", `no experiment ${id}; \`tunelab exp list\` shows them; nothing was deleted`);
       assertDeletable(toExperiment(row), row.lease_owner, row.lease_expires_at);
       rows.push(row);
+    }
+    // an experiment that continues training from one's tuned model needs it (and, in a team, its published files)
+    const tuned = rows.filter((row) => row.kind === "tuned" && row.tuned_model !== null);
+    for (const row of tuned) {
+      const child = await trx
+        .selectFrom("experiments")
+        .select("id")
+        .where("base_model", "=", row.tuned_model as string)
+        .where("id", "not in", unique)
+        .executeTakeFirst();
+      if (child)
+        throw new TunelabError(
+          "conflict",
+          `experiment ${child.id} was trained from experiment ${row.id}'s tuned model ${row.tuned_model}: delete ${child.id} first (or both at once); nothing was deleted`,
+        );
     }
     const experiments: Experiment[] = [];
     for (const row of rows) {
