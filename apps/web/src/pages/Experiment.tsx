@@ -11,6 +11,7 @@ import { projectName, usePage } from "../lib/page.ts";
 import { trainedTokensMean } from "../lib/tokens.ts";
 import { CancelButton } from "./experiment/CancelButton.tsx";
 import { CopyLink } from "./experiment/CopyLink.tsx";
+import { DeleteButton } from "./experiment/DeleteButton.tsx";
 import { RunButton } from "./experiment/RunButton.tsx";
 import { SampleTable } from "./experiment/SampleTable.tsx";
 import { TrainingSetupCard } from "./experiment/TrainingSetupCard.tsx";
@@ -192,14 +193,25 @@ export default function Experiment(props: { id: string }) {
             <div class="card">
               <div class="card-head">
                 <h2>Status</h2>
-                <Show when={!FINISHED.has(status())}>
-                  <div class="start-links">
-                    <Show when={status() === "created"}>
-                      <RunButton id={e().id} onDone={reload} />
-                    </Show>
+                <div class="start-links">
+                  <Show when={status() === "created"}>
+                    <RunButton id={e().id} onDone={reload} />
+                  </Show>
+                  <Show when={!FINISHED.has(status())}>
                     <CancelButton id={e().id} name={e().name} onDone={reload} />
-                  </div>
-                </Show>
+                  </Show>
+                  {/* finished, or never run: nothing of it is in flight */}
+                  <Show when={FINISHED.has(status()) || status() === "created"}>
+                    <DeleteButton
+                      id={e().id}
+                      name={e().name}
+                      project={project()}
+                      tunedModel={e().tunedModel}
+                      baseline={e().kind === "baseline"}
+                      onDone={reload}
+                    />
+                  </Show>
+                </div>
               </div>
               <ol class="timeline" aria-label="status timeline">
                 <For each={e().kind === "baseline" ? STAGES.filter((s) => s !== "uploading" && s !== "training") : [...STAGES]}>

@@ -110,7 +110,8 @@ export default function Leaderboard(props: { project: string }) {
   const known = (id: string) => board.data()?.rows.some((r) => r.experimentId === id) ?? false;
   onLive("experiment", (e) => {
     setLive((m) => ({ ...m, [e.experimentId]: { status: e.status } }));
-    if (FINISHED.has(e.status) || e.status === "evaluating" || !known(e.experimentId)) refresh();
+    // a deleted experiment's event carries its last status (a never-run one: created): its row goes whatever that is
+    if (e.message === "deleted" || FINISHED.has(e.status) || e.status === "evaluating" || !known(e.experimentId)) refresh();
   });
   onLive("metrics", (e) => setLive((m) => ({ ...m, [e.experimentId]: { status: "training", detail: `${e.step}/${e.totalSteps}` } })));
   onLive("eval", (e) => {
