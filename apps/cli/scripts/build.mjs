@@ -159,6 +159,9 @@ export async function ensureBuilt({ quiet = true } = {}) {
       continue;
     }
     try {
+      // another process may have finished a build between the check above and taking the lock: use it
+      const fresh = readCurrent();
+      if (!staleReason(fresh)) return fresh;
       return await buildCli({ quiet });
     } finally {
       rmSync(lock, { force: true });

@@ -98,6 +98,8 @@ export async function rebuildWeb() {
       continue;
     }
     try {
+      // another process may have finished a build between the check above and taking the lock
+      if (!webStaleReason()) return;
       const tmp = `${WEB_DIST}.tmp-${process.pid}`;
       const record = `${RECORD}.${process.pid}.tmp`;
       const vite = join(dirname(createRequire(join(WEB_ROOT, "package.json")).resolve("vite/package.json")), "bin", "vite.js");
