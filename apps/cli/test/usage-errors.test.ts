@@ -44,7 +44,7 @@ describe("usage errors with --json", () => {
 
   it("a command group without its subcommand names the subcommands", () => {
     expect(usageJson(["exp", "--json"])).toBe(
-      "tunelab exp needs a subcommand: create, run, list, show, cancel, logs (see `tunelab exp --help`)",
+      "tunelab exp needs a subcommand: create, run, list, show, cancel, delete, logs (see `tunelab exp --help`)",
     );
     expect(usageJson(["--json"])).toMatch(/^tunelab needs a command: init, project, data, /);
   }, 60_000);
