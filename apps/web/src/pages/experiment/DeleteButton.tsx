@@ -1,6 +1,6 @@
-import { createSignal, Show } from "solid-js";
 import { api, read } from "../../api/client.ts";
 import { navigate } from "../../lib/router.ts";
+import { ConfirmAction } from "./ConfirmAction.tsx";
 import "./start.css";
 
 /**
@@ -18,31 +18,6 @@ export function DeleteButton(props: {
   baseline: boolean;
   onDone: () => void;
 }) {
-  const [asking, setAsking] = createSignal(false);
-  const [busy, setBusy] = createSignal(false);
-  const [error, setError] = createSignal<string>();
-  let opener: HTMLButtonElement | undefined;
-  let confirm: HTMLButtonElement | undefined;
-  const ask = () => {
-    setError(undefined);
-    setAsking(true);
-    queueMicrotask(() => confirm?.focus());
-  };
-  const back = () => {
-    setAsking(false);
-    queueMicrotask(() => opener?.focus());
-  };
-  const remove = async () => {
-    setBusy(true);
-    try {
-      await read(api.experiments[":id"].$delete({ param: { id: props.id } }));
-      navigate(props.project ? `/projects/${encodeURIComponent(props.project)}` : "/");
-    } catch (e) {
-      setError((e as Error).message);
-      setBusy(false);
-      props.onDone();
-    }
-  };
   // a baseline's "tuned model" is its base model
   const stays = () =>
     props.baseline
@@ -51,38 +26,25 @@ export function DeleteButton(props: {
         ? ` Its tuned model ${props.tunedModel} stays with its provider.`
         : " It has no tuned model.";
   return (
-    <div class="delete-experiment">
-      <Show
-        when={asking()}
-        fallback={
-          <button type="button" ref={opener} onClick={ask} aria-haspopup="true" data-testid="delete-experiment">
-            Delete…
-          </button>
-        }
-      >
-        <fieldset
-          class="confirm"
-          onKeyDown={(e) => {
-            if (e.key === "Escape") back();
-          }}
-        >
-          <legend class="sr-only">Delete {props.name}?</legend>
-          <span data-testid="delete-confirm-text">
-            Delete {props.name}? Its training metrics and scores (eval runs) are deleted and it leaves the leaderboard.{stays()}
-          </span>
-          <button type="button" class="primary" ref={confirm} disabled={busy()} onClick={() => void remove()} data-testid="confirm-delete">
-            {busy() ? "Deleting…" : "Yes, delete it"}
-          </button>
-          <button type="button" onClick={back} disabled={busy()}>
-            Keep it
-          </button>
-        </fieldset>
-      </Show>
-      <Show when={error()}>
-        <p class="field-error" role="alert">
-          {error()}
-        </p>
-      </Show>
-    </div>
+    <ConfirmAction
+      class="delete-experiment"
+      label="Delete…"
+      testId="delete-experiment"
+      confirmTestId="confirm-delete"
+      legend={`Delete ${props.name}?`}
+      message={
+        <span data-testid="delete-confirm-text">
+          Delete {props.name}? Its training metrics and scores (eval runs) are deleted and it leaves the leaderboard.{stays()}
+        </span>
+      }
+      confirmLabel="Yes, delete it"
+      busyLabel="Deleting…"
+      backLabel="Keep it"
+      action={async () => {
+        await read(api.experiments[":id"].$delete({ param: { id: props.id } }));
+      }}
+      onSuccess={() => navigate(props.project ? `/projects/${encodeURIComponent(props.project)}` : "/")}
+      onDone={props.onDone}
+    />
   );
 }
