@@ -235,3 +235,46 @@ describe("chat messages OpenAI refuses", () => {
     expect(noContent.message).toContain("a user message needs content");
   });
 });
+
+describe("tool turns OpenAI refuses", () => {
+  const call = (id: string) => ({ id, type: "function" as const, function: { name: "lookup", arguments: "{}" } });
+  const user = { role: "user" as const, content: "weather?" };
+  const asks = (...ids: string[]) => ({ role: "assistant" as const, content: null, tool_calls: ids.map(call) });
+  const answer = (id: string) => ({ role: "tool" as const, tool_call_id: id, content: "18C" });
+  const create = (messages: unknown[]) =>
+    ctx.client.chat.completions.create({ model: "local-tiny", messages: messages as never, max_tokens: 2 });
+
+  it("a tool message without tool_call_id is a 400 naming messages[i].tool_call_id", async () => {
+    const error = await refusal(create([user, asks("call_a"), { role: "tool", content: "18C" }]));
+    expect(error).toMatchObject({ status: 400, type: "invalid_request_error", param: "messages[2].tool_call_id" });
+    expect(error.code).toBe("missing_required_parameter");
+    expect(error.message).toContain("'messages[2].tool_call_id'");
+  });
+
+  it("a tool message that answers no preceding tool call is a 400 naming it", async () => {
+    const alone = await refusal(create([user, answer("call_a")]));
+    expect(alone).toMatchObject({ status: 400, type: "invalid_request_error", param: "messages[1].role" });
+    expect(alone.message).toContain("messages with role 'tool' must be a response to a preceeding message with 'tool_calls'");
+    // a user message in between ends the assistant's tool turns
+    const late = await refusal(create([user, asks("call_a"), answer("call_a"), user, answer("call_a")]));
+    expect(late).toMatchObject({ status: 400, param: "messages[4].role" });
+    // an id the assistant did not call
+    const other = await refusal(create([user, asks("call_a"), answer("call_a"), answer("call_b")]));
+    expect(other).toMatchObject({ status: 400, param: "messages[3].tool_call_id" });
+    expect(other.message).toContain("'call_b' answers none of the tool calls of messages[1] ('call_a')");
+  });
+
+  it("an assistant message with tool_calls not answered for every id is a 400 naming its calls", async () => {
+    const partly = await refusal(create([user, asks("call_a", "call_b"), answer("call_b"), user]));
+    expect(partly).toMatchObject({ status: 400, type: "invalid_request_error", param: "messages[1].tool_calls" });
+    expect(partly.message).toContain("must be followed by tool messages responding to each 'tool_call_id'");
+    expect(partly.message).toContain("did not have response messages: call_a");
+    const last = await refusal(create([user, asks("call_a")]));
+    expect(last).toMatchObject({ status: 400, param: "messages[1].tool_calls" });
+  });
+
+  it("answers a conversation whose tool calls are each answered, in any order", async () => {
+    const done = await create([user, asks("call_a", "call_b"), answer("call_b"), answer("call_a"), user]);
+    expect(done.choices[0]?.message.role).toBe("assistant");
+  });
+});

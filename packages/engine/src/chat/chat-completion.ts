@@ -14,6 +14,7 @@ import { ContextLengthExceededError } from "../trainer/inference/context-length.
 import type { Completion, OnToken, SamplingParams } from "../trainer/types.ts";
 import { ChatRequest } from "./chat.schema.ts";
 import { decodeImageInputs } from "./image-inputs.ts";
+import { checkToolTurns } from "./tool-turns.ts";
 
 const DEFAULT_MAX_TOKENS = 256;
 
@@ -37,6 +38,7 @@ export interface PreparedChat {
 }
 
 export async function prepareChat(models: RunnableModels, request: ChatRequest): Promise<PreparedChat> {
+  checkToolTurns(request.messages);
   if (request.top_logprobs !== undefined && request.top_logprobs !== null && !request.logprobs)
     throw badRequest("top_logprobs requires logprobs to be true.", "top_logprobs");
   const choice = request.tool_choice;
