@@ -209,6 +209,18 @@ describe("fine-tuning job errors in OpenAI's shape", () => {
     });
   });
 
+  it("refuses max_tokens and max_completion_tokens together, as OpenAI does, and takes either alone", async () => {
+    const { client } = ctx;
+    const messages = [{ role: "user" as const, content: "hi" }];
+    const both = await refusal(client.chat.completions.create({ model: "local-tiny", messages, max_tokens: 2, max_completion_tokens: 3 }));
+    expect(both).toMatchObject({ status: 400, type: "invalid_request_error", param: "max_tokens", code: "invalid_parameter_combination" });
+    expect(both.message).toContain("Setting 'max_tokens' and 'max_completion_tokens' at the same time is not supported");
+    for (const limit of [{ max_tokens: 2 }, { max_completion_tokens: 2 }, { max_tokens: null, max_completion_tokens: 2 }]) {
+      const answer = await client.chat.completions.create({ model: "local-tiny", messages, ...limit });
+      expect(answer.usage?.completion_tokens).toBeLessThanOrEqual(2);
+    }
+  });
+
   it("404s unknown jobs and unknown models in chat completions", async () => {
     const { client } = ctx;
     await expect(client.fineTuning.jobs.retrieve("ftjob-missing")).rejects.toMatchObject({ status: 404 });

@@ -39,6 +39,18 @@ export interface PreparedChat {
 
 export async function prepareChat(models: RunnableModels, request: ChatRequest): Promise<PreparedChat> {
   checkToolTurns(request.messages);
+  // OpenAI refuses both limits at once rather than picking one (null counts as not set)
+  if (
+    request.max_tokens !== undefined &&
+    request.max_tokens !== null &&
+    request.max_completion_tokens !== undefined &&
+    request.max_completion_tokens !== null
+  )
+    throw badRequest(
+      `Setting 'max_tokens' and 'max_completion_tokens' at the same time is not supported (got max_tokens ${request.max_tokens} and max_completion_tokens ${request.max_completion_tokens}); send only 'max_completion_tokens'.`,
+      "max_tokens",
+      "invalid_parameter_combination",
+    );
   if (request.top_logprobs !== undefined && request.top_logprobs !== null && !request.logprobs)
     throw badRequest("top_logprobs requires logprobs to be true.", "top_logprobs");
   const choice = request.tool_choice;
