@@ -36,6 +36,20 @@ describe("files through the official SDK", () => {
     expect(await response.json()).toMatchObject({ error: { type: "invalid_request_error", param: "purpose" } });
   });
 
+  it("refuses an upload with a form field OpenAI does not take, naming it, and writes no file", async () => {
+    const { client } = ctx;
+    const before = (await client.files.list()).data.length;
+    const upload = client.files.create({
+      file: await toFile(Buffer.from(trainingJsonl(pairs)), "train.jsonl"),
+      purpose: "fine-tune",
+      purpose_note: "typo of purpose",
+    } as never);
+    const error = await refusal(upload);
+    expect(error).toMatchObject({ status: 400, type: "invalid_request_error", param: "purpose_note" });
+    expect(error.message).toContain("Additional properties are not allowed ('purpose_note' was unexpected)");
+    expect((await client.files.list()).data.length).toBe(before);
+  });
+
   it("refuses an upload for fine-tune-results: only fine-tuning jobs write those", async () => {
     const form = new FormData();
     form.set("purpose", "fine-tune-results");

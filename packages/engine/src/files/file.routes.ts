@@ -46,7 +46,15 @@ export function fileRoutes(store: EngineStore): Hono {
     } catch {
       throw badRequest("Expected a multipart/form-data body with 'file' and 'purpose'.");
     }
-    const { purpose, file, expires_after } = parseWith(Upload, nestFields(body));
+    const fields = nestFields(body);
+    // a field OpenAI does not take is refused (as OpenAI does), rather than dropped unread
+    const unexpected = Object.keys(fields).find((key) => !Object.hasOwn(Upload.shape, key));
+    if (unexpected !== undefined)
+      throw badRequest(
+        `Additional properties are not allowed ('${unexpected}' was unexpected): an upload takes the form fields 'file', 'purpose' and 'expires_after[anchor]' with 'expires_after[seconds]'.`,
+        unexpected,
+      );
+    const { purpose, file, expires_after } = parseWith(Upload, fields);
     const data = file.data;
     if (data.byteLength === 0) throw badRequest("The file is empty.", "file", "invalid_file");
     const row = await insertFile(store, {
