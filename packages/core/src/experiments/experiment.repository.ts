@@ -140,15 +140,35 @@ export async function updateExperiment(db: DB, id: string, patch: Updateable<Exp
     .execute();
 }
 
-/** The manifest blob of a tuned model some experiment published to the blob store (shared-tuned-models.ts). */
+/**
+ * The manifest blob of a tuned model a worker published to the blob store (shared-tuned-models.ts), from
+ * `published_models` (0015): it outlives the experiment that trained it, as the tuned model does.
+ */
 export async function publishedTunedModel(db: DB, tunedModel: string): Promise<string | undefined> {
-  const row = await db
-    .selectFrom("experiments")
-    .select("tuned_model_blob")
-    .where("tuned_model", "=", tunedModel)
-    .where("tuned_model_blob", "is not", null)
-    .executeTakeFirst();
-  return row?.tuned_model_blob ?? undefined;
+  const row = await db.selectFrom("published_models").select("manifest_blob").where("model", "=", tunedModel).executeTakeFirst();
+  return row?.manifest_blob;
+}
+
+/**
+ * Records an experiment's tuned model with the manifest blob it was published as (a new manifest replaces one recorded
+ * before for the same id), in the same transaction as the tuned model's id, so a worker killed in between trains again.
+ */
+export async function recordTunedModel(
+  db: DB,
+  id: string,
+  tunedModel: string,
+  manifest: string | undefined,
+  patch: Updateable<ExperimentTable>,
+): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    if (manifest !== undefined)
+      await trx
+        .insertInto("published_models")
+        .values({ model: tunedModel, manifest_blob: manifest, created_at: nowIso() })
+        .onConflict((oc) => oc.column("model").doUpdateSet({ manifest_blob: manifest }))
+        .execute();
+    await updateExperiment(trx, id, { ...patch, tuned_model: tunedModel });
+  });
 }
 
 /** Records the latest published checkpoint of the embedded engine's job `jobId` on the experiment training with it. */

@@ -24,7 +24,10 @@ export interface ExperimentTable {
   provider_validation_file_id: string | null;
   provider_job_id: string | null;
   tuned_model: string | null;
-  /** The manifest blob of the tuned model's files, published for other machines (0009; local engine only). */
+  /**
+   * The manifest blob of the tuned model's files, published for other machines (0009; local engine only). No longer
+   * written: published models are in `published_models` (0015), which keeps them when the experiment is deleted.
+   */
   tuned_model_blob: string | null;
   /** The manifest blob of the latest training checkpoint of its job on the embedded engine (0009), for takeovers. */
   checkpoint_blob: string | null;

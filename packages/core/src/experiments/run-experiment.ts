@@ -14,7 +14,7 @@ import { LOCAL_PROVIDER } from "../providers/providers.ts";
 import type { Trainer } from "../providers/trainers/trainer.ts";
 import { trainerFor } from "../providers/trainers/trainer-for.ts";
 import type { Workspace } from "../storage/workspace.ts";
-import { checkpointBlobOf, getExperiment, transitionExperiment, updateExperiment } from "./experiment.repository.ts";
+import { checkpointBlobOf, getExperiment, recordTunedModel, transitionExperiment, updateExperiment } from "./experiment.repository.ts";
 import type { Experiment, ExperimentStatus } from "./experiment.schema.ts";
 import type { ExperimentListener } from "./experiment-events.ts";
 import { followJob } from "./follow-job.ts";
@@ -117,11 +117,9 @@ export async function runExperiment(
       // while nobody followed it has only its own span to go by
       const followed = (await getExperiment(ws.db, id)).trainingSeconds;
       const span = job.finishedAt && job.createdAt ? job.finishedAt - job.createdAt : null;
-      // published with the tuned model's id in one update: a worker killed in between trains again (takeover)
+      // published with the tuned model's id in one transaction: a worker killed in between trains again (takeover)
       const published = experiment.provider === LOCAL_PROVIDER ? await services.publishTunedModel?.(job.tunedModel) : undefined;
-      await updateExperiment(ws.db, id, {
-        tuned_model: job.tunedModel,
-        ...(published ? { tuned_model_blob: published } : {}),
+      await recordTunedModel(ws.db, id, job.tunedModel, published, {
         trained_tokens: job.trainedTokens,
         ...(followed === null ? { training_seconds: span } : {}),
         hyperparameters_json: JSON.stringify(resolved),

@@ -14,6 +14,7 @@ import * as m0011 from "./migrations/0011_experiment_early_stop.ts";
 import * as m0012 from "./migrations/0012_experiment_run_requested.ts";
 import * as m0013 from "./migrations/0013_grader_set_current_seq.ts";
 import * as m0014 from "./migrations/0014_cosine_embedding_pinned.ts";
+import * as m0015 from "./migrations/0015_published_models.ts";
 
 /** The workspace's frozen migrations, in order. Never edit one that has shipped: add a new file. */
 const MIGRATIONS: Migrations = {
@@ -31,6 +32,7 @@ const MIGRATIONS: Migrations = {
   "0012_experiment_run_requested": m0012,
   "0013_grader_set_current_seq": m0013,
   "0014_cosine_embedding_pinned": m0014,
+  "0015_published_models": m0015,
 };
 
 /** Brings a workspace database to the latest schema (or to the given migrations, for migration tests). */

@@ -3,6 +3,7 @@ import type { DatasetImageTable } from "../datasets/images/dataset-image.table.t
 import type { EvalRunScoresTable, EvalRunTable, EvalSampleTable } from "../eval-runs/eval-run.table.ts";
 import type { EventTable } from "../events/event.table.ts";
 import type { ExperimentMetricTable, ExperimentTable } from "../experiments/experiment.table.ts";
+import type { PublishedModelTable } from "../experiments/published-model.table.ts";
 import type { GraderSetTable } from "../grader-sets/grader-set.table.ts";
 import type { ProjectTable } from "../projects/project.table.ts";
 import type { UserTable } from "../users/user.table.ts";
@@ -17,6 +18,7 @@ export interface Database {
   grader_sets: GraderSetTable;
   experiments: ExperimentTable;
   experiment_metrics: ExperimentMetricTable;
+  published_models: PublishedModelTable;
   eval_runs: EvalRunTable;
   eval_samples: EvalSampleTable;
   eval_run_scores: EvalRunScoresTable;

@@ -64,5 +64,8 @@ CREATE TABLE "kysely_migration_lock" ("id" varchar(255) not null primary key, "i
 -- projects
 CREATE TABLE "projects" ("id" text primary key, "name" text not null unique, "description" text default '' not null, "created_at" text not null);
 
+-- published_models
+CREATE TABLE "published_models" ("model" text primary key, "manifest_blob" text not null, "created_at" text not null);
+
 -- users
 CREATE TABLE "users" ("id" text primary key, "name" text not null unique, "role" text not null, "token_hash" text not null unique, "session_hash" text not null unique, "created_at" text not null, "last_used_at" text);
