@@ -5,6 +5,7 @@
 // provider), while the experiment's training checkpoint, only useful to take that experiment over, leaves the store.
 // The engine's file side (LocalEngine's tunedModelDir, catalog.parentOf, adoptTunedModel) is a directory per model:
 // @tunelab/engine itself is not a dependency of core (packages/api/test/shared-tuned-models.test.ts runs the real one).
+import { createHash } from "node:crypto";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,9 +19,10 @@ import { providerTestWorkspace } from "../test-support/provider-workspace.ts";
 import type { tempWorkspace } from "../test-support/temp-workspace.ts";
 import { createExperiment } from "./create-experiment.ts";
 import { deleteExperiment } from "./delete-experiment.ts";
+import { updateExperiment } from "./experiment.repository.ts";
 import type { Experiment } from "./experiment.schema.ts";
 import { ExperimentRunner } from "./experiment-runner.ts";
-import { fetchTunedModel, publishTunedModel } from "./shared-tuned-models.ts";
+import { fetchTunedModel, publishCheckpoint, publishTunedModel, readTunedModelManifest } from "./shared-tuned-models.ts";
 
 const BASE = "gpt-4.1-nano-2025-04-14";
 let dir: string;
@@ -54,6 +56,8 @@ function trained(engine: LocalEngine & { parents: Map<string, string> }, root: s
   }
   engine.parents.set(id, BASE);
 }
+
+const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 
 const filesOf = (root: string): Record<string, string> =>
   Object.fromEntries(
@@ -114,5 +118,61 @@ describe("deleting an experiment whose tuned model a worker published to the sha
     expect(await fetchTunedModel(other, second, model)).toBe(true);
     expect(filesOf(join(dir, "second-engine-1", encodeURIComponent(model)))).toEqual(filesOf(join(root, encodeURIComponent(model))));
     expect(await second.catalog.parentOf(model)).toBe(BASE);
+  }, 60_000);
+
+  it("removes its published checkpoint's own blobs; those the tuned model or another experiment's checkpoint uses stay", async () => {
+    const root = join(dir, "first-engine-2");
+    const first = engineFiles(root);
+    const done = await trainOnFirstMachine(102, first, root);
+    const model = done.tunedModel as string;
+    // its last checkpoint, published as the runtime does while training: the final weights (the tuned model's too),
+    // optimizer moments of its own, and a file another experiment's checkpoint has as well
+    const shared = "a file two checkpoints have";
+    trained(first, root, `${model}:ckpt-step-2`, {
+      "weights.bin": `weights of ${model}`,
+      "tokenizer.json": "{}",
+      "optimizer.bin": `moments of ${model}`,
+      "state.json": shared,
+    });
+    const checkpoint = (await publishCheckpoint(ws, first, {
+      jobId: done.providerJobId as string,
+      model: `${model}:ckpt-step-2`,
+    })) as string;
+    expect((await readTunedModelManifest(ws, checkpoint)).files).toHaveLength(4);
+    const { experiment: kept } = await createExperiment(ws, {
+      project: "p",
+      provider: "local",
+      dataset: "train@1",
+      model: BASE,
+      seed: 103,
+    });
+    trained(first, root, "ft:kept:ckpt-step-1", { "state.json": shared, "optimizer.bin": "moments of the kept one" });
+    const keptCheckpoint = (await publishTunedModel(ws, first, "ft:kept:ckpt-step-1")) as string;
+    await updateExperiment(ws.db, kept.id, { checkpoint_blob: keptCheckpoint });
+
+    await deleteExperiment(ws, done.id);
+
+    const stored = async (hash: string) => ws.blobs.has(hash);
+    expect({
+      checkpoint: await stored(checkpoint),
+      optimizer: await stored(sha256(`moments of ${model}`)),
+      weights: await stored(sha256(`weights of ${model}`)),
+      tokenizer: await stored(sha256("{}")),
+      shared: await stored(sha256(shared)),
+      keptCheckpoint: await stored(keptCheckpoint),
+      keptOptimizer: await stored(sha256("moments of the kept one")),
+    }).toEqual({
+      checkpoint: false,
+      optimizer: false,
+      weights: true,
+      tokenizer: true,
+      shared: true,
+      keptCheckpoint: true,
+      keptOptimizer: true,
+    });
+    // the tuned model is whole for the other machine
+    const second = engineFiles(join(dir, "second-engine-2"));
+    expect(await fetchTunedModel(other, second, model)).toBe(true);
+    expect(filesOf(join(dir, "second-engine-2", encodeURIComponent(model)))).toEqual(filesOf(join(root, encodeURIComponent(model))));
   }, 60_000);
 });

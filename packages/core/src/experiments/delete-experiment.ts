@@ -5,6 +5,7 @@ import type { Workspace } from "../storage/workspace.ts";
 import { toExperiment } from "./experiment.repository.ts";
 import { type Experiment, type ExperimentStatus, FINISHED_EXPERIMENT } from "./experiment.schema.ts";
 import type { ExperimentListener } from "./experiment-events.ts";
+import { removeCheckpoints } from "./remove-checkpoints.ts";
 
 /** What deleting an experiment answers: its id, and the tuned model it leaves on its provider (null when none). */
 export const DeletedExperiment = z.object({
@@ -29,9 +30,11 @@ export interface DeleteOptions {
 /**
  * Deletes experiments and every row that belongs only to them: training metrics, eval runs with their samples and
  * stored scores. All in one transaction: every id must name an experiment that ended (or was never started) before
- * any is deleted, so a bad id deletes nothing. Datasets, grader sets, other experiments and the tuned model on its
- * provider are left as they are. Unknown id: `not_found`; one started and not finished: `conflict` (cancel it first);
- * one whose tuned model another experiment continues training from: `conflict` (delete that one first, or both).
+ * any is deleted, so a bad id deletes nothing. Once committed, the training checkpoint a worker published to the blob
+ * store for takeovers goes too (remove-checkpoints.ts). Datasets, grader sets, other experiments and the tuned model on
+ * its provider are left as they are (in a team, with its published files: `published_models`). Unknown id:
+ * `not_found`; one started and not finished: `conflict` (cancel it first); one whose tuned model another experiment
+ * continues training from: `conflict` (delete that one first, or both).
  */
 export async function deleteExperiments(ws: Workspace, ids: readonly string[], options: DeleteOptions = {}): Promise<DeletedExperiment[]> {
   const unique = [...new Set(ids)];
@@ -60,6 +63,7 @@ export async function deleteExperiments(ws: Workspace, ids: readonly string[], o
         );
     }
     const experiments: Experiment[] = [];
+    const checkpoints: string[] = [];
     for (const row of rows) {
       const runs = await trx.selectFrom("eval_runs").select("id").where("experiment_id", "=", row.id).execute();
       const runIds = runs.map((r) => r.id);
@@ -81,13 +85,15 @@ export async function deleteExperiments(ws: Workspace, ids: readonly string[], o
         throw new TunelabError("conflict", `experiment ${row.id} is ${now?.status ?? "changing"}: ${cancelFirst(row.id)}`);
       }
       experiments.push(toExperiment(row));
+      if (row.checkpoint_blob !== null) checkpoints.push(row.checkpoint_blob);
     }
-    return experiments;
+    return { experiments, checkpoints };
   });
-  for (const experiment of deleted)
+  await removeDeletedCheckpoints(ws, deleted.checkpoints);
+  for (const experiment of deleted.experiments)
     options.onEvent?.({ type: "status", experimentId: experiment.id, status: experiment.status, message: "deleted" });
   // a baseline's model is the base model as is: no tuned model of its own is left behind
-  return deleted.map((e) => ({ id: e.id, deleted: true as const, tunedModel: e.kind === "tuned" ? e.tunedModel : null }));
+  return deleted.experiments.map((e) => ({ id: e.id, deleted: true as const, tunedModel: e.kind === "tuned" ? e.tunedModel : null }));
 }
 
 /** deleteExperiments for one experiment. */
@@ -95,6 +101,21 @@ export async function deleteExperiment(ws: Workspace, id: string, options: Delet
   const [deleted] = await deleteExperiments(ws, [id], options);
   if (!deleted) throw new TunelabError("internal", `experiment ${id} was not deleted`);
   return deleted;
+}
+
+/**
+ * The deleted experiments' published checkpoints leave the blob store (the deletion committed: a failure here only
+ * leaves blobs behind, so it is a warning, not an error of the deletion).
+ */
+async function removeDeletedCheckpoints(ws: Workspace, checkpoints: readonly string[]): Promise<void> {
+  if (checkpoints.length === 0) return;
+  try {
+    await removeCheckpoints(ws, checkpoints);
+  } catch (error) {
+    process.emitWarning(
+      `the deleted experiments' checkpoints were not all removed from ${ws.blobs.location}: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
 }
 
 const cancelFirst = (id: string) => `cancel it first with \`tunelab exp cancel ${id}\`, then delete it; nothing was deleted`;

@@ -1,0 +1,56 @@
+import { isTunelabError } from "@tunelab/base";
+import type { Workspace } from "../storage/workspace.ts";
+import { readTunedModelManifest, type TunedModelManifest } from "./shared-tuned-models.ts";
+
+/**
+ * Removes the published checkpoints of deleted experiments from the blob store (only useful to take that experiment
+ * over): each manifest that no experiment and no published model still records, with the files it names that nothing
+ * else uses: a manifest still recorded (another experiment's checkpoint, a published tuned model, such as the one the
+ * final checkpoint shares its weights with), a dataset version or a dataset image. Run after the deletion committed.
+ * Returns the blobs removed.
+ */
+export async function removeCheckpoints(ws: Workspace, manifests: readonly string[]): Promise<string[]> {
+  const recorded = new Set<string>();
+  for (const row of await ws.db.selectFrom("experiments").select("checkpoint_blob").where("checkpoint_blob", "is not", null).execute())
+    if (row.checkpoint_blob !== null) recorded.add(row.checkpoint_blob);
+  for (const row of await ws.db.selectFrom("published_models").select("manifest_blob").execute()) recorded.add(row.manifest_blob);
+  const unrecorded = [...new Set(manifests)].filter((hash) => !recorded.has(hash));
+  if (unrecorded.length === 0) return [];
+
+  // every file a manifest still recorded names stays (one missing or not a manifest names none; any other failure to
+  // read one, such as a bucket out of reach, removes nothing)
+  const used = new Set<string>();
+  for (const hash of recorded) for (const file of (await manifestOf(ws, hash))?.files ?? []) used.add(file.sha256);
+  const removed = new Set<string>();
+  for (const hash of unrecorded) {
+    const files = [...new Set(((await manifestOf(ws, hash))?.files ?? []).map((f) => f.sha256))].filter(
+      (file) => !used.has(file) && !recorded.has(file) && !removed.has(file),
+    );
+    const byDatasets = new Set(await usedByDatasets(ws, files));
+    for (const file of files.filter((f) => !byDatasets.has(f))) {
+      await ws.blobs.remove(file);
+      removed.add(file);
+    }
+    await ws.blobs.remove(hash);
+    removed.add(hash);
+  }
+  return [...removed];
+}
+
+/** The blobs of `hashes` that a dataset version's content or a dataset image is. */
+async function usedByDatasets(ws: Workspace, hashes: readonly string[]): Promise<string[]> {
+  if (hashes.length === 0) return [];
+  const versions = await ws.db.selectFrom("dataset_versions").select("content_hash").where("content_hash", "in", hashes).execute();
+  const images = await ws.db.selectFrom("dataset_images").select("content_hash").where("content_hash", "in", hashes).execute();
+  return [...versions, ...images].map((row) => row.content_hash);
+}
+
+/** The manifest blob `hash`; undefined when it is missing or not a tuned model's manifest. */
+async function manifestOf(ws: Workspace, hash: string): Promise<TunedModelManifest | undefined> {
+  try {
+    return await readTunedModelManifest(ws, hash);
+  } catch (error) {
+    if (isTunelabError(error) && (error.code === "not_found" || error.code === "invalid_argument")) return undefined;
+    throw error;
+  }
+}
