@@ -26,10 +26,15 @@ export interface Reference {
 
 export const reference = JSON.parse(readFileSync(`${FIXTURES}reference.json`, "utf8")) as Reference;
 
-/** A reference conversation in OpenAI's chat format (tool call arguments as JSON strings, with ids). */
+/**
+ * A reference conversation in OpenAI's chat format (tool call arguments as JSON strings, with ids; each tool message
+ * answers the next unanswered call, as OpenAI requires it to name).
+ */
 export function openaiMessages(c: ReferenceConversation): Array<Record<string, unknown>> {
   let n = 0;
+  let answered = 0;
   return c.messages.map((m) => {
+    if (m.role === "tool" && m.tool_call_id === undefined) return { ...m, tool_call_id: `call_${answered++}` };
     const calls = m.tool_calls as Array<{ function: { name: string; arguments: unknown } }> | undefined;
     if (!calls) return m;
     return {
