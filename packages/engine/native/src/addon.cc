@@ -105,8 +105,10 @@ napi_value guard(napi_env env, F&& f) {
   }
 }
 
-// gemm(transA, transB, M, N, K, A, lda, B, ldb, C, ldc, accumulate, bias|null); gemmBf16B: B a Uint16Array of bf16.
-template <bool BF16>
+// gemm(transA, transB, M, N, K, A, lda, B, ldb, C, ldc, accumulate, bias|null); gemmBf16B / gemmF16B: B a Uint16Array
+// of raw bf16 / IEEE half bits.
+enum class BType { F32, BF16, F16 };
+template <BType BT>
 napi_value GemmAny(napi_env env, napi_callback_info info) {
   return guard(env, [&] {
     Args a(env, info, 13);
@@ -117,7 +119,7 @@ napi_value GemmAny(napi_env env, napi_callback_info info) {
     View<float> Bf;
     View<uint16_t> Bh;
     long b_length;
-    if constexpr (BF16) {
+    if constexpr (BT != BType::F32) {
       Bh = a.u16(7, "B");
       b_length = Bh.length;
     } else {
@@ -137,8 +139,10 @@ napi_value GemmAny(napi_env env, napi_callback_info info) {
     if (M > 0 && N > 0) need(C, static_cast<long>(M - 1) * ldc + N, "C");
     if (bias.data) need(bias, N, "bias");
     if (ldc < N) throw Error("ldc < N");
-    if constexpr (BF16) {
+    if constexpr (BT == BType::BF16) {
       tl::sgemm_bf16b(ta, tb, M, N, K, A.data, lda, Bh.data, ldb, C.data, ldc, acc, bias.data);
+    } else if constexpr (BT == BType::F16) {
+      tl::sgemm_f16b(ta, tb, M, N, K, A.data, lda, Bh.data, ldb, C.data, ldc, acc, bias.data);
     } else {
       tl::sgemm(ta, tb, M, N, K, A.data, lda, Bf.data, ldb, C.data, ldc, acc, bias.data);
     }
@@ -529,7 +533,7 @@ NAPI_MODULE_INIT() {
     napi_callback fn;
   };
   const Entry entries[] = {
-      {"gemm", GemmAny<false>}, {"gemmBf16B", GemmAny<true>},         {"layernormFwd", LayernormFwd}, {"layernormBwd", LayernormBwd}, {"geluFwd", GeluFwd},
+      {"gemm", GemmAny<BType::F32>}, {"gemmBf16B", GemmAny<BType::BF16>}, {"gemmF16B", GemmAny<BType::F16>},         {"layernormFwd", LayernormFwd}, {"layernormBwd", LayernormBwd}, {"geluFwd", GeluFwd},
       {"geluBwd", GeluBwd},   {"colsum", Colsum},             {"embedFwd", EmbedFwd},         {"embedBwd", EmbedBwd},
       {"attentionFwd", AttentionFwd}, {"attentionBwd", AttentionBwd}, {"crossEntropy", CrossEntropy}, {"adamw", AdamW},
       {"sumsq", SumSq},       {"dropout", Dropout},       {"setThreads", SetThreads},     {"info", Info},         {"setGemmIsa", SetGemmIsa},

@@ -18,6 +18,18 @@
 
 namespace tl {
 
+// IEEE half (safetensors' F16, raw little-endian bits) → float32, exactly: exponent and mantissa move to float32's
+// positions and multiplying by 2^112 rebiases the exponent and normalizes subnormal halves; infinities and NaNs
+// (exponent 31) keep their mantissa bits. Branch-free, so loops calling it vectorize.
+TL_INLINE float f16_bits_to_f32(uint32_t h) {
+  const float rebias = __builtin_bit_cast(float, 0x77800000u);  // 2^112
+  uint32_t sign = (h & 0x8000u) << 16;
+  uint32_t em = h & 0x7FFFu;
+  uint32_t finite = __builtin_bit_cast(uint32_t, __builtin_bit_cast(float, em << 13) * rebias);
+  uint32_t bits = em >= 0x7C00u ? ((em << 13) | 0x7F800000u) : finite;
+  return __builtin_bit_cast(float, bits | sign);
+}
+
 // exp(x) to ~2 ulp on [-87, 88], branch-free and call-free so that loops calling it vectorize.
 TL_INLINE float fast_exp(float x) {
   x = x < -87.0f ? -87.0f : x;

@@ -36,6 +36,13 @@ using Gemv = void (*)(int M, int K, const float* a, int kpad, const float* B, lo
 using GemvBf16 = void (*)(int M, int K, const float* a, int kpad, const uint16_t* B, long ldb, int j0, int j1, float* C, int ldc,
                           bool add, const float* bias);
 
+// An IEEE half as stored (raw bits): its own type, so that the templates below convert it as a half, not as bf16.
+struct f16_t {
+  uint16_t bits;
+};
+using GemvF16 = void (*)(int M, int K, const float* a, int kpad, const f16_t* B, long ldb, int j0, int j1, float* C, int ldc, bool add,
+                         const float* bias);
+
 struct Isa {
   const char* name;
   int mr;
@@ -43,10 +50,12 @@ struct Isa {
   Kernel kernel;
   Gemv gemv;
   GemvBf16 gemv_bf16;
+  GemvF16 gemv_f16;
 };
 
 TL_INLINE float to_f32(float v) { return v; }
 TL_INLINE float to_f32(uint16_t v) { return __builtin_bit_cast(float, static_cast<uint32_t>(v) << 16); }
+TL_INLINE float to_f32(f16_t v) { return f16_bits_to_f32(v.bits); }
 
 // Epilogue shared by the kernels: tmp holds the MR x NR tile.
 TL_INLINE void write_tile(const float* tmp, int nr, float* c, int ldc, int m, int n, bool add, const float* bias) {
@@ -206,18 +215,20 @@ TL_INLINE void gemv_store(const float* dots, int j, float* C, int ldc, bool add,
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #define TL_AVX512 __attribute__((target("avx512f")))
-#define TL_AVX2 __attribute__((target("avx2,fma")))
+#define TL_AVX2 __attribute__((target("avx2,fma,f16c")))
 
 TL_AVX512 inline __m512 load16(const float* p) { return _mm512_loadu_ps(p); }
 TL_AVX512 inline __m512 load16(const uint16_t* p) {
   __m512i w = _mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
   return _mm512_castsi512_ps(_mm512_slli_epi32(w, 16));
 }
+TL_AVX512 inline __m512 load16(const f16_t* p) { return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p))); }
 TL_AVX2 inline __m256 load8(const float* p) { return _mm256_loadu_ps(p); }
 TL_AVX2 inline __m256 load8(const uint16_t* p) {
   __m256i w = _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
   return _mm256_castsi256_ps(_mm256_slli_epi32(w, 16));
 }
+TL_AVX2 inline __m256 load8(const f16_t* p) { return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))); }
 TL_AVX2 inline float hsum8(__m256 v) {
   __m128 x = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
   x = _mm_add_ps(x, _mm_movehl_ps(x, x));
@@ -336,17 +347,17 @@ void gemv_avx2(int M, int K, const float* a, int kpad, const BT* B, long ldb, in
 #pragma GCC diagnostic pop
 #endif
 
-constexpr Isa GENERIC = {"generic", 4, 16, kernel_generic, gemv_generic<float>, gemv_generic<uint16_t>};
+constexpr Isa GENERIC = {"generic", 4, 16, kernel_generic, gemv_generic<float>, gemv_generic<uint16_t>, gemv_generic<f16_t>};
 #if TL_X86
-constexpr Isa AVX2 = {"avx2", 6, 16, kernel_avx2, gemv_avx2<float>, gemv_avx2<uint16_t>};
-constexpr Isa AVX512 = {"avx512", 12, 32, kernel_avx512, gemv_avx512<float>, gemv_avx512<uint16_t>};
+constexpr Isa AVX2 = {"avx2", 6, 16, kernel_avx2, gemv_avx2<float>, gemv_avx2<uint16_t>, gemv_avx2<f16_t>};
+constexpr Isa AVX512 = {"avx512", 12, 32, kernel_avx512, gemv_avx512<float>, gemv_avx512<uint16_t>, gemv_avx512<f16_t>};
 #endif
 
 Isa detect() {
 #if TL_X86
   __builtin_cpu_init();
   if (__builtin_cpu_supports("avx512f")) return AVX512;
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return AVX2;
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c")) return AVX2;
 #endif
   return GENERIC;
 }
@@ -381,7 +392,7 @@ void pack_a(bool trans, const float* A, int lda, int i0, int m, int k0, int kc, 
 }
 
 // Packs depth [k0, k0+kc) x columns [j0, j0+n) of op(B) into NR-column panels (zero-padded),
-// converting bf16 to float32 on the way.
+// converting bf16 / f16 to float32 on the way.
 template <typename BT>
 void pack_b(bool trans, const BT* B, int ldb, int k0, int kc, int j0, int n, int nr, float* out) {
   for (int jp = 0; jp < n; jp += nr) {
@@ -435,6 +446,11 @@ TL_CLONES void small_m(int M, int j0, int j1, int K, const float* a, int kpad, c
 
 TL_CLONES void small_m(int M, int j0, int j1, int K, const float* a, int kpad, const uint16_t* B, int ldb, float* C, int ldc,
                        bool accumulate, const float* bias) {
+  small_m_body(M, j0, j1, K, a, kpad, B, ldb, C, ldc, accumulate, bias);
+}
+
+TL_CLONES void small_m(int M, int j0, int j1, int K, const float* a, int kpad, const f16_t* B, int ldb, float* C, int ldc, bool accumulate,
+                       const float* bias) {
   small_m_body(M, j0, j1, K, a, kpad, B, ldb, C, ldc, accumulate, bias);
 }
 
@@ -531,8 +547,10 @@ void gemm_impl(bool trans_a, bool trans_b, int M, int N, int K, const float* A, 
         small_m(M, j0, j1, K, a, kpad, B, ldb, C, ldc, accumulate, bias);
       } else if constexpr (std::is_same_v<BT, float>) {
         k.gemv(M, K, a, kpad, B, ldb, j0, j1, C, ldc, accumulate, bias);
-      } else {
+      } else if constexpr (std::is_same_v<BT, uint16_t>) {
         k.gemv_bf16(M, K, a, kpad, B, ldb, j0, j1, C, ldc, accumulate, bias);
+      } else {
+        k.gemv_f16(M, K, a, kpad, B, ldb, j0, j1, C, ldc, accumulate, bias);
       }
     };
     if (!parallel || static_cast<long>(N) * K < 65536) {
@@ -597,7 +615,7 @@ bool set_gemm_isa(const char* name) {
     return true;
   }
 #if TL_X86
-  if (want == "avx2" && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+  if (want == "avx2" && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c")) {
     isa() = AVX2;
     return true;
   }
@@ -626,6 +644,12 @@ void sgemm_serial(bool trans_a, bool trans_b, int M, int N, int K, const float* 
 void sgemm_bf16b(bool trans_a, bool trans_b, int M, int N, int K, const float* A, int lda, const uint16_t* B, int ldb, float* C, int ldc,
                  bool accumulate, const float* bias) {
   gemm_impl(trans_a, trans_b, M, N, K, A, lda, B, ldb, C, ldc, accumulate, bias, true);
+}
+
+void sgemm_f16b(bool trans_a, bool trans_b, int M, int N, int K, const float* A, int lda, const uint16_t* B, int ldb, float* C, int ldc,
+                bool accumulate, const float* bias) {
+  static_assert(sizeof(f16_t) == sizeof(uint16_t) && alignof(f16_t) == alignof(uint16_t));
+  gemm_impl(trans_a, trans_b, M, N, K, A, lda, reinterpret_cast<const f16_t*>(B), ldb, C, ldc, accumulate, bias, true);
 }
 
 }  // namespace tl

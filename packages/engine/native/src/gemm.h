@@ -24,6 +24,10 @@ void sgemm_serial(bool trans_a, bool trans_b, int M, int N, int K, const float* 
 void sgemm_bf16b(bool trans_a, bool trans_b, int M, int N, int K, const float* A, int lda, const uint16_t* B, int ldb, float* C, int ldc,
                  bool accumulate, const float* bias);
 
+// The same with B in IEEE half (safetensors' F16, raw little-endian halves), converted to float32 the same ways.
+void sgemm_f16b(bool trans_a, bool trans_b, int M, int N, int K, const float* A, int lda, const uint16_t* B, int ldb, float* C, int ldc,
+                bool accumulate, const float* bias);
+
 const char* gemm_isa();
 // Forces a microkernel ("avx512", "avx2", "generic"); returns false if this CPU cannot run it.
 bool set_gemm_isa(const char* name);

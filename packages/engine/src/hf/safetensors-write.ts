@@ -1,14 +1,18 @@
 /**
  * Writing safetensors files (the layout safetensors.ts reads): header entries sorted by name, data
  * in that order, the JSON header padded with spaces to a multiple of 8 bytes as the format's
- * reference implementation does. Float32 tensors are written as F32, or rounded to BF16
- * (round-to-nearest-even, as PyTorch casts).
+ * reference implementation does. Float32 tensors are written as F32, or rounded to BF16 or F16
+ * (round-to-nearest-even, as PyTorch casts). Raw halves as a checkpoint stores them are widened exactly for F32, written
+ * as they are to a file of their own type, and rounded from their exact float32 values to the other half type.
  */
 import { closeSync, openSync, renameSync, writeSync } from "node:fs";
 import type { Vec } from "../trainer/kernels/types.ts";
+import { floatToF16 } from "./halves.ts";
+import { F16Matrix } from "./model/matrix.ts";
+import { halfToFloat } from "./safetensors.ts";
 
-/** Float values, or raw bf16 halves as a checkpoint stores them (written as they are to a BF16 file). */
-type Values = Vec | Uint16Array;
+/** Float values, or raw bf16 / IEEE halves as a checkpoint stores them (bf16 written as it is to a BF16 file). */
+type Values = Vec | Uint16Array | F16Matrix;
 
 export interface TensorToWrite {
   name: string;
@@ -24,6 +28,13 @@ function bf16ToF32(h: Uint16Array): Float32Array {
   return new Float32Array(u.buffer);
 }
 
+/** Float32 values of raw IEEE halves (exact). */
+function f16ToF32(m: F16Matrix): Float32Array {
+  const out = new Float32Array(m.length);
+  for (let i = 0; i < out.length; i++) out[i] = halfToFloat(m.bits[i] as number);
+  return out;
+}
+
 const scratchF = new Float32Array(1);
 const scratchU = new Uint32Array(scratchF.buffer);
 
@@ -36,6 +47,14 @@ function bitsToBf16(u: number): number {
 export function floatToBf16(x: number): number {
   scratchF[0] = x;
   return bitsToBf16(scratchU[0] as number);
+}
+
+/** IEEE half bits of every value (float values, or raw bf16 halves widened exactly first). */
+function toF16(data: Vec | Uint16Array): Uint16Array {
+  const wide = data instanceof Uint16Array ? bf16ToF32(data) : data;
+  const h = new Uint16Array(wide.length);
+  for (let i = 0; i < h.length; i++) h[i] = floatToF16(wide[i] as number);
+  return h;
 }
 
 /**
@@ -60,7 +79,7 @@ function checkCount(name: string, shape: number[], data: Values): Values {
 export function writeSafetensors(
   path: string,
   tensors: TensorToWrite[],
-  dtype: "F32" | "BF16" = "F32",
+  dtype: "F32" | "BF16" | "F16" = "F32",
   metadata: Record<string, string> = { format: "pt" },
   /** Called after each tensor is written, with how many are written and how many there are. */
   onTensor?: (done: number, total: number) => void,
@@ -88,10 +107,20 @@ export function writeSafetensors(
     for (const [i, t] of sorted.entries()) {
       const data = typeof t.data === "function" ? checkCount(t.name, t.shape, t.data()) : t.data;
       if (dtype === "F32") {
-        const f = data instanceof Float32Array ? data : data instanceof Uint16Array ? bf16ToF32(data) : Float32Array.from(data);
+        const f =
+          data instanceof Float32Array
+            ? data
+            : data instanceof Uint16Array
+              ? bf16ToF32(data)
+              : data instanceof F16Matrix
+                ? f16ToF32(data)
+                : Float32Array.from(data);
         writeSync(fd, new Uint8Array(f.buffer, f.byteOffset, f.byteLength));
+      } else if (dtype === "F16") {
+        const h = data instanceof F16Matrix ? data.bits : toF16(data);
+        writeSync(fd, new Uint8Array(h.buffer, h.byteOffset, h.byteLength));
       } else {
-        const h = data instanceof Uint16Array ? data : toBf16(data);
+        const h = data instanceof Uint16Array ? data : toBf16(data instanceof F16Matrix ? f16ToF32(data) : data);
         writeSync(fd, new Uint8Array(h.buffer, h.byteOffset, h.byteLength));
       }
       onTensor?.(i + 1, sorted.length);

@@ -1,22 +1,37 @@
 /**
  * Open-weight architectures against the independent PyTorch reference: prompt token ids exactly,
  * next-token log-probabilities to ≤ 1e-3, greedy continuations token for token — through
- * `/v1/chat/completions` with `logprobs` and the official SDK, after `registerBaseModel`.
+ * `/v1/chat/completions` with `logprobs` and the official SDK, after `registerBaseModel`. Each fixture is also
+ * registered as an F16 copy (`NAME-f16`, kept as IEEE halves in memory), held to the same reference.
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registerBaseModel } from "../../src/index.ts";
 import { engineWithClient } from "../engine-client.ts";
+import { writeF16Copy } from "./f16-copy.ts";
 import { FIXTURES, openaiMessages, reference } from "./reference.ts";
 
+const F16 = "-f16";
 let ctx: Awaited<ReturnType<typeof engineWithClient>>;
+let f16Dir: string | undefined;
 beforeAll(async () => {
   ctx = await engineWithClient({ runJobs: false });
-  for (const name of Object.keys(reference.models)) await registerBaseModel(ctx.engine.store, { dir: `${FIXTURES}${name}`, name });
+  f16Dir = mkdtempSync(join(tmpdir(), "tunelab-parity-f16-"));
+  for (const name of Object.keys(reference.models)) {
+    await registerBaseModel(ctx.engine.store, { dir: `${FIXTURES}${name}`, name });
+    writeF16Copy(`${FIXTURES}${name}`, join(f16Dir, name));
+    await registerBaseModel(ctx.engine.store, { dir: join(f16Dir, name), name: `${name}${F16}` });
+  }
 });
-afterAll(async () => ctx?.dispose());
+afterAll(async () => {
+  await ctx?.dispose();
+  if (f16Dir) rmSync(f16Dir, { recursive: true, force: true });
+});
 
 const cases = Object.entries(reference.models).flatMap(([model, m]) =>
-  m.results.map((r) => [model, r.conversation, m.architecture] as const),
+  m.results.flatMap((r) => [[model, r.conversation, m.architecture] as const, [`${model}${F16}`, r.conversation, m.architecture] as const]),
 );
 
 describe("open-weight models match the PyTorch reference", () => {
@@ -30,7 +45,8 @@ describe("open-weight models match the PyTorch reference", () => {
 
   it.each(cases)("%s on %s (%s): prompt ids, logprobs and greedy tokens", async (model, conversationName) => {
     const conversation = reference.conversations.find((c) => c.name === conversationName);
-    const expected = reference.models[model]?.results.find((r) => r.conversation === conversationName);
+    const fixture = reference.models[model.replace(F16, "")];
+    const expected = fixture?.results.find((r) => r.conversation === conversationName);
     if (!conversation || !expected) throw new Error("fixture missing");
     const steps = expected.greedy.token_ids.length;
     const completion = await ctx.client.chat.completions.create({
@@ -44,7 +60,7 @@ describe("open-weight models match the PyTorch reference", () => {
     });
     expect(completion.usage?.prompt_tokens).toBe(conversation.token_ids.length);
     const content = completion.choices[0]?.logprobs?.content ?? [];
-    const eos = reference.models[model]?.eos_token_ids ?? [];
+    const eos = fixture?.eos_token_ids ?? [];
     const generated = expected.greedy.token_ids.filter((id) => !eos.includes(id));
     expect(content.length).toBe(generated.length);
     // First position: the whole top-5 against the reference's log-softmax.

@@ -122,7 +122,7 @@ export function loadFullDir(
   layout: FullLayout,
   k: Kernels,
 ): { params: Vec; optimizer?: { m: Float32Array; v: Float32Array }; state?: TrainingState } {
-  const params = flatten(k, arch, layout, loadHfWeights(inspectCheckpoint(dir), { keepBf16: false }));
+  const params = flatten(k, arch, layout, loadHfWeights(inspectCheckpoint(dir), { keepHalves: false }));
   const out: { params: Vec; optimizer?: { m: Float32Array; v: Float32Array }; state?: TrainingState } = { params };
   const opt = join(dir, "optimizer.bin");
   if (existsSync(opt)) out.optimizer = readMoments(opt, layout.size);

@@ -4,7 +4,8 @@
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { encodedBytes, encodeTensor, floatToF16 } from "./encode.ts";
+import { floatToF16 } from "../halves.ts";
+import { encodedBytes, encodeTensor } from "./encode.ts";
 
 interface Fixture {
   f16: Array<{ x: number; bits: number }>;

@@ -6,6 +6,9 @@
  *   away from zero as C's roundf does (`quantize_row_q8_0_ref`).
  */
 import type { Vec } from "../../trainer/kernels/types.ts";
+import { floatToF16 } from "../halves.ts";
+import { F16Matrix } from "../model/matrix.ts";
+import { halfToFloat } from "../safetensors.ts";
 
 /** ggml's type ids (`enum ggml_type`). */
 export const GGML_TYPE = { F32: 0, F16: 1, Q8_0: 8 } as const;
@@ -14,37 +17,6 @@ export type GgmlTypeName = keyof typeof GGML_TYPE;
 export const Q8_0_BLOCK = 32;
 /** A Q8_0 block: a float16 scale and 32 int8 values. */
 const Q8_0_BLOCK_BYTES = 2 + Q8_0_BLOCK;
-
-const f32 = new Float32Array(1);
-const u32 = new Uint32Array(f32.buffer);
-
-/** The float16 bits of x (round to nearest even; overflow to infinity; NaN stays NaN). */
-export function floatToF16(x: number): number {
-  f32[0] = x;
-  const u = u32[0] as number;
-  const sign = (u >>> 16) & 0x8000;
-  const exp = (u >>> 23) & 0xff;
-  let mant = u & 0x7fffff;
-  if (exp === 0xff) return sign | 0x7c00 | (mant !== 0 ? 0x200 | (mant >>> 13) : 0);
-  const e = exp - 127 + 15;
-  if (e >= 0x1f) return sign | 0x7c00;
-  if (e <= 0) {
-    // a float16 subnormal: the 24-bit significand shifted down, rounded to nearest even
-    if (e < -10) return sign;
-    mant |= 0x800000;
-    const shift = 14 - e;
-    let half = mant >>> shift;
-    const rest = mant & ((1 << shift) - 1);
-    const midway = 1 << (shift - 1);
-    if (rest > midway || (rest === midway && (half & 1) === 1)) half++;
-    return sign | half;
-  }
-  let h = (e << 10) | (mant >>> 13);
-  const rest = mant & 0x1fff;
-  // a carry out of the significand moves into the exponent, which is the right result (up to infinity)
-  if (rest > 0x1000 || (rest === 0x1000 && (h & 1) === 1)) h++;
-  return sign | h;
-}
 
 /** Bytes of `count` values in a type (`count` a multiple of 32 for Q8_0). */
 export function encodedBytes(type: GgmlTypeName, count: number): number {
@@ -63,19 +35,28 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const CHUNK = 1 << 16;
 
 /**
- * The values encoded in a type, as the bytes a GGUF file holds (little-endian). `data` is float values, or raw bf16
- * halves as a checkpoint stores them (a Uint16Array: converted to float32 exactly, a chunk at a time).
+ * The values encoded in a type, as the bytes a GGUF file holds (little-endian). `data` is float values, or raw bf16 or
+ * IEEE halves as a checkpoint stores them (converted to float32 exactly, a chunk at a time; IEEE halves encoded as F16
+ * are copied as they are).
  */
-export function encodeTensor(type: GgmlTypeName, data: Vec | Uint16Array): Uint8Array {
+export function encodeTensor(type: GgmlTypeName, data: Vec | Uint16Array | F16Matrix): Uint8Array {
   const out = new Uint8Array(encodedBytes(type, data.length));
-  const bf16 = data instanceof Uint16Array ? data : null;
-  const scratch = bf16 ? new Float32Array(Math.min(CHUNK, data.length)) : null;
+  if (data instanceof F16Matrix && type === "F16") {
+    if (LITTLE_ENDIAN) new Uint16Array(out.buffer).set(data.bits);
+    else for (let i = 0; i < data.length; i++) new DataView(out.buffer).setUint16(i * 2, data.bits[i] as number, true);
+    return out;
+  }
+  const halves = data instanceof Uint16Array ? data : data instanceof F16Matrix ? data.bits : null;
+  const scratch = halves ? new Float32Array(Math.min(CHUNK, data.length)) : null;
   const scratchBits = scratch ? new Uint32Array(scratch.buffer) : null;
   for (let start = 0; start < data.length; start += CHUNK) {
     const n = Math.min(CHUNK, data.length - start);
     let chunk: Vec;
-    if (bf16 && scratch && scratchBits) {
-      for (let i = 0; i < n; i++) scratchBits[i] = (bf16[start + i] as number) << 16;
+    if (data instanceof F16Matrix && scratch) {
+      for (let i = 0; i < n; i++) scratch[i] = halfToFloat(data.bits[start + i] as number);
+      chunk = scratch;
+    } else if (halves && scratch && scratchBits) {
+      for (let i = 0; i < n; i++) scratchBits[i] = (halves[start + i] as number) << 16;
       chunk = scratch;
     } else chunk = (data as Vec).subarray(start, start + n);
     encodeChunk(type, chunk, n, out, start);

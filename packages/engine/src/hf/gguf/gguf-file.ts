@@ -11,6 +11,7 @@
  */
 import { closeSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import type { Vec } from "../../trainer/kernels/types.ts";
+import type { F16Matrix } from "../model/matrix.ts";
 import { encodedBytes, encodeTensor, GGML_TYPE, type GgmlTypeName } from "./encode.ts";
 
 export const GGUF_ALIGNMENT = 32;
@@ -32,8 +33,8 @@ export interface GgufTensor {
   /** The PyTorch shape (outermost first); the file records it reversed, as ggml's ne[]. */
   shape: readonly number[];
   type: GgmlTypeName;
-  /** Called once, while writing: the tensor's values in row-major order (float, or raw bf16 halves as loaded). */
-  values: () => Vec | Uint16Array;
+  /** Called once, while writing: the tensor's values in row-major order (float, or raw bf16 / IEEE halves as loaded). */
+  values: () => Vec | Uint16Array | F16Matrix;
 }
 
 /** A growable little-endian byte buffer for the header. */

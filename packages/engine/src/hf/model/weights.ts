@@ -1,5 +1,6 @@
 /**
- * The weights of a Hugging Face checkpoint in memory, as float32 (converted from bf16/f16 on load).
+ * The weights of a Hugging Face checkpoint in memory: matrices as stored when bf16 or f16 (two bytes a value), vectors
+ * and float32 checkpoints as float32.
  * Linear layers keep PyTorch's [out, in] layout: y = x·Wᵀ + b is a gemm with B transposed, so
  * nothing is transposed on load.
  */
@@ -8,12 +9,12 @@ import type { HfCheckpoint } from "../checkpoint.ts";
 import type { HfArchitecture } from "../config.ts";
 import { readTensorBytes, readTensorF32 } from "../safetensors.ts";
 import { type LinearProjection, projectionPath, projectionShape } from "../tensor-names.ts";
-import type { Matrix } from "./matrix.ts";
+import { F16Matrix, type Matrix } from "./matrix.ts";
 
 export interface Linear {
   out: number;
   in: number;
-  /** [out, in] row-major (float32, or bf16 as stored). */
+  /** [out, in] row-major (float32, or bf16 / f16 as stored). */
   w: Matrix;
   bias: Vec | null;
 }
@@ -36,9 +37,9 @@ export interface HfWeights {
   lmHead: Matrix;
 }
 
-/** Vectors (norms, biases) as float32; matrices as stored when bf16 (`keepBf16`), else float32. */
-export function loadHfWeights(ckpt: HfCheckpoint, options: { keepBf16?: boolean } = {}): HfWeights {
-  const keepBf16 = options.keepBf16 ?? true;
+/** Vectors (norms, biases) as float32; matrices as stored when bf16 or f16 (`keepHalves`), else float32. */
+export function loadHfWeights(ckpt: HfCheckpoint, options: { keepHalves?: boolean } = {}): HfWeights {
+  const keepHalves = options.keepHalves ?? true;
   const locate = (name: string) => {
     const t = ckpt.tensors.get(name);
     if (!t) throw new Error(`tensor ${name} missing (the checkpoint was inspected, so this is a bug)`);
@@ -50,9 +51,10 @@ export function loadHfWeights(ckpt: HfCheckpoint, options: { keepBf16?: boolean 
   };
   const matrix = (name: string): Matrix => {
     const t = locate(name);
-    if (keepBf16 && t.entry.dtype === "BF16") {
+    if (keepHalves && (t.entry.dtype === "BF16" || t.entry.dtype === "F16")) {
       const raw = readTensorBytes(t.file, t.entry);
-      return new Uint16Array(raw.buffer, raw.byteOffset, raw.byteLength / 2);
+      const halves = new Uint16Array(raw.buffer, raw.byteOffset, raw.byteLength / 2);
+      return t.entry.dtype === "F16" ? new F16Matrix(halves) : halves;
     }
     return readTensorF32(t.file, t.entry);
   };

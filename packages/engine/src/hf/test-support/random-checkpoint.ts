@@ -18,13 +18,13 @@ export interface CheckpointSize {
   kvHeads: number;
 }
 
-/** Writes the checkpoint into `dir` (which must exist), float32 unless `dtype` says BF16; returns its parameter count. */
+/** Writes the checkpoint into `dir` (which must exist), float32 unless `dtype` says BF16 or F16; returns its parameter count. */
 export function writeRandomCheckpoint(
   dir: string,
   size: CheckpointSize,
   fixture = "qwen2",
   seed = 1,
-  dtype: "F32" | "BF16" = "F32",
+  dtype: "F32" | "BF16" | "F16" = "F32",
 ): number {
   for (const f of readdirSync(join(FIXTURES_DIR, fixture)))
     if (!f.endsWith(".safetensors") && f !== "config.json") cpSync(join(FIXTURES_DIR, fixture, f), join(dir, f));
@@ -36,7 +36,7 @@ export function writeRandomCheckpoint(
     max_window_layers: size.layers,
     num_attention_heads: size.heads,
     num_key_value_heads: size.kvHeads,
-    torch_dtype: dtype === "BF16" ? "bfloat16" : "float32",
+    torch_dtype: { F32: "float32", BF16: "bfloat16", F16: "float16" }[dtype],
   });
   writeFileSync(join(dir, "config.json"), `${JSON.stringify(config, null, 2)}\n`);
   let state = seed >>> 0 || 1;

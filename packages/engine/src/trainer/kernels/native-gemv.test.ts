@@ -2,7 +2,8 @@
  * The decode-time matmuls agree with the float64 reference to max |native − reference| ≤ 1e-5 ×
  * max(1, max |reference|): gemm's small-M path (M ≤ 4, dot products over contiguous rows of B when
  * transB) on every microkernel ISA this CPU runs, and gemmBf16B (B in bfloat16) on both the
- * packed and the small-M path, every transpose variant; results independent of the thread count.
+ * packed and the small-M path, every transpose variant; gemmF16B (B in IEEE half, subnormals included) the same;
+ * results independent of the thread count.
  */
 import { availableParallelism } from "node:os";
 import { afterEach, describe, expect, it } from "vitest";
@@ -21,6 +22,17 @@ function toBf16(x: Float32Array): Uint16Array {
   return Uint16Array.from(bits, (b) => (b + 0x7fff + ((b >>> 16) & 1)) >>> 16);
 }
 
+/** Random IEEE half bits: finite values of either sign, about 2^-6 to 4, one in 16 subnormal. */
+function randomHalves(n: number): Uint16Array {
+  return Uint16Array.from({ length: n }, () => {
+    const sign = rng.next() < 0.5 ? 0x8000 : 0;
+    const exp = rng.next() < 1 / 16 ? 0 : 9 + Math.floor(rng.next() * 8);
+    return sign | (exp << 10) | Math.floor(rng.next() * 1024);
+  });
+}
+
+type BType = "f32" | "bf16" | "f16";
+
 function relErr(actual: Float32Array, expected: Float64Array): number {
   let scale = 1;
   for (const v of expected) scale = Math.max(scale, Math.abs(v));
@@ -33,12 +45,13 @@ const same = (a: Float32Array, b: Float32Array) =>
 
 type Case = { M: number; N: number; K: number; ta: boolean; tb: boolean; acc: boolean; bias: boolean };
 
-/** One product's inputs (B exactly representable in bf16) and its float64 reference result. */
-function prepare({ M, N, K, ta, tb, acc, bias }: Case, bf16: boolean) {
+/** One product's inputs (B exactly representable in bf16, or IEEE halves for f16) and its float64 reference result. */
+function prepare({ M, N, K, ta, tb, acc, bias }: Case, type: BType) {
   const A = rand(M * K);
-  const Bh = toBf16(rand(K * N));
+  const Bh = type === "f16" ? randomHalves(K * N) : toBf16(rand(K * N));
   const Bf = new Float32Array(K * N);
-  ref.bf16ToF32(Bh, Bf, K * N);
+  if (type === "f16") ref.f16ToF32(Bh, Bf, K * N);
+  else ref.bf16ToF32(Bh, Bf, K * N);
   const C = rand(M * N);
   const b = bias ? rand(N) : null;
   const [lda, ldb] = [ta ? M : K, tb ? K : N];
@@ -47,7 +60,8 @@ function prepare({ M, N, K, ta, tb, acc, bias }: Case, bf16: boolean) {
   /** The native product's relative error. */
   return () => {
     const out = Float32Array.from(C);
-    if (bf16) native.gemmBf16B(ta, tb, M, N, K, A, lda, Bh, ldb, out, N, acc, b);
+    if (type === "bf16") native.gemmBf16B(ta, tb, M, N, K, A, lda, Bh, ldb, out, N, acc, b);
+    else if (type === "f16") native.gemmF16B(ta, tb, M, N, K, A, lda, Bh, ldb, out, N, acc, b);
     else native.gemm(ta, tb, M, N, K, A, lda, Bf, ldb, out, N, acc, b);
     return relErr(out, expected);
   };
@@ -75,8 +89,8 @@ const PACKED: readonly (readonly [number, number, number])[] = [
 ];
 
 /** Every case against every ISA this CPU runs (the reference computed once per case). */
-function acrossIsas(shapes: readonly (readonly [number, number, number])[], bf16: boolean): void {
-  const runs = [...cases(shapes)].map((c) => [JSON.stringify(c), prepare(c, bf16)] as const);
+function acrossIsas(shapes: readonly (readonly [number, number, number])[], type: BType): void {
+  const runs = [...cases(shapes)].map((c) => [JSON.stringify(c), prepare(c, type)] as const);
   for (const isa of ["generic", "avx2", "avx512"] as const) {
     if (!setGemmIsa(isa)) continue;
     for (const [what, run] of runs) expect(run(), `${isa} ${what}`).toBeLessThanOrEqual(1e-5);
@@ -90,11 +104,33 @@ afterEach(() => {
 
 describe("decode matmuls vs reference", () => {
   it("gemm with M ≤ 4 on every ISA this CPU runs: transposes, odd K and N, bias, accumulate", () => {
-    acrossIsas(SMALL, false);
+    acrossIsas(SMALL, "f32");
   });
 
   it("gemmBf16B on the packed path and the small-M path on every ISA, every transpose variant", () => {
-    acrossIsas([...SMALL, ...PACKED], true);
+    acrossIsas([...SMALL, ...PACKED], "bf16");
+  });
+
+  it("gemmF16B (IEEE halves, subnormals included) on the packed path and the small-M path on every ISA", () => {
+    acrossIsas([...SMALL, ...PACKED], "f16");
+  });
+
+  it("gemmF16B equals gemm on weights widened by f16ToF32, bit for bit, on both paths", () => {
+    const [N, K] = [300, 577];
+    const A = rand(13 * K);
+    const Wh = randomHalves(N * K);
+    const Ww = new Float32Array(N * K);
+    native.f16ToF32(Wh, Ww, N * K);
+    for (const m of [1, 3, 13]) {
+      const [x, y] = [new Float32Array(m * N), new Float32Array(m * N)];
+      native.gemmF16B(false, true, m, N, K, A, K, Wh, K, x, N, false, null);
+      native.gemm(false, true, m, N, K, A, K, Ww, K, y, N, false, null);
+      expect(same(x, y), `M=${m}`).toBe(true);
+      const [dx, dy] = [new Float32Array(m * K), new Float32Array(m * K)];
+      native.gemmF16B(false, false, m, K, N, x, N, Wh, K, dx, K, false, null);
+      native.gemm(false, false, m, K, N, x, N, Ww, K, dy, K, false, null);
+      expect(same(dx, dy), `M=${m}, not transposed`).toBe(true);
+    }
   });
 
   it("the small-M path equals the packed path to float rounding, and gemmBf16B equals gemm on widened weights", () => {

@@ -47,6 +47,7 @@ export function nativeKernels(): Kernels {
     alloc: (n: number): Vec => new Float32Array(n),
     gemm: a.gemm,
     gemmBf16B: a.gemmBf16B,
+    gemmF16B: a.gemmF16B,
     layernormFwd: a.layernormFwd,
     layernormBwd: a.layernormBwd,
     geluFwd: a.geluFwd,

@@ -44,6 +44,22 @@ export interface Kernels {
     accumulate: boolean,
     bias: Vec | null,
   ): void;
+  /** gemmBf16B with B in IEEE half (safetensors' F16: raw halves kept as stored), converted exactly while packing. */
+  gemmF16B(
+    transA: boolean,
+    transB: boolean,
+    M: number,
+    N: number,
+    K: number,
+    A: Vec,
+    lda: number,
+    B: Uint16Array,
+    ldb: number,
+    C: Vec,
+    ldc: number,
+    accumulate: boolean,
+    bias: Vec | null,
+  ): void;
   layernormFwd(x: Vec, gamma: Vec, beta: Vec, out: Vec, mean: Vec, rstd: Vec, rows: number, d: number): void;
   layernormBwd(
     dout: Vec,

@@ -1,5 +1,5 @@
 import type { Vec } from "../kernels/types.ts";
-import { bf16ToF32 } from "./halves.ts";
+import { bf16ToF32, f16ToF32 } from "./halves.ts";
 
 /** Reference of native sgemm: plain triple loop, accumulating over k in order. */
 export function gemm(
@@ -49,5 +49,26 @@ export function gemmBf16B(
 ): void {
   const wide = new Float32Array(B.length);
   bf16ToF32(B, wide, B.length);
+  gemm(transA, transB, M, N, K, A, lda, wide, ldb, C, ldc, accumulate, bias);
+}
+
+/** Reference of native sgemm_f16b: B's IEEE halves widened to float32 (exact), then the plain gemm. */
+export function gemmF16B(
+  transA: boolean,
+  transB: boolean,
+  M: number,
+  N: number,
+  K: number,
+  A: Vec,
+  lda: number,
+  B: Uint16Array,
+  ldb: number,
+  C: Vec,
+  ldc: number,
+  accumulate: boolean,
+  bias: Vec | null,
+): void {
+  const wide = new Float32Array(B.length);
+  f16ToF32(B, wide, B.length);
   gemm(transA, transB, M, N, K, A, lda, wide, ldb, C, ldc, accumulate, bias);
 }

@@ -4,7 +4,7 @@
  */
 import type { Kernels, Vec } from "../kernels/types.ts";
 import { attentionBwd, attentionFwd } from "./attention.ts";
-import { gemm, gemmBf16B } from "./gemm.ts";
+import { gemm, gemmBf16B, gemmF16B } from "./gemm.ts";
 import { bf16ToF32, f16ToF32 } from "./halves.ts";
 import { colsum, embedBwd, embedFwd, geluBwd, geluFwd, layernormBwd, layernormFwd } from "./layers.ts";
 import { adamw, crossEntropy, dropout, sumsq } from "./optim.ts";
@@ -20,6 +20,7 @@ export function referenceKernels(precision: "f32" | "f64" = "f64"): Kernels {
     alloc: (n: number): Vec => (precision === "f64" ? new Float64Array(n) : new Float32Array(n)),
     gemm,
     gemmBf16B,
+    gemmF16B,
     layernormFwd,
     layernormBwd,
     geluFwd,
