@@ -83,6 +83,36 @@ export async function pruneEvents(db: DB, retention: EventRetention = DEFAULT_EV
   return Number(byAge.numDeletedRows) + Number(byCount?.numDeletedRows ?? 0);
 }
 
+/**
+ * Removes the events of one experiment (status, metrics, eval progress, warnings, early stops), inside the caller's
+ * transaction when given one, when the experiment is deleted; returns how many. Ids are never reused (AUTOINCREMENT,
+ * a PostgreSQL sequence), so a reader resuming after any id neither misses nor repeats another event.
+ */
+export async function deleteExperimentEvents(db: DB, experimentId: string): Promise<number> {
+  // the payload is JSON text on both backends: a LIKE narrows the rows (`_` in ids matches any character), the parsed
+  // payload decides
+  const candidates = await db
+    .selectFrom("events")
+    .select(["id", "payload_json"])
+    .where("payload_json", "like", `%"experimentId":${JSON.stringify(experimentId)}%`)
+    .execute();
+  const ids = candidates.filter((row) => experimentOf(row.payload_json) === experimentId).map((row) => row.id);
+  for (let i = 0; i < ids.length; i += 500)
+    await db
+      .deleteFrom("events")
+      .where("id", "in", ids.slice(i, i + 500))
+      .execute();
+  return ids.length;
+}
+
+function experimentOf(payloadJson: string): unknown {
+  try {
+    return (JSON.parse(payloadJson) as { experimentId?: unknown } | null)?.experimentId;
+  } catch {
+    return undefined;
+  }
+}
+
 function toLoggedEvent(row: EventRow): LoggedEvent | undefined {
   let payload: unknown;
   try {

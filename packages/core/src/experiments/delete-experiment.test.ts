@@ -1,7 +1,10 @@
 // Deleting experiments on a real workspace (SQLite, and PostgreSQL in the postgres project): a finished one goes with
 // its training metrics, eval runs, samples and stored scores, in one transaction, and leaves the leaderboard; other
-// experiments, the datasets and the grader set stay; one started and unfinished, or an unknown id, deletes nothing.
+// experiments, the datasets and the grader set stay; one started and unfinished, or an unknown id, deletes nothing. Its
+// events leave the workspace's event log too, without disturbing readers that resume after an id.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { appendEvents, eventsAfter, latestEventId } from "../events/event.repository.ts";
+import type { WorkspaceEvent } from "../events/workspace-event.schema.ts";
 import { leaderboard } from "../leaderboard/leaderboard.ts";
 import { samplesAtPassRate, scoreExperiment } from "../test-support/score-experiment.ts";
 import { seedScoredProject, untrainedExperiment } from "../test-support/scored-project.ts";
@@ -128,6 +131,35 @@ describe("deleteExperiment", () => {
     await updateExperiment(ws.db, cancelled, { status: "cancelled" });
     expect((await deleteExperiments(ws, [never, failed, cancelled])).map((d) => d.id)).toEqual([never, failed, cancelled]);
     for (const id of [never, failed, cancelled]) expect(await rowsOf(id)).toMatchObject({ experiments: 0, experiment_metrics: 0 });
+  });
+
+  it("deletes its events from the event log; other experiments' and the workspace's stay, and ids go on increasing", async () => {
+    const gone = await completed("events-gone", 60, 1, 0);
+    const kept = await completed("events-kept", 61, 1, 0);
+    const before = await latestEventId(ws.db);
+    const progress = { done: 1, total: 4, passed: 1, failed: 0, errored: 0 } as never;
+    const of = (id: string): WorkspaceEvent[] => [
+      { type: "status", experimentId: id, status: "training", message: "training" },
+      { type: "metrics", experimentId: id, step: 1, totalSteps: 1, trainLoss: 0.5, validLoss: null },
+      { type: "eval", experimentId: id, runId: "run_x", progress },
+      { type: "warning", experimentId: id, message: `about ${gone}` },
+      { type: "status", experimentId: id, status: "completed", message: "done" },
+    ];
+    const workspace: WorkspaceEvent[] = [
+      { type: "dataset-version", project: "p", dataset: "train", ref: "train@1", versionId: gone, exampleCount: 1 },
+      { type: "eval-status", runId: "run_standalone", status: "completed" },
+    ];
+    await appendEvents(ws.db, [...of(gone), ...of(kept), ...workspace, ...of(gone)]);
+    const cursor = await latestEventId(ws.db);
+
+    await deleteExperiment(ws, gone);
+
+    const left = (await eventsAfter(ws.db, before)).events.map((e) => e.event);
+    expect(left).toEqual([...of(kept), ...workspace]);
+    // a reader that had read everything gets only what comes next: no id is given again
+    const [next] = await appendEvents(ws.db, [{ type: "status", experimentId: kept, status: "completed", message: "again" }]);
+    expect(next).toBeGreaterThan(cursor);
+    expect((await eventsAfter(ws.db, cursor)).events.map((e) => e.id)).toEqual([next]);
   });
 
   it("refuses one that is training (cancel it first) and deletes nothing, not even the finished ones asked with it", async () => {

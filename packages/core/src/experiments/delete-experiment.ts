@@ -1,6 +1,7 @@
 import { TunelabError } from "@tunelab/base";
 import { nowSeconds } from "@tunelab/storage";
 import { z } from "zod";
+import { deleteExperimentEvents } from "../events/event.repository.ts";
 import type { Workspace } from "../storage/workspace.ts";
 import { toExperiment } from "./experiment.repository.ts";
 import { type Experiment, type ExperimentStatus, FINISHED_EXPERIMENT } from "./experiment.schema.ts";
@@ -29,7 +30,8 @@ export interface DeleteOptions {
 
 /**
  * Deletes experiments and every row that belongs only to them: training metrics, eval runs with their samples and
- * stored scores. All in one transaction: every id must name an experiment that ended (or was never started) before
+ * stored scores, their events in the workspace's event log (the `deleted` status event told after the commit is
+ * logged anew, for open pages). All in one transaction: every id must name an experiment that ended (or was never started) before
  * any is deleted, so a bad id deletes nothing. Once committed, the training checkpoint a worker published to the blob
  * store for takeovers goes too (remove-checkpoints.ts). Datasets, grader sets, other experiments and the tuned model on
  * its provider are left as they are (in a team, with its published files: `published_models`). Unknown id:
@@ -73,6 +75,7 @@ export async function deleteExperiments(ws: Workspace, ids: readonly string[], o
         await trx.deleteFrom("eval_runs").where("id", "in", runIds).execute();
       }
       await trx.deleteFrom("experiment_metrics").where("experiment_id", "=", row.id).execute();
+      await deleteExperimentEvents(trx, row.id);
       // guarded: one that another process started since it was read is left whole (the transaction rolls back)
       const result = await trx
         .deleteFrom("experiments")
