@@ -27,7 +27,7 @@ async function withEngine<T>(run: (engine: Engine) => Promise<T>): Promise<T> {
 const GIB = 1024 ** 3;
 
 /**
- * Memory to serve the model (estimate): weights as held in memory (bf16 matrices stay bf16, others float32) plus
+ * Memory to serve the model (estimate): weights as held in memory (bf16 and f16 matrices stay 2 bytes, others float32) plus
  * the float32 KV cache and work buffers of one request of 4,096 tokens (or the context, if shorter).
  */
 export function memoryEstimate(row: RegisteredBase): { weightsBytes: number; inferenceBytes: number } {
@@ -36,7 +36,7 @@ export function memoryEstimate(row: RegisteredBase): { weightsBytes: number; inf
   const kvHeads = config.num_key_value_heads ?? config.num_attention_heads ?? 0;
   const headDim = config.head_dim ?? (config.hidden_size ?? 0) / (config.num_attention_heads ?? 1);
   const kvCache = 2 * layers * kvHeads * headDim * Math.min(4096, row.context_length) * 4;
-  const weightsBytes = row.parameters * (row.dtype === "BF16" ? 2 : 4);
+  const weightsBytes = row.parameters * (row.dtype === "BF16" || row.dtype === "F16" ? 2 : 4);
   return { weightsBytes, inferenceBytes: weightsBytes + kvCache + 64 * 1024 * 1024 };
 }
 
