@@ -25,11 +25,13 @@ export type BaseModelInfo = z.infer<typeof BaseModelInfo>;
 export const EXPORT_FORMATS = ["peft", "merged", "gguf", "gguf-lora"] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
-/** The weight types each format writes, the default first: merged as safetensors F32/BF16, GGUF as F32/F16/Q8_0. */
-export const EXPORT_DTYPES = { peft: [], merged: ["f32", "bf16"], gguf: ["q8_0", "f16", "f32"], "gguf-lora": [] } as const satisfies Record<
-  ExportFormat,
-  readonly string[]
->;
+/** The weight types each format writes, the default first: merged as safetensors F32/BF16/F16, GGUF as F32/F16/Q8_0. */
+export const EXPORT_DTYPES = {
+  peft: [],
+  merged: ["f32", "bf16", "f16"],
+  gguf: ["q8_0", "f16", "f32"],
+  "gguf-lora": [],
+} as const satisfies Record<ExportFormat, readonly string[]>;
 /** Every weight type some format writes. */
 export const EXPORT_DTYPE_NAMES = ["f32", "bf16", "f16", "q8_0"] as const;
 export type ExportDtype = (typeof EXPORT_DTYPE_NAMES)[number];

@@ -19,7 +19,7 @@ import { EXPORT_DTYPES, EXPORT_FORMATS, type ExportDtype, type ExportFormat, exp
 import { nativeKernels } from "../trainer/kernels/native.ts";
 import type { Kernels } from "../trainer/kernels/types.ts";
 import { inspectCheckpoint } from "./checkpoint.ts";
-import { setConfigDtype } from "./config-dtype.ts";
+import { type ConfigDtype, setConfigDtype } from "./config-dtype.ts";
 import { writeExportDir } from "./export-dir.ts";
 import { writeModelGguf } from "./export-gguf.ts";
 import { type ExportProgress, exportReporter } from "./export-progress.ts";
@@ -123,7 +123,7 @@ async function writeExport(options: ExportOptions, full: boolean, tmp: string): 
     return;
   }
   if (full) {
-    const dtype = options.dtype ?? "f32";
+    const dtype = checkpointDtype(options.dtype);
     if (dtype === "f32") {
       stage("writing");
       copyFileSync(join(modelDir, "model.safetensors"), join(tmp, "model.safetensors"));
@@ -132,10 +132,16 @@ async function writeExport(options: ExportOptions, full: boolean, tmp: string): 
       const k = nativeKernels();
       const model = openHfDecoderModel(modelDir, k);
       stage("writing");
-      writeSafetensors(join(tmp, "model.safetensors"), namedTensors(k, model.weights, model.arch), "BF16", undefined, onTensor);
+      writeSafetensors(
+        join(tmp, "model.safetensors"),
+        namedTensors(k, model.weights, model.arch),
+        SAFETENSORS_DTYPE[dtype],
+        undefined,
+        onTensor,
+      );
     }
     const config = JSON.parse(readFileSync(join(modelDir, "config.json"), "utf8")) as Record<string, unknown>;
-    setConfigDtype(config, dtype === "f32" ? "float32" : "bfloat16");
+    setConfigDtype(config, CONFIG_DTYPE[dtype]);
     writeFileSync(join(tmp, "config.json"), `${JSON.stringify(config, null, 2)}\n`);
     for (const f of TOKENIZER_FILES) if (existsSync(join(modelDir, f))) copyFileSync(join(modelDir, f), join(tmp, f));
   } else if (options.format === "peft") {
@@ -152,15 +158,26 @@ async function writeExport(options: ExportOptions, full: boolean, tmp: string): 
     const k = nativeKernels();
     const model = openHfDecoderModel(base.dir, k);
     const merged = mergedProjection(k, readPeftAdapter(modelDir, model.arch, k));
-    const dtype = options.dtype ?? "f32";
+    const dtype = checkpointDtype(options.dtype);
     stage("writing");
     const tensors = namedTensors(k, model.weights, model.arch, merged);
-    writeSafetensors(join(tmp, "model.safetensors"), tensors, dtype === "f32" ? "F32" : "BF16", undefined, onTensor);
+    writeSafetensors(join(tmp, "model.safetensors"), tensors, SAFETENSORS_DTYPE[dtype], undefined, onTensor);
     const config = JSON.parse(readFileSync(join(base.dir, "config.json"), "utf8")) as Record<string, unknown>;
-    setConfigDtype(config, dtype === "f32" ? "float32" : "bfloat16");
+    setConfigDtype(config, CONFIG_DTYPE[dtype]);
     writeFileSync(join(tmp, "config.json"), `${JSON.stringify(config, null, 2)}\n`);
     for (const f of TOKENIZER_FILES) if (existsSync(join(base.dir, f))) copyFileSync(join(base.dir, f), join(tmp, f));
   }
+}
+
+/** A merged checkpoint's weight type (f32 by default; exportDtypeProblem has refused the others already). */
+type CheckpointDtype = (typeof EXPORT_DTYPES.merged)[number];
+const SAFETENSORS_DTYPE = { f32: "F32", bf16: "BF16", f16: "F16" } as const satisfies Record<CheckpointDtype, string>;
+const CONFIG_DTYPE = { f32: "float32", bf16: "bfloat16", f16: "float16" } as const satisfies Record<CheckpointDtype, ConfigDtype>;
+
+function checkpointDtype(dtype: ExportDtype | undefined): CheckpointDtype {
+  const d = dtype ?? "f32";
+  if (d === "f32" || d === "bf16" || d === "f16") return d;
+  throw new TunelabError("invalid_argument", `dtype ${d} does not apply to merged exports`, { details: { field: "dtype" } });
 }
 
 /**

@@ -125,6 +125,15 @@ function parseSafetensors(file: string) {
   return { headerLength, metadata, tensors, dataBytes: data.length, f32, bf16 };
 }
 
+/** The number an IEEE half's bits stand for (NaN for NaNs and infinities: never nearest). */
+function f16Value(bits: number): number {
+  const exp = (bits >> 10) & 0x1f;
+  const man = bits & 0x3ff;
+  const sign = bits & 0x8000 ? -1 : 1;
+  if (exp === 0x1f) return Number.NaN;
+  return sign * (exp === 0 ? man * 2 ** -24 : (1 + man / 1024) * 2 ** (exp - 15));
+}
+
 /** The float a bf16 bit pattern stands for (the high half of a float32). */
 function bf16Value(bits: number): number {
   return new Float32Array(new Uint32Array([bits << 16]).buffer)[0] as number;
@@ -270,6 +279,36 @@ describe("the merged export", () => {
     const scores = await engineScores(ctx.client, "tiny-merged-bf16");
     console.info(
       `bf16 merged export vs the tuned model: first-position top-${TOP} log-probabilities up to ${maxEngineDifferenceLoose(scores, tunedScores).toFixed(3)} nats apart (each weight moves by up to half a bf16 step; the random-weight fixtures are deliberately sensitive)`,
+    );
+    if (TORCH) expect(maxDifference(scores, await referenceScores(dir, conversationsFile))).toBeLessThanOrEqual(1e-3);
+  }, 300_000);
+
+  it(`as f16 (vLLM on GPUs without bf16): each weight is the f32 export's rounded to the nearest half; it registers and serves${TORCH ? ", as the live reference scores it (≤ 1e-3)" : ""}`, async () => {
+    const dir = (await exportTunedModel({ modelDir: tuned.dir, format: "merged", outDir: join(work, "merged-f16"), dtype: "f16" })).outDir;
+    const st = parseSafetensors(join(dir, "model.safetensors"));
+    const f32 = parseSafetensors(join(mergedDir, "model.safetensors"));
+    expect(new Set(Object.values(st.tensors).map((t) => t.dtype))).toEqual(new Set(["F16"]));
+    expect(JSON.parse(readFileSync(join(dir, "config.json"), "utf8")).torch_dtype).toBe("float16");
+    let checked = 0;
+    const notNearest: string[] = [];
+    for (const name of Object.keys(f32.tensors)) {
+      const exact = f32.f32(name);
+      const halves = st.bf16(name); // raw 16-bit patterns
+      for (let i = 0; i < exact.length; i++) {
+        const x = exact[i] as number;
+        const h = halves[i] as number;
+        const distance = Math.abs(f16Value(h) - x);
+        if (!(distance <= Math.abs(x) * 2 ** -11 + 2 ** -25)) notNearest.push(`${name}[${i}]`); // half a step at most
+        for (const n of [h - 1, h + 1]) if (Math.abs(f16Value(n & 0xffff) - x) < distance) notNearest.push(`${name}[${i}]`);
+        checked++;
+      }
+    }
+    expect(notNearest).toEqual([]);
+    expect(checked).toBeGreaterThan(100_000);
+    await registerBaseModel(ctx.engine.store, { dir, name: "tiny-merged-f16" });
+    const scores = await engineScores(ctx.client, "tiny-merged-f16");
+    console.info(
+      `f16 merged export vs the tuned model: first-position top-${TOP} log-probabilities up to ${maxEngineDifferenceLoose(scores, tunedScores).toFixed(3)} nats apart`,
     );
     if (TORCH) expect(maxDifference(scores, await referenceScores(dir, conversationsFile))).toBeLessThanOrEqual(1e-3);
   }, 300_000);
