@@ -35,10 +35,14 @@ export const LeaderboardRow = z.object({
 });
 export type LeaderboardRow = z.infer<typeof LeaderboardRow>;
 
-/** Experiments on the current test split and grader set, ranked (and sorted) by the server. */
+/** Experiments on one test split (the current one unless asked for another) and grader set, ranked (and sorted) by the server. */
 export const Leaderboard = z.object({
   project: z.string(),
   testSplitVersionId: z.string().nullable(),
+  /** The board's test split version (`test@1`); null when the project has none yet. */
+  testSplit: z.string().nullable(),
+  /** The project's current test split version: another than `testSplit` when an older split's board was asked for. */
+  currentTestSplit: z.string().nullable(),
   graderSetId: z.string().nullable(),
   primaryMetric: z.string().nullable(),
   /** One page of the sorted board: `limit` rows from `offset` (0-based). Ranks are the whole board's. */

@@ -192,6 +192,55 @@ describe("ranking", () => {
     expect(v3.rows.map((r) => r.name)).toEqual(["pending"]);
     expect(v3.elsewhere.map((e) => e.experiments).sort()).toEqual([1, 4]);
   });
+
+  it("shows an older test split's board on request (test@1 or 1), with the filters, sort and pages, and names the splits", async () => {
+    // (after the test above: test@2 is current, with the second grader set; test@1 has runs on both grader sets)
+    ids.onNew = await untrainedExperiment(rws, "r", "on-new", 6);
+    await scoreExperiment(rws, ids.onNew, samplesAtPassRate(40, 0.9));
+    const current = await board();
+    expect([current.testSplit, current.currentTestSplit]).toEqual(["test@2", "test@2"]);
+    expect(current.rows.map((r) => `${r.name}:${r.rank ?? "-"}`)).toEqual(["on-new:1", "pending:-"]);
+    // asking for the current split by name is the default board
+    expect(await board({ split: "test@2" })).toEqual(current);
+
+    const old = await board({ split: "test@1" });
+    expect([old.testSplit, old.currentTestSplit, old.testSplitVersionId]).toEqual([
+      "test@1",
+      "test@2",
+      current.elsewhere[0]?.testSplitVersionId,
+    ]);
+    expect(old.graderSetId).toBe(current.graderSetId);
+    // the run scored on test@1 with the current graders, ranked; the unscored experiment belongs to the current board
+    expect(old.rows.map((r) => `${r.name}:${r.rank ?? "-"}`)).toEqual(["rescored:1"]);
+    expect(old.elsewhere.map((e) => [e.testSplitVersionId === current.testSplitVersionId, e.experiments]).sort()).toEqual([
+      [false, 4],
+      [true, 1],
+    ]);
+    expect(await board({ split: "1" })).toEqual(old);
+
+    // with the first grader set too: test@1's original board, filtered, sorted and paged as any board
+    const first = { split: "test@1", graderSetId: old.elsewhere.find((e) => e.experiments === 4)?.graderSetId ?? "" };
+    expect(await cells(first)).toEqual(["high:1", "mid-a:2", "mid-b:2", "base:4"]);
+    expect(await cells({ ...first, sort: "name", limit: 2, offset: 1 })).toEqual(["high:1", "mid-a:2"]);
+    expect(await cells({ ...first, method: "none" })).toEqual(["base:1"]);
+    expect((await board({ ...first, limit: 1 })).total).toBe(4);
+
+    await expect(board({ split: "test@3" })).rejects.toMatchObject({
+      code: "not_found",
+      message: "project r has no test split test@3 (its test splits: test@1, test@2)",
+    });
+    await expect(board({ split: "train@1" })).rejects.toMatchObject({ code: "invalid_argument", message: /^split: expected test@N or N/ });
+    await expect(board({ split: "0" })).rejects.toMatchObject({ code: "invalid_argument", message: /^split: / });
+  });
+});
+
+describe("an older test split's board in a project without one", () => {
+  it("is not_found, saying the project has no test split yet", async () => {
+    await expect(leaderboard(ws, { project: "p", split: "test@1" })).rejects.toMatchObject({
+      code: "not_found",
+      message: "project p has no test split test@1 (it has no test split yet: `tunelab split FILE --project P`)",
+    });
+  });
 });
 
 describe("ties", () => {

@@ -7,6 +7,7 @@ import { currentGraderSet, primaryMetricOf } from "../grader-sets/grader-set.rep
 import { getProjectByName } from "../projects/project.repository.ts";
 import { PageFields } from "../shared/page.ts";
 import type { Workspace } from "../storage/workspace.ts";
+import { BoardSplit, boardSplitVersion } from "./board-split.ts";
 import type { Leaderboard, LeaderboardRow } from "./leaderboard.schema.ts";
 import { leakedExamplesByVersion } from "./leaderboard-leakage.ts";
 
@@ -26,6 +27,8 @@ export const LEADERBOARD_COLUMNS = [
 
 export const LeaderboardQuery = z.object({
   project: z.string(),
+  /** The board of this test split version (`test@1` or `1`), current or older; default: the current split's. */
+  split: BoardSplit.optional(),
   testSplitVersionId: z.string().optional(),
   graderSetId: z.string().optional(),
   /** Only experiments on this dataset (`train`) or version (`train@2`); a malformed ref is refused, not an empty board. */
@@ -53,15 +56,31 @@ export type PriceOf = (provider: string, model: string) => { training?: number |
 export async function leaderboard(ws: Workspace, query: LeaderboardQuery, priceOf: PriceOf = () => undefined): Promise<Leaderboard> {
   const q = parseQuery(query);
   const project = await getProjectByName(ws.db, q.project);
+  if (q.split !== undefined && q.testSplitVersionId !== undefined)
+    throw new TunelabError("invalid_argument", "split: give a test split ref or a test split version id, not both");
   // the board's test split and grader set are looked up while the rows are read (on PostgreSQL, concurrently)
   const boardOf = async () => {
-    const [testSplit, graderSet] = await Promise.all([
-      q.testSplitVersionId ?? currentTestSplit(ws.db, project.id).then((version) => version?.id ?? null),
+    const [current, asked, graderSet] = await Promise.all([
+      currentTestSplit(ws.db, project.id),
+      q.split !== undefined
+        ? boardSplitVersion(ws.db, project, q.split)
+        : q.testSplitVersionId !== undefined
+          ? findVersionById(ws.db, q.testSplitVersionId)
+          : undefined,
       q.graderSetId
         ? { id: q.graderSetId, primaryMetric: await primaryMetricOf(ws.db, q.graderSetId) }
         : currentGraderSet(ws.db, project.id),
     ]);
-    return { testSplitVersionId: testSplit, graderSetId: graderSet?.id ?? null, primaryMetric: graderSet?.primaryMetric ?? null };
+    const split = q.split !== undefined || q.testSplitVersionId !== undefined ? asked : current;
+    return {
+      testSplitVersionId: q.testSplitVersionId ?? split?.id ?? null,
+      testSplit: split?.ref ?? null,
+      currentTestSplit: current?.ref ?? null,
+      // experiments not scored yet will be scored on the current split: they belong to its board only
+      unscoredOnBoard: (split?.id ?? null) === (current?.id ?? null),
+      graderSetId: graderSet?.id ?? null,
+      primaryMetric: graderSet?.primaryMetric ?? null,
+    };
   };
 
   let rowsQuery = ws.db
@@ -112,19 +131,24 @@ export async function leaderboard(ws: Workspace, query: LeaderboardQuery, priceO
     rowsQuery = rowsQuery.where("d.name", "=", name ?? "");
     if (number) rowsQuery = rowsQuery.where("v.number", "=", Number(number));
   }
-  const [all, { testSplitVersionId, graderSetId, primaryMetric }] = await Promise.all([rowsQuery.execute(), boardOf()]);
+  const [all, { testSplitVersionId, testSplit, currentTestSplit: current, unscoredOnBoard, graderSetId, primaryMetric }] =
+    await Promise.all([rowsQuery.execute(), boardOf()]);
 
   const leaks = await boardLeakage(ws, testSplitVersionId, all);
 
   const elsewhere = new Map<string, { testSplitVersionId: string; graderSetId: string; experiments: number }>();
   const rows: LeaderboardRow[] = [];
   for (const r of all) {
-    const onBoard = !r.test_split_version_id || (r.test_split_version_id === testSplitVersionId && r.grader_set_id === graderSetId);
-    if (!onBoard && r.test_split_version_id && r.grader_set_id) {
-      const key = `${r.test_split_version_id}/${r.grader_set_id}`;
-      const entry = elsewhere.get(key) ?? { testSplitVersionId: r.test_split_version_id, graderSetId: r.grader_set_id, experiments: 0 };
-      entry.experiments++;
-      elsewhere.set(key, entry);
+    const onBoard = r.test_split_version_id
+      ? r.test_split_version_id === testSplitVersionId && r.grader_set_id === graderSetId
+      : unscoredOnBoard;
+    if (!onBoard) {
+      if (r.test_split_version_id && r.grader_set_id) {
+        const key = `${r.test_split_version_id}/${r.grader_set_id}`;
+        const entry = elsewhere.get(key) ?? { testSplitVersionId: r.test_split_version_id, graderSetId: r.grader_set_id, experiments: 0 };
+        entry.experiments++;
+        elsewhere.set(key, entry);
+      }
       continue;
     }
     const completed = r.run_status === "completed";
@@ -160,6 +184,8 @@ export async function leaderboard(ws: Workspace, query: LeaderboardQuery, priceO
   return {
     project: project.name,
     testSplitVersionId,
+    testSplit,
+    currentTestSplit: current,
     graderSetId,
     primaryMetric,
     rows: rows.slice(q.offset, q.offset + q.limit),
