@@ -204,3 +204,62 @@ describe("what the web app needs, answered by the server", () => {
     expect((await h.call("GET", "/api/projects/p/leaderboard?offset=-1")).status).toBe(400);
   });
 });
+
+describe("an older test split's leaderboard", () => {
+  it("is served with ?split=test@1 (or 1) after the split changed, is documented, and refuses an unknown or malformed split", async () => {
+    const split = await setTestSplit(h.ws, {
+      project: "p",
+      fileName: "test2.jsonl",
+      text: `${Array.from({ length: ITEMS }, (_, i) => line(i + 101)).join("\n")}\n`,
+    });
+    expect(split.status).toBe("created");
+    const { experiment } = await createExperiment(h.ws, {
+      project: "p",
+      dataset: "train@1",
+      model: "local-tiny",
+      name: "delta",
+      hyperparameters: { n_epochs: 9 },
+    });
+    await scoreExperiment(
+      h.ws,
+      experiment.id,
+      Array.from({ length: ITEMS }, (_, k) => ({ itemId: String(k + 101), grades: { exact: { score: 1, passed: true } } })),
+    );
+    const board = async (query: string) => {
+      const body = await conforms("GET", `/api/projects/p/leaderboard${query}`);
+      return {
+        split: [body.testSplit, body.currentTestSplit],
+        rows: body.rows.map((r: { name: string; rank: number }) => `${r.name}:${r.rank}`),
+      };
+    };
+    expect(await board("")).toEqual({ split: ["test@2", "test@2"], rows: ["delta:1"] });
+    const old = { split: ["test@1", "test@2"], rows: ["bravo:1", "alpha:2", "charlie:3"] };
+    expect(await board("?split=test@1")).toEqual(old);
+    expect(await board("?split=1")).toEqual(old);
+    expect(await board("?split=test@2")).toEqual({ split: ["test@2", "test@2"], rows: ["delta:1"] });
+    // with the other query parameters
+    expect(await board("?split=test@1&sort=name&limit=2&offset=1")).toEqual({ split: old.split, rows: ["bravo:1", "charlie:3"] });
+
+    const unknown = await h.call("GET", "/api/projects/p/leaderboard?split=test@7");
+    expect([unknown.status, unknown.json.error.code, unknown.json.error.message]).toEqual([
+      404,
+      "not_found",
+      "project p has no test split test@7 (its test splits: test@1, test@2)",
+    ]);
+    for (const bad of ["train@1", "test@0", "x"]) {
+      const refused = await h.call("GET", `/api/projects/p/leaderboard?split=${bad}`);
+      expect([refused.status, refused.json.error.code], bad).toEqual([400, "invalid_argument"]);
+      expect(refused.json.error.message, bad).toMatch(/^split: expected test@N or N, e\.g\. test@1/);
+    }
+
+    const doc = (await h.call("GET", "/api/openapi.json")).json;
+    const param = doc.paths["/projects/{project}/leaderboard"].get.parameters.find((p: { name: string }) => p.name === "split");
+    expect(param).toMatchObject({
+      in: "query",
+      required: false,
+      schema: { type: "string", pattern: expect.any(String), example: "test@1" },
+    });
+    expect(param.description).toContain("test@N, or just N");
+    expect(doc.components.schemas.Leaderboard.properties).toHaveProperty("testSplit");
+  });
+});

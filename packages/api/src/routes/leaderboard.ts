@@ -24,6 +24,11 @@ export function leaderboardRoutes(ws: Workspace, prices: PriceOf = () => undefin
         request: {
           params: ProjectParams,
           query: z.object({
+            split: LeaderboardQuery.shape.split.meta({
+              description:
+                "The board of this test split version: test@N, or just N (default: the current split's). An older split's board ranks the experiments scored on it; an unknown version is a 404 naming the project's versions",
+              example: "test@1",
+            }),
             sort: z.enum(LEADERBOARD_COLUMNS).optional(),
             order: z.enum(["asc", "desc"]).optional(),
             dataset: LeaderboardQuery.shape.dataset,
@@ -44,6 +49,7 @@ export function leaderboardRoutes(ws: Workspace, prices: PriceOf = () => undefin
           ws,
           {
             project,
+            ...(q.split ? { split: q.split } : {}),
             ...(q.sort ? { sort: q.sort } : {}),
             ...(q.order ? { order: q.order } : {}),
             ...(q.dataset ? { dataset: q.dataset } : {}),
