@@ -4,7 +4,7 @@
 import { execFileSync } from "node:child_process";
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { addExperimentWarnings, setExperimentEarlyStop } from "@tunelab/core";
+import { addExperimentWarnings, addSamplingNotes, setExperimentEarlyStop } from "@tunelab/core";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LaunchedBrowser, launchChromium } from "./browser.ts";
@@ -203,6 +203,20 @@ describe("web app in Chromium", () => {
     await page.locator("h1").waitFor();
     await page.locator("[data-testid=loss-chart]").waitFor();
     expect(await page.locator("[data-testid=experiment-warnings]").count()).toBe(0);
+  });
+
+  it("says on an experiment's page what sampling the model refused, and nothing where it refused none", async () => {
+    const [noted, quiet] = seeded.tuned;
+    const experiment = (await server.call("GET", `/api/experiments/${noted}`)) as { evalRunId: string };
+    const note = "gpt-5-mini accepts only its default temperature: sent without temperature 0, so it sampled at its default (1)";
+    await addSamplingNotes(server.ws.db, experiment.evalRunId, [note]);
+    await page.goto(`${server.url}/experiments/${noted}`);
+    const box = page.locator("[data-testid=sampling-notes]");
+    await box.waitFor();
+    expect(await box.locator("li").allTextContents()).toEqual([note]);
+    await page.goto(`${server.url}/experiments/${quiet}`);
+    await page.locator("[data-testid=grader-summary]").waitFor();
+    expect(await page.locator("[data-testid=sampling-notes]").count()).toBe(0);
   });
 
   it("says on an experiment's page that training stopped early and which step the tuned model keeps", async () => {

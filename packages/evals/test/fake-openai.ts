@@ -12,6 +12,8 @@ export type Behaviour =
   | { kind: "rate_limit"; retryAfter?: string; retryAfterMs?: string; latencyMs?: number }
   /** An error status in OpenAI's `{error:{...}}` shape (500, 503, 400, 401, 404 …). */
   | { kind: "status"; status: number; latencyMs?: number }
+  /** An error with OpenAI's message, param and code (e.g. a 400 `unsupported_parameter` naming `max_tokens`). */
+  | { kind: "error"; status: number; message: string; param: string | null; code: string | null; latencyMs?: number }
   /** Accepts the request and never answers (the client must time out). */
   | { kind: "hang" }
   /** 200 with `content-type: application/json` and a body that is not JSON. */
@@ -127,6 +129,10 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
             param: null,
             code: null,
           },
+        });
+      case "error":
+        return sendJson(res, behaviour.status, {
+          error: { message: behaviour.message, type: "invalid_request_error", param: behaviour.param, code: behaviour.code },
         });
       case "malformed":
         res.writeHead(200, { "content-type": "application/json" });

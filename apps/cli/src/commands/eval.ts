@@ -217,6 +217,7 @@ function renderTable(gate: GateResult): string {
   const lines = [
     `${gate.passed ? color.green("✔ PASSED") : color.red("✖ FAILED")} ${gate.run.model} · ${gate.primaryMetric} ${scoreText(gate)} · ${counts.passed}/${counts.total} passed, ${counts.failed} failed, ${counts.errored} errored · run ${gate.run.id}`,
     ...trialsLines(gate),
+    ...gate.run.samplingNotes.map((note) => color.yellow(`  note: ${note}`)),
     ...gate.checks.map((c) => `  ${c.passed ? color.green("pass") : color.red("FAIL")} ${c.gate}: ${c.detail}`),
   ];
   if (!gate.checks.some((c) => c.gate !== "max-errored"))

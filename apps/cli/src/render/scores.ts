@@ -14,6 +14,8 @@ export interface ExperimentScores {
   resultCounts: EvalRun["resultCounts"];
   /** Per grader: mean, pass rate, 95% intervals, counts (errored grades are not in the mean); once completed. */
   graders: Record<string, GraderSummary>;
+  /** Sampling the model refused and the run left out (EvalRun.samplingNotes). */
+  samplingNotes: string[];
 }
 
 /** The scores of the experiment's eval run; null before it has one. */
@@ -32,6 +34,7 @@ export async function experimentScores(ws: Workspace, experiment: Experiment): P
     interval: run.primary.interval,
     resultCounts: run.resultCounts,
     graders: aggregates?.graders ?? {},
+    samplingNotes: run.samplingNotes,
   };
 }
 
@@ -57,5 +60,6 @@ export function scoresText(scores: ExperimentScores | null, experimentStatus: st
     `${g.n}`,
     `${g.errored}`,
   ]);
-  return rows.length ? `${head}\n${table(["grader", "mean", "95% CI", "pass rate", "n", "errored"], rows)}` : head;
+  const notes = scores.samplingNotes.map((note) => `\n${color.yellow(`note: ${note}`)}`).join("");
+  return rows.length ? `${head}${notes}\n${table(["grader", "mean", "95% CI", "pass rate", "n", "errored"], rows)}` : `${head}${notes}`;
 }

@@ -385,6 +385,13 @@ export default function Experiment(props: { id: string }) {
               <Show when={run.error()}>
                 <ErrorNotice error={run.error()} what="the eval run" />
               </Show>
+              <Show when={(run.data()?.samplingNotes.length ?? 0) > 0}>
+                <Notice kind="warning" title="The model refused some of the eval's sampling parameters">
+                  <ul data-testid="sampling-notes">
+                    <For each={run.data()?.samplingNotes ?? []}>{(note) => <li>{note}</li>}</For>
+                  </ul>
+                </Notice>
+              </Show>
               <Show
                 when={aggregates()}
                 fallback={

@@ -32,6 +32,7 @@ export function toEvalRun(row: EvalRunRow): EvalRun {
     testSplitVersionId: row.test_split_version_id,
     graderSetId: row.grader_set_id,
     samplingParams: JSON.parse(row.sampling_json),
+    samplingNotes: row.sampling_notes_json ? (JSON.parse(row.sampling_notes_json) as string[]) : [],
     trials: row.trials,
     status: row.status as EvalRunStatus,
     error: row.error,
@@ -83,6 +84,7 @@ export async function insertEvalRun(db: DB, input: NewEvalRun): Promise<EvalRun>
     aggregates_json: null,
     graders_json: null,
     usage_json: null,
+    sampling_notes_json: null,
     created_at: nowIso(),
     finished_at: null,
     lease_owner: null,
@@ -111,6 +113,23 @@ export async function findCurrentEvalRun(db: DB, experimentId: string): Promise<
     .where("id", "=", (eb) => eb.selectFrom("experiments").select("eval_run_id").where("experiments.id", "=", experimentId))
     .executeTakeFirst();
   return row && toEvalRun(row);
+}
+
+/**
+ * Adds what a process running the run left out of its sampling (`runEval`'s samplingNotes) to what earlier processes
+ * noted (a resumed run learns again what the model refuses): each sentence once, in the order first noted.
+ */
+export async function addSamplingNotes(db: DB, id: string, notes: readonly string[]): Promise<void> {
+  if (notes.length === 0) return;
+  const row = await db.selectFrom("eval_runs").select("sampling_notes_json").where("id", "=", id).executeTakeFirst();
+  const before: string[] = row?.sampling_notes_json ? JSON.parse(row.sampling_notes_json) : [];
+  const merged = [...new Set([...before, ...notes])];
+  if (merged.length === before.length) return;
+  await db
+    .updateTable("eval_runs")
+    .set({ sampling_notes_json: JSON.stringify(merged) })
+    .where("id", "=", id)
+    .execute();
 }
 
 export async function updateEvalRun(db: DB, id: string, patch: Updateable<EvalRunTable>): Promise<void> {

@@ -17,6 +17,11 @@ export const EvalRun = z.object({
   testSplitVersionId: z.string(),
   graderSetId: z.string(),
   samplingParams: z.record(z.string(), z.unknown()),
+  /**
+   * What the run left out of `samplingParams` because the model refused it (OpenAI's reasoning models refuse
+   * max_tokens and any temperature but 1), one sentence each; empty when it sampled as asked.
+   */
+  samplingNotes: z.array(z.string()),
   /** Completions per item; aggregates of a run with several trials are item-weighted with two-level intervals. */
   trials: z.number().int(),
   status: EvalRunStatus,

@@ -24,6 +24,8 @@ export interface EvalRunTable {
   /** Per grader `{mean, passRate, errored, n}` only: what the leaderboard reads (the full aggregates are larger). */
   graders_json: string | null;
   usage_json: string | null;
+  /** Sampling the model refused and the run left out: a JSON array of sentences (null: none). */
+  sampling_notes_json: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: string;
   finished_at: string | null;
   /** The `tunelab worker` running a standalone run, and until when (unix seconds) unless renewed. */

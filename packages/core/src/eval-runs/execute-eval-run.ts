@@ -4,7 +4,7 @@ import { type CompletionCache, type RunnerGrader, type RunProgress, runEval, typ
 import type OpenAI from "openai";
 import { nowIso } from "../shared/time.ts";
 import type { Workspace } from "../storage/workspace.ts";
-import { getEvalRun, insertSamples, runSamples, sampleKeys, updateEvalRun } from "./eval-run.repository.ts";
+import { addSamplingNotes, getEvalRun, insertSamples, runSamples, sampleKeys, updateEvalRun } from "./eval-run.repository.ts";
 import type { EvalRun } from "./eval-run.schema.ts";
 import { countStoredSamples, finalizeRun, toScoredItem } from "./finalize/finalize-run.ts";
 import { type FinalizeWorker, finalizeInWorker, OFF_THREAD_SAMPLES, startFinalizeWorker } from "./finalize/off-thread.ts";
@@ -76,6 +76,7 @@ export async function executeEvalRun(ws: Workspace, runId: string, options: Exec
       ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
       ...(options.cache ? { cache: options.cache } : {}),
     });
+    await addSamplingNotes(ws.db, runId, result.samplingNotes);
     if (result.status === "cancelled") {
       // a process that stops leaves the run unfinished for the next one to resume; a cancel ends it
       if (options.signal?.reason !== RUN_STOPPED) await updateEvalRun(ws.db, runId, { status: "cancelled", finished_at: nowIso() });

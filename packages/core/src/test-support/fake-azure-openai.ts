@@ -62,6 +62,11 @@ export interface FakeAzureOptions {
   /** The first number of its ids (default 1): replicas standing for different machines' engines share no job id. */
   firstId?: number;
   answer?: (model: string, lastUserText: string, tuned: boolean) => string;
+  /**
+   * Models that answer chat completions as OpenAI's reasoning models do: `max_tokens` is a 400 `unsupported_parameter`,
+   * a temperature other than 1 a 400 `unsupported_value` (their documented messages, param and code).
+   */
+  reasoningModels?: string[];
 }
 
 interface Job {
@@ -350,6 +355,25 @@ export async function startFakeAzure(options: FakeAzureOptions): Promise<FakeAzu
         return send(res, 404, { error: { code: "model_not_found", message: `The model \`${chat?.model}\` does not exist` } });
       if (!served)
         return send(res, 404, { error: { code: "DeploymentNotFound", message: `The API deployment ${chat?.model} does not exist` } });
+      const sampling = body as { max_tokens?: unknown; temperature?: unknown };
+      if (options.reasoningModels?.includes(served) && sampling.max_tokens !== undefined)
+        return send(res, 400, {
+          error: {
+            message: "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.",
+            type: "invalid_request_error",
+            param: "max_tokens",
+            code: "unsupported_parameter",
+          },
+        });
+      if (options.reasoningModels?.includes(served) && sampling.temperature !== undefined && sampling.temperature !== 1)
+        return send(res, 400, {
+          error: {
+            message: `Unsupported value: 'temperature' does not support ${String(sampling.temperature)} with this model. Only the default (1) value is supported.`,
+            type: "invalid_request_error",
+            param: "temperature",
+            code: "unsupported_value",
+          },
+        });
       const tuned = [...fake.jobs.values()].some((j) => j.status === "succeeded" && tunedName(j) === served);
       const last = [...(chat.messages ?? [])].reverse().find((m) => m.role === "user");
       const text = typeof last?.content === "string" ? last.content : "";

@@ -22,10 +22,16 @@ export interface CompleteContext {
   now: () => number;
   /** Called before each retry with the failed attempt's error and the wait chosen. */
   onRetry?: (error: SampleError, delayMs: number) => void;
+  /**
+   * After a failed attempt: the body to send instead at once (the model refused one of its parameters, see
+   * ParameterFallbacks), or undefined. Such an attempt does not count toward the retry policy's attempts.
+   */
+  adapt?: (thrown: unknown, body: ChatCompletionCreateParamsNonStreaming) => ChatCompletionCreateParamsNonStreaming | undefined;
 }
 
 export type CompleteOutcome =
-  | { kind: "ok"; completion: Completion; attempts: number }
+  /** `body`: what was sent last (the given body, or the one `adapt` chose). */
+  | { kind: "ok"; completion: Completion; attempts: number; body: ChatCompletionCreateParamsNonStreaming }
   | { kind: "error"; error: SampleError; attempts: number }
   | { kind: "cancelled"; attempts: number };
 
@@ -33,8 +39,9 @@ export type CompleteOutcome =
  * One chat completion with the runner's retry loop. The SDK is called with `maxRetries: 0` so that retries,
  * backoff, Retry-After and timeouts are decided here, once, for every provider.
  */
-export async function complete(body: ChatCompletionCreateParamsNonStreaming, context: CompleteContext): Promise<CompleteOutcome> {
+export async function complete(first: ChatCompletionCreateParamsNonStreaming, context: CompleteContext): Promise<CompleteOutcome> {
   const { signal, retry } = context;
+  let body = first;
   const estimate = context.limiter ? estimateTokens(body) : 0;
   for (let attempt = 1; ; attempt++) {
     if (context.limiter) await context.sleep(context.limiter.reserve(estimate), signal);
@@ -44,10 +51,16 @@ export async function complete(body: ChatCompletionCreateParamsNonStreaming, con
       const response = await context.client.chat.completions.create(body, { maxRetries: 0, signal: deadline.signal });
       const completion = toCompletion(response);
       context.limiter?.settle(estimate, completion.usage.total_tokens);
-      return { kind: "ok", completion, attempts: attempt };
+      return { kind: "ok", completion, attempts: attempt, body };
     } catch (thrown) {
       context.limiter?.settle(estimate, 0);
       if (signal.aborted) return { kind: "cancelled", attempts: attempt };
+      const instead = context.adapt?.(thrown, body);
+      if (instead && instead !== body) {
+        body = instead;
+        attempt--; // the same attempt again, without what the model refused
+        continue;
+      }
       const failure = classifyError(thrown, deadline.timedOut(), context.now());
       if (!failure.retryable || attempt >= retry.maxAttempts) return { kind: "error", error: failure.error, attempts: attempt };
       const delay = retryDelay(attempt, failure.retryAfterMs, retry, context.random);

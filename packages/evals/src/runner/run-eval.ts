@@ -13,6 +13,7 @@ import type { Completion } from "./completion.ts";
 import { gradeSample, type RunnerGrader } from "./grade-sample.ts";
 import { GradingPool } from "./grading-pool/grading-pool.ts";
 import type { ItemRecord, ItemStatus } from "./item-record.ts";
+import { ParameterFallbacks } from "./parameter-fallbacks.ts";
 import type { RunProgress } from "./progress.ts";
 import { RateLimiter, type RateLimits } from "./rate-limiter.ts";
 import { buildRequest } from "./request.ts";
@@ -100,6 +101,8 @@ export interface RunEvalResult extends RunSummary {
   status: "completed" | "cancelled";
   skipped: number;
   retries: number;
+  /** Sampling parameters the model refused and the run left out, one sentence each (ParameterFallbacks). */
+  samplingNotes: string[];
 }
 
 /**
@@ -121,6 +124,7 @@ export async function runEval(options: RunEvalOptions): Promise<RunEvalResult> {
   const limiter = options.rateLimits ? new RateLimiter(options.rateLimits, now) : undefined;
   const { sampler } = options;
   const cache = isDeterministic(sampler.samplingParams) ? options.cache : undefined;
+  const fallbacks = new ParameterFallbacks(sampler.model);
   const stop = new AbortController();
   const onAbort = () => stop.abort();
   options.signal?.addEventListener("abort", onAbort, { once: true });
@@ -205,9 +209,15 @@ export async function runEval(options: RunEvalOptions): Promise<RunEvalResult> {
   /** An item's completion (or why there is none); undefined when the run was cancelled while it was in flight. */
   const sampleUnit = async ({ item, trial }: Unit): Promise<Sampled | undefined> => {
     const started = now();
-    const body = buildRequest(sampler.model, trialSamplingParams(sampler.samplingParams, trial), item);
-    const keyed = trial === 0 ? body : { ...body, tunelab_trial: trial };
-    const key = cache ? completionCacheKey(keyed as unknown as Record<string, unknown>) : undefined;
+    const requested = buildRequest(sampler.model, trialSamplingParams(sampler.samplingParams, trial), item);
+    const body = fallbacks.apply(requested);
+    // cached under what the run asked for (a later run finds it before learning what the model refuses), but only while
+    // what is sent stays deterministic: a model that refused temperature 0, asked without a seed, samples at random
+    const cacheable = (sent: typeof body) => isDeterministic({ temperature: sent.temperature ?? undefined, seed: sent.seed ?? undefined });
+    const key =
+      cache && cacheable(body)
+        ? completionCacheKey((trial === 0 ? requested : { ...requested, tunelab_trial: trial }) as unknown as Record<string, unknown>)
+        : undefined;
     let completion: Completion | undefined = key ? await cache?.get(key) : undefined;
     const cached = completion !== undefined;
     let sampleError: SampleError | undefined;
@@ -223,12 +233,13 @@ export async function runEval(options: RunEvalOptions): Promise<RunEvalResult> {
         random: options.random ?? Math.random,
         now,
         onRetry: () => progress.retries++,
+        adapt: (thrown, sent) => fallbacks.retryWithout(thrown, sent),
       });
       if (outcome.kind === "cancelled") return;
       attempts = outcome.attempts;
       if (outcome.kind === "ok") {
         completion = outcome.completion;
-        if (key) await cache?.set(key, completion);
+        if (key && cacheable(outcome.body)) await cache?.set(key, completion);
       } else sampleError = outcome.error;
     }
     return { item, trial, started, completion, cached, attempts, ...(sampleError ? { sampleError } : {}) };
@@ -330,7 +341,7 @@ export async function runEval(options: RunEvalOptions): Promise<RunEvalResult> {
   }
   if (fatal) throw fatal.error;
 
-  const outcome = { skipped: progress.skipped, retries: progress.retries };
+  const outcome = { skipped: progress.skipped, retries: progress.retries, samplingNotes: fallbacks.notes() };
   // every unit is counted once, when its record was handed over
   if (tally) return { status: progress.done === todo.length ? "completed" : "cancelled", ...outcome, ...tally.summary([]) };
   const finished = todo.flatMap((unit) => records.get(trialKey(unit.item.id, unit.trial)) ?? []);

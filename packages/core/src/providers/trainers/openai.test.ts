@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { importDataset } from "../../datasets/import-dataset.ts";
 import { loadVersionText } from "../../datasets/version-content.ts";
-import { runSamples } from "../../eval-runs/eval-run.repository.ts";
+import { getEvalRun, runSamples } from "../../eval-runs/eval-run.repository.ts";
 import { createExperiment } from "../../experiments/create-experiment.ts";
 import { experimentMetrics } from "../../experiments/experiment.repository.ts";
 import { type ExperimentServices, runExperiment } from "../../experiments/run-experiment.ts";
@@ -20,6 +20,7 @@ import { Providers } from "../providers.ts";
 
 const BASE = "gpt-4.1-nano-2025-04-14";
 const BROKEN = "gpt-4o-mini-2024-07-18";
+const REASONING = "gpt-5-mini-2025-08-07";
 let ws: Awaited<ReturnType<typeof tempWorkspace>>;
 let fake: FakeAzure;
 let services: ExperimentServices;
@@ -29,9 +30,10 @@ beforeAll(async () => {
   fake = await startFakeAzure({
     flavour: "openai",
     apiKey: "sk-test",
-    models: [BASE, BROKEN],
+    models: [BASE, BROKEN, REASONING],
     deployments: {},
     failModel: BROKEN,
+    reasoningModels: [REASONING],
     answer: (_model, question, tuned) => (tuned && question.includes("sky") ? "Yes" : "No"),
   });
   process.env.OPENAI_REPLICA_KEY = "sk-test";
@@ -134,6 +136,23 @@ describe("an experiment on OpenAI's fine-tuning API", () => {
       );
       expect(error.message).not.toContain("sk-wrong-0123456789");
     }
+  });
+
+  it("scores a baseline of a reasoning model, which refuses max_tokens and temperature 0, and says what it left out", async () => {
+    const { experiment } = await createExperiment(ws, { project: "p", provider: "hosted", model: REASONING, method: "none" });
+    const done = await runExperiment(ws, services, experiment.id, new AbortController().signal);
+    expect(done.status, done.error ?? "").toBe("completed");
+    const run = await getEvalRun(ws.db, done.evalRunId ?? "");
+    expect(run.resultCounts).toMatchObject({ total: 2, errored: 0 });
+    // the run keeps the sampling it asked for, and says how it sampled
+    expect(run.samplingParams).toEqual({ temperature: 0, seed: 0, max_tokens: 256 });
+    expect(run.samplingNotes).toEqual([
+      expect.stringContaining(`${REASONING} does not accept max_tokens`),
+      expect.stringContaining(`${REASONING} accepts only its default temperature`),
+    ]);
+    const chats = fake.requests.filter((r) => r.path.endsWith("/chat/completions")).map((r) => r.body as Record<string, unknown>);
+    expect(chats.at(-1)).not.toHaveProperty("max_tokens");
+    expect(chats.at(-1)).not.toHaveProperty("temperature");
   });
 
   it("sends DPO with beta on preference pairs", async () => {
