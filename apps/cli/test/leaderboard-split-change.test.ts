@@ -1,5 +1,6 @@
 // After the test split changes, `tunelab leaderboard` starts a new board; the experiments scored on the old split are
-// not ranked on it, and the board says so, naming the versions, even while the new board is still empty.
+// not ranked on it, and the board says so, naming the versions, even while the new board is still empty. The old
+// split's board stays one `--split test@1` away.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -22,6 +23,7 @@ beforeAll(() => {
       ["split", join(dir, "test1.jsonl"), "--project", "tickets"],
       ["graders", "add", `${EXAMPLES}graders.json`],
       ["baseline", "--model", "local-tiny"],
+      ["baseline", "--model", "local-small", "--name", "small"],
       ["split", join(dir, "test2.jsonl"), "--project", "tickets"],
     ],
     { home, cwd: dir },
@@ -35,7 +37,7 @@ describe("tunelab leaderboard after the test split changed", () => {
     expect(board.code, board.stderr).toBe(0);
     expect(board.stdout).toContain("no experiments on this leaderboard yet");
     expect(board.stdout).toContain(
-      "Not ranked here (scores compare only on the same test split and graders; this board: test@2 with graders@1):\n  1 experiment scored on test@1 with graders@1",
+      "Not ranked here (scores compare only on the same test split and graders; this board: test@2 with graders@1):\n  2 experiments scored on test@1 with graders@1 (its board: tunelab leaderboard --split test@1)",
     );
     // --json keeps the board's body: the experiments apart are in `elsewhere`
     const json = runCli(["leaderboard", "--json"], { home, cwd: dir }).json() as {
@@ -43,6 +45,47 @@ describe("tunelab leaderboard after the test split changed", () => {
       elsewhere: Array<{ experiments: number }>;
     };
     expect(json.rows).toEqual([]);
-    expect(json.elsewhere.map((e) => e.experiments)).toEqual([1]);
+    expect(json.elsewhere.map((e) => e.experiments)).toEqual([2]);
+  });
+
+  it("shows the old split's board with --split test@1 (or 1), saying which split it is, with the paging, sorting and filters", () => {
+    const cli = (args: string[]) => runCli(["leaderboard", ...args], { home, cwd: dir });
+    const human = cli(["--split", "test@1"]);
+    expect(human.code, human.stderr).toBe(0);
+    expect(human.stdout.split("\n")[0]).toBe(
+      "Leaderboard of tickets on test@1 with graders@1 (an older test split; the current one is test@2: `tunelab leaderboard` ranks on it)",
+    );
+    expect(human.stdout).toMatch(/│ small\s*│/);
+    expect(human.stdout).not.toContain("Not ranked here");
+
+    type Board = { testSplit: string; currentTestSplit: string; total: number; rows: Array<{ name: string; rank: number | null }> };
+    const board = cli(["--split", "1", "--json"]).json() as Board;
+    expect([board.testSplit, board.currentTestSplit, board.total]).toEqual(["test@1", "test@2", 2]);
+    const names = board.rows.map((r) => r.name).sort();
+    // paged and sorted as any board
+    const page = cli(["--split", "test@1", "--sort", "name", "--order", "desc", "--limit", "1", "--offset", "1"]);
+    expect(page.code, page.stderr).toBe(0);
+    expect(page.stdout).toMatch(new RegExp(`│ ${names[0]}\\s*│`));
+    expect(page.stdout).not.toMatch(new RegExp(`│ ${names[1]}\\s*│`));
+    expect(page.stdout).toContain("rows 2-2 of 2");
+    expect(cli(["--split", "test@1", "--offset", "5"]).stdout).toContain(
+      "no rows from --offset 5: this leaderboard has 2 experiment(s); --split test@1 --offset 0 shows the first",
+    );
+    const filtered = cli(["--split", "test@1", "--method", "supervised"]);
+    expect(filtered.stdout).toContain("Leaderboard of tickets on test@1 with graders@1");
+    expect(filtered.stdout).toContain("no experiments on this leaderboard (test@1 with graders@1)");
+    expect((cli(["--split", "test@1", "--model", "local-tiny", "--json"]).json() as Board).total).toBe(1);
+
+    // the current split's board says so too
+    expect(cli(["--split", "test@2"]).stdout.split("\n")[0]).toBe("Leaderboard of tickets on test@2 with graders@1");
+
+    const unknown = cli(["--split", "test@3"]);
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toContain("project tickets has no test split test@3 (its test splits: test@1, test@2)");
+    const malformed = cli(["--split", "train@1"]);
+    expect(malformed.code).not.toBe(0);
+    expect(malformed.stderr).toContain(
+      "option '--split <version>' argument 'train@1' is invalid. expected test@N or N, e.g. test@1, got \"train@1\"",
+    );
   });
 });

@@ -22,19 +22,34 @@ import { hyperText, scoreText, statusColor } from "../render/experiment.ts";
 import { resolveExperimentRef } from "./experiment-ref.ts";
 
 const ORDERS = LeaderboardQuery.shape.order.unwrap().options;
+const SPLIT = LeaderboardQuery.shape.split.unwrap();
+
+/** Above the table: the project, the board's test split and graders, and whether that split is an older one. */
+function boardHeader(board: Leaderboard, graders: string): string {
+  if (!board.testSplit) return color.bold(`Leaderboard of ${board.project}`);
+  const head = color.bold(`Leaderboard of ${board.project} on ${board.testSplit} with ${graders}`);
+  if (board.testSplit === board.currentTestSplit) return head;
+  return `${head} ${color.yellow(`(an older test split; the current one is ${board.currentTestSplit ?? "none"}: \`tunelab leaderboard\` ranks on it)`)}`;
+}
 
 /**
  * The experiments scored on another test split or grader set (before the split or the graders changed): how many, on
  * which versions, next to the board's own, so that an empty or short board does not look like lost results.
  */
-async function elsewhereNote(ws: Workspace, board: Leaderboard): Promise<string> {
+async function elsewhereNote(ws: Workspace, board: Leaderboard, flags: string): Promise<string> {
   if (board.elsewhere.length === 0) return "";
   const splitRef = async (id: string | null) => (id ? ((await findVersionById(ws.db, id))?.ref ?? id) : "no test split");
   const gradersRef = async (id: string | null) => (id ? ((await findGraderSet(ws.db, id))?.ref ?? id) : "no graders");
   const where = async (split: string | null, graders: string | null) => `${await splitRef(split)} with ${await gradersRef(graders)}`;
   const lines = [];
-  for (const e of board.elsewhere)
-    lines.push(`  ${count(e.experiments, "experiment")} scored on ${await where(e.testSplitVersionId, e.graderSetId)}`);
+  for (const e of board.elsewhere) {
+    // another split with the board's graders has a board of its own: how to see it
+    const see =
+      e.graderSetId === board.graderSetId && e.testSplitVersionId !== board.testSplitVersionId
+        ? ` (its board: tunelab leaderboard --split ${await splitRef(e.testSplitVersionId)}${flags})`
+        : "";
+    lines.push(`  ${count(e.experiments, "experiment")} scored on ${await where(e.testSplitVersionId, e.graderSetId)}${see}`);
+  }
   return color.dim(
     `\nNot ranked here (scores compare only on the same test split and graders; this board: ${await where(board.testSplitVersionId, board.graderSetId)}):\n${lines.join("\n")}`,
   );
@@ -43,8 +58,13 @@ async function elsewhereNote(ws: Workspace, board: Leaderboard): Promise<string>
 export function registerLeaderboard(program: Command, globals: () => GlobalOptions): void {
   program
     .command("leaderboard")
-    .description("experiments ranked by the primary metric, with 95% intervals, on the current test split and graders")
+    .description("experiments ranked by the primary metric, with 95% intervals, on the current (or --split's) test split and graders")
     .option("-p, --project <name>", "project (default: the only project)")
+    .addOption(
+      new Option("--split <version>", "the board of an older test split version: test@1 or 1 (default: the current split)").argParser(
+        checkedBy((text) => text, SPLIT),
+      ),
+    )
     .addOption(new Option("--sort <column>", "the column to sort by").choices(LEADERBOARD_COLUMNS).default("rank"))
     .addOption(new Option("--order <dir>", "sort direction (default: best first)").choices(ORDERS))
     .option("--dataset <ref>", "only this dataset (train or train@2)")
@@ -60,6 +80,7 @@ export function registerLeaderboard(program: Command, globals: () => GlobalOptio
     .action(
       async (o: {
         project?: string;
+        split?: string;
         sort: (typeof LEADERBOARD_COLUMNS)[number];
         order?: (typeof ORDERS)[number];
         dataset?: string;
@@ -74,6 +95,7 @@ export function registerLeaderboard(program: Command, globals: () => GlobalOptio
             ws,
             {
               project: await resolveProjectName(ws, o.project),
+              ...(o.split ? { split: o.split } : {}),
               sort: o.sort,
               limit: o.limit,
               offset: o.offset,
@@ -85,12 +107,20 @@ export function registerLeaderboard(program: Command, globals: () => GlobalOptio
             },
             priceOf(loadConfig()),
           );
-          const apart = await elsewhereNote(ws, board);
+          const graders = board.graderSetId ? ((await findGraderSet(ws.db, board.graderSetId))?.ref ?? board.graderSetId) : "no graders";
+          const older = board.testSplit !== board.currentTestSplit;
+          const projectFlag = o.project ? ` -p ${o.project}` : "";
+          const apart = await elsewhereNote(ws, board, projectFlag);
           emit(globals(), board, () => {
+            const header = `${boardHeader(board, graders)}\n`;
             if (board.rows.length === 0 && board.total > 0)
-              return `no rows from --offset ${board.offset}: this leaderboard has ${board.total} experiment(s); \`tunelab leaderboard --offset 0\` shows the first`;
+              return older
+                ? `${header}no rows from --offset ${board.offset}: this leaderboard has ${board.total} experiment(s); --split ${board.testSplit} --offset 0 shows the first`
+                : `${header}no rows from --offset ${board.offset}: this leaderboard has ${board.total} experiment(s); \`tunelab leaderboard --offset 0\` shows the first`;
+            if (board.rows.length === 0 && older)
+              return `${header}no experiments on this leaderboard (${board.testSplit} with ${graders})${apart}`;
             if (board.rows.length === 0)
-              return `no experiments on this leaderboard yet: \`tunelab baseline --model local-small\`, then \`tunelab exp create --dataset train@1 --model local-small\`${apart}`;
+              return `${header}no experiments on this leaderboard yet: \`tunelab baseline --model local-small\`, then \`tunelab exp create --dataset train@1 --model local-small\`${apart}`;
             const graderNames = [...new Set(board.rows.flatMap((r) => Object.keys(r.graders)))].filter((g) => g !== board.primaryMetric);
             const rows = board.rows.map((r) => [
               r.rank ?? "-",
@@ -129,7 +159,7 @@ export function registerLeaderboard(program: Command, globals: () => GlobalOptio
               "cost",
               "status",
             ];
-            return `${table(head, rows)}${pageNote(board, o)}${leakageNote(board.rows)}${apart}`;
+            return `${header}${table(head, rows)}${pageNote(board, o)}${leakageNote(board.rows)}${apart}`;
           });
         });
       },
