@@ -35,7 +35,7 @@ export const LeaderboardRow = z.object({
 });
 export type LeaderboardRow = z.infer<typeof LeaderboardRow>;
 
-/** Experiments on one test split (the current one unless asked for another) and grader set, ranked (and sorted) by the server. */
+/** Experiments on one test split and grader set (the current ones unless asked for others), ranked (and sorted) by the server. */
 export const Leaderboard = z.object({
   project: z.string(),
   testSplitVersionId: z.string().nullable(),
@@ -44,6 +44,10 @@ export const Leaderboard = z.object({
   /** The project's current test split version: another than `testSplit` when an older split's board was asked for. */
   currentTestSplit: z.string().nullable(),
   graderSetId: z.string().nullable(),
+  /** The board's grader set version (`graders@1`); null when the project has no graders yet. */
+  graderSet: z.string().nullable(),
+  /** The project's current grader set: another than `graderSet` when an older grader set's board was asked for. */
+  currentGraderSet: z.string().nullable(),
   primaryMetric: z.string().nullable(),
   /** One page of the sorted board: `limit` rows from `offset` (0-based). Ranks are the whole board's. */
   rows: z.array(LeaderboardRow),

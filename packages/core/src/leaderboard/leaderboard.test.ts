@@ -181,8 +181,9 @@ describe("ranking", () => {
     await scoreExperiment(rws, ids.rescored, samplesAtPassRate(40, 0.5));
     expect((await board()).rows.map((r) => `${r.name}:${r.rank ?? "-"}`)).toEqual(["rescored:1", "pending:-"]);
     // the old board, asked for by its grader set: its four runs ranked as before, the new run listed apart
+    // (the unscored experiment will be scored with the current graders: it is on their board only)
     const old = await board({ graderSetId: v1.graderSetId ?? "" });
-    expect(old.rows.map((r) => r.rank)).toEqual([1, 2, 2, 4, null]);
+    expect(old.rows.map((r) => r.rank)).toEqual([1, 2, 2, 4]);
     expect(old.elsewhere).toEqual([{ testSplitVersionId: v1.testSplitVersionId, graderSetId: v2.graderSetId, experiments: 1 }]);
     // a new test split version starts a new board too
     const test2 = Array.from({ length: 40 }, (_, i) => chat(`new question ${i}`, `new answer ${i}`));
@@ -232,6 +233,54 @@ describe("ranking", () => {
     await expect(board({ split: "train@1" })).rejects.toMatchObject({ code: "invalid_argument", message: /^split: expected test@N or N/ });
     await expect(board({ split: "0" })).rejects.toMatchObject({ code: "invalid_argument", message: /^split: / });
   });
+
+  it("shows an older grader set's board on request (graders@1 or 1), on any split, and names the grader sets", async () => {
+    // (after the tests above: test@2 and graders@2 are current; test@1 has four runs on graders@1 and one on graders@2)
+    const current = await board();
+    expect([current.graderSet, current.currentGraderSet]).toEqual(["graders@2", "graders@2"]);
+    // asking for the current grader set by name is the default board
+    expect(await board({ graders: "graders@2" })).toEqual(current);
+    expect(await board({ graders: "2", split: "test@2" })).toEqual(current);
+
+    // test@1's original board: the runs scored with graders@1, ranked, and the unscored experiment on the current board only
+    const first = await board({ split: "test@1", graders: "graders@1" });
+    expect([first.testSplit, first.currentTestSplit, first.graderSet, first.currentGraderSet, first.primaryMetric]).toEqual([
+      "test@1",
+      "test@2",
+      "graders@1",
+      "graders@2",
+      "exact",
+    ]);
+    expect(first.rows.map((r) => `${r.name}:${r.rank ?? "-"}`)).toEqual(["high:1", "mid-a:2", "mid-b:2", "base:4"]);
+    expect(first.graderSetId).toBe(current.elsewhere.find((e) => e.experiments === 4)?.graderSetId);
+    expect(first.elsewhere.map((e) => [e.graderSetId === current.graderSetId, e.experiments]).sort()).toEqual([
+      [true, 1],
+      [true, 1],
+    ]);
+    expect(await board({ split: "1", graders: "1" })).toEqual(first);
+    // the same board as asked for by the grader set's id, filtered, sorted and paged as any board
+    expect(await board({ split: "test@1", graderSetId: first.graderSetId ?? "" })).toEqual(first);
+    expect(await cells({ split: "test@1", graders: "graders@1", sort: "name", limit: 2, offset: 1 })).toEqual(["high:1", "mid-a:2"]);
+    expect(await cells({ split: "test@1", graders: "graders@1", method: "none" })).toEqual(["base:1"]);
+    // graders@1 on the current split: nothing was scored there with them, and the unscored experiment is not theirs
+    const none = await board({ graders: "graders@1" });
+    expect([none.testSplit, none.graderSet, none.rows, none.total]).toEqual(["test@2", "graders@1", [], 0]);
+
+    await expect(board({ graders: "graders@3" })).rejects.toMatchObject({
+      code: "not_found",
+      message: "project r has no grader set graders@3 (its grader sets: graders@1, graders@2)",
+      details: { graders: "graders@3", graderSets: ["graders@1", "graders@2"] },
+    });
+    for (const bad of ["test@1", "0", "graders@", "graders@x"])
+      await expect(board({ graders: bad }), bad).rejects.toMatchObject({
+        code: "invalid_argument",
+        message: /^graders: expected graders@N or N, e\.g\. graders@1/,
+      });
+    await expect(board({ graders: "1", graderSetId: first.graderSetId ?? "" })).rejects.toMatchObject({
+      code: "invalid_argument",
+      message: /^graders: /,
+    });
+  });
 });
 
 describe("an older test split's board in a project without one", () => {
@@ -239,6 +288,13 @@ describe("an older test split's board in a project without one", () => {
     await expect(leaderboard(ws, { project: "p", split: "test@1" })).rejects.toMatchObject({
       code: "not_found",
       message: "project p has no test split test@1 (it has no test split yet: `tunelab split FILE --project P`)",
+    });
+  });
+
+  it("asked for a grader set, is not_found, saying the project has no graders yet", async () => {
+    await expect(leaderboard(ws, { project: "p", graders: "graders@1" })).rejects.toMatchObject({
+      code: "not_found",
+      message: "project p has no grader set graders@1 (it has no graders yet: `tunelab graders add FILE`)",
     });
   });
 });

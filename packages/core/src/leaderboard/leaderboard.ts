@@ -3,10 +3,11 @@ import { z } from "zod";
 import { currentTestSplit, findVersionById } from "../datasets/dataset.repository.ts";
 import { DatasetRef } from "../datasets/dataset.schema.ts";
 import { ExperimentMethod, ExperimentStatus } from "../experiments/experiment.schema.ts";
-import { currentGraderSet, primaryMetricOf } from "../grader-sets/grader-set.repository.ts";
+import { currentGraderSet, findGraderSet } from "../grader-sets/grader-set.repository.ts";
 import { getProjectByName } from "../projects/project.repository.ts";
 import { PageFields } from "../shared/page.ts";
 import type { Workspace } from "../storage/workspace.ts";
+import { BoardGraders, boardGraderSet } from "./board-graders.ts";
 import { BoardSplit, boardSplitVersion } from "./board-split.ts";
 import type { Leaderboard, LeaderboardRow } from "./leaderboard.schema.ts";
 import { leakedExamplesByVersion } from "./leaderboard-leakage.ts";
@@ -30,6 +31,8 @@ export const LeaderboardQuery = z.object({
   /** The board of this test split version (`test@1` or `1`), current or older; default: the current split's. */
   split: BoardSplit.optional(),
   testSplitVersionId: z.string().optional(),
+  /** The board of this grader set version (`graders@1` or `1`), current or older; default: the current grader set's. */
+  graders: BoardGraders.optional(),
   graderSetId: z.string().optional(),
   /** Only experiments on this dataset (`train`) or version (`train@2`); a malformed ref is refused, not an empty board. */
   dataset: DatasetRef.optional(),
@@ -58,27 +61,36 @@ export async function leaderboard(ws: Workspace, query: LeaderboardQuery, priceO
   const project = await getProjectByName(ws.db, q.project);
   if (q.split !== undefined && q.testSplitVersionId !== undefined)
     throw new TunelabError("invalid_argument", "split: give a test split ref or a test split version id, not both");
+  if (q.graders !== undefined && q.graderSetId !== undefined)
+    throw new TunelabError("invalid_argument", "graders: give a grader set ref or a grader set id, not both");
   // the board's test split and grader set are looked up while the rows are read (on PostgreSQL, concurrently)
   const boardOf = async () => {
-    const [current, asked, graderSet] = await Promise.all([
+    const [current, asked, currentGraders, askedGraders] = await Promise.all([
       currentTestSplit(ws.db, project.id),
       q.split !== undefined
         ? boardSplitVersion(ws.db, project, q.split)
         : q.testSplitVersionId !== undefined
           ? findVersionById(ws.db, q.testSplitVersionId)
           : undefined,
-      q.graderSetId
-        ? { id: q.graderSetId, primaryMetric: await primaryMetricOf(ws.db, q.graderSetId) }
-        : currentGraderSet(ws.db, project.id),
+      currentGraderSet(ws.db, project.id),
+      q.graders !== undefined
+        ? boardGraderSet(ws.db, project, q.graders)
+        : q.graderSetId !== undefined
+          ? findGraderSet(ws.db, q.graderSetId)
+          : undefined,
     ]);
     const split = q.split !== undefined || q.testSplitVersionId !== undefined ? asked : current;
+    const graderSet = q.graders !== undefined || q.graderSetId !== undefined ? askedGraders : currentGraders;
     return {
       testSplitVersionId: q.testSplitVersionId ?? split?.id ?? null,
       testSplit: split?.ref ?? null,
       currentTestSplit: current?.ref ?? null,
-      // experiments not scored yet will be scored on the current split: they belong to its board only
-      unscoredOnBoard: (split?.id ?? null) === (current?.id ?? null),
-      graderSetId: graderSet?.id ?? null,
+      // experiments not scored yet will be scored on the current split with the current graders: they belong to that
+      // board only
+      unscoredOnBoard: (split?.id ?? null) === (current?.id ?? null) && (graderSet?.id ?? null) === (currentGraders?.id ?? null),
+      graderSetId: q.graderSetId ?? graderSet?.id ?? null,
+      graderSet: graderSet?.ref ?? null,
+      currentGraderSet: currentGraders?.ref ?? null,
       primaryMetric: graderSet?.primaryMetric ?? null,
     };
   };
@@ -131,8 +143,10 @@ export async function leaderboard(ws: Workspace, query: LeaderboardQuery, priceO
     rowsQuery = rowsQuery.where("d.name", "=", name ?? "");
     if (number) rowsQuery = rowsQuery.where("v.number", "=", Number(number));
   }
-  const [all, { testSplitVersionId, testSplit, currentTestSplit: current, unscoredOnBoard, graderSetId, primaryMetric }] =
-    await Promise.all([rowsQuery.execute(), boardOf()]);
+  const [all, { testSplitVersionId, testSplit, currentTestSplit: current, unscoredOnBoard, graderSetId, ...graders }] = await Promise.all([
+    rowsQuery.execute(),
+    boardOf(),
+  ]);
 
   const leaks = await boardLeakage(ws, testSplitVersionId, all);
 
@@ -187,7 +201,9 @@ export async function leaderboard(ws: Workspace, query: LeaderboardQuery, priceO
     testSplit,
     currentTestSplit: current,
     graderSetId,
-    primaryMetric,
+    graderSet: graders.graderSet,
+    currentGraderSet: graders.currentGraderSet,
+    primaryMetric: graders.primaryMetric,
     rows: rows.slice(q.offset, q.offset + q.limit),
     total: rows.length,
     offset: q.offset,
