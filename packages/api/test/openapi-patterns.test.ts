@@ -37,6 +37,9 @@ const VALID: Record<string, string[]> = {
   suffix: ["Nightly_v2", ""],
   at: ["1000", "960,1920", "1500.5"],
   sort: ["grader:exact", "grader:Fields v2"],
+  // the leaderboard of a test split or grader set version: its ref or just its number
+  split: ["test@1", "12"],
+  graders: ["graders@2", "1"],
   // response bodies: names of projects and datasets, and grader configs (python/custom env, regex flags, module hash)
   name: ["Ticket-Router.v2", "train"],
   env: ["OPENAI_API_KEY", "hf_home"],

@@ -263,3 +263,64 @@ describe("an older test split's leaderboard", () => {
     expect(doc.components.schemas.Leaderboard.properties).toHaveProperty("testSplit");
   });
 });
+
+describe("an older grader set's leaderboard", () => {
+  it("is served with ?graders=graders@1 (or 1) after the graders changed, with ?split= too, is documented, and refuses an unknown or malformed one", async () => {
+    // (after the test above: test@2 is current; test@1 has alpha, bravo and charlie, test@2 delta, all with graders@1)
+    await saveGraderSet(h.ws, "p", {
+      graders: [
+        { type: "string_check", name: "exact", input: "{{sample.output_text}}", reference: "{{item.reference}}", operation: "like" },
+      ],
+    });
+    const { experiment } = await createExperiment(h.ws, {
+      project: "p",
+      dataset: "train@1",
+      model: "local-tiny",
+      name: "echo",
+      hyperparameters: { n_epochs: 11 },
+    });
+    await scoreExperiment(
+      h.ws,
+      experiment.id,
+      Array.from({ length: ITEMS }, (_, k) => ({ itemId: String(k + 101), grades: { exact: { score: 1, passed: true } } })),
+    );
+    const board = async (query: string) => {
+      const body = await conforms("GET", `/api/projects/p/leaderboard${query}`);
+      return {
+        on: [body.testSplit, body.graderSet, body.currentGraderSet],
+        rows: body.rows.map((r: { name: string; rank: number }) => `${r.name}:${r.rank}`),
+      };
+    };
+    expect(await board("")).toEqual({ on: ["test@2", "graders@2", "graders@2"], rows: ["echo:1"] });
+    expect(await board("?graders=graders@2")).toEqual({ on: ["test@2", "graders@2", "graders@2"], rows: ["echo:1"] });
+    expect(await board("?graders=graders@1")).toEqual({ on: ["test@2", "graders@1", "graders@2"], rows: ["delta:1"] });
+    const first = { on: ["test@1", "graders@1", "graders@2"], rows: ["bravo:1", "alpha:2", "charlie:3"] };
+    expect(await board("?split=test@1&graders=graders@1")).toEqual(first);
+    expect(await board("?split=1&graders=1")).toEqual(first);
+    // with the other query parameters
+    expect(await board("?split=test@1&graders=1&sort=name&limit=2&offset=1")).toEqual({ on: first.on, rows: ["bravo:1", "charlie:3"] });
+
+    const unknown = await h.call("GET", "/api/projects/p/leaderboard?graders=graders@9");
+    expect([unknown.status, unknown.json.error.code, unknown.json.error.message]).toEqual([
+      404,
+      "not_found",
+      "project p has no grader set graders@9 (its grader sets: graders@1, graders@2)",
+    ]);
+    for (const bad of ["test@1", "graders@0", "x"]) {
+      const refused = await h.call("GET", `/api/projects/p/leaderboard?graders=${bad}`);
+      expect([refused.status, refused.json.error.code], bad).toEqual([400, "invalid_argument"]);
+      expect(refused.json.error.message, bad).toMatch(/^graders: expected graders@N or N, e\.g\. graders@1/);
+    }
+
+    const doc = (await h.call("GET", "/api/openapi.json")).json;
+    const param = doc.paths["/projects/{project}/leaderboard"].get.parameters.find((p: { name: string }) => p.name === "graders");
+    expect(param).toMatchObject({
+      in: "query",
+      required: false,
+      schema: { type: "string", pattern: expect.any(String), example: "graders@1" },
+    });
+    expect(param.description).toContain("graders@N, or just N");
+    expect(doc.components.schemas.Leaderboard.properties).toHaveProperty("graderSet");
+    expect(doc.components.schemas.Leaderboard.properties).toHaveProperty("currentGraderSet");
+  });
+});

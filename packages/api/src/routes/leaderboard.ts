@@ -29,6 +29,11 @@ export function leaderboardRoutes(ws: Workspace, prices: PriceOf = () => undefin
                 "The board of this test split version: test@N, or just N (default: the current split's). An older split's board ranks the experiments scored on it; an unknown version is a 404 naming the project's versions",
               example: "test@1",
             }),
+            graders: LeaderboardQuery.shape.graders.meta({
+              description:
+                "The board of this grader set version: graders@N, or just N (default: the current grader set's). An older grader set's board ranks the experiments scored with it (on the current test split, or split's); an unknown version is a 404 naming the project's grader sets",
+              example: "graders@1",
+            }),
             sort: z.enum(LEADERBOARD_COLUMNS).optional(),
             order: z.enum(["asc", "desc"]).optional(),
             dataset: LeaderboardQuery.shape.dataset,
@@ -50,6 +55,7 @@ export function leaderboardRoutes(ws: Workspace, prices: PriceOf = () => undefin
           {
             project,
             ...(q.split ? { split: q.split } : {}),
+            ...(q.graders ? { graders: q.graders } : {}),
             ...(q.sort ? { sort: q.sort } : {}),
             ...(q.order ? { order: q.order } : {}),
             ...(q.dataset ? { dataset: q.dataset } : {}),
