@@ -23,13 +23,32 @@ import { resolveExperimentRef } from "./experiment-ref.ts";
 
 const ORDERS = LeaderboardQuery.shape.order.unwrap().options;
 const SPLIT = LeaderboardQuery.shape.split.unwrap();
+const GRADERS = LeaderboardQuery.shape.graders.unwrap();
 
-/** Above the table: the project, the board's test split and graders, and whether that split is an older one. */
+/** The options that show the board of this test split and grader set (none for the current ones). */
+function boardFlags(
+  board: Pick<Leaderboard, "currentTestSplit" | "currentGraderSet">,
+  split: string | null,
+  graders: string | null,
+): string {
+  return `${split === board.currentTestSplit ? "" : ` --split ${split}`}${graders === board.currentGraderSet ? "" : ` --graders ${graders}`}`;
+}
+
+/** Above the table: the project, the board's test split and graders, and whether they are the current ones. */
 function boardHeader(board: Leaderboard, graders: string): string {
   if (!board.testSplit) return color.bold(`Leaderboard of ${board.project}`);
   const head = color.bold(`Leaderboard of ${board.project} on ${board.testSplit} with ${graders}`);
-  if (board.testSplit === board.currentTestSplit) return head;
-  return `${head} ${color.yellow(`(an older test split; the current one is ${board.currentTestSplit ?? "none"}: \`tunelab leaderboard\` ranks on it)`)}`;
+  const olderSplit = board.testSplit !== board.currentTestSplit;
+  const otherGraders = board.graderSet !== board.currentGraderSet;
+  const note =
+    olderSplit && otherGraders
+      ? `not the current test split and grader set; the current ones are ${board.currentTestSplit ?? "none"} with ${board.currentGraderSet ?? "no graders"}: \`tunelab leaderboard\` ranks on them`
+      : olderSplit
+        ? `an older test split; the current one is ${board.currentTestSplit ?? "none"}: \`tunelab leaderboard\` ranks on it`
+        : otherGraders
+          ? `not the current grader set; the current one is ${board.currentGraderSet ?? "none"}: \`tunelab leaderboard\` ranks with it`
+          : "";
+  return note ? `${head} ${color.yellow(`(${note})`)}` : head;
 }
 
 /**
@@ -43,12 +62,10 @@ async function elsewhereNote(ws: Workspace, board: Leaderboard, flags: string): 
   const where = async (split: string | null, graders: string | null) => `${await splitRef(split)} with ${await gradersRef(graders)}`;
   const lines = [];
   for (const e of board.elsewhere) {
-    // another split with the board's graders has a board of its own: how to see it
-    const see =
-      e.graderSetId === board.graderSetId && e.testSplitVersionId !== board.testSplitVersionId
-        ? ` (its board: tunelab leaderboard --split ${await splitRef(e.testSplitVersionId)}${flags})`
-        : "";
-    lines.push(`  ${count(e.experiments, "experiment")} scored on ${await where(e.testSplitVersionId, e.graderSetId)}${see}`);
+    // every other split and grader set has a board of its own: how to see it
+    const [split, graders] = [await splitRef(e.testSplitVersionId), await gradersRef(e.graderSetId)];
+    const see = ` (its board: tunelab leaderboard${boardFlags(board, split, graders)}${flags})`;
+    lines.push(`  ${count(e.experiments, "experiment")} scored on ${split} with ${graders}${see}`);
   }
   return color.dim(
     `\nNot ranked here (scores compare only on the same test split and graders; this board: ${await where(board.testSplitVersionId, board.graderSetId)}):\n${lines.join("\n")}`,
@@ -58,12 +75,20 @@ async function elsewhereNote(ws: Workspace, board: Leaderboard, flags: string): 
 export function registerLeaderboard(program: Command, globals: () => GlobalOptions): void {
   program
     .command("leaderboard")
-    .description("experiments ranked by the primary metric, with 95% intervals, on the current (or --split's) test split and graders")
+    .description(
+      "experiments ranked by the primary metric, with 95% intervals, on the current (or --split's) test split and (or --graders') graders",
+    )
     .option("-p, --project <name>", "project (default: the only project)")
     .addOption(
       new Option("--split <version>", "the board of an older test split version: test@1 or 1 (default: the current split)").argParser(
         checkedBy((text) => text, SPLIT),
       ),
+    )
+    .addOption(
+      new Option(
+        "--graders <version>",
+        "the board of an older grader set version: graders@1 or 1 (default: the current graders); with --split, that split's",
+      ).argParser(checkedBy((text) => text, GRADERS)),
     )
     .addOption(new Option("--sort <column>", "the column to sort by").choices(LEADERBOARD_COLUMNS).default("rank"))
     .addOption(new Option("--order <dir>", "sort direction (default: best first)").choices(ORDERS))
@@ -81,6 +106,7 @@ export function registerLeaderboard(program: Command, globals: () => GlobalOptio
       async (o: {
         project?: string;
         split?: string;
+        graders?: string;
         sort: (typeof LEADERBOARD_COLUMNS)[number];
         order?: (typeof ORDERS)[number];
         dataset?: string;
@@ -96,6 +122,7 @@ export function registerLeaderboard(program: Command, globals: () => GlobalOptio
             {
               project: await resolveProjectName(ws, o.project),
               ...(o.split ? { split: o.split } : {}),
+              ...(o.graders ? { graders: o.graders } : {}),
               sort: o.sort,
               limit: o.limit,
               offset: o.offset,
@@ -107,15 +134,15 @@ export function registerLeaderboard(program: Command, globals: () => GlobalOptio
             },
             priceOf(loadConfig()),
           );
-          const graders = board.graderSetId ? ((await findGraderSet(ws.db, board.graderSetId))?.ref ?? board.graderSetId) : "no graders";
-          const older = board.testSplit !== board.currentTestSplit;
+          const graders = board.graderSet ?? "no graders";
+          const older = board.testSplit !== board.currentTestSplit || board.graderSet !== board.currentGraderSet;
           const projectFlag = o.project ? ` -p ${o.project}` : "";
           const apart = await elsewhereNote(ws, board, projectFlag);
           emit(globals(), board, () => {
             const header = `${boardHeader(board, graders)}\n`;
             if (board.rows.length === 0 && board.total > 0)
               return older
-                ? `${header}no rows from --offset ${board.offset}: this leaderboard has ${board.total} experiment(s); --split ${board.testSplit} --offset 0 shows the first`
+                ? `${header}no rows from --offset ${board.offset}: this leaderboard has ${board.total} experiment(s);${boardFlags(board, board.testSplit, board.graderSet)} --offset 0 shows the first`
                 : `${header}no rows from --offset ${board.offset}: this leaderboard has ${board.total} experiment(s); \`tunelab leaderboard --offset 0\` shows the first`;
             if (board.rows.length === 0 && older)
               return `${header}no experiments on this leaderboard (${board.testSplit} with ${graders})${apart}`;
