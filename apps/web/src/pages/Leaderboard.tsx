@@ -7,7 +7,7 @@ import { type ScoreAxis, ScoreChart } from "../components/ScoreChart.tsx";
 import { onLive } from "../lib/live.ts";
 import { load, throttle } from "../lib/load.ts";
 import { usePage } from "../lib/page.ts";
-import { navigate, query, setQuery } from "../lib/router.ts";
+import { currentUrl, navigate, query, setQuery } from "../lib/router.ts";
 import { TRAINED_TOKENS_NOTE } from "../lib/tokens.ts";
 import { BoardTable, type LiveState } from "./leaderboard/BoardTable.tsx";
 import { CurvePanel } from "./leaderboard/CurvePanel.tsx";
@@ -57,10 +57,13 @@ export default function Leaderboard(props: { project: string }) {
   const selected = () => query("sel").split(",").filter(Boolean);
   const per = () => positive(query("per"), PER_PAGE, PER_PAGE);
   const page = () => positive(query("page"), 1, Number.MAX_SAFE_INTEGER);
+  /** The board's test split version (`?split=test@1`); none: the current split's board. */
+  const split = () => query("split");
 
   const board = load(
     () => ({
       project: props.project,
+      split: split(),
       dataset: query("dataset"),
       model: query("model"),
       method: query("method"),
@@ -77,6 +80,7 @@ export default function Leaderboard(props: { project: string }) {
           query: {
             sort: k.sort,
             order: k.order,
+            ...(k.split ? { split: k.split } : {}),
             ...(k.dataset ? { dataset: k.dataset } : {}),
             ...(k.model ? { model: k.model } : {}),
             ...(k.method ? { method: k.method as LeaderboardRow["method"] } : {}),
@@ -98,9 +102,28 @@ export default function Leaderboard(props: { project: string }) {
   // unfiltered and on one page, the board itself provides the options
   const whole = () => serverFiltered() || paged();
   const all = load(
-    () => (whole() ? { project: props.project } : null),
-    (k) => read(api.projects[":project"].leaderboard.$get({ param: { project: k.project }, query: { limit: WHOLE_BOARD } })),
+    () => (whole() ? { project: props.project, split: split() } : null),
+    (k) =>
+      read(
+        api.projects[":project"].leaderboard.$get({
+          param: { project: k.project },
+          query: { limit: WHOLE_BOARD, ...(k.split ? { split: k.split } : {}) },
+        }),
+      ),
   );
+  // the project's test split versions, for the split selector (the newest first)
+  const splits = load(
+    () => ({ project: props.project }),
+    (k) => read(api.projects[":project"]["test-split"].$get({ param: { project: k.project } })),
+  );
+  const splitRefs = () => (splits.data()?.data ?? []).map((v) => v.ref).reverse();
+  /** This page's link without `?split=`: the current split's board, with the same filters and sort. */
+  const currentBoardHref = () => {
+    const next = new URL(currentUrl().href);
+    next.searchParams.delete("split");
+    next.searchParams.delete("page");
+    return next.pathname + next.search;
+  };
 
   const [live, setLive] = createSignal<Record<string, LiveState>>({});
   const refresh = throttle(() => {
@@ -208,7 +231,8 @@ export default function Leaderboard(props: { project: string }) {
         <Show when={board.data()?.primaryMetric}>
           {(metric) => (
             <p class="muted">
-              Ranked by <strong>{metric()}</strong> (mean with 95% interval) on the project's test split.
+              Ranked by <strong>{metric()}</strong> (mean with 95% interval) on the project's test split
+              {board.data()?.testSplit ? ` ${board.data()?.testSplit}` : ""}.
             </p>
           )}
         </Show>
@@ -230,6 +254,28 @@ export default function Leaderboard(props: { project: string }) {
                   onInput={(e) => setQuery({ q: e.currentTarget.value })}
                 />
               </label>
+              <Show when={splitRefs().length > 1 || split()}>
+                <label>
+                  Test split
+                  <select
+                    name="split"
+                    onChange={(e) => {
+                      const ref = e.currentTarget.value;
+                      setQuery({ split: ref === data().currentTestSplit ? null : ref, page: null });
+                    }}
+                  >
+                    <For each={splitRefs()}>
+                      {(ref) => (
+                        // selected per option: the versions load after the board, so a value set on the select would
+                        // find no option yet
+                        <option value={ref} selected={ref === data().testSplit}>
+                          {ref === data().currentTestSplit ? `${ref} (current)` : ref}
+                        </option>
+                      )}
+                    </For>
+                  </select>
+                </label>
+              </Show>
               <label>
                 Status
                 <select name="status" value={query("status")} onChange={(e) => setQuery({ status: e.currentTarget.value, page: null })}>
@@ -273,10 +319,16 @@ export default function Leaderboard(props: { project: string }) {
               </button>
             </form>
 
+            <Show when={data().testSplit !== data().currentTestSplit}>
+              <p class="note" data-testid="older-split">
+                This is the board of {data().testSplit}, an older test split: it ranks the experiments scored on it. The current split is{" "}
+                {data().currentTestSplit ?? "none"}: <a href={currentBoardHref()}>see its board</a>.
+              </p>
+            </Show>
             <Show when={data().elsewhere.length > 0}>
               <p class="note">
-                {data().elsewhere.reduce((n, e) => n + e.experiments, 0)} experiment(s) were scored on an older test split or grader set and
-                are not ranked here: re-run their eval to put them on this board.
+                {data().elsewhere.reduce((n, e) => n + e.experiments, 0)} experiment(s) were scored on another test split or grader set and
+                are not ranked here: re-run their eval to put them on the current board.
               </p>
             </Show>
 
