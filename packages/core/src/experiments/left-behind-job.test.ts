@@ -85,7 +85,8 @@ describe("the local job of a worker whose experiment another worker took over", 
       await giveBack(id);
       const done = taking.run(id);
       await expect.poll(() => mine.jobs.get(jobId)?.status, { timeout: 10_000 }).toBe("cancelled");
-      expect(stalled.watchedLeftBehind).toEqual([]);
+      // the engine marks the job cancelled as the request arrives; the watcher lets go once it has the answer
+      await expect.poll(() => stalled.watchedLeftBehind, { timeout: 10_000 }).toEqual([]);
       theirs.holdRunning = false;
       const finished = await done;
       expect(finished.status, finished.error ?? "").toBe("completed");
