@@ -6,6 +6,23 @@
  */
 export type Vec = Float32Array | Float64Array;
 
+/** gemm with B given as raw 16-bit halves (bf16 or IEEE half, by kernel), the arithmetic in float32. */
+export type GemmHalvesB = (
+  transA: boolean,
+  transB: boolean,
+  M: number,
+  N: number,
+  K: number,
+  A: Vec,
+  lda: number,
+  B: Uint16Array,
+  ldb: number,
+  C: Vec,
+  ldc: number,
+  accumulate: boolean,
+  bias: Vec | null,
+) => void;
+
 export interface Kernels {
   readonly name: string;
   alloc(n: number): Vec;
@@ -29,37 +46,9 @@ export interface Kernels {
    * gemm with B in bfloat16 (raw halves: frozen base weights kept as stored, half the memory and bandwidth); float32
    * arithmetic, B converted while packing. transB = true is y = x·Wᵀ for HF's [out, in] weights, false dX = dY·W.
    */
-  gemmBf16B(
-    transA: boolean,
-    transB: boolean,
-    M: number,
-    N: number,
-    K: number,
-    A: Vec,
-    lda: number,
-    B: Uint16Array,
-    ldb: number,
-    C: Vec,
-    ldc: number,
-    accumulate: boolean,
-    bias: Vec | null,
-  ): void;
+  gemmBf16B: GemmHalvesB;
   /** gemmBf16B with B in IEEE half (safetensors' F16: raw halves kept as stored), converted exactly while packing. */
-  gemmF16B(
-    transA: boolean,
-    transB: boolean,
-    M: number,
-    N: number,
-    K: number,
-    A: Vec,
-    lda: number,
-    B: Uint16Array,
-    ldb: number,
-    C: Vec,
-    ldc: number,
-    accumulate: boolean,
-    bias: Vec | null,
-  ): void;
+  gemmF16B: GemmHalvesB;
   layernormFwd(x: Vec, gamma: Vec, beta: Vec, out: Vec, mean: Vec, rstd: Vec, rows: number, d: number): void;
   layernormBwd(
     dout: Vec,

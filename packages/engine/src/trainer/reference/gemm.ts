@@ -1,4 +1,4 @@
-import type { Vec } from "../kernels/types.ts";
+import type { GemmHalvesB, Vec } from "../kernels/types.ts";
 import { bf16ToF32, f16ToF32 } from "./halves.ts";
 
 /** Reference of native sgemm: plain triple loop, accumulating over k in order. */
@@ -31,44 +31,16 @@ export function gemm(
   }
 }
 
-/** Reference of native sgemm_bf16b: B's bf16 values widened to float32 (exact), then the plain gemm. */
-export function gemmBf16B(
-  transA: boolean,
-  transB: boolean,
-  M: number,
-  N: number,
-  K: number,
-  A: Vec,
-  lda: number,
-  B: Uint16Array,
-  ldb: number,
-  C: Vec,
-  ldc: number,
-  accumulate: boolean,
-  bias: Vec | null,
-): void {
-  const wide = new Float32Array(B.length);
-  bf16ToF32(B, wide, B.length);
-  gemm(transA, transB, M, N, K, A, lda, wide, ldb, C, ldc, accumulate, bias);
+/** A reference of a gemm whose B holds raw halves: B widened to float32 by `widen` (exact), then the plain gemm. */
+function halvesB(widen: (src: Uint16Array, dst: Float32Array, n: number) => void): GemmHalvesB {
+  return (transA, transB, M, N, K, A, lda, B, ldb, C, ldc, accumulate, bias) => {
+    const wide = new Float32Array(B.length);
+    widen(B, wide, B.length);
+    gemm(transA, transB, M, N, K, A, lda, wide, ldb, C, ldc, accumulate, bias);
+  };
 }
 
-/** Reference of native sgemm_f16b: B's IEEE halves widened to float32 (exact), then the plain gemm. */
-export function gemmF16B(
-  transA: boolean,
-  transB: boolean,
-  M: number,
-  N: number,
-  K: number,
-  A: Vec,
-  lda: number,
-  B: Uint16Array,
-  ldb: number,
-  C: Vec,
-  ldc: number,
-  accumulate: boolean,
-  bias: Vec | null,
-): void {
-  const wide = new Float32Array(B.length);
-  f16ToF32(B, wide, B.length);
-  gemm(transA, transB, M, N, K, A, lda, wide, ldb, C, ldc, accumulate, bias);
-}
+/** Reference of native sgemm_bf16b (B in bfloat16). */
+export const gemmBf16B = halvesB(bf16ToF32);
+/** Reference of native sgemm_f16b (B in IEEE half). */
+export const gemmF16B = halvesB(f16ToF32);
