@@ -75,7 +75,8 @@ export const COMMAND_GROUPS: CommandGroup[] = [
       {
         name: "leaderboard",
         term: "leaderboard [options]",
-        description: "experiments ranked by the primary metric, with 95% intervals, on the current (or --split's) test split and (or --graders') graders",
+        description:
+          "experiments ranked by the primary metric, with 95% intervals, on the current (or --split's) test split and (or --graders') graders",
       },
       {
         name: "compare",
