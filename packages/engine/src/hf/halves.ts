@@ -1,4 +1,33 @@
-/** float32 → IEEE half (F16) rounding, as a float32 → float16 cast does (safetensors F16 files, GGUF F16 and Q8_0 scales). */
+/**
+ * Half-precision values as safetensors and GGUF store them: IEEE half (F16) and bfloat16 (BF16) to float32 (exact),
+ * and float32 to IEEE half (rounded as a float32 → float16 cast does: F16 files, GGUF F16 and Q8_0 scales).
+ */
+
+/** IEEE half (f16) bits → their value. */
+export function halfToFloat(h: number): number {
+  const s = h & 0x8000 ? -1 : 1;
+  const e = (h >> 10) & 0x1f;
+  const f = h & 0x3ff;
+  if (e === 0) return s * f * 2 ** -24;
+  if (e === 31) return f ? Number.NaN : s * Number.POSITIVE_INFINITY;
+  return s * (1 + f / 1024) * 2 ** (e - 15);
+}
+
+/** halves[from, from + n) of raw `dtype` bits widened to float32 (exact) into out[0, n); returns `out`. */
+export function widenHalves(
+  dtype: "BF16" | "F16",
+  halves: Uint16Array,
+  out: Float32Array = new Float32Array(halves.length),
+  from = 0,
+  n = halves.length - from,
+): Float32Array {
+  if (dtype === "BF16") {
+    const bits = new Uint32Array(out.buffer, out.byteOffset, n);
+    for (let i = 0; i < n; i++) bits[i] = (halves[from + i] as number) << 16;
+  } else for (let i = 0; i < n; i++) out[i] = halfToFloat(halves[from + i] as number);
+  return out;
+}
+
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
 

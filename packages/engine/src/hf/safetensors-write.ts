@@ -7,9 +7,8 @@
  */
 import { closeSync, openSync, renameSync, writeSync } from "node:fs";
 import type { Vec } from "../trainer/kernels/types.ts";
-import { floatToF16 } from "./halves.ts";
+import { floatToF16, widenHalves } from "./halves.ts";
 import { F16Matrix } from "./model/matrix.ts";
-import { halfToFloat } from "./safetensors.ts";
 
 /** Float values, or raw bf16 / IEEE halves as a checkpoint stores them (bf16 written as it is to a BF16 file). */
 type Values = Vec | Uint16Array | F16Matrix;
@@ -19,20 +18,6 @@ export interface TensorToWrite {
   shape: number[];
   /** The values, or a function making them when the tensor is written (so a file of gigabytes is never whole in memory). */
   data: Values | (() => Values);
-}
-
-/** Float32 values of raw bf16 halves (exact). */
-function bf16ToF32(h: Uint16Array): Float32Array {
-  const u = new Uint32Array(h.length);
-  for (let i = 0; i < h.length; i++) u[i] = (h[i] as number) << 16;
-  return new Float32Array(u.buffer);
-}
-
-/** Float32 values of raw IEEE halves (exact). */
-function f16ToF32(m: F16Matrix): Float32Array {
-  const out = new Float32Array(m.length);
-  for (let i = 0; i < out.length; i++) out[i] = halfToFloat(m.bits[i] as number);
-  return out;
 }
 
 const scratchF = new Float32Array(1);
@@ -51,7 +36,7 @@ export function floatToBf16(x: number): number {
 
 /** IEEE half bits of every value (float values, or raw bf16 halves widened exactly first). */
 function toF16(data: Vec | Uint16Array): Uint16Array {
-  const wide = data instanceof Uint16Array ? bf16ToF32(data) : data;
+  const wide = data instanceof Uint16Array ? widenHalves("BF16", data) : data;
   const h = new Uint16Array(wide.length);
   for (let i = 0; i < h.length; i++) h[i] = floatToF16(wide[i] as number);
   return h;
@@ -111,16 +96,16 @@ export function writeSafetensors(
           data instanceof Float32Array
             ? data
             : data instanceof Uint16Array
-              ? bf16ToF32(data)
+              ? widenHalves("BF16", data)
               : data instanceof F16Matrix
-                ? f16ToF32(data)
+                ? widenHalves("F16", data.bits)
                 : Float32Array.from(data);
         writeSync(fd, new Uint8Array(f.buffer, f.byteOffset, f.byteLength));
       } else if (dtype === "F16") {
         const h = data instanceof F16Matrix ? data.bits : toF16(data);
         writeSync(fd, new Uint8Array(h.buffer, h.byteOffset, h.byteLength));
       } else {
-        const h = data instanceof Uint16Array ? data : toBf16(data instanceof F16Matrix ? f16ToF32(data) : data);
+        const h = data instanceof Uint16Array ? data : toBf16(data instanceof F16Matrix ? widenHalves("F16", data.bits) : data);
         writeSync(fd, new Uint8Array(h.buffer, h.byteOffset, h.byteLength));
       }
       onTensor?.(i + 1, sorted.length);

@@ -8,6 +8,7 @@ import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { basename } from "node:path";
 import { TunelabError } from "@tunelab/base";
 import { z } from "zod";
+import { widenHalves } from "./halves.ts";
 
 export const SAFETENSORS_DTYPES = ["F32", "F16", "BF16"] as const;
 export type SafetensorsDtype = (typeof SAFETENSORS_DTYPES)[number];
@@ -124,28 +125,10 @@ export function readTensorBytes(path: string, entry: TensorEntry): Uint8Array {
   return out;
 }
 
-/** IEEE half (f16) → f32. */
-export function halfToFloat(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const f = h & 0x3ff;
-  if (e === 0) return s * f * 2 ** -24;
-  if (e === 31) return f ? Number.NaN : s * Number.POSITIVE_INFINITY;
-  return s * (1 + f / 1024) * 2 ** (e - 15);
-}
-
 /** A tensor as float32 (converted from bf16/f16). */
 export function readTensorF32(path: string, entry: TensorEntry): Float32Array {
   const raw = readTensorBytes(path, entry);
   const n = entry.bytes / BYTES[entry.dtype];
   if (entry.dtype === "F32") return new Float32Array(raw.buffer, raw.byteOffset, n);
-  const halves = new Uint16Array(raw.buffer, raw.byteOffset, n);
-  const out = new Float32Array(n);
-  if (entry.dtype === "BF16") {
-    const bits = new Uint32Array(out.buffer);
-    for (let i = 0; i < n; i++) bits[i] = (halves[i] as number) << 16;
-  } else {
-    for (let i = 0; i < n; i++) out[i] = halfToFloat(halves[i] as number);
-  }
-  return out;
+  return widenHalves(entry.dtype, new Uint16Array(raw.buffer, raw.byteOffset, n));
 }

@@ -6,9 +6,8 @@
  *   away from zero as C's roundf does (`quantize_row_q8_0_ref`).
  */
 import type { Vec } from "../../trainer/kernels/types.ts";
-import { floatToF16 } from "../halves.ts";
+import { floatToF16, widenHalves } from "../halves.ts";
 import { F16Matrix } from "../model/matrix.ts";
-import { halfToFloat } from "../safetensors.ts";
 
 /** ggml's type ids (`enum ggml_type`). */
 export const GGML_TYPE = { F32: 0, F16: 1, Q8_0: 8 } as const;
@@ -47,18 +46,11 @@ export function encodeTensor(type: GgmlTypeName, data: Vec | Uint16Array | F16Ma
     return out;
   }
   const halves = data instanceof Uint16Array ? data : data instanceof F16Matrix ? data.bits : null;
+  const dtype = data instanceof F16Matrix ? "F16" : "BF16";
   const scratch = halves ? new Float32Array(Math.min(CHUNK, data.length)) : null;
-  const scratchBits = scratch ? new Uint32Array(scratch.buffer) : null;
   for (let start = 0; start < data.length; start += CHUNK) {
     const n = Math.min(CHUNK, data.length - start);
-    let chunk: Vec;
-    if (data instanceof F16Matrix && scratch) {
-      for (let i = 0; i < n; i++) scratch[i] = halfToFloat(data.bits[start + i] as number);
-      chunk = scratch;
-    } else if (halves && scratch && scratchBits) {
-      for (let i = 0; i < n; i++) scratchBits[i] = (halves[start + i] as number) << 16;
-      chunk = scratch;
-    } else chunk = (data as Vec).subarray(start, start + n);
+    const chunk = halves && scratch ? widenHalves(dtype, halves, scratch, start, n) : (data as Vec).subarray(start, start + n);
     encodeChunk(type, chunk, n, out, start);
   }
   return out;
