@@ -1,6 +1,7 @@
 import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming, ChatCompletionMessageParam } from "openai/resources/chat/completions";
 import { z } from "zod";
 import { GraderError } from "../grade.ts";
+import { ReasoningEffort } from "../runner/reasoning-effort.ts";
 import type { RenderedMessage } from "../template/messages.ts";
 import { configObject } from "./config-object.ts";
 import type { GraderContext } from "./grader.ts";
@@ -12,7 +13,7 @@ export const GraderSamplingParams = configObject({
   seed: z.number().int().nullish(),
   max_completions_tokens: z.number().int().positive().nullish(),
   max_completion_tokens: z.number().int().positive().nullish(),
-  reasoning_effort: z.enum(["none", "minimal", "low", "medium", "high", "xhigh", "max"]).nullish(),
+  reasoning_effort: ReasoningEffort.nullish(),
 });
 export type GraderSamplingParams = z.infer<typeof GraderSamplingParams>;
 

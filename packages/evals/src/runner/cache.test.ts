@@ -24,6 +24,8 @@ describe("completionCacheKey", () => {
     expect(completionCacheKey({ ...body, messages: [{ role: "user", content: "hi!" }] })).not.toBe(key);
     expect(completionCacheKey({ ...body, tools: [] })).not.toBe(key);
     expect(completionCacheKey({ ...body, max_tokens: 5 })).not.toBe(key);
+    expect(completionCacheKey({ ...body, reasoning_effort: "low" })).not.toBe(key);
+    expect(completionCacheKey({ ...body, reasoning_effort: "low" })).not.toBe(completionCacheKey({ ...body, reasoning_effort: "high" }));
   });
 });
 

@@ -9,6 +9,7 @@ export { TEST_GRADER_DEADLINE_MS, testGraderOffThread } from "./grading-pool/tes
 export * from "./item-record.ts";
 export * from "./progress.ts";
 export * from "./rate-limiter.ts";
+export * from "./reasoning-effort.ts";
 export * from "./request.ts";
 export * from "./run-eval.ts";
 export * from "./run-result.ts";

@@ -1,7 +1,11 @@
 import type OpenAI from "openai";
 import { z } from "zod";
+import { ReasoningEffort } from "./reasoning-effort.ts";
 
-/** Chat-completions sampling parameters (OpenAI's names). `tools` apply to items that bring none of their own. */
+/**
+ * Chat-completions sampling parameters (OpenAI's names). `tools` apply to items that bring none of their own;
+ * `reasoning_effort` is for reasoning models (a model that refuses it is asked without it, see ParameterFallbacks).
+ */
 export const SamplingParams = z.object({
   temperature: z.number().min(0).max(2).optional(),
   top_p: z.number().min(0).max(1).optional(),
@@ -11,6 +15,7 @@ export const SamplingParams = z.object({
   stop: z.union([z.string(), z.array(z.string())]).optional(),
   response_format: z.looseObject({ type: z.string() }).optional(),
   tools: z.array(z.unknown()).optional(),
+  reasoning_effort: ReasoningEffort.optional(),
 });
 export type SamplingParams = z.infer<typeof SamplingParams>;
 
