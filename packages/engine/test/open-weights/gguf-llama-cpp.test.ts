@@ -6,7 +6,7 @@
  *     log-probabilities at every position to ≤ 1e-3. F16 and Q8_0 load too; their error is the rounding of weights
  *     (and, in llama.cpp's F16 and Q8_0 products, of activations), bounded loosely here.
  *     The real Qwen3 and Llama 3.1 tokenizers (151k and 128k tokens, with padding rows) tokenize in llama.cpp as in
- *     the engine, and a SentencePiece tokenizer is refused with the way out.
+ *     the engine. (SentencePiece-style vocabularies: gguf-spm-llama-cpp.test.ts.)
  * (b) a LoRA-tuned model exported through exportTunedModel: llama.cpp's greedy continuation of each conversation is
  *     the engine's chat completion, token for token, with the same log-probabilities (F32) and the same tokens (Q8_0);
  *     the file carries the tokenizer's chat template and special ids, as llama.cpp's own GGUF reader shows.
@@ -193,17 +193,6 @@ describe.skipIf(!llama)("real tokenizers in llama.cpp", () => {
       }
     }, 120_000);
   }
-
-  it("refuses a SentencePiece tokenizer (Mistral 7B's) before writing, naming the way out", async () => {
-    const path = join(work, "mistral-sp.gguf");
-    const model = randomDecoderModel({ ...TINY_ARCH, vocab: 32_000 }, nativeKernels(), 3, 0.1);
-    await expect(
-      writeGgufModel({ model, tokenizerDir: testTokenizerDir("mistral"), outPath: path, dtype: "f32", name: "sp" }),
-    ).rejects.toThrow(
-      /tokenizer\.json: model: a BPE vocabulary with byte fallback \(SentencePiece\).*export --format merged and convert it with llama\.cpp's convert_hf_to_gguf\.py/,
-    );
-    expect(readdirSync(work).some((f) => f.startsWith("mistral-sp"))).toBe(false);
-  });
 });
 
 describe.skipIf(!llama)("GGUF LoRA adapters in llama.cpp", () => {

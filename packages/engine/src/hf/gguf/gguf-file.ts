@@ -24,7 +24,8 @@ export type GgufValue =
   | { type: "bool"; value: boolean }
   | { type: "string"; value: string }
   | { type: "string[]"; value: readonly string[] }
-  | { type: "i32[]"; value: ArrayLike<number> };
+  | { type: "i32[]"; value: ArrayLike<number> }
+  | { type: "f32[]"; value: ArrayLike<number> };
 
 const VALUE_TYPE = { u32: 4, i32: 5, f32: 6, bool: 7, string: 8, array: 9 } as const;
 
@@ -122,6 +123,12 @@ function writeValue(out: Bytes, v: GgufValue): void {
       out.u32(VALUE_TYPE.i32);
       out.u64(v.value.length);
       for (let i = 0; i < v.value.length; i++) out.i32(v.value[i] as number);
+      return;
+    case "f32[]":
+      out.u32(VALUE_TYPE.array);
+      out.u32(VALUE_TYPE.f32);
+      out.u64(v.value.length);
+      for (let i = 0; i < v.value.length; i++) out.f32(v.value[i] as number);
       return;
   }
 }

@@ -1,21 +1,21 @@
 /**
- * A Hugging Face tokenizer as llama.cpp's `gpt2` (byte-level BPE) vocabulary in GGUF metadata, as convert_hf_to_gguf.py
- * writes it: every id up to the model's vocabulary size with its text and type, the merges in rank order, the
- * pre-tokenizer llama.cpp should split text with, the special ids, whether a bos is added, and the chat template(s).
- *
- * llama.cpp does not read tokenizer.json's pre-tokenizer: it has a fixed set of named splitting rules. The names
- * below are those whose rule is the same as the tokenizer.json pattern they are matched on (Qwen2/2.5/3, Llama 3,
- * SmolLM, GPT-2). Any other pre-tokenizer, or a SentencePiece vocabulary (Llama 2, Mistral 7B v0.1–v0.3), is refused
- * with the way out: export merged and run llama.cpp's own converter.
+ * A Hugging Face tokenizer as llama.cpp's vocabulary in GGUF metadata, as convert_hf_to_gguf.py writes it: every id up
+ * to the model's vocabulary size with its text and type, the special ids, whether a bos is added, and the chat
+ * template(s). Two kinds:
+ * - byte-level BPE (Qwen, Llama 3, SmolLM, GPT-2) as llama.cpp's `gpt2` vocabulary: the merges in rank order and the
+ *   pre-tokenizer llama.cpp should split text with. llama.cpp does not read tokenizer.json's pre-tokenizer: it has a
+ *   fixed set of named splitting rules. The names below are those whose rule is the same as the tokenizer.json pattern
+ *   they are matched on (Qwen2/2.5/3, Llama 3, SmolLM, GPT-2);
+ * - SentencePiece-style BPE with byte fallback (Mistral 7B v0.1–v0.3, Llama 2) as llama.cpp's `llama` vocabulary:
+ *   pieces with scores and types, and the space rule (spm-vocab.ts).
+ * Anything else is refused with the way out: export merged and run llama.cpp's own converter.
  */
 import { TunelabError } from "@tunelab/base";
 import type { HfTokenizer } from "../tokenizer/hf-tokenizer.ts";
 import type { TokenizerFiles } from "../tokenizer/model-files.ts";
 import { vocabFitProblem } from "../vocab-fit.ts";
 import type { GgufValue } from "./gguf-file.ts";
-
-/** llama.cpp's token types (`enum llama_token_type`). */
-const TOKEN_TYPE = { normal: 1, control: 3, userDefined: 4, unused: 5 } as const;
+import { SpmVocabularyProblem, spmVocabulary, TOKEN_TYPE } from "./spm-vocab.ts";
 
 const QWEN2_SPLIT =
   "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
@@ -79,17 +79,8 @@ function chatTemplates(files: TokenizerFiles): Map<string, string> {
   return out;
 }
 
-/** The tokenizer's metadata for a model whose embedding has `vocabSize` rows. */
-export function vocabularyMetadata(files: TokenizerFiles, tokenizer: HfTokenizer, vocabSize: number): Map<string, GgufValue> {
-  const model = files.tokenizerJson.model as { type?: unknown; byte_fallback?: unknown };
-  if (model.type !== "BPE" || tokenizer.byteScheme !== "byte-level")
-    throw refuse(
-      files,
-      "model",
-      `a ${String(model.type)} vocabulary${model.byte_fallback === true ? " with byte fallback (SentencePiece)" : ""}; the GGUF export writes byte-level BPE vocabularies (Qwen, Llama 3, SmolLM)`,
-    );
-  const tooMany = vocabFitProblem(tokenizer.vocabSize, vocabSize);
-  if (tooMany) throw refuse(files, "model.vocab", tooMany);
+/** The byte-level BPE vocabulary's metadata (llama.cpp's `gpt2`). */
+function byteLevelMetadata(files: TokenizerFiles, tokenizer: HfTokenizer, vocabSize: number, m: Map<string, GgufValue>): void {
   const added = new Map(files.tokenizerJson.added_tokens.map((t) => [t.id, t]));
   const tokens: string[] = [];
   const types = new Int32Array(vocabSize);
@@ -104,12 +95,47 @@ export function vocabularyMetadata(files: TokenizerFiles, tokenizer: HfTokenizer
     const entry = added.get(id);
     types[id] = entry ? (entry.special === true ? TOKEN_TYPE.control : TOKEN_TYPE.userDefined) : TOKEN_TYPE.normal;
   }
-  const m = new Map<string, GgufValue>();
   m.set("tokenizer.ggml.model", { type: "string", value: "gpt2" });
   m.set("tokenizer.ggml.pre", { type: "string", value: llamaCppPreTokenizer(files) });
   m.set("tokenizer.ggml.tokens", { type: "string[]", value: tokens });
   m.set("tokenizer.ggml.token_type", { type: "i32[]", value: types });
   m.set("tokenizer.ggml.merges", { type: "string[]", value: mergesOf(files) });
+}
+
+/** The SentencePiece-style vocabulary's metadata (llama.cpp's `llama`). */
+function sentencePieceMetadata(files: TokenizerFiles, tokenizer: HfTokenizer, vocabSize: number, m: Map<string, GgufValue>): void {
+  let vocab: ReturnType<typeof spmVocabulary>;
+  try {
+    vocab = spmVocabulary(files, tokenizer, mergesOf(files), vocabSize);
+  } catch (error) {
+    if (error instanceof SpmVocabularyProblem) throw refuse(files, error.field, error.what);
+    throw error;
+  }
+  m.set("tokenizer.ggml.model", { type: "string", value: "llama" });
+  m.set("tokenizer.ggml.tokens", { type: "string[]", value: vocab.tokens });
+  m.set("tokenizer.ggml.scores", { type: "f32[]", value: vocab.scores });
+  m.set("tokenizer.ggml.token_type", { type: "i32[]", value: vocab.types });
+  m.set("tokenizer.ggml.add_space_prefix", { type: "bool", value: vocab.addSpacePrefix });
+  const unk = (files.tokenizerJson.model as { unk_token?: unknown }).unk_token;
+  const unkId = typeof unk === "string" ? tokenizer.tokenToId(unk) : undefined;
+  if (unkId !== undefined) m.set("tokenizer.ggml.unknown_token_id", { type: "u32", value: unkId });
+}
+
+/** The tokenizer's metadata for a model whose embedding has `vocabSize` rows. */
+export function vocabularyMetadata(files: TokenizerFiles, tokenizer: HfTokenizer, vocabSize: number): Map<string, GgufValue> {
+  const model = files.tokenizerJson.model as { type?: unknown; byte_fallback?: unknown };
+  const sentencePiece = model.type === "BPE" && model.byte_fallback === true && tokenizer.byteScheme === "sentencepiece";
+  if (!sentencePiece && (model.type !== "BPE" || tokenizer.byteScheme !== "byte-level"))
+    throw refuse(
+      files,
+      "model",
+      `a ${String(model.type)} vocabulary${model.byte_fallback === true ? " with byte fallback" : ""}; the GGUF export writes BPE vocabularies, byte-level (Qwen, Llama 3, SmolLM) or SentencePiece-style with byte fallback (Mistral 7B, Llama 2)`,
+    );
+  const tooMany = vocabFitProblem(tokenizer.vocabSize, vocabSize);
+  if (tooMany) throw refuse(files, "model.vocab", tooMany);
+  const m = new Map<string, GgufValue>();
+  if (sentencePiece) sentencePieceMetadata(files, tokenizer, vocabSize, m);
+  else byteLevelMetadata(files, tokenizer, vocabSize, m);
   const idOf = (text: string | undefined) => (text === undefined ? undefined : tokenizer.tokenToId(text));
   const eos = idOf(tokenizer.specialTokens.eos) ?? tokenizer.eosIds[0];
   if (tokenizer.bosId !== null) m.set("tokenizer.ggml.bos_token_id", { type: "u32", value: tokenizer.bosId });

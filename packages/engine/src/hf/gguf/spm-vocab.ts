@@ -1,0 +1,122 @@
+/**
+ * A SentencePiece-style BPE tokenizer.json (byte fallback, `▁` for spaces: Mistral 7B v0.1–v0.3, Llama 2) as
+ * llama.cpp's `llama` (SPM) vocabulary: every piece with a score and a type, and whether a space is put before the
+ * text.
+ *
+ * llama.cpp's SPM tokenizer starts from the text's characters and repeatedly joins the adjacent pair whose joined text
+ * is a piece with the highest score (the leftmost among equals); a character that is no piece becomes its `<0xNN>`
+ * byte pieces. tokenizer.json keeps SentencePiece's order as BPE merges instead (every pair that joins into a piece,
+ * in the order SentencePiece's scores gave, as transformers' converter writes them), so a piece's score here is
+ * minus the rank of the first merge that makes it: the pair Hugging Face's BPE would join first is the one llama.cpp
+ * joins first. Pieces no merge makes (single characters, bytes, special tokens) score 0; llama.cpp never ranks them.
+ *
+ * The space: Hugging Face either normalizes (`Prepend "▁"` then `Replace " " → "▁"`, the "legacy" Llama/Mistral
+ * files) or pre-tokenizes (`Metaspace`, `prepend_scheme` "first" or "always") the text; llama.cpp's
+ * `add_space_prefix` is the same rule. Any other normalizer or pre-tokenizer is refused, naming the field.
+ */
+import type { HfTokenizer } from "../tokenizer/hf-tokenizer.ts";
+import type { TokenizerFiles } from "../tokenizer/model-files.ts";
+
+/** llama.cpp's token types (`enum llama_token_type`). */
+export const TOKEN_TYPE = { normal: 1, unknown: 2, control: 3, userDefined: 4, unused: 5, byte: 6 } as const;
+
+const METASPACE = "\u2581";
+const BYTE_PIECE = /^<0x[0-9A-Fa-f]{2}>$/;
+
+interface Component {
+  type: string;
+  [key: string]: unknown;
+}
+
+export interface SpmVocabulary {
+  tokens: string[];
+  scores: Float32Array;
+  types: Int32Array;
+  addSpacePrefix: boolean;
+}
+
+/** What was wrong, as the field and the reason (the caller names the file and the way out). */
+export class SpmVocabularyProblem extends Error {
+  constructor(
+    readonly field: string,
+    readonly what: string,
+  ) {
+    super(`${field}: ${what}`);
+  }
+}
+
+const steps = (c: Component | null): Component[] =>
+  c === null ? [] : c.type === "Sequence" ? (((c.normalizers ?? c.pretokenizers) as Component[] | undefined) ?? []) : [c];
+
+/** Whether llama.cpp should put a space before the text, from how tokenizer.json turns spaces into `▁`. */
+export function spaceRule(files: TokenizerFiles): boolean {
+  const json = files.tokenizerJson;
+  const normalizers = steps(json.normalizer as Component | null);
+  const pre = steps(json.pre_tokenizer as Component | null);
+  const replacesSpaces = (c: Component | undefined) =>
+    c?.type === "Replace" && (c.pattern as { String?: unknown } | undefined)?.String === " " && c.content === METASPACE;
+  if (pre.length === 0) {
+    const [first, second] = normalizers;
+    if (normalizers.length === 2 && first?.type === "Prepend" && first.prepend === METASPACE && replacesSpaces(second)) return true;
+    if (normalizers.length === 1 && replacesSpaces(first)) return false;
+    throw new SpmVocabularyProblem(
+      "normalizer",
+      `${JSON.stringify(json.normalizer).slice(0, 200)} is not SentencePiece's space rule (Prepend "${METASPACE}" then Replace " " with "${METASPACE}")`,
+    );
+  }
+  const [meta] = pre;
+  if (normalizers.length === 0 && pre.length === 1 && meta?.type === "Metaspace" && meta.replacement === METASPACE && meta.split !== true) {
+    const scheme = meta.prepend_scheme ?? (meta.add_prefix_space === false ? "never" : "always");
+    if (scheme === "first" || scheme === "always") return true;
+    if (scheme === "never") return false;
+  }
+  throw new SpmVocabularyProblem(
+    "pre_tokenizer",
+    `${JSON.stringify(json.pre_tokenizer).slice(0, 200)} is not SentencePiece's space rule (Metaspace with "${METASPACE}", not split)`,
+  );
+}
+
+/** Minus the rank of the first merge making each piece (0 for pieces no merge makes). */
+function mergeScores(merges: readonly string[], tokenizer: HfTokenizer, rows: number): Float32Array {
+  const scores = new Float32Array(rows);
+  const scored = new Uint8Array(rows);
+  merges.forEach((merge, rank) => {
+    const space = merge.indexOf(" ");
+    const id = tokenizer.tokenToId(merge.slice(0, space) + merge.slice(space + 1));
+    if (id === undefined || id >= rows || scored[id] === 1) return;
+    scored[id] = 1;
+    scores[id] = 0 - rank; // not -0 for the first merge
+  });
+  return scores;
+}
+
+/** The SPM vocabulary of a tokenizer for a model with `rows` embedding rows (ids past the tokenizer's are unused). */
+export function spmVocabulary(files: TokenizerFiles, tokenizer: HfTokenizer, merges: readonly string[], rows: number): SpmVocabulary {
+  const model = files.tokenizerJson.model as { unk_token?: unknown };
+  const addSpacePrefix = spaceRule(files);
+  const added = new Map(files.tokenizerJson.added_tokens.map((t) => [t.id, t]));
+  const unk = typeof model.unk_token === "string" ? tokenizer.tokenToId(model.unk_token) : undefined;
+  const tokens: string[] = [];
+  const types = new Int32Array(rows);
+  for (let id = 0; id < rows; id++) {
+    if (id >= tokenizer.vocabSize) {
+      tokens.push(`[PAD${id}]`);
+      types[id] = TOKEN_TYPE.unused;
+      continue;
+    }
+    const piece = tokenizer.idToToken(id);
+    tokens.push(piece);
+    const entry = added.get(id);
+    types[id] =
+      id === unk
+        ? TOKEN_TYPE.unknown
+        : entry
+          ? entry.special === true
+            ? TOKEN_TYPE.control
+            : TOKEN_TYPE.userDefined
+          : BYTE_PIECE.test(piece)
+            ? TOKEN_TYPE.byte
+            : TOKEN_TYPE.normal;
+  }
+  return { tokens, scores: mergeScores(merges, tokenizer, rows), types, addSpacePrefix };
+}
