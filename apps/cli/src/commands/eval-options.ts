@@ -1,6 +1,9 @@
 import { EvalSettings, type EvalSettingsInput } from "@tunelab/core";
 import { type Command, InvalidArgumentError, Option } from "commander";
 
+/** OpenAI's reasoning_effort values (evals' ReasoningEffort, the one schema of them). */
+const REASONING_EFFORTS = EvalSettings.shape.reasoningEffort.unwrap().options;
+
 function parseSetting(key: "trials" | "temperature", text: string): number {
   const value = Number(text.trim());
   if (text.trim() === "" || !Number.isFinite(value)) throw new InvalidArgumentError(`expected a number, got "${text}"`);
@@ -9,7 +12,7 @@ function parseSetting(key: "trials" | "temperature", text: string): number {
   return value;
 }
 
-/** `--trials` and `--temperature`: how the eval run samples (commands that score a model). */
+/** `--trials`, `--temperature` and `--reasoning-effort`: how the eval run samples (commands that score a model). */
 export function evalOptions(command: Command): Command {
   return command
     .addOption(
@@ -22,13 +25,25 @@ export function evalOptions(command: Command): Command {
       new Option("--temperature <t>", "sampling temperature of the eval run, 0 to 2 (default 0; 1 with --trials above 1)").argParser(
         (text: string) => parseSetting("temperature", text),
       ),
+    )
+    .addOption(
+      new Option(
+        "--reasoning-effort <level>",
+        "reasoning_effort of a reasoning model's completions (OpenAI's o-series, gpt-5); a model that refuses it is asked without it, and the run says so",
+      ).choices(REASONING_EFFORTS),
     );
 }
 
 /** The eval settings the user set on the command line, or undefined for the defaults. */
-export function chosenEvaluation(options: { trials?: unknown; temperature?: unknown }): EvalSettingsInput | undefined {
+export function chosenEvaluation(options: {
+  trials?: unknown;
+  temperature?: unknown;
+  reasoningEffort?: unknown;
+}): EvalSettingsInput | undefined {
   const out: EvalSettingsInput = {};
   if (typeof options.trials === "number") out.trials = options.trials;
   if (typeof options.temperature === "number") out.temperature = options.temperature;
+  const effort = EvalSettings.shape.reasoningEffort.safeParse(options.reasoningEffort);
+  if (effort.success && effort.data !== undefined) out.reasoningEffort = effort.data;
   return Object.keys(out).length === 0 ? undefined : out;
 }

@@ -42,6 +42,7 @@ interface EvalOptions {
   output?: string;
   trials?: number;
   temperature?: number;
+  reasoningEffort?: string;
 }
 
 export function registerEval(program: Command, globals: () => GlobalOptions): void {
@@ -217,6 +218,7 @@ function renderTable(gate: GateResult): string {
   const lines = [
     `${gate.passed ? color.green("✔ PASSED") : color.red("✖ FAILED")} ${gate.run.model} · ${gate.primaryMetric} ${scoreText(gate)} · ${counts.passed}/${counts.total} passed, ${counts.failed} failed, ${counts.errored} errored · run ${gate.run.id}`,
     ...trialsLines(gate),
+    ...effortLines(gate),
     ...gate.run.samplingNotes.map((note) => color.yellow(`  note: ${note}`)),
     ...gate.checks.map((c) => `  ${c.passed ? color.green("pass") : color.red("FAIL")} ${c.gate}: ${c.detail}`),
   ];
@@ -254,6 +256,12 @@ function trialsLines(gate: GateResult): string[] {
       `  most uncertain: ${gate.flaky.first.map((f) => `#${f.itemId} ${f.passed}/${f.trials}`).join(", ")}${gate.flaky.count > gate.flaky.first.length ? color.dim(` … ${gate.flaky.count - gate.flaky.first.length} more`) : ""}`,
     );
   return lines;
+}
+
+/** The reasoning effort the run asked for, when it asked for one (a model that refused it has a note below). */
+function effortLines(gate: GateResult): string[] {
+  const effort = gate.run.samplingParams.reasoning_effort;
+  return typeof effort === "string" ? [color.dim(`  reasoning effort ${effort}`)] : [];
 }
 
 /** The first errored items with their reasons, and how many more there are. */

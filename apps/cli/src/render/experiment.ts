@@ -35,9 +35,9 @@ export function experimentSummary(e: Experiment): string {
   ];
   if (e.trainedTokens)
     lines.push(`trained tokens ${formatNumber(e.trainedTokens)}${e.trainingSeconds ? ` in ${formatNumber(e.trainingSeconds)} s` : ""}`);
-  if (e.evaluation.trials > 1 || e.evaluation.temperature !== undefined)
+  if (e.evaluation.trials > 1 || e.evaluation.temperature !== undefined || e.evaluation.reasoningEffort !== undefined)
     lines.push(
-      `scored with ${e.evaluation.trials} trial${e.evaluation.trials === 1 ? "" : "s"} per item${e.evaluation.temperature === undefined ? "" : ` at temperature ${e.evaluation.temperature}`}`,
+      `scored with ${e.evaluation.trials} trial${e.evaluation.trials === 1 ? "" : "s"} per item${e.evaluation.temperature === undefined ? "" : ` at temperature ${e.evaluation.temperature}`}${e.evaluation.reasoningEffort === undefined ? "" : `, reasoning effort ${e.evaluation.reasoningEffort}`}`,
     );
   if (e.earlyStop)
     lines.push(

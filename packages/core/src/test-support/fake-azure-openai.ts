@@ -64,7 +64,9 @@ export interface FakeAzureOptions {
   answer?: (model: string, lastUserText: string, tuned: boolean) => string;
   /**
    * Models that answer chat completions as OpenAI's reasoning models do: `max_tokens` is a 400 `unsupported_parameter`,
-   * a temperature other than 1 a 400 `unsupported_value` (their documented messages, param and code).
+   * a temperature other than 1 a 400 `unsupported_value` (their documented messages, param and code). When given,
+   * every other model refuses `reasoning_effort` as a model that does not reason does: OpenAI's 400 "Unrecognized
+   * request argument supplied: reasoning_effort" (param and code null), Azure's "Unknown parameter" (`unknown_parameter`).
    */
   reasoningModels?: string[];
 }
@@ -355,7 +357,23 @@ export async function startFakeAzure(options: FakeAzureOptions): Promise<FakeAzu
         return send(res, 404, { error: { code: "model_not_found", message: `The model \`${chat?.model}\` does not exist` } });
       if (!served)
         return send(res, 404, { error: { code: "DeploymentNotFound", message: `The API deployment ${chat?.model} does not exist` } });
-      const sampling = body as { max_tokens?: unknown; temperature?: unknown };
+      const sampling = body as { max_tokens?: unknown; temperature?: unknown; reasoning_effort?: unknown };
+      if (options.reasoningModels && !options.reasoningModels.includes(served) && sampling.reasoning_effort !== undefined)
+        return send(res, 400, {
+          error: openai
+            ? {
+                message: "Unrecognized request argument supplied: reasoning_effort",
+                type: "invalid_request_error",
+                param: null,
+                code: null,
+              }
+            : {
+                message: "Unknown parameter: 'reasoning_effort'.",
+                type: "invalid_request_error",
+                param: "reasoning_effort",
+                code: "unknown_parameter",
+              },
+        });
       if (options.reasoningModels?.includes(served) && sampling.max_tokens !== undefined)
         return send(res, 400, {
           error: {
