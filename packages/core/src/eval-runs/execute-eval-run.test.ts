@@ -4,7 +4,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type EvalItem, GradingPool, type ItemRecord, parseGraderConfig, runGrader, toSample } from "@tunelab/evals";
+import { bindGrader, type EvalItem, GradingPool, type ItemRecord, parseGraderConfig, runGrader, toSample } from "@tunelab/evals";
+import { withSqlite } from "@tunelab/storage";
+import type OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getVersionByRef } from "../datasets/dataset.repository.ts";
 import { setTestSplit } from "../datasets/set-test-split.ts";
@@ -15,7 +17,7 @@ import { closeWorkspace, type Workspace } from "../storage/workspace.ts";
 import { openTestWorkspace } from "../test-support/test-database.ts";
 import { getEvalRun, insertEvalRun, insertSamples, runSamples } from "./eval-run.repository.ts";
 import type { EvalSampleRow } from "./eval-run.table.ts";
-import { finalizeEvalRun, type RunAggregates } from "./execute-eval-run.ts";
+import { executeEvalRun, finalizeEvalRun, type RunAggregates } from "./execute-eval-run.ts";
 import { finalizeRun } from "./finalize/finalize-run.ts";
 import { OFF_THREAD_SAMPLES, startFinalizeWorker } from "./finalize/off-thread.ts";
 import { StoredScores, storedScoreRow } from "./finalize/stored-scores.ts";
@@ -204,40 +206,47 @@ describe("finalizeEvalRun", () => {
     expect(await finalized(batched.runId)).toEqual(expected);
   }, 60_000);
 
-  it("grades as a grading pool's only thread, then finalizes the run once the pool has closed", async () => {
-    const here = await storedRun();
-    await finalizeEvalRun(ws, here, "exact", { offThread: false });
-    const expected = await finalized(here);
-    const config = parseGraderConfig({
-      type: "text_similarity",
-      name: "fuzzy",
-      input: "{{sample.output_text}}",
-      reference: "{{item.reference}}",
-      evaluation_metric: "fuzzy_match",
-      pass_threshold: 0.8,
-    });
-    const worker = startFinalizeWorker();
-    const pool = new GradingPool([config], 1, worker.gradingHost()); // one thread: the finalize worker's, no other started
-    const items: EvalItem[] = Array.from({ length: 150 }, (_, i) => ({
-      id: `i${i}`,
-      input: { messages: [{ role: "user", content: `ticket ${i}` }] },
-      reference: `the answer to ticket ${i}`,
-      tags: [],
-    }));
-    const samples = items.map((_, i) => toSample(i % 3 ? `the answer to ticket ${i}` : `an answer to ticket ${i * 7}`));
-    try {
-      const there = await Promise.all(items.map((item, i) => pool.grade(samples[i] ?? toSample(""), item)));
-      for (const [i, item] of items.entries())
-        expect(there[i]).toEqual({ fuzzy: await runGrader(config, samples[i] ?? toSample(""), item) });
-      expect(new Set(there.map((grades) => grades.fuzzy?.passed))).toEqual(new Set([true, false]));
-    } finally {
-      await pool.close(); // leaves the host running: it still has the run to finalize
-    }
-    const batched = await storedRunRows();
-    for (let i = 0; i < batched.rows.length; i += 64) worker.stored(batched.rows.slice(i, i + 64).map(storedScoreRow));
-    await finalizeEvalRun(ws, batched.runId, "exact", { offThread: true, worker });
-    expect(await finalized(batched.runId)).toEqual(expected);
-  }, 60_000);
+  it.each([
+    { loaded: "when the graders arrive", data: {} },
+    { loaded: "as it starts (grading)", data: { grading: true } },
+  ])(
+    "grades as a grading pool's only thread (modules loaded $loaded), then finalizes the run once the pool has closed",
+    async ({ data }) => {
+      const here = await storedRun();
+      await finalizeEvalRun(ws, here, "exact", { offThread: false });
+      const expected = await finalized(here);
+      const config = parseGraderConfig({
+        type: "text_similarity",
+        name: "fuzzy",
+        input: "{{sample.output_text}}",
+        reference: "{{item.reference}}",
+        evaluation_metric: "fuzzy_match",
+        pass_threshold: 0.8,
+      });
+      const worker = startFinalizeWorker(data);
+      const pool = new GradingPool([config], 1, worker.gradingHost()); // one thread: the finalize worker's, no other started
+      const items: EvalItem[] = Array.from({ length: 150 }, (_, i) => ({
+        id: `i${i}`,
+        input: { messages: [{ role: "user", content: `ticket ${i}` }] },
+        reference: `the answer to ticket ${i}`,
+        tags: [],
+      }));
+      const samples = items.map((_, i) => toSample(i % 3 ? `the answer to ticket ${i}` : `an answer to ticket ${i * 7}`));
+      try {
+        const there = await Promise.all(items.map((item, i) => pool.grade(samples[i] ?? toSample(""), item)));
+        for (const [i, item] of items.entries())
+          expect(there[i]).toEqual({ fuzzy: await runGrader(config, samples[i] ?? toSample(""), item) });
+        expect(new Set(there.map((grades) => grades.fuzzy?.passed))).toEqual(new Set([true, false]));
+      } finally {
+        await pool.close(); // leaves the host running: it still has the run to finalize
+      }
+      const batched = await storedRunRows();
+      for (let i = 0; i < batched.rows.length; i += 64) worker.stored(batched.rows.slice(i, i + 64).map(storedScoreRow));
+      await finalizeEvalRun(ws, batched.runId, "exact", { offThread: true, worker });
+      expect(await finalized(batched.runId)).toEqual(expected);
+    },
+    60_000,
+  );
 
   it("rejects with the worker's error when the worker cannot finalize", async () => {
     const empty = mkdtempSync(join(tmpdir(), "tunelab-finalize-empty-")); // no migrated database there
@@ -252,6 +261,54 @@ describe("finalizeEvalRun", () => {
       rmSync(empty, { recursive: true, force: true });
     }
   });
+});
+
+describe("executeEvalRun", () => {
+  it("starts a large run's finalize worker before reading the split's items, from the run's total; a small run's never", async (ctx) => {
+    // the worker's start shows on SQLite: this connection's automatic WAL checkpoints are paused for it (it checkpoints)
+    const autoCheckpoint = () => withSqlite(ws.db, (sqlite) => Number(sqlite.pragma("wal_autocheckpoint", { simple: true })));
+    const before = await autoCheckpoint();
+    if (before === undefined) return ctx.skip(); // PostgreSQL: no WAL, no sign of the worker to read
+    expect(before).toBeGreaterThan(0);
+    // the split's bytes cannot be read: the run fails there, after noting whether the worker had started
+    const seen: (number | undefined)[] = [];
+    const blobs = new Proxy(ws.blobs, {
+      get(target, key) {
+        if (key === "read")
+          return async () => {
+            seen.push(await autoCheckpoint());
+            throw new Error("the split cannot be read");
+          };
+        const value = Reflect.get(target, key, target);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const config = parseGraderConfig({
+      type: "string_check",
+      name: "exact",
+      input: "{{sample.output_text}}",
+      reference: "{{item.reference}}",
+      operation: "eq",
+    });
+    const grader = bindGrader(config); // pure: the run would grade it in the worker, which loads the graders as it starts
+    for (const total of [OFF_THREAD_SAMPLES, OFF_THREAD_SAMPLES - 1]) {
+      const run = await insertEvalRun(ws.db, {
+        projectId: ids.projectId,
+        experimentId: null,
+        model: "m",
+        provider: "local",
+        testSplitVersionId: ids.split,
+        graderSetId: ids.graderSet,
+        samplingParams: { temperature: 0 },
+        trials: 1,
+        total,
+      });
+      const running = executeEvalRun({ ...ws, blobs }, run.id, { client: {} as OpenAI, graders: [grader], primaryMetric: "exact" });
+      await expect(running).rejects.toThrow("the split cannot be read");
+      expect(await autoCheckpoint()).toBe(before); // the worker stopped with the run, the checkpoints resumed
+    }
+    expect(seen).toEqual([0, before]);
+  }, 60_000);
 });
 
 describe("getEvalRun", () => {

@@ -39,18 +39,35 @@ export const RUN_STOPPED = Symbol("tunelab.run-stopped");
 export async function executeEvalRun(ws: Workspace, runId: string, options: ExecuteEvalRunOptions): Promise<EvalRun> {
   const run = await getEvalRun(ws.db, runId);
   if (run.status === "completed" || run.status === "cancelled") return run;
-  const items = await testItems(ws, run.testSplitVersionId, { inlineImages: true });
-  // Each step of setting up a large run takes milliseconds (~6 to index 10,000 items), and SQLite's queries resolve
-  // without a turn of the event loop: the loop gets one between them, so they never add up to a long block.
-  await yieldToEventLoop();
-  const positions = new Map(items.map((item, i) => [item.id, i]));
-  await updateEvalRun(ws.db, runId, { status: "running", total: items.length * run.trials });
-  // A large run is finalized in a worker thread: start it now, so it loads while the items are graded; on SQLite it
-  // also checkpoints the WAL meanwhile, so this thread's commits never wait for the disk's fsyncs.
-  const large = isMainThread && items.length * run.trials >= OFF_THREAD_SAMPLES;
-  const checkpoints = large ? await pauseAutoCheckpoints(ws.db) : undefined;
-  const worker = large ? startFinalizeWorker(checkpoints ? { checkpoint: ws.database } : {}) : undefined;
+  // A large run is finalized in a worker thread, which also grades (the pool's first thread) and, on SQLite,
+  // checkpoints the WAL meanwhile so this thread's commits never wait for the disk's fsyncs. It is started before the
+  // items are read, from the run's total (items x trials, stored when the run was created), so that its start-up
+  // (loading its modules, ~300 ms of CPU) overlaps reading them instead of delaying the first grades; the items read
+  // decide in the end (a total that was wrong starts it, or stops it, once they are read).
+  let worker: FinalizeWorker | undefined;
+  let checkpoints: Awaited<ReturnType<typeof pauseAutoCheckpoints>>;
+  const grading = options.graders.some((grader) => grader.config !== undefined);
+  const startWorker = async () => {
+    checkpoints = await pauseAutoCheckpoints(ws.db);
+    worker = startFinalizeWorker({ ...(checkpoints ? { checkpoint: ws.database } : {}), ...(grading ? { grading } : {}) });
+  };
+  const stopWorker = async () => {
+    worker?.close();
+    worker = undefined;
+    await checkpoints?.resume();
+    checkpoints = undefined;
+  };
+  if (isMainThread && run.resultCounts.total >= OFF_THREAD_SAMPLES) await startWorker();
   try {
+    const items = await testItems(ws, run.testSplitVersionId, { inlineImages: true });
+    // Each step of setting up a large run takes milliseconds (~6 to index 10,000 items), and SQLite's queries resolve
+    // without a turn of the event loop: the loop gets one between them, so they never add up to a long block.
+    await yieldToEventLoop();
+    const positions = new Map(items.map((item, i) => [item.id, i]));
+    await updateEvalRun(ws.db, runId, { status: "running", total: items.length * run.trials });
+    const large = isMainThread && items.length * run.trials >= OFF_THREAD_SAMPLES;
+    if (large && !worker) await startWorker();
+    else if (!large && worker) await stopWorker();
     const result = await runEval({
       items,
       sampler: { client: options.client, model: run.model, samplingParams: run.samplingParams as SamplingParams },
@@ -86,8 +103,7 @@ export async function executeEvalRun(ws: Workspace, runId: string, options: Exec
     await finalizeEvalRun(ws, runId, options.primaryMetric, worker ? { worker, offThread: true } : {});
     return getEvalRun(ws.db, runId);
   } finally {
-    worker?.close();
-    await checkpoints?.resume();
+    await stopWorker();
   }
 }
 

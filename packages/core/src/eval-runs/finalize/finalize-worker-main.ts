@@ -25,19 +25,24 @@ const port = parentPort;
 if (!port) throw new Error("finalize-worker-main runs in a worker thread");
 // Started ahead of time (modules loaded while the run grades, the WAL checkpointed meanwhile when asked, each batch's
 // rows read as it commits); the task arrives when every sample is stored.
-const { checkpoint } = (workerData ?? {}) as FinalizeWorkerData;
+const { checkpoint, grading } = (workerData ?? {}) as FinalizeWorkerData;
+/** The grading modules, loaded as the worker starts when the run will grade here, else when the graders arrive. */
+let gradingServer = grading ? import("@tunelab/evals/grading-server") : undefined;
+gradingServer?.catch(() => {}); // a failure to load is answered to each grading task (below), not thrown here
 const checkpoints = checkpoint === undefined ? undefined : startCheckpoints(checkpoint);
 const gathered = new StoredScores();
 /**
  * Grading, when the run's grading pool grades in this thread too (`gradingHost`): the graders (and zod, which their
- * configs' schemas need) are loaded when the pool sends them, so a run that grades elsewhere never loads them here.
+ * configs' schemas need) are loaded as the worker starts when it was told the run grades here (`grading`), else when
+ * the pool sends them, so a run that grades elsewhere never loads them here.
  */
 let grade: Promise<(task: GradingTask) => Promise<GradingReply>> | undefined;
 const onGrading = async (message: unknown) => {
   if (!isGradingMessage(message)) return;
   if (message.kind === "graders") {
     const { configs } = message;
-    grade = import("@tunelab/evals/grading-server").then(({ gradingServer }) => gradingServer(configs));
+    gradingServer ??= import("@tunelab/evals/grading-server");
+    grade = gradingServer.then((loaded) => loaded.gradingServer(configs));
     return;
   }
   const reply: GradingReply = grade

@@ -36,6 +36,11 @@ export interface FinalizeWorkerData {
    * paused its own automatic checkpoints (`pauseAutoCheckpoints`).
    */
   checkpoint?: string;
+  /**
+   * The run will grade in this worker (`gradingHost`): it loads the grading modules as it starts, rather than when the
+   * pool sends the graders, so that they are loaded by the time the first samples arrive.
+   */
+  grading?: boolean;
 }
 
 export type FinalizeReply =
