@@ -49,7 +49,7 @@ function pairBatch(pairs: PreferencePair[], indices: number[], context: number) 
 /** log π(response | prompt) of each row (no dropout, no gradient). */
 export function sequenceLogprobs(net: LoraTrainModel, pairs: PreferencePair[], indices: number[], context: number): Float64Array {
   const b = pairBatch(pairs, indices, context);
-  net.forward(b.ids, b.B, b.T, 0, false);
+  net.forwardRows(b.ids, b, 0, false);
   const sums = new Float64Array(b.B);
   net.loss(b.targets, b.weights, false, sums);
   return sums.map((s) => -s);
@@ -69,7 +69,7 @@ export function dpoGradient(
   seed: number,
 ): DpoStats {
   const b = pairBatch(pairs, indices, context);
-  net.forward(b.ids, b.B, b.T, seed, true);
+  net.forwardRows(b.ids, b, seed, true);
   const sums = new Float64Array(b.B);
   net.loss(b.targets, b.weights, false, sums);
   const P = indices.length;
@@ -90,10 +90,10 @@ export function dpoGradient(
       [2 * p, 1],
       [2 * p + 1, -1],
     ] as const)
-      for (let t = 0; t < b.T; t++) {
-        const w = b.weights[row * b.T + t] as number;
+      for (let t = b.starts[row] as number, end = t + (b.lengths[row] as number); t < end; t++) {
+        const w = b.weights[t] as number;
         if (w === 0) continue;
-        grad[row * b.T + t] = sign * g * w;
+        grad[t] = sign * g * w;
         tokens++;
       }
   }

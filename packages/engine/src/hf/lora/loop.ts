@@ -134,7 +134,7 @@ export async function runLoraTraining(request: TrainRequest, hooks: LoopHooks = 
         Array.from({ length: Math.min(B, examples.length - i) }, (_, j) => i + j),
         ctx,
       );
-      net.forward(b.ids, b.B, b.T, 0, false);
+      net.forwardRows(b.ids, b, 0, false);
       const s = net.loss(b.targets, b.weights, false);
       lossSum += s.lossSum;
       weightSum += s.weightSum;
@@ -197,14 +197,14 @@ export async function runLoraTraining(request: TrainRequest, hooks: LoopHooks = 
       let wsum = 0;
       for (const w of batch.weights) wsum += w;
       const scaled = batch.weights.map((w) => (wsum > 0 ? w / wsum : 0));
-      net.forward(batch.ids, batch.B, batch.T, seed);
+      net.forwardRows(batch.ids, batch, seed);
       if (net.recomputes && !recomputeNoticed) {
         recomputeNoticed = true;
-        const gb = (batch.B * batch.T * net.activationBytesPerToken()) / 1e9;
+        const gb = (batch.rows * net.activationBytesPerToken()) / 1e9;
         hooks.onNotice?.({
           level: "info",
-          message: `Gradient checkpointing is on: saving every layer's activations for a batch of ${batch.B} × ${batch.T} tokens would take ${gb.toFixed(1)} GB, over a quarter of this machine's memory; each layer's forward pass runs again in the backward pass instead (about a third more compute a step, the same result).`,
-          data: { batch_size: batch.B, tokens: batch.T, activation_bytes: Math.round(gb * 1e9) },
+          message: `Gradient checkpointing is on: saving every layer's activations for a batch of ${batch.B} examples (${batch.rows} tokens) would take ${gb.toFixed(1)} GB, over a quarter of this machine's memory; each layer's forward pass runs again in the backward pass instead (about a third more compute a step, the same result).`,
+          data: { batch_size: batch.B, tokens: batch.rows, activation_bytes: Math.round(gb * 1e9) },
         });
       }
       const s = net.loss(batch.targets, scaled, true);

@@ -1,8 +1,9 @@
 /**
  * Training forward and backward of a Llama-family model with frozen base weights and LoRA adapters
- * (hf/model/decoder.ts is the inference twin with a KV cache). A batch is B padded rows of T tokens,
- * all starting at position 0; padding sits at the end of rows, so causal attention keeps it out of
- * real positions. The loss is chunked over rows, so [rows, vocab] logits never exist whole.
+ * (hf/model/decoder.ts is the inference twin with a KV cache). A batch is its examples' rows one after another
+ * (batches.ts: packed, no padding; or the padded [B, T] form), each example starting at position 0: the matrix
+ * products run over every row at once, RoPE and causal attention over each example's rows alone. The loss is chunked
+ * over rows, so [rows, vocab] logits never exist whole.
  *
  * Saved per layer: the residual stream at the layer's input and middle, q/k (after RoPE, and before
  * the q/k norm for Qwen3), v, the attention output, gate and up, and the adapters' s·drop(x)·Aᵀ.
@@ -21,6 +22,7 @@ import { gatherRowsW, gemmW } from "../model/matrix.ts";
 import type { HfWeights } from "../model/weights.ts";
 import { LINEAR_PROJECTIONS, type LinearProjection } from "../tensor-names.ts";
 import { type Adapter, type AdapterScratch, linearBackward, linearForward } from "./adapted-linear.ts";
+import { paddedRows, type RowLayout, rowExamples } from "./batches.ts";
 import type { LoraParams } from "./params.ts";
 import { loraScale } from "./settings.ts";
 
@@ -95,8 +97,8 @@ export class LoraTrainModel {
   private selWeights!: Vec;
   private losses!: Vec;
   private correct!: Vec;
-  private B = 0;
-  private T = 0;
+  /** Where each example's rows are in the last forward(). */
+  private layout: RowLayout = paddedRows(0, 0);
   /** Dropout seed of the current step (masks are recomputed in backward from it). */
   private stepSeed = 0;
   private dropoutOn = true;
@@ -211,16 +213,20 @@ export class LoraTrainModel {
   }
 
   /**
-   * Forward pass over ids [B, T]; `seed` picks this step's dropout masks (`training` false: no
+   * Forward pass over padded ids [B, T]; `seed` picks this step's dropout masks (`training` false: no
    * dropout, for evaluation and reference log-probabilities). Leaves the final hidden states for loss().
    */
   forward(ids: Int32Array, B: number, T: number, seed = 0, training = true): void {
+    this.forwardRows(ids, paddedRows(B, T), seed, training);
+  }
+
+  /** Forward pass over a batch's rows as `layout` places its examples (a packed HfBatch is its own layout). */
+  forwardRows(ids: Int32Array, layout: RowLayout, seed = 0, training = true): void {
     this.dropoutOn = training;
     const { k, arch: a, weights: w } = this.m;
-    const R = B * T;
+    const R = layout.rows;
     this.ensure(R);
-    this.B = B;
-    this.T = T;
+    this.layout = layout;
     this.stepSeed = seed;
     this.ids = ids;
     const d = a.hidden;
@@ -242,8 +248,7 @@ export class LoraTrainModel {
   /** Layer `l` on the residual stream `x` (updated in place), saving its activations for the backward pass. */
   private layerForward(l: number, x: Vec): void {
     const { k, arch: a, weights: w, rope } = this.m;
-    const { B, T } = this;
-    const R = B * T;
+    const R = this.layout.rows;
     const d = a.hidden;
     const hd = a.headDim;
     const qw = a.heads * hd;
@@ -263,9 +268,14 @@ export class LoraTrainModel {
         k.rmsnormFwd(s.qpre, L.qNorm, s.q, s.rstdq, R * a.heads, hd, a.rmsEps);
         k.rmsnormFwd(s.kpre, L.kNorm, s.k, s.rstdk, R * a.kvHeads, hd, a.rmsEps);
       }
-      k.rope(s.q, qw, B, T, a.heads, hd, 0, rope.cos, rope.sin, false);
-      k.rope(s.k, kvw, B, T, a.kvHeads, hd, 0, rope.cos, rope.sin, false);
-      k.attentionFwd(s.q, qw, s.k, s.v, kvw, s.att, qw, null, B, a.heads, T, T, hd, 0, 1 / Math.sqrt(hd), a.kvHeads);
+      eachExample(this.layout, (first, B, T) => {
+        const q = s.q.subarray(first * qw);
+        const kk = s.k.subarray(first * kvw);
+        k.rope(q, qw, B, T, a.heads, hd, 0, rope.cos, rope.sin, false);
+        k.rope(kk, kvw, B, T, a.kvHeads, hd, 0, rope.cos, rope.sin, false);
+        const v = s.v.subarray(first * kvw);
+        k.attentionFwd(q, qw, kk, v, kvw, s.att.subarray(first * qw), qw, null, B, a.heads, T, T, hd, 0, 1 / Math.sqrt(hd), a.kvHeads);
+      });
       lf("o_proj", s.att, x, true);
       s.xmid.set(x.subarray(0, R * d));
       k.rmsnormFwd(x, L.postNorm, this.h, s.rstd2, R, d, a.rmsEps);
@@ -279,11 +289,12 @@ export class LoraTrainModel {
   /**
    * Cross-entropy of next-token targets with per-position weights (0 = no loss; negative weights
    * are allowed, as DPO needs), over the rows of the last forward(). With `grad`, the gradient of
-   * Σ weight·loss is left for backward(). `rowSums[b]` (optional) receives Σ weight·loss of batch row b.
+   * Σ weight·loss is left for backward(). `rowSums[b]` (optional) receives Σ weight·loss of example b.
    */
   loss(targets: Int32Array, weights: Float32Array, grad: boolean, rowSums?: Float64Array): LossSums {
     const { k, arch: a, weights: w } = this.m;
-    const R = this.B * this.T;
+    const R = this.layout.rows;
+    const exampleOf = rowSums ? rowExamples(this.layout) : undefined;
     const d = a.hidden;
     const V = a.vocab;
     // Final norm into h (kept for the head's backward); rstdf saved.
@@ -312,8 +323,8 @@ export class LoraTrainModel {
         const wi = this.selWeights[i] as number;
         const li = wi * (this.losses[i] as number);
         lossSum += li;
-        if (rowSums) {
-          const b = Math.floor((rows[i] as number) / this.T);
+        if (rowSums && exampleOf) {
+          const b = exampleOf[rows[i] as number] as number;
           rowSums[b] = (rowSums[b] as number) + li;
         }
         correctSum += wi * (this.correct[i] as number);
@@ -330,9 +341,7 @@ export class LoraTrainModel {
   /** Gradients of the adapters (lora.grads, overwritten) from the loss gradient left by loss(grad = true). */
   backward(): void {
     const { k, arch: a, weights: w, rope } = this.m;
-    const B = this.B;
-    const T = this.T;
-    const R = B * T;
+    const R = this.layout.rows;
     const d = a.hidden;
     const hd = a.headDim;
     const qw = a.heads * hd;
@@ -370,30 +379,35 @@ export class LoraTrainModel {
       // Attention branch: xmid = xin + o(attn(rope(q), rope(k), v)), from h1 = norm(xin).
       lb("o_proj", s.att, this.dx, this.datt, false);
       // attentionBwd writes dq, dk and dv with one row stride (the query width); dk/dv are compacted after.
-      k.attentionBwd(
-        s.q,
-        qw,
-        s.k,
-        s.v,
-        kvw,
-        null,
-        this.datt,
-        qw,
-        this.dq,
-        this.dkWide,
-        this.dvWide,
-        qw,
-        B,
-        a.heads,
-        T,
-        hd,
-        1 / Math.sqrt(hd),
-        a.kvHeads,
-      );
+      eachExample(this.layout, (first, B, T) => {
+        const at = first * qw;
+        k.attentionBwd(
+          s.q.subarray(at),
+          qw,
+          s.k.subarray(first * kvw),
+          s.v.subarray(first * kvw),
+          kvw,
+          null,
+          this.datt.subarray(at),
+          qw,
+          this.dq.subarray(at),
+          this.dkWide.subarray(at),
+          this.dvWide.subarray(at),
+          qw,
+          B,
+          a.heads,
+          T,
+          hd,
+          1 / Math.sqrt(hd),
+          a.kvHeads,
+        );
+      });
       compact(this.dkWide, qw, this.dk, kvw, R);
       compact(this.dvWide, qw, this.dv, kvw, R);
-      k.rope(this.dq, qw, B, T, a.heads, hd, 0, rope.cos, rope.sin, true);
-      k.rope(this.dk, kvw, B, T, a.kvHeads, hd, 0, rope.cos, rope.sin, true);
+      eachExample(this.layout, (first, B, T) => {
+        k.rope(this.dq.subarray(first * qw), qw, B, T, a.heads, hd, 0, rope.cos, rope.sin, true);
+        k.rope(this.dk.subarray(first * kvw), kvw, B, T, a.kvHeads, hd, 0, rope.cos, rope.sin, true);
+      });
       if (L.qNorm && L.kNorm && s.qpre && s.kpre && s.rstdq && s.rstdk) {
         k.rmsnormBwd(this.dq, s.qpre, L.qNorm, s.rstdq, this.dq, GL?.qNorm ?? null, R * a.heads, hd, false);
         k.rmsnormBwd(this.dk, s.kpre, L.kNorm, s.rstdk, this.dk, GL?.kNorm ?? null, R * a.kvHeads, hd, false);
@@ -405,6 +419,21 @@ export class LoraTrainModel {
       k.rmsnormBwd(this.dh, s.xin, L.inputNorm, s.rstd1, this.dx, GL?.inputNorm ?? null, R, d, true);
     }
     if (G) k.scatterAddRows(this.ids, this.dx, G.embed as Vec, R, d);
+  }
+}
+
+/**
+ * Calls `run(firstRow, B, T)` for the per-example parts (RoPE, attention): once for the whole batch when every
+ * example has the same rows (the padded form), else once per example with rows.
+ */
+function eachExample(layout: RowLayout, run: (first: number, B: number, T: number) => void): void {
+  if (layout.uniform !== null) {
+    if (layout.uniform > 0) run(0, layout.B, layout.uniform);
+    return;
+  }
+  for (let b = 0; b < layout.B; b++) {
+    const n = layout.lengths[b] as number;
+    if (n > 0) run(layout.starts[b] as number, 1, n);
   }
 }
 
