@@ -70,7 +70,7 @@ export function generateHf(
   };
   const describe = (id: number) => ({ token: codec.tokenText(id), bytes: [...codec.tokenBytes(id)] });
   // Tool-call text is not streamed as content: hold it back once a call may have started.
-  const streamable = tools && tools.length > 0 ? (t: string) => !/<tool_call>|^\s*\{|<\|python_tag\|>/.test(t) : () => true;
+  const streamable = tools && tools.length > 0 ? (t: string) => !/<tool_call>|^\s*\{|<\|python_tag\|>|\[TOOL_CALLS\]/.test(t) : () => true;
   let text = "";
   let emitted = 0;
   let completionTokens = 0;

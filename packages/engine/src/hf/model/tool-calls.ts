@@ -1,13 +1,55 @@
 /**
- * Tool calls written by open-weight chat models, turned into OpenAI `tool_calls`. Two conventions
+ * Tool calls written by open-weight chat models, turned into OpenAI `tool_calls`. Three conventions
  * cover the supported families: Hermes/Qwen (`<tool_call>{"name": …, "arguments": {…}}</tool_call>`,
- * one block per call) and Llama 3.x (a bare JSON object `{"name": …, "parameters": {…}}`, optionally
- * after `<|python_tag|>`). Text that is not a well-formed call stays content.
+ * one block per call), Llama 3.x (a bare JSON object `{"name": …, "parameters": {…}}`, optionally
+ * after `<|python_tag|>`) and Mistral (`[TOOL_CALLS]` then a JSON list of `{"name", "arguments", "id"}`, as
+ * Mistral 7B v0.3 and Nemo write it, or `[TOOL_CALLS]name[ARGS]{…}` per call, optionally with `[CALL_ID]id`, as
+ * later Mistral models write it; text before the first `[TOOL_CALLS]` stays content). Text that is not a
+ * well-formed call stays content.
  */
 import { createHash } from "node:crypto";
 import type { ToolCall } from "../../trainer/types.ts";
 
 const BLOCK = /<tool_call>\s*([\s\S]*?)\s*<\/tool_call>/g;
+const MISTRAL = "[TOOL_CALLS]";
+/** One call of the later Mistral form: a name, an optional `[CALL_ID]…`, then `[ARGS]` and the arguments. */
+const MISTRAL_NAMED = /^\s*([^[\]\s]+)\s*(?:\[CALL_ID\]\s*[A-Za-z0-9]+\s*)?\[ARGS\]([\s\S]*)$/;
+
+/** Mistral's calls after its `[TOOL_CALLS]` token(s), or undefined when any part is not a well-formed call. */
+function mistralCalls(text: string, at: number, names: ReadonlySet<string>): ToolCall[] | undefined {
+  const rest = text.slice(at + MISTRAL.length).trim();
+  const calls: ToolCall[] = [];
+  if (rest.startsWith("[")) {
+    let list: unknown;
+    try {
+      list = JSON.parse(rest);
+    } catch {
+      return undefined;
+    }
+    if (!Array.isArray(list) || list.length === 0) return undefined;
+    for (const item of list) {
+      const call = asCall(JSON.stringify(item), calls.length, names);
+      if (!call) return undefined;
+      calls.push(call);
+    }
+    return calls;
+  }
+  for (const part of rest.split(MISTRAL)) {
+    const named = MISTRAL_NAMED.exec(part);
+    if (!named) return undefined;
+    const args = (named[2] ?? "").trim();
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(args);
+    } catch {
+      return undefined;
+    }
+    const call = asCall(JSON.stringify({ name: named[1], arguments: parsed }), calls.length, names);
+    if (!call) return undefined;
+    calls.push(call);
+  }
+  return calls.length > 0 ? calls : undefined;
+}
 
 function asCall(json: string, index: number, toolNames: ReadonlySet<string>): ToolCall | undefined {
   let value: unknown;
@@ -31,6 +73,12 @@ export function parseHfToolCalls(text: string, tools: unknown[] | undefined): { 
   for (const t of tools) {
     const name = (t as { function?: { name?: unknown } }).function?.name;
     if (typeof name === "string") names.add(name);
+  }
+  const mistralAt = text.indexOf(MISTRAL);
+  if (mistralAt >= 0) {
+    const calls = mistralCalls(text, mistralAt, names);
+    if (calls) return { content: text.slice(0, mistralAt).trim(), toolCalls: calls };
+    return { content: text, toolCalls: [] };
   }
   const calls: ToolCall[] = [];
   if (text.includes("<tool_call>")) {

@@ -4,6 +4,7 @@ import type { ChatInputTool } from "./chat-message.schema.ts";
 import type { TokenizerFiles } from "./model-files.ts";
 import { specialTokenTexts } from "./special-ids.ts";
 import type { TemplateMessage } from "./template-messages.ts";
+import { usesMistralToolCalls, withNineCharacterIds } from "./tool-call-ids.ts";
 
 export interface TemplateRenderOptions {
   tools?: readonly ChatInputTool[] | null | undefined;
@@ -17,7 +18,8 @@ export interface TemplateRenderOptions {
  * A model's chat template(s), rendered with @huggingface/jinja the way transformers' apply_chat_template does:
  * `messages`, `tools` (none when absent), `add_generation_prompt` and the special tokens (`bos_token`,
  * `eos_token`, `unk_token`, `pad_token`). When tokenizer_config.json holds a list of named templates, `tool_use`
- * is used for requests with tools when the model has one, `default` otherwise.
+ * is used for requests with tools when the model has one, `default` otherwise. A template of Mistral's tool-call
+ * convention gets tool-call ids as the 9 letters and digits it requires (tool-call-ids.ts).
  */
 export class ChatTemplate {
   readonly names: readonly string[];
@@ -62,11 +64,12 @@ export class ChatTemplate {
     const tools = options.tools && options.tools.length > 0 ? options.tools : null;
     const name = this.select(tools !== null);
     const template = this.#template(name);
+    const shaped = usesMistralToolCalls(this.#sources.get(name) ?? "") ? withNineCharacterIds(messages) : messages;
     try {
       return template.render({
         ...this.#tokens,
         ...options.variables,
-        messages,
+        messages: shaped,
         tools,
         add_generation_prompt: options.addGenerationPrompt ?? false,
       });

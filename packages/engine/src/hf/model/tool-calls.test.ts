@@ -1,0 +1,70 @@
+/**
+ * parseHfToolCalls: the three families' conventions become OpenAI tool calls; malformed calls and calls of tools the
+ * request did not offer stay content. Mistral's forms are those its templates write (v0.3 and Nemo: a JSON list
+ * after `[TOOL_CALLS]` with 9-character ids) and those its later models write (`[TOOL_CALLS]name[ARGS]{…}`).
+ */
+import { describe, expect, it } from "vitest";
+import { parseHfToolCalls } from "./tool-calls.ts";
+
+const TOOLS = [
+  { type: "function", function: { name: "get_weather", parameters: { type: "object" } } },
+  { type: "function", function: { name: "route_ticket", parameters: { type: "object" } } },
+];
+const fn = (r: ReturnType<typeof parseHfToolCalls>) => r.toolCalls.map((c) => c.function);
+
+describe("Mistral's convention", () => {
+  it("reads the JSON list after [TOOL_CALLS] (Mistral 7B v0.3, Nemo), ids and all, arguments as a JSON string", () => {
+    const r = parseHfToolCalls(
+      '[TOOL_CALLS] [{"name": "get_weather", "arguments": {"city": "Paris"}, "id": "a1B2c3D4e"}, {"name": "route_ticket", "arguments": {"team": "billing"}, "id": "Zz9Yy8Xx7"}]',
+      TOOLS,
+    );
+    expect(r.content).toBe("");
+    expect(fn(r)).toEqual([
+      { name: "get_weather", arguments: '{"city":"Paris"}' },
+      { name: "route_ticket", arguments: '{"team":"billing"}' },
+    ]);
+    expect(r.toolCalls.every((c) => c.type === "function" && c.id.startsWith("call_"))).toBe(true);
+    expect(new Set(r.toolCalls.map((c) => c.id)).size).toBe(2);
+  });
+
+  it("reads [TOOL_CALLS]name[ARGS]{…} per call (later Mistral models), with or without [CALL_ID], and keeps text before as content", () => {
+    const r = parseHfToolCalls(
+      'Let me check.[TOOL_CALLS]get_weather[ARGS]{"city": "Lyon"}[TOOL_CALLS]route_ticket[CALL_ID]abc123XYZ[ARGS]{"team": "technical"}',
+      TOOLS,
+    );
+    expect(r.content).toBe("Let me check.");
+    expect(fn(r)).toEqual([
+      { name: "get_weather", arguments: '{"city":"Lyon"}' },
+      { name: "route_ticket", arguments: '{"team":"technical"}' },
+    ]);
+  });
+
+  it("leaves malformed calls, and calls of tools not offered, as content", () => {
+    for (const text of [
+      '[TOOL_CALLS] [{"name": "get_weather", "arguments": {"city": ',
+      '[TOOL_CALLS] [{"name": "delete_everything", "arguments": {}}]',
+      "[TOOL_CALLS]get_weather{no args marker}",
+      "[TOOL_CALLS] []",
+    ]) {
+      const r = parseHfToolCalls(text, TOOLS);
+      expect(r.toolCalls, text).toEqual([]);
+      expect(r.content).toBe(text);
+    }
+  });
+
+  it("without tools in the request, [TOOL_CALLS] text stays content", () => {
+    const text = '[TOOL_CALLS] [{"name": "get_weather", "arguments": {}}]';
+    expect(parseHfToolCalls(text, undefined)).toEqual({ content: text, toolCalls: [] });
+  });
+});
+
+describe("the other conventions, unchanged", () => {
+  it("Hermes/Qwen blocks and Llama 3 bare JSON", () => {
+    expect(fn(parseHfToolCalls('<tool_call>\n{"name": "get_weather", "arguments": {"city": "Oslo"}}\n</tool_call>', TOOLS))).toEqual([
+      { name: "get_weather", arguments: '{"city":"Oslo"}' },
+    ]);
+    expect(fn(parseHfToolCalls('<|python_tag|>{"name": "get_weather", "parameters": {"city": "Rome"}}', TOOLS))).toEqual([
+      { name: "get_weather", arguments: '{"city":"Rome"}' },
+    ]);
+  });
+});
