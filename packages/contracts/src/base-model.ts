@@ -25,15 +25,18 @@ export type BaseModelInfo = z.infer<typeof BaseModelInfo>;
 export const EXPORT_FORMATS = ["peft", "merged", "gguf", "gguf-lora"] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
-/** The weight types each format writes, the default first: merged as safetensors F32/BF16/F16, GGUF as F32/F16/Q8_0. */
+/**
+ * The weight types each format writes, the default first: merged as safetensors F32/BF16/F16, GGUF as Q8_0, F16, F32
+ * or llama.cpp's Q4_K_M mix (4-bit Q4_K, with Q6_K for the output and some attn_v and ffn_down matrices).
+ */
 export const EXPORT_DTYPES = {
   peft: [],
   merged: ["f32", "bf16", "f16"],
-  gguf: ["q8_0", "f16", "f32"],
+  gguf: ["q8_0", "f16", "f32", "q4_k_m"],
   "gguf-lora": [],
 } as const satisfies Record<ExportFormat, readonly string[]>;
 /** Every weight type some format writes. */
-export const EXPORT_DTYPE_NAMES = ["f32", "bf16", "f16", "q8_0"] as const;
+export const EXPORT_DTYPE_NAMES = ["f32", "bf16", "f16", "q8_0", "q4_k_m"] as const;
 export type ExportDtype = (typeof EXPORT_DTYPE_NAMES)[number];
 
 /** Why `dtype` does not apply to `format`, or undefined when it does. */

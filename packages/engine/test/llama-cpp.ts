@@ -142,3 +142,29 @@ export async function llamaCppGreedy(
     await context.dispose();
   }
 }
+
+/** The log-probabilities at each of `positions` from a decoder's logits for them all ([positions · vocab]). */
+export function logProbsAt(logits: Float32Array, positions: number, vocab: number): Float64Array[] {
+  return Array.from({ length: positions }, (_, p) => logSoftmax(logits.subarray(p * vocab, (p + 1) * vocab)));
+}
+
+/**
+ * Two models' log-probabilities at the same positions: the largest |Δ log p| over positions and vocabulary, and the
+ * number of positions where the most likely token is the same.
+ */
+export function compareLogProbs(ours: readonly Float64Array[], theirs: readonly Float64Array[]): { maxDiff: number; sameArgmax: number } {
+  let maxDiff = 0;
+  let sameArgmax = 0;
+  for (const [p, a] of ours.entries()) {
+    const b = theirs[p] as Float64Array;
+    let am = 0;
+    let bm = 0;
+    for (let i = 0; i < a.length; i++) {
+      maxDiff = Math.max(maxDiff, Math.abs((a[i] as number) - (b[i] as number)));
+      if ((a[i] as number) > (a[am] as number)) am = i;
+      if ((b[i] as number) > (b[bm] as number)) bm = i;
+    }
+    if (am === bm) sameArgmax++;
+  }
+  return { maxDiff, sameArgmax };
+}

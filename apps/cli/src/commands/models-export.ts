@@ -51,7 +51,7 @@ export function registerModelsExport(
     .addOption(
       new Option(
         "--dtype <dtype>",
-        "merged: f32 (exactly what tunelab serves, default), bf16 (half the size) or f16 (half the size, for GPUs without bf16); gguf: q8_0 (default, a quarter of f32), f16 or f32",
+        "merged: f32 (exactly what tunelab serves, default), bf16 (half the size) or f16 (half the size, for GPUs without bf16); gguf: q8_0 (default, a quarter of f32), f16, f32 or q4_k_m (llama.cpp's Q4_K_M mix, 4-6 bits a weight, about 0.57 of q8_0)",
       ).choices(DTYPES),
     )
     .addHelpText(

@@ -59,7 +59,8 @@ const ExportQuery = z
         "peft: the adapter as PEFT writes it; merged: a full Hugging Face checkpoint; gguf: one GGUF file for llama.cpp and Ollama; gguf-lora: the adapter as a GGUF file for llama.cpp's --lora",
     }),
     dtype: z.enum(EXPORT_DTYPE_NAMES).optional().openapi({
-      description: "merged: f32 (exactly what tunelab serves, default), bf16 or f16; gguf: q8_0 (default), f16 or f32",
+      description:
+        "merged: f32 (exactly what tunelab serves, default), bf16 or f16; gguf: q8_0 (default), f16, f32 or q4_k_m (llama.cpp's Q4_K_M mix)",
     }),
   })
   .superRefine((query, ctx) => {

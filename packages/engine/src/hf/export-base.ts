@@ -15,7 +15,7 @@ export interface BaseExportOptions {
   baseDir: string;
   format: ExportFormat;
   outDir: string;
-  /** q8_0 (default), f16 or f32. */
+  /** q8_0 (default), f16, f32 or q4_k_m. */
   dtype?: ExportDtype;
   /** GGUF's `general.name`. */
   name: string;

@@ -65,7 +65,7 @@ export interface ExportOptions {
    * recorded it; pass it only when that registration's fingerprint is the one the tuned model recorded.
    */
   registeredBaseSource?: string;
-  /** The weights' type: f32 or bf16 for merged, q8_0, f16 or f32 for gguf (the first of EXPORT_DTYPES[format] when absent). */
+  /** The weights' type: f32 or bf16 for merged, q8_0, f16, f32 or q4_k_m for gguf (the first of EXPORT_DTYPES[format] when absent). */
   dtype?: ExportDtype;
   /** GGUF's `general.name` (default: the output folder's name). */
   name?: string;

@@ -3,26 +3,39 @@
  * - F32: IEEE binary32, little-endian;
  * - F16: IEEE binary16, rounded to nearest, ties to even (what a float32 → float16 cast does);
  * - Q8_0: blocks of 32 values, each a float16 scale d = max|x| / 127 and 32 signed bytes round(x / d), rounding halves
- *   away from zero as C's roundf does (`quantize_row_q8_0_ref`).
+ *   away from zero as C's roundf does (`quantize_row_q8_0_ref`);
+ * - Q4_K and Q6_K: ggml's k-quant super-blocks of 256 values (k-quants.ts).
  */
 import type { Vec } from "../../trainer/kernels/types.ts";
 import { floatToF16, widenHalves } from "../halves.ts";
 import { F16Matrix } from "../model/matrix.ts";
+import { Q4_K_BLOCK_BYTES, Q6_K_BLOCK_BYTES, QK_K, quantizeQ4KBlock, quantizeQ6KBlock } from "./k-quants.ts";
 
 /** ggml's type ids (`enum ggml_type`). */
-export const GGML_TYPE = { F32: 0, F16: 1, Q8_0: 8 } as const;
+export const GGML_TYPE = { F32: 0, F16: 1, Q8_0: 8, Q4_K: 12, Q6_K: 14 } as const;
 export type GgmlTypeName = keyof typeof GGML_TYPE;
 
 export const Q8_0_BLOCK = 32;
 /** A Q8_0 block: a float16 scale and 32 int8 values. */
 const Q8_0_BLOCK_BYTES = 2 + Q8_0_BLOCK;
 
-/** Bytes of `count` values in a type (`count` a multiple of 32 for Q8_0). */
+/** Values and bytes of one block of each quantized type. */
+const BLOCK: Record<"Q8_0" | "Q4_K" | "Q6_K", { values: number; bytes: number }> = {
+  Q8_0: { values: Q8_0_BLOCK, bytes: Q8_0_BLOCK_BYTES },
+  Q4_K: { values: QK_K, bytes: Q4_K_BLOCK_BYTES },
+  Q6_K: { values: QK_K, bytes: Q6_K_BLOCK_BYTES },
+};
+
+/** Values per block of a type (1 for F32 and F16): a matrix's rows must be a multiple of it. */
+export const blockValues = (type: GgmlTypeName): number => (type === "F32" || type === "F16" ? 1 : BLOCK[type].values);
+
+/** Bytes of `count` values in a type (`count` a multiple of 32 for Q8_0, of 256 for Q4_K and Q6_K). */
 export function encodedBytes(type: GgmlTypeName, count: number): number {
   if (type === "F32") return count * 4;
   if (type === "F16") return count * 2;
-  if (count % Q8_0_BLOCK !== 0) throw new Error(`Q8_0 needs a multiple of ${Q8_0_BLOCK} values, got ${count}`);
-  return (count / Q8_0_BLOCK) * Q8_0_BLOCK_BYTES;
+  const block = BLOCK[type];
+  if (count % block.values !== 0) throw new Error(`${type} needs a multiple of ${block.values} values, got ${count}`);
+  return (count / block.values) * block.bytes;
 }
 
 /** C's roundf: halves away from zero. */
@@ -30,7 +43,7 @@ const roundf = (x: number) => (x < 0 ? -Math.round(-x) : Math.round(x));
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-/** Values converted a chunk at a time (a multiple of the Q8_0 block), so raw bf16 never needs a whole float32 copy. */
+/** Values converted a chunk at a time (a multiple of every block), so raw bf16 never needs a whole float32 copy. */
 const CHUNK = 1 << 16;
 
 /**
@@ -69,6 +82,12 @@ function encodeChunk(type: GgmlTypeName, data: Vec, n: number, out: Uint8Array, 
       const halves = new Uint16Array(out.buffer, first * 2, n);
       for (let i = 0; i < n; i++) halves[i] = floatToF16(data[i] as number);
     } else for (let i = 0; i < n; i++) view.setUint16((first + i) * 2, floatToF16(data[i] as number), true);
+    return;
+  }
+  if (type === "Q4_K" || type === "Q6_K") {
+    const quantize = type === "Q4_K" ? quantizeQ4KBlock : quantizeQ6KBlock;
+    const bytes = BLOCK[type].bytes;
+    for (let b = 0; b < n / QK_K; b++) quantize(data, b * QK_K, out, (first / QK_K + b) * bytes);
     return;
   }
   const bytes = new Int8Array(out.buffer);

@@ -8,8 +8,8 @@
  *   architectures use the halves (NeoX) order in llama.cpp too and are written unchanged.
  * - Llama 3's frequency scaling is a `rope_freqs` tensor: for each frequency, how much its rotation is slowed (the
  *   unscaled inverse frequency over the scaled one).
- * - Weight matrices take the export's type; norms, biases and `rope_freqs` stay float32, and Q8_0 falls back to F16
- *   for a matrix whose rows are not a multiple of 32 values, as llama.cpp's converter does.
+ * - Weight matrices take the export's type (tensor-types.ts: one type, or llama.cpp's Q4_K_M mix, with its fallbacks
+ *   for rows that are not a multiple of a block); norms, biases and `rope_freqs` stay float32.
  */
 import type { Vec } from "../../trainer/kernels/types.ts";
 import type { HfArchitecture } from "../config.ts";
@@ -18,15 +18,10 @@ import type { DecoderModel } from "../model/decoder.ts";
 import type { Matrix } from "../model/matrix.ts";
 import { inverseFrequencies } from "../model/rope.ts";
 import type { LinearProjection } from "../tensor-names.ts";
-import { type GgmlTypeName, Q8_0_BLOCK } from "./encode.ts";
 import type { GgufTensor, GgufValue } from "./gguf-file.ts";
+import { FILE_TYPE, GGUF_DTYPES, type GgufDtype, type MatrixRole, matrixType } from "./tensor-types.ts";
 
-export const GGUF_DTYPES = ["q8_0", "f16", "f32"] as const;
-export type GgufDtype = (typeof GGUF_DTYPES)[number];
-
-/** llama.cpp's `general.file_type` (`enum llama_ftype`) of each export type. */
-const FILE_TYPE: Record<GgufDtype, number> = { f32: 0, f16: 1, q8_0: 7 };
-const MATRIX_TYPE: Record<GgufDtype, GgmlTypeName> = { f32: "F32", f16: "F16", q8_0: "Q8_0" };
+export { GGUF_DTYPES, type GgufDtype };
 
 const ARCH_OF: Record<HfArchitecture["modelType"], string> = { llama: "llama", mistral: "llama", qwen2: "qwen2", qwen3: "qwen3" };
 
@@ -69,7 +64,7 @@ export function architectureMetadata(a: HfArchitecture, dtype: GgufDtype): Map<s
   const m = new Map<string, GgufValue>();
   m.set("general.architecture", { type: "string", value: arch });
   m.set("general.file_type", { type: "u32", value: FILE_TYPE[dtype] });
-  if (dtype === "q8_0") m.set("general.quantization_version", { type: "u32", value: 2 });
+  if (dtype === "q8_0" || dtype === "q4_k_m") m.set("general.quantization_version", { type: "u32", value: 2 });
   const u32 = (key: string, value: number) => m.set(`${arch}.${key}`, { type: "u32", value });
   u32("context_length", a.maxPositions);
   u32("embedding_length", a.hidden);
@@ -97,14 +92,10 @@ export function modelTensors(
 ): GgufTensor[] {
   const { arch: a, weights: w } = model;
   const permute = ggufArchitecture(a) === "llama";
-  const matrixType = (cols: number): GgmlTypeName => {
-    const type = MATRIX_TYPE[dtype];
-    return type === "Q8_0" && cols % Q8_0_BLOCK !== 0 ? "F16" : type;
-  };
-  const matrix = (name: string, rows: number, cols: number, values: () => Matrix): GgufTensor => ({
+  const matrix = (name: string, role: MatrixRole, rows: number, cols: number, values: () => Matrix): GgufTensor => ({
     name,
     shape: [rows, cols],
-    type: matrixType(cols),
+    type: matrixType(dtype, role, cols),
     values,
   });
   const vector = (name: string, values: () => Vec): GgufTensor => {
@@ -112,7 +103,8 @@ export function modelTensors(
     return { name, shape: [v.length], type: "F32", values: () => v };
   };
   // the embedding and the output head as loaded (bf16 is encoded a chunk at a time: no float32 copy of a 1 GB table)
-  const out: GgufTensor[] = [matrix("token_embd.weight", a.vocab, a.hidden, () => w.embed)];
+  const embedRole: MatrixRole = { kind: "token_embd", tied: a.tiedEmbeddings };
+  const out: GgufTensor[] = [matrix("token_embd.weight", embedRole, a.vocab, a.hidden, () => w.embed)];
   if (a.ropeScaling) {
     const scaled = inverseFrequencies(a);
     const { ropeScaling: _, ...unscaled } = a;
@@ -127,7 +119,7 @@ export function modelTensors(
       const heads = p === "q_proj" ? a.heads : a.kvHeads;
       const rotary = permute && (p === "q_proj" || p === "k_proj");
       out.push(
-        matrix(ggufTensorName(l, p), lin.out, lin.in, () =>
+        matrix(ggufTensorName(l, p), { kind: "layer", projection: NAME_OF[p], layer: l, layers: a.layers }, lin.out, lin.in, () =>
           rotary ? interleaveRotaryRows(projectionValues(l, p, lin.w), heads, a.headDim, lin.in) : projectionValues(l, p, lin.w),
         ),
       );
@@ -145,6 +137,6 @@ export function modelTensors(
     out.push(vector(`${blk}.ffn_norm.weight`, () => L.postNorm));
   });
   out.push(vector("output_norm.weight", () => w.norm));
-  if (!a.tiedEmbeddings) out.push(matrix("output.weight", a.vocab, a.hidden, () => w.lmHead));
+  if (!a.tiedEmbeddings) out.push(matrix("output.weight", { kind: "output" }, a.vocab, a.hidden, () => w.lmHead));
   return out;
 }

@@ -1,0 +1,61 @@
+/** The Q4_K_M mix as llama.cpp's llama-quantize chooses it (llama-quant.cpp), and its fallbacks for odd row lengths. */
+import { describe, expect, it } from "vitest";
+import { nativeKernels } from "../../trainer/kernels/native.ts";
+import { randomDecoderModel, TINY_ARCH } from "../test-support/random-model.ts";
+import { architectureMetadata, modelTensors } from "./model-tensors.ts";
+import { matrixType, useMoreBits } from "./tensor-types.ts";
+
+const k = nativeKernels();
+
+describe("the Q4_K_M mix", () => {
+  it("gives attn_v and ffn_down more bits in the first and last eighth of the layers and every third between", () => {
+    const layers = (n: number) => Array.from({ length: n }, (_, i) => i).filter((i) => useMoreBits(i, n));
+    expect(layers(2)).toEqual([1]);
+    expect(layers(8)).toEqual([0, 3, 6, 7]);
+    expect(layers(16)).toEqual([0, 1, 4, 7, 10, 13, 14, 15]);
+    // Llama 3.2 1B has 16 layers, Qwen2.5 7B 28
+    expect(layers(28)).toEqual([0, 1, 2, 5, 8, 11, 14, 17, 20, 23, 24, 25, 26, 27]);
+  });
+
+  it("writes an 8-layer model with 256-wide rows as llama-quantize would, with file type 15", () => {
+    const arch = { ...TINY_ARCH, hidden: 256, intermediate: 512, layers: 8, heads: 4, kvHeads: 2, headDim: 64, vocab: 40 };
+    const model = randomDecoderModel(arch, k, 1, 0.5);
+    const types = Object.fromEntries(modelTensors(model, "q4_k_m").map((t) => [t.name, t.type]));
+    const expected: Record<string, string> = { "token_embd.weight": "Q4_K", "output.weight": "Q6_K" };
+    for (let l = 0; l < 8; l++) {
+      const more = [0, 3, 6, 7].includes(l) ? "Q6_K" : "Q4_K";
+      Object.assign(expected, {
+        [`blk.${l}.attn_norm.weight`]: "F32",
+        [`blk.${l}.attn_q.weight`]: "Q4_K",
+        [`blk.${l}.attn_k.weight`]: "Q4_K",
+        [`blk.${l}.attn_v.weight`]: more,
+        [`blk.${l}.attn_output.weight`]: "Q4_K",
+        [`blk.${l}.ffn_gate.weight`]: "Q4_K",
+        [`blk.${l}.ffn_up.weight`]: "Q4_K",
+        [`blk.${l}.ffn_down.weight`]: more,
+        [`blk.${l}.ffn_norm.weight`]: "F32",
+      });
+    }
+    expected["output_norm.weight"] = "F32";
+    expect(types).toEqual(expected);
+    const meta = architectureMetadata(arch, "q4_k_m");
+    expect(meta.get("general.file_type")).toEqual({ type: "u32", value: 15 });
+    expect(meta.get("general.quantization_version")).toEqual({ type: "u32", value: 2 });
+    const tied = Object.fromEntries(
+      modelTensors(randomDecoderModel({ ...arch, tiedEmbeddings: true }, k), "q4_k_m").map((t) => [t.name, t.type]),
+    );
+    expect(tied["token_embd.weight"]).toBe("Q6_K"); // tied: quantized as the output
+    expect(tied["output.weight"]).toBeUndefined();
+  });
+
+  it("falls back to Q8_0 for rows that are not a multiple of 256, and to F16 when not of 32 either", () => {
+    const layer = { kind: "layer", projection: "attn_q", layer: 0, layers: 2 } as const;
+    expect(matrixType("q4_k_m", layer, 2048)).toBe("Q4_K");
+    expect(matrixType("q4_k_m", layer, 160)).toBe("Q8_0");
+    expect(matrixType("q4_k_m", { ...layer, projection: "ffn_down", layer: 1 }, 160)).toBe("Q8_0");
+    expect(matrixType("q4_k_m", { kind: "output" }, 64)).toBe("Q8_0");
+    expect(matrixType("q4_k_m", { kind: "output" }, 72)).toBe("F16");
+    expect(matrixType("q8_0", { kind: "output" }, 72)).toBe("F16");
+    expect(matrixType("f32", { kind: "output" }, 72)).toBe("F32");
+  });
+});
