@@ -7,12 +7,15 @@ Writes fixtures/gguf/encodings.json: float32 inputs and the bytes each encoding 
 - Q8_0: ggml's rule written from docs (ggml-quants.c quantize_row_q8_0_ref): per block of 32 values,
   d = max|x| / 127 in float32, id = 1/d (0 when d is 0), q = roundf(x * id) with halves away from zero,
   the block stored as d in binary16 then 32 int8. Float32 arithmetic is emulated with struct round trips.
+- Q5_0: ggml's rule (quantize_row_q5_0_ref): per block of 32, the value of largest magnitude (the first on a tie) maps
+  to -16, d = that value / -16 in float32, q = min(31, trunc(x * (1/d) + 16.5)) in float32; stored as d in binary16,
+  32 fifth bits in a little-endian u32, then 16 bytes of nibbles (value j low, value j+16 high). Decoded d * (q - 16).
 - Q4_K and Q6_K: a NumPy dequantizer written from the block layouts of ggml-common.h (block_q4_K, block_q6_K) and the
   formulas of ggml-quants.c (dequantize_row_q4_K, dequantize_row_q6_K), in float32 with every product rounded, as C
   computes them. The fixture holds random blocks (every bit pattern of the packed scales and quants) and their values;
   `dequantize TYPE` reads a tensor's bytes on stdin and writes its float32 values (little-endian) on stdout, which
   src/hf/gguf/k-quants.test.ts runs on the engine's own encodings.
-F16 and Q8_0 use only the standard library; Q4_K and Q6_K use NumPy (python3-numpy).
+F16, Q8_0 and Q5_0 use only the standard library; Q4_K and Q6_K use NumPy (python3-numpy).
 Run: /usr/bin/python3 packages/engine/scripts/gguf_reference.py [dequantize Q4_K|Q6_K]
 """
 import json
@@ -48,6 +51,40 @@ def q8_0(values):
         for v in block:
             out += struct.pack("<b", roundf(f32(v * inv)))
     return out.hex()
+
+
+def q5_0(values):
+    out = bytearray()
+    for b in range(0, len(values), 32):
+        block = values[b : b + 32]
+        amax, top = 0.0, 0.0
+        for v in block:
+            if amax < abs(v):
+                amax, top = abs(v), v
+        d = f32(top / -16)
+        inv = f32(1 / d) if d != 0 else 0.0
+        qs, qh = [], 0
+        for j in range(16):
+            q0 = min(31, int(f32(f32(block[j] * inv) + 16.5)))  # int() truncates toward zero, as C's cast
+            q1 = min(31, int(f32(f32(block[16 + j] * inv) + 16.5)))
+            qs.append((q0 & 15) | ((q1 & 15) << 4))
+            qh |= ((q0 >> 4) & 1) << j
+            qh |= ((q1 >> 4) & 1) << (j + 16)
+        out += struct.pack("<H", f16_bits(d)) + struct.pack("<I", qh) + bytes(qs)
+    return out.hex()
+
+
+def dequantize_q5_0(hex_bytes: str):
+    data = bytes.fromhex(hex_bytes)
+    values = []
+    for at in range(0, len(data), 22):
+        d = struct.unpack("<e", data[at : at + 2])[0]
+        qh = struct.unpack("<I", data[at + 2 : at + 6])[0]
+        qs = data[at + 6 : at + 22]
+        low = [(qs[j] & 15) | (((qh >> j) & 1) << 4) for j in range(16)]
+        high = [(qs[j] >> 4) | (((qh >> (j + 16)) & 1) << 4) for j in range(16)]
+        values += [f32((q - 16) * d) for q in low + high]
+    return values
 
 
 QK_K = 256
@@ -158,11 +195,21 @@ def main():
     blocks.append([f32(v) for v in ([1000.0] + [rng.uniform(-1, 1) for _ in range(31)])])
     q8 = [{"x": b, "bytes": q8_0(b)} for b in blocks]
     k_quants = k_quant_cases(random.Random(20261205))
+    five = random.Random(20261206)
+    q5_blocks = [[f32(five.gauss(0, scale)) for _ in range(64)] for scale in (1e-3, 0.05, 1.0, 30.0)]
+    # a positive and a negative largest value, a tie of magnitudes (the first wins), exact halves, zeros, an outlier
+    q5_blocks.append([f32(v) for v in ([2.0, -2.0, 1.0, -1.0, 0.5, 0.0625, -0.0625, 1.9375] + [0.0] * 24)])
+    q5_blocks.append([f32(v) for v in ([-3.0, 3.0, 1.5, -1.5, 0.09375, -0.09375] + [0.0] * 26)])
+    q5_blocks.append([0.0] * 32)
+    q5_blocks.append([f32(v) for v in ([1000.0] + [five.uniform(-1, 1) for _ in range(31)])])
+    q5 = [{"x": b, "bytes": q5_0(b)} for b in q5_blocks]
+    for case in q5:
+        case["values"] = dequantize_q5_0(case["bytes"])
     OUT.parent.mkdir(parents=True, exist_ok=True)
-    fixture = {"python": sys.version.split()[0], "seed": 20261203, "f16": f16, "q8_0": q8, **k_quants}
+    fixture = {"python": sys.version.split()[0], "seed": 20261203, "f16": f16, "q8_0": q8, "q5_0": q5, **k_quants}
     OUT.write_text(json.dumps(fixture, indent=1) + "\n")
     counts = ", ".join(f"{len(v)} {k.upper()} blocks" for k, v in k_quants.items())
-    print(f"wrote {OUT}: {len(f16)} float16 cases, {len(q8)} Q8_0 tensors, {counts}")
+    print(f"wrote {OUT}: {len(f16)} float16 cases, {len(q8)} Q8_0 tensors, {len(q5)} Q5_0 tensors, {counts}")
 
 
 if __name__ == "__main__":

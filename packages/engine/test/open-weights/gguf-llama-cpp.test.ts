@@ -39,6 +39,7 @@ import { Rng } from "../../src/trainer/train/rng.ts";
 import { engineWithClient } from "../engine-client.ts";
 import { compareLogProbs, type LlamaCpp, llamaCppGreedy, llamaCppLogProbs, loadLlamaCpp, logProbsAt } from "../llama-cpp.ts";
 import { COMMITTED_ADAPTER, CONVERSATIONS, engineScores, FIXTURES, installAdapter, MAX_NEW_TOKENS } from "./export-support.ts";
+import { asStored } from "./gguf-stored.ts";
 
 const loaded = await loadLlamaCpp();
 const llama: LlamaCpp | undefined = "llama" in loaded ? loaded.llama : undefined;
@@ -61,8 +62,10 @@ const BOUNDS: Record<GgufDtype, { maxDiff: number; argmax: number }> = {
   f32: { maxDiff: 1e-3, argmax: 1 },
   f16: { maxDiff: 0.1, argmax: 0.95 },
   q8_0: { maxDiff: 3, argmax: 0.7 },
-  // the fixtures' rows (64, 160 values) are not multiples of 256: every matrix falls back to Q8_0 (gguf-q4-k-m.test.ts
-  // has a model whose rows are)
+  // against the engine on the weights as the file stores them (the fixtures' rows of 64 and 160 values fall back to
+  // Q5_0 and Q8_0; gguf-q4-k-m.test.ts has models whose rows are multiples of 256): what is left is llama.cpp's
+  // rounding of activations, as for Q8_0. Against the unquantized fixtures the 5-bit weights move log-probabilities
+  // by 4.7–12.7 nats on these deliberately sensitive random weights.
   q4_k_m: { maxDiff: 3, argmax: 0.7 },
 };
 
@@ -77,7 +80,7 @@ afterAll(() => {
 describe.skipIf(!llama)("GGUF files of the fixture architectures in llama.cpp", () => {
   for (const name of CASES) {
     for (const dtype of GGUF_DTYPES) {
-      it(`${name} as ${dtype}: loads, tokenizes as the Hugging Face tokenizer, and gives the engine's log-probabilities (${dtype === "f32" ? "≤ 1e-3" : `≤ ${BOUNDS[dtype].maxDiff}, argmax ≥ ${BOUNDS[dtype].argmax * 100}%`})`, async () => {
+      it(`${name} as ${dtype}: loads, tokenizes as the Hugging Face tokenizer, and gives the engine's log-probabilities${dtype === "q4_k_m" ? " on the weights as stored" : ""} (${dtype === "f32" ? "≤ 1e-3" : `≤ ${BOUNDS[dtype].maxDiff}, argmax ≥ ${BOUNDS[dtype].argmax * 100}%`})`, async () => {
         const lib = llama as LlamaCpp;
         const dir = join(FIXTURES, name);
         const model = openHfDecoderModel(dir);
@@ -90,7 +93,7 @@ describe.skipIf(!llama)("GGUF files of the fixture architectures in llama.cpp", 
             expect(gguf.tokenize(text, true), JSON.stringify(text)).toEqual(tokenizer.encode(text, { addSpecialTokens: false }));
           const ids = tokenizer.encode(PROMPT, { addSpecialTokens: false });
           const V = model.arch.vocab;
-          const ours = new HfDecoder(model, ids.length).feed(ids, true);
+          const ours = new HfDecoder(dtype === "q4_k_m" ? asStored(model, dtype) : model, ids.length).feed(ids, true);
           const theirs = await llamaCppLogProbs(gguf, ids, V);
           const { maxDiff, sameArgmax } = compareLogProbs(logProbsAt(ours, ids.length, V), theirs);
           console.info(`${name} ${dtype}: max |Δ log p| ${maxDiff.toExponential(2)}, same argmax at ${sameArgmax}/${ids.length} positions`);

@@ -14,20 +14,18 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { HfArchitecture } from "../../src/hf/config.ts";
 import { exportBaseModel } from "../../src/hf/export-base.ts";
-import { decodeTensor } from "../../src/hf/gguf/decode.ts";
-import { encodeTensor, GGML_TYPE, type GgmlTypeName } from "../../src/hf/gguf/encode.ts";
-import { type GgufDtype, ggufTensorName, modelTensors } from "../../src/hf/gguf/model-tensors.ts";
+import { GGML_TYPE, type GgmlTypeName } from "../../src/hf/gguf/encode.ts";
+import type { GgufDtype } from "../../src/hf/gguf/model-tensors.ts";
 import { writeGgufModel } from "../../src/hf/gguf/write-model.ts";
 import type { DecoderModel } from "../../src/hf/model/decoder.ts";
 import { HfDecoder } from "../../src/hf/model/decoder.ts";
-import type { Matrix } from "../../src/hf/model/matrix.ts";
-import { LINEAR_PROJECTIONS } from "../../src/hf/tensor-names.ts";
 import { randomDecoderModel, TINY_ARCH } from "../../src/hf/test-support/random-model.ts";
 import { HfTokenizer } from "../../src/hf/tokenizer/hf-tokenizer.ts";
 import { nativeKernels } from "../../src/trainer/kernels/native.ts";
 import type { Vec } from "../../src/trainer/kernels/types.ts";
 import { compareLogProbs, type LlamaCpp, llamaCppLogProbs, loadLlamaCpp, logProbsAt } from "../llama-cpp.ts";
 import { FIXTURES } from "./export-support.ts";
+import { asStored } from "./gguf-stored.ts";
 
 const loaded = await loadLlamaCpp();
 const llama: LlamaCpp | undefined = "llama" in loaded ? loaded.llama : undefined;
@@ -86,27 +84,6 @@ function expectedTypes(arch: HfArchitecture): Record<string, GgmlTypeName> {
     if (arch.qkvBias) for (const name of ["attn_q", "attn_k", "attn_v"]) out[`blk.${l}.${name}.bias`] = "F32";
   }
   return out;
-}
-
-/** The model with each matrix replaced by its values as the GGUF file of `dtype` stores them. */
-function asStored(model: DecoderModel, dtype: GgufDtype): DecoderModel {
-  const types = new Map(modelTensors(model, dtype).map((t) => [t.name, t.type]));
-  const round = (name: string, w: Matrix): Vec => {
-    const type = types.get(name);
-    if (!type) throw new Error(`no tensor ${name}`);
-    const out = model.k.alloc(w.length);
-    out.set(decodeTensor(type, encodeTensor(type, w as Vec), w.length));
-    return out;
-  };
-  const { weights: w, arch } = model;
-  const embed = round("token_embd.weight", w.embed);
-  const layers = w.layers.map((L, l) => ({
-    ...L,
-    proj: Object.fromEntries(
-      LINEAR_PROJECTIONS.map((p) => [p, { ...L.proj[p], w: round(ggufTensorName(l, p), L.proj[p].w) }]),
-    ) as typeof L.proj,
-  }));
-  return { ...model, weights: { ...w, embed, layers, lmHead: arch.tiedEmbeddings ? embed : round("output.weight", w.lmHead) } };
 }
 
 /**
@@ -178,7 +155,7 @@ describe.skipIf(!llama)("Q4_K_M GGUF files in llama.cpp, on models with 256-wide
     }, 180_000);
   }
 
-  it("`models export BASE --format gguf --dtype q4_k_m` writes model-q4_k_m.gguf, which llama.cpp loads (the fixture's 64-wide rows as Q8_0)", async () => {
+  it("`models export BASE --format gguf --dtype q4_k_m` writes model-q4_k_m.gguf with llama.cpp's fallbacks for 64-wide rows, and llama.cpp loads it", async () => {
     const lib = llama as LlamaCpp;
     const result = await exportBaseModel({
       baseDir: join(FIXTURES, "qwen3"),
@@ -191,8 +168,17 @@ describe.skipIf(!llama)("Q4_K_M GGUF files in llama.cpp, on models with 256-wide
     const path = join(result.outDir, "model-q4_k_m.gguf");
     const info = await lib.readGgufFileInfo(path);
     expect(info.metadata).toMatchObject({ general: { file_type: 15, quantization_version: 2 } });
-    const types = new Set((info.tensorInfo ?? []).filter((t) => t.dimensions.length === 2).map((t) => t.ggmlType));
-    expect([...types]).toEqual([GGML_TYPE.Q8_0]);
+    const byId = Object.fromEntries(Object.entries(GGML_TYPE).map(([name, id]) => [id, name]));
+    const matrices = Object.fromEntries(
+      (info.tensorInfo ?? []).filter((t) => t.dimensions.length === 2).map((t) => [t.name, byId[t.ggmlType]]),
+    );
+    // Q4_K falls back to Q5_0 and Q6_K to Q8_0 (rows of 64 and 160 values); the output head is Q8_0 (llama.cpp's rule
+    // for an output whose rows are not a multiple of 256); layer 1 of 2 is one of those with more bits
+    const expected: Record<string, string> = { "token_embd.weight": "Q5_0", "output.weight": "Q8_0" };
+    for (let l = 0; l < 2; l++)
+      for (const name of ["attn_q", "attn_k", "attn_v", "attn_output", "ffn_gate", "ffn_up", "ffn_down"])
+        expected[`blk.${l}.${name}.weight`] = l === 1 && (name === "attn_v" || name === "ffn_down") ? "Q8_0" : "Q5_0";
+    expect(matrices).toEqual(expected);
     const gguf = await lib.loadModel({ modelPath: path });
     await gguf.dispose();
   }, 60_000);

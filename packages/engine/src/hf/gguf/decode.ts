@@ -5,6 +5,7 @@
 import { halfToFloat } from "../halves.ts";
 import { encodedBytes, type GgmlTypeName, Q8_0_BLOCK } from "./encode.ts";
 import { Q4_K_BLOCK_BYTES, Q6_K_BLOCK_BYTES, QK_K } from "./k-quants.ts";
+import { Q5_0_BLOCK, Q5_0_BLOCK_BYTES } from "./q5-0.ts";
 
 const f32 = Math.fround;
 
@@ -27,6 +28,20 @@ export function decodeTensor(type: GgmlTypeName, bytes: Uint8Array, count: numbe
         const at = b * (2 + Q8_0_BLOCK);
         const d = half(at);
         for (let j = 0; j < Q8_0_BLOCK; j++) out[b * Q8_0_BLOCK + j] = f32(d * view.getInt8(at + 2 + j));
+      }
+      return out;
+    case "Q5_0":
+      for (let b = 0; b < count / Q5_0_BLOCK; b++) {
+        const at = b * Q5_0_BLOCK_BYTES;
+        const d = half(at);
+        const qh = view.getUint32(at + 2, true);
+        for (let j = 0; j < Q5_0_BLOCK / 2; j++) {
+          const byte = bytes[at + 6 + j] as number;
+          const q0 = (byte & 15) | (((qh >>> j) & 1) << 4);
+          const q1 = (byte >> 4) | (((qh >>> (j + 16)) & 1) << 4);
+          out[b * Q5_0_BLOCK + j] = f32((q0 - 16) * d);
+          out[b * Q5_0_BLOCK + 16 + j] = f32((q1 - 16) * d);
+        }
       }
       return out;
     case "Q4_K":

@@ -1,15 +1,17 @@
 /**
- * The GGUF weight encodings against scripts/gguf_reference.py (Python's struct 'e' for float16, and ggml's Q8_0 rule
- * written separately in plain Python), whose output is committed in fixtures/gguf/encodings.json.
+ * The GGUF weight encodings against scripts/gguf_reference.py (Python's struct 'e' for float16, and ggml's Q8_0 and
+ * Q5_0 rules written separately in plain Python), whose output is committed in fixtures/gguf/encodings.json.
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { floatToF16 } from "../halves.ts";
+import { decodeTensor } from "./decode.ts";
 import { encodedBytes, encodeTensor } from "./encode.ts";
 
 interface Fixture {
   f16: Array<{ x: number; bits: number }>;
   q8_0: Array<{ x: number[]; bytes: string }>;
+  q5_0: Array<{ x: number[]; bytes: string; values: number[] }>;
 }
 const fixture = JSON.parse(readFileSync(new URL("../../../fixtures/gguf/encodings.json", import.meta.url), "utf8")) as Fixture;
 
@@ -44,6 +46,32 @@ describe("Q8_0", () => {
   });
 });
 
+describe("Q5_0 (the Q4_K_M mix's fallback for rows that are not a multiple of 256)", () => {
+  it(`gives the reference's bytes, llama.cpp's reference rule (${fixture.q5_0.length} tensors)`, () => {
+    for (const [i, c] of fixture.q5_0.entries())
+      expect(Buffer.from(encodeTensor("Q5_0", Float32Array.from(c.x))).toString("hex"), `tensor ${i}`).toBe(c.bytes);
+  });
+
+  it("decodes to the reference's values", () => {
+    for (const [i, c] of fixture.q5_0.entries())
+      expect(Array.from(decodeTensor("Q5_0", Buffer.from(c.bytes, "hex"), c.x.length)), `tensor ${i}`).toEqual(c.values);
+  });
+
+  it("stays within a step of the input (the top quant is clipped), and takes whole blocks of 32 only", () => {
+    for (const c of fixture.q5_0) {
+      const y = decodeTensor("Q5_0", encodeTensor("Q5_0", Float32Array.from(c.x)), c.x.length);
+      for (let b = 0; b < c.x.length; b += 32) {
+        const block = c.x.slice(b, b + 32);
+        const step = Math.max(...block.map(Math.abs)) / 16;
+        // the step as stored (float16) may be a little smaller; the top quant is clipped to 31 (a step short of +16)
+        for (const [j, v] of block.entries()) expect(Math.abs((y[b + j] as number) - v)).toBeLessThanOrEqual(step * 1.01 + 1e-12);
+      }
+    }
+    expect(encodedBytes("Q5_0", 64)).toBe(44);
+    expect(() => encodedBytes("Q5_0", 48)).toThrow(/Q5_0 needs a multiple of 32 values, got 48/);
+  });
+});
+
 describe("raw bf16 input (a checkpoint's weights as loaded)", () => {
   it("encodes as its exact float32 values do, across the chunks it is converted in", () => {
     // 70,016 values: more than one 65,536-value chunk, a multiple of the Q8_0 block
@@ -55,7 +83,7 @@ describe("raw bf16 input (a checkpoint's weights as loaded)", () => {
       if (i % 3 === 0) bits[i] = (bits[i] as number) | 0x8000;
     }
     const asFloat = new Float32Array(new Uint32Array(Array.from(bits, (b) => b << 16)).buffer);
-    for (const type of ["F32", "F16", "Q8_0"] as const)
+    for (const type of ["F32", "F16", "Q8_0", "Q5_0"] as const)
       expect(Buffer.from(encodeTensor(type, bits)).equals(Buffer.from(encodeTensor(type, asFloat))), type).toBe(true);
   });
 });

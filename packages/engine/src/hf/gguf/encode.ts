@@ -4,15 +4,17 @@
  * - F16: IEEE binary16, rounded to nearest, ties to even (what a float32 → float16 cast does);
  * - Q8_0: blocks of 32 values, each a float16 scale d = max|x| / 127 and 32 signed bytes round(x / d), rounding halves
  *   away from zero as C's roundf does (`quantize_row_q8_0_ref`);
+ * - Q5_0: blocks of 32 values, 5 bits each, llama.cpp's reference rule (q5-0.ts);
  * - Q4_K and Q6_K: ggml's k-quant super-blocks of 256 values (k-quants.ts).
  */
 import type { Vec } from "../../trainer/kernels/types.ts";
 import { floatToF16, widenHalves } from "../halves.ts";
 import { F16Matrix } from "../model/matrix.ts";
 import { Q4_K_BLOCK_BYTES, Q6_K_BLOCK_BYTES, QK_K, quantizeQ4KBlock, quantizeQ6KBlock } from "./k-quants.ts";
+import { Q5_0_BLOCK, Q5_0_BLOCK_BYTES, quantizeQ5_0Block } from "./q5-0.ts";
 
 /** ggml's type ids (`enum ggml_type`). */
-export const GGML_TYPE = { F32: 0, F16: 1, Q8_0: 8, Q4_K: 12, Q6_K: 14 } as const;
+export const GGML_TYPE = { F32: 0, F16: 1, Q5_0: 6, Q8_0: 8, Q4_K: 12, Q6_K: 14 } as const;
 export type GgmlTypeName = keyof typeof GGML_TYPE;
 
 export const Q8_0_BLOCK = 32;
@@ -20,7 +22,8 @@ export const Q8_0_BLOCK = 32;
 const Q8_0_BLOCK_BYTES = 2 + Q8_0_BLOCK;
 
 /** Values and bytes of one block of each quantized type. */
-const BLOCK: Record<"Q8_0" | "Q4_K" | "Q6_K", { values: number; bytes: number }> = {
+const BLOCK: Record<"Q5_0" | "Q8_0" | "Q4_K" | "Q6_K", { values: number; bytes: number }> = {
+  Q5_0: { values: Q5_0_BLOCK, bytes: Q5_0_BLOCK_BYTES },
   Q8_0: { values: Q8_0_BLOCK, bytes: Q8_0_BLOCK_BYTES },
   Q4_K: { values: QK_K, bytes: Q4_K_BLOCK_BYTES },
   Q6_K: { values: QK_K, bytes: Q6_K_BLOCK_BYTES },
@@ -29,7 +32,7 @@ const BLOCK: Record<"Q8_0" | "Q4_K" | "Q6_K", { values: number; bytes: number }>
 /** Values per block of a type (1 for F32 and F16): a matrix's rows must be a multiple of it. */
 export const blockValues = (type: GgmlTypeName): number => (type === "F32" || type === "F16" ? 1 : BLOCK[type].values);
 
-/** Bytes of `count` values in a type (`count` a multiple of 32 for Q8_0, of 256 for Q4_K and Q6_K). */
+/** Bytes of `count` values in a type (`count` a multiple of 32 for Q5_0 and Q8_0, of 256 for Q4_K and Q6_K). */
 export function encodedBytes(type: GgmlTypeName, count: number): number {
   if (type === "F32") return count * 4;
   if (type === "F16") return count * 2;
@@ -84,10 +87,10 @@ function encodeChunk(type: GgmlTypeName, data: Vec, n: number, out: Uint8Array, 
     } else for (let i = 0; i < n; i++) view.setUint16((first + i) * 2, floatToF16(data[i] as number), true);
     return;
   }
-  if (type === "Q4_K" || type === "Q6_K") {
-    const quantize = type === "Q4_K" ? quantizeQ4KBlock : quantizeQ6KBlock;
-    const bytes = BLOCK[type].bytes;
-    for (let b = 0; b < n / QK_K; b++) quantize(data, b * QK_K, out, (first / QK_K + b) * bytes);
+  if (type === "Q4_K" || type === "Q6_K" || type === "Q5_0") {
+    const quantize = type === "Q4_K" ? quantizeQ4KBlock : type === "Q6_K" ? quantizeQ6KBlock : quantizeQ5_0Block;
+    const { values, bytes } = BLOCK[type];
+    for (let b = 0; b < n / values; b++) quantize(data, b * values, out, (first / values + b) * bytes);
     return;
   }
   const bytes = new Int8Array(out.buffer);

@@ -48,13 +48,17 @@ describe("the Q4_K_M mix", () => {
     expect(tied["output.weight"]).toBeUndefined();
   });
 
-  it("falls back to Q8_0 for rows that are not a multiple of 256, and to F16 when not of 32 either", () => {
+  it("falls back as llama.cpp does for rows that are not a multiple of 256: Q4_K to Q5_0, Q6_K to Q8_0; F16 when not of 32 either", () => {
     const layer = { kind: "layer", projection: "attn_q", layer: 0, layers: 2 } as const;
     expect(matrixType("q4_k_m", layer, 2048)).toBe("Q4_K");
-    expect(matrixType("q4_k_m", layer, 160)).toBe("Q8_0");
+    expect(matrixType("q4_k_m", layer, 160)).toBe("Q5_0");
+    expect(matrixType("q4_k_m", { kind: "token_embd", tied: false }, 896)).toBe("Q5_0"); // Qwen2.5 0.5B's hidden size
+    expect(matrixType("q4_k_m", { kind: "token_embd", tied: true }, 896)).toBe("Q8_0");
+    expect(matrixType("q4_k_m", { ...layer, projection: "attn_v", layer: 0 }, 160)).toBe("Q5_0"); // Q4_K in layer 0 of 2
     expect(matrixType("q4_k_m", { ...layer, projection: "ffn_down", layer: 1 }, 160)).toBe("Q8_0");
     expect(matrixType("q4_k_m", { kind: "output" }, 64)).toBe("Q8_0");
     expect(matrixType("q4_k_m", { kind: "output" }, 72)).toBe("F16");
+    expect(matrixType("q4_k_m", layer, 72)).toBe("F16");
     expect(matrixType("q8_0", { kind: "output" }, 72)).toBe("F16");
     expect(matrixType("f32", { kind: "output" }, 72)).toBe("F32");
   });

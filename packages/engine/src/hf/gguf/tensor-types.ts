@@ -8,9 +8,9 @@
  * - `attn_v` and `ffn_down` of layer i of n: Q6_K when i < n/8, i ≥ 7n/8 or (i − n/8) mod 3 = 2 (integer division;
  *   llama.cpp's `use_more_bits`), else Q4_K;
  * - every other matrix (an untied `token_embd` included): Q4_K.
- * A matrix whose rows are not a multiple of 256 values then falls back: Q6_K to Q8_0 as in llama.cpp, Q4_K to Q8_0
- * where llama.cpp writes Q5_0 (a type this exporter does not write; Q8_0 is larger and closer to the weights); and
- * Q8_0 to F16 when the rows are not a multiple of 32 either, as llama.cpp and its converter do.
+ * A matrix whose rows are not a multiple of 256 values then falls back as llama.cpp's `tensor_type_fallback` does:
+ * Q4_K to Q5_0, Q6_K to Q8_0, and to F16 when the rows are not a multiple of 32 either (where llama.cpp's converter
+ * also writes F16).
  */
 import { blockValues, type GgmlTypeName } from "./encode.ts";
 
@@ -43,6 +43,7 @@ export function matrixType(dtype: GgufDtype, role: MatrixRole, cols: number): Gg
     type = useMoreBits(role.layer, role.layers) ? "Q6_K" : "Q4_K";
   else type = "Q4_K";
   if (cols % blockValues(type) === 0) return type;
-  if (type === "Q4_K" || type === "Q6_K") type = "Q8_0";
+  if (type === "Q4_K") type = "Q5_0";
+  else if (type === "Q6_K") type = "Q8_0";
   return cols % blockValues(type) === 0 ? type : "F16";
 }

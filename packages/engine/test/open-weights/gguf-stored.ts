@@ -1,0 +1,33 @@
+/**
+ * A decoder with its weights as a GGUF file stores them: what llama.cpp computes with, so comparing llama.cpp with the
+ * engine on this model leaves only llama.cpp's own arithmetic (its rounding of activations in quantized products).
+ */
+
+import { decodeTensor } from "../../src/hf/gguf/decode.ts";
+import { encodeTensor } from "../../src/hf/gguf/encode.ts";
+import { type GgufDtype, ggufTensorName, modelTensors } from "../../src/hf/gguf/model-tensors.ts";
+import type { DecoderModel } from "../../src/hf/model/decoder.ts";
+import type { Matrix } from "../../src/hf/model/matrix.ts";
+import { LINEAR_PROJECTIONS } from "../../src/hf/tensor-names.ts";
+import type { Vec } from "../../src/trainer/kernels/types.ts";
+
+/** The model with each matrix replaced by its values as the GGUF file of `dtype` stores them. */
+export function asStored(model: DecoderModel, dtype: GgufDtype): DecoderModel {
+  const types = new Map(modelTensors(model, dtype).map((t) => [t.name, t.type]));
+  const round = (name: string, w: Matrix): Vec => {
+    const type = types.get(name);
+    if (!type) throw new Error(`no tensor ${name}`);
+    const out = model.k.alloc(w.length);
+    out.set(decodeTensor(type, encodeTensor(type, w), w.length));
+    return out;
+  };
+  const { weights: w, arch } = model;
+  const embed = round("token_embd.weight", w.embed);
+  const layers = w.layers.map((L, l) => ({
+    ...L,
+    proj: Object.fromEntries(
+      LINEAR_PROJECTIONS.map((p) => [p, { ...L.proj[p], w: round(ggufTensorName(l, p), L.proj[p].w) }]),
+    ) as typeof L.proj,
+  }));
+  return { ...model, weights: { ...w, embed, layers, lmHead: arch.tiedEmbeddings ? embed : round("output.weight", w.lmHead) } };
+}
