@@ -276,6 +276,62 @@ napi_value AttentionFwd(napi_env env, napi_callback_info info) {
   });
 }
 
+// The packed examples of attentionFwdRows / attentionBwdRows: starts and lens of the same length, every example's rows
+// inside each array (rows of stride `stride`, `width` wide). Returns the number of examples.
+int packed_rows(const View<int32_t>& starts, const View<int32_t>& lens) {
+  if (starts.length != lens.length) throw Error("starts and lens must have one entry per example");
+  for (long b = 0; b < lens.length; b++)
+    if (starts.data[b] < 0 || lens.data[b] < 0) throw Error("starts and lens must not be negative");
+  return static_cast<int>(lens.length);
+}
+void need_rows(const View<float>& v, const View<int32_t>& starts, const View<int32_t>& lens, long stride, long width, const char* name) {
+  for (long b = 0; b < lens.length; b++)
+    if (lens.data[b] > 0) need(v, (static_cast<long>(starts.data[b]) + lens.data[b] - 1) * stride + width, name);
+}
+
+// attentionFwdRows(q, qs, k, v, kvs, out, os, starts, lens, H, hd, scale, kvHeads?)
+napi_value AttentionFwdRows(napi_env env, napi_callback_info info) {
+  return guard(env, [&] {
+    Args a(env, info, 12);
+    int qs = a.integer(1, "qs"), kvs = a.integer(4, "kvs"), os = a.integer(6, "os");
+    int H = a.integer(9, "H"), hd = a.integer(10, "hd");
+    float scale = static_cast<float>(a.num(11, "scale"));
+    int KV = a.present(12) ? kv_heads(a.integer(12, "kvHeads"), H) : H;
+    auto q = a.f32(0, "q"), k = a.f32(2, "k"), v = a.f32(3, "v"), out = a.f32(5, "out");
+    auto starts = a.i32(7, "starts"), lens = a.i32(8, "lens");
+    int B = packed_rows(starts, lens);
+    long width = static_cast<long>(H) * hd, kv_width = static_cast<long>(KV) * hd;
+    if (qs < width || os < width || kvs < kv_width) throw Error("a row stride is smaller than its heads' width");
+    need_rows(q, starts, lens, qs, width, "q"), need_rows(k, starts, lens, kvs, kv_width, "k");
+    need_rows(v, starts, lens, kvs, kv_width, "v"), need_rows(out, starts, lens, os, width, "out");
+    tl::attention_fwd_rows(q.data, qs, k.data, v.data, kvs, out.data, os, starts.data, lens.data, B, H, hd, scale, KV);
+    return undefined(env);
+  });
+}
+
+// attentionBwdRows(q, qs, k, v, kvs, dout, os, dq, dk, dv, dqs, starts, lens, H, hd, scale, kvHeads?)
+napi_value AttentionBwdRows(napi_env env, napi_callback_info info) {
+  return guard(env, [&] {
+    Args a(env, info, 16);
+    int qs = a.integer(1, "qs"), kvs = a.integer(4, "kvs"), os = a.integer(6, "os"), dqs = a.integer(10, "dqs");
+    int H = a.integer(13, "H"), hd = a.integer(14, "hd");
+    float scale = static_cast<float>(a.num(15, "scale"));
+    int KV = a.present(16) ? kv_heads(a.integer(16, "kvHeads"), H) : H;
+    auto q = a.f32(0, "q"), k = a.f32(2, "k"), v = a.f32(3, "v"), dout = a.f32(5, "dout");
+    auto dq = a.f32(7, "dq"), dk = a.f32(8, "dk"), dv = a.f32(9, "dv");
+    auto starts = a.i32(11, "starts"), lens = a.i32(12, "lens");
+    int B = packed_rows(starts, lens);
+    long width = static_cast<long>(H) * hd, kv_width = static_cast<long>(KV) * hd;
+    if (qs < width || os < width || dqs < width || kvs < kv_width) throw Error("a row stride is smaller than its heads' width");
+    need_rows(q, starts, lens, qs, width, "q"), need_rows(k, starts, lens, kvs, kv_width, "k"), need_rows(v, starts, lens, kvs, kv_width, "v");
+    need_rows(dout, starts, lens, os, width, "dout"), need_rows(dq, starts, lens, dqs, width, "dq");
+    need_rows(dk, starts, lens, dqs, kv_width, "dk"), need_rows(dv, starts, lens, dqs, kv_width, "dv");
+    tl::attention_bwd_rows(q.data, qs, k.data, v.data, kvs, dout.data, os, dq.data, dk.data, dv.data, dqs, starts.data, lens.data, B, H, hd,
+                           scale, KV);
+    return undefined(env);
+  });
+}
+
 // attentionBwd(q, qs, k, v, kvs, P|null, dout, os, dq, dk, dv, dqs, B, H, T, hd, scale, kvHeads?)
 napi_value AttentionBwd(napi_env env, napi_callback_info info) {
   return guard(env, [&] {
@@ -535,7 +591,8 @@ NAPI_MODULE_INIT() {
   const Entry entries[] = {
       {"gemm", GemmAny<BType::F32>}, {"gemmBf16B", GemmAny<BType::BF16>}, {"gemmF16B", GemmAny<BType::F16>},         {"layernormFwd", LayernormFwd}, {"layernormBwd", LayernormBwd}, {"geluFwd", GeluFwd},
       {"geluBwd", GeluBwd},   {"colsum", Colsum},             {"embedFwd", EmbedFwd},         {"embedBwd", EmbedBwd},
-      {"attentionFwd", AttentionFwd}, {"attentionBwd", AttentionBwd}, {"crossEntropy", CrossEntropy}, {"adamw", AdamW},
+      {"attentionFwd", AttentionFwd}, {"attentionBwd", AttentionBwd},
+      {"attentionFwdRows", AttentionFwdRows}, {"attentionBwdRows", AttentionBwdRows}, {"crossEntropy", CrossEntropy}, {"adamw", AdamW},
       {"sumsq", SumSq},       {"dropout", Dropout},       {"setThreads", SetThreads},     {"info", Info},         {"setGemmIsa", SetGemmIsa},
       {"rmsnormFwd", RmsnormFwd}, {"rmsnormBwd", RmsnormBwd}, {"rope", Rope}, {"swigluFwd", SwigluFwd}, {"swigluBwd", SwigluBwd},
       {"bf16ToF32", HalfToF32<tl::bf16_to_f32>}, {"f16ToF32", HalfToF32<tl::f16_to_f32>}, {"gatherRows", GatherRows},

@@ -37,6 +37,15 @@ void attention_fwd(const float* q, int qs, const float* k, const float* v, int k
 // order: the first writes dK/dV, the others add theirs (the sum over the group, in a fixed order).
 void attention_bwd(const float* q, int qs, const float* k, const float* v, int kvs, const float* P, const float* dout, int os,
                    float* dq, float* dk, float* dv, int dqs, int B, int H, int T, int hd, float scale, int kv_heads = 0);
+// Self-attention (causal, each example from position 0) over a packed batch: example b is rows starts[b] ..
+// starts[b]+lens[b]-1 of q, k, v, out (and dout, dq, dk, dv), and attends to its own rows only. The same products as
+// attention_fwd / attention_bwd with B = 1 per example, with every example's heads in one parallel region (the
+// longest examples first). The probabilities are recomputed in the backward pass.
+void attention_fwd_rows(const float* q, int qs, const float* k, const float* v, int kvs, float* out, int os, const int* starts,
+                        const int* lens, int B, int H, int hd, float scale, int kv_heads = 0);
+void attention_bwd_rows(const float* q, int qs, const float* k, const float* v, int kvs, const float* dout, int os, float* dq,
+                        float* dk, float* dv, int dqs, const int* starts, const int* lens, int B, int H, int hd, float scale,
+                        int kv_heads = 0);
 
 // RMSNorm over the last dimension, in float32 as Hugging Face computes it: rstd[r] = 1 / sqrt(mean(x²) + eps),
 // out = gamma * (x * rstd). out may be x (in place).

@@ -268,14 +268,16 @@ export class LoraTrainModel {
         k.rmsnormFwd(s.qpre, L.qNorm, s.q, s.rstdq, R * a.heads, hd, a.rmsEps);
         k.rmsnormFwd(s.kpre, L.kNorm, s.k, s.rstdk, R * a.kvHeads, hd, a.rmsEps);
       }
-      eachExample(this.layout, (first, B, T) => {
-        const q = s.q.subarray(first * qw);
-        const kk = s.k.subarray(first * kvw);
-        k.rope(q, qw, B, T, a.heads, hd, 0, rope.cos, rope.sin, false);
-        k.rope(kk, kvw, B, T, a.kvHeads, hd, 0, rope.cos, rope.sin, false);
-        const v = s.v.subarray(first * kvw);
-        k.attentionFwd(q, qw, kk, v, kvw, s.att.subarray(first * qw), qw, null, B, a.heads, T, T, hd, 0, 1 / Math.sqrt(hd), a.kvHeads);
+      const layout = this.layout;
+      eachExample(layout, (first, B, T) => {
+        k.rope(s.q.subarray(first * qw), qw, B, T, a.heads, hd, 0, rope.cos, rope.sin, false);
+        k.rope(s.k.subarray(first * kvw), kvw, B, T, a.kvHeads, hd, 0, rope.cos, rope.sin, false);
       });
+      const scale = 1 / Math.sqrt(hd);
+      if (layout.uniform !== null) {
+        const T = layout.uniform;
+        if (T > 0) k.attentionFwd(s.q, qw, s.k, s.v, kvw, s.att, qw, null, layout.B, a.heads, T, T, hd, 0, scale, a.kvHeads);
+      } else k.attentionFwdRows(s.q, qw, s.k, s.v, kvw, s.att, qw, layout.starts, layout.lengths, a.heads, hd, scale, a.kvHeads);
       lf("o_proj", s.att, x, true);
       s.xmid.set(x.subarray(0, R * d));
       k.rmsnormFwd(x, L.postNorm, this.h, s.rstd2, R, d, a.rmsEps);
@@ -379,29 +381,51 @@ export class LoraTrainModel {
       // Attention branch: xmid = xin + o(attn(rope(q), rope(k), v)), from h1 = norm(xin).
       lb("o_proj", s.att, this.dx, this.datt, false);
       // attentionBwd writes dq, dk and dv with one row stride (the query width); dk/dv are compacted after.
-      eachExample(this.layout, (first, B, T) => {
-        const at = first * qw;
-        k.attentionBwd(
-          s.q.subarray(at),
+      const layout = this.layout;
+      const scale = 1 / Math.sqrt(hd);
+      if (layout.uniform !== null) {
+        const T = layout.uniform;
+        if (T > 0)
+          k.attentionBwd(
+            s.q,
+            qw,
+            s.k,
+            s.v,
+            kvw,
+            null,
+            this.datt,
+            qw,
+            this.dq,
+            this.dkWide,
+            this.dvWide,
+            qw,
+            layout.B,
+            a.heads,
+            T,
+            hd,
+            scale,
+            a.kvHeads,
+          );
+      } else
+        k.attentionBwdRows(
+          s.q,
           qw,
-          s.k.subarray(first * kvw),
-          s.v.subarray(first * kvw),
+          s.k,
+          s.v,
           kvw,
-          null,
-          this.datt.subarray(at),
+          this.datt,
           qw,
-          this.dq.subarray(at),
-          this.dkWide.subarray(at),
-          this.dvWide.subarray(at),
+          this.dq,
+          this.dkWide,
+          this.dvWide,
           qw,
-          B,
+          layout.starts,
+          layout.lengths,
           a.heads,
-          T,
           hd,
-          1 / Math.sqrt(hd),
+          scale,
           a.kvHeads,
         );
-      });
       compact(this.dkWide, qw, this.dk, kvw, R);
       compact(this.dvWide, qw, this.dv, kvw, R);
       eachExample(this.layout, (first, B, T) => {
@@ -423,8 +447,9 @@ export class LoraTrainModel {
 }
 
 /**
- * Calls `run(firstRow, B, T)` for the per-example parts (RoPE, attention): once for the whole batch when every
- * example has the same rows (the padded form), else once per example with rows.
+ * Calls `run(firstRow, B, T)` for RoPE, which restarts at position 0 in each example: once for the whole batch when
+ * every example has the same rows (the padded form), else once per example with rows. (Attention takes the layout
+ * itself: attentionFwdRows / attentionBwdRows run every example's heads in one parallel region.)
  */
 function eachExample(layout: RowLayout, run: (first: number, B: number, T: number) => void): void {
   if (layout.uniform !== null) {

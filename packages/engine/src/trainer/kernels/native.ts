@@ -57,6 +57,8 @@ export function nativeKernels(): Kernels {
     embedBwd: a.embedBwd,
     attentionFwd: a.attentionFwd,
     attentionBwd: a.attentionBwd,
+    attentionFwdRows: a.attentionFwdRows,
+    attentionBwdRows: a.attentionBwdRows,
     crossEntropy: a.crossEntropy,
     adamw: a.adamw,
     sumsq: a.sumsq,

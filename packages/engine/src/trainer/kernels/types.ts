@@ -109,6 +109,46 @@ export interface Kernels {
     /** Grouped-query attention (default H): dk/dv of a kv head are the sum over its query heads, in head order. */
     kvHeads?: number,
   ): void;
+  /**
+   * Self-attention over a packed batch: example b is rows starts[b] .. starts[b] + lens[b] - 1 of q, k, v and out,
+   * causal from position 0 within the example, attending to its own rows only (attentionFwd with B = 1 and qOff 0 on
+   * each example's rows, every example's heads in one parallel region).
+   */
+  attentionFwdRows(
+    q: Vec,
+    qs: number,
+    k: Vec,
+    v: Vec,
+    kvs: number,
+    out: Vec,
+    os: number,
+    starts: Int32Array,
+    lens: Int32Array,
+    H: number,
+    hd: number,
+    scale: number,
+    kvHeads?: number,
+  ): void;
+  /** The backward of attentionFwdRows (the probabilities recomputed): dq, dk, dv overwritten on the examples' rows. */
+  attentionBwdRows(
+    q: Vec,
+    qs: number,
+    k: Vec,
+    v: Vec,
+    kvs: number,
+    dout: Vec,
+    os: number,
+    dq: Vec,
+    dk: Vec,
+    dv: Vec,
+    dqs: number,
+    starts: Int32Array,
+    lens: Int32Array,
+    H: number,
+    hd: number,
+    scale: number,
+    kvHeads?: number,
+  ): void;
   crossEntropy(logits: Vec, targets: Int32Array, weights: Vec, losses: Vec, correct: Vec, rows: number, V: number, grad: boolean): void;
   adamw(
     p: Vec,

@@ -127,3 +127,89 @@ export function attentionBwd(
     }
   }
 }
+
+/** attentionFwdRows: attentionFwd on each example's rows (B = 1, from position 0). */
+export function attentionFwdRows(
+  q: Vec,
+  qs: number,
+  k: Vec,
+  v: Vec,
+  kvs: number,
+  out: Vec,
+  os: number,
+  starts: Int32Array,
+  lens: Int32Array,
+  H: number,
+  hd: number,
+  scale: number,
+  kvHeads: number = H,
+): void {
+  lens.forEach((T, b) => {
+    const r = starts[b] as number;
+    if (T > 0)
+      attentionFwd(
+        q.subarray(r * qs),
+        qs,
+        k.subarray(r * kvs),
+        v.subarray(r * kvs),
+        kvs,
+        out.subarray(r * os),
+        os,
+        null,
+        1,
+        H,
+        T,
+        T,
+        hd,
+        0,
+        scale,
+        kvHeads,
+      );
+  });
+}
+
+/** attentionBwdRows: attentionBwd on each example's rows (B = 1). */
+export function attentionBwdRows(
+  q: Vec,
+  qs: number,
+  k: Vec,
+  v: Vec,
+  kvs: number,
+  dout: Vec,
+  os: number,
+  dq: Vec,
+  dk: Vec,
+  dv: Vec,
+  dqs: number,
+  starts: Int32Array,
+  lens: Int32Array,
+  H: number,
+  hd: number,
+  scale: number,
+  kvHeads: number = H,
+): void {
+  lens.forEach((T, b) => {
+    const r = starts[b] as number;
+    if (T > 0)
+      attentionBwd(
+        q.subarray(r * qs),
+        qs,
+        k.subarray(r * kvs),
+        v.subarray(r * kvs),
+        kvs,
+        null,
+        dout.subarray(r * os),
+        os,
+        dq.subarray(r * dqs),
+        dk.subarray(r * dqs),
+        dv.subarray(r * dqs),
+        dqs,
+        1,
+        H,
+        T,
+        hd,
+        scale,
+        kvHeads,
+      );
+  });
+}

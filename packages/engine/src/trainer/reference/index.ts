@@ -3,7 +3,7 @@
  * tests (gradient checks in float64, native-vs-reference agreement); never a runtime fallback.
  */
 import type { Kernels, Vec } from "../kernels/types.ts";
-import { attentionBwd, attentionFwd } from "./attention.ts";
+import { attentionBwd, attentionBwdRows, attentionFwd, attentionFwdRows } from "./attention.ts";
 import { gemm, gemmBf16B, gemmF16B } from "./gemm.ts";
 import { bf16ToF32, f16ToF32 } from "./halves.ts";
 import { colsum, embedBwd, embedFwd, geluBwd, geluFwd, layernormBwd, layernormFwd } from "./layers.ts";
@@ -30,6 +30,8 @@ export function referenceKernels(precision: "f32" | "f64" = "f64"): Kernels {
     embedBwd,
     attentionFwd,
     attentionBwd,
+    attentionFwdRows,
+    attentionBwdRows,
     crossEntropy,
     adamw,
     sumsq,
