@@ -1,6 +1,7 @@
 // The `local` provider's client: non-streaming chat completions go straight to the engine's fetch (one POST with the
 // JSON body, no SDK request machinery) and fail with the SDK's own error classes, so the eval runner classifies them
 // as a remote provider's; every other call still goes through the SDK with the engine's fetch.
+import { getEventListeners } from "node:events";
 import { classifyError } from "@tunelab/evals";
 import { APIConnectionError, APIUserAbortError, BadRequestError, InternalServerError, RateLimitError } from "openai";
 import { describe, expect, it } from "vitest";
@@ -115,6 +116,12 @@ describe("localClient", () => {
   });
 });
 
+/** Answers the first request waiting in `releases` once it has arrived. */
+async function settle(releases: (() => void)[]): Promise<void> {
+  while (releases.length === 0) await new Promise((resolve) => setImmediate(resolve));
+  releases.shift()?.();
+}
+
 /** An engine's in-process chat completion: answers with the last user message reversed; the bodies it got, recorded. */
 function inProcess(answer?: (body: object) => ReturnType<LocalChat>) {
   const seen: object[] = [];
@@ -195,6 +202,27 @@ describe("localClient with the engine's in-process chat completion", () => {
     controller.abort();
     await expect(pending).rejects.toBeInstanceOf(APIUserAbortError);
     release();
+  });
+
+  it("listens once to a signal that many requests share, and still aborts each of them", async () => {
+    const releases: (() => void)[] = [];
+    const slow = inProcess(
+      () =>
+        new Promise((resolve) => {
+          releases.push(() => resolve({ status: 200, body: completion("late") }));
+        }),
+    );
+    const client = localClient(engine().fetch, slow.chat);
+    const controller = new AbortController();
+    const first = await Promise.all([client.chat.completions.create(body, { signal: controller.signal }), settle(releases)]);
+    expect(first[0].choices[0]?.message.content).toBe("late");
+    const pending = Array.from({ length: 20 }, () => client.chat.completions.create(body, { signal: controller.signal }));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(getEventListeners(controller.signal, "abort")).toHaveLength(1); // not one per request
+    controller.abort();
+    for (const request of pending) await expect(request).rejects.toBeInstanceOf(APIUserAbortError);
+    for (const release of releases) release(); // the late answers are dropped
+    expect(slow.seen).toHaveLength(21);
   });
 
   it("sends streaming chat completions over fetch, through the SDK", async () => {
