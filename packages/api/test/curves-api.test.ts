@@ -37,6 +37,7 @@ describe("GET /api/projects/{project}/curves", () => {
       project: "p",
       primaryMetric: "exact",
       testSplit: "test@1",
+      graderSet: "graders@1",
       x: "examples",
       curves: [],
       tooFew: [],
@@ -101,5 +102,74 @@ describe("GET /api/projects/{project}/curves?x=tokens", () => {
     expect(examples.x).toBe("examples");
     expect(examples.curves[0]?.members.map((m) => m.n)).toEqual([20, 40, 80, 160]);
     expect(examples.curves[0]?.curve.projections.map((p) => p.n)).toEqual([320]);
+  });
+});
+
+describe("GET /api/projects/{project}/curves?split=&graders=", () => {
+  it("draws the curves of an older test split and grader set (as the leaderboard's ?split= and ?graders=), is documented, and refuses an unknown or malformed one", async () => {
+    // (after the tests above: four experiments that differ only in data, scored on test@1 with graders@1)
+    const split2 = await setTestSplit(h.ws, {
+      project: "p",
+      fileName: "test2.jsonl",
+      text: `${Array.from({ length: 20 }, (_, i) => line(2000 + i)).join("\n")}\n`,
+    });
+    expect(split2.status).toBe("created");
+    const curves = async (query: string) => {
+      const { status, json } = await h.call("GET", `/api/projects/p/curves?resamples=200${query}`);
+      expect(status, query).toBe(200);
+      const r = json as ProjectCurves;
+      return { on: [r.testSplit, r.graderSet, r.primaryMetric], sizes: r.curves.map((c) => c.members.map((m) => m.n)) };
+    };
+    const old = { on: ["test@1", "graders@1", "exact"], sizes: [[20, 40, 80, 160]] };
+    // the current split's curves: none of the experiments is scored on test@2
+    expect(await curves("")).toEqual({ on: ["test@2", "graders@1", "exact"], sizes: [] });
+    expect(await curves("&split=test@1")).toEqual(old);
+    expect(await curves("&split=1")).toEqual(old);
+
+    await saveGraderSet(h.ws, "p", {
+      graders: [
+        { type: "string_check", name: "loose", input: "{{sample.output_text}}", reference: "{{item.reference}}", operation: "like" },
+      ],
+    });
+    expect(await curves("&split=test@1")).toEqual({ on: ["test@1", "graders@2", "loose"], sizes: [] });
+    expect(await curves("&split=test@1&graders=graders@1")).toEqual(old);
+    expect(await curves("&split=1&graders=1&x=tokens")).toEqual({ ...old, sizes: [[2_000, 6_000, 18_000, 54_000]] });
+    expect(await curves("&graders=graders@1")).toEqual({ on: ["test@2", "graders@1", "exact"], sizes: [] });
+
+    const unknownSplit = await h.call("GET", "/api/projects/p/curves?split=test@7");
+    expect([unknownSplit.status, unknownSplit.json.error.code, unknownSplit.json.error.message]).toEqual([
+      404,
+      "not_found",
+      "project p has no test split test@7 (its test splits: test@1, test@2)",
+    ]);
+    expect(unknownSplit.json.error.details).toEqual({ split: "test@7", testSplits: ["test@1", "test@2"] });
+    const unknownGraders = await h.call("GET", "/api/projects/p/curves?split=test@1&graders=graders@9");
+    expect([unknownGraders.status, unknownGraders.json.error.code, unknownGraders.json.error.message]).toEqual([
+      404,
+      "not_found",
+      "project p has no grader set graders@9 (its grader sets: graders@1, graders@2)",
+    ]);
+    for (const bad of ["train@1", "test@0", "x"]) {
+      const refused = await h.call("GET", `/api/projects/p/curves?split=${bad}`);
+      expect([refused.status, refused.json.error.code], bad).toEqual([400, "invalid_argument"]);
+      expect(refused.json.error.message, bad).toMatch(/^split: expected test@N or N, e\.g\. test@1/);
+    }
+    for (const bad of ["test@1", "graders@0", "x"]) {
+      const refused = await h.call("GET", `/api/projects/p/curves?graders=${bad}`);
+      expect([refused.status, refused.json.error.code], bad).toEqual([400, "invalid_argument"]);
+      expect(refused.json.error.message, bad).toMatch(/^graders: expected graders@N or N, e\.g\. graders@1/);
+    }
+
+    const doc = (await h.call("GET", "/api/openapi.json")).json;
+    const params = doc.paths["/projects/{project}/curves"].get.parameters;
+    for (const [name, example] of [
+      ["split", "test@1"],
+      ["graders", "graders@1"],
+    ] as const) {
+      const param = params.find((p: { name: string }) => p.name === name);
+      expect(param, name).toMatchObject({ in: "query", required: false, schema: { type: "string", pattern: expect.any(String), example } });
+      expect(param.description, name).toContain(`${name === "split" ? "test" : "graders"}@N, or just N`);
+    }
+    expect(doc.components.schemas.ProjectCurves.properties).toHaveProperty("graderSet");
   });
 });

@@ -86,6 +86,16 @@ export function leaderboardRoutes(ws: Workspace, prices: PriceOf = () => undefin
               .regex(/^[0-9]+(\.[0-9]+)?(,[0-9]+(\.[0-9]+)?)*$/, "comma-separated positive numbers, e.g. 1000,2000")
               .optional(),
             resamples: z.coerce.number().int().min(100).max(5_000).optional(),
+            split: LeaderboardQuery.shape.split.meta({
+              description:
+                "The curves of the experiments scored on this test split version, as the leaderboard's `split`: test@N, or just N (default: the current split). An unknown version is a 404 naming the project's versions",
+              example: "test@1",
+            }),
+            graders: LeaderboardQuery.shape.graders.meta({
+              description:
+                "The curves of the experiments scored with this grader set version (its primary metric), as the leaderboard's `graders`: graders@N, or just N (default: the current grader set). An unknown version is a 404 naming the project's grader sets",
+              example: "graders@1",
+            }),
           }),
         },
         responses: {
@@ -106,6 +116,8 @@ export function leaderboardRoutes(ws: Workspace, prices: PriceOf = () => undefin
             ...(q.x ? { x: q.x } : {}),
             ...(at ? { at } : {}),
             ...(q.resamples ? { resamples: q.resamples } : {}),
+            ...(q.split ? { split: q.split } : {}),
+            ...(q.graders ? { graders: q.graders } : {}),
           }),
           200,
         );

@@ -38,7 +38,10 @@ export type ProjectCurve = z.infer<typeof ProjectCurve>;
 export const ProjectCurves = z.object({
   project: z.string(),
   primaryMetric: z.string(),
+  /** The test split version the experiments were scored on (`test@2`). */
   testSplit: z.string(),
+  /** The grader set version they were scored with (`graders@1`): the primary metric is its. */
+  graderSet: z.string(),
   /** The x every curve is fitted on. */
   x: CurveAxis,
   curves: z.array(ProjectCurve),

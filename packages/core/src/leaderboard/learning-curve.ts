@@ -8,6 +8,8 @@ import { currentGraderSet } from "../grader-sets/grader-set.repository.ts";
 import { getProjectByName } from "../projects/project.repository.ts";
 import { LOCAL_PROVIDER } from "../providers/providers.ts";
 import type { Workspace } from "../storage/workspace.ts";
+import { boardGraderSet } from "./board-graders.ts";
+import { boardSplitVersion } from "./board-split.ts";
 import type { CurveAxis, ProjectCurve, ProjectCurves } from "./learning-curve.schema.ts";
 
 /** What an experiment's trained tokens count, by its provider (the local engine reports its loss-bearing tokens). */
@@ -36,7 +38,8 @@ export function curveXLabel(x: CurveAxis, provider: string): string {
 }
 
 /**
- * Learning curves of a project: its completed tuned experiments scored on the current test split and grader set,
+ * Learning curves of a project: its completed tuned experiments scored on one test split and grader set (the current
+ * ones, or the versions `split` and `graders` name, as a leaderboard's: `test@1` or `1`; not_found names the project's),
  * grouped by everything but the data; each group with at least three training-set sizes is fitted (the primary
  * metric per test item, errored items scoring 0, against `x`: the dataset version's example count, or the trained
  * tokens the provider reported) and projected to `at` (in the same unit; default: twice the largest size), with
@@ -45,12 +48,14 @@ export function curveXLabel(x: CurveAxis, provider: string): string {
 export async function projectCurves(
   ws: Workspace,
   projectName: string,
-  options: { x?: CurveAxis; at?: readonly number[]; resamples?: number; seed?: number } = {},
+  options: { x?: CurveAxis; at?: readonly number[]; resamples?: number; seed?: number; split?: string; graders?: string } = {},
 ): Promise<ProjectCurves> {
   const x = options.x ?? "examples";
   const project = await getProjectByName(ws.db, projectName);
-  const split = await currentTestSplit(ws.db, project.id);
-  const graderSet = await currentGraderSet(ws.db, project.id);
+  const [split, graderSet] = await Promise.all([
+    options.split !== undefined ? boardSplitVersion(ws.db, project, options.split) : currentTestSplit(ws.db, project.id),
+    options.graders !== undefined ? boardGraderSet(ws.db, project, options.graders) : currentGraderSet(ws.db, project.id),
+  ]);
   if (!split || !graderSet)
     throw new TunelabError("invalid_argument", "the project needs a test split and graders before a learning curve can be drawn");
   const scored = (await listExperiments(ws.db, project.id)).filter(
@@ -110,5 +115,14 @@ export async function projectCurves(
       curve,
     });
   }
-  return { project: project.name, primaryMetric: graderSet.primaryMetric, testSplit: split.ref, x, curves, tooFew, noTokens };
+  return {
+    project: project.name,
+    primaryMetric: graderSet.primaryMetric,
+    testSplit: split.ref,
+    graderSet: graderSet.ref,
+    x,
+    curves,
+    tooFew,
+    noTokens,
+  };
 }
