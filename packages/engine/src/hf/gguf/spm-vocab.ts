@@ -16,9 +16,7 @@
  */
 import type { HfTokenizer } from "../tokenizer/hf-tokenizer.ts";
 import type { TokenizerFiles } from "../tokenizer/model-files.ts";
-
-/** llama.cpp's token types (`enum llama_token_type`). */
-export const TOKEN_TYPE = { normal: 1, unknown: 2, control: 3, userDefined: 4, unused: 5, byte: 6 } as const;
+import { TOKEN_TYPE, vocabularyRows } from "./vocab-rows.ts";
 
 const METASPACE = "\u2581";
 const BYTE_PIECE = /^<0x[0-9A-Fa-f]{2}>$/;
@@ -94,29 +92,9 @@ function mergeScores(merges: readonly string[], tokenizer: HfTokenizer, rows: nu
 export function spmVocabulary(files: TokenizerFiles, tokenizer: HfTokenizer, merges: readonly string[], rows: number): SpmVocabulary {
   const model = files.tokenizerJson.model as { unk_token?: unknown };
   const addSpacePrefix = spaceRule(files);
-  const added = new Map(files.tokenizerJson.added_tokens.map((t) => [t.id, t]));
   const unk = typeof model.unk_token === "string" ? tokenizer.tokenToId(model.unk_token) : undefined;
-  const tokens: string[] = [];
-  const types = new Int32Array(rows);
-  for (let id = 0; id < rows; id++) {
-    if (id >= tokenizer.vocabSize) {
-      tokens.push(`[PAD${id}]`);
-      types[id] = TOKEN_TYPE.unused;
-      continue;
-    }
-    const piece = tokenizer.idToToken(id);
-    tokens.push(piece);
-    const entry = added.get(id);
-    types[id] =
-      id === unk
-        ? TOKEN_TYPE.unknown
-        : entry
-          ? entry.special === true
-            ? TOKEN_TYPE.control
-            : TOKEN_TYPE.userDefined
-          : BYTE_PIECE.test(piece)
-            ? TOKEN_TYPE.byte
-            : TOKEN_TYPE.normal;
-  }
+  const { tokens, types } = vocabularyRows(files, tokenizer, rows, (piece, id) =>
+    id === unk ? TOKEN_TYPE.unknown : BYTE_PIECE.test(piece) ? TOKEN_TYPE.byte : undefined,
+  );
   return { tokens, scores: mergeScores(merges, tokenizer, rows), types, addSpacePrefix };
 }

@@ -15,7 +15,8 @@ import type { HfTokenizer } from "../tokenizer/hf-tokenizer.ts";
 import type { TokenizerFiles } from "../tokenizer/model-files.ts";
 import { vocabFitProblem } from "../vocab-fit.ts";
 import type { GgufValue } from "./gguf-file.ts";
-import { SpmVocabularyProblem, spmVocabulary, TOKEN_TYPE } from "./spm-vocab.ts";
+import { SpmVocabularyProblem, spmVocabulary } from "./spm-vocab.ts";
+import { vocabularyRows } from "./vocab-rows.ts";
 
 const QWEN2_SPLIT =
   "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
@@ -81,20 +82,7 @@ function chatTemplates(files: TokenizerFiles): Map<string, string> {
 
 /** The byte-level BPE vocabulary's metadata (llama.cpp's `gpt2`). */
 function byteLevelMetadata(files: TokenizerFiles, tokenizer: HfTokenizer, vocabSize: number, m: Map<string, GgufValue>): void {
-  const added = new Map(files.tokenizerJson.added_tokens.map((t) => [t.id, t]));
-  const tokens: string[] = [];
-  const types = new Int32Array(vocabSize);
-  for (let id = 0; id < vocabSize; id++) {
-    if (id >= tokenizer.vocabSize) {
-      tokens.push(`[PAD${id}]`);
-      types[id] = TOKEN_TYPE.unused;
-      continue;
-    }
-    const token = tokenizer.idToToken(id);
-    tokens.push(token);
-    const entry = added.get(id);
-    types[id] = entry ? (entry.special === true ? TOKEN_TYPE.control : TOKEN_TYPE.userDefined) : TOKEN_TYPE.normal;
-  }
+  const { tokens, types } = vocabularyRows(files, tokenizer, vocabSize);
   m.set("tokenizer.ggml.model", { type: "string", value: "gpt2" });
   m.set("tokenizer.ggml.pre", { type: "string", value: llamaCppPreTokenizer(files) });
   m.set("tokenizer.ggml.tokens", { type: "string[]", value: tokens });
