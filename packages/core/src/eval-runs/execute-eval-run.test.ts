@@ -113,9 +113,22 @@ async function finalized(runId: string) {
 
 describe("insertSamples", () => {
   it("stores a batch in one transaction: a failing row stores none of it; rows already stored are ignored", async () => {
-    const runId = await storedRun();
+    const { runId, rows } = await storedRunRows();
     const stored = await runSamples(ws.db, runId);
     expect(stored).toHaveLength(ITEMS);
+    // every column stored as given (each bound to its own column), and said to be stored as the database holds it
+    expect(stored).toEqual(rows);
+    expect(stored[1]).toMatchObject({
+      item_id: "item-1",
+      trial: 0,
+      position: 1,
+      status: "failed",
+      output_text: "answer 1",
+      error: null,
+      tags_json: '["even"]',
+      prompt_tokens: 11,
+      completion_tokens: 1,
+    });
     const again = stored.map((row) => ({
       position: row.position,
       record: {
