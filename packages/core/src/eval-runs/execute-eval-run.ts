@@ -8,7 +8,6 @@ import { addSamplingNotes, getEvalRun, insertSamples, runSamples, sampleKeys, up
 import type { EvalRun } from "./eval-run.schema.ts";
 import { countStoredSamples, finalizeRun, toScoredItem } from "./finalize/finalize-run.ts";
 import { type FinalizeWorker, finalizeInWorker, OFF_THREAD_SAMPLES, startFinalizeWorker } from "./finalize/off-thread.ts";
-import { storedScoreRow } from "./finalize/stored-scores.ts";
 import { pauseAutoCheckpoints } from "./finalize/wal-checkpoints.ts";
 import { testItems } from "./test-items.ts";
 
@@ -86,7 +85,7 @@ export async function executeEvalRun(ws: Workspace, runId: string, options: Exec
           records.map((record) => ({ position: positions.get(record.item_id) ?? 0, record })),
         );
         // the finalize worker reads each committed row now, while the run grades, rather than all of them at the end
-        worker?.stored(stored.map(storedScoreRow));
+        worker?.stored(stored);
       },
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),

@@ -57,7 +57,7 @@ port.on("message", onGrading);
 const onMessage = async (message: FinalizeMessage) => {
   if (message.kind !== "stored" && message.kind !== "finalize") return;
   if (message.kind === "stored") {
-    for (const row of message.rows) gathered.add(row);
+    gathered.addBatch(message.batch);
     return;
   }
   port.off("message", onMessage);

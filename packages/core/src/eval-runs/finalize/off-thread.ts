@@ -1,6 +1,6 @@
 import { Worker } from "node:worker_threads";
 import { type ErrorCode, TunelabError, workerEntry } from "@tunelab/base";
-import type { StoredScoreRow } from "./stored-scores.ts";
+import { type StoredScoreBatch, type StoredScoreRow, storedScoreBatch } from "./stored-scores.ts";
 
 /**
  * Runs with this many stored samples or more compute their aggregates in a worker thread: the bootstrap intervals of a
@@ -48,7 +48,7 @@ export type FinalizeReply =
   | { kind: "finalized"; ok: false; error: { message: string; code?: ErrorCode } };
 
 /** What the main thread posts to a finalize worker: rows as their batches commit, then the task. */
-export type FinalizeMessage = { kind: "stored"; rows: StoredScoreRow[] } | { kind: "finalize"; task: FinalizeTask };
+export type FinalizeMessage = { kind: "stored"; batch: StoredScoreBatch } | { kind: "finalize"; task: FinalizeTask };
 
 /**
  * A finalize worker started ahead of time: it loads its modules while the run grades, then finalizes one run. It can
@@ -62,9 +62,9 @@ export interface FinalizeWorker {
   gradingHost(): Worker;
   /**
    * Rows of the run just committed (each once, as `insertSamples` stored them): the worker reads them now, and at the
-   * end reads the database only if they are not every row the run has stored.
+   * end reads the database only if they are not every row the run has stored. Posted as columns (`storedScoreBatch`).
    */
-  stored(rows: StoredScoreRow[]): void;
+  stored(rows: readonly StoredScoreRow[]): void;
   /** Finalizes a run (counts, aggregates, usage, status `completed`); resolves once it is stored. Once per worker. */
   finalize(task: FinalizeTask): Promise<void>;
   /** Stops the worker (it is not needed, e.g. the run was cancelled). */
@@ -108,7 +108,7 @@ export function startFinalizeWorker(options: FinalizeWorkerData = {}): FinalizeW
       return worker;
     },
     stored(rows) {
-      if (!used && !failure && rows.length > 0) post({ kind: "stored", rows });
+      if (!used && !failure && rows.length > 0) post({ kind: "stored", batch: storedScoreBatch(rows) });
     },
     finalize(task) {
       if (used) return Promise.reject(new TunelabError("internal", "a finalize worker finalizes one run"));

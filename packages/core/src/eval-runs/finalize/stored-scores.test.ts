@@ -2,7 +2,7 @@
 // what reading each row with toStatisticsItem in the database's order (position, trial) gives.
 import type { Grade } from "@tunelab/evals";
 import { describe, expect, it } from "vitest";
-import { type StoredScoreRow, StoredScores, toStatisticsItem } from "./stored-scores.ts";
+import { type StoredScoreRow, StoredScores, storedScoreBatch, toStatisticsItem } from "./stored-scores.ts";
 
 function row(position: number, trial: number): StoredScoreRow {
   const i = position * 3 + trial;
@@ -63,5 +63,17 @@ describe("StoredScores", () => {
     });
     expect(stored.promptTokens).toBe(rows.reduce((sum, r) => sum + r.prompt_tokens, 0));
     expect(stored.completionTokens).toBe(rows.reduce((sum, r) => sum + r.completion_tokens, 0));
+  });
+
+  it("takes rows posted as columns (as the finalize worker gets each batch) as it takes them one by one", () => {
+    const byRow = new StoredScores();
+    for (const r of shuffled) byRow.add(r);
+    const byBatch = new StoredScores();
+    for (let i = 0; i < shuffled.length; i += 16) byBatch.addBatch(structuredClone(storedScoreBatch(shuffled.slice(i, i + 16))));
+    expect(byBatch.size).toBe(rows.length);
+    expect(JSON.stringify(byBatch.ordered())).toBe(JSON.stringify(byRow.ordered()));
+    expect(byBatch.ordered().scored).toEqual(rows.map(toStatisticsItem));
+    expect(byBatch.counts).toEqual(byRow.counts);
+    expect([byBatch.promptTokens, byBatch.completionTokens]).toEqual([byRow.promptTokens, byRow.completionTokens]);
   });
 });
