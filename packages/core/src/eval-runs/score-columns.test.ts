@@ -72,4 +72,15 @@ describe("score columns", () => {
     expect(fromScoreColumns({ ...columns, format: SCORE_COLUMNS_FORMAT + 1 })).toBeUndefined();
     expect(fromScoreColumns({ ...columns, samples: columns.samples - 1 })).toBeUndefined();
   });
+
+  it("are the same whether items share their tag lists (as a run's stored rows do) or each has its own", () => {
+    const lists = [["odd", "x"], ["even"], []];
+    const shared = run(3, 2).map((item, i) => ({ ...item, tags: lists[i % 3] as string[] }));
+    const own = shared.map((item) => ({ ...item, tags: [...(item.tags ?? [])] }));
+    const columns = (items: ScoredItem[]) => toScoreColumns(items.map((item, position) => ({ position, item })));
+    const [a, b] = [columns(shared), columns(own)];
+    expect(a).toEqual(b);
+    expect(JSON.parse(a?.items_json ?? "{}").tagSets).toEqual(lists);
+    expect(roundTrip(shared).items.map((item) => item.tags)).toEqual(shared.map((item) => item.tags));
+  });
 });

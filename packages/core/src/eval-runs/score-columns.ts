@@ -39,6 +39,8 @@ export interface PositionedItem {
 
 export type NewScoreColumns = Omit<EvalRunScoresRow, "run_id">;
 
+const NO_TAGS: readonly string[] = [];
+
 /**
  * The columns of a run's samples, in the order given (position, trial: as the samples are read). Undefined when a
  * grade does not fit them (a score that is neither a number nor null): then compare keeps reading the samples.
@@ -47,30 +49,43 @@ export function toScoreColumns(samples: readonly PositionedItem[]): NewScoreColu
   const n = samples.length;
   const graders: string[] = [];
   const graderIndex = new Map<string, number>();
-  for (const { item } of samples)
-    for (const name in item.grades)
+  for (let s = 0; s < n; s++) {
+    const { grades } = (samples[s] as PositionedItem).item;
+    for (const name in grades)
       if (!graderIndex.has(name)) {
         graderIndex.set(name, graders.length);
         graders.push(name);
       }
+  }
   const scores = Buffer.alloc(graders.length * n * 8);
   const flags = Buffer.alloc(graders.length * n);
-  const items: ScoreColumnsItems = { ids: [], positions: [], tagSets: [], tagSetOf: [] };
-  const trials: number[] = [];
+  const items: ScoreColumnsItems = { ids: new Array(n), positions: new Array(n), tagSets: [], tagSetOf: new Array(n) };
+  const trials: number[] = new Array(n);
+  let trialsUsed = false;
   const tagSetIndex = new Map<string, number>();
-  for (const [s, { position, item }] of samples.entries()) {
-    items.ids.push(item.item_id);
-    items.positions.push(position);
-    trials.push(item.trial ?? 0);
-    const tags = [...(item.tags ?? [])];
-    const key = JSON.stringify(tags);
-    let tagSet = tagSetIndex.get(key);
+  /** Tag lists already indexed, by identity: the items of a run mostly share a few tag arrays (StoredScores). */
+  const tagSetOfList = new Map<readonly string[], number>();
+  for (let s = 0; s < n; s++) {
+    const { position, item } = samples[s] as PositionedItem;
+    items.ids[s] = item.item_id;
+    items.positions[s] = position;
+    const trial = item.trial ?? 0;
+    trials[s] = trial;
+    if (trial !== 0) trialsUsed = true;
+    const list = item.tags ?? NO_TAGS;
+    let tagSet = tagSetOfList.get(list);
     if (tagSet === undefined) {
-      tagSet = items.tagSets.length;
-      tagSetIndex.set(key, tagSet);
-      items.tagSets.push(tags);
+      const tags = [...list];
+      const key = JSON.stringify(tags);
+      tagSet = tagSetIndex.get(key);
+      if (tagSet === undefined) {
+        tagSet = items.tagSets.length;
+        tagSetIndex.set(key, tagSet);
+        items.tagSets.push(tags);
+      }
+      tagSetOfList.set(list, tagSet);
     }
-    items.tagSetOf.push(tagSet);
+    items.tagSetOf[s] = tagSet;
     for (const name in item.grades) {
       const grade = item.grades[name] as Grade;
       const score = grade.score as number | null;
@@ -84,7 +99,7 @@ export function toScoreColumns(samples: readonly PositionedItem[]): NewScoreColu
       scores.writeDoubleLE(score ?? 0, at * 8);
     }
   }
-  if (trials.some((t) => t !== 0)) items.trials = trials;
+  if (trialsUsed) items.trials = trials;
   return {
     format: SCORE_COLUMNS_FORMAT,
     samples: n,
