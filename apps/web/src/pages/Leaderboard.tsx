@@ -7,9 +7,10 @@ import { type ScoreAxis, ScoreChart } from "../components/ScoreChart.tsx";
 import { onLive } from "../lib/live.ts";
 import { load, throttle } from "../lib/load.ts";
 import { usePage } from "../lib/page.ts";
-import { currentUrl, navigate, query, setQuery } from "../lib/router.ts";
+import { navigate, query, setQuery } from "../lib/router.ts";
 import { TRAINED_TOKENS_NOTE } from "../lib/tokens.ts";
 import { BoardTable, type LiveState } from "./leaderboard/BoardTable.tsx";
+import { BoardVersionSelects, OlderBoardNotes } from "./leaderboard/BoardVersions.tsx";
 import { CurvePanel } from "./leaderboard/CurvePanel.tsx";
 import { StartLinks } from "./leaderboard/StartLinks.tsx";
 
@@ -59,11 +60,14 @@ export default function Leaderboard(props: { project: string }) {
   const page = () => positive(query("page"), 1, Number.MAX_SAFE_INTEGER);
   /** The board's test split version (`?split=test@1`); none: the current split's board. */
   const split = () => query("split");
+  /** The board's grader set version (`?graders=graders@1`); none: the current grader set's board. */
+  const graders = () => query("graders");
 
   const board = load(
     () => ({
       project: props.project,
       split: split(),
+      graders: graders(),
       dataset: query("dataset"),
       model: query("model"),
       method: query("method"),
@@ -81,6 +85,7 @@ export default function Leaderboard(props: { project: string }) {
             sort: k.sort,
             order: k.order,
             ...(k.split ? { split: k.split } : {}),
+            ...(k.graders ? { graders: k.graders } : {}),
             ...(k.dataset ? { dataset: k.dataset } : {}),
             ...(k.model ? { model: k.model } : {}),
             ...(k.method ? { method: k.method as LeaderboardRow["method"] } : {}),
@@ -102,29 +107,15 @@ export default function Leaderboard(props: { project: string }) {
   // unfiltered and on one page, the board itself provides the options
   const whole = () => serverFiltered() || paged();
   const all = load(
-    () => (whole() ? { project: props.project, split: split() } : null),
+    () => (whole() ? { project: props.project, split: split(), graders: graders() } : null),
     (k) =>
       read(
         api.projects[":project"].leaderboard.$get({
           param: { project: k.project },
-          query: { limit: WHOLE_BOARD, ...(k.split ? { split: k.split } : {}) },
+          query: { limit: WHOLE_BOARD, ...(k.split ? { split: k.split } : {}), ...(k.graders ? { graders: k.graders } : {}) },
         }),
       ),
   );
-  // the project's test split versions, for the split selector (the newest first)
-  const splits = load(
-    () => ({ project: props.project }),
-    (k) => read(api.projects[":project"]["test-split"].$get({ param: { project: k.project } })),
-  );
-  const splitRefs = () => (splits.data()?.data ?? []).map((v) => v.ref).reverse();
-  /** This page's link without `?split=`: the current split's board, with the same filters and sort. */
-  const currentBoardHref = () => {
-    const next = new URL(currentUrl().href);
-    next.searchParams.delete("split");
-    next.searchParams.delete("page");
-    return next.pathname + next.search;
-  };
-
   const [live, setLive] = createSignal<Record<string, LiveState>>({});
   const refresh = throttle(() => {
     board.refetch();
@@ -232,7 +223,8 @@ export default function Leaderboard(props: { project: string }) {
           {(metric) => (
             <p class="muted">
               Ranked by <strong>{metric()}</strong> (mean with 95% interval) on the project's test split
-              {board.data()?.testSplit ? ` ${board.data()?.testSplit}` : ""}.
+              {board.data()?.testSplit ? ` ${board.data()?.testSplit}` : ""}
+              {board.data()?.graderSet ? ` with grader set ${board.data()?.graderSet}` : ""}.
             </p>
           )}
         </Show>
@@ -254,28 +246,7 @@ export default function Leaderboard(props: { project: string }) {
                   onInput={(e) => setQuery({ q: e.currentTarget.value })}
                 />
               </label>
-              <Show when={splitRefs().length > 1 || split()}>
-                <label>
-                  Test split
-                  <select
-                    name="split"
-                    onChange={(e) => {
-                      const ref = e.currentTarget.value;
-                      setQuery({ split: ref === data().currentTestSplit ? null : ref, page: null });
-                    }}
-                  >
-                    <For each={splitRefs()}>
-                      {(ref) => (
-                        // selected per option: the versions load after the board, so a value set on the select would
-                        // find no option yet
-                        <option value={ref} selected={ref === data().testSplit}>
-                          {ref === data().currentTestSplit ? `${ref} (current)` : ref}
-                        </option>
-                      )}
-                    </For>
-                  </select>
-                </label>
-              </Show>
+              <BoardVersionSelects project={props.project} on={data()} />
               <label>
                 Status
                 <select name="status" value={query("status")} onChange={(e) => setQuery({ status: e.currentTarget.value, page: null })}>
@@ -319,12 +290,7 @@ export default function Leaderboard(props: { project: string }) {
               </button>
             </form>
 
-            <Show when={data().testSplit !== data().currentTestSplit}>
-              <p class="note" data-testid="older-split">
-                This is the board of {data().testSplit}, an older test split: it ranks the experiments scored on it. The current split is{" "}
-                {data().currentTestSplit ?? "none"}: <a href={currentBoardHref()}>see its board</a>.
-              </p>
-            </Show>
+            <OlderBoardNotes on={data()} />
             <Show when={data().elsewhere.length > 0}>
               <p class="note">
                 {data().elsewhere.reduce((n, e) => n + e.experiments, 0)} experiment(s) were scored on another test split or grader set and
@@ -405,11 +371,12 @@ export default function Leaderboard(props: { project: string }) {
                       </p>
                     }
                   >
-                    <Show when={axis()} keyed>
-                      {(a) => (
+                    {/* a new chart for another axis or metric (another grader set's board): its axes are set as it is made */}
+                    <Show when={`${axis()} ${data().primaryMetric ?? "score"}`} keyed>
+                      {(_key) => (
                         <ScoreChart
                           rows={rows()}
-                          axis={a}
+                          axis={axis()}
                           metric={data().primaryMetric ?? "score"}
                           onOpen={(id) => navigate(`/experiments/${id}`)}
                         />
