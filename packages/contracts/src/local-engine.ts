@@ -35,6 +35,12 @@ export interface LocalEngine {
    */
   onMissingTunedModel(source: ((id: string) => Promise<boolean>) | undefined): void;
   /**
+   * Sets what else deleting a tuned model (`DELETE /v1/models/ID`) does, once the engine deleted its own copy: e.g.
+   * withdraw it from the team's blob store, where other engines fetch it. True when it removed the model there (the
+   * engine then answers deleted even when it had no copy of its own). Undefined removes it.
+   */
+  onDeleteTunedModel(withdraw: ((id: string) => Promise<boolean>) | undefined): void;
+  /**
    * Sets the listener told of each training checkpoint as the engine records it (its model id, `ft:…:ckpt-step-N`,
    * is then servable, and resumable by a job created with `resume_from`). Undefined removes it.
    */

@@ -69,6 +69,7 @@ export function asLocalEngine(engine: Engine): LocalEngine {
     tunedModelDir: async (id) => (await engine.tunedModels.find(id))?.dir,
     adoptTunedModel: (model) => adoptModel(engine.store, model),
     onMissingTunedModel: (source) => engine.tunedModels.setSource(source),
+    onDeleteTunedModel: (withdraw) => engine.tunedModels.setWithdrawal(withdraw),
     onCheckpoint: (listener) => engine.onCheckpoint(listener),
   };
 }

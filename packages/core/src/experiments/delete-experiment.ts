@@ -6,7 +6,7 @@ import type { Workspace } from "../storage/workspace.ts";
 import { toExperiment } from "./experiment.repository.ts";
 import { type Experiment, type ExperimentStatus, FINISHED_EXPERIMENT } from "./experiment.schema.ts";
 import type { ExperimentListener } from "./experiment-events.ts";
-import { removeCheckpoints } from "./remove-checkpoints.ts";
+import { removeUnrecordedManifests } from "./remove-checkpoints.ts";
 
 /** What deleting an experiment answers: its id, and the tuned model it leaves on its provider (null when none). */
 export const DeletedExperiment = z.object({
@@ -113,7 +113,7 @@ export async function deleteExperiment(ws: Workspace, id: string, options: Delet
 async function removeDeletedCheckpoints(ws: Workspace, checkpoints: readonly string[]): Promise<void> {
   if (checkpoints.length === 0) return;
   try {
-    await removeCheckpoints(ws, checkpoints);
+    await removeUnrecordedManifests(ws, checkpoints);
   } catch (error) {
     process.emitWarning(
       `the deleted experiments' checkpoints were not all removed from ${ws.blobs.location}: ${error instanceof Error ? error.message : String(error)}`,

@@ -1,19 +1,26 @@
 import { isTunelabError } from "@tunelab/base";
+import type { DB } from "../storage/database.ts";
 import type { Workspace } from "../storage/workspace.ts";
 import { readTunedModelManifest, type TunedModelManifest } from "./shared-tuned-models.ts";
 
 /**
- * Removes the published checkpoints of deleted experiments from the blob store (only useful to take that experiment
- * over): each manifest that no experiment and no published model still records, with the files it names that nothing
- * else uses: a manifest still recorded (another experiment's checkpoint, a published tuned model, such as the one the
- * final checkpoint shares its weights with), a dataset version or a dataset image. Run after the deletion committed.
- * Returns the blobs removed.
+ * Removes manifests nothing records any more from the blob store: the published checkpoints of deleted experiments
+ * (only useful to take that experiment over), a deleted tuned model's. Each manifest that no experiment and no
+ * published model still records goes, with the files it names that nothing else uses: a manifest still recorded
+ * (another experiment's checkpoint, a published tuned model, such as the one the final checkpoint shares its weights
+ * with), a dataset version or a dataset image. Run after the deletion committed. Returns the blobs removed.
  */
-export async function removeCheckpoints(ws: Workspace, manifests: readonly string[]): Promise<string[]> {
+export async function removeUnrecordedManifests(ws: Workspace, manifests: readonly string[]): Promise<string[]> {
+  if (manifests.length === 0) return [];
+  return removeUnrecordedIn(ws, ws.db, manifests);
+}
+
+/** removeUnrecordedManifests in the caller's transaction. */
+export async function removeUnrecordedIn(ws: Workspace, trx: DB, manifests: readonly string[]): Promise<string[]> {
   const recorded = new Set<string>();
-  for (const row of await ws.db.selectFrom("experiments").select("checkpoint_blob").where("checkpoint_blob", "is not", null).execute())
+  for (const row of await trx.selectFrom("experiments").select("checkpoint_blob").where("checkpoint_blob", "is not", null).execute())
     if (row.checkpoint_blob !== null) recorded.add(row.checkpoint_blob);
-  for (const row of await ws.db.selectFrom("published_models").select("manifest_blob").execute()) recorded.add(row.manifest_blob);
+  for (const row of await trx.selectFrom("published_models").select("manifest_blob").execute()) recorded.add(row.manifest_blob);
   const unrecorded = [...new Set(manifests)].filter((hash) => !recorded.has(hash));
   if (unrecorded.length === 0) return [];
 
@@ -26,7 +33,7 @@ export async function removeCheckpoints(ws: Workspace, manifests: readonly strin
     const files = [...new Set(((await manifestOf(ws, hash))?.files ?? []).map((f) => f.sha256))].filter(
       (file) => !used.has(file) && !recorded.has(file) && !removed.has(file),
     );
-    const byDatasets = new Set(await usedByDatasets(ws, files));
+    const byDatasets = new Set(await usedByDatasets(trx, files));
     for (const file of files.filter((f) => !byDatasets.has(f))) {
       await ws.blobs.remove(file);
       removed.add(file);
@@ -38,10 +45,10 @@ export async function removeCheckpoints(ws: Workspace, manifests: readonly strin
 }
 
 /** The blobs of `hashes` that a dataset version's content or a dataset image is. */
-async function usedByDatasets(ws: Workspace, hashes: readonly string[]): Promise<string[]> {
+async function usedByDatasets(trx: DB, hashes: readonly string[]): Promise<string[]> {
   if (hashes.length === 0) return [];
-  const versions = await ws.db.selectFrom("dataset_versions").select("content_hash").where("content_hash", "in", hashes).execute();
-  const images = await ws.db.selectFrom("dataset_images").select("content_hash").where("content_hash", "in", hashes).execute();
+  const versions = await trx.selectFrom("dataset_versions").select("content_hash").where("content_hash", "in", hashes).execute();
+  const images = await trx.selectFrom("dataset_images").select("content_hash").where("content_hash", "in", hashes).execute();
   return [...versions, ...images].map((row) => row.content_hash);
 }
 

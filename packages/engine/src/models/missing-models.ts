@@ -1,6 +1,6 @@
 import type { ModelTable } from "../storage/schema.ts";
 import type { EngineStore } from "../storage/store.ts";
-import { findModel } from "./model.repository.ts";
+import { deleteModel, findModel } from "./model.repository.ts";
 
 /**
  * Where the engine looks for a tuned model it does not have: e.g. the team's shared blob store, where the machine that
@@ -8,15 +8,39 @@ import { findModel } from "./model.repository.ts";
  */
 export type MissingModelSource = (id: string) => Promise<boolean>;
 
+/**
+ * What else deleting a tuned model does once the engine deleted its own copy: e.g. withdraw it from the team's shared
+ * blob store, so no other engine fetches it any more. True when it removed the model there.
+ */
+export type ModelWithdrawal = (id: string) => Promise<boolean>;
+
 /** The engine's tuned models, asking the missing-model source (when one is set) for those it does not have. */
 export class TunedModels {
   private source: MissingModelSource | undefined;
+  private withdrawal: ModelWithdrawal | undefined;
 
   constructor(private readonly store: EngineStore) {}
 
   /** Sets (or, with undefined, removes) the source asked for unknown tuned models. */
   setSource(source: MissingModelSource | undefined): void {
     this.source = source;
+  }
+
+  /** Sets (or, with undefined, removes) what deleting a tuned model also does (`remove`). */
+  setWithdrawal(withdrawal: ModelWithdrawal | undefined): void {
+    this.withdrawal = withdrawal;
+  }
+
+  /**
+   * Deletes a tuned model: the engine's own copy (its weights unless a checkpoint shares them), then wherever the
+   * withdrawal removes it from (in that order, so a worker publishing it meanwhile sees it gone). False when neither had
+   * it. A withdrawal that fails throws, after the engine's copy went: deleting again finishes it.
+   */
+  async remove(id: string): Promise<boolean> {
+    const row = await findModel(this.store, id);
+    if (row) await deleteModel(this.store, row);
+    const withdrawn = this.withdrawal && id.startsWith("ft:") ? await this.withdrawal(id) : false;
+    return row !== undefined || withdrawn;
   }
 
   /** The tuned model's row: this engine's own, or one the source adds now; undefined when neither has it. */

@@ -1,9 +1,9 @@
 import { Hono } from "hono";
-import { badRequest, notFound, OpenAIHttpError } from "../http/openai-error.ts";
+import { badRequest, OpenAIHttpError } from "../http/openai-error.ts";
 import type { EngineStore } from "../storage/store.ts";
 import { findRegisteredBase } from "./base-model.repository.ts";
 import type { TunedModels } from "./missing-models.ts";
-import { deleteModel, ENGINE_START, findBaseModel, findModel, listModels, toModelObject, toRegisteredObject } from "./model.repository.ts";
+import { ENGINE_START, findBaseModel, listModels, toModelObject, toRegisteredObject } from "./model.repository.ts";
 
 export function modelRoutes(store: EngineStore, tuned: TunedModels): Hono {
   const app = new Hono();
@@ -25,9 +25,8 @@ export function modelRoutes(store: EngineStore, tuned: TunedModels): Hono {
     if (findBaseModel(id)) throw badRequest(`Model ${id} is a base model and cannot be deleted.`, "model");
     if (await findRegisteredBase(store, id))
       throw badRequest(`Model ${id} is a registered base model; remove it with \`tunelab models remove ${id}\`.`, "model");
-    const row = await findModel(store, id);
-    if (!row) throw notFound("model", id, "model");
-    await deleteModel(store, row);
+    // the engine's copy, and (in a team) the published one other engines would fetch
+    if (!(await tuned.remove(id))) throw modelNotFound(id);
     return c.json({ id, object: "model", deleted: true });
   });
 

@@ -1,0 +1,156 @@
+// Deleting a tuned model in team mode, through the real engine's REST surface with the official `openai` SDK: two
+// machines share one database and one blob directory, each with its own embedded engine mounted at /v1 (as `tunelab
+// serve`). The first trains an experiment and publishes the tuned model; `DELETE /v1/models/ID` on the first machine
+// deletes its copy and unpublishes it, so the second machine, asked for it afterwards, answers OpenAI's 404
+// model_not_found, and the model's files leave the shared store.
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { closeWorkspace, openBlobs, openWorkspace, readEnv, readTunedModelManifest, type Workspace } from "@tunelab/core";
+import { createEngine, type Engine } from "@tunelab/engine";
+import OpenAI from "openai";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { testDatabaseLocation } from "../../../packages/core/src/test-support/test-database.ts";
+import { type ApiServices, createApiApp, createServices } from "../src/index.ts";
+
+const EXAMPLES = fileURLToPath(new URL("../../../examples/ticket-routing/", import.meta.url));
+const read = (name: string) => readFileSync(`${EXAMPLES}${name}`, "utf8");
+const ndjson = { "content-type": "application/x-ndjson" };
+
+interface Machine {
+  ws: Workspace;
+  engine: Engine;
+  services: ApiServices;
+  app: ReturnType<typeof createApiApp>;
+  /** The official SDK against this machine's /v1 (its engine, mounted by the API app). */
+  client: OpenAI;
+}
+
+let dir: string;
+let first: Machine;
+let second: Machine;
+
+async function machine(name: string, database: string | undefined): Promise<Machine> {
+  const home = join(dir, name);
+  const opened = await openWorkspace(home, database ?? (await testDatabaseLocation(home)));
+  await opened.blobs.close();
+  const ws = { ...opened, blobs: openBlobs(home, readEnv({ TUNELAB_BLOB_DIR: join(dir, "shared-blobs") })) };
+  const engine = await createEngine({ root: join(home, "engine"), checkpointEvery: 1000 });
+  const services = createServices({
+    ws,
+    engine,
+    config: { providers: {} },
+    pollMs: 50,
+    samplingParams: { temperature: 0, seed: 0, max_tokens: 8 },
+  });
+  const app = createApiApp({ services });
+  const client = new OpenAI({
+    apiKey: "local",
+    baseURL: "http://localhost/v1",
+    maxRetries: 0,
+    fetch: async (input, init) => app.fetch(new Request(input, init)),
+  });
+  return { ws, engine, services, app, client };
+}
+
+async function call(m: Machine, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+  const init: RequestInit = {
+    method,
+    headers: { ...(typeof body === "string" ? {} : { "content-type": "application/json" }), ...headers },
+  };
+  if (body !== undefined) init.body = typeof body === "string" ? body : JSON.stringify(body);
+  const response = await m.app.request(path, init);
+  // biome-ignore lint/suspicious/noExplicitAny: tests read whatever JSON the route returned
+  return { status: response.status, json: (await response.json()) as any };
+}
+
+/** The SDK error a request ends with (fails the test when it succeeds). */
+async function refusal(promise: Promise<unknown>): Promise<InstanceType<typeof OpenAI.APIError>> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof OpenAI.APIError) return error;
+    throw error;
+  }
+  throw new Error("expected the request to be refused; it succeeded");
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "tunelab-delete-published-"));
+  first = await machine("first", undefined);
+  second = await machine("second", first.ws.database);
+}, 60_000);
+afterAll(async () => {
+  for (const m of [first, second]) {
+    if (!m) continue;
+    await m.services.close();
+    await m.engine.close();
+    await closeWorkspace(m.ws);
+  }
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Trains an experiment on the first machine (its runtime publishes the tuned model); the tuned model's id. */
+async function trainOnFirst(): Promise<{ id: string; model: string }> {
+  expect((await call(first, "POST", "/api/projects", { name: "tickets" })).status).toBe(201);
+  expect((await call(first, "PUT", "/api/projects/tickets/test-split", read("test.jsonl"), ndjson)).status).toBe(201);
+  expect((await call(first, "POST", "/api/projects/tickets/datasets/train/versions", read("train-v1.jsonl"), ndjson)).status).toBe(201);
+  const graders = { graders: [{ type: "json_match", name: "fields", fields: ["category", "priority"] }], primary_metric: "fields" };
+  expect((await call(first, "PUT", "/api/projects/tickets/graders", graders)).status).toBe(201);
+  const created = await call(first, "POST", "/api/projects/tickets/experiments", {
+    dataset: "train@1",
+    model: "local-tiny",
+    hyperparameters: { n_epochs: 1, batch_size: 8 },
+  });
+  expect(created.status, JSON.stringify(created.json)).toBe(201);
+  const id: string = created.json.experiment.id;
+  let experiment: { status: string; tunedModel: string | null; error: string | null };
+  for (;;) {
+    experiment = (await call(first, "GET", `/api/experiments/${id}`)).json;
+    if (["completed", "failed", "cancelled"].includes(experiment.status)) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  expect(experiment.status, experiment.error ?? "").toBe("completed");
+  return { id, model: experiment.tunedModel as string };
+}
+
+describe("DELETE /v1/models/ID of a published tuned model", () => {
+  it("unpublishes it: another machine asked for it afterwards answers model_not_found, and its files leave the store", async () => {
+    const { id, model } = await trainOnFirst();
+    // its experiment is deleted first: the tuned model stays published (and its training checkpoint goes)
+    expect((await call(first, "DELETE", `/api/experiments/${id}`)).json).toEqual({ id, deleted: true, tunedModel: model });
+    const published = await first.ws.db
+      .selectFrom("published_models")
+      .select("manifest_blob")
+      .where("model", "=", model)
+      .executeTakeFirstOrThrow();
+    const files = (await readTunedModelManifest(first.ws, published.manifest_blob)).files.map((f) => f.sha256);
+    expect(files.length).toBeGreaterThan(0);
+
+    expect(await first.client.models.delete(model)).toEqual({ id: model, object: "model", deleted: true });
+
+    // the second machine never had it: it no longer finds it published
+    const retrieved = await refusal(second.client.models.retrieve(model));
+    expect({ status: retrieved.status, code: retrieved.code, param: retrieved.param }).toEqual({
+      status: 404,
+      code: "model_not_found",
+      param: "model",
+    });
+    const chat = await refusal(
+      second.client.chat.completions.create({ model, messages: [{ role: "user", content: "My invoice is wrong" }] }),
+    );
+    expect({ status: chat.status, code: chat.code }).toEqual({ status: 404, code: "model_not_found" });
+    expect(await second.engine.store.db.selectFrom("models").select("id").execute()).toEqual([]);
+    // the first machine deleted its own copy too; deleting again, on either machine, finds nothing
+    expect((await refusal(first.client.models.retrieve(model))).status).toBe(404);
+    for (const m of [first, second]) {
+      const again = await refusal(m.client.models.delete(model));
+      expect({ status: again.status, code: again.code }).toEqual({ status: 404, code: "model_not_found" });
+    }
+    // the model's manifest and files (nothing else uses them) left the shared store
+    expect(await first.ws.db.selectFrom("published_models").select("model").execute()).toEqual([]);
+    const stored = await Promise.all([published.manifest_blob, ...files].map((hash) => second.ws.blobs.has(hash)));
+    expect(stored).toEqual([published.manifest_blob, ...files].map(() => false));
+  }, 240_000);
+});
