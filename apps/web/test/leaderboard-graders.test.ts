@@ -2,7 +2,8 @@
 // real API. The project's boards: test@1 with graders@1 (four experiments that differ only in data: a learning curve),
 // test@1 with graders@2 (one experiment) and test@2 with graders@2 (the current board, one experiment). The grader set
 // selector sits beside the test split selector, offers the versions (the current one marked), is kept in the URL (a
-// link reproduces the view) and says an older grader set's board is one, with a link back.
+// link reproduces the view) and says an older grader set's board is one, with a link back; the panel's curve is the
+// board's split's and grader set's, and says which.
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,6 +13,7 @@ import {
   createExperiment,
   importDataset,
   openWorkspace,
+  type ProjectCurves,
   saveGraderSet,
   setTestSplit,
   type Workspace,
@@ -98,6 +100,7 @@ const options = (p: Page, name: string) =>
   p.locator(`select[name=${name}] option`).evaluateAll((o) => o.map((x) => `${(x as HTMLOptionElement).value}=${x.textContent}`));
 const params = (p: Page) => Object.fromEntries(new URL(p.url()).searchParams);
 const CURVE = ["data-480:1", "data-240:2", "data-120:3", "data-60:4"];
+const panel = () => page.locator("[data-testid=curve-panel]");
 
 describe("the leaderboard's grader set selector in Chromium", () => {
   it("offers the grader sets beside the test split, shows an older grader set's board on choice (in the URL), and links back", async () => {
@@ -155,5 +158,58 @@ describe("the leaderboard's grader set selector in Chromium", () => {
     await page.selectOption("select[name=graders]", "graders@2");
     await expect.poll(() => cells(page)).toEqual(["loose-one:1"]);
     expect(params(page)).toEqual({ split: "test@1", sort: "name" });
+  }, 120_000);
+});
+
+describe("the leaderboard's learning-curve panel on an older board in Chromium", () => {
+  const on = () => panel().locator("[data-testid=curve-panel-on]").textContent();
+  const points = async () =>
+    (
+      JSON.parse((await panel().locator("[data-testid=curve-chart] .uplot").getAttribute("data-positions")) ?? "null") as {
+        points: Array<{ name: string; n: number; y: number }>;
+      }
+    ).points.map((p) => [p.name, p.n, p.y]);
+
+  it("draws the curve of the board's test split and grader set, says which, and links to that full curve", async () => {
+    await page.setViewportSize({ width: 1280, height: 900 });
+    // the current board (test@2, graders@2): no experiment differing only in data is scored there
+    await page.goto(`${server.url}/projects/${PROJECT}`);
+    await expect.poll(on).toBe("Experiments scored on test@2 with graders@2");
+    await panel().locator("[data-testid=curve-panel-empty]").waitFor();
+    expect(await panel().locator("[data-testid=curve-chart]").count()).toBe(0);
+
+    // an older split's board with the current grader set: still none (they were scored with graders@1)
+    await page.selectOption("select[name=split]", "test@1");
+    await expect.poll(on).toBe("Experiments scored on test@1 with graders@2");
+    expect(await panel().locator("[data-testid=curve-panel-empty]").count()).toBe(1);
+
+    // the board of test@1 with graders@1: the four experiments' curve, as the API draws it on them
+    await page.selectOption("select[name=graders]", "graders@1");
+    await expect.poll(() => cells(page)).toEqual(CURVE);
+    await expect.poll(on).toBe("Experiments scored on test@1 with graders@1");
+    await expect.poll(() => panel().locator("[data-testid=curve-chart]").getAttribute("data-points")).toBe("4");
+    const api = await server.call<ProjectCurves>("GET", `/api/projects/${PROJECT}/curves?split=test@1&graders=graders@1`);
+    const c = api.curves[0] as ProjectCurves["curves"][number];
+    expect(c.members.map((m) => m.name)).toEqual(["data-60", "data-120", "data-240", "data-480"]);
+    await expect.poll(points).toEqual(c.members.map((m) => [m.name, m.examples, m.score]));
+    const link = panel().locator("[data-testid=curve-panel-link]");
+    expect(await link.getAttribute("href")).toBe(`/projects/${PROJECT}/curve?split=test%401&graders=graders%401`);
+    await page.screenshot({ path: join(ARTIFACTS, "leaderboard-older-graders-curve.png"), fullPage: true });
+
+    // the full curve page: the same experiments, saying which split and grader set, with a link to the current ones'
+    await link.click();
+    await page.locator("[data-testid=curve-card]").waitFor();
+    expect(await page.locator("[data-testid=curve-card]").count()).toBe(1);
+    expect(await page.locator(".curve-page .page-head p.muted").textContent()).toBe(
+      "exact on test@1 with graders@1 against training-set size, for experiments that differ only in their data.",
+    );
+    const older = page.locator("[data-testid=curve-older]");
+    expect(await older.textContent()).toBe(
+      "The link asks for the experiments scored on test@1 with graders@1: see the curves of the current test split and grader set.",
+    );
+    await older.locator("a").click();
+    await expect.poll(() => page.locator(".curve-page .page-head p.muted").textContent()).toContain("loose on test@2 with graders@2");
+    expect(await page.locator("[data-testid=curve-card]").count()).toBe(0);
+    expect(await page.locator("[data-testid=curve-older]").count()).toBe(0);
   }, 120_000);
 });

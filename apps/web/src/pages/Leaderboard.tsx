@@ -384,7 +384,7 @@ export default function Leaderboard(props: { project: string }) {
                     </Show>
                   </Show>
                 </div>
-                <CurvePanel project={props.project} />
+                <CurvePanel project={props.project} split={split()} graders={graders()} on={data()} />
                 <div class="board-main">
                   <p class="muted count" aria-live="polite">
                     {rows().length} of {data().total} experiment(s){board.loading() ? " · updating…" : ""}

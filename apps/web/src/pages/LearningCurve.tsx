@@ -5,7 +5,7 @@ import { ErrorNotice, Loading, Notice } from "../components/Notice.tsx";
 import { count, score } from "../lib/format.ts";
 import { load } from "../lib/load.ts";
 import { usePage } from "../lib/page.ts";
-import { query, setQuery } from "../lib/router.ts";
+import { currentUrl, query, setQuery } from "../lib/router.ts";
 import { CurveChart } from "./curve/CurveChart.tsx";
 import { projectionSentence } from "./curve/projection.ts";
 import "./curve/curve.css";
@@ -101,16 +101,30 @@ export default function LearningCurve(props: { project: string }) {
     },
   );
   const ready = () => setup.data()?.testSplit === true && setup.data()?.graders === true;
+  // the curves of an older test split or grader set (`?split=test@1`, `?graders=graders@1`, as the leaderboard's link
+  // to this page keeps them); none: the current ones
   const curves = load(
-    () => ready() && { project: props.project, at: query("at"), x: curveAxis() },
+    () => ready() && { project: props.project, at: query("at"), x: curveAxis(), split: query("split"), graders: query("graders") },
     (k) =>
       read(
         api.projects[":project"].curves.$get({
           param: { project: k.project },
-          query: { ...(k.at ? { at: k.at } : {}), ...(k.x === "tokens" ? { x: k.x } : {}) },
+          query: {
+            ...(k.at ? { at: k.at } : {}),
+            ...(k.x === "tokens" ? { x: k.x } : {}),
+            ...(k.split ? { split: k.split } : {}),
+            ...(k.graders ? { graders: k.graders } : {}),
+          },
         }),
       ),
   );
+  /** This page's link on the current test split and grader set. */
+  const currentHref = () => {
+    const next = new URL(currentUrl().href);
+    next.searchParams.delete("split");
+    next.searchParams.delete("graders");
+    return next.pathname + next.search;
+  };
   return (
     <section class="curve-page">
       <div class="page-head">
@@ -120,10 +134,16 @@ export default function LearningCurve(props: { project: string }) {
         <Show when={curves.data()}>
           {(r) => (
             <p class="muted">
-              {r().primaryMetric} on {r().testSplit} against {r().x === "tokens" ? "trained tokens" : "training-set size"}, for experiments
-              that differ only in their data.
+              {r().primaryMetric} on {r().testSplit} with {r().graderSet} against{" "}
+              {r().x === "tokens" ? "trained tokens" : "training-set size"}, for experiments that differ only in their data.
             </p>
           )}
+        </Show>
+        <Show when={curves.data() && (query("split") || query("graders"))}>
+          <p class="note" data-testid="curve-older">
+            The link asks for the experiments scored on {curves.data()?.testSplit} with {curves.data()?.graderSet}:{" "}
+            <a href={currentHref()}>see the curves of the current test split and grader set</a>.
+          </p>
         </Show>
         <AxisToggle />
       </div>
