@@ -196,6 +196,7 @@ function givenOutputs(outputs: Map<string, string>, onCall: () => void): NonNull
     // tuned models from elsewhere: none here (the given outputs answer every model)
     adoptTunedModel: async () => {},
     onMissingTunedModel: () => {},
+    onDeleteTunedModel: () => {},
     onCheckpoint: () => {},
   };
   return engine;
