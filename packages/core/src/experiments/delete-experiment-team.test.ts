@@ -22,7 +22,7 @@ import { deleteExperiment } from "./delete-experiment.ts";
 import { updateExperiment } from "./experiment.repository.ts";
 import type { Experiment } from "./experiment.schema.ts";
 import { ExperimentRunner } from "./experiment-runner.ts";
-import { fetchTunedModel, publishCheckpoint, publishTunedModel, readTunedModelManifest } from "./shared-tuned-models.ts";
+import { fetchTunedModel, publishCheckpoint, publishTunedModel, readTunedModelManifest, storeTunedModel } from "./shared-tuned-models.ts";
 
 const BASE = "gpt-4.1-nano-2025-04-14";
 let dir: string;
@@ -147,7 +147,7 @@ describe("deleting an experiment whose tuned model a worker published to the sha
       seed: 103,
     });
     trained(first, root, "ft:kept:ckpt-step-1", { "state.json": shared, "optimizer.bin": "moments of the kept one" });
-    const keptCheckpoint = (await publishTunedModel(ws, first, "ft:kept:ckpt-step-1")) as string;
+    const keptCheckpoint = (await storeTunedModel(ws, first, "ft:kept:ckpt-step-1")) as string;
     await updateExperiment(ws.db, kept.id, { checkpoint_blob: keptCheckpoint });
 
     await deleteExperiment(ws, done.id);

@@ -150,35 +150,26 @@ export async function publishedTunedModel(db: DB, tunedModel: string): Promise<s
 }
 
 /**
- * Records an experiment's tuned model with the manifest blob it was published as (a new manifest replaces one recorded
- * before for the same id), in the same transaction as the tuned model's id, so a worker killed in between trains again.
+ * Records an experiment's tuned model. In a team the worker published it first (shared-tuned-models.ts
+ * `publishTunedModel` records it in `published_models`): not recorded again here, so a model deleted in between
+ * (`DELETE /v1/models/ID` unpublishes it) stays unpublished.
  */
-export async function recordTunedModel(
-  db: DB,
-  id: string,
-  tunedModel: string,
-  manifest: string | undefined,
-  patch: Updateable<ExperimentTable>,
-): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    if (manifest !== undefined)
-      await trx
-        .insertInto("published_models")
-        .values({ model: tunedModel, manifest_blob: manifest, created_at: nowIso() })
-        .onConflict((oc) => oc.column("model").doUpdateSet({ manifest_blob: manifest }))
-        .execute();
-    await updateExperiment(trx, id, { ...patch, tuned_model: tunedModel });
-  });
+export async function recordTunedModel(db: DB, id: string, tunedModel: string, patch: Updateable<ExperimentTable>): Promise<void> {
+  await updateExperiment(db, id, { ...patch, tuned_model: tunedModel });
 }
 
-/** Records the latest published checkpoint of the embedded engine's job `jobId` on the experiment training with it. */
-export async function recordCheckpointBlob(db: DB, jobId: string, manifest: string): Promise<void> {
-  await db
+/**
+ * Records the latest published checkpoint of the embedded engine's job `jobId` on the experiment training with it;
+ * false when no experiment trains with that job (any more).
+ */
+export async function recordCheckpointBlob(db: DB, jobId: string, manifest: string): Promise<boolean> {
+  const result = await db
     .updateTable("experiments")
     .set({ checkpoint_blob: manifest, updated_at: nowIso() })
     .where("provider", "=", LOCAL_PROVIDER)
     .where("provider_job_id", "=", jobId)
-    .execute();
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
 }
 
 /** The manifest blob of the latest published checkpoint of the embedded engine's job `jobId`, if any. */

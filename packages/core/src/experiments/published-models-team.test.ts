@@ -3,6 +3,8 @@
 // delete-experiment-team.test.ts) and publishes each tuned model to the shared blob store. Deleting a model
 // (`DELETE /v1/models/ID` on either machine's engine; packages/api/test/delete-published-model.test.ts runs the real
 // engine) unpublishes it: the second machine no longer fetches it, and the files nothing else uses leave the store.
+// Then the races: a publish that runs while a model or an experiment is deleted never leaves a recorded manifest
+// naming a removed file, nor publishes a model deleted meanwhile.
 import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -15,7 +17,9 @@ import { type FakeAzure, startFakeAzure } from "../test-support/fake-azure-opena
 import { machineServices } from "../test-support/machine-engine.ts";
 import { providerTestWorkspace } from "../test-support/provider-workspace.ts";
 import type { tempWorkspace } from "../test-support/temp-workspace.ts";
+import { testPostgresServer } from "../test-support/test-database.ts";
 import { createExperiment } from "./create-experiment.ts";
+import { deleteExperiment } from "./delete-experiment.ts";
 import type { Experiment } from "./experiment.schema.ts";
 import { ExperimentRunner } from "./experiment-runner.ts";
 import { fetchTunedModel, publishCheckpoint, publishTunedModel } from "./shared-tuned-models.ts";
@@ -49,6 +53,27 @@ afterAll(async () => {
   await ws?.dispose();
   rmSync(dir, { recursive: true, force: true });
 });
+
+/**
+ * The first machine's blob store (the shared directory), with `beforeAnswer` awaited each time it is asked whether it
+ * has a blob, after it looked and before it answers: a deletion elsewhere then lands between the publisher's look and
+ * what it does with the answer.
+ */
+function watchedBlobs(beforeAnswer: (hash: string) => Promise<void>): Blobs {
+  const blobs = new DirectoryBlobs(ws.blobs.root);
+  return new Proxy(blobs, {
+    get(target, key) {
+      if (key === "has")
+        return async (hash: string) => {
+          const answer = await target.has(hash);
+          await beforeAnswer(hash);
+          return answer;
+        };
+      const value = Reflect.get(target, key, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
 
 interface Publishing {
   /** The tuned model's files, as the first machine's engine wrote them. */
@@ -128,5 +153,110 @@ describe("deleting a published tuned model", () => {
     // the other model is whole; deleting the first again finds nothing to unpublish
     expect(await fetchedBySecond("second-2", two.tunedModel)).toEqual(modelFiles(firstRoot, two.tunedModel));
     expect(await unpublishTunedModel(other, one.tunedModel)).toBe(false);
+  }, 60_000);
+});
+
+describe("a publish while a deletion happens", () => {
+  it("puts back a file a deletion removed after the publisher found it stored", async () => {
+    const common = "a file two models have";
+    const gone = await train({ files: (m) => ({ "weights.bin": `weights of ${m}`, "common.bin": common }) });
+    let deleted = false;
+    const kept = await train({
+      files: (m) => ({ "weights.bin": `weights of ${m}`, "common.bin": common }),
+      // the publisher finds the common file stored; the other machine deletes the model that had it before the
+      // publisher records its manifest
+      blobs: watchedBlobs(async (hash) => {
+        if (hash !== sha256(common) || deleted) return;
+        deleted = true;
+        expect(await unpublishTunedModel(other, gone.tunedModel)).toBe(true);
+      }),
+    });
+    expect(deleted).toBe(true);
+    expect(await fetchedBySecond("second-3", gone.tunedModel)).toBe(false);
+    expect(await fetchedBySecond("second-4", kept.tunedModel)).toEqual(modelFiles(firstRoot, kept.tunedModel));
+  }, 60_000);
+
+  // PostgreSQL only: there the deletion waits for the publisher's lock without blocking. On SQLite both are one write
+  // transaction each, which the database runs one after the other; two in one process would block its one thread
+  // (better-sqlite3 waits synchronously), while on separate machines or processes they simply take turns.
+  it.skipIf(testPostgresServer() === undefined)(
+    "keeps the files a model being recorded uses when another model that has them is deleted meanwhile",
+    async () => {
+      const common = "a file two other models have";
+      const gone = await train({ files: (m) => ({ "weights.bin": `weights of ${m}`, "common.bin": common }) });
+      let deleting: Promise<boolean> | undefined;
+      const startDeleting = () => {
+        deleting ??= unpublishTunedModel(other, gone.tunedModel);
+        return deleting;
+      };
+      let lookups = 0;
+      first.onLookup = (id) => {
+        // the publisher's second look at its model is as it records it: the deletion starts then, and is not waited for
+        if (id !== gone.tunedModel && id.startsWith("ft:") && ++lookups === 2) void startDeleting();
+      };
+      try {
+        const kept = await train({
+          files: (m) => ({ "weights.bin": `weights of ${m}`, "common.bin": common }),
+          // once the publish returned (recorded, with a publisher that records), the deletion ends
+          afterPublish: async () => {
+            expect(await startDeleting()).toBe(true);
+          },
+        });
+        expect(await fetchedBySecond("second-5", gone.tunedModel)).toBe(false);
+        expect(await fetchedBySecond("second-6", kept.tunedModel)).toEqual(modelFiles(firstRoot, kept.tunedModel));
+      } finally {
+        delete first.onLookup;
+      }
+    },
+    60_000,
+  );
+
+  it("does not publish a model its engine deleted while it was being published; its files leave the store", async () => {
+    let training: string | undefined;
+    let deletedModel: string | undefined;
+    const done = await train({
+      files: (m) => {
+        training = m;
+        return { "weights.bin": `weights of ${m} (deleted)`, "tokenizer.json": "{}" };
+      },
+      // DELETE /v1/models/ID on the first machine while its worker publishes the model: the engine deletes its copy,
+      // then unpublishes it (not published yet: nothing to do)
+      blobs: watchedBlobs(async (hash) => {
+        if (deletedModel !== undefined || hash !== sha256("{}")) return;
+        deletedModel = training as string;
+        first.deleted(deletedModel);
+        expect(await unpublishTunedModel(other, deletedModel)).toBe(false);
+      }),
+    });
+    expect(deletedModel).toBe(done.tunedModel);
+    expect(await ws.db.selectFrom("published_models").select("model").where("model", "=", done.tunedModel).execute()).toEqual([]);
+    expect(await fetchedBySecond("second-7", done.tunedModel)).toBe(false);
+    expect(await stored({ weights: `weights of ${done.tunedModel} (deleted)`, tokenizer: "{}" })).toEqual({
+      weights: false,
+      tokenizer: true,
+    });
+  }, 60_000);
+
+  it("does not record a checkpoint of an experiment deleted while it was being published; its files leave the store", async () => {
+    const done = await train({ files: (m) => ({ "weights.bin": `weights of ${m}`, "tokenizer.json": "{}" }) });
+    const checkpoint = `${done.tunedModel}:ckpt-step-9`;
+    first.trained(checkpoint, BASE, { "weights.bin": `weights of ${done.tunedModel}`, "optimizer.bin": `moments of ${checkpoint}` });
+    let deleted = false;
+    const publisher = {
+      ...ws,
+      blobs: watchedBlobs(async () => {
+        if (deleted) return;
+        deleted = true;
+        await deleteExperiment(other, done.id);
+      }),
+    };
+    expect(await publishCheckpoint(publisher, first, { jobId: done.providerJobId as string, model: checkpoint })).toBeUndefined();
+    expect(deleted).toBe(true);
+    // the tuned model stays published, whole
+    expect(await stored({ optimizer: `moments of ${checkpoint}`, weights: `weights of ${done.tunedModel}` })).toEqual({
+      optimizer: false,
+      weights: true,
+    });
+    expect(await fetchedBySecond("second-8", done.tunedModel)).toEqual(modelFiles(firstRoot, done.tunedModel));
   }, 60_000);
 });

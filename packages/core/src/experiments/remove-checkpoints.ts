@@ -1,21 +1,24 @@
 import { isTunelabError } from "@tunelab/base";
 import type { DB } from "../storage/database.ts";
 import type { Workspace } from "../storage/workspace.ts";
+import { inBlobStoreLock } from "./blob-store-lock.ts";
 import { readTunedModelManifest, type TunedModelManifest } from "./shared-tuned-models.ts";
 
 /**
  * Removes manifests nothing records any more from the blob store: the published checkpoints of deleted experiments
- * (only useful to take that experiment over), a deleted tuned model's. Each manifest that no experiment and no
- * published model still records goes, with the files it names that nothing else uses: a manifest still recorded
- * (another experiment's checkpoint, a published tuned model, such as the one the final checkpoint shares its weights
- * with), a dataset version or a dataset image. Run after the deletion committed. Returns the blobs removed.
+ * (only useful to take that experiment over), a deleted tuned model's, a checkpoint a newer one replaced. Each manifest
+ * that no experiment and no published model still records goes, with the files it names that nothing else uses: a
+ * manifest still recorded (another experiment's checkpoint, a published tuned model, such as the one the final
+ * checkpoint shares its weights with), a dataset version or a dataset image. Run after the deletion committed; it takes
+ * the blob-store lock (blob-store-lock.ts), so no publisher records a file while it is being removed. Returns the
+ * blobs removed.
  */
 export async function removeUnrecordedManifests(ws: Workspace, manifests: readonly string[]): Promise<string[]> {
   if (manifests.length === 0) return [];
-  return removeUnrecordedIn(ws, ws.db, manifests);
+  return inBlobStoreLock(ws.db, (trx) => removeUnrecordedIn(ws, trx, manifests));
 }
 
-/** removeUnrecordedManifests in the caller's transaction. */
+/** removeUnrecordedManifests in the caller's transaction, which holds the blob-store lock. */
 export async function removeUnrecordedIn(ws: Workspace, trx: DB, manifests: readonly string[]): Promise<string[]> {
   const recorded = new Set<string>();
   for (const row of await trx.selectFrom("experiments").select("checkpoint_blob").where("checkpoint_blob", "is not", null).execute())

@@ -117,9 +117,9 @@ export async function runExperiment(
       // while nobody followed it has only its own span to go by
       const followed = (await getExperiment(ws.db, id)).trainingSeconds;
       const span = job.finishedAt && job.createdAt ? job.finishedAt - job.createdAt : null;
-      // published with the tuned model's id in one transaction: a worker killed in between trains again (takeover)
-      const published = experiment.provider === LOCAL_PROVIDER ? await services.publishTunedModel?.(job.tunedModel) : undefined;
-      await recordTunedModel(ws.db, id, job.tunedModel, published, {
+      // published (in a team) before the tuned model's id is recorded: a worker killed in between trains again (takeover)
+      if (experiment.provider === LOCAL_PROVIDER) await services.publishTunedModel?.(job.tunedModel);
+      await recordTunedModel(ws.db, id, job.tunedModel, {
         trained_tokens: job.trainedTokens,
         ...(followed === null ? { training_seconds: span } : {}),
         hyperparameters_json: JSON.stringify(resolved),

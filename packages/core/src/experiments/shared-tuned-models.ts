@@ -4,13 +4,17 @@ import { dirname, join, resolve } from "node:path";
 import { sha256File, TunelabError } from "@tunelab/base";
 import type { LocalEngine } from "@tunelab/contracts";
 import { z } from "zod";
+import { nowIso } from "../shared/time.ts";
+import type { DB } from "../storage/database.ts";
 import type { Workspace } from "../storage/workspace.ts";
+import { inBlobStoreLock } from "./blob-store-lock.ts";
 import { checkpointBlobOfJob, publishedTunedModel, recordCheckpointBlob } from "./experiment.repository.ts";
+import { removeUnrecordedIn } from "./remove-checkpoints.ts";
 
 /**
  * Tuned models in the workspace's blob store, so every machine of a team can use what one worker trained: when the
  * embedded engine finishes a job, the worker publishes the model's files (content-addressed, each once) and a manifest
- * naming them, recorded with the experiment; an engine that is asked for a tuned model it does not have (chat
+ * naming them, recorded in `published_models`; an engine that is asked for a tuned model it does not have (chat
  * completions on `serve`, the eval of an experiment another worker trained, an export) fetches the files and adopts the
  * model under the same id. Files are hard-linked between the engine and the blob directory when they share a file
  * system (no second copy on one machine), else copied.
@@ -58,38 +62,92 @@ function linkOrCopy(from: string, to: string): void {
 }
 
 /**
- * Publishes a tuned model of the embedded engine to the blob store: each file, then the manifest. Returns the
- * manifest's hash, or undefined when the engine does not have the model.
+ * Publishes a tuned model of the embedded engine to the blob store (each file, then the manifest) and records it in
+ * `published_models`, so every machine sharing the store can fetch it. Recorded under the blob-store lock
+ * (blob-store-lock.ts) once its files are all stored (any a concurrent deletion removed meanwhile is put back), and only
+ * while the engine still has the model: one deleted meanwhile (`DELETE /v1/models/ID`, which deletes the engine's copy
+ * before it unpublishes) is not published, and its files nothing else uses leave the store. Returns the manifest's
+ * hash, or undefined when the engine does not have the model.
  */
 export async function publishTunedModel(ws: Workspace, local: LocalEngine, model: string): Promise<string | undefined> {
-  return (await publish(ws, local, model))?.hash;
+  const stored = await storeFiles(ws, local, model);
+  if (!stored) return undefined;
+  return recordStored(ws, local, stored, async (trx) => {
+    await trx
+      .insertInto("published_models")
+      .values({ model, manifest_blob: stored.hash, created_at: nowIso() })
+      .onConflict((oc) => oc.column("model").doUpdateSet({ manifest_blob: stored.hash }))
+      .execute();
+    return true;
+  });
 }
 
-/** publishTunedModel, with the manifest it stored. */
-async function publish(
-  ws: Workspace,
-  local: LocalEngine,
-  model: string,
-): Promise<{ hash: string; manifest: TunedModelManifest } | undefined> {
+/**
+ * Stores a tuned model's (or checkpoint's) files and manifest in the blob store without recording them anywhere: the
+ * manifest's hash, or undefined when the engine does not have the model. Until something records the manifest, a
+ * deletion may remove its files (publishTunedModel and publishCheckpoint record it).
+ */
+export async function storeTunedModel(ws: Workspace, local: LocalEngine, model: string): Promise<string | undefined> {
+  return (await storeFiles(ws, local, model))?.hash;
+}
+
+interface Stored {
+  hash: string;
+  manifest: TunedModelManifest;
+  /** The model's directory in the engine, the files' source. */
+  dir: string;
+}
+
+/** storeTunedModel, with the manifest it stored. */
+async function storeFiles(ws: Workspace, local: LocalEngine, model: string): Promise<Stored | undefined> {
   const dir = await local.tunedModelDir(model);
   const baseModel = await local.catalog.parentOf(model);
   if (!dir || !baseModel) return undefined;
   const files: TunedModelManifest["files"] = [];
-  for (const path of filesUnder(dir)) {
-    const source = join(dir, ...path.split("/"));
-    let bytes = 0;
-    const sha256 = await sha256File(source, (n) => {
-      bytes += n;
-    });
-    if (!(await ws.blobs.has(sha256))) {
-      const incoming = join(ws.blobs.root, `.incoming-${randomUUID()}`);
-      linkOrCopy(source, incoming);
-      await ws.blobs.putFile(incoming, sha256);
+  try {
+    for (const path of filesUnder(dir)) {
+      const source = join(dir, ...path.split("/"));
+      let bytes = 0;
+      const sha256 = await sha256File(source, (n) => {
+        bytes += n;
+      });
+      if (!(await ws.blobs.has(sha256))) await putFile(ws, source, sha256);
+      files.push({ path, sha256, bytes });
     }
-    files.push({ path, sha256, bytes });
+  } catch (error) {
+    // deleted from the engine while its files were read (DELETE /v1/models/ID): there is nothing to publish (what was
+    // stored already stays until a deletion finds it unused)
+    if ((error as NodeJS.ErrnoException).code === "ENOENT" && (await local.tunedModelDir(model)) !== dir) return undefined;
+    throw error;
   }
   const manifest: TunedModelManifest = { kind: "tunelab.tuned-model", version: 1, model, baseModel, files };
-  return { hash: (await ws.blobs.put(JSON.stringify(manifest))).hash, manifest };
+  return { hash: (await ws.blobs.put(JSON.stringify(manifest))).hash, manifest, dir };
+}
+
+/** Puts the file `source` (whose sha256 is `sha256`) in the blob store. */
+async function putFile(ws: Workspace, source: string, sha256: string): Promise<void> {
+  const incoming = join(ws.blobs.root, `.incoming-${randomUUID()}`);
+  linkOrCopy(source, incoming);
+  await ws.blobs.putFile(incoming, sha256);
+}
+
+/**
+ * Records stored files (with `record`, in a transaction holding the blob-store lock) while the engine still has the
+ * model, after putting back any file a concurrent deletion removed since they were stored. When the engine no longer
+ * has the model, or `record` found nothing to record it on (false), the manifest and the files nothing else uses are
+ * removed instead, and the answer is undefined.
+ */
+async function recordStored(ws: Workspace, local: LocalEngine, stored: Stored, record: (trx: DB) => Promise<boolean>) {
+  return inBlobStoreLock(ws.db, async (trx): Promise<string | undefined> => {
+    if ((await local.tunedModelDir(stored.manifest.model)) !== stored.dir || !(await record(trx))) {
+      await removeUnrecordedIn(ws, trx, [stored.hash]);
+      return undefined;
+    }
+    for (const file of stored.manifest.files)
+      if (!(await ws.blobs.has(file.sha256))) await putFile(ws, join(stored.dir, ...file.path.split("/")), file.sha256);
+    if (!(await ws.blobs.has(stored.hash))) await ws.blobs.put(JSON.stringify(stored.manifest));
+    return stored.hash;
+  });
 }
 
 /** Reads and checks a manifest blob; one that is not a tuned model's manifest is `invalid_argument`. */
@@ -155,18 +213,15 @@ export async function publishCheckpoint(
   local: LocalEngine,
   checkpoint: { jobId: string; model: string },
 ): Promise<string | undefined> {
-  const previous = await checkpointBlobOfJob(ws.db, checkpoint.jobId);
-  const published = await publish(ws, local, checkpoint.model);
-  if (!published) return undefined;
-  const { hash, manifest } = published;
-  await recordCheckpointBlob(ws.db, checkpoint.jobId, hash);
-  if (previous && previous !== hash) {
-    const kept = new Set(manifest.files.map((f) => f.sha256));
-    const old = await readTunedModelManifest(ws, previous);
-    for (const file of old.files) if (!kept.has(file.sha256)) await ws.blobs.remove(file.sha256);
-    await ws.blobs.remove(previous);
-  }
-  return hash;
+  const stored = await storeFiles(ws, local, checkpoint.model);
+  if (!stored) return undefined;
+  return recordStored(ws, local, stored, async (trx) => {
+    const previous = await checkpointBlobOfJob(trx, checkpoint.jobId);
+    // no experiment trains with that job any more (deleted meanwhile): nothing to take over
+    if (!(await recordCheckpointBlob(trx, checkpoint.jobId, stored.hash))) return false;
+    if (previous && previous !== stored.hash) await removeUnrecordedIn(ws, trx, [previous]);
+    return true;
+  });
 }
 
 /** The engine's source of missing tuned models: the blob store, one fetch at a time per model. */
