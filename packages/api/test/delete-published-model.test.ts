@@ -1,8 +1,9 @@
-// Deleting a tuned model in team mode, through the real engine's REST surface with the official `openai` SDK: two
+// Deleting a tuned model in team mode, through the real engine's REST surface with the official `openai` SDK: three
 // machines share one database and one blob directory, each with its own embedded engine mounted at /v1 (as `tunelab
-// serve`). The first trains an experiment and publishes the tuned model; `DELETE /v1/models/ID` on the first machine
-// deletes its copy and unpublishes it, so the second machine, asked for it afterwards, answers OpenAI's 404
-// model_not_found, and the model's files leave the shared store.
+// serve`). The first trains an experiment and publishes the tuned model; `DELETE /v1/models/ID` on a machine deletes
+// its copy and unpublishes it, so every machine asked for it afterwards answers OpenAI's 404 model_not_found: those
+// that never had it, and those with a copy of their own (the one that trained it, one that fetched it), which drop it.
+// The model's files leave the shared store.
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -30,6 +31,7 @@ interface Machine {
 let dir: string;
 let first: Machine;
 let second: Machine;
+let third: Machine;
 
 async function machine(name: string, database: string | undefined): Promise<Machine> {
   const home = join(dir, name);
@@ -80,9 +82,10 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "tunelab-delete-published-"));
   first = await machine("first", undefined);
   second = await machine("second", first.ws.database);
+  third = await machine("third", first.ws.database);
 }, 60_000);
 afterAll(async () => {
-  for (const m of [first, second]) {
+  for (const m of [first, second, third]) {
     if (!m) continue;
     await m.services.close();
     await m.engine.close();
@@ -128,23 +131,24 @@ describe("DELETE /v1/models/ID of a published tuned model", () => {
     const files = (await readTunedModelManifest(first.ws, published.manifest_blob)).files.map((f) => f.sha256);
     expect(files.length).toBeGreaterThan(0);
 
-    expect(await first.client.models.delete(model)).toEqual({ id: model, object: "model", deleted: true });
+    // the second and third machines fetch it (each then has a copy of its own)
+    for (const m of [second, third]) expect(await m.client.models.retrieve(model)).toMatchObject({ id: model, object: "model" });
+    expect(await third.engine.store.db.selectFrom("models").select("id").execute()).toEqual([{ id: model }]);
 
-    // the second machine never had it: it no longer finds it published
-    const retrieved = await refusal(second.client.models.retrieve(model));
-    expect({ status: retrieved.status, code: retrieved.code, param: retrieved.param }).toEqual({
-      status: 404,
-      code: "model_not_found",
-      param: "model",
-    });
-    const chat = await refusal(
-      second.client.chat.completions.create({ model, messages: [{ role: "user", content: "My invoice is wrong" }] }),
-    );
-    expect({ status: chat.status, code: chat.code }).toEqual({ status: 404, code: "model_not_found" });
-    expect(await second.engine.store.db.selectFrom("models").select("id").execute()).toEqual([]);
-    // the first machine deleted its own copy too; deleting again, on either machine, finds nothing
-    expect((await refusal(first.client.models.retrieve(model))).status).toBe(404);
-    for (const m of [first, second]) {
+    // deleted through the second machine
+    expect(await second.client.models.delete(model)).toEqual({ id: model, object: "model", deleted: true });
+
+    // every machine asked for it afterwards answers model_not_found and no longer has a copy
+    for (const m of [first, second, third]) {
+      const retrieved = await refusal(m.client.models.retrieve(model));
+      expect({ status: retrieved.status, code: retrieved.code, param: retrieved.param }).toEqual({
+        status: 404,
+        code: "model_not_found",
+        param: "model",
+      });
+      const chat = await refusal(m.client.chat.completions.create({ model, messages: [{ role: "user", content: "My invoice is wrong" }] }));
+      expect({ status: chat.status, code: chat.code }).toEqual({ status: 404, code: "model_not_found" });
+      expect(await m.engine.store.db.selectFrom("models").select("id").where("id", "=", model).execute()).toEqual([]);
       const again = await refusal(m.client.models.delete(model));
       expect({ status: again.status, code: again.code }).toEqual({ status: 404, code: "model_not_found" });
     }

@@ -35,11 +35,16 @@ export interface LocalEngine {
    */
   onMissingTunedModel(source: ((id: string) => Promise<boolean>) | undefined): void;
   /**
-   * Sets what else deleting a tuned model (`DELETE /v1/models/ID`) does, once the engine deleted its own copy: e.g.
-   * withdraw it from the team's blob store, where other engines fetch it. True when it removed the model there (the
-   * engine then answers deleted even when it had no copy of its own). Undefined removes it.
+   * Sets what else deleting a tuned model (`DELETE /v1/models/ID`) does, once the engine deleted its own copy (told
+   * whether it had one): e.g. withdraw it from the team's blob store, where other engines fetch it. True when it
+   * removed the model there (the engine then answers deleted even when it had no copy of its own). Undefined removes it.
    */
-  onDeleteTunedModel(withdraw: ((id: string) => Promise<boolean>) | undefined): void;
+  onDeleteTunedModel(withdraw: ((id: string, deletedHere: boolean) => Promise<boolean>) | undefined): void;
+  /**
+   * Sets how the engine learns that a tuned model it has was deleted elsewhere (on another machine's engine): true when
+   * it was; the engine then deletes its own copy and answers model_not_found. Undefined removes it.
+   */
+  onWithdrawnTunedModel?(withdrawn: ((id: string) => Promise<boolean>) | undefined): void;
   /**
    * Sets the listener told of each training checkpoint as the engine records it (its model id, `ft:…:ckpt-step-N`,
    * is then servable, and resumable by a job created with `resume_from`). Undefined removes it.

@@ -70,6 +70,7 @@ export function asLocalEngine(engine: Engine): LocalEngine {
     adoptTunedModel: (model) => adoptModel(engine.store, model),
     onMissingTunedModel: (source) => engine.tunedModels.setSource(source),
     onDeleteTunedModel: (withdraw) => engine.tunedModels.setWithdrawal(withdraw),
+    onWithdrawnTunedModel: (withdrawn) => engine.tunedModels.setWithdrawnCheck(withdrawn),
     onCheckpoint: (listener) => engine.onCheckpoint(listener),
   };
 }

@@ -153,6 +153,10 @@ describe("deleting a published tuned model", () => {
     // the other model is whole; deleting the first again finds nothing to unpublish
     expect(await fetchedBySecond("second-2", two.tunedModel)).toEqual(modelFiles(firstRoot, two.tunedModel));
     expect(await unpublishTunedModel(other, one.tunedModel)).toBe(false);
+    // the first machine's worker, publishing it again (its engine still has it), does not publish it
+    expect(await publishTunedModel(ws, first, one.tunedModel)).toBeUndefined();
+    expect(await fetchedBySecond("second-9", one.tunedModel)).toBe(false);
+    expect(await stored({ weights: `weights of ${one.tunedModel}` })).toEqual({ weights: false });
   }, 60_000);
 });
 
@@ -217,15 +221,15 @@ describe("a publish while a deletion happens", () => {
     const done = await train({
       files: (m) => {
         training = m;
-        return { "weights.bin": `weights of ${m} (deleted)`, "tokenizer.json": "{}" };
+        return { "a-weights.bin": `weights of ${m} (deleted)`, "tokenizer.json": "{}" };
       },
-      // DELETE /v1/models/ID on the first machine while its worker publishes the model: the engine deletes its copy,
-      // then unpublishes it (not published yet: nothing to do)
+      // DELETE /v1/models/ID on the first machine while its worker publishes the model, once its own file was stored:
+      // the engine deletes its copy, then unpublishes it (not published yet: it is recorded withdrawn)
       blobs: watchedBlobs(async (hash) => {
         if (deletedModel !== undefined || hash !== sha256("{}")) return;
         deletedModel = training as string;
         first.deleted(deletedModel);
-        expect(await unpublishTunedModel(other, deletedModel)).toBe(false);
+        expect(await unpublishTunedModel(other, deletedModel, { deletedHere: true })).toBe(false);
       }),
     });
     expect(deletedModel).toBe(done.tunedModel);

@@ -10,6 +10,7 @@ import type { Workspace } from "../storage/workspace.ts";
 import { inBlobStoreLock } from "./blob-store-lock.ts";
 import { checkpointBlobOfJob, publishedTunedModel, recordCheckpointBlob } from "./experiment.repository.ts";
 import { removeUnrecordedIn } from "./remove-checkpoints.ts";
+import { isWithdrawn } from "./unpublish-tuned-model.ts";
 
 /**
  * Tuned models in the workspace's blob store, so every machine of a team can use what one worker trained: when the
@@ -64,15 +65,17 @@ function linkOrCopy(from: string, to: string): void {
 /**
  * Publishes a tuned model of the embedded engine to the blob store (each file, then the manifest) and records it in
  * `published_models`, so every machine sharing the store can fetch it. Recorded under the blob-store lock
- * (blob-store-lock.ts) once its files are all stored (any a concurrent deletion removed meanwhile is put back), and only
- * while the engine still has the model: one deleted meanwhile (`DELETE /v1/models/ID`, which deletes the engine's copy
- * before it unpublishes) is not published, and its files nothing else uses leave the store. Returns the manifest's
+ * (blob-store-lock.ts) once its files are all stored (any a concurrent deletion removed meanwhile is put back), unless
+ * it was deleted meanwhile (`DELETE /v1/models/ID` on any machine records it withdrawn: unpublish-tuned-model.ts): it
+ * is then not published, and its files nothing else uses leave the store. Returns the manifest's
  * hash, or undefined when the engine does not have the model.
  */
 export async function publishTunedModel(ws: Workspace, local: LocalEngine, model: string): Promise<string | undefined> {
   const stored = await storeFiles(ws, local, model);
   if (!stored) return undefined;
-  return recordStored(ws, local, stored, async (trx) => {
+  return recordStored(ws, stored, async (trx) => {
+    // deleted on another machine's engine meanwhile: it stays unpublished
+    if (await isWithdrawn(trx, model)) return false;
     await trx
       .insertInto("published_models")
       .values({ model, manifest_blob: stored.hash, created_at: nowIso() })
@@ -132,14 +135,15 @@ async function putFile(ws: Workspace, source: string, sha256: string): Promise<v
 }
 
 /**
- * Records stored files (with `record`, in a transaction holding the blob-store lock) while the engine still has the
- * model, after putting back any file a concurrent deletion removed since they were stored. When the engine no longer
- * has the model, or `record` found nothing to record it on (false), the manifest and the files nothing else uses are
- * removed instead, and the answer is undefined.
+ * Records stored files (with `record`, in a transaction holding the blob-store lock), after putting back any file a
+ * concurrent deletion removed since they were stored. When `record` finds nothing to record them on (false: the model
+ * was deleted meanwhile, the checkpoint's experiment too), the manifest and the files nothing else uses are removed
+ * instead, and the answer is undefined.
  */
-async function recordStored(ws: Workspace, local: LocalEngine, stored: Stored, record: (trx: DB) => Promise<boolean>) {
+async function recordStored(ws: Workspace, stored: Stored, record: (trx: DB) => Promise<boolean>) {
   return inBlobStoreLock(ws.db, async (trx): Promise<string | undefined> => {
-    if ((await local.tunedModelDir(stored.manifest.model)) !== stored.dir || !(await record(trx))) {
+    // (the engine is not asked again here: its lookups may read this database, which the lock holds on SQLite)
+    if (!(await record(trx))) {
       await removeUnrecordedIn(ws, trx, [stored.hash]);
       return undefined;
     }
@@ -215,7 +219,7 @@ export async function publishCheckpoint(
 ): Promise<string | undefined> {
   const stored = await storeFiles(ws, local, checkpoint.model);
   if (!stored) return undefined;
-  return recordStored(ws, local, stored, async (trx) => {
+  return recordStored(ws, stored, async (trx) => {
     const previous = await checkpointBlobOfJob(trx, checkpoint.jobId);
     // no experiment trains with that job any more (deleted meanwhile): nothing to take over
     if (!(await recordCheckpointBlob(trx, checkpoint.jobId, stored.hash))) return false;

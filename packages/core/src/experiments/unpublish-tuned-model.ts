@@ -1,21 +1,38 @@
+import { nowIso } from "../shared/time.ts";
+import type { DB } from "../storage/database.ts";
 import type { Workspace } from "../storage/workspace.ts";
 import { removeUnrecordedManifests } from "./remove-checkpoints.ts";
+
+export interface UnpublishOptions {
+  /**
+   * The engine calling deleted a copy of its own: the model is recorded withdrawn even when it is not published (yet),
+   * so a worker publishing it at this moment does not publish it.
+   */
+  deletedHere?: boolean;
+}
 
 /**
  * Withdraws a deleted tuned model (`DELETE /v1/models/ID` on any machine's engine) from the team's blob store: its
  * `published_models` row goes first, in a transaction of its own, so once it commits no machine fetches the model any
- * more (their engines answer model_not_found); then its manifest and the files nothing else still uses (another
+ * more (their engines answer model_not_found), and it is recorded as withdrawn (0017), so the engines that have a copy
+ * of their own (the machine that trained it, those that fetched it) drop it when next asked for it and a worker still
+ * publishing it does not publish it again; then its manifest and the files nothing else still uses (another
  * published model, an experiment's checkpoint, a dataset: removeUnrecordedManifests, as for deleted experiments). A
  * failure there only leaves files behind, so it is a warning. True when the model was published.
  */
-export async function unpublishTunedModel(ws: Workspace, model: string): Promise<boolean> {
+export async function unpublishTunedModel(ws: Workspace, model: string, options: UnpublishOptions = {}): Promise<boolean> {
   const manifest = await ws.db.transaction().execute(async (trx) => {
     const row = await trx.selectFrom("published_models").select("manifest_blob").where("model", "=", model).executeTakeFirst();
-    if (!row) return undefined;
+    if (!row && !options.deletedHere) return undefined;
     await trx.deleteFrom("published_models").where("model", "=", model).execute();
-    return row.manifest_blob;
+    await trx
+      .insertInto("withdrawn_models")
+      .values({ model, withdrawn_at: nowIso() })
+      .onConflict((oc) => oc.column("model").doNothing())
+      .execute();
+    return row?.manifest_blob ?? null;
   });
-  if (manifest === undefined) return false;
+  if (manifest === undefined || manifest === null) return false;
   try {
     await removeUnrecordedManifests(ws, [manifest]);
   } catch (error) {
@@ -24,4 +41,9 @@ export async function unpublishTunedModel(ws: Workspace, model: string): Promise
     );
   }
   return true;
+}
+
+/** Whether a published tuned model was deleted (unpublishTunedModel): no engine serves it any more. */
+export async function isWithdrawn(db: DB, model: string): Promise<boolean> {
+  return (await db.selectFrom("withdrawn_models").select("model").where("model", "=", model).executeTakeFirst()) !== undefined;
 }

@@ -16,6 +16,7 @@ import * as m0013 from "./migrations/0013_grader_set_current_seq.ts";
 import * as m0014 from "./migrations/0014_cosine_embedding_pinned.ts";
 import * as m0015 from "./migrations/0015_published_models.ts";
 import * as m0016 from "./migrations/0016_eval_run_sampling_notes.ts";
+import * as m0017 from "./migrations/0017_withdrawn_models.ts";
 
 /** The workspace's frozen migrations, in order. Never edit one that has shipped: add a new file. */
 const MIGRATIONS: Migrations = {
@@ -35,6 +36,7 @@ const MIGRATIONS: Migrations = {
   "0014_cosine_embedding_pinned": m0014,
   "0015_published_models": m0015,
   "0016_eval_run_sampling_notes": m0016,
+  "0017_withdrawn_models": m0017,
 };
 
 /** Brings a workspace database to the latest schema (or to the given migrations, for migration tests). */

@@ -4,6 +4,7 @@ import type { EvalRunScoresTable, EvalRunTable, EvalSampleTable } from "../eval-
 import type { EventTable } from "../events/event.table.ts";
 import type { ExperimentMetricTable, ExperimentTable } from "../experiments/experiment.table.ts";
 import type { PublishedModelTable } from "../experiments/published-model.table.ts";
+import type { WithdrawnModelTable } from "../experiments/withdrawn-model.table.ts";
 import type { GraderSetTable } from "../grader-sets/grader-set.table.ts";
 import type { ProjectTable } from "../projects/project.table.ts";
 import type { UserTable } from "../users/user.table.ts";
@@ -19,6 +20,7 @@ export interface Database {
   experiments: ExperimentTable;
   experiment_metrics: ExperimentMetricTable;
   published_models: PublishedModelTable;
+  withdrawn_models: WithdrawnModelTable;
   eval_runs: EvalRunTable;
   eval_samples: EvalSampleTable;
   eval_run_scores: EvalRunScoresTable;

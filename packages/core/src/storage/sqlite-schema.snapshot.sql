@@ -69,3 +69,6 @@ CREATE TABLE "published_models" ("model" text primary key, "manifest_blob" text 
 
 -- users
 CREATE TABLE "users" ("id" text primary key, "name" text not null unique, "role" text not null, "token_hash" text not null unique, "session_hash" text not null unique, "created_at" text not null, "last_used_at" text);
+
+-- withdrawn_models
+CREATE TABLE "withdrawn_models" ("model" text primary key, "withdrawn_at" text not null);
