@@ -55,6 +55,7 @@ export * from "./experiments/sweep.ts";
 export * from "./experiments/sweep-grid.ts";
 export * from "./experiments/training-metric.schema.ts";
 export * from "./experiments/training-setup.ts";
+export * from "./experiments/tuned-model-manifest.ts";
 export * from "./experiments/unpublish-tuned-model.ts";
 export * from "./grader-sets/code-grader-policy.ts";
 export * from "./grader-sets/evaluation-setup.ts";

@@ -22,7 +22,8 @@ import { deleteExperiment } from "./delete-experiment.ts";
 import { updateExperiment } from "./experiment.repository.ts";
 import type { Experiment } from "./experiment.schema.ts";
 import { ExperimentRunner } from "./experiment-runner.ts";
-import { fetchTunedModel, publishCheckpoint, publishTunedModel, readTunedModelManifest, storeTunedModel } from "./shared-tuned-models.ts";
+import { fetchTunedModel, publishCheckpoint, publishTunedModel, storeTunedModel } from "./shared-tuned-models.ts";
+import { readTunedModelManifest } from "./tuned-model-manifest.ts";
 
 const BASE = "gpt-4.1-nano-2025-04-14";
 let dir: string;

@@ -2,7 +2,7 @@ import { isTunelabError } from "@tunelab/base";
 import type { DB } from "../storage/database.ts";
 import type { Workspace } from "../storage/workspace.ts";
 import { inBlobStoreLock } from "./blob-store-lock.ts";
-import { readTunedModelManifest, type TunedModelManifest } from "./shared-tuned-models.ts";
+import { readTunedModelManifest, type TunedModelManifest } from "./tuned-model-manifest.ts";
 
 /**
  * Removes manifests nothing records any more from the blob store: the published checkpoints of deleted experiments

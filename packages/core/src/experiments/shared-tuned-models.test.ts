@@ -2,7 +2,8 @@ import { join } from "node:path";
 import { DirectoryBlobs, S3Blobs } from "@tunelab/storage";
 import { describe, expect, it } from "vitest";
 import type { Workspace } from "../storage/workspace.ts";
-import { blobsAreShared, TunedModelManifest } from "./shared-tuned-models.ts";
+import { blobsAreShared } from "./shared-tuned-models.ts";
+import { TunedModelManifest } from "./tuned-model-manifest.ts";
 
 const HOME = "/srv/tunelab/.tunelab";
 const workspace = (blobs: Workspace["blobs"]) => ({ home: HOME, blobs }) as Workspace;

@@ -3,13 +3,13 @@ import { copyFileSync, linkSync, mkdirSync, readdirSync, rmSync } from "node:fs"
 import { dirname, join, resolve } from "node:path";
 import { sha256File, TunelabError } from "@tunelab/base";
 import type { LocalEngine } from "@tunelab/contracts";
-import { z } from "zod";
 import { nowIso } from "../shared/time.ts";
 import type { DB } from "../storage/database.ts";
 import type { Workspace } from "../storage/workspace.ts";
 import { inBlobStoreLock } from "./blob-store-lock.ts";
 import { checkpointBlobOfJob, publishedTunedModel, recordCheckpointBlob } from "./experiment.repository.ts";
 import { removeUnrecordedIn } from "./remove-checkpoints.ts";
+import { readTunedModelManifest, type TunedModelManifest } from "./tuned-model-manifest.ts";
 import { isWithdrawn } from "./unpublish-tuned-model.ts";
 
 /**
@@ -20,26 +20,6 @@ import { isWithdrawn } from "./unpublish-tuned-model.ts";
  * model under the same id. Files are hard-linked between the engine and the blob directory when they share a file
  * system (no second copy on one machine), else copied.
  */
-export const TunedModelManifest = z.object({
-  kind: z.literal("tunelab.tuned-model"),
-  version: z.literal(1),
-  model: z.string().startsWith("ft:"),
-  baseModel: z.string().min(1),
-  files: z.array(
-    z.object({
-      /** Relative, `/`-separated, inside the model directory. */
-      path: z
-        .string()
-        .min(1)
-        .refine((p) => !p.startsWith("/") && p.split("/").every((part) => part !== "" && part !== "." && part !== ".."), {
-          message: "a relative path inside the model directory",
-        }),
-      sha256: z.string().regex(/^[0-9a-f]{64}$/),
-      bytes: z.number().int().nonnegative(),
-    }),
-  ),
-});
-export type TunedModelManifest = z.infer<typeof TunedModelManifest>;
 
 /** Every file under `dir`, as sorted `/`-separated relative paths. */
 function filesUnder(dir: string, prefix = ""): string[] {
@@ -152,21 +132,6 @@ async function recordStored(ws: Workspace, stored: Stored, record: (trx: DB) => 
     if (!(await ws.blobs.has(stored.hash))) await ws.blobs.put(JSON.stringify(stored.manifest));
     return stored.hash;
   });
-}
-
-/** Reads and checks a manifest blob; one that is not a tuned model's manifest is `invalid_argument`. */
-export async function readTunedModelManifest(ws: Workspace, hash: string): Promise<TunedModelManifest> {
-  const text = (await ws.blobs.read(hash)).toString("utf8");
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new TunelabError("invalid_argument", `blob ${hash} is not a tuned model's manifest (not JSON)`);
-  }
-  const parsed = TunedModelManifest.safeParse(json);
-  if (!parsed.success)
-    throw new TunelabError("invalid_argument", `blob ${hash} is not a tuned model's manifest: ${parsed.error.issues[0]?.message}`);
-  return parsed.data;
 }
 
 /**
