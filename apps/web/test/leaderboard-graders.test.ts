@@ -4,15 +4,11 @@
 // selector sits beside the test split selector, offers the versions (the current one marked), is kept in the URL (a
 // link reproduces the view) and says an older grader set's board is one, with a link back; the panel's curve is the
 // board's split's and grader set's, and says which.
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
-  closeWorkspace,
   createDataFractions,
   createExperiment,
   importDataset,
-  openWorkspace,
   type ProjectCurves,
   saveGraderSet,
   setTestSplit,
@@ -21,11 +17,8 @@ import {
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { samplesAtPassRate, scoreExperiment } from "../../../packages/core/src/test-support/score-experiment.ts";
-import { type LaunchedBrowser, launchChromium } from "./browser.ts";
-import { buildWeb, WEB_ROOT } from "./build-web.ts";
-import { type FixtureServer, startServer } from "./fixture-server.ts";
+import { ARTIFACTS, boardCells, type SeededWeb, seededWeb, selectOptions } from "./seeded-web.ts";
 
-const ARTIFACTS = join(WEB_ROOT, "test-artifacts");
 const PROJECT = "graded";
 const ITEMS = 100;
 const truth = (n: number) => 0.92 - 1.6 * n ** -0.5;
@@ -64,40 +57,19 @@ async function seed(ws: Workspace): Promise<void> {
   await baseline("second-one", "local-medium", "loose");
 }
 
-let home: string;
-let dist: string;
-let server: FixtureServer;
-let chromium: LaunchedBrowser;
+let web: SeededWeb;
 let page: Page;
+let server: SeededWeb["server"];
 
 beforeAll(async () => {
-  chromium = await launchChromium();
-  mkdirSync(ARTIFACTS, { recursive: true });
-  home = mkdtempSync(join(tmpdir(), "tunelab-web-graders-"));
-  const ws = await openWorkspace(home);
-  await seed(ws);
-  await closeWorkspace(ws);
-  dist = await buildWeb();
-  server = await startServer({ webDir: dist, home, engine: false });
-  page = await chromium.context.newPage();
-  page.on("pageerror", (error) => console.error("[browser] page error:", error.message));
+  web = await seededWeb("graders", seed);
+  ({ page, server } = web);
 }, 180_000);
 
 afterAll(async () => {
-  await chromium?.close();
-  await server?.close();
-  if (dist) rmSync(dist, { recursive: true, force: true });
-  if (home) rmSync(home, { recursive: true, force: true });
+  await web?.close();
 }, 60_000);
 
-const cells = (p: Page) =>
-  p
-    .locator("[data-testid=leaderboard-table] tbody tr")
-    .evaluateAll((rows) =>
-      rows.map((r) => `${r.querySelector("td.name a")?.textContent?.trim()}:${r.querySelector("td.rank")?.textContent?.trim()}`),
-    );
-const options = (p: Page, name: string) =>
-  p.locator(`select[name=${name}] option`).evaluateAll((o) => o.map((x) => `${(x as HTMLOptionElement).value}=${x.textContent}`));
 const params = (p: Page) => Object.fromEntries(new URL(p.url()).searchParams);
 const CURVE = ["data-480:1", "data-240:2", "data-120:3", "data-60:4"];
 const panel = () => page.locator("[data-testid=curve-panel]");
@@ -106,8 +78,8 @@ describe("the leaderboard's grader set selector in Chromium", () => {
   it("offers the grader sets beside the test split, shows an older grader set's board on choice (in the URL), and links back", async () => {
     await page.setViewportSize({ width: 1280, height: 900 });
     await page.goto(`${server.url}/projects/${PROJECT}`);
-    await expect.poll(() => cells(page)).toEqual(["second-one:1"]);
-    await expect.poll(() => options(page, "graders")).toEqual(["graders@2=graders@2 (current)", "graders@1=graders@1"]);
+    await expect.poll(() => boardCells(page)).toEqual(["second-one:1"]);
+    await expect.poll(() => selectOptions(page, "graders")).toEqual(["graders@2=graders@2 (current)", "graders@1=graders@1"]);
     expect(await page.locator("select[name=graders]").inputValue()).toBe("graders@2");
     // beside the test split selector, in the filters
     const labels = await page.locator("form.filters label").evaluateAll((l) => l.map((x) => x.firstChild?.textContent?.trim()));
@@ -116,7 +88,7 @@ describe("the leaderboard's grader set selector in Chromium", () => {
 
     // an older split's board is shown with the current grader set until an older grader set is chosen
     await page.selectOption("select[name=split]", "test@1");
-    await expect.poll(() => cells(page)).toEqual(["loose-one:1"]);
+    await expect.poll(() => boardCells(page)).toEqual(["loose-one:1"]);
     // the score chart is drawn again for graders@1's primary metric (uPlot sets its axis labels as it is made)
     const marked = () =>
       page.locator("[data-testid=score-chart] .uplot").evaluate((e) => (e as HTMLElement & { drawnFor?: string }).drawnFor ?? null);
@@ -124,7 +96,7 @@ describe("the leaderboard's grader set selector in Chromium", () => {
       (e as HTMLElement & { drawnFor?: string }).drawnFor = "loose";
     });
     await page.selectOption("select[name=graders]", "graders@1");
-    await expect.poll(() => cells(page)).toEqual(CURVE);
+    await expect.poll(() => boardCells(page)).toEqual(CURVE);
     expect(params(page)).toEqual({ split: "test@1", graders: "graders@1" });
     await expect.poll(marked).toBeNull();
     expect(await page.locator("[data-testid=score-chart]").getAttribute("aria-label")).toMatch(/^exact by /);
@@ -137,7 +109,7 @@ describe("the leaderboard's grader set selector in Chromium", () => {
 
     // the link reproduces the view, with the sort
     await page.goto(`${server.url}/projects/${PROJECT}?split=test@1&graders=graders@1&sort=name`);
-    await expect.poll(() => cells(page)).toEqual(["data-120:3", "data-240:2", "data-480:1", "data-60:4"]);
+    await expect.poll(() => boardCells(page)).toEqual(["data-120:3", "data-240:2", "data-480:1", "data-60:4"]);
     await expect.poll(() => page.locator("select[name=graders]").inputValue()).toBe("graders@1");
     expect(await page.locator("select[name=split]").inputValue()).toBe("test@1");
 
@@ -146,7 +118,7 @@ describe("the leaderboard's grader set selector in Chromium", () => {
       (window as unknown as { notReloaded?: boolean }).notReloaded = true;
     });
     await notice.locator("a", { hasText: "see its board" }).click();
-    await expect.poll(() => cells(page)).toEqual(["loose-one:1"]);
+    await expect.poll(() => boardCells(page)).toEqual(["loose-one:1"]);
     expect(params(page)).toEqual({ split: "test@1", sort: "name" });
     expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
     expect(await page.locator("[data-testid=older-graders]").count()).toBe(0);
@@ -154,9 +126,9 @@ describe("the leaderboard's grader set selector in Chromium", () => {
 
     // choosing the current grader set again leaves no ?graders= in the URL
     await page.selectOption("select[name=graders]", "graders@1");
-    await expect.poll(() => cells(page)).toEqual(["data-120:3", "data-240:2", "data-480:1", "data-60:4"]);
+    await expect.poll(() => boardCells(page)).toEqual(["data-120:3", "data-240:2", "data-480:1", "data-60:4"]);
     await page.selectOption("select[name=graders]", "graders@2");
-    await expect.poll(() => cells(page)).toEqual(["loose-one:1"]);
+    await expect.poll(() => boardCells(page)).toEqual(["loose-one:1"]);
     expect(params(page)).toEqual({ split: "test@1", sort: "name" });
   }, 120_000);
 });
@@ -185,7 +157,7 @@ describe("the leaderboard's learning-curve panel on an older board in Chromium",
 
     // the board of test@1 with graders@1: the four experiments' curve, as the API draws it on them
     await page.selectOption("select[name=graders]", "graders@1");
-    await expect.poll(() => cells(page)).toEqual(CURVE);
+    await expect.poll(() => boardCells(page)).toEqual(CURVE);
     await expect.poll(on).toBe("Experiments scored on test@1 with graders@1");
     await expect.poll(() => panel().locator("[data-testid=curve-chart]").getAttribute("data-points")).toBe("4");
     const api = await server.call<ProjectCurves>("GET", `/api/projects/${PROJECT}/curves?split=test@1&graders=graders@1`);

@@ -2,18 +2,13 @@
 // (test@1 with three scored experiments, test@2 with one) shows the current split's board by default, offers both
 // versions, shows the older split's board when chosen (in the URL, with the filters and the sort), says it is an older
 // split's with a link back to the current board, and keeps the ranks of the older board's whole.
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { closeWorkspace, createExperiment, openWorkspace, saveGraderSet, setTestSplit, type Workspace } from "@tunelab/core";
+import { createExperiment, saveGraderSet, setTestSplit, type Workspace } from "@tunelab/core";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { samplesAtPassRate, scoreExperiment } from "../../../packages/core/src/test-support/score-experiment.ts";
-import { type LaunchedBrowser, launchChromium } from "./browser.ts";
-import { buildWeb, WEB_ROOT } from "./build-web.ts";
-import { type FixtureServer, startServer } from "./fixture-server.ts";
+import { ARTIFACTS, boardCells, type SeededWeb, seededWeb, selectOptions } from "./seeded-web.ts";
 
-const ARTIFACTS = join(WEB_ROOT, "test-artifacts");
 const PROJECT = "splits";
 const ITEMS = 20;
 const chat = (user: string, assistant: string) =>
@@ -43,52 +38,30 @@ async function seed(ws: Workspace): Promise<void> {
   await scored("new-one", "local-large", 0.5);
 }
 
-let home: string;
-let dist: string;
-let server: FixtureServer;
-let chromium: LaunchedBrowser;
+let web: SeededWeb;
 let page: Page;
+let server: SeededWeb["server"];
 
 beforeAll(async () => {
-  chromium = await launchChromium();
-  mkdirSync(ARTIFACTS, { recursive: true });
-  home = mkdtempSync(join(tmpdir(), "tunelab-web-split-"));
-  const ws = await openWorkspace(home);
-  await seed(ws);
-  await closeWorkspace(ws);
-  dist = await buildWeb();
-  server = await startServer({ webDir: dist, home, engine: false });
-  page = await chromium.context.newPage();
-  page.on("pageerror", (error) => console.error("[browser] page error:", error.message));
+  web = await seededWeb("split", seed);
+  ({ page, server } = web);
 }, 180_000);
 
 afterAll(async () => {
-  await chromium?.close();
-  await server?.close();
-  if (dist) rmSync(dist, { recursive: true, force: true });
-  if (home) rmSync(home, { recursive: true, force: true });
+  await web?.close();
 }, 60_000);
-
-const cells = (p: Page) =>
-  p
-    .locator("[data-testid=leaderboard-table] tbody tr")
-    .evaluateAll((rows) =>
-      rows.map((r) => `${r.querySelector("td.name a")?.textContent?.trim()}:${r.querySelector("td.rank")?.textContent?.trim()}`),
-    );
-const splitOptions = (p: Page) =>
-  p.locator("select[name=split] option").evaluateAll((o) => o.map((x) => `${(x as HTMLOptionElement).value}=${x.textContent}`));
 
 describe("the leaderboard's test split selector in Chromium", () => {
   it("shows the current split's board by default, an older split's on choice (in the URL), and links back", async () => {
     await page.setViewportSize({ width: 1280, height: 900 });
     await page.goto(`${server.url}/projects/${PROJECT}`);
-    await expect.poll(() => cells(page)).toEqual(["new-one:1"]);
-    await expect.poll(() => splitOptions(page)).toEqual(["test@2=test@2 (current)", "test@1=test@1"]);
+    await expect.poll(() => boardCells(page)).toEqual(["new-one:1"]);
+    await expect.poll(() => selectOptions(page, "split")).toEqual(["test@2=test@2 (current)", "test@1=test@1"]);
     expect(await page.locator("select[name=split]").inputValue()).toBe("test@2");
     expect(await page.locator("[data-testid=older-split]").count()).toBe(0);
 
     await page.selectOption("select[name=split]", "test@1");
-    await expect.poll(() => cells(page)).toEqual(["old-high:1", "old-mid:2", "old-low:3"]);
+    await expect.poll(() => boardCells(page)).toEqual(["old-high:1", "old-mid:2", "old-low:3"]);
     expect(new URL(page.url()).searchParams.get("split")).toBe("test@1");
     expect(await page.locator("select[name=split]").inputValue()).toBe("test@1");
     const notice = page.locator("[data-testid=older-split]");
@@ -99,9 +72,9 @@ describe("the leaderboard's test split selector in Chromium", () => {
 
     // the filters and the sort apply to the older board, whose ranks stay its whole board's
     await page.selectOption("select[name=model]", "local-small");
-    await expect.poll(() => cells(page)).toEqual(["old-mid:2"]);
+    await expect.poll(() => boardCells(page)).toEqual(["old-mid:2"]);
     await page.goto(`${server.url}/projects/${PROJECT}?split=test@1&sort=name`);
-    await expect.poll(() => cells(page)).toEqual(["old-high:1", "old-low:3", "old-mid:2"]);
+    await expect.poll(() => boardCells(page)).toEqual(["old-high:1", "old-low:3", "old-mid:2"]);
     expect(await page.locator("select[name=split]").inputValue()).toBe("test@1");
 
     // the link goes back to the current split's board, keeping the sort
@@ -109,7 +82,7 @@ describe("the leaderboard's test split selector in Chromium", () => {
       (window as unknown as { notReloaded?: boolean }).notReloaded = true;
     });
     await notice.locator("a", { hasText: "see its board" }).click();
-    await expect.poll(() => cells(page)).toEqual(["new-one:1"]);
+    await expect.poll(() => boardCells(page)).toEqual(["new-one:1"]);
     expect(new URL(page.url()).searchParams.get("split")).toBeNull();
     expect(new URL(page.url()).searchParams.get("sort")).toBe("name");
     expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
@@ -118,9 +91,9 @@ describe("the leaderboard's test split selector in Chromium", () => {
 
     // choosing the current split again leaves no ?split= in the URL
     await page.selectOption("select[name=split]", "test@1");
-    await expect.poll(() => cells(page)).toEqual(["old-high:1", "old-low:3", "old-mid:2"]);
+    await expect.poll(() => boardCells(page)).toEqual(["old-high:1", "old-low:3", "old-mid:2"]);
     await page.selectOption("select[name=split]", "test@2");
-    await expect.poll(() => cells(page)).toEqual(["new-one:1"]);
+    await expect.poll(() => boardCells(page)).toEqual(["new-one:1"]);
     expect(new URL(page.url()).searchParams.has("split")).toBe(false);
   }, 120_000);
 });
