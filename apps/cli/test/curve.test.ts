@@ -1,6 +1,6 @@
 // `tunelab sweep --data-fractions` then `tunelab curve` on the ticket-routing example, in real CLI processes: nested
 // subsets stored as dataset versions, one experiment per size, and the fitted curve with its projection.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -99,5 +99,96 @@ describe("tunelab sweep --data-fractions and tunelab curve", () => {
     const bad = cli(["sweep", "-d", "train@1", "-m", "local-tiny", "--data-fractions", "0.5,2"]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/option '--data-fractions <list>' argument '0\.5,2' is invalid\. a fraction must be at most 1/);
+  });
+});
+
+// After the test split and the graders changed, the four experiments are scored on test@1 with graders@1 only: the
+// current curve has none, and `--split`/`--graders` (as the leaderboard's and the curves API's) draw theirs again.
+describe("tunelab curve --split and --graders", () => {
+  interface On {
+    testSplit: string;
+    graderSet: string;
+    primaryMetric: string;
+    curves: { members: { dataset: string }[] }[];
+  }
+  const on = (r: On) => [r.testSplit, r.graderSet, r.primaryMetric, r.curves.map((c) => c.members.map((m) => m.dataset))];
+  const OLD_CURVE = [["train-v1-12.5pct@1", "train-v1-25pct@1", "train-v1-50pct@1", "train@1"]];
+
+  it("refuses a malformed version before any work, naming the option and what it expects", () => {
+    // an empty home: had the workspace been opened, the error would be that there is no project
+    const empty = mkdtempSync(join(tmpdir(), "tunelab-curve-empty-"));
+    try {
+      for (const [args, expected] of [
+        [
+          ["--split", "train@1"],
+          `option '--split <version>' argument 'train@1' is invalid. expected test@N or N, e.g. test@1, got "train@1"`,
+        ],
+        [["--split", "0"], `option '--split <version>' argument '0' is invalid. expected test@N or N, e.g. test@1, got "0"`],
+        [
+          ["--graders", "test@1"],
+          `option '--graders <version>' argument 'test@1' is invalid. expected graders@N or N, e.g. graders@1, got "test@1"`,
+        ],
+      ] as const) {
+        const bad = runCli(["curve", ...args], { home: join(empty, ".tunelab"), cwd: empty });
+        expect(bad.code).toBe(2);
+        expect(bad.stderr).toContain(expected);
+        expect(existsSync(join(empty, ".tunelab"))).toBe(false);
+      }
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
+  });
+
+  it("names the project's versions for one it does not have", () => {
+    const split = cli(["curve", "--split", "test@9"]);
+    expect(split.code).toBe(2);
+    expect(split.stderr).toContain("project tickets has no test split test@9 (its test splits: test@1)");
+    const graders = cli(["curve", "--graders", "7", "--json"]);
+    expect(graders.code).toBe(2);
+    expect(graders.json()).toMatchObject({
+      error: { code: "not_found", message: "project tickets has no grader set graders@7 (its grader sets: graders@1)" },
+    });
+  });
+
+  it("after the split and graders changed, draws the curve of the experiments scored on the versions asked for, and says which", () => {
+    const items = readFileSync(`${EXAMPLES}test.jsonl`, "utf8").split("\n").filter(Boolean).slice(20, 24);
+    writeFileSync(join(dir, "test2.jsonl"), `${items.join("\n")}\n`);
+    ok(["split", join(dir, "test2.jsonl"), "--project", "tickets"]);
+    const exact = {
+      type: "string_check",
+      name: "exact",
+      input: "{{sample.output_text}}",
+      reference: "{{item.reference}}",
+      operation: "eq",
+    };
+    writeFileSync(join(dir, "graders2.json"), JSON.stringify({ graders: [exact], primary_metric: "exact" }));
+    ok(["graders", "add", join(dir, "graders2.json")]);
+
+    const current = ok(["curve", "--resamples", "100", "--json"]).json() as On;
+    expect(on(current)).toEqual(["test@2", "graders@2", "exact", []]);
+    expect(ok(["curve", "--resamples", "100"]).stdout).toContain("no learning curve yet on test@2 with graders@2");
+
+    // the old split alone is scored with the current graders: no experiment was
+    expect(on(ok(["curve", "--split", "test@1", "--resamples", "100", "--json"]).json() as On)).toEqual([
+      "test@1",
+      "graders@2",
+      "exact",
+      [],
+    ]);
+    expect(on(ok(["curve", "--split", "test@1", "--graders", "graders@1", "--resamples", "100", "--json"]).json() as On)).toEqual([
+      "test@1",
+      "graders@1",
+      "fields",
+      OLD_CURVE,
+    ]);
+    expect(on(ok(["curve", "--split", "1", "--graders", "1", "--resamples", "100", "--json"]).json() as On)).toEqual([
+      "test@1",
+      "graders@1",
+      "fields",
+      OLD_CURVE,
+    ]);
+    const text = ok(["curve", "--split", "test@1", "--graders", "graders@1", "--resamples", "100"]).stdout;
+    expect(text.split("\n")[0]).toBe("experiments scored on test@1 with graders@1 (fields)");
+    expect(text).toMatch(/fit: fields ≈ /);
   });
 });
