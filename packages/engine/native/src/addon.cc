@@ -46,6 +46,8 @@ class Args {
     if (type != want)
       throw Error(std::string(name) + (want == napi_float32_array ? ": expected a Float32Array"
                                        : want == napi_uint16_array ? ": expected a Uint16Array"
+                                       : want == napi_uint8_array  ? ": expected a Uint8Array"
+                                       : want == napi_int8_array   ? ": expected an Int8Array"
                                                                    : ": expected an Int32Array"));
     return {static_cast<T*>(data), static_cast<long>(length)};
   }
@@ -53,6 +55,8 @@ class Args {
   View<float> f32(size_t i, const char* name, bool optional = false) { return array<float>(i, napi_float32_array, name, optional); }
   View<int32_t> i32(size_t i, const char* name) { return array<int32_t>(i, napi_int32_array, name); }
   View<uint16_t> u16(size_t i, const char* name) { return array<uint16_t>(i, napi_uint16_array, name); }
+  View<uint8_t> u8(size_t i, const char* name) { return array<uint8_t>(i, napi_uint8_array, name); }
+  View<int8_t> i8(size_t i, const char* name) { return array<int8_t>(i, napi_int8_array, name); }
 
   // An optional trailing argument: absent or undefined → fallback.
   bool present(size_t i) {
@@ -146,6 +150,37 @@ napi_value GemmAny(napi_env env, napi_callback_info info) {
     } else {
       tl::sgemm(ta, tb, M, N, K, A.data, lda, Bf.data, ldb, C.data, ldc, acc, bias.data);
     }
+    return undefined(env);
+  });
+}
+
+// gemmQ8B(transA, transB, M, N, K, A, lda, Bq, Bd, ldb, C, ldc, accumulate, bias|null): B in Q8 blocks, Bq an Int8Array
+// of values and Bd a Float32Array with one scale per 32 values of Bq (Bd[i / 32] scales Bq[i]).
+napi_value GemmQ8B(napi_env env, napi_callback_info info) {
+  return guard(env, [&] {
+    Args a(env, info, 14);
+    bool ta = a.flag(0), tb = a.flag(1);
+    int M = a.integer(2, "M"), N = a.integer(3, "N"), K = a.integer(4, "K");
+    auto A = a.f32(5, "A");
+    int lda = a.integer(6, "lda");
+    auto Bq = a.i8(7, "Bq");
+    auto Bd = a.f32(8, "Bd");
+    int ldb = a.integer(9, "ldb");
+    auto C = a.f32(10, "C");
+    int ldc = a.integer(11, "ldc");
+    bool acc = a.flag(12);
+    auto bias = a.f32(13, "bias", true);
+    if (M > 0 && N > 0 && K > 0) {
+      need(A, ta ? static_cast<long>(K - 1) * lda + M : static_cast<long>(M - 1) * lda + K, "A");
+      long span = tb ? static_cast<long>(N - 1) * ldb + K : static_cast<long>(K - 1) * ldb + N;
+      need(Bq, span, "Bq");
+      need(Bd, (span + 31) / 32, "Bd");
+      if ((ta ? lda < M : lda < K) || (tb ? ldb < K : ldb < N)) throw Error("leading dimension too small");
+    }
+    if (M > 0 && N > 0) need(C, static_cast<long>(M - 1) * ldc + N, "C");
+    if (bias.data) need(bias, N, "bias");
+    if (ldc < N) throw Error("ldc < N");
+    tl::sgemm_q8b(ta, tb, M, N, K, A.data, lda, Bq.data, Bd.data, ldb, C.data, ldc, acc, bias.data);
     return undefined(env);
   });
 }
@@ -589,7 +624,7 @@ NAPI_MODULE_INIT() {
     napi_callback fn;
   };
   const Entry entries[] = {
-      {"gemm", GemmAny<BType::F32>}, {"gemmBf16B", GemmAny<BType::BF16>}, {"gemmF16B", GemmAny<BType::F16>},         {"layernormFwd", LayernormFwd}, {"layernormBwd", LayernormBwd}, {"geluFwd", GeluFwd},
+      {"gemm", GemmAny<BType::F32>}, {"gemmBf16B", GemmAny<BType::BF16>}, {"gemmF16B", GemmAny<BType::F16>}, {"gemmQ8B", GemmQ8B},         {"layernormFwd", LayernormFwd}, {"layernormBwd", LayernormBwd}, {"geluFwd", GeluFwd},
       {"geluBwd", GeluBwd},   {"colsum", Colsum},             {"embedFwd", EmbedFwd},         {"embedBwd", EmbedBwd},
       {"attentionFwd", AttentionFwd}, {"attentionBwd", AttentionBwd},
       {"attentionFwdRows", AttentionFwdRows}, {"attentionBwdRows", AttentionBwdRows}, {"crossEntropy", CrossEntropy}, {"adamw", AdamW},

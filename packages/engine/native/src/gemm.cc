@@ -43,6 +43,19 @@ struct f16_t {
 using GemvF16 = void (*)(int M, int K, const float* a, int kpad, const f16_t* B, long ldb, int j0, int j1, float* C, int ldc, bool add,
                          const float* bias);
 
+// B quantized in Q8 blocks (sgemm_q8b): int8 values q and one float32 scale per 32 consecutive values of B's storage
+// (flat index / 32), value = q * d. A pointer-like view: `B + n` moves by n values, `B[i]` is the float32 value.
+struct Q8Ptr {
+  const int8_t* q;
+  const float* d;
+  long off;
+  TL_INLINE Q8Ptr operator+(long n) const { return {q, d, off + n}; }
+  TL_INLINE float operator[](long i) const {
+    long f = off + i;
+    return static_cast<float>(q[f]) * d[f >> 5];
+  }
+};
+
 struct Isa {
   const char* name;
   int mr;
@@ -393,21 +406,21 @@ void pack_a(bool trans, const float* A, int lda, int i0, int m, int k0, int kc, 
 
 // Packs depth [k0, k0+kc) x columns [j0, j0+n) of op(B) into NR-column panels (zero-padded),
 // converting bf16 / f16 to float32 on the way.
-template <typename BT>
-void pack_b(bool trans, const BT* B, int ldb, int k0, int kc, int j0, int n, int nr, float* out) {
+template <typename BP>
+void pack_b(bool trans, BP B, int ldb, int k0, int kc, int j0, int n, int nr, float* out) {
   for (int jp = 0; jp < n; jp += nr) {
     int cols = std::min(nr, n - jp);
     float* panel = out + static_cast<long>(jp) * kc;
     if (trans) {
       for (int c = 0; c < cols; c++) {
-        const BT* src = B + static_cast<long>(j0 + jp + c) * ldb + k0;
+        auto src = B + static_cast<long>(j0 + jp + c) * ldb + k0;
         for (int k = 0; k < kc; k++) panel[k * nr + c] = to_f32(src[k]);
       }
       for (int c = cols; c < nr; c++)
         for (int k = 0; k < kc; k++) panel[k * nr + c] = 0.0f;
     } else {
       for (int k = 0; k < kc; k++) {
-        const BT* src = B + static_cast<long>(k0 + k) * ldb + j0 + jp;
+        auto src = B + static_cast<long>(k0 + k) * ldb + j0 + jp;
         float* dst = panel + k * nr;
         int c = 0;
         for (; c < cols; c++) dst[c] = to_f32(src[c]);
@@ -419,14 +432,14 @@ void pack_b(bool trans, const BT* B, int ldb, int k0, int kc, int j0, int n, int
 
 // Small M with op(B) = B (K x N): C rows accumulate a[i][k] · B[k, j0..j1) over k in order.
 // a holds op(A)'s M rows (stride kpad).
-template <typename BT>
-TL_INLINE void small_m_body(int M, int j0, int j1, int K, const float* a, int kpad, const BT* B, int ldb, float* C, int ldc,
+template <typename BP>
+TL_INLINE void small_m_body(int M, int j0, int j1, int K, const float* a, int kpad, BP B, int ldb, float* C, int ldc,
                             bool accumulate, const float* bias) {
   if (!accumulate)
     for (int i = 0; i < M; i++)
       for (int j = j0; j < j1; j++) C[static_cast<long>(i) * ldc + j] = 0.0f;
   for (int k = 0; k < K; k++) {
-    const BT* bk = B + static_cast<long>(k) * ldb;
+    auto bk = B + static_cast<long>(k) * ldb;
     for (int i = 0; i < M; i++) {
       float aik = a[static_cast<long>(i) * kpad + k];
       float* ci = C + static_cast<long>(i) * ldc;
@@ -454,6 +467,44 @@ TL_CLONES void small_m(int M, int j0, int j1, int K, const float* a, int kpad, c
   small_m_body(M, j0, j1, K, a, kpad, B, ldb, C, ldc, accumulate, bias);
 }
 
+TL_CLONES void small_m(int M, int j0, int j1, int K, const float* a, int kpad, Q8Ptr B, int ldb, float* C, int ldc, bool accumulate,
+                       const float* bias) {
+  small_m_body(M, j0, j1, K, a, kpad, B, ldb, C, ldc, accumulate, bias);
+}
+
+// Small M with op(B) = Bᵀ and B in Q8 blocks: C[i, j] = (add ? C : 0) + Σ_k a[i][k]·B[j, k] (+ bias[j]). Where row j
+// starts on a block boundary, each whole block is one dot product of int8 values scaled once; the rest value by value.
+// Each element is summed the same way whichever columns are computed together.
+TL_CLONES void gemv_q8(int M, int K, const float* a, int kpad, Q8Ptr B, long ldb, int j0, int j1, float* C, int ldc, bool add,
+                       const float* bias) {
+  for (int j = j0; j < j1; j++) {
+    const Q8Ptr row = B + static_cast<long>(j) * ldb;
+    float acc[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+    int k = 0;
+    if ((row.off & 31) == 0) {
+      for (; k + 32 <= K; k += 32) {
+        const int8_t* q = row.q + row.off + k;
+        const float d = row.d[(row.off + k) >> 5];
+        for (int i = 0; i < M; i++) {
+          const float* ai = a + static_cast<long>(i) * kpad + k;
+          float s = 0.0f;
+#pragma omp simd reduction(+ : s)
+          for (int t = 0; t < 32; t++) s += ai[t] * static_cast<float>(q[t]);
+          acc[i] += s * d;
+        }
+      }
+    }
+    for (; k < K; k++) {
+      const float b = row[k];
+      for (int i = 0; i < M; i++) acc[i] += a[static_cast<long>(i) * kpad + k] * b;
+    }
+    for (int i = 0; i < M; i++) {
+      float* c = C + static_cast<long>(i) * ldc + j;
+      *c = (add ? *c : 0.0f) + acc[i] + (bias ? bias[j] : 0.0f);
+    }
+  }
+}
+
 // The parallel packed product with each operand packed once: every A block (mc rows x K) and every B group
 // (NG columns x K) is packed by one task into a buffer shared by the tasks that multiply them, instead of
 // each (row block, column group) task packing its own copies (B was packed once per row block: a third of
@@ -462,8 +513,8 @@ TL_CLONES void small_m(int M, int j0, int j1, int K, const float* a, int kpad, c
 // calls and the same order over K as the per-task path, so results are bit-identical to it.
 constexpr long B_CHUNK = 4L << 20;
 
-template <typename BT>
-void shared_pack_gemm(const Isa& k, bool trans_a, bool trans_b, int M, int N, int K, const float* A, int lda, const BT* B, int ldb,
+template <typename BP>
+void shared_pack_gemm(const Isa& k, bool trans_a, bool trans_b, int M, int N, int K, const float* A, int lda, BP B, int ldb,
                       float* C, int ldc, bool accumulate, const float* bias, int mc, int m_blocks) {
   const int mr = k.mr, nr = k.nr;
   const int k_blocks = (K + KC - 1) / KC;
@@ -519,8 +570,8 @@ void shared_pack_gemm(const Isa& k, bool trans_a, bool trans_b, int M, int N, in
   }
 }
 
-template <typename BT>
-void gemm_impl(bool trans_a, bool trans_b, int M, int N, int K, const float* A, int lda, const BT* B, int ldb, float* C, int ldc,
+template <typename BP>
+void gemm_impl(bool trans_a, bool trans_b, int M, int N, int K, const float* A, int lda, BP B, int ldb, float* C, int ldc,
                bool accumulate, const float* bias, bool parallel) {
   if (M <= 0 || N <= 0) return;
   if (K <= 0) {
@@ -545,12 +596,14 @@ void gemm_impl(bool trans_a, bool trans_b, int M, int N, int K, const float* A, 
       int j0 = t * CHUNK, j1 = std::min(N, j0 + CHUNK);
       if (!trans_b) {
         small_m(M, j0, j1, K, a, kpad, B, ldb, C, ldc, accumulate, bias);
-      } else if constexpr (std::is_same_v<BT, float>) {
+      } else if constexpr (std::is_same_v<BP, const float*>) {
         k.gemv(M, K, a, kpad, B, ldb, j0, j1, C, ldc, accumulate, bias);
-      } else if constexpr (std::is_same_v<BT, uint16_t>) {
+      } else if constexpr (std::is_same_v<BP, const uint16_t*>) {
         k.gemv_bf16(M, K, a, kpad, B, ldb, j0, j1, C, ldc, accumulate, bias);
-      } else {
+      } else if constexpr (std::is_same_v<BP, const f16_t*>) {
         k.gemv_f16(M, K, a, kpad, B, ldb, j0, j1, C, ldc, accumulate, bias);
+      } else {
+        gemv_q8(M, K, a, kpad, B, ldb, j0, j1, C, ldc, accumulate, bias);
       }
     };
     if (!parallel || static_cast<long>(N) * K < 65536) {
@@ -650,6 +703,11 @@ void sgemm_f16b(bool trans_a, bool trans_b, int M, int N, int K, const float* A,
                 bool accumulate, const float* bias) {
   static_assert(sizeof(f16_t) == sizeof(uint16_t) && alignof(f16_t) == alignof(uint16_t));
   gemm_impl(trans_a, trans_b, M, N, K, A, lda, reinterpret_cast<const f16_t*>(B), ldb, C, ldc, accumulate, bias, true);
+}
+
+void sgemm_q8b(bool trans_a, bool trans_b, int M, int N, int K, const float* A, int lda, const int8_t* Bq, const float* Bd, int ldb,
+               float* C, int ldc, bool accumulate, const float* bias) {
+  gemm_impl(trans_a, trans_b, M, N, K, A, lda, Q8Ptr{Bq, Bd, 0}, ldb, C, ldc, accumulate, bias, true);
 }
 
 }  // namespace tl

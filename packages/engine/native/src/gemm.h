@@ -28,6 +28,12 @@ void sgemm_bf16b(bool trans_a, bool trans_b, int M, int N, int K, const float* A
 void sgemm_f16b(bool trans_a, bool trans_b, int M, int N, int K, const float* A, int lda, const uint16_t* B, int ldb, float* C, int ldc,
                 bool accumulate, const float* bias);
 
+// The same with B in Q8 blocks: int8 values Bq and one float32 scale per 32 consecutive values of B's storage
+// (Bd[flat index / 32]), each value q·d computed in float32 as it is packed (or on the fly by the small-M path); the
+// arithmetic is float32. Frozen base weights kept in 8 bits: about half of bf16's memory.
+void sgemm_q8b(bool trans_a, bool trans_b, int M, int N, int K, const float* A, int lda, const int8_t* Bq, const float* Bd, int ldb,
+               float* C, int ldc, bool accumulate, const float* bias);
+
 const char* gemm_isa();
 // Forces a microkernel ("avx512", "avx2", "generic"); returns false if this CPU cannot run it.
 bool set_gemm_isa(const char* name);

@@ -32,7 +32,7 @@ import { type HfBaseRef, readLoraBase } from "./lora/lora-dir.ts";
 import { mergedProjection, type ProjectionValues, plainProjection } from "./lora/merge.ts";
 import { ADAPTER_CONFIG, ADAPTER_WEIGHTS, readPeftAdapter } from "./lora/peft.ts";
 import { peftBase } from "./lora/peft-base.ts";
-import type { Matrix } from "./model/matrix.ts";
+import { type Matrix, type StoredMatrix, storedOnly } from "./model/matrix.ts";
 import type { HfWeights } from "./model/weights.ts";
 import { type TensorToWrite, writeSafetensors } from "./safetensors-write.ts";
 import { expectedTensors, LINEAR_PROJECTIONS, projectionPath } from "./tensor-names.ts";
@@ -190,9 +190,9 @@ function namedTensors(
   arch: Parameters<typeof expectedTensors>[0],
   projectionValues: ProjectionValues = plainProjection(k),
 ): TensorToWrite[] {
-  const byName = new Map<string, () => Matrix>();
+  const byName = new Map<string, () => StoredMatrix>();
   // as loaded: a bf16 tensor is written to a bf16 file as it is (a float32 copy of Llama-3.2-1B's embedding is 1 GB)
-  const plain = (m: Matrix) => () => m;
+  const plain = (m: Matrix) => () => storedOnly(m);
   byName.set("model.embed_tokens.weight", plain(w.embed));
   byName.set("model.norm.weight", plain(w.norm));
   if (!arch.tiedEmbeddings) byName.set("lm_head.weight", plain(w.lmHead));

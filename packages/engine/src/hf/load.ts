@@ -13,20 +13,26 @@ import { readPeftAdapter } from "./lora/peft.ts";
 import type { DecoderModel } from "./model/decoder.ts";
 import { generateHf } from "./model/generate.ts";
 import { ropeTables } from "./model/rope.ts";
-import { loadHfWeights } from "./model/weights.ts";
+import { type BaseWeights, loadHfWeights } from "./model/weights.ts";
 
 /** RoPE positions tabulated at most (the KV cache is sized per request). */
 const MAX_TABLE_POSITIONS = 32_768;
 
-export function openHfDecoderModel(dir: string, k: Kernels = nativeKernels()): DecoderModel {
+/** A base model directory's decoder; `weights: "q8_0"` holds its matrices in 8-bit Q8 blocks (model/q8-matrix.ts). */
+export function openHfDecoderModel(dir: string, k: Kernels = nativeKernels(), options: { weights?: BaseWeights } = {}): DecoderModel {
   const ckpt = inspectCheckpoint(dir);
   const positions = Math.min(ckpt.arch.maxPositions, MAX_TABLE_POSITIONS);
-  return { arch: ckpt.arch, weights: loadHfWeights(ckpt), rope: ropeTables(ckpt.arch, positions), k };
+  const weights = loadHfWeights(ckpt, { weights: options.weights ?? "as_stored", k });
+  return { arch: ckpt.arch, weights, rope: ropeTables(ckpt.arch, positions), k };
 }
 
 /** A base model directory, with the LoRA adapter in `adapterDir` applied unmerged when it is given. */
-export async function openHfModel(dir: string, options: { adapterDir?: string } = {}, k: Kernels = nativeKernels()): Promise<LoadedModel> {
-  const model = openHfDecoderModel(dir, k);
+export async function openHfModel(
+  dir: string,
+  options: { adapterDir?: string; weights?: BaseWeights } = {},
+  k: Kernels = nativeKernels(),
+): Promise<LoadedModel> {
+  const model = openHfDecoderModel(dir, k, options.weights ? { weights: options.weights } : {});
   if (options.adapterDir) model.lora = readPeftAdapter(options.adapterDir, model.arch, k, { inference: true });
   const codec = await createChatCodec(dir);
   const a = model.arch;

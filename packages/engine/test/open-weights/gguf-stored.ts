@@ -7,7 +7,7 @@ import { decodeTensor } from "../../src/hf/gguf/decode.ts";
 import { encodeTensor } from "../../src/hf/gguf/encode.ts";
 import { type GgufDtype, ggufTensorName, modelTensors } from "../../src/hf/gguf/model-tensors.ts";
 import type { DecoderModel } from "../../src/hf/model/decoder.ts";
-import type { Matrix } from "../../src/hf/model/matrix.ts";
+import { type Matrix, storedOnly } from "../../src/hf/model/matrix.ts";
 import { LINEAR_PROJECTIONS } from "../../src/hf/tensor-names.ts";
 import type { Vec } from "../../src/trainer/kernels/types.ts";
 
@@ -18,7 +18,7 @@ export function asStored(model: DecoderModel, dtype: GgufDtype): DecoderModel {
     const type = types.get(name);
     if (!type) throw new Error(`no tensor ${name}`);
     const out = model.k.alloc(w.length);
-    out.set(decodeTensor(type, encodeTensor(type, w), w.length));
+    out.set(decodeTensor(type, encodeTensor(type, storedOnly(w)), w.length));
     return out;
   };
   const { weights: w, arch } = model;

@@ -15,7 +15,7 @@ import type { Vec } from "../../trainer/kernels/types.ts";
 import type { HfArchitecture } from "../config.ts";
 import { type ProjectionValues, plainProjection } from "../lora/merge.ts";
 import type { DecoderModel } from "../model/decoder.ts";
-import type { Matrix } from "../model/matrix.ts";
+import { type Matrix, storedOnly } from "../model/matrix.ts";
 import { inverseFrequencies } from "../model/rope.ts";
 import type { LinearProjection } from "../tensor-names.ts";
 import type { GgufTensor, GgufValue } from "./gguf-file.ts";
@@ -96,7 +96,7 @@ export function modelTensors(
     name,
     shape: [rows, cols],
     type: matrixType(dtype, role, cols),
-    values,
+    values: () => storedOnly(values()),
   });
   const vector = (name: string, values: () => Vec): GgufTensor => {
     const v = values();

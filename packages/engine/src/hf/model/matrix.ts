@@ -1,10 +1,12 @@
 /**
  * Frozen weight matrices as the checkpoint stores them: float32, or raw bfloat16 or IEEE half (F16) halves kept as
  * they are (half the memory and the bandwidth of decoding; both widen to float32 exactly, so results are the same as
- * converting on load). Matmuls dispatch to `gemm`, `gemmBf16B` or `gemmF16B`.
+ * converting on load), or 8-bit Q8 blocks made at load on request (q8-matrix.ts; about half of bf16's memory).
+ * Matmuls dispatch to `gemm`, `gemmBf16B`, `gemmF16B` or `gemmQ8B`.
  */
 import { TunelabError } from "@tunelab/base";
 import type { Kernels, Vec } from "../../trainer/kernels/types.ts";
+import { dequantizeQ8, Q8Matrix, quantizeQ8 } from "./q8-matrix.ts";
 
 /** Raw IEEE half bits (safetensors' F16) as stored; a class of its own so it is never taken for bf16's Uint16Array. */
 export class F16Matrix {
@@ -14,11 +16,36 @@ export class F16Matrix {
   }
 }
 
-/** float32 values, raw bf16 halves (a Uint16Array), or raw IEEE halves. */
-export type Matrix = Vec | Uint16Array | F16Matrix;
+/** float32 values, raw bf16 halves (a Uint16Array), raw IEEE halves, or Q8 blocks. */
+export type Matrix = Vec | Uint16Array | F16Matrix | Q8Matrix;
+
+/** A matrix as a checkpoint stores it (what exports write from): anything but a Q8 copy. */
+export type StoredMatrix = Exclude<Matrix, Q8Matrix>;
+
+/** `m` as stored; exports open the base as stored, so a Q8 copy here is a bug, not a user's error. */
+export function storedOnly(m: Matrix): StoredMatrix {
+  if (m instanceof Q8Matrix) throw new Error("an 8-bit copy of the weights reached an export (exports read the checkpoint as stored)");
+  return m;
+}
 
 export const isBf16 = (m: Matrix): m is Uint16Array => m instanceof Uint16Array;
 export const isF16 = (m: Matrix): m is F16Matrix => m instanceof F16Matrix;
+export const isQ8 = (m: Matrix): m is Q8Matrix => m instanceof Q8Matrix;
+
+/** Values start..start+count of a matrix as float32 (exact for every type but Q8, read as the kernels read it). */
+export function widenRange(k: Kernels, m: Matrix, start: number, count: number, out: Float32Array): Float32Array {
+  if (isQ8(m)) return dequantizeQ8(m, out, start, count);
+  if (isF16(m)) k.f16ToF32(m.bits.subarray(start, start + count), out, count);
+  else if (isBf16(m)) k.bf16ToF32(m.subarray(start, start + count), out, count);
+  else for (let i = 0; i < count; i++) out[i] = m[start + i] as number;
+  return out;
+}
+
+/** A Q8 copy of a matrix (itself when it already is one). */
+export function toQ8(k: Kernels, m: Matrix): Q8Matrix {
+  if (isQ8(m)) return m;
+  return quantizeQ8(m.length, (start, count, out) => widenRange(k, m, start, count, out));
+}
 
 /** C[M,N] (+)= op(A)·op(W) (+ bias), W float32 or bf16. */
 export function gemmW(
@@ -39,6 +66,7 @@ export function gemmW(
 ): void {
   if (isBf16(W)) k.gemmBf16B(transA, transB, M, N, K, A, lda, W, ldw, C, ldc, accumulate, bias);
   else if (isF16(W)) k.gemmF16B(transA, transB, M, N, K, A, lda, W.bits, ldw, C, ldc, accumulate, bias);
+  else if (isQ8(W)) k.gemmQ8B(transA, transB, M, N, K, A, lda, W.q, W.d, ldw, C, ldc, accumulate, bias);
   else k.gemm(transA, transB, M, N, K, A, lda, W, ldw, C, ldc, accumulate, bias);
 }
 
@@ -53,13 +81,9 @@ export function gatherRowsW(k: Kernels, ids: Int32Array, table: Matrix, out: Vec
         `token id ${id} is outside the model's embedding table (${rows} rows): the tokenizer has more ids than config.json vocab_size`,
       );
   }
-  if (isF16(table)) {
+  if (isF16(table) || isQ8(table)) {
     const row = new Float32Array(d);
-    for (let i = 0; i < n; i++) {
-      const at = (ids[i] as number) * d;
-      k.f16ToF32(table.bits.subarray(at, at + d), row, d);
-      out.set(row, i * d);
-    }
+    for (let i = 0; i < n; i++) out.set(widenRange(k, table, (ids[i] as number) * d, d, row), i * d);
     return;
   }
   if (!isBf16(table)) {
@@ -79,9 +103,9 @@ export function gatherRowsW(k: Kernels, ids: Int32Array, table: Matrix, out: Vec
 
 /** A float32 copy (or the same array when it already is float32). */
 export function toF32(k: Kernels, m: Matrix): Vec {
-  if (!isBf16(m) && !isF16(m)) return m;
+  if (!isBf16(m) && !isF16(m) && !isQ8(m)) return m;
   const out = k.alloc(m.length);
-  const widen = (dst: Float32Array) => (isF16(m) ? k.f16ToF32(m.bits, dst, m.length) : k.bf16ToF32(m, dst, m.length));
+  const widen = (dst: Float32Array) => widenRange(k, m, 0, m.length, dst);
   if (out instanceof Float32Array) widen(out);
   else {
     const tmp = new Float32Array(m.length);

@@ -1,15 +1,15 @@
 /**
  * The weights of a Hugging Face checkpoint in memory: matrices as stored when bf16 or f16 (two bytes a value), vectors
- * and float32 checkpoints as float32.
+ * and float32 checkpoints as float32; or, on request, every matrix in 8-bit Q8 blocks.
  * Linear layers keep PyTorch's [out, in] layout: y = x·Wᵀ + b is a gemm with B transposed, so
  * nothing is transposed on load.
  */
-import type { Vec } from "../../trainer/kernels/types.ts";
+import type { Kernels, Vec } from "../../trainer/kernels/types.ts";
 import type { HfCheckpoint } from "../checkpoint.ts";
 import type { HfArchitecture } from "../config.ts";
 import { readTensorBytes, readTensorF32 } from "../safetensors.ts";
 import { type LinearProjection, projectionPath, projectionShape } from "../tensor-names.ts";
-import { F16Matrix, type Matrix } from "./matrix.ts";
+import { F16Matrix, type Matrix, toQ8 } from "./matrix.ts";
 
 export interface Linear {
   out: number;
@@ -37,9 +37,28 @@ export interface HfWeights {
   lmHead: Matrix;
 }
 
-/** Vectors (norms, biases) as float32; matrices as stored when bf16 or f16 (`keepHalves`), else float32. */
-export function loadHfWeights(ckpt: HfCheckpoint, options: { keepHalves?: boolean } = {}): HfWeights {
+/**
+ * How the base's matrices are held: `as_stored` (bf16 / f16 as the checkpoint stores them, else float32), or `q8_0`
+ * (every matrix, the embedding and output head included, quantized to 8-bit Q8 blocks as it is read: about half of
+ * bf16's memory; see q8-matrix.ts).
+ */
+export const BASE_WEIGHTS = ["as_stored", "q8_0"] as const;
+export type BaseWeights = (typeof BASE_WEIGHTS)[number];
+
+export interface LoadWeightsOptions {
+  /** Keep bf16 / f16 matrices as stored (default), else widen them to float32. */
+  keepHalves?: boolean;
+  /** `q8_0` quantizes every matrix as it is read (needs `k`); default `as_stored`. */
+  weights?: BaseWeights;
+  k?: Kernels;
+}
+
+/** Vectors (norms, biases) as float32; matrices as stored when bf16 or f16 (`keepHalves`), else float32, or Q8 blocks. */
+export function loadHfWeights(ckpt: HfCheckpoint, options: LoadWeightsOptions = {}): HfWeights {
   const keepHalves = options.keepHalves ?? true;
+  const { k } = options;
+  const q8 = options.weights === "q8_0";
+  if (q8 && !k) throw new Error("loadHfWeights: q8_0 weights need the kernels (bug)");
   const locate = (name: string) => {
     const t = ckpt.tensors.get(name);
     if (!t) throw new Error(`tensor ${name} missing (the checkpoint was inspected, so this is a bug)`);
@@ -50,6 +69,10 @@ export function loadHfWeights(ckpt: HfCheckpoint, options: { keepHalves?: boolea
     return readTensorF32(t.file, t.entry);
   };
   const matrix = (name: string): Matrix => {
+    const stored = storedMatrix(name);
+    return q8 && k ? toQ8(k, stored) : stored;
+  };
+  const storedMatrix = (name: string): Matrix => {
     const t = locate(name);
     if (keepHalves && (t.entry.dtype === "BF16" || t.entry.dtype === "F16")) {
       const raw = readTensorBytes(t.file, t.entry);

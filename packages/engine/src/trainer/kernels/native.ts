@@ -48,6 +48,7 @@ export function nativeKernels(): Kernels {
     gemm: a.gemm,
     gemmBf16B: a.gemmBf16B,
     gemmF16B: a.gemmF16B,
+    gemmQ8B: a.gemmQ8B,
     layernormFwd: a.layernormFwd,
     layernormBwd: a.layernormBwd,
     geluFwd: a.geluFwd,

@@ -23,6 +23,27 @@ export type GemmHalvesB = (
   bias: Vec | null,
 ) => void;
 
+/**
+ * A gemm whose B is in Q8 blocks: `Bq` int8 values and `Bd` one float32 scale per 32 consecutive values of B's storage
+ * (value i is Bq[i]·Bd[i >> 5], computed in float32), e.g. frozen base weights kept in 8 bits.
+ */
+export type GemmQ8B = (
+  transA: boolean,
+  transB: boolean,
+  M: number,
+  N: number,
+  K: number,
+  A: Vec,
+  lda: number,
+  Bq: Int8Array,
+  Bd: Float32Array,
+  ldb: number,
+  C: Vec,
+  ldc: number,
+  accumulate: boolean,
+  bias: Vec | null,
+) => void;
+
 export interface Kernels {
   readonly name: string;
   alloc(n: number): Vec;
@@ -49,6 +70,8 @@ export interface Kernels {
   gemmBf16B: GemmHalvesB;
   /** gemmBf16B with B in IEEE half (safetensors' F16: raw halves kept as stored), converted exactly while packing. */
   gemmF16B: GemmHalvesB;
+  /** gemm with B in Q8 blocks (int8 values, a float32 scale per 32), widened to float32 while packing. */
+  gemmQ8B: GemmQ8B;
   layernormFwd(x: Vec, gamma: Vec, beta: Vec, out: Vec, mean: Vec, rstd: Vec, rows: number, d: number): void;
   layernormBwd(
     dout: Vec,

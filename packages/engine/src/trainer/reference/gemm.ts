@@ -1,4 +1,4 @@
-import type { GemmHalvesB, Vec } from "../kernels/types.ts";
+import type { GemmHalvesB, GemmQ8B, Vec } from "../kernels/types.ts";
 import { bf16ToF32, f16ToF32 } from "./halves.ts";
 
 /** Reference of native sgemm: plain triple loop, accumulating over k in order. */
@@ -44,3 +44,13 @@ function halvesB(widen: (src: Uint16Array, dst: Float32Array, n: number) => void
 export const gemmBf16B = halvesB(bf16ToF32);
 /** Reference of native sgemm_f16b (B in IEEE half). */
 export const gemmF16B = halvesB(f16ToF32);
+
+/**
+ * Reference of native sgemm_q8b (B in Q8 blocks): every value widened to float32 as q·d (the product of an int8 and a
+ * float32 is exact in a double, so `Math.fround` rounds it once, as float32 multiplication does), then the plain gemm.
+ */
+export const gemmQ8B: GemmQ8B = (transA, transB, M, N, K, A, lda, Bq, Bd, ldb, C, ldc, accumulate, bias) => {
+  const wide = new Float32Array(Bq.length);
+  for (let i = 0; i < Bq.length; i++) wide[i] = Math.fround((Bq[i] as number) * (Bd[i >> 5] as number));
+  gemm(transA, transB, M, N, K, A, lda, wide, ldb, C, ldc, accumulate, bias);
+};

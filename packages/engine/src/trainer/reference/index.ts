@@ -4,7 +4,7 @@
  */
 import type { Kernels, Vec } from "../kernels/types.ts";
 import { attentionBwd, attentionBwdRows, attentionFwd, attentionFwdRows } from "./attention.ts";
-import { gemm, gemmBf16B, gemmF16B } from "./gemm.ts";
+import { gemm, gemmBf16B, gemmF16B, gemmQ8B } from "./gemm.ts";
 import { bf16ToF32, f16ToF32 } from "./halves.ts";
 import { colsum, embedBwd, embedFwd, geluBwd, geluFwd, layernormBwd, layernormFwd } from "./layers.ts";
 import { adamw, crossEntropy, dropout, sumsq } from "./optim.ts";
@@ -21,6 +21,7 @@ export function referenceKernels(precision: "f32" | "f64" = "f64"): Kernels {
     gemm,
     gemmBf16B,
     gemmF16B,
+    gemmQ8B,
     layernormFwd,
     layernormBwd,
     geluFwd,
