@@ -3,6 +3,7 @@ import type { CompletionUsage } from "openai/resources/completions";
 import type { z } from "zod";
 import type { Grade } from "../grade.ts";
 import type { EvalItem, Sample } from "../item.ts";
+import type { ModelGraderSettingsInput } from "./model-grader-settings.ts";
 
 /** What a grader may use besides the sample and the item. */
 export interface GraderContext {
@@ -11,6 +12,8 @@ export interface GraderContext {
   /** Embedding model for cosine similarity (default text-embedding-3-large, as OpenAI's). */
   embeddingModel?: string;
   signal?: AbortSignal;
+  /** Each model-grader request's deadline and retries (`ModelGraderSettings`; default 60 s, 3 attempts). */
+  modelGrader?: ModelGraderSettingsInput;
   /** Milliseconds a python or custom grader may run before it is killed. */
   timeoutMs?: number;
   /** The Python interpreter for `python` graders (default `python3` on PATH). */

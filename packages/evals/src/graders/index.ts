@@ -9,6 +9,8 @@ export * from "./label-model.ts";
 export * from "./leaf-registry.ts";
 export * from "./length.ts";
 export * from "./model-call.ts";
+export * from "./model-grader-request.ts";
+export * from "./model-grader-settings.ts";
 export * from "./multi.ts";
 export * from "./numeric.ts";
 export * from "./pure.ts";

@@ -58,6 +58,7 @@ export const labelModelGrader: Grader<LabelModelConfig> = {
   config: LabelModelConfig,
   async grade(config, sample, item, context): Promise<Grade> {
     const reply = await callModelGrader(context, {
+      name: config.name,
       grader: `label_model "${config.name}"`,
       model: config.model,
       messages: renderMessages(config.input, { item, sample }),

@@ -5,6 +5,10 @@ import { ReasoningEffort } from "../runner/reasoning-effort.ts";
 import type { RenderedMessage } from "../template/messages.ts";
 import { configObject } from "./config-object.ts";
 import type { GraderContext } from "./grader.ts";
+import { requestModelGrade } from "./model-grader-request.ts";
+import { ModelGraderSettings } from "./model-grader-settings.ts";
+
+export { providerError } from "./provider-error.ts";
 
 /** OpenAI's `sampling_params` for model graders (`max_completions_tokens` is OpenAI's grader spelling). */
 export const GraderSamplingParams = configObject({
@@ -24,12 +28,17 @@ export interface ModelReply {
 }
 
 /**
- * One chat completion for a model grader. Provider failures (HTTP errors, connection errors, malformed bodies)
- * are `model_grader_server_error`; a refusal or content filter is `model_grader_refusal_error`.
+ * One chat completion for a model grader, each request with a deadline and retried as the runner retries a sample
+ * (`context.modelGrader`, see `requestModelGrade`). Provider failures (HTTP errors, connection errors, malformed bodies,
+ * a model that does not answer in time) are `model_grader_server_error`; a refusal or content filter is
+ * `model_grader_refusal_error`.
  */
 export async function callModelGrader(
   context: GraderContext,
   request: {
+    /** The grader's name, as in its config. */
+    name: string;
+    /** How errors name the grader: `score_model "judge"`. */
     grader: string;
     model: string;
     messages: RenderedMessage[];
@@ -45,12 +54,14 @@ export async function callModelGrader(
     response_format: request.responseFormat,
     ...samplingParams(request.samplingParams),
   };
-  let completion: ChatCompletion;
-  try {
-    completion = await client.chat.completions.create(params, context.signal ? { signal: context.signal } : {});
-  } catch (error) {
-    throw await providerError(`${request.grader} (${request.model})`, error);
-  }
+  const completion = await requestModelGrade(client, {
+    name: request.name,
+    what: `${request.grader} (${request.model})`,
+    model: request.model,
+    params,
+    settings: ModelGraderSettings.parse(context.modelGrader ?? {}),
+    signal: context.signal,
+  });
   if (!completion || !Array.isArray(completion.choices)) {
     throw new GraderError("model_grader_server_error", `${request.grader} (${request.model}): the provider's reply has no choices`);
   }
@@ -75,23 +86,6 @@ function samplingParams(params: GraderSamplingParams | undefined): Partial<ChatC
   if (maxTokens != null) out.max_completion_tokens = maxTokens;
   if (params.reasoning_effort != null) out.reasoning_effort = params.reasoning_effort;
   return out;
-}
-
-/**
- * Maps an error from the `openai` client to the grader taxonomy. The SDK is loaded here, when a provider call has
- * failed, not with the graders: a grading pool's worker thread loads every grader and runs pure ones only, and the SDK
- * would be most of what it loads (the thread that made the call has it loaded already).
- */
-export async function providerError(what: string, error: unknown): Promise<GraderError> {
-  if (error instanceof GraderError) return error;
-  const { APIError, APIUserAbortError } = await import("openai");
-  if (error instanceof APIUserAbortError) return new GraderError("other_error", `${what}: aborted`);
-  if (error instanceof APIError) {
-    const status = error.status === undefined ? "" : ` (HTTP ${error.status})`;
-    return new GraderError("model_grader_server_error", `${what}: provider error${status}: ${error.message}`);
-  }
-  const message = error instanceof Error ? error.message : String(error);
-  return new GraderError("model_grader_server_error", `${what}: bad reply from the provider: ${message}`);
 }
 
 /** Parses a JSON object reply; `undefined` when the text is not JSON. Tolerates a ```json fence. */

@@ -47,12 +47,17 @@ const item = toEvalItem(
   0,
 );
 const sample = toSample("Paris, France");
+/** Retries (of 5xx, malformed bodies, connection errors) after a few ms, not the runner's half second. */
+const modelGrader = { baseDelayMs: 1, maxDelayMs: 5 };
 const input = [
   { role: "system", content: "Grade with rubric: {{item.rubric}}" },
   { role: "user", content: [{ type: "input_text", text: "Reference: {{item.reference}}\nAnswer: {{sample.output_text}}" }] },
 ];
 const score = (model: string, extra: Record<string, unknown> = {}) =>
-  runGrader(parseGraderConfig({ type: "score_model", name: "judge", model, input, ...extra }), sample, item, { client: stub.client });
+  runGrader(parseGraderConfig({ type: "score_model", name: "judge", model, input, ...extra }), sample, item, {
+    client: stub.client,
+    modelGrader,
+  });
 const label = (model: string) =>
   runGrader(
     parseGraderConfig({
@@ -65,7 +70,7 @@ const label = (model: string) =>
     }),
     sample,
     item,
-    { client: stub.client },
+    { client: stub.client, modelGrader },
   );
 
 describe("score_model", () => {
@@ -147,8 +152,12 @@ describe("score_model", () => {
   it("reports HTTP and protocol failures as model_grader_server_error", async () => {
     const server = await score("server-500");
     expect(server).toMatchObject({ score: 0, passed: false, error: { type: "model_grader_server_error" } });
-    expect(server.error?.message).toContain("HTTP 500");
-    expect((await score("bad-request")).error?.message).toContain("HTTP 400");
+    expect(server.error?.message).toMatch(/HTTP 500.*\(3 attempts\)$/);
+    expect(stub.requests.slice(-3).map((request) => request.body.model)).toEqual(["server-500", "server-500", "server-500"]);
+    // a 400 is not retried, as the runner does not retry one
+    const requestsBefore = stub.requests.length;
+    expect((await score("bad-request")).error?.message).toMatch(/HTTP 400\): 400 model not found$/);
+    expect(stub.requests.length).toBe(requestsBefore + 1);
     expect((await score("malformed-body")).error?.type).toBe("model_grader_server_error");
     expect((await score("no-choices")).error?.type).toBe("model_grader_server_error");
   });
@@ -161,7 +170,10 @@ describe("score_model", () => {
     });
     const { default: OpenAI } = await import("openai");
     const closed = new OpenAI({ baseURL: "http://127.0.0.1:9/v1", apiKey: "test", maxRetries: 0 });
-    expect((await runGrader(config, sample, item, { client: closed })).error?.type).toBe("model_grader_server_error");
+    expect((await runGrader(config, sample, item, { client: closed, modelGrader })).error).toMatchObject({
+      type: "model_grader_server_error",
+      message: expect.stringMatching(/\(3 attempts\)$/),
+    });
   });
 
   it("reports token usage per model", async () => {

@@ -96,6 +96,7 @@ export const scoreModelGrader: Grader<ScoreModelConfig> = {
     const [low, high] = config.range ?? [0, 1];
     const messages = renderMessages(config.input, { item, sample });
     const reply = await callModelGrader(context, {
+      name: config.name,
       grader: `score_model "${config.name}"`,
       model: config.model,
       messages,
