@@ -15,7 +15,8 @@
         "src/swiglu.cc",
         "src/convert.cc",
         "src/rows.cc",
-        "src/patches.cc"
+        "src/patches.cc",
+        "src/gguf_quants.cc"
       ],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions", "-std=gnu++17", "-std=gnu++1y"],

@@ -2,10 +2,12 @@
 // views (subarrays allowed); every length is checked against what the kernel will touch.
 #include <node_api.h>
 
+#include <cmath>
 #include <stdexcept>
 #include <string>
 
 #include "gemm.h"
+#include "gguf_quants.h"
 #include "kernels.h"
 #include "threadpool.h"
 
@@ -47,6 +49,7 @@ class Args {
       throw Error(std::string(name) + (want == napi_float32_array ? ": expected a Float32Array"
                                        : want == napi_uint16_array ? ": expected a Uint16Array"
                                        : want == napi_uint8_array  ? ": expected a Uint8Array"
+                                       : want == napi_uint8_array  ? ": expected a Uint8Array"
                                        : want == napi_int8_array   ? ": expected an Int8Array"
                                                                    : ": expected an Int32Array"));
     return {static_cast<T*>(data), static_cast<long>(length)};
@@ -55,6 +58,7 @@ class Args {
   View<float> f32(size_t i, const char* name, bool optional = false) { return array<float>(i, napi_float32_array, name, optional); }
   View<int32_t> i32(size_t i, const char* name) { return array<int32_t>(i, napi_int32_array, name); }
   View<uint16_t> u16(size_t i, const char* name) { return array<uint16_t>(i, napi_uint16_array, name); }
+  View<uint8_t> u8(size_t i, const char* name) { return array<uint8_t>(i, napi_uint8_array, name); }
   View<uint8_t> u8(size_t i, const char* name) { return array<uint8_t>(i, napi_uint8_array, name); }
   View<int8_t> i8(size_t i, const char* name) { return array<int8_t>(i, napi_int8_array, name); }
 
@@ -583,6 +587,26 @@ napi_value SumSq(napi_env env, napi_callback_info info) {
   });
 }
 
+// ggufQuantize(type, x, n, out): n values of x (a multiple of the type's block) encoded as GGUF blocks into out; type
+// is ggml's id of Q5_0 (6), Q8_0 (8), Q4_K (12) or Q6_K (14).
+napi_value GgufQuantize(napi_env env, napi_callback_info info) {
+  return guard(env, [&] {
+    Args a(env, info, 4);
+    int type = a.integer(0, "type");
+    int values = tl::gguf_block_values(type), bytes = tl::gguf_block_bytes(type);
+    if (values == 0) throw Error("type: expected a GGUF block type id (6 Q5_0, 8 Q8_0, 12 Q4_K, 14 Q6_K), got " + std::to_string(type));
+    double count = a.num(2, "n");
+    if (!(count >= 0) || count != std::floor(count) || count > 9007199254740991.0) throw Error("n: expected a non-negative integer");
+    long n = static_cast<long>(count);
+    if (n % values != 0) throw Error("n: expected a multiple of " + std::to_string(values) + " values, got " + std::to_string(n));
+    auto x = a.f32(1, "x");
+    auto out = a.u8(3, "out");
+    need(x, n, "x"), need(out, n / values * bytes, "out");
+    tl::gguf_quantize(static_cast<tl::GgufQuant>(type), x.data, n, out.data);
+    return undefined(env);
+  });
+}
+
 napi_value SetThreads(napi_env env, napi_callback_info info) {
   return guard(env, [&] {
     Args a(env, info, 1);
@@ -632,6 +656,7 @@ NAPI_MODULE_INIT() {
       {"rmsnormFwd", RmsnormFwd}, {"rmsnormBwd", RmsnormBwd}, {"rope", Rope}, {"swigluFwd", SwigluFwd}, {"swigluBwd", SwigluBwd},
       {"bf16ToF32", HalfToF32<tl::bf16_to_f32>}, {"f16ToF32", HalfToF32<tl::f16_to_f32>}, {"gatherRows", GatherRows},
       {"scatterAddRows", ScatterAddRows}, {"patchify", Patches<true>}, {"unpatchify", Patches<false>},
+      {"ggufQuantize", GgufQuantize},
   };
   for (const auto& e : entries) {
     napi_value fn;

@@ -3,9 +3,10 @@
  * rounded to float32): what the encoder's tests compare against the input and against scripts/gguf_reference.py.
  */
 import { halfToFloat } from "../halves.ts";
-import { encodedBytes, type GgmlTypeName, Q8_0_BLOCK } from "./encode.ts";
+import { encodedBytes, type GgmlTypeName } from "./encode.ts";
 import { Q4_K_BLOCK_BYTES, Q6_K_BLOCK_BYTES, QK_K } from "./k-quants.ts";
 import { Q5_0_BLOCK, Q5_0_BLOCK_BYTES } from "./q5-0.ts";
+import { Q8_0_BLOCK } from "./q8-0.ts";
 
 const f32 = Math.fround;
 

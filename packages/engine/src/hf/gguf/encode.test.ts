@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { floatToF16 } from "../halves.ts";
 import { decodeTensor } from "./decode.ts";
-import { encodedBytes, encodeTensor } from "./encode.ts";
+import { ENCODE_CHUNK, encodedBytes, encodeTensor } from "./encode.ts";
 
 interface Fixture {
   f16: Array<{ x: number; bits: number }>;
@@ -74,8 +74,8 @@ describe("Q5_0 (the Q4_K_M mix's fallback for rows that are not a multiple of 25
 
 describe("raw bf16 input (a checkpoint's weights as loaded)", () => {
   it("encodes as its exact float32 values do, across the chunks it is converted in", () => {
-    // 70,016 values: more than one 65,536-value chunk, a multiple of the Q8_0 block
-    const bits = new Uint16Array(70_016);
+    // more than one chunk, a multiple of the Q8_0 block
+    const bits = new Uint16Array(ENCODE_CHUNK + 4_480);
     let state = 7;
     for (let i = 0; i < bits.length; i++) {
       state = (Math.imul(state, 1664525) + 1013904223) >>> 0;

@@ -10,7 +10,7 @@
  * The file is written under a temporary name and renamed into place, so a crash never leaves a truncated model.
  */
 import { closeSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
-import type { Vec } from "../../trainer/kernels/types.ts";
+import type { GgufQuantize, Vec } from "../../trainer/kernels/types.ts";
 import type { F16Matrix } from "../model/matrix.ts";
 import { encodedBytes, encodeTensor, GGML_TYPE, type GgmlTypeName } from "./encode.ts";
 
@@ -142,6 +142,8 @@ export function writeGguf(
   tensors: readonly GgufTensor[],
   /** Called after each tensor is written, with how many are written and how many there are. */
   onTensor?: (done: number, total: number) => void,
+  /** The encoder of quantized tensors (default: the TypeScript reference; a model's kernels give the native one). */
+  quantize?: GgufQuantize,
 ): number {
   const names = new Set<string>();
   for (const t of tensors) {
@@ -189,7 +191,7 @@ export function writeGguf(
       const values = t.values();
       const count = t.shape.reduce((a, b) => a * b, 1);
       if (values.length !== count) throw new Error(`${t.name}: shape [${t.shape}] holds ${count} values, got ${values.length}`);
-      const bytes = encodeTensor(t.type, values);
+      const bytes = encodeTensor(t.type, values, quantize);
       if (bytes.length !== sizes[i]) throw new Error(`${t.name}: encoded ${bytes.length} bytes, expected ${sizes[i]}`);
       put(bytes);
       if (i < tensors.length - 1) put(pad.subarray(0, alignUp(bytes.length) - bytes.length));

@@ -13,7 +13,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { Rng } from "../../trainer/train/rng.ts";
 import { decodeTensor } from "./decode.ts";
-import { encodedBytes, encodeTensor } from "./encode.ts";
+import { ENCODE_CHUNK, encodedBytes, encodeTensor } from "./encode.ts";
 
 interface Fixture {
   q4_k: Array<{ bytes: string; values: number[] }>;
@@ -104,7 +104,7 @@ for (const type of ["Q4_K", "Q6_K"] as const) {
     });
 
     it("encodes raw bf16 as its exact float32 values, across the chunks it is converted in", () => {
-      const bits = new Uint16Array(70_144); // more than one 65,536-value chunk, 274 super-blocks
+      const bits = new Uint16Array(ENCODE_CHUNK + 4_608); // more than one chunk, a whole number of super-blocks
       const rng = new Rng(9);
       for (let i = 0; i < bits.length; i++) bits[i] = (Math.floor(rng.normal() * 0x100) + 0x3c00) & 0xffff; // around ±1
       const asFloat = new Float32Array(new Uint32Array(Array.from(bits, (b) => b << 16)).buffer);

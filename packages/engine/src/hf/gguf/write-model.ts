@@ -39,6 +39,13 @@ export async function writeGgufModel(options: GgufModelOptions): Promise<{ bytes
     ...vocab,
   ]);
   return {
-    bytes: writeGguf(options.outPath, metadata, modelTensors(options.model, options.dtype, options.projectionValues), options.onTensor),
+    bytes: writeGguf(
+      options.outPath,
+      metadata,
+      modelTensors(options.model, options.dtype, options.projectionValues),
+      options.onTensor,
+      // the model's kernels' encoder: the native addon's, blocks in parallel, the reference's bytes
+      options.model.k.ggufQuantize,
+    ),
   };
 }

@@ -75,6 +75,7 @@ export function nativeKernels(): Kernels {
     scatterAddRows: a.scatterAddRows,
     patchify: a.patchify,
     unpatchify: a.unpatchify,
+    ggufQuantize: a.ggufQuantize,
   };
 }
 

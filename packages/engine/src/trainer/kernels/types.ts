@@ -44,6 +44,13 @@ export type GemmQ8B = (
   bias: Vec | null,
 ) => void;
 
+/**
+ * GGUF block encoding: x[0, n) (n a multiple of the type's block) as blocks of ggml type `type` (Q5_0 6, Q8_0 8, Q4_K
+ * 12, Q6_K 14) into out[0 …], the bytes llama.cpp reads (src/hf/gguf/k-quants.ts, q5-0.ts, q8-0.ts). Both
+ * implementations give the same bytes.
+ */
+export type GgufQuantize = (type: number, x: Float32Array, n: number, out: Uint8Array) => void;
+
 export interface Kernels {
   readonly name: string;
   alloc(n: number): Vec;
@@ -230,4 +237,6 @@ export interface Kernels {
   patchify(img: Vec, patches: Vec, nImg: number, H: number, W: number, C: number, P: number): void;
   /** Backward of patchify (a permutation): dimg is overwritten from dpatches. */
   unpatchify(dpatches: Vec, dimg: Vec, nImg: number, H: number, W: number, C: number, P: number): void;
+  /** GGUF block encoding (the native addon: blocks in parallel, bit-identical to the reference). */
+  ggufQuantize: GgufQuantize;
 }

@@ -2,6 +2,7 @@
  * Pure-TS reference kernels: the same math as the native addon, written for clarity. Used only by
  * tests (gradient checks in float64, native-vs-reference agreement); never a runtime fallback.
  */
+import { quantizeBlocks } from "../../hf/gguf/quantize-blocks.ts";
 import type { Kernels, Vec } from "../kernels/types.ts";
 import { attentionBwd, attentionBwdRows, attentionFwd, attentionFwdRows } from "./attention.ts";
 import { gemm, gemmBf16B, gemmF16B, gemmQ8B } from "./gemm.ts";
@@ -48,5 +49,6 @@ export function referenceKernels(precision: "f32" | "f64" = "f64"): Kernels {
     scatterAddRows,
     patchify,
     unpatchify,
+    ggufQuantize: quantizeBlocks,
   };
 }
