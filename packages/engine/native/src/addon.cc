@@ -49,7 +49,6 @@ class Args {
       throw Error(std::string(name) + (want == napi_float32_array ? ": expected a Float32Array"
                                        : want == napi_uint16_array ? ": expected a Uint16Array"
                                        : want == napi_uint8_array  ? ": expected a Uint8Array"
-                                       : want == napi_uint8_array  ? ": expected a Uint8Array"
                                        : want == napi_int8_array   ? ": expected an Int8Array"
                                                                    : ": expected an Int32Array"));
     return {static_cast<T*>(data), static_cast<long>(length)};
@@ -58,7 +57,6 @@ class Args {
   View<float> f32(size_t i, const char* name, bool optional = false) { return array<float>(i, napi_float32_array, name, optional); }
   View<int32_t> i32(size_t i, const char* name) { return array<int32_t>(i, napi_int32_array, name); }
   View<uint16_t> u16(size_t i, const char* name) { return array<uint16_t>(i, napi_uint16_array, name); }
-  View<uint8_t> u8(size_t i, const char* name) { return array<uint8_t>(i, napi_uint8_array, name); }
   View<uint8_t> u8(size_t i, const char* name) { return array<uint8_t>(i, napi_uint8_array, name); }
   View<int8_t> i8(size_t i, const char* name) { return array<int8_t>(i, napi_int8_array, name); }
 
