@@ -1,9 +1,11 @@
 /**
- * Backward pass: expects forward() then crossEntropy(..., grad = true) on the same batch.
- * Overwrites model.grads with the gradient of the mean loss.
+ * Backward pass: expects forward() then crossEntropy(..., grad = true) on the same batch; a packed batch and head rows
+ * are those of that forward pass. Overwrites model.grads with the gradient of the mean loss.
  */
 import type { Vec } from "../kernels/types.ts";
 import { type Dropout, siteSeed } from "./forward.ts";
+import { lmHeadBwd } from "./lm-head.ts";
+import { packedAttentionBwd, packedEmbedBwd } from "./packed.ts";
 import { type ImageRows, patchEmbedBwd } from "./patch-embed.ts";
 import type { Transformer } from "./transformer.ts";
 import { keptAttentionProbs } from "./workspace.ts";
@@ -12,18 +14,18 @@ import { keptAttentionProbs } from "./workspace.ts";
 export function backward(model: Transformer, ids: Int32Array, B: number, T: number, dropout?: Dropout, images?: ImageRows): void {
   const { k, spec, p, g } = model;
   const ws = model.workspace;
-  if (!ws) throw new Error("forward() first");
+  if (!ws?.pass) throw new Error("forward() first");
+  const { packed, rows: R } = ws.pass;
+  if (packed ? packed.starts.length !== B : R !== B * T)
+    throw new Error(`backward over a batch of ${B} × ${T} after a forward pass over ${R} rows`);
   const d = spec.dModel;
-  const V = spec.vocabSize;
   const H = spec.nHeads;
   const hd = model.headDim;
-  const R = B * T;
   const scale = 1 / Math.sqrt(hd);
-  const probs = keptAttentionProbs(ws, B, T);
+  const probs = packed ? undefined : keptAttentionProbs(ws, B, T);
   model.grads.fill(0);
-  // Logits = lnf · wteᵀ: dwte = dlogitsᵀ · lnf, dlnf = dlogits · wte.
-  k.gemm(true, false, V, d, R, ws.logits, V, ws.lnf, d, g.wte, d, false, null);
-  k.gemm(false, false, R, d, V, ws.logits, V, p.wte, d, ws.dtmp, d, false, null);
+  // Logits = lnf · wteᵀ: dwte = dlogitsᵀ · lnf, dlnf = dlogits · wte (on the head rows).
+  lmHeadBwd(model, ws, R);
   k.layernormBwd(ws.dtmp, ws.h[spec.nLayers] as Vec, p.lnfg, ws.lnfMean, ws.lnfRstd, ws.dh, g.lnfg, g.lnfb, R, d, false);
   for (let l = spec.nLayers - 1; l >= 0; l--) {
     const w = p.layers[l];
@@ -52,30 +54,33 @@ export function backward(model: Transformer, ids: Int32Array, B: number, T: numb
     k.colsum(dy1, R, d, gw.bo, false);
     k.gemm(false, true, R, d, d, dy1, d, w.wo, d, ws.datt, d, false, null);
     const dq = ws.dqkv;
-    k.attentionBwd(
-      a.qkv,
-      3 * d,
-      a.qkv.subarray(d),
-      a.qkv.subarray(2 * d),
-      3 * d,
-      probs?.[l] ?? null,
-      ws.datt,
-      d,
-      dq,
-      dq.subarray(d),
-      dq.subarray(2 * d),
-      3 * d,
-      B,
-      H,
-      T,
-      hd,
-      scale,
-    );
+    if (packed) packedAttentionBwd(model, a.qkv, ws.datt, dq, packed);
+    else
+      k.attentionBwd(
+        a.qkv,
+        3 * d,
+        a.qkv.subarray(d),
+        a.qkv.subarray(2 * d),
+        3 * d,
+        probs?.[l] ?? null,
+        ws.datt,
+        d,
+        dq,
+        dq.subarray(d),
+        dq.subarray(2 * d),
+        3 * d,
+        B,
+        H,
+        T,
+        hd,
+        scale,
+      );
     k.gemm(true, false, d, 3 * d, R, a.ln1, d, ws.dqkv, 3 * d, gw.wqkv, 3 * d, false, null);
     k.colsum(ws.dqkv, R, 3 * d, gw.bqkv, false);
     k.gemm(false, true, R, d, 3 * d, ws.dqkv, 3 * d, w.wqkv, 3 * d, ws.dtmp, d, false, null);
     k.layernormBwd(ws.dtmp, ws.h[l] as Vec, w.ln1g, a.ln1Mean, a.ln1Rstd, ws.dh, gw.ln1g, gw.ln1b, R, d, true);
   }
-  k.embedBwd(ids, ws.dh, g.wte, g.wpe, B, T, d);
+  if (packed) packedEmbedBwd(model, ids, packed, ws.dh);
+  else k.embedBwd(ids, ws.dh, g.wte, g.wpe, B, T, d);
   if (images && images.n > 0) patchEmbedBwd(model, images, ws.dh);
 }

@@ -16,15 +16,31 @@ export interface LayerActs {
   g: Vec;
 }
 
-export interface Workspace {
+/** A packed batch: example b is rows starts[b] .. starts[b] + lengths[b] - 1 (positions 0 ..), one after another. */
+export interface PackedRows {
+  starts: Int32Array;
+  lengths: Int32Array;
+  /** Rows in all (the sum of the lengths). */
   rows: number;
+}
+
+export interface Workspace {
+  /** Rows the buffers hold (the largest batch so far). */
+  rows: number;
+  /** The last forward pass: its rows, its packing (undefined: padded [B, T]) and its head rows (undefined: every row). */
+  pass: { rows: number; packed: PackedRows | undefined; headRows: Int32Array | undefined } | undefined;
   /** Residual stream entering layer l (h[nLayers] leaves the last layer). */
   h: Vec[];
   layers: LayerActs[];
   lnf: Vec;
   lnfMean: Vec;
   lnfRstd: Vec;
+  /** The final norm's head rows, gathered ([headRows.length, d]), and their gradient. */
+  headIn: Vec;
+  headGrad: Vec;
+  /** [rows or head rows, vocab]; with head rows, logits row i is batch row headRows[i]. */
   logits: Vec;
+  /** Per batch row (0 on rows without logits). */
   losses: Vec;
   correct: Vec;
   /** A residual branch's output before dropout, and its gradient after. */
@@ -69,8 +85,7 @@ export function keptAttentionProbs(ws: Workspace, B: number, T: number): Vec[] |
   return probs.layers.map((layer) => layer.subarray(0, size));
 }
 
-export function ensureWorkspace(k: Kernels, spec: ModelSpec, current: Workspace | undefined, B: number, T: number): Workspace {
-  const rows = B * T;
+export function ensureWorkspace(k: Kernels, spec: ModelSpec, current: Workspace | undefined, rows: number): Workspace {
   if (current && current.rows >= rows) return current;
   const R = Math.max(rows, current?.rows ?? 0);
   const d = spec.dModel;
@@ -93,11 +108,14 @@ export function ensureWorkspace(k: Kernels, spec: ModelSpec, current: Workspace 
   }
   return {
     rows: R,
+    pass: undefined,
     h: Array.from({ length: spec.nLayers + 1 }, () => a(R * d)),
     layers,
     lnf: a(R * d),
     lnfMean: a(R),
     lnfRstd: a(R),
+    headIn: a(R * d),
+    headGrad: a(R * d),
     logits: a(R * spec.vocabSize),
     losses: a(R),
     correct: a(R),

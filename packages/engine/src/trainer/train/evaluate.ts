@@ -1,9 +1,10 @@
 /** Mean loss and token accuracy over loss-bearing tokens of a set of examples (no gradients). */
-import { crossEntropy, forward } from "../model/forward.ts";
+import { crossEntropy } from "../model/forward.ts";
 import type { Transformer } from "../model/transformer.ts";
 import type { Encoded } from "../tokenizer/chat-template.ts";
 import { batchImageRows } from "../vision/image-rows.ts";
-import { makeBatch } from "./batches.ts";
+import { forwardBatch, placeImages } from "./batch-forward.ts";
+import { makePackedBatch } from "./batches.ts";
 
 export interface EvalResult {
   loss: number;
@@ -17,11 +18,11 @@ export function evaluate(model: Transformer, examples: Encoded[], batchSize: num
   let correctSum = 0;
   for (let i = 0; i < examples.length; i += batchSize) {
     const idx = Array.from({ length: Math.min(batchSize, examples.length - i) }, (_, j) => i + j);
-    const b = makeBatch(examples, idx, model.spec.contextLength);
+    const b = makePackedBatch(examples, idx, model.spec.contextLength);
     const vision = model.spec.vision;
-    const images = vision ? batchImageRows(model.k, vision, examples, idx, b.T, model.spec.contextLength) : undefined;
-    forward(model, b.ids, b.B, b.T, undefined, images);
-    const s = crossEntropy(model, b.targets, b.mask, b.B * b.T, false);
+    const images = placeImages(b, vision ? batchImageRows(model.k, vision, examples, idx, b.T, model.spec.contextLength) : undefined);
+    const rows = forwardBatch(model, b, undefined, images);
+    const s = crossEntropy(model, b.targets, b.mask, rows, false);
     lossSum += s.lossSum;
     weightSum += s.weightSum;
     correctSum += s.correctSum;
