@@ -114,6 +114,11 @@ export interface FakeTogether {
   onCreate?: ((job: Job) => void | Promise<void>) | undefined;
   /** While true, a running job stays `running` on every poll (no step, no metrics) until the test sets it false. */
   holdRunning: boolean;
+  /**
+   * Stores a job as if created earlier (an account's history, for `GET /v1/fine-tunes`): `body` as `POST /v1/fine-tunes`
+   * takes it (checked), in `status` (default `completed`), created at `created_at` (default now).
+   */
+  addJob(job: { body: TogetherCreateBody; status?: string; created_at?: string }): Job;
   close(): Promise<void>;
 }
 
@@ -141,6 +146,21 @@ export async function startFakeTogether(options: FakeTogetherOptions): Promise<F
     },
     failNext(route, status, count = 1) {
       failing.push({ route, status, count });
+    },
+    addJob({ body, status = "completed", created_at = now() }) {
+      const job: Job = {
+        id: `ft-${String(nextId++).padStart(8, "0")}-fake`,
+        body: TogetherCreateBody.parse(body),
+        status,
+        polls: 0,
+        step: 0,
+        created_at,
+        updated_at: created_at,
+        events: [],
+        metrics: [],
+      };
+      fake.jobs.set(job.id, job);
+      return job;
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
@@ -341,7 +361,11 @@ export async function startFakeTogether(options: FakeTogetherOptions): Promise<F
       await fake.onCreate?.(job);
       return send(res, 200, truncated(job));
     }
-    if (method === "GET" && path === "/v1/fine-tunes") return send(res, 200, { data: [...fake.jobs.values()].map(truncated) });
+    if (method === "GET" && path === "/v1/fine-tunes") {
+      // documented without parameters: every job of the account in one answer, unpaged (no limit, after or has_more)
+      if (url.search) return refuse(res, path, `GET /v1/fine-tunes takes no parameters, got ${url.search}`);
+      return send(res, 200, { data: [...fake.jobs.values()].map(truncated) });
+    }
 
     const jobMatch = /^\/v1\/fine-tunes\/([\w-]+)(\/events|\/metrics|\/cancel)?$/.exec(path);
     const job = jobMatch?.[1] ? fake.jobs.get(jobMatch[1]) : undefined;
