@@ -3,8 +3,9 @@
 // serve`). The first trains an experiment and publishes the tuned model; `DELETE /v1/models/ID` on a machine deletes
 // its copy and unpublishes it, so every machine asked for it afterwards answers OpenAI's 404 model_not_found: those
 // that never had it, and those with a copy of their own (the one that trained it, one that fetched it), which drop it.
-// The model's files leave the shared store.
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+// The model's files leave the shared store. A machine with a copy of its own no longer lists it either, as soon as it
+// is deleted, before anything asks it for the model (its listing drops the copy).
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -94,17 +95,22 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** Trains an experiment on the first machine (its runtime publishes the tuned model); the tuned model's id. */
-async function trainOnFirst(): Promise<{ id: string; model: string }> {
-  expect((await call(first, "POST", "/api/projects", { name: "tickets" })).status).toBe(201);
-  expect((await call(first, "PUT", "/api/projects/tickets/test-split", read("test.jsonl"), ndjson)).status).toBe(201);
-  expect((await call(first, "POST", "/api/projects/tickets/datasets/train/versions", read("train-v1.jsonl"), ndjson)).status).toBe(201);
+/** Creates a project on the first machine: its test split, training data and graders. */
+async function projectOnFirst(project: string): Promise<void> {
+  expect((await call(first, "POST", "/api/projects", { name: project })).status).toBe(201);
+  expect((await call(first, "PUT", `/api/projects/${project}/test-split`, read("test.jsonl"), ndjson)).status).toBe(201);
+  expect((await call(first, "POST", `/api/projects/${project}/datasets/train/versions`, read("train-v1.jsonl"), ndjson)).status).toBe(201);
   const graders = { graders: [{ type: "json_match", name: "fields", fields: ["category", "priority"] }], primary_metric: "fields" };
-  expect((await call(first, "PUT", "/api/projects/tickets/graders", graders)).status).toBe(201);
-  const created = await call(first, "POST", "/api/projects/tickets/experiments", {
+  expect((await call(first, "PUT", `/api/projects/${project}/graders`, graders)).status).toBe(201);
+}
+
+/** Trains an experiment of the project on the first machine (its runtime publishes the tuned model); the tuned model's id. */
+async function trainOnFirst(project: string, seed = 0): Promise<{ id: string; model: string }> {
+  const created = await call(first, "POST", `/api/projects/${project}/experiments`, {
     dataset: "train@1",
     model: "local-tiny",
     hyperparameters: { n_epochs: 1, batch_size: 8 },
+    seed,
   });
   expect(created.status, JSON.stringify(created.json)).toBe(201);
   const id: string = created.json.experiment.id;
@@ -120,7 +126,8 @@ async function trainOnFirst(): Promise<{ id: string; model: string }> {
 
 describe("DELETE /v1/models/ID of a published tuned model", () => {
   it("unpublishes it: another machine asked for it afterwards answers model_not_found, and its files leave the store", async () => {
-    const { id, model } = await trainOnFirst();
+    await projectOnFirst("tickets");
+    const { id, model } = await trainOnFirst("tickets");
     // its experiment is deleted first: the tuned model stays published (and its training checkpoint goes)
     expect((await call(first, "DELETE", `/api/experiments/${id}`)).json).toEqual({ id, deleted: true, tunedModel: model });
     const published = await first.ws.db
@@ -156,5 +163,51 @@ describe("DELETE /v1/models/ID of a published tuned model", () => {
     expect(await first.ws.db.selectFrom("published_models").select("model").execute()).toEqual([]);
     const stored = await Promise.all([published.manifest_blob, ...files].map((hash) => second.ws.blobs.has(hash)));
     expect(stored).toEqual([published.manifest_blob, ...files].map(() => false));
+  }, 240_000);
+});
+
+/** The ids `GET /v1/models` lists on a machine (through the SDK's paging). */
+async function listed(m: Machine): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const model of m.client.models.list()) ids.push(model.id);
+  return ids;
+}
+
+/** The engine's own copy of a model on a machine: its row's directory, or undefined when it has none. */
+async function copyOf(m: Machine, model: string): Promise<string | undefined> {
+  return (await m.engine.store.db.selectFrom("models").select("dir").where("id", "=", model).executeTakeFirst())?.dir;
+}
+
+describe("a machine with a copy of a tuned model deleted on another machine", () => {
+  it("no longer lists it, before anything asks it for the model: listing drops the copy; other tuned models stay", async () => {
+    await projectOnFirst("listed");
+    const { model: kept } = await trainOnFirst("listed", 1);
+    const { model: gone } = await trainOnFirst("listed", 2);
+    // the third machine fetches both (a copy of its own of each); the first trained them
+    for (const model of [kept, gone]) expect(await third.client.models.retrieve(model)).toMatchObject({ id: model, object: "model" });
+    const copies = { first: await copyOf(first, gone), third: await copyOf(third, gone) };
+    expect(copies.first !== undefined && existsSync(copies.first) && copies.third !== undefined && existsSync(copies.third)).toBe(true);
+    for (const m of [first, third]) expect(await listed(m)).toEqual(expect.arrayContaining([kept, gone]));
+
+    // deleted through the second machine, which never had it
+    expect(await second.client.models.delete(gone)).toEqual({ id: gone, object: "model", deleted: true });
+
+    // the first thing each machine is asked afterwards is its list of models: the deleted model is not in it, the other
+    // tuned model still is wherever there is a copy, and so are the base models
+    const lists = { first: await listed(first), second: await listed(second), third: await listed(third) };
+    for (const ids of Object.values(lists)) {
+      expect(ids).not.toContain(gone);
+      expect(ids).toContain("local-tiny");
+    }
+    expect([lists.first.includes(kept), lists.second.includes(kept), lists.third.includes(kept)]).toEqual([true, false, true]);
+    // listing dropped the stale copies (row and files) of the machines that had one
+    expect({ first: await copyOf(first, gone), third: await copyOf(third, gone) }).toEqual({ first: undefined, third: undefined });
+    expect([existsSync(copies.first as string), existsSync(copies.third as string)]).toEqual([false, false]);
+    // and retrieving it is model_not_found everywhere, while the other model is still retrieved
+    for (const m of [first, second, third]) {
+      const retrieved = await refusal(m.client.models.retrieve(gone));
+      expect({ status: retrieved.status, code: retrieved.code }).toEqual({ status: 404, code: "model_not_found" });
+      expect(await m.client.models.retrieve(kept)).toMatchObject({ id: kept, object: "model" });
+    }
   }, 240_000);
 });

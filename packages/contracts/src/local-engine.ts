@@ -41,10 +41,12 @@ export interface LocalEngine {
    */
   onDeleteTunedModel(withdraw: ((id: string, deletedHere: boolean) => Promise<boolean>) | undefined): void;
   /**
-   * Sets how the engine learns that a tuned model it has was deleted elsewhere (on another machine's engine): true when
-   * it was; the engine then deletes its own copy and answers model_not_found. Undefined removes it.
+   * Sets how the engine learns that tuned models it has were deleted elsewhere (on another machine's engine): given
+   * their ids, those that were, in one question for them all (the model listing asks it of every tuned model the engine
+   * has). The engine then deletes its own copies, leaves them out of `GET /v1/models` and answers model_not_found for
+   * them. Undefined removes it.
    */
-  onWithdrawnTunedModel?(withdrawn: ((id: string) => Promise<boolean>) | undefined): void;
+  onWithdrawnTunedModel?(withdrawn: ((ids: readonly string[]) => Promise<readonly string[]>) | undefined): void;
   /**
    * Sets the listener told of each training checkpoint as the engine records it (its model id, `ft:…:ckpt-step-N`,
    * is then servable, and resumable by a job created with `resume_from`). Undefined removes it.

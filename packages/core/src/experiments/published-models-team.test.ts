@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Blobs, DirectoryBlobs } from "@tunelab/storage";
+import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeWorkspace, openWorkspace, type Workspace } from "../storage/workspace.ts";
 import { type EngineFiles, engineFiles, modelFiles } from "../test-support/engine-files.ts";
@@ -23,7 +24,7 @@ import { deleteExperiment } from "./delete-experiment.ts";
 import type { Experiment } from "./experiment.schema.ts";
 import { ExperimentRunner } from "./experiment-runner.ts";
 import { fetchTunedModel, publishCheckpoint, publishTunedModel } from "./shared-tuned-models.ts";
-import { unpublishTunedModel } from "./unpublish-tuned-model.ts";
+import { unpublishTunedModel, withdrawnAmong } from "./unpublish-tuned-model.ts";
 
 const BASE = "gpt-4.1-nano-2025-04-14";
 let dir: string;
@@ -118,6 +119,15 @@ async function fetchedBySecond(name: string, model: string): Promise<Record<stri
   return modelFiles(root, model);
 }
 
+/** Whether a transaction of this PostgreSQL database waits for an advisory lock (the blob-store lock) now. */
+async function waitsForAdvisoryLock(workspace: Workspace): Promise<boolean> {
+  const { rows } = await sql<{ waiting: number }>`select count(*)::int as waiting from pg_locks
+    where locktype = 'advisory' and not granted and database = (select oid from pg_database where datname = current_database())`.execute(
+    workspace.db,
+  );
+  return (rows[0]?.waiting ?? 0) > 0;
+}
+
 const stored = async (texts: Record<string, string>) =>
   Object.fromEntries(await Promise.all(Object.entries(texts).map(async ([name, text]) => [name, await ws.blobs.has(sha256(text))])));
 
@@ -150,6 +160,12 @@ describe("deleting a published tuned model", () => {
       tokenizer: true,
       base: true,
     });
+    // engines listing their models learn which are withdrawn in one question (a query per thousand ids)
+    const unknown = Array.from({ length: 1500 }, (_, i) => `ft:${BASE}:never-trained-${i}`);
+    expect(await withdrawnAmong(other.db, [two.tunedModel, ...unknown.slice(0, 1200), one.tunedModel, ...unknown.slice(1200)])).toEqual([
+      one.tunedModel,
+    ]);
+    expect(await withdrawnAmong(other.db, [])).toEqual([]);
     // the other model is whole; deleting the first again finds nothing to unpublish
     expect(await fetchedBySecond("second-2", two.tunedModel)).toEqual(modelFiles(firstRoot, two.tunedModel));
     expect(await unpublishTunedModel(other, one.tunedModel)).toBe(false);
@@ -211,6 +227,48 @@ describe("a publish while a deletion happens", () => {
       } finally {
         delete first.onLookup;
       }
+    },
+    60_000,
+  );
+
+  // PostgreSQL only, as above. Without the lock, the deletion did not see the model the publisher had not committed yet
+  // and recorded it withdrawn; the publisher then committed it published: other machines fetched and served it, while
+  // every machine's listing dropped it.
+  it.skipIf(testPostgresServer() === undefined)(
+    "a model its engine deletes while the publisher records it ends withdrawn and unpublished, never both",
+    async () => {
+      let training: string | undefined;
+      let deleting: Promise<boolean> | undefined;
+      let looks = 0;
+      const done = await train({
+        files: (m) => {
+          training = m;
+          return { "weights.bin": `weights of ${m} (recorded)`, "tokenizer.json": "{}" };
+        },
+        // the publisher looks for each of its two files as it stores them, then again as it records them under the
+        // lock: at that third look, DELETE /v1/models/ID on the first machine deletes the engine's copy and unpublishes
+        // the model, and the publisher goes on once the deletion waits for its lock (or, without one, is done)
+        blobs: watchedBlobs(async () => {
+          if (++looks !== 3) return;
+          const model = training as string;
+          first.deleted(model);
+          const started = unpublishTunedModel(other, model, { deletedHere: true });
+          deleting = started;
+          let settled = false;
+          void started.finally(() => {
+            settled = true;
+          });
+          while (!settled && !(await waitsForAdvisoryLock(ws))) await new Promise((r) => setTimeout(r, 10));
+        }),
+      });
+      expect(looks).toBeGreaterThanOrEqual(3);
+      const model = done.tunedModel;
+      expect(await ws.db.selectFrom("published_models").select("model").where("model", "=", model).execute()).toEqual([]);
+      expect(await withdrawnAmong(ws.db, [model])).toEqual([model]);
+      // the deletion ran after the publish: it found the model published and removed it
+      expect(await deleting).toBe(true);
+      expect(await fetchedBySecond("second-10", model)).toBe(false);
+      expect(await stored({ weights: `weights of ${model} (recorded)` })).toEqual({ weights: false });
     },
     60_000,
   );

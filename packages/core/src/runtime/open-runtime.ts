@@ -11,7 +11,7 @@ import {
   publishTunedModel,
   sharedTunedModelSource,
 } from "../experiments/shared-tuned-models.ts";
-import { isWithdrawn, unpublishTunedModel } from "../experiments/unpublish-tuned-model.ts";
+import { unpublishTunedModel, withdrawnAmong } from "../experiments/unpublish-tuned-model.ts";
 import { assertCodeGradersAllowed } from "../grader-sets/code-grader-policy.ts";
 import { evaluationSetup } from "../grader-sets/evaluation-setup.ts";
 import { findGraderSet } from "../grader-sets/grader-set.repository.ts";
@@ -102,8 +102,8 @@ export function openRuntime(options: RuntimeOptions): Runtime {
   local?.onMissingTunedModel(sharedTunedModelSource(ws, local));
   // a tuned model deleted on this machine's engine is no longer published: no machine fetches it any more
   local?.onDeleteTunedModel((id, deletedHere) => unpublishTunedModel(ws, id, { deletedHere }));
-  // and one deleted on another machine's engine is dropped here too when next asked for
-  local?.onWithdrawnTunedModel?.((id) => isWithdrawn(ws.db, id));
+  // and those deleted on another machine's engine are dropped here too when next listed or asked for
+  local?.onWithdrawnTunedModel?.((ids) => withdrawnAmong(ws.db, ids));
   // each checkpoint goes to the blob store as it is made, so a worker elsewhere can continue a job whose worker died
   // one at a time, in the order they were made: each replaces the job's previous checkpoint in the store
   let publishing: Promise<unknown> = Promise.resolve();

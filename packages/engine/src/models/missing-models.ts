@@ -14,11 +14,16 @@ export type MissingModelSource = (id: string) => Promise<boolean>;
  */
 export type ModelWithdrawal = (id: string, deletedHere: boolean) => Promise<boolean>;
 
+/** Which of the given tuned models were deleted elsewhere (on another machine's engine), asked once for them all. */
+export type WithdrawnModels = (ids: readonly string[]) => Promise<readonly string[]>;
+
+const isTuned = (id: string) => id.startsWith("ft:");
+
 /** The engine's tuned models, asking the missing-model source (when one is set) for those it does not have. */
 export class TunedModels {
   private source: MissingModelSource | undefined;
   private withdrawal: ModelWithdrawal | undefined;
-  private withdrawn: ((id: string) => Promise<boolean>) | undefined;
+  private withdrawn: WithdrawnModels | undefined;
 
   constructor(private readonly store: EngineStore) {}
 
@@ -33,10 +38,10 @@ export class TunedModels {
   }
 
   /**
-   * Sets (or, with undefined, removes) how the engine learns that a tuned model was deleted elsewhere (another machine's
-   * engine withdrew it from the team's store): its own copy then goes too.
+   * Sets (or, with undefined, removes) how the engine learns that tuned models were deleted elsewhere (another
+   * machine's engine withdrew them from the team's store): its own copies then go too.
    */
-  setWithdrawnCheck(withdrawn: ((id: string) => Promise<boolean>) | undefined): void {
+  setWithdrawnCheck(withdrawn: WithdrawnModels | undefined): void {
     this.withdrawn = withdrawn;
   }
 
@@ -48,22 +53,32 @@ export class TunedModels {
   async remove(id: string): Promise<boolean> {
     const row = await findModel(this.store, id);
     if (row) await deleteModel(this.store, row);
-    const withdrawn = this.withdrawal && id.startsWith("ft:") ? await this.withdrawal(id, row !== undefined) : false;
+    const withdrawn = this.withdrawal && isTuned(id) ? await this.withdrawal(id, row !== undefined) : false;
     return row !== undefined || withdrawn;
   }
 
   /**
-   * The tuned model's row: this engine's own (unless it was deleted elsewhere), or one the source adds now; undefined
-   * when neither has it.
+   * The tuned model's row: this engine's own, or one the source adds now; undefined when neither has it, or when it
+   * was deleted elsewhere (this engine's copy, one adopted just now included, then goes).
    */
   async find(id: string): Promise<ModelTable | undefined> {
-    const row = await findModel(this.store, id);
-    if (row && this.withdrawn && id.startsWith("ft:") && (await this.withdrawn(id))) {
-      // deleted on another machine's engine: this copy goes too
-      await deleteModel(this.store, row);
-      return undefined;
-    }
-    if (row || !this.source || !id.startsWith("ft:")) return row;
-    return (await this.source(id)) ? findModel(this.store, id) : undefined;
+    let row = await findModel(this.store, id);
+    if (!row && this.source && isTuned(id) && (await this.source(id))) row = await findModel(this.store, id);
+    if (!row) return undefined;
+    return (await this.current([row]))[0];
+  }
+
+  /**
+   * The rows of `rows` whose models were not deleted elsewhere, in their order: the copies of those that were are
+   * deleted here. One question for them all (the model listing asks it of every tuned model the engine has).
+   */
+  async current(rows: readonly ModelTable[]): Promise<ModelTable[]> {
+    const tuned = rows.filter((row) => isTuned(row.id)).map((row) => row.id);
+    if (!this.withdrawn || tuned.length === 0) return [...rows];
+    const gone = new Set(await this.withdrawn(tuned));
+    if (gone.size === 0) return [...rows];
+    // deleted on another machine's engine: these copies go too
+    for (const row of rows) if (gone.has(row.id)) await deleteModel(this.store, row);
+    return rows.filter((row) => !gone.has(row.id));
   }
 }

@@ -24,11 +24,14 @@ export async function insertModel(store: EngineStore, input: Omit<ModelTable, "c
     .execute();
 }
 
-/** OpenAI's model objects: built-in base sizes (owned by tunelab), registered open-weight bases, tuned models and checkpoints. */
-export async function listModels(store: EngineStore) {
+/**
+ * OpenAI's model objects: built-in base sizes (owned by tunelab), registered open-weight bases, tuned models and
+ * checkpoints; `current` keeps the tuned models' rows still served (TunedModels.current drops those deleted elsewhere).
+ */
+export async function listModels(store: EngineStore, current: (rows: ModelTable[]) => Promise<ModelTable[]>) {
   const base = Object.keys(BASE_MODELS).map((id) => ({ id, object: "model" as const, created: ENGINE_START, owned_by: "tunelab" }));
   const registered = await listRegisteredBases(store);
-  const tuned = await store.db.selectFrom("models").selectAll().orderBy("created_at").execute();
+  const tuned = await current(await store.db.selectFrom("models").selectAll().orderBy("created_at").execute());
   return [...base, ...registered.map(toRegisteredObject), ...tuned.map(toModelObject)];
 }
 

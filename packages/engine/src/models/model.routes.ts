@@ -8,7 +8,8 @@ import { ENGINE_START, findBaseModel, listModels, toModelObject, toRegisteredObj
 export function modelRoutes(store: EngineStore, tuned: TunedModels): Hono {
   const app = new Hono();
 
-  app.get("/", async (c) => c.json({ object: "list", data: await listModels(store) }));
+  // tuned models deleted on another machine's engine are not listed (and their copies go), as they are not retrieved
+  app.get("/", async (c) => c.json({ object: "list", data: await listModels(store, (rows) => tuned.current(rows)) }));
 
   app.get("/:id{.+}", async (c) => {
     const id = c.req.param("id");
