@@ -108,7 +108,13 @@ export const COMMAND_GROUPS: CommandGroup[] = [
     load: async () => (await import("./commands/eval.ts")).registerEval,
   },
   {
-    commands: [{ name: "models", term: "models", description: "open-weight base models (Hugging Face checkpoints) for the local engine" }],
+    commands: [
+      {
+        name: "models",
+        term: "models",
+        description: "the local engine's models: open-weight bases (Hugging Face checkpoints), and tuned models to export or delete",
+      },
+    ],
     load: async () => (await import("./commands/models.ts")).registerModels,
   },
   {

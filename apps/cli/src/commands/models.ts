@@ -12,6 +12,7 @@ import {
 import cliProgress from "cli-progress";
 import type { Command } from "commander";
 import { color, emit, formatNumber, type GlobalOptions, table } from "../output.ts";
+import { registerModelsDelete } from "./models-delete.ts";
 import { downloadForRegistration } from "./models-download.ts";
 import { registerModelsExport } from "./models-export.ts";
 
@@ -82,7 +83,9 @@ function hashProgress(label: string, json: boolean): (done: number, total: numbe
 }
 
 export function registerModels(program: Command, globals: () => GlobalOptions): void {
-  const models = program.command("models").description("open-weight base models (Hugging Face checkpoints) for the local engine");
+  const models = program
+    .command("models")
+    .description("the local engine's models: open-weight bases (Hugging Face checkpoints), and tuned models to export or delete");
   models
     .command("add")
     .description("register a Hugging Face model directory, or download one with hf:ORG/NAME[@REVISION]")
@@ -164,6 +167,7 @@ export function registerModels(program: Command, globals: () => GlobalOptions): 
       });
     });
   registerModelsExport(models, globals, withEngine);
+  registerModelsDelete(models, globals);
   models
     .command("remove")
     .description("unregister a model (its files are left where they are)")
