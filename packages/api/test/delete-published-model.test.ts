@@ -4,7 +4,8 @@
 // its copy and unpublishes it, so every machine asked for it afterwards answers OpenAI's 404 model_not_found: those
 // that never had it, and those with a copy of their own (the one that trained it, one that fetched it), which drop it.
 // The model's files leave the shared store. A machine with a copy of its own no longer lists it either, as soon as it
-// is deleted, before anything asks it for the model (its listing drops the copy).
+// is deleted, before anything asks it for the model (its listing drops the copy); nor does one that fetched it while it
+// was being deleted serve the copy it adopted.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -20,8 +21,16 @@ const EXAMPLES = fileURLToPath(new URL("../../../examples/ticket-routing/", impo
 const read = (name: string) => readFileSync(`${EXAMPLES}${name}`, "utf8");
 const ndjson = { "content-type": "application/x-ndjson" };
 
+/** Run before a machine's blob store answers: a fetch asking where a file is (to copy it), a deletion removing one. */
+interface BlobHooks {
+  beforeLocalPath?: (hash: string) => Promise<void>;
+  beforeRemove?: (hash: string) => Promise<void>;
+}
+
 interface Machine {
   ws: Workspace;
+  /** Set by a test to interleave this machine's blob store with another machine's work. */
+  hooks: BlobHooks;
   engine: Engine;
   services: ApiServices;
   app: ReturnType<typeof createApiApp>;
@@ -38,7 +47,25 @@ async function machine(name: string, database: string | undefined): Promise<Mach
   const home = join(dir, name);
   const opened = await openWorkspace(home, database ?? (await testDatabaseLocation(home)));
   await opened.blobs.close();
-  const ws = { ...opened, blobs: openBlobs(home, readEnv({ TUNELAB_BLOB_DIR: join(dir, "shared-blobs") })) };
+  const hooks: BlobHooks = {};
+  const shared = openBlobs(home, readEnv({ TUNELAB_BLOB_DIR: join(dir, "shared-blobs") }));
+  const blobs = new Proxy(shared, {
+    get(target, key) {
+      if (key === "localPath")
+        return async (hash: string) => {
+          await hooks.beforeLocalPath?.(hash);
+          return target.localPath(hash);
+        };
+      if (key === "remove")
+        return async (hash: string) => {
+          await hooks.beforeRemove?.(hash);
+          return target.remove(hash);
+        };
+      const value = Reflect.get(target, key, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  const ws = { ...opened, blobs };
   const engine = await createEngine({ root: join(home, "engine"), checkpointEvery: 1000 });
   const services = createServices({
     ws,
@@ -54,7 +81,7 @@ async function machine(name: string, database: string | undefined): Promise<Mach
     maxRetries: 0,
     fetch: async (input, init) => app.fetch(new Request(input, init)),
   });
-  return { ws, engine, services, app, client };
+  return { ws, hooks, engine, services, app, client };
 }
 
 async function call(m: Machine, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
@@ -209,5 +236,43 @@ describe("a machine with a copy of a tuned model deleted on another machine", ()
       expect({ status: retrieved.status, code: retrieved.code }).toEqual({ status: 404, code: "model_not_found" });
       expect(await m.client.models.retrieve(kept)).toMatchObject({ id: kept, object: "model" });
     }
+  }, 240_000);
+
+  it("a copy adopted by a fetch that read the record just before the deletion is not served: retrieving it drops it", async () => {
+    await projectOnFirst("raced");
+    const { model } = await trainOnFirst("raced");
+    // the third machine, asked for the model, finds it published and starts copying its files; then the second machine
+    // deletes it: the deletion's record commits, and it removes the files only once the third machine's request ended
+    let deleting: Promise<unknown> | undefined;
+    let removing: (() => void) | undefined;
+    const removingStarted = new Promise<void>((resolve) => {
+      removing = resolve;
+    });
+    let answered: (() => void) | undefined;
+    const thirdAnswered = new Promise<void>((resolve) => {
+      answered = resolve;
+    });
+    third.hooks.beforeLocalPath = async () => {
+      if (deleting) return;
+      deleting = second.client.models.delete(model);
+      await removingStarted;
+    };
+    second.hooks.beforeRemove = async () => {
+      removing?.();
+      await thirdAnswered;
+    };
+    try {
+      const retrieving = refusal(third.client.models.retrieve(model)).finally(() => answered?.());
+      const retrieved = await retrieving;
+      expect({ status: retrieved.status, code: retrieved.code }).toEqual({ status: 404, code: "model_not_found" });
+      expect(await deleting).toEqual({ id: model, object: "model", deleted: true });
+    } finally {
+      delete third.hooks.beforeLocalPath;
+      delete second.hooks.beforeRemove;
+      answered?.();
+    }
+    // the copy it adopted is gone: not listed, not kept
+    expect(await copyOf(third, model)).toBeUndefined();
+    expect(await listed(third)).not.toContain(model);
   }, 240_000);
 });
