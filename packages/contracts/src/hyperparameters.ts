@@ -3,7 +3,8 @@ import { z } from "zod";
 /**
  * Fine-tuning hyperparameters, declared once: OpenAI's (`n_epochs`, `batch_size`, `learning_rate_multiplier`, DPO's
  * `beta`) and the local engine's documented extensions (`prompt_loss_weight`, `early_stopping_patience`; LoRA's
- * `lora_rank`, `lora_alpha`, `lora_dropout`, `lora_target_modules` for open-weight bases, named as PEFT names them).
+ * `lora_rank`, `lora_alpha`, `lora_dropout`, `lora_target_modules` for open-weight bases, named as PEFT names them, and
+ * `base_quantization`).
  * Core's experiments, the API's routes, sweeps and the CLI, and the engine's job requests all derive from these.
  */
 export const Auto = z.literal("auto");
@@ -15,6 +16,10 @@ export type TrainingMethod = (typeof TRAINING_METHODS)[number];
 /** The linear projections of a Llama/Qwen/Mistral decoder layer a LoRA adapter can wrap (PEFT's module names). */
 export const LORA_TARGET_MODULES = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"] as const;
 export type LoraTargetModule = (typeof LORA_TARGET_MODULES)[number];
+
+/** How a LoRA job holds its frozen base: as stored (`none`) or in 8-bit Q8 blocks (`q8_0`). */
+export const BASE_QUANTIZATIONS = ["none", "q8_0"] as const;
+export type BaseQuantization = (typeof BASE_QUANTIZATIONS)[number];
 
 /** A list of projections, or PEFT's `all-linear` (every projection; also what `auto` means). */
 export const LoraTargetModules = z.union([z.literal("all-linear"), z.array(z.enum(LORA_TARGET_MODULES)).min(1)]);
@@ -52,6 +57,11 @@ export const HyperparameterFields = z.strictObject({
   lora_dropout: orAuto(z.number().min(0).max(0.9)).optional(),
   /** Which projections get an adapter (`auto` is every linear projection). */
   lora_target_modules: z.union([Auto, LoraTargetModules]).optional(),
+  /**
+   * How the frozen base is held while a LoRA adapter trains and serves (`auto` is `none`: as the checkpoint stores it;
+   * `q8_0`: every matrix in 8-bit blocks, about half of bf16's memory, as QLoRA does with 4 bits).
+   */
+  base_quantization: z.union([Auto, z.enum(BASE_QUANTIZATIONS)]).optional(),
 });
 export type HyperparameterFields = z.infer<typeof HyperparameterFields>;
 export type HyperparameterName = keyof HyperparameterFields;

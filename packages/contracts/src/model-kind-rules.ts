@@ -13,6 +13,7 @@ export const OPEN_WEIGHT_ONLY_HYPERPARAMETERS = [
   "lora_alpha",
   "lora_dropout",
   "lora_target_modules",
+  "base_quantization",
 ] as const;
 
 /** A hyperparameter a model of this kind does not take: the field (`hyperparameters.NAME`) and why. */
@@ -40,6 +41,11 @@ export function modelKindProblem(model: string, kind: LocalModelKind, asked: Hyp
     return {
       param: "hyperparameters.prompt_loss_weight",
       message: `prompt_loss_weight applies to the local-* models trained from scratch; ${model} is a pretrained open-weight model, trained on the assistant tokens only.`,
+    };
+  if (asked.training_type === "full" && asked.base_quantization === "q8_0")
+    return {
+      param: "hyperparameters.base_quantization",
+      message: "base_quantization q8_0 holds a frozen base in 8 bits for LoRA; with training_type full every weight trains in float32.",
     };
   return undefined;
 }

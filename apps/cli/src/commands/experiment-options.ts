@@ -36,6 +36,10 @@ const FLAGS: Record<HyperparameterName, { flag: string; help: string }> = {
     flag: "--lora-targets",
     help: `projections that get an adapter: all-linear or a comma list of ${LORA_TARGET_MODULES.join(",")} (auto: all-linear)`,
   },
+  base_quantization: {
+    flag: "--base-quantization",
+    help: "LoRA: the frozen base as stored (none; auto) or in 8-bit blocks (q8_0: about half of bf16's memory, to train and serve)",
+  },
 };
 
 /** Parses one value as the hyperparameter takes it: a number, `auto`, or for target modules `q_proj,v_proj` / `all-linear`. */
@@ -48,7 +52,7 @@ export function parseHyperparameter(key: HyperparameterName, text: string): unkn
     } catch (error) {
       throw new InvalidArgumentError((error as Error).message);
     }
-  } else if (trimmed === "auto" || key === "training_type") value = trimmed;
+  } else if (trimmed === "auto" || key === "training_type" || key === "base_quantization") value = trimmed;
   else {
     value = Number(trimmed);
     if (trimmed === "" || !Number.isFinite(value)) throw new InvalidArgumentError(`expected a number or auto, got "${text}"`);
@@ -75,6 +79,7 @@ const PLACEHOLDER: Record<HyperparameterName, string> = {
   lora_alpha: "x|auto",
   lora_dropout: "x|auto",
   lora_target_modules: "list|all-linear",
+  base_quantization: "none|q8_0",
 };
 
 const attribute = (flag: string) => flag.replace(/^--/, "").replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());

@@ -48,6 +48,7 @@ export const EXTENSION_HYPERPARAMETERS = [
   "lora_alpha",
   "lora_dropout",
   "lora_target_modules",
+  "base_quantization",
 ] as const satisfies ReadonlyArray<HyperparameterName>;
 
 export const LORA_HYPERPARAMETERS = [
@@ -55,6 +56,7 @@ export const LORA_HYPERPARAMETERS = [
   "lora_alpha",
   "lora_dropout",
   "lora_target_modules",
+  "base_quantization",
 ] as const satisfies ReadonlyArray<HyperparameterName>;
 
 const ONLY_FOR: Partial<Record<HyperparameterName, TrainingMethod>> = METHOD_ONLY_HYPERPARAMETERS;
@@ -111,6 +113,7 @@ export function shortHyperparameters(h: Record<string, unknown>): string {
     lora_dropout: "dropout",
     lora_target_modules: "targets",
     training_type: "type",
+    base_quantization: "base",
   };
   const parts: string[] = [];
   for (const [key, label] of Object.entries(LABEL)) {

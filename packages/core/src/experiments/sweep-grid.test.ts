@@ -20,6 +20,7 @@ describe("the sweep grid", () => {
       "lora_alpha",
       "lora_dropout",
       "lora_target_modules",
+      "base_quantization",
     ]);
   });
 

@@ -63,6 +63,7 @@ export const CAPABILITIES: Record<ProviderKind, Capabilities> = {
       lora_alpha: ENGINE_EXTENSION("lora_alpha"),
       lora_dropout: ENGINE_EXTENSION("lora_dropout"),
       lora_target_modules: ENGINE_EXTENSION("lora_target_modules"),
+      base_quantization: ENGINE_EXTENSION("base_quantization"),
     },
     docs: ["https://platform.openai.com/docs/api-reference/fine-tuning/create"],
   },

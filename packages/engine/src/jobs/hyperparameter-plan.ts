@@ -139,6 +139,7 @@ function loraRules(count: number): Partial<Record<PlannedKey, string>> {
     lora_alpha: "32 (2 × r)",
     lora_dropout: "0",
     lora_target_modules: "every linear projection",
+    base_quantization: "none (the base as the checkpoint stores it)",
     early_stopping_patience: "off unless asked (open-weight bases train a few epochs)",
   };
 }

@@ -1,7 +1,7 @@
 import { TunelabError } from "@tunelab/base";
 import { checkUnchanged } from "../hf/check-unchanged.ts";
 import { isFullDir } from "../hf/full/full-dir.ts";
-import { isLoraDir, readLoraBase } from "../hf/lora/lora-dir.ts";
+import { isLoraDir, readLoraBase, readLoraBaseWeights } from "../hf/lora/lora-dir.ts";
 import type { EngineStore } from "../storage/store.ts";
 import type { ChatExample, Completion, OnToken, SamplingParams } from "../trainer/types.ts";
 import { findRegisteredBase } from "./base-model.repository.ts";
@@ -44,7 +44,9 @@ export class RunnableModels {
       );
     await checkUnchanged(this.store, registeredBase);
     // the base as registered on this machine (the adapter may have been trained, and published, on another)
-    return { kind: "lora", dir: row.dir, baseDir: registeredBase.dir };
+    // and held as it was while the adapter trained (8-bit blocks for base_quantization q8_0)
+    const baseWeights = readLoraBaseWeights(row.dir);
+    return { kind: "lora", dir: row.dir, baseDir: registeredBase.dir, ...(baseWeights ? { baseWeights } : {}) };
   }
 
   complete(

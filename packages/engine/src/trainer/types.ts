@@ -105,7 +105,14 @@ export interface TrainRequest {
   /** Open-weight bases: train every weight instead of LoRA adapters (small models). */
   fullFineTune?: boolean;
   /** LoRA settings for open-weight bases (PEFT's r, lora_alpha, lora_dropout, target_modules). */
-  lora?: { rank: number; alpha: number; dropout: number; targets: string[] };
+  lora?: {
+    rank: number;
+    alpha: number;
+    dropout: number;
+    targets: string[];
+    /** The frozen base in 8-bit Q8 blocks while it trains (and when the tuned model serves); absent: as stored. */
+    baseWeights?: "q8_0";
+  };
   training: ChatExample[];
   validation?: ChatExample[];
   hyperparameters: Hyperparameters;

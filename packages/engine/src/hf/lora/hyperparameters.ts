@@ -10,6 +10,7 @@
  * - learning_rate_multiplier: 1, i.e. a peak rate of 2e-4 (LORA_BASE_LR), the rate PEFT/TRL
  *   recipes use for r 16 adapters.
  * - lora_rank 16, lora_alpha 32, lora_dropout 0, target modules: every linear projection.
+ * - base_quantization none: the frozen base as the checkpoint stores it (`q8_0` on request halves its memory).
  * - training_type "full" (on request) trains every weight at a peak rate of 2e-5 (FULL_BASE_LR).
  * - early_stopping_patience: off unless asked (supervised, with a validation file): `auto` trains
  *   OpenAI's few epochs, where the from-scratch rule's 3 would rarely come into play.
@@ -60,5 +61,6 @@ export function resolveLoraHyperparameters(
     lora_alpha: typeof requested.lora_alpha === "number" ? requested.lora_alpha : DEFAULT_LORA.alpha,
     lora_dropout: typeof requested.lora_dropout === "number" ? requested.lora_dropout : DEFAULT_LORA.dropout,
     lora_target_modules: Array.isArray(targets) ? [...targets] : [...LINEAR_PROJECTIONS],
+    base_quantization: requested.base_quantization === "q8_0" ? "q8_0" : "none",
   };
 }

@@ -25,12 +25,26 @@ export const HfBaseRef = z.object({
 });
 export type HfBaseRef = z.infer<typeof HfBaseRef>;
 
-const TunelabJson = z.object({ format: z.literal("tunelab-lora"), version: z.literal(1), base: HfBaseRef, method: z.string().optional() });
+const TunelabJson = z.object({
+  format: z.literal("tunelab-lora"),
+  version: z.literal(1),
+  base: HfBaseRef,
+  method: z.string().optional(),
+  /** `q8_0`: the adapter was trained on the base held in 8-bit Q8 blocks, and is served on it too (absent: as stored). */
+  base_weights: z.enum(["q8_0"]).optional(),
+});
 
 export const isLoraDir = (dir: string) => existsSync(join(dir, "tunelab.json")) && isPeftDir(dir);
 
+const readTunelabJson = (dir: string) => TunelabJson.parse(JSON.parse(readFileSync(join(dir, "tunelab.json"), "utf8")));
+
 export function readLoraBase(dir: string): HfBaseRef {
-  return TunelabJson.parse(JSON.parse(readFileSync(join(dir, "tunelab.json"), "utf8"))).base;
+  return readTunelabJson(dir).base;
+}
+
+/** How the adapter's base is held when it serves: as it was when the adapter trained. */
+export function readLoraBaseWeights(dir: string): "q8_0" | undefined {
+  return readTunelabJson(dir).base_weights;
 }
 
 export interface LoraFiles {
@@ -45,7 +59,7 @@ export function saveLoraDir(
   dir: string,
   base: HfBaseRef,
   lora: LoraParams,
-  extra: { optimizer?: { m: Vec; v: Vec }; state?: TrainingState; method?: string } = {},
+  extra: { optimizer?: { m: Vec; v: Vec }; state?: TrainingState; method?: string; baseWeights?: "q8_0" } = {},
 ): void {
   mkdirSync(dirname(dir), { recursive: true });
   const tmp = `${dir}.tmp-${process.pid}`;
@@ -54,7 +68,17 @@ export function saveLoraDir(
   writePeftAdapter(tmp, lora, peftBase(base));
   writeFileSync(
     join(tmp, "tunelab.json"),
-    `${JSON.stringify({ format: "tunelab-lora", version: 1, base, ...(extra.method ? { method: extra.method } : {}) }, null, 2)}\n`,
+    `${JSON.stringify(
+      {
+        format: "tunelab-lora",
+        version: 1,
+        base,
+        ...(extra.method ? { method: extra.method } : {}),
+        ...(extra.baseWeights ? { base_weights: extra.baseWeights } : {}),
+      },
+      null,
+      2,
+    )}\n`,
   );
   if (extra.optimizer) {
     const n = lora.params.length;

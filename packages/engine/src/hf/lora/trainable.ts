@@ -88,6 +88,7 @@ export function createTrainable(
       ? { resumed: { ...(resume.optimizer ? { optimizer: resume.optimizer } : {}), ...(resume.state ? { state: resume.state } : {}) } }
       : {}),
     initial: continued ? continued.lora.params : null,
-    save: (dir, extra) => saveLoraDir(dir, base, lora, extra),
+    save: (dir, extra) =>
+      saveLoraDir(dir, base, lora, { ...extra, ...(request.lora?.baseWeights ? { baseWeights: request.lora.baseWeights } : {}) }),
   };
 }

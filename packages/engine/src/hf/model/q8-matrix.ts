@@ -49,7 +49,7 @@ export function quantizeQ8(n: number, widen: (start: number, count: number, out:
       const inv = 1 / scale;
       for (let i = b0; i < b1; i++) {
         const v = Math.round((chunk[i] as number) * inv);
-        q[c0 + i] = v > 127 ? 127 : v < -127 ? -127 : v;
+        q[c0 + i] = Math.min(127, Math.max(-127, v));
       }
     }
   }

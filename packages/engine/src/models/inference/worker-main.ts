@@ -22,7 +22,7 @@ async function model(source: ModelSource): Promise<LoadedModel> {
   else if (source.kind === "base") m = openModel({ spec: source.spec });
   else if (source.kind === "dir") m = openModel({ dir: source.dir });
   else if (source.kind === "hf") m = await openHfModel(source.dir);
-  else m = await openHfModel(source.baseDir, { adapterDir: source.dir });
+  else m = await openHfModel(source.baseDir, { adapterDir: source.dir, ...(source.baseWeights ? { weights: source.baseWeights } : {}) });
   loaded.set(key, m);
   while (loaded.size > CAPACITY) {
     const oldest = loaded.keys().next().value;

@@ -1,0 +1,104 @@
+/**
+ * LoRA on a base held in 8 bits (`base_quantization: "q8_0"`) through the official SDK: the job trains the adapter on
+ * the Q8 copy of the base, records it with the tuned model, and the tuned model is served on the same Q8 base, answering
+ * as trained; the base itself still serves as stored. Settings that cannot apply are refused with the parameter named.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { toFile } from "openai";
+import { describe, expect, it } from "vitest";
+import { findModel, registerBaseModel } from "../../src/index.ts";
+import { TunedModels } from "../../src/models/missing-models.ts";
+import { RunnableModels } from "../../src/models/runnable-models.ts";
+import { engineWithClient } from "../engine-client.ts";
+import { FIXTURES } from "./reference.ts";
+import { TICKETS, ticketsJsonl } from "./tickets.ts";
+
+const HYPER = {
+  n_epochs: 20,
+  batch_size: 5,
+  learning_rate_multiplier: 25,
+  lora_rank: 8,
+  lora_alpha: 16,
+  base_quantization: "q8_0",
+} as const;
+
+describe("LoRA on a base held in 8 bits (base_quantization q8_0)", () => {
+  it("trains, records the base's quantization, and serves the tuned model on the 8-bit base", async () => {
+    const ctx = await engineWithClient({ checkpointEvery: 1000 });
+    try {
+      await registerBaseModel(ctx.engine.store, { dir: `${FIXTURES}qwen2`, name: "tiny-qwen2" });
+      const file = await ctx.client.files.create({
+        file: await toFile(Buffer.from(ticketsJsonl()), "tickets.jsonl"),
+        purpose: "fine-tune",
+      });
+      const created = await ctx.client.fineTuning.jobs.create({
+        model: "tiny-qwen2",
+        training_file: file.id,
+        seed: 3,
+        method: { type: "supervised", supervised: { hyperparameters: HYPER as never } },
+      });
+      let job = await ctx.client.fineTuning.jobs.retrieve(created.id);
+      while (!["succeeded", "failed", "cancelled"].includes(job.status)) {
+        await new Promise((r) => setTimeout(r, 100));
+        job = await ctx.client.fineTuning.jobs.retrieve(created.id);
+      }
+      expect(job.status, JSON.stringify(job.error)).toBe("succeeded");
+      expect(job.hyperparameters).toMatchObject({ lora_rank: 8, base_quantization: "q8_0" });
+      const row = await findModel(ctx.engine.store, job.fine_tuned_model ?? "");
+      const meta = JSON.parse(readFileSync(join(row?.dir ?? "", "tunelab.json"), "utf8")) as { base_weights?: string };
+      expect(meta.base_weights).toBe("q8_0");
+      // served on the base as it trained: 8-bit for the tuned model, as stored for the base itself
+      const runnable = new RunnableModels(ctx.engine.store, new TunedModels(ctx.engine.store));
+      try {
+        expect(await runnable.resolve(job.fine_tuned_model ?? "")).toMatchObject({ kind: "lora", baseWeights: "q8_0" });
+        expect(await runnable.resolve("tiny-qwen2")).not.toHaveProperty("baseWeights");
+      } finally {
+        await runnable.close();
+      }
+      const losses: number[] = [];
+      for await (const e of ctx.client.fineTuning.jobs.listEvents(job.id, { limit: 1000 }))
+        if (e.type === "metrics") losses.push((e.data as { train_loss: number }).train_loss);
+      const early = losses.slice(-3).reduce((a, b) => a + b, 0) / 3; // events are newest first
+      const late = losses.slice(0, 3).reduce((a, b) => a + b, 0) / 3;
+      expect(late).toBeLessThan(early / 10);
+      for (const [user, label] of TICKETS) {
+        const reply = await ctx.client.chat.completions.create({
+          model: job.fine_tuned_model ?? "",
+          temperature: 0,
+          max_tokens: 8,
+          messages: [
+            { role: "system", content: "Route the ticket." },
+            { role: "user", content: user },
+          ],
+        });
+        expect(reply.choices[0]?.message.content).toBe(label);
+      }
+    } finally {
+      await ctx.dispose();
+    }
+  }, 300_000);
+
+  it("refuses it for a local-* model and with training_type full, naming the parameter", async () => {
+    const ctx = await engineWithClient({ runJobs: false });
+    try {
+      await registerBaseModel(ctx.engine.store, { dir: `${FIXTURES}qwen2`, name: "tiny-qwen2" });
+      const file = await ctx.client.files.create({ file: await toFile(Buffer.from(ticketsJsonl()), "t.jsonl"), purpose: "fine-tune" });
+      const create = (model: string, hyperparameters: Record<string, unknown>) =>
+        ctx.client.fineTuning.jobs.create({ model, training_file: file.id, hyperparameters: hyperparameters as never });
+      await expect(create("local-tiny", { base_quantization: "q8_0" })).rejects.toMatchObject({
+        status: 400,
+        param: "hyperparameters.base_quantization",
+      });
+      await expect(create("tiny-qwen2", { training_type: "full", base_quantization: "q8_0" })).rejects.toMatchObject({
+        status: 400,
+        param: "hyperparameters.base_quantization",
+      });
+      await expect(create("tiny-qwen2", { base_quantization: "q4" })).rejects.toMatchObject({ status: 400 });
+      const ok = await create("tiny-qwen2", { base_quantization: "auto" });
+      expect(ok.status).toBe("validating_files");
+    } finally {
+      await ctx.dispose();
+    }
+  });
+});
