@@ -1,11 +1,14 @@
 // GGUF block encoders, byte for byte the TypeScript ones (src/hf/gguf/k-quants.ts, q5-0.ts, q8-0.ts). Those compute
 // in JavaScript numbers, so this file computes in double with the same operations in the same order, rounds to
 // float32 exactly where they call Math.fround, and mirrors JavaScript where C differs:
-// - Math.round rounds halves up (js_round), C's round halves away from zero (what the TypeScript `roundf` is);
+// - Math.round rounds halves up, C's round halves away from zero (what the TypeScript `roundf` is);
 // - Math.min / Math.max return NaN when an argument is NaN (js_clamp), and a NaN or ±Infinity stored into a
 //   Uint8Array / Int8Array becomes 0 (js_int). NaN appears only on degenerate scales (a float16 scale that overflowed
-//   to infinity times 0), where both sides then write 0.
-// Floating-point contraction (a·b + c fused into one rounding) would change results, so it is off for this file.
+//   to infinity times 0, a subnormal one whose reciprocal overflowed), where both sides then write 0.
+// The k-quant scale searches run their sub-blocks side by side in 8-double vectors (each lane one sub-block's scalar
+// operations in the scalar order, so vectorizing changes no bit), compiled for AVX-512, AVX2 and the baseline
+// (TL_CLONES). Floating-point contraction (a·b + c fused into one rounding) would change results, so it is off for
+// this file.
 #if defined(__clang__)
 #pragma clang fp contract(off)
 #elif defined(__GNUC__)
@@ -19,6 +22,7 @@
 #include <cstring>
 #include <limits>
 
+#include "common.h"
 #include "ranges.h"
 
 namespace tl {
@@ -33,20 +37,10 @@ constexpr int Q8_0_VALUES = 32;
 constexpr int Q8_0_BYTES = 34;
 constexpr double INF = std::numeric_limits<double>::infinity();
 
-// trunc and floor without a call into libm (x86-64's baseline has no instruction for them): below 2^52 in
+// trunc without a call into libm (x86-64's baseline has no instruction for it): below 2^52 in
 // magnitude a conversion to int64 truncates exactly; larger values are integers already, and NaN stays NaN.
 constexpr double TWO_52 = 4503599627370496.0;
 inline double fast_trunc(double x) { return std::fabs(x) < TWO_52 ? static_cast<double>(static_cast<int64_t>(x)) : x; }
-inline double fast_floor(double x) {
-  double t = fast_trunc(x);
-  return t > x ? t - 1.0 : t;
-}
-
-// JavaScript's Math.round: the nearest integer, halves towards +∞ (x − floor(x) is exact).
-inline double js_round(double x) {
-  double f = fast_floor(x);
-  return x - f >= 0.5 ? f + 1.0 : f;
-}
 
 // C's roundf on a double: halves away from zero (x − trunc(x) is exact).
 inline double c_round(double x) {
@@ -113,66 +107,201 @@ inline void put_u16(uint8_t* p, uint16_t v) {
   p[1] = static_cast<uint8_t>(v >> 8);
 }
 
-// k-quants.ts fitAffine: y = s·q + b, q in 0…15, b ≤ 0.
-void fit_affine(const float* x, int n, double& out_s, double& out_b) {
-  double lo = 0;
-  double hi = -INF;
-  for (int i = 0; i < n; i++) {
-    double v = x[i];
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
+// Eight doubles at a time (GCC/Clang vector extensions: AVX-512, AVX2 or SSE2 / NEON pairs, whatever the target has),
+// with the scalar operations' IEEE results lane by lane.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wpsabi"  // the helpers below are always inlined: no vector crosses a call
+#endif
+typedef double v8d __attribute__((vector_size(64)));
+typedef int64_t v8l __attribute__((vector_size(64)));
+typedef float v8f __attribute__((vector_size(32)));
+
+TL_INLINE v8d sel(v8l m, v8d a, v8d b) { return reinterpret_cast<v8d>((reinterpret_cast<v8l>(a) & m) | (reinterpret_cast<v8l>(b) & ~m)); }
+TL_INLINE v8d splat(double v) { return v8d{v, v, v, v, v, v, v, v}; }
+TL_INLINE v8d load8(const float* x) {
+  v8f f;
+  std::memcpy(&f, x, sizeof f);
+  return __builtin_convertvector(f, v8d);
+}
+// The nearest integer (ties to even) of |y| < 2^51: adding and removing 1.5·2^52 rounds away the fraction.
+TL_INLINE v8d nearest(v8d y) {
+  const v8d magic = splat(6755399441055744.0);
+  return (y + magic) - magic;
+}
+TL_INLINE v8d floor8(v8d y) {
+  v8d t = nearest(y);
+  return sel(t > y, t - 1.0, t);
+}
+
+// Math.round(y) clamped to [lo, hi], y not NaN: y is clamped to [lo − 1, hi + 1] first, which changes no result.
+TL_INLINE v8d round_half_up_clamped(v8d y, double lo, double hi) {
+  y = sel(y < lo - 1, splat(lo - 1), y);
+  y = sel(y > hi + 1, splat(hi + 1), y);
+  v8d f = floor8(y);
+  v8d q = sel(y - f >= 0.5, f + 1.0, f);
+  q = sel(q < lo, splat(lo), q);
+  return sel(q > hi, splat(hi), q);
+}
+
+// C's roundf(y) (halves away from zero) clamped to [lo, hi], y not NaN, clamped first in the same way.
+TL_INLINE v8d round_away_clamped(v8d y, double lo, double hi) {
+  y = sel(y < lo - 1, splat(lo - 1), y);
+  y = sel(y > hi + 1, splat(hi + 1), y);
+  v8l negative = y < 0.0;
+  v8d a = sel(negative, -y, y);
+  v8d f = floor8(a);
+  v8d r = sel(a - f >= 0.5, f + 1.0, f);
+  r = sel(negative, -r, r);
+  r = sel(r < lo, splat(lo), r);
+  return sel(r > hi, splat(hi), r);
+}
+
+// k-quants.ts fitAffine (y = s·q + b, q in 0…15, b ≤ 0) for the 8 sub-blocks of 32 values of a Q4_K block side by side:
+// lane j is sub-block j and performs the scalar fit's operations in its order (each sum adds its values in index
+// order), so the lanes give the scalar results bit for bit. A lane whose fit has ended keeps computing on harmless
+// values (s = 1, b = 0) that are never read.
+TL_CLONES void fit_affine_lanes(const float* x, double* out_s, double* out_b) {
+  constexpr int L = 8, N = 32;
+  v8d xt[N];
+  for (int i = 0; i < N; i++)
+    for (int j = 0; j < L; j++) xt[i][j] = x[N * j + i];
+  v8d lo = splat(0), hi = splat(-INF), sx = splat(0);
+  for (int i = 0; i < N; i++) {
+    lo = sel(xt[i] < lo, xt[i], lo);
+    hi = sel(xt[i] > hi, xt[i], hi);
+    sx += xt[i];
   }
-  double s = (hi - lo) / 15;
-  double b = lo;
-  if (!(s > 0)) {
-    out_s = 0;
-    out_b = lo;
-    return;
+  v8d s = (hi - lo) / 15.0, b = lo;
+  double best[L];
+  bool active[L];
+  int live = 0;
+  for (int j = 0; j < L; j++) {
+    best[j] = INF;
+    active[j] = s[j] > 0;
+    out_s[j] = active[j] ? s[j] : 0;
+    out_b[j] = lo[j];
+    if (!active[j]) s[j] = 1, b[j] = 0;
+    live += active[j];
   }
-  double best = INF;
-  out_s = s;
-  out_b = b;
-  for (int round = 0; round < 4; round++) {
-    double sq = 0, sqq = 0, sx = 0, sqx = 0, err = 0;
-    for (int i = 0; i < n; i++) {
-      double v = x[i];
-      double q = js_clamp(js_round((v - b) / s), 0, 15);
-      double e = s * q + b - v;
+  for (int round = 0; round < 4 && live > 0; round++) {
+    v8d err = splat(0), sqx = splat(0), sq = splat(0), sqq = splat(0);
+    for (int i = 0; i < N; i++) {
+      v8d v = xt[i];
+      v8d q = round_half_up_clamped((v - b) / s, 0, 15);
+      v8d e = s * q + b - v;
       err += e * e;
-      sq += q;
-      sqq += q * q;
-      sx += v;
       sqx += q * v;
+      sq += q;  // sums of small integers: exact
+      sqq += q * q;
     }
-    if (err < best) {
-      best = err;
-      out_s = s;
-      out_b = b;
+    for (int j = 0; j < L; j++) {
+      if (!active[j]) continue;
+      if (err[j] < best[j]) {
+        best[j] = err[j];
+        out_s[j] = s[j];
+        out_b[j] = b[j];
+      }
+      double det = N * sqq[j] - sq[j] * sq[j];
+      double ns = 0, nb = 0;
+      if (det > 0) {
+        ns = (N * sqx[j] - sq[j] * sx[j]) / det;
+        nb = (sqq[j] * sx[j] - sq[j] * sqx[j]) / det;
+        if (nb > 0) {
+          nb = 0;
+          ns = sqx[j] / sqq[j];
+        }
+      }
+      if (!(det > 0) || !(ns > 0)) {
+        active[j] = false;
+        live--;
+        s[j] = 1, b[j] = 0;
+        continue;
+      }
+      s[j] = ns;
+      b[j] = nb;
     }
-    double det = n * sqq - sq * sq;
-    if (det <= 0) return;
-    double ns = (n * sqx - sq * sx) / det;
-    double nb = (sqq * sx - sq * sqx) / det;
-    if (nb > 0) {
-      nb = 0;
-      ns = sqx / sqq;
-    }
-    if (!(ns > 0)) return;
-    s = ns;
-    b = nb;
   }
 }
 
-void q4_k_block(const float* x, uint8_t* out) {
+// k-quants.ts fitSymmetric (y = s·q, q in −32…31) for the 16 sub-blocks of 16 values of a Q6_K block, each from its
+// two starting scales: 32 lanes (lane 16k + i: start k of sub-block i, in 4 vectors) of the scalar search's
+// operations in its order. Each lane records the squared error of each round it runs; the best is then picked in the
+// scalar order (start −max/32's rounds, then start max/31's, the first strictly smaller error kept).
+TL_CLONES void fit_symmetric_lanes(const float* x, double* scales) {
+  constexpr int S = 16, G = 4, N = 16;  // sub-blocks, vectors of 8 lanes, values per sub-block
+  v8d xt[G][N];
+  double vmax[S];
+  for (int i = 0; i < S; i++) {
+    double m = 0;
+    for (int k = 0; k < N; k++) {
+      double v = x[N * i + k];
+      xt[i / 8][k][i % 8] = v;
+      xt[2 + i / 8][k][i % 8] = v;
+      if (std::fabs(v) > std::fabs(m)) m = v;
+    }
+    vmax[i] = m;
+  }
+  v8d s[G];
+  double errs[4][2 * S], tried[4][2 * S];
+  bool active[2 * S], ran[4][2 * S] = {};
+  int live = 0;
+  for (int i = 0; i < S; i++) {
+    active[i] = active[S + i] = vmax[i] != 0;
+    s[i / 8][i % 8] = active[i] ? -vmax[i] / 32 : 1;
+    s[2 + i / 8][i % 8] = active[i] ? vmax[i] / 31 : 1;
+    live += 2 * active[i];
+  }
+  for (int round = 0; round < 4 && live > 0; round++) {
+    for (int g = 0; g < G; g++) {
+      v8d err = splat(0), sqx = splat(0), sqq = splat(0);
+      for (int k = 0; k < N; k++) {
+        v8d v = xt[g][k];
+        v8d q = round_half_up_clamped(v / s[g], -32, 31);
+        v8d e = s[g] * q - v;
+        err += e * e;
+        sqx += q * v;
+        sqq += q * q;  // a sum of small integers: exact
+      }
+      for (int j = 0; j < 8; j++) {
+        int l = 8 * g + j;
+        if (!active[l]) continue;
+        ran[round][l] = true;
+        errs[round][l] = err[j];
+        tried[round][l] = s[g][j];
+        double next = sqq[j] == 0 || round == 3 ? 0 : sqx[j] / sqq[j];
+        if (next == 0) {
+          active[l] = false;
+          live--;
+          s[g][j] = 1;
+          continue;
+        }
+        s[g][j] = next;
+      }
+    }
+  }
+  for (int i = 0; i < S; i++) {
+    double best = INF, best_scale = 0;
+    for (int k = 0; k < 2; k++)
+      for (int round = 0; round < 4; round++) {
+        int l = S * k + i;
+        if (!ran[round][l]) break;
+        if (errs[round][l] < best) {
+          best = errs[round][l];
+          best_scale = tried[round][l];
+        }
+      }
+    scales[i] = best_scale;
+  }
+}
+
+TL_CLONES void q4_k_block(const float* x, uint8_t* out) {
   double scales[8], mins[8];
+  fit_affine_lanes(x, scales, mins);
   double max_scale = 0, max_min = 0;
   for (int j = 0; j < 8; j++) {
-    double s, b;
-    fit_affine(x + 32 * j, 32, s, b);
-    scales[j] = s;
-    mins[j] = -b;
-    max_scale = std::max(max_scale, s);
-    max_min = std::max(max_min, -b);
+    mins[j] = -mins[j];
+    max_scale = std::max(max_scale, scales[j]);
+    max_min = std::max(max_min, mins[j]);
   }
   uint16_t d_bits = float_to_f16(max_scale / 63), dmin_bits = float_to_f16(max_min / 63);
   double d = f16_value(d_bits), dmin = f16_value(dmin_bits);
@@ -192,57 +321,25 @@ void q4_k_block(const float* x, uint8_t* out) {
   for (int j = 0; j < 8; j++) {
     double step = fround(d * sc[j]);
     double offset = fround(dmin * m[j]);
-    for (int i = 0; i < 32; i++) {
-      double v = x[32 * j + i];
-      q[32 * j + i] = static_cast<uint8_t>(step > 0 ? js_int(js_clamp(c_round((v + offset) / step), 0, 15)) : 0);
+    // a step that is not > 0 writes 0s; so does a NaN offset (an infinite dmin times m = 0): NaN quotients store 0
+    if (!(step > 0) || std::isnan(offset)) {
+      std::memset(q + 32 * j, 0, 32);
+      continue;
+    }
+    for (int i = 0; i < 32; i += 8) {
+      v8d r = round_away_clamped((load8(x + 32 * j + i) + offset) / step, 0, 15);
+      for (int k = 0; k < 8; k++) q[32 * j + i + k] = static_cast<uint8_t>(r[k]);
     }
   }
   for (int c = 0; c < 4; c++)
     for (int l = 0; l < 32; l++) out[16 + 32 * c + l] = static_cast<uint8_t>(q[64 * c + l] | (q[64 * c + 32 + l] << 4));
 }
 
-// k-quants.ts fitSymmetric: y = s·q, q in −32…31.
-double fit_symmetric(const float* x, int n) {
-  double vmax = 0;
-  for (int i = 0; i < n; i++) {
-    double v = x[i];
-    if (std::fabs(v) > std::fabs(vmax)) vmax = v;
-  }
-  if (vmax == 0) return 0;
-  double best_scale = 0;
-  double best = INF;
-  const double starts[2] = {-vmax / 32, vmax / 31};
-  for (double start : starts) {
-    double s = start;
-    for (int round = 0; round < 4; round++) {
-      double sqq = 0, sqx = 0, err = 0;
-      for (int i = 0; i < n; i++) {
-        double v = x[i];
-        double q = js_clamp(js_round(v / s), -32, 31);
-        double e = s * q - v;
-        err += e * e;
-        sqq += q * q;
-        sqx += q * v;
-      }
-      if (err < best) {
-        best = err;
-        best_scale = s;
-      }
-      if (sqq == 0 || round == 3) break;
-      s = sqx / sqq;
-      if (s == 0) break;
-    }
-  }
-  return best_scale;
-}
-
-void q6_k_block(const float* x, uint8_t* out) {
+TL_CLONES void q6_k_block(const float* x, uint8_t* out) {
   double scales[16];
+  fit_symmetric_lanes(x, scales);
   double max_abs = 0;
-  for (int i = 0; i < 16; i++) {
-    scales[i] = fit_symmetric(x + 16 * i, 16);
-    max_abs = std::max(max_abs, std::fabs(scales[i]));
-  }
+  for (int i = 0; i < 16; i++) max_abs = std::max(max_abs, std::fabs(scales[i]));
   uint16_t d_bits = float_to_f16(max_abs / 127);
   double d = f16_value(d_bits);
   int8_t sc[16];
@@ -250,9 +347,14 @@ void q6_k_block(const float* x, uint8_t* out) {
   uint8_t q[QK_K];
   for (int i = 0; i < 16; i++) {
     double step = fround(d * sc[i]);
-    for (int k = 0; k < 16; k++) {
-      double v = x[16 * i + k];
-      q[16 * i + k] = static_cast<uint8_t>(js_int((step != 0 ? js_clamp(c_round(v / step), -32, 31) : 0) + 32));
+    // a NaN step (an infinite d times 0) gives NaN + 32, stored as 0; a zero step gives q = 0, stored as 32
+    if (std::isnan(step) || step == 0) {
+      std::memset(q + 16 * i, std::isnan(step) ? 0 : 32, 16);
+      continue;
+    }
+    for (int k = 0; k < 16; k += 8) {
+      v8d r = round_away_clamped(load8(x + 16 * i + k) / step, -32, 31) + 32.0;
+      for (int l = 0; l < 8; l++) q[16 * i + k + l] = static_cast<uint8_t>(r[l]);
     }
   }
   for (int h = 0; h < 2; h++)
@@ -297,7 +399,7 @@ void q5_0_block(const float* x, uint8_t* out) {
 }
 
 // q8-0.ts (llama.cpp's reference rule).
-void q8_0_block(const float* x, uint8_t* out) {
+TL_CLONES void q8_0_block(const float* x, uint8_t* out) {
   double amax = 0;
   for (int j = 0; j < Q8_0_VALUES; j++) {
     double v = x[j];
@@ -309,7 +411,16 @@ void q8_0_block(const float* x, uint8_t* out) {
   double d = fround(amax / 127);
   double id = d != 0 ? fround(1 / d) : 0;
   put_u16(out, float_to_f16(d));
-  for (int j = 0; j < Q8_0_VALUES; j++) out[2 + j] = static_cast<uint8_t>(js_int(c_round(fround(x[j] * id))));
+  if (!std::isfinite(id)) {  // a subnormal scale whose reciprocal overflowed: NaN and infinite quotients store 0
+    for (int j = 0; j < Q8_0_VALUES; j++) out[2 + j] = static_cast<uint8_t>(js_int(c_round(fround(x[j] * id))));
+    return;
+  }
+  for (int j = 0; j < Q8_0_VALUES; j += 8) {
+    v8d p = load8(x + j) * id;  // exact (float × float in double), then rounded to float32 as Math.fround does
+    v8d y = __builtin_convertvector(__builtin_convertvector(p, v8f), v8d);
+    v8d r = round_away_clamped(y, -128, 127);  // |y| ≤ 127 (and a bit): the clamp changes nothing
+    for (int k = 0; k < 8; k++) out[2 + j + k] = static_cast<uint8_t>(static_cast<int8_t>(r[k]));
+  }
 }
 
 }  // namespace
