@@ -36,11 +36,19 @@ describe("packed batches", () => {
     expect(Array.from(packed.weights.subarray(6, 10))).toEqual([0.25, 0.25, 1, 1]);
   });
 
-  it("keep one row without loss when no example has a position", () => {
-    const packed = makePackedBatch([example(1, 0), example(0, 0)], [0, 1], 6);
-    expect(packed.packed).toEqual({ starts: Int32Array.of(0, 1), lengths: Int32Array.of(1, 0), rows: 1 });
-    expect(Array.from(packed.ids)).toEqual([PAD]);
-    expect(Array.from(packed.mask)).toEqual([0]);
+  it("give an example without positions no rows", () => {
+    const packed = makePackedBatch(examples, [0, 1, 2], 6);
+    expect(packed.packed).toEqual({ starts: Int32Array.of(0, 4, 4), lengths: Int32Array.of(4, 0, 6), rows: 10 });
+  });
+
+  it("are the padded batch when every example has as many positions (no padding to drop)", () => {
+    for (const indices of [[2], [0, 0], [1, 1], [1, 1, 1]]) {
+      const packed = makePackedBatch(examples, indices, 6, 0.25);
+      expect(packed.packed).toBeUndefined();
+      expect(packed).toEqual(makeBatch(examples, indices, 6, 0.25));
+    }
+    // examples of one token have no position: one row per example, without loss, as the padded form has
+    expect(Array.from(makePackedBatch(examples, [1, 1], 6).ids)).toEqual([PAD, PAD]);
   });
 
   it("move image rows from the padded layout (b·T + t) to the packed one (starts[b] + t)", () => {

@@ -40,27 +40,24 @@ export function makeBatch(examples: Encoded[], indices: number[], context: numbe
 }
 
 /**
- * The batch packed: example b at rows starts[b] .. starts[b] + lengths[b] - 1. A batch whose examples have no position
- * (one token each) keeps one row without loss, as the padded form does.
+ * The batch packed: example b at rows starts[b] .. starts[b] + lengths[b] - 1. When every example has the same number
+ * of positions (one example, say; or none, one token each) the padded batch has no padding: it is returned as it is
+ * (no `packed`), and its attention keeps the probabilities for the backward pass (the packed attention recomputes them).
  */
 export function makePackedBatch(examples: Encoded[], indices: number[], context: number, promptWeight = 0): Batch {
   const B = indices.length;
+  const spans = indices.map((i) => window(examples[i] as Encoded, context).n);
+  if (spans.every((n) => n === spans[0])) return makeBatch(examples, indices, context, promptWeight);
   const starts = new Int32Array(B);
   const lengths = new Int32Array(B);
   let rows = 0;
   let T = 1;
-  indices.forEach((ex, b) => {
-    const { n } = window(examples[ex] as Encoded, context);
+  spans.forEach((n, b) => {
     starts[b] = rows;
     lengths[b] = n;
     rows += n;
     T = Math.max(T, n);
   });
-  if (rows === 0 && B > 0) {
-    lengths[0] = 1;
-    starts.fill(1, 1);
-    rows = 1;
-  }
   const batch = fill(examples, indices, context, promptWeight, B, T, (b) => starts[b] as number, rows);
   return { ...batch, packed: { starts, lengths, rows } };
 }
