@@ -8,6 +8,7 @@ import { peakRss } from "./measure.ts";
 import {
   type InferenceFigures,
   LoraStepper,
+  type MatrixHold,
   measureInference,
   measureLoraTraining,
   randomOpenWeightModel,
@@ -18,6 +19,8 @@ import { shapeByName } from "./open-weights-shapes.ts";
 
 export interface InferJob {
   phase: "infer";
+  /** How the weight matrices are held (default float32). */
+  hold?: MatrixHold;
   model: string;
   threads: number;
   prompt: number;
@@ -28,6 +31,7 @@ export interface InferJob {
 
 export interface TrainJob {
   phase: "train";
+  hold?: MatrixHold;
   model: string;
   threads: number;
   B: number;
@@ -63,7 +67,7 @@ function main(): void {
   const k = profile ? profile.wrap(native) : native;
   const positions = job.phase === "infer" ? job.prompt + job.newTokens : Math.max(job.T, job.extra?.T ?? 0);
   const t0 = performance.now();
-  const model = randomOpenWeightModel(shape.arch, k, positions);
+  const model = randomOpenWeightModel(shape.arch, k, positions, 1, 0.02, job.hold ?? "f32");
   const buildSeconds = (performance.now() - t0) / 1000;
   const info = nativeInfo();
   const result: OursResult = { isa: info.isa, threads: info.threads, buildSeconds, peakRssBytes: 0 };

@@ -7,11 +7,22 @@ import { LoraParams, loraLayout } from "../../packages/engine/src/hf/lora/params
 import { DEFAULT_LORA, type LoraSettings } from "../../packages/engine/src/hf/lora/settings.ts";
 import { LoraTrainModel } from "../../packages/engine/src/hf/lora/train-model.ts";
 import { type DecoderModel, HfDecoder } from "../../packages/engine/src/hf/model/decoder.ts";
+import { type Matrix, toQ8 } from "../../packages/engine/src/hf/model/matrix.ts";
 import { ropeTables } from "../../packages/engine/src/hf/model/rope.ts";
 import type { HfWeights, LayerWeights, Linear } from "../../packages/engine/src/hf/model/weights.ts";
 import { LINEAR_PROJECTIONS, type LinearProjection, projectionShape } from "../../packages/engine/src/hf/tensor-names.ts";
 import type { Kernels, Vec } from "../../packages/engine/src/trainer/kernels/types.ts";
 import { Rng } from "../../packages/engine/src/trainer/train/rng.ts";
+
+/** How the weight matrices are held: float32, bf16 halves (as most checkpoints are stored) or 8-bit Q8 blocks. */
+export type MatrixHold = "f32" | "bf16" | "q8_0";
+
+/** float32 -> raw bf16 bits, rounding to nearest even (what torch's .to(bfloat16) does for finite values). */
+function toBf16(x: Vec): Uint16Array {
+  const f = Float32Array.from(x);
+  const bits = new Uint32Array(f.buffer);
+  return Uint16Array.from(bits, (b) => (b + 0x7fff + ((b >>> 16) & 1)) >>> 16);
+}
 
 /** Fills v with uniform values of the given mean and standard deviation (xorshift32: fast enough for 500M values). */
 function fillUniform(v: Vec, state: { s: number }, mean: number, std: number): Vec {
@@ -32,14 +43,27 @@ function fillUniform(v: Vec, state: { s: number }, mean: number, std: number): V
  * kernels `k`, with RoPE tables for `positions` positions. The same distribution as the peer's; the values themselves
  * do not matter for speed.
  */
-export function randomOpenWeightModel(arch: HfArchitecture, k: Kernels, positions: number, seed = 1, std = 0.02): DecoderModel {
+export function randomOpenWeightModel(
+  arch: HfArchitecture,
+  k: Kernels,
+  positions: number,
+  seed = 1,
+  std = 0.02,
+  hold: MatrixHold = "f32",
+): DecoderModel {
   const state = { s: seed };
   const vec = (n: number, mean = 0, s = std) => fillUniform(k.alloc(n), state, mean, s);
+  /** A matrix as `hold` keeps it, converted as soon as it is made (the float32 values are then dropped). */
+  const matrix = (n: number): Matrix => {
+    const values = vec(n);
+    if (hold === "bf16") return toBf16(values);
+    return hold === "q8_0" ? toQ8(k, values) : values;
+  };
   const hasBias = (p: LinearProjection) =>
     (arch.qkvBias && (p === "q_proj" || p === "k_proj" || p === "v_proj")) || (arch.oBias && p === "o_proj");
   const linear = (p: LinearProjection): Linear => {
     const [out, inn] = projectionShape(arch, p);
-    return { out, in: inn, w: vec(out * inn), bias: hasBias(p) ? vec(out) : null };
+    return { out, in: inn, w: matrix(out * inn), bias: hasBias(p) ? vec(out) : null };
   };
   const layers: LayerWeights[] = Array.from({ length: arch.layers }, () => ({
     inputNorm: vec(arch.hidden, 1, 0.1),
@@ -48,12 +72,12 @@ export function randomOpenWeightModel(arch: HfArchitecture, k: Kernels, position
     qNorm: arch.qkNorm ? vec(arch.headDim, 1, 0.1) : null,
     kNorm: arch.qkNorm ? vec(arch.headDim, 1, 0.1) : null,
   }));
-  const embed = vec(arch.vocab * arch.hidden);
+  const embed = matrix(arch.vocab * arch.hidden);
   const weights: HfWeights = {
     embed,
     layers,
     norm: vec(arch.hidden, 1, 0.1),
-    lmHead: arch.tiedEmbeddings ? embed : vec(arch.vocab * arch.hidden),
+    lmHead: arch.tiedEmbeddings ? embed : matrix(arch.vocab * arch.hidden),
   };
   const rope = ropeTables(arch, positions);
   const table = (v: Vec) => {

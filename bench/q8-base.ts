@@ -1,0 +1,96 @@
+// A base held in 8 bits (LoRA's `base_quantization: "q8_0"`) against the same base in bf16, both in this run on this
+// machine: random weights in a real shape (bench/lib/open-weights-shapes.ts), each side in its own process so its peak
+// RSS is its own, alternated `--runs` times. Per side: the weight matrices' bytes, the process's peak RSS, the time to
+// build the weights (for q8_0 it includes quantizing every matrix), greedy decoding and prefill tokens/s, and a LoRA
+// training step (r 16 on every projection, batch 4 x 256 tokens) in tokens/s; then the q8_0 / bf16 ratios.
+// Run: pnpm bench q8-base [--model SmolLM2-135M|Qwen2.5-0.5B] [--runs N] [--quick]
+import { fileURLToPath } from "node:url";
+import { runChild } from "./lib/child.ts";
+import { fixed, MIB, median } from "./lib/measure.ts";
+import type { OursJob, OursResult } from "./lib/open-weights-child.ts";
+import type { MatrixHold } from "./lib/open-weights-ours.ts";
+import { shapeByName } from "./lib/open-weights-shapes.ts";
+
+const args = process.argv.slice(2);
+const option = (name: string) => {
+  const at = args.indexOf(`--${name}`);
+  return at >= 0 ? args[at + 1] : undefined;
+};
+const QUICK = args.includes("--quick");
+const MODEL = option("model") ?? (QUICK ? "tiny" : "SmolLM2-135M");
+const RUNS = Number(option("runs") ?? (QUICK ? 1 : 2));
+if (!Number.isInteger(RUNS) || RUNS < 1) throw new Error(`--runs takes a positive integer, got "${option("runs")}"`);
+const THREADS = 2;
+const shape = shapeByName(MODEL);
+const CHILD = fileURLToPath(new URL("lib/open-weights-child.ts", import.meta.url));
+
+async function child(job: OursJob): Promise<OursResult> {
+  const { result } = await runChild<OursResult>(CHILD, [JSON.stringify(job)]);
+  if (!result) throw new Error(`the ${job.phase} child printed no result`);
+  return result;
+}
+
+/** Bytes of the weight matrices (embedding, head when untied, every projection) as `hold` keeps them. */
+function matrixBytes(hold: MatrixHold): number {
+  const a = shape.arch;
+  const q = a.heads * a.headDim;
+  const kv = a.kvHeads * a.headDim;
+  const perLayer = a.hidden * q + 2 * a.hidden * kv + q * a.hidden + 3 * a.hidden * a.intermediate;
+  const values = a.layers * perLayer + a.vocab * a.hidden * (a.tiedEmbeddings ? 1 : 2);
+  return hold === "f32" ? 4 * values : hold === "bf16" ? 2 * values : values + 4 * Math.ceil(values / 32);
+}
+
+interface Side {
+  build: number[];
+  rss: number[];
+  prefill: number[];
+  decode: number[];
+  train: number[];
+}
+const sides: Record<"bf16" | "q8_0", Side> = {
+  bf16: { build: [], rss: [], prefill: [], decode: [], train: [] },
+  q8_0: { build: [], rss: [], prefill: [], decode: [], train: [] },
+};
+const infer = { prompt: QUICK ? 16 : 64, newTokens: QUICK ? 4 : 32, repeats: QUICK ? 1 : 2 };
+const train = { B: QUICK ? 2 : 4, T: QUICK ? 32 : 256, steps: QUICK ? 1 : 2, warmup: 1 };
+
+console.log(`q8-base: ${shape.name}, ${THREADS} threads, ${RUNS} alternated run(s) per side; each part in its own process`);
+for (let run = 0; run < RUNS; run++) {
+  for (const hold of ["bf16", "q8_0"] as const) {
+    const i = await child({ phase: "infer", model: shape.name, threads: THREADS, hold, ...infer });
+    const t = await child({ phase: "train", model: shape.name, threads: THREADS, hold, ...train });
+    const s = sides[hold];
+    s.build.push(t.buildSeconds);
+    s.rss.push(Math.max(i.peakRssBytes, t.peakRssBytes));
+    s.prefill.push(i.infer?.prefillTokensPerS ?? Number.NaN);
+    s.decode.push(i.infer?.decodeTokensPerS ?? Number.NaN);
+    s.train.push(t.train?.tokensPerS ?? Number.NaN);
+    console.log(
+      `q8-base:   run ${run + 1} ${hold}: build ${fixed(t.buildSeconds, 2)} s, peak RSS ${fixed(s.rss.at(-1) / MIB, 0)} MiB, ` +
+        `prefill ${fixed(s.prefill.at(-1) ?? 0, 1)} tok/s, decode ${fixed(s.decode.at(-1) ?? 0, 1)} tok/s, LoRA ${fixed(s.train.at(-1) ?? 0, 1)} tok/s`,
+    );
+  }
+}
+const row = (hold: "bf16" | "q8_0") => {
+  const s = sides[hold];
+  return [
+    hold.padEnd(6),
+    fixed(matrixBytes(hold) / MIB, 0).padStart(12),
+    fixed(median(s.rss) / MIB, 0).padStart(13),
+    fixed(median(s.build), 2).padStart(9),
+    fixed(median(s.prefill), 1).padStart(15),
+    fixed(median(s.decode), 1).padStart(14),
+    fixed(median(s.train), 1).padStart(13),
+  ].join("  ");
+};
+console.log(
+  `q8-base: medians (LoRA r 16 on every projection, batch ${train.B} x ${train.T}; prompt ${infer.prompt}, ${infer.newTokens} new tokens):`,
+);
+console.log(`q8-base:   side    matrices MiB  peak RSS MiB  build s  prefill tok/s  decode tok/s  LoRA tok/s`);
+console.log(`q8-base:   ${row("bf16")}`);
+console.log(`q8-base:   ${row("q8_0")}`);
+const ratio = (f: (s: Side) => number[]) => fixed(median(f(sides.q8_0)) / median(f(sides.bf16)), 2);
+console.log(
+  `q8-base: q8_0 / bf16 (same run): matrices ${fixed(matrixBytes("q8_0") / matrixBytes("bf16"), 3)}, peak RSS ${ratio((s) => s.rss)}, ` +
+    `prefill ${ratio((s) => s.prefill)}, decode ${ratio((s) => s.decode)}, LoRA training ${ratio((s) => s.train)}`,
+);
