@@ -42,14 +42,16 @@ function matrixBytes(hold: MatrixHold): number {
 
 interface Side {
   build: number[];
+  /** Peak RSS of the inference process and of the training one. */
   rss: number[];
+  trainRss: number[];
   prefill: number[];
   decode: number[];
   train: number[];
 }
 const sides: Record<"bf16" | "q8_0", Side> = {
-  bf16: { build: [], rss: [], prefill: [], decode: [], train: [] },
-  q8_0: { build: [], rss: [], prefill: [], decode: [], train: [] },
+  bf16: { build: [], rss: [], trainRss: [], prefill: [], decode: [], train: [] },
+  q8_0: { build: [], rss: [], trainRss: [], prefill: [], decode: [], train: [] },
 };
 const infer = { prompt: QUICK ? 16 : 64, newTokens: QUICK ? 4 : 32, repeats: QUICK ? 1 : 2 };
 const train = { B: QUICK ? 2 : 4, T: QUICK ? 32 : 256, steps: QUICK ? 1 : 2, warmup: 1 };
@@ -61,12 +63,13 @@ for (let run = 0; run < RUNS; run++) {
     const t = await child({ phase: "train", model: shape.name, threads: THREADS, hold, ...train });
     const s = sides[hold];
     s.build.push(t.buildSeconds);
-    s.rss.push(Math.max(i.peakRssBytes, t.peakRssBytes));
+    s.rss.push(i.peakRssBytes);
+    s.trainRss.push(t.peakRssBytes);
     s.prefill.push(i.infer?.prefillTokensPerS ?? Number.NaN);
     s.decode.push(i.infer?.decodeTokensPerS ?? Number.NaN);
     s.train.push(t.train?.tokensPerS ?? Number.NaN);
     console.log(
-      `q8-base:   run ${run + 1} ${hold}: build ${fixed(t.buildSeconds, 2)} s, peak RSS ${fixed(s.rss.at(-1) / MIB, 0)} MiB, ` +
+      `q8-base:   run ${run + 1} ${hold}: build ${fixed(t.buildSeconds, 2)} s, peak RSS ${fixed((s.rss.at(-1) ?? 0) / MIB, 0)} MiB serving, ${fixed((s.trainRss.at(-1) ?? 0) / MIB, 0)} MiB training, ` +
         `prefill ${fixed(s.prefill.at(-1) ?? 0, 1)} tok/s, decode ${fixed(s.decode.at(-1) ?? 0, 1)} tok/s, LoRA ${fixed(s.train.at(-1) ?? 0, 1)} tok/s`,
     );
   }
@@ -76,7 +79,8 @@ const row = (hold: "bf16" | "q8_0") => {
   return [
     hold.padEnd(6),
     fixed(matrixBytes(hold) / MIB, 0).padStart(12),
-    fixed(median(s.rss) / MIB, 0).padStart(13),
+    fixed(median(s.rss) / MIB, 0).padStart(15),
+    fixed(median(s.trainRss) / MIB, 0).padStart(16),
     fixed(median(s.build), 2).padStart(9),
     fixed(median(s.prefill), 1).padStart(15),
     fixed(median(s.decode), 1).padStart(14),
@@ -86,11 +90,11 @@ const row = (hold: "bf16" | "q8_0") => {
 console.log(
   `q8-base: medians (LoRA r 16 on every projection, batch ${train.B} x ${train.T}; prompt ${infer.prompt}, ${infer.newTokens} new tokens):`,
 );
-console.log(`q8-base:   side    matrices MiB  peak RSS MiB  build s  prefill tok/s  decode tok/s  LoRA tok/s`);
+console.log(`q8-base:   side    matrices MiB  serving RSS MiB  training RSS MiB  build s  prefill tok/s  decode tok/s  LoRA tok/s`);
 console.log(`q8-base:   ${row("bf16")}`);
 console.log(`q8-base:   ${row("q8_0")}`);
 const ratio = (f: (s: Side) => number[]) => fixed(median(f(sides.q8_0)) / median(f(sides.bf16)), 2);
 console.log(
-  `q8-base: q8_0 / bf16 (same run): matrices ${fixed(matrixBytes("q8_0") / matrixBytes("bf16"), 3)}, peak RSS ${ratio((s) => s.rss)}, ` +
+  `q8-base: q8_0 / bf16 (same run): matrices ${fixed(matrixBytes("q8_0") / matrixBytes("bf16"), 3)}, peak RSS serving ${ratio((s) => s.rss)} and training ${ratio((s) => s.trainRss)}, ` +
     `prefill ${ratio((s) => s.prefill)}, decode ${ratio((s) => s.decode)}, LoRA training ${ratio((s) => s.train)}`,
 );

@@ -19,9 +19,15 @@ export type MatrixHold = "f32" | "bf16" | "q8_0";
 
 /** float32 -> raw bf16 bits, rounding to nearest even (what torch's .to(bfloat16) does for finite values). */
 function toBf16(x: Vec): Uint16Array {
-  const f = Float32Array.from(x);
+  const out = new Uint16Array(x.length);
+  const f = new Float32Array(1);
   const bits = new Uint32Array(f.buffer);
-  return Uint16Array.from(bits, (b) => (b + 0x7fff + ((b >>> 16) & 1)) >>> 16);
+  for (let i = 0; i < x.length; i++) {
+    f[0] = x[i] as number;
+    const b = bits[0] as number;
+    out[i] = (b + 0x7fff + ((b >>> 16) & 1)) >>> 16;
+  }
+  return out;
 }
 
 /** Fills v with uniform values of the given mean and standard deviation (xorshift32: fast enough for 500M values). */

@@ -593,8 +593,8 @@ TL_AVX2 void gemv_q8_avx2(int K, const float* a, int kpad, const Q8Ptr& B, long 
 
 void gemv_q8(int M, int K, const float* a, int kpad, Q8Ptr B, long ldb, int j0, int j1, float* C, int ldc, bool add, const float* bias) {
 #if TL_X86
-  static const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  if (avx2) {
+  // the AVX2 kernel wherever the chosen microkernel ISA is AVX2 or AVX-512 (set_gemm_isa("generic") tests the plain loop)
+  if (std::strcmp(isa().name, "generic") != 0) {
     switch (M) {
       case 1: return gemv_q8_avx2<1>(K, a, kpad, B, ldb, j0, j1, C, ldc, add, bias);
       case 2: return gemv_q8_avx2<2>(K, a, kpad, B, ldb, j0, j1, C, ldc, add, bias);

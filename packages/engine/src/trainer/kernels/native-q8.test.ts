@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { Q8Matrix, quantizeQ8 } from "../../hf/model/q8-matrix.ts";
 import { referenceKernels } from "../reference/index.ts";
 import { Rng } from "../train/rng.ts";
-import { nativeKernels, setNativeThreads } from "./native.ts";
+import { nativeKernels, setGemmIsa, setNativeThreads } from "./native.ts";
 
 const native = nativeKernels();
 const ref = referenceKernels("f64");
@@ -78,6 +78,25 @@ describe("gemmQ8B (B in Q8 blocks)", () => {
           const { out, expected } = check({ ...s, ta, tb, acc: ta !== tb, bias: tb });
           expect(relErr(out, expected), JSON.stringify({ ...s, ta, tb })).toBeLessThan(1e-5);
         }
+  });
+
+  it("matches the reference on every microkernel ISA this CPU runs (the decode path's AVX2 kernel and its plain loop)", () => {
+    try {
+      for (const isa of ["generic", "avx2", "avx512"] as const) {
+        if (!setGemmIsa(isa)) continue;
+        for (const s of [
+          { M: 1, N: 70, K: 96 },
+          { M: 3, N: 33, K: 70 },
+          { M: 4, N: 130, K: 64, pad: 5 },
+          { M: 37, N: 45, K: 100 },
+        ]) {
+          const { out, expected } = check({ ...s, ta: false, tb: true, acc: true, bias: true });
+          expect(relErr(out, expected), `${isa} ${JSON.stringify(s)}`).toBeLessThan(1e-5);
+        }
+      }
+    } finally {
+      setGemmIsa("auto");
+    }
   });
 
   it("gives the same bits on one thread and on all", () => {
