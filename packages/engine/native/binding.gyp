@@ -16,7 +16,8 @@
         "src/convert.cc",
         "src/rows.cc",
         "src/patches.cc",
-        "src/gguf_quants.cc"
+        "src/gguf_quants.cc",
+        "src/q8_blocks.cc"
       ],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions", "-std=gnu++17", "-std=gnu++1y"],

@@ -8,6 +8,7 @@
 
 #include "gemm.h"
 #include "gguf_quants.h"
+#include "q8_blocks.h"
 #include "kernels.h"
 #include "threadpool.h"
 
@@ -587,6 +588,23 @@ napi_value SumSq(napi_env env, napi_callback_info info) {
 
 // ggufQuantize(type, x, n, out): n values of x (a multiple of the type's block) encoded as GGUF blocks into out; type
 // is ggml's id of Q5_0 (6), Q8_0 (8), Q4_K (12) or Q6_K (14).
+// q8Quantize(x, n, q, d): x[0, n) as Q8 blocks (q8_blocks.h): int8 codes into q (an Int8Array), one float32 scale per
+// 32 values into d.
+napi_value Q8Quantize(napi_env env, napi_callback_info info) {
+  return guard(env, [&] {
+    Args a(env, info, 4);
+    double count = a.num(1, "n");
+    if (!(count >= 0) || count != std::floor(count) || count > 9007199254740991.0) throw Error("n: expected a non-negative integer");
+    long n = static_cast<long>(count);
+    auto x = a.f32(0, "x");
+    auto q = a.i8(2, "q");
+    auto d = a.f32(3, "d");
+    need(x, n, "x"), need(q, n, "q"), need(d, (n + 31) / 32, "d");
+    tl::q8_quantize(x.data, n, q.data, d.data);
+    return undefined(env);
+  });
+}
+
 napi_value GgufQuantize(napi_env env, napi_callback_info info) {
   return guard(env, [&] {
     Args a(env, info, 4);
@@ -654,7 +672,7 @@ NAPI_MODULE_INIT() {
       {"rmsnormFwd", RmsnormFwd}, {"rmsnormBwd", RmsnormBwd}, {"rope", Rope}, {"swigluFwd", SwigluFwd}, {"swigluBwd", SwigluBwd},
       {"bf16ToF32", HalfToF32<tl::bf16_to_f32>}, {"f16ToF32", HalfToF32<tl::f16_to_f32>}, {"gatherRows", GatherRows},
       {"scatterAddRows", ScatterAddRows}, {"patchify", Patches<true>}, {"unpatchify", Patches<false>},
-      {"ggufQuantize", GgufQuantize},
+      {"ggufQuantize", GgufQuantize}, {"q8Quantize", Q8Quantize},
   };
   for (const auto& e : entries) {
     napi_value fn;

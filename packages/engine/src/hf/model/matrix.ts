@@ -44,7 +44,7 @@ export function widenRange(k: Kernels, m: Matrix, start: number, count: number, 
 /** A Q8 copy of a matrix (itself when it already is one). */
 export function toQ8(k: Kernels, m: Matrix): Q8Matrix {
   if (isQ8(m)) return m;
-  return quantizeQ8(m.length, (start, count, out) => widenRange(k, m, start, count, out));
+  return quantizeQ8(m.length, (start, count, out) => widenRange(k, m, start, count, out), k.q8Quantize);
 }
 
 /** C[M,N] (+)= op(A)·op(W) (+ bias), W float32 or bf16. */

@@ -24,34 +24,50 @@ export class Q8Matrix {
 export const q8Bytes = (n: number): number => n + 4 * Math.ceil(n / Q8_BLOCK);
 
 /** Values widened per call while quantizing (a multiple of Q8_BLOCK): no float32 copy of a whole matrix is made. */
-const CHUNK = 1 << 16;
+const CHUNK = 1 << 20;
+
+/** Block quantizer: x[0, n) into q[0, n) and d[0, ceil(n / 32)) (the native addon's q8Quantize, or quantizeQ8Blocks). */
+export type Q8Quantize = (x: Float32Array, n: number, q: Int8Array, d: Float32Array) => void;
 
 /**
- * A Q8 copy of `n` values that `widen(start, count, out)` writes as float32 into out[0..count), chunk by chunk.
+ * The reference block quantizer: per block, d = fround(max|x| / 127), q = Math.round(x / d) (computed as x·(1/d) in
+ * double) clamped to ±127; an all-zero block has d 0 and q 0.
  */
-export function quantizeQ8(n: number, widen: (start: number, count: number, out: Float32Array) => void): Q8Matrix {
+export const quantizeQ8Blocks: Q8Quantize = (x, n, q, d) => {
+  for (let b0 = 0; b0 < n; b0 += Q8_BLOCK) {
+    const b1 = Math.min(n, b0 + Q8_BLOCK);
+    let amax = 0;
+    for (let i = b0; i < b1; i++) {
+      const a = Math.abs(x[i] as number);
+      if (a > amax) amax = a;
+    }
+    const scale = Math.fround(amax / 127);
+    d[b0 >> 5] = scale;
+    if (scale === 0) {
+      q.fill(0, b0, b1);
+      continue;
+    }
+    const inv = 1 / scale;
+    for (let i = b0; i < b1; i++) q[i] = Math.min(127, Math.max(-127, Math.round((x[i] as number) * inv)));
+  }
+};
+
+/**
+ * A Q8 copy of `n` values that `widen(start, count, out)` writes as float32 into out[0..count), chunk by chunk (no
+ * float32 copy of a whole matrix is made), each chunk quantized by `blocks`.
+ */
+export function quantizeQ8(
+  n: number,
+  widen: (start: number, count: number, out: Float32Array) => void,
+  blocks: Q8Quantize = quantizeQ8Blocks,
+): Q8Matrix {
   const q = new Int8Array(n);
   const d = new Float32Array(Math.ceil(n / Q8_BLOCK));
   const chunk = new Float32Array(Math.min(CHUNK, n));
   for (let c0 = 0; c0 < n; c0 += CHUNK) {
     const count = Math.min(CHUNK, n - c0);
     widen(c0, count, chunk);
-    for (let b0 = 0; b0 < count; b0 += Q8_BLOCK) {
-      const b1 = Math.min(count, b0 + Q8_BLOCK);
-      let amax = 0;
-      for (let i = b0; i < b1; i++) {
-        const a = Math.abs(chunk[i] as number);
-        if (a > amax) amax = a;
-      }
-      const scale = Math.fround(amax / 127);
-      d[(c0 + b0) >> 5] = scale;
-      if (scale === 0) continue;
-      const inv = 1 / scale;
-      for (let i = b0; i < b1; i++) {
-        const v = Math.round((chunk[i] as number) * inv);
-        q[c0 + i] = Math.min(127, Math.max(-127, v));
-      }
-    }
+    blocks(chunk, count, q.subarray(c0, c0 + count), d.subarray(c0 / Q8_BLOCK));
   }
   return new Q8Matrix(q, d);
 }

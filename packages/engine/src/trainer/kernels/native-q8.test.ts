@@ -8,7 +8,7 @@
  */
 import { availableParallelism } from "node:os";
 import { afterEach, describe, expect, it } from "vitest";
-import { Q8Matrix, quantizeQ8 } from "../../hf/model/q8-matrix.ts";
+import { Q8Matrix, quantizeQ8, quantizeQ8Blocks } from "../../hf/model/q8-matrix.ts";
 import { referenceKernels } from "../reference/index.ts";
 import { Rng } from "../train/rng.ts";
 import { nativeKernels, setGemmIsa, setNativeThreads } from "./native.ts";
@@ -164,7 +164,7 @@ describe("quantizeQ8", () => {
   });
 
   it("quantizes the same whatever the chunk the values arrive in", () => {
-    const n = (1 << 16) + 1000; // more than one widening chunk
+    const n = (1 << 20) + 1000; // more than one widening chunk
     const x = rand(n);
     const a = quantizeQ8(n, (start, count, out) => out.set(x.subarray(start, start + count)));
     const b = quantizeQ8(n, (start, count, out) => {
@@ -172,5 +172,30 @@ describe("quantizeQ8", () => {
     });
     expect(Buffer.from(a.q.buffer).equals(Buffer.from(b.q.buffer))).toBe(true);
     expect(Buffer.from(a.d.buffer).equals(Buffer.from(b.d.buffer))).toBe(true);
+  });
+
+  it("native q8Quantize writes the reference's codes and scales bit for bit, on one thread and on all", () => {
+    const n = 32 * 5000 + 13;
+    const x = rand(n);
+    for (let b = 0; b < n; b += 32) {
+      const s = 10 ** (rng.next() * 60 - 40); // tiny to huge blocks
+      for (let i = b; i < Math.min(n, b + 32); i++) x[i] = (x[i] as number) * s;
+    }
+    x.fill(0, 320, 352); // an all-zero block
+    // a block whose scale is exactly 1 (max 127): x/d lands on ties, which Math.round sends towards +infinity
+    x.set([127, 2.5, -2.5, 0.5, -0.5, 126.5, -126.5, 1.5, -1.5], 640);
+    x.fill(0, 649, 672);
+    const want = { q: new Int8Array(n), d: new Float32Array(Math.ceil(n / 32)) };
+    quantizeQ8Blocks(x, n, want.q, want.d);
+    expect([...want.q.subarray(640, 649)]).toEqual([127, 3, -2, 1, 0, 127, -126, 2, -1]);
+    for (const threads of [1, availableParallelism()]) {
+      setNativeThreads(threads);
+      const got = { q: new Int8Array(n), d: new Float32Array(Math.ceil(n / 32)) };
+      native.q8Quantize(x, n, got.q, got.d);
+      expect(Buffer.from(got.q.buffer).equals(Buffer.from(want.q.buffer)), `codes, ${threads} threads`).toBe(true);
+      expect(Buffer.from(got.d.buffer).equals(Buffer.from(want.d.buffer)), `scales, ${threads} threads`).toBe(true);
+    }
+    expect(() => native.q8Quantize(x, n, new Int8Array(n - 1), want.d)).toThrow(/q: array too short/);
+    expect(() => native.q8Quantize(x, n, want.q, new Float32Array(10))).toThrow(/d: array too short/);
   });
 });

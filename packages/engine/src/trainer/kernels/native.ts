@@ -49,6 +49,7 @@ export function nativeKernels(): Kernels {
     gemmBf16B: a.gemmBf16B,
     gemmF16B: a.gemmF16B,
     gemmQ8B: a.gemmQ8B,
+    q8Quantize: a.q8Quantize,
     layernormFwd: a.layernormFwd,
     layernormBwd: a.layernormBwd,
     geluFwd: a.geluFwd,

@@ -79,6 +79,8 @@ export interface Kernels {
   gemmF16B: GemmHalvesB;
   /** gemm with B in Q8 blocks (int8 values, a float32 scale per 32), widened to float32 while packing. */
   gemmQ8B: GemmQ8B;
+  /** x[0, n) as Q8 blocks (hf/model/q8-matrix.ts): int8 codes into q, a float32 scale per 32 values into d. */
+  q8Quantize(x: Float32Array, n: number, q: Int8Array, d: Float32Array): void;
   layernormFwd(x: Vec, gamma: Vec, beta: Vec, out: Vec, mean: Vec, rstd: Vec, rows: number, d: number): void;
   layernormBwd(
     dout: Vec,

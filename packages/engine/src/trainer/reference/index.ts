@@ -3,6 +3,7 @@
  * tests (gradient checks in float64, native-vs-reference agreement); never a runtime fallback.
  */
 import { quantizeBlocks } from "../../hf/gguf/quantize-blocks.ts";
+import { quantizeQ8Blocks } from "../../hf/model/q8-matrix.ts";
 import type { Kernels, Vec } from "../kernels/types.ts";
 import { attentionBwd, attentionBwdRows, attentionFwd, attentionFwdRows } from "./attention.ts";
 import { gemm, gemmBf16B, gemmF16B, gemmQ8B } from "./gemm.ts";
@@ -23,6 +24,7 @@ export function referenceKernels(precision: "f32" | "f64" = "f64"): Kernels {
     gemmBf16B,
     gemmF16B,
     gemmQ8B,
+    q8Quantize: quantizeQ8Blocks,
     layernormFwd,
     layernormBwd,
     geluFwd,
