@@ -11,20 +11,12 @@ import { fileURLToPath } from "node:url";
 import OpenAI, { toFile } from "openai";
 import { afterAll, describe, expect, it } from "vitest";
 import { createEngine, findModel, registerBaseModel, tunedModelBase } from "../../src/index.ts";
-import { clientFor, engineWithClient } from "../engine-client.ts";
+import { clientFor, engineWithClient, waitForJob } from "../engine-client.ts";
 import { FIXTURES } from "./reference.ts";
-import { TICKETS, ticketsJsonl } from "./tickets.ts";
+import { ticketsJsonl } from "./tickets.ts";
+import { expectLossFellTenfold, expectRoutesTickets, trainLosses } from "./tuned-checks.ts";
 
 const HYPER = { n_epochs: 20, batch_size: 5, learning_rate_multiplier: 25, lora_rank: 8, lora_alpha: 16 } as const;
-
-async function waitFor(client: OpenAI, id: string) {
-  let job = await client.fineTuning.jobs.retrieve(id);
-  while (!["succeeded", "failed", "cancelled"].includes(job.status)) {
-    await new Promise((r) => setTimeout(r, 100));
-    job = await client.fineTuning.jobs.retrieve(id);
-  }
-  return job;
-}
 
 const roots: string[] = [];
 let child: ChildProcess | undefined;
@@ -49,32 +41,17 @@ describe("LoRA fine-tuning of an open-weight base through the official SDK", () 
         suffix: "router",
         method: { type: "supervised", supervised: { hyperparameters: HYPER as never } },
       });
-      const job = await waitFor(ctx.client, created.id);
+      const job = await waitForJob(ctx.client, created.id);
       expect(job.status, JSON.stringify(job.error)).toBe("succeeded");
       expect(job.fine_tuned_model).toMatch(/^ft:tiny-qwen2:tunelab:router:/);
       // the tuned model records where its base came from (what a PEFT export names), not only the registration's name
       const row = await findModel(ctx.engine.store, job.fine_tuned_model ?? "");
       expect(tunedModelBase(row?.dir ?? "")).toMatchObject({ name: "tiny-qwen2", source: `${FIXTURES}qwen2` });
       expect(job.hyperparameters).toMatchObject({ n_epochs: 20, batch_size: 5, lora_rank: 8, lora_alpha: 16 });
-      const losses: number[] = [];
-      for await (const e of ctx.client.fineTuning.jobs.listEvents(job.id, { limit: 1000 }))
-        if (e.type === "metrics") losses.push((e.data as { train_loss: number }).train_loss);
+      const losses = await trainLosses(ctx.client, job.id);
       expect(losses.length).toBe(40);
-      const early = losses.slice(-3).reduce((a, b) => a + b, 0) / 3; // events are newest first
-      const late = losses.slice(0, 3).reduce((a, b) => a + b, 0) / 3;
-      expect(late).toBeLessThan(early / 10);
-      for (const [user, label] of TICKETS) {
-        const reply = await ctx.client.chat.completions.create({
-          model: job.fine_tuned_model ?? "",
-          temperature: 0,
-          max_tokens: 8,
-          messages: [
-            { role: "system", content: "Route the ticket." },
-            { role: "user", content: user },
-          ],
-        });
-        expect(reply.choices[0]?.message.content).toBe(label);
-      }
+      expectLossFellTenfold(losses);
+      await expectRoutesTickets(ctx.client, job.fine_tuned_model ?? "");
       // The base model, untouched, does not answer so.
       const base = await ctx.client.chat.completions.create({
         model: "tiny-qwen2",
@@ -153,7 +130,7 @@ async function prepareRoot(): Promise<string> {
 const CRASH_HYPER = { n_epochs: 40, batch_size: 2, learning_rate_multiplier: 10, lora_rank: 4, lora_dropout: 0.1 } as const;
 
 async function adapterOf(client: OpenAI, root: string, jobId: string): Promise<Buffer> {
-  const job = await waitFor(client, jobId);
+  const job = await waitForJob(client, jobId);
   expect(job.status, JSON.stringify(job.error)).toBe("succeeded");
   return readFileSync(join(root, "models", jobId, "final", "adapter_model.safetensors"));
 }

@@ -10,9 +10,10 @@ import { describe, expect, it } from "vitest";
 import { findModel, registerBaseModel } from "../../src/index.ts";
 import { TunedModels } from "../../src/models/missing-models.ts";
 import { RunnableModels } from "../../src/models/runnable-models.ts";
-import { engineWithClient } from "../engine-client.ts";
+import { engineWithClient, waitForJob } from "../engine-client.ts";
 import { FIXTURES } from "./reference.ts";
-import { TICKETS, ticketsJsonl } from "./tickets.ts";
+import { ticketsJsonl } from "./tickets.ts";
+import { expectLossFellTenfold, expectRoutesTickets, trainLosses } from "./tuned-checks.ts";
 
 const HYPER = {
   n_epochs: 20,
@@ -38,11 +39,7 @@ describe("LoRA on a base held in 8 bits (base_quantization q8_0)", () => {
         seed: 3,
         method: { type: "supervised", supervised: { hyperparameters: HYPER as never } },
       });
-      let job = await ctx.client.fineTuning.jobs.retrieve(created.id);
-      while (!["succeeded", "failed", "cancelled"].includes(job.status)) {
-        await new Promise((r) => setTimeout(r, 100));
-        job = await ctx.client.fineTuning.jobs.retrieve(created.id);
-      }
+      const job = await waitForJob(ctx.client, created.id);
       expect(job.status, JSON.stringify(job.error)).toBe("succeeded");
       expect(job.hyperparameters).toMatchObject({ lora_rank: 8, base_quantization: "q8_0" });
       const row = await findModel(ctx.engine.store, job.fine_tuned_model ?? "");
@@ -56,24 +53,8 @@ describe("LoRA on a base held in 8 bits (base_quantization q8_0)", () => {
       } finally {
         await runnable.close();
       }
-      const losses: number[] = [];
-      for await (const e of ctx.client.fineTuning.jobs.listEvents(job.id, { limit: 1000 }))
-        if (e.type === "metrics") losses.push((e.data as { train_loss: number }).train_loss);
-      const early = losses.slice(-3).reduce((a, b) => a + b, 0) / 3; // events are newest first
-      const late = losses.slice(0, 3).reduce((a, b) => a + b, 0) / 3;
-      expect(late).toBeLessThan(early / 10);
-      for (const [user, label] of TICKETS) {
-        const reply = await ctx.client.chat.completions.create({
-          model: job.fine_tuned_model ?? "",
-          temperature: 0,
-          max_tokens: 8,
-          messages: [
-            { role: "system", content: "Route the ticket." },
-            { role: "user", content: user },
-          ],
-        });
-        expect(reply.choices[0]?.message.content).toBe(label);
-      }
+      expectLossFellTenfold(await trainLosses(ctx.client, job.id));
+      await expectRoutesTickets(ctx.client, job.fine_tuned_model ?? "");
     } finally {
       await ctx.dispose();
     }

@@ -9,6 +9,7 @@ import { availableParallelism } from "node:os";
 import { afterEach, describe, expect, it } from "vitest";
 import { referenceKernels } from "../reference/index.ts";
 import { Rng } from "../train/rng.ts";
+import { relErr } from "./compare.test-helpers.ts";
 import { nativeKernels, setGemmIsa, setNativeThreads } from "./native.ts";
 
 const native = nativeKernels();
@@ -33,13 +34,6 @@ function randomHalves(n: number): Uint16Array {
 
 type BType = "f32" | "bf16" | "f16";
 
-function relErr(actual: Float32Array, expected: Float64Array): number {
-  let scale = 1;
-  for (const v of expected) scale = Math.max(scale, Math.abs(v));
-  let w = 0;
-  for (let i = 0; i < expected.length; i++) w = Math.max(w, Math.abs((actual[i] as number) - (expected[i] as number)));
-  return w / scale;
-}
 const same = (a: Float32Array, b: Float32Array) =>
   Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 

@@ -11,6 +11,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { Q8Matrix, quantizeQ8, quantizeQ8Blocks } from "../../hf/model/q8-matrix.ts";
 import { referenceKernels } from "../reference/index.ts";
 import { Rng } from "../train/rng.ts";
+import { relErr } from "./compare.test-helpers.ts";
 import { nativeKernels, setGemmIsa, setNativeThreads } from "./native.ts";
 
 const native = nativeKernels();
@@ -26,14 +27,6 @@ function randomQ8(n: number): Q8Matrix {
     for (let i = b; i < Math.min(n, b + 32); i++) x[i] = (x[i] as number) * s;
   }
   return quantizeQ8(n, (start, count, out) => out.set(x.subarray(start, start + count)));
-}
-
-function relErr(actual: Float32Array, expected: Float64Array): number {
-  let scale = 1;
-  for (const v of expected) scale = Math.max(scale, Math.abs(v));
-  let w = 0;
-  for (let i = 0; i < expected.length; i++) w = Math.max(w, Math.abs((actual[i] as number) - (expected[i] as number)));
-  return w / scale;
 }
 
 type Case = { M: number; N: number; K: number; ta: boolean; tb: boolean; acc: boolean; bias: boolean; pad?: number };
