@@ -94,5 +94,7 @@ describe("tunelab exp delete", () => {
     const result = cli(["exp", "delete", tuned]);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain(`deleted ${tuned}; its tuned model ft:local-tiny:tickets:abc stays with its provider`);
+    // and says how to delete it: the command for the local engine's, the provider's API for a hosted one's
+    expect(result.stdout).toContain("`tunelab models delete ft:local-tiny:tickets:abc`");
   }, 120_000);
 });

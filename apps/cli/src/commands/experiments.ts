@@ -278,7 +278,7 @@ export function registerExperiments(program: Command, globals: () => GlobalOptio
         }
       });
       const line = (d: DeletedExperiment) =>
-        `deleted ${d.id}${d.tunedModel ? `; its tuned model ${d.tunedModel} stays with its provider (delete it there: DELETE /v1/models/${d.tunedModel})` : ""}`;
+        `deleted ${d.id}${d.tunedModel ? `; its tuned model ${d.tunedModel} stays with its provider (the local engine's: \`tunelab models delete ${d.tunedModel}\`; a hosted provider's: DELETE /v1/models/${d.tunedModel} there)` : ""}`;
       // one id: the object; several: an array, in the order given (as exp cancel)
       if (ids.length === 1 && deleted[0]) {
         const only = deleted[0];
