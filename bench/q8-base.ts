@@ -5,6 +5,7 @@
 // training step (r 16 on every projection, batch 4 x 256 tokens) in tokens/s; then the q8_0 / bf16 ratios.
 // Run: pnpm bench q8-base [--model SmolLM2-135M|Qwen2.5-0.5B] [--runs N] [--quick]
 import { fileURLToPath } from "node:url";
+import { q8Bytes } from "../packages/engine/src/hf/model/q8-matrix.ts";
 import { runChild } from "./lib/child.ts";
 import { fixed, MIB, median } from "./lib/measure.ts";
 import type { OursJob, OursResult } from "./lib/open-weights-child.ts";
@@ -37,7 +38,7 @@ function matrixBytes(hold: MatrixHold): number {
   const kv = a.kvHeads * a.headDim;
   const perLayer = a.hidden * q + 2 * a.hidden * kv + q * a.hidden + 3 * a.hidden * a.intermediate;
   const values = a.layers * perLayer + a.vocab * a.hidden * (a.tiedEmbeddings ? 1 : 2);
-  return hold === "f32" ? 4 * values : hold === "bf16" ? 2 * values : values + 4 * Math.ceil(values / 32);
+  return hold === "f32" ? 4 * values : hold === "bf16" ? 2 * values : q8Bytes(values);
 }
 
 interface Side {

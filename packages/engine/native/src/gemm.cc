@@ -22,6 +22,7 @@ constexpr int MC = 96;    // rows of A per task (multiple of every MR)
 constexpr int NG = 256;   // columns of B per task (multiple of every NR)
 constexpr int MAX_MR = 12;
 constexpr int MAX_NR = 32;
+constexpr int SMALL_M_COLS = 128;  // columns per task of the small-M (decode) path
 
 // The microkernel computes an MR x NR tile from packed panels: a[k*MR + i], b[k*NR + j].
 // The tile is written to c (m x n valid entries) as acc (+ bias[j]) (+ c if add).
@@ -506,15 +507,11 @@ TL_CLONES void small_m(int M, int j0, int j1, int K, const float* a, int kpad, c
   small_m_body(M, j0, j1, K, a, kpad, B, ldb, C, ldc, accumulate, bias);
 }
 
-// B in Q8 blocks: each row segment of B widened once (q8_run), then accumulated as small_m_body does, in the same order.
+// B in Q8 blocks: each row segment of B (at most SMALL_M_COLS columns, one task's) widened once (q8_run), then
+// accumulated as small_m_body does, in the same order.
 TL_CLONES void small_m(int M, int j0, int j1, int K, const float* a, int kpad, Q8Ptr B, int ldb, float* C, int ldc, bool accumulate,
                        const float* bias) {
-  constexpr int MAX_COLS = 256;
-  if (j1 - j0 > MAX_COLS) {
-    small_m_body(M, j0, j1, K, a, kpad, B, ldb, C, ldc, accumulate, bias);
-    return;
-  }
-  alignas(64) float row[MAX_COLS];
+  alignas(64) float row[SMALL_M_COLS];
   const int n = j1 - j0;
   if (!accumulate)
     for (int i = 0; i < M; i++)
@@ -689,7 +686,6 @@ void gemm_impl(bool trans_a, bool trans_b, int M, int N, int K, const float* A, 
   if (M <= 4) {
     // Matrix-vector products (decoding): op(A)'s rows copied once, zero-padded to a multiple of 16;
     // no packing of B, which is read once, by column blocks split across the threads.
-    constexpr int CHUNK = 128;
     const int kpad = (K + 15) & ~15;
     thread_local std::vector<float> a_rows;
     a_rows.assign(static_cast<size_t>(M) * kpad, 0.0f);
@@ -697,9 +693,9 @@ void gemm_impl(bool trans_a, bool trans_b, int M, int N, int K, const float* A, 
       for (int kk = 0; kk < K; kk++)
         a_rows[static_cast<size_t>(i) * kpad + kk] = trans_a ? A[static_cast<long>(kk) * lda + i] : A[static_cast<long>(i) * lda + kk];
     const float* a = a_rows.data();
-    int tasks = (N + CHUNK - 1) / CHUNK;
+    int tasks = (N + SMALL_M_COLS - 1) / SMALL_M_COLS;
     auto run = [&](int t) {
-      int j0 = t * CHUNK, j1 = std::min(N, j0 + CHUNK);
+      int j0 = t * SMALL_M_COLS, j1 = std::min(N, j0 + SMALL_M_COLS);
       if (!trans_b) {
         small_m(M, j0, j1, K, a, kpad, B, ldb, C, ldc, accumulate, bias);
       } else if constexpr (std::is_same_v<BP, const float*>) {

@@ -14,7 +14,7 @@ import { createEngine, findModel, registerBaseModel, tunedModelBase } from "../.
 import { clientFor, engineWithClient, waitForJob } from "../engine-client.ts";
 import { FIXTURES } from "./reference.ts";
 import { ticketsJsonl } from "./tickets.ts";
-import { expectLossFellTenfold, expectRoutesTickets, trainLosses } from "./tuned-checks.ts";
+import { expectLossFellTenfold, expectRoutesTickets, trainLosses, trainTicketRouter } from "./tuned-checks.ts";
 
 const HYPER = { n_epochs: 20, batch_size: 5, learning_rate_multiplier: 25, lora_rank: 8, lora_alpha: 16 } as const;
 
@@ -29,20 +29,7 @@ describe("LoRA fine-tuning of an open-weight base through the official SDK", () 
   it("drives the loss down and the tuned model answers as trained", async () => {
     const ctx = await engineWithClient({ checkpointEvery: 1000 });
     try {
-      await registerBaseModel(ctx.engine.store, { dir: `${FIXTURES}qwen2`, name: "tiny-qwen2" });
-      const file = await ctx.client.files.create({
-        file: await toFile(Buffer.from(ticketsJsonl()), "tickets.jsonl"),
-        purpose: "fine-tune",
-      });
-      const created = await ctx.client.fineTuning.jobs.create({
-        model: "tiny-qwen2",
-        training_file: file.id,
-        seed: 3,
-        suffix: "router",
-        method: { type: "supervised", supervised: { hyperparameters: HYPER as never } },
-      });
-      const job = await waitForJob(ctx.client, created.id);
-      expect(job.status, JSON.stringify(job.error)).toBe("succeeded");
+      const job = await trainTicketRouter(ctx, HYPER, { suffix: "router" });
       expect(job.fine_tuned_model).toMatch(/^ft:tiny-qwen2:tunelab:router:/);
       // the tuned model records where its base came from (what a PEFT export names), not only the registration's name
       const row = await findModel(ctx.engine.store, job.fine_tuned_model ?? "");

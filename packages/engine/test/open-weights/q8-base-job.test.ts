@@ -10,10 +10,10 @@ import { describe, expect, it } from "vitest";
 import { findModel, registerBaseModel } from "../../src/index.ts";
 import { TunedModels } from "../../src/models/missing-models.ts";
 import { RunnableModels } from "../../src/models/runnable-models.ts";
-import { engineWithClient, waitForJob } from "../engine-client.ts";
+import { engineWithClient } from "../engine-client.ts";
 import { FIXTURES } from "./reference.ts";
 import { ticketsJsonl } from "./tickets.ts";
-import { expectLossFellTenfold, expectRoutesTickets, trainLosses } from "./tuned-checks.ts";
+import { expectLossFellTenfold, expectRoutesTickets, trainLosses, trainTicketRouter } from "./tuned-checks.ts";
 
 const HYPER = {
   n_epochs: 20,
@@ -28,19 +28,7 @@ describe("LoRA on a base held in 8 bits (base_quantization q8_0)", () => {
   it("trains, records the base's quantization, and serves the tuned model on the 8-bit base", async () => {
     const ctx = await engineWithClient({ checkpointEvery: 1000 });
     try {
-      await registerBaseModel(ctx.engine.store, { dir: `${FIXTURES}qwen2`, name: "tiny-qwen2" });
-      const file = await ctx.client.files.create({
-        file: await toFile(Buffer.from(ticketsJsonl()), "tickets.jsonl"),
-        purpose: "fine-tune",
-      });
-      const created = await ctx.client.fineTuning.jobs.create({
-        model: "tiny-qwen2",
-        training_file: file.id,
-        seed: 3,
-        method: { type: "supervised", supervised: { hyperparameters: HYPER as never } },
-      });
-      const job = await waitForJob(ctx.client, created.id);
-      expect(job.status, JSON.stringify(job.error)).toBe("succeeded");
+      const job = await trainTicketRouter(ctx, HYPER);
       expect(job.hyperparameters).toMatchObject({ lora_rank: 8, base_quantization: "q8_0" });
       const row = await findModel(ctx.engine.store, job.fine_tuned_model ?? "");
       const meta = JSON.parse(readFileSync(join(row?.dir ?? "", "tunelab.json"), "utf8")) as { base_weights?: string };

@@ -1,7 +1,37 @@
-/** Checks shared by the open-weight job tests: a job's training loss fell, and a tuned model routes the tickets as trained. */
+/**
+ * Shared by the open-weight job tests: training the tiny Qwen2 fixture to route the tickets through the SDK, and checking
+ * that the training loss fell and that the tuned model routes the tickets as trained.
+ */
 import type OpenAI from "openai";
+import { toFile } from "openai";
 import { expect } from "vitest";
-import { TICKETS } from "./tickets.ts";
+import { registerBaseModel } from "../../src/index.ts";
+import { type engineWithClient, waitForJob } from "../engine-client.ts";
+import { FIXTURES } from "./reference.ts";
+import { TICKETS, ticketsJsonl } from "./tickets.ts";
+
+/**
+ * Registers the qwen2 fixture as `tiny-qwen2`, uploads the tickets and trains a supervised job on them with
+ * `hyperparameters` (seed 3); returns the job once it succeeded.
+ */
+export async function trainTicketRouter(
+  ctx: Awaited<ReturnType<typeof engineWithClient>>,
+  hyperparameters: Record<string, unknown>,
+  options: { suffix?: string } = {},
+): Promise<OpenAI.FineTuning.FineTuningJob> {
+  await registerBaseModel(ctx.engine.store, { dir: `${FIXTURES}qwen2`, name: "tiny-qwen2" });
+  const file = await ctx.client.files.create({ file: await toFile(Buffer.from(ticketsJsonl()), "tickets.jsonl"), purpose: "fine-tune" });
+  const created = await ctx.client.fineTuning.jobs.create({
+    model: "tiny-qwen2",
+    training_file: file.id,
+    seed: 3,
+    ...(options.suffix ? { suffix: options.suffix } : {}),
+    method: { type: "supervised", supervised: { hyperparameters: hyperparameters as never } },
+  });
+  const job = await waitForJob(ctx.client, created.id);
+  expect(job.status, JSON.stringify(job.error)).toBe("succeeded");
+  return job;
+}
 
 /** The job's train_loss metrics, oldest first. */
 export async function trainLosses(client: OpenAI, jobId: string): Promise<number[]> {

@@ -47,7 +47,7 @@ export function toQ8(k: Kernels, m: Matrix): Q8Matrix {
   return quantizeQ8(m.length, (start, count, out) => widenRange(k, m, start, count, out), k.q8Quantize);
 }
 
-/** C[M,N] (+)= op(A)·op(W) (+ bias), W float32 or bf16. */
+/** C[M,N] (+)= op(A)·op(W) (+ bias), W in any of the Matrix forms. */
 export function gemmW(
   k: Kernels,
   transA: boolean,
