@@ -133,6 +133,12 @@ describe("open-weight experiments through the CLI", () => {
     expect(scratchLora.stderr).toContain(
       "hyperparameters.lora_rank: lora_rank applies to open-weight base models (LoRA); local-tiny is trained in full.",
     );
+    // the dry run says how `auto` holds the base, and why (this fixture is far below half of any machine's memory)
+    const dry = ok(["exp", "create", "-d", "train@1", "-m", "tiny", "--dry-run"]).stdout;
+    expect(dry).toMatch(
+      /base_quantization none +auto: none: the base takes [\d.]+ KiB as stored, within 50% of this machine's [\d.]+ GiB of memory/,
+    );
+    expect(dry).not.toContain("warning:");
     expect(experiments()).toBe(0);
   }, 300_000);
 

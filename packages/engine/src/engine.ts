@@ -32,6 +32,11 @@ export interface EngineOptions {
   runJobs?: boolean;
   /** Largest accepted request body in bytes (default 512 MB, OpenAI's file limit). */
   maxBodyBytes?: number;
+  /**
+   * The memory `auto` plans a job for (default: this machine's, or its container's limit): above half of it, an
+   * open-weight base is held in 8 bits (base_quantization q8_0, hf/lora/base-memory.ts).
+   */
+  memoryBytes?: number;
 }
 
 export interface Engine {
@@ -61,6 +66,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     maxQueued,
     checkpointEvery: options.checkpointEvery ?? 100,
     leaseSeconds: options.leaseSeconds ?? DEFAULT_LEASE_SECONDS,
+    ...(options.memoryBytes !== undefined ? { memoryBytes: options.memoryBytes } : {}),
   });
   const tunedModels = new TunedModels(store);
   const models = new RunnableModels(store, tunedModels);

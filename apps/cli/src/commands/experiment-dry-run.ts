@@ -53,7 +53,7 @@ export async function dryRunCreate(o: CreateOptions, globals: GlobalOptions): Pr
 /** The engine's plan as core takes it (plain records). */
 async function planLocally(engine: Engine, request: Parameters<LocalHyperparameterPlanner>[0]): Promise<LocalHyperparameterPlan> {
   const plan = await planJobHyperparameters(engine.store, request);
-  return { hyperparameters: { ...plan.hyperparameters }, from: { ...plan.from } };
+  return { hyperparameters: { ...plan.hyperparameters }, from: { ...plan.from }, warnings: [...plan.warnings] };
 }
 
 const num = (n: number) => n.toLocaleString("en-US");
@@ -82,7 +82,11 @@ export function dryRunText(e: TrainingEstimate): string {
     `provider ${e.provider} (kind ${e.kind}) · base model ${e.model} · method ${e.method} · data ${e.dataset}`,
     `${e.provider} trains: ${caps.methods.join(", ")}${caps.trainingTypes.length ? ` · ${caps.trainingTypes.join("/")}` : ""}`,
     ...(e.resolved
-      ? [`hyperparameters the ${e.provider} engine will train with:`, ...planLines(e.resolved)]
+      ? [
+          `hyperparameters the ${e.provider} engine will train with:`,
+          ...planLines(e.resolved),
+          ...(e.resolved.warnings ?? []).map((w) => `warning: ${w}`),
+        ]
       : [`hyperparameters as ${e.provider} receives them:`, ...mappingLines(e.mapped)]),
     `job request: ${JSON.stringify(e.request)}`,
     e.provider === LOCAL_PROVIDER

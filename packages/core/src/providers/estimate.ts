@@ -48,6 +48,8 @@ const PENDING_FILE = "(uploaded at run time)";
 export interface LocalHyperparameterPlan {
   hyperparameters: ResolvedHyperparameters;
   from: Record<string, string>;
+  /** What may go wrong with these settings on this machine (an open-weight base's memory), as the job's warnings say it. */
+  warnings?: string[];
 }
 
 /**

@@ -60,4 +60,46 @@ describe("planHyperparameters", () => {
     expect(plan.from.lora_rank).toBe("requested");
     expect(plan.from.lora_alpha).toBe("auto: 32 (2 × r)");
   });
+
+  it("holds an open-weight base in 8 bits under auto when it takes more than half of the memory, and says why", () => {
+    const base = { baseName: "Mistral-7B", openWeight: true, weights: { asStored: 13.5 * 1024 ** 3, q8: 7.6 * 1024 ** 3 } };
+    const plan = (requested: Record<string, unknown>, memoryBytes: number) =>
+      planHyperparameters({
+        base,
+        method: "supervised",
+        count: 40,
+        training: training.slice(0, 40),
+        hasValidation: false,
+        requested,
+        memoryBytes,
+      });
+    const laptop = plan({}, 16 * 1024 ** 3);
+    expect(laptop.hyperparameters.base_quantization).toBe("q8_0");
+    expect(laptop.from.base_quantization).toBe(
+      "auto: q8_0: the base takes 13.5 GiB as stored, more than 50% of this machine's 16.0 GiB of memory; in 8 bits 7.6 GiB",
+    );
+    expect(laptop.warnings).toEqual([]);
+    const server = plan({}, 64 * 1024 ** 3);
+    expect(server.hyperparameters.base_quantization).toBe("none");
+    expect(server.from.base_quantization).toMatch(/^auto: none: the base takes 13.5 GiB as stored, within 50%/);
+    // asked for: kept, with a warning when the base as held is more than half of the memory
+    const asked = plan({ base_quantization: "none" }, 16 * 1024 ** 3);
+    expect(asked.hyperparameters.base_quantization).toBe("none");
+    expect(asked.from.base_quantization).toBe("requested");
+    expect(asked.warnings).toEqual([expect.stringMatching(/13\.5 GiB as stored, more than half .* Consider base_quantization q8_0/)]);
+    expect(plan({}, 8 * 1024 ** 3).warnings).toEqual([
+      expect.stringMatching(/7\.6 GiB in 8 bits, more than half of this machine's 8\.0 GiB/),
+    ]);
+    // continuing an adapter trained on the 8-bit base keeps it in 8 bits
+    const continued = planHyperparameters({
+      base: { ...base, continuesQ8: true },
+      method: "supervised",
+      count: 40,
+      hasValidation: false,
+      requested: {},
+      memoryBytes: 1024 ** 4,
+    });
+    expect(continued.hyperparameters.base_quantization).toBe("q8_0");
+    expect(continued.from.base_quantization).toMatch(/adapter being continued/);
+  });
 });

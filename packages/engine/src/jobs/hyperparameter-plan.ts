@@ -4,7 +4,9 @@
  * where it comes from. The rules themselves are trainer/hyperparameters.ts (bases trained from seeded random weights)
  * and hf/lora/hyperparameters.ts (registered open-weight bases and models tuned from them).
  */
+import { autoBaseQuantization, type BaseWeightBytes, baseMemoryWarning, baseWeightBytes } from "../hf/lora/base-memory.ts";
 import { DEFAULT_BETA, resolveLoraHyperparameters } from "../hf/lora/hyperparameters.ts";
+import { machineMemoryBytes } from "../hf/machine-memory.ts";
 import type { EngineStore } from "../storage/store.ts";
 import {
   AUTO_EARLY_STOPPING_PATIENCE,
@@ -24,13 +26,17 @@ import {
 import { baseParamCount, isBaseSize } from "../trainer/model/sizes.ts";
 import type { ChatExample } from "../trainer/types.ts";
 import { askedHyperparameters, CreateJobRequest } from "./job.schema.ts";
-import { findTrainingBase } from "./training-base.ts";
+import { findTrainingBase, frozenBaseOf } from "./training-base.ts";
 import type { TrainingMethod } from "./training-data.ts";
 
 /** What a job's model trains from: a base's name (a `local-*` size or a registered id) and whether LoRA's rules apply. */
 export interface PlanBase {
   baseName: string;
   openWeight: boolean;
+  /** Open-weight bases: the bytes LoRA's frozen base takes (when the engine can read its files). */
+  weights?: BaseWeightBytes | undefined;
+  /** The adapter being continued was trained on the base in 8 bits. */
+  continuesQ8?: boolean | undefined;
 }
 
 export interface PlanInput {
@@ -43,6 +49,8 @@ export interface PlanInput {
   training?: ReadonlyArray<Pick<ChatExample, "messages" | "tools">> | undefined;
   hasValidation: boolean;
   requested: RequestedHyperparameters;
+  /** The memory `auto` plans for (default: this machine's, machine-memory.ts). */
+  memoryBytes?: number | undefined;
 }
 
 export type PlannedKey = keyof ResolvedHyperparameters;
@@ -51,16 +59,29 @@ export interface HyperparameterPlan {
   hyperparameters: ResolvedHyperparameters;
   /** Where each value comes from: the request, or the `auto` rule that chose it. */
   from: Partial<Record<PlannedKey, string>>;
+  /** What may go wrong with these settings on this machine (the base's memory), as the job's warning events say it. */
+  warnings: string[];
 }
 
 const num = (n: number) => n.toLocaleString("en-US");
 
-/** The hyperparameters a job resolves to, as the scheduler stores them, and where each comes from. Pure. */
+/**
+ * The hyperparameters a job resolves to, as the scheduler stores them, and where each comes from. Pure, but for the
+ * machine's memory when `memoryBytes` is not given.
+ */
 export function planHyperparameters(input: PlanInput): HyperparameterPlan {
   const { base, method, requested } = input;
   if (base?.openWeight) {
-    const hyperparameters = resolveLoraHyperparameters(input.count, requested, method);
-    return { hyperparameters, from: explain(hyperparameters, requested, loraRules(input.count)) };
+    const memoryBytes = input.memoryBytes ?? machineMemoryBytes();
+    const quantization = autoBaseQuantization({ weights: base.weights, memoryBytes, continuesQ8: base.continuesQ8 });
+    const hyperparameters = resolveLoraHyperparameters(input.count, requested, method, quantization.value);
+    const held = hyperparameters.training_type === "full" ? "none" : (hyperparameters.base_quantization ?? "none");
+    const warning = base.weights ? baseMemoryWarning(base.weights, held, memoryBytes) : undefined;
+    return {
+      hyperparameters,
+      from: explain(hyperparameters, requested, { ...loraRules(input.count), base_quantization: quantization.reason }),
+      warnings: warning ? [warning] : [],
+    };
   }
   const training = method === "dpo" ? undefined : input.training;
   const params = base && isBaseSize(base.baseName) ? baseParamCount(base.baseName) : undefined;
@@ -76,6 +97,7 @@ export function planHyperparameters(input: PlanInput): HyperparameterPlan {
   return {
     hyperparameters,
     from: explain(hyperparameters, requested, scratchRules(input, hyperparameters, training, params)),
+    warnings: [],
   };
 }
 
@@ -139,15 +161,26 @@ function loraRules(count: number): Partial<Record<PlannedKey, string>> {
     lora_alpha: "32 (2 × r)",
     lora_dropout: "0",
     lora_target_modules: "every linear projection",
-    base_quantization: "none (the base as the checkpoint stores it)",
     early_stopping_patience: "off unless asked (open-weight bases train a few epochs)",
   };
 }
 
-/** What a model trains from (`findTrainingBase`, as the scheduler finds it), without re-checking a registered base's files. */
+/**
+ * What a model trains from (`findTrainingBase`, as the scheduler finds it), without re-checking a registered base's
+ * files; for an open-weight base, the bytes of its frozen weights (read from their safetensors headers).
+ */
 export async function findPlanBase(store: EngineStore, model: string): Promise<PlanBase | undefined> {
   const base = await findTrainingBase(store, model);
-  return base ? { baseName: base.baseName, openWeight: base.openWeight } : undefined;
+  if (!base) return undefined;
+  const frozen = base.openWeight ? await frozenBaseOf(store, base) : undefined;
+  let weights: BaseWeightBytes | undefined;
+  try {
+    weights = frozen ? baseWeightBytes(frozen.files) : undefined;
+  } catch {
+    // a base whose files changed or went missing fails when its job starts, with the file named (check-unchanged.ts)
+    weights = undefined;
+  }
+  return { baseName: base.baseName, openWeight: base.openWeight, weights, continuesQ8: frozen?.continuesQ8 };
 }
 
 /**
@@ -156,7 +189,7 @@ export async function findPlanBase(store: EngineStore, model: string): Promise<P
  */
 export async function planJobHyperparameters(
   store: EngineStore,
-  input: { request: unknown; training: ReadonlyArray<unknown>; hasValidation: boolean },
+  input: { request: unknown; training: ReadonlyArray<unknown>; hasValidation: boolean; memoryBytes?: number | undefined },
 ): Promise<HyperparameterPlan> {
   const request = CreateJobRequest.parse(input.request);
   const method: TrainingMethod = request.method?.type === "dpo" ? "dpo" : "supervised";
@@ -167,5 +200,6 @@ export async function planJobHyperparameters(
     ...(method === "dpo" ? {} : { training: input.training as ChatExample[] }),
     hasValidation: input.hasValidation,
     requested: askedHyperparameters(request),
+    memoryBytes: input.memoryBytes,
   });
 }

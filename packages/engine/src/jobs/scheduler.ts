@@ -11,7 +11,7 @@ import { startTraining, type TrainingHandle, TrainingPausedError, toTrainerHyper
 import { isTrainingDiverged } from "../trainer/train/divergence.ts";
 import type { ChatExample, StepMetrics, TrainingNotice, TrainRequest } from "../trainer/types.ts";
 import { addCheckpoint, latestCheckpoint } from "./checkpoint.repository.ts";
-import { planHyperparameters } from "./hyperparameter-plan.ts";
+import { findPlanBase, planHyperparameters } from "./hyperparameter-plan.ts";
 import { checkJobImages } from "./image-checks.ts";
 import { claimJob, findJob, type JobRow, renewLease, transitionFrom, transitionJob, unfinishedJobs, updateJob } from "./job.repository.ts";
 import type { CreateJobRequest, JobError, ResolvedHyperparameters } from "./job.schema.ts";
@@ -33,6 +33,8 @@ export interface SchedulerOptions {
   checkpointEvery: number;
   /** A training process renews its claim on a job every third of this; an older claim means the process died. */
   leaseSeconds: number;
+  /** The memory `auto` plans for (default: this machine's or its container's, machine-memory.ts). */
+  memoryBytes?: number | undefined;
 }
 
 /**
@@ -187,15 +189,17 @@ export class JobScheduler {
           if (refused) return this.fail(jobId, refused);
         }
         // the rules `exp create --dry-run` shows too (hyperparameter-plan.ts)
-        const resolved = planHyperparameters({
-          base,
+        const plan = planHyperparameters({
+          base: await findPlanBase(this.store, job.model),
           method,
           count: method === "dpo" ? training.preferences.length : training.examples.length,
           training: training.examples,
           hasValidation: Boolean(job.validation_file),
           requested: asked,
-        }).hyperparameters;
-        if (await transitionJob(this.store, jobId, "queued", { hyperparameters_json: JSON.stringify(resolved) })) {
+          memoryBytes: this.options.memoryBytes,
+        });
+        if (await transitionJob(this.store, jobId, "queued", { hyperparameters_json: JSON.stringify(plan.hyperparameters) })) {
+          for (const warning of plan.warnings) await addEvent(this.store, jobId, { type: "message", level: "warn", message: warning });
           await addEvent(this.store, jobId, { type: "message", message: "Files validated, moving job to queued state." });
         }
         this.pump();

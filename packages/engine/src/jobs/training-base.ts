@@ -1,5 +1,8 @@
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { registeredFiles } from "../hf/check-unchanged.ts";
 import { isFullDir } from "../hf/full/full-dir.ts";
-import { isLoraDir } from "../hf/lora/lora-dir.ts";
+import { isLoraDir, readLoraBaseWeights } from "../hf/lora/lora-dir.ts";
 import { findRegisteredBase, type RegisteredBase } from "../models/base-model.repository.ts";
 import { findBaseModel, findModel } from "../models/model.repository.ts";
 import type { ModelTable } from "../storage/schema.ts";
@@ -24,4 +27,32 @@ export async function findTrainingBase(store: EngineStore, model: string): Promi
   const tuned = await findModel(store, model);
   if (!tuned) return undefined;
   return { kind: "tuned", baseName: tuned.base_model, openWeight: isLoraDir(tuned.dir) || isFullDir(tuned.dir), tuned };
+}
+
+/** What LoRA holds frozen when it trains from `base`: the weights' safetensors files, and whether the adapter being continued trained on them in 8 bits. */
+export interface FrozenBase {
+  files: string[];
+  continuesQ8: boolean;
+}
+
+const safetensorsOf = (dir: string, names: readonly string[]) => names.filter((n) => n.endsWith(".safetensors")).map((n) => join(dir, n));
+
+/**
+ * The frozen weights of an open-weight base: a registered base's files; for a tuned adapter, its registered base's (when
+ * this engine has it); for a fully tuned model, its own. Undefined for `local-*` sizes and bases this engine lacks.
+ */
+export async function frozenBaseOf(store: EngineStore, base: TrainingBase): Promise<FrozenBase | undefined> {
+  if (base.kind === "size") return undefined;
+  const registeredWeights = (registered: RegisteredBase) =>
+    safetensorsOf(
+      registered.dir,
+      registeredFiles(registered).map((f) => f.name),
+    );
+  if (base.kind === "registered") return { files: registeredWeights(base.registered), continuesQ8: false };
+  const { dir } = base.tuned;
+  if (isLoraDir(dir)) {
+    const registered = await findRegisteredBase(store, base.tuned.base_model);
+    return registered ? { files: registeredWeights(registered), continuesQ8: readLoraBaseWeights(dir) === "q8_0" } : undefined;
+  }
+  return isFullDir(dir) ? { files: safetensorsOf(dir, readdirSync(dir)), continuesQ8: false } : undefined;
 }

@@ -7,7 +7,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { toFile } from "openai";
 import { describe, expect, it } from "vitest";
-import { findModel, registerBaseModel } from "../../src/index.ts";
+import { baseWeightBytes } from "../../src/hf/lora/base-memory.ts";
+import { findModel, planJobHyperparameters, registerBaseModel } from "../../src/index.ts";
 import { TunedModels } from "../../src/models/missing-models.ts";
 import { RunnableModels } from "../../src/models/runnable-models.ts";
 import { engineWithClient } from "../engine-client.ts";
@@ -43,6 +44,14 @@ describe("LoRA on a base held in 8 bits (base_quantization q8_0)", () => {
       }
       expectLossFellTenfold(await trainLosses(ctx.client, job.id));
       await expectRoutesTickets(ctx.client, job.fine_tuned_model ?? "");
+      // continuing the adapter keeps its 8-bit base under auto, whatever the memory
+      const continued = await planJobHyperparameters(ctx.engine.store, {
+        request: { model: job.fine_tuned_model, training_file: "file-x" },
+        training: [],
+        hasValidation: false,
+      });
+      expect(continued.hyperparameters.base_quantization).toBe("q8_0");
+      expect(continued.from.base_quantization).toBe("auto: q8_0: the adapter being continued was trained on the base in 8 bits");
     } finally {
       await ctx.dispose();
     }
@@ -66,6 +75,40 @@ describe("LoRA on a base held in 8 bits (base_quantization q8_0)", () => {
       await expect(create("tiny-qwen2", { base_quantization: "q4" })).rejects.toMatchObject({ status: 400 });
       const ok = await create("tiny-qwen2", { base_quantization: "auto" });
       expect(ok.status).toBe("validating_files");
+    } finally {
+      await ctx.dispose();
+    }
+  });
+
+  it("auto holds the base in 8 bits when it takes more than half of the engine's memory, and warns when asked not to", async () => {
+    const weights = baseWeightBytes([`${FIXTURES}qwen2/model.safetensors`]);
+    // the fixture's bf16 matrices: more than half of 1.5 × their bytes as stored, less than half in 8 bits
+    const ctx = await engineWithClient({ memoryBytes: Math.floor(1.5 * weights.asStored), checkpointEvery: 1000 });
+    try {
+      await registerBaseModel(ctx.engine.store, { dir: `${FIXTURES}qwen2`, name: "tiny-qwen2" });
+      const file = await ctx.client.files.create({ file: await toFile(Buffer.from(ticketsJsonl()), "t.jsonl"), purpose: "fine-tune" });
+      const queued = async (hyperparameters: Record<string, unknown>) => {
+        const created = await ctx.client.fineTuning.jobs.create({ model: "tiny-qwen2", training_file: file.id, hyperparameters });
+        for (let i = 0; i < 500; i++) {
+          const job = await ctx.client.fineTuning.jobs.retrieve(created.id);
+          if (job.status !== "validating_files") {
+            const events = [];
+            for await (const e of ctx.client.fineTuning.jobs.listEvents(job.id)) events.push(e);
+            return { job, warnings: events.filter((e) => e.level === "warn").map((e) => e.message) };
+          }
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        throw new Error("the job was never validated");
+      };
+      const auto = await queued({});
+      expect(auto.job.status).not.toBe("failed");
+      expect(auto.job.hyperparameters).toMatchObject({ training_type: "lora", base_quantization: "q8_0" });
+      expect(auto.warnings).toEqual([]);
+      const asStored = await queued({ base_quantization: "none" });
+      expect(asStored.job.hyperparameters).toMatchObject({ base_quantization: "none" });
+      expect(asStored.warnings).toEqual([
+        expect.stringMatching(/^The base model's weights take .* as stored, more than half .*Consider base_quantization q8_0/),
+      ]);
     } finally {
       await ctx.dispose();
     }

@@ -10,7 +10,9 @@
  * - learning_rate_multiplier: 1, i.e. a peak rate of 2e-4 (LORA_BASE_LR), the rate PEFT/TRL
  *   recipes use for r 16 adapters.
  * - lora_rank 16, lora_alpha 32, lora_dropout 0, target modules: every linear projection.
- * - base_quantization none: the frozen base as the checkpoint stores it (`q8_0` on request halves its memory).
+ * - base_quantization: `q8_0` (8-bit Q8 blocks, about half of bf16's memory) when the base as stored would take more
+ *   than half of the machine's memory, or when continuing an adapter trained on an 8-bit base; else `none`, the base
+ *   as the checkpoint stores it (base-memory.ts; the caller passes the choice).
  * - training_type "full" (on request) trains every weight at a peak rate of 2e-5 (FULL_BASE_LR).
  * - early_stopping_patience: off unless asked (supervised, with a validation file): `auto` trains
  *   OpenAI's few epochs, where the from-scratch rule's 3 would rarely come into play.
@@ -34,6 +36,8 @@ export function resolveLoraHyperparameters(
   nExamples: number,
   requested: RequestedHyperparameters = {},
   method: "supervised" | "dpo" = "supervised",
+  /** What `auto` means for base_quantization (base-memory.ts's autoBaseQuantization); default `none`. */
+  autoBaseQuantization: "none" | "q8_0" = "none",
 ): ResolvedHyperparameters {
   const n = Math.max(1, Math.floor(nExamples));
   const batchSize = typeof requested.batch_size === "number" ? requested.batch_size : Math.min(n, n < 200 ? 4 : n < 2000 ? 8 : 16);
@@ -61,6 +65,7 @@ export function resolveLoraHyperparameters(
     lora_alpha: typeof requested.lora_alpha === "number" ? requested.lora_alpha : DEFAULT_LORA.alpha,
     lora_dropout: typeof requested.lora_dropout === "number" ? requested.lora_dropout : DEFAULT_LORA.dropout,
     lora_target_modules: Array.isArray(targets) ? [...targets] : [...LINEAR_PROJECTIONS],
-    base_quantization: requested.base_quantization === "q8_0" ? "q8_0" : "none",
+    base_quantization:
+      requested.base_quantization === "q8_0" || requested.base_quantization === "none" ? requested.base_quantization : autoBaseQuantization,
   };
 }

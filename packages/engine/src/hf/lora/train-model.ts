@@ -15,8 +15,8 @@
  * runs each layer's forward again from it into one layer's worth of buffers (one more forward pass a step, about a
  * third more compute). The recomputed values are the same floats, so the gradients are identical either way.
  */
-import { totalmem } from "node:os";
 import type { Vec } from "../../trainer/kernels/types.ts";
+import { machineMemoryBytes } from "../machine-memory.ts";
 import type { DecoderModel } from "../model/decoder.ts";
 import { gatherRowsW, gemmW } from "../model/matrix.ts";
 import type { HfWeights } from "../model/weights.ts";
@@ -30,11 +30,11 @@ const LOSS_CHUNK_ROWS = 256;
 
 /**
  * Above this much saved activation memory for a batch, each layer's activations are recomputed in the backward pass: a
- * quarter of the machine's memory, at least 1 GiB (4 GiB on a 16 GiB laptop), so a machine with memory to spare
+ * quarter of the machine's memory (or its container's limit), at least 1 GiB (4 GiB on a 16 GiB laptop), so a machine with memory to spare
  * trains at full speed and one without trains at all.
  */
 export function activationBudgetBytes(): number {
-  return Math.max(1024 ** 3, totalmem() / 4);
+  return Math.max(1024 ** 3, machineMemoryBytes() / 4);
 }
 
 /** Whether to recompute activations in the backward pass: when the batch's would exceed the budget (`auto`), or always / never. */

@@ -1,0 +1,76 @@
+/**
+ * `auto` for `base_quantization`: how LoRA holds the frozen base, chosen by the memory it takes. A laptop's memory is
+ * what stops it from tuning a bigger model (Mistral 7B is 14.5 GB in bf16), so when the base as stored would take more
+ * than BASE_MEMORY_SHARE (half) of the machine's memory, `auto` holds it in 8-bit Q8 blocks (about half of bf16's
+ * bytes); the other half is for the activations (train-model.ts budgets a quarter of the memory for them) and for
+ * everything else the machine runs. Continuing an adapter trained on an 8-bit base keeps its 8-bit base, so the
+ * adapter keeps learning against the weights it was trained on.
+ *
+ * The bytes are counted from the safetensors headers as model/weights.ts holds the tensors: matrices (2-D) as stored
+ * when bf16 or f16, else float32, or Q8 blocks; vectors (norms, biases) as float32.
+ */
+
+import { formatBytes } from "../machine-memory.ts";
+import { q8Bytes } from "../model/q8-matrix.ts";
+import { readSafetensorsHeader } from "../safetensors.ts";
+
+export const BASE_MEMORY_SHARE = 0.5;
+
+/** The bytes a base's weights take in memory, held as stored and held in Q8 blocks. */
+export interface BaseWeightBytes {
+  asStored: number;
+  q8: number;
+}
+
+/** Counts the bytes of the tensors in `files` (safetensors paths) as the LoRA trainer holds them. */
+export function baseWeightBytes(files: readonly string[]): BaseWeightBytes {
+  let asStored = 0;
+  let q8 = 0;
+  for (const file of files) {
+    for (const t of readSafetensorsHeader(file).tensors.values()) {
+      const n = t.shape.reduce((a, b) => a * b, 1);
+      if (t.shape.length === 2) {
+        asStored += t.dtype === "F32" ? 4 * n : 2 * n;
+        q8 += q8Bytes(n);
+      } else {
+        asStored += 4 * n;
+        q8 += 4 * n;
+      }
+    }
+  }
+  return { asStored, q8 };
+}
+
+export type BaseQuantizationChoice = "none" | "q8_0";
+
+export interface BaseQuantizationInput {
+  /** The base's weights; unknown (the plan could not read them) keeps the base as stored. */
+  weights?: BaseWeightBytes | undefined;
+  /** The memory the job plans for (machine-memory.ts). */
+  memoryBytes: number;
+  /** The adapter being continued was trained on the base in 8 bits. */
+  continuesQ8?: boolean | undefined;
+}
+
+/** `auto`'s choice and its reason, in the words `exp create --dry-run` shows. */
+export function autoBaseQuantization(input: BaseQuantizationInput): { value: BaseQuantizationChoice; reason: string } {
+  if (input.continuesQ8) return { value: "q8_0", reason: "q8_0: the adapter being continued was trained on the base in 8 bits" };
+  const { weights, memoryBytes } = input;
+  if (!weights) return { value: "none", reason: "none (the base as the checkpoint stores it)" };
+  const half = `${Math.round(BASE_MEMORY_SHARE * 100)}% of this machine's ${formatBytes(memoryBytes)} of memory`;
+  return weights.asStored > BASE_MEMORY_SHARE * memoryBytes
+    ? {
+        value: "q8_0",
+        reason: `q8_0: the base takes ${formatBytes(weights.asStored)} as stored, more than ${half}; in 8 bits ${formatBytes(weights.q8)}`,
+      }
+    : { value: "none", reason: `none: the base takes ${formatBytes(weights.asStored)} as stored, within ${half}` };
+}
+
+/** A warning when the base, held as the job will hold it, still takes more than BASE_MEMORY_SHARE of the memory. */
+export function baseMemoryWarning(weights: BaseWeightBytes, held: BaseQuantizationChoice, memoryBytes: number): string | undefined {
+  const bytes = held === "q8_0" ? weights.q8 : weights.asStored;
+  if (bytes <= BASE_MEMORY_SHARE * memoryBytes) return undefined;
+  const how = held === "q8_0" ? "in 8 bits" : "as stored";
+  const hint = held === "q8_0" ? "a smaller model" : "base_quantization q8_0 (about half the bytes) or a smaller model";
+  return `The base model's weights take ${formatBytes(bytes)} ${how}, more than half of this machine's ${formatBytes(memoryBytes)} of memory: training may run out of memory. Consider ${hint}.`;
+}
