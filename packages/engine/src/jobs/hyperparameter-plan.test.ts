@@ -62,7 +62,7 @@ describe("planHyperparameters", () => {
   });
 
   it("holds an open-weight base in 8 bits under auto when it takes more than half of the memory, and says why", () => {
-    const base = { baseName: "Mistral-7B", openWeight: true, weights: { asStored: 13.5 * 1024 ** 3, q8: 7.6 * 1024 ** 3 } };
+    const base = { baseName: "Mistral-7B", openWeight: true, weights: { asStored: 13.5 * 1024 ** 3, q8: 7.6 * 1024 ** 3, params: 7.2e9 } };
     const plan = (requested: Record<string, unknown>, memoryBytes: number) =>
       planHyperparameters({
         base,
@@ -90,6 +90,10 @@ describe("planHyperparameters", () => {
     expect(plan({}, 8 * 1024 ** 3).warnings).toEqual([
       expect.stringMatching(/7\.6 GiB in 8 bits, more than half of this machine's 8\.0 GiB/),
     ]);
+    // full fine-tuning: 16 bytes a parameter
+    const full = plan({ training_type: "full" }, 64 * 1024 ** 3);
+    expect(full.hyperparameters).not.toHaveProperty("base_quantization");
+    expect(full.warnings).toEqual([expect.stringMatching(/^Full fine-tuning .* 107 GiB, more than half of this machine's 64\.0 GiB/)]);
     // continuing an adapter trained on the 8-bit base keeps it in 8 bits
     const continued = planHyperparameters({
       base: { ...base, continuesQ8: true },

@@ -75,7 +75,7 @@ export function planHyperparameters(input: PlanInput): HyperparameterPlan {
     const memoryBytes = input.memoryBytes ?? machineMemoryBytes();
     const quantization = autoBaseQuantization({ weights: base.weights, memoryBytes, continuesQ8: base.continuesQ8 });
     const hyperparameters = resolveLoraHyperparameters(input.count, requested, method, quantization.value);
-    const held = hyperparameters.training_type === "full" ? "none" : (hyperparameters.base_quantization ?? "none");
+    const held = hyperparameters.training_type === "full" ? "full" : (hyperparameters.base_quantization ?? "none");
     const warning = base.weights ? baseMemoryWarning(base.weights, held, memoryBytes) : undefined;
     return {
       hyperparameters,

@@ -34,13 +34,17 @@ describe("baseWeightBytes", () => {
     );
     // bf16 file: 2,048 × 2 = 4,096 as stored, 2,048 + 4 × 64 blocks = 2,304 in Q8; its 32-vector 128 either way.
     // f32 file: 70 × 4 = 280 as stored, 70 + 4 × 3 blocks = 82 in Q8; its 5-vector 20 either way.
-    expect(baseWeightBytes([halves, floats])).toEqual({ asStored: 4096 + 128 + 280 + 20, q8: 2304 + 128 + 82 + 20 });
-    expect(baseWeightBytes([])).toEqual({ asStored: 0, q8: 0 });
+    expect(baseWeightBytes([halves, floats])).toEqual({
+      asStored: 4096 + 128 + 280 + 20,
+      q8: 2304 + 128 + 82 + 20,
+      params: 2048 + 32 + 70 + 5,
+    });
+    expect(baseWeightBytes([])).toEqual({ asStored: 0, q8: 0, params: 0 });
   });
 });
 
 describe("autoBaseQuantization", () => {
-  const weights = { asStored: 400, q8: 225 };
+  const weights = { asStored: 400, q8: 225, params: 200 };
   it("keeps the base as stored up to half of the memory and holds it in 8 bits above", () => {
     expect(autoBaseQuantization({ weights, memoryBytes: 800 }).value).toBe("none");
     expect(autoBaseQuantization({ weights, memoryBytes: 799 })).toEqual({
@@ -62,12 +66,17 @@ describe("autoBaseQuantization", () => {
 });
 
 describe("baseMemoryWarning", () => {
-  const weights = { asStored: 400, q8: 225 };
+  const weights = { asStored: 400, q8: 225, params: 200 };
   it("warns when the base as it will be held takes more than half of the memory, with what to try", () => {
     expect(baseMemoryWarning(weights, "none", 800)).toBeUndefined();
     expect(baseMemoryWarning(weights, "none", 600)).toMatch(/take 400 bytes as stored, .* Consider base_quantization q8_0/);
     expect(baseMemoryWarning(weights, "q8_0", 600)).toBeUndefined();
     expect(baseMemoryWarning(weights, "q8_0", 400)).toMatch(/take 225 bytes in 8 bits, more than half of this machine's 400 bytes/);
+    // full fine-tuning: 16 bytes a parameter (200 × 16 = 3,200)
+    expect(baseMemoryWarning(weights, "full", 6400)).toBeUndefined();
+    expect(baseMemoryWarning(weights, "full", 6399)).toMatch(
+      /^Full fine-tuning .* 16 bytes for each of this model's 200 parameters: 3\.1 KiB, more than half of this machine's 6\.2 KiB .*Consider LoRA/,
+    );
   });
 });
 

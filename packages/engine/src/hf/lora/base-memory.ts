@@ -16,19 +16,28 @@ import { readSafetensorsHeader } from "../safetensors.ts";
 
 export const BASE_MEMORY_SHARE = 0.5;
 
-/** The bytes a base's weights take in memory, held as stored and held in Q8 blocks. */
+/** The bytes a base's weights take in memory, held as stored and held in Q8 blocks, and its parameter count. */
 export interface BaseWeightBytes {
   asStored: number;
   q8: number;
+  params: number;
 }
+
+/**
+ * Full fine-tuning holds every weight in float32 with its gradient and Adam's two moments: 16 bytes a parameter
+ * (hf/full), before activations.
+ */
+export const FULL_BYTES_PER_PARAM = 16;
 
 /** Counts the bytes of the tensors in `files` (safetensors paths) as the LoRA trainer holds them. */
 export function baseWeightBytes(files: readonly string[]): BaseWeightBytes {
   let asStored = 0;
   let q8 = 0;
+  let params = 0;
   for (const file of files) {
     for (const t of readSafetensorsHeader(file).tensors.values()) {
       const n = t.shape.reduce((a, b) => a * b, 1);
+      params += n;
       if (t.shape.length === 2) {
         asStored += t.dtype === "F32" ? 4 * n : 2 * n;
         q8 += q8Bytes(n);
@@ -38,7 +47,7 @@ export function baseWeightBytes(files: readonly string[]): BaseWeightBytes {
       }
     }
   }
-  return { asStored, q8 };
+  return { asStored, q8, params };
 }
 
 export type BaseQuantizationChoice = "none" | "q8_0";
@@ -66,11 +75,21 @@ export function autoBaseQuantization(input: BaseQuantizationInput): { value: Bas
     : { value: "none", reason: `none: the base takes ${formatBytes(weights.asStored)} as stored, within ${half}` };
 }
 
-/** A warning when the base, held as the job will hold it, still takes more than BASE_MEMORY_SHARE of the memory. */
-export function baseMemoryWarning(weights: BaseWeightBytes, held: BaseQuantizationChoice, memoryBytes: number): string | undefined {
-  const bytes = held === "q8_0" ? weights.q8 : weights.asStored;
+/**
+ * A warning when the weights as the job will hold them take more than BASE_MEMORY_SHARE of the memory: LoRA's frozen
+ * base (as stored or in 8 bits), or full fine-tuning's 16 bytes a parameter.
+ */
+export function baseMemoryWarning(
+  weights: BaseWeightBytes,
+  held: BaseQuantizationChoice | "full",
+  memoryBytes: number,
+): string | undefined {
+  const bytes = held === "full" ? FULL_BYTES_PER_PARAM * weights.params : held === "q8_0" ? weights.q8 : weights.asStored;
   if (bytes <= BASE_MEMORY_SHARE * memoryBytes) return undefined;
+  const memory = `more than half of this machine's ${formatBytes(memoryBytes)} of memory: training may run out of memory`;
+  if (held === "full")
+    return `Full fine-tuning holds every weight in float32 with its gradient and Adam's two moments, ${FULL_BYTES_PER_PARAM} bytes for each of this model's ${weights.params.toLocaleString("en-US")} parameters: ${formatBytes(bytes)}, ${memory}. Consider LoRA (training_type lora), which holds the base as stored or in 8 bits.`;
   const how = held === "q8_0" ? "in 8 bits" : "as stored";
   const hint = held === "q8_0" ? "a smaller model" : "base_quantization q8_0 (about half the bytes) or a smaller model";
-  return `The base model's weights take ${formatBytes(bytes)} ${how}, more than half of this machine's ${formatBytes(memoryBytes)} of memory: training may run out of memory. Consider ${hint}.`;
+  return `The base model's weights take ${formatBytes(bytes)} ${how}, ${memory}. Consider ${hint}.`;
 }
