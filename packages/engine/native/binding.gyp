@@ -17,7 +17,8 @@
         "src/rows.cc",
         "src/patches.cc",
         "src/gguf_quants.cc",
-        "src/q8_blocks.cc"
+        "src/q8_blocks.cc",
+        "src/q4_blocks.cc"
       ],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions", "-std=gnu++17", "-std=gnu++1y"],

@@ -72,6 +72,43 @@ TL_INLINE void q8_run(const Q8Ptr& B, long f0, int n, float* out) {
   for (; f < end; f++) *out++ = static_cast<float>(B.q[f]) * B.d[f >> 5];
 }
 
+// B quantized in Q4 blocks (sgemm_q4b, q4_blocks.h): per 32 consecutive values of B's storage, 16 bytes of 4-bit codes
+// (byte j of a block: value j in its low nibble, value j + 16 in its high one) and one float32 scale; value = (c - 8)·d.
+struct Q4Ptr {
+  const uint8_t* q;
+  const float* d;
+  long off;
+  TL_INLINE Q4Ptr operator+(long n) const { return {q, d, off + n}; }
+  TL_INLINE static float at(const uint8_t* q, const float* d, long f) {
+    const uint8_t b = q[(f >> 5) * 16 + (f & 15)];
+    const int c = (f & 16) ? (b >> 4) : (b & 15);
+    return static_cast<float>(c - 8) * d[f >> 5];
+  }
+  TL_INLINE float operator[](long i) const { return at(q, d, off + i); }
+};
+
+// Values [f0, f0 + n) of a Q4 matrix's storage as float32 ((c - 8)·d), a whole block at a time where blocks are whole.
+TL_INLINE void q4_run(const Q4Ptr& B, long f0, int n, float* out) {
+  long f = B.off + f0;
+  const long end = f + n;
+  for (; f < end && (f & 31) != 0; f++) *out++ = Q4Ptr::at(B.q, B.d, f);
+  for (; f + 32 <= end; f += 32) {
+    const uint8_t* q = B.q + (f >> 5) * 16;
+    const float d = B.d[f >> 5];
+#pragma omp simd
+    for (int t = 0; t < 16; t++) {
+      out[t] = static_cast<float>((q[t] & 15) - 8) * d;
+      out[t + 16] = static_cast<float>((q[t] >> 4) - 8) * d;
+    }
+    out += 32;
+  }
+  for (; f < end; f++) *out++ = Q4Ptr::at(B.q, B.d, f);
+}
+
+// A run of a block-quantized B widened to float32: the packing and small-M paths are the same for both formats.
+TL_INLINE void block_run(const Q8Ptr& B, long f0, int n, float* out) { q8_run(B, f0, n, out); }
+TL_INLINE void block_run(const Q4Ptr& B, long f0, int n, float* out) { q4_run(B, f0, n, out); }
+
 struct Isa {
   const char* name;
   int mr;
@@ -446,16 +483,17 @@ void pack_b(bool trans, BP B, int ldb, int k0, int kc, int j0, int n, int nr, fl
   }
 }
 
-// pack_b for B in Q8 blocks: each run of B's storage widened a block at a time (q8_run), then laid out as the
+// pack_b for B in Q8 or Q4 blocks: each run of B's storage widened a block at a time (block_run), then laid out as the
 // template lays out the other types.
-void pack_b(bool trans, Q8Ptr B, int ldb, int k0, int kc, int j0, int n, int nr, float* out) {
+template <typename QP>
+void pack_b_blocks(bool trans, QP B, int ldb, int k0, int kc, int j0, int n, int nr, float* out) {
   alignas(64) float run[KC + 32];
   for (int jp = 0; jp < n; jp += nr) {
     int cols = std::min(nr, n - jp);
     float* panel = out + static_cast<long>(jp) * kc;
     if (trans) {
       for (int c = 0; c < cols; c++) {
-        q8_run(B, static_cast<long>(j0 + jp + c) * ldb + k0, kc, run);
+        block_run(B, static_cast<long>(j0 + jp + c) * ldb + k0, kc, run);
         for (int k = 0; k < kc; k++) panel[k * nr + c] = run[k];
       }
       for (int c = cols; c < nr; c++)
@@ -463,11 +501,19 @@ void pack_b(bool trans, Q8Ptr B, int ldb, int k0, int kc, int j0, int n, int nr,
     } else {
       for (int k = 0; k < kc; k++) {
         float* dst = panel + k * nr;
-        q8_run(B, static_cast<long>(k0 + k) * ldb + j0 + jp, cols, dst);
+        block_run(B, static_cast<long>(k0 + k) * ldb + j0 + jp, cols, dst);
         for (int c = cols; c < nr; c++) dst[c] = 0.0f;
       }
     }
   }
+}
+
+void pack_b(bool trans, Q8Ptr B, int ldb, int k0, int kc, int j0, int n, int nr, float* out) {
+  pack_b_blocks(trans, B, ldb, k0, kc, j0, n, nr, out);
+}
+
+void pack_b(bool trans, Q4Ptr B, int ldb, int k0, int kc, int j0, int n, int nr, float* out) {
+  pack_b_blocks(trans, B, ldb, k0, kc, j0, n, nr, out);
 }
 
 // Small M with op(B) = B (K x N): C rows accumulate a[i][k] · B[k, j0..j1) over k in order.
@@ -507,17 +553,18 @@ TL_CLONES void small_m(int M, int j0, int j1, int K, const float* a, int kpad, c
   small_m_body(M, j0, j1, K, a, kpad, B, ldb, C, ldc, accumulate, bias);
 }
 
-// B in Q8 blocks: each row segment of B (at most SMALL_M_COLS columns, one task's) widened once (q8_run), then
-// accumulated as small_m_body does, in the same order.
-TL_CLONES void small_m(int M, int j0, int j1, int K, const float* a, int kpad, Q8Ptr B, int ldb, float* C, int ldc, bool accumulate,
-                       const float* bias) {
+// B in Q8 or Q4 blocks: each row segment of B (at most SMALL_M_COLS columns, one task's) widened once (block_run),
+// then accumulated as small_m_body does, in the same order.
+template <typename QP>
+TL_INLINE void small_m_blocks(int M, int j0, int j1, int K, const float* a, int kpad, QP B, int ldb, float* C, int ldc,
+                              bool accumulate, const float* bias) {
   alignas(64) float row[SMALL_M_COLS];
   const int n = j1 - j0;
   if (!accumulate)
     for (int i = 0; i < M; i++)
       for (int j = j0; j < j1; j++) C[static_cast<long>(i) * ldc + j] = 0.0f;
   for (int k = 0; k < K; k++) {
-    q8_run(B, static_cast<long>(k) * ldb + j0, n, row);
+    block_run(B, static_cast<long>(k) * ldb + j0, n, row);
     for (int i = 0; i < M; i++) {
       const float aik = a[static_cast<long>(i) * kpad + k];
       float* ci = C + static_cast<long>(i) * ldc + j0;
@@ -528,6 +575,16 @@ TL_CLONES void small_m(int M, int j0, int j1, int K, const float* a, int kpad, Q
   if (bias)
     for (int i = 0; i < M; i++)
       for (int j = j0; j < j1; j++) C[static_cast<long>(i) * ldc + j] += bias[j];
+}
+
+TL_CLONES void small_m(int M, int j0, int j1, int K, const float* a, int kpad, Q8Ptr B, int ldb, float* C, int ldc, bool accumulate,
+                       const float* bias) {
+  small_m_blocks(M, j0, j1, K, a, kpad, B, ldb, C, ldc, accumulate, bias);
+}
+
+TL_CLONES void small_m(int M, int j0, int j1, int K, const float* a, int kpad, Q4Ptr B, int ldb, float* C, int ldc, bool accumulate,
+                       const float* bias) {
+  small_m_blocks(M, j0, j1, K, a, kpad, B, ldb, C, ldc, accumulate, bias);
 }
 
 // Small M with op(B) = Bᵀ and B in Q8 blocks: C[i, j] = (add ? C : 0) + Σ_k a[i][k]·B[j, k] (+ bias[j]). Where row j
@@ -605,6 +662,88 @@ void gemv_q8(int M, int K, const float* a, int kpad, Q8Ptr B, long ldb, int j0, 
     case 2: return gemv_q8_scalar<2>(K, a, kpad, B, ldb, j0, j1, C, ldc, add, bias);
     case 3: return gemv_q8_scalar<3>(K, a, kpad, B, ldb, j0, j1, C, ldc, add, bias);
     default: return gemv_q8_scalar<4>(K, a, kpad, B, ldb, j0, j1, C, ldc, add, bias);
+  }
+}
+
+// Small M with op(B) = Bᵀ and B in Q4 blocks, as gemv_q8: where row j of B starts on a block boundary, each block's 16
+// bytes are split into their 32 codes, shifted by -8 and scaled in registers ((c - 8)·d, as the packed path widens
+// them) and multiplied into 4 x 8 lane sums per row of a (AVX2); elsewhere, and without AVX2, value by value.
+template <int MI>
+void gemv_q4_scalar(int K, const float* a, int kpad, const Q4Ptr& B, long ldb, int j0, int j1, float* C, int ldc, bool add,
+                    const float* bias) {
+  for (int j = j0; j < j1; j++) {
+    float s[MI] = {};
+    const Q4Ptr row = B + static_cast<long>(j) * ldb;
+    for (int k = 0; k < K; k++) {
+      const float w = row[k];
+      for (int i = 0; i < MI; i++) s[i] += a[static_cast<long>(i) * kpad + k] * w;
+    }
+    for (int i = 0; i < MI; i++) {
+      float* c = C + static_cast<long>(i) * ldc + j;
+      *c = (add ? *c : 0.0f) + s[i] + (bias ? bias[j] : 0.0f);
+    }
+  }
+}
+
+#if TL_X86
+template <int MI>
+TL_AVX2 void gemv_q4_avx2(int K, const float* a, int kpad, const Q4Ptr& B, long ldb, int j0, int j1, float* C, int ldc, bool add,
+                          const float* bias) {
+  const __m128i low = _mm_set1_epi8(15);
+  const __m128i eight = _mm_set1_epi8(8);
+  for (int j = j0; j < j1; j++) {
+    __m256 acc[MI][4];
+    for (int i = 0; i < MI; i++)
+      for (int g = 0; g < 4; g++) acc[i][g] = _mm256_setzero_ps();
+    float tail[MI] = {};
+    long f = B.off + static_cast<long>(j) * ldb;
+    int k = 0;
+    if ((f & 31) == 0) {
+      for (; k + 32 <= K; k += 32, f += 32) {
+        const __m256 d = _mm256_set1_ps(B.d[f >> 5]);
+        const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(B.q + (f >> 5) * 16));
+        // codes 0..15 of the block (low nibbles) and 16..31 (high nibbles), as signed bytes c - 8
+        const __m128i lo = _mm_sub_epi8(_mm_and_si128(bytes, low), eight);
+        const __m128i hi = _mm_sub_epi8(_mm_and_si128(_mm_srli_epi16(bytes, 4), low), eight);
+        const __m128i parts[4] = {lo, _mm_srli_si128(lo, 8), hi, _mm_srli_si128(hi, 8)};
+        for (int g = 0; g < 4; g++) {
+          const __m256 w = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(parts[g])), d);
+          for (int i = 0; i < MI; i++)
+            acc[i][g] = _mm256_fmadd_ps(_mm256_loadu_ps(a + static_cast<long>(i) * kpad + k + 8 * g), w, acc[i][g]);
+        }
+      }
+    }
+    for (; k < K; k++, f++) {
+      const float w = Q4Ptr::at(B.q, B.d, f);
+      for (int i = 0; i < MI; i++) tail[i] += a[static_cast<long>(i) * kpad + k] * w;
+    }
+    for (int i = 0; i < MI; i++) {
+      alignas(32) float v[8];
+      _mm256_store_ps(v, _mm256_add_ps(_mm256_add_ps(acc[i][0], acc[i][1]), _mm256_add_ps(acc[i][2], acc[i][3])));
+      const float s = ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7])) + tail[i];
+      float* c = C + static_cast<long>(i) * ldc + j;
+      *c = (add ? *c : 0.0f) + s + (bias ? bias[j] : 0.0f);
+    }
+  }
+}
+#endif
+
+void gemv_q4(int M, int K, const float* a, int kpad, Q4Ptr B, long ldb, int j0, int j1, float* C, int ldc, bool add, const float* bias) {
+#if TL_X86
+  if (std::strcmp(isa().name, "generic") != 0) {
+    switch (M) {
+      case 1: return gemv_q4_avx2<1>(K, a, kpad, B, ldb, j0, j1, C, ldc, add, bias);
+      case 2: return gemv_q4_avx2<2>(K, a, kpad, B, ldb, j0, j1, C, ldc, add, bias);
+      case 3: return gemv_q4_avx2<3>(K, a, kpad, B, ldb, j0, j1, C, ldc, add, bias);
+      default: return gemv_q4_avx2<4>(K, a, kpad, B, ldb, j0, j1, C, ldc, add, bias);
+    }
+  }
+#endif
+  switch (M) {
+    case 1: return gemv_q4_scalar<1>(K, a, kpad, B, ldb, j0, j1, C, ldc, add, bias);
+    case 2: return gemv_q4_scalar<2>(K, a, kpad, B, ldb, j0, j1, C, ldc, add, bias);
+    case 3: return gemv_q4_scalar<3>(K, a, kpad, B, ldb, j0, j1, C, ldc, add, bias);
+    default: return gemv_q4_scalar<4>(K, a, kpad, B, ldb, j0, j1, C, ldc, add, bias);
   }
 }
 
@@ -704,8 +843,10 @@ void gemm_impl(bool trans_a, bool trans_b, int M, int N, int K, const float* A, 
         k.gemv_bf16(M, K, a, kpad, B, ldb, j0, j1, C, ldc, accumulate, bias);
       } else if constexpr (std::is_same_v<BP, const f16_t*>) {
         k.gemv_f16(M, K, a, kpad, B, ldb, j0, j1, C, ldc, accumulate, bias);
-      } else {
+      } else if constexpr (std::is_same_v<BP, Q8Ptr>) {
         gemv_q8(M, K, a, kpad, B, ldb, j0, j1, C, ldc, accumulate, bias);
+      } else {
+        gemv_q4(M, K, a, kpad, B, ldb, j0, j1, C, ldc, accumulate, bias);
       }
     };
     if (!parallel || static_cast<long>(N) * K < 65536) {
@@ -810,6 +951,11 @@ void sgemm_f16b(bool trans_a, bool trans_b, int M, int N, int K, const float* A,
 void sgemm_q8b(bool trans_a, bool trans_b, int M, int N, int K, const float* A, int lda, const int8_t* Bq, const float* Bd, int ldb,
                float* C, int ldc, bool accumulate, const float* bias) {
   gemm_impl(trans_a, trans_b, M, N, K, A, lda, Q8Ptr{Bq, Bd, 0}, ldb, C, ldc, accumulate, bias, true);
+}
+
+void sgemm_q4b(bool trans_a, bool trans_b, int M, int N, int K, const float* A, int lda, const uint8_t* Bq, const float* Bd, int ldb,
+               float* C, int ldc, bool accumulate, const float* bias) {
+  gemm_impl(trans_a, trans_b, M, N, K, A, lda, Q4Ptr{Bq, Bd, 0}, ldb, C, ldc, accumulate, bias, true);
 }
 
 }  // namespace tl

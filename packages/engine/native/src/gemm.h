@@ -34,6 +34,12 @@ void sgemm_f16b(bool trans_a, bool trans_b, int M, int N, int K, const float* A,
 void sgemm_q8b(bool trans_a, bool trans_b, int M, int N, int K, const float* A, int lda, const int8_t* Bq, const float* Bd, int ldb,
                float* C, int ldc, bool accumulate, const float* bias);
 
+// The same with B in Q4 blocks (q4_blocks.h): per 32 consecutive values of B's storage, 16 bytes of 4-bit codes Bq
+// (byte j: value j in the low nibble, j + 16 in the high one) and one float32 scale Bd; each value (c - 8)·d computed in
+// float32 as it is packed (or on the fly by the small-M path). About a quarter of bf16's memory.
+void sgemm_q4b(bool trans_a, bool trans_b, int M, int N, int K, const float* A, int lda, const uint8_t* Bq, const float* Bd, int ldb,
+               float* C, int ldc, bool accumulate, const float* bias);
+
 const char* gemm_isa();
 // Forces a microkernel ("avx512", "avx2", "generic"); returns false if this CPU cannot run it.
 bool set_gemm_isa(const char* name);

@@ -9,7 +9,7 @@ import type { HfCheckpoint } from "../checkpoint.ts";
 import type { HfArchitecture } from "../config.ts";
 import { readTensorBytes, readTensorF32 } from "../safetensors.ts";
 import { type LinearProjection, projectionPath, projectionShape } from "../tensor-names.ts";
-import { F16Matrix, type Matrix, toQ8 } from "./matrix.ts";
+import { F16Matrix, type Matrix, toQ4, toQ8 } from "./matrix.ts";
 
 export interface Linear {
   out: number;
@@ -38,17 +38,17 @@ export interface HfWeights {
 }
 
 /**
- * How the base's matrices are held: `as_stored` (bf16 / f16 as the checkpoint stores them, else float32), or `q8_0`
+ * How the base's matrices are held: `as_stored` (bf16 / f16 as the checkpoint stores them, else float32), `q8_0`
  * (every matrix, the embedding and output head included, quantized to 8-bit Q8 blocks as it is read: about half of
- * bf16's memory; see q8-matrix.ts).
+ * bf16's memory; see q8-matrix.ts), or `q4_0` (the same in 4-bit Q4 blocks, about a third; q4-matrix.ts).
  */
-export const BASE_WEIGHTS = ["as_stored", "q8_0"] as const;
+export const BASE_WEIGHTS = ["as_stored", "q8_0", "q4_0"] as const;
 export type BaseWeights = (typeof BASE_WEIGHTS)[number];
 
 export interface LoadWeightsOptions {
   /** Keep bf16 / f16 matrices as stored (default), else widen them to float32. */
   keepHalves?: boolean;
-  /** `q8_0` quantizes every matrix as it is read (needs `k`); default `as_stored`. */
+  /** `q8_0` / `q4_0` quantize every matrix as it is read (needs `k`); default `as_stored`. */
   weights?: BaseWeights;
   k?: Kernels;
 }
@@ -57,8 +57,8 @@ export interface LoadWeightsOptions {
 export function loadHfWeights(ckpt: HfCheckpoint, options: LoadWeightsOptions = {}): HfWeights {
   const keepHalves = options.keepHalves ?? true;
   const { k } = options;
-  const q8 = options.weights === "q8_0";
-  if (q8 && !k) throw new Error("loadHfWeights: q8_0 weights need the kernels (bug)");
+  const held = options.weights ?? "as_stored";
+  if (held !== "as_stored" && !k) throw new Error(`loadHfWeights: ${held} weights need the kernels (bug)`);
   const locate = (name: string) => {
     const t = ckpt.tensors.get(name);
     if (!t) throw new Error(`tensor ${name} missing (the checkpoint was inspected, so this is a bug)`);
@@ -70,7 +70,8 @@ export function loadHfWeights(ckpt: HfCheckpoint, options: LoadWeightsOptions = 
   };
   const matrix = (name: string): Matrix => {
     const stored = storedMatrix(name);
-    return q8 && k ? toQ8(k, stored) : stored;
+    if (!k || held === "as_stored") return stored;
+    return held === "q8_0" ? toQ8(k, stored) : toQ4(k, stored);
   };
   const storedMatrix = (name: string): Matrix => {
     const t = locate(name);

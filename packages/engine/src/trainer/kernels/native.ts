@@ -50,6 +50,8 @@ export function nativeKernels(): Kernels {
     gemmF16B: a.gemmF16B,
     gemmQ8B: a.gemmQ8B,
     q8Quantize: a.q8Quantize,
+    gemmQ4B: a.gemmQ4B,
+    q4Quantize: a.q4Quantize,
     layernormFwd: a.layernormFwd,
     layernormBwd: a.layernormBwd,
     geluFwd: a.geluFwd,

@@ -44,6 +44,24 @@ export type GemmQ8B = (
   bias: Vec | null,
 ) => void;
 
+/** gemm with B in Q4 blocks (hf/model/q4-matrix.ts): Bq 16 bytes of 4-bit codes per 32 values, Bd a scale per 32. */
+export type GemmQ4B = (
+  transA: boolean,
+  transB: boolean,
+  M: number,
+  N: number,
+  K: number,
+  A: Vec,
+  lda: number,
+  Bq: Uint8Array,
+  Bd: Float32Array,
+  ldb: number,
+  C: Vec,
+  ldc: number,
+  accumulate: boolean,
+  bias: Vec | null,
+) => void;
+
 /**
  * GGUF block encoding: x[0, n) (n a multiple of the type's block) as blocks of ggml type `type` (Q5_0 6, Q8_0 8, Q4_K
  * 12, Q6_K 14) into out[0 …], the bytes llama.cpp reads (src/hf/gguf/k-quants.ts, q5-0.ts, q8-0.ts). Both
@@ -81,6 +99,10 @@ export interface Kernels {
   gemmQ8B: GemmQ8B;
   /** x[0, n) as Q8 blocks (hf/model/q8-matrix.ts): int8 codes into q, a float32 scale per 32 values into d. */
   q8Quantize(x: Float32Array, n: number, q: Int8Array, d: Float32Array): void;
+  /** gemm with B in Q4 blocks (4-bit codes, a float32 scale per 32), widened to float32 while packing. */
+  gemmQ4B: GemmQ4B;
+  /** x[0, n) as Q4 blocks (hf/model/q4-matrix.ts): 16 bytes of codes and a float32 scale per 32 values. */
+  q4Quantize(x: Float32Array, n: number, q: Uint8Array, d: Float32Array): void;
   layernormFwd(x: Vec, gamma: Vec, beta: Vec, out: Vec, mean: Vec, rstd: Vec, rows: number, d: number): void;
   layernormBwd(
     dout: Vec,

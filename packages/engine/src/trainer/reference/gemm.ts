@@ -1,4 +1,4 @@
-import type { GemmHalvesB, GemmQ8B, Vec } from "../kernels/types.ts";
+import type { GemmHalvesB, GemmQ4B, GemmQ8B, Vec } from "../kernels/types.ts";
 import { bf16ToF32, f16ToF32 } from "./halves.ts";
 
 /** Reference of native sgemm: plain triple loop, accumulating over k in order. */
@@ -52,5 +52,20 @@ export const gemmF16B = halvesB(f16ToF32);
 export const gemmQ8B: GemmQ8B = (transA, transB, M, N, K, A, lda, Bq, Bd, ldb, C, ldc, accumulate, bias) => {
   const wide = new Float32Array(Bq.length);
   for (let i = 0; i < Bq.length; i++) wide[i] = Math.fround((Bq[i] as number) * (Bd[i >> 5] as number));
+  gemm(transA, transB, M, N, K, A, lda, wide, ldb, C, ldc, accumulate, bias);
+};
+
+/**
+ * Reference of native sgemm_q4b (B in Q4 blocks): every value widened to float32 as (c - 8)·d (exact in a double,
+ * rounded once by `Math.fround`, as float32 multiplication does), then the plain gemm.
+ */
+export const gemmQ4B: GemmQ4B = (transA, transB, M, N, K, A, lda, Bq, Bd, ldb, C, ldc, accumulate, bias) => {
+  const n = Bd.length * 32;
+  const wide = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const byte = Bq[(i >> 5) * 16 + (i & 15)] as number;
+    const c = i & 16 ? byte >> 4 : byte & 15;
+    wide[i] = Math.fround((c - 8) * (Bd[i >> 5] as number));
+  }
   gemm(transA, transB, M, N, K, A, lda, wide, ldb, C, ldc, accumulate, bias);
 };

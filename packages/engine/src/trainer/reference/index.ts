@@ -3,10 +3,11 @@
  * tests (gradient checks in float64, native-vs-reference agreement); never a runtime fallback.
  */
 import { quantizeBlocks } from "../../hf/gguf/quantize-blocks.ts";
+import { quantizeQ4Blocks } from "../../hf/model/q4-matrix.ts";
 import { quantizeQ8Blocks } from "../../hf/model/q8-matrix.ts";
 import type { Kernels, Vec } from "../kernels/types.ts";
 import { attentionBwd, attentionBwdRows, attentionFwd, attentionFwdRows } from "./attention.ts";
-import { gemm, gemmBf16B, gemmF16B, gemmQ8B } from "./gemm.ts";
+import { gemm, gemmBf16B, gemmF16B, gemmQ4B, gemmQ8B } from "./gemm.ts";
 import { bf16ToF32, f16ToF32 } from "./halves.ts";
 import { colsum, embedBwd, embedFwd, geluBwd, geluFwd, layernormBwd, layernormFwd } from "./layers.ts";
 import { adamw, crossEntropy, dropout, sumsq } from "./optim.ts";
@@ -25,6 +26,8 @@ export function referenceKernels(precision: "f32" | "f64" = "f64"): Kernels {
     gemmF16B,
     gemmQ8B,
     q8Quantize: quantizeQ8Blocks,
+    gemmQ4B,
+    q4Quantize: quantizeQ4Blocks,
     layernormFwd,
     layernormBwd,
     geluFwd,
