@@ -12,7 +12,7 @@ import { sample } from "../../trainer/inference/sampler.ts";
 import { Rng } from "../../trainer/train/rng.ts";
 import type { ChatExample, Completion, OnToken, SamplingParams } from "../../trainer/types.ts";
 import { type DecoderModel, HfDecoder } from "./decoder.ts";
-import { parseHfToolCalls } from "./tool-calls.ts";
+import { parseHfToolCalls, streamableLength } from "./tool-calls.ts";
 
 /** What generation needs from the tokenizer and chat template (src/hf/tokenizer). */
 /** A forced tool call is written as a bare JSON call, which parseHfToolCalls reads whatever the model's family. */
@@ -70,7 +70,7 @@ export function generateHf(
   };
   const describe = (id: number) => ({ token: codec.tokenText(id), bytes: [...codec.tokenBytes(id)] });
   // Tool-call text is not streamed as content: hold it back once a call may have started.
-  const streamable = tools && tools.length > 0 ? (t: string) => !/<tool_call>|^\s*\{|<\|python_tag\|>|\[TOOL_CALLS\]/.test(t) : () => true;
+  const streamable = tools && tools.length > 0 ? streamableLength : (t: string) => t.length;
   let text = "";
   let emitted = 0;
   let completionTokens = 0;
@@ -94,8 +94,8 @@ export function generateHf(
       finishReason = "stop";
       break;
     }
-    const upTo = text.length - holdBack;
-    if (onToken && upTo > emitted && streamable(text)) {
+    const upTo = Math.min(text.length - holdBack, streamable(text));
+    if (onToken && upTo > emitted) {
       send(text.slice(emitted, upTo));
       emitted = upTo;
     }

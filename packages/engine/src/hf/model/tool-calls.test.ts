@@ -4,7 +4,7 @@
  * after `[TOOL_CALLS]` with 9-character ids) and those its later models write (`[TOOL_CALLS]name[ARGS]{…}`).
  */
 import { describe, expect, it } from "vitest";
-import { parseHfToolCalls } from "./tool-calls.ts";
+import { parseHfToolCalls, streamableLength } from "./tool-calls.ts";
 
 const TOOLS = [
   { type: "function", function: { name: "get_weather", parameters: { type: "object" } } },
@@ -66,5 +66,26 @@ describe("the other conventions, unchanged", () => {
     expect(fn(parseHfToolCalls('<|python_tag|>{"name": "get_weather", "parameters": {"city": "Rome"}}', TOOLS))).toEqual([
       { name: "get_weather", arguments: '{"city":"Rome"}' },
     ]);
+  });
+});
+
+describe("streamableLength: what of a tool request's output so far may be streamed as content", () => {
+  it("all of plain text, none once a call has started", () => {
+    expect(streamableLength("The weather is fine.")).toBe(20);
+    expect(streamableLength('[TOOL_CALLS] [{"name": "get_weather"')).toBe(0);
+    expect(streamableLength("Let me check.[TOOL_CALLS]get_weather")).toBe(0);
+    expect(streamableLength("<tool_call>\n{")).toBe(0);
+    expect(streamableLength(' {"name"')).toBe(0);
+  });
+
+  it("holds back the start of a marker written piece by piece (a tokenizer without [TOOL_CALLS] as one token)", () => {
+    for (const partial of ["[", "[TOOL", "[TOOL_CALLS"]) expect(streamableLength(partial), partial).toBe(0);
+    expect(streamableLength("Let me check.[TOOL_")).toBe("Let me check.".length);
+    expect(streamableLength("Sure <tool_")).toBe("Sure ".length);
+    expect(streamableLength("<|python")).toBe(0);
+    // leading whitespace may still begin a bare JSON call
+    expect(streamableLength("\n ")).toBe(0);
+    // text that cannot begin a marker goes out whole
+    expect(streamableLength("[1] and [2]")).toBe(11);
   });
 });

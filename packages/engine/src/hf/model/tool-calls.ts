@@ -67,6 +67,30 @@ function asCall(json: string, index: number, toolNames: ReadonlySet<string>): To
   return { id, type: "function", function: { name, arguments: argumentsText } };
 }
 
+/** The text that starts a tool call in each convention (a bare JSON call starts with `{`, see streamableLength). */
+const CALL_MARKERS = ["<tool_call>", "<|python_tag|>", MISTRAL];
+
+/**
+ * How many leading characters of the text a model has written so far, in a request with tools, can be streamed as
+ * content: none once a tool call may have started (its text is not content), and never a trailing piece that may be
+ * the start of a call marker. A tokenizer that does not have the marker as one token (a Mistral template on a
+ * byte-level BPE without `[TOOL_CALLS]` in its vocabulary) writes it piece by piece: `[`, `[TOOL`, … are held back
+ * until the text shows whether the marker follows. Leading whitespace alone may still begin a bare JSON call.
+ */
+export function streamableLength(text: string): number {
+  if (/<tool_call>|^\s*\{|<\|python_tag\|>|\[TOOL_CALLS\]/.test(text) || /^\s*$/.test(text)) return 0;
+  let partial = 0;
+  for (const marker of CALL_MARKERS) {
+    for (let k = Math.min(marker.length - 1, text.length); k > partial; k--) {
+      if (text.endsWith(marker.slice(0, k))) {
+        partial = k;
+        break;
+      }
+    }
+  }
+  return text.length - partial;
+}
+
 export function parseHfToolCalls(text: string, tools: unknown[] | undefined): { content: string; toolCalls: ToolCall[] } {
   if (!tools || tools.length === 0) return { content: text, toolCalls: [] };
   const names = new Set<string>();
