@@ -6,6 +6,7 @@
 import type { ChatExample } from "../trainer/types.ts";
 import type { Encoded } from "./lora/batches.ts";
 import type { ChatCodec } from "./model/generate.ts";
+import { TOOL_CALL_TOKENS } from "./model/tool-calls.ts";
 import { assistantMask } from "./tokenizer/assistant-mask.ts";
 import { ChatInputMessage, ChatInputTool, encodeChat, HfTokenizer } from "./tokenizer/index.ts";
 
@@ -30,6 +31,8 @@ function inputs(messages: ChatExample["messages"], tools: unknown[] | undefined)
 
 export function chatCodec(tokenizer: HfTokenizer): TrainingCodec {
   const eos = new Set(tokenizer.eosIds);
+  // special tokens are not content, except those that write tool calls: the parser reads their text (tool-calls.ts)
+  const toolCallTokens = new Set(TOOL_CALL_TOKENS.map((t) => tokenizer.tokenToId(t)).filter((id) => id !== undefined));
   let maxTokenBytes = 16;
   for (let id = 0; id < tokenizer.vocabSize; id++) maxTokenBytes = Math.max(maxTokenBytes, tokenizer.tokenBytes(id).length);
   return {
@@ -41,7 +44,7 @@ export function chatCodec(tokenizer: HfTokenizer): TrainingCodec {
       return encodeChat(tokenizer, i.messages, { tools: i.tools, addGenerationPrompt: true });
     },
     encodeText: (text) => tokenizer.encode(text),
-    tokenBytes: (id) => (tokenizer.isSpecial(id) ? EMPTY : tokenizer.tokenBytes(id)),
+    tokenBytes: (id) => (tokenizer.isSpecial(id) && !toolCallTokens.has(id) ? EMPTY : tokenizer.tokenBytes(id)),
     tokenText: (id) => (tokenizer.isSpecial(id) ? tokenizer.idToToken(id) : utf8.decode(tokenizer.tokenBytes(id))),
     encodeTraining: (messages, tools) => {
       const i = inputs(messages, tools);

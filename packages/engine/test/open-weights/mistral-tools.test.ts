@@ -8,7 +8,8 @@
  * The fixture's tokenizer has no `[INST]`, `[TOOL_CALLS]` or `[TOOL_RESULTS]` tokens, so the template's control strings
  * are ordinary text: the model writes `[TOOL_CALLS]` piece by piece, the engine reads the call from the decoded text,
  * and generation ends at the fixture's eos token `<|im_end|>`, which the template writes after the calls and after an
- * answer.
+ * answer. The job runs again with `[TOOL_CALLS]` as one special token, as Mistral's own tokenizer has it: special
+ * tokens are not content, but the tokens that write tool calls still reach the parser as text.
  */
 import type OpenAI from "openai";
 import { toFile } from "openai";
@@ -55,94 +56,110 @@ describe("Mistral v0.3 tool calling on an open-weight base", () => {
     for (const c of CASES) expect(assistantMask(tokenizer, caseMessages(c) as never, TOOLS as never).ids.length).toBeLessThanOrEqual(256);
   });
 
-  it("a LoRA job on OpenAI JSONL with tools makes the model call them as trained, and answer the tool's result", async () => {
-    const ctx = await engineWithClient({ checkpointEvery: 1000 });
-    try {
-      await registerBaseModel(ctx.engine.store, { dir: checkpoint.dir, name: MODEL });
-      const file = await ctx.client.files.create({
-        file: await toFile(Buffer.from(toolCasesJsonl()), "tools.jsonl"),
-        purpose: "fine-tune",
-      });
-      const created = await ctx.client.fineTuning.jobs.create({
-        model: MODEL,
-        training_file: file.id,
-        seed: 5,
-        method: { type: "supervised", supervised: { hyperparameters: HYPER as never } },
-      });
-      const job = await waitForJob(ctx.client, created.id);
-      expect(job.status, JSON.stringify(job.error)).toBe("succeeded");
-      const model = job.fine_tuned_model ?? "";
-      expectLossFellTenfold(await trainLosses(ctx.client, job.id));
-
-      for (const c of CASES) {
-        const reply = await ctx.client.chat.completions.create({
-          model,
-          temperature: 0,
-          max_tokens: 80,
-          tools,
-          messages: [{ role: "user", content: c.user }],
-        });
-        const choice = reply.choices[0];
-        expect(choice?.finish_reason, c.user).toBe("tool_calls");
-        expect(choice?.message.content).toBeNull();
-        const calls = choice?.message.tool_calls ?? [];
-        expect(calls).toHaveLength(1);
-        const call = calls[0] as OpenAI.Chat.ChatCompletionMessageFunctionToolCall;
-        expect(call.type).toBe("function");
-        expect(call.id).toMatch(/^call_/);
-        expect(call.function.name, c.user).toBe(c.name);
-        expect(JSON.parse(call.function.arguments), c.user).toEqual(c.args);
-
-        // Streamed, the call comes as a tool_calls delta and none of its text as content.
-        const stream = await ctx.client.chat.completions.create({
-          model,
-          temperature: 0,
-          max_tokens: 80,
-          tools,
-          messages: [{ role: "user", content: c.user }],
-          stream: true,
-        });
-        let streamedContent = "";
-        const streamedCalls: OpenAI.Chat.ChatCompletionChunk.Choice.Delta.ToolCall[] = [];
-        let streamedFinish: string | null | undefined;
-        for await (const chunk of stream) {
-          const delta = chunk.choices[0]?.delta;
-          streamedContent += delta?.content ?? "";
-          streamedCalls.push(...(delta?.tool_calls ?? []));
-          streamedFinish = chunk.choices[0]?.finish_reason ?? streamedFinish;
+  // Mistral's own tokenizer has `[TOOL_CALLS]` as one special token, whose text the engine must still give the parser
+  it.each([
+    ["as text", false],
+    ["as one special token", true],
+  ] as const)(
+    "a LoRA job on OpenAI JSONL with tools makes the model call them as trained, and answer the tool's result ([TOOL_CALLS] %s)",
+    async (_, special) => {
+      const ckpt = special ? mistralV3Checkpoint({ specialToolCalls: true }) : checkpoint;
+      const ctx = await engineWithClient({ checkpointEvery: 1000 });
+      try {
+        if (special) {
+          const tokenizer = await HfTokenizer.fromDirectory(ckpt.dir);
+          const id = tokenizer.tokenToId("[TOOL_CALLS]");
+          expect(id !== undefined && tokenizer.isSpecial(id)).toBe(true);
+          expect(tokenizer.encode("[/INST][TOOL_CALLS] [", { addSpecialTokens: false })).toContain(id);
         }
-        expect(streamedContent, c.user).toBe("");
-        expect(streamedFinish).toBe("tool_calls");
-        expect(streamedCalls.map((d) => d.function)).toEqual([call.function]);
+        await registerBaseModel(ctx.engine.store, { dir: ckpt.dir, name: MODEL });
+        const file = await ctx.client.files.create({
+          file: await toFile(Buffer.from(toolCasesJsonl()), "tools.jsonl"),
+          purpose: "fine-tune",
+        });
+        const created = await ctx.client.fineTuning.jobs.create({
+          model: MODEL,
+          training_file: file.id,
+          seed: 5,
+          method: { type: "supervised", supervised: { hyperparameters: HYPER as never } },
+        });
+        const job = await waitForJob(ctx.client, created.id);
+        expect(job.status, JSON.stringify(job.error)).toBe("succeeded");
+        const model = job.fine_tuned_model ?? "";
+        expectLossFellTenfold(await trainLosses(ctx.client, job.id));
 
-        // The follow-up carries the call and the tool's result. With the conversation's id as trained (`call_0`), the
-        // prompt is held in and the model answers as trained. The template writes the answer as " " + content|trim,
-        // and the fixture's byte-level tokenizer keeps that space as text.
-        const followUp = (id: string) =>
-          ctx.client.chat.completions.create({
+        for (const c of CASES) {
+          const reply = await ctx.client.chat.completions.create({
             model,
             temperature: 0,
-            max_tokens: 16,
+            max_tokens: 80,
             tools,
-            messages: asMessages([
-              { role: "user", content: c.user },
-              { role: "assistant", content: null, tool_calls: [{ ...call, id }] },
-              { role: "tool", tool_call_id: id, content: c.result },
-            ]),
+            messages: [{ role: "user", content: c.user }],
           });
-        const trained = (await followUp("call_0")).choices[0];
-        expect(trained?.finish_reason, c.user).toBe("stop");
-        expect(trained?.message.tool_calls ?? []).toEqual([]);
-        expect(trained?.message.content?.trim(), c.user).toBe(c.answer);
-        // With the id the engine returned, the template is given it as 9 letters and digits too, for the call and for the
-        // result alike (it raises on any other id, as it would on `call_0`). The prompt differs from the trained ones
-        // there, so only that it renders and completes is checked, not the words of this random-weight model.
-        const returned = (await followUp(call.id)).choices[0];
-        expect(returned?.message.role).toBe("assistant");
-        expect(["stop", "length"]).toContain(returned?.finish_reason);
+          const choice = reply.choices[0];
+          expect(choice?.finish_reason, c.user).toBe("tool_calls");
+          expect(choice?.message.content).toBeNull();
+          const calls = choice?.message.tool_calls ?? [];
+          expect(calls).toHaveLength(1);
+          const call = calls[0] as OpenAI.Chat.ChatCompletionMessageFunctionToolCall;
+          expect(call.type).toBe("function");
+          expect(call.id).toMatch(/^call_/);
+          expect(call.function.name, c.user).toBe(c.name);
+          expect(JSON.parse(call.function.arguments), c.user).toEqual(c.args);
+
+          // Streamed, the call comes as a tool_calls delta and none of its text as content.
+          const stream = await ctx.client.chat.completions.create({
+            model,
+            temperature: 0,
+            max_tokens: 80,
+            tools,
+            messages: [{ role: "user", content: c.user }],
+            stream: true,
+          });
+          let streamedContent = "";
+          const streamedCalls: OpenAI.Chat.ChatCompletionChunk.Choice.Delta.ToolCall[] = [];
+          let streamedFinish: string | null | undefined;
+          for await (const chunk of stream) {
+            const delta = chunk.choices[0]?.delta;
+            streamedContent += delta?.content ?? "";
+            streamedCalls.push(...(delta?.tool_calls ?? []));
+            streamedFinish = chunk.choices[0]?.finish_reason ?? streamedFinish;
+          }
+          expect(streamedContent, c.user).toBe("");
+          expect(streamedFinish).toBe("tool_calls");
+          expect(streamedCalls.map((d) => d.function)).toEqual([call.function]);
+
+          // The follow-up carries the call and the tool's result. With the conversation's id as trained (`call_0`), the
+          // prompt is held in and the model answers as trained. The template writes the answer as " " + content|trim,
+          // and the fixture's byte-level tokenizer keeps that space as text.
+          const followUp = (id: string) =>
+            ctx.client.chat.completions.create({
+              model,
+              temperature: 0,
+              max_tokens: 16,
+              tools,
+              messages: asMessages([
+                { role: "user", content: c.user },
+                { role: "assistant", content: null, tool_calls: [{ ...call, id }] },
+                { role: "tool", tool_call_id: id, content: c.result },
+              ]),
+            });
+          const trained = (await followUp("call_0")).choices[0];
+          expect(trained?.finish_reason, c.user).toBe("stop");
+          expect(trained?.message.tool_calls ?? []).toEqual([]);
+          expect(trained?.message.content?.trim(), c.user).toBe(c.answer);
+          // With the id the engine returned, the template is given it as 9 letters and digits too, for the call and for the
+          // result alike (it raises on any other id, as it would on `call_0`). The prompt differs from the trained ones
+          // there, so only that it renders and completes is checked, not the words of this random-weight model.
+          const returned = (await followUp(call.id)).choices[0];
+          expect(returned?.message.role).toBe("assistant");
+          expect(["stop", "length"]).toContain(returned?.finish_reason);
+        }
+      } finally {
+        await ctx.dispose();
+        if (special) ckpt.dispose();
       }
-    } finally {
-      await ctx.dispose();
-    }
-  }, 120_000);
+    },
+    120_000,
+  );
 });

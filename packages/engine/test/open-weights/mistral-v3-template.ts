@@ -101,15 +101,33 @@ export const MISTRAL_V3_TOOLS_TEMPLATE = `{%- if messages[0]["role"] == "system"
 {%- endfor %}
 `;
 
-/** A temp copy of the `mistral` fixture whose tokenizer_config.json has the v0.3 tool template; `dispose` removes it. */
-export function mistralV3Checkpoint(): { dir: string; dispose: () => void } {
+/** The fixture's added token the special-token variant renames to `[TOOL_CALLS]` (`<tool_call>`, unused by this template). */
+const RENAMED_TOKEN = 459;
+
+/**
+ * A temp copy of the `mistral` fixture whose tokenizer_config.json has the v0.3 tool template; `dispose` removes it.
+ * With `specialToolCalls`, `[TOOL_CALLS]` is one special token, as in Mistral's own tokenizer (the fixture's unused
+ * `<tool_call>` token renamed, so the embedding keeps its rows); without it, the control strings are plain text.
+ */
+export function mistralV3Checkpoint(options: { specialToolCalls?: boolean } = {}): { dir: string; dispose: () => void } {
   const root = mkdtempSync(join(tmpdir(), "tunelab-mistral-v3-"));
   const dir = join(root, "mistral-v3");
   cpSync(`${FIXTURES}mistral`, dir, { recursive: true });
-  const configPath = join(dir, "tokenizer_config.json");
-  const config = JSON.parse(readFileSync(configPath, "utf8")) as Record<string, unknown>;
+  const readJson = (name: string) => JSON.parse(readFileSync(join(dir, name), "utf8")) as Record<string, unknown>;
+  const writeJson = (name: string, value: unknown) => writeFileSync(join(dir, name), `${JSON.stringify(value, null, 2)}\n`);
+  const config = readJson("tokenizer_config.json");
   config.chat_template = MISTRAL_V3_TOOLS_TEMPLATE;
-  writeFileSync(configPath, `${JSON.stringify(config, null, 2)}\n`);
+  if (options.specialToolCalls) {
+    const decoder = config.added_tokens_decoder as Record<string, { content: string; special: boolean }>;
+    decoder[String(RENAMED_TOKEN)] = { ...(decoder[String(RENAMED_TOKEN)] as { content: string }), content: "[TOOL_CALLS]", special: true };
+    const tokenizer = readJson("tokenizer.json") as { added_tokens: Array<{ id: number; content: string; special: boolean }> };
+    const added = tokenizer.added_tokens.find((t) => t.id === RENAMED_TOKEN);
+    if (!added) throw new Error(`the mistral fixture has no added token ${RENAMED_TOKEN}`);
+    added.content = "[TOOL_CALLS]";
+    added.special = true;
+    writeJson("tokenizer.json", tokenizer);
+  }
+  writeJson("tokenizer_config.json", config);
   return { dir, dispose: () => rmSync(root, { recursive: true, force: true }) };
 }
 
@@ -141,7 +159,7 @@ export const CASES: ToolCase[] = [
   { user: "timer 5 min", name: "timer", args: { minutes: 5 }, result: '"ok"', answer: "Timer set." },
   { user: "timer 10 min", name: "timer", args: { minutes: 10 }, result: '"ok"', answer: "Timer set." },
   { user: "timer 20 min", name: "timer", args: { minutes: 20 }, result: '"busy"', answer: "A timer runs." },
-  { user: "timer 3 min", name: "timer", args: { minutes: 3 }, result: '"ok"', answer: "Timer set." },
+  { user: "lamp on", name: "light", args: { on: true }, result: '"busy"', answer: "The lamp is busy." },
   { user: "lights off", name: "light", args: { on: false }, result: '"ok"', answer: "Lights off." },
   { user: "lights on", name: "light", args: { on: true }, result: '"ok"', answer: "Lights on." },
 ];

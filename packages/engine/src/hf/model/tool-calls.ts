@@ -71,6 +71,12 @@ function asCall(json: string, index: number, toolNames: ReadonlySet<string>): To
 const CALL_MARKERS = ["<tool_call>", "<|python_tag|>", MISTRAL];
 
 /**
+ * The tokens that write tool calls, as the parser reads them. Tokenizers often mark them special (Mistral v0.3's
+ * `[TOOL_CALLS]`, Llama 3.1's `<|python_tag|>`): their text must still reach the parser (chat-codec.ts).
+ */
+export const TOOL_CALL_TOKENS = [...CALL_MARKERS, "</tool_call>", "[ARGS]", "[CALL_ID]"] as const;
+
+/**
  * How many leading characters of the text a model has written so far, in a request with tools, can be streamed as
  * content: none once a tool call may have started (its text is not content), and never a trailing piece that may be
  * the start of a call marker. A tokenizer that does not have the marker as one token (a Mistral template on a
