@@ -1,10 +1,12 @@
-// A base held in 8 bits (LoRA's `base_quantization: "q8_0"`) against the same base in bf16, both in this run on this
-// machine: random weights in a real shape (bench/lib/open-weights-shapes.ts), each side in its own process so its peak
-// RSS is its own, alternated `--runs` times. Per side: the weight matrices' bytes, the process's peak RSS, the time to
-// build the weights (for q8_0 it includes quantizing every matrix), greedy decoding and prefill tokens/s, and a LoRA
-// training step (r 16 on every projection, batch 4 x 256 tokens) in tokens/s; then the q8_0 / bf16 ratios.
-// Run: pnpm bench q8-base [--model SmolLM2-135M|Qwen2.5-0.5B] [--runs N] [--quick]
+// A base held in 8 and 4 bits (LoRA's `base_quantization: "q8_0"` / `"q4_0"`) against the same base in bf16, all in
+// this run on this machine: random weights in a real shape (bench/lib/open-weights-shapes.ts), each side in its own
+// process so its peak RSS is its own, alternated `--runs` times. Per side: the weight matrices' bytes, the process's
+// peak RSS, the time to build the weights (for q8_0 / q4_0 it includes quantizing every matrix), greedy decoding and
+// prefill tokens/s, and a LoRA training step (r 16 on every projection, batch 4 x 256 tokens) in tokens/s; then the
+// q8_0 / bf16 and q4_0 / bf16 ratios.
+// Run: pnpm bench quantized-base [--model SmolLM2-135M|Qwen2.5-0.5B] [--runs N] [--quick]
 import { fileURLToPath } from "node:url";
+import { q4Bytes } from "../packages/engine/src/hf/model/q4-matrix.ts";
 import { q8Bytes } from "../packages/engine/src/hf/model/q8-matrix.ts";
 import { runChild } from "./lib/child.ts";
 import { fixed, MIB, median } from "./lib/measure.ts";
@@ -38,7 +40,7 @@ function matrixBytes(hold: MatrixHold): number {
   const kv = a.kvHeads * a.headDim;
   const perLayer = a.hidden * q + 2 * a.hidden * kv + q * a.hidden + 3 * a.hidden * a.intermediate;
   const values = a.layers * perLayer + a.vocab * a.hidden * (a.tiedEmbeddings ? 1 : 2);
-  return hold === "f32" ? 4 * values : hold === "bf16" ? 2 * values : q8Bytes(values);
+  return hold === "f32" ? 4 * values : hold === "bf16" ? 2 * values : hold === "q8_0" ? q8Bytes(values) : q4Bytes(values);
 }
 
 interface Side {
@@ -50,16 +52,16 @@ interface Side {
   decode: number[];
   train: number[];
 }
-const sides: Record<"bf16" | "q8_0", Side> = {
-  bf16: { build: [], rss: [], trainRss: [], prefill: [], decode: [], train: [] },
-  q8_0: { build: [], rss: [], trainRss: [], prefill: [], decode: [], train: [] },
-};
+const HOLDS = ["bf16", "q8_0", "q4_0"] as const;
+type Held = (typeof HOLDS)[number];
+const empty = (): Side => ({ build: [], rss: [], trainRss: [], prefill: [], decode: [], train: [] });
+const sides: Record<Held, Side> = { bf16: empty(), q8_0: empty(), q4_0: empty() };
 const infer = { prompt: QUICK ? 16 : 64, newTokens: QUICK ? 4 : 32, repeats: QUICK ? 1 : 2 };
 const train = { B: QUICK ? 2 : 4, T: QUICK ? 32 : 256, steps: QUICK ? 1 : 2, warmup: 1 };
 
-console.log(`q8-base: ${shape.name}, ${THREADS} threads, ${RUNS} alternated run(s) per side; each part in its own process`);
+console.log(`quantized-base: ${shape.name}, ${THREADS} threads, ${RUNS} alternated run(s) per side; each part in its own process`);
 for (let run = 0; run < RUNS; run++) {
-  for (const hold of ["bf16", "q8_0"] as const) {
+  for (const hold of HOLDS) {
     const i = await child({ phase: "infer", model: shape.name, threads: THREADS, hold, ...infer });
     const t = await child({ phase: "train", model: shape.name, threads: THREADS, hold, ...train });
     const s = sides[hold];
@@ -70,12 +72,12 @@ for (let run = 0; run < RUNS; run++) {
     s.decode.push(i.infer?.decodeTokensPerS ?? Number.NaN);
     s.train.push(t.train?.tokensPerS ?? Number.NaN);
     console.log(
-      `q8-base:   run ${run + 1} ${hold}: build ${fixed(t.buildSeconds, 2)} s, peak RSS ${fixed((s.rss.at(-1) ?? 0) / MIB, 0)} MiB serving, ${fixed((s.trainRss.at(-1) ?? 0) / MIB, 0)} MiB training, ` +
+      `quantized-base:   run ${run + 1} ${hold}: build ${fixed(t.buildSeconds, 2)} s, peak RSS ${fixed((s.rss.at(-1) ?? 0) / MIB, 0)} MiB serving, ${fixed((s.trainRss.at(-1) ?? 0) / MIB, 0)} MiB training, ` +
         `prefill ${fixed(s.prefill.at(-1) ?? 0, 1)} tok/s, decode ${fixed(s.decode.at(-1) ?? 0, 1)} tok/s, LoRA ${fixed(s.train.at(-1) ?? 0, 1)} tok/s`,
     );
   }
 }
-const row = (hold: "bf16" | "q8_0") => {
+const row = (hold: Held) => {
   const s = sides[hold];
   return [
     hold.padEnd(6),
@@ -89,13 +91,14 @@ const row = (hold: "bf16" | "q8_0") => {
   ].join("  ");
 };
 console.log(
-  `q8-base: medians (LoRA r 16 on every projection, batch ${train.B} x ${train.T}; prompt ${infer.prompt}, ${infer.newTokens} new tokens):`,
+  `quantized-base: medians (LoRA r 16 on every projection, batch ${train.B} x ${train.T}; prompt ${infer.prompt}, ${infer.newTokens} new tokens):`,
 );
-console.log(`q8-base:   side    matrices MiB  serving RSS MiB  training RSS MiB  build s  prefill tok/s  decode tok/s  LoRA tok/s`);
-console.log(`q8-base:   ${row("bf16")}`);
-console.log(`q8-base:   ${row("q8_0")}`);
-const ratio = (f: (s: Side) => number[]) => fixed(median(f(sides.q8_0)) / median(f(sides.bf16)), 2);
-console.log(
-  `q8-base: q8_0 / bf16 (same run): matrices ${fixed(matrixBytes("q8_0") / matrixBytes("bf16"), 3)}, peak RSS serving ${ratio((s) => s.rss)} and training ${ratio((s) => s.trainRss)}, ` +
-    `prefill ${ratio((s) => s.prefill)}, decode ${ratio((s) => s.decode)}, LoRA training ${ratio((s) => s.train)}`,
-);
+console.log(`quantized-base:   side    matrices MiB  serving RSS MiB  training RSS MiB  build s  prefill tok/s  decode tok/s  LoRA tok/s`);
+for (const hold of HOLDS) console.log(`quantized-base:   ${row(hold)}`);
+for (const hold of ["q8_0", "q4_0"] as const) {
+  const ratio = (f: (s: Side) => number[]) => fixed(median(f(sides[hold])) / median(f(sides.bf16)), 2);
+  console.log(
+    `quantized-base: ${hold} / bf16 (same run): matrices ${fixed(matrixBytes(hold) / matrixBytes("bf16"), 3)}, peak RSS serving ${ratio((s) => s.rss)} and training ${ratio((s) => s.trainRss)}, ` +
+      `prefill ${ratio((s) => s.prefill)}, decode ${ratio((s) => s.decode)}, LoRA training ${ratio((s) => s.train)}`,
+  );
+}

@@ -5,7 +5,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
-const BENCHES = ["cli-startup", "import", "trainer", "graders", "leaderboard", "web", "open-weights", "packing", "gguf", "q8-base"];
+const BENCHES = ["cli-startup", "import", "trainer", "graders", "leaderboard", "web", "open-weights", "packing", "gguf", "quantized-base"];
 const chosen = process.argv.slice(2).filter((a) => BENCHES.includes(a));
 const flags = process.argv.slice(2).filter((a) => !BENCHES.includes(a));
 let failed = 0;

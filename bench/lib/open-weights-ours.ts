@@ -7,7 +7,7 @@ import { LoraParams, loraLayout } from "../../packages/engine/src/hf/lora/params
 import { DEFAULT_LORA, type LoraSettings } from "../../packages/engine/src/hf/lora/settings.ts";
 import { LoraTrainModel } from "../../packages/engine/src/hf/lora/train-model.ts";
 import { type DecoderModel, HfDecoder } from "../../packages/engine/src/hf/model/decoder.ts";
-import { type Matrix, toQ8 } from "../../packages/engine/src/hf/model/matrix.ts";
+import { type Matrix, toQ4, toQ8 } from "../../packages/engine/src/hf/model/matrix.ts";
 import { ropeTables } from "../../packages/engine/src/hf/model/rope.ts";
 import type { HfWeights, LayerWeights, Linear } from "../../packages/engine/src/hf/model/weights.ts";
 import { LINEAR_PROJECTIONS, type LinearProjection, projectionShape } from "../../packages/engine/src/hf/tensor-names.ts";
@@ -15,7 +15,7 @@ import type { Kernels, Vec } from "../../packages/engine/src/trainer/kernels/typ
 import { Rng } from "../../packages/engine/src/trainer/train/rng.ts";
 
 /** How the weight matrices are held: float32, bf16 halves (as most checkpoints are stored) or 8-bit Q8 blocks. */
-export type MatrixHold = "f32" | "bf16" | "q8_0";
+export type MatrixHold = "f32" | "bf16" | "q8_0" | "q4_0";
 
 /** float32 -> raw bf16 bits, rounding to nearest even (what torch's .to(bfloat16) does for finite values). */
 function toBf16(x: Vec): Uint16Array {
@@ -63,7 +63,7 @@ export function randomOpenWeightModel(
   const matrix = (n: number): Matrix => {
     const values = vec(n);
     if (hold === "bf16") return toBf16(values);
-    return hold === "q8_0" ? toQ8(k, values) : values;
+    return hold === "q8_0" ? toQ8(k, values) : hold === "q4_0" ? toQ4(k, values) : values;
   };
   const hasBias = (p: LinearProjection) =>
     (arch.qkvBias && (p === "q_proj" || p === "k_proj" || p === "v_proj")) || (arch.oBias && p === "o_proj");

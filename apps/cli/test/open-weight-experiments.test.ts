@@ -95,7 +95,7 @@ describe("open-weight experiments through the CLI", () => {
     expect(type.stderr).toMatch(/option '--training-type <lora\|full>' argument 'half' is invalid\. training_type: /);
     const quantization = cli(["exp", "create", "-d", "train@1", "-m", "tiny", "--base-quantization", "q4"]);
     expect(quantization.code).toBe(2);
-    expect(quantization.stderr).toMatch(/option '--base-quantization <none\|q8_0>' argument 'q4' is invalid\. base_quantization: /);
+    expect(quantization.stderr).toMatch(/option '--base-quantization <none\|q8_0\|q4_0>' argument 'q4' is invalid\. base_quantization: /);
     const fullQ8 = cli(["exp", "create", "-d", "train@1", "-m", "tiny", "--training-type", "full", "--base-quantization", "q8_0"]);
     expect(fullQ8.code).toBe(2);
     expect(fullQ8.stderr).toContain("hyperparameters.base_quantization: LoRA settings do not apply with training_type full");

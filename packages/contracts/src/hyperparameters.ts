@@ -17,8 +17,8 @@ export type TrainingMethod = (typeof TRAINING_METHODS)[number];
 export const LORA_TARGET_MODULES = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"] as const;
 export type LoraTargetModule = (typeof LORA_TARGET_MODULES)[number];
 
-/** How a LoRA job holds its frozen base: as stored (`none`) or in 8-bit Q8 blocks (`q8_0`). */
-export const BASE_QUANTIZATIONS = ["none", "q8_0"] as const;
+/** How a LoRA job holds its frozen base: as stored (`none`), in 8-bit Q8 blocks (`q8_0`) or 4-bit Q4 blocks (`q4_0`). */
+export const BASE_QUANTIZATIONS = ["none", "q8_0", "q4_0"] as const;
 export type BaseQuantization = (typeof BASE_QUANTIZATIONS)[number];
 
 /** A list of projections, or PEFT's `all-linear` (every projection; also what `auto` means). */
@@ -58,8 +58,9 @@ export const HyperparameterFields = z.strictObject({
   /** Which projections get an adapter (`auto` is every linear projection). */
   lora_target_modules: z.union([Auto, LoraTargetModules]).optional(),
   /**
-   * How the frozen base is held while a LoRA adapter trains and serves (`auto` is `none`: as the checkpoint stores it;
-   * `q8_0`: every matrix in 8-bit blocks, about half of bf16's memory, as QLoRA does with 4 bits).
+   * How the frozen base is held while a LoRA adapter trains and serves: `none`, as the checkpoint stores it; `q8_0`,
+   * every matrix in 8-bit blocks, about half of bf16's memory; `q4_0`, in 4-bit blocks, about a third (QLoRA's way).
+   * `auto` is `none` unless the base would take more than half of the machine's memory (the engine's rule).
    */
   base_quantization: z.union([Auto, z.enum(BASE_QUANTIZATIONS)]).optional(),
 });

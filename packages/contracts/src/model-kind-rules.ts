@@ -42,10 +42,10 @@ export function modelKindProblem(model: string, kind: LocalModelKind, asked: Hyp
       param: "hyperparameters.prompt_loss_weight",
       message: `prompt_loss_weight applies to the local-* models trained from scratch; ${model} is a pretrained open-weight model, trained on the assistant tokens only.`,
     };
-  if (asked.training_type === "full" && asked.base_quantization === "q8_0")
+  if (asked.training_type === "full" && (asked.base_quantization === "q8_0" || asked.base_quantization === "q4_0"))
     return {
       param: "hyperparameters.base_quantization",
-      message: "base_quantization q8_0 holds a frozen base in 8 bits for LoRA; with training_type full every weight trains in float32.",
+      message: `base_quantization ${asked.base_quantization} holds a frozen base in ${asked.base_quantization === "q8_0" ? 8 : 4} bits for LoRA; with training_type full every weight trains in float32.`,
     };
   return undefined;
 }

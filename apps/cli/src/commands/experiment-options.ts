@@ -38,7 +38,7 @@ const FLAGS: Record<HyperparameterName, { flag: string; help: string }> = {
   },
   base_quantization: {
     flag: "--base-quantization",
-    help: "LoRA: the frozen base as stored (none; auto) or in 8-bit blocks (q8_0: about half of bf16's memory, to train and serve)",
+    help: "LoRA: the frozen base as stored (none), in 8-bit blocks (q8_0: about half of bf16's memory) or 4-bit ones (q4_0: a third), to train and serve (auto: none unless the base would take over half the memory)",
   },
 };
 
@@ -79,7 +79,7 @@ const PLACEHOLDER: Record<HyperparameterName, string> = {
   lora_alpha: "x|auto",
   lora_dropout: "x|auto",
   lora_target_modules: "list|all-linear",
-  base_quantization: "none|q8_0",
+  base_quantization: "none|q8_0|q4_0",
 };
 
 const attribute = (flag: string) => flag.replace(/^--/, "").replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());

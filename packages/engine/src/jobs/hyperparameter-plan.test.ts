@@ -62,7 +62,11 @@ describe("planHyperparameters", () => {
   });
 
   it("holds an open-weight base in 8 bits under auto when it takes more than half of the memory, and says why", () => {
-    const base = { baseName: "Mistral-7B", openWeight: true, weights: { asStored: 13.5 * 1024 ** 3, q8: 7.6 * 1024 ** 3, params: 7.2e9 } };
+    const base = {
+      baseName: "Mistral-7B",
+      openWeight: true,
+      weights: { asStored: 13.5 * 1024 ** 3, q8: 7.6 * 1024 ** 3, q4: 4.2 * 1024 ** 3, params: 7.2e9 },
+    };
     const plan = (requested: Record<string, unknown>, memoryBytes: number) =>
       planHyperparameters({
         base,
@@ -87,7 +91,15 @@ describe("planHyperparameters", () => {
     expect(asked.hyperparameters.base_quantization).toBe("none");
     expect(asked.from.base_quantization).toBe("requested");
     expect(asked.warnings).toEqual([expect.stringMatching(/13\.5 GiB as stored, more than half .* Consider base_quantization q8_0/)]);
-    expect(plan({}, 8 * 1024 ** 3).warnings).toEqual([
+    // an 8 GiB laptop: 8 bits take more than half too, so 4 bits, which still do (a warning)
+    const small = plan({}, 8 * 1024 ** 3);
+    expect(small.hyperparameters.base_quantization).toBe("q4_0");
+    expect(small.from.base_quantization).toBe(
+      "auto: q4_0: the base takes 13.5 GiB as stored, more than 50% of this machine's 8.0 GiB of memory, and 7.6 GiB in 8 bits; in 4 bits 4.2 GiB",
+    );
+    expect(small.warnings).toEqual([expect.stringMatching(/4\.2 GiB in 4 bits, .* Consider a smaller model\.$/)]);
+    expect(plan({}, 12 * 1024 ** 3).warnings).toEqual([]);
+    expect(plan({ base_quantization: "q8_0" }, 8 * 1024 ** 3).warnings).toEqual([
       expect.stringMatching(/7\.6 GiB in 8 bits, more than half of this machine's 8\.0 GiB/),
     ]);
     // full fine-tuning: 16 bytes a parameter
@@ -96,7 +108,7 @@ describe("planHyperparameters", () => {
     expect(full.warnings).toEqual([expect.stringMatching(/^Full fine-tuning .* 107 GiB, more than half of this machine's 64\.0 GiB/)]);
     // continuing an adapter trained on the 8-bit base keeps it in 8 bits
     const continued = planHyperparameters({
-      base: { ...base, continuesQ8: true },
+      base: { ...base, continues: "q8_0" as const },
       method: "supervised",
       count: 40,
       hasValidation: false,

@@ -7,6 +7,7 @@
 import { autoBaseQuantization, type BaseWeightBytes, baseMemoryWarning, baseWeightBytes } from "../hf/lora/base-memory.ts";
 import { DEFAULT_BETA, resolveLoraHyperparameters } from "../hf/lora/hyperparameters.ts";
 import { machineMemoryBytes } from "../hf/machine-memory.ts";
+import type { QuantizedBaseWeights } from "../hf/model/weights.ts";
 import type { EngineStore } from "../storage/store.ts";
 import {
   AUTO_EARLY_STOPPING_PATIENCE,
@@ -35,8 +36,8 @@ export interface PlanBase {
   openWeight: boolean;
   /** Open-weight bases: the bytes LoRA's frozen base takes (when the engine can read its files). */
   weights?: BaseWeightBytes | undefined;
-  /** The adapter being continued was trained on the base in 8 bits. */
-  continuesQ8?: boolean | undefined;
+  /** The adapter being continued was trained on the base held so. */
+  continues?: QuantizedBaseWeights | undefined;
 }
 
 export interface PlanInput {
@@ -73,7 +74,7 @@ export function planHyperparameters(input: PlanInput): HyperparameterPlan {
   const { base, method, requested } = input;
   if (base?.openWeight) {
     const memoryBytes = input.memoryBytes ?? machineMemoryBytes();
-    const quantization = autoBaseQuantization({ weights: base.weights, memoryBytes, continuesQ8: base.continuesQ8 });
+    const quantization = autoBaseQuantization({ weights: base.weights, memoryBytes, continues: base.continues });
     const hyperparameters = resolveLoraHyperparameters(input.count, requested, method, quantization.value);
     const held = hyperparameters.training_type === "full" ? "full" : (hyperparameters.base_quantization ?? "none");
     const warning = base.weights ? baseMemoryWarning(base.weights, held, memoryBytes) : undefined;
@@ -180,7 +181,7 @@ export async function findPlanBase(store: EngineStore, model: string): Promise<P
     // a base whose files changed or went missing fails when its job starts, with the file named (check-unchanged.ts)
     weights = undefined;
   }
-  return { baseName: base.baseName, openWeight: base.openWeight, weights, continuesQ8: frozen?.continuesQ8 };
+  return { baseName: base.baseName, openWeight: base.openWeight, weights, continues: frozen?.continues };
 }
 
 /**

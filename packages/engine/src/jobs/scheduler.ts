@@ -280,7 +280,7 @@ export class JobScheduler {
               alpha: hyper.lora_alpha ?? hyper.lora_rank * 2,
               dropout: hyper.lora_dropout ?? 0,
               targets: hyper.lora_target_modules ?? [],
-              ...(hyper.base_quantization === "q8_0" ? { baseWeights: "q8_0" as const } : {}),
+              ...(hyper.base_quantization && hyper.base_quantization !== "none" ? { baseWeights: hyper.base_quantization } : {}),
             },
           }
         : {}),

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { registeredFiles } from "../hf/check-unchanged.ts";
 import { isFullDir } from "../hf/full/full-dir.ts";
 import { isLoraDir, readLoraBaseWeights } from "../hf/lora/lora-dir.ts";
+import type { QuantizedBaseWeights } from "../hf/model/weights.ts";
 import { findRegisteredBase, type RegisteredBase } from "../models/base-model.repository.ts";
 import { findBaseModel, findModel } from "../models/model.repository.ts";
 import type { ModelTable } from "../storage/schema.ts";
@@ -29,10 +30,10 @@ export async function findTrainingBase(store: EngineStore, model: string): Promi
   return { kind: "tuned", baseName: tuned.base_model, openWeight: isLoraDir(tuned.dir) || isFullDir(tuned.dir), tuned };
 }
 
-/** What LoRA holds frozen when it trains from `base`: the weights' safetensors files, and whether the adapter being continued trained on them in 8 bits. */
+/** What LoRA holds frozen when it trains from `base`: the weights' safetensors files, and how the adapter being continued held them. */
 export interface FrozenBase {
   files: string[];
-  continuesQ8: boolean;
+  continues?: QuantizedBaseWeights | undefined;
 }
 
 const safetensorsOf = (dir: string, names: readonly string[]) => names.filter((n) => n.endsWith(".safetensors")).map((n) => join(dir, n));
@@ -48,11 +49,11 @@ export async function frozenBaseOf(store: EngineStore, base: TrainingBase): Prom
       registered.dir,
       registeredFiles(registered).map((f) => f.name),
     );
-  if (base.kind === "registered") return { files: registeredWeights(base.registered), continuesQ8: false };
+  if (base.kind === "registered") return { files: registeredWeights(base.registered) };
   const { dir } = base.tuned;
   if (isLoraDir(dir)) {
     const registered = await findRegisteredBase(store, base.tuned.base_model);
-    return registered ? { files: registeredWeights(registered), continuesQ8: readLoraBaseWeights(dir) === "q8_0" } : undefined;
+    return registered ? { files: registeredWeights(registered), continues: readLoraBaseWeights(dir) } : undefined;
   }
-  return isFullDir(dir) ? { files: safetensorsOf(dir, readdirSync(dir)), continuesQ8: false } : undefined;
+  return isFullDir(dir) ? { files: safetensorsOf(dir, readdirSync(dir)) } : undefined;
 }

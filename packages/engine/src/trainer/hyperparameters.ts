@@ -81,7 +81,7 @@ export interface RequestedHyperparameters {
   lora_alpha?: Auto<number> | undefined;
   lora_dropout?: Auto<number> | undefined;
   lora_target_modules?: Auto<string[] | "all-linear"> | undefined;
-  base_quantization?: Auto<"none" | "q8_0"> | undefined;
+  base_quantization?: Auto<"none" | "q8_0" | "q4_0"> | undefined;
   early_stopping_patience?: Auto<number> | undefined;
 }
 
@@ -101,8 +101,8 @@ export interface ResolvedHyperparameters {
   lora_alpha?: number;
   lora_dropout?: number;
   lora_target_modules?: string[];
-  /** LoRA: the frozen base as stored ("none") or in 8-bit Q8 blocks ("q8_0"). Absent in older jobs (as stored). */
-  base_quantization?: "none" | "q8_0";
+  /** LoRA: the frozen base as stored ("none"), in 8-bit Q8 ("q8_0") or 4-bit Q4 blocks ("q4_0"). Absent in older jobs (as stored). */
+  base_quantization?: "none" | "q8_0" | "q4_0";
   /** Validations without improvement before training stops (0: off). Absent in older jobs. */
   early_stopping_patience?: number;
 }

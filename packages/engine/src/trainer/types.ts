@@ -110,8 +110,8 @@ export interface TrainRequest {
     alpha: number;
     dropout: number;
     targets: string[];
-    /** The frozen base in 8-bit Q8 blocks while it trains (and when the tuned model serves); absent: as stored. */
-    baseWeights?: "q8_0";
+    /** The frozen base in 8-bit Q8 or 4-bit Q4 blocks while it trains (and when the tuned model serves); absent: as stored. */
+    baseWeights?: "q8_0" | "q4_0";
   };
   training: ChatExample[];
   validation?: ChatExample[];

@@ -47,7 +47,7 @@ export const LORA: HyperField[] = [
   { key: "lora_rank", label: "LoRA rank r", auto: "16", integer: true },
   { key: "lora_alpha", label: "LoRA alpha", auto: "32" },
   { key: "lora_dropout", label: "LoRA dropout", auto: "0" },
-  { key: "base_quantization", label: "Base quantization (none, or q8_0: the base in 8 bits)", auto: "none" },
+  { key: "base_quantization", label: "Base quantization (none, q8_0: the base in 8 bits, or q4_0: in 4 bits)", auto: "none" },
 ];
 
 /** An input's text as the API takes it: nothing (auto) when empty or `auto`, a number when it reads as one, else as typed. */

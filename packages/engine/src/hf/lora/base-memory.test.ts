@@ -37,14 +37,16 @@ describe("baseWeightBytes", () => {
     expect(baseWeightBytes([halves, floats])).toEqual({
       asStored: 4096 + 128 + 280 + 20,
       q8: 2304 + 128 + 82 + 20,
+      // Q4: 20 bytes per block of 32 (64 blocks; 3 for the 70 values, the last padded)
+      q4: 20 * 64 + 128 + 20 * 3 + 20,
       params: 2048 + 32 + 70 + 5,
     });
-    expect(baseWeightBytes([])).toEqual({ asStored: 0, q8: 0, params: 0 });
+    expect(baseWeightBytes([])).toEqual({ asStored: 0, q8: 0, q4: 0, params: 0 });
   });
 });
 
 describe("autoBaseQuantization", () => {
-  const weights = { asStored: 400, q8: 225, params: 200 };
+  const weights = { asStored: 400, q8: 225, q4: 125, params: 200 };
   it("keeps the base as stored up to half of the memory and holds it in 8 bits above", () => {
     expect(autoBaseQuantization({ weights, memoryBytes: 800 }).value).toBe("none");
     expect(autoBaseQuantization({ weights, memoryBytes: 799 })).toEqual({
@@ -56,22 +58,37 @@ describe("autoBaseQuantization", () => {
     );
   });
 
-  it("keeps an 8-bit adapter's base in 8 bits whatever the memory, and the stored base when its size is unknown", () => {
-    expect(autoBaseQuantization({ weights, memoryBytes: 1e12, continuesQ8: true })).toMatchObject({
+  it("holds it in 4 bits when even 8 bits would take more than half", () => {
+    expect(autoBaseQuantization({ weights, memoryBytes: 450 }).value).toBe("q8_0");
+    expect(autoBaseQuantization({ weights, memoryBytes: 449 })).toEqual({
+      value: "q4_0",
+      reason:
+        "q4_0: the base takes 400 bytes as stored, more than 50% of this machine's 449 bytes of memory, and 225 bytes in 8 bits; in 4 bits 125 bytes",
+    });
+  });
+
+  it("keeps a quantized adapter's base as it trained whatever the memory, and the stored base when its size is unknown", () => {
+    expect(autoBaseQuantization({ weights, memoryBytes: 1e12, continues: "q8_0" })).toEqual({
       value: "q8_0",
-      reason: expect.stringContaining("adapter being continued"),
+      reason: "q8_0: the adapter being continued was trained on the base in 8 bits",
+    });
+    expect(autoBaseQuantization({ weights, memoryBytes: 1e12, continues: "q4_0" })).toEqual({
+      value: "q4_0",
+      reason: "q4_0: the adapter being continued was trained on the base in 4 bits",
     });
     expect(autoBaseQuantization({ memoryBytes: 10 }).value).toBe("none");
   });
 });
 
 describe("baseMemoryWarning", () => {
-  const weights = { asStored: 400, q8: 225, params: 200 };
+  const weights = { asStored: 400, q8: 225, q4: 125, params: 200 };
   it("warns when the base as it will be held takes more than half of the memory, with what to try", () => {
     expect(baseMemoryWarning(weights, "none", 800)).toBeUndefined();
-    expect(baseMemoryWarning(weights, "none", 600)).toMatch(/take 400 bytes as stored, .* Consider base_quantization q8_0/);
+    expect(baseMemoryWarning(weights, "none", 600)).toMatch(/take 400 bytes as stored, .* Consider base_quantization q8_0 .*, q4_0/);
     expect(baseMemoryWarning(weights, "q8_0", 600)).toBeUndefined();
-    expect(baseMemoryWarning(weights, "q8_0", 400)).toMatch(/take 225 bytes in 8 bits, more than half of this machine's 400 bytes/);
+    expect(baseMemoryWarning(weights, "q8_0", 400)).toMatch(/take 225 bytes in 8 bits, more than half of this machine's 400 bytes.*q4_0/);
+    expect(baseMemoryWarning(weights, "q4_0", 250)).toBeUndefined();
+    expect(baseMemoryWarning(weights, "q4_0", 249)).toMatch(/take 125 bytes in 4 bits, .* Consider a smaller model\.$/);
     // full fine-tuning: 16 bytes a parameter (200 × 16 = 3,200)
     expect(baseMemoryWarning(weights, "full", 6400)).toBeUndefined();
     expect(baseMemoryWarning(weights, "full", 6399)).toMatch(

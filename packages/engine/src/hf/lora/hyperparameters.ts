@@ -37,7 +37,7 @@ export function resolveLoraHyperparameters(
   requested: RequestedHyperparameters = {},
   method: "supervised" | "dpo" = "supervised",
   /** What `auto` means for base_quantization (base-memory.ts's autoBaseQuantization); default `none`. */
-  autoBaseQuantization: "none" | "q8_0" = "none",
+  autoBaseQuantization: "none" | "q8_0" | "q4_0" = "none",
 ): ResolvedHyperparameters {
   const n = Math.max(1, Math.floor(nExamples));
   const batchSize = typeof requested.batch_size === "number" ? requested.batch_size : Math.min(n, n < 200 ? 4 : n < 2000 ? 8 : 16);
@@ -66,6 +66,8 @@ export function resolveLoraHyperparameters(
     lora_dropout: typeof requested.lora_dropout === "number" ? requested.lora_dropout : DEFAULT_LORA.dropout,
     lora_target_modules: Array.isArray(targets) ? [...targets] : [...LINEAR_PROJECTIONS],
     base_quantization:
-      requested.base_quantization === "q8_0" || requested.base_quantization === "none" ? requested.base_quantization : autoBaseQuantization,
+      requested.base_quantization === undefined || requested.base_quantization === "auto"
+        ? autoBaseQuantization
+        : requested.base_quantization,
   };
 }

@@ -60,8 +60,9 @@ function baseOf(request: TrainRequest): { base: HfBaseRef; from?: string } {
 
 export async function runLoraTraining(request: TrainRequest, hooks: LoopHooks = {}, k: Kernels = nativeKernels()): Promise<TrainResult> {
   const { base, from } = baseOf(request);
-  // a LoRA job may hold its frozen base in 8-bit blocks (base_quantization q8_0); full fine-tuning trains it in float32
-  const model = openHfDecoderModel(base.dir, k, request.lora?.baseWeights && !request.fullFineTune ? { weights: "q8_0" } : {});
+  // a LoRA job may hold its frozen base in 8- or 4-bit blocks (base_quantization); full fine-tuning trains it in float32
+  const held = request.lora?.baseWeights;
+  const model = openHfDecoderModel(base.dir, k, held && !request.fullFineTune ? { weights: held } : {});
   const codec = await createChatCodec(base.dir);
   const ctx = Math.min(model.rope.positions, MAX_TRAIN_CONTEXT);
   const trainable = createTrainable(request, model, base, from, k);

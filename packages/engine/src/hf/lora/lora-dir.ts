@@ -10,6 +10,7 @@ import { z } from "zod";
 import type { Kernels, Vec } from "../../trainer/kernels/types.ts";
 import type { TrainingState } from "../../trainer/model-dir.ts";
 import type { HfArchitecture } from "../config.ts";
+import type { QuantizedBaseWeights } from "../model/weights.ts";
 import type { LoraParams } from "./params.ts";
 import { isPeftDir, readPeftAdapter, writePeftAdapter } from "./peft.ts";
 import { peftBase } from "./peft-base.ts";
@@ -30,8 +31,11 @@ const TunelabJson = z.object({
   version: z.literal(1),
   base: HfBaseRef,
   method: z.string().optional(),
-  /** `q8_0`: the adapter was trained on the base held in 8-bit Q8 blocks, and is served on it too (absent: as stored). */
-  base_weights: z.enum(["q8_0"]).optional(),
+  /**
+   * `q8_0` / `q4_0`: the adapter was trained on the base held in 8-bit Q8 or 4-bit Q4 blocks, and is served on it too
+   * (absent: as stored).
+   */
+  base_weights: z.enum(["q8_0", "q4_0"]).optional(),
 });
 
 export const isLoraDir = (dir: string) => existsSync(join(dir, "tunelab.json")) && isPeftDir(dir);
@@ -43,7 +47,7 @@ export function readLoraBase(dir: string): HfBaseRef {
 }
 
 /** How the adapter's base is held when it serves: as it was when the adapter trained. */
-export function readLoraBaseWeights(dir: string): "q8_0" | undefined {
+export function readLoraBaseWeights(dir: string): QuantizedBaseWeights | undefined {
   return readTunelabJson(dir).base_weights;
 }
 
@@ -59,7 +63,7 @@ export function saveLoraDir(
   dir: string,
   base: HfBaseRef,
   lora: LoraParams,
-  extra: { optimizer?: { m: Vec; v: Vec }; state?: TrainingState; method?: string; baseWeights?: "q8_0" } = {},
+  extra: { optimizer?: { m: Vec; v: Vec }; state?: TrainingState; method?: string; baseWeights?: QuantizedBaseWeights } = {},
 ): void {
   mkdirSync(dirname(dir), { recursive: true });
   const tmp = `${dir}.tmp-${process.pid}`;

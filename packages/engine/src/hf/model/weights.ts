@@ -44,6 +44,8 @@ export interface HfWeights {
  */
 export const BASE_WEIGHTS = ["as_stored", "q8_0", "q4_0"] as const;
 export type BaseWeights = (typeof BASE_WEIGHTS)[number];
+/** A base held in blocks (not as stored): what a LoRA adapter records it trained on. */
+export type QuantizedBaseWeights = Exclude<BaseWeights, "as_stored">;
 
 export interface LoadWeightsOptions {
   /** Keep bf16 / f16 matrices as stored (default), else widen them to float32. */

@@ -7,7 +7,7 @@ export type ModelSource =
   | { kind: "base"; spec: ModelSpec }
   | { kind: "dir"; dir: string }
   | { kind: "hf"; dir: string; fingerprint: string }
-  | { kind: "lora"; dir: string; baseDir: string; baseWeights?: "q8_0" };
+  | { kind: "lora"; dir: string; baseDir: string; baseWeights?: "q8_0" | "q4_0" };
 
 export const sourceKey = (s: ModelSource): string =>
   s.kind === "base" ? `base:${s.spec.name}` : s.kind === "hf" ? `hf:${s.dir}:${s.fingerprint}` : `${s.kind}:${s.dir}`;
