@@ -8,8 +8,8 @@
 
 #include "gemm.h"
 #include "gguf_quants.h"
-#include "q8_blocks.h"
 #include "q4_blocks.h"
+#include "q8_blocks.h"
 #include "kernels.h"
 #include "threadpool.h"
 
@@ -158,16 +158,21 @@ napi_value GemmAny(napi_env env, napi_callback_info info) {
   });
 }
 
-// gemmQ8B(transA, transB, M, N, K, A, lda, Bq, Bd, ldb, C, ldc, accumulate, bias|null): B in Q8 blocks, Bq an Int8Array
-// of values and Bd a Float32Array with one scale per 32 values of Bq (Bd[i / 32] scales Bq[i]).
-napi_value GemmQ8B(napi_env env, napi_callback_info info) {
+// gemmQ8B / gemmQ4B(transA, transB, M, N, K, A, lda, Bq, Bd, ldb, C, ldc, accumulate, bias|null): B in Q8 blocks (Bq an
+// Int8Array of values) or Q4 blocks (Bq a Uint8Array of 16 bytes per 32 values, q4_blocks.h), and Bd a Float32Array
+// with one scale per 32 values (Bd[i / 32] scales value i).
+template <bool Q4>
+napi_value GemmBlocks(napi_env env, napi_callback_info info) {
   return guard(env, [&] {
     Args a(env, info, 14);
     bool ta = a.flag(0), tb = a.flag(1);
     int M = a.integer(2, "M"), N = a.integer(3, "N"), K = a.integer(4, "K");
     auto A = a.f32(5, "A");
     int lda = a.integer(6, "lda");
-    auto Bq = a.i8(7, "Bq");
+    auto Bq = [&] {
+      if constexpr (Q4) return a.u8(7, "Bq");
+      else return a.i8(7, "Bq");
+    }();
     auto Bd = a.f32(8, "Bd");
     int ldb = a.integer(9, "ldb");
     auto C = a.f32(10, "C");
@@ -177,45 +182,15 @@ napi_value GemmQ8B(napi_env env, napi_callback_info info) {
     if (M > 0 && N > 0 && K > 0) {
       need(A, ta ? static_cast<long>(K - 1) * lda + M : static_cast<long>(M - 1) * lda + K, "A");
       long span = tb ? static_cast<long>(N - 1) * ldb + K : static_cast<long>(K - 1) * ldb + N;
-      need(Bq, span, "Bq");
+      need(Bq, Q4 ? (span + 31) / 32 * 16 : span, "Bq");
       need(Bd, (span + 31) / 32, "Bd");
       if ((ta ? lda < M : lda < K) || (tb ? ldb < K : ldb < N)) throw Error("leading dimension too small");
     }
     if (M > 0 && N > 0) need(C, static_cast<long>(M - 1) * ldc + N, "C");
     if (bias.data) need(bias, N, "bias");
     if (ldc < N) throw Error("ldc < N");
-    tl::sgemm_q8b(ta, tb, M, N, K, A.data, lda, Bq.data, Bd.data, ldb, C.data, ldc, acc, bias.data);
-    return undefined(env);
-  });
-}
-
-// gemmQ4B(transA, transB, M, N, K, A, lda, Bq, Bd, ldb, C, ldc, accumulate, bias|null): B in Q4 blocks, Bq a Uint8Array
-// of 16 bytes per 32 values (q4_blocks.h) and Bd a Float32Array with one scale per 32 values.
-napi_value GemmQ4B(napi_env env, napi_callback_info info) {
-  return guard(env, [&] {
-    Args a(env, info, 14);
-    bool ta = a.flag(0), tb = a.flag(1);
-    int M = a.integer(2, "M"), N = a.integer(3, "N"), K = a.integer(4, "K");
-    auto A = a.f32(5, "A");
-    int lda = a.integer(6, "lda");
-    auto Bq = a.u8(7, "Bq");
-    auto Bd = a.f32(8, "Bd");
-    int ldb = a.integer(9, "ldb");
-    auto C = a.f32(10, "C");
-    int ldc = a.integer(11, "ldc");
-    bool acc = a.flag(12);
-    auto bias = a.f32(13, "bias", true);
-    if (M > 0 && N > 0 && K > 0) {
-      need(A, ta ? static_cast<long>(K - 1) * lda + M : static_cast<long>(M - 1) * lda + K, "A");
-      long span = tb ? static_cast<long>(N - 1) * ldb + K : static_cast<long>(K - 1) * ldb + N;
-      need(Bq, (span + 31) / 32 * 16, "Bq");
-      need(Bd, (span + 31) / 32, "Bd");
-      if ((ta ? lda < M : lda < K) || (tb ? ldb < K : ldb < N)) throw Error("leading dimension too small");
-    }
-    if (M > 0 && N > 0) need(C, static_cast<long>(M - 1) * ldc + N, "C");
-    if (bias.data) need(bias, N, "bias");
-    if (ldc < N) throw Error("ldc < N");
-    tl::sgemm_q4b(ta, tb, M, N, K, A.data, lda, Bq.data, Bd.data, ldb, C.data, ldc, acc, bias.data);
+    if constexpr (Q4) tl::sgemm_q4b(ta, tb, M, N, K, A.data, lda, Bq.data, Bd.data, ldb, C.data, ldc, acc, bias.data);
+    else tl::sgemm_q8b(ta, tb, M, N, K, A.data, lda, Bq.data, Bd.data, ldb, C.data, ldc, acc, bias.data);
     return undefined(env);
   });
 }
@@ -618,42 +593,30 @@ napi_value SumSq(napi_env env, napi_callback_info info) {
   });
 }
 
+// q8Quantize / q4Quantize(x, n, q, d): x[0, n) as Q8 blocks (q8_blocks.h: int8 codes into q, an Int8Array) or Q4 blocks
+// (q4_blocks.h: 16 bytes of 4-bit codes per 32 values into q, a Uint8Array), one float32 scale per 32 values into d.
+template <bool Q4>
+napi_value QuantizeBlocks(napi_env env, napi_callback_info info) {
+  return guard(env, [&] {
+    Args a(env, info, 4);
+    double count = a.num(1, "n");
+    if (!(count >= 0) || count != std::floor(count) || count > 9007199254740991.0) throw Error("n: expected a non-negative integer");
+    long n = static_cast<long>(count);
+    auto x = a.f32(0, "x");
+    auto q = [&] {
+      if constexpr (Q4) return a.u8(2, "q");
+      else return a.i8(2, "q");
+    }();
+    auto d = a.f32(3, "d");
+    need(x, n, "x"), need(q, Q4 ? (n + 31) / 32 * 16 : n, "q"), need(d, (n + 31) / 32, "d");
+    if constexpr (Q4) tl::q4_quantize(x.data, n, q.data, d.data);
+    else tl::q8_quantize(x.data, n, q.data, d.data);
+    return undefined(env);
+  });
+}
+
 // ggufQuantize(type, x, n, out): n values of x (a multiple of the type's block) encoded as GGUF blocks into out; type
 // is ggml's id of Q5_0 (6), Q8_0 (8), Q4_K (12) or Q6_K (14).
-// q8Quantize(x, n, q, d): x[0, n) as Q8 blocks (q8_blocks.h): int8 codes into q (an Int8Array), one float32 scale per
-// 32 values into d.
-napi_value Q8Quantize(napi_env env, napi_callback_info info) {
-  return guard(env, [&] {
-    Args a(env, info, 4);
-    double count = a.num(1, "n");
-    if (!(count >= 0) || count != std::floor(count) || count > 9007199254740991.0) throw Error("n: expected a non-negative integer");
-    long n = static_cast<long>(count);
-    auto x = a.f32(0, "x");
-    auto q = a.i8(2, "q");
-    auto d = a.f32(3, "d");
-    need(x, n, "x"), need(q, n, "q"), need(d, (n + 31) / 32, "d");
-    tl::q8_quantize(x.data, n, q.data, d.data);
-    return undefined(env);
-  });
-}
-
-// q4Quantize(x, n, q, d): x[0, n) as Q4 blocks (q4_blocks.h): 16 bytes of 4-bit codes per 32 values into q (a
-// Uint8Array), one float32 scale per 32 values into d.
-napi_value Q4Quantize(napi_env env, napi_callback_info info) {
-  return guard(env, [&] {
-    Args a(env, info, 4);
-    double count = a.num(1, "n");
-    if (!(count >= 0) || count != std::floor(count) || count > 9007199254740991.0) throw Error("n: expected a non-negative integer");
-    long n = static_cast<long>(count);
-    auto x = a.f32(0, "x");
-    auto q = a.u8(2, "q");
-    auto d = a.f32(3, "d");
-    need(x, n, "x"), need(q, (n + 31) / 32 * 16, "q"), need(d, (n + 31) / 32, "d");
-    tl::q4_quantize(x.data, n, q.data, d.data);
-    return undefined(env);
-  });
-}
-
 napi_value GgufQuantize(napi_env env, napi_callback_info info) {
   return guard(env, [&] {
     Args a(env, info, 4);
@@ -713,7 +676,7 @@ NAPI_MODULE_INIT() {
     napi_callback fn;
   };
   const Entry entries[] = {
-      {"gemm", GemmAny<BType::F32>}, {"gemmBf16B", GemmAny<BType::BF16>}, {"gemmF16B", GemmAny<BType::F16>}, {"gemmQ8B", GemmQ8B}, {"gemmQ4B", GemmQ4B},         {"layernormFwd", LayernormFwd}, {"layernormBwd", LayernormBwd}, {"geluFwd", GeluFwd},
+      {"gemm", GemmAny<BType::F32>}, {"gemmBf16B", GemmAny<BType::BF16>}, {"gemmF16B", GemmAny<BType::F16>}, {"gemmQ8B", GemmBlocks<false>}, {"gemmQ4B", GemmBlocks<true>},         {"layernormFwd", LayernormFwd}, {"layernormBwd", LayernormBwd}, {"geluFwd", GeluFwd},
       {"geluBwd", GeluBwd},   {"colsum", Colsum},             {"embedFwd", EmbedFwd},         {"embedBwd", EmbedBwd},
       {"attentionFwd", AttentionFwd}, {"attentionBwd", AttentionBwd},
       {"attentionFwdRows", AttentionFwdRows}, {"attentionBwdRows", AttentionBwdRows}, {"crossEntropy", CrossEntropy}, {"adamw", AdamW},
@@ -721,7 +684,7 @@ NAPI_MODULE_INIT() {
       {"rmsnormFwd", RmsnormFwd}, {"rmsnormBwd", RmsnormBwd}, {"rope", Rope}, {"swigluFwd", SwigluFwd}, {"swigluBwd", SwigluBwd},
       {"bf16ToF32", HalfToF32<tl::bf16_to_f32>}, {"f16ToF32", HalfToF32<tl::f16_to_f32>}, {"gatherRows", GatherRows},
       {"scatterAddRows", ScatterAddRows}, {"patchify", Patches<true>}, {"unpatchify", Patches<false>},
-      {"ggufQuantize", GgufQuantize}, {"q8Quantize", Q8Quantize}, {"q4Quantize", Q4Quantize},
+      {"ggufQuantize", GgufQuantize}, {"q8Quantize", QuantizeBlocks<false>}, {"q4Quantize", QuantizeBlocks<true>},
   };
   for (const auto& e : entries) {
     napi_value fn;

@@ -587,16 +587,19 @@ TL_CLONES void small_m(int M, int j0, int j1, int K, const float* a, int kpad, Q
   small_m_blocks(M, j0, j1, K, a, kpad, B, ldb, C, ldc, accumulate, bias);
 }
 
-// Small M with op(B) = Bᵀ and B in Q8 blocks: C[i, j] = (add ? C : 0) + Σ_k a[i][k]·B[j, k] (+ bias[j]). Where row j
-// of B starts on a block boundary, each block's 32 int8 values are widened and scaled in registers (q·d, as the packed
-// path widens them) and multiplied into 4 x 8 lane sums per row of a (AVX2); elsewhere, and without AVX2, value by
-// value. Each element is summed the same way whichever columns are computed together.
-template <int MI>
-void gemv_q8_scalar(int K, const float* a, int kpad, const Q8Ptr& B, long ldb, int j0, int j1, float* C, int ldc, bool add,
-                    const float* bias) {
+// Small M with op(B) = Bᵀ and B in Q8 or Q4 blocks: C[i, j] = (add ? C : 0) + Σ_k a[i][k]·B[j, k] (+ bias[j]). Where
+// row j of B starts on a block boundary, each block's 32 codes are widened and scaled in registers (q·d, or (c - 8)·d
+// for Q4, as the packed path widens them) and multiplied into 4 x 8 lane sums per row of a (AVX2); elsewhere, and
+// without AVX2, value by value. Each element is summed the same way whichever columns are computed together.
+TL_INLINE float block_value(const Q8Ptr& B, long f) { return static_cast<float>(B.q[f]) * B.d[f >> 5]; }
+TL_INLINE float block_value(const Q4Ptr& B, long f) { return Q4Ptr::at(B.q, B.d, f); }
+
+template <int MI, typename QP>
+void gemv_blocks_scalar(int K, const float* a, int kpad, const QP& B, long ldb, int j0, int j1, float* C, int ldc, bool add,
+                        const float* bias) {
   for (int j = j0; j < j1; j++) {
     float s[MI] = {};
-    const Q8Ptr row = B + static_cast<long>(j) * ldb;
+    const QP row = B + static_cast<long>(j) * ldb;
     for (int k = 0; k < K; k++) {
       const float w = row[k];
       for (int i = 0; i < MI; i++) s[i] += a[static_cast<long>(i) * kpad + k] * w;
@@ -609,9 +612,22 @@ void gemv_q8_scalar(int K, const float* a, int kpad, const Q8Ptr& B, long ldb, i
 }
 
 #if TL_X86
-template <int MI>
-TL_AVX2 void gemv_q8_avx2(int K, const float* a, int kpad, const Q8Ptr& B, long ldb, int j0, int j1, float* C, int ldc, bool add,
-                          const float* bias) {
+// A whole block's 32 codes as signed values, in four groups of 8 bytes (the low half of each): Q8's int8 values as
+// stored; Q4's 16 bytes split into their low nibbles (values 0-15) and high ones (16-31), less 8.
+TL_AVX2 inline void block_codes(const Q8Ptr& B, long f, __m128i g[4]) {
+  for (int i = 0; i < 4; i++) g[i] = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(B.q + f + 8 * i));
+}
+TL_AVX2 inline void block_codes(const Q4Ptr& B, long f, __m128i g[4]) {
+  const __m128i low = _mm_set1_epi8(15), eight = _mm_set1_epi8(8);
+  const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(B.q + (f >> 5) * 16));
+  const __m128i lo = _mm_sub_epi8(_mm_and_si128(bytes, low), eight);
+  const __m128i hi = _mm_sub_epi8(_mm_and_si128(_mm_srli_epi16(bytes, 4), low), eight);
+  g[0] = lo, g[1] = _mm_srli_si128(lo, 8), g[2] = hi, g[3] = _mm_srli_si128(hi, 8);
+}
+
+template <int MI, typename QP>
+TL_AVX2 void gemv_blocks_avx2(int K, const float* a, int kpad, const QP& B, long ldb, int j0, int j1, float* C, int ldc, bool add,
+                              const float* bias) {
   for (int j = j0; j < j1; j++) {
     __m256 acc[MI][4];
     for (int i = 0; i < MI; i++)
@@ -622,90 +638,8 @@ TL_AVX2 void gemv_q8_avx2(int K, const float* a, int kpad, const Q8Ptr& B, long 
     if ((f & 31) == 0) {
       for (; k + 32 <= K; k += 32, f += 32) {
         const __m256 d = _mm256_set1_ps(B.d[f >> 5]);
-        for (int g = 0; g < 4; g++) {
-          const __m128i qb = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(B.q + f + 8 * g));
-          const __m256 w = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(qb)), d);
-          for (int i = 0; i < MI; i++)
-            acc[i][g] = _mm256_fmadd_ps(_mm256_loadu_ps(a + static_cast<long>(i) * kpad + k + 8 * g), w, acc[i][g]);
-        }
-      }
-    }
-    for (; k < K; k++, f++) {
-      const float w = static_cast<float>(B.q[f]) * B.d[f >> 5];
-      for (int i = 0; i < MI; i++) tail[i] += a[static_cast<long>(i) * kpad + k] * w;
-    }
-    for (int i = 0; i < MI; i++) {
-      alignas(32) float v[8];
-      _mm256_store_ps(v, _mm256_add_ps(_mm256_add_ps(acc[i][0], acc[i][1]), _mm256_add_ps(acc[i][2], acc[i][3])));
-      const float s = ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7])) + tail[i];
-      float* c = C + static_cast<long>(i) * ldc + j;
-      *c = (add ? *c : 0.0f) + s + (bias ? bias[j] : 0.0f);
-    }
-  }
-}
-#endif
-
-void gemv_q8(int M, int K, const float* a, int kpad, Q8Ptr B, long ldb, int j0, int j1, float* C, int ldc, bool add, const float* bias) {
-#if TL_X86
-  // the AVX2 kernel wherever the chosen microkernel ISA is AVX2 or AVX-512 (set_gemm_isa("generic") tests the plain loop)
-  if (std::strcmp(isa().name, "generic") != 0) {
-    switch (M) {
-      case 1: return gemv_q8_avx2<1>(K, a, kpad, B, ldb, j0, j1, C, ldc, add, bias);
-      case 2: return gemv_q8_avx2<2>(K, a, kpad, B, ldb, j0, j1, C, ldc, add, bias);
-      case 3: return gemv_q8_avx2<3>(K, a, kpad, B, ldb, j0, j1, C, ldc, add, bias);
-      default: return gemv_q8_avx2<4>(K, a, kpad, B, ldb, j0, j1, C, ldc, add, bias);
-    }
-  }
-#endif
-  switch (M) {
-    case 1: return gemv_q8_scalar<1>(K, a, kpad, B, ldb, j0, j1, C, ldc, add, bias);
-    case 2: return gemv_q8_scalar<2>(K, a, kpad, B, ldb, j0, j1, C, ldc, add, bias);
-    case 3: return gemv_q8_scalar<3>(K, a, kpad, B, ldb, j0, j1, C, ldc, add, bias);
-    default: return gemv_q8_scalar<4>(K, a, kpad, B, ldb, j0, j1, C, ldc, add, bias);
-  }
-}
-
-// Small M with op(B) = Bᵀ and B in Q4 blocks, as gemv_q8: where row j of B starts on a block boundary, each block's 16
-// bytes are split into their 32 codes, shifted by -8 and scaled in registers ((c - 8)·d, as the packed path widens
-// them) and multiplied into 4 x 8 lane sums per row of a (AVX2); elsewhere, and without AVX2, value by value.
-template <int MI>
-void gemv_q4_scalar(int K, const float* a, int kpad, const Q4Ptr& B, long ldb, int j0, int j1, float* C, int ldc, bool add,
-                    const float* bias) {
-  for (int j = j0; j < j1; j++) {
-    float s[MI] = {};
-    const Q4Ptr row = B + static_cast<long>(j) * ldb;
-    for (int k = 0; k < K; k++) {
-      const float w = row[k];
-      for (int i = 0; i < MI; i++) s[i] += a[static_cast<long>(i) * kpad + k] * w;
-    }
-    for (int i = 0; i < MI; i++) {
-      float* c = C + static_cast<long>(i) * ldc + j;
-      *c = (add ? *c : 0.0f) + s[i] + (bias ? bias[j] : 0.0f);
-    }
-  }
-}
-
-#if TL_X86
-template <int MI>
-TL_AVX2 void gemv_q4_avx2(int K, const float* a, int kpad, const Q4Ptr& B, long ldb, int j0, int j1, float* C, int ldc, bool add,
-                          const float* bias) {
-  const __m128i low = _mm_set1_epi8(15);
-  const __m128i eight = _mm_set1_epi8(8);
-  for (int j = j0; j < j1; j++) {
-    __m256 acc[MI][4];
-    for (int i = 0; i < MI; i++)
-      for (int g = 0; g < 4; g++) acc[i][g] = _mm256_setzero_ps();
-    float tail[MI] = {};
-    long f = B.off + static_cast<long>(j) * ldb;
-    int k = 0;
-    if ((f & 31) == 0) {
-      for (; k + 32 <= K; k += 32, f += 32) {
-        const __m256 d = _mm256_set1_ps(B.d[f >> 5]);
-        const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(B.q + (f >> 5) * 16));
-        // codes 0..15 of the block (low nibbles) and 16..31 (high nibbles), as signed bytes c - 8
-        const __m128i lo = _mm_sub_epi8(_mm_and_si128(bytes, low), eight);
-        const __m128i hi = _mm_sub_epi8(_mm_and_si128(_mm_srli_epi16(bytes, 4), low), eight);
-        const __m128i parts[4] = {lo, _mm_srli_si128(lo, 8), hi, _mm_srli_si128(hi, 8)};
+        __m128i parts[4];
+        block_codes(B, f, parts);
         for (int g = 0; g < 4; g++) {
           const __m256 w = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(parts[g])), d);
           for (int i = 0; i < MI; i++)
@@ -714,7 +648,7 @@ TL_AVX2 void gemv_q4_avx2(int K, const float* a, int kpad, const Q4Ptr& B, long 
       }
     }
     for (; k < K; k++, f++) {
-      const float w = Q4Ptr::at(B.q, B.d, f);
+      const float w = block_value(B, f);
       for (int i = 0; i < MI; i++) tail[i] += a[static_cast<long>(i) * kpad + k] * w;
     }
     for (int i = 0; i < MI; i++) {
@@ -728,22 +662,24 @@ TL_AVX2 void gemv_q4_avx2(int K, const float* a, int kpad, const Q4Ptr& B, long 
 }
 #endif
 
-void gemv_q4(int M, int K, const float* a, int kpad, Q4Ptr B, long ldb, int j0, int j1, float* C, int ldc, bool add, const float* bias) {
+template <typename QP>
+void gemv_blocks(int M, int K, const float* a, int kpad, QP B, long ldb, int j0, int j1, float* C, int ldc, bool add, const float* bias) {
 #if TL_X86
+  // the AVX2 kernel wherever the chosen microkernel ISA is AVX2 or AVX-512 (set_gemm_isa("generic") tests the plain loop)
   if (std::strcmp(isa().name, "generic") != 0) {
     switch (M) {
-      case 1: return gemv_q4_avx2<1>(K, a, kpad, B, ldb, j0, j1, C, ldc, add, bias);
-      case 2: return gemv_q4_avx2<2>(K, a, kpad, B, ldb, j0, j1, C, ldc, add, bias);
-      case 3: return gemv_q4_avx2<3>(K, a, kpad, B, ldb, j0, j1, C, ldc, add, bias);
-      default: return gemv_q4_avx2<4>(K, a, kpad, B, ldb, j0, j1, C, ldc, add, bias);
+      case 1: return gemv_blocks_avx2<1>(K, a, kpad, B, ldb, j0, j1, C, ldc, add, bias);
+      case 2: return gemv_blocks_avx2<2>(K, a, kpad, B, ldb, j0, j1, C, ldc, add, bias);
+      case 3: return gemv_blocks_avx2<3>(K, a, kpad, B, ldb, j0, j1, C, ldc, add, bias);
+      default: return gemv_blocks_avx2<4>(K, a, kpad, B, ldb, j0, j1, C, ldc, add, bias);
     }
   }
 #endif
   switch (M) {
-    case 1: return gemv_q4_scalar<1>(K, a, kpad, B, ldb, j0, j1, C, ldc, add, bias);
-    case 2: return gemv_q4_scalar<2>(K, a, kpad, B, ldb, j0, j1, C, ldc, add, bias);
-    case 3: return gemv_q4_scalar<3>(K, a, kpad, B, ldb, j0, j1, C, ldc, add, bias);
-    default: return gemv_q4_scalar<4>(K, a, kpad, B, ldb, j0, j1, C, ldc, add, bias);
+    case 1: return gemv_blocks_scalar<1>(K, a, kpad, B, ldb, j0, j1, C, ldc, add, bias);
+    case 2: return gemv_blocks_scalar<2>(K, a, kpad, B, ldb, j0, j1, C, ldc, add, bias);
+    case 3: return gemv_blocks_scalar<3>(K, a, kpad, B, ldb, j0, j1, C, ldc, add, bias);
+    default: return gemv_blocks_scalar<4>(K, a, kpad, B, ldb, j0, j1, C, ldc, add, bias);
   }
 }
 
@@ -843,10 +779,8 @@ void gemm_impl(bool trans_a, bool trans_b, int M, int N, int K, const float* A, 
         k.gemv_bf16(M, K, a, kpad, B, ldb, j0, j1, C, ldc, accumulate, bias);
       } else if constexpr (std::is_same_v<BP, const f16_t*>) {
         k.gemv_f16(M, K, a, kpad, B, ldb, j0, j1, C, ldc, accumulate, bias);
-      } else if constexpr (std::is_same_v<BP, Q8Ptr>) {
-        gemv_q8(M, K, a, kpad, B, ldb, j0, j1, C, ldc, accumulate, bias);
       } else {
-        gemv_q4(M, K, a, kpad, B, ldb, j0, j1, C, ldc, accumulate, bias);
+        gemv_blocks(M, K, a, kpad, B, ldb, j0, j1, C, ldc, accumulate, bias);
       }
     };
     if (!parallel || static_cast<long>(N) * K < 65536) {

@@ -72,23 +72,20 @@ describe("LoRA on a base held in 8 or 4 bits (base_quantization q8_0, q4_0)", ()
       const file = await ctx.client.files.create({ file: await toFile(Buffer.from(ticketsJsonl()), "t.jsonl"), purpose: "fine-tune" });
       const create = (model: string, hyperparameters: Record<string, unknown>) =>
         ctx.client.fineTuning.jobs.create({ model, training_file: file.id, hyperparameters: hyperparameters as never });
-      await expect(create("local-tiny", { base_quantization: "q8_0" })).rejects.toMatchObject({
-        status: 400,
-        param: "hyperparameters.base_quantization",
-      });
-      await expect(create("tiny-qwen2", { training_type: "full", base_quantization: "q8_0" })).rejects.toMatchObject({
-        status: 400,
-        param: "hyperparameters.base_quantization",
-      });
-      await expect(create("local-tiny", { base_quantization: "q4_0" })).rejects.toMatchObject({
-        status: 400,
-        param: "hyperparameters.base_quantization",
-      });
-      await expect(create("tiny-qwen2", { training_type: "full", base_quantization: "q4_0" })).rejects.toMatchObject({
-        status: 400,
-        param: "hyperparameters.base_quantization",
-        message: expect.stringContaining("base_quantization q4_0 holds a frozen base in 4 bits for LoRA"),
-      });
+      for (const [held, bits] of [
+        ["q8_0", 8],
+        ["q4_0", 4],
+      ] as const) {
+        await expect(create("local-tiny", { base_quantization: held })).rejects.toMatchObject({
+          status: 400,
+          param: "hyperparameters.base_quantization",
+        });
+        await expect(create("tiny-qwen2", { training_type: "full", base_quantization: held })).rejects.toMatchObject({
+          status: 400,
+          param: "hyperparameters.base_quantization",
+          message: expect.stringContaining(`base_quantization ${held} holds a frozen base in ${bits} bits for LoRA`),
+        });
+      }
       await expect(create("tiny-qwen2", { base_quantization: "q4" })).rejects.toMatchObject({ status: 400 });
       const ok = await create("tiny-qwen2", { base_quantization: "auto" });
       expect(ok.status).toBe("validating_files");

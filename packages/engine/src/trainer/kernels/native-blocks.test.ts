@@ -32,6 +32,38 @@ function randomValues(n: number): Float32Array {
 }
 
 type Blocks = Q8Matrix | Q4Matrix;
+
+/**
+ * Values for the quantizers' bit-for-bit checks: 5,000 blocks and a short one, tiny to huge magnitudes, an all-zero
+ * block, and at 640 `ties` (a block whose scale comes out exactly ±1, so x / d lands on ties), zeros after them.
+ */
+function quantizerInput(ties: number[]): { x: Float32Array; n: number } {
+  const n = 32 * 5000 + 13;
+  const x = rand(n);
+  for (let b = 0; b < n; b += 32) {
+    const s = 10 ** (rng.next() * 60 - 40);
+    for (let i = b; i < Math.min(n, b + 32); i++) x[i] = (x[i] as number) * s;
+  }
+  x.fill(0, 320, 352);
+  x.set(ties, 640);
+  x.fill(0, 640 + ties.length, 672);
+  return { x, n };
+}
+
+/** `native` writes the same codes and scales as `reference`, on one thread and on all. */
+function expectSameBits<Q extends Int8Array | Uint8Array>(
+  quantize: (q: Q, d: Float32Array) => void,
+  reference: { q: Q; d: Float32Array },
+  make: () => { q: Q; d: Float32Array },
+): void {
+  for (const threads of [1, availableParallelism()]) {
+    setNativeThreads(threads);
+    const got = make();
+    quantize(got.q, got.d);
+    expect(Buffer.from(got.q.buffer).equals(Buffer.from(reference.q.buffer)), `codes, ${threads} threads`).toBe(true);
+    expect(Buffer.from(got.d.buffer).equals(Buffer.from(reference.d.buffer)), `scales, ${threads} threads`).toBe(true);
+  }
+}
 type GemmArgs = [boolean, boolean, number, number, number, Vec, number];
 
 /** One block format: how to make a random matrix, and its product through a kernel set. */
@@ -203,26 +235,13 @@ describe("quantizeQ8", () => {
   });
 
   it("native q8Quantize writes the reference's codes and scales bit for bit, on one thread and on all", () => {
-    const n = 32 * 5000 + 13;
-    const x = rand(n);
-    for (let b = 0; b < n; b += 32) {
-      const s = 10 ** (rng.next() * 60 - 40); // tiny to huge blocks
-      for (let i = b; i < Math.min(n, b + 32); i++) x[i] = (x[i] as number) * s;
-    }
-    x.fill(0, 320, 352); // an all-zero block
-    // a block whose scale is exactly 1 (max 127): x/d lands on ties, which Math.round sends towards +infinity
-    x.set([127, 2.5, -2.5, 0.5, -0.5, 126.5, -126.5, 1.5, -1.5], 640);
-    x.fill(0, 649, 672);
-    const want = { q: new Int8Array(n), d: new Float32Array(Math.ceil(n / 32)) };
+    // scale exactly 1 (max 127): Math.round sends ties towards +infinity
+    const { x, n } = quantizerInput([127, 2.5, -2.5, 0.5, -0.5, 126.5, -126.5, 1.5, -1.5]);
+    const make = () => ({ q: new Int8Array(n), d: new Float32Array(Math.ceil(n / 32)) });
+    const want = make();
     quantizeQ8Blocks(x, n, want.q, want.d);
     expect([...want.q.subarray(640, 649)]).toEqual([127, 3, -2, 1, 0, 127, -126, 2, -1]);
-    for (const threads of [1, availableParallelism()]) {
-      setNativeThreads(threads);
-      const got = { q: new Int8Array(n), d: new Float32Array(Math.ceil(n / 32)) };
-      native.q8Quantize(x, n, got.q, got.d);
-      expect(Buffer.from(got.q.buffer).equals(Buffer.from(want.q.buffer)), `codes, ${threads} threads`).toBe(true);
-      expect(Buffer.from(got.d.buffer).equals(Buffer.from(want.d.buffer)), `scales, ${threads} threads`).toBe(true);
-    }
+    expectSameBits((q, d) => native.q8Quantize(x, n, q, d), want, make);
     expect(() => native.q8Quantize(x, n, new Int8Array(n - 1), want.d)).toThrow(/q: array too short/);
     expect(() => native.q8Quantize(x, n, want.q, new Float32Array(10))).toThrow(/d: array too short/);
   });
@@ -269,28 +288,15 @@ describe("quantizeQ4", () => {
   });
 
   it("native q4Quantize writes the reference's codes and scales bit for bit, on one thread and on all", () => {
-    const n = 32 * 5000 + 13;
-    const x = rand(n);
-    for (let b = 0; b < n; b += 32) {
-      const s = 10 ** (rng.next() * 60 - 40); // tiny to huge blocks
-      for (let i = b; i < Math.min(n, b + 32); i++) x[i] = (x[i] as number) * s;
-    }
-    x.fill(0, 320, 352); // an all-zero block
-    // a block whose scale is exactly -1 (m = 8): x/d lands on ties, which Math.round sends towards +infinity
-    x.set([8, 2.5, -2.5, 0.5, -0.5, 7.5, -7.5, 1.5, -1.5, -8], 640);
-    x.fill(0, 650, 672);
+    // scale exactly -1 (m = 8): Math.round sends ties towards +infinity
+    const { x, n } = quantizerInput([8, 2.5, -2.5, 0.5, -0.5, 7.5, -7.5, 1.5, -1.5, -8]);
     const blocks = Math.ceil(n / 32);
-    const want = { q: new Uint8Array(16 * blocks), d: new Float32Array(blocks) };
+    const make = () => ({ q: new Uint8Array(16 * blocks), d: new Float32Array(blocks) });
+    const want = make();
     quantizeQ4Blocks(x, n, want.q, want.d);
     // codes are round(x / -1) + 8: 8 → 0, 2.5 → round(-2.5) = -2 → 6, -2.5 → 3 → 11, …; -8 → 16, clamped to 15
     expect(Array.from({ length: 10 }, (_, i) => q4Code(want.q, 640 + i))).toEqual([0, 6, 11, 8, 9, 1, 15, 7, 10, 15]);
-    for (const threads of [1, availableParallelism()]) {
-      setNativeThreads(threads);
-      const got = { q: new Uint8Array(16 * blocks), d: new Float32Array(blocks) };
-      native.q4Quantize(x, n, got.q, got.d);
-      expect(Buffer.from(got.q.buffer).equals(Buffer.from(want.q.buffer)), `codes, ${threads} threads`).toBe(true);
-      expect(Buffer.from(got.d.buffer).equals(Buffer.from(want.d.buffer)), `scales, ${threads} threads`).toBe(true);
-    }
+    expectSameBits((q, d) => native.q4Quantize(x, n, q, d), want, make);
     expect(() => native.q4Quantize(x, n, new Uint8Array(16 * blocks - 1), want.d)).toThrow(/q: array too short/);
     expect(() => native.q4Quantize(x, n, want.q, new Float32Array(10))).toThrow(/d: array too short/);
   });
