@@ -2,6 +2,8 @@ import { existsSync, realpathSync, renameSync, rmSync, statSync, writeFileSync }
 import { basename, dirname, join, resolve } from "node:path";
 import { stripVTControlCharacters } from "node:util";
 import {
+  DEFAULT_GRADER_ATTEMPTS,
+  DEFAULT_GRADER_TIMEOUT_SECONDS,
   type EvalRun,
   type EvalRunRunner,
   type GateResult,
@@ -43,6 +45,8 @@ interface EvalOptions {
   trials?: number;
   temperature?: number;
   reasoningEffort?: string;
+  graderTimeout?: number;
+  graderAttempts?: number;
 }
 
 export function registerEval(program: Command, globals: () => GlobalOptions): void {
@@ -72,7 +76,7 @@ export function registerEval(program: Command, globals: () => GlobalOptions): vo
   )
     .addHelpText(
       "after",
-      "\nExamples:\n  tunelab eval --model ft:local-small:tunelab::abc --baseline best --max-drop 0.02\n  tunelab eval --model gpt-4o-mini --provider openai --min-score 0.9 --format junit -o report.xml\n  tunelab eval --model ft:local-small:tunelab::abc --trials 5 --baseline best",
+      "\nExamples:\n  tunelab eval --model ft:local-small:tunelab::abc --baseline best --max-drop 0.02\n  tunelab eval --model gpt-4o-mini --provider openai --min-score 0.9 --format junit -o report.xml\n  tunelab eval --model ft:local-small:tunelab::abc --trials 5 --baseline best\n  tunelab eval --model ft:local-small:tunelab::abc --grader-timeout 300 --grader-attempts 2\n\nModel graders (score_model, label_model) give each request 60 s and 3 attempts unless --grader-timeout and\n--grader-attempts say otherwise; the run records the values it used, and a resumed run keeps them.",
     )
     .action(async (o: EvalOptions, command: Command) => {
       // --json is --format json: with another format given as well, which report CI gets would be a guess
@@ -177,6 +181,15 @@ async function startOrResume(
   });
   if (resumed) {
     process.stderr.write(`resuming eval run ${resumed.run.id}: ${resumed.scored} of ${resumed.run.resultCounts.total} already scored\n`);
+    const asked = spec.evaluation ?? {};
+    const { graderTimeoutSeconds, graderAttempts } = resumed.run;
+    if (
+      (asked.graderTimeoutSeconds !== undefined && asked.graderTimeoutSeconds !== graderTimeoutSeconds) ||
+      (asked.graderAttempts !== undefined && asked.graderAttempts !== graderAttempts)
+    )
+      process.stderr.write(
+        `note: the resumed run keeps the model-grader deadline it was started with (${graderTimeoutSeconds} s, ${graderAttempts} attempt${graderAttempts === 1 ? "" : "s"}), not the --grader-timeout/--grader-attempts given now: those apply to a new run\n`,
+      );
     return { run: resumed.run, finished: await resumed.done };
   }
   if (interrupted.aborted) return undefined; // stopped while waiting: nothing was created
@@ -219,6 +232,7 @@ function renderTable(gate: GateResult): string {
     `${gate.passed ? color.green("✔ PASSED") : color.red("✖ FAILED")} ${gate.run.model} · ${gate.primaryMetric} ${scoreText(gate)} · ${counts.passed}/${counts.total} passed, ${counts.failed} failed, ${counts.errored} errored · run ${gate.run.id}`,
     ...trialsLines(gate),
     ...effortLines(gate),
+    ...graderDeadlineLines(gate),
     ...gate.run.samplingNotes.map((note) => color.yellow(`  note: ${note}`)),
     ...gate.checks.map((c) => `  ${c.passed ? color.green("pass") : color.red("FAIL")} ${c.gate}: ${c.detail}`),
   ];
@@ -262,6 +276,17 @@ function trialsLines(gate: GateResult): string[] {
 function effortLines(gate: GateResult): string[] {
   const effort = gate.run.samplingParams.reasoning_effort;
   return typeof effort === "string" ? [color.dim(`  reasoning effort ${effort}`)] : [];
+}
+
+/** The model graders' request deadline and attempts, when the run was not started with the defaults (60 s, 3). */
+function graderDeadlineLines(gate: GateResult): string[] {
+  const { graderTimeoutSeconds, graderAttempts } = gate.run;
+  if (graderTimeoutSeconds === DEFAULT_GRADER_TIMEOUT_SECONDS && graderAttempts === DEFAULT_GRADER_ATTEMPTS) return [];
+  return [
+    color.dim(
+      `  model graders: ${graderTimeoutSeconds} s per request, ${graderAttempts} attempt${graderAttempts === 1 ? "" : "s"} per grade`,
+    ),
+  ];
 }
 
 /** The first errored items with their reasons, and how many more there are. */

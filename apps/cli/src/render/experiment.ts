@@ -1,4 +1,4 @@
-import type { Experiment, LeaderboardRow } from "@tunelab/core";
+import { DEFAULT_GRADER_ATTEMPTS, DEFAULT_GRADER_TIMEOUT_SECONDS, type Experiment, type LeaderboardRow } from "@tunelab/core";
 import { color, formatNumber } from "../output.ts";
 
 export function statusColor(status: string): string {
@@ -39,6 +39,12 @@ export function experimentSummary(e: Experiment): string {
     lines.push(
       `scored with ${e.evaluation.trials} trial${e.evaluation.trials === 1 ? "" : "s"} per item${e.evaluation.temperature === undefined ? "" : ` at temperature ${e.evaluation.temperature}`}${e.evaluation.reasoningEffort === undefined ? "" : `, reasoning effort ${e.evaluation.reasoningEffort}`}`,
     );
+  if (e.evaluation.graderTimeoutSeconds !== undefined || e.evaluation.graderAttempts !== undefined) {
+    const attempts = e.evaluation.graderAttempts ?? DEFAULT_GRADER_ATTEMPTS;
+    lines.push(
+      `model graders: ${e.evaluation.graderTimeoutSeconds ?? DEFAULT_GRADER_TIMEOUT_SECONDS} s per request, ${attempts} attempt${attempts === 1 ? "" : "s"} per grade`,
+    );
+  }
   if (e.earlyStop)
     lines.push(
       `stopped early at step ${formatNumber(e.earlyStop.step)}: the tuned model keeps step ${formatNumber(e.earlyStop.bestStep)} ${color.dim(`(validation loss ${e.earlyStop.bestValidLoss.toFixed(4)})`)}`,

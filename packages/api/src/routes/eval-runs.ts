@@ -42,6 +42,13 @@ const NewRun = z
     sampling: Sampling.optional(),
     /** Completions per item (1 to 100); with more than 1 and no sampling temperature, the run samples at temperature 1. */
     trials: EvalSettings.shape.trials.optional(),
+    /**
+     * Seconds each request of a model grader (score_model, label_model) may take before it is abandoned and retried,
+     * above 0 and up to 3600 (default 60); recorded with the run, which keeps it when resumed.
+     */
+    graderTimeoutSeconds: EvalSettings.shape.graderTimeoutSeconds,
+    /** Requests a model grader makes per grade, the first included, 1 to 10 (default 3). */
+    graderAttempts: EvalSettings.shape.graderAttempts,
   })
   .strict()
   .openapi("NewEvalRun");
@@ -67,7 +74,11 @@ export function evalRunRoutes(services: ApiServices, options: { allowCodeGraders
           model: body.model,
           provider: body.provider,
           ...(body.sampling ? { samplingParams: body.sampling } : {}),
-          ...(body.trials === undefined ? {} : { evaluation: { trials: body.trials } }),
+          evaluation: {
+            ...(body.trials === undefined ? {} : { trials: body.trials }),
+            ...(body.graderTimeoutSeconds === undefined ? {} : { graderTimeoutSeconds: body.graderTimeoutSeconds }),
+            ...(body.graderAttempts === undefined ? {} : { graderAttempts: body.graderAttempts }),
+          },
         });
         if (services.runsWork) void evalRuns.run(run.id);
         return c.json(run, 201);

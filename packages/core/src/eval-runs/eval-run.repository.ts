@@ -7,6 +7,7 @@ import { nowIso } from "../shared/time.ts";
 import type { DB } from "../storage/database.ts";
 import type { EvalRun, EvalRunStatus } from "./eval-run.schema.ts";
 import type { EvalRunRow, EvalRunTable, EvalSampleRow } from "./eval-run.table.ts";
+import { DEFAULT_GRADER_ATTEMPTS, DEFAULT_GRADER_TIMEOUT_SECONDS, type GraderDeadline } from "./eval-settings.ts";
 import { RunAggregates } from "./run-aggregates.schema.ts";
 
 /** A run's stored aggregates, checked against their schema (a mismatch names the run rather than surfacing later). */
@@ -34,6 +35,8 @@ export function toEvalRun(row: EvalRunRow): EvalRun {
     samplingParams: JSON.parse(row.sampling_json),
     samplingNotes: row.sampling_notes_json ? (JSON.parse(row.sampling_notes_json) as string[]) : [],
     trials: row.trials,
+    graderTimeoutSeconds: row.grader_timeout_ms === null ? DEFAULT_GRADER_TIMEOUT_SECONDS : row.grader_timeout_ms / 1000,
+    graderAttempts: row.grader_attempts ?? DEFAULT_GRADER_ATTEMPTS,
     status: row.status as EvalRunStatus,
     error: row.error,
     resultCounts: { total: row.total, passed: row.passed, failed: row.failed, errored: row.errored },
@@ -58,6 +61,8 @@ export interface NewEvalRun {
   samplingParams: Record<string, unknown>;
   /** Completions per item (default 1). */
   trials?: number;
+  /** Its model graders' request deadline and attempts (default 60 s and 3). */
+  graderDeadline?: GraderDeadline;
   total: number;
 }
 
@@ -85,6 +90,8 @@ export async function insertEvalRun(db: DB, input: NewEvalRun): Promise<EvalRun>
     graders_json: null,
     usage_json: null,
     sampling_notes_json: null,
+    grader_timeout_ms: Math.round((input.graderDeadline?.graderTimeoutSeconds ?? DEFAULT_GRADER_TIMEOUT_SECONDS) * 1000),
+    grader_attempts: input.graderDeadline?.graderAttempts ?? DEFAULT_GRADER_ATTEMPTS,
     created_at: nowIso(),
     finished_at: null,
     lease_owner: null,

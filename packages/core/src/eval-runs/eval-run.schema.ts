@@ -24,6 +24,12 @@ export const EvalRun = z.object({
   samplingNotes: z.array(z.string()),
   /** Completions per item; aggregates of a run with several trials are item-weighted with two-level intervals. */
   trials: z.number().int(),
+  /**
+   * How long each request of the run's model graders (score_model, label_model) may take, in seconds, and how many
+   * requests one grade may make: as the run was started (default 60 s and 3), kept when it is resumed.
+   */
+  graderTimeoutSeconds: z.number(),
+  graderAttempts: z.number().int(),
   status: EvalRunStatus,
   error: z.string().nullable(),
   resultCounts: z.object({ total: z.number(), passed: z.number(), failed: z.number(), errored: z.number() }),

@@ -26,6 +26,9 @@ export interface EvalRunTable {
   usage_json: string | null;
   /** Sampling the model refused and the run left out: a JSON array of sentences (null: none). */
   sampling_notes_json: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Each model grader request's deadline, ms, and requests per grade, as started (null: before 0018, 60 s and 3). */
+  grader_timeout_ms: ColumnType<number | null, number | null | undefined, number | null>;
+  grader_attempts: ColumnType<number | null, number | null | undefined, number | null>;
   created_at: string;
   finished_at: string | null;
   /** The `tunelab worker` running a standalone run, and until when (unix seconds) unless renewed. */

@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { EvalSettings, evalSampling, isDefaultEvalSettings } from "./eval-settings.ts";
+import {
+  EvalSettings,
+  evalIdentity,
+  evalSampling,
+  graderDeadline,
+  isDefaultEvalSettings,
+  modelGraderSettings,
+  parseEvalSettings,
+} from "./eval-settings.ts";
 
 const BASE = { temperature: 0, seed: 0, max_tokens: 256 };
 
@@ -32,5 +40,46 @@ describe("EvalSettings.reasoningEffort", () => {
     const parsed = EvalSettings.safeParse({ reasoningEffort: "extreme" });
     expect(parsed.success).toBe(false);
     expect(parsed.error?.issues[0]?.path).toEqual(["reasoningEffort"]);
+  });
+});
+
+describe("EvalSettings.graderTimeoutSeconds and graderAttempts", () => {
+  it("default to 60 s and 3 attempts, and become evals' model-grader settings in whole milliseconds", () => {
+    expect(graderDeadline(EvalSettings.parse({}))).toEqual({ graderTimeoutSeconds: 60, graderAttempts: 3 });
+    expect(modelGraderSettings(graderDeadline(EvalSettings.parse({})))).toEqual({ timeoutMs: 60_000, maxAttempts: 3 });
+    const slow = EvalSettings.parse({ graderTimeoutSeconds: 0.2, graderAttempts: 1 });
+    expect(modelGraderSettings(graderDeadline(slow))).toEqual({ timeoutMs: 200, maxAttempts: 1 });
+    expect(modelGraderSettings({ graderTimeoutSeconds: 3600, graderAttempts: 10 })).toEqual({ timeoutMs: 3_600_000, maxAttempts: 10 });
+    expect(modelGraderSettings({ graderTimeoutSeconds: 0.001, graderAttempts: 1 })).toEqual({ timeoutMs: 1, maxAttempts: 1 });
+  });
+
+  it("are not part of an experiment's identity: they say how long to wait, not what is measured", () => {
+    const settings = EvalSettings.parse({ trials: 2, graderTimeoutSeconds: 120, graderAttempts: 5 });
+    expect(evalIdentity(settings)).toEqual({ trials: 2 });
+    expect(isDefaultEvalSettings(EvalSettings.parse({ graderTimeoutSeconds: 120 }))).toBe(true);
+  });
+
+  it("refuse bad values naming the field and what was expected", () => {
+    const refusals: Array<[Record<string, unknown>, string]> = [
+      [{ graderTimeoutSeconds: 0 }, "graderTimeoutSeconds: expected a number of seconds above 0 (at least 0.001), got 0"],
+      [{ graderTimeoutSeconds: -5 }, "graderTimeoutSeconds: expected a number of seconds above 0 (at least 0.001), got -5"],
+      [{ graderTimeoutSeconds: 3600.5 }, "graderTimeoutSeconds: expected at most 3600 seconds (an hour), got 3600.5"],
+      [{ graderTimeoutSeconds: null }, "graderTimeoutSeconds: expected a number of seconds, got null"],
+      [{ graderAttempts: 0 }, "graderAttempts: expected a whole number from 1 to 10, got 0"],
+      [{ graderAttempts: 11 }, "graderAttempts: expected a whole number from 1 to 10, got 11"],
+      [{ graderAttempts: 1.5 }, "graderAttempts: expected a whole number from 1 to 10, got 1.5"],
+      [{ graderAttempts: "3" }, 'graderAttempts: expected a whole number of attempts, got "3"'],
+      [{ graderTimeout: 30 }, "graderTimeout: not a setting of an eval run, got 30"],
+    ];
+    for (const [input, message] of refusals) {
+      expect(() => parseEvalSettings(input)).toThrow(`${message}; nothing was done`);
+      const parsed = EvalSettings.safeParse(input);
+      expect(parsed.success).toBe(false);
+    }
+    expect(parseEvalSettings({ graderTimeoutSeconds: 3600, graderAttempts: 10 })).toEqual({
+      trials: 1,
+      graderTimeoutSeconds: 3600,
+      graderAttempts: 10,
+    });
   });
 });

@@ -19,7 +19,7 @@ import {
 } from "./eval-run.repository.ts";
 import type { EvalRun } from "./eval-run.schema.ts";
 import type { EvalRunEvent, EvalRunListener } from "./eval-run-events.ts";
-import { EvalSettings, type EvalSettingsInput, evalSampling } from "./eval-settings.ts";
+import { type EvalSettingsInput, evalSampling, graderDeadline, modelGraderSettings, parseEvalSettings } from "./eval-settings.ts";
 import { executeEvalRun, RUN_STOPPED } from "./execute-eval-run.ts";
 import { countStoredSamples } from "./finalize/finalize-run.ts";
 import { testItemCount } from "./test-items.ts";
@@ -35,7 +35,10 @@ export interface StandaloneRunInput {
   model: string;
   provider?: string;
   samplingParams?: SamplingParams;
-  /** Trials per item and temperature (see `EvalSettings`). */
+  /**
+   * Trials per item, temperature, reasoning effort, and the model graders' request deadline and attempts (see
+   * `EvalSettings`). A resumed run keeps the deadline and attempts it was started with.
+   */
   evaluation?: EvalSettingsInput;
 }
 
@@ -130,15 +133,15 @@ export class EvalRunRunner {
     }
   }
 
-  /** The run `create` would store for `input`. */
+  /** The run `create` would store for `input`; bad settings are refused (naming the field) before anything is read. */
   private async plan(input: StandaloneRunInput): Promise<NewEvalRun> {
+    // a temperature given with the sampling parameters is the user's choice too (not replaced by the trials default)
+    const given = input.samplingParams?.temperature;
+    const settings = parseEvalSettings({ ...(given === undefined ? {} : { temperature: given }), ...input.evaluation });
     const project = await getProjectByName(this.ws.db, input.project);
     await this.services.assertKnownModel?.(input.provider ?? "local", input.model);
     const setup = await this.services.evaluationSetup(project.id);
     const items = await testItemCount(this.ws, setup.testSplitVersionId);
-    // a temperature given with the sampling parameters is the user's choice too (not replaced by the trials default)
-    const given = input.samplingParams?.temperature;
-    const settings = EvalSettings.parse({ ...(given === undefined ? {} : { temperature: given }), ...input.evaluation });
     const base = input.samplingParams ?? this.services.samplingParams ?? { ...DEFAULT_SAMPLING };
     return {
       projectId: project.id,
@@ -149,6 +152,7 @@ export class EvalRunRunner {
       graderSetId: setup.graderSetId,
       samplingParams: evalSampling(base as SamplingParams, settings),
       trials: settings.trials,
+      graderDeadline: graderDeadline(settings),
       total: items * settings.trials,
     };
   }
@@ -212,7 +216,8 @@ export class EvalRunRunner {
     const run = await getEvalRun(this.ws.db, runId);
     const graderSet = await findGraderSet(this.ws.db, run.graderSetId);
     if (!graderSet) throw new TunelabError("not_found", `grader set ${run.graderSetId} is missing`);
-    const setup = await this.services.evaluationSetup(run.projectId);
+    // the model graders wait as the run was started (stored with it), whichever process resumes it
+    const setup = await this.services.evaluationSetup(run.projectId, { modelGrader: modelGraderSettings(run) });
     // a run is graded by the grader set it was created with, even if the project's set changed since
     const graders =
       setup.graderSetId === graderSet.id ? setup.graders : setup.graders.filter((g) => graderSet.graders.some((c) => c.name === g.name));

@@ -3,7 +3,7 @@ import { type LocalModelKind, modelKindProblem } from "@tunelab/contracts";
 import { canonicalJson, FORMAT_DESCRIPTIONS, MIN_TRAINING_EXAMPLES } from "@tunelab/formats";
 import { getVersionByRef } from "../datasets/dataset.repository.ts";
 import type { DatasetVersion } from "../datasets/dataset.schema.ts";
-import { EvalSettings, isDefaultEvalSettings } from "../eval-runs/eval-settings.ts";
+import { EvalSettings, evalIdentity, isDefaultEvalSettings } from "../eval-runs/eval-settings.ts";
 import { getProjectByName } from "../projects/project.repository.ts";
 import { assertCapable } from "../providers/capabilities.ts";
 import type { KnownModelCheck } from "../providers/known-model.ts";
@@ -125,8 +125,9 @@ export async function prepareExperiment(ws: Workspace, input: CreateExperiment, 
       method,
       hyperparameters,
       seed: baseline ? null : request.seed,
-      // default settings stay out of the hash, so experiments created before trials keep their identity
-      ...(isDefaultEvalSettings(evaluation) ? {} : { evaluation }),
+      // default settings stay out of the hash, so experiments created before trials keep their identity; so do the
+      // grader deadline and attempts: they say how long to wait for a grader model, not what is measured
+      ...(isDefaultEvalSettings(evaluation) ? {} : { evaluation: evalIdentity(evaluation) }),
     }),
   );
   if (!request.force) {

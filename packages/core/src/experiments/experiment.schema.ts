@@ -35,7 +35,7 @@ export const CreateExperiment = z.strictObject({
   /** Leave it out for the default (`train@2 local-small ep=3`); a blank name would leave the experiment nameless in lists. */
   name: z.string().trim().min(1, "expected a name of 1 to 120 characters, or leave it out for the default name").max(120).optional(),
   notes: z.string().max(5_000).optional(),
-  /** How the tuned (or base) model is scored: trials per item and temperature. Part of the experiment's identity when set. */
+  /** How the tuned (or base) model is scored: trials per item, temperature, reasoning effort (part of the experiment's identity when set), and its model graders' request deadline and attempts (not part of it). */
   evaluation: EvalSettings.optional(),
   /** Create even when an identical experiment exists. */
   force: z.boolean().default(false),

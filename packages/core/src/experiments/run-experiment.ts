@@ -1,11 +1,11 @@
 import { TunelabError } from "@tunelab/base";
-import type { RunnerGrader, SamplingParams } from "@tunelab/evals";
+import type { ModelGraderSettingsInput, RunnerGrader, SamplingParams } from "@tunelab/evals";
 import type OpenAI from "openai";
 import { findVersionById } from "../datasets/dataset.repository.ts";
 import { inlineVersionImages } from "../datasets/images/inline-images.ts";
 import { loadVersionText } from "../datasets/version-content.ts";
 import { getEvalRun, insertEvalRun, updateEvalRun } from "../eval-runs/eval-run.repository.ts";
-import { evalSampling } from "../eval-runs/eval-settings.ts";
+import { evalSampling, graderDeadline, modelGraderSettings } from "../eval-runs/eval-settings.ts";
 import { executeEvalRun } from "../eval-runs/execute-eval-run.ts";
 import { testItemCount } from "../eval-runs/test-items.ts";
 import { assertCapable } from "../providers/capabilities.ts";
@@ -29,13 +29,21 @@ export interface EvaluationSetup {
   graders: RunnerGrader[];
 }
 
+/** How an eval run's graders are bound: its model graders' request deadline and attempts. */
+export interface EvaluationGrading {
+  modelGrader?: ModelGraderSettingsInput;
+}
+
 export interface ExperimentServices {
   /** Inference (eval runs): the `openai` SDK for every provider. */
   client(provider: string): OpenAI;
   /** Training: the provider's trainer adapter (default: OpenAI's job API through `client`). */
   trainer?(provider: string): Trainer;
-  /** The project's current test split and grader set (errors when either is missing). */
-  evaluationSetup(projectId: string): Promise<EvaluationSetup>;
+  /**
+   * The project's current test split and grader set (errors when either is missing), its model graders bound with
+   * `grading.modelGrader` (the run's request deadline and attempts; default 60 s and 3).
+   */
+  evaluationSetup(projectId: string, grading?: EvaluationGrading): Promise<EvaluationSetup>;
   /** Sampling for eval runs (default temperature 0, a fixed seed). */
   samplingParams?: Record<string, unknown>;
   pollMs?: number;
@@ -268,11 +276,14 @@ async function evaluate(
   onEvent: ExperimentListener | undefined,
   say: (s: ExperimentStatus, m: string) => void,
 ): Promise<Experiment> {
-  const setup = await services.evaluationSetup(experiment.projectId);
   let runId = experiment.evalRunId;
+  const existing = runId ? await getEvalRun(ws.db, runId) : undefined;
+  // the model graders wait as the run was started (a resumed run keeps its deadline), else as the experiment asks
+  const deadline = existing ?? graderDeadline(experiment.evaluation);
+  const setup = await services.evaluationSetup(experiment.projectId, { modelGrader: modelGraderSettings(deadline) });
   // A process stopped while scoring used to store its run as cancelled though the experiment was not (it stayed
   // `evaluating` for good): such a run resumes, as a stopped one does.
-  if (runId && experiment.status !== "cancelled" && (await getEvalRun(ws.db, runId)).status === "cancelled") {
+  if (runId && experiment.status !== "cancelled" && existing?.status === "cancelled") {
     await updateEvalRun(ws.db, runId, { status: "running", finished_at: null });
   }
   if (!runId) {
@@ -286,6 +297,7 @@ async function evaluate(
       graderSetId: setup.graderSetId,
       samplingParams: evalSampling((services.samplingParams ?? { ...DEFAULT_SAMPLING }) as SamplingParams, experiment.evaluation),
       trials: experiment.evaluation.trials,
+      graderDeadline: graderDeadline(deadline),
       total: items * experiment.evaluation.trials,
     });
     runId = run.id;

@@ -81,8 +81,8 @@ export function openRuntime(options: RuntimeOptions): Runtime {
   const experimentServices: ExperimentServices = {
     client: (name) => providers.client(name),
     trainer: (name) => providers.trainer(name),
-    evaluationSetup: async (projectId) => {
-      const setup = await evaluationSetup(ws, projectId, { client: providers.client(local ? "local" : "openai") });
+    evaluationSetup: async (projectId, grading) => {
+      const setup = await evaluationSetup(ws, projectId, { ...grading, client: providers.client(local ? "local" : "openai") });
       const graderSet = await findGraderSet(ws.db, setup.graderSetId);
       assertCodeGradersAllowed(graderSet?.graders ?? [], options.allowCodeGraders ?? true, "run");
       return setup;

@@ -17,6 +17,7 @@ import * as m0014 from "./migrations/0014_cosine_embedding_pinned.ts";
 import * as m0015 from "./migrations/0015_published_models.ts";
 import * as m0016 from "./migrations/0016_eval_run_sampling_notes.ts";
 import * as m0017 from "./migrations/0017_withdrawn_models.ts";
+import * as m0018 from "./migrations/0018_eval_run_grader_deadline.ts";
 
 /** The workspace's frozen migrations, in order. Never edit one that has shipped: add a new file. */
 const MIGRATIONS: Migrations = {
@@ -37,6 +38,7 @@ const MIGRATIONS: Migrations = {
   "0015_published_models": m0015,
   "0016_eval_run_sampling_notes": m0016,
   "0017_withdrawn_models": m0017,
+  "0018_eval_run_grader_deadline": m0018,
 };
 
 /** Brings a workspace database to the latest schema (or to the given migrations, for migration tests). */

@@ -28,7 +28,7 @@ export function machineServices(ws: Workspace, engine: FakeAzure): ExperimentSer
   return {
     client: (name) => providers.client(name),
     trainer: (name) => providers.trainer(name),
-    evaluationSetup: (projectId) => evaluationSetup(ws, projectId),
+    evaluationSetup: (projectId, grading) => evaluationSetup(ws, projectId, { ...grading }),
     pollMs: 5,
     evalConcurrency: 2,
   };

@@ -27,7 +27,7 @@ export async function providerTestWorkspace(config: TunelabConfig) {
   const services: ExperimentServices = {
     client: (name) => providers.client(name),
     trainer: (name) => providers.trainer(name),
-    evaluationSetup: (projectId) => evaluationSetup(ws, projectId),
+    evaluationSetup: (projectId, grading) => evaluationSetup(ws, projectId, { ...grading }),
     pollMs: 5,
     evalConcurrency: 2,
   };
