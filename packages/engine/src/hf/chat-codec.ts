@@ -29,6 +29,18 @@ function inputs(messages: ChatExample["messages"], tools: unknown[] | undefined)
   };
 }
 
+/**
+ * Whether the tokenizer's decoder drops the space a decoded text begins with, asked of the tokenizer itself
+ * (@huggingface/tokenizers decodes as Hugging Face does): a token whose bytes begin with a space, decoded alone.
+ */
+export function decoderStripsLeadingSpace(tokenizer: HfTokenizer): boolean {
+  for (const id of tokenizer.encode("a a", { addSpecialTokens: false })) {
+    const bytes = tokenizer.tokenBytes(id);
+    if (bytes.length > 1 && bytes[0] === 0x20) return !tokenizer.decode([id]).startsWith(" ");
+  }
+  return false;
+}
+
 export function chatCodec(tokenizer: HfTokenizer): TrainingCodec {
   const eos = new Set(tokenizer.eosIds);
   // special tokens are not content, except those that write tool calls: the parser reads their text (tool-calls.ts)
@@ -39,6 +51,7 @@ export function chatCodec(tokenizer: HfTokenizer): TrainingCodec {
     vocabSize: tokenizer.vocabSize,
     maxTokenBytes,
     eosIds: eos,
+    stripsLeadingSpace: decoderStripsLeadingSpace(tokenizer),
     encodeChat: (messages, tools) => {
       const i = inputs(messages, tools);
       return encodeChat(tokenizer, i.messages, { tools: i.tools, addGenerationPrompt: true });

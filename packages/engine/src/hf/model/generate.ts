@@ -29,6 +29,12 @@ export interface ChatCodec {
   tokenBytes(id: number): Uint8Array;
   /** The token as text for logprobs (special tokens by their name). */
   tokenText(id: number): string;
+  /**
+   * The tokenizer's decoder drops the space that begins a decoded text (SentencePiece's rule, the `Strip` or
+   * `Metaspace` decoder of Llama 2 and Mistral v0.1–v0.3): a completion drops it too, as Hugging Face's decode of the
+   * generated ids does, so the content is the text the model was trained to answer, not " " + it.
+   */
+  readonly stripsLeadingSpace: boolean;
 }
 
 export function generateHf(
@@ -87,7 +93,8 @@ export function generateHf(
       break;
     }
     if (sampling.logprobs !== undefined) logprobs.push(tokenLogprob(logits, id, sampling.logprobs, describe, allowed));
-    text += utf8.decode(codec.tokenBytes(id), { stream: true });
+    const piece = utf8.decode(codec.tokenBytes(id), { stream: true });
+    text += text === "" && codec.stripsLeadingSpace && piece.startsWith(" ") ? piece.slice(1) : piece;
     const hit = stops.map((s) => text.indexOf(s)).filter((i) => i >= 0);
     if (hit.length > 0) {
       text = text.slice(0, Math.min(...hit));
