@@ -1,27 +1,14 @@
 // The model graders' request deadline and attempts of an eval run started over HTTP: `graderTimeoutSeconds` and
 // `graderAttempts` (optional, 60 s and 3 by default) are recorded with the run; bad values are a 400 naming the field
 // and what was expected, and store nothing. Experiments take them in `evaluation`.
-import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiHarness } from "./api-harness.ts";
-
-const EXAMPLES = fileURLToPath(new URL("../../../examples/ticket-routing/", import.meta.url));
-const ndjson = { "content-type": "application/x-ndjson" };
+import { ticketsProject } from "./tickets-project.ts";
 
 let h: Awaited<ReturnType<typeof apiHarness>>;
 beforeAll(async () => {
   h = await apiHarness();
-  const items = readFileSync(`${EXAMPLES}test.jsonl`, "utf8").split("\n").filter(Boolean).slice(0, 2).join("\n");
-  expect((await h.call("POST", "/api/projects", { name: "tickets" })).status).toBe(201);
-  expect((await h.call("PUT", "/api/projects/tickets/test-split", `${items}\n`, ndjson)).status).toBe(201);
-  const graders = await h.call("PUT", "/api/projects/tickets/graders", {
-    graders: [{ type: "string_check", name: "exact", input: "{{sample.output_text}}", reference: "{{item.reference}}", operation: "eq" }],
-    primary_metric: "exact",
-  });
-  expect(graders.status).toBe(201);
-  const train = readFileSync(`${EXAMPLES}train-v1.jsonl`, "utf8");
-  expect((await h.call("POST", "/api/projects/tickets/datasets/train/versions", train, ndjson)).status).toBe(201);
+  await ticketsProject(h, 2);
 });
 afterAll(async () => h?.dispose());
 
