@@ -112,7 +112,8 @@ export const COMMAND_GROUPS: CommandGroup[] = [
       {
         name: "models",
         term: "models",
-        description: "the local engine's models: open-weight bases (Hugging Face checkpoints), and tuned models to export or delete",
+        description:
+          "the local engine's models: open-weight bases (Hugging Face checkpoints), local-* sizes, and tuned models to list, export or delete",
       },
     ],
     load: async () => (await import("./commands/models.ts")).registerModels,

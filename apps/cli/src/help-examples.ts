@@ -30,7 +30,7 @@ const EXAMPLES: Record<string, string[]> = {
     "tunelab compare 'baseline local-small' 1   # by name and by leaderboard rank",
     "tunelab compare run_0abc123 run_0def456 --items 20",
   ],
-  "models list": ["tunelab models list --json"],
+  "models list": ["tunelab models list", "tunelab models list --tuned --checkpoints", "tunelab models list --bases --json"],
   "models show": ["tunelab models show SmolLM2-135M-Instruct"],
   "models remove": ["tunelab models remove SmolLM2-135M-Instruct"],
   serve: ["tunelab serve", "TUNELAB_TOKEN=secret tunelab serve --host 0.0.0.0 --port 8787"],

@@ -95,7 +95,7 @@ describe("tunelab models with a local Hugging Face folder", () => {
       dir: TINY,
     });
 
-    const list = cli(["models", "list", "--json"]).json() as Described[];
+    const list = (cli(["models", "list", "--json"]).json() as { bases: Described[] }).bases;
     expect(list.map((m) => m.name)).toEqual(["tiny"]);
     expect(list[0]?.parameters).toBeGreaterThan(50_000);
     expect(list[0]?.memory.inferenceBytes).toBeGreaterThan(list[0]?.memory.weightsBytes ?? Number.POSITIVE_INFINITY);
@@ -131,7 +131,7 @@ describe("tunelab models with a local Hugging Face folder", () => {
     const other = cli(["models", "add", join(FIXTURES, "llama"), "--name", "tiny"]);
     expect(other.code).toBe(2);
     expect(other.stderr).toContain('"tiny" is already registered');
-    expect((cli(["models", "list", "--json"]).json() as Described[]).map((m) => m.name)).toEqual(["tiny"]);
+    expect((cli(["models", "list", "--json"]).json() as { bases: Described[] }).bases.map((m) => m.name)).toEqual(["tiny"]);
   }, 300_000);
 
   let experimentId: string;
@@ -261,7 +261,7 @@ describe("tunelab models with a local Hugging Face folder", () => {
     expect(removed.code, removed.stderr).toBe(0);
     expect(removed.stdout).toContain("removed tiny (files left in place)");
     expect(existsSync(join(TINY, "model.safetensors"))).toBe(true);
-    expect((cli(["models", "list", "--json"]).json() as Described[]).map((m) => m.name)).toEqual(["tiny-merged"]);
+    expect((cli(["models", "list", "--json"]).json() as { bases: Described[] }).bases.map((m) => m.name)).toEqual(["tiny-merged"]);
     expect(cli(["models", "remove", "tiny"]).code).toBe(2);
     expect(cli(["models", "remove", "tiny-merged"]).code).toBe(0);
     expect(cli(["models", "list"]).stdout).toContain("no open-weight models registered");

@@ -29,3 +29,4 @@ export {
   type RegisteredBase,
 } from "./models/base-model.repository.ts";
 export { findModel } from "./models/model.repository.ts";
+export { type TunedModelKind, tunedModelKind } from "./models/tuned-model-kind.ts";

@@ -5,16 +5,16 @@ import {
   deleteRegisteredBase,
   type Engine,
   findRegisteredBase,
-  listRegisteredBases,
   type RegisteredBase,
   registerBaseModel,
 } from "@tunelab/engine";
 import cliProgress from "cli-progress";
 import type { Command } from "commander";
-import { color, emit, formatNumber, type GlobalOptions, table } from "../output.ts";
+import { color, emit, formatNumber, type GlobalOptions } from "../output.ts";
 import { registerModelsDelete } from "./models-delete.ts";
 import { downloadForRegistration } from "./models-download.ts";
 import { registerModelsExport } from "./models-export.ts";
+import { registerModelsList } from "./models-list.ts";
 
 async function withEngine<T>(run: (engine: Engine) => Promise<T>): Promise<T> {
   const engine = await createEngine({ root: join(resolveHome(), "engine"), runJobs: false });
@@ -85,7 +85,9 @@ function hashProgress(label: string, json: boolean): (done: number, total: numbe
 export function registerModels(program: Command, globals: () => GlobalOptions): void {
   const models = program
     .command("models")
-    .description("the local engine's models: open-weight bases (Hugging Face checkpoints), and tuned models to export or delete");
+    .description(
+      "the local engine's models: open-weight bases (Hugging Face checkpoints), local-* sizes, and tuned models to list, export or delete",
+    );
   models
     .command("add")
     .description("register a Hugging Face model directory, or download one with hf:ORG/NAME[@REVISION]")
@@ -119,30 +121,7 @@ export function registerModels(program: Command, globals: () => GlobalOptions): 
         );
       });
     });
-  models
-    .command("list")
-    .description("registered open-weight base models")
-    .action(async () => {
-      await withEngine(async (engine) => {
-        const rows = (await listRegisteredBases(engine.store)).map(describe);
-        emit(globals(), rows, () =>
-          rows.length === 0
-            ? "no open-weight models registered: `tunelab models add hf:HuggingFaceTB/SmolLM2-135M-Instruct` (built-in: local-tiny, local-small, local-base)"
-            : table(
-                ["name", "architecture", "params", "dtype", "context", "memory", "source"],
-                rows.map((r) => [
-                  color.bold(r.name),
-                  r.architecture,
-                  `${formatNumber(r.parameters / 1e6, 1)}M`,
-                  r.dtype,
-                  formatNumber(r.contextLength),
-                  `${(r.memory.inferenceBytes / GIB).toFixed(2)} GiB`,
-                  r.source,
-                ]),
-              ),
-        );
-      });
-    });
+  registerModelsList(models, globals, describe);
   models
     .command("show")
     .description("one registered model: files, fingerprint, memory")

@@ -63,7 +63,7 @@ async function unknownLocalModel(local: LocalEngine, model: string, cause: unkno
     names.length <= SHOWN ? names.join(", ") : `${names.slice(0, SHOWN).join(", ")} … ${names.length - SHOWN} more`;
   return new TunelabError(
     "invalid_argument",
-    `--model ${model}: the local engine has no such model${didYouMean(model, [...bases, ...tuned])}; base models: ${list(bases)}; tuned models: ${tuned.length === 0 ? "none yet" : list(tuned)} (\`tunelab models list\` shows the registered open-weight bases; \`tunelab models add hf:ORG/NAME\` registers one)`,
+    `--model ${model}: the local engine has no such model${didYouMean(model, [...bases, ...tuned])}; base models: ${list(bases)}; tuned models: ${tuned.length === 0 ? "none yet" : list(tuned)} (\`tunelab models list\` shows them all; \`tunelab models add hf:ORG/NAME\` registers an open-weight base)`,
     { cause, details: { field: "model", baseModels: bases } },
   );
 }
