@@ -40,6 +40,18 @@ describe("LoRA on a base held in 8 or 4 bits (base_quantization q8_0, q4_0)", ()
         const row = await findModel(ctx.engine.store, job.fine_tuned_model ?? "");
         const meta = JSON.parse(readFileSync(join(row?.dir ?? "", "tunelab.json"), "utf8")) as { base_weights?: string };
         expect(meta.base_weights).toBe(held);
+        // the job says how the base is held and what it takes
+        const notices = [];
+        for await (const e of ctx.client.fineTuning.jobs.listEvents(job.id, { limit: 1000 }))
+          if (e.message.startsWith("The base model is held")) notices.push(e);
+        expect(notices).toHaveLength(1);
+        expect(notices[0]?.message).toMatch(
+          new RegExp(
+            `^The base model is held in ${bits}-bit blocks \\(base_quantization ${held}\\): its matrices take [\\d.]+ KiB, the base as stored [\\d.]+ KiB; loading and quantizing took [\\d.]+ s\\.$`,
+          ),
+        );
+        const data = notices[0]?.data as { matrix_bytes: number; stored_bytes: number };
+        expect(data.matrix_bytes / data.stored_bytes).toBeLessThan(held === "q8_0" ? 0.6 : 0.35);
         // served on the base as it trained: quantized for the tuned model, as stored for the base itself
         const runnable = new RunnableModels(ctx.engine.store, new TunedModels(ctx.engine.store));
         try {

@@ -11,10 +11,14 @@
  * when bf16 or f16, else float32, or Q8 / Q4 blocks; vectors (norms, biases) as float32.
  */
 
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import type { TrainingNotice } from "../../trainer/types.ts";
 import { formatBytes } from "../machine-memory.ts";
+import { type Matrix, matrixBytes } from "../model/matrix.ts";
 import { q4Bytes } from "../model/q4-matrix.ts";
 import { q8Bytes } from "../model/q8-matrix.ts";
-import type { QuantizedBaseWeights } from "../model/weights.ts";
+import type { HfWeights, QuantizedBaseWeights } from "../model/weights.ts";
 import { readSafetensorsHeader } from "../safetensors.ts";
 
 export const BASE_MEMORY_SHARE = 0.5;
@@ -118,4 +122,30 @@ export function baseMemoryWarning(
         ? "base_quantization q4_0 (about half of 8 bits' bytes) or a smaller model"
         : "a smaller model";
   return `The base model's weights take ${formatBytes(bytes)} ${how}, ${memory}. Consider ${hint}.`;
+}
+
+/** Every matrix of the weights once (a tied head is the embedding). */
+function heldMatrices(w: HfWeights): Matrix[] {
+  const out = new Set<Matrix>([w.embed, w.lmHead]);
+  for (const layer of w.layers) for (const p of Object.values(layer.proj)) out.add(p.w);
+  return [...out];
+}
+
+/**
+ * The job's notice that its base is held in blocks: the matrices' bytes so and as the checkpoint stores them, and how
+ * long loading and quantizing took (seconds for a 1B model: the only sign of life before the first step).
+ */
+export function quantizedBaseNotice(dir: string, held: QuantizedBaseWeights, weights: HfWeights, seconds: number): TrainingNotice {
+  const bytes = heldMatrices(weights).reduce((sum, m) => sum + matrixBytes(m), 0);
+  const stored = baseWeightBytes(
+    readdirSync(dir)
+      .filter((f) => f.endsWith(".safetensors"))
+      .map((f) => join(dir, f)),
+  );
+  const bits = BITS[held];
+  return {
+    level: "info",
+    message: `The base model is held in ${bits}-bit blocks (base_quantization ${held}): its matrices take ${formatBytes(bytes)}, the base as stored ${formatBytes(stored.asStored)}; loading and quantizing took ${seconds.toFixed(1)} s.`,
+    data: { base_quantization: held, matrix_bytes: bytes, stored_bytes: stored.asStored, seconds },
+  };
 }

@@ -30,6 +30,7 @@ import type { EarlyStop, PreferenceExample, StepMetrics, TrainRequest, TrainResu
 import { createChatCodec } from "../chat-codec.ts";
 import { isFullDir, readFullBase } from "../full/full-dir.ts";
 import { openHfDecoderModel } from "../load.ts";
+import { quantizedBaseNotice } from "./base-memory.ts";
 import { type Encoded, makeHfBatch } from "./batches.ts";
 import { dpoGradient, type PreferencePair, sequenceLogprobs } from "./dpo.ts";
 import { type HfBaseRef, isLoraDir, readLoraBase } from "./lora-dir.ts";
@@ -61,8 +62,11 @@ function baseOf(request: TrainRequest): { base: HfBaseRef; from?: string } {
 export async function runLoraTraining(request: TrainRequest, hooks: LoopHooks = {}, k: Kernels = nativeKernels()): Promise<TrainResult> {
   const { base, from } = baseOf(request);
   // a LoRA job may hold its frozen base in 8- or 4-bit blocks (base_quantization); full fine-tuning trains it in float32
-  const held = request.lora?.baseWeights;
-  const model = openHfDecoderModel(base.dir, k, held && !request.fullFineTune ? { weights: held } : {});
+  const held = request.fullFineTune ? undefined : request.lora?.baseWeights;
+  const loading = performance.now();
+  const model = openHfDecoderModel(base.dir, k, held ? { weights: held } : {});
+  if (held && !request.resumeFrom)
+    hooks.onNotice?.(quantizedBaseNotice(base.dir, held, model.weights, (performance.now() - loading) / 1000));
   const codec = await createChatCodec(base.dir);
   const ctx = Math.min(model.rope.positions, MAX_TRAIN_CONTEXT);
   const trainable = createTrainable(request, model, base, from, k);

@@ -51,6 +51,13 @@ export function toQ8(k: Kernels, m: Matrix): Q8Matrix {
   return quantizeQ8(m.length, (start, count, out) => widenRange(k, m, start, count, out), k.q8Quantize);
 }
 
+/** The bytes a matrix takes as held. */
+export function matrixBytes(m: Matrix): number {
+  if (isQ8(m) || isQ4(m)) return m.q.byteLength + m.d.byteLength;
+  if (isF16(m)) return m.bits.byteLength;
+  return m.byteLength;
+}
+
 /** A Q4 copy of a matrix (itself when it already is one). */
 export function toQ4(k: Kernels, m: Matrix): Q4Matrix {
   if (isQ4(m)) return m;
