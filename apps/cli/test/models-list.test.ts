@@ -8,39 +8,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "./run-cli.ts";
-
-const TINY = fileURLToPath(new URL("../../../packages/engine/fixtures/hf/qwen2", import.meta.url));
-
-const TRAIN: Array<[string, string]> = [
-  ["My invoice is wrong", "billing"],
-  ["The app crashes on start", "bug"],
-  ["How do I reset my password?", "account"],
-  ["I was charged twice", "billing"],
-  ["Error 500 when saving", "bug"],
-  ["Change my email address", "account"],
-  ["Refund my last order", "billing"],
-  ["The page is blank", "bug"],
-  ["Delete my account", "account"],
-  ["Update my card", "billing"],
-];
-const TEST: Array<[string, string]> = [
-  ["Why was I billed again?", "billing"],
-  ["The screen freezes", "bug"],
-  ["Lock my account please", "account"],
-];
-const chatLines = (rows: Array<[string, string]>) =>
-  rows.map(([user, label]) =>
-    JSON.stringify({
-      messages: [
-        { role: "system", content: "Route the ticket." },
-        { role: "user", content: user },
-        { role: "assistant", content: label },
-      ],
-    }),
-  );
+import { chatLines, TEST, TINY, TRAIN } from "./tiny-tickets.ts";
 
 interface Listed {
   bases?: Array<Record<string, unknown> & { name: string }>;

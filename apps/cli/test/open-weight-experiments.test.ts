@@ -7,41 +7,18 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "./run-cli.ts";
+import { chatLines, SYSTEM, TEST, TINY, TRAIN } from "./tiny-tickets.ts";
 
-const TINY = fileURLToPath(new URL("../../../packages/engine/fixtures/hf/qwen2", import.meta.url));
 /** The fixture's shapes: hidden 64, 2 layers, 4 heads and 2 KV heads of 16, intermediate 160. */
 const Q_V_RANK_4 = 2 * 4 * (64 + 64 + (64 + 32));
 const ALL_RANK = (r: number) => 2 * r * (128 + 96 + 96 + 128 + 224 + 224 + 224);
 
-const TRAIN: Array<[string, string]> = [
-  ["My invoice is wrong", "billing"],
-  ["The app crashes on start", "bug"],
-  ["How do I reset my password?", "account"],
-  ["I was charged twice", "billing"],
-  ["Error 500 when saving", "bug"],
-  ["Change my email address", "account"],
-  ["Refund my last order", "billing"],
-  ["The page is blank", "bug"],
-  ["Delete my account", "account"],
-  ["Update my card", "billing"],
-];
-const TEST: Array<[string, string]> = [
-  ["Why was I billed again?", "billing"],
-  ["The screen freezes", "bug"],
-  ["Lock my account please", "account"],
-];
-const system = { role: "system", content: "Route the ticket." };
-const chatLines = (rows: Array<[string, string]>) =>
-  rows.map(([user, label]) =>
-    JSON.stringify({ messages: [system, { role: "user", content: user }, { role: "assistant", content: label }] }),
-  );
 const preferenceLines = (rows: Array<[string, string]>) =>
   rows.map(([user, label]) =>
     JSON.stringify({
-      input: { messages: [system, { role: "user", content: user }] },
+      input: { messages: [SYSTEM, { role: "user", content: user }] },
       preferred_output: [{ role: "assistant", content: label }],
       non_preferred_output: [{ role: "assistant", content: "I cannot help." }],
     }),
