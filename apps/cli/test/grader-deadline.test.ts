@@ -2,47 +2,28 @@
 // `exp create`), in real CLI processes: a bad value is refused before any work, naming the flag and what it takes, and
 // nothing is written (not even the workspace's home); good values are recorded with the run (`eval --json`) and shown.
 // The deadline itself is applied by core (packages/core/src/eval-runs/grader-deadline.test.ts: a grader model that hangs).
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type FakeAzure, startFakeAzure } from "../../../packages/core/src/test-support/fake-azure-openai.ts";
+import type { FakeAzure } from "../../../packages/core/src/test-support/fake-azure-openai.ts";
 import { buildProgram } from "../src/program.ts";
-import { runCli, startCli } from "./run-cli.ts";
+import { type HostedTickets, hostedTickets } from "./hosted-tickets.ts";
+import { runCli } from "./run-cli.ts";
 
-const EXAMPLES = fileURLToPath(new URL("../../../examples/ticket-routing/", import.meta.url));
 const MODEL = "gpt-4o-mini";
 let dir: string;
-let home: string;
 let fake: FakeAzure;
 let env: Record<string, string>;
 
-beforeAll(async () => {
-  fake = await startFakeAzure({ flavour: "openai", apiKey: "sk-test", models: [MODEL], deployments: {} });
-  env = { OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: fake.baseURL };
-  dir = mkdtempSync(join(tmpdir(), "tunelab-grader-deadline-"));
-  home = join(dir, ".tunelab");
-  const items = readFileSync(`${EXAMPLES}test.jsonl`, "utf8").split("\n").filter(Boolean).slice(0, 2);
-  writeFileSync(join(dir, "test.jsonl"), `${items.join("\n")}\n`);
-  for (const args of [
-    ["split", join(dir, "test.jsonl"), "--project", "tickets"],
-    ["graders", "add", `${EXAMPLES}graders.json`],
-  ]) {
-    const done = runCli(args, { home, cwd: dir, env });
-    expect(done.code, done.stderr).toBe(0);
-  }
-}, 300_000);
-afterAll(async () => {
-  await fake.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+let w: HostedTickets;
 
-async function cli(args: string[]) {
-  const child = startCli(args, { home, cwd: dir, env });
-  const code = await child.exited;
-  return { code, ...child.output() };
-}
+beforeAll(async () => {
+  w = await hostedTickets({ prefix: "tunelab-grader-deadline-", items: 2, models: [MODEL] });
+  ({ dir, env, fake } = w);
+}, 300_000);
+afterAll(async () => w?.close());
+
+const cli = (args: string[]) => w.cli(args);
 
 const chats = () => fake.requests.filter((r) => r.path.endsWith("/chat/completions"));
 

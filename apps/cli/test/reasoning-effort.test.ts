@@ -2,55 +2,30 @@
 // OpenAI's API (in this process, so the CLI runs asynchronously): a reasoning model gets reasoning_effort in every chat
 // completion and the experiment says so; a model that does not reason refuses it with OpenAI's 400, is asked without it
 // and the report says so; a level OpenAI does not have is refused before any work.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type FakeAzure, startFakeAzure } from "../../../packages/core/src/test-support/fake-azure-openai.ts";
-import { runCli, startCli } from "./run-cli.ts";
+import type { FakeAzure } from "../../../packages/core/src/test-support/fake-azure-openai.ts";
+import { type HostedTickets, hostedTickets } from "./hosted-tickets.ts";
+import { runCli } from "./run-cli.ts";
 
-const EXAMPLES = fileURLToPath(new URL("../../../examples/ticket-routing/", import.meta.url));
 const REASONING = "gpt-5-mini";
 const PLAIN = "gpt-4o-mini";
 let dir: string;
-let home: string;
 let fake: FakeAzure;
 let env: Record<string, string>;
 
+let w: HostedTickets;
+
 beforeAll(async () => {
-  fake = await startFakeAzure({
-    flavour: "openai",
-    apiKey: "sk-test",
-    models: [REASONING, PLAIN],
-    deployments: {},
-    reasoningModels: [REASONING],
-  });
-  env = { OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: fake.baseURL };
-  dir = mkdtempSync(join(tmpdir(), "tunelab-effort-"));
-  home = join(dir, ".tunelab");
-  const items = readFileSync(`${EXAMPLES}test.jsonl`, "utf8").split("\n").filter(Boolean).slice(0, 3);
-  writeFileSync(join(dir, "test.jsonl"), `${items.join("\n")}\n`);
-  for (const args of [
-    ["split", join(dir, "test.jsonl"), "--project", "tickets"],
-    ["graders", "add", `${EXAMPLES}graders.json`],
-  ]) {
-    const done = runCli(args, { home, cwd: dir, env });
-    expect(done.code, done.stderr).toBe(0);
-  }
+  w = await hostedTickets({ prefix: "tunelab-effort-", items: 3, models: [REASONING, PLAIN], reasoningModels: [REASONING] });
+  ({ dir, env, fake } = w);
 }, 300_000);
-afterAll(async () => {
-  await fake.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(async () => w?.close());
+
+const cli = (args: string[]) => w.cli(args);
 
 const chats = () => fake.requests.filter((r) => r.path.endsWith("/chat/completions")).map((r) => r.body as Record<string, unknown>);
-
-async function cli(args: string[]) {
-  const child = startCli(args, { home, cwd: dir, env });
-  const code = await child.exited;
-  return { code, ...child.output() };
-}
 
 describe("--reasoning-effort", () => {
   it("is refused before any work when it is not one of OpenAI's levels, naming the option and the levels", () => {
