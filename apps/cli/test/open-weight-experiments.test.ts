@@ -15,7 +15,7 @@ import { chatLines, SYSTEM, TEST, TINY, TRAIN } from "./tiny-tickets.ts";
 const Q_V_RANK_4 = 2 * 4 * (64 + 64 + (64 + 32));
 const ALL_RANK = (r: number) => 2 * r * (128 + 96 + 96 + 128 + 224 + 224 + 224);
 
-const preferenceLines = (rows: Array<[string, string]>) =>
+const preferenceLines = (rows: ReadonlyArray<readonly [string, string]>) =>
   rows.map(([user, label]) =>
     JSON.stringify({
       input: { messages: [SYSTEM, { role: "user", content: user }] },
