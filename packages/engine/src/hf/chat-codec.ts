@@ -62,7 +62,7 @@ export function chatCodec(tokenizer: HfTokenizer): TrainingCodec {
     encodeTraining: (messages, tools) => {
       const i = inputs(messages, tools);
       const mask = assistantMask(tokenizer, i.messages, i.tools);
-      return { ids: mask.ids, weights: mask.weights };
+      return { ids: mask.ids, weights: mask.weights, ...(mask.lastTurnOnly ? { lastTurnOnly: true as const } : {}) };
     },
     encodeResponse: (messages, tools) => {
       const i = inputs(messages, tools);

@@ -10,6 +10,8 @@
 export interface Encoded {
   ids: number[];
   weights: number[];
+  /** Only the last assistant message carries loss, after its prompt at inference (assistant-mask.ts lastTurnMask). */
+  lastTurnOnly?: true;
 }
 
 /** Where each example's rows sit in a batch. */

@@ -33,6 +33,7 @@ import { openHfDecoderModel } from "../load.ts";
 import { quantizedBaseNotice } from "./base-memory.ts";
 import { type Encoded, makeHfBatch } from "./batches.ts";
 import { dpoGradient, type PreferencePair, sequenceLogprobs } from "./dpo.ts";
+import { lastTurnNotice } from "./last-turn.ts";
 import { type HfBaseRef, isLoraDir, readLoraBase } from "./lora-dir.ts";
 import type { LoraParams } from "./params.ts";
 import { openWeightStartExamples } from "./start-loss.ts";
@@ -97,6 +98,8 @@ export async function runLoraTraining(request: TrainRequest, hooks: LoopHooks = 
       ? overLongNotice({ training: longer(trainPairs), validation: longer(validPairs), validationInFile }, ctx, "preference pairs")
       : overLongNotice({ training: train.map((e) => e.ids.length), validation: valid.map((e) => e.ids.length), validationInFile }, ctx);
     if (notice) hooks.onNotice?.(notice);
+    const lastTurn = dpo ? undefined : lastTurnNotice(train, request.training);
+    if (lastTurn) hooks.onNotice?.(lastTurn);
   }
   const examples = dpo ? trainPairs.length : train.length;
   if (examples === 0) throw new Error("the training file has no examples");

@@ -158,8 +158,15 @@ describe("assistantMask with hand-written templates", async () => {
     expect(spanTexts(tokenizer, mask)).toEqual(["\n\nHello<|im_end|>"]); // the straddling token belongs to the reply
   });
 
-  it("refuses a conversation whose earlier messages the template writes differently once more follow", () => {
-    expect(() => assistantMask(tokenizer, messages, null, { variables: { mode: "unstable" } })).toThrow(
+  it("trains the last reply after its prompt at inference when the template writes earlier messages differently once more follow", () => {
+    const mask = assistantMask(tokenizer, messages, null, { variables: { mode: "unstable" } });
+    expect(mask.lastTurnOnly).toBe(true);
+    expect(tokenizer.decode(mask.ids)).toBe("user: a<|im_end|>assistant: b<|im_end|>user(last): c<|im_end|>assistant: d<|im_end|>");
+    // "assistant: " then "d": the prompt's last space and the reply's first letter are one token, which belongs to the reply
+    expect(spanTexts(tokenizer, mask)).toEqual([" d<|im_end|>"]);
+    // a last reply with nothing to find it by is refused, naming the first message the template rewrites
+    const empty: ChatInputMessage[] = [...messages.slice(0, 3), { role: "assistant", content: "" }];
+    expect(() => assistantMask(tokenizer, empty, null, { variables: { mode: "unstable" } })).toThrow(
       /messages\[1\]: the chat template writes the messages before this assistant message differently/,
     );
   });

@@ -27,7 +27,16 @@ export interface AssistantMask {
   /** One per id: 1 where the token belongs to an assistant message that carries loss, else 0. */
   weights: number[];
   spans: AssistantSpan[];
+  /**
+   * The template writes earlier messages differently once an assistant message follows (Mistral v0.3's puts the system
+   * message only into a final user message): the sequence is the prompt the model sees before the last assistant
+   * message, then that message (`lastTurnMask`); the assistant messages before it are in the prompt, without loss.
+   */
+  lastTurnOnly?: true;
 }
+
+/** The template's rendering of the messages before an assistant message changes once the message follows. */
+class HistoryRewritten extends TunelabError {}
 
 export interface AssistantMaskOptions {
   /** Extra template variables (Qwen3's `enable_thinking`). */
@@ -40,7 +49,8 @@ export interface AssistantMaskOptions {
  *
  * For the assistant message k:
  * 1. `before = render(messages[:k])` must be a prefix of `full` (the template writes earlier messages the same
- *    whatever follows), else the conversation is refused.
+ *    whatever follows). Otherwise (Mistral v0.3's template writes the system message only into a final user message)
+ *    the sequence is the last assistant message after its prompt at inference instead (lastTurnMask).
  * 2. `prompt = render(messages[:k], add_generation_prompt)` is what the model sees before writing message k, and
  *    `written = render(messages[:k+1])` is that prompt plus the message as the model writes it. Both render the same
  *    prefix, so a template that renders the last assistant turn specially is compared with itself. The message
@@ -69,8 +79,25 @@ export function assistantMask(
   const converted = toTemplateMessages(messages);
   const render = (count: number, addGenerationPrompt: boolean) =>
     renderPrefix(template, converted, count, { tools, addGenerationPrompt, variables: options.variables });
+  try {
+    return wholeConversationMask(tokenizer, messages, render);
+  } catch (error) {
+    if (!(error instanceof HistoryRewritten)) throw error;
+    return lastTurnMask(
+      tokenizer,
+      messages,
+      converted,
+      (list, count, addGenerationPrompt) =>
+        renderPrefix(template, list, count, { tools, addGenerationPrompt, variables: options.variables }),
+      error,
+    );
+  }
+}
 
-  const full = render(converted.length, false);
+type Render = (count: number, addGenerationPrompt: boolean) => string;
+
+function wholeConversationMask(tokenizer: HfTokenizer, messages: readonly ChatInputMessage[], render: Render): AssistantMask {
+  const full = render(messages.length, false);
   const ids = tokenizer.encode(full, { addSpecialTokens: false });
   const weights = new Array<number>(ids.length).fill(0);
   let offsets: TokenOffset[] | undefined;
@@ -90,7 +117,7 @@ export function assistantMask(
     if (!start) {
       const before = render(k, false);
       if (!full.startsWith(before)) {
-        throw new TunelabError(
+        throw new HistoryRewritten(
           "validation_failed",
           `messages[${k}]: the chat template writes the messages before this assistant message differently once later messages follow, so its tokens cannot be found`,
         );
@@ -130,6 +157,60 @@ export function assistantMask(
   }
   return { ids, weights, spans };
 }
+
+/**
+ * The training sequence when no single rendering holds every assistant message as the model writes it (the template
+ * writes earlier messages differently once an assistant message follows): what the model sees and writes for the LAST
+ * assistant message k, as inference renders it.
+ * - `prompt = render(messages[:k], add_generation_prompt)`: the prompt at inference;
+ * - `written = render(messages[:k+1])` holds message k as the template writes it. Where the message before it ends is
+ *   found in both texts by rendering them again with that message's content one character longer (the texts part
+ *   there). If what follows it in `written` starts with what follows it in `prompt` (the end of that message and the
+ *   generation prompt: Mistral's "[/INST]"), message k is the rest of `written`, separator included (Mistral's " ").
+ *   Otherwise message k is `written` from where its own content starts (found the same way), when it has content.
+ * - message k is cut after its last end-of-sequence token; earlier assistant messages are in the prompt, weight 0.
+ * A last message that cannot be found so is refused with the original error.
+ */
+function lastTurnMask(
+  tokenizer: HfTokenizer,
+  messages: readonly ChatInputMessage[],
+  converted: readonly TemplateMessage[],
+  render: (list: readonly TemplateMessage[], count: number, addGenerationPrompt: boolean) => string,
+  refusal: HistoryRewritten,
+): AssistantMask {
+  const k = messages.map((m) => m.role).lastIndexOf("assistant");
+  const message = converted[k];
+  if (!message) throw refusal;
+  const prompt = render(converted, k, true);
+  const written = render(converted, k + 1, false);
+  /** Where message `i`'s content ends (or, with `start`, begins) in `text`, rendered from `list` as `text` was. */
+  const parting = (text: string, i: number, count: number, addGenerationPrompt: boolean, start = false) => {
+    const varied = converted.map((m, j) => (j === i ? withContent(m, start ? `${other(m.content)}${m.content}` : `${m.content}#`) : m));
+    return commonPrefixLength(text, render(varied, count, addGenerationPrompt));
+  };
+  let reply: string | undefined;
+  if (k > 0) {
+    const tailOfPrompt = prompt.slice(parting(prompt, k - 1, k, true));
+    const tailWritten = written.slice(parting(written, k - 1, k + 1, false));
+    if (tailWritten.startsWith(tailOfPrompt)) reply = tailWritten.slice(tailOfPrompt.length);
+  }
+  if (reply === undefined && message.content !== "") reply = written.slice(parting(written, k, k + 1, false, true));
+  if (reply === undefined) throw refusal;
+  const text = prompt + reply;
+  const ids = tokenizer.encode(text, { addSpecialTokens: false });
+  const promptIds = tokenizer.encode(prompt, { addSpecialTokens: false });
+  const start = isPrefix(promptIds, ids) ? promptIds.length : firstEndingAfter(tokenOffsets(tokenizer, ids, text), prompt.length);
+  const end = cutAfterLastEos(tokenizer, ids, start, ids.length);
+  const weight = messages[k]?.weight === 0 ? 0 : 1;
+  const weights = new Array<number>(ids.length).fill(0);
+  for (let i = start; i < end; i++) weights[i] = weight;
+  return { ids, weights, spans: [{ message: k, start, end, weight, form: "as-last" }], lastTurnOnly: true };
+}
+
+const withContent = (message: TemplateMessage, content: string): TemplateMessage => ({ ...message, content });
+
+/** A character other than the text's first. */
+const other = (text: string) => (text.startsWith("#") ? "@" : "#");
 
 function renderPrefix(
   template: ChatTemplate,
