@@ -208,7 +208,7 @@ export function registerModelsList(models: Command, globals: () => GlobalOptions
       "after",
       [
         "",
-        "Sections: registered open-weight bases (`tunelab models add`), the local-* sizes the engine trains from scratch,",
+        "Sections: registered open-weight bases (`tunelab models add SOURCE`), the local-* sizes the engine trains from scratch,",
         "and the engine's tuned models with the model each was tuned from, how (LoRA adapter, full fine-tune, from",
         "scratch) and the experiment that trained it. --json: {bases, localSizes, tuned}; with --bases or --tuned only",
         "those keys.",
