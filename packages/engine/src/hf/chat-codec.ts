@@ -7,14 +7,17 @@ import type { ChatExample } from "../trainer/types.ts";
 import type { Encoded } from "./lora/batches.ts";
 import type { ChatCodec } from "./model/generate.ts";
 import { TOOL_CALL_TOKENS } from "./model/tool-calls.ts";
-import { assistantMask } from "./tokenizer/assistant-mask.ts";
+import { assistantMask, assistantMasks } from "./tokenizer/assistant-mask.ts";
 import { ChatInputMessage, ChatInputTool, encodeChat, HfTokenizer } from "./tokenizer/index.ts";
 
 export interface TrainingCodec extends ChatCodec {
   /** Plain text as the tokenizer encodes it by default (with the special tokens it adds, e.g. a BOS), no chat template. */
   encodeText(text: string): number[];
-  /** The whole conversation as the template renders it, weight 1 on the assistant tokens that carry loss. */
-  encodeTraining(messages: ChatExample["messages"], tools: unknown[] | undefined): Encoded;
+  /**
+   * The conversation as the template renders it, weight 1 on the assistant tokens that carry loss: one sequence, or
+   * one per reply when the template writes earlier messages differently once a reply follows (assistantMasks).
+   */
+  encodeTraining(messages: ChatExample["messages"], tools: unknown[] | undefined): Encoded[];
   /** The conversation with weight 1 only on the last assistant message's tokens (a DPO response). */
   encodeResponse(messages: ChatExample["messages"], tools: unknown[] | undefined): Encoded;
 }
@@ -61,8 +64,11 @@ export function chatCodec(tokenizer: HfTokenizer): TrainingCodec {
     tokenText: (id) => (tokenizer.isSpecial(id) ? tokenizer.idToToken(id) : utf8.decode(tokenizer.tokenBytes(id))),
     encodeTraining: (messages, tools) => {
       const i = inputs(messages, tools);
-      const mask = assistantMask(tokenizer, i.messages, i.tools);
-      return { ids: mask.ids, weights: mask.weights, ...(mask.lastTurnOnly ? { lastTurnOnly: true as const } : {}) };
+      return assistantMasks(tokenizer, i.messages, i.tools).map((mask) => ({
+        ids: mask.ids,
+        weights: mask.weights,
+        ...(mask.oneTurn ? { oneTurn: true as const } : {}),
+      }));
     },
     encodeResponse: (messages, tools) => {
       const i = inputs(messages, tools);

@@ -188,8 +188,8 @@ describe("Mistral v0.3 tool calling on an open-weight base", () => {
       expectLossFellTenfold(await trainLosses(ctx.client, job.id));
       const notices = [];
       for await (const e of ctx.client.fineTuning.jobs.listEvents(job.id, { limit: 1000 }))
-        if (e.message.includes("train on their last assistant message")) notices.push(e);
-      expect(notices.map((e) => [e.level, e.message.slice(0, 40)])).toEqual([["info", "10 of 10 training examples train on thei"]]);
+        if (e.message.includes("train turn by turn")) notices.push(e);
+      expect(notices.map((e) => [e.level, e.data])).toEqual([["info", { turn_by_turn_examples: 10, turn_sequences: 10 }]]);
       // the system message reaches the model as trained: each ticket is routed (the template writes " " + the answer,
       // and this fixture's byte-level tokenizer keeps that space)
       for (const [user, label] of TICKETS) {

@@ -10,8 +10,8 @@
 export interface Encoded {
   ids: number[];
   weights: number[];
-  /** Only the last assistant message carries loss, after its prompt at inference (assistant-mask.ts lastTurnMask). */
-  lastTurnOnly?: true;
+  /** One assistant message after its prompt at inference (its conversation trains turn by turn, assistantMasks). */
+  oneTurn?: true;
 }
 
 /** Where each example's rows sit in a batch. */

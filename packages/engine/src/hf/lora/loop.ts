@@ -33,12 +33,12 @@ import { openHfDecoderModel } from "../load.ts";
 import { quantizedBaseNotice } from "./base-memory.ts";
 import { type Encoded, makeHfBatch } from "./batches.ts";
 import { dpoGradient, type PreferencePair, sequenceLogprobs } from "./dpo.ts";
-import { lastTurnNotice } from "./last-turn.ts";
 import { type HfBaseRef, isLoraDir, readLoraBase } from "./lora-dir.ts";
 import type { LoraParams } from "./params.ts";
 import { openWeightStartExamples } from "./start-loss.ts";
 import type { LoraTrainModel } from "./train-model.ts";
 import { createTrainable } from "./trainable.ts";
+import { turnByTurnNotice } from "./turn-sequences.ts";
 
 export const LORA_ADAM = { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, clipNorm: 1.0 } as const;
 /** Longest training sequence (tokens); longer examples keep their end. */
@@ -82,13 +82,15 @@ export async function runLoraTraining(request: TrainRequest, hooks: LoopHooks = 
   if (request.resumeFrom && !state) throw new Error(`${request.resumeFrom} is a model, not a resumable checkpoint`);
 
   const dpo = request.method?.type === "dpo" ? request.method : undefined;
-  const encode = (e: TrainRequest["training"][number]): Encoded => codec.encodeTraining(e.messages, e.tools);
+  const encode = (e: TrainRequest["training"][number]): Encoded[] => codec.encodeTraining(e.messages, e.tools);
   const pair = (e: PreferenceExample): PreferencePair => ({
     chosen: codec.encodeResponse([...e.input.messages, ...e.preferred_output], e.input.tools),
     rejected: codec.encodeResponse([...e.input.messages, ...e.non_preferred_output], e.input.tools),
   });
-  const train: Encoded[] = dpo ? [] : request.training.map(encode);
-  const valid: Encoded[] = dpo ? [] : (request.validation ?? []).slice(0, MAX_VALIDATION_EXAMPLES).map(encode);
+  // an example is one sequence, or one per reply when its template rewrites earlier messages (turn-sequences.ts)
+  const trainByExample: Encoded[][] = dpo ? [] : request.training.map(encode);
+  const train: Encoded[] = trainByExample.flat();
+  const valid: Encoded[] = dpo ? [] : (request.validation ?? []).slice(0, MAX_VALIDATION_EXAMPLES).flatMap(encode);
   const trainPairs = dpo ? (request.preferences?.training ?? []).map(pair) : [];
   const validPairs = dpo ? (request.preferences?.validation ?? []).slice(0, MAX_VALIDATION_EXAMPLES).map(pair) : [];
   if (!state) {
@@ -98,8 +100,8 @@ export async function runLoraTraining(request: TrainRequest, hooks: LoopHooks = 
       ? overLongNotice({ training: longer(trainPairs), validation: longer(validPairs), validationInFile }, ctx, "preference pairs")
       : overLongNotice({ training: train.map((e) => e.ids.length), validation: valid.map((e) => e.ids.length), validationInFile }, ctx);
     if (notice) hooks.onNotice?.(notice);
-    const lastTurn = dpo ? undefined : lastTurnNotice(train, request.training);
-    if (lastTurn) hooks.onNotice?.(lastTurn);
+    const turnByTurn = dpo ? undefined : turnByTurnNotice(trainByExample);
+    if (turnByTurn) hooks.onNotice?.(turnByTurn);
   }
   const examples = dpo ? trainPairs.length : train.length;
   if (examples === 0) throw new Error("the training file has no examples");

@@ -160,7 +160,7 @@ describe("assistantMask with hand-written templates", async () => {
 
   it("trains the last reply after its prompt at inference when the template writes earlier messages differently once more follow", () => {
     const mask = assistantMask(tokenizer, messages, null, { variables: { mode: "unstable" } });
-    expect(mask.lastTurnOnly).toBe(true);
+    expect(mask.oneTurn).toBe(true);
     expect(tokenizer.decode(mask.ids)).toBe("user: a<|im_end|>assistant: b<|im_end|>user(last): c<|im_end|>assistant: d<|im_end|>");
     // "assistant: " then "d": the prompt's last space and the reply's first letter are one token, which belongs to the reply
     expect(spanTexts(tokenizer, mask)).toEqual([" d<|im_end|>"]);

@@ -29,10 +29,10 @@ export interface AssistantMask {
   spans: AssistantSpan[];
   /**
    * The template writes earlier messages differently once an assistant message follows (Mistral v0.3's puts the system
-   * message only into a final user message): the sequence is the prompt the model sees before the last assistant
-   * message, then that message (`lastTurnMask`); the assistant messages before it are in the prompt, without loss.
+   * message only into a final user message): the sequence is the prompt the model sees before one assistant message,
+   * then that message (`turnMask`); assistant messages before it are in the prompt, without loss.
    */
-  lastTurnOnly?: true;
+  oneTurn?: true;
 }
 
 /** The template's rendering of the messages before an assistant message changes once the message follows. */
@@ -50,7 +50,8 @@ export interface AssistantMaskOptions {
  * For the assistant message k:
  * 1. `before = render(messages[:k])` must be a prefix of `full` (the template writes earlier messages the same
  *    whatever follows). Otherwise (Mistral v0.3's template writes the system message only into a final user message)
- *    the sequence is the last assistant message after its prompt at inference instead (lastTurnMask).
+ *    each assistant message trains in a sequence of its own, after its prompt at inference (assistantMasks, turnMask);
+ *    assistantMask itself then gives the last one's.
  * 2. `prompt = render(messages[:k], add_generation_prompt)` is what the model sees before writing message k, and
  *    `written = render(messages[:k+1])` is that prompt plus the message as the model writes it. Both render the same
  *    prefix, so a template that renders the last assistant turn specially is compared with itself. The message
@@ -73,6 +74,24 @@ export function assistantMask(
   tools?: readonly ChatInputTool[] | null,
   options: AssistantMaskOptions = {},
 ): AssistantMask {
+  const masks = assistantMasks(tokenizer, messages, tools, options, "last");
+  return masks[masks.length - 1] as AssistantMask;
+}
+
+/**
+ * The training sequences of a conversation: the whole conversation in one (assistantMask's rule), or, when the template
+ * writes earlier messages differently once an assistant message follows, one sequence per assistant message that
+ * carries loss (the last one when none does), each the message after the prompt the model sees when writing it
+ * (`turnMask`): every reply trains on what inference shows the model, as mistral-finetune trains Mistral's models.
+ * `turns: "last"` makes only the last reply's sequence in that case.
+ */
+export function assistantMasks(
+  tokenizer: HfTokenizer,
+  messages: readonly ChatInputMessage[],
+  tools?: readonly ChatInputTool[] | null,
+  options: AssistantMaskOptions = {},
+  turns: "every" | "last" = "every",
+): AssistantMask[] {
   const template = tokenizer.chatTemplate;
   if (!template)
     throw new TunelabError("validation_failed", `${tokenizer.source} has no chat template, so assistant turns cannot be found`);
@@ -80,17 +99,15 @@ export function assistantMask(
   const render = (count: number, addGenerationPrompt: boolean) =>
     renderPrefix(template, converted, count, { tools, addGenerationPrompt, variables: options.variables });
   try {
-    return wholeConversationMask(tokenizer, messages, render);
+    return [wholeConversationMask(tokenizer, messages, render)];
   } catch (error) {
     if (!(error instanceof HistoryRewritten)) throw error;
-    return lastTurnMask(
-      tokenizer,
-      messages,
-      converted,
-      (list, count, addGenerationPrompt) =>
-        renderPrefix(template, list, count, { tools, addGenerationPrompt, variables: options.variables }),
-      error,
-    );
+    const assistants = messages.flatMap((m, i) => (m.role === "assistant" ? [i] : []));
+    const trained = assistants.filter((i) => messages[i]?.weight !== 0);
+    const chosen = turns === "last" || trained.length === 0 ? assistants.slice(-1) : trained;
+    const renderList = (list: readonly TemplateMessage[], count: number, addGenerationPrompt: boolean) =>
+      renderPrefix(template, list, count, { tools, addGenerationPrompt, variables: options.variables });
+    return chosen.map((k) => turnMask(tokenizer, messages, converted, renderList, error, k));
   }
 }
 
@@ -159,8 +176,8 @@ function wholeConversationMask(tokenizer: HfTokenizer, messages: readonly ChatIn
 }
 
 /**
- * The training sequence when no single rendering holds every assistant message as the model writes it (the template
- * writes earlier messages differently once an assistant message follows): what the model sees and writes for the LAST
+ * A training sequence when no single rendering holds every assistant message as the model writes it (the template
+ * writes earlier messages differently once an assistant message follows): what the model sees and writes for the
  * assistant message k, as inference renders it.
  * - `prompt = render(messages[:k], add_generation_prompt)`: the prompt at inference;
  * - `written = render(messages[:k+1])` holds message k as the template writes it. Where the message before it ends is
@@ -169,16 +186,16 @@ function wholeConversationMask(tokenizer: HfTokenizer, messages: readonly ChatIn
  *   generation prompt: Mistral's "[/INST]"), message k is the rest of `written`, separator included (Mistral's " ").
  *   Otherwise message k is `written` from where its own content starts (found the same way), when it has content.
  * - message k is cut after its last end-of-sequence token; earlier assistant messages are in the prompt, weight 0.
- * A last message that cannot be found so is refused with the original error.
+ * A message that cannot be found so is refused with the original error.
  */
-function lastTurnMask(
+function turnMask(
   tokenizer: HfTokenizer,
   messages: readonly ChatInputMessage[],
   converted: readonly TemplateMessage[],
   render: (list: readonly TemplateMessage[], count: number, addGenerationPrompt: boolean) => string,
   refusal: HistoryRewritten,
+  k: number,
 ): AssistantMask {
-  const k = messages.map((m) => m.role).lastIndexOf("assistant");
   const message = converted[k];
   if (!message) throw refusal;
   const prompt = render(converted, k, true);
@@ -204,7 +221,7 @@ function lastTurnMask(
   const weight = messages[k]?.weight === 0 ? 0 : 1;
   const weights = new Array<number>(ids.length).fill(0);
   for (let i = start; i < end; i++) weights[i] = weight;
-  return { ids, weights, spans: [{ message: k, start, end, weight, form: "as-last" }], lastTurnOnly: true };
+  return { ids, weights, spans: [{ message: k, start, end, weight, form: "as-last" }], oneTurn: true };
 }
 
 const withContent = (message: TemplateMessage, content: string): TemplateMessage => ({ ...message, content });

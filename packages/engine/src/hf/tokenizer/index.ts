@@ -1,4 +1,4 @@
-export { type AssistantMask, type AssistantMaskOptions, type AssistantSpan, assistantMask } from "./assistant-mask.ts";
+export { type AssistantMask, type AssistantMaskOptions, type AssistantSpan, assistantMask, assistantMasks } from "./assistant-mask.ts";
 export { ChatInputMessage, ChatInputTool } from "./chat-message.schema.ts";
 export { ChatTemplate, type TemplateRenderOptions } from "./chat-template.ts";
 export { type DecodeOptions, type EncodeOptions, HfTokenizer } from "./hf-tokenizer.ts";
