@@ -27,7 +27,7 @@ import {
 import { baseParamCount, isBaseSize } from "../trainer/model/sizes.ts";
 import type { ChatExample } from "../trainer/types.ts";
 import { askedHyperparameters, CreateJobRequest } from "./job.schema.ts";
-import { findTrainingBase, frozenBaseOf } from "./training-base.ts";
+import { findTrainingBase, frozenBaseOf, type TrainingBase } from "./training-base.ts";
 import type { TrainingMethod } from "./training-data.ts";
 
 /** What a job's model trains from: a base's name (a `local-*` size or a registered id) and whether LoRA's rules apply. */
@@ -171,7 +171,11 @@ function loraRules(count: number): Partial<Record<PlannedKey, string>> {
  * files; for an open-weight base, the bytes of its frozen weights (read from their safetensors headers).
  */
 export async function findPlanBase(store: EngineStore, model: string): Promise<PlanBase | undefined> {
-  const base = await findTrainingBase(store, model);
+  return planBaseOf(store, await findTrainingBase(store, model));
+}
+
+/** The plan's view of a base found by `findTrainingBase`. */
+export async function planBaseOf(store: EngineStore, base: TrainingBase | undefined): Promise<PlanBase | undefined> {
   if (!base) return undefined;
   const frozen = base.openWeight ? await frozenBaseOf(store, base) : undefined;
   let weights: BaseWeightBytes | undefined;

@@ -11,7 +11,7 @@ import { startTraining, type TrainingHandle, TrainingPausedError, toTrainerHyper
 import { isTrainingDiverged } from "../trainer/train/divergence.ts";
 import type { ChatExample, StepMetrics, TrainingNotice, TrainRequest } from "../trainer/types.ts";
 import { addCheckpoint, latestCheckpoint } from "./checkpoint.repository.ts";
-import { findPlanBase, planHyperparameters } from "./hyperparameter-plan.ts";
+import { planBaseOf, planHyperparameters } from "./hyperparameter-plan.ts";
 import { checkJobImages } from "./image-checks.ts";
 import { claimJob, findJob, type JobRow, renewLease, transitionFrom, transitionJob, unfinishedJobs, updateJob } from "./job.repository.ts";
 import type { CreateJobRequest, JobError, ResolvedHyperparameters } from "./job.schema.ts";
@@ -19,7 +19,7 @@ import { askedHyperparameters } from "./job.schema.ts";
 import { addEvent, hasMessage, lastMetricsStep } from "./job-events.repository.ts";
 import { checkpointModelName, checkpointStep, tunedModelName } from "./model-names.ts";
 import { resultCsv } from "./result-csv.ts";
-import { findTrainingBase } from "./training-base.ts";
+import { findTrainingBase, type TrainingBase } from "./training-base.ts";
 import { checkTrainingFile, type TrainingMethod } from "./training-data.ts";
 
 export interface SchedulerOptions {
@@ -190,7 +190,7 @@ export class JobScheduler {
         }
         // the rules `exp create --dry-run` shows too (hyperparameter-plan.ts)
         const plan = planHyperparameters({
-          base: await findPlanBase(this.store, job.model),
+          base: await planBaseOf(this.store, base?.found),
           method,
           count: method === "dpo" ? training.preferences.length : training.examples.length,
           training: training.examples,
@@ -451,14 +451,19 @@ export class JobScheduler {
     return file.id;
   }
 
-  /** What a job's model trains from (`findTrainingBase`); a registered base's files are checked unchanged first. */
-  private async baseOf(model: string): Promise<{ baseName: string; from: TrainRequest["base"]; openWeight: boolean } | undefined> {
-    const base = await findTrainingBase(this.store, model);
-    if (!base) return undefined;
-    const { baseName, openWeight } = base;
-    if (base.kind === "size") return { baseName, from: { spec: base.spec }, openWeight };
-    if (base.kind === "tuned") return { baseName, from: { modelDir: base.tuned.dir }, openWeight };
-    const { registered } = base;
+  /**
+   * What a job's model trains from (`findTrainingBase`, kept as `found`); a registered base's files are checked unchanged
+   * first.
+   */
+  private async baseOf(
+    model: string,
+  ): Promise<{ baseName: string; from: TrainRequest["base"]; openWeight: boolean; found: TrainingBase } | undefined> {
+    const found = await findTrainingBase(this.store, model);
+    if (!found) return undefined;
+    const { baseName, openWeight } = found;
+    if (found.kind === "size") return { baseName, from: { spec: found.spec }, openWeight, found };
+    if (found.kind === "tuned") return { baseName, from: { modelDir: found.tuned.dir }, openWeight, found };
+    const { registered } = found;
     await checkUnchanged(this.store, registered);
     return {
       baseName,
@@ -472,6 +477,7 @@ export class JobScheduler {
         },
       },
       openWeight,
+      found,
     };
   }
 

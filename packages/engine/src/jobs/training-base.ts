@@ -1,7 +1,6 @@
-import { readdirSync } from "node:fs";
-import { join } from "node:path";
 import { registeredFiles } from "../hf/check-unchanged.ts";
 import { isFullDir } from "../hf/full/full-dir.ts";
+import { safetensorsIn } from "../hf/lora/base-memory.ts";
 import { isLoraDir, readLoraBaseWeights } from "../hf/lora/lora-dir.ts";
 import type { QuantizedBaseWeights } from "../hf/model/weights.ts";
 import { findRegisteredBase, type RegisteredBase } from "../models/base-model.repository.ts";
@@ -36,8 +35,6 @@ export interface FrozenBase {
   continues?: QuantizedBaseWeights | undefined;
 }
 
-const safetensorsOf = (dir: string, names: readonly string[]) => names.filter((n) => n.endsWith(".safetensors")).map((n) => join(dir, n));
-
 /**
  * The frozen weights of an open-weight base: a registered base's files; for a tuned adapter, its registered base's (when
  * this engine has it); for a fully tuned model, its own. Undefined for `local-*` sizes and bases this engine lacks.
@@ -45,7 +42,7 @@ const safetensorsOf = (dir: string, names: readonly string[]) => names.filter((n
 export async function frozenBaseOf(store: EngineStore, base: TrainingBase): Promise<FrozenBase | undefined> {
   if (base.kind === "size") return undefined;
   const registeredWeights = (registered: RegisteredBase) =>
-    safetensorsOf(
+    safetensorsIn(
       registered.dir,
       registeredFiles(registered).map((f) => f.name),
     );
@@ -55,5 +52,5 @@ export async function frozenBaseOf(store: EngineStore, base: TrainingBase): Prom
     const registered = await findRegisteredBase(store, base.tuned.base_model);
     return registered ? { files: registeredWeights(registered), continues: readLoraBaseWeights(dir) } : undefined;
   }
-  return isFullDir(dir) ? { files: safetensorsOf(dir, readdirSync(dir)) } : undefined;
+  return isFullDir(dir) ? { files: safetensorsIn(dir) } : undefined;
 }

@@ -37,6 +37,11 @@ export interface BaseWeightBytes {
  */
 export const FULL_BYTES_PER_PARAM = 16;
 
+/** The safetensors files among `names` (default: every file in `dir`), as paths. */
+export function safetensorsIn(dir: string, names: readonly string[] = readdirSync(dir)): string[] {
+  return names.filter((n) => n.endsWith(".safetensors")).map((n) => join(dir, n));
+}
+
 /** Counts the bytes of the tensors in `files` (safetensors paths) as the LoRA trainer holds them. */
 export function baseWeightBytes(files: readonly string[]): BaseWeightBytes {
   let asStored = 0;
@@ -102,18 +107,11 @@ export function baseMemoryWarning(
   held: BaseQuantizationChoice | "full",
   memoryBytes: number,
 ): string | undefined {
-  const bytes =
-    held === "full"
-      ? FULL_BYTES_PER_PARAM * weights.params
-      : held === "q8_0"
-        ? weights.q8
-        : held === "q4_0"
-          ? weights.q4
-          : weights.asStored;
+  const bytes = { full: FULL_BYTES_PER_PARAM * weights.params, none: weights.asStored, q8_0: weights.q8, q4_0: weights.q4 }[held];
   if (bytes <= BASE_MEMORY_SHARE * memoryBytes) return undefined;
   const memory = `more than half of this machine's ${formatBytes(memoryBytes)} of memory: training may run out of memory`;
   if (held === "full")
-    return `Full fine-tuning holds every weight in float32 with its gradient and Adam's two moments, ${FULL_BYTES_PER_PARAM} bytes for each of this model's ${weights.params.toLocaleString("en-US")} parameters: ${formatBytes(bytes)}, ${memory}. Consider LoRA (training_type lora), which holds the base as stored or in 8 bits.`;
+    return `Full fine-tuning holds every weight in float32 with its gradient and Adam's two moments, ${FULL_BYTES_PER_PARAM} bytes for each of this model's ${weights.params.toLocaleString("en-US")} parameters: ${formatBytes(bytes)}, ${memory}. Consider LoRA (training_type lora), which holds the base as stored or in 8 or 4 bits.`;
   const how = held === "none" ? "as stored" : `in ${BITS[held]} bits`;
   const hint =
     held === "none"
@@ -137,11 +135,7 @@ function heldMatrices(w: HfWeights): Matrix[] {
  */
 export function quantizedBaseNotice(dir: string, held: QuantizedBaseWeights, weights: HfWeights, seconds: number): TrainingNotice {
   const bytes = heldMatrices(weights).reduce((sum, m) => sum + matrixBytes(m), 0);
-  const stored = baseWeightBytes(
-    readdirSync(dir)
-      .filter((f) => f.endsWith(".safetensors"))
-      .map((f) => join(dir, f)),
-  );
+  const stored = baseWeightBytes(safetensorsIn(dir));
   const bits = BITS[held];
   return {
     level: "info",

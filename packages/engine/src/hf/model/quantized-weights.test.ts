@@ -12,7 +12,7 @@ import { nativeKernels } from "../../trainer/kernels/native.ts";
 import { openHfDecoderModel } from "../load.ts";
 import { LINEAR_PROJECTIONS } from "../tensor-names.ts";
 import { HfDecoder } from "./decoder.ts";
-import { isBf16, isQ4, isQ8, type Matrix, toF32 } from "./matrix.ts";
+import { isBf16, isQ4, isQ8, type Matrix, matrixBytes, toF32 } from "./matrix.ts";
 import type { BaseWeights, HfWeights } from "./weights.ts";
 
 const k = nativeKernels();
@@ -80,8 +80,6 @@ const HELD: Held[] = [
   { weights: "q4_0", isHeld: isQ4, bytesPerValue: 20 / 32, maxShift: 20 },
 ];
 
-const heldBytes = (m: Matrix) => (isQ8(m) || isQ4(m) ? m.q.byteLength + m.d.byteLength : isBf16(m) ? 2 * m.length : 4 * m.length);
-
 describe.each(HELD)("a base held as $weights", ({ weights, isHeld, bytesPerValue, maxShift }) => {
   it.each(["llama", "qwen2", "qwen3", "mistral", "smollm"])(
     "%s: reads as its dequantized values, in its share of bf16's memory",
@@ -107,7 +105,7 @@ describe.each(HELD)("a base held as $weights", ({ weights, isHeld, bytesPerValue
       expect(shift).toBeLessThan(maxShift);
 
       const storedMs = matrices(stored.weights);
-      const bytes = (ms: Matrix[]) => ms.reduce((s, m) => s + heldBytes(m), 0);
+      const bytes = (ms: Matrix[]) => ms.reduce((s, m) => s + matrixBytes(m), 0);
       if (storedMs.every(isBf16)) expect(bytes(matrices(held.weights)) / bytes(storedMs)).toBeCloseTo(bytesPerValue / 2, 2);
     },
   );

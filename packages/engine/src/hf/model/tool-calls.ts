@@ -84,7 +84,7 @@ export const TOOL_CALL_TOKENS = [...CALL_MARKERS, "</tool_call>", "[ARGS]", "[CA
  * until the text shows whether the marker follows. Leading whitespace alone may still begin a bare JSON call.
  */
 export function streamableLength(text: string): number {
-  if (/<tool_call>|^\s*\{|<\|python_tag\|>|\[TOOL_CALLS\]/.test(text) || /^\s*$/.test(text)) return 0;
+  if (CALL_MARKERS.some((marker) => text.includes(marker)) || /^\s*(\{|$)/.test(text)) return 0;
   let partial = 0;
   for (const marker of CALL_MARKERS) {
     for (let k = Math.min(marker.length - 1, text.length); k > partial; k--) {
