@@ -72,18 +72,17 @@ export function registerServe(program: Command): void {
             ...(existsSync(WEB_DIST) ? { webDir: WEB_DIST } : {}),
           });
           const { url } = listening;
-          process.stdout.write(`tunelab serving on ${url}  (web ${url}/ · API ${url}/api · OpenAI-compatible ${url}/v1)\n`);
-          if (allowCodeGraders) process.stdout.write("--allow-code-graders: every client of this server may run code as this user\n");
+          // One write: a reader that sees the address sees every line of the banner with it.
+          const banner = [`tunelab serving on ${url}  (web ${url}/ · API ${url}/api · OpenAI-compatible ${url}/v1)`];
+          if (allowCodeGraders) banner.push("--allow-code-graders: every client of this server may run code as this user");
           if (listening.loginUrl)
-            process.stdout.write(
-              `token required (TUNELAB_TOKEN). Open the web app signed in with this one-time link:\n    ${listening.loginUrl}\n`,
-            );
+            banner.push(`token required (TUNELAB_TOKEN). Open the web app signed in with this one-time link:\n    ${listening.loginUrl}`);
           const users = await countUsers(ws.db);
-          if (users > 0)
-            process.stdout.write(`${users} user(s) (\`tunelab users list\`): every request needs a token, used with its role\n`);
-          if (resumed.length) process.stdout.write(`resuming ${resumed.length} unfinished experiment(s)/eval run(s)\n`);
-          if (!o.worker) process.stdout.write("--no-worker: experiments and eval runs are stored queued; `tunelab worker` runs them\n");
-          if (!existsSync(WEB_DIST)) process.stdout.write("the web app is not built: `pnpm --filter @tunelab/web build`\n");
+          if (users > 0) banner.push(`${users} user(s) (\`tunelab users list\`): every request needs a token, used with its role`);
+          if (resumed.length) banner.push(`resuming ${resumed.length} unfinished experiment(s)/eval run(s)`);
+          if (!o.worker) banner.push("--no-worker: experiments and eval runs are stored queued; `tunelab worker` runs them");
+          if (!existsSync(WEB_DIST)) banner.push("the web app is not built: `pnpm --filter @tunelab/web build`");
+          process.stdout.write(`${banner.join("\n")}\n`);
           await new Promise<void>((resolve) => {
             const stop = () => resolve();
             process.once("SIGINT", stop);
