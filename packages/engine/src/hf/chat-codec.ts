@@ -9,6 +9,8 @@ import type { ChatCodec } from "./model/generate.ts";
 import { TOOL_CALL_TOKENS } from "./model/tool-calls.ts";
 import { assistantMask, assistantMasks } from "./tokenizer/assistant-mask.ts";
 import { ChatInputMessage, ChatInputTool, encodeChat, HfTokenizer } from "./tokenizer/index.ts";
+import { foldSystemIntoFirstUser } from "./tokenizer/system-fold.ts";
+import { toTemplateMessages } from "./tokenizer/template-messages.ts";
 
 export interface TrainingCodec extends ChatCodec {
   /** Plain text as the tokenizer encodes it by default (with the special tokens it adds, e.g. a BOS), no chat template. */
@@ -20,6 +22,8 @@ export interface TrainingCodec extends ChatCodec {
   encodeTraining(messages: ChatExample["messages"], tools: unknown[] | undefined): Encoded[];
   /** The conversation with weight 1 only on the last assistant message's tokens (a DPO response). */
   encodeResponse(messages: ChatExample["messages"], tools: unknown[] | undefined): Encoded;
+  /** Whether the template, having no system role, gets the conversation's system message in its first user message (tokenizer/system-fold.ts). */
+  foldsSystem(messages: ChatExample["messages"], tools: unknown[] | undefined): boolean;
 }
 
 const utf8 = new TextDecoder();
@@ -77,6 +81,12 @@ export function chatCodec(tokenizer: HfTokenizer): TrainingCodec {
       const weights = new Array<number>(mask.ids.length).fill(0);
       if (last) for (let t = last.start; t < last.end; t++) weights[t] = 1;
       return { ids: mask.ids, weights };
+    },
+    foldsSystem: (messages, tools) => {
+      const i = inputs(messages, tools);
+      return (
+        (tokenizer.chatTemplate?.foldsSystem(i.tools !== null) ?? false) && foldSystemIntoFirstUser(toTemplateMessages(i.messages)) !== null
+      );
     },
   };
 }

@@ -110,13 +110,18 @@ const RENAMED_TOKEN = 459;
  * `<tool_call>` token renamed, so the embedding keeps its rows); without it, the control strings are plain text.
  */
 export function mistralV3Checkpoint(options: { specialToolCalls?: boolean } = {}): { dir: string; dispose: () => void } {
-  const root = mkdtempSync(join(tmpdir(), "tunelab-mistral-v3-"));
-  const dir = join(root, "mistral-v3");
+  return mistralWithTemplate(MISTRAL_V3_TOOLS_TEMPLATE, options);
+}
+
+/** A temp copy of the `mistral` fixture whose tokenizer_config.json has `template` (and options as mistralV3Checkpoint's). */
+export function mistralWithTemplate(template: string, options: { specialToolCalls?: boolean } = {}): { dir: string; dispose: () => void } {
+  const root = mkdtempSync(join(tmpdir(), "tunelab-mistral-template-"));
+  const dir = join(root, "mistral-template");
   cpSync(`${FIXTURES}mistral`, dir, { recursive: true });
   const readJson = (name: string) => JSON.parse(readFileSync(join(dir, name), "utf8")) as Record<string, unknown>;
   const writeJson = (name: string, value: unknown) => writeFileSync(join(dir, name), `${JSON.stringify(value, null, 2)}\n`);
   const config = readJson("tokenizer_config.json");
-  config.chat_template = MISTRAL_V3_TOOLS_TEMPLATE;
+  config.chat_template = template;
   if (options.specialToolCalls) {
     const decoder = config.added_tokens_decoder as Record<string, { content: string; special: boolean }>;
     decoder[String(RENAMED_TOKEN)] = { ...(decoder[String(RENAMED_TOKEN)] as { content: string }), content: "[TOOL_CALLS]", special: true };

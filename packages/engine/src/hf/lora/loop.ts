@@ -36,6 +36,7 @@ import { dpoGradient, type PreferencePair, sequenceLogprobs } from "./dpo.ts";
 import { type HfBaseRef, isLoraDir, readLoraBase } from "./lora-dir.ts";
 import type { LoraParams } from "./params.ts";
 import { openWeightStartExamples } from "./start-loss.ts";
+import { systemInUserNotice } from "./system-in-user.ts";
 import type { LoraTrainModel } from "./train-model.ts";
 import { createTrainable } from "./trainable.ts";
 import { turnByTurnNotice } from "./turn-sequences.ts";
@@ -102,6 +103,10 @@ export async function runLoraTraining(request: TrainRequest, hooks: LoopHooks = 
     if (notice) hooks.onNotice?.(notice);
     const turnByTurn = dpo ? undefined : turnByTurnNotice(trainByExample);
     if (turnByTurn) hooks.onNotice?.(turnByTurn);
+    const inputs = dpo ? (request.preferences?.training ?? []).map((e) => e.input) : request.training;
+    const folded = inputs.filter((e) => codec.foldsSystem(e.messages, e.tools)).length;
+    const systemInUser = systemInUserNotice(folded, inputs.length);
+    if (systemInUser) hooks.onNotice?.(systemInUser);
   }
   const examples = dpo ? trainPairs.length : train.length;
   if (examples === 0) throw new Error("the training file has no examples");

@@ -3,6 +3,7 @@ import { TunelabError } from "@tunelab/base";
 import type { ChatInputTool } from "./chat-message.schema.ts";
 import type { TokenizerFiles } from "./model-files.ts";
 import { specialTokenTexts } from "./special-ids.ts";
+import { foldSystemIntoFirstUser } from "./system-fold.ts";
 import type { TemplateMessage } from "./template-messages.ts";
 import { usesMistralToolCalls, withNineCharacterIds } from "./tool-call-ids.ts";
 
@@ -19,7 +20,9 @@ export interface TemplateRenderOptions {
  * `messages`, `tools` (none when absent), `add_generation_prompt` and the special tokens (`bos_token`,
  * `eos_token`, `unk_token`, `pad_token`). When tokenizer_config.json holds a list of named templates, `tool_use`
  * is used for requests with tools when the model has one, `default` otherwise. A template of Mistral's tool-call
- * convention gets tool-call ids as the 9 letters and digits it requires (tool-call-ids.ts).
+ * convention gets tool-call ids as the 9 letters and digits it requires (tool-call-ids.ts). A template without a system
+ * role (it refuses a system message before a user message that it accepts alone: Mistral v0.1/v0.2, Gemma 2) gets a
+ * leading system message at the start of the first user message (system-fold.ts).
  */
 export class ChatTemplate {
   readonly names: readonly string[];
@@ -27,6 +30,8 @@ export class ChatTemplate {
   readonly #compiled = new Map<string, Template>();
   readonly #tokens: Readonly<Record<string, string>>;
   readonly #origin: string;
+  /** Per template name: whether it accepts a system message (asked of the template once). */
+  readonly #systemRole = new Map<string, boolean>();
 
   /** The template of a model directory (tokenizer_config.json's `chat_template`, else chat_template.jinja), or null. */
   static fromFiles(files: TokenizerFiles): ChatTemplate | null {
@@ -64,7 +69,8 @@ export class ChatTemplate {
     const tools = options.tools && options.tools.length > 0 ? options.tools : null;
     const name = this.select(tools !== null);
     const template = this.#template(name);
-    const shaped = usesMistralToolCalls(this.#sources.get(name) ?? "") ? withNineCharacterIds(messages) : messages;
+    const folded = this.#hasSystemRole(name) ? null : foldSystemIntoFirstUser(messages);
+    const shaped = usesMistralToolCalls(this.#sources.get(name) ?? "") ? withNineCharacterIds(folded ?? messages) : (folded ?? messages);
     try {
       return template.render({
         ...this.#tokens,
@@ -78,6 +84,34 @@ export class ChatTemplate {
         cause,
       });
     }
+  }
+
+  /**
+   * Whether a request with (or without) tools would have its leading system message written into the first user
+   * message, because the template has no system role.
+   */
+  foldsSystem(hasTools: boolean): boolean {
+    return !this.#hasSystemRole(this.select(hasTools));
+  }
+
+  /** False when the template refuses [system, user] but renders [user] (it has no system role). */
+  #hasSystemRole(name: string): boolean {
+    let has = this.#systemRole.get(name);
+    if (has === undefined) {
+      const template = this.#template(name);
+      const renders = (messages: TemplateMessage[]) => {
+        try {
+          template.render({ ...this.#tokens, messages, tools: null, add_generation_prompt: true });
+          return true;
+        } catch {
+          return false;
+        }
+      };
+      const user: TemplateMessage = { role: "user", content: "Hello" };
+      has = renders([{ role: "system", content: "Be brief." }, user]) || !renders([user]);
+      this.#systemRole.set(name, has);
+    }
+    return has;
   }
 
   #template(name: string): Template {
