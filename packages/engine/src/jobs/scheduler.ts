@@ -19,7 +19,8 @@ import { askedHyperparameters } from "./job.schema.ts";
 import { addEvent, hasMessage, lastMetricsStep } from "./job-events.repository.ts";
 import { checkpointModelName, checkpointStep, tunedModelName } from "./model-names.ts";
 import { resultCsv } from "./result-csv.ts";
-import { findTrainingBase, type TrainingBase } from "./training-base.ts";
+import { checkChatTemplate } from "./template-checks.ts";
+import { findTrainingBase, openWeightDir, type TrainingBase } from "./training-base.ts";
 import { checkTrainingFile, type TrainingMethod } from "./training-data.ts";
 
 export interface SchedulerOptions {
@@ -165,11 +166,11 @@ export class JobScheduler {
         const training = await checkTrainingFile(this.store, job.training_file, "training_file", method);
         if (!training.ok) return this.fail(jobId, training.error);
         let validationExamples: ChatExample[] | undefined;
-        if (job.validation_file) {
-          const validation = await checkTrainingFile(this.store, job.validation_file, "validation_file", method);
-          if (!validation.ok) return this.fail(jobId, validation.error);
-          validationExamples = validation.examples;
-        }
+        const validation = job.validation_file
+          ? await checkTrainingFile(this.store, job.validation_file, "validation_file", method)
+          : undefined;
+        if (validation && !validation.ok) return this.fail(jobId, validation.error);
+        if (validation?.ok) validationExamples = validation.examples;
         const asked = askedHyperparameters(request);
         const base = await this.baseOf(job.model);
         const openWeight = base?.openWeight ?? false;
@@ -186,6 +187,17 @@ export class JobScheduler {
             openWeight,
             model: job.model,
           });
+          if (refused) return this.fail(jobId, refused);
+        }
+        const tokenizerDir = base ? openWeightDir(base.found) : undefined;
+        if (tokenizerDir) {
+          const fileName = async (id: string) => (await findFile(this.store, id))?.filename ?? id;
+          const refused = await checkChatTemplate(tokenizerDir, job.model, [
+            { name: await fileName(job.training_file), param: "training_file", ...training },
+            ...(validation?.ok && job.validation_file
+              ? [{ name: await fileName(job.validation_file), param: "validation_file" as const, ...validation }]
+              : []),
+          ]);
           if (refused) return this.fail(jobId, refused);
         }
         // the rules `exp create --dry-run` shows too (hyperparameter-plan.ts)

@@ -3,6 +3,7 @@ import { isFullDir } from "../hf/full/full-dir.ts";
 import { safetensorsIn } from "../hf/lora/base-memory.ts";
 import { isLoraDir, readLoraBaseWeights } from "../hf/lora/lora-dir.ts";
 import type { QuantizedBaseWeights } from "../hf/model/weights.ts";
+import { tunedModelBase } from "../hf/tuned-base.ts";
 import { findRegisteredBase, type RegisteredBase } from "../models/base-model.repository.ts";
 import { findBaseModel, findModel } from "../models/model.repository.ts";
 import type { ModelTable } from "../storage/schema.ts";
@@ -53,4 +54,11 @@ export async function frozenBaseOf(store: EngineStore, base: TrainingBase): Prom
     return registered ? { files: registeredWeights(registered), continues: readLoraBaseWeights(dir) } : undefined;
   }
   return isFullDir(dir) ? { files: safetensorsIn(dir) } : undefined;
+}
+
+/** The Hugging Face folder whose tokenizer and chat template an open-weight base trains with; undefined for `local-*` sizes. */
+export function openWeightDir(base: TrainingBase): string | undefined {
+  if (base.kind === "registered") return base.registered.dir;
+  if (base.kind === "tuned" && base.openWeight) return tunedModelBase(base.tuned.dir)?.dir;
+  return undefined;
 }
