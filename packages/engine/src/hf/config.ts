@@ -7,7 +7,7 @@
 import { TunelabError } from "@tunelab/base";
 import { z } from "zod";
 
-export const SUPPORTED_MODEL_TYPES = ["llama", "qwen2", "qwen3", "mistral"] as const;
+export const SUPPORTED_MODEL_TYPES = ["llama", "qwen2", "qwen3", "mistral", "smollm3"] as const;
 export type HfModelType = (typeof SUPPORTED_MODEL_TYPES)[number];
 
 const ARCHITECTURE_OF: Record<HfModelType, string> = {
@@ -15,7 +15,11 @@ const ARCHITECTURE_OF: Record<HfModelType, string> = {
   qwen2: "Qwen2ForCausalLM",
   qwen3: "Qwen3ForCausalLM",
   mistral: "MistralForCausalLM",
+  smollm3: "SmolLM3ForCausalLM",
 };
+
+/** SmolLM3's default: every 4th layer (3, 7, 11, …) has no rotary embedding when config.json lists none. */
+export const DEFAULT_NO_ROPE_LAYER_INTERVAL = 4;
 
 const RopeScaling = z.looseObject({
   rope_type: z.string().optional(),
@@ -54,6 +58,9 @@ export const HfConfigJson = z.looseObject({
   num_local_experts: z.unknown().optional(),
   torch_dtype: z.string().optional(),
   bos_token_id: z.union([z.number().int(), z.null()]).optional(),
+  /** SmolLM3: per layer, 1 when it applies RoPE, 0 when it is a NoPE layer (the name says the opposite of its values). */
+  no_rope_layers: z.array(z.union([z.literal(0), z.literal(1)])).nullish(),
+  no_rope_layer_interval: positiveInt.nullish(),
   eos_token_id: z.union([z.number().int(), z.array(z.number().int()), z.null()]).optional(),
 });
 export type HfConfigJson = z.infer<typeof HfConfigJson>;
@@ -88,6 +95,13 @@ export interface HfArchitecture {
   oBias: boolean;
   /** RMSNorm of q and k per head before RoPE (Qwen3). */
   qkNorm: boolean;
+  /** Layers that rotate neither q nor k (SmolLM3's NoPE layers), ascending; absent when every layer uses RoPE. */
+  noRopeLayers?: readonly number[];
+}
+
+/** Whether layer `l` rotates q and k (every layer but SmolLM3's NoPE layers). */
+export function usesRope(a: HfArchitecture, l: number): boolean {
+  return !a.noRopeLayers?.includes(l);
 }
 
 const refuse = (file: string, field: string, message: string) =>
@@ -135,6 +149,7 @@ export function parseHfConfig(raw: unknown, file = "config.json"): HfArchitectur
   if (slidingUsed && (c.sliding_window ?? 0) < c.max_position_embeddings)
     throw refuse(file, "sliding_window", `sliding-window attention (${c.sliding_window}) shorter than the context is not supported`);
   const ropeScaling = readRopeScaling(c, file);
+  const noRopeLayers = modelType === "smollm3" ? readNoRopeLayers(c, file) : [];
   return {
     modelType,
     architecture,
@@ -154,7 +169,23 @@ export function parseHfConfig(raw: unknown, file = "config.json"): HfArchitectur
     qkvBias: modelType === "qwen2" || c.attention_bias === true,
     oBias: modelType !== "qwen2" && c.attention_bias === true,
     qkNorm: modelType === "qwen3",
+    ...(noRopeLayers.length > 0 ? { noRopeLayers } : {}),
   };
+}
+
+/**
+ * SmolLM3's NoPE layers: where `no_rope_layers` has a 0 (1 = the layer uses RoPE), or, without the list, every
+ * `no_rope_layer_interval`-th layer (default 4), as transformers' SmolLM3Config derives it.
+ */
+function readNoRopeLayers(c: HfConfigJson, file: string): number[] {
+  const layers = c.num_hidden_layers;
+  if (c.no_rope_layers) {
+    if (c.no_rope_layers.length < layers)
+      throw refuse(file, "no_rope_layers", `has ${c.no_rope_layers.length} entries; num_hidden_layers is ${layers}`);
+    return c.no_rope_layers.slice(0, layers).flatMap((ropes, l) => (ropes === 0 ? [l] : []));
+  }
+  const interval = c.no_rope_layer_interval ?? DEFAULT_NO_ROPE_LAYER_INTERVAL;
+  return Array.from({ length: layers }, (_, l) => l).filter((l) => (l + 1) % interval === 0);
 }
 
 function readRopeScaling(c: HfConfigJson, file: string): HfRopeScaling | undefined {

@@ -11,6 +11,7 @@ const VARIANTS: Array<[string, HfArchitecture]> = [
   ["llama (GQA, untied)", TINY_ARCH],
   ["qwen2 (q/k/v bias, tied)", { ...TINY_ARCH, modelType: "qwen2", qkvBias: true, tiedEmbeddings: true }],
   ["qwen3 (q/k norm, head_dim 6)", { ...TINY_ARCH, modelType: "qwen3", qkNorm: true, headDim: 6 }],
+  ["smollm3 (layer 0 without RoPE, tied)", { ...TINY_ARCH, modelType: "smollm3", noRopeLayers: [0], tiedEmbeddings: true }],
 ];
 
 describe("full fine-tuning gradients (float64 reference kernels)", () => {

@@ -2,14 +2,14 @@
  * A LoRA adapter as llama.cpp loads it beside a base GGUF (`llama-server -m base.gguf --lora adapter.gguf`), as
  * convert_lora_to_gguf.py writes it: `general.type` "adapter", `adapter.type` "lora", `adapter.lora.alpha`, and for
  * each adapted projection `blk.N.NAME.weight.lora_a` (A, [r, in]) and `.lora_b` (B, [out, r]). llama.cpp scales the
- * product by alpha / r, as PEFT does. For the `llama` architecture the rows of B for q and k are permuted to its
+ * product by alpha / r, as PEFT does. For the `llama` and `smollm3` architectures the rows of B for q and k are permuted to its
  * rotary order, as the base's q and k rows are (model-tensors.ts), so B·A lands on the same rows.
  */
 import type { HfArchitecture } from "../config.ts";
 import type { LoraParams } from "../lora/params.ts";
 import { loraScale } from "../lora/settings.ts";
 import type { GgufTensor, GgufValue } from "./gguf-file.ts";
-import { ggufArchitecture, ggufTensorName, interleaveRotaryRows } from "./model-tensors.ts";
+import { ggufArchitecture, ggufTensorName, interleaveRotaryRows, permutesRotaryRows } from "./model-tensors.ts";
 
 export function adapterMetadata(a: HfArchitecture, lora: LoraParams, name: string): Map<string, GgufValue> {
   return new Map<string, GgufValue>([
@@ -25,7 +25,7 @@ export function adapterMetadata(a: HfArchitecture, lora: LoraParams, name: strin
 
 export function adapterTensors(a: HfArchitecture, lora: LoraParams): GgufTensor[] {
   const r = lora.settings.rank;
-  const permute = ggufArchitecture(a) === "llama";
+  const permute = permutesRotaryRows(a);
   return lora.layout.slots.flatMap((slot) => {
     const base = ggufTensorName(slot.layer, slot.projection);
     const rotary = permute && (slot.projection === "q_proj" || slot.projection === "k_proj");

@@ -1,9 +1,11 @@
 /**
  * A decoder's weights as llama.cpp names and lays them out (convert_hf_to_gguf.py's mapping for
- * LlamaForCausalLM / MistralForCausalLM → `llama`, Qwen2ForCausalLM → `qwen2`, Qwen3ForCausalLM → `qwen3`), with the
- * hyperparameters it reads from the file's metadata.
+ * LlamaForCausalLM / MistralForCausalLM → `llama`, Qwen2ForCausalLM → `qwen2`, Qwen3ForCausalLM → `qwen3`,
+ * SmolLM3ForCausalLM → `smollm3`), with the hyperparameters it reads from the file's metadata.
  *
- * - `llama` rotates interleaved pairs (x[2i], x[2i+1]) where Hugging Face rotates halves (x[i], x[i + d/2]), so the
+ * - `smollm3` is `llama`'s layout; llama.cpp has no key for its NoPE layers and takes every 4th (3, 7, …), as the
+ *   released SmolLM3 has them, so a checkpoint with another pattern is refused rather than written wrong.
+ * - `llama` and `smollm3` rotate interleaved pairs (x[2i], x[2i+1]) where Hugging Face rotates halves (x[i], x[i + d/2]), so the
  *   rows of q and k are permuted within each head: GGUF row 2j + s is Hugging Face row s·d/2 + j. Qwen's
  *   architectures use the halves (NeoX) order in llama.cpp too and are written unchanged.
  * - Llama 3's frequency scaling is a `rope_freqs` tensor: for each frequency, how much its rotation is slowed (the
@@ -11,8 +13,10 @@
  * - Weight matrices take the export's type (tensor-types.ts: one type, or llama.cpp's Q4_K_M mix, with its fallbacks
  *   for rows that are not a multiple of a block); norms, biases and `rope_freqs` stay float32.
  */
+
+import { TunelabError } from "@tunelab/base";
 import type { Vec } from "../../trainer/kernels/types.ts";
-import type { HfArchitecture } from "../config.ts";
+import { DEFAULT_NO_ROPE_LAYER_INTERVAL, type HfArchitecture } from "../config.ts";
 import { type ProjectionValues, plainProjection } from "../lora/merge.ts";
 import type { DecoderModel } from "../model/decoder.ts";
 import { type Matrix, storedOnly } from "../model/matrix.ts";
@@ -23,7 +27,13 @@ import { FILE_TYPE, GGUF_DTYPES, type GgufDtype, type MatrixRole, matrixType } f
 
 export { GGUF_DTYPES, type GgufDtype };
 
-const ARCH_OF: Record<HfArchitecture["modelType"], string> = { llama: "llama", mistral: "llama", qwen2: "qwen2", qwen3: "qwen3" };
+const ARCH_OF: Record<HfArchitecture["modelType"], string> = {
+  llama: "llama",
+  mistral: "llama",
+  qwen2: "qwen2",
+  qwen3: "qwen3",
+  smollm3: "smollm3",
+};
 
 const NAME_OF: Record<LinearProjection, string> = {
   q_proj: "attn_q",
@@ -41,7 +51,22 @@ export function ggufTensorName(l: number, p: LinearProjection): string {
 }
 
 export function ggufArchitecture(a: HfArchitecture): string {
+  if (a.modelType === "smollm3") {
+    const llamaCpp = Array.from({ length: a.layers }, (_, l) => l).filter((l) => (l + 1) % DEFAULT_NO_ROPE_LAYER_INTERVAL === 0);
+    const own = a.noRopeLayers ?? [];
+    if (own.length !== llamaCpp.length || own.some((l, i) => l !== llamaCpp[i]))
+      throw new TunelabError(
+        "validation_failed",
+        `llama.cpp runs SmolLM3 with no rotary embedding in every ${DEFAULT_NO_ROPE_LAYER_INTERVAL}th layer (${llamaCpp.join(", ") || "none here"}); this model has none in layers ${own.join(", ") || "(none)"}, so a GGUF file would not compute the same model. Export the merged safetensors folder (vLLM, transformers) or the PEFT adapter instead.`,
+      );
+  }
   return ARCH_OF[a.modelType];
+}
+
+/** llama.cpp's `llama` layout rotates interleaved pairs: q and k rows are permuted to it (SmolLM3's too, NoPE layers included, as convert_hf_to_gguf.py does). */
+export function permutesRotaryRows(a: HfArchitecture): boolean {
+  const arch = ggufArchitecture(a);
+  return arch === "llama" || arch === "smollm3";
 }
 
 /** The rows of a [heads·headDim, cols] matrix (or a bias, cols 1) reordered from halves to interleaved pairs per head. */
@@ -91,7 +116,7 @@ export function modelTensors(
   projectionValues: ProjectionValues = plainProjection(model.k),
 ): GgufTensor[] {
   const { arch: a, weights: w } = model;
-  const permute = ggufArchitecture(a) === "llama";
+  const permute = permutesRotaryRows(a);
   const matrix = (name: string, role: MatrixRole, rows: number, cols: number, values: () => Matrix): GgufTensor => ({
     name,
     shape: [rows, cols],

@@ -26,6 +26,7 @@ const VARIANTS: Array<[string, HfArchitecture, LoraSettings]> = [
     { ...TINY_ARCH, modelType: "qwen3", qkNorm: true, headDim: 6 },
     { ...DEFAULT_LORA, rank: 2, alpha: 2 },
   ],
+  ["smollm3 (layer 1 without RoPE)", { ...TINY_ARCH, modelType: "smollm3", noRopeLayers: [1] }, { ...DEFAULT_LORA, rank: 2, alpha: 2 }],
   ["attention targets only, LoRA dropout 0.3", TINY_ARCH, { rank: 2, alpha: 4, dropout: 0.3, targets: ["q_proj", "v_proj"] }],
 ];
 

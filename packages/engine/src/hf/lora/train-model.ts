@@ -16,6 +16,7 @@
  * third more compute). The recomputed values are the same floats, so the gradients are identical either way.
  */
 import type { Vec } from "../../trainer/kernels/types.ts";
+import { usesRope } from "../config.ts";
 import { machineMemoryBytes } from "../machine-memory.ts";
 import type { DecoderModel } from "../model/decoder.ts";
 import { gatherRowsW, gemmW } from "../model/matrix.ts";
@@ -269,10 +270,11 @@ export class LoraTrainModel {
         k.rmsnormFwd(s.kpre, L.kNorm, s.k, s.rstdk, R * a.kvHeads, hd, a.rmsEps);
       }
       const layout = this.layout;
-      eachExample(layout, (first, B, T) => {
-        k.rope(s.q.subarray(first * qw), qw, B, T, a.heads, hd, 0, rope.cos, rope.sin, false);
-        k.rope(s.k.subarray(first * kvw), kvw, B, T, a.kvHeads, hd, 0, rope.cos, rope.sin, false);
-      });
+      if (usesRope(a, l))
+        eachExample(layout, (first, B, T) => {
+          k.rope(s.q.subarray(first * qw), qw, B, T, a.heads, hd, 0, rope.cos, rope.sin, false);
+          k.rope(s.k.subarray(first * kvw), kvw, B, T, a.kvHeads, hd, 0, rope.cos, rope.sin, false);
+        });
       const scale = 1 / Math.sqrt(hd);
       if (layout.uniform !== null) {
         const T = layout.uniform;
@@ -428,10 +430,11 @@ export class LoraTrainModel {
         );
       compact(this.dkWide, qw, this.dk, kvw, R);
       compact(this.dvWide, qw, this.dv, kvw, R);
-      eachExample(this.layout, (first, B, T) => {
-        k.rope(this.dq.subarray(first * qw), qw, B, T, a.heads, hd, 0, rope.cos, rope.sin, true);
-        k.rope(this.dk.subarray(first * kvw), kvw, B, T, a.kvHeads, hd, 0, rope.cos, rope.sin, true);
-      });
+      if (usesRope(a, l))
+        eachExample(this.layout, (first, B, T) => {
+          k.rope(this.dq.subarray(first * qw), qw, B, T, a.heads, hd, 0, rope.cos, rope.sin, true);
+          k.rope(this.dk.subarray(first * kvw), kvw, B, T, a.kvHeads, hd, 0, rope.cos, rope.sin, true);
+        });
       if (L.qNorm && L.kNorm && s.qpre && s.kpre && s.rstdq && s.rstdk) {
         k.rmsnormBwd(this.dq, s.qpre, L.qNorm, s.rstdq, this.dq, GL?.qNorm ?? null, R * a.heads, hd, false);
         k.rmsnormBwd(this.dk, s.kpre, L.kNorm, s.rstdk, this.dk, GL?.kNorm ?? null, R * a.kvHeads, hd, false);

@@ -1,13 +1,13 @@
 /**
  * Incremental decoding of a Llama-family model (Llama, Qwen2/3, Mistral) with a KV cache, on the
- * engine's kernels. Per layer: RMSNorm → q/k/v projections (+ bias) → [q/k RMSNorm per head] → RoPE
+ * engine's kernels. Per layer: RMSNorm → q/k/v projections (+ bias) → [q/k RMSNorm per head] → RoPE (not in SmolLM3's NoPE layers)
  * → grouped-query causal attention over the cache → o_proj added to the residual → RMSNorm →
  * SwiGLU MLP added to the residual; then the final RMSNorm and the output head.
  * A LoRA-tuned model's adapter is applied unmerged: y = x·Wᵀ + b + s·(x·Aᵀ)·Bᵀ, with W as loaded
  * (bf16 or float32) and only A and B in float32, so serving it costs no float32 copy of W.
  */
 import type { Kernels, Vec } from "../../trainer/kernels/types.ts";
-import type { HfArchitecture } from "../config.ts";
+import { type HfArchitecture, usesRope } from "../config.ts";
 import type { LoraParams } from "../lora/params.ts";
 import { loraScale } from "../lora/settings.ts";
 import type { LinearProjection } from "../tensor-names.ts";
@@ -142,8 +142,10 @@ export class HfDecoder {
         k.rmsnormFwd(b.q, L.qNorm, b.q, b.rstd, n * a.heads, hd, a.rmsEps);
         k.rmsnormFwd(b.kk, L.kNorm, b.kk, b.rstd, n * a.kvHeads, hd, a.rmsEps);
       }
-      k.rope(b.q, qw, 1, n, a.heads, hd, pos, rope.cos, rope.sin, false);
-      k.rope(b.kk, kvw, 1, n, a.kvHeads, hd, pos, rope.cos, rope.sin, false);
+      if (usesRope(a, l)) {
+        k.rope(b.q, qw, 1, n, a.heads, hd, pos, rope.cos, rope.sin, false);
+        k.rope(b.kk, kvw, 1, n, a.kvHeads, hd, pos, rope.cos, rope.sin, false);
+      }
       kc.set(b.kk.subarray(0, n * kvw), pos * kvw);
       vc.set(b.vv.subarray(0, n * kvw), pos * kvw);
       k.attentionFwd(b.q, qw, kc, vc, kvw, b.att, qw, null, 1, a.heads, n, pos + n, hd, pos, 1 / Math.sqrt(hd), a.kvHeads);
