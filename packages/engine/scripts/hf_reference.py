@@ -2,7 +2,7 @@
 """Independent PyTorch reference for tunelab's Hugging Face model support.
 
 Plain torch (no `transformers`, no `safetensors`, no `tokenizers` package): the
-Llama / Qwen2 / Qwen3 / Mistral forward passes, a byte-level BPE tokenizer, a
+Llama / Qwen2 / Qwen3 / Mistral / SmolLM3 forward passes, a byte-level BPE tokenizer, a
 safetensors reader/writer and PEFT LoRA application are written here from the
 Hugging Face semantics, so that agreement with the TypeScript engine (which uses
 @huggingface/tokenizers, @huggingface/jinja and native kernels) is a real check.
@@ -44,6 +44,24 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+
+def pin_openblas_kernels() -> None:
+    """Float32 matmuls go through OpenBLAS, which picks its kernels by CPU: on an AVX-512 machine (SkylakeX
+    kernels) they sum in another order than on an AVX2 one, and `f32_vs_f64_max_abs_diff` in reference.json
+    changed in its 2nd-3rd digit. The committed fixtures were made with the AVX2 (Haswell) kernels, so use those
+    whenever the CPU has AVX2 and FMA. OpenBLAS reads this when it is loaded, i.e. before numpy/torch import."""
+    if platform.machine() not in ("x86_64", "AMD64"):
+        return
+    try:
+        flags = next((l.split(":", 1)[1].split() for l in open("/proc/cpuinfo", encoding="utf-8") if l.startswith("flags")), [])
+    except OSError:
+        return
+    if "avx2" in flags and "fma" in flags:
+        os.environ["OPENBLAS_CORETYPE"] = "Haswell"
+
+
+pin_openblas_kernels()
 
 try:
     import numpy as np
@@ -486,7 +504,7 @@ def render_chat(template: str, messages: list[dict], tools: list[dict] | None, a
 
 
 # ----------------------------------------------------------------------------
-# Model: Llama / Qwen2 / Qwen3 / Mistral decoder, following modeling_*.py (eager attention)
+# Model: Llama / Qwen2 / Qwen3 / Mistral / SmolLM3 decoder, following modeling_*.py (eager attention)
 # ----------------------------------------------------------------------------
 
 ARCHITECTURES = {
@@ -494,6 +512,7 @@ ARCHITECTURES = {
     "qwen2": "Qwen2ForCausalLM",
     "qwen3": "Qwen3ForCausalLM",
     "mistral": "MistralForCausalLM",
+    "smollm3": "SmolLM3ForCausalLM",
 }
 
 
@@ -515,6 +534,7 @@ class ModelConfig:
     o_bias: bool
     mlp_bias: bool
     qk_norm: bool
+    rope_layers: list[bool] = field(default_factory=list)  # per layer: applies RoPE (SmolLM3's NoPE layers: False)
 
     @staticmethod
     def from_dict(cfg: dict, where: str) -> "ModelConfig":
@@ -550,26 +570,41 @@ class ModelConfig:
                 raise RefError(f"{where}: field rope_scaling.rope_type {kind!r} is not supported (llama3)")
             if kind == "default":
                 rs = None
-        if mt == "qwen2" and cfg.get("use_sliding_window"):
+        if mt in ("qwen2", "smollm3") and cfg.get("use_sliding_window"):
             raise RefError(f"{where}: field use_sliding_window true is not supported")
+        layers = need("num_hidden_layers", int)
+        rope_layers = [True] * layers
+        if mt == "smollm3":
+            # configuration_smollm3.py: no_rope_layers[i] == 1 means layer i USES RoPE, 0 means NoPE (the name is
+            # the opposite of its values); absent, every no_rope_layer_interval-th layer (default 4) is NoPE.
+            nrl = cfg.get("no_rope_layers")
+            if nrl is None:
+                interval = cfg.get("no_rope_layer_interval", 4)
+                if not isinstance(interval, int) or isinstance(interval, bool) or interval < 1:
+                    raise RefError(f"{where}: field no_rope_layer_interval must be a positive int, got {interval!r}")
+                nrl = [int((n + 1) % interval != 0) for n in range(layers)]
+            if not isinstance(nrl, list) or len(nrl) < layers or any(v not in (0, 1) or isinstance(v, float) for v in nrl):
+                raise RefError(f"{where}: field no_rope_layers must list 0 or 1 for each of the {layers} layers, got {nrl!r}")
+            rope_layers = [bool(v) for v in nrl[:layers]]
         attention_bias = bool(cfg.get("attention_bias", False))
         return ModelConfig(
             model_type=mt,
             hidden=hidden,
-            layers=need("num_hidden_layers", int),
+            layers=layers,
             heads=heads,
             kv_heads=kv,
             head_dim=head_dim,
             intermediate=need("intermediate_size", int),
             vocab=need("vocab_size", int),
             eps=need("rms_norm_eps", float),
-            rope_theta=float(cfg.get("rope_theta", 10000.0)),
+            rope_theta=float(cfg.get("rope_theta", 2000000.0 if mt == "smollm3" else 10000.0)),
             rope_scaling=rs,
-            tied=bool(cfg.get("tie_word_embeddings", False)),
-            attention_bias=True if mt == "qwen2" else attention_bias if mt in ("llama", "qwen3") else False,
-            o_bias=attention_bias if mt in ("llama", "qwen3") else False,
-            mlp_bias=bool(cfg.get("mlp_bias", False)) if mt == "llama" else False,
+            tied=bool(cfg.get("tie_word_embeddings", mt == "smollm3")),  # SmolLM3Config defaults to tied
+            attention_bias=True if mt == "qwen2" else attention_bias if mt in ("llama", "qwen3", "smollm3") else False,
+            o_bias=attention_bias if mt in ("llama", "qwen3", "smollm3") else False,
+            mlp_bias=bool(cfg.get("mlp_bias", False)) if mt in ("llama", "smollm3") else False,
             qk_norm=mt == "qwen3",
+            rope_layers=rope_layers,
         )
 
     def expected_shapes(self) -> dict[str, list[int]]:
@@ -647,6 +682,10 @@ class Model:
             self.cfg = ModelConfig(**{**cfg.__dict__, "tied": True})
         if mutation == "norm_no_weight":  # the final RMSNorm without its weight
             self.w["model.norm.weight"] = torch.ones_like(self.w["model.norm.weight"])
+        if mutation == "nope_ignored":  # no_rope_layers ignored: RoPE in every layer
+            self.cfg = cfg = ModelConfig(**{**cfg.__dict__, "rope_layers": [True] * cfg.layers})
+        if mutation == "nope_inverted":  # no_rope_layers read by its name: 1 taken as "no RoPE"
+            self.cfg = cfg = ModelConfig(**{**cfg.__dict__, "rope_layers": [not r for r in cfg.rope_layers]})
         self.inv_freq = rope_inv_freq(cfg)
 
     def linear(self, x: torch.Tensor, name: str) -> torch.Tensor:
@@ -683,7 +722,9 @@ class Model:
                 q = rms_norm(q, w[p + "self_attn.q_norm.weight"], c.eps)
                 k = rms_norm(k, w[p + "self_attn.k_norm.weight"], c.eps)
             q, k, v = q.transpose(0, 1), k.transpose(0, 1), v.transpose(0, 1)  # [heads, T, hd]
-            if m == "rope_interleaved":  # GPT-J style pairs (2i, 2i+1) instead of rotate_half
+            if not c.rope_layers[n]:  # SmolLM3 NoPE layer: q and k get no rotary embedding at all
+                pass
+            elif m == "rope_interleaved":  # GPT-J style pairs (2i, 2i+1) instead of rotate_half
                 q, k = rope_interleaved(q, freqs), rope_interleaved(k, freqs)
             else:
                 q = q * cos + rotate_half(q) * sin
@@ -1186,6 +1227,14 @@ def cases(tok: BpeTokenizer) -> list[Case]:
         "bos_token_id": eot, "eos_token_id": im_end, "max_position_embeddings": 256, "rms_norm_eps": 1e-5,
         "rope_theta": 1000000.0, "sliding_window": None, "tie_word_embeddings": False, **common,
     }  # fmt: skip
+    smollm3 = {
+        "architectures": ["SmolLM3ForCausalLM"], "model_type": "smollm3", **BASE_DIMS, "num_hidden_layers": 4,
+        "attention_bias": False, "mlp_bias": False, "bos_token_id": eot, "eos_token_id": im_end, "pad_token_id": eot,
+        "layer_types": ["full_attention"] * 4, "max_position_embeddings": 256,
+        "no_rope_layer_interval": 4, "no_rope_layers": [1, 1, 1, 0],  # 1 = this layer USES RoPE, 0 = NoPE
+        "rms_norm_eps": 1e-6, "rope_scaling": None, "rope_theta": 5000000.0, "sliding_window": None,
+        "tie_word_embeddings": True, "use_sliding_window": False, **common, "transformers_version": "4.53.0",
+    }  # fmt: skip
     qwen_gen = {"do_sample": True, "temperature": 0.7, "top_p": 0.8, "top_k": 20, "pad_token_id": eot}
     return [
         Case("llama", "llama", 101, llama, [eot, im_end],
@@ -1201,6 +1250,9 @@ def cases(tok: BpeTokenizer) -> list[Case]:
              covers="MistralForCausalLM: sliding_window null, untied, rope_theta 1e6"),
         Case("qwen2-sharded", "qwen2", 303, qwen2, [im_end, eot], qwen_gen, shards=True,
              covers="the qwen2 weights split over model-00001-of-00002 / model-00002-of-00002.safetensors with model.safetensors.index.json"),
+        Case("smollm3", "smollm3", 606, smollm3, im_end,
+             covers="SmolLM3ForCausalLM: 4 layers, no_rope_layers [1, 1, 1, 0] (1 = uses RoPE), so layer 3 is NoPE "
+                    "(no rotary embedding on q and k), tied embeddings, rope_theta 5e6, rms_norm_eps 1e-6"),
     ]  # fmt: skip
 
 
@@ -1226,7 +1278,7 @@ def init_weights(cfg: ModelConfig, seed: int) -> dict[str, torch.Tensor]:
 def write_case(case: Case, out_dir: Path, tj: dict, tcfg: dict, weights: dict[str, torch.Tensor]) -> None:
     out_dir.mkdir(parents=True)
     write_json(out_dir / "config.json", case.config)
-    gen = {"bos_token_id": case.config["bos_token_id"], "eos_token_id": case.generation_eos, **case.generation_extra, "transformers_version": "4.46.0"}
+    gen = {"bos_token_id": case.config["bos_token_id"], "eos_token_id": case.generation_eos, **case.generation_extra, "transformers_version": case.config["transformers_version"]}
     write_json(out_dir / "generation_config.json", gen)
     write_json(out_dir / "tokenizer.json", tj, compact=True)
     write_json(out_dir / "tokenizer_config.json", tcfg)
@@ -1300,6 +1352,8 @@ def evaluate_case(case: Case, case_dir: Path, weights: dict[str, torch.Tensor], 
         ("rope_theta_10000", cfg.rope_theta != 10000.0),
         ("tied_head", not cfg.tied),
         ("norm_no_weight", True),
+        ("nope_ignored", not all(cfg.rope_layers)),
+        ("nope_inverted", not all(cfg.rope_layers)),
     ):
         if not applies:
             continue

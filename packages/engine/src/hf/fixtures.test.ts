@@ -177,7 +177,7 @@ describe("HF fixtures: checkpoints", () => {
   it("lists every case directory and nothing else", () => {
     const dirs = readdirSync(FIXTURES).filter((f) => f !== "export" && statSync(join(FIXTURES, f)).isDirectory()); // export/: export.test.ts's
     expect(dirs.sort()).toEqual(caseNames.map((n) => reference.models[n]?.dir).sort());
-    expect(caseNames.sort()).toEqual(["llama", "mistral", "qwen2", "qwen2-sharded", "qwen3", "smollm"]);
+    expect(caseNames.sort()).toEqual(["llama", "mistral", "qwen2", "qwen2-sharded", "qwen3", "smollm", "smollm3"]);
   });
 
   it.each(caseNames)("%s: safetensors names, shapes and dtypes match config.json; weights are finite", (name) => {

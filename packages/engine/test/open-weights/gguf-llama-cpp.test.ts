@@ -45,7 +45,7 @@ const loaded = await loadLlamaCpp();
 const llama: LlamaCpp | undefined = "llama" in loaded ? loaded.llama : undefined;
 if (!llama) console.info(`gguf-llama-cpp.test.ts: skipped: ${"reason" in loaded ? loaded.reason : ""}`);
 
-const CASES = ["llama", "smollm", "qwen2", "qwen3", "mistral"] as const;
+const CASES = ["llama", "smollm", "qwen2", "qwen3", "mistral", "smollm3"] as const;
 const TEXTS = [
   "Hello world",
   "I was charged twice!",
