@@ -2,10 +2,12 @@
  * An open-weight base renders every conversation with its own chat template, and a template may refuse one (roles
  * that do not alternate, a role it does not know, a tool-call id of the wrong form). That is found while the job
  * validates its files, naming the file and the line, instead of when training starts with no line to go on.
- * Only the templates render here (no tokenizing), a slice of examples between turns of the event loop.
+ * A template that silently drops the assistant's tool calls (SmolLM3's writes only `content`, and reads tools from its own
+ * `xml_tools`) is refused for examples that have them: the model would learn to answer nothing. Only the templates render
+ * here (no tokenizing), a slice of examples between turns of the event loop.
  */
 import { ChatInputMessage, ChatInputTool, ChatTemplate, readTokenizerFiles } from "../hf/tokenizer/index.ts";
-import { toTemplateMessages } from "../hf/tokenizer/template-messages.ts";
+import { type TemplateMessage, toTemplateMessages } from "../hf/tokenizer/template-messages.ts";
 import type { ChatExample, PreferenceExample } from "../trainer/types.ts";
 import type { JobError } from "./job.schema.ts";
 
@@ -42,9 +44,13 @@ export async function checkChatTemplate(
     const all = conversations(file);
     for (let start = 0; start < all.length; start += RENDER_SLICE) {
       for (const { line, messages, tools } of all.slice(start, start + RENDER_SLICE)) {
+        let written: string;
+        let converted: TemplateMessage[];
+        let parsedTools: ChatInputTool[] | null;
         try {
-          const parsedTools = tools && tools.length > 0 ? tools.map((t) => ChatInputTool.parse(t)) : null;
-          template.render(toTemplateMessages(messages.map((m) => ChatInputMessage.parse(m))), { tools: parsedTools });
+          parsedTools = tools && tools.length > 0 ? tools.map((t) => ChatInputTool.parse(t)) : null;
+          converted = toTemplateMessages(messages.map((m) => ChatInputMessage.parse(m)));
+          written = template.render(converted, { tools: parsedTools });
         } catch (error) {
           // the template's own words (render() wraps them with the model's directory)
           const reason = ((error as Error).cause instanceof Error ? ((error as Error).cause as Error) : (error as Error)).message;
@@ -53,6 +59,15 @@ export async function checkChatTemplate(
             message: `The ${file.param.replace("_", " ")} ${file.name} line ${line}: the chat template of ${model} refuses its messages: ${reason}`,
             param: file.param,
           };
+        }
+        if (converted.some((m) => m.tool_calls !== undefined)) {
+          const withoutCalls = converted.map(({ tool_calls: _, ...m }) => m);
+          if (template.render(withoutCalls, { tools: parsedTools }) === written)
+            return {
+              code: "invalid_training_file",
+              message: `The ${file.param.replace("_", " ")} ${file.name} line ${line}: the chat template of ${model} does not write the assistant's tool_calls (it renders the conversation the same without them), so the model would learn to reply with nothing instead of calling the tool. Tool-calling data needs a base whose template writes tool calls (Llama 3.1+, Qwen2.5+, Qwen3, Mistral v0.3).`,
+              param: file.param,
+            };
         }
       }
       await new Promise<void>((resolve) => setImmediate(resolve));

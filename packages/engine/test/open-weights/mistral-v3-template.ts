@@ -110,14 +110,21 @@ const RENAMED_TOKEN = 459;
  * `<tool_call>` token renamed, so the embedding keeps its rows); without it, the control strings are plain text.
  */
 export function mistralV3Checkpoint(options: { specialToolCalls?: boolean } = {}): { dir: string; dispose: () => void } {
-  return mistralWithTemplate(MISTRAL_V3_TOOLS_TEMPLATE, options);
+  return fixtureWithTemplate(MISTRAL_V3_TOOLS_TEMPLATE, options);
 }
 
-/** A temp copy of the `mistral` fixture whose tokenizer_config.json has `template` (and options as mistralV3Checkpoint's). */
-export function mistralWithTemplate(template: string, options: { specialToolCalls?: boolean } = {}): { dir: string; dispose: () => void } {
-  const root = mkdtempSync(join(tmpdir(), "tunelab-mistral-template-"));
-  const dir = join(root, "mistral-template");
-  cpSync(`${FIXTURES}mistral`, dir, { recursive: true });
+/**
+ * A temp copy of a fixture (`mistral` by default) whose tokenizer_config.json has `template` (and `specialToolCalls` as
+ * mistralV3Checkpoint's).
+ */
+export function fixtureWithTemplate(
+  template: string,
+  options: { specialToolCalls?: boolean; fixture?: string } = {},
+): { dir: string; dispose: () => void } {
+  const fixture = options.fixture ?? "mistral";
+  const root = mkdtempSync(join(tmpdir(), `tunelab-${fixture}-template-`));
+  const dir = join(root, `${fixture}-template`);
+  cpSync(`${FIXTURES}${fixture}`, dir, { recursive: true });
   const readJson = (name: string) => JSON.parse(readFileSync(join(dir, name), "utf8")) as Record<string, unknown>;
   const writeJson = (name: string, value: unknown) => writeFileSync(join(dir, name), `${JSON.stringify(value, null, 2)}\n`);
   const config = readJson("tokenizer_config.json");
@@ -127,7 +134,7 @@ export function mistralWithTemplate(template: string, options: { specialToolCall
     decoder[String(RENAMED_TOKEN)] = { ...(decoder[String(RENAMED_TOKEN)] as { content: string }), content: "[TOOL_CALLS]", special: true };
     const tokenizer = readJson("tokenizer.json") as { added_tokens: Array<{ id: number; content: string; special: boolean }> };
     const added = tokenizer.added_tokens.find((t) => t.id === RENAMED_TOKEN);
-    if (!added) throw new Error(`the mistral fixture has no added token ${RENAMED_TOKEN}`);
+    if (!added) throw new Error(`the ${fixture} fixture has no added token ${RENAMED_TOKEN}`);
     added.content = "[TOOL_CALLS]";
     added.special = true;
     writeJson("tokenizer.json", tokenizer);

@@ -12,12 +12,12 @@ import { MISTRAL_V1_TEMPLATE } from "../../src/hf/tokenizer/test-templates.ts";
 import { registerBaseModel } from "../../src/index.ts";
 import { checkChatTemplate } from "../../src/jobs/template-checks.ts";
 import { engineWithClient, waitForJob } from "../engine-client.ts";
-import { mistralWithTemplate } from "./mistral-v3-template.ts";
+import { fixtureWithTemplate } from "./mistral-v3-template.ts";
 import { TICKETS, ticketsJsonl } from "./tickets.ts";
 import { expectLossFellTenfold, trainLosses } from "./tuned-checks.ts";
 
 const MODEL = "tiny-mistral-v1";
-const checkpoint = mistralWithTemplate(MISTRAL_V1_TEMPLATE);
+const checkpoint = fixtureWithTemplate(MISTRAL_V1_TEMPLATE);
 afterAll(() => checkpoint.dispose());
 
 describe("a base whose chat template has no system role", () => {

@@ -1,0 +1,86 @@
+#!/usr/bin/env python3
+"""Renders the real chat templates in packages/engine/fixtures/chat-templates/ with Python's jinja2, set up as
+transformers' apply_chat_template sets it up (a sandboxed environment with trim_blocks and lstrip_blocks, the
+`{% generation %}` block, loop controls, `raise_exception` and `strftime_now`), and writes what they render to
+reference.json beside them. The engine renders with @huggingface/jinja; chat-templates.test.ts compares the two.
+
+`strftime_now` returns the sentinel @@TODAY@@ here; the TypeScript test puts today's date in its place, because
+@huggingface/jinja's own strftime_now cannot be replaced.
+
+    /usr/bin/python3 packages/engine/scripts/chat_template_reference.py   # needs python3-jinja2 (Debian)
+"""
+import json
+from pathlib import Path
+
+import jinja2
+from jinja2 import nodes
+from jinja2.ext import Extension
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+HERE = Path(__file__).resolve().parent.parent / "fixtures" / "chat-templates"
+TODAY = "@@TODAY@@"
+
+
+class Generation(Extension):
+    """transformers' AssistantTracker, reduced to rendering the block's body."""
+
+    tags = {"generation"}
+
+    def parse(self, parser):
+        lineno = next(parser.stream).lineno
+        body = parser.parse_statements(["name:endgeneration"], drop_needle=True)
+        return nodes.CallBlock(self.call_method("_render", []), [], [], body).set_lineno(lineno)
+
+    def _render(self, caller):
+        return caller()
+
+
+def raise_exception(message):
+    raise jinja2.exceptions.TemplateError(message)
+
+
+def environment():
+    env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, extensions=[Generation, jinja2.ext.loopcontrols])
+    env.globals["raise_exception"] = raise_exception
+    env.globals["strftime_now"] = lambda fmt: TODAY
+    return env
+
+
+def user(content):
+    return {"role": "user", "content": content}
+
+
+def assistant(content):
+    return {"role": "assistant", "content": content}
+
+
+def system(content):
+    return {"role": "system", "content": content}
+
+
+CASES = {
+    "smollm3-3b.jinja": [
+        ("no system message, generation prompt (think mode, default instructions)", [user("Hi")], True, {}),
+        ("system message with /no_think, a reply", [system("Route the ticket. /no_think"), user("My invoice is wrong"), assistant("billing")], False, {}),
+        ("enable_thinking false, a reply starting with newlines", [system("Be brief."), user("Hi"), assistant("\n\nHello")], False, {"enable_thinking": False}),
+        ("system message with /system_override", [system("Only this. /system_override"), user("Hi")], True, {}),
+        ("multi-turn with a tool result (written as a user turn)", [user("Weather?"), assistant("Checking."), {"role": "tool", "content": "18C"}, assistant("18C.")], False, {"enable_thinking": False}),
+    ],
+}
+
+
+def main():
+    env = environment()
+    out = {"generator": "packages/engine/scripts/chat_template_reference.py", "jinja2": jinja2.__version__, "today": TODAY, "templates": {}}
+    for name, cases in CASES.items():
+        template = env.from_string((HERE / name).read_text(encoding="utf8"))
+        rendered = []
+        for title, messages, generation_prompt, variables in cases:
+            text = template.render(messages=messages, add_generation_prompt=generation_prompt, **variables)
+            rendered.append({"name": title, "messages": messages, "add_generation_prompt": generation_prompt, "variables": variables, "text": text})
+        out["templates"][name] = rendered
+    (HERE / "reference.json").write_text(json.dumps(out, indent=2, ensure_ascii=False) + "\n", encoding="utf8")
+
+
+if __name__ == "__main__":
+    main()
