@@ -13,45 +13,54 @@
 namespace tl {
 namespace {
 
-// Row i of S (scores, Tk wide) becomes softmax over keys 0..min(Tk, q_off+i+1)-1, zero beyond.
-TL_CLONES void causal_softmax(float* S, int Tq, int Tk, int q_off, float scale) {
+// The first key query position p sees: p - window + 1 with a sliding window (0: none, every key from 0).
+inline int window_lo(int p, int window) { return window > 0 ? std::max(0, p - window + 1) : 0; }
+
+// Row i of S (scores, Tk wide) becomes softmax over keys lo..n-1, lo = window_lo(q_off+i), n = min(Tk,
+// q_off+i+1), and zero at the other columns of [c0, c1) (the ones read afterwards: the whole row for a P returned to the
+// caller); the scores in [lo, n) must have been computed.
+TL_CLONES void causal_softmax(float* S, int Tq, int Tk, int q_off, float scale, int window, int c0, int c1) {
   for (int i = 0; i < Tq; i++) {
     float* s = S + static_cast<long>(i) * Tk;
-    int n = std::min(Tk, q_off + i + 1);
+    int n = std::min(Tk, q_off + i + 1), lo = std::min(window_lo(q_off + i, window), n);
     float mx = -INFINITY;
 #pragma omp simd reduction(max : mx)
-    for (int j = 0; j < n; j++) mx = s[j] > mx ? s[j] : mx;
+    for (int j = lo; j < n; j++) mx = s[j] > mx ? s[j] : mx;
     float sum = 0.0f;
 #pragma omp simd reduction(+ : sum)
-    for (int j = 0; j < n; j++) {
+    for (int j = lo; j < n; j++) {
       float e = fast_exp((s[j] - mx) * scale);
       s[j] = e;
       sum += e;
     }
     float inv = 1.0f / sum;
 #pragma omp simd
-    for (int j = 0; j < n; j++) s[j] *= inv;
-    for (int j = n; j < Tk; j++) s[j] = 0.0f;
+    for (int j = lo; j < n; j++) s[j] *= inv;
+    for (int j = c0; j < lo; j++) s[j] = 0.0f;
+    for (int j = std::max(n, c0); j < c1; j++) s[j] = 0.0f;
   }
 }
 
-// dS = P ∘ (dP − rowsum(P ∘ dP)) · scale, in place over dP, for `rows` causal rows starting at row0.
-TL_CLONES void softmax_bwd(const float* P, float* dP, int rows, int row0, int T, float scale) {
+// dS = P ∘ (dP − rowsum(P ∘ dP)) · scale, in place over dP, for `rows` causal rows starting at row0 (rows of stride T),
+// over each row's keys lo..row0+i (lo = window_lo); zero at the other columns of [c0, c1).
+TL_CLONES void softmax_bwd(const float* P, float* dP, int rows, int row0, int T, float scale, int window, int c0, int c1) {
   for (int i = 0; i < rows; i++) {
     const float* p = P + static_cast<long>(i) * T;
     float* d = dP + static_cast<long>(i) * T;
-    int n = row0 + i + 1;
+    int n = row0 + i + 1, lo = window_lo(row0 + i, window);
     float D = 0.0f;
 #pragma omp simd reduction(+ : D)
-    for (int j = 0; j < n; j++) D += p[j] * d[j];
+    for (int j = lo; j < n; j++) D += p[j] * d[j];
 #pragma omp simd
-    for (int j = 0; j < n; j++) d[j] = p[j] * (d[j] - D) * scale;
-    for (int j = n; j < T; j++) d[j] = 0.0f;
+    for (int j = lo; j < n; j++) d[j] = p[j] * (d[j] - D) * scale;
+    for (int j = c0; j < lo; j++) d[j] = 0.0f;
+    for (int j = std::max(n, c0); j < c1; j++) d[j] = 0.0f;
   }
 }
 
 // Rows are processed in blocks of RB so that the causal upper triangle (keys after the block's last
-// query) is never multiplied. RB is a multiple of every microkernel's MR.
+// query) is never multiplied, nor (with a sliding window) the keys before the window of the block's first
+// query. RB is a multiple of every microkernel's MR.
 constexpr int RB = 48;
 
 }  // namespace
@@ -59,30 +68,41 @@ constexpr int RB = 48;
 namespace {
 
 // Query head h of one example: queries from qh (rows of stride qs), keys/values from kh/vh (stride kvs), output oh
-// (stride os). Query i sits at position q_off+i and sees keys 0..q_off+i. S holds the probabilities [Tq, Tk].
-void head_fwd(const float* qh, int qs, const float* kh, const float* vh, int kvs, float* oh, int os, float* S, int Tq, int Tk,
-              int hd, int q_off, float scale) {
+// (stride os). Query i sits at position p = q_off+i and sees keys window_lo(p)..p. S holds the probabilities [Tq, Tk]:
+// every column when `full` (returned to the caller), else only those each row block read.
+void head_fwd(const float* qh, int qs, const float* kh, const float* vh, int kvs, float* oh, int os, float* S, bool full, int Tq,
+              int Tk, int hd, int q_off, float scale, int window) {
   for (int i0 = 0; i0 < Tq; i0 += RB) {
     int m = std::min(RB, Tq - i0);
     int nk = std::min(Tk, q_off + i0 + m);
+    int j0 = std::min(window_lo(q_off + i0, window), nk);  // keys j0..nk-1 are seen by some row of the block
     float* Si = S + static_cast<long>(i0) * Tk;
-    sgemm_serial(false, true, m, nk, hd, qh + static_cast<long>(i0) * qs, qs, kh, kvs, Si, Tk, false, nullptr);
-    causal_softmax(Si, m, Tk, q_off + i0, scale);
-    sgemm_serial(false, false, m, hd, nk, Si, Tk, vh, kvs, oh + static_cast<long>(i0) * os, os, false, nullptr);
+    sgemm_serial(false, true, m, nk - j0, hd, qh + static_cast<long>(i0) * qs, qs, kh + static_cast<long>(j0) * kvs, kvs, Si + j0, Tk,
+                 false, nullptr);
+    causal_softmax(Si, m, Tk, q_off + i0, scale, window, full ? 0 : j0, full || window == 0 ? Tk : nk);
+    sgemm_serial(false, false, m, hd, nk - j0, Si + j0, Tk, vh + static_cast<long>(j0) * kvs, kvs, oh + static_cast<long>(i0) * os, os,
+                 false, nullptr);
   }
 }
 
 // The gradients of kv head kvh of one example of T rows (its rows at q, k, v, dout, dq, dk, dv), over the kv head's
-// query heads in order: the first writes dK/dV, the next ones add theirs. P: the example's probabilities [H, T, T], or
-// null (recomputed per head into Pbuf).
+// query heads in order: the first writes dK/dV, the next ones add theirs. P: the example's probabilities [H, T, T] (from
+// the forward pass with the same window), or null (recomputed per head into Pbuf).
 void kv_head_bwd(const float* q, int qs, const float* k, const float* v, int kvs, const float* P, const float* dout, int os,
-                 float* dq, float* dk, float* dv, int dqs, int H, int T, int hd, float scale, int kvh, int group,
+                 float* dq, float* dk, float* dv, int dqs, int H, int T, int hd, float scale, int kvh, int group, int window,
                  std::vector<float>& dP, std::vector<float>& Pbuf) {
   if (dP.size() < static_cast<size_t>(T) * T) dP.resize(static_cast<size_t>(T) * T);
   const float* kh = k + kvh * hd;
   const float* vh = v + kvh * hd;
   float* dkh = dk + kvh * hd;
   float* dvh = dv + kvh * hd;
+  // Row block i0 computes keys j0(i0)..i0+m-1; the key-block loop below reads its rows from the start of j0's key block
+  // (RB-aligned) to its end, so that is the range its zeros must cover (without a window: the whole row, as always).
+  auto cols = [&](int i0, int m, int& j0, int& c0, int& c1) {
+    j0 = window_lo(i0, window);
+    c0 = window > 0 ? j0 / RB * RB : 0;
+    c1 = window > 0 ? i0 + m : T;
+  };
   for (int g = 0; g < group; g++) {
     int h = kvh * group + g;
     bool add = g > 0;
@@ -91,25 +111,31 @@ void kv_head_bwd(const float* q, int qs, const float* k, const float* v, int kvs
     if (!Ph) {  // recompute the probabilities (memory O(T²) per thread instead of per batch × head × layer)
       if (Pbuf.size() < static_cast<size_t>(T) * T) Pbuf.resize(static_cast<size_t>(T) * T);
       for (int i0 = 0; i0 < T; i0 += RB) {
-        int m = std::min(RB, T - i0);
+        int m = std::min(RB, T - i0), j0, c0, c1;
+        cols(i0, m, j0, c0, c1);
         float* Si = Pbuf.data() + static_cast<long>(i0) * T;
-        sgemm_serial(false, true, m, i0 + m, hd, qh + static_cast<long>(i0) * qs, qs, kh, kvs, Si, T, false, nullptr);
-        causal_softmax(Si, m, T, i0, scale);
+        sgemm_serial(false, true, m, i0 + m - j0, hd, qh + static_cast<long>(i0) * qs, qs, kh + static_cast<long>(j0) * kvs, kvs, Si + j0, T,
+                     false, nullptr);
+        causal_softmax(Si, m, T, i0, scale, window, c0, c1);
       }
       Ph = Pbuf.data();
     }
     const float* doh = dout + h * hd;
     float* dS = dP.data();
     float* dqh = dq + h * hd;
-    for (int i0 = 0; i0 < T; i0 += RB) {  // query rows i0.. see keys < i0 + m
-      int m = std::min(RB, T - i0), nk = i0 + m;
+    for (int i0 = 0; i0 < T; i0 += RB) {  // query rows i0.. see keys j0 .. i0 + m - 1
+      int m = std::min(RB, T - i0), nk = i0 + m, j0, c0, c1;
+      cols(i0, m, j0, c0, c1);
       long o = static_cast<long>(i0) * T;
-      sgemm_serial(false, true, m, nk, hd, doh + static_cast<long>(i0) * os, os, vh, kvs, dS + o, T, false, nullptr);  // dP = dO·Vᵀ
-      softmax_bwd(Ph + o, dS + o, m, i0, T, scale);                                                                   // dS
-      sgemm_serial(false, false, m, hd, nk, dS + o, T, kh, kvs, dqh + static_cast<long>(i0) * dqs, dqs, false, nullptr);  // dQ = dS·K
+      sgemm_serial(false, true, m, nk - j0, hd, doh + static_cast<long>(i0) * os, os, vh + static_cast<long>(j0) * kvs, kvs, dS + o + j0, T,
+                   false, nullptr);                                  // dP = dO·Vᵀ
+      softmax_bwd(Ph + o, dS + o, m, i0, T, scale, window, c0, c1);  // dS
+      sgemm_serial(false, false, m, hd, nk - j0, dS + o + j0, T, kh + static_cast<long>(j0) * kvs, kvs, dqh + static_cast<long>(i0) * dqs, dqs,
+                   false, nullptr);  // dQ = dS·K
     }
-    for (int j0 = 0; j0 < T; j0 += RB) {  // key rows j0.. are seen by queries >= j0
-      int m = std::min(RB, T - j0), nq = T - j0;
+    for (int j0 = 0; j0 < T; j0 += RB) {  // key rows j0.. are seen by queries j0 .. j0 + m + window - 2
+      int m = std::min(RB, T - j0);
+      int nq = (window > 0 ? std::min<long>(T, static_cast<long>(j0) + m + window - 1) : T) - j0;
       long o = static_cast<long>(j0) * T + j0;
       sgemm_serial(true, false, m, hd, nq, dS + o, T, qh + static_cast<long>(j0) * qs, qs, dkh + static_cast<long>(j0) * dqs, dqs, add, nullptr);  // dK (+)= dSᵀ·Q
       sgemm_serial(true, false, m, hd, nq, Ph + o, T, doh + static_cast<long>(j0) * os, os, dvh + static_cast<long>(j0) * dqs, dqs, add, nullptr);  // dV (+)= Pᵀ·dO
@@ -129,7 +155,7 @@ std::vector<int> longest_first(const int* lens, int B) {
 }  // namespace
 
 void attention_fwd(const float* q, int qs, const float* k, const float* v, int kvs, float* out, int os, float* P, int B, int H,
-                   int Tq, int Tk, int hd, int q_off, float scale, int kv_heads) {
+                   int Tq, int Tk, int hd, int q_off, float scale, int kv_heads, int window) {
   const int group = H / (kv_heads > 0 ? kv_heads : H);  // query heads per kv head
   auto run = [&](int t) {
     thread_local std::vector<float> tmp;
@@ -143,7 +169,7 @@ void attention_fwd(const float* q, int qs, const float* k, const float* v, int k
     const float* kh = k + static_cast<long>(b) * Tk * kvs + (h / group) * hd;
     const float* vh = v + static_cast<long>(b) * Tk * kvs + (h / group) * hd;
     float* oh = out + static_cast<long>(b) * Tq * os + h * hd;
-    head_fwd(qh, qs, kh, vh, kvs, oh, os, S, Tq, Tk, hd, q_off, scale);
+    head_fwd(qh, qs, kh, vh, kvs, oh, os, S, P != nullptr, Tq, Tk, hd, q_off, scale, window);
   };
   if (static_cast<long>(B) * H * Tq * Tk * hd < 100000) {
     for (int t = 0; t < B * H; t++) run(t);
@@ -153,7 +179,7 @@ void attention_fwd(const float* q, int qs, const float* k, const float* v, int k
 }
 
 void attention_bwd(const float* q, int qs, const float* k, const float* v, int kvs, const float* P, const float* dout, int os,
-                   float* dq, float* dk, float* dv, int dqs, int B, int H, int T, int hd, float scale, int kv_heads) {
+                   float* dq, float* dk, float* dv, int dqs, int B, int H, int T, int hd, float scale, int kv_heads, int window) {
   const int KV = kv_heads > 0 ? kv_heads : H;
   const int group = H / KV;
   // One task per (batch, kv head): it loops over the kv head's query heads in order, the first one
@@ -163,12 +189,12 @@ void attention_bwd(const float* q, int qs, const float* k, const float* v, int k
     int b = t / KV, kvh = t % KV;
     long row = static_cast<long>(b) * T;
     kv_head_bwd(q + row * qs, qs, k + row * kvs, v + row * kvs, kvs, P ? P + static_cast<long>(b) * H * T * T : nullptr,
-                dout + row * os, os, dq + row * dqs, dk + row * dqs, dv + row * dqs, dqs, H, T, hd, scale, kvh, group, dP, Pbuf);
+                dout + row * os, os, dq + row * dqs, dk + row * dqs, dv + row * dqs, dqs, H, T, hd, scale, kvh, group, window, dP, Pbuf);
   });
 }
 
 void attention_fwd_rows(const float* q, int qs, const float* k, const float* v, int kvs, float* out, int os, const int* starts,
-                        const int* lens, int B, int H, int hd, float scale, int kv_heads) {
+                        const int* lens, int B, int H, int hd, float scale, int kv_heads, int window) {
   const int group = H / (kv_heads > 0 ? kv_heads : H);
   const std::vector<int> order = longest_first(lens, B);
   parallel_for(B * H, [&](int t) {
@@ -178,13 +204,13 @@ void attention_fwd_rows(const float* q, int qs, const float* k, const float* v, 
     if (tmp.size() < static_cast<size_t>(T) * T) tmp.resize(static_cast<size_t>(T) * T);
     long row = starts[b];
     head_fwd(q + row * qs + h * hd, qs, k + row * kvs + (h / group) * hd, v + row * kvs + (h / group) * hd, kvs, out + row * os + h * hd,
-             os, tmp.data(), T, T, hd, 0, scale);
+             os, tmp.data(), false, T, T, hd, 0, scale, window);
   });
 }
 
 void attention_bwd_rows(const float* q, int qs, const float* k, const float* v, int kvs, const float* dout, int os, float* dq,
                         float* dk, float* dv, int dqs, const int* starts, const int* lens, int B, int H, int hd, float scale,
-                        int kv_heads) {
+                        int kv_heads, int window) {
   const int KV = kv_heads > 0 ? kv_heads : H;
   const int group = H / KV;
   const std::vector<int> order = longest_first(lens, B);
@@ -194,7 +220,7 @@ void attention_bwd_rows(const float* q, int qs, const float* k, const float* v, 
     if (T <= 0) return;
     long row = starts[b];
     kv_head_bwd(q + row * qs, qs, k + row * kvs, v + row * kvs, kvs, nullptr, dout + row * os, os, dq + row * dqs, dk + row * dqs,
-                dv + row * dqs, dqs, H, T, hd, scale, kvh, group, dP, Pbuf);
+                dv + row * dqs, dqs, H, T, hd, scale, kvh, group, window, dP, Pbuf);
   });
 }
 

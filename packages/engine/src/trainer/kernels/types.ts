@@ -140,6 +140,12 @@ export interface Kernels {
     scale: number,
     /** Grouped-query attention: query head h reads kv head floor(h / (H / kvHeads)) at k/v columns kvh·hd (default H). */
     kvHeads?: number,
+    /**
+     * Sliding-window attention (Gemma 3's local layers, Hugging Face's sliding_window): the query at position p = qOff + i
+     * sees only keys j with p − window < j ≤ p (itself and the window − 1 before it); the other keys' probabilities are
+     * exactly 0 and the native kernels skip their products. undefined or 0: no window (every key j ≤ p).
+     */
+    window?: number,
   ): void;
   attentionBwd(
     q: Vec,
@@ -162,11 +168,14 @@ export interface Kernels {
     scale: number,
     /** Grouped-query attention (default H): dk/dv of a kv head are the sum over its query heads, in head order. */
     kvHeads?: number,
+    /** The forward pass's sliding window (query i sees keys i − window < j ≤ i; undefined or 0: none). P, if given, is from it. */
+    window?: number,
   ): void;
   /**
    * Self-attention over a packed batch: example b is rows starts[b] .. starts[b] + lens[b] - 1 of q, k, v and out,
    * causal from position 0 within the example, attending to its own rows only (attentionFwd with B = 1 and qOff 0 on
-   * each example's rows, every example's heads in one parallel region).
+   * each example's rows, every example's heads in one parallel region). With a sliding window, the query at position p
+   * of its example sees that example's keys p − window < j ≤ p (undefined or 0: no window).
    */
   attentionFwdRows(
     q: Vec,
@@ -182,8 +191,12 @@ export interface Kernels {
     hd: number,
     scale: number,
     kvHeads?: number,
+    window?: number,
   ): void;
-  /** The backward of attentionFwdRows (the probabilities recomputed): dq, dk, dv overwritten on the examples' rows. */
+  /**
+   * The backward of attentionFwdRows (the probabilities recomputed, with the same window): dq, dk, dv overwritten on the
+   * examples' rows.
+   */
   attentionBwdRows(
     q: Vec,
     qs: number,
@@ -202,6 +215,7 @@ export interface Kernels {
     hd: number,
     scale: number,
     kvHeads?: number,
+    window?: number,
   ): void;
   crossEntropy(logits: Vec, targets: Int32Array, weights: Vec, losses: Vec, correct: Vec, rows: number, V: number, grad: boolean): void;
   adamw(

@@ -1,8 +1,14 @@
 import type { Vec } from "../kernels/types.ts";
 
+/** The first key the query at position p sees: p − window + 1 with a sliding window (window > 0), else 0. */
+function firstKey(p: number, window: number): number {
+  return window > 0 ? Math.max(0, p - window + 1) : 0;
+}
+
 /**
  * Reference causal attention; see native/src/kernels.h for the layout. Grouped-query attention: query
- * head h reads kv head floor(h / (H / kvHeads)) at k/v columns kvh·hd.
+ * head h reads kv head floor(h / (H / kvHeads)) at k/v columns kvh·hd. A sliding window (window > 0):
+ * the query at position p = qOff + i sees keys p - window < j <= p only.
  */
 export function attentionFwd(
   q: Vec,
@@ -21,6 +27,7 @@ export function attentionFwd(
   qOff: number,
   scale: number,
   kvHeads: number = H,
+  window = 0,
 ): void {
   const group = H / kvHeads;
   const s = new Float64Array(Tk);
@@ -29,8 +36,9 @@ export function attentionFwd(
       for (let i = 0; i < Tq; i++) {
         const qi = (b * Tq + i) * qs + h * hd;
         const n = Math.min(Tk, qOff + i + 1);
+        const lo = firstKey(qOff + i, window);
         let mx = Number.NEGATIVE_INFINITY;
-        for (let j = 0; j < n; j++) {
+        for (let j = lo; j < n; j++) {
           const kj = (b * Tk + j) * kvs + Math.floor(h / group) * hd;
           let dot = 0;
           for (let c = 0; c < hd; c++) dot += (q[qi + c] as number) * (k[kj + c] as number);
@@ -38,13 +46,13 @@ export function attentionFwd(
           mx = Math.max(mx, s[j] as number);
         }
         let sum = 0;
-        for (let j = 0; j < n; j++) {
+        for (let j = lo; j < n; j++) {
           s[j] = Math.exp((s[j] as number) - mx);
           sum += s[j] as number;
         }
         const oi = (b * Tq + i) * os + h * hd;
         for (let c = 0; c < hd; c++) out[oi + c] = 0;
-        for (let j = 0; j < n; j++) {
+        for (let j = lo; j < n; j++) {
           const p = (s[j] as number) / sum;
           s[j] = p;
           const vj = (b * Tk + j) * kvs + Math.floor(h / group) * hd;
@@ -52,7 +60,7 @@ export function attentionFwd(
         }
         if (P) {
           const pi = ((b * H + h) * Tq + i) * Tk;
-          for (let j = 0; j < Tk; j++) P[pi + j] = j < n ? (s[j] as number) : 0;
+          for (let j = 0; j < Tk; j++) P[pi + j] = j >= lo && j < n ? (s[j] as number) : 0;
         }
       }
     }
@@ -78,13 +86,14 @@ export function attentionBwd(
   hd: number,
   scale: number,
   kvHeads: number = H,
+  window = 0,
 ): void {
   const group = H / kvHeads;
   const dp = new Float64Array(T);
   let P = Pin;
   if (!P) {
     P = new Float64Array(B * H * T * T);
-    attentionFwd(q, qs, k, v, kvs, new Float64Array(B * T * H * hd), H * hd, P, B, H, T, T, hd, 0, scale, kvHeads);
+    attentionFwd(q, qs, k, v, kvs, new Float64Array(B * T * H * hd), H * hd, P, B, H, T, T, hd, 0, scale, kvHeads, window);
   }
   for (let b = 0; b < B; b++) {
     for (let i = 0; i < T; i++) {
@@ -104,15 +113,16 @@ export function attentionBwd(
         const doi = (b * T + i) * os + h * hd;
         const qi = (b * T + i) * qs + h * hd;
         const dqi = (b * T + i) * dqs + h * hd;
+        const lo = firstKey(i, window);
         let D = 0;
-        for (let j = 0; j <= i; j++) {
+        for (let j = lo; j <= i; j++) {
           const vj = (b * T + j) * kvs + kvh * hd;
           let dot = 0;
           for (let c = 0; c < hd; c++) dot += (dout[doi + c] as number) * (v[vj + c] as number);
           dp[j] = dot;
           D += (P[pi + j] as number) * dot;
         }
-        for (let j = 0; j <= i; j++) {
+        for (let j = lo; j <= i; j++) {
           const p = P[pi + j] as number;
           const ds = p * ((dp[j] as number) - D) * scale;
           const kj = (b * T + j) * kvs + kvh * hd;
@@ -128,7 +138,7 @@ export function attentionBwd(
   }
 }
 
-/** attentionFwdRows: attentionFwd on each example's rows (B = 1, from position 0). */
+/** attentionFwdRows: attentionFwd on each example's rows (B = 1, from position 0, the window too). */
 export function attentionFwdRows(
   q: Vec,
   qs: number,
@@ -143,6 +153,7 @@ export function attentionFwdRows(
   hd: number,
   scale: number,
   kvHeads: number = H,
+  window = 0,
 ): void {
   lens.forEach((T, b) => {
     const r = starts[b] as number;
@@ -164,6 +175,7 @@ export function attentionFwdRows(
         0,
         scale,
         kvHeads,
+        window,
       );
   });
 }
@@ -187,6 +199,7 @@ export function attentionBwdRows(
   hd: number,
   scale: number,
   kvHeads: number = H,
+  window = 0,
 ): void {
   lens.forEach((T, b) => {
     const r = starts[b] as number;
@@ -210,6 +223,7 @@ export function attentionBwdRows(
         hd,
         scale,
         kvHeads,
+        window,
       );
   });
 }

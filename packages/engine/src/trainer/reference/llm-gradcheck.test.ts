@@ -1,12 +1,12 @@
 /**
  * Gradient checks of the open-weight (Llama-family) reference kernels in float64: RMSNorm (dx and a
  * gamma shared across rows), RoPE (the inverse rotation is the forward's adjoint), SwiGLU and
- * grouped-query attention (dq, dk, dv with kvHeads < H) against central differences of
- * L = sum(y · R), R random.
+ * grouped-query attention (dq, dk, dv with kvHeads < H), with a sliding window too (padded and packed, saved and
+ * recomputed probabilities) against central differences of L = sum(y · R), R random.
  */
 import { describe, expect, it } from "vitest";
 import { Rng } from "../train/rng.ts";
-import { attentionBwd, attentionFwd } from "./attention.ts";
+import { attentionBwd, attentionBwdRows, attentionFwd, attentionFwdRows } from "./attention.ts";
 import { rmsnormBwd, rmsnormFwd } from "./rmsnorm.ts";
 import { rope } from "./rope.ts";
 import { swigluBwd, swigluFwd } from "./swiglu.ts";
@@ -155,6 +155,60 @@ describe("open-weight reference kernels: gradients (finite differences, float64)
       check(`gqa dk ${H}/${KV}`, qkv, L, d, inColumns(qw, qw + kw));
       check(`gqa dv ${H}/${KV}`, qkv, L, d, inColumns(qw + kw, stride));
     }
+  });
+
+  it("sliding-window attention: dq, dk, dv for windows 1, 2 and 4 (saved and recomputed probabilities), and packed rows", () => {
+    for (const [B, H, KV, T, hd, window] of [
+      [2, 4, 2, 6, 3, 2],
+      [1, 3, 3, 7, 2, 1],
+      [2, 2, 1, 7, 3, 4],
+    ] as const) {
+      const [qw, kw] = [H * hd, KV * hd];
+      const stride = qw + 2 * kw;
+      const qkv = rand(B * T * stride);
+      const R = rand(B * T * qw);
+      const out = new Float64Array(B * T * qw);
+      const s = 1 / Math.sqrt(hd);
+      const k = qkv.subarray(qw);
+      const v = qkv.subarray(qw + kw);
+      const L = () => {
+        attentionFwd(qkv, stride, k, v, stride, out, qw, null, B, H, T, T, hd, 0, s, KV, window);
+        return dot(out, R);
+      };
+      const d = new Float64Array(qkv.length);
+      attentionBwd(qkv, stride, k, v, stride, null, R, qw, d, d.subarray(qw), d.subarray(qw + kw), stride, B, H, T, hd, s, KV, window);
+      const inColumns = (c0: number, c1: number) => () => Math.floor(rng.next() * B * T) * stride + c0 + Math.floor(rng.next() * (c1 - c0));
+      const what = `window ${window} ${H}/${KV}`;
+      check(`${what} dq`, qkv, L, d, inColumns(0, qw));
+      check(`${what} dk`, qkv, L, d, inColumns(qw, qw + kw));
+      check(`${what} dv`, qkv, L, d, inColumns(qw + kw, stride));
+      // With the forward pass's probabilities: the same gradients.
+      const P = new Float64Array(B * H * T * T);
+      attentionFwd(qkv, stride, k, v, stride, out, qw, P, B, H, T, T, hd, 0, s, KV, window);
+      const d2 = new Float64Array(qkv.length);
+      attentionBwd(qkv, stride, k, v, stride, P, R, qw, d2, d2.subarray(qw), d2.subarray(qw + kw), stride, B, H, T, hd, s, KV, window);
+      expect(Array.from(d2)).toEqual(Array.from(d));
+    }
+    // Packed examples of different lengths, each with its window from its own position 0.
+    const [H, KV, hd, window] = [4, 2, 3, 3];
+    const lens = Int32Array.from([5, 0, 7, 1, 4]);
+    const starts = Int32Array.from([0, 5, 5, 12, 13]);
+    const rows = 17;
+    const [qw, kw] = [H * hd, KV * hd];
+    const stride = qw + 2 * kw;
+    const qkv = rand(rows * stride);
+    const R = rand(rows * qw);
+    const out = new Float64Array(rows * qw);
+    const s = 0.5;
+    const k = qkv.subarray(qw);
+    const v = qkv.subarray(qw + kw);
+    const L = () => {
+      attentionFwdRows(qkv, stride, k, v, stride, out, qw, starts, lens, H, hd, s, KV, window);
+      return dot(out, R);
+    };
+    const d = new Float64Array(qkv.length);
+    attentionBwdRows(qkv, stride, k, v, stride, R, qw, d, d.subarray(qw), d.subarray(qw + kw), stride, starts, lens, H, hd, s, KV, window);
+    check("packed window dqkv", qkv, L, d, anywhere(rows * stride), 48);
   });
 
   it("grouped-query attention equals multi-head attention over repeated kv heads (forward, and dk/dv summed over the group)", () => {
