@@ -62,7 +62,7 @@ export async function checkChatTemplate(
         }
         if (converted.some((m) => m.tool_calls !== undefined)) {
           const withoutCalls = converted.map(({ tool_calls: _, ...m }) => m);
-          if (template.render(withoutCalls, { tools: parsedTools }) === written)
+          if (rendersAs(template, withoutCalls, parsedTools, written))
             return {
               code: "invalid_training_file",
               message: `The ${file.param.replace("_", " ")} ${file.name} line ${line}: the chat template of ${model} does not write the assistant's tool_calls (it renders the conversation the same without them), so the model would learn to reply with nothing instead of calling the tool. Tool-calling data needs a base whose template writes tool calls (Llama 3.1+, Qwen2.5+, Qwen3, Mistral v0.3).`,
@@ -74,4 +74,13 @@ export async function checkChatTemplate(
     }
   }
   return undefined;
+}
+
+/** Whether the template renders `messages` as `text` (a template that refuses them, as Mistral v0.3's refuses calls taken away, does not). */
+function rendersAs(template: ChatTemplate, messages: TemplateMessage[], tools: ChatInputTool[] | null, text: string): boolean {
+  try {
+    return template.render(messages, { tools }) === text;
+  } catch {
+    return false;
+  }
 }
