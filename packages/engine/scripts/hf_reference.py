@@ -2,7 +2,7 @@
 """Independent PyTorch reference for tunelab's Hugging Face model support.
 
 Plain torch (no `transformers`, no `safetensors`, no `tokenizers` package): the
-Llama / Qwen2 / Qwen3 / Mistral / SmolLM3 forward passes, a byte-level BPE tokenizer, a
+Llama / Qwen2 / Qwen3 / Mistral / SmolLM3 / Gemma 3 (text) forward passes, a byte-level BPE tokenizer, a
 safetensors reader/writer and PEFT LoRA application are written here from the
 Hugging Face semantics, so that agreement with the TypeScript engine (which uses
 @huggingface/tokenizers, @huggingface/jinja and native kernels) is a real check.
@@ -504,7 +504,7 @@ def render_chat(template: str, messages: list[dict], tools: list[dict] | None, a
 
 
 # ----------------------------------------------------------------------------
-# Model: Llama / Qwen2 / Qwen3 / Mistral / SmolLM3 decoder, following modeling_*.py (eager attention)
+# Model: Llama / Qwen2 / Qwen3 / Mistral / SmolLM3 / Gemma 3 decoder, following modeling_*.py (eager attention)
 # ----------------------------------------------------------------------------
 
 ARCHITECTURES = {
@@ -513,6 +513,7 @@ ARCHITECTURES = {
     "qwen3": "Qwen3ForCausalLM",
     "mistral": "MistralForCausalLM",
     "smollm3": "SmolLM3ForCausalLM",
+    "gemma3_text": "Gemma3ForCausalLM",
 }
 
 
@@ -535,6 +536,16 @@ class ModelConfig:
     mlp_bias: bool
     qk_norm: bool
     rope_layers: list[bool] = field(default_factory=list)  # per layer: applies RoPE (SmolLM3's NoPE layers: False)
+    # Gemma 3 (model_type gemma3_text) only:
+    sliding_layers: list[bool] = field(default_factory=list)  # per layer: sliding-window ("local") attention
+    sliding_window: int | None = None  # a sliding layer's query i sees keys j with i - sliding_window < j <= i
+    rope_local_theta: float = 10000.0  # rope_local_base_freq: the sliding layers' RoPE base (never rope_scaling)
+    query_pre_attn_scalar: float | None = None  # scores scaled by query_pre_attn_scalar ** -0.5, not head_dim ** -0.5
+
+    @property
+    def gemma(self) -> bool:
+        """Gemma 3: scaled embeddings, (1 + w) RMSNorms, sandwich norms, gelu_tanh MLP, local/global layers."""
+        return self.model_type == "gemma3_text"
 
     @staticmethod
     def from_dict(cfg: dict, where: str) -> "ModelConfig":
@@ -554,20 +565,33 @@ class ModelConfig:
         archs = cfg.get("architectures")
         if archs is not None and archs != [ARCHITECTURES[mt]]:
             raise RefError(f"{where}: field architectures {archs} does not match model_type {mt}")
+        gemma = mt == "gemma3_text"
         hidden, heads = need("hidden_size", int), need("num_attention_heads", int)
         kv = cfg.get("num_key_value_heads") or heads
-        head_dim = cfg.get("head_dim") or hidden // heads
+        # Gemma3TextConfig's head_dim defaults to 256, whatever hidden_size / num_attention_heads is
+        head_dim = cfg.get("head_dim") or (256 if gemma else hidden // heads)
         if heads % kv:
             raise RefError(f"{where}: field num_key_value_heads {kv} does not divide num_attention_heads {heads}")
-        if cfg.get("hidden_act", "silu") != "silu":
+        if gemma:  # Gemma3TextConfig reads hidden_activation (hidden_act is not used)
+            if cfg.get("hidden_activation", "gelu_pytorch_tanh") != "gelu_pytorch_tanh":
+                raise RefError(f"{where}: field hidden_activation {cfg.get('hidden_activation')!r} is not supported (gelu_pytorch_tanh)")
+        elif cfg.get("hidden_act", "silu") != "silu":
             raise RefError(f"{where}: field hidden_act {cfg.get('hidden_act')!r} is not supported (silu)")
         if cfg.get("quantization_config") is not None:
             raise RefError(f"{where}: field quantization_config: quantized checkpoints are not supported")
         rs = cfg.get("rope_scaling")
         if rs is not None:
+            if not isinstance(rs, dict):
+                raise RefError(f"{where}: field rope_scaling must be an object or null, got {rs!r}")
             kind = rs.get("rope_type", rs.get("type"))
-            if kind not in ("llama3", "default"):
-                raise RefError(f"{where}: field rope_scaling.rope_type {kind!r} is not supported (llama3)")
+            supported = ("linear", "default") if gemma else ("llama3", "default")
+            if kind not in supported:
+                raise RefError(f"{where}: field rope_scaling.rope_type {kind!r} is not supported ({supported[0]})")
+            if kind == "linear":
+                factor = rs.get("factor")
+                if not isinstance(factor, (int, float)) or isinstance(factor, bool) or factor < 1:
+                    raise RefError(f"{where}: field rope_scaling.factor must be a number >= 1, got {factor!r}")
+                rs = {"rope_type": "linear", "factor": float(factor)}
             if kind == "default":
                 rs = None
         if mt in ("qwen2", "smollm3") and cfg.get("use_sliding_window"):
@@ -587,6 +611,38 @@ class ModelConfig:
                 raise RefError(f"{where}: field no_rope_layers must list 0 or 1 for each of the {layers} layers, got {nrl!r}")
             rope_layers = [bool(v) for v in nrl[:layers]]
         attention_bias = bool(cfg.get("attention_bias", False))
+        sliding_layers = [False] * layers
+        sliding_window = None
+        query_pre_attn_scalar = None
+        rope_local_theta = 10000.0
+        if gemma:
+            # modeling_gemma3.py: tanh softcapping of scores/logits when these are set (Gemma 2); Gemma 3 has null
+            for key in ("attn_logit_softcapping", "final_logit_softcapping"):
+                if cfg.get(key) is not None:
+                    raise RefError(f"{where}: field {key} {cfg[key]!r} is not supported (null, as in Gemma 3)")
+            if attention_bias:
+                raise RefError(f"{where}: field attention_bias true is not supported for gemma3_text")
+            if cfg.get("use_bidirectional_attention"):
+                raise RefError(f"{where}: field use_bidirectional_attention true (EmbeddingGemma) is not supported")
+            lt = cfg.get("layer_types")
+            if lt is None:
+                # configuration_gemma3.py: layer i is full attention when (i + 1) % sliding_window_pattern == 0
+                pattern = cfg.get("sliding_window_pattern", cfg.get("_sliding_window_pattern", 6))
+                if not isinstance(pattern, int) or isinstance(pattern, bool) or pattern < 1:
+                    raise RefError(f"{where}: field sliding_window_pattern must be a positive int, got {pattern!r}")
+                lt = ["sliding_attention" if (n + 1) % pattern else "full_attention" for n in range(layers)]
+            if not isinstance(lt, list) or len(lt) != layers or any(t not in ("sliding_attention", "full_attention") for t in lt):
+                raise RefError(f"{where}: field layer_types must list sliding_attention or full_attention for each of the {layers} layers, got {lt!r}")
+            sliding_layers = [t == "sliding_attention" for t in lt]
+            sliding_window = cfg.get("sliding_window", 4096)
+            if any(sliding_layers) and (not isinstance(sliding_window, int) or isinstance(sliding_window, bool) or sliding_window < 1):
+                raise RefError(f"{where}: field sliding_window must be a positive int when layer_types has sliding_attention, got {sliding_window!r}")
+            query_pre_attn_scalar = cfg.get("query_pre_attn_scalar", 256)
+            if not isinstance(query_pre_attn_scalar, (int, float)) or isinstance(query_pre_attn_scalar, bool) or query_pre_attn_scalar <= 0:
+                raise RefError(f"{where}: field query_pre_attn_scalar must be a positive number, got {query_pre_attn_scalar!r}")
+            rope_local_theta = cfg.get("rope_local_base_freq", 10000.0)
+            if not isinstance(rope_local_theta, (int, float)) or isinstance(rope_local_theta, bool) or rope_local_theta <= 0:
+                raise RefError(f"{where}: field rope_local_base_freq must be a positive number, got {rope_local_theta!r}")
         return ModelConfig(
             model_type=mt,
             hidden=hidden,
@@ -597,14 +653,18 @@ class ModelConfig:
             intermediate=need("intermediate_size", int),
             vocab=need("vocab_size", int),
             eps=need("rms_norm_eps", float),
-            rope_theta=float(cfg.get("rope_theta", 2000000.0 if mt == "smollm3" else 10000.0)),
+            rope_theta=float(cfg.get("rope_theta", 2000000.0 if mt == "smollm3" else 1000000.0 if gemma else 10000.0)),
             rope_scaling=rs,
-            tied=bool(cfg.get("tie_word_embeddings", mt == "smollm3")),  # SmolLM3Config defaults to tied
+            tied=bool(cfg.get("tie_word_embeddings", mt in ("smollm3", "gemma3_text"))),  # SmolLM3Config, Gemma3TextConfig default to tied
             attention_bias=True if mt == "qwen2" else attention_bias if mt in ("llama", "qwen3", "smollm3") else False,
             o_bias=attention_bias if mt in ("llama", "qwen3", "smollm3") else False,
             mlp_bias=bool(cfg.get("mlp_bias", False)) if mt in ("llama", "smollm3") else False,
-            qk_norm=mt == "qwen3",
+            qk_norm=mt in ("qwen3", "gemma3_text"),
             rope_layers=rope_layers,
+            sliding_layers=sliding_layers,
+            sliding_window=sliding_window if any(sliding_layers) else None,
+            rope_local_theta=float(rope_local_theta),
+            query_pre_attn_scalar=float(query_pre_attn_scalar) if query_pre_attn_scalar is not None else None,
         )
 
     def expected_shapes(self) -> dict[str, list[int]]:
@@ -616,6 +676,9 @@ class ModelConfig:
             p = f"model.layers.{n}."
             s[p + "input_layernorm.weight"] = [h]
             s[p + "post_attention_layernorm.weight"] = [h]
+            if self.gemma:  # Gemma's "sandwich" norms around the MLP
+                s[p + "pre_feedforward_layernorm.weight"] = [h]
+                s[p + "post_feedforward_layernorm.weight"] = [h]
             s[p + "self_attn.q_proj.weight"] = [self.heads * hd, h]
             s[p + "self_attn.k_proj.weight"] = [self.kv_heads * hd, h]
             s[p + "self_attn.v_proj.weight"] = [self.kv_heads * hd, h]
@@ -640,12 +703,15 @@ class ModelConfig:
 
 
 def rope_inv_freq(cfg: ModelConfig) -> torch.Tensor:
-    """inv_freq = 1/theta^(2i/d) (float32 as in transformers), with rope_type llama3 smoothing when configured."""
+    """inv_freq = 1/theta^(2i/d) (float32 as in transformers), with rope_type llama3 smoothing or linear scaling
+    (inv_freq / factor, i.e. positions divided by factor, as _compute_linear_scaling_rope_parameters) when configured."""
     d = cfg.head_dim
     inv = 1.0 / (cfg.rope_theta ** (torch.arange(0, d, 2, dtype=torch.int64).to(torch.float32) / d))
     rs = cfg.rope_scaling
     if rs is None:
         return inv
+    if rs.get("rope_type") == "linear":
+        return inv / rs["factor"]
     factor, low, high = rs["factor"], rs["low_freq_factor"], rs["high_freq_factor"]
     old = rs["original_max_position_embeddings"]
     low_wavelen, high_wavelen = old / low, old / high
@@ -666,6 +732,11 @@ def rms_norm(x: torch.Tensor, w: torch.Tensor, eps: float) -> torch.Tensor:
     return w * (x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + eps))
 
 
+def gemma_rms_norm(x: torch.Tensor, w: torch.Tensor, eps: float) -> torch.Tensor:
+    """Gemma3RMSNorm: the stored weight w is an offset, the scale is (1 + w) (transformers: in float32, cast back)."""
+    return (x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + eps)) * (1.0 + w)
+
+
 class Model:
     """A decoder-only model over float tensors; `mutation` deliberately breaks one detail (sensitivity checks)."""
 
@@ -680,13 +751,22 @@ class Model:
             cfg = ModelConfig(**{**cfg.__dict__, "rope_theta": 10000.0})
         if mutation == "tied_head":  # the output head read from embed_tokens although lm_head.weight exists
             self.cfg = ModelConfig(**{**cfg.__dict__, "tied": True})
-        if mutation == "norm_no_weight":  # the final RMSNorm without its weight
-            self.w["model.norm.weight"] = torch.ones_like(self.w["model.norm.weight"])
+        if mutation == "norm_no_weight":  # the final RMSNorm without its weight (Gemma: w = 0, i.e. a scale of 1)
+            self.w["model.norm.weight"] = (torch.zeros_like if cfg.gemma else torch.ones_like)(self.w["model.norm.weight"])
         if mutation == "nope_ignored":  # no_rope_layers ignored: RoPE in every layer
             self.cfg = cfg = ModelConfig(**{**cfg.__dict__, "rope_layers": [True] * cfg.layers})
         if mutation == "nope_inverted":  # no_rope_layers read by its name: 1 taken as "no RoPE"
             self.cfg = cfg = ModelConfig(**{**cfg.__dict__, "rope_layers": [not r for r in cfg.rope_layers]})
         self.inv_freq = rope_inv_freq(cfg)
+        # Gemma 3's sliding layers: RoPE base rope_local_base_freq and never rope_scaling (rotary_emb_local)
+        local = ModelConfig(**{**cfg.__dict__, "rope_theta": cfg.rope_local_theta, "rope_scaling": None})
+        self.inv_freq_local = self.inv_freq if mutation == "local_rope_global_theta" else rope_inv_freq(local)
+
+    def norm(self, x: torch.Tensor, name: str) -> torch.Tensor:
+        c = self.cfg
+        if c.gemma and self.mutation != "norm_no_plus_one":
+            return gemma_rms_norm(x, self.w[name], c.eps)
+        return rms_norm(x, self.w[name], c.eps)
 
     def linear(self, x: torch.Tensor, name: str) -> torch.Tensor:
         y = x @ self.w[name + ".weight"].T
@@ -706,42 +786,73 @@ class Model:
         c, w, m = self.cfg, self.w, self.mutation
         T = len(ids)
         x = w["model.embed_tokens.weight"][torch.tensor(ids, dtype=torch.long)]
+        if c.gemma and m != "no_embed_scale":
+            # Gemma3TextScaledWordEmbedding: embeddings * sqrt(hidden_size); transformers casts that scale to the
+            # weights' dtype (bf16: sqrt(640) = 25.298 becomes 25.25); here it is the compute dtype's (float64)
+            x = x * (c.hidden**0.5)
         pos = torch.arange(T, dtype=torch.float32)
         freqs = pos[:, None] * self.inv_freq[None, :]  # float32, as transformers computes the angles
         emb = torch.cat((freqs, freqs), dim=-1)
         cos, sin = emb.cos().to(self.dtype), emb.sin().to(self.dtype)
         mask = torch.full((T, T), -math.inf, dtype=self.dtype).triu(1)
+        if any(c.sliding_layers):
+            freqs_local = pos[:, None] * self.inv_freq_local[None, :]
+            emb_local = torch.cat((freqs_local, freqs_local), dim=-1)
+            cos_local, sin_local = emb_local.cos().to(self.dtype), emb_local.sin().to(self.dtype)
+            i, j = torch.arange(T)[:, None], torch.arange(T)[None, :]
+            # query i attends to keys i - sliding_window < j <= i: itself and the sliding_window - 1 before it
+            mask_local = mask if m == "no_sliding_window" else mask.masked_fill(j <= i - c.sliding_window, -math.inf)
         n_rep = c.heads // c.kv_heads
+        scale = c.query_pre_attn_scalar**-0.5 if c.gemma and m != "scale_head_dim" else c.head_dim**-0.5
         for n in range(c.layers):
             p = f"model.layers.{n}."
-            h = rms_norm(x, w[p + "input_layernorm.weight"], c.eps)
+            sliding = bool(c.sliding_layers) and c.sliding_layers[n]
+            layer_freqs, layer_cos, layer_sin, layer_mask = (freqs_local, cos_local, sin_local, mask_local) if sliding else (freqs, cos, sin, mask)
+            h = self.norm(x, p + "input_layernorm.weight")
             q = self.linear(h, p + "self_attn.q_proj").view(T, c.heads, c.head_dim)
             k = self.linear(h, p + "self_attn.k_proj").view(T, c.kv_heads, c.head_dim)
             v = self.linear(h, p + "self_attn.v_proj").view(T, c.kv_heads, c.head_dim)
-            if c.qk_norm and m != "no_qk_norm":  # Qwen3: RMSNorm over head_dim of each head, before RoPE
-                q = rms_norm(q, w[p + "self_attn.q_norm.weight"], c.eps)
-                k = rms_norm(k, w[p + "self_attn.k_norm.weight"], c.eps)
+            if c.qk_norm and m != "no_qk_norm":  # Qwen3, Gemma 3: RMSNorm over head_dim of each head, before RoPE
+                q = self.norm(q, p + "self_attn.q_norm.weight")
+                k = self.norm(k, p + "self_attn.k_norm.weight")
             q, k, v = q.transpose(0, 1), k.transpose(0, 1), v.transpose(0, 1)  # [heads, T, hd]
             if not c.rope_layers[n]:  # SmolLM3 NoPE layer: q and k get no rotary embedding at all
                 pass
             elif m == "rope_interleaved":  # GPT-J style pairs (2i, 2i+1) instead of rotate_half
-                q, k = rope_interleaved(q, freqs), rope_interleaved(k, freqs)
+                q, k = rope_interleaved(q, layer_freqs), rope_interleaved(k, layer_freqs)
             else:
-                q = q * cos + rotate_half(q) * sin
-                k = k * cos + rotate_half(k) * sin
+                q = q * layer_cos + rotate_half(q) * layer_sin
+                k = k * layer_cos + rotate_half(k) * layer_sin
             if m == "gqa_interleaved":  # query head h reads kv head h % kv (wrong; transformers uses h // n_rep)
                 k, v = k.repeat(n_rep, 1, 1), v.repeat(n_rep, 1, 1)
             else:  # repeat_kv
                 k, v = k.repeat_interleave(n_rep, dim=0), v.repeat_interleave(n_rep, dim=0)
-            scores = (q @ k.transpose(1, 2)) * (c.head_dim**-0.5) + mask
+            scores = (q @ k.transpose(1, 2)) * scale + layer_mask
             attn = torch.softmax(scores, dim=-1) @ v  # [heads, T, hd]
             attn = attn.transpose(0, 1).reshape(T, c.heads * c.head_dim)
-            x = x + self.linear(attn, p + "self_attn.o_proj")
-            h = rms_norm(x, w[p + "post_attention_layernorm.weight"], c.eps)
-            gate = self.linear(h, p + "mlp.gate_proj")
-            up = self.linear(h, p + "mlp.up_proj")
-            x = x + self.linear(torch.nn.functional.silu(gate) * up, p + "mlp.down_proj")
-        return rms_norm(x, w["model.norm.weight"], c.eps)
+            a = self.linear(attn, p + "self_attn.o_proj")
+            if not c.gemma or m == "llama_layer_order":  # Llama: post_attention_layernorm is the MLP's input norm
+                x = x + a
+                h = self.norm(x, p + "post_attention_layernorm.weight")
+                x = x + self.mlp(h, p)
+                continue
+            # Gemma3DecoderLayer: post_attention_layernorm normalises the attention OUTPUT, then sandwich norms
+            # around the MLP: x + post_feedforward_layernorm(mlp(pre_feedforward_layernorm(x)))
+            if m != "no_post_norms":
+                a = self.norm(a, p + "post_attention_layernorm.weight")
+            x = x + a
+            f = self.mlp(self.norm(x, p + "pre_feedforward_layernorm.weight"), p)
+            if m != "no_post_norms":
+                f = self.norm(f, p + "post_feedforward_layernorm.weight")
+            x = x + f
+        return self.norm(x, "model.norm.weight")
+
+    def mlp(self, h: torch.Tensor, p: str) -> torch.Tensor:
+        """down_proj(act(gate_proj(h)) * up_proj(h)): silu, or Gemma's gelu_pytorch_tanh."""
+        gate = self.linear(h, p + "mlp.gate_proj")
+        up = self.linear(h, p + "mlp.up_proj")
+        act = torch.nn.functional.gelu(gate, approximate="tanh") if self.cfg.gemma else torch.nn.functional.silu(gate)
+        return self.linear(act * up, p + "mlp.down_proj")
 
 
 def rope_interleaved(x: torch.Tensor, freqs: torch.Tensor) -> torch.Tensor:
@@ -1235,6 +1346,16 @@ def cases(tok: BpeTokenizer) -> list[Case]:
         "rms_norm_eps": 1e-6, "rope_scaling": None, "rope_theta": 5000000.0, "sliding_window": None,
         "tie_word_embeddings": True, "use_sliding_window": False, **common, "transformers_version": "4.53.0",
     }  # fmt: skip
+    gemma3 = {  # as google/gemma-3-1b / gemma-3-270m (Gemma3TextConfig has hidden_activation, no hidden_act)
+        "architectures": ["Gemma3ForCausalLM"], "model_type": "gemma3_text", **BASE_DIMS, "head_dim": 32,
+        "attention_bias": False, "attention_dropout": 0.0, "attn_logit_softcapping": None,
+        "bos_token_id": eot, "eos_token_id": [eot, im_end], "final_logit_softcapping": None,
+        "hidden_activation": "gelu_pytorch_tanh", "initializer_range": 0.02,
+        "layer_types": ["sliding_attention", "full_attention"], "max_position_embeddings": 256, "pad_token_id": eot,
+        "query_pre_attn_scalar": 24, "rms_norm_eps": 1e-6, "rope_local_base_freq": 10000.0, "rope_scaling": None,
+        "rope_theta": 1000000.0, "sliding_window": 8, "sliding_window_pattern": 2, "tie_word_embeddings": True,
+        "torch_dtype": "bfloat16", "transformers_version": "4.53.0", "use_cache": True, "vocab_size": V,
+    }  # fmt: skip
     qwen_gen = {"do_sample": True, "temperature": 0.7, "top_p": 0.8, "top_k": 20, "pad_token_id": eot}
     return [
         Case("llama", "llama", 101, llama, [eot, im_end],
@@ -1253,18 +1374,35 @@ def cases(tok: BpeTokenizer) -> list[Case]:
         Case("smollm3", "smollm3", 606, smollm3, im_end,
              covers="SmolLM3ForCausalLM: 4 layers, no_rope_layers [1, 1, 1, 0] (1 = uses RoPE), so layer 3 is NoPE "
                     "(no rotary embedding on q and k), tied embeddings, rope_theta 5e6, rms_norm_eps 1e-6"),
+        Case("gemma3", "gemma3_text", 707, gemma3, [eot, im_end],
+             covers="Gemma3ForCausalLM (gemma3_text): embeddings * sqrt(hidden), RMSNorm scale (1 + w), post-attention and "
+                    "pre/post-feedforward norms, q_norm/k_norm, scores * query_pre_attn_scalar**-0.5 (24, head_dim 32), "
+                    "gelu_pytorch_tanh, tied; layer 0 sliding_attention (window 8, rope_local_base_freq 1e4), layer 1 "
+                    "full_attention (rope_theta 1e6)"),
     ]  # fmt: skip
 
 
 def init_weights(cfg: ModelConfig, seed: int) -> dict[str, torch.Tensor]:
-    """Random weights, large enough that next-token distributions are far from uniform; rounded to bf16."""
+    """Random weights, large enough that next-token distributions are far from uniform; rounded to bf16.
+
+    Gemma 3 stores a norm's w with 1 + w the scale, so its norms are w ~ N(0, 0.15) (scale near 1), except the final
+    norm. Its post-norms fix each layer's contribution to the residual stream at rms ~1, so the embedding rows, which
+    are multiplied by sqrt(hidden) = 8, must be small: with N(0, 0.5) like the other tied cases, the token's own
+    embedding dominates the stream and the tied head predicts the input token again with p ~ 1 (entropy 0.00).
+    With N(0, 0.05) (rms 0.4 in the stream) it does so at 8% of the prompt positions, but a final scale near 1 then
+    gives near-flat logits (entropy 5.8 of 6.13); so the final norm, which sets the temperature of the tied head, has
+    the scale 12 * (1 + N(0, 0.15)), i.e. w = 11 + N(0, 1.8)."""
     g = torch.Generator().manual_seed(seed)
     out: dict[str, torch.Tensor] = {}
     for name, shape in cfg.expected_shapes().items():
-        if name.endswith("norm.weight") or "layernorm" in name:
+        if cfg.gemma and name == "model.norm.weight":
+            t = 12.0 * (1.0 + 0.15 * torch.randn(shape, generator=g)) - 1.0
+        elif cfg.gemma and (name.endswith("norm.weight") or "layernorm" in name):
+            t = 0.15 * torch.randn(shape, generator=g)  # Gemma stores w, the scale is 1 + w
+        elif name.endswith("norm.weight") or "layernorm" in name:
             t = 1.0 + 0.15 * torch.randn(shape, generator=g)
         elif name == "model.embed_tokens.weight":
-            t = (0.5 if cfg.tied else 1.0) * torch.randn(shape, generator=g)
+            t = (0.05 if cfg.gemma else 0.5 if cfg.tied else 1.0) * torch.randn(shape, generator=g)
         elif name == "lm_head.weight":
             t = 0.5 * torch.randn(shape, generator=g)
         elif name.endswith(".bias"):
@@ -1354,6 +1492,14 @@ def evaluate_case(case: Case, case_dir: Path, weights: dict[str, torch.Tensor], 
         ("norm_no_weight", True),
         ("nope_ignored", not all(cfg.rope_layers)),
         ("nope_inverted", not all(cfg.rope_layers)),
+        # Gemma 3: each detail that sets it apart from Llama
+        ("norm_no_plus_one", cfg.gemma),  # every RMSNorm scaled by w instead of (1 + w)
+        ("no_embed_scale", cfg.gemma),  # embeddings not multiplied by sqrt(hidden_size)
+        ("scale_head_dim", cfg.gemma and cfg.query_pre_attn_scalar != cfg.head_dim),  # head_dim**-0.5
+        ("no_sliding_window", any(cfg.sliding_layers)),  # full causal attention in the sliding layers
+        ("local_rope_global_theta", any(cfg.sliding_layers) and cfg.rope_local_theta != cfg.rope_theta),
+        ("no_post_norms", cfg.gemma),  # post_attention_layernorm / post_feedforward_layernorm skipped
+        ("llama_layer_order", cfg.gemma),  # post_attention_layernorm as the MLP's input norm, no sandwich norms
     ):
         if not applies:
             continue
@@ -1531,7 +1677,40 @@ def cmd_selftest(args: argparse.Namespace) -> None:
         expect_error(lambda: load_model(bad), "mlp.gate_proj.weight")
         write_json(bad / "config.json", {**c, "model_type": "gpt2"})
         expect_error(lambda: load_model(bad), "model_type")
-    print("selftest ok: bf16 rounding, f32/f16 checkpoints, LoRA merge == LoRA branch == merged f32 export, bad files refused", file=sys.stderr)
+        # Gemma 3: what the config derives and what it refuses
+        gsrc = Path(args.fixtures) / "gemma3"
+        gcfg, gw = load_model(gsrc)
+        assert gcfg.sliding_layers == [True, False] and gcfg.sliding_window == 8 and gcfg.qk_norm and gcfg.tied
+        gbad = t / "gemma3"
+        shutil.copytree(gsrc, gbad)
+        gc = read_json(gbad / "config.json")
+        # without layer_types, layer i is full attention when (i + 1) % sliding_window_pattern == 0 (default 6)
+        for extra, want in (({"sliding_window_pattern": 2}, [True, False]), ({"sliding_window_pattern": 1}, [False, False]), ({}, [True, True])):
+            d = {k: v for k, v in gc.items() if k not in ("layer_types", "sliding_window_pattern")}
+            assert ModelConfig.from_dict({**d, **extra}, "gemma3").sliding_layers == want, extra
+        # a window covering the whole prompt is plain causal attention; linear rope_scaling divides the positions
+        full = Model(ModelConfig(**{**gcfg.__dict__, "sliding_window": len(ids)}), gw).logits(ids)
+        assert float((full - Model(gcfg, gw, mutation="no_sliding_window").logits(ids)).abs().max()) < 1e-12
+        assert float((full - Model(gcfg, gw).logits(ids)).abs().max()) > 0.05, "the sliding window changes nothing"
+        lin = ModelConfig.from_dict({**gc, "rope_scaling": {"rope_type": "linear", "factor": 8.0}}, "gemma3")
+        assert torch.equal(rope_inv_freq(lin), rope_inv_freq(gcfg) / 8.0)
+        m_lin = Model(lin, gw)
+        assert torch.equal(m_lin.inv_freq_local, Model(gcfg, gw).inv_freq_local), "rope_scaling reached the sliding layers"
+        for key, value, needle in (
+            ("attn_logit_softcapping", 50.0, "attn_logit_softcapping"),
+            ("final_logit_softcapping", 30.0, "final_logit_softcapping"),
+            ("rope_scaling", {"rope_type": "yarn", "factor": 8.0}, "rope_scaling"),
+            ("hidden_activation", "gelu", "hidden_activation"),
+            ("layer_types", ["sliding_attention"], "layer_types"),
+        ):
+            write_json(gbad / "config.json", {**gc, key: value})
+            expect_error(lambda: load_model(gbad), needle)
+        write_json(gbad / "config.json", gc)
+        (gbad / "model.safetensors").unlink()
+        write_safetensors(gbad / "model.safetensors", {k: v for k, v in gw.items() if "pre_feedforward_layernorm" not in k})
+        expect_error(lambda: load_model(gbad), "pre_feedforward_layernorm")
+    print("selftest ok: bf16 rounding, f32/f16 checkpoints, LoRA merge == LoRA branch == merged f32 export, bad files refused, "
+          "gemma3 layer types / sliding window / linear RoPE / refusals", file=sys.stderr)
 
 
 def expect_error(fn: Any, needle: str) -> None:

@@ -26,7 +26,7 @@ function refusalOf(dir: string): TunelabError {
 }
 
 describe("inspectCheckpoint accepts the fixtures", () => {
-  it.each(["llama", "smollm", "qwen2", "qwen3", "mistral", "qwen2-sharded", "smollm3"])("%s", (name) => {
+  it.each(["llama", "smollm", "qwen2", "qwen3", "mistral", "qwen2-sharded", "smollm3", "gemma3"])("%s", (name) => {
     const ckpt = inspectCheckpoint(`${FIXTURES_DIR}${name}`);
     expect(ckpt.dtype).toBe("BF16");
     expect(ckpt.files.map((f) => f.name)).toEqual(expect.arrayContaining(["config.json", "tokenizer.json", "tokenizer_config.json"]));

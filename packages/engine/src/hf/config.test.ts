@@ -66,3 +66,71 @@ describe("SmolLM3 config.json", () => {
     );
   });
 });
+
+/** gemma-3-270m's config.json in its released shape (text-only, Gemma3ForCausalLM). */
+const gemma3 = (fields: Record<string, unknown> = {}) => ({
+  architectures: ["Gemma3ForCausalLM"],
+  model_type: "gemma3_text",
+  hidden_size: 640,
+  intermediate_size: 2048,
+  num_hidden_layers: 18,
+  num_attention_heads: 4,
+  num_key_value_heads: 1,
+  head_dim: 256,
+  vocab_size: 262144,
+  max_position_embeddings: 32768,
+  rms_norm_eps: 1e-6,
+  rope_theta: 1_000_000,
+  rope_local_base_freq: 10_000,
+  rope_scaling: null,
+  query_pre_attn_scalar: 256,
+  sliding_window: 512,
+  layer_types: Array.from({ length: 18 }, (_, l) => ((l + 1) % 6 === 0 ? "full_attention" : "sliding_attention")),
+  hidden_activation: "gelu_pytorch_tanh",
+  final_logit_softcapping: null,
+  attn_logit_softcapping: null,
+  attention_bias: false,
+  torch_dtype: "bfloat16",
+  ...fields,
+});
+
+describe("Gemma 3 (text) config.json", () => {
+  it("reads the local layers, their window and RoPE base, the score scale and the embedding scale", () => {
+    const a = parseHfConfig(gemma3());
+    expect(a).toMatchObject({
+      modelType: "gemma3_text",
+      architecture: "Gemma3ForCausalLM",
+      headDim: 256,
+      qkNorm: true,
+      tiedEmbeddings: true,
+    });
+    expect(a.gemma?.slidingLayers).toEqual([0, 1, 2, 3, 4, 6, 7, 8, 9, 10, 12, 13, 14, 15, 16]);
+    expect(a.gemma).toMatchObject({ slidingWindow: 512, localRopeTheta: 10_000, attnScale: 1 / 16 });
+    // transformers casts sqrt(640) = 25.298 to the weights' bf16: 25.25
+    expect(a.gemma?.embedScale).toBe(25.25);
+    expect(parseHfConfig(gemma3({ torch_dtype: "float32" })).gemma?.embedScale).toBeCloseTo(Math.sqrt(640), 5);
+    expect(parseHfConfig(gemma3({ query_pre_attn_scalar: 168 })).gemma?.attnScale).toBeCloseTo(168 ** -0.5, 12);
+  });
+
+  it("without layer_types, every sliding_window_pattern-th layer (default 6) is global", () => {
+    expect(parseHfConfig(gemma3({ layer_types: undefined, sliding_window_pattern: 2, num_hidden_layers: 4 })).gemma?.slidingLayers).toEqual(
+      [0, 2],
+    );
+    expect(parseHfConfig(gemma3({ layer_types: undefined })).gemma?.slidingLayers).toHaveLength(15);
+  });
+
+  it("accepts linear RoPE scaling for the global layers; refuses soft-capping, other activations and image-text checkpoints", () => {
+    expect(parseHfConfig(gemma3({ rope_scaling: { rope_type: "linear", factor: 8 } })).ropeLinearFactor).toBe(8);
+    expect(() => parseHfConfig(gemma3({ rope_scaling: { rope_type: "yarn", factor: 8 } }))).toThrow(/config\.json: rope_scaling: "yarn"/);
+    expect(() => parseHfConfig(gemma3({ final_logit_softcapping: 30 }))).toThrow(/config\.json: final_logit_softcapping: /);
+    expect(() => parseHfConfig(gemma3({ hidden_activation: "gelu" }))).toThrow(/config\.json: hidden_activation: "gelu"/);
+    expect(() => parseHfConfig(gemma3({ layer_types: ["sliding_attention"] }))).toThrow(/config\.json: layer_types: has 1 entries/);
+    expect(() => parseHfConfig(gemma3({ model_type: "gemma3", architectures: ["Gemma3ForConditionalGeneration"] }))).toThrow(
+      /image-text checkpoints .* gemma3_text/,
+    );
+  });
+
+  it("is not exported as GGUF yet (llama.cpp fixes the local layers' pattern, base and scale itself)", () => {
+    expect(() => ggufArchitecture(parseHfConfig(gemma3()))).toThrow(/GGUF export of Gemma 3 is not supported yet/);
+  });
+});

@@ -6,8 +6,10 @@
  */
 import { TunelabError } from "@tunelab/base";
 import { z } from "zod";
+import { floatToF16, halfToFloat } from "./halves.ts";
+import { floatToBf16 } from "./safetensors-write.ts";
 
-export const SUPPORTED_MODEL_TYPES = ["llama", "qwen2", "qwen3", "mistral", "smollm3"] as const;
+export const SUPPORTED_MODEL_TYPES = ["llama", "qwen2", "qwen3", "mistral", "smollm3", "gemma3_text"] as const;
 export type HfModelType = (typeof SUPPORTED_MODEL_TYPES)[number];
 
 const ARCHITECTURE_OF: Record<HfModelType, string> = {
@@ -16,6 +18,7 @@ const ARCHITECTURE_OF: Record<HfModelType, string> = {
   qwen3: "Qwen3ForCausalLM",
   mistral: "MistralForCausalLM",
   smollm3: "SmolLM3ForCausalLM",
+  gemma3_text: "Gemma3ForCausalLM",
 };
 
 /** SmolLM3's default: every 4th layer (3, 7, 11, …) has no rotary embedding when config.json lists none. */
@@ -61,6 +64,14 @@ export const HfConfigJson = z.looseObject({
   /** SmolLM3: per layer, 1 when it applies RoPE, 0 when it is a NoPE layer (the name says the opposite of its values). */
   no_rope_layers: z.array(z.union([z.literal(0), z.literal(1)])).nullish(),
   no_rope_layer_interval: positiveInt.nullish(),
+  /** Gemma 3 (text): the MLP's activation, the attention's scale, its local layers and their RoPE base. */
+  hidden_activation: z.string().nullish(),
+  query_pre_attn_scalar: z.number().positive().nullish(),
+  layer_types: z.array(z.string()).nullish(),
+  sliding_window_pattern: positiveInt.nullish(),
+  rope_local_base_freq: z.number().positive().nullish(),
+  final_logit_softcapping: z.number().nullish(),
+  attn_logit_softcapping: z.number().nullish(),
   eos_token_id: z.union([z.number().int(), z.array(z.number().int()), z.null()]).optional(),
 });
 export type HfConfigJson = z.infer<typeof HfConfigJson>;
@@ -97,6 +108,43 @@ export interface HfArchitecture {
   qkNorm: boolean;
   /** Layers that rotate neither q nor k (SmolLM3's NoPE layers), ascending; absent when every layer uses RoPE. */
   noRopeLayers?: readonly number[];
+  /** RoPE positions divided by this factor (`rope_scaling` `linear`; Gemma 3's global layers). */
+  ropeLinearFactor?: number;
+  /** Gemma 3 (text): what differs from the Llama family; absent for the others. */
+  gemma?: GemmaTraits;
+}
+
+/**
+ * Gemma 3's text model beside Llama's: embeddings times sqrt(hidden); RMSNorm scaled by (1 + w) (the stored w; the
+ * engine holds 1 + w, see normShift); a norm on the attention's and on the MLP's output before each is added to the
+ * residual (`post_attention_layernorm`, `post_feedforward_layernorm`; the MLP's input norm is `pre_feedforward_layernorm`);
+ * q/k norms; GELU (tanh) instead of SiLU in the gated MLP; scores scaled by query_pre_attn_scalar^-1/2; and local layers
+ * that attend to a sliding window with their own RoPE base.
+ */
+export interface GemmaTraits {
+  embedScale: number;
+  attnScale: number;
+  /** Keys a local layer's query sees: itself and the window − 1 before it. */
+  slidingWindow: number;
+  /** The local (sliding-window) layers, ascending. */
+  slidingLayers: readonly number[];
+  /** The RoPE base of the local layers (`rope_local_base_freq`); the others use ropeTheta. */
+  localRopeTheta: number;
+}
+
+/** What the checkpoint's norm weights are shifted by in memory: Gemma stores w for a scale of 1 + w, the engine holds 1 + w. */
+export function normShift(a: HfArchitecture): number {
+  return a.gemma ? 1 : 0;
+}
+
+/** The attention's score scale. */
+export function attentionScale(a: HfArchitecture): number {
+  return a.gemma?.attnScale ?? 1 / Math.sqrt(a.headDim);
+}
+
+/** The sliding window of layer `l` (Gemma 3's local layers), or 0 for full causal attention. */
+export function attentionWindow(a: HfArchitecture, l: number): number {
+  return a.gemma?.slidingLayers.includes(l) ? a.gemma.slidingWindow : 0;
 }
 
 /** Whether layer `l` rotates q and k (every layer but SmolLM3's NoPE layers). */
@@ -115,7 +163,7 @@ export function parseHfConfig(raw: unknown, file = "config.json"): HfArchitectur
     throw refuse(
       file,
       "model_type",
-      `"${rawType}" is not supported; supported: ${SUPPORTED_MODEL_TYPES.map((t) => `${t} (${ARCHITECTURE_OF[t]})`).join(", ")}`,
+      `"${rawType}" is not supported; supported: ${SUPPORTED_MODEL_TYPES.map((t) => `${t} (${ARCHITECTURE_OF[t]})`).join(", ")}${rawType === "gemma3" ? ". Gemma 3 4B–27B are image-text checkpoints (Gemma3ForConditionalGeneration); the text-only ones (gemma-3-270m, gemma-3-1b) are gemma3_text" : ""}`,
     );
   const parsed = HfConfigJson.safeParse(raw);
   if (!parsed.success) {
@@ -136,7 +184,7 @@ export function parseHfConfig(raw: unknown, file = "config.json"): HfArchitectur
     throw refuse(file, "quantization_config", "quantized checkpoints are not supported; use the bf16/f16/f32 weights");
   if (c.num_experts !== undefined || c.num_local_experts !== undefined)
     throw refuse(file, c.num_experts !== undefined ? "num_experts" : "num_local_experts", "mixture-of-experts models are not supported");
-  if (c.hidden_act !== undefined && c.hidden_act !== "silu")
+  if (c.hidden_act !== undefined && c.hidden_act !== "silu" && modelType !== "gemma3_text")
     throw refuse(file, "hidden_act", `"${c.hidden_act}" is not supported; only silu (SwiGLU) is`);
   if (c.mlp_bias) throw refuse(file, "mlp_bias", "MLP biases are not supported");
   const kvHeads = c.num_key_value_heads ?? c.num_attention_heads;
@@ -145,10 +193,12 @@ export function parseHfConfig(raw: unknown, file = "config.json"): HfArchitectur
   const headDim = c.head_dim ?? c.hidden_size / c.num_attention_heads;
   if (!Number.isInteger(headDim) || headDim % 2 !== 0)
     throw refuse(file, "head_dim", `${headDim} is not an even integer (hidden_size / num_attention_heads when head_dim is absent)`);
-  const slidingUsed = modelType === "mistral" ? c.sliding_window != null : c.use_sliding_window === true;
+  const gemma = modelType === "gemma3_text" ? readGemma(c, file, headDim) : undefined;
+  const slidingUsed = gemma ? false : modelType === "mistral" ? c.sliding_window != null : c.use_sliding_window === true;
   if (slidingUsed && (c.sliding_window ?? 0) < c.max_position_embeddings)
     throw refuse(file, "sliding_window", `sliding-window attention (${c.sliding_window}) shorter than the context is not supported`);
-  const ropeScaling = readRopeScaling(c, file);
+  const linear = gemma ? readLinearRopeScaling(c, file) : undefined;
+  const ropeScaling = gemma ? undefined : readRopeScaling(c, file);
   const noRopeLayers = modelType === "smollm3" ? readNoRopeLayers(c, file) : [];
   return {
     modelType,
@@ -165,12 +215,67 @@ export function parseHfConfig(raw: unknown, file = "config.json"): HfArchitectur
     ropeTheta: c.rope_theta ?? 10_000,
     ...(ropeScaling ? { ropeScaling } : {}),
     // Llama, Qwen2, Qwen3 and Mistral configs all default to untied; tied checkpoints say so.
-    tiedEmbeddings: c.tie_word_embeddings ?? false,
+    tiedEmbeddings: c.tie_word_embeddings ?? gemma !== undefined,
     qkvBias: modelType === "qwen2" || c.attention_bias === true,
     oBias: modelType !== "qwen2" && c.attention_bias === true,
-    qkNorm: modelType === "qwen3",
+    qkNorm: modelType === "qwen3" || gemma !== undefined,
     ...(noRopeLayers.length > 0 ? { noRopeLayers } : {}),
+    ...(linear ? { ropeLinearFactor: linear } : {}),
+    ...(gemma ? { gemma } : {}),
   };
+}
+
+/** Gemma 3's text model: its fields read and checked (what the engine does not run is refused, naming the field). */
+function readGemma(c: HfConfigJson, file: string, headDim: number): GemmaTraits {
+  const activation = c.hidden_activation ?? c.hidden_act ?? "gelu_pytorch_tanh";
+  if (activation !== "gelu_pytorch_tanh")
+    throw refuse(file, "hidden_activation", `"${activation}" is not supported for Gemma 3; only gelu_pytorch_tanh is`);
+  for (const field of ["final_logit_softcapping", "attn_logit_softcapping"] as const)
+    if (c[field] != null) throw refuse(file, field, `logit soft-capping (${c[field]}) is not supported (Gemma 3 has none)`);
+  if (c.attention_bias) throw refuse(file, "attention_bias", "attention biases are not supported for Gemma 3");
+  const layers = c.num_hidden_layers;
+  let sliding: number[];
+  if (c.layer_types) {
+    if (c.layer_types.length < layers)
+      throw refuse(file, "layer_types", `has ${c.layer_types.length} entries; num_hidden_layers is ${layers}`);
+    const unknown = c.layer_types.find((t) => t !== "sliding_attention" && t !== "full_attention");
+    if (unknown !== undefined) throw refuse(file, "layer_types", `"${unknown}" is not sliding_attention or full_attention`);
+    sliding = c.layer_types.slice(0, layers).flatMap((t, l) => (t === "sliding_attention" ? [l] : []));
+  } else {
+    const pattern = c.sliding_window_pattern ?? 6;
+    sliding = Array.from({ length: layers }, (_, l) => l).filter((l) => (l + 1) % pattern !== 0);
+  }
+  const window = c.sliding_window ?? 4096;
+  if (!Number.isInteger(window) || window <= 0) throw refuse(file, "sliding_window", `${window} is not a positive integer`);
+  return {
+    embedScale: embedScale(c),
+    attnScale: (c.query_pre_attn_scalar ?? headDim) ** -0.5,
+    slidingWindow: window,
+    slidingLayers: sliding,
+    localRopeTheta: c.rope_local_base_freq ?? 10_000,
+  };
+}
+
+/**
+ * sqrt(hidden_size), rounded as transformers rounds it: to the weights' dtype (Gemma3TextScaledWordEmbedding casts the
+ * scale to it), so a bf16 checkpoint's embeddings are scaled by 25.25 at hidden 640, not 25.298.
+ */
+function embedScale(c: HfConfigJson): number {
+  const scale = Math.sqrt(c.hidden_size);
+  if (c.torch_dtype === "bfloat16") return new Float32Array(new Uint32Array([floatToBf16(scale) << 16]).buffer)[0] as number;
+  if (c.torch_dtype === "float16") return halfToFloat(floatToF16(scale));
+  return Math.fround(scale);
+}
+
+/** Gemma 3's `rope_scaling`: none, or `linear` (positions divided by `factor`, in the global layers). */
+function readLinearRopeScaling(c: HfConfigJson, file: string): number | undefined {
+  const s = c.rope_scaling;
+  if (!s) return undefined;
+  const type = s.rope_type ?? s.type;
+  if (type === "default") return undefined;
+  if (type !== "linear" || !s.factor)
+    throw refuse(file, "rope_scaling", `"${type}" is not supported for Gemma 3; only linear (with a factor) is`);
+  return s.factor === 1 ? undefined : s.factor;
 }
 
 /**
@@ -214,7 +319,7 @@ export function hfParameterCount(a: HfArchitecture): number {
   const kv = a.kvHeads * a.headDim;
   const attn = a.hidden * q + 2 * a.hidden * kv + q * a.hidden + (a.qkvBias ? q + 2 * kv : 0) + (a.oBias ? a.hidden : 0);
   const mlp = 3 * a.hidden * a.intermediate;
-  const norms = 2 * a.hidden + (a.qkNorm ? 2 * a.headDim : 0);
+  const norms = (a.gemma ? 4 : 2) * a.hidden + (a.qkNorm ? 2 * a.headDim : 0);
   const embed = a.vocab * a.hidden * (a.tiedEmbeddings ? 1 : 2);
   return a.layers * (attn + mlp + norms) + embed + a.hidden;
 }

@@ -17,8 +17,9 @@ import { basename, join } from "node:path";
 import { TunelabError } from "@tunelab/base";
 import { EXPORT_DTYPES, EXPORT_FORMATS, type ExportDtype, type ExportFormat, exportDtypeProblem } from "@tunelab/contracts";
 import { nativeKernels } from "../trainer/kernels/native.ts";
-import type { Kernels } from "../trainer/kernels/types.ts";
+import type { Kernels, Vec } from "../trainer/kernels/types.ts";
 import { inspectCheckpoint } from "./checkpoint.ts";
+import { normShift } from "./config.ts";
 import { type ConfigDtype, setConfigDtype } from "./config-dtype.ts";
 import { writeExportDir } from "./export-dir.ts";
 import { writeModelGguf } from "./export-gguf.ts";
@@ -35,7 +36,7 @@ import { peftBase } from "./lora/peft-base.ts";
 import { type Matrix, type StoredMatrix, storedOnly } from "./model/matrix.ts";
 import type { HfWeights } from "./model/weights.ts";
 import { type TensorToWrite, writeSafetensors } from "./safetensors-write.ts";
-import { expectedTensors, LINEAR_PROJECTIONS, projectionPath } from "./tensor-names.ts";
+import { expectedTensors, LINEAR_PROJECTIONS, layerNorms, projectionPath } from "./tensor-names.ts";
 
 export { EXPORT_DTYPES, EXPORT_FORMATS, type ExportDtype, type ExportFormat, exportDtypeProblem };
 
@@ -194,18 +195,21 @@ function namedTensors(
   // as loaded: a bf16 tensor is written to a bf16 file as it is (a float32 copy of Llama-3.2-1B's embedding is 1 GB)
   const plain = (m: Matrix) => () => storedOnly(m);
   byName.set("model.embed_tokens.weight", plain(w.embed));
-  byName.set("model.norm.weight", plain(w.norm));
+  // norms as the checkpoint stores them (Gemma's w, where the engine holds 1 + w)
+  const shift = normShift(arch);
+  const norm = (v: Vec) => (shift === 0 ? plain(v) : () => Float32Array.from(v, (x) => x - shift));
+  byName.set("model.norm.weight", norm(w.norm));
   if (!arch.tiedEmbeddings) byName.set("lm_head.weight", plain(w.lmHead));
   w.layers.forEach((L, l) => {
-    byName.set(`model.layers.${l}.input_layernorm.weight`, plain(L.inputNorm));
-    byName.set(`model.layers.${l}.post_attention_layernorm.weight`, plain(L.postNorm));
+    for (const n of layerNorms(arch, l)) {
+      const v = L[n.role];
+      if (v) byName.set(n.name, norm(v));
+    }
     for (const p of LINEAR_PROJECTIONS) {
       const lin = L.proj[p];
       byName.set(`${projectionPath(l, p)}.weight`, () => projectionValues(l, p, lin.w));
       if (lin.bias) byName.set(`${projectionPath(l, p)}.bias`, plain(lin.bias));
     }
-    if (L.qNorm) byName.set(`model.layers.${l}.self_attn.q_norm.weight`, plain(L.qNorm));
-    if (L.kNorm) byName.set(`model.layers.${l}.self_attn.k_norm.weight`, plain(L.kNorm));
   });
   return expectedTensors(arch).map((t) => {
     const data = byName.get(t.name);

@@ -127,9 +127,13 @@ function expectedTensors(c: Config): Map<string, number[]> {
       out.set(`${p}self_attn.k_proj.bias`, [kv]);
       out.set(`${p}self_attn.v_proj.bias`, [kv]);
     }
-    if (c.model_type === "qwen3") {
+    if (c.model_type === "qwen3" || c.model_type === "gemma3_text") {
       out.set(`${p}self_attn.q_norm.weight`, [hd]);
       out.set(`${p}self_attn.k_norm.weight`, [hd]);
+    }
+    if (c.model_type === "gemma3_text") {
+      out.set(`${p}pre_feedforward_layernorm.weight`, [h]);
+      out.set(`${p}post_feedforward_layernorm.weight`, [h]);
     }
     out.set(`${p}mlp.gate_proj.weight`, [c.intermediate_size, h]);
     out.set(`${p}mlp.up_proj.weight`, [c.intermediate_size, h]);
@@ -177,7 +181,7 @@ describe("HF fixtures: checkpoints", () => {
   it("lists every case directory and nothing else", () => {
     const dirs = readdirSync(FIXTURES).filter((f) => f !== "export" && statSync(join(FIXTURES, f)).isDirectory()); // export/: export.test.ts's
     expect(dirs.sort()).toEqual(caseNames.map((n) => reference.models[n]?.dir).sort());
-    expect(caseNames.sort()).toEqual(["llama", "mistral", "qwen2", "qwen2-sharded", "qwen3", "smollm", "smollm3"]);
+    expect(caseNames.sort()).toEqual(["gemma3", "llama", "mistral", "qwen2", "qwen2-sharded", "qwen3", "smollm", "smollm3"]);
   });
 
   it.each(caseNames)("%s: safetensors names, shapes and dtypes match config.json; weights are finite", (name) => {

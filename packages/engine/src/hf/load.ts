@@ -23,7 +23,13 @@ export function openHfDecoderModel(dir: string, k: Kernels = nativeKernels(), op
   const ckpt = inspectCheckpoint(dir);
   const positions = Math.min(ckpt.arch.maxPositions, MAX_TABLE_POSITIONS);
   const weights = loadHfWeights(ckpt, { weights: options.weights ?? "as_stored", k });
-  return { arch: ckpt.arch, weights, rope: ropeTables(ckpt.arch, positions), k };
+  return {
+    arch: ckpt.arch,
+    weights,
+    rope: ropeTables(ckpt.arch, positions),
+    ...(ckpt.arch.gemma ? { localRope: ropeTables(ckpt.arch, positions, "local") } : {}),
+    k,
+  };
 }
 
 /** A base model directory, with the LoRA adapter in `adapterDir` applied unmerged when it is given. */

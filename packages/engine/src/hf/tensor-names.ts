@@ -10,6 +10,34 @@ export interface ExpectedTensor {
   shape: number[];
 }
 
+/** Where a layer's norm acts, as the engine's LayerWeights name it. */
+export type LayerNormRole = "inputNorm" | "postNorm" | "attnOutNorm" | "mlpOutNorm" | "qNorm" | "kNorm";
+
+/**
+ * A layer's norm weights: the engine's role and the checkpoint's name, [hidden] or [head_dim] each. `postNorm` is the
+ * MLP's input norm: Llama's `post_attention_layernorm`, Gemma's `pre_feedforward_layernorm` (Gemma's
+ * `post_attention_layernorm` normalises the attention's output: `attnOutNorm`).
+ */
+export function layerNorms(a: HfArchitecture, l: number): Array<{ role: LayerNormRole; name: string; size: number }> {
+  const pre = `model.layers.${l}`;
+  const norms: Array<{ role: LayerNormRole; name: string; size: number }> = [
+    { role: "inputNorm", name: `${pre}.input_layernorm.weight`, size: a.hidden },
+  ];
+  if (a.gemma)
+    norms.push(
+      { role: "attnOutNorm", name: `${pre}.post_attention_layernorm.weight`, size: a.hidden },
+      { role: "postNorm", name: `${pre}.pre_feedforward_layernorm.weight`, size: a.hidden },
+      { role: "mlpOutNorm", name: `${pre}.post_feedforward_layernorm.weight`, size: a.hidden },
+    );
+  else norms.push({ role: "postNorm", name: `${pre}.post_attention_layernorm.weight`, size: a.hidden });
+  if (a.qkNorm)
+    norms.push(
+      { role: "qNorm", name: `${pre}.self_attn.q_norm.weight`, size: a.headDim },
+      { role: "kNorm", name: `${pre}.self_attn.k_norm.weight`, size: a.headDim },
+    );
+  return norms;
+}
+
 /** PEFT's names of the projections LoRA wraps (the one list, in `@tunelab/contracts`). */
 export const LINEAR_PROJECTIONS = LORA_TARGET_MODULES;
 export type LinearProjection = LoraTargetModule;
@@ -44,18 +72,16 @@ export function projectionShape(a: HfArchitecture, p: LinearProjection): [number
 export function expectedTensors(a: HfArchitecture): ExpectedTensor[] {
   const out: ExpectedTensor[] = [{ name: "model.embed_tokens.weight", shape: [a.vocab, a.hidden] }];
   for (let l = 0; l < a.layers; l++) {
-    const pre = `model.layers.${l}`;
-    out.push({ name: `${pre}.input_layernorm.weight`, shape: [a.hidden] });
-    out.push({ name: `${pre}.post_attention_layernorm.weight`, shape: [a.hidden] });
+    const norms = layerNorms(a, l);
+    const [inputNorm, ...otherNorms] = norms.filter((n) => n.role !== "qNorm" && n.role !== "kNorm");
+    if (inputNorm) out.push({ name: inputNorm.name, shape: [inputNorm.size] });
+    for (const n of otherNorms) out.push({ name: n.name, shape: [n.size] });
     for (const p of LINEAR_PROJECTIONS) out.push({ name: `${projectionPath(l, p)}.weight`, shape: projectionShape(a, p) });
     if (a.qkvBias)
       for (const p of ["q_proj", "k_proj", "v_proj"] as const)
         out.push({ name: `${projectionPath(l, p)}.bias`, shape: [projectionShape(a, p)[0]] });
     if (a.oBias) out.push({ name: `${projectionPath(l, "o_proj")}.bias`, shape: [a.hidden] });
-    if (a.qkNorm) {
-      out.push({ name: `${pre}.self_attn.q_norm.weight`, shape: [a.headDim] });
-      out.push({ name: `${pre}.self_attn.k_norm.weight`, shape: [a.headDim] });
-    }
+    for (const n of norms) if (n.role === "qNorm" || n.role === "kNorm") out.push({ name: n.name, shape: [n.size] });
   }
   out.push({ name: "model.norm.weight", shape: [a.hidden] });
   if (!a.tiedEmbeddings) out.push({ name: "lm_head.weight", shape: [a.vocab, a.hidden] });

@@ -11,6 +11,17 @@ const VARIANTS: Array<[string, HfArchitecture]> = [
   ["llama (GQA, untied)", TINY_ARCH],
   ["qwen2 (q/k/v bias, tied)", { ...TINY_ARCH, modelType: "qwen2", qkvBias: true, tiedEmbeddings: true }],
   ["qwen3 (q/k norm, head_dim 6)", { ...TINY_ARCH, modelType: "qwen3", qkNorm: true, headDim: 6 }],
+  [
+    "gemma3 (scaled embeddings, output norms, GeGLU, layer 0 with a sliding window of 2)",
+    {
+      ...TINY_ARCH,
+      modelType: "gemma3_text",
+      architecture: "Gemma3ForCausalLM",
+      qkNorm: true,
+      tiedEmbeddings: true,
+      gemma: { embedScale: 2.5, attnScale: 0.4, slidingWindow: 2, slidingLayers: [0], localRopeTheta: 100 },
+    },
+  ],
   ["smollm3 (layer 0 without RoPE, tied)", { ...TINY_ARCH, modelType: "smollm3", noRopeLayers: [0], tiedEmbeddings: true }],
 ];
 

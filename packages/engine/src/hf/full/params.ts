@@ -7,7 +7,14 @@ import type { Kernels, Vec } from "../../trainer/kernels/types.ts";
 import type { HfArchitecture } from "../config.ts";
 import { toF32 } from "../model/matrix.ts";
 import type { HfWeights, LayerWeights, Linear } from "../model/weights.ts";
-import { expectedTensors, LINEAR_PROJECTIONS, type LinearProjection, projectionPath } from "../tensor-names.ts";
+import {
+  expectedTensors,
+  type LayerNormRole,
+  LINEAR_PROJECTIONS,
+  type LinearProjection,
+  layerNorms,
+  projectionPath,
+} from "../tensor-names.ts";
 
 export interface FullLayout {
   tensors: Array<{ name: string; shape: number[]; offset: number; size: number }>;
@@ -48,12 +55,14 @@ export function weightViews(arch: HfArchitecture, layout: FullLayout, flat: Vec)
         ];
       }),
     ) as Record<LinearProjection, Linear>;
+    const norms = Object.fromEntries(layerNorms(arch, l).map((n) => [n.role, get(n.name)])) as Partial<Record<LayerNormRole, Vec>>;
     return {
-      inputNorm: get(`model.layers.${l}.input_layernorm.weight`),
-      postNorm: get(`model.layers.${l}.post_attention_layernorm.weight`),
+      inputNorm: norms.inputNorm as Vec,
+      postNorm: norms.postNorm as Vec,
       proj,
-      qNorm: at.get(`model.layers.${l}.self_attn.q_norm.weight`) ?? null,
-      kNorm: at.get(`model.layers.${l}.self_attn.k_norm.weight`) ?? null,
+      qNorm: norms.qNorm ?? null,
+      kNorm: norms.kNorm ?? null,
+      ...(arch.gemma ? { attnOutNorm: norms.attnOutNorm ?? null, mlpOutNorm: norms.mlpOutNorm ?? null } : {}),
     };
   });
   const embed = get("model.embed_tokens.weight");
@@ -70,10 +79,11 @@ export function flatten(k: Kernels, arch: HfArchitecture, layout: FullLayout, we
   if (!arch.tiedEmbeddings) copy(views.lmHead as Vec, weights.lmHead);
   weights.layers.forEach((L, l) => {
     const V = views.layers[l] as LayerWeights;
-    copy(V.inputNorm, L.inputNorm);
-    copy(V.postNorm, L.postNorm);
-    if (L.qNorm && V.qNorm) copy(V.qNorm, L.qNorm);
-    if (L.kNorm && V.kNorm) copy(V.kNorm, L.kNorm);
+    for (const { role } of layerNorms(arch, l)) {
+      const from = L[role];
+      const to = V[role];
+      if (from && to) copy(to, from);
+    }
     for (const p of LINEAR_PROJECTIONS) {
       copy(V.proj[p].w as Vec, L.proj[p].w);
       const b = L.proj[p].bias;

@@ -33,6 +33,7 @@ const ARCH_OF: Record<HfArchitecture["modelType"], string> = {
   qwen2: "qwen2",
   qwen3: "qwen3",
   smollm3: "smollm3",
+  gemma3_text: "gemma3",
 };
 
 const NAME_OF: Record<LinearProjection, string> = {
@@ -51,6 +52,11 @@ export function ggufTensorName(l: number, p: LinearProjection): string {
 }
 
 export function ggufArchitecture(a: HfArchitecture): string {
+  if (a.gemma)
+    throw new TunelabError(
+      "validation_failed",
+      "GGUF export of Gemma 3 is not supported yet; export the merged safetensors folder (vLLM, transformers, llama.cpp's convert_hf_to_gguf.py) or the PEFT adapter instead.",
+    );
   if (a.modelType === "smollm3") {
     const llamaCpp = Array.from({ length: a.layers }, (_, l) => l).filter((l) => (l + 1) % DEFAULT_NO_ROPE_LAYER_INTERVAL === 0);
     const own = a.noRopeLayers ?? [];

@@ -27,6 +27,18 @@ const VARIANTS: Array<[string, HfArchitecture, LoraSettings]> = [
     { ...DEFAULT_LORA, rank: 2, alpha: 2 },
   ],
   ["smollm3 (layer 1 without RoPE)", { ...TINY_ARCH, modelType: "smollm3", noRopeLayers: [1] }, { ...DEFAULT_LORA, rank: 2, alpha: 2 }],
+  [
+    "gemma3 (scaled embeddings, output norms, GeGLU, layer 0 with a sliding window of 2 and its own RoPE)",
+    {
+      ...TINY_ARCH,
+      modelType: "gemma3_text",
+      architecture: "Gemma3ForCausalLM",
+      qkNorm: true,
+      tiedEmbeddings: true,
+      gemma: { embedScale: 2.5, attnScale: 0.4, slidingWindow: 2, slidingLayers: [0], localRopeTheta: 100 },
+    },
+    { ...DEFAULT_LORA, rank: 2, alpha: 2 },
+  ],
   ["attention targets only, LoRA dropout 0.3", TINY_ARCH, { rank: 2, alpha: 4, dropout: 0.3, targets: ["q_proj", "v_proj"] }],
 ];
 

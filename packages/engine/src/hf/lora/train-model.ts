@@ -16,9 +16,10 @@
  * third more compute). The recomputed values are the same floats, so the gradients are identical either way.
  */
 import type { Vec } from "../../trainer/kernels/types.ts";
-import { usesRope } from "../config.ts";
+import { attentionScale, attentionWindow, usesRope } from "../config.ts";
 import { machineMemoryBytes } from "../machine-memory.ts";
-import type { DecoderModel } from "../model/decoder.ts";
+import { type DecoderModel, layerRope, scaleInPlace } from "../model/decoder.ts";
+import { gatedBwd, gatedFwd } from "../model/gated-mlp.ts";
 import { gatherRowsW, gemmW } from "../model/matrix.ts";
 import type { HfWeights } from "../model/weights.ts";
 import { LINEAR_PROJECTIONS, type LinearProjection } from "../tensor-names.ts";
@@ -56,6 +57,11 @@ interface LayerActs {
   att: Vec;
   gate: Vec;
   up: Vec;
+  /** Gemma 3: the attention's and the MLP's outputs before their norms, and those norms' rstd. */
+  ao: Vec | null;
+  mo: Vec | null;
+  rstd3: Vec | null;
+  rstd4: Vec | null;
   us: Partial<Record<LinearProjection, Vec>>;
 }
 
@@ -78,6 +84,8 @@ export class LoraTrainModel {
   private h!: Vec;
   private dx!: Vec;
   private dh!: Vec;
+  /** Gemma 3: the gradient of a branch's output before its norm. */
+  private dOut!: Vec;
   private dq!: Vec;
   private dk!: Vec;
   private dv!: Vec;
@@ -133,6 +141,7 @@ export class LoraTrainModel {
     const r = this.lora?.settings.rank ?? 0;
     let perLayer = 2 * a.hidden + 2 + 2 * qw + 2 * kvw + 2 * a.intermediate;
     if (a.qkNorm) perLayer += qw + kvw + a.heads + a.kvHeads;
+    if (a.gemma) perLayer += 2 * a.hidden + 2;
     for (let l = 0; l < a.layers; l++) for (const p of LINEAR_PROJECTIONS) if (this.lora?.slot(l, p)) perLayer += r / a.layers;
     return 4 * a.layers * perLayer;
   }
@@ -163,6 +172,10 @@ export class LoraTrainModel {
       att: k.alloc(R * qw),
       gate: k.alloc(R * a.intermediate),
       up: k.alloc(R * a.intermediate),
+      ao: a.gemma ? k.alloc(R * a.hidden) : null,
+      mo: a.gemma ? k.alloc(R * a.hidden) : null,
+      rstd3: a.gemma ? k.alloc(R) : null,
+      rstd4: a.gemma ? k.alloc(R) : null,
       us: Object.fromEntries(
         (this.checkpointed ? adapted : LINEAR_PROJECTIONS.filter((p) => this.lora?.slot(l, p))).map((p) => [p, k.alloc(R * r)]),
       ) as Partial<Record<LinearProjection, Vec>>,
@@ -174,6 +187,7 @@ export class LoraTrainModel {
     this.h = k.alloc(R * a.hidden);
     this.dx = k.alloc(R * a.hidden);
     this.dh = k.alloc(R * a.hidden);
+    this.dOut = k.alloc(a.gemma ? R * a.hidden : 0);
     this.dq = k.alloc(R * qw);
     this.dk = k.alloc(R * kvw);
     this.dv = k.alloc(R * kvw);
@@ -233,6 +247,7 @@ export class LoraTrainModel {
     const d = a.hidden;
     const x = this.xfinal;
     gatherRowsW(k, ids, w.embed, x, R, d);
+    if (a.gemma) scaleInPlace(x, R * d, a.gemma.embedScale);
     for (let l = 0; l < a.layers; l++) {
       if (this.checkpointed) this.layerInputs[l]?.set(x.subarray(0, R * d));
       this.layerForward(l, x);
@@ -248,7 +263,7 @@ export class LoraTrainModel {
 
   /** Layer `l` on the residual stream `x` (updated in place), saving its activations for the backward pass. */
   private layerForward(l: number, x: Vec): void {
-    const { k, arch: a, weights: w, rope } = this.m;
+    const { k, arch: a, weights: w } = this.m;
     const R = this.layout.rows;
     const d = a.hidden;
     const hd = a.headDim;
@@ -270,23 +285,35 @@ export class LoraTrainModel {
         k.rmsnormFwd(s.kpre, L.kNorm, s.k, s.rstdk, R * a.kvHeads, hd, a.rmsEps);
       }
       const layout = this.layout;
-      if (usesRope(a, l))
+      if (usesRope(a, l)) {
+        const rope = layerRope(this.m, l);
         eachExample(layout, (first, B, T) => {
           k.rope(s.q.subarray(first * qw), qw, B, T, a.heads, hd, 0, rope.cos, rope.sin, false);
           k.rope(s.k.subarray(first * kvw), kvw, B, T, a.kvHeads, hd, 0, rope.cos, rope.sin, false);
         });
-      const scale = 1 / Math.sqrt(hd);
+      }
+      const scale = attentionScale(a);
+      const window = attentionWindow(a, l);
       if (layout.uniform !== null) {
         const T = layout.uniform;
-        if (T > 0) k.attentionFwd(s.q, qw, s.k, s.v, kvw, s.att, qw, null, layout.B, a.heads, T, T, hd, 0, scale, a.kvHeads);
-      } else k.attentionFwdRows(s.q, qw, s.k, s.v, kvw, s.att, qw, layout.starts, layout.lengths, a.heads, hd, scale, a.kvHeads);
-      lf("o_proj", s.att, x, true);
+        if (T > 0) k.attentionFwd(s.q, qw, s.k, s.v, kvw, s.att, qw, null, layout.B, a.heads, T, T, hd, 0, scale, a.kvHeads, window);
+      } else k.attentionFwdRows(s.q, qw, s.k, s.v, kvw, s.att, qw, layout.starts, layout.lengths, a.heads, hd, scale, a.kvHeads, window);
+      // x += o(att), or with Gemma's output norm x += norm(o(att))
+      if (L.attnOutNorm && s.ao && s.rstd3) {
+        lf("o_proj", s.att, s.ao, false);
+        k.rmsnormFwd(s.ao, L.attnOutNorm, this.h, s.rstd3, R, d, a.rmsEps);
+        addInPlace(x, this.h, R * d);
+      } else lf("o_proj", s.att, x, true);
       s.xmid.set(x.subarray(0, R * d));
       k.rmsnormFwd(x, L.postNorm, this.h, s.rstd2, R, d, a.rmsEps);
       lf("gate_proj", this.h, s.gate, false);
       lf("up_proj", this.h, s.up, false);
-      k.swigluFwd(s.gate, s.up, this.act, R * a.intermediate);
-      lf("down_proj", this.act, x, true);
+      gatedFwd(k, a, s.gate, s.up, this.act, R * a.intermediate);
+      if (L.mlpOutNorm && s.mo && s.rstd4) {
+        lf("down_proj", this.act, s.mo, false);
+        k.rmsnormFwd(s.mo, L.mlpOutNorm, this.h, s.rstd4, R, d, a.rmsEps);
+        addInPlace(x, this.h, R * d);
+      } else lf("down_proj", this.act, x, true);
     }
   }
 
@@ -344,7 +371,7 @@ export class LoraTrainModel {
 
   /** Gradients of the adapters (lora.grads, overwritten) from the loss gradient left by loss(grad = true). */
   backward(): void {
-    const { k, arch: a, weights: w, rope } = this.m;
+    const { k, arch: a, weights: w } = this.m;
     const R = this.layout.rows;
     const d = a.hidden;
     const hd = a.headDim;
@@ -372,19 +399,20 @@ export class LoraTrainModel {
         k.gemm(true, false, g.out, g.in, R, dy, g.out, input, g.in, g.w as Vec, g.in, false, null);
         if (g.bias) k.colsum(dy, R, g.out, g.bias, false);
       };
-      // MLP branch: x_out = xmid + down(swiglu(gate(h2), up(h2))), h2 = norm(xmid).
-      k.swigluFwd(s.gate, s.up, this.act, R * a.intermediate);
-      lb("down_proj", this.act, this.dx, this.dgate, false);
-      k.swigluBwd(s.gate, s.up, this.dgate, this.dgate, this.dup, R * a.intermediate);
+      // MLP branch: x_out = xmid + down(swiglu(gate(h2), up(h2))), h2 = norm(xmid) (Gemma: + norm(down(geglu(…))).
+      gatedFwd(k, a, s.gate, s.up, this.act, R * a.intermediate);
+      lb("down_proj", this.act, this.branchGrad(L.mlpOutNorm ?? null, s.mo, s.rstd4, GL?.mlpOutNorm ?? null), this.dgate, false);
+      gatedBwd(k, a, s.gate, s.up, this.dgate, this.dgate, this.dup, R * a.intermediate);
       k.rmsnormFwd(s.xmid, L.postNorm, this.h, s.rstd2, R, d, a.rmsEps);
       lb("gate_proj", this.h, this.dgate, this.dh, false);
       lb("up_proj", this.h, this.dup, this.dh, true);
       k.rmsnormBwd(this.dh, s.xmid, L.postNorm, s.rstd2, this.dx, GL?.postNorm ?? null, R, d, true);
-      // Attention branch: xmid = xin + o(attn(rope(q), rope(k), v)), from h1 = norm(xin).
-      lb("o_proj", s.att, this.dx, this.datt, false);
+      // Attention branch: xmid = xin + o(attn(rope(q), rope(k), v)), from h1 = norm(xin) (Gemma: + norm(o(…))).
+      lb("o_proj", s.att, this.branchGrad(L.attnOutNorm ?? null, s.ao, s.rstd3, GL?.attnOutNorm ?? null), this.datt, false);
       // attentionBwd writes dq, dk and dv with one row stride (the query width); dk/dv are compacted after.
       const layout = this.layout;
-      const scale = 1 / Math.sqrt(hd);
+      const scale = attentionScale(a);
+      const window = attentionWindow(a, l);
       if (layout.uniform !== null) {
         const T = layout.uniform;
         if (T > 0)
@@ -407,6 +435,7 @@ export class LoraTrainModel {
             hd,
             scale,
             a.kvHeads,
+            window,
           );
       } else
         k.attentionBwdRows(
@@ -427,14 +456,17 @@ export class LoraTrainModel {
           hd,
           scale,
           a.kvHeads,
+          window,
         );
       compact(this.dkWide, qw, this.dk, kvw, R);
       compact(this.dvWide, qw, this.dv, kvw, R);
-      if (usesRope(a, l))
+      if (usesRope(a, l)) {
+        const rope = layerRope(this.m, l);
         eachExample(this.layout, (first, B, T) => {
           k.rope(this.dq.subarray(first * qw), qw, B, T, a.heads, hd, 0, rope.cos, rope.sin, true);
           k.rope(this.dk.subarray(first * kvw), kvw, B, T, a.kvHeads, hd, 0, rope.cos, rope.sin, true);
         });
+      }
       if (L.qNorm && L.kNorm && s.qpre && s.kpre && s.rstdq && s.rstdk) {
         k.rmsnormBwd(this.dq, s.qpre, L.qNorm, s.rstdq, this.dq, GL?.qNorm ?? null, R * a.heads, hd, false);
         k.rmsnormBwd(this.dk, s.kpre, L.kNorm, s.rstdk, this.dk, GL?.kNorm ?? null, R * a.kvHeads, hd, false);
@@ -445,8 +477,27 @@ export class LoraTrainModel {
       lb("v_proj", this.h, this.dv, this.dh, true);
       k.rmsnormBwd(this.dh, s.xin, L.inputNorm, s.rstd1, this.dx, GL?.inputNorm ?? null, R, d, true);
     }
-    if (G) k.scatterAddRows(this.ids, this.dx, G.embed as Vec, R, d);
+    if (G) {
+      if (a.gemma) scaleInPlace(this.dx, R * d, a.gemma.embedScale);
+      k.scatterAddRows(this.ids, this.dx, G.embed as Vec, R, d);
+    }
   }
+
+  /**
+   * The gradient a branch's last projection receives from dx: dx itself, or through Gemma's output norm (into dOut;
+   * the norm's weight gradient into `dw` in full fine-tuning).
+   */
+  private branchGrad(outNorm: Vec | null, out: Vec | null, rstd: Vec | null, dw: Vec | null): Vec {
+    if (!outNorm || !out || !rstd) return this.dx;
+    const { k, arch: a } = this.m;
+    const R = this.layout.rows;
+    k.rmsnormBwd(this.dx, out, outNorm, rstd, this.dOut, dw, R, a.hidden, false);
+    return this.dOut;
+  }
+}
+
+function addInPlace(x: Vec, y: Vec, n: number): void {
+  for (let i = 0; i < n; i++) x[i] = (x[i] as number) + (y[i] as number);
 }
 
 /**

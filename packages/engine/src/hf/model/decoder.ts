@@ -2,15 +2,18 @@
  * Incremental decoding of a Llama-family model (Llama, Qwen2/3, Mistral) with a KV cache, on the
  * engine's kernels. Per layer: RMSNorm → q/k/v projections (+ bias) → [q/k RMSNorm per head] → RoPE (not in SmolLM3's NoPE layers)
  * → grouped-query causal attention over the cache → o_proj added to the residual → RMSNorm →
- * SwiGLU MLP added to the residual; then the final RMSNorm and the output head.
+ * SwiGLU MLP added to the residual; then the final RMSNorm and the output head. Gemma 3 (config.ts GemmaTraits):
+ * scaled embeddings, GeGLU, each branch's output normalised before it is added, its own attention scale, and local
+ * layers with a sliding window and their own RoPE tables.
  * A LoRA-tuned model's adapter is applied unmerged: y = x·Wᵀ + b + s·(x·Aᵀ)·Bᵀ, with W as loaded
  * (bf16 or float32) and only A and B in float32, so serving it costs no float32 copy of W.
  */
 import type { Kernels, Vec } from "../../trainer/kernels/types.ts";
-import { type HfArchitecture, usesRope } from "../config.ts";
+import { attentionScale, attentionWindow, type HfArchitecture, usesRope } from "../config.ts";
 import type { LoraParams } from "../lora/params.ts";
 import { loraScale } from "../lora/settings.ts";
 import type { LinearProjection } from "../tensor-names.ts";
+import { gatedFwd } from "./gated-mlp.ts";
 import { gatherRowsW, gemmW } from "./matrix.ts";
 import type { RopeTables } from "./rope.ts";
 import type { HfWeights, Linear } from "./weights.ts";
@@ -19,9 +22,21 @@ export interface DecoderModel {
   arch: HfArchitecture;
   weights: HfWeights;
   rope: RopeTables;
+  /** Gemma 3: the tables of the sliding-window layers (their own RoPE base); `rope` serves the others. */
+  localRope?: RopeTables;
   k: Kernels;
   /** A LoRA adapter applied unmerged at every projection it adapts (the weights stay the base's). */
   lora?: LoraParams;
+}
+
+/** The RoPE tables of layer `l`: Gemma 3's sliding-window layers have their own. */
+export function layerRope(m: DecoderModel, l: number): RopeTables {
+  return m.localRope && attentionWindow(m.arch, l) > 0 ? m.localRope : m.rope;
+}
+
+/** v[0, n) *= s. */
+export function scaleInPlace(v: Vec, n: number, s: number): void {
+  for (let i = 0; i < n; i++) v[i] = (v[i] as number) * s;
 }
 
 /** y (+)= x·Wᵀ + b for M rows. */
@@ -60,6 +75,8 @@ export class HfDecoder {
       kk: k.alloc(n * kv),
       vv: k.alloc(n * kv),
       att: k.alloc(n * q),
+      /** Gemma 3: the attention's or the MLP's output before its norm. */
+      out: k.alloc(a.gemma ? n * a.hidden : 0),
       gate: k.alloc(n * a.intermediate),
       up: k.alloc(n * a.intermediate),
       act: k.alloc(n * a.intermediate),
@@ -82,6 +99,20 @@ export class HfDecoder {
     const s = loraScale(lora.settings);
     for (let i = 0; i < n * r; i++) u[i] = (u[i] as number) * s;
     k.gemm(false, true, n, lin.out, r, u, r, lora.B(slot), r, y, lin.out, true, null);
+  }
+
+  /** x += p(input), or with Gemma's output norm x += norm(p(input)). */
+  private residual(l: number, p: LinearProjection, input: Vec, outNorm: Vec | null, n: number): void {
+    const b = this.bufs;
+    if (!outNorm) {
+      this.project(l, p, input, n, b.x, true);
+      return;
+    }
+    const { k, arch: a } = this.m;
+    const d = a.hidden;
+    this.project(l, p, input, n, b.out, false);
+    k.rmsnormFwd(b.out, outNorm, b.out, b.rstd, n, d, a.rmsEps);
+    for (let i = 0; i < n * d; i++) b.x[i] = (b.x[i] as number) + (b.out[i] as number);
   }
 
   /**
@@ -114,7 +145,7 @@ export class HfDecoder {
 
   /** Runs the layers on tokens fed at the current position; returns the residual stream [n, hidden] (a buffer reused by the next call). */
   private layers(ids: readonly number[]): Vec {
-    const { k, arch: a, weights: w, rope } = this.m;
+    const { k, arch: a, weights: w } = this.m;
     const n = ids.length;
     if (n === 0) throw new Error("feed() needs at least one token");
     const pos = this.position;
@@ -129,6 +160,8 @@ export class HfDecoder {
     const qw = a.heads * hd;
     const kvw = a.kvHeads * hd;
     gatherRowsW(k, Int32Array.from(ids), w.embed, b.x, n, d);
+    if (a.gemma) scaleInPlace(b.x, n * d, a.gemma.embedScale);
+    const scale = attentionScale(a);
     for (let l = 0; l < a.layers; l++) {
       const L = w.layers[l];
       const kc = this.kCache[l];
@@ -143,18 +176,19 @@ export class HfDecoder {
         k.rmsnormFwd(b.kk, L.kNorm, b.kk, b.rstd, n * a.kvHeads, hd, a.rmsEps);
       }
       if (usesRope(a, l)) {
+        const rope = layerRope(this.m, l);
         k.rope(b.q, qw, 1, n, a.heads, hd, pos, rope.cos, rope.sin, false);
         k.rope(b.kk, kvw, 1, n, a.kvHeads, hd, pos, rope.cos, rope.sin, false);
       }
       kc.set(b.kk.subarray(0, n * kvw), pos * kvw);
       vc.set(b.vv.subarray(0, n * kvw), pos * kvw);
-      k.attentionFwd(b.q, qw, kc, vc, kvw, b.att, qw, null, 1, a.heads, n, pos + n, hd, pos, 1 / Math.sqrt(hd), a.kvHeads);
-      this.project(l, "o_proj", b.att, n, b.x, true);
+      k.attentionFwd(b.q, qw, kc, vc, kvw, b.att, qw, null, 1, a.heads, n, pos + n, hd, pos, scale, a.kvHeads, attentionWindow(a, l));
+      this.residual(l, "o_proj", b.att, L.attnOutNorm ?? null, n);
       k.rmsnormFwd(b.x, L.postNorm, b.h, b.rstd, n, d, a.rmsEps);
       this.project(l, "gate_proj", b.h, n, b.gate, false);
       this.project(l, "up_proj", b.h, n, b.up, false);
-      k.swigluFwd(b.gate, b.up, b.act, n * a.intermediate);
-      this.project(l, "down_proj", b.act, n, b.x, true);
+      gatedFwd(k, a, b.gate, b.up, b.act, n * a.intermediate);
+      this.residual(l, "down_proj", b.act, L.mlpOutNorm ?? null, n);
     }
     this.position = pos + n;
     return b.x;

@@ -7,10 +7,20 @@
 import type { Vec } from "../../trainer/kernels/types.ts";
 import type { HfArchitecture } from "../config.ts";
 
-export function inverseFrequencies(a: HfArchitecture): Float64Array {
+/**
+ * `local`: Gemma 3's sliding-window layers, with their own base (rope_local_base_freq) and no scaling; `global`: every
+ * other layer, with rope_theta and the configured scaling (Llama 3's rule, or `linear`: every frequency divided by the
+ * factor, as positions / factor).
+ */
+export type RopeKind = "global" | "local";
+
+export function inverseFrequencies(a: HfArchitecture, kind: RopeKind = "global"): Float64Array {
   const half = a.headDim / 2;
   const inv = new Float64Array(half);
-  for (let i = 0; i < half; i++) inv[i] = 1 / a.ropeTheta ** ((2 * i) / a.headDim);
+  const theta = kind === "local" && a.gemma ? a.gemma.localRopeTheta : a.ropeTheta;
+  for (let i = 0; i < half; i++) inv[i] = 1 / theta ** ((2 * i) / a.headDim);
+  if (kind === "local") return inv;
+  if (a.ropeLinearFactor) for (let i = 0; i < half; i++) inv[i] = (inv[i] as number) / (a.ropeLinearFactor as number);
   const s = a.ropeScaling;
   if (!s) return inv;
   const lowFreqWavelen = s.originalMaxPositionEmbeddings / s.lowFreqFactor;
@@ -34,8 +44,8 @@ export interface RopeTables {
   positions: number;
 }
 
-export function ropeTables(a: HfArchitecture, positions: number): RopeTables {
-  const inv = inverseFrequencies(a);
+export function ropeTables(a: HfArchitecture, positions: number, kind: RopeKind = "global"): RopeTables {
+  const inv = inverseFrequencies(a, kind);
   const half = inv.length;
   const cos = new Float32Array(positions * half);
   const sin = new Float32Array(positions * half);

@@ -6,9 +6,9 @@
  */
 import type { Kernels, Vec } from "../../trainer/kernels/types.ts";
 import type { HfCheckpoint } from "../checkpoint.ts";
-import type { HfArchitecture } from "../config.ts";
+import { type HfArchitecture, normShift } from "../config.ts";
 import { readTensorBytes, readTensorF32 } from "../safetensors.ts";
-import { type LinearProjection, projectionPath, projectionShape } from "../tensor-names.ts";
+import { type LayerNormRole, type LinearProjection, layerNorms, projectionPath, projectionShape } from "../tensor-names.ts";
 import { F16Matrix, type Matrix, toQ4, toQ8 } from "./matrix.ts";
 
 export interface Linear {
@@ -21,11 +21,15 @@ export interface Linear {
 
 export interface LayerWeights {
   inputNorm: Vec;
+  /** The MLP's input norm (Llama's post_attention_layernorm, Gemma's pre_feedforward_layernorm). */
   postNorm: Vec;
   proj: Record<LinearProjection, Linear>;
-  /** Qwen3: RMSNorm weights over head_dim for q and k. */
+  /** Qwen3, Gemma 3: RMSNorm weights over head_dim for q and k. */
   qNorm: Vec | null;
   kNorm: Vec | null;
+  /** Gemma 3: norms of the attention's and the MLP's outputs before the residual adds them (absent: none). */
+  attnOutNorm?: Vec | null;
+  mlpOutNorm?: Vec | null;
 }
 
 export interface HfWeights {
@@ -91,12 +95,22 @@ export function loadHfWeights(ckpt: HfCheckpoint, options: LoadWeightsOptions = 
     const path = projectionPath(l, p);
     return { out, in: inn, w: matrix(`${path}.weight`), bias: has(`${path}.bias`) && hasBias(a, p) ? read(`${path}.bias`) : null };
   };
+  // Gemma stores w for a norm scale of 1 + w: the engine holds 1 + w, so every norm runs the same kernel
+  const shift = normShift(a);
+  const readNorm = (name: string): Float32Array => {
+    const v = read(name);
+    if (shift !== 0) for (let i = 0; i < v.length; i++) v[i] = (v[i] as number) + shift;
+    return v;
+  };
   const layers: LayerWeights[] = [];
   for (let l = 0; l < a.layers; l++) {
-    const pre = `model.layers.${l}`;
+    const norms = Object.fromEntries(layerNorms(a, l).map((n) => [n.role, readNorm(n.name)])) as Partial<Record<LayerNormRole, Vec>>;
     layers.push({
-      inputNorm: read(`${pre}.input_layernorm.weight`),
-      postNorm: read(`${pre}.post_attention_layernorm.weight`),
+      inputNorm: norms.inputNorm as Vec,
+      postNorm: norms.postNorm as Vec,
+      qNorm: norms.qNorm ?? null,
+      kNorm: norms.kNorm ?? null,
+      ...(a.gemma ? { attnOutNorm: norms.attnOutNorm ?? null, mlpOutNorm: norms.mlpOutNorm ?? null } : {}),
       proj: {
         q_proj: linear(l, "q_proj"),
         k_proj: linear(l, "k_proj"),
@@ -106,12 +120,10 @@ export function loadHfWeights(ckpt: HfCheckpoint, options: LoadWeightsOptions = 
         up_proj: linear(l, "up_proj"),
         down_proj: linear(l, "down_proj"),
       },
-      qNorm: a.qkNorm ? read(`${pre}.self_attn.q_norm.weight`) : null,
-      kNorm: a.qkNorm ? read(`${pre}.self_attn.k_norm.weight`) : null,
     });
   }
   const embed = matrix("model.embed_tokens.weight");
-  return { embed, layers, norm: read("model.norm.weight"), lmHead: a.tiedEmbeddings ? embed : matrix("lm_head.weight") };
+  return { embed, layers, norm: readNorm("model.norm.weight"), lmHead: a.tiedEmbeddings ? embed : matrix("lm_head.weight") };
 }
 
 function hasBias(a: HfArchitecture, p: LinearProjection): boolean {

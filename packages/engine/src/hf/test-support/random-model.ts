@@ -48,6 +48,7 @@ export function randomDecoderModel(arch: HfArchitecture, k: Kernels, seed = 1, s
     proj: Object.fromEntries(LINEAR_PROJECTIONS.map((p) => [p, linear(p)])) as Record<LinearProjection, Linear>,
     qNorm: arch.qkNorm ? vec(arch.headDim, 1, 0.2) : null,
     kNorm: arch.qkNorm ? vec(arch.headDim, 1, 0.2) : null,
+    ...(arch.gemma ? { attnOutNorm: vec(arch.hidden, 1, 0.2), mlpOutNorm: vec(arch.hidden, 1, 0.2) } : {}),
   }));
   const embed = vec(arch.vocab * arch.hidden, 0, 1);
   const weights: HfWeights = {
@@ -56,11 +57,14 @@ export function randomDecoderModel(arch: HfArchitecture, k: Kernels, seed = 1, s
     norm: vec(arch.hidden, 1, 0.2),
     lmHead: arch.tiedEmbeddings ? embed : vec(arch.vocab * arch.hidden, 0, 1),
   };
-  const rope = ropeTables(arch, arch.maxPositions);
   const toKernel = (v: Float32Array) => {
     const out = k.alloc(v.length);
     out.set(v);
     return out;
   };
-  return { arch, weights, rope: { ...rope, cos: toKernel(rope.cos as Float32Array), sin: toKernel(rope.sin as Float32Array) }, k };
+  const tables = (kind: "global" | "local") => {
+    const rope = ropeTables(arch, arch.maxPositions, kind);
+    return { ...rope, cos: toKernel(rope.cos as Float32Array), sin: toKernel(rope.sin as Float32Array) };
+  };
+  return { arch, weights, rope: tables("global"), ...(arch.gemma ? { localRope: tables("local") } : {}), k };
 }

@@ -1,0 +1,146 @@
+/**
+ * Gemma 3 (text) end to end on the `gemma3` fixture (hf_reference.py: a sliding-window layer and a global one, head_dim
+ * ≠ hidden / heads, query_pre_attn_scalar ≠ head_dim, norms stored as w for a scale of 1 + w): a LoRA job through the
+ * official SDK routes every ticket; the merged export writes the norms as Gemma stores them (w, not the 1 + w the engine
+ * holds), registers again and serves the tuned model's log-probabilities; and with Debian's torch, the independent
+ * PyTorch reference scores the merged folder as the engine serves the tuned model. Full fine-tuning and GGUF are refused
+ * with the reason.
+ */
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { toFile } from "openai";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { exportTunedModel } from "../../src/hf/export.ts";
+import { registerBaseModel } from "../../src/index.ts";
+import { findModel } from "../../src/models/model.repository.ts";
+import { engineWithClient, waitForJob } from "../engine-client.ts";
+import {
+  type EngineScore,
+  engineScores,
+  FIXTURES,
+  maxDifference,
+  maxEngineDifference,
+  referenceScores,
+  torchVersion,
+  writeConversations,
+} from "./export-support.ts";
+import { TICKETS, ticketsJsonl } from "./tickets.ts";
+import { expectLossFellTenfold, trainLosses } from "./tuned-checks.ts";
+
+const BASE = "tiny-gemma3";
+const baseDir = join(FIXTURES, "gemma3");
+const TORCH = torchVersion();
+
+let ctx: Awaited<ReturnType<typeof engineWithClient>>;
+let work: string;
+let tuned: { jobId: string; model: string; dir: string };
+let mergedDir: string;
+let tunedScores: EngineScore[];
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), "tunelab-gemma3-"));
+  ctx = await engineWithClient({ checkpointEvery: 1000 });
+  await registerBaseModel(ctx.engine.store, { dir: baseDir, name: BASE });
+  const file = await ctx.client.files.create({ file: await toFile(Buffer.from(ticketsJsonl()), "tickets.jsonl"), purpose: "fine-tune" });
+  const created = await ctx.client.fineTuning.jobs.create({
+    model: BASE,
+    training_file: file.id,
+    seed: 3,
+    method: {
+      type: "supervised",
+      supervised: {
+        hyperparameters: { n_epochs: 20, batch_size: 5, learning_rate_multiplier: 25, lora_rank: 8, lora_alpha: 16 } as never,
+      },
+    },
+  });
+  const job = await waitForJob(ctx.client, created.id);
+  if (job.status !== "succeeded" || !job.fine_tuned_model) throw new Error(`job ${job.id} ${job.status}: ${JSON.stringify(job.error)}`);
+  const { id: jobId, fine_tuned_model: model } = job;
+  const row = await findModel(ctx.engine.store, model);
+  if (!row) throw new Error(`${model} is not stored`);
+  tuned = { jobId, model, dir: row.dir };
+  mergedDir = (await exportTunedModel({ modelDir: row.dir, format: "merged", outDir: join(work, "merged") })).outDir;
+  tunedScores = await engineScores(ctx.client, model);
+}, 300_000);
+
+afterAll(async () => {
+  await ctx?.dispose();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+/** A safetensors file's float32 tensor, or a bf16 one widened (read without the engine's reader). */
+function tensor(file: string, name: string): Float32Array {
+  const bytes = readFileSync(file);
+  const n = Number(bytes.readBigUInt64LE(0));
+  const header = JSON.parse(bytes.subarray(8, 8 + n).toString("utf8")) as Record<string, { dtype: string; data_offsets: [number, number] }>;
+  const t = header[name];
+  if (!t) throw new Error(`${file} has no ${name}`);
+  const raw = bytes.subarray(8 + n + t.data_offsets[0], 8 + n + t.data_offsets[1]);
+  const copy = new Uint8Array(raw);
+  if (t.dtype === "F32") return new Float32Array(copy.buffer);
+  if (t.dtype !== "BF16") throw new Error(`${name} is ${t.dtype}`);
+  const halves = new Uint16Array(copy.buffer);
+  return Float32Array.from(halves, (h) => new Float32Array(new Uint32Array([h << 16]).buffer)[0] as number);
+}
+
+describe("a LoRA job on Gemma 3 (text)", () => {
+  it("trains through the SDK, and the tuned model routes every ticket", async () => {
+    expectLossFellTenfold(await trainLosses(ctx.client, tuned.jobId));
+    for (const [user, label] of TICKETS) {
+      const reply = await ctx.client.chat.completions.create({
+        model: tuned.model,
+        temperature: 0,
+        max_tokens: 8,
+        messages: [
+          { role: "system", content: "Route the ticket." },
+          { role: "user", content: user },
+        ],
+      });
+      expect(reply.choices[0]?.message.content, user).toBe(label);
+    }
+  });
+
+  it("refuses full fine-tuning, naming the parameter", async () => {
+    await expect(
+      ctx.client.fineTuning.jobs.create({
+        model: BASE,
+        training_file: "file-none",
+        method: { type: "supervised", supervised: { hyperparameters: { training_type: "full" } as never } },
+      }),
+    ).rejects.toMatchObject({ status: 400, param: "hyperparameters.training_type" });
+  });
+});
+
+describe("the merged export of a tuned Gemma 3", () => {
+  it("writes the norms as Gemma stores them: w, not the 1 + w the engine holds", () => {
+    const file = join(mergedDir, "model.safetensors");
+    const original = join(baseDir, "model.safetensors");
+    for (const name of [
+      "model.layers.0.input_layernorm.weight",
+      "model.layers.0.post_attention_layernorm.weight",
+      "model.layers.1.pre_feedforward_layernorm.weight",
+      "model.layers.1.post_feedforward_layernorm.weight",
+      "model.layers.1.self_attn.k_norm.weight",
+      "model.norm.weight",
+    ])
+      expect(Array.from(tensor(file, name)), name).toEqual(Array.from(tensor(original, name)));
+  });
+
+  it("registered again as a base, gives the tuned model's log-probabilities (≤ 1e-4)", async () => {
+    await registerBaseModel(ctx.engine.store, { dir: mergedDir, name: "tiny-gemma3-merged" });
+    const merged = await engineScores(ctx.client, "tiny-gemma3-merged");
+    expect(maxEngineDifference(tunedScores, merged)).toBeLessThanOrEqual(1e-4);
+  });
+
+  it.skipIf(!TORCH)(
+    `is scored by the independent PyTorch reference as the engine serves the tuned model (≤ 1e-3; torch ${TORCH})`,
+    async () => {
+      const conversations = join(work, "conversations.json");
+      writeConversations(conversations);
+      const reference = await referenceScores(mergedDir, conversations);
+      expect(maxDifference(tunedScores, reference)).toBeLessThanOrEqual(1e-3);
+    },
+    120_000,
+  );
+});
