@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseHfConfig, usesRope } from "./config.ts";
-import { ggufArchitecture, permutesRotaryRows } from "./gguf/model-tensors.ts";
+import { gemmaSlidingPattern, ggufArchitecture, permutesRotaryRows } from "./gguf/model-tensors.ts";
 
 /** SmolLM3-3B's config.json in its released shape, at 8 layers. */
 const smollm3 = (fields: Record<string, unknown> = {}) => ({
@@ -130,7 +130,21 @@ describe("Gemma 3 (text) config.json", () => {
     );
   });
 
-  it("is not exported as GGUF yet (llama.cpp fixes the local layers' pattern, base and scale itself)", () => {
-    expect(() => ggufArchitecture(parseHfConfig(gemma3()))).toThrow(/GGUF export of Gemma 3 is not supported yet/);
+  it("is llama.cpp's gemma3 when llama.cpp would run it the same, and refused for GGUF otherwise, naming why", () => {
+    const a = parseHfConfig(gemma3());
+    expect(ggufArchitecture(a)).toBe("gemma3");
+    expect(permutesRotaryRows(a)).toBe(false);
+    expect(gemmaSlidingPattern(a)).toBe(6);
+    expect(gemmaSlidingPattern(parseHfConfig(gemma3({ num_hidden_layers: 4, layer_types: Array(4).fill("sliding_attention") })))).toBe(5);
+    // gemma-3-27b: 62 layers, head_dim 128, query_pre_attn_scalar 168 = hidden / heads, which llama.cpp uses for 62 layers
+    const big = { num_hidden_layers: 62, hidden_size: 5376, num_attention_heads: 32, head_dim: 128, query_pre_attn_scalar: 168 };
+    expect(ggufArchitecture(parseHfConfig(gemma3({ ...big, layer_types: undefined })))).toBe("gemma3");
+    expect(() => ggufArchitecture(parseHfConfig(gemma3({ query_pre_attn_scalar: 24 })))).toThrow(
+      /llama\.cpp would not run this Gemma 3 model as it is: it scales attention scores by 0\.204124 \(query_pre_attn_scalar\), llama\.cpp by 0\.0625/,
+    );
+    const odd = Array.from({ length: 18 }, (_, l) => (l === 2 ? "full_attention" : "sliding_attention"));
+    expect(() => ggufArchitecture(parseHfConfig(gemma3({ layer_types: odd })))).toThrow(
+      /sliding-window layers .* are not every layer but each n-th/,
+    );
   });
 });

@@ -3,6 +3,9 @@
  * LlamaForCausalLM / MistralForCausalLM → `llama`, Qwen2ForCausalLM → `qwen2`, Qwen3ForCausalLM → `qwen3`,
  * SmolLM3ForCausalLM → `smollm3`), with the hyperparameters it reads from the file's metadata.
  *
+ * - `gemma3` (Gemma3ForCausalLM): halves order like Qwen; the norms as held (1 + w, what llama.cpp's converter writes),
+ *   the output norms as `post_attention_norm` / `post_ffw_norm`, the local layers' window, pattern and RoPE base in the
+ *   metadata (gemmaSlidingPattern refuses what llama.cpp would run differently).
  * - `smollm3` is `llama`'s layout; llama.cpp has no key for its NoPE layers and takes every 4th (3, 7, …), as the
  *   released SmolLM3 has them, so a checkpoint with another pattern is refused rather than written wrong.
  * - `llama` and `smollm3` rotate interleaved pairs (x[2i], x[2i+1]) where Hugging Face rotates halves (x[i], x[i + d/2]), so the
@@ -52,11 +55,7 @@ export function ggufTensorName(l: number, p: LinearProjection): string {
 }
 
 export function ggufArchitecture(a: HfArchitecture): string {
-  if (a.gemma)
-    throw new TunelabError(
-      "validation_failed",
-      "GGUF export of Gemma 3 is not supported yet; export the merged safetensors folder (vLLM, transformers, llama.cpp's convert_hf_to_gguf.py) or the PEFT adapter instead.",
-    );
+  if (a.gemma) gemmaSlidingPattern(a);
   if (a.modelType === "smollm3") {
     const llamaCpp = Array.from({ length: a.layers }, (_, l) => l).filter((l) => (l + 1) % DEFAULT_NO_ROPE_LAYER_INTERVAL === 0);
     const own = a.noRopeLayers ?? [];
@@ -67,6 +66,34 @@ export function ggufArchitecture(a: HfArchitecture): string {
       );
   }
   return ARCH_OF[a.modelType];
+}
+
+/**
+ * Gemma 3 as llama.cpp runs it (src/models/gemma3.cpp): its attention scale comes from the layer count (62 layers,
+ * the 27B: (hidden / heads)^-1/2; otherwise head_dim^-1/2), not from query_pre_attn_scalar, and its local layers
+ * are every layer but each `sliding_window_pattern`-th (a number in the file). Returns that number; a checkpoint that
+ * llama.cpp would run differently is refused, naming why.
+ */
+export function gemmaSlidingPattern(a: HfArchitecture): number {
+  const g = a.gemma;
+  if (!g) throw new Error("not a Gemma model (bug)");
+  const refuse = (why: string) =>
+    new TunelabError(
+      "validation_failed",
+      `llama.cpp would not run this Gemma 3 model as it is: ${why}. Export the merged safetensors folder (vLLM, transformers) or the PEFT adapter instead.`,
+    );
+  const llamaCppScale = (a.layers === 62 ? a.hidden / a.heads : a.headDim) ** -0.5;
+  if (Math.abs(llamaCppScale - g.attnScale) > 1e-6 * llamaCppScale)
+    throw refuse(
+      `it scales attention scores by ${g.attnScale.toPrecision(6)} (query_pre_attn_scalar), llama.cpp by ${llamaCppScale.toPrecision(6)} (from the head size)`,
+    );
+  const sliding = new Set(g.slidingLayers);
+  for (let n = 1; n <= a.layers + 1; n++) {
+    let same = true;
+    for (let l = 0; l < a.layers && same; l++) same = sliding.has(l) === ((l + 1) % n !== 0);
+    if (same) return n;
+  }
+  throw refuse(`its sliding-window layers (${g.slidingLayers.join(", ")}) are not every layer but each n-th`);
 }
 
 /** llama.cpp's `llama` layout rotates interleaved pairs: q and k rows are permuted to it (SmolLM3's too, NoPE layers included, as convert_hf_to_gguf.py does). */
@@ -109,6 +136,15 @@ export function architectureMetadata(a: HfArchitecture, dtype: GgufDtype): Map<s
   u32("vocab_size", a.vocab);
   m.set(`${arch}.rope.freq_base`, { type: "f32", value: a.ropeTheta });
   m.set(`${arch}.attention.layer_norm_rms_epsilon`, { type: "f32", value: a.rmsEps });
+  if (a.gemma) {
+    u32("attention.sliding_window", a.gemma.slidingWindow);
+    u32("attention.sliding_window_pattern", gemmaSlidingPattern(a));
+    m.set(`${arch}.rope.freq_base_swa`, { type: "f32", value: a.gemma.localRopeTheta });
+  }
+  if (a.ropeLinearFactor) {
+    m.set(`${arch}.rope.scaling.type`, { type: "string", value: "linear" });
+    m.set(`${arch}.rope.scaling.factor`, { type: "f32", value: a.ropeLinearFactor });
+  }
   return m;
 }
 
@@ -166,6 +202,11 @@ export function modelTensors(
       out.push(vector(`${blk}.attn_k_norm.weight`, () => kn));
     }
     out.push(vector(`${blk}.ffn_norm.weight`, () => L.postNorm));
+    // Gemma 3's norms of the attention's and the MLP's outputs (held as 1 + w, which llama.cpp multiplies by, as its converter writes them)
+    const attnOut = L.attnOutNorm;
+    if (attnOut) out.push(vector(`${blk}.post_attention_norm.weight`, () => attnOut));
+    const mlpOut = L.mlpOutNorm;
+    if (mlpOut) out.push(vector(`${blk}.post_ffw_norm.weight`, () => mlpOut));
   });
   out.push(vector("output_norm.weight", () => w.norm));
   if (!a.tiedEmbeddings) out.push(matrix("output.weight", { kind: "output" }, a.vocab, a.hidden, () => w.lmHead));
