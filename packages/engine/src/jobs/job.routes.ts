@@ -68,12 +68,6 @@ export function jobRoutes(store: EngineStore, scheduler: JobScheduler, maxQueued
         "hyperparameters.training_type",
         "invalid_hyperparameter",
       );
-    if (asked.training_type === "full" && registered?.architecture === "Gemma3ForCausalLM")
-      throw badRequest(
-        `${request.model} is a Gemma 3 model: full fine-tuning is not supported for it yet. Use LoRA (the default).`,
-        "hyperparameters.training_type",
-        "invalid_hyperparameter",
-      );
     if (full && tuned && isLoraDir(tuned.dir) === false && asked.lora_rank !== undefined && asked.lora_rank !== "auto")
       throw badRequest(
         `${request.model} was fully fine-tuned; lora_rank does not apply.`,

@@ -3,8 +3,8 @@
  * ≠ hidden / heads, query_pre_attn_scalar ≠ head_dim, norms stored as w for a scale of 1 + w): a LoRA job through the
  * official SDK routes every ticket; the merged export writes the norms as Gemma stores them (w, not the 1 + w the engine
  * holds), registers again and serves the tuned model's log-probabilities; and with Debian's torch, the independent
- * PyTorch reference scores the merged folder as the engine serves the tuned model. Full fine-tuning and GGUF are refused
- * with the reason.
+ * PyTorch reference scores the merged folder as the engine serves the tuned model. Full fine-tuning trains every weight
+ * and stores the norms as Gemma does.
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -100,16 +100,53 @@ describe("a LoRA job on Gemma 3 (text)", () => {
       expect(reply.choices[0]?.message.content, user).toBe(label);
     }
   });
+});
 
-  it("refuses full fine-tuning, naming the parameter", async () => {
-    await expect(
-      ctx.client.fineTuning.jobs.create({
-        model: BASE,
-        training_file: "file-none",
-        method: { type: "supervised", supervised: { hyperparameters: { training_type: "full" } as never } },
-      }),
-    ).rejects.toMatchObject({ status: 400, param: "hyperparameters.training_type" });
-  });
+describe("full fine-tuning of Gemma 3", () => {
+  it("trains every weight, answers as trained, stores its norms as Gemma does, and continues from its checkpoint", async () => {
+    const file = await ctx.client.files.create({
+      file: await toFile(Buffer.from(ticketsJsonl(TICKETS, null)), "t.jsonl"),
+      purpose: "fine-tune",
+    });
+    const job = await waitForJob(
+      ctx.client,
+      (
+        await ctx.client.fineTuning.jobs.create({
+          model: BASE,
+          training_file: file.id,
+          seed: 2,
+          hyperparameters: { training_type: "full", n_epochs: 15, batch_size: 5, learning_rate_multiplier: 100 } as never,
+        })
+      ).id,
+    );
+    expect(job.status, JSON.stringify(job.error)).toBe("succeeded");
+    const ask = async (model: string, user: string) =>
+      (await ctx.client.chat.completions.create({ model, temperature: 0, max_tokens: 6, messages: [{ role: "user", content: user }] }))
+        .choices[0]?.message.content;
+    for (const [user, label] of TICKETS) expect(await ask(job.fine_tuned_model ?? "", user), user).toBe(label);
+    const row = await findModel(ctx.engine.store, job.fine_tuned_model ?? "");
+    if (!row) throw new Error("tuned model not stored");
+    // the tuned folder holds w (the engine trained 1 + w): loading it again gives the same model, and its
+    // norms moved from the base's (full fine-tuning trains them) by less than the 1 a missing shift would add
+    const stored = tensor(join(row.dir, "model.safetensors"), "model.layers.0.input_layernorm.weight");
+    const base = tensor(join(baseDir, "model.safetensors"), "model.layers.0.input_layernorm.weight");
+    expect(Math.max(...stored.map((v, i) => Math.abs(v - (base[i] as number))))).toBeLessThan(0.5);
+    await registerBaseModel(ctx.engine.store, { dir: row.dir, name: "tiny-gemma3-full" });
+    expect(await ask("tiny-gemma3-full", "I was charged twice")).toBe("billing");
+    // a second job continues from the fully tuned model
+    const again = await waitForJob(
+      ctx.client,
+      (
+        await ctx.client.fineTuning.jobs.create({
+          model: job.fine_tuned_model ?? "",
+          training_file: file.id,
+          hyperparameters: { n_epochs: 1 } as never,
+        })
+      ).id,
+    );
+    expect(again.status, JSON.stringify(again.error)).toBe("succeeded");
+    expect(await ask(again.fine_tuned_model ?? "", "I was charged twice")).toBe("billing");
+  }, 300_000);
 });
 
 describe("the merged export of a tuned Gemma 3", () => {

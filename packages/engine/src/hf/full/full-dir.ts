@@ -28,7 +28,7 @@ import { setConfigDtype } from "../config-dtype.ts";
 import { HfBaseRef } from "../lora/lora-dir.ts";
 import { loadHfWeights } from "../model/weights.ts";
 import { writeSafetensors } from "../safetensors-write.ts";
-import { type FullLayout, flatten } from "./params.ts";
+import { type FullLayout, flatten, storedTensors } from "./params.ts";
 
 export const HF_SIDE_FILES = [
   "tokenizer.json",
@@ -92,6 +92,7 @@ function readMoments(path: string, n: number): { m: Float32Array; v: Float32Arra
 export function saveFullDir(
   dir: string,
   base: HfBaseRef,
+  arch: HfArchitecture,
   layout: FullLayout,
   params: Vec,
   extra: { optimizer?: { m: Vec; v: Vec }; state?: TrainingState } = {},
@@ -100,11 +101,7 @@ export function saveFullDir(
   const tmp = `${dir}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp);
-  writeSafetensors(
-    join(tmp, "model.safetensors"),
-    layout.tensors.map((t) => ({ name: t.name, shape: t.shape, data: params.subarray(t.offset, t.offset + t.size) })),
-    "F32",
-  );
+  writeSafetensors(join(tmp, "model.safetensors"), storedTensors(arch, layout, params), "F32");
   const config = JSON.parse(readFileSync(join(base.dir, "config.json"), "utf8")) as Record<string, unknown>;
   setConfigDtype(config, "float32");
   writeFileSync(join(tmp, "config.json"), `${JSON.stringify(config, null, 2)}\n`);

@@ -4,7 +4,7 @@
  * order of the checkpoint's expected tensors; tied embeddings are one tensor (the head is the embedding).
  */
 import type { Kernels, Vec } from "../../trainer/kernels/types.ts";
-import type { HfArchitecture } from "../config.ts";
+import { type HfArchitecture, normShift } from "../config.ts";
 import { toF32 } from "../model/matrix.ts";
 import type { HfWeights, LayerWeights, Linear } from "../model/weights.ts";
 import {
@@ -92,4 +92,21 @@ export function flatten(k: Kernels, arch: HfArchitecture, layout: FullLayout, we
     }
   });
   return flat;
+}
+
+/**
+ * The flat parameters as the checkpoint stores them, tensor by tensor: norms shifted back (Gemma stores w where the
+ * engine holds 1 + w; normShift), everything else as held.
+ */
+export function storedTensors(arch: HfArchitecture, layout: FullLayout, params: Vec): Array<{ name: string; shape: number[]; data: Vec }> {
+  const shift = normShift(arch);
+  const norms = new Set(
+    shift === 0
+      ? []
+      : ["model.norm.weight", ...Array.from({ length: arch.layers }, (_, l) => layerNorms(arch, l).map((n) => n.name)).flat()],
+  );
+  return layout.tensors.map((t) => {
+    const data = params.subarray(t.offset, t.offset + t.size);
+    return { name: t.name, shape: t.shape, data: norms.has(t.name) ? Float32Array.from(data, (x) => x - shift) : data };
+  });
 }

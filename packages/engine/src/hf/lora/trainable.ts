@@ -68,7 +68,7 @@ export function createTrainable(
         ? { resumed: { ...(loaded.optimizer ? { optimizer: loaded.optimizer } : {}), ...(loaded.state ? { state: loaded.state } : {}) } }
         : {}),
       initial: null,
-      save: (dir, extra) => saveFullDir(dir, base, layout, params, extra),
+      save: (dir, extra) => saveFullDir(dir, base, model.arch, layout, params, extra),
     };
   }
   const resume = request.resumeFrom ? loadLoraDir(request.resumeFrom, model.arch, k) : undefined;

@@ -27,7 +27,7 @@ if (mode === "save") {
     v[i] = vAt(i);
   }
   before = process.memoryUsage().rss;
-  saveFullDir(join(root, "ckpt"), { name: "base", dir: baseDir, fingerprint: "x" }, layout, params, { optimizer: { m, v } });
+  saveFullDir(join(root, "ckpt"), { name: "base", dir: baseDir, fingerprint: "x" }, arch, layout, params, { optimizer: { m, v } });
 } else {
   before = process.memoryUsage().rss;
   const loaded = loadFullDir(join(root, "ckpt"), arch, layout, nativeKernels());
