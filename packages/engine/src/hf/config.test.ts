@@ -124,6 +124,9 @@ describe("Gemma 3 (text) config.json", () => {
     expect(() => parseHfConfig(gemma3({ rope_scaling: { rope_type: "yarn", factor: 8 } }))).toThrow(/config\.json: rope_scaling: "yarn"/);
     expect(() => parseHfConfig(gemma3({ final_logit_softcapping: 30 }))).toThrow(/config\.json: final_logit_softcapping: /);
     expect(() => parseHfConfig(gemma3({ hidden_activation: "gelu" }))).toThrow(/config\.json: hidden_activation: "gelu"/);
+    expect(() => parseHfConfig(gemma3({ use_bidirectional_attention: true }))).toThrow(
+      /config\.json: use_bidirectional_attention: .*EmbeddingGemma/,
+    );
     expect(() => parseHfConfig(gemma3({ layer_types: ["sliding_attention"] }))).toThrow(/config\.json: layer_types: has 1 entries/);
     expect(() => parseHfConfig(gemma3({ model_type: "gemma3", architectures: ["Gemma3ForConditionalGeneration"] }))).toThrow(
       /image-text checkpoints .* gemma3_text/,

@@ -71,6 +71,7 @@ export const HfConfigJson = z.looseObject({
   sliding_window_pattern: positiveInt.nullish(),
   rope_local_base_freq: z.number().positive().nullish(),
   final_logit_softcapping: z.number().nullish(),
+  use_bidirectional_attention: z.boolean().nullish(),
   attn_logit_softcapping: z.number().nullish(),
   eos_token_id: z.union([z.number().int(), z.array(z.number().int()), z.null()]).optional(),
 });
@@ -233,6 +234,12 @@ function readGemma(c: HfConfigJson, file: string, headDim: number): GemmaTraits 
   for (const field of ["final_logit_softcapping", "attn_logit_softcapping"] as const)
     if (c[field] != null) throw refuse(file, field, `logit soft-capping (${c[field]}) is not supported (Gemma 3 has none)`);
   if (c.attention_bias) throw refuse(file, "attention_bias", "attention biases are not supported for Gemma 3");
+  if (c.use_bidirectional_attention)
+    throw refuse(
+      file,
+      "use_bidirectional_attention",
+      "bidirectional attention (EmbeddingGemma) is not supported: the engine runs causal language models",
+    );
   const layers = c.num_hidden_layers;
   let sliding: number[];
   if (c.layer_types) {
