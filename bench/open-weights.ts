@@ -1,6 +1,7 @@
-// Open-weight models benchmark (issues 12 and 13): random weights in the real shapes of SmolLM2-135M and Qwen2.5-0.5B,
-// built in memory, ours (the engine's HfDecoder and LoRA step on the native kernels) side by side with a plain PyTorch
-// peer of the same architecture and the same LoRA step (bench/peers/open_weights_peer.py: python3-torch on OpenBLAS,
+// Open-weight models benchmark (issues 12 and 13): random weights in the real shapes of SmolLM2-135M and Qwen2.5-0.5B
+// (by default) and Gemma 3 270M (--model gemma-3-270m: head_dim 256, q/k norms, GeGLU, sliding-window layers), built
+// in memory, ours (the engine's HfDecoder and LoRA step on the native kernels) side by side with a plain PyTorch peer
+// of the same architecture and the same LoRA step (bench/peers/open_weights_peer.py: python3-torch on OpenBLAS,
 // 2 threads), in the same run:
 //   - prefill tokens/s of a 512-token prompt and decode tokens/s (64 greedy tokens after it, KV cache);
 //   - LoRA training tokens/s: rank 16, alpha 32, all 7 linear projections, batch 8 × 256 tokens, loss on every
@@ -13,8 +14,8 @@
 // (all threads; with --threads 1 the figure other load on the machine disturbs least). The load average is printed
 // before and after. Prints figures only; nothing asserts on time.
 //
-//   pnpm bench open-weights [--quick] [--model SmolLM2-135M|Qwen2.5-0.5B]... [--phase infer|train] [--threads N]
-//                           [--rounds N] [--profile] [--no-peer]
+//   pnpm bench open-weights [--quick] [--model SmolLM2-135M|Qwen2.5-0.5B|Gemma-3-270M]... [--phase infer|train]
+//                           [--threads N] [--rounds N] [--profile] [--no-peer]
 import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { hfParameterCount } from "../packages/engine/src/hf/config.ts";
@@ -34,7 +35,7 @@ import {
   runPeer,
 } from "./lib/open-weights-peer.ts";
 import { mergeOurs, mergePeerInfer, mergePeerTrain } from "./lib/open-weights-rounds.ts";
-import { type BenchShape, QWEN25_05B, SMOLLM2_135M, shapeByName } from "./lib/open-weights-shapes.ts";
+import { type BenchShape, GEMMA3_270M, QWEN25_05B, SMOLLM2_135M, shapeByName } from "./lib/open-weights-shapes.ts";
 import { autoPlan } from "./lib/open-weights-ticket.ts";
 
 const CHILD = fileURLToPath(new URL("lib/open-weights-child.ts", import.meta.url));
@@ -88,11 +89,16 @@ interface Plan {
   train: { B: number; T: number; steps: number; warmup: number; warmupBatch?: number };
 }
 
-/** Timed runs per shape: fewer for Qwen2.5-0.5B (a 8 × 256 LoRA step is ~4 TFLOP), tiny ones for --quick. */
+/**
+ * Timed runs per shape: fewer for Qwen2.5-0.5B (a 8 × 256 LoRA step is ~4 TFLOP), a one-row warm-up for Gemma 3 270M
+ * (~2.3 TFLOP, two thirds of it in its 262,144-word head), tiny ones for --quick.
+ */
 function planFor(shape: BenchShape, quick: boolean): Plan {
   if (quick) return { infer: { prompt: 64, newTokens: 8, repeats: 1 }, train: { B: 2, T: 32, steps: 1, warmup: 1 } };
   if (shape === QWEN25_05B)
     return { infer: { prompt: 512, newTokens: 64, repeats: 1 }, train: { B: 8, T: 256, steps: 1, warmup: 1, warmupBatch: 1 } };
+  if (shape === GEMMA3_270M)
+    return { infer: { prompt: 512, newTokens: 64, repeats: 2 }, train: { B: 8, T: 256, steps: 2, warmup: 1, warmupBatch: 1 } };
   return { infer: { prompt: 512, newTokens: 64, repeats: 2 }, train: { B: 8, T: 256, steps: 2, warmup: 1 } };
 }
 
@@ -286,8 +292,12 @@ async function main(): Promise<void> {
   for (const shape of o.models) {
     const a = shape.arch;
     const plan = planFor(shape, o.quick);
+    const g = a.gemma;
+    const gemma = g
+      ? `, head_dim ${a.headDim}, q/k norms, GeGLU (tanh), embeddings × ${g.embedScale}, scores × ${fixed(g.attnScale, 4)}, sliding window ${g.slidingWindow} in ${g.slidingLayers.length} of ${a.layers} layers (RoPE base ${int(g.localRopeTheta)})`
+      : "";
     console.log(
-      `${shape.name} (${a.architecture}: ${fixed(hfParameterCount(a) / 1e6)}M params, hidden ${a.hidden}, ${a.layers} layers, ${a.heads} heads / ${a.kvHeads} KV heads, FFN ${a.intermediate}, vocab ${int(a.vocab)}${a.tiedEmbeddings ? ", tied" : ""}${a.qkvBias ? ", q/k/v bias" : ""}, rope_theta ${int(a.ropeTheta)})`,
+      `${shape.name} (${a.architecture}: ${fixed(hfParameterCount(a) / 1e6)}M params, hidden ${a.hidden}, ${a.layers} layers, ${a.heads} heads / ${a.kvHeads} KV heads, FFN ${a.intermediate}, vocab ${int(a.vocab)}${a.tiedEmbeddings ? ", tied" : ""}${a.qkvBias ? ", q/k/v bias" : ""}, rope_theta ${int(a.ropeTheta)}${gemma})`,
     );
     for (const phase of o.phases) {
       if (phase === "infer") await inference(shape, plan.infer, o, python, summary);

@@ -1,5 +1,5 @@
-// Our side of bench/open-weights.ts: a Llama-family model with random weights in a given shape, built in memory on
-// the engine's kernels (no checkpoint on disk), timed as the engine runs it: KV-cached greedy decoding with
+// Our side of bench/open-weights.ts: a Llama-family or Gemma 3 model with random weights in a given shape, built in
+// memory on the engine's kernels (no checkpoint on disk), timed as the engine runs it: KV-cached greedy decoding with
 // HfDecoder, and the LoRA step of hf/lora/loop.ts (LoraTrainModel forward, loss, backward, clipped AdamW).
 import type { HfArchitecture } from "../../packages/engine/src/hf/config.ts";
 import { LORA_ADAM } from "../../packages/engine/src/hf/lora/loop.ts";
@@ -8,7 +8,7 @@ import { DEFAULT_LORA, type LoraSettings } from "../../packages/engine/src/hf/lo
 import { LoraTrainModel } from "../../packages/engine/src/hf/lora/train-model.ts";
 import { type DecoderModel, HfDecoder } from "../../packages/engine/src/hf/model/decoder.ts";
 import { type Matrix, toQ4, toQ8 } from "../../packages/engine/src/hf/model/matrix.ts";
-import { ropeTables } from "../../packages/engine/src/hf/model/rope.ts";
+import { type RopeKind, ropeTables } from "../../packages/engine/src/hf/model/rope.ts";
 import type { HfWeights, LayerWeights, Linear } from "../../packages/engine/src/hf/model/weights.ts";
 import { LINEAR_PROJECTIONS, type LinearProjection, projectionShape } from "../../packages/engine/src/hf/tensor-names.ts";
 import type { Kernels, Vec } from "../../packages/engine/src/trainer/kernels/types.ts";
@@ -77,6 +77,8 @@ export function randomOpenWeightModel(
     proj: Object.fromEntries(LINEAR_PROJECTIONS.map((p) => [p, linear(p)])) as Record<LinearProjection, Linear>,
     qNorm: arch.qkNorm ? vec(arch.headDim, 1, 0.1) : null,
     kNorm: arch.qkNorm ? vec(arch.headDim, 1, 0.1) : null,
+    // Gemma 3: the norms of the attention's and the MLP's outputs (held as 1 + w, as the engine holds Gemma's norms).
+    ...(arch.gemma ? { attnOutNorm: vec(arch.hidden, 1, 0.1), mlpOutNorm: vec(arch.hidden, 1, 0.1) } : {}),
   }));
   const embed = matrix(arch.vocab * arch.hidden);
   const weights: HfWeights = {
@@ -85,13 +87,17 @@ export function randomOpenWeightModel(
     norm: vec(arch.hidden, 1, 0.1),
     lmHead: arch.tiedEmbeddings ? embed : matrix(arch.vocab * arch.hidden),
   };
-  const rope = ropeTables(arch, positions);
   const table = (v: Vec) => {
     const out = k.alloc(v.length);
     out.set(v);
     return out;
   };
-  return { arch, weights, rope: { ...rope, cos: table(rope.cos), sin: table(rope.sin) }, k };
+  const tables = (kind: RopeKind) => {
+    const rope = ropeTables(arch, positions, kind);
+    return { ...rope, cos: table(rope.cos), sin: table(rope.sin) };
+  };
+  // Gemma 3's local layers have their own RoPE base.
+  return { arch, weights, rope: tables("global"), ...(arch.gemma ? { localRope: tables("local") } : {}), k };
 }
 
 function argmax(logits: Float32Array): number {

@@ -1,26 +1,63 @@
-// bench/open-weights.ts on a tiny shape: our side's decoding and LoRA step, the ticket-routing plan, and (when Debian's
-// python3-torch is installed) that the PyTorch peer computes what the engine computes on the same weights.
+// bench/open-weights.ts on tiny shapes (a Qwen2 and a Gemma 3): our side's decoding and LoRA step, the ticket-routing
+// plan, and (when Debian's python3-torch is installed) that the PyTorch peer computes what the engine computes on the
+// same weights.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { normShift, parseHfConfig } from "../../packages/engine/src/hf/config.ts";
 import type { DecoderModel } from "../../packages/engine/src/hf/model/decoder.ts";
 import { HfDecoder } from "../../packages/engine/src/hf/model/decoder.ts";
+import type { Matrix } from "../../packages/engine/src/hf/model/matrix.ts";
 import { LINEAR_PROJECTIONS } from "../../packages/engine/src/hf/tensor-names.ts";
 import { nativeKernels } from "../../packages/engine/src/trainer/kernels/native.ts";
+import type { Vec } from "../../packages/engine/src/trainer/kernels/types.ts";
 import { generate, LoraStepper, measureLoraTraining, randomOpenWeightModel } from "./open-weights-ours.ts";
 import { findTorchPython, type PeerCheck, type PeerTrain, runPeer } from "./open-weights-peer.ts";
-import { TINY_SHAPE } from "./open-weights-shapes.ts";
+import { type BenchShape, GEMMA3_270M, peerShapeArgs, shapeByName, TINY_GEMMA, TINY_SHAPE } from "./open-weights-shapes.ts";
 import { autoPlan, estimateExampleTokens } from "./open-weights-ticket.ts";
 
 const k = nativeKernels();
-const arch = TINY_SHAPE.arch;
+const TINY: readonly BenchShape[] = [TINY_SHAPE, TINY_GEMMA];
 const dir = mkdtempSync(join(tmpdir(), "tunelab-open-weights-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const argmax = (v: Float32Array) => v.reduce((best, x, i) => (x > (v[best] as number) ? i : best), 0);
 
-describe("our side", () => {
+describe("the shapes", () => {
+  it("Gemma-3-270M is what the engine reads from gemma-3-270m's config.json", () => {
+    const config = {
+      architectures: ["Gemma3ForCausalLM"],
+      model_type: "gemma3_text",
+      hidden_size: 640,
+      intermediate_size: 2048,
+      num_hidden_layers: 18,
+      num_attention_heads: 4,
+      num_key_value_heads: 1,
+      head_dim: 256,
+      vocab_size: 262_144,
+      max_position_embeddings: 32_768,
+      rms_norm_eps: 1e-6,
+      rope_theta: 1_000_000,
+      rope_local_base_freq: 10_000,
+      rope_scaling: null,
+      query_pre_attn_scalar: 256,
+      sliding_window: 512,
+      layer_types: Array.from({ length: 18 }, (_, l) => ((l + 1) % 6 === 0 ? "full_attention" : "sliding_attention")),
+      hidden_activation: "gelu_pytorch_tanh",
+      final_logit_softcapping: null,
+      attn_logit_softcapping: null,
+      attention_bias: false,
+      tie_word_embeddings: true,
+      torch_dtype: "bfloat16",
+    };
+    expect(GEMMA3_270M.arch).toEqual(parseHfConfig(config));
+    expect(shapeByName("gemma3-270m")).toBe(GEMMA3_270M);
+    expect(peerShapeArgs(GEMMA3_270M.arch).join(" ")).toContain("--gemma --embed-scale 25.25 --attn-scale 0.0625 --sliding-window 512");
+  });
+});
+
+describe.each(TINY)("our side, $name", ({ arch }) => {
   it("generates with the KV cache the greedy tokens of recomputing the whole sequence", () => {
     const m = randomOpenWeightModel(arch, k, 64, 3, 0.5);
     const prompt = Int32Array.from([5, 17, 3, 88, 42, 9, 61]);
@@ -81,29 +118,42 @@ describe("the ticket-routing plan", () => {
   });
 });
 
-/** Our weights in the order of the peer's Model.tensors(). */
+/** Our weights in the order of the peer's Model.tensors(); Gemma's norms as Gemma stores them (w, not the 1 + w we hold). */
 function weightsFile(m: DecoderModel, path: string): void {
   const w = m.weights;
-  const parts = [w.embed];
+  const shift = normShift(m.arch);
+  const norm = (v: Vec) => Float32Array.from(v, (x) => x - shift);
+  const f32 = (x: Matrix): Vec => {
+    if (!(x instanceof Float32Array)) throw new Error("float32 weights expected (randomOpenWeightModel's default)");
+    return x;
+  };
+  const parts: Vec[] = [f32(w.embed)];
   for (const L of w.layers) {
-    parts.push(L.inputNorm, L.postNorm, ...LINEAR_PROJECTIONS.map((p) => L.proj[p].w));
+    parts.push(norm(L.inputNorm), norm(L.postNorm));
+    if (m.arch.gemma) {
+      const { attnOutNorm, mlpOutNorm, qNorm, kNorm } = L;
+      if (!attnOutNorm || !mlpOutNorm || !qNorm || !kNorm) throw new Error("a Gemma layer without its norms");
+      parts.push(norm(attnOutNorm), norm(mlpOutNorm), norm(qNorm), norm(kNorm));
+    }
+    parts.push(...LINEAR_PROJECTIONS.map((p) => f32(L.proj[p].w)));
     for (const p of ["q_proj", "k_proj", "v_proj"] as const) {
       const bias = L.proj[p].bias;
       if (bias) parts.push(bias);
     }
   }
-  parts.push(w.norm);
-  if (!m.arch.tiedEmbeddings) parts.push(w.lmHead);
+  parts.push(norm(w.norm));
+  if (!m.arch.tiedEmbeddings) parts.push(f32(w.lmHead));
   writeFileSync(path, Buffer.concat(parts.map((v) => Buffer.from(Float32Array.from(v).buffer))));
 }
 
 const python = findTorchPython();
 
-describe.skipIf(!python)("the PyTorch peer (python3-torch installed)", () => {
+describe.skipIf(!python).each(TINY)("the PyTorch peer (python3-torch installed), $name", ({ arch }) => {
   it("computes the engine's logits and greedy tokens on the same weights", async () => {
     const m = randomOpenWeightModel(arch, k, 64, 5, 0.5);
     const file = join(dir, "weights.f32");
     weightsFile(m, file);
+    // Longer than the tiny Gemma's window (4): its local layers see part of the prompt, in prefill and in decoding.
     const ids = [5, 17, 3, 88, 42, 9, 61, 0, 96];
     const peer = (await runPeer(python as string, arch, { mode: "check", weights: file, ids, newTokens: 6 })) as PeerCheck;
     const ours = new HfDecoder(m, 64).feed(ids);
