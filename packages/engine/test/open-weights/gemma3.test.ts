@@ -26,7 +26,7 @@ import {
   writeConversations,
 } from "./export-support.ts";
 import { TICKETS, ticketsJsonl } from "./tickets.ts";
-import { expectLossFellTenfold, trainLosses } from "./tuned-checks.ts";
+import { expectLossFellTenfold, expectRoutesTickets, ROUTER_HYPER, trainLosses, trainTicketRouter } from "./tuned-checks.ts";
 
 const BASE = "tiny-gemma3";
 const baseDir = join(FIXTURES, "gemma3");
@@ -41,22 +41,9 @@ let tunedScores: EngineScore[];
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), "tunelab-gemma3-"));
   ctx = await engineWithClient({ checkpointEvery: 1000 });
-  await registerBaseModel(ctx.engine.store, { dir: baseDir, name: BASE });
-  const file = await ctx.client.files.create({ file: await toFile(Buffer.from(ticketsJsonl()), "tickets.jsonl"), purpose: "fine-tune" });
-  const created = await ctx.client.fineTuning.jobs.create({
-    model: BASE,
-    training_file: file.id,
-    seed: 3,
-    method: {
-      type: "supervised",
-      supervised: {
-        hyperparameters: { n_epochs: 20, batch_size: 5, learning_rate_multiplier: 25, lora_rank: 8, lora_alpha: 16 } as never,
-      },
-    },
-  });
-  const job = await waitForJob(ctx.client, created.id);
-  if (job.status !== "succeeded" || !job.fine_tuned_model) throw new Error(`job ${job.id} ${job.status}: ${JSON.stringify(job.error)}`);
+  const job = await trainTicketRouter(ctx, ROUTER_HYPER, { base: { dir: baseDir, name: BASE } });
   const { id: jobId, fine_tuned_model: model } = job;
+  if (!model) throw new Error(`job ${jobId} has no tuned model`);
   const row = await findModel(ctx.engine.store, model);
   if (!row) throw new Error(`${model} is not stored`);
   tuned = { jobId, model, dir: row.dir };
@@ -87,18 +74,7 @@ function tensor(file: string, name: string): Float32Array {
 describe("a LoRA job on Gemma 3 (text)", () => {
   it("trains through the SDK, and the tuned model routes every ticket", async () => {
     expectLossFellTenfold(await trainLosses(ctx.client, tuned.jobId));
-    for (const [user, label] of TICKETS) {
-      const reply = await ctx.client.chat.completions.create({
-        model: tuned.model,
-        temperature: 0,
-        max_tokens: 8,
-        messages: [
-          { role: "system", content: "Route the ticket." },
-          { role: "user", content: user },
-        ],
-      });
-      expect(reply.choices[0]?.message.content, user).toBe(label);
-    }
+    await expectRoutesTickets(ctx.client, tuned.model);
   });
 });
 

@@ -18,8 +18,7 @@ import { assistantMask, HfTokenizer, renderChat } from "../../src/hf/tokenizer/i
 import { registerBaseModel } from "../../src/index.ts";
 import { engineWithClient, waitForJob } from "../engine-client.ts";
 import { CASES, caseMessages, mistralV3Checkpoint, TOOLS, type ToolCase, toolCasesJsonl } from "./mistral-v3-template.ts";
-import { TICKETS, ticketsJsonl } from "./tickets.ts";
-import { expectLossFellTenfold, trainLosses } from "./tuned-checks.ts";
+import { expectLossFellTenfold, expectRoutesTickets, ROUTER_HYPER, trainLosses, trainTicketRouter } from "./tuned-checks.ts";
 
 const MODEL = "tiny-mistral-v3";
 const HYPER = { n_epochs: 50, batch_size: 2, learning_rate_multiplier: 25, lora_rank: 8, lora_alpha: 16 } as const;
@@ -167,24 +166,7 @@ describe("Mistral v0.3 tool calling on an open-weight base", () => {
   it("trains conversations with a system message, which the template writes only into a final user message, on the prompt the model sees", async () => {
     const ctx = await engineWithClient({ checkpointEvery: 1000 });
     try {
-      await registerBaseModel(ctx.engine.store, { dir: checkpoint.dir, name: MODEL });
-      const file = await ctx.client.files.create({
-        file: await toFile(Buffer.from(ticketsJsonl()), "tickets.jsonl"),
-        purpose: "fine-tune",
-      });
-      const created = await ctx.client.fineTuning.jobs.create({
-        model: MODEL,
-        training_file: file.id,
-        seed: 3,
-        method: {
-          type: "supervised",
-          supervised: {
-            hyperparameters: { n_epochs: 20, batch_size: 5, learning_rate_multiplier: 25, lora_rank: 8, lora_alpha: 16 } as never,
-          },
-        },
-      });
-      const job = await waitForJob(ctx.client, created.id);
-      expect(job.status, JSON.stringify(job.error)).toBe("succeeded");
+      const job = await trainTicketRouter(ctx, ROUTER_HYPER, { base: { dir: checkpoint.dir, name: MODEL } });
       expectLossFellTenfold(await trainLosses(ctx.client, job.id));
       const notices = [];
       for await (const e of ctx.client.fineTuning.jobs.listEvents(job.id, { limit: 1000 }))
@@ -192,18 +174,7 @@ describe("Mistral v0.3 tool calling on an open-weight base", () => {
       expect(notices.map((e) => [e.level, e.data])).toEqual([["info", { turn_by_turn_examples: 10, turn_sequences: 10 }]]);
       // the system message reaches the model as trained: each ticket is routed (the template writes " " + the answer,
       // and this fixture's byte-level tokenizer keeps that space)
-      for (const [user, label] of TICKETS) {
-        const reply = await ctx.client.chat.completions.create({
-          model: job.fine_tuned_model ?? "",
-          temperature: 0,
-          max_tokens: 8,
-          messages: [
-            { role: "system", content: "Route the ticket." },
-            { role: "user", content: user },
-          ],
-        });
-        expect(reply.choices[0]?.message.content?.trim(), user).toBe(label);
-      }
+      await expectRoutesTickets(ctx.client, job.fine_tuned_model ?? "", { trim: true });
     } finally {
       await ctx.dispose();
     }

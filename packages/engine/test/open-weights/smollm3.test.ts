@@ -14,8 +14,7 @@ import type { TemplateMessage } from "../../src/hf/tokenizer/template-messages.t
 import { registerBaseModel } from "../../src/index.ts";
 import { engineWithClient, waitForJob } from "../engine-client.ts";
 import { fixtureWithTemplate, toolCasesJsonl } from "./mistral-v3-template.ts";
-import { TICKETS, ticketsJsonl } from "./tickets.ts";
-import { expectLossFellTenfold, trainLosses } from "./tuned-checks.ts";
+import { expectLossFellTenfold, expectRoutesTickets, ROUTER_HYPER, trainLosses, trainTicketRouter } from "./tuned-checks.ts";
 
 const TEMPLATES = fileURLToPath(new URL("../../fixtures/chat-templates/", import.meta.url));
 const SOURCE = readFileSync(`${TEMPLATES}smollm3-3b.jinja`, "utf8");
@@ -73,37 +72,9 @@ describe("a LoRA job on SmolLM3 (NoPE layers) with its own template", () => {
   it("trains on OpenAI JSONL with a /no_think system message, and the tuned model routes every ticket", async () => {
     const ctx = await engineWithClient({ checkpointEvery: 1000 });
     try {
-      await registerBaseModel(ctx.engine.store, { dir: checkpoint.dir, name: MODEL });
-      const file = await ctx.client.files.create({
-        file: await toFile(Buffer.from(ticketsJsonl(TICKETS, SYSTEM)), "tickets.jsonl"),
-        purpose: "fine-tune",
-      });
-      const created = await ctx.client.fineTuning.jobs.create({
-        model: MODEL,
-        training_file: file.id,
-        seed: 3,
-        method: {
-          type: "supervised",
-          supervised: {
-            hyperparameters: { n_epochs: 20, batch_size: 5, learning_rate_multiplier: 25, lora_rank: 8, lora_alpha: 16 } as never,
-          },
-        },
-      });
-      const job = await waitForJob(ctx.client, created.id);
-      expect(job.status, JSON.stringify(job.error)).toBe("succeeded");
+      const job = await trainTicketRouter(ctx, ROUTER_HYPER, { base: { dir: checkpoint.dir, name: MODEL }, system: SYSTEM });
       expectLossFellTenfold(await trainLosses(ctx.client, job.id));
-      for (const [user, label] of TICKETS) {
-        const reply = await ctx.client.chat.completions.create({
-          model: job.fine_tuned_model ?? "",
-          temperature: 0,
-          max_tokens: 8,
-          messages: [
-            { role: "system", content: SYSTEM },
-            { role: "user", content: user },
-          ],
-        });
-        expect(reply.choices[0]?.message.content, user).toBe(label);
-      }
+      await expectRoutesTickets(ctx.client, job.fine_tuned_model ?? "", { system: SYSTEM });
     } finally {
       await ctx.dispose();
     }

@@ -13,8 +13,8 @@ import { registerBaseModel } from "../../src/index.ts";
 import { checkChatTemplate } from "../../src/jobs/template-checks.ts";
 import { engineWithClient, waitForJob } from "../engine-client.ts";
 import { fixtureWithTemplate } from "./mistral-v3-template.ts";
-import { TICKETS, ticketsJsonl } from "./tickets.ts";
-import { expectLossFellTenfold, trainLosses } from "./tuned-checks.ts";
+import { ticketsJsonl } from "./tickets.ts";
+import { expectLossFellTenfold, expectRoutesTickets, ROUTER_HYPER, trainLosses, trainTicketRouter } from "./tuned-checks.ts";
 
 const MODEL = "tiny-mistral-v1";
 const checkpoint = fixtureWithTemplate(MISTRAL_V1_TEMPLATE);
@@ -33,42 +33,14 @@ describe("a base whose chat template has no system role", () => {
   it("trains on OpenAI JSONL with system messages, says how, and the tuned model routes every ticket", async () => {
     const ctx = await engineWithClient({ checkpointEvery: 1000 });
     try {
-      await registerBaseModel(ctx.engine.store, { dir: checkpoint.dir, name: MODEL });
-      const file = await ctx.client.files.create({
-        file: await toFile(Buffer.from(ticketsJsonl()), "tickets.jsonl"),
-        purpose: "fine-tune",
-      });
-      const created = await ctx.client.fineTuning.jobs.create({
-        model: MODEL,
-        training_file: file.id,
-        seed: 3,
-        method: {
-          type: "supervised",
-          supervised: {
-            hyperparameters: { n_epochs: 20, batch_size: 5, learning_rate_multiplier: 25, lora_rank: 8, lora_alpha: 16 } as never,
-          },
-        },
-      });
-      const job = await waitForJob(ctx.client, created.id);
-      expect(job.status, JSON.stringify(job.error)).toBe("succeeded");
+      const job = await trainTicketRouter(ctx, ROUTER_HYPER, { base: { dir: checkpoint.dir, name: MODEL } });
       expectLossFellTenfold(await trainLosses(ctx.client, job.id));
       const notices = [];
       for await (const e of ctx.client.fineTuning.jobs.listEvents(job.id, { limit: 1000 }))
         if (e.message.includes("has no system role")) notices.push(e);
       expect(notices.map((e) => [e.level, e.data])).toEqual([["info", { system_in_user_examples: 10 }]]);
       expect(notices[0]?.message).toContain("of 10 training examples");
-      for (const [user, label] of TICKETS) {
-        const reply = await ctx.client.chat.completions.create({
-          model: job.fine_tuned_model ?? "",
-          temperature: 0,
-          max_tokens: 8,
-          messages: [
-            { role: "system", content: "Route the ticket." },
-            { role: "user", content: user },
-          ],
-        });
-        expect(reply.choices[0]?.message.content?.trim(), user).toBe(label);
-      }
+      await expectRoutesTickets(ctx.client, job.fine_tuned_model ?? "", { trim: true });
     } finally {
       await ctx.dispose();
     }

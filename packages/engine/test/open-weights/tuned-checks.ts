@@ -1,5 +1,5 @@
 /**
- * Shared by the open-weight job tests: training the tiny Qwen2 fixture to route the tickets through the SDK, and checking
+ * Shared by the open-weight job tests: training a tiny fixture (Qwen2 by default) to route the tickets through the SDK, and checking
  * that the training loss fell and that the tuned model routes the tickets as trained.
  */
 import type OpenAI from "openai";
@@ -10,19 +10,25 @@ import { type engineWithClient, waitForJob } from "../engine-client.ts";
 import { FIXTURES } from "./reference.ts";
 import { TICKETS, ticketsJsonl } from "./tickets.ts";
 
+/** LoRA settings that teach a tiny fixture the ten tickets (20 epochs of two steps). */
+export const ROUTER_HYPER = { n_epochs: 20, batch_size: 5, learning_rate_multiplier: 25, lora_rank: 8, lora_alpha: 16 } as const;
+
 /**
- * Registers the qwen2 fixture as `tiny-qwen2`, uploads the tickets and trains a supervised job on them with
- * `hyperparameters` (seed 3); returns the job once it succeeded.
+ * Registers a base (the qwen2 fixture as `tiny-qwen2` unless `base` names another folder), uploads the tickets (with
+ * `system`, default "Route the ticket.") and trains a supervised job on them with `hyperparameters` (seed 3); returns the
+ * job once it succeeded.
  */
 export async function trainTicketRouter(
   ctx: Awaited<ReturnType<typeof engineWithClient>>,
   hyperparameters: Record<string, unknown>,
-  options: { suffix?: string } = {},
+  options: { suffix?: string; base?: { dir: string; name: string }; system?: string | null } = {},
 ): Promise<OpenAI.FineTuning.FineTuningJob> {
-  await registerBaseModel(ctx.engine.store, { dir: `${FIXTURES}qwen2`, name: "tiny-qwen2" });
-  const file = await ctx.client.files.create({ file: await toFile(Buffer.from(ticketsJsonl()), "tickets.jsonl"), purpose: "fine-tune" });
+  const base = options.base ?? { dir: `${FIXTURES}qwen2`, name: "tiny-qwen2" };
+  await registerBaseModel(ctx.engine.store, base);
+  const jsonl = ticketsJsonl(TICKETS, options.system === undefined ? "Route the ticket." : options.system);
+  const file = await ctx.client.files.create({ file: await toFile(Buffer.from(jsonl), "tickets.jsonl"), purpose: "fine-tune" });
   const created = await ctx.client.fineTuning.jobs.create({
-    model: "tiny-qwen2",
+    model: base.name,
     training_file: file.id,
     seed: 3,
     ...(options.suffix ? { suffix: options.suffix } : {}),
@@ -47,18 +53,24 @@ export function expectLossFellTenfold(losses: readonly number[]): void {
   expect(mean(losses.slice(-3))).toBeLessThan(mean(losses.slice(0, 3)) / 10);
 }
 
-/** Greedy replies of `model` to every ticket are its team, as the tickets example trains. */
-export async function expectRoutesTickets(client: OpenAI, model: string): Promise<void> {
+/**
+ * Greedy replies of `model` to every ticket (after `system`, default "Route the ticket."; null: none) are its team
+ * (`trim`: up to surrounding spaces, for templates that write a space before the answer).
+ */
+export async function expectRoutesTickets(
+  client: OpenAI,
+  model: string,
+  options: { system?: string | null; trim?: boolean } = {},
+): Promise<void> {
+  const system = options.system === undefined ? "Route the ticket." : options.system;
   for (const [user, label] of TICKETS) {
     const reply = await client.chat.completions.create({
       model,
       temperature: 0,
       max_tokens: 8,
-      messages: [
-        { role: "system", content: "Route the ticket." },
-        { role: "user", content: user },
-      ],
+      messages: [...(system === null ? [] : [{ role: "system" as const, content: system }]), { role: "user", content: user }],
     });
-    expect(reply.choices[0]?.message.content).toBe(label);
+    const content = reply.choices[0]?.message.content;
+    expect(options.trim ? content?.trim() : content, user).toBe(label);
   }
 }
