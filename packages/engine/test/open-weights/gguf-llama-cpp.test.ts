@@ -38,7 +38,15 @@ import { findRegisteredBase } from "../../src/models/base-model.repository.ts";
 import { nativeKernels } from "../../src/trainer/kernels/native.ts";
 import { Rng } from "../../src/trainer/train/rng.ts";
 import { engineWithClient } from "../engine-client.ts";
-import { compareLogProbs, type LlamaCpp, llamaCppGreedy, llamaCppLogProbs, loadLlamaCpp, logProbsAt } from "../llama-cpp.ts";
+import {
+  compareLogProbs,
+  type LlamaCpp,
+  type LlamaCppModel,
+  llamaCppGreedy,
+  llamaCppLogProbs,
+  loadLlamaCpp,
+  logProbsAt,
+} from "../llama-cpp.ts";
 import { COMMITTED_ADAPTER, CONVERSATIONS, engineScores, FIXTURES, installAdapter, MAX_NEW_TOKENS } from "./export-support.ts";
 import { asStored } from "./gguf-stored.ts";
 
@@ -146,7 +154,14 @@ describe.skipIf(!llama)("GGUF files of the fixture architectures in llama.cpp", 
     };
     expect(meta.general).toMatchObject({ architecture: "llama", name: "tiny-llama", file_type: 7 });
     expect(meta.llama).toMatchObject({ context_length: 256, block_count: 2, embedding_length: 64, attention: { head_count_kv: 2 } });
-    expect(meta.tokenizer.ggml).toMatchObject({ model: "gpt2", pre: "qwen2", bos_token_id: 456, eos_token_id: 458, eot_token_id: 456 });
+    // the end of a turn is <|im_end|>, which the template ends replies with; llama.cpp stops on <|endoftext|> by its text
+    expect(meta.tokenizer.ggml).toMatchObject({ model: "gpt2", pre: "qwen2", bos_token_id: 456, eos_token_id: 458, eot_token_id: 458 });
+    const vocab = await lib.loadModel({ modelPath: path, vocabOnly: true });
+    try {
+      expect([456, 458].map((id) => (vocab as LlamaCppModel & { isEogToken(id: number): boolean }).isEogToken(id))).toEqual([true, true]);
+    } finally {
+      await vocab.dispose();
+    }
     expect(meta.tokenizer.ggml.tokens).toHaveLength(461);
     expect(meta.tokenizer.ggml.merges).toHaveLength(200);
     const tokenizer = await HfTokenizer.fromDirectory(dir);

@@ -6,11 +6,14 @@
  *   pre-tokenizer llama.cpp should split text with. llama.cpp does not read tokenizer.json's pre-tokenizer: it has a
  *   fixed set of named splitting rules. The names below are those whose rule is the same as the tokenizer.json pattern
  *   they are matched on (Qwen2/2.5/3, Llama 3, SmolLM, GPT-2);
- * - SentencePiece-style BPE with byte fallback (Mistral 7B v0.1–v0.3, Llama 2) as llama.cpp's `llama` vocabulary:
- *   pieces with scores and types, and the space rule (spm-vocab.ts).
+ * - SentencePiece-style BPE with byte fallback (Mistral 7B v0.1–v0.3, Llama 2, Gemma 3) as llama.cpp's `llama`
+ *   vocabulary: pieces with scores and types, and the space rule (spm-vocab.ts).
+ * The end of a turn (`eot_token_id`) is the stop id the chat template ends a reply with; llama.cpp ends generation on
+ * it, on the eos, and on tokens it knows by their text (`<eos>`, `<|endoftext|>`, …).
  * Anything else is refused with the way out: export merged and run llama.cpp's own converter.
  */
 import { TunelabError } from "@tunelab/base";
+import { assistantMask } from "../tokenizer/assistant-mask.ts";
 import type { HfTokenizer } from "../tokenizer/hf-tokenizer.ts";
 import type { TokenizerFiles } from "../tokenizer/model-files.ts";
 import { vocabFitProblem } from "../vocab-fit.ts";
@@ -109,6 +112,27 @@ function sentencePieceMetadata(files: TokenizerFiles, tokenizer: HfTokenizer, vo
   if (unkId !== undefined) m.set("tokenizer.ggml.unknown_token_id", { type: "u32", value: unkId });
 }
 
+/**
+ * llama.cpp's end of turn: the stop id the chat template ends an assistant's reply with, as the engine trains replies
+ * to end (Gemma's `<end_of_turn>`, ChatML's `<|im_end|>`, Llama 3's `<|eot_id|>`); undefined without a template, or
+ * when the template renders no such reply.
+ */
+function turnEnd(tokenizer: HfTokenizer): number | undefined {
+  if (!tokenizer.chatTemplate) return undefined;
+  let mask: ReturnType<typeof assistantMask>;
+  try {
+    mask = assistantMask(tokenizer, [
+      { role: "user", content: "Hi" },
+      { role: "assistant", content: "Hello" },
+    ]);
+  } catch {
+    return undefined;
+  }
+  const span = mask.spans[mask.spans.length - 1];
+  const last = span === undefined ? undefined : mask.ids[span.end - 1];
+  return last !== undefined && tokenizer.isEos(last) ? last : undefined;
+}
+
 /** The tokenizer's metadata for a model whose embedding has `vocabSize` rows. */
 export function vocabularyMetadata(files: TokenizerFiles, tokenizer: HfTokenizer, vocabSize: number): Map<string, GgufValue> {
   const model = files.tokenizerJson.model as { type?: unknown; byte_fallback?: unknown };
@@ -117,7 +141,7 @@ export function vocabularyMetadata(files: TokenizerFiles, tokenizer: HfTokenizer
     throw refuse(
       files,
       "model",
-      `a ${String(model.type)} vocabulary${model.byte_fallback === true ? " with byte fallback" : ""}; the GGUF export writes BPE vocabularies, byte-level (Qwen, Llama 3, SmolLM) or SentencePiece-style with byte fallback (Mistral 7B, Llama 2)`,
+      `a ${String(model.type)} vocabulary${model.byte_fallback === true ? " with byte fallback" : ""}; the GGUF export writes BPE vocabularies, byte-level (Qwen, Llama 3, SmolLM) or SentencePiece-style with byte fallback (Mistral 7B, Llama 2, Gemma 3)`,
     );
   const tooMany = vocabFitProblem(tokenizer.vocabSize, vocabSize);
   if (tooMany) throw refuse(files, "model.vocab", tooMany);
@@ -128,9 +152,10 @@ export function vocabularyMetadata(files: TokenizerFiles, tokenizer: HfTokenizer
   const eos = idOf(tokenizer.specialTokens.eos) ?? tokenizer.eosIds[0];
   if (tokenizer.bosId !== null) m.set("tokenizer.ggml.bos_token_id", { type: "u32", value: tokenizer.bosId });
   if (eos !== undefined) m.set("tokenizer.ggml.eos_token_id", { type: "u32", value: eos });
-  // generation_config.json may end generation on a second id (Llama 3's <|eot_id|> beside <|end_of_text|>)
-  const other = tokenizer.eosIds.find((id) => id !== eos);
-  if (other !== undefined) m.set("tokenizer.ggml.eot_token_id", { type: "u32", value: other });
+  // the end of a turn, often the eos itself (Gemma's <end_of_turn> beside <eos>); without a chat template, a second id
+  // generation_config.json ends generation on, so that llama.cpp stops there too
+  const eot = turnEnd(tokenizer) ?? tokenizer.eosIds.find((id) => id !== eos);
+  if (eot !== undefined) m.set("tokenizer.ggml.eot_token_id", { type: "u32", value: eot });
   const pad = idOf(tokenizer.specialTokens.pad);
   if (pad !== undefined) m.set("tokenizer.ggml.padding_token_id", { type: "u32", value: pad });
   // what the tokenizer adds around a text, observed rather than read from flags that some checkpoints leave stale
