@@ -3,6 +3,7 @@
  * generation, training sequences with their assistant-token weights, token bytes for streaming and
  * logprobs. Messages arrive in OpenAI's chat format and are checked by the tokenizer's schemas.
  */
+import { TunelabError } from "@tunelab/base";
 import type { ChatExample } from "../trainer/types.ts";
 import type { Encoded } from "./lora/batches.ts";
 import type { ChatCodec } from "./model/generate.ts";
@@ -11,6 +12,7 @@ import { assistantMask, assistantMasks } from "./tokenizer/assistant-mask.ts";
 import { ChatInputMessage, ChatInputTool, encodeChat, HfTokenizer } from "./tokenizer/index.ts";
 import { foldSystemIntoFirstUser } from "./tokenizer/system-fold.ts";
 import { toTemplateMessages } from "./tokenizer/template-messages.ts";
+import { unembeddedTokenProblem } from "./vocab-fit.ts";
 
 export interface TrainingCodec extends ChatCodec {
   /** Plain text as the tokenizer encodes it by default (with the special tokens it adds, e.g. a BOS), no chat template. */
@@ -48,7 +50,16 @@ export function decoderStripsLeadingSpace(tokenizer: HfTokenizer): boolean {
   return false;
 }
 
-export function chatCodec(tokenizer: HfTokenizer): TrainingCodec {
+/**
+ * `rows`: the model's embedding rows; a text that encodes to a token past them (a special token the tokenizer has and the
+ * model has not, like Gemma 3's `<image_soft_token>`) is refused, naming it (vocab-fit.ts).
+ */
+export function chatCodec(tokenizer: HfTokenizer, rows = Number.POSITIVE_INFINITY): TrainingCodec {
+  const fit = (ids: number[]): number[] => {
+    const problem = unembeddedTokenProblem(ids, rows, (id) => tokenizer.idToToken(id));
+    if (problem) throw new TunelabError("invalid_argument", problem);
+    return ids;
+  };
   const eos = new Set(tokenizer.eosIds);
   // special tokens are not content, except those that write tool calls: the parser reads their text (tool-calls.ts)
   const toolCallTokens = new Set(TOOL_CALL_TOKENS.map((t) => tokenizer.tokenToId(t)).filter((id) => id !== undefined));
@@ -61,15 +72,15 @@ export function chatCodec(tokenizer: HfTokenizer): TrainingCodec {
     stripsLeadingSpace: decoderStripsLeadingSpace(tokenizer),
     encodeChat: (messages, tools) => {
       const i = inputs(messages, tools);
-      return encodeChat(tokenizer, i.messages, { tools: i.tools, addGenerationPrompt: true });
+      return fit(encodeChat(tokenizer, i.messages, { tools: i.tools, addGenerationPrompt: true }));
     },
-    encodeText: (text) => tokenizer.encode(text),
+    encodeText: (text) => fit(tokenizer.encode(text)),
     tokenBytes: (id) => (tokenizer.isSpecial(id) && !toolCallTokens.has(id) ? EMPTY : tokenizer.tokenBytes(id)),
     tokenText: (id) => (tokenizer.isSpecial(id) ? tokenizer.idToToken(id) : utf8.decode(tokenizer.tokenBytes(id))),
     encodeTraining: (messages, tools) => {
       const i = inputs(messages, tools);
       return assistantMasks(tokenizer, i.messages, i.tools).map((mask) => ({
-        ids: mask.ids,
+        ids: fit(mask.ids),
         weights: mask.weights,
         ...(mask.oneTurn ? { oneTurn: true as const } : {}),
       }));
@@ -77,6 +88,7 @@ export function chatCodec(tokenizer: HfTokenizer): TrainingCodec {
     encodeResponse: (messages, tools) => {
       const i = inputs(messages, tools);
       const mask = assistantMask(tokenizer, i.messages, i.tools);
+      fit(mask.ids);
       const last = mask.spans[mask.spans.length - 1];
       const weights = new Array<number>(mask.ids.length).fill(0);
       if (last) for (let t = last.start; t < last.end; t++) weights[t] = 1;
@@ -91,6 +103,6 @@ export function chatCodec(tokenizer: HfTokenizer): TrainingCodec {
   };
 }
 
-export async function createChatCodec(dir: string): Promise<TrainingCodec> {
-  return chatCodec(await HfTokenizer.fromDirectory(dir));
+export async function createChatCodec(dir: string, rows?: number): Promise<TrainingCodec> {
+  return chatCodec(await HfTokenizer.fromDirectory(dir), rows);
 }

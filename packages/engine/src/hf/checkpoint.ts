@@ -51,7 +51,7 @@ export function inspectCheckpoint(dir: string): HfCheckpoint {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw refuse(dir, "(path)", "is not a directory");
   const config = readJson(dir, "config.json") as Record<string, unknown>;
   const arch = parseHfConfig(config);
-  const ids = tokenizerIds(readJson(dir, "tokenizer.json"));
+  const ids = tokenizerIds(readJson(dir, "tokenizer.json"), arch.vocab);
   const tooMany = vocabFitProblem(ids.count, arch.vocab);
   if (tooMany) throw refuse("tokenizer.json", "model.vocab", tooMany);
   if (ids.missing !== undefined)

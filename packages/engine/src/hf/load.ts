@@ -40,7 +40,7 @@ export async function openHfModel(
 ): Promise<LoadedModel> {
   const model = openHfDecoderModel(dir, k, options.weights ? { weights: options.weights } : {});
   if (options.adapterDir) model.lora = readPeftAdapter(options.adapterDir, model.arch, k, { inference: true });
-  const codec = await createChatCodec(dir);
+  const codec = await createChatCodec(dir, model.arch.vocab);
   const a = model.arch;
   return {
     spec: { name: dir, vocabSize: a.vocab, dModel: a.hidden, nLayers: a.layers, nHeads: a.heads, contextLength: model.rope.positions },

@@ -6,12 +6,13 @@
  * PyTorch reference scores the merged folder as the engine serves the tuned model. Full fine-tuning trains every weight
  * and stores the norms as Gemma does.
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { toFile } from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exportTunedModel } from "../../src/hf/export.ts";
+import { exportBaseModel } from "../../src/hf/export-base.ts";
 import { registerBaseModel } from "../../src/index.ts";
 import { findModel } from "../../src/models/model.repository.ts";
 import { engineWithClient, waitForJob } from "../engine-client.ts";
@@ -156,4 +157,52 @@ describe("the merged export of a tuned Gemma 3", () => {
     },
     120_000,
   );
+});
+
+describe("a Gemma 3 tokenizer with a special token past the embedding (the text-only checkpoints' <image_soft_token>)", () => {
+  it("registers and serves; a text that holds the token is refused, naming it; its GGUF leaves it out", async () => {
+    const dir = join(work, "gemma3-image-token");
+    cpSync(baseDir, dir, { recursive: true });
+    const edit = (name: string, change: (json: Record<string, unknown>) => void) => {
+      const json = JSON.parse(readFileSync(join(dir, name), "utf8")) as Record<string, unknown>;
+      change(json);
+      writeFileSync(join(dir, name), JSON.stringify(json));
+    };
+    const rows = (JSON.parse(readFileSync(join(dir, "config.json"), "utf8")) as { vocab_size: number }).vocab_size;
+    // the score scale llama.cpp computes (gguf-llama-cpp.test.ts), so that the copy exports as GGUF
+    edit("config.json", (json) => {
+      json.query_pre_attn_scalar = json.head_dim;
+    });
+    const token = {
+      id: rows,
+      content: "<image_soft_token>",
+      single_word: false,
+      lstrip: false,
+      rstrip: false,
+      normalized: false,
+      special: true,
+    };
+    edit("tokenizer.json", (json) => (json.added_tokens as unknown[]).push(token));
+    edit("tokenizer_config.json", (json) => {
+      (json.added_tokens_decoder as Record<string, unknown>)[String(rows)] = { ...token, id: undefined };
+    });
+    await registerBaseModel(ctx.engine.store, { dir, name: "tiny-gemma3-image-token" });
+    const ask = (content: string) =>
+      ctx.client.chat.completions.create({ model: "tiny-gemma3-image-token", max_tokens: 2, messages: [{ role: "user", content }] });
+    expect((await ask("I was charged twice")).choices).toHaveLength(1);
+    await expect(ask("look <image_soft_token> here")).rejects.toMatchObject({
+      status: 400,
+      message: expect.stringContaining(
+        `the text holds <image_soft_token> (token id ${rows}), a token of the tokenizer the model has no embedding row for`,
+      ),
+    });
+    const gguf = await exportBaseModel({
+      name: "tiny-gemma3-image-token",
+      baseDir: dir,
+      format: "gguf",
+      dtype: "f32",
+      outDir: join(work, "gguf"),
+    });
+    expect(gguf.files).toEqual(["model-f32.gguf"]);
+  });
 });

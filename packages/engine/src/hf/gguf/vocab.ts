@@ -16,7 +16,7 @@ import { TunelabError } from "@tunelab/base";
 import { assistantMask } from "../tokenizer/assistant-mask.ts";
 import type { HfTokenizer } from "../tokenizer/hf-tokenizer.ts";
 import type { TokenizerFiles } from "../tokenizer/model-files.ts";
-import { vocabFitProblem } from "../vocab-fit.ts";
+import { tokenizerIds, vocabFitProblem } from "../vocab-fit.ts";
 import type { GgufValue } from "./gguf-file.ts";
 import { SpmVocabularyProblem, spmVocabulary } from "./spm-vocab.ts";
 import { vocabularyRows } from "./vocab-rows.ts";
@@ -143,7 +143,8 @@ export function vocabularyMetadata(files: TokenizerFiles, tokenizer: HfTokenizer
       "model",
       `a ${String(model.type)} vocabulary${model.byte_fallback === true ? " with byte fallback" : ""}; the GGUF export writes BPE vocabularies, byte-level (Qwen, Llama 3, SmolLM) or SentencePiece-style with byte fallback (Mistral 7B, Llama 2, Gemma 3)`,
     );
-  const tooMany = vocabFitProblem(tokenizer.vocabSize, vocabSize);
+  // special tokens past the embedding (Gemma 3's <image_soft_token>) are left out of the file, as the model cannot read them
+  const tooMany = vocabFitProblem(tokenizerIds(files.tokenizerJson, vocabSize).count, vocabSize);
   if (tooMany) throw refuse(files, "model.vocab", tooMany);
   const m = new Map<string, GgufValue>();
   if (sentencePiece) sentencePieceMetadata(files, tokenizer, vocabSize, m);

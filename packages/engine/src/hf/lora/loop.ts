@@ -69,7 +69,7 @@ export async function runLoraTraining(request: TrainRequest, hooks: LoopHooks = 
   const model = openHfDecoderModel(base.dir, k, held ? { weights: held } : {});
   if (held && !request.resumeFrom)
     hooks.onNotice?.(quantizedBaseNotice(base.dir, held, model.weights, (performance.now() - loading) / 1000));
-  const codec = await createChatCodec(base.dir);
+  const codec = await createChatCodec(base.dir, model.arch.vocab);
   const ctx = Math.min(model.rope.positions, MAX_TRAIN_CONTEXT);
   const trainable = createTrainable(request, model, base, from, k);
   const { net, params } = trainable;

@@ -3,8 +3,9 @@
  * models and generates, so a long prompt or a slow model never freezes other requests. Requests
  * are answered in order; streamed text arrives through `onToken` as the worker produces it.
  */
+
 import { Worker } from "node:worker_threads";
-import { workerEntry } from "@tunelab/base";
+import { type ErrorCode, TunelabError, workerEntry } from "@tunelab/base";
 import { ContextLengthExceededError } from "../../trainer/inference/context-length.ts";
 import type { ChatExample, Completion, OnToken, SamplingParams } from "../../trainer/types.ts";
 import { EmbeddingsUnsupportedError } from "./embeddings-unsupported.ts";
@@ -25,6 +26,7 @@ function revive(e: SerializedError): Error {
   if (e.name === "ContextLengthExceededError" && e.promptTokens !== undefined && e.contextLength !== undefined)
     return new ContextLengthExceededError(e.promptTokens, e.contextLength, e.atLeast ?? false);
   if (e.name === "EmbeddingsUnsupportedError") return new EmbeddingsUnsupportedError();
+  if (e.code !== undefined) return new TunelabError(e.code as ErrorCode, e.message);
   const error = new Error(e.message);
   error.name = e.name;
   return error;

@@ -42,6 +42,8 @@ export type InferenceRequest = CompleteRequest | CountRequest | EmbedRequest;
 export interface SerializedError {
   name: string;
   message: string;
+  /** A TunelabError's code (what the request did wrong: `invalid_argument`, …), so it is answered as such. */
+  code?: string;
   promptTokens?: number;
   contextLength?: number;
   atLeast?: boolean;

@@ -2,7 +2,9 @@
  * The inference worker: loads models (most recently used kept) and runs chat completions one at a
  * time, so tokenising and decoding never block the HTTP server's thread.
  */
+
 import { parentPort } from "node:worker_threads";
+import { TunelabError } from "@tunelab/base";
 import { openHfModel } from "../../hf/load.ts";
 import { ContextLengthExceededError } from "../../trainer/inference/context-length.ts";
 import { openModel } from "../../trainer/inference/load.ts";
@@ -41,6 +43,7 @@ function serialize(error: unknown): SerializedError {
       contextLength: error.contextLength,
       atLeast: error.atLeast,
     };
+  if (error instanceof TunelabError) return { name: error.name, message: error.message, code: error.code };
   const e = error instanceof Error ? error : new Error(String(error));
   return { name: e.name, message: e.message };
 }
