@@ -5,7 +5,7 @@
  */
 import { cpSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseHfConfig } from "../config.ts";
+import { normShift, parseHfConfig } from "../config.ts";
 import { writeSafetensors } from "../safetensors-write.ts";
 import { expectedTensors } from "../tensor-names.ts";
 import { FIXTURES_DIR } from "./broken-checkpoints.ts";
@@ -16,6 +16,8 @@ export interface CheckpointSize {
   layers: number;
   heads: number;
   kvHeads: number;
+  /** config.json's vocab_size (the fixture's when absent). */
+  vocab?: number;
 }
 
 /** Writes the checkpoint into `dir` (which must exist), float32 unless `dtype` says BF16 or F16; returns its parameter count. */
@@ -37,12 +39,15 @@ export function writeRandomCheckpoint(
     num_attention_heads: size.heads,
     num_key_value_heads: size.kvHeads,
     torch_dtype: { F32: "float32", BF16: "bfloat16", F16: "float16" }[dtype],
+    ...(size.vocab ? { vocab_size: size.vocab } : {}),
   });
   writeFileSync(join(dir, "config.json"), `${JSON.stringify(config, null, 2)}\n`);
   let state = seed >>> 0 || 1;
-  const tensors = expectedTensors(parseHfConfig(config)).map((t) => {
+  const arch = parseHfConfig(config);
+  const tensors = expectedTensors(arch).map((t) => {
     const data = new Float32Array(t.shape.reduce((a, b) => a * b, 1));
-    if (t.name.endsWith("norm.weight")) data.fill(1);
+    // norms scale by 1 (Gemma stores w for 1 + w)
+    if (t.name.endsWith("norm.weight")) data.fill(1 - normShift(arch));
     else
       for (let i = 0; i < data.length; i++) {
         state = (Math.imul(state, 1664525) + 1013904223) >>> 0; // LCG: fast and deterministic
