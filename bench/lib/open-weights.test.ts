@@ -10,6 +10,7 @@ import type { DecoderModel } from "../../packages/engine/src/hf/model/decoder.ts
 import { HfDecoder } from "../../packages/engine/src/hf/model/decoder.ts";
 import type { Matrix } from "../../packages/engine/src/hf/model/matrix.ts";
 import { LINEAR_PROJECTIONS } from "../../packages/engine/src/hf/tensor-names.ts";
+import { gemma3_270mConfig } from "../../packages/engine/src/hf/test-support/real-configs.ts";
 import { nativeKernels } from "../../packages/engine/src/trainer/kernels/native.ts";
 import type { Vec } from "../../packages/engine/src/trainer/kernels/types.ts";
 import { generate, LoraStepper, measureLoraTraining, randomOpenWeightModel } from "./open-weights-ours.ts";
@@ -26,31 +27,7 @@ const argmax = (v: Float32Array) => v.reduce((best, x, i) => (x > (v[best] as nu
 
 describe("the shapes", () => {
   it("Gemma-3-270M is what the engine reads from gemma-3-270m's config.json", () => {
-    const config = {
-      architectures: ["Gemma3ForCausalLM"],
-      model_type: "gemma3_text",
-      hidden_size: 640,
-      intermediate_size: 2048,
-      num_hidden_layers: 18,
-      num_attention_heads: 4,
-      num_key_value_heads: 1,
-      head_dim: 256,
-      vocab_size: 262_144,
-      max_position_embeddings: 32_768,
-      rms_norm_eps: 1e-6,
-      rope_theta: 1_000_000,
-      rope_local_base_freq: 10_000,
-      rope_scaling: null,
-      query_pre_attn_scalar: 256,
-      sliding_window: 512,
-      layer_types: Array.from({ length: 18 }, (_, l) => ((l + 1) % 6 === 0 ? "full_attention" : "sliding_attention")),
-      hidden_activation: "gelu_pytorch_tanh",
-      final_logit_softcapping: null,
-      attn_logit_softcapping: null,
-      attention_bias: false,
-      tie_word_embeddings: true,
-      torch_dtype: "bfloat16",
-    };
+    const config = gemma3_270mConfig();
     expect(GEMMA3_270M.arch).toEqual(parseHfConfig(config));
     expect(shapeByName("gemma3-270m")).toBe(GEMMA3_270M);
     expect(peerShapeArgs(GEMMA3_270M.arch).join(" ")).toContain("--gemma --embed-scale 25.25 --attn-scale 0.0625 --sliding-window 512");

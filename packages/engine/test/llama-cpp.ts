@@ -168,3 +168,26 @@ export function compareLogProbs(ours: readonly Float64Array[], theirs: readonly 
   }
   return { maxDiff, sameArgmax };
 }
+
+/** The `tokenizer.ggml` metadata of a GGUF file as node-llama-cpp's reader shows it (the fields the tests check). */
+export interface GgufTokenizerMetadata {
+  model: string;
+  pre?: string;
+  merges?: unknown;
+  tokens: string[];
+  scores: number[];
+  token_type: number[];
+  add_space_prefix: boolean;
+  add_bos_token: boolean;
+  add_eos_token: boolean;
+  bos_token_id: number;
+  eos_token_id: number;
+  eot_token_id?: number;
+  padding_token_id?: number;
+  unknown_token_id: number;
+}
+
+/** That metadata of a file read with `readGgufFileInfo`. */
+export function ggufTokenizerMetadata(info: { metadata: Record<string, unknown> }): GgufTokenizerMetadata {
+  return (info.metadata as { tokenizer: { ggml: GgufTokenizerMetadata } }).tokenizer.ggml;
+}

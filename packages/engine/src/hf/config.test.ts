@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseHfConfig, usesRope } from "./config.ts";
 import { gemmaSlidingPattern, ggufArchitecture, permutesRotaryRows } from "./gguf/model-tensors.ts";
+import { gemma3_270mConfig } from "./test-support/real-configs.ts";
 
 /** SmolLM3-3B's config.json in its released shape, at 8 layers. */
 const smollm3 = (fields: Record<string, unknown> = {}) => ({
@@ -67,32 +68,7 @@ describe("SmolLM3 config.json", () => {
   });
 });
 
-/** gemma-3-270m's config.json in its released shape (text-only, Gemma3ForCausalLM). */
-const gemma3 = (fields: Record<string, unknown> = {}) => ({
-  architectures: ["Gemma3ForCausalLM"],
-  model_type: "gemma3_text",
-  hidden_size: 640,
-  intermediate_size: 2048,
-  num_hidden_layers: 18,
-  num_attention_heads: 4,
-  num_key_value_heads: 1,
-  head_dim: 256,
-  vocab_size: 262144,
-  max_position_embeddings: 32768,
-  rms_norm_eps: 1e-6,
-  rope_theta: 1_000_000,
-  rope_local_base_freq: 10_000,
-  rope_scaling: null,
-  query_pre_attn_scalar: 256,
-  sliding_window: 512,
-  layer_types: Array.from({ length: 18 }, (_, l) => ((l + 1) % 6 === 0 ? "full_attention" : "sliding_attention")),
-  hidden_activation: "gelu_pytorch_tanh",
-  final_logit_softcapping: null,
-  attn_logit_softcapping: null,
-  attention_bias: false,
-  torch_dtype: "bfloat16",
-  ...fields,
-});
+const gemma3 = gemma3_270mConfig;
 
 describe("Gemma 3 (text) config.json", () => {
   it("reads the local layers, their window and RoPE base, the score scale and the embedding scale", () => {

@@ -27,7 +27,15 @@ import { HfTokenizer } from "../../src/hf/tokenizer/hf-tokenizer.ts";
 import { encodeChat, renderChat } from "../../src/hf/tokenizer/render-chat.ts";
 import { modelDirWith, testTokenizerDir } from "../../src/hf/tokenizer/test-tokenizers.ts";
 import { nativeKernels } from "../../src/trainer/kernels/native.ts";
-import { compareLogProbs, type LlamaCpp, type LlamaCppModel, llamaCppLogProbs, loadLlamaCpp, logProbsAt } from "../llama-cpp.ts";
+import {
+  compareLogProbs,
+  ggufTokenizerMetadata,
+  type LlamaCpp,
+  type LlamaCppModel,
+  llamaCppLogProbs,
+  loadLlamaCpp,
+  logProbsAt,
+} from "../llama-cpp.ts";
 
 const loaded = await loadLlamaCpp();
 const llama: LlamaCpp | undefined = "llama" in loaded ? loaded.llama : undefined;
@@ -189,22 +197,7 @@ describe.skipIf(!llama)("Gemma 3's tokenizer in llama.cpp", () => {
       const path = join(work, "gemma3-meta.gguf");
       await writeGgufModel({ model, tokenizerDir: variant.dir, outPath: path, dtype: "f32", name: "gemma3" });
       const info = await lib.readGgufFileInfo(path);
-      const ggml = (info.metadata as { tokenizer: { ggml: Record<string, unknown> } }).tokenizer.ggml as {
-        model: string;
-        pre?: string;
-        merges?: unknown;
-        tokens: string[];
-        scores: number[];
-        token_type: number[];
-        add_space_prefix: boolean;
-        add_bos_token: boolean;
-        add_eos_token: boolean;
-        bos_token_id: number;
-        eos_token_id: number;
-        eot_token_id: number;
-        padding_token_id: number;
-        unknown_token_id: number;
-      };
+      const ggml = ggufTokenizerMetadata(info);
       expect(ggml).toMatchObject({
         model: "llama",
         add_space_prefix: false,

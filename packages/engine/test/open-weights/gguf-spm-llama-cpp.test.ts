@@ -20,7 +20,7 @@ import { randomDecoderModel, TINY_ARCH } from "../../src/hf/test-support/random-
 import { HfTokenizer } from "../../src/hf/tokenizer/hf-tokenizer.ts";
 import { loadTestTokenizer, modelDirWith, testTokenizerDir } from "../../src/hf/tokenizer/test-tokenizers.ts";
 import { nativeKernels } from "../../src/trainer/kernels/native.ts";
-import { type LlamaCpp, llamaCppLogProbs, loadLlamaCpp, logSoftmax } from "../llama-cpp.ts";
+import { ggufTokenizerMetadata, type LlamaCpp, llamaCppLogProbs, loadLlamaCpp, logSoftmax } from "../llama-cpp.ts";
 
 const loaded = await loadLlamaCpp();
 const llama: LlamaCpp | undefined = "llama" in loaded ? loaded.llama : undefined;
@@ -140,20 +140,7 @@ describe.skipIf(!llama)("SentencePiece-style vocabularies in llama.cpp", () => {
     const path = join(work, "mistral-meta.gguf");
     await writeGgufModel({ model, tokenizerDir: testTokenizerDir("mistral"), outPath: path, dtype: "f32", name: "mistral" });
     const info = await lib.readGgufFileInfo(path);
-    const ggml = (info.metadata as { tokenizer: { ggml: Record<string, unknown> } }).tokenizer.ggml as {
-      model: string;
-      pre?: string;
-      merges?: unknown;
-      tokens: string[];
-      scores: number[];
-      token_type: number[];
-      add_space_prefix: boolean;
-      add_bos_token: boolean;
-      add_eos_token: boolean;
-      bos_token_id: number;
-      eos_token_id: number;
-      unknown_token_id: number;
-    };
+    const ggml = ggufTokenizerMetadata(info);
     expect(ggml).toMatchObject({
       model: "llama",
       add_space_prefix: true,
