@@ -3,11 +3,15 @@
  * that do not alternate, a role it does not know, a tool-call id of the wrong form). That is found while the job
  * validates its files, naming the file and the line, instead of when training starts with no line to go on.
  * A template that silently drops the assistant's tool calls (SmolLM3's writes only `content`, and reads tools from its own
- * `xml_tools`) is refused for examples that have them: the model would learn to answer nothing. Only the templates render
+ * `xml_tools`) is refused for examples that have them: the model would learn to answer nothing. So is text that spells a
+ * special token the model has no embedding for (Gemma 3's `<image_soft_token>`). Only the templates render
  * here (no tokenizing), a slice of examples between turns of the event loop.
  */
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { ChatInputMessage, ChatInputTool, ChatTemplate, readTokenizerFiles } from "../hf/tokenizer/index.ts";
 import { type TemplateMessage, toTemplateMessages } from "../hf/tokenizer/template-messages.ts";
+import { tokenizerIds } from "../hf/vocab-fit.ts";
 import type { ChatExample, PreferenceExample } from "../trainer/types.ts";
 import type { JobError } from "./job.schema.ts";
 
@@ -38,8 +42,10 @@ export async function checkChatTemplate(
   model: string,
   files: readonly TemplateCheckFile[],
 ): Promise<JobError | undefined> {
-  const template = ChatTemplate.fromFiles(await readTokenizerFiles(tokenizerDir));
+  const tokenizerFiles = await readTokenizerFiles(tokenizerDir);
+  const template = ChatTemplate.fromFiles(tokenizerFiles);
   if (!template) return undefined; // the trainer says the model has no chat template
+  const unembedded = unembeddedTokens(tokenizerDir, tokenizerFiles.tokenizerJson);
   for (const file of files) {
     const all = conversations(file);
     for (let start = 0; start < all.length; start += RENDER_SLICE) {
@@ -60,6 +66,13 @@ export async function checkChatTemplate(
             param: file.param,
           };
         }
+        const spelled = unembedded.find((t) => written.includes(t.content));
+        if (spelled)
+          return {
+            code: "invalid_training_file",
+            message: `The ${file.param.replace("_", " ")} ${file.name} line ${line}: the text holds ${spelled.content} (token id ${spelled.id}), a token of ${model}'s tokenizer the model has no embedding row for; remove it from the text.`,
+            param: file.param,
+          };
         if (converted.some((m) => m.tool_calls !== undefined)) {
           const withoutCalls = converted.map(({ tool_calls: _, ...m }) => m);
           if (rendersAs(template, withoutCalls, parsedTools, written))
@@ -83,4 +96,12 @@ function rendersAs(template: ChatTemplate, messages: TemplateMessage[], tools: C
   } catch {
     return false;
   }
+}
+
+/** The tokenizer's special tokens past the model's embedding (Gemma 3's <image_soft_token>; vocab-fit.ts): text must not spell them. */
+function unembeddedTokens(dir: string, tokenizerJson: unknown): Array<{ id: number; content: string }> {
+  const config = join(dir, "config.json");
+  if (!existsSync(config)) return [];
+  const rows = (JSON.parse(readFileSync(config, "utf8")) as { vocab_size?: unknown }).vocab_size;
+  return typeof rows === "number" ? tokenizerIds(tokenizerJson, rows).unembedded : [];
 }

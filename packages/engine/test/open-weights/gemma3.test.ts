@@ -196,6 +196,21 @@ describe("a Gemma 3 tokenizer with a special token past the embedding (the text-
         `the text holds <image_soft_token> (token id ${rows}), a token of the tokenizer the model has no embedding row for`,
       ),
     });
+    // a training file that spells it fails while the job validates, naming the line
+    const lines = ticketsJsonl().trim().split("\n");
+    lines[2] = (lines[2] ?? "").replace("How do I", "<image_soft_token> How do I");
+    const file = await ctx.client.files.create({
+      file: await toFile(Buffer.from(`${lines.join("\n")}\n`), "t.jsonl"),
+      purpose: "fine-tune",
+    });
+    const job = await waitForJob(
+      ctx.client,
+      (await ctx.client.fineTuning.jobs.create({ model: "tiny-gemma3-image-token", training_file: file.id })).id,
+    );
+    expect(job.status).toBe("failed");
+    expect(job.error?.message).toBe(
+      `The training file t.jsonl line 3: the text holds <image_soft_token> (token id ${rows}), a token of tiny-gemma3-image-token's tokenizer the model has no embedding row for; remove it from the text.`,
+    );
     const gguf = await exportBaseModel({
       name: "tiny-gemma3-image-token",
       baseDir: dir,
