@@ -40,6 +40,14 @@ export interface LlamaCpp {
   }>;
 }
 
+/** llama.cpp for a test file, or undefined after saying (once, naming the file) why its tests are skipped. */
+export async function llamaCppOrSkip(testFile: string): Promise<LlamaCpp | undefined> {
+  const loaded = await loadLlamaCpp();
+  if ("llama" in loaded) return loaded.llama;
+  console.info(`${testFile}: skipped: ${loaded.reason}`);
+  return undefined;
+}
+
 /** llama.cpp on the CPU, or why it cannot be had here. */
 export async function loadLlamaCpp(): Promise<{ llama: LlamaCpp } | { reason: string }> {
   const entry = join(llamaCppDir(), "node_modules", "node-llama-cpp", "dist", "index.js");

@@ -73,15 +73,14 @@ export function expectedTensors(a: HfArchitecture): ExpectedTensor[] {
   const out: ExpectedTensor[] = [{ name: "model.embed_tokens.weight", shape: [a.vocab, a.hidden] }];
   for (let l = 0; l < a.layers; l++) {
     const norms = layerNorms(a, l);
-    const [inputNorm, ...otherNorms] = norms.filter((n) => n.role !== "qNorm" && n.role !== "kNorm");
-    if (inputNorm) out.push({ name: inputNorm.name, shape: [inputNorm.size] });
-    for (const n of otherNorms) out.push({ name: n.name, shape: [n.size] });
+    const isQk = (n: (typeof norms)[number]) => n.role === "qNorm" || n.role === "kNorm";
+    for (const n of norms) if (!isQk(n)) out.push({ name: n.name, shape: [n.size] });
     for (const p of LINEAR_PROJECTIONS) out.push({ name: `${projectionPath(l, p)}.weight`, shape: projectionShape(a, p) });
     if (a.qkvBias)
       for (const p of ["q_proj", "k_proj", "v_proj"] as const)
         out.push({ name: `${projectionPath(l, p)}.bias`, shape: [projectionShape(a, p)[0]] });
     if (a.oBias) out.push({ name: `${projectionPath(l, "o_proj")}.bias`, shape: [a.hidden] });
-    for (const n of norms) if (n.role === "qNorm" || n.role === "kNorm") out.push({ name: n.name, shape: [n.size] });
+    for (const n of norms) if (isQk(n)) out.push({ name: n.name, shape: [n.size] });
   }
   out.push({ name: "model.norm.weight", shape: [a.hidden] });
   if (!a.tiedEmbeddings) out.push({ name: "lm_head.weight", shape: [a.vocab, a.hidden] });

@@ -33,13 +33,11 @@ import {
   type LlamaCpp,
   type LlamaCppModel,
   llamaCppLogProbs,
-  loadLlamaCpp,
+  llamaCppOrSkip,
   logProbsAt,
 } from "../llama-cpp.ts";
 
-const loaded = await loadLlamaCpp();
-const llama: LlamaCpp | undefined = "llama" in loaded ? loaded.llama : undefined;
-if (!llama) console.info(`gguf-gemma3-vocab.test.ts: skipped: ${"reason" in loaded ? loaded.reason : ""}`);
+const llama = await llamaCppOrSkip("gguf-gemma3-vocab.test.ts");
 
 const ROWS = 262_144;
 const IMAGE_PLACEHOLDER = 262_144;

@@ -44,15 +44,13 @@ import {
   type LlamaCppModel,
   llamaCppGreedy,
   llamaCppLogProbs,
-  loadLlamaCpp,
+  llamaCppOrSkip,
   logProbsAt,
 } from "../llama-cpp.ts";
 import { COMMITTED_ADAPTER, CONVERSATIONS, engineScores, FIXTURES, installAdapter, MAX_NEW_TOKENS } from "./export-support.ts";
 import { asStored } from "./gguf-stored.ts";
 
-const loaded = await loadLlamaCpp();
-const llama: LlamaCpp | undefined = "llama" in loaded ? loaded.llama : undefined;
-if (!llama) console.info(`gguf-llama-cpp.test.ts: skipped: ${"reason" in loaded ? loaded.reason : ""}`);
+const llama = await llamaCppOrSkip("gguf-llama-cpp.test.ts");
 
 const CASES = ["llama", "smollm", "qwen2", "qwen3", "mistral", "smollm3", "gemma3"] as const;
 const TEXTS = [

@@ -23,13 +23,11 @@ import { randomDecoderModel, TINY_ARCH } from "../../src/hf/test-support/random-
 import { HfTokenizer } from "../../src/hf/tokenizer/hf-tokenizer.ts";
 import { nativeKernels } from "../../src/trainer/kernels/native.ts";
 import type { Vec } from "../../src/trainer/kernels/types.ts";
-import { compareLogProbs, type LlamaCpp, llamaCppLogProbs, loadLlamaCpp, logProbsAt } from "../llama-cpp.ts";
+import { compareLogProbs, type LlamaCpp, llamaCppLogProbs, llamaCppOrSkip, logProbsAt } from "../llama-cpp.ts";
 import { FIXTURES } from "./export-support.ts";
 import { asStored } from "./gguf-stored.ts";
 
-const loaded = await loadLlamaCpp();
-const llama: LlamaCpp | undefined = "llama" in loaded ? loaded.llama : undefined;
-if (!llama) console.info(`gguf-q4-k-m.test.ts: skipped: ${"reason" in loaded ? loaded.reason : ""}`);
+const llama = await llamaCppOrSkip("gguf-q4-k-m.test.ts");
 
 const WIDE: HfArchitecture = {
   ...TINY_ARCH,

@@ -20,11 +20,9 @@ import { randomDecoderModel, TINY_ARCH } from "../../src/hf/test-support/random-
 import { HfTokenizer } from "../../src/hf/tokenizer/hf-tokenizer.ts";
 import { loadTestTokenizer, modelDirWith, testTokenizerDir } from "../../src/hf/tokenizer/test-tokenizers.ts";
 import { nativeKernels } from "../../src/trainer/kernels/native.ts";
-import { ggufTokenizerMetadata, type LlamaCpp, llamaCppLogProbs, loadLlamaCpp, logSoftmax } from "../llama-cpp.ts";
+import { ggufTokenizerMetadata, type LlamaCpp, llamaCppLogProbs, llamaCppOrSkip, logSoftmax } from "../llama-cpp.ts";
 
-const loaded = await loadLlamaCpp();
-const llama: LlamaCpp | undefined = "llama" in loaded ? loaded.llama : undefined;
-if (!llama) console.info(`gguf-spm-llama-cpp.test.ts: skipped: ${"reason" in loaded ? loaded.reason : ""}`);
+const llama = await llamaCppOrSkip("gguf-spm-llama-cpp.test.ts");
 
 const ROWS = 32_000;
 const TEXTS = [

@@ -47,6 +47,32 @@ function ropeTables(maxPos: number, hd: number, theta = 10000): [Float64Array, F
   return [cos, sin];
 }
 
+/**
+ * Central differences of attention over a fused qkv buffer (q, k, v side by side in each row) against attentionBwd, for
+ * dq, dk and dv each; returns the buffers for further checks.
+ */
+function checkFusedQkv(B: number, H: number, KV: number, T: number, hd: number, window: number | undefined, what: string) {
+  const [qw, kw] = [H * hd, KV * hd];
+  const stride = qw + 2 * kw;
+  const qkv = rand(B * T * stride);
+  const R = rand(B * T * qw);
+  const out = new Float64Array(B * T * qw);
+  const s = 1 / Math.sqrt(hd);
+  const k = qkv.subarray(qw);
+  const v = qkv.subarray(qw + kw);
+  const L = () => {
+    attentionFwd(qkv, stride, k, v, stride, out, qw, null, B, H, T, T, hd, 0, s, KV, window);
+    return dot(out, R);
+  };
+  const d = new Float64Array(qkv.length);
+  attentionBwd(qkv, stride, k, v, stride, null, R, qw, d, d.subarray(qw), d.subarray(qw + kw), stride, B, H, T, hd, s, KV, window);
+  const inColumns = (c0: number, c1: number) => () => Math.floor(rng.next() * B * T) * stride + c0 + Math.floor(rng.next() * (c1 - c0));
+  check(`${what} dq`, qkv, L, d, inColumns(0, qw));
+  check(`${what} dk`, qkv, L, d, inColumns(qw, qw + kw));
+  check(`${what} dv`, qkv, L, d, inColumns(qw + kw, stride));
+  return { qkv, R, out, k, v, d, s, qw, kw, stride };
+}
+
 describe("open-weight reference kernels: gradients (finite differences, float64)", () => {
   it("rmsnorm: dx and dgamma, a gamma shared by every row (per-head q/k norm), accumulating dx", () => {
     const [T, heads, hd] = [3, 4, 6];
@@ -135,26 +161,8 @@ describe("open-weight reference kernels: gradients (finite differences, float64)
       [2, 4, 2, 5, 3],
       [1, 6, 1, 4, 2],
       [2, 3, 3, 3, 2],
-    ] as const) {
-      const [qw, kw] = [H * hd, KV * hd];
-      const stride = qw + 2 * kw;
-      const qkv = rand(B * T * stride);
-      const R = rand(B * T * qw);
-      const out = new Float64Array(B * T * qw);
-      const s = 1 / Math.sqrt(hd);
-      const k = qkv.subarray(qw);
-      const v = qkv.subarray(qw + kw);
-      const L = () => {
-        attentionFwd(qkv, stride, k, v, stride, out, qw, null, B, H, T, T, hd, 0, s, KV);
-        return dot(out, R);
-      };
-      const d = new Float64Array(qkv.length);
-      attentionBwd(qkv, stride, k, v, stride, null, R, qw, d, d.subarray(qw), d.subarray(qw + kw), stride, B, H, T, hd, s, KV);
-      const inColumns = (c0: number, c1: number) => () => Math.floor(rng.next() * B * T) * stride + c0 + Math.floor(rng.next() * (c1 - c0));
-      check(`gqa dq ${H}/${KV}`, qkv, L, d, inColumns(0, qw));
-      check(`gqa dk ${H}/${KV}`, qkv, L, d, inColumns(qw, qw + kw));
-      check(`gqa dv ${H}/${KV}`, qkv, L, d, inColumns(qw + kw, stride));
-    }
+    ] as const)
+      checkFusedQkv(B, H, KV, T, hd, undefined, `gqa ${H}/${KV}`);
   });
 
   it("sliding-window attention: dq, dk, dv for windows 1, 2 and 4 (saved and recomputed probabilities), and packed rows", () => {
@@ -163,25 +171,7 @@ describe("open-weight reference kernels: gradients (finite differences, float64)
       [1, 3, 3, 7, 2, 1],
       [2, 2, 1, 7, 3, 4],
     ] as const) {
-      const [qw, kw] = [H * hd, KV * hd];
-      const stride = qw + 2 * kw;
-      const qkv = rand(B * T * stride);
-      const R = rand(B * T * qw);
-      const out = new Float64Array(B * T * qw);
-      const s = 1 / Math.sqrt(hd);
-      const k = qkv.subarray(qw);
-      const v = qkv.subarray(qw + kw);
-      const L = () => {
-        attentionFwd(qkv, stride, k, v, stride, out, qw, null, B, H, T, T, hd, 0, s, KV, window);
-        return dot(out, R);
-      };
-      const d = new Float64Array(qkv.length);
-      attentionBwd(qkv, stride, k, v, stride, null, R, qw, d, d.subarray(qw), d.subarray(qw + kw), stride, B, H, T, hd, s, KV, window);
-      const inColumns = (c0: number, c1: number) => () => Math.floor(rng.next() * B * T) * stride + c0 + Math.floor(rng.next() * (c1 - c0));
-      const what = `window ${window} ${H}/${KV}`;
-      check(`${what} dq`, qkv, L, d, inColumns(0, qw));
-      check(`${what} dk`, qkv, L, d, inColumns(qw, qw + kw));
-      check(`${what} dv`, qkv, L, d, inColumns(qw + kw, stride));
+      const { qkv, R, out, k, v, d, s, qw, kw, stride } = checkFusedQkv(B, H, KV, T, hd, window, `window ${window} ${H}/${KV}`);
       // With the forward pass's probabilities: the same gradients.
       const P = new Float64Array(B * H * T * T);
       attentionFwd(qkv, stride, k, v, stride, out, qw, P, B, H, T, T, hd, 0, s, KV, window);
