@@ -433,7 +433,7 @@ napi_value RmsnormBwd(napi_env env, napi_callback_info info) {
   });
 }
 
-// rope(x, stride, B, T, nHeads, hd, posOffset, cos, sin, inverse)
+// rope(x, stride, B, T, nHeads, hd, posOffset, cos, sin, inverse, rotaryDim?): rotaryDim absent = hd
 napi_value Rope(napi_env env, napi_callback_info info) {
   return guard(env, [&] {
     Args a(env, info, 10);
@@ -441,15 +441,17 @@ napi_value Rope(napi_env env, napi_callback_info info) {
     int pos_offset = a.integer(6, "posOffset");
     auto x = a.f32(0, "x"), cos = a.f32(7, "cos"), sin = a.f32(8, "sin");
     if (hd % 2 != 0) throw Error("hd must be even");
+    int rd = a.present(10) ? a.integer(10, "rotaryDim") : hd;
+    if (rd % 2 != 0 || rd < 2 || rd > hd) throw Error("rotaryDim must be even, at least 2 and at most hd");
     long width = static_cast<long>(H) * hd, rows = static_cast<long>(B) * T;
     if (stride < width) throw Error("stride < nHeads * hd");
     if (rows > 0 && width > 0) {
       need(x, (rows - 1) * stride + width, "x");
-      long table = (static_cast<long>(pos_offset) + T) * (hd / 2);
+      long table = (static_cast<long>(pos_offset) + T) * (rd / 2);
       if (cos.length < table || sin.length < table)
         throw Error("cos/sin tables too short for position " + std::to_string(static_cast<long>(pos_offset) + T - 1));
     }
-    tl::rope(x.data, stride, B, T, H, hd, pos_offset, cos.data, sin.data, a.flag(9));
+    tl::rope(x.data, stride, B, T, H, hd, rd, pos_offset, cos.data, sin.data, a.flag(9));
     return undefined(env);
   });
 }

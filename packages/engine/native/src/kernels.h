@@ -66,7 +66,9 @@ void rmsnorm_bwd(const float* dout, const float* x, const float* gamma, const fl
 // ([max_pos, hd/2], llama3 scaling etc. already applied by the caller). x holds B·T rows of stride `stride`;
 // heads at columns h·hd, h < n_heads; row b·T + t is at position pos_offset + t. inverse rotates by −θ:
 // the inverse and the transpose of the forward rotation (its backward pass).
-void rope(float* x, long stride, int B, int T, int n_heads, int hd, int pos_offset, const float* cos, const float* sin, bool inverse);
+// rd: the rotary dimension (even, <= hd): pairs (i, i + rd/2) for i < rd/2 rotate, the rest of each head passes through.
+void rope(float* x, long stride, int B, int T, int n_heads, int hd, int rd, int pos_offset, const float* cos, const float* sin,
+          bool inverse);
 
 // SwiGLU: out = silu(gate) * up, silu(g) = g · sigmoid(g). swiglu_bwd: dgate = dout * up * silu'(gate),
 // dup = dout * silu(gate), both overwritten (element i is read before it is written: in place is fine).

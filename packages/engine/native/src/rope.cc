@@ -1,5 +1,7 @@
 // Rotary position embedding, Hugging Face's rotate_half convention: within each head, element i
-// pairs with element i + hd/2 and both rotate by the angle of frequency i at the token's position.
+// pairs with element i + rd/2 and both rotate by the angle of frequency i at the token's position, for
+// i < rd/2; rd is the rotary dimension (hd, or less under partial rotary: Phi-3's partial_rotary_factor),
+// and the head's elements from rd on pass through unchanged.
 #include <algorithm>
 
 #include "common.h"
@@ -9,9 +11,9 @@
 namespace tl {
 namespace {
 
-TL_CLONES void rope_rows(float* x, long stride, int T, int n_heads, int hd, int pos_offset, const float* cos, const float* sin,
-                         float sign, long r0, long r1) {
-  const int half = hd / 2;
+TL_CLONES void rope_rows(float* x, long stride, int T, int n_heads, int hd, int rd, int pos_offset, const float* cos,
+                         const float* sin, float sign, long r0, long r1) {
+  const int half = rd / 2;
   for (long r = r0; r < r1; r++) {
     long pos = pos_offset + r % T;
     const float* c = cos + pos * half;
@@ -31,11 +33,12 @@ TL_CLONES void rope_rows(float* x, long stride, int T, int n_heads, int hd, int 
 
 }  // namespace
 
-void rope(float* x, long stride, int B, int T, int n_heads, int hd, int pos_offset, const float* cos, const float* sin, bool inverse) {
+void rope(float* x, long stride, int B, int T, int n_heads, int hd, int rd, int pos_offset, const float* cos, const float* sin,
+          bool inverse) {
   long rows = static_cast<long>(B) * T;
   long grain = std::max(1L, 16384L / std::max(1, n_heads * hd));
   float sign = inverse ? -1.0f : 1.0f;
-  for_ranges(rows, grain, [&](long a, long b) { rope_rows(x, stride, T, n_heads, hd, pos_offset, cos, sin, sign, a, b); });
+  for_ranges(rows, grain, [&](long a, long b) { rope_rows(x, stride, T, n_heads, hd, rd, pos_offset, cos, sin, sign, a, b); });
 }
 
 }  // namespace tl

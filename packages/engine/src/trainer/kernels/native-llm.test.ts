@@ -109,9 +109,45 @@ describe("open-weight native kernels vs reference", () => {
     }
     // Tables too short for the last position, odd hd, stride smaller than the heads: refused.
     const [cos, sin] = ropeTables(8, 64);
+    expect(() => native.rope(new Float32Array(64), 64, 1, 1, 1, 64, 0, cos, sin, false, 66)).toThrow(/rotaryDim/);
+    expect(() => native.rope(new Float32Array(64), 64, 1, 1, 1, 64, 0, cos, sin, false, 7)).toThrow(/rotaryDim/);
     expect(() => native.rope(new Float32Array(64), 64, 1, 1, 1, 64, 8, cos, sin, false)).toThrow(/too short for position 8/);
     expect(() => native.rope(new Float32Array(64), 64, 1, 1, 1, 63, 0, cos, sin, false)).toThrow(/even/);
     expect(() => native.rope(new Float32Array(128), 64, 1, 1, 2, 64, 0, cos, sin, false)).toThrow(/stride/);
+  });
+
+  it("partial rotary (Phi-3's partial_rotary_factor): pairs (i, i + rd/2) of the first rd elements rotate, the rest pass through", () => {
+    for (const [B, T, H, hd, rd, posOffset] of [
+      [2, 5, 4, 16, 8, 0],
+      [1, 3, 3, 96, 72, 50], // Phi-4-mini: head_dim 128 × 0.75 = 96, here 96 × 0.75 = 72
+      [2, 1, 2, 64, 64, 9], // rd = hd: the full rotation
+    ] as const) {
+      const stride = H * hd + 5;
+      const [cos, sin] = ropeTables(posOffset + T + 2, rd, 10000);
+      const input = rand(B * T * stride, 11);
+      const [n, r] = both([Float32Array.from(input), cos, sin], (k, [x, c, s]) =>
+        k.rope(x as Vec, stride, B, T, H, hd, posOffset, c as Vec, s as Vec, false, rd),
+      );
+      close(n[0] as Vec, r[0] as Vec, `partial rope ${B}x${T} hd ${hd} rd ${rd}`);
+      const out = n[0] as Float32Array;
+      for (let row = 0; row < B * T; row++)
+        for (let h = 0; h < H; h++)
+          for (let i = rd; i < hd; i++) {
+            const at = row * stride + h * hd + i;
+            expect(out[at]).toBe(input[at]);
+          }
+      // A pair's rotation by hand: element 1 of head 0 in row 0 (position posOffset) with element 1 + rd/2.
+      const half = rd / 2;
+      const c = cos[posOffset * half + 1] as number;
+      const s = sin[posOffset * half + 1] as number;
+      const a = input[1] as number;
+      const b = input[1 + half] as number;
+      expect(out[1]).toBeCloseTo(a * c - b * s, 5);
+      expect(out[1 + half]).toBeCloseTo(b * c + a * s, 5);
+      // The inverse undoes it.
+      native.rope(out, stride, B, T, H, hd, posOffset, cos, sin, true, rd);
+      close(out, input as Vec, `partial rope inverse hd ${hd} rd ${rd}`);
+    }
   });
 
   it("swiglu forward and backward, including saturated gates, and in place", () => {

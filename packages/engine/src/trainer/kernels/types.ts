@@ -243,7 +243,9 @@ export interface Kernels {
   /**
    * Rotary embedding in place, HF rotate_half convention (pairs i and i+hd/2), on x laid out [B·T rows, stride], heads at
    * columns h·hd for h < nHeads; token t of each batch row block sits at position posOffset + t; cos/sin tables
-   * [maxPos, hd/2] (computed by the caller, incl. llama3 scaling). inverse = rotate by −θ (the backward pass).
+   * [maxPos, rotaryDim/2] (computed by the caller, incl. llama3 scaling). inverse = rotate by −θ (the backward pass).
+   * rotaryDim (even, ≤ hd; hd when absent): partial rotary (Phi-3's partial_rotary_factor) rotates pairs (i, i + rotaryDim/2)
+   * for i < rotaryDim/2 and leaves each head's elements from rotaryDim on as they are.
    */
   rope(
     x: Vec,
@@ -256,6 +258,7 @@ export interface Kernels {
     cos: Vec,
     sin: Vec,
     inverse: boolean,
+    rotaryDim?: number,
   ): void;
   /** out = silu(gate) * up, elementwise over n. */
   swigluFwd(gate: Vec, up: Vec, out: Vec, n: number): void;

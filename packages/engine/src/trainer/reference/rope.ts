@@ -1,8 +1,9 @@
 import type { Vec } from "../kernels/types.ts";
 
 /**
- * Reference rotary embedding (HF rotate_half): in each head, (x[i], x[i + hd/2]) rotates by the angle
- * whose cos/sin are tables[pos, i]; row b·T + t sits at position posOffset + t. inverse: by −θ.
+ * Reference rotary embedding (HF rotate_half): in each head, (x[i], x[i + rd/2]) rotates by the angle
+ * whose cos/sin are tables[pos, i] for i < rd/2 (rd = rotaryDim, hd when absent; the head's elements from rd on pass
+ * through, Phi-3's partial rotary); row b·T + t sits at position posOffset + t. inverse: by −θ.
  */
 export function rope(
   x: Vec,
@@ -15,8 +16,9 @@ export function rope(
   cos: Vec,
   sin: Vec,
   inverse: boolean,
+  rotaryDim = hd,
 ): void {
-  const half = hd / 2;
+  const half = rotaryDim / 2;
   for (let r = 0; r < B * T; r++) {
     const pos = posOffset + (r % T);
     for (let h = 0; h < nHeads; h++) {
