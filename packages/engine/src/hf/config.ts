@@ -9,7 +9,7 @@ import { z } from "zod";
 import { floatToF16, halfToFloat } from "./halves.ts";
 import { floatToBf16 } from "./safetensors-write.ts";
 
-export const SUPPORTED_MODEL_TYPES = ["llama", "qwen2", "qwen3", "mistral", "smollm3", "gemma3_text"] as const;
+export const SUPPORTED_MODEL_TYPES = ["llama", "qwen2", "qwen3", "mistral", "smollm3", "gemma3_text", "phi3"] as const;
 export type HfModelType = (typeof SUPPORTED_MODEL_TYPES)[number];
 
 const ARCHITECTURE_OF: Record<HfModelType, string> = {
@@ -19,6 +19,7 @@ const ARCHITECTURE_OF: Record<HfModelType, string> = {
   mistral: "MistralForCausalLM",
   smollm3: "SmolLM3ForCausalLM",
   gemma3_text: "Gemma3ForCausalLM",
+  phi3: "Phi3ForCausalLM",
 };
 
 /** SmolLM3's default: every 4th layer (3, 7, 11, …) has no rotary embedding when config.json lists none. */
@@ -31,6 +32,10 @@ const RopeScaling = z.looseObject({
   low_freq_factor: z.number().positive().optional(),
   high_freq_factor: z.number().positive().optional(),
   original_max_position_embeddings: z.number().int().positive().optional(),
+  /** Phi-3's `longrope` (also `su`, its first name): per-frequency divisors for short and long sequences. */
+  short_factor: z.array(z.number().positive()).optional(),
+  long_factor: z.array(z.number().positive()).optional(),
+  attention_factor: z.number().positive().nullish(),
 });
 
 const positiveInt = z.number().int().positive();
@@ -74,6 +79,9 @@ export const HfConfigJson = z.looseObject({
   use_bidirectional_attention: z.boolean().nullish(),
   attn_logit_softcapping: z.number().nullish(),
   eos_token_id: z.union([z.number().int(), z.array(z.number().int()), z.null()]).optional(),
+  /** Phi-3 family: the share of head_dim that rotates (Phi-4-mini 0.75), and the context it was pretrained with. */
+  partial_rotary_factor: z.number().positive().max(1).nullish(),
+  original_max_position_embeddings: positiveInt.nullish(),
 });
 export type HfConfigJson = z.infer<typeof HfConfigJson>;
 
@@ -113,6 +121,27 @@ export interface HfArchitecture {
   ropeLinearFactor?: number;
   /** Gemma 3 (text): what differs from the Llama family; absent for the others. */
   gemma?: GemmaTraits;
+  /** The leading dims of each head that rotate (Phi-3's partial_rotary_factor × head_dim); absent: all of head_dim. */
+  rotaryDim?: number;
+  /** Phi-3's `longrope` scaling; absent for the others. */
+  longRope?: LongRope;
+  /** Every layer attends to a sliding window of this many keys, itself included (Phi-3-mini-4k's 2047); absent: causal. */
+  slidingWindow?: number;
+  /** Phi-3: q, k and v stored stacked as one `qkv_proj`, gate and up as one `gate_up_proj` (tensor-names.ts). */
+  stackedProjections?: boolean;
+}
+
+/**
+ * Phi-3's `longrope` (transformers' `_compute_longrope_parameters`): each frequency divided by short_factor[i] while a
+ * sequence fits the pretrained context (original_max_position_embeddings), by long_factor[i] beyond it, and cos and sin
+ * multiplied by attentionFactor (√(1 + ln s / ln original) for s = max_position_embeddings / original, unless given).
+ * The engine runs within the pretrained context (contextLimit), so only the short factors apply.
+ */
+export interface LongRope {
+  shortFactor: readonly number[];
+  longFactor: readonly number[];
+  attentionFactor: number;
+  originalMaxPositions: number;
 }
 
 /**
@@ -143,9 +172,23 @@ export function attentionScale(a: HfArchitecture): number {
   return a.gemma?.attnScale ?? 1 / Math.sqrt(a.headDim);
 }
 
-/** The sliding window of layer `l` (Gemma 3's local layers), or 0 for full causal attention. */
+/** The sliding window of layer `l` (Gemma 3's local layers, Phi-3's every layer), or 0 for full causal attention. */
 export function attentionWindow(a: HfArchitecture, l: number): number {
-  return a.gemma?.slidingLayers.includes(l) ? a.gemma.slidingWindow : 0;
+  if (a.gemma) return a.gemma.slidingLayers.includes(l) ? a.gemma.slidingWindow : 0;
+  return a.slidingWindow ?? 0;
+}
+
+/** The dims of each head that RoPE rotates (all of head_dim but under Phi-3's partial rotary). */
+export function rotaryDim(a: HfArchitecture): number {
+  return a.rotaryDim ?? a.headDim;
+}
+
+/**
+ * The most positions the engine runs the model at: max_position_embeddings, or for `longrope` the pretrained context
+ * (beyond it Phi-3 switches every position's frequencies to the long factors, which the engine does not do).
+ */
+export function contextLimit(a: HfArchitecture): number {
+  return a.longRope ? Math.min(a.maxPositions, a.longRope.originalMaxPositions) : a.maxPositions;
 }
 
 /** Whether layer `l` rotates q and k (every layer but SmolLM3's NoPE layers). */
@@ -195,11 +238,12 @@ export function parseHfConfig(raw: unknown, file = "config.json"): HfArchitectur
   if (!Number.isInteger(headDim) || headDim % 2 !== 0)
     throw refuse(file, "head_dim", `${headDim} is not an even integer (hidden_size / num_attention_heads when head_dim is absent)`);
   const gemma = modelType === "gemma3_text" ? readGemma(c, file, headDim) : undefined;
-  const slidingUsed = gemma ? false : modelType === "mistral" ? c.sliding_window != null : c.use_sliding_window === true;
+  const phi3 = modelType === "phi3" ? readPhi3(c, file, headDim) : undefined;
+  const slidingUsed = gemma || phi3 ? false : modelType === "mistral" ? c.sliding_window != null : c.use_sliding_window === true;
   if (slidingUsed && (c.sliding_window ?? 0) < c.max_position_embeddings)
     throw refuse(file, "sliding_window", `sliding-window attention (${c.sliding_window}) shorter than the context is not supported`);
   const linear = gemma ? readLinearRopeScaling(c, file) : undefined;
-  const ropeScaling = gemma ? undefined : readRopeScaling(c, file);
+  const ropeScaling = gemma || phi3 ? undefined : readRopeScaling(c, file);
   const noRopeLayers = modelType === "smollm3" ? readNoRopeLayers(c, file) : [];
   return {
     modelType,
@@ -223,6 +267,62 @@ export function parseHfConfig(raw: unknown, file = "config.json"): HfArchitectur
     ...(noRopeLayers.length > 0 ? { noRopeLayers } : {}),
     ...(linear ? { ropeLinearFactor: linear } : {}),
     ...(gemma ? { gemma } : {}),
+    ...phi3,
+  };
+}
+
+/**
+ * The Phi-3 family (Phi-3-mini, Phi-3.5-mini, Phi-4-mini): the Llama layout with q/k/v and gate/up stored stacked,
+ * partial rotary, `longrope` scaling and a sliding window over every layer.
+ */
+function readPhi3(
+  c: HfConfigJson,
+  file: string,
+  headDim: number,
+): Pick<HfArchitecture, "rotaryDim" | "longRope" | "slidingWindow" | "stackedProjections"> {
+  if (c.attention_bias) throw refuse(file, "attention_bias", "attention biases are not supported for Phi-3");
+  const factor = c.partial_rotary_factor ?? 1;
+  // transformers: int(head_dim * partial_rotary_factor)
+  const rotary = Math.floor(headDim * factor + 1e-9);
+  if (rotary < 2 || rotary % 2 !== 0)
+    throw refuse(file, "partial_rotary_factor", `${factor} × head_dim ${headDim} = ${rotary} rotary dims, not an even number ≥ 2`);
+  const longRope = readLongRope(c, file, rotary);
+  const window = c.sliding_window ?? null;
+  if (window !== null && (!Number.isInteger(window) || window <= 0))
+    throw refuse(file, "sliding_window", `${window} is not a positive integer`);
+  const context = Math.min(c.max_position_embeddings, longRope?.originalMaxPositions ?? Number.POSITIVE_INFINITY);
+  return {
+    ...(rotary < headDim ? { rotaryDim: rotary } : {}),
+    ...(longRope ? { longRope } : {}),
+    ...(window !== null && window < context ? { slidingWindow: window } : {}),
+    stackedProjections: true,
+  };
+}
+
+function readLongRope(c: HfConfigJson, file: string, rotary: number): LongRope | undefined {
+  const s = c.rope_scaling;
+  if (!s) return undefined;
+  const type = s.rope_type ?? s.type;
+  if (type === "default") return undefined;
+  if (type !== "longrope" && type !== "su")
+    throw refuse(file, "rope_scaling.type", `"${type}" is not supported for Phi-3; only longrope is`);
+  for (const field of ["short_factor", "long_factor"] as const) {
+    const list = s[field];
+    if (!list || list.length !== rotary / 2)
+      throw refuse(
+        file,
+        `rope_scaling.${field}`,
+        `${list ? `has ${list.length} entries` : "is missing"}; longrope needs one per rotary frequency (${rotary / 2})`,
+      );
+  }
+  const original = c.original_max_position_embeddings ?? s.original_max_position_embeddings ?? c.max_position_embeddings;
+  const scale = c.max_position_embeddings / original;
+  const attentionFactor = s.attention_factor ?? (scale <= 1 ? 1 : Math.sqrt(1 + Math.log(scale) / Math.log(original)));
+  return {
+    shortFactor: s.short_factor as number[],
+    longFactor: s.long_factor as number[],
+    attentionFactor,
+    originalMaxPositions: original,
   };
 }
 

@@ -31,12 +31,12 @@ import { writeGguf } from "./gguf/gguf-file.ts";
 import { openHfDecoderModel } from "./load.ts";
 import { type HfBaseRef, readLoraBase } from "./lora/lora-dir.ts";
 import { mergedProjection, type ProjectionValues, plainProjection } from "./lora/merge.ts";
-import { ADAPTER_CONFIG, ADAPTER_WEIGHTS, readPeftAdapter } from "./lora/peft.ts";
+import { ADAPTER_CONFIG, ADAPTER_WEIGHTS, readPeftAdapter, writePeftAdapter } from "./lora/peft.ts";
 import { peftBase } from "./lora/peft-base.ts";
 import { type Matrix, type StoredMatrix, storedOnly } from "./model/matrix.ts";
 import type { HfWeights } from "./model/weights.ts";
 import { type TensorToWrite, writeSafetensors } from "./safetensors-write.ts";
-import { expectedTensors, LINEAR_PROJECTIONS, layerNorms, projectionPath } from "./tensor-names.ts";
+import { expectedTensors, layerNorms, storedLinears } from "./tensor-names.ts";
 
 export { EXPORT_DTYPES, EXPORT_FORMATS, type ExportDtype, type ExportFormat, exportDtypeProblem };
 
@@ -146,13 +146,23 @@ async function writeExport(options: ExportOptions, full: boolean, tmp: string): 
     writeFileSync(join(tmp, "config.json"), `${JSON.stringify(config, null, 2)}\n`);
     for (const f of TOKENIZER_FILES) if (existsSync(join(modelDir, f))) copyFileSync(join(modelDir, f), join(tmp, f));
   } else if (options.format === "peft") {
+    const recorded = peftBase(base, options.registeredBaseSource);
+    const nameOrPath = options.baseModelNameOrPath ?? recorded.nameOrPath;
+    const revision = nameOrPath === recorded.nameOrPath ? recorded.revision : null;
+    const arch = inspectCheckpoint(base.dir).arch;
+    if (arch.stackedProjections) {
+      // Phi-3: PEFT and vLLM know its stacked qkv_proj / gate_up_proj modules, not the engine's q/k/v (peft-stacked.ts)
+      stage("loading");
+      const lora = readPeftAdapter(modelDir, arch, nativeKernels(), { inference: true });
+      stage("writing");
+      writePeftAdapter(tmp, lora, { nameOrPath, revision }, arch);
+      return;
+    }
     stage("writing");
     copyFileSync(join(modelDir, ADAPTER_WEIGHTS), join(tmp, ADAPTER_WEIGHTS));
     const config = JSON.parse(readFileSync(join(modelDir, ADAPTER_CONFIG), "utf8")) as Record<string, unknown>;
-    const recorded = peftBase(base, options.registeredBaseSource);
-    const nameOrPath = options.baseModelNameOrPath ?? recorded.nameOrPath;
     config.base_model_name_or_path = nameOrPath;
-    config.revision = nameOrPath === recorded.nameOrPath ? recorded.revision : null;
+    config.revision = revision;
     writeFileSync(join(tmp, ADAPTER_CONFIG), `${JSON.stringify(config, null, 2)}\n`);
   } else {
     stage("loading");
@@ -205,10 +215,11 @@ function namedTensors(
       const v = L[n.role];
       if (v) byName.set(n.name, norm(v));
     }
-    for (const p of LINEAR_PROJECTIONS) {
-      const lin = L.proj[p];
-      byName.set(`${projectionPath(l, p)}.weight`, () => projectionValues(l, p, lin.w));
-      if (lin.bias) byName.set(`${projectionPath(l, p)}.bias`, plain(lin.bias));
+    // each stored tensor from its projections' values (Phi-3's qkv_proj and gate_up_proj: the parts' rows stacked)
+    for (const t of storedLinears(arch, l)) {
+      const parts = t.parts.map((part) => ({ ...part, lin: L.proj[part.projection] }));
+      byName.set(`${t.path}.weight`, () => stackRows(parts.map((p) => projectionValues(l, p.projection, p.lin.w))));
+      if (parts.some((p) => p.lin.bias)) byName.set(`${t.path}.bias`, () => stackRows(parts.map((p) => toF32Vec(p.lin.bias, p.rows))));
     }
   });
   return expectedTensors(arch).map((t) => {
@@ -217,6 +228,21 @@ function namedTensors(
     return { name: t.name, shape: t.shape, data };
   });
 }
+
+/** One float32 array of the parts one after the other (the part itself when it is alone). */
+function stackRows(parts: Vec[]): Vec {
+  if (parts.length === 1) return parts[0] as Vec;
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** A bias as float32 (zeros for a part without one, beside a part with one in the same stacked tensor). */
+const toF32Vec = (bias: Vec | null, rows: number): Vec => bias ?? new Float32Array(rows);
 
 /** Refuses a base folder whose files are not those the model was tuned on (naming the file when the record has them). */
 function verifyBase(base: HfBaseRef): void {

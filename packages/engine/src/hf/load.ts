@@ -8,6 +8,7 @@ import type { Kernels } from "../trainer/kernels/types.ts";
 import type { LoadedModel } from "../trainer/types.ts";
 import { createChatCodec } from "./chat-codec.ts";
 import { inspectCheckpoint } from "./checkpoint.ts";
+import { contextLimit } from "./config.ts";
 import { embedTokens } from "./embed.ts";
 import { readPeftAdapter } from "./lora/peft.ts";
 import type { DecoderModel } from "./model/decoder.ts";
@@ -21,7 +22,7 @@ const MAX_TABLE_POSITIONS = 32_768;
 /** A base model directory's decoder; `weights: "q8_0"` holds its matrices in 8-bit Q8 blocks (model/q8-matrix.ts). */
 export function openHfDecoderModel(dir: string, k: Kernels = nativeKernels(), options: { weights?: BaseWeights } = {}): DecoderModel {
   const ckpt = inspectCheckpoint(dir);
-  const positions = Math.min(ckpt.arch.maxPositions, MAX_TABLE_POSITIONS);
+  const positions = Math.min(contextLimit(ckpt.arch), MAX_TABLE_POSITIONS);
   const weights = loadHfWeights(ckpt, { weights: options.weights ?? "as_stored", k });
   return {
     arch: ckpt.arch,

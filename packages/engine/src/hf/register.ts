@@ -11,6 +11,7 @@ import type { EngineStore } from "../storage/store.ts";
 import { isBaseSize } from "../trainer/model/sizes.ts";
 import { createChatCodec } from "./chat-codec.ts";
 import { inspectCheckpoint } from "./checkpoint.ts";
+import { contextLimit } from "./config.ts";
 import { digestFiles } from "./fingerprint.ts";
 
 export const BASE_NAME = /^[A-Za-z0-9][A-Za-z0-9._\-/]{0,127}$/;
@@ -70,7 +71,7 @@ export async function registerBaseModel(
     architecture: ckpt.arch.architecture,
     parameters: ckpt.parameters,
     dtype: ckpt.dtype,
-    context_length: ckpt.arch.maxPositions,
+    context_length: contextLimit(ckpt.arch),
     fingerprint,
     files_json: JSON.stringify(files),
     config_json: JSON.stringify(ckpt.config),

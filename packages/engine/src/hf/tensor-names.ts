@@ -69,13 +69,53 @@ export function projectionShape(a: HfArchitecture, p: LinearProjection): [number
   }
 }
 
+/** Phi-3's stacked projections: each checkpoint tensor holds its parts' rows, one after the other, in this order. */
+const STACKS = [
+  { name: "qkv_proj", module: "self_attn", parts: ["q_proj", "k_proj", "v_proj"] },
+  { name: "gate_up_proj", module: "mlp", parts: ["gate_proj", "up_proj"] },
+] as const satisfies ReadonlyArray<{ name: string; module: string; parts: readonly LinearProjection[] }>;
+
+/** A linear weight tensor of the checkpoint: one projection's, or (Phi-3) several stacked by rows. */
+export interface StoredLinear {
+  /** The module path (`model.layers.L.self_attn.qkv_proj`); the tensor is `${path}.weight`. */
+  path: string;
+  /** [sum of the parts' rows, in]. */
+  shape: [number, number];
+  /** The engine's projections it holds, with the first row of each. */
+  parts: Array<{ projection: LinearProjection; rowOffset: number; rows: number }>;
+}
+
+/**
+ * Layer `l`'s linear weight tensors as the checkpoint stores them: one per projection, in LINEAR_PROJECTIONS' order, or
+ * for Phi-3 (`stackedProjections`) `qkv_proj` (q, k, v rows), `o_proj`, `gate_up_proj` (gate, up rows), `down_proj`.
+ */
+export function storedLinears(a: HfArchitecture, l: number): StoredLinear[] {
+  const single = (p: LinearProjection): StoredLinear => {
+    const shape = projectionShape(a, p);
+    return { path: projectionPath(l, p), shape, parts: [{ projection: p, rowOffset: 0, rows: shape[0] }] };
+  };
+  if (!a.stackedProjections) return LINEAR_PROJECTIONS.map(single);
+  const stacked = (stack: (typeof STACKS)[number]): StoredLinear => {
+    let rowOffset = 0;
+    const parts = stack.parts.map((projection) => {
+      const rows = projectionShape(a, projection)[0];
+      const part = { projection, rowOffset, rows };
+      rowOffset += rows;
+      return part;
+    });
+    return { path: `model.layers.${l}.${stack.module}.${stack.name}`, shape: [rowOffset, a.hidden], parts };
+  };
+  const [qkv, gateUp] = STACKS;
+  return [stacked(qkv), single("o_proj"), stacked(gateUp), single("down_proj")];
+}
+
 export function expectedTensors(a: HfArchitecture): ExpectedTensor[] {
   const out: ExpectedTensor[] = [{ name: "model.embed_tokens.weight", shape: [a.vocab, a.hidden] }];
   for (let l = 0; l < a.layers; l++) {
     const norms = layerNorms(a, l);
     const isQk = (n: (typeof norms)[number]) => n.role === "qNorm" || n.role === "kNorm";
     for (const n of norms) if (!isQk(n)) out.push({ name: n.name, shape: [n.size] });
-    for (const p of LINEAR_PROJECTIONS) out.push({ name: `${projectionPath(l, p)}.weight`, shape: projectionShape(a, p) });
+    for (const t of storedLinears(a, l)) out.push({ name: `${t.path}.weight`, shape: t.shape });
     if (a.qkvBias)
       for (const p of ["q_proj", "k_proj", "v_proj"] as const)
         out.push({ name: `${projectionPath(l, p)}.bias`, shape: [projectionShape(a, p)[0]] });

@@ -13,7 +13,7 @@ import {
   LINEAR_PROJECTIONS,
   type LinearProjection,
   layerNorms,
-  projectionPath,
+  storedLinears,
 } from "../tensor-names.ts";
 
 export interface FullLayout {
@@ -41,18 +41,21 @@ export function weightViews(arch: HfArchitecture, layout: FullLayout, flat: Vec)
     return v;
   };
   const layers: LayerWeights[] = Array.from({ length: arch.layers }, (_, l) => {
+    // each projection views its rows of the tensor that stores it (Phi-3 stacks q/k/v and gate/up)
     const proj = Object.fromEntries(
-      LINEAR_PROJECTIONS.map((p): [LinearProjection, Linear] => {
-        const shape = layout.tensors.find((t) => t.name === `${projectionPath(l, p)}.weight`)?.shape ?? [0, 0];
-        return [
-          p,
+      storedLinears(arch, l).flatMap((t) => {
+        const w = get(`${t.path}.weight`);
+        const bias = at.get(`${t.path}.bias`);
+        const [, inn] = t.shape;
+        return t.parts.map(({ projection, rowOffset, rows }): [LinearProjection, Linear] => [
+          projection,
           {
-            out: shape[0] as number,
-            in: shape[1] as number,
-            w: get(`${projectionPath(l, p)}.weight`),
-            bias: at.get(`${projectionPath(l, p)}.bias`) ?? null,
+            out: rows,
+            in: inn,
+            w: w.subarray(rowOffset * inn, (rowOffset + rows) * inn),
+            bias: bias ? bias.subarray(rowOffset, rowOffset + rows) : null,
           },
-        ];
+        ]);
       }),
     ) as Record<LinearProjection, Linear>;
     const norms = Object.fromEntries(layerNorms(arch, l).map((n) => [n.role, get(n.name)])) as Partial<Record<LayerNormRole, Vec>>;

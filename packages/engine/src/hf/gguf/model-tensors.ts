@@ -37,6 +37,7 @@ const ARCH_OF: Record<HfArchitecture["modelType"], string> = {
   qwen3: "qwen3",
   smollm3: "smollm3",
   gemma3_text: "gemma3",
+  phi3: "phi3",
 };
 
 const NAME_OF: Record<LinearProjection, string> = {
@@ -56,6 +57,11 @@ export function ggufTensorName(l: number, p: LinearProjection): string {
 
 export function ggufArchitecture(a: HfArchitecture): string {
   if (a.gemma) gemmaSlidingPattern(a);
+  if (a.stackedProjections)
+    throw new TunelabError(
+      "validation_failed",
+      "GGUF export of the Phi-3 family (Phi3ForCausalLM) is not supported yet; export the merged safetensors folder (vLLM, transformers, llama.cpp's convert_hf_to_gguf.py) or the PEFT adapter instead.",
+    );
   if (a.modelType === "smollm3") {
     const llamaCpp = Array.from({ length: a.layers }, (_, l) => l).filter((l) => (l + 1) % DEFAULT_NO_ROPE_LAYER_INTERVAL === 0);
     const own = a.noRopeLayers ?? [];

@@ -16,6 +16,7 @@ import { writeSafetensors } from "../safetensors-write.ts";
 import { LINEAR_PROJECTIONS, projectionPath } from "../tensor-names.ts";
 import { LoraParams, loraLayout } from "./params.ts";
 import type { PeftBase } from "./peft-base.ts";
+import { isStackedPeft, readStackedPeft, stackedPeftTensors } from "./peft-stacked.ts";
 import type { LoraSettings } from "./settings.ts";
 
 export const ADAPTER_CONFIG = "adapter_config.json";
@@ -35,12 +36,19 @@ const AdapterConfig = z.looseObject({
 
 const key = (l: number, p: string, ab: "A" | "B") => `base_model.model.${projectionPath(l, p as never)}.lora_${ab}.weight`;
 
-export function writePeftAdapter(dir: string, lora: LoraParams, base: PeftBase): void {
+/**
+ * Writes the adapter: under the engine's projection names (a tuned model's own folder), or with `stackedFor` under the
+ * checkpoint's stacked modules (what PEFT and vLLM load for Phi-3; peft-stacked.ts), as `--format peft` exports it.
+ */
+export function writePeftAdapter(dir: string, lora: LoraParams, base: PeftBase, stackedFor?: HfArchitecture): void {
   const s = lora.settings;
-  const tensors = lora.layout.slots.flatMap((slot) => [
-    { name: key(slot.layer, slot.projection, "A"), shape: [s.rank, slot.in], data: lora.A(slot) },
-    { name: key(slot.layer, slot.projection, "B"), shape: [slot.out, s.rank], data: lora.B(slot) },
-  ]);
+  const stacked = stackedFor?.stackedProjections ? stackedPeftTensors(stackedFor, lora) : undefined;
+  const tensors =
+    stacked?.tensors ??
+    lora.layout.slots.flatMap((slot) => [
+      { name: key(slot.layer, slot.projection, "A"), shape: [s.rank, slot.in], data: lora.A(slot) },
+      { name: key(slot.layer, slot.projection, "B"), shape: [slot.out, s.rank], data: lora.B(slot) },
+    ]);
   writeSafetensors(join(dir, ADAPTER_WEIGHTS), tensors, "F32");
   const config = {
     alpha_pattern: {},
@@ -52,14 +60,14 @@ export function writePeftAdapter(dir: string, lora: LoraParams, base: PeftBase):
     init_lora_weights: true,
     layers_pattern: null,
     layers_to_transform: null,
-    lora_alpha: s.alpha,
+    lora_alpha: stacked?.alpha ?? s.alpha,
     lora_dropout: s.dropout,
     modules_to_save: null,
     peft_type: "LORA",
-    r: s.rank,
+    r: stacked?.rank ?? s.rank,
     rank_pattern: {},
     revision: base.revision,
-    target_modules: [...s.targets].sort(),
+    target_modules: stacked?.targets ?? [...s.targets].sort(),
     task_type: "CAUSAL_LM",
     use_dora: false,
     use_rslora: false,
@@ -81,6 +89,11 @@ export function readPeftAdapter(dir: string, arch: HfArchitecture, k: Kernels, o
   if (c.fan_in_fan_out || c.use_dora || c.use_rslora)
     throw new TunelabError("validation_failed", `${ADAPTER_CONFIG}: fan_in_fan_out, use_dora and use_rslora adapters are not supported`);
   const header = readSafetensorsHeader(join(dir, ADAPTER_WEIGHTS));
+  const problem = (name: string, expected: number[], shape: number[] | undefined) =>
+    new TunelabError("validation_failed", `${ADAPTER_WEIGHTS}: ${name}: ${shape ? `shape [${shape}], expected [${expected}]` : "missing"}`);
+  // Phi-3's adapters as PEFT writes them name its stacked qkv_proj / gate_up_proj modules
+  if (isStackedPeft(arch, header))
+    return readStackedPeft(arch, header, k, { rank: c.r, alpha: c.lora_alpha, dropout: c.lora_dropout ?? 0 }, options, problem);
   const wanted = typeof c.target_modules === "string" ? [...LINEAR_PROJECTIONS] : c.target_modules;
   const targets = LINEAR_PROJECTIONS.filter((p) => wanted.includes(p) && header.tensors.has(key(0, p, "A")));
   const settings: LoraSettings = { rank: c.r, alpha: c.lora_alpha, dropout: c.lora_dropout ?? 0, targets };
@@ -90,11 +103,7 @@ export function readPeftAdapter(dir: string, arch: HfArchitecture, k: Kernels, o
       const name = key(slot.layer, slot.projection, ab);
       const entry = header.tensors.get(name);
       const expected = ab === "A" ? [c.r, slot.in] : [slot.out, c.r];
-      if (!entry || entry.shape.join("x") !== expected.join("x"))
-        throw new TunelabError(
-          "validation_failed",
-          `${ADAPTER_WEIGHTS}: ${name}: ${entry ? `shape [${entry.shape}], expected [${expected}]` : "missing"}`,
-        );
+      if (!entry || entry.shape.join("x") !== expected.join("x")) throw problem(name, expected, entry?.shape);
       (ab === "A" ? lora.A(slot) : lora.B(slot)).set(readTensorF32(header.path, entry));
     }
   return lora;

@@ -16,7 +16,7 @@
  * third more compute). The recomputed values are the same floats, so the gradients are identical either way.
  */
 import type { Vec } from "../../trainer/kernels/types.ts";
-import { attentionScale, attentionWindow, usesRope } from "../config.ts";
+import { attentionScale, attentionWindow, rotaryDim, usesRope } from "../config.ts";
 import { machineMemoryBytes } from "../machine-memory.ts";
 import { type DecoderModel, layerRope, scaleInPlace } from "../model/decoder.ts";
 import { gatedBwd, gatedFwd } from "../model/gated-mlp.ts";
@@ -267,6 +267,7 @@ export class LoraTrainModel {
     const R = this.layout.rows;
     const d = a.hidden;
     const hd = a.headDim;
+    const rd = rotaryDim(a);
     const qw = a.heads * hd;
     const kvw = a.kvHeads * hd;
     {
@@ -288,8 +289,8 @@ export class LoraTrainModel {
       if (usesRope(a, l)) {
         const rope = layerRope(this.m, l);
         eachExample(layout, (first, B, T) => {
-          k.rope(s.q.subarray(first * qw), qw, B, T, a.heads, hd, 0, rope.cos, rope.sin, false);
-          k.rope(s.k.subarray(first * kvw), kvw, B, T, a.kvHeads, hd, 0, rope.cos, rope.sin, false);
+          k.rope(s.q.subarray(first * qw), qw, B, T, a.heads, hd, 0, rope.cos, rope.sin, false, rd);
+          k.rope(s.k.subarray(first * kvw), kvw, B, T, a.kvHeads, hd, 0, rope.cos, rope.sin, false, rd);
         });
       }
       const scale = attentionScale(a);
@@ -375,6 +376,7 @@ export class LoraTrainModel {
     const R = this.layout.rows;
     const d = a.hidden;
     const hd = a.headDim;
+    const rd = rotaryDim(a);
     const qw = a.heads * hd;
     const kvw = a.kvHeads * hd;
     this.lora?.grads.fill(0);
@@ -463,8 +465,8 @@ export class LoraTrainModel {
       if (usesRope(a, l)) {
         const rope = layerRope(this.m, l);
         eachExample(this.layout, (first, B, T) => {
-          k.rope(this.dq.subarray(first * qw), qw, B, T, a.heads, hd, 0, rope.cos, rope.sin, true);
-          k.rope(this.dk.subarray(first * kvw), kvw, B, T, a.kvHeads, hd, 0, rope.cos, rope.sin, true);
+          k.rope(this.dq.subarray(first * qw), qw, B, T, a.heads, hd, 0, rope.cos, rope.sin, true, rd);
+          k.rope(this.dk.subarray(first * kvw), kvw, B, T, a.kvHeads, hd, 0, rope.cos, rope.sin, true, rd);
         });
       }
       if (L.qNorm && L.kNorm && s.qpre && s.kpre && s.rstdq && s.rstdk) {

@@ -9,7 +9,7 @@
  * (bf16 or float32) and only A and B in float32, so serving it costs no float32 copy of W.
  */
 import type { Kernels, Vec } from "../../trainer/kernels/types.ts";
-import { attentionScale, attentionWindow, type HfArchitecture, usesRope } from "../config.ts";
+import { attentionScale, attentionWindow, type HfArchitecture, rotaryDim, usesRope } from "../config.ts";
 import type { LoraParams } from "../lora/params.ts";
 import { loraScale } from "../lora/settings.ts";
 import type { LinearProjection } from "../tensor-names.ts";
@@ -157,6 +157,7 @@ export class HfDecoder {
     const b = this.bufs;
     const d = a.hidden;
     const hd = a.headDim;
+    const rd = rotaryDim(a);
     const qw = a.heads * hd;
     const kvw = a.kvHeads * hd;
     gatherRowsW(k, Int32Array.from(ids), w.embed, b.x, n, d);
@@ -177,8 +178,8 @@ export class HfDecoder {
       }
       if (usesRope(a, l)) {
         const rope = layerRope(this.m, l);
-        k.rope(b.q, qw, 1, n, a.heads, hd, pos, rope.cos, rope.sin, false);
-        k.rope(b.kk, kvw, 1, n, a.kvHeads, hd, pos, rope.cos, rope.sin, false);
+        k.rope(b.q, qw, 1, n, a.heads, hd, pos, rope.cos, rope.sin, false, rd);
+        k.rope(b.kk, kvw, 1, n, a.kvHeads, hd, pos, rope.cos, rope.sin, false, rd);
       }
       kc.set(b.kk.subarray(0, n * kvw), pos * kvw);
       vc.set(b.vv.subarray(0, n * kvw), pos * kvw);

@@ -11,6 +11,7 @@ import { type TokenLogprob, tokenLogprob } from "../../trainer/inference/logprob
 import { sample } from "../../trainer/inference/sampler.ts";
 import { Rng } from "../../trainer/train/rng.ts";
 import type { ChatExample, Completion, OnToken, SamplingParams } from "../../trainer/types.ts";
+import { contextLimit } from "../config.ts";
 import { type DecoderModel, HfDecoder } from "./decoder.ts";
 import { parseHfToolCalls, streamableLength } from "./tool-calls.ts";
 
@@ -45,7 +46,7 @@ export function generateHf(
   sampling: SamplingParams,
   onToken?: OnToken,
 ): Completion {
-  const ctx = Math.min(model.arch.maxPositions, model.rope.positions);
+  const ctx = Math.min(contextLimit(model.arch), model.rope.positions);
   refuseOversizedPrompt(promptBytes(messages, tools), codec.maxTokenBytes, ctx);
   const prompt = codec.encodeChat(messages, tools);
   const promptTokens = prompt.length;

@@ -35,6 +35,13 @@ export const isF16 = (m: Matrix): m is F16Matrix => m instanceof F16Matrix;
 export const isQ8 = (m: Matrix): m is Q8Matrix => m instanceof Q8Matrix;
 export const isQ4 = (m: Matrix): m is Q4Matrix => m instanceof Q4Matrix;
 
+/** Rows first..first+rows of a [*, cols] matrix as stored, as a view (Phi-3's q, k and v rows of its stacked qkv_proj). */
+export function rowBlock(m: StoredMatrix, first: number, rows: number, cols: number): StoredMatrix {
+  const [start, end] = [first * cols, (first + rows) * cols];
+  if (end > m.length) throw new Error(`rows ${first}..${first + rows} past the matrix (${m.length / cols} rows)`);
+  return isF16(m) ? new F16Matrix(m.bits.subarray(start, end)) : m.subarray(start, end);
+}
+
 /** Values start..start+count of a matrix as float32 (exact for every type but Q8 and Q4, read as the kernels read them). */
 export function widenRange(k: Kernels, m: Matrix, start: number, count: number, out: Float32Array): Float32Array {
   if (isQ8(m)) return dequantizeQ8(m, out, start, count);

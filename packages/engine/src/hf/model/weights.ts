@@ -8,8 +8,8 @@ import type { Kernels, Vec } from "../../trainer/kernels/types.ts";
 import type { HfCheckpoint } from "../checkpoint.ts";
 import { type HfArchitecture, normShift } from "../config.ts";
 import { readTensorBytes, readTensorF32 } from "../safetensors.ts";
-import { type LayerNormRole, type LinearProjection, layerNorms, projectionPath, projectionShape } from "../tensor-names.ts";
-import { F16Matrix, type Matrix, toQ4, toQ8 } from "./matrix.ts";
+import { type LayerNormRole, type LinearProjection, layerNorms, storedLinears } from "../tensor-names.ts";
+import { F16Matrix, type Matrix, rowBlock, type StoredMatrix, toQ4, toQ8 } from "./matrix.ts";
 
 export interface Linear {
   out: number;
@@ -74,12 +74,12 @@ export function loadHfWeights(ckpt: HfCheckpoint, options: LoadWeightsOptions = 
     const t = locate(name);
     return readTensorF32(t.file, t.entry);
   };
-  const matrix = (name: string): Matrix => {
-    const stored = storedMatrix(name);
+  const hold = (stored: StoredMatrix): Matrix => {
     if (!k || held === "as_stored") return stored;
     return held === "q8_0" ? toQ8(k, stored) : toQ4(k, stored);
   };
-  const storedMatrix = (name: string): Matrix => {
+  const matrix = (name: string): Matrix => hold(storedMatrix(name));
+  const storedMatrix = (name: string): StoredMatrix => {
     const t = locate(name);
     if (keepHalves && (t.entry.dtype === "BF16" || t.entry.dtype === "F16")) {
       const raw = readTensorBytes(t.file, t.entry);
@@ -90,10 +90,22 @@ export function loadHfWeights(ckpt: HfCheckpoint, options: LoadWeightsOptions = 
   };
   const has = (name: string) => ckpt.tensors.has(name);
   const a = ckpt.arch;
-  const linear = (l: number, p: LinearProjection): Linear => {
-    const [out, inn] = projectionShape(a, p);
-    const path = projectionPath(l, p);
-    return { out, in: inn, w: matrix(`${path}.weight`), bias: has(`${path}.bias`) && hasBias(a, p) ? read(`${path}.bias`) : null };
+  // each projection's rows of the tensor that stores it (its own, or Phi-3's stacked qkv_proj / gate_up_proj)
+  const linears = (l: number): Record<LinearProjection, Linear> => {
+    const proj: Partial<Record<LinearProjection, Linear>> = {};
+    for (const t of storedLinears(a, l)) {
+      const [, inn] = t.shape;
+      const stored = storedMatrix(`${t.path}.weight`);
+      const bias = has(`${t.path}.bias`) && t.parts.some((part) => hasBias(a, part.projection)) ? read(`${t.path}.bias`) : null;
+      for (const { projection, rowOffset, rows } of t.parts)
+        proj[projection] = {
+          out: rows,
+          in: inn,
+          w: hold(t.parts.length === 1 ? stored : rowBlock(stored, rowOffset, rows, inn)),
+          bias: bias && hasBias(a, projection) ? bias.subarray(rowOffset, rowOffset + rows) : null,
+        };
+    }
+    return proj as Record<LinearProjection, Linear>;
   };
   // Gemma stores w for a norm scale of 1 + w: the engine holds 1 + w, so every norm runs the same kernel
   const shift = normShift(a);
@@ -111,15 +123,7 @@ export function loadHfWeights(ckpt: HfCheckpoint, options: LoadWeightsOptions = 
       qNorm: norms.qNorm ?? null,
       kNorm: norms.kNorm ?? null,
       ...(a.gemma ? { attnOutNorm: norms.attnOutNorm ?? null, mlpOutNorm: norms.mlpOutNorm ?? null } : {}),
-      proj: {
-        q_proj: linear(l, "q_proj"),
-        k_proj: linear(l, "k_proj"),
-        v_proj: linear(l, "v_proj"),
-        o_proj: linear(l, "o_proj"),
-        gate_proj: linear(l, "gate_proj"),
-        up_proj: linear(l, "up_proj"),
-        down_proj: linear(l, "down_proj"),
-      },
+      proj: linears(l),
     });
   }
   const embed = matrix("model.embed_tokens.weight");

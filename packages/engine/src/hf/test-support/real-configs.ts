@@ -29,3 +29,61 @@ export function gemma3_270mConfig(fields: Record<string, unknown> = {}): Record<
     ...fields,
   };
 }
+
+/**
+ * microsoft/Phi-4-mini-instruct's config.json (the fields the engine reads; `fields` replaces or adds some). The 48
+ * longrope factors are not copied: short_factor is all 1 as published, long_factor grows geometrically as the published
+ * list begins (1, 1.1183, 1.2506, …).
+ */
+export function phi4MiniConfig(fields: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    architectures: ["Phi3ForCausalLM"],
+    model_type: "phi3",
+    hidden_size: 3072,
+    intermediate_size: 8192,
+    num_hidden_layers: 32,
+    num_attention_heads: 24,
+    num_key_value_heads: 8,
+    vocab_size: 200_064,
+    max_position_embeddings: 131_072,
+    original_max_position_embeddings: 4096,
+    partial_rotary_factor: 0.75,
+    rms_norm_eps: 1e-5,
+    rope_theta: 10_000,
+    rope_scaling: {
+      type: "longrope",
+      short_factor: Array(48).fill(1),
+      long_factor: Array.from({ length: 48 }, (_, i) => 1.1183206 ** i),
+    },
+    sliding_window: 262_144,
+    hidden_act: "silu",
+    attention_bias: false,
+    tie_word_embeddings: true,
+    torch_dtype: "bfloat16",
+    ...fields,
+  };
+}
+
+/** microsoft/Phi-3-mini-4k-instruct's config.json (the fields the engine reads): full rotary, no scaling, window 2047. */
+export function phi3Mini4kConfig(fields: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    architectures: ["Phi3ForCausalLM"],
+    model_type: "phi3",
+    hidden_size: 3072,
+    intermediate_size: 8192,
+    num_hidden_layers: 32,
+    num_attention_heads: 32,
+    num_key_value_heads: 32,
+    vocab_size: 32_064,
+    max_position_embeddings: 4096,
+    original_max_position_embeddings: 4096,
+    rms_norm_eps: 1e-5,
+    rope_theta: 10_000,
+    rope_scaling: null,
+    sliding_window: 2047,
+    hidden_act: "silu",
+    tie_word_embeddings: false,
+    torch_dtype: "bfloat16",
+    ...fields,
+  };
+}
