@@ -23,6 +23,20 @@ const VARIANTS: Array<[string, HfArchitecture]> = [
     },
   ],
   ["smollm3 (layer 0 without RoPE, tied)", { ...TINY_ARCH, modelType: "smollm3", noRopeLayers: [0], tiedEmbeddings: true }],
+  [
+    "phi3 (q/k/v and gate/up stacked, 4 of 6 head dims rotate, longrope, every layer with a sliding window of 2)",
+    {
+      ...TINY_ARCH,
+      modelType: "phi3",
+      architecture: "Phi3ForCausalLM",
+      headDim: 6,
+      rotaryDim: 4,
+      longRope: { shortFactor: [1.5, 3], longFactor: [9, 9], attentionFactor: 1.3, originalMaxPositions: 16 },
+      slidingWindow: 2,
+      stackedProjections: true,
+      tiedEmbeddings: true,
+    },
+  ],
 ];
 
 describe("full fine-tuning gradients (float64 reference kernels)", () => {

@@ -39,6 +39,20 @@ const VARIANTS: Array<[string, HfArchitecture, LoraSettings]> = [
     },
     { ...DEFAULT_LORA, rank: 2, alpha: 2 },
   ],
+  [
+    "phi3 (4 of 6 head dims rotate, longrope short factors and attention factor 1.3, every layer with a sliding window of 2)",
+    {
+      ...TINY_ARCH,
+      modelType: "phi3",
+      architecture: "Phi3ForCausalLM",
+      headDim: 6,
+      rotaryDim: 4,
+      longRope: { shortFactor: [1.5, 3], longFactor: [9, 9], attentionFactor: 1.3, originalMaxPositions: 16 },
+      slidingWindow: 2,
+      stackedProjections: true,
+    },
+    { ...DEFAULT_LORA, rank: 2, alpha: 2 },
+  ],
   ["attention targets only, LoRA dropout 0.3", TINY_ARCH, { rank: 2, alpha: 4, dropout: 0.3, targets: ["q_proj", "v_proj"] }],
 ];
 
