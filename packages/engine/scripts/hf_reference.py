@@ -2,10 +2,11 @@
 """Independent PyTorch reference for tunelab's Hugging Face model support.
 
 Plain torch (no `transformers`, no `safetensors`, no `tokenizers` package): the
-Llama / Qwen2 / Qwen3 / Mistral / SmolLM3 / Gemma 3 (text) forward passes, a byte-level BPE tokenizer, a
-safetensors reader/writer and PEFT LoRA application are written here from the
-Hugging Face semantics, so that agreement with the TypeScript engine (which uses
-@huggingface/tokenizers, @huggingface/jinja and native kernels) is a real check.
+Llama / Qwen2 / Qwen3 / Mistral / SmolLM3 / Gemma 3 (text) / Phi-3 (Phi-3-mini, Phi-3.5-mini,
+Phi-4-mini) forward passes, a byte-level BPE tokenizer, a safetensors reader/writer and PEFT LoRA
+application are written here from the Hugging Face semantics, so that agreement with the
+TypeScript engine (which uses @huggingface/tokenizers, @huggingface/jinja and native kernels) is a
+real check.
 
 Run with Debian's interpreter (python3-torch, python3-jinja2, python3-regex,
 python3-numpy):
@@ -504,7 +505,7 @@ def render_chat(template: str, messages: list[dict], tools: list[dict] | None, a
 
 
 # ----------------------------------------------------------------------------
-# Model: Llama / Qwen2 / Qwen3 / Mistral / SmolLM3 / Gemma 3 decoder, following modeling_*.py (eager attention)
+# Model: Llama / Qwen2 / Qwen3 / Mistral / SmolLM3 / Gemma 3 / Phi-3 decoder, following modeling_*.py (eager attention)
 # ----------------------------------------------------------------------------
 
 ARCHITECTURES = {
@@ -514,6 +515,7 @@ ARCHITECTURES = {
     "mistral": "MistralForCausalLM",
     "smollm3": "SmolLM3ForCausalLM",
     "gemma3_text": "Gemma3ForCausalLM",
+    "phi3": "Phi3ForCausalLM",
 }
 
 
@@ -541,11 +543,19 @@ class ModelConfig:
     sliding_window: int | None = None  # a sliding layer's query i sees keys j with i - sliding_window < j <= i
     rope_local_theta: float = 10000.0  # rope_local_base_freq: the sliding layers' RoPE base (never rope_scaling)
     query_pre_attn_scalar: float | None = None  # scores scaled by query_pre_attn_scalar ** -0.5, not head_dim ** -0.5
+    # Phi-3 (model_type phi3) only: RoPE on the first rotary_dim = int(head_dim * partial_rotary_factor) dims of each
+    # head (None: all of them); its sliding_window (if any) applies to every layer (sliding_layers all True).
+    rotary_dim: int | None = None
 
     @property
     def gemma(self) -> bool:
         """Gemma 3: scaled embeddings, (1 + w) RMSNorms, sandwich norms, gelu_tanh MLP, local/global layers."""
         return self.model_type == "gemma3_text"
+
+    @property
+    def phi3(self) -> bool:
+        """Phi-3: fused qkv_proj / gate_up_proj, partial rotary, longrope scaling, sliding window in every layer."""
+        return self.model_type == "phi3"
 
     @staticmethod
     def from_dict(cfg: dict, where: str) -> "ModelConfig":
@@ -566,6 +576,7 @@ class ModelConfig:
         if archs is not None and archs != [ARCHITECTURES[mt]]:
             raise RefError(f"{where}: field architectures {archs} does not match model_type {mt}")
         gemma = mt == "gemma3_text"
+        phi3 = mt == "phi3"
         hidden, heads = need("hidden_size", int), need("num_attention_heads", int)
         kv = cfg.get("num_key_value_heads") or heads
         # Gemma3TextConfig's head_dim defaults to 256, whatever hidden_size / num_attention_heads is
@@ -580,7 +591,7 @@ class ModelConfig:
         if cfg.get("quantization_config") is not None:
             raise RefError(f"{where}: field quantization_config: quantized checkpoints are not supported")
         rs = cfg.get("rope_scaling")
-        if rs is not None:
+        if rs is not None and not phi3:  # phi3: see phi3_config below
             if not isinstance(rs, dict):
                 raise RefError(f"{where}: field rope_scaling must be an object or null, got {rs!r}")
             kind = rs.get("rope_type", rs.get("type"))
@@ -643,6 +654,10 @@ class ModelConfig:
             rope_local_theta = cfg.get("rope_local_base_freq", 10000.0)
             if not isinstance(rope_local_theta, (int, float)) or isinstance(rope_local_theta, bool) or rope_local_theta <= 0:
                 raise RefError(f"{where}: field rope_local_base_freq must be a positive number, got {rope_local_theta!r}")
+        rotary_dim = None
+        if phi3:
+            rotary_dim, rs, sliding_window = phi3_config(cfg, where, hidden, heads, head_dim)
+            sliding_layers = [sliding_window is not None] * layers
         return ModelConfig(
             model_type=mt,
             hidden=hidden,
@@ -665,6 +680,7 @@ class ModelConfig:
             sliding_window=sliding_window if any(sliding_layers) else None,
             rope_local_theta=float(rope_local_theta),
             query_pre_attn_scalar=float(query_pre_attn_scalar) if query_pre_attn_scalar is not None else None,
+            rotary_dim=rotary_dim,
         )
 
     def expected_shapes(self) -> dict[str, list[int]]:
@@ -679,6 +695,12 @@ class ModelConfig:
             if self.gemma:  # Gemma's "sandwich" norms around the MLP
                 s[p + "pre_feedforward_layernorm.weight"] = [h]
                 s[p + "post_feedforward_layernorm.weight"] = [h]
+            if self.phi3:  # Phi3Attention / Phi3MLP: fused projections, no biases
+                s[p + "self_attn.qkv_proj.weight"] = [(self.heads + 2 * self.kv_heads) * hd, h]  # rows q, k, v
+                s[p + "self_attn.o_proj.weight"] = [h, self.heads * hd]
+                s[p + "mlp.gate_up_proj.weight"] = [2 * i, h]  # rows gate, then up
+                s[p + "mlp.down_proj.weight"] = [h, i]
+                continue
             s[p + "self_attn.q_proj.weight"] = [self.heads * hd, h]
             s[p + "self_attn.k_proj.weight"] = [self.kv_heads * hd, h]
             s[p + "self_attn.v_proj.weight"] = [self.kv_heads * hd, h]
@@ -702,10 +724,96 @@ class ModelConfig:
         return s
 
 
+def phi3_config(cfg: dict, where: str, hidden: int, heads: int, head_dim: int) -> tuple[int, dict | None, int | None]:
+    """Phi3Config (configuration_phi3.py) as modeling_phi3.py and modeling_rope_utils.py use it; returns
+    (rotary_dim, the normalised rope_scaling or None, sliding_window or None). Refuses what it does not implement."""
+
+    def number(key: str, v: Any, lo: float, hi: float = math.inf, lo_open: bool = True) -> float:
+        if not isinstance(v, (int, float)) or isinstance(v, bool) or not (lo < v if lo_open else lo <= v) or not v <= hi:
+            raise RefError(f"{where}: field {key} must be a number in {'(' if lo_open else '['}{lo}, {hi}], got {v!r}")
+        return float(v)
+
+    def positive_int(key: str, v: Any) -> int:
+        if not isinstance(v, int) or isinstance(v, bool) or v < 1:
+            raise RefError(f"{where}: field {key} must be a positive int, got {v!r}")
+        return v
+
+    # Phi3Attention, Phi3MLP and lm_head have no biases. Phi-4-mini's config.json spells attention_bias, mlp_bias and
+    # lm_head_bias (false), full_attn_mod and interpolate_factor (1): fields of Microsoft's remote code, which
+    # transformers does not read, so anything else would describe a model transformers does not run.
+    for key in ("attention_bias", "mlp_bias", "lm_head_bias"):
+        if cfg.get(key):
+            raise RefError(f"{where}: field {key} true is not supported for phi3 (Phi3ForCausalLM has no biases)")
+    for key in ("full_attn_mod", "interpolate_factor"):
+        if cfg.get(key, 1) != 1:
+            raise RefError(f"{where}: field {key} {cfg[key]!r} is not supported for phi3 (1, as Phi-4-mini; transformers ignores it)")
+    if cfg.get("rope_parameters") is not None:
+        raise RefError(f"{where}: field rope_parameters (transformers 5 layout) is not supported for phi3; use rope_scaling")
+    # Phi3Config checks the factor lists against hidden_size // num_attention_heads, the attention reads head_dim
+    if head_dim != hidden // heads:
+        raise RefError(f"{where}: field head_dim {head_dim} is not supported for phi3 (must be hidden_size / num_attention_heads = {hidden // heads})")
+    prf = number("partial_rotary_factor", cfg.get("partial_rotary_factor", 1.0), 0.0, 1.0)
+    rotary_dim = int(head_dim * prf)  # modeling_rope_utils: dim = int(head_dim * partial_rotary_factor)
+    if rotary_dim < 2 or rotary_dim % 2:
+        # cos/sin have 2 * len(arange(0, dim, 2)) columns and apply_rotary_pos_emb rotates that many dims
+        raise RefError(f"{where}: field partial_rotary_factor {prf} gives rotary_dim {rotary_dim}; it must be even and >= 2")
+    max_pos = positive_int("max_position_embeddings", cfg.get("max_position_embeddings", 4096))
+    original = positive_int("original_max_position_embeddings", cfg.get("original_max_position_embeddings", 4096))
+    sw = cfg.get("sliding_window")
+    if sw is not None:
+        positive_int("sliding_window", sw)
+    rs = cfg.get("rope_scaling")
+    if rs is None:
+        return rotary_dim, None, sw
+    if not isinstance(rs, dict):
+        raise RefError(f"{where}: field rope_scaling must be an object or null, got {rs!r}")
+    kind = rs.get("rope_type", rs.get("type"))
+    if kind in ("su", "yarn"):  # configuration_phi3.py renames both (older Phi-3 configs) to longrope
+        kind = "longrope"
+    if kind == "default":
+        return rotary_dim, None, sw
+    if kind != "longrope":
+        raise RefError(f"{where}: field rope_scaling.rope_type {kind!r} is not supported for phi3 (longrope)")
+    lists = {}
+    for key in ("short_factor", "long_factor"):
+        v = rs.get(key)
+        if not isinstance(v, list) or len(v) != rotary_dim // 2:
+            raise RefError(f"{where}: field rope_scaling.{key} must list rotary_dim / 2 = {rotary_dim // 2} numbers, got {v!r}")
+        lists[key] = [number(f"rope_scaling.{key}[{n}]", x, 0.0) for n, x in enumerate(v)]
+    # _compute_longrope_parameters: factor = max_position_embeddings / original_max_position_embeddings (transformers
+    # 4.x always; 5.x only when rope_scaling has no factor), attention_factor = sqrt(1 + ln(factor) / ln(original)),
+    # 1 when factor <= 1, unless rope_scaling gives attention_factor
+    scale = max_pos / original
+    if rs.get("factor") is not None and rs["factor"] != scale:
+        raise RefError(
+            f"{where}: field rope_scaling.factor {rs['factor']!r} differs from max_position_embeddings / "
+            f"original_max_position_embeddings = {scale}: transformers 4.x uses the ratio, 5.x the factor; not supported"
+        )
+    af = rs.get("attention_factor")
+    if af is not None:
+        af = number("rope_scaling.attention_factor", af, 0.0)
+    else:
+        af = 1.0 if scale <= 1.0 else math.sqrt(1 + math.log(scale) / math.log(original))
+    return rotary_dim, {"rope_type": "longrope", **lists, "original_max_position_embeddings": original, "attention_factor": af}, sw
+
+
+def longrope_inv_freq(cfg: ModelConfig, seq_len: int, factors: str | None = None) -> torch.Tensor:
+    """_compute_longrope_parameters: inv_freq = 1 / (ext_factors * base^(arange(0, rd, 2) / rd)) in float32, where
+    ext_factors is long_factor when the sequence (max position id + 1) is longer than original_max_position_embeddings
+    and short_factor otherwise (dynamic_rope_update's longrope_frequency_update); `factors` forces one list."""
+    rs, rd = cfg.rope_scaling, cfg.rotary_dim
+    assert rs is not None and rs["rope_type"] == "longrope" and rd is not None
+    if factors is None:
+        factors = "long_factor" if seq_len > rs["original_max_position_embeddings"] else "short_factor"
+    ext = torch.tensor(rs[factors], dtype=torch.float32)
+    shape = torch.arange(0, rd, 2, dtype=torch.int64).to(torch.float32) / rd
+    return 1.0 / (ext * cfg.rope_theta**shape)
+
+
 def rope_inv_freq(cfg: ModelConfig) -> torch.Tensor:
     """inv_freq = 1/theta^(2i/d) (float32 as in transformers), with rope_type llama3 smoothing or linear scaling
     (inv_freq / factor, i.e. positions divided by factor, as _compute_linear_scaling_rope_parameters) when configured."""
-    d = cfg.head_dim
+    d = cfg.rotary_dim or cfg.head_dim  # Phi-3: only rotary_dim = int(head_dim * partial_rotary_factor) dims rotate
     inv = 1.0 / (cfg.rope_theta ** (torch.arange(0, d, 2, dtype=torch.int64).to(torch.float32) / d))
     rs = cfg.rope_scaling
     if rs is None:
@@ -757,7 +865,9 @@ class Model:
             self.cfg = cfg = ModelConfig(**{**cfg.__dict__, "rope_layers": [True] * cfg.layers})
         if mutation == "nope_inverted":  # no_rope_layers read by its name: 1 taken as "no RoPE"
             self.cfg = cfg = ModelConfig(**{**cfg.__dict__, "rope_layers": [not r for r in cfg.rope_layers]})
-        self.inv_freq = rope_inv_freq(cfg)
+        self.rope_cfg = cfg  # what the rotary embedding reads (the mutations above may change it)
+        longrope = cfg.rope_scaling is not None and cfg.rope_scaling.get("rope_type") == "longrope"
+        self.inv_freq = None if longrope else rope_inv_freq(cfg)  # longrope: per sequence length, in phi3_rope
         # Gemma 3's sliding layers: RoPE base rope_local_base_freq and never rope_scaling (rotary_emb_local)
         local = ModelConfig(**{**cfg.__dict__, "rope_theta": cfg.rope_local_theta, "rope_scaling": None})
         self.inv_freq_local = self.inv_freq if mutation == "local_rope_global_theta" else rope_inv_freq(local)
@@ -767,6 +877,43 @@ class Model:
         if c.gemma and self.mutation != "norm_no_plus_one":
             return gemma_rms_norm(x, self.w[name], c.eps)
         return rms_norm(x, self.w[name], c.eps)
+
+    def phi3_rope(self, pos: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, float]:
+        """Phi3RotaryEmbedding for positions `pos` (0 .. T-1): (freqs [T, rd/2], cos, sin [T, rd], attention factor),
+        angles in float32 and cos/sin multiplied by the attention factor in float32, as transformers does."""
+        c, m = self.rope_cfg, self.mutation
+        rs = c.rope_scaling
+        if m == "rotary_full_head":  # partial_rotary_factor ignored: head_dim/2 plain frequencies, the whole head rotates
+            d = c.head_dim
+            inv = 1.0 / (c.rope_theta ** (torch.arange(0, d, 2, dtype=torch.int64).to(torch.float32) / d))
+        elif rs is not None:
+            inv = longrope_inv_freq(c, len(pos), "long_factor" if m == "rope_long_factor" else None)
+        else:
+            inv = rope_inv_freq(c)
+        af = 1.0 if rs is None or m == "no_attention_factor" else rs["attention_factor"]
+        freqs = pos[:, None] * inv[None, :]
+        emb = torch.cat((freqs, freqs), dim=-1)
+        return freqs, (emb.cos() * af).to(self.dtype), (emb.sin() * af).to(self.dtype), af
+
+    def phi3_apply_rope(self, x: torch.Tensor, freqs: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor, af: float) -> torch.Tensor:
+        """apply_rotary_pos_emb of modeling_phi3.py: rotate_half within the first rotary_dim dims (i pairs with
+        i + rotary_dim/2), the other head_dim - rotary_dim dims pass through unchanged."""
+        rd, m = cos.shape[-1], self.mutation
+        if m == "rotary_pair_head_half":  # wrong: i paired with i + head_dim/2 (rotate_half over the whole head)
+            hd, r = x.shape[-1], rd // 2
+            cos_full = torch.ones(cos.shape[0], hd, dtype=cos.dtype)
+            sin_full = torch.zeros(cos.shape[0], hd, dtype=cos.dtype)
+            cos_full[:, :r], cos_full[:, hd // 2 : hd // 2 + r] = cos[:, :r], cos[:, r:]
+            sin_full[:, :r], sin_full[:, hd // 2 : hd // 2 + r] = sin[:, :r], sin[:, r:]
+            return x * cos_full + rotate_half(x) * sin_full
+        x_rot, x_pass = x[..., :rd], x[..., rd:]
+        if m == "rope_interleaved":  # GPT-J pairs (2i, 2i+1) within the rotary dims
+            c, s = (freqs.cos() * af).to(x.dtype), (freqs.sin() * af).to(x.dtype)
+            a, b = x_rot[..., 0::2], x_rot[..., 1::2]
+            x_rot = torch.stack((a * c - b * s, a * s + b * c), dim=-1).flatten(-2)
+        else:
+            x_rot = x_rot * cos + rotate_half(x_rot) * sin
+        return torch.cat((x_rot, x_pass), dim=-1)
 
     def linear(self, x: torch.Tensor, name: str) -> torch.Tensor:
         y = x @ self.w[name + ".weight"].T
@@ -791,14 +938,21 @@ class Model:
             # weights' dtype (bf16: sqrt(640) = 25.298 becomes 25.25); here it is the compute dtype's (float64)
             x = x * (c.hidden**0.5)
         pos = torch.arange(T, dtype=torch.float32)
-        freqs = pos[:, None] * self.inv_freq[None, :]  # float32, as transformers computes the angles
-        emb = torch.cat((freqs, freqs), dim=-1)
-        cos, sin = emb.cos().to(self.dtype), emb.sin().to(self.dtype)
+        af = 1.0
+        if c.phi3:  # rotary_dim columns, longrope factors by sequence length, cos/sin times the attention factor
+            freqs, cos, sin, af = self.phi3_rope(pos)
+        else:
+            freqs = pos[:, None] * self.inv_freq[None, :]  # float32, as transformers computes the angles
+            emb = torch.cat((freqs, freqs), dim=-1)
+            cos, sin = emb.cos().to(self.dtype), emb.sin().to(self.dtype)
         mask = torch.full((T, T), -math.inf, dtype=self.dtype).triu(1)
         if any(c.sliding_layers):
-            freqs_local = pos[:, None] * self.inv_freq_local[None, :]
-            emb_local = torch.cat((freqs_local, freqs_local), dim=-1)
-            cos_local, sin_local = emb_local.cos().to(self.dtype), emb_local.sin().to(self.dtype)
+            if c.gemma:  # Gemma 3's sliding layers have their own RoPE; Phi-3's every layer slides with the one RoPE
+                freqs_local = pos[:, None] * self.inv_freq_local[None, :]
+                emb_local = torch.cat((freqs_local, freqs_local), dim=-1)
+                cos_local, sin_local = emb_local.cos().to(self.dtype), emb_local.sin().to(self.dtype)
+            else:
+                freqs_local, cos_local, sin_local = freqs, cos, sin
             i, j = torch.arange(T)[:, None], torch.arange(T)[None, :]
             # query i attends to keys i - sliding_window < j <= i: itself and the sliding_window - 1 before it
             mask_local = mask if m == "no_sliding_window" else mask.masked_fill(j <= i - c.sliding_window, -math.inf)
@@ -809,15 +963,27 @@ class Model:
             sliding = bool(c.sliding_layers) and c.sliding_layers[n]
             layer_freqs, layer_cos, layer_sin, layer_mask = (freqs_local, cos_local, sin_local, mask_local) if sliding else (freqs, cos, sin, mask)
             h = self.norm(x, p + "input_layernorm.weight")
-            q = self.linear(h, p + "self_attn.q_proj").view(T, c.heads, c.head_dim)
-            k = self.linear(h, p + "self_attn.k_proj").view(T, c.kv_heads, c.head_dim)
-            v = self.linear(h, p + "self_attn.v_proj").view(T, c.kv_heads, c.head_dim)
+            if c.phi3:  # Phi3Attention: qkv_proj rows are q (heads * head_dim), then k, then v (kv_heads * head_dim each)
+                nq, nkv = c.heads * c.head_dim, c.kv_heads * c.head_dim
+                qkv = self.linear(h, p + "self_attn.qkv_proj")
+                if m == "qkv_order_kqv":  # wrong: k rows taken before q
+                    k, q, v = qkv.split([nkv, nq, nkv], dim=-1)
+                else:
+                    q, k, v = qkv.split([nq, nkv, nkv], dim=-1)
+                q, k, v = q.reshape(T, c.heads, c.head_dim), k.reshape(T, c.kv_heads, c.head_dim), v.reshape(T, c.kv_heads, c.head_dim)
+            else:
+                q = self.linear(h, p + "self_attn.q_proj").view(T, c.heads, c.head_dim)
+                k = self.linear(h, p + "self_attn.k_proj").view(T, c.kv_heads, c.head_dim)
+                v = self.linear(h, p + "self_attn.v_proj").view(T, c.kv_heads, c.head_dim)
             if c.qk_norm and m != "no_qk_norm":  # Qwen3, Gemma 3: RMSNorm over head_dim of each head, before RoPE
                 q = self.norm(q, p + "self_attn.q_norm.weight")
                 k = self.norm(k, p + "self_attn.k_norm.weight")
             q, k, v = q.transpose(0, 1), k.transpose(0, 1), v.transpose(0, 1)  # [heads, T, hd]
             if not c.rope_layers[n]:  # SmolLM3 NoPE layer: q and k get no rotary embedding at all
                 pass
+            elif c.phi3:  # partial rotary: only the first rotary_dim dims of each head
+                q = self.phi3_apply_rope(q, layer_freqs, layer_cos, layer_sin, af)
+                k = self.phi3_apply_rope(k, layer_freqs, layer_cos, layer_sin, af)
             elif m == "rope_interleaved":  # GPT-J style pairs (2i, 2i+1) instead of rotate_half
                 q, k = rope_interleaved(q, layer_freqs), rope_interleaved(k, layer_freqs)
             else:
@@ -848,7 +1014,13 @@ class Model:
         return self.norm(x, "model.norm.weight")
 
     def mlp(self, h: torch.Tensor, p: str) -> torch.Tensor:
-        """down_proj(act(gate_proj(h)) * up_proj(h)): silu, or Gemma's gelu_pytorch_tanh."""
+        """down_proj(act(gate_proj(h)) * up_proj(h)): silu, or Gemma's gelu_pytorch_tanh; Phi-3's gate_up_proj holds
+        gate_proj's rows, then up_proj's (Phi3MLP: gate, up = gate_up_proj(h).chunk(2, dim=-1))."""
+        if self.cfg.phi3:
+            gate, up = self.linear(h, p + "mlp.gate_up_proj").chunk(2, dim=-1)
+            if self.mutation == "gate_up_swapped":  # wrong: up first
+                gate, up = up, gate
+            return self.linear(torch.nn.functional.silu(gate) * up, p + "mlp.down_proj")
         gate = self.linear(h, p + "mlp.gate_proj")
         up = self.linear(h, p + "mlp.up_proj")
         act = torch.nn.functional.gelu(gate, approximate="tanh") if self.cfg.gemma else torch.nn.functional.silu(gate)
@@ -1356,6 +1528,18 @@ def cases(tok: BpeTokenizer) -> list[Case]:
         "rope_theta": 1000000.0, "sliding_window": 8, "sliding_window_pattern": 2, "tie_word_embeddings": True,
         "torch_dtype": "bfloat16", "transformers_version": "4.53.0", "use_cache": True, "vocab_size": V,
     }  # fmt: skip
+    phi3 = {  # laid out as microsoft/Phi-4-mini-instruct's config.json (tied, partial rotary, longrope, the remote-code fields)
+        "architectures": ["Phi3ForCausalLM"], "model_type": "phi3", **BASE_DIMS,
+        "attention_bias": False, "attention_dropout": 0.0, "bos_token_id": eot, "embd_pdrop": 0.0, "eos_token_id": im_end,
+        "full_attn_mod": 1, "hidden_act": "silu", "initializer_range": 0.02, "interpolate_factor": 1, "lm_head_bias": False,
+        "max_position_embeddings": 1024, "mlp_bias": False, "original_max_position_embeddings": 256, "pad_token_id": eot,
+        "partial_rotary_factor": 0.5, "resid_pdrop": 0.0, "rms_norm_eps": 1e-5,
+        # rotary_dim = int(16 * 0.5) = 8, so 4 factors each; every evaluated sequence (<= 212 + 7 tokens) is within
+        # original_max_position_embeddings 256, so short_factor applies; long_factor only past 256 tokens
+        "rope_scaling": {"long_factor": [2.0, 4.5, 9.0, 20.0], "short_factor": [1.125, 1.5, 2.25, 3.5], "type": "longrope"},
+        "rope_theta": 10000.0, "sliding_window": 12, "tie_word_embeddings": True, "torch_dtype": "bfloat16",
+        "transformers_version": "4.49.0", "use_cache": True, "vocab_size": V,
+    }  # fmt: skip
     qwen_gen = {"do_sample": True, "temperature": 0.7, "top_p": 0.8, "top_k": 20, "pad_token_id": eot}
     return [
         Case("llama", "llama", 101, llama, [eot, im_end],
@@ -1379,6 +1563,12 @@ def cases(tok: BpeTokenizer) -> list[Case]:
                     "pre/post-feedforward norms, q_norm/k_norm, scores * query_pre_attn_scalar**-0.5 (24, head_dim 32), "
                     "gelu_pytorch_tanh, tied; layer 0 sliding_attention (window 8, rope_local_base_freq 1e4), layer 1 "
                     "full_attention (rope_theta 1e6)"),
+        Case("phi3", "phi3", 808, phi3, [im_end, eot], {"pad_token_id": eot},
+             covers="Phi3ForCausalLM as Phi-4-mini: fused qkv_proj (rows q, k, v) and gate_up_proj (rows gate, up), "
+                    "partial_rotary_factor 0.5 (rotary_dim 8 of head_dim 16; rotate_half pairs i with i + 4, dims 8-15 "
+                    "pass), rope_scaling longrope with short_factor applied (prompts within original_max_position_embeddings "
+                    "256) and cos/sin x attention_factor sqrt(1 + ln 4 / ln 256) (max_position_embeddings 1024), "
+                    "sliding_window 12 in every layer, tied embeddings, no biases"),
     ]  # fmt: skip
 
 
@@ -1497,9 +1687,16 @@ def evaluate_case(case: Case, case_dir: Path, weights: dict[str, torch.Tensor], 
         ("no_embed_scale", cfg.gemma),  # embeddings not multiplied by sqrt(hidden_size)
         ("scale_head_dim", cfg.gemma and cfg.query_pre_attn_scalar != cfg.head_dim),  # head_dim**-0.5
         ("no_sliding_window", any(cfg.sliding_layers)),  # full causal attention in the sliding layers
-        ("local_rope_global_theta", any(cfg.sliding_layers) and cfg.rope_local_theta != cfg.rope_theta),
+        ("local_rope_global_theta", cfg.gemma and any(cfg.sliding_layers) and cfg.rope_local_theta != cfg.rope_theta),
         ("no_post_norms", cfg.gemma),  # post_attention_layernorm / post_feedforward_layernorm skipped
         ("llama_layer_order", cfg.gemma),  # post_attention_layernorm as the MLP's input norm, no sandwich norms
+        # Phi-3: each detail that sets it apart from Llama
+        ("rotary_full_head", cfg.phi3 and cfg.rotary_dim != cfg.head_dim),  # partial_rotary_factor ignored
+        ("rotary_pair_head_half", cfg.phi3 and cfg.rotary_dim != cfg.head_dim),  # i paired with i + head_dim/2
+        ("no_attention_factor", cfg.phi3 and cfg.rope_scaling is not None and cfg.rope_scaling["attention_factor"] != 1.0),
+        ("rope_long_factor", cfg.phi3 and cfg.rope_scaling is not None),  # long_factor for a short sequence
+        ("qkv_order_kqv", cfg.phi3),  # qkv_proj split as k, q, v
+        ("gate_up_swapped", cfg.phi3),  # gate_up_proj split as up, gate
     ):
         if not applies:
             continue
@@ -1511,7 +1708,23 @@ def evaluate_case(case: Case, case_dir: Path, weights: dict[str, torch.Tensor], 
         if d < MIN_MUTATION_DIFF:
             raise Rejected(f"mutation {mutation} changes log-probs by only {d:.2e}")
         sensitivity[mutation] = r6(d)
+    extra: dict[str, Any] = {}
+    if cfg.phi3 and cfg.rope_scaling is not None:
+        rs = cfg.rope_scaling
+        longest = max(len(conv["token_ids"]) + len(r["greedy"]["token_ids"]) - 1 for conv, r in zip(convs, results))
+        used = "long_factor" if longest > rs["original_max_position_embeddings"] else "short_factor"
+        if any(len(conv["token_ids"]) > rs["original_max_position_embeddings"] for conv in convs) != (used == "long_factor"):
+            raise RefError(f"{case.name}: the evaluated sequences straddle original_max_position_embeddings")
+        extra["longrope"] = {
+            "rotary_dim": cfg.rotary_dim,
+            "original_max_position_embeddings": rs["original_max_position_embeddings"],
+            "longest_evaluated_sequence": longest,
+            "factors_used": used,
+            "attention_factor": rs["attention_factor"],
+            "inv_freq_used": [float(f"{v:.9g}") for v in longrope_inv_freq(cfg, longest).tolist()],
+        }
     return {
+        **extra,
         "eos_token_ids": eos,
         "weights_bytes": sum(p.stat().st_size for p in case_dir.glob("*.safetensors")),
         "mean_last_entropy": r6(entropy),
@@ -1709,8 +1922,110 @@ def cmd_selftest(args: argparse.Namespace) -> None:
         (gbad / "model.safetensors").unlink()
         write_safetensors(gbad / "model.safetensors", {k: v for k, v in gw.items() if "pre_feedforward_layernorm" not in k})
         expect_error(lambda: load_model(gbad), "pre_feedforward_layernorm")
+        figures = selftest_phi3(Path(args.fixtures), t, read_json(conv_file)["conversations"])
     print("selftest ok: bf16 rounding, f32/f16 checkpoints, LoRA merge == LoRA branch == merged f32 export, bad files refused, "
-          "gemma3 layer types / sliding window / linear RoPE / refusals", file=sys.stderr)
+          "gemma3 layer types / sliding window / linear RoPE / refusals, phi3 longrope switch / partial rotary / fused "
+          "layout == Llama / sliding window / refusals", file=sys.stderr)
+    print("phi3 deliberate mistakes, max |delta log p| over every position of the 5 prompts: "
+          + ", ".join(f"{k} {v:.2f}" for k, v in figures.items()), file=sys.stderr)
+
+
+PHI3_MISTAKES = ("rotary_full_head", "rotary_pair_head_half", "no_attention_factor", "rope_long_factor", "no_sliding_window",
+                 "qkv_order_kqv", "gate_up_swapped", "rope_interleaved", "rope_no_scaling")  # fmt: skip
+
+
+def selftest_phi3(fixtures: Path, tmp: Path, convs: list[dict]) -> dict[str, float]:
+    """Phi-3: what the config derives, the longrope switch, an independent rotation, the fused layout against the
+    Llama path, the sliding window, the deliberate mistakes (returns their figures) and the refusals."""
+    src = fixtures / "phi3"
+    cfg, w = load_model(src)
+    pc = read_json(src / "config.json")
+    rs = cfg.rope_scaling
+    assert cfg.phi3 and cfg.rotary_dim == 8 and cfg.head_dim == 16 and cfg.tied and not cfg.attention_bias
+    assert cfg.sliding_layers == [True, True] and cfg.sliding_window == 12
+    assert rs is not None and rs["original_max_position_embeddings"] == 256
+    assert rs["attention_factor"] == math.sqrt(1 + math.log(1024 / 256) / math.log(256))
+    ids = [c["token_ids"] for c in convs]
+    assert max(len(i) for i in ids) + 7 <= 256, "a fixture prompt reaches past original_max_position_embeddings"
+    model = Model(cfg, w)
+    # long_factor exactly when the sequence (max position + 1) is longer than original_max_position_embeddings
+    small = ModelConfig(**{**cfg.__dict__, "rope_scaling": {**rs, "original_max_position_embeddings": 32}})
+    assert torch.equal(longrope_inv_freq(small, 32), 1.0 / (torch.tensor(rs["short_factor"], dtype=torch.float32) * 10000.0 ** (torch.arange(0, 8, 2, dtype=torch.float32) / 8)))
+    assert torch.equal(longrope_inv_freq(small, 33), 1.0 / (torch.tensor(rs["long_factor"], dtype=torch.float32) * 10000.0 ** (torch.arange(0, 8, 2, dtype=torch.float32) / 8)))
+    for n, same in ((32, False), (33, True)):
+        d = float((Model(small, w).logits(ids[4][:n]) - Model(small, w, mutation="rope_long_factor").logits(ids[4][:n])).abs().max())
+        assert (d < 1e-12) if same else (d > 0.05), (n, d)
+    # the rotation, independently: the pair (i, i + rotary_dim/2) is a complex number turned by pos * inv_freq_i and
+    # scaled by the attention factor; dims rotary_dim .. head_dim - 1 pass through
+    T = 40
+    x = torch.randn(cfg.heads, T, cfg.head_dim, generator=torch.Generator().manual_seed(3), dtype=torch.float64)
+    freqs, cos, sin, af = model.phi3_rope(torch.arange(T, dtype=torch.float32))
+    z = torch.complex(x[..., :4], x[..., 4:8]) * torch.polar(torch.full((T, 4), af, dtype=torch.float64), freqs.to(torch.float64))
+    want = torch.cat((z.real, z.imag, x[..., 8:]), dim=-1)
+    assert float((model.phi3_apply_rope(x, freqs, cos, sin, af) - want).abs().max()) < 1e-5
+    # fused layout: with full rotary, no rope_scaling and no window, Phi-3 is Llama with qkv_proj / gate_up_proj split
+    plain = ModelConfig.from_dict({**pc, "partial_rotary_factor": 1.0, "rope_scaling": None, "sliding_window": None}, "phi3")
+    assert plain.rotary_dim == 16 and plain.rope_scaling is None and not any(plain.sliding_layers)
+    llama_w = {k: v for k, v in w.items() if "qkv_proj" not in k and "gate_up_proj" not in k}
+    nq, nkv = cfg.heads * cfg.head_dim, cfg.kv_heads * cfg.head_dim
+    for n in range(cfg.layers):
+        p = f"model.layers.{n}."
+        q, k, v = w[p + "self_attn.qkv_proj.weight"].split([nq, nkv, nkv])
+        llama_w |= {p + "self_attn.q_proj.weight": q, p + "self_attn.k_proj.weight": k, p + "self_attn.v_proj.weight": v}
+        gate, up = w[p + "mlp.gate_up_proj.weight"].chunk(2)
+        llama_w |= {p + "mlp.gate_proj.weight": gate, p + "mlp.up_proj.weight": up}
+    llama = ModelConfig(**{**plain.__dict__, "model_type": "llama", "rotary_dim": None, "sliding_layers": [False] * cfg.layers})
+    d = float((Model(plain, w).logits(ids[2]) - Model(llama, llama_w).logits(ids[2])).abs().max())
+    assert d < 1e-10, f"phi3 fused layout differs from the llama path by {d}"
+    # a window covering the sequence is plain causal attention; this one matters
+    full = Model(ModelConfig(**{**cfg.__dict__, "sliding_window": len(ids[2])}), w).logits(ids[2])
+    assert float((full - Model(cfg, w, mutation="no_sliding_window").logits(ids[2])).abs().max()) < 1e-12
+    assert float((full - model.logits(ids[2])).abs().max()) > 0.05, "the sliding window changes nothing"
+    # what the config derives: defaults, aliases and the attention factor
+    base = {k: v for k, v in pc.items() if k not in ("partial_rotary_factor", "original_max_position_embeddings", "sliding_window")}
+    c0 = ModelConfig.from_dict({**base, "rope_scaling": None}, "phi3")
+    assert c0.rotary_dim == 16 and c0.rope_scaling is None and c0.sliding_window is None and c0.rope_theta == 10000.0
+    assert ModelConfig.from_dict({**pc, "rope_scaling": {**pc["rope_scaling"], "type": "su"}}, "phi3").rope_scaling == rs
+    assert ModelConfig.from_dict({**pc, "rope_scaling": {**pc["rope_scaling"], "factor": 4.0}}, "phi3").rope_scaling == rs
+    assert ModelConfig.from_dict({**pc, "rope_scaling": {**pc["rope_scaling"], "attention_factor": 1.5}}, "phi3").rope_scaling["attention_factor"] == 1.5
+    assert ModelConfig.from_dict({**pc, "max_position_embeddings": 256}, "phi3").rope_scaling["attention_factor"] == 1.0
+    # without original_max_position_embeddings, Phi3Config's default 4096 applies (here > 1024: factor < 1, af 1)
+    assert ModelConfig.from_dict({k: v for k, v in pc.items() if k != "original_max_position_embeddings"}, "phi3").rope_scaling["original_max_position_embeddings"] == 4096
+    # the deliberate mistakes
+    figures = {}
+    right = [log_softmax(model.logits(i)) for i in ids]
+    for mutation in PHI3_MISTAKES:
+        wrong = Model(cfg, w, mutation=mutation)
+        figures[mutation] = max(float((log_softmax(wrong.logits(i)) - r).abs().max()) for i, r in zip(ids, right))
+        assert figures[mutation] >= MIN_MUTATION_DIFF, (mutation, figures[mutation])
+    # refusals
+    bad = tmp / "phi3"
+    shutil.copytree(src, bad)
+    for key, value, needle in (
+        ("rope_scaling", {"rope_type": "linear", "factor": 4.0}, "rope_scaling.rope_type"),
+        ("rope_scaling", {"rope_type": "dynamic", "factor": 4.0}, "rope_scaling.rope_type"),
+        ("rope_scaling", {"rope_type": "llama3", "factor": 4.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0}, "rope_scaling.rope_type"),
+        ("rope_scaling", {**pc["rope_scaling"], "short_factor": [1.0, 1.0, 1.0]}, "rope_scaling.short_factor"),
+        ("rope_scaling", {"type": "longrope", "short_factor": [1.0] * 4}, "rope_scaling.long_factor"),
+        ("rope_scaling", {**pc["rope_scaling"], "long_factor": [1.0, 0.0, 1.0, 1.0]}, "rope_scaling.long_factor[1]"),
+        ("rope_scaling", {**pc["rope_scaling"], "factor": 32.0}, "rope_scaling.factor"),
+        ("rope_parameters", {"rope_type": "default", "rope_theta": 10000.0}, "rope_parameters"),
+        ("partial_rotary_factor", 0.0625, "partial_rotary_factor"),
+        ("partial_rotary_factor", 1.5, "partial_rotary_factor"),
+        ("head_dim", 32, "head_dim"),
+        ("attention_bias", True, "attention_bias"),
+        ("mlp_bias", True, "mlp_bias"),
+        ("full_attn_mod", 2, "full_attn_mod"),
+        ("sliding_window", 0, "sliding_window"),
+        ("hidden_act", "gelu", "hidden_act"),
+    ):
+        write_json(bad / "config.json", {**pc, key: value})
+        expect_error(lambda: load_model(bad), needle)
+    write_json(bad / "config.json", pc)
+    (bad / "model.safetensors").unlink()
+    write_safetensors(bad / "model.safetensors", llama_w)  # unfused q/k/v and gate/up tensors
+    expect_error(lambda: load_model(bad), "qkv_proj")
+    return figures
 
 
 def expect_error(fn: Any, needle: str) -> None:
