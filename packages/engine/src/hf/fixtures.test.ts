@@ -118,9 +118,14 @@ function expectedTensors(c: Config): Map<string, number[]> {
     const p = `model.layers.${n}.`;
     out.set(`${p}input_layernorm.weight`, [h]);
     out.set(`${p}post_attention_layernorm.weight`, [h]);
-    out.set(`${p}self_attn.q_proj.weight`, [q, h]);
-    out.set(`${p}self_attn.k_proj.weight`, [kv, h]);
-    out.set(`${p}self_attn.v_proj.weight`, [kv, h]);
+    // Phi-3 (modeling_phi3.py) stores q, k and v as one qkv_proj, gate and up as one gate_up_proj
+    const phi3 = c.model_type === "phi3";
+    if (phi3) out.set(`${p}self_attn.qkv_proj.weight`, [q + 2 * kv, h]);
+    else {
+      out.set(`${p}self_attn.q_proj.weight`, [q, h]);
+      out.set(`${p}self_attn.k_proj.weight`, [kv, h]);
+      out.set(`${p}self_attn.v_proj.weight`, [kv, h]);
+    }
     out.set(`${p}self_attn.o_proj.weight`, [h, q]);
     if (c.model_type === "qwen2") {
       out.set(`${p}self_attn.q_proj.bias`, [q]);
@@ -135,8 +140,11 @@ function expectedTensors(c: Config): Map<string, number[]> {
       out.set(`${p}pre_feedforward_layernorm.weight`, [h]);
       out.set(`${p}post_feedforward_layernorm.weight`, [h]);
     }
-    out.set(`${p}mlp.gate_proj.weight`, [c.intermediate_size, h]);
-    out.set(`${p}mlp.up_proj.weight`, [c.intermediate_size, h]);
+    if (phi3) out.set(`${p}mlp.gate_up_proj.weight`, [2 * c.intermediate_size, h]);
+    else {
+      out.set(`${p}mlp.gate_proj.weight`, [c.intermediate_size, h]);
+      out.set(`${p}mlp.up_proj.weight`, [c.intermediate_size, h]);
+    }
     out.set(`${p}mlp.down_proj.weight`, [h, c.intermediate_size]);
   }
   return out;
@@ -181,7 +189,7 @@ describe("HF fixtures: checkpoints", () => {
   it("lists every case directory and nothing else", () => {
     const dirs = readdirSync(FIXTURES).filter((f) => f !== "export" && statSync(join(FIXTURES, f)).isDirectory()); // export/: export.test.ts's
     expect(dirs.sort()).toEqual(caseNames.map((n) => reference.models[n]?.dir).sort());
-    expect(caseNames.sort()).toEqual(["gemma3", "llama", "mistral", "qwen2", "qwen2-sharded", "qwen3", "smollm", "smollm3"]);
+    expect(caseNames.sort()).toEqual(["gemma3", "llama", "mistral", "phi3", "qwen2", "qwen2-sharded", "qwen3", "smollm", "smollm3"]);
   });
 
   it.each(caseNames)("%s: safetensors names, shapes and dtypes match config.json; weights are finite", (name) => {
@@ -222,6 +230,14 @@ describe("HF fixtures: checkpoints", () => {
     expect(cfg("mistral").sliding_window).toBeNull();
     const longest = Math.max(...reference.conversations.map((c) => c.token_ids.length)) + 8;
     for (const n of caseNames) expect(cfg(n).max_position_embeddings, n).toBeGreaterThanOrEqual(longest);
+    // phi3: a partial rotary, longrope whose short factors every scored sequence uses (within the pretrained context,
+    // below max_position_embeddings, so the attention factor is not 1), and a window shorter than the prompts
+    const phi3 = cfg("phi3");
+    expect(phi3).toMatchObject({ partial_rotary_factor: 0.5, rope_scaling: { type: "longrope" }, tie_word_embeddings: true });
+    expect(phi3.original_max_position_embeddings as number).toBeGreaterThanOrEqual(longest);
+    expect(phi3.original_max_position_embeddings as number).toBeLessThan(phi3.max_position_embeddings);
+    const shortest = Math.min(...reference.conversations.map((c) => c.token_ids.length));
+    expect(phi3.sliding_window as number).toBeLessThan(shortest);
   });
 });
 
