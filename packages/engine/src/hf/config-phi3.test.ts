@@ -104,6 +104,27 @@ describe("Phi-3 family config.json (Phi3ForCausalLM)", () => {
     );
     refused({ partial_rotary_factor: 0.01 }, /partial_rotary_factor/);
     refused({ attention_bias: true }, /attention_bias/);
+    refused({ lm_head_bias: true }, /lm_head_bias/);
+    refused({ full_attn_mod: 2 }, /full_attn_mod: 2 is not supported/);
+    refused({ head_dim: 96 }, /head_dim: 96 differs/);
+    refused(
+      { rope_scaling: { ...(phi4MiniConfig().rope_scaling as object), factor: 8 } },
+      /rope_scaling.factor: 8 differs from max_position_embeddings \/ original_max_position_embeddings \(32\)/,
+    );
+    // Phi-4-mini's extra fields at their published values, and a factor that agrees, are accepted
+    expect(() =>
+      parseHfConfig(
+        phi4MiniConfig({
+          full_attn_mod: 1,
+          interpolate_factor: 1,
+          lm_head_bias: false,
+          rope_scaling: { ...(phi4MiniConfig().rope_scaling as object), factor: 32 },
+        }),
+      ),
+    ).not.toThrow();
+    // without original_max_position_embeddings, Phi3Config's 4,096
+    const { original_max_position_embeddings: _, ...noOriginal } = phi4MiniConfig();
+    expect(parseHfConfig(noOriginal).longRope?.originalMaxPositions).toBe(4096);
     refused({ architectures: ["Phi3VForCausalLM"] }, /architectures: "Phi3VForCausalLM" is not supported/);
     // the first name of longrope is accepted
     expect(

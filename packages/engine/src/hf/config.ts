@@ -82,6 +82,10 @@ export const HfConfigJson = z.looseObject({
   /** Phi-3 family: the share of head_dim that rotates (Phi-4-mini 0.75), and the context it was pretrained with. */
   partial_rotary_factor: z.number().positive().max(1).nullish(),
   original_max_position_embeddings: positiveInt.nullish(),
+  /** Phi-4-mini's config carries these from Microsoft's own modeling code; transformers ignores them. */
+  full_attn_mod: z.number().nullish(),
+  interpolate_factor: z.number().nullish(),
+  lm_head_bias: z.boolean().nullish(),
 });
 export type HfConfigJson = z.infer<typeof HfConfigJson>;
 
@@ -281,6 +285,13 @@ function readPhi3(
   headDim: number,
 ): Pick<HfArchitecture, "rotaryDim" | "longRope" | "slidingWindow" | "stackedProjections"> {
   if (c.attention_bias) throw refuse(file, "attention_bias", "attention biases are not supported for Phi-3");
+  if (c.lm_head_bias) throw refuse(file, "lm_head_bias", "an output-head bias is not supported for Phi-3");
+  // transformers' Phi3 ignores these (Microsoft's own code reads them): only their no-op values compute the same model
+  for (const field of ["full_attn_mod", "interpolate_factor"] as const)
+    if (c[field] != null && c[field] !== 1) throw refuse(file, field, `${c[field]} is not supported; only 1 is`);
+  // modeling_phi3 sizes the rotary frequencies (and Phi3Config checks the longrope factors) by hidden / heads
+  if (c.head_dim != null && c.head_dim !== c.hidden_size / c.num_attention_heads)
+    throw refuse(file, "head_dim", `${c.head_dim} differs from hidden_size / num_attention_heads, which Phi-3 uses`);
   const factor = c.partial_rotary_factor ?? 1;
   // transformers: int(head_dim * partial_rotary_factor)
   const rotary = Math.floor(headDim * factor + 1e-9);
@@ -315,8 +326,17 @@ function readLongRope(c: HfConfigJson, file: string, rotary: number): LongRope |
         `${list ? `has ${list.length} entries` : "is missing"}; longrope needs one per rotary frequency (${rotary / 2})`,
       );
   }
-  const original = c.original_max_position_embeddings ?? s.original_max_position_embeddings ?? c.max_position_embeddings;
+  // Phi3Config's default pretrained context is 4,096
+  const original = c.original_max_position_embeddings ?? s.original_max_position_embeddings ?? 4096;
   const scale = c.max_position_embeddings / original;
+  // transformers 4.x scales by max / original whatever rope_scaling.factor says, later versions by the factor: refuse
+  // a checkpoint for which the two disagree rather than pick one
+  if (s.factor !== undefined && Math.abs(s.factor - scale) > 1e-9 * scale)
+    throw refuse(
+      file,
+      "rope_scaling.factor",
+      `${s.factor} differs from max_position_embeddings / original_max_position_embeddings (${scale}); transformers versions disagree on which to use`,
+    );
   const attentionFactor = s.attention_factor ?? (scale <= 1 ? 1 : Math.sqrt(1 + Math.log(scale) / Math.log(original)));
   return {
     shortFactor: s.short_factor as number[],

@@ -58,12 +58,15 @@ export function stackedPeftTensors(arch: HfArchitecture, lora: LoraParams): Stac
   return { tensors, rank: R, alpha: (lora.settings.alpha * R) / r, targets: [...targets].sort() };
 }
 
-/** Whether the adapter file names the checkpoint's stacked modules (PEFT's layout for Phi-3) rather than the engine's. */
+/**
+ * Whether the adapter file names the checkpoint's stacked modules (PEFT's layout for Phi-3: some `qkv_proj` or
+ * `gate_up_proj`) rather than the engine's projections. An adapter of `o_proj` / `down_proj` alone reads the same either way.
+ */
 export function isStackedPeft(arch: HfArchitecture, header: SafetensorsHeader): boolean {
-  return (
-    arch.stackedProjections === true &&
-    Array.from({ length: arch.layers }, (_, l) => storedLinears(arch, l)).some((ts) => ts.some((t) => header.tensors.has(key(t.path, "A"))))
-  );
+  if (!arch.stackedProjections) return false;
+  for (let l = 0; l < arch.layers; l++)
+    for (const t of storedLinears(arch, l)) if (t.parts.length > 1 && header.tensors.has(key(t.path, "A"))) return true;
+  return false;
 }
 
 /**

@@ -1,0 +1,193 @@
+/**
+ * The Phi-3 family (Phi3ForCausalLM) end to end on the `phi3` fixture (hf_reference.py: q/k/v and gate/up stored
+ * stacked, partial rotary, longrope, a sliding window over every layer, tied): a LoRA job through the official SDK
+ * routes every ticket; the merged export writes the stacked tensors, registers again and serves the tuned model's
+ * log-probabilities; the PEFT export names the stacked modules PEFT and vLLM know (qkv_proj, gate_up_proj), and that
+ * adapter, installed as a tuned model, serves the same log-probabilities; with Debian's torch the independent PyTorch
+ * reference scores the merged folder, and the base with the exported adapter, as the engine serves the tuned model.
+ * Full fine-tuning trains every weight and writes the stacked tensors.
+ */
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { toFile } from "openai";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { exportTunedModel } from "../../src/hf/export.ts";
+import { registerBaseModel } from "../../src/index.ts";
+import { findRegisteredBase } from "../../src/models/base-model.repository.ts";
+import { findModel } from "../../src/models/model.repository.ts";
+import { engineWithClient, waitForJob } from "../engine-client.ts";
+import {
+  type EngineScore,
+  engineScores,
+  FIXTURES,
+  installAdapter,
+  maxDifference,
+  maxEngineDifference,
+  referenceScores,
+  torchVersion,
+  writeConversations,
+} from "./export-support.ts";
+import { TICKETS, ticketsJsonl } from "./tickets.ts";
+import { expectLossFellTenfold, expectRoutesTickets, ROUTER_HYPER, trainLosses, trainTicketRouter } from "./tuned-checks.ts";
+
+const BASE = "tiny-phi3";
+const baseDir = join(FIXTURES, "phi3");
+const TORCH = torchVersion();
+
+let ctx: Awaited<ReturnType<typeof engineWithClient>>;
+let work: string;
+let tuned: { jobId: string; model: string; dir: string };
+let mergedDir: string;
+let peftDir: string;
+let tunedScores: EngineScore[];
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), "tunelab-phi3-"));
+  ctx = await engineWithClient({ checkpointEvery: 1000 });
+  const job = await trainTicketRouter(ctx, ROUTER_HYPER, { base: { dir: baseDir, name: BASE } });
+  const { id: jobId, fine_tuned_model: model } = job;
+  if (!model) throw new Error(`job ${jobId} has no tuned model`);
+  const row = await findModel(ctx.engine.store, model);
+  if (!row) throw new Error(`${model} is not stored`);
+  tuned = { jobId, model, dir: row.dir };
+  mergedDir = (await exportTunedModel({ modelDir: row.dir, format: "merged", outDir: join(work, "merged") })).outDir;
+  peftDir = (await exportTunedModel({ modelDir: row.dir, format: "peft", outDir: join(work, "peft") })).outDir;
+  tunedScores = await engineScores(ctx.client, model);
+}, 300_000);
+
+afterAll(async () => {
+  await ctx?.dispose();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+/** A safetensors file's tensor names and shapes (read without the engine's reader). */
+function shapes(file: string): Record<string, number[]> {
+  const bytes = readFileSync(file);
+  const n = Number(bytes.readBigUInt64LE(0));
+  const header = JSON.parse(bytes.subarray(8, 8 + n).toString("utf8")) as Record<string, { shape?: number[] }>;
+  return Object.fromEntries(Object.entries(header).flatMap(([name, t]) => (t.shape ? [[name, t.shape]] : [])));
+}
+
+const config = JSON.parse(readFileSync(join(baseDir, "config.json"), "utf8")) as {
+  hidden_size: number;
+  intermediate_size: number;
+  num_attention_heads: number;
+  num_key_value_heads: number;
+  head_dim?: number;
+};
+const headDim = config.head_dim ?? config.hidden_size / config.num_attention_heads;
+const qkvRows = (config.num_attention_heads + 2 * config.num_key_value_heads) * headDim;
+
+describe("a LoRA job on Phi-3", () => {
+  it("trains through the SDK, and the tuned model routes every ticket", async () => {
+    expectLossFellTenfold(await trainLosses(ctx.client, tuned.jobId));
+    await expectRoutesTickets(ctx.client, tuned.model);
+  });
+});
+
+describe("the merged export of a tuned Phi-3", () => {
+  it("writes q/k/v and gate/up stacked, as Phi-3 stores them", () => {
+    const merged = shapes(join(mergedDir, "model.safetensors"));
+    expect(merged["model.layers.0.self_attn.qkv_proj.weight"]).toEqual([qkvRows, config.hidden_size]);
+    expect(merged["model.layers.1.mlp.gate_up_proj.weight"]).toEqual([2 * config.intermediate_size, config.hidden_size]);
+    expect(
+      Object.keys(merged).filter((name) => /q_proj|k_proj|v_proj|gate_proj|up_proj/.test(name.replace(/qkv_proj|gate_up_proj/, ""))),
+    ).toEqual([]);
+    expect(Object.keys(merged).sort()).toEqual(Object.keys(shapes(join(baseDir, "model.safetensors"))).sort());
+  });
+
+  it("registered again as a base, gives the tuned model's log-probabilities (≤ 1e-4)", async () => {
+    await registerBaseModel(ctx.engine.store, { dir: mergedDir, name: "tiny-phi3-merged" });
+    const merged = await engineScores(ctx.client, "tiny-phi3-merged");
+    expect(maxEngineDifference(tunedScores, merged)).toBeLessThanOrEqual(1e-4);
+  });
+
+  it.skipIf(!TORCH)(
+    `is scored by the independent PyTorch reference as the engine serves the tuned model (≤ 1e-3; torch ${TORCH})`,
+    async () => {
+      const conversations = join(work, "conversations.json");
+      writeConversations(conversations);
+      const reference = await referenceScores(mergedDir, conversations);
+      expect(maxDifference(tunedScores, reference)).toBeLessThanOrEqual(1e-3);
+    },
+    120_000,
+  );
+});
+
+describe("the PEFT export of a tuned Phi-3", () => {
+  it("adapts the stacked modules PEFT and vLLM know, at one rank: three times the job's (q, k and v side by side)", () => {
+    const adapterConfig = JSON.parse(readFileSync(join(peftDir, "adapter_config.json"), "utf8")) as Record<string, unknown>;
+    const r = ROUTER_HYPER.lora_rank * 3;
+    expect(adapterConfig).toMatchObject({
+      peft_type: "LORA",
+      r,
+      lora_alpha: ROUTER_HYPER.lora_alpha * 3,
+      target_modules: ["down_proj", "gate_up_proj", "o_proj", "qkv_proj"],
+      base_model_name_or_path: baseDir,
+    });
+    const adapter = shapes(join(peftDir, "adapter_model.safetensors"));
+    expect(adapter["base_model.model.model.layers.0.self_attn.qkv_proj.lora_A.weight"]).toEqual([r, config.hidden_size]);
+    expect(adapter["base_model.model.model.layers.0.self_attn.qkv_proj.lora_B.weight"]).toEqual([qkvRows, r]);
+    expect(adapter["base_model.model.model.layers.1.mlp.gate_up_proj.lora_B.weight"]).toEqual([2 * config.intermediate_size, r]);
+    expect(adapter["base_model.model.model.layers.1.mlp.down_proj.lora_A.weight"]).toEqual([r, config.intermediate_size]);
+    expect(Object.keys(adapter).some((name) => /\.(q|k|v|gate|up)_proj\./.test(name))).toBe(false);
+  });
+
+  it("installed as a tuned model, serves the tuned model's log-probabilities (≤ 1e-4)", async () => {
+    const base = await findRegisteredBase(ctx.engine.store, BASE);
+    if (!base) throw new Error(`${BASE} is not registered`);
+    await installAdapter(ctx.engine.store, join(work, "engine"), "ft:tiny-phi3:peft-export", peftDir, base);
+    const served = await engineScores(ctx.client, "ft:tiny-phi3:peft-export");
+    expect(maxEngineDifference(tunedScores, served)).toBeLessThanOrEqual(1e-4);
+  });
+
+  it.skipIf(!TORCH)(
+    `on the base, is scored by the independent PyTorch reference as the engine serves the tuned model (≤ 1e-3; torch ${TORCH})`,
+    async () => {
+      const conversations = join(work, "conversations-peft.json");
+      writeConversations(conversations);
+      const reference = await referenceScores(baseDir, conversations, peftDir);
+      expect(maxDifference(tunedScores, reference)).toBeLessThanOrEqual(1e-3);
+    },
+    120_000,
+  );
+
+  it("GGUF is refused with the exports that work named, before anything is written", async () => {
+    await expect(exportTunedModel({ modelDir: tuned.dir, format: "gguf", outDir: join(work, "gguf") })).rejects.toThrow(
+      /GGUF export of the Phi-3 family .* is not supported yet; export the merged safetensors folder/,
+    );
+  });
+});
+
+describe("full fine-tuning of Phi-3", () => {
+  it("trains every weight, answers as trained, writes the stacked tensors, and registers again", async () => {
+    const file = await ctx.client.files.create({
+      file: await toFile(Buffer.from(ticketsJsonl(TICKETS, null)), "t.jsonl"),
+      purpose: "fine-tune",
+    });
+    const job = await waitForJob(
+      ctx.client,
+      (
+        await ctx.client.fineTuning.jobs.create({
+          model: BASE,
+          training_file: file.id,
+          seed: 2,
+          hyperparameters: { training_type: "full", n_epochs: 15, batch_size: 5, learning_rate_multiplier: 100 } as never,
+        })
+      ).id,
+    );
+    expect(job.status, JSON.stringify(job.error)).toBe("succeeded");
+    const ask = async (model: string, user: string) =>
+      (await ctx.client.chat.completions.create({ model, temperature: 0, max_tokens: 6, messages: [{ role: "user", content: user }] }))
+        .choices[0]?.message.content;
+    for (const [user, label] of TICKETS) expect(await ask(job.fine_tuned_model ?? "", user), user).toBe(label);
+    const row = await findModel(ctx.engine.store, job.fine_tuned_model ?? "");
+    if (!row) throw new Error("tuned model not stored");
+    expect(Object.keys(shapes(join(row.dir, "model.safetensors"))).sort()).toEqual(
+      Object.keys(shapes(join(baseDir, "model.safetensors"))).sort(),
+    );
+    await registerBaseModel(ctx.engine.store, { dir: row.dir, name: "tiny-phi3-full" });
+    expect(await ask("tiny-phi3-full", "I was charged twice")).toBe("billing");
+  }, 300_000);
+});
