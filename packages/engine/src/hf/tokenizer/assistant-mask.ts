@@ -49,7 +49,9 @@ export interface AssistantMaskOptions {
  *
  * For the assistant message k:
  * 1. `before = render(messages[:k])` must be a prefix of `full` (the template writes earlier messages the same
- *    whatever follows). Otherwise (Mistral v0.3's template writes the system message only into a final user message)
+ *    whatever follows), but for an end-of-sequence token the template writes only at the end of a rendering (Phi-3's
+ *    `eos_token` after the last message when there is no generation prompt): that trailer is left out of `before`
+ *    and `written` (below), and out of the last message, which ends where it starts. Otherwise (Mistral v0.3's template writes the system message only into a final user message)
  *    each assistant message trains in a sequence of its own, after its prompt at inference (assistantMasks, turnMask);
  *    assistantMask itself then gives the last one's.
  * 2. `prompt = render(messages[:k], add_generation_prompt)` is what the model sees before writing message k, and
@@ -128,12 +130,26 @@ function wholeConversationMask(tokenizer: HfTokenizer, messages: readonly ChatIn
   };
 
   const assistants = messages.flatMap((m, i) => (m.role === "assistant" ? [i] : []));
+  // Phi-3's template writes eos_token after the last message when there is no generation prompt: a conversation cut
+  // after message k ends with it where the whole one goes on. That trailer is the end of a rendering, not of a message.
+  let trailer = "";
+  const eosTexts = [...new Set(tokenizer.eosIds.map((id) => tokenizer.idToToken(id)))].filter((t) => t.length > 0);
+  // learnt from a conversation cut before an assistant message (its last message is not one), then left out of the
+  // renderings that end with an assistant message too; a template that writes an end-of-sequence token only after a
+  // last assistant message does not have such a trailer
+  const asPrefix = (text: string, learn: boolean): string | undefined => {
+    if (full.startsWith(text)) return text;
+    const t = learn ? eosTexts.find((e) => text.endsWith(e) && full.startsWith(text.slice(0, -e.length))) : trailer || undefined;
+    if (t === undefined || !text.endsWith(t) || !full.startsWith(text.slice(0, -t.length))) return undefined;
+    trailer = t;
+    return text.slice(0, -t.length);
+  };
   const starts = new Map<number, { char: number; token: number }>();
   const startOf = (k: number) => {
     let start = starts.get(k);
     if (!start) {
-      const before = render(k, false);
-      if (!full.startsWith(before)) {
+      const before = asPrefix(render(k, false), true);
+      if (before === undefined) {
         throw new HistoryRewritten(
           "validation_failed",
           `messages[${k}]: the chat template writes the messages before this assistant message differently once later messages follow, so its tokens cannot be found`,
@@ -150,7 +166,9 @@ function wholeConversationMask(tokenizer: HfTokenizer, messages: readonly ChatIn
   const spans: AssistantSpan[] = [];
   for (const [n, k] of assistants.entries()) {
     const start = startOf(k);
-    const written = render(k + 1, false);
+    let written = asPrefix(render(k + 1, false), false) ?? render(k + 1, false);
+    // the last message ends where the trailer starts (the whole conversation ends with it)
+    if (trailer && written === full && full.endsWith(trailer)) written = full.slice(0, -trailer.length);
     const next = assistants[n + 1];
     let end: number;
     let form: AssistantSpan["form"];

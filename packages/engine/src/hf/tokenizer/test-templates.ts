@@ -10,3 +10,15 @@ export const MISTRAL_V1_TEMPLATE =
   "{% if message['role'] == 'user' %}{{ '[INST] ' + message['content'] + ' [/INST]' }}" +
   "{% elif message['role'] == 'assistant' %}{{ message['content'] + eos_token}}" +
   "{% else %}{{ raise_exception('Only user and assistant roles are supported!') }}{% endif %}{% endfor %}";
+
+/**
+ * The Phi-3 / Phi-3.5-mini chat format: `<|system|>`, `<|user|>` and `<|assistant|>` turns, each ended by `<|end|>` and
+ * a newline, the generation prompt `<|assistant|>\n`, and `eos_token` after the last turn when there is no generation
+ * prompt (so a conversation rendered whole ends differently from the same one continued).
+ */
+export const PHI3_TEMPLATE =
+  "{% for message in messages %}{% if message['role'] == 'system' and message['content'] %}" +
+  "{{ '<|system|>\\n' + message['content'] + '<|end|>\\n' }}{% elif message['role'] == 'user' %}" +
+  "{{ '<|user|>\\n' + message['content'] + '<|end|>\\n' }}{% elif message['role'] == 'assistant' %}" +
+  "{{ '<|assistant|>\\n' + message['content'] + '<|end|>\\n' }}{% endif %}{% endfor %}" +
+  "{% if add_generation_prompt %}{{ '<|assistant|>\\n' }}{% else %}{{ eos_token }}{% endif %}";
