@@ -654,6 +654,13 @@ class ModelConfig:
             rope_local_theta = cfg.get("rope_local_base_freq", 10000.0)
             if not isinstance(rope_local_theta, (int, float)) or isinstance(rope_local_theta, bool) or rope_local_theta <= 0:
                 raise RefError(f"{where}: field rope_local_base_freq must be a positive number, got {rope_local_theta!r}")
+        if mt == "mistral" and cfg.get("sliding_window") is not None:
+            # modeling_mistral.py: a sliding_window applies to every layer (query i sees keys i - sliding_window < j <= i)
+            sw = cfg["sliding_window"]
+            if not isinstance(sw, int) or isinstance(sw, bool) or sw < 1:
+                raise RefError(f"{where}: field sliding_window must be a positive int or null, got {sw!r}")
+            sliding_layers = [True] * layers
+            sliding_window = sw
         rotary_dim = None
         if phi3:
             rotary_dim, rs, sliding_window = phi3_config(cfg, where, hidden, heads, head_dim)

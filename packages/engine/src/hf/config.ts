@@ -243,9 +243,15 @@ export function parseHfConfig(raw: unknown, file = "config.json"): HfArchitectur
     throw refuse(file, "head_dim", `${headDim} is not an even integer (hidden_size / num_attention_heads when head_dim is absent)`);
   const gemma = modelType === "gemma3_text" ? readGemma(c, file, headDim) : undefined;
   const phi3 = modelType === "phi3" ? readPhi3(c, file, headDim) : undefined;
-  const slidingUsed = gemma || phi3 ? false : modelType === "mistral" ? c.sliding_window != null : c.use_sliding_window === true;
+  // Mistral 7B v0.1 (and its fine-tunes: Zephyr, OpenHermes) attends to a window of 4,096 keys in every layer
+  const mistralWindow = modelType === "mistral" ? readMistralWindow(c, file) : undefined;
+  const slidingUsed = gemma || phi3 || modelType === "mistral" ? false : c.use_sliding_window === true;
   if (slidingUsed && (c.sliding_window ?? 0) < c.max_position_embeddings)
-    throw refuse(file, "sliding_window", `sliding-window attention (${c.sliding_window}) shorter than the context is not supported`);
+    throw refuse(
+      file,
+      "sliding_window",
+      `sliding-window attention (${c.sliding_window}) shorter than the context is not supported for ${modelType} (use_sliding_window)`,
+    );
   const linear = gemma ? readLinearRopeScaling(c, file) : undefined;
   const ropeScaling = gemma || phi3 ? undefined : readRopeScaling(c, file);
   const noRopeLayers = modelType === "smollm3" ? readNoRopeLayers(c, file) : [];
@@ -272,7 +278,16 @@ export function parseHfConfig(raw: unknown, file = "config.json"): HfArchitectur
     ...(linear ? { ropeLinearFactor: linear } : {}),
     ...(gemma ? { gemma } : {}),
     ...phi3,
+    ...(mistralWindow ? { slidingWindow: mistralWindow } : {}),
   };
+}
+
+/** Mistral's `sliding_window` (every layer), when it is shorter than the context; null or longer: causal attention. */
+function readMistralWindow(c: HfConfigJson, file: string): number | undefined {
+  const window = c.sliding_window ?? null;
+  if (window === null) return undefined;
+  if (!Number.isInteger(window) || window <= 0) throw refuse(file, "sliding_window", `${window} is not a positive integer or null`);
+  return window < c.max_position_embeddings ? window : undefined;
 }
 
 /**
