@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { attentionWindow, contextLimit, hfParameterCount, parseHfConfig, rotaryDim } from "./config.ts";
-import { ggufArchitecture } from "./gguf/model-tensors.ts";
+import { architectureMetadata, ggufArchitecture, ggufLinears, phi3ContextLength } from "./gguf/model-tensors.ts";
 import { inverseFrequencies, ropeTables } from "./model/rope.ts";
 import { expectedTensors, storedLinears } from "./tensor-names.ts";
 import { phi3Mini4kConfig, phi4MiniConfig } from "./test-support/real-configs.ts";
@@ -132,7 +132,36 @@ describe("Phi-3 family config.json (Phi3ForCausalLM)", () => {
     ).toBeDefined();
   });
 
-  it("GGUF export is refused for now, with the exports that work named", () => {
-    expect(() => ggufArchitecture(parseHfConfig(phi4MiniConfig()))).toThrow(/Phi-3 family.*not supported yet.*merged safetensors/);
+  it("GGUF: llama.cpp's phi3, its context the engine's (Phi-4-mini: the 4,096 pretrained positions, short factors) or Phi-3-mini-4k's 2,047-key window, which llama.cpp does not apply; refuses what llama.cpp would compute differently", () => {
+    const phi4 = parseHfConfig(phi4MiniConfig());
+    expect(ggufArchitecture(phi4)).toBe("phi3");
+    const m = architectureMetadata(phi4, "f32");
+    const value = (key: string) => m.get(`phi3.${key}`)?.value;
+    expect([value("context_length"), value("rope.dimension_count"), value("rope.scaling.original_context_length")]).toEqual([
+      4096, 96, 4096,
+    ]);
+    expect(value("rope.scaling.attn_factor")).toBeCloseTo(Math.sqrt(1 + Math.log(32) / Math.log(4096)), 12);
+    expect(m.has("phi3.attention.sliding_window")).toBe(false);
+    expect(ggufLinears(phi4, 0).map((t) => [t.name, t.rows, t.cols])).toEqual([
+      ["blk.0.attn_qkv.weight", 5120, 3072],
+      ["blk.0.attn_output.weight", 3072, 3072],
+      ["blk.0.ffn_up.weight", 16384, 3072],
+      ["blk.0.ffn_down.weight", 3072, 8192],
+    ]);
+    const mini = architectureMetadata(parseHfConfig(phi3Mini4kConfig()), "f32");
+    expect(["context_length", "attention.sliding_window", "rope.dimension_count"].map((key) => mini.get(`phi3.${key}`)?.value)).toEqual([
+      2047, 2047, 96,
+    ]);
+    expect(mini.has("phi3.rope.scaling.attn_factor")).toBe(false);
+    // llama.cpp pads contexts to multiples of 256: a pretrained context of 1,000 keeps the short factors up to 768
+    expect(
+      phi3ContextLength(parseHfConfig(phi4MiniConfig({ original_max_position_embeddings: 1000, max_position_embeddings: 32_000 }))),
+    ).toBe(768);
+    expect(() =>
+      ggufArchitecture(parseHfConfig(phi4MiniConfig({ original_max_position_embeddings: 200, max_position_embeddings: 6400 }))),
+    ).toThrow(
+      /llama.cpp would not run this Phi-3 model as it is: its longrope short factors apply within 200 positions.*multiple of 256 positions and then takes the long factors.*merged safetensors/,
+    );
+    expect(() => ggufArchitecture({ ...phi4, headDim: 64 })).toThrow(/24 heads of 64 make 1536 query dims.*hidden size \(3072\)/);
   });
 });

@@ -12,11 +12,20 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { toFile } from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { chatCodec } from "../../src/hf/chat-codec.ts";
 import { exportTunedModel } from "../../src/hf/export.ts";
+import { exportBaseModel } from "../../src/hf/export-base.ts";
+import { openHfDecoderModel } from "../../src/hf/load.ts";
+import { mergeLora } from "../../src/hf/lora/merge.ts";
+import { readPeftAdapter } from "../../src/hf/lora/peft.ts";
+import { HfDecoder } from "../../src/hf/model/decoder.ts";
+import { HfTokenizer } from "../../src/hf/tokenizer/hf-tokenizer.ts";
 import { registerBaseModel } from "../../src/index.ts";
 import { findRegisteredBase } from "../../src/models/base-model.repository.ts";
 import { findModel } from "../../src/models/model.repository.ts";
+import { nativeKernels } from "../../src/trainer/kernels/native.ts";
 import { engineWithClient, waitForJob } from "../engine-client.ts";
+import { compareLogProbs, llamaCppLogProbs, llamaCppOrSkip, logProbsAt } from "../llama-cpp.ts";
 import {
   type EngineScore,
   engineScores,
@@ -153,11 +162,40 @@ describe("the PEFT export of a tuned Phi-3", () => {
     120_000,
   );
 
-  it("GGUF is refused with the exports that work named, before anything is written", async () => {
-    await expect(exportTunedModel({ modelDir: tuned.dir, format: "gguf", outDir: join(work, "gguf") })).rejects.toThrow(
-      /GGUF export of the Phi-3 family .* is not supported yet; export the merged safetensors folder/,
-    );
-  });
+  it("GGUF (F32) and a GGUF LoRA adapter on the base's GGUF: with llama.cpp, both give the tuned model's log-probabilities within the fixture's 12-key window, the files' context (≤ 1e-3; gguf-phi3.test.ts has the rest)", async () => {
+    const merged = await exportTunedModel({ modelDir: tuned.dir, format: "gguf", dtype: "f32", outDir: join(work, "gguf") });
+    expect(merged.files).toEqual(["model-f32.gguf"]);
+    const lora = await exportTunedModel({ modelDir: tuned.dir, format: "gguf-lora", outDir: join(work, "gguf-lora") });
+    expect(lora.files).toEqual(["adapter-f32.gguf"]);
+    const llama = await llamaCppOrSkip("phi3.test.ts (GGUF)");
+    if (!llama) return;
+    const base = await exportBaseModel({ baseDir, format: "gguf", dtype: "f32", outDir: join(work, "gguf-base"), name: BASE });
+    // the tuned model as the engine runs it: the job's adapter merged into the base
+    const k = nativeKernels();
+    const model = openHfDecoderModel(baseDir, k);
+    mergeLora(k, model.weights, readPeftAdapter(tuned.dir, model.arch, k));
+    const window = model.arch.slidingWindow ?? 0;
+    expect(window).toBe(12);
+    const tokenizer = await HfTokenizer.fromDirectory(baseDir);
+    const ids = chatCodec(tokenizer)
+      .encodeChat([{ role: "user", content: "I was charged twice" }] as never, undefined)
+      .slice(0, window);
+    const ours = logProbsAt(new HfDecoder(model, ids.length).feed(ids, true), ids.length, model.arch.vocab);
+    for (const [path, adapter] of [
+      [join(base.outDir, "model-f32.gguf"), join(lora.outDir, "adapter-f32.gguf")],
+      [join(merged.outDir, "model-f32.gguf"), undefined],
+    ] as const) {
+      const gguf = await llama.loadModel({ modelPath: path });
+      try {
+        const theirs = await llamaCppLogProbs(gguf, ids, model.arch.vocab, adapter ? { lora: adapter } : {});
+        const { maxDiff, sameArgmax } = compareLogProbs(ours, theirs);
+        expect(maxDiff, adapter ? "base + adapter" : "merged").toBeLessThanOrEqual(1e-3);
+        expect(sameArgmax).toBe(ids.length);
+      } finally {
+        await gguf.dispose();
+      }
+    }
+  }, 120_000);
 });
 
 describe("full fine-tuning of Phi-3", () => {

@@ -1,30 +1,40 @@
 /**
  * A decoder's weights as llama.cpp names and lays them out (convert_hf_to_gguf.py's mapping for
  * LlamaForCausalLM / MistralForCausalLM → `llama`, Qwen2ForCausalLM → `qwen2`, Qwen3ForCausalLM → `qwen3`,
- * SmolLM3ForCausalLM → `smollm3`), with the hyperparameters it reads from the file's metadata.
+ * SmolLM3ForCausalLM → `smollm3`, Gemma3ForCausalLM → `gemma3`, Phi3ForCausalLM → `phi3`), with the hyperparameters it
+ * reads from the file's metadata.
  *
  * - `gemma3` (Gemma3ForCausalLM): halves order like Qwen; the norms as held (1 + w, what llama.cpp's converter writes),
  *   the output norms as `post_attention_norm` / `post_ffw_norm`, the local layers' window, pattern and RoPE base in the
  *   metadata (gemmaSlidingPattern refuses what llama.cpp would run differently).
  * - `smollm3` is `llama`'s layout; llama.cpp has no key for its NoPE layers and takes every 4th (3, 7, …), as the
  *   released SmolLM3 has them, so a checkpoint with another pattern is refused rather than written wrong.
+ * - `phi3` (Phi-3-mini, Phi-3.5-mini, Phi-4-mini; llama.cpp's src/models/phi3.cpp): halves order like Qwen; q, k and v
+ *   stacked by rows as one `attn_qkv`, gate and up as one `ffn_up` (as the checkpoint's qkv_proj / gate_up_proj; llama.cpp
+ *   splits ffn_up's output in halves, silu(gate) · up); `rope.dimension_count` is the rotary dims (partial rotary: ggml's
+ *   NeoX rope turns the first n_rot dims of a head and copies the rest); longrope as `rope_factors_short.weight` /
+ *   `rope_factors_long.weight` (each frequency divided by its factor), `rope.scaling.attn_factor` (cos and sin times
+ *   it, as the engine does) and `rope.scaling.original_context_length`. llama.cpp takes the long factors when a
+ *   sequence's context (n_ctx_seq, padded to a multiple of 256) exceeds the original context, the short ones otherwise,
+ *   and it does not apply Phi-3's sliding window (load_arch_hparams disables it): phi3ContextLength says what
+ *   `context_length` is written so that the default context computes what the engine computes.
  * - `llama` and `smollm3` rotate interleaved pairs (x[2i], x[2i+1]) where Hugging Face rotates halves (x[i], x[i + d/2]), so the
  *   rows of q and k are permuted within each head: GGUF row 2j + s is Hugging Face row s·d/2 + j. Qwen's
- *   architectures use the halves (NeoX) order in llama.cpp too and are written unchanged.
+ *   architectures, Gemma 3 and Phi-3 use the halves (NeoX) order in llama.cpp too and are written unchanged.
  * - Llama 3's frequency scaling is a `rope_freqs` tensor: for each frequency, how much its rotation is slowed (the
  *   unscaled inverse frequency over the scaled one).
  * - Weight matrices take the export's type (tensor-types.ts: one type, or llama.cpp's Q4_K_M mix, with its fallbacks
- *   for rows that are not a multiple of a block); norms, biases and `rope_freqs` stay float32.
+ *   for rows that are not a multiple of a block); norms, biases and the rope factors stay float32.
  */
 
 import { TunelabError } from "@tunelab/base";
 import type { Vec } from "../../trainer/kernels/types.ts";
-import { DEFAULT_NO_ROPE_LAYER_INTERVAL, type HfArchitecture } from "../config.ts";
+import { contextLimit, DEFAULT_NO_ROPE_LAYER_INTERVAL, type HfArchitecture, rotaryDim } from "../config.ts";
 import { type ProjectionValues, plainProjection } from "../lora/merge.ts";
 import type { DecoderModel } from "../model/decoder.ts";
 import { type Matrix, storedOnly } from "../model/matrix.ts";
 import { inverseFrequencies } from "../model/rope.ts";
-import type { LinearProjection } from "../tensor-names.ts";
+import { type LinearProjection, type StoredLinear, storedLinears } from "../tensor-names.ts";
 import type { GgufTensor, GgufValue } from "./gguf-file.ts";
 import { FILE_TYPE, GGUF_DTYPES, type GgufDtype, type MatrixRole, matrixType } from "./tensor-types.ts";
 
@@ -50,18 +60,37 @@ const NAME_OF: Record<LinearProjection, string> = {
   down_proj: "ffn_down",
 };
 
-/** llama.cpp's name of a projection's weight in layer `l` (`blk.3.attn_q.weight`). */
-export function ggufTensorName(l: number, p: LinearProjection): string {
-  return `blk.${l}.${NAME_OF[p]}.weight`;
+/** llama.cpp's names of Phi-3's stacked matrices, by their first part: attn_qkv (q, k, v rows), ffn_up (gate, up rows). */
+const STACKED_NAME: Partial<Record<LinearProjection, string>> = { q_proj: "attn_qkv", gate_proj: "ffn_up" };
+
+/**
+ * A weight matrix of a layer as the GGUF file holds it (`blk.3.attn_q.weight`): one projection's rows, or (Phi-3)
+ * several stacked.
+ */
+export interface GgufLinear {
+  /** `blk.3.attn_qkv.weight` */
+  name: string;
+  /** llama.cpp's name for the matrix's kind (`attn_qkv`, `ffn_down`): what the Q4_K_M mix goes by. */
+  kind: string;
+  rows: number;
+  cols: number;
+  /** The engine's projections it holds, with the first row of each (storedLinears' layout). */
+  parts: StoredLinear["parts"];
+}
+
+/** Layer `l`'s weight matrices in the file, in the checkpoint's order (tensor-names.ts storedLinears). */
+export function ggufLinears(a: HfArchitecture, l: number): GgufLinear[] {
+  return storedLinears(a, l).map((t) => {
+    const first = (t.parts[0] as StoredLinear["parts"][number]).projection;
+    const kind = t.parts.length === 1 ? NAME_OF[first] : STACKED_NAME[first];
+    if (!kind) throw new Error(`no GGUF name for ${t.path} (bug)`);
+    return { name: `blk.${l}.${kind}.weight`, kind, rows: t.shape[0], cols: t.shape[1], parts: t.parts };
+  });
 }
 
 export function ggufArchitecture(a: HfArchitecture): string {
   if (a.gemma) gemmaSlidingPattern(a);
-  if (a.stackedProjections)
-    throw new TunelabError(
-      "validation_failed",
-      "GGUF export of the Phi-3 family (Phi3ForCausalLM) is not supported yet; export the merged safetensors folder (vLLM, transformers, llama.cpp's convert_hf_to_gguf.py) or the PEFT adapter instead.",
-    );
+  if (a.modelType === "phi3") phi3ContextLength(a);
   if (a.modelType === "smollm3") {
     const llamaCpp = Array.from({ length: a.layers }, (_, l) => l).filter((l) => (l + 1) % DEFAULT_NO_ROPE_LAYER_INTERVAL === 0);
     const own = a.noRopeLayers ?? [];
@@ -102,6 +131,49 @@ export function gemmaSlidingPattern(a: HfArchitecture): number {
   throw refuse(`its sliding-window layers (${g.slidingLayers.join(", ")}) are not every layer but each n-th`);
 }
 
+/** llama.cpp pads every context to a multiple of this many positions (llama-context.cpp: GGML_PAD(n_ctx, 256)). */
+export const LLAMA_CPP_CONTEXT_PAD = 256;
+
+/**
+ * The `context_length` of a Phi-3 family GGUF: the longest context in which llama.cpp computes what the engine does,
+ * which a context of llama.cpp's default size (context_length, padded to a multiple of 256) then does. Refuses a
+ * model llama.cpp would compute differently at every position, naming why.
+ *
+ * - The engine's context (contextLimit: for longrope, the pretrained original_max_position_embeddings, where the
+ *   short factors apply). llama.cpp picks the factors per context, not per sequence (llama_model::get_rope_factors):
+ *   the long ones when n_ctx_seq > rope.scaling.original_context_length. So the length is at most the original context
+ *   rounded down to a multiple of 256 (the real models' 4,096 stays); below 256 llama.cpp takes the long factors in
+ *   every context, and the model is refused. A context the user makes larger runs the long factors, as Phi-3 itself
+ *   does beyond its pretrained context (the engine does not run it there).
+ * - Phi-3's sliding window, when shorter (Phi-3-mini-4k: 2,047 keys of 4,096): llama.cpp does not apply it
+ *   (llama_model_phi3::load_arch_hparams sets no window, ggml-org/llama.cpp#13676) and attends to every earlier key,
+ *   which is the same while a sequence fits in the window, so the length is the window.
+ * - llama.cpp's phi3 sizes q's rows and o's columns by the hidden size (load_arch_tensors): heads × head_dim must be it.
+ */
+export function phi3ContextLength(a: HfArchitecture): number {
+  const refuse = (why: string) =>
+    new TunelabError(
+      "validation_failed",
+      `llama.cpp would not run this Phi-3 model as it is: ${why}. Export the merged safetensors folder (vLLM, transformers) or the PEFT adapter instead.`,
+    );
+  if (a.heads * a.headDim !== a.hidden)
+    throw refuse(
+      `its ${a.heads} heads of ${a.headDim} make ${a.heads * a.headDim} query dims, and llama.cpp's phi3 sizes them by the hidden size (${a.hidden})`,
+    );
+  let n = contextLimit(a);
+  if (a.slidingWindow) n = Math.min(n, a.slidingWindow);
+  if (a.longRope) {
+    const original = a.longRope.originalMaxPositions;
+    const short = original - (original % LLAMA_CPP_CONTEXT_PAD);
+    if (short === 0)
+      throw refuse(
+        `its longrope short factors apply within ${original} positions (original_max_position_embeddings), and llama.cpp pads every context to a multiple of ${LLAMA_CPP_CONTEXT_PAD} positions and then takes the long factors`,
+      );
+    n = Math.min(n, short);
+  }
+  return n;
+}
+
 /** llama.cpp's `llama` layout rotates interleaved pairs: q and k rows are permuted to it (SmolLM3's too, NoPE layers included, as convert_hf_to_gguf.py does). */
 export function permutesRotaryRows(a: HfArchitecture): boolean {
   const arch = ggufArchitecture(a);
@@ -130,7 +202,7 @@ export function architectureMetadata(a: HfArchitecture, dtype: GgufDtype): Map<s
   m.set("general.file_type", { type: "u32", value: FILE_TYPE[dtype] });
   if (dtype === "q8_0" || dtype === "q4_k_m") m.set("general.quantization_version", { type: "u32", value: 2 });
   const u32 = (key: string, value: number) => m.set(`${arch}.${key}`, { type: "u32", value });
-  u32("context_length", a.maxPositions);
+  u32("context_length", a.modelType === "phi3" ? phi3ContextLength(a) : a.maxPositions);
   u32("embedding_length", a.hidden);
   u32("block_count", a.layers);
   u32("feed_forward_length", a.intermediate);
@@ -138,7 +210,7 @@ export function architectureMetadata(a: HfArchitecture, dtype: GgufDtype): Map<s
   u32("attention.head_count_kv", a.kvHeads);
   u32("attention.key_length", a.headDim);
   u32("attention.value_length", a.headDim);
-  u32("rope.dimension_count", a.headDim);
+  u32("rope.dimension_count", rotaryDim(a));
   u32("vocab_size", a.vocab);
   m.set(`${arch}.rope.freq_base`, { type: "f32", value: a.ropeTheta });
   m.set(`${arch}.attention.layer_norm_rms_epsilon`, { type: "f32", value: a.rmsEps });
@@ -147,6 +219,12 @@ export function architectureMetadata(a: HfArchitecture, dtype: GgufDtype): Map<s
     u32("attention.sliding_window_pattern", gemmaSlidingPattern(a));
     m.set(`${arch}.rope.freq_base_swa`, { type: "f32", value: a.gemma.localRopeTheta });
   }
+  if (a.longRope) {
+    u32("rope.scaling.original_context_length", a.longRope.originalMaxPositions);
+    m.set(`${arch}.rope.scaling.attn_factor`, { type: "f32", value: a.longRope.attentionFactor });
+  }
+  // as convert_hf_to_gguf.py writes it; llama.cpp does not apply it for phi3 (see phi3ContextLength)
+  if (a.slidingWindow) u32("attention.sliding_window", a.slidingWindow);
   if (a.ropeLinearFactor) {
     m.set(`${arch}.rope.scaling.type`, { type: "string", value: "linear" });
     m.set(`${arch}.rope.scaling.factor`, { type: "f32", value: a.ropeLinearFactor });
@@ -184,20 +262,40 @@ export function modelTensors(
     const plain = inverseFrequencies(unscaled);
     out.push(vector("rope_freqs.weight", () => Float32Array.from(plain, (f, i) => f / (scaled[i] as number))));
   }
+  if (a.longRope) {
+    const { longFactor, shortFactor } = a.longRope;
+    out.push(vector("rope_factors_long.weight", () => Float32Array.from(longFactor)));
+    out.push(vector("rope_factors_short.weight", () => Float32Array.from(shortFactor)));
+  }
   w.layers.forEach((L, l) => {
     const blk = `blk.${l}`;
     out.push(vector(`${blk}.attn_norm.weight`, () => L.inputNorm));
-    for (const p of ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"] as const) {
-      const lin = L.proj[p];
-      const heads = p === "q_proj" ? a.heads : a.kvHeads;
-      const rotary = permute && (p === "q_proj" || p === "k_proj");
+    for (const t of ggufLinears(a, l)) {
+      const role: MatrixRole = { kind: "layer", projection: t.kind, layer: l, layers: a.layers };
+      const [only, ...more] = t.parts;
+      if (only && more.length === 0) {
+        const p = only.projection;
+        const lin = L.proj[p];
+        const heads = p === "q_proj" ? a.heads : a.kvHeads;
+        const rotary = permute && (p === "q_proj" || p === "k_proj");
+        out.push(
+          matrix(t.name, role, t.rows, t.cols, () =>
+            rotary ? interleaveRotaryRows(projectionValues(l, p, lin.w), heads, a.headDim, lin.in) : projectionValues(l, p, lin.w),
+          ),
+        );
+        const bias = lin.bias;
+        if (bias) out.push(vector(`${blk}.${t.kind}.bias`, () => (rotary ? interleaveRotaryRows(bias, heads, a.headDim, 1) : bias)));
+        continue;
+      }
+      // Phi-3's stacked matrices: each part's rows (an adapter folded in) where the checkpoint has them
+      if (t.parts.some((part) => L.proj[part.projection].bias)) throw new Error(`${t.name}: a bias on a stacked projection (bug)`);
       out.push(
-        matrix(ggufTensorName(l, p), { kind: "layer", projection: NAME_OF[p], layer: l, layers: a.layers }, lin.out, lin.in, () =>
-          rotary ? interleaveRotaryRows(projectionValues(l, p, lin.w), heads, a.headDim, lin.in) : projectionValues(l, p, lin.w),
-        ),
+        matrix(t.name, role, t.rows, t.cols, () => {
+          const m = new Float32Array(t.rows * t.cols);
+          for (const part of t.parts) m.set(projectionValues(l, part.projection, L.proj[part.projection].w), part.rowOffset * t.cols);
+          return m;
+        }),
       );
-      const bias = lin.bias;
-      if (bias) out.push(vector(`${blk}.${NAME_OF[p]}.bias`, () => (rotary ? interleaveRotaryRows(bias, heads, a.headDim, 1) : bias)));
     }
     if (L.qNorm) {
       const q = L.qNorm;

@@ -1,7 +1,9 @@
 /** The Q4_K_M mix as llama.cpp's llama-quantize chooses it (llama-quant.cpp), and its fallbacks for odd row lengths. */
 import { describe, expect, it } from "vitest";
 import { nativeKernels } from "../../trainer/kernels/native.ts";
+import { parseHfConfig } from "../config.ts";
 import { randomDecoderModel, TINY_ARCH } from "../test-support/random-model.ts";
+import { phi3Mini4kConfig } from "../test-support/real-configs.ts";
 import { architectureMetadata, modelTensors } from "./model-tensors.ts";
 import { matrixType, useMoreBits } from "./tensor-types.ts";
 
@@ -46,6 +48,26 @@ describe("the Q4_K_M mix", () => {
     );
     expect(tied["token_embd.weight"]).toBe("Q6_K"); // tied: quantized as the output
     expect(tied["output.weight"]).toBeUndefined();
+  });
+
+  it("gives Phi-3's stacked attn_qkv attn_v's types (llama.cpp counts it among the attn_v-like tensors), its ffn_up the default", () => {
+    const phi3 = parseHfConfig(
+      phi3Mini4kConfig({
+        hidden_size: 256,
+        intermediate_size: 512,
+        num_hidden_layers: 8,
+        num_attention_heads: 4,
+        num_key_value_heads: 2,
+        vocab_size: 64,
+      }),
+    );
+    const types = Object.fromEntries(modelTensors(randomDecoderModel(phi3, k, 1, 0.5), "q4_k_m").map((t) => [t.name, t.type]));
+    for (let l = 0; l < 8; l++) {
+      const more = [0, 3, 6, 7].includes(l) ? "Q6_K" : "Q4_K";
+      expect([types[`blk.${l}.attn_qkv.weight`], types[`blk.${l}.ffn_up.weight`], types[`blk.${l}.ffn_down.weight`]], `layer ${l}`).toEqual(
+        [more, "Q4_K", more],
+      );
+    }
   });
 
   it("falls back as llama.cpp does for rows that are not a multiple of 256: Q4_K to Q5_0, Q6_K to Q8_0; F16 when not of 32 either", () => {

@@ -2,11 +2,12 @@
  * The type each weight matrix of a GGUF export gets.
  *
  * f32, f16 and q8_0 give every matrix that type. q4_k_m is llama.cpp's Q4_K_M mix, as `llama-quantize` chooses it
- * (llama-quant.cpp `llama_tensor_get_type` for LLAMA_FTYPE_MOSTLY_Q4_K_M, for llama / qwen2 / qwen3):
+ * (llama-quant.cpp `llama_tensor_get_type` for LLAMA_FTYPE_MOSTLY_Q4_K_M, for llama / qwen2 / qwen3 / phi3):
  * - `output.weight`, and `token_embd.weight` when the embeddings are tied (llama.cpp then quantizes it as the
  *   output): Q6_K, or Q8_0 when its rows are not a multiple of 256;
  * - `attn_v` and `ffn_down` of layer i of n: Q6_K when i < n/8, i ≥ 7n/8 or (i − n/8) mod 3 = 2 (integer division;
- *   llama.cpp's `use_more_bits`), else Q4_K;
+ *   llama.cpp's `use_more_bits`), else Q4_K; Phi-3's stacked `attn_qkv` as `attn_v` (llama.cpp counts it among the
+ *   attn_v-like tensors, `category_is_attn_v`, which it tests before its own Q5_K rule for attn_qkv);
  * - every other matrix (an untied `token_embd` included): Q4_K.
  * A matrix whose rows are not a multiple of 256 values then falls back as llama.cpp's `tensor_type_fallback` does:
  * Q4_K to Q5_0, Q6_K to Q8_0, and to F16 when the rows are not a multiple of 32 either (where llama.cpp's converter
@@ -39,7 +40,7 @@ export function matrixType(dtype: GgufDtype, role: MatrixRole, cols: number): Gg
   let type: GgmlTypeName;
   if (dtype !== "q4_k_m") type = UNIFORM[dtype];
   else if (role.kind === "output" || (role.kind === "token_embd" && role.tied)) type = "Q6_K";
-  else if (role.kind === "layer" && (role.projection === "attn_v" || role.projection === "ffn_down"))
+  else if (role.kind === "layer" && ["attn_v", "attn_qkv", "ffn_down"].includes(role.projection))
     type = useMoreBits(role.layer, role.layers) ? "Q6_K" : "Q4_K";
   else type = "Q4_K";
   if (cols % blockValues(type) === 0) return type;

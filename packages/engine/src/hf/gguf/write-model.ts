@@ -8,6 +8,7 @@ import { HfTokenizer } from "../tokenizer/hf-tokenizer.ts";
 import { readTokenizerFiles } from "../tokenizer/model-files.ts";
 import { type GgufValue, writeGguf } from "./gguf-file.ts";
 import { architectureMetadata, type GgufDtype, modelTensors } from "./model-tensors.ts";
+import { ggufModelName } from "./strip-rule.ts";
 import { vocabularyMetadata } from "./vocab.ts";
 
 export interface GgufModelOptions {
@@ -18,7 +19,10 @@ export interface GgufModelOptions {
   dtype: GgufDtype;
   /** Each projection's values as written (default: the model's weights; an export of a LoRA-tuned model folds its adapter in). */
   projectionValues?: ProjectionValues;
-  /** `general.name`: what llama.cpp and Ollama show as the model's name. */
+  /**
+   * `general.name`: what llama.cpp and Ollama show as the model's name; written as strip-rule.ts says, since llama.cpp
+   * also keys a tokenizer rule on it.
+   */
   name: string;
   /** Called after each tensor is written (see `writeGguf`). */
   onTensor?: (done: number, total: number) => void;
@@ -32,10 +36,11 @@ export async function writeGgufModel(options: GgufModelOptions): Promise<{ bytes
   const files = await readTokenizerFiles(options.tokenizerDir);
   const tokenizer = new HfTokenizer(files);
   const vocab = vocabularyMetadata(files, tokenizer, options.model.arch.vocab);
+  const name = ggufModelName(files, tokenizer, options.model.arch.vocab, options.name);
   const metadata = new Map<string, GgufValue>([
     ...architectureMetadata(options.model.arch, options.dtype),
     ["general.type", { type: "string", value: "model" }],
-    ["general.name", { type: "string", value: options.name }],
+    ["general.name", { type: "string", value: name }],
     ...vocab,
   ]);
   return {
