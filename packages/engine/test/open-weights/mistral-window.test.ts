@@ -3,15 +3,20 @@
  * 32,768, over every layer. Such checkpoints were refused; they now register and run the window. On a copy of the
  * mistral fixture with a window of 12 (the prompts are 49–212 tokens): the engine's log-probabilities differ from the
  * causal fixture's, and with Debian's torch the independent PyTorch reference (modeling_mistral's mask) scores the copy
- * as the engine serves it.
+ * as the engine serves it. Its GGUF says a context of the window: llama.cpp's `llama` has no window, and within it
+ * computes what the engine does.
  */
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { attentionWindow, parseHfConfig } from "../../src/hf/config.ts";
+import { exportBaseModel } from "../../src/hf/export-base.ts";
+import { openHfDecoderModel } from "../../src/hf/load.ts";
+import { HfDecoder } from "../../src/hf/model/decoder.ts";
 import { registerBaseModel } from "../../src/index.ts";
 import { engineWithClient } from "../engine-client.ts";
+import { compareLogProbs, llamaCppLogProbs, llamaCppOrSkip, logProbsAt } from "../llama-cpp.ts";
 import {
   type EngineScore,
   engineScores,
@@ -24,6 +29,7 @@ import {
 } from "./export-support.ts";
 
 const TORCH = torchVersion();
+const llama = await llamaCppOrSkip("mistral-window.test.ts");
 const WINDOW = 12;
 let ctx: Awaited<ReturnType<typeof engineWithClient>>;
 let work: string;
@@ -89,6 +95,37 @@ describe("Mistral's sliding window", () => {
       writeConversations(conversations);
       const reference = await referenceScores(windowDir, conversations);
       expect(maxDifference(windowed, reference)).toBeLessThanOrEqual(1e-3);
+    },
+    120_000,
+  );
+
+  it.skipIf(!llama)(
+    "exports as a GGUF whose context is the window, where llama.cpp computes what the engine does (f32, ≤ 1e-3)",
+    async () => {
+      const out = await exportBaseModel({
+        name: "tiny-mistral-window",
+        baseDir: windowDir,
+        format: "gguf",
+        dtype: "f32",
+        outDir: join(work, "gguf"),
+      });
+      const path = join(out.outDir, out.files[0] as string);
+      const lib = llama as NonNullable<typeof llama>;
+      const meta = (await lib.readGgufFileInfo(path)).metadata as { general: { architecture: string }; llama: { context_length: number } };
+      expect(meta.general.architecture).toBe("llama");
+      expect(meta.llama.context_length).toBe(WINDOW);
+      const model = openHfDecoderModel(windowDir);
+      const tokens = Array.from({ length: WINDOW }, (_, i) => (i * 37 + 11) % 400);
+      const ours = logProbsAt(new HfDecoder(model, tokens.length).feed(tokens, true), tokens.length, model.arch.vocab);
+      const gguf = await lib.loadModel({ modelPath: path });
+      try {
+        const theirs = await llamaCppLogProbs(gguf, tokens, model.arch.vocab);
+        const { maxDiff, sameArgmax } = compareLogProbs(ours, theirs);
+        expect(sameArgmax).toBe(WINDOW);
+        expect(maxDiff).toBeLessThanOrEqual(1e-3);
+      } finally {
+        await gguf.dispose();
+      }
     },
     120_000,
   );

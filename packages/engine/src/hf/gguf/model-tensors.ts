@@ -131,6 +131,15 @@ export function gemmaSlidingPattern(a: HfArchitecture): number {
   throw refuse(`its sliding-window layers (${g.slidingLayers.join(", ")}) are not every layer but each n-th`);
 }
 
+/**
+ * The `context_length` of the other architectures: max_position_embeddings, or Mistral 7B v0.1's sliding window (4,096
+ * of 32,768) when it has one: llama.cpp's `llama` has no window and attends to every earlier key, which computes the
+ * same while a sequence fits in the window.
+ */
+function llamaContextLength(a: HfArchitecture): number {
+  return a.slidingWindow ? Math.min(a.maxPositions, a.slidingWindow) : a.maxPositions;
+}
+
 /** llama.cpp pads every context to a multiple of this many positions (llama-context.cpp: GGML_PAD(n_ctx, 256)). */
 export const LLAMA_CPP_CONTEXT_PAD = 256;
 
@@ -202,7 +211,7 @@ export function architectureMetadata(a: HfArchitecture, dtype: GgufDtype): Map<s
   m.set("general.file_type", { type: "u32", value: FILE_TYPE[dtype] });
   if (dtype === "q8_0" || dtype === "q4_k_m") m.set("general.quantization_version", { type: "u32", value: 2 });
   const u32 = (key: string, value: number) => m.set(`${arch}.${key}`, { type: "u32", value });
-  u32("context_length", a.modelType === "phi3" ? phi3ContextLength(a) : a.maxPositions);
+  u32("context_length", a.modelType === "phi3" ? phi3ContextLength(a) : llamaContextLength(a));
   u32("embedding_length", a.hidden);
   u32("block_count", a.layers);
   u32("feed_forward_length", a.intermediate);
