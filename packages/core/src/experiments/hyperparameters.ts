@@ -86,16 +86,28 @@ export function normalizeHyperparameters(h: RequestedHyperparameters): Requested
   return { ...h, lora_target_modules: chosen.length === LORA_TARGET_MODULES.length ? "all-linear" : chosen };
 }
 
-/** Parses `q_proj,v_proj`, `all-linear` or `auto` as the command line and query strings write target modules. */
+/**
+ * PEFT's names of Phi-3's stacked modules, and the projections each holds: the engine adapts them apart, and its PEFT
+ * export writes these modules (engine hf/lora/peft-stacked.ts).
+ */
+const STACKED_TARGETS: Readonly<Record<string, readonly LoraTargetModule[]>> = {
+  qkv_proj: ["q_proj", "k_proj", "v_proj"],
+  gate_up_proj: ["gate_proj", "up_proj"],
+};
+
+/**
+ * Parses `q_proj,v_proj`, `all-linear` or `auto` as the command line and query strings write target modules; Phi-3's
+ * PEFT names `qkv_proj` and `gate_up_proj` stand for the projections they stack.
+ */
 export function parseLoraTargets(text: string): "auto" | LoraTargetModules {
   const trimmed = text.trim();
   if (trimmed === "auto" || trimmed === "all-linear") return trimmed;
-  const parts = trimmed.split(",").map((p) => p.trim());
+  const parts = [...new Set(trimmed.split(",").flatMap((p) => STACKED_TARGETS[p.trim()] ?? [p.trim()]))];
   const unknown = parts.filter((p) => !(LORA_TARGET_MODULES as readonly string[]).includes(p));
   if (unknown.length > 0 || parts.length === 0)
     throw new TunelabError(
       "invalid_argument",
-      `unknown target module${unknown.length === 1 ? "" : "s"} ${unknown.map((u) => `"${u}"`).join(", ") || '""'}; use all-linear or a comma list of ${LORA_TARGET_MODULES.join(", ")}`,
+      `unknown target module${unknown.length === 1 ? "" : "s"} ${unknown.map((u) => `"${u}"`).join(", ") || '""'}; use all-linear or a comma list of ${LORA_TARGET_MODULES.join(", ")} (or Phi-3's qkv_proj, gate_up_proj)`,
     );
   return parts as LoraTargetModule[];
 }
