@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { TunelabError } from "@tunelab/base";
 import { z } from "zod";
 import { type HfArchitecture, hfParameterCount, parseHfConfig } from "./config.ts";
+import { storedTextName, type TextTensorLayout, textTensorLayout } from "./image-text.ts";
 import { readSafetensorsHeader, type TensorEntry } from "./safetensors.ts";
 import { expectedTensors } from "./tensor-names.ts";
 import { tokenizerIds, vocabFitProblem } from "./vocab-fit.ts";
@@ -28,6 +29,11 @@ export interface HfCheckpoint {
   tensors: Map<string, LocatedTensor>;
   /** Files of the checkpoint (relative names) with their sizes, for fingerprints. */
   files: Array<{ name: string; bytes: number }>;
+  /**
+   * An image-text checkpoint (arch.imageText): where its text model's tensors sit in the files (`tensors` holds them
+   * under the text model's own names), and every other tensor (vision tower, projector) under its stored name.
+   */
+  imageText?: { layout: TextTensorLayout; others: Map<string, LocatedTensor> };
 }
 
 const refuse = (file: string, field: string, message: string) =>
@@ -62,8 +68,8 @@ export function inspectCheckpoint(dir: string): HfCheckpoint {
     );
   const tokenizerConfig = TokenizerConfig.safeParse(readJson(dir, "tokenizer_config.json"));
   if (!tokenizerConfig.success || tokenizerConfig.data.chat_template === undefined) {
-    const jinja = join(dir, "chat_template.jinja");
-    if (!existsSync(jinja))
+    // transformers ≥ 4.43 may save the template on its own: chat_template.jinja, or chat_template.json (Gemma 3 4B–27B)
+    if (!existsSync(join(dir, "chat_template.jinja")) && !existsSync(join(dir, "chat_template.json")))
       throw refuse(
         "tokenizer_config.json",
         "chat_template",
@@ -80,6 +86,7 @@ export function inspectCheckpoint(dir: string): HfCheckpoint {
     "generation_config.json",
     "special_tokens_map.json",
     "chat_template.jinja",
+    "chat_template.json",
   ])
     if (existsSync(join(dir, name))) files.push({ name, bytes: statSync(join(dir, name)).size });
 
@@ -94,23 +101,62 @@ export function inspectCheckpoint(dir: string): HfCheckpoint {
       dtypes.set(entry.dtype, (dtypes.get(entry.dtype) ?? 0) + 1);
     }
   }
+  const imageText = arch.imageText ? textModelTensors(tensors, shards) : undefined;
+  if (imageText) {
+    tensors.clear();
+    for (const [name, t] of imageText.text) tensors.set(name, t);
+  }
   for (const expected of expectedTensors(arch)) {
     const found = tensors.get(expected.name);
+    const stored = imageText ? storedTextName(imageText.layout, expected.name) : expected.name;
     if (!found)
-      throw refuse(
-        shards.length === 1 ? (shards[0] as string) : "model.safetensors.index.json",
-        expected.name,
-        "tensor missing from the weights",
-      );
+      throw refuse(shards.length === 1 ? (shards[0] as string) : "model.safetensors.index.json", stored, "tensor missing from the weights");
     if (found.entry.shape.join("x") !== expected.shape.join("x"))
       throw refuse(
         found.file.slice(dir.length + 1),
-        expected.name,
+        stored,
         `shape [${found.entry.shape}] does not match config.json (expected [${expected.shape}])`,
       );
   }
   const dtype = [...dtypes.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? "F32";
-  return { dir, arch, config, parameters: hfParameterCount(arch), dtype, tensors, files };
+  return {
+    dir,
+    arch,
+    config,
+    parameters: hfParameterCount(arch),
+    dtype,
+    tensors,
+    files,
+    ...(imageText ? { imageText: { layout: imageText.layout, others: imageText.others } } : {}),
+  };
+}
+
+/** An image-text checkpoint's tensors: the text model's under its own names, and the others as stored. */
+function textModelTensors(
+  all: Map<string, LocatedTensor>,
+  shards: string[],
+): { layout: TextTensorLayout; text: Map<string, LocatedTensor>; others: Map<string, LocatedTensor> } {
+  const layout = textTensorLayout(new Set(all.keys()));
+  if (!layout)
+    throw refuse(
+      shards.length === 1 ? (shards[0] as string) : "model.safetensors.index.json",
+      "language_model.model.embed_tokens.weight",
+      "tensor missing from the weights (nor model.language_model.embed_tokens.weight): no language model found",
+    );
+  const text = new Map<string, LocatedTensor>();
+  const others = new Map(all);
+  for (const stored of all.keys()) {
+    const own =
+      stored === layout.head
+        ? "lm_head.weight"
+        : stored.startsWith(layout.model)
+          ? `model.${stored.slice(layout.model.length)}`
+          : undefined;
+    if (own === undefined || storedTextName(layout, own) !== stored) continue;
+    text.set(own, all.get(stored) as LocatedTensor);
+    others.delete(stored);
+  }
+  return { layout, text, others };
 }
 
 /** The safetensors files of a directory: `model.safetensors`, or the shards its index lists. */

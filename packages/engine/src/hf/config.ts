@@ -7,6 +7,7 @@
 import { TunelabError } from "@tunelab/base";
 import { z } from "zod";
 import { floatToF16, halfToFloat } from "./halves.ts";
+import { IMAGE_TEXT_KINDS, textConfigOf } from "./image-text.ts";
 import { floatToBf16 } from "./safetensors-write.ts";
 
 export const SUPPORTED_MODEL_TYPES = ["llama", "qwen2", "qwen3", "mistral", "smollm3", "gemma3_text", "phi3"] as const;
@@ -133,6 +134,11 @@ export interface HfArchitecture {
   slidingWindow?: number;
   /** Phi-3: q, k and v stored stacked as one `qkv_proj`, gate and up as one `gate_up_proj` (tensor-names.ts). */
   stackedProjections?: boolean;
+  /**
+   * The language model of an image-text checkpoint (Gemma 3 4B–27B; image-text.ts): its tensors sit under a prefix in
+   * the files, and the vision tower's pass through exports unchanged.
+   */
+  imageText?: boolean;
 }
 
 /**
@@ -205,13 +211,21 @@ const refuse = (file: string, field: string, message: string) =>
 
 /** Reads and checks a parsed config.json; `file` names it in errors. */
 export function parseHfConfig(raw: unknown, file = "config.json"): HfArchitecture {
+  // an image-text checkpoint (Gemma 3 4B–27B): its language model, read from text_config (image-text.ts)
+  const imageText = textConfigOf(raw, file);
+  if (imageText)
+    return { ...parseHfConfig(imageText.text, `${file} (text_config)`), architecture: imageText.kind.architecture, imageText: true };
   // model_type first: another architecture's config (GPT-2's n_embd, …) lacks the fields below.
   const rawType = (raw as { model_type?: unknown } | null)?.model_type;
   if (typeof rawType === "string" && !(SUPPORTED_MODEL_TYPES as readonly string[]).includes(rawType))
     throw refuse(
       file,
       "model_type",
-      `"${rawType}" is not supported; supported: ${SUPPORTED_MODEL_TYPES.map((t) => `${t} (${ARCHITECTURE_OF[t]})`).join(", ")}${rawType === "gemma3" ? ". Gemma 3 4B–27B are image-text checkpoints (Gemma3ForConditionalGeneration); the text-only ones (gemma-3-270m, gemma-3-1b) are gemma3_text" : ""}`,
+      `"${rawType}" is not supported; supported: ${SUPPORTED_MODEL_TYPES.map((t) => `${t} (${ARCHITECTURE_OF[t]})`).join(", ")}, ${Object.entries(
+        IMAGE_TEXT_KINDS,
+      )
+        .map(([t, kind]) => `${t} (${kind.architecture}: its text model)`)
+        .join(", ")}`,
     );
   const parsed = HfConfigJson.safeParse(raw);
   if (!parsed.success) {

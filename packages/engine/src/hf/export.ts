@@ -18,7 +18,7 @@ import { TunelabError } from "@tunelab/base";
 import { EXPORT_DTYPES, EXPORT_FORMATS, type ExportDtype, type ExportFormat, exportDtypeProblem } from "@tunelab/contracts";
 import { nativeKernels } from "../trainer/kernels/native.ts";
 import type { Kernels, Vec } from "../trainer/kernels/types.ts";
-import { inspectCheckpoint } from "./checkpoint.ts";
+import { type HfCheckpoint, inspectCheckpoint } from "./checkpoint.ts";
 import { normShift } from "./config.ts";
 import { type ConfigDtype, setConfigDtype } from "./config-dtype.ts";
 import { writeExportDir } from "./export-dir.ts";
@@ -28,13 +28,14 @@ import { combineDigests, sha256FileSync } from "./fingerprint.ts";
 import { isFullDir, readFullBase } from "./full/full-dir.ts";
 import { adapterMetadata, adapterTensors } from "./gguf/adapter-tensors.ts";
 import { writeGguf } from "./gguf/gguf-file.ts";
+import { storedTextName } from "./image-text.ts";
 import { openHfDecoderModel } from "./load.ts";
 import { type HfBaseRef, readLoraBase } from "./lora/lora-dir.ts";
 import { mergedProjection, type ProjectionValues, plainProjection } from "./lora/merge.ts";
 import { ADAPTER_CONFIG, ADAPTER_WEIGHTS, readPeftAdapter, writePeftAdapter } from "./lora/peft.ts";
 import { peftBase } from "./lora/peft-base.ts";
 import { type Matrix, type StoredMatrix, storedOnly } from "./model/matrix.ts";
-import type { HfWeights } from "./model/weights.ts";
+import { type HfWeights, readStoredMatrix } from "./model/weights.ts";
 import { type TensorToWrite, writeSafetensors } from "./safetensors-write.ts";
 import { expectedTensors, layerNorms, storedLinears } from "./tensor-names.ts";
 
@@ -49,6 +50,10 @@ const TOKENIZER_FILES = [
   "special_tokens_map.json",
   "generation_config.json",
   "chat_template.jinja",
+  "chat_template.json",
+  // an image-text checkpoint's image processor (Gemma 3 4B–27B), so the merged folder still takes images
+  "preprocessor_config.json",
+  "processor_config.json",
 ];
 
 export interface ExportOptions {
@@ -150,8 +155,9 @@ async function writeExport(options: ExportOptions, full: boolean, tmp: string): 
     const nameOrPath = options.baseModelNameOrPath ?? recorded.nameOrPath;
     const revision = nameOrPath === recorded.nameOrPath ? recorded.revision : null;
     const arch = inspectCheckpoint(base.dir).arch;
-    if (arch.stackedProjections) {
-      // Phi-3: PEFT and vLLM know its stacked qkv_proj / gate_up_proj modules, not the engine's q/k/v (peft-stacked.ts)
+    if (arch.stackedProjections || arch.imageText) {
+      // Phi-3: PEFT and vLLM know its stacked qkv_proj / gate_up_proj modules, not the engine's q/k/v (peft-stacked.ts);
+      // an image-text model: its language model's modules sit under a path in the whole model (image-text.ts)
       stage("loading");
       const lora = readPeftAdapter(modelDir, arch, nativeKernels(), { inference: true });
       stage("writing");
@@ -171,7 +177,7 @@ async function writeExport(options: ExportOptions, full: boolean, tmp: string): 
     const merged = mergedProjection(k, readPeftAdapter(modelDir, model.arch, k));
     const dtype = checkpointDtype(options.dtype);
     stage("writing");
-    const tensors = namedTensors(k, model.weights, model.arch, merged);
+    const tensors = withImageTextTensors(inspectCheckpoint(base.dir), namedTensors(k, model.weights, model.arch, merged));
     writeSafetensors(join(tmp, "model.safetensors"), tensors, SAFETENSORS_DTYPE[dtype], undefined, onTensor);
     const config = JSON.parse(readFileSync(join(base.dir, "config.json"), "utf8")) as Record<string, unknown>;
     setConfigDtype(config, CONFIG_DTYPE[dtype]);
@@ -227,6 +233,23 @@ function namedTensors(
     if (!data) throw new Error(`no weights for ${t.name}`);
     return { name: t.name, shape: t.shape, data };
   });
+}
+
+/**
+ * An image-text checkpoint's tensors (Gemma 3 4B–27B): the text model's under the names the base's files give them
+ * (`language_model.model.*` or `model.language_model.*`), then every other tensor (vision tower, projector) as stored.
+ */
+function withImageTextTensors(ckpt: HfCheckpoint, text: TensorToWrite[]): TensorToWrite[] {
+  const imageText = ckpt.imageText;
+  if (!imageText) return text;
+  const others = [...imageText.others].map(
+    ([name, t]): TensorToWrite => ({
+      name,
+      shape: t.entry.shape,
+      data: () => readStoredMatrix(t.file, t.entry),
+    }),
+  );
+  return [...text.map((t) => ({ ...t, name: storedTextName(imageText.layout, t.name) })), ...others];
 }
 
 /** One float32 array of the parts one after the other (the part itself when it is alone). */

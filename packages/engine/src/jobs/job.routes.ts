@@ -4,6 +4,7 @@ import { modelKindProblem } from "@tunelab/contracts";
 import { Hono } from "hono";
 import { findFile } from "../files/file.repository.ts";
 import { isFullDir } from "../hf/full/full-dir.ts";
+import { isImageTextArchitecture } from "../hf/image-text.ts";
 import { isLoraDir } from "../hf/lora/lora-dir.ts";
 import { badRequest, notFound, OpenAIHttpError } from "../http/openai-error.ts";
 import { jsonBody, queryInt, unknownCursor } from "../http/validate.ts";
@@ -65,6 +66,12 @@ export function jobRoutes(store: EngineStore, scheduler: JobScheduler, maxQueued
     if (asked.training_type === "full" && registered && registered.parameters > MAX_FULL_PARAMETERS)
       throw badRequest(
         `${request.model} has ${(registered.parameters / 1e9).toFixed(2)}B parameters; full fine-tuning on the CPU is offered up to ${MAX_FULL_PARAMETERS / 1e9}B (it needs about 16 bytes a parameter). Use LoRA (the default).`,
+        "hyperparameters.training_type",
+        "invalid_hyperparameter",
+      );
+    if (asked.training_type === "full" && registered && isImageTextArchitecture(registered.architecture))
+      throw badRequest(
+        `${request.model} is an image-text checkpoint (${registered.architecture}); its language model trains with LoRA (the default), which leaves the vision tower as it is. Full fine-tuning is not offered for it.`,
         "hyperparameters.training_type",
         "invalid_hyperparameter",
       );

@@ -11,7 +11,15 @@ import type { Checksum } from "./checksum.ts";
 /** Files without which the engine cannot load the model: refused before any weight is downloaded. */
 export const REQUIRED_FILES = ["config.json", "tokenizer.json", "tokenizer_config.json"] as const;
 /** Files taken when the repository has them. */
-export const OPTIONAL_FILES = ["generation_config.json", "special_tokens_map.json", "chat_template.jinja", "chat_template.json"] as const;
+export const OPTIONAL_FILES = [
+  "generation_config.json",
+  "special_tokens_map.json",
+  "chat_template.jinja",
+  "chat_template.json",
+  // an image-text checkpoint's image processor (Gemma 3 4B–27B), which its merged export carries on
+  "preprocessor_config.json",
+  "processor_config.json",
+] as const;
 export const SINGLE_WEIGHTS = "model.safetensors";
 export const WEIGHTS_INDEX = "model.safetensors.index.json";
 

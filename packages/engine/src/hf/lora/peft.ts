@@ -11,7 +11,8 @@ import { TunelabError } from "@tunelab/base";
 import { z } from "zod";
 import type { Kernels } from "../../trainer/kernels/types.ts";
 import type { HfArchitecture } from "../config.ts";
-import { readSafetensorsHeader, readTensorF32 } from "../safetensors.ts";
+import { imageTextAdapterKey, textAdapterKey } from "../image-text.ts";
+import { readSafetensorsHeader, readTensorF32, type SafetensorsHeader } from "../safetensors.ts";
 import { writeSafetensors } from "../safetensors-write.ts";
 import { LINEAR_PROJECTIONS, projectionPath } from "../tensor-names.ts";
 import { LoraParams, loraLayout } from "./params.ts";
@@ -37,19 +38,23 @@ const AdapterConfig = z.looseObject({
 const key = (l: number, p: string, ab: "A" | "B") => `base_model.model.${projectionPath(l, p as never)}.lora_${ab}.weight`;
 
 /**
- * Writes the adapter: under the engine's projection names (a tuned model's own folder), or with `stackedFor` under the
- * checkpoint's stacked modules (what PEFT and vLLM load for Phi-3; peft-stacked.ts), as `--format peft` exports it.
+ * Writes the adapter: under the engine's projection names (a tuned model's own folder), or `forExport` as PEFT and vLLM
+ * load it for that architecture (`--format peft`): Phi-3's stacked modules (peft-stacked.ts), an image-text model's
+ * language model under its path in the whole model (image-text.ts), with target_modules matching only its modules.
  */
-export function writePeftAdapter(dir: string, lora: LoraParams, base: PeftBase, stackedFor?: HfArchitecture): void {
+export function writePeftAdapter(dir: string, lora: LoraParams, base: PeftBase, forExport?: HfArchitecture): void {
   const s = lora.settings;
-  const stacked = stackedFor?.stackedProjections ? stackedPeftTensors(stackedFor, lora) : undefined;
-  const tensors =
+  const stacked = forExport?.stackedProjections ? stackedPeftTensors(forExport, lora) : undefined;
+  const own =
     stacked?.tensors ??
     lora.layout.slots.flatMap((slot) => [
       { name: key(slot.layer, slot.projection, "A"), shape: [s.rank, slot.in], data: lora.A(slot) },
       { name: key(slot.layer, slot.projection, "B"), shape: [slot.out, s.rank], data: lora.B(slot) },
     ]);
+  const imageText = forExport?.imageText === true;
+  const tensors = imageText ? own.map((t) => ({ ...t, name: imageTextAdapterKey(t.name) })) : own;
   writeSafetensors(join(dir, ADAPTER_WEIGHTS), tensors, "F32");
+  const modules = stacked?.targets ?? [...s.targets].sort();
   const config = {
     alpha_pattern: {},
     auto_mapping: null,
@@ -67,12 +72,20 @@ export function writePeftAdapter(dir: string, lora: LoraParams, base: PeftBase, 
     r: stacked?.rank ?? s.rank,
     rank_pattern: {},
     revision: base.revision,
-    target_modules: stacked?.targets ?? [...s.targets].sort(),
+    // an image-text model's vision tower has q_proj, k_proj and v_proj too: a regex keeps PEFT to the language model
+    target_modules: imageText ? `.*language_model.*\\.(${modules.join("|")})` : modules,
     task_type: "CAUSAL_LM",
     use_dora: false,
     use_rslora: false,
   };
   writeFileSync(join(dir, ADAPTER_CONFIG), `${JSON.stringify(config, null, 2)}\n`);
+}
+
+/** An image-text model's adapter under its text model's own keys (an exported one names the modules in the whole model). */
+function textModelHeader(arch: HfArchitecture, header: SafetensorsHeader): SafetensorsHeader {
+  if (!arch.imageText) return header;
+  const tensors = new Map([...header.tensors].map(([name, entry]) => [textAdapterKey(name) ?? name, entry]));
+  return { ...header, tensors };
 }
 
 export const isPeftDir = (dir: string) => existsSync(join(dir, ADAPTER_CONFIG)) && existsSync(join(dir, ADAPTER_WEIGHTS));
@@ -88,7 +101,7 @@ export function readPeftAdapter(dir: string, arch: HfArchitecture, k: Kernels, o
   const c = parsed.data;
   if (c.fan_in_fan_out || c.use_dora || c.use_rslora)
     throw new TunelabError("validation_failed", `${ADAPTER_CONFIG}: fan_in_fan_out, use_dora and use_rslora adapters are not supported`);
-  const header = readSafetensorsHeader(join(dir, ADAPTER_WEIGHTS));
+  const header = textModelHeader(arch, readSafetensorsHeader(join(dir, ADAPTER_WEIGHTS)));
   const problem = (name: string, expected: number[], shape: number[] | undefined) =>
     new TunelabError("validation_failed", `${ADAPTER_WEIGHTS}: ${name}: ${shape ? `shape [${shape}], expected [${expected}]` : "missing"}`);
   // Phi-3's adapters as PEFT writes them name its stacked qkv_proj / gate_up_proj modules

@@ -7,7 +7,7 @@
 import type { Kernels, Vec } from "../../trainer/kernels/types.ts";
 import type { HfCheckpoint } from "../checkpoint.ts";
 import { type HfArchitecture, normShift } from "../config.ts";
-import { readTensorBytes, readTensorF32 } from "../safetensors.ts";
+import { readTensorBytes, readTensorF32, type TensorEntry } from "../safetensors.ts";
 import { type LayerNormRole, type LinearProjection, layerNorms, storedLinears } from "../tensor-names.ts";
 import { F16Matrix, type Matrix, rowBlock, type StoredMatrix, toQ4, toQ8 } from "./matrix.ts";
 
@@ -81,12 +81,7 @@ export function loadHfWeights(ckpt: HfCheckpoint, options: LoadWeightsOptions = 
   const matrix = (name: string): Matrix => hold(storedMatrix(name));
   const storedMatrix = (name: string): StoredMatrix => {
     const t = locate(name);
-    if (keepHalves && (t.entry.dtype === "BF16" || t.entry.dtype === "F16")) {
-      const raw = readTensorBytes(t.file, t.entry);
-      const halves = new Uint16Array(raw.buffer, raw.byteOffset, raw.byteLength / 2);
-      return t.entry.dtype === "F16" ? new F16Matrix(halves) : halves;
-    }
-    return readTensorF32(t.file, t.entry);
+    return readStoredMatrix(t.file, t.entry, keepHalves);
   };
   const has = (name: string) => ckpt.tensors.has(name);
   const a = ckpt.arch;
@@ -128,6 +123,16 @@ export function loadHfWeights(ckpt: HfCheckpoint, options: LoadWeightsOptions = 
   }
   const embed = matrix("model.embed_tokens.weight");
   return { embed, layers, norm: readNorm("model.norm.weight"), lmHead: a.tiedEmbeddings ? embed : matrix("lm_head.weight") };
+}
+
+/** A tensor as its file stores it: bf16 / f16 halves (unless `keepHalves` is false), else float32. */
+export function readStoredMatrix(file: string, entry: TensorEntry, keepHalves = true): StoredMatrix {
+  if (keepHalves && (entry.dtype === "BF16" || entry.dtype === "F16")) {
+    const raw = readTensorBytes(file, entry);
+    const halves = new Uint16Array(raw.buffer, raw.byteOffset, raw.byteLength / 2);
+    return entry.dtype === "F16" ? new F16Matrix(halves) : halves;
+  }
+  return readTensorF32(file, entry);
 }
 
 function hasBias(a: HfArchitecture, p: LinearProjection): boolean {

@@ -87,3 +87,41 @@ export function phi3Mini4kConfig(fields: Record<string, unknown> = {}): Record<s
     ...fields,
   };
 }
+
+/**
+ * google/gemma-3-4b-it's config.json (Gemma3ForConditionalGeneration) as published: a sparse text_config that
+ * transformers completes from Gemma3TextConfig's defaults, and the vision tower's config.
+ */
+export function gemma3_4bItConfig(text: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    architectures: ["Gemma3ForConditionalGeneration"],
+    model_type: "gemma3",
+    boi_token_index: 255_999,
+    eoi_token_index: 256_000,
+    eos_token_id: [1, 106],
+    image_token_index: 262_144,
+    initializer_range: 0.02,
+    mm_tokens_per_image: 256,
+    text_config: {
+      hidden_size: 2560,
+      intermediate_size: 10_240,
+      model_type: "gemma3_text",
+      num_hidden_layers: 34,
+      rope_scaling: { factor: 8.0, rope_type: "linear" },
+      sliding_window: 1024,
+      ...text,
+    },
+    torch_dtype: "bfloat16",
+    transformers_version: "4.50.0.dev0",
+    vision_config: {
+      hidden_size: 1152,
+      image_size: 896,
+      intermediate_size: 4304,
+      model_type: "siglip_vision_model",
+      num_attention_heads: 16,
+      num_hidden_layers: 27,
+      patch_size: 14,
+      vision_use_head: false,
+    },
+  };
+}
