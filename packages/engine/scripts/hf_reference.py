@@ -2,8 +2,8 @@
 """Independent PyTorch reference for tunelab's Hugging Face model support.
 
 Plain torch (no `transformers`, no `safetensors`, no `tokenizers` package): the
-Llama / Qwen2 / Qwen3 / Mistral / SmolLM3 / Gemma 3 (text) / Phi-3 (Phi-3-mini, Phi-3.5-mini,
-Phi-4-mini) forward passes, a byte-level BPE tokenizer, a safetensors reader/writer and PEFT LoRA
+Llama / Qwen2 / Qwen3 / Mistral / SmolLM3 / Gemma 2 / Gemma 3 (text) / Phi-3 (Phi-3-mini,
+Phi-3.5-mini, Phi-4-mini) forward passes, a byte-level BPE tokenizer, a safetensors reader/writer and PEFT LoRA
 application are written here from the Hugging Face semantics, so that agreement with the
 TypeScript engine (which uses @huggingface/tokenizers, @huggingface/jinja and native kernels) is a
 real check.
@@ -505,7 +505,7 @@ def render_chat(template: str, messages: list[dict], tools: list[dict] | None, a
 
 
 # ----------------------------------------------------------------------------
-# Model: Llama / Qwen2 / Qwen3 / Mistral / SmolLM3 / Gemma 3 / Phi-3 decoder, following modeling_*.py (eager attention)
+# Model: Llama / Qwen2 / Qwen3 / Mistral / SmolLM3 / Gemma 2 / Gemma 3 / Phi-3 decoder, following modeling_*.py (eager attention)
 # ----------------------------------------------------------------------------
 
 ARCHITECTURES = {
@@ -514,6 +514,7 @@ ARCHITECTURES = {
     "qwen3": "Qwen3ForCausalLM",
     "mistral": "MistralForCausalLM",
     "smollm3": "SmolLM3ForCausalLM",
+    "gemma2": "Gemma2ForCausalLM",
     "gemma3_text": "Gemma3ForCausalLM",
     "phi3": "Phi3ForCausalLM",
 }
@@ -538,19 +539,25 @@ class ModelConfig:
     mlp_bias: bool
     qk_norm: bool
     rope_layers: list[bool] = field(default_factory=list)  # per layer: applies RoPE (SmolLM3's NoPE layers: False)
-    # Gemma 3 (model_type gemma3_text) only:
+    # Gemma 2 (model_type gemma2) and Gemma 3 (gemma3_text); Mistral and Phi-3 use sliding_layers / sliding_window too:
     sliding_layers: list[bool] = field(default_factory=list)  # per layer: sliding-window ("local") attention
     sliding_window: int | None = None  # a sliding layer's query i sees keys j with i - sliding_window < j <= i
-    rope_local_theta: float = 10000.0  # rope_local_base_freq: the sliding layers' RoPE base (never rope_scaling)
+    rope_local_theta: float = 10000.0  # rope_local_base_freq: the sliding layers' RoPE base (never rope_scaling);
+    # Gemma 2 has one RoPE for every layer, so its rope_local_theta is rope_theta
     query_pre_attn_scalar: float | None = None  # scores scaled by query_pre_attn_scalar ** -0.5, not head_dim ** -0.5
+    # Gemma 2 only (None: no capping): cap * tanh(x / cap) of the scaled attention scores, before the mask and the
+    # softmax (attn_logit_softcapping), and of the output logits (final_logit_softcapping)
+    attn_softcap: float | None = None
+    final_softcap: float | None = None
     # Phi-3 (model_type phi3) only: RoPE on the first rotary_dim = int(head_dim * partial_rotary_factor) dims of each
     # head (None: all of them); its sliding_window (if any) applies to every layer (sliding_layers all True).
     rotary_dim: int | None = None
 
     @property
     def gemma(self) -> bool:
-        """Gemma 3: scaled embeddings, (1 + w) RMSNorms, sandwich norms, gelu_tanh MLP, local/global layers."""
-        return self.model_type == "gemma3_text"
+        """Gemma 2 and Gemma 3: scaled embeddings, (1 + w) RMSNorms, sandwich norms, gelu_tanh MLP, scores scaled by
+        query_pre_attn_scalar, local/global layers. Gemma 3 adds q/k norms and a local RoPE base; Gemma 2 has soft-caps."""
+        return self.model_type in ("gemma2", "gemma3_text")
 
     @property
     def phi3(self) -> bool:
@@ -575,15 +582,16 @@ class ModelConfig:
         archs = cfg.get("architectures")
         if archs is not None and archs != [ARCHITECTURES[mt]]:
             raise RefError(f"{where}: field architectures {archs} does not match model_type {mt}")
-        gemma = mt == "gemma3_text"
+        gemma2 = mt == "gemma2"
+        gemma = gemma2 or mt == "gemma3_text"
         phi3 = mt == "phi3"
         hidden, heads = need("hidden_size", int), need("num_attention_heads", int)
         kv = cfg.get("num_key_value_heads") or heads
-        # Gemma3TextConfig's head_dim defaults to 256, whatever hidden_size / num_attention_heads is
+        # Gemma2Config's and Gemma3TextConfig's head_dim defaults to 256, whatever hidden_size / num_attention_heads is
         head_dim = cfg.get("head_dim") or (256 if gemma else hidden // heads)
         if heads % kv:
             raise RefError(f"{where}: field num_key_value_heads {kv} does not divide num_attention_heads {heads}")
-        if gemma:  # Gemma3TextConfig reads hidden_activation (hidden_act is not used)
+        if gemma:  # Gemma2Config / Gemma3TextConfig read hidden_activation (gemma-2's config.json also has hidden_act, unused)
             if cfg.get("hidden_activation", "gelu_pytorch_tanh") != "gelu_pytorch_tanh":
                 raise RefError(f"{where}: field hidden_activation {cfg.get('hidden_activation')!r} is not supported (gelu_pytorch_tanh)")
         elif cfg.get("hidden_act", "silu") != "silu":
@@ -591,6 +599,14 @@ class ModelConfig:
         if cfg.get("quantization_config") is not None:
             raise RefError(f"{where}: field quantization_config: quantized checkpoints are not supported")
         rs = cfg.get("rope_scaling")
+        if gemma2:
+            # modeling_gemma2.py: one RotaryEmbedding with rope_theta for every layer. transformers 4.42 ignores
+            # rope_scaling there, later ones apply it; the released checkpoints have none, so only null/default
+            if rs is not None and (not isinstance(rs, dict) or rs.get("rope_type", rs.get("type")) != "default"):
+                raise RefError(f"{where}: field rope_scaling {rs!r} is not supported for gemma2 (null: one RoPE, rope_theta)")
+            if cfg.get("rope_parameters") is not None:
+                raise RefError(f"{where}: field rope_parameters (transformers 5 layout) is not supported for gemma2; use rope_theta")
+            rs = None
         if rs is not None and not phi3:  # phi3: see phi3_config below
             if not isinstance(rs, dict):
                 raise RefError(f"{where}: field rope_scaling must be an object or null, got {rs!r}")
@@ -625,17 +641,31 @@ class ModelConfig:
         sliding_layers = [False] * layers
         sliding_window = None
         query_pre_attn_scalar = None
+        rope_theta = float(cfg.get("rope_theta", 2000000.0 if mt == "smollm3" else 1000000.0 if mt == "gemma3_text" else 10000.0))
         rope_local_theta = 10000.0
+        softcaps: dict[str, float | None] = {}
+        if gemma2:
+            # Gemma2Config: attn_logit_softcapping 50.0 and final_logit_softcapping 30.0 unless given; null: no capping
+            for key, default in (("attn_logit_softcapping", 50.0), ("final_logit_softcapping", 30.0)):
+                v = cfg.get(key, default)
+                if v is not None and (not isinstance(v, (int, float)) or isinstance(v, bool) or not v > 0):
+                    raise RefError(f"{where}: field {key} must be a positive number or null, got {v!r}")
+                softcaps[key] = None if v is None else float(v)
         if gemma:
-            # modeling_gemma3.py: tanh softcapping of scores/logits when these are set (Gemma 2); Gemma 3 has null
-            for key in ("attn_logit_softcapping", "final_logit_softcapping"):
-                if cfg.get(key) is not None:
-                    raise RefError(f"{where}: field {key} {cfg[key]!r} is not supported (null, as in Gemma 3)")
+            if not gemma2:
+                # modeling_gemma3.py: tanh softcapping of scores/logits when these are set (Gemma 2); Gemma 3 has null
+                for key in ("attn_logit_softcapping", "final_logit_softcapping"):
+                    if cfg.get(key) is not None:
+                        raise RefError(f"{where}: field {key} {cfg[key]!r} is not supported (null, as in Gemma 3)")
             if attention_bias:
-                raise RefError(f"{where}: field attention_bias true is not supported for gemma3_text")
+                raise RefError(f"{where}: field attention_bias true is not supported for {mt}")
             if cfg.get("use_bidirectional_attention"):
                 raise RefError(f"{where}: field use_bidirectional_attention true (EmbeddingGemma) is not supported")
             lt = cfg.get("layer_types")
+            if lt is None and gemma2:
+                # configuration_gemma2.py: layer i slides when (i + 1) % 2 != 0, i.e. layers 0, 2, 4, ...; transformers
+                # < 4.53 has no layer_types and hard-codes the same (`is_sliding = not bool(layer_idx % 2)`)
+                lt = ["sliding_attention" if (n + 1) % 2 else "full_attention" for n in range(layers)]
             if lt is None:
                 # configuration_gemma3.py: layer i is full attention when (i + 1) % sliding_window_pattern == 0
                 pattern = cfg.get("sliding_window_pattern", cfg.get("_sliding_window_pattern", 6))
@@ -651,7 +681,7 @@ class ModelConfig:
             query_pre_attn_scalar = cfg.get("query_pre_attn_scalar", 256)
             if not isinstance(query_pre_attn_scalar, (int, float)) or isinstance(query_pre_attn_scalar, bool) or query_pre_attn_scalar <= 0:
                 raise RefError(f"{where}: field query_pre_attn_scalar must be a positive number, got {query_pre_attn_scalar!r}")
-            rope_local_theta = cfg.get("rope_local_base_freq", 10000.0)
+            rope_local_theta = rope_theta if gemma2 else cfg.get("rope_local_base_freq", 10000.0)
             if not isinstance(rope_local_theta, (int, float)) or isinstance(rope_local_theta, bool) or rope_local_theta <= 0:
                 raise RefError(f"{where}: field rope_local_base_freq must be a positive number, got {rope_local_theta!r}")
         if mt == "mistral" and cfg.get("sliding_window") is not None:
@@ -675,9 +705,10 @@ class ModelConfig:
             intermediate=need("intermediate_size", int),
             vocab=need("vocab_size", int),
             eps=need("rms_norm_eps", float),
-            rope_theta=float(cfg.get("rope_theta", 2000000.0 if mt == "smollm3" else 1000000.0 if gemma else 10000.0)),
+            rope_theta=rope_theta,
             rope_scaling=rs,
-            tied=bool(cfg.get("tie_word_embeddings", mt in ("smollm3", "gemma3_text"))),  # SmolLM3Config, Gemma3TextConfig default to tied
+            # SmolLM3Config, Gemma2Config and Gemma3TextConfig default to tied
+            tied=bool(cfg.get("tie_word_embeddings", mt in ("smollm3", "gemma2", "gemma3_text"))),
             attention_bias=True if mt == "qwen2" else attention_bias if mt in ("llama", "qwen3", "smollm3") else False,
             o_bias=attention_bias if mt in ("llama", "qwen3", "smollm3") else False,
             mlp_bias=bool(cfg.get("mlp_bias", False)) if mt in ("llama", "smollm3") else False,
@@ -688,6 +719,8 @@ class ModelConfig:
             rope_local_theta=float(rope_local_theta),
             query_pre_attn_scalar=float(query_pre_attn_scalar) if query_pre_attn_scalar is not None else None,
             rotary_dim=rotary_dim,
+            attn_softcap=softcaps.get("attn_logit_softcapping"),
+            final_softcap=softcaps.get("final_logit_softcapping"),
         )
 
     def expected_shapes(self) -> dict[str, list[int]]:
@@ -872,6 +905,9 @@ class Model:
             self.cfg = cfg = ModelConfig(**{**cfg.__dict__, "rope_layers": [True] * cfg.layers})
         if mutation == "nope_inverted":  # no_rope_layers read by its name: 1 taken as "no RoPE"
             self.cfg = cfg = ModelConfig(**{**cfg.__dict__, "rope_layers": [not r for r in cfg.rope_layers]})
+        if mutation == "sliding_layers_swapped":  # the window on the other parity (Gemma 2: layers 1, 3, ... slide)
+            self.cfg = cfg = ModelConfig(**{**cfg.__dict__, "sliding_layers": [not s for s in cfg.sliding_layers]})
+        self.scores_seen: list[tuple[int, torch.Tensor, torch.Tensor]] | None = None  # set to [] to record (layer, scores, mask)
         self.rope_cfg = cfg  # what the rotary embedding reads (the mutations above may change it)
         longrope = cfg.rope_scaling is not None and cfg.rope_scaling.get("rope_type") == "longrope"
         self.inv_freq = None if longrope else rope_inv_freq(cfg)  # longrope: per sequence length, in phi3_rope
@@ -933,7 +969,10 @@ class Model:
         """Logits [T, V] for every position of `ids` (full causal recomputation, no cache)."""
         c, w = self.cfg, self.w
         head = w["model.embed_tokens.weight"] if c.tied else w["lm_head.weight"]
-        return self.hidden(ids) @ head.T
+        logits = self.hidden(ids) @ head.T
+        if c.final_softcap is not None and self.mutation != "no_final_softcap":  # Gemma2ForCausalLM.forward
+            logits = softcap(logits, c.final_softcap)
+        return logits
 
     def hidden(self, ids: list[int]) -> torch.Tensor:
         """Final hidden states [T, hidden] of every position of `ids`, after the last RMSNorm."""
@@ -941,8 +980,8 @@ class Model:
         T = len(ids)
         x = w["model.embed_tokens.weight"][torch.tensor(ids, dtype=torch.long)]
         if c.gemma and m != "no_embed_scale":
-            # Gemma3TextScaledWordEmbedding: embeddings * sqrt(hidden_size); transformers casts that scale to the
-            # weights' dtype (bf16: sqrt(640) = 25.298 becomes 25.25); here it is the compute dtype's (float64)
+            # Gemma3TextScaledWordEmbedding (Gemma2Model: `normalizer`): embeddings * sqrt(hidden_size); transformers
+            # casts that scale to the weights' dtype (bf16: sqrt(640) = 25.298 becomes 25.25); here, the compute dtype's
             x = x * (c.hidden**0.5)
         pos = torch.arange(T, dtype=torch.float32)
         af = 1.0
@@ -954,7 +993,7 @@ class Model:
             cos, sin = emb.cos().to(self.dtype), emb.sin().to(self.dtype)
         mask = torch.full((T, T), -math.inf, dtype=self.dtype).triu(1)
         if any(c.sliding_layers):
-            if c.gemma:  # Gemma 3's sliding layers have their own RoPE; Phi-3's every layer slides with the one RoPE
+            if c.model_type == "gemma3_text":  # Gemma 3's sliding layers have their own RoPE; Gemma 2 and Phi-3 have one
                 freqs_local = pos[:, None] * self.inv_freq_local[None, :]
                 emb_local = torch.cat((freqs_local, freqs_local), dim=-1)
                 cos_local, sin_local = emb_local.cos().to(self.dtype), emb_local.sin().to(self.dtype)
@@ -1000,7 +1039,15 @@ class Model:
                 k, v = k.repeat(n_rep, 1, 1), v.repeat(n_rep, 1, 1)
             else:  # repeat_kv
                 k, v = k.repeat_interleave(n_rep, dim=0), v.repeat_interleave(n_rep, dim=0)
-            scores = (q @ k.transpose(1, 2)) * scale + layer_mask
+            scores = (q @ k.transpose(1, 2)) * scale
+            if self.scores_seen is not None:
+                self.scores_seen.append((n, scores, layer_mask))
+            if c.attn_softcap is None or m == "no_attn_softcap":
+                scores = scores + layer_mask
+            elif m == "attn_softcap_after_mask":  # wrong: masked keys end at -cap instead of -inf, so they leak
+                scores = softcap(scores + layer_mask, c.attn_softcap)
+            else:  # eager_attention_forward of modeling_gemma2.py: scale, cap, then add the mask
+                scores = softcap(scores, c.attn_softcap) + layer_mask
             attn = torch.softmax(scores, dim=-1) @ v  # [heads, T, hd]
             attn = attn.transpose(0, 1).reshape(T, c.heads * c.head_dim)
             a = self.linear(attn, p + "self_attn.o_proj")
@@ -1009,7 +1056,7 @@ class Model:
                 h = self.norm(x, p + "post_attention_layernorm.weight")
                 x = x + self.mlp(h, p)
                 continue
-            # Gemma3DecoderLayer: post_attention_layernorm normalises the attention OUTPUT, then sandwich norms
+            # Gemma2DecoderLayer / Gemma3DecoderLayer: post_attention_layernorm normalises the attention OUTPUT, then sandwich norms
             # around the MLP: x + post_feedforward_layernorm(mlp(pre_feedforward_layernorm(x)))
             if m != "no_post_norms":
                 a = self.norm(a, p + "post_attention_layernorm.weight")
@@ -1032,6 +1079,11 @@ class Model:
         up = self.linear(h, p + "mlp.up_proj")
         act = torch.nn.functional.gelu(gate, approximate="tanh") if self.cfg.gemma else torch.nn.functional.silu(gate)
         return self.linear(act * up, p + "mlp.down_proj")
+
+
+def softcap(x: torch.Tensor, cap: float) -> torch.Tensor:
+    """Gemma 2's soft-capping: cap * tanh(x / cap), about x for |x| << cap and never beyond +-cap."""
+    return cap * torch.tanh(x / cap)
 
 
 def rope_interleaved(x: torch.Tensor, freqs: torch.Tensor) -> torch.Tensor:
@@ -1535,6 +1587,15 @@ def cases(tok: BpeTokenizer) -> list[Case]:
         "rope_theta": 1000000.0, "sliding_window": 8, "sliding_window_pattern": 2, "tie_word_embeddings": True,
         "torch_dtype": "bfloat16", "transformers_version": "4.53.0", "use_cache": True, "vocab_size": V,
     }  # fmt: skip
+    gemma2 = {  # laid out as google/gemma-2-2b-it's config.json (hidden_act and hidden_activation, cache_implementation, no layer_types)
+        "architectures": ["Gemma2ForCausalLM"], "model_type": "gemma2", **BASE_DIMS, "head_dim": 32,
+        "attention_bias": False, "attention_dropout": 0.0, "attn_logit_softcapping": 7.0, "bos_token_id": eot,
+        "cache_implementation": "hybrid", "eos_token_id": [eot, im_end], "final_logit_softcapping": 15.0,
+        "hidden_act": "gelu_pytorch_tanh", "hidden_activation": "gelu_pytorch_tanh", "initializer_range": 0.02,
+        "max_position_embeddings": 256, "pad_token_id": eot, "query_pre_attn_scalar": 24, "rms_norm_eps": 1e-6,
+        "rope_theta": 10000.0, "sliding_window": 8, "torch_dtype": "bfloat16", "transformers_version": "4.42.4",
+        "use_cache": True, "vocab_size": V,
+    }  # fmt: skip
     phi3 = {  # laid out as microsoft/Phi-4-mini-instruct's config.json (tied, partial rotary, longrope, the remote-code fields)
         "architectures": ["Phi3ForCausalLM"], "model_type": "phi3", **BASE_DIMS,
         "attention_bias": False, "attention_dropout": 0.0, "bos_token_id": eot, "embd_pdrop": 0.0, "eos_token_id": im_end,
@@ -1576,14 +1637,20 @@ def cases(tok: BpeTokenizer) -> list[Case]:
                     "pass), rope_scaling longrope with short_factor applied (prompts within original_max_position_embeddings "
                     "256) and cos/sin x attention_factor sqrt(1 + ln 4 / ln 256) (max_position_embeddings 1024), "
                     "sliding_window 12 in every layer, tied embeddings, no biases"),
+        Case("gemma2", "gemma2", 909, gemma2, [eot, im_end],
+             covers="Gemma2ForCausalLM (gemma-2-2b/9b): embeddings * sqrt(hidden), RMSNorm scale (1 + w), post-attention and "
+                    "pre/post-feedforward norms, no q/k norms, scores * query_pre_attn_scalar**-0.5 (24, head_dim 32), "
+                    "attention soft-cap 7 * tanh(s / 7) after scaling and before the mask, final logits "
+                    "15 * tanh(z / 15), gelu_pytorch_tanh, tied; no layer_types: layer 0 slides (window 8), "
+                    "layer 1 full, one RoPE (rope_theta 1e4)"),
     ]  # fmt: skip
 
 
 def init_weights(cfg: ModelConfig, seed: int) -> dict[str, torch.Tensor]:
     """Random weights, large enough that next-token distributions are far from uniform; rounded to bf16.
 
-    Gemma 3 stores a norm's w with 1 + w the scale, so its norms are w ~ N(0, 0.15) (scale near 1), except the final
-    norm. Its post-norms fix each layer's contribution to the residual stream at rms ~1, so the embedding rows, which
+    Gemma (2 and 3) stores a norm's w with 1 + w the scale, so its norms are w ~ N(0, 0.15) (scale near 1), except the
+    final norm. Its post-norms fix each layer's contribution to the residual stream at rms ~1, so the embedding rows, which
     are multiplied by sqrt(hidden) = 8, must be small: with N(0, 0.5) like the other tied cases, the token's own
     embedding dominates the stream and the tied head predicts the input token again with p ~ 1 (entropy 0.00).
     With N(0, 0.05) (rms 0.4 in the stream) it does so at 8% of the prompt positions, but a final scale near 1 then
@@ -1704,6 +1771,11 @@ def evaluate_case(case: Case, case_dir: Path, weights: dict[str, torch.Tensor], 
         ("rope_long_factor", cfg.phi3 and cfg.rope_scaling is not None),  # long_factor for a short sequence
         ("qkv_order_kqv", cfg.phi3),  # qkv_proj split as k, q, v
         ("gate_up_swapped", cfg.phi3),  # gate_up_proj split as up, gate
+        # Gemma 2: the soft-caps and which layers slide
+        ("no_attn_softcap", cfg.attn_softcap is not None),  # scores not capped
+        ("attn_softcap_after_mask", cfg.attn_softcap is not None),  # capped after the mask: masked keys at -cap, not -inf
+        ("no_final_softcap", cfg.final_softcap is not None),  # logits not capped
+        ("sliding_layers_swapped", cfg.model_type == "gemma2" and any(cfg.sliding_layers) and not all(cfg.sliding_layers)),
     ):
         if not applies:
             continue
@@ -1730,6 +1802,8 @@ def evaluate_case(case: Case, case_dir: Path, weights: dict[str, torch.Tensor], 
             "attention_factor": rs["attention_factor"],
             "inv_freq_used": [float(f"{v:.9g}") for v in longrope_inv_freq(cfg, longest).tolist()],
         }
+    if cfg.attn_softcap is not None or cfg.final_softcap is not None:
+        extra["softcap"] = softcap_figures(cfg, model, [conv["token_ids"] for conv in convs])
     return {
         **extra,
         "eos_token_ids": eos,
@@ -1741,6 +1815,33 @@ def evaluate_case(case: Case, case_dir: Path, weights: dict[str, torch.Tensor], 
         "sensitivity_max_abs_diff": sensitivity,
         "results": results,
     }
+
+
+def softcap_figures(cfg: ModelConfig, model: Model, prompts: list[list[int]]) -> dict:
+    """How hard Gemma 2's soft-caps bend this fixture: per layer, the scaled attention scores (before the cap) of the
+    keys each query sees, over every position of the prompts; and the last position's logits before the final cap."""
+    out: dict[str, Any] = {"attn_logit_softcapping": cfg.attn_softcap, "final_logit_softcapping": cfg.final_softcap}
+    seen: dict[int, list[torch.Tensor]] = {}
+    last: list[torch.Tensor] = []
+    head = model.w["model.embed_tokens.weight"] if cfg.tied else model.w["lm_head.weight"]
+    for ids in prompts:
+        model.scores_seen = []
+        last.append((model.hidden(ids)[-1] @ head.T).abs())
+        for n, scores, mask in model.scores_seen:
+            seen.setdefault(n, []).append(scores[torch.isfinite(mask).expand_as(scores)].abs())
+    model.scores_seen = None
+    if cfg.attn_softcap is not None:
+        cap = cfg.attn_softcap
+        out["attention_scores"] = [
+            {"layer": n, "sliding": cfg.sliding_layers[n], "max_abs": r6(a.max()), "p99_abs": r6(torch.quantile(a, 0.99)),
+             "fraction_beyond_half_cap": r6((a > cap / 2).double().mean()), "fraction_beyond_cap": r6((a > cap).double().mean())}
+            for n, a in ((n, torch.cat(v)) for n, v in sorted(seen.items()))
+        ]  # fmt: skip
+    if cfg.final_softcap is not None:
+        z, cap = torch.cat(last), cfg.final_softcap
+        out["last_position_logits"] = {"max_abs": r6(z.max()), "fraction_beyond_half_cap": r6((z > cap / 2).double().mean()),
+                                       "fraction_beyond_cap": r6((z > cap).double().mean())}  # fmt: skip
+    return out
 
 
 def cmd_generate(args: argparse.Namespace) -> None:
@@ -1930,11 +2031,15 @@ def cmd_selftest(args: argparse.Namespace) -> None:
         write_safetensors(gbad / "model.safetensors", {k: v for k, v in gw.items() if "pre_feedforward_layernorm" not in k})
         expect_error(lambda: load_model(gbad), "pre_feedforward_layernorm")
         figures = selftest_phi3(Path(args.fixtures), t, read_json(conv_file)["conversations"])
+        g2_figures = selftest_gemma2(Path(args.fixtures), t, read_json(conv_file)["conversations"])
     print("selftest ok: bf16 rounding, f32/f16 checkpoints, LoRA merge == LoRA branch == merged f32 export, bad files refused, "
           "gemma3 layer types / sliding window / linear RoPE / refusals, phi3 longrope switch / partial rotary / fused "
-          "layout == Llama / sliding window / refusals", file=sys.stderr)
+          "layout == Llama / sliding window / refusals, gemma2 defaults / layer types / window convention / soft-caps / "
+          "refusals", file=sys.stderr)
     print("phi3 deliberate mistakes, max |delta log p| over every position of the 5 prompts: "
           + ", ".join(f"{k} {v:.2f}" for k, v in figures.items()), file=sys.stderr)
+    print("gemma2 deliberate mistakes, max |delta log p| over every position of the 5 prompts: "
+          + ", ".join(f"{k} {v:.2f}" for k, v in g2_figures.items()), file=sys.stderr)
 
 
 PHI3_MISTAKES = ("rotary_full_head", "rotary_pair_head_half", "no_attention_factor", "rope_long_factor", "no_sliding_window",
@@ -2032,6 +2137,95 @@ def selftest_phi3(fixtures: Path, tmp: Path, convs: list[dict]) -> dict[str, flo
     (bad / "model.safetensors").unlink()
     write_safetensors(bad / "model.safetensors", llama_w)  # unfused q/k/v and gate/up tensors
     expect_error(lambda: load_model(bad), "qkv_proj")
+    return figures
+
+
+GEMMA2_MISTAKES = ("no_attn_softcap", "no_final_softcap", "attn_softcap_after_mask", "sliding_layers_swapped",
+                   "no_sliding_window", "scale_head_dim", "norm_no_plus_one", "no_embed_scale", "no_post_norms")  # fmt: skip
+
+
+def selftest_gemma2(fixtures: Path, tmp: Path, convs: list[dict]) -> dict[str, float]:
+    """Gemma 2: Gemma2Config's defaults and layer types, the window convention checked against shorter inputs, the
+    soft-caps against uncapped arithmetic, the deliberate mistakes (returns their figures) and the refusals."""
+    src = fixtures / "gemma2"
+    cfg, w = load_model(src)
+    gc = read_json(src / "config.json")
+    assert cfg.gemma and not cfg.qk_norm and cfg.tied and cfg.head_dim == 32 and cfg.query_pre_attn_scalar == 24.0
+    assert cfg.sliding_layers == [True, False] and cfg.sliding_window == 8 and "layer_types" not in gc
+    assert cfg.attn_softcap == 7.0 and cfg.final_softcap == 15.0 and cfg.rope_theta == cfg.rope_local_theta == 10000.0
+    ids = [c["token_ids"] for c in convs]
+    model = Model(cfg, w)
+    # Gemma2Config's defaults; layer_types absent: layers 0, 2, 4, ... slide; given: followed
+    keep = {k: v for k, v in gc.items() if k not in ("head_dim", "query_pre_attn_scalar", "rope_theta", "sliding_window",
+                                                     "tie_word_embeddings", "attn_logit_softcapping", "final_logit_softcapping")}  # fmt: skip
+    d = ModelConfig.from_dict(keep, "gemma2")
+    assert (d.head_dim, d.query_pre_attn_scalar, d.rope_theta, d.sliding_window, d.tied) == (256, 256.0, 10000.0, 4096, True)
+    assert (d.attn_softcap, d.final_softcap) == (50.0, 30.0)
+    assert ModelConfig.from_dict({**gc, "num_hidden_layers": 5}, "gemma2").sliding_layers == [True, False, True, False, True]
+    for lt in (["full_attention", "sliding_attention"], ["sliding_attention", "sliding_attention"]):
+        assert ModelConfig.from_dict({**gc, "layer_types": lt}, "gemma2").sliding_layers == [t == "sliding_attention" for t in lt]
+    nocap = ModelConfig.from_dict({**gc, "attn_logit_softcapping": None, "final_logit_softcapping": None}, "gemma2")
+    assert nocap.attn_softcap is None and nocap.final_softcap is None
+    assert ModelConfig.from_dict({**gc, "rope_scaling": {"rope_type": "default"}}, "gemma2").rope_scaling is None
+    # soft-caps: huge caps are no caps; without them the output differs; capped logits stay within +-cap
+    huge = Model(ModelConfig(**{**cfg.__dict__, "attn_softcap": 1e12, "final_softcap": 1e12}), w).logits(ids[2])
+    assert float((huge - Model(nocap, w).logits(ids[2])).abs().max()) < 1e-9
+    capped = model.logits(ids[2])
+    assert float(capped.abs().max()) < cfg.final_softcap and float((capped - huge).abs().max()) > 0.05
+    # the window, independently: a 1-layer model (layer 0, sliding) gives position i what full causal attention gives
+    # the last of the sliding_window tokens i - 7 .. i alone (RoPE scores depend on i - j only), i.e. i - w < j <= i
+    one = ModelConfig(**{**cfg.__dict__, "layers": 1, "sliding_layers": [True], "rope_layers": [True]})
+    x = ids[4]
+    full = Model(one, w).logits(x)
+    wide = Model(ModelConfig(**{**one.__dict__, "sliding_window": 9}), w).logits(x)
+    causal = Model(one, w, mutation="no_sliding_window")
+    worst = 0.0
+    for i in range(7, len(x), 13):
+        worst = max(worst, float((full[i] - causal.logits(x[i - 7 : i + 1])[-1]).abs().max()))
+    assert worst < 1e-4, f"gemma2 sliding window: position i differs from its last 8 tokens alone by {worst}"
+    assert float((full - wide).abs().max()) > 0.05, "a window of 9 scores like a window of 8"
+    # a window covering the whole prompt is plain causal attention; this one matters
+    whole = Model(ModelConfig(**{**cfg.__dict__, "sliding_window": len(ids[2])}), w).logits(ids[2])
+    assert float((whole - Model(cfg, w, mutation="no_sliding_window").logits(ids[2])).abs().max()) < 1e-12
+    assert float((whole - capped).abs().max()) > 0.05, "the sliding window changes nothing"
+    # the deliberate mistakes
+    figures = {}
+    right = [log_softmax(model.logits(i)) for i in ids]
+    for mutation in GEMMA2_MISTAKES:
+        wrong = Model(cfg, w, mutation=mutation)
+        figures[mutation] = max(float((log_softmax(wrong.logits(i)) - r).abs().max()) for i, r in zip(ids, right))
+        assert figures[mutation] >= MIN_MUTATION_DIFF, (mutation, figures[mutation])
+    # refusals
+    bad = tmp / "gemma2"
+    shutil.copytree(src, bad)
+    for key, value, needle in (
+        ("attn_logit_softcapping", 0.0, "attn_logit_softcapping"),
+        ("attn_logit_softcapping", "50", "attn_logit_softcapping"),
+        ("final_logit_softcapping", -30.0, "final_logit_softcapping"),
+        ("final_logit_softcapping", True, "final_logit_softcapping"),
+        ("rope_scaling", {"rope_type": "linear", "factor": 2.0}, "rope_scaling"),
+        ("rope_scaling", {"rope_type": "dynamic", "factor": 2.0}, "rope_scaling"),
+        ("rope_parameters", {"rope_type": "default", "rope_theta": 10000.0}, "rope_parameters"),
+        ("hidden_activation", "gelu", "hidden_activation"),
+        ("attention_bias", True, "attention_bias"),
+        ("use_bidirectional_attention", True, "use_bidirectional_attention"),
+        ("layer_types", ["sliding_attention"], "layer_types"),
+        ("layer_types", ["sliding_attention", "chunked_attention"], "layer_types"),
+        ("sliding_window", 0, "sliding_window"),
+        ("sliding_window", None, "sliding_window"),
+        ("query_pre_attn_scalar", 0, "query_pre_attn_scalar"),
+        ("architectures", ["Gemma3ForCausalLM"], "architectures"),
+    ):
+        write_json(bad / "config.json", {**gc, key: value})
+        expect_error(lambda: load_model(bad), needle)
+    write_json(bad / "config.json", gc)
+    (bad / "model.safetensors").unlink()
+    write_safetensors(bad / "model.safetensors", {k: v for k, v in w.items() if "pre_feedforward_layernorm" not in k})
+    expect_error(lambda: load_model(bad), "pre_feedforward_layernorm")
+    (bad / "model.safetensors").unlink()
+    qk = {f"model.layers.{n}.self_attn.{t}_norm.weight": torch.zeros(cfg.head_dim, dtype=torch.float64) for n in range(2) for t in "qk"}
+    write_safetensors(bad / "model.safetensors", {**w, **qk})  # Gemma 3's q/k norms: Gemma2Attention has none
+    expect_error(lambda: load_model(bad), "self_attn.k_norm.weight")
     return figures
 
 
