@@ -299,7 +299,16 @@ int kv_heads(int kv, int H) {
   return kv;
 }
 
-// attentionFwd(q, qs, k, v, kvs, out, os, P|null, B, H, Tq, Tk, hd, qOff, scale, kvHeads?, window?)
+// Attention logit soft-capping (Gemma 2's attn_logit_softcapping), argument i if present: a finite number >= 0 (0: none).
+float softcap_arg(Args& a, size_t i) {
+  if (!a.present(i)) return 0.0f;
+  double v = a.num(i, "softcap");
+  float f = static_cast<float>(v);
+  if (!(v >= 0) || !std::isfinite(f)) throw Error("softcap: expected a non-negative finite number");
+  return f;
+}
+
+// attentionFwd(q, qs, k, v, kvs, out, os, P|null, B, H, Tq, Tk, hd, qOff, scale, kvHeads?, window?, softcap?)
 napi_value AttentionFwd(napi_env env, napi_callback_info info) {
   return guard(env, [&] {
     Args a(env, info, 15);
@@ -309,6 +318,7 @@ napi_value AttentionFwd(napi_env env, napi_callback_info info) {
     float scale = static_cast<float>(a.num(14, "scale"));
     int KV = a.present(15) ? kv_heads(a.integer(15, "kvHeads"), H) : H;
     int window = a.present(16) ? a.integer(16, "window") : 0;
+    float softcap = softcap_arg(a, 17);
     auto q = a.f32(0, "q"), k = a.f32(2, "k"), v = a.f32(3, "v"), out = a.f32(5, "out"), P = a.f32(7, "P", true);
     long width = static_cast<long>(H) * hd, kv_width = static_cast<long>(KV) * hd;
     if (qs < width || os < width || kvs < kv_width) throw Error("a row stride is smaller than its heads' width");
@@ -317,7 +327,7 @@ napi_value AttentionFwd(napi_env env, napi_callback_info info) {
     need(v, (static_cast<long>(B) * Tk - 1) * kvs + kv_width, "v");
     need(out, (static_cast<long>(B) * Tq - 1) * os + width, "out");
     if (P.data) need(P, static_cast<long>(B) * H * Tq * Tk, "P");
-    tl::attention_fwd(q.data, qs, k.data, v.data, kvs, out.data, os, P.data, B, H, Tq, Tk, hd, q_off, scale, KV, window);
+    tl::attention_fwd(q.data, qs, k.data, v.data, kvs, out.data, os, P.data, B, H, Tq, Tk, hd, q_off, scale, KV, window, softcap);
     return undefined(env);
   });
 }
@@ -335,7 +345,7 @@ void need_rows(const View<float>& v, const View<int32_t>& starts, const View<int
     if (lens.data[b] > 0) need(v, (static_cast<long>(starts.data[b]) + lens.data[b] - 1) * stride + width, name);
 }
 
-// attentionFwdRows(q, qs, k, v, kvs, out, os, starts, lens, H, hd, scale, kvHeads?, window?)
+// attentionFwdRows(q, qs, k, v, kvs, out, os, starts, lens, H, hd, scale, kvHeads?, window?, softcap?)
 napi_value AttentionFwdRows(napi_env env, napi_callback_info info) {
   return guard(env, [&] {
     Args a(env, info, 12);
@@ -344,6 +354,7 @@ napi_value AttentionFwdRows(napi_env env, napi_callback_info info) {
     float scale = static_cast<float>(a.num(11, "scale"));
     int KV = a.present(12) ? kv_heads(a.integer(12, "kvHeads"), H) : H;
     int window = a.present(13) ? a.integer(13, "window") : 0;
+    float softcap = softcap_arg(a, 14);
     auto q = a.f32(0, "q"), k = a.f32(2, "k"), v = a.f32(3, "v"), out = a.f32(5, "out");
     auto starts = a.i32(7, "starts"), lens = a.i32(8, "lens");
     int B = packed_rows(starts, lens);
@@ -351,12 +362,12 @@ napi_value AttentionFwdRows(napi_env env, napi_callback_info info) {
     if (qs < width || os < width || kvs < kv_width) throw Error("a row stride is smaller than its heads' width");
     need_rows(q, starts, lens, qs, width, "q"), need_rows(k, starts, lens, kvs, kv_width, "k");
     need_rows(v, starts, lens, kvs, kv_width, "v"), need_rows(out, starts, lens, os, width, "out");
-    tl::attention_fwd_rows(q.data, qs, k.data, v.data, kvs, out.data, os, starts.data, lens.data, B, H, hd, scale, KV, window);
+    tl::attention_fwd_rows(q.data, qs, k.data, v.data, kvs, out.data, os, starts.data, lens.data, B, H, hd, scale, KV, window, softcap);
     return undefined(env);
   });
 }
 
-// attentionBwdRows(q, qs, k, v, kvs, dout, os, dq, dk, dv, dqs, starts, lens, H, hd, scale, kvHeads?, window?)
+// attentionBwdRows(q, qs, k, v, kvs, dout, os, dq, dk, dv, dqs, starts, lens, H, hd, scale, kvHeads?, window?, softcap?)
 napi_value AttentionBwdRows(napi_env env, napi_callback_info info) {
   return guard(env, [&] {
     Args a(env, info, 16);
@@ -365,6 +376,7 @@ napi_value AttentionBwdRows(napi_env env, napi_callback_info info) {
     float scale = static_cast<float>(a.num(15, "scale"));
     int KV = a.present(16) ? kv_heads(a.integer(16, "kvHeads"), H) : H;
     int window = a.present(17) ? a.integer(17, "window") : 0;
+    float softcap = softcap_arg(a, 18);
     auto q = a.f32(0, "q"), k = a.f32(2, "k"), v = a.f32(3, "v"), dout = a.f32(5, "dout");
     auto dq = a.f32(7, "dq"), dk = a.f32(8, "dk"), dv = a.f32(9, "dv");
     auto starts = a.i32(11, "starts"), lens = a.i32(12, "lens");
@@ -375,12 +387,12 @@ napi_value AttentionBwdRows(napi_env env, napi_callback_info info) {
     need_rows(dout, starts, lens, os, width, "dout"), need_rows(dq, starts, lens, dqs, width, "dq");
     need_rows(dk, starts, lens, dqs, kv_width, "dk"), need_rows(dv, starts, lens, dqs, kv_width, "dv");
     tl::attention_bwd_rows(q.data, qs, k.data, v.data, kvs, dout.data, os, dq.data, dk.data, dv.data, dqs, starts.data, lens.data, B, H, hd,
-                           scale, KV, window);
+                           scale, KV, window, softcap);
     return undefined(env);
   });
 }
 
-// attentionBwd(q, qs, k, v, kvs, P|null, dout, os, dq, dk, dv, dqs, B, H, T, hd, scale, kvHeads?, window?)
+// attentionBwd(q, qs, k, v, kvs, P|null, dout, os, dq, dk, dv, dqs, B, H, T, hd, scale, kvHeads?, window?, softcap?)
 napi_value AttentionBwd(napi_env env, napi_callback_info info) {
   return guard(env, [&] {
     Args a(env, info, 17);
@@ -389,6 +401,7 @@ napi_value AttentionBwd(napi_env env, napi_callback_info info) {
     float scale = static_cast<float>(a.num(16, "scale"));
     int KV = a.present(17) ? kv_heads(a.integer(17, "kvHeads"), H) : H;
     int window = a.present(18) ? a.integer(18, "window") : 0;
+    float softcap = softcap_arg(a, 19);
     auto q = a.f32(0, "q"), k = a.f32(2, "k"), v = a.f32(3, "v"), P = a.f32(5, "P", true), dout = a.f32(6, "dout");
     auto dq = a.f32(8, "dq"), dk = a.f32(9, "dk"), dv = a.f32(10, "dv");
     long rows = static_cast<long>(B) * T, width = static_cast<long>(H) * hd, kv_width = static_cast<long>(KV) * hd;
@@ -399,7 +412,7 @@ napi_value AttentionBwd(napi_env env, napi_callback_info info) {
       need(dout, (rows - 1) * os + width, "dout");
       need(dq, (rows - 1) * dqs + width, "dq"), need(dk, (rows - 1) * dqs + kv_width, "dk"), need(dv, (rows - 1) * dqs + kv_width, "dv");
     }
-    tl::attention_bwd(q.data, qs, k.data, v.data, kvs, P.data, dout.data, os, dq.data, dk.data, dv.data, dqs, B, H, T, hd, scale, KV, window);
+    tl::attention_bwd(q.data, qs, k.data, v.data, kvs, P.data, dout.data, os, dq.data, dk.data, dv.data, dqs, B, H, T, hd, scale, KV, window, softcap);
     return undefined(env);
   });
 }

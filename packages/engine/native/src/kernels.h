@@ -31,26 +31,28 @@ void embed_bwd(const int32_t* ids, const float* dout, float* dtok, float* dpos, 
 // attention: with kv_heads (0 means H; H must be a multiple of it) query head h reads kv head
 // h / (H / kv_heads), at k/v columns [kvh*hd, (kvh+1)*hd); kv_heads == H is multi-head attention.
 // P (if not null) receives the attention probabilities [B, H, Tq, Tk] (per query head, zeros included).
+// Soft-capping (softcap > 0; 0 means none, the same bits as without it): Gemma 2's attn_logit_softcapping, each score
+// s = scale·q·k becomes softcap·tanh(s / softcap) before the mask and the softmax.
 void attention_fwd(const float* q, int qs, const float* k, const float* v, int kvs, float* out, int os, float* P, int B, int H,
-                   int Tq, int Tk, int hd, int q_off, float scale, int kv_heads = 0, int window = 0);
-// Backward of attention_fwd with Tq == Tk == T and q_off == 0 (and the same window; P, if given, from that
-// forward pass); dq, dk, dv (rows of stride dqs; dk/dv
+                   int Tq, int Tk, int hd, int q_off, float scale, int kv_heads = 0, int window = 0, float softcap = 0.0f);
+// Backward of attention_fwd with Tq == Tk == T and q_off == 0 (and the same window and softcap; P, if given, from that
+// forward pass; with softcap > 0, dS is multiplied by 1 − tanh²(s / softcap) from the scores Q·Kᵀ recomputed per row block); dq, dk, dv (rows of stride dqs; dk/dv
 // at kv-head columns) are overwritten. P may be null: the probabilities are then recomputed per head
 // (no B·H·T² buffer kept between passes). One task per (batch, kv head) loops over its query heads in
 // order: the first writes dK/dV, the others add theirs (the sum over the group, in a fixed order).
 void attention_bwd(const float* q, int qs, const float* k, const float* v, int kvs, const float* P, const float* dout, int os,
                    float* dq, float* dk, float* dv, int dqs, int B, int H, int T, int hd, float scale, int kv_heads = 0,
-                   int window = 0);
+                   int window = 0, float softcap = 0.0f);
 // Self-attention (causal, each example from position 0) over a packed batch: example b is rows starts[b] ..
 // starts[b]+lens[b]-1 of q, k, v, out (and dout, dq, dk, dv), and attends to its own rows only. The same products as
 // attention_fwd / attention_bwd with B = 1 per example, with every example's heads in one parallel region (the
-// longest examples first), the window counted from each example's position 0. The probabilities are recomputed in the
-// backward pass.
+// longest examples first), the window counted from each example's position 0, the same soft-cap. The probabilities are
+// recomputed in the backward pass.
 void attention_fwd_rows(const float* q, int qs, const float* k, const float* v, int kvs, float* out, int os, const int* starts,
-                        const int* lens, int B, int H, int hd, float scale, int kv_heads = 0, int window = 0);
+                        const int* lens, int B, int H, int hd, float scale, int kv_heads = 0, int window = 0, float softcap = 0.0f);
 void attention_bwd_rows(const float* q, int qs, const float* k, const float* v, int kvs, const float* dout, int os, float* dq,
                         float* dk, float* dv, int dqs, const int* starts, const int* lens, int B, int H, int hd, float scale,
-                        int kv_heads = 0, int window = 0);
+                        int kv_heads = 0, int window = 0, float softcap = 0.0f);
 
 // RMSNorm over the last dimension, in float32 as Hugging Face computes it: rstd[r] = 1 / sqrt(mean(x²) + eps),
 // out = gamma * (x * rstd). out may be x (in place).

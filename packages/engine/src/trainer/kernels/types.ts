@@ -146,6 +146,12 @@ export interface Kernels {
      * exactly 0 and the native kernels skip their products. undefined or 0: no window (every key j ≤ p).
      */
     window?: number,
+    /**
+     * Attention logit soft-capping (Gemma 2's attn_logit_softcapping): each score s = scale·q·k becomes
+     * softcap·tanh(s / softcap) before the mask and the softmax (P holds the probabilities of the capped scores).
+     * undefined or 0: no capping, the same bits as without the argument.
+     */
+    softcap?: number,
   ): void;
   attentionBwd(
     q: Vec,
@@ -170,12 +176,17 @@ export interface Kernels {
     kvHeads?: number,
     /** The forward pass's sliding window (query i sees keys i − window < j ≤ i; undefined or 0: none). P, if given, is from it. */
     window?: number,
+    /**
+     * The forward pass's soft-cap (undefined or 0: none); P, if given, is from it. The scores' gradient is multiplied by
+     * 1 − tanh²(s / softcap), s = scale·q·k recomputed from q and k.
+     */
+    softcap?: number,
   ): void;
   /**
    * Self-attention over a packed batch: example b is rows starts[b] .. starts[b] + lens[b] - 1 of q, k, v and out,
    * causal from position 0 within the example, attending to its own rows only (attentionFwd with B = 1 and qOff 0 on
    * each example's rows, every example's heads in one parallel region). With a sliding window, the query at position p
-   * of its example sees that example's keys p − window < j ≤ p (undefined or 0: no window).
+   * of its example sees that example's keys p − window < j ≤ p (undefined or 0: no window). softcap as attentionFwd's.
    */
   attentionFwdRows(
     q: Vec,
@@ -192,10 +203,11 @@ export interface Kernels {
     scale: number,
     kvHeads?: number,
     window?: number,
+    softcap?: number,
   ): void;
   /**
-   * The backward of attentionFwdRows (the probabilities recomputed, with the same window): dq, dk, dv overwritten on the
-   * examples' rows.
+   * The backward of attentionFwdRows (the probabilities recomputed, with the same window and softcap): dq, dk, dv
+   * overwritten on the examples' rows.
    */
   attentionBwdRows(
     q: Vec,
@@ -216,6 +228,7 @@ export interface Kernels {
     scale: number,
     kvHeads?: number,
     window?: number,
+    softcap?: number,
   ): void;
   crossEntropy(logits: Vec, targets: Int32Array, weights: Vec, losses: Vec, correct: Vec, rows: number, V: number, grad: boolean): void;
   adamw(

@@ -5,10 +5,16 @@ function firstKey(p: number, window: number): number {
   return window > 0 ? Math.max(0, p - window + 1) : 0;
 }
 
+/** The soft-capped score cap·tanh(s / cap) (Gemma 2's attn_logit_softcapping), or s itself without a cap (cap 0). */
+function capped(s: number, cap: number): number {
+  return cap > 0 ? cap * Math.tanh(s / cap) : s;
+}
+
 /**
  * Reference causal attention; see native/src/kernels.h for the layout. Grouped-query attention: query
  * head h reads kv head floor(h / (H / kvHeads)) at k/v columns kvh·hd. A sliding window (window > 0):
- * the query at position p = qOff + i sees keys p - window < j <= p only.
+ * the query at position p = qOff + i sees keys p - window < j <= p only. Soft-capping (softcap > 0): each score
+ * s = scale·q·k becomes softcap·tanh(s / softcap) before the mask and the softmax.
  */
 export function attentionFwd(
   q: Vec,
@@ -28,6 +34,7 @@ export function attentionFwd(
   scale: number,
   kvHeads: number = H,
   window = 0,
+  softcap = 0,
 ): void {
   const group = H / kvHeads;
   const s = new Float64Array(Tk);
@@ -42,7 +49,7 @@ export function attentionFwd(
           const kj = (b * Tk + j) * kvs + Math.floor(h / group) * hd;
           let dot = 0;
           for (let c = 0; c < hd; c++) dot += (q[qi + c] as number) * (k[kj + c] as number);
-          s[j] = dot * scale;
+          s[j] = capped(dot * scale, softcap);
           mx = Math.max(mx, s[j] as number);
         }
         let sum = 0;
@@ -67,6 +74,11 @@ export function attentionFwd(
   }
 }
 
+/**
+ * The backward of attentionFwd (Tq = Tk = T, qOff 0, the same window and softcap; Pin, if given, from that forward
+ * pass, else recomputed). With softcap > 0 the scores' gradient is multiplied by 1 − tanh²(s / softcap), s = scale·q·k
+ * recomputed from q and k (saved probabilities or not).
+ */
 export function attentionBwd(
   q: Vec,
   qs: number,
@@ -87,13 +99,14 @@ export function attentionBwd(
   scale: number,
   kvHeads: number = H,
   window = 0,
+  softcap = 0,
 ): void {
   const group = H / kvHeads;
   const dp = new Float64Array(T);
   let P = Pin;
   if (!P) {
     P = new Float64Array(B * H * T * T);
-    attentionFwd(q, qs, k, v, kvs, new Float64Array(B * T * H * hd), H * hd, P, B, H, T, T, hd, 0, scale, kvHeads, window);
+    attentionFwd(q, qs, k, v, kvs, new Float64Array(B * T * H * hd), H * hd, P, B, H, T, T, hd, 0, scale, kvHeads, window, softcap);
   }
   for (let b = 0; b < B; b++) {
     for (let i = 0; i < T; i++) {
@@ -124,8 +137,14 @@ export function attentionBwd(
         }
         for (let j = lo; j <= i; j++) {
           const p = P[pi + j] as number;
-          const ds = p * ((dp[j] as number) - D) * scale;
           const kj = (b * T + j) * kvs + kvh * hd;
+          let ds = p * ((dp[j] as number) - D) * scale;
+          if (softcap > 0) {
+            let dot = 0;
+            for (let c = 0; c < hd; c++) dot += (q[qi + c] as number) * (k[kj + c] as number);
+            const t = Math.tanh((dot * scale) / softcap);
+            ds *= 1 - t * t;
+          }
           const dj = (b * T + j) * dqs + kvh * hd;
           for (let c = 0; c < hd; c++) {
             dq[dqi + c] = (dq[dqi + c] as number) + ds * (k[kj + c] as number);
@@ -138,7 +157,7 @@ export function attentionBwd(
   }
 }
 
-/** attentionFwdRows: attentionFwd on each example's rows (B = 1, from position 0, the window too). */
+/** attentionFwdRows: attentionFwd on each example's rows (B = 1, from position 0, the window and softcap too). */
 export function attentionFwdRows(
   q: Vec,
   qs: number,
@@ -154,6 +173,7 @@ export function attentionFwdRows(
   scale: number,
   kvHeads: number = H,
   window = 0,
+  softcap = 0,
 ): void {
   lens.forEach((T, b) => {
     const r = starts[b] as number;
@@ -176,11 +196,12 @@ export function attentionFwdRows(
         scale,
         kvHeads,
         window,
+        softcap,
       );
   });
 }
 
-/** attentionBwdRows: attentionBwd on each example's rows (B = 1). */
+/** attentionBwdRows: attentionBwd on each example's rows (B = 1, the same window and softcap). */
 export function attentionBwdRows(
   q: Vec,
   qs: number,
@@ -200,6 +221,7 @@ export function attentionBwdRows(
   scale: number,
   kvHeads: number = H,
   window = 0,
+  softcap = 0,
 ): void {
   lens.forEach((T, b) => {
     const r = starts[b] as number;
@@ -224,6 +246,7 @@ export function attentionBwdRows(
         scale,
         kvHeads,
         window,
+        softcap,
       );
   });
 }
