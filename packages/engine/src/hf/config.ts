@@ -10,7 +10,7 @@ import { floatToF16, halfToFloat } from "./halves.ts";
 import { IMAGE_TEXT_KINDS, textConfigOf } from "./image-text.ts";
 import { floatToBf16 } from "./safetensors-write.ts";
 
-export const SUPPORTED_MODEL_TYPES = ["llama", "qwen2", "qwen3", "mistral", "smollm3", "gemma3_text", "phi3"] as const;
+export const SUPPORTED_MODEL_TYPES = ["llama", "qwen2", "qwen3", "mistral", "smollm3", "gemma2", "gemma3_text", "phi3"] as const;
 export type HfModelType = (typeof SUPPORTED_MODEL_TYPES)[number];
 
 const ARCHITECTURE_OF: Record<HfModelType, string> = {
@@ -19,6 +19,7 @@ const ARCHITECTURE_OF: Record<HfModelType, string> = {
   qwen3: "Qwen3ForCausalLM",
   mistral: "MistralForCausalLM",
   smollm3: "SmolLM3ForCausalLM",
+  gemma2: "Gemma2ForCausalLM",
   gemma3_text: "Gemma3ForCausalLM",
   phi3: "Phi3ForCausalLM",
 };
@@ -168,8 +169,22 @@ export interface GemmaTraits {
   slidingWindow: number;
   /** The local (sliding-window) layers, ascending. */
   slidingLayers: readonly number[];
-  /** The RoPE base of the local layers (`rope_local_base_freq`); the others use ropeTheta. */
+  /** The RoPE base of the local layers (`rope_local_base_freq`); the others use ropeTheta. Gemma 2: ropeTheta for all. */
   localRopeTheta: number;
+  /** Gemma 2: attention scores become cap · tanh(score / cap) (`attn_logit_softcapping`); absent: not capped. */
+  attnSoftcap?: number;
+  /** Gemma 2: the output logits become cap · tanh(logit / cap) (`final_logit_softcapping`); absent: not capped. */
+  finalSoftcap?: number;
+}
+
+/** The attention scores' soft cap (Gemma 2), or 0 for none. */
+export function attentionSoftcap(a: HfArchitecture): number {
+  return a.gemma?.attnSoftcap ?? 0;
+}
+
+/** The output logits' soft cap (Gemma 2), or 0 for none. */
+export function finalSoftcap(a: HfArchitecture): number {
+  return a.gemma?.finalSoftcap ?? 0;
 }
 
 /** What the checkpoint's norm weights are shifted by in memory: Gemma stores w for a scale of 1 + w, the engine holds 1 + w. */
@@ -246,7 +261,7 @@ export function parseHfConfig(raw: unknown, file = "config.json"): HfArchitectur
     throw refuse(file, "quantization_config", "quantized checkpoints are not supported; use the bf16/f16/f32 weights");
   if (c.num_experts !== undefined || c.num_local_experts !== undefined)
     throw refuse(file, c.num_experts !== undefined ? "num_experts" : "num_local_experts", "mixture-of-experts models are not supported");
-  if (c.hidden_act !== undefined && c.hidden_act !== "silu" && modelType !== "gemma3_text")
+  if (c.hidden_act !== undefined && c.hidden_act !== "silu" && modelType !== "gemma3_text" && modelType !== "gemma2")
     throw refuse(file, "hidden_act", `"${c.hidden_act}" is not supported; only silu (SwiGLU) is`);
   if (c.mlp_bias) throw refuse(file, "mlp_bias", "MLP biases are not supported");
   const kvHeads = c.num_key_value_heads ?? c.num_attention_heads;
@@ -255,7 +270,7 @@ export function parseHfConfig(raw: unknown, file = "config.json"): HfArchitectur
   const headDim = c.head_dim ?? c.hidden_size / c.num_attention_heads;
   if (!Number.isInteger(headDim) || headDim % 2 !== 0)
     throw refuse(file, "head_dim", `${headDim} is not an even integer (hidden_size / num_attention_heads when head_dim is absent)`);
-  const gemma = modelType === "gemma3_text" ? readGemma(c, file, headDim) : undefined;
+  const gemma = modelType === "gemma3_text" || modelType === "gemma2" ? readGemma(c, file, headDim, modelType) : undefined;
   const phi3 = modelType === "phi3" ? readPhi3(c, file, headDim) : undefined;
   // Mistral 7B v0.1 (and its fine-tunes: Zephyr, OpenHermes) attends to a window of 4,096 keys in every layer
   const mistralWindow = modelType === "mistral" ? readMistralWindow(c, file) : undefined;
@@ -266,7 +281,7 @@ export function parseHfConfig(raw: unknown, file = "config.json"): HfArchitectur
       "sliding_window",
       `sliding-window attention (${c.sliding_window}) shorter than the context is not supported for ${modelType} (use_sliding_window)`,
     );
-  const linear = gemma ? readLinearRopeScaling(c, file) : undefined;
+  const linear = modelType === "gemma3_text" ? readLinearRopeScaling(c, file) : undefined;
   const ropeScaling = gemma || phi3 ? undefined : readRopeScaling(c, file);
   const noRopeLayers = modelType === "smollm3" ? readNoRopeLayers(c, file) : [];
   return {
@@ -287,7 +302,7 @@ export function parseHfConfig(raw: unknown, file = "config.json"): HfArchitectur
     tiedEmbeddings: c.tie_word_embeddings ?? gemma !== undefined,
     qkvBias: modelType === "qwen2" || c.attention_bias === true,
     oBias: modelType !== "qwen2" && c.attention_bias === true,
-    qkNorm: modelType === "qwen3" || gemma !== undefined,
+    qkNorm: modelType === "qwen3" || modelType === "gemma3_text",
     ...(noRopeLayers.length > 0 ? { noRopeLayers } : {}),
     ...(linear ? { ropeLinearFactor: linear } : {}),
     ...(gemma ? { gemma } : {}),
@@ -375,14 +390,23 @@ function readLongRope(c: HfConfigJson, file: string, rotary: number): LongRope |
   };
 }
 
-/** Gemma 3's text model: its fields read and checked (what the engine does not run is refused, naming the field). */
-function readGemma(c: HfConfigJson, file: string, headDim: number): GemmaTraits {
+/**
+ * Gemma 3's text model and Gemma 2: their fields read and checked (what the engine does not run is refused, naming the
+ * field). Gemma 2 differs in: no q/k norms; one RoPE base for every layer; attention scores and output logits soft-capped
+ * (cap · tanh(x / cap)); the even layers (0, 2, …) local, as transformers' Gemma2 derives them without layer_types.
+ */
+function readGemma(c: HfConfigJson, file: string, headDim: number, modelType: "gemma2" | "gemma3_text"): GemmaTraits {
+  const gemma2 = modelType === "gemma2";
+  const name = gemma2 ? "Gemma 2" : "Gemma 3";
   const activation = c.hidden_activation ?? c.hidden_act ?? "gelu_pytorch_tanh";
   if (activation !== "gelu_pytorch_tanh")
-    throw refuse(file, "hidden_activation", `"${activation}" is not supported for Gemma 3; only gelu_pytorch_tanh is`);
-  for (const field of ["final_logit_softcapping", "attn_logit_softcapping"] as const)
-    if (c[field] != null) throw refuse(file, field, `logit soft-capping (${c[field]}) is not supported (Gemma 3 has none)`);
-  if (c.attention_bias) throw refuse(file, "attention_bias", "attention biases are not supported for Gemma 3");
+    throw refuse(file, "hidden_activation", `"${activation}" is not supported for ${name}; only gelu_pytorch_tanh is`);
+  if (!gemma2)
+    for (const field of ["final_logit_softcapping", "attn_logit_softcapping"] as const)
+      if (c[field] != null) throw refuse(file, field, `logit soft-capping (${c[field]}) is not supported (Gemma 3 has none)`);
+  if (gemma2 && c.rope_scaling != null && (c.rope_scaling.rope_type ?? c.rope_scaling.type) !== "default")
+    throw refuse(file, "rope_scaling", "RoPE scaling is not supported for Gemma 2 (its checkpoints have none)");
+  if (c.attention_bias) throw refuse(file, "attention_bias", `attention biases are not supported for ${name}`);
   if (c.use_bidirectional_attention)
     throw refuse(
       file,
@@ -398,17 +422,27 @@ function readGemma(c: HfConfigJson, file: string, headDim: number): GemmaTraits 
     if (unknown !== undefined) throw refuse(file, "layer_types", `"${unknown}" is not sliding_attention or full_attention`);
     sliding = c.layer_types.slice(0, layers).flatMap((t, l) => (t === "sliding_attention" ? [l] : []));
   } else {
-    const pattern = c.sliding_window_pattern ?? 6;
+    const pattern = gemma2 ? 2 : (c.sliding_window_pattern ?? 6);
     sliding = Array.from({ length: layers }, (_, l) => l).filter((l) => (l + 1) % pattern !== 0);
   }
   const window = c.sliding_window ?? 4096;
   if (!Number.isInteger(window) || window <= 0) throw refuse(file, "sliding_window", `${window} is not a positive integer`);
+  const cap = (field: "attn_logit_softcapping" | "final_logit_softcapping", fallback: number): number | undefined => {
+    const value = c[field] === undefined ? fallback : c[field];
+    if (value === null) return undefined;
+    if (!(value > 0)) throw refuse(file, field, `${value} is not a positive number or null`);
+    return value;
+  };
+  const attnSoftcap = gemma2 ? cap("attn_logit_softcapping", 50) : undefined;
+  const finalSoftcap = gemma2 ? cap("final_logit_softcapping", 30) : undefined;
   return {
     embedScale: embedScale(c),
-    attnScale: (c.query_pre_attn_scalar ?? headDim) ** -0.5,
+    attnScale: (c.query_pre_attn_scalar ?? (gemma2 ? 256 : headDim)) ** -0.5,
     slidingWindow: window,
     slidingLayers: sliding,
-    localRopeTheta: c.rope_local_base_freq ?? 10_000,
+    localRopeTheta: gemma2 ? (c.rope_theta ?? 10_000) : (c.rope_local_base_freq ?? 10_000),
+    ...(attnSoftcap ? { attnSoftcap } : {}),
+    ...(finalSoftcap ? { finalSoftcap } : {}),
   };
 }
 

@@ -113,7 +113,8 @@ function expectedTensors(c: Config): Map<string, number[]> {
     ["model.embed_tokens.weight", [c.vocab_size, h]],
     ["model.norm.weight", [h]],
   ]);
-  if (!c.tie_word_embeddings) out.set("lm_head.weight", [c.vocab_size, h]);
+  // Gemma2Config ties by default (gemma-2-2b-it's config.json has no tie_word_embeddings)
+  if (!(c.tie_word_embeddings ?? c.model_type === "gemma2")) out.set("lm_head.weight", [c.vocab_size, h]);
   for (let n = 0; n < c.num_hidden_layers; n++) {
     const p = `model.layers.${n}.`;
     out.set(`${p}input_layernorm.weight`, [h]);
@@ -136,7 +137,7 @@ function expectedTensors(c: Config): Map<string, number[]> {
       out.set(`${p}self_attn.q_norm.weight`, [hd]);
       out.set(`${p}self_attn.k_norm.weight`, [hd]);
     }
-    if (c.model_type === "gemma3_text") {
+    if (c.model_type === "gemma3_text" || c.model_type === "gemma2") {
       out.set(`${p}pre_feedforward_layernorm.weight`, [h]);
       out.set(`${p}post_feedforward_layernorm.weight`, [h]);
     }
@@ -189,7 +190,18 @@ describe("HF fixtures: checkpoints", () => {
   it("lists every case directory and nothing else", () => {
     const dirs = readdirSync(FIXTURES).filter((f) => f !== "export" && statSync(join(FIXTURES, f)).isDirectory()); // export/: export.test.ts's
     expect(dirs.sort()).toEqual(caseNames.map((n) => reference.models[n]?.dir).sort());
-    expect(caseNames.sort()).toEqual(["gemma3", "llama", "mistral", "phi3", "qwen2", "qwen2-sharded", "qwen3", "smollm", "smollm3"]);
+    expect(caseNames.sort()).toEqual([
+      "gemma2",
+      "gemma3",
+      "llama",
+      "mistral",
+      "phi3",
+      "qwen2",
+      "qwen2-sharded",
+      "qwen3",
+      "smollm",
+      "smollm3",
+    ]);
   });
 
   it.each(caseNames)("%s: safetensors names, shapes and dtypes match config.json; weights are finite", (name) => {

@@ -24,6 +24,24 @@ const VARIANTS: Array<[string, HfArchitecture]> = [
   ],
   ["smollm3 (layer 0 without RoPE, tied)", { ...TINY_ARCH, modelType: "smollm3", noRopeLayers: [0], tiedEmbeddings: true }],
   [
+    "gemma2 (soft-capped scores and logits, layer 0 with a sliding window of 2, no q/k norms)",
+    {
+      ...TINY_ARCH,
+      modelType: "gemma2",
+      architecture: "Gemma2ForCausalLM",
+      tiedEmbeddings: true,
+      gemma: {
+        embedScale: 2.5,
+        attnScale: 0.4,
+        slidingWindow: 2,
+        slidingLayers: [0],
+        localRopeTheta: 10_000,
+        attnSoftcap: 0.8,
+        finalSoftcap: 1.5,
+      },
+    },
+  ],
+  [
     "phi3 (q/k/v and gate/up stacked, 4 of 6 head dims rotate, longrope, every layer with a sliding window of 2)",
     {
       ...TINY_ARCH,

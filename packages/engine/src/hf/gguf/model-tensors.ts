@@ -46,6 +46,7 @@ const ARCH_OF: Record<HfArchitecture["modelType"], string> = {
   qwen2: "qwen2",
   qwen3: "qwen3",
   smollm3: "smollm3",
+  gemma2: "gemma2",
   gemma3_text: "gemma3",
   phi3: "phi3",
 };
@@ -104,20 +105,24 @@ export function ggufArchitecture(a: HfArchitecture): string {
 }
 
 /**
- * Gemma 3 as llama.cpp runs it (src/models/gemma3.cpp): its attention scale comes from the layer count (62 layers,
- * the 27B: (hidden / heads)^-1/2; otherwise head_dim^-1/2), not from query_pre_attn_scalar, and its local layers
- * are every layer but each `sliding_window_pattern`-th (a number in the file). Returns that number; a checkpoint that
- * llama.cpp would run differently is refused, naming why.
+ * Gemma 3 and Gemma 2 as llama.cpp runs them (src/models/gemma3.cpp, gemma2.cpp): the attention scale comes from the
+ * layer count (the 27B's 62 layers for Gemma 3, 46 for Gemma 2: (hidden / heads)^-1/2; otherwise head_dim^-1/2), not
+ * from query_pre_attn_scalar, and the local layers are every layer but each `sliding_window_pattern`-th (a number in the
+ * file). Gemma 2's graph soft-caps scores and logits always (50 and 30 unless the file says otherwise). Returns the
+ * pattern; a checkpoint that llama.cpp would run differently is refused, naming why.
  */
 export function gemmaSlidingPattern(a: HfArchitecture): number {
   const g = a.gemma;
   if (!g) throw new Error("not a Gemma model (bug)");
+  const gemma2 = a.modelType === "gemma2";
   const refuse = (why: string) =>
     new TunelabError(
       "validation_failed",
-      `llama.cpp would not run this Gemma 3 model as it is: ${why}. Export the merged safetensors folder (vLLM, transformers) or the PEFT adapter instead.`,
+      `llama.cpp would not run this Gemma ${gemma2 ? 2 : 3} model as it is: ${why}. Export the merged safetensors folder (vLLM, transformers) or the PEFT adapter instead.`,
     );
-  const llamaCppScale = (a.layers === 62 ? a.hidden / a.heads : a.headDim) ** -0.5;
+  if (gemma2 && (!g.attnSoftcap || !g.finalSoftcap))
+    throw refuse("llama.cpp soft-caps its attention scores and output logits always, and this model leaves one of them uncapped");
+  const llamaCppScale = (a.layers === (gemma2 ? 46 : 62) ? a.hidden / a.heads : a.headDim) ** -0.5;
   if (Math.abs(llamaCppScale - g.attnScale) > 1e-6 * llamaCppScale)
     throw refuse(
       `it scales attention scores by ${g.attnScale.toPrecision(6)} (query_pre_attn_scalar), llama.cpp by ${llamaCppScale.toPrecision(6)} (from the head size)`,
@@ -227,6 +232,8 @@ export function architectureMetadata(a: HfArchitecture, dtype: GgufDtype): Map<s
     u32("attention.sliding_window", a.gemma.slidingWindow);
     u32("attention.sliding_window_pattern", gemmaSlidingPattern(a));
     m.set(`${arch}.rope.freq_base_swa`, { type: "f32", value: a.gemma.localRopeTheta });
+    if (a.gemma.attnSoftcap) m.set(`${arch}.attn_logit_softcapping`, { type: "f32", value: a.gemma.attnSoftcap });
+    if (a.gemma.finalSoftcap) m.set(`${arch}.final_logit_softcapping`, { type: "f32", value: a.gemma.finalSoftcap });
   }
   if (a.longRope) {
     u32("rope.scaling.original_context_length", a.longRope.originalMaxPositions);

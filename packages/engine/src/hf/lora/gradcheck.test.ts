@@ -40,6 +40,25 @@ const VARIANTS: Array<[string, HfArchitecture, LoraSettings]> = [
     { ...DEFAULT_LORA, rank: 2, alpha: 2 },
   ],
   [
+    "gemma2 (soft-capped scores and logits, layer 0 with a sliding window of 2, no q/k norms)",
+    {
+      ...TINY_ARCH,
+      modelType: "gemma2",
+      architecture: "Gemma2ForCausalLM",
+      tiedEmbeddings: true,
+      gemma: {
+        embedScale: 2.5,
+        attnScale: 0.4,
+        slidingWindow: 2,
+        slidingLayers: [0],
+        localRopeTheta: 10_000,
+        attnSoftcap: 0.8,
+        finalSoftcap: 1.5,
+      },
+    },
+    { ...DEFAULT_LORA, rank: 2, alpha: 2 },
+  ],
+  [
     "phi3 (4 of 6 head dims rotate, longrope short factors and attention factor 1.3, every layer with a sliding window of 2)",
     {
       ...TINY_ARCH,

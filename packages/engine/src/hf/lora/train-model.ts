@@ -16,11 +16,12 @@
  * third more compute). The recomputed values are the same floats, so the gradients are identical either way.
  */
 import type { Vec } from "../../trainer/kernels/types.ts";
-import { attentionScale, attentionWindow, rotaryDim, usesRope } from "../config.ts";
+import { attentionScale, attentionSoftcap, attentionWindow, finalSoftcap, rotaryDim, usesRope } from "../config.ts";
 import { machineMemoryBytes } from "../machine-memory.ts";
 import { type DecoderModel, layerRope, scaleInPlace } from "../model/decoder.ts";
 import { gatedBwd, gatedFwd } from "../model/gated-mlp.ts";
 import { gatherRowsW, gemmW } from "../model/matrix.ts";
+import { capLogits, capLogitsBackward } from "../model/softcap.ts";
 import type { HfWeights } from "../model/weights.ts";
 import { LINEAR_PROJECTIONS, type LinearProjection } from "../tensor-names.ts";
 import { type Adapter, type AdapterScratch, linearBackward, linearForward } from "./adapted-linear.ts";
@@ -98,6 +99,8 @@ export class LoraTrainModel {
   private dus!: Vec;
   private scratch!: AdapterScratch;
   private logits!: Vec;
+  /** Gemma 2: the capped logits of the loss chunk, for the cap's backward. */
+  private capped!: Vec;
   /** Rows with a loss weight, and their gathered final states, targets, weights and head gradients. */
   private sel!: Int32Array;
   private hSel!: Vec;
@@ -202,6 +205,7 @@ export class LoraTrainModel {
       (this.lora?.settings.dropout ?? 0) > 0 ? { xd: k.alloc(R * widest), tmp: k.alloc(R * widest) } : { xd: k.alloc(0), tmp: k.alloc(0) };
     const chunk = Math.min(R, LOSS_CHUNK_ROWS);
     this.logits = k.alloc(chunk * a.vocab);
+    this.capped = k.alloc(finalSoftcap(a) ? chunk * a.vocab : 0);
     this.sel = new Int32Array(R);
     this.hSel = k.alloc(chunk * a.hidden);
     this.dhSel = k.alloc(chunk * a.hidden);
@@ -295,10 +299,29 @@ export class LoraTrainModel {
       }
       const scale = attentionScale(a);
       const window = attentionWindow(a, l);
+      const softcap = attentionSoftcap(a);
       if (layout.uniform !== null) {
         const T = layout.uniform;
-        if (T > 0) k.attentionFwd(s.q, qw, s.k, s.v, kvw, s.att, qw, null, layout.B, a.heads, T, T, hd, 0, scale, a.kvHeads, window);
-      } else k.attentionFwdRows(s.q, qw, s.k, s.v, kvw, s.att, qw, layout.starts, layout.lengths, a.heads, hd, scale, a.kvHeads, window);
+        if (T > 0)
+          k.attentionFwd(s.q, qw, s.k, s.v, kvw, s.att, qw, null, layout.B, a.heads, T, T, hd, 0, scale, a.kvHeads, window, softcap);
+      } else
+        k.attentionFwdRows(
+          s.q,
+          qw,
+          s.k,
+          s.v,
+          kvw,
+          s.att,
+          qw,
+          layout.starts,
+          layout.lengths,
+          a.heads,
+          hd,
+          scale,
+          a.kvHeads,
+          window,
+          softcap,
+        );
       // x += o(att), or with Gemma's output norm x += norm(o(att))
       if (L.attnOutNorm && s.ao && s.rstd3) {
         lf("o_proj", s.att, s.ao, false);
@@ -350,7 +373,14 @@ export class LoraTrainModel {
       }
       k.gatherRows(rows, this.h, this.hSel, n, d);
       gemmW(k, false, true, n, V, d, this.hSel, d, w.lmHead, d, this.logits, V, false, null);
+      // Gemma 2 caps the logits; crossEntropy overwrites them with their gradient, so the capped values are kept
+      const cap = finalSoftcap(a);
+      if (cap) {
+        capLogits(this.logits, cap, n * V);
+        if (grad) this.capped.set(this.logits.subarray(0, n * V));
+      }
       k.crossEntropy(this.logits, this.selTargets, this.selWeights, this.losses, this.correct, n, V, grad);
+      if (cap && grad) capLogitsBackward(this.capped, this.logits, cap, n * V);
       for (let i = 0; i < n; i++) {
         const wi = this.selWeights[i] as number;
         const li = wi * (this.losses[i] as number);
@@ -438,6 +468,7 @@ export class LoraTrainModel {
             scale,
             a.kvHeads,
             window,
+            attentionSoftcap(a),
           );
       } else
         k.attentionBwdRows(
@@ -459,6 +490,7 @@ export class LoraTrainModel {
           scale,
           a.kvHeads,
           window,
+          attentionSoftcap(a),
         );
       compact(this.dkWide, qw, this.dk, kvw, R);
       compact(this.dvWide, qw, this.dv, kvw, R);

@@ -9,13 +9,14 @@
  * (bf16 or float32) and only A and B in float32, so serving it costs no float32 copy of W.
  */
 import type { Kernels, Vec } from "../../trainer/kernels/types.ts";
-import { attentionScale, attentionWindow, type HfArchitecture, rotaryDim, usesRope } from "../config.ts";
+import { attentionScale, attentionSoftcap, attentionWindow, finalSoftcap, type HfArchitecture, rotaryDim, usesRope } from "../config.ts";
 import type { LoraParams } from "../lora/params.ts";
 import { loraScale } from "../lora/settings.ts";
 import type { LinearProjection } from "../tensor-names.ts";
 import { gatedFwd } from "./gated-mlp.ts";
 import { gatherRowsW, gemmW } from "./matrix.ts";
 import type { RopeTables } from "./rope.ts";
+import { capLogits } from "./softcap.ts";
 import type { HfWeights, Linear } from "./weights.ts";
 
 export interface DecoderModel {
@@ -130,6 +131,7 @@ export class HfDecoder {
     k.rmsnormFwd(from, w.norm, b.h, b.rstd, rows, d, a.rmsEps);
     const logits = new Float32Array(rows * a.vocab);
     gemmW(k, false, true, rows, a.vocab, d, b.h, d, w.lmHead, d, logits, a.vocab, false, null);
+    capLogits(logits, finalSoftcap(a));
     return logits;
   }
 
@@ -163,6 +165,7 @@ export class HfDecoder {
     gatherRowsW(k, Int32Array.from(ids), w.embed, b.x, n, d);
     if (a.gemma) scaleInPlace(b.x, n * d, a.gemma.embedScale);
     const scale = attentionScale(a);
+    const softcap = attentionSoftcap(a);
     for (let l = 0; l < a.layers; l++) {
       const L = w.layers[l];
       const kc = this.kCache[l];
@@ -183,7 +186,26 @@ export class HfDecoder {
       }
       kc.set(b.kk.subarray(0, n * kvw), pos * kvw);
       vc.set(b.vv.subarray(0, n * kvw), pos * kvw);
-      k.attentionFwd(b.q, qw, kc, vc, kvw, b.att, qw, null, 1, a.heads, n, pos + n, hd, pos, scale, a.kvHeads, attentionWindow(a, l));
+      k.attentionFwd(
+        b.q,
+        qw,
+        kc,
+        vc,
+        kvw,
+        b.att,
+        qw,
+        null,
+        1,
+        a.heads,
+        n,
+        pos + n,
+        hd,
+        pos,
+        scale,
+        a.kvHeads,
+        attentionWindow(a, l),
+        softcap,
+      );
       this.residual(l, "o_proj", b.att, L.attnOutNorm ?? null, n);
       k.rmsnormFwd(b.x, L.postNorm, b.h, b.rstd, n, d, a.rmsEps);
       this.project(l, "gate_proj", b.h, n, b.gate, false);

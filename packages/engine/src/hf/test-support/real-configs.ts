@@ -125,3 +125,34 @@ export function gemma3_4bItConfig(text: Record<string, unknown> = {}): Record<st
     },
   };
 }
+
+/** google/gemma-2-2b-it's config.json (Gemma2ForCausalLM; published in float32). */
+export function gemma2_2bItConfig(fields: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    architectures: ["Gemma2ForCausalLM"],
+    model_type: "gemma2",
+    attention_bias: false,
+    attn_logit_softcapping: 50.0,
+    bos_token_id: 2,
+    cache_implementation: "hybrid",
+    eos_token_id: [1, 107],
+    final_logit_softcapping: 30.0,
+    head_dim: 256,
+    hidden_act: "gelu_pytorch_tanh",
+    hidden_activation: "gelu_pytorch_tanh",
+    hidden_size: 2304,
+    intermediate_size: 9216,
+    max_position_embeddings: 8192,
+    num_attention_heads: 8,
+    num_hidden_layers: 26,
+    num_key_value_heads: 4,
+    pad_token_id: 0,
+    query_pre_attn_scalar: 256,
+    rms_norm_eps: 1e-6,
+    rope_theta: 10_000,
+    sliding_window: 4096,
+    torch_dtype: "float32",
+    vocab_size: 256_000,
+    ...fields,
+  };
+}

@@ -1,0 +1,163 @@
+/**
+ * Gemma 2 end to end on the `gemma2` fixture (hf_reference.py: soft-capped attention scores and output logits, a
+ * sliding-window layer and a global one, head_dim ≠ hidden / heads, query_pre_attn_scalar ≠ head_dim, norms stored as w
+ * for a scale of 1 + w, no q/k norms): a LoRA job through the official SDK routes every ticket; the merged export
+ * registers again and serves the tuned model's log-probabilities; with Debian's torch the independent PyTorch reference
+ * scores the merged folder as the engine serves the tuned model; llama.cpp runs its GGUF as the engine does. Full
+ * fine-tuning trains every weight.
+ */
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { toFile } from "openai";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { exportTunedModel } from "../../src/hf/export.ts";
+import { exportBaseModel } from "../../src/hf/export-base.ts";
+import { openHfDecoderModel } from "../../src/hf/load.ts";
+import { HfDecoder } from "../../src/hf/model/decoder.ts";
+import { registerBaseModel } from "../../src/index.ts";
+import { findModel } from "../../src/models/model.repository.ts";
+import { engineWithClient, waitForJob } from "../engine-client.ts";
+import { compareLogProbs, llamaCppLogProbs, llamaCppOrSkip, logProbsAt } from "../llama-cpp.ts";
+import {
+  type EngineScore,
+  engineScores,
+  FIXTURES,
+  maxDifference,
+  maxEngineDifference,
+  referenceScores,
+  torchVersion,
+  writeConversations,
+} from "./export-support.ts";
+import { TICKETS, ticketsJsonl } from "./tickets.ts";
+import { expectLossFellTenfold, expectRoutesTickets, ROUTER_HYPER, trainLosses, trainTicketRouter } from "./tuned-checks.ts";
+
+const BASE = "tiny-gemma2";
+const baseDir = join(FIXTURES, "gemma2");
+const TORCH = torchVersion();
+const llama = await llamaCppOrSkip("gemma2.test.ts");
+
+let ctx: Awaited<ReturnType<typeof engineWithClient>>;
+let work: string;
+let tuned: { jobId: string; model: string; dir: string };
+let mergedDir: string;
+let tunedScores: EngineScore[];
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), "tunelab-gemma2-"));
+  ctx = await engineWithClient({ checkpointEvery: 1000 });
+  const job = await trainTicketRouter(ctx, ROUTER_HYPER, { base: { dir: baseDir, name: BASE } });
+  const { id: jobId, fine_tuned_model: model } = job;
+  if (!model) throw new Error(`job ${jobId} has no tuned model`);
+  const row = await findModel(ctx.engine.store, model);
+  if (!row) throw new Error(`${model} is not stored`);
+  tuned = { jobId, model, dir: row.dir };
+  mergedDir = (await exportTunedModel({ modelDir: row.dir, format: "merged", outDir: join(work, "merged") })).outDir;
+  tunedScores = await engineScores(ctx.client, model);
+}, 300_000);
+
+afterAll(async () => {
+  await ctx?.dispose();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+describe("a LoRA job on Gemma 2", () => {
+  it("trains through the SDK, and the tuned model routes every ticket", async () => {
+    expectLossFellTenfold(await trainLosses(ctx.client, tuned.jobId));
+    await expectRoutesTickets(ctx.client, tuned.model);
+  });
+});
+
+describe("the merged export of a tuned Gemma 2", () => {
+  it("registered again as a base, gives the tuned model's log-probabilities (≤ 1e-4)", async () => {
+    await registerBaseModel(ctx.engine.store, { dir: mergedDir, name: "tiny-gemma2-merged" });
+    const merged = await engineScores(ctx.client, "tiny-gemma2-merged");
+    expect(maxEngineDifference(tunedScores, merged)).toBeLessThanOrEqual(1e-4);
+  });
+
+  it.skipIf(!TORCH)(
+    `is scored by the independent PyTorch reference as the engine serves the tuned model (≤ 1e-3; torch ${TORCH})`,
+    async () => {
+      const conversations = join(work, "conversations.json");
+      writeConversations(conversations);
+      const reference = await referenceScores(mergedDir, conversations);
+      expect(maxDifference(tunedScores, reference)).toBeLessThanOrEqual(1e-3);
+    },
+    120_000,
+  );
+
+  it("exports as llama.cpp's gemma2 (soft caps in the metadata), refused where llama.cpp's score scale differs", async () => {
+    // the fixture's query_pre_attn_scalar (24) is not the head size llama.cpp scales by (32)
+    await expect(exportTunedModel({ modelDir: tuned.dir, format: "gguf", outDir: join(work, "gguf-refused") })).rejects.toThrow(
+      /llama.cpp would not run this Gemma 2 model as it is: it scales attention scores by 0.204124/,
+    );
+  });
+
+  it.skipIf(!llama)(
+    "as a GGUF file, a copy scaled as llama.cpp scales runs in llama.cpp as in the engine (f32)",
+    async () => {
+      const dir = join(work, "gemma2-gguf");
+      cpSync(baseDir, dir, { recursive: true });
+      const config = JSON.parse(readFileSync(join(dir, "config.json"), "utf8")) as Record<string, unknown>;
+      writeFileSync(join(dir, "config.json"), JSON.stringify({ ...config, query_pre_attn_scalar: config.head_dim }));
+      await registerBaseModel(ctx.engine.store, { dir, name: "tiny-gemma2-gguf" });
+      const out = await exportBaseModel({
+        name: "tiny-gemma2-gguf",
+        baseDir: dir,
+        format: "gguf",
+        dtype: "f32",
+        outDir: join(work, "gguf"),
+      });
+      const path = join(out.outDir, out.files[0] as string);
+      const lib = llama as NonNullable<typeof llama>;
+      const meta = (await lib.readGgufFileInfo(path)).metadata as { general: { architecture: string }; gemma2: Record<string, unknown> };
+      expect(meta.general.architecture).toBe("gemma2");
+      expect(meta.gemma2).toMatchObject({
+        attn_logit_softcapping: config.attn_logit_softcapping,
+        final_logit_softcapping: config.final_logit_softcapping,
+      });
+      const model = openHfDecoderModel(dir);
+      const tokens = Array.from({ length: 24 }, (_, i) => (i * 37 + 11) % 400);
+      const ours = logProbsAt(new HfDecoder(model, tokens.length).feed(tokens, true), tokens.length, model.arch.vocab);
+      const gguf = await lib.loadModel({ modelPath: path });
+      try {
+        const { maxDiff, sameArgmax } = compareLogProbs(ours, await llamaCppLogProbs(gguf, tokens, model.arch.vocab));
+        expect(sameArgmax).toBe(tokens.length);
+        // llama.cpp's CPU GELU goes through a float16 table (gguf-llama-cpp.test.ts)
+        expect(maxDiff).toBeLessThanOrEqual(2e-2);
+      } finally {
+        await gguf.dispose();
+      }
+    },
+    120_000,
+  );
+});
+
+describe("full fine-tuning of Gemma 2", () => {
+  it("trains every weight, answers as trained, and registers again", async () => {
+    const file = await ctx.client.files.create({
+      file: await toFile(Buffer.from(ticketsJsonl(TICKETS, null)), "t.jsonl"),
+      purpose: "fine-tune",
+    });
+    const job = await waitForJob(
+      ctx.client,
+      (
+        await ctx.client.fineTuning.jobs.create({
+          model: BASE,
+          training_file: file.id,
+          seed: 2,
+          hyperparameters: { training_type: "full", n_epochs: 15, batch_size: 5, learning_rate_multiplier: 100 } as never,
+        })
+      ).id,
+    );
+    expect(job.status, JSON.stringify(job.error)).toBe("succeeded");
+    const ask = async (model: string, user: string) =>
+      (await ctx.client.chat.completions.create({ model, temperature: 0, max_tokens: 6, messages: [{ role: "user", content: user }] }))
+        .choices[0]?.message.content;
+    for (const [user, label] of TICKETS) expect(await ask(job.fine_tuned_model ?? "", user), user).toBe(label);
+    const row = await findModel(ctx.engine.store, job.fine_tuned_model ?? "");
+    if (!row) throw new Error("tuned model not stored");
+    await registerBaseModel(ctx.engine.store, { dir: row.dir, name: "tiny-gemma2-full" });
+    expect(await ask("tiny-gemma2-full", "I was charged twice")).toBe("billing");
+  }, 300_000);
+});
