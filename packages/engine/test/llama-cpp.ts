@@ -8,6 +8,8 @@ import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { openHfDecoderModel } from "../src/hf/load.ts";
+import { HfDecoder } from "../src/hf/model/decoder.ts";
 
 export const NODE_LLAMA_CPP_VERSION = "3.22.1";
 
@@ -198,4 +200,24 @@ export interface GgufTokenizerMetadata {
 /** That metadata of a file read with `readGgufFileInfo`. */
 export function ggufTokenizerMetadata(info: { metadata: Record<string, unknown> }): GgufTokenizerMetadata {
   return (info.metadata as { tokenizer: { ggml: GgufTokenizerMetadata } }).tokenizer.ggml;
+}
+
+/**
+ * llama.cpp's log-probabilities from the GGUF file at `ggufPath` against the engine's from the Hugging Face folder
+ * `modelDir`, after each of `tokens` (f32 files): the same argmax at every position, and the largest difference.
+ */
+export async function ggufAgainstEngine(
+  llama: LlamaCpp,
+  ggufPath: string,
+  modelDir: string,
+  tokens: readonly number[],
+): Promise<{ maxDiff: number; sameArgmax: number }> {
+  const model = openHfDecoderModel(modelDir);
+  const ours = logProbsAt(new HfDecoder(model, tokens.length).feed(tokens, true), tokens.length, model.arch.vocab);
+  const gguf = await llama.loadModel({ modelPath: ggufPath });
+  try {
+    return compareLogProbs(ours, await llamaCppLogProbs(gguf, tokens, model.arch.vocab));
+  } finally {
+    await gguf.dispose();
+  }
 }

@@ -9,16 +9,13 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { toFile } from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exportTunedModel } from "../../src/hf/export.ts";
 import { exportBaseModel } from "../../src/hf/export-base.ts";
-import { openHfDecoderModel } from "../../src/hf/load.ts";
-import { HfDecoder } from "../../src/hf/model/decoder.ts";
 import { registerBaseModel } from "../../src/index.ts";
 import { findModel } from "../../src/models/model.repository.ts";
-import { engineWithClient, waitForJob } from "../engine-client.ts";
-import { compareLogProbs, llamaCppLogProbs, llamaCppOrSkip, logProbsAt } from "../llama-cpp.ts";
+import { engineWithClient } from "../engine-client.ts";
+import { ggufAgainstEngine, llamaCppOrSkip } from "../llama-cpp.ts";
 import {
   type EngineScore,
   engineScores,
@@ -29,8 +26,15 @@ import {
   torchVersion,
   writeConversations,
 } from "./export-support.ts";
-import { TICKETS, ticketsJsonl } from "./tickets.ts";
-import { expectLossFellTenfold, expectRoutesTickets, ROUTER_HYPER, trainLosses, trainTicketRouter } from "./tuned-checks.ts";
+import {
+  expectLossFellTenfold,
+  expectRoutesTickets,
+  greedyReply,
+  ROUTER_HYPER,
+  trainFullRouter,
+  trainLosses,
+  trainTicketRouter,
+} from "./tuned-checks.ts";
 
 const BASE = "tiny-gemma2";
 const baseDir = join(FIXTURES, "gemma2");
@@ -116,18 +120,11 @@ describe("the merged export of a tuned Gemma 2", () => {
         attn_logit_softcapping: config.attn_logit_softcapping,
         final_logit_softcapping: config.final_logit_softcapping,
       });
-      const model = openHfDecoderModel(dir);
       const tokens = Array.from({ length: 24 }, (_, i) => (i * 37 + 11) % 400);
-      const ours = logProbsAt(new HfDecoder(model, tokens.length).feed(tokens, true), tokens.length, model.arch.vocab);
-      const gguf = await lib.loadModel({ modelPath: path });
-      try {
-        const { maxDiff, sameArgmax } = compareLogProbs(ours, await llamaCppLogProbs(gguf, tokens, model.arch.vocab));
-        expect(sameArgmax).toBe(tokens.length);
-        // llama.cpp's CPU GELU goes through a float16 table (gguf-llama-cpp.test.ts)
-        expect(maxDiff).toBeLessThanOrEqual(2e-2);
-      } finally {
-        await gguf.dispose();
-      }
+      const { maxDiff, sameArgmax } = await ggufAgainstEngine(lib, path, dir, tokens);
+      expect(sameArgmax).toBe(tokens.length);
+      // llama.cpp's CPU GELU goes through a float16 table (gguf-llama-cpp.test.ts)
+      expect(maxDiff).toBeLessThanOrEqual(2e-2);
     },
     120_000,
   );
@@ -135,29 +132,10 @@ describe("the merged export of a tuned Gemma 2", () => {
 
 describe("full fine-tuning of Gemma 2", () => {
   it("trains every weight, answers as trained, and registers again", async () => {
-    const file = await ctx.client.files.create({
-      file: await toFile(Buffer.from(ticketsJsonl(TICKETS, null)), "t.jsonl"),
-      purpose: "fine-tune",
-    });
-    const job = await waitForJob(
-      ctx.client,
-      (
-        await ctx.client.fineTuning.jobs.create({
-          model: BASE,
-          training_file: file.id,
-          seed: 2,
-          hyperparameters: { training_type: "full", n_epochs: 15, batch_size: 5, learning_rate_multiplier: 100 } as never,
-        })
-      ).id,
-    );
-    expect(job.status, JSON.stringify(job.error)).toBe("succeeded");
-    const ask = async (model: string, user: string) =>
-      (await ctx.client.chat.completions.create({ model, temperature: 0, max_tokens: 6, messages: [{ role: "user", content: user }] }))
-        .choices[0]?.message.content;
-    for (const [user, label] of TICKETS) expect(await ask(job.fine_tuned_model ?? "", user), user).toBe(label);
+    const job = await trainFullRouter(ctx, BASE);
     const row = await findModel(ctx.engine.store, job.fine_tuned_model ?? "");
     if (!row) throw new Error("tuned model not stored");
     await registerBaseModel(ctx.engine.store, { dir: row.dir, name: "tiny-gemma2-full" });
-    expect(await ask("tiny-gemma2-full", "I was charged twice")).toBe("billing");
+    expect(await greedyReply(ctx.client, "tiny-gemma2-full", "I was charged twice")).toBe("billing");
   }, 300_000);
 });

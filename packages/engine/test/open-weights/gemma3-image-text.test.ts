@@ -17,8 +17,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exportTunedModel } from "../../src/hf/export.ts";
 import { exportBaseModel } from "../../src/hf/export-base.ts";
 import { TEXT_TENSOR_LAYOUTS, type TextTensorLayout } from "../../src/hf/image-text.ts";
-import { openHfDecoderModel } from "../../src/hf/load.ts";
-import { HfDecoder } from "../../src/hf/model/decoder.ts";
 import { readStoredMatrix } from "../../src/hf/model/weights.ts";
 import { readSafetensorsHeader } from "../../src/hf/safetensors.ts";
 import { writeSafetensors } from "../../src/hf/safetensors-write.ts";
@@ -26,7 +24,7 @@ import { registerBaseModel } from "../../src/index.ts";
 import { findRegisteredBase } from "../../src/models/base-model.repository.ts";
 import { findModel } from "../../src/models/model.repository.ts";
 import { engineWithClient } from "../engine-client.ts";
-import { compareLogProbs, llamaCppLogProbs, llamaCppOrSkip, logProbsAt } from "../llama-cpp.ts";
+import { ggufAgainstEngine, llamaCppOrSkip } from "../llama-cpp.ts";
 import { type EngineScore, engineScores, FIXTURES, installAdapter, maxEngineDifference } from "./export-support.ts";
 import { TICKETS, ticketsJsonl } from "./tickets.ts";
 import { expectRoutesTickets, ROUTER_HYPER, trainTicketRouter } from "./tuned-checks.ts";
@@ -189,18 +187,11 @@ describe("a Gemma 3 image-text checkpoint's language model", () => {
       const lib = llama as NonNullable<typeof llama>;
       const meta = (await lib.readGgufFileInfo(path)).metadata as { general: { architecture: string } };
       expect(meta.general.architecture).toBe("gemma3");
-      const model = openHfDecoderModel(dir);
       const tokens = Array.from({ length: 24 }, (_, i) => (i * 37 + 11) % 400);
-      const ours = logProbsAt(new HfDecoder(model, tokens.length).feed(tokens, true), tokens.length, model.arch.vocab);
-      const gguf = await lib.loadModel({ modelPath: path });
-      try {
-        const { maxDiff, sameArgmax } = compareLogProbs(ours, await llamaCppLogProbs(gguf, tokens, model.arch.vocab));
-        expect(sameArgmax).toBe(tokens.length);
-        // llama.cpp's CPU GELU goes through a float16 table (gguf-llama-cpp.test.ts)
-        expect(maxDiff).toBeLessThanOrEqual(2e-2);
-      } finally {
-        await gguf.dispose();
-      }
+      const { maxDiff, sameArgmax } = await ggufAgainstEngine(lib, path, dir, tokens);
+      expect(sameArgmax).toBe(tokens.length);
+      // llama.cpp's CPU GELU goes through a float16 table (gguf-llama-cpp.test.ts)
+      expect(maxDiff).toBeLessThanOrEqual(2e-2);
     },
     120_000,
   );

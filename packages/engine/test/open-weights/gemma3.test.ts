@@ -26,8 +26,16 @@ import {
   torchVersion,
   writeConversations,
 } from "./export-support.ts";
-import { TICKETS, ticketsJsonl } from "./tickets.ts";
-import { expectLossFellTenfold, expectRoutesTickets, ROUTER_HYPER, trainLosses, trainTicketRouter } from "./tuned-checks.ts";
+import { ticketsJsonl } from "./tickets.ts";
+import {
+  expectLossFellTenfold,
+  expectRoutesTickets,
+  greedyReply,
+  ROUTER_HYPER,
+  trainFullRouter,
+  trainLosses,
+  trainTicketRouter,
+} from "./tuned-checks.ts";
 
 const BASE = "tiny-gemma3";
 const baseDir = join(FIXTURES, "gemma3");
@@ -81,26 +89,7 @@ describe("a LoRA job on Gemma 3 (text)", () => {
 
 describe("full fine-tuning of Gemma 3", () => {
   it("trains every weight, answers as trained, stores its norms as Gemma does, and continues from its checkpoint", async () => {
-    const file = await ctx.client.files.create({
-      file: await toFile(Buffer.from(ticketsJsonl(TICKETS, null)), "t.jsonl"),
-      purpose: "fine-tune",
-    });
-    const job = await waitForJob(
-      ctx.client,
-      (
-        await ctx.client.fineTuning.jobs.create({
-          model: BASE,
-          training_file: file.id,
-          seed: 2,
-          hyperparameters: { training_type: "full", n_epochs: 15, batch_size: 5, learning_rate_multiplier: 100 } as never,
-        })
-      ).id,
-    );
-    expect(job.status, JSON.stringify(job.error)).toBe("succeeded");
-    const ask = async (model: string, user: string) =>
-      (await ctx.client.chat.completions.create({ model, temperature: 0, max_tokens: 6, messages: [{ role: "user", content: user }] }))
-        .choices[0]?.message.content;
-    for (const [user, label] of TICKETS) expect(await ask(job.fine_tuned_model ?? "", user), user).toBe(label);
+    const job = await trainFullRouter(ctx, BASE);
     const row = await findModel(ctx.engine.store, job.fine_tuned_model ?? "");
     if (!row) throw new Error("tuned model not stored");
     // the tuned folder holds w (the engine trained 1 + w): loading it again gives the same model, and its
@@ -109,20 +98,20 @@ describe("full fine-tuning of Gemma 3", () => {
     const base = tensor(join(baseDir, "model.safetensors"), "model.layers.0.input_layernorm.weight");
     expect(Math.max(...stored.map((v, i) => Math.abs(v - (base[i] as number))))).toBeLessThan(0.5);
     await registerBaseModel(ctx.engine.store, { dir: row.dir, name: "tiny-gemma3-full" });
-    expect(await ask("tiny-gemma3-full", "I was charged twice")).toBe("billing");
+    expect(await greedyReply(ctx.client, "tiny-gemma3-full", "I was charged twice")).toBe("billing");
     // a second job continues from the fully tuned model
     const again = await waitForJob(
       ctx.client,
       (
         await ctx.client.fineTuning.jobs.create({
           model: job.fine_tuned_model ?? "",
-          training_file: file.id,
+          training_file: job.training_file,
           hyperparameters: { n_epochs: 1 } as never,
         })
       ).id,
     );
     expect(again.status, JSON.stringify(again.error)).toBe("succeeded");
-    expect(await ask(again.fine_tuned_model ?? "", "I was charged twice")).toBe("billing");
+    expect(await greedyReply(ctx.client, again.fine_tuned_model ?? "", "I was charged twice")).toBe("billing");
   }, 300_000);
 });
 

@@ -12,11 +12,9 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { attentionWindow, parseHfConfig } from "../../src/hf/config.ts";
 import { exportBaseModel } from "../../src/hf/export-base.ts";
-import { openHfDecoderModel } from "../../src/hf/load.ts";
-import { HfDecoder } from "../../src/hf/model/decoder.ts";
 import { registerBaseModel } from "../../src/index.ts";
 import { engineWithClient } from "../engine-client.ts";
-import { compareLogProbs, llamaCppLogProbs, llamaCppOrSkip, logProbsAt } from "../llama-cpp.ts";
+import { ggufAgainstEngine, llamaCppOrSkip } from "../llama-cpp.ts";
 import {
   type EngineScore,
   engineScores,
@@ -114,18 +112,10 @@ describe("Mistral's sliding window", () => {
       const meta = (await lib.readGgufFileInfo(path)).metadata as { general: { architecture: string }; llama: { context_length: number } };
       expect(meta.general.architecture).toBe("llama");
       expect(meta.llama.context_length).toBe(WINDOW);
-      const model = openHfDecoderModel(windowDir);
       const tokens = Array.from({ length: WINDOW }, (_, i) => (i * 37 + 11) % 400);
-      const ours = logProbsAt(new HfDecoder(model, tokens.length).feed(tokens, true), tokens.length, model.arch.vocab);
-      const gguf = await lib.loadModel({ modelPath: path });
-      try {
-        const theirs = await llamaCppLogProbs(gguf, tokens, model.arch.vocab);
-        const { maxDiff, sameArgmax } = compareLogProbs(ours, theirs);
-        expect(sameArgmax).toBe(WINDOW);
-        expect(maxDiff).toBeLessThanOrEqual(1e-3);
-      } finally {
-        await gguf.dispose();
-      }
+      const { maxDiff, sameArgmax } = await ggufAgainstEngine(lib, path, windowDir, tokens);
+      expect(sameArgmax).toBe(WINDOW);
+      expect(maxDiff).toBeLessThanOrEqual(1e-3);
     },
     120_000,
   );

@@ -10,7 +10,6 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { toFile } from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chatCodec } from "../../src/hf/chat-codec.ts";
 import { exportTunedModel } from "../../src/hf/export.ts";
@@ -24,7 +23,7 @@ import { registerBaseModel } from "../../src/index.ts";
 import { findRegisteredBase } from "../../src/models/base-model.repository.ts";
 import { findModel } from "../../src/models/model.repository.ts";
 import { nativeKernels } from "../../src/trainer/kernels/native.ts";
-import { engineWithClient, waitForJob } from "../engine-client.ts";
+import { engineWithClient } from "../engine-client.ts";
 import { compareLogProbs, llamaCppLogProbs, llamaCppOrSkip, logProbsAt } from "../llama-cpp.ts";
 import {
   type EngineScore,
@@ -37,8 +36,15 @@ import {
   torchVersion,
   writeConversations,
 } from "./export-support.ts";
-import { TICKETS, ticketsJsonl } from "./tickets.ts";
-import { expectLossFellTenfold, expectRoutesTickets, ROUTER_HYPER, trainLosses, trainTicketRouter } from "./tuned-checks.ts";
+import {
+  expectLossFellTenfold,
+  expectRoutesTickets,
+  greedyReply,
+  ROUTER_HYPER,
+  trainFullRouter,
+  trainLosses,
+  trainTicketRouter,
+} from "./tuned-checks.ts";
 
 const BASE = "tiny-phi3";
 const baseDir = join(FIXTURES, "phi3");
@@ -200,32 +206,13 @@ describe("the PEFT export of a tuned Phi-3", () => {
 
 describe("full fine-tuning of Phi-3", () => {
   it("trains every weight, answers as trained, writes the stacked tensors, and registers again", async () => {
-    const file = await ctx.client.files.create({
-      file: await toFile(Buffer.from(ticketsJsonl(TICKETS, null)), "t.jsonl"),
-      purpose: "fine-tune",
-    });
-    const job = await waitForJob(
-      ctx.client,
-      (
-        await ctx.client.fineTuning.jobs.create({
-          model: BASE,
-          training_file: file.id,
-          seed: 2,
-          hyperparameters: { training_type: "full", n_epochs: 15, batch_size: 5, learning_rate_multiplier: 100 } as never,
-        })
-      ).id,
-    );
-    expect(job.status, JSON.stringify(job.error)).toBe("succeeded");
-    const ask = async (model: string, user: string) =>
-      (await ctx.client.chat.completions.create({ model, temperature: 0, max_tokens: 6, messages: [{ role: "user", content: user }] }))
-        .choices[0]?.message.content;
-    for (const [user, label] of TICKETS) expect(await ask(job.fine_tuned_model ?? "", user), user).toBe(label);
+    const job = await trainFullRouter(ctx, BASE);
     const row = await findModel(ctx.engine.store, job.fine_tuned_model ?? "");
     if (!row) throw new Error("tuned model not stored");
     expect(Object.keys(shapes(join(row.dir, "model.safetensors"))).sort()).toEqual(
       Object.keys(shapes(join(baseDir, "model.safetensors"))).sort(),
     );
     await registerBaseModel(ctx.engine.store, { dir: row.dir, name: "tiny-phi3-full" });
-    expect(await ask("tiny-phi3-full", "I was charged twice")).toBe("billing");
+    expect(await greedyReply(ctx.client, "tiny-phi3-full", "I was charged twice")).toBe("billing");
   }, 300_000);
 });

@@ -74,3 +74,39 @@ export async function expectRoutesTickets(
     expect(options.trim ? content?.trim() : content, user).toBe(label);
   }
 }
+
+/** The greedy reply (at most 6 tokens) of `model` to one user message, without a system message. */
+export async function greedyReply(client: OpenAI, model: string, user: string): Promise<string | null | undefined> {
+  const reply = await client.chat.completions.create({
+    model,
+    temperature: 0,
+    max_tokens: 6,
+    messages: [{ role: "user", content: user }],
+  });
+  return reply.choices[0]?.message.content;
+}
+
+/**
+ * A full fine-tune of the registered base `model` on the tickets without a system message (seed 2, 15 epochs of
+ * batch 5, learning-rate multiplier 100) through the SDK; checks that it succeeded and that the tuned model answers
+ * every ticket as trained; returns the job.
+ */
+export async function trainFullRouter(
+  ctx: Awaited<ReturnType<typeof engineWithClient>>,
+  model: string,
+): Promise<OpenAI.FineTuning.FineTuningJob> {
+  const file = await ctx.client.files.create({
+    file: await toFile(Buffer.from(ticketsJsonl(TICKETS, null)), "t.jsonl"),
+    purpose: "fine-tune",
+  });
+  const created = await ctx.client.fineTuning.jobs.create({
+    model,
+    training_file: file.id,
+    seed: 2,
+    hyperparameters: { training_type: "full", n_epochs: 15, batch_size: 5, learning_rate_multiplier: 100 } as never,
+  });
+  const job = await waitForJob(ctx.client, created.id);
+  expect(job.status, JSON.stringify(job.error)).toBe("succeeded");
+  for (const [user, label] of TICKETS) expect(await greedyReply(ctx.client, job.fine_tuned_model ?? "", user), user).toBe(label);
+  return job;
+}

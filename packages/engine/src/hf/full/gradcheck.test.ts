@@ -4,7 +4,7 @@ import { referenceKernels } from "../../trainer/reference/index.ts";
 import { Rng } from "../../trainer/train/rng.ts";
 import type { HfArchitecture } from "../config.ts";
 import { LoraTrainModel } from "../lora/train-model.ts";
-import { randomDecoderModel, TINY_ARCH } from "../test-support/random-model.ts";
+import { randomDecoderModel, TINY_ARCH, TINY_GEMMA2, TINY_PHI3 } from "../test-support/random-model.ts";
 import { flatten, fullLayout, weightViews } from "./params.ts";
 
 const VARIANTS: Array<[string, HfArchitecture]> = [
@@ -23,37 +23,10 @@ const VARIANTS: Array<[string, HfArchitecture]> = [
     },
   ],
   ["smollm3 (layer 0 without RoPE, tied)", { ...TINY_ARCH, modelType: "smollm3", noRopeLayers: [0], tiedEmbeddings: true }],
-  [
-    "gemma2 (soft-capped scores and logits, layer 0 with a sliding window of 2, no q/k norms)",
-    {
-      ...TINY_ARCH,
-      modelType: "gemma2",
-      architecture: "Gemma2ForCausalLM",
-      tiedEmbeddings: true,
-      gemma: {
-        embedScale: 2.5,
-        attnScale: 0.4,
-        slidingWindow: 2,
-        slidingLayers: [0],
-        localRopeTheta: 10_000,
-        attnSoftcap: 0.8,
-        finalSoftcap: 1.5,
-      },
-    },
-  ],
+  ["gemma2 (soft-capped scores and logits, layer 0 with a sliding window of 2, no q/k norms)", TINY_GEMMA2],
   [
     "phi3 (q/k/v and gate/up stacked, 4 of 6 head dims rotate, longrope, every layer with a sliding window of 2)",
-    {
-      ...TINY_ARCH,
-      modelType: "phi3",
-      architecture: "Phi3ForCausalLM",
-      headDim: 6,
-      rotaryDim: 4,
-      longRope: { shortFactor: [1.5, 3], longFactor: [9, 9], attentionFactor: 1.3, originalMaxPositions: 16 },
-      slidingWindow: 2,
-      stackedProjections: true,
-      tiedEmbeddings: true,
-    },
+    { ...TINY_PHI3, tiedEmbeddings: true },
   ],
 ];
 

@@ -3,7 +3,7 @@ import { referenceKernels } from "../../trainer/reference/index.ts";
 import { Rng } from "../../trainer/train/rng.ts";
 import type { HfArchitecture } from "../config.ts";
 import { HfDecoder } from "../model/decoder.ts";
-import { randomDecoderModel, TINY_ARCH } from "../test-support/random-model.ts";
+import { randomDecoderModel, TINY_ARCH, TINY_GEMMA2, TINY_PHI3 } from "../test-support/random-model.ts";
 import { LoraParams, loraLayout } from "./params.ts";
 import { DEFAULT_LORA, type LoraSettings } from "./settings.ts";
 import { LoraTrainModel } from "./train-model.ts";
@@ -41,35 +41,12 @@ const VARIANTS: Array<[string, HfArchitecture, LoraSettings]> = [
   ],
   [
     "gemma2 (soft-capped scores and logits, layer 0 with a sliding window of 2, no q/k norms)",
-    {
-      ...TINY_ARCH,
-      modelType: "gemma2",
-      architecture: "Gemma2ForCausalLM",
-      tiedEmbeddings: true,
-      gemma: {
-        embedScale: 2.5,
-        attnScale: 0.4,
-        slidingWindow: 2,
-        slidingLayers: [0],
-        localRopeTheta: 10_000,
-        attnSoftcap: 0.8,
-        finalSoftcap: 1.5,
-      },
-    },
+    TINY_GEMMA2,
     { ...DEFAULT_LORA, rank: 2, alpha: 2 },
   ],
   [
     "phi3 (4 of 6 head dims rotate, longrope short factors and attention factor 1.3, every layer with a sliding window of 2)",
-    {
-      ...TINY_ARCH,
-      modelType: "phi3",
-      architecture: "Phi3ForCausalLM",
-      headDim: 6,
-      rotaryDim: 4,
-      longRope: { shortFactor: [1.5, 3], longFactor: [9, 9], attentionFactor: 1.3, originalMaxPositions: 16 },
-      slidingWindow: 2,
-      stackedProjections: true,
-    },
+    TINY_PHI3,
     { ...DEFAULT_LORA, rank: 2, alpha: 2 },
   ],
   ["attention targets only, LoRA dropout 0.3", TINY_ARCH, { rank: 2, alpha: 4, dropout: 0.3, targets: ["q_proj", "v_proj"] }],

@@ -30,6 +30,35 @@ export const TINY_ARCH: HfArchitecture = {
   qkNorm: false,
 };
 
+/** Gemma 2's traits at TINY_ARCH's size: caps small enough to saturate, layer 0 local with a window of 2, no q/k norms. */
+export const TINY_GEMMA2: HfArchitecture = {
+  ...TINY_ARCH,
+  modelType: "gemma2",
+  architecture: "Gemma2ForCausalLM",
+  tiedEmbeddings: true,
+  gemma: {
+    embedScale: 2.5,
+    attnScale: 0.4,
+    slidingWindow: 2,
+    slidingLayers: [0],
+    localRopeTheta: 10_000,
+    attnSoftcap: 0.8,
+    finalSoftcap: 1.5,
+  },
+};
+
+/** Phi-3's traits at TINY_ARCH's size: 4 of 6 head dims rotate, longrope factors and attention factor, a window of 2. */
+export const TINY_PHI3: HfArchitecture = {
+  ...TINY_ARCH,
+  modelType: "phi3",
+  architecture: "Phi3ForCausalLM",
+  headDim: 6,
+  rotaryDim: 4,
+  longRope: { shortFactor: [1.5, 3], longFactor: [9, 9], attentionFactor: 1.3, originalMaxPositions: 16 },
+  slidingWindow: 2,
+  stackedProjections: true,
+};
+
 export function randomDecoderModel(arch: HfArchitecture, k: Kernels, seed = 1, std = 0.5): DecoderModel {
   const rng = new Rng(seed);
   const vec = (n: number, mean = 0, s = std): Vec => {
