@@ -3,10 +3,10 @@
 
 Plain torch (no `transformers`, no `safetensors`, no `tokenizers` package): the
 Llama / Qwen2 / Qwen3 / Mistral / SmolLM3 / Gemma 2 / Gemma 3 (text) / Phi-3 (Phi-3-mini,
-Phi-3.5-mini, Phi-4-mini) forward passes, a byte-level BPE tokenizer, a safetensors reader/writer and PEFT LoRA
-application are written here from the Hugging Face semantics, so that agreement with the
-TypeScript engine (which uses @huggingface/tokenizers, @huggingface/jinja and native kernels) is a
-real check.
+Phi-3.5-mini, Phi-4-mini) / Granite 3 (granite-3.1/3.2/3.3) forward passes, a byte-level BPE
+tokenizer, a safetensors reader/writer and PEFT LoRA application are written here from the
+Hugging Face semantics, so that agreement with the TypeScript engine (which uses
+@huggingface/tokenizers, @huggingface/jinja and native kernels) is a real check.
 
 Run with Debian's interpreter (python3-torch, python3-jinja2, python3-regex,
 python3-numpy):
@@ -505,7 +505,7 @@ def render_chat(template: str, messages: list[dict], tools: list[dict] | None, a
 
 
 # ----------------------------------------------------------------------------
-# Model: Llama / Qwen2 / Qwen3 / Mistral / SmolLM3 / Gemma 2 / Gemma 3 / Phi-3 decoder, following modeling_*.py (eager attention)
+# Model: Llama / Qwen2 / Qwen3 / Mistral / SmolLM3 / Gemma 2 / Gemma 3 / Phi-3 / Granite decoder, following modeling_*.py (eager attention)
 # ----------------------------------------------------------------------------
 
 ARCHITECTURES = {
@@ -517,6 +517,7 @@ ARCHITECTURES = {
     "gemma2": "Gemma2ForCausalLM",
     "gemma3_text": "Gemma3ForCausalLM",
     "phi3": "Phi3ForCausalLM",
+    "granite": "GraniteForCausalLM",
 }
 
 
@@ -552,6 +553,14 @@ class ModelConfig:
     # Phi-3 (model_type phi3) only: RoPE on the first rotary_dim = int(head_dim * partial_rotary_factor) dims of each
     # head (None: all of them); its sliding_window (if any) applies to every layer (sliding_layers all True).
     rotary_dim: int | None = None
+    # Granite (model_type granite) only, GraniteConfig's four scalars (the defaults are GraniteConfig's, 1.0 each):
+    # token embeddings * embedding_multiplier; scores * attention_multiplier (instead of head_dim ** -0.5); each
+    # branch (o_proj's and down_proj's output) * residual_multiplier before it is added to the residual stream;
+    # the output logits DIVIDED by logits_scaling
+    embedding_multiplier: float = 1.0
+    attention_multiplier: float = 1.0
+    residual_multiplier: float = 1.0
+    logits_scaling: float = 1.0
 
     @property
     def gemma(self) -> bool:
@@ -563,6 +572,11 @@ class ModelConfig:
     def phi3(self) -> bool:
         """Phi-3: fused qkv_proj / gate_up_proj, partial rotary, longrope scaling, sliding window in every layer."""
         return self.model_type == "phi3"
+
+    @property
+    def granite(self) -> bool:
+        """Granite 3: Llama's layer with the four GraniteConfig scalars (embedding, attention, residual, logits)."""
+        return self.model_type == "granite"
 
     @staticmethod
     def from_dict(cfg: dict, where: str) -> "ModelConfig":
@@ -585,6 +599,7 @@ class ModelConfig:
         gemma2 = mt == "gemma2"
         gemma = gemma2 or mt == "gemma3_text"
         phi3 = mt == "phi3"
+        granite = mt == "granite"
         hidden, heads = need("hidden_size", int), need("num_attention_heads", int)
         kv = cfg.get("num_key_value_heads") or heads
         # Gemma2Config's and Gemma3TextConfig's head_dim defaults to 256, whatever hidden_size / num_attention_heads is
@@ -606,6 +621,10 @@ class ModelConfig:
                 raise RefError(f"{where}: field rope_scaling {rs!r} is not supported for gemma2 (null: one RoPE, rope_theta)")
             if cfg.get("rope_parameters") is not None:
                 raise RefError(f"{where}: field rope_parameters (transformers 5 layout) is not supported for gemma2; use rope_theta")
+            rs = None
+        multipliers: dict[str, float] = {}
+        if granite:
+            multipliers = granite_config(cfg, where, hidden, heads, head_dim)
             rs = None
         if rs is not None and not phi3:  # phi3: see phi3_config below
             if not isinstance(rs, dict):
@@ -721,6 +740,7 @@ class ModelConfig:
             rotary_dim=rotary_dim,
             attn_softcap=softcaps.get("attn_logit_softcapping"),
             final_softcap=softcaps.get("final_logit_softcapping"),
+            **multipliers,
         )
 
     def expected_shapes(self) -> dict[str, list[int]]:
@@ -835,6 +855,35 @@ def phi3_config(cfg: dict, where: str, hidden: int, heads: int, head_dim: int) -
     else:
         af = 1.0 if scale <= 1.0 else math.sqrt(1 + math.log(scale) / math.log(original))
     return rotary_dim, {"rope_type": "longrope", **lists, "original_max_position_embeddings": original, "attention_factor": af}, sw
+
+
+GRANITE_MULTIPLIERS = ("embedding_multiplier", "attention_multiplier", "residual_multiplier", "logits_scaling")
+
+
+def granite_config(cfg: dict, where: str, hidden: int, heads: int, head_dim: int) -> dict[str, float]:
+    """GraniteConfig (configuration_granite.py) as modeling_granite.py uses it; returns the four scalars (absent:
+    1.0, GraniteConfig's defaults; note that attention_multiplier 1.0 means unscaled scores, not head_dim ** -0.5).
+    Refuses what this reference does not implement."""
+    out = {}
+    for key in GRANITE_MULTIPLIERS:
+        v = cfg.get(key, 1.0)
+        if not isinstance(v, (int, float)) or isinstance(v, bool) or not math.isfinite(v) or not v > 0:
+            raise RefError(f"{where}: field {key} must be a positive number, got {v!r}")
+        out[key] = float(v)
+    # GraniteAttention: q/k/v/o_proj biases when attention_bias; GraniteMLP: gate/up/down biases when mlp_bias. The
+    # released Granite 3.x checkpoints have neither, and this reference does not implement them for granite
+    for key in ("attention_bias", "mlp_bias"):
+        if cfg.get(key):
+            raise RefError(f"{where}: field {key} true is not supported for granite (Granite 3.x has no biases)")
+    # 4.45's modeling_granite.py uses hidden_size // num_attention_heads, later versions read a head_dim field if present
+    if head_dim != hidden // heads:
+        raise RefError(f"{where}: field head_dim {head_dim} is not supported for granite (must be hidden_size / num_attention_heads = {hidden // heads})")
+    rs = cfg.get("rope_scaling")
+    if rs is not None and (not isinstance(rs, dict) or rs.get("rope_type", rs.get("type")) != "default"):
+        raise RefError(f"{where}: field rope_scaling {rs!r} is not supported for granite (null, as Granite 3.x)")
+    if cfg.get("rope_parameters") is not None:
+        raise RefError(f"{where}: field rope_parameters (transformers 5 layout) is not supported for granite; use rope_theta")
+    return out
 
 
 def longrope_inv_freq(cfg: ModelConfig, seq_len: int, factors: str | None = None) -> torch.Tensor:
@@ -972,6 +1021,11 @@ class Model:
         logits = self.hidden(ids) @ head.T
         if c.final_softcap is not None and self.mutation != "no_final_softcap":  # Gemma2ForCausalLM.forward
             logits = softcap(logits, c.final_softcap)
+        if c.granite:  # GraniteForCausalLM.forward: logits / logits_scaling
+            if self.mutation == "logits_scaling_multiplied":  # wrong: multiplied instead of divided
+                logits = logits * c.logits_scaling
+            elif self.mutation != "no_logits_scaling":
+                logits = logits / c.logits_scaling
         return logits
 
     def hidden(self, ids: list[int]) -> torch.Tensor:
@@ -983,6 +1037,8 @@ class Model:
             # Gemma3TextScaledWordEmbedding (Gemma2Model: `normalizer`): embeddings * sqrt(hidden_size); transformers
             # casts that scale to the weights' dtype (bf16: sqrt(640) = 25.298 becomes 25.25); here, the compute dtype's
             x = x * (c.hidden**0.5)
+        if c.granite and m != "no_embedding_multiplier":  # GraniteModel.forward: inputs_embeds * embedding_multiplier
+            x = x * c.embedding_multiplier
         pos = torch.arange(T, dtype=torch.float32)
         af = 1.0
         if c.phi3:  # rotary_dim columns, longrope factors by sequence length, cos/sin times the attention factor
@@ -1003,7 +1059,14 @@ class Model:
             # query i attends to keys i - sliding_window < j <= i: itself and the sliding_window - 1 before it
             mask_local = mask if m == "no_sliding_window" else mask.masked_fill(j <= i - c.sliding_window, -math.inf)
         n_rep = c.heads // c.kv_heads
-        scale = c.query_pre_attn_scalar**-0.5 if c.gemma and m != "scale_head_dim" else c.head_dim**-0.5
+        if c.gemma and m != "scale_head_dim":
+            scale = c.query_pre_attn_scalar**-0.5
+        elif c.granite and m == "no_attention_multiplier":  # wrong: the scores left unscaled
+            scale = 1.0
+        elif c.granite and m != "scale_head_dim":  # GraniteAttention: self.scaling = attention_multiplier
+            scale = c.attention_multiplier
+        else:
+            scale = c.head_dim**-0.5
         for n in range(c.layers):
             p = f"model.layers.{n}."
             sliding = bool(c.sliding_layers) and c.sliding_layers[n]
@@ -1052,9 +1115,9 @@ class Model:
             attn = attn.transpose(0, 1).reshape(T, c.heads * c.head_dim)
             a = self.linear(attn, p + "self_attn.o_proj")
             if not c.gemma or m == "llama_layer_order":  # Llama: post_attention_layernorm is the MLP's input norm
-                x = x + a
+                x = self.residual(x, a)
                 h = self.norm(x, p + "post_attention_layernorm.weight")
-                x = x + self.mlp(h, p)
+                x = self.residual(x, self.mlp(h, p))
                 continue
             # Gemma2DecoderLayer / Gemma3DecoderLayer: post_attention_layernorm normalises the attention OUTPUT, then sandwich norms
             # around the MLP: x + post_feedforward_layernorm(mlp(pre_feedforward_layernorm(x)))
@@ -1066,6 +1129,16 @@ class Model:
                 f = self.norm(f, p + "post_feedforward_layernorm.weight")
             x = x + f
         return self.norm(x, "model.norm.weight")
+
+    def residual(self, x: torch.Tensor, branch: torch.Tensor) -> torch.Tensor:
+        """x + branch; Granite (GraniteDecoderLayer): x + branch * residual_multiplier, for the attention branch
+        (o_proj's output) and the MLP branch (down_proj's output) alike."""
+        c, m = self.cfg, self.mutation
+        if not c.granite or m == "no_residual_multiplier":
+            return x + branch
+        if m == "residual_multiplier_on_stream":  # wrong: the residual stream scaled instead of the branch
+            return x * c.residual_multiplier + branch
+        return x + branch * c.residual_multiplier
 
     def mlp(self, h: torch.Tensor, p: str) -> torch.Tensor:
         """down_proj(act(gate_proj(h)) * up_proj(h)): silu, or Gemma's gelu_pytorch_tanh; Phi-3's gate_up_proj holds
@@ -1534,6 +1607,15 @@ def special_tokens_map() -> dict:
     return {"additional_special_tokens": ["<|im_start|>", "<|im_end|>"], "eos_token": t("<|im_end|>"), "pad_token": t("<|endoftext|>")}
 
 
+# The granite fixture's scalars: each far from 1 (and attention_multiplier from head_dim**-0.5 = 0.25), so that leaving
+# one out or misapplying it moves the log-probabilities a lot. As in the released models, attention_multiplier is
+# 1 / head_dim (granite-3.x-2b: 1/64 = 0.015625, -8b: 1/128), embedding_multiplier 12 and residual_multiplier 0.22;
+# logits_scaling is 8 as in the 2b models (the 8b ones have 16)
+GRANITE_FIXTURE = {"embedding_multiplier": 12.0, "attention_multiplier": 0.0625, "residual_multiplier": 0.22, "logits_scaling": 8.0}
+GRANITE_EMBED_STD = 0.02  # see init_weights
+GRANITE_FINAL_NORM = 200.0
+
+
 def cases(tok: BpeTokenizer) -> list[Case]:
     ids = {a.content: a.id for a in tok.added}
     eot, im_end = ids["<|endoftext|>"], ids["<|im_end|>"]
@@ -1608,6 +1690,16 @@ def cases(tok: BpeTokenizer) -> list[Case]:
         "rope_theta": 10000.0, "sliding_window": 12, "tie_word_embeddings": True, "torch_dtype": "bfloat16",
         "transformers_version": "4.49.0", "use_cache": True, "vocab_size": V,
     }  # fmt: skip
+    granite = {  # laid out as ibm-granite/granite-3.3-2b-instruct's config.json (tied, no biases, rope_scaling null)
+        "architectures": ["GraniteForCausalLM"], "model_type": "granite", **BASE_DIMS,
+        "attention_bias": False, "attention_dropout": 0.0, "attention_multiplier": GRANITE_FIXTURE["attention_multiplier"],
+        "bos_token_id": eot, "embedding_multiplier": GRANITE_FIXTURE["embedding_multiplier"], "eos_token_id": im_end,
+        "hidden_act": "silu", "initializer_range": 0.02, "logits_scaling": GRANITE_FIXTURE["logits_scaling"],
+        "max_position_embeddings": 256, "mlp_bias": False, "pad_token_id": eot,
+        "residual_multiplier": GRANITE_FIXTURE["residual_multiplier"], "rms_norm_eps": 1e-5, "rope_scaling": None,
+        "rope_theta": 10000000.0, "tie_word_embeddings": True, "torch_dtype": "bfloat16", "transformers_version": "4.49.0",
+        "use_cache": True, "vocab_size": V,
+    }  # fmt: skip
     qwen_gen = {"do_sample": True, "temperature": 0.7, "top_p": 0.8, "top_k": 20, "pad_token_id": eot}
     return [
         Case("llama", "llama", 101, llama, [eot, im_end],
@@ -1643,6 +1735,13 @@ def cases(tok: BpeTokenizer) -> list[Case]:
                     "attention soft-cap 7 * tanh(s / 7) after scaling and before the mask, final logits "
                     "15 * tanh(z / 15), gelu_pytorch_tanh, tied; no layer_types: layer 0 slides (window 8), "
                     "layer 1 full, one RoPE (rope_theta 1e4)"),
+        Case("granite", "granite", 1010, granite, im_end, {"pad_token_id": eot},
+             covers="GraniteForCausalLM (granite-3.1/3.2/3.3): Llama's layer with GraniteConfig's four scalars: "
+                    f"embeddings * embedding_multiplier ({GRANITE_FIXTURE['embedding_multiplier']}), scores * "
+                    f"attention_multiplier ({GRANITE_FIXTURE['attention_multiplier']}, not head_dim**-0.5 = 0.25), "
+                    f"x + residual_multiplier ({GRANITE_FIXTURE['residual_multiplier']}) * branch for the attention and "
+                    f"MLP outputs, logits / logits_scaling ({GRANITE_FIXTURE['logits_scaling']}); tied, no biases, "
+                    "rope_theta 1e7, rms_norm_eps 1e-5"),
     ]  # fmt: skip
 
 
@@ -1655,12 +1754,23 @@ def init_weights(cfg: ModelConfig, seed: int) -> dict[str, torch.Tensor]:
     embedding dominates the stream and the tied head predicts the input token again with p ~ 1 (entropy 0.00).
     With N(0, 0.05) (rms 0.4 in the stream) it does so at 8% of the prompt positions, but a final scale near 1 then
     gives near-flat logits (entropy 5.8 of 6.13); so the final norm, which sets the temperature of the tied head, has
-    the scale 12 * (1 + N(0, 0.15)), i.e. w = 11 + N(0, 1.8)."""
+    the scale 12 * (1 + N(0, 0.15)), i.e. w = 11 + N(0, 1.8).
+
+    Granite (tied) has the same problem for another reason: its branches reach the residual stream multiplied by
+    residual_multiplier (0.22), so with N(0, 0.5) embeddings times embedding_multiplier (12) the token's own embedding
+    dominates the stream and the tied head predicts the input token again. Its embeddings are N(0, 0.02) (rms 0.24 once
+    multiplied by 12, as in the real models, whose embeddings are small too), and since the logits are then divided by
+    logits_scaling (8), the final norm, which sets the temperature of the tied head, has the scale 200 * (1 + N(0, 0.15)).
+    The input token is then the argmax at 47 of the 496 prompt positions (gemma2: 49, the other cases <= 8)."""
     g = torch.Generator().manual_seed(seed)
     out: dict[str, torch.Tensor] = {}
     for name, shape in cfg.expected_shapes().items():
         if cfg.gemma and name == "model.norm.weight":
             t = 12.0 * (1.0 + 0.15 * torch.randn(shape, generator=g)) - 1.0
+        elif cfg.granite and name == "model.norm.weight":
+            t = GRANITE_FINAL_NORM * (1.0 + 0.15 * torch.randn(shape, generator=g))
+        elif cfg.granite and name == "model.embed_tokens.weight":
+            t = GRANITE_EMBED_STD * torch.randn(shape, generator=g)
         elif cfg.gemma and (name.endswith("norm.weight") or "layernorm" in name):
             t = 0.15 * torch.randn(shape, generator=g)  # Gemma stores w, the scale is 1 + w
         elif name.endswith("norm.weight") or "layernorm" in name:
@@ -1759,7 +1869,9 @@ def evaluate_case(case: Case, case_dir: Path, weights: dict[str, torch.Tensor], 
         # Gemma 3: each detail that sets it apart from Llama
         ("norm_no_plus_one", cfg.gemma),  # every RMSNorm scaled by w instead of (1 + w)
         ("no_embed_scale", cfg.gemma),  # embeddings not multiplied by sqrt(hidden_size)
-        ("scale_head_dim", cfg.gemma and cfg.query_pre_attn_scalar != cfg.head_dim),  # head_dim**-0.5
+        # head_dim**-0.5 instead of query_pre_attn_scalar**-0.5 (Gemma) or attention_multiplier (Granite)
+        ("scale_head_dim", cfg.gemma and cfg.query_pre_attn_scalar != cfg.head_dim
+         or cfg.granite and cfg.attention_multiplier != cfg.head_dim**-0.5),
         ("no_sliding_window", any(cfg.sliding_layers)),  # full causal attention in the sliding layers
         ("local_rope_global_theta", cfg.gemma and any(cfg.sliding_layers) and cfg.rope_local_theta != cfg.rope_theta),
         ("no_post_norms", cfg.gemma),  # post_attention_layernorm / post_feedforward_layernorm skipped
@@ -1776,6 +1888,13 @@ def evaluate_case(case: Case, case_dir: Path, weights: dict[str, torch.Tensor], 
         ("attn_softcap_after_mask", cfg.attn_softcap is not None),  # capped after the mask: masked keys at -cap, not -inf
         ("no_final_softcap", cfg.final_softcap is not None),  # logits not capped
         ("sliding_layers_swapped", cfg.model_type == "gemma2" and any(cfg.sliding_layers) and not all(cfg.sliding_layers)),
+        # Granite: each of the four scalars left out or misapplied
+        ("no_embedding_multiplier", cfg.granite and cfg.embedding_multiplier != 1.0),
+        ("no_attention_multiplier", cfg.granite and cfg.attention_multiplier != 1.0),  # scores unscaled
+        ("no_residual_multiplier", cfg.granite and cfg.residual_multiplier != 1.0),
+        ("residual_multiplier_on_stream", cfg.granite and cfg.residual_multiplier != 1.0),  # x * r + f(x), not x + r * f(x)
+        ("no_logits_scaling", cfg.granite and cfg.logits_scaling != 1.0),
+        ("logits_scaling_multiplied", cfg.granite and cfg.logits_scaling != 1.0),  # logits * s instead of / s
     ):
         if not applies:
             continue
@@ -2032,14 +2151,17 @@ def cmd_selftest(args: argparse.Namespace) -> None:
         expect_error(lambda: load_model(gbad), "pre_feedforward_layernorm")
         figures = selftest_phi3(Path(args.fixtures), t, read_json(conv_file)["conversations"])
         g2_figures = selftest_gemma2(Path(args.fixtures), t, read_json(conv_file)["conversations"])
+        gr_figures = selftest_granite(Path(args.fixtures), t, read_json(conv_file)["conversations"])
     print("selftest ok: bf16 rounding, f32/f16 checkpoints, LoRA merge == LoRA branch == merged f32 export, bad files refused, "
           "gemma3 layer types / sliding window / linear RoPE / refusals, phi3 longrope switch / partial rotary / fused "
           "layout == Llama / sliding window / refusals, gemma2 defaults / layer types / window convention / soft-caps / "
-          "refusals", file=sys.stderr)
+          "refusals, granite defaults / unit scalars == Llama / residual rescaling / logits / refusals", file=sys.stderr)
     print("phi3 deliberate mistakes, max |delta log p| over every position of the 5 prompts: "
           + ", ".join(f"{k} {v:.2f}" for k, v in figures.items()), file=sys.stderr)
     print("gemma2 deliberate mistakes, max |delta log p| over every position of the 5 prompts: "
           + ", ".join(f"{k} {v:.2f}" for k, v in g2_figures.items()), file=sys.stderr)
+    print("granite deliberate mistakes, max |delta log p| over every position of the 5 prompts: "
+          + ", ".join(f"{k} {v:.2f}" for k, v in gr_figures.items()), file=sys.stderr)
 
 
 PHI3_MISTAKES = ("rotary_full_head", "rotary_pair_head_half", "no_attention_factor", "rope_long_factor", "no_sliding_window",
@@ -2226,6 +2348,82 @@ def selftest_gemma2(fixtures: Path, tmp: Path, convs: list[dict]) -> dict[str, f
     qk = {f"model.layers.{n}.self_attn.{t}_norm.weight": torch.zeros(cfg.head_dim, dtype=torch.float64) for n in range(2) for t in "qk"}
     write_safetensors(bad / "model.safetensors", {**w, **qk})  # Gemma 3's q/k norms: Gemma2Attention has none
     expect_error(lambda: load_model(bad), "self_attn.k_norm.weight")
+    return figures
+
+
+GRANITE_MISTAKES = ("no_embedding_multiplier", "no_attention_multiplier", "scale_head_dim", "no_residual_multiplier",
+                    "residual_multiplier_on_stream", "no_logits_scaling", "logits_scaling_multiplied")  # fmt: skip
+
+
+def selftest_granite(fixtures: Path, tmp: Path, convs: list[dict]) -> dict[str, float]:
+    """Granite: GraniteConfig's defaults, the four scalars against the Llama path and against an equivalent
+    rescaling, the deliberate mistakes (returns their figures) and the refusals."""
+    src = fixtures / "granite"
+    cfg, w = load_model(src)
+    gc = read_json(src / "config.json")
+    assert cfg.granite and cfg.tied and cfg.head_dim == 16 and not cfg.attention_bias and not cfg.o_bias and not cfg.mlp_bias
+    assert {k: getattr(cfg, k) for k in GRANITE_MULTIPLIERS} == GRANITE_FIXTURE and cfg.rope_scaling is None
+    ids = [c["token_ids"] for c in convs]
+    model = Model(cfg, w)
+    # GraniteConfig's defaults: each scalar 1.0 (so unscaled attention scores, not head_dim**-0.5), untied, rope_theta 1e4
+    keep = {k: v for k, v in gc.items() if k not in (*GRANITE_MULTIPLIERS, "tie_word_embeddings", "rope_theta")}
+    d = ModelConfig.from_dict(keep, "granite")
+    assert all(getattr(d, k) == 1.0 for k in GRANITE_MULTIPLIERS) and not d.tied and d.rope_theta == 10000.0
+    assert ModelConfig.from_dict({**gc, "rope_scaling": {"rope_type": "default"}}, "granite").rope_scaling is None
+    assert ModelConfig.from_dict({**gc, "head_dim": 16, "embedding_multiplier": 3}, "granite").embedding_multiplier == 3.0
+    # with embedding / residual / logits 1 and attention_multiplier head_dim**-0.5, Granite is the Llama path
+    plain = ModelConfig(**{**cfg.__dict__, "embedding_multiplier": 1.0, "residual_multiplier": 1.0, "logits_scaling": 1.0,
+                           "attention_multiplier": cfg.head_dim**-0.5})  # fmt: skip
+    llama = ModelConfig(**{**plain.__dict__, "model_type": "llama"})
+    diff = float((Model(plain, w).logits(ids[2]) - Model(llama, w).logits(ids[2])).abs().max())
+    assert diff < 1e-12, f"granite with unit scalars differs from the llama path by {diff}"
+    # the residual multiplier, independently: RMSNorm ignores the scale of its input (exactly with eps 0), so
+    # x + r * f(norm(x)) from embeddings e * m is r times the stream of x + f(norm(x)) from e * m / r, and the final
+    # norm removes r: the same log-probabilities. The stream scaled instead (x * r + f) is not such a rescaling
+    no_eps = ModelConfig(**{**cfg.__dict__, "eps": 0.0})
+    r = cfg.residual_multiplier
+    rescaled = ModelConfig(**{**no_eps.__dict__, "residual_multiplier": 1.0, "embedding_multiplier": cfg.embedding_multiplier / r})
+    a, b = Model(no_eps, w).logits(ids[2]), Model(rescaled, w).logits(ids[2])
+    diff = float((a - b).abs().max())
+    assert diff < 1e-9, f"granite residual_multiplier is not the rescaling it should be: {diff}"
+    assert float((a - Model(no_eps, w, mutation="residual_multiplier_on_stream").logits(ids[2])).abs().max()) > 0.05
+    # the logits, independently: log-softmax of (the head's output / logits_scaling)
+    head = w["model.embed_tokens.weight"]
+    want = log_softmax(model.hidden(ids[2]) @ head.T / cfg.logits_scaling)
+    assert float((log_softmax(model.logits(ids[2])) - want).abs().max()) < 1e-12
+    # the deliberate mistakes
+    figures = {}
+    right = [log_softmax(model.logits(i)) for i in ids]
+    for mutation in GRANITE_MISTAKES:
+        wrong = Model(cfg, w, mutation=mutation)
+        figures[mutation] = max(float((log_softmax(wrong.logits(i)) - lp).abs().max()) for i, lp in zip(ids, right))
+        assert figures[mutation] >= MIN_MUTATION_DIFF, (mutation, figures[mutation])
+    # refusals
+    bad = tmp / "granite"
+    shutil.copytree(src, bad)
+    refusals: list[tuple[str, Any, str]] = [
+        ("attention_bias", True, "attention_bias"),
+        ("mlp_bias", True, "mlp_bias"),
+        ("head_dim", 32, "head_dim"),
+        ("rope_scaling", {"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0,
+                          "original_max_position_embeddings": 64}, "rope_scaling"),
+        ("rope_scaling", {"rope_type": "linear", "factor": 2.0}, "rope_scaling"),
+        ("rope_scaling", {"type": "dynamic", "factor": 2.0}, "rope_scaling"),
+        ("rope_parameters", {"rope_type": "default", "rope_theta": 10000000.0}, "rope_parameters"),
+        ("hidden_act", "gelu", "hidden_act"),
+        ("architectures", ["LlamaForCausalLM"], "architectures"),
+    ]  # fmt: skip
+    for key in GRANITE_MULTIPLIERS:
+        refusals += [(key, v, key) for v in (0.0, -1.0, None, "8.0", True, math.inf)]  # inf: written as Infinity
+    for key, value, needle in refusals:
+        write_json(bad / "config.json", {**gc, key: value})
+        expect_error(lambda: load_model(bad), needle)
+    write_json(bad / "config.json", {k: v for k, v in gc.items() if k != "tie_word_embeddings"})  # GraniteConfig: untied
+    expect_error(lambda: load_model(bad), "lm_head.weight")
+    write_json(bad / "config.json", gc)
+    (bad / "model.safetensors").unlink()
+    write_safetensors(bad / "model.safetensors", {**w, "model.layers.0.self_attn.q_proj.bias": torch.zeros(64, dtype=torch.float64)})
+    expect_error(lambda: load_model(bad), "self_attn.q_proj.bias")
     return figures
 
 
