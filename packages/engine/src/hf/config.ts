@@ -10,7 +10,7 @@ import { floatToF16, halfToFloat } from "./halves.ts";
 import { IMAGE_TEXT_KINDS, textConfigOf } from "./image-text.ts";
 import { floatToBf16 } from "./safetensors-write.ts";
 
-export const SUPPORTED_MODEL_TYPES = ["llama", "qwen2", "qwen3", "mistral", "smollm3", "gemma2", "gemma3_text", "phi3"] as const;
+export const SUPPORTED_MODEL_TYPES = ["llama", "qwen2", "qwen3", "mistral", "smollm3", "gemma2", "gemma3_text", "phi3", "granite"] as const;
 export type HfModelType = (typeof SUPPORTED_MODEL_TYPES)[number];
 
 const ARCHITECTURE_OF: Record<HfModelType, string> = {
@@ -22,6 +22,7 @@ const ARCHITECTURE_OF: Record<HfModelType, string> = {
   gemma2: "Gemma2ForCausalLM",
   gemma3_text: "Gemma3ForCausalLM",
   phi3: "Phi3ForCausalLM",
+  granite: "GraniteForCausalLM",
 };
 
 /** SmolLM3's default: every 4th layer (3, 7, 11, …) has no rotary embedding when config.json lists none. */
@@ -84,6 +85,11 @@ export const HfConfigJson = z.looseObject({
   /** Phi-3 family: the share of head_dim that rotates (Phi-4-mini 0.75), and the context it was pretrained with. */
   partial_rotary_factor: z.number().positive().max(1).nullish(),
   original_max_position_embeddings: positiveInt.nullish(),
+  /** Granite 3.x: its four scalars (transformers' GraniteConfig). */
+  embedding_multiplier: z.number().positive().nullish(),
+  attention_multiplier: z.number().positive().nullish(),
+  residual_multiplier: z.number().positive().nullish(),
+  logits_scaling: z.number().positive().nullish(),
   /** Phi-4-mini's config carries these from Microsoft's own modeling code; transformers ignores them. */
   full_attn_mod: z.number().nullish(),
   interpolate_factor: z.number().nullish(),
@@ -135,6 +141,8 @@ export interface HfArchitecture {
   slidingWindow?: number;
   /** Phi-3: q, k and v stored stacked as one `qkv_proj`, gate and up as one `gate_up_proj` (tensor-names.ts). */
   stackedProjections?: boolean;
+  /** Granite 3.x: the four scalars it differs from Llama by; absent for the others. */
+  granite?: GraniteTraits;
   /**
    * The language model of an image-text checkpoint (Gemma 3 4B–27B; image-text.ts): its tensors sit under a prefix in
    * the files, and the vision tower's pass through exports unchanged.
@@ -177,6 +185,33 @@ export interface GemmaTraits {
   finalSoftcap?: number;
 }
 
+/**
+ * Granite 3.x (GraniteForCausalLM) beside Llama: embeddings times `embedding_multiplier`, attention scores scaled by
+ * `attention_multiplier` (instead of head_dim^-1/2), each branch's output times `residual_multiplier` before the
+ * residual adds it, and the output logits divided by `logits_scaling`.
+ */
+export interface GraniteTraits {
+  embeddingMultiplier: number;
+  attentionMultiplier: number;
+  residualMultiplier: number;
+  logitsScaling: number;
+}
+
+/** What the token embeddings are multiplied by (Gemma's √hidden, Granite's embedding_multiplier; else 1). */
+export function embeddingScale(a: HfArchitecture): number {
+  return a.gemma?.embedScale ?? a.granite?.embeddingMultiplier ?? 1;
+}
+
+/** What each branch's output is multiplied by before the residual adds it (Granite's residual_multiplier; else 1). */
+export function residualScale(a: HfArchitecture): number {
+  return a.granite?.residualMultiplier ?? 1;
+}
+
+/** What the output logits are multiplied by (1 / Granite's logits_scaling; else 1). */
+export function logitScale(a: HfArchitecture): number {
+  return a.granite ? 1 / a.granite.logitsScaling : 1;
+}
+
 /** The attention scores' soft cap (Gemma 2), or 0 for none. */
 export function attentionSoftcap(a: HfArchitecture): number {
   return a.gemma?.attnSoftcap ?? 0;
@@ -194,7 +229,7 @@ export function normShift(a: HfArchitecture): number {
 
 /** The attention's score scale. */
 export function attentionScale(a: HfArchitecture): number {
-  return a.gemma?.attnScale ?? 1 / Math.sqrt(a.headDim);
+  return a.gemma?.attnScale ?? a.granite?.attentionMultiplier ?? 1 / Math.sqrt(a.headDim);
 }
 
 /** The sliding window of layer `l` (Gemma 3's local layers, Phi-3's every layer), or 0 for full causal attention. */
@@ -308,6 +343,17 @@ export function parseHfConfig(raw: unknown, file = "config.json"): HfArchitectur
     ...(gemma ? { gemma } : {}),
     ...phi3,
     ...(mistralWindow ? { slidingWindow: mistralWindow } : {}),
+    ...(modelType === "granite"
+      ? {
+          // GraniteConfig's defaults are 1 (no change from Llama)
+          granite: {
+            embeddingMultiplier: c.embedding_multiplier ?? 1,
+            attentionMultiplier: c.attention_multiplier ?? 1,
+            residualMultiplier: c.residual_multiplier ?? 1,
+            logitsScaling: c.logits_scaling ?? 1,
+          },
+        }
+      : {}),
   };
 }
 

@@ -193,6 +193,7 @@ describe("HF fixtures: checkpoints", () => {
     expect(caseNames.sort()).toEqual([
       "gemma2",
       "gemma3",
+      "granite",
       "llama",
       "mistral",
       "phi3",

@@ -4,7 +4,7 @@ import { referenceKernels } from "../../trainer/reference/index.ts";
 import { Rng } from "../../trainer/train/rng.ts";
 import type { HfArchitecture } from "../config.ts";
 import { LoraTrainModel } from "../lora/train-model.ts";
-import { randomDecoderModel, TINY_ARCH, TINY_GEMMA2, TINY_PHI3 } from "../test-support/random-model.ts";
+import { randomDecoderModel, TINY_ARCH, TINY_GEMMA2, TINY_GRANITE, TINY_PHI3 } from "../test-support/random-model.ts";
 import { flatten, fullLayout, weightViews } from "./params.ts";
 
 const VARIANTS: Array<[string, HfArchitecture]> = [
@@ -28,6 +28,7 @@ const VARIANTS: Array<[string, HfArchitecture]> = [
     "phi3 (q/k/v and gate/up stacked, 4 of 6 head dims rotate, longrope, every layer with a sliding window of 2)",
     { ...TINY_PHI3, tiedEmbeddings: true },
   ],
+  ["granite (embedding, attention, residual multipliers and logits scaling)", TINY_GRANITE],
 ];
 
 describe("full fine-tuning gradients (float64 reference kernels)", () => {

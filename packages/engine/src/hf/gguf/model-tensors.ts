@@ -49,6 +49,7 @@ const ARCH_OF: Record<HfArchitecture["modelType"], string> = {
   gemma2: "gemma2",
   gemma3_text: "gemma3",
   phi3: "phi3",
+  granite: "granite",
 };
 
 const NAME_OF: Record<LinearProjection, string> = {
@@ -191,7 +192,7 @@ export function phi3ContextLength(a: HfArchitecture): number {
 /** llama.cpp's `llama` layout rotates interleaved pairs: q and k rows are permuted to it (SmolLM3's too, NoPE layers included, as convert_hf_to_gguf.py does). */
 export function permutesRotaryRows(a: HfArchitecture): boolean {
   const arch = ggufArchitecture(a);
-  return arch === "llama" || arch === "smollm3";
+  return arch === "llama" || arch === "smollm3" || arch === "granite";
 }
 
 /** The rows of a [heads·headDim, cols] matrix (or a bias, cols 1) reordered from halves to interleaved pairs per head. */
@@ -234,6 +235,13 @@ export function architectureMetadata(a: HfArchitecture, dtype: GgufDtype): Map<s
     m.set(`${arch}.rope.freq_base_swa`, { type: "f32", value: a.gemma.localRopeTheta });
     if (a.gemma.attnSoftcap) m.set(`${arch}.attn_logit_softcapping`, { type: "f32", value: a.gemma.attnSoftcap });
     if (a.gemma.finalSoftcap) m.set(`${arch}.final_logit_softcapping`, { type: "f32", value: a.gemma.finalSoftcap });
+  }
+  if (a.granite) {
+    // llama.cpp's granite: the four scalars as convert_hf_to_gguf.py writes them (logit_scale divides)
+    m.set(`${arch}.embedding_scale`, { type: "f32", value: a.granite.embeddingMultiplier });
+    m.set(`${arch}.residual_scale`, { type: "f32", value: a.granite.residualMultiplier });
+    m.set(`${arch}.attention.scale`, { type: "f32", value: a.granite.attentionMultiplier });
+    m.set(`${arch}.logit_scale`, { type: "f32", value: a.granite.logitsScaling });
   }
   if (a.longRope) {
     u32("rope.scaling.original_context_length", a.longRope.originalMaxPositions);

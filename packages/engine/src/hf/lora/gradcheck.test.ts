@@ -3,7 +3,7 @@ import { referenceKernels } from "../../trainer/reference/index.ts";
 import { Rng } from "../../trainer/train/rng.ts";
 import type { HfArchitecture } from "../config.ts";
 import { HfDecoder } from "../model/decoder.ts";
-import { randomDecoderModel, TINY_ARCH, TINY_GEMMA2, TINY_PHI3 } from "../test-support/random-model.ts";
+import { randomDecoderModel, TINY_ARCH, TINY_GEMMA2, TINY_GRANITE, TINY_PHI3 } from "../test-support/random-model.ts";
 import { LoraParams, loraLayout } from "./params.ts";
 import { DEFAULT_LORA, type LoraSettings } from "./settings.ts";
 import { LoraTrainModel } from "./train-model.ts";
@@ -49,6 +49,7 @@ const VARIANTS: Array<[string, HfArchitecture, LoraSettings]> = [
     TINY_PHI3,
     { ...DEFAULT_LORA, rank: 2, alpha: 2 },
   ],
+  ["granite (embedding, attention, residual multipliers and logits scaling)", TINY_GRANITE, { ...DEFAULT_LORA, rank: 2, alpha: 2 }],
   ["attention targets only, LoRA dropout 0.3", TINY_ARCH, { rank: 2, alpha: 4, dropout: 0.3, targets: ["q_proj", "v_proj"] }],
 ];
 

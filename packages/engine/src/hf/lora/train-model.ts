@@ -16,7 +16,17 @@
  * third more compute). The recomputed values are the same floats, so the gradients are identical either way.
  */
 import type { Vec } from "../../trainer/kernels/types.ts";
-import { attentionScale, attentionSoftcap, attentionWindow, finalSoftcap, rotaryDim, usesRope } from "../config.ts";
+import {
+  attentionScale,
+  attentionSoftcap,
+  attentionWindow,
+  embeddingScale,
+  finalSoftcap,
+  logitScale,
+  residualScale,
+  rotaryDim,
+  usesRope,
+} from "../config.ts";
 import { machineMemoryBytes } from "../machine-memory.ts";
 import { type DecoderModel, layerRope, scaleInPlace } from "../model/decoder.ts";
 import { gatedBwd, gatedFwd } from "../model/gated-mlp.ts";
@@ -190,7 +200,7 @@ export class LoraTrainModel {
     this.h = k.alloc(R * a.hidden);
     this.dx = k.alloc(R * a.hidden);
     this.dh = k.alloc(R * a.hidden);
-    this.dOut = k.alloc(a.gemma ? R * a.hidden : 0);
+    this.dOut = k.alloc(a.gemma || residualScale(a) !== 1 ? R * a.hidden : 0);
     this.dq = k.alloc(R * qw);
     this.dk = k.alloc(R * kvw);
     this.dv = k.alloc(R * kvw);
@@ -251,7 +261,8 @@ export class LoraTrainModel {
     const d = a.hidden;
     const x = this.xfinal;
     gatherRowsW(k, ids, w.embed, x, R, d);
-    if (a.gemma) scaleInPlace(x, R * d, a.gemma.embedScale);
+    const embedScale = embeddingScale(a);
+    if (embedScale !== 1) scaleInPlace(x, R * d, embedScale);
     for (let l = 0; l < a.layers; l++) {
       if (this.checkpointed) this.layerInputs[l]?.set(x.subarray(0, R * d));
       this.layerForward(l, x);
@@ -272,6 +283,7 @@ export class LoraTrainModel {
     const d = a.hidden;
     const hd = a.headDim;
     const rd = rotaryDim(a);
+    const rs = residualScale(a);
     const qw = a.heads * hd;
     const kvw = a.kvHeads * hd;
     {
@@ -327,6 +339,10 @@ export class LoraTrainModel {
         lf("o_proj", s.att, s.ao, false);
         k.rmsnormFwd(s.ao, L.attnOutNorm, this.h, s.rstd3, R, d, a.rmsEps);
         addInPlace(x, this.h, R * d);
+      } else if (rs !== 1) {
+        // Granite: x += m·o(att)
+        lf("o_proj", s.att, this.h, false);
+        addScaled(x, this.h, rs, R * d);
       } else lf("o_proj", s.att, x, true);
       s.xmid.set(x.subarray(0, R * d));
       k.rmsnormFwd(x, L.postNorm, this.h, s.rstd2, R, d, a.rmsEps);
@@ -337,6 +353,9 @@ export class LoraTrainModel {
         lf("down_proj", this.act, s.mo, false);
         k.rmsnormFwd(s.mo, L.mlpOutNorm, this.h, s.rstd4, R, d, a.rmsEps);
         addInPlace(x, this.h, R * d);
+      } else if (rs !== 1) {
+        lf("down_proj", this.act, this.h, false);
+        addScaled(x, this.h, rs, R * d);
       } else lf("down_proj", this.act, x, true);
     }
   }
@@ -373,6 +392,9 @@ export class LoraTrainModel {
       }
       k.gatherRows(rows, this.h, this.hSel, n, d);
       gemmW(k, false, true, n, V, d, this.hSel, d, w.lmHead, d, this.logits, V, false, null);
+      // Granite divides the logits by logits_scaling
+      const ls = logitScale(a);
+      if (ls !== 1) scaleInPlace(this.logits, n * V, ls);
       // Gemma 2 caps the logits; crossEntropy overwrites them with their gradient, so the capped values are kept
       const cap = finalSoftcap(a);
       if (cap) {
@@ -381,6 +403,7 @@ export class LoraTrainModel {
       }
       k.crossEntropy(this.logits, this.selTargets, this.selWeights, this.losses, this.correct, n, V, grad);
       if (cap && grad) capLogitsBackward(this.capped, this.logits, cap, n * V);
+      if (ls !== 1 && grad) scaleInPlace(this.logits, n * V, ls);
       for (let i = 0; i < n; i++) {
         const wi = this.selWeights[i] as number;
         const li = wi * (this.losses[i] as number);
@@ -512,19 +535,26 @@ export class LoraTrainModel {
       k.rmsnormBwd(this.dh, s.xin, L.inputNorm, s.rstd1, this.dx, GL?.inputNorm ?? null, R, d, true);
     }
     if (G) {
-      if (a.gemma) scaleInPlace(this.dx, R * d, a.gemma.embedScale);
+      const embedScale = embeddingScale(a);
+      if (embedScale !== 1) scaleInPlace(this.dx, R * d, embedScale);
       k.scatterAddRows(this.ids, this.dx, G.embed as Vec, R, d);
     }
   }
 
   /**
-   * The gradient a branch's last projection receives from dx: dx itself, or through Gemma's output norm (into dOut;
-   * the norm's weight gradient into `dw` in full fine-tuning).
+   * The gradient a branch's last projection receives from dx: dx itself, times Granite's residual multiplier, or
+   * through Gemma's output norm (into dOut; the norm's weight gradient into `dw` in full fine-tuning).
    */
   private branchGrad(outNorm: Vec | null, out: Vec | null, rstd: Vec | null, dw: Vec | null): Vec {
-    if (!outNorm || !out || !rstd) return this.dx;
     const { k, arch: a } = this.m;
     const R = this.layout.rows;
+    if (!outNorm || !out || !rstd) {
+      // Granite's residual multiplier m: the branch's output reached x as m·out
+      const rs = residualScale(a);
+      if (rs === 1) return this.dx;
+      for (let i = 0; i < R * a.hidden; i++) this.dOut[i] = rs * (this.dx[i] as number);
+      return this.dOut;
+    }
     k.rmsnormBwd(this.dx, out, outNorm, rstd, this.dOut, dw, R, a.hidden, false);
     return this.dOut;
   }
@@ -532,6 +562,10 @@ export class LoraTrainModel {
 
 function addInPlace(x: Vec, y: Vec, n: number): void {
   for (let i = 0; i < n; i++) x[i] = (x[i] as number) + (y[i] as number);
+}
+
+function addScaled(x: Vec, y: Vec, scale: number, n: number): void {
+  for (let i = 0; i < n; i++) x[i] = (x[i] as number) + scale * (y[i] as number);
 }
 
 /**

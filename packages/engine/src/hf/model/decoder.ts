@@ -9,7 +9,18 @@
  * (bf16 or float32) and only A and B in float32, so serving it costs no float32 copy of W.
  */
 import type { Kernels, Vec } from "../../trainer/kernels/types.ts";
-import { attentionScale, attentionSoftcap, attentionWindow, finalSoftcap, type HfArchitecture, rotaryDim, usesRope } from "../config.ts";
+import {
+  attentionScale,
+  attentionSoftcap,
+  attentionWindow,
+  embeddingScale,
+  finalSoftcap,
+  type HfArchitecture,
+  logitScale,
+  residualScale,
+  rotaryDim,
+  usesRope,
+} from "../config.ts";
 import type { LoraParams } from "../lora/params.ts";
 import { loraScale } from "../lora/settings.ts";
 import type { LinearProjection } from "../tensor-names.ts";
@@ -77,7 +88,7 @@ export class HfDecoder {
       vv: k.alloc(n * kv),
       att: k.alloc(n * q),
       /** Gemma 3: the attention's or the MLP's output before its norm. */
-      out: k.alloc(a.gemma ? n * a.hidden : 0),
+      out: k.alloc(a.gemma || residualScale(a) !== 1 ? n * a.hidden : 0),
       gate: k.alloc(n * a.intermediate),
       up: k.alloc(n * a.intermediate),
       act: k.alloc(n * a.intermediate),
@@ -102,18 +113,19 @@ export class HfDecoder {
     k.gemm(false, true, n, lin.out, r, u, r, lora.B(slot), r, y, lin.out, true, null);
   }
 
-  /** x += p(input), or with Gemma's output norm x += norm(p(input)). */
+  /** x += p(input), with Gemma's output norm x += norm(p(input)), with Granite's residual multiplier x += m·p(input). */
   private residual(l: number, p: LinearProjection, input: Vec, outNorm: Vec | null, n: number): void {
     const b = this.bufs;
-    if (!outNorm) {
+    const { k, arch: a } = this.m;
+    const scale = residualScale(a);
+    if (!outNorm && scale === 1) {
       this.project(l, p, input, n, b.x, true);
       return;
     }
-    const { k, arch: a } = this.m;
     const d = a.hidden;
     this.project(l, p, input, n, b.out, false);
-    k.rmsnormFwd(b.out, outNorm, b.out, b.rstd, n, d, a.rmsEps);
-    for (let i = 0; i < n * d; i++) b.x[i] = (b.x[i] as number) + (b.out[i] as number);
+    if (outNorm) k.rmsnormFwd(b.out, outNorm, b.out, b.rstd, n, d, a.rmsEps);
+    for (let i = 0; i < n * d; i++) b.x[i] = (b.x[i] as number) + scale * (b.out[i] as number);
   }
 
   /**
@@ -131,6 +143,8 @@ export class HfDecoder {
     k.rmsnormFwd(from, w.norm, b.h, b.rstd, rows, d, a.rmsEps);
     const logits = new Float32Array(rows * a.vocab);
     gemmW(k, false, true, rows, a.vocab, d, b.h, d, w.lmHead, d, logits, a.vocab, false, null);
+    const scale = logitScale(a);
+    if (scale !== 1) scaleInPlace(logits, logits.length, scale);
     capLogits(logits, finalSoftcap(a));
     return logits;
   }
@@ -163,7 +177,8 @@ export class HfDecoder {
     const qw = a.heads * hd;
     const kvw = a.kvHeads * hd;
     gatherRowsW(k, Int32Array.from(ids), w.embed, b.x, n, d);
-    if (a.gemma) scaleInPlace(b.x, n * d, a.gemma.embedScale);
+    const embedScale = embeddingScale(a);
+    if (embedScale !== 1) scaleInPlace(b.x, n * d, embedScale);
     const scale = attentionScale(a);
     const softcap = attentionSoftcap(a);
     for (let l = 0; l < a.layers; l++) {

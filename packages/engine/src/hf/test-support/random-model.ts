@@ -59,6 +59,15 @@ export const TINY_PHI3: HfArchitecture = {
   stackedProjections: true,
 };
 
+/** Granite's traits at TINY_ARCH's size: every one of its four scalars away from 1 (and from head_dim^-1/2). */
+export const TINY_GRANITE: HfArchitecture = {
+  ...TINY_ARCH,
+  modelType: "granite",
+  architecture: "GraniteForCausalLM",
+  tiedEmbeddings: true,
+  granite: { embeddingMultiplier: 3, attentionMultiplier: 0.9, residualMultiplier: 0.4, logitsScaling: 2.5 },
+};
+
 export function randomDecoderModel(arch: HfArchitecture, k: Kernels, seed = 1, std = 0.5): DecoderModel {
   const rng = new Rng(seed);
   const vec = (n: number, mean = 0, s = std): Vec => {

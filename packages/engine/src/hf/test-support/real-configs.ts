@@ -156,3 +156,31 @@ export function gemma2_2bItConfig(fields: Record<string, unknown> = {}): Record<
     ...fields,
   };
 }
+
+/** ibm-granite/granite-3.3-2b-instruct's config.json (GraniteForCausalLM; the fields the engine reads). */
+export function granite33_2bConfig(fields: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    architectures: ["GraniteForCausalLM"],
+    model_type: "granite",
+    attention_bias: false,
+    attention_multiplier: 0.015625,
+    embedding_multiplier: 12.0,
+    hidden_act: "silu",
+    hidden_size: 2048,
+    intermediate_size: 8192,
+    logits_scaling: 8.0,
+    max_position_embeddings: 131_072,
+    mlp_bias: false,
+    num_attention_heads: 32,
+    num_hidden_layers: 40,
+    num_key_value_heads: 8,
+    residual_multiplier: 0.22,
+    rms_norm_eps: 1e-5,
+    rope_scaling: null,
+    rope_theta: 10_000_000,
+    tie_word_embeddings: true,
+    torch_dtype: "bfloat16",
+    vocab_size: 49_159,
+    ...fields,
+  };
+}

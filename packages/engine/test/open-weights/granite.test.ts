@@ -1,0 +1,118 @@
+/**
+ * Granite 3.x end to end on the `granite` fixture (hf_reference.py: Llama's layout with an embedding multiplier, an
+ * attention multiplier in place of head_dim^-1/2, a residual multiplier on each branch's output and the logits divided
+ * by logits_scaling): a LoRA job through the official SDK routes every ticket; the merged export registers again and
+ * serves the tuned model's log-probabilities, and with Debian's torch the independent PyTorch reference scores it so;
+ * llama.cpp runs its GGUF (llama.cpp's granite, the four scalars in the metadata) as the engine does. Full fine-tuning
+ * trains every weight.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { exportTunedModel } from "../../src/hf/export.ts";
+import { exportBaseModel } from "../../src/hf/export-base.ts";
+import { registerBaseModel } from "../../src/index.ts";
+import { findModel } from "../../src/models/model.repository.ts";
+import { engineWithClient } from "../engine-client.ts";
+import { ggufAgainstEngine, llamaCppOrSkip } from "../llama-cpp.ts";
+import {
+  type EngineScore,
+  engineScores,
+  FIXTURES,
+  maxDifference,
+  maxEngineDifference,
+  referenceScores,
+  torchVersion,
+  writeConversations,
+} from "./export-support.ts";
+import {
+  expectLossFellTenfold,
+  expectRoutesTickets,
+  greedyReply,
+  ROUTER_HYPER,
+  trainFullRouter,
+  trainLosses,
+  trainTicketRouter,
+} from "./tuned-checks.ts";
+
+const BASE = "tiny-granite";
+const baseDir = join(FIXTURES, "granite");
+const TORCH = torchVersion();
+const llama = await llamaCppOrSkip("granite.test.ts");
+
+let ctx: Awaited<ReturnType<typeof engineWithClient>>;
+let work: string;
+let tuned: { jobId: string; model: string; dir: string };
+let mergedDir: string;
+let tunedScores: EngineScore[];
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), "tunelab-granite-"));
+  ctx = await engineWithClient({ checkpointEvery: 1000 });
+  // the fixture divides its logits by 8 (logits_scaling), so the same updates move its predictions less: 40 epochs, not 20
+  const job = await trainTicketRouter(ctx, { ...ROUTER_HYPER, n_epochs: 40 }, { base: { dir: baseDir, name: BASE } });
+  const { id: jobId, fine_tuned_model: model } = job;
+  if (!model) throw new Error(`job ${jobId} has no tuned model`);
+  const row = await findModel(ctx.engine.store, model);
+  if (!row) throw new Error(`${model} is not stored`);
+  tuned = { jobId, model, dir: row.dir };
+  mergedDir = (await exportTunedModel({ modelDir: row.dir, format: "merged", outDir: join(work, "merged") })).outDir;
+  tunedScores = await engineScores(ctx.client, model);
+}, 300_000);
+
+afterAll(async () => {
+  await ctx?.dispose();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+describe("a LoRA job on Granite", () => {
+  it("trains through the SDK, and the tuned model routes every ticket", async () => {
+    expectLossFellTenfold(await trainLosses(ctx.client, tuned.jobId));
+    await expectRoutesTickets(ctx.client, tuned.model);
+  });
+});
+
+describe("the exports of a tuned Granite", () => {
+  it("merged, registered again as a base, gives the tuned model's log-probabilities (≤ 1e-4)", async () => {
+    await registerBaseModel(ctx.engine.store, { dir: mergedDir, name: "tiny-granite-merged" });
+    expect(maxEngineDifference(tunedScores, await engineScores(ctx.client, "tiny-granite-merged"))).toBeLessThanOrEqual(1e-4);
+  });
+
+  it.skipIf(!TORCH)(
+    `merged, is scored by the independent PyTorch reference as the engine serves the tuned model (≤ 1e-3; torch ${TORCH})`,
+    async () => {
+      const conversations = join(work, "conversations.json");
+      writeConversations(conversations);
+      expect(maxDifference(tunedScores, await referenceScores(mergedDir, conversations))).toBeLessThanOrEqual(1e-3);
+    },
+    120_000,
+  );
+
+  it.skipIf(!llama)(
+    "as GGUF, runs in llama.cpp as in the engine (f32, every position, ≤ 1e-3)",
+    async () => {
+      const out = await exportBaseModel({ name: BASE, baseDir, format: "gguf", dtype: "f32", outDir: join(work, "gguf") });
+      const path = join(out.outDir, out.files[0] as string);
+      const lib = llama as NonNullable<typeof llama>;
+      const meta = (await lib.readGgufFileInfo(path)).metadata as { general: { architecture: string }; granite: Record<string, unknown> };
+      expect(meta.general.architecture).toBe("granite");
+      expect(Object.keys(meta.granite)).toEqual(expect.arrayContaining(["embedding_scale", "residual_scale", "logit_scale", "attention"]));
+      const tokens = Array.from({ length: 48 }, (_, i) => (i * 37 + 11) % 400);
+      const { maxDiff, sameArgmax } = await ggufAgainstEngine(lib, path, baseDir, tokens);
+      expect(sameArgmax).toBe(tokens.length);
+      expect(maxDiff).toBeLessThanOrEqual(1e-3);
+    },
+    120_000,
+  );
+});
+
+describe("full fine-tuning of Granite", () => {
+  it("trains every weight, answers as trained, and registers again", async () => {
+    const job = await trainFullRouter(ctx, BASE);
+    const row = await findModel(ctx.engine.store, job.fine_tuned_model ?? "");
+    if (!row) throw new Error("tuned model not stored");
+    await registerBaseModel(ctx.engine.store, { dir: row.dir, name: "tiny-granite-full" });
+    expect(await greedyReply(ctx.client, "tiny-granite-full", "I was charged twice")).toBe("billing");
+  }, 300_000);
+});
