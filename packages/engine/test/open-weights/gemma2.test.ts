@@ -6,15 +6,13 @@
  * scores the merged folder as the engine serves the tuned model; llama.cpp runs its GGUF as the engine does. Full
  * fine-tuning trains every weight.
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exportTunedModel } from "../../src/hf/export.ts";
 import { exportBaseModel } from "../../src/hf/export-base.ts";
 import { registerBaseModel } from "../../src/index.ts";
 import { findModel } from "../../src/models/model.repository.ts";
-import { engineWithClient } from "../engine-client.ts";
 import { ggufAgainstEngine, llamaCppOrSkip } from "../llama-cpp.ts";
 import {
   type EngineScore,
@@ -26,44 +24,27 @@ import {
   torchVersion,
   writeConversations,
 } from "./export-support.ts";
-import {
-  expectLossFellTenfold,
-  expectRoutesTickets,
-  greedyReply,
-  ROUTER_HYPER,
-  trainFullRouter,
-  trainLosses,
-  trainTicketRouter,
-} from "./tuned-checks.ts";
+import { expectLossFellTenfold, expectRoutesTickets, greedyReply, trainFullRouter, trainLosses } from "./tuned-checks.ts";
+import { disposeTunedFixture, type TunedFixture, tunedFixture } from "./tuned-fixture.ts";
 
 const BASE = "tiny-gemma2";
 const baseDir = join(FIXTURES, "gemma2");
 const TORCH = torchVersion();
 const llama = await llamaCppOrSkip("gemma2.test.ts");
 
-let ctx: Awaited<ReturnType<typeof engineWithClient>>;
+let fixture: TunedFixture | undefined;
+let ctx: TunedFixture["ctx"];
 let work: string;
 let tuned: { jobId: string; model: string; dir: string };
 let mergedDir: string;
 let tunedScores: EngineScore[];
 
 beforeAll(async () => {
-  work = mkdtempSync(join(tmpdir(), "tunelab-gemma2-"));
-  ctx = await engineWithClient({ checkpointEvery: 1000 });
-  const job = await trainTicketRouter(ctx, ROUTER_HYPER, { base: { dir: baseDir, name: BASE } });
-  const { id: jobId, fine_tuned_model: model } = job;
-  if (!model) throw new Error(`job ${jobId} has no tuned model`);
-  const row = await findModel(ctx.engine.store, model);
-  if (!row) throw new Error(`${model} is not stored`);
-  tuned = { jobId, model, dir: row.dir };
-  mergedDir = (await exportTunedModel({ modelDir: row.dir, format: "merged", outDir: join(work, "merged") })).outDir;
-  tunedScores = await engineScores(ctx.client, model);
+  fixture = await tunedFixture(BASE, baseDir);
+  ({ ctx, work, tuned, mergedDir, tunedScores } = fixture);
 }, 300_000);
 
-afterAll(async () => {
-  await ctx?.dispose();
-  if (work) rmSync(work, { recursive: true, force: true });
-});
+afterAll(() => disposeTunedFixture(fixture));
 
 describe("a LoRA job on Gemma 2", () => {
   it("trains through the SDK, and the tuned model routes every ticket", async () => {

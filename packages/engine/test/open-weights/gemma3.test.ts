@@ -6,16 +6,14 @@
  * PyTorch reference scores the merged folder as the engine serves the tuned model. Full fine-tuning trains every weight
  * and stores the norms as Gemma does.
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { toFile } from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { exportTunedModel } from "../../src/hf/export.ts";
 import { exportBaseModel } from "../../src/hf/export-base.ts";
 import { registerBaseModel } from "../../src/index.ts";
 import { findModel } from "../../src/models/model.repository.ts";
-import { engineWithClient, waitForJob } from "../engine-client.ts";
+import { waitForJob } from "../engine-client.ts";
 import {
   type EngineScore,
   engineScores,
@@ -27,43 +25,26 @@ import {
   writeConversations,
 } from "./export-support.ts";
 import { ticketsJsonl } from "./tickets.ts";
-import {
-  expectLossFellTenfold,
-  expectRoutesTickets,
-  greedyReply,
-  ROUTER_HYPER,
-  trainFullRouter,
-  trainLosses,
-  trainTicketRouter,
-} from "./tuned-checks.ts";
+import { expectLossFellTenfold, expectRoutesTickets, greedyReply, trainFullRouter, trainLosses } from "./tuned-checks.ts";
+import { disposeTunedFixture, type TunedFixture, tunedFixture } from "./tuned-fixture.ts";
 
 const BASE = "tiny-gemma3";
 const baseDir = join(FIXTURES, "gemma3");
 const TORCH = torchVersion();
 
-let ctx: Awaited<ReturnType<typeof engineWithClient>>;
+let fixture: TunedFixture | undefined;
+let ctx: TunedFixture["ctx"];
 let work: string;
 let tuned: { jobId: string; model: string; dir: string };
 let mergedDir: string;
 let tunedScores: EngineScore[];
 
 beforeAll(async () => {
-  work = mkdtempSync(join(tmpdir(), "tunelab-gemma3-"));
-  ctx = await engineWithClient({ checkpointEvery: 1000 });
-  const job = await trainTicketRouter(ctx, ROUTER_HYPER, { base: { dir: baseDir, name: BASE } });
-  const { id: jobId, fine_tuned_model: model } = job;
-  if (!model) throw new Error(`job ${jobId} has no tuned model`);
-  const row = await findModel(ctx.engine.store, model);
-  if (!row) throw new Error(`${model} is not stored`);
-  tuned = { jobId, model, dir: row.dir };
-  mergedDir = (await exportTunedModel({ modelDir: row.dir, format: "merged", outDir: join(work, "merged") })).outDir;
-  tunedScores = await engineScores(ctx.client, model);
+  fixture = await tunedFixture(BASE, baseDir);
+  ({ ctx, work, tuned, mergedDir, tunedScores } = fixture);
 }, 300_000);
 
-afterAll(async () => {
-  await ctx?.dispose();
-  if (work) rmSync(work, { recursive: true, force: true });
-});
+afterAll(() => disposeTunedFixture(fixture));
 
 /** A safetensors file's float32 tensor, or a bf16 one widened (read without the engine's reader). */
 function tensor(file: string, name: string): Float32Array {

@@ -1,20 +1,8 @@
-/**
- * Granite 3.x end to end on the `granite` fixture (hf_reference.py: Llama's layout with an embedding multiplier, an
- * attention multiplier in place of head_dim^-1/2, a residual multiplier on each branch's output and the logits divided
- * by logits_scaling): a LoRA job through the official SDK routes every ticket; the merged export registers again and
- * serves the tuned model's log-probabilities, and with Debian's torch the independent PyTorch reference scores it so;
- * llama.cpp runs its GGUF (llama.cpp's granite, the four scalars in the metadata) as the engine does. Full fine-tuning
- * trains every weight.
- */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { exportTunedModel } from "../../src/hf/export.ts";
 import { exportBaseModel } from "../../src/hf/export-base.ts";
 import { registerBaseModel } from "../../src/index.ts";
 import { findModel } from "../../src/models/model.repository.ts";
-import { engineWithClient } from "../engine-client.ts";
 import { ggufAgainstEngine, llamaCppOrSkip } from "../llama-cpp.ts";
 import {
   type EngineScore,
@@ -26,45 +14,28 @@ import {
   torchVersion,
   writeConversations,
 } from "./export-support.ts";
-import {
-  expectLossFellTenfold,
-  expectRoutesTickets,
-  greedyReply,
-  ROUTER_HYPER,
-  trainFullRouter,
-  trainLosses,
-  trainTicketRouter,
-} from "./tuned-checks.ts";
+import { expectLossFellTenfold, expectRoutesTickets, greedyReply, ROUTER_HYPER, trainFullRouter, trainLosses } from "./tuned-checks.ts";
+import { disposeTunedFixture, type TunedFixture, tunedFixture } from "./tuned-fixture.ts";
 
 const BASE = "tiny-granite";
 const baseDir = join(FIXTURES, "granite");
 const TORCH = torchVersion();
 const llama = await llamaCppOrSkip("granite.test.ts");
 
-let ctx: Awaited<ReturnType<typeof engineWithClient>>;
+let fixture: TunedFixture | undefined;
+let ctx: TunedFixture["ctx"];
 let work: string;
 let tuned: { jobId: string; model: string; dir: string };
 let mergedDir: string;
 let tunedScores: EngineScore[];
 
 beforeAll(async () => {
-  work = mkdtempSync(join(tmpdir(), "tunelab-granite-"));
-  ctx = await engineWithClient({ checkpointEvery: 1000 });
   // the fixture divides its logits by 8 (logits_scaling), so the same updates move its predictions less: 40 epochs, not 20
-  const job = await trainTicketRouter(ctx, { ...ROUTER_HYPER, n_epochs: 40 }, { base: { dir: baseDir, name: BASE } });
-  const { id: jobId, fine_tuned_model: model } = job;
-  if (!model) throw new Error(`job ${jobId} has no tuned model`);
-  const row = await findModel(ctx.engine.store, model);
-  if (!row) throw new Error(`${model} is not stored`);
-  tuned = { jobId, model, dir: row.dir };
-  mergedDir = (await exportTunedModel({ modelDir: row.dir, format: "merged", outDir: join(work, "merged") })).outDir;
-  tunedScores = await engineScores(ctx.client, model);
+  fixture = await tunedFixture(BASE, baseDir, { ...ROUTER_HYPER, n_epochs: 40 });
+  ({ ctx, work, tuned, mergedDir, tunedScores } = fixture);
 }, 300_000);
 
-afterAll(async () => {
-  await ctx?.dispose();
-  if (work) rmSync(work, { recursive: true, force: true });
-});
+afterAll(() => disposeTunedFixture(fixture));
 
 describe("a LoRA job on Granite", () => {
   it("trains through the SDK, and the tuned model routes every ticket", async () => {

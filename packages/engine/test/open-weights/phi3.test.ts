@@ -7,8 +7,7 @@
  * reference scores the merged folder, and the base with the exported adapter, as the engine serves the tuned model.
  * Full fine-tuning trains every weight and writes the stacked tensors.
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chatCodec } from "../../src/hf/chat-codec.ts";
@@ -23,7 +22,6 @@ import { registerBaseModel } from "../../src/index.ts";
 import { findRegisteredBase } from "../../src/models/base-model.repository.ts";
 import { findModel } from "../../src/models/model.repository.ts";
 import { nativeKernels } from "../../src/trainer/kernels/native.ts";
-import { engineWithClient } from "../engine-client.ts";
 import { compareLogProbs, llamaCppLogProbs, llamaCppOrSkip, logProbsAt } from "../llama-cpp.ts";
 import {
   type EngineScore,
@@ -36,21 +34,15 @@ import {
   torchVersion,
   writeConversations,
 } from "./export-support.ts";
-import {
-  expectLossFellTenfold,
-  expectRoutesTickets,
-  greedyReply,
-  ROUTER_HYPER,
-  trainFullRouter,
-  trainLosses,
-  trainTicketRouter,
-} from "./tuned-checks.ts";
+import { expectLossFellTenfold, expectRoutesTickets, greedyReply, ROUTER_HYPER, trainFullRouter, trainLosses } from "./tuned-checks.ts";
+import { disposeTunedFixture, type TunedFixture, tunedFixture } from "./tuned-fixture.ts";
 
 const BASE = "tiny-phi3";
 const baseDir = join(FIXTURES, "phi3");
 const TORCH = torchVersion();
 
-let ctx: Awaited<ReturnType<typeof engineWithClient>>;
+let fixture: TunedFixture | undefined;
+let ctx: TunedFixture["ctx"];
 let work: string;
 let tuned: { jobId: string; model: string; dir: string };
 let mergedDir: string;
@@ -58,23 +50,12 @@ let peftDir: string;
 let tunedScores: EngineScore[];
 
 beforeAll(async () => {
-  work = mkdtempSync(join(tmpdir(), "tunelab-phi3-"));
-  ctx = await engineWithClient({ checkpointEvery: 1000 });
-  const job = await trainTicketRouter(ctx, ROUTER_HYPER, { base: { dir: baseDir, name: BASE } });
-  const { id: jobId, fine_tuned_model: model } = job;
-  if (!model) throw new Error(`job ${jobId} has no tuned model`);
-  const row = await findModel(ctx.engine.store, model);
-  if (!row) throw new Error(`${model} is not stored`);
-  tuned = { jobId, model, dir: row.dir };
-  mergedDir = (await exportTunedModel({ modelDir: row.dir, format: "merged", outDir: join(work, "merged") })).outDir;
-  peftDir = (await exportTunedModel({ modelDir: row.dir, format: "peft", outDir: join(work, "peft") })).outDir;
-  tunedScores = await engineScores(ctx.client, model);
+  fixture = await tunedFixture(BASE, baseDir);
+  ({ ctx, work, tuned, mergedDir, tunedScores } = fixture);
+  peftDir = (await exportTunedModel({ modelDir: tuned.dir, format: "peft", outDir: join(work, "peft") })).outDir;
 }, 300_000);
 
-afterAll(async () => {
-  await ctx?.dispose();
-  if (work) rmSync(work, { recursive: true, force: true });
-});
+afterAll(() => disposeTunedFixture(fixture));
 
 /** A safetensors file's tensor names and shapes (read without the engine's reader). */
 function shapes(file: string): Record<string, number[]> {
