@@ -102,7 +102,7 @@ const STACKED_TARGETS: Readonly<Record<string, readonly LoraTargetModule[]>> = {
 export function parseLoraTargets(text: string): "auto" | LoraTargetModules {
   const trimmed = text.trim();
   if (trimmed === "auto" || trimmed === "all-linear") return trimmed;
-  const parts = [...new Set(trimmed.split(",").flatMap((p) => STACKED_TARGETS[p.trim()] ?? [p.trim()]))];
+  const parts = [...new Set(trimmed.split(",").flatMap((p): readonly string[] => STACKED_TARGETS[p.trim()] ?? [p.trim()]))];
   const unknown = parts.filter((p) => !(LORA_TARGET_MODULES as readonly string[]).includes(p));
   if (unknown.length > 0 || parts.length === 0)
     throw new TunelabError(
