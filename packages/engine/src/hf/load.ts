@@ -28,7 +28,8 @@ export function openHfDecoderModel(dir: string, k: Kernels = nativeKernels(), op
     arch: ckpt.arch,
     weights,
     rope: ropeTables(ckpt.arch, positions),
-    ...(ckpt.arch.gemma ? { localRope: ropeTables(ckpt.arch, positions, "local") } : {}),
+    // Gemma 3's local layers have a RoPE of their own (Gemma 2's use the global one: no second table)
+    ...(ckpt.arch.modelType === "gemma3_text" ? { localRope: ropeTables(ckpt.arch, positions, "local") } : {}),
     k,
   };
 }

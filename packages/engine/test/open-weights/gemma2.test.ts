@@ -14,34 +14,23 @@ import { exportBaseModel } from "../../src/hf/export-base.ts";
 import { registerBaseModel } from "../../src/index.ts";
 import { findModel } from "../../src/models/model.repository.ts";
 import { ggufAgainstEngine, llamaCppOrSkip } from "../llama-cpp.ts";
-import {
-  type EngineScore,
-  engineScores,
-  FIXTURES,
-  maxDifference,
-  maxEngineDifference,
-  referenceScores,
-  torchVersion,
-  writeConversations,
-} from "./export-support.ts";
+import { FIXTURES, torchVersion } from "./export-support.ts";
 import { expectLossFellTenfold, expectRoutesTickets, greedyReply, trainFullRouter, trainLosses } from "./tuned-checks.ts";
-import { disposeTunedFixture, type TunedFixture, tunedFixture } from "./tuned-fixture.ts";
+import { disposeTunedFixture, itServesTheMergedExportAsTuned, type TunedFixture, tunedFixture } from "./tuned-fixture.ts";
 
 const BASE = "tiny-gemma2";
 const baseDir = join(FIXTURES, "gemma2");
-const TORCH = torchVersion();
+const _TORCH = torchVersion();
 const llama = await llamaCppOrSkip("gemma2.test.ts");
 
 let fixture: TunedFixture | undefined;
 let ctx: TunedFixture["ctx"];
 let work: string;
 let tuned: { jobId: string; model: string; dir: string };
-let mergedDir: string;
-let tunedScores: EngineScore[];
 
 beforeAll(async () => {
   fixture = await tunedFixture(BASE, baseDir);
-  ({ ctx, work, tuned, mergedDir, tunedScores } = fixture);
+  ({ ctx, work, tuned } = fixture);
 }, 300_000);
 
 afterAll(() => disposeTunedFixture(fixture));
@@ -54,22 +43,7 @@ describe("a LoRA job on Gemma 2", () => {
 });
 
 describe("the merged export of a tuned Gemma 2", () => {
-  it("registered again as a base, gives the tuned model's log-probabilities (≤ 1e-4)", async () => {
-    await registerBaseModel(ctx.engine.store, { dir: mergedDir, name: "tiny-gemma2-merged" });
-    const merged = await engineScores(ctx.client, "tiny-gemma2-merged");
-    expect(maxEngineDifference(tunedScores, merged)).toBeLessThanOrEqual(1e-4);
-  });
-
-  it.skipIf(!TORCH)(
-    `is scored by the independent PyTorch reference as the engine serves the tuned model (≤ 1e-3; torch ${TORCH})`,
-    async () => {
-      const conversations = join(work, "conversations.json");
-      writeConversations(conversations);
-      const reference = await referenceScores(mergedDir, conversations);
-      expect(maxDifference(tunedScores, reference)).toBeLessThanOrEqual(1e-3);
-    },
-    120_000,
-  );
+  itServesTheMergedExportAsTuned(() => fixture as TunedFixture, "tiny-gemma2-merged");
 
   it("exports as llama.cpp's gemma2 (soft caps in the metadata), refused where llama.cpp's score scale differs", async () => {
     // the fixture's query_pre_attn_scalar (24) is not the head size llama.cpp scales by (32)

@@ -14,34 +14,24 @@ import { exportBaseModel } from "../../src/hf/export-base.ts";
 import { registerBaseModel } from "../../src/index.ts";
 import { findModel } from "../../src/models/model.repository.ts";
 import { waitForJob } from "../engine-client.ts";
-import {
-  type EngineScore,
-  engineScores,
-  FIXTURES,
-  maxDifference,
-  maxEngineDifference,
-  referenceScores,
-  torchVersion,
-  writeConversations,
-} from "./export-support.ts";
+import { FIXTURES, torchVersion } from "./export-support.ts";
 import { ticketsJsonl } from "./tickets.ts";
 import { expectLossFellTenfold, expectRoutesTickets, greedyReply, trainFullRouter, trainLosses } from "./tuned-checks.ts";
-import { disposeTunedFixture, type TunedFixture, tunedFixture } from "./tuned-fixture.ts";
+import { disposeTunedFixture, itServesTheMergedExportAsTuned, type TunedFixture, tunedFixture } from "./tuned-fixture.ts";
 
 const BASE = "tiny-gemma3";
 const baseDir = join(FIXTURES, "gemma3");
-const TORCH = torchVersion();
+const _TORCH = torchVersion();
 
 let fixture: TunedFixture | undefined;
 let ctx: TunedFixture["ctx"];
 let work: string;
 let tuned: { jobId: string; model: string; dir: string };
 let mergedDir: string;
-let tunedScores: EngineScore[];
 
 beforeAll(async () => {
   fixture = await tunedFixture(BASE, baseDir);
-  ({ ctx, work, tuned, mergedDir, tunedScores } = fixture);
+  ({ ctx, work, tuned, mergedDir } = fixture);
 }, 300_000);
 
 afterAll(() => disposeTunedFixture(fixture));
@@ -111,22 +101,7 @@ describe("the merged export of a tuned Gemma 3", () => {
       expect(Array.from(tensor(file, name)), name).toEqual(Array.from(tensor(original, name)));
   });
 
-  it("registered again as a base, gives the tuned model's log-probabilities (≤ 1e-4)", async () => {
-    await registerBaseModel(ctx.engine.store, { dir: mergedDir, name: "tiny-gemma3-merged" });
-    const merged = await engineScores(ctx.client, "tiny-gemma3-merged");
-    expect(maxEngineDifference(tunedScores, merged)).toBeLessThanOrEqual(1e-4);
-  });
-
-  it.skipIf(!TORCH)(
-    `is scored by the independent PyTorch reference as the engine serves the tuned model (≤ 1e-3; torch ${TORCH})`,
-    async () => {
-      const conversations = join(work, "conversations.json");
-      writeConversations(conversations);
-      const reference = await referenceScores(mergedDir, conversations);
-      expect(maxDifference(tunedScores, reference)).toBeLessThanOrEqual(1e-3);
-    },
-    120_000,
-  );
+  itServesTheMergedExportAsTuned(() => fixture as TunedFixture, "tiny-gemma3-merged");
 });
 
 describe("a Gemma 3 tokenizer with a special token past the embedding (the text-only checkpoints' <image_soft_token>)", () => {

@@ -4,35 +4,24 @@ import { exportBaseModel } from "../../src/hf/export-base.ts";
 import { registerBaseModel } from "../../src/index.ts";
 import { findModel } from "../../src/models/model.repository.ts";
 import { ggufAgainstEngine, llamaCppOrSkip } from "../llama-cpp.ts";
-import {
-  type EngineScore,
-  engineScores,
-  FIXTURES,
-  maxDifference,
-  maxEngineDifference,
-  referenceScores,
-  torchVersion,
-  writeConversations,
-} from "./export-support.ts";
+import { FIXTURES, torchVersion } from "./export-support.ts";
 import { expectLossFellTenfold, expectRoutesTickets, greedyReply, ROUTER_HYPER, trainFullRouter, trainLosses } from "./tuned-checks.ts";
-import { disposeTunedFixture, type TunedFixture, tunedFixture } from "./tuned-fixture.ts";
+import { disposeTunedFixture, itServesTheMergedExportAsTuned, type TunedFixture, tunedFixture } from "./tuned-fixture.ts";
 
 const BASE = "tiny-granite";
 const baseDir = join(FIXTURES, "granite");
-const TORCH = torchVersion();
+const _TORCH = torchVersion();
 const llama = await llamaCppOrSkip("granite.test.ts");
 
 let fixture: TunedFixture | undefined;
 let ctx: TunedFixture["ctx"];
 let work: string;
 let tuned: { jobId: string; model: string; dir: string };
-let mergedDir: string;
-let tunedScores: EngineScore[];
 
 beforeAll(async () => {
   // the fixture divides its logits by 8 (logits_scaling), so the same updates move its predictions less: 40 epochs, not 20
   fixture = await tunedFixture(BASE, baseDir, { ...ROUTER_HYPER, n_epochs: 40 });
-  ({ ctx, work, tuned, mergedDir, tunedScores } = fixture);
+  ({ ctx, work, tuned } = fixture);
 }, 300_000);
 
 afterAll(() => disposeTunedFixture(fixture));
@@ -45,20 +34,7 @@ describe("a LoRA job on Granite", () => {
 });
 
 describe("the exports of a tuned Granite", () => {
-  it("merged, registered again as a base, gives the tuned model's log-probabilities (≤ 1e-4)", async () => {
-    await registerBaseModel(ctx.engine.store, { dir: mergedDir, name: "tiny-granite-merged" });
-    expect(maxEngineDifference(tunedScores, await engineScores(ctx.client, "tiny-granite-merged"))).toBeLessThanOrEqual(1e-4);
-  });
-
-  it.skipIf(!TORCH)(
-    `merged, is scored by the independent PyTorch reference as the engine serves the tuned model (≤ 1e-3; torch ${TORCH})`,
-    async () => {
-      const conversations = join(work, "conversations.json");
-      writeConversations(conversations);
-      expect(maxDifference(tunedScores, await referenceScores(mergedDir, conversations))).toBeLessThanOrEqual(1e-3);
-    },
-    120_000,
-  );
+  itServesTheMergedExportAsTuned(() => fixture as TunedFixture, "tiny-granite-merged");
 
   it.skipIf(!llama)(
     "as GGUF, runs in llama.cpp as in the engine (f32, every position, ≤ 1e-3)",

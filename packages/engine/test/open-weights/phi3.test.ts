@@ -35,7 +35,7 @@ import {
   writeConversations,
 } from "./export-support.ts";
 import { expectLossFellTenfold, expectRoutesTickets, greedyReply, ROUTER_HYPER, trainFullRouter, trainLosses } from "./tuned-checks.ts";
-import { disposeTunedFixture, type TunedFixture, tunedFixture } from "./tuned-fixture.ts";
+import { disposeTunedFixture, itServesTheMergedExportAsTuned, type TunedFixture, tunedFixture } from "./tuned-fixture.ts";
 
 const BASE = "tiny-phi3";
 const baseDir = join(FIXTURES, "phi3");
@@ -93,22 +93,7 @@ describe("the merged export of a tuned Phi-3", () => {
     expect(Object.keys(merged).sort()).toEqual(Object.keys(shapes(join(baseDir, "model.safetensors"))).sort());
   });
 
-  it("registered again as a base, gives the tuned model's log-probabilities (≤ 1e-4)", async () => {
-    await registerBaseModel(ctx.engine.store, { dir: mergedDir, name: "tiny-phi3-merged" });
-    const merged = await engineScores(ctx.client, "tiny-phi3-merged");
-    expect(maxEngineDifference(tunedScores, merged)).toBeLessThanOrEqual(1e-4);
-  });
-
-  it.skipIf(!TORCH)(
-    `is scored by the independent PyTorch reference as the engine serves the tuned model (≤ 1e-3; torch ${TORCH})`,
-    async () => {
-      const conversations = join(work, "conversations.json");
-      writeConversations(conversations);
-      const reference = await referenceScores(mergedDir, conversations);
-      expect(maxDifference(tunedScores, reference)).toBeLessThanOrEqual(1e-3);
-    },
-    120_000,
-  );
+  itServesTheMergedExportAsTuned(() => fixture as TunedFixture, "tiny-phi3-merged");
 });
 
 describe("the PEFT export of a tuned Phi-3", () => {

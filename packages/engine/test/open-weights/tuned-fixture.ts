@@ -6,10 +6,20 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { expect, it } from "vitest";
 import { exportTunedModel } from "../../src/hf/export.ts";
+import { registerBaseModel } from "../../src/index.ts";
 import { findModel } from "../../src/models/model.repository.ts";
 import { engineWithClient } from "../engine-client.ts";
-import { type EngineScore, engineScores } from "./export-support.ts";
+import {
+  type EngineScore,
+  engineScores,
+  maxDifference,
+  maxEngineDifference,
+  referenceScores,
+  torchVersion,
+  writeConversations,
+} from "./export-support.ts";
 import { ROUTER_HYPER, trainTicketRouter } from "./tuned-checks.ts";
 
 export interface TunedFixture {
@@ -42,4 +52,29 @@ export async function tunedFixture(
 export async function disposeTunedFixture(fixture: TunedFixture | undefined): Promise<void> {
   await fixture?.ctx.dispose();
   if (fixture) rmSync(fixture.work, { recursive: true, force: true });
+}
+
+/**
+ * The two checks every architecture's merged export passes, as `it`s of the calling describe: registered again as a
+ * base, it serves the tuned model's log-probabilities (≤ 1e-4); with Debian's torch, the independent PyTorch reference
+ * scores it as the engine serves the tuned model (≤ 1e-3). `fixture` is read when the tests run (after beforeAll).
+ */
+export function itServesTheMergedExportAsTuned(fixture: () => TunedFixture, registerAs: string): void {
+  const torch = torchVersion();
+  it("registered again as a base, gives the tuned model's log-probabilities (≤ 1e-4)", async () => {
+    const { ctx, mergedDir, tunedScores } = fixture();
+    await registerBaseModel(ctx.engine.store, { dir: mergedDir, name: registerAs });
+    expect(maxEngineDifference(tunedScores, await engineScores(ctx.client, registerAs))).toBeLessThanOrEqual(1e-4);
+  });
+
+  it.skipIf(!torch)(
+    `is scored by the independent PyTorch reference as the engine serves the tuned model (≤ 1e-3; torch ${torch})`,
+    async () => {
+      const { work, mergedDir, tunedScores } = fixture();
+      const conversations = join(work, "conversations.json");
+      writeConversations(conversations);
+      expect(maxDifference(tunedScores, await referenceScores(mergedDir, conversations))).toBeLessThanOrEqual(1e-3);
+    },
+    120_000,
+  );
 }

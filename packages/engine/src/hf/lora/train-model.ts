@@ -294,6 +294,18 @@ export class LoraTrainModel {
       k.rmsnormFwd(x, L.inputNorm, this.h, s.rstd1, R, d, a.rmsEps);
       const lf = (p: LinearProjection, input: Vec, out: Vec, accumulate: boolean) =>
         linearForward(k, L.proj[p], input, R, out, accumulate, this.adapter(l, p), s.us[p] ?? null, this.scratch);
+      // x += p(input); with Gemma's output norm x += norm(p(input)) (out and rstd saved); with Granite's residual
+      // multiplier x += m·p(input)
+      const branch = (p: LinearProjection, input: Vec, outNorm: Vec | null | undefined, out: Vec | null, rstd: Vec | null) => {
+        if (outNorm && out && rstd) {
+          lf(p, input, out, false);
+          k.rmsnormFwd(out, outNorm, this.h, rstd, R, d, a.rmsEps);
+          addInPlace(x, this.h, R * d);
+        } else if (rs !== 1) {
+          lf(p, input, this.h, false);
+          addScaled(x, this.h, rs, R * d);
+        } else lf(p, input, x, true);
+      };
       lf("q_proj", this.h, s.qpre ?? s.q, false);
       lf("k_proj", this.h, s.kpre ?? s.k, false);
       lf("v_proj", this.h, s.v, false);
@@ -334,29 +346,13 @@ export class LoraTrainModel {
           window,
           softcap,
         );
-      // x += o(att), or with Gemma's output norm x += norm(o(att))
-      if (L.attnOutNorm && s.ao && s.rstd3) {
-        lf("o_proj", s.att, s.ao, false);
-        k.rmsnormFwd(s.ao, L.attnOutNorm, this.h, s.rstd3, R, d, a.rmsEps);
-        addInPlace(x, this.h, R * d);
-      } else if (rs !== 1) {
-        // Granite: x += m·o(att)
-        lf("o_proj", s.att, this.h, false);
-        addScaled(x, this.h, rs, R * d);
-      } else lf("o_proj", s.att, x, true);
+      branch("o_proj", s.att, L.attnOutNorm, s.ao, s.rstd3);
       s.xmid.set(x.subarray(0, R * d));
       k.rmsnormFwd(x, L.postNorm, this.h, s.rstd2, R, d, a.rmsEps);
       lf("gate_proj", this.h, s.gate, false);
       lf("up_proj", this.h, s.up, false);
       gatedFwd(k, a, s.gate, s.up, this.act, R * a.intermediate);
-      if (L.mlpOutNorm && s.mo && s.rstd4) {
-        lf("down_proj", this.act, s.mo, false);
-        k.rmsnormFwd(s.mo, L.mlpOutNorm, this.h, s.rstd4, R, d, a.rmsEps);
-        addInPlace(x, this.h, R * d);
-      } else if (rs !== 1) {
-        lf("down_proj", this.act, this.h, false);
-        addScaled(x, this.h, rs, R * d);
-      } else lf("down_proj", this.act, x, true);
+      branch("down_proj", this.act, L.mlpOutNorm, s.mo, s.rstd4);
     }
   }
 
