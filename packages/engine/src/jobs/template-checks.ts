@@ -3,7 +3,8 @@
  * that do not alternate, a role it does not know, a tool-call id of the wrong form). That is found while the job
  * validates its files, naming the file and the line, instead of when training starts with no line to go on.
  * A template that silently drops the assistant's tool calls (SmolLM3's writes only `content`, and reads tools from its own
- * `xml_tools`) is refused for examples that have them: the model would learn to answer nothing. So is text that spells a
+ * `xml_tools`) is refused for examples that have them: the model would learn to answer nothing. So is one that drops the
+ * request's tools (Phi-3.5's and Gemma 2's write none): the model would never see them. So is text that spells a
  * special token the model has no embedding for (Gemma 3's `<image_soft_token>`). Only the templates render
  * here (no tokenizing), a slice of examples between turns of the event loop.
  */
@@ -82,6 +83,12 @@ export async function checkChatTemplate(
               param: file.param,
             };
         }
+        if (parsedTools !== null && rendersAs(template, converted, null, written))
+          return {
+            code: "invalid_training_file",
+            message: `The ${file.param.replace("_", " ")} ${file.name} line ${line}: the chat template of ${model} does not write the tools (it renders the conversation the same without them), so the model would never see them. Leave \`tools\` out of these lines, or use a base whose template writes tools (Llama 3.1+, Qwen2.5+, Qwen3, Mistral v0.3, Granite 3).`,
+            param: file.param,
+          };
       }
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
