@@ -21,8 +21,38 @@ export type LoraTargetModule = (typeof LORA_TARGET_MODULES)[number];
 export const BASE_QUANTIZATIONS = ["none", "q8_0", "q4_0"] as const;
 export type BaseQuantization = (typeof BASE_QUANTIZATIONS)[number];
 
-/** A list of projections, or PEFT's `all-linear` (every projection; also what `auto` means). */
-export const LoraTargetModules = z.union([z.literal("all-linear"), z.array(z.enum(LORA_TARGET_MODULES)).min(1)]);
+/**
+ * PEFT's names of Phi-3's stacked modules, and the projections each holds: the engine adapts them apart, and its PEFT
+ * export writes these modules (engine hf/lora/peft-stacked.ts).
+ */
+export const STACKED_LORA_TARGETS = {
+  qkv_proj: ["q_proj", "k_proj", "v_proj"],
+  gate_up_proj: ["gate_proj", "up_proj"],
+} as const satisfies Record<string, readonly LoraTargetModule[]>;
+export type StackedLoraTarget = keyof typeof STACKED_LORA_TARGETS;
+
+/** Target module names with Phi-3's stacked ones read as the projections they hold, without repeats. */
+export function expandLoraTargets(names: readonly (LoraTargetModule | StackedLoraTarget)[]): LoraTargetModule[] {
+  const out: LoraTargetModule[] = [];
+  for (const name of names) {
+    const parts: readonly LoraTargetModule[] =
+      name in STACKED_LORA_TARGETS ? STACKED_LORA_TARGETS[name as StackedLoraTarget] : [name as LoraTargetModule];
+    for (const p of parts) if (!out.includes(p)) out.push(p);
+  }
+  return out;
+}
+
+/**
+ * A list of projections, or PEFT's `all-linear` (every projection; also what `auto` means). A list may also name Phi-3's
+ * `qkv_proj` and `gate_up_proj`, as a PEFT config for Phi-3 does; they are read as the projections they stack.
+ */
+export const LoraTargetModules = z.union([
+  z.literal("all-linear"),
+  z
+    .array(z.enum([...LORA_TARGET_MODULES, ...(Object.keys(STACKED_LORA_TARGETS) as StackedLoraTarget[])]))
+    .min(1)
+    .transform(expandLoraTargets),
+]);
 export type LoraTargetModules = z.infer<typeof LoraTargetModules>;
 
 /**

@@ -118,6 +118,12 @@ describe("the config hash", () => {
     const all = await make({ lora_target_modules: "all-linear" });
     const listed = await make({ lora_target_modules: ["down_proj", "up_proj", "gate_proj", "o_proj", "v_proj", "k_proj", "q_proj"] });
     expect(listed.experiment.id).toBe(all.experiment.id);
+    // Phi-3's PEFT names stand for the projections they stack
+    const qkvo = await make({ lora_target_modules: ["qkv_proj", "o_proj"] });
+    expect((await make({ lora_target_modules: ["o_proj", "v_proj", "k_proj", "q_proj"] })).experiment.id).toBe(qkvo.experiment.id);
+    expect((await make({ lora_target_modules: ["gate_up_proj", "qkv_proj", "down_proj", "o_proj"] })).experiment.id).toBe(
+      all.experiment.id,
+    );
 
     const dpo = await make({ beta: 0.1 }, "dpo");
     expect(dpo.created).toBe(true);

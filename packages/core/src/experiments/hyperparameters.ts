@@ -6,6 +6,8 @@ import {
   type LoraTargetModule,
   type LoraTargetModules,
   METHOD_ONLY_HYPERPARAMETERS,
+  STACKED_LORA_TARGETS,
+  type StackedLoraTarget,
   type TrainingMethod,
 } from "@tunelab/contracts";
 import { z } from "zod";
@@ -87,22 +89,15 @@ export function normalizeHyperparameters(h: RequestedHyperparameters): Requested
 }
 
 /**
- * PEFT's names of Phi-3's stacked modules, and the projections each holds: the engine adapts them apart, and its PEFT
- * export writes these modules (engine hf/lora/peft-stacked.ts).
- */
-const STACKED_TARGETS: Readonly<Record<string, readonly LoraTargetModule[]>> = {
-  qkv_proj: ["q_proj", "k_proj", "v_proj"],
-  gate_up_proj: ["gate_proj", "up_proj"],
-};
-
-/**
  * Parses `q_proj,v_proj`, `all-linear` or `auto` as the command line and query strings write target modules; Phi-3's
  * PEFT names `qkv_proj` and `gate_up_proj` stand for the projections they stack.
  */
 export function parseLoraTargets(text: string): "auto" | LoraTargetModules {
   const trimmed = text.trim();
   if (trimmed === "auto" || trimmed === "all-linear") return trimmed;
-  const parts = [...new Set(trimmed.split(",").flatMap((p): readonly string[] => STACKED_TARGETS[p.trim()] ?? [p.trim()]))];
+  const parts = [
+    ...new Set(trimmed.split(",").flatMap((p): readonly string[] => STACKED_LORA_TARGETS[p.trim() as StackedLoraTarget] ?? [p.trim()])),
+  ];
   const unknown = parts.filter((p) => !(LORA_TARGET_MODULES as readonly string[]).includes(p));
   if (unknown.length > 0 || parts.length === 0)
     throw new TunelabError(

@@ -28,7 +28,7 @@ interface PublishedCase {
   bos?: string;
   eos: string;
   /** generation_config.json's eos_token_id, by token text or id. */
-  generationEos?: Array<string | number>;
+  generationEos?: readonly (string | number)[];
   /** A reply as the model writes it, ending with its end-of-turn token. */
   reply: (content: string) => string;
   /** Whether the template writes the assistant's tool calls (else a file with them is refused). */
