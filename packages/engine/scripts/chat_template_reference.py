@@ -9,8 +9,17 @@ reference.json beside them. The engine renders with @huggingface/jinja; chat-tem
 @huggingface/jinja's own strftime_now cannot be replaced.
 
     /usr/bin/python3 packages/engine/scripts/chat_template_reference.py   # needs python3-jinja2 (Debian)
+
+With `render`, it renders what it reads on standard input instead, for tests that compare live (templates that are not
+in the repository, like the published ones llama.cpp keeps): {"cases": [{"template": source, "variables": {...}}]} in,
+one {"text": ...} or {"error": ...} per case out, as JSON on standard output. There `strftime_now` is the real one, as
+transformers has it: the test renders on the same day.
+
+    python3 packages/engine/scripts/chat_template_reference.py render < cases.json
 """
+import datetime
 import json
+import sys
 from pathlib import Path
 
 import jinja2
@@ -53,11 +62,32 @@ def raise_exception(message):
     raise jinja2.exceptions.TemplateError(message)
 
 
-def environment():
+def tojson(value, ensure_ascii=False, indent=None, separators=None, sort_keys=False):
+    """transformers' `tojson` filter: json.dumps, not jinja2's HTML-safe one."""
+    return json.dumps(value, ensure_ascii=ensure_ascii, indent=indent, separators=separators, sort_keys=sort_keys)
+
+
+def environment(today=lambda fmt: TODAY):
     env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, extensions=[Generation, jinja2.ext.loopcontrols])
+    env.filters["tojson"] = tojson
     env.globals["raise_exception"] = raise_exception
-    env.globals["strftime_now"] = lambda fmt: TODAY
+    env.globals["strftime_now"] = today
     return env
+
+
+def render_stdin():
+    env = environment(lambda fmt: datetime.datetime.now().strftime(fmt))
+    compiled = {}
+    out = []
+    for case in json.load(sys.stdin)["cases"]:
+        try:
+            source = case["template"]
+            if source not in compiled:
+                compiled[source] = env.from_string(source)
+            out.append({"text": compiled[source].render(**case["variables"])})
+        except Exception as error:  # the template's own refusal, or what jinja2 cannot render
+            out.append({"error": f"{type(error).__name__}: {error}"})
+    json.dump(out, sys.stdout, ensure_ascii=False)
 
 
 def user(content):
@@ -102,4 +132,7 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["render"]:
+        render_stdin()
+    else:
+        main()

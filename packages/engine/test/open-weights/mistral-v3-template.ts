@@ -115,12 +115,13 @@ export function mistralV3Checkpoint(options: { specialToolCalls?: boolean } = {}
 
 /**
  * A temp copy of a fixture (`mistral` by default) whose tokenizer_config.json has `template` (and `specialToolCalls` as
- * mistralV3Checkpoint's).
+ * mistralV3Checkpoint's, the token being `toolCallToken`, `[TOOL_CALLS]` by default).
  */
 export function fixtureWithTemplate(
   template: string,
-  options: { specialToolCalls?: boolean; fixture?: string } = {},
+  options: { specialToolCalls?: boolean; fixture?: string; toolCallToken?: string } = {},
 ): { dir: string; dispose: () => void } {
+  const token = options.toolCallToken ?? "[TOOL_CALLS]";
   const fixture = options.fixture ?? "mistral";
   const root = mkdtempSync(join(tmpdir(), `tunelab-${fixture}-template-`));
   const dir = join(root, `${fixture}-template`);
@@ -131,11 +132,11 @@ export function fixtureWithTemplate(
   config.chat_template = template;
   if (options.specialToolCalls) {
     const decoder = config.added_tokens_decoder as Record<string, { content: string; special: boolean }>;
-    decoder[String(RENAMED_TOKEN)] = { ...(decoder[String(RENAMED_TOKEN)] as { content: string }), content: "[TOOL_CALLS]", special: true };
+    decoder[String(RENAMED_TOKEN)] = { ...(decoder[String(RENAMED_TOKEN)] as { content: string }), content: token, special: true };
     const tokenizer = readJson("tokenizer.json") as { added_tokens: Array<{ id: number; content: string; special: boolean }> };
     const added = tokenizer.added_tokens.find((t) => t.id === RENAMED_TOKEN);
     if (!added) throw new Error(`the ${fixture} fixture has no added token ${RENAMED_TOKEN}`);
-    added.content = "[TOOL_CALLS]";
+    added.content = token;
     added.special = true;
     writeJson("tokenizer.json", tokenizer);
   }

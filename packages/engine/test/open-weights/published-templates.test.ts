@@ -1,12 +1,13 @@
 /**
- * OpenAI chat data through the chat templates model authors published (Llama 3.1–3.3, Qwen2.5, Qwen3, Mistral Nemo and
- * Small 3.2, Gemma 2, Phi-3.5, Granite 3.3, SmolLM3: llama.cpp's copies, published-templates.ts), each with a real
+ * OpenAI chat data through the chat templates model authors published (Llama 3.1–3.3, Hermes 3, Qwen2.5, Qwen3, Mistral
+ * Nemo and Small 3.2, Gemma 2, Phi-3.5, Granite 3.3, SmolLM3: llama.cpp's copies, published-templates.ts), each with a real
  * tokenizer of its family from the test packages, given the special tokens the template writes where that package lacks
  * them (Phi-3's `<|user|>`…, Granite's `<|start_of_role|>`…, Mistral's control tokens). For every template:
  * - each reply trains on exactly its text and the model's end-of-turn token, after exactly the tokens a chat completion
  *   sends the model before it writes that reply (the prompt at inference is the training prefix);
  * - where the template writes tool calls, what the model is trained to write is parsed back by the server into the same
- *   call (name and arguments), so a tuned model's calls come back as OpenAI `tool_calls`;
+ *   call (name and arguments), so a tuned model's calls come back as OpenAI `tool_calls` (Granite's template writes
+ *   only content: the calls are given to it as Granite writes them, granite-tool-calls.ts);
  * - where it does not (it drops the calls, the tool results or the tools), a job's file is refused at the line, naming why.
  */
 import { readFileSync } from "node:fs";
@@ -33,6 +34,11 @@ interface PublishedCase {
   reply: (content: string) => string;
   /** Whether the template writes the assistant's tool calls (else a file with them is refused). */
   writesToolCalls: boolean;
+  /**
+   * The published template is the model's `tool_use` one, beside this `default` (tokenizer_config.json's list of
+   * named templates, as Hermes publishes them): requests with tools take the first, others the second.
+   */
+  defaultTemplate?: string;
 }
 
 const ends = (token: string) => (content: string) => `${content}${token}`;
@@ -111,7 +117,20 @@ const CASES: PublishedCase[] = [
     bos: "<|end_of_text|>",
     eos: "<|end_of_text|>",
     reply: ends("<|end_of_text|>"),
-    writesToolCalls: false,
+    // as `<|tool_call|>[…]` in the content (granite-tool-calls.ts)
+    writesToolCalls: true,
+  },
+  {
+    template: "NousResearch-Hermes-3-Llama-3.1-8B-tool_use",
+    tokenizer: "llama3",
+    added: ["<|im_start|>", "<|im_end|>", "<tool_call>", "</tool_call>", "<tool_response>", "</tool_response>"],
+    bos: "<|begin_of_text|>",
+    eos: "<|im_end|>",
+    reply: ends("<|im_end|>"),
+    writesToolCalls: true,
+    // Hermes 3's `default`: ChatML
+    defaultTemplate:
+      "{{bos_token}}{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}",
   },
   {
     template: "HuggingFaceTB-SmolLM3-3B",
@@ -193,7 +212,13 @@ async function load(c: PublishedCase, templatesDir: string): Promise<Loaded> {
       special: true,
     });
   }
-  config.chat_template = publishedTemplate(templatesDir, c.template);
+  const published = publishedTemplate(templatesDir, c.template);
+  config.chat_template = c.defaultTemplate
+    ? [
+        { name: "default", template: c.defaultTemplate },
+        { name: "tool_use", template: published },
+      ]
+    : published;
   config.eos_token = c.eos;
   if (c.bos === undefined) delete config.bos_token;
   else config.bos_token = c.bos;
@@ -262,7 +287,7 @@ describe.skipIf("reason" in found).each(CASES)("the published chat template $tem
   });
 
   if (c.writesToolCalls)
-    it("trains a tool call that the server parses back into the same call", () => {
+    it("trains a tool call that the server parses back into the same call, and takes such lines", async () => {
       const found = replies(m.codec.encodeTraining(WITH_TOOLS, TOOLS));
       expect(found).toHaveLength(2);
       const [call, answer] = found as [{ before: number[]; reply: number[] }, { before: number[]; reply: number[] }];
@@ -274,6 +299,10 @@ describe.skipIf("reason" in found).each(CASES)("the published chat template $tem
       expect(call.before).toEqual(m.codec.encodeChat(WITH_TOOLS.slice(0, 2), TOOLS));
       expect(text(m.tokenizer, answer.reply)).toBe(c.reply("I sent your ticket to billing."));
       expect(answer.before).toEqual(m.codec.encodeChat(WITH_TOOLS.slice(0, 4), TOOLS));
+      const examples = [{ messages: SIMPLE }, { messages: WITH_TOOLS, tools: TOOLS }, { messages: SIMPLE, tools: TOOLS }];
+      expect(
+        await checkChatTemplate(m.dir, c.template, [{ name: "t.jsonl", param: "training_file", preferences: [], examples }]),
+      ).toBeUndefined();
     });
 
   if (!c.writesToolCalls)
@@ -290,10 +319,6 @@ describe.skipIf("reason" in found).each(CASES)("the published chat template $tem
     it("refuses a line whose tools the template never writes into the prompt", async () => {
       const examples = [{ messages: SIMPLE }, { messages: SIMPLE, tools: TOOLS }];
       const refused = await checkChatTemplate(m.dir, c.template, [{ name: "t.jsonl", param: "training_file", preferences: [], examples }]);
-      if (c.template.startsWith("ibm-granite")) {
-        expect(refused).toBeUndefined(); // Granite writes them (its `available_tools` turn); it only drops the calls
-        return;
-      }
       expect(refused?.message).toMatch(/^The training file t\.jsonl line 2: the chat template of .* does not write the tools/);
     });
 });

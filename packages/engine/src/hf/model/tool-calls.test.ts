@@ -1,5 +1,5 @@
 /**
- * parseHfToolCalls: the three families' conventions become OpenAI tool calls; malformed calls and calls of tools the
+ * parseHfToolCalls: the four families' conventions become OpenAI tool calls; malformed calls and calls of tools the
  * request did not offer stay content. Mistral's forms are those its templates write (v0.3 and Nemo: a JSON list
  * after `[TOOL_CALLS]` with 9-character ids) and those its later models write (`[TOOL_CALLS]name[ARGS]{…}`).
  */
@@ -55,6 +55,34 @@ describe("Mistral's convention", () => {
   it("without tools in the request, [TOOL_CALLS] text stays content", () => {
     const text = '[TOOL_CALLS] [{"name": "get_weather", "arguments": {}}]';
     expect(parseHfToolCalls(text, undefined)).toEqual({ content: text, toolCalls: [] });
+  });
+});
+
+describe("Granite's convention", () => {
+  it("reads the JSON list after <|tool_call|>, either key first, and keeps text before as content", () => {
+    const r = parseHfToolCalls(
+      'Routing it.<|tool_call|>[{"arguments": {"team": "billing"}, "name": "route_ticket"}, {"name": "get_weather", "arguments": {}}]',
+      TOOLS,
+    );
+    expect(r.content).toBe("Routing it.");
+    expect(fn(r)).toEqual([
+      { name: "route_ticket", arguments: '{"team":"billing"}' },
+      { name: "get_weather", arguments: "{}" },
+    ]);
+  });
+
+  it("leaves a malformed list, an empty one and a tool not offered as content", () => {
+    for (const text of [
+      '<|tool_call|>[{"name": "route_ticket", "arguments": {',
+      "<|tool_call|>[]",
+      '<|tool_call|>[{"name": "delete_all"}]',
+    ])
+      expect(parseHfToolCalls(text, TOOLS)).toEqual({ content: text, toolCalls: [] });
+  });
+
+  it("holds a call back from streaming from its marker on", () => {
+    expect(streamableLength("Routing it.<|tool_")).toBe("Routing it.".length);
+    expect(streamableLength("Routing it.<|tool_call|>[")).toBe(0);
   });
 });
 

@@ -1,17 +1,19 @@
 /**
- * Tool calls written by open-weight chat models, turned into OpenAI `tool_calls`. Three conventions
+ * Tool calls written by open-weight chat models, turned into OpenAI `tool_calls`. Four conventions
  * cover the supported families: Hermes/Qwen (`<tool_call>{"name": …, "arguments": {…}}</tool_call>`,
  * one block per call), Llama 3.x (a bare JSON object `{"name": …, "parameters": {…}}`, optionally
  * after `<|python_tag|>`) and Mistral (`[TOOL_CALLS]` then a JSON list of `{"name", "arguments", "id"}`, as
  * Mistral 7B v0.3 and Nemo write it, or `[TOOL_CALLS]name[ARGS]{…}` per call, optionally with `[CALL_ID]id`, as
- * later Mistral models write it; text before the first `[TOOL_CALLS]` stays content). Text that is not a
- * well-formed call stays content.
+ * later Mistral models write it; text before the first `[TOOL_CALLS]` stays content) and Granite 3 (`<|tool_call|>`
+ * then a JSON list of `{"arguments", "name"}`; text before it stays content). Text that is not a well-formed call stays
+ * content.
  */
 import { createHash } from "node:crypto";
 import type { ToolCall } from "../../trainer/types.ts";
 
 const BLOCK = /<tool_call>\s*([\s\S]*?)\s*<\/tool_call>/g;
 const MISTRAL = "[TOOL_CALLS]";
+const GRANITE = "<|tool_call|>";
 /** One call of the later Mistral form: a name, an optional `[CALL_ID]…`, then `[ARGS]` and the arguments. */
 const MISTRAL_NAMED = /^\s*([^[\]\s]+)\s*(?:\[CALL_ID\]\s*[A-Za-z0-9]+\s*)?\[ARGS\]([\s\S]*)$/;
 
@@ -51,6 +53,24 @@ function mistralCalls(text: string, at: number, names: ReadonlySet<string>): Too
   return calls.length > 0 ? calls : undefined;
 }
 
+/** Granite's calls: a JSON list of `{"name", "arguments"}` after its `<|tool_call|>`, or undefined when not well formed. */
+function graniteCalls(text: string, at: number, names: ReadonlySet<string>): ToolCall[] | undefined {
+  let list: unknown;
+  try {
+    list = JSON.parse(text.slice(at + GRANITE.length).trim());
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(list) || list.length === 0) return undefined;
+  const calls: ToolCall[] = [];
+  for (const item of list) {
+    const call = asCall(JSON.stringify(item), calls.length, names);
+    if (!call) return undefined;
+    calls.push(call);
+  }
+  return calls;
+}
+
 function asCall(json: string, index: number, toolNames: ReadonlySet<string>): ToolCall | undefined {
   let value: unknown;
   try {
@@ -68,7 +88,7 @@ function asCall(json: string, index: number, toolNames: ReadonlySet<string>): To
 }
 
 /** The text that starts a tool call in each convention (a bare JSON call starts with `{`, see streamableLength). */
-const CALL_MARKERS = ["<tool_call>", "<|python_tag|>", MISTRAL];
+const CALL_MARKERS = ["<tool_call>", "<|python_tag|>", MISTRAL, GRANITE];
 
 /**
  * The tokens that write tool calls, as the parser reads them. Tokenizers often mark them special (Mistral v0.3's
@@ -108,6 +128,12 @@ export function parseHfToolCalls(text: string, tools: unknown[] | undefined): { 
   if (mistralAt >= 0) {
     const calls = mistralCalls(text, mistralAt, names);
     if (calls) return { content: text.slice(0, mistralAt).trim(), toolCalls: calls };
+    return { content: text, toolCalls: [] };
+  }
+  const graniteAt = text.indexOf(GRANITE);
+  if (graniteAt >= 0) {
+    const calls = graniteCalls(text, graniteAt, names);
+    if (calls) return { content: text.slice(0, graniteAt).trim(), toolCalls: calls };
     return { content: text, toolCalls: [] };
   }
   const calls: ToolCall[] = [];

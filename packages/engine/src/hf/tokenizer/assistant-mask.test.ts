@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { type AssistantMask, assistantMask } from "./assistant-mask.ts";
+import { type AssistantMask, assistantMask, assistantMasks } from "./assistant-mask.ts";
 import type { ChatInputMessage } from "./chat-message.schema.ts";
 import { HfTokenizer } from "./hf-tokenizer.ts";
 import { loadTestTokenizer, modelDirWith } from "./test-tokenizers.ts";
@@ -128,6 +128,11 @@ describe("assistantMask with hand-written templates", async () => {
     "{%- elif mode == 'no-eos' -%}",
     "{%- for m in messages %}{{ m.role }}: {{ m.content }}{% if m.role == 'assistant' and loop.last %}<|im_end|>{% endif %}\n{% endfor -%}",
     "{%- if add_generation_prompt %}assistant: {% endif -%}",
+    "{%- elif mode == 'tool-last' -%}",
+    // as Hermes 3's tool template: a tool turn ends "R<|im_end|>" when it is the last message, "R\n<|im_end|>" otherwise
+    "{%- for m in messages %}<|im_start|>{{ m.role }}\n{{ m.content }}",
+    "{%- if m.role == 'tool' and not loop.last %}{{ '\\n' }}{% endif %}<|im_end|>{% if m.role != 'tool' %}{{ '\\n' }}{% endif %}{% endfor -%}",
+    "{%- if add_generation_prompt %}<|im_start|>assistant\n{% endif -%}",
     "{%- endif -%}",
   ].join("");
   const model = modelDirWith("qwen3", { "tokenizer_config.json": JSON.stringify({ eos_token: "<|im_end|>", chat_template: template }) });
@@ -168,6 +173,23 @@ describe("assistantMask with hand-written templates", async () => {
     const empty: ChatInputMessage[] = [...messages.slice(0, 3), { role: "assistant", content: "" }];
     expect(() => assistantMask(tokenizer, empty, null, { variables: { mode: "unstable" } })).toThrow(
       /messages\[1\]: the chat template writes the messages before this assistant message differently/,
+    );
+  });
+
+  it("trains turn by turn when the prompt goes on after an end-of-sequence token the whole conversation writes elsewhere", () => {
+    // the prompt before the reply ends "R<|im_end|><|im_start|>assistant\n", the conversation "R\n<|im_end|>…": that
+    // <|im_end|> ends the tool turn (it is not a trailer of renderings without a generation prompt, as Phi-3's eos is)
+    const withTool: ChatInputMessage[] = [
+      { role: "user", content: "a" },
+      { role: "assistant", content: "b" },
+      { role: "tool", content: "R" },
+      { role: "assistant", content: "d" },
+    ];
+    const masks = assistantMasks(tokenizer, withTool, null, { variables: { mode: "tool-last" } });
+    expect(masks.map((m) => spanTexts(tokenizer, m))).toEqual([["b<|im_end|>"], ["d<|im_end|>"]]);
+    const last = masks[1] as AssistantMask;
+    expect(tokenizer.decode(last.ids.slice(0, last.spans[0]?.start))).toBe(
+      "<|im_start|>user\na<|im_end|>\n<|im_start|>assistant\nb<|im_end|>\n<|im_start|>tool\nR<|im_end|><|im_start|>assistant\n",
     );
   });
 

@@ -136,10 +136,15 @@ function wholeConversationMask(tokenizer: HfTokenizer, messages: readonly ChatIn
   const eosTexts = [...new Set(tokenizer.eosIds.map((id) => tokenizer.idToToken(id)))].filter((t) => t.length > 0);
   // learnt from a conversation cut before an assistant message (its last message is not one), then left out of the
   // renderings that end with an assistant message too; a template that writes an end-of-sequence token only after a
-  // last assistant message does not have such a trailer
-  const asPrefix = (text: string, learn: boolean): string | undefined => {
+  // last assistant message does not have such a trailer. Nor is it one when the prompt (`prompt`, the same messages with
+  // the generation prompt) goes on from it: the token then ends the last message, and the whole conversation writes
+  // that message differently (Hermes 3's tool template: "</tool_response><|im_end|>" before a reply at inference,
+  // "</tool_response>\n<|im_end|>" once the reply follows).
+  const asPrefix = (text: string, learn: boolean, prompt = ""): string | undefined => {
     if (full.startsWith(text)) return text;
-    const t = learn ? eosTexts.find((e) => text.endsWith(e) && full.startsWith(text.slice(0, -e.length))) : trailer || undefined;
+    const t = learn
+      ? eosTexts.find((e) => text.endsWith(e) && full.startsWith(text.slice(0, -e.length)) && !prompt.startsWith(text))
+      : trailer || undefined;
     if (t === undefined || !text.endsWith(t) || !full.startsWith(text.slice(0, -t.length))) return undefined;
     trailer = t;
     return text.slice(0, -t.length);
@@ -148,14 +153,14 @@ function wholeConversationMask(tokenizer: HfTokenizer, messages: readonly ChatIn
   const startOf = (k: number) => {
     let start = starts.get(k);
     if (!start) {
-      const before = asPrefix(render(k, false), true);
+      const prompt = render(k, true);
+      const before = asPrefix(render(k, false), true, prompt);
       if (before === undefined) {
         throw new HistoryRewritten(
           "validation_failed",
           `messages[${k}]: the chat template writes the messages before this assistant message differently once later messages follow, so its tokens cannot be found`,
         );
       }
-      const prompt = render(k, true);
       const char = commonPrefixLength(prompt, full);
       start = { char, token: char === prompt.length ? position(prompt, "start") : tokenAt(char, "start") };
       starts.set(k, start);

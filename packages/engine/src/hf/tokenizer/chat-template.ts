@@ -1,6 +1,8 @@
-import { Template } from "@huggingface/jinja";
+import type { Template } from "@huggingface/jinja";
 import { TunelabError } from "@tunelab/base";
 import type { ChatInputTool } from "./chat-message.schema.ts";
+import { usesGraniteToolCalls, withGraniteToolCalls } from "./granite-tool-calls.ts";
+import { compileChatTemplate } from "./jinja-template.ts";
 import type { TokenizerFiles } from "./model-files.ts";
 import { specialTokenTexts } from "./special-ids.ts";
 import { foldSystemIntoFirstUser } from "./system-fold.ts";
@@ -15,12 +17,20 @@ export interface TemplateRenderOptions {
   variables?: Readonly<Record<string, unknown>>;
 }
 
+/** Tool calls as the template's convention needs them: Mistral's 9-character ids, Granite's calls in the content. */
+function shapeToolCalls(source: string, messages: readonly TemplateMessage[]): readonly TemplateMessage[] {
+  if (usesMistralToolCalls(source)) return withNineCharacterIds(messages);
+  if (usesGraniteToolCalls(source)) return withGraniteToolCalls(messages);
+  return messages;
+}
+
 /**
  * A model's chat template(s), rendered with @huggingface/jinja the way transformers' apply_chat_template does:
  * `messages`, `tools` (none when absent), `add_generation_prompt` and the special tokens (`bos_token`,
  * `eos_token`, `unk_token`, `pad_token`). When tokenizer_config.json holds a list of named templates, `tool_use`
  * is used for requests with tools when the model has one, `default` otherwise. A template of Mistral's tool-call
- * convention gets tool-call ids as the 9 letters and digits it requires (tool-call-ids.ts). A template without a system
+ * convention gets tool-call ids as the 9 letters and digits it requires (tool-call-ids.ts), one of Granite's gets the calls
+ * written into the content as Granite writes them (granite-tool-calls.ts). A template without a system
  * role (it refuses a system message before a user message that it accepts alone: Mistral v0.1/v0.2, Gemma 2) gets a
  * leading system message at the start of the first user message (system-fold.ts).
  */
@@ -70,7 +80,8 @@ export class ChatTemplate {
     const name = this.select(tools !== null);
     const template = this.#template(name);
     const folded = this.#hasSystemRole(name) ? null : foldSystemIntoFirstUser(messages);
-    const shaped = usesMistralToolCalls(this.#sources.get(name) ?? "") ? withNineCharacterIds(folded ?? messages) : (folded ?? messages);
+    const source = this.#sources.get(name) ?? "";
+    const shaped = shapeToolCalls(source, folded ?? messages);
     try {
       return template.render({
         ...this.#tokens,
@@ -119,7 +130,7 @@ export class ChatTemplate {
     if (!template) {
       const source = this.#sources.get(name) ?? "";
       try {
-        template = new Template(source);
+        template = compileChatTemplate(source);
       } catch (cause) {
         throw new TunelabError(
           "validation_failed",
