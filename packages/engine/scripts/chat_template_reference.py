@@ -118,6 +118,40 @@ CASES = {
 }
 
 
+# SmolLM3 with tools as its model card calls it (xml_tools: the functions as dicts) and a call in the content as the
+# template tells the model to write it; "openai" is the same conversation in OpenAI's form (tools, tool_calls, the
+# arguments parsed), which the engine's test renders through its own conversion and must render to the same text.
+ROUTE = {
+    "name": "route_ticket",
+    "description": "Send a ticket to a team, e.g. 'billing' or \"technical\"",
+    "parameters": {
+        "type": "object",
+        "properties": {"team": {"type": "string", "enum": ["billing", "technical"]}, "urgent": {"type": "boolean", "default": False}},
+        "required": ["team"],
+    },
+}
+ROUTE_ARGS = {"team": "billing", "urgent": True}
+SMOLLM3_TOOLS = [
+    system("Route tickets. /no_think"),
+    user("Billed twice — 二重"),
+    assistant("<tool_call>\n" + json.dumps({"name": "route_ticket", "arguments": ROUTE_ARGS}, ensure_ascii=False) + "\n</tool_call>"),
+    {"role": "tool", "content": "routed"},
+    assistant("Sent to billing."),
+]
+SMOLLM3_TOOLS_OPENAI = {
+    "tools": [{"type": "function", "function": ROUTE}],
+    "messages": [
+        SMOLLM3_TOOLS[0],
+        SMOLLM3_TOOLS[1],
+        {"role": "assistant", "content": "", "tool_calls": [{"id": "call_1", "type": "function", "function": {"name": "route_ticket", "arguments": ROUTE_ARGS}}]},
+        {"role": "tool", "tool_call_id": "call_1", "content": "routed"},
+        SMOLLM3_TOOLS[4],
+    ],
+}
+CASES["smollm3-3b.jinja"].append(("xml_tools and a call in the content", SMOLLM3_TOOLS, False, {"xml_tools": [ROUTE]}))
+OPENAI_FORMS = {("smollm3-3b.jinja", "xml_tools and a call in the content"): SMOLLM3_TOOLS_OPENAI}
+
+
 def main():
     env = environment()
     out = {"generator": "packages/engine/scripts/chat_template_reference.py", "jinja2": jinja2.__version__, "today": TODAY, "templates": {}}
@@ -126,7 +160,10 @@ def main():
         rendered = []
         for title, messages, generation_prompt, variables in cases:
             text = template.render(messages=messages, add_generation_prompt=generation_prompt, **SPECIAL.get(name, {}), **variables)
-            rendered.append({"name": title, "messages": messages, "add_generation_prompt": generation_prompt, "variables": variables, "text": text})
+            case = {"name": title, "messages": messages, "add_generation_prompt": generation_prompt, "variables": variables, "text": text}
+            if (name, title) in OPENAI_FORMS:
+                case["openai"] = OPENAI_FORMS[(name, title)]
+            rendered.append(case)
         out["templates"][name] = rendered
     (HERE / "reference.json").write_text(json.dumps(out, indent=2, ensure_ascii=False) + "\n", encoding="utf8")
 

@@ -4,6 +4,7 @@ import type { ChatInputTool } from "./chat-message.schema.ts";
 import { usesGraniteToolCalls, withGraniteToolCalls } from "./granite-tool-calls.ts";
 import { compileChatTemplate } from "./jinja-template.ts";
 import type { TokenizerFiles } from "./model-files.ts";
+import { usesXmlTools, withXmlToolCalls, xmlToolsVariables } from "./smollm3-tools.ts";
 import { specialTokenTexts } from "./special-ids.ts";
 import { foldSystemIntoFirstUser } from "./system-fold.ts";
 import type { TemplateMessage } from "./template-messages.ts";
@@ -17,11 +18,19 @@ export interface TemplateRenderOptions {
   variables?: Readonly<Record<string, unknown>>;
 }
 
-/** Tool calls as the template's convention needs them: Mistral's 9-character ids, Granite's calls in the content. */
-function shapeToolCalls(source: string, messages: readonly TemplateMessage[]): readonly TemplateMessage[] {
-  if (usesMistralToolCalls(source)) return withNineCharacterIds(messages);
-  if (usesGraniteToolCalls(source)) return withGraniteToolCalls(messages);
-  return messages;
+/**
+ * Tools and tool calls as the template's convention needs them: Mistral's 9-character ids, Granite's calls in the
+ * content, SmolLM3's `xml_tools` and calls in the content. Returns the messages and any template variables to add.
+ */
+function shapeTools(
+  source: string,
+  messages: readonly TemplateMessage[],
+  tools: readonly ChatInputTool[] | null,
+): { messages: readonly TemplateMessage[]; variables: Record<string, unknown> } {
+  if (usesMistralToolCalls(source)) return { messages: withNineCharacterIds(messages), variables: {} };
+  if (usesGraniteToolCalls(source)) return { messages: withGraniteToolCalls(messages), variables: {} };
+  if (usesXmlTools(source)) return { messages: withXmlToolCalls(messages), variables: xmlToolsVariables(tools) };
+  return { messages, variables: {} };
 }
 
 /**
@@ -30,7 +39,8 @@ function shapeToolCalls(source: string, messages: readonly TemplateMessage[]): r
  * `eos_token`, `unk_token`, `pad_token`). When tokenizer_config.json holds a list of named templates, `tool_use`
  * is used for requests with tools when the model has one, `default` otherwise. A template of Mistral's tool-call
  * convention gets tool-call ids as the 9 letters and digits it requires (tool-call-ids.ts), one of Granite's gets the calls
- * written into the content as Granite writes them (granite-tool-calls.ts). A template without a system
+ * written into the content as Granite writes them (granite-tool-calls.ts), SmolLM3's its tools as `xml_tools` and the
+ * calls in the content (smollm3-tools.ts). A template without a system
  * role (it refuses a system message before a user message that it accepts alone: Mistral v0.1/v0.2, Gemma 2) gets a
  * leading system message at the start of the first user message (system-fold.ts).
  */
@@ -81,12 +91,13 @@ export class ChatTemplate {
     const template = this.#template(name);
     const folded = this.#hasSystemRole(name) ? null : foldSystemIntoFirstUser(messages);
     const source = this.#sources.get(name) ?? "";
-    const shaped = shapeToolCalls(source, folded ?? messages);
+    const shaped = shapeTools(source, folded ?? messages, tools);
     try {
       return template.render({
         ...this.#tokens,
+        ...shaped.variables,
         ...options.variables,
-        messages: shaped,
+        messages: shaped.messages,
         tools,
         add_generation_prompt: options.addGenerationPrompt ?? false,
       });

@@ -1,3 +1,4 @@
+import { pythonJson } from "./python-text.ts";
 import type { TemplateMessage } from "./template-messages.ts";
 
 /**
@@ -13,17 +14,6 @@ export const GRANITE_TOOL_CALL = "<|tool_call|>";
 /** Whether a chat template tells the model to write Granite's calls but does not write `tool_calls` itself. */
 export function usesGraniteToolCalls(templateSource: string): boolean {
   return templateSource.includes(GRANITE_TOOL_CALL) && !templateSource.includes("tool_calls");
-}
-
-/** JSON as Python's json.dumps writes it (", " and ": " between items), the spacing Granite's own calls have. */
-function pythonJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(pythonJson).join(", ")}]`;
-  if (typeof value === "object" && value !== null)
-    return `{${Object.entries(value)
-      .filter(([, v]) => v !== undefined)
-      .map(([k, v]) => `${JSON.stringify(k)}: ${pythonJson(v)}`)
-      .join(", ")}}`;
-  return JSON.stringify(value) ?? "null";
 }
 
 /** Messages with each assistant's tool calls written into its content in Granite's form, and no `tool_calls`. */
