@@ -24,8 +24,12 @@ export function asHttpError(error: unknown): unknown {
   if (error instanceof Error && error.name === "InvalidLogitBiasError") return badRequest(error.message, "logit_bias", "invalid_value");
   if (error instanceof TunelabError && (error.code === "not_found" || error.code === "conflict"))
     return new OpenAIHttpError(400, error.message, "invalid_request_error", "model", "model_unavailable");
-  // what the model's tokenizer or chat template refuses in the messages (a token it has no embedding for, a part it cannot read)
-  if (error instanceof TunelabError && error.code === "invalid_argument") return badRequest(error.message, "messages");
+  // what the model's tokenizer or chat template refuses in the messages (a token it has no embedding for, a part it cannot
+  // read), or tools its template would leave out (the field it names)
+  if (error instanceof TunelabError && error.code === "invalid_argument") {
+    const param = (error.details as { param?: unknown } | undefined)?.param;
+    return badRequest(error.message, typeof param === "string" ? param : "messages");
+  }
   return error;
 }
 

@@ -9,9 +9,10 @@ import type { Encoded } from "./lora/batches.ts";
 import type { ChatCodec } from "./model/generate.ts";
 import { TOOL_CALL_TOKENS } from "./model/tool-calls.ts";
 import { assistantMask, assistantMasks } from "./tokenizer/assistant-mask.ts";
-import { ChatInputMessage, ChatInputTool, encodeChat, HfTokenizer } from "./tokenizer/index.ts";
+import { ChatInputMessage, ChatInputTool, HfTokenizer, renderChat } from "./tokenizer/index.ts";
 import { foldSystemIntoFirstUser } from "./tokenizer/system-fold.ts";
 import { toTemplateMessages } from "./tokenizer/template-messages.ts";
+import { unwrittenTools } from "./tokenizer/unwritten-tools.ts";
 import { unembeddedTokenProblem } from "./vocab-fit.ts";
 
 export interface TrainingCodec extends ChatCodec {
@@ -51,6 +52,34 @@ export function decoderStripsLeadingSpace(tokenizer: HfTokenizer): boolean {
 }
 
 /**
+ * A request whose tools or tool calls the model's chat template would leave out of the prompt is refused, as OpenAI
+ * refuses `tools` for a model without function calling: the model could not see them (unwritten-tools.ts). The error
+ * names the request's field (`tools`, or `messages` for calls in the conversation).
+ */
+function refuseUnwrittenTools(
+  tokenizer: HfTokenizer,
+  messages: readonly ChatInputMessage[],
+  tools: ChatInputTool[] | null,
+  text: string,
+): void {
+  const template = tokenizer.chatTemplate;
+  if (!template || (tools === null && !messages.some((m) => (m.tool_calls?.length ?? 0) > 0 || m.function_call))) return;
+  const unwritten = unwrittenTools(template, toTemplateMessages(messages), tools, text, true);
+  if (unwritten === "tools")
+    throw new TunelabError(
+      "invalid_argument",
+      "This model's chat template does not write tools (it renders the request the same without them), so the model can neither see nor call them; send the request without `tools`.",
+      { details: { param: "tools" } },
+    );
+  if (unwritten === "tool_calls")
+    throw new TunelabError(
+      "invalid_argument",
+      "This model's chat template does not write an assistant message's `tool_calls` (it renders the conversation the same without them), so the model would not see the calls it made.",
+      { details: { param: "messages" } },
+    );
+}
+
+/**
  * `rows`: the model's embedding rows; a text that encodes to a token past them (a special token the tokenizer has and the
  * model has not, like Gemma 3's `<image_soft_token>`) is refused, naming it (vocab-fit.ts).
  */
@@ -72,7 +101,9 @@ export function chatCodec(tokenizer: HfTokenizer, rows = Number.POSITIVE_INFINIT
     stripsLeadingSpace: decoderStripsLeadingSpace(tokenizer),
     encodeChat: (messages, tools) => {
       const i = inputs(messages, tools);
-      return fit(encodeChat(tokenizer, i.messages, { tools: i.tools, addGenerationPrompt: true }));
+      const text = renderChat(tokenizer, i.messages, { tools: i.tools, addGenerationPrompt: true });
+      refuseUnwrittenTools(tokenizer, i.messages, i.tools, text);
+      return fit(tokenizer.encode(text, { addSpecialTokens: false }));
     },
     encodeText: (text) => fit(tokenizer.encode(text)),
     tokenBytes: (id) => (tokenizer.isSpecial(id) && !toolCallTokens.has(id) ? EMPTY : tokenizer.tokenBytes(id)),

@@ -2,9 +2,9 @@
  * An open-weight base renders every conversation with its own chat template, and a template may refuse one (roles
  * that do not alternate, a role it does not know, a tool-call id of the wrong form). That is found while the job
  * validates its files, naming the file and the line, instead of when training starts with no line to go on.
- * A template that silently drops the assistant's tool calls (SmolLM3's writes only `content`, and reads tools from its own
- * `xml_tools`) is refused for examples that have them: the model would learn to answer nothing. So is one that drops the
- * request's tools (Phi-3.5's and Gemma 2's write none): the model would never see them. So is text that spells a
+ * A template that silently drops the assistant's tool calls (Phi-3.5's writes only `content`) is refused for examples
+ * that have them: the model would learn to answer nothing. So is one that drops the request's tools (Phi-3.5's and
+ * Gemma 2's write none): the model would never see them (hf/tokenizer/unwritten-tools.ts). So is text that spells a
  * special token the model has no embedding for (Gemma 3's `<image_soft_token>`). Only the templates render
  * here (no tokenizing), a slice of examples between turns of the event loop.
  */
@@ -12,6 +12,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ChatInputMessage, ChatInputTool, ChatTemplate, readTokenizerFiles } from "../hf/tokenizer/index.ts";
 import { type TemplateMessage, toTemplateMessages } from "../hf/tokenizer/template-messages.ts";
+import { unwrittenTools } from "../hf/tokenizer/unwritten-tools.ts";
 import { tokenizerIds } from "../hf/vocab-fit.ts";
 import type { ChatExample, PreferenceExample } from "../trainer/types.ts";
 import type { JobError } from "./job.schema.ts";
@@ -74,19 +75,17 @@ export async function checkChatTemplate(
             message: `The ${file.param.replace("_", " ")} ${file.name} line ${line}: the text holds ${spelled.content} (token id ${spelled.id}), a token of ${model}'s tokenizer the model has no embedding row for; remove it from the text.`,
             param: file.param,
           };
-        if (converted.some((m) => m.tool_calls !== undefined)) {
-          const withoutCalls = converted.map(({ tool_calls: _, ...m }) => m);
-          if (rendersAs(template, withoutCalls, parsedTools, written))
-            return {
-              code: "invalid_training_file",
-              message: `The ${file.param.replace("_", " ")} ${file.name} line ${line}: the chat template of ${model} does not write the assistant's tool_calls (it renders the conversation the same without them), so the model would learn to reply with nothing instead of calling the tool. Tool-calling data needs a base whose template writes tool calls (Llama 3.1+, Qwen2.5+, Qwen3, Mistral v0.3).`,
-              param: file.param,
-            };
-        }
-        if (parsedTools !== null && rendersAs(template, converted, null, written))
+        const unwritten = unwrittenTools(template, converted, parsedTools, written);
+        if (unwritten === "tool_calls")
           return {
             code: "invalid_training_file",
-            message: `The ${file.param.replace("_", " ")} ${file.name} line ${line}: the chat template of ${model} does not write the tools (it renders the conversation the same without them), so the model would never see them. Leave \`tools\` out of these lines, or use a base whose template writes tools (Llama 3.1+, Qwen2.5+, Qwen3, Mistral v0.3, Granite 3).`,
+            message: `The ${file.param.replace("_", " ")} ${file.name} line ${line}: the chat template of ${model} does not write the assistant's tool_calls (it renders the conversation the same without them), so the model would learn to reply with nothing instead of calling the tool. Tool-calling data needs a base whose template writes tool calls (Llama 3.1+, Qwen2.5+, Qwen3, Mistral v0.3, Granite 3, SmolLM3).`,
+            param: file.param,
+          };
+        if (unwritten === "tools")
+          return {
+            code: "invalid_training_file",
+            message: `The ${file.param.replace("_", " ")} ${file.name} line ${line}: the chat template of ${model} does not write the tools (it renders the conversation the same without them), so the model would never see them. Leave \`tools\` out of these lines, or use a base whose template writes tools (Llama 3.1+, Qwen2.5+, Qwen3, Mistral v0.3, Granite 3, SmolLM3).`,
             param: file.param,
           };
       }
@@ -94,15 +93,6 @@ export async function checkChatTemplate(
     }
   }
   return undefined;
-}
-
-/** Whether the template renders `messages` as `text` (a template that refuses them, as Mistral v0.3's refuses calls taken away, does not). */
-function rendersAs(template: ChatTemplate, messages: TemplateMessage[], tools: ChatInputTool[] | null, text: string): boolean {
-  try {
-    return template.render(messages, { tools }) === text;
-  } catch {
-    return false;
-  }
 }
 
 /** The tokenizer's special tokens past the model's embedding (Gemma 3's <image_soft_token>; vocab-fit.ts): text must not spell them. */

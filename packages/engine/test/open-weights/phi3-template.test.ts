@@ -2,7 +2,8 @@
  * The Phi-3 chat format (test-templates.ts PHI3_TEMPLATE) on the phi3 fixture, its four markers made special tokens
  * as Phi-3's tokenizer has them: a reply trains on its text, `<|end|>` and the newline after it; the `eos_token` the
  * template writes after a conversation rendered whole (and only then) is not trained, so multi-turn examples train
- * in one sequence; a LoRA job through the SDK routes every ticket and stops at `<|end|>`.
+ * in one sequence; a LoRA job through the SDK routes every ticket and stops at `<|end|>`. The format has no tools: a
+ * chat completion with tools, or with tool calls in its history, is a 400 naming the field.
  */
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -10,6 +11,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { assistantMask, HfTokenizer, renderChat } from "../../src/hf/tokenizer/index.ts";
 import { PHI3_TEMPLATE } from "../../src/hf/tokenizer/test-templates.ts";
+import { registerBaseModel } from "../../src/index.ts";
 import { engineWithClient } from "../engine-client.ts";
 import { FIXTURES } from "./reference.ts";
 import { expectLossFellTenfold, expectRoutesTickets, ROUTER_HYPER, trainLosses, trainTicketRouter } from "./tuned-checks.ts";
@@ -55,6 +57,38 @@ describe("the Phi-3 chat format", () => {
     const text = (s: { start: number; end: number }) => tokenizer.decode(mask.ids.slice(s.start, s.end), { skipSpecialTokens: false });
     expect(mask.spans.map(text)).toEqual(["billing<|end|>", "bug<|end|>"]);
     expect(tokenizer.decode(mask.ids, { skipSpecialTokens: false }).endsWith("bug<|end|>\n<|endoftext|>")).toBe(true);
+  });
+
+  it("answers a chat completion whose tools (or tool calls) the template would leave out with a 400 naming the field", async () => {
+    const ctx = await engineWithClient({ checkpointEvery: 1000 });
+    try {
+      await registerBaseModel(ctx.engine.store, { dir, name: "tiny-phi3-tools" });
+      const ask = (body: Record<string, unknown>) =>
+        ctx.client.chat.completions
+          .create({ model: "tiny-phi3-tools", max_tokens: 4, messages: [{ role: "user", content: "route" }], ...body } as never)
+          .then(
+            () => undefined,
+            (e: { status?: number; param?: string; message?: string }) => e,
+          );
+      const tools = [{ type: "function", function: { name: "route_ticket", parameters: { type: "object" } } }];
+      const refused = await ask({ tools });
+      expect(refused).toMatchObject({ status: 400, param: "tools" });
+      expect(refused?.message).toMatch(/chat template does not write tools/);
+      const call = { id: "call_1", type: "function", function: { name: "route_ticket", arguments: "{}" } };
+      const history = await ask({
+        messages: [
+          { role: "user", content: "route" },
+          { role: "assistant", content: null, tool_calls: [call] },
+          { role: "tool", tool_call_id: "call_1", content: "done" },
+        ],
+      });
+      expect(history).toMatchObject({ status: 400, param: "messages" });
+      expect(history?.message).toMatch(/does not write an assistant message's `tool_calls`/);
+      // without tools the same model answers
+      expect(await ask({})).toBeUndefined();
+    } finally {
+      await ctx.dispose();
+    }
   });
 
   it("a LoRA job through the SDK routes every ticket", async () => {

@@ -26,7 +26,7 @@ function revive(e: SerializedError): Error {
   if (e.name === "ContextLengthExceededError" && e.promptTokens !== undefined && e.contextLength !== undefined)
     return new ContextLengthExceededError(e.promptTokens, e.contextLength, e.atLeast ?? false);
   if (e.name === "EmbeddingsUnsupportedError") return new EmbeddingsUnsupportedError();
-  if (e.code !== undefined) return new TunelabError(e.code as ErrorCode, e.message);
+  if (e.code !== undefined) return new TunelabError(e.code as ErrorCode, e.message, e.param ? { details: { param: e.param } } : {});
   const error = new Error(e.message);
   error.name = e.name;
   return error;

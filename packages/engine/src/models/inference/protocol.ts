@@ -44,6 +44,8 @@ export interface SerializedError {
   message: string;
   /** A TunelabError's code (what the request did wrong: `invalid_argument`, …), so it is answered as such. */
   code?: string;
+  /** The request field a TunelabError names (its `details.param`: `tools`, `messages`). */
+  param?: string;
   promptTokens?: number;
   contextLength?: number;
   atLeast?: boolean;

@@ -43,7 +43,10 @@ function serialize(error: unknown): SerializedError {
       contextLength: error.contextLength,
       atLeast: error.atLeast,
     };
-  if (error instanceof TunelabError) return { name: error.name, message: error.message, code: error.code };
+  if (error instanceof TunelabError) {
+    const param = (error.details as { param?: unknown } | undefined)?.param;
+    return { name: error.name, message: error.message, code: error.code, ...(typeof param === "string" ? { param } : {}) };
+  }
   const e = error instanceof Error ? error : new Error(String(error));
   return { name: e.name, message: e.message };
 }
