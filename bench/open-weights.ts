@@ -25,6 +25,7 @@ import { runChild } from "./lib/child.ts";
 import { fixed, int, MIB } from "./lib/measure.ts";
 import type { OursJob, OursResult } from "./lib/open-weights-child.ts";
 import { decodeWeightBytes, loraTrainFlopsPerToken, prefillFlops } from "./lib/open-weights-flops.ts";
+import { BATCH } from "./lib/open-weights-ours.ts";
 import {
   findTorchPython,
   type PeerInfer,
@@ -198,6 +199,9 @@ async function inference(
     true,
   );
   console.log(`  decode (${plan.newTokens} greedy tokens after it, KV cache): ${decode}`);
+  console.log(
+    `  decode, ${BATCH} sequences together (concurrent requests, as the inference worker batches them): ours ${fixed(f.batchDecodeTokensPerS)} tokens/s, ${fixed(f.batchDecodeTokensPerS / f.decodeTokensPerS)}× one at a time`,
+  );
   console.log(
     `  peak RSS, inference: ours ${mib(us.peakRssBytes)}${them ? ` | PyTorch ${mib(them.peak_rss_bytes)}` : ""}` +
       `  (runs, tokens/s: ours prefill ${f.prefillRuns.map(int).join(", ")}, decode ${f.decodeRuns.map((x) => fixed(x)).join(", ")}` +

@@ -7,6 +7,7 @@ import { LoraParams, loraLayout } from "../../packages/engine/src/hf/lora/params
 import { DEFAULT_LORA, type LoraSettings } from "../../packages/engine/src/hf/lora/settings.ts";
 import { LoraTrainModel } from "../../packages/engine/src/hf/lora/train-model.ts";
 import { type DecoderModel, HfDecoder } from "../../packages/engine/src/hf/model/decoder.ts";
+import { MAX_BATCH } from "../../packages/engine/src/hf/model/generate.ts";
 import { type Matrix, toQ4, toQ8 } from "../../packages/engine/src/hf/model/matrix.ts";
 import { type RopeKind, ropeTables } from "../../packages/engine/src/hf/model/rope.ts";
 import type { HfWeights, LayerWeights, Linear } from "../../packages/engine/src/hf/model/weights.ts";
@@ -153,11 +154,25 @@ export function generate(m: DecoderModel, prompt: Int32Array, newTokens: number)
 export interface InferenceFigures {
   prefillTokensPerS: number;
   decodeTokensPerS: number;
+  /** Decoding BATCH sequences together (HfDecoder.feedBatch, as the inference worker decodes concurrent requests). */
+  batchDecodeTokensPerS: number;
   prefillRuns: number[];
   decodeRuns: number[];
   /** Tokens per CPU-second (all threads), best run: robust to other load on the machine. */
   prefillTokensPerCpuS: number;
   decodeTokensPerCpuS: number;
+}
+
+/** Sequences decoded together in the batched figure: the engine's step size (generate.ts MAX_BATCH). */
+export const BATCH = MAX_BATCH;
+
+/** Tokens per second of BATCH greedy sequences decoded together, each after its own prompt (prefill not timed). */
+function batchDecode(m: DecoderModel, rng: Rng, options: { prompt: number; newTokens: number }): number {
+  const decoders = Array.from({ length: BATCH }, () => new HfDecoder(m, options.prompt + options.newTokens));
+  let next = decoders.map((d) => argmax(d.feed(Array.from(randomIds(rng, options.prompt, m.arch.vocab)))));
+  const t0 = performance.now();
+  for (let i = 0; i < options.newTokens; i++) next = HfDecoder.feedBatch(decoders, next).map(argmax);
+  return (BATCH * options.newTokens) / ((performance.now() - t0) / 1000);
 }
 
 /** One short warm-up, then `repeats` timed generations; the best of each phase (the machine is shared). */
@@ -181,6 +196,7 @@ export function measureInference(
   return {
     prefillTokensPerS: Math.max(...prefillRuns),
     decodeTokensPerS: Math.max(...decodeRuns),
+    batchDecodeTokensPerS: Math.max(...Array.from({ length: Math.min(2, options.repeats) }, () => batchDecode(m, rng, options))),
     prefillRuns,
     decodeRuns,
     prefillTokensPerCpuS: Math.max(...prefillCpu),

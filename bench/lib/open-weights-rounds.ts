@@ -16,6 +16,7 @@ export function mergeOurs(runs: OursResult[], tokensPerStep = 0): OursResult {
     merged.infer = {
       prefillTokensPerS: best(infers.map((f) => f.prefillTokensPerS)),
       decodeTokensPerS: best(infers.map((f) => f.decodeTokensPerS)),
+      batchDecodeTokensPerS: best(infers.map((f) => f.batchDecodeTokensPerS)),
       prefillTokensPerCpuS: best(infers.map((f) => f.prefillTokensPerCpuS)),
       decodeTokensPerCpuS: best(infers.map((f) => f.decodeTokensPerCpuS)),
       prefillRuns: infers.flatMap((f) => f.prefillRuns),

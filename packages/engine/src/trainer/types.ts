@@ -195,6 +195,18 @@ export interface LoadedModel {
    * the tokens generated since its last call when `sampling.logprobs` is set.
    */
   complete(messages: ChatExample["messages"], tools: unknown[] | undefined, sampling: SamplingParams, onToken?: OnToken): Completion;
+  /**
+   * Several completions at once, where the model decodes them together (open-weight models: each is the completion
+   * `complete` gives it alone); a request that fails gives its error in its place.
+   */
+  completeBatch?(
+    requests: ReadonlyArray<{
+      messages: ChatExample["messages"];
+      tools: unknown[] | undefined;
+      sampling: SamplingParams;
+      onToken?: OnToken | undefined;
+    }>,
+  ): Array<Completion | Error>;
   /** Prompt tokens the messages would take (for usage accounting and validation). */
   countPromptTokens(messages: ChatExample["messages"], tools?: unknown[]): number;
   /** Unit-length text embeddings of each input (text, or token ids), where the model offers them (open-weight models). */

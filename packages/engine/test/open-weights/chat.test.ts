@@ -3,7 +3,7 @@
  * the feature is shared), through the official SDK as a user calls them: streaming (chunks add up
  * to the non-streamed answer, `stream_options.include_usage`), `n` with `seed`, `stop`,
  * `max_tokens`, prompts over the context (400 `context_length_exceeded`) and `logprobs` in
- * OpenAI's shape.
+ * OpenAI's shape; concurrent requests, which the inference worker decodes together, answer as they do alone.
  */
 import type OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -125,6 +125,28 @@ describe("n and seed", () => {
   it("temperature 0 makes every choice the greedy answer", async () => {
     const r = await complete("tiny-llama", { temperature: 0, n: 2, max_tokens: 10 });
     expect(r.choices[0]?.message.content).toBe(r.choices[1]?.message.content);
+  });
+});
+
+describe("concurrent requests", () => {
+  it("decoded together, each is the answer it gets alone (greedy and seeded, streamed or not, several choices)", async () => {
+    const asks = Array.from({ length: 8 }, (_, i) => ({
+      messages: [{ role: "user" as const, content: `Ticket ${i}: ${"the app crashes ".repeat(i + 1)}` }],
+      max_tokens: 6 + i,
+      ...(i % 2 === 0 ? { temperature: 0 } : { temperature: 1, seed: i, n: 2 }),
+    }));
+    const answer = async (ask: (typeof asks)[number], streamed: boolean) => {
+      if (!streamed) return (await client.chat.completions.create({ model: "tiny-qwen2", ...ask })).choices.map((c) => c.message.content);
+      const texts: string[] = [];
+      for await (const chunk of await client.chat.completions.create({ model: "tiny-qwen2", ...ask, stream: true }))
+        for (const c of chunk.choices) texts[c.index] = (texts[c.index] ?? "") + (c.delta.content ?? "");
+      return texts;
+    };
+    const together = await Promise.all(asks.map((ask, i) => answer(ask, i % 3 === 0)));
+    const alone = [];
+    for (const ask of asks) alone.push(await answer(ask, false));
+    expect(together).toEqual(alone);
+    expect(new Set(alone.flat()).size).toBeGreaterThan(4);
   });
 });
 

@@ -136,7 +136,7 @@ export class HfDecoder {
     const { k, arch: a, weights: w } = this.m;
     const n = ids.length;
     const d = a.hidden;
-    const x = this.layers(ids);
+    const x = this.layers([{ dec: this, ids }]);
     const b = this.bufs;
     const rows = all ? n : 1;
     const from = all ? x : x.subarray((n - 1) * d, n * d);
@@ -153,19 +153,49 @@ export class HfDecoder {
   states(ids: readonly number[]): Float32Array {
     const { k, arch: a, weights: w } = this.m;
     const n = ids.length;
-    const x = this.layers(ids);
+    const x = this.layers([{ dec: this, ids }]);
     const out = new Float32Array(n * a.hidden);
     k.rmsnormFwd(x, w.norm, out, this.bufs.rstd, n, a.hidden, a.rmsEps);
     return out;
   }
 
-  /** Runs the layers on tokens fed at the current position; returns the residual stream [n, hidden] (a buffer reused by the next call). */
-  private layers(ids: readonly number[]): Vec {
+  /**
+   * Feeds one token to each of several sequences of the same model at their own positions, the projections and the MLP
+   * of all rows computed together (a decoding step of a batch of requests: the weights are read once for all of them),
+   * the attention of each row over its own cache. Returns each sequence's next-token logits, as `feed([id])` would.
+   */
+  static feedBatch(decoders: readonly HfDecoder[], ids: readonly number[]): Float32Array[] {
+    const first = decoders[0];
+    if (!first || decoders.length !== ids.length) throw new Error("feedBatch() needs one token for each decoder");
+    if (decoders.some((dec) => dec.m !== first.m)) throw new Error("feedBatch() decodes sequences of one model");
+    const n = decoders.length;
+    const { k, arch: a, weights: w } = first.m;
+    const d = a.hidden;
+    const x = first.layers(decoders.map((dec, i) => ({ dec, ids: [ids[i] as number] })));
+    const b = first.bufs;
+    k.rmsnormFwd(x, w.norm, b.h, b.rstd, n, d, a.rmsEps);
+    const logits = new Float32Array(n * a.vocab);
+    gemmW(k, false, true, n, a.vocab, d, b.h, d, w.lmHead, d, logits, a.vocab, false, null);
+    const scale = logitScale(a);
+    if (scale !== 1) scaleInPlace(logits, logits.length, scale);
+    capLogits(logits, finalSoftcap(a));
+    return decoders.map((_, i) => logits.slice(i * a.vocab, (i + 1) * a.vocab));
+  }
+
+  /**
+   * Runs the layers on segments of tokens, each fed to its sequence at that sequence's current position (one segment:
+   * a prompt or a token of this sequence; several: a step of a batch, feedBatch). Rows are the segments' tokens one after
+   * another; norms, projections and the MLP run on all rows at once, RoPE, the cache and attention per segment. Returns
+   * the residual stream [rows, hidden] (this decoder's buffer, reused by the next call).
+   */
+  private layers(segments: ReadonlyArray<{ dec: HfDecoder; ids: readonly number[] }>): Vec {
     const { k, arch: a, weights: w } = this.m;
-    const n = ids.length;
-    if (n === 0) throw new Error("feed() needs at least one token");
-    const pos = this.position;
-    if (pos + n > this.capacity) throw new Error(`the sequence holds ${this.capacity} tokens; ${pos + n} were fed`);
+    const all = segments.flatMap((seg) => seg.ids);
+    const n = all.length;
+    if (n === 0 || segments.some((seg) => seg.ids.length === 0)) throw new Error("feed() needs at least one token");
+    for (const { dec, ids } of segments)
+      if (dec.position + ids.length > dec.capacity)
+        throw new Error(`the sequence holds ${dec.capacity} tokens; ${dec.position + ids.length} were fed`);
     if (n > this.chunk) {
       this.bufs = this.allocate(n);
       this.chunk = n;
@@ -176,16 +206,14 @@ export class HfDecoder {
     const rd = rotaryDim(a);
     const qw = a.heads * hd;
     const kvw = a.kvHeads * hd;
-    gatherRowsW(k, Int32Array.from(ids), w.embed, b.x, n, d);
+    gatherRowsW(k, Int32Array.from(all), w.embed, b.x, n, d);
     const embedScale = embeddingScale(a);
     if (embedScale !== 1) scaleInPlace(b.x, n * d, embedScale);
     const scale = attentionScale(a);
     const softcap = attentionSoftcap(a);
     for (let l = 0; l < a.layers; l++) {
       const L = w.layers[l];
-      const kc = this.kCache[l];
-      const vc = this.vCache[l];
-      if (!L || !kc || !vc) throw new Error("layer out of range");
+      if (!L) throw new Error("layer out of range");
       k.rmsnormFwd(b.x, L.inputNorm, b.h, b.rstd, n, d, a.rmsEps);
       this.project(l, "q_proj", b.h, n, b.q, false);
       this.project(l, "k_proj", b.h, n, b.kk, false);
@@ -194,33 +222,45 @@ export class HfDecoder {
         k.rmsnormFwd(b.q, L.qNorm, b.q, b.rstd, n * a.heads, hd, a.rmsEps);
         k.rmsnormFwd(b.kk, L.kNorm, b.kk, b.rstd, n * a.kvHeads, hd, a.rmsEps);
       }
-      if (usesRope(a, l)) {
-        const rope = layerRope(this.m, l);
-        k.rope(b.q, qw, 1, n, a.heads, hd, pos, rope.cos, rope.sin, false, rd);
-        k.rope(b.kk, kvw, 1, n, a.kvHeads, hd, pos, rope.cos, rope.sin, false, rd);
+      let row = 0;
+      for (const { dec, ids } of segments) {
+        const t = ids.length;
+        const pos = dec.position;
+        const kc = dec.kCache[l];
+        const vc = dec.vCache[l];
+        if (!kc || !vc) throw new Error("layer out of range");
+        const q = b.q.subarray(row * qw, (row + t) * qw);
+        const kk = b.kk.subarray(row * kvw, (row + t) * kvw);
+        if (usesRope(a, l)) {
+          const rope = layerRope(this.m, l);
+          k.rope(q, qw, 1, t, a.heads, hd, pos, rope.cos, rope.sin, false, rd);
+          k.rope(kk, kvw, 1, t, a.kvHeads, hd, pos, rope.cos, rope.sin, false, rd);
+        }
+        kc.set(kk, pos * kvw);
+        vc.set(b.vv.subarray(row * kvw, (row + t) * kvw), pos * kvw);
+        const att = b.att.subarray(row * qw, (row + t) * qw);
+        k.attentionFwd(
+          q,
+          qw,
+          kc,
+          vc,
+          kvw,
+          att,
+          qw,
+          null,
+          1,
+          a.heads,
+          t,
+          pos + t,
+          hd,
+          pos,
+          scale,
+          a.kvHeads,
+          attentionWindow(a, l),
+          softcap,
+        );
+        row += t;
       }
-      kc.set(b.kk.subarray(0, n * kvw), pos * kvw);
-      vc.set(b.vv.subarray(0, n * kvw), pos * kvw);
-      k.attentionFwd(
-        b.q,
-        qw,
-        kc,
-        vc,
-        kvw,
-        b.att,
-        qw,
-        null,
-        1,
-        a.heads,
-        n,
-        pos + n,
-        hd,
-        pos,
-        scale,
-        a.kvHeads,
-        attentionWindow(a, l),
-        softcap,
-      );
       this.residual(l, "o_proj", b.att, L.attnOutNorm ?? null, n);
       k.rmsnormFwd(b.x, L.postNorm, b.h, b.rstd, n, d, a.rmsEps);
       this.project(l, "gate_proj", b.h, n, b.gate, false);
@@ -228,7 +268,7 @@ export class HfDecoder {
       gatedFwd(k, a, b.gate, b.up, b.act, n * a.intermediate);
       this.residual(l, "down_proj", b.act, L.mlpOutNorm ?? null, n);
     }
-    this.position = pos + n;
+    for (const { dec, ids } of segments) dec.position += ids.length;
     return b.x;
   }
 }

@@ -38,6 +38,131 @@ export interface ChatCodec {
   readonly stripsLeadingSpace: boolean;
 }
 
+/** One request to generate: what generateHf and generateHfBatch take. */
+export interface HfGenerationRequest {
+  messages: ChatExample["messages"];
+  tools: unknown[] | undefined;
+  sampling: SamplingParams;
+  onToken?: OnToken | undefined;
+}
+
+/**
+ * One completion, a token at a time: `start()` feeds the prompt, then each `step(logits)` samples the next token from
+ * the logits of the last one fed, streams what it can, and says which token to feed next (or that the completion has
+ * ended); `result()` is the completion. The decoder is the caller's to feed, alone or in a batch (generateHfBatch).
+ */
+class HfGeneration {
+  readonly decoder: HfDecoder;
+  private readonly prompt: number[];
+  private readonly maxTokens: number;
+  private readonly allowed: (id: number) => boolean;
+  private readonly rng: Rng;
+  private readonly adjust: LogitAdjust | undefined;
+  private readonly stops: string[];
+  private readonly holdBack: number;
+  private readonly constraint: ReturnType<typeof outputConstraint>;
+  private readonly utf8 = new TextDecoder();
+  private readonly logprobs: TokenLogprob[] = [];
+  private logprobsSent = 0;
+  private readonly streamable: (text: string) => number;
+  private text = "";
+  private emitted = 0;
+  private completionTokens = 0;
+  private finishReason: Completion["finishReason"] = "length";
+
+  constructor(
+    model: DecoderModel,
+    private readonly codec: ChatCodec,
+    private readonly r: HfGenerationRequest,
+  ) {
+    const ctx = Math.min(contextLimit(model.arch), model.rope.positions);
+    refuseOversizedPrompt(promptBytes(r.messages, r.tools), codec.maxTokenBytes, ctx);
+    this.prompt = codec.encodeChat(r.messages, r.tools);
+    this.maxTokens = completionBudget(this.prompt.length, ctx, r.sampling.maxTokens);
+    const limit = Math.min(codec.vocabSize, model.arch.vocab);
+    this.allowed = (id: number) => id < limit;
+    this.rng = new Rng(r.sampling.seed ?? Math.floor(Math.random() * 2 ** 32));
+    this.adjust = LogitAdjust.of(r.sampling, limit);
+    this.stops = (r.sampling.stop ?? []).filter((stop) => stop.length > 0);
+    this.holdBack = this.stops.reduce((m, stop) => Math.max(m, stop.length - 1), 0);
+    this.constraint = outputConstraint(
+      r.sampling,
+      { size: limit, bytes: (id) => codec.tokenBytes(id), isEnd: (id) => codec.eosIds.has(id), key: codec },
+      NO_MARKER,
+    );
+    // Tool-call text is not streamed as content: hold it back once a call may have started.
+    this.streamable = r.tools && r.tools.length > 0 ? streamableLength : (t: string) => t.length;
+    this.decoder = new HfDecoder(model, this.prompt.length + this.maxTokens);
+  }
+
+  /** Feeds the prompt; the logits of its last token, for the first step. */
+  start(): Float32Array {
+    return this.decoder.feed(this.prompt);
+  }
+
+  private send(piece: string): void {
+    const { onToken, sampling } = this.r;
+    onToken?.(piece, sampling.logprobs !== undefined ? this.logprobs.slice(this.logprobsSent) : undefined);
+    this.logprobsSent = this.logprobs.length;
+  }
+
+  /** Samples the token after `logits`: the token to feed next, or null when the completion has ended. */
+  step(logits: Float32Array): number | null {
+    const { codec, r } = this;
+    if (this.completionTokens >= this.maxTokens) return null;
+    const id = sample(
+      this.adjust ? this.adjust.apply(logits) : logits,
+      this.allowed,
+      r.sampling.temperature,
+      r.sampling.topP,
+      this.rng,
+      this.constraint,
+    );
+    if (id < 0) return null; // no token continues the constrained text
+    this.constraint?.advance(id);
+    this.adjust?.generated(id);
+    this.completionTokens++;
+    if (codec.eosIds.has(id)) {
+      this.finishReason = "stop";
+      return null;
+    }
+    if (r.sampling.logprobs !== undefined) {
+      const describe = (t: number) => ({ token: codec.tokenText(t), bytes: [...codec.tokenBytes(t)] });
+      this.logprobs.push(tokenLogprob(logits, id, r.sampling.logprobs, describe, this.allowed));
+    }
+    const piece = this.utf8.decode(codec.tokenBytes(id), { stream: true });
+    this.text += this.text === "" && codec.stripsLeadingSpace && piece.startsWith(" ") ? piece.slice(1) : piece;
+    const hit = this.stops.map((stop) => this.text.indexOf(stop)).filter((i) => i >= 0);
+    if (hit.length > 0) {
+      this.text = this.text.slice(0, Math.min(...hit));
+      this.finishReason = "stop";
+      return null;
+    }
+    const upTo = Math.min(this.text.length - this.holdBack, this.streamable(this.text));
+    if (r.onToken && upTo > this.emitted) {
+      this.send(this.text.slice(this.emitted, upTo));
+      this.emitted = upTo;
+    }
+    return this.completionTokens >= this.maxTokens ? null : id;
+  }
+
+  /** The completion, once step() has returned null. */
+  result(): Completion {
+    this.text += this.utf8.decode();
+    const { content, toolCalls } = parseHfToolCalls(this.text, this.r.tools);
+    if (this.r.onToken && toolCalls.length === 0 && this.text.length > this.emitted) this.send(this.text.slice(this.emitted));
+    const finishReason = toolCalls.length > 0 && this.finishReason === "stop" ? "tool_calls" : this.finishReason;
+    return {
+      text: content,
+      ...(toolCalls.length > 0 ? { toolCalls } : {}),
+      finishReason,
+      promptTokens: this.prompt.length,
+      completionTokens: this.completionTokens,
+      ...(this.r.sampling.logprobs !== undefined ? { logprobs: this.logprobs } : {}),
+    };
+  }
+}
+
 export function generateHf(
   model: DecoderModel,
   codec: ChatCodec,
@@ -46,80 +171,56 @@ export function generateHf(
   sampling: SamplingParams,
   onToken?: OnToken,
 ): Completion {
-  const ctx = Math.min(contextLimit(model.arch), model.rope.positions);
-  refuseOversizedPrompt(promptBytes(messages, tools), codec.maxTokenBytes, ctx);
-  const prompt = codec.encodeChat(messages, tools);
-  const promptTokens = prompt.length;
-  const maxTokens = completionBudget(promptTokens, ctx, sampling.maxTokens);
-  const limit = Math.min(codec.vocabSize, model.arch.vocab);
-  const allowed = (id: number) => id < limit;
-  const rng = new Rng(sampling.seed ?? Math.floor(Math.random() * 2 ** 32));
-  const adjust = LogitAdjust.of(sampling, limit);
-  const stops = (sampling.stop ?? []).filter((s) => s.length > 0);
-  const holdBack = stops.reduce((m, s) => Math.max(m, s.length - 1), 0);
-  const constraint = outputConstraint(
-    sampling,
-    {
-      size: limit,
-      bytes: (id) => codec.tokenBytes(id),
-      isEnd: (id) => codec.eosIds.has(id),
-      key: codec,
-    },
-    NO_MARKER,
-  );
-  const decoder = new HfDecoder(model, promptTokens + maxTokens);
-  const utf8 = new TextDecoder();
-  const logprobs: TokenLogprob[] = [];
-  let logprobsSent = 0;
-  const send = (piece: string) => {
-    onToken?.(piece, sampling.logprobs !== undefined ? logprobs.slice(logprobsSent) : undefined);
-    logprobsSent = logprobs.length;
-  };
-  const describe = (id: number) => ({ token: codec.tokenText(id), bytes: [...codec.tokenBytes(id)] });
-  // Tool-call text is not streamed as content: hold it back once a call may have started.
-  const streamable = tools && tools.length > 0 ? streamableLength : (t: string) => t.length;
-  let text = "";
-  let emitted = 0;
-  let completionTokens = 0;
-  let finishReason: Completion["finishReason"] = "length";
-  let logits = decoder.feed(prompt);
-  while (completionTokens < maxTokens) {
-    const id = sample(adjust ? adjust.apply(logits) : logits, allowed, sampling.temperature, sampling.topP, rng, constraint);
-    if (id < 0) break; // no token continues the constrained text
-    constraint?.advance(id);
-    adjust?.generated(id);
-    completionTokens++;
-    if (codec.eosIds.has(id)) {
-      finishReason = "stop";
-      break;
+  const g = new HfGeneration(model, codec, { messages, tools, sampling, onToken });
+  let next = g.step(g.start());
+  while (next !== null) next = g.step(g.decoder.feed([next]));
+  return g.result();
+}
+
+/** The most sequences decoded in one step: the kernels' matrix-vector path, on which each row's sums are a lone row's. */
+export const MAX_BATCH = 4;
+
+/**
+ * Several completions of one model at once: each prompt is fed alone, then the sequences still generating are decoded
+ * together, up to MAX_BATCH a step (HfDecoder.feedBatch: the weights are read once for all of them). Each completion is
+ * the one generateHf gives it alone, token for token; a request that fails (a prompt over the context) fails alone.
+ */
+export function generateHfBatch(
+  model: DecoderModel,
+  codec: ChatCodec,
+  requests: readonly HfGenerationRequest[],
+): Array<Completion | Error> {
+  const out: Array<Completion | Error> = new Array(requests.length);
+  const live: Array<{ index: number; g: HfGeneration; next: number }> = [];
+  requests.forEach((r, index) => {
+    try {
+      const g = new HfGeneration(model, codec, r);
+      const next = g.step(g.start());
+      if (next === null) out[index] = g.result();
+      else live.push({ index, g, next });
+    } catch (error) {
+      out[index] = error instanceof Error ? error : new Error(String(error));
     }
-    if (sampling.logprobs !== undefined) logprobs.push(tokenLogprob(logits, id, sampling.logprobs, describe, allowed));
-    const piece = utf8.decode(codec.tokenBytes(id), { stream: true });
-    text += text === "" && codec.stripsLeadingSpace && piece.startsWith(" ") ? piece.slice(1) : piece;
-    const hit = stops.map((s) => text.indexOf(s)).filter((i) => i >= 0);
-    if (hit.length > 0) {
-      text = text.slice(0, Math.min(...hit));
-      finishReason = "stop";
-      break;
+  });
+  while (live.length > 0) {
+    for (let at = 0; at < live.length; at += MAX_BATCH) {
+      const group = live.slice(at, at + MAX_BATCH);
+      const logits =
+        group.length === 1
+          ? [(group[0] as (typeof live)[number]).g.decoder.feed([(group[0] as (typeof live)[number]).next])]
+          : HfDecoder.feedBatch(
+              group.map((s) => s.g.decoder),
+              group.map((s) => s.next),
+            );
+      group.forEach((s, i) => {
+        const next = s.g.step(logits[i] as Float32Array);
+        if (next === null) {
+          out[s.index] = s.g.result();
+          s.next = -1;
+        } else s.next = next;
+      });
     }
-    const upTo = Math.min(text.length - holdBack, streamable(text));
-    if (onToken && upTo > emitted) {
-      send(text.slice(emitted, upTo));
-      emitted = upTo;
-    }
-    if (completionTokens >= maxTokens) break;
-    logits = decoder.feed([id]);
+    for (let i = live.length - 1; i >= 0; i--) if ((live[i] as (typeof live)[number]).next < 0) live.splice(i, 1);
   }
-  text += utf8.decode();
-  const { content, toolCalls } = parseHfToolCalls(text, tools);
-  if (onToken && toolCalls.length === 0 && text.length > emitted) send(text.slice(emitted));
-  if (toolCalls.length > 0 && finishReason === "stop") finishReason = "tool_calls";
-  return {
-    text: content,
-    ...(toolCalls.length > 0 ? { toolCalls } : {}),
-    finishReason,
-    promptTokens,
-    completionTokens,
-    ...(sampling.logprobs !== undefined ? { logprobs } : {}),
-  };
+  return out;
 }
