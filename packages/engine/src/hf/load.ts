@@ -12,7 +12,7 @@ import { contextLimit } from "./config.ts";
 import { embedTokens } from "./embed.ts";
 import { readPeftAdapter } from "./lora/peft.ts";
 import type { DecoderModel } from "./model/decoder.ts";
-import { generateHf, generateHfBatch } from "./model/generate.ts";
+import { generateHf, HfBatch } from "./model/generate.ts";
 import { ropeTables } from "./model/rope.ts";
 import { type BaseWeights, loadHfWeights } from "./model/weights.ts";
 
@@ -49,7 +49,7 @@ export async function openHfModel(
     contextLength: model.rope.positions,
     parameters: 0,
     complete: (messages, tools, sampling, onToken) => generateHf(model, codec, messages, tools, sampling, onToken),
-    completeBatch: (requests) => generateHfBatch(model, codec, requests),
+    startBatch: () => new HfBatch(model, codec),
     countPromptTokens: (messages, tools) => codec.encodeChat(messages, tools).length,
     embed: (inputs) =>
       embedTokens(

@@ -196,21 +196,29 @@ export interface LoadedModel {
    */
   complete(messages: ChatExample["messages"], tools: unknown[] | undefined, sampling: SamplingParams, onToken?: OnToken): Completion;
   /**
-   * Several completions at once, where the model decodes them together (open-weight models: each is the completion
-   * `complete` gives it alone); a request that fails gives its error in its place.
+   * Completions decoded together, joining and leaving as they come, where the model can (open-weight models: each is
+   * the completion `complete` gives it alone).
    */
-  completeBatch?(
-    requests: ReadonlyArray<{
-      messages: ChatExample["messages"];
-      tools: unknown[] | undefined;
-      sampling: SamplingParams;
-      onToken?: OnToken | undefined;
-    }>,
-  ): Array<Completion | Error>;
+  startBatch?(): CompletionBatch;
   /** Prompt tokens the messages would take (for usage accounting and validation). */
   countPromptTokens(messages: ChatExample["messages"], tools?: unknown[]): number;
   /** Unit-length text embeddings of each input (text, or token ids), where the model offers them (open-weight models). */
   embed?(inputs: readonly (string | readonly number[])[]): { vectors: Float32Array[]; promptTokens: number };
+}
+
+/** Completions of one model decoded together (LoadedModel.startBatch; hf/model/generate.ts HfBatch). */
+export interface CompletionBatch {
+  /** Completions still generating. */
+  readonly size: number;
+  /** Feeds a request's prompt; `done` gets its completion (or its error) when it ends, maybe at once. */
+  add(
+    request: { messages: ChatExample["messages"]; tools: unknown[] | undefined; sampling: SamplingParams; onToken?: OnToken | undefined },
+    done: (result: Completion | Error) => void,
+  ): void;
+  /** Decodes one token of every completion still generating. */
+  step(): void;
+  /** Ends every completion still generating with this error. */
+  fail(error: Error): void;
 }
 
 /** Same shape as ToolCall (the job system's name for it). */

@@ -10,7 +10,7 @@ import { LogitAdjust } from "../../trainer/inference/logit-adjust.ts";
 import { type TokenLogprob, tokenLogprob } from "../../trainer/inference/logprobs.ts";
 import { sample } from "../../trainer/inference/sampler.ts";
 import { Rng } from "../../trainer/train/rng.ts";
-import type { ChatExample, Completion, OnToken, SamplingParams } from "../../trainer/types.ts";
+import type { ChatExample, Completion, CompletionBatch, OnToken, SamplingParams } from "../../trainer/types.ts";
 import { contextLimit } from "../config.ts";
 import { type DecoderModel, HfDecoder } from "./decoder.ts";
 import { parseHfToolCalls, streamableLength } from "./tool-calls.ts";
@@ -181,46 +181,80 @@ export function generateHf(
 export const MAX_BATCH = 4;
 
 /**
- * Several completions of one model at once: each prompt is fed alone, then the sequences still generating are decoded
- * together, up to MAX_BATCH a step (HfDecoder.feedBatch: the weights are read once for all of them). Each completion is
- * the one generateHf gives it alone, token for token; a request that fails (a prompt over the context) fails alone.
+ * Completions of one model decoded together, joining and leaving as they come: `add` feeds a request's prompt (its
+ * result may come at once: a prompt over the context, a one-token answer), each `step` decodes one token of every
+ * live completion, up to MAX_BATCH sequences at a time (HfDecoder.feedBatch: the weights are read once for all of
+ * them), and hands each finished one to its `done`. Each completion is the one generateHf gives it alone, token for
+ * token; a request that fails fails alone.
  */
+export class HfBatch implements CompletionBatch {
+  private readonly live: Array<{ g: HfGeneration; next: number; done: (result: Completion | Error) => void }> = [];
+
+  constructor(
+    private readonly model: DecoderModel,
+    private readonly codec: ChatCodec,
+  ) {}
+
+  /** Completions still generating. */
+  get size(): number {
+    return this.live.length;
+  }
+
+  add(r: HfGenerationRequest, done: (result: Completion | Error) => void): void {
+    let g: HfGeneration;
+    let next: number | null;
+    try {
+      g = new HfGeneration(this.model, this.codec, r);
+      next = g.step(g.start());
+    } catch (error) {
+      done(error instanceof Error ? error : new Error(String(error)));
+      return;
+    }
+    if (next === null) done(g.result());
+    else this.live.push({ g, next, done });
+  }
+
+  step(): void {
+    const finished: typeof this.live = [];
+    for (let at = 0; at < this.live.length; at += MAX_BATCH) {
+      const group = this.live.slice(at, at + MAX_BATCH);
+      const only = group.length === 1 ? group[0] : undefined;
+      const logits = only
+        ? [only.g.decoder.feed([only.next])]
+        : HfDecoder.feedBatch(
+            group.map((s) => s.g.decoder),
+            group.map((s) => s.next),
+          );
+      group.forEach((s, i) => {
+        const next = s.g.step(logits[i] as Float32Array);
+        if (next === null) finished.push(s);
+        else s.next = next;
+      });
+    }
+    for (const s of finished) {
+      this.live.splice(this.live.indexOf(s), 1);
+      s.done(s.g.result());
+    }
+  }
+
+  fail(error: Error): void {
+    for (const s of this.live.splice(0)) s.done(error);
+  }
+}
+
+/** Several completions of one model decoded together (HfBatch), in the order of the requests. */
 export function generateHfBatch(
   model: DecoderModel,
   codec: ChatCodec,
   requests: readonly HfGenerationRequest[],
 ): Array<Completion | Error> {
   const out: Array<Completion | Error> = new Array(requests.length);
-  const live: Array<{ index: number; g: HfGeneration; next: number }> = [];
-  requests.forEach((r, index) => {
-    try {
-      const g = new HfGeneration(model, codec, r);
-      const next = g.step(g.start());
-      if (next === null) out[index] = g.result();
-      else live.push({ index, g, next });
-    } catch (error) {
-      out[index] = error instanceof Error ? error : new Error(String(error));
-    }
+  const batch = new HfBatch(model, codec);
+  requests.forEach((r, i) => {
+    batch.add(r, (result) => {
+      out[i] = result;
+    });
   });
-  while (live.length > 0) {
-    for (let at = 0; at < live.length; at += MAX_BATCH) {
-      const group = live.slice(at, at + MAX_BATCH);
-      const logits =
-        group.length === 1
-          ? [(group[0] as (typeof live)[number]).g.decoder.feed([(group[0] as (typeof live)[number]).next])]
-          : HfDecoder.feedBatch(
-              group.map((s) => s.g.decoder),
-              group.map((s) => s.next),
-            );
-      group.forEach((s, i) => {
-        const next = s.g.step(logits[i] as Float32Array);
-        if (next === null) {
-          out[s.index] = s.g.result();
-          s.next = -1;
-        } else s.next = next;
-      });
-    }
-    for (let i = live.length - 1; i >= 0; i--) if ((live[i] as (typeof live)[number]).next < 0) live.splice(i, 1);
-  }
+  while (batch.size > 0) batch.step();
   return out;
 }

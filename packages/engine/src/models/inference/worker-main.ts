@@ -9,7 +9,7 @@ import { openHfModel } from "../../hf/load.ts";
 import { ContextLengthExceededError } from "../../trainer/inference/context-length.ts";
 import { openModel } from "../../trainer/inference/load.ts";
 import type { TokenLogprob } from "../../trainer/inference/logprobs.ts";
-import type { Completion, LoadedModel } from "../../trainer/types.ts";
+import type { LoadedModel } from "../../trainer/types.ts";
 import { EmbeddingsUnsupportedError } from "./embeddings-unsupported.ts";
 import {
   type CompleteRequest,
@@ -58,11 +58,15 @@ function serialize(error: unknown): SerializedError {
   return { name: e.name, message: e.message };
 }
 
-/** The most completions run together: an eval run's concurrency (8 by default) fits in one batch. */
+/** Completions a batch takes in: an eval run's concurrency (8 by default). */
 const BATCH = 8;
 
-// In arrival order (loading a model is asynchronous), but the completions of one model waiting in the queue run
-// together (LoadedModel.completeBatch: an open-weight model decodes them in one pass of its weights per step).
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+// In arrival order (loading a model is asynchronous), but completions of one model are decoded together: a batch
+// (LoadedModel.startBatch) takes in the completions of its model waiting in the queue between two of its steps, and
+// answers each as soon as it ends, while the others go on. Completions behind another request (another model's, a
+// count, an embedding) wait for it: it is served once the batch has drained, in arrival order.
 const pending: InferenceRequest[] = [];
 let draining = false;
 parentPort?.on("message", (r: InferenceRequest) => {
@@ -73,26 +77,12 @@ parentPort?.on("message", (r: InferenceRequest) => {
 async function drain(): Promise<void> {
   draining = true;
   try {
-    // a turn of the event loop first, so that the requests already sent (an eval run's, at once) are all in the queue:
-    // the port delivers them only then
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    for (let r = pending.shift(); r !== undefined; r = pending.shift()) {
-      if (r.type !== "complete") {
-        await handle(r);
-        continue;
-      }
-      const key = sourceKey(r.source);
-      const batch: CompleteRequest[] = [r];
-      for (let i = 0; i < pending.length && batch.length < BATCH; ) {
-        const other = pending[i] as InferenceRequest;
-        if (other.type === "complete" && sourceKey(other.source) === key) {
-          batch.push(other);
-          pending.splice(i, 1);
-        } else i++;
-      }
-      if (batch.length === 1) await handle(r);
-      else await handleBatch(batch);
-      await new Promise<void>((resolve) => setImmediate(resolve));
+    // a turn of the event loop before each request, so that the requests already sent (an eval run's, at once) are all
+    // in the queue: the port delivers them only then
+    for (await turn(); pending.length > 0; await turn()) {
+      const r = pending.shift() as InferenceRequest;
+      if (r.type === "complete") await runBatch(r);
+      else await handle(r);
     }
   } finally {
     draining = false;
@@ -105,31 +95,40 @@ function streamTo(r: CompleteRequest) {
     : undefined;
 }
 
-/** Completions of one model, decoded together where it can (else one after another). */
-async function handleBatch(batch: CompleteRequest[]): Promise<void> {
+/** A completion, and those of its model that come while it runs, decoded together where the model can. */
+async function runBatch(first: CompleteRequest): Promise<void> {
   let m: LoadedModel;
   try {
-    m = await model((batch[0] as CompleteRequest).source);
+    m = await model(first.source);
   } catch (error) {
-    for (const r of batch) post({ type: "error", id: r.id, error: serialize(error) });
+    post({ type: "error", id: first.id, error: serialize(error) });
     return;
   }
-  if (!m.completeBatch) {
-    for (const r of batch) await handle(r);
+  const batch = m.startBatch?.();
+  if (!batch) {
+    await handle(first);
     return;
   }
-  let results: Array<Completion | Error>;
-  try {
-    results = m.completeBatch(batch.map((r) => ({ messages: r.messages, tools: r.tools, sampling: r.sampling, onToken: streamTo(r) })));
-  } catch (error) {
-    for (const r of batch) post({ type: "error", id: r.id, error: serialize(error) });
-    return;
+  const key = sourceKey(first.source);
+  const admit = (r: CompleteRequest) =>
+    batch.add({ messages: r.messages, tools: r.tools, sampling: r.sampling, onToken: streamTo(r) }, (result) =>
+      post(
+        result instanceof Error ? { type: "error", id: r.id, error: serialize(result) } : { type: "done", id: r.id, completion: result },
+      ),
+    );
+  admit(first);
+  while (batch.size > 0) {
+    // the completions of this model at the front of the queue join; those behind another request wait for it
+    for (let r = pending[0]; r?.type === "complete" && sourceKey(r.source) === key && batch.size < BATCH; r = pending[0])
+      admit(pending.shift() as CompleteRequest);
+    try {
+      batch.step();
+    } catch (error) {
+      // a fault of the decoder itself (each request's own failures are its own answers): every live one gets it
+      batch.fail(error instanceof Error ? error : new Error(String(error)));
+    }
+    await turn();
   }
-  batch.forEach((r, i) => {
-    const result = results[i];
-    if (result instanceof Error) post({ type: "error", id: r.id, error: serialize(result) });
-    else if (result) post({ type: "done", id: r.id, completion: result });
-  });
 }
 
 async function handle(r: InferenceRequest): Promise<void> {
