@@ -210,6 +210,8 @@ export interface LoadedModel {
 export interface CompletionBatch {
   /** Completions still generating. */
   readonly size: number;
+  /** Bytes their key/value caches hold (what decoding them together costs beyond the model). */
+  readonly cacheBytes: number;
   /** Feeds a request's prompt; `done` gets its completion (or its error) when it ends, maybe at once. */
   add(
     request: { messages: ChatExample["messages"]; tools: unknown[] | undefined; sampling: SamplingParams; onToken?: OnToken | undefined },

@@ -64,6 +64,15 @@ describe("a batched decoding step", () => {
     },
   );
 
+  it("says what its key/value cache holds (the inference worker's batch budget)", () => {
+    const model = openHfDecoderModel(`${FIXTURES}gemma3`, k);
+    const dec = new HfDecoder(model, 40);
+    const caches = dec as unknown as { kCache: Float32Array[]; vCache: Float32Array[] };
+    const held = [...caches.kCache, ...caches.vCache].reduce((sum, c) => sum + c.byteLength, 0);
+    expect(dec.cacheBytes).toBe(held);
+    expect(held).toBeGreaterThan(0);
+  });
+
   it("on a base held in 8 bits, and with a LoRA adapter applied unmerged", () => {
     const q8 = openHfDecoderModel(`${FIXTURES}qwen2`, k, { weights: "q8_0" });
     expect(compare(q8).maxDiff).toBe(0);

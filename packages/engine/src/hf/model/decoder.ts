@@ -64,6 +64,11 @@ export class HfDecoder {
   /** Tokens in the cache. */
   position = 0;
 
+  /** Bytes of its key/value cache (float32, every layer, `capacity` positions). */
+  get cacheBytes(): number {
+    return 2 * this.m.arch.layers * this.capacity * this.m.arch.kvHeads * this.m.arch.headDim * 4;
+  }
+
   /** `capacity`: the most tokens this sequence will hold (prompt + completion). */
   constructor(
     private readonly m: DecoderModel,

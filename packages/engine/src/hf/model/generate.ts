@@ -200,6 +200,11 @@ export class HfBatch implements CompletionBatch {
     return this.live.length;
   }
 
+  /** Bytes their key/value caches hold. */
+  get cacheBytes(): number {
+    return this.live.reduce((sum, s) => sum + s.g.decoder.cacheBytes, 0);
+  }
+
   add(r: HfGenerationRequest, done: (result: Completion | Error) => void): void {
     let g: HfGeneration;
     let next: number | null;

@@ -6,6 +6,7 @@
 import { parentPort } from "node:worker_threads";
 import { TunelabError } from "@tunelab/base";
 import { openHfModel } from "../../hf/load.ts";
+import { machineMemoryBytes } from "../../hf/machine-memory.ts";
 import { ContextLengthExceededError } from "../../trainer/inference/context-length.ts";
 import { openModel } from "../../trainer/inference/load.ts";
 import type { TokenLogprob } from "../../trainer/inference/logprobs.ts";
@@ -60,6 +61,11 @@ function serialize(error: unknown): SerializedError {
 
 /** Completions a batch takes in: an eval run's concurrency (8 by default). */
 const BATCH = 8;
+/**
+ * What a batch's key/value caches may hold before it takes no more in (its first completion always runs): a 7B model's
+ * caches take some 0.26 MB a token each, which eight long requests together would make gigabytes on a laptop.
+ */
+const CACHE_BUDGET = Math.min(2 * 1024 ** 3, machineMemoryBytes() / 8);
 
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -119,7 +125,11 @@ async function runBatch(first: CompleteRequest): Promise<void> {
   admit(first);
   while (batch.size > 0) {
     // the completions of this model at the front of the queue join; those behind another request wait for it
-    for (let r = pending[0]; r?.type === "complete" && sourceKey(r.source) === key && batch.size < BATCH; r = pending[0])
+    for (
+      let r = pending[0];
+      r?.type === "complete" && sourceKey(r.source) === key && batch.size < BATCH && batch.cacheBytes < CACHE_BUDGET;
+      r = pending[0]
+    )
       admit(pending.shift() as CompleteRequest);
     try {
       batch.step();
