@@ -1,10 +1,11 @@
 /**
- * OpenAI chat data through the chat templates model authors published (Llama 3.1–3.3, Hermes 3, Qwen2.5, Qwen3, Mistral
- * Nemo and Small 3.2, Gemma 2, Phi-3.5, Granite 3.3, SmolLM3: llama.cpp's copies, published-templates.ts), each with a real
+ * OpenAI chat data through the chat templates model authors published (Llama 3.1–3.3, Hermes 3, Qwen2.5, Qwen3, QwQ,
+ * DeepSeek-R1-Distill-Qwen, Mistral Nemo and Small 3.2, Gemma 2, Phi-3.5, Granite 3.3, SmolLM3: llama.cpp's copies, published-templates.ts), each with a real
  * tokenizer of its family from the test packages, given the special tokens the template writes where that package lacks
  * them (Phi-3's `<|user|>`…, Granite's `<|start_of_role|>`…, Mistral's control tokens). For every template:
  * - each reply trains on exactly its text and the model's end-of-turn token, after exactly the tokens a chat completion
- *   sends the model before it writes that reply (the prompt at inference is the training prefix);
+ *   sends the model before it writes that reply (the prompt at inference is the training prefix; where the template's
+ *   prompt does not go on as the conversation does, as QwQ's `<think>` does, each reply is a sequence of its own);
  * - where the template writes tool calls, what the model is trained to write is parsed back by the server into the same
  *   call (name and arguments), so a tuned model's calls come back as OpenAI `tool_calls` (Granite's template writes
  *   only content: the calls are given to it as Granite writes them, granite-tool-calls.ts);
@@ -32,8 +33,8 @@ interface PublishedCase {
   generationEos?: readonly (string | number)[];
   /** A reply as the model writes it, ending with its end-of-turn token. */
   reply: (content: string) => string;
-  /** Whether the template writes the assistant's tool calls (else a file with them is refused). */
-  writesToolCalls: boolean;
+  /** Whether the template writes the assistant's tool calls (else a file with them is refused); "unparsed": it does, in a form the server does not read back. */
+  writesToolCalls: boolean | "unparsed";
   /**
    * The published template is the model's `tool_use` one, beside this `default` (tokenizer_config.json's list of
    * named templates, as Hermes publishes them): requests with tools take the first, others the second.
@@ -72,6 +73,24 @@ const CASES: PublishedCase[] = [
     // the last reply as Qwen3 writes it without thinking; earlier ones are in the history without the empty block
     reply: (content) => `<think>\n\n</think>\n\n${content}<|im_end|>`,
     writesToolCalls: true,
+  },
+  {
+    // its generation prompt opens a `<think>` block that a reply without reasoning never has: each reply trains after it
+    template: "Qwen-QwQ-32B",
+    tokenizer: "qwen3",
+    eos: "<|im_end|>",
+    reply: ends("<|im_end|>"),
+    writesToolCalls: true,
+  },
+  {
+    template: "deepseek-ai-DeepSeek-R1-Distill-Qwen-32B",
+    tokenizer: "qwen3",
+    added: ["<｜begin▁of▁sentence｜>", "<｜end▁of▁sentence｜>", "<｜User｜>", "<｜Assistant｜>"],
+    bos: "<｜begin▁of▁sentence｜>",
+    eos: "<｜end▁of▁sentence｜>",
+    reply: ends("<｜end▁of▁sentence｜>"),
+    // DeepSeek's `<｜tool▁calls▁begin｜>` form, which the server does not read back
+    writesToolCalls: "unparsed",
   },
   {
     template: "mistralai-Mistral-Nemo-Instruct-2407",
@@ -271,7 +290,8 @@ describe.skipIf("reason" in found).each(CASES)("the published chat template $tem
 
   it("trains each reply on exactly its text and end-of-turn token, after exactly the prompt a chat completion sends", () => {
     for (const messages of [SIMPLE, MULTI]) {
-      const found = replies(m.codec.encodeTraining(messages, undefined));
+      const encoded = m.codec.encodeTraining(messages, undefined);
+      const found = replies(encoded);
       const assistants = messages.flatMap((msg, i) => (msg.role === "assistant" ? [i] : []));
       expect(found).toHaveLength(assistants.length);
       found.forEach(({ before, reply }, n) => {
@@ -281,12 +301,12 @@ describe.skipIf("reason" in found).each(CASES)("the published chat template $tem
         // Qwen3 writes an earlier reply without its (empty) reasoning block
         const expected = last || !c.template.startsWith("Qwen-Qwen3") ? c.reply(content) : `${content}<|im_end|>`;
         expect(text(m.tokenizer, reply)).toBe(expected);
-        if (last) expect(before).toEqual(m.codec.encodeChat(messages.slice(0, k), undefined));
+        if (last || encoded.length > 1) expect(before).toEqual(m.codec.encodeChat(messages.slice(0, k), undefined));
       });
     }
   });
 
-  if (c.writesToolCalls)
+  if (c.writesToolCalls === true)
     it("trains a tool call that the server parses back into the same call, and takes such lines", async () => {
       const found = replies(m.codec.encodeTraining(WITH_TOOLS, TOOLS));
       expect(found).toHaveLength(2);

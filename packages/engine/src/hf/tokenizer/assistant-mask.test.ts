@@ -83,15 +83,19 @@ describe("assistantMask with Qwen3's real template", async () => {
     expect(qwen.decode(mask.ids)).toContain("<tool_response>\n18°C\n</tool_response>");
   });
 
-  it("in non-thinking mode the empty think block is prompt, not reply", () => {
+  it("in non-thinking mode the empty think block is prompt, not reply, and each reply trains after it", () => {
     const messages: ChatInputMessage[] = [
       { role: "user", content: "Hi" },
       { role: "assistant", content: "Hello!" },
       { role: "user", content: "2+2?" },
       { role: "assistant", content: "4" },
     ];
-    const mask = assistantMask(qwen, messages, null, { variables: { enable_thinking: false } });
-    expect(spanTexts(qwen, mask)).toEqual(["Hello!<|im_end|>", "4<|im_end|>"]);
+    // the generation prompt ends with the empty think block, which the template leaves out of a reply in the history:
+    // the conversation does not go on as the prompt at inference, so each reply is a sequence after its own prompt
+    const masks = assistantMasks(qwen, messages, null, { variables: { enable_thinking: false } });
+    expect(masks.map((m) => spanTexts(qwen, m))).toEqual([["Hello!<|im_end|>"], ["4<|im_end|>"]]);
+    for (const m of masks)
+      expect(qwen.decode(m.ids.slice(0, m.spans[0]?.start))).toMatch(/<\|im_start\|>assistant\n<think>\n\n<\/think>\n\n$/);
   });
 });
 

@@ -162,7 +162,14 @@ function wholeConversationMask(tokenizer: HfTokenizer, messages: readonly ChatIn
         );
       }
       const char = commonPrefixLength(prompt, full);
-      start = { char, token: char === prompt.length ? position(prompt, "start") : tokenAt(char, "start") };
+      // the prompt at inference does not go on as the conversation does (QwQ's and the R1 distills' generation prompt
+      // opens a `<think>` block that a reply without reasoning never has): each reply trains after its own prompt
+      if (char < prompt.length)
+        throw new HistoryRewritten(
+          "validation_failed",
+          `messages[${k}]: the chat template's prompt before this assistant message is not how the conversation goes on`,
+        );
+      start = { char, token: position(prompt, "start") };
       starts.set(k, start);
     }
     return start;
@@ -235,7 +242,22 @@ function turnMask(
     if (tailWritten.startsWith(tailOfPrompt)) reply = tailWritten.slice(tailOfPrompt.length);
   }
   if (reply === undefined && message.content !== "") reply = written.slice(parting(written, k, k + 1, false, true));
-  if (reply === undefined) throw refusal;
+  if (reply === undefined) {
+    // a message of tool calls alone, after a generation prompt the conversation does not have (QwQ's `<think>`): the
+    // message is what `written` adds to the conversation before it, after the turn's header the prompt shares
+    const before = render(converted, k, false);
+    if (written.startsWith(before) && prompt.startsWith(before)) {
+      // the header is the tokens the generation prompt and the message share ("<|im_start|>assistant\n", not the "<t"
+      // that `<think>` and `<tool_call>` share as text)
+      const rest = written.slice(before.length);
+      const restIds = tokenizer.encode(rest, { addSpecialTokens: false });
+      const headerIds = tokenizer.encode(prompt.slice(before.length), { addSpecialTokens: false });
+      let shared = 0;
+      while (shared < restIds.length && restIds[shared] === headerIds[shared]) shared++;
+      reply = rest.slice(shared < restIds.length ? (tokenOffsets(tokenizer, restIds, rest)[shared]?.start ?? rest.length) : rest.length);
+    }
+  }
+  if (reply === undefined || reply === "") throw refusal;
   const text = prompt + reply;
   const ids = tokenizer.encode(text, { addSpecialTokens: false });
   const promptIds = tokenizer.encode(prompt, { addSpecialTokens: false });
