@@ -9,13 +9,11 @@
  * reach the parser). The published Granite 3.3 template is checked in published-templates.test.ts.
  */
 import type OpenAI from "openai";
-import { toFile } from "openai";
 import { describe, expect, it } from "vitest";
 import { assistantMask, HfTokenizer } from "../../src/hf/tokenizer/index.ts";
-import { registerBaseModel } from "../../src/index.ts";
-import { engineWithClient, waitForJob } from "../engine-client.ts";
+import { engineWithClient } from "../engine-client.ts";
 import { CASES, caseMessages, fixtureWithTemplate, TOOLS, type ToolCase, toolCasesJsonl } from "./mistral-v3-template.ts";
-import { expectLossFellTenfold, trainLosses } from "./tuned-checks.ts";
+import { expectLossFellTenfold, trainLosses, trainOnFile } from "./tuned-checks.ts";
 
 /** Granite 3's shape, shortened: tools in a turn of their own, the calls' marker named in the system text, content only. */
 const GRANITE_LIKE_TEMPLATE = [
@@ -61,19 +59,9 @@ describe("Granite tool calling on an open-weight base", () => {
           const id = tokenizer.tokenToId("<|tool_call|>");
           expect(id !== undefined && tokenizer.isSpecial(id)).toBe(true);
         }
-        await registerBaseModel(ctx.engine.store, { dir: checkpoint.dir, name: MODEL });
-        const file = await ctx.client.files.create({
-          file: await toFile(Buffer.from(toolCasesJsonl()), "tools.jsonl"),
-          purpose: "fine-tune",
-        });
-        const created = await ctx.client.fineTuning.jobs.create({
-          model: MODEL,
-          training_file: file.id,
+        const job = await trainOnFile(ctx, { dir: checkpoint.dir, name: MODEL }, { name: "tools.jsonl", text: toolCasesJsonl() }, HYPER, {
           seed: 5,
-          method: { type: "supervised", supervised: { hyperparameters: HYPER as never } },
         });
-        const job = await waitForJob(ctx.client, created.id);
-        expect(job.status, JSON.stringify(job.error)).toBe("succeeded");
         expectLossFellTenfold(await trainLosses(ctx.client, job.id));
         const model = job.fine_tuned_model ?? "";
 

@@ -12,13 +12,11 @@
  * tokens are not content, but the tokens that write tool calls still reach the parser as text.
  */
 import type OpenAI from "openai";
-import { toFile } from "openai";
 import { afterAll, describe, expect, it } from "vitest";
 import { assistantMask, HfTokenizer, renderChat } from "../../src/hf/tokenizer/index.ts";
-import { registerBaseModel } from "../../src/index.ts";
-import { engineWithClient, waitForJob } from "../engine-client.ts";
+import { engineWithClient } from "../engine-client.ts";
 import { CASES, caseMessages, mistralV3Checkpoint, TOOLS, type ToolCase, toolCasesJsonl } from "./mistral-v3-template.ts";
-import { expectLossFellTenfold, expectRoutesTickets, ROUTER_HYPER, trainLosses, trainTicketRouter } from "./tuned-checks.ts";
+import { expectLossFellTenfold, expectRoutesTickets, ROUTER_HYPER, trainLosses, trainOnFile, trainTicketRouter } from "./tuned-checks.ts";
 
 const MODEL = "tiny-mistral-v3";
 const HYPER = { n_epochs: 50, batch_size: 2, learning_rate_multiplier: 25, lora_rank: 8, lora_alpha: 16 } as const;
@@ -72,19 +70,9 @@ describe("Mistral v0.3 tool calling on an open-weight base", () => {
           expect(id !== undefined && tokenizer.isSpecial(id)).toBe(true);
           expect(tokenizer.encode("[/INST][TOOL_CALLS] [", { addSpecialTokens: false })).toContain(id);
         }
-        await registerBaseModel(ctx.engine.store, { dir: ckpt.dir, name: MODEL });
-        const file = await ctx.client.files.create({
-          file: await toFile(Buffer.from(toolCasesJsonl()), "tools.jsonl"),
-          purpose: "fine-tune",
-        });
-        const created = await ctx.client.fineTuning.jobs.create({
-          model: MODEL,
-          training_file: file.id,
+        const job = await trainOnFile(ctx, { dir: ckpt.dir, name: MODEL }, { name: "tools.jsonl", text: toolCasesJsonl() }, HYPER, {
           seed: 5,
-          method: { type: "supervised", supervised: { hyperparameters: HYPER as never } },
         });
-        const job = await waitForJob(ctx.client, created.id);
-        expect(job.status, JSON.stringify(job.error)).toBe("succeeded");
         const model = job.fine_tuned_model ?? "";
         expectLossFellTenfold(await trainLosses(ctx.client, job.id));
 

@@ -24,13 +24,27 @@ export async function trainTicketRouter(
   options: { suffix?: string; base?: { dir: string; name: string }; system?: string | null } = {},
 ): Promise<OpenAI.FineTuning.FineTuningJob> {
   const base = options.base ?? { dir: `${FIXTURES}qwen2`, name: "tiny-qwen2" };
-  await registerBaseModel(ctx.engine.store, base);
   const jsonl = ticketsJsonl(TICKETS, options.system === undefined ? "Route the ticket." : options.system);
-  const file = await ctx.client.files.create({ file: await toFile(Buffer.from(jsonl), "tickets.jsonl"), purpose: "fine-tune" });
+  return trainOnFile(ctx, base, { name: "tickets.jsonl", text: jsonl }, hyperparameters, {
+    seed: 3,
+    ...(options.suffix ? { suffix: options.suffix } : {}),
+  });
+}
+
+/** Registers `base`, uploads `file` and trains a supervised job on it through the SDK; returns the job once it succeeded. */
+export async function trainOnFile(
+  ctx: Awaited<ReturnType<typeof engineWithClient>>,
+  base: { dir: string; name: string },
+  file: { name: string; text: string },
+  hyperparameters: Record<string, unknown>,
+  options: { seed: number; suffix?: string },
+): Promise<OpenAI.FineTuning.FineTuningJob> {
+  await registerBaseModel(ctx.engine.store, base);
+  const uploaded = await ctx.client.files.create({ file: await toFile(Buffer.from(file.text), file.name), purpose: "fine-tune" });
   const created = await ctx.client.fineTuning.jobs.create({
     model: base.name,
-    training_file: file.id,
-    seed: 3,
+    training_file: uploaded.id,
+    seed: options.seed,
     ...(options.suffix ? { suffix: options.suffix } : {}),
     method: { type: "supervised", supervised: { hyperparameters: hyperparameters as never } },
   });

@@ -138,14 +138,18 @@ export class HfDecoder {
    * ([vocab]), or of every fed token ([n, vocab]) when `all` is set.
    */
   feed(ids: readonly number[], all = false): Float32Array {
-    const { k, arch: a, weights: w } = this.m;
     const n = ids.length;
-    const d = a.hidden;
+    const d = this.m.arch.hidden;
     const x = this.layers([{ dec: this, ids }]);
+    return all ? this.head(x, n) : this.head(x.subarray((n - 1) * d, n * d), 1);
+  }
+
+  /** Next-token logits [rows, vocab] of residual-stream rows: the final norm, the output head, Granite's scale, Gemma 2's cap. */
+  private head(x: Vec, rows: number): Float32Array {
+    const { k, arch: a, weights: w } = this.m;
+    const d = a.hidden;
     const b = this.bufs;
-    const rows = all ? n : 1;
-    const from = all ? x : x.subarray((n - 1) * d, n * d);
-    k.rmsnormFwd(from, w.norm, b.h, b.rstd, rows, d, a.rmsEps);
+    k.rmsnormFwd(x, w.norm, b.h, b.rstd, rows, d, a.rmsEps);
     const logits = new Float32Array(rows * a.vocab);
     gemmW(k, false, true, rows, a.vocab, d, b.h, d, w.lmHead, d, logits, a.vocab, false, null);
     const scale = logitScale(a);
@@ -173,18 +177,10 @@ export class HfDecoder {
     const first = decoders[0];
     if (!first || decoders.length !== ids.length) throw new Error("feedBatch() needs one token for each decoder");
     if (decoders.some((dec) => dec.m !== first.m)) throw new Error("feedBatch() decodes sequences of one model");
-    const n = decoders.length;
-    const { k, arch: a, weights: w } = first.m;
-    const d = a.hidden;
+    const vocab = first.m.arch.vocab;
     const x = first.layers(decoders.map((dec, i) => ({ dec, ids: [ids[i] as number] })));
-    const b = first.bufs;
-    k.rmsnormFwd(x, w.norm, b.h, b.rstd, n, d, a.rmsEps);
-    const logits = new Float32Array(n * a.vocab);
-    gemmW(k, false, true, n, a.vocab, d, b.h, d, w.lmHead, d, logits, a.vocab, false, null);
-    const scale = logitScale(a);
-    if (scale !== 1) scaleInPlace(logits, logits.length, scale);
-    capLogits(logits, finalSoftcap(a));
-    return decoders.map((_, i) => logits.slice(i * a.vocab, (i + 1) * a.vocab));
+    const logits = first.head(x, decoders.length);
+    return decoders.map((_, i) => logits.slice(i * vocab, (i + 1) * vocab));
   }
 
   /**
