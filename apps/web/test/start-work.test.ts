@@ -228,8 +228,16 @@ describe("starting work from the web app", () => {
     await expect.poll(() => page.locator("#f-trials-error").isVisible()).toBe(true);
     expect(await page.locator("#f-trials-error").textContent()).toMatch(/>=\s?1|too small|at least/i);
     expect((await experiments()).length).toBe(before);
-    // scored with 2 trials per item (at temperature 1, the default with trials)
+    // a grader deadline of 0 s is refused next to its field too
     await page.fill("#f-trials", "2");
+    await page.fill("#f-grader-timeout", "0");
+    await page.getByRole("button", { name: "Create and run" }).click();
+    await expect.poll(() => page.locator("#f-grader-timeout-error").isVisible()).toBe(true);
+    expect(await page.locator("#f-grader-timeout-error").textContent()).toMatch(/above 0/);
+    expect((await experiments()).length).toBe(before);
+    // scored with 2 trials per item (at temperature 1, the default with trials), model graders given 90 s and 5 attempts
+    await page.fill("#f-grader-timeout", "90");
+    await page.fill("#f-grader-attempts", "5");
     await page.getByRole("button", { name: "Create and run" }).click();
     await expect.poll(() => page.url()).toMatch(/\/experiments\/exp_[a-z0-9]+$/);
     const id = page.url().split("/").at(-1) ?? "";
@@ -237,7 +245,7 @@ describe("starting work from the web app", () => {
     const experiment = await server.call("GET", `/api/experiments/${id}`);
     expect(experiment).toMatchObject({ kind: "tuned", method: "supervised", baseModel: "local-tiny", seed: 7, suffix: "web" });
     expect(experiment.hyperparameters.requested).toEqual({ n_epochs: 2, batch_size: 4, learning_rate_multiplier: 2 });
-    expect(experiment.evaluation).toEqual({ trials: 2 });
+    expect(experiment.evaluation).toEqual({ trials: 2, graderTimeoutSeconds: 90, graderAttempts: 5 });
     await expect.poll(() => page.locator("[data-testid=trials-card] .card-head").textContent()).toContain("2 per item at temperature 1");
     expect(experiment.tunedModel).toContain("web");
     expect((await experiments()).length).toBe(before + 1);

@@ -36,6 +36,8 @@ const FIELDS = [
   "notes",
   "evaluation.trials",
   "evaluation.temperature",
+  "evaluation.graderTimeoutSeconds",
+  "evaluation.graderAttempts",
   "hyperparameters.training_type",
   "hyperparameters.lora_target_modules",
   ...[...COMMON, ...SUPERVISED_ONLY, ...DPO_ONLY, ...LORA].map((f) => `hyperparameters.${f.key}`),
@@ -78,6 +80,8 @@ export function NewExperimentForm(props: {
   const [notes, setNotes] = createSignal("");
   const [trials, setTrials] = createSignal("1");
   const [temperature, setTemperature] = createSignal("");
+  const [graderTimeout, setGraderTimeout] = createSignal("");
+  const [graderAttempts, setGraderAttempts] = createSignal("");
   const [force, setForce] = createSignal(false);
   const [busy, setBusy] = createSignal(false);
   const [errors, setErrors] = createSignal<{ fields: Record<string, string>; general: string[] }>({ fields: {}, general: [] });
@@ -105,6 +109,8 @@ export function NewExperimentForm(props: {
       setNotes(copy.notes);
       setTrials(String(from.evaluation?.trials ?? 1));
       setTemperature(from.evaluation?.temperature === undefined ? "" : String(from.evaluation.temperature));
+      setGraderTimeout(from.evaluation?.graderTimeoutSeconds === undefined ? "" : String(from.evaluation.graderTimeoutSeconds));
+      setGraderAttempts(from.evaluation?.graderAttempts === undefined ? "" : String(from.evaluation.graderAttempts));
     }),
   );
 
@@ -149,12 +155,23 @@ export function NewExperimentForm(props: {
     };
   };
 
-  /** Trials per item and temperature, sent only when the user changed them (the API's defaults otherwise). */
+  /**
+   * Trials per item, temperature and the model graders' deadline and attempts, sent only when the user changed them
+   * (the API's defaults otherwise).
+   */
   const evaluation = (): Record<string, unknown> => {
     const t = inputValue(trials());
-    const temp = inputValue(temperature());
-    if ((t === undefined || t === 1) && temp === undefined) return {};
-    return { evaluation: { ...(t === undefined ? {} : { trials: t }), ...(temp === undefined ? {} : { temperature: temp }) } };
+    const set = {
+      ...(t === undefined || t === 1 ? {} : { trials: t }),
+      ...optional("temperature", temperature()),
+      ...optional("graderTimeoutSeconds", graderTimeout()),
+      ...optional("graderAttempts", graderAttempts()),
+    };
+    return Object.keys(set).length === 0 ? {} : { evaluation: set };
+  };
+  const optional = (key: string, text: string): Record<string, unknown> => {
+    const value = inputValue(text);
+    return value === undefined ? {} : { [key]: value };
   };
 
   let formRef: HTMLFormElement | undefined;
@@ -522,6 +539,46 @@ export function NewExperimentForm(props: {
                 onInput={(e) => {
                   setTemperature(e.currentTarget.value);
                   clearError("evaluation.temperature");
+                }}
+              />
+            </Field>
+            <Field
+              label="Grader timeout, seconds (optional)"
+              for="f-grader-timeout"
+              error={error("evaluation.graderTimeoutSeconds")}
+              hint="above 0, at most 3600; empty: 60. How long each request of a model grader (score_model, label_model) may take before it is retried"
+            >
+              <input
+                id="f-grader-timeout"
+                name="graderTimeoutSeconds"
+                type="text"
+                inputMode="decimal"
+                value={graderTimeout()}
+                aria-invalid={error("evaluation.graderTimeoutSeconds") ? "true" : undefined}
+                aria-describedby="f-grader-timeout-error f-grader-timeout-note"
+                onInput={(e) => {
+                  setGraderTimeout(e.currentTarget.value);
+                  clearError("evaluation.graderTimeoutSeconds");
+                }}
+              />
+            </Field>
+            <Field
+              label="Grader attempts (optional)"
+              for="f-grader-attempts"
+              error={error("evaluation.graderAttempts")}
+              hint="1 to 10; empty: 3. Requests a model grader makes per grade, retrying timeouts, 429 and 5xx"
+            >
+              <input
+                id="f-grader-attempts"
+                name="graderAttempts"
+                type="text"
+                inputMode="numeric"
+                value={graderAttempts()}
+                aria-invalid={error("evaluation.graderAttempts") ? "true" : undefined}
+                aria-describedby="f-grader-attempts-error f-grader-attempts-note"
+                onInput={(e) => {
+                  setGraderAttempts(e.currentTarget.value);
+                  clearError("evaluation.graderAttempts");
                 }}
               />
             </Field>
