@@ -1,5 +1,5 @@
 /**
- * generateHfBatch: completions decoded together are, token for token, the ones generateHf gives each request alone
+ * HfBatch: completions decoded together are, token for token, the ones generateHf gives each request alone
  * (greedy and seeded sampling, stop sequences, logprobs, JSON-schema constraints and penalties, streamed pieces, tools), more
  * requests than one step takes, and a request that fails (its prompt over the context) fails alone.
  */
@@ -9,7 +9,21 @@ import { nativeKernels } from "../../trainer/kernels/native.ts";
 import type { ChatExample, Completion, SamplingParams } from "../../trainer/types.ts";
 import { createChatCodec } from "../chat-codec.ts";
 import { openHfDecoderModel } from "../load.ts";
-import { generateHf, generateHfBatch, type HfGenerationRequest, MAX_BATCH } from "./generate.ts";
+import type { DecoderModel } from "./decoder.ts";
+import { type ChatCodec, generateHf, HfBatch, type HfGenerationRequest, MAX_BATCH } from "./generate.ts";
+
+/** The requests decoded together in one HfBatch until all have ended; their results in the order of the requests. */
+function generateTogether(model: DecoderModel, codec: ChatCodec, requests: readonly HfGenerationRequest[]): Array<Completion | Error> {
+  const out: Array<Completion | Error> = new Array(requests.length);
+  const batch = new HfBatch(model, codec);
+  requests.forEach((r, i) => {
+    batch.add(r, (result) => {
+      out[i] = result;
+    });
+  });
+  while (batch.size > 0) batch.step();
+  return out;
+}
 
 const FIXTURES = fileURLToPath(new URL("../../../fixtures/hf/", import.meta.url));
 
@@ -61,7 +75,7 @@ describe("completions decoded together", () => {
       }
     });
     const batchStreams = REQUESTS.map(() => [] as string[]);
-    const together = generateHfBatch(
+    const together = generateTogether(
       model,
       codec,
       REQUESTS.map((r, i) => ({ ...r, onToken: streamed(batchStreams[i] as string[]) })),

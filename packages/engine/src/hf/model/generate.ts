@@ -38,7 +38,7 @@ export interface ChatCodec {
   readonly stripsLeadingSpace: boolean;
 }
 
-/** One request to generate: what generateHf and generateHfBatch take. */
+/** One request to generate: what generateHf and HfBatch take. */
 export interface HfGenerationRequest {
   messages: ChatExample["messages"];
   tools: unknown[] | undefined;
@@ -49,7 +49,7 @@ export interface HfGenerationRequest {
 /**
  * One completion, a token at a time: `start()` feeds the prompt, then each `step(logits)` samples the next token from
  * the logits of the last one fed, streams what it can, and says which token to feed next (or that the completion has
- * ended); `result()` is the completion. The decoder is the caller's to feed, alone or in a batch (generateHfBatch).
+ * ended); `result()` is the completion. The decoder is the caller's to feed, alone or in a batch (HfBatch).
  */
 class HfGeneration {
   readonly decoder: HfDecoder;
@@ -245,21 +245,4 @@ export class HfBatch implements CompletionBatch {
   fail(error: Error): void {
     for (const s of this.live.splice(0)) s.done(error);
   }
-}
-
-/** Several completions of one model decoded together (HfBatch), in the order of the requests. */
-export function generateHfBatch(
-  model: DecoderModel,
-  codec: ChatCodec,
-  requests: readonly HfGenerationRequest[],
-): Array<Completion | Error> {
-  const out: Array<Completion | Error> = new Array(requests.length);
-  const batch = new HfBatch(model, codec);
-  requests.forEach((r, i) => {
-    batch.add(r, (result) => {
-      out[i] = result;
-    });
-  });
-  while (batch.size > 0) batch.step();
-  return out;
 }
