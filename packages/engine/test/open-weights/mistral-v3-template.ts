@@ -7,7 +7,7 @@
  * {…}, "id": "…"}]` then the eos token, and a tool result as `[TOOL_RESULTS] {"content": …, "call_id": "…"}[/TOOL_RESULTS]`;
  * tool-call ids must be 9 characters. It has no generation prompt: a prompt ends with `[/INST]`.
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FIXTURES } from "./reference.ts";
@@ -115,33 +115,64 @@ export function mistralV3Checkpoint(options: { specialToolCalls?: boolean } = {}
 
 /**
  * A temp copy of a fixture (`mistral` by default) whose tokenizer_config.json has `template` (and `specialToolCalls` as
- * mistralV3Checkpoint's, the token being `toolCallToken`, `[TOOL_CALLS]` by default).
+ * mistralV3Checkpoint's, the token being `toolCallToken`, `[TOOL_CALLS]` by default). `renames` gives added tokens new
+ * texts as special tokens (by id: the fixtures' 456 `<|endoftext|>`, 457 `<|im_start|>`, 458 `<|im_end|>`, 459
+ * `<tool_call>`, 460 `</tool_call>`), everywhere the tokenizer files name them; `eosToken` sets tokenizer_config.json's;
+ * `config` sets keys of config.json.
  */
 export function fixtureWithTemplate(
   template: string,
-  options: { specialToolCalls?: boolean; fixture?: string; toolCallToken?: string } = {},
+  options: {
+    specialToolCalls?: boolean;
+    fixture?: string;
+    toolCallToken?: string;
+    renames?: Readonly<Record<number, string>>;
+    eosToken?: string;
+    config?: Readonly<Record<string, unknown>>;
+  } = {},
 ): { dir: string; dispose: () => void } {
-  const token = options.toolCallToken ?? "[TOOL_CALLS]";
   const fixture = options.fixture ?? "mistral";
+  const renames: Record<number, string> = { ...options.renames };
+  if (options.specialToolCalls) renames[RENAMED_TOKEN] = options.toolCallToken ?? "[TOOL_CALLS]";
   const root = mkdtempSync(join(tmpdir(), `tunelab-${fixture}-template-`));
   const dir = join(root, `${fixture}-template`);
   cpSync(`${FIXTURES}${fixture}`, dir, { recursive: true });
   const readJson = (name: string) => JSON.parse(readFileSync(join(dir, name), "utf8")) as Record<string, unknown>;
   const writeJson = (name: string, value: unknown) => writeFileSync(join(dir, name), `${JSON.stringify(value, null, 2)}\n`);
   const config = readJson("tokenizer_config.json");
-  config.chat_template = template;
-  if (options.specialToolCalls) {
-    const decoder = config.added_tokens_decoder as Record<string, { content: string; special: boolean }>;
-    decoder[String(RENAMED_TOKEN)] = { ...(decoder[String(RENAMED_TOKEN)] as { content: string }), content: token, special: true };
-    const tokenizer = readJson("tokenizer.json") as { added_tokens: Array<{ id: number; content: string; special: boolean }> };
-    const added = tokenizer.added_tokens.find((t) => t.id === RENAMED_TOKEN);
-    if (!added) throw new Error(`the ${fixture} fixture has no added token ${RENAMED_TOKEN}`);
-    added.content = token;
-    added.special = true;
-    writeJson("tokenizer.json", tokenizer);
+  const hasMap = existsSync(join(dir, "special_tokens_map.json"));
+  const specialMap = hasMap ? readJson("special_tokens_map.json") : {};
+  const tokenizer = readJson("tokenizer.json") as { added_tokens: Array<{ id: number; content: string; special: boolean }> };
+  const decoder = config.added_tokens_decoder as Record<string, { content: string; special: boolean }>;
+  for (const [id, text] of Object.entries(renames)) {
+    const added = tokenizer.added_tokens.find((t) => t.id === Number(id));
+    if (!added) throw new Error(`the ${fixture} fixture has no added token ${id}`);
+    const old = added.content;
+    Object.assign(added, { content: text, special: true });
+    decoder[id] = { ...(decoder[id] as { content: string }), content: text, special: true };
+    // the files' other mentions of the old text (eos_token, additional_special_tokens) follow it
+    for (const file of [config, specialMap]) for (const [key, value] of Object.entries(file)) file[key] = renamed(value, old, text);
   }
+  config.chat_template = template;
+  if (options.eosToken !== undefined) {
+    config.eos_token = options.eosToken;
+    specialMap.eos_token = renamed(specialMap.eos_token, tokenText(specialMap.eos_token), options.eosToken);
+  }
+  if (options.config) writeJson("config.json", { ...readJson("config.json"), ...options.config });
+  writeJson("tokenizer.json", tokenizer);
+  if (hasMap) writeJson("special_tokens_map.json", specialMap);
   writeJson("tokenizer_config.json", config);
   return { dir, dispose: () => rmSync(root, { recursive: true, force: true }) };
+}
+
+/** A token's text in the tokenizer files: a string, or an object with its `content`. */
+const tokenText = (value: unknown) => (typeof value === "object" && value !== null ? (value as { content?: unknown }).content : value);
+
+/** A tokenizer file's value with the token text `old` as `text` (itself, a list's items, an object's `content`). */
+function renamed(value: unknown, old: unknown, text: string): unknown {
+  if (Array.isArray(value)) return value.map((v) => renamed(v, old, text));
+  if (tokenText(value) !== old) return value;
+  return typeof value === "string" ? text : { ...(value as object), content: text };
 }
 
 /**

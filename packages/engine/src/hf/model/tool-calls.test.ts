@@ -86,6 +86,32 @@ describe("Granite's convention", () => {
   });
 });
 
+describe("Phi-4-mini's convention", () => {
+  it("reads the JSON list between <|tool_call|> and <|/tool_call|>, one block or several, a lone object too", () => {
+    const r = parseHfToolCalls(
+      'On it.<|tool_call|>[{"name": "route_ticket", "arguments": {"team": "billing"}}]<|/tool_call|>\n<|tool_call|>{"name": "get_weather", "arguments": {"city": "Oslo"}}<|/tool_call|>',
+      TOOLS,
+    );
+    expect(r.content).toBe("On it.");
+    expect(fn(r)).toEqual([
+      { name: "route_ticket", arguments: '{"team":"billing"}' },
+      { name: "get_weather", arguments: '{"city":"Oslo"}' },
+    ]);
+    expect(fn(parseHfToolCalls('<|tool_call|>[{"name": "get_weather", "arguments": {}}]', TOOLS))).toEqual([
+      { name: "get_weather", arguments: "{}" },
+    ]);
+  });
+
+  it("leaves text after the closing marker, a malformed block and a tool not offered as content", () => {
+    for (const text of [
+      '<|tool_call|>[{"name": "get_weather", "arguments": {}}]<|/tool_call|> and then',
+      '<|tool_call|>[{"name": "get_weather", "arguments": {}}]<|/tool_call|><|tool_call|>[{"name": "get_weather"',
+      '<|tool_call|>[{"name": "delete_all", "arguments": {}}]<|/tool_call|>',
+    ])
+      expect(parseHfToolCalls(text, TOOLS)).toEqual({ content: text, toolCalls: [] });
+  });
+});
+
 describe("the other conventions, unchanged", () => {
   it("Hermes/Qwen blocks and Llama 3 bare JSON", () => {
     expect(fn(parseHfToolCalls('<tool_call>\n{"name": "get_weather", "arguments": {"city": "Oslo"}}\n</tool_call>', TOOLS))).toEqual([

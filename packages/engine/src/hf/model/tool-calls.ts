@@ -1,19 +1,21 @@
 /**
- * Tool calls written by open-weight chat models, turned into OpenAI `tool_calls`. Four conventions
+ * Tool calls written by open-weight chat models, turned into OpenAI `tool_calls`. Five conventions
  * cover the supported families: Hermes/Qwen (`<tool_call>{"name": …, "arguments": {…}}</tool_call>`,
  * one block per call), Llama 3.x (a bare JSON object `{"name": …, "parameters": {…}}`, optionally
  * after `<|python_tag|>`) and Mistral (`[TOOL_CALLS]` then a JSON list of `{"name", "arguments", "id"}`, as
  * Mistral 7B v0.3 and Nemo write it, or `[TOOL_CALLS]name[ARGS]{…}` per call, optionally with `[CALL_ID]id`, as
- * later Mistral models write it; text before the first `[TOOL_CALLS]` stays content) and Granite 3 (`<|tool_call|>`
- * then a JSON list of `{"arguments", "name"}`; text before it stays content). Text that is not a well-formed call stays
- * content.
+ * later Mistral models write it; text before the first `[TOOL_CALLS]` stays content), Granite 3 (`<|tool_call|>`
+ * then a JSON list of `{"arguments", "name"}`; text before it stays content) and Phi-4-mini (the same marker and list,
+ * closed by `<|/tool_call|>`). Text that is not a well-formed call stays content.
  */
 import { createHash } from "node:crypto";
 import type { ToolCall } from "../../trainer/types.ts";
 
 const BLOCK = /<tool_call>\s*([\s\S]*?)\s*<\/tool_call>/g;
 const MISTRAL = "[TOOL_CALLS]";
-const GRANITE = "<|tool_call|>";
+/** Granite 3's and Phi-4-mini's call marker, and Phi-4-mini's end of a call list. */
+const TOOL_CALL = "<|tool_call|>";
+const TOOL_CALL_END = "<|/tool_call|>";
 /** One call of the later Mistral form: a name, an optional `[CALL_ID]…`, then `[ARGS]` and the arguments. */
 const MISTRAL_NAMED = /^\s*([^[\]\s]+)\s*(?:\[CALL_ID\]\s*[A-Za-z0-9]+\s*)?\[ARGS\]([\s\S]*)$/;
 
@@ -53,20 +55,29 @@ function mistralCalls(text: string, at: number, names: ReadonlySet<string>): Too
   return calls.length > 0 ? calls : undefined;
 }
 
-/** Granite's calls: a JSON list of `{"name", "arguments"}` after its `<|tool_call|>`, or undefined when not well formed. */
-function graniteCalls(text: string, at: number, names: ReadonlySet<string>): ToolCall[] | undefined {
-  let list: unknown;
-  try {
-    list = JSON.parse(text.slice(at + GRANITE.length).trim());
-  } catch {
-    return undefined;
-  }
-  if (!Array.isArray(list) || list.length === 0) return undefined;
+/**
+ * Granite's and Phi-4-mini's calls: after each `<|tool_call|>`, a JSON list of `{"name", "arguments"}` (or one such
+ * object, as Phi-4-mini sometimes writes it), closed by `<|/tool_call|>` in Phi-4-mini's form; undefined when any
+ * part is not well formed.
+ */
+function markedCalls(text: string, at: number, names: ReadonlySet<string>): ToolCall[] | undefined {
   const calls: ToolCall[] = [];
-  for (const item of list) {
-    const call = asCall(JSON.stringify(item), calls.length, names);
-    if (!call) return undefined;
-    calls.push(call);
+  for (const block of text.slice(at + TOOL_CALL.length).split(TOOL_CALL)) {
+    let body = block.trim();
+    if (body.endsWith(TOOL_CALL_END)) body = body.slice(0, -TOOL_CALL_END.length).trim();
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      return undefined;
+    }
+    const list = Array.isArray(parsed) ? parsed : [parsed];
+    if (list.length === 0) return undefined;
+    for (const item of list) {
+      const call = asCall(JSON.stringify(item), calls.length, names);
+      if (!call) return undefined;
+      calls.push(call);
+    }
   }
   return calls;
 }
@@ -88,13 +99,13 @@ function asCall(json: string, index: number, toolNames: ReadonlySet<string>): To
 }
 
 /** The text that starts a tool call in each convention (a bare JSON call starts with `{`, see streamableLength). */
-const CALL_MARKERS = ["<tool_call>", "<|python_tag|>", MISTRAL, GRANITE];
+const CALL_MARKERS = ["<tool_call>", "<|python_tag|>", MISTRAL, TOOL_CALL];
 
 /**
  * The tokens that write tool calls, as the parser reads them. Tokenizers often mark them special (Mistral v0.3's
  * `[TOOL_CALLS]`, Llama 3.1's `<|python_tag|>`): their text must still reach the parser (chat-codec.ts).
  */
-export const TOOL_CALL_TOKENS = [...CALL_MARKERS, "</tool_call>", "[ARGS]", "[CALL_ID]"] as const;
+export const TOOL_CALL_TOKENS = [...CALL_MARKERS, "</tool_call>", TOOL_CALL_END, "[ARGS]", "[CALL_ID]"] as const;
 
 /**
  * How many leading characters of the text a model has written so far, in a request with tools, can be streamed as
@@ -130,10 +141,10 @@ export function parseHfToolCalls(text: string, tools: unknown[] | undefined): { 
     if (calls) return { content: text.slice(0, mistralAt).trim(), toolCalls: calls };
     return { content: text, toolCalls: [] };
   }
-  const graniteAt = text.indexOf(GRANITE);
-  if (graniteAt >= 0) {
-    const calls = graniteCalls(text, graniteAt, names);
-    if (calls) return { content: text.slice(0, graniteAt).trim(), toolCalls: calls };
+  const markedAt = text.indexOf(TOOL_CALL);
+  if (markedAt >= 0) {
+    const calls = markedCalls(text, markedAt, names);
+    if (calls) return { content: text.slice(0, markedAt).trim(), toolCalls: calls };
     return { content: text, toolCalls: [] };
   }
   const calls: ToolCall[] = [];

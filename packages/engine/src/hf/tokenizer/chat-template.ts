@@ -7,6 +7,7 @@ import type { TokenizerFiles } from "./model-files.ts";
 import { usesXmlTools, withXmlToolCalls, xmlToolsVariables } from "./smollm3-tools.ts";
 import { specialTokenTexts } from "./special-ids.ts";
 import { foldSystemIntoFirstUser } from "./system-fold.ts";
+import { usesSystemMessageTools, withSystemMessageTools } from "./system-message-tools.ts";
 import type { TemplateMessage } from "./template-messages.ts";
 import { usesMistralToolCalls, withNineCharacterIds } from "./tool-call-ids.ts";
 
@@ -19,8 +20,9 @@ export interface TemplateRenderOptions {
 }
 
 /**
- * Tools and tool calls as the template's convention needs them: Mistral's 9-character ids, Granite's calls in the
- * content, SmolLM3's `xml_tools` and calls in the content. Returns the messages and any template variables to add.
+ * Tools and tool calls as the template's convention needs them: Mistral's 9-character ids, Phi-4-mini's tools on the
+ * system message and calls in the content, Granite's calls in the content, SmolLM3's `xml_tools` and calls in the
+ * content. Returns the messages and any template variables to add.
  */
 function shapeTools(
   source: string,
@@ -28,6 +30,7 @@ function shapeTools(
   tools: readonly ChatInputTool[] | null,
 ): { messages: readonly TemplateMessage[]; variables: Record<string, unknown> } {
   if (usesMistralToolCalls(source)) return { messages: withNineCharacterIds(messages), variables: {} };
+  if (usesSystemMessageTools(source)) return { messages: withSystemMessageTools(messages, tools), variables: {} };
   if (usesGraniteToolCalls(source)) return { messages: withGraniteToolCalls(messages), variables: {} };
   if (usesXmlTools(source)) return { messages: withXmlToolCalls(messages), variables: xmlToolsVariables(tools) };
   return { messages, variables: {} };
@@ -38,7 +41,8 @@ function shapeTools(
  * `messages`, `tools` (none when absent), `add_generation_prompt` and the special tokens (`bos_token`,
  * `eos_token`, `unk_token`, `pad_token`). When tokenizer_config.json holds a list of named templates, `tool_use`
  * is used for requests with tools when the model has one, `default` otherwise. A template of Mistral's tool-call
- * convention gets tool-call ids as the 9 letters and digits it requires (tool-call-ids.ts), one of Granite's gets the calls
+ * convention gets tool-call ids as the 9 letters and digits it requires (tool-call-ids.ts), Phi-4-mini's the tools on
+ * its system message and the calls in the content (system-message-tools.ts), one of Granite's gets the calls
  * written into the content as Granite writes them (granite-tool-calls.ts), SmolLM3's its tools as `xml_tools` and the
  * calls in the content (smollm3-tools.ts). A template without a system
  * role (it refuses a system message before a user message that it accepts alone: Mistral v0.1/v0.2, Gemma 2) gets a

@@ -4,15 +4,25 @@
  * `|string` gives a dict: SmolLM3's template writes each of its `xml_tools` so).
  */
 
-/** JSON as Python's json.dumps(value, ensure_ascii=False) writes it. */
-export function pythonJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(pythonJson).join(", ")}]`;
+/**
+ * JSON as Python's json.dumps(value, ensure_ascii=False) writes it, or with `ensureAscii` as json.dumps(value) does by
+ * default: every character past ASCII as `\\uXXXX` (lowercase hex, UTF-16 code units, so a surrogate pair above U+FFFF).
+ */
+export function pythonJson(value: unknown, ensureAscii = false): string {
+  if (Array.isArray(value)) return `[${value.map((item) => pythonJson(item, ensureAscii)).join(", ")}]`;
   if (typeof value === "object" && value !== null)
     return `{${Object.entries(value)
       .filter(([, v]) => v !== undefined)
-      .map(([k, v]) => `${JSON.stringify(k)}: ${pythonJson(v)}`)
+      .map(([k, v]) => `${jsonText(k, ensureAscii)}: ${pythonJson(v, ensureAscii)}`)
       .join(", ")}}`;
-  return JSON.stringify(value) ?? "null";
+  return jsonText(value, ensureAscii);
+}
+
+function jsonText(value: unknown, ensureAscii: boolean): string {
+  const text = JSON.stringify(value) ?? "null";
+  if (!ensureAscii) return text;
+  // JSON.stringify already escapes what JSON requires (\u0000-\u001f among them); Python also escapes DEL
+  return text.replace(/[\u007f-\uffff]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
 /** A string as Python's repr writes it: single quotes unless it holds a single quote and no double one. */
