@@ -1,14 +1,11 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { ChatTemplate } from "./chat-template.ts";
 import { usesSystemMessageTools, withSystemMessageTools } from "./system-message-tools.ts";
 import type { TemplateMessage } from "./template-messages.ts";
 
-/** Phi-4-mini-instruct's template as its tokenizer_config.json has it (one line there): tools only from the system message. */
-const PHI4_MINI_TEMPLATE =
-  "{% for message in messages %}{% if message['role'] == 'system' and 'tools' in message and message['tools'] is not none %}" +
-  "{{ '<|' + message['role'] + '|>' + message['content'] + '<|tool|>' + message['tools'] + '<|/tool|>' + '<|end|>' }}" +
-  "{% else %}{{ '<|' + message['role'] + '|>' + message['content'] + '<|end|>' }}{% endif %}{% endfor %}" +
-  "{% if add_generation_prompt %}{{ '<|assistant|>' }}{% else %}{{ eos_token }}{% endif %}";
+/** Phi-4-mini-instruct's template as its tokenizer_config.json has it: tools only from the system message. */
+const PHI4_MINI_TEMPLATE = readFileSync(new URL("../../../fixtures/chat-templates/phi-4-mini-instruct.jinja", import.meta.url), "utf8");
 
 const TOOLS = [
   {
