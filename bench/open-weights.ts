@@ -25,7 +25,7 @@ import { runChild } from "./lib/child.ts";
 import { fixed, int, MIB } from "./lib/measure.ts";
 import type { OursJob, OursResult } from "./lib/open-weights-child.ts";
 import { decodeWeightBytes, loraTrainFlopsPerToken, prefillFlops } from "./lib/open-weights-flops.ts";
-import { BATCH } from "./lib/open-weights-ours.ts";
+import { BATCH, SHARED_PROMPTS } from "./lib/open-weights-ours.ts";
 import {
   findTorchPython,
   type PeerInfer,
@@ -201,6 +201,10 @@ async function inference(
   console.log(`  decode (${plan.newTokens} greedy tokens after it, KV cache): ${decode}`);
   console.log(
     `  decode, ${BATCH} sequences together (concurrent requests, as the inference worker batches them): ours ${fixed(f.batchDecodeTokensPerS)} tokens/s, ${fixed(f.batchDecodeTokensPerS / f.decodeTokensPerS)}× one at a time`,
+  );
+  const sp = f.sharedPrefix;
+  console.log(
+    `  ${SHARED_PROMPTS} prompts of ${plan.prompt} tokens sharing their first ${sp.sharedTokens} (an eval's system message and tools): ours ${fixed(sp.wholeSeconds)} s read whole, ${fixed(sp.cachedSeconds)} s through the prefix cache (${fixed(sp.wholeSeconds / sp.cachedSeconds)}×, the same logits)`,
   );
   console.log(
     `  peak RSS, inference: ours ${mib(us.peakRssBytes)}${them ? ` | PyTorch ${mib(them.peak_rss_bytes)}` : ""}` +

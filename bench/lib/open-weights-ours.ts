@@ -9,6 +9,7 @@ import { LoraTrainModel } from "../../packages/engine/src/hf/lora/train-model.ts
 import { type DecoderModel, HfDecoder } from "../../packages/engine/src/hf/model/decoder.ts";
 import { MAX_BATCH } from "../../packages/engine/src/hf/model/generate.ts";
 import { type Matrix, toQ4, toQ8 } from "../../packages/engine/src/hf/model/matrix.ts";
+import { PrefixCache } from "../../packages/engine/src/hf/model/prefix-cache.ts";
 import { type RopeKind, ropeTables } from "../../packages/engine/src/hf/model/rope.ts";
 import type { HfWeights, LayerWeights, Linear } from "../../packages/engine/src/hf/model/weights.ts";
 import { LINEAR_PROJECTIONS, type LinearProjection, projectionShape } from "../../packages/engine/src/hf/tensor-names.ts";
@@ -156,6 +157,8 @@ export interface InferenceFigures {
   decodeTokensPerS: number;
   /** Decoding BATCH sequences together (HfDecoder.feedBatch, as the inference worker decodes concurrent requests). */
   batchDecodeTokensPerS: number;
+  /** Reading SHARED_PROMPTS prompts that share their first SHARED_FRACTION: each whole, and through a PrefixCache. */
+  sharedPrefix: { wholeSeconds: number; cachedSeconds: number; sharedTokens: number };
   prefillRuns: number[];
   decodeRuns: number[];
   /** Tokens per CPU-second (all threads), best run: robust to other load on the machine. */
@@ -173,6 +176,26 @@ function batchDecode(m: DecoderModel, rng: Rng, options: { prompt: number; newTo
   const t0 = performance.now();
   for (let i = 0; i < options.newTokens; i++) next = HfDecoder.feedBatch(decoders, next).map(argmax);
   return (BATCH * options.newTokens) / ((performance.now() - t0) / 1000);
+}
+
+/** Prompts of the prefix-cache figure, and the part of each they share (an eval run's system message, tools, examples). */
+export const SHARED_PROMPTS = 8;
+const SHARED_FRACTION = 15 / 16;
+
+/** Seconds to read SHARED_PROMPTS prompts sharing their beginning: each whole, then through a fresh PrefixCache. */
+function sharedPrefix(m: DecoderModel, rng: Rng, prompt: number): InferenceFigures["sharedPrefix"] {
+  const sharedTokens = Math.floor(prompt * SHARED_FRACTION);
+  const shared = Array.from(randomIds(rng, sharedTokens, m.arch.vocab));
+  const prompts = Array.from({ length: SHARED_PROMPTS }, () => [...shared, ...randomIds(rng, prompt - sharedTokens, m.arch.vocab)]);
+  const time = (read: (p: number[]) => void) => {
+    const t0 = performance.now();
+    for (const p of prompts) read(p);
+    return (performance.now() - t0) / 1000;
+  };
+  const wholeSeconds = time((p) => new HfDecoder(m, p.length).feed(p));
+  const cache = new PrefixCache(2 ** 40);
+  const cachedSeconds = time((p) => cache.feedPrompt(new HfDecoder(m, p.length), p));
+  return { wholeSeconds, cachedSeconds, sharedTokens };
 }
 
 /** One short warm-up, then `repeats` timed generations; the best of each phase (the machine is shared). */
@@ -197,6 +220,7 @@ export function measureInference(
     prefillTokensPerS: Math.max(...prefillRuns),
     decodeTokensPerS: Math.max(...decodeRuns),
     batchDecodeTokensPerS: Math.max(...Array.from({ length: Math.min(2, options.repeats) }, () => batchDecode(m, rng, options))),
+    sharedPrefix: sharedPrefix(m, rng, options.prompt),
     prefillRuns,
     decodeRuns,
     prefillTokensPerCpuS: Math.max(...prefillCpu),

@@ -131,6 +131,7 @@ export const logprobsOf = (r: Completion) => (r.logprobs ? { content: r.logprobs
 /** The `chat.completion` object of a non-streaming request: every choice generated, usage summed. */
 export async function completeChat(chat: PreparedChat) {
   let prompt = 0;
+  let cached = 0;
   let completion = 0;
   const choices = [];
   for (let index = 0; index < chat.n; index++) {
@@ -138,6 +139,7 @@ export async function completeChat(chat: PreparedChat) {
       throw asHttpError(e);
     });
     prompt = result.promptTokens;
+    if (index === 0) cached = result.cachedTokens ?? 0;
     completion += result.completionTokens;
     const message = result.toolCalls
       ? { role: "assistant" as const, content: null, refusal: null, tool_calls: result.toolCalls }
@@ -148,7 +150,20 @@ export async function completeChat(chat: PreparedChat) {
     ...chat.base,
     object: "chat.completion" as const,
     choices,
-    usage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion },
+    usage: chatUsage(prompt, cached, completion),
+  };
+}
+
+/**
+ * A chat completion's usage: the prompt counted once for all choices, and as OpenAI reports its prompt caching, the
+ * tokens of it the model did not read again (the first choice's; open-weight models' prefix cache).
+ */
+export function chatUsage(prompt: number, cached: number, completion: number) {
+  return {
+    prompt_tokens: prompt,
+    completion_tokens: completion,
+    total_tokens: prompt + completion,
+    prompt_tokens_details: { cached_tokens: cached },
   };
 }
 

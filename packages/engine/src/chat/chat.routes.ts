@@ -3,7 +3,7 @@ import { streamSSE } from "hono/streaming";
 import { jsonBody } from "../http/validate.ts";
 import type { RunnableModels } from "../models/runnable-models.ts";
 import { ChatRequest } from "./chat.schema.ts";
-import { asHttpError, completeChat, prepareChat } from "./chat-completion.ts";
+import { asHttpError, chatUsage, completeChat, prepareChat } from "./chat-completion.ts";
 import { TokenQueue } from "./token-queue.ts";
 
 export function chatRoutes(models: RunnableModels): Hono {
@@ -23,6 +23,7 @@ export function chatRoutes(models: RunnableModels): Hono {
         const chunk = (choices: unknown[], extra: object = {}) =>
           stream.writeSSE({ data: JSON.stringify({ ...base, object: "chat.completion.chunk", choices, ...usageField, ...extra }) });
         let prompt = 0;
+        let cached = 0;
         let completion = 0;
         for (let index = 0; index < n; index++) {
           const queue = index === 0 ? first : new TokenQueue(complete(index, (t, l) => queue.push(t, l)));
@@ -50,10 +51,10 @@ export function chatRoutes(models: RunnableModels): Hono {
             },
           ]);
           prompt = result.promptTokens;
+          if (index === 0) cached = result.cachedTokens ?? 0;
           completion += result.completionTokens;
         }
-        if (request.stream_options?.include_usage)
-          await chunk([], { usage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion } });
+        if (request.stream_options?.include_usage) await chunk([], { usage: chatUsage(prompt, cached, completion) });
         await stream.writeSSE({ data: "[DONE]" });
       });
     }

@@ -11,13 +11,20 @@ import { inspectCheckpoint } from "./checkpoint.ts";
 import { contextLimit } from "./config.ts";
 import { embedTokens } from "./embed.ts";
 import { readPeftAdapter } from "./lora/peft.ts";
+import { machineMemoryBytes } from "./machine-memory.ts";
 import type { DecoderModel } from "./model/decoder.ts";
 import { generateHf, HfBatch } from "./model/generate.ts";
+import { PrefixCache } from "./model/prefix-cache.ts";
 import { ropeTables } from "./model/rope.ts";
 import { type BaseWeights, loadHfWeights } from "./model/weights.ts";
 
 /** RoPE positions tabulated at most (the KV cache is sized per request). */
 const MAX_TABLE_POSITIONS = 32_768;
+
+/** Bytes a served model keeps of prompt prefixes' key/value rows (model/prefix-cache.ts): 256 MiB, or 1/16 of memory. */
+export function prefixCacheBudget(memory = machineMemoryBytes()): number {
+  return Math.min(256 * 2 ** 20, Math.floor(memory / 16));
+}
 
 /** A base model directory's decoder; `weights: "q8_0"` holds its matrices in 8-bit Q8 blocks (model/q8-matrix.ts). */
 export function openHfDecoderModel(dir: string, k: Kernels = nativeKernels(), options: { weights?: BaseWeights } = {}): DecoderModel {
@@ -34,14 +41,19 @@ export function openHfDecoderModel(dir: string, k: Kernels = nativeKernels(), op
   };
 }
 
-/** A base model directory, with the LoRA adapter in `adapterDir` applied unmerged when it is given. */
+/**
+ * A base model directory, with the LoRA adapter in `adapterDir` applied unmerged when it is given, for serving: prompts
+ * that begin as earlier ones did start from the rows those left in its prefix cache (`prefixCacheBytes`, 0: none).
+ */
 export async function openHfModel(
   dir: string,
-  options: { adapterDir?: string; weights?: BaseWeights } = {},
+  options: { adapterDir?: string; weights?: BaseWeights; prefixCacheBytes?: number } = {},
   k: Kernels = nativeKernels(),
 ): Promise<LoadedModel> {
   const model = openHfDecoderModel(dir, k, options.weights ? { weights: options.weights } : {});
   if (options.adapterDir) model.lora = readPeftAdapter(options.adapterDir, model.arch, k, { inference: true });
+  const budget = options.prefixCacheBytes ?? prefixCacheBudget();
+  if (budget > 0) model.prefixes = new PrefixCache(budget);
   const codec = await createChatCodec(dir, model.arch.vocab);
   const a = model.arch;
   return {

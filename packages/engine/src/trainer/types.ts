@@ -176,6 +176,8 @@ export interface Completion {
   toolCalls?: ToolCall[];
   finishReason: "stop" | "length" | "tool_calls";
   promptTokens: number;
+  /** Prompt tokens not read again: their key/value rows came from the model's prefix cache (open-weight models). */
+  cachedTokens?: number;
   completionTokens: number;
   /** One entry per generated content token (OpenAI's `logprobs.content`), when requested. */
   logprobs?: TokenLogprob[];

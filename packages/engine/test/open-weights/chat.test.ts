@@ -243,3 +243,47 @@ describe("logprobs", () => {
     expect(tooMany.param).toBe("top_logprobs");
   });
 });
+
+describe("prompt caching (open-weight models)", () => {
+  it("a prompt that begins as an earlier one did reads the rest only, answers the same, and says so in usage", async () => {
+    const system = `You route support tickets. ${"Answer with one team: billing, technical or account. ".repeat(4)}`;
+    const ask = (content: string, params: Params = {}) =>
+      client.chat.completions.create({
+        model: "tiny-qwen2",
+        messages: [
+          { role: "system", content: system },
+          { role: "user", content },
+        ],
+        temperature: 0,
+        max_tokens: 8,
+        logprobs: true,
+        ...params,
+      });
+    const first = await ask("My card was charged twice for one order.");
+    const second = await ask("The app crashes when I open settings.");
+    const again = await ask("My card was charged twice for one order.");
+    const cached = (r: OpenAI.Chat.ChatCompletion) => r.usage?.prompt_tokens_details?.cached_tokens ?? -1;
+    expect(cached(first)).toBe(0);
+    // the system message, in whole blocks of 48 tokens; the same prompt again: all but its last tokens
+    expect(cached(second)).toBeGreaterThanOrEqual(48);
+    expect(cached(second) % 48).toBe(0);
+    expect(cached(again)).toBeGreaterThanOrEqual(cached(second));
+    expect(cached(again)).toBeLessThanOrEqual((again.usage?.prompt_tokens ?? 0) - 5);
+    // bit for bit the answer read whole
+    expect(again.choices).toEqual(first.choices);
+    const streamed = await client.chat.completions.create({
+      model: "tiny-qwen2",
+      messages: [
+        { role: "system", content: system },
+        { role: "user", content: "The app crashes when I open settings." },
+      ],
+      temperature: 0,
+      max_tokens: 8,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    let usage: OpenAI.CompletionUsage | null | undefined;
+    for await (const chunk of streamed) usage = chunk.usage ?? usage;
+    expect(usage?.prompt_tokens_details?.cached_tokens).toBeGreaterThanOrEqual(cached(second));
+  });
+});

@@ -26,11 +26,14 @@ import { loraScale } from "../lora/settings.ts";
 import type { LinearProjection } from "../tensor-names.ts";
 import { gatedFwd } from "./gated-mlp.ts";
 import { gatherRowsW, gemmW } from "./matrix.ts";
+import type { CacheRows, PrefixCache } from "./prefix-cache.ts";
 import type { RopeTables } from "./rope.ts";
 import { capLogits } from "./softcap.ts";
 import type { HfWeights, Linear } from "./weights.ts";
 
 export interface DecoderModel {
+  /** Prompt prefixes already read, for serving (model/prefix-cache.ts); absent: every prompt is read whole. */
+  prefixes?: PrefixCache;
   arch: HfArchitecture;
   weights: HfWeights;
   rope: RopeTables;
@@ -67,6 +70,30 @@ export class HfDecoder {
   /** Bytes of its key/value cache (float32, every layer, `capacity` positions). */
   get cacheBytes(): number {
     return 2 * this.m.arch.layers * this.capacity * this.m.arch.kvHeads * this.m.arch.headDim * 4;
+  }
+
+  /** Bytes of `n` positions of its cache (what `rows(n)` copies). */
+  rowBytes(n: number): number {
+    return (this.cacheBytes / this.capacity) * n;
+  }
+
+  /** Copies of its cache's first `n` positions: every layer's keys and values (model/prefix-cache.ts). */
+  rows(n: number): CacheRows {
+    if (n > this.position) throw new Error(`rows(${n}) of a sequence of ${this.position} tokens`);
+    const width = this.m.arch.kvHeads * this.m.arch.headDim;
+    return { keys: this.kCache.map((c) => c.slice(0, n * width)), values: this.vCache.map((c) => c.slice(0, n * width)) };
+  }
+
+  /** Starts an empty sequence at position `n` from rows another sequence of this model computed for the same tokens. */
+  resume(rows: CacheRows, n: number): void {
+    if (this.position !== 0) throw new Error("resume() starts an empty sequence");
+    if (n > this.capacity) throw new Error(`the sequence holds ${this.capacity} tokens; ${n} were resumed`);
+    const width = this.m.arch.kvHeads * this.m.arch.headDim;
+    for (let l = 0; l < this.kCache.length; l++) {
+      this.kCache[l]?.set((rows.keys[l] as Vec).subarray(0, n * width));
+      this.vCache[l]?.set((rows.values[l] as Vec).subarray(0, n * width));
+    }
+    this.position = n;
   }
 
   /** `capacity`: the most tokens this sequence will hold (prompt + completion). */

@@ -68,10 +68,11 @@ class HfGeneration {
   private text = "";
   private emitted = 0;
   private completionTokens = 0;
+  private cachedTokens = 0;
   private finishReason: Completion["finishReason"] = "length";
 
   constructor(
-    model: DecoderModel,
+    private readonly model: DecoderModel,
     private readonly codec: ChatCodec,
     private readonly r: HfGenerationRequest,
   ) {
@@ -95,9 +96,13 @@ class HfGeneration {
     this.decoder = new HfDecoder(model, this.prompt.length + this.maxTokens);
   }
 
-  /** Feeds the prompt; the logits of its last token, for the first step. */
+  /** Feeds the prompt (from the model's cached prefixes where it can); the logits of its last token, for the first step. */
   start(): Float32Array {
-    return this.decoder.feed(this.prompt);
+    const prefixes = this.model.prefixes;
+    if (!prefixes) return this.decoder.feed(this.prompt);
+    const { logits, reused } = prefixes.feedPrompt(this.decoder, this.prompt);
+    this.cachedTokens = reused;
+    return logits;
   }
 
   private send(piece: string): void {
@@ -157,6 +162,7 @@ class HfGeneration {
       ...(toolCalls.length > 0 ? { toolCalls } : {}),
       finishReason,
       promptTokens: this.prompt.length,
+      ...(this.cachedTokens > 0 ? { cachedTokens: this.cachedTokens } : {}),
       completionTokens: this.completionTokens,
       ...(this.r.sampling.logprobs !== undefined ? { logprobs: this.logprobs } : {}),
     };
