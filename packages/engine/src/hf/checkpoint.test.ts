@@ -53,6 +53,8 @@ describe("inspectCheckpoint accepts the fixtures", () => {
     // Without either, it is refused.
     unlinkSync(join(dir, "chat_template.jinja"));
     expect(refusalOf(dir).message).toMatch(/^tokenizer_config\.json: chat_template: missing/);
+    // and says how to tune a base checkpoint: what made it pass above
+    expect(refusalOf(dir).message).toMatch(/chat template of its -Instruct variant .*chat_template\.jinja beside the other files/);
   });
 });
 

@@ -73,7 +73,9 @@ export function inspectCheckpoint(dir: string): HfCheckpoint {
       throw refuse(
         "tokenizer_config.json",
         "chat_template",
-        "missing: a chat model (an -Instruct checkpoint) with a chat template is needed",
+        "missing: a chat model (an -Instruct checkpoint) with a chat template is needed. To tune a base checkpoint, give it " +
+          "the chat template of its -Instruct variant (the same tokenizer): its tokenizer_config.json's chat_template, or " +
+          "its chat_template.jinja beside the other files, then register it",
       );
   }
   if (existsSync(join(dir, "generation_config.json"))) readJson(dir, "generation_config.json");
