@@ -133,6 +133,7 @@ export async function completeChat(chat: PreparedChat) {
   let prompt = 0;
   let cached = 0;
   let completion = 0;
+  let reasoning = 0;
   const choices = [];
   for (let index = 0; index < chat.n; index++) {
     const result = await chat.complete(index).catch((e: unknown) => {
@@ -141,29 +142,34 @@ export async function completeChat(chat: PreparedChat) {
     prompt = result.promptTokens;
     if (index === 0) cached = result.cachedTokens ?? 0;
     completion += result.completionTokens;
+    reasoning += result.reasoningTokens ?? 0;
+    // a reasoning model's thoughts, where DeepSeek's API and vLLM put them; the content is the answer alone
+    const thoughts = result.reasoning !== undefined ? { reasoning_content: result.reasoning } : {};
     const message = result.toolCalls
-      ? { role: "assistant" as const, content: null, refusal: null, tool_calls: result.toolCalls }
-      : { role: "assistant" as const, content: result.text, refusal: null };
+      ? { role: "assistant" as const, content: null, refusal: null, tool_calls: result.toolCalls, ...thoughts }
+      : { role: "assistant" as const, content: result.text, refusal: null, ...thoughts };
     choices.push({ index, message, logprobs: logprobsOf(result), finish_reason: result.toolCalls ? "tool_calls" : result.finishReason });
   }
   return {
     ...chat.base,
     object: "chat.completion" as const,
     choices,
-    usage: chatUsage(prompt, cached, completion),
+    usage: chatUsage(prompt, cached, completion, reasoning),
   };
 }
 
 /**
- * A chat completion's usage: the prompt counted once for all choices, and as OpenAI reports its prompt caching, the
- * tokens of it the model did not read again (the first choice's; open-weight models' prefix cache).
+ * A chat completion's usage: the prompt counted once for all choices, and as OpenAI reports them, the tokens of it the
+ * model did not read again (the first choice's; open-weight models' prefix cache) and the completion's tokens of
+ * reasoning (all choices').
  */
-export function chatUsage(prompt: number, cached: number, completion: number) {
+export function chatUsage(prompt: number, cached: number, completion: number, reasoning: number) {
   return {
     prompt_tokens: prompt,
     completion_tokens: completion,
     total_tokens: prompt + completion,
     prompt_tokens_details: { cached_tokens: cached },
+    completion_tokens_details: { reasoning_tokens: reasoning },
   };
 }
 

@@ -24,6 +24,7 @@ export function chatRoutes(models: RunnableModels): Hono {
           stream.writeSSE({ data: JSON.stringify({ ...base, object: "chat.completion.chunk", choices, ...usageField, ...extra }) });
         let prompt = 0;
         let cached = 0;
+        let reasoning = 0;
         let completion = 0;
         for (let index = 0; index < n; index++) {
           const queue = index === 0 ? first : new TokenQueue(complete(index, (t, l) => queue.push(t, l)));
@@ -53,8 +54,9 @@ export function chatRoutes(models: RunnableModels): Hono {
           prompt = result.promptTokens;
           if (index === 0) cached = result.cachedTokens ?? 0;
           completion += result.completionTokens;
+          reasoning += result.reasoningTokens ?? 0;
         }
-        if (request.stream_options?.include_usage) await chunk([], { usage: chatUsage(prompt, cached, completion) });
+        if (request.stream_options?.include_usage) await chunk([], { usage: chatUsage(prompt, cached, completion, reasoning) });
         await stream.writeSSE({ data: "[DONE]" });
       });
     }

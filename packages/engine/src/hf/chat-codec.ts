@@ -7,6 +7,7 @@ import { TunelabError } from "@tunelab/base";
 import type { ChatExample } from "../trainer/types.ts";
 import type { Encoded } from "./lora/batches.ts";
 import type { ChatCodec } from "./model/generate.ts";
+import { opensReasoning, THINK_CLOSE, THINK_OPEN } from "./model/reasoning.ts";
 import { TOOL_CALL_TOKENS } from "./model/tool-calls.ts";
 import { assistantMask, assistantMasks } from "./tokenizer/assistant-mask.ts";
 import { ChatInputMessage, ChatInputTool, HfTokenizer, renderChat } from "./tokenizer/index.ts";
@@ -90,8 +91,12 @@ export function chatCodec(tokenizer: HfTokenizer, rows = Number.POSITIVE_INFINIT
     return ids;
   };
   const eos = new Set(tokenizer.eosIds);
-  // special tokens are not content, except those that write tool calls: the parser reads their text (tool-calls.ts)
-  const toolCallTokens = new Set(TOOL_CALL_TOKENS.map((t) => tokenizer.tokenToId(t)).filter((id) => id !== undefined));
+  // special tokens are not content, except those that write tool calls and reasoning blocks: the parsers read their
+  // text (tool-calls.ts, reasoning.ts)
+  const toolCallTokens = new Set(
+    [...TOOL_CALL_TOKENS, THINK_OPEN, THINK_CLOSE].map((t) => tokenizer.tokenToId(t)).filter((id) => id !== undefined),
+  );
+  const reasons = tokenizer.chatTemplate?.writes(THINK_CLOSE) ?? false;
   let maxTokenBytes = 16;
   for (let id = 0; id < tokenizer.vocabSize; id++) maxTokenBytes = Math.max(maxTokenBytes, tokenizer.tokenBytes(id).length);
   return {
@@ -99,6 +104,10 @@ export function chatCodec(tokenizer: HfTokenizer, rows = Number.POSITIVE_INFINIT
     maxTokenBytes,
     eosIds: eos,
     stripsLeadingSpace: decoderStripsLeadingSpace(tokenizer),
+    // a family that writes reasoning blocks: whether a prompt's last tokens leave one open for the model to write in
+    ...(reasons
+      ? { opensReasoning: (ids: readonly number[]) => opensReasoning(tokenizer.decode([...ids.slice(-64)], { skipSpecialTokens: false })) }
+      : {}),
     encodeChat: (messages, tools) => {
       const i = inputs(messages, tools);
       const text = renderChat(tokenizer, i.messages, { tools: i.tools, addGenerationPrompt: true });

@@ -179,6 +179,9 @@ export interface Completion {
   /** Prompt tokens not read again: their key/value rows came from the model's prefix cache (open-weight models). */
   cachedTokens?: number;
   completionTokens: number;
+  /** What a reasoning model wrote before its answer (`<think>` … `</think>`), which `text` leaves out; and its tokens. */
+  reasoning?: string;
+  reasoningTokens?: number;
   /** One entry per generated content token (OpenAI's `logprobs.content`), when requested. */
   logprobs?: TokenLogprob[];
 }

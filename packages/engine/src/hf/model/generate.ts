@@ -13,6 +13,7 @@ import { Rng } from "../../trainer/train/rng.ts";
 import type { ChatExample, Completion, CompletionBatch, OnToken, SamplingParams } from "../../trainer/types.ts";
 import { contextLimit } from "../config.ts";
 import { type DecoderModel, HfDecoder } from "./decoder.ts";
+import { answerStart, splitReasoning } from "./reasoning.ts";
 import { parseHfToolCalls, streamableLength } from "./tool-calls.ts";
 
 /** What generation needs from the tokenizer and chat template (src/hf/tokenizer). */
@@ -36,6 +37,11 @@ export interface ChatCodec {
    * generated ids does, so the content is the text the model was trained to answer, not " " + it.
    */
   readonly stripsLeadingSpace: boolean;
+  /**
+   * For a family that writes reasoning blocks (its template writes `</think>`): whether the prompt leaves one open for
+   * the model to write in. Its output is then split into reasoning and answer (reasoning.ts); absent: never split.
+   */
+  readonly opensReasoning?: (prompt: readonly number[]) => boolean;
 }
 
 /** One request to generate: what generateHf and HfBatch take. */
@@ -69,6 +75,11 @@ class HfGeneration {
   private emitted = 0;
   private completionTokens = 0;
   private cachedTokens = 0;
+  /** Whether the output may begin with reasoning (reasoning.ts), and whether the prompt opened its block. */
+  private readonly reasons: boolean;
+  private readonly openInPrompt: boolean;
+  /** Tokens generated before the answer began (its reasoning, when there was some). */
+  private beforeAnswer = 0;
   private finishReason: Completion["finishReason"] = "length";
 
   constructor(
@@ -94,6 +105,8 @@ class HfGeneration {
     // Tool-call text is not streamed as content: hold it back once a call may have started.
     this.streamable = r.tools && r.tools.length > 0 ? streamableLength : (t: string) => t.length;
     this.decoder = new HfDecoder(model, this.prompt.length + this.maxTokens);
+    this.reasons = codec.opensReasoning !== undefined;
+    this.openInPrompt = codec.opensReasoning?.(this.prompt) ?? false;
   }
 
   /** Feeds the prompt (from the model's cached prefixes where it can); the logits of its last token, for the first step. */
@@ -143,10 +156,16 @@ class HfGeneration {
       this.finishReason = "stop";
       return null;
     }
-    const upTo = Math.min(this.text.length - this.holdBack, this.streamable(this.text));
-    if (r.onToken && upTo > this.emitted) {
-      this.send(this.text.slice(this.emitted, upTo));
-      this.emitted = upTo;
+    // the answer streams once it has begun (after any reasoning); `emitted` counts its characters sent
+    const start = this.reasons ? answerStart(this.text, this.openInPrompt) : 0;
+    if (start === null) this.beforeAnswer++;
+    else {
+      const answer = this.text.slice(start);
+      const upTo = Math.min(answer.length - this.holdBack, this.streamable(answer));
+      if (r.onToken && upTo > this.emitted) {
+        this.send(answer.slice(this.emitted, upTo));
+        this.emitted = upTo;
+      }
     }
     return this.completionTokens >= this.maxTokens ? null : id;
   }
@@ -154,8 +173,11 @@ class HfGeneration {
   /** The completion, once step() has returned null. */
   result(): Completion {
     this.text += this.utf8.decode();
-    const { content, toolCalls } = parseHfToolCalls(this.text, this.r.tools);
-    if (this.r.onToken && toolCalls.length === 0 && this.text.length > this.emitted) this.send(this.text.slice(this.emitted));
+    const { reasoning, content: answer } = this.reasons
+      ? splitReasoning(this.text, this.openInPrompt, this.finishReason !== "length")
+      : { content: this.text };
+    const { content, toolCalls } = parseHfToolCalls(answer, this.r.tools);
+    if (this.r.onToken && toolCalls.length === 0 && answer.length > this.emitted) this.send(answer.slice(this.emitted));
     const finishReason = toolCalls.length > 0 && this.finishReason === "stop" ? "tool_calls" : this.finishReason;
     return {
       text: content,
@@ -164,6 +186,7 @@ class HfGeneration {
       promptTokens: this.prompt.length,
       ...(this.cachedTokens > 0 ? { cachedTokens: this.cachedTokens } : {}),
       completionTokens: this.completionTokens,
+      ...(reasoning !== undefined ? { reasoning, reasoningTokens: Math.min(this.beforeAnswer, this.completionTokens) } : {}),
       ...(this.r.sampling.logprobs !== undefined ? { logprobs: this.logprobs } : {}),
     };
   }

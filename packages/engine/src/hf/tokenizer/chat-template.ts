@@ -79,6 +79,11 @@ export class ChatTemplate {
     this.#origin = origin;
   }
 
+  /** Whether any of its templates holds `text` (what a model's family writes: `</think>`). */
+  writes(text: string): boolean {
+    return [...this.#sources.values()].some((source) => source.includes(text));
+  }
+
   /** The name of the template used for a request with or without tools. */
   select(hasTools: boolean): string {
     if (hasTools && this.#sources.has("tool_use")) return "tool_use";
