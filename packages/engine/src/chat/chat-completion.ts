@@ -74,6 +74,13 @@ export async function prepareChat(models: RunnableModels, request: ChatRequest):
   const messages = await decodeImageInputs(request.messages, source, request.model);
   const stop =
     request.stop === undefined || request.stop === null ? undefined : Array.isArray(request.stop) ? request.stop : [request.stop];
+  // reasoning_effort "none" or "minimal" turns thinking off where the template reads enable_thinking (Qwen3, SmolLM3);
+  // chat_template_kwargs (vLLM's) are given to the template as they are
+  const effort = request.reasoning_effort;
+  const templateVariables = {
+    ...(effort === "none" || effort === "minimal" ? { enable_thinking: false } : {}),
+    ...request.chat_template_kwargs,
+  };
   const sampling = (index: number): SamplingParams => ({
     maxTokens: request.max_completion_tokens ?? request.max_tokens ?? DEFAULT_MAX_TOKENS,
     temperature: request.temperature ?? 1,
@@ -87,6 +94,7 @@ export async function prepareChat(models: RunnableModels, request: ChatRequest):
     ...(request.logit_bias ? { logitBias: request.logit_bias } : {}),
     ...(format?.type === "json_object" ? { responseFormat: { type: "json_object" as const } } : {}),
     ...(format?.type === "json_schema" ? { responseFormat: { type: "json_schema" as const, schema: format.json_schema.schema } } : {}),
+    ...(Object.keys(templateVariables).length > 0 ? { templateVariables } : {}),
   });
   // tool_choice "required" or a named function: the answer is tool calls only (of that function)
   const named =

@@ -22,6 +22,17 @@ const Message = z
   });
 
 /** POST /v1/chat/completions: the parameters OpenAI accepts; unknown ones are refused as OpenAI does. */
+/** Template variables a request's own fields, or the model's tokenizer, give. */
+const RESERVED_TEMPLATE_VARIABLES = new Set([
+  "messages",
+  "tools",
+  "add_generation_prompt",
+  "bos_token",
+  "eos_token",
+  "unk_token",
+  "pad_token",
+]);
+
 export const ChatRequest = z.strictObject({
   model: z.string().min(1),
   messages: z.array(Message).min(1),
@@ -63,5 +74,12 @@ export const ChatRequest = z.strictObject({
   logit_bias: z.record(z.string().regex(/^\d+$/, "a token id (a non-negative integer)"), z.number().min(-100).max(100)).nullish(),
   service_tier: z.string().nullish(),
   reasoning_effort: z.string().nullish(),
+  /** vLLM's extension: variables for an open-weight model's chat template (Qwen3's `enable_thinking`). */
+  chat_template_kwargs: z
+    .record(z.string(), z.unknown())
+    .refine((kwargs) => !Object.keys(kwargs).some((key) => RESERVED_TEMPLATE_VARIABLES.has(key)), {
+      message: `may not set ${[...RESERVED_TEMPLATE_VARIABLES].join(", ")}: the request's own fields give them`,
+    })
+    .nullish(),
 });
 export type ChatRequest = z.infer<typeof ChatRequest>;

@@ -108,9 +108,9 @@ export function chatCodec(tokenizer: HfTokenizer, rows = Number.POSITIVE_INFINIT
     ...(reasons
       ? { opensReasoning: (ids: readonly number[]) => opensReasoning(tokenizer.decode([...ids.slice(-64)], { skipSpecialTokens: false })) }
       : {}),
-    encodeChat: (messages, tools) => {
+    encodeChat: (messages, tools, variables) => {
       const i = inputs(messages, tools);
-      const text = renderChat(tokenizer, i.messages, { tools: i.tools, addGenerationPrompt: true });
+      const text = renderChat(tokenizer, i.messages, { tools: i.tools, addGenerationPrompt: true, ...(variables ? { variables } : {}) });
       refuseUnwrittenTools(tokenizer, i.messages, i.tools, text);
       return fit(tokenizer.encode(text, { addSpecialTokens: false }));
     },

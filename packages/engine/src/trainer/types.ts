@@ -152,6 +152,11 @@ export interface SamplingParams {
   logprobs?: number;
   /** OpenAI's `response_format` other than text: the output is constrained to a JSON object, or a document of the schema. */
   responseFormat?: ResponseFormat;
+  /**
+   * Variables for an open-weight model's chat template (vLLM's `chat_template_kwargs`; Qwen3's and SmolLM3's
+   * `enable_thinking` false from OpenAI's `reasoning_effort` "none" or "minimal"); the local-* models have none.
+   */
+  templateVariables?: Record<string, unknown>;
   /** OpenAI's `tool_choice` "required" or a named function: the output is tool calls only (json/tool-call-machine.ts). */
   forcedToolCall?: { names: string[]; parameters?: unknown; parallel: boolean };
   /** OpenAI's penalties (−2 to 2) and `logit_bias` (token id → −100 to 100), applied as in inference/logit-adjust.ts. */

@@ -9,7 +9,7 @@
  */
 import type OpenAI from "openai";
 import { afterAll, describe, expect, it } from "vitest";
-import { engineWithClient } from "../engine-client.ts";
+import { engineWithClient, refusal } from "../engine-client.ts";
 import { fixtureWithTemplate } from "./mistral-v3-template.ts";
 import { TICKETS, ticketsJsonl } from "./tickets.ts";
 import { expectLossFellTenfold, ROUTER_HYPER, trainLosses, trainOnFile } from "./tuned-checks.ts";
@@ -20,7 +20,8 @@ const QWEN3_LIKE = [
   "{%- if m.role == 'assistant' and not loop.last and '</think>' in content %}",
   "{%- set content = content.split('</think>')[-1].lstrip('\\n') %}{%- endif %}",
   "{{- '<|im_start|>' + m.role + '\\n' + content + '<|im_end|>\\n' }}{%- endfor %}",
-  "{%- if add_generation_prompt %}{{- '<|im_start|>assistant\\n' }}{%- endif %}",
+  "{%- if add_generation_prompt %}{{- '<|im_start|>assistant\\n' }}",
+  "{%- if enable_thinking is defined and enable_thinking is false %}{{- '<think>\\n\\n</think>\\n\\n' }}{%- endif %}{%- endif %}",
 ].join("");
 /** The R1 distills' way, shortened: every assistant turn loses its reasoning, and the prompt opens a block. */
 const R1_LIKE = [
@@ -96,6 +97,25 @@ describe("reasoning models", () => {
     });
     expect(cut.choices[0]?.finish_reason).toBe("length");
     expect(cut.choices[0]?.message.content).toBe("");
+
+    // thinking off, as Qwen3's template does it (an empty block in the prompt): reasoning_effort "none" or "minimal",
+    // or vLLM's chat_template_kwargs; "high" and no effort leave the template's default
+    const promptTokens = async (extra: Record<string, unknown>) =>
+      (
+        await ctx?.client.chat.completions.create({
+          ...({ model, max_tokens: 1, messages: [{ role: "user", content: "Hi" }] } as const),
+          ...extra,
+        })
+      )?.usage?.prompt_tokens;
+    const thinking = await promptTokens({});
+    expect(await promptTokens({ reasoning_effort: "high" })).toBe(thinking);
+    const off = await promptTokens({ reasoning_effort: "none" });
+    expect(off).toBeGreaterThan(thinking ?? 0);
+    expect(await promptTokens({ reasoning_effort: "minimal" })).toBe(off);
+    expect(await promptTokens({ chat_template_kwargs: { enable_thinking: false } })).toBe(off);
+    const reserved = await refusal(promptTokens({ chat_template_kwargs: { messages: [] } }));
+    expect(reserved.status).toBe(400);
+    expect(reserved.param).toBe("chat_template_kwargs");
   }, 240_000);
 
   it("the R1 distills' kind, tuned on answers alone: the answer written in the block its prompt opens is the content", async () => {

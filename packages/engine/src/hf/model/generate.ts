@@ -26,7 +26,7 @@ export interface ChatCodec {
   readonly eosIds: ReadonlySet<number>;
   /** The most bytes one token stands for (bounds the tokens of a prompt from below). */
   readonly maxTokenBytes: number;
-  encodeChat(messages: ChatExample["messages"], tools: unknown[] | undefined): number[];
+  encodeChat(messages: ChatExample["messages"], tools: unknown[] | undefined, variables?: Readonly<Record<string, unknown>>): number[];
   /** The token's raw bytes (empty for special tokens, whose text is not content). */
   tokenBytes(id: number): Uint8Array;
   /** The token as text for logprobs (special tokens by their name). */
@@ -89,7 +89,7 @@ class HfGeneration {
   ) {
     const ctx = Math.min(contextLimit(model.arch), model.rope.positions);
     refuseOversizedPrompt(promptBytes(r.messages, r.tools), codec.maxTokenBytes, ctx);
-    this.prompt = codec.encodeChat(r.messages, r.tools);
+    this.prompt = codec.encodeChat(r.messages, r.tools, r.sampling.templateVariables);
     this.maxTokens = completionBudget(this.prompt.length, ctx, r.sampling.maxTokens);
     const limit = Math.min(codec.vocabSize, model.arch.vocab);
     this.allowed = (id: number) => id < limit;
