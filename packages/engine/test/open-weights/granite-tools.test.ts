@@ -8,11 +8,11 @@
  * Once with `<|tool_call|>` as text, once as one special token, as Granite's tokenizer has it (its text must still
  * reach the parser). The published Granite 3.3 template is checked in published-templates.test.ts.
  */
-import type OpenAI from "openai";
 import { describe, expect, it } from "vitest";
 import { assistantMask, HfTokenizer } from "../../src/hf/tokenizer/index.ts";
 import { engineWithClient } from "../engine-client.ts";
 import { CASES, caseMessages, fixtureWithTemplate, TOOLS, type ToolCase, toolCasesJsonl } from "./mistral-v3-template.ts";
+import { expectCallsToolsAsTrained } from "./tool-checks.ts";
 import { expectLossFellTenfold, trainLosses, trainOnFile } from "./tuned-checks.ts";
 
 /** Granite 3's shape, shortened: tools in a turn of their own, the calls' marker named in the system text, content only. */
@@ -24,7 +24,6 @@ const GRANITE_LIKE_TEMPLATE = [
 ].join("");
 const MODEL = "tiny-granite-tools";
 const HYPER = { n_epochs: 50, batch_size: 2, learning_rate_multiplier: 40, lora_rank: 8, lora_alpha: 16 } as const;
-const tools = TOOLS as unknown as OpenAI.Chat.ChatCompletionTool[];
 
 describe("Granite tool calling on an open-weight base", () => {
   it("trains a call as <|tool_call|> and its JSON list, and the answer to its result", async () => {
@@ -65,41 +64,7 @@ describe("Granite tool calling on an open-weight base", () => {
         expectLossFellTenfold(await trainLosses(ctx.client, job.id));
         const model = job.fine_tuned_model ?? "";
 
-        for (const c of CASES) {
-          const ask = { model, temperature: 0, max_tokens: 60, tools, messages: [{ role: "user" as const, content: c.user }] };
-          const choice = (await ctx.client.chat.completions.create(ask)).choices[0];
-          expect(choice?.finish_reason, c.user).toBe("tool_calls");
-          expect(choice?.message.content).toBeNull();
-          const call = (choice?.message.tool_calls ?? [])[0] as OpenAI.Chat.ChatCompletionMessageFunctionToolCall;
-          expect(choice?.message.tool_calls).toHaveLength(1);
-          expect(call.function.name, c.user).toBe(c.name);
-          expect(JSON.parse(call.function.arguments), c.user).toEqual(c.args);
-
-          let streamedContent = "";
-          const streamedCalls: OpenAI.Chat.ChatCompletionChunk.Choice.Delta.ToolCall[] = [];
-          for await (const chunk of await ctx.client.chat.completions.create({ ...ask, stream: true })) {
-            streamedContent += chunk.choices[0]?.delta?.content ?? "";
-            streamedCalls.push(...(chunk.choices[0]?.delta?.tool_calls ?? []));
-          }
-          expect(streamedContent, c.user).toBe("");
-          expect(streamedCalls.map((d) => d.function)).toEqual([call.function]);
-
-          const followUp = (
-            await ctx.client.chat.completions.create({
-              model,
-              temperature: 0,
-              max_tokens: 16,
-              tools,
-              messages: [
-                { role: "user", content: c.user },
-                { role: "assistant", content: null, tool_calls: [{ ...call, id: "call_0" }] },
-                { role: "tool", tool_call_id: "call_0", content: c.result },
-              ],
-            })
-          ).choices[0];
-          expect(followUp?.finish_reason, c.user).toBe("stop");
-          expect(followUp?.message.content, c.user).toBe(c.answer);
-        }
+        await expectCallsToolsAsTrained(ctx.client, model);
       } finally {
         await ctx.dispose();
         checkpoint.dispose();

@@ -10,12 +10,12 @@
  */
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import type OpenAI from "openai";
 import { afterAll, describe, expect, it } from "vitest";
 import { assistantMask, ChatTemplate, HfTokenizer } from "../../src/hf/tokenizer/index.ts";
 import type { TemplateMessage } from "../../src/hf/tokenizer/template-messages.ts";
 import { engineWithClient } from "../engine-client.ts";
 import { CASES, caseMessages, fixtureWithTemplate, TOOLS, type ToolCase, toolCasesJsonl } from "./mistral-v3-template.ts";
+import { expectCallsToolsAsTrained } from "./tool-checks.ts";
 import { expectLossFellTenfold, trainLosses, trainOnFile } from "./tuned-checks.ts";
 
 const TEMPLATES = fileURLToPath(new URL("../../fixtures/chat-templates/", import.meta.url));
@@ -34,7 +34,6 @@ const reference = JSON.parse(readFileSync(`${TEMPLATES}reference.json`, "utf8"))
 };
 const MODEL = "tiny-phi4-mini-tools";
 const HYPER = { n_epochs: 50, batch_size: 2, learning_rate_multiplier: 40, lora_rank: 8, lora_alpha: 16 } as const;
-const tools = TOOLS as unknown as OpenAI.Chat.ChatCompletionTool[];
 
 /**
  * The phi3 fixture with Phi-4-mini's special tokens (eos `<|endoftext|>`, `<|end|>` among the eos ids) and, as
@@ -85,41 +84,7 @@ describe("Phi-4-mini's chat template", () => {
       expectLossFellTenfold(await trainLosses(ctx.client, job.id));
       const model = job.fine_tuned_model ?? "";
 
-      for (const c of CASES) {
-        const ask = { model, temperature: 0, max_tokens: 60, tools, messages: [{ role: "user" as const, content: c.user }] };
-        const choice = (await ctx.client.chat.completions.create(ask)).choices[0];
-        expect(choice?.finish_reason, c.user).toBe("tool_calls");
-        expect(choice?.message.content).toBeNull();
-        expect(choice?.message.tool_calls).toHaveLength(1);
-        const call = (choice?.message.tool_calls ?? [])[0] as OpenAI.Chat.ChatCompletionMessageFunctionToolCall;
-        expect(call.function.name, c.user).toBe(c.name);
-        expect(JSON.parse(call.function.arguments), c.user).toEqual(c.args);
-
-        let streamedContent = "";
-        const streamedCalls: OpenAI.Chat.ChatCompletionChunk.Choice.Delta.ToolCall[] = [];
-        for await (const chunk of await ctx.client.chat.completions.create({ ...ask, stream: true })) {
-          streamedContent += chunk.choices[0]?.delta?.content ?? "";
-          streamedCalls.push(...(chunk.choices[0]?.delta?.tool_calls ?? []));
-        }
-        expect(streamedContent, c.user).toBe("");
-        expect(streamedCalls.map((d) => d.function)).toEqual([call.function]);
-
-        const followUp = (
-          await ctx.client.chat.completions.create({
-            model,
-            temperature: 0,
-            max_tokens: 16,
-            tools,
-            messages: [
-              { role: "user", content: c.user },
-              { role: "assistant", content: null, tool_calls: [{ ...call, id: "call_0" }] },
-              { role: "tool", tool_call_id: "call_0", content: c.result },
-            ],
-          })
-        ).choices[0];
-        expect(followUp?.finish_reason, c.user).toBe("stop");
-        expect(followUp?.message.content, c.user).toBe(c.answer);
-      }
+      await expectCallsToolsAsTrained(ctx.client, model);
     } finally {
       await ctx.dispose();
     }
