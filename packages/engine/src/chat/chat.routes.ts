@@ -14,7 +14,7 @@ export function chatRoutes(models: RunnableModels): Hono {
     const { request, n, base, complete } = chat;
     if (request.stream) {
       // The first choice starts before the response does, so a prompt over the context is still a 400.
-      const first = new TokenQueue(complete(0, (t, l) => first.push(t, l)));
+      const first = new TokenQueue(complete(0, (t, l, r) => first.push(t, l, r)));
       await first.started().catch((e: unknown) => {
         throw asHttpError(e);
       });
@@ -27,11 +27,16 @@ export function chatRoutes(models: RunnableModels): Hono {
         let reasoning = 0;
         let completion = 0;
         for (let index = 0; index < n; index++) {
-          const queue = index === 0 ? first : new TokenQueue(complete(index, (t, l) => queue.push(t, l)));
+          const queue = index === 0 ? first : new TokenQueue(complete(index, (t, l, r) => queue.push(t, l, r)));
           await chunk([{ index, delta: { role: "assistant", content: "", refusal: null }, logprobs: null, finish_reason: null }]);
           // each content chunk carries the logprobs of its tokens, as OpenAI's do; the last chunk any not sent yet
           let logprobsSent = 0;
           for await (const piece of queue) {
+            // a reasoning model's reasoning, where DeepSeek's API and vLLM stream it
+            if (piece.reasoning) {
+              await chunk([{ index, delta: { reasoning_content: piece.text }, logprobs: null, finish_reason: null }]);
+              continue;
+            }
             const logprobs = piece.logprobs ? { content: piece.logprobs, refusal: null } : null;
             logprobsSent += piece.logprobs?.length ?? 0;
             await chunk([{ index, delta: { content: piece.text }, logprobs, finish_reason: null }]);

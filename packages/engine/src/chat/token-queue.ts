@@ -8,6 +8,8 @@ import type { Completion } from "../trainer/types.ts";
 export interface StreamedPiece {
   text: string;
   logprobs?: TokenLogprob[] | undefined;
+  /** A reasoning model's reasoning, streamed as `delta.reasoning_content`. */
+  reasoning?: boolean | undefined;
 }
 
 export class TokenQueue implements AsyncIterable<StreamedPiece> {
@@ -27,8 +29,8 @@ export class TokenQueue implements AsyncIterable<StreamedPiece> {
     );
   }
 
-  push(text: string, logprobs?: TokenLogprob[]): void {
-    this.pieces.push({ text, logprobs });
+  push(text: string, logprobs?: TokenLogprob[], reasoning?: boolean): void {
+    this.pieces.push({ text, logprobs, reasoning });
     this.markStarted();
     this.wake?.();
   }

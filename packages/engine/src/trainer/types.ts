@@ -191,8 +191,11 @@ export interface Completion {
   logprobs?: TokenLogprob[];
 }
 
-/** Streamed content: the text generated since the last call, and the logprobs of the tokens behind it (when asked). */
-export type OnToken = (text: string, logprobs?: TokenLogprob[]) => void;
+/**
+ * Streamed content: the text generated since the last call, and the logprobs of the tokens behind it (when asked); with
+ * `reasoning`, the text is a reasoning model's reasoning, not its answer (hf/model/reasoning.ts).
+ */
+export type OnToken = (text: string, logprobs?: TokenLogprob[], reasoning?: boolean) => void;
 
 export interface LoadedModel {
   spec: ModelSpec;

@@ -3,7 +3,8 @@
  * the reasoning is `message.reasoning_content` (where DeepSeek's API and vLLM put it), counted in
  * `usage.completion_tokens_details.reasoning_tokens`. A LoRA job through the SDK on the qwen3 fixture with a template of
  * Qwen3's kind (the model writes `<think>` … `</think>` before its answer; earlier turns lose their reasoning), trained
- * on tickets answered after a line of reasoning, answers each ticket's team as content, streamed too; and one of the R1
+ * on tickets answered after a line of reasoning, answers each ticket's team as content, streamed too (the reasoning as
+ * `delta.reasoning_content`); and one of the R1
  * distills' kind (the prompt opens `<think>`), trained on answers alone, answers in the block it is prompted with: that
  * text is its answer.
  */
@@ -75,6 +76,7 @@ describe("reasoning models", () => {
       expect(details?.reasoning_tokens).toBeGreaterThan(0);
       expect(details?.reasoning_tokens).toBeLessThan(r.usage?.completion_tokens ?? 0);
       let streamed = "";
+      let streamedReasoning = "";
       for await (const chunk of await ctx.client.chat.completions.create({
         model,
         temperature: 0,
@@ -84,9 +86,16 @@ describe("reasoning models", () => {
           { role: "system", content: "Route the ticket." },
           { role: "user", content: user },
         ],
-      }))
-        streamed += chunk.choices[0]?.delta?.content ?? "";
+      })) {
+        const delta = chunk.choices[0]?.delta as
+          | (OpenAI.Chat.ChatCompletionChunk.Choice.Delta & { reasoning_content?: string })
+          | undefined;
+        streamed += delta?.content ?? "";
+        streamedReasoning += delta?.reasoning_content ?? "";
+      }
+      // the reasoning streams as reasoning_content (as DeepSeek's API and vLLM stream it), then the answer as content
       expect(streamed, user).toBe(team);
+      expect(streamedReasoning, user).toBe(REASONS[team]);
     }
     // cut off while reasoning: no answer yet
     const cut = await ctx.client.chat.completions.create({

@@ -13,7 +13,7 @@ import { Rng } from "../../trainer/train/rng.ts";
 import type { ChatExample, Completion, CompletionBatch, OnToken, SamplingParams } from "../../trainer/types.ts";
 import { contextLimit } from "../config.ts";
 import { type DecoderModel, HfDecoder } from "./decoder.ts";
-import { answerStart, splitReasoning } from "./reasoning.ts";
+import { answerStart, splitReasoning, THINK_CLOSE, THINK_OPEN } from "./reasoning.ts";
 import { parseHfToolCalls, streamableLength } from "./tool-calls.ts";
 
 /** What generation needs from the tokenizer and chat template (src/hf/tokenizer). */
@@ -80,6 +80,8 @@ class HfGeneration {
   private readonly openInPrompt: boolean;
   /** Tokens generated before the answer began (its reasoning, when there was some). */
   private beforeAnswer = 0;
+  /** Characters of the reasoning streamed so far. */
+  private reasoningSent = 0;
   private finishReason: Completion["finishReason"] = "length";
 
   constructor(
@@ -158,8 +160,11 @@ class HfGeneration {
     }
     // the answer streams once it has begun (after any reasoning); `emitted` counts its characters sent
     const start = this.reasons ? answerStart(this.text, this.openInPrompt) : 0;
-    if (start === null) this.beforeAnswer++;
-    else {
+    if (start === null) {
+      this.beforeAnswer++;
+      this.streamReasoning();
+    } else {
+      this.streamReasoning();
       const answer = this.text.slice(start);
       const upTo = Math.min(answer.length - this.holdBack, this.streamable(answer));
       if (r.onToken && upTo > this.emitted) {
@@ -168,6 +173,31 @@ class HfGeneration {
       }
     }
     return this.completionTokens >= this.maxTokens ? null : id;
+  }
+
+  /**
+   * Streams the reasoning of a block the model opened itself (Qwen3, SmolLM3), as far as it is known not to be part of
+   * `</think>` or whitespace before it. A block the prompt opened is not streamed: a model tuned on answers alone
+   * answers in it (reasoning.ts), which is known only at the end.
+   */
+  private streamReasoning(): void {
+    if (!this.r.onToken || this.openInPrompt) return;
+    const lead = this.text.trimStart();
+    if (!lead.startsWith(THINK_OPEN)) return;
+    const body = lead.slice(THINK_OPEN.length).trimStart();
+    const close = body.indexOf(THINK_CLOSE);
+    let end = close >= 0 ? close : body.length;
+    if (close < 0)
+      for (let k = Math.min(THINK_CLOSE.length - 1, body.length); k > 0; k--)
+        if (body.endsWith(THINK_CLOSE.slice(0, k))) {
+          end -= k;
+          break;
+        }
+    end = body.slice(0, end).trimEnd().length;
+    if (end > this.reasoningSent) {
+      this.r.onToken(body.slice(this.reasoningSent, end), undefined, true);
+      this.reasoningSent = end;
+    }
   }
 
   /** The completion, once step() has returned null. */

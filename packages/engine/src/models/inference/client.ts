@@ -44,7 +44,7 @@ export class InferenceClient {
     worker.on("message", (m: InferenceReply) => {
       const p = this.pending.get(m.id);
       if (!p) return;
-      if (m.type === "token") p.onToken?.(m.text, m.logprobs);
+      if (m.type === "token") p.onToken?.(m.text, m.logprobs, m.reasoning);
       else {
         this.pending.delete(m.id);
         if (m.type === "done") p.resolve(m.completion);

@@ -52,7 +52,7 @@ export interface SerializedError {
 }
 
 export type InferenceReply =
-  | { type: "token"; id: number; text: string; logprobs?: TokenLogprob[] }
+  | { type: "token"; id: number; text: string; logprobs?: TokenLogprob[]; reasoning?: true }
   | { type: "done"; id: number; completion: Completion }
   | { type: "count"; id: number; tokens: number }
   | { type: "embed"; id: number; vectors: Float32Array[]; promptTokens: number }

@@ -97,7 +97,8 @@ async function drain(): Promise<void> {
 
 function streamTo(r: CompleteRequest) {
   return r.stream
-    ? (text: string, logprobs?: TokenLogprob[]) => post({ type: "token", id: r.id, text, ...(logprobs ? { logprobs } : {}) })
+    ? (text: string, logprobs?: TokenLogprob[], reasoning?: boolean) =>
+        post({ type: "token", id: r.id, text, ...(logprobs ? { logprobs } : {}), ...(reasoning ? { reasoning: true as const } : {}) })
     : undefined;
 }
 
