@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { chatCodec } from "../chat-codec.ts";
+import { loadTestTokenizer } from "../tokenizer/test-tokenizers.ts";
 import { answerStart, opensReasoning, splitReasoning } from "./reasoning.ts";
 
 describe("reasoning before the answer", () => {
@@ -42,5 +44,28 @@ describe("reasoning before the answer", () => {
     expect(grow("<tool_call>", false)).toEqual([null, null, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
     expect(grow("billing", false)).toEqual(Array(7).fill(0));
     expect(grow("ok</think>\n x", true)).toEqual([...Array(12).fill(null), 12]);
+  });
+});
+
+describe("Qwen3's own tokenizer and chat template", () => {
+  it("opens no block in the prompt (the model opens it), with thinking on or off, and gives </think>'s text to the parser", async () => {
+    const tokenizer = await loadTestTokenizer("qwen3");
+    const codec = chatCodec(tokenizer);
+    const messages = [{ role: "user" as const, content: "My invoice is wrong" }];
+    expect(codec.opensReasoning).toBeDefined(); // its template writes </think>
+    const on = codec.encodeChat(messages, undefined);
+    const off = codec.encodeChat(messages, undefined, { enable_thinking: false });
+    expect(codec.opensReasoning?.(on)).toBe(false);
+    expect(codec.opensReasoning?.(off)).toBe(false);
+    // thinking off: the template writes an empty block into the prompt
+    const text = (ids: number[]) => new TextDecoder().decode(new Uint8Array(ids.flatMap((id) => [...codec.tokenBytes(id)])));
+    expect(text(off.slice(on.length))).toBe("<think>\n\n</think>\n\n");
+    // what the model writes, token by token, split as the server splits it
+    const output = tokenizer.encode("<think>\nCharged twice.\n</think>\n\nbilling", { addSpecialTokens: false });
+    expect(output).toContain(tokenizer.tokenToId("</think>"));
+    expect(splitReasoning(text(output), codec.opensReasoning?.(on) ?? false, true)).toEqual({
+      reasoning: "Charged twice.",
+      content: "billing",
+    });
   });
 });
