@@ -216,7 +216,8 @@ class HfGeneration {
       promptTokens: this.prompt.length,
       ...(this.cachedTokens > 0 ? { cachedTokens: this.cachedTokens } : {}),
       completionTokens: this.completionTokens,
-      ...(reasoning !== undefined ? { reasoning, reasoningTokens: Math.min(this.beforeAnswer, this.completionTokens) } : {}),
+      // an empty block (Qwen3 tuned on answers alone writes one) is no reasoning to report
+      ...(reasoning ? { reasoning, reasoningTokens: Math.min(this.beforeAnswer, this.completionTokens) } : {}),
       ...(this.r.sampling.logprobs !== undefined ? { logprobs: this.logprobs } : {}),
     };
   }
