@@ -3,6 +3,7 @@
  * (checkpoint.ts), weights loaded (bf16 as stored, else float32), RoPE tables, tokenizer and chat template. A LoRA
  * adapter is applied unmerged (model/decoder.ts), so a tuned model costs its base's memory plus the adapter's.
  */
+import { resolve } from "node:path";
 import { nativeKernels } from "../trainer/kernels/native.ts";
 import type { Kernels } from "../trainer/kernels/types.ts";
 import type { LoadedModel } from "../trainer/types.ts";
@@ -42,15 +43,36 @@ export function openHfDecoderModel(dir: string, k: Kernels = nativeKernels(), op
 }
 
 /**
+ * Bases of served models, each loaded once for every adapter on it while any served model holds it: the key (folder and
+ * how its weights are held) maps to its weights weakly, and the weights to the rest of the decoder (ephemeron), so a
+ * base no served model holds any more is collected.
+ */
+const servedWeights = new Map<string, WeakRef<DecoderModel["weights"]>>();
+const servedParts = new WeakMap<DecoderModel["weights"], DecoderModel>();
+
+/** The decoder of a base for serving: the one already loaded for another adapter on it (with these kernels), else loaded. */
+export function servedBase(dir: string, k: Kernels, weights: BaseWeights | undefined): DecoderModel {
+  const key = `${resolve(dir)}\u0000${weights ?? "as_stored"}`;
+  const held = servedWeights.get(key)?.deref();
+  const parts = held && servedParts.get(held);
+  if (parts && parts.k === k) return { ...parts };
+  const base = openHfDecoderModel(dir, k, weights ? { weights } : {});
+  servedWeights.set(key, new WeakRef(base.weights));
+  servedParts.set(base.weights, base);
+  return { ...base };
+}
+
+/**
  * A base model directory, with the LoRA adapter in `adapterDir` applied unmerged when it is given, for serving: prompts
  * that begin as earlier ones did start from the rows those left in its prefix cache (`prefixCacheBytes`, 0: none).
+ * Adapters on one base share its weights in memory (servedBase).
  */
 export async function openHfModel(
   dir: string,
   options: { adapterDir?: string; weights?: BaseWeights; prefixCacheBytes?: number } = {},
   k: Kernels = nativeKernels(),
 ): Promise<LoadedModel> {
-  const model = openHfDecoderModel(dir, k, options.weights ? { weights: options.weights } : {});
+  const model = servedBase(dir, k, options.weights);
   if (options.adapterDir) model.lora = readPeftAdapter(options.adapterDir, model.arch, k, { inference: true });
   const budget = options.prefixCacheBytes ?? prefixCacheBudget();
   if (budget > 0) model.prefixes = new PrefixCache(budget);
