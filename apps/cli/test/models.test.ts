@@ -107,7 +107,15 @@ describe("tunelab models with a local Hugging Face folder", () => {
     expect(show.files.map((f) => f.name)).toEqual(
       expect.arrayContaining(["config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json"]),
     );
+    // what its chat template does with OpenAI chat data (the fixture's ChatML writes tools as Hermes does)
+    expect((show as unknown as { chat: unknown }).chat).toEqual({
+      toolCalling: true,
+      toolCallForm: "<tool_call>",
+      reasoning: false,
+      systemRole: true,
+    });
     const showHuman = cli(["models", "show", "tiny"]);
+    expect(showHuman.stdout).toContain("chat          tool calling (calls written as <tool_call>)");
     expect(showHuman.stdout).toContain(`fingerprint   ${show.fingerprint}`);
     expect(showHuman.stdout).toContain(`directory     ${TINY}`);
     const missing = cli(["models", "show", "nope"]);

@@ -1,4 +1,5 @@
 export { createEngine, type Engine, type EngineOptions } from "./engine.ts";
+export { type ChatFeatures, chatFeatures } from "./hf/chat-features.ts";
 export { checkUnchanged } from "./hf/check-unchanged.ts";
 export {
   EXPORT_DTYPES,

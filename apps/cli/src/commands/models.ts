@@ -1,6 +1,8 @@
 import { basename, join, resolve } from "node:path";
 import { readEnv, resolveHome, TunelabError } from "@tunelab/core";
 import {
+  type ChatFeatures,
+  chatFeatures,
   createEngine,
   deleteRegisteredBase,
   type Engine,
@@ -58,6 +60,17 @@ function describe(row: RegisteredBase) {
   };
 }
 
+/** What the chat template does with OpenAI chat data, in a line. */
+function chatLine(f: ChatFeatures): string {
+  return [
+    f.toolCalling ? `tool calling (calls written as ${f.toolCallForm})` : "no tool calling (its template writes no tools)",
+    f.reasoning ? "reasoning (<think> blocks, served apart from the answer)" : undefined,
+    f.systemRole ? undefined : "system messages go into the first user message",
+  ]
+    .filter((part) => part !== undefined)
+    .join("; ");
+}
+
 /** Hashing progress on stderr: a bar on a terminal, else (pipes, CI, --json) a line every 2 s and at the end. */
 function hashProgress(label: string, json: boolean): (done: number, total: number) => void {
   if (!process.stderr.isTTY || json) {
@@ -110,11 +123,12 @@ export function registerModels(program: Command, globals: () => GlobalOptions): 
           source,
           onHashProgress: hashProgress(options.name ?? located.name ?? basename(resolve(located.dir)), json),
         });
-        const d = describe(model);
+        const d = { ...describe(model), chat: await chatFeatures(model.dir) };
         emit(globals(), { ...d, created }, () =>
           [
             color.green(`✔ ${created ? "registered" : "already registered"} ${color.bold(d.name)}`),
             `  ${d.architecture}, ${formatNumber(d.parameters / 1e6, 1)}M parameters (${d.dtype}), context ${formatNumber(d.contextLength)}`,
+            `  chat: ${chatLine(d.chat)}`,
             `  needs about ${(d.memory.inferenceBytes / GIB).toFixed(2)} GiB to serve; weights stay in ${d.dir}`,
             `  next: tunelab baseline --model ${d.name}`,
           ].join("\n"),
@@ -124,13 +138,13 @@ export function registerModels(program: Command, globals: () => GlobalOptions): 
   registerModelsList(models, globals, describe);
   models
     .command("show")
-    .description("one registered model: files, fingerprint, memory")
+    .description("one registered model: files, fingerprint, memory, what its chat template supports")
     .argument("<name>")
     .action(async (name: string) => {
       await withEngine(async (engine) => {
         const row = await findRegisteredBase(engine.store, name);
         if (!row) throw new TunelabError("not_found", `no registered model named ${name}: \`tunelab models list\``);
-        const d = describe(row);
+        const d = { ...describe(row), chat: await chatFeatures(row.dir) };
         emit(globals(), d, () =>
           [
             `${color.bold(d.name)}  ${d.architecture}`,
@@ -139,6 +153,7 @@ export function registerModels(program: Command, globals: () => GlobalOptions): 
             `parameters    ${formatNumber(d.parameters)} (${d.dtype})`,
             `context       ${formatNumber(d.contextLength)} tokens`,
             `memory        ~${(d.memory.inferenceBytes / GIB).toFixed(2)} GiB to serve (weights: ${(d.memory.weightsBytes / GIB).toFixed(2)} GiB)`,
+            `chat          ${chatLine(d.chat)}`,
             `fingerprint   ${d.fingerprint}`,
             `registered    ${d.createdAt}`,
           ].join("\n"),
