@@ -23,7 +23,15 @@ export interface ChatFeatures {
 /** Markers of the call forms the server reads (model/tool-calls.ts), most specific first. */
 const FORMS = ["[TOOL_CALLS]", "<|tool_call|>", "<tool_call>", "<|python_tag|>"] as const;
 
-const PROBE_TOOL = { type: "function" as const, function: { name: "probe_tool", parameters: { type: "object" } } };
+/** A tool as requests give them (templates such as Hermes' read its description and each parameter's). */
+const PROBE_TOOL = {
+  type: "function" as const,
+  function: {
+    name: "probe_tool",
+    description: "The weather in a city.",
+    parameters: { type: "object", properties: { city: { type: "string", description: "The city." } }, required: ["city"] },
+  },
+};
 
 export async function chatFeatures(dir: string): Promise<ChatFeatures> {
   const tokenizer = await HfTokenizer.fromDirectory(dir);

@@ -14,6 +14,7 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chatCodec, type TrainingCodec } from "../../src/hf/chat-codec.ts";
+import { chatFeatures } from "../../src/hf/chat-features.ts";
 import { splitReasoning } from "../../src/hf/model/reasoning.ts";
 import { parseHfToolCalls } from "../../src/hf/model/tool-calls.ts";
 import { HfTokenizer } from "../../src/hf/tokenizer/index.ts";
@@ -307,13 +308,17 @@ describe.skipIf("reason" in found).each(CASES)("the published chat template $tem
     }
   });
 
-  it("serves a trained reply's text as the answer (a template that writes reasoning blocks has it split off)", () => {
+  it("serves a trained reply's text as the answer (a template that writes reasoning blocks has it split off)", async () => {
     for (const messages of [SIMPLE, MULTI]) {
       const last = replies(m.codec.encodeTraining(messages, undefined)).at(-1) as { before: number[]; reply: number[] };
       const written = served(m.codec, last.reply);
       const answer = m.codec.opensReasoning ? splitReasoning(written, m.codec.opensReasoning(last.before), true).content : written;
       expect(answer.trim()).toBe(String(messages.at(-1)?.content).trim());
     }
+    // what `models show` says of it agrees
+    const features = await chatFeatures(m.dir);
+    expect(features.toolCalling).toBe(c.writesToolCalls === true);
+    expect(features.reasoning).toBe(m.codec.opensReasoning !== undefined);
     // the families that write reasoning blocks are the ones whose output is split (Granite 3.3 with thinking=True)
     expect(m.codec.opensReasoning !== undefined).toBe(/Qwen3|QwQ|DeepSeek-R1|SmolLM3|granite-3\.3/.test(c.template));
   });
