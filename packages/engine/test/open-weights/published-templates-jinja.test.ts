@@ -63,6 +63,12 @@ const CONVERSATIONS: Record<string, { messages: Record<string, unknown>[]; tools
     ],
   },
   "several turns": { messages: [user("Hi there"), assistant("Hello! How can I help?"), user("The app crashes."), assistant("technical")] },
+  // OpenAI's `parameters` is optional: a tool that takes none (Hermes' templates read `parameters.properties|items`,
+  // which both refuse)
+  "a tool without parameters": {
+    tools: [{ type: "function", function: { name: "list_teams", description: "The teams tickets go to" } }],
+    messages: [user("Which teams are there?"), assistant("billing and technical")],
+  },
   "a tool call and its result": {
     tools: TOOLS,
     messages: [
@@ -140,12 +146,19 @@ describe.skipIf(typeof reference === "string")(
       expect(expected.filter((r) => r.text !== undefined).length).toBeGreaterThan(all.length * 0.8);
     });
 
-    it("reads an undefined value as empty in string filters, as jinja2 does (Hermes' `param_fields.description|trim`)", () => {
+    it("reads an undefined value as empty in string filters and items, as jinja2 does (Hermes' `param_fields.description|trim`)", () => {
       const render = (source: string, variables: Record<string, unknown>) => compileChatTemplate(source).render(variables);
       expect(render("[{{ p.description|trim }}]", { p: {} })).toBe("[]");
       expect(render("[{{ p.description|trim }}]", { p: { description: "  x " } })).toBe("[x]");
       expect(render("[{{ missing|upper }}{{ missing|length }}]", {})).toBe("[0]");
       expect(render('[{{ p.name|replace("a", "b") }}]', { p: {} })).toBe("[]");
+      // and no pairs in `items` (Hermes' `tool.parameters.properties|items` for a tool without parameters)
+      expect(render("[{% for k, v in p.properties|items %}{{ k }}{% endfor %}]", { p: {} })).toBe("[]");
+      expect(render("[{% for k, v in p.properties|items %}{{ k }}={{ v }}{% endfor %}]", { p: { properties: { a: 1 } } })).toBe("[a=1]");
+      // an attribute of an undefined value stays an error, as jinja2 raises (a tool without `parameters` in Hermes')
+      expect(() => render("[{% for k, v in p.parameters.properties|items %}{{ k }}{% endfor %}]", { p: {} })).toThrow();
+      expect(() => render("[{{ p.a.b|trim }}]", { p: {} })).toThrow();
+      expect(render("[{{ p.a.b|trim }}]", { p: { a: {} } })).toBe("[]");
     });
   },
 );

@@ -7,6 +7,11 @@ import { Template } from "@huggingface/jinja";
  * `param_fields.description|trim` for every parameter of every tool, described or not.
  */
 const STRING_FILTERS = new Set(["trim", "upper", "lower", "capitalize", "title", "replace", "string", "length"]);
+/**
+ * `items`, which jinja2 gives no pairs for an undefined value: Hermes' templates write `tool.parameters.properties|items`,
+ * and a tool without parameters (OpenAI's `parameters` is optional) threw here.
+ */
+const MAPPING_FILTERS = new Set(["items"]);
 
 interface Node {
   type: string;
@@ -27,7 +32,7 @@ function filterName(filter: unknown): string | undefined {
 
 /**
  * Rewrites, in place, each string filter applied to a variable or attribute lookup (`x|trim`, `a.b|lower`) to read
- * `(x if x is defined else "")`, as jinja2's default Undefined does. Lookups have no side effects, so reading one twice
+ * `(x if x is defined else "")`, and `items` to read `(x if x is defined else {})`, as jinja2's default Undefined does. Lookups have no side effects, so reading one twice
  * changes nothing else.
  */
 function undefinedAsEmpty(node: Node): void {
@@ -42,15 +47,32 @@ function undefinedAsEmpty(node: Node): void {
       }
   };
   for (const value of Object.values(node)) visit(value);
-  if (node.type !== "FilterExpression" || !STRING_FILTERS.has(filterName(node.filter) ?? "")) return;
+  if (node.type !== "FilterExpression") return;
+  const name = filterName(node.filter) ?? "";
+  const empty = STRING_FILTERS.has(name)
+    ? { type: "StringLiteral", value: "" }
+    : MAPPING_FILTERS.has(name)
+      ? { type: "ObjectLiteral", value: new Map() }
+      : undefined;
   const operand = node.operand;
-  if (!isNode(operand) || (operand.type !== "Identifier" && operand.type !== "MemberExpression")) return;
-  node.operand = {
-    type: "Ternary",
-    condition: { type: "TestExpression", operand, negate: false, test: { type: "Identifier", value: "defined" } },
-    trueExpr: operand,
-    falseExpr: { type: "StringLiteral", value: "" },
-  };
+  if (!empty || !isNode(operand) || (operand.type !== "Identifier" && operand.type !== "MemberExpression")) return;
+  const defined = (value: unknown, negate = false) => ({
+    type: "TestExpression",
+    operand: value,
+    negate,
+    test: { type: "Identifier", value: "defined" },
+  });
+  // an attribute of an undefined value stays an error, as jinja2 raises reading it (`a.b|trim` with `a` undefined)
+  const condition =
+    operand.type === "MemberExpression"
+      ? {
+          type: "BinaryExpression",
+          operator: { type: "Identifier", value: "or" },
+          left: defined(operand),
+          right: defined(operand.object, true),
+        }
+      : defined(operand);
+  node.operand = { type: "Ternary", condition, trueExpr: operand, falseExpr: empty };
 }
 
 /**
