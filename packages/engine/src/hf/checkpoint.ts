@@ -162,7 +162,7 @@ function textModelTensors(
 }
 
 /** The safetensors files of a directory: `model.safetensors`, or the shards its index lists. */
-function weightFiles(dir: string): string[] {
+export function weightFiles(dir: string): string[] {
   const index = join(dir, "model.safetensors.index.json");
   if (existsSync(index)) {
     const parsed = WeightIndex.safeParse(readJson(dir, "model.safetensors.index.json"));

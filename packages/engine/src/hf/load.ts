@@ -3,12 +3,13 @@
  * (checkpoint.ts), weights loaded (bf16 as stored, else float32), RoPE tables, tokenizer and chat template. A LoRA
  * adapter is applied unmerged (model/decoder.ts), so a tuned model costs its base's memory plus the adapter's.
  */
-import { resolve } from "node:path";
+import { statSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { nativeKernels } from "../trainer/kernels/native.ts";
 import type { Kernels } from "../trainer/kernels/types.ts";
 import type { LoadedModel } from "../trainer/types.ts";
 import { createChatCodec } from "./chat-codec.ts";
-import { inspectCheckpoint } from "./checkpoint.ts";
+import { inspectCheckpoint, weightFiles } from "./checkpoint.ts";
 import { contextLimit } from "./config.ts";
 import { embedTokens } from "./embed.ts";
 import { readPeftAdapter } from "./lora/peft.ts";
@@ -50,9 +51,16 @@ export function openHfDecoderModel(dir: string, k: Kernels = nativeKernels(), op
 const servedWeights = new Map<string, WeakRef<DecoderModel["weights"]>>();
 const servedParts = new WeakMap<DecoderModel["weights"], DecoderModel>();
 
-/** The decoder of a base for serving: the one already loaded for another adapter on it (with these kernels), else loaded. */
+/**
+ * The decoder of a base for serving: the one already loaded for another adapter on it (with these kernels, from weight
+ * files of the same size and time), else loaded.
+ */
 export function servedBase(dir: string, k: Kernels, weights: BaseWeights | undefined): DecoderModel {
-  const key = `${resolve(dir)}\u0000${weights ?? "as_stored"}`;
+  const files = weightFiles(dir).map((name) => {
+    const stat = statSync(join(dir, name));
+    return `${name}:${stat.size}:${stat.mtimeMs}`;
+  });
+  const key = [resolve(dir), weights ?? "as_stored", ...files].join("\u0000");
   const held = servedWeights.get(key)?.deref();
   const parts = held && servedParts.get(held);
   if (parts && parts.k === k) return { ...parts };

@@ -3,6 +3,9 @@
  * each with a decoder object of its own (its adapter and prefix cache apart); another way of holding the weights, or
  * other kernels, loads it anew.
  */
+import { cpSync, mkdtempSync, rmSync, utimesSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { nativeKernels } from "../trainer/kernels/native.ts";
@@ -28,6 +31,19 @@ describe("bases of served models", () => {
     const logits = (m: typeof a) => new HfDecoder(m, 8).feed([1, 2, 3]);
     expect([...logits(a)]).not.toEqual([...logits(b)]);
     expect([...logits(b)]).toEqual([...logits(servedBase(DIR, k, undefined))]);
+  });
+
+  it("rewritten on disk since, are loaded anew", () => {
+    const copy = mkdtempSync(join(tmpdir(), "tunelab-served-base-"));
+    try {
+      cpSync(DIR, copy, { recursive: true });
+      const before = servedBase(copy, k, undefined);
+      const file = join(copy, "model.safetensors");
+      utimesSync(file, new Date(), new Date(Date.now() + 5000));
+      expect(servedBase(copy, k, undefined).weights).not.toBe(before.weights);
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
   });
 
   it("held another way (8 bits) or with other kernels, are another copy", () => {
