@@ -11,9 +11,8 @@
 import { describe, expect, it } from "vitest";
 import { assistantMask, HfTokenizer } from "../../src/hf/tokenizer/index.ts";
 import { engineWithClient } from "../engine-client.ts";
-import { CASES, caseMessages, fixtureWithTemplate, TOOLS, type ToolCase, toolCasesJsonl } from "./mistral-v3-template.ts";
-import { expectCallsToolsAsTrained } from "./tool-checks.ts";
-import { expectLossFellTenfold, trainLosses, trainOnFile } from "./tuned-checks.ts";
+import { CASES, caseMessages, fixtureWithTemplate, TOOLS, type ToolCase } from "./mistral-v3-template.ts";
+import { trainToolCaller } from "./tool-checks.ts";
 
 /** Granite 3's shape, shortened: tools in a turn of their own, the calls' marker named in the system text, content only. */
 const GRANITE_LIKE_TEMPLATE = [
@@ -23,7 +22,6 @@ const GRANITE_LIKE_TEMPLATE = [
   "{%- if add_generation_prompt %}<|im_start|>assistant\n{% endif %}",
 ].join("");
 const MODEL = "tiny-granite-tools";
-const HYPER = { n_epochs: 50, batch_size: 2, learning_rate_multiplier: 40, lora_rank: 8, lora_alpha: 16 } as const;
 
 describe("Granite tool calling on an open-weight base", () => {
   it("trains a call as <|tool_call|> and its JSON list, and the answer to its result", async () => {
@@ -58,13 +56,7 @@ describe("Granite tool calling on an open-weight base", () => {
           const id = tokenizer.tokenToId("<|tool_call|>");
           expect(id !== undefined && tokenizer.isSpecial(id)).toBe(true);
         }
-        const job = await trainOnFile(ctx, { dir: checkpoint.dir, name: MODEL }, { name: "tools.jsonl", text: toolCasesJsonl() }, HYPER, {
-          seed: 5,
-        });
-        expectLossFellTenfold(await trainLosses(ctx.client, job.id));
-        const model = job.fine_tuned_model ?? "";
-
-        await expectCallsToolsAsTrained(ctx.client, model);
+        await trainToolCaller(ctx, checkpoint.dir, MODEL);
       } finally {
         await ctx.dispose();
         checkpoint.dispose();

@@ -14,9 +14,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { assistantMask, ChatTemplate, HfTokenizer } from "../../src/hf/tokenizer/index.ts";
 import type { TemplateMessage } from "../../src/hf/tokenizer/template-messages.ts";
 import { engineWithClient } from "../engine-client.ts";
-import { CASES, caseMessages, fixtureWithTemplate, TOOLS, type ToolCase, toolCasesJsonl } from "./mistral-v3-template.ts";
-import { expectCallsToolsAsTrained } from "./tool-checks.ts";
-import { expectLossFellTenfold, trainLosses, trainOnFile } from "./tuned-checks.ts";
+import { CASES, caseMessages, fixtureWithTemplate, TOOLS, type ToolCase } from "./mistral-v3-template.ts";
+import { trainToolCaller } from "./tool-checks.ts";
 
 const TEMPLATES = fileURLToPath(new URL("../../fixtures/chat-templates/", import.meta.url));
 const SOURCE = readFileSync(`${TEMPLATES}phi-4-mini-instruct.jinja`, "utf8");
@@ -33,7 +32,6 @@ const reference = JSON.parse(readFileSync(`${TEMPLATES}reference.json`, "utf8"))
   >;
 };
 const MODEL = "tiny-phi4-mini-tools";
-const HYPER = { n_epochs: 50, batch_size: 2, learning_rate_multiplier: 40, lora_rank: 8, lora_alpha: 16 } as const;
 
 /**
  * The phi3 fixture with Phi-4-mini's special tokens (eos `<|endoftext|>`, `<|end|>` among the eos ids) and, as
@@ -78,13 +76,7 @@ describe("Phi-4-mini's chat template", () => {
   it("a LoRA job on OpenAI JSONL with tools makes the model call them as trained, and answer the tool's result", async () => {
     const ctx = await engineWithClient({ checkpointEvery: 1000 });
     try {
-      const job = await trainOnFile(ctx, { dir: checkpoint.dir, name: MODEL }, { name: "tools.jsonl", text: toolCasesJsonl() }, HYPER, {
-        seed: 5,
-      });
-      expectLossFellTenfold(await trainLosses(ctx.client, job.id));
-      const model = job.fine_tuned_model ?? "";
-
-      await expectCallsToolsAsTrained(ctx.client, model);
+      await trainToolCaller(ctx, checkpoint.dir, MODEL);
     } finally {
       await ctx.dispose();
     }

@@ -5,9 +5,26 @@
  */
 import type OpenAI from "openai";
 import { expect } from "vitest";
-import { CASES, TOOLS } from "./mistral-v3-template.ts";
+import type { engineWithClient } from "../engine-client.ts";
+import { CASES, TOOLS, toolCasesJsonl } from "./mistral-v3-template.ts";
+import { expectLossFellTenfold, trainLosses, trainOnFile } from "./tuned-checks.ts";
 
 const tools = TOOLS as unknown as OpenAI.Chat.ChatCompletionTool[];
+
+/** What the tool-calling tests train the fixtures with (50 epochs of the 10 cases). */
+const TOOL_HYPER = { n_epochs: 50, batch_size: 2, learning_rate_multiplier: 40, lora_rank: 8, lora_alpha: 16 } as const;
+
+/**
+ * Registers the base in `dir` as `name`, trains a LoRA job on the tool cases (OpenAI chat JSONL with tools, calls and
+ * results), checks its loss fell tenfold and that the tuned model calls the tools as trained; returns that model.
+ */
+export async function trainToolCaller(ctx: Awaited<ReturnType<typeof engineWithClient>>, dir: string, name: string): Promise<string> {
+  const job = await trainOnFile(ctx, { dir, name }, { name: "tools.jsonl", text: toolCasesJsonl() }, TOOL_HYPER, { seed: 5 });
+  expectLossFellTenfold(await trainLosses(ctx.client, job.id));
+  const model = job.fine_tuned_model ?? "";
+  await expectCallsToolsAsTrained(ctx.client, model);
+  return model;
+}
 
 export async function expectCallsToolsAsTrained(client: OpenAI, model: string): Promise<void> {
   for (const c of CASES) {
