@@ -138,19 +138,13 @@ export const logprobsOf = (r: Completion) => (r.logprobs ? { content: r.logprobs
 
 /** The `chat.completion` object of a non-streaming request: every choice generated, usage summed. */
 export async function completeChat(chat: PreparedChat) {
-  let prompt = 0;
-  let cached = 0;
-  let completion = 0;
-  let reasoning = 0;
+  const usage = new ChatUsage();
   const choices = [];
   for (let index = 0; index < chat.n; index++) {
     const result = await chat.complete(index).catch((e: unknown) => {
       throw asHttpError(e);
     });
-    prompt = result.promptTokens;
-    if (index === 0) cached = result.cachedTokens ?? 0;
-    completion += result.completionTokens;
-    reasoning += result.reasoningTokens ?? 0;
+    usage.add(index, result);
     // a reasoning model's thoughts, where DeepSeek's API and vLLM put them; the content is the answer alone
     const thoughts = result.reasoning !== undefined ? { reasoning_content: result.reasoning } : {};
     const message = result.toolCalls
@@ -162,23 +156,37 @@ export async function completeChat(chat: PreparedChat) {
     ...chat.base,
     object: "chat.completion" as const,
     choices,
-    usage: chatUsage(prompt, cached, completion, reasoning),
+    usage: usage.toJSON(),
   };
 }
 
 /**
- * A chat completion's usage: the prompt counted once for all choices, and as OpenAI reports them, the tokens of it the
- * model did not read again (the first choice's; open-weight models' prefix cache) and the completion's tokens of
- * reasoning (all choices').
+ * A chat completion's usage, choice by choice: the prompt counted once for all choices, and as OpenAI reports them, the
+ * tokens of it the model did not read again (the first choice's; open-weight models' prefix cache) and the completion's
+ * tokens of reasoning (all choices').
  */
-export function chatUsage(prompt: number, cached: number, completion: number, reasoning: number) {
-  return {
-    prompt_tokens: prompt,
-    completion_tokens: completion,
-    total_tokens: prompt + completion,
-    prompt_tokens_details: { cached_tokens: cached },
-    completion_tokens_details: { reasoning_tokens: reasoning },
-  };
+export class ChatUsage {
+  private prompt = 0;
+  private cached = 0;
+  private completion = 0;
+  private reasoning = 0;
+
+  add(index: number, result: Completion): void {
+    this.prompt = result.promptTokens;
+    if (index === 0) this.cached = result.cachedTokens ?? 0;
+    this.completion += result.completionTokens;
+    this.reasoning += result.reasoningTokens ?? 0;
+  }
+
+  toJSON() {
+    return {
+      prompt_tokens: this.prompt,
+      completion_tokens: this.completion,
+      total_tokens: this.prompt + this.completion,
+      prompt_tokens_details: { cached_tokens: this.cached },
+      completion_tokens_details: { reasoning_tokens: this.reasoning },
+    };
+  }
 }
 
 /**

@@ -3,7 +3,7 @@ import { streamSSE } from "hono/streaming";
 import { jsonBody } from "../http/validate.ts";
 import type { RunnableModels } from "../models/runnable-models.ts";
 import { ChatRequest } from "./chat.schema.ts";
-import { asHttpError, chatUsage, completeChat, prepareChat } from "./chat-completion.ts";
+import { asHttpError, ChatUsage, completeChat, prepareChat } from "./chat-completion.ts";
 import { TokenQueue } from "./token-queue.ts";
 
 export function chatRoutes(models: RunnableModels): Hono {
@@ -22,10 +22,7 @@ export function chatRoutes(models: RunnableModels): Hono {
         const usageField = request.stream_options?.include_usage ? { usage: null } : {}; // OpenAI: null on every chunk but the last
         const chunk = (choices: unknown[], extra: object = {}) =>
           stream.writeSSE({ data: JSON.stringify({ ...base, object: "chat.completion.chunk", choices, ...usageField, ...extra }) });
-        let prompt = 0;
-        let cached = 0;
-        let reasoning = 0;
-        let completion = 0;
+        const usage = new ChatUsage();
         for (let index = 0; index < n; index++) {
           const queue = index === 0 ? first : new TokenQueue(complete(index, (t, l, r) => queue.push(t, l, r)));
           await chunk([{ index, delta: { role: "assistant", content: "", refusal: null }, logprobs: null, finish_reason: null }]);
@@ -56,12 +53,9 @@ export function chatRoutes(models: RunnableModels): Hono {
               finish_reason: calls ? "tool_calls" : result.finishReason,
             },
           ]);
-          prompt = result.promptTokens;
-          if (index === 0) cached = result.cachedTokens ?? 0;
-          completion += result.completionTokens;
-          reasoning += result.reasoningTokens ?? 0;
+          usage.add(index, result);
         }
-        if (request.stream_options?.include_usage) await chunk([], { usage: chatUsage(prompt, cached, completion, reasoning) });
+        if (request.stream_options?.include_usage) await chunk([], { usage: usage.toJSON() });
         await stream.writeSSE({ data: "[DONE]" });
       });
     }

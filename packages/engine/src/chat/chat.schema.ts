@@ -21,7 +21,6 @@ const Message = z
       ctx.addIssue({ code: "custom", path: ["content"], message: `a ${message.role} message needs content` });
   });
 
-/** POST /v1/chat/completions: the parameters OpenAI accepts; unknown ones are refused as OpenAI does. */
 /** Template variables a request's own fields, or the model's tokenizer, give. */
 const RESERVED_TEMPLATE_VARIABLES = new Set([
   "messages",
@@ -33,6 +32,7 @@ const RESERVED_TEMPLATE_VARIABLES = new Set([
   "pad_token",
 ]);
 
+/** POST /v1/chat/completions: the parameters OpenAI accepts; unknown ones are refused as OpenAI does. */
 export const ChatRequest = z.strictObject({
   model: z.string().min(1),
   messages: z.array(Message).min(1),

@@ -80,8 +80,9 @@ class HfGeneration {
   private readonly openInPrompt: boolean;
   /** Tokens generated before the answer began (its reasoning, when there was some). */
   private beforeAnswer = 0;
-  /** Characters of the reasoning streamed so far. */
+  /** Characters of the reasoning streamed so far, and whether all of it was (its block closed). */
   private reasoningSent = 0;
+  private reasoningStreamed = false;
   private finishReason: Completion["finishReason"] = "length";
 
   constructor(
@@ -160,11 +161,9 @@ class HfGeneration {
     }
     // the answer streams once it has begun (after any reasoning); `emitted` counts its characters sent
     const start = this.reasons ? answerStart(this.text, this.openInPrompt) : 0;
-    if (start === null) {
-      this.beforeAnswer++;
-      this.streamReasoning();
-    } else {
-      this.streamReasoning();
+    if (this.reasons) this.streamReasoning();
+    if (start === null) this.beforeAnswer++;
+    else {
       const answer = this.text.slice(start);
       const upTo = Math.min(answer.length - this.holdBack, this.streamable(answer));
       if (r.onToken && upTo > this.emitted) {
@@ -181,7 +180,7 @@ class HfGeneration {
    * answers in it (reasoning.ts), which is known only at the end.
    */
   private streamReasoning(): void {
-    if (!this.r.onToken || this.openInPrompt) return;
+    if (!this.r.onToken || this.openInPrompt || this.reasoningStreamed) return;
     const lead = this.text.trimStart();
     if (!lead.startsWith(THINK_OPEN)) return;
     const body = lead.slice(THINK_OPEN.length).trimStart();
@@ -194,6 +193,7 @@ class HfGeneration {
           break;
         }
     end = body.slice(0, end).trimEnd().length;
+    this.reasoningStreamed = close >= 0;
     if (end > this.reasoningSent) {
       this.r.onToken(body.slice(this.reasoningSent, end), undefined, true);
       this.reasoningSent = end;
