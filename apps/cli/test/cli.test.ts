@@ -71,11 +71,14 @@ describe("the dataset workflow from the command line", () => {
     const v1 = runCli(["data", "import", `${EXAMPLES}train-v1.jsonl`, "-p", "tickets", "-d", "train", "-m", "v1", "--json"], { home });
     expect(v1.code).toBe(0);
     expect(v1.json()).toMatchObject({ status: "created", version: { ref: "train@1", exampleCount: 120 }, leakage: { exact: [] } });
-    const v2 = runCli(["data", "import", `${EXAMPLES}train-v2.jsonl`, "-d", "train"], { home });
+    const v2 = runCli(["data", "add", `${EXAMPLES}train-v2.jsonl`, "-d", "train"], { home });
     expect(v2.code).toBe(0);
     expect(v2.stdout).toContain("stored train@2");
     const again = runCli(["data", "import", `${EXAMPLES}train-v2.jsonl`, "-d", "train"], { home });
     expect(again.stdout).toContain("unchanged: this content is already train@2");
+    const splitAgain = runCli(["split", `${EXAMPLES}test.jsonl`], { home });
+    expect(splitAgain.code).toBe(0);
+    expect(splitAgain.stdout).toContain("unchanged: the test split is already test@1");
 
     const list = runCli(["data", "list", "--json"], { home }).json() as { versions: Array<{ ref: string; examples: number }> };
     expect(list.versions.map((v) => [v.ref, v.examples])).toEqual([

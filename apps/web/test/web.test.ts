@@ -190,6 +190,32 @@ describe("web app in Chromium", () => {
     await shot(page, "experiment");
   });
 
+  it("shows a sample's tool calls in its output and the model's reasoning in its details", async () => {
+    const id = seeded.tuned[0] as string;
+    const runId = (await server.call("GET", `/api/experiments/${id}`)).evalRunId as string;
+    const sample = server.ws.db.updateTable("eval_samples").where("run_id", "=", runId).where("item_id", "=", "1");
+    const before = await server.ws.db
+      .selectFrom("eval_samples")
+      .select(["output_text", "output_tools_json", "reasoning_text"])
+      .where("run_id", "=", runId)
+      .where("item_id", "=", "1")
+      .executeTakeFirstOrThrow();
+    const call = { id: "call_0", type: "function", function: { name: "route", arguments: '{"to":"billing"}' } };
+    await sample.set({ output_text: "", output_tools_json: JSON.stringify([call]), reasoning_text: "An invoice: billing." }).execute();
+    try {
+      await page.goto(`${server.url}/experiments/${id}?item=1`);
+      const detail = page.locator(".item-detail");
+      await detail.waitFor();
+      // the row diffs it against the reference (a JSON answer here), so the call's text is there, interleaved
+      expect(await page.locator('tr[data-item="1"] td.output ins').allTextContents()).toContain("route(");
+      expect(await detail.locator("pre.diff").nth(1).textContent()).toBe('route({"to":"billing"})');
+      await detail.locator("[data-testid=reasoning] summary").click();
+      expect(await detail.locator("[data-testid=reasoning] pre").textContent()).toBe("An invoice: billing.");
+    } finally {
+      await sample.set(before).execute();
+    }
+  });
+
   it("shows the provider's warnings on an experiment's page, and no warning box where there were none", async () => {
     const [warned, quiet] = seeded.tuned;
     const message = "2 of 10 training examples are longer than the model's training context of 256 tokens";

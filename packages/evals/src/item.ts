@@ -70,6 +70,15 @@ export function toSample(outputText: string, outputTools?: ToolCall[]): Sample {
   return sample;
 }
 
+/**
+ * An answer as people read it (sample views, comparisons, reports): its text, then each tool call on a line of its own
+ * as `name(arguments)`, so that a tool-calling answer is not shown empty and diffs against a reference written the same way.
+ */
+export function shownAnswer(text: string, calls: readonly ToolCall[] | undefined): string {
+  const lines = (calls ?? []).map((call) => `${call.function.name}(${call.function.arguments})`);
+  return text === "" ? lines.join("\n") : [text, ...lines].join("\n");
+}
+
 export function textOf(content: unknown): string {
   if (typeof content === "string") return content;
   if (Array.isArray(content)) {

@@ -7,7 +7,14 @@ import OpenAI from "openai";
 
 export type Behaviour =
   /** A normal completion; `content` defaults to the server's `answer(body)`. */
-  | { kind: "ok"; content?: string; toolCalls?: Array<{ name: string; arguments: string }>; latencyMs?: number }
+  | {
+      kind: "ok";
+      content?: string;
+      toolCalls?: Array<{ name: string; arguments: string }>;
+      /** Reasoning beside the answer, under DeepSeek's and vLLM's `reasoning_content` or OpenRouter's `reasoning`. */
+      reasoning?: { field: "reasoning_content" | "reasoning"; text: string };
+      latencyMs?: number;
+    }
   /** 429 with optional `retry-after` (seconds or HTTP date) and `retry-after-ms` headers. */
   | { kind: "rate_limit"; retryAfter?: string; retryAfterMs?: string; latencyMs?: number }
   /** An error status in OpenAI's `{error:{...}}` shape (500, 503, 400, 401, 404 …). */
@@ -108,7 +115,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     switch (behaviour.kind) {
       case "ok": {
         const content = behaviour.content ?? answer(body);
-        return sendJson(res, 200, completion(body, content, behaviour.toolCalls));
+        return sendJson(res, 200, completion(body, content, behaviour.toolCalls, behaviour.reasoning));
       }
       case "rate_limit": {
         const headers: Record<string, string> = {};
@@ -168,7 +175,12 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
 
 let counter = 0;
 
-function completion(body: ChatBody, content: string, toolCalls: Array<{ name: string; arguments: string }> | undefined) {
+function completion(
+  body: ChatBody,
+  content: string,
+  toolCalls: Array<{ name: string; arguments: string }> | undefined,
+  reasoning?: { field: string; text: string },
+) {
   const promptTokens = Math.ceil(JSON.stringify(body.messages).length / 4);
   const completionTokens = Math.max(1, Math.ceil(content.length / 4));
   return {
@@ -183,6 +195,7 @@ function completion(body: ChatBody, content: string, toolCalls: Array<{ name: st
           role: "assistant",
           content: toolCalls ? null : content,
           refusal: null,
+          ...(reasoning ? { [reasoning.field]: reasoning.text } : {}),
           ...(toolCalls ? { tool_calls: toolCalls.map((call, i) => ({ id: `call_${i}`, type: "function", function: call })) } : {}),
         },
         finish_reason: toolCalls ? "tool_calls" : "stop",

@@ -10,6 +10,7 @@ import { contextOption, encodingOption } from "./data-options.ts";
 export function registerDataImport(data: Command, globals: () => GlobalOptions): void {
   data
     .command("import")
+    .alias("add") // as `graders add` and `models add` are named
     .description("validate a training file and store it as the next version of a dataset")
     .argument("<file>", "OpenAI fine-tuning JSONL")
     .option("-p, --project <name>", "project (created if new; default: the only project)")

@@ -1,6 +1,6 @@
 import { type Encoding, localCreator, setTestSplit } from "@tunelab/core";
 import { type Command, Option } from "commander";
-import { withWorkspace } from "../context.ts";
+import { resolveProjectName, withWorkspace } from "../context.ts";
 import { EXIT } from "../exit-codes.ts";
 import { nonNegativeInteger, openFraction } from "../option-parsers.ts";
 import { color, count, emit, type GlobalOptions } from "../output.ts";
@@ -13,7 +13,7 @@ export function registerSplit(program: Command, globals: () => GlobalOptions): v
     .command("split")
     .description("set the project's frozen test split (test@N): a whole file, or a deterministic fraction of one")
     .argument("<file>", "JSONL whose items every experiment is scored on")
-    .requiredOption("-p, --project <name>", "project (created if new)")
+    .option("-p, --project <name>", "project (created if new; default: the only project)")
     .addOption(
       new Option(
         "--test-fraction <f>",
@@ -31,12 +31,12 @@ export function registerSplit(program: Command, globals: () => GlobalOptions): v
     .action(
       async (
         file: string,
-        options: { project: string; testFraction?: number; seed: number; dataset: string; message?: string; encoding: Encoding },
+        options: { project?: string; testFraction?: number; seed: number; dataset: string; message?: string; encoding: Encoding },
       ) => {
         const { path, fileName } = readDataFile(file);
         await withWorkspace(async (ws) => {
           const result = await setTestSplit(ws, {
-            project: options.project,
+            project: options.project ?? (await resolveProjectName(ws, undefined)),
             path,
             fileName,
             seed: options.seed,

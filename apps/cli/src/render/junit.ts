@@ -1,4 +1,4 @@
-import type { EvalSampleRow, GateResult } from "@tunelab/core";
+import { type EvalSampleRow, type GateResult, sampleOutput } from "@tunelab/core";
 import type { Grade } from "@tunelab/evals";
 import { create } from "xmlbuilder2";
 
@@ -40,7 +40,7 @@ export function renderJunit(gate: GateResult, samples: EvalSampleRow[]): string 
       )
       .join("\n");
     if (sample.status === "failed")
-      testcase.ele("failure", { message: "graders failed", type: "grade" }).txt(`output: ${sample.output_text ?? ""}\n${summary}`);
+      testcase.ele("failure", { message: "graders failed", type: "grade" }).txt(`output: ${sampleOutput(sample) ?? ""}\n${summary}`);
     if (sample.status === "errored")
       testcase.ele("error", { message: "grader or sampling error", type: "error" }).txt(`${sample.error ?? ""}\n${summary}`);
   }

@@ -1,5 +1,5 @@
 import { TunelabError } from "@tunelab/base";
-import { type Grade, type ItemRecord, trialKey } from "@tunelab/evals";
+import { type Grade, type ItemRecord, shownAnswer, type ToolCall, trialKey } from "@tunelab/evals";
 import { jsonArrayContains, storableText, withSqlite } from "@tunelab/storage";
 import type { Updateable } from "kysely";
 import { newId } from "../shared/id.ts";
@@ -190,7 +190,7 @@ export async function insertSample(db: DB, runId: string, position: number, reco
   await insertSamples(db, runId, [{ position, record }]);
 }
 
-/** Rows per INSERT statement (12 columns each: well under SQLite's 32,766 bound parameters). */
+/** Rows per INSERT statement (14 columns each: well under SQLite's 32,766 bound parameters). */
 const ROWS_PER_STATEMENT = 500;
 
 /** A sample row's columns, in the order `INSERT_SAMPLE` binds them. */
@@ -201,6 +201,8 @@ const SAMPLE_COLUMNS = [
   "position",
   "status",
   "output_text",
+  "output_tools_json",
+  "reasoning_text",
   "error",
   "grades_json",
   "tags_json",
@@ -234,6 +236,8 @@ export async function insertSamples(
     position,
     status: record.status,
     output_text: record.sample?.output_text == null ? null : storableText(db, record.sample.output_text),
+    output_tools_json: record.sample?.output_tools?.length ? JSON.stringify(record.sample.output_tools) : null,
+    reasoning_text: record.reasoning ? storableText(db, record.reasoning) : null,
     error: record.sample_error ? JSON.stringify(record.sample_error) : null,
     grades_json: JSON.stringify(record.grades),
     tags_json: JSON.stringify(record.tags),
@@ -258,6 +262,8 @@ export async function insertSamples(
             row.position,
             row.status,
             row.output_text,
+            row.output_tools_json,
+            row.reasoning_text,
             row.error,
             row.grades_json,
             row.tags_json,
@@ -310,7 +316,10 @@ export async function runScores(db: DB, runId: string) {
 /** Ids per `IN (...)` list when reading some items' samples. */
 const IDS_PER_QUERY = 1_000;
 
-/** The output and the grades of a run's samples for some items; with trials, the last trial's (as `runSamples` order leaves last). */
+/**
+ * The output (as `shownAnswer` writes it: text, then tool calls) and the grades of a run's samples for some items; with
+ * trials, the last trial's (as `runSamples` order leaves last).
+ */
 export async function runShownSamples(
   db: DB,
   runId: string,
@@ -320,16 +329,26 @@ export async function runShownSamples(
   for (let from = 0; from < itemIds.length; from += IDS_PER_QUERY) {
     const rows = await db
       .selectFrom("eval_samples")
-      .select(["item_id", "output_text", "grades_json"])
+      .select(["item_id", "output_text", "output_tools_json", "grades_json"])
       .where("run_id", "=", runId)
       .where("item_id", "in", itemIds.slice(from, from + IDS_PER_QUERY))
       .orderBy("position")
       .orderBy("trial")
       .execute();
     for (const row of rows)
-      shown.set(row.item_id, { output: row.output_text, grades: JSON.parse(row.grades_json) as Record<string, Grade> });
+      shown.set(row.item_id, { output: sampleOutput(row), grades: JSON.parse(row.grades_json) as Record<string, Grade> });
   }
   return shown;
+}
+
+/** The tool calls a stored sample holds (none before 0019). */
+export function sampleTools(row: Pick<EvalSampleRow, "output_tools_json">): ToolCall[] | undefined {
+  return row.output_tools_json ? (JSON.parse(row.output_tools_json) as ToolCall[]) : undefined;
+}
+
+/** A stored sample's answer as people read it (`shownAnswer`); null when sampling failed. */
+export function sampleOutput(row: Pick<EvalSampleRow, "output_text" | "output_tools_json">): string | null {
+  return row.output_text === null ? null : shownAnswer(row.output_text, sampleTools(row));
 }
 
 export interface SampleFilter {

@@ -46,6 +46,10 @@ export interface EvalSampleTable {
   position: number;
   status: string;
   output_text: string | null;
+  /** The tool calls the model made, a JSON array in OpenAI's shape; null when it made none (or before 0019). */
+  output_tools_json: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The reasoning the model returned beside its answer; null when none (or before 0019). */
+  reasoning_text: ColumnType<string | null, string | null | undefined, string | null>;
   error: string | null;
   grades_json: string;
   tags_json: string;

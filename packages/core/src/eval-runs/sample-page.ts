@@ -1,13 +1,19 @@
 import { TunelabError } from "@tunelab/base";
-import { type EvalItem, type Grade, textOf } from "@tunelab/evals";
+import { type EvalItem, type Grade, shownAnswer, textOf } from "@tunelab/evals";
 import type { Workspace } from "../storage/workspace.ts";
-import { getEvalRun, pageSamples } from "./eval-run.repository.ts";
+import { getEvalRun, pageSamples, sampleOutput, sampleTools } from "./eval-run.repository.ts";
 import { SamplePage, SampleQuery, type SampleStatus, type SampleView } from "./sample-page.schema.ts";
 import { testItems } from "./test-items.ts";
 
 /** What the model is asked: the last user message of the item's prompt (the messages before its last assistant message). */
 export function promptText(item: EvalItem | undefined): string {
   return textOf(item?.input.messages.findLast((m) => m.role === "user")?.content);
+}
+
+/** The item's reference answer as people read it (`shownAnswer`); null when it has none. */
+export function referenceText(item: EvalItem | undefined): string | null {
+  if (item?.reference === undefined && !item?.reference_tools?.length) return null;
+  return shownAnswer(item.reference ?? "", item.reference_tools);
 }
 
 const STATUS_ORDER: Record<string, number> = { passed: 0, failed: 1, errored: 2 };
@@ -64,12 +70,15 @@ export async function samplePage(ws: Workspace, runId: string, query: SampleQuer
       trial: s.trial,
       position: s.position,
       status: s.status as SampleStatus,
-      output: s.output_text,
+      output: sampleOutput(s),
+      outputTools: sampleTools(s) ?? null,
+      reasoning: s.reasoning_text,
       error: s.error ? (JSON.parse(s.error) as { type?: string; message?: string }) : null,
       grades: JSON.parse(s.grades_json) as Record<string, Grade>,
       tags: JSON.parse(s.tags_json) as string[],
       prompt: promptText(item),
-      reference: item?.reference ?? null,
+      reference: referenceText(item),
+      referenceTools: item?.reference_tools?.length ? item.reference_tools : null,
       gradesJson: s.grades_json,
     };
   });

@@ -3,6 +3,7 @@ import { compareRuns } from "@tunelab/evals";
 import { findVersionById, positionsMissingFrom } from "../datasets/dataset.repository.ts";
 import { findCurrentEvalRun, getEvalRun, runShownSamples } from "../eval-runs/eval-run.repository.ts";
 import type { EvalRun } from "../eval-runs/eval-run.schema.ts";
+import { referenceText } from "../eval-runs/sample-page.ts";
 import { testItems, testItemsAt } from "../eval-runs/test-items.ts";
 import { findExperiment } from "../experiments/experiment.repository.ts";
 import type { Experiment } from "../experiments/experiment.schema.ts";
@@ -61,7 +62,7 @@ export async function compare(ws: Workspace, refA: string, refB: string): Promis
     return {
       itemId,
       input: typeof lastUser?.content === "string" ? lastUser.content : JSON.stringify(lastUser?.content ?? ""),
-      reference: item?.reference ?? null,
+      reference: referenceText(item),
       outputA: samplesA.get(itemId)?.output ?? null,
       outputB: samplesB.get(itemId)?.output ?? null,
       gradesA: samplesA.get(itemId)?.grades ?? {},

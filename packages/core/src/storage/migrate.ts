@@ -18,6 +18,7 @@ import * as m0015 from "./migrations/0015_published_models.ts";
 import * as m0016 from "./migrations/0016_eval_run_sampling_notes.ts";
 import * as m0017 from "./migrations/0017_withdrawn_models.ts";
 import * as m0018 from "./migrations/0018_eval_run_grader_deadline.ts";
+import * as m0019 from "./migrations/0019_eval_sample_calls_reasoning.ts";
 
 /** The workspace's frozen migrations, in order. Never edit one that has shipped: add a new file. */
 const MIGRATIONS: Migrations = {
@@ -39,6 +40,7 @@ const MIGRATIONS: Migrations = {
   "0016_eval_run_sampling_notes": m0016,
   "0017_withdrawn_models": m0017,
   "0018_eval_run_grader_deadline": m0018,
+  "0019_eval_sample_calls_reasoning": m0019,
 };
 
 /** Brings a workspace database to the latest schema (or to the given migrations, for migration tests). */

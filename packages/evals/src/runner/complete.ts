@@ -81,9 +81,11 @@ function toCompletion(response: ChatCompletion): Completion {
       tools.push({ id: call.id, type: "function", function: { name: call.function.name, arguments: call.function.arguments } });
   }
   const usage = response.usage;
+  const reasoning = reasoningOf(choice.message);
   return {
     output_text: choice.message.content ?? "",
     ...(tools.length > 0 ? { output_tools: tools } : {}),
+    ...(reasoning ? { output_reasoning: reasoning } : {}),
     finish_reason: choice.finish_reason ?? null,
     usage: {
       prompt_tokens: usage?.prompt_tokens ?? 0,
@@ -92,6 +94,14 @@ function toCompletion(response: ChatCompletion): Completion {
       cached_tokens: usage?.prompt_tokens_details?.cached_tokens ?? 0,
     },
   };
+}
+
+/** The reasoning beside a message's answer, under either name providers give it (not in the SDK's types). */
+function reasoningOf(message: object): string | undefined {
+  const { reasoning_content: content, reasoning } = message as { reasoning_content?: unknown; reasoning?: unknown };
+  if (typeof content === "string" && content !== "") return content;
+  if (typeof reasoning === "string" && reasoning !== "") return reasoning;
+  return undefined;
 }
 
 /**

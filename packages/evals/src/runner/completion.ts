@@ -6,6 +6,11 @@ import { Usage } from "./usage.ts";
 export const Completion = z.object({
   output_text: z.string(),
   output_tools: z.array(ToolCall).optional(),
+  /**
+   * The reasoning a model returned beside its answer (`message.reasoning_content` from DeepSeek, vLLM and the local
+   * engine; `message.reasoning` from newer vLLM and OpenRouter). Kept with the sample to read; graders do not see it.
+   */
+  output_reasoning: z.string().optional(),
   finish_reason: z.string().nullable(),
   usage: Usage,
 });

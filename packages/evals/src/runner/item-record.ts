@@ -37,6 +37,8 @@ export const ItemRecord = z.object({
   /** Provider calls made for this item (0 for a cache hit). */
   attempts: z.number().int(),
   finish_reason: z.string().nullable(),
+  /** The reasoning the model returned beside its answer (see Completion's `output_reasoning`); graders do not see it. */
+  reasoning: z.string().optional(),
   latency_ms: z.number(),
 });
 export type ItemRecord = z.infer<typeof ItemRecord>;

@@ -151,6 +151,32 @@ describe("runEval", () => {
     expect(result.items[0]?.finish_reason).toBe("tool_calls");
   });
 
+  it("keeps the reasoning a provider returns beside the answer, under either field name, out of the graders' sample", async () => {
+    const fake = await start({
+      script: ({ key }) => {
+        if (key === "p0") return { kind: "ok", reasoning: { field: "reasoning_content", text: "one is odd" } };
+        if (key === "p1") return { kind: "ok", reasoning: { field: "reasoning", text: "two is even" } };
+        return { kind: "ok" };
+      },
+    });
+    const seen: unknown[] = [];
+    const result = await runEval({
+      items: echoItems(3),
+      sampler: { client: fake.client(), model: "m" },
+      graders: [
+        {
+          name: "sees",
+          grade: async (sample) => {
+            seen.push(sample);
+            return { score: 1, passed: true };
+          },
+        },
+      ],
+    });
+    expect(result.items.map((i) => i.reasoning)).toEqual(["one is odd", "two is even", undefined]);
+    expect(seen.some((s) => JSON.stringify(s).includes("odd") || JSON.stringify(s).includes("even"))).toBe(false);
+  });
+
   it("records grader errors as errored, never failed", async () => {
     const fake = await start();
     const result = await runEval({

@@ -262,6 +262,7 @@ export async function runEval(options: RunEvalOptions): Promise<RunEvalResult> {
       cached,
       attempts,
       finish_reason: completion?.finish_reason ?? null,
+      ...(completion?.output_reasoning ? { reasoning: completion.output_reasoning } : {}),
       latency_ms: now() - started,
     };
     if (fatal) return;

@@ -204,6 +204,14 @@ export function SampleTable(props: { run: EvalRun; project: string; primary: str
                                 <pre class="diff">{s.reference ?? "—"}</pre>
                                 <h3>Output</h3>
                                 <pre class="diff">{s.output ?? "— (no output)"}</pre>
+                                <Show when={s.reasoning}>
+                                  {(reasoning) => (
+                                    <details class="reasoning" data-testid="reasoning">
+                                      <summary>Reasoning (the model's, beside its answer; graders do not see it)</summary>
+                                      <pre class="diff">{reasoning()}</pre>
+                                    </details>
+                                  )}
+                                </Show>
                                 <Show when={s.error}>
                                   <p class="errored">
                                     {s.error?.type}: {s.error?.message}
