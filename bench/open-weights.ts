@@ -20,12 +20,13 @@ import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { hfParameterCount } from "../packages/engine/src/hf/config.ts";
 import { DEFAULT_LORA } from "../packages/engine/src/hf/lora/settings.ts";
+import { MAX_BATCH } from "../packages/engine/src/hf/model/generate.ts";
 import { nativeInfo } from "../packages/engine/src/trainer/index.ts";
 import { runChild } from "./lib/child.ts";
 import { fixed, int, MIB } from "./lib/measure.ts";
 import type { OursJob, OursResult } from "./lib/open-weights-child.ts";
 import { decodeWeightBytes, loraTrainFlopsPerToken, prefillFlops } from "./lib/open-weights-flops.ts";
-import { BATCH, SHARED_PROMPTS } from "./lib/open-weights-ours.ts";
+import { BATCH, type MatrixHold, SHARED_PROMPTS } from "./lib/open-weights-ours.ts";
 import {
   findTorchPython,
   type PeerInfer,
@@ -41,7 +42,11 @@ import { autoPlan } from "./lib/open-weights-ticket.ts";
 
 const CHILD = fileURLToPath(new URL("lib/open-weights-child.ts", import.meta.url));
 const TARGET = 1.5;
-const USAGE = "open-weights.ts [--quick] [--model NAME]... [--phase infer|train] [--threads N] [--rounds N] [--profile] [--no-peer]";
+const USAGE =
+  "open-weights.ts [--quick] [--model NAME]... [--phase infer|train] [--threads N] [--rounds N] [--weights f32|bf16|q8_0|q4_0] [--profile] [--no-peer]";
+const HOLDS: readonly MatrixHold[] = ["f32", "bf16", "q8_0", "q4_0"];
+/** Bytes a weight takes as each hold keeps it (Q8_0 and Q4_0 blocks: 32 values and a 2-byte scale). */
+const BYTES_PER_VALUE: Record<MatrixHold, number> = { f32: 4, bf16: 2, q8_0: 34 / 32, q4_0: 18 / 32 };
 
 interface Options {
   quick: boolean;
@@ -52,19 +57,26 @@ interface Options {
   rounds: number;
   profile: boolean;
   peer: boolean;
+  /** How our side holds the weight matrices (the peer's are float32): f32 by default, bf16 as checkpoints are served. */
+  weights: MatrixHold;
 }
 
 function parseArgs(argv: string[]): Options {
   const models: BenchShape[] = [];
   const phases: ("infer" | "train")[] = [];
-  const o = { quick: false, profile: false, peer: true, threads: 2, rounds: 2 };
+  const o = { quick: false, profile: false, peer: true, threads: 2, rounds: 2, weights: "f32" as MatrixHold };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--quick") o.quick = true;
     else if (a === "--profile") o.profile = true;
     else if (a === "--no-peer") o.peer = false;
     else if (a === "--model") models.push(shapeByName(argv[++i] ?? ""));
-    else if (a === "--rounds") {
+    else if (a === "--weights") {
+      const w = HOLDS.find((h) => h === argv[i + 1]);
+      if (!w) throw new Error(`--weights: "${argv[i + 1]}" is not one of ${HOLDS.join(", ")}; usage: ${USAGE}`);
+      o.weights = w;
+      i++;
+    } else if (a === "--rounds") {
       o.rounds = Number(argv[++i]);
       if (!Number.isInteger(o.rounds) || o.rounds < 1) throw new Error(`--rounds: "${argv[i]}" is not a positive integer; usage: ${USAGE}`);
     } else if (a === "--threads") {
@@ -175,7 +187,9 @@ async function inference(
   const usRuns: OursResult[] = [];
   const themRuns: (PeerResult & PeerInfer)[] = [];
   for (let round = 0; round < o.rounds; round++) {
-    usRuns.push(await ours({ phase: "infer", model: shape.name, threads: o.threads, ...plan, profile: o.profile && round === 0 }));
+    usRuns.push(
+      await ours({ phase: "infer", model: shape.name, threads: o.threads, hold: o.weights, ...plan, profile: o.profile && round === 0 }),
+    );
     const p = (await peer(python, shape, { mode: "infer", ...plan }, o.threads)) as (PeerResult & PeerInfer) | undefined;
     if (p) themRuns.push(p);
   }
@@ -184,7 +198,7 @@ async function inference(
   const f = us.infer;
   if (!f) throw new Error("no inference figures");
   const gflops = (tps: number) => `${fixed((prefillFlops(a, plan.prompt) * tps) / plan.prompt / 1e9)} GFLOP/s`;
-  const gbs = (tps: number) => `${fixed((decodeWeightBytes(a) * tps) / 1e9)} GB/s of weights`;
+  const gbs = (tps: number, bytesPerValue = 4) => `${fixed((decodeWeightBytes(a, bytesPerValue) * tps) / 1e9)} GB/s of weights`;
   const prefill = sideBySide(
     0,
     { wall: f.prefillTokensPerS, cpu: f.prefillTokensPerCpuS, extra: gflops(f.prefillTokensPerS) },
@@ -194,13 +208,13 @@ async function inference(
   console.log(`  prefill (${plan.prompt}-token prompt): ${prefill}`);
   const decode = sideBySide(
     1,
-    { wall: f.decodeTokensPerS, cpu: f.decodeTokensPerCpuS, extra: gbs(f.decodeTokensPerS) },
+    { wall: f.decodeTokensPerS, cpu: f.decodeTokensPerCpuS, extra: gbs(f.decodeTokensPerS, BYTES_PER_VALUE[o.weights]) },
     them && { wall: them.decode_tokens_per_s, cpu: them.decode_tokens_per_cpu_s, extra: gbs(them.decode_tokens_per_s) },
     true,
   );
   console.log(`  decode (${plan.newTokens} greedy tokens after it, KV cache): ${decode}`);
   console.log(
-    `  decode, ${BATCH} sequences together (concurrent requests, as the inference worker batches them): ours ${fixed(f.batchDecodeTokensPerS)} tokens/s, ${fixed(f.batchDecodeTokensPerS / f.decodeTokensPerS)}× one at a time`,
+    `  decode, ${BATCH} sequences together (concurrent requests, as the inference worker batches them): ours ${fixed(f.batchDecodeTokensPerS)} tokens/s, ${fixed(f.batchDecodeTokensPerS / f.decodeTokensPerS)}× one at a time; in steps of 4, as the engine stepped before it took up to ${MAX_BATCH}: ${fixed(f.batchOfFoursTokensPerS)} tokens/s (one step of ${BATCH} is ${fixed(f.batchDecodeTokensPerS / f.batchOfFoursTokensPerS)}× that)`,
   );
   const sp = f.sharedPrefix;
   console.log(
@@ -240,6 +254,7 @@ async function training(shape: BenchShape, plan: Plan["train"], o: Options, pyth
       phase: "train",
       model: shape.name,
       threads: o.threads,
+      hold: o.weights,
       ...plan,
       ...(extra ? { extra } : {}),
       profile: o.profile && round === 0,
@@ -313,7 +328,7 @@ async function main(): Promise<void> {
     }
   }
   const info = nativeInfo();
-  let sides = `ours: native kernels ${info.isa}, ${o.threads} threads, float32 weights`;
+  let sides = `ours: native kernels ${info.isa}, ${o.threads} threads, ${o.weights === "f32" ? "float32" : o.weights} weights`;
   if (peerMeta) {
     const blas = peerMeta.blas.map((b) => b.split("/").at(-1)).join(" + ") || "unknown";
     const env = Object.entries(peerEnv(o.threads))

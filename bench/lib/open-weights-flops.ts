@@ -24,8 +24,8 @@ export function prefillFlops(a: HfArchitecture, P: number): number {
 }
 
 /** Bytes of weights one decode step reads (float32 layers and head; the embedding row is negligible). */
-export function decodeWeightBytes(a: HfArchitecture): number {
-  return 4 * (layerLinearMacs(a) + a.vocab * a.hidden);
+export function decodeWeightBytes(a: HfArchitecture, bytesPerValue = 4): number {
+  return bytesPerValue * (layerLinearMacs(a) + a.vocab * a.hidden);
 }
 
 /**

@@ -157,6 +157,8 @@ export interface InferenceFigures {
   decodeTokensPerS: number;
   /** Decoding BATCH sequences together (HfDecoder.feedBatch, as the inference worker decodes concurrent requests). */
   batchDecodeTokensPerS: number;
+  /** The same BATCH sequences decoded in steps of 4 (the engine's step before it took GEMV_ROWS rows). */
+  batchOfFoursTokensPerS: number;
   /** Reading SHARED_PROMPTS prompts that share their first SHARED_FRACTION: each whole, and through a PrefixCache. */
   sharedPrefix: { wholeSeconds: number; cachedSeconds: number; sharedTokens: number };
   prefillRuns: number[];
@@ -166,15 +168,22 @@ export interface InferenceFigures {
   decodeTokensPerCpuS: number;
 }
 
-/** Sequences decoded together in the batched figure: the engine's step size (generate.ts MAX_BATCH). */
-export const BATCH = MAX_BATCH;
+/** Sequences decoded together in the batched figure: the requests an eval run sends at a time (within MAX_BATCH). */
+export const BATCH = Math.min(8, MAX_BATCH);
 
-/** Tokens per second of BATCH greedy sequences decoded together, each after its own prompt (prefill not timed). */
-function batchDecode(m: DecoderModel, rng: Rng, options: { prompt: number; newTokens: number }): number {
+/**
+ * Tokens per second of BATCH greedy sequences decoded together, each after its own prompt (prefill not timed), in
+ * steps of `step` sequences (HfDecoder.feedBatch, as HfBatch steps them).
+ */
+function batchDecode(m: DecoderModel, rng: Rng, options: { prompt: number; newTokens: number }, step: number): number {
   const decoders = Array.from({ length: BATCH }, () => new HfDecoder(m, options.prompt + options.newTokens));
   let next = decoders.map((d) => argmax(d.feed(Array.from(randomIds(rng, options.prompt, m.arch.vocab)))));
   const t0 = performance.now();
-  for (let i = 0; i < options.newTokens; i++) next = HfDecoder.feedBatch(decoders, next).map(argmax);
+  for (let i = 0; i < options.newTokens; i++) {
+    const logits: Float32Array[] = [];
+    for (let at = 0; at < BATCH; at += step) logits.push(...HfDecoder.feedBatch(decoders.slice(at, at + step), next.slice(at, at + step)));
+    next = logits.map(argmax);
+  }
   return (BATCH * options.newTokens) / ((performance.now() - t0) / 1000);
 }
 
@@ -219,7 +228,8 @@ export function measureInference(
   return {
     prefillTokensPerS: Math.max(...prefillRuns),
     decodeTokensPerS: Math.max(...decodeRuns),
-    batchDecodeTokensPerS: Math.max(...Array.from({ length: Math.min(2, options.repeats) }, () => batchDecode(m, rng, options))),
+    batchDecodeTokensPerS: Math.max(...Array.from({ length: Math.min(2, options.repeats) }, () => batchDecode(m, rng, options, MAX_BATCH))),
+    batchOfFoursTokensPerS: Math.max(...Array.from({ length: Math.min(2, options.repeats) }, () => batchDecode(m, rng, options, 4))),
     sharedPrefix: sharedPrefix(m, rng, options.prompt),
     prefillRuns,
     decodeRuns,

@@ -17,6 +17,7 @@ export function mergeOurs(runs: OursResult[], tokensPerStep = 0): OursResult {
       prefillTokensPerS: best(infers.map((f) => f.prefillTokensPerS)),
       decodeTokensPerS: best(infers.map((f) => f.decodeTokensPerS)),
       batchDecodeTokensPerS: best(infers.map((f) => f.batchDecodeTokensPerS)),
+      batchOfFoursTokensPerS: best(infers.map((f) => f.batchOfFoursTokensPerS)),
       // the round whose prompts read whole fastest, with its own cached figure (a ratio of one run)
       sharedPrefix: infers.map((f) => f.sharedPrefix).reduce((a, b) => (b.wholeSeconds < a.wholeSeconds ? b : a)),
       prefillTokensPerCpuS: best(infers.map((f) => f.prefillTokensPerCpuS)),

@@ -23,6 +23,10 @@ constexpr int NG = 256;   // columns of B per task (multiple of every NR)
 constexpr int MAX_MR = 12;
 constexpr int MAX_NR = 32;
 constexpr int SMALL_M_COLS = 128;  // columns per task of the small-M (decode) path
+// The most rows of op(A) that take the small-M path when op(B) = Bᵀ (a linear layer's weights, stored [out × in], as
+// decoding reads them: GEMV_ROWS in src/trainer/kernels/gemv-rows.ts); other products take it up to 4 rows, so that
+// training's gradient products (a LoRA rank's rows) sum as they always did.
+constexpr int GEMV_ROWS = 16;
 
 // The microkernel computes an MR x NR tile from packed panels: a[k*MR + i], b[k*NR + j].
 // The tile is written to c (m x n valid entries) as acc (+ bias[j]) (+ c if add).
@@ -758,9 +762,11 @@ void gemm_impl(bool trans_a, bool trans_b, int M, int N, int K, const float* A, 
     return;
   }
   const Isa k = isa();
-  if (M <= 4) {
+  if (M <= 4 || (M <= GEMV_ROWS && trans_b)) {
     // Matrix-vector products (decoding): op(A)'s rows copied once, zero-padded to a multiple of 16;
-    // no packing of B, which is read once, by column blocks split across the threads.
+    // no packing of B, which is read once from memory, by column blocks split across the threads. The kernels take
+    // up to 4 rows at a time, each row summed alone (as a lone row is): more rows are taken 4 at a time over the
+    // same column block, which the cache still holds (at most SMALL_M_COLS columns of B).
     const int kpad = (K + 15) & ~15;
     thread_local std::vector<float> a_rows;
     a_rows.assign(static_cast<size_t>(M) * kpad, 0.0f);
@@ -771,16 +777,21 @@ void gemm_impl(bool trans_a, bool trans_b, int M, int N, int K, const float* A, 
     int tasks = (N + SMALL_M_COLS - 1) / SMALL_M_COLS;
     auto run = [&](int t) {
       int j0 = t * SMALL_M_COLS, j1 = std::min(N, j0 + SMALL_M_COLS);
-      if (!trans_b) {
-        small_m(M, j0, j1, K, a, kpad, B, ldb, C, ldc, accumulate, bias);
-      } else if constexpr (std::is_same_v<BP, const float*>) {
-        k.gemv(M, K, a, kpad, B, ldb, j0, j1, C, ldc, accumulate, bias);
-      } else if constexpr (std::is_same_v<BP, const uint16_t*>) {
-        k.gemv_bf16(M, K, a, kpad, B, ldb, j0, j1, C, ldc, accumulate, bias);
-      } else if constexpr (std::is_same_v<BP, const f16_t*>) {
-        k.gemv_f16(M, K, a, kpad, B, ldb, j0, j1, C, ldc, accumulate, bias);
-      } else {
-        gemv_blocks(M, K, a, kpad, B, ldb, j0, j1, C, ldc, accumulate, bias);
+      for (int r = 0; r < M; r += 4) {
+        const int m = std::min(4, M - r);
+        const float* ar = a + static_cast<long>(r) * kpad;
+        float* cr = C + static_cast<long>(r) * ldc;
+        if (!trans_b) {
+          small_m(m, j0, j1, K, ar, kpad, B, ldb, cr, ldc, accumulate, bias);
+        } else if constexpr (std::is_same_v<BP, const float*>) {
+          k.gemv(m, K, ar, kpad, B, ldb, j0, j1, cr, ldc, accumulate, bias);
+        } else if constexpr (std::is_same_v<BP, const uint16_t*>) {
+          k.gemv_bf16(m, K, ar, kpad, B, ldb, j0, j1, cr, ldc, accumulate, bias);
+        } else if constexpr (std::is_same_v<BP, const f16_t*>) {
+          k.gemv_f16(m, K, ar, kpad, B, ldb, j0, j1, cr, ldc, accumulate, bias);
+        } else {
+          gemv_blocks(m, K, ar, kpad, B, ldb, j0, j1, cr, ldc, accumulate, bias);
+        }
       }
     };
     if (!parallel || static_cast<long>(N) * K < 65536) {

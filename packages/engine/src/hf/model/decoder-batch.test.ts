@@ -13,6 +13,7 @@ import { LoraSettings } from "../lora/settings.ts";
 import { randomLora } from "../lora/test-support/sft-dpo-step.ts";
 import { LINEAR_PROJECTIONS } from "../tensor-names.ts";
 import { type DecoderModel, HfDecoder } from "./decoder.ts";
+import { MAX_BATCH } from "./generate.ts";
 
 const FIXTURES = fileURLToPath(new URL("../../../fixtures/hf/", import.meta.url));
 const k = nativeKernels();
@@ -21,7 +22,10 @@ const k = nativeKernels();
 function compare(model: DecoderModel, steps = 6): { maxDiff: number; sameArgmax: boolean } {
   const rng = new Rng(7);
   const vocab = model.arch.vocab;
-  const prompts = [5, 17, 2, 11].map((n) => Array.from({ length: n }, () => Math.floor(rng.next() * vocab)));
+  // as many sequences as a step decodes together (MAX_BATCH), of different lengths
+  const prompts = Array.from({ length: MAX_BATCH }, (_, i) => [5, 17, 2, 11][i % 4] as number).map((n) =>
+    Array.from({ length: n }, () => Math.floor(rng.next() * vocab)),
+  );
   const next = prompts.map(() => Array.from({ length: steps }, () => Math.floor(rng.next() * vocab)));
   const alone = prompts.map((p, s) => {
     const dec = new HfDecoder(model, 64);
@@ -58,7 +62,7 @@ describe("a batched decoding step", () => {
     "gives each sequence of %s the logits it gets decoded alone",
     (fixture) => {
       const r = compare(openHfDecoderModel(`${FIXTURES}${fixture}`, k));
-      // bit for bit: up to 4 rows, each row of a matrix product is summed as a lone row's
+      // bit for bit: up to GEMV_ROWS rows, each row of a matrix product is summed as a lone row's
       expect(r.maxDiff).toBe(0);
       expect(r.sameArgmax).toBe(true);
     },

@@ -29,7 +29,7 @@ const FIXTURES = fileURLToPath(new URL("../../../fixtures/hf/", import.meta.url)
 
 const user = (content: string): ChatExample["messages"] => [{ role: "user", content }];
 const greedy: SamplingParams = { temperature: 0, topP: 1, maxTokens: 12 };
-const REQUESTS: HfGenerationRequest[] = [
+const KINDS: HfGenerationRequest[] = [
   { messages: user("Route: my invoice is wrong"), tools: undefined, sampling: greedy },
   { messages: user("hi"), tools: undefined, sampling: { temperature: 1.3, topP: 0.9, maxTokens: 20, seed: 11 } },
   { messages: user("a much longer question about the app, which crashes"), tools: undefined, sampling: { ...greedy, stop: ["e"] } },
@@ -57,6 +57,12 @@ const REQUESTS: HfGenerationRequest[] = [
     tools: [{ type: "function", function: { name: "weather", parameters: { type: "object" } } }],
     sampling: { temperature: 0.8, topP: 1, maxTokens: 16, seed: 3 },
   },
+];
+/** More requests than a step decodes (each kind with three prompts), then one over the context. */
+const REQUESTS: HfGenerationRequest[] = [
+  ...[1, 2, 3].flatMap((n) =>
+    KINDS.map((r) => ({ ...r, messages: user(`${n === 1 ? "" : `(${n}) `}${r.messages[0]?.content as string}`) })),
+  ),
   { messages: user("x".repeat(4000)), tools: undefined, sampling: greedy },
 ];
 

@@ -9,6 +9,7 @@ import { outputConstraint } from "../../trainer/inference/json/output-constraint
 import { LogitAdjust } from "../../trainer/inference/logit-adjust.ts";
 import { type TokenLogprob, tokenLogprob } from "../../trainer/inference/logprobs.ts";
 import { sample } from "../../trainer/inference/sampler.ts";
+import { GEMV_ROWS } from "../../trainer/kernels/gemv-rows.ts";
 import { Rng } from "../../trainer/train/rng.ts";
 import type { ChatExample, Completion, CompletionBatch, OnToken, SamplingParams } from "../../trainer/types.ts";
 import { contextLimit } from "../config.ts";
@@ -237,8 +238,11 @@ export function generateHf(
   return g.result();
 }
 
-/** The most sequences decoded in one step: the kernels' matrix-vector path, on which each row's sums are a lone row's. */
-export const MAX_BATCH = 4;
+/**
+ * The most sequences decoded in one step: the kernels' matrix-vector path (GEMV_ROWS), on which the weights are read
+ * once for every row and each row's sums are a lone row's.
+ */
+export const MAX_BATCH = GEMV_ROWS;
 
 /**
  * Completions of one model decoded together, joining and leaving as they come: `add` feeds a request's prompt (its

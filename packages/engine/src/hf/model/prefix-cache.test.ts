@@ -94,7 +94,7 @@ describe("what is reused and what is kept", () => {
   it("whole blocks of the common beginning, leaving at least MIN_SUFFIX tokens to read", () => {
     expect(PREFIX_BLOCK).toBe(48);
     expect(reusableLength(seq(200), [...seq(100), ...seq(30, 1000)])).toBe(96);
-    expect(reusableLength(seq(200), seq(100))).toBe(48); // the same prompt: 95 may be reused, two blocks would leave 4
+    expect(reusableLength(seq(200), seq(100))).toBe(48); // the same prompt: 100 - MIN_SUFFIX may be reused, not two blocks
     expect(reusableLength(seq(96), seq(96 + MIN_SUFFIX))).toBe(96);
     expect(reusableLength(seq(200), [...seq(47), 9999, ...seq(100)])).toBe(0);
     expect(reusableLength(seq(30), seq(30))).toBe(0);
@@ -105,17 +105,19 @@ describe("what is reused and what is kept", () => {
     const rowBytes = new HfDecoder(model, 1).rowBytes(1);
     const cache = new PrefixCache(rowBytes * 200);
     const read = (prompt: number[]) => cache.feedPrompt(new HfDecoder(model, prompt.length), prompt);
-    const a = [...seq(100), 7];
+    // an ending of its own, long enough to leave MIN_SUFFIX tokens after the shared rows
+    const tail = (n: number) => seq(MIN_SUFFIX + 3, 200 + n);
+    const a = [...seq(100), ...tail(7)];
     read(a); // keeps 96 rows
-    read([...seq(100), 8]); // reuses a's 96, keeps nothing new: a holds them
+    read([...seq(100), ...tail(8)]); // reuses a's 96, keeps nothing new: a holds them
     expect([cache.hits, cache.reusedTokens, cache.bytes]).toEqual([1, 96, rowBytes * 96]);
-    read([...seq(150), 9]); // extends a: 144 rows replace a's 96
+    read([...seq(150), ...tail(9)]); // extends a: 144 rows replace a's 96
     expect([cache.hits, cache.reusedTokens, cache.bytes]).toEqual([2, 192, rowBytes * 144]);
     read(seq(60, 300)); // another beginning: 48 more rows (192 of 200)
     expect(cache.bytes).toBe(rowBytes * 192);
     read(seq(60, 380)); // 48 more would pass the budget: the least recently used (the 144) goes
     expect(cache.bytes).toBe(rowBytes * 96);
-    read([...seq(150), 10]); // so this reads whole
+    read([...seq(150), ...tail(10)]); // so this reads whole
     expect(cache.hits).toBe(2);
     const small = new PrefixCache(rowBytes * 40);
     small.feedPrompt(new HfDecoder(model, 60), seq(60));

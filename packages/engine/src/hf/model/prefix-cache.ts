@@ -8,17 +8,18 @@
  *   first position, so rows are reused up to a multiple of PREFIX_BLOCK: the rest of the prompt then starts a block
  *   where the whole prompt's blocks start, and every reused row was computed in a whole block;
  * - the matrix products sum each row alone in the same order for any number of rows above MIN_SUFFIX - 1 (gemm.cc's
- *   packed path); 4 rows or fewer take the matrix-vector path, which sums otherwise, so at least MIN_SUFFIX tokens are
- *   always read anew.
+ *   packed path); GEMV_ROWS rows or fewer take the matrix-vector path, which sums otherwise, so at least MIN_SUFFIX
+ *   tokens are always read anew.
  * prefix-cache.test.ts checks the logits equal on every fixture architecture.
  */
+import { GEMV_ROWS } from "../../trainer/kernels/gemv-rows.ts";
 import type { Vec } from "../../trainer/kernels/types.ts";
 import type { HfDecoder } from "./decoder.ts";
 
 /** native attention.cc's RB: queries are attended in blocks of this many rows. */
 export const PREFIX_BLOCK = 48;
-/** Fewest tokens read after reused rows: more than gemm.cc's matrix-vector path takes (4 rows). */
-export const MIN_SUFFIX = 5;
+/** Fewest tokens read after reused rows: more than gemm.cc's matrix-vector path takes (GEMV_ROWS). */
+export const MIN_SUFFIX = GEMV_ROWS + 1;
 
 /** A sequence's key and value cache rows of its first positions, per layer. */
 export interface CacheRows {
