@@ -89,6 +89,17 @@ export const COMMAND_GROUPS: CommandGroup[] = [
   {
     commands: [
       {
+        name: "samples",
+        term: "samples [options] <ref>",
+        description:
+          "an eval run's samples as the web's item view shows them: input, output (tool calls too), reference, reasoning, grades and why they failed",
+      },
+    ],
+    load: async () => (await import("./commands/samples.ts")).registerSamples,
+  },
+  {
+    commands: [
+      {
         name: "curve",
         term: "curve [options]",
         description:

@@ -29,6 +29,7 @@ export * from "./eval-runs/execute-eval-run.ts";
 export * from "./eval-runs/item-trials.schema.ts";
 export * from "./eval-runs/item-trials.ts";
 export * from "./eval-runs/run-aggregates.schema.ts";
+export * from "./eval-runs/run-ref.ts";
 export * from "./eval-runs/sample-page.schema.ts";
 export * from "./eval-runs/sample-page.ts";
 export * from "./eval-runs/standalone-runs.ts";

@@ -1,11 +1,11 @@
 import { TunelabError } from "@tunelab/base";
 import { compareRuns } from "@tunelab/evals";
 import { findVersionById, positionsMissingFrom } from "../datasets/dataset.repository.ts";
-import { findCurrentEvalRun, getEvalRun, runShownSamples } from "../eval-runs/eval-run.repository.ts";
+import { runShownSamples } from "../eval-runs/eval-run.repository.ts";
 import type { EvalRun } from "../eval-runs/eval-run.schema.ts";
+import { resolveRunRef, type ScoredRun } from "../eval-runs/run-ref.ts";
 import { referenceText } from "../eval-runs/sample-page.ts";
 import { testItems, testItemsAt } from "../eval-runs/test-items.ts";
-import { findExperiment } from "../experiments/experiment.repository.ts";
 import type { Experiment } from "../experiments/experiment.schema.ts";
 import { findGraderSet, primaryMetricOf } from "../grader-sets/grader-set.repository.ts";
 import type { Workspace } from "../storage/workspace.ts";
@@ -19,7 +19,7 @@ import { scoreSides } from "./compare-scores.ts";
  * columns (two rows) when it has them, and outputs and whole grades are read only for the items the comparison shows.
  */
 export async function compare(ws: Workspace, refA: string, refB: string): Promise<Comparison> {
-  const [a, b] = await Promise.all([resolve(ws, refA), resolve(ws, refB)]);
+  const [a, b] = await Promise.all([resolveRunRef(ws, refA), resolveRunRef(ws, refB)]);
   await refuseIncomparable(ws, a.run, b.run);
   const [[sideA, sideB], primaryMetric, dataset] = await Promise.all([
     scoreSides(ws.db, a.run, b.run),
@@ -106,27 +106,7 @@ async function refuseIncomparable(ws: Workspace, a: EvalRun, b: EvalRun): Promis
   }
 }
 
-interface Resolved {
-  run: EvalRun;
-  experiment: Experiment | undefined;
-}
-
-async function resolve(ws: Workspace, ref: string): Promise<Resolved> {
-  // the experiment and the run it points to, read at once (one round trip on PostgreSQL)
-  const [experiment, current] = await Promise.all([findExperiment(ws.db, ref), findCurrentEvalRun(ws.db, ref)]);
-  if (experiment) {
-    if (!experiment.evalRunId) throw new TunelabError("conflict", `experiment ${ref} has no eval run yet (status ${experiment.status})`);
-    // a new run between the two reads: the experiment's
-    const run = current?.id === experiment.evalRunId ? current : await getEvalRun(ws.db, experiment.evalRunId);
-    return { run, experiment };
-  }
-  const run = await getEvalRun(ws.db, ref).catch(() => {
-    throw new TunelabError("not_found", `"${ref}" is neither an experiment nor an eval run`);
-  });
-  return { run, experiment: run.experimentId ? await findExperiment(ws.db, run.experimentId) : undefined };
-}
-
-function label({ run, experiment }: Resolved): ComparedSide {
+function label({ run, experiment }: ScoredRun): ComparedSide {
   return {
     label: experiment?.name ?? run.model,
     runId: run.id,
