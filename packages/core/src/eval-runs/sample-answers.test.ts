@@ -5,14 +5,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ItemRecord, ToolCall } from "@tunelab/evals";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { getVersionByRef } from "../datasets/dataset.repository.ts";
 import { setTestSplit } from "../datasets/set-test-split.ts";
-import { currentGraderSet } from "../grader-sets/grader-set.repository.ts";
 import { saveGraderSet } from "../grader-sets/save-grader-set.ts";
-import { getProjectByName } from "../projects/project.repository.ts";
 import { closeWorkspace, type Workspace } from "../storage/workspace.ts";
+import { insertStandaloneRun } from "../test-support/standalone-run.ts";
 import { openTestWorkspace } from "../test-support/test-database.ts";
-import { insertEvalRun, insertSamples, runShownSamples } from "./eval-run.repository.ts";
+import { insertSamples, runShownSamples } from "./eval-run.repository.ts";
 import { samplePage } from "./sample-page.ts";
 
 const PROJECT = "answers";
@@ -72,19 +70,7 @@ beforeAll(async () => {
   await saveGraderSet(ws, PROJECT, {
     graders: [{ type: "string_check", name: "tool", input: "{{sample.output_text}}", reference: "x", operation: "eq" }],
   });
-  const project = await getProjectByName(ws.db, PROJECT);
-  const run = await insertEvalRun(ws.db, {
-    projectId: project.id,
-    experimentId: null,
-    model: "m",
-    provider: "local",
-    testSplitVersionId: (await getVersionByRef(ws.db, project.id as never, "test@1")).id,
-    graderSetId: (await currentGraderSet(ws.db, project.id))?.id as string,
-    samplingParams: { temperature: 0 },
-    trials: 1,
-    total: 3,
-  });
-  runId = run.id;
+  runId = await insertStandaloneRun(ws, PROJECT, 3);
   await insertSamples(ws.db, runId, [
     {
       position: 0,

@@ -4,14 +4,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ItemRecord } from "@tunelab/evals";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { getVersionByRef } from "../datasets/dataset.repository.ts";
 import { setTestSplit } from "../datasets/set-test-split.ts";
-import { currentGraderSet } from "../grader-sets/grader-set.repository.ts";
 import { saveGraderSet } from "../grader-sets/save-grader-set.ts";
-import { getProjectByName } from "../projects/project.repository.ts";
 import { closeWorkspace, type Workspace } from "../storage/workspace.ts";
+import { insertStandaloneRun } from "../test-support/standalone-run.ts";
 import { openTestWorkspace } from "../test-support/test-database.ts";
-import { insertEvalRun, insertSamples } from "./eval-run.repository.ts";
+import { insertSamples } from "./eval-run.repository.ts";
 import { samplePage } from "./sample-page.ts";
 
 const PROJECT = "samples";
@@ -38,19 +36,7 @@ beforeAll(async () => {
   await saveGraderSet(ws, PROJECT, {
     graders: [{ type: "string_check", name: "exact", input: "{{sample.output_text}}", reference: "{{item.reference}}", operation: "eq" }],
   });
-  const project = await getProjectByName(ws.db, PROJECT);
-  const run = await insertEvalRun(ws.db, {
-    projectId: project.id,
-    experimentId: null,
-    model: "m",
-    provider: "local",
-    testSplitVersionId: (await getVersionByRef(ws.db, project.id as never, "test@1")).id,
-    graderSetId: (await currentGraderSet(ws.db, project.id))?.id as string,
-    samplingParams: { temperature: 0 },
-    trials: 1,
-    total: ITEMS,
-  });
-  runId = run.id;
+  runId = await insertStandaloneRun(ws, PROJECT, ITEMS);
   // item i answers right when i % 4 != 0; item 5's grade errored; scores fall with the position
   const samples = Array.from({ length: ITEMS }, (_, i) => {
     const right = i % 4 !== 0;
