@@ -55,7 +55,7 @@ describe("every command the product suggests", () => {
   it("would be refused if it named a missing command or left out a required option", async () => {
     expect(await parseError(["exp", "baseline"])).toContain("unknown command 'baseline'");
     expect(await parseError(["data", "import", "train.jsonl"])).toContain("required option '-d, --dataset <name>' not specified");
-    expect(await parseError(["split", "test.jsonl"])).toContain("required option '-p, --project <name>' not specified");
+    expect(await parseError(["data", "export", "train@1"])).toContain("required option '-o, --output <file>' not specified");
     expect(await parseError(["graders", "test"])).toContain("required option '-g, --grader <file|json>' not specified");
     expect(await parseError(["exp", "run"])).toContain("missing required argument 'ids'");
     expect(await parseError(["leaderboard", "--method", "nope"])).toContain("Allowed choices are");
