@@ -777,15 +777,13 @@ void gemm_impl(bool trans_a, bool trans_b, int M, int N, int K, const float* A, 
     int tasks = (N + SMALL_M_COLS - 1) / SMALL_M_COLS;
     auto run = [&](int t) {
       int j0 = t * SMALL_M_COLS, j1 = std::min(N, j0 + SMALL_M_COLS);
-      if (!trans_b) {
-        small_m(M, j0, j1, K, a, kpad, B, ldb, C, ldc, accumulate, bias);  // M <= 4 here
-        return;
-      }
       for (int r = 0; r < M; r += 4) {
         const int m = std::min(4, M - r);
         const float* ar = a + static_cast<long>(r) * kpad;
         float* cr = C + static_cast<long>(r) * ldc;
-        if constexpr (std::is_same_v<BP, const float*>) {
+        if (!trans_b) {
+          small_m(m, j0, j1, K, ar, kpad, B, ldb, cr, ldc, accumulate, bias);
+        } else if constexpr (std::is_same_v<BP, const float*>) {
           k.gemv(m, K, ar, kpad, B, ldb, j0, j1, cr, ldc, accumulate, bias);
         } else if constexpr (std::is_same_v<BP, const uint16_t*>) {
           k.gemv_bf16(m, K, ar, kpad, B, ldb, j0, j1, cr, ldc, accumulate, bias);
